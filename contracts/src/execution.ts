@@ -1,0 +1,57 @@
+import { type Static, Type as t } from "@sinclair/typebox";
+import { Id, Nanos, Side, SymbolCode, UnsignedDecimal, Venue } from "./primitives.ts";
+import { Order, OrderStatus } from "./trading.ts";
+
+/** What the OMS asks a broker to do (rpc broker.<name>.place). */
+export const PlaceOrderCommand = t.Object({ order: Order });
+export type PlaceOrderCommand = Static<typeof PlaceOrderCommand>;
+
+export const CancelOrderCommand = t.Object({ orderId: Id, account: Id, symbol: t.String() });
+export type CancelOrderCommand = Static<typeof CancelOrderCommand>;
+
+/** A broker's synchronous answer to place/cancel. */
+export const BrokerAck = t.Object({
+  orderId: Id,
+  accepted: t.Boolean(),
+  venueOrderId: t.Union([t.String(), t.Null()]),
+  reason: t.Union([t.String(), t.Null()]),
+  tsEvent: Nanos,
+});
+export type BrokerAck = Static<typeof BrokerAck>;
+
+/**
+ * Everything a venue says about an order after the ack, in venue order.
+ * The OMS folds these into the order's state machine and emits Order and Fill.
+ */
+export const ExecutionReport = t.Object({
+  orderId: Id,
+  account: Id,
+  venue: Venue,
+  symbol: SymbolCode,
+  side: Side,
+  kind: t.Union([t.Literal("ACCEPTED"), t.Literal("FILL"), t.Literal("CANCELED"), t.Literal("REJECTED"), t.Literal("EXPIRED")]),
+  fill: t.Union([
+    t.Object({
+      fillId: Id,
+      price: UnsignedDecimal,
+      quantity: UnsignedDecimal,
+      fee: UnsignedDecimal,
+      feeCurrency: t.String(),
+      liquidity: t.Union([t.Literal("MAKER"), t.Literal("TAKER")]),
+    }),
+    t.Null(),
+  ]),
+  reason: t.Union([t.String(), t.Null()]),
+  tsEvent: Nanos,
+});
+export type ExecutionReport = Static<typeof ExecutionReport>;
+
+export const OpenOrdersQuery = t.Object({ account: t.Optional(Id) });
+export type OpenOrdersQuery = Static<typeof OpenOrdersQuery>;
+
+export const OrderQuery = t.Object({
+  status: t.Optional(OrderStatus),
+  symbol: t.Optional(t.String()),
+  accounts: t.Optional(t.Array(Id)),
+});
+export type OrderQuery = Static<typeof OrderQuery>;

@@ -1,0 +1,12 @@
+export * as fx from "./decimal.ts";
+export { DecimalError, type Fixed, fromFixed, toFixed } from "./decimal.ts";
+export * from "./envelope.ts";
+export * from "./errors.ts";
+export * from "./execution.ts";
+export * from "./market.ts";
+export * from "./ports.ts";
+export * from "./primitives.ts";
+export * from "./time.ts";
+export * from "./topics.ts";
+export * from "./trading.ts";
+export * from "./ws.ts";

@@ -1,0 +1,55 @@
+import type { Envelope } from "./envelope.ts";
+
+/**
+ * The service ports of ARCHITECTURE.md. Adapters live in services/kit; every
+ * adapter of a port passes that port's one contract test suite.
+ */
+
+export type EventHandler = (event: Envelope) => void | Promise<void>;
+
+export interface Subscription {
+  unsubscribe(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /**
+   * Consumer group: each event reaches one member of a group; every group gets
+   * every event. Without a group the subscriber gets every event on its own.
+   */
+  group?: string;
+  /** Tries before an event goes to the dead-letter topic. Default 3. */
+  maxAttempts?: number;
+}
+
+/** Durable pub/sub (Kafka, NATS JetStream, in-memory). */
+export interface EventBus {
+  publish(topic: string, event: Envelope): Promise<void>;
+  /** `pattern` may use `*` for one dot-separated level. */
+  subscribe(pattern: string, handler: EventHandler, options?: SubscribeOptions): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+export type RpcHandler = (request: unknown) => unknown | Promise<unknown>;
+
+export interface RpcRequestOptions {
+  timeoutMs?: number;
+}
+
+/** Request/reply (NATS, in-process). Errors travel as RpcError with the contracts' codes. */
+export interface RpcTransport {
+  serve(subject: string, handler: RpcHandler): Promise<Subscription>;
+  request<Reply = unknown>(subject: string, payload: unknown, options?: RpcRequestOptions): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+/** Key/value with expiry, counters and set-if-absent (Redis, in-memory). */
+export interface Cache {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** True when the key was absent and is now set (locks, dedupe). */
+  setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
+  delete(key: string): Promise<boolean>;
+  /** Adds `by` and returns the new value; starts at 0; ttl set on creation. */
+  increment(key: string, by?: number, ttlMs?: number): Promise<number>;
+  close(): Promise<void>;
+}

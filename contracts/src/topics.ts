@@ -1,0 +1,66 @@
+/**
+ * Event topics (durable pub/sub). Dots separate levels so NATS subjects and
+ * Kafka topic names can both be derived; `*` matches one level in subscriptions.
+ */
+export const Topics = {
+  tick: (venue: string, symbol: string) => `md.tick.${venue}.${symbol}`,
+  quote: (venue: string, symbol: string) => `md.quote.${venue}.${symbol}`,
+  candle: (interval: string, symbol: string) => `md.candle.${interval}.${symbol}`,
+  allTicks: "md.tick.*.*",
+  allQuotes: "md.quote.*.*",
+  allCandles: "md.candle.*.*",
+  /** Broker to OMS: ExecutionReport. */
+  executionReport: "exec.report",
+  /** OMS: Order after every state change. */
+  orderUpdated: "order.updated",
+  /** OMS: Fill. */
+  fill: "order.fill",
+  /** Portfolio: Position after every change. */
+  positionUpdated: "portfolio.position",
+  /** Risk: TradingStateChange. */
+  tradingState: "risk.state",
+  /** Strategy: Signal. */
+  signal: "strategy.signal",
+  alert: "alert.raised",
+  /** Dead letters carry the original envelope and the error. */
+  deadLetter: (topic: string) => `dlq.${topic}`,
+} as const;
+
+/** Event type names carried in the envelope's `type`. */
+export const EventTypes = {
+  tick: "Tick",
+  quote: "Quote",
+  candle: "Candle",
+  executionReport: "ExecutionReport",
+  order: "Order",
+  fill: "Fill",
+  position: "Position",
+  tradingState: "TradingStateChange",
+  signal: "Signal",
+  alert: "Alert",
+  deadLetter: "DeadLetter",
+} as const;
+
+/** Request/reply subjects (rpc port; NATS request/reply in production). */
+export const Subjects = {
+  instruments: "md.instruments",
+  prices: "md.prices",
+  candles: "md.candles",
+  orderSubmit: "order.submit",
+  orderCancel: "order.cancel",
+  orderList: "order.list",
+  orderGet: "order.get",
+  fillList: "order.fills",
+  riskCheck: "risk.check",
+  riskStatus: "risk.status",
+  riskSetState: "risk.set-state",
+  positions: "portfolio.positions",
+  accounts: "portfolio.accounts",
+  strategyList: "strategy.list",
+  strategyStart: "strategy.start",
+  strategyStop: "strategy.stop",
+  alertList: "alert.list",
+  brokerPlace: (broker: string) => `broker.${broker}.place`,
+  brokerCancel: (broker: string) => `broker.${broker}.cancel`,
+  brokerOpenOrders: (broker: string) => `broker.${broker}.open-orders`,
+} as const;

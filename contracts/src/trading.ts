@@ -1,0 +1,210 @@
+import { type Static, Type as t } from "@sinclair/typebox";
+import { Currency, Decimal, Id, Nanos, Side, SymbolCode, UnsignedDecimal, Venue } from "./primitives.ts";
+
+export const OrderType = t.Union([
+  t.Literal("MARKET"),
+  t.Literal("LIMIT"),
+  t.Literal("STOP_MARKET"),
+  t.Literal("STOP_LIMIT"),
+]);
+export type OrderType = Static<typeof OrderType>;
+
+export const TimeInForce = t.Union([t.Literal("GTC"), t.Literal("IOC"), t.Literal("FOK"), t.Literal("DAY")]);
+export type TimeInForce = Static<typeof TimeInForce>;
+
+export const ORDER_STATUSES = [
+  "NEW",
+  "ACCEPTED",
+  "PARTIALLY_FILLED",
+  "FILLED",
+  "CANCELED",
+  "REJECTED",
+  "EXPIRED",
+] as const;
+export const OrderStatus = t.Union(ORDER_STATUSES.map((status) => t.Literal(status)));
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const Signal = t.Object({
+  strategyId: Id,
+  symbol: SymbolCode,
+  direction: t.Union([t.Literal("LONG"), t.Literal("SHORT"), t.Literal("FLAT")]),
+  strength: t.Number({ minimum: 0, maximum: 1 }),
+  reason: t.String(),
+  tsEvent: Nanos,
+});
+export type Signal = Static<typeof Signal>;
+
+/** What a client or strategy asks for; the OMS fills in the rest. */
+export const OrderRequest = t.Object(
+  {
+    clientOrderId: Id,
+    account: t.Optional(Id),
+    venue: t.Optional(Venue),
+    symbol: SymbolCode,
+    side: Side,
+    type: OrderType,
+    quantity: UnsignedDecimal,
+    price: t.Optional(UnsignedDecimal),
+    stopPrice: t.Optional(UnsignedDecimal),
+    timeInForce: t.Optional(TimeInForce),
+    strategyId: t.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+export type OrderRequest = Static<typeof OrderRequest>;
+
+export const Order = t.Object({
+  id: Id,
+  clientOrderId: Id,
+  account: Id,
+  venue: Venue,
+  symbol: SymbolCode,
+  side: Side,
+  type: OrderType,
+  timeInForce: TimeInForce,
+  quantity: UnsignedDecimal,
+  price: t.Union([UnsignedDecimal, t.Null()]),
+  stopPrice: t.Union([UnsignedDecimal, t.Null()]),
+  filledQuantity: UnsignedDecimal,
+  averagePrice: t.Union([UnsignedDecimal, t.Null()]),
+  status: OrderStatus,
+  rejectReason: t.Union([t.String(), t.Null()]),
+  strategyId: t.Union([Id, t.Null()]),
+  venueOrderId: t.Union([t.String(), t.Null()]),
+  createdAt: Nanos,
+  updatedAt: Nanos,
+});
+export type Order = Static<typeof Order>;
+
+export const Fill = t.Object({
+  id: Id,
+  orderId: Id,
+  clientOrderId: Id,
+  account: Id,
+  venue: Venue,
+  symbol: SymbolCode,
+  side: Side,
+  price: UnsignedDecimal,
+  quantity: UnsignedDecimal,
+  fee: UnsignedDecimal,
+  feeCurrency: Currency,
+  liquidity: t.Union([t.Literal("MAKER"), t.Literal("TAKER")]),
+  strategyId: t.Union([Id, t.Null()]),
+  tsEvent: Nanos,
+});
+export type Fill = Static<typeof Fill>;
+
+export const Position = t.Object({
+  account: Id,
+  symbol: SymbolCode,
+  venue: Venue,
+  /** Signed: negative is short. */
+  quantity: Decimal,
+  averagePrice: UnsignedDecimal,
+  realizedPnl: Decimal,
+  unrealizedPnl: Decimal,
+  lastPrice: t.Union([UnsignedDecimal, t.Null()]),
+  currency: Currency,
+  updatedAt: Nanos,
+});
+export type Position = Static<typeof Position>;
+
+export const Balance = t.Object({
+  account: Id,
+  currency: Currency,
+  total: Decimal,
+  /** Total minus what open buy orders hold. */
+  free: Decimal,
+  locked: Decimal,
+});
+export type Balance = Static<typeof Balance>;
+
+export const Account = t.Object({
+  id: Id,
+  owner: t.String(),
+  venue: Venue,
+  kind: t.Union([t.Literal("CASH"), t.Literal("MARGIN")]),
+  baseCurrency: Currency,
+  balances: t.Array(Balance),
+});
+export type Account = Static<typeof Account>;
+
+export const TRADING_STATES = ["ACTIVE", "REDUCING", "HALTED"] as const;
+export const TradingState = t.Union(TRADING_STATES.map((state) => t.Literal(state)));
+export type TradingState = (typeof TRADING_STATES)[number];
+
+export const TradingStateChange = t.Object({
+  state: TradingState,
+  previous: TradingState,
+  reason: t.String(),
+  changedBy: t.String(),
+  tsEvent: Nanos,
+});
+export type TradingStateChange = Static<typeof TradingStateChange>;
+
+export const RiskDecision = t.Object({
+  approved: t.Boolean(),
+  /** Machine-readable rule that refused, e.g. MAX_NOTIONAL; null when approved. */
+  rule: t.Union([t.String(), t.Null()]),
+  reason: t.Union([t.String(), t.Null()]),
+  tsEvent: Nanos,
+});
+export type RiskDecision = Static<typeof RiskDecision>;
+
+export const RiskLimits = t.Object({
+  maxOrderNotional: UnsignedDecimal,
+  maxPositionNotional: UnsignedDecimal,
+});
+export type RiskLimits = Static<typeof RiskLimits>;
+
+export const RiskStatus = t.Object({
+  state: TradingState,
+  limits: RiskLimits,
+  reason: t.String(),
+  updatedAt: Nanos,
+});
+export type RiskStatus = Static<typeof RiskStatus>;
+
+export const AlertSeverity = t.Union([t.Literal("INFO"), t.Literal("WARNING"), t.Literal("CRITICAL")]);
+export type AlertSeverity = Static<typeof AlertSeverity>;
+
+export const Alert = t.Object({
+  id: Id,
+  severity: AlertSeverity,
+  kind: t.Union([
+    t.Literal("ORDER_REJECTED"),
+    t.Literal("ORDER_FILLED"),
+    t.Literal("TRADING_STATE"),
+    t.Literal("SYSTEM"),
+  ]),
+  title: t.String(),
+  message: t.String(),
+  /** The account the alert concerns, null for platform-wide alerts. */
+  account: t.Union([Id, t.Null()]),
+  tsEvent: Nanos,
+});
+export type Alert = Static<typeof Alert>;
+
+export const StrategyConfig = t.Object({
+  id: Id,
+  kind: t.Literal("ma-crossover"),
+  account: Id,
+  symbol: SymbolCode,
+  venue: Venue,
+  params: t.Object({
+    fastPeriod: t.Integer({ minimum: 1, maximum: 500 }),
+    slowPeriod: t.Integer({ minimum: 2, maximum: 2000 }),
+    quantity: UnsignedDecimal,
+  }),
+  enabled: t.Boolean(),
+});
+export type StrategyConfig = Static<typeof StrategyConfig>;
+
+export const StrategyStatus = t.Object({
+  config: StrategyConfig,
+  running: t.Boolean(),
+  signals: t.Integer({ minimum: 0 }),
+  ordersSent: t.Integer({ minimum: 0 }),
+  lastSignal: t.Union([Signal, t.Null()]),
+});
+export type StrategyStatus = Static<typeof StrategyStatus>;

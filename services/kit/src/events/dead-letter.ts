@@ -1,0 +1,25 @@
+import { type Envelope, EventTypes, nowNsString, Topics } from "@jts/contracts";
+import { newId } from "../ids.ts";
+
+export interface DeadLetterPayload {
+  topic: string;
+  error: string;
+  attempts: number;
+  event: Envelope;
+}
+
+/** Wraps a poisoned event so it can be inspected and replayed later. */
+export function deadLetter(topic: string, event: Envelope, error: unknown, attempts: number): Envelope<DeadLetterPayload> {
+  const now = nowNsString();
+  return {
+    id: newId(),
+    type: EventTypes.deadLetter,
+    tsEvent: event.tsEvent,
+    tsInit: now,
+    source: event.source,
+    key: event.key,
+    payload: { topic, error: error instanceof Error ? error.message : String(error), attempts, event },
+  };
+}
+
+export const deadLetterTopic = Topics.deadLetter;

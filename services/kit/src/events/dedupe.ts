@@ -1,0 +1,19 @@
+import type { EventHandler } from "@jts/contracts";
+
+/**
+ * Consumers are idempotent: an event id seen before is skipped. Keeps the last
+ * `capacity` ids (a redelivery arrives soon after the original); durable
+ * stores record processed ids in the same transaction instead.
+ */
+export function dedupeById(handler: EventHandler, capacity = 10_000): EventHandler {
+  const seen = new Set<string>();
+  return async (event) => {
+    if (seen.has(event.id)) return;
+    await handler(event);
+    seen.add(event.id);
+    if (seen.size > capacity) {
+      const oldest = seen.values().next().value as string;
+      seen.delete(oldest);
+    }
+  };
+}

@@ -1,0 +1,98 @@
+import type { Envelope, EventBus, EventHandler, SubscribeOptions, Subscription } from "@jts/contracts";
+import { deadLetter, deadLetterTopic } from "./dead-letter.ts";
+import { compilePattern, hashKey } from "./pattern.ts";
+
+interface Subscriber {
+  matches: (topic: string) => boolean;
+  handler: EventHandler;
+  group: string | undefined;
+  maxAttempts: number;
+  queue: Array<{ topic: string; event: Envelope }>;
+  draining: boolean;
+  active: boolean;
+}
+
+/**
+ * In-process event bus for `just dev` and unit tests. Each subscriber has its
+ * own ordered queue, so a slow handler delays only itself. Groups share
+ * events by key hash, like Kafka partitions: one key stays on one member.
+ * Not durable: events published before a subscription are not replayed.
+ */
+export class MemoryEventBus implements EventBus {
+  private subscribers: Subscriber[] = [];
+  private closed = false;
+
+  async publish(topic: string, event: Envelope): Promise<void> {
+    if (this.closed) throw new Error("event bus is closed");
+    const groups = new Map<string, Subscriber[]>();
+    for (const sub of this.subscribers) {
+      if (!sub.active || !sub.matches(topic)) continue;
+      if (sub.group === undefined) this.enqueue(sub, topic, event);
+      else {
+        const members = groups.get(sub.group);
+        if (members) members.push(sub);
+        else groups.set(sub.group, [sub]);
+      }
+    }
+    for (const members of groups.values()) {
+      const member = members[hashKey(event.key) % members.length] as Subscriber;
+      this.enqueue(member, topic, event);
+    }
+  }
+
+  async subscribe(pattern: string, handler: EventHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+    const sub: Subscriber = {
+      matches: compilePattern(pattern),
+      handler,
+      group: options.group,
+      maxAttempts: Math.max(1, options.maxAttempts ?? 3),
+      queue: [],
+      draining: false,
+      active: true,
+    };
+    this.subscribers.push(sub);
+    return {
+      unsubscribe: async () => {
+        sub.active = false;
+        sub.queue.length = 0;
+        this.subscribers = this.subscribers.filter((s) => s !== sub);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const sub of this.subscribers) sub.active = false;
+    this.subscribers = [];
+  }
+
+  private enqueue(sub: Subscriber, topic: string, event: Envelope) {
+    sub.queue.push({ topic, event });
+    if (!sub.draining) {
+      sub.draining = true;
+      queueMicrotask(() => this.drain(sub));
+    }
+  }
+
+  private async drain(sub: Subscriber) {
+    while (sub.active && sub.queue.length > 0) {
+      const { topic, event } = sub.queue.shift() as { topic: string; event: Envelope };
+      await this.deliver(sub, topic, event);
+    }
+    sub.draining = false;
+  }
+
+  private async deliver(sub: Subscriber, topic: string, event: Envelope) {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= sub.maxAttempts; attempt++) {
+      try {
+        await sub.handler(event);
+        return;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    if (topic.startsWith("dlq.")) return; // a failing dead-letter consumer must not loop
+    await this.publish(deadLetterTopic(topic), deadLetter(topic, event, lastError, sub.maxAttempts));
+  }
+}

@@ -1,0 +1,16 @@
+export { MemoryCache } from "./cache/memory.ts";
+export { type ConfigOf, ConfigError, int, loadConfig, oneOf, type RunMode, runMode, secret, str } from "./config.ts";
+export { AppError, badRequest, notFound } from "./errors.ts";
+export { dedupeById } from "./events/dedupe.ts";
+export { envelope } from "./events/envelope.ts";
+export { MemoryEventBus } from "./events/memory.ts";
+export { compilePattern } from "./events/pattern.ts";
+export { createServiceApp, type ReadinessCheck, type ServiceAppOptions } from "./http.ts";
+export { newId } from "./ids.ts";
+export { createLogger, type Logger, type LogLevel } from "./log.ts";
+export { Counter, Gauge, Histogram, MetricsRegistry } from "./metrics.ts";
+export { DEFAULT_RPC_TIMEOUT_MS, MemoryRpc } from "./rpc/memory.ts";
+export { serveChecked } from "./rpc/typed.ts";
+export { memoryRuntime, type Runtime, type ServiceContext, serviceContext } from "./runtime.ts";
+export { type Closer, Lifecycle } from "./shutdown.ts";
+export { compile, type Validator } from "./validate.ts";

@@ -1,0 +1,101 @@
+/**
+ * A minimal Prometheus registry: counters, gauges and fixed-bucket histograms
+ * rendered in the text exposition format (version 0.0.4).
+ */
+type Labels = Record<string, string>;
+
+const labelKey = (labels: Labels) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
+    .join(",");
+
+interface Metric {
+  render(): string;
+}
+
+export class Counter implements Metric {
+  private readonly values = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+  inc(labels: Labels = {}, by = 1) {
+    const key = labelKey(labels);
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
+  }
+  get(labels: Labels = {}) {
+    return this.values.get(labelKey(labels)) ?? 0;
+  }
+  render() {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    for (const [key, value] of this.values) lines.push(`${this.name}${key ? `{${key}}` : ""} ${value}`);
+    return lines.join("\n");
+  }
+}
+
+export class Gauge implements Metric {
+  private readonly values = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+  set(value: number, labels: Labels = {}) {
+    this.values.set(labelKey(labels), value);
+  }
+  render() {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    for (const [key, value] of this.values) lines.push(`${this.name}${key ? `{${key}}` : ""} ${value}`);
+    return lines.join("\n");
+  }
+}
+
+export class Histogram implements Metric {
+  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: number[] = [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  ) {}
+  observe(value: number, labels: Labels = {}) {
+    const key = labelKey(labels);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.series.set(key, s);
+    }
+    for (let i = 0; i < this.buckets.length; i++) if (value <= (this.buckets[i] as number)) s.counts[i] = (s.counts[i] ?? 0) + 1;
+    s.sum += value;
+    s.count++;
+  }
+  render() {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const [key, s] of this.series) {
+      const sep = key ? `${key},` : "";
+      this.buckets.forEach((le, i) => lines.push(`${this.name}_bucket{${sep}le="${le}"} ${s.counts[i]}`));
+      lines.push(`${this.name}_bucket{${sep}le="+Inf"} ${s.count}`);
+      lines.push(`${this.name}_sum${key ? `{${key}}` : ""} ${s.sum}`);
+      lines.push(`${this.name}_count${key ? `{${key}}` : ""} ${s.count}`);
+    }
+    return lines.join("\n");
+  }
+}
+
+export class MetricsRegistry {
+  private readonly metrics: Metric[] = [];
+  counter(name: string, help: string) {
+    return this.add(new Counter(name, help));
+  }
+  gauge(name: string, help: string) {
+    return this.add(new Gauge(name, help));
+  }
+  histogram(name: string, help: string, buckets?: number[]) {
+    return this.add(new Histogram(name, help, buckets));
+  }
+  render(): string {
+    return `${this.metrics.map((m) => m.render()).join("\n")}\n`;
+  }
+  private add<M extends Metric>(metric: M): M {
+    this.metrics.push(metric);
+    return metric;
+  }
+}

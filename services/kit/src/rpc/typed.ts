@@ -1,0 +1,14 @@
+import type { RpcTransport, Subscription } from "@jts/contracts";
+import type { Static, TSchema } from "@sinclair/typebox";
+import { compile } from "../validate.ts";
+
+/** Serves a subject whose requests are checked against a contracts schema first. */
+export function serveChecked<S extends TSchema>(
+  rpc: RpcTransport,
+  subject: string,
+  schema: S,
+  handler: (request: Static<S>) => unknown,
+): Promise<Subscription> {
+  const validator = compile(schema);
+  return rpc.serve(subject, (request) => handler(validator.parse(request)));
+}

@@ -1,0 +1,27 @@
+import type { Cache, EventBus, RpcTransport } from "@jts/contracts";
+import { MemoryCache } from "./cache/memory.ts";
+import { MemoryEventBus } from "./events/memory.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { MetricsRegistry } from "./metrics.ts";
+import { MemoryRpc } from "./rpc/memory.ts";
+
+/** What every service gets from its composition root: the ports and the cross-cutting tools. */
+export interface Runtime {
+  bus: EventBus;
+  rpc: RpcTransport;
+  cache: Cache;
+  logger: Logger;
+}
+
+/** One set of in-memory ports; `just dev` shares one between all services. */
+export function memoryRuntime(logger: Logger = createLogger({ app: "jts" })): Runtime {
+  return { bus: new MemoryEventBus(), rpc: new MemoryRpc(), cache: new MemoryCache(), logger };
+}
+
+export interface ServiceContext extends Runtime {
+  metrics: MetricsRegistry;
+}
+
+export function serviceContext(runtime: Runtime, service: string): ServiceContext {
+  return { ...runtime, logger: runtime.logger.child({ service }), metrics: new MetricsRegistry() };
+}
