@@ -14,3 +14,5 @@ export { serveChecked } from "./rpc/typed.ts";
 export { memoryRuntime, type Runtime, type ServiceContext, serviceContext } from "./runtime.ts";
 export { type Closer, Lifecycle } from "./shutdown.ts";
 export { compile, type Validator } from "./validate.ts";
+export { InstrumentCatalog, SIM_INSTRUMENTS } from "./instruments.ts";
+export { type Listening, listen, runStandalone, type Service } from "./service.ts";

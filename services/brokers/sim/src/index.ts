@@ -1,0 +1,2 @@
+export { SimMarket } from "./market.ts";
+export { type App, createSimService, type SimOptions } from "./service.ts";

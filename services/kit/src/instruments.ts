@@ -1,0 +1,61 @@
+import type { Instrument } from "@jts/contracts";
+
+/**
+ * The instruments the sim venue lists. Tick sizes follow the venues they
+ * imitate: Upbit's KRW market uses 1000 KRW above 1,000,000 KRW; KRX uses
+ * 100 KRW for stocks priced 50,000 to 200,000 KRW.
+ */
+export const SIM_INSTRUMENTS: readonly Instrument[] = [
+  {
+    symbol: "BTC-KRW",
+    venue: "sim",
+    kind: "CRYPTO",
+    base: "BTC",
+    quote: "KRW",
+    tickSize: "1000",
+    lotSize: "0.00000001",
+    minQuantity: "0.00000001",
+    maxQuantity: "1000",
+    minNotional: "5000",
+    makerFee: "0.0005",
+    takerFee: "0.0005",
+  },
+  {
+    symbol: "ETH-KRW",
+    venue: "sim",
+    kind: "CRYPTO",
+    base: "ETH",
+    quote: "KRW",
+    tickSize: "1000",
+    lotSize: "0.00000001",
+    minQuantity: "0.00000001",
+    maxQuantity: "10000",
+    minNotional: "5000",
+    makerFee: "0.0005",
+    takerFee: "0.0005",
+  },
+  {
+    symbol: "005930",
+    venue: "sim",
+    kind: "STOCK",
+    base: "005930",
+    quote: "KRW",
+    tickSize: "100",
+    lotSize: "1",
+    minQuantity: "1",
+    maxQuantity: "1000000",
+    minNotional: "1",
+    makerFee: "0.00015",
+    takerFee: "0.00015",
+  },
+];
+
+export class InstrumentCatalog {
+  private readonly bySymbol: Map<string, Instrument>;
+  constructor(readonly all: readonly Instrument[] = SIM_INSTRUMENTS) {
+    this.bySymbol = new Map(all.map((i) => [i.symbol, i]));
+  }
+  find(symbol: string): Instrument | undefined {
+    return this.bySymbol.get(symbol);
+  }
+}
