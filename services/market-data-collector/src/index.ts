@@ -1,0 +1,3 @@
+export { CandleBook } from "./candles.ts";
+export { PriceBoard } from "./prices.ts";
+export { type App, createMarketDataService } from "./service.ts";
