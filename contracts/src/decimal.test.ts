@@ -24,7 +24,7 @@ describe("fixed-point decimals", () => {
   });
 
   it("refuses malformed input and excess precision", () => {
-    for (const bad of ["", "abc", "1e5", "+1", "1.", ".5", "NaN", "0.0000000001"]) {
+    for (const bad of ["", "abc", "1e5", "+1", "1.", ".5", "NaN", "0.0000000001", "1.0000000000"]) {
       expect(() => toFixed(bad)).toThrow(DecimalError);
     }
   });

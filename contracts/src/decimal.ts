@@ -9,7 +9,7 @@ export const SCALE_DIGITS = 9;
 export const SCALE = 10n ** BigInt(SCALE_DIGITS);
 
 /** A decimal string such as "-12.5"; no exponent, no leading "+". */
-export const DECIMAL_PATTERN = "^-?\\d{1,30}(\\.\\d{1,18})?$";
+export const DECIMAL_PATTERN = "^-?\\d{1,20}(\\.\\d{1,9})?$";
 const decimalRegex = new RegExp(DECIMAL_PATTERN);
 
 export type Fixed = bigint;

@@ -7,7 +7,7 @@ export const Decimal = t.String({ pattern: DECIMAL_PATTERN, examples: ["15234000
 export type Decimal = Static<typeof Decimal>;
 
 /** A decimal that must be > 0 is checked in code; the pattern excludes the sign. */
-export const UnsignedDecimal = t.String({ pattern: "^\\d{1,30}(\\.\\d{1,18})?$", examples: ["0.0015"] });
+export const UnsignedDecimal = t.String({ pattern: "^\\d{1,20}(\\.\\d{1,9})?$", examples: ["0.0015"] });
 export type UnsignedDecimal = Static<typeof UnsignedDecimal>;
 
 /** Nanoseconds since the epoch as digits; see time.ts. */

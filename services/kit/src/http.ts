@@ -1,3 +1,4 @@
+import { DecimalError } from "@jts/contracts";
 import { Elysia } from "elysia";
 import { AppError } from "./errors.ts";
 import { newId } from "./ids.ts";
@@ -56,6 +57,10 @@ export function createServiceApp(options: ServiceAppOptions) {
       if (error instanceof AppError) {
         set.status = error.status;
         return error.toBody();
+      }
+      if (error instanceof DecimalError) {
+        set.status = 422;
+        return new AppError("VALIDATION", error.message).toBody();
       }
       switch (code) {
         case "VALIDATION": {

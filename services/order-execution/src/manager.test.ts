@@ -1,0 +1,157 @@
+import { beforeEach, describe, expect, it } from "bun:test";
+import type { Envelope, ExecutionReport, Fill, Order, OrderRequest, RiskDecision } from "@jts/contracts";
+import { AppError, createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { eventually } from "@jts/kit/testing";
+import { OrderManager } from "./manager.ts";
+import { canTransition } from "./state-machine.ts";
+import { OrderStore } from "./store.ts";
+
+const request = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
+  clientOrderId: "c-1",
+  symbol: "005930",
+  side: "BUY",
+  type: "MARKET",
+  quantity: "10",
+  ...overrides,
+});
+
+const approve: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
+
+describe("order manager", () => {
+  let bus: MemoryEventBus;
+  let rpc: MemoryRpc;
+  let manager: OrderManager;
+  let placed: Order[];
+  let published: Order[];
+  let fills: Fill[];
+  let decision: RiskDecision;
+
+  beforeEach(async () => {
+    bus = new MemoryEventBus();
+    rpc = new MemoryRpc();
+    placed = [];
+    published = [];
+    fills = [];
+    decision = approve;
+    await rpc.serve("risk.check", () => decision);
+    await rpc.serve("broker.paper.place", (req) => {
+      const { order } = req as { order: Order };
+      placed.push(order);
+      return { orderId: order.id, accepted: true, venueOrderId: "V1", reason: null, tsEvent: "1" };
+    });
+    await rpc.serve("broker.paper.cancel", (req) => ({ orderId: (req as { orderId: string }).orderId, accepted: true, venueOrderId: null, reason: null, tsEvent: "1" }));
+    await bus.subscribe("order.updated", (e: Envelope) => void published.push(e.payload as Order));
+    await bus.subscribe("order.fill", (e: Envelope) => void fills.push(e.payload as Fill));
+    manager = new OrderManager(new OrderStore(), new InstrumentCatalog(), bus, rpc, createLogger({}, "error", () => {}), {
+      routes: { sim: "paper" },
+      defaultAccount: "acc",
+    });
+  });
+
+  const report = (order: Order, kind: ExecutionReport["kind"], fill: ExecutionReport["fill"] = null): ExecutionReport => ({
+    orderId: order.id,
+    account: order.account,
+    venue: order.venue,
+    symbol: order.symbol,
+    side: order.side,
+    kind,
+    fill,
+    reason: null,
+    tsEvent: "2",
+  });
+
+  it("creates an order once per clientOrderId, also when both arrive at once", async () => {
+    const [a, b] = await Promise.all([manager.submit(request()), manager.submit(request())]);
+    const c = await manager.submit(request());
+    expect(a.created).toBe(true);
+    expect(b.created).toBe(false);
+    expect(c.created).toBe(false);
+    expect(new Set([a.order.id, b.order.id, c.order.id]).size).toBe(1);
+    expect(placed).toHaveLength(1);
+  });
+
+  it("routes an approved order to the venue's broker and marks it ACCEPTED", async () => {
+    const { order } = await manager.submit(request());
+    expect(order).toMatchObject({ status: "ACCEPTED", venueOrderId: "V1", account: "acc", timeInForce: "IOC" });
+    expect(placed[0]?.id).toBe(order.id);
+  });
+
+  it("rejects with the risk reason and never reaches the broker", async () => {
+    decision = { approved: false, rule: "TRADING_HALTED", reason: "trading is HALTED", tsEvent: "1" };
+    const { order } = await manager.submit(request());
+    expect(order.status).toBe("REJECTED");
+    expect(order.rejectReason).toContain("trading is HALTED");
+    expect(placed).toHaveLength(0);
+  });
+
+  it("fails closed when risk does not answer", async () => {
+    const lonely = new OrderManager(new OrderStore(), new InstrumentCatalog(), bus, new MemoryRpc(), createLogger({}, "error", () => {}), {
+      routes: { sim: "paper" },
+      defaultAccount: "acc",
+    });
+    const { order } = await lonely.submit(request());
+    expect(order.status).toBe("REJECTED");
+    expect(order.rejectReason).toContain("risk check failed");
+  });
+
+  it("refuses bad orders with a validation error before storing them", async () => {
+    const cases: Array<[Partial<OrderRequest>, string]> = [
+      [{ symbol: "XRP-KRW" }, "unknown symbol"],
+      [{ quantity: "0" }, "greater than zero"],
+      [{ quantity: "1.5" }, "lot size"],
+      [{ type: "LIMIT" }, "needs a price"],
+      [{ type: "LIMIT", price: "71050" }, "tick size"],
+      [{ price: "71000" }, "takes no price"],
+      [{ timeInForce: "GTC" }, "IOC or FOK"],
+    ];
+    for (const [overrides, message] of cases) {
+      const error = await manager.submit(request({ clientOrderId: `bad-${message}`, ...overrides })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).status).toBe(422);
+      expect((error as AppError).message).toContain(message);
+    }
+    expect(placed).toHaveLength(0);
+  });
+
+  it("folds fills into FILLED with the average price and publishes each fill once", async () => {
+    const { order } = await manager.submit(request());
+    const fill = (id: string, price: string, quantity: string) => ({ fillId: id, price, quantity, fee: "1", feeCurrency: "KRW", liquidity: "TAKER" as const });
+    await manager.onReport(report(order, "FILL", fill("f1", "71000", "4")));
+    expect(manager.get(order.id)).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "4" });
+    await manager.onReport(report(order, "FILL", fill("f1", "71000", "4")));
+    await manager.onReport(report(order, "FILL", fill("f2", "71100", "6")));
+    expect(manager.get(order.id)).toMatchObject({ status: "FILLED", filledQuantity: "10", averagePrice: "71060" });
+    await eventually(() => expect(fills.map((f) => f.id)).toEqual(["f1", "f2"]));
+    await eventually(() => expect(published.at(-1)?.status).toBe("FILLED"));
+  });
+
+  it("ignores a late cancel report for a filled order", async () => {
+    const { order } = await manager.submit(request());
+    await manager.onReport(report(order, "FILL", { fillId: "f", price: "71000", quantity: "10", fee: "0", feeCurrency: "KRW", liquidity: "TAKER" }));
+    await manager.onReport(report(order, "CANCELED"));
+    expect(manager.get(order.id).status).toBe("FILLED");
+  });
+
+  it("cancels an open order and refuses to cancel a closed one", async () => {
+    const { order } = await manager.submit(request({ clientOrderId: "l1", type: "LIMIT", price: "70000", timeInForce: "GTC" }));
+    expect((await manager.cancel(order.id)).status).toBe("CANCELED");
+    const error = await manager.cancel(order.id).catch((e: unknown) => e);
+    expect((error as AppError).status).toBe(409);
+  });
+
+  it("hides another account's order", async () => {
+    const { order } = await manager.submit(request());
+    expect(() => manager.get(order.id, ["someone-else"])).toThrow("not found");
+  });
+});
+
+describe("order state machine", () => {
+  it("allows the lifecycle and refuses leaving a terminal state", () => {
+    expect(canTransition("NEW", "ACCEPTED")).toBe(true);
+    expect(canTransition("ACCEPTED", "PARTIALLY_FILLED")).toBe(true);
+    expect(canTransition("PARTIALLY_FILLED", "FILLED")).toBe(true);
+    expect(canTransition("FILLED", "CANCELED")).toBe(false);
+    expect(canTransition("REJECTED", "ACCEPTED")).toBe(false);
+    expect(canTransition("ACCEPTED", "NEW")).toBe(false);
+  });
+});

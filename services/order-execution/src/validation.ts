@@ -1,0 +1,31 @@
+import { fx, type Instrument, type OrderRequest } from "@jts/contracts";
+import { AppError } from "@jts/kit";
+
+/** Checks an order against its instrument before anything is stored. */
+export function validateAgainstInstrument(request: OrderRequest, instrument: Instrument | undefined): void {
+  if (!instrument) throw new AppError("VALIDATION", `unknown symbol ${request.symbol}`, { field: "symbol" });
+  const quantity = fx.toFixed(request.quantity);
+  const invalid = (field: string, message: string) => new AppError("VALIDATION", message, { field });
+  if (quantity <= 0n) throw invalid("quantity", "quantity must be greater than zero");
+  if (quantity < fx.toFixed(instrument.minQuantity)) throw invalid("quantity", `quantity below the minimum ${instrument.minQuantity}`);
+  if (quantity > fx.toFixed(instrument.maxQuantity)) throw invalid("quantity", `quantity above the maximum ${instrument.maxQuantity}`);
+  if (!fx.isMultipleOf(quantity, fx.toFixed(instrument.lotSize))) throw invalid("quantity", `quantity must be a multiple of the lot size ${instrument.lotSize}`);
+
+  const needsPrice = request.type === "LIMIT" || request.type === "STOP_LIMIT";
+  const needsStop = request.type === "STOP_MARKET" || request.type === "STOP_LIMIT";
+  if (needsPrice && request.price === undefined) throw invalid("price", `${request.type} needs a price`);
+  if (!needsPrice && request.price !== undefined) throw invalid("price", `${request.type} takes no price`);
+  if (needsStop && request.stopPrice === undefined) throw invalid("stopPrice", `${request.type} needs a stopPrice`);
+  if (!needsStop && request.stopPrice !== undefined) throw invalid("stopPrice", `${request.type} takes no stopPrice`);
+  if (request.type === "MARKET" && (request.timeInForce === "GTC" || request.timeInForce === "DAY")) {
+    throw invalid("timeInForce", "a MARKET order is IOC or FOK");
+  }
+  const tick = fx.toFixed(instrument.tickSize);
+  for (const field of ["price", "stopPrice"] as const) {
+    const value = request[field];
+    if (value === undefined) continue;
+    const price = fx.toFixed(value);
+    if (price <= 0n) throw invalid(field, `${field} must be greater than zero`);
+    if (!fx.isMultipleOf(price, tick)) throw invalid(field, `${field} must be a multiple of the tick size ${instrument.tickSize}`);
+  }
+}
