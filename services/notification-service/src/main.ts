@@ -1,0 +1,6 @@
+import { int, loadConfig, runStandalone } from "@jts/kit";
+import { createNotificationService } from "./service.ts";
+
+const config = loadConfig({ NOTIFICATION_PORT: int(3006, { min: 0, max: 65535 }) });
+
+await runStandalone("notification-service", config.NOTIFICATION_PORT, (runtime) => createNotificationService(runtime));

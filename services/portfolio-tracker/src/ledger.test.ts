@@ -1,0 +1,62 @@
+import { describe, expect, it } from "bun:test";
+import type { Fill } from "@jts/contracts";
+import { Ledger } from "./ledger.ts";
+
+let n = 0;
+const fill = (side: "BUY" | "SELL", quantity: string, price: string, fee = "0"): Fill => ({
+  id: `f${++n}`,
+  orderId: "o",
+  clientOrderId: "c",
+  account: "acc",
+  venue: "sim",
+  symbol: "005930",
+  side,
+  price,
+  quantity,
+  fee,
+  feeCurrency: "KRW",
+  liquidity: "TAKER",
+  strategyId: null,
+  tsEvent: "1",
+});
+
+const ledger = () => new Ledger([{ id: "acc", owner: "alice", venue: "sim", baseCurrency: "KRW", startingCash: "10000000" }]);
+
+describe("ledger", () => {
+  it("averages the entry price over buys and moves cash with fees", () => {
+    const l = ledger();
+    l.applyFill(fill("BUY", "10", "70000", "105"));
+    const p = l.applyFill(fill("BUY", "30", "71000", "319.5"));
+    expect(p).toMatchObject({ quantity: "40", averagePrice: "70750", realizedPnl: "-424.5" });
+    expect(l.listAccounts()[0]?.balances[0]).toMatchObject({ currency: "KRW", total: "7169575.5" });
+  });
+
+  it("realizes profit on a partial close and keeps the average of what is left", () => {
+    const l = ledger();
+    l.applyFill(fill("BUY", "10", "70000"));
+    const p = l.applyFill(fill("SELL", "4", "72000"));
+    expect(p).toMatchObject({ quantity: "6", averagePrice: "70000", realizedPnl: "8000" });
+  });
+
+  it("opens the other side at the fill price when a sell flips a long", () => {
+    const l = ledger();
+    l.applyFill(fill("BUY", "10", "70000"));
+    const p = l.applyFill(fill("SELL", "15", "69000"));
+    expect(p).toMatchObject({ quantity: "-5", averagePrice: "69000", realizedPnl: "-10000" });
+  });
+
+  it("marks unrealized P&L to the last price, short positions included", () => {
+    const l = ledger();
+    l.applyFill(fill("SELL", "5", "70000"));
+    const [marked] = l.markPrice("005930", "69000", "2");
+    expect(marked).toMatchObject({ quantity: "-5", unrealizedPnl: "5000", lastPrice: "69000" });
+  });
+
+  it("counts a redelivered fill once", () => {
+    const l = ledger();
+    const once = fill("BUY", "1", "70000");
+    expect(l.applyFill(once)).not.toBeNull();
+    expect(l.applyFill(once)).toBeNull();
+    expect(l.listPositions()[0]?.quantity).toBe("1");
+  });
+});
