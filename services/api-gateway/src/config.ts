@@ -1,0 +1,24 @@
+import { int, secret, str } from "@jts/kit";
+
+/** The gateway's environment. Names follow the original spec where it had one. */
+export const gatewayConfigSpec = {
+  GATEWAY_PORT: int(3000, { min: 0, max: 65535 }),
+  JWT_SECRET: secret("jts-development-jwt-secret-not-for-production", 32),
+  JWT_ACCESS_TTL_SECONDS: int(900, { min: 30 }),
+  JWT_REFRESH_TTL_SECONDS: int(7 * 24 * 3600, { min: 60 }),
+  JTS_ADMIN_USER: str("admin"),
+  JTS_ADMIN_PASSWORD: secret("jts-dev-password", 12),
+  API_RATE_LIMIT: int(100, { min: 1 }),
+  API_RATE_WINDOW: int(60_000, { min: 1000 }),
+  LOGIN_RATE_LIMIT: int(10, { min: 1 }),
+};
+
+export interface GatewaySettings {
+  jwtSecret: string;
+  accessTtlSeconds: number;
+  refreshTtlSeconds: number;
+  rateLimit: number;
+  rateWindowMs: number;
+  loginRateLimit: number;
+  rpcTimeoutMs: number;
+}

@@ -1,0 +1,185 @@
+import { jwt } from "@elysiajs/jwt";
+import {
+  type Account,
+  type Alert,
+  type Candle,
+  type Fill,
+  type Instrument,
+  type LastPrice,
+  type Order,
+  type Position,
+  type RiskStatus,
+  type StrategyStatus,
+  Subjects,
+} from "@jts/contracts";
+import { AppError, createServiceApp, type Runtime, type Service } from "@jts/kit";
+import type { GatewaySettings } from "./config.ts";
+import { RateLimiter, rateLimitHeaders } from "./auth/rate-limit.ts";
+import { bearerToken, type JwtCodec, TokenService } from "./auth/tokens.ts";
+import type { AuthUser, UserDirectory } from "./auth/users.ts";
+import { CandlesQuery, IdParams, LoginBody, LogoutBody, OrderRequest, OrdersQuery, RefreshBody, SetStateBody } from "./model.ts";
+import { type WsConnection, WsHub } from "./ws/hub.ts";
+
+type SubmitReply = { order: Order; created: boolean };
+
+/** Elysia's socket type omits Bun's getBufferedAmount, which the raw socket has at run time. */
+const socketOf = (raw: unknown) => raw as WsConnection;
+
+const forbidden = (message: string) => new AppError("FORBIDDEN", message);
+
+/**
+ * The only door from outside: authentication, per-user rate limits, account
+ * scoping, and typed calls to the services over the rpc port.
+ */
+export function createGatewayService(runtime: Runtime, users: UserDirectory, settings: GatewaySettings) {
+  const logger = runtime.logger.child({ service: "api-gateway" });
+  const jwtPlugin = jwt({ name: "jwt", secret: settings.jwtSecret });
+  const codec = (jwtPlugin.decorator as unknown as { jwt: JwtCodec }).jwt;
+  const tokens = new TokenService(codec, runtime.cache, settings.accessTtlSeconds, settings.refreshTtlSeconds);
+  const apiLimiter = new RateLimiter(runtime.cache, settings.rateLimit, settings.rateWindowMs);
+  const loginLimiter = new RateLimiter(runtime.cache, settings.loginRateLimit, 60_000);
+  const call = <Reply>(subject: string, payload: unknown = {}) =>
+    runtime.rpc.request<Reply>(subject, payload, { timeoutMs: settings.rpcTimeoutMs });
+
+  /** The account ids a user may see; undefined means all (admin). */
+  const accountsOf = async (user: AuthUser): Promise<string[] | undefined> => {
+    if (user.role === "admin") return undefined;
+    const accounts = await call<Account[]>(Subjects.accounts, { owner: user.username });
+    return accounts.map((a) => a.id);
+  };
+
+  const limit = async (key: string, limiter: RateLimiter, set: { headers: Record<string, string | number> }) => {
+    const result = await limiter.hit(key);
+    Object.assign(set.headers, rateLimitHeaders(result));
+    if (!result.allowed) throw new AppError("RATE_LIMITED", `rate limit of ${result.limit} requests exceeded; retry in ${result.resetSeconds} s`);
+  };
+
+  const hub = new WsHub(runtime.bus, runtime.rpc, logger, {
+    authenticate: (token) => tokens.authenticate(token),
+    accountsOf: async (user) => (await accountsOf(user)) ?? null,
+  });
+
+  const app = createServiceApp({ name: "api-gateway", logger })
+    .ws("/ws", {
+      idleTimeout: 60,
+      open: (ws) => hub.open(socketOf(ws.raw)),
+      message: (ws, message) => hub.message(socketOf(ws.raw), message),
+      close: (ws) => hub.close(socketOf(ws.raw)),
+    })
+    .post(
+      "/api/auth/login",
+      async ({ body, set, request, server }) => {
+        const ip = server?.requestIP(request)?.address ?? "local";
+        await limit(`login:${ip}:${body.username}`, loginLimiter, set);
+        const user = await users.verify(body.username, body.password);
+        if (!user) {
+          logger.warn("login failed", { username: body.username, ip });
+          throw new AppError("UNAUTHORIZED", "wrong username or password");
+        }
+        logger.info("login", { username: user.username, ip });
+        return tokens.issue(user.username, user.role);
+      },
+      { body: LoginBody },
+    )
+    .post(
+      "/api/auth/refresh",
+      async ({ body, set, request, server }) => {
+        await limit(`refresh:${server?.requestIP(request)?.address ?? "local"}`, loginLimiter, set);
+        return tokens.refresh(body.refreshToken);
+      },
+      { body: RefreshBody },
+    )
+    // Every route below needs a valid access token and counts against the user's rate limit.
+    .resolve(async ({ headers, set }) => {
+      const user = await tokens.authenticate(bearerToken(headers.authorization));
+      if (!user) throw new AppError("UNAUTHORIZED", "missing, invalid or expired access token");
+      await limit(`user:${user.username}`, apiLimiter, set);
+      return { user };
+    })
+    .post(
+      "/api/auth/logout",
+      async ({ user, body }) => {
+        await tokens.deny(user);
+        if (body?.refreshToken) await tokens.revokeRefresh(body.refreshToken);
+        return { loggedOut: true };
+      },
+      { body: LogoutBody },
+    )
+    .get("/api/instruments", () => call<Instrument[]>(Subjects.instruments))
+    .get("/api/prices", () => call<LastPrice[]>(Subjects.prices))
+    .get("/api/candles", ({ query }) => call<Candle[]>(Subjects.candles, query), { query: CandlesQuery })
+    .post(
+      "/api/orders",
+      async ({ user, body, set }) => {
+        if (user.role === "viewer") throw forbidden("viewers cannot trade");
+        const accounts = await accountsOf(user);
+        const account = body.account ?? accounts?.[0];
+        if (accounts && (!account || !accounts.includes(account))) throw forbidden(`no access to account ${account ?? "(none)"}`);
+        const { order, created } = await call<SubmitReply>(Subjects.orderSubmit, { ...body, ...(account ? { account } : {}) });
+        set.status = created ? 201 : 200;
+        return order;
+      },
+      { body: OrderRequest },
+    )
+    .get("/api/orders", async ({ user, query }) => call<Order[]>(Subjects.orderList, { ...query, accounts: await accountsOf(user) }), {
+      query: OrdersQuery,
+    })
+    .get("/api/orders/:id", async ({ user, params }) => call<Order>(Subjects.orderGet, { orderId: params.id, accounts: await accountsOf(user) }), {
+      params: IdParams,
+    })
+    .delete(
+      "/api/orders/:id",
+      async ({ user, params }) => {
+        if (user.role === "viewer") throw forbidden("viewers cannot cancel orders");
+        return call<Order>(Subjects.orderCancel, { orderId: params.id, accounts: await accountsOf(user) });
+      },
+      { params: IdParams },
+    )
+    .get("/api/fills", async ({ user }) => call<Fill[]>(Subjects.fillList, { accounts: await accountsOf(user) }))
+    .get("/api/positions", async ({ user }) => call<Position[]>(Subjects.positions, { accounts: await accountsOf(user) }))
+    .get("/api/accounts", async ({ user }) => call<Account[]>(Subjects.accounts, { accounts: await accountsOf(user) }))
+    .get("/api/strategies", () => call<StrategyStatus[]>(Subjects.strategyList))
+    .post(
+      "/api/strategies/:id/start",
+      ({ user, params }) => {
+        if (user.role === "viewer") throw forbidden("viewers cannot start strategies");
+        return call<StrategyStatus>(Subjects.strategyStart, { id: params.id });
+      },
+      { params: IdParams },
+    )
+    .post(
+      "/api/strategies/:id/stop",
+      ({ user, params }) => {
+        if (user.role === "viewer") throw forbidden("viewers cannot stop strategies");
+        return call<StrategyStatus>(Subjects.strategyStop, { id: params.id });
+      },
+      { params: IdParams },
+    )
+    .get("/api/risk", () => call<RiskStatus>(Subjects.riskStatus))
+    .put(
+      "/api/risk/state",
+      ({ user, body }) => {
+        // Anyone who may trade may pull the kill switch; only an admin resumes trading.
+        if (user.role === "viewer") throw forbidden("viewers cannot change the trading state");
+        if (body.state !== "HALTED" && user.role !== "admin") throw forbidden("only an admin can resume trading");
+        return call<RiskStatus>(Subjects.riskSetState, { state: body.state, reason: body.reason ?? "set from the API", changedBy: user.username });
+      },
+      { body: SetStateBody },
+    )
+    .get("/api/alerts", async ({ user }) => call<Alert[]>(Subjects.alertList, { accounts: await accountsOf(user) }));
+
+  return {
+    name: "api-gateway",
+    app,
+    hub,
+    tokens,
+    async start() {
+      await hub.start();
+    },
+    async stop() {
+      await hub.stop();
+    },
+  } satisfies Service & { hub: WsHub; tokens: TokenService };
+}
+
+export type App = ReturnType<typeof createGatewayService>["app"];

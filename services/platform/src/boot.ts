@@ -1,0 +1,113 @@
+import { createGatewayService, UserDirectory } from "@jts/api-gateway";
+import { createPaperService } from "@jts/broker-paper";
+import { createSimService } from "@jts/broker-sim";
+import { type ConfigOf, createLogger, InstrumentCatalog, type Listening, listen, type Logger, memoryRuntime, type Service } from "@jts/kit";
+import { createMarketDataService } from "@jts/market-data-collector";
+import { createNotificationService } from "@jts/notification-service";
+import { createOrderExecutionService } from "@jts/order-execution";
+import { createPortfolioService } from "@jts/portfolio-tracker";
+import { createRiskService } from "@jts/risk-management";
+import { createStrategyService, defaultStrategies } from "@jts/strategy-engine";
+import type { platformConfigSpec } from "./config.ts";
+
+export type PlatformConfig = ConfigOf<typeof platformConfigSpec>;
+
+export interface Platform {
+  /** Service name -> base URL. */
+  urls: Record<string, string>;
+  services: Record<string, Service>;
+  runtime: ReturnType<typeof memoryRuntime>;
+  stop(): Promise<void>;
+}
+
+export interface BootOptions {
+  logger?: Logger;
+  /** Listen on ephemeral ports (tests) instead of the configured ones. */
+  ephemeralPorts?: boolean;
+  /** Serve the built PWA from this directory; skipped when undefined. */
+  webDist?: string;
+}
+
+/**
+ * `just dev` in one process: every service is its own Elysia app on its own
+ * port, all sharing one set of in-memory ports (bus, rpc, cache).
+ */
+export async function bootPlatform(config: PlatformConfig, options: BootOptions = {}): Promise<Platform> {
+  const logger = options.logger ?? createLogger({ app: "jts" }, config.LOG_LEVEL);
+  const runtime = memoryRuntime(logger);
+  const catalog = new InstrumentCatalog();
+  const users = new UserDirectory();
+  await users.add(config.JTS_ADMIN_USER, config.JTS_ADMIN_PASSWORD, "admin");
+  const account = config.JTS_PAPER_ACCOUNT;
+
+  const planned: Array<[Service, number]> = [
+    [createRiskService(runtime, { catalog }), config.RISK_PORT],
+    [createPaperService(runtime, { catalog }), config.PAPER_PORT],
+    [createOrderExecutionService(runtime, { catalog, defaultAccount: account }), config.ORDER_PORT],
+    [
+      createPortfolioService(runtime, {
+        accounts: [{ id: account, owner: config.JTS_ADMIN_USER, venue: "sim", baseCurrency: "KRW", startingCash: config.JTS_PAPER_CASH }],
+      }),
+      config.PORTFOLIO_PORT,
+    ],
+    [createMarketDataService(runtime, { catalog }), config.MARKET_DATA_PORT],
+    [createNotificationService(runtime), config.NOTIFICATION_PORT],
+    [
+      createStrategyService(runtime, {
+        strategies: defaultStrategies(account).map((s) => ({ ...s, enabled: config.STRATEGIES === "on" })),
+        cooldownMs: config.STRATEGY_COOLDOWN_MS,
+      }),
+      config.STRATEGY_PORT,
+    ],
+    [
+      createGatewayService(runtime, users, {
+        jwtSecret: config.JWT_SECRET,
+        accessTtlSeconds: config.JWT_ACCESS_TTL_SECONDS,
+        refreshTtlSeconds: config.JWT_REFRESH_TTL_SECONDS,
+        rateLimit: config.API_RATE_LIMIT,
+        rateWindowMs: config.API_RATE_WINDOW,
+        loginRateLimit: config.LOGIN_RATE_LIMIT,
+        rpcTimeoutMs: 3000,
+      }),
+      config.GATEWAY_PORT,
+    ],
+    // The feed starts last so every consumer is subscribed before the first tick.
+    [createSimService(runtime, { seed: config.SIM_SEED, intervalMs: config.SIM_INTERVAL_MS, catalog }), config.SIM_PORT],
+  ];
+
+  const started: Service[] = [];
+  const listening: Listening[] = [];
+  const stopWeb: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const w of stopWeb) await w();
+    for (const l of listening.reverse()) await l.close();
+    for (const s of started.reverse()) await s.stop();
+    await runtime.bus.close();
+    await runtime.rpc.close();
+    await runtime.cache.close();
+  };
+
+  try {
+    for (const [service, port] of planned) {
+      await service.start();
+      started.push(service);
+      listening.push(await listen(service, options.ephemeralPorts ? 0 : port, config.JTS_HOST));
+    }
+    const urls = Object.fromEntries(listening.map((l) => [l.name, l.url]));
+    if (options.webDist) {
+      const { startWebServer } = await import("@jts/web/server");
+      const web = startWebServer({
+        port: options.ephemeralPorts ? 0 : config.WEB_PORT,
+        hostname: config.JTS_HOST,
+        distDir: options.webDist,
+        gatewayUrl: urls["api-gateway"] as string,
+      });
+      stopWeb.push(() => web.stop());
+      urls.web = `http://${config.JTS_HOST === "0.0.0.0" ? "localhost" : config.JTS_HOST}:${web.port}`;
+    }
+    return { urls, services: Object.fromEntries(started.map((s) => [s.name, s])), runtime, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,24 @@
+import { gatewayConfigSpec } from "@jts/api-gateway";
+import { int, oneOf, str } from "@jts/kit";
+
+/** Everything `just dev` reads from the environment, with the ports of ARCHITECTURE.md. */
+export const platformConfigSpec = {
+  ...gatewayConfigSpec,
+  STRATEGY_PORT: int(3001, { min: 0, max: 65535 }),
+  RISK_PORT: int(3002, { min: 0, max: 65535 }),
+  ORDER_PORT: int(3003, { min: 0, max: 65535 }),
+  MARKET_DATA_PORT: int(3004, { min: 0, max: 65535 }),
+  PORTFOLIO_PORT: int(3005, { min: 0, max: 65535 }),
+  NOTIFICATION_PORT: int(3006, { min: 0, max: 65535 }),
+  PAPER_PORT: int(3010, { min: 0, max: 65535 }),
+  SIM_PORT: int(3015, { min: 0, max: 65535 }),
+  WEB_PORT: int(5173, { min: 0, max: 65535 }),
+  JTS_HOST: str("127.0.0.1"),
+  SIM_SEED: int(42),
+  SIM_INTERVAL_MS: int(250, { min: 1 }),
+  JTS_PAPER_ACCOUNT: str("paper-main"),
+  JTS_PAPER_CASH: str("100000000"),
+  STRATEGY_COOLDOWN_MS: int(5000, { min: 0 }),
+  STRATEGIES: oneOf(["on", "off"] as const, "on"),
+  LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
+};

@@ -1,0 +1,41 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { ConfigError, createLogger, Lifecycle, loadConfig } from "@jts/kit";
+import { bootPlatform } from "./boot.ts";
+import { platformConfigSpec } from "./config.ts";
+
+let config: ReturnType<typeof loadConfig<typeof platformConfigSpec>>;
+try {
+  config = loadConfig(platformConfigSpec);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const logger = createLogger({ app: "jts" }, config.LOG_LEVEL);
+const webDist = resolve(import.meta.dir, "../../../web/dist");
+const hasWeb = existsSync(resolve(webDist, "index.html"));
+if (!hasWeb) logger.warn("web/dist is missing: run `bun run --cwd web build` (just dev does) to serve the PWA");
+
+const platform = await bootPlatform(config, { logger, webDist: hasWeb ? webDist : undefined });
+const lifecycle = new Lifecycle(logger, 10_000);
+lifecycle.onStop("platform", () => platform.stop());
+lifecycle.handleSignals();
+
+const width = Math.max(...Object.keys(platform.urls).map((name) => name.length));
+const lines = Object.entries(platform.urls).map(([name, url]) => `  ${name.padEnd(width)}  ${url}`);
+const devLogin =
+  config.mode === "production" ? "  login: JTS_ADMIN_USER with JTS_ADMIN_PASSWORD" : `  login: ${config.JTS_ADMIN_USER} / ${config.JTS_ADMIN_PASSWORD}  (dev defaults; set JTS_ADMIN_USER and JTS_ADMIN_PASSWORD to change)`;
+process.stdout.write(
+  [
+    "",
+    "JTS is running (paper trading on the simulated venue). Ctrl-C stops everything.",
+    hasWeb ? `  open:   ${platform.urls.web}` : "  (PWA not built)",
+    devLogin,
+    ...lines,
+    "",
+  ].join("\n"),
+);

@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { Order, Position, WsServerMessage } from "@jts/contracts";
+import { createLogger, loadConfig } from "@jts/kit";
+import { eventually, readJson } from "@jts/kit/testing";
+import { bootPlatform, type Platform } from "./boot.ts";
+import { platformConfigSpec } from "./config.ts";
+
+const config = loadConfig(platformConfigSpec, {
+  JTS_ENV: "test",
+  SIM_INTERVAL_MS: "20",
+  STRATEGIES: "off",
+  JTS_ADMIN_PASSWORD: "e2e-password-123",
+});
+
+let platform: Platform;
+let api: string;
+let token: string;
+
+const call = (path: string, init: RequestInit & { auth?: boolean } = {}) =>
+  fetch(`${api}${path}`, {
+    ...init,
+    headers: { "content-type": "application/json", ...(init.auth === false ? {} : { authorization: `Bearer ${token}` }), ...init.headers },
+  });
+
+const order = (clientOrderId: string, overrides: Record<string, unknown> = {}) =>
+  call("/api/orders", {
+    method: "POST",
+    body: JSON.stringify({ clientOrderId, symbol: "BTC-KRW", side: "BUY", type: "MARKET", quantity: "0.001", ...overrides }),
+  });
+
+/** A logged-in socket that records every message. */
+async function openSocket(channels: string[]) {
+  const messages: WsServerMessage[] = [];
+  const socket = new WebSocket(`${api.replace("http", "ws")}/ws`);
+  socket.onmessage = (e) => messages.push(JSON.parse(String(e.data)));
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = reject;
+  });
+  socket.send(JSON.stringify({ op: "auth", token }));
+  await eventually(() => expect(messages.some((m) => m.op === "authed")).toBe(true));
+  socket.send(JSON.stringify({ op: "subscribe", channels }));
+  return { socket, messages };
+}
+
+const events = (messages: WsServerMessage[], channel: string) =>
+  messages.filter((m): m is Extract<WsServerMessage, { op: "event" }> => m.op === "event" && m.channel === channel).map((m) => m.data);
+
+beforeAll(async () => {
+  platform = await bootPlatform(config, { ephemeralPorts: true, logger: createLogger({}, "error", () => {}) });
+  api = platform.urls["api-gateway"] as string;
+  const login = await call("/api/auth/login", { method: "POST", auth: false, body: JSON.stringify({ username: "admin", password: "e2e-password-123" }) });
+  expect(login.status).toBe(200);
+  token = (await readJson(login)).accessToken;
+});
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+describe("the platform end to end", () => {
+  it("answers /health with 200 on every service", async () => {
+    expect(Object.keys(platform.urls).length).toBeGreaterThanOrEqual(9);
+    for (const [name, url] of Object.entries(platform.urls)) {
+      const res = await fetch(`${url}/health`);
+      expect({ name, status: res.status }).toEqual({ name, status: 200 });
+    }
+  });
+
+  it("streams ticks, fills a MARKET order on the socket and shows the position", async () => {
+    const { socket, messages } = await openSocket(["ticker:BTC-KRW", "orders", "fills", "positions"]);
+    await eventually(() => expect(events(messages, "ticker:BTC-KRW").length).toBeGreaterThan(3));
+
+    const res = await order("e2e-market-1");
+    expect(res.status).toBe(201);
+    const created = (await readJson(res)) as Order;
+    expect(created).toMatchObject({ clientOrderId: "e2e-market-1", symbol: "BTC-KRW", account: "paper-main" });
+
+    await eventually(() => {
+      const updates = events(messages, "orders") as Order[];
+      expect(updates.some((o) => o.id === created.id && o.status === "FILLED")).toBe(true);
+      expect((events(messages, "fills") as Array<{ orderId: string }>).some((f) => f.orderId === created.id)).toBe(true);
+    });
+    const seqs = messages.filter((m) => m.op === "event").map((m) => (m as { seq: number }).seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+
+    const orders = (await readJson(await call("/api/orders"))) as Order[];
+    expect(orders.find((o) => o.id === created.id)?.status).toBe("FILLED");
+    const positions = (await readJson(await call("/api/positions"))) as Position[];
+    expect(positions.find((p) => p.symbol === "BTC-KRW")).toMatchObject({ account: "paper-main", quantity: "0.001" });
+    socket.close();
+  });
+
+  it("creates one order for a clientOrderId posted twice", async () => {
+    const first = await order("e2e-idem-1");
+    const second = await order("e2e-idem-1");
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect((await readJson(second)).id).toBe((await readJson(first)).id);
+    const all = (await readJson(await call("/api/orders"))) as Order[];
+    expect(all.filter((o) => o.clientOrderId === "e2e-idem-1")).toHaveLength(1);
+  });
+
+  it("rejects an order with the reason while trading is HALTED", async () => {
+    const halt = await call("/api/risk/state", { method: "PUT", body: JSON.stringify({ state: "HALTED", reason: "e2e kill switch" }) });
+    expect(halt.status).toBe(200);
+    expect((await readJson(halt)).state).toBe("HALTED");
+    const res = await order("e2e-halted-1");
+    const refused = (await readJson(res)) as Order;
+    expect(refused.status).toBe("REJECTED");
+    expect(refused.rejectReason).toContain("HALTED");
+    await eventually(async () => {
+      const alerts = (await readJson(await call("/api/alerts"))) as Array<{ kind: string }>;
+      expect(alerts.map((a) => a.kind)).toContain("ORDER_REJECTED");
+    });
+    const resume = await call("/api/risk/state", { method: "PUT", body: JSON.stringify({ state: "ACTIVE" }) });
+    expect((await readJson(resume)).state).toBe("ACTIVE");
+  });
+
+  it("answers bad input with a clear 4xx in the error shape and keeps running", async () => {
+    const malformed = await call("/api/orders", { method: "POST", body: "{not json" });
+    expect(malformed.status).toBe(400);
+    expect((await readJson(malformed)).error.code).toBe("BAD_REQUEST");
+
+    const missingFields = await call("/api/orders", { method: "POST", body: JSON.stringify({ symbol: "BTC-KRW" }) });
+    expect(missingFields.status).toBe(422);
+    expect((await readJson(missingFields)).error).toMatchObject({ code: "VALIDATION" });
+
+    const unknownSymbol = await order("e2e-bad-symbol", { symbol: "XRP-KRW" });
+    expect(unknownSymbol.status).toBe(422);
+    expect((await readJson(unknownSymbol)).error.message).toContain("unknown symbol XRP-KRW");
+
+    const negative = await order("e2e-bad-qty", { quantity: "-1" });
+    expect(negative.status).toBe(422);
+    expect((await readJson(negative)).error.details[0].path).toBe("/quantity");
+
+    const noToken = await call("/api/orders", { auth: false });
+    expect(noToken.status).toBe(401);
+    expect((await readJson(noToken)).error.code).toBe("UNAUTHORIZED");
+
+    const badLogin = await call("/api/auth/login", { method: "POST", auth: false, body: JSON.stringify({ username: "admin", password: "wrong" }) });
+    expect(badLogin.status).toBe(401);
+
+    expect((await fetch(`${platform.urls["api-gateway"]}/health`)).status).toBe(200);
+  });
+
+  it("closes a socket that subscribes before authenticating", async () => {
+    const socket = new WebSocket(`${api.replace("http", "ws")}/ws`);
+    const closed = new Promise<number>((resolve) => {
+      socket.onclose = (e) => resolve(e.code);
+    });
+    await new Promise((resolve) => {
+      socket.onopen = resolve;
+    });
+    socket.send(JSON.stringify({ op: "subscribe", channels: ["orders"] }));
+    expect(await closed).toBe(4401);
+  });
+
+  it("refuses a logged-out token and a reused refresh token", async () => {
+    const login = await readJson(
+      await call("/api/auth/login", { method: "POST", auth: false, body: JSON.stringify({ username: "admin", password: "e2e-password-123" }) }),
+    );
+    const refreshed = await call("/api/auth/refresh", { method: "POST", auth: false, body: JSON.stringify({ refreshToken: login.refreshToken }) });
+    expect(refreshed.status).toBe(200);
+    const pair = await readJson(refreshed);
+    const reused = await call("/api/auth/refresh", { method: "POST", auth: false, body: JSON.stringify({ refreshToken: login.refreshToken }) });
+    expect(reused.status).toBe(401);
+    // Reuse revoked the whole family, the fresh refresh token included.
+    const family = await call("/api/auth/refresh", { method: "POST", auth: false, body: JSON.stringify({ refreshToken: pair.refreshToken }) });
+    expect(family.status).toBe(401);
+
+    const logout = await fetch(`${api}/api/auth/logout`, { method: "POST", headers: { authorization: `Bearer ${pair.accessToken}` } });
+    expect(logout.status).toBe(200);
+    const after = await fetch(`${api}/api/positions`, { headers: { authorization: `Bearer ${pair.accessToken}` } });
+    expect(after.status).toBe(401);
+  });
+});
