@@ -57,7 +57,7 @@ function divRound(numerator: bigint, denominator: bigint): bigint {
   const twice = (remainder < 0n ? -remainder : remainder) * 2n;
   const absDen = denominator < 0n ? -denominator : denominator;
   if (twice < absDen) return quotient;
-  return (numerator < 0n) !== (denominator < 0n) ? quotient - 1n : quotient + 1n;
+  return numerator < 0n !== denominator < 0n ? quotient - 1n : quotient + 1n;
 }
 
 export function abs(a: Fixed): Fixed {

@@ -29,7 +29,13 @@ export const ExecutionReport = t.Object({
   venue: Venue,
   symbol: SymbolCode,
   side: Side,
-  kind: t.Union([t.Literal("ACCEPTED"), t.Literal("FILL"), t.Literal("CANCELED"), t.Literal("REJECTED"), t.Literal("EXPIRED")]),
+  kind: t.Union([
+    t.Literal("ACCEPTED"),
+    t.Literal("FILL"),
+    t.Literal("CANCELED"),
+    t.Literal("REJECTED"),
+    t.Literal("EXPIRED"),
+  ]),
   fill: t.Union([
     t.Object({
       fillId: Id,

@@ -15,7 +15,10 @@ export const Nanos = t.String({ pattern: NANOS_PATTERN, examples: ["176423640000
 export type Nanos = Static<typeof Nanos>;
 
 /** BASE-QUOTE for crypto (BTC-KRW), the KRX code for Korean stocks (005930). */
-export const SymbolCode = t.String({ pattern: "^([A-Z0-9]{2,12}-[A-Z]{2,6}|[0-9]{6})$", examples: ["BTC-KRW", "005930"] });
+export const SymbolCode = t.String({
+  pattern: "^([A-Z0-9]{2,12}-[A-Z]{2,6}|[0-9]{6})$",
+  examples: ["BTC-KRW", "005930"],
+});
 export type SymbolCode = Static<typeof SymbolCode>;
 
 export const Venue = t.Union([

@@ -13,11 +13,20 @@ import {
   Subjects,
 } from "@jts/contracts";
 import { AppError, createServiceApp, type Runtime, type Service } from "@jts/kit";
-import type { GatewaySettings } from "./config.ts";
 import { RateLimiter, rateLimitHeaders } from "./auth/rate-limit.ts";
 import { bearerToken, type JwtCodec, TokenService } from "./auth/tokens.ts";
 import type { AuthUser, UserDirectory } from "./auth/users.ts";
-import { CandlesQuery, IdParams, LoginBody, LogoutBody, OrderRequest, OrdersQuery, RefreshBody, SetStateBody } from "./model.ts";
+import type { GatewaySettings } from "./config.ts";
+import {
+  CandlesQuery,
+  IdParams,
+  LoginBody,
+  LogoutBody,
+  OrderRequest,
+  OrdersQuery,
+  RefreshBody,
+  SetStateBody,
+} from "./model.ts";
 import { type WsConnection, WsHub } from "./ws/hub.ts";
 
 type SubmitReply = { order: Order; created: boolean };
@@ -51,7 +60,11 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
   const limit = async (key: string, limiter: RateLimiter, set: { headers: Record<string, string | number> }) => {
     const result = await limiter.hit(key);
     Object.assign(set.headers, rateLimitHeaders(result));
-    if (!result.allowed) throw new AppError("RATE_LIMITED", `rate limit of ${result.limit} requests exceeded; retry in ${result.resetSeconds} s`);
+    if (!result.allowed)
+      throw new AppError(
+        "RATE_LIMITED",
+        `rate limit of ${result.limit} requests exceeded; retry in ${result.resetSeconds} s`,
+      );
   };
 
   const hub = new WsHub(runtime.bus, runtime.rpc, logger, {
@@ -114,19 +127,32 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
         if (user.role === "viewer") throw forbidden("viewers cannot trade");
         const accounts = await accountsOf(user);
         const account = body.account ?? accounts?.[0];
-        if (accounts && (!account || !accounts.includes(account))) throw forbidden(`no access to account ${account ?? "(none)"}`);
-        const { order, created } = await call<SubmitReply>(Subjects.orderSubmit, { ...body, ...(account ? { account } : {}) });
+        if (accounts && (!account || !accounts.includes(account)))
+          throw forbidden(`no access to account ${account ?? "(none)"}`);
+        const { order, created } = await call<SubmitReply>(Subjects.orderSubmit, {
+          ...body,
+          ...(account ? { account } : {}),
+        });
         set.status = created ? 201 : 200;
         return order;
       },
       { body: OrderRequest },
     )
-    .get("/api/orders", async ({ user, query }) => call<Order[]>(Subjects.orderList, { ...query, accounts: await accountsOf(user) }), {
-      query: OrdersQuery,
-    })
-    .get("/api/orders/:id", async ({ user, params }) => call<Order>(Subjects.orderGet, { orderId: params.id, accounts: await accountsOf(user) }), {
-      params: IdParams,
-    })
+    .get(
+      "/api/orders",
+      async ({ user, query }) => call<Order[]>(Subjects.orderList, { ...query, accounts: await accountsOf(user) }),
+      {
+        query: OrdersQuery,
+      },
+    )
+    .get(
+      "/api/orders/:id",
+      async ({ user, params }) =>
+        call<Order>(Subjects.orderGet, { orderId: params.id, accounts: await accountsOf(user) }),
+      {
+        params: IdParams,
+      },
+    )
     .delete(
       "/api/orders/:id",
       async ({ user, params }) => {
@@ -136,7 +162,9 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
       { params: IdParams },
     )
     .get("/api/fills", async ({ user }) => call<Fill[]>(Subjects.fillList, { accounts: await accountsOf(user) }))
-    .get("/api/positions", async ({ user }) => call<Position[]>(Subjects.positions, { accounts: await accountsOf(user) }))
+    .get("/api/positions", async ({ user }) =>
+      call<Position[]>(Subjects.positions, { accounts: await accountsOf(user) }),
+    )
     .get("/api/accounts", async ({ user }) => call<Account[]>(Subjects.accounts, { accounts: await accountsOf(user) }))
     .get("/api/strategies", () => call<StrategyStatus[]>(Subjects.strategyList))
     .post(
@@ -162,7 +190,11 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
         // Anyone who may trade may pull the kill switch; only an admin resumes trading.
         if (user.role === "viewer") throw forbidden("viewers cannot change the trading state");
         if (body.state !== "HALTED" && user.role !== "admin") throw forbidden("only an admin can resume trading");
-        return call<RiskStatus>(Subjects.riskSetState, { state: body.state, reason: body.reason ?? "set from the API", changedBy: user.username });
+        return call<RiskStatus>(Subjects.riskSetState, {
+          state: body.state,
+          reason: body.reason ?? "set from the API",
+          changedBy: user.username,
+        });
       },
       { body: SetStateBody },
     )

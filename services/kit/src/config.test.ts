@@ -45,9 +45,9 @@ describe("loadConfig", () => {
   });
 
   it("refuses the development default secret in production", () => {
-    expect(() => loadConfig(spec, { JTS_ENV: "production", JWT_SECRET: "dev-secret-do-not-use-in-production" })).toThrow(
-      "development default",
-    );
+    expect(() =>
+      loadConfig(spec, { JTS_ENV: "production", JWT_SECRET: "dev-secret-do-not-use-in-production" }),
+    ).toThrow("development default");
   });
 
   it("refuses a short secret in production and accepts a long one", () => {

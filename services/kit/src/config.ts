@@ -38,7 +38,8 @@ export function oneOf<const T extends string>(values: readonly T[], defaultValue
   return {
     read(raw, name) {
       if (raw === undefined || raw === "") return defaultValue;
-      if (!values.includes(raw as T)) throw new Error(`${name} must be one of ${values.join(", ")}, got ${JSON.stringify(raw)}`);
+      if (!values.includes(raw as T))
+        throw new Error(`${name} must be one of ${values.join(", ")}, got ${JSON.stringify(raw)}`);
       return raw as T;
     },
   };
@@ -66,7 +67,10 @@ export function runMode(env: Record<string, string | undefined> = process.env): 
   return "development";
 }
 
-export function loadConfig<S extends Spec>(spec: S, env: Record<string, string | undefined> = process.env): ConfigOf<S> {
+export function loadConfig<S extends Spec>(
+  spec: S,
+  env: Record<string, string | undefined> = process.env,
+): ConfigOf<S> {
   const mode = runMode(env);
   const problems: string[] = [];
   const values: Record<string, unknown> = { mode };

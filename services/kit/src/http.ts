@@ -51,7 +51,8 @@ export function createServiceApp(options: ServiceAppOptions) {
     .onAfterResponse(({ request, set, route, startedAt }) => {
       const status = String(set.status ?? 200);
       requests.inc({ method: request.method, route: route ?? "unmatched", status });
-      if (startedAt !== undefined) duration.observe((performance.now() - startedAt) / 1000, { route: route ?? "unmatched" });
+      if (startedAt !== undefined)
+        duration.observe((performance.now() - startedAt) / 1000, { route: route ?? "unmatched" });
     })
     .onError(({ code, error, set, request }) => {
       if (error instanceof AppError) {
@@ -68,7 +69,11 @@ export function createServiceApp(options: ServiceAppOptions) {
           const all = (error as unknown as ValidationLike).all ?? [];
           const details = all.slice(0, 5).map((e) => ({ path: e.path ?? "", message: e.summary ?? e.message ?? "" }));
           const first = details[0];
-          return new AppError("VALIDATION", first ? `invalid ${first.path || "body"}: ${first.message}` : "invalid input", details).toBody();
+          return new AppError(
+            "VALIDATION",
+            first ? `invalid ${first.path || "body"}: ${first.message}` : "invalid input",
+            details,
+          ).toBody();
         }
         case "PARSE":
           set.status = 400;

@@ -58,4 +58,3 @@ export async function runStandalone(name: string, port: number, create: (runtime
   lifecycle.handleSignals();
   logger.info("listening", { url: listening.url });
 }
-

@@ -1,5 +1,5 @@
 export { cacheContract } from "./testing/cache-contract.ts";
 export { eventBusContract } from "./testing/event-bus-contract.ts";
 export { eventually } from "./testing/eventually.ts";
-export { rpcContract } from "./testing/rpc-contract.ts";
 export { readJson } from "./testing/json.ts";
+export { rpcContract } from "./testing/rpc-contract.ts";

@@ -16,7 +16,11 @@ export function compile<S extends TSchema>(schema: S): Validator<S> {
     parse(value) {
       if (compiled.Check(value)) return value;
       const problems = [...compiled.Errors(value)].slice(0, 5).map((e) => ({ path: e.path, message: e.message }));
-      throw new AppError("VALIDATION", `invalid ${schema.title ?? "input"}: ${problems[0]?.path || "/"} ${problems[0]?.message ?? ""}`.trim(), problems);
+      throw new AppError(
+        "VALIDATION",
+        `invalid ${schema.title ?? "input"}: ${problems[0]?.path || "/"} ${problems[0]?.message ?? ""}`.trim(),
+        problems,
+      );
     },
   };
 }

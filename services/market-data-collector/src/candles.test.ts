@@ -20,7 +20,15 @@ describe("candle book", () => {
     book.add(tick(100n, 20, "71500"));
     book.add(tick(100n, 40, "70800"));
     const { current } = book.add(tick(100n, 59, "71100", "2"));
-    expect(current).toMatchObject({ open: "71000", high: "71500", low: "70800", close: "71100", volume: "7", trades: 4, closed: false });
+    expect(current).toMatchObject({
+      open: "71000",
+      high: "71500",
+      low: "70800",
+      close: "71100",
+      volume: "7",
+      trades: 4,
+      closed: false,
+    });
     expect(current.tsOpen).toBe((100n * MIN).toString());
   });
 
@@ -37,7 +45,14 @@ describe("candle book", () => {
     for (let m = 100n; m < 110n; m++) book.add(tick(m, 0, (71000n + m).toString()));
     const fiveMinute = book.query("005930", "5m");
     expect(fiveMinute).toHaveLength(2);
-    expect(fiveMinute[0]).toMatchObject({ open: "71100", close: "71104", high: "71104", low: "71100", trades: 5, closed: true });
+    expect(fiveMinute[0]).toMatchObject({
+      open: "71100",
+      close: "71104",
+      high: "71104",
+      low: "71100",
+      trades: 5,
+      closed: true,
+    });
     expect(fiveMinute[1]).toMatchObject({ open: "71105", close: "71109", closed: false });
     expect(book.query("005930", "1m", 105n * MIN, 106n * MIN).map((c) => c.close)).toEqual(["71105", "71106"]);
   });

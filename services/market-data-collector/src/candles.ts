@@ -43,14 +43,22 @@ export class CandleBook {
     const last = series.list.at(-1);
     let closed: Candle | null = null;
     if (last && bucket <= last.tsOpen) {
-      last.high = price > last.high ? price : last.high;
-      last.low = price < last.low ? price : last.low;
+      last.high = fx.max(price, last.high);
+      last.low = fx.min(price, last.low);
       last.close = price;
       last.volume += quantity;
       last.trades++;
     } else {
       if (last) closed = toCandle(tick.symbol, series.venue, "1m", last, true);
-      series.list.push({ tsOpen: bucket, open: price, high: price, low: price, close: price, volume: quantity, trades: 1 });
+      series.list.push({
+        tsOpen: bucket,
+        open: price,
+        high: price,
+        low: price,
+        close: price,
+        volume: quantity,
+        trades: 1,
+      });
       if (series.list.length > this.capacity) series.list.shift();
     }
     return { current: toCandle(tick.symbol, series.venue, "1m", series.list.at(-1) as Bar, false), closed };
@@ -66,8 +74,8 @@ export class CandleBook {
       const bucket = bar.tsOpen - (bar.tsOpen % size);
       const target = rolled.at(-1);
       if (target && target.tsOpen === bucket) {
-        target.high = bar.high > target.high ? bar.high : target.high;
-        target.low = bar.low < target.low ? bar.low : target.low;
+        target.high = fx.max(bar.high, target.high);
+        target.low = fx.min(bar.low, target.low);
         target.close = bar.close;
         target.volume += bar.volume;
         target.trades += bar.trades;
@@ -76,7 +84,9 @@ export class CandleBook {
     const lastIndex = rolled.length - 1;
     return rolled
       .map((bar, i) => toCandle(symbol, series.venue, interval, bar, i < lastIndex))
-      .filter((c) => (fromNs === undefined || BigInt(c.tsOpen) >= fromNs) && (toNs === undefined || BigInt(c.tsOpen) <= toNs))
+      .filter(
+        (c) => (fromNs === undefined || BigInt(c.tsOpen) >= fromNs) && (toNs === undefined || BigInt(c.tsOpen) <= toNs),
+      )
       .slice(-limit);
   }
 }

@@ -9,7 +9,15 @@ export class PriceBoard {
     if (entry) {
       entry.price = tick.price;
       entry.ts = tick.tsEvent;
-    } else this.prices.set(tick.symbol, { symbol: tick.symbol, venue: tick.venue, price: tick.price, bid: null, ask: null, ts: tick.tsEvent });
+    } else
+      this.prices.set(tick.symbol, {
+        symbol: tick.symbol,
+        venue: tick.venue,
+        price: tick.price,
+        bid: null,
+        ask: null,
+        ts: tick.tsEvent,
+      });
   }
 
   onQuote(quote: Quote) {

@@ -1,5 +1,13 @@
 import { EventTypes, type Quote, Subjects, type Subscription, type Tick, Topics } from "@jts/contracts";
-import { createServiceApp, envelope, InstrumentCatalog, notFound, type Runtime, type Service, serveChecked } from "@jts/kit";
+import {
+  createServiceApp,
+  envelope,
+  InstrumentCatalog,
+  notFound,
+  type Runtime,
+  type Service,
+  serveChecked,
+} from "@jts/kit";
 import { t } from "elysia";
 import { CandleBook } from "./candles.ts";
 import { CandleQuery } from "./model.ts";
@@ -14,7 +22,13 @@ export function createMarketDataService(runtime: Runtime, options: { catalog?: I
 
   const queryCandles = (q: CandleQuery) => {
     if (!catalog.find(q.symbol)) throw notFound(`instrument ${q.symbol}`);
-    return candles.query(q.symbol, q.interval ?? "1m", q.from ? BigInt(q.from) : undefined, q.to ? BigInt(q.to) : undefined, q.limit);
+    return candles.query(
+      q.symbol,
+      q.interval ?? "1m",
+      q.from ? BigInt(q.from) : undefined,
+      q.to ? BigInt(q.to) : undefined,
+      q.limit,
+    );
   };
 
   const app = createServiceApp({ name: "market-data-collector", logger })
@@ -34,8 +48,15 @@ export function createMarketDataService(runtime: Runtime, options: { catalog?: I
   const onTick = async (tick: Tick) => {
     prices.onTick(tick);
     const { current, closed } = candles.add(tick);
-    if (closed) await runtime.bus.publish(Topics.candle("1m", tick.symbol), envelope(EventTypes.candle, "market-data", tick.symbol, closed));
-    await runtime.bus.publish(Topics.candle("1m", tick.symbol), envelope(EventTypes.candle, "market-data", tick.symbol, current));
+    if (closed)
+      await runtime.bus.publish(
+        Topics.candle("1m", tick.symbol),
+        envelope(EventTypes.candle, "market-data", tick.symbol, closed),
+      );
+    await runtime.bus.publish(
+      Topics.candle("1m", tick.symbol),
+      envelope(EventTypes.candle, "market-data", tick.symbol, current),
+    );
   };
 
   return {
@@ -46,7 +67,9 @@ export function createMarketDataService(runtime: Runtime, options: { catalog?: I
     async start() {
       subscriptions.push(
         await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload as Tick), { group: "market-data" }),
-        await runtime.bus.subscribe(Topics.allQuotes, (e) => prices.onQuote(e.payload as Quote), { group: "market-data" }),
+        await runtime.bus.subscribe(Topics.allQuotes, (e) => prices.onQuote(e.payload as Quote), {
+          group: "market-data",
+        }),
         await runtime.rpc.serve(Subjects.instruments, () => catalog.all),
         await runtime.rpc.serve(Subjects.prices, () => prices.all()),
         await serveChecked(runtime.rpc, Subjects.candles, CandleQuery, queryCandles),

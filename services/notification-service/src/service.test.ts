@@ -4,14 +4,29 @@ import { createLogger, envelope, memoryRuntime } from "@jts/kit";
 import { eventually } from "@jts/kit/testing";
 import { createNotificationService } from "./service.ts";
 
-const rejected = { id: "o1", account: "acc-1", side: "BUY", quantity: "1", symbol: "005930", status: "REJECTED", rejectReason: "risk: trading is HALTED", updatedAt: "5" } as Order;
+const rejected = {
+  id: "o1",
+  account: "acc-1",
+  side: "BUY",
+  quantity: "1",
+  symbol: "005930",
+  status: "REJECTED",
+  rejectReason: "risk: trading is HALTED",
+  updatedAt: "5",
+} as Order;
 
 describe("notification service", () => {
   it("raises alerts for rejections and state changes and shows each account only its own", async () => {
     const runtime = memoryRuntime(createLogger({}, "error", () => {}));
     const service = createNotificationService(runtime);
     await service.start();
-    const change: TradingStateChange = { state: "HALTED", previous: "ACTIVE", reason: "kill switch", changedBy: "admin", tsEvent: "6" };
+    const change: TradingStateChange = {
+      state: "HALTED",
+      previous: "ACTIVE",
+      reason: "kill switch",
+      changedBy: "admin",
+      tsEvent: "6",
+    };
     await runtime.bus.publish("order.updated", envelope("Order", "test", "acc-1", rejected));
     await runtime.bus.publish("order.updated", envelope("Order", "test", "acc-1", { ...rejected, status: "ACCEPTED" }));
     await runtime.bus.publish("risk.state", envelope("TradingStateChange", "test", "state", change));

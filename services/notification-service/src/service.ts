@@ -1,9 +1,22 @@
-import { type Alert, EventTypes, type Fill, Id, type Order, Subjects, type Subscription, type TradingStateChange, Topics } from "@jts/contracts";
+import {
+  type Alert,
+  EventTypes,
+  type Fill,
+  Id,
+  type Order,
+  Subjects,
+  type Subscription,
+  Topics,
+  type TradingStateChange,
+} from "@jts/contracts";
 import { createServiceApp, dedupeById, envelope, type Runtime, type Service, serveChecked } from "@jts/kit";
 import { t } from "elysia";
 import { alertForFill, alertForOrder, alertForTradingState } from "./rules.ts";
 
-const AlertQuery = t.Object({ accounts: t.Optional(t.Array(Id)), limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })) });
+const AlertQuery = t.Object({
+  accounts: t.Optional(t.Array(Id)),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
+});
 
 /** Keeps the latest alerts and announces each on the bus (the WebSocket hub forwards them). */
 export function createNotificationService(runtime: Runtime, options: { capacity?: number } = {}) {
@@ -16,7 +29,10 @@ export function createNotificationService(runtime: Runtime, options: { capacity?
     if (!alert) return;
     alerts.push(alert);
     if (alerts.length > capacity) alerts.shift();
-    await runtime.bus.publish(Topics.alert, envelope(EventTypes.alert, "notification-service", alert.account ?? "platform", alert));
+    await runtime.bus.publish(
+      Topics.alert,
+      envelope(EventTypes.alert, "notification-service", alert.account ?? "platform", alert),
+    );
   };
 
   /** Newest first; platform-wide alerts reach everyone, account alerts only their accounts. */
@@ -26,9 +42,13 @@ export function createNotificationService(runtime: Runtime, options: { capacity?
       .slice(-limit)
       .reverse();
 
-  const app = createServiceApp({ name: "notification-service", logger }).get("/alerts", ({ query }) => list(undefined, query.limit), {
-    query: t.Omit(AlertQuery, ["accounts"]),
-  });
+  const app = createServiceApp({ name: "notification-service", logger }).get(
+    "/alerts",
+    ({ query }) => list(undefined, query.limit),
+    {
+      query: t.Omit(AlertQuery, ["accounts"]),
+    },
+  );
 
   return {
     name: "notification-service",
@@ -37,9 +57,21 @@ export function createNotificationService(runtime: Runtime, options: { capacity?
     async start() {
       const group = { group: "notification-service" };
       subscriptions.push(
-        await runtime.bus.subscribe(Topics.orderUpdated, dedupeById((e) => raise(alertForOrder(e.payload as Order))), group),
-        await runtime.bus.subscribe(Topics.fill, dedupeById((e) => raise(alertForFill(e.payload as Fill))), group),
-        await runtime.bus.subscribe(Topics.tradingState, dedupeById((e) => raise(alertForTradingState(e.payload as TradingStateChange))), group),
+        await runtime.bus.subscribe(
+          Topics.orderUpdated,
+          dedupeById((e) => raise(alertForOrder(e.payload as Order))),
+          group,
+        ),
+        await runtime.bus.subscribe(
+          Topics.fill,
+          dedupeById((e) => raise(alertForFill(e.payload as Fill))),
+          group,
+        ),
+        await runtime.bus.subscribe(
+          Topics.tradingState,
+          dedupeById((e) => raise(alertForTradingState(e.payload as TradingStateChange))),
+          group,
+        ),
         await serveChecked(runtime.rpc, Subjects.alertList, AlertQuery, ({ accounts, limit }) => list(accounts, limit)),
       );
     },

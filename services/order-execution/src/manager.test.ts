@@ -39,16 +39,33 @@ describe("order manager", () => {
       placed.push(order);
       return { orderId: order.id, accepted: true, venueOrderId: "V1", reason: null, tsEvent: "1" };
     });
-    await rpc.serve("broker.paper.cancel", (req) => ({ orderId: (req as { orderId: string }).orderId, accepted: true, venueOrderId: null, reason: null, tsEvent: "1" }));
+    await rpc.serve("broker.paper.cancel", (req) => ({
+      orderId: (req as { orderId: string }).orderId,
+      accepted: true,
+      venueOrderId: null,
+      reason: null,
+      tsEvent: "1",
+    }));
     await bus.subscribe("order.updated", (e: Envelope) => void published.push(e.payload as Order));
     await bus.subscribe("order.fill", (e: Envelope) => void fills.push(e.payload as Fill));
-    manager = new OrderManager(new OrderStore(), new InstrumentCatalog(), bus, rpc, createLogger({}, "error", () => {}), {
-      routes: { sim: "paper" },
-      defaultAccount: "acc",
-    });
+    manager = new OrderManager(
+      new OrderStore(),
+      new InstrumentCatalog(),
+      bus,
+      rpc,
+      createLogger({}, "error", () => {}),
+      {
+        routes: { sim: "paper" },
+        defaultAccount: "acc",
+      },
+    );
   });
 
-  const report = (order: Order, kind: ExecutionReport["kind"], fill: ExecutionReport["fill"] = null): ExecutionReport => ({
+  const report = (
+    order: Order,
+    kind: ExecutionReport["kind"],
+    fill: ExecutionReport["fill"] = null,
+  ): ExecutionReport => ({
     orderId: order.id,
     account: order.account,
     venue: order.venue,
@@ -85,10 +102,17 @@ describe("order manager", () => {
   });
 
   it("fails closed when risk does not answer", async () => {
-    const lonely = new OrderManager(new OrderStore(), new InstrumentCatalog(), bus, new MemoryRpc(), createLogger({}, "error", () => {}), {
-      routes: { sim: "paper" },
-      defaultAccount: "acc",
-    });
+    const lonely = new OrderManager(
+      new OrderStore(),
+      new InstrumentCatalog(),
+      bus,
+      new MemoryRpc(),
+      createLogger({}, "error", () => {}),
+      {
+        routes: { sim: "paper" },
+        defaultAccount: "acc",
+      },
+    );
     const { order } = await lonely.submit(request());
     expect(order.status).toBe("REJECTED");
     expect(order.rejectReason).toContain("risk check failed");
@@ -105,7 +129,9 @@ describe("order manager", () => {
       [{ timeInForce: "GTC" }, "IOC or FOK"],
     ];
     for (const [overrides, message] of cases) {
-      const error = await manager.submit(request({ clientOrderId: `bad-${message}`, ...overrides })).catch((e: unknown) => e);
+      const error = await manager
+        .submit(request({ clientOrderId: `bad-${message}`, ...overrides }))
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppError);
       expect((error as AppError).status).toBe(422);
       expect((error as AppError).message).toContain(message);
@@ -115,7 +141,14 @@ describe("order manager", () => {
 
   it("folds fills into FILLED with the average price and publishes each fill once", async () => {
     const { order } = await manager.submit(request());
-    const fill = (id: string, price: string, quantity: string) => ({ fillId: id, price, quantity, fee: "1", feeCurrency: "KRW", liquidity: "TAKER" as const });
+    const fill = (id: string, price: string, quantity: string) => ({
+      fillId: id,
+      price,
+      quantity,
+      fee: "1",
+      feeCurrency: "KRW",
+      liquidity: "TAKER" as const,
+    });
     await manager.onReport(report(order, "FILL", fill("f1", "71000", "4")));
     expect(manager.get(order.id)).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "4" });
     await manager.onReport(report(order, "FILL", fill("f1", "71000", "4")));
@@ -127,13 +160,24 @@ describe("order manager", () => {
 
   it("ignores a late cancel report for a filled order", async () => {
     const { order } = await manager.submit(request());
-    await manager.onReport(report(order, "FILL", { fillId: "f", price: "71000", quantity: "10", fee: "0", feeCurrency: "KRW", liquidity: "TAKER" }));
+    await manager.onReport(
+      report(order, "FILL", {
+        fillId: "f",
+        price: "71000",
+        quantity: "10",
+        fee: "0",
+        feeCurrency: "KRW",
+        liquidity: "TAKER",
+      }),
+    );
     await manager.onReport(report(order, "CANCELED"));
     expect(manager.get(order.id).status).toBe("FILLED");
   });
 
   it("cancels an open order and refuses to cancel a closed one", async () => {
-    const { order } = await manager.submit(request({ clientOrderId: "l1", type: "LIMIT", price: "70000", timeInForce: "GTC" }));
+    const { order } = await manager.submit(
+      request({ clientOrderId: "l1", type: "LIMIT", price: "70000", timeInForce: "GTC" }),
+    );
     expect((await manager.cancel(order.id)).status).toBe("CANCELED");
     const error = await manager.cancel(order.id).catch((e: unknown) => e);
     expect((error as AppError).status).toBe(409);

@@ -71,7 +71,8 @@ export class OrderManager {
     const instrument = this.catalog.find(request.symbol);
     validateAgainstInstrument(request, instrument);
     const venue = request.venue ?? (instrument?.venue as Order["venue"]);
-    if (instrument && venue !== instrument.venue) throw new AppError("VALIDATION", `${request.symbol} trades on ${instrument.venue}, not ${venue}`);
+    if (instrument && venue !== instrument.venue)
+      throw new AppError("VALIDATION", `${request.symbol} trades on ${instrument.venue}, not ${venue}`);
     const now = nowNsString();
     const order: Order = {
       id: newId(),
@@ -109,7 +110,11 @@ export class OrderManager {
     }
     let ack: BrokerAck;
     try {
-      ack = await this.rpc.request<BrokerAck>(Subjects.brokerPlace(broker), { order }, { timeoutMs: this.options.rpcTimeoutMs });
+      ack = await this.rpc.request<BrokerAck>(
+        Subjects.brokerPlace(broker),
+        { order },
+        { timeoutMs: this.options.rpcTimeoutMs },
+      );
     } catch (error) {
       await this.reject(order, `broker ${broker}: ${(error as Error).message}`);
       return { order, created: true };
@@ -131,7 +136,8 @@ export class OrderManager {
       { orderId: order.id, account: order.account, symbol: order.symbol },
       { timeoutMs: this.options.rpcTimeoutMs },
     );
-    if (!ack.accepted) throw new AppError("CONFLICT", `broker ${broker} refused the cancel: ${ack.reason ?? "no reason"}`);
+    if (!ack.accepted)
+      throw new AppError("CONFLICT", `broker ${broker} refused the cancel: ${ack.reason ?? "no reason"}`);
     if (canTransition(order.status, "CANCELED")) await this.transition(order, "CANCELED");
     return { ...order };
   }
@@ -199,7 +205,10 @@ export class OrderManager {
     if (!canTransition(order.status, target)) {
       this.logger.warn("fill on a closed order", { orderId: order.id, status: order.status });
     } else await this.transition(order, target, false);
-    await this.bus.publish(Topics.fill, envelope(EventTypes.fill, "order-execution", order.account, fill, fill.tsEvent));
+    await this.bus.publish(
+      Topics.fill,
+      envelope(EventTypes.fill, "order-execution", order.account, fill, fill.tsEvent),
+    );
     await this.publishOrder(order);
   }
 
@@ -211,10 +220,19 @@ export class OrderManager {
 
   private async askRisk(order: Order): Promise<RiskDecision> {
     try {
-      return await this.rpc.request<RiskDecision>(Subjects.riskCheck, { order }, { timeoutMs: this.options.rpcTimeoutMs });
+      return await this.rpc.request<RiskDecision>(
+        Subjects.riskCheck,
+        { order },
+        { timeoutMs: this.options.rpcTimeoutMs },
+      );
     } catch (error) {
       // No answer from risk means no trade: fail closed.
-      return { approved: false, rule: "RISK_UNAVAILABLE", reason: `risk check failed: ${(error as Error).message}`, tsEvent: nowNsString() };
+      return {
+        approved: false,
+        rule: "RISK_UNAVAILABLE",
+        reason: `risk check failed: ${(error as Error).message}`,
+        tsEvent: nowNsString(),
+      };
     }
   }
 
@@ -231,6 +249,9 @@ export class OrderManager {
   }
 
   private publishOrder(order: Order) {
-    return this.bus.publish(Topics.orderUpdated, envelope(EventTypes.order, "order-execution", order.account, { ...order }));
+    return this.bus.publish(
+      Topics.orderUpdated,
+      envelope(EventTypes.order, "order-execution", order.account, { ...order }),
+    );
   }
 }

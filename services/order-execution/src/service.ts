@@ -14,10 +14,17 @@ export interface OrderExecutionOptions {
 export function createOrderExecutionService(runtime: Runtime, options: OrderExecutionOptions = {}) {
   const logger = runtime.logger.child({ service: "order-execution" });
   const store = new OrderStore();
-  const manager = new OrderManager(store, options.catalog ?? new InstrumentCatalog(), runtime.bus, runtime.rpc, logger, {
-    routes: options.routes ?? { sim: "paper" },
-    defaultAccount: options.defaultAccount ?? "paper-main",
-  });
+  const manager = new OrderManager(
+    store,
+    options.catalog ?? new InstrumentCatalog(),
+    runtime.bus,
+    runtime.rpc,
+    logger,
+    {
+      routes: options.routes ?? { sim: "paper" },
+      defaultAccount: options.defaultAccount ?? "paper-main",
+    },
+  );
   const subscriptions: Subscription[] = [];
 
   const app = createServiceApp({ name: "order-execution", logger })
@@ -42,12 +49,20 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
     store,
     async start() {
       subscriptions.push(
-        await runtime.bus.subscribe(Topics.executionReport, dedupeById((e) => manager.onReport(e.payload as ExecutionReport)), {
-          group: "order-execution",
-        }),
+        await runtime.bus.subscribe(
+          Topics.executionReport,
+          dedupeById((e) => manager.onReport(e.payload as ExecutionReport)),
+          {
+            group: "order-execution",
+          },
+        ),
         await serveChecked(runtime.rpc, Subjects.orderSubmit, OrderRequest, (request) => manager.submit(request)),
-        await serveChecked(runtime.rpc, Subjects.orderCancel, OrderIdRequest, ({ orderId, accounts }) => manager.cancel(orderId, accounts)),
-        await serveChecked(runtime.rpc, Subjects.orderGet, OrderIdRequest, ({ orderId, accounts }) => manager.get(orderId, accounts)),
+        await serveChecked(runtime.rpc, Subjects.orderCancel, OrderIdRequest, ({ orderId, accounts }) =>
+          manager.cancel(orderId, accounts),
+        ),
+        await serveChecked(runtime.rpc, Subjects.orderGet, OrderIdRequest, ({ orderId, accounts }) =>
+          manager.get(orderId, accounts),
+        ),
         await serveChecked(runtime.rpc, Subjects.orderList, ListOrdersQuery, (query) => store.list(query)),
         await serveChecked(runtime.rpc, Subjects.fillList, FillsQuery, ({ accounts }) => store.listFills(accounts)),
       );

@@ -7,9 +7,12 @@ export function validateAgainstInstrument(request: OrderRequest, instrument: Ins
   const quantity = fx.toFixed(request.quantity);
   const invalid = (field: string, message: string) => new AppError("VALIDATION", message, { field });
   if (quantity <= 0n) throw invalid("quantity", "quantity must be greater than zero");
-  if (quantity < fx.toFixed(instrument.minQuantity)) throw invalid("quantity", `quantity below the minimum ${instrument.minQuantity}`);
-  if (quantity > fx.toFixed(instrument.maxQuantity)) throw invalid("quantity", `quantity above the maximum ${instrument.maxQuantity}`);
-  if (!fx.isMultipleOf(quantity, fx.toFixed(instrument.lotSize))) throw invalid("quantity", `quantity must be a multiple of the lot size ${instrument.lotSize}`);
+  if (quantity < fx.toFixed(instrument.minQuantity))
+    throw invalid("quantity", `quantity below the minimum ${instrument.minQuantity}`);
+  if (quantity > fx.toFixed(instrument.maxQuantity))
+    throw invalid("quantity", `quantity above the maximum ${instrument.maxQuantity}`);
+  if (!fx.isMultipleOf(quantity, fx.toFixed(instrument.lotSize)))
+    throw invalid("quantity", `quantity must be a multiple of the lot size ${instrument.lotSize}`);
 
   const needsPrice = request.type === "LIMIT" || request.type === "STOP_LIMIT";
   const needsStop = request.type === "STOP_MARKET" || request.type === "STOP_LIMIT";
@@ -26,6 +29,7 @@ export function validateAgainstInstrument(request: OrderRequest, instrument: Ins
     if (value === undefined) continue;
     const price = fx.toFixed(value);
     if (price <= 0n) throw invalid(field, `${field} must be greater than zero`);
-    if (!fx.isMultipleOf(price, tick)) throw invalid(field, `${field} must be a multiple of the tick size ${instrument.tickSize}`);
+    if (!fx.isMultipleOf(price, tick))
+      throw invalid(field, `${field} must be a multiple of the tick size ${instrument.tickSize}`);
   }
 }

@@ -1,7 +1,16 @@
 import { createGatewayService, UserDirectory } from "@jts/api-gateway";
 import { createPaperService } from "@jts/broker-paper";
 import { createSimService } from "@jts/broker-sim";
-import { type ConfigOf, createLogger, InstrumentCatalog, type Listening, listen, type Logger, memoryRuntime, type Service } from "@jts/kit";
+import {
+  type ConfigOf,
+  createLogger,
+  InstrumentCatalog,
+  type Listening,
+  type Logger,
+  listen,
+  memoryRuntime,
+  type Service,
+} from "@jts/kit";
 import { createMarketDataService } from "@jts/market-data-collector";
 import { createNotificationService } from "@jts/notification-service";
 import { createOrderExecutionService } from "@jts/order-execution";
@@ -46,7 +55,15 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
     [createOrderExecutionService(runtime, { catalog, defaultAccount: account }), config.ORDER_PORT],
     [
       createPortfolioService(runtime, {
-        accounts: [{ id: account, owner: config.JTS_ADMIN_USER, venue: "sim", baseCurrency: "KRW", startingCash: config.JTS_PAPER_CASH }],
+        accounts: [
+          {
+            id: account,
+            owner: config.JTS_ADMIN_USER,
+            venue: "sim",
+            baseCurrency: "KRW",
+            startingCash: config.JTS_PAPER_CASH,
+          },
+        ],
       }),
       config.PORTFOLIO_PORT,
     ],
@@ -72,7 +89,10 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       config.GATEWAY_PORT,
     ],
     // The feed starts last so every consumer is subscribed before the first tick.
-    [createSimService(runtime, { seed: config.SIM_SEED, intervalMs: config.SIM_INTERVAL_MS, catalog }), config.SIM_PORT],
+    [
+      createSimService(runtime, { seed: config.SIM_SEED, intervalMs: config.SIM_INTERVAL_MS, catalog }),
+      config.SIM_PORT,
+    ],
   ];
 
   const started: Service[] = [];

@@ -1,2 +1,2 @@
-export { bootPlatform, type BootOptions, type Platform, type PlatformConfig } from "./boot.ts";
+export { type BootOptions, bootPlatform, type Platform, type PlatformConfig } from "./boot.ts";
 export { platformConfigSpec } from "./config.ts";

@@ -28,7 +28,9 @@ lifecycle.handleSignals();
 const width = Math.max(...Object.keys(platform.urls).map((name) => name.length));
 const lines = Object.entries(platform.urls).map(([name, url]) => `  ${name.padEnd(width)}  ${url}`);
 const devLogin =
-  config.mode === "production" ? "  login: JTS_ADMIN_USER with JTS_ADMIN_PASSWORD" : `  login: ${config.JTS_ADMIN_USER} / ${config.JTS_ADMIN_PASSWORD}  (dev defaults; set JTS_ADMIN_USER and JTS_ADMIN_PASSWORD to change)`;
+  config.mode === "production"
+    ? "  login: JTS_ADMIN_USER with JTS_ADMIN_PASSWORD"
+    : `  login: ${config.JTS_ADMIN_USER} / ${config.JTS_ADMIN_PASSWORD}  (dev defaults; set JTS_ADMIN_USER and JTS_ADMIN_PASSWORD to change)`;
 process.stdout.write(
   [
     "",

@@ -19,13 +19,24 @@ let token: string;
 const call = (path: string, init: RequestInit & { auth?: boolean } = {}) =>
   fetch(`${api}${path}`, {
     ...init,
-    headers: { "content-type": "application/json", ...(init.auth === false ? {} : { authorization: `Bearer ${token}` }), ...init.headers },
+    headers: {
+      "content-type": "application/json",
+      ...(init.auth === false ? {} : { authorization: `Bearer ${token}` }),
+      ...init.headers,
+    },
   });
 
 const order = (clientOrderId: string, overrides: Record<string, unknown> = {}) =>
   call("/api/orders", {
     method: "POST",
-    body: JSON.stringify({ clientOrderId, symbol: "BTC-KRW", side: "BUY", type: "MARKET", quantity: "0.001", ...overrides }),
+    body: JSON.stringify({
+      clientOrderId,
+      symbol: "BTC-KRW",
+      side: "BUY",
+      type: "MARKET",
+      quantity: "0.001",
+      ...overrides,
+    }),
   });
 
 /** A logged-in socket that records every message. */
@@ -44,12 +55,18 @@ async function openSocket(channels: string[]) {
 }
 
 const events = (messages: WsServerMessage[], channel: string) =>
-  messages.filter((m): m is Extract<WsServerMessage, { op: "event" }> => m.op === "event" && m.channel === channel).map((m) => m.data);
+  messages
+    .filter((m): m is Extract<WsServerMessage, { op: "event" }> => m.op === "event" && m.channel === channel)
+    .map((m) => m.data);
 
 beforeAll(async () => {
   platform = await bootPlatform(config, { ephemeralPorts: true, logger: createLogger({}, "error", () => {}) });
   api = platform.urls["api-gateway"] as string;
-  const login = await call("/api/auth/login", { method: "POST", auth: false, body: JSON.stringify({ username: "admin", password: "e2e-password-123" }) });
+  const login = await call("/api/auth/login", {
+    method: "POST",
+    auth: false,
+    body: JSON.stringify({ username: "admin", password: "e2e-password-123" }),
+  });
   expect(login.status).toBe(200);
   token = (await readJson(login)).accessToken;
 });
@@ -79,7 +96,9 @@ describe("the platform end to end", () => {
     await eventually(() => {
       const updates = events(messages, "orders") as Order[];
       expect(updates.some((o) => o.id === created.id && o.status === "FILLED")).toBe(true);
-      expect((events(messages, "fills") as Array<{ orderId: string }>).some((f) => f.orderId === created.id)).toBe(true);
+      expect((events(messages, "fills") as Array<{ orderId: string }>).some((f) => f.orderId === created.id)).toBe(
+        true,
+      );
     });
     const seqs = messages.filter((m) => m.op === "event").map((m) => (m as { seq: number }).seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
@@ -102,7 +121,10 @@ describe("the platform end to end", () => {
   });
 
   it("rejects an order with the reason while trading is HALTED", async () => {
-    const halt = await call("/api/risk/state", { method: "PUT", body: JSON.stringify({ state: "HALTED", reason: "e2e kill switch" }) });
+    const halt = await call("/api/risk/state", {
+      method: "PUT",
+      body: JSON.stringify({ state: "HALTED", reason: "e2e kill switch" }),
+    });
     expect(halt.status).toBe(200);
     expect((await readJson(halt)).state).toBe("HALTED");
     const res = await order("e2e-halted-1");
@@ -138,7 +160,11 @@ describe("the platform end to end", () => {
     expect(noToken.status).toBe(401);
     expect((await readJson(noToken)).error.code).toBe("UNAUTHORIZED");
 
-    const badLogin = await call("/api/auth/login", { method: "POST", auth: false, body: JSON.stringify({ username: "admin", password: "wrong" }) });
+    const badLogin = await call("/api/auth/login", {
+      method: "POST",
+      auth: false,
+      body: JSON.stringify({ username: "admin", password: "wrong" }),
+    });
     expect(badLogin.status).toBe(401);
 
     expect((await fetch(`${platform.urls["api-gateway"]}/health`)).status).toBe(200);
@@ -158,18 +184,37 @@ describe("the platform end to end", () => {
 
   it("refuses a logged-out token and a reused refresh token", async () => {
     const login = await readJson(
-      await call("/api/auth/login", { method: "POST", auth: false, body: JSON.stringify({ username: "admin", password: "e2e-password-123" }) }),
+      await call("/api/auth/login", {
+        method: "POST",
+        auth: false,
+        body: JSON.stringify({ username: "admin", password: "e2e-password-123" }),
+      }),
     );
-    const refreshed = await call("/api/auth/refresh", { method: "POST", auth: false, body: JSON.stringify({ refreshToken: login.refreshToken }) });
+    const refreshed = await call("/api/auth/refresh", {
+      method: "POST",
+      auth: false,
+      body: JSON.stringify({ refreshToken: login.refreshToken }),
+    });
     expect(refreshed.status).toBe(200);
     const pair = await readJson(refreshed);
-    const reused = await call("/api/auth/refresh", { method: "POST", auth: false, body: JSON.stringify({ refreshToken: login.refreshToken }) });
+    const reused = await call("/api/auth/refresh", {
+      method: "POST",
+      auth: false,
+      body: JSON.stringify({ refreshToken: login.refreshToken }),
+    });
     expect(reused.status).toBe(401);
     // Reuse revoked the whole family, the fresh refresh token included.
-    const family = await call("/api/auth/refresh", { method: "POST", auth: false, body: JSON.stringify({ refreshToken: pair.refreshToken }) });
+    const family = await call("/api/auth/refresh", {
+      method: "POST",
+      auth: false,
+      body: JSON.stringify({ refreshToken: pair.refreshToken }),
+    });
     expect(family.status).toBe(401);
 
-    const logout = await fetch(`${api}/api/auth/logout`, { method: "POST", headers: { authorization: `Bearer ${pair.accessToken}` } });
+    const logout = await fetch(`${api}/api/auth/logout`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${pair.accessToken}` },
+    });
     expect(logout.status).toBe(200);
     const after = await fetch(`${api}/api/positions`, { headers: { authorization: `Bearer ${pair.accessToken}` } });
     expect(after.status).toBe(401);

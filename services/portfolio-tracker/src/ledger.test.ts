@@ -20,7 +20,8 @@ const fill = (side: "BUY" | "SELL", quantity: string, price: string, fee = "0"):
   tsEvent: "1",
 });
 
-const ledger = () => new Ledger([{ id: "acc", owner: "alice", venue: "sim", baseCurrency: "KRW", startingCash: "10000000" }]);
+const ledger = () =>
+  new Ledger([{ id: "acc", owner: "alice", venue: "sim", baseCurrency: "KRW", startingCash: "10000000" }]);
 
 describe("ledger", () => {
   it("averages the entry price over buys and moves cash with fees", () => {

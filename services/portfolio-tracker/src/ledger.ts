@@ -106,7 +106,14 @@ export class Ledger {
   listAccounts(accounts?: readonly string[]): Account[] {
     return [...this.accounts.values()]
       .filter((a) => !accounts || accounts.includes(a.id))
-      .map((seed) => ({ id: seed.id, owner: seed.owner, venue: seed.venue, kind: "CASH", baseCurrency: seed.baseCurrency, balances: this.balances(seed.id) }));
+      .map((seed) => ({
+        id: seed.id,
+        owner: seed.owner,
+        venue: seed.venue,
+        kind: "CASH",
+        baseCurrency: seed.baseCurrency,
+        balances: this.balances(seed.id),
+      }));
   }
 
   accountsOf(owner: string): string[] {

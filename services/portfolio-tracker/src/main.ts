@@ -9,6 +9,14 @@ const config = loadConfig({
 
 await runStandalone("portfolio-tracker", config.PORTFOLIO_PORT, (runtime) =>
   createPortfolioService(runtime, {
-    accounts: [{ id: "paper-main", owner: config.JTS_ADMIN_USER, venue: "sim", baseCurrency: "KRW", startingCash: config.JTS_PAPER_CASH }],
+    accounts: [
+      {
+        id: "paper-main",
+        owner: config.JTS_ADMIN_USER,
+        venue: "sim",
+        baseCurrency: "KRW",
+        startingCash: config.JTS_PAPER_CASH,
+      },
+    ],
   }),
 );

@@ -1,4 +1,13 @@
-import { EventTypes, type Fill, Id, type Position, Subjects, type Subscription, type Tick, Topics } from "@jts/contracts";
+import {
+  EventTypes,
+  type Fill,
+  Id,
+  type Position,
+  Subjects,
+  type Subscription,
+  type Tick,
+  Topics,
+} from "@jts/contracts";
 import { createServiceApp, envelope, type Runtime, type Service, serveChecked } from "@jts/kit";
 import { t } from "elysia";
 import { type AccountSeed, Ledger } from "./ledger.ts";
@@ -19,7 +28,10 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
   const subscriptions: Subscription[] = [];
 
   const publishPosition = (position: Position) =>
-    runtime.bus.publish(Topics.positionUpdated, envelope(EventTypes.position, "portfolio-tracker", position.account, position));
+    runtime.bus.publish(
+      Topics.positionUpdated,
+      envelope(EventTypes.position, "portfolio-tracker", position.account, position),
+    );
 
   const onFill = async (fill: Fill) => {
     const position = ledger.applyFill(fill);
@@ -49,7 +61,9 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
       subscriptions.push(
         await runtime.bus.subscribe(Topics.fill, (e) => onFill(e.payload as Fill), { group: "portfolio-tracker" }),
         await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload as Tick)),
-        await serveChecked(runtime.rpc, Subjects.positions, AccountsQuery, ({ accounts }) => ledger.listPositions(accounts)),
+        await serveChecked(runtime.rpc, Subjects.positions, AccountsQuery, ({ accounts }) =>
+          ledger.listPositions(accounts),
+        ),
         await serveChecked(runtime.rpc, Subjects.accounts, AccountsQuery, ({ accounts, owner }) =>
           ledger.listAccounts(owner === undefined ? accounts : ledger.accountsOf(owner)),
         ),

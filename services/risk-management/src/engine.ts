@@ -66,8 +66,14 @@ export class RiskEngine {
   }
 
   check(order: Order): RiskDecision {
-    const refuse = (rule: string, reason: string): RiskDecision => ({ approved: false, rule, reason, tsEvent: nowNsString() });
-    if (this.state === "HALTED") return refuse("TRADING_HALTED", `trading is HALTED (${this.reason}): only cancels pass`);
+    const refuse = (rule: string, reason: string): RiskDecision => ({
+      approved: false,
+      rule,
+      reason,
+      tsEvent: nowNsString(),
+    });
+    if (this.state === "HALTED")
+      return refuse("TRADING_HALTED", `trading is HALTED (${this.reason}): only cancels pass`);
     const instrument = this.catalog.find(order.symbol);
     if (!instrument) return refuse("UNKNOWN_INSTRUMENT", `unknown instrument ${order.symbol}`);
     const quantity = fx.toFixed(order.quantity);
@@ -78,13 +84,17 @@ export class RiskEngine {
 
     const notional = fx.mul(price, quantity);
     if (notional > this.limitsFixed.maxOrderNotional) {
-      return refuse("MAX_ORDER_NOTIONAL", `order notional ${fx.fromFixed(notional)} ${instrument.quote} exceeds the limit ${this.limits.maxOrderNotional}`);
+      return refuse(
+        "MAX_ORDER_NOTIONAL",
+        `order notional ${fx.fromFixed(notional)} ${instrument.quote} exceeds the limit ${this.limits.maxOrderNotional}`,
+      );
     }
     const current = this.position(order.account, order.symbol);
     const signed = order.side === "BUY" ? quantity : -quantity;
     const after = current + signed;
     const reduces = fx.abs(after) < fx.abs(current) && (current > 0n ? after >= 0n : after <= 0n);
-    if (this.state === "REDUCING" && !reduces) return refuse("REDUCING_ONLY", "trading is REDUCING: only orders that reduce a position pass");
+    if (this.state === "REDUCING" && !reduces)
+      return refuse("REDUCING_ONLY", "trading is REDUCING: only orders that reduce a position pass");
     const positionNotional = fx.mul(fx.abs(after), price);
     if (!reduces && positionNotional > this.limitsFixed.maxPositionNotional) {
       return refuse(
@@ -97,5 +107,8 @@ export class RiskEngine {
 }
 
 function toFixedLimits(limits: RiskLimits) {
-  return { maxOrderNotional: fx.toFixed(limits.maxOrderNotional), maxPositionNotional: fx.toFixed(limits.maxPositionNotional) };
+  return {
+    maxOrderNotional: fx.toFixed(limits.maxOrderNotional),
+    maxPositionNotional: fx.toFixed(limits.maxPositionNotional),
+  };
 }

@@ -1,11 +1,22 @@
 import { EventTypes, type Fill, Subjects, type Subscription, type Tick, Topics } from "@jts/contracts";
-import { createServiceApp, dedupeById, envelope, InstrumentCatalog, type Runtime, type Service, serveChecked } from "@jts/kit";
+import {
+  createServiceApp,
+  dedupeById,
+  envelope,
+  InstrumentCatalog,
+  type Runtime,
+  type Service,
+  serveChecked,
+} from "@jts/kit";
 import { RiskEngine } from "./engine.ts";
 import { CheckRequest, RiskLimits, SetStateBody } from "./model.ts";
 
 export const DEFAULT_RISK_LIMITS: RiskLimits = { maxOrderNotional: "50000000", maxPositionNotional: "200000000" };
 
-export function createRiskService(runtime: Runtime, options: { catalog?: InstrumentCatalog; limits?: RiskLimits } = {}) {
+export function createRiskService(
+  runtime: Runtime,
+  options: { catalog?: InstrumentCatalog; limits?: RiskLimits } = {},
+) {
   const logger = runtime.logger.child({ service: "risk-management" });
   const engine = new RiskEngine(options.catalog ?? new InstrumentCatalog(), options.limits ?? DEFAULT_RISK_LIMITS);
   const subscriptions: Subscription[] = [];
@@ -14,7 +25,10 @@ export function createRiskService(runtime: Runtime, options: { catalog?: Instrum
     const change = engine.setState(body.state, body.reason ?? "set by operator", body.changedBy ?? "operator");
     if (change) {
       logger.warn("trading state changed", { ...change });
-      await runtime.bus.publish(Topics.tradingState, envelope(EventTypes.tradingState, "risk-management", "state", change));
+      await runtime.bus.publish(
+        Topics.tradingState,
+        envelope(EventTypes.tradingState, "risk-management", "state", change),
+      );
     }
     return engine.status();
   };
@@ -42,10 +56,15 @@ export function createRiskService(runtime: Runtime, options: { catalog?: Instrum
           const tick = e.payload as Tick;
           engine.onPrice(tick.symbol, tick.price);
         }),
-        await runtime.bus.subscribe(Topics.fill, dedupeById((e) => engine.onFill(e.payload as Fill)), { group: "risk-management" }),
+        await runtime.bus.subscribe(
+          Topics.fill,
+          dedupeById((e) => engine.onFill(e.payload as Fill)),
+          { group: "risk-management" },
+        ),
         await serveChecked(runtime.rpc, Subjects.riskCheck, CheckRequest, ({ order }) => {
           const decision = engine.check(order);
-          if (!decision.approved) logger.info("order refused", { orderId: order.id, rule: decision.rule, reason: decision.reason });
+          if (!decision.approved)
+            logger.info("order refused", { orderId: order.id, rule: decision.rule, reason: decision.reason });
           return decision;
         }),
         await runtime.rpc.serve(Subjects.riskStatus, () => engine.status()),

@@ -96,7 +96,11 @@ export class StrategyEngine {
 
   onOrder(order: Order) {
     const slot = order.strategyId ? this.slots.get(order.strategyId) : undefined;
-    if (slot && slot.inFlight === order.clientOrderId && ["FILLED", "CANCELED", "REJECTED", "EXPIRED"].includes(order.status)) {
+    if (
+      slot &&
+      slot.inFlight === order.clientOrderId &&
+      ["FILLED", "CANCELED", "REJECTED", "EXPIRED"].includes(order.status)
+    ) {
       slot.inFlight = null;
     }
   }
@@ -146,4 +150,3 @@ export class StrategyEngine {
     };
   }
 }
-

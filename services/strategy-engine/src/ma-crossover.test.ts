@@ -11,7 +11,15 @@ const config: StrategyConfig = {
   params: { fastPeriod: 2, slowPeriod: 4, quantity: "10" },
   enabled: true,
 };
-const tick = (price: number): Tick => ({ symbol: "005930", venue: "sim", price: String(price), quantity: "1", aggressor: "BUY", tradeId: "t", tsEvent: "1" });
+const tick = (price: number): Tick => ({
+  symbol: "005930",
+  venue: "sim",
+  price: String(price),
+  quantity: "1",
+  aggressor: "BUY",
+  tradeId: "t",
+  tsEvent: "1",
+});
 
 describe("moving-average crossover", () => {
   it("buys when the fast average crosses above the slow one while flat", () => {

@@ -41,10 +41,18 @@ export class MaCrossover implements Strategy {
     this.previousAbove = above;
     if (!crossed) return null;
     if (above && position === 0n) {
-      return { side: "BUY", quantity: this.config.params.quantity, reason: `fast MA ${fast.toFixed(0)} crossed above slow MA ${slow.toFixed(0)}` };
+      return {
+        side: "BUY",
+        quantity: this.config.params.quantity,
+        reason: `fast MA ${fast.toFixed(0)} crossed above slow MA ${slow.toFixed(0)}`,
+      };
     }
     if (!above && position > 0n) {
-      return { side: "SELL", quantity: fx.fromFixed(position), reason: `fast MA ${fast.toFixed(0)} crossed below slow MA ${slow.toFixed(0)}` };
+      return {
+        side: "SELL",
+        quantity: fx.fromFixed(position),
+        reason: `fast MA ${fast.toFixed(0)} crossed below slow MA ${slow.toFixed(0)}`,
+      };
     }
     return null;
   }

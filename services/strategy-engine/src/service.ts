@@ -1,4 +1,13 @@
-import { type Fill, Id, type Order, type StrategyConfig, Subjects, type Subscription, type Tick, Topics } from "@jts/contracts";
+import {
+  type Fill,
+  Id,
+  type Order,
+  type StrategyConfig,
+  Subjects,
+  type Subscription,
+  type Tick,
+  Topics,
+} from "@jts/contracts";
 import { createServiceApp, type Runtime, type Service, serveChecked } from "@jts/kit";
 import { t } from "elysia";
 import { StrategyEngine } from "./engine.ts";
@@ -27,12 +36,20 @@ export function createStrategyService(runtime: Runtime, options: StrategyEngineO
     engine,
     async start() {
       subscriptions.push(
-        await runtime.bus.subscribe(Topics.allTicks, (e) => engine.onTick(e.payload as Tick), { group: "strategy-engine" }),
+        await runtime.bus.subscribe(Topics.allTicks, (e) => engine.onTick(e.payload as Tick), {
+          group: "strategy-engine",
+        }),
         await runtime.bus.subscribe(Topics.fill, (e) => engine.onFill(e.payload as Fill), { group: "strategy-engine" }),
-        await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload as Order), { group: "strategy-engine" }),
+        await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload as Order), {
+          group: "strategy-engine",
+        }),
         await runtime.rpc.serve(Subjects.strategyList, () => engine.list()),
-        await serveChecked(runtime.rpc, Subjects.strategyStart, StrategyIdRequest, ({ id }) => engine.setRunning(id, true)),
-        await serveChecked(runtime.rpc, Subjects.strategyStop, StrategyIdRequest, ({ id }) => engine.setRunning(id, false)),
+        await serveChecked(runtime.rpc, Subjects.strategyStart, StrategyIdRequest, ({ id }) =>
+          engine.setRunning(id, true),
+        ),
+        await serveChecked(runtime.rpc, Subjects.strategyStop, StrategyIdRequest, ({ id }) =>
+          engine.setRunning(id, false),
+        ),
       );
     },
     async stop() {

@@ -25,7 +25,12 @@ export class RateLimiter {
     const window = Math.floor(now / this.windowMs);
     const count = await this.cache.increment(`rl:${key}:${window}`, 1, this.windowMs);
     const resetSeconds = Math.max(1, Math.ceil(((window + 1) * this.windowMs - now) / 1000));
-    return { allowed: count <= this.limit, limit: this.limit, remaining: Math.max(0, this.limit - count), resetSeconds };
+    return {
+      allowed: count <= this.limit,
+      limit: this.limit,
+      remaining: Math.max(0, this.limit - count),
+      resetSeconds,
+    };
   }
 }
 

@@ -36,7 +36,12 @@ export class TokenService {
   ) {}
 
   async issue(username: string, role: Role, family: string = newId()): Promise<TokenPair> {
-    const accessToken = await this.jwt.sign({ sub: username, role, jti: newId(), exp: Math.floor(Date.now() / 1000) + this.accessTtlSeconds });
+    const accessToken = await this.jwt.sign({
+      sub: username,
+      role,
+      jti: newId(),
+      exp: Math.floor(Date.now() / 1000) + this.accessTtlSeconds,
+    });
     const refreshToken = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
     const record: RefreshRecord = { username, role, family };
     await this.cache.set(`auth:refresh:${sha256(refreshToken)}`, JSON.stringify(record), this.refreshTtlSeconds * 1000);
@@ -52,7 +57,8 @@ export class TokenService {
       throw new AppError("UNAUTHORIZED", "refresh token is invalid, expired or already used");
     }
     const record = JSON.parse(raw) as RefreshRecord;
-    if (await this.cache.get(`auth:revoked-family:${record.family}`)) throw new AppError("UNAUTHORIZED", "refresh token was revoked");
+    if (await this.cache.get(`auth:revoked-family:${record.family}`))
+      throw new AppError("UNAUTHORIZED", "refresh token was revoked");
     // Claim the token atomically so two racing refreshes cannot both succeed.
     if (!(await this.cache.setIfAbsent(`auth:used:${hash}`, record.family, this.refreshTtlSeconds * 1000))) {
       await this.cache.set(`auth:revoked-family:${record.family}`, "1", this.refreshTtlSeconds * 1000);
@@ -80,7 +86,8 @@ export class TokenService {
   async authenticate(token: string | undefined): Promise<AuthUser | null> {
     if (!token) return null;
     const claims = await this.jwt.verify(token);
-    if (!claims || typeof claims.sub !== "string" || typeof claims.jti !== "string" || typeof claims.exp !== "number") return null;
+    if (!claims || typeof claims.sub !== "string" || typeof claims.jti !== "string" || typeof claims.exp !== "number")
+      return null;
     if (claims.exp * 1000 <= Date.now()) return null;
     if (await this.cache.get(`auth:denied:${claims.jti}`)) return null;
     const role = claims.role;

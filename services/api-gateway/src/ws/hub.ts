@@ -73,7 +73,9 @@ export class WsHub {
       this.subscriptions.push(await this.bus.subscribe(pattern, (e) => handler(e.payload)));
     };
     await on(Topics.allTicks, (p) => this.broadcast(`ticker:${(p as Tick).symbol}`, p, null));
-    await on(Topics.allCandles, (p) => this.broadcast(`candles:${(p as Candle).symbol}:${(p as Candle).interval}`, p, null));
+    await on(Topics.allCandles, (p) =>
+      this.broadcast(`candles:${(p as Candle).symbol}:${(p as Candle).interval}`, p, null),
+    );
     await on(Topics.orderUpdated, (p) => this.broadcast("orders", p, (p as Order).account));
     await on(Topics.fill, (p) => this.broadcast("fills", p, (p as Fill).account));
     await on(Topics.positionUpdated, (p) => this.broadcast("positions", p, (p as Position).account));
@@ -118,7 +120,8 @@ export class WsHub {
         return this.send(client, { op: "error", code: "BAD_REQUEST", message: "message is not JSON" });
       }
     }
-    if (!clientMessage.check(parsed)) return this.send(client, { op: "error", code: "VALIDATION", message: "unknown or malformed message" });
+    if (!clientMessage.check(parsed))
+      return this.send(client, { op: "error", code: "VALIDATION", message: "unknown or malformed message" });
     const msg = parsed;
     if (msg.op === "ping") return this.send(client, { op: "pong" });
     if (msg.op === "auth") return this.authenticate(client, msg.token);
@@ -134,7 +137,8 @@ export class WsHub {
       return this.send(client, { op: "unsubscribed", channels: msg.channels });
     }
     const bad = msg.channels.filter((c) => !WS_CHANNEL_PATTERN.test(c));
-    if (bad.length > 0) return this.send(client, { op: "error", code: "VALIDATION", message: `unknown channels: ${bad.join(", ")}` });
+    if (bad.length > 0)
+      return this.send(client, { op: "error", code: "VALIDATION", message: `unknown channels: ${bad.join(", ")}` });
     const fresh = msg.channels.filter((c) => !client.channels.has(c));
     for (const channel of fresh) {
       client.channels.add(channel);
@@ -177,7 +181,15 @@ export class WsHub {
         const prices = await this.rpc.request<LastPrice[]>(Subjects.prices, {});
         const last = prices.find((p) => p.symbol === symbol);
         if (!last) return [];
-        const tick: Tick = { symbol: last.symbol, venue: last.venue, price: last.price, quantity: "0", aggressor: "NONE", tradeId: "snapshot", tsEvent: last.ts };
+        const tick: Tick = {
+          symbol: last.symbol,
+          venue: last.venue,
+          price: last.price,
+          quantity: "0",
+          aggressor: "NONE",
+          tradeId: "snapshot",
+          tsEvent: last.ts,
+        };
         return [tick];
       }
       case "candles":
@@ -208,13 +220,21 @@ export class WsHub {
 
   private event(client: Client, channel: string, data: unknown, snapshot: boolean) {
     client.seq++;
-    this.send(client, snapshot ? { op: "event", channel, seq: client.seq, snapshot, data } : { op: "event", channel, seq: client.seq, data });
+    this.send(
+      client,
+      snapshot
+        ? { op: "event", channel, seq: client.seq, snapshot, data }
+        : { op: "event", channel, seq: client.seq, data },
+    );
   }
 
   private send(client: Client, message: WsServerMessage) {
     const limit = this.options.maxBufferedBytes ?? 1 << 20;
     if (client.socket.getBufferedAmount() > limit) {
-      this.logger.warn("disconnecting a slow consumer", { user: client.user?.username, buffered: client.socket.getBufferedAmount() });
+      this.logger.warn("disconnecting a slow consumer", {
+        user: client.user?.username,
+        buffered: client.socket.getBufferedAmount(),
+      });
       client.socket.close(1013, "slow consumer");
       this.close(client.socket);
       return;

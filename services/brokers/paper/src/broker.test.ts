@@ -36,7 +36,12 @@ const order = (overrides: Partial<Order>): Order => ({
   ...overrides,
 });
 
-const broker = () => new PaperBroker(new MemoryEventBus(), new InstrumentCatalog(), createLogger({}, "error", () => {}));
+const broker = () =>
+  new PaperBroker(
+    new MemoryEventBus(),
+    new InstrumentCatalog(),
+    createLogger({}, "error", () => {}),
+  );
 
 describe("paper broker", () => {
   it("refuses an order before any market price is known", () => {
@@ -51,7 +56,12 @@ describe("paper broker", () => {
     const { ack, reports } = b.place(order({}));
     expect(ack.accepted).toBe(true);
     expect(reports.map((r) => r.kind)).toEqual(["ACCEPTED", "FILL"]);
-    expect(reports[1]?.fill).toMatchObject({ price: "150001000", quantity: "0.01", fee: "750.005", liquidity: "TAKER" });
+    expect(reports[1]?.fill).toMatchObject({
+      price: "150001000",
+      quantity: "0.01",
+      fee: "750.005",
+      liquidity: "TAKER",
+    });
   });
 
   it("fills a MARKET sell at the best bid", () => {

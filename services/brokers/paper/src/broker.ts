@@ -41,7 +41,8 @@ export class PaperBroker {
     });
     const instrument = this.catalog.find(order.symbol);
     if (!instrument) return refuse(`paper broker does not list ${order.symbol}`);
-    if (order.type === "STOP_MARKET" || order.type === "STOP_LIMIT") return refuse(`${order.type} is not supported by the paper broker yet`);
+    if (order.type === "STOP_MARKET" || order.type === "STOP_LIMIT")
+      return refuse(`${order.type} is not supported by the paper broker yet`);
     const best = this.best.get(order.symbol);
     if (!best) return refuse(`no market price for ${order.symbol} yet`);
 
@@ -50,7 +51,8 @@ export class PaperBroker {
     const reports: ExecutionReport[] = [this.report(order, "ACCEPTED", null, now)];
     const terms = marketableTerms(order, best);
     if (terms) reports.push(fillReport(order, instrument, terms, newId(), now));
-    else if (order.timeInForce === "IOC" || order.timeInForce === "FOK") reports.push(this.report(order, "EXPIRED", `${order.timeInForce} limit did not cross`, now));
+    else if (order.timeInForce === "IOC" || order.timeInForce === "FOK")
+      reports.push(this.report(order, "EXPIRED", `${order.timeInForce} limit did not cross`, now));
     else this.resting.set(order.id, order);
     return { ack, reports };
   }
@@ -58,7 +60,17 @@ export class PaperBroker {
   cancel(command: CancelOrderCommand): { ack: BrokerAck; reports: ExecutionReport[] } {
     const now = nowNsString();
     const order = this.resting.get(command.orderId);
-    if (!order) return { ack: { orderId: command.orderId, accepted: false, venueOrderId: null, reason: "order is not open at the paper broker", tsEvent: now }, reports: [] };
+    if (!order)
+      return {
+        ack: {
+          orderId: command.orderId,
+          accepted: false,
+          venueOrderId: null,
+          reason: "order is not open at the paper broker",
+          tsEvent: now,
+        },
+        reports: [],
+      };
     this.resting.delete(order.id);
     return {
       ack: { orderId: order.id, accepted: true, venueOrderId: null, reason: null, tsEvent: now },
@@ -90,7 +102,10 @@ export class PaperBroker {
 
   async publish(reports: ExecutionReport[]): Promise<void> {
     for (const report of reports) {
-      await this.bus.publish(Topics.executionReport, envelope(EventTypes.executionReport, "broker-paper", report.orderId, report, report.tsEvent));
+      await this.bus.publish(
+        Topics.executionReport,
+        envelope(EventTypes.executionReport, "broker-paper", report.orderId, report, report.tsEvent),
+      );
     }
     if (reports.length > 0) this.logger.debug("execution reports", { count: reports.length });
   }

@@ -35,7 +35,13 @@ export function bestFromQuote(quote: Quote): BestPrices {
 }
 
 /** The fill report for the order's whole remaining quantity, fee in the quote currency. */
-export function fillReport(order: Order, instrument: Instrument, terms: FillTerms, fillId: string, tsEvent: string): ExecutionReport {
+export function fillReport(
+  order: Order,
+  instrument: Instrument,
+  terms: FillTerms,
+  fillId: string,
+  tsEvent: string,
+): ExecutionReport {
   const quantity = fx.toFixed(order.quantity) - fx.toFixed(order.filledQuantity);
   const rate = fx.toFixed(terms.liquidity === "MAKER" ? instrument.makerFee : instrument.takerFee);
   const fee = fx.mul(fx.mul(terms.price, quantity), rate);

@@ -1,4 +1,12 @@
-import { CancelOrderCommand, OpenOrdersQuery, PlaceOrderCommand, type Quote, Subjects, type Subscription, Topics } from "@jts/contracts";
+import {
+  CancelOrderCommand,
+  OpenOrdersQuery,
+  PlaceOrderCommand,
+  type Quote,
+  Subjects,
+  type Subscription,
+  Topics,
+} from "@jts/contracts";
 import { createServiceApp, InstrumentCatalog, type Runtime, type Service, serveChecked } from "@jts/kit";
 import { t } from "elysia";
 import { PaperBroker } from "./broker.ts";
@@ -22,9 +30,13 @@ export function createPaperService(runtime: Runtime, options: { catalog?: Instru
     broker,
     async start() {
       subscriptions.push(
-        await runtime.bus.subscribe(Topics.allQuotes, (event) => broker.publish(broker.onQuote(event.payload as Quote)), {
-          group: "broker-paper",
-        }),
+        await runtime.bus.subscribe(
+          Topics.allQuotes,
+          (event) => broker.publish(broker.onQuote(event.payload as Quote)),
+          {
+            group: "broker-paper",
+          },
+        ),
         // The reply goes first; the reports follow on the bus, as from a real venue.
         await serveChecked(runtime.rpc, Subjects.brokerPlace(PAPER_BROKER), PlaceOrderCommand, ({ order }) => {
           const { ack, reports } = broker.place(order);
@@ -36,7 +48,9 @@ export function createPaperService(runtime: Runtime, options: { catalog?: Instru
           queueMicrotask(() => void broker.publish(reports));
           return ack;
         }),
-        await serveChecked(runtime.rpc, Subjects.brokerOpenOrders(PAPER_BROKER), OpenOrdersQuery, ({ account }) => broker.openOrders(account)),
+        await serveChecked(runtime.rpc, Subjects.brokerOpenOrders(PAPER_BROKER), OpenOrdersQuery, ({ account }) =>
+          broker.openOrders(account),
+        ),
       );
     },
     async stop() {

@@ -1,6 +1,6 @@
+import type { EventBus } from "@jts/contracts";
 import { EventTypes, nowNs, Topics } from "@jts/contracts";
 import { envelope, type Logger } from "@jts/kit";
-import type { EventBus } from "@jts/contracts";
 import type { SimMarket } from "./market.ts";
 
 /** Drives a SimMarket on a timer and publishes its quotes and ticks. */
@@ -21,7 +21,12 @@ export class SimFeed {
   }
 
   status() {
-    return { running: this.running, intervalMs: this.intervalMs, published: this.published, last: Object.fromEntries(this.last) };
+    return {
+      running: this.running,
+      intervalMs: this.intervalMs,
+      published: this.published,
+      last: Object.fromEntries(this.last),
+    };
   }
 
   start() {
@@ -43,7 +48,10 @@ export class SimFeed {
         envelope(EventTypes.quote, "sim", quote.symbol, quote, quote.tsEvent),
       );
       for (const tick of ticks) {
-        await this.bus.publish(Topics.tick(tick.venue, tick.symbol), envelope(EventTypes.tick, "sim", tick.symbol, tick, tick.tsEvent));
+        await this.bus.publish(
+          Topics.tick(tick.venue, tick.symbol),
+          envelope(EventTypes.tick, "sim", tick.symbol, tick, tick.tsEvent),
+        );
         this.last.set(tick.symbol, tick.price);
       }
       this.published += 1 + ticks.length;

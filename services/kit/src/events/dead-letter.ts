@@ -9,7 +9,12 @@ export interface DeadLetterPayload {
 }
 
 /** Wraps a poisoned event so it can be inspected and replayed later. */
-export function deadLetter(topic: string, event: Envelope, error: unknown, attempts: number): Envelope<DeadLetterPayload> {
+export function deadLetter(
+  topic: string,
+  event: Envelope,
+  error: unknown,
+  attempts: number,
+): Envelope<DeadLetterPayload> {
   const now = nowNsString();
   return {
     id: newId(),

@@ -36,7 +36,10 @@ export class MemoryRpc implements RpcTransport {
     const timeoutMs = options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new AppError("TIMEOUT", `${subject} did not answer within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new AppError("TIMEOUT", `${subject} did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     try {
       return (await Promise.race([Promise.resolve().then(() => handler(payload)), timeout])) as Reply;

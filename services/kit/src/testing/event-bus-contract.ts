@@ -12,7 +12,11 @@ export interface EventBusContractOptions {
 }
 
 /** The one suite every EventBus adapter passes (memory, Kafka, NATS JetStream). */
-export function eventBusContract(name: string, createBus: () => Promise<EventBus>, options: EventBusContractOptions = {}) {
+export function eventBusContract(
+  name: string,
+  createBus: () => Promise<EventBus>,
+  options: EventBusContractOptions = {},
+) {
   const settle = () => Bun.sleep(options.settleMs ?? 0);
   const timeout = options.timeoutMs ?? 5000;
   const prefix = options.topicPrefix ?? (() => `t${Math.random().toString(36).slice(2, 8)}`);
