@@ -23,7 +23,18 @@ async function readUntil(stream: ReadableStream<Uint8Array>, needle: string, tim
 describe("just dev (services/platform/src/main.ts)", () => {
   it("starts every service on its port, prints the URLs and login, and stops cleanly on Ctrl-C", async () => {
     const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const names = ["GATEWAY", "STRATEGY", "RISK", "ORDER", "MARKET_DATA", "PORTFOLIO", "NOTIFICATION", "PAPER", "SIM", "WEB"];
+    const names = [
+      "GATEWAY",
+      "STRATEGY",
+      "RISK",
+      "ORDER",
+      "MARKET_DATA",
+      "PORTFOLIO",
+      "NOTIFICATION",
+      "PAPER",
+      "SIM",
+      "WEB",
+    ];
     const env: Record<string, string> = { ...process.env, LOG_LEVEL: "warn" } as Record<string, string>;
     names.forEach((name, i) => {
       env[`${name}_PORT`] = String(base + i);

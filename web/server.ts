@@ -1,0 +1,215 @@
+/**
+ * Serves the built PWA (web/dist) and proxies /api and /ws to the gateway, so
+ * the browser sees one origin: no CORS, and the service worker scope covers all.
+ */
+import { realpathSync } from "node:fs";
+import { extname, join, resolve, sep } from "node:path";
+import type { Server, ServerWebSocket } from "bun";
+
+export interface WebServerOptions {
+  /** 0 picks a free port; the real one is returned. */
+  port: number;
+  hostname?: string;
+  distDir: string;
+  /** e.g. http://127.0.0.1:3000 */
+  gatewayUrl: string;
+}
+
+export interface WebServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+interface SocketData {
+  search: string;
+  forwardedFor: string;
+  upstream: WebSocket | null;
+  /** Client messages sent before the gateway socket opened. */
+  pending: (string | Buffer)[];
+}
+
+// Headers that describe one hop and must not be forwarded (RFC 9110 §7.6.1), plus those fetch recomputes.
+const HOP_HEADERS = [
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "content-length",
+];
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".webmanifest": "application/manifest+json; charset=utf-8",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".ico": "image/x-icon",
+  ".txt": "text/plain; charset=utf-8",
+  ".woff2": "font/woff2",
+  ".map": "application/json; charset=utf-8",
+};
+
+/** These decide which app version a browser runs; they must be revalidated on every load. */
+const NO_CACHE = new Set(["/index.html", "/sw.js", "/registerSW.js", "/manifest.webmanifest"]);
+
+function errorResponse(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+/** A close code an endpoint may send; 1004-1006 and 1015 are reserved (1005/1006 mean "none received"). */
+function sendableCloseCode(code: number, fallback: number): number {
+  const valid = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+  return valid ? code : fallback;
+}
+
+export function startWebServer(options: WebServerOptions): WebServer {
+  const distDir = realpathSync(resolve(options.distDir));
+  const gateway = new URL(options.gatewayUrl);
+  const gatewayWs = new URL("/ws", gateway);
+  gatewayWs.protocol = gateway.protocol === "https:" ? "wss:" : "ws:";
+  const upstreams = new Set<WebSocket>();
+
+  async function serveStatic(request: Request, pathname: string): Promise<Response> {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return errorResponse(405, "BAD_REQUEST", `${request.method} is not allowed here`);
+    }
+    let relative: string;
+    try {
+      relative = decodeURIComponent(pathname);
+    } catch {
+      return errorResponse(400, "BAD_REQUEST", "malformed path");
+    }
+    const candidate = resolve(join(distDir, relative));
+    if (candidate !== distDir && !candidate.startsWith(distDir + sep)) {
+      return errorResponse(404, "NOT_FOUND", "not found");
+    }
+    let file = Bun.file(candidate);
+    let servedPath = candidate.slice(distDir.length).split(sep).join("/") || "/";
+    if (!(await file.exists())) {
+      // Client-side routes get the app shell; a missing asset (has an extension) is a real 404.
+      if (extname(relative) !== "") return errorResponse(404, "NOT_FOUND", "not found");
+      file = Bun.file(join(distDir, "index.html"));
+      servedPath = "/index.html";
+      if (!(await file.exists())) return errorResponse(404, "NOT_FOUND", "index.html missing from dist");
+    }
+    const headers = new Headers({
+      "content-type": CONTENT_TYPES[extname(servedPath)] ?? (file.type || "application/octet-stream"),
+      "x-content-type-options": "nosniff",
+    });
+    if (NO_CACHE.has(servedPath)) headers.set("cache-control", "no-cache");
+    else if (servedPath.startsWith("/assets/")) headers.set("cache-control", "public, max-age=31536000, immutable");
+    return new Response(request.method === "HEAD" ? null : file, { headers });
+  }
+
+  async function proxyApi(request: Request, url: URL, clientIp: string): Promise<Response> {
+    const target = new URL(url.pathname + url.search, gateway);
+    const headers = new Headers(request.headers);
+    for (const name of HOP_HEADERS) headers.delete(name);
+    headers.set("x-forwarded-for", clientIp);
+    headers.set("x-forwarded-host", url.host);
+    headers.set("x-forwarded-proto", url.protocol.replace(":", ""));
+    const hasBody = request.method !== "GET" && request.method !== "HEAD";
+    let upstream: Response;
+    try {
+      upstream = await fetch(target, {
+        method: request.method,
+        headers,
+        body: hasBody ? await request.arrayBuffer() : undefined,
+        redirect: "manual",
+      });
+    } catch {
+      return errorResponse(503, "UNAVAILABLE", "gateway unreachable");
+    }
+    const responseHeaders = new Headers(upstream.headers);
+    // fetch already decoded the body, so its encoding and length no longer describe what we send.
+    for (const name of [...HOP_HEADERS, "content-encoding"]) responseHeaders.delete(name);
+    return new Response(upstream.body, {
+      status: upstream.status,
+      statusText: upstream.statusText,
+      headers: responseHeaders,
+    });
+  }
+
+  function openUpstream(client: ServerWebSocket<SocketData>): void {
+    const target = new URL(gatewayWs);
+    target.search = client.data.search;
+    const upstream = new WebSocket(target.href);
+    upstream.binaryType = "arraybuffer";
+    client.data.upstream = upstream;
+    upstreams.add(upstream);
+    upstream.onopen = () => {
+      for (const message of client.data.pending) upstream.send(message);
+      client.data.pending = [];
+    };
+    upstream.onmessage = (event) => {
+      const data = event.data;
+      client.send(typeof data === "string" ? data : new Uint8Array(data as ArrayBuffer));
+    };
+    upstream.onclose = (event) => {
+      upstreams.delete(upstream);
+      client.close(sendableCloseCode(event.code, 1011), event.reason);
+    };
+    upstream.onerror = () => {
+      // onclose follows and closes the client side.
+    };
+  }
+
+  const server: Server<SocketData> = Bun.serve<SocketData>({
+    port: options.port,
+    hostname: options.hostname ?? "127.0.0.1",
+    async fetch(request, srv) {
+      const url = new URL(request.url);
+      const clientIp = srv.requestIP(request)?.address ?? "";
+      if (url.pathname === "/ws") {
+        const data: SocketData = { search: url.search, forwardedFor: clientIp, upstream: null, pending: [] };
+        if (srv.upgrade(request, { data })) return undefined;
+        return errorResponse(426, "BAD_REQUEST", "WebSocket upgrade required");
+      }
+      if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return proxyApi(request, url, clientIp);
+      return serveStatic(request, url.pathname);
+    },
+    websocket: {
+      open(client) {
+        openUpstream(client);
+      },
+      message(client, message) {
+        const upstream = client.data.upstream;
+        if (upstream?.readyState === WebSocket.OPEN) upstream.send(message);
+        else client.data.pending.push(message);
+      },
+      close(client, code, reason) {
+        const upstream = client.data.upstream;
+        client.data.upstream = null;
+        if (upstream && upstream.readyState !== WebSocket.CLOSED) upstream.close(sendableCloseCode(code, 1000), reason);
+      },
+    },
+  });
+
+  return {
+    port: server.port ?? options.port,
+    async stop() {
+      for (const upstream of upstreams) upstream.close(1001, "web server stopping");
+      upstreams.clear();
+      await server.stop(true);
+    },
+  };
+}
+
+if (import.meta.main) {
+  const web = startWebServer({
+    port: Number(process.env.JTS_WEB_PORT ?? 8080),
+    hostname: process.env.JTS_WEB_HOST ?? "0.0.0.0",
+    distDir: process.env.JTS_WEB_DIST ?? join(import.meta.dir, "dist"),
+    gatewayUrl: process.env.JTS_GATEWAY_URL ?? "http://127.0.0.1:3000",
+  });
+  console.log(`web: serving on port ${web.port}`);
+}

@@ -1,0 +1,223 @@
+import type { WsClientMessage, WsServerMessage } from "@jts/contracts";
+import { type Accessor, createSignal } from "solid-js";
+
+export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
+
+export interface EventMeta {
+  channel: string;
+  seq: number;
+  snapshot: boolean;
+}
+
+export type EventHandler = (data: unknown, meta: EventMeta) => void;
+
+export interface LiveConnectionOptions {
+  /** Read on every (re)connect, so a refreshed token is picked up. */
+  getToken: () => string | null;
+  /** Called when the server refuses the token; resolve true once a new one is stored. */
+  onUnauthorized?: () => Promise<boolean>;
+  url?: string;
+}
+
+export interface LiveConnection {
+  state: Accessor<ConnectionState>;
+  /**
+   * Bumps after every successful (re)subscription and after a sequence gap:
+   * events may have been missed, so views refetch their REST snapshot.
+   */
+  epoch: Accessor<number>;
+  /** Returns the unsubscribe function. */
+  subscribe(channel: string, handler: EventHandler): () => void;
+  close(): void;
+}
+
+const MAX_CHANNELS_PER_MESSAGE = 100;
+const BACKOFF_MIN_MS = 500;
+const BACKOFF_MAX_MS = 15_000;
+const PING_EVERY_MS = 25_000;
+const AUTH_TIMEOUT_MS = 10_000;
+
+export function defaultWsUrl(): string {
+  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+}
+
+/**
+ * One WebSocket to the gateway: auth first, then subscribe; reconnects with
+ * jittered exponential backoff and re-authenticates and re-subscribes each time.
+ */
+export function createLiveConnection(options: LiveConnectionOptions): LiveConnection {
+  const url = options.url ?? defaultWsUrl();
+  const [state, setState] = createSignal<ConnectionState>("connecting");
+  const [epoch, setEpoch] = createSignal(0);
+  const handlers = new Map<string, Set<EventHandler>>();
+
+  let socket: WebSocket | null = null;
+  let authed = false;
+  let closed = false;
+  let attempt = 0;
+  let lastSeq = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let pingTimer: ReturnType<typeof setInterval> | undefined;
+  let authTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const send = (message: WsClientMessage) => {
+    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  };
+
+  const sendChannels = (op: "subscribe" | "unsubscribe", channels: string[]) => {
+    for (let i = 0; i < channels.length; i += MAX_CHANNELS_PER_MESSAGE) {
+      send({ op, channels: channels.slice(i, i + MAX_CHANNELS_PER_MESSAGE) });
+    }
+  };
+
+  // Subscribe/unsubscribe calls made in one tick go out as one message each; opposite calls cancel out.
+  const changes = new Map<string, "subscribe" | "unsubscribe">();
+  const flushChanges = () => {
+    const subscribe: string[] = [];
+    const unsubscribe: string[] = [];
+    for (const [channel, op] of changes) (op === "subscribe" ? subscribe : unsubscribe).push(channel);
+    changes.clear();
+    if (!authed) return;
+    sendChannels("unsubscribe", unsubscribe);
+    sendChannels("subscribe", subscribe);
+  };
+  const queueChange = (channel: string, op: "subscribe" | "unsubscribe") => {
+    if (!authed) return; // "authed" subscribes to everything in `handlers`.
+    if (changes.size === 0) queueMicrotask(flushChanges);
+    if (changes.has(channel) && changes.get(channel) !== op) changes.delete(channel);
+    else changes.set(channel, op);
+  };
+
+  const clearTimers = () => {
+    clearTimeout(retryTimer);
+    clearInterval(pingTimer);
+    clearTimeout(authTimer);
+  };
+
+  const scheduleReconnect = () => {
+    if (closed) return;
+    if (!navigator.onLine) {
+      setState("offline");
+      return;
+    }
+    setState("reconnecting");
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
+    attempt += 1;
+    retryTimer = setTimeout(connect, ceiling / 2 + Math.random() * (ceiling / 2));
+  };
+
+  const dispatch = (message: Extract<WsServerMessage, { op: "event" }>) => {
+    if (message.seq !== lastSeq + 1 && lastSeq !== 0) setEpoch((value) => value + 1);
+    lastSeq = message.seq;
+    const meta: EventMeta = { channel: message.channel, seq: message.seq, snapshot: message.snapshot === true };
+    for (const handler of handlers.get(message.channel) ?? []) handler(message.data, meta);
+  };
+
+  const onMessage = async (raw: string) => {
+    let message: WsServerMessage;
+    try {
+      message = JSON.parse(raw) as WsServerMessage;
+    } catch {
+      return;
+    }
+    switch (message.op) {
+      case "authed":
+        authed = true;
+        attempt = 0;
+        clearTimeout(authTimer);
+        changes.clear();
+        if (handlers.size > 0) sendChannels("subscribe", [...handlers.keys()]);
+        setState("live");
+        setEpoch((value) => value + 1);
+        break;
+      case "event":
+        dispatch(message);
+        break;
+      case "error":
+        if (!authed) {
+          // The token was refused: try a refresh, then reconnect (or give up if there is no session).
+          const refreshed = (await options.onUnauthorized?.()) ?? false;
+          socket?.close(4001, "unauthorized");
+          if (!refreshed && !options.getToken()) close();
+        } else {
+          console.warn(`ws error ${message.code}: ${message.message}`);
+        }
+        break;
+      default:
+        break;
+    }
+  };
+
+  function connect() {
+    if (closed) return;
+    const token = options.getToken();
+    if (!token) {
+      setState("offline");
+      return;
+    }
+    authed = false;
+    lastSeq = 0;
+    const ws = new WebSocket(url);
+    socket = ws;
+    ws.onopen = () => {
+      send({ op: "auth", token });
+      authTimer = setTimeout(() => ws.close(4000, "auth timeout"), AUTH_TIMEOUT_MS);
+      pingTimer = setInterval(() => send({ op: "ping" }), PING_EVERY_MS);
+    };
+    ws.onmessage = (event) => {
+      if (typeof event.data === "string") void onMessage(event.data);
+    };
+    ws.onclose = () => {
+      if (socket !== ws) return;
+      socket = null;
+      authed = false;
+      clearTimers();
+      scheduleReconnect();
+    };
+  }
+
+  const reconnectNow = () => {
+    if (closed || socket) return;
+    clearTimeout(retryTimer);
+    attempt = 0;
+    connect();
+  };
+  // The browser knows before a dead TCP connection times out; closing lets onclose report "offline".
+  const goOffline = () => socket?.close(4002, "browser offline");
+  window.addEventListener("online", reconnectNow);
+  window.addEventListener("offline", goOffline);
+
+  function close() {
+    closed = true;
+    clearTimers();
+    window.removeEventListener("online", reconnectNow);
+    window.removeEventListener("offline", goOffline);
+    const ws = socket;
+    socket = null;
+    ws?.close(1000, "bye");
+    setState("offline");
+  }
+
+  connect();
+
+  return {
+    state,
+    epoch,
+    subscribe(channel, handler) {
+      let set = handlers.get(channel);
+      if (!set) {
+        set = new Set();
+        handlers.set(channel, set);
+        queueChange(channel, "subscribe");
+      }
+      set.add(handler);
+      return () => {
+        const current = handlers.get(channel);
+        if (!current?.delete(handler) || current.size > 0) return;
+        handlers.delete(channel);
+        queueChange(channel, "unsubscribe");
+      };
+    },
+    close,
+  };
+}
