@@ -123,7 +123,8 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
         gatewayUrl: urls["api-gateway"] as string,
       });
       stopWeb.push(() => web.stop());
-      urls.web = `http://${config.JTS_HOST === "0.0.0.0" ? "localhost" : config.JTS_HOST}:${web.port}`;
+      const webHost = config.JTS_HOST === "0.0.0.0" || config.JTS_HOST === "127.0.0.1" ? "localhost" : config.JTS_HOST;
+      urls.web = `http://${webHost}:${web.port}`;
     }
     return { urls, services: Object.fromEntries(started.map((s) => [s.name, s])), runtime, stop };
   } catch (error) {
