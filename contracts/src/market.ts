@@ -70,3 +70,13 @@ export const LastPrice = t.Object({
   ts: Nanos,
 });
 export type LastPrice = Static<typeof LastPrice>;
+
+/** Candle history request (GET /api/candles, rpc md.candles); times are open times in ns. */
+export const CandleQuery = t.Object({
+  symbol: SymbolCode,
+  interval: t.Optional(CandleInterval),
+  from: t.Optional(Nanos),
+  to: t.Optional(Nanos),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 5000 })),
+});
+export type CandleQuery = Static<typeof CandleQuery>;

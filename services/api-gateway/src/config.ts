@@ -1,4 +1,4 @@
-import { int, secret, str } from "@jts/kit";
+import { type ConfigOf, int, secret, str } from "@jts/kit";
 
 /** The gateway's environment. Names follow the original spec where it had one. */
 export const gatewayConfigSpec = {
@@ -21,4 +21,16 @@ export interface GatewaySettings {
   rateWindowMs: number;
   loginRateLimit: number;
   rpcTimeoutMs: number;
+}
+
+export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): GatewaySettings {
+  return {
+    jwtSecret: config.JWT_SECRET,
+    accessTtlSeconds: config.JWT_ACCESS_TTL_SECONDS,
+    refreshTtlSeconds: config.JWT_REFRESH_TTL_SECONDS,
+    rateLimit: config.API_RATE_LIMIT,
+    rateWindowMs: config.API_RATE_WINDOW,
+    loginRateLimit: config.LOGIN_RATE_LIMIT,
+    rpcTimeoutMs: 3000,
+  };
 }

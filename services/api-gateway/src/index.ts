@@ -1,6 +1,6 @@
 export { RateLimiter } from "./auth/rate-limit.ts";
 export { TokenService } from "./auth/tokens.ts";
 export { type AuthUser, type Role, UserDirectory } from "./auth/users.ts";
-export { type GatewaySettings, gatewayConfigSpec } from "./config.ts";
+export { type GatewaySettings, gatewayConfigSpec, gatewaySettings } from "./config.ts";
 export { type App, createGatewayService } from "./service.ts";
 export { WsHub } from "./ws/hub.ts";

@@ -1,4 +1,4 @@
-import { CandleInterval, Nanos, OrderRequest, OrderStatus, SymbolCode, TradingState } from "@jts/contracts";
+import { CandleQuery, OrderRequest, OrderStatus, SymbolCode, TradingState } from "@jts/contracts";
 import { t } from "elysia";
 
 export const LoginBody = t.Object({
@@ -10,18 +10,16 @@ export const RefreshBody = t.Object({ refreshToken: t.String({ minLength: 1, max
 
 export const LogoutBody = t.Optional(t.Object({ refreshToken: t.Optional(t.String({ maxLength: 512 })) }));
 
-export const CandlesQuery = t.Object({
-  symbol: SymbolCode,
-  interval: t.Optional(CandleInterval),
-  from: t.Optional(Nanos),
-  to: t.Optional(Nanos),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 5000 })),
-});
-
 export const OrdersQuery = t.Object({ status: t.Optional(OrderStatus), symbol: t.Optional(SymbolCode) });
 
 export const IdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }) });
 
 export const SetStateBody = t.Object({ state: TradingState, reason: t.Optional(t.String({ maxLength: 200 })) });
+
+/** Query strings are text: `limit` is coerced to a number here, then checked as the contracts' integer. */
+export const CandlesQuery = t.Object({
+  ...CandleQuery.properties,
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 5000 })),
+});
 
 export { OrderRequest };

@@ -1,5 +1,6 @@
 export { cacheContract } from "./testing/cache-contract.ts";
 export { eventBusContract } from "./testing/event-bus-contract.ts";
 export { eventually } from "./testing/eventually.ts";
+export { orderFixture } from "./testing/fixtures.ts";
 export { readJson } from "./testing/json.ts";
 export { rpcContract } from "./testing/rpc-contract.ts";

@@ -1,4 +1,4 @@
-import { EventTypes, type Quote, Subjects, type Subscription, type Tick, Topics } from "@jts/contracts";
+import { CandleQuery, EventTypes, type Quote, Subjects, type Subscription, type Tick, Topics } from "@jts/contracts";
 import {
   createServiceApp,
   envelope,
@@ -10,7 +10,6 @@ import {
 } from "@jts/kit";
 import { t } from "elysia";
 import { CandleBook } from "./candles.ts";
-import { CandleQuery } from "./model.ts";
 import { PriceBoard } from "./prices.ts";
 
 export function createMarketDataService(runtime: Runtime, options: { catalog?: InstrumentCatalog } = {}) {

@@ -1,4 +1,4 @@
-import { createGatewayService, UserDirectory } from "@jts/api-gateway";
+import { createGatewayService, gatewaySettings, UserDirectory } from "@jts/api-gateway";
 import { createPaperService } from "@jts/broker-paper";
 import { createSimService } from "@jts/broker-sim";
 import {
@@ -76,18 +76,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       }),
       config.STRATEGY_PORT,
     ],
-    [
-      createGatewayService(runtime, users, {
-        jwtSecret: config.JWT_SECRET,
-        accessTtlSeconds: config.JWT_ACCESS_TTL_SECONDS,
-        refreshTtlSeconds: config.JWT_REFRESH_TTL_SECONDS,
-        rateLimit: config.API_RATE_LIMIT,
-        rateWindowMs: config.API_RATE_WINDOW,
-        loginRateLimit: config.LOGIN_RATE_LIMIT,
-        rpcTimeoutMs: 3000,
-      }),
-      config.GATEWAY_PORT,
-    ],
+    [createGatewayService(runtime, users, gatewaySettings(config)), config.GATEWAY_PORT],
     // The feed starts last so every consumer is subscribed before the first tick.
     [
       createSimService(runtime, { seed: config.SIM_SEED, intervalMs: config.SIM_INTERVAL_MS, catalog }),

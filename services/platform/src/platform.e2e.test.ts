@@ -110,6 +110,20 @@ describe("the platform end to end", () => {
     socket.close();
   });
 
+  it("serves 1m candle history built from the ticks", async () => {
+    await eventually(async () => {
+      const res = await call("/api/candles?symbol=BTC-KRW&interval=1m&limit=5");
+      expect(res.status).toBe(200);
+      const candles = (await readJson(res)) as Array<{ symbol: string; trades: number; interval: string }>;
+      expect(candles.length).toBeGreaterThan(0);
+      expect(candles.length).toBeLessThanOrEqual(5);
+      expect(candles[0]).toMatchObject({ symbol: "BTC-KRW", interval: "1m" });
+      expect(candles.reduce((n, c) => n + c.trades, 0)).toBeGreaterThan(0);
+    });
+    const bad = await call("/api/candles?symbol=BTC-KRW&interval=2m");
+    expect(bad.status).toBe(422);
+  });
+
   it("creates one order for a clientOrderId posted twice", async () => {
     const first = await order("e2e-idem-1");
     const second = await order("e2e-idem-1");

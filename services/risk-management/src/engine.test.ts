@@ -1,30 +1,10 @@
 import { describe, expect, it } from "bun:test";
 import type { Fill, Order } from "@jts/contracts";
 import { InstrumentCatalog } from "@jts/kit";
+import { orderFixture } from "@jts/kit/testing";
 import { RiskEngine } from "./engine.ts";
 
-const order = (overrides: Partial<Order> = {}): Order => ({
-  id: "o1",
-  clientOrderId: "c1",
-  account: "acc",
-  venue: "sim",
-  symbol: "005930",
-  side: "BUY",
-  type: "MARKET",
-  timeInForce: "GTC",
-  quantity: "10",
-  price: null,
-  stopPrice: null,
-  filledQuantity: "0",
-  averagePrice: null,
-  status: "NEW",
-  rejectReason: null,
-  strategyId: null,
-  venueOrderId: null,
-  createdAt: "1",
-  updatedAt: "1",
-  ...overrides,
-});
+const order = (overrides: Partial<Order> = {}): Order => orderFixture(overrides);
 
 const fill = (side: "BUY" | "SELL", quantity: string): Fill => ({
   id: `f-${side}-${quantity}`,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import type { Order, Quote } from "@jts/contracts";
 import { createLogger, InstrumentCatalog, MemoryEventBus } from "@jts/kit";
+import { orderFixture } from "@jts/kit/testing";
 import { PaperBroker } from "./broker.ts";
 
 const quote = (bid: string, ask: string): Quote => ({
@@ -13,28 +14,8 @@ const quote = (bid: string, ask: string): Quote => ({
   tsEvent: "1",
 });
 
-const order = (overrides: Partial<Order>): Order => ({
-  id: "o1",
-  clientOrderId: "c1",
-  account: "paper-main",
-  venue: "sim",
-  symbol: "BTC-KRW",
-  side: "BUY",
-  type: "MARKET",
-  timeInForce: "GTC",
-  quantity: "0.01",
-  price: null,
-  stopPrice: null,
-  filledQuantity: "0",
-  averagePrice: null,
-  status: "NEW",
-  rejectReason: null,
-  strategyId: null,
-  venueOrderId: null,
-  createdAt: "1",
-  updatedAt: "1",
-  ...overrides,
-});
+const order = (overrides: Partial<Order> = {}): Order =>
+  orderFixture({ account: "paper-main", symbol: "BTC-KRW", quantity: "0.01", timeInForce: "GTC", ...overrides });
 
 const broker = () =>
   new PaperBroker(
