@@ -53,3 +53,30 @@ export interface Cache {
   increment(key: string, by?: number, ttlMs?: number): Promise<number>;
   close(): Promise<void>;
 }
+
+/** One token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`. */
+export interface BucketSpec {
+  name: string;
+  capacity: number;
+  refillPerSecond: number;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  /** Tokens left in the tightest bucket after this call. */
+  remaining: number;
+  /** Capacity of the tightest bucket. */
+  limit: number;
+  /** When refused: how long until the call would pass. 0 when allowed. */
+  retryAfterMs: number;
+}
+
+/**
+ * Token-bucket rate limits (Redis, in-memory). A call of `weight` passes only
+ * when every bucket holds that many tokens, and then takes them from all:
+ * several buckets per key express "10/s and 600/min" at once.
+ */
+export interface RateLimiter {
+  take(key: string, buckets: readonly BucketSpec[], weight?: number): Promise<RateDecision>;
+  close(): Promise<void>;
+}

@@ -1,4 +1,4 @@
-export { RateLimiter } from "./auth/rate-limit.ts";
+export { bucketFor, rateLimitHeaders } from "./auth/rate-limit.ts";
 export { TokenService } from "./auth/tokens.ts";
 export { type AuthUser, type Role, UserDirectory } from "./auth/users.ts";
 export { type GatewaySettings, gatewayConfigSpec, gatewaySettings } from "./config.ts";

@@ -2,6 +2,7 @@ import { jwt } from "@elysiajs/jwt";
 import {
   type Account,
   type Alert,
+  type BucketSpec,
   type Candle,
   type Fill,
   type Instrument,
@@ -13,7 +14,7 @@ import {
   Subjects,
 } from "@jts/contracts";
 import { AppError, createServiceApp, type Runtime, type Service } from "@jts/kit";
-import { RateLimiter, rateLimitHeaders } from "./auth/rate-limit.ts";
+import { bucketFor, rateLimitHeaders } from "./auth/rate-limit.ts";
 import { bearerToken, type JwtCodec, TokenService } from "./auth/tokens.ts";
 import type { AuthUser, UserDirectory } from "./auth/users.ts";
 import type { GatewaySettings } from "./config.ts";
@@ -45,8 +46,8 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
   const jwtPlugin = jwt({ name: "jwt", secret: settings.jwtSecret });
   const codec = (jwtPlugin.decorator as unknown as { jwt: JwtCodec }).jwt;
   const tokens = new TokenService(codec, runtime.cache, settings.accessTtlSeconds, settings.refreshTtlSeconds);
-  const apiLimiter = new RateLimiter(runtime.cache, settings.rateLimit, settings.rateWindowMs);
-  const loginLimiter = new RateLimiter(runtime.cache, settings.loginRateLimit, 60_000);
+  const apiBucket = bucketFor("api", settings.rateLimit, settings.rateWindowMs);
+  const loginBucket = bucketFor("login", settings.loginRateLimit, 60_000);
   const call = <Reply>(subject: string, payload: unknown = {}) =>
     runtime.rpc.request<Reply>(subject, payload, { timeoutMs: settings.rpcTimeoutMs });
 
@@ -57,14 +58,16 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
     return accounts.map((a) => a.id);
   };
 
-  const limit = async (key: string, limiter: RateLimiter, set: { headers: Record<string, string | number> }) => {
-    const result = await limiter.hit(key);
-    Object.assign(set.headers, rateLimitHeaders(result));
-    if (!result.allowed)
+  const limit = async (key: string, bucket: BucketSpec, set: { headers: Record<string, string | number> }) => {
+    const decision = await runtime.limiter.take(key, [bucket]);
+    const headers = rateLimitHeaders(decision, bucket);
+    Object.assign(set.headers, headers);
+    if (!decision.allowed) {
       throw new AppError(
         "RATE_LIMITED",
-        `rate limit of ${result.limit} requests exceeded; retry in ${result.resetSeconds} s`,
+        `rate limit of ${decision.limit} requests exceeded; retry in ${headers["retry-after"]} s`,
       );
+    }
   };
 
   const hub = new WsHub(runtime.bus, runtime.rpc, logger, {
@@ -83,7 +86,7 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
       "/api/auth/login",
       async ({ body, set, request, server }) => {
         const ip = server?.requestIP(request)?.address ?? "local";
-        await limit(`login:${ip}:${body.username}`, loginLimiter, set);
+        await limit(`login:${ip}:${body.username}`, loginBucket, set);
         const user = await users.verify(body.username, body.password);
         if (!user) {
           logger.warn("login failed", { username: body.username, ip });
@@ -97,7 +100,7 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
     .post(
       "/api/auth/refresh",
       async ({ body, set, request, server }) => {
-        await limit(`refresh:${server?.requestIP(request)?.address ?? "local"}`, loginLimiter, set);
+        await limit(`refresh:${server?.requestIP(request)?.address ?? "local"}`, loginBucket, set);
         return tokens.refresh(body.refreshToken);
       },
       { body: RefreshBody },
@@ -106,7 +109,7 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
     .resolve(async ({ headers, set }) => {
       const user = await tokens.authenticate(bearerToken(headers.authorization));
       if (!user) throw new AppError("UNAUTHORIZED", "missing, invalid or expired access token");
-      await limit(`user:${user.username}`, apiLimiter, set);
+      await limit(`user:${user.username}`, apiBucket, set);
       return { user };
     })
     .post(

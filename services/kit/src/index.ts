@@ -10,6 +10,7 @@ export { newId } from "./ids.ts";
 export { InstrumentCatalog, SIM_INSTRUMENTS } from "./instruments.ts";
 export { createLogger, type Logger, type LogLevel } from "./log.ts";
 export { Counter, Gauge, Histogram, MetricsRegistry } from "./metrics.ts";
+export { MemoryRateLimiter } from "./rate-limit/memory.ts";
 export { DEFAULT_RPC_TIMEOUT_MS, MemoryRpc } from "./rpc/memory.ts";
 export { serveChecked } from "./rpc/typed.ts";
 export { memoryRuntime, type Runtime, type ServiceContext, serviceContext } from "./runtime.ts";

@@ -1,45 +1,19 @@
-import type { Cache } from "@jts/contracts";
+import type { BucketSpec, RateDecision } from "@jts/contracts";
 
-export interface RateLimitResult {
-  allowed: boolean;
-  limit: number;
-  remaining: number;
-  /** Seconds until the window resets. */
-  resetSeconds: number;
+/** "limit requests per windowMs" as a token bucket: bursts up to the limit, refilled evenly over the window. */
+export function bucketFor(name: string, limit: number, windowMs: number): BucketSpec {
+  return { name, capacity: limit, refillPerSecond: limit / (windowMs / 1000) };
 }
 
-/**
- * Fixed-window counter on the cache port, so every gateway replica on one
- * Redis shares the count. The infrastructure issue replaces it with the
- * token bucket Lua script; the interface stays.
- */
-export class RateLimiter {
-  constructor(
-    private readonly cache: Cache,
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
-
-  async hit(key: string): Promise<RateLimitResult> {
-    const now = Date.now();
-    const window = Math.floor(now / this.windowMs);
-    const count = await this.cache.increment(`rl:${key}:${window}`, 1, this.windowMs);
-    const resetSeconds = Math.max(1, Math.ceil(((window + 1) * this.windowMs - now) / 1000));
-    return {
-      allowed: count <= this.limit,
-      limit: this.limit,
-      remaining: Math.max(0, this.limit - count),
-      resetSeconds,
-    };
-  }
-}
-
-export function rateLimitHeaders(result: RateLimitResult): Record<string, string> {
+/** The IETF RateLimit-* fields, and Retry-After on refusal. */
+export function rateLimitHeaders(decision: RateDecision, bucket: BucketSpec): Record<string, string> {
+  const secondsToFull = Math.ceil((bucket.capacity - decision.remaining) / bucket.refillPerSecond);
+  const reset = decision.allowed ? secondsToFull : Math.ceil(decision.retryAfterMs / 1000);
   const headers: Record<string, string> = {
-    "ratelimit-limit": String(result.limit),
-    "ratelimit-remaining": String(result.remaining),
-    "ratelimit-reset": String(result.resetSeconds),
+    "ratelimit-limit": String(decision.limit),
+    "ratelimit-remaining": String(decision.remaining),
+    "ratelimit-reset": String(Math.max(0, reset)),
   };
-  if (!result.allowed) headers["retry-after"] = String(result.resetSeconds);
+  if (!decision.allowed) headers["retry-after"] = String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
   return headers;
 }

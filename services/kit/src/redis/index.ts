@@ -1,0 +1,3 @@
+export { RedisCache } from "./cache.ts";
+export { connectRedis, redisReady } from "./connect.ts";
+export { RedisRateLimiter } from "./rate-limiter.ts";
