@@ -1,0 +1,3 @@
+export { connectNats, natsReady } from "./connect.ts";
+export { JetStreamEventBus } from "./jetstream.ts";
+export { NatsRpc } from "./rpc.ts";

@@ -1,0 +1,163 @@
+import type { Envelope, EventBus, EventHandler, SubscribeOptions, Subscription } from "@jts/contracts";
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+  nanos,
+  RetentionPolicy,
+  StorageType,
+} from "nats";
+import { deadLetter, deadLetterTopic } from "../events/dead-letter.ts";
+
+export interface JetStreamBusOptions {
+  /** Stream that holds every JTS topic. */
+  stream?: string;
+  /** Subject prefix: topic `order.fill` is subject `<prefix>.order.fill`. */
+  prefix?: string;
+  /** How long events are kept. */
+  maxAgeMs?: number;
+  ownsConnection?: boolean;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The events port on NATS JetStream. One file-backed stream holds every
+ * topic; publishing sets the event id as `Nats-Msg-Id`, so a retried publish
+ * inside the duplicate window is stored once. A group is a durable consumer
+ * (members share its messages and it survives restarts); a subscriber without
+ * a group gets an ephemeral consumer. Handlers run one message at a time in
+ * stream order and are retried in place; after `maxAttempts` the message goes
+ * to `dlq.<topic>` and is acked, so a poison message never stops a consumer.
+ * A process that dies before acking gets the message redelivered.
+ */
+export class JetStreamEventBus implements EventBus {
+  private readonly stream: string;
+  private readonly prefix: string;
+  private readonly consumers = new Set<ConsumerMessages>();
+  private closed = false;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly options: JetStreamBusOptions,
+  ) {
+    this.stream = options.stream ?? "JTS";
+    this.prefix = options.prefix ?? "jts";
+  }
+
+  static async create(nc: NatsConnection, options: JetStreamBusOptions = {}): Promise<JetStreamEventBus> {
+    const jsm = await nc.jetstreamManager();
+    const bus = new JetStreamEventBus(nc, nc.jetstream(), jsm, options);
+    await bus.ensureStream();
+    return bus;
+  }
+
+  private async ensureStream() {
+    const config = {
+      name: this.stream,
+      subjects: [`${this.prefix}.>`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      max_age: nanos(this.options.maxAgeMs ?? 7 * 24 * 3600 * 1000),
+      duplicate_window: nanos(120_000),
+    };
+    try {
+      await this.jsm.streams.info(this.stream);
+      await this.jsm.streams.update(this.stream, config);
+    } catch {
+      await this.jsm.streams.add(config);
+    }
+  }
+
+  async publish(topic: string, event: Envelope): Promise<void> {
+    if (this.closed) throw new Error("event bus is closed");
+    await this.js.publish(`${this.prefix}.${topic}`, encoder.encode(JSON.stringify(event)), { msgID: event.id });
+  }
+
+  async subscribe(pattern: string, handler: EventHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+    const filter = `${this.prefix}.${pattern}`;
+    const base = {
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+      filter_subject: filter,
+      ack_wait: nanos(30_000),
+    };
+    let name: string;
+    if (options.group) {
+      // Durable names cannot hold dots; one consumer per (group, pattern).
+      name = `${options.group}__${pattern}`.replace(/[.*>\s]/g, "_");
+      try {
+        await this.jsm.consumers.info(this.stream, name);
+      } catch {
+        await this.jsm.consumers.add(this.stream, { ...base, durable_name: name });
+      }
+    } else {
+      name = (await this.jsm.consumers.add(this.stream, { ...base, inactive_threshold: nanos(60_000) })).name;
+    }
+    const consumer = await this.js.consumers.get(this.stream, name);
+    const messages = await consumer.consume({ max_messages: 256 });
+    this.consumers.add(messages);
+    const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+    const loop = (async () => {
+      for await (const msg of messages) {
+        const topic = msg.subject.slice(this.prefix.length + 1);
+        let event: Envelope;
+        try {
+          event = JSON.parse(decoder.decode(msg.data)) as Envelope;
+        } catch (error) {
+          await this.publishDeadRaw(topic, decoder.decode(msg.data), error);
+          msg.ack();
+          continue;
+        }
+        let lastError: unknown;
+        let handled = false;
+        for (let attempt = 1; attempt <= maxAttempts && !handled; attempt++) {
+          try {
+            await handler(event);
+            handled = true;
+          } catch (error) {
+            lastError = error;
+          }
+        }
+        if (!handled && !topic.startsWith("dlq."))
+          await this.publish(deadLetterTopic(topic), deadLetter(topic, event, lastError, maxAttempts));
+        msg.ack();
+      }
+    })();
+    return {
+      unsubscribe: async () => {
+        messages.stop();
+        this.consumers.delete(messages);
+        await loop.catch(() => {});
+        if (!options.group) await this.jsm.consumers.delete(this.stream, name).catch(() => {});
+      },
+    };
+  }
+
+  /** A message that is not even JSON: keep its text so it can be inspected. */
+  private async publishDeadRaw(topic: string, text: string, error: unknown) {
+    const wrapper: Envelope = {
+      id: crypto.randomUUID(),
+      type: "Raw",
+      tsEvent: "0",
+      tsInit: "0",
+      source: "unknown",
+      key: "",
+      payload: text,
+    };
+    await this.publish(deadLetterTopic(topic), deadLetter(topic, wrapper, error, 1));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const messages of this.consumers) messages.stop();
+    this.consumers.clear();
+    if (this.options.ownsConnection !== false && !this.nc.isClosed()) await this.nc.drain();
+  }
+}
