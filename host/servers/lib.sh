@@ -132,7 +132,7 @@ wait_ready() {
       return 1
     fi
     if ((SECONDS - started >= timeout)); then
-      say "not ready after ${timeout} s (pid $pid)"
+      say "not ready after ${timeout} s; pid $pid is left running for \`$0 wait\` or \`$0 stop\`"
       log_tail
       return 1
     fi
