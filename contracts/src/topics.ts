@@ -64,3 +64,41 @@ export const Subjects = {
   brokerCancel: (broker: string) => `broker.${broker}.cancel`,
   brokerOpenOrders: (broker: string) => `broker.${broker}.open-orders`,
 } as const;
+
+/**
+ * Kafka holds one topic per family (`md.tick`, `order.fill`, ...) keyed by
+ * symbol or account, not one topic per symbol; the full topic travels in the
+ * `jts-topic` header. Configs follow the original spec: 1 GiB segments, LZ4,
+ * 7-day retention.
+ */
+export const KAFKA_TOPIC_DEFAULTS = {
+  "segment.bytes": String(1024 ** 3),
+  "compression.type": "lz4",
+  "retention.ms": String(7 * 24 * 3600 * 1000),
+} as const;
+
+export interface KafkaTopicSpec {
+  name: string;
+  partitions: number;
+  config?: Record<string, string>;
+}
+
+export const KAFKA_TOPICS: readonly KafkaTopicSpec[] = [
+  { name: "md.tick", partitions: 6 },
+  { name: "md.quote", partitions: 6 },
+  { name: "md.candle", partitions: 3 },
+  { name: "exec.report", partitions: 3 },
+  { name: "order.updated", partitions: 3 },
+  { name: "order.fill", partitions: 3 },
+  { name: "portfolio.position", partitions: 3 },
+  { name: "risk.state", partitions: 1 },
+  { name: "strategy.signal", partitions: 3 },
+  { name: "alert.raised", partitions: 1 },
+];
+
+/** The Kafka topic that carries `topic`: its first two levels (`dlq.` + those for dead letters). */
+export function topicFamily(topic: string): string {
+  if (topic.startsWith("dlq.")) return `dlq.${topicFamily(topic.slice(4))}`;
+  const [first, second] = topic.split(".");
+  return second === undefined ? (first as string) : `${first}.${second}`;
+}

@@ -28,3 +28,18 @@ export function deadLetter(
 }
 
 export const deadLetterTopic = Topics.deadLetter;
+
+/** A message that is not even an envelope: keep its text so it can be inspected. */
+export function deadLetterRaw(topic: string, text: string, error: string): Envelope<DeadLetterPayload> {
+  const now = nowNsString();
+  const raw: Envelope = {
+    id: newId(),
+    type: "Raw",
+    tsEvent: now,
+    tsInit: now,
+    source: "unknown",
+    key: "",
+    payload: text,
+  };
+  return deadLetter(topic, raw, new Error(error), 1);
+}

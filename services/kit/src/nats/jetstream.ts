@@ -10,7 +10,8 @@ import {
   RetentionPolicy,
   StorageType,
 } from "nats";
-import { deadLetter, deadLetterTopic } from "../events/dead-letter.ts";
+import { decodeEnvelope, encodeEnvelope } from "../events/codec.ts";
+import { deadLetter, deadLetterRaw, deadLetterTopic } from "../events/dead-letter.ts";
 
 export interface JetStreamBusOptions {
   /** Stream that holds every JTS topic. */
@@ -21,9 +22,6 @@ export interface JetStreamBusOptions {
   maxAgeMs?: number;
   ownsConnection?: boolean;
 }
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /**
  * The events port on NATS JetStream. One file-backed stream holds every
@@ -77,7 +75,7 @@ export class JetStreamEventBus implements EventBus {
 
   async publish(topic: string, event: Envelope): Promise<void> {
     if (this.closed) throw new Error("event bus is closed");
-    await this.js.publish(`${this.prefix}.${topic}`, encoder.encode(JSON.stringify(event)), { msgID: event.id });
+    await this.js.publish(`${this.prefix}.${topic}`, encodeEnvelope(event), { msgID: event.id });
   }
 
   async subscribe(pattern: string, handler: EventHandler, options: SubscribeOptions = {}): Promise<Subscription> {
@@ -107,14 +105,13 @@ export class JetStreamEventBus implements EventBus {
     const loop = (async () => {
       for await (const msg of messages) {
         const topic = msg.subject.slice(this.prefix.length + 1);
-        let event: Envelope;
-        try {
-          event = JSON.parse(decoder.decode(msg.data)) as Envelope;
-        } catch (error) {
-          await this.publishDeadRaw(topic, decoder.decode(msg.data), error);
+        const decoded = decodeEnvelope(msg.data);
+        if (!decoded.ok) {
+          await this.publish(deadLetterTopic(topic), deadLetterRaw(topic, decoded.text, decoded.error));
           msg.ack();
           continue;
         }
+        const event = decoded.event;
         let lastError: unknown;
         let handled = false;
         for (let attempt = 1; attempt <= maxAttempts && !handled; attempt++) {
@@ -138,20 +135,6 @@ export class JetStreamEventBus implements EventBus {
         if (!options.group) await this.jsm.consumers.delete(this.stream, name).catch(() => {});
       },
     };
-  }
-
-  /** A message that is not even JSON: keep its text so it can be inspected. */
-  private async publishDeadRaw(topic: string, text: string, error: unknown) {
-    const wrapper: Envelope = {
-      id: crypto.randomUUID(),
-      type: "Raw",
-      tsEvent: "0",
-      tsInit: "0",
-      source: "unknown",
-      key: "",
-      payload: text,
-    };
-    await this.publish(deadLetterTopic(topic), deadLetter(topic, wrapper, error, 1));
   }
 
   async close(): Promise<void> {

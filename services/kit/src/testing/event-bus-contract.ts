@@ -19,6 +19,8 @@ export function eventBusContract(
 ) {
   const settle = () => Bun.sleep(options.settleMs ?? 0);
   const timeout = options.timeoutMs ?? 5000;
+  // Each test may wait `timeout` for deliveries on top of creating a bus (a Kafka group join takes seconds).
+  const testTimeout = timeout * 2 + 5000;
   const prefix = options.topicPrefix ?? (() => `t${Math.random().toString(36).slice(2, 8)}`);
 
   describe(`EventBus contract: ${name}`, () => {
@@ -27,96 +29,120 @@ export function eventBusContract(
     beforeEach(async () => {
       bus = await createBus();
       p = prefix();
-    });
+    }, testTimeout);
     afterEach(async () => {
       await bus.close();
-    });
+    }, testTimeout);
 
     const event = (key: string, n: number) => envelope("Test", "contract", key, { n });
 
-    it("delivers published events to a subscriber in order per key", async () => {
-      const got: number[] = [];
-      await bus.subscribe(`${p}.orders`, (e) => {
-        got.push((e.payload as { n: number }).n);
-      });
-      await settle();
-      for (let n = 0; n < 20; n++) await bus.publish(`${p}.orders`, event("k1", n));
-      await eventually(() => expect(got).toEqual([...Array(20).keys()]), timeout);
-    });
+    it(
+      "delivers published events to a subscriber in order per key",
+      async () => {
+        const got: number[] = [];
+        await bus.subscribe(`${p}.orders`, (e) => {
+          got.push((e.payload as { n: number }).n);
+        });
+        await settle();
+        for (let n = 0; n < 20; n++) await bus.publish(`${p}.orders`, event("k1", n));
+        await eventually(() => expect(got).toEqual([...Array(20).keys()]), timeout);
+      },
+      testTimeout,
+    );
 
-    it("keeps the envelope fields intact", async () => {
-      const got: Envelope[] = [];
-      await bus.subscribe(`${p}.env`, (e) => {
-        got.push(e);
-      });
-      await settle();
-      const sent = event("key-a", 7);
-      await bus.publish(`${p}.env`, sent);
-      await eventually(() => expect(got[0]).toEqual(sent), timeout);
-    });
+    it(
+      "keeps the envelope fields intact",
+      async () => {
+        const got: Envelope[] = [];
+        await bus.subscribe(`${p}.env`, (e) => {
+          got.push(e);
+        });
+        await settle();
+        const sent = event("key-a", 7);
+        await bus.publish(`${p}.env`, sent);
+        await eventually(() => expect(got[0]).toEqual(sent), timeout);
+      },
+      testTimeout,
+    );
 
-    it("matches one level with a wildcard and nothing else", async () => {
-      const topics: string[] = [];
-      await bus.subscribe(`${p}.tick.*`, (e) => {
-        topics.push(e.key);
-      });
-      await settle();
-      await bus.publish(`${p}.tick.BTC`, event("BTC", 1));
-      await bus.publish(`${p}.quote.BTC`, event("quote", 2));
-      await bus.publish(`${p}.tick.ETH`, event("ETH", 3));
-      await eventually(() => expect(topics.sort()).toEqual(["BTC", "ETH"]), timeout);
-    });
+    it(
+      "matches one level with a wildcard and nothing else",
+      async () => {
+        const topics: string[] = [];
+        await bus.subscribe(`${p}.tick.*`, (e) => {
+          topics.push(e.key);
+        });
+        await settle();
+        await bus.publish(`${p}.tick.BTC`, event("BTC", 1));
+        await bus.publish(`${p}.quote.BTC`, event("quote", 2));
+        await bus.publish(`${p}.tick.ETH`, event("ETH", 3));
+        await eventually(() => expect(topics.sort()).toEqual(["BTC", "ETH"]), timeout);
+      },
+      testTimeout,
+    );
 
-    it("gives every group every event and each event to one member of a group", async () => {
-      const a1: number[] = [];
-      const a2: number[] = [];
-      const b: number[] = [];
-      await bus.subscribe(`${p}.fills`, (e) => void a1.push((e.payload as { n: number }).n), { group: `${p}-a` });
-      await bus.subscribe(`${p}.fills`, (e) => void a2.push((e.payload as { n: number }).n), { group: `${p}-a` });
-      await bus.subscribe(`${p}.fills`, (e) => void b.push((e.payload as { n: number }).n), { group: `${p}-b` });
-      await settle();
-      for (let n = 0; n < 30; n++) await bus.publish(`${p}.fills`, event(`key-${n}`, n));
-      await eventually(() => {
-        expect(b.sort((x, y) => x - y)).toEqual([...Array(30).keys()]);
-        expect([...a1, ...a2].sort((x, y) => x - y)).toEqual([...Array(30).keys()]);
-      }, timeout);
-    });
+    it(
+      "gives every group every event and each event to one member of a group",
+      async () => {
+        const a1: number[] = [];
+        const a2: number[] = [];
+        const b: number[] = [];
+        await bus.subscribe(`${p}.fills`, (e) => void a1.push((e.payload as { n: number }).n), { group: `${p}-a` });
+        await bus.subscribe(`${p}.fills`, (e) => void a2.push((e.payload as { n: number }).n), { group: `${p}-a` });
+        await bus.subscribe(`${p}.fills`, (e) => void b.push((e.payload as { n: number }).n), { group: `${p}-b` });
+        await settle();
+        for (let n = 0; n < 30; n++) await bus.publish(`${p}.fills`, event(`key-${n}`, n));
+        await eventually(() => {
+          expect(b.sort((x, y) => x - y)).toEqual([...Array(30).keys()]);
+          expect([...a1, ...a2].sort((x, y) => x - y)).toEqual([...Array(30).keys()]);
+        }, timeout);
+      },
+      testTimeout,
+    );
 
-    it("sends an event whose handler keeps failing to the dead-letter topic and goes on", async () => {
-      const dead: Envelope[] = [];
-      const ok: number[] = [];
-      await bus.subscribe(`dlq.${p}.poison`, (e) => void dead.push(e));
-      await bus.subscribe(
-        `${p}.poison`,
-        (e) => {
-          const n = (e.payload as { n: number }).n;
-          if (n === 1) throw new Error("cannot handle 1");
-          ok.push(n);
-        },
-        { maxAttempts: 2, group: `${p}-poison` },
-      );
-      await settle();
-      for (let n = 0; n < 3; n++) await bus.publish(`${p}.poison`, event("same", n));
-      await eventually(() => {
-        expect(ok).toEqual([0, 2]);
-        expect(dead).toHaveLength(1);
-        const payload = dead[0]?.payload as { topic: string; error: string; event: Envelope };
-        expect(payload.topic).toBe(`${p}.poison`);
-        expect(payload.error).toContain("cannot handle 1");
-        expect((payload.event.payload as { n: number }).n).toBe(1);
-      }, timeout);
-    });
+    it(
+      "sends an event whose handler keeps failing to the dead-letter topic and goes on",
+      async () => {
+        const dead: Envelope[] = [];
+        const ok: number[] = [];
+        await bus.subscribe(`dlq.${p}.poison`, (e) => void dead.push(e));
+        await bus.subscribe(
+          `${p}.poison`,
+          (e) => {
+            const n = (e.payload as { n: number }).n;
+            if (n === 1) throw new Error("cannot handle 1");
+            ok.push(n);
+          },
+          { maxAttempts: 2, group: `${p}-poison` },
+        );
+        await settle();
+        for (let n = 0; n < 3; n++) await bus.publish(`${p}.poison`, event("same", n));
+        await eventually(() => {
+          expect(ok).toEqual([0, 2]);
+          expect(dead).toHaveLength(1);
+          const payload = dead[0]?.payload as { topic: string; error: string; event: Envelope };
+          expect(payload.topic).toBe(`${p}.poison`);
+          expect(payload.error).toContain("cannot handle 1");
+          expect((payload.event.payload as { n: number }).n).toBe(1);
+        }, timeout);
+      },
+      testTimeout,
+    );
 
-    it("stops delivering after unsubscribe", async () => {
-      const got: number[] = [];
-      const sub = await bus.subscribe(`${p}.stop`, (e) => void got.push((e.payload as { n: number }).n));
-      await settle();
-      await bus.publish(`${p}.stop`, event("k", 1));
-      await eventually(() => expect(got).toEqual([1]), timeout);
-      await sub.unsubscribe();
-      await bus.publish(`${p}.stop`, event("k", 2));
-      await Bun.sleep(100);
-      expect(got).toEqual([1]);
-    });
+    it(
+      "stops delivering after unsubscribe",
+      async () => {
+        const got: number[] = [];
+        const sub = await bus.subscribe(`${p}.stop`, (e) => void got.push((e.payload as { n: number }).n));
+        await settle();
+        await bus.publish(`${p}.stop`, event("k", 1));
+        await eventually(() => expect(got).toEqual([1]), timeout);
+        await sub.unsubscribe();
+        await bus.publish(`${p}.stop`, event("k", 2));
+        await Bun.sleep(100);
+        expect(got).toEqual([1]);
+      },
+      testTimeout,
+    );
   });
 }

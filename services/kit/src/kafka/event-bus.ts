@@ -1,0 +1,197 @@
+import {
+  type Envelope,
+  type EventBus,
+  type EventHandler,
+  KAFKA_TOPIC_DEFAULTS,
+  KAFKA_TOPICS,
+  type KafkaTopicSpec,
+  type SubscribeOptions,
+  type Subscription,
+  topicFamily,
+} from "@jts/contracts";
+import { type Admin, CompressionTypes, type Consumer, Kafka, logLevel, type Producer } from "kafkajs";
+import { decodeEnvelope, encodeEnvelope } from "../events/codec.ts";
+import { deadLetter, deadLetterRaw, deadLetterTopic } from "../events/dead-letter.ts";
+import { compilePattern } from "../events/pattern.ts";
+import { newId } from "../ids.ts";
+import type { Logger } from "../log.ts";
+import { registerLz4Codec } from "./lz4.ts";
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId?: string;
+  /** Prefixed to every Kafka topic and group id (tests, several platforms on one cluster). */
+  namespace?: string;
+  topics?: readonly KafkaTopicSpec[];
+  /** Partitions of a topic family that is not declared (created on first use). */
+  defaultPartitions?: number;
+  logger?: Logger;
+}
+
+const TOPIC_HEADER = "jts-topic";
+
+/**
+ * The events port on Apache Kafka. Declared topics are created at start with
+ * the contracts' configs; the producer is idempotent, LZ4-compressed and keys
+ * by the envelope key, so one symbol's or account's events keep their order.
+ * A group is a Kafka consumer group; a subscriber without one gets a group of
+ * its own. A new group starts at the current end of its topic (nothing
+ * published before subscribe() resolved is replayed, nothing after is
+ * missed). Handlers are retried in place; after `maxAttempts`, and for any
+ * message that is not a valid envelope, the message goes to the dead-letter
+ * topic and the consumer moves on. Offsets are committed as messages finish
+ * and on disconnect.
+ */
+export class KafkaEventBus implements EventBus {
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly consumers = new Set<Consumer>();
+  private readonly known = new Set<string>();
+  private readonly namespace: string;
+  private closed = false;
+
+  private constructor(private readonly options: KafkaBusOptions) {
+    registerLz4Codec();
+    this.namespace = options.namespace ?? "";
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? "jts",
+      brokers: options.brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 100, retries: 8 },
+    });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.admin = this.kafka.admin();
+  }
+
+  static async create(options: KafkaBusOptions): Promise<KafkaEventBus> {
+    const bus = new KafkaEventBus(options);
+    await bus.admin.connect();
+    await bus.producer.connect();
+    await bus.ensureTopics((options.topics ?? KAFKA_TOPICS).map((t) => t.name));
+    return bus;
+  }
+
+  private kafkaTopic(topic: string): string {
+    return this.namespace + topicFamily(topic);
+  }
+
+  /** Creates missing topic families; declared ones get their partitions and configs. */
+  private async ensureTopics(families: string[]) {
+    const declared = new Map((this.options.topics ?? KAFKA_TOPICS).map((t) => [t.name, t]));
+    const missing = families.map((f) => this.namespace + f).filter((name) => !this.known.has(name));
+    if (missing.length === 0) return;
+    const existing = new Set(await this.admin.listTopics());
+    const create = missing.filter((name) => !existing.has(name));
+    if (create.length > 0) {
+      await this.admin
+        .createTopics({
+          waitForLeaders: true,
+          topics: create.map((name) => {
+            const spec = declared.get(name.slice(this.namespace.length));
+            const config = { ...KAFKA_TOPIC_DEFAULTS, ...spec?.config };
+            return {
+              topic: name,
+              numPartitions: spec?.partitions ?? this.options.defaultPartitions ?? 3,
+              configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+            };
+          }),
+        })
+        .catch((error: Error) => {
+          // Another process may have created it a moment ago.
+          if (!/already exists/i.test(error.message)) throw error;
+        });
+    }
+    for (const name of missing) this.known.add(name);
+  }
+
+  async publish(topic: string, event: Envelope): Promise<void> {
+    if (this.closed) throw new Error("event bus is closed");
+    const kafkaTopic = this.kafkaTopic(topic);
+    if (!this.known.has(kafkaTopic)) await this.ensureTopics([topicFamily(topic)]);
+    await this.producer.send({
+      topic: kafkaTopic,
+      compression: CompressionTypes.LZ4,
+      messages: [{ key: event.key, value: Buffer.from(encodeEnvelope(event)), headers: { [TOPIC_HEADER]: topic } }],
+    });
+  }
+
+  async subscribe(pattern: string, handler: EventHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+    const family = topicFamily(pattern);
+    if (family.includes("*")) throw new Error(`Kafka cannot subscribe to a wildcard family: ${pattern}`);
+    await this.ensureTopics([family]);
+    const kafkaTopic = this.namespace + family;
+    const groupId = this.namespace + (options.group ?? `ephemeral-${newId()}`);
+    const startAt = await this.endOffsetsIfNewGroup(groupId, kafkaTopic);
+
+    const consumer = this.kafka.consumer({
+      groupId,
+      heartbeatInterval: 500,
+      sessionTimeout: 10_000,
+      maxWaitTimeInMs: 50,
+      allowAutoTopicCreation: false,
+    });
+    this.consumers.add(consumer);
+    const matches = compilePattern(pattern);
+    const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.connect();
+    await consumer.subscribe({ topic: kafkaTopic, fromBeginning: false });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const topic = message.headers?.[TOPIC_HEADER]?.toString() ?? family;
+        if (!matches(topic)) return;
+        const decoded = decodeEnvelope(message.value);
+        if (!decoded.ok) {
+          if (!topic.startsWith("dlq."))
+            await this.publish(deadLetterTopic(topic), deadLetterRaw(topic, decoded.text, decoded.error));
+          return;
+        }
+        let lastError: unknown;
+        for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+          try {
+            await handler(decoded.event);
+            return;
+          } catch (error) {
+            lastError = error;
+          }
+        }
+        if (!topic.startsWith("dlq."))
+          await this.publish(deadLetterTopic(topic), deadLetter(topic, decoded.event, lastError, maxAttempts));
+      },
+    });
+    for (const { partition, offset } of startAt) consumer.seek({ topic: kafkaTopic, partition, offset });
+    await joined;
+    return {
+      unsubscribe: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+        if (!options.group) await this.admin.deleteGroups([groupId]).catch(() => {});
+      },
+    };
+  }
+
+  /**
+   * A group with no committed offsets starts at the end its topic had before
+   * the consumer joined, so an event published while the group forms is not
+   * skipped ("latest" would be read at join time). kafkajs' admin.setOffsets
+   * joins the group itself (~5 s), so the consumer seeks instead.
+   */
+  private async endOffsetsIfNewGroup(
+    groupId: string,
+    topic: string,
+  ): Promise<Array<{ partition: number; offset: string }>> {
+    const committed = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    if (committed.some((t) => t.partitions.some((p) => p.offset !== "-1"))) return [];
+    const ends = await this.admin.fetchTopicOffsets(topic);
+    return ends.map((p) => ({ partition: p.partition, offset: p.high }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.disconnect().catch(() => {})));
+    this.consumers.clear();
+    await this.producer.disconnect().catch(() => {});
+    await this.admin.disconnect().catch(() => {});
+  }
+}

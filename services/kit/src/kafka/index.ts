@@ -1,0 +1,2 @@
+export { type KafkaBusOptions, KafkaEventBus } from "./event-bus.ts";
+export { registerLz4Codec } from "./lz4.ts";
