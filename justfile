@@ -5,9 +5,23 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 dev: install web-build
     bun services/platform/src/main.ts
 
-# Run the tests (extra arguments go to `bun test`)
+# Run every test, starting the real servers the adapter suites need (JTS_TEST_SERVERS=off: unit tests only)
 test *args: install
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ "${JTS_TEST_SERVERS:-on}" != off ]; then
+      host/servers/all start
+      eval "$(host/servers/all env)"
+    fi
     bun test {{args}}
+
+# Start Redis, NATS and Kafka on loopback (data under .data/servers)
+servers-up:
+    host/servers/all start
+
+# Stop the servers that `just test` or `just servers-up` started
+servers-down:
+    host/servers/all stop
 
 # Type-check the services, contracts, bench and the web app
 typecheck: install
