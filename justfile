@@ -43,3 +43,11 @@ install:
 # Build the PWA into web/dist
 web-build: install
     bun run --cwd web build
+
+# Real servers plus every service as its own process (JTS_BUS=kafka|nats)
+stack: web-build
+    host/stack up
+
+# Stop what `just stack` started
+stack-down:
+    host/stack down

@@ -2,7 +2,6 @@ import type { Cache, EventBus, RateLimiter, RpcTransport } from "@jts/contracts"
 import { MemoryCache } from "./cache/memory.ts";
 import { MemoryEventBus } from "./events/memory.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { MetricsRegistry } from "./metrics.ts";
 import { MemoryRateLimiter } from "./rate-limit/memory.ts";
 import { MemoryRpc } from "./rpc/memory.ts";
 
@@ -24,12 +23,4 @@ export function memoryRuntime(logger: Logger = createLogger({ app: "jts" })): Ru
     limiter: new MemoryRateLimiter(),
     logger,
   };
-}
-
-export interface ServiceContext extends Runtime {
-  metrics: MetricsRegistry;
-}
-
-export function serviceContext(runtime: Runtime, service: string): ServiceContext {
-  return { ...runtime, logger: runtime.logger.child({ service }), metrics: new MetricsRegistry() };
 }

@@ -1,6 +1,7 @@
 import type { AnyElysia } from "elysia";
 import { createLogger } from "./log.ts";
-import { memoryRuntime, type Runtime } from "./runtime.ts";
+import type { Runtime } from "./runtime.ts";
+import { closeRuntime, runtimeFromEnv } from "./runtime-env.ts";
 import { Lifecycle } from "./shutdown.ts";
 
 /**
@@ -37,22 +38,22 @@ export async function listen(service: Service, port: number, hostname = "127.0.0
 }
 
 /**
- * `bun services/<name>/src/main.ts`: one service alone on its port. With the
- * in-memory ports it answers its own routes; it talks to other processes once
- * real transports are configured.
+ * `bun services/<name>/src/main.ts`: one service alone on its port, on the
+ * transports the environment names (JTS_BUS, JTS_RPC, JTS_CACHE). With the
+ * in-memory defaults it answers only its own routes.
  */
-export async function runStandalone(name: string, port: number, create: (runtime: Runtime) => Service): Promise<void> {
+export async function runStandalone(
+  name: string,
+  port: number,
+  create: (runtime: Runtime) => Service | Promise<Service>,
+): Promise<void> {
   const logger = createLogger({ app: "jts", service: name });
-  const runtime = memoryRuntime(logger);
-  const service = create(runtime);
+  const runtime = await runtimeFromEnv(logger, name);
+  const service = await create(runtime);
   const lifecycle = new Lifecycle(logger);
   await service.start();
   const listening = await listen(service, port, process.env.JTS_HOST ?? "127.0.0.1");
-  lifecycle.onStop("transports", async () => {
-    await runtime.bus.close();
-    await runtime.rpc.close();
-    await runtime.cache.close();
-  });
+  lifecycle.onStop("transports", () => closeRuntime(runtime));
   lifecycle.onStop(name, () => service.stop());
   lifecycle.onStop("http", () => listening.close());
   lifecycle.handleSignals();

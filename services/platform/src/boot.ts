@@ -3,6 +3,7 @@ import { createPaperService } from "@jts/broker-paper";
 import { createSimService } from "@jts/broker-sim";
 import {
   type ConfigOf,
+  closeRuntime,
   createLogger,
   InstrumentCatalog,
   type Listening,
@@ -91,9 +92,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
     for (const w of stopWeb) await w();
     for (const l of listening.reverse()) await l.close();
     for (const s of started.reverse()) await s.stop();
-    await runtime.bus.close();
-    await runtime.rpc.close();
-    await runtime.cache.close();
+    await closeRuntime(runtime);
   };
 
   try {

@@ -121,7 +121,9 @@ export class KafkaEventBus implements EventBus {
     if (family.includes("*")) throw new Error(`Kafka cannot subscribe to a wildcard family: ${pattern}`);
     await this.ensureTopics([family]);
     const kafkaTopic = this.namespace + family;
-    const groupId = this.namespace + (options.group ?? `ephemeral-${newId()}`);
+    // A Kafka group must subscribe to one thing: members of one group on different
+    // topics would be handed each other's partitions. So the group id includes the pattern.
+    const groupId = `${this.namespace}${options.group ?? `ephemeral-${newId()}`}.${pattern.replaceAll("*", "any")}`;
     const startAt = await this.endOffsetsIfNewGroup(groupId, kafkaTopic);
 
     const consumer = this.kafka.consumer({

@@ -101,6 +101,25 @@ export function eventBusContract(
     );
 
     it(
+      "lets one group subscribe to two topics and gives each subscription all of its own events",
+      async () => {
+        const a: number[] = [];
+        const b: number[] = [];
+        await bus.subscribe(`${p}.alpha`, (e) => void a.push((e.payload as { n: number }).n), { group: `${p}-svc` });
+        await bus.subscribe(`${p}.beta`, (e) => void b.push((e.payload as { n: number }).n), { group: `${p}-svc` });
+        await settle();
+        for (let n = 0; n < 12; n++) {
+          await bus.publish(`${p}.alpha`, event(`ka-${n}`, n));
+          await bus.publish(`${p}.beta`, event(`kb-${n}`, n + 100));
+        }
+        await eventually(() => {
+          expect(a.sort((x, y) => x - y)).toEqual([...Array(12).keys()]);
+          expect(b.sort((x, y) => x - y)).toEqual([...Array(12).keys()].map((n) => n + 100));
+        }, timeout);
+      },
+      testTimeout,
+    );
+    it(
       "sends an event whose handler keeps failing to the dead-letter topic and goes on",
       async () => {
         const dead: Envelope[] = [];
