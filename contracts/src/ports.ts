@@ -80,3 +80,27 @@ export interface RateLimiter {
   take(key: string, buckets: readonly BucketSpec[], weight?: number): Promise<RateDecision>;
   close(): Promise<void>;
 }
+
+/** A named, versioned JSON document: strategy definitions, settings, notification rules. */
+export interface StoredDocument<Body = unknown> {
+  id: string;
+  name: string;
+  version: number;
+  body: Body;
+  updatedAt: string;
+}
+
+/**
+ * Document storage (MongoDB, PostgreSQL JSONB, in-memory). Names are unique
+ * per collection; every write names the version it read, and a stale version
+ * is refused (optimistic concurrency) with a CONFLICT error.
+ */
+export interface DocumentStore {
+  create<Body>(collection: string, name: string, body: Body): Promise<StoredDocument<Body>>;
+  get<Body>(collection: string, id: string): Promise<StoredDocument<Body> | null>;
+  findByName<Body>(collection: string, name: string): Promise<StoredDocument<Body> | null>;
+  list<Body>(collection: string): Promise<StoredDocument<Body>[]>;
+  update<Body>(collection: string, id: string, expectedVersion: number, body: Body): Promise<StoredDocument<Body>>;
+  delete(collection: string, id: string, expectedVersion: number): Promise<void>;
+  close(): Promise<void>;
+}

@@ -6,3 +6,4 @@ export { readJson } from "./testing/json.ts";
 export { rateLimiterContract } from "./testing/rate-limiter-contract.ts";
 export { rpcContract } from "./testing/rpc-contract.ts";
 export { serverUrl } from "./testing/servers.ts";
+export { documentStoreContract } from "./testing/document-store-contract.ts";

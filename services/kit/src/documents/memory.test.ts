@@ -1,0 +1,4 @@
+import { documentStoreContract } from "../testing/document-store-contract.ts";
+import { MemoryDocumentStore } from "./memory.ts";
+
+documentStoreContract("memory", async () => new MemoryDocumentStore());

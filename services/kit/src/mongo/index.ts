@@ -1,0 +1,1 @@
+export { MongoDocumentStore } from "./document-store.ts";
