@@ -1,6 +1,26 @@
-import { int, loadConfig, runStandalone } from "@jts/kit";
+import { createLogger, int, loadConfig, oneOf, runStandalone, str } from "@jts/kit";
+import { openTickStore } from "@jts/kit/clickhouse";
 import { createMarketDataService } from "./service.ts";
 
-const config = loadConfig({ MARKET_DATA_PORT: int(3004, { min: 0, max: 65535 }) });
+const config = loadConfig({
+  MARKET_DATA_PORT: int(3004, { min: 0, max: 65535 }),
+  /** clickhouse: CLICKHOUSE_URL when set, else embedded chdb in CHDB_PATH (default <repo>/.data/chdb). */
+  CANDLE_HISTORY: oneOf(["clickhouse", "memory"] as const, "clickhouse"),
+  CLICKHOUSE_URL: str(""),
+  CHDB_PATH: str(""),
+  TICK_RETENTION_DAYS: int(30, { min: 0 }),
+});
 
-await runStandalone("market-data-collector", config.MARKET_DATA_PORT, (runtime) => createMarketDataService(runtime));
+const history =
+  config.CANDLE_HISTORY === "clickhouse"
+    ? await openTickStore({
+        url: config.CLICKHOUSE_URL || undefined,
+        path: config.CHDB_PATH || undefined,
+        retentionDays: config.TICK_RETENTION_DAYS,
+        logger: createLogger({ app: "jts", service: "market-data-collector" }),
+      })
+    : undefined;
+
+await runStandalone("market-data-collector", config.MARKET_DATA_PORT, (runtime) =>
+  createMarketDataService(runtime, { history }),
+);

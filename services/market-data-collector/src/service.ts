@@ -10,24 +10,27 @@ import {
 } from "@jts/kit";
 import { t } from "elysia";
 import { CandleBook } from "./candles.ts";
+import { type CandleHistory, MemoryCandleHistory } from "./history.ts";
 import { PriceBoard } from "./prices.ts";
 
-export function createMarketDataService(runtime: Runtime, options: { catalog?: InstrumentCatalog } = {}) {
+export interface MarketDataOptions {
+  catalog?: InstrumentCatalog;
+  /** Candle history to persist ticks to and serve /candles from; in-memory when not given. Closed by stop(). */
+  history?: CandleHistory;
+}
+
+export function createMarketDataService(runtime: Runtime, options: MarketDataOptions = {}) {
   const logger = runtime.logger.child({ service: "market-data-collector" });
   const catalog = options.catalog ?? new InstrumentCatalog();
   const prices = new PriceBoard();
-  const candles = new CandleBook();
+  const history = options.history ?? new MemoryCandleHistory();
+  // Only the bar in progress per symbol: it drives the live candle events, whatever the history store is.
+  const live = new CandleBook(1);
   const subscriptions: Subscription[] = [];
 
   const queryCandles = (q: CandleQuery) => {
     if (!catalog.find(q.symbol)) throw notFound(`instrument ${q.symbol}`);
-    return candles.query(
-      q.symbol,
-      q.interval ?? "1m",
-      q.from ? BigInt(q.from) : undefined,
-      q.to ? BigInt(q.to) : undefined,
-      q.limit,
-    );
+    return history.candles(q);
   };
 
   const app = createServiceApp({ name: "market-data-collector", logger })
@@ -45,8 +48,10 @@ export function createMarketDataService(runtime: Runtime, options: { catalog?: I
     .get("/candles", ({ query }) => queryCandles(query), { query: CandleQuery });
 
   const onTick = async (tick: Tick) => {
+    // History first: it checks the tick before anything else changes.
+    await history.writeTick(tick);
     prices.onTick(tick);
-    const { current, closed } = candles.add(tick);
+    const { current, closed } = live.add(tick);
     if (closed)
       await runtime.bus.publish(
         Topics.candle("1m", tick.symbol),
@@ -62,7 +67,7 @@ export function createMarketDataService(runtime: Runtime, options: { catalog?: I
     name: "market-data-collector",
     app,
     prices,
-    candles,
+    history,
     async start() {
       subscriptions.push(
         await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload as Tick), { group: "market-data" }),
@@ -76,8 +81,10 @@ export function createMarketDataService(runtime: Runtime, options: { catalog?: I
     },
     async stop() {
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
+      // No new tick reaches the store now; closing it writes what it still buffers.
+      await history.close();
     },
-  } satisfies Service & { prices: PriceBoard; candles: CandleBook };
+  } satisfies Service & { prices: PriceBoard; history: CandleHistory };
 }
 
 export type App = ReturnType<typeof createMarketDataService>["app"];

@@ -1,0 +1,37 @@
+import type { Candle, CandleQuery, Tick } from "@jts/contracts";
+import { CandleBook } from "./candles.ts";
+
+/**
+ * Where the collector keeps candle history and answers /candles and rpc
+ * md.candles from. The in-memory CandleBook is the default; a time-series
+ * store (ClickHouseTickStore from @jts/kit/clickhouse) persists it. A store
+ * may buffer writes, so a tick can take a flush interval to show up here;
+ * the live bar travels on the bus meanwhile.
+ */
+export interface CandleHistory {
+  writeTick(tick: Tick): void | Promise<void>;
+  candles(query: CandleQuery): Promise<Candle[]>;
+  /** Writes what is buffered, then lets go of the store. */
+  close(): Promise<void>;
+}
+
+/** CandleBook as a CandleHistory: the last two days of 1m bars per symbol, lost on restart. */
+export class MemoryCandleHistory implements CandleHistory {
+  constructor(readonly book = new CandleBook()) {}
+
+  writeTick(tick: Tick): void {
+    this.book.add(tick);
+  }
+
+  async candles(query: CandleQuery): Promise<Candle[]> {
+    return this.book.query(
+      query.symbol,
+      query.interval ?? "1m",
+      query.from ? BigInt(query.from) : undefined,
+      query.to ? BigInt(query.to) : undefined,
+      query.limit,
+    );
+  }
+
+  async close(): Promise<void> {}
+}
