@@ -1,37 +1,38 @@
 import type { LastPrice, Quote, Tick } from "@jts/contracts";
 
-/** Last trade and best bid/ask per symbol. */
+/**
+ * Last trade and best bid/ask per symbol. Trades and quotes travel on
+ * different topics, so either may arrive first: they are kept apart and
+ * joined when read.
+ */
 export class PriceBoard {
-  private readonly prices = new Map<string, LastPrice>();
+  private readonly trades = new Map<string, Tick>();
+  private readonly quotes = new Map<string, Quote>();
 
   onTick(tick: Tick) {
-    const entry = this.prices.get(tick.symbol);
-    if (entry) {
-      entry.price = tick.price;
-      entry.ts = tick.tsEvent;
-    } else
-      this.prices.set(tick.symbol, {
-        symbol: tick.symbol,
-        venue: tick.venue,
-        price: tick.price,
-        bid: null,
-        ask: null,
-        ts: tick.tsEvent,
-      });
+    this.trades.set(tick.symbol, tick);
   }
 
   onQuote(quote: Quote) {
-    const entry = this.prices.get(quote.symbol);
-    if (!entry) return; // a price row starts with the first trade
-    entry.bid = quote.bid;
-    entry.ask = quote.ask;
+    this.quotes.set(quote.symbol, quote);
   }
 
+  /** A symbol has a price once it has traded. */
   get(symbol: string): LastPrice | undefined {
-    return this.prices.get(symbol);
+    const trade = this.trades.get(symbol);
+    if (!trade) return undefined;
+    const quote = this.quotes.get(symbol);
+    return {
+      symbol,
+      venue: trade.venue,
+      price: trade.price,
+      bid: quote?.bid ?? null,
+      ask: quote?.ask ?? null,
+      ts: trade.tsEvent,
+    };
   }
 
   all(): LastPrice[] {
-    return [...this.prices.values()].map((p) => ({ ...p }));
+    return [...this.trades.keys()].map((symbol) => this.get(symbol) as LastPrice);
   }
 }

@@ -13,6 +13,8 @@ import { CandleBook } from "./candles.ts";
 import { type CandleHistory, MemoryCandleHistory } from "./history.ts";
 import { PriceBoard } from "./prices.ts";
 
+export const lastPriceKey = (symbol: string) => `md:last:${symbol}`;
+
 export interface MarketDataOptions {
   catalog?: InstrumentCatalog;
   /** Candle history to persist ticks to and serve /candles from; in-memory when not given. Closed by stop(). */
@@ -51,6 +53,8 @@ export function createMarketDataService(runtime: Runtime, options: MarketDataOpt
     // History first: it checks the tick before anything else changes.
     await history.writeTick(tick);
     prices.onTick(tick);
+    // Shared last prices: every process and gateway replica reads the same Redis keys.
+    await runtime.cache.set(lastPriceKey(tick.symbol), JSON.stringify(prices.get(tick.symbol)));
     const { current, closed } = live.add(tick);
     if (closed)
       await runtime.bus.publish(
