@@ -1,4 +1,5 @@
 export { cacheContract } from "./testing/cache-contract.ts";
+export { documentStoreContract } from "./testing/document-store-contract.ts";
 export { eventBusContract } from "./testing/event-bus-contract.ts";
 export { eventually } from "./testing/eventually.ts";
 export { orderFixture } from "./testing/fixtures.ts";
@@ -6,4 +7,3 @@ export { readJson } from "./testing/json.ts";
 export { rateLimiterContract } from "./testing/rate-limiter-contract.ts";
 export { rpcContract } from "./testing/rpc-contract.ts";
 export { serverUrl } from "./testing/servers.ts";
-export { documentStoreContract } from "./testing/document-store-contract.ts";

@@ -1,6 +1,25 @@
-import { int, loadConfig, runStandalone } from "@jts/kit";
+import { int, loadConfig, runStandalone, str } from "@jts/kit";
+import { connectPostgres, migrate } from "@jts/kit/postgres";
+import { postgresOrderStorage } from "./postgres.ts";
 import { createOrderExecutionService } from "./service.ts";
 
-const config = loadConfig({ ORDER_PORT: int(3003, { min: 0, max: 65535 }) });
+const config = loadConfig({
+  ORDER_PORT: int(3003, { min: 0, max: 65535 }),
+  /** Orders in PostgreSQL when set (postgres://...); in memory otherwise. */
+  DATABASE_URL: str(""),
+});
 
-await runStandalone("order-execution", config.ORDER_PORT, (runtime) => createOrderExecutionService(runtime));
+const sql = config.DATABASE_URL ? connectPostgres(config.DATABASE_URL, { applicationName: "order-execution" }) : null;
+if (sql) await migrate(sql);
+
+await runStandalone("order-execution", config.ORDER_PORT, (runtime) => {
+  if (!sql) return createOrderExecutionService(runtime);
+  const service = createOrderExecutionService(runtime, postgresOrderStorage(sql, runtime));
+  return {
+    ...service,
+    async stop() {
+      await service.stop();
+      await sql.end({ timeout: 5 });
+    },
+  };
+});

@@ -3,8 +3,8 @@ import type { Envelope, ExecutionReport, Fill, Order, OrderRequest, RiskDecision
 import { AppError, createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { eventually } from "@jts/kit/testing";
 import { OrderManager } from "./manager.ts";
+import { MemoryOrderRepository } from "./memory-repository.ts";
 import { canTransition } from "./state-machine.ts";
-import { OrderStore } from "./store.ts";
 
 const request = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
   clientOrderId: "c-1",
@@ -49,9 +49,8 @@ describe("order manager", () => {
     await bus.subscribe("order.updated", (e: Envelope) => void published.push(e.payload as Order));
     await bus.subscribe("order.fill", (e: Envelope) => void fills.push(e.payload as Fill));
     manager = new OrderManager(
-      new OrderStore(),
+      new MemoryOrderRepository(bus),
       new InstrumentCatalog(),
-      bus,
       rpc,
       createLogger({}, "error", () => {}),
       {
@@ -103,9 +102,8 @@ describe("order manager", () => {
 
   it("fails closed when risk does not answer", async () => {
     const lonely = new OrderManager(
-      new OrderStore(),
+      new MemoryOrderRepository(bus),
       new InstrumentCatalog(),
-      bus,
       new MemoryRpc(),
       createLogger({}, "error", () => {}),
       {
@@ -150,10 +148,14 @@ describe("order manager", () => {
       liquidity: "TAKER" as const,
     });
     await manager.onReport(report(order, "FILL", fill("f1", "71000", "4")));
-    expect(manager.get(order.id)).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "4" });
+    expect(await manager.get(order.id)).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "4" });
     await manager.onReport(report(order, "FILL", fill("f1", "71000", "4")));
     await manager.onReport(report(order, "FILL", fill("f2", "71100", "6")));
-    expect(manager.get(order.id)).toMatchObject({ status: "FILLED", filledQuantity: "10", averagePrice: "71060" });
+    expect(await manager.get(order.id)).toMatchObject({
+      status: "FILLED",
+      filledQuantity: "10",
+      averagePrice: "71060",
+    });
     await eventually(() => expect(fills.map((f) => f.id)).toEqual(["f1", "f2"]));
     await eventually(() => expect(published.at(-1)?.status).toBe("FILLED"));
   });
@@ -171,7 +173,7 @@ describe("order manager", () => {
       }),
     );
     await manager.onReport(report(order, "CANCELED"));
-    expect(manager.get(order.id).status).toBe("FILLED");
+    expect((await manager.get(order.id)).status).toBe("FILLED");
   });
 
   it("cancels an open order and refuses to cancel a closed one", async () => {
@@ -185,7 +187,7 @@ describe("order manager", () => {
 
   it("hides another account's order", async () => {
     const { order } = await manager.submit(request());
-    expect(() => manager.get(order.id, ["someone-else"])).toThrow("not found");
+    await expect(manager.get(order.id, ["someone-else"])).rejects.toThrow("not found");
   });
 });
 

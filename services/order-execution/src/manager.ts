@@ -1,12 +1,12 @@
 import {
   type BrokerAck,
-  type EventBus,
   EventTypes,
   type ExecutionReport,
   type Fill,
   fx,
   nowNsString,
   type Order,
+  type OrderQuery,
   type OrderRequest,
   type OrderStatus,
   type RiskDecision,
@@ -15,9 +15,12 @@ import {
   Topics,
 } from "@jts/contracts";
 import { AppError, envelope, type InstrumentCatalog, type Logger, newId, notFound } from "@jts/kit";
+import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import { assertTransition, canTransition, isTerminal } from "./state-machine.ts";
-import type { OrderStore } from "./store.ts";
 import { validateAgainstInstrument } from "./validation.ts";
+
+/** The consumer name under which processed execution-report ids are recorded. */
+export const REPORT_CONSUMER = "order-execution";
 
 export interface OrderManagerOptions {
   /** venue -> broker service name; `sim` routes to `paper` by default. */
@@ -35,16 +38,17 @@ export interface SubmitResult {
 /**
  * The OMS: validates, deduplicates by clientOrderId, asks risk, routes to the
  * broker of the order's venue and folds the broker's execution reports into
- * each order's state machine. Every state change is published as an Order.
+ * each order's state machine. Every state change is saved together with the
+ * Order (and Fill) events that announce it, in one repository transaction;
+ * no transaction stays open across an rpc call.
  */
 export class OrderManager {
   /** In-flight submits by idempotency key, so a concurrent duplicate waits for the first. */
   private readonly pending = new Map<string, Promise<SubmitResult>>();
 
   constructor(
-    private readonly store: OrderStore,
+    private readonly repository: OrderRepository,
     private readonly catalog: InstrumentCatalog,
-    private readonly bus: EventBus,
     private readonly rpc: RpcTransport,
     private readonly logger: Logger,
     private readonly options: OrderManagerOptions,
@@ -53,11 +57,9 @@ export class OrderManager {
   async submit(request: OrderRequest): Promise<SubmitResult> {
     const account = request.account ?? this.options.defaultAccount;
     const key = `${account}|${request.clientOrderId}`;
-    const existing = this.store.findByClientId(account, request.clientOrderId);
-    if (existing) return { order: { ...existing }, created: false };
     const inFlight = this.pending.get(key);
-    if (inFlight) return { order: (await inFlight).order, created: false };
-    const work = this.create(request, account);
+    if (inFlight) return { order: { ...(await inFlight).order }, created: false };
+    const work = this.findOrCreate(request, account);
     this.pending.set(key, work);
     try {
       const result = await work;
@@ -65,6 +67,12 @@ export class OrderManager {
     } finally {
       this.pending.delete(key);
     }
+  }
+
+  private async findOrCreate(request: OrderRequest, account: string): Promise<SubmitResult> {
+    const existing = await this.repository.findByClientId(account, request.clientOrderId);
+    if (existing) return { order: existing, created: false };
+    return this.create(request, account);
   }
 
   private async create(request: OrderRequest, account: string): Promise<SubmitResult> {
@@ -95,19 +103,18 @@ export class OrderManager {
       createdAt: now,
       updatedAt: now,
     };
-    this.store.save(order);
-    await this.publishOrder(order);
+    const inserted = await this.repository.transaction(async (tx) => {
+      const result = await tx.insert(order);
+      if (result.created) tx.emit(Topics.orderUpdated, this.orderEvent(result.order));
+      return result;
+    });
+    // Another process stored this clientOrderId first and is routing it.
+    if (!inserted.created) return inserted;
 
     const decision = await this.askRisk(order);
-    if (!decision.approved) {
-      await this.reject(order, `risk: ${decision.reason}`);
-      return { order, created: true };
-    }
+    if (!decision.approved) return { order: await this.reject(order.id, `risk: ${decision.reason}`), created: true };
     const broker = this.options.routes[order.venue];
-    if (!broker) {
-      await this.reject(order, `no broker routes venue ${order.venue}`);
-      return { order, created: true };
-    }
+    if (!broker) return { order: await this.reject(order.id, `no broker routes venue ${order.venue}`), created: true };
     let ack: BrokerAck;
     try {
       ack = await this.rpc.request<BrokerAck>(
@@ -116,19 +123,23 @@ export class OrderManager {
         { timeoutMs: this.options.rpcTimeoutMs },
       );
     } catch (error) {
-      await this.reject(order, `broker ${broker}: ${(error as Error).message}`);
-      return { order, created: true };
+      return { order: await this.reject(order.id, `broker ${broker}: ${(error as Error).message}`), created: true };
     }
-    if (!ack.accepted) await this.reject(order, `broker ${broker}: ${ack.reason ?? "refused"}`);
-    else {
-      order.venueOrderId = ack.venueOrderId;
-      if (order.status === "NEW") await this.transition(order, "ACCEPTED");
+    if (!ack.accepted) {
+      return { order: await this.reject(order.id, `broker ${broker}: ${ack.reason ?? "refused"}`), created: true };
     }
-    return { order, created: true };
+    // A fast venue's fill may have been folded in already: only a NEW order becomes ACCEPTED.
+    const accepted = await this.change(order.id, (current) => {
+      current.venueOrderId = ack.venueOrderId;
+      if (current.status !== "NEW") return false;
+      this.transition(current, "ACCEPTED");
+      return true;
+    });
+    return { order: accepted, created: true };
   }
 
   async cancel(orderId: string, accounts?: string[]): Promise<Order> {
-    const order = this.visible(orderId, accounts);
+    const order = await this.visible(orderId, accounts);
     if (isTerminal(order.status)) throw new AppError("CONFLICT", `order is ${order.status} and cannot be canceled`);
     const broker = this.options.routes[order.venue] as string;
     const ack = await this.rpc.request<BrokerAck>(
@@ -138,45 +149,67 @@ export class OrderManager {
     );
     if (!ack.accepted)
       throw new AppError("CONFLICT", `broker ${broker} refused the cancel: ${ack.reason ?? "no reason"}`);
-    if (canTransition(order.status, "CANCELED")) await this.transition(order, "CANCELED");
-    return { ...order };
+    return this.change(order.id, (current) => {
+      if (!canTransition(current.status, "CANCELED")) return false;
+      this.transition(current, "CANCELED");
+      return true;
+    });
   }
 
-  get(orderId: string, accounts?: string[]): Order {
-    return { ...this.visible(orderId, accounts) };
+  get(orderId: string, accounts?: string[]): Promise<Order> {
+    return this.visible(orderId, accounts);
   }
 
-  /** Folds one broker report into its order. Duplicates and late reports are no-ops. */
-  async onReport(report: ExecutionReport): Promise<void> {
-    const order = this.store.get(report.orderId);
-    if (!order) {
-      this.logger.warn("report for an unknown order", { orderId: report.orderId, kind: report.kind });
-      return;
-    }
-    switch (report.kind) {
-      case "ACCEPTED":
-        if (order.status === "NEW") await this.transition(order, "ACCEPTED");
-        return;
-      case "FILL":
-        if (report.fill) await this.applyFill(order, report);
-        return;
-      case "CANCELED":
-      case "EXPIRED":
-      case "REJECTED": {
-        const target: OrderStatus = report.kind;
-        if (order.status === target) return;
-        if (!canTransition(order.status, target)) {
-          this.logger.warn("ignored illegal report", { orderId: order.id, from: order.status, to: target });
-          return;
-        }
-        if (target === "REJECTED") order.rejectReason = report.reason;
-        await this.transition(order, target);
+  list(query: OrderQuery = {}): Promise<Order[]> {
+    return this.repository.list(query);
+  }
+
+  listFills(accounts?: string[]): Promise<Fill[]> {
+    return this.repository.listFills(accounts);
+  }
+
+  /**
+   * Folds one broker report into its order. Duplicates and late reports are
+   * no-ops; with `eventId` the report is recorded as processed in the same
+   * transaction, so a redelivery is skipped even after a restart.
+   */
+  async onReport(report: ExecutionReport, eventId?: string): Promise<void> {
+    await this.repository.transaction(async (tx) => {
+      if (eventId !== undefined && !(await tx.markProcessed(REPORT_CONSUMER, eventId))) return;
+      const order = await tx.lock(report.orderId);
+      if (!order) {
+        this.logger.warn("report for an unknown order", { orderId: report.orderId, kind: report.kind });
         return;
       }
-    }
+      switch (report.kind) {
+        case "ACCEPTED":
+          if (order.status === "NEW") {
+            this.transition(order, "ACCEPTED");
+            await this.save(tx, order);
+          }
+          return;
+        case "FILL":
+          if (report.fill) await this.applyFill(tx, order, report);
+          return;
+        case "CANCELED":
+        case "EXPIRED":
+        case "REJECTED": {
+          const target: OrderStatus = report.kind;
+          if (order.status === target) return;
+          if (!canTransition(order.status, target)) {
+            this.logger.warn("ignored illegal report", { orderId: order.id, from: order.status, to: target });
+            return;
+          }
+          if (target === "REJECTED") order.rejectReason = report.reason;
+          this.transition(order, target);
+          await this.save(tx, order);
+          return;
+        }
+      }
+    });
   }
 
-  private async applyFill(order: Order, report: ExecutionReport) {
+  private async applyFill(tx: OrderTransaction, order: Order, report: ExecutionReport) {
     const f = report.fill as NonNullable<ExecutionReport["fill"]>;
     const fill: Fill = {
       id: f.fillId,
@@ -194,7 +227,7 @@ export class OrderManager {
       strategyId: order.strategyId,
       tsEvent: report.tsEvent,
     };
-    if (!this.store.addFill(fill)) return;
+    if (!(await tx.addFill(fill))) return;
     const before = fx.toFixed(order.filledQuantity);
     const quantity = fx.toFixed(f.quantity);
     const filled = before + quantity;
@@ -204,16 +237,14 @@ export class OrderManager {
     const target: OrderStatus = filled >= fx.toFixed(order.quantity) ? "FILLED" : "PARTIALLY_FILLED";
     if (!canTransition(order.status, target)) {
       this.logger.warn("fill on a closed order", { orderId: order.id, status: order.status });
-    } else await this.transition(order, target, false);
-    await this.bus.publish(
-      Topics.fill,
-      envelope(EventTypes.fill, "order-execution", order.account, fill, fill.tsEvent),
-    );
-    await this.publishOrder(order);
+    } else this.transition(order, target);
+    await tx.update(order);
+    tx.emit(Topics.fill, envelope(EventTypes.fill, "order-execution", order.account, fill, fill.tsEvent));
+    tx.emit(Topics.orderUpdated, this.orderEvent(order));
   }
 
-  private visible(orderId: string, accounts?: string[]): Order {
-    const order = this.store.get(orderId);
+  private async visible(orderId: string, accounts?: string[]): Promise<Order> {
+    const order = await this.repository.get(orderId);
     if (!order || (accounts && !accounts.includes(order.account))) throw notFound(`order ${orderId}`);
     return order;
   }
@@ -236,22 +267,42 @@ export class OrderManager {
     }
   }
 
-  private async reject(order: Order, reason: string) {
-    order.rejectReason = reason;
-    await this.transition(order, "REJECTED");
+  private reject(orderId: string, reason: string): Promise<Order> {
+    return this.change(orderId, (order) => {
+      order.rejectReason = reason;
+      this.transition(order, "REJECTED");
+      return true;
+    });
   }
 
-  private async transition(order: Order, to: OrderStatus, publish = true) {
+  /**
+   * Applies `apply` to the current, locked order and saves it; publishes the
+   * Order when `apply` says the change is news.
+   */
+  private change(orderId: string, apply: (order: Order) => boolean): Promise<Order> {
+    return this.repository.transaction(async (tx) => {
+      const order = await tx.lock(orderId);
+      if (!order) throw notFound(`order ${orderId}`);
+      const before = JSON.stringify(order);
+      const publish = apply(order);
+      if (JSON.stringify(order) !== before) await tx.update(order);
+      if (publish) tx.emit(Topics.orderUpdated, this.orderEvent(order));
+      return order;
+    });
+  }
+
+  private async save(tx: OrderTransaction, order: Order) {
+    await tx.update(order);
+    tx.emit(Topics.orderUpdated, this.orderEvent(order));
+  }
+
+  private transition(order: Order, to: OrderStatus) {
     assertTransition(order.status, to);
     order.status = to;
     order.updatedAt = nowNsString();
-    if (publish) await this.publishOrder(order);
   }
 
-  private publishOrder(order: Order) {
-    return this.bus.publish(
-      Topics.orderUpdated,
-      envelope(EventTypes.order, "order-execution", order.account, { ...order }),
-    );
+  private orderEvent(order: Order) {
+    return envelope(EventTypes.order, "order-execution", order.account, { ...order });
   }
 }

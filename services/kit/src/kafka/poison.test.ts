@@ -51,6 +51,6 @@ describe.skipIf(!brokers)(`Kafka poison messages${brokers ? "" : " (skipped: KAF
         "message is not an event envelope",
       ]);
     }, 20_000);
-    expect((dead[0]?.payload as { topic: string }).topic).toBe("p.orders");
+    expect((dead[0] as Envelope<{ topic: string }>).payload.topic).toBe("p.orders");
   }, 40_000);
 });

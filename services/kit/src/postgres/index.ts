@@ -1,0 +1,20 @@
+export {
+  type ConnectOptions,
+  connectPostgres,
+  postgresReadiness,
+  type Queryable,
+  type Sql,
+  type Tx,
+} from "./connect.ts";
+export { type EmbeddedPostgresOptions, type EmbeddedPostgresServer, startEmbeddedPostgres } from "./embedded.ts";
+export {
+  loadMigrations,
+  MIGRATIONS_DIR,
+  type MigrateResult,
+  type Migration,
+  MigrationError,
+  migrate,
+} from "./migrate.ts";
+export { enqueueOutbox, OUTBOX_CHANNEL, type OutboxMessage, OutboxRelay, type OutboxRelayOptions } from "./outbox.ts";
+export { markProcessed, processOnce } from "./processed.ts";
+export { startTestPostgres, type TestPostgres, truncateAll } from "./testing.ts";

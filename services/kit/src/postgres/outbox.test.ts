@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
+import type { Envelope, EventBus } from "@jts/contracts";
+import { envelope } from "../events/envelope.ts";
+import { MemoryEventBus } from "../events/memory.ts";
+import { createLogger } from "../log.ts";
+import { eventually } from "../testing/eventually.ts";
+import { enqueueOutbox, OutboxRelay, type OutboxRelayOptions } from "./outbox.ts";
+import { startTestPostgres, type TestPostgres, truncateAll } from "./testing.ts";
+
+let pg: TestPostgres;
+beforeAll(async () => {
+  pg = await startTestPostgres();
+});
+afterAll(async () => {
+  await pg.stop();
+});
+
+const quiet = createLogger({}, "error", () => {});
+const event = (n: number, key = "acc") => envelope("Test", "test", key, { n });
+
+/** A bus that records what it publishes and can be told to fail. */
+class RecordingBus extends MemoryEventBus implements EventBus {
+  readonly seen: Array<{ topic: string; n: number; id: string }> = [];
+  failing = 0;
+  override async publish(topic: string, e: Envelope): Promise<void> {
+    if (this.failing > 0) {
+      this.failing--;
+      throw new Error("broker unavailable");
+    }
+    this.seen.push({ topic, n: (e.payload as { n: number }).n, id: e.id });
+    await super.publish(topic, e);
+  }
+}
+
+describe("outbox relay", () => {
+  let bus: RecordingBus;
+  const relays: OutboxRelay[] = [];
+  const relay = (options: OutboxRelayOptions = {}) => {
+    const r = new OutboxRelay(pg.sql, bus, { logger: quiet, ...options });
+    relays.push(r);
+    return r;
+  };
+
+  beforeEach(async () => {
+    await Promise.all(relays.splice(0).map((r) => r.stop()));
+    await truncateAll(pg.sql);
+    bus = new RecordingBus();
+  });
+
+  it("publishes committed events in the order they were written and marks them published", async () => {
+    const events = [event(1), event(2), event(3)];
+    await pg.sql.begin((tx) =>
+      enqueueOutbox(
+        tx,
+        events.map((e) => ({ topic: "t.a", event: e })),
+      ),
+    );
+    await pg.sql.begin((tx) => enqueueOutbox(tx, [{ topic: "t.b", event: event(4) }]));
+    expect(await relay().flush()).toBe(4);
+    expect(bus.seen.map((s) => [s.topic, s.n])).toEqual([
+      ["t.a", 1],
+      ["t.a", 2],
+      ["t.a", 3],
+      ["t.b", 4],
+    ]);
+    expect(bus.seen[0]?.id).toBe(events[0]?.id as string);
+    const rows = await pg.sql`SELECT attempts, published_at IS NOT NULL AS published FROM outbox ORDER BY id`;
+    expect(rows.every((r) => r.published && r.attempts === 1)).toBe(true);
+    expect(await relay().flush()).toBe(0);
+  });
+
+  it("keeps an envelope intact through the JSONB column", async () => {
+    const original = envelope("Order", "order-execution", "acc", {
+      price: "71000.5",
+      filled: "0.000000001",
+      none: null,
+    });
+    await enqueueOutbox(pg.sql, [{ topic: "order.updated", event: original }]);
+    const received: Envelope[] = [];
+    await bus.subscribe("order.updated", (e) => void received.push(e));
+    await relay().flush();
+    await eventually(() => expect(received).toEqual([original]));
+  });
+
+  it("never publishes the events of a rolled-back transaction", async () => {
+    await pg.sql
+      .begin(async (tx) => {
+        await enqueueOutbox(tx, [{ topic: "t", event: event(1) }]);
+        throw new Error("state change failed");
+      })
+      .catch(() => undefined);
+    expect(await relay().flush()).toBe(0);
+    expect(bus.seen).toEqual([]);
+  });
+
+  it("retries a failed publish without letting later events overtake it", async () => {
+    await enqueueOutbox(
+      pg.sql,
+      [1, 2, 3].map((n) => ({ topic: "t", event: event(n) })),
+    );
+    bus.failing = 1;
+    const r = relay();
+    expect(await r.flush()).toBe(0);
+    expect(bus.seen).toEqual([]);
+    const [head] = await pg.sql`SELECT attempts, last_error FROM outbox ORDER BY id LIMIT 1`;
+    expect(head).toEqual({ attempts: 1, last_error: "broker unavailable" });
+    expect(await r.flush()).toBe(3);
+    expect(bus.seen.map((s) => s.n)).toEqual([1, 2, 3]);
+  });
+
+  it("is woken by NOTIFY at commit instead of waiting for its poll", async () => {
+    const r = relay({ pollIntervalMs: 60_000 });
+    await r.start();
+    await Bun.sleep(50); // the first, empty poll
+    const started = performance.now();
+    await pg.sql.begin((tx) => enqueueOutbox(tx, [{ topic: "t", event: event(1) }]));
+    await eventually(() => expect(bus.seen).toHaveLength(1), 2000, 2);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("still delivers by polling when LISTEN is off", async () => {
+    const r = relay({ listen: false, pollIntervalMs: 20 });
+    await r.start();
+    await enqueueOutbox(pg.sql, [{ topic: "t", event: event(1) }]);
+    await eventually(() => expect(bus.seen).toHaveLength(1));
+  });
+
+  it("keeps going after a failure and delivers once the bus is back", async () => {
+    const r = relay({ pollIntervalMs: 20, retryDelayMs: 20 });
+    bus.failing = 2;
+    await r.start();
+    await enqueueOutbox(pg.sql, [{ topic: "t", event: event(1) }]);
+    await eventually(() => expect(bus.seen.map((s) => s.n)).toEqual([1]));
+  });
+
+  it("finishes the batch in flight when stopped", async () => {
+    await enqueueOutbox(
+      pg.sql,
+      [1, 2, 3, 4, 5].map((n) => ({ topic: "t", event: event(n) })),
+    );
+    const slow = new RecordingBus();
+    const publish = slow.publish.bind(slow);
+    slow.publish = async (topic, e) => {
+      await Bun.sleep(20);
+      await publish(topic, e);
+    };
+    const r = new OutboxRelay(pg.sql, slow, { logger: quiet, batchSize: 5 });
+    await r.start();
+    await eventually(() => expect(slow.seen.length).toBeGreaterThan(0), 2000, 1);
+    await r.stop();
+    expect(slow.seen.map((s) => s.n)).toEqual([1, 2, 3, 4, 5]);
+    expect(await r.backlog()).toBe(0);
+  });
+
+  it("publishes each event once and in order when two relays share the database", async () => {
+    const a = relay({ pollIntervalMs: 5, batchSize: 7 });
+    const b = relay({ pollIntervalMs: 5, batchSize: 7 });
+    await Promise.all([a.start(), b.start()]);
+    for (let i = 0; i < 10; i++) {
+      await enqueueOutbox(
+        pg.sql,
+        Array.from({ length: 10 }, (_, j) => ({ topic: "t", event: event(i * 10 + j) })),
+      );
+    }
+    await eventually(() => expect(bus.seen).toHaveLength(100));
+    await Bun.sleep(50);
+    expect(bus.seen.map((s) => s.n)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+});

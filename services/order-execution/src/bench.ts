@@ -1,0 +1,105 @@
+/**
+ * Order submits per second through each repository, with an in-memory bus and
+ * rpc whose risk and broker fakes approve everything. PostgreSQL is a fresh
+ * embedded cluster (durable settings unless --fast) unless DATABASE_URL is set.
+ *   bun services/order-execution/src/bench.ts [submits=1000] [--fast]
+ */
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Order } from "@jts/contracts";
+import { createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { connectPostgres, migrate, OutboxRelay, type Sql, startEmbeddedPostgres } from "@jts/kit/postgres";
+import { OrderManager } from "./manager.ts";
+import { MemoryOrderRepository } from "./memory-repository.ts";
+import { PostgresOrderRepository } from "./postgres-repository.ts";
+import type { OrderRepository } from "./repository.ts";
+
+const submits = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1000);
+const fast = process.argv.includes("--fast");
+const quiet = createLogger({}, "error", () => {});
+
+async function fakes() {
+  const bus = new MemoryEventBus();
+  const rpc = new MemoryRpc();
+  await rpc.serve("risk.check", () => ({ approved: true, rule: null, reason: null, tsEvent: "1" }));
+  await rpc.serve("broker.paper.place", (req) => {
+    const { order } = req as { order: Order };
+    return { orderId: order.id, accepted: true, venueOrderId: order.id, reason: null, tsEvent: "1" };
+  });
+  let events = 0;
+  await bus.subscribe("order.*", () => {
+    events++;
+  });
+  return { bus, rpc, events: () => events };
+}
+
+async function run(
+  label: string,
+  repository: (bus: MemoryEventBus) => OrderRepository,
+  concurrency: number,
+  sql?: Sql,
+) {
+  const { bus, rpc, events } = await fakes();
+  const relay = sql ? new OutboxRelay(sql, bus, { logger: quiet }) : undefined;
+  await relay?.start();
+  const manager = new OrderManager(repository(bus), new InstrumentCatalog(), rpc, quiet, {
+    routes: { sim: "paper" },
+    defaultAccount: "bench",
+  });
+  const prefix = `${label}-${concurrency}-${Date.now()}`;
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < submits) {
+      const i = next++;
+      const { order } = await manager.submit({
+        clientOrderId: `${prefix}-${i}`,
+        symbol: "005930",
+        side: "BUY",
+        type: "MARKET",
+        quantity: "1",
+      });
+      if (order.status !== "ACCEPTED") throw new Error(`order ${i} is ${order.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const submitMs = performance.now() - started;
+  // Every submit emits NEW and ACCEPTED; wait until the relay has published them all.
+  while (events() < submits * 2) await Bun.sleep(1);
+  const allMs = performance.now() - started;
+  await relay?.stop();
+  console.log(
+    `${label.padEnd(8)} concurrency ${String(concurrency).padStart(2)}: ${submits} submits in ${submitMs.toFixed(0)} ms ` +
+      `= ${Math.round((submits / submitMs) * 1000)}/s; all ${submits * 2} events published after ${allMs.toFixed(0)} ms`,
+  );
+}
+
+let stop = async () => {};
+let url = process.env.DATABASE_URL;
+if (!url) {
+  const root = await mkdtemp(join(tmpdir(), "jts-bench-oms-"));
+  await chmod(root, 0o755);
+  const server = await startEmbeddedPostgres({
+    dataDir: join(root, "data"),
+    port: 20000 + Math.floor(Math.random() * 20000),
+    fast,
+  });
+  url = server.url;
+  stop = async () => {
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  };
+  console.log(`embedded PostgreSQL, ${fast ? "fast (fsync off)" : "durable (fsync on)"} settings`);
+}
+const sql = connectPostgres(url, { max: 16 });
+try {
+  await migrate(sql);
+  for (const concurrency of [1, 16]) {
+    await run("memory", (bus) => new MemoryOrderRepository(bus), concurrency);
+    await run("postgres", () => new PostgresOrderRepository(sql), concurrency, sql);
+  }
+} finally {
+  await sql.end();
+  await stop();
+}

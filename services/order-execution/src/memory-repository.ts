@@ -1,0 +1,112 @@
+import type { Envelope, EventBus, Fill, Order, OrderQuery } from "@jts/contracts";
+import type { InsertResult, OrderRepository, OrderTransaction } from "./repository.ts";
+
+interface Staged {
+  orders: Map<string, Order>;
+  fills: Fill[];
+  processed: Set<string>;
+  events: Array<{ topic: string; event: Envelope }>;
+}
+
+const clientKey = (account: string, clientOrderId: string) => `${account}|${clientOrderId}`;
+
+/**
+ * Orders and fills in memory. Transactions run one at a time (the in-process
+ * stand-in for row locks), stage their writes, and on success apply them and
+ * publish their events straight to the bus, in order; a transaction that
+ * throws leaves nothing behind. Nothing survives a restart.
+ */
+export class MemoryOrderRepository implements OrderRepository {
+  private readonly orders = new Map<string, Order>();
+  private readonly byClientId = new Map<string, string>();
+  private readonly fills: Fill[] = [];
+  private readonly fillIds = new Set<string>();
+  private readonly processed = new Set<string>();
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly bus: EventBus) {}
+
+  transaction<T>(work: (tx: OrderTransaction) => Promise<T>): Promise<T> {
+    const run = this.tail.then(() => this.run(work));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async get(id: string): Promise<Order | undefined> {
+    return copy(this.orders.get(id));
+  }
+
+  async findByClientId(account: string, clientOrderId: string): Promise<Order | undefined> {
+    const id = this.byClientId.get(clientKey(account, clientOrderId));
+    return id === undefined ? undefined : copy(this.orders.get(id));
+  }
+
+  async list(query: OrderQuery = {}): Promise<Order[]> {
+    const result: Order[] = [];
+    for (const order of this.orders.values()) {
+      if (query.status && order.status !== query.status) continue;
+      if (query.symbol && order.symbol !== query.symbol) continue;
+      if (query.accounts && !query.accounts.includes(order.account)) continue;
+      result.push({ ...order });
+    }
+    return result.reverse();
+  }
+
+  async listFills(accounts?: string[]): Promise<Fill[]> {
+    return this.fills
+      .filter((f) => !accounts || accounts.includes(f.account))
+      .map((f) => ({ ...f }))
+      .reverse();
+  }
+
+  private async run<T>(work: (tx: OrderTransaction) => Promise<T>): Promise<T> {
+    const staged: Staged = { orders: new Map(), fills: [], processed: new Set(), events: [] };
+    const current = (id: string) => staged.orders.get(id) ?? this.orders.get(id);
+    const tx: OrderTransaction = {
+      lock: async (id) => copy(current(id)),
+      insert: async (order): Promise<InsertResult> => {
+        const key = clientKey(order.account, order.clientOrderId);
+        const existing = [...staged.orders.values()].find((o) => clientKey(o.account, o.clientOrderId) === key);
+        const committedId = this.byClientId.get(key);
+        const taken = existing ?? (committedId === undefined ? undefined : this.orders.get(committedId));
+        if (taken) return { order: { ...taken }, created: false };
+        staged.orders.set(order.id, { ...order });
+        return { order: { ...order }, created: true };
+      },
+      update: async (order) => {
+        if (!current(order.id)) throw new Error(`order ${order.id} does not exist`);
+        staged.orders.set(order.id, { ...order });
+      },
+      addFill: async (fill) => {
+        if (this.fillIds.has(fill.id) || staged.fills.some((f) => f.id === fill.id)) return false;
+        staged.fills.push({ ...fill });
+        return true;
+      },
+      emit: (topic, event) => {
+        staged.events.push({ topic, event });
+      },
+      markProcessed: async (consumer, eventId) => {
+        const key = `${consumer}|${eventId}`;
+        if (this.processed.has(key) || staged.processed.has(key)) return false;
+        staged.processed.add(key);
+        return true;
+      },
+    };
+    const result = await work(tx);
+    for (const order of staged.orders.values()) {
+      this.orders.set(order.id, order);
+      this.byClientId.set(clientKey(order.account, order.clientOrderId), order.id);
+    }
+    for (const fill of staged.fills) {
+      this.fills.push(fill);
+      this.fillIds.add(fill.id);
+    }
+    for (const key of staged.processed) this.processed.add(key);
+    for (const { topic, event } of staged.events) await this.bus.publish(topic, event);
+    return result;
+  }
+}
+
+function copy(order: Order | undefined): Order | undefined {
+  return order && { ...order };
+}

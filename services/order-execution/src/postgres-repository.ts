@@ -1,0 +1,233 @@
+import { type Fill, fx, type Order, type OrderQuery } from "@jts/contracts";
+import { enqueueOutbox, markProcessed, type OutboxMessage, type Queryable, type Sql } from "@jts/kit/postgres";
+import type { InsertResult, OrderRepository, OrderTransaction } from "./repository.ts";
+
+const ORDER_COLUMNS = [
+  "id",
+  "client_order_id",
+  "account",
+  "venue",
+  "symbol",
+  "side",
+  "type",
+  "time_in_force",
+  "quantity",
+  "price",
+  "stop_price",
+  "filled_quantity",
+  "average_price",
+  "status",
+  "reject_reason",
+  "strategy_id",
+  "venue_order_id",
+  "created_at",
+  "updated_at",
+] as const;
+const FILL_COLUMNS = [
+  "id",
+  "order_id",
+  "client_order_id",
+  "account",
+  "venue",
+  "symbol",
+  "side",
+  "price",
+  "quantity",
+  "fee",
+  "fee_currency",
+  "liquidity",
+  "strategy_id",
+  "ts_event",
+] as const;
+type OrderRow = Record<(typeof ORDER_COLUMNS)[number], string | null>;
+type FillRow = Record<(typeof FILL_COLUMNS)[number], string | null>;
+
+/**
+ * Orders and fills in PostgreSQL (migration 002). Every transaction writes its
+ * events to the outbox in the same commit; an OutboxRelay publishes them.
+ * Idempotency by (account, clientOrderId) rests on the table's UNIQUE
+ * constraint, so it holds across processes and restarts.
+ */
+export class PostgresOrderRepository implements OrderRepository {
+  constructor(private readonly sql: Sql) {}
+
+  transaction<T>(work: (tx: OrderTransaction) => Promise<T>): Promise<T> {
+    return this.sql.begin(async (sqlTx) => {
+      const events: OutboxMessage[] = [];
+      const tx: OrderTransaction = {
+        lock: async (id) => {
+          const [row] = await sqlTx<OrderRow[]>`SELECT ${sqlTx(ORDER_COLUMNS)} FROM orders WHERE id = ${id} FOR UPDATE`;
+          return row && toOrder(row);
+        },
+        insert: (order) => insert(sqlTx, order),
+        update: async (order) => {
+          await sqlTx`
+            UPDATE orders SET
+              status = ${order.status},
+              filled_quantity = ${order.filledQuantity},
+              average_price = ${order.averagePrice},
+              reject_reason = ${order.rejectReason},
+              venue_order_id = ${order.venueOrderId},
+              updated_at = ${order.updatedAt}
+            WHERE id = ${order.id}`;
+        },
+        addFill: async (fill) => {
+          const inserted = await sqlTx`
+            INSERT INTO fills ${sqlTx(fillRow(fill) as never)}
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id`;
+          return inserted.length === 1;
+        },
+        emit: (topic, event) => {
+          events.push({ topic, event });
+        },
+        markProcessed: (consumer, eventId) => markProcessed(sqlTx, consumer, eventId),
+      };
+      const result = await work(tx);
+      await enqueueOutbox(sqlTx, events);
+      return result;
+    }) as Promise<T>;
+  }
+
+  async get(id: string): Promise<Order | undefined> {
+    const [row] = await this.sql<OrderRow[]>`SELECT ${this.sql(ORDER_COLUMNS)} FROM orders WHERE id = ${id}`;
+    return row && toOrder(row);
+  }
+
+  async findByClientId(account: string, clientOrderId: string): Promise<Order | undefined> {
+    return findByClientId(this.sql, account, clientOrderId);
+  }
+
+  async list(query: OrderQuery = {}): Promise<Order[]> {
+    const sql = this.sql;
+    const rows = await sql<OrderRow[]>`
+      SELECT ${sql(ORDER_COLUMNS)} FROM orders
+      WHERE TRUE
+        ${query.status ? sql`AND status = ${query.status}` : sql``}
+        ${query.symbol ? sql`AND symbol = ${query.symbol}` : sql``}
+        ${query.accounts ? sql`AND account = ANY(${query.accounts}::text[])` : sql``}
+      ORDER BY seq DESC`;
+    return rows.map(toOrder);
+  }
+
+  async listFills(accounts?: string[]): Promise<Fill[]> {
+    const sql = this.sql;
+    const rows = await sql<FillRow[]>`
+      SELECT ${sql(FILL_COLUMNS)} FROM fills
+      ${accounts ? sql`WHERE account = ANY(${accounts}::text[])` : sql``}
+      ORDER BY seq DESC`;
+    return rows.map(toFill);
+  }
+}
+
+/**
+ * A concurrent insert of the same (account, clientOrderId) waits for the first
+ * to commit, then ON CONFLICT turns the unique violation into "nothing
+ * inserted" and the statement after it sees the committed row.
+ */
+async function insert(sql: Queryable, order: Order): Promise<InsertResult> {
+  const inserted = await sql`
+    INSERT INTO orders ${sql(orderRow(order) as never)}
+    ON CONFLICT ON CONSTRAINT orders_account_client_order_id DO NOTHING
+    RETURNING id`;
+  if (inserted.length === 1) return { order: { ...order }, created: true };
+  const existing = await findByClientId(sql, order.account, order.clientOrderId);
+  if (!existing) throw new Error(`order ${order.account}/${order.clientOrderId} conflicted but cannot be read`);
+  return { order: existing, created: false };
+}
+
+async function findByClientId(sql: Queryable, account: string, clientOrderId: string) {
+  const [row] = await sql<OrderRow[]>`
+    SELECT ${sql(ORDER_COLUMNS)} FROM orders WHERE account = ${account} AND client_order_id = ${clientOrderId}`;
+  return row && toOrder(row);
+}
+
+function orderRow(o: Order): OrderRow {
+  return {
+    id: o.id,
+    client_order_id: o.clientOrderId,
+    account: o.account,
+    venue: o.venue,
+    symbol: o.symbol,
+    side: o.side,
+    type: o.type,
+    time_in_force: o.timeInForce,
+    quantity: o.quantity,
+    price: o.price,
+    stop_price: o.stopPrice,
+    filled_quantity: o.filledQuantity,
+    average_price: o.averagePrice,
+    status: o.status,
+    reject_reason: o.rejectReason,
+    strategy_id: o.strategyId,
+    venue_order_id: o.venueOrderId,
+    created_at: o.createdAt,
+    updated_at: o.updatedAt,
+  };
+}
+
+function fillRow(f: Fill): FillRow {
+  return {
+    id: f.id,
+    order_id: f.orderId,
+    client_order_id: f.clientOrderId,
+    account: f.account,
+    venue: f.venue,
+    symbol: f.symbol,
+    side: f.side,
+    price: f.price,
+    quantity: f.quantity,
+    fee: f.fee,
+    fee_currency: f.feeCurrency,
+    liquidity: f.liquidity,
+    strategy_id: f.strategyId,
+    ts_event: f.tsEvent,
+  };
+}
+
+/** NUMERIC(38,9) reads back as "10.000000000"; the contracts write "10". */
+const decimal = (value: string | null) => fx.fromFixed(fx.toFixed(value as string));
+const optionalDecimal = (value: string | null) => (value === null ? null : decimal(value));
+
+function toOrder(r: OrderRow): Order {
+  return {
+    id: r.id as string,
+    clientOrderId: r.client_order_id as string,
+    account: r.account as string,
+    venue: r.venue as Order["venue"],
+    symbol: r.symbol as string,
+    side: r.side as Order["side"],
+    type: r.type as Order["type"],
+    timeInForce: r.time_in_force as Order["timeInForce"],
+    quantity: decimal(r.quantity),
+    price: optionalDecimal(r.price),
+    stopPrice: optionalDecimal(r.stop_price),
+    filledQuantity: decimal(r.filled_quantity),
+    averagePrice: optionalDecimal(r.average_price),
+    status: r.status as Order["status"],
+    rejectReason: r.reject_reason,
+    strategyId: r.strategy_id,
+    venueOrderId: r.venue_order_id,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+function toFill(r: FillRow): Fill {
+  return {
+    id: r.id as string,
+    orderId: r.order_id as string,
+    clientOrderId: r.client_order_id as string,
+    account: r.account as string,
+    venue: r.venue as Fill["venue"],
+    symbol: r.symbol as string,
+    side: r.side as Fill["side"],
+    price: decimal(r.price),
+    quantity: decimal(r.quantity),
+    fee: decimal(r.fee),
+    feeCurrency: r.fee_currency as string,
+    liquidity: r.liquidity as Fill["liquidity"],
+    strategyId: r.strategy_id,
+    tsEvent: r.ts_event as string,
+  };
+}

@@ -1,0 +1,42 @@
+import type { Envelope, Fill, Order, OrderQuery } from "@jts/contracts";
+
+export interface InsertResult {
+  order: Order;
+  /** False when (account, clientOrderId) was taken and `order` is the one stored before. */
+  created: boolean;
+}
+
+/**
+ * One unit of work. Its writes and the events it emits commit together or not
+ * at all; events are published after the commit (the Postgres repository
+ * through its outbox). Reads return copies: mutate them, then `update`.
+ */
+export interface OrderTransaction {
+  /** The current order, locked against other writers until the transaction ends. */
+  lock(id: string): Promise<Order | undefined>;
+  /** Stores a new order, or returns the one that already has its account and clientOrderId. */
+  insert(order: Order): Promise<InsertResult>;
+  /** Saves the fields that change over an order's life: status, fills, reject reason, venue id, updatedAt. */
+  update(order: Order): Promise<void>;
+  /** False when this fill id was recorded before (a redelivered report). */
+  addFill(fill: Fill): Promise<boolean>;
+  /** Queues an event to publish once the transaction commits. */
+  emit(topic: string, event: Envelope): void;
+  /** False when `consumer` processed this event id before, even in an earlier run. */
+  markProcessed(consumer: string, eventId: string): Promise<boolean>;
+}
+
+/**
+ * Where the OMS keeps orders and fills: in memory (default, tests, no
+ * DATABASE_URL) or in PostgreSQL. Both pass one contract suite
+ * (testing/order-repository-contract.ts).
+ */
+export interface OrderRepository {
+  transaction<T>(work: (tx: OrderTransaction) => Promise<T>): Promise<T>;
+  get(id: string): Promise<Order | undefined>;
+  findByClientId(account: string, clientOrderId: string): Promise<Order | undefined>;
+  /** Newest first. */
+  list(query?: OrderQuery): Promise<Order[]>;
+  /** Newest first. */
+  listFills(accounts?: string[]): Promise<Fill[]>;
+}

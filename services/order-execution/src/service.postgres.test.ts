@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
+import {
+  EventTypes,
+  type ExecutionReport,
+  type Fill,
+  type Order,
+  type OrderRequest,
+  type RiskDecision,
+  Topics,
+} from "@jts/contracts";
+import { createLogger, envelope, MemoryEventBus, MemoryRpc, memoryRuntime, type Runtime } from "@jts/kit";
+import { connectPostgres, type Sql, startTestPostgres, type TestPostgres, truncateAll } from "@jts/kit/postgres";
+import { eventually } from "@jts/kit/testing";
+import { postgresOrderStorage } from "./postgres.ts";
+import { createOrderExecutionService } from "./service.ts";
+
+let pg: TestPostgres;
+beforeAll(async () => {
+  pg = await startTestPostgres();
+});
+afterAll(async () => {
+  await pg.stop();
+});
+
+const approve: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
+const request: OrderRequest = { clientOrderId: "twice", symbol: "005930", side: "BUY", type: "MARKET", quantity: "10" };
+
+describe("order execution on PostgreSQL", () => {
+  let bus: MemoryEventBus;
+  let rpc: MemoryRpc;
+  let runtime: Runtime;
+  let placed: Order[];
+  let updates: Order[];
+  let fills: Fill[];
+  const pools: Sql[] = [];
+
+  /** One OMS "process": its own pool, repository, relay and in-flight map, on the shared database. */
+  const startOms = async () => {
+    const sql = connectPostgres(pg.url, { max: 4 });
+    pools.push(sql);
+    const service = createOrderExecutionService(runtime, {
+      ...postgresOrderStorage(sql, runtime),
+      defaultAccount: "acc",
+    });
+    await service.start();
+    return {
+      service,
+      stop: async () => {
+        await service.stop();
+        await sql.end({ timeout: 1 });
+      },
+    };
+  };
+
+  beforeEach(async () => {
+    await truncateAll(pg.sql);
+    bus = new MemoryEventBus();
+    rpc = new MemoryRpc();
+    runtime = { ...memoryRuntime(createLogger({}, "error", () => {})), bus, rpc };
+    placed = [];
+    updates = [];
+    fills = [];
+    await rpc.serve("risk.check", () => approve);
+    await rpc.serve("broker.paper.place", (req) => {
+      const { order } = req as { order: Order };
+      placed.push(order);
+      return { orderId: order.id, accepted: true, venueOrderId: `V-${placed.length}`, reason: null, tsEvent: "1" };
+    });
+    await bus.subscribe(Topics.orderUpdated, (e) => void updates.push(e.payload as Order));
+    await bus.subscribe(Topics.fill, (e) => void fills.push(e.payload as Fill));
+  });
+
+  const fillReport = (order: Order) =>
+    envelope<ExecutionReport>(EventTypes.executionReport, "paper", order.account, {
+      orderId: order.id,
+      account: order.account,
+      venue: order.venue,
+      symbol: order.symbol,
+      side: order.side,
+      kind: "FILL",
+      fill: { fillId: "F-1", price: "71000", quantity: "10", fee: "71", feeCurrency: "KRW", liquidity: "TAKER" },
+      reason: null,
+      tsEvent: "1764236400000000000",
+    });
+
+  it("stores a twice-submitted order once, publishes its events from the outbox in order, and knows it after a restart", async () => {
+    const first = await startOms();
+    const [a, b] = await Promise.all([first.service.manager.submit(request), first.service.manager.submit(request)]);
+    expect([a.created, b.created]).toEqual([true, false]);
+    expect(b.order.id).toBe(a.order.id);
+    expect(a.order).toMatchObject({ status: "ACCEPTED", venueOrderId: "V-1", account: "acc" });
+    expect(placed).toHaveLength(1);
+    expect(await pg.sql`SELECT count(*)::int AS n FROM orders WHERE client_order_id = 'twice'`).toEqual([
+      { n: 1 },
+    ] as never);
+
+    // At-least-once delivery: the same report event arrives twice.
+    const report = fillReport(a.order);
+    await bus.publish(Topics.executionReport, report);
+    await bus.publish(Topics.executionReport, report);
+    const statuses = () => updates.filter((o) => o.id === a.order.id).map((o) => o.status);
+    await eventually(() => expect(statuses()).toEqual(["NEW", "ACCEPTED", "FILLED"]));
+    await eventually(() => expect(fills.map((f) => f.id)).toEqual(["F-1"]));
+    const outbox = await pg.sql`SELECT topic, published_at IS NOT NULL AS published FROM outbox ORDER BY id`;
+    expect(outbox.map((r) => [r.topic, r.published])).toEqual([
+      ["order.updated", true],
+      ["order.updated", true],
+      ["order.fill", true],
+      ["order.updated", true],
+    ]);
+    const ready = await first.service.app.handle(new Request("http://localhost/ready"));
+    expect(ready.status).toBe(200);
+    await first.stop();
+
+    // A restart: new pool, repository, relay and manager on the same database.
+    const second = await startOms();
+    const again = await second.service.manager.submit(request);
+    expect(again.created).toBe(false);
+    expect(again.order).toMatchObject({
+      id: a.order.id,
+      status: "FILLED",
+      filledQuantity: "10",
+      averagePrice: "71000",
+    });
+    await bus.publish(Topics.executionReport, report);
+    await Bun.sleep(100);
+    expect(fills).toHaveLength(1);
+    expect(statuses()).toEqual(["NEW", "ACCEPTED", "FILLED"]);
+    expect(placed).toHaveLength(1);
+    const listed = await second.service.app.handle(new Request("http://localhost/orders"));
+    expect(((await listed.json()) as Order[]).map((o) => o.id)).toEqual([a.order.id]);
+    await second.stop();
+  });
+
+  it("stores one order when two OMS processes get the same clientOrderId at once", async () => {
+    const [one, two] = await Promise.all([startOms(), startOms()]);
+    const results = await Promise.all([
+      one.service.manager.submit(request),
+      two.service.manager.submit(request),
+      one.service.manager.submit(request),
+      two.service.manager.submit(request),
+    ]);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.order.id)).size).toBe(1);
+    expect(placed).toHaveLength(1);
+    expect(await pg.sql`SELECT count(*)::int AS n FROM orders`).toEqual([{ n: 1 }] as never);
+    await eventually(() => expect(updates.map((o) => o.status)).toEqual(["NEW", "ACCEPTED"]));
+    await Promise.all([one.stop(), two.stop()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.end({ timeout: 1 })));
+  });
+});

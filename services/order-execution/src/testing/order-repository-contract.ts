@@ -1,0 +1,230 @@
+import { afterEach, beforeEach, describe, expect, it } from "bun:test";
+import type { Envelope, EventBus, Fill, Order } from "@jts/contracts";
+import { envelope } from "@jts/kit";
+import { eventually, orderFixture } from "@jts/kit/testing";
+import type { OrderRepository } from "../repository.ts";
+
+export interface RepositoryHarness {
+  repository: OrderRepository;
+  /** Where committed events end up. */
+  bus: EventBus;
+  /** Moves committed events to the bus (the outbox relay's job for PostgreSQL; nothing for memory). */
+  deliver(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let n = 0;
+const order = (overrides: Partial<Order> = {}): Order => {
+  n++;
+  return orderFixture({ id: `o-${n}`, clientOrderId: `c-${n}`, ...overrides });
+};
+const fill = (o: Order, overrides: Partial<Fill> = {}): Fill => ({
+  id: `f-${++n}`,
+  orderId: o.id,
+  clientOrderId: o.clientOrderId,
+  account: o.account,
+  venue: o.venue,
+  symbol: o.symbol,
+  side: o.side,
+  price: "71000",
+  quantity: "1",
+  fee: "0.5",
+  feeCurrency: "KRW",
+  liquidity: "TAKER",
+  strategyId: null,
+  tsEvent: "1764236400000000001",
+  ...overrides,
+});
+
+/** The one suite every OrderRepository passes (in-memory, PostgreSQL). */
+export function orderRepositoryContract(name: string, open: () => Promise<RepositoryHarness>) {
+  describe(`OrderRepository contract: ${name}`, () => {
+    let h: RepositoryHarness;
+    let repo: OrderRepository;
+    let events: Array<{ type: string; payload: unknown }>;
+
+    beforeEach(async () => {
+      h = await open();
+      repo = h.repository;
+      events = [];
+      await h.bus.subscribe("test.*", (e: Envelope) => void events.push({ type: e.type, payload: e.payload }));
+    });
+    afterEach(async () => {
+      await h.close();
+    });
+
+    const insert = (o: Order) => repo.transaction((tx) => tx.insert(o));
+
+    it("stores a new order and finds it by id and by account and clientOrderId", async () => {
+      const o = order();
+      expect(await insert(o)).toEqual({ order: o, created: true });
+      expect(await repo.get(o.id)).toEqual(o);
+      expect(await repo.findByClientId(o.account, o.clientOrderId)).toEqual(o);
+      expect(await repo.get("missing")).toBeUndefined();
+      expect(await repo.findByClientId(o.account, "missing")).toBeUndefined();
+    });
+
+    it("returns the stored order instead of a second one for the same account and clientOrderId", async () => {
+      const first = order({ clientOrderId: "same" });
+      await insert(first);
+      const again = await insert(order({ clientOrderId: "same", quantity: "99" }));
+      expect(again).toEqual({ order: first, created: false });
+      expect(await repo.list()).toHaveLength(1);
+    });
+
+    it("keeps the same clientOrderId apart on different accounts", async () => {
+      await insert(order({ clientOrderId: "same", account: "a" }));
+      expect((await insert(order({ clientOrderId: "same", account: "b" }))).created).toBe(true);
+    });
+
+    it("stores one order when two transactions insert the same clientOrderId at once", async () => {
+      const results = await Promise.all(
+        [1, 2, 3].map(() => repo.transaction((tx) => tx.insert(order({ clientOrderId: "race" })))),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.order.id)).size).toBe(1);
+      expect(await repo.list()).toHaveLength(1);
+    });
+
+    it("publishes a transaction's events after it commits, in the order emitted", async () => {
+      const o = order();
+      await repo.transaction(async (tx) => {
+        await tx.insert(o);
+        tx.emit("test.a", envelope("First", "test", o.account, { step: 1 }));
+        tx.emit("test.b", envelope("Second", "test", o.account, { step: 2 }));
+      });
+      await h.deliver();
+      await eventually(() =>
+        expect(events).toEqual([
+          { type: "First", payload: { step: 1 } },
+          { type: "Second", payload: { step: 2 } },
+        ]),
+      );
+    });
+
+    it("leaves no writes and no events behind when a transaction throws", async () => {
+      const o = order();
+      const error = await repo
+        .transaction(async (tx) => {
+          await tx.insert(o);
+          await tx.addFill(fill(o));
+          await tx.markProcessed("c", "e-rolled-back");
+          tx.emit("test.a", envelope("Lost", "test", o.account, {}));
+          throw new Error("changed my mind");
+        })
+        .catch((e: unknown) => e);
+      expect((error as Error).message).toBe("changed my mind");
+      await h.deliver();
+      await Bun.sleep(20);
+      expect(events).toEqual([]);
+      expect(await repo.get(o.id)).toBeUndefined();
+      expect(await repo.listFills()).toEqual([]);
+      expect(await repo.transaction((tx) => tx.markProcessed("c", "e-rolled-back"))).toBe(true);
+    });
+
+    it("locks the current order and saves the fields that change over its life", async () => {
+      const o = order();
+      await insert(o);
+      await repo.transaction(async (tx) => {
+        const current = (await tx.lock(o.id)) as Order;
+        Object.assign(current, {
+          status: "PARTIALLY_FILLED",
+          filledQuantity: "4",
+          averagePrice: "71060.5",
+          venueOrderId: "V-1",
+          updatedAt: "1764236400123456789",
+        });
+        await tx.update(current);
+      });
+      expect(await repo.get(o.id)).toEqual({
+        ...o,
+        status: "PARTIALLY_FILLED",
+        filledQuantity: "4",
+        averagePrice: "71060.5",
+        venueOrderId: "V-1",
+        updatedAt: "1764236400123456789",
+      });
+      await repo.transaction(async (tx) => {
+        const current = (await tx.lock(o.id)) as Order;
+        await tx.update({ ...current, status: "REJECTED", rejectReason: "risk: too big" });
+      });
+      expect(await repo.get(o.id)).toMatchObject({ status: "REJECTED", rejectReason: "risk: too big" });
+      expect(await repo.transaction((tx) => tx.lock("missing"))).toBeUndefined();
+    });
+
+    it("loses no update when two transactions change one order at once", async () => {
+      const o = order();
+      await insert(o);
+      const bump = () =>
+        repo.transaction(async (tx) => {
+          const current = (await tx.lock(o.id)) as Order;
+          await Bun.sleep(5);
+          await tx.update({ ...current, filledQuantity: String(Number(current.filledQuantity) + 1) });
+        });
+      await Promise.all([bump(), bump(), bump()]);
+      expect((await repo.get(o.id))?.filledQuantity).toBe("3");
+    });
+
+    it("keeps exact decimals and nanosecond timestamps", async () => {
+      const o = order({
+        type: "LIMIT",
+        quantity: "0.000000001",
+        price: "12345678901234567890.123456789",
+        stopPrice: "0.5",
+        createdAt: "1764236400123456789",
+        updatedAt: "1764236400123456789",
+      });
+      await insert(o);
+      expect(await repo.get(o.id)).toEqual(o);
+    });
+
+    it("returns copies, so changing a returned order changes nothing stored", async () => {
+      const o = order();
+      const { order: stored } = await insert(o);
+      stored.status = "FILLED";
+      const got = (await repo.get(o.id)) as Order;
+      got.status = "CANCELED";
+      expect((await repo.get(o.id))?.status).toBe("NEW");
+    });
+
+    it("records a fill once and lists fills newest first, by account", async () => {
+      const a = order({ account: "a" });
+      const b = order({ account: "b" });
+      await insert(a);
+      await insert(b);
+      const f1 = fill(a, { price: "71000.25", fee: "0" });
+      const f2 = fill(b);
+      const f3 = fill(a);
+      expect(await repo.transaction((tx) => tx.addFill(f1))).toBe(true);
+      expect(await repo.transaction((tx) => tx.addFill(f1))).toBe(false);
+      await repo.transaction(async (tx) => {
+        await tx.addFill(f2);
+        await tx.addFill(f3);
+      });
+      expect(await repo.listFills()).toEqual([f3, f2, f1]);
+      expect(await repo.listFills(["a"])).toEqual([f3, f1]);
+      expect(await repo.listFills(["nobody"])).toEqual([]);
+    });
+
+    it("marks an event processed once per consumer", async () => {
+      expect(await repo.transaction((tx) => tx.markProcessed("oms", "e1"))).toBe(true);
+      expect(await repo.transaction((tx) => tx.markProcessed("oms", "e1"))).toBe(false);
+      expect(await repo.transaction((tx) => tx.markProcessed("other", "e1"))).toBe(true);
+    });
+
+    it("lists orders newest first, filtered by status, symbol and accounts", async () => {
+      const first = order({ account: "a", symbol: "005930" });
+      const second = order({ account: "b", symbol: "BTC-KRW", venue: "upbit" });
+      const third = order({ account: "a", symbol: "BTC-KRW", venue: "upbit", status: "FILLED" });
+      for (const o of [first, second, third]) await insert(o);
+      expect((await repo.list()).map((o) => o.id)).toEqual([third.id, second.id, first.id]);
+      expect((await repo.list({ status: "NEW" })).map((o) => o.id)).toEqual([second.id, first.id]);
+      expect((await repo.list({ symbol: "BTC-KRW" })).map((o) => o.id)).toEqual([third.id, second.id]);
+      expect((await repo.list({ accounts: ["a"] })).map((o) => o.id)).toEqual([third.id, first.id]);
+      expect(await repo.list({ accounts: [] })).toEqual([]);
+      expect((await repo.list({ accounts: ["a"], symbol: "005930", status: "NEW" })).map((o) => o.id)).toEqual([
+        first.id,
+      ]);
+    });
+  });
+}
