@@ -19,6 +19,7 @@ import { createPortfolioService } from "@jts/portfolio-tracker";
 import { createRiskService } from "@jts/risk-management";
 import { createStrategyService, defaultStrategies } from "@jts/strategy-engine";
 import type { platformConfigSpec } from "./config.ts";
+import { openEmbeddedStorage } from "./storage.ts";
 
 export type PlatformConfig = ConfigOf<typeof platformConfigSpec>;
 
@@ -49,11 +50,16 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
   const users = new UserDirectory();
   await users.add(config.JTS_ADMIN_USER, config.JTS_ADMIN_PASSWORD, "admin");
   const account = config.JTS_PAPER_ACCOUNT;
+  const storage =
+    config.JTS_STORAGE === "embedded" ? await openEmbeddedStorage(config.JTS_DATA_DIR, config.PG_PORT, logger) : null;
 
   const planned: Array<[Service, number]> = [
     [createRiskService(runtime, { catalog }), config.RISK_PORT],
     [createPaperService(runtime, { catalog }), config.PAPER_PORT],
-    [createOrderExecutionService(runtime, { catalog, defaultAccount: account }), config.ORDER_PORT],
+    [
+      createOrderExecutionService(runtime, { catalog, defaultAccount: account, ...storage?.orders(runtime) }),
+      config.ORDER_PORT,
+    ],
     [
       createPortfolioService(runtime, {
         accounts: [
@@ -68,7 +74,10 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       }),
       config.PORTFOLIO_PORT,
     ],
-    [createMarketDataService(runtime, { catalog }), config.MARKET_DATA_PORT],
+    [
+      createMarketDataService(runtime, { catalog, ...(storage ? { history: storage.history } : {}) }),
+      config.MARKET_DATA_PORT,
+    ],
     [createNotificationService(runtime), config.NOTIFICATION_PORT],
     [
       createStrategyService(runtime, {
@@ -93,6 +102,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
     for (const l of listening.reverse()) await l.close();
     for (const s of started.reverse()) await s.stop();
     await closeRuntime(runtime);
+    await storage?.close();
   };
 
   try {

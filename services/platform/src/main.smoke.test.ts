@@ -1,9 +1,32 @@
-import { describe, expect, it } from "bun:test";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { afterAll, describe, expect, it } from "bun:test";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Order } from "@jts/contracts";
+import { eventually, readJson } from "@jts/kit/testing";
 
 const mainPath = resolve(import.meta.dir, "main.ts");
 const webBuilt = existsSync(resolve(import.meta.dir, "../../../web/dist/index.html"));
+const names = [
+  "GATEWAY",
+  "STRATEGY",
+  "RISK",
+  "ORDER",
+  "MARKET_DATA",
+  "PORTFOLIO",
+  "NOTIFICATION",
+  "PAPER",
+  "SIM",
+  "WEB",
+  "PG",
+];
+const base = 20_000 + Math.floor(Math.random() * 20_000);
+const port = (name: string) => base + names.indexOf(name);
+const dataDir = mkdtempSync(join(tmpdir(), "jts-dev-"));
+// The embedded PostgreSQL runs as a non-root user that must reach its data directory.
+chmodSync(dataDir, 0o755);
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 /** Collects a child's stdout until `needle` shows up. */
 async function readUntil(stream: ReadableStream<Uint8Array>, needle: string, timeoutMs: number): Promise<string> {
@@ -20,43 +43,120 @@ async function readUntil(stream: ReadableStream<Uint8Array>, needle: string, tim
   return text;
 }
 
-describe("just dev (services/platform/src/main.ts)", () => {
-  it("starts every service on its port, prints the URLs and login, and stops cleanly on Ctrl-C", async () => {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const names = [
-      "GATEWAY",
-      "STRATEGY",
-      "RISK",
-      "ORDER",
-      "MARKET_DATA",
-      "PORTFOLIO",
-      "NOTIFICATION",
-      "PAPER",
-      "SIM",
-      "WEB",
-    ];
-    const env: Record<string, string> = { ...process.env, LOG_LEVEL: "warn" } as Record<string, string>;
-    names.forEach((name, i) => {
-      env[`${name}_PORT`] = String(base + i);
-    });
-    const child = Bun.spawn(["bun", mainPath], { env, stdout: "pipe", stderr: "inherit" });
-    try {
-      const banner = await readUntil(child.stdout, "strategy-engine", 20_000);
-      expect(banner).toContain("JTS is running");
-      expect(banner).toContain("login: admin / ");
-      for (let i = 0; i < names.length - 1; i++) {
-        const res = await fetch(`http://127.0.0.1:${base + i}/health`);
-        expect({ port: base + i, status: res.status }).toEqual({ port: base + i, status: 200 });
-      }
-      if (webBuilt) {
-        const page = await fetch(`http://127.0.0.1:${base + 9}/`);
-        expect(page.status).toBe(200);
-        expect(await page.text()).toContain("<html");
-      }
-    } finally {
+/** `just dev` as a child process on test ports and a throwaway data directory. */
+async function startDev() {
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    LOG_LEVEL: "warn",
+    STRATEGIES: "off",
+  };
+  for (const name of names) env[`${name}_PORT`] = String(port(name));
+  env.JTS_DATA_DIR = dataDir;
+  env.SIM_INTERVAL_MS = "50";
+  const child = Bun.spawn(["bun", mainPath], { env, stdout: "pipe", stderr: "inherit" });
+  const banner = await readUntil(child.stdout, "broker-sim", 60_000);
+  return {
+    banner,
+    async stop() {
       child.kill("SIGINT");
+      return Promise.race([child.exited, Bun.sleep(15_000).then(() => "still running")]);
+    },
+  };
+}
+
+const api = (path: string, init: RequestInit = {}, token?: string) =>
+  fetch(`http://127.0.0.1:${port("GATEWAY")}${path}`, {
+    ...init,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  });
+
+async function login(): Promise<string> {
+  const res = await api("/api/auth/login", {
+    method: "POST",
+    body: JSON.stringify({ username: "admin", password: "jts-dev-password" }),
+  });
+  return (await readJson(res)).accessToken;
+}
+
+describe("just dev (services/platform/src/main.ts)", () => {
+  it("runs every service on embedded PostgreSQL and chdb, keeps orders and candles across a restart, and stops on Ctrl-C", async () => {
+    const first = await startDev();
+    let order: Order;
+    try {
+      expect(first.banner).toContain("JTS is running");
+      expect(first.banner).toContain("login: admin / ");
+      for (const name of names.filter((n) => n !== "WEB" && n !== "PG")) {
+        const res = await fetch(`http://127.0.0.1:${port(name)}/health`);
+        expect({ name, status: res.status }).toEqual({ name, status: 200 });
+      }
+      if (webBuilt) expect(await (await fetch(`http://127.0.0.1:${port("WEB")}/`)).text()).toContain("<html");
+
+      const token = await login();
+      await eventually(
+        async () => expect(((await readJson(await api("/api/prices", {}, token))) as unknown[]).length).toBe(3),
+        10_000,
+      );
+      const created = await api(
+        "/api/orders",
+        {
+          method: "POST",
+          body: JSON.stringify({
+            clientOrderId: "smoke-1",
+            symbol: "005930",
+            side: "BUY",
+            type: "MARKET",
+            quantity: "2",
+          }),
+        },
+        token,
+      );
+      expect(created.status).toBe(201);
+      order = await readJson(created);
+      await eventually(
+        async () => expect((await readJson(await api(`/api/orders/${order.id}`, {}, token))).status).toBe("FILLED"),
+        10_000,
+      );
+      // Candles reach chdb through the batching writer (flushed every second).
+      await eventually(
+        async () =>
+          expect(
+            ((await readJson(await api("/api/candles?symbol=005930", {}, token))) as unknown[]).length,
+          ).toBeGreaterThan(0),
+        10_000,
+      );
+    } finally {
+      expect(await first.stop()).toBe(0);
     }
-    const code = await Promise.race([child.exited, Bun.sleep(10_000).then(() => "still running")]);
-    expect(code).toBe(0);
-  }, 40_000);
+
+    const second = await startDev();
+    try {
+      const token = await login();
+      const orders = (await readJson(await api("/api/orders", {}, token))) as Order[];
+      expect(orders.find((o) => o.clientOrderId === "smoke-1")).toMatchObject({
+        id: order.id,
+        status: "FILLED",
+        filledQuantity: "2",
+      });
+      const again = await api(
+        "/api/orders",
+        {
+          method: "POST",
+          body: JSON.stringify({
+            clientOrderId: "smoke-1",
+            symbol: "005930",
+            side: "BUY",
+            type: "MARKET",
+            quantity: "2",
+          }),
+        },
+        token,
+      );
+      expect(again.status).toBe(200);
+      expect((await readJson(again)).id).toBe(order.id);
+      const candles = (await readJson(await api("/api/candles?symbol=005930", {}, token))) as Array<{ trades: number }>;
+      expect(candles.length).toBeGreaterThan(0);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  }, 120_000);
 });

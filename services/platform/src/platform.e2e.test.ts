@@ -10,6 +10,8 @@ const config = loadConfig(platformConfigSpec, {
   SIM_INTERVAL_MS: "20",
   STRATEGIES: "off",
   JTS_ADMIN_PASSWORD: "e2e-password-123",
+  // In-process and fast; the embedded engines are covered by main.smoke.test.ts.
+  JTS_STORAGE: "memory",
 });
 
 let platform: Platform;

@@ -185,7 +185,7 @@ export class KafkaEventBus implements EventBus {
   ): Promise<Array<{ partition: number; offset: string }>> {
     const committed = await this.admin.fetchOffsets({ groupId, topics: [topic] });
     if (committed.some((t) => t.partitions.some((p) => p.offset !== "-1"))) return [];
-    const ends = await this.admin.fetchTopicOffsets(topic);
+    const ends = await retryRetriable(() => this.admin.fetchTopicOffsets(topic));
     return ends.map((p) => ({ partition: p.partition, offset: p.high }));
   }
 
@@ -195,5 +195,21 @@ export class KafkaEventBus implements EventBus {
     this.consumers.clear();
     await this.producer.disconnect().catch(() => {});
     await this.admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * A fresh cluster answers "not the coordinator" or "coordinator loading"
+ * while it creates its offsets topic; kafkajs' admin calls do not retry
+ * those, so they are retried here with a short backoff (about 15 s in all).
+ */
+async function retryRetriable<T>(work: () => Promise<T>, attempts = 30): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || attempt >= attempts) throw error;
+      await Bun.sleep(Math.min(1000, 50 * attempt));
+    }
   }
 }
