@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "bun:test";
 import type { Envelope, ExecutionReport, Fill, Order, OrderRequest, RiskDecision } from "@jts/contracts";
 import { AppError, createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { eventually, orderFixture } from "@jts/kit/testing";
 import { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 import { canTransition } from "./state-machine.ts";
@@ -21,6 +21,7 @@ describe("order manager", () => {
   let bus: MemoryEventBus;
   let rpc: MemoryRpc;
   let manager: OrderManager;
+  let repository: MemoryOrderRepository;
   let placed: Order[];
   let published: Order[];
   let fills: Fill[];
@@ -48,8 +49,9 @@ describe("order manager", () => {
     }));
     await bus.subscribe("order.updated", (e: Envelope) => void published.push(e.payload as Order));
     await bus.subscribe("order.fill", (e: Envelope) => void fills.push(e.payload as Fill));
+    repository = new MemoryOrderRepository(bus);
     manager = new OrderManager(
-      new MemoryOrderRepository(bus),
+      repository,
       new InstrumentCatalog(),
       rpc,
       createLogger({}, "error", () => {}),
@@ -183,6 +185,19 @@ describe("order manager", () => {
     expect((await manager.cancel(order.id)).status).toBe("CANCELED");
     const error = await manager.cancel(order.id).catch((e: unknown) => e);
     expect((error as AppError).status).toBe(409);
+  });
+
+  it("routes an order a crash left NEW when it resumes, and leaves routed orders alone", async () => {
+    const stuck = orderFixture({ id: "stuck-1", clientOrderId: "c-stuck", account: "acc" });
+    await repository.transaction(async (tx) => {
+      await tx.insert(stuck);
+    });
+    await manager.submit(request({ clientOrderId: "c-fine" }));
+    expect(placed).toHaveLength(1);
+    expect(await manager.resumeNew()).toBe(1);
+    expect(placed.map((o) => o.id)).toContain("stuck-1");
+    expect(placed).toHaveLength(2);
+    expect((await manager.get("stuck-1")).status).toBe("ACCEPTED");
   });
 
   it("hides another account's order", async () => {

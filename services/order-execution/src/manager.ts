@@ -110,11 +110,32 @@ export class OrderManager {
     });
     // Another process stored this clientOrderId first and is routing it.
     if (!inserted.created) return inserted;
+    return { order: await this.route(order), created: true };
+  }
 
+  /**
+   * Orders still NEW when the OMS starts were stored but maybe never routed
+   * (a crash between the insert and the broker's answer). They are routed
+   * again; brokers are idempotent by order id, so one that did reach the
+   * venue is not placed twice, and its reports complete it.
+   */
+  async resumeNew(): Promise<number> {
+    const stuck = await this.repository.list({ status: "NEW" });
+    for (const order of stuck) {
+      this.logger.warn("resuming an order left NEW", { orderId: order.id, clientOrderId: order.clientOrderId });
+      await this.route(order).catch((error: unknown) =>
+        this.logger.error("resume failed", { orderId: order.id, error: (error as Error).message }),
+      );
+    }
+    return stuck.length;
+  }
+
+  /** Risk, then the broker of the order's venue; returns the order as it stands afterwards. */
+  private async route(order: Order): Promise<Order> {
     const decision = await this.askRisk(order);
-    if (!decision.approved) return { order: await this.reject(order.id, `risk: ${decision.reason}`), created: true };
+    if (!decision.approved) return this.reject(order.id, `risk: ${decision.reason}`);
     const broker = this.options.routes[order.venue];
-    if (!broker) return { order: await this.reject(order.id, `no broker routes venue ${order.venue}`), created: true };
+    if (!broker) return this.reject(order.id, `no broker routes venue ${order.venue}`);
     let ack: BrokerAck;
     try {
       ack = await this.rpc.request<BrokerAck>(
@@ -123,19 +144,16 @@ export class OrderManager {
         { timeoutMs: this.options.rpcTimeoutMs },
       );
     } catch (error) {
-      return { order: await this.reject(order.id, `broker ${broker}: ${(error as Error).message}`), created: true };
+      return this.reject(order.id, `broker ${broker}: ${(error as Error).message}`);
     }
-    if (!ack.accepted) {
-      return { order: await this.reject(order.id, `broker ${broker}: ${ack.reason ?? "refused"}`), created: true };
-    }
+    if (!ack.accepted) return this.reject(order.id, `broker ${broker}: ${ack.reason ?? "refused"}`);
     // A fast venue's fill may have been folded in already: only a NEW order becomes ACCEPTED.
-    const accepted = await this.change(order.id, (current) => {
+    return this.change(order.id, (current) => {
       current.venueOrderId = ack.venueOrderId;
       if (current.status !== "NEW") return false;
       this.transition(current, "ACCEPTED");
       return true;
     });
-    return { order: accepted, created: true };
   }
 
   async cancel(orderId: string, accounts?: string[]): Promise<Order> {

@@ -80,6 +80,9 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
         await serveChecked(runtime.rpc, Subjects.orderList, ListOrdersQuery, (query) => manager.list(query)),
         await serveChecked(runtime.rpc, Subjects.fillList, FillsQuery, ({ accounts }) => manager.listFills(accounts)),
       );
+      // After the report consumer is live, so the reports of a resumed order are folded in.
+      const resumed = await manager.resumeNew();
+      if (resumed > 0) logger.warn("resumed orders left NEW by the last run", { count: resumed });
     },
     async stop() {
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));

@@ -89,6 +89,15 @@ describe("paper broker", () => {
     expect(b.cancel({ orderId: "o1", account: "paper-main", symbol: "BTC-KRW" }).ack.accepted).toBe(false);
   });
 
+  it("answers a repeated place of one order id with the first ack and no second fill", () => {
+    const b = broker();
+    b.onQuote(quote("150000000", "150001000"));
+    const first = b.place(order({}));
+    const again = b.place(order({}));
+    expect(again.ack).toEqual(first.ack);
+    expect(again.reports).toEqual([]);
+  });
+
   it("refuses stop orders instead of pretending to hold them", () => {
     const b = broker();
     b.onQuote(quote("150000000", "150001000"));

@@ -22,6 +22,8 @@ import { type BestPrices, bestFromQuote, fillReport, marketableTerms, restingTer
 export class PaperBroker {
   private readonly best = new Map<string, BestPrices>();
   private readonly resting = new Map<string, Order>();
+  /** Acks by order id: an OMS that retries a place after a crash gets the first answer, not a second fill. */
+  private readonly placed = new Map<string, BrokerAck>();
 
   constructor(
     private readonly bus: EventBus,
@@ -34,6 +36,14 @@ export class PaperBroker {
   }
 
   place(order: Order): { ack: BrokerAck; reports: ExecutionReport[] } {
+    const previous = this.placed.get(order.id);
+    if (previous) return { ack: previous, reports: [] };
+    const result = this.placeNew(order);
+    if (result.ack.accepted) this.placed.set(order.id, result.ack);
+    return result;
+  }
+
+  private placeNew(order: Order): { ack: BrokerAck; reports: ExecutionReport[] } {
     const now = nowNsString();
     const refuse = (reason: string) => ({
       ack: { orderId: order.id, accepted: false, venueOrderId: null, reason, tsEvent: now },
