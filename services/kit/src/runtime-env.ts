@@ -15,6 +15,8 @@ export const transportConfigSpec = {
   KAFKA_BROKERS: str("127.0.0.1:9092"),
   NATS_URL: str("nats://127.0.0.1:4222"),
   REDIS_URL: str("redis://127.0.0.1:6379"),
+  /** Keeps several platforms on one set of servers apart (tests, staging next to dev): prefixes topics, subjects, keys. */
+  JTS_NAMESPACE: str(""),
 };
 
 /**
@@ -29,6 +31,8 @@ export async function runtimeFromEnv(
   env: Record<string, string | undefined> = process.env,
 ): Promise<Runtime> {
   const config = loadConfig(transportConfigSpec, env);
+  const ns = config.JTS_NAMESPACE;
+  if (ns && !/^[a-z0-9-]{1,32}$/.test(ns)) throw new ConfigError(["JTS_NAMESPACE must be 1-32 of a-z, 0-9 and -"]);
   if (config.JTS_BUS === "memory" && (config.JTS_RPC !== "memory" || config.JTS_CACHE !== "memory")) {
     throw new ConfigError([
       "JTS_BUS=memory cannot be mixed with networked rpc or cache: events would not leave the process",
@@ -41,17 +45,25 @@ export async function runtimeFromEnv(
 
   if (config.JTS_BUS === "kafka") {
     const { KafkaEventBus } = await import("./kafka/event-bus.ts");
-    bus = await KafkaEventBus.create({ brokers: config.KAFKA_BROKERS.split(","), clientId: service, logger });
+    bus = await KafkaEventBus.create({
+      brokers: config.KAFKA_BROKERS.split(","),
+      clientId: service,
+      logger,
+      ...(ns ? { namespace: `${ns}.` } : {}),
+    });
   } else if (config.JTS_BUS === "nats") {
     const [{ connectNats }, { JetStreamEventBus }] = await Promise.all([
       import("./nats/connect.ts"),
       import("./nats/jetstream.ts"),
     ]);
-    bus = await JetStreamEventBus.create(await connectNats(config.NATS_URL, `${service}-events`));
+    bus = await JetStreamEventBus.create(
+      await connectNats(config.NATS_URL, `${service}-events`),
+      ns ? { stream: `JTS_${ns.replaceAll("-", "_").toUpperCase()}`, prefix: `jts-${ns}` } : {},
+    );
   }
   if (config.JTS_RPC === "nats") {
     const [{ connectNats }, { NatsRpc }] = await Promise.all([import("./nats/connect.ts"), import("./nats/rpc.ts")]);
-    rpc = new NatsRpc(await connectNats(config.NATS_URL, `${service}-rpc`));
+    rpc = new NatsRpc(await connectNats(config.NATS_URL, `${service}-rpc`), ns ? { prefix: ns } : {});
   }
   if (config.JTS_CACHE === "redis") {
     const [{ connectRedis }, { RedisCache }, { RedisRateLimiter }] = await Promise.all([
@@ -59,10 +71,16 @@ export async function runtimeFromEnv(
       import("./redis/cache.ts"),
       import("./redis/rate-limiter.ts"),
     ]);
-    cache = new RedisCache(connectRedis(config.REDIS_URL, `${service}-cache`));
-    limiter = new RedisRateLimiter(connectRedis(config.REDIS_URL, `${service}-limits`));
+    const prefix = ns ? `jts:${ns}:` : "jts:";
+    cache = new RedisCache(connectRedis(config.REDIS_URL, `${service}-cache`), prefix);
+    limiter = new RedisRateLimiter(connectRedis(config.REDIS_URL, `${service}-limits`), `${prefix}rl:`);
   }
-  logger.info("transports", { bus: config.JTS_BUS, rpc: config.JTS_RPC, cache: config.JTS_CACHE });
+  logger.info("transports", {
+    bus: config.JTS_BUS,
+    rpc: config.JTS_RPC,
+    cache: config.JTS_CACHE,
+    namespace: ns || null,
+  });
   return { bus, rpc, cache, limiter, logger };
 }
 

@@ -18,11 +18,19 @@ const encode = (value: unknown) => encoder.encode(JSON.stringify(value ?? null))
 export class NatsRpc implements RpcTransport {
   constructor(
     private readonly nc: NatsConnection,
-    private readonly options: { queue?: string; ownsConnection?: boolean } = {},
+    private readonly options: {
+      queue?: string;
+      ownsConnection?: boolean /** Keeps several platforms on one NATS apart. */;
+      prefix?: string;
+    } = {},
   ) {}
 
+  private subject(name: string): string {
+    return this.options.prefix ? `${this.options.prefix}.${name}` : name;
+  }
+
   async serve(subject: string, handler: RpcHandler): Promise<Subscription> {
-    const sub = this.nc.subscribe(subject, {
+    const sub = this.nc.subscribe(this.subject(subject), {
       queue: this.options.queue ?? "jts",
       callback: (error, msg) => {
         if (error) return;
@@ -57,7 +65,7 @@ export class NatsRpc implements RpcTransport {
     const timeout = options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     let data: Uint8Array;
     try {
-      const msg = await this.nc.request(subject, encode(payload), { timeout });
+      const msg = await this.nc.request(this.subject(subject), encode(payload), { timeout });
       data = msg.data;
     } catch (e) {
       const code = (e as NatsError).code;
