@@ -1,5 +1,6 @@
 export { MemoryCache } from "./cache/memory.ts";
 export { ConfigError, type ConfigOf, int, loadConfig, oneOf, type RunMode, runMode, secret, str } from "./config.ts";
+export { MemoryDocumentStore } from "./documents/memory.ts";
 export { AppError, badRequest, notFound } from "./errors.ts";
 export { dedupeById } from "./events/dedupe.ts";
 export { envelope } from "./events/envelope.ts";

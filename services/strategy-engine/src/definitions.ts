@@ -1,0 +1,49 @@
+import { type DocumentStore, StrategyConfig } from "@jts/contracts";
+import { AppError, compile, type Logger } from "@jts/kit";
+
+export const STRATEGY_COLLECTION = "strategies";
+const strategyConfig = compile(StrategyConfig);
+
+/**
+ * Strategy definitions live in the documents port (MongoDB, PostgreSQL JSONB
+ * or memory), one document per strategy named by its id, so parameters and
+ * the on/off switch survive a restart and every engine instance reads the same.
+ */
+export class StrategyDefinitions {
+  constructor(
+    private readonly documents: DocumentStore,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Stored definitions, with any seed not stored yet added first (a fresh install gets the defaults). */
+  async loadOrSeed(seeds: readonly StrategyConfig[]): Promise<StrategyConfig[]> {
+    for (const seed of seeds) {
+      if (await this.documents.findByName(STRATEGY_COLLECTION, seed.id)) continue;
+      await this.documents.create(STRATEGY_COLLECTION, seed.id, seed).catch((error: unknown) => {
+        // Another engine instance seeded it a moment ago.
+        if (!(error instanceof AppError && error.code === "CONFLICT")) throw error;
+      });
+    }
+    const stored = await this.documents.list<unknown>(STRATEGY_COLLECTION);
+    const valid: StrategyConfig[] = [];
+    for (const doc of stored) {
+      if (strategyConfig.check(doc.body)) valid.push(doc.body);
+      else this.logger.error("ignoring an invalid strategy definition", { name: doc.name });
+    }
+    return valid;
+  }
+
+  /** Records the switch; retries once when another writer got in between. */
+  async setEnabled(id: string, enabled: boolean): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const doc = await this.documents.findByName<StrategyConfig>(STRATEGY_COLLECTION, id);
+      if (!doc) return;
+      try {
+        await this.documents.update(STRATEGY_COLLECTION, doc.id, doc.version, { ...doc.body, enabled });
+        return;
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === "CONFLICT") || attempt === 1) throw error;
+      }
+    }
+  }
+}

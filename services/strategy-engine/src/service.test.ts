@@ -1,0 +1,33 @@
+import { describe, expect, it } from "bun:test";
+import { createLogger, MemoryDocumentStore, memoryRuntime } from "@jts/kit";
+import { defaultStrategies } from "./defaults.ts";
+import { createStrategyService } from "./service.ts";
+
+const runtime = () => memoryRuntime(createLogger({}, "error", () => {}));
+
+describe("strategy service", () => {
+  it("seeds the default definitions once and keeps the on/off switch across a restart", async () => {
+    const documents = new MemoryDocumentStore();
+    const first = createStrategyService(runtime(), { strategies: defaultStrategies("acc"), documents });
+    await first.start();
+    expect(first.engine.list().map((s) => s.config.id)).toEqual(["ma-005930", "ma-BTC-KRW", "ma-ETH-KRW"]);
+    const res = await first.app.handle(new Request("http://localhost/strategies/ma-BTC-KRW/stop", { method: "POST" }));
+    expect(res.status).toBe(200);
+    await first.stop();
+
+    const second = createStrategyService(runtime(), { strategies: defaultStrategies("acc"), documents });
+    await second.start();
+    const running = Object.fromEntries(second.engine.list().map((s) => [s.config.id, s.running]));
+    expect(running).toEqual({ "ma-005930": true, "ma-BTC-KRW": false, "ma-ETH-KRW": true });
+    expect((await documents.list("strategies")).map((d) => d.version)).toEqual([1, 2, 1]);
+    await second.stop();
+  });
+
+  it("answers 404 in the error shape for an unknown strategy", async () => {
+    const service = createStrategyService(runtime(), { strategies: [] });
+    await service.start();
+    const res = await service.app.handle(new Request("http://localhost/strategies/nope/start", { method: "POST" }));
+    expect(res.status).toBe(404);
+    await service.stop();
+  });
+});
