@@ -2,7 +2,7 @@
  * Order submits per second through each repository, with an in-memory bus and
  * rpc whose risk and broker fakes approve everything. PostgreSQL is a fresh
  * embedded cluster (durable settings unless --fast) unless DATABASE_URL is set.
- *   bun services/order-execution/src/bench.ts [submits=1000] [--fast]
+ *   bun bench/src/order-submit.ts [submits=1000] [--fast]
  */
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,10 +10,12 @@ import { join } from "node:path";
 import type { Order } from "@jts/contracts";
 import { createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { connectPostgres, migrate, OutboxRelay, type Sql, startEmbeddedPostgres } from "@jts/kit/postgres";
-import { OrderManager } from "./manager.ts";
-import { MemoryOrderRepository } from "./memory-repository.ts";
-import { PostgresOrderRepository } from "./postgres-repository.ts";
-import type { OrderRepository } from "./repository.ts";
+import {
+  MemoryOrderRepository,
+  OrderManager,
+  type OrderRepository,
+  PostgresOrderRepository,
+} from "@jts/order-execution";
 
 const submits = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1000);
 const fast = process.argv.includes("--fast");

@@ -1,5 +1,5 @@
 /**
- * `bun services/kit/src/clickhouse/benchmark.ts [ticks] [symbols]`: writes
+ * `bun bench/src/clickhouse-ingest.ts [ticks] [symbols]`: writes
  * ticks through the batching writer into a fresh chdb directory (or
  * CLICKHOUSE_URL), then times candle queries over them. Ticks are spread
  * evenly over one UTC day per symbol.
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CandleInterval, Tick } from "@jts/contracts";
-import { openTickStore } from "./tick-store.ts";
+import { openTickStore } from "@jts/kit/clickhouse";
 
 const count = Number(process.argv[2] ?? 100_000);
 const symbolCount = Number(process.argv[3] ?? 5);

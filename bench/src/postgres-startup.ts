@@ -1,12 +1,12 @@
 /**
  * Times embedded PostgreSQL: cold start (initdb + start + CREATE DATABASE) and
  * warm start (reusing the cluster), with durable defaults and with `fast`.
- *   bun services/kit/src/postgres/bench.ts [runs=3]
+ *   bun bench/src/postgres-startup.ts [runs=3]
  */
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmbeddedPostgres } from "./embedded.ts";
+import { startEmbeddedPostgres } from "@jts/kit/postgres";
 
 const runs = Number(process.argv[2] ?? 3);
 const root = await mkdtemp(join(tmpdir(), "jts-bench-pg-"));
