@@ -1,19 +1,6 @@
 import { jwt } from "@elysiajs/jwt";
-import {
-  type Account,
-  type Alert,
-  type BucketSpec,
-  type Candle,
-  type Fill,
-  type Instrument,
-  type LastPrice,
-  type Order,
-  type Position,
-  type RiskStatus,
-  type StrategyStatus,
-  Subjects,
-} from "@jts/contracts";
-import { AppError, createServiceApp, type Runtime, type Service } from "@jts/kit";
+import { type BucketSpec, Subjects } from "@jts/contracts";
+import { AppError, createServiceApp, type Runtime, rpcClient, type Service } from "@jts/kit";
 import { bucketFor, rateLimitHeaders } from "./auth/rate-limit.ts";
 import { bearerToken, type JwtCodec, TokenService } from "./auth/tokens.ts";
 import type { AuthUser, UserDirectory } from "./auth/users.ts";
@@ -29,8 +16,6 @@ import {
   SetStateBody,
 } from "./model.ts";
 import { type WsConnection, WsHub } from "./ws/hub.ts";
-
-type SubmitReply = { order: Order; created: boolean };
 
 /** Elysia's socket type omits Bun's getBufferedAmount, which the raw socket has at run time. */
 const socketOf = (raw: unknown) => raw as WsConnection;
@@ -48,13 +33,12 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
   const tokens = new TokenService(codec, runtime.cache, settings.accessTtlSeconds, settings.refreshTtlSeconds);
   const apiBucket = bucketFor("api", settings.rateLimit, settings.rateWindowMs);
   const loginBucket = bucketFor("login", settings.loginRateLimit, 60_000);
-  const call = <Reply>(subject: string, payload: unknown = {}) =>
-    runtime.rpc.request<Reply>(subject, payload, { timeoutMs: settings.rpcTimeoutMs });
+  const { call } = rpcClient(runtime.rpc, settings.rpcTimeoutMs);
 
   /** The account ids a user may see; undefined means all (admin). */
   const accountsOf = async (user: AuthUser): Promise<string[] | undefined> => {
     if (user.role === "admin") return undefined;
-    const accounts = await call<Account[]>(Subjects.accounts, { owner: user.username });
+    const accounts = await call(Subjects.accounts, { owner: user.username });
     return accounts.map((a) => a.id);
   };
 
@@ -70,7 +54,7 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
     }
   };
 
-  const hub = new WsHub(runtime.bus, runtime.rpc, logger, {
+  const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
     authenticate: (token) => tokens.authenticate(token),
     accountsOf: async (user) => (await accountsOf(user)) ?? null,
   });
@@ -121,9 +105,9 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
       },
       { body: LogoutBody },
     )
-    .get("/api/instruments", () => call<Instrument[]>(Subjects.instruments))
-    .get("/api/prices", () => call<LastPrice[]>(Subjects.prices))
-    .get("/api/candles", ({ query }) => call<Candle[]>(Subjects.candles, query), { query: CandlesQuery })
+    .get("/api/instruments", () => call(Subjects.instruments))
+    .get("/api/prices", () => call(Subjects.prices))
+    .get("/api/candles", ({ query }) => call(Subjects.candles, query), { query: CandlesQuery })
     .post(
       "/api/orders",
       async ({ user, body, set }) => {
@@ -132,7 +116,7 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
         const account = body.account ?? accounts?.[0];
         if (accounts && (!account || !accounts.includes(account)))
           throw forbidden(`no access to account ${account ?? "(none)"}`);
-        const { order, created } = await call<SubmitReply>(Subjects.orderSubmit, {
+        const { order, created } = await call(Subjects.orderSubmit, {
           ...body,
           ...(account ? { account } : {}),
         });
@@ -143,15 +127,14 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
     )
     .get(
       "/api/orders",
-      async ({ user, query }) => call<Order[]>(Subjects.orderList, { ...query, accounts: await accountsOf(user) }),
+      async ({ user, query }) => call(Subjects.orderList, { ...query, accounts: await accountsOf(user) }),
       {
         query: OrdersQuery,
       },
     )
     .get(
       "/api/orders/:id",
-      async ({ user, params }) =>
-        call<Order>(Subjects.orderGet, { orderId: params.id, accounts: await accountsOf(user) }),
+      async ({ user, params }) => call(Subjects.orderGet, { orderId: params.id, accounts: await accountsOf(user) }),
       {
         params: IdParams,
       },
@@ -160,21 +143,19 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
       "/api/orders/:id",
       async ({ user, params }) => {
         if (user.role === "viewer") throw forbidden("viewers cannot cancel orders");
-        return call<Order>(Subjects.orderCancel, { orderId: params.id, accounts: await accountsOf(user) });
+        return call(Subjects.orderCancel, { orderId: params.id, accounts: await accountsOf(user) });
       },
       { params: IdParams },
     )
-    .get("/api/fills", async ({ user }) => call<Fill[]>(Subjects.fillList, { accounts: await accountsOf(user) }))
-    .get("/api/positions", async ({ user }) =>
-      call<Position[]>(Subjects.positions, { accounts: await accountsOf(user) }),
-    )
-    .get("/api/accounts", async ({ user }) => call<Account[]>(Subjects.accounts, { accounts: await accountsOf(user) }))
-    .get("/api/strategies", () => call<StrategyStatus[]>(Subjects.strategyList))
+    .get("/api/fills", async ({ user }) => call(Subjects.fillList, { accounts: await accountsOf(user) }))
+    .get("/api/positions", async ({ user }) => call(Subjects.positions, { accounts: await accountsOf(user) }))
+    .get("/api/accounts", async ({ user }) => call(Subjects.accounts, { accounts: await accountsOf(user) }))
+    .get("/api/strategies", () => call(Subjects.strategyList))
     .post(
       "/api/strategies/:id/start",
       ({ user, params }) => {
         if (user.role === "viewer") throw forbidden("viewers cannot start strategies");
-        return call<StrategyStatus>(Subjects.strategyStart, { id: params.id });
+        return call(Subjects.strategyStart, { id: params.id });
       },
       { params: IdParams },
     )
@@ -182,18 +163,18 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
       "/api/strategies/:id/stop",
       ({ user, params }) => {
         if (user.role === "viewer") throw forbidden("viewers cannot stop strategies");
-        return call<StrategyStatus>(Subjects.strategyStop, { id: params.id });
+        return call(Subjects.strategyStop, { id: params.id });
       },
       { params: IdParams },
     )
-    .get("/api/risk", () => call<RiskStatus>(Subjects.riskStatus))
+    .get("/api/risk", () => call(Subjects.riskStatus))
     .put(
       "/api/risk/state",
       ({ user, body }) => {
         // Anyone who may trade may pull the kill switch; only an admin resumes trading.
         if (user.role === "viewer") throw forbidden("viewers cannot change the trading state");
         if (body.state !== "HALTED" && user.role !== "admin") throw forbidden("only an admin can resume trading");
-        return call<RiskStatus>(Subjects.riskSetState, {
+        return call(Subjects.riskSetState, {
           state: body.state,
           reason: body.reason ?? "set from the API",
           changedBy: user.username,
@@ -201,7 +182,7 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
       },
       { body: SetStateBody },
     )
-    .get("/api/alerts", async ({ user }) => call<Alert[]>(Subjects.alertList, { accounts: await accountsOf(user) }));
+    .get("/api/alerts", async ({ user }) => call(Subjects.alertList, { accounts: await accountsOf(user) }));
 
   return {
     name: "api-gateway",

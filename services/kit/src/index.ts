@@ -12,6 +12,7 @@ export { InstrumentCatalog, SIM_INSTRUMENTS } from "./instruments.ts";
 export { createLogger, type Logger, type LogLevel } from "./log.ts";
 export { Counter, Gauge, Histogram, MetricsRegistry } from "./metrics.ts";
 export { MemoryRateLimiter } from "./rate-limit/memory.ts";
+export { type RpcClient, rpcClient } from "./rpc/client.ts";
 export { DEFAULT_RPC_TIMEOUT_MS, MemoryRpc } from "./rpc/memory.ts";
 export { serveChecked } from "./rpc/typed.ts";
 export { memoryRuntime, type Runtime } from "./runtime.ts";

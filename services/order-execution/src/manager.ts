@@ -14,7 +14,16 @@ import {
   Subjects,
   Topics,
 } from "@jts/contracts";
-import { AppError, envelope, type InstrumentCatalog, type Logger, newId, notFound } from "@jts/kit";
+import {
+  AppError,
+  envelope,
+  type InstrumentCatalog,
+  type Logger,
+  newId,
+  notFound,
+  type RpcClient,
+  rpcClient,
+} from "@jts/kit";
 import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import { assertTransition, canTransition, isTerminal } from "./state-machine.ts";
 import { validateAgainstInstrument } from "./validation.ts";
@@ -45,6 +54,7 @@ export interface SubmitResult {
 export class OrderManager {
   /** In-flight submits by idempotency key, so a concurrent duplicate waits for the first. */
   private readonly pending = new Map<string, Promise<SubmitResult>>();
+  private readonly client: RpcClient;
 
   constructor(
     private readonly repository: OrderRepository,
@@ -52,7 +62,9 @@ export class OrderManager {
     private readonly rpc: RpcTransport,
     private readonly logger: Logger,
     private readonly options: OrderManagerOptions,
-  ) {}
+  ) {
+    this.client = rpcClient(rpc, options.rpcTimeoutMs);
+  }
 
   async submit(request: OrderRequest): Promise<SubmitResult> {
     const account = request.account ?? this.options.defaultAccount;
@@ -269,11 +281,7 @@ export class OrderManager {
 
   private async askRisk(order: Order): Promise<RiskDecision> {
     try {
-      return await this.rpc.request<RiskDecision>(
-        Subjects.riskCheck,
-        { order },
-        { timeoutMs: this.options.rpcTimeoutMs },
-      );
+      return await this.client.call(Subjects.riskCheck, { order });
     } catch (error) {
       // No answer from risk means no trade: fail closed.
       return {

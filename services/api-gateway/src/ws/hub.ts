@@ -3,11 +3,8 @@ import {
   type Candle,
   type EventBus,
   type Fill,
-  type LastPrice,
   type Order,
   type Position,
-  type RiskStatus,
-  type RpcTransport,
   Subjects,
   type Subscription,
   type Tick,
@@ -16,7 +13,7 @@ import {
   WsClientMessage,
   type WsServerMessage,
 } from "@jts/contracts";
-import { compile, type Logger } from "@jts/kit";
+import { compile, type Logger, type RpcClient } from "@jts/kit";
 import type { AuthUser } from "../auth/users.ts";
 
 /** The slice of a WebSocket the hub needs; Bun's ServerWebSocket fits it. */
@@ -59,7 +56,7 @@ export class WsHub {
 
   constructor(
     private readonly bus: EventBus,
-    private readonly rpc: RpcTransport,
+    private readonly rpc: RpcClient,
     private readonly logger: Logger,
     private readonly options: HubOptions,
   ) {}
@@ -81,7 +78,7 @@ export class WsHub {
     await on(Topics.positionUpdated, (p) => this.broadcast("positions", p, (p as Position).account));
     await on(Topics.alert, (p) => this.broadcast("alerts", p, (p as Alert).account));
     await on(Topics.tradingState, async () => {
-      const status = await this.rpc.request<RiskStatus>(Subjects.riskStatus, {}).catch(() => null);
+      const status = await this.rpc.call(Subjects.riskStatus).catch(() => null);
       if (status) this.broadcast("risk", status, null);
     });
   }
@@ -178,7 +175,7 @@ export class WsHub {
     const [kind, symbol, interval] = channel.split(":");
     switch (kind) {
       case "ticker": {
-        const prices = await this.rpc.request<LastPrice[]>(Subjects.prices, {});
+        const prices = await this.rpc.call(Subjects.prices);
         const last = prices.find((p) => p.symbol === symbol);
         if (!last) return [];
         const tick: Tick = {
@@ -193,17 +190,17 @@ export class WsHub {
         return [tick];
       }
       case "candles":
-        return this.rpc.request<Candle[]>(Subjects.candles, { symbol, interval, limit: 200 });
+        return this.rpc.call(Subjects.candles, { symbol, interval, limit: 200 });
       case "orders":
-        return (await this.rpc.request<Order[]>(Subjects.orderList, { accounts })).slice(0, 100).reverse();
+        return (await this.rpc.call(Subjects.orderList, { accounts })).slice(0, 100).reverse();
       case "fills":
-        return (await this.rpc.request<Fill[]>(Subjects.fillList, { accounts })).slice(0, 100).reverse();
+        return (await this.rpc.call(Subjects.fillList, { accounts })).slice(0, 100).reverse();
       case "positions":
-        return this.rpc.request<Position[]>(Subjects.positions, { accounts });
+        return this.rpc.call(Subjects.positions, { accounts });
       case "alerts":
-        return (await this.rpc.request<Alert[]>(Subjects.alertList, { accounts, limit: 50 })).reverse();
+        return (await this.rpc.call(Subjects.alertList, { accounts, limit: 50 })).reverse();
       case "risk":
-        return [await this.rpc.request<RiskStatus>(Subjects.riskStatus, {})];
+        return [await this.rpc.call(Subjects.riskStatus)];
       default:
         return [];
     }

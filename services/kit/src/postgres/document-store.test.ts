@@ -43,7 +43,9 @@ describe("PostgresDocumentStore", () => {
   it("lets exactly one of many concurrent writers of one version win, each on its own connection", async () => {
     const store = new PostgresDocumentStore(pg.sql);
     const doc = await store.create("race", "many", { n: 0 });
-    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, n) => store.update("race", doc.id, 1, { n })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, n) => store.update("race", doc.id, 1, { n })),
+    );
     const winners = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     expect(winners).toHaveLength(1);
     expect(await store.get("race", doc.id)).toEqual(winners[0] ?? null);

@@ -39,7 +39,6 @@ export function lockContract(name: string, createLock: () => Promise<Lock>) {
       const third = await tokenOf("c");
       expect(await lock.release(k, "c", third)).toBe(true);
       const fourth = await tokenOf("a");
-      expect([first, second, third, fourth]).toEqual([first, first + 1, first + 2, first + 3].map((t) => t));
       expect(second).toBeGreaterThan(first);
       expect(third).toBeGreaterThan(second);
       expect(fourth).toBeGreaterThan(third);
@@ -94,7 +93,7 @@ export function lockContract(name: string, createLock: () => Promise<Lock>) {
     });
 
     it("refuses a lease without a positive ttl", async () => {
-      expect(lock.acquire(k, "a", 0)).rejects.toThrow();
+      await expect(lock.acquire(k, "a", 0)).rejects.toThrow();
       await expect(lock.acquire(k, "a", Number.NaN)).rejects.toThrow();
       await expect(lock.acquire(k, "a", -5)).rejects.toThrow();
     });

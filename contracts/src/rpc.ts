@@ -1,0 +1,32 @@
+import { type Static, Type as t } from "@sinclair/typebox";
+import { Candle, Instrument, LastPrice } from "./market.ts";
+import { Subjects } from "./topics.ts";
+import { Account, Alert, Fill, Order, Position, RiskDecision, RiskStatus, StrategyStatus } from "./trading.ts";
+
+/**
+ * What each rpc subject answers. Servers check requests on arrival; clients
+ * check replies against these before trusting them, so a service speaking an
+ * older contract fails loudly at the boundary instead of deep in a caller.
+ */
+export const RpcReplies = {
+  [Subjects.instruments]: t.Array(Instrument),
+  [Subjects.prices]: t.Array(LastPrice),
+  [Subjects.candles]: t.Array(Candle),
+  [Subjects.orderSubmit]: t.Object({ order: Order, created: t.Boolean() }),
+  [Subjects.orderCancel]: Order,
+  [Subjects.orderGet]: Order,
+  [Subjects.orderList]: t.Array(Order),
+  [Subjects.fillList]: t.Array(Fill),
+  [Subjects.riskCheck]: RiskDecision,
+  [Subjects.riskStatus]: RiskStatus,
+  [Subjects.riskSetState]: RiskStatus,
+  [Subjects.positions]: t.Array(Position),
+  [Subjects.accounts]: t.Array(Account),
+  [Subjects.strategyList]: t.Array(StrategyStatus),
+  [Subjects.strategyStart]: StrategyStatus,
+  [Subjects.strategyStop]: StrategyStatus,
+  [Subjects.alertList]: t.Array(Alert),
+} as const;
+
+export type RpcSubject = keyof typeof RpcReplies;
+export type RpcReply<S extends RpcSubject> = Static<(typeof RpcReplies)[S]>;
