@@ -9,6 +9,13 @@ export { compilePattern } from "./events/pattern.ts";
 export { createServiceApp, type ReadinessCheck, type ServiceAppOptions } from "./http.ts";
 export { newId } from "./ids.ts";
 export { InstrumentCatalog, SIM_INSTRUMENTS } from "./instruments.ts";
+export {
+  holdLeadership,
+  type Leadership,
+  type LeadershipLoss,
+  type LeadershipOptions,
+} from "./lock/leader.ts";
+export { MemoryLock } from "./lock/memory.ts";
 export { createLogger, type Logger, type LogLevel } from "./log.ts";
 export { Counter, Gauge, Histogram, MetricsRegistry } from "./metrics.ts";
 export { MemoryRateLimiter } from "./rate-limit/memory.ts";

@@ -1,7 +1,8 @@
-import type { Cache, EventBus, RateLimiter, RpcTransport } from "@jts/contracts";
+import type { Cache, EventBus, Lock, RateLimiter, RpcTransport } from "@jts/contracts";
 import { MemoryCache } from "./cache/memory.ts";
 import { ConfigError, loadConfig, oneOf, str } from "./config.ts";
 import { MemoryEventBus } from "./events/memory.ts";
+import { MemoryLock } from "./lock/memory.ts";
 import type { Logger } from "./log.ts";
 import { MemoryRateLimiter } from "./rate-limit/memory.ts";
 import { MemoryRpc } from "./rpc/memory.ts";
@@ -42,6 +43,7 @@ export async function runtimeFromEnv(
   let rpc: RpcTransport = new MemoryRpc();
   let cache: Cache = new MemoryCache();
   let limiter: RateLimiter = new MemoryRateLimiter();
+  let lock: Lock = new MemoryLock();
 
   if (config.JTS_BUS === "kafka") {
     const { KafkaEventBus } = await import("./kafka/event-bus.ts");
@@ -66,14 +68,16 @@ export async function runtimeFromEnv(
     rpc = new NatsRpc(await connectNats(config.NATS_URL, `${service}-rpc`), ns ? { prefix: ns } : {});
   }
   if (config.JTS_CACHE === "redis") {
-    const [{ connectRedis }, { RedisCache }, { RedisRateLimiter }] = await Promise.all([
+    const [{ connectRedis }, { RedisCache }, { RedisRateLimiter }, { RedisLock }] = await Promise.all([
       import("./redis/connect.ts"),
       import("./redis/cache.ts"),
       import("./redis/rate-limiter.ts"),
+      import("./redis/lock.ts"),
     ]);
     const prefix = ns ? `jts:${ns}:` : "jts:";
     cache = new RedisCache(connectRedis(config.REDIS_URL, `${service}-cache`), prefix);
     limiter = new RedisRateLimiter(connectRedis(config.REDIS_URL, `${service}-limits`), `${prefix}rl:`);
+    lock = new RedisLock(connectRedis(config.REDIS_URL, `${service}-locks`), `${prefix}lock:`);
   }
   logger.info("transports", {
     bus: config.JTS_BUS,
@@ -81,7 +85,7 @@ export async function runtimeFromEnv(
     cache: config.JTS_CACHE,
     namespace: ns || null,
   });
-  return { bus, rpc, cache, limiter, logger };
+  return { bus, rpc, cache, limiter, lock, logger };
 }
 
 export async function closeRuntime(runtime: Runtime): Promise<void> {
@@ -89,4 +93,5 @@ export async function closeRuntime(runtime: Runtime): Promise<void> {
   await runtime.rpc.close();
   await runtime.cache.close();
   await runtime.limiter.close();
+  await runtime.lock.close();
 }

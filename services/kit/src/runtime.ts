@@ -1,6 +1,7 @@
-import type { Cache, EventBus, RateLimiter, RpcTransport } from "@jts/contracts";
+import type { Cache, EventBus, Lock, RateLimiter, RpcTransport } from "@jts/contracts";
 import { MemoryCache } from "./cache/memory.ts";
 import { MemoryEventBus } from "./events/memory.ts";
+import { MemoryLock } from "./lock/memory.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { MemoryRateLimiter } from "./rate-limit/memory.ts";
 import { MemoryRpc } from "./rpc/memory.ts";
@@ -11,6 +12,7 @@ export interface Runtime {
   rpc: RpcTransport;
   cache: Cache;
   limiter: RateLimiter;
+  lock: Lock;
   logger: Logger;
 }
 
@@ -21,6 +23,7 @@ export function memoryRuntime(logger: Logger = createLogger({ app: "jts" })): Ru
     rpc: new MemoryRpc(),
     cache: new MemoryCache(),
     limiter: new MemoryRateLimiter(),
+    lock: new MemoryLock(),
     logger,
   };
 }

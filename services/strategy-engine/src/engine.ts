@@ -49,6 +49,8 @@ export class StrategyEngine {
     private readonly rpc: RpcTransport,
     private readonly logger: Logger,
     private readonly cooldownMs: number,
+    /** False while another engine instance holds the strategy lock: keep state warm, send nothing. */
+    private readonly canAct: () => boolean = () => true,
   ) {}
 
   add(config: StrategyConfig) {
@@ -80,7 +82,7 @@ export class StrategyEngine {
     for (const [id, slot] of this.slots) {
       if (slot.strategy.config.symbol !== tick.symbol) continue;
       const intent = slot.strategy.onTick(tick, slot.position);
-      if (!intent || !slot.running) continue;
+      if (!intent || !slot.running || !this.canAct()) continue;
       await this.act(id, slot, intent, tick);
     }
   }

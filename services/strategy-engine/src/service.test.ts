@@ -31,3 +31,24 @@ describe("strategy service", () => {
     await service.stop();
   });
 });
+
+describe("strategy service leadership", () => {
+  it("lets only the instance holding the strategy lock act, and hands over when it stops", async () => {
+    const shared = memoryRuntime(createLogger({}, "error", () => {}));
+    const documents = new MemoryDocumentStore();
+    const a = createStrategyService(shared, { strategies: defaultStrategies("acc"), documents });
+    const b = createStrategyService({ ...shared }, { strategies: defaultStrategies("acc"), documents });
+    await a.start();
+    await b.start();
+    const active = async () => (await shared.lock.acquire("strategy-engine", "probe", 1)).holder;
+    const holder = await active();
+    expect(holder).not.toBe("probe");
+    await a.stop();
+    // b's standby loop takes over within its retry period.
+    await Bun.sleep(4000);
+    const next = await active();
+    expect(next).not.toBeNull();
+    expect([holder, "probe"]).not.toContain(next);
+    await b.stop();
+  }, 10_000);
+});

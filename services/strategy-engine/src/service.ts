@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import {
   type DocumentStore,
   type Fill,
@@ -9,7 +10,16 @@ import {
   type Tick,
   Topics,
 } from "@jts/contracts";
-import { createServiceApp, MemoryDocumentStore, type Runtime, type Service, serveChecked } from "@jts/kit";
+import {
+  createServiceApp,
+  holdLeadership,
+  type Leadership,
+  MemoryDocumentStore,
+  newId,
+  type Runtime,
+  type Service,
+  serveChecked,
+} from "@jts/kit";
 import { t } from "elysia";
 import { StrategyDefinitions } from "./definitions.ts";
 import { StrategyEngine } from "./engine.ts";
@@ -26,7 +36,15 @@ export interface StrategyEngineOptions {
 
 export function createStrategyService(runtime: Runtime, options: StrategyEngineOptions) {
   const logger = runtime.logger.child({ service: "strategy-engine" });
-  const engine = new StrategyEngine(runtime.bus, runtime.rpc, logger, options.cooldownMs ?? 5000);
+  // One active engine: instances share a fenced lock and only its holder sends orders.
+  let leadership: Leadership | null = null;
+  const engine = new StrategyEngine(
+    runtime.bus,
+    runtime.rpc,
+    logger,
+    options.cooldownMs ?? 5000,
+    () => leadership?.token != null,
+  );
   const definitions = new StrategyDefinitions(options.documents ?? new MemoryDocumentStore(), logger);
   const subscriptions: Subscription[] = [];
 
@@ -47,6 +65,12 @@ export function createStrategyService(runtime: Runtime, options: StrategyEngineO
     engine,
     async start() {
       for (const config of await definitions.loadOrSeed(options.strategies)) engine.add(config);
+      leadership = await holdLeadership(runtime.lock, "strategy-engine", `${hostname()}-${process.pid}-${newId()}`, {
+        ttlMs: 10_000,
+        onAcquired: (token) => logger.info("this engine instance is active", { token }),
+        onLost: (token, reason) => logger.warn("this engine instance stands by", { token, reason }),
+        onError: (error) => logger.warn("strategy lock call failed", { error: (error as Error).message }),
+      });
       subscriptions.push(
         await runtime.bus.subscribe(Topics.allTicks, (e) => engine.onTick(e.payload as Tick), {
           group: "strategy-engine",
@@ -62,6 +86,7 @@ export function createStrategyService(runtime: Runtime, options: StrategyEngineO
     },
     async stop() {
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
+      await leadership?.stop();
     },
   } satisfies Service & { engine: StrategyEngine };
 }

@@ -3,15 +3,15 @@ import { eventually } from "../testing/eventually.ts";
 import { holdLeadership, type Leadership, type LeadershipOptions } from "./leader.ts";
 import { MemoryLock } from "./memory.ts";
 
-/** A memory lock whose store can be made unreachable. */
-class FlakyLock extends MemoryLock {
-  down = false;
+/** A memory lock that one owner can be cut off from, as by a partition. */
+class PartitionedLock extends MemoryLock {
+  cutOff: string | null = null;
   override async renew(name: string, owner: string, token: number, ttlMs: number): Promise<boolean> {
-    if (this.down) throw new Error("lock store unreachable");
+    if (owner === this.cutOff) throw new Error("lock store unreachable");
     return super.renew(name, owner, token, ttlMs);
   }
   override async acquire(name: string, owner: string, ttlMs: number) {
-    if (this.down) throw new Error("lock store unreachable");
+    if (owner === this.cutOff) throw new Error("lock store unreachable");
     return super.acquire(name, owner, ttlMs);
   }
 }
@@ -74,17 +74,19 @@ describe("holdLeadership", () => {
   });
 
   it("gives up leading when no renewal gets through before the lease runs out, then comes back", async () => {
-    const lock = new FlakyLock();
+    const lock = new PartitionedLock();
     const errors: unknown[] = [];
     const { leadership, events } = await hold(lock, "a", { onError: (e) => errors.push(e) });
     const token = leadership.token as number;
-    lock.down = true;
+    lock.cutOff = "a";
     await eventually(() => expect(events).toEqual([`acquired ${token}`, `lost ${token} expired`]));
     expect(leadership.token).toBeNull();
     expect(errors.length).toBeGreaterThan(0);
-    // The lease lapsed in the store too: another owner could have led in between.
-    await lock.acquire("strategy:ma-fast", "b", 1).then((g) => lock.release("strategy:ma-fast", "b", g.token as number));
-    lock.down = false;
+    // The lease lapsed in the store too, so another owner leads in between.
+    const other = await lock.acquire("strategy:ma-fast", "b", 1000);
+    expect(other.token).toBeGreaterThan(token);
+    await lock.release("strategy:ma-fast", "b", other.token as number);
+    lock.cutOff = null;
     await eventually(() => expect(leadership.token).toBeGreaterThan(token + 1));
   });
 

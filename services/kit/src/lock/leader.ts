@@ -1,5 +1,5 @@
+import type { Lock } from "@jts/contracts";
 import { badRequest } from "../errors.ts";
-import type { Lock } from "./port.ts";
 
 export type LeadershipLoss = "taken" | "expired";
 

@@ -1,5 +1,5 @@
+import type { Lock, LockGrant } from "@jts/contracts";
 import { badRequest } from "../errors.ts";
-import type { Lock, LockGrant } from "./port.ts";
 
 interface Lease {
   owner: string;

@@ -6,6 +6,7 @@ export {
   type Sql,
   type Tx,
 } from "./connect.ts";
+export { PostgresDocumentStore } from "./document-store.ts";
 export { type EmbeddedPostgresOptions, type EmbeddedPostgresServer, startEmbeddedPostgres } from "./embedded.ts";
 export {
   loadMigrations,

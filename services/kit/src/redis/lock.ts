@@ -1,6 +1,6 @@
+import type { Lock, LockGrant } from "@jts/contracts";
 import type Redis from "ioredis";
 import { lockTtl } from "../lock/memory.ts";
-import type { Lock, LockGrant } from "../lock/port.ts";
 
 // KEYS[1]: the lease, a hash {owner, token} with a PX ttl. KEYS[2]: the fencing
 // counter, never expiring, so tokens keep rising across expiry and release.

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import type { Lock } from "../lock/port.ts";
+import type { Lock } from "@jts/contracts";
 
 /** The one suite every Lock adapter passes (in-memory, Redis). */
 export function lockContract(name: string, createLock: () => Promise<Lock>) {
