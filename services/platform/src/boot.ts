@@ -82,6 +82,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
     [
       createStrategyService(runtime, {
         strategies: defaultStrategies(account).map((s) => ({ ...s, enabled: config.STRATEGIES === "on" })),
+        ...(storage ? { documents: storage.documents } : {}),
         cooldownMs: config.STRATEGY_COOLDOWN_MS,
       }),
       config.STRATEGY_PORT,

@@ -1,13 +1,16 @@
 import { join } from "node:path";
+import type { DocumentStore } from "@jts/contracts";
 import type { Logger, Runtime } from "@jts/kit";
 import { openTickStore } from "@jts/kit/clickhouse";
-import { connectPostgres, migrate, startEmbeddedPostgres } from "@jts/kit/postgres";
+import { connectPostgres, migrate, PostgresDocumentStore, startEmbeddedPostgres } from "@jts/kit/postgres";
 import type { CandleHistory } from "@jts/market-data-collector";
 import { type OrderExecutionOptions, postgresOrderStorage } from "@jts/order-execution";
 
 export interface EmbeddedStorage {
   orders(runtime: Runtime): Pick<OrderExecutionOptions, "repository" | "relay" | "readiness">;
   history: CandleHistory;
+  /** Strategy definitions and settings: the documents port's embedded default, JSONB in the same PostgreSQL. */
+  documents: DocumentStore;
   databaseUrl: string;
   close(): Promise<void>;
 }
@@ -34,6 +37,7 @@ export async function openEmbeddedStorage(dataDir: string, pgPort: number, logge
     return {
       orders: (runtime) => postgresOrderStorage(sql, runtime),
       history,
+      documents: new PostgresDocumentStore(sql),
       databaseUrl: server.url,
       async close() {
         await sql.end({ timeout: 5 });
