@@ -1,4 +1,4 @@
-import { createGatewayService, gatewaySettings, UserDirectory } from "@jts/api-gateway";
+import { createGatewayService, ensureBootstrapAdmin, gatewaySettings, MemoryUserDirectory } from "@jts/api-gateway";
 import { createPaperService } from "@jts/broker-paper";
 import { createSimService } from "@jts/broker-sim";
 import {
@@ -47,11 +47,11 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
   const logger = options.logger ?? createLogger({ app: "jts" }, config.LOG_LEVEL);
   const runtime = memoryRuntime(logger);
   const catalog = new InstrumentCatalog();
-  const users = new UserDirectory();
-  await users.add(config.JTS_ADMIN_USER, config.JTS_ADMIN_PASSWORD, "admin");
   const account = config.JTS_PAPER_ACCOUNT;
   const storage =
     config.JTS_STORAGE === "embedded" ? await openEmbeddedStorage(config.JTS_DATA_DIR, config.PG_PORT, logger) : null;
+  const users = storage?.users ?? new MemoryUserDirectory();
+  await ensureBootstrapAdmin(users, config.JTS_ADMIN_USER, config.JTS_ADMIN_PASSWORD, logger);
 
   const planned: Array<[Service, number]> = [
     [createRiskService(runtime, { catalog }), config.RISK_PORT],
@@ -71,6 +71,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
             startingCash: config.JTS_PAPER_CASH,
           },
         ],
+        ...storage?.portfolio(),
       }),
       config.PORTFOLIO_PORT,
     ],

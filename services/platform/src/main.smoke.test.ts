@@ -79,7 +79,7 @@ async function login(): Promise<string> {
 }
 
 describe("just dev (services/platform/src/main.ts)", () => {
-  it("runs every service on embedded PostgreSQL and chdb, keeps orders and candles across a restart, and stops on Ctrl-C", async () => {
+  it("runs every service on embedded PostgreSQL and chdb, keeps orders, positions and candles across a restart, and stops on Ctrl-C", async () => {
     const first = await startDev();
     let order: Order;
     try {
@@ -153,6 +153,11 @@ describe("just dev (services/platform/src/main.ts)", () => {
       );
       expect(again.status).toBe(200);
       expect((await readJson(again)).id).toBe(order.id);
+      const positions = (await readJson(await api("/api/positions", {}, token))) as Array<{
+        symbol: string;
+        quantity: string;
+      }>;
+      expect(positions.find((p) => p.symbol === "005930")?.quantity).toBe("2");
       const candles = (await readJson(await api("/api/candles?symbol=005930", {}, token))) as Array<{ trades: number }>;
       expect(candles.length).toBeGreaterThan(0);
     } finally {

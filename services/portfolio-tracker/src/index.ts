@@ -1,2 +1,14 @@
-export { type AccountSeed, Ledger } from "./ledger.ts";
+export {
+  type AccountSeed,
+  applyFillToPosition,
+  cashDelta,
+  Ledger,
+  type PositionState,
+  toPosition,
+} from "./ledger.ts";
+export { MemoryPortfolioRepository } from "./memory-repository.ts";
+export { FILL_CONSUMER, type FillOutcome, Portfolio } from "./portfolio.ts";
+export { postgresPortfolioStorage } from "./postgres.ts";
+export { PostgresPortfolioRepository } from "./postgres-repository.ts";
+export type { PortfolioRepository, PortfolioTransaction } from "./repository.ts";
 export { type App, createPortfolioService, type PortfolioOptions } from "./service.ts";

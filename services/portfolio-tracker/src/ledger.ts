@@ -8,11 +8,16 @@ export interface AccountSeed {
   startingCash: string;
 }
 
-interface PositionState {
+/**
+ * A position as the arithmetic sees it. Everything but unrealized P&L, which
+ * is derived from `lastPrice` when read because it moves with every tick.
+ */
+export interface PositionState {
   account: string;
   symbol: string;
   venue: Position["venue"];
   currency: string;
+  /** Signed: negative is short. */
   quantity: Fixed;
   averagePrice: Fixed;
   realized: Fixed;
@@ -20,11 +25,98 @@ interface PositionState {
   updatedAt: string;
 }
 
+export const positionKey = (account: string, symbol: string) => `${account}|${symbol}`;
+
 /**
- * Positions and cash from fills. Average price is the volume-weighted entry
- * of the open quantity; closing trades realize (price - average) x closed
- * quantity; fees come off realized P&L and cash. A fill that flips the side
- * opens the new side at the fill price.
+ * The position after `fill`, from the one before it (undefined when none is
+ * open yet). Pure: `previous` is not changed. Average price is the
+ * volume-weighted entry of the open quantity; closing trades realize
+ * (price - average) x closed quantity; fees come off realized P&L. A fill that
+ * flips the side opens the new side at the fill price.
+ */
+export function applyFillToPosition(previous: PositionState | undefined, fill: Fill): PositionState {
+  const p: PositionState = previous
+    ? { ...previous }
+    : {
+        account: fill.account,
+        symbol: fill.symbol,
+        venue: fill.venue,
+        currency: fill.feeCurrency,
+        quantity: 0n,
+        averagePrice: 0n,
+        realized: 0n,
+        lastPrice: null,
+        updatedAt: fill.tsEvent,
+      };
+  const price = fx.toFixed(fill.price);
+  const quantity = fx.toFixed(fill.quantity);
+  const fee = fx.toFixed(fill.fee);
+  const signed = fill.side === "BUY" ? quantity : -quantity;
+
+  if (p.quantity === 0n || p.quantity > 0n === signed > 0n) {
+    const open = fx.abs(p.quantity);
+    p.averagePrice = fx.div(fx.mul(open, p.averagePrice) + fx.mul(quantity, price), open + quantity);
+  } else {
+    const closing = fx.min(fx.abs(p.quantity), quantity);
+    const direction = p.quantity > 0n ? 1n : -1n;
+    p.realized += fx.mul(closing, price - p.averagePrice) * direction;
+    if (quantity > closing) p.averagePrice = price;
+    else if (closing === fx.abs(p.quantity)) p.averagePrice = 0n;
+  }
+  p.quantity += signed;
+  p.realized -= fee;
+  p.lastPrice ??= price;
+  p.updatedAt = fill.tsEvent;
+  return p;
+}
+
+/** What `fill` does to cash in its fee currency: a buy pays notional and fee, a sell gets notional less fee. */
+export function cashDelta(fill: Fill): Fixed {
+  const notional = fx.mul(fx.toFixed(fill.price), fx.toFixed(fill.quantity));
+  const fee = fx.toFixed(fill.fee);
+  return fill.side === "BUY" ? -notional - fee : notional - fee;
+}
+
+/** Marks `p` to `price` in place; false when that was its price already. */
+export function markPosition(p: PositionState, price: Fixed, ts: string): boolean {
+  if (p.lastPrice === price) return false;
+  p.lastPrice = price;
+  p.updatedAt = ts;
+  return true;
+}
+
+export function toPosition(p: PositionState): Position {
+  const unrealized = p.lastPrice === null || p.quantity === 0n ? 0n : fx.mul(p.lastPrice - p.averagePrice, p.quantity);
+  return {
+    account: p.account,
+    symbol: p.symbol,
+    venue: p.venue,
+    quantity: fx.fromFixed(p.quantity),
+    averagePrice: fx.fromFixed(p.averagePrice),
+    realizedPnl: fx.fromFixed(p.realized),
+    unrealizedPnl: fx.fromFixed(unrealized),
+    lastPrice: p.lastPrice === null ? null : fx.fromFixed(p.lastPrice),
+    currency: p.currency,
+    updatedAt: p.updatedAt || nowNsString(),
+  };
+}
+
+/** An account's balances: its base currency first, then the others by name. */
+export function sortBalances(baseCurrency: string, balances: Balance[]): Balance[] {
+  // Code-point order, as PostgreSQL's COLLATE "C" sorts them.
+  const rank = (b: Balance) => (b.currency === baseCurrency ? "" : b.currency);
+  return balances.sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
+}
+
+/** Open orders do not hold cash yet: the trading-core issue adds reservations. */
+export function cashBalance(account: string, currency: string, total: Fixed): Balance {
+  return { account, currency, total: fx.fromFixed(total), free: fx.fromFixed(total), locked: "0" };
+}
+
+/**
+ * Positions and cash from fills, synchronously and in memory: the arithmetic
+ * above with nothing around it. The service keeps its books in a
+ * PortfolioRepository (portfolio.ts), which applies the same functions.
  */
 export class Ledger {
   private readonly accounts = new Map<string, AccountSeed>();
@@ -43,46 +135,11 @@ export class Ledger {
   applyFill(fill: Fill): Position | null {
     if (this.seenFills.has(fill.id) || !this.accounts.has(fill.account)) return null;
     this.seenFills.add(fill.id);
-    const key = `${fill.account}|${fill.symbol}`;
-    let p = this.positions.get(key);
-    if (!p) {
-      p = {
-        account: fill.account,
-        symbol: fill.symbol,
-        venue: fill.venue,
-        currency: fill.feeCurrency,
-        quantity: 0n,
-        averagePrice: 0n,
-        realized: 0n,
-        lastPrice: null,
-        updatedAt: fill.tsEvent,
-      };
-      this.positions.set(key, p);
-    }
-    const price = fx.toFixed(fill.price);
-    const quantity = fx.toFixed(fill.quantity);
-    const fee = fx.toFixed(fill.fee);
-    const signed = fill.side === "BUY" ? quantity : -quantity;
-
-    if (p.quantity === 0n || p.quantity > 0n === signed > 0n) {
-      const open = fx.abs(p.quantity);
-      p.averagePrice = fx.div(fx.mul(open, p.averagePrice) + fx.mul(quantity, price), open + quantity);
-    } else {
-      const closing = fx.min(fx.abs(p.quantity), quantity);
-      const direction = p.quantity > 0n ? 1n : -1n;
-      p.realized += fx.mul(closing, price - p.averagePrice) * direction;
-      if (quantity > closing) p.averagePrice = price;
-      else if (closing === fx.abs(p.quantity)) p.averagePrice = 0n;
-    }
-    p.quantity += signed;
-    p.realized -= fee;
-    p.lastPrice ??= price;
-    p.updatedAt = fill.tsEvent;
-
+    const key = positionKey(fill.account, fill.symbol);
+    const p = applyFillToPosition(this.positions.get(key), fill);
+    this.positions.set(key, p);
     const cashKey = `${fill.account}|${fill.feeCurrency}`;
-    const notional = fx.mul(price, quantity);
-    const delta = fill.side === "BUY" ? -notional - fee : notional - fee;
-    this.cash.set(cashKey, (this.cash.get(cashKey) ?? 0n) + delta);
+    this.cash.set(cashKey, (this.cash.get(cashKey) ?? 0n) + cashDelta(fill));
     return toPosition(p);
   }
 
@@ -91,10 +148,7 @@ export class Ledger {
     const value = fx.toFixed(price);
     const changed: Position[] = [];
     for (const p of this.positions.values()) {
-      if (p.symbol !== symbol || p.lastPrice === value) continue;
-      p.lastPrice = value;
-      p.updatedAt = ts;
-      if (p.quantity !== 0n) changed.push(toPosition(p));
+      if (p.symbol === symbol && markPosition(p, value, ts) && p.quantity !== 0n) changed.push(toPosition(p));
     }
     return changed;
   }
@@ -112,7 +166,7 @@ export class Ledger {
         venue: seed.venue,
         kind: "CASH",
         baseCurrency: seed.baseCurrency,
-        balances: this.balances(seed.id),
+        balances: this.balances(seed),
       }));
   }
 
@@ -120,30 +174,12 @@ export class Ledger {
     return [...this.accounts.values()].filter((a) => a.owner === owner).map((a) => a.id);
   }
 
-  private balances(account: string): Balance[] {
+  private balances(seed: AccountSeed): Balance[] {
     const result: Balance[] = [];
     for (const [key, total] of this.cash) {
       const [id, currency] = key.split("|") as [string, string];
-      if (id !== account) continue;
-      // Open orders do not hold cash yet: the trading-core issue adds reservations.
-      result.push({ account, currency, total: fx.fromFixed(total), free: fx.fromFixed(total), locked: "0" });
+      if (id === seed.id) result.push(cashBalance(seed.id, currency, total));
     }
-    return result;
+    return sortBalances(seed.baseCurrency, result);
   }
-}
-
-function toPosition(p: PositionState): Position {
-  const unrealized = p.lastPrice === null || p.quantity === 0n ? 0n : fx.mul(p.lastPrice - p.averagePrice, p.quantity);
-  return {
-    account: p.account,
-    symbol: p.symbol,
-    venue: p.venue,
-    quantity: fx.fromFixed(p.quantity),
-    averagePrice: fx.fromFixed(p.averagePrice),
-    realizedPnl: fx.fromFixed(p.realized),
-    unrealizedPnl: fx.fromFixed(unrealized),
-    lastPrice: p.lastPrice === null ? null : fx.fromFixed(p.lastPrice),
-    currency: p.currency,
-    updatedAt: p.updatedAt || nowNsString(),
-  };
 }

@@ -1,4 +1,4 @@
-import { AppError } from "@jts/kit";
+import { AppError, badRequest } from "@jts/kit";
 
 export type Role = "admin" | "trader" | "viewer";
 
@@ -19,29 +19,90 @@ export interface AuthUser {
 }
 
 /**
- * Users with argon2id password hashes (Bun.password). In memory for now, with
- * the bootstrap admin; the gateway issue moves them to PostgreSQL.
+ * Users with argon2id password hashes (Bun.password): in memory
+ * (MemoryUserDirectory, the default) or in PostgreSQL's `users` table
+ * (PostgresUserDirectory). Both pass one contract suite
+ * (testing/user-directory-contract.ts).
  */
-export class UserDirectory {
-  private readonly users = new Map<string, User>();
-  /** A real hash to compare against when the user does not exist, so timing does not reveal names. */
-  private readonly decoy = Bun.password.hashSync("decoy-password-never-matches");
+export interface UserDirectory {
+  /** Creates a user; CONFLICT when the name is taken (the stored user is left as it is). */
+  add(username: string, password: string, role: Role): Promise<User>;
+  /** The user when the password matches; null otherwise (unknown, wrong or disabled), in about the same time. */
+  verify(username: string, password: string): Promise<User | null>;
+  find(username: string): Promise<User | undefined>;
+}
 
-  async add(username: string, password: string, role: Role): Promise<User> {
-    if (this.users.has(username)) throw new AppError("CONFLICT", `user ${username} exists`);
-    const user = { username, role, passwordHash: await Bun.password.hash(password, { algorithm: "argon2id" }) };
-    this.users.set(username, user);
-    return user;
-  }
+export const hashPassword = (password: string) => Bun.password.hash(password, { algorithm: "argon2id" });
 
-  /** The user when the password matches; null otherwise, in about the same time. */
-  async verify(username: string, password: string): Promise<User | null> {
-    const user = this.users.get(username);
-    const ok = await Bun.password.verify(password, user?.passwordHash ?? this.decoy);
-    return user && ok ? user : null;
-  }
+let decoy: string | undefined;
+/**
+ * A real argon2id hash, made with the same cost as users' hashes, to compare
+ * against when the user does not exist, so timing does not reveal names.
+ * Made once, on the first directory's construction, not on a first login.
+ */
+export function decoyHash(): string {
+  decoy ??= Bun.password.hashSync("decoy-password-never-matches", { algorithm: "argon2id" });
+  return decoy;
+}
 
-  get(username: string): User | undefined {
-    return this.users.get(username);
+/**
+ * Verifies against the user's hash, or the decoy's when there is none. A
+ * stored value that is not a hash at all (hand-edited row) is a mismatch, not
+ * a 500.
+ */
+export async function checkPassword(password: string, hash: string | undefined): Promise<boolean> {
+  try {
+    return await Bun.password.verify(password, hash ?? decoyHash());
+  } catch {
+    return false;
   }
 }
+
+/** The users table's own rule (1 to 64 characters), enforced alike in memory. */
+export function checkUsername(username: string): void {
+  if (username.length < 1 || username.length > 64) throw badRequest("a username has 1 to 64 characters");
+}
+
+export const conflict = (username: string) => new AppError("CONFLICT", `user ${username} exists`);
+
+/** Users in memory: nothing survives a restart. */
+export class MemoryUserDirectory implements UserDirectory {
+  private readonly users = new Map<string, User>();
+
+  constructor() {
+    decoyHash();
+  }
+
+  async add(username: string, password: string, role: Role): Promise<User> {
+    checkUsername(username);
+    if (this.users.has(username)) throw conflict(username);
+    const user = { username, role, passwordHash: await hashPassword(password) };
+    // Checked again: another add of the same name may have finished while this one hashed.
+    if (this.users.has(username)) throw conflict(username);
+    this.users.set(username, user);
+    return { ...user };
+  }
+
+  async verify(username: string, password: string): Promise<User | null> {
+    const user = this.users.get(username);
+    const ok = await checkPassword(password, user?.passwordHash);
+    return user && ok ? { ...user } : null;
+  }
+
+  async find(username: string): Promise<User | undefined> {
+    return this.get(username);
+  }
+
+  /** Synchronous lookup, for in-process callers and tests that hold the memory directory itself. */
+  get(username: string): User | undefined {
+    const user = this.users.get(username);
+    return user && { ...user };
+  }
+}
+
+/**
+ * `new UserDirectory()` is the in-memory directory, as before UserDirectory
+ * became an interface; callers that construct one (services/platform boot.ts,
+ * service.test.ts) keep working. New code names MemoryUserDirectory.
+ */
+export const UserDirectory = MemoryUserDirectory;

@@ -1,0 +1,114 @@
+import type { Account, Fixed } from "@jts/contracts";
+import { fx } from "@jts/contracts";
+import { type AccountSeed, cashBalance, type PositionState, positionKey, sortBalances } from "./ledger.ts";
+import type { PortfolioRepository, PortfolioTransaction } from "./repository.ts";
+
+const cashKey = (account: string, currency: string) => `${account}|${currency}`;
+
+/**
+ * The books in memory. Transactions run one at a time (the in-process stand-in
+ * for the account lock), stage their writes and apply them only when the work
+ * succeeds, so one that throws leaves nothing behind. Nothing survives a restart.
+ */
+export class MemoryPortfolioRepository implements PortfolioRepository {
+  private readonly accounts = new Map<string, AccountSeed>();
+  /** Insertion order per account is kept by the Map; balances are sorted when read. */
+  private readonly cash = new Map<string, { account: string; currency: string; total: Fixed }>();
+  private readonly positions = new Map<string, PositionState>();
+  private readonly processed = new Set<string>();
+  private tail: Promise<unknown> = Promise.resolve();
+
+  seed(seeds: readonly AccountSeed[]): Promise<string[]> {
+    return this.serialized(async () => {
+      const created: string[] = [];
+      for (const seed of seeds) {
+        if (this.accounts.has(seed.id)) continue;
+        this.accounts.set(seed.id, { ...seed });
+        this.cash.set(cashKey(seed.id, seed.baseCurrency), {
+          account: seed.id,
+          currency: seed.baseCurrency,
+          total: fx.toFixed(seed.startingCash),
+        });
+        created.push(seed.id);
+      }
+      return created;
+    });
+  }
+
+  transaction<T>(work: (tx: PortfolioTransaction) => Promise<T>): Promise<T> {
+    return this.serialized(() => this.run(work));
+  }
+
+  async listAccounts(ids?: readonly string[]): Promise<Account[]> {
+    return [...this.accounts.values()]
+      .filter((a) => !ids || ids.includes(a.id))
+      .map((seed) => ({
+        id: seed.id,
+        owner: seed.owner,
+        venue: seed.venue,
+        kind: "CASH",
+        baseCurrency: seed.baseCurrency,
+        balances: sortBalances(
+          seed.baseCurrency,
+          [...this.cash.values()]
+            .filter((c) => c.account === seed.id)
+            .map((c) => cashBalance(c.account, c.currency, c.total)),
+        ),
+      }));
+  }
+
+  async accountsOf(owner: string): Promise<string[]> {
+    return [...this.accounts.values()].filter((a) => a.owner === owner).map((a) => a.id);
+  }
+
+  async listPositions(accounts?: readonly string[]): Promise<PositionState[]> {
+    return [...this.positions.values()].filter((p) => !accounts || accounts.includes(p.account)).map((p) => ({ ...p }));
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run<T>(work: (tx: PortfolioTransaction) => Promise<T>): Promise<T> {
+    const positions = new Map<string, PositionState>();
+    const cash = new Map<string, { account: string; currency: string; delta: Fixed }>();
+    const processed = new Set<string>();
+    const tx: PortfolioTransaction = {
+      lockAccount: async (id) => this.accounts.has(id),
+      position: async (account, symbol) => {
+        const key = positionKey(account, symbol);
+        const p = positions.get(key) ?? this.positions.get(key);
+        return p && { ...p };
+      },
+      savePosition: async (p) => {
+        const key = positionKey(p.account, p.symbol);
+        if (!this.accounts.has(p.account)) throw new Error(`account ${p.account} does not exist`);
+        const first = positions.get(key) ?? this.positions.get(key);
+        positions.set(key, { ...p, venue: first?.venue ?? p.venue, currency: first?.currency ?? p.currency });
+      },
+      addCash: async (account, currency, delta) => {
+        if (!this.accounts.has(account)) throw new Error(`account ${account} does not exist`);
+        const key = cashKey(account, currency);
+        cash.set(key, { account, currency, delta: (cash.get(key)?.delta ?? 0n) + delta });
+      },
+      markProcessed: async (consumer, eventId) => {
+        const key = `${consumer}|${eventId}`;
+        if (this.processed.has(key) || processed.has(key)) return false;
+        processed.add(key);
+        return true;
+      },
+    };
+    const result = await work(tx);
+    for (const [key, p] of positions) {
+      // Re-inserting keeps a position's place: Map order is when it was opened.
+      this.positions.set(key, p);
+    }
+    for (const [key, { account, currency, delta }] of cash) {
+      this.cash.set(key, { account, currency, total: (this.cash.get(key)?.total ?? 0n) + delta });
+    }
+    for (const key of processed) this.processed.add(key);
+    return result;
+  }
+}

@@ -1,0 +1,45 @@
+import type { Account, Fixed } from "@jts/contracts";
+import type { AccountSeed, PositionState } from "./ledger.ts";
+
+/**
+ * One unit of work on the books. Its writes commit together or not at all.
+ * Reads return copies: change them, then save.
+ */
+export interface PortfolioTransaction {
+  /**
+   * False when the account does not exist. Otherwise the account is held until
+   * the transaction ends, so the fills of one account apply one at a time,
+   * including the first fill of a position that has no row to lock yet.
+   */
+  lockAccount(id: string): Promise<boolean>;
+  /** The stored position, or undefined when none was opened yet. */
+  position(account: string, symbol: string): Promise<PositionState | undefined>;
+  /** Inserts or replaces the position (its venue and currency are kept from the first save). */
+  savePosition(position: PositionState): Promise<void>;
+  /** Adds `delta` (negative to take) to the account's cash in `currency`, opening that balance at 0. */
+  addCash(account: string, currency: string, delta: Fixed): Promise<void>;
+  /** False when `consumer` processed this event id before, even in an earlier run. */
+  markProcessed(consumer: string, eventId: string): Promise<boolean>;
+}
+
+/**
+ * Where the portfolio keeps accounts, cash and positions: in memory (default,
+ * tests, no DATABASE_URL) or in PostgreSQL. Both pass one contract suite
+ * (testing/portfolio-repository-contract.ts). Positions are stored as the
+ * Ledger's arithmetic computes them; unrealized P&L is not stored.
+ */
+export interface PortfolioRepository {
+  /**
+   * Creates the accounts that do not exist yet, each with its starting cash in
+   * its base currency. An existing account is left exactly as it is (owner,
+   * venue and balances included), so a restart never resets cash. Returns the
+   * ids it created.
+   */
+  seed(accounts: readonly AccountSeed[]): Promise<string[]>;
+  transaction<T>(work: (tx: PortfolioTransaction) => Promise<T>): Promise<T>;
+  /** In the order they were created; balances base currency first. */
+  listAccounts(ids?: readonly string[]): Promise<Account[]>;
+  accountsOf(owner: string): Promise<string[]>;
+  /** In the order they were opened. */
+  listPositions(accounts?: readonly string[]): Promise<PositionState[]>;
+}

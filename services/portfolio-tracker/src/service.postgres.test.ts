@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
+import { type Account, EventTypes, type Fill, type Position, Topics } from "@jts/contracts";
+import { createLogger, envelope, MemoryEventBus, memoryRuntime, type Runtime } from "@jts/kit";
+import { connectPostgres, type Sql, startTestPostgres, type TestPostgres, truncateAll } from "@jts/kit/postgres";
+import { eventually, readJson } from "@jts/kit/testing";
+import type { AccountSeed } from "./ledger.ts";
+import { postgresPortfolioStorage } from "./postgres.ts";
+import { createPortfolioService } from "./service.ts";
+
+let pg: TestPostgres;
+const pools: Sql[] = [];
+beforeAll(async () => {
+  pg = await startTestPostgres();
+});
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end({ timeout: 1 })));
+  await pg.stop();
+});
+
+const paper = (startingCash: string): AccountSeed => ({
+  id: "paper-main",
+  owner: "admin",
+  venue: "sim",
+  baseCurrency: "KRW",
+  startingCash,
+});
+const fill: Fill = {
+  id: "F-1",
+  orderId: "o-1",
+  clientOrderId: "c-1",
+  account: "paper-main",
+  venue: "sim",
+  symbol: "005930",
+  side: "BUY",
+  price: "70000.5",
+  quantity: "10",
+  fee: "70.05",
+  feeCurrency: "KRW",
+  liquidity: "TAKER",
+  strategyId: null,
+  tsEvent: "1764236400000000000",
+};
+
+describe("portfolio service on PostgreSQL", () => {
+  let published: Position[];
+  const quiet = createLogger({}, "error", () => {});
+
+  /** One portfolio "process": its own pool and bus, on the shared database. */
+  const startPortfolio = async (cash: string) => {
+    const sql = connectPostgres(pg.url, { max: 4 });
+    pools.push(sql);
+    const runtime: Runtime = { ...memoryRuntime(quiet), bus: new MemoryEventBus() };
+    await runtime.bus.subscribe(Topics.positionUpdated, (e) => void published.push(e.payload as Position));
+    const service = createPortfolioService(runtime, { accounts: [paper(cash)], ...postgresPortfolioStorage(sql) });
+    await service.start();
+    const get = async (path: string) => readJson(await service.app.handle(new Request(`http://localhost${path}`)));
+    return { service, runtime, get, stop: () => service.stop() };
+  };
+  const cash = async (get: (path: string) => Promise<unknown>) =>
+    ((await get("/accounts")) as Account[]).map((a) => [a.id, a.owner, a.balances.map((b) => b.total)]);
+
+  beforeEach(async () => {
+    await truncateAll(pg.sql);
+    published = [];
+  });
+
+  it("seeds the paper account once, keeps cash and positions across a restart and applies a redelivered fill once", async () => {
+    const first = await startPortfolio("1000000");
+    // The owner has no users row: the portfolio does not depend on the gateway having run.
+    expect(await pg.sql`SELECT count(*)::int AS n FROM users`).toEqual([{ n: 0 }] as never);
+    const event = envelope(EventTypes.fill, "order-execution", fill.account, fill);
+    await first.runtime.bus.publish(Topics.fill, event);
+    await first.runtime.bus.publish(Topics.fill, event);
+    await eventually(() => expect(published).toHaveLength(1));
+    await Bun.sleep(50);
+    expect(published).toHaveLength(1);
+    expect(await cash(first.get)).toEqual([["paper-main", "admin", ["299924.95"]]]);
+    expect((await first.service.app.handle(new Request("http://localhost/ready"))).status).toBe(200);
+    await first.stop();
+
+    // A restart with another starting cash configured: the stored balance stays.
+    const second = await startPortfolio("5");
+    expect(await cash(second.get)).toEqual([["paper-main", "admin", ["299924.95"]]]);
+    await second.runtime.bus.publish(Topics.fill, event);
+    await Bun.sleep(100);
+    expect(published).toHaveLength(1);
+    expect(await second.get("/positions")).toEqual([
+      {
+        account: "paper-main",
+        symbol: "005930",
+        venue: "sim",
+        quantity: "10",
+        averagePrice: "70000.5",
+        realizedPnl: "-70.05",
+        unrealizedPnl: "0",
+        lastPrice: "70000.5",
+        currency: "KRW",
+        updatedAt: "1764236400000000000",
+      },
+    ]);
+    // The positions stored before the restart are marked by the next tick.
+    const tick = { symbol: "005930", venue: "sim", price: "71000.5", quantity: "1", aggressor: "BUY", tradeId: "t" };
+    await second.runtime.bus.publish(
+      Topics.tick("sim", "005930"),
+      envelope(EventTypes.tick, "sim", "005930", { ...tick, tsEvent: "1764236400000000009" }),
+    );
+    await eventually(() => expect(published).toHaveLength(2));
+    expect(published[1]).toMatchObject({ unrealizedPnl: "10000", lastPrice: "71000.5" });
+    await second.stop();
+  });
+
+  it("applies a fill once when two portfolio processes receive it at the same moment", async () => {
+    const [one, two] = await Promise.all([startPortfolio("1000000"), startPortfolio("1000000")]);
+    const event = envelope(EventTypes.fill, "order-execution", fill.account, fill);
+    await Promise.all([one.runtime.bus.publish(Topics.fill, event), two.runtime.bus.publish(Topics.fill, event)]);
+    await eventually(() => expect(published).toHaveLength(1));
+    await Bun.sleep(100);
+    expect(published).toHaveLength(1);
+    expect(await cash(one.get)).toEqual([["paper-main", "admin", ["299924.95"]]]);
+    expect(await pg.sql`SELECT count(*)::int AS n FROM balances`).toEqual([{ n: 1 }] as never);
+    await Promise.all([one.stop(), two.stop()]);
+  });
+});
