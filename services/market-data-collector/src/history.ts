@@ -1,4 +1,4 @@
-import type { Candle, CandleQuery, Tick } from "@jts/contracts";
+import type { Candle, CandleQuery, Fill, Tick } from "@jts/contracts";
 import { CandleBook } from "./candles.ts";
 
 /**
@@ -11,6 +11,8 @@ import { CandleBook } from "./candles.ts";
 export interface CandleHistory {
   writeTick(tick: Tick): void | Promise<void>;
   candles(query: CandleQuery): Promise<Candle[]>;
+  /** Keeps executions next to the ticks they traded against (ClickHouse `executions`); optional for stores without it. */
+  writeFill?(fill: Fill): void | Promise<void>;
   /** Writes what is buffered, then lets go of the store. */
   close(): Promise<void>;
 }

@@ -1,4 +1,13 @@
-import { CandleQuery, EventTypes, type Quote, Subjects, type Subscription, type Tick, Topics } from "@jts/contracts";
+import {
+  CandleQuery,
+  EventTypes,
+  type Fill,
+  type Quote,
+  Subjects,
+  type Subscription,
+  type Tick,
+  Topics,
+} from "@jts/contracts";
 import {
   createServiceApp,
   envelope,
@@ -25,7 +34,7 @@ export function createMarketDataService(runtime: Runtime, options: MarketDataOpt
   const logger = runtime.logger.child({ service: "market-data-collector" });
   const catalog = options.catalog ?? new InstrumentCatalog();
   const prices = new PriceBoard();
-  const history = options.history ?? new MemoryCandleHistory();
+  const history: CandleHistory = options.history ?? new MemoryCandleHistory();
   // Only the bar in progress per symbol: it drives the live candle events, whatever the history store is.
   const live = new CandleBook(1);
   const subscriptions: Subscription[] = [];
@@ -75,6 +84,9 @@ export function createMarketDataService(runtime: Runtime, options: MarketDataOpt
     async start() {
       subscriptions.push(
         await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload as Tick), { group: "market-data" }),
+        await runtime.bus.subscribe(Topics.fill, (e) => history.writeFill?.(e.payload as Fill), {
+          group: "market-data",
+        }),
         await runtime.bus.subscribe(Topics.allQuotes, (e) => prices.onQuote(e.payload as Quote), {
           group: "market-data",
         }),

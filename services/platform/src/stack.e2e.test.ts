@@ -219,13 +219,13 @@ describe.skipIf(!ready)(
       expect(fillIdsByOrder.size).toBe(200);
     }, 180_000);
 
-    it("keeps ticks and candles in ClickHouse (chdb), readable after the collector stops", async () => {
+    it("keeps ticks, candles and executions in ClickHouse (chdb), readable after the collector stops", async () => {
       await stack.kill("market-data-collector", "SIGTERM");
       const script = `
       import { createTimeSeriesClient } from "@jts/kit/clickhouse";
       const client = createTimeSeriesClient({ path: ${JSON.stringify(join(workDir, "chdb"))} });
       const count = async (q) => Number((await (await client.query({ query: q, format: "JSONEachRow" })).json())[0].n);
-      console.log(JSON.stringify({ ticks: await count("SELECT count() AS n FROM jts.ticks"), candles: await count("SELECT count() AS n FROM jts.candles_1m") }));
+      console.log(JSON.stringify({ ticks: await count("SELECT count() AS n FROM jts.ticks"), candles: await count("SELECT count() AS n FROM jts.candles_1m"), executions: await count("SELECT uniqExact(id) AS n FROM jts.executions") }));
       await client.close();`;
       const probe = Bun.spawn(["bun", "-e", script], {
         cwd: join(import.meta.dir, ".."),
@@ -237,6 +237,8 @@ describe.skipIf(!ready)(
       const counts = JSON.parse(output.trim().split("\n").at(-1) as string);
       expect(counts.ticks).toBeGreaterThan(10);
       expect(counts.candles).toBeGreaterThan(0);
+      // The 201 orders of the tests above, one fill each, however often the bus redelivered them.
+      expect(counts.executions).toBe(201);
     }, 60_000);
   },
 );
