@@ -54,18 +54,33 @@ export interface Cache {
   close(): Promise<void>;
 }
 
-/** One token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`. */
-export interface BucketSpec {
+/** A token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`. */
+export interface TokenBucketSpec {
   name: string;
   capacity: number;
   refillPerSecond: number;
 }
 
+/**
+ * A sliding window: at most `limit` (by weight) in any `windowMs`. Exact where
+ * a limit is stated per window ("100 requests per minute", a venue's weight per
+ * minute), which a token bucket's continuous refill would overshoot.
+ */
+export interface SlidingWindowSpec {
+  name: string;
+  limit: number;
+  windowMs: number;
+}
+
+export type BucketSpec = TokenBucketSpec | SlidingWindowSpec;
+
+export const isWindow = (spec: BucketSpec): spec is SlidingWindowSpec => "windowMs" in spec;
+
 export interface RateDecision {
   allowed: boolean;
-  /** Tokens left in the tightest bucket after this call. */
+  /** Tokens (or window slots) left in the tightest bucket after this call. */
   remaining: number;
-  /** Capacity of the tightest bucket. */
+  /** Capacity (or window limit) of the tightest bucket. */
   limit: number;
   /** When refused: how long until the call would pass. 0 when allowed. */
   retryAfterMs: number;

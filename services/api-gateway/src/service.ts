@@ -1,5 +1,5 @@
 import { jwt } from "@elysiajs/jwt";
-import { type BucketSpec, Subjects } from "@jts/contracts";
+import { type SlidingWindowSpec, Subjects } from "@jts/contracts";
 import { AppError, createServiceApp, type Runtime, rpcClient, type Service } from "@jts/kit";
 import { bucketFor, rateLimitHeaders } from "./auth/rate-limit.ts";
 import { bearerToken, type JwtCodec, TokenService } from "./auth/tokens.ts";
@@ -42,7 +42,7 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
     return accounts.map((a) => a.id);
   };
 
-  const limit = async (key: string, bucket: BucketSpec, set: { headers: Record<string, string | number> }) => {
+  const limit = async (key: string, bucket: SlidingWindowSpec, set: { headers: Record<string, string | number> }) => {
     const decision = await runtime.limiter.take(key, [bucket]);
     const headers = rateLimitHeaders(decision, bucket);
     Object.assign(set.headers, headers);

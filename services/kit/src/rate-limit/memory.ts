@@ -1,46 +1,80 @@
-import type { BucketSpec, RateDecision, RateLimiter } from "@jts/contracts";
+import { type BucketSpec, isWindow, type RateDecision, type RateLimiter } from "@jts/contracts";
 
-interface Bucket {
-  tokens: number;
-  at: number;
+interface Level {
+  capacity: number;
+  /** Milliseconds until `weight` would fit. */
+  waitMs: number;
+  commit(allowed: boolean): number;
 }
 
-/** In-process token buckets; the same arithmetic as the Redis script. */
+/** In-process token buckets and sliding windows; the same arithmetic as the Redis script. */
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly windows = new Map<string, number[]>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   async take(key: string, specs: readonly BucketSpec[], weight = 1): Promise<RateDecision> {
     const now = this.now();
-    const levels = specs.map((spec) => {
-      const id = `${key}:${spec.name}`;
-      const bucket = this.buckets.get(id);
-      const refilled = bucket ? bucket.tokens + ((now - bucket.at) / 1000) * spec.refillPerSecond : spec.capacity;
-      return { id, spec, tokens: Math.min(spec.capacity, refilled) };
-    });
-    const retryAfterMs = Math.max(0, ...levels.map(({ spec, tokens }) => waitMs(spec, tokens, weight)));
+    const levels = specs.map((spec) =>
+      isWindow(spec)
+        ? this.window(`${key}:${spec.name}`, spec.limit, spec.windowMs, now, weight)
+        : this.bucket(`${key}:${spec.name}`, spec.capacity, spec.refillPerSecond, now, weight),
+    );
+    const retryAfterMs = Math.max(0, ...levels.map((l) => l.waitMs));
     const allowed = retryAfterMs === 0;
+    let tightest = { share: Number.POSITIVE_INFINITY, remaining: 0, limit: 0 };
     for (const level of levels) {
-      if (allowed) level.tokens -= weight;
-      this.buckets.set(level.id, { tokens: level.tokens, at: now });
+      const remaining = level.commit(allowed);
+      if (remaining / level.capacity < tightest.share)
+        tightest = { share: remaining / level.capacity, remaining, limit: level.capacity };
     }
-    const tightest = levels.reduce((a, b) => (b.tokens / b.spec.capacity < a.tokens / a.spec.capacity ? b : a));
+    return { allowed, remaining: Math.max(0, Math.floor(tightest.remaining)), limit: tightest.limit, retryAfterMs };
+  }
+
+  private bucket(id: string, capacity: number, rate: number, now: number, weight: number): Level {
+    const state = this.buckets.get(id);
+    const tokens = Math.min(capacity, state ? state.tokens + ((now - state.at) / 1000) * rate : capacity);
+    const waitMs =
+      tokens >= weight
+        ? 0
+        : weight > capacity || rate <= 0
+          ? Number.MAX_SAFE_INTEGER
+          : Math.ceil(((weight - tokens) / rate) * 1000);
     return {
-      allowed,
-      remaining: Math.max(0, Math.floor(tightest.tokens)),
-      limit: tightest.spec.capacity,
-      retryAfterMs,
+      capacity,
+      waitMs,
+      commit: (allowed) => {
+        const left = allowed ? tokens - weight : tokens;
+        this.buckets.set(id, { tokens: left, at: now });
+        return left;
+      },
+    };
+  }
+
+  private window(id: string, limit: number, windowMs: number, now: number, weight: number): Level {
+    const stamps = (this.windows.get(id) ?? []).filter((t) => t > now - windowMs);
+    const free = limit - stamps.length;
+    let waitMs = 0;
+    if (free < weight) {
+      // The (weight - free)-th oldest call must leave the window first.
+      const leaving = stamps[weight - free - 1];
+      waitMs =
+        weight > limit || leaving === undefined ? Number.MAX_SAFE_INTEGER : Math.max(1, leaving + windowMs - now);
+    }
+    return {
+      capacity: limit,
+      waitMs,
+      commit: (allowed) => {
+        if (allowed) for (let i = 0; i < weight; i++) stamps.push(now);
+        this.windows.set(id, stamps);
+        return allowed ? free - weight : free;
+      },
     };
   }
 
   async close(): Promise<void> {
     this.buckets.clear();
+    this.windows.clear();
   }
-}
-
-function waitMs(spec: BucketSpec, tokens: number, weight: number): number {
-  if (tokens >= weight) return 0;
-  if (weight > spec.capacity || spec.refillPerSecond <= 0) return Number.MAX_SAFE_INTEGER;
-  return Math.ceil(((weight - tokens) / spec.refillPerSecond) * 1000);
 }

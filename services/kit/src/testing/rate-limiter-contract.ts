@@ -53,6 +53,27 @@ export function rateLimiterContract(name: string, createLimiter: () => Promise<R
       expect((await limiter.take(k, [sustained])).allowed).toBe(false);
     });
 
+    it("allows exactly the limit in a sliding window and says when the oldest call leaves it", async () => {
+      const window: BucketSpec = { name: "w", limit: 5, windowMs: 300 };
+      const results = [];
+      for (let i = 0; i < 8; i++) results.push(await limiter.take(k, [window]));
+      expect(results.filter((r) => r.allowed)).toHaveLength(5);
+      const refused = results[7];
+      expect(refused).toMatchObject({ allowed: false, remaining: 0, limit: 5 });
+      expect(refused?.retryAfterMs).toBeGreaterThan(0);
+      expect(refused?.retryAfterMs).toBeLessThanOrEqual(300);
+      await Bun.sleep(350);
+      expect((await limiter.take(k, [window])).allowed).toBe(true);
+    });
+
+    it("counts a weighted call against a window and never lets concurrent callers past the limit", async () => {
+      const window: BucketSpec = { name: "w", limit: 30, windowMs: 60_000 };
+      expect((await limiter.take(k, [window], 25)).allowed).toBe(true);
+      expect((await limiter.take(k, [window], 6)).allowed).toBe(false);
+      const results = await Promise.all(Array.from({ length: 20 }, () => limiter.take(k, [window])));
+      expect(results.filter((r) => r.allowed)).toHaveLength(5);
+    });
+
     it("keeps keys apart", async () => {
       await limiter.take(`${k}-a`, [perMinute(1)]);
       expect((await limiter.take(`${k}-a`, [perMinute(1)])).allowed).toBe(false);
