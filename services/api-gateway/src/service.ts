@@ -5,6 +5,7 @@ import { bucketFor, rateLimitHeaders } from "./auth/rate-limit.ts";
 import { bearerToken, type JwtCodec, TokenService } from "./auth/tokens.ts";
 import type { AuthUser, UserDirectory } from "./auth/users.ts";
 import type { GatewaySettings } from "./config.ts";
+import { apiDocs } from "./docs.ts";
 import {
   CandlesQuery,
   IdParams,
@@ -60,6 +61,7 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
   });
 
   const app = createServiceApp({ name: "api-gateway", logger })
+    .use(apiDocs())
     .ws("/ws", {
       idleTimeout: 60,
       open: (ws) => hub.open(socketOf(ws.raw)),
