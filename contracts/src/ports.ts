@@ -153,3 +153,23 @@ export interface Lock {
   release(name: string, owner: string, token: number): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** One state-changing call: who, what, when, from where. */
+export interface AuditEntry {
+  actor: string;
+  /** e.g. auth.login, order.submit, order.cancel, risk.set-state */
+  action: string;
+  target?: string | null;
+  sourceIp?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+  /** Outcome and inputs worth keeping; never secrets. */
+  details?: Record<string, unknown>;
+}
+
+/** Append-only audit trail (PostgreSQL `audit_log`, in-memory). */
+export interface AuditLog {
+  record(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  list(filter?: { actor?: string; limit?: number }): Promise<Array<AuditEntry & { ts: string }>>;
+}

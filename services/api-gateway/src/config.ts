@@ -11,6 +11,8 @@ export const gatewayConfigSpec = {
   API_RATE_LIMIT: int(100, { min: 1 }),
   API_RATE_WINDOW: int(60_000, { min: 1000 }),
   LOGIN_RATE_LIMIT: int(10, { min: 1 }),
+  /** Browser origins allowed to call the API (comma-separated). The PWA's own origin needs no entry when it is served by web/server.ts. */
+  CORS_ORIGINS: str("http://localhost:5173,http://127.0.0.1:5173"),
 };
 
 export interface GatewaySettings {
@@ -21,6 +23,7 @@ export interface GatewaySettings {
   rateWindowMs: number;
   loginRateLimit: number;
   rpcTimeoutMs: number;
+  corsOrigins: readonly string[];
 }
 
 export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): GatewaySettings {
@@ -32,5 +35,8 @@ export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): Gat
     rateWindowMs: config.API_RATE_WINDOW,
     loginRateLimit: config.LOGIN_RATE_LIMIT,
     rpcTimeoutMs: 3000,
+    corsOrigins: config.CORS_ORIGINS.split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
   };
 }

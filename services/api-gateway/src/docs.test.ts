@@ -12,6 +12,7 @@ const gateway = createGatewayService(memoryRuntime(createLogger({}, "error", () 
   rateWindowMs: 60_000,
   loginRateLimit: 10,
   rpcTimeoutMs: 100,
+  corsOrigins: ["http://localhost:5173"],
 });
 const get = (path: string) => gateway.app.handle(new Request(`http://localhost${path}`));
 

@@ -14,6 +14,7 @@ const settings = {
   rateWindowMs: 60_000,
   loginRateLimit: 10,
   rpcTimeoutMs: 500,
+  corsOrigins: ["http://localhost:5173"],
 };
 const status: RiskStatus = {
   state: "ACTIVE",

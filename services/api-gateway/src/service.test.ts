@@ -12,6 +12,7 @@ const settings = {
   rateWindowMs: 60_000,
   loginRateLimit: 2,
   rpcTimeoutMs: 200,
+  corsOrigins: ["http://localhost:5173"],
 };
 
 const users = new UserDirectory();

@@ -1,6 +1,14 @@
 import { jwt } from "@elysiajs/jwt";
-import { type SlidingWindowSpec, Subjects } from "@jts/contracts";
-import { AppError, createServiceApp, type Runtime, rpcClient, type Service } from "@jts/kit";
+import { type AuditEntry, type AuditLog, type SlidingWindowSpec, Subjects } from "@jts/contracts";
+import {
+  AppError,
+  createServiceApp,
+  MemoryAuditLog,
+  type ReadinessCheck,
+  type Runtime,
+  rpcClient,
+  type Service,
+} from "@jts/kit";
 import { bucketFor, rateLimitHeaders } from "./auth/rate-limit.ts";
 import { bearerToken, type JwtCodec, TokenService } from "./auth/tokens.ts";
 import type { AuthUser, UserDirectory } from "./auth/users.ts";
@@ -16,10 +24,15 @@ import {
   RefreshBody,
   SetStateBody,
 } from "./model.ts";
+import { security } from "./security.ts";
 import { type WsConnection, WsHub } from "./ws/hub.ts";
 
 /** Elysia's socket type omits Bun's getBufferedAmount, which the raw socket has at run time. */
 const socketOf = (raw: unknown) => raw as WsConnection;
+
+/** Request bodies are kept in the audit log unless they may carry a secret (tokens, passwords). */
+const isAuditableBody = (body: unknown): body is Record<string, unknown> =>
+  typeof body === "object" && body !== null && !("password" in body) && !("refreshToken" in body);
 
 const forbidden = (message: string) => new AppError("FORBIDDEN", message);
 
@@ -27,7 +40,30 @@ const forbidden = (message: string) => new AppError("FORBIDDEN", message);
  * The only door from outside: authentication, per-user rate limits, account
  * scoping, and typed calls to the services over the rpc port.
  */
-export function createGatewayService(runtime: Runtime, users: UserDirectory, settings: GatewaySettings) {
+/** What state-changing routes are called in the audit log. */
+const AUDIT_ACTIONS: Record<string, string> = {
+  "POST /api/auth/logout": "auth.logout",
+  "POST /api/orders": "order.submit",
+  "DELETE /api/orders/:id": "order.cancel",
+  "POST /api/strategies/:id/start": "strategy.start",
+  "POST /api/strategies/:id/stop": "strategy.stop",
+  "PUT /api/risk/state": "risk.set-state",
+  "PUT /api/risk/limits": "risk.set-limits",
+  "POST /api/users": "user.create",
+};
+
+export interface GatewayOptions {
+  /** Where state-changing calls are recorded; in memory when not given. */
+  audit?: AuditLog;
+  readiness?: Record<string, ReadinessCheck>;
+}
+
+export function createGatewayService(
+  runtime: Runtime,
+  users: UserDirectory,
+  settings: GatewaySettings,
+  options: GatewayOptions = {},
+) {
   const logger = runtime.logger.child({ service: "api-gateway" });
   const jwtPlugin = jwt({ name: "jwt", secret: settings.jwtSecret });
   const codec = (jwtPlugin.decorator as unknown as { jwt: JwtCodec }).jwt;
@@ -60,7 +96,16 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
     accountsOf: async (user) => (await accountsOf(user)) ?? null,
   });
 
-  const app = createServiceApp({ name: "api-gateway", logger })
+  const audit = options.audit ?? new MemoryAuditLog();
+  const record = (entry: AuditEntry) =>
+    audit.record(entry).catch((error: unknown) => logger.error("audit write failed", { error, action: entry.action }));
+  const origin = (request: Request, server: { requestIP(r: Request): { address: string } | null } | null) => ({
+    sourceIp: server?.requestIP(request)?.address ?? null,
+    userAgent: request.headers.get("user-agent")?.slice(0, 256) ?? null,
+  });
+
+  const app = createServiceApp({ name: "api-gateway", logger, readiness: options.readiness })
+    .use(security(settings.corsOrigins))
     .use(apiDocs())
     .ws("/ws", {
       idleTimeout: 60,
@@ -70,15 +115,17 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
     })
     .post(
       "/api/auth/login",
-      async ({ body, set, request, server }) => {
+      async ({ body, set, request, server, requestId }) => {
         const ip = server?.requestIP(request)?.address ?? "local";
         await limit(`login:${ip}:${body.username}`, loginBucket, set);
         const user = await users.verify(body.username, body.password);
+        const where = { ...origin(request, server), requestId };
         if (!user) {
           logger.warn("login failed", { username: body.username, ip });
+          await record({ actor: body.username, action: "auth.login", ...where, details: { outcome: "refused" } });
           throw new AppError("UNAUTHORIZED", "wrong username or password");
         }
-        logger.info("login", { username: user.username, ip });
+        await record({ actor: user.username, action: "auth.login", ...where, details: { outcome: "ok" } });
         return tokens.issue(user.username, user.role);
       },
       { body: LoginBody },
@@ -97,6 +144,19 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
       if (!user) throw new AppError("UNAUTHORIZED", "missing, invalid or expired access token");
       await limit(`user:${user.username}`, apiBucket, set);
       return { user };
+    })
+    // Every state-changing call below is recorded: who, what, when, from where, and how it ended.
+    .onAfterResponse(({ request, route, user, set, params, body, requestId, server }) => {
+      if (request.method === "GET" || !user) return;
+      const key = `${request.method} ${route}`;
+      void record({
+        actor: user.username,
+        action: AUDIT_ACTIONS[key] ?? key,
+        target: (params as Record<string, string> | undefined)?.id ?? null,
+        ...origin(request, server),
+        requestId,
+        details: { status: Number(set.status ?? 200), ...(isAuditableBody(body) ? { request: body } : {}) },
+      });
     })
     .post(
       "/api/auth/logout",
@@ -191,13 +251,14 @@ export function createGatewayService(runtime: Runtime, users: UserDirectory, set
     app,
     hub,
     tokens,
+    audit,
     async start() {
       await hub.start();
     },
     async stop() {
       await hub.stop();
     },
-  } satisfies Service & { hub: WsHub; tokens: TokenService };
+  } satisfies Service & { hub: WsHub; tokens: TokenService; audit: AuditLog };
 }
 
 export type App = ReturnType<typeof createGatewayService>["app"];

@@ -1,3 +1,4 @@
+export { MemoryAuditLog } from "./audit.ts";
 export { MemoryCache } from "./cache/memory.ts";
 export { ConfigError, type ConfigOf, int, loadConfig, oneOf, type RunMode, runMode, secret, str } from "./config.ts";
 export { MemoryDocumentStore } from "./documents/memory.ts";

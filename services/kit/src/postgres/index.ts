@@ -1,3 +1,4 @@
+export { PostgresAuditLog } from "./audit.ts";
 export {
   type ConnectOptions,
   connectPostgres,
