@@ -20,6 +20,7 @@ export const RpcReplies = {
   [Subjects.riskCheck]: RiskDecision,
   [Subjects.riskStatus]: RiskStatus,
   [Subjects.riskSetState]: RiskStatus,
+  [Subjects.riskSetLimits]: RiskStatus,
   [Subjects.positions]: t.Array(Position),
   [Subjects.accounts]: t.Array(Account),
   [Subjects.strategyList]: t.Array(StrategyStatus),

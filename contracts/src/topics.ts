@@ -54,6 +54,7 @@ export const Subjects = {
   riskCheck: "risk.check",
   riskStatus: "risk.status",
   riskSetState: "risk.set-state",
+  riskSetLimits: "risk.set-limits",
   positions: "portfolio.positions",
   accounts: "portfolio.accounts",
   strategyList: "strategy.list",

@@ -1,5 +1,5 @@
 import { loadConfig, runStandalone, str } from "@jts/kit";
-import { connectPostgres, migrate } from "@jts/kit/postgres";
+import { connectPostgres, migrate, PostgresAuditLog, postgresReadiness } from "@jts/kit/postgres";
 import { ensureBootstrapAdmin } from "./auth/bootstrap.ts";
 import { PostgresUserDirectory } from "./auth/postgres-users.ts";
 import { MemoryUserDirectory, type UserDirectory } from "./auth/users.ts";
@@ -18,7 +18,12 @@ const users: UserDirectory = sql ? new PostgresUserDirectory(sql) : new MemoryUs
 
 await runStandalone("api-gateway", config.GATEWAY_PORT, async (runtime) => {
   await ensureBootstrapAdmin(users, config.JTS_ADMIN_USER, config.JTS_ADMIN_PASSWORD, runtime.logger);
-  const service = createGatewayService(runtime, users, gatewaySettings(config));
+  const service = createGatewayService(
+    runtime,
+    users,
+    gatewaySettings(config),
+    sql ? { audit: new PostgresAuditLog(sql), readiness: { postgres: postgresReadiness(sql) } } : {},
+  );
   if (!sql) return service;
   return {
     ...service,

@@ -1,4 +1,4 @@
-import { CandleQuery, OrderRequest, OrderStatus, SymbolCode, TradingState } from "@jts/contracts";
+import { CandleQuery, OrderRequest, OrderStatus, RiskLimits, SymbolCode, TradingState } from "@jts/contracts";
 import { t } from "elysia";
 
 export const LoginBody = t.Object({
@@ -22,4 +22,10 @@ export const CandlesQuery = t.Object({
   limit: t.Optional(t.Numeric({ minimum: 1, maximum: 5000 })),
 });
 
-export { OrderRequest };
+export const NewUserBody = t.Object({
+  username: t.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.-]+$" }),
+  password: t.String({ minLength: 12, maxLength: 256 }),
+  role: t.Union([t.Literal("admin"), t.Literal("trader"), t.Literal("viewer")]),
+});
+
+export { OrderRequest, RiskLimits };

@@ -42,6 +42,7 @@ const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base
 beforeAll(async () => {
   await users.add("alice", "alice-password-1", "trader");
   await users.add("bob", "bob-password-12", "trader");
+  await users.add("root", "root-password-12", "admin");
   // The services' side of account scoping, as portfolio-tracker and order-execution answer it.
   const accounts: Account[] = [
     { id: "acc-alice", owner: "alice", venue: "sim", kind: "CASH", baseCurrency: "KRW", balances: [] },
@@ -107,6 +108,25 @@ describe("gateway security", () => {
       body: JSON.stringify({ state: "ACTIVE" }),
     });
     expect(res.status).toBe(403);
+  });
+
+  it("lets only an admin change risk limits and add users", async () => {
+    const alice = await login("alice", "alice-password-1");
+    const root = await login("root", "root-password-12");
+    const json = (token: string, method: string, body: unknown) => ({
+      method,
+      headers: { ...bearer(token), "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const limits = { maxOrderNotional: "1000", maxPositionNotional: "2000" };
+    expect((await request("/api/risk/limits", json(alice, "PUT", limits))).status).toBe(403);
+    const newUser = { username: "carol", password: "carol-password-1", role: "viewer" };
+    expect((await request("/api/users", json(alice, "POST", newUser))).status).toBe(403);
+    const created = await request("/api/users", json(root, "POST", newUser));
+    expect(created.status).toBe(201);
+    expect(await readJson(created)).toEqual({ username: "carol", role: "viewer" });
+    expect((await request("/api/users", json(root, "POST", newUser))).status).toBe(409);
+    expect(await login("carol", "carol-password-1")).toBeString();
   });
 
   it("sends security headers and CORS headers only to allowed origins", async () => {

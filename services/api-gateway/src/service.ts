@@ -19,9 +19,11 @@ import {
   IdParams,
   LoginBody,
   LogoutBody,
+  NewUserBody,
   OrderRequest,
   OrdersQuery,
   RefreshBody,
+  RiskLimits,
   SetStateBody,
 } from "./model.ts";
 import { security } from "./security.ts";
@@ -243,6 +245,24 @@ export function createGatewayService(
         });
       },
       { body: SetStateBody },
+    )
+    .put(
+      "/api/risk/limits",
+      ({ user, body }) => {
+        if (user.role !== "admin") throw forbidden("only an admin changes risk limits");
+        return call(Subjects.riskSetLimits, body);
+      },
+      { body: RiskLimits },
+    )
+    .post(
+      "/api/users",
+      async ({ user, body, set }) => {
+        if (user.role !== "admin") throw forbidden("only an admin manages users");
+        const created = await users.add(body.username, body.password, body.role);
+        set.status = 201;
+        return { username: created.username, role: created.role };
+      },
+      { body: NewUserBody },
     )
     .get("/api/alerts", async ({ user }) => call(Subjects.alertList, { accounts: await accountsOf(user) }));
 

@@ -88,7 +88,10 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       }),
       config.STRATEGY_PORT,
     ],
-    [createGatewayService(runtime, users, gatewaySettings(config)), config.GATEWAY_PORT],
+    [
+      createGatewayService(runtime, users, gatewaySettings(config), storage ? { audit: storage.audit } : {}),
+      config.GATEWAY_PORT,
+    ],
     // The feed starts last so every consumer is subscribed before the first tick.
     [
       createSimService(runtime, { seed: config.SIM_SEED, intervalMs: config.SIM_INTERVAL_MS, catalog }),

@@ -1,9 +1,15 @@
 import { join } from "node:path";
 import { PostgresUserDirectory, type UserDirectory } from "@jts/api-gateway";
-import type { DocumentStore } from "@jts/contracts";
+import type { AuditLog, DocumentStore } from "@jts/contracts";
 import type { Logger, Runtime } from "@jts/kit";
 import { openTickStore } from "@jts/kit/clickhouse";
-import { connectPostgres, migrate, PostgresDocumentStore, startEmbeddedPostgres } from "@jts/kit/postgres";
+import {
+  connectPostgres,
+  migrate,
+  PostgresAuditLog,
+  PostgresDocumentStore,
+  startEmbeddedPostgres,
+} from "@jts/kit/postgres";
 import type { CandleHistory } from "@jts/market-data-collector";
 import { type OrderExecutionOptions, postgresOrderStorage } from "@jts/order-execution";
 import { type PortfolioOptions, postgresPortfolioStorage } from "@jts/portfolio-tracker";
@@ -12,6 +18,7 @@ export interface EmbeddedStorage {
   orders(runtime: Runtime): Pick<OrderExecutionOptions, "repository" | "relay" | "readiness">;
   portfolio(): Pick<PortfolioOptions, "repository" | "readiness">;
   users: UserDirectory;
+  audit: AuditLog;
   history: CandleHistory;
   /** Strategy definitions and settings: the documents port's embedded default, JSONB in the same PostgreSQL. */
   documents: DocumentStore;
@@ -42,6 +49,7 @@ export async function openEmbeddedStorage(dataDir: string, pgPort: number, logge
       orders: (runtime) => postgresOrderStorage(sql, runtime),
       portfolio: () => postgresPortfolioStorage(sql),
       users: new PostgresUserDirectory(sql),
+      audit: new PostgresAuditLog(sql),
       history,
       documents: new PostgresDocumentStore(sql),
       databaseUrl: server.url,

@@ -33,17 +33,16 @@ export function createRiskService(
     return engine.status();
   };
 
+  const setLimits = (limits: RiskLimits) => {
+    engine.setLimits(limits);
+    logger.warn("risk limits changed", { ...limits });
+    return engine.status();
+  };
+
   const app = createServiceApp({ name: "risk-management", logger })
     .get("/risk", () => engine.status())
     .put("/risk/state", ({ body }) => setState(body), { body: SetStateBody })
-    .put(
-      "/risk/limits",
-      ({ body }) => {
-        engine.setLimits(body);
-        return engine.status();
-      },
-      { body: RiskLimits },
-    )
+    .put("/risk/limits", ({ body }) => setLimits(body), { body: RiskLimits })
     .post("/risk/check", ({ body }) => engine.check(body.order), { body: CheckRequest });
 
   return {
@@ -69,6 +68,7 @@ export function createRiskService(
         }),
         await runtime.rpc.serve(Subjects.riskStatus, () => engine.status()),
         await serveChecked(runtime.rpc, Subjects.riskSetState, SetStateBody, setState),
+        await serveChecked(runtime.rpc, Subjects.riskSetLimits, RiskLimits, setLimits),
       );
     },
     async stop() {
