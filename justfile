@@ -5,15 +5,25 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 dev: install web-build
     bun services/platform/src/main.ts
 
-# Run every test, starting the real servers the adapter suites need (JTS_TEST_SERVERS=off: unit tests only)
+# Run every test: bun test (real servers started for the adapter suites), the gateway fuzzer,
+# and the host scripts' bats suites. JTS_TEST_SERVERS=off: unit tests only, no servers, no fuzzing.
+# JTS_TEST_REPORT_DIR=dir: JUnit reports of every part go there (CI counts them).
 test *args: install
     #!/usr/bin/env bash
-    set -euo pipefail
+    set -uo pipefail
+    reports=${JTS_TEST_REPORT_DIR:-}
+    [ -n "$reports" ] && mkdir -p "$reports"
+    status=0
     if [ "${JTS_TEST_SERVERS:-on}" != off ]; then
-      host/servers/all start
+      host/servers/all start || exit 1
       eval "$(host/servers/all env)"
     fi
-    bun test {{args}}
+    bun test {{args}} ${reports:+--reporter=junit --reporter-outfile="$reports/bun.xml"} || status=1
+    if [ "${JTS_TEST_SERVERS:-on}" != off ]; then
+      services/api-gateway/fuzz/run ${reports:+--junit "$reports"} || status=1
+      if [ -x host/test/run ]; then host/test/run ${reports:+--junit "$reports"} || status=1; fi
+    fi
+    exit $status
 
 # Start Redis, NATS and Kafka on loopback (data under .data/servers)
 servers-up:
@@ -51,3 +61,38 @@ stack: web-build
 # Stop what `just stack` started
 stack-down:
     host/stack down
+
+# Prepare a host for `just up`: LVM, filesystems, fstab, I/O and kernel tuning, server configs (plan by default; host/RUNBOOK.md)
+provision *args:
+    host/provision {{args}}
+
+# Build the JTS image and start the production stack from compose.yaml (needs Docker with compose v2, .env, `just provision apply`)
+up:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    [ -f .env ] || { echo "just up: .env is missing: cp .env.example .env and set every CHANGE-ME value (host/RUNBOOK.md)" >&2; exit 1; }
+    if grep -q 'CHANGE-ME' .env; then echo "just up: .env still holds CHANGE-ME placeholders: set real secrets first" >&2; exit 1; fi
+    config_dir=$(sed -n 's/^JTS_CONFIG_DIR=//p' .env | tail -n 1)
+    config_dir=${config_dir:-/etc/jts}
+    for f in compose.env postgresql/postgresql.conf clickhouse/config.d/jts.xml clickhouse/users.d/jts.xml redis/redis.conf mongodb/mongod.conf; do
+      [ -f "$config_dir/$f" ] || { echo "just up: $config_dir/$f is missing: run \`just provision apply ...\` first (host/RUNBOOK.md)" >&2; exit 1; }
+    done
+    docker compose version >/dev/null 2>&1 || { echo "just up: needs Docker Engine with the compose plugin (\`docker compose\`)" >&2; exit 1; }
+    # The host's tuning (memory limits, Kafka threads) replaces compose.yaml's 32 GiB defaults.
+    set -a
+    . "$config_dir/compose.env"
+    set +a
+    docker compose -p jts up -d --build --wait
+    docker compose -p jts ps
+
+# Stop the production stack; the data stays on its volumes
+down:
+    docker compose -p jts down
+
+# Every scenario of the bench suite (issue 7), 3 repetitions: writes bench/report.json and bench/REPORT.md; fails on a missed target (~25 min)
+bench: install
+    bun bench/src/run.ts
+
+# The bench harness at tiny sizes (about a minute): checks it works, judges nothing; report in bench/out/
+bench-smoke: install
+    bun bench/src/run.ts --smoke

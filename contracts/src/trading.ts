@@ -21,7 +21,15 @@ export const ORDER_STATUSES = [
   "REJECTED",
   "EXPIRED",
 ] as const;
-export const OrderStatus = t.Union(ORDER_STATUSES.map((status) => t.Literal(status)));
+export const OrderStatus = t.Union([
+  t.Literal("NEW"),
+  t.Literal("ACCEPTED"),
+  t.Literal("PARTIALLY_FILLED"),
+  t.Literal("FILLED"),
+  t.Literal("CANCELED"),
+  t.Literal("REJECTED"),
+  t.Literal("EXPIRED"),
+]);
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const Signal = t.Object({
@@ -130,7 +138,7 @@ export const Account = t.Object({
 export type Account = Static<typeof Account>;
 
 export const TRADING_STATES = ["ACTIVE", "REDUCING", "HALTED"] as const;
-export const TradingState = t.Union(TRADING_STATES.map((state) => t.Literal(state)));
+export const TradingState = t.Union([t.Literal("ACTIVE"), t.Literal("REDUCING"), t.Literal("HALTED")]);
 export type TradingState = (typeof TRADING_STATES)[number];
 
 export const TradingStateChange = t.Object({

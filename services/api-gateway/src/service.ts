@@ -1,5 +1,5 @@
 import { jwt } from "@elysiajs/jwt";
-import { type AuditEntry, type AuditLog, type SlidingWindowSpec, Subjects } from "@jts/contracts";
+import { type AuditEntry, type AuditLog, Order, RpcReplies, type SlidingWindowSpec, Subjects } from "@jts/contracts";
 import {
   AppError,
   createServiceApp,
@@ -130,7 +130,7 @@ export function createGatewayService(
         await record({ actor: user.username, action: "auth.login", ...where, details: { outcome: "ok" } });
         return tokens.issue(user.username, user.role);
       },
-      { body: LoginBody },
+      { body: LoginBody, detail: { security: [] } },
     )
     .post(
       "/api/auth/refresh",
@@ -138,7 +138,7 @@ export function createGatewayService(
         await limit(`refresh:${server?.requestIP(request)?.address ?? "local"}`, loginBucket, set);
         return tokens.refresh(body.refreshToken);
       },
-      { body: RefreshBody },
+      { body: RefreshBody, detail: { security: [] } },
     )
     // Every route below needs a valid access token and counts against the user's rate limit.
     .resolve(async ({ headers, set }) => {
@@ -169,9 +169,12 @@ export function createGatewayService(
       },
       { body: LogoutBody },
     )
-    .get("/api/instruments", () => call(Subjects.instruments))
-    .get("/api/prices", () => call(Subjects.prices))
-    .get("/api/candles", ({ query }) => call(Subjects.candles, query), { query: CandlesQuery })
+    .get("/api/instruments", () => call(Subjects.instruments), { response: RpcReplies[Subjects.instruments] })
+    .get("/api/prices", () => call(Subjects.prices), { response: RpcReplies[Subjects.prices] })
+    .get("/api/candles", ({ query }) => call(Subjects.candles, query), {
+      query: CandlesQuery,
+      response: RpcReplies[Subjects.candles],
+    })
     .post(
       "/api/orders",
       async ({ user, body, set }) => {
@@ -187,21 +190,17 @@ export function createGatewayService(
         set.status = created ? 201 : 200;
         return order;
       },
-      { body: OrderRequest },
+      { body: OrderRequest, response: { 200: Order, 201: Order } },
     )
     .get(
       "/api/orders",
       async ({ user, query }) => call(Subjects.orderList, { ...query, accounts: await accountsOf(user) }),
-      {
-        query: OrdersQuery,
-      },
+      { query: OrdersQuery, response: RpcReplies[Subjects.orderList] },
     )
     .get(
       "/api/orders/:id",
       async ({ user, params }) => call(Subjects.orderGet, { orderId: params.id, accounts: await accountsOf(user) }),
-      {
-        params: IdParams,
-      },
+      { params: IdParams, response: RpcReplies[Subjects.orderGet] },
     )
     .delete(
       "/api/orders/:id",
@@ -209,19 +208,25 @@ export function createGatewayService(
         if (user.role === "viewer") throw forbidden("viewers cannot cancel orders");
         return call(Subjects.orderCancel, { orderId: params.id, accounts: await accountsOf(user) });
       },
-      { params: IdParams },
+      { params: IdParams, response: RpcReplies[Subjects.orderCancel] },
     )
-    .get("/api/fills", async ({ user }) => call(Subjects.fillList, { accounts: await accountsOf(user) }))
-    .get("/api/positions", async ({ user }) => call(Subjects.positions, { accounts: await accountsOf(user) }))
-    .get("/api/accounts", async ({ user }) => call(Subjects.accounts, { accounts: await accountsOf(user) }))
-    .get("/api/strategies", () => call(Subjects.strategyList))
+    .get("/api/fills", async ({ user }) => call(Subjects.fillList, { accounts: await accountsOf(user) }), {
+      response: RpcReplies[Subjects.fillList],
+    })
+    .get("/api/positions", async ({ user }) => call(Subjects.positions, { accounts: await accountsOf(user) }), {
+      response: RpcReplies[Subjects.positions],
+    })
+    .get("/api/accounts", async ({ user }) => call(Subjects.accounts, { accounts: await accountsOf(user) }), {
+      response: RpcReplies[Subjects.accounts],
+    })
+    .get("/api/strategies", () => call(Subjects.strategyList), { response: RpcReplies[Subjects.strategyList] })
     .post(
       "/api/strategies/:id/start",
       ({ user, params }) => {
         if (user.role === "viewer") throw forbidden("viewers cannot start strategies");
         return call(Subjects.strategyStart, { id: params.id });
       },
-      { params: IdParams },
+      { params: IdParams, response: RpcReplies[Subjects.strategyStart] },
     )
     .post(
       "/api/strategies/:id/stop",
@@ -229,9 +234,9 @@ export function createGatewayService(
         if (user.role === "viewer") throw forbidden("viewers cannot stop strategies");
         return call(Subjects.strategyStop, { id: params.id });
       },
-      { params: IdParams },
+      { params: IdParams, response: RpcReplies[Subjects.strategyStop] },
     )
-    .get("/api/risk", () => call(Subjects.riskStatus))
+    .get("/api/risk", () => call(Subjects.riskStatus), { response: RpcReplies[Subjects.riskStatus] })
     .put(
       "/api/risk/state",
       ({ user, body }) => {
@@ -264,7 +269,9 @@ export function createGatewayService(
       },
       { body: NewUserBody },
     )
-    .get("/api/alerts", async ({ user }) => call(Subjects.alertList, { accounts: await accountsOf(user) }));
+    .get("/api/alerts", async ({ user }) => call(Subjects.alertList, { accounts: await accountsOf(user) }), {
+      response: RpcReplies[Subjects.alertList],
+    });
 
   return {
     name: "api-gateway",
