@@ -2,31 +2,67 @@ import { type Static, Type as t } from "@sinclair/typebox";
 
 /**
  * The gateway's /ws protocol. The token goes in the first message, never in
- * the URL (URLs land in logs). Channels: `ticker:<symbol>`, `candles:<symbol>:1m`,
- * `orders`, `fills`, `positions`, `risk`, `alerts`.
+ * the URL (URLs land in logs). Channels: `ticker:<symbol>`, `candles:<symbol>:1m`
+ * (public, conflatable) and `orders`, `fills`, `positions`, `risk`, `alerts`
+ * (private: filtered to the user's accounts, never conflated, resumable).
+ *
+ * Two numbers, two jobs:
+ * - `seq` numbers every `event` message on one connection 1, 2, 3... in send
+ *   order (snapshot, replayed and live, public and private alike). A gap means
+ *   this connection lost a message: refetch REST state. Conflating ticks never
+ *   makes a gap, because a replaced tick was never numbered.
+ * - `userSeq` is a private event's position in its user's private stream,
+ *   which the gateway keeps per user (shared by that user's connections) and
+ *   names `stream` (a new name after a gateway restart, and per replica).
+ *   One connection sees only the channels it subscribed to, so `userSeq` skips
+ *   numbers there: it is a resume cursor, not a gap detector. Public and
+ *   snapshot events carry none.
+ *
+ * Resuming: keep `{stream, seq}` where `seq` is the highest `userSeq` seen on
+ * an event or a `subscribed` reply. After a reconnect, send
+ * `{op:"subscribe", channels, resumeFrom:{stream, seq}}` for the private
+ * channels that were subscribed (and confirmed) before. When the gateway still
+ * holds every event after `seq` (it keeps the last 5000 or 10 minutes per
+ * user), it replays exactly those, in order, with no snapshot, and answers
+ * `resumed: true`. Otherwise it sends a snapshot and `resumed: false`: refetch.
+ * A `subscribe` still unanswered when the socket dropped gives no safe cursor
+ * (its snapshot may be half sent): subscribe afresh.
  */
+export const PRIVATE_WS_CHANNELS = ["orders", "fills", "positions", "risk", "alerts"] as const;
+export type PrivateWsChannel = (typeof PRIVATE_WS_CHANNELS)[number];
+
+const Channels = t.Array(t.String({ maxLength: 64 }), { minItems: 1, maxItems: 100 });
+
+export const WsResumePoint = t.Object({
+  stream: t.String({ minLength: 1, maxLength: 64 }),
+  seq: t.Integer({ minimum: 0 }),
+});
+export type WsResumePoint = Static<typeof WsResumePoint>;
+
 export const WsClientMessage = t.Union([
   t.Object({ op: t.Literal("auth"), token: t.String({ minLength: 1, maxLength: 4096 }) }),
-  t.Object({
-    op: t.Literal("subscribe"),
-    channels: t.Array(t.String({ maxLength: 64 }), { minItems: 1, maxItems: 100 }),
-  }),
-  t.Object({
-    op: t.Literal("unsubscribe"),
-    channels: t.Array(t.String({ maxLength: 64 }), { minItems: 1, maxItems: 100 }),
-  }),
+  t.Object({ op: t.Literal("subscribe"), channels: Channels, resumeFrom: t.Optional(WsResumePoint) }),
+  t.Object({ op: t.Literal("unsubscribe"), channels: Channels }),
   t.Object({ op: t.Literal("ping") }),
 ]);
 export type WsClientMessage = Static<typeof WsClientMessage>;
 
 export type WsServerMessage =
-  | { op: "authed"; user: string }
-  | { op: "subscribed"; channels: string[] }
+  /** `stream` names the user's private stream on this gateway; compare it with a saved cursor. */
+  | { op: "authed"; user: string; stream: string }
+  /**
+   * Sent once the request's replay or snapshots have all been sent. `resumed`:
+   * the private channels were replayed from `resumeFrom` (false: they got a
+   * snapshot instead; refetch). `userSeq`: the stream's head then; every
+   * private event up to it on this connection's channels has been sent.
+   */
+  | { op: "subscribed"; channels: string[]; resumed: boolean; userSeq: number }
   | { op: "unsubscribed"; channels: string[] }
   | { op: "pong" }
+  /** Close codes: 4401 not authenticated, token invalid, expired or revoked; 1013 slow consumer; 1001 shutdown. */
   | { op: "error"; code: string; message: string }
-  /** `seq` counts per connection so a client sees gaps; `snapshot` marks the initial state. */
-  | { op: "event"; channel: string; seq: number; snapshot?: boolean; data: unknown };
+  /** `snapshot` marks the state sent on subscribe; it may overlap live events, so upsert by id. */
+  | { op: "event"; channel: string; seq: number; userSeq?: number; snapshot?: boolean; data: unknown };
 
 export const WS_CHANNEL_PATTERN =
   /^(ticker:[A-Z0-9-]{2,20}|candles:[A-Z0-9-]{2,20}:1m|orders|fills|positions|risk|alerts)$/;

@@ -113,6 +113,7 @@ export function createGatewayService(
       idleTimeout: 60,
       open: (ws) => hub.open(socketOf(ws.raw)),
       message: (ws, message) => hub.message(socketOf(ws.raw), message),
+      drain: (ws) => hub.drain(socketOf(ws.raw)),
       close: (ws) => hub.close(socketOf(ws.raw)),
     })
     .post(
@@ -164,6 +165,7 @@ export function createGatewayService(
       "/api/auth/logout",
       async ({ user, body }) => {
         await tokens.deny(user);
+        hub.revokeToken(user.jti); // open sockets of this token close now, not at expiry
         if (body?.refreshToken) await tokens.revokeRefresh(body.refreshToken);
         return { loggedOut: true };
       },

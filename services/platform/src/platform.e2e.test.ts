@@ -198,6 +198,33 @@ describe("the platform end to end", () => {
     expect(await closed).toBe(4401);
   });
 
+  it("closes an open WebSocket with 4401 when its token is logged out", async () => {
+    const fresh = await readJson(
+      await call("/api/auth/login", {
+        method: "POST",
+        auth: false,
+        body: JSON.stringify({ username: "admin", password: "e2e-password-123" }),
+      }),
+    );
+    const socket = new WebSocket(`${api.replace("http", "ws")}/ws`);
+    const messages: WsServerMessage[] = [];
+    socket.onmessage = (e) => messages.push(JSON.parse(String(e.data)));
+    const closed = new Promise<number>((resolve) => {
+      socket.onclose = (e) => resolve(e.code);
+    });
+    await new Promise((resolve) => {
+      socket.onopen = resolve;
+    });
+    socket.send(JSON.stringify({ op: "auth", token: fresh.accessToken }));
+    await eventually(() => expect(messages.some((m) => m.op === "authed")).toBe(true));
+    const logout = await fetch(`${api}/api/auth/logout`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${fresh.accessToken}` },
+    });
+    expect(logout.status).toBe(200);
+    expect(await closed).toBe(4401);
+  });
+
   it("refuses a logged-out token and a reused refresh token", async () => {
     const login = await readJson(
       await call("/api/auth/login", {

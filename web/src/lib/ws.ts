@@ -1,4 +1,4 @@
-import type { WsClientMessage, WsServerMessage } from "@jts/contracts";
+import type { PrivateWsChannel, WsClientMessage, WsResumePoint, WsServerMessage } from "@jts/contracts";
 import { type Accessor, createSignal } from "solid-js";
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
@@ -8,6 +8,17 @@ export interface EventMeta {
   seq: number;
   snapshot: boolean;
 }
+
+// A literal list, not the contracts' runtime export, so the PWA bundle does not pull in TypeBox;
+// `satisfies` fails the build when the contracts add a private channel.
+const PRIVATE_CHANNELS = {
+  orders: true,
+  fills: true,
+  positions: true,
+  risk: true,
+  alerts: true,
+} satisfies Record<PrivateWsChannel, true>;
+const isPrivate = (channel: string) => Object.hasOwn(PRIVATE_CHANNELS, channel);
 
 export type EventHandler = (data: unknown, meta: EventMeta) => void;
 
@@ -22,8 +33,10 @@ export interface LiveConnectionOptions {
 export interface LiveConnection {
   state: Accessor<ConnectionState>;
   /**
-   * Bumps after every successful (re)subscription and after a sequence gap:
-   * events may have been missed, so views refetch their REST snapshot.
+   * Bumps when events may have been missed, so views refetch their REST
+   * snapshot: the server could not resume a private channel (first connect,
+   * gateway restart, ring too old) or a `seq` gap appeared. A resumed
+   * reconnect replays the missed events instead and does not bump.
    */
   epoch: Accessor<number>;
   /** Returns the unsubscribe function. */
@@ -43,7 +56,9 @@ export function defaultWsUrl(): string {
 
 /**
  * One WebSocket to the gateway: auth first, then subscribe; reconnects with
- * jittered exponential backoff and re-authenticates and re-subscribes each time.
+ * jittered exponential backoff and re-authenticates and re-subscribes each
+ * time, resuming the private channels from the last `userSeq` it holds (see
+ * contracts/src/ws.ts for the sequence rules).
  */
 export function createLiveConnection(options: LiveConnectionOptions): LiveConnection {
   const url = options.url ?? defaultWsUrl();
@@ -56,6 +71,16 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
   let closed = false;
   let attempt = 0;
   let lastSeq = 0;
+  /** Where this client's private state stands in the user's stream on the gateway. */
+  let cursor: WsResumePoint | null = null;
+  /** Private channels the server confirmed on this connection: the ones a cursor is good for. */
+  const confirmed = new Set<string>();
+  /** Subscribe requests with private channels not yet answered: their snapshot may be half sent. */
+  let unanswered = 0;
+  /** Set by a seq gap: a private event may be lost, so the cursor cannot be trusted. */
+  let gapped = false;
+  /** Private channels to resume from `cursor` after a reconnect (set when the socket drops). */
+  let resumable = new Set<string>();
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let pingTimer: ReturnType<typeof setInterval> | undefined;
   let authTimer: ReturnType<typeof setTimeout> | undefined;
@@ -64,10 +89,38 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
     if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
   };
 
-  const sendChannels = (op: "subscribe" | "unsubscribe", channels: string[]) => {
+  const sendChannels = (op: "subscribe" | "unsubscribe", channels: string[], resumeFrom?: WsResumePoint) => {
     for (let i = 0; i < channels.length; i += MAX_CHANNELS_PER_MESSAGE) {
-      send({ op, channels: channels.slice(i, i + MAX_CHANNELS_PER_MESSAGE) });
+      const chunk = channels.slice(i, i + MAX_CHANNELS_PER_MESSAGE);
+      if (op === "unsubscribe") {
+        for (const channel of chunk) confirmed.delete(channel);
+        send({ op, channels: chunk });
+        continue;
+      }
+      if (chunk.some(isPrivate)) unanswered += 1;
+      send(resumeFrom ? { op, channels: chunk, resumeFrom } : { op, channels: chunk });
     }
+  };
+
+  /** After (re)authenticating: resume what can be resumed, subscribe the rest afresh. */
+  const subscribeAll = (stream: string) => {
+    const channels = [...handlers.keys()];
+    const from = cursor?.stream === stream ? cursor : null;
+    const resume = from ? channels.filter((c) => resumable.has(c)) : [];
+    const rest = channels.filter((c) => !resume.includes(c));
+    resumable = new Set();
+    if (cursor?.stream !== stream) cursor = { stream, seq: 0 };
+    if (from && resume.length > 0) sendChannels("subscribe", resume, { ...from });
+    sendChannels("subscribe", rest);
+  };
+
+  const onSubscribed = (message: Extract<WsServerMessage, { op: "subscribed" }>) => {
+    const privates = message.channels.filter(isPrivate);
+    if (privates.length === 0) return;
+    unanswered = Math.max(0, unanswered - 1);
+    for (const channel of privates) if (handlers.has(channel)) confirmed.add(channel);
+    if (cursor) cursor.seq = Math.max(cursor.seq, message.userSeq);
+    if (!message.resumed) setEpoch((value) => value + 1);
   };
 
   // Subscribe/unsubscribe calls made in one tick go out as one message each; opposite calls cancel out.
@@ -107,8 +160,12 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
   };
 
   const dispatch = (message: Extract<WsServerMessage, { op: "event" }>) => {
-    if (message.seq !== lastSeq + 1 && lastSeq !== 0) setEpoch((value) => value + 1);
+    if (message.seq !== lastSeq + 1) {
+      gapped = true;
+      setEpoch((value) => value + 1);
+    }
     lastSeq = message.seq;
+    if (message.userSeq !== undefined && cursor) cursor.seq = Math.max(cursor.seq, message.userSeq);
     const meta: EventMeta = { channel: message.channel, seq: message.seq, snapshot: message.snapshot === true };
     for (const handler of handlers.get(message.channel) ?? []) handler(message.data, meta);
   };
@@ -126,9 +183,11 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
         attempt = 0;
         clearTimeout(authTimer);
         changes.clear();
-        if (handlers.size > 0) sendChannels("subscribe", [...handlers.keys()]);
+        subscribeAll(message.stream);
         setState("live");
-        setEpoch((value) => value + 1);
+        break;
+      case "subscribed":
+        onSubscribed(message);
         break;
       case "event":
         dispatch(message);
@@ -157,6 +216,7 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
     }
     authed = false;
     lastSeq = 0;
+    gapped = false;
     const ws = new WebSocket(url);
     socket = ws;
     ws.onopen = () => {
@@ -170,7 +230,12 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
     ws.onclose = () => {
       if (socket !== ws) return;
       socket = null;
+      // Resume only what was fully delivered on this connection; anything else is subscribed afresh.
+      // A connection that never got past auth (say, an expired token) leaves the earlier plan alone.
+      if (authed) resumable = unanswered === 0 && !gapped ? new Set(confirmed) : new Set();
       authed = false;
+      confirmed.clear();
+      unanswered = 0;
       clearTimers();
       scheduleReconnect();
     };

@@ -3,63 +3,116 @@ import {
   type Candle,
   type EventBus,
   type Fill,
+  type LastPrice,
   type Order,
   type Position,
+  PRIVATE_WS_CHANNELS,
   Subjects,
   type Subscription,
   type Tick,
   Topics,
   WS_CHANNEL_PATTERN,
   WsClientMessage,
+  type WsResumePoint,
   type WsServerMessage,
 } from "@jts/contracts";
 import { compile, type Logger, type RpcClient } from "@jts/kit";
 import type { AuthUser } from "../auth/users.ts";
+import { UserStream } from "./user-stream.ts";
 
 /** The slice of a WebSocket the hub needs; Bun's ServerWebSocket fits it. */
 export interface WsConnection {
+  /** Bun: bytes sent, -1 when queued behind backpressure, 0 when dropped. */
   send(data: string): number;
   close(code?: number, reason?: string): void;
   getBufferedAmount(): number;
 }
 
+type Timer = ReturnType<typeof setTimeout>;
+
+/** What the hub keeps per user, across that user's sockets and reconnects. */
+interface UserState {
+  username: string;
+  stream: UserStream;
+  /** null = every account (admin). Refreshed on every authentication. */
+  accounts: string[] | null;
+  clients: Set<Client>;
+  /** Forgets the stream once no socket has used it for the replay window. */
+  retireTimer: Timer | null;
+}
+
 interface Client {
   socket: WsConnection;
+  open: boolean;
   user: AuthUser | null;
-  /** null = every account (admin). */
-  accounts: string[] | null;
+  state: UserState | null;
   channels: Set<string>;
+  /** Per-connection event counter (`seq`). */
   seq: number;
-  authTimer: ReturnType<typeof setTimeout> | null;
+  /** Public events held back while the socket is backed up: the latest per conflation key, oldest key first. */
+  pending: Map<string, { channel: string; json: string }>;
+  authTimer: Timer | null;
+  expiryTimer: Timer | null;
 }
 
 export interface HubOptions {
   authenticate(token: string): Promise<AuthUser | null>;
   accountsOf(user: AuthUser): Promise<string[] | null>;
   authTimeoutMs?: number;
-  /** A client whose unsent bytes exceed this is disconnected, so it cannot slow the others. */
+  /**
+   * Hard bound: a client with more unsent bytes is disconnected (1013) and
+   * resumes later. Keep it under Bun's backpressureLimit (16 MiB), past which
+   * send() silently drops.
+   */
   maxBufferedBytes?: number;
+  /** Soft bound: above it, ticker and candle events are conflated until the socket drains. */
+  conflateAboveBytes?: number;
+  /** The per-user replay ring keeps this many private events... */
+  replayEvents?: number;
+  /** ...for at most this long; a user's stream is forgotten this long after their last socket closed. */
+  replayWindowMs?: number;
+  /** Wall clock in ms (tests move it). */
+  now?: () => number;
 }
 
 const clientMessage = compile(WsClientMessage);
+const PRIVATE = new Set<string>(PRIVATE_WS_CHANNELS);
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Builds the event frame around data serialised once per event, not once per socket. */
+const eventFrame = (channel: string, seq: number, json: string, userSeq?: number, snapshot?: boolean) =>
+  `{"op":"event","channel":${JSON.stringify(channel)},"seq":${seq}${userSeq === undefined ? "" : `,"userSeq":${userSeq}`}${snapshot ? ',"snapshot":true' : ""},"data":${json}}`;
 
 /**
  * The /ws fan-out. Authentication comes first (token in the first message,
- * never in the URL); subscribing sends a snapshot, then the stream; every
- * message carries a per-connection sequence number; account channels are
- * filtered to the user's accounts.
+ * never in the URL) and lasts only as long as the token: it closes with 4401
+ * at `exp` or on revokeToken. Subscribing sends a snapshot, then the stream.
+ * Private channels are filtered to the user's accounts, numbered per user
+ * (`userSeq`) and kept in a bounded ring, so a reconnecting client gets
+ * exactly what it missed. Public channels are conflated per symbol for a
+ * backed-up socket; past the hard bound a socket is closed, so one slow
+ * client never holds back the others (sends never wait).
  */
 export class WsHub {
   private readonly clients = new Map<WsConnection, Client>();
+  /** Public channels only; private events reach sockets through their user's state. */
   private readonly byChannel = new Map<string, Set<Client>>();
+  private readonly users = new Map<string, UserState>();
   private readonly subscriptions: Subscription[] = [];
+  private readonly hardBound: number;
+  private readonly softBound: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly bus: EventBus,
     private readonly rpc: RpcClient,
     private readonly logger: Logger,
     private readonly options: HubOptions,
-  ) {}
+  ) {
+    this.hardBound = options.maxBufferedBytes ?? 1 << 20;
+    this.softBound = Math.min(options.conflateAboveBytes ?? 64 << 10, this.hardBound);
+    this.now = options.now ?? Date.now;
+  }
 
   get size(): number {
     return this.clients.size;
@@ -69,31 +122,52 @@ export class WsHub {
     const on = async (pattern: string, handler: (payload: unknown) => void | Promise<void>) => {
       this.subscriptions.push(await this.bus.subscribe(pattern, (e) => handler(e.payload)));
     };
-    await on(Topics.allTicks, (p) => this.broadcast(`ticker:${(p as Tick).symbol}`, p, null));
-    await on(Topics.allCandles, (p) =>
-      this.broadcast(`candles:${(p as Candle).symbol}:${(p as Candle).interval}`, p, null),
-    );
-    await on(Topics.orderUpdated, (p) => this.broadcast("orders", p, (p as Order).account));
-    await on(Topics.fill, (p) => this.broadcast("fills", p, (p as Fill).account));
-    await on(Topics.positionUpdated, (p) => this.broadcast("positions", p, (p as Position).account));
-    await on(Topics.alert, (p) => this.broadcast("alerts", p, (p as Alert).account));
+    await on(Topics.allTicks, (p) => {
+      const tick = p as Tick;
+      const channel = `ticker:${tick.symbol}`;
+      this.publishPublic(channel, `${channel}|${tick.venue}`, tick);
+    });
+    await on(Topics.allCandles, (p) => {
+      const candle = p as Candle;
+      const channel = `candles:${candle.symbol}:${candle.interval}`;
+      // Keyed by bucket too, so a candle's closing update is never replaced by the next bucket's.
+      this.publishPublic(channel, `${channel}|${candle.venue}|${candle.tsOpen}`, candle);
+    });
+    await on(Topics.orderUpdated, (p) => this.publishPrivate("orders", p, (p as Order).account));
+    await on(Topics.fill, (p) => this.publishPrivate("fills", p, (p as Fill).account));
+    await on(Topics.positionUpdated, (p) => this.publishPrivate("positions", p, (p as Position).account));
+    await on(Topics.alert, (p) => this.publishPrivate("alerts", p, (p as Alert).account));
     await on(Topics.tradingState, async () => {
       const status = await this.rpc.call(Subjects.riskStatus).catch(() => null);
-      if (status) this.broadcast("risk", status, null);
+      if (status) this.publishPrivate("risk", status, null);
     });
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.subscriptions.splice(0).map((s) => s.unsubscribe()));
-    for (const client of this.clients.values()) client.socket.close(1001, "server shutting down");
-    this.clients.clear();
+    for (const client of [...this.clients.values()]) {
+      client.socket.close(1001, "server shutting down");
+      this.close(client.socket);
+    }
+    for (const state of this.users.values()) if (state.retireTimer) clearTimeout(state.retireTimer);
+    this.users.clear();
     this.byChannel.clear();
   }
 
   open(socket: WsConnection) {
-    const client: Client = { socket, user: null, accounts: null, channels: new Set(), seq: 0, authTimer: null };
+    const client: Client = {
+      socket,
+      open: true,
+      user: null,
+      state: null,
+      channels: new Set(),
+      seq: 0,
+      pending: new Map(),
+      authTimer: null,
+      expiryTimer: null,
+    };
     client.authTimer = setTimeout(() => {
-      if (!client.user) socket.close(4401, "authenticate first");
+      if (!client.user) this.refuse(client, "authenticate first");
     }, this.options.authTimeoutMs ?? 5000);
     this.clients.set(socket, client);
   }
@@ -101,9 +175,31 @@ export class WsHub {
   close(socket: WsConnection) {
     const client = this.clients.get(socket);
     if (!client) return;
+    client.open = false;
     if (client.authTimer) clearTimeout(client.authTimer);
+    if (client.expiryTimer) clearTimeout(client.expiryTimer);
     for (const channel of client.channels) this.byChannel.get(channel)?.delete(client);
+    client.pending.clear();
     this.clients.delete(socket);
+    const state = client.state;
+    if (state?.clients.delete(client) && state.clients.size === 0) this.retire(state);
+  }
+
+  /** Bun calls this when a backed-up socket can take more: send what conflation held back. */
+  drain(socket: WsConnection) {
+    const client = this.clients.get(socket);
+    if (client?.open) this.flush(client);
+  }
+
+  /** Closes (4401) every socket authenticated with this token id; returns how many. */
+  revokeToken(jti: string): number {
+    let closed = 0;
+    for (const client of [...this.clients.values()]) {
+      if (client.user?.jti !== jti) continue;
+      this.refuse(client, "token revoked");
+      closed += 1;
+    }
+    return closed;
   }
 
   async message(socket: WsConnection, raw: unknown): Promise<void> {
@@ -114,31 +210,62 @@ export class WsHub {
       try {
         parsed = JSON.parse(raw);
       } catch {
-        return this.send(client, { op: "error", code: "BAD_REQUEST", message: "message is not JSON" });
+        return this.control(client, { op: "error", code: "BAD_REQUEST", message: "message is not JSON" });
       }
     }
     if (!clientMessage.check(parsed))
-      return this.send(client, { op: "error", code: "VALIDATION", message: "unknown or malformed message" });
+      return this.control(client, { op: "error", code: "VALIDATION", message: "unknown or malformed message" });
     const msg = parsed;
-    if (msg.op === "ping") return this.send(client, { op: "pong" });
+    if (msg.op === "ping") return this.control(client, { op: "pong" });
     if (msg.op === "auth") return this.authenticate(client, msg.token);
-    if (!client.user) {
-      this.send(client, { op: "error", code: "UNAUTHORIZED", message: "authenticate first" });
-      return socket.close(4401, "authenticate first");
-    }
+    if (!client.user) return this.refuse(client, "authenticate first");
     if (msg.op === "unsubscribe") {
       for (const channel of msg.channels) {
         client.channels.delete(channel);
         this.byChannel.get(channel)?.delete(client);
+        for (const [key, held] of client.pending) if (held.channel === channel) client.pending.delete(key);
       }
-      return this.send(client, { op: "unsubscribed", channels: msg.channels });
+      return this.control(client, { op: "unsubscribed", channels: msg.channels });
     }
-    const bad = msg.channels.filter((c) => !WS_CHANNEL_PATTERN.test(c));
+    return this.subscribe(client, msg.channels, msg.resumeFrom);
+  }
+
+  private async authenticate(client: Client, token: string) {
+    const user = await this.options.authenticate(token);
+    if (!client.open) return;
+    if (!user) return this.refuse(client, "invalid or expired token");
+    // A fresh token for the same user extends the socket; another user needs another socket.
+    if (client.user && client.user.username !== user.username) return this.refuse(client, "a socket serves one user");
+    let accounts: string[] | null;
+    try {
+      accounts = await this.options.accountsOf(user);
+    } catch (error) {
+      this.logger.warn("ws accounts lookup failed", { user: user.username, error: (error as Error).message });
+      this.control(client, { op: "error", code: "UNAVAILABLE", message: "accounts are unavailable; retry" });
+      client.socket.close(1011, "accounts unavailable");
+      return this.close(client.socket);
+    }
+    if (!client.open) return;
+    const state = this.stateOf(user.username);
+    state.accounts = accounts;
+    state.clients.add(client);
+    client.user = user;
+    client.state = state;
+    if (client.authTimer) clearTimeout(client.authTimer);
+    client.authTimer = null;
+    this.armExpiry(client);
+    this.control(client, { op: "authed", user: user.username, stream: state.stream.id });
+  }
+
+  private async subscribe(client: Client, channels: string[], resumeFrom: WsResumePoint | undefined) {
+    const bad = channels.filter((c) => !WS_CHANNEL_PATTERN.test(c));
     if (bad.length > 0)
-      return this.send(client, { op: "error", code: "VALIDATION", message: `unknown channels: ${bad.join(", ")}` });
-    const fresh = msg.channels.filter((c) => !client.channels.has(c));
+      return this.control(client, { op: "error", code: "VALIDATION", message: `unknown channels: ${bad.join(", ")}` });
+    const state = client.state as UserState;
+    const fresh = [...new Set(channels)].filter((c) => !client.channels.has(c));
     for (const channel of fresh) {
       client.channels.add(channel);
+      if (PRIVATE.has(channel)) continue;
       let set = this.byChannel.get(channel);
       if (!set) {
         set = new Set();
@@ -146,37 +273,54 @@ export class WsHub {
       }
       set.add(client);
     }
-    this.send(client, { op: "subscribed", channels: msg.channels });
-    for (const channel of fresh) await this.snapshot(client, channel);
+    // Replay runs synchronously right after registering, so no live event can slip in between.
+    const replay =
+      resumeFrom && resumeFrom.stream === state.stream.id
+        ? state.stream.since(resumeFrom.seq, new Set(fresh.filter((c) => PRIVATE.has(c))))
+        : null;
+    // A replay and its closing `subscribed` are bounded by the ring, so they are exempt from the
+    // hard bound (a big replay must not cut itself off before the client can save its cursor);
+    // the next live event checks it again, and a send Bun drops still closes the socket.
+    for (const entry of replay ?? []) this.write(client, entry.channel, entry.json, entry.userSeq);
+    await this.snapshots(client, replay ? fresh.filter((c) => !PRIVATE.has(c)) : fresh);
+    if (!client.open) return;
+    const done: WsServerMessage = { op: "subscribed", channels, resumed: replay !== null, userSeq: state.stream.head };
+    this.transmit(client, JSON.stringify(done));
   }
 
-  private async authenticate(client: Client, token: string) {
-    const user = await this.options.authenticate(token);
-    if (!user) {
-      this.send(client, { op: "error", code: "UNAUTHORIZED", message: "invalid or expired token" });
-      return client.socket.close(4401, "invalid token");
-    }
-    client.user = user;
-    client.accounts = await this.options.accountsOf(user);
-    if (client.authTimer) clearTimeout(client.authTimer);
-    this.send(client, { op: "authed", user: user.username });
-  }
-
-  private async snapshot(client: Client, channel: string) {
-    const accounts = client.accounts ?? undefined;
-    const items = await this.snapshotItems(channel, accounts).catch((error: unknown) => {
-      this.logger.warn("snapshot failed", { channel, error: (error as Error).message });
-      return [];
+  private async snapshots(client: Client, channels: string[]) {
+    if (channels.length === 0) return;
+    const accounts = client.state?.accounts ?? undefined;
+    let prices: Promise<LastPrice[]> | undefined;
+    const pricesOnce = () => {
+      prices ??= this.rpc.call(Subjects.prices);
+      return prices;
+    };
+    const all = await Promise.all(
+      channels.map((channel) =>
+        this.snapshotItems(channel, accounts, pricesOnce).catch((error: unknown) => {
+          this.logger.warn("snapshot failed", { channel, error: (error as Error).message });
+          return [];
+        }),
+      ),
+    );
+    channels.forEach((channel, i) => {
+      for (const data of all[i] ?? []) {
+        if (!client.open || !client.channels.has(channel) || this.overHardBound(client)) return;
+        this.write(client, channel, JSON.stringify(data), undefined, true);
+      }
     });
-    for (const data of items) this.event(client, channel, data, true);
   }
 
-  private async snapshotItems(channel: string, accounts: string[] | undefined): Promise<unknown[]> {
+  private async snapshotItems(
+    channel: string,
+    accounts: string[] | undefined,
+    prices: () => Promise<LastPrice[]>,
+  ): Promise<unknown[]> {
     const [kind, symbol, interval] = channel.split(":");
     switch (kind) {
       case "ticker": {
-        const prices = await this.rpc.call(Subjects.prices);
-        const last = prices.find((p) => p.symbol === symbol);
+        const last = (await prices()).find((p) => p.symbol === symbol);
         if (!last) return [];
         const tick: Tick = {
           symbol: last.symbol,
@@ -206,36 +350,123 @@ export class WsHub {
     }
   }
 
-  private broadcast(channel: string, data: unknown, account: string | null) {
+  /** Ticks and candles: sent at once to sockets with room, conflated per key for backed-up ones. */
+  private publishPublic(channel: string, key: string, data: unknown) {
     const set = this.byChannel.get(channel);
     if (!set || set.size === 0) return;
+    const json = JSON.stringify(data);
     for (const client of set) {
-      if (account !== null && client.accounts !== null && !client.accounts.includes(account)) continue;
-      this.event(client, channel, data, false);
+      if (this.overHardBound(client)) continue;
+      if (client.pending.size > 0) this.flush(client);
+      if (client.pending.size > 0 || client.socket.getBufferedAmount() > this.softBound) {
+        client.pending.set(key, { channel, json });
+      } else {
+        this.write(client, channel, json);
+      }
     }
   }
 
-  private event(client: Client, channel: string, data: unknown, snapshot: boolean) {
-    client.seq++;
-    this.send(
-      client,
-      snapshot
-        ? { op: "event", channel, seq: client.seq, snapshot, data }
-        : { op: "event", channel, seq: client.seq, data },
+  /** Numbered into every entitled user's stream (connected or not), then sent to their subscribed sockets. */
+  private publishPrivate(channel: string, data: unknown, account: string | null) {
+    let json: string | undefined;
+    for (const state of this.users.values()) {
+      if (account !== null && state.accounts !== null && !state.accounts.includes(account)) continue;
+      json ??= JSON.stringify(data);
+      const entry = state.stream.append(channel, json);
+      for (const client of state.clients) {
+        if (!client.channels.has(channel) || this.overHardBound(client)) continue;
+        this.write(client, channel, json, entry.userSeq);
+      }
+    }
+  }
+
+  private flush(client: Client) {
+    for (const [key, held] of client.pending) {
+      if (client.socket.getBufferedAmount() > this.softBound) return;
+      client.pending.delete(key);
+      this.write(client, held.channel, held.json);
+      if (!client.open) return;
+    }
+  }
+
+  private write(client: Client, channel: string, json: string, userSeq?: number, snapshot?: boolean) {
+    if (!client.open) return;
+    client.seq += 1;
+    this.transmit(client, eventFrame(channel, client.seq, json, userSeq, snapshot));
+  }
+
+  private control(client: Client, message: WsServerMessage) {
+    if (client.open && !this.overHardBound(client)) this.transmit(client, JSON.stringify(message));
+  }
+
+  private transmit(client: Client, frame: string) {
+    // 0 = Bun dropped it (past its backpressureLimit): the client would see a hole, so it must resume instead.
+    if (client.socket.send(frame) !== 0) return;
+    this.logger.warn("ws send dropped; disconnecting", { user: client.user?.username });
+    client.socket.close(1013, "slow consumer");
+    this.close(client.socket);
+  }
+
+  private overHardBound(client: Client): boolean {
+    const buffered = client.socket.getBufferedAmount();
+    if (buffered <= this.hardBound) return false;
+    this.logger.warn("disconnecting a slow consumer", { user: client.user?.username, buffered });
+    client.socket.close(1013, "slow consumer");
+    this.close(client.socket);
+    return true;
+  }
+
+  /** Says why (when the socket can take it) and closes with 4401. */
+  private refuse(client: Client, reason: string) {
+    if (!client.open) return;
+    if (client.socket.getBufferedAmount() <= this.hardBound)
+      client.socket.send(
+        JSON.stringify({ op: "error", code: "UNAUTHORIZED", message: reason } satisfies WsServerMessage),
+      );
+    client.socket.close(4401, reason);
+    this.close(client.socket);
+  }
+
+  private armExpiry(client: Client) {
+    if (client.expiryTimer) clearTimeout(client.expiryTimer);
+    client.expiryTimer = null;
+    const user = client.user;
+    if (!user) return;
+    const ms = user.exp * 1000 - this.now();
+    if (ms <= 0) return this.refuse(client, "token expired");
+    // setTimeout overflows past 2^31-1 ms (about 24.8 days); re-arm then instead of firing at once.
+    const clamped = ms > MAX_TIMER_MS;
+    client.expiryTimer = setTimeout(
+      () => (clamped ? this.armExpiry(client) : this.refuse(client, "token expired")),
+      Math.min(ms, MAX_TIMER_MS),
     );
   }
 
-  private send(client: Client, message: WsServerMessage) {
-    const limit = this.options.maxBufferedBytes ?? 1 << 20;
-    if (client.socket.getBufferedAmount() > limit) {
-      this.logger.warn("disconnecting a slow consumer", {
-        user: client.user?.username,
-        buffered: client.socket.getBufferedAmount(),
+  private stateOf(username: string): UserState {
+    let state = this.users.get(username);
+    if (!state) {
+      const stream = new UserStream({
+        maxEvents: this.options.replayEvents ?? 5000,
+        maxAgeMs: this.replayWindowMs,
+        now: this.now,
       });
-      client.socket.close(1013, "slow consumer");
-      this.close(client.socket);
-      return;
+      state = { username, stream, accounts: null, clients: new Set(), retireTimer: null };
+      this.users.set(username, state);
     }
-    client.socket.send(JSON.stringify(message));
+    if (state.retireTimer) clearTimeout(state.retireTimer);
+    state.retireTimer = null;
+    return state;
+  }
+
+  private retire(state: UserState) {
+    if (state.retireTimer) clearTimeout(state.retireTimer);
+    state.retireTimer = setTimeout(() => {
+      if (state.clients.size === 0 && this.users.get(state.username) === state) this.users.delete(state.username);
+    }, this.replayWindowMs);
+    state.retireTimer.unref?.();
+  }
+
+  private get replayWindowMs(): number {
+    return this.options.replayWindowMs ?? 10 * 60_000;
   }
 }

@@ -1,0 +1,198 @@
+/** Test helpers for the hub: fake sockets, fake snapshot services on the in-memory rpc, bus publishing. */
+import {
+  EventTypes,
+  type Fill,
+  type Order,
+  type RiskStatus,
+  Subjects,
+  type Tick,
+  Topics,
+  type WsServerMessage,
+} from "@jts/contracts";
+import { createLogger, envelope, memoryRuntime, rpcClient } from "@jts/kit";
+import type { AuthUser } from "../auth/users.ts";
+import { type HubOptions, type WsConnection, WsHub } from "./hub.ts";
+
+export type EventMessage = Extract<WsServerMessage, { op: "event" }>;
+
+/** Records what the hub sends; `buffered` stands in for Bun's unsent bytes. */
+export class FakeSocket implements WsConnection {
+  readonly sent: string[] = [];
+  buffered = 0;
+  /** What send() returns: Bun gives 0 for a dropped message. */
+  sendStatus: number | null = null;
+  closed: { code: number | undefined; reason: string | undefined } | null = null;
+
+  send(data: string): number {
+    if (this.closed) return 0;
+    this.sent.push(data);
+    return this.sendStatus ?? data.length;
+  }
+
+  close(code?: number, reason?: string): void {
+    this.closed ??= { code, reason };
+  }
+
+  getBufferedAmount(): number {
+    return this.buffered;
+  }
+
+  get messages(): WsServerMessage[] {
+    return this.sent.map((s) => JSON.parse(s) as WsServerMessage);
+  }
+
+  events(channel?: string): EventMessage[] {
+    return this.messages.filter((m): m is EventMessage => m.op === "event" && (!channel || m.channel === channel));
+  }
+
+  last<Op extends WsServerMessage["op"]>(op: Op): Extract<WsServerMessage, { op: Op }> | undefined {
+    return this.messages.filter((m): m is Extract<WsServerMessage, { op: Op }> => m.op === op).at(-1);
+  }
+
+  /** Forgets what was sent so far. */
+  clear(): void {
+    this.sent.length = 0;
+  }
+}
+
+const risk: RiskStatus = {
+  state: "ACTIVE",
+  limits: { maxOrderNotional: "1000000", maxPositionNotional: "5000000" },
+  reason: "",
+  updatedAt: "1",
+};
+
+let counter = 0;
+const nextId = (prefix: string) => `${prefix}${++counter}`;
+
+export function orderFor(account: string, overrides: Partial<Order> = {}): Order {
+  const id = nextId("o");
+  return {
+    id,
+    clientOrderId: `c-${id}`,
+    account,
+    venue: "sim",
+    symbol: "BTC-KRW",
+    side: "BUY",
+    type: "MARKET",
+    timeInForce: "IOC",
+    quantity: "1",
+    price: null,
+    stopPrice: null,
+    filledQuantity: "0",
+    averagePrice: null,
+    status: "NEW",
+    rejectReason: null,
+    strategyId: null,
+    venueOrderId: null,
+    createdAt: "1",
+    updatedAt: "1",
+    ...overrides,
+  };
+}
+
+export function fillFor(account: string, overrides: Partial<Fill> = {}): Fill {
+  const id = nextId("f");
+  return {
+    id,
+    orderId: "o0",
+    clientOrderId: "c-o0",
+    account,
+    venue: "sim",
+    symbol: "BTC-KRW",
+    side: "BUY",
+    price: "100",
+    quantity: "1",
+    fee: "0",
+    feeCurrency: "KRW",
+    liquidity: "TAKER",
+    strategyId: null,
+    tsEvent: "1",
+    ...overrides,
+  };
+}
+
+export function tickOf(symbol: string, price: string, venue: Tick["venue"] = "sim"): Tick {
+  return { symbol, venue, price, quantity: "1", aggressor: "BUY", tradeId: nextId("t"), tsEvent: "1" };
+}
+
+/** Lets the in-memory bus deliver everything published so far (it delivers on microtasks). */
+export const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * A started hub on an in-memory runtime. Tokens are `<user>:<jti>` (a jti names one token, so keep them unique); each user
+ * owns the accounts given (null = admin). Snapshot subjects answer from
+ * `state` and count their calls.
+ */
+export async function hubFixture(
+  accounts: Record<string, string[] | null>,
+  options: Partial<HubOptions> = {},
+  expiresAt: (user: string) => number = () => Math.floor(Date.now() / 1000) + 3600,
+) {
+  const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+  const state = { orders: [] as Order[], fills: [] as Fill[], prices: [] as Tick[] };
+  const calls: Record<string, number> = {};
+  const scoped =
+    <T extends { account: string }>(items: () => T[], subject: string) =>
+    (request: unknown) => {
+      calls[subject] = (calls[subject] ?? 0) + 1;
+      const only = (request as { accounts?: string[] }).accounts;
+      return items().filter((item) => !only || only.includes(item.account));
+    };
+  await runtime.rpc.serve(
+    Subjects.orderList,
+    scoped(() => state.orders, "orders"),
+  );
+  await runtime.rpc.serve(
+    Subjects.fillList,
+    scoped(() => state.fills, "fills"),
+  );
+  await runtime.rpc.serve(Subjects.positions, () => []);
+  await runtime.rpc.serve(Subjects.alertList, () => []);
+  await runtime.rpc.serve(Subjects.riskStatus, () => risk);
+  await runtime.rpc.serve(Subjects.prices, () =>
+    state.prices.map((t) => ({
+      symbol: t.symbol,
+      venue: t.venue,
+      price: t.price,
+      bid: null,
+      ask: null,
+      ts: t.tsEvent,
+    })),
+  );
+
+  const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, 500), runtime.logger, {
+    async authenticate(token) {
+      const [username, jti] = token.split(":");
+      if (!username || !jti || !(username in accounts)) return null;
+      const user: AuthUser = {
+        username,
+        role: accounts[username] === null ? "admin" : "trader",
+        jti,
+        exp: expiresAt(username),
+      };
+      return user;
+    },
+    accountsOf: async (user) => (user.username in accounts ? (accounts[user.username] as string[] | null) : []),
+    ...options,
+  });
+  await hub.start();
+
+  /** An authenticated socket, optionally subscribed; resolves once the hub has answered. */
+  const connect = async (token: string, channels?: string[], resumeFrom?: { stream: string; seq: number }) => {
+    const socket = new FakeSocket();
+    hub.open(socket);
+    await hub.message(socket, JSON.stringify({ op: "auth", token }));
+    if (channels) await hub.message(socket, JSON.stringify({ op: "subscribe", channels, resumeFrom }));
+    return socket;
+  };
+
+  const publish = async (topic: string, type: string, payload: unknown) => {
+    await runtime.bus.publish(topic, envelope(type, "test", "k", payload));
+  };
+  const publishOrder = (order: Order) => publish(Topics.orderUpdated, EventTypes.order, order);
+  const publishFill = (fill: Fill) => publish(Topics.fill, EventTypes.fill, fill);
+  const publishTick = (tick: Tick) => publish(Topics.tick(tick.venue, tick.symbol), EventTypes.tick, tick);
+
+  return { runtime, hub, state, calls, connect, publishOrder, publishFill, publishTick };
+}

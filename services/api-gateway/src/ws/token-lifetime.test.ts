@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import type { WsHub } from "./hub.ts";
+import { FakeSocket, hubFixture, orderFor, settle } from "./hub-fixture.ts";
+
+let running: WsHub | undefined;
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+});
+
+const setup = async (...args: Parameters<typeof hubFixture>) => {
+  const fixture = await hubFixture(...args);
+  running = fixture.hub;
+  return fixture;
+};
+
+describe("ws hub authentication", () => {
+  it("closes every socket of a revoked token with 4401 and leaves other tokens' and users' sockets open", async () => {
+    const { hub, connect, publishOrder } = await setup({ alice: ["acc-a"], bob: ["acc-b"] });
+    const revoked = [await connect("alice:t1", ["orders"]), await connect("alice:t1", ["orders"])];
+    const sameUserOtherToken = await connect("alice:t2", ["orders"]);
+    const otherUser = await connect("bob:b1", ["orders"]);
+
+    expect(hub.revokeToken("t1")).toBe(2);
+    for (const socket of revoked) {
+      expect(socket.closed).toEqual({ code: 4401, reason: "token revoked" });
+      expect(socket.last("error")).toMatchObject({ code: "UNAUTHORIZED", message: "token revoked" });
+    }
+    expect(sameUserOtherToken.closed).toBeNull();
+    expect(otherUser.closed).toBeNull();
+    expect(hub.size).toBe(2);
+
+    await publishOrder(orderFor("acc-a"));
+    await settle();
+    expect(sameUserOtherToken.events("orders").filter((e) => !e.snapshot)).toHaveLength(1);
+    expect(revoked[0]?.events("orders").filter((e) => !e.snapshot)).toHaveLength(0);
+  });
+
+  it("closes a socket with 4401 when its token expires", async () => {
+    const { hub, connect } = await setup({ alice: ["acc-a"], bob: ["acc-b"] }, {}, (user) =>
+      user === "alice" ? (Date.now() + 40) / 1000 : Date.now() / 1000 + 3600,
+    );
+    const alice = await connect("alice:t1", ["orders"]);
+    const bob = await connect("bob:t1", ["orders"]);
+    expect(alice.closed).toBeNull();
+    await Bun.sleep(80);
+    expect(alice.closed).toEqual({ code: 4401, reason: "token expired" });
+    expect(bob.closed).toBeNull();
+    expect(hub.size).toBe(1);
+  });
+
+  it("lets a fresh token for the same user extend a socket, and closes it for another user's token", async () => {
+    let aliceExp = (Date.now() + 40) / 1000;
+    const { connect, hub } = await setup({ alice: ["acc-a"], bob: ["acc-b"] }, {}, (user) =>
+      user === "alice" ? aliceExp : Date.now() / 1000 + 3600,
+    );
+    const socket = await connect("alice:t1", ["orders"]);
+    aliceExp = Date.now() / 1000 + 3600;
+    await hub.message(socket, JSON.stringify({ op: "auth", token: "alice:t2" }));
+    await Bun.sleep(80);
+    expect(socket.closed).toBeNull();
+    expect(hub.revokeToken("t1")).toBe(0);
+
+    await hub.message(socket, JSON.stringify({ op: "auth", token: "bob:t1" }));
+    expect(socket.closed?.code).toBe(4401);
+  });
+
+  it("refuses a subscribe before auth, a bad token, and a socket that never authenticates, with 4401", async () => {
+    const { hub } = await setup({ alice: ["acc-a"] }, { authTimeoutMs: 20 });
+    const early = new FakeSocket();
+    hub.open(early);
+    await hub.message(early, JSON.stringify({ op: "subscribe", channels: ["orders"] }));
+    expect(early.closed?.code).toBe(4401);
+
+    const badToken = new FakeSocket();
+    hub.open(badToken);
+    await hub.message(badToken, JSON.stringify({ op: "auth", token: "mallory:x" }));
+    expect(badToken.closed?.code).toBe(4401);
+
+    const silent = new FakeSocket();
+    hub.open(silent);
+    await Bun.sleep(50);
+    expect(silent.closed?.code).toBe(4401);
+    expect(hub.size).toBe(0);
+  });
+
+  it("answers ping with pong before and after auth", async () => {
+    const { hub, connect } = await setup({ alice: ["acc-a"] });
+    const fresh = new FakeSocket();
+    hub.open(fresh);
+    await hub.message(fresh, JSON.stringify({ op: "ping" }));
+    expect(fresh.messages).toEqual([{ op: "pong" }]);
+    const authed = await connect("alice:t1");
+    await hub.message(authed, JSON.stringify({ op: "ping" }));
+    expect(authed.last("pong")).toEqual({ op: "pong" });
+  });
+});
