@@ -71,6 +71,19 @@ describe("gateway rate limit: 100 requests per minute per user", () => {
     expect(refusal?.headers.get("ratelimit-remaining")).toBe("0");
   });
 
+  it("limits requests without a valid token per address before login", async () => {
+    const g = await gateway(memoryRuntime(quiet));
+    const statuses: number[] = [];
+    for (let i = 0; i < 101; i++) {
+      statuses.push(
+        (await g.app.handle(new Request("http://localhost/api/risk", { headers: { authorization: "Bearer guess" } })))
+          .status,
+      );
+    }
+    expect(statuses.filter((s) => s === 401)).toHaveLength(100);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
   const redisUrl = serverUrl("REDIS_URL");
   const connections: Array<{ close(): Promise<void> }> = [];
   afterAll(async () => {

@@ -142,9 +142,13 @@ export function createGatewayService(
       { body: RefreshBody, detail: { security: [] } },
     )
     // Every route below needs a valid access token and counts against the user's rate limit.
-    .resolve(async ({ headers, set }) => {
+    .resolve(async ({ headers, set, request, server }) => {
       const user = await tokens.authenticate(bearerToken(headers.authorization));
-      if (!user) throw new AppError("UNAUTHORIZED", "missing, invalid or expired access token");
+      if (!user) {
+        // Before login the limit is per address, so token guessing costs the same as anything else.
+        await limit(`ip:${server?.requestIP(request)?.address ?? "local"}`, apiBucket, set);
+        throw new AppError("UNAUTHORIZED", "missing, invalid or expired access token");
+      }
       await limit(`user:${user.username}`, apiBucket, set);
       return { user };
     })
