@@ -71,7 +71,7 @@ up:
     #!/usr/bin/env bash
     set -euo pipefail
     [ -f .env ] || { echo "just up: .env is missing: cp .env.example .env and set every CHANGE-ME value (host/RUNBOOK.md)" >&2; exit 1; }
-    if grep -q 'CHANGE-ME' .env; then echo "just up: .env still holds CHANGE-ME placeholders: set real secrets first" >&2; exit 1; fi
+    if grep -qE '^[^#]*CHANGE-ME' .env; then echo "just up: .env still holds CHANGE-ME placeholders: set real secrets first" >&2; exit 1; fi
     config_dir=$(sed -n 's/^JTS_CONFIG_DIR=//p' .env | tail -n 1)
     config_dir=${config_dir:-/etc/jts}
     for f in compose.env postgresql/postgresql.conf clickhouse/config.d/jts.xml clickhouse/users.d/jts.xml redis/redis.conf mongodb/mongod.conf; do

@@ -1,0 +1,223 @@
+#!/usr/bin/env bats
+# compose.yaml, the one Dockerfile, Prometheus and Grafana files, and `just up`.
+# No Docker engine runs here: the file is validated and rendered by docker-compose
+# 1.29 (`config` needs no engine), with a throwaway .env made from .env.example.
+
+load helpers
+
+setup() {
+  command -v docker-compose >/dev/null || skip "docker-compose is not installed (host/test/run installs it)"
+  WORK="$BATS_TEST_TMPDIR/repo"
+  mkdir -p "$WORK"
+  cp "$REPO/compose.yaml" "$REPO/.env.example" "$WORK/"
+  cp "$REPO/.env.example" "$WORK/.env"
+  # Host-specific values come from the shell in `just up`; keep the runner's out.
+  unset "${!JTS_@}" 2>/dev/null || true
+}
+
+teardown() {
+  if [ -f "$BATS_TEST_TMPDIR/http.pid" ]; then kill "$(cat "$BATS_TEST_TMPDIR/http.pid")" 2>/dev/null || true; fi
+}
+
+render() { (cd "$WORK" && docker-compose -f compose.yaml config); }
+
+# query PYTHON-EXPRESSION: evaluated with `c` = the compose file as rendered once per
+# test (set the environment before the first query), and
+# vols(service) = its volumes as (source, target) whatever syntax the renderer uses.
+query() {
+  [ -s "$BATS_TEST_TMPDIR/rendered.yml" ] || render >"$BATS_TEST_TMPDIR/rendered.yml"
+  py -c 'import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+def vols(s):
+    return [(v["source"], v["target"]) if isinstance(v, dict) else tuple(v.split(":")[:2]) for v in c["services"][s].get("volumes", [])]
+r = eval(sys.argv[2])
+print("\n".join(map(str, r)) if isinstance(r, (list, tuple)) else r)' "$BATS_TEST_TMPDIR/rendered.yml" "$1"
+}
+
+JTS_SERVICES="api-gateway strategy-engine risk-management order-execution market-data-collector portfolio-tracker notification-service broker-paper broker-sim web"
+SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
+
+@test "compose.yaml validates with docker-compose config and a .env made from .env.example" {
+  run render
+  echo "$output" | tail -n 5
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"services:"* ]]
+}
+
+@test "compose.yaml refuses to render without the secrets of a .env" {
+  rm "$WORK/.env"
+  run render
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"set "*" in .env"* ]]
+}
+
+@test "every JTS service and every server is there, and each has a health check" {
+  run query 'sorted(c["services"])'
+  [ "$status" -eq 0 ]
+  local s
+  for s in $JTS_SERVICES $SERVERS; do grep -qx "$s" <<<"$output" || { echo "no service $s"; false; }; done
+  run query '[n for n, s in c["services"].items() if not s.get("healthcheck", {}).get("test")]'
+  [ -z "$output" ]
+}
+
+@test "every JTS service runs from the one Dockerfile and image, on its port, answering its /health" {
+  local s entry port
+  for s in $JTS_SERVICES; do
+    [ "$(query "c['services']['$s']['build']['dockerfile']")" = host/docker/Dockerfile ]
+    [ "$(query "c['services']['$s']['image']")" = jts:local ]
+    entry=$(query "c['services']['$s']['command'][1]")
+    [ -f "$REPO/$entry" ] || { echo "$s runs $entry, which does not exist"; false; }
+    port=$(query "[v for k, v in c['services']['$s']['environment'].items() if k.endswith('_PORT')][0]")
+    [ "$(query "c['services']['$s']['environment']['JTS_HEALTH_URL']")" = "http://127.0.0.1:$port/$([ "$s" = web ] || echo health)" ]
+    # The port is the one the service reads, under the name its main.ts reads.
+    grep -q "$(query "[k for k in c['services']['$s']['environment'] if k.endswith('_PORT')][0]")" "$REPO/$entry"
+  done
+  [ "$(query "c['services']['api-gateway']['environment']['JTS_HOST']")" = 0.0.0.0 ]
+  [ "$(query "c['services']['order-execution']['environment']['DATABASE_URL']")" = postgres://jts:CHANGE-ME-example-postgres-password@postgres:5432/jts ]
+  [[ "$(query "c['services']['market-data-collector']['environment']['CLICKHOUSE_URL']")" == http://jts:*@clickhouse:8123 ]]
+  [ "$(query "c['services']['web']['environment']['JTS_GATEWAY_URL']")" = http://api-gateway:3000 ]
+}
+
+@test "the servers' data lives on the mount points host/provision makes" {
+  source "$REPO/host/provision.d/common.sh"
+  source "$REPO/host/provision.d/layout.sh"
+  local pair
+  for pair in postgres:lv_postgres:/var/lib/postgresql clickhouse:lv_clickhouse:/var/lib/clickhouse \
+    kafka:lv_kafka:/var/lib/kafka/data mongodb:lv_mongodb:/data/db redis:lv_redis:/data \
+    postgres:lv_backup:/backup/postgresql clickhouse:lv_backup:/backup/clickhouse; do
+    IFS=: read -r svc lv target <<<"$pair"
+    run query "[src for src, dst in vols('$svc') if dst == '$target']"
+    [[ "$output" == "${V_MOUNT[$lv]}"* ]] || { echo "$svc $target comes from '$output', not ${V_MOUNT[$lv]}"; false; }
+  done
+}
+
+@test "every container has a memory limit; the JTS services a CPU limit" {
+  run query '[n for n, s in c["services"].items() if not s.get("deploy", {}).get("resources", {}).get("limits", {}).get("memory")]'
+  [ -z "$output" ]
+  local s
+  for s in $JTS_SERVICES; do [ "$(query "c['services']['$s']['deploy']['resources']['limits']['cpus']")" = 1.0 ]; done
+}
+
+@test "Kafka runs in KRaft mode with the spec's settings by default" {
+  run query 'c["services"]["kafka"]["environment"]'
+  [[ "$output" == *"'KAFKA_PROCESS_ROLES': 'broker,controller'"* ]]
+  [[ "$output" == *"'KAFKA_LOG_SEGMENT_BYTES': '1073741824'"* ]]
+  [[ "$output" == *"'KAFKA_COMPRESSION_TYPE': 'lz4'"* ]]
+  [[ "$output" == *"'KAFKA_LOG_RETENTION_HOURS': '168'"* ]]
+  [[ "$output" == *"'KAFKA_NUM_IO_THREADS': '16'"* ]]
+  [[ "$output" == *"'KAFKA_NUM_NETWORK_THREADS': '8'"* ]]
+  [[ "$output" == *"'KAFKA_AUTO_CREATE_TOPICS_ENABLE': 'false'"* ]]
+}
+
+@test "the compose.env host/provision writes sets the limits and Kafka threads" {
+  local root="$BATS_TEST_TMPDIR/root"
+  "$PROVISION" apply --root "$root" --only configs --profile 64g:16 >/dev/null
+  set -a
+  # shellcheck source=/dev/null
+  . "$root/etc/jts/compose.env"
+  set +a
+  run query 'c["services"]["kafka"]["environment"]["KAFKA_NUM_IO_THREADS"]'
+  [ "$output" = 32 ]
+  run query 'c["services"]["kafka"]["environment"]["KAFKA_HEAP_OPTS"]'
+  [ "$output" = "-Xms6g -Xmx6g" ]
+  run query 'c["services"]["postgres"]["deploy"]["resources"]["limits"]["memory"]'
+  [ "$output" = 48g ]
+  run query 'vols("postgres")'
+  [[ "$output" == *"('/etc/jts/postgresql/postgresql.conf', '/etc/postgresql/postgresql.conf')"* ]]
+}
+
+@test ".env.example holds only obvious placeholders, and .env never enters an image" {
+  local line key value
+  while IFS= read -r line; do
+    [[ "$line" =~ ^([A-Z_]+)=(.*)$ ]] || continue
+    key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
+    if [[ "$key" == *PASSWORD* || "$key" == *SECRET* || "$key" == *CLUSTER_ID* ]]; then
+      [[ "$value" == CHANGE-ME-example-* ]] || { echo "$key is not a placeholder"; false; }
+    fi
+  done <"$REPO/.env.example"
+  grep -qx '.env' "$REPO/host/docker/Dockerfile.dockerignore"
+  grep -qx '!.env.example' "$REPO/host/docker/Dockerfile.dockerignore"
+  refute grep -qiE '(password|secret)[^$]*: [^$ ]' "$REPO/compose.yaml"
+}
+
+@test "just up refuses a missing .env and placeholder secrets before touching Docker" {
+  command -v just >/dev/null || skip "just is not installed"
+  rm "$WORK/.env"
+  run just --justfile "$REPO/justfile" --working-directory "$WORK" up
+  [ "$status" -ne 0 ]
+  [[ "$output" == *".env is missing: cp .env.example .env"* ]]
+  cp "$WORK/.env.example" "$WORK/.env"
+  run just --justfile "$REPO/justfile" --working-directory "$WORK" up
+  [ "$status" -ne 0 ]
+  [[ "$output" == *".env still holds CHANGE-ME placeholders"* ]]
+  sed -i 's/CHANGE-ME-example/real-looking-test/; s/^KAFKA_CLUSTER_ID=.*/KAFKA_CLUSTER_ID=abcdefghijklmnopqrstuv/' "$WORK/.env"
+  sed -i 's/CHANGE-ME-example/real-looking-test/g' "$WORK/.env"
+  echo "JTS_CONFIG_DIR=$BATS_TEST_TMPDIR/no-configs" >>"$WORK/.env"
+  run just --justfile "$REPO/justfile" --working-directory "$WORK" up
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"no-configs/compose.env is missing: run \`just provision apply ...\` first"* ]]
+}
+
+@test "Prometheus scrapes every JTS service on its port; Grafana's datasource and JTS dashboard fit it" {
+  local s port
+  for s in $JTS_SERVICES; do
+    [ "$s" != web ] || continue # the web server serves files, it has no /metrics
+    port=$(query "[v for k, v in c['services']['$s']['environment'].items() if k.endswith('_PORT')][0]")
+    grep -q "targets: \[\"$s:$port\"\]" "$REPO/host/docker/prometheus/prometheus.yml" || { echo "$s:$port is not scraped"; false; }
+  done
+  py - "$REPO/host/docker" <<'EOF'
+import json, sys, yaml
+d = sys.argv[1]
+yaml.safe_load(open(d + "/prometheus/prometheus.yml"))
+ds = yaml.safe_load(open(d + "/grafana/provisioning/datasources/prometheus.yml"))["datasources"][0]
+prov = yaml.safe_load(open(d + "/grafana/provisioning/dashboards/jts.yml"))["providers"][0]
+assert prov["options"]["path"] == "/etc/grafana/dashboards", prov
+dash = json.load(open(d + "/grafana/dashboards/jts.json"))
+assert dash["uid"] == "jts-overview" and dash["panels"], dash.keys()
+for p in dash["panels"]:
+    assert p["datasource"]["uid"] == ds["uid"], p["title"]
+    for t in p["targets"]:
+        assert 'job="jts"' in t["expr"], t["expr"]
+print(len(dash["panels"]), "panels")
+EOF
+}
+
+@test "the Dockerfile's manifest stage finds exactly the workspaces bun.lock locks" {
+  # The same find as host/docker/Dockerfile, on this tree (node_modules excluded as
+  # Dockerfile.dockerignore does), against the workspaces recorded in bun.lock.
+  local found locked
+  found=$(cd "$REPO" && find . -name package.json -not -path '*/node_modules/*' -not -path ./package.json \
+    -not -path './.data/*' | sed 's|^\./||; s|/package.json$||' | sort)
+  locked=$(py -c 'import json, re, sys
+text = re.sub(r",(\s*[}\]])", r"\1", open(sys.argv[1]).read())
+print("\n".join(sorted(k for k in json.loads(text)["workspaces"] if k)))' "$REPO/bun.lock")
+  [ "$found" = "$locked" ]
+  grep -q 'RUN bun install --frozen-lockfile' "$REPO/host/docker/Dockerfile"
+  grep -q 'RUN bun run --cwd web build' "$REPO/host/docker/Dockerfile"
+}
+
+@test "the image's health check answers 0 for a live URL, 1 for a dead one, 2 without one" {
+  command -v bun >/dev/null || skip "bun is not installed"
+  local port pid
+  port=$(py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  # Started directly (so $! is the server) and without bats' output descriptor 3
+  # (bats waits for every process holding it).
+  if [ -x /usr/bin/python3 ]; then
+    /usr/bin/python3 -m http.server "$port" --bind 127.0.0.1 --directory "$BATS_TEST_TMPDIR" >/dev/null 2>&1 3>&- &
+  else
+    python3 -m http.server "$port" --bind 127.0.0.1 --directory "$BATS_TEST_TMPDIR" >/dev/null 2>&1 3>&- &
+  fi
+  pid=$!
+  echo "$pid" >"$BATS_TEST_TMPDIR/http.pid"
+  for _ in $(seq 50); do (exec 9<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  run bun "$REPO/host/docker/healthcheck.ts" "http://127.0.0.1:$port/"
+  [ "$status" -eq 0 ]
+  JTS_HEALTH_URL="http://127.0.0.1:$port/" run bun "$REPO/host/docker/healthcheck.ts"
+  [ "$status" -eq 0 ]
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  run bun "$REPO/host/docker/healthcheck.ts" "http://127.0.0.1:$port/"
+  [ "$status" -eq 1 ]
+  JTS_HEALTH_URL='' run bun "$REPO/host/docker/healthcheck.ts"
+  [ "$status" -eq 2 ]
+}
