@@ -10,7 +10,7 @@ interface Level {
 /** In-process token buckets and sliding windows; the same arithmetic as the Redis script. */
 export class MemoryRateLimiter implements RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  private readonly windows = new Map<string, number[]>();
+  private readonly windows = new Map<string, { stamps: number[]; head: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -53,12 +53,24 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   private window(id: string, limit: number, windowMs: number, now: number, weight: number): Level {
-    const stamps = (this.windows.get(id) ?? []).filter((t) => t > now - windowMs);
-    const free = limit - stamps.length;
+    let log = this.windows.get(id);
+    if (!log) {
+      log = { stamps: [], head: 0 };
+      this.windows.set(id, log);
+    }
+    // Calls arrive in time order: expired ones are always at the front, so pruning is amortized O(1).
+    while (log.head < log.stamps.length && (log.stamps[log.head] as number) <= now - windowMs) log.head++;
+    if (log.head > 1024 && log.head * 2 > log.stamps.length) {
+      log.stamps = log.stamps.slice(log.head);
+      log.head = 0;
+    }
+    const stamps = log.stamps;
+    const head = log.head;
+    const free = limit - (stamps.length - head);
     let waitMs = 0;
     if (free < weight) {
       // The (weight - free)-th oldest call must leave the window first.
-      const leaving = stamps[weight - free - 1];
+      const leaving = stamps[head + weight - free - 1];
       waitMs =
         weight > limit || leaving === undefined ? Number.MAX_SAFE_INTEGER : Math.max(1, leaving + windowMs - now);
     }
@@ -67,7 +79,6 @@ export class MemoryRateLimiter implements RateLimiter {
       waitMs,
       commit: (allowed) => {
         if (allowed) for (let i = 0; i < weight; i++) stamps.push(now);
-        this.windows.set(id, stamps);
         return allowed ? free - weight : free;
       },
     };
