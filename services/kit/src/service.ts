@@ -57,5 +57,8 @@ export async function runStandalone(
   lifecycle.onStop(name, () => service.stop());
   lifecycle.onStop("http", () => listening.close());
   lifecycle.handleSignals();
+  // A driver's background failure (a Kafka consumer crash it restarts itself) must
+  // not take the whole service down: log it, keep serving, let /ready tell.
+  process.on("unhandledRejection", (error) => logger.error("unhandled rejection", { error }));
   logger.info("listening", { url: listening.url });
 }

@@ -95,7 +95,7 @@ describe.skipIf(!ready)(
     afterAll(async () => {
       await stack?.stop();
       await pg?.stop();
-      rmSync(workDir, { recursive: true, force: true });
+      if (!process.env.JTS_KEEP_TEST_LOGS) rmSync(workDir, { recursive: true, force: true });
     }, 60_000);
 
     it("fills an order across processes, with its row in PostgreSQL, its events on Kafka and last prices in Redis", async () => {

@@ -69,6 +69,9 @@ export class KafkaEventBus implements EventBus {
     await bus.admin.connect();
     await bus.producer.connect();
     await bus.ensureTopics((options.topics ?? KAFKA_TOPICS).map((t) => t.name));
+    // A fresh cluster creates and loads its offsets topic on the first group
+    // request; consumers that join meanwhile fail with NOT_COORDINATOR. Wait here.
+    await retryRetriable(() => bus.admin.fetchOffsets({ groupId: `${bus.namespace}warm-up`, topics: [] }));
     return bus;
   }
 
