@@ -10,6 +10,7 @@ import {
   type WsServerMessage,
 } from "@jts/contracts";
 import { createLogger, envelope, memoryRuntime, rpcClient } from "@jts/kit";
+import { orderFixture } from "@jts/kit/testing";
 import type { AuthUser } from "../auth/users.ts";
 import { type HubOptions, type WsConnection, WsHub } from "./hub.ts";
 
@@ -67,28 +68,7 @@ const nextId = (prefix: string) => `${prefix}${++counter}`;
 
 export function orderFor(account: string, overrides: Partial<Order> = {}): Order {
   const id = nextId("o");
-  return {
-    id,
-    clientOrderId: `c-${id}`,
-    account,
-    venue: "sim",
-    symbol: "BTC-KRW",
-    side: "BUY",
-    type: "MARKET",
-    timeInForce: "IOC",
-    quantity: "1",
-    price: null,
-    stopPrice: null,
-    filledQuantity: "0",
-    averagePrice: null,
-    status: "NEW",
-    rejectReason: null,
-    strategyId: null,
-    venueOrderId: null,
-    createdAt: "1",
-    updatedAt: "1",
-    ...overrides,
-  };
+  return orderFixture({ id, clientOrderId: `c-${id}`, account, symbol: "BTC-KRW", quantity: "1", ...overrides });
 }
 
 export function fillFor(account: string, overrides: Partial<Fill> = {}): Fill {
