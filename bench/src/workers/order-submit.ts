@@ -1,8 +1,9 @@
 /**
- * Order submits per second through each repository, with an in-memory bus and
- * rpc whose risk and broker fakes approve everything. PostgreSQL is a fresh
- * embedded cluster (durable settings unless --fast) unless DATABASE_URL is set.
- *   bun bench/src/order-submit.ts [submits=1000] [--fast]
+ * Informational: OMS submits per second through each order repository, with
+ * an in-memory bus and rpc whose risk and broker fakes approve everything.
+ * PostgreSQL is a fresh embedded cluster with durable settings (fsync on)
+ * unless --fast, or DATABASE_URL. Was bench/src/order-submit.ts.
+ *   bun bench/src/workers/order-submit.ts --submits=1000 [--fast]
  */
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,9 +17,8 @@ import {
   type OrderRepository,
   PostgresOrderRepository,
 } from "@jts/order-execution";
+import { emit, flags, num, runChild } from "../lib/child.ts";
 
-const submits = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1000);
-const fast = process.argv.includes("--fast");
 const quiet = createLogger({}, "error", () => {});
 
 async function fakes() {
@@ -36,8 +36,9 @@ async function fakes() {
   return { bus, rpc, events: () => events };
 }
 
-async function run(
+async function measure(
   label: string,
+  submits: number,
   repository: (bus: MemoryEventBus) => OrderRepository,
   concurrency: number,
   sql?: Sql,
@@ -71,37 +72,45 @@ async function run(
   while (events() < submits * 2) await Bun.sleep(1);
   const allMs = performance.now() - started;
   await relay?.stop();
-  console.log(
-    `${label.padEnd(8)} concurrency ${String(concurrency).padStart(2)}: ${submits} submits in ${submitMs.toFixed(0)} ms ` +
-      `= ${Math.round((submits / submitMs) * 1000)}/s; all ${submits * 2} events published after ${allMs.toFixed(0)} ms`,
-  );
+  return {
+    label,
+    concurrency,
+    submitsPerSec: Math.round((submits / submitMs) * 1000),
+    eventsPublishedMs: Math.round(allMs),
+  };
 }
 
-let stop = async () => {};
-let url = process.env.DATABASE_URL;
-if (!url) {
-  const root = await mkdtemp(join(tmpdir(), "jts-bench-oms-"));
-  await chmod(root, 0o755);
-  const server = await startEmbeddedPostgres({
-    dataDir: join(root, "data"),
-    port: 20000 + Math.floor(Math.random() * 20000),
-    fast,
-  });
-  url = server.url;
-  stop = async () => {
-    await server.stop();
-    await rm(root, { recursive: true, force: true });
-  };
-  console.log(`embedded PostgreSQL, ${fast ? "fast (fsync off)" : "durable (fsync on)"} settings`);
-}
-const sql = connectPostgres(url, { max: 16 });
-try {
-  await migrate(sql);
-  for (const concurrency of [1, 16]) {
-    await run("memory", (bus) => new MemoryOrderRepository(bus), concurrency);
-    await run("postgres", () => new PostgresOrderRepository(sql), concurrency, sql);
+runChild(async () => {
+  const args = flags();
+  const submits = num(args, "submits", 1000);
+  const fast = args.fast === "true";
+  let stop = async () => {};
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    const root = await mkdtemp(join(tmpdir(), "jts-bench-oms-"));
+    await chmod(root, 0o755);
+    const server = await startEmbeddedPostgres({
+      dataDir: join(root, "data"),
+      port: 20000 + Math.floor(Math.random() * 20000),
+      fast,
+    });
+    url = server.url;
+    stop = async () => {
+      await server.stop();
+      await rm(root, { recursive: true, force: true });
+    };
   }
-} finally {
-  await sql.end();
-  await stop();
-}
+  const sql = connectPostgres(url, { max: 16 });
+  const rows = [];
+  try {
+    await migrate(sql);
+    for (const concurrency of [1, 16]) {
+      rows.push(await measure("memory", submits, (bus) => new MemoryOrderRepository(bus), concurrency));
+      rows.push(await measure("postgres", submits, () => new PostgresOrderRepository(sql), concurrency, sql));
+    }
+  } finally {
+    await sql.end();
+    await stop();
+  }
+  emit("result", { submits, durable: !fast, rows });
+});

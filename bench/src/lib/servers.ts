@@ -1,0 +1,80 @@
+import { run } from "./proc.ts";
+
+export type ServerName = "redis" | "nats" | "kafka";
+
+export interface ServerUrls {
+  REDIS_URL?: string;
+  NATS_URL?: string;
+  KAFKA_BROKERS?: string;
+}
+
+/**
+ * Starts (or finds running) the loopback servers of host/servers, the same
+ * scripts `just test` uses, and returns their URLs. Servers already running
+ * are used as they are; none is stopped afterwards (other suites share them:
+ * `just servers-down` stops them).
+ */
+export async function ensureServers(
+  names: ServerName[],
+): Promise<{ urls: ServerUrls; failed: Record<string, string> }> {
+  const urls: ServerUrls = {};
+  const failed: Record<string, string> = {};
+  for (const name of names) {
+    try {
+      await run([`host/servers/${name}`, "start"]);
+      const env = await run([`host/servers/${name}`, "env"]);
+      for (const match of env.matchAll(/export (\w+)=(\S+)/g))
+        (urls as Record<string, string>)[match[1] as string] = match[2] as string;
+    } catch (error) {
+      failed[name] = (error as Error).message.slice(0, 500);
+    }
+  }
+  return { urls, failed };
+}
+
+/** Removes what a bench namespace left on the shared servers: Kafka topics and groups, the JetStream stream, Redis keys. */
+export async function cleanNamespace(ns: string, urls: ServerUrls): Promise<void> {
+  if (urls.KAFKA_BROKERS) {
+    const { Kafka, logLevel } = await import("kafkajs");
+    const admin = new Kafka({ brokers: urls.KAFKA_BROKERS.split(","), logLevel: logLevel.NOTHING }).admin();
+    try {
+      await admin.connect();
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${ns}.`));
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${ns}.`));
+      if (groups.length > 0) await admin.deleteGroups(groups).catch(() => {});
+      if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => {});
+    } catch {
+      // best effort
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  }
+  if (urls.NATS_URL) {
+    const { connect } = await import("nats");
+    try {
+      const nc = await connect({ servers: urls.NATS_URL });
+      const jsm = await nc.jetstreamManager();
+      await jsm.streams.delete(`JTS_${ns.replaceAll("-", "_").toUpperCase()}`).catch(() => {});
+      await nc.close();
+    } catch {
+      // best effort
+    }
+  }
+  if (urls.REDIS_URL) {
+    const { default: Redis } = await import("ioredis");
+    const redis = new Redis(urls.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `jts:${ns}:*`, "COUNT", 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== "0");
+    } catch {
+      // best effort
+    } finally {
+      redis.disconnect();
+    }
+  }
+}
