@@ -20,13 +20,20 @@ interface Subscriber {
  */
 export class MemoryEventBus implements EventBus {
   private subscribers: Subscriber[] = [];
+  /** Subscribers matching each topic seen, so a publish does not test every pattern; reset on (un)subscribe. */
+  private readonly matching = new Map<string, Subscriber[]>();
   private closed = false;
 
   async publish(topic: string, event: Envelope): Promise<void> {
     if (this.closed) throw new Error("event bus is closed");
+    let matched = this.matching.get(topic);
+    if (!matched) {
+      matched = this.subscribers.filter((sub) => sub.matches(topic));
+      this.matching.set(topic, matched);
+    }
     const groups = new Map<string, Subscriber[]>();
-    for (const sub of this.subscribers) {
-      if (!sub.active || !sub.matches(topic)) continue;
+    for (const sub of matched) {
+      if (!sub.active) continue;
       if (sub.group === undefined) this.enqueue(sub, topic, event);
       else {
         const members = groups.get(sub.group);
@@ -51,11 +58,13 @@ export class MemoryEventBus implements EventBus {
       active: true,
     };
     this.subscribers.push(sub);
+    this.matching.clear();
     return {
       unsubscribe: async () => {
         sub.active = false;
         sub.queue.length = 0;
         this.subscribers = this.subscribers.filter((s) => s !== sub);
+        this.matching.clear();
       },
     };
   }
@@ -64,6 +73,7 @@ export class MemoryEventBus implements EventBus {
     this.closed = true;
     for (const sub of this.subscribers) sub.active = false;
     this.subscribers = [];
+    this.matching.clear();
   }
 
   private enqueue(sub: Subscriber, topic: string, event: Envelope) {
