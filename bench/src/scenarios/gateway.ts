@@ -10,6 +10,21 @@ import { type WrkResult, wrk, wrkAvailable } from "../lib/wrk.ts";
 /** Made up per run: the servers the bench starts share them, nothing else ever sees them. */
 export const BENCH_JWT_SECRET = `bench-${crypto.randomUUID()}-${crypto.randomUUID()}`;
 export const BENCH_ADMIN_PASSWORD = `bench-${crypto.randomUUID()}`;
+
+/** The bench platform server under Bun's CPU profiler, writing its profile to `dir`. */
+export function profiledPlatformServer(dir: string, extra: string[] = []): string[] {
+  return [
+    "bun",
+    "--cpu-prof",
+    "--cpu-prof-md",
+    `--cpu-prof-dir=${dir}`,
+    join(ROOT_DIR, "bench/src/servers/platform-server.ts"),
+    `--set=JWT_SECRET=${BENCH_JWT_SECRET}`,
+    `--set=JTS_ADMIN_PASSWORD=${BENCH_ADMIN_PASSWORD}`,
+    "--set=STRATEGIES=off",
+    ...extra,
+  ];
+}
 export const NODE = "/usr/bin/node";
 
 /** The platform (`just dev` composition) in a child process; resolves with the gateway URL once it listens. */
@@ -224,17 +239,7 @@ export function gatewayScenario(): Scenario {
     async profile(ctx) {
       // Profile the gateway process while wrk drives it.
       const dir = outPath("profiles", `gateway-${Date.now()}`, "x").replace(/\/x$/, "");
-      const child = new Child("profile-gateway", [
-        "bun",
-        "--cpu-prof",
-        "--cpu-prof-md",
-        `--cpu-prof-dir=${dir}`,
-        join(ROOT_DIR, "bench/src/servers/platform-server.ts"),
-        `--set=JWT_SECRET=${BENCH_JWT_SECRET}`,
-        `--set=JTS_ADMIN_PASSWORD=${BENCH_ADMIN_PASSWORD}`,
-        "--set=API_RATE_LIMIT=1000000000",
-        "--set=STRATEGIES=off",
-      ]);
+      const child = new Child("profile-gateway", profiledPlatformServer(dir, ["--set=API_RATE_LIMIT=1000000000"]));
       const ready = (await child.next("ready", 120_000)) as { urls: Record<string, string> };
       const gateway = ready.urls["api-gateway"] as string;
       const token = await login(gateway);

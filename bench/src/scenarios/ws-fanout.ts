@@ -5,7 +5,7 @@ import { outPath, ROOT_DIR } from "../lib/paths.ts";
 import { Child } from "../lib/proc.ts";
 import { type Context, fmt, type Outcome, readProfile, type Scenario } from "../lib/scenario.ts";
 import { median } from "../lib/stats.ts";
-import { BENCH_ADMIN_PASSWORD, BENCH_JWT_SECRET, login, NODE, startPlatformServer } from "./gateway.ts";
+import { BENCH_JWT_SECRET, login, NODE, profiledPlatformServer, startPlatformServer } from "./gateway.ts";
 
 interface ClientReport {
   clients: number;
@@ -198,16 +198,7 @@ export function wsFanoutScenario(): Scenario {
     async profile(ctx) {
       const sizes = sizesFor(ctx);
       const dir = outPath("profiles", `ws-fanout-${Date.now()}`, "x").replace(/\/x$/, "");
-      const server = new Child("profile-ws-jts", [
-        "bun",
-        "--cpu-prof",
-        "--cpu-prof-md",
-        `--cpu-prof-dir=${dir}`,
-        join(ROOT_DIR, "bench/src/servers/platform-server.ts"),
-        `--set=JWT_SECRET=${BENCH_JWT_SECRET}`,
-        `--set=JTS_ADMIN_PASSWORD=${BENCH_ADMIN_PASSWORD}`,
-        "--set=STRATEGIES=off",
-      ]);
+      const server = new Child("profile-ws-jts", profiledPlatformServer(dir));
       const ready = (await server.next("ready", 120_000)) as { urls: Record<string, string> };
       const gateway = ready.urls["api-gateway"] as string;
       await runOnce(ctx, server, `${gateway.replace("http", "ws")}/ws`, await login(gateway), sizes, "profile");
