@@ -1,6 +1,6 @@
 import { type Static, Type as t } from "@sinclair/typebox";
 import { Id, Nanos, Side, SymbolCode, UnsignedDecimal, Venue } from "./primitives.ts";
-import { Order, OrderStatus } from "./trading.ts";
+import { Balance, Order, OrderStatus, OrderType, Position } from "./trading.ts";
 
 /** What the OMS asks a broker to do (rpc broker.<name>.place). */
 export const PlaceOrderCommand = t.Object({ order: Order });
@@ -61,3 +61,46 @@ export const OrderQuery = t.Object({
   accounts: t.Optional(t.Array(Id)),
 });
 export type OrderQuery = Static<typeof OrderQuery>;
+
+/** Ask a broker what the venue says about one order (rpc broker.<name>.query-order). */
+export const QueryOrderCommand = t.Object({
+  account: Id,
+  symbol: SymbolCode,
+  orderId: t.Optional(Id),
+  venueOrderId: t.Optional(t.String()),
+});
+export type QueryOrderCommand = Static<typeof QueryOrderCommand>;
+
+/**
+ * An order as the venue sees it. `orderId` is null for orders placed outside
+ * JTS (by hand in the venue's own app); reconciliation reports those.
+ */
+export const VenueOrder = t.Object({
+  orderId: t.Union([Id, t.Null()]),
+  venueOrderId: t.String(),
+  account: Id,
+  venue: Venue,
+  symbol: SymbolCode,
+  side: Side,
+  type: OrderType,
+  status: OrderStatus,
+  quantity: UnsignedDecimal,
+  filledQuantity: UnsignedDecimal,
+  price: t.Union([UnsignedDecimal, t.Null()]),
+  averagePrice: t.Union([UnsignedDecimal, t.Null()]),
+  tsEvent: Nanos,
+});
+export type VenueOrder = Static<typeof VenueOrder>;
+
+/** Balances and positions held at the venue (rpc broker.<name>.balances / .positions). */
+export const AccountQuery = t.Object({ account: Id });
+export type AccountQuery = Static<typeof AccountQuery>;
+
+export const BrokerReplies = {
+  place: BrokerAck,
+  cancel: BrokerAck,
+  queryOrder: t.Union([VenueOrder, t.Null()]),
+  openOrders: t.Array(VenueOrder),
+  balances: t.Array(Balance),
+  positions: t.Array(Position),
+} as const;

@@ -64,6 +64,9 @@ export const Subjects = {
   brokerPlace: (broker: string) => `broker.${broker}.place`,
   brokerCancel: (broker: string) => `broker.${broker}.cancel`,
   brokerOpenOrders: (broker: string) => `broker.${broker}.open-orders`,
+  brokerQueryOrder: (broker: string) => `broker.${broker}.query-order`,
+  brokerBalances: (broker: string) => `broker.${broker}.balances`,
+  brokerPositions: (broker: string) => `broker.${broker}.positions`,
 } as const;
 
 /**

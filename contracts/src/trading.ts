@@ -142,10 +142,14 @@ export const TradingState = t.Union([t.Literal("ACTIVE"), t.Literal("REDUCING"),
 export type TradingState = (typeof TRADING_STATES)[number];
 
 export const TradingStateChange = t.Object({
+  /** The account the state applies to; null switches the whole platform. */
+  account: t.Union([Id, t.Null()]),
   state: TradingState,
   previous: TradingState,
   reason: t.String(),
   changedBy: t.String(),
+  /** HALTED may cancel every open order in its scope; the OMS carries it out. */
+  cancelOpenOrders: t.Boolean(),
   tsEvent: Nanos,
 });
 export type TradingStateChange = Static<typeof TradingStateChange>;

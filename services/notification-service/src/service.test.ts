@@ -21,10 +21,12 @@ describe("notification service", () => {
     const service = createNotificationService(runtime);
     await service.start();
     const change: TradingStateChange = {
+      account: null,
       state: "HALTED",
       previous: "ACTIVE",
       reason: "kill switch",
       changedBy: "admin",
+      cancelOpenOrders: false,
       tsEvent: "6",
     };
     await runtime.bus.publish("order.updated", envelope("Order", "test", "acc-1", rejected));

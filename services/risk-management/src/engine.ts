@@ -44,7 +44,15 @@ export class RiskEngine {
   /** Returns the change, or null when the state was already `state`. */
   setState(state: TradingState, reason: string, changedBy: string): TradingStateChange | null {
     if (state === this.state) return null;
-    const change: TradingStateChange = { state, previous: this.state, reason, changedBy, tsEvent: nowNsString() };
+    const change: TradingStateChange = {
+      account: null,
+      state,
+      previous: this.state,
+      reason,
+      changedBy,
+      cancelOpenOrders: false,
+      tsEvent: nowNsString(),
+    };
     this.state = state;
     this.reason = reason;
     this.updatedAt = change.tsEvent;
