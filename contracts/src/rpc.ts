@@ -26,6 +26,8 @@ export const RpcReplies = {
   [Subjects.strategyList]: t.Array(StrategyStatus),
   [Subjects.strategyStart]: StrategyStatus,
   [Subjects.strategyStop]: StrategyStatus,
+  [Subjects.strategyCreate]: StrategyStatus,
+  [Subjects.strategySetParams]: StrategyStatus,
   [Subjects.alertList]: t.Array(Alert),
 } as const;
 

@@ -60,6 +60,8 @@ export const Subjects = {
   strategyList: "strategy.list",
   strategyStart: "strategy.start",
   strategyStop: "strategy.stop",
+  strategyCreate: "strategy.create",
+  strategySetParams: "strategy.set-params",
   alertList: "alert.list",
   brokerPlace: (broker: string) => `broker.${broker}.place`,
   brokerCancel: (broker: string) => `broker.${broker}.cancel`,
