@@ -26,7 +26,10 @@ export interface StrategyEngineOptions {
 }
 
 /** Orders go to the OMS over rpc; it runs risk and routes to the broker. Cancels name the OMS order id. */
-export function rpcOrderRouter(rpc: RpcTransport, orderIdOf: (clientOrderId: string) => string | undefined): OrderRouter {
+export function rpcOrderRouter(
+  rpc: RpcTransport,
+  orderIdOf: (clientOrderId: string) => string | undefined,
+): OrderRouter {
   return {
     async submit(request) {
       await rpc.request(Subjects.orderSubmit, request);
@@ -129,7 +132,8 @@ export class StrategyEngine {
     const runner = order.strategyId ? this.runners.get(order.strategyId) : undefined;
     if (!runner) return;
     runner.orderUpdated(order.clientOrderId, order.status);
-    if (["FILLED", "CANCELED", "REJECTED", "EXPIRED"].includes(order.status)) this.openOrders.delete(order.clientOrderId);
+    if (["FILLED", "CANCELED", "REJECTED", "EXPIRED"].includes(order.status))
+      this.openOrders.delete(order.clientOrderId);
     else this.openOrders.set(order.clientOrderId, order.id);
   }
 

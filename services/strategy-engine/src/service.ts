@@ -102,9 +102,11 @@ export function createStrategyService(runtime: Runtime, options: StrategyService
     engine,
     async start() {
       for (const config of await definitions.loadOrSeed(options.strategies)) {
-        await engine.add(config).catch((error: unknown) =>
-          logger.error("strategy definition not loaded", { strategyId: config.id, error: (error as Error).message }),
-        );
+        await engine
+          .add(config)
+          .catch((error: unknown) =>
+            logger.error("strategy definition not loaded", { strategyId: config.id, error: (error as Error).message }),
+          );
       }
       leadership = await holdLeadership(runtime.lock, "strategy-engine", `${hostname()}-${process.pid}-${newId()}`, {
         ttlMs: 10_000,

@@ -32,7 +32,7 @@ export class PnlBook {
     this.fills++;
     this.fees += fee;
     this.lastPrice ??= price;
-    if (this.position !== 0n && (this.position > 0n) !== (signed > 0n)) {
+    if (this.position !== 0n && this.position > 0n !== signed > 0n) {
       const closed = fx.min(fx.abs(signed), fx.abs(this.position));
       const perUnit = this.position > 0n ? price - this.averagePrice : this.averagePrice - price;
       const gain = fx.mul(perUnit, closed);
@@ -42,7 +42,7 @@ export class PnlBook {
     }
     const after = this.position + signed;
     if (after === 0n) this.averagePrice = 0n;
-    else if (this.position === 0n || (this.position > 0n) !== (after > 0n)) this.averagePrice = price;
+    else if (this.position === 0n || this.position > 0n !== after > 0n) this.averagePrice = price;
     else if (fx.abs(after) > fx.abs(this.position)) {
       // Adding to the position: weighted average cost.
       const cost = fx.mul(this.averagePrice, fx.abs(this.position)) + fx.mul(price, quantity);

@@ -229,4 +229,3 @@ export class StrategyRunner {
     return clientOrderId;
   }
 }
-
