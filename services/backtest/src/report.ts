@@ -42,10 +42,10 @@ export function equitySvg(points: readonly EquityPoint[], title: string): string
     .join(" ");
   const first = sampled[0];
   const last = sampled.at(-1);
-  const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="white"/>
-<text x="${pad}" y="20" font-size="14">${escape(title)}</text>
+<text x="${pad}" y="20" font-size="14">${escapeXml(title)}</text>
 <text x="4" y="${pad}">${hi.toFixed(0)}</text>
 <text x="4" y="${height - pad}">${lo.toFixed(0)}</text>
 ${first && last ? `<text x="${pad}" y="${height - 10}">${isoOf(first.ts)}</text><text x="${width - pad}" y="${height - 10}" text-anchor="end">${isoOf(last.ts)}</text>` : ""}
