@@ -12,7 +12,7 @@ import {
 import type { Logger } from "@jts/kit";
 import { kindOf } from "./kinds.ts";
 import { PnlBook, type PnlState } from "./pnl.ts";
-import type { OrderIntent, Strategy, StrategyContext } from "./strategy.ts";
+import type { OrderIntent, Strategy, StrategyContext, StrategyKindDefinition } from "./strategy.ts";
 
 /** Where a runner's orders go: the OMS over rpc live, the backtest's risk + paper venue in a replay. */
 export interface OrderRouter {
@@ -28,6 +28,8 @@ export interface RunnerDeps {
   /** False while another engine instance is active: keep state warm, send nothing. */
   canAct?: () => boolean;
   onSignal?: (signal: Signal) => void | Promise<void>;
+  /** The kind to run; the built-in registry's entry for the config's kind when absent. */
+  definition?: StrategyKindDefinition<StrategyParams>;
 }
 
 /** What survives a restart. */
@@ -72,7 +74,7 @@ export class StrategyRunner {
     private readonly deps: RunnerDeps,
   ) {
     this.running = configuration.enabled;
-    this.strategy = kindOf(configuration.kind).create(configuration.params);
+    this.strategy = this.definition().create(configuration.params);
     const runner = this;
     const logger = deps.logger.child({ strategyId: configuration.id });
     this.context = {
@@ -106,7 +108,7 @@ export class StrategyRunner {
 
   /** Bars of history the strategy needs before its signals mean anything. */
   warmupBars(): number {
-    return kindOf(this.configuration.kind).warmupBars(this.configuration.params);
+    return this.definition().warmupBars(this.configuration.params);
   }
 
   async start(): Promise<void> {
@@ -153,7 +155,11 @@ export class StrategyRunner {
   /** New parameters: a fresh strategy instance (cold indicators), same book. */
   replaceParams(params: StrategyParams): void {
     this.configuration = { ...this.configuration, params };
-    this.strategy = kindOf(this.configuration.kind).create(params);
+    this.strategy = this.definition().create(params);
+  }
+
+  private definition(): StrategyKindDefinition<StrategyParams> {
+    return this.deps.definition ?? kindOf(this.configuration.kind);
   }
 
   status(): StrategyStatus {
