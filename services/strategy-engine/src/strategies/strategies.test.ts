@@ -15,7 +15,12 @@ async function signals(kind: StrategyKind, params: StrategyParams, prices: numbe
   let pending: OrderRequest | null = null;
   const config: StrategyConfig = { id: kind, kind, account: "acc", symbol: "X", venue: "sim", params, enabled: true };
   const runner = new StrategyRunner(config, {
-    router: { submit: async (r) => void (pending = r), cancel: async () => {} },
+    router: {
+      async submit(request) {
+        pending = request;
+      },
+      async cancel() {},
+    },
     logger,
     cooldownNs: 0n,
   });
