@@ -154,7 +154,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     else await runner.candle(event.candle);
     await settle();
     equity.push({ ts: now, equity: cash + fx.mul(runner.pnl.position, fx.toFixed(price)) });
-    options.onProgress?.(++done, total);
+    done++;
+    options.onProgress?.(done, total);
   }
   await runner.stop();
   return {
