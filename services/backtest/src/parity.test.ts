@@ -11,11 +11,12 @@ import type { MarketEvent } from "./csv.ts";
 import { generateSampleCandles } from "./sample.ts";
 
 const ACCOUNT = "paper-main";
-const strategies: StrategyConfig[] = [
-  { kind: "ma-crossover" as const, params: { fastPeriod: 5, slowPeriod: 15, quantity: "0.1" } },
-  { kind: "bollinger" as const, params: { period: 20, width: 2, quantity: "0.1" } },
-  { kind: "donchian" as const, params: { entryPeriod: 30, exitPeriod: 15, quantity: "0.1" } },
-].map(({ kind, params }) => ({
+const kinds: Array<Pick<StrategyConfig, "kind" | "params">> = [
+  { kind: "ma-crossover", params: { fastPeriod: 5, slowPeriod: 15, quantity: "0.1" } },
+  { kind: "bollinger", params: { period: 20, width: 2, quantity: "0.1" } },
+  { kind: "donchian", params: { entryPeriod: 30, exitPeriod: 15, quantity: "0.1" } },
+];
+const strategies: StrategyConfig[] = kinds.map(({ kind, params }) => ({
   id: `parity-${kind}`,
   kind,
   account: ACCOUNT,
