@@ -1,50 +1,58 @@
-import type { Candle, CandleInterval } from "@jts/contracts";
+import type { Candle, CandleInterval, CandleQuery } from "@jts/contracts";
 import type { MarketEvent } from "./csv.ts";
 
-const PAGE = 5000;
-
-export interface ClickHouseSource {
+export interface CandleRange {
   symbol: string;
   interval: CandleInterval;
   /** Open times in ns; everything stored when absent. */
   from?: string;
   to?: string;
-  /** A ClickHouse server; chdb at `path` (or the repo's .data/chdb) when absent. */
-  url?: string;
-  path?: string;
+}
+
+/** The one call the backtest needs from the market-data history (the kit's ClickHouseTickStore). */
+export interface CandleSource {
+  candles(query: CandleQuery): Promise<Candle[]>;
 }
 
 /**
- * Closed candles from the market-data history (the kit's ClickHouse tick
- * store, server or chdb). The store answers the newest `limit` candles of a
- * range, so pages walk backwards from `to` and are put in order at the end.
+ * Closed candles of a range, oldest first. The store answers the newest
+ * `limit` candles of a range, so pages walk backwards from `to` and are put
+ * in order at the end.
  */
-export async function loadCandles(source: ClickHouseSource): Promise<MarketEvent[]> {
+export async function loadCandles(source: CandleSource, range: CandleRange, pageSize = 5000): Promise<MarketEvent[]> {
+  const pages: Candle[][] = [];
+  let to = range.to;
+  for (;;) {
+    const page = await source.candles({
+      symbol: range.symbol,
+      interval: range.interval,
+      limit: pageSize,
+      ...(range.from ? { from: range.from } : {}),
+      ...(to ? { to } : {}),
+    });
+    pages.unshift(page);
+    const first = page[0];
+    if (page.length < pageSize || !first) break;
+    to = String(BigInt(first.tsOpen) - 1n);
+  }
+  return pages
+    .flat()
+    .filter((c) => c.closed)
+    .map((candle) => ({ kind: "candle", candle }));
+}
+
+/** Candles from ClickHouse: the server at `url`, else chdb at `path` (the repo's .data/chdb by default). */
+export async function loadClickHouseCandles(
+  range: CandleRange,
+  where: { url?: string; path?: string },
+): Promise<MarketEvent[]> {
   const { openTickStore } = await import("@jts/kit/clickhouse");
   const store = await openTickStore({
-    ...(source.url ? { url: source.url } : {}),
-    ...(source.path ? { path: source.path } : {}),
+    ...(where.url ? { url: where.url } : {}),
+    ...(where.path ? { path: where.path } : {}),
   });
   try {
-    const pages: Candle[][] = [];
-    let to = source.to;
-    for (;;) {
-      const page = await store.candles({
-        symbol: source.symbol,
-        interval: source.interval,
-        limit: PAGE,
-        ...(source.from ? { from: source.from } : {}),
-        ...(to ? { to } : {}),
-      });
-      pages.unshift(page);
-      const first = page[0];
-      if (page.length < PAGE || !first) break;
-      to = String(BigInt(first.tsOpen) - 1n);
-    }
-    return pages
-      .flat()
-      .filter((c) => c.closed)
-      .map((candle) => ({ kind: "candle", candle }));
+    return await loadCandles(store, range);
   } finally {
     await store.close();
   }

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { type CandleInterval, STRATEGY_KINDS, type StrategyConfig, type StrategyKind } from "@jts/contracts";
 import { paramProblems } from "@jts/strategy-engine";
 import { runBacktest } from "./backtest.ts";
-import { loadCandles } from "./clickhouse.ts";
+import { loadClickHouseCandles } from "./clickhouse.ts";
 import { eventSymbol, type MarketEvent, parseCsv, toCsv } from "./csv.ts";
 import { DEFAULT_BACKTEST_PARAMS } from "./defaults.ts";
 import { computeMetrics } from "./metrics.ts";
@@ -112,14 +112,15 @@ async function loadEvents(values: {
   if (values.data) return { events: parseCsv(await readFile(values.data, "utf8")), source: values.data };
   if (values.clickhouse) {
     const ns = (iso?: string) => (iso ? String(BigInt(Date.parse(iso)) * 1_000_000n) : undefined);
-    const events = await loadCandles({
-      symbol: values.clickhouse,
-      interval: (values.interval ?? "1m") as CandleInterval,
-      from: ns(values.from),
-      to: ns(values.to),
-      url: process.env.CLICKHOUSE_URL || undefined,
-      path: process.env.CHDB_PATH || undefined,
-    });
+    const events = await loadClickHouseCandles(
+      {
+        symbol: values.clickhouse,
+        interval: (values.interval ?? "1m") as CandleInterval,
+        from: ns(values.from),
+        to: ns(values.to),
+      },
+      { url: process.env.CLICKHOUSE_URL || undefined, path: process.env.CHDB_PATH || undefined },
+    );
     return { events, source: `ClickHouse ${values.clickhouse} ${values.interval ?? "1m"}` };
   }
   return { events: generateSampleCandles(), source: "generated sample (seeded, BTC-KRW 1m)" };
