@@ -71,9 +71,7 @@ export class StrategyEngine {
       onSignal: (signal) =>
         this.bus.publish(Topics.signal, envelope(EventTypes.signal, "strategy-engine", config.id, signal)),
     });
-    const saved = await this.options.state?.load(config.id);
-    if (saved) runner.restore(saved);
-    else await this.warmUp(runner);
+    if (!(await this.restore(runner))) await this.warmUp(runner);
     this.runners.set(config.id, runner);
     await runner.start();
     return runner.status();
@@ -151,6 +149,20 @@ export class StrategyEngine {
     const runner = this.runners.get(id);
     if (!runner) throw notFound(`strategy ${id}`);
     return runner;
+  }
+
+  /** True when saved state was found and applied; unreadable state is logged and the strategy warms up instead. */
+  private async restore(runner: StrategyRunner): Promise<boolean> {
+    const id = runner.config.id;
+    try {
+      const saved = await this.options.state?.load(id);
+      if (!saved) return false;
+      runner.restore(saved);
+      return true;
+    } catch (error) {
+      this.logger.error("strategy state not restored; warming up", { strategyId: id, error: (error as Error).message });
+      return false;
+    }
   }
 
   private async save(id: string, runner: StrategyRunner): Promise<void> {

@@ -239,4 +239,26 @@ describe("strategy service: state across a restart", () => {
     expect(secondOrders[0]?.clientOrderId.endsWith("-2")).toBe(true);
     await restarted.stop();
   });
+
+  it("warms up instead of failing when the saved state cannot be read", async () => {
+    const documents = new MemoryDocumentStore();
+    await documents.create("strategy-state", "ma-x", { pnl: { position: "not a number" } });
+    const service = createStrategyService(quiet(), {
+      documents,
+      strategies: [
+        {
+          id: "ma-x",
+          kind: "ma-crossover",
+          account: "acc",
+          symbol: "BTC-KRW",
+          venue: "sim",
+          params: { fastPeriod: 2, slowPeriod: 4, quantity: "1" },
+          enabled: true,
+        },
+      ],
+    });
+    await service.start();
+    expect(service.engine.list().map((s) => [s.config.id, s.pnl.position])).toEqual([["ma-x", "0"]]);
+    await service.stop();
+  });
 });

@@ -18,6 +18,7 @@ import {
 import {
   AppError,
   createServiceApp,
+  dedupeById,
   holdLeadership,
   type Leadership,
   MemoryDocumentStore,
@@ -118,7 +119,12 @@ export function createStrategyService(runtime: Runtime, options: StrategyService
       subscriptions.push(
         await runtime.bus.subscribe(Topics.allTicks, (e) => engine.onTick(e.payload as Tick), group),
         await runtime.bus.subscribe(Topics.allCandles, (e) => engine.onCandle(e.payload as Candle), group),
-        await runtime.bus.subscribe(Topics.fill, (e) => engine.onFill(e.payload as Fill), group),
+        // A redelivered fill must not count twice in the strategy's position and P&L.
+        await runtime.bus.subscribe(
+          Topics.fill,
+          dedupeById((e) => engine.onFill(e.payload as Fill)),
+          group,
+        ),
         await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload as Order), group),
         await runtime.rpc.serve(Subjects.strategyList, () => engine.list()),
         await serveChecked(runtime.rpc, Subjects.strategyStart, StrategyIdRequest, ({ id }) => setRunning(id, true)),
