@@ -90,12 +90,18 @@ export class PnlBook {
     };
   }
 
+  /** All or nothing: a malformed field throws before anything changes. */
   restore(state: PnlState): void {
-    this.position = fx.toFixed(state.position);
-    this.averagePrice = fx.toFixed(state.averagePrice);
-    this.realized = fx.toFixed(state.realized);
-    this.fees = fx.toFixed(state.fees);
-    this.lastPrice = state.lastPrice === null ? null : fx.toFixed(state.lastPrice);
+    const parsed = {
+      position: fx.toFixed(state.position),
+      averagePrice: fx.toFixed(state.averagePrice),
+      realized: fx.toFixed(state.realized),
+      fees: fx.toFixed(state.fees),
+      lastPrice: state.lastPrice === null ? null : fx.toFixed(state.lastPrice),
+    };
+    const counts = [state.fills, state.closingFills, state.winningFills];
+    if (!counts.every((n) => Number.isInteger(n) && n >= 0)) throw new Error("fill counts must be whole numbers");
+    Object.assign(this, parsed);
     this.fills = state.fills;
     this.closingFills = state.closingFills;
     this.winningFills = state.winningFills;
