@@ -62,6 +62,7 @@ export const Subjects = {
   strategyStop: "strategy.stop",
   strategyCreate: "strategy.create",
   strategySetParams: "strategy.set-params",
+  strategyKinds: "strategy.kinds",
   alertList: "alert.list",
   brokerPlace: (broker: string) => `broker.${broker}.place`,
   brokerCancel: (broker: string) => `broker.${broker}.cancel`,

@@ -243,6 +243,14 @@ export const StrategyCreate = t.Object(
 );
 export type StrategyCreate = Static<typeof StrategyCreate>;
 
+/** GET /api/strategies/kinds, rpc strategy.kinds: what can be created, with each kind's parameter JSON Schema. */
+export const StrategyKindInfo = t.Object({
+  kind: StrategyKind,
+  description: t.String(),
+  params: t.Unknown(),
+});
+export type StrategyKindInfo = Static<typeof StrategyKindInfo>;
+
 /** rpc strategy.set-params. */
 export const StrategyParamsUpdate = t.Object({ id: Id, params: StrategyParams }, { additionalProperties: false });
 export type StrategyParamsUpdate = Static<typeof StrategyParamsUpdate>;

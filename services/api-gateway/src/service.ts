@@ -239,6 +239,7 @@ export function createGatewayService(
       response: RpcReplies[Subjects.accounts],
     })
     .get("/api/strategies", () => strategies.list(), { response: RpcReplies[Subjects.strategyList] })
+    .get("/api/strategies/kinds", () => strategies.kinds(), { response: RpcReplies[Subjects.strategyKinds] })
     .post("/api/strategies", ({ user, body }) => strategies.create(user, body), {
       body: StrategyCreate,
       response: RpcReplies[Subjects.strategyCreate],

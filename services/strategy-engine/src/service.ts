@@ -30,7 +30,7 @@ import {
 import { t } from "elysia";
 import { StrategyDefinitions } from "./definitions.ts";
 import { StrategyEngine } from "./engine.ts";
-import { checkParams } from "./sdk/kinds.ts";
+import { checkParams, kindInfos } from "./sdk/kinds.ts";
 import { StrategyStateStore } from "./state-store.ts";
 
 const StrategyIdRequest = t.Object({ id: Id });
@@ -89,6 +89,7 @@ export function createStrategyService(runtime: Runtime, options: StrategyService
 
   const app = createServiceApp({ name: "strategy-engine", logger })
     .get("/strategies", () => engine.list())
+    .get("/strategies/kinds", () => kindInfos())
     .post("/strategies", ({ body }) => create(body), { body: StrategyCreate })
     .post("/strategies/:id/start", ({ params }) => setRunning(params.id, true), { params: StrategyIdRequest })
     .post("/strategies/:id/stop", ({ params }) => setRunning(params.id, false), { params: StrategyIdRequest })
@@ -127,6 +128,7 @@ export function createStrategyService(runtime: Runtime, options: StrategyService
         ),
         await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload as Order), group),
         await runtime.rpc.serve(Subjects.strategyList, () => engine.list()),
+        await runtime.rpc.serve(Subjects.strategyKinds, () => kindInfos()),
         await serveChecked(runtime.rpc, Subjects.strategyStart, StrategyIdRequest, ({ id }) => setRunning(id, true)),
         await serveChecked(runtime.rpc, Subjects.strategyStop, StrategyIdRequest, ({ id }) => setRunning(id, false)),
         await serveChecked(runtime.rpc, Subjects.strategyCreate, StrategyCreate, create),

@@ -121,6 +121,12 @@ describe("strategy routes", () => {
     expect((await request("/api/strategies/nope/start", tokens.alice as string, "POST")).status).toBe(404);
   });
 
+  it("lists the kinds with their parameter schemas for a create form", async () => {
+    const kinds = await readJson(await request("/api/strategies/kinds", tokens.vera as string));
+    expect(kinds.map((k: { kind: string }) => k.kind)).toEqual(["ma-crossover", "bollinger", "donchian"]);
+    expect(Object.keys(kinds[1].params.properties)).toEqual(["period", "width", "quantity"]);
+  });
+
   it("starts and stops a trader's own strategy", async () => {
     const started = await request("/api/strategies/bb-alice/start", tokens.alice as string, "POST");
     expect(((await readJson(started)) as StrategyStatus).running).toBe(true);

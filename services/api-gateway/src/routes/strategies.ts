@@ -33,6 +33,7 @@ export function strategyRoutes(call: RpcClient["call"], accountsOf: (user: AuthU
 
   return {
     list: () => call(Subjects.strategyList),
+    kinds: () => call(Subjects.strategyKinds),
     async start(user: AuthUser, id: string) {
       await mayChange(user, (await existing(id)).config.account, "start strategies");
       return call(Subjects.strategyStart, { id });

@@ -1,4 +1,4 @@
-import type { StrategyKind, StrategyParams } from "@jts/contracts";
+import type { StrategyKind, StrategyKindInfo, StrategyParams } from "@jts/contracts";
 import { badRequest, compile } from "@jts/kit";
 import { bollingerKind } from "../strategies/bollinger.ts";
 import { donchianKind } from "../strategies/donchian.ts";
@@ -38,4 +38,13 @@ export function checkParams(kind: StrategyKind, params: StrategyParams): void {
 
 export function kindOf(kind: StrategyKind): StrategyKindDefinition<StrategyParams> {
   return STRATEGY_KIND_DEFINITIONS[kind] as unknown as StrategyKindDefinition<StrategyParams>;
+}
+
+/** Every kind with its description and parameter schema (plain JSON Schema: TypeBox schemas are). */
+export function kindInfos(): StrategyKindInfo[] {
+  return Object.values(STRATEGY_KIND_DEFINITIONS).map((d) => ({
+    kind: d.kind,
+    description: d.description,
+    params: JSON.parse(JSON.stringify(d.params)),
+  }));
 }
