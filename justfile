@@ -25,6 +25,10 @@ test *args: install
     fi
     exit $status
 
+# Replay candles or ticks through a strategy, risk and the paper broker (no args: the generated sample); `just backtest --help`
+backtest *args: install
+    bun services/backtest/src/main.ts {{args}}
+
 # Start Redis, NATS and Kafka on loopback (data under .data/servers)
 servers-up:
     host/servers/all start

@@ -1,7 +1,17 @@
 import { type Static, Type as t } from "@sinclair/typebox";
 import { Candle, Instrument, LastPrice } from "./market.ts";
 import { Subjects } from "./topics.ts";
-import { Account, Alert, Fill, Order, Position, RiskDecision, RiskStatus, StrategyStatus } from "./trading.ts";
+import {
+  Account,
+  Alert,
+  Fill,
+  Order,
+  Position,
+  RiskDecision,
+  RiskStatus,
+  StrategyKindInfo,
+  StrategyStatus,
+} from "./trading.ts";
 
 /**
  * What each rpc subject answers. Servers check requests on arrival; clients
@@ -26,6 +36,9 @@ export const RpcReplies = {
   [Subjects.strategyList]: t.Array(StrategyStatus),
   [Subjects.strategyStart]: StrategyStatus,
   [Subjects.strategyStop]: StrategyStatus,
+  [Subjects.strategyCreate]: StrategyStatus,
+  [Subjects.strategySetParams]: StrategyStatus,
+  [Subjects.strategyKinds]: t.Array(StrategyKindInfo),
   [Subjects.alertList]: t.Array(Alert),
 } as const;
 

@@ -1,4 +1,5 @@
 import { type Static, Type as t } from "@sinclair/typebox";
+import { CandleInterval } from "./market.ts";
 import { Currency, Decimal, Id, Nanos, Side, SymbolCode, UnsignedDecimal, Venue } from "./primitives.ts";
 
 export const OrderType = t.Union([
@@ -197,20 +198,76 @@ export const Alert = t.Object({
 });
 export type Alert = Static<typeof Alert>;
 
+export const STRATEGY_KINDS = ["ma-crossover", "bollinger", "donchian"] as const;
+export const StrategyKind = t.Union([t.Literal("ma-crossover"), t.Literal("bollinger"), t.Literal("donchian")]);
+export type StrategyKind = (typeof STRATEGY_KINDS)[number];
+
+/** What a strategy reacts to: every trade print, or closed candles of one interval. */
+export const StrategyTimeframe = t.Union([t.Literal("tick"), CandleInterval]);
+export type StrategyTimeframe = Static<typeof StrategyTimeframe>;
+
+/**
+ * Parameters are JSON scalars here; each strategy kind checks them against
+ * its own TypeBox schema (strategy-engine `kinds`), so a new kind needs no
+ * contract change and a bad value is refused with the kind's reasons.
+ */
+export const StrategyParams = t.Record(t.String(), t.Union([t.Number(), t.String(), t.Boolean()]));
+export type StrategyParams = Static<typeof StrategyParams>;
+
 export const StrategyConfig = t.Object({
   id: Id,
-  kind: t.Literal("ma-crossover"),
+  kind: StrategyKind,
   account: Id,
   symbol: SymbolCode,
   venue: Venue,
-  params: t.Object({
-    fastPeriod: t.Integer({ minimum: 1, maximum: 500 }),
-    slowPeriod: t.Integer({ minimum: 2, maximum: 2000 }),
-    quantity: UnsignedDecimal,
-  }),
+  /** Ticks when absent. */
+  timeframe: t.Optional(StrategyTimeframe),
+  params: StrategyParams,
   enabled: t.Boolean(),
 });
 export type StrategyConfig = Static<typeof StrategyConfig>;
+
+/** POST /api/strategies, rpc strategy.create: a new definition, stopped unless `enabled`. */
+export const StrategyCreate = t.Object(
+  {
+    id: Id,
+    kind: StrategyKind,
+    account: t.Optional(Id),
+    symbol: SymbolCode,
+    venue: t.Optional(Venue),
+    timeframe: t.Optional(StrategyTimeframe),
+    params: StrategyParams,
+    enabled: t.Optional(t.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type StrategyCreate = Static<typeof StrategyCreate>;
+
+/** GET /api/strategies/kinds, rpc strategy.kinds: what can be created, with each kind's parameter JSON Schema. */
+export const StrategyKindInfo = t.Object({
+  kind: StrategyKind,
+  description: t.String(),
+  params: t.Unknown(),
+});
+export type StrategyKindInfo = Static<typeof StrategyKindInfo>;
+
+/** rpc strategy.set-params. */
+export const StrategyParamsUpdate = t.Object({ id: Id, params: StrategyParams }, { additionalProperties: false });
+export type StrategyParamsUpdate = Static<typeof StrategyParamsUpdate>;
+
+/** A strategy's own book, from its fills only: realized + unrealized (marked to the last price) - fees is its P&L. */
+export const StrategyPnl = t.Object({
+  position: Decimal,
+  averagePrice: UnsignedDecimal,
+  realizedPnl: Decimal,
+  unrealizedPnl: Decimal,
+  fees: UnsignedDecimal,
+  /** realized + unrealized - fees. */
+  netPnl: Decimal,
+  lastPrice: t.Union([UnsignedDecimal, t.Null()]),
+  fills: t.Integer({ minimum: 0 }),
+});
+export type StrategyPnl = Static<typeof StrategyPnl>;
 
 export const StrategyStatus = t.Object({
   config: StrategyConfig,
@@ -218,5 +275,6 @@ export const StrategyStatus = t.Object({
   signals: t.Integer({ minimum: 0 }),
   ordersSent: t.Integer({ minimum: 0 }),
   lastSignal: t.Union([Signal, t.Null()]),
+  pnl: StrategyPnl,
 });
 export type StrategyStatus = Static<typeof StrategyStatus>;

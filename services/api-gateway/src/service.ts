@@ -1,5 +1,13 @@
 import { jwt } from "@elysiajs/jwt";
-import { type AuditEntry, type AuditLog, Order, RpcReplies, type SlidingWindowSpec, Subjects } from "@jts/contracts";
+import {
+  type AuditEntry,
+  type AuditLog,
+  Order,
+  RpcReplies,
+  type SlidingWindowSpec,
+  StrategyCreate,
+  Subjects,
+} from "@jts/contracts";
 import {
   AppError,
   createServiceApp,
@@ -26,6 +34,7 @@ import {
   RiskLimits,
   SetStateBody,
 } from "./model.ts";
+import { StrategyParamsBody, strategyRoutes } from "./routes/strategies.ts";
 import { security } from "./security.ts";
 import { type WsConnection, WsHub } from "./ws/hub.ts";
 
@@ -49,6 +58,8 @@ const AUDIT_ACTIONS: Record<string, string> = {
   "DELETE /api/orders/:id": "order.cancel",
   "POST /api/strategies/:id/start": "strategy.start",
   "POST /api/strategies/:id/stop": "strategy.stop",
+  "POST /api/strategies": "strategy.create",
+  "PUT /api/strategies/:id/params": "strategy.set-params",
   "PUT /api/risk/state": "risk.set-state",
   "PUT /api/risk/limits": "risk.set-limits",
   "POST /api/users": "user.create",
@@ -92,6 +103,8 @@ export function createGatewayService(
       );
     }
   };
+
+  const strategies = strategyRoutes(call, accountsOf);
 
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
     authenticate: (token) => tokens.authenticate(token),
@@ -225,23 +238,25 @@ export function createGatewayService(
     .get("/api/accounts", async ({ user }) => call(Subjects.accounts, { accounts: await accountsOf(user) }), {
       response: RpcReplies[Subjects.accounts],
     })
-    .get("/api/strategies", () => call(Subjects.strategyList), { response: RpcReplies[Subjects.strategyList] })
-    .post(
-      "/api/strategies/:id/start",
-      ({ user, params }) => {
-        if (user.role === "viewer") throw forbidden("viewers cannot start strategies");
-        return call(Subjects.strategyStart, { id: params.id });
-      },
-      { params: IdParams, response: RpcReplies[Subjects.strategyStart] },
-    )
-    .post(
-      "/api/strategies/:id/stop",
-      ({ user, params }) => {
-        if (user.role === "viewer") throw forbidden("viewers cannot stop strategies");
-        return call(Subjects.strategyStop, { id: params.id });
-      },
-      { params: IdParams, response: RpcReplies[Subjects.strategyStop] },
-    )
+    .get("/api/strategies", () => strategies.list(), { response: RpcReplies[Subjects.strategyList] })
+    .get("/api/strategies/kinds", () => strategies.kinds(), { response: RpcReplies[Subjects.strategyKinds] })
+    .post("/api/strategies", ({ user, body }) => strategies.create(user, body), {
+      body: StrategyCreate,
+      response: RpcReplies[Subjects.strategyCreate],
+    })
+    .post("/api/strategies/:id/start", ({ user, params }) => strategies.start(user, params.id), {
+      params: IdParams,
+      response: RpcReplies[Subjects.strategyStart],
+    })
+    .post("/api/strategies/:id/stop", ({ user, params }) => strategies.stop(user, params.id), {
+      params: IdParams,
+      response: RpcReplies[Subjects.strategyStop],
+    })
+    .put("/api/strategies/:id/params", ({ user, params, body }) => strategies.setParams(user, params.id, body.params), {
+      params: IdParams,
+      body: StrategyParamsBody,
+      response: RpcReplies[Subjects.strategySetParams],
+    })
     .get("/api/risk", () => call(Subjects.riskStatus), { response: RpcReplies[Subjects.riskStatus] })
     .put(
       "/api/risk/state",

@@ -1,4 +1,4 @@
-import { type DocumentStore, StrategyConfig } from "@jts/contracts";
+import { type DocumentStore, StrategyConfig, type StrategyParams } from "@jts/contracts";
 import { AppError, compile, type Logger } from "@jts/kit";
 
 export const STRATEGY_COLLECTION = "strategies";
@@ -33,13 +33,26 @@ export class StrategyDefinitions {
     return valid;
   }
 
-  /** Records the switch; retries once when another writer got in between. */
+  /** Stores a new definition; CONFLICT when the id is taken. */
+  async create(config: StrategyConfig): Promise<void> {
+    await this.documents.create(STRATEGY_COLLECTION, config.id, config);
+  }
+
   async setEnabled(id: string, enabled: boolean): Promise<void> {
+    await this.patch(id, { enabled });
+  }
+
+  async setParams(id: string, params: StrategyParams): Promise<void> {
+    await this.patch(id, { params });
+  }
+
+  /** Retries once when another writer got in between. */
+  private async patch(id: string, change: Partial<StrategyConfig>): Promise<void> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const doc = await this.documents.findByName<StrategyConfig>(STRATEGY_COLLECTION, id);
       if (!doc) return;
       try {
-        await this.documents.update(STRATEGY_COLLECTION, doc.id, doc.version, { ...doc.body, enabled });
+        await this.documents.update(STRATEGY_COLLECTION, doc.id, doc.version, { ...doc.body, ...change });
         return;
       } catch (error) {
         if (!(error instanceof AppError && error.code === "CONFLICT") || attempt === 1) throw error;

@@ -1,154 +1,194 @@
 import {
+  type Candle,
   type EventBus,
   EventTypes,
   type Fill,
-  type Fixed,
-  fx,
   type Order,
   type RpcTransport,
-  type Signal,
   type StrategyConfig,
+  type StrategyParams,
   type StrategyStatus,
   Subjects,
   type Tick,
   Topics,
 } from "@jts/contracts";
-import { envelope, type Logger, notFound } from "@jts/kit";
-import { MaCrossover } from "./ma-crossover.ts";
-import type { Strategy, StrategyIntent } from "./strategy.ts";
+import { envelope, type Logger, notFound, rpcClient } from "@jts/kit";
+import { checkParams } from "./sdk/kinds.ts";
+import { type OrderRouter, StrategyRunner } from "./sdk/runner.ts";
+import type { StrategyStateStore } from "./state-store.ts";
 
-interface Slot {
-  strategy: Strategy;
-  running: boolean;
-  position: Fixed;
-  signals: number;
-  ordersSent: number;
-  lastSignal: Signal | null;
-  /** clientOrderId of the order in flight; one at a time per strategy. */
-  inFlight: string | null;
-  lastOrderAt: number;
+export interface StrategyEngineOptions {
+  cooldownMs: number;
+  /** False while another engine instance holds the strategy lock. */
+  canAct?: () => boolean;
+  /** Where runner state is kept across restarts; nothing is kept when absent. */
+  state?: StrategyStateStore;
 }
 
-export function createStrategy(config: StrategyConfig): Strategy {
-  switch (config.kind) {
-    case "ma-crossover":
-      return new MaCrossover(config);
-  }
+/** Orders go to the OMS over rpc; it runs risk and routes to the broker. Cancels name the OMS order id. */
+export function rpcOrderRouter(
+  rpc: RpcTransport,
+  orderIdOf: (clientOrderId: string) => string | undefined,
+): OrderRouter {
+  return {
+    async submit(request) {
+      await rpc.request(Subjects.orderSubmit, request);
+    },
+    async cancel(clientOrderId) {
+      const orderId = orderIdOf(clientOrderId);
+      if (orderId) await rpc.request(Subjects.orderCancel, { orderId });
+    },
+  };
 }
 
 /**
- * Runs strategies on ticks, one order in flight per strategy and a cooldown
- * between orders so a choppy market cannot machine-gun the OMS.
+ * The live side: strategies fed from the bus, orders to the OMS over rpc,
+ * signals published, state restored on start and saved after every fill.
  */
 export class StrategyEngine {
-  private readonly slots = new Map<string, Slot>();
-  private sequence = 0;
+  private readonly runners = new Map<string, StrategyRunner>();
+  private readonly router: OrderRouter;
+  /** clientOrderId -> OMS order id of the orders still open, for cancels. */
+  private readonly openOrders = new Map<string, string>();
 
   constructor(
     private readonly bus: EventBus,
     private readonly rpc: RpcTransport,
     private readonly logger: Logger,
-    private readonly cooldownMs: number,
-    /** False while another engine instance holds the strategy lock: keep state warm, send nothing. */
-    private readonly canAct: () => boolean = () => true,
-  ) {}
+    private readonly options: StrategyEngineOptions,
+  ) {
+    this.router = rpcOrderRouter(rpc, (clientOrderId) => this.openOrders.get(clientOrderId));
+  }
 
-  add(config: StrategyConfig) {
-    this.slots.set(config.id, {
-      strategy: createStrategy(config),
-      running: config.enabled,
-      position: 0n,
-      signals: 0,
-      ordersSent: 0,
-      lastSignal: null,
-      inFlight: null,
-      lastOrderAt: 0,
+  /** Adds a strategy: restores its saved state, or warms it up from candle history. */
+  async add(config: StrategyConfig): Promise<StrategyStatus> {
+    checkParams(config.kind, config.params);
+    const runner = new StrategyRunner(config, {
+      router: this.router,
+      logger: this.logger,
+      cooldownNs: BigInt(this.options.cooldownMs) * 1_000_000n,
+      canAct: this.options.canAct,
+      onSignal: (signal) =>
+        this.bus.publish(Topics.signal, envelope(EventTypes.signal, "strategy-engine", config.id, signal)),
     });
+    if (!(await this.restore(runner))) await this.warmUp(runner);
+    this.runners.set(config.id, runner);
+    await runner.start();
+    return runner.status();
   }
 
   list(): StrategyStatus[] {
-    return [...this.slots.values()].map((slot) => this.status(slot));
+    return [...this.runners.values()].map((r) => r.status());
+  }
+
+  has(id: string): boolean {
+    return this.runners.has(id);
   }
 
   setRunning(id: string, running: boolean): StrategyStatus {
-    const slot = this.slots.get(id);
-    if (!slot) throw notFound(`strategy ${id}`);
-    slot.running = running;
+    const runner = this.runner(id);
+    runner.running = running;
     this.logger.info(running ? "strategy started" : "strategy stopped", { strategyId: id });
-    return this.status(slot);
+    return runner.status();
+  }
+
+  /** New parameters: checked, then a fresh strategy instance warmed up again; position and P&L stay. */
+  async setParams(id: string, params: StrategyParams): Promise<StrategyStatus> {
+    const runner = this.runner(id);
+    checkParams(runner.config.kind, params);
+    await runner.stop();
+    runner.replaceParams(params);
+    await this.warmUp(runner);
+    await runner.start();
+    await this.save(id, runner);
+    return runner.status();
   }
 
   async onTick(tick: Tick): Promise<void> {
-    for (const [id, slot] of this.slots) {
-      if (slot.strategy.config.symbol !== tick.symbol) continue;
-      const intent = slot.strategy.onTick(tick, slot.position);
-      if (!intent || !slot.running || !this.canAct()) continue;
-      await this.act(id, slot, intent, tick);
+    for (const runner of this.runners.values()) {
+      const { symbol, timeframe } = runner.config;
+      if (symbol === tick.symbol && (timeframe ?? "tick") === "tick") await runner.tick(tick);
     }
   }
 
-  onFill(fill: Fill) {
-    if (!fill.strategyId) return;
-    const slot = this.slots.get(fill.strategyId);
-    if (!slot) return;
-    const quantity = fx.toFixed(fill.quantity);
-    slot.position += fill.side === "BUY" ? quantity : -quantity;
-    slot.strategy.onFill?.(fill);
-  }
-
-  onOrder(order: Order) {
-    const slot = order.strategyId ? this.slots.get(order.strategyId) : undefined;
-    if (
-      slot &&
-      slot.inFlight === order.clientOrderId &&
-      ["FILLED", "CANCELED", "REJECTED", "EXPIRED"].includes(order.status)
-    ) {
-      slot.inFlight = null;
+  async onCandle(candle: Candle): Promise<void> {
+    if (!candle.closed) return;
+    for (const runner of this.runners.values()) {
+      const { symbol, timeframe } = runner.config;
+      if (symbol === candle.symbol && timeframe === candle.interval) await runner.candle(candle);
     }
   }
 
-  private async act(id: string, slot: Slot, intent: StrategyIntent, tick: Tick) {
-    const config = slot.strategy.config;
-    const signal: Signal = {
-      strategyId: id,
-      symbol: config.symbol,
-      direction: intent.side === "BUY" ? "LONG" : "FLAT",
-      strength: 1,
-      reason: intent.reason,
-      tsEvent: tick.tsEvent,
-    };
-    slot.signals++;
-    slot.lastSignal = signal;
-    await this.bus.publish(Topics.signal, envelope(EventTypes.signal, "strategy-engine", id, signal));
-    if (slot.inFlight || Date.now() - slot.lastOrderAt < this.cooldownMs) return;
-    const clientOrderId = `${id}-${Date.now().toString(36)}-${++this.sequence}`;
-    slot.inFlight = clientOrderId;
-    slot.lastOrderAt = Date.now();
-    slot.ordersSent++;
+  async onFill(fill: Fill): Promise<void> {
+    const runner = fill.strategyId ? this.runners.get(fill.strategyId) : undefined;
+    if (!runner || !fill.strategyId) return;
+    await runner.fill(fill);
+    await this.save(fill.strategyId, runner);
+  }
+
+  onOrder(order: Order): void {
+    const runner = order.strategyId ? this.runners.get(order.strategyId) : undefined;
+    if (!runner) return;
+    runner.orderUpdated(order.clientOrderId, order.status);
+    if (["FILLED", "CANCELED", "REJECTED", "EXPIRED"].includes(order.status))
+      this.openOrders.delete(order.clientOrderId);
+    else this.openOrders.set(order.clientOrderId, order.id);
+  }
+
+  /** Calls every strategy's onStop and saves its state. */
+  async stop(): Promise<void> {
+    for (const runner of this.runners.values()) await runner.stop();
+    await this.saveAll();
+  }
+
+  async saveAll(): Promise<void> {
+    for (const [id, runner] of this.runners) await this.save(id, runner);
+  }
+
+  private runner(id: string): StrategyRunner {
+    const runner = this.runners.get(id);
+    if (!runner) throw notFound(`strategy ${id}`);
+    return runner;
+  }
+
+  /** True when saved state was found and applied; unreadable state is logged and the strategy warms up instead. */
+  private async restore(runner: StrategyRunner): Promise<boolean> {
+    const id = runner.config.id;
     try {
-      await this.rpc.request(Subjects.orderSubmit, {
-        clientOrderId,
-        account: config.account,
-        venue: config.venue,
-        symbol: config.symbol,
-        side: intent.side,
-        type: "MARKET",
-        quantity: intent.quantity,
-        strategyId: id,
-      });
+      const saved = await this.options.state?.load(id);
+      if (!saved) return false;
+      runner.restore(saved);
+      return true;
     } catch (error) {
-      slot.inFlight = null;
-      this.logger.warn("order submit failed", { strategyId: id, error: (error as Error).message });
+      this.logger.error("strategy state not restored; warming up", { strategyId: id, error: (error as Error).message });
+      return false;
     }
   }
 
-  private status(slot: Slot): StrategyStatus {
-    return {
-      config: { ...slot.strategy.config, enabled: slot.running },
-      running: slot.running,
-      signals: slot.signals,
-      ordersSent: slot.ordersSent,
-      lastSignal: slot.lastSignal,
-    };
+  private async save(id: string, runner: StrategyRunner): Promise<void> {
+    await this.options.state
+      ?.save(id, runner.snapshot())
+      .catch((error: unknown) =>
+        this.logger.error("strategy state save failed", { strategyId: id, error: (error as Error).message }),
+      );
+  }
+
+  /** Closed candles of the strategy's timeframe (1m for tick strategies) from md.candles; cold when unavailable. */
+  private async warmUp(runner: StrategyRunner): Promise<void> {
+    const { symbol, timeframe } = runner.config;
+    const interval = !timeframe || timeframe === "tick" ? "1m" : timeframe;
+    try {
+      const candles = await rpcClient(this.rpc, 2000).call(Subjects.candles, {
+        symbol,
+        interval,
+        limit: Math.min(runner.warmupBars(), 5000),
+      });
+      await runner.warmUp(candles.filter((c) => c.closed));
+    } catch (error) {
+      this.logger.warn("strategy starts cold: no candle history", {
+        strategyId: runner.config.id,
+        error: (error as Error).message,
+      });
+    }
   }
 }

@@ -1,17 +1,24 @@
 import { hostname } from "node:os";
 import {
+  type Candle,
   type DocumentStore,
   type Fill,
   Id,
   type Order,
   type StrategyConfig,
+  StrategyCreate,
+  StrategyParams,
+  StrategyParamsUpdate,
   Subjects,
   type Subscription,
   type Tick,
   Topics,
+  type Venue,
 } from "@jts/contracts";
 import {
+  AppError,
   createServiceApp,
+  dedupeById,
   holdLeadership,
   type Leadership,
   MemoryDocumentStore,
@@ -23,30 +30,37 @@ import {
 import { t } from "elysia";
 import { StrategyDefinitions } from "./definitions.ts";
 import { StrategyEngine } from "./engine.ts";
+import { checkParams, kindInfos } from "./sdk/kinds.ts";
+import { StrategyStateStore } from "./state-store.ts";
 
 const StrategyIdRequest = t.Object({ id: Id });
+/** Indicator windows change on every tick; between fills they are saved this often. */
+const STATE_SAVE_INTERVAL_MS = 30_000;
 
-export interface StrategyEngineOptions {
+export interface StrategyServiceOptions {
   /** Definitions stored when missing (a fresh install's defaults); stored definitions win. */
   strategies: readonly StrategyConfig[];
-  /** Where definitions live; in memory when not given. */
+  /** Where definitions and runner state live; in memory when not given. */
   documents?: DocumentStore;
   cooldownMs?: number;
+  /** Account and venue of a created strategy that names none. */
+  defaultAccount?: string;
+  defaultVenue?: Venue;
 }
 
-export function createStrategyService(runtime: Runtime, options: StrategyEngineOptions) {
+export function createStrategyService(runtime: Runtime, options: StrategyServiceOptions) {
   const logger = runtime.logger.child({ service: "strategy-engine" });
+  const documents = options.documents ?? new MemoryDocumentStore();
   // One active engine: instances share a fenced lock and only its holder sends orders.
   let leadership: Leadership | null = null;
-  const engine = new StrategyEngine(
-    runtime.bus,
-    runtime.rpc,
-    logger,
-    options.cooldownMs ?? 5000,
-    () => leadership?.token != null,
-  );
-  const definitions = new StrategyDefinitions(options.documents ?? new MemoryDocumentStore(), logger);
+  const engine = new StrategyEngine(runtime.bus, runtime.rpc, logger, {
+    cooldownMs: options.cooldownMs ?? 5000,
+    canAct: () => leadership?.token != null,
+    state: new StrategyStateStore(documents),
+  });
+  const definitions = new StrategyDefinitions(documents, logger);
   const subscriptions: Subscription[] = [];
+  let saveTimer: ReturnType<typeof setInterval> | null = null;
 
   const setRunning = async (id: string, running: boolean) => {
     const status = engine.setRunning(id, running);
@@ -54,38 +68,80 @@ export function createStrategyService(runtime: Runtime, options: StrategyEngineO
     return status;
   };
 
+  const setParams = async (id: string, params: StrategyParams) => {
+    const status = await engine.setParams(id, params);
+    await definitions.setParams(id, params);
+    return status;
+  };
+
+  const create = async (request: StrategyCreate) => {
+    if (engine.has(request.id)) throw new AppError("CONFLICT", `strategy ${request.id} exists`);
+    checkParams(request.kind, request.params);
+    const config: StrategyConfig = {
+      ...request,
+      account: request.account ?? options.defaultAccount ?? "paper-main",
+      venue: request.venue ?? options.defaultVenue ?? "sim",
+      enabled: request.enabled ?? false,
+    };
+    await definitions.create(config);
+    return engine.add(config);
+  };
+
   const app = createServiceApp({ name: "strategy-engine", logger })
     .get("/strategies", () => engine.list())
+    .get("/strategies/kinds", () => kindInfos())
+    .post("/strategies", ({ body }) => create(body), { body: StrategyCreate })
     .post("/strategies/:id/start", ({ params }) => setRunning(params.id, true), { params: StrategyIdRequest })
-    .post("/strategies/:id/stop", ({ params }) => setRunning(params.id, false), { params: StrategyIdRequest });
+    .post("/strategies/:id/stop", ({ params }) => setRunning(params.id, false), { params: StrategyIdRequest })
+    .put("/strategies/:id/params", ({ params, body }) => setParams(params.id, body.params), {
+      params: StrategyIdRequest,
+      body: t.Object({ params: StrategyParams }),
+    });
 
   return {
     name: "strategy-engine",
     app,
     engine,
     async start() {
-      for (const config of await definitions.loadOrSeed(options.strategies)) engine.add(config);
+      for (const config of await definitions.loadOrSeed(options.strategies)) {
+        await engine
+          .add(config)
+          .catch((error: unknown) =>
+            logger.error("strategy definition not loaded", { strategyId: config.id, error: (error as Error).message }),
+          );
+      }
       leadership = await holdLeadership(runtime.lock, "strategy-engine", `${hostname()}-${process.pid}-${newId()}`, {
         ttlMs: 10_000,
         onAcquired: (token) => logger.info("this engine instance is active", { token }),
         onLost: (token, reason) => logger.warn("this engine instance stands by", { token, reason }),
         onError: (error) => logger.warn("strategy lock call failed", { error: (error as Error).message }),
       });
+      const group = { group: "strategy-engine" };
       subscriptions.push(
-        await runtime.bus.subscribe(Topics.allTicks, (e) => engine.onTick(e.payload as Tick), {
-          group: "strategy-engine",
-        }),
-        await runtime.bus.subscribe(Topics.fill, (e) => engine.onFill(e.payload as Fill), { group: "strategy-engine" }),
-        await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload as Order), {
-          group: "strategy-engine",
-        }),
+        await runtime.bus.subscribe(Topics.allTicks, (e) => engine.onTick(e.payload as Tick), group),
+        await runtime.bus.subscribe(Topics.allCandles, (e) => engine.onCandle(e.payload as Candle), group),
+        // A redelivered fill must not count twice in the strategy's position and P&L.
+        await runtime.bus.subscribe(
+          Topics.fill,
+          dedupeById((e) => engine.onFill(e.payload as Fill)),
+          group,
+        ),
+        await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload as Order), group),
         await runtime.rpc.serve(Subjects.strategyList, () => engine.list()),
+        await runtime.rpc.serve(Subjects.strategyKinds, () => kindInfos()),
         await serveChecked(runtime.rpc, Subjects.strategyStart, StrategyIdRequest, ({ id }) => setRunning(id, true)),
         await serveChecked(runtime.rpc, Subjects.strategyStop, StrategyIdRequest, ({ id }) => setRunning(id, false)),
+        await serveChecked(runtime.rpc, Subjects.strategyCreate, StrategyCreate, create),
+        await serveChecked(runtime.rpc, Subjects.strategySetParams, StrategyParamsUpdate, ({ id, params }) =>
+          setParams(id, params),
+        ),
       );
+      saveTimer = setInterval(() => void engine.saveAll(), STATE_SAVE_INTERVAL_MS);
     },
     async stop() {
+      if (saveTimer) clearInterval(saveTimer);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
+      await engine.stop();
       await leadership?.stop();
     },
   } satisfies Service & { engine: StrategyEngine };

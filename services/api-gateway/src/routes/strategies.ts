@@ -1,0 +1,58 @@
+import {
+  type StrategyCreate,
+  type StrategyParams,
+  StrategyParams as StrategyParamsSchema,
+  type StrategyStatus,
+  Subjects,
+} from "@jts/contracts";
+import { AppError, notFound, type RpcClient } from "@jts/kit";
+import { t } from "elysia";
+import type { AuthUser } from "../auth/users.ts";
+
+export const StrategyParamsBody = t.Object({ params: StrategyParamsSchema }, { additionalProperties: false });
+
+/**
+ * The strategy routes' rules: viewers read; traders change strategies that
+ * trade their own accounts; admins change any. Parameters are checked by the
+ * strategy engine against the kind's schema, which answers 400 with reasons.
+ */
+export function strategyRoutes(call: RpcClient["call"], accountsOf: (user: AuthUser) => Promise<string[] | undefined>) {
+  const forbidden = (message: string) => new AppError("FORBIDDEN", message);
+
+  const mayChange = async (user: AuthUser, account: string, what: string) => {
+    if (user.role === "viewer") throw forbidden(`viewers cannot ${what}`);
+    const accounts = await accountsOf(user);
+    if (accounts && !accounts.includes(account)) throw forbidden(`no access to account ${account}`);
+  };
+
+  const existing = async (id: string): Promise<StrategyStatus> => {
+    const found = (await call(Subjects.strategyList)).find((s) => s.config.id === id);
+    if (!found) throw notFound(`strategy ${id}`);
+    return found;
+  };
+
+  return {
+    list: () => call(Subjects.strategyList),
+    kinds: () => call(Subjects.strategyKinds),
+    async start(user: AuthUser, id: string) {
+      await mayChange(user, (await existing(id)).config.account, "start strategies");
+      return call(Subjects.strategyStart, { id });
+    },
+    async stop(user: AuthUser, id: string) {
+      await mayChange(user, (await existing(id)).config.account, "stop strategies");
+      return call(Subjects.strategyStop, { id });
+    },
+    async setParams(user: AuthUser, id: string, params: StrategyParams) {
+      await mayChange(user, (await existing(id)).config.account, "change strategy parameters");
+      return call(Subjects.strategySetParams, { id, params });
+    },
+    async create(user: AuthUser, body: StrategyCreate) {
+      if (user.role === "viewer") throw forbidden("viewers cannot create strategies");
+      const accounts = await accountsOf(user);
+      const account = body.account ?? accounts?.[0];
+      if (accounts && (!account || !accounts.includes(account)))
+        throw forbidden(`no access to account ${account ?? "(none)"}`);
+      return call(Subjects.strategyCreate, { ...body, ...(account ? { account } : {}) });
+    },
+  };
+}

@@ -1,0 +1,237 @@
+import {
+  type Candle,
+  type Fill,
+  fx,
+  type OrderRequest,
+  type Signal,
+  type StrategyConfig,
+  type StrategyParams,
+  type StrategyStatus,
+  type Tick,
+} from "@jts/contracts";
+import type { Logger } from "@jts/kit";
+import { kindOf } from "./kinds.ts";
+import { PnlBook, type PnlState } from "./pnl.ts";
+import type { OrderIntent, Strategy, StrategyContext, StrategyKindDefinition } from "./strategy.ts";
+
+/** Where a runner's orders go: the OMS over rpc live, the backtest's risk + paper venue in a replay. */
+export interface OrderRouter {
+  submit(request: OrderRequest): Promise<void>;
+  cancel(clientOrderId: string): Promise<void>;
+}
+
+export interface RunnerDeps {
+  router: OrderRouter;
+  logger: Logger;
+  /** Least market time between two orders, so a choppy market cannot machine-gun the OMS. */
+  cooldownNs: bigint;
+  /** False while another engine instance is active: keep state warm, send nothing. */
+  canAct?: () => boolean;
+  onSignal?: (signal: Signal) => void | Promise<void>;
+  /** The kind to run; the built-in registry's entry for the config's kind when absent. */
+  definition?: StrategyKindDefinition<StrategyParams>;
+}
+
+/** What survives a restart. */
+export interface RunnerState {
+  pnl: PnlState;
+  strategy: unknown;
+  sequence: number;
+  lastOrderNs: string | null;
+  signals: number;
+  ordersSent: number;
+}
+
+const INTERVAL_NS: Record<Candle["interval"], bigint> = {
+  "1m": 60n * 10n ** 9n,
+  "5m": 300n * 10n ** 9n,
+  "1h": 3600n * 10n ** 9n,
+  "1d": 86_400n * 10n ** 9n,
+};
+const TERMINAL = new Set(["FILLED", "CANCELED", "REJECTED", "EXPIRED"]);
+
+/**
+ * Hosts one strategy: builds its context, gates its orders (running, one in
+ * flight, cooldown), keeps its position and P&L from its fills. The live
+ * engine and the backtest both drive strategies through this class only.
+ */
+export class StrategyRunner {
+  readonly pnl = new PnlBook();
+  running: boolean;
+  signals = 0;
+  ordersSent = 0;
+  lastSignal: Signal | null = null;
+  private strategy: Strategy;
+  private inFlight: string | null = null;
+  private lastOrderNs: bigint | null = null;
+  private sequence = 0;
+  private clock = 0n;
+  private warming = false;
+  private readonly context: StrategyContext;
+
+  constructor(
+    private configuration: StrategyConfig,
+    private readonly deps: RunnerDeps,
+  ) {
+    this.running = configuration.enabled;
+    this.strategy = this.definition().create(configuration.params);
+    const runner = this;
+    const logger = deps.logger.child({ strategyId: configuration.id });
+    this.context = {
+      get strategyId() {
+        return runner.configuration.id;
+      },
+      get symbol() {
+        return runner.configuration.symbol;
+      },
+      get account() {
+        return runner.configuration.account;
+      },
+      get params() {
+        return runner.configuration.params;
+      },
+      get warmingUp() {
+        return runner.warming;
+      },
+      logger,
+      now: () => runner.clock,
+      position: () => runner.pnl.position,
+      lastPrice: () => runner.pnl.lastPrice,
+      submit: (intent) => runner.submit(intent),
+      cancel: (clientOrderId) => runner.deps.router.cancel(clientOrderId),
+    };
+  }
+
+  get config(): StrategyConfig {
+    return { ...this.configuration, enabled: this.running };
+  }
+
+  /** Bars of history the strategy needs before its signals mean anything. */
+  warmupBars(): number {
+    return this.definition().warmupBars(this.configuration.params);
+  }
+
+  async start(): Promise<void> {
+    await this.strategy.onStart?.(this.context);
+  }
+
+  async stop(): Promise<void> {
+    await this.strategy.onStop?.(this.context);
+  }
+
+  /** Replays closed candles into the strategy with orders off. */
+  async warmUp(candles: readonly Candle[]): Promise<void> {
+    this.warming = true;
+    try {
+      for (const candle of candles) await this.candle(candle);
+    } finally {
+      this.warming = false;
+    }
+  }
+
+  async tick(tick: Tick): Promise<void> {
+    this.clock = BigInt(tick.tsEvent);
+    this.pnl.mark(fx.toFixed(tick.price));
+    await this.strategy.onTick?.(tick, this.context);
+  }
+
+  async candle(candle: Candle): Promise<void> {
+    // A closed candle happens at its close: the open time plus its length.
+    this.clock = BigInt(candle.tsOpen) + INTERVAL_NS[candle.interval];
+    this.pnl.mark(fx.toFixed(candle.close));
+    await this.strategy.onCandle?.(candle, this.context);
+  }
+
+  async fill(fill: Fill): Promise<void> {
+    this.pnl.onFill(fill.side, fx.toFixed(fill.quantity), fx.toFixed(fill.price), fx.toFixed(fill.fee));
+    await this.strategy.onFill?.(fill, this.context);
+  }
+
+  /** An order update: a finished order frees the slot for the next one. */
+  orderUpdated(clientOrderId: string, status: string): void {
+    if (this.inFlight === clientOrderId && TERMINAL.has(status)) this.inFlight = null;
+  }
+
+  /** New parameters: a fresh strategy instance (cold indicators), same book. */
+  replaceParams(params: StrategyParams): void {
+    this.configuration = { ...this.configuration, params };
+    this.strategy = this.definition().create(params);
+  }
+
+  private definition(): StrategyKindDefinition<StrategyParams> {
+    return this.deps.definition ?? kindOf(this.configuration.kind);
+  }
+
+  status(): StrategyStatus {
+    return {
+      config: this.config,
+      running: this.running,
+      signals: this.signals,
+      ordersSent: this.ordersSent,
+      lastSignal: this.lastSignal,
+      pnl: this.pnl.view(),
+    };
+  }
+
+  snapshot(): RunnerState {
+    return {
+      pnl: this.pnl.snapshot(),
+      strategy: this.strategy.snapshot?.() ?? null,
+      sequence: this.sequence,
+      lastOrderNs: this.lastOrderNs === null ? null : String(this.lastOrderNs),
+      signals: this.signals,
+      ordersSent: this.ordersSent,
+    };
+  }
+
+  restore(state: RunnerState): void {
+    this.pnl.restore(state.pnl);
+    if (state.strategy !== null) this.strategy.restore?.(state.strategy);
+    this.sequence = state.sequence;
+    this.lastOrderNs = state.lastOrderNs === null ? null : BigInt(state.lastOrderNs);
+    this.signals = state.signals;
+    this.ordersSent = state.ordersSent;
+  }
+
+  private async submit(intent: OrderIntent): Promise<string | null> {
+    if (this.warming || !this.running || !(this.deps.canAct?.() ?? true)) return null;
+    const config = this.configuration;
+    const after = this.pnl.position + (intent.side === "BUY" ? 1n : -1n) * fx.toFixed(intent.quantity);
+    const signal: Signal = {
+      strategyId: config.id,
+      symbol: config.symbol,
+      direction: after > 0n ? "LONG" : after < 0n ? "SHORT" : "FLAT",
+      strength: 1,
+      reason: intent.reason,
+      tsEvent: String(this.clock),
+    };
+    this.signals++;
+    this.lastSignal = signal;
+    await this.deps.onSignal?.(signal);
+    if (this.inFlight) return null;
+    if (this.lastOrderNs !== null && this.clock - this.lastOrderNs < this.deps.cooldownNs) return null;
+    // Market time and a persisted sequence: the same data gives the same ids live and in a replay,
+    // and a restart never reuses one (the OMS would answer with the old order).
+    const clientOrderId = `${config.id.slice(0, 36)}-${this.clock.toString(36)}-${++this.sequence}`;
+    this.inFlight = clientOrderId;
+    this.lastOrderNs = this.clock;
+    this.ordersSent++;
+    try {
+      await this.deps.router.submit({
+        clientOrderId,
+        account: config.account,
+        venue: config.venue,
+        symbol: config.symbol,
+        side: intent.side,
+        type: intent.type ?? "MARKET",
+        quantity: intent.quantity,
+        ...(intent.price ? { price: intent.price } : {}),
+        strategyId: config.id,
+      });
+    } catch (error) {
+      this.inFlight = null;
+      this.deps.logger.warn("order submit failed", { strategyId: config.id, error: (error as Error).message });
+    }
+    return clientOrderId;
+  }
+}
