@@ -1,7 +1,17 @@
 import { type Static, Type as t } from "@sinclair/typebox";
 import { Candle, Instrument, LastPrice } from "./market.ts";
 import { Subjects } from "./topics.ts";
-import { Account, Alert, Fill, Order, Position, RiskDecision, RiskStatus, StrategyStatus } from "./trading.ts";
+import {
+  Account,
+  Alert,
+  EquitySnapshot,
+  Fill,
+  Order,
+  Position,
+  RiskDecision,
+  RiskStatus,
+  StrategyStatus,
+} from "./trading.ts";
 
 /**
  * What each rpc subject answers. Servers check requests on arrival; clients
@@ -23,6 +33,11 @@ export const RpcReplies = {
   [Subjects.riskSetLimits]: RiskStatus,
   [Subjects.positions]: t.Array(Position),
   [Subjects.accounts]: t.Array(Account),
+  [Subjects.accountArm]: Account,
+  [Subjects.accountDisarm]: Account,
+  [Subjects.equity]: t.Array(EquitySnapshot),
+  // The limits object is the risk service's to shape; callers here only ask whether it is set.
+  [Subjects.riskLimitsGet]: t.Object({ account: t.String(), limits: t.Union([t.Object({}), t.Null()]) }),
   [Subjects.strategyList]: t.Array(StrategyStatus),
   [Subjects.strategyStart]: StrategyStatus,
   [Subjects.strategyStop]: StrategyStatus,

@@ -21,6 +21,10 @@ export const Topics = {
   tradingState: "risk.state",
   /** Strategy: Signal. */
   signal: "strategy.signal",
+  /** Portfolio: AccountModeChange (armed LIVE / disarmed PAPER), keyed by account. */
+  accountMode: "portfolio.account-mode",
+  /** Portfolio: EquitySnapshot, periodic and after every fill. */
+  equity: "portfolio.equity",
   alert: "alert.raised",
   /** Dead letters carry the original envelope and the error. */
   deadLetter: (topic: string) => `dlq.${topic}`,
@@ -37,6 +41,8 @@ export const EventTypes = {
   position: "Position",
   tradingState: "TradingStateChange",
   signal: "Signal",
+  accountMode: "AccountModeChange",
+  equity: "EquitySnapshot",
   alert: "Alert",
   deadLetter: "DeadLetter",
 } as const;
@@ -57,6 +63,11 @@ export const Subjects = {
   riskSetLimits: "risk.set-limits",
   positions: "portfolio.positions",
   accounts: "portfolio.accounts",
+  accountArm: "portfolio.account-arm",
+  accountDisarm: "portfolio.account-disarm",
+  equity: "portfolio.equity",
+  /** Risk: {account} -> {account, limits | null}; null = no limits set for that account. */
+  riskLimitsGet: "risk.limits.get",
   strategyList: "strategy.list",
   strategyStart: "strategy.start",
   strategyStop: "strategy.stop",
@@ -97,6 +108,8 @@ export const KAFKA_TOPICS: readonly KafkaTopicSpec[] = [
   { name: "portfolio.position", partitions: 3 },
   { name: "risk.state", partitions: 1 },
   { name: "strategy.signal", partitions: 3 },
+  { name: "portfolio.account-mode", partitions: 1 },
+  { name: "portfolio.equity", partitions: 3 },
   { name: "alert.raised", partitions: 1 },
 ];
 
