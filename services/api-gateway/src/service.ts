@@ -26,6 +26,7 @@ import {
   RiskLimits,
   SetStateBody,
 } from "./model.ts";
+import { ArmBody, accountRoutes, DisarmBody, EquityQuery } from "./routes/accounts.ts";
 import { security } from "./security.ts";
 import { type WsConnection, WsHub } from "./ws/hub.ts";
 
@@ -52,6 +53,8 @@ const AUDIT_ACTIONS: Record<string, string> = {
   "PUT /api/risk/state": "risk.set-state",
   "PUT /api/risk/limits": "risk.set-limits",
   "POST /api/users": "user.create",
+  "POST /api/accounts/:id/arm": "account.arm-request",
+  "POST /api/accounts/:id/disarm": "account.disarm-request",
 };
 
 export interface GatewayOptions {
@@ -92,6 +95,8 @@ export function createGatewayService(
       );
     }
   };
+
+  const accountApi = accountRoutes({ call, accountsOf });
 
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
     authenticate: (token) => tokens.authenticate(token),
@@ -224,6 +229,20 @@ export function createGatewayService(
     })
     .get("/api/accounts", async ({ user }) => call(Subjects.accounts, { accounts: await accountsOf(user) }), {
       response: RpcReplies[Subjects.accounts],
+    })
+    .post("/api/accounts/:id/arm", ({ user, params, body }) => accountApi.arm(user, params.id, body), {
+      params: IdParams,
+      body: ArmBody,
+      response: RpcReplies[Subjects.accountArm],
+    })
+    .post("/api/accounts/:id/disarm", ({ user, params, body }) => accountApi.disarm(user, params.id, body), {
+      params: IdParams,
+      body: DisarmBody,
+      response: RpcReplies[Subjects.accountDisarm],
+    })
+    .get("/api/portfolio/equity", ({ user, query }) => accountApi.equity(user, query), {
+      query: EquityQuery,
+      response: RpcReplies[Subjects.equity],
     })
     .get("/api/strategies", () => call(Subjects.strategyList), { response: RpcReplies[Subjects.strategyList] })
     .post(
