@@ -23,6 +23,8 @@ export const Topics = {
   signal: "strategy.signal",
   /** Portfolio: AccountModeChange (armed LIVE / disarmed PAPER), keyed by account. */
   accountMode: "portfolio.account-mode",
+  /** Brokers and market-data adapters: VenueStatus (link to a venue down or back). */
+  venueStatus: "venue.status",
   /** Portfolio: EquitySnapshot, periodic and after every fill. */
   equity: "portfolio.equity",
   alert: "alert.raised",
@@ -43,6 +45,7 @@ export const EventTypes = {
   signal: "Signal",
   accountMode: "AccountModeChange",
   equity: "EquitySnapshot",
+  venueStatus: "VenueStatus",
   alert: "Alert",
   deadLetter: "DeadLetter",
 } as const;
@@ -110,6 +113,7 @@ export const KAFKA_TOPICS: readonly KafkaTopicSpec[] = [
   { name: "strategy.signal", partitions: 3 },
   { name: "portfolio.account-mode", partitions: 1 },
   { name: "portfolio.equity", partitions: 3 },
+  { name: "venue.status", partitions: 1 },
   { name: "alert.raised", partitions: 1 },
 ];
 
