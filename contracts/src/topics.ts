@@ -68,7 +68,8 @@ export const Subjects = {
   accounts: "portfolio.accounts",
   accountArm: "portfolio.account-arm",
   accountDisarm: "portfolio.account-disarm",
-  equity: "portfolio.equity",
+  /** Stored equity snapshots (not the portfolio.equity topic: subjects and topics share NATS). */
+  equity: "portfolio.equity-history",
   /** Risk: {account} -> {account, limits | null}; null = no limits set for that account. */
   riskLimitsGet: "risk.limits.get",
   strategyList: "strategy.list",
