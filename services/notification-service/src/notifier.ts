@@ -1,5 +1,5 @@
 import type { Alert } from "@jts/contracts";
-import type { Logger } from "@jts/kit";
+import { type Counter, type Logger, MetricsRegistry } from "@jts/kit";
 import type { Channel, ChannelName } from "./channels/channel.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
 import type { Notice } from "./rules.ts";
@@ -17,6 +17,8 @@ export interface NotifierOptions {
   /** In-app delivery (the alert list and the /ws hub); every admitted alert goes there. */
   inApp(alert: Alert): Promise<void>;
   sleep?: (ms: number) => Promise<void>;
+  /** Where the delivery counters are rendered (the service's /metrics). */
+  metrics?: MetricsRegistry;
 }
 
 export interface DeliveryStats {
@@ -36,9 +38,14 @@ export class Notifier {
   readonly stats: DeliveryStats = { sent: 0, failed: 0, retried: 0, suppressed: 0 };
   private readonly pending = new Set<Promise<void>>();
   private readonly byName: Map<ChannelName, Channel>;
+  private readonly deliveries: Counter;
+  private readonly suppressed: Counter;
 
   constructor(private readonly options: NotifierOptions) {
     this.byName = new Map(options.channels.map((c) => [c.name, c]));
+    const metrics = options.metrics ?? new MetricsRegistry();
+    this.deliveries = metrics.counter("notification_deliveries_total", "Tries to send an alert by channel and outcome");
+    this.suppressed = metrics.counter("notification_suppressed_total", "Notices dropped as repeats");
   }
 
   /** False when the notice was a repeat and dropped. */
@@ -46,6 +53,7 @@ export class Notifier {
     if (!notice) return false;
     if (!this.options.suppressor.admit(notice.key)) {
       this.stats.suppressed++;
+      this.suppressed.inc();
       this.options.logger.debug("repeat notification suppressed", { key: notice.key });
       return false;
     }
@@ -70,6 +78,7 @@ export class Notifier {
         retry,
         (error, attempt, delayMs) => {
           this.stats.retried++;
+          this.deliveries.inc({ channel: channel.name, outcome: "retried" });
           logger.warn("notification delivery failed, retrying", {
             channel: channel.name,
             alertId: alert.id,
@@ -81,8 +90,10 @@ export class Notifier {
         sleep,
       );
       this.stats.sent++;
+      this.deliveries.inc({ channel: channel.name, outcome: "sent" });
     } catch (error) {
       this.stats.failed++;
+      this.deliveries.inc({ channel: channel.name, outcome: "failed" });
       logger.error("notification not delivered", {
         channel: channel.name,
         alertId: alert.id,

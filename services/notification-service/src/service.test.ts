@@ -182,6 +182,9 @@ describe("notification service", () => {
       expect(new Set(hooks.map((h) => h.alert.id)).size).toBe(1);
       expect(waits).toEqual([5, 10]);
       expect(service.notifier.stats).toMatchObject({ sent: 1, failed: 0, retried: 2 });
+      const metrics = await (await service.app.handle(new Request("http://localhost/metrics"))).text();
+      expect(metrics).toContain('notification_deliveries_total{channel="webhook",outcome="retried"} 2');
+      expect(metrics).toContain('notification_deliveries_total{channel="webhook",outcome="sent"} 1');
       await service.stop();
     });
 

@@ -13,7 +13,15 @@ import {
   type TradingStateChange,
   type VenueStatus,
 } from "@jts/contracts";
-import { createServiceApp, dedupeById, envelope, type Runtime, type Service, serveChecked } from "@jts/kit";
+import {
+  createServiceApp,
+  dedupeById,
+  envelope,
+  MetricsRegistry,
+  type Runtime,
+  type Service,
+  serveChecked,
+} from "@jts/kit";
 import { t } from "elysia";
 import { DEFAULT_ROUTES, type NotificationSettings, parseRoutes } from "./config.ts";
 import { Notifier } from "./notifier.ts";
@@ -53,6 +61,7 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
   const subscriptions: Subscription[] = [];
   const channels = options.channels ?? [];
   const lossThresholds = options.lossThresholds ?? new Map();
+  const metrics = new MetricsRegistry();
 
   const notifier = new Notifier({
     channels,
@@ -65,6 +74,7 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
     suppressor: new Suppressor(options.dedupeWindowMs ?? 300_000),
     retry: options.retry ?? DEFAULT_RETRY,
     logger,
+    metrics,
     ...(options.sleep ? { sleep: options.sleep } : {}),
     inApp: async (alert) => {
       alerts.push(alert);
@@ -83,7 +93,7 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
       .slice(-limit)
       .reverse();
 
-  const app = createServiceApp({ name: "notification-service", logger })
+  const app = createServiceApp({ name: "notification-service", logger, metrics })
     .get("/alerts", ({ query }) => list(undefined, query.limit), { query: t.Omit(AlertQuery, ["accounts"]) })
     .get("/deliveries", () => notifier.stats);
 
