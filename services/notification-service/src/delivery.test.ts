@@ -1,7 +1,9 @@
 import { describe, expect, it } from "bun:test";
-import { ConfigError, loadConfig } from "@jts/kit";
+import { ConfigError, createLogger, loadConfig } from "@jts/kit";
 import { notificationConfigSpec, notificationSettings, parseLossThresholds, parseRoutes } from "./config.ts";
+import { Notifier } from "./notifier.ts";
 import { backoffDelay, PermanentError, withRetry } from "./retry.ts";
+import { alertForVenue } from "./rules.ts";
 import { Suppressor } from "./suppressor.ts";
 
 describe("retries", () => {
@@ -64,6 +66,8 @@ describe("suppression of repeats", () => {
     expect(suppressor.admit("LOSS_THRESHOLD:acc:005930")).toBe(false);
     now += 1;
     expect(suppressor.admit("LOSS_THRESHOLD:acc:005930")).toBe(true);
+    suppressor.forget("LOSS_THRESHOLD:acc:005930");
+    expect(suppressor.admit("LOSS_THRESHOLD:acc:005930")).toBe(true);
   });
 });
 
@@ -107,5 +111,29 @@ describe("notification configuration", () => {
     expect(() => parseLossThresholds("krw:1")).toThrow("CURRENCY:amount");
     expect(() => parseLossThresholds("KRW:-5")).toThrow("CURRENCY:amount");
     expect(() => loadConfig(notificationConfigSpec, { NOTIFY_RETRY_ATTEMPTS: "0" })).toThrow(ConfigError);
+  });
+});
+
+describe("notifier", () => {
+  it("does not take the redelivery of an event it failed to raise for a repeat", async () => {
+    let failInApp = true;
+    const raised: string[] = [];
+    const notifier = new Notifier({
+      channels: [],
+      routes: new Map(),
+      suppressor: new Suppressor(60_000),
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      logger: createLogger({}, "error", () => {}),
+      inApp: async (alert) => {
+        if (failInApp) throw new Error("bus down");
+        raised.push(alert.id);
+      },
+    });
+    const notice = alertForVenue({ venue: "upbit", connected: false, reason: "eof", tsEvent: "1" });
+    await expect(notifier.notify(notice)).rejects.toThrow("bus down");
+    failInApp = false;
+    expect(await notifier.notify(notice)).toBe(true);
+    expect(await notifier.notify(notice)).toBe(false);
+    expect(raised).toHaveLength(1);
   });
 });

@@ -57,7 +57,13 @@ export class Notifier {
       this.options.logger.debug("repeat notification suppressed", { key: notice.key });
       return false;
     }
-    await this.options.inApp(notice.alert);
+    try {
+      await this.options.inApp(notice.alert);
+    } catch (error) {
+      // The bus will redeliver the event: that copy must not count as a repeat.
+      this.options.suppressor.forget(notice.key);
+      throw error;
+    }
     for (const name of this.options.routes.get(notice.alert.kind) ?? []) {
       const channel = this.byName.get(name);
       if (channel) this.track(this.deliver(channel, notice.alert));

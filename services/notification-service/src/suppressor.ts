@@ -24,6 +24,11 @@ export class Suppressor {
     return true;
   }
 
+  /** Forgets `key`, e.g. when its notice could not be raised, so a redelivery is not taken for a repeat. */
+  forget(key: string) {
+    this.seen.delete(key);
+  }
+
   private prune(now: number) {
     for (const [key, at] of this.seen) {
       if (now - at < this.windowMs) break;

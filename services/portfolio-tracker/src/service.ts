@@ -95,7 +95,10 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
     const outcome = await portfolio.applyFill(fill);
     if (outcome.status === "applied") {
       await publishPosition(outcome.position);
-      await snapshotEquity([fill.account]);
+      // The fill is applied: a failed snapshot must not make the bus redeliver it. The next one catches up.
+      await snapshotEquity([fill.account]).catch((error: unknown) =>
+        logger.error("equity snapshot after a fill failed", { error, account: fill.account }),
+      );
     } else if (outcome.status === "unknown-account")
       logger.warn("fill for an unknown account ignored", { fillId: fill.id, account: fill.account });
   };
