@@ -1,5 +1,5 @@
 import { Alert, fx } from "@jts/contracts";
-import { type ConfigOf, int, str } from "@jts/kit";
+import { ConfigError, type ConfigOf, int, str } from "@jts/kit";
 import { CHANNEL_NAMES, type Channel, type ChannelName } from "./channels/channel.ts";
 import { emailChannel } from "./channels/smtp.ts";
 import { TELEGRAM_DEFAULT_BASE_URL, telegramChannel } from "./channels/telegram.ts";
@@ -55,12 +55,12 @@ export function notificationSettings(config: NotificationConfig): NotificationSe
   const channels: Channel[] = [];
   if (config.NOTIFY_WEBHOOK_URL) {
     if (config.NOTIFY_WEBHOOK_SECRET.length < 16)
-      throw new Error("NOTIFY_WEBHOOK_SECRET must be set (16+ characters) when NOTIFY_WEBHOOK_URL is");
+      throw new ConfigError(["NOTIFY_WEBHOOK_SECRET must be set (16+ characters) when NOTIFY_WEBHOOK_URL is"]);
     channels.push(webhookChannel({ url: config.NOTIFY_WEBHOOK_URL, secret: config.NOTIFY_WEBHOOK_SECRET }));
   }
   if (config.NOTIFY_SMTP_HOST) {
     const to = list(config.NOTIFY_SMTP_TO);
-    if (to.length === 0) throw new Error("NOTIFY_SMTP_TO must name a recipient when NOTIFY_SMTP_HOST is set");
+    if (to.length === 0) throw new ConfigError(["NOTIFY_SMTP_TO must name a recipient when NOTIFY_SMTP_HOST is set"]);
     channels.push(
       emailChannel({
         host: config.NOTIFY_SMTP_HOST,
@@ -73,7 +73,7 @@ export function notificationSettings(config: NotificationConfig): NotificationSe
   }
   if (config.TELEGRAM_BOT_TOKEN || config.TELEGRAM_CHAT_ID) {
     if (!config.TELEGRAM_BOT_TOKEN || !config.TELEGRAM_CHAT_ID)
-      throw new Error("TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are set together");
+      throw new ConfigError(["TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are set together"]);
     channels.push(
       telegramChannel({
         botToken: config.TELEGRAM_BOT_TOKEN,
@@ -108,13 +108,13 @@ export function parseRoutes(spec: string, configured: readonly ChannelName[]): R
   for (const rule of list(spec, ";")) {
     const [kind, targets = "", ...rest] = rule.split("=").map((s) => s.trim());
     if (rest.length > 0 || !ALERT_KINDS.includes(kind as AlertKind))
-      throw new Error(`notification rule "${rule}": kind must be one of ${ALERT_KINDS.join(", ")}`);
+      throw new ConfigError([`notification rule "${rule}": kind must be one of ${ALERT_KINDS.join(", ")}`]);
     const names = targets === "*" ? [...configured] : list(targets);
     for (const name of names) {
       if (!CHANNEL_NAMES.includes(name as ChannelName))
-        throw new Error(`notification rule "${rule}": unknown channel ${name} (${CHANNEL_NAMES.join(", ")})`);
+        throw new ConfigError([`notification rule "${rule}": unknown channel ${name} (${CHANNEL_NAMES.join(", ")})`]);
       if (!configured.includes(name as ChannelName))
-        throw new Error(`notification rule "${rule}": channel ${name} is not configured`);
+        throw new ConfigError([`notification rule "${rule}": channel ${name} is not configured`]);
     }
     routes.set(kind as AlertKind, names as ChannelName[]);
   }
@@ -127,7 +127,7 @@ export function parseLossThresholds(spec: string): LossThresholds {
   for (const entry of list(spec)) {
     const [currency = "", amount = ""] = entry.split(":").map((s) => s.trim());
     if (!/^[A-Z]{2,6}$/.test(currency) || !/^\d{1,20}(\.\d{1,9})?$/.test(amount))
-      throw new Error(`loss threshold "${entry}" is not CURRENCY:amount`);
+      throw new ConfigError([`loss threshold "${entry}" is not CURRENCY:amount`]);
     thresholds.set(currency, fx.toFixed(amount));
   }
   return thresholds;

@@ -1,5 +1,5 @@
 import { Venue } from "@jts/contracts";
-import { compile } from "@jts/kit";
+import { ConfigError, compile } from "@jts/kit";
 import type { AccountSeed } from "./ledger.ts";
 
 const venue = compile(Venue);
@@ -24,7 +24,7 @@ export function parseAccountSeeds(spec: string): AccountSeed[] {
         venue.check(venueName) &&
         /^[A-Z]{2,6}$/.test(baseCurrency ?? "") &&
         /^\d{1,20}(\.\d{1,9})?$/.test(startingCash ?? "");
-      if (!valid) throw new Error(`account seed "${entry}" is not id:owner:venue:CURRENCY:cash`);
+      if (!valid) throw new ConfigError([`account seed "${entry}" is not id:owner:venue:CURRENCY:cash`]);
       return { id, owner, venue: venueName, baseCurrency, startingCash } as AccountSeed;
     });
 }
