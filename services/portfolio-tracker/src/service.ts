@@ -66,7 +66,8 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
   const arming = new AccountArming({
     repository: portfolio.repository,
     liveTradingEnabled: options.liveTradingEnabled ?? false,
-    rpc: rpcClient(runtime.rpc),
+    // Shorter than the gateway's 3 s, so a silent risk service ends in this refusal, audited, not a gateway timeout.
+    rpc: rpcClient(runtime.rpc, 2000),
     audit: options.audit ?? new MemoryAuditLog(),
     publish: (change: AccountModeChange) =>
       runtime.bus.publish(
