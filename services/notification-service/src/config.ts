@@ -1,5 +1,5 @@
 import { Alert, fx } from "@jts/contracts";
-import { ConfigError, type ConfigOf, int, str } from "@jts/kit";
+import { ConfigError, type ConfigOf, int, oneOf, str } from "@jts/kit";
 import { CHANNEL_NAMES, type Channel, type ChannelName } from "./channels/channel.ts";
 import { emailChannel } from "./channels/smtp.ts";
 import { TELEGRAM_DEFAULT_BASE_URL, telegramChannel } from "./channels/telegram.ts";
@@ -21,6 +21,8 @@ export const notificationConfigSpec = {
   NOTIFY_WEBHOOK_SECRET: str(""),
   NOTIFY_SMTP_HOST: str(""),
   NOTIFY_SMTP_PORT: int(25, { min: 1, max: 65535 }),
+  /** "implicit" for SMTPS (usually port 465); "none" only towards a relay on a trusted link. */
+  NOTIFY_SMTP_TLS: oneOf(["none", "implicit"], "none"),
   NOTIFY_SMTP_FROM: str("jts@localhost"),
   /** Comma-separated recipients. */
   NOTIFY_SMTP_TO: str(""),
@@ -65,6 +67,7 @@ export function notificationSettings(config: NotificationConfig): NotificationSe
       emailChannel({
         host: config.NOTIFY_SMTP_HOST,
         port: config.NOTIFY_SMTP_PORT,
+        tls: config.NOTIFY_SMTP_TLS,
         from: config.NOTIFY_SMTP_FROM,
         to,
         ...(config.NOTIFY_SMTP_USER ? { user: config.NOTIFY_SMTP_USER, password: config.NOTIFY_SMTP_PASSWORD } : {}),

@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Alert } from "@jts/contracts";
 import { PermanentError } from "../retry.ts";
 import { SmtpSink } from "../testing/smtp-sink.ts";
@@ -74,5 +77,64 @@ describe("SMTP client", () => {
     ).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(PermanentError);
+  });
+});
+
+/** A throwaway self-signed certificate for 127.0.0.1, made with the openssl CLI (null when it is missing). */
+function selfSignedCertificate(): { cert: string; key: string } | null {
+  if (!Bun.which("openssl")) return null;
+  const dir = mkdtempSync(join(tmpdir(), "jts-smtp-tls-"));
+  try {
+    const made = Bun.spawnSync(
+      ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"]
+        .concat(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+        .concat(["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]),
+      { stderr: "ignore", stdout: "ignore" },
+    );
+    if (made.exitCode !== 0) return null;
+    return { cert: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const certificate = selfSignedCertificate();
+
+describe.skipIf(certificate === null)("SMTP client over implicit TLS (skipped without the openssl CLI)", () => {
+  const tlsCert = certificate as { cert: string; key: string };
+  let sink: SmtpSink;
+  beforeEach(() => {
+    sink = new SmtpSink(tlsCert);
+  });
+  afterEach(() => sink.stop());
+
+  it("delivers to an SMTPS server whose certificate it trusts, credentials included", async () => {
+    const options = {
+      host: "127.0.0.1",
+      port: sink.port,
+      from: "a@b.test",
+      to: ["c@d.test"],
+      tls: "implicit" as const,
+    };
+    await sendMail({ ...options, tlsCa: tlsCert.cert, user: "jts", password: "pw" }, { subject: "tls", text: "ok" });
+    expect(sink.received).toHaveLength(1);
+    expect(sink.received[0]?.auth).toEqual({ user: "jts", password: "pw" });
+  });
+
+  it("sends nothing, password included, to a server whose certificate it cannot verify", async () => {
+    const options = {
+      host: "127.0.0.1",
+      port: sink.port,
+      from: "a@b.test",
+      to: ["c@d.test"],
+      tls: "implicit" as const,
+    };
+    const error = await sendMail(
+      { ...options, user: "jts", password: "pw", timeoutMs: 3000 },
+      { subject: "s", text: "t" },
+    ).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain("not verified");
+    expect(sink.received).toHaveLength(0);
   });
 });

@@ -8,7 +8,11 @@ export interface SmtpOptions {
   port: number;
   from: string;
   to: readonly string[];
-  /** AUTH PLAIN when set. Only over a connection you trust: this client does not speak TLS. */
+  /** "implicit": TLS from the first byte (SMTPS, usually port 465); "none": plain TCP to a trusted relay. */
+  tls?: "none" | "implicit";
+  /** PEM of a private CA to trust (besides the system's), for a relay with its own certificate. */
+  tlsCa?: string;
+  /** AUTH PLAIN when set. Send credentials only over TLS or to a relay on a link you trust. */
   user?: string;
   password?: string;
   /** The name this client gives in EHLO. */
@@ -59,11 +63,12 @@ export function formatMessage(options: Pick<SmtpOptions, "from" | "to">, mail: M
  * A minimal SMTP client on Bun's TCP sockets (RFC 5321): greeting, EHLO,
  * optional AUTH PLAIN, MAIL, RCPT per recipient, DATA, QUIT. A 4xx reply or a
  * broken connection throws a plain Error (try again later), a 5xx reply a
- * PermanentError (the server refused for good). No STARTTLS: point it at a
- * local relay (or one on a private network) that does the onward delivery.
+ * PermanentError (the server refused for good). TLS is implicit (SMTPS) or
+ * none; there is no STARTTLS, so a relay that only offers STARTTLS on 587 is
+ * reached through a local relay instead.
  */
 export async function sendMail(options: SmtpOptions, mail: Mail): Promise<void> {
-  const session = await SmtpSession.open(options.host, options.port, options.timeoutMs ?? 10_000);
+  const session = await SmtpSession.open(options, options.timeoutMs ?? 10_000);
   try {
     await session.expect(null, 220);
     await session.expect(`EHLO ${options.helo ?? "jts.localdomain"}`, 250);
@@ -104,15 +109,23 @@ class SmtpSession {
     this.timer = setTimeout(() => this.fail(new Error(`SMTP session timed out after ${timeoutMs} ms`)), timeoutMs);
   }
 
-  static async open(host: string, port: number, timeoutMs: number): Promise<SmtpSession> {
+  static async open(options: SmtpOptions, timeoutMs: number): Promise<SmtpSession> {
+    const { host, port } = options;
     const session = new SmtpSession(timeoutMs);
     try {
       session.socket = await Bun.connect({
         hostname: host,
         port,
+        // Certificate and host name are checked: a relay that cannot prove its name gets no mail and no password.
+        ...(options.tls === "implicit"
+          ? { tls: { serverName: host, ...(options.tlsCa ? { ca: options.tlsCa } : {}) } }
+          : {}),
         socket: {
           data: (_socket, data) => session.receive(data.toString("utf8")),
           drain: () => session.flush(),
+          handshake: (_socket, _success, authorizationError) => {
+            if (authorizationError) session.fail(new Error(`TLS: ${host} not verified: ${authorizationError.message}`));
+          },
           close: () => session.fail(new Error("SMTP server closed the connection")),
           error: (_socket, error) => session.fail(error),
         },

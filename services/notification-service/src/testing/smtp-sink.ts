@@ -27,10 +27,12 @@ export class SmtpSink {
   connections = 0;
   private readonly server: TCPSocketListener<Session>;
 
-  constructor() {
+  /** With `tls`, the sink speaks SMTPS (TLS from the first byte). */
+  constructor(tls?: { cert: string; key: string }) {
     this.server = Bun.listen<Session>({
       hostname: "127.0.0.1",
       port: 0,
+      ...(tls ? { tls } : {}),
       socket: {
         open: (socket) => {
           this.connections++;
