@@ -2,6 +2,18 @@ import { type Static, Type as t } from "@sinclair/typebox";
 import { Id, Nanos, Side, SymbolCode, UnsignedDecimal, Venue } from "./primitives.ts";
 import { Balance, Order, OrderStatus, OrderType, Position } from "./trading.ts";
 
+/**
+ * Broker or market-data adapter: its link to a venue went down or came back
+ * (topic venue.status). Notifications alert on disconnects.
+ */
+export const VenueStatus = t.Object({
+  venue: Venue,
+  connected: t.Boolean(),
+  reason: t.String(),
+  tsEvent: Nanos,
+});
+export type VenueStatus = Static<typeof VenueStatus>;
+
 /** What the OMS asks a broker to do (rpc broker.<name>.place). */
 export const PlaceOrderCommand = t.Object({ order: Order });
 export type PlaceOrderCommand = Static<typeof PlaceOrderCommand>;

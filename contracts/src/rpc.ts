@@ -4,6 +4,7 @@ import { Subjects } from "./topics.ts";
 import {
   Account,
   Alert,
+  EquitySnapshot,
   Fill,
   Order,
   Position,
@@ -33,6 +34,11 @@ export const RpcReplies = {
   [Subjects.riskSetLimits]: RiskStatus,
   [Subjects.positions]: t.Array(Position),
   [Subjects.accounts]: t.Array(Account),
+  [Subjects.accountArm]: Account,
+  [Subjects.accountDisarm]: Account,
+  [Subjects.equity]: t.Array(EquitySnapshot),
+  // The limits object is the risk service's to shape; callers here only ask whether it is set.
+  [Subjects.riskLimitsGet]: t.Object({ account: t.String(), limits: t.Union([t.Object({}), t.Null()]) }),
   [Subjects.strategyList]: t.Array(StrategyStatus),
   [Subjects.strategyStart]: StrategyStatus,
   [Subjects.strategyStop]: StrategyStatus,

@@ -21,6 +21,12 @@ export const Topics = {
   tradingState: "risk.state",
   /** Strategy: Signal. */
   signal: "strategy.signal",
+  /** Portfolio: AccountModeChange (armed LIVE / disarmed PAPER), keyed by account. */
+  accountMode: "portfolio.account-mode",
+  /** Brokers and market-data adapters: VenueStatus (link to a venue down or back). */
+  venueStatus: "venue.status",
+  /** Portfolio: EquitySnapshot, periodic and after every fill. */
+  equity: "portfolio.equity",
   alert: "alert.raised",
   /** Dead letters carry the original envelope and the error. */
   deadLetter: (topic: string) => `dlq.${topic}`,
@@ -37,6 +43,9 @@ export const EventTypes = {
   position: "Position",
   tradingState: "TradingStateChange",
   signal: "Signal",
+  accountMode: "AccountModeChange",
+  equity: "EquitySnapshot",
+  venueStatus: "VenueStatus",
   alert: "Alert",
   deadLetter: "DeadLetter",
 } as const;
@@ -57,6 +66,12 @@ export const Subjects = {
   riskSetLimits: "risk.set-limits",
   positions: "portfolio.positions",
   accounts: "portfolio.accounts",
+  accountArm: "portfolio.account-arm",
+  accountDisarm: "portfolio.account-disarm",
+  /** Stored equity snapshots (not the portfolio.equity topic: subjects and topics share NATS). */
+  equity: "portfolio.equity-history",
+  /** Risk: {account} -> {account, limits | null}; null = no limits set for that account. */
+  riskLimitsGet: "risk.limits.get",
   strategyList: "strategy.list",
   strategyStart: "strategy.start",
   strategyStop: "strategy.stop",
@@ -100,6 +115,9 @@ export const KAFKA_TOPICS: readonly KafkaTopicSpec[] = [
   { name: "portfolio.position", partitions: 3 },
   { name: "risk.state", partitions: 1 },
   { name: "strategy.signal", partitions: 3 },
+  { name: "portfolio.account-mode", partitions: 1 },
+  { name: "portfolio.equity", partitions: 3 },
+  { name: "venue.status", partitions: 1 },
   { name: "alert.raised", partitions: 1 },
 ];
 

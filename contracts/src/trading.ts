@@ -128,15 +128,40 @@ export const Balance = t.Object({
 });
 export type Balance = Static<typeof Balance>;
 
+/** PAPER until an admin arms the account for live trading (and the platform allows live trading at all). */
+export const AccountMode = t.Union([t.Literal("PAPER"), t.Literal("LIVE")]);
+export type AccountMode = Static<typeof AccountMode>;
+
 export const Account = t.Object({
   id: Id,
   owner: t.String(),
   venue: Venue,
   kind: t.Union([t.Literal("CASH"), t.Literal("MARGIN")]),
   baseCurrency: Currency,
+  mode: AccountMode,
   balances: t.Array(Balance),
 });
 export type Account = Static<typeof Account>;
+
+/** Portfolio: an account was armed (LIVE) or disarmed (PAPER); the OMS routes its orders by it. */
+export const AccountModeChange = t.Object({
+  account: Id,
+  mode: AccountMode,
+  previous: AccountMode,
+  changedBy: t.String(),
+  reason: t.String(),
+  tsEvent: Nanos,
+});
+export type AccountModeChange = Static<typeof AccountModeChange>;
+
+/** An account's equity in one currency at one time: cash plus open positions at their last price. */
+export const EquitySnapshot = t.Object({
+  account: Id,
+  currency: Currency,
+  equity: Decimal,
+  ts: Nanos,
+});
+export type EquitySnapshot = Static<typeof EquitySnapshot>;
 
 export const TRADING_STATES = ["ACTIVE", "REDUCING", "HALTED"] as const;
 export const TradingState = t.Union([t.Literal("ACTIVE"), t.Literal("REDUCING"), t.Literal("HALTED")]);
@@ -189,6 +214,9 @@ export const Alert = t.Object({
     t.Literal("ORDER_FILLED"),
     t.Literal("TRADING_STATE"),
     t.Literal("SYSTEM"),
+    t.Literal("LOSS_THRESHOLD"),
+    t.Literal("VENUE_DISCONNECTED"),
+    t.Literal("ACCOUNT_MODE"),
   ]),
   title: t.String(),
   message: t.String(),

@@ -45,8 +45,8 @@ beforeAll(async () => {
   await users.add("root", "root-password-12", "admin");
   // The services' side of account scoping, as portfolio-tracker and order-execution answer it.
   const accounts: Account[] = [
-    { id: "acc-alice", owner: "alice", venue: "sim", kind: "CASH", baseCurrency: "KRW", balances: [] },
-    { id: "acc-bob", owner: "bob", venue: "sim", kind: "CASH", baseCurrency: "KRW", balances: [] },
+    { id: "acc-alice", owner: "alice", venue: "sim", kind: "CASH", baseCurrency: "KRW", mode: "PAPER", balances: [] },
+    { id: "acc-bob", owner: "bob", venue: "sim", kind: "CASH", baseCurrency: "KRW", mode: "PAPER", balances: [] },
   ];
   await runtime.rpc.serve("portfolio.accounts", (req) => {
     const { owner, accounts: ids } = req as { owner?: string; accounts?: string[] };

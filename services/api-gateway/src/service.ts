@@ -34,6 +34,7 @@ import {
   RiskLimits,
   SetStateBody,
 } from "./model.ts";
+import { ArmBody, accountRoutes, DisarmBody, EquityQuery } from "./routes/accounts.ts";
 import { StrategyParamsBody, strategyRoutes } from "./routes/strategies.ts";
 import { security } from "./security.ts";
 import { type WsConnection, WsHub } from "./ws/hub.ts";
@@ -63,6 +64,8 @@ const AUDIT_ACTIONS: Record<string, string> = {
   "PUT /api/risk/state": "risk.set-state",
   "PUT /api/risk/limits": "risk.set-limits",
   "POST /api/users": "user.create",
+  "POST /api/accounts/:id/arm": "account.arm-request",
+  "POST /api/accounts/:id/disarm": "account.disarm-request",
 };
 
 export interface GatewayOptions {
@@ -105,6 +108,7 @@ export function createGatewayService(
   };
 
   const strategies = strategyRoutes(call, accountsOf);
+  const accountApi = accountRoutes({ call, accountsOf });
 
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
     authenticate: (token) => tokens.authenticate(token),
@@ -237,6 +241,20 @@ export function createGatewayService(
     })
     .get("/api/accounts", async ({ user }) => call(Subjects.accounts, { accounts: await accountsOf(user) }), {
       response: RpcReplies[Subjects.accounts],
+    })
+    .post("/api/accounts/:id/arm", ({ user, params, body }) => accountApi.arm(user, params.id, body), {
+      params: IdParams,
+      body: ArmBody,
+      response: RpcReplies[Subjects.accountArm],
+    })
+    .post("/api/accounts/:id/disarm", ({ user, params, body }) => accountApi.disarm(user, params.id, body), {
+      params: IdParams,
+      body: DisarmBody,
+      response: RpcReplies[Subjects.accountDisarm],
+    })
+    .get("/api/portfolio/equity", ({ user, query }) => accountApi.equity(user, query), {
+      query: EquityQuery,
+      response: RpcReplies[Subjects.equity],
     })
     .get("/api/strategies", () => strategies.list(), { response: RpcReplies[Subjects.strategyList] })
     .get("/api/strategies/kinds", () => strategies.kinds(), { response: RpcReplies[Subjects.strategyKinds] })

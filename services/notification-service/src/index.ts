@@ -1,2 +1,31 @@
-export { alertForFill, alertForOrder, alertForTradingState } from "./rules.ts";
-export { type App, createNotificationService } from "./service.ts";
+export type { Channel, ChannelName } from "./channels/channel.ts";
+export { emailChannel, formatMessage, type SmtpOptions, sendMail } from "./channels/smtp.ts";
+export { telegramChannel } from "./channels/telegram.ts";
+export {
+  DELIVERY_HEADER,
+  SIGNATURE_HEADER,
+  signWebhook,
+  TIMESTAMP_HEADER,
+  verifyWebhook,
+  webhookChannel,
+} from "./channels/webhook.ts";
+export {
+  type NotificationSettings,
+  notificationConfigSpec,
+  notificationSettings,
+  parseLossThresholds,
+  parseRoutes,
+} from "./config.ts";
+export { Notifier } from "./notifier.ts";
+export { PermanentError, type RetryPolicy, withRetry } from "./retry.ts";
+export {
+  alertForAccountMode,
+  alertForFill,
+  alertForLoss,
+  alertForOrder,
+  alertForTradingState,
+  alertForVenue,
+  type Notice,
+} from "./rules.ts";
+export { type App, createNotificationService, type NotificationOptions } from "./service.ts";
+export { Suppressor } from "./suppressor.ts";

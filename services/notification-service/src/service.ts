@@ -1,39 +1,90 @@
 import {
+  type AccountModeChange,
   type Alert,
+  type Envelope,
   EventTypes,
   type Fill,
   Id,
   type Order,
+  type Position,
   Subjects,
   type Subscription,
   Topics,
   type TradingStateChange,
+  type VenueStatus,
 } from "@jts/contracts";
-import { createServiceApp, dedupeById, envelope, type Runtime, type Service, serveChecked } from "@jts/kit";
+import {
+  createServiceApp,
+  dedupeById,
+  envelope,
+  MetricsRegistry,
+  type Runtime,
+  type Service,
+  serveChecked,
+} from "@jts/kit";
 import { t } from "elysia";
-import { alertForFill, alertForOrder, alertForTradingState } from "./rules.ts";
+import { DEFAULT_ROUTES, type NotificationSettings, parseRoutes } from "./config.ts";
+import { Notifier } from "./notifier.ts";
+import { DEFAULT_RETRY } from "./retry.ts";
+import {
+  alertForAccountMode,
+  alertForFill,
+  alertForLoss,
+  alertForOrder,
+  alertForTradingState,
+  alertForVenue,
+  type Notice,
+} from "./rules.ts";
+import { Suppressor } from "./suppressor.ts";
 
 const AlertQuery = t.Object({
   accounts: t.Optional(t.Array(Id)),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
 });
 
-/** Keeps the latest alerts and announces each on the bus (the WebSocket hub forwards them). */
-export function createNotificationService(runtime: Runtime, options: { capacity?: number } = {}) {
+export interface NotificationOptions extends Partial<NotificationSettings> {
+  /** Alerts kept for the in-app list. */
+  capacity?: number;
+  /** Replaces the waits between retries (tests). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Turns platform events into alerts: keeps the latest for the app, announces
+ * each on the bus (the WebSocket hub forwards them), and sends the routed
+ * kinds to webhook, email and Telegram, once per cause.
+ */
+export function createNotificationService(runtime: Runtime, options: NotificationOptions = {}) {
   const logger = runtime.logger.child({ service: "notification-service" });
   const capacity = options.capacity ?? 500;
   const alerts: Alert[] = [];
   const subscriptions: Subscription[] = [];
+  const channels = options.channels ?? [];
+  const lossThresholds = options.lossThresholds ?? new Map();
+  const metrics = new MetricsRegistry();
 
-  const raise = async (alert: Alert | null) => {
-    if (!alert) return;
-    alerts.push(alert);
-    if (alerts.length > capacity) alerts.shift();
-    await runtime.bus.publish(
-      Topics.alert,
-      envelope(EventTypes.alert, "notification-service", alert.account ?? "platform", alert),
-    );
-  };
+  const notifier = new Notifier({
+    channels,
+    routes:
+      options.routes ??
+      parseRoutes(
+        DEFAULT_ROUTES,
+        channels.map((c) => c.name),
+      ),
+    suppressor: new Suppressor(options.dedupeWindowMs ?? 300_000),
+    retry: options.retry ?? DEFAULT_RETRY,
+    logger,
+    metrics,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    inApp: async (alert) => {
+      alerts.push(alert);
+      if (alerts.length > capacity) alerts.shift();
+      await runtime.bus.publish(
+        Topics.alert,
+        envelope(EventTypes.alert, "notification-service", alert.account ?? "platform", alert),
+      );
+    },
+  });
 
   /** Newest first; platform-wide alerts reach everyone, account alerts only their accounts. */
   const list = (accounts?: string[], limit = 100) =>
@@ -42,34 +93,30 @@ export function createNotificationService(runtime: Runtime, options: { capacity?
       .slice(-limit)
       .reverse();
 
-  const app = createServiceApp({ name: "notification-service", logger }).get(
-    "/alerts",
-    ({ query }) => list(undefined, query.limit),
-    {
-      query: t.Omit(AlertQuery, ["accounts"]),
-    },
-  );
+  const app = createServiceApp({ name: "notification-service", logger, metrics })
+    .get("/alerts", ({ query }) => list(undefined, query.limit), { query: t.Omit(AlertQuery, ["accounts"]) })
+    .get("/deliveries", () => notifier.stats);
+
+  /** Same envelope redelivered: dropped before the rule runs; same cause in a new envelope: by the notice key. */
+  const on = <P>(rule: (payload: P) => Notice | null) =>
+    dedupeById((e: Envelope) => notifier.notify(rule(e.payload as P)).then(() => {}));
 
   return {
     name: "notification-service",
     app,
     list,
+    notifier,
     async start() {
       const group = { group: "notification-service" };
       subscriptions.push(
+        await runtime.bus.subscribe(Topics.orderUpdated, on<Order>(alertForOrder), group),
+        await runtime.bus.subscribe(Topics.fill, on<Fill>(alertForFill), group),
+        await runtime.bus.subscribe(Topics.tradingState, on<TradingStateChange>(alertForTradingState), group),
+        await runtime.bus.subscribe(Topics.accountMode, on<AccountModeChange>(alertForAccountMode), group),
+        await runtime.bus.subscribe(Topics.venueStatus, on<VenueStatus>(alertForVenue), group),
         await runtime.bus.subscribe(
-          Topics.orderUpdated,
-          dedupeById((e) => raise(alertForOrder(e.payload as Order))),
-          group,
-        ),
-        await runtime.bus.subscribe(
-          Topics.fill,
-          dedupeById((e) => raise(alertForFill(e.payload as Fill))),
-          group,
-        ),
-        await runtime.bus.subscribe(
-          Topics.tradingState,
-          dedupeById((e) => raise(alertForTradingState(e.payload as TradingStateChange))),
+          Topics.positionUpdated,
+          on<Position>((p) => alertForLoss(p, lossThresholds)),
           group,
         ),
         await serveChecked(runtime.rpc, Subjects.alertList, AlertQuery, ({ accounts, limit }) => list(accounts, limit)),
@@ -77,8 +124,9 @@ export function createNotificationService(runtime: Runtime, options: { capacity?
     },
     async stop() {
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
+      await notifier.idle();
     },
-  } satisfies Service & { list: typeof list };
+  } satisfies Service & { list: typeof list; notifier: Notifier };
 }
 
 export type App = ReturnType<typeof createNotificationService>["app"];

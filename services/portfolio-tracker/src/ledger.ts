@@ -166,6 +166,7 @@ export class Ledger {
         venue: seed.venue,
         kind: "CASH",
         baseCurrency: seed.baseCurrency,
+        mode: "PAPER",
         balances: this.balances(seed),
       }));
   }

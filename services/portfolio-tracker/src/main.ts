@@ -1,7 +1,8 @@
-import { int, loadConfig, runStandalone, str } from "@jts/kit";
+import { int, loadConfig, oneOf, runStandalone, str } from "@jts/kit";
 import { connectPostgres, migrate } from "@jts/kit/postgres";
 import type { AccountSeed } from "./ledger.ts";
 import { postgresPortfolioStorage } from "./postgres.ts";
+import { parseAccountSeeds } from "./seeds.ts";
 import { createPortfolioService } from "./service.ts";
 
 const config = loadConfig({
@@ -10,6 +11,12 @@ const config = loadConfig({
   JTS_PAPER_CASH: str("100000000"),
   /** Accounts, cash and positions in PostgreSQL when set (postgres://...); in memory otherwise. */
   DATABASE_URL: str(""),
+  /** More accounts, e.g. "paper-usdt:admin:paper:USDT:10000,paper-usd:admin:paper:USD:10000". */
+  JTS_EXTRA_ACCOUNTS: str(""),
+  /** "enabled" lets an admin arm accounts for live trading; anything else keeps every account on paper. */
+  JTS_LIVE_TRADING: oneOf(["disabled", "enabled"], "disabled"),
+  /** Periodic equity snapshots of every account (0: only after fills). */
+  PORTFOLIO_EQUITY_INTERVAL_MS: int(60_000, { min: 0 }),
 });
 
 // Only the first start with an empty database uses JTS_PAPER_CASH; later starts keep the balance.
@@ -21,14 +28,20 @@ const accounts: AccountSeed[] = [
     baseCurrency: "KRW",
     startingCash: config.JTS_PAPER_CASH,
   },
+  ...parseAccountSeeds(config.JTS_EXTRA_ACCOUNTS),
 ];
+const settings = {
+  accounts,
+  liveTradingEnabled: config.JTS_LIVE_TRADING === "enabled",
+  equityIntervalMs: config.PORTFOLIO_EQUITY_INTERVAL_MS,
+};
 
 const sql = config.DATABASE_URL ? connectPostgres(config.DATABASE_URL, { applicationName: "portfolio-tracker" }) : null;
 if (sql) await migrate(sql);
 
 await runStandalone("portfolio-tracker", config.PORTFOLIO_PORT, (runtime) => {
-  if (!sql) return createPortfolioService(runtime, { accounts });
-  const service = createPortfolioService(runtime, { accounts, ...postgresPortfolioStorage(sql) });
+  if (!sql) return createPortfolioService(runtime, settings);
+  const service = createPortfolioService(runtime, { ...settings, ...postgresPortfolioStorage(sql) });
   return {
     ...service,
     async stop() {

@@ -1,7 +1,7 @@
-import type { Account, Fixed } from "@jts/contracts";
+import type { Account, AccountMode, EquitySnapshot, Fixed } from "@jts/contracts";
 import { fx } from "@jts/contracts";
 import { type AccountSeed, cashBalance, type PositionState, positionKey, sortBalances } from "./ledger.ts";
-import type { PortfolioRepository, PortfolioTransaction } from "./repository.ts";
+import type { EquityQuery, PortfolioRepository, PortfolioTransaction } from "./repository.ts";
 
 const cashKey = (account: string, currency: string) => `${account}|${currency}`;
 
@@ -16,6 +16,8 @@ export class MemoryPortfolioRepository implements PortfolioRepository {
   private readonly cash = new Map<string, { account: string; currency: string; total: Fixed }>();
   private readonly positions = new Map<string, PositionState>();
   private readonly processed = new Set<string>();
+  private readonly modes = new Map<string, AccountMode>();
+  private readonly equity: EquitySnapshot[] = [];
   private tail: Promise<unknown> = Promise.resolve();
 
   seed(seeds: readonly AccountSeed[]): Promise<string[]> {
@@ -48,6 +50,7 @@ export class MemoryPortfolioRepository implements PortfolioRepository {
         venue: seed.venue,
         kind: "CASH",
         baseCurrency: seed.baseCurrency,
+        mode: this.modes.get(seed.id) ?? "PAPER",
         balances: sortBalances(
           seed.baseCurrency,
           [...this.cash.values()]
@@ -63,6 +66,32 @@ export class MemoryPortfolioRepository implements PortfolioRepository {
 
   async listPositions(accounts?: readonly string[]): Promise<PositionState[]> {
     return [...this.positions.values()].filter((p) => !accounts || accounts.includes(p.account)).map((p) => ({ ...p }));
+  }
+
+  async setMode(account: string, mode: AccountMode): Promise<AccountMode | null> {
+    if (!this.accounts.has(account)) return null;
+    const previous = this.modes.get(account) ?? "PAPER";
+    this.modes.set(account, mode);
+    return previous;
+  }
+
+  async saveEquity(snapshots: readonly EquitySnapshot[]): Promise<void> {
+    for (const s of snapshots) {
+      if (!this.accounts.has(s.account)) throw new Error(`account ${s.account} does not exist`);
+    }
+    this.equity.push(...snapshots.map((s) => ({ ...s, equity: fx.fromFixed(fx.toFixed(s.equity)) })));
+  }
+
+  async listEquity({ accounts, since, limit = 1000 }: EquityQuery): Promise<EquitySnapshot[]> {
+    const from = since === undefined ? undefined : BigInt(since);
+    const matching = this.equity.filter(
+      (s) => (!accounts || accounts.includes(s.account)) && (from === undefined || BigInt(s.ts) >= from),
+    );
+    // Stable by ts: snapshots saved together or with equal stamps keep the order they were saved in.
+    const sorted = matching
+      .map((s, i) => ({ s, i }))
+      .sort((a, b) => (BigInt(a.s.ts) < BigInt(b.s.ts) ? -1 : BigInt(a.s.ts) > BigInt(b.s.ts) ? 1 : a.i - b.i));
+    return sorted.slice(-limit).map(({ s }) => ({ ...s }));
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {

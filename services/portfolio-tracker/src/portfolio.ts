@@ -1,4 +1,5 @@
-import { type Account, type Fill, fx, type Position } from "@jts/contracts";
+import { type Account, type EquitySnapshot, type Fill, fx, nowNsString, type Position } from "@jts/contracts";
+import { equityOf } from "./equity.ts";
 import {
   type AccountSeed,
   applyFillToPosition,
@@ -85,6 +86,12 @@ export class Portfolio {
 
   listAccounts(accounts?: readonly string[]): Promise<Account[]> {
     return this.repository.listAccounts(accounts);
+  }
+
+  /** Each account's equity per currency now, positions marked to the last prices seen here. */
+  async equity(accounts?: readonly string[], ts = nowNsString()): Promise<EquitySnapshot[]> {
+    const positions = (await this.repository.listPositions(accounts)).map((p) => this.remember(p));
+    return (await this.repository.listAccounts(accounts)).flatMap((account) => equityOf(account, positions, ts));
   }
 
   accountsOf(owner: string): Promise<string[]> {

@@ -1,7 +1,7 @@
-import { type Account, type Balance, fx } from "@jts/contracts";
+import { type Account, type AccountMode, type Balance, type EquitySnapshot, fx } from "@jts/contracts";
 import { markProcessed, type Queryable, type Sql } from "@jts/kit/postgres";
 import type { AccountSeed, PositionState } from "./ledger.ts";
-import type { PortfolioRepository, PortfolioTransaction } from "./repository.ts";
+import type { EquityQuery, PortfolioRepository, PortfolioTransaction } from "./repository.ts";
 
 interface AccountRow {
   id: string;
@@ -9,6 +9,7 @@ interface AccountRow {
   venue: Account["venue"];
   kind: Account["kind"];
   base_currency: string;
+  mode: AccountMode;
 }
 interface BalanceRow {
   account: string;
@@ -103,7 +104,7 @@ export class PostgresPortfolioRepository implements PortfolioRepository {
   async listAccounts(ids?: readonly string[]): Promise<Account[]> {
     const sql = this.sql;
     const accounts = await sql<AccountRow[]>`
-      SELECT id, owner, venue, kind, base_currency FROM accounts
+      SELECT id, owner, venue, kind, base_currency, mode FROM accounts
       ${ids ? sql`WHERE id = ANY(${ids as string[]}::text[])` : sql``}
       ORDER BY created_at, id`;
     if (accounts.length === 0) return [];
@@ -117,6 +118,7 @@ export class PostgresPortfolioRepository implements PortfolioRepository {
       venue: a.venue,
       kind: a.kind,
       baseCurrency: a.base_currency,
+      mode: a.mode,
       balances: balances.get(a.id) ?? [],
     }));
   }
@@ -135,6 +137,34 @@ export class PostgresPortfolioRepository implements PortfolioRepository {
       ${accounts ? sql`WHERE account = ANY(${accounts as string[]}::text[])` : sql``}
       ORDER BY seq`;
     return rows.map(toState);
+  }
+
+  async setMode(account: string, mode: AccountMode): Promise<AccountMode | null> {
+    // The old value in the same statement: the row lock orders two concurrent changes.
+    const [row] = await this.sql<{ previous: AccountMode }[]>`
+      UPDATE accounts a SET mode = ${mode}
+      FROM (SELECT id, mode FROM accounts WHERE id = ${account} FOR UPDATE) old
+      WHERE a.id = old.id
+      RETURNING old.mode AS previous`;
+    return row?.previous ?? null;
+  }
+
+  async saveEquity(snapshots: readonly EquitySnapshot[]): Promise<void> {
+    if (snapshots.length === 0) return;
+    const rows = snapshots.map((s) => ({ account: s.account, currency: s.currency, equity: s.equity, ts: s.ts }));
+    await this.sql`INSERT INTO equity_snapshots ${this.sql(rows, "account", "currency", "equity", "ts")}`;
+  }
+
+  async listEquity({ accounts, since, limit = 1000 }: EquityQuery): Promise<EquitySnapshot[]> {
+    const sql = this.sql;
+    const rows = await sql<{ account: string; currency: string; equity: string; ts: string }[]>`
+      SELECT * FROM (
+        SELECT account, currency, equity, ts::text AS ts, seq FROM equity_snapshots
+        WHERE ${accounts ? sql`account = ANY(${accounts as string[]}::text[])` : sql`true`}
+          AND ${since === undefined ? sql`true` : sql`ts >= ${since}`}
+        ORDER BY ts DESC, seq DESC LIMIT ${limit}
+      ) newest ORDER BY ts, seq`;
+    return rows.map((r) => ({ account: r.account, currency: r.currency, equity: decimal(r.equity), ts: r.ts }));
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Account, Fixed } from "@jts/contracts";
+import type { Account, AccountMode, EquitySnapshot, Fixed } from "@jts/contracts";
 import type { AccountSeed, PositionState } from "./ledger.ts";
 
 /**
@@ -42,4 +42,17 @@ export interface PortfolioRepository {
   accountsOf(owner: string): Promise<string[]>;
   /** In the order they were opened. */
   listPositions(accounts?: readonly string[]): Promise<PositionState[]>;
+  /** Sets the account's trading mode; returns the mode it had, or null when the account does not exist. */
+  setMode(account: string, mode: AccountMode): Promise<AccountMode | null>;
+  /** Appends snapshots (an account's history is never rewritten). */
+  saveEquity(snapshots: readonly EquitySnapshot[]): Promise<void>;
+  /** Oldest first, at `ts` >= `since` when given; the newest `limit` (default 1000) of them. */
+  listEquity(query: EquityQuery): Promise<EquitySnapshot[]>;
+}
+
+export interface EquityQuery {
+  accounts?: readonly string[];
+  /** Nanosecond digit string. */
+  since?: string;
+  limit?: number;
 }

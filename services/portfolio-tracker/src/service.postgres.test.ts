@@ -1,11 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
-import { type Account, EventTypes, type Fill, type Position, Topics } from "@jts/contracts";
+import {
+  type Account,
+  type EquitySnapshot,
+  EventTypes,
+  type Fill,
+  type Position,
+  Subjects,
+  Topics,
+} from "@jts/contracts";
 import { createLogger, envelope, MemoryEventBus, memoryRuntime, type Runtime } from "@jts/kit";
 import { connectPostgres, type Sql, startTestPostgres, type TestPostgres, truncateAll } from "@jts/kit/postgres";
 import { eventually, readJson } from "@jts/kit/testing";
 import type { AccountSeed } from "./ledger.ts";
 import { postgresPortfolioStorage } from "./postgres.ts";
-import { createPortfolioService } from "./service.ts";
+import { createPortfolioService, type PortfolioOptions } from "./service.ts";
 
 let pg: TestPostgres;
 const pools: Sql[] = [];
@@ -46,12 +54,16 @@ describe("portfolio service on PostgreSQL", () => {
   const quiet = createLogger({}, "error", () => {});
 
   /** One portfolio "process": its own pool and bus, on the shared database. */
-  const startPortfolio = async (cash: string) => {
+  const startPortfolio = async (cash: string, extra: Partial<PortfolioOptions> = {}) => {
     const sql = connectPostgres(pg.url, { max: 4 });
     pools.push(sql);
     const runtime: Runtime = { ...memoryRuntime(quiet), bus: new MemoryEventBus() };
     await runtime.bus.subscribe(Topics.positionUpdated, (e) => void published.push(e.payload as Position));
-    const service = createPortfolioService(runtime, { accounts: [paper(cash)], ...postgresPortfolioStorage(sql) });
+    const service = createPortfolioService(runtime, {
+      accounts: [paper(cash)],
+      ...postgresPortfolioStorage(sql),
+      ...extra,
+    });
     await service.start();
     const get = async (path: string) => readJson(await service.app.handle(new Request(`http://localhost${path}`)));
     return { service, runtime, get, stop: () => service.stop() };
@@ -119,5 +131,34 @@ describe("portfolio service on PostgreSQL", () => {
     expect(await cash(one.get)).toEqual([["paper-main", "admin", ["299924.95"]]]);
     expect(await pg.sql`SELECT count(*)::int AS n FROM balances`).toEqual([{ n: 1 }] as never);
     await Promise.all([one.stop(), two.stop()]);
+  });
+
+  it("keeps an armed account LIVE across a restart, with the arming in audit_log and equity in equity_snapshots", async () => {
+    const first = await startPortfolio("1000000", { liveTradingEnabled: true });
+    await first.runtime.rpc.serve(Subjects.riskLimitsGet, () => ({
+      account: "paper-main",
+      limits: { maxOrderNotional: "1" },
+    }));
+    await first.runtime.rpc.request(Subjects.accountArm, {
+      account: "paper-main",
+      confirm: "paper-main",
+      actor: "root",
+    });
+    await first.runtime.bus.publish(Topics.fill, envelope(EventTypes.fill, "oms", fill.account, fill));
+    await eventually(async () =>
+      expect(await pg.sql`SELECT count(*)::int AS n FROM equity_snapshots`).toEqual([{ n: 1 }] as never),
+    );
+    await first.stop();
+
+    const second = await startPortfolio("1000000");
+    expect(((await second.get("/accounts")) as Account[]).map((a) => a.mode)).toEqual(["LIVE"]);
+    const audit = await pg.sql`SELECT actor, action, target, details->>'outcome' AS outcome FROM audit_log`;
+    expect([...audit]).toEqual([{ actor: "root", action: "account.arm", target: "paper-main", outcome: "LIVE" }]);
+    // Cash 299924.95 plus 10 x 70000.5 at the fill price.
+    const equity = (await second.get("/equity")) as EquitySnapshot[];
+    expect(equity.map((e) => [e.account, e.currency, e.equity])).toEqual([["paper-main", "KRW", "999929.95"]]);
+    await second.runtime.rpc.request(Subjects.accountDisarm, { account: "paper-main", actor: "root" });
+    expect(((await second.get("/accounts")) as Account[]).map((a) => a.mode)).toEqual(["PAPER"]);
+    await second.stop();
   });
 });

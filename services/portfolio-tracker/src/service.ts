@@ -1,21 +1,42 @@
 import {
+  type AccountModeChange,
+  type AuditLog,
+  type EquitySnapshot,
   EventTypes,
   type Fill,
   Id,
+  Nanos,
   type Position,
   Subjects,
   type Subscription,
   type Tick,
   Topics,
 } from "@jts/contracts";
-import { createServiceApp, envelope, type ReadinessCheck, type Runtime, type Service, serveChecked } from "@jts/kit";
+import {
+  createServiceApp,
+  envelope,
+  MemoryAuditLog,
+  type ReadinessCheck,
+  type Runtime,
+  rpcClient,
+  type Service,
+  serveChecked,
+} from "@jts/kit";
 import { t } from "elysia";
+import { AccountArming } from "./arming.ts";
 import type { AccountSeed } from "./ledger.ts";
 import { MemoryPortfolioRepository } from "./memory-repository.ts";
 import { Portfolio } from "./portfolio.ts";
 import type { PortfolioRepository } from "./repository.ts";
 
 const AccountsQuery = t.Object({ accounts: t.Optional(t.Array(Id)), owner: t.Optional(t.String()) });
+const EquityQuery = t.Object({
+  accounts: t.Optional(t.Array(Id)),
+  since: t.Optional(Nanos),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 10_000 })),
+});
+const ArmRequest = t.Object({ account: Id, confirm: t.String(), actor: t.String(), reason: t.Optional(t.String()) });
+const DisarmRequest = t.Object({ account: Id, actor: t.String(), reason: t.Optional(t.String()) });
 
 export interface PortfolioOptions {
   /** Created on start when missing; existing accounts keep their balances. */
@@ -26,6 +47,12 @@ export interface PortfolioOptions {
   repository?: PortfolioRepository;
   /** Extra /ready checks, e.g. the database. */
   readiness?: Record<string, ReadinessCheck>;
+  /** Where arming and disarming are recorded; in memory when omitted. */
+  audit?: AuditLog;
+  /** JTS_LIVE_TRADING=enabled; false (the default) refuses to arm any account. */
+  liveTradingEnabled?: boolean;
+  /** Time between two periodic equity snapshots of every account (0: only after fills). */
+  equityIntervalMs?: number;
 }
 
 export function createPortfolioService(runtime: Runtime, options: PortfolioOptions) {
@@ -34,6 +61,29 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
   const throttleMs = options.markThrottleMs ?? 1000;
   const lastMarkPublished = new Map<string, number>();
   const subscriptions: Subscription[] = [];
+  let equityTimer: ReturnType<typeof setInterval> | undefined;
+
+  const arming = new AccountArming({
+    repository: portfolio.repository,
+    liveTradingEnabled: options.liveTradingEnabled ?? false,
+    // Shorter than the gateway's 3 s, so a silent risk service ends in this refusal, audited, not a gateway timeout.
+    rpc: rpcClient(runtime.rpc, 2000),
+    audit: options.audit ?? new MemoryAuditLog(),
+    publish: (change: AccountModeChange) =>
+      runtime.bus.publish(
+        Topics.accountMode,
+        envelope(EventTypes.accountMode, "portfolio-tracker", change.account, change),
+      ),
+  });
+
+  /** Stores and announces the accounts' equity now. */
+  const snapshotEquity = async (accounts?: readonly string[]): Promise<EquitySnapshot[]> => {
+    const snapshots = await portfolio.equity(accounts);
+    await portfolio.repository.saveEquity(snapshots);
+    for (const s of snapshots)
+      await runtime.bus.publish(Topics.equity, envelope(EventTypes.equity, "portfolio-tracker", s.account, s));
+    return snapshots;
+  };
 
   const publishPosition = (position: Position) =>
     runtime.bus.publish(
@@ -44,8 +94,13 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
   // A failure (database down) throws to the bus, which redelivers and finally dead-letters it.
   const onFill = async (fill: Fill) => {
     const outcome = await portfolio.applyFill(fill);
-    if (outcome.status === "applied") await publishPosition(outcome.position);
-    else if (outcome.status === "unknown-account")
+    if (outcome.status === "applied") {
+      await publishPosition(outcome.position);
+      // The fill is applied: a failed snapshot must not make the bus redeliver it. The next one catches up.
+      await snapshotEquity([fill.account]).catch((error: unknown) =>
+        logger.error("equity snapshot after a fill failed", { error, account: fill.account }),
+      );
+    } else if (outcome.status === "unknown-account")
       logger.warn("fill for an unknown account ignored", { fillId: fill.id, account: fill.account });
   };
 
@@ -62,12 +117,15 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
 
   const app = createServiceApp({ name: "portfolio-tracker", logger, readiness: options.readiness })
     .get("/positions", () => portfolio.listPositions())
-    .get("/accounts", () => portfolio.listAccounts());
+    .get("/accounts", () => portfolio.listAccounts())
+    .get("/equity", ({ query }) => portfolio.repository.listEquity(query), { query: EquityQuery });
 
   return {
     name: "portfolio-tracker",
     app,
     portfolio,
+    arming,
+    snapshotEquity,
     async start() {
       const created = await portfolio.open(options.accounts);
       if (created.length > 0) logger.info("accounts seeded", { accounts: created });
@@ -80,12 +138,24 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
         await serveChecked(runtime.rpc, Subjects.accounts, AccountsQuery, async ({ accounts, owner }) =>
           portfolio.listAccounts(owner === undefined ? accounts : await portfolio.accountsOf(owner)),
         ),
+        await serveChecked(runtime.rpc, Subjects.equity, EquityQuery, (query) =>
+          portfolio.repository.listEquity(query),
+        ),
+        await serveChecked(runtime.rpc, Subjects.accountArm, ArmRequest, (request) => arming.arm(request)),
+        await serveChecked(runtime.rpc, Subjects.accountDisarm, DisarmRequest, (request) => arming.disarm(request)),
       );
+      const every = options.equityIntervalMs ?? 60_000;
+      if (every > 0) {
+        equityTimer = setInterval(() => {
+          snapshotEquity().catch((error: unknown) => logger.error("equity snapshot failed", { error }));
+        }, every);
+      }
     },
     async stop() {
+      clearInterval(equityTimer);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
     },
-  } satisfies Service & { portfolio: Portfolio };
+  } satisfies Service & { portfolio: Portfolio; arming: AccountArming; snapshotEquity: typeof snapshotEquity };
 }
 
 export type App = ReturnType<typeof createPortfolioService>["app"];

@@ -45,8 +45,8 @@ const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
   const accounts: Account[] = [
-    { id: "acc-alice", owner: "alice", venue: "sim", kind: "CASH", baseCurrency: "KRW", balances: [] },
-    { id: "acc-bob", owner: "bob", venue: "sim", kind: "CASH", baseCurrency: "KRW", balances: [] },
+    { id: "acc-alice", owner: "alice", venue: "sim", kind: "CASH", baseCurrency: "KRW", mode: "PAPER", balances: [] },
+    { id: "acc-bob", owner: "bob", venue: "sim", kind: "CASH", baseCurrency: "KRW", mode: "PAPER", balances: [] },
   ];
   await runtime.rpc.serve("portfolio.accounts", (req) => {
     const { owner } = req as { owner?: string };

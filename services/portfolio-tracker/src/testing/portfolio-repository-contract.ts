@@ -88,6 +88,7 @@ export function portfolioRepositoryContract(name: string, open: () => Promise<Po
           venue: "sim",
           kind: "CASH",
           baseCurrency: "KRW",
+          mode: "PAPER",
           balances: [{ account: "acc", currency: "KRW", total: "9997499.75", free: "9997499.75", locked: "0" }],
         },
         {
@@ -96,6 +97,7 @@ export function portfolioRepositoryContract(name: string, open: () => Promise<Po
           venue: "sim",
           kind: "CASH",
           baseCurrency: "USDT",
+          mode: "PAPER",
           balances: [{ account: "usd", currency: "USDT", total: "0.5", free: "0.5", locked: "0" }],
         },
         {
@@ -104,6 +106,7 @@ export function portfolioRepositoryContract(name: string, open: () => Promise<Po
           venue: "sim",
           kind: "CASH",
           baseCurrency: "KRW",
+          mode: "PAPER",
           balances: [{ account: "new", currency: "KRW", total: "10000000", free: "10000000", locked: "0" }],
         },
       ]);
@@ -230,6 +233,50 @@ export function portfolioRepositoryContract(name: string, open: () => Promise<Po
         });
       await Promise.all([bump(repo), bump(other), bump(repo), bump(other)]);
       expect((await repo.listPositions())[0]?.quantity).toBe(4n);
+    });
+
+    it("starts every account on PAPER and switches its mode, returning the previous one", async () => {
+      await repo.seed([seed(), seed({ id: "other" })]);
+      expect((await repo.listAccounts()).map((a) => a.mode)).toEqual(["PAPER", "PAPER"]);
+      expect(await repo.setMode("acc", "LIVE")).toBe("PAPER");
+      expect(await repo.setMode("acc", "LIVE")).toBe("LIVE");
+      expect((await h.reopen().listAccounts()).map((a) => [a.id, a.mode])).toEqual([
+        ["acc", "LIVE"],
+        ["other", "PAPER"],
+      ]);
+      expect(await repo.setMode("acc", "PAPER")).toBe("LIVE");
+      expect(await repo.setMode("missing", "LIVE")).toBeNull();
+      // Reseeding an armed account does not disarm it, nor does it arm a new one.
+      await repo.setMode("acc", "LIVE");
+      await repo.seed([seed()]);
+      expect((await repo.listAccounts(["acc"]))[0]?.mode).toBe("LIVE");
+    });
+
+    it("keeps equity snapshots in time order, filtered by account and time, newest `limit` of them", async () => {
+      await repo.seed([seed(), seed({ id: "usd", baseCurrency: "USDT" })]);
+      const snap = (account: string, currency: string, equity: string, ts: string) => ({
+        account,
+        currency,
+        equity,
+        ts,
+      });
+      await repo.saveEquity([snap("acc", "KRW", "10000000", "100"), snap("acc", "USDT", "-0.5", "100")]);
+      await repo.saveEquity([snap("usd", "USDT", "12.123456789", "150")]);
+      await repo.saveEquity([snap("acc", "KRW", "10000100.000000000", "300"), snap("acc", "KRW", "9999999", "200")]);
+      expect(await h.reopen().listEquity({ accounts: ["acc"] })).toEqual([
+        snap("acc", "KRW", "10000000", "100"),
+        snap("acc", "USDT", "-0.5", "100"),
+        snap("acc", "KRW", "9999999", "200"),
+        snap("acc", "KRW", "10000100", "300"),
+      ]);
+      expect(await repo.listEquity({ since: "150" })).toEqual([
+        snap("usd", "USDT", "12.123456789", "150"),
+        snap("acc", "KRW", "9999999", "200"),
+        snap("acc", "KRW", "10000100", "300"),
+      ]);
+      expect((await repo.listEquity({ limit: 2 })).map((s) => s.ts)).toEqual(["200", "300"]);
+      expect(await repo.listEquity({ accounts: ["nobody"] })).toEqual([]);
+      await expect(repo.saveEquity([snap("missing", "KRW", "1", "1")])).rejects.toThrow();
     });
   });
 
@@ -391,5 +438,8 @@ function bind(repo: PortfolioRepository): PortfolioRepository {
     listAccounts: (ids) => repo.listAccounts(ids),
     accountsOf: (owner) => repo.accountsOf(owner),
     listPositions: (accounts) => repo.listPositions(accounts),
+    setMode: (account, mode) => repo.setMode(account, mode),
+    saveEquity: (snapshots) => repo.saveEquity(snapshots),
+    listEquity: (query) => repo.listEquity(query),
   };
 }
