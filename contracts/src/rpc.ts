@@ -1,5 +1,6 @@
 import { type Static, Type as t } from "@sinclair/typebox";
 import { Candle, Instrument, LastPrice } from "./market.ts";
+import { RiskLimitsView } from "./risk.ts";
 import { Subjects } from "./topics.ts";
 import { Account, Alert, Fill, Order, Position, RiskDecision, RiskStatus, StrategyStatus } from "./trading.ts";
 
@@ -21,6 +22,7 @@ export const RpcReplies = {
   [Subjects.riskStatus]: RiskStatus,
   [Subjects.riskSetState]: RiskStatus,
   [Subjects.riskSetLimits]: RiskStatus,
+  [Subjects.riskLimitsGet]: RiskLimitsView,
   [Subjects.positions]: t.Array(Position),
   [Subjects.accounts]: t.Array(Account),
   [Subjects.strategyList]: t.Array(StrategyStatus),

@@ -55,6 +55,7 @@ export const Subjects = {
   riskStatus: "risk.status",
   riskSetState: "risk.set-state",
   riskSetLimits: "risk.set-limits",
+  riskLimitsGet: "risk.limits.get",
   positions: "portfolio.positions",
   accounts: "portfolio.accounts",
   strategyList: "strategy.list",
