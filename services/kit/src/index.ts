@@ -30,9 +30,9 @@ export {
   ALWAYS_OPEN,
   krxSchedule,
   parseHolidays,
+  SessionClock,
   type SessionPhase,
   type SessionSchedule,
-  SessionClock,
 } from "./sessions.ts";
 export { type Closer, Lifecycle } from "./shutdown.ts";
 export { KRX_STOCK_TICKS, type TickTable, tickAt, tickTableFor, UPBIT_KRW_TICKS } from "./ticks.ts";

@@ -39,7 +39,10 @@ export class AccountBook {
     const before = holding.quantity;
     const after = before + signed;
     if (before === 0n || before > 0n === signed > 0n) {
-      holding.averagePrice = fx.div(fx.mul(fx.abs(before), holding.averagePrice) + fx.mul(quantity, price), fx.abs(after));
+      holding.averagePrice = fx.div(
+        fx.mul(fx.abs(before), holding.averagePrice) + fx.mul(quantity, price),
+        fx.abs(after),
+      );
     } else {
       const closed = fx.min(fx.abs(before), quantity);
       const perUnit = before > 0n ? price - holding.averagePrice : holding.averagePrice - price;

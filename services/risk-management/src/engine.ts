@@ -214,7 +214,10 @@ export class RiskEngine {
     const schedule = this.scheduleOf(spec);
     const phase = this.sessionClock.phase(schedule, this.now());
     if (phase === "CLOSED")
-      return refuse("SESSION_CLOSED", `${this.sessionClock.explain(schedule, this.now())}: not held, send it again in session`);
+      return refuse(
+        "SESSION_CLOSED",
+        `${this.sessionClock.explain(schedule, this.now())}: not held, send it again in session`,
+      );
     if (phase !== "OPEN" && (order.timeInForce === "IOC" || order.timeInForce === "FOK"))
       return refuse(
         "AUCTION_TIME_IN_FORCE",
@@ -295,7 +298,10 @@ export class RiskEngine {
 
     const owner = this.recent.clientIdOwner(order);
     if (owner)
-      return refuse("DUPLICATE_CLIENT_ORDER_ID", `clientOrderId ${order.clientOrderId} was already used by order ${owner}`);
+      return refuse(
+        "DUPLICATE_CLIENT_ORDER_ID",
+        `clientOrderId ${order.clientOrderId} was already used by order ${owner}`,
+      );
     const twin = this.recent.identical(order, limits.duplicateWindowMs, this.now());
     if (twin)
       return refuse(

@@ -28,7 +28,12 @@ import {
   serveChecked,
 } from "@jts/kit";
 import { RiskEngine, type RiskEngineOptions } from "./engine.ts";
-import { CheckRequest, RiskLimitsQuery, SetRiskLimitsRequest as SetLimitsSchema, SetRiskStateRequest as SetStateSchema } from "./model.ts";
+import {
+  CheckRequest,
+  RiskLimitsQuery,
+  SetRiskLimitsRequest as SetLimitsSchema,
+  SetRiskStateRequest as SetStateSchema,
+} from "./model.ts";
 
 /** Platform defaults; accounts and instruments override them at run time (PUT /api/risk/limits). */
 export const DEFAULT_RISK_LIMITS: RiskLimits = {
@@ -48,7 +53,11 @@ const ACTOR = "risk-management";
 
 export function createRiskService(runtime: Runtime, options: RiskServiceOptions = {}) {
   const logger = runtime.logger.child({ service: ACTOR });
-  const engine = new RiskEngine(options.catalog ?? new InstrumentCatalog(), options.limits ?? DEFAULT_RISK_LIMITS, options);
+  const engine = new RiskEngine(
+    options.catalog ?? new InstrumentCatalog(),
+    options.limits ?? DEFAULT_RISK_LIMITS,
+    options,
+  );
   const audit = options.audit ?? new MemoryAuditLog();
   const subscriptions: Subscription[] = [];
   const record = (entry: AuditEntry) => {
@@ -58,7 +67,10 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   const publish = async (change: TradingStateChange) => {
     logger.warn("trading state changed", { ...change });
     record({ actor: change.changedBy, action: "risk.set-state", target: change.account, details: { ...change } });
-    await runtime.bus.publish(Topics.tradingState, envelope(EventTypes.tradingState, ACTOR, change.account ?? "platform", change));
+    await runtime.bus.publish(
+      Topics.tradingState,
+      envelope(EventTypes.tradingState, ACTOR, change.account ?? "platform", change),
+    );
   };
   const publishAll = async (changes: TradingStateChange[]) => {
     for (const change of changes) await publish(change);
@@ -113,7 +125,12 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   const submitRate = async (order: Order): Promise<RiskDecision | null> => {
     const limits = engine.limits.for(order.account).wire;
     const scopes = [
-      { rate: limits.accountSubmitRate, key: `risk:account:${order.account}`, rule: "ACCOUNT_SUBMIT_RATE", who: `account ${order.account}` },
+      {
+        rate: limits.accountSubmitRate,
+        key: `risk:account:${order.account}`,
+        rule: "ACCOUNT_SUBMIT_RATE",
+        who: `account ${order.account}`,
+      },
       {
         rate: order.strategyId ? limits.strategySubmitRate : undefined,
         key: `risk:strategy:${order.strategyId}`,
@@ -181,7 +198,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
         await runtime.rpc.serve(Subjects.riskStatus, () => engine.status()),
         await serveChecked(runtime.rpc, Subjects.riskSetState, SetStateSchema, setState),
         await serveChecked(runtime.rpc, Subjects.riskSetLimits, SetLimitsSchema, setLimits),
-        await serveChecked(runtime.rpc, Subjects.riskLimitsGet, RiskLimitsQuery, (q) => engine.limits.view(q.account ?? null)),
+        await serveChecked(runtime.rpc, Subjects.riskLimitsGet, RiskLimitsQuery, (q) =>
+          engine.limits.view(q.account ?? null),
+        ),
       );
       // In `just dev` the portfolio starts after risk: try again shortly instead of waiting for it.
       if (!(await seed())) seedRetry = setTimeout(() => void seed(), 3000);
