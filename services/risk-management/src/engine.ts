@@ -313,7 +313,7 @@ export class RiskEngine {
 
   /** Remembers an approved order for the duplicate checks. */
   accept(order: Order): void {
-    this.recent.remember(order, this.now());
+    this.recent.remember(order, this.now(), this.limits.for(order.account, order.symbol).duplicateWindowMs);
   }
 
   private priceProblem(spec: InstrumentSpec, price: Fixed | null, what: string): RiskDecision | null {

@@ -71,48 +71,69 @@ export class OpenOrders {
 /**
  * Orders approved recently: a second order with a clientOrderId already used
  * by another order of the account, or the same order again (account, symbol,
- * side, type, quantity, price) inside the duplicate window, is refused.
- * Bounded: the oldest entries go first past `capacity`.
+ * side, type, quantity, price, stop price) inside the duplicate window, is
+ * refused. Lookups go through nested maps and compare fields, so a check
+ * builds no key strings. Bounded: past `capacity` client ids per account the
+ * oldest go first; identical-order entries leave once out of their window.
  */
 export class RecentOrders {
-  private readonly byClientId = new Map<string, string>();
-  private readonly byShape = new Map<string, { orderId: string; atMs: number }>();
+  /** account -> clientOrderId -> order id. */
+  private readonly byClientId = new Map<string, Map<string, string>>();
+  /** account -> symbol -> recently approved orders, oldest first. */
+  private readonly bySymbol = new Map<string, Map<string, Array<{ order: Order; atMs: number }>>>();
 
   constructor(private readonly capacity = 100_000) {}
 
-  static shape(order: Order): string {
-    return `${order.account}|${order.symbol}|${order.side}|${order.type}|${order.quantity}|${order.price}|${order.stopPrice}`;
-  }
-
   /** The other order that already used this clientOrderId, if any. */
   clientIdOwner(order: Order): string | null {
-    const owner = this.byClientId.get(`${order.account}|${order.clientOrderId}`);
+    const owner = this.byClientId.get(order.account)?.get(order.clientOrderId);
     return owner !== undefined && owner !== order.id ? owner : null;
   }
 
   /** The other identical order approved less than `windowMs` ago, if any. */
   identical(order: Order, windowMs: number, nowMs: number): string | null {
     if (windowMs <= 0) return null;
-    const seen = this.byShape.get(RecentOrders.shape(order));
-    return seen && seen.orderId !== order.id && nowMs - seen.atMs < windowMs ? seen.orderId : null;
+    const recent = this.bySymbol.get(order.account)?.get(order.symbol);
+    if (!recent) return null;
+    for (let i = recent.length - 1; i >= 0; i--) {
+      const seen = recent[i] as { order: Order; atMs: number };
+      if (nowMs - seen.atMs >= windowMs) break;
+      const o = seen.order;
+      if (
+        o.id !== order.id &&
+        o.side === order.side &&
+        o.type === order.type &&
+        o.quantity === order.quantity &&
+        o.price === order.price &&
+        o.stopPrice === order.stopPrice
+      )
+        return o.id;
+    }
+    return null;
   }
 
-  remember(order: Order, nowMs: number): void {
-    const key = `${order.account}|${order.clientOrderId}`;
-    this.byClientId.delete(key); // re-inserted last, so the oldest stays first for eviction
-    this.byClientId.set(key, order.id);
-    const shape = RecentOrders.shape(order);
-    this.byShape.delete(shape);
-    this.byShape.set(shape, { orderId: order.id, atMs: nowMs });
-    evictOldest(this.byClientId, this.capacity);
-    evictOldest(this.byShape, this.capacity);
-  }
-}
-
-function evictOldest(map: Map<string, unknown>, capacity: number) {
-  while (map.size > capacity) {
-    const oldest = map.keys().next().value;
-    if (oldest === undefined) return;
-    map.delete(oldest);
+  remember(order: Order, nowMs: number, windowMs: number): void {
+    let ids = this.byClientId.get(order.account);
+    if (!ids) {
+      ids = new Map();
+      this.byClientId.set(order.account, ids);
+    }
+    ids.set(order.clientOrderId, order.id);
+    while (ids.size > this.capacity) {
+      const oldest = ids.keys().next().value;
+      if (oldest === undefined) break;
+      ids.delete(oldest);
+    }
+    let symbols = this.bySymbol.get(order.account);
+    if (!symbols) {
+      symbols = new Map();
+      this.bySymbol.set(order.account, symbols);
+    }
+    const recent = symbols.get(order.symbol) ?? [];
+    let expired = 0;
+    while (expired < recent.length && nowMs - (recent[expired] as { atMs: number }).atMs >= windowMs) expired++;
+    if (expired > 0) recent.splice(0, expired);
+    if (windowMs > 0) recent.push({ order, atMs: nowMs });
+    symbols.set(order.symbol, recent);
   }
 }
