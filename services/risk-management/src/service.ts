@@ -4,6 +4,7 @@ import {
   type AuditLog,
   EventTypes,
   type Fill,
+  nowNsString,
   type Order,
   type Position,
   type RiskDecision,
@@ -124,18 +125,19 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
 
   const submitRate = async (order: Order): Promise<RiskDecision | null> => {
     const limits = engine.limits.for(order.account).wire;
+    // The strategy first: a strategy over its rate then takes nothing from its account's window.
     const scopes = [
-      {
-        rate: limits.accountSubmitRate,
-        key: `risk:account:${order.account}`,
-        rule: "ACCOUNT_SUBMIT_RATE",
-        who: `account ${order.account}`,
-      },
       {
         rate: order.strategyId ? limits.strategySubmitRate : undefined,
         key: `risk:strategy:${order.strategyId}`,
         rule: "STRATEGY_SUBMIT_RATE",
         who: `strategy ${order.strategyId}`,
+      },
+      {
+        rate: limits.accountSubmitRate,
+        key: `risk:account:${order.account}`,
+        rule: "ACCOUNT_SUBMIT_RATE",
+        who: `account ${order.account}`,
       },
     ];
     for (const { rate, key, rule, who } of scopes) {
@@ -146,7 +148,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
           approved: false,
           rule,
           reason: `${who} may submit ${rate.limit} orders per ${rate.windowMs} ms; retry in ${taken.retryAfterMs} ms`,
-          tsEvent: String(Date.now() * 1_000_000),
+          tsEvent: nowNsString(),
         };
     }
     return null;
@@ -202,8 +204,12 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
           engine.limits.view(q.account ?? null),
         ),
       );
-      // In `just dev` the portfolio starts after risk: try again shortly instead of waiting for it.
-      if (!(await seed())) seedRetry = setTimeout(() => void seed(), 3000);
+      // In `just dev` the portfolio starts after risk: try again a few times instead of blocking the start.
+      let attempts = 1;
+      const retry = async () => {
+        if (!(await seed()) && ++attempts <= 10) seedRetry = setTimeout(retry, 3000);
+      };
+      if (!(await seed())) seedRetry = setTimeout(retry, 3000);
     },
     async stop() {
       clearTimeout(seedRetry);
