@@ -39,6 +39,11 @@ interface StateRecord {
   updatedAt: string;
 }
 
+export interface StateSnapshot {
+  platform: StateRecord;
+  accounts: Array<StateRecord & { account: string }>;
+}
+
 const SEVERITY: Record<TradingState, number> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
 const KST_OFFSET_MS = 9 * 3600_000;
 const DAY_MS = 86_400_000;
@@ -141,6 +146,19 @@ export class RiskEngine {
     if (account === null) this.platform = next;
     else this.accountStates.set(account, next);
     return change;
+  }
+
+  /** The platform's and accounts' states, to survive a restart (a HALTED account stays HALTED). */
+  stateSnapshot(): StateSnapshot {
+    return {
+      platform: this.platform,
+      accounts: [...this.accountStates].map(([account, record]) => ({ account, ...record })),
+    };
+  }
+
+  restoreStates(snapshot: StateSnapshot): void {
+    this.platform = { ...snapshot.platform };
+    for (const { account, ...record } of snapshot.accounts) this.accountStates.set(account, record);
   }
 
   /** A new mark: re-values the accounts holding the symbol and returns the state changes their loss limits cause. */

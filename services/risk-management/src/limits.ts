@@ -13,6 +13,12 @@ export interface ResolvedLimits {
 
 const ANY = "";
 
+export interface LimitSnapshot {
+  defaults: RiskLimits;
+  /** "" stands for any account or any symbol. */
+  overrides: Array<{ account: string; symbol: string; limits: RiskLimitsPatch }>;
+}
+
 function resolve(wire: RiskLimits): ResolvedLimits {
   const opt = (value: string | undefined) => (value === undefined ? null : fx.toFixed(value));
   return {
@@ -105,6 +111,20 @@ export class LimitBook {
       effective: this.for(scope).wire,
       symbols,
     };
+  }
+
+  /** Everything set at run time, to survive a restart. */
+  snapshot(): LimitSnapshot {
+    const overrides: LimitSnapshot["overrides"] = [];
+    for (const [account, bySymbol] of this.overrides)
+      for (const [symbol, limits] of bySymbol) overrides.push({ account, symbol, limits });
+    return { defaults: this.defaults, overrides };
+  }
+
+  restore(snapshot: LimitSnapshot): void {
+    this.set({}, snapshot.defaults);
+    for (const { account, symbol, limits } of snapshot.overrides)
+      this.set({ account: account || undefined, symbol: symbol || undefined }, limits);
   }
 
   accounts(): string[] {

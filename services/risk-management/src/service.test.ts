@@ -180,3 +180,34 @@ describe("risk service", () => {
     );
   });
 });
+
+describe("risk service restart", () => {
+  it("keeps limits and states set at run time across a restart, through the cache", async () => {
+    const runtime = memoryRuntime(quiet);
+    const first = createRiskService(runtime, { limits: { maxOrderNotional: "100", maxPositionNotional: "100" } });
+    await first.start();
+    const { call } = rpcClient(runtime.rpc);
+    await call(Subjects.riskSetLimits, { account: "acc", symbol: "005930", limits: { maxOrderNotional: "700000" } });
+    await call(Subjects.riskSetState, { state: "HALTED", account: "acc", reason: "desk" });
+    await call(Subjects.riskSetState, { state: "REDUCING", reason: "news" });
+    await first.stop();
+
+    const second = createRiskService(runtime, { limits: { maxOrderNotional: "100", maxPositionNotional: "100" } });
+    await second.start();
+    stops.push(() => second.stop());
+    expect(second.engine.stateOf("acc")).toBe("HALTED");
+    expect(second.engine.stateOf("other")).toBe("REDUCING");
+    expect(second.engine.limits.view("acc").symbols).toEqual([
+      { symbol: "005930", limits: { maxOrderNotional: "700000" } },
+    ]);
+  });
+
+  it("ignores a stored copy that breaks the schema instead of applying half of it", async () => {
+    const runtime = memoryRuntime(quiet);
+    await runtime.cache.set("risk:settings", JSON.stringify({ limits: { defaults: { maxOrderNotional: "x" } } }));
+    const service = createRiskService(runtime);
+    await service.start();
+    stops.push(() => service.stop());
+    expect(service.engine.status()).toMatchObject({ state: "ACTIVE", limits: { maxOrderNotional: "50000000" } });
+  });
+});

@@ -35,6 +35,7 @@ import {
   SetRiskLimitsRequest as SetLimitsSchema,
   SetRiskStateRequest as SetStateSchema,
 } from "./model.ts";
+import { RiskSettingsStore } from "./settings.ts";
 
 /** Platform defaults; accounts and instruments override them at run time (PUT /api/risk/limits). */
 export const DEFAULT_RISK_LIMITS: RiskLimits = {
@@ -61,6 +62,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   );
   const audit = options.audit ?? new MemoryAuditLog();
   const subscriptions: Subscription[] = [];
+  const settings = new RiskSettingsStore(runtime.cache);
+  const persist = () =>
+    settings.save(engine).catch((error: unknown) => logger.error("risk settings not saved", { error }));
   const record = (entry: AuditEntry) => {
     audit.record(entry).catch((error: unknown) => logger.error("audit write failed", { error, action: entry.action }));
   };
@@ -68,6 +72,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   const publish = async (change: TradingStateChange) => {
     logger.warn("trading state changed", { ...change });
     record({ actor: change.changedBy, action: "risk.set-state", target: change.account, details: { ...change } });
+    await persist();
     await runtime.bus.publish(
       Topics.tradingState,
       envelope(EventTypes.tradingState, ACTOR, change.account ?? "platform", change),
@@ -86,8 +91,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     return engine.status();
   };
 
-  const setLimits = (body: SetRiskLimitsRequest) => {
+  const setLimits = async (body: SetRiskLimitsRequest) => {
     engine.limits.set({ account: body.account, symbol: body.symbol }, body.limits, body.clear ?? false);
+    await persist();
     const scope = { account: body.account ?? null, symbol: body.symbol ?? null };
     logger.warn("risk limits changed", { ...scope, limits: body.limits, clear: body.clear ?? false });
     record({
@@ -184,6 +190,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     engine,
     audit,
     async start() {
+      if (await settings.load(engine).catch(() => false)) logger.info("risk limits and states restored", {});
       subscriptions.push(
         await runtime.bus.subscribe(Topics.allTicks, (e) => {
           const tick = e.payload as Tick;
