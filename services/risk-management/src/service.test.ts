@@ -211,3 +211,20 @@ describe("risk service restart", () => {
     expect(service.engine.status()).toMatchObject({ state: "ACTIVE", limits: { maxOrderNotional: "50000000" } });
   });
 });
+
+describe("risk service configuration", () => {
+  it("reads the shipped KRX holiday file and env dates, gives sim stocks KRX hours when asked, leaves crypto 24/7", async () => {
+    const { sessionsFor } = await import("./sessions.ts");
+    const sessions = sessionsFor({
+      KRX_HOLIDAYS: "2026-11-26",
+      KRX_HOLIDAYS_FILE: new URL("../krx-holidays-2026.txt", import.meta.url).pathname,
+      RISK_SIM_SESSIONS: "krx",
+    });
+    const samsung = new InstrumentCatalog().find("005930");
+    const schedule = sessions(samsung as NonNullable<typeof samsung>);
+    expect(schedule.holidays.has("2026-09-25")).toBe(true);
+    expect(schedule.holidays.has("2026-11-26")).toBe(true);
+    const btc = new InstrumentCatalog().find("BTC-KRW");
+    expect(sessions(btc as NonNullable<typeof btc>).windows).toBeNull();
+  });
+});
