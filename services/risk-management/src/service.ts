@@ -37,11 +37,14 @@ import {
 } from "./model.ts";
 import { RiskSettingsStore } from "./settings.ts";
 
-/** Platform defaults; accounts and instruments override them at run time (PUT /api/risk/limits). */
+/**
+ * Platform defaults; accounts and instruments override them at run time (PUT /api/risk/limits).
+ * The identical-order window is off by default: equal slices sent in a burst (TWAP, a
+ * client's batch) are legitimate; turn it on per account or instrument where they are not.
+ */
 export const DEFAULT_RISK_LIMITS: RiskLimits = {
   maxOrderNotional: "50000000",
   maxPositionNotional: "200000000",
-  duplicateWindowMs: 1000,
 };
 
 export interface RiskServiceOptions extends RiskEngineOptions {
