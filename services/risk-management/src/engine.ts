@@ -48,6 +48,22 @@ const SEVERITY: Record<TradingState, number> = { ACTIVE: 0, REDUCING: 1, HALTED:
 const KST_OFFSET_MS = 9 * 3600_000;
 const DAY_MS = 86_400_000;
 
+/**
+ * Decimal strings repeat (the same quantities and price levels again and
+ * again); parsing one costs a regex and a BigInt, a hit costs a map lookup.
+ * Bounded: dropped whole when full, so a stream of new prices cannot grow it.
+ */
+const parsed = new Map<string, Fixed>();
+function toFixedCached(value: string): Fixed {
+  let fixed = parsed.get(value);
+  if (fixed === undefined) {
+    fixed = fx.toFixed(value);
+    if (parsed.size >= 4096) parsed.clear();
+    parsed.set(value, fixed);
+  }
+  return fixed;
+}
+
 const refuse = (rule: string, reason: string): RiskDecision => ({
   approved: false,
   rule,
@@ -210,7 +226,7 @@ export class RiskEngine {
     if (!spec) return refuse("UNKNOWN_INSTRUMENT", `unknown instrument ${order.symbol}`);
     const instrument = spec.instrument;
 
-    const quantity = fx.toFixed(order.quantity);
+    const quantity = toFixedCached(order.quantity);
     if (quantity <= 0n) return refuse("QUANTITY", "quantity must be greater than zero");
     if (!fx.isMultipleOf(quantity, spec.lotSize))
       return refuse(
@@ -222,8 +238,8 @@ export class RiskEngine {
     if (quantity > spec.maxQuantity)
       return refuse("MAX_QUANTITY", `quantity ${order.quantity} is above the maximum ${instrument.maxQuantity}`);
 
-    const limitPrice = order.price === null ? null : fx.toFixed(order.price);
-    const stopPrice = order.stopPrice === null ? null : fx.toFixed(order.stopPrice);
+    const limitPrice = order.price === null ? null : toFixedCached(order.price);
+    const stopPrice = order.stopPrice === null ? null : toFixedCached(order.stopPrice);
     if ((order.type === "LIMIT" || order.type === "STOP_LIMIT") && limitPrice === null)
       return refuse("PRICE", `a ${order.type} order needs a price`);
     const badPrice = this.priceProblem(spec, limitPrice, "price") ?? this.priceProblem(spec, stopPrice, "stop price");
