@@ -228,3 +228,46 @@ describe("risk service configuration", () => {
     expect(sessions(btc as NonNullable<typeof btc>).windows).toBeNull();
   });
 });
+
+describe("risk service start-up", () => {
+  it("starts from the portfolio's positions and cash accounts, so limits see what is already held", async () => {
+    const runtime = memoryRuntime(quiet);
+    await runtime.rpc.serve(Subjects.positions, () => [
+      {
+        account: "acc",
+        symbol: "005930",
+        venue: "sim",
+        quantity: "20",
+        averagePrice: "70000",
+        realizedPnl: "0",
+        unrealizedPnl: "0",
+        lastPrice: "70000",
+        currency: "KRW",
+        updatedAt: "1",
+      },
+    ]);
+    await runtime.rpc.serve(Subjects.accounts, () => [
+      {
+        id: "acc",
+        owner: "alice",
+        venue: "sim",
+        kind: "CASH",
+        baseCurrency: "KRW",
+        balances: [{ account: "acc", currency: "KRW", total: "100000", free: "100000", locked: "0" }],
+      },
+    ]);
+    const service = createRiskService(runtime, {
+      limits: { maxOrderNotional: "100000000", maxPositionNotional: "1500000" },
+    });
+    await service.start();
+    stops.push(() => service.stop());
+    expect(service.engine.position("acc", "005930")).toBe(20_000_000_000n);
+    const { call } = rpcClient(runtime.rpc);
+    const check = async (overrides: Partial<Order>) =>
+      ((await call(Subjects.riskCheck, { order: orderFixture(overrides) })) as RiskDecision).rule;
+    expect(await check({ quantity: "1" })).toBeNull(); // valued at the portfolio's last price: no tick needed
+    expect(await check({ quantity: "2" })).toBe("MAX_POSITION"); // 22 x 70,000 > 1,500,000
+    expect(await check({ side: "SELL", quantity: "21" })).toBe("INSUFFICIENT_BALANCE"); // a cash account holding 20
+    expect(await check({ side: "SELL", quantity: "20" })).toBeNull();
+  });
+});
