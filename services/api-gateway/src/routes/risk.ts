@@ -34,6 +34,12 @@ export const RiskLimitsQueryString = t.Object({ account: t.Optional(Id) });
 
 const forbidden = (message: string) => new AppError("FORBIDDEN", message);
 
+/** The risk status as a user may see it: the platform, and of the accounts only their own (all for null: admin). */
+export function riskStatusFor(status: RiskStatus, accounts: readonly string[] | null | undefined): RiskStatus {
+  if (!accounts || !status.accounts) return status;
+  return { ...status, accounts: status.accounts.filter((a) => accounts.includes(a.account)) };
+}
+
 /**
  * Risk routes of the gateway. Viewers read; whoever may trade an account may
  * pull its kill switch (HALTED) and a trader's platform-wide HALTED too; only
@@ -43,9 +49,7 @@ const forbidden = (message: string) => new AppError("FORBIDDEN", message);
 export function riskRoutes(call: RpcClient["call"], accountsOf: (user: AuthUser) => Promise<string[] | undefined>) {
   const ownOnly = async (user: AuthUser, status: RiskStatus): Promise<RiskStatus> => {
     if (!status.accounts?.length) return status;
-    const accounts = await accountsOf(user);
-    if (!accounts) return status;
-    return { ...status, accounts: status.accounts.filter((a) => accounts.includes(a.account)) };
+    return riskStatusFor(status, await accountsOf(user));
   };
 
   return {
