@@ -6,6 +6,7 @@ export * from "./execution.ts";
 export * from "./market.ts";
 export * from "./ports.ts";
 export * from "./primitives.ts";
+export * from "./risk.ts";
 export * from "./rpc.ts";
 export * from "./time.ts";
 export * from "./topics.ts";

@@ -1,5 +1,6 @@
 import { type Static, Type as t } from "@sinclair/typebox";
 import { Candle, Instrument, LastPrice } from "./market.ts";
+import { RiskLimitsView } from "./risk.ts";
 import { Subjects } from "./topics.ts";
 import {
   Account,
@@ -32,13 +33,13 @@ export const RpcReplies = {
   [Subjects.riskStatus]: RiskStatus,
   [Subjects.riskSetState]: RiskStatus,
   [Subjects.riskSetLimits]: RiskStatus,
+  [Subjects.riskLimitsGet]: RiskLimitsView,
   [Subjects.positions]: t.Array(Position),
   [Subjects.accounts]: t.Array(Account),
   [Subjects.accountArm]: Account,
   [Subjects.accountDisarm]: Account,
   [Subjects.equity]: t.Array(EquitySnapshot),
   // The limits object is the risk service's to shape; callers here only ask whether it is set.
-  [Subjects.riskLimitsGet]: t.Object({ account: t.String(), limits: t.Union([t.Object({}), t.Null()]) }),
   [Subjects.strategyList]: t.Array(StrategyStatus),
   [Subjects.strategyStart]: StrategyStatus,
   [Subjects.strategyStop]: StrategyStatus,

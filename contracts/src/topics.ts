@@ -64,6 +64,7 @@ export const Subjects = {
   riskStatus: "risk.status",
   riskSetState: "risk.set-state",
   riskSetLimits: "risk.set-limits",
+  riskLimitsGet: "risk.limits.get",
   positions: "portfolio.positions",
   accounts: "portfolio.accounts",
   accountArm: "portfolio.account-arm",
@@ -71,7 +72,6 @@ export const Subjects = {
   /** Stored equity snapshots (not the portfolio.equity topic: subjects and topics share NATS). */
   equity: "portfolio.equity-history",
   /** Risk: {account} -> {account, limits | null}; null = no limits set for that account. */
-  riskLimitsGet: "risk.limits.get",
   strategyList: "strategy.list",
   strategyStart: "strategy.start",
   strategyStop: "strategy.stop",

@@ -189,17 +189,55 @@ export const RiskDecision = t.Object({
 });
 export type RiskDecision = Static<typeof RiskDecision>;
 
+/** A sliding-window submit rate: at most `limit` orders in any `windowMs`. */
+export const SubmitRate = t.Object({
+  limit: t.Integer({ minimum: 1, maximum: 1_000_000 }),
+  windowMs: t.Integer({ minimum: 1, maximum: 86_400_000 }),
+});
+export type SubmitRate = Static<typeof SubmitRate>;
+
+/** Amounts are in the instrument's quote currency (KRW for every listed instrument). Optional limits are off when absent. */
 export const RiskLimits = t.Object({
   maxOrderNotional: UnsignedDecimal,
   maxPositionNotional: UnsignedDecimal,
+  /** Sum of |position| x mark over an account's instruments, this order included. */
+  maxGrossExposure: t.Optional(UnsignedDecimal),
+  /** Loss since the start of the trading day (KST) that switches the account to `dailyLossAction`. */
+  dailyLossLimit: t.Optional(UnsignedDecimal),
+  dailyLossAction: t.Optional(t.Union([t.Literal("REDUCING"), t.Literal("HALTED")])),
+  /** Drop of P&L from its peak that switches the account to `drawdownAction`. */
+  maxDrawdown: t.Optional(UnsignedDecimal),
+  drawdownAction: t.Optional(t.Union([t.Literal("REDUCING"), t.Literal("HALTED")])),
+  accountSubmitRate: t.Optional(SubmitRate),
+  strategySubmitRate: t.Optional(SubmitRate),
+  /** An identical order (account, symbol, side, type, quantity, price) inside this window is a duplicate; 0 turns it off. */
+  duplicateWindowMs: t.Optional(t.Integer({ minimum: 0, maximum: 3_600_000 })),
 });
 export type RiskLimits = Static<typeof RiskLimits>;
 
-export const RiskStatus = t.Object({
+export const AccountRiskStatus = t.Object({
+  account: Id,
   state: TradingState,
+  reason: t.String(),
+  updatedAt: Nanos,
+  /** Platform defaults with this account's overrides applied. */
+  limits: RiskLimits,
+  /** Realized plus unrealized P&L since the start of the trading day (KST). */
+  dailyPnl: Decimal,
+  /** How far P&L is below its peak (0 or positive). */
+  drawdown: Decimal,
+  grossExposure: UnsignedDecimal,
+});
+export type AccountRiskStatus = Static<typeof AccountRiskStatus>;
+
+export const RiskStatus = t.Object({
+  /** The platform state; an account's own state can only be stricter. */
+  state: TradingState,
+  /** Platform defaults. */
   limits: RiskLimits,
   reason: t.String(),
   updatedAt: Nanos,
+  accounts: t.Optional(t.Array(AccountRiskStatus)),
 });
 export type RiskStatus = Static<typeof RiskStatus>;
 

@@ -1,4 +1,4 @@
-import { CandleQuery, OrderRequest, OrderStatus, RiskLimits, SymbolCode, TradingState } from "@jts/contracts";
+import { CandleQuery, OrderRequest, OrderStatus, SymbolCode } from "@jts/contracts";
 import { t } from "elysia";
 
 export const LoginBody = t.Object({
@@ -14,8 +14,6 @@ export const OrdersQuery = t.Object({ status: t.Optional(OrderStatus), symbol: t
 
 export const IdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }) });
 
-export const SetStateBody = t.Object({ state: TradingState, reason: t.Optional(t.String({ maxLength: 200 })) });
-
 /** Query strings are text: `limit` is coerced to a number here, then checked as the contracts' integer. */
 export const CandlesQuery = t.Object({
   ...CandleQuery.properties,
@@ -28,4 +26,4 @@ export const NewUserBody = t.Object({
   role: t.Union([t.Literal("admin"), t.Literal("trader"), t.Literal("viewer")]),
 });
 
-export { OrderRequest, RiskLimits };
+export { OrderRequest };

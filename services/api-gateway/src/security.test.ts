@@ -118,7 +118,7 @@ describe("gateway security", () => {
       headers: { ...bearer(token), "content-type": "application/json" },
       body: JSON.stringify(body),
     });
-    const limits = { maxOrderNotional: "1000", maxPositionNotional: "2000" };
+    const limits = { limits: { maxOrderNotional: "1000", maxPositionNotional: "2000" } };
     expect((await request("/api/risk/limits", json(alice, "PUT", limits))).status).toBe(403);
     const newUser = { username: "carol", password: "carol-password-1", role: "viewer" };
     expect((await request("/api/users", json(alice, "POST", newUser))).status).toBe(403);

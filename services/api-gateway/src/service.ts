@@ -31,10 +31,9 @@ import {
   OrderRequest,
   OrdersQuery,
   RefreshBody,
-  RiskLimits,
-  SetStateBody,
 } from "./model.ts";
 import { ArmBody, accountRoutes, DisarmBody, EquityQuery } from "./routes/accounts.ts";
+import { RiskLimitsBody, RiskLimitsQueryString, RiskStateBody, riskRoutes } from "./routes/risk.ts";
 import { StrategyParamsBody, strategyRoutes } from "./routes/strategies.ts";
 import { security } from "./security.ts";
 import { type WsConnection, WsHub } from "./ws/hub.ts";
@@ -109,6 +108,7 @@ export function createGatewayService(
 
   const strategies = strategyRoutes(call, accountsOf);
   const accountApi = accountRoutes({ call, accountsOf });
+  const risk = riskRoutes(call, accountsOf);
 
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
     authenticate: (token) => tokens.authenticate(token),
@@ -275,29 +275,19 @@ export function createGatewayService(
       body: StrategyParamsBody,
       response: RpcReplies[Subjects.strategySetParams],
     })
-    .get("/api/risk", () => call(Subjects.riskStatus), { response: RpcReplies[Subjects.riskStatus] })
-    .put(
-      "/api/risk/state",
-      ({ user, body }) => {
-        // Anyone who may trade may pull the kill switch; only an admin resumes trading.
-        if (user.role === "viewer") throw forbidden("viewers cannot change the trading state");
-        if (body.state !== "HALTED" && user.role !== "admin") throw forbidden("only an admin can resume trading");
-        return call(Subjects.riskSetState, {
-          state: body.state,
-          reason: body.reason ?? "set from the API",
-          changedBy: user.username,
-        });
-      },
-      { body: SetStateBody },
-    )
-    .put(
-      "/api/risk/limits",
-      ({ user, body }) => {
-        if (user.role !== "admin") throw forbidden("only an admin changes risk limits");
-        return call(Subjects.riskSetLimits, body);
-      },
-      { body: RiskLimits },
-    )
+    .get("/api/risk", ({ user }) => risk.status(user), { response: RpcReplies[Subjects.riskStatus] })
+    .put("/api/risk/state", ({ user, body }) => risk.setState(user, body), {
+      body: RiskStateBody,
+      response: RpcReplies[Subjects.riskSetState],
+    })
+    .get("/api/risk/limits", ({ user, query }) => risk.limits(user, query.account), {
+      query: RiskLimitsQueryString,
+      response: RpcReplies[Subjects.riskLimitsGet],
+    })
+    .put("/api/risk/limits", ({ user, body }) => risk.setLimits(user, body), {
+      body: RiskLimitsBody,
+      response: RpcReplies[Subjects.riskSetLimits],
+    })
     .post(
       "/api/users",
       async ({ user, body, set }) => {

@@ -9,7 +9,7 @@ export { MemoryEventBus } from "./events/memory.ts";
 export { compilePattern } from "./events/pattern.ts";
 export { createServiceApp, type ReadinessCheck, type ServiceAppOptions } from "./http.ts";
 export { newId } from "./ids.ts";
-export { InstrumentCatalog, SIM_INSTRUMENTS } from "./instruments.ts";
+export { InstrumentCatalog, type InstrumentSpec, SIM_INSTRUMENTS, tickSizeAt } from "./instruments.ts";
 export {
   holdLeadership,
   type Leadership,
@@ -26,5 +26,14 @@ export { serveChecked } from "./rpc/typed.ts";
 export { memoryRuntime, type Runtime } from "./runtime.ts";
 export { closeRuntime, runtimeFromEnv, transportConfigSpec } from "./runtime-env.ts";
 export { type Listening, listen, runStandalone, type Service } from "./service.ts";
+export {
+  ALWAYS_OPEN,
+  krxSchedule,
+  parseHolidays,
+  SessionClock,
+  type SessionPhase,
+  type SessionSchedule,
+} from "./sessions.ts";
 export { type Closer, Lifecycle } from "./shutdown.ts";
+export { KRX_STOCK_TICKS, type TickTable, tickAt, tickTableFor, UPBIT_KRW_TICKS } from "./ticks.ts";
 export { compile, type Validator } from "./validate.ts";

@@ -1,4 +1,5 @@
-import type { Instrument } from "@jts/contracts";
+import { type Fixed, fx, type Instrument } from "@jts/contracts";
+import { type TickTable, tickAt, tickTableFor } from "./ticks.ts";
 
 /**
  * The instruments the sim venue lists. Tick sizes follow the venues they
@@ -50,12 +51,49 @@ export const SIM_INSTRUMENTS: readonly Instrument[] = [
   },
 ];
 
+/** An instrument with its sizes parsed once, for checks on the hot path. */
+export interface InstrumentSpec {
+  readonly instrument: Instrument;
+  readonly lotSize: Fixed;
+  readonly minQuantity: Fixed;
+  readonly maxQuantity: Fixed;
+  readonly minNotional: Fixed;
+  readonly takerFee: Fixed;
+  /** Price-dependent ticks (KRX, Upbit KRW), or null for the flat `tickSize`. */
+  readonly ticks: TickTable | null;
+  readonly flatTick: Fixed;
+}
+
 export class InstrumentCatalog {
   private readonly bySymbol: Map<string, Instrument>;
+  private readonly specs = new Map<string, InstrumentSpec>();
   constructor(readonly all: readonly Instrument[] = SIM_INSTRUMENTS) {
     this.bySymbol = new Map(all.map((i) => [i.symbol, i]));
   }
   find(symbol: string): Instrument | undefined {
     return this.bySymbol.get(symbol);
   }
+  spec(symbol: string): InstrumentSpec | undefined {
+    let spec = this.specs.get(symbol);
+    if (spec) return spec;
+    const instrument = this.bySymbol.get(symbol);
+    if (!instrument) return undefined;
+    spec = {
+      instrument,
+      lotSize: fx.toFixed(instrument.lotSize),
+      minQuantity: fx.toFixed(instrument.minQuantity),
+      maxQuantity: fx.toFixed(instrument.maxQuantity),
+      minNotional: fx.toFixed(instrument.minNotional),
+      takerFee: fx.toFixed(instrument.takerFee),
+      ticks: tickTableFor(instrument),
+      flatTick: fx.toFixed(instrument.tickSize),
+    };
+    this.specs.set(symbol, spec);
+    return spec;
+  }
+}
+
+/** The price step an order at `price` must respect. */
+export function tickSizeAt(spec: InstrumentSpec, price: Fixed): Fixed {
+  return spec.ticks ? tickAt(spec.ticks, price) : spec.flatTick;
 }

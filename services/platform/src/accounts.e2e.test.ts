@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createGatewayService, UserDirectory } from "@jts/api-gateway";
-import { type Account, EventTypes, type Fill, Subjects, Topics } from "@jts/contracts";
+import { type Account, EventTypes, type Fill, Topics } from "@jts/contracts";
 import { createLogger, envelope, MemoryAuditLog, memoryRuntime } from "@jts/kit";
 import { eventually, readJson } from "@jts/kit/testing";
 import { createPortfolioService } from "@jts/portfolio-tracker";
+import { createRiskService } from "@jts/risk-management";
 
 const settings = {
   jwtSecret: "test-secret-test-secret-test-secret-0123",
@@ -29,8 +30,8 @@ const portfolio = createPortfolioService(runtime, {
 });
 const users = new UserDirectory();
 const gateway = createGatewayService(runtime, users, settings);
-/** The risk service's answer (risk.limits.get), faked until the risk helper's is merged. */
-const limits: Record<string, object> = {};
+// The real risk service answers risk.limits.get; limits are set through the gateway like an admin would.
+const risk = createRiskService(runtime);
 const tokens: Record<string, string> = {};
 
 const call = (method: string, path: string, who: string, body?: unknown) =>
@@ -43,10 +44,7 @@ const call = (method: string, path: string, who: string, body?: unknown) =>
   );
 
 beforeAll(async () => {
-  await runtime.rpc.serve(Subjects.riskLimitsGet, (req) => {
-    const { account } = req as { account: string };
-    return { account, limits: limits[account] ?? null };
-  });
+  await risk.start();
   await portfolio.start();
   for (const [name, role] of [
     ["alice", "trader"],
@@ -67,6 +65,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await portfolio.stop();
+  await risk.stop();
 });
 
 /** The gateway's account routes (services/api-gateway/src/routes/accounts.ts) on a real portfolio service. */
@@ -82,7 +81,11 @@ describe("accounts over the gateway", () => {
     expect((await call("POST", "/api/accounts/acc-alice/arm", "root", { confirm: "acc-bob" })).status).toBe(400);
     expect((await call("POST", "/api/accounts/acc-alice/arm", "root", {})).status).toBe(422);
 
-    limits["acc-alice"] = { maxOrderNotional: "100", maxPositionNotional: "500" };
+    const setLimits = await call("PUT", "/api/risk/limits", "root", {
+      account: "acc-alice",
+      limits: { maxOrderNotional: "100", maxPositionNotional: "500" },
+    });
+    expect(setLimits.status).toBe(200);
     const armed = await call("POST", "/api/accounts/acc-alice/arm", "root", { confirm: "acc-alice", reason: "go" });
     expect(armed.status).toBe(200);
     expect(await readJson(armed)).toMatchObject({ id: "acc-alice", mode: "LIVE" });

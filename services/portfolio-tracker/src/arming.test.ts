@@ -23,7 +23,13 @@ async function fakeRiskLimits(runtime: Runtime, limits: Record<string, object>) 
   await runtime.rpc.serve(Subjects.riskLimitsGet, (request) => {
     const { account } = request as { account: string };
     asked.push(account);
-    return { account, limits: limits[account] ?? null };
+    const own = limits[account] ?? null;
+    return {
+      account,
+      limits: own,
+      effective: { maxOrderNotional: "1", maxPositionNotional: "1", ...own },
+      symbols: [],
+    };
   });
   return asked;
 }

@@ -138,6 +138,8 @@ describe("portfolio service on PostgreSQL", () => {
     await first.runtime.rpc.serve(Subjects.riskLimitsGet, () => ({
       account: "paper-main",
       limits: { maxOrderNotional: "1" },
+      effective: { maxOrderNotional: "1", maxPositionNotional: "1" },
+      symbols: [],
     }));
     await first.runtime.rpc.request(Subjects.accountArm, {
       account: "paper-main",

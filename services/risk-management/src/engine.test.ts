@@ -1,61 +1,247 @@
 import { describe, expect, it } from "bun:test";
-import type { Fill, Order } from "@jts/contracts";
-import { InstrumentCatalog } from "@jts/kit";
+import type { Fill, Order, RiskLimits } from "@jts/contracts";
+import { ALWAYS_OPEN as ALWAYS, InstrumentCatalog, krxSchedule } from "@jts/kit";
 import { orderFixture } from "@jts/kit/testing";
 import { RiskEngine } from "./engine.ts";
 
 const order = (overrides: Partial<Order> = {}): Order => orderFixture(overrides);
 
-const fill = (side: "BUY" | "SELL", quantity: string): Fill => ({
-  id: `f-${side}-${quantity}`,
+let fillSeq = 0;
+const fill = (side: "BUY" | "SELL", quantity: string, price = "70000", overrides: Partial<Fill> = {}): Fill => ({
+  id: `f-${++fillSeq}`,
   orderId: "o0",
   clientOrderId: "c0",
   account: "acc",
   venue: "sim",
   symbol: "005930",
   side,
-  price: "70000",
+  price,
   quantity,
   fee: "0",
   feeCurrency: "KRW",
   liquidity: "TAKER",
   strategyId: null,
   tsEvent: "1",
+  ...overrides,
 });
 
-function engine() {
-  const e = new RiskEngine(new InstrumentCatalog(), { maxOrderNotional: "1000000", maxPositionNotional: "2000000" });
+/** Wednesday 2026-11-25 10:00 KST, in continuous trading. */
+const WEDNESDAY_10_KST = Date.UTC(2026, 10, 25, 1, 0);
+const kst = (day: number, h: number, m: number) => Date.UTC(2026, 10, day, h - 9, m);
+
+function engine(limits: Partial<RiskLimits> = {}, now = () => WEDNESDAY_10_KST) {
+  const e = new RiskEngine(
+    new InstrumentCatalog(),
+    { maxOrderNotional: "1000000", maxPositionNotional: "2000000", ...limits },
+    { now },
+  );
   e.onPrice("005930", "70000");
+  e.onPrice("BTC-KRW", "150000000");
   return e;
 }
 
-describe("risk engine", () => {
+const expectRefused = (decision: { approved: boolean; rule: string | null; reason: string | null }, rule: string) => {
+  expect(decision).toMatchObject({ approved: false, rule });
+  expect(decision.reason).toBeString();
+  expect((decision.reason as string).length).toBeGreaterThan(10);
+};
+
+describe("risk engine: order and instrument checks", () => {
   it("approves an order inside every limit", () => {
-    expect(engine().check(order())).toMatchObject({ approved: true, rule: null });
+    expect(engine().check(order())).toMatchObject({ approved: true, rule: null, reason: null });
   });
 
+  it("refuses a price off the instrument's tick band (KRX: 100 KRW from 50,000 to 200,000)", () => {
+    const d = engine().check(order({ type: "LIMIT", timeInForce: "GTC", price: "70050" }));
+    expectRefused(d, "PRICE_PRECISION");
+    expect(d.reason).toContain("100");
+    expect(engine().check(order({ type: "LIMIT", timeInForce: "GTC", price: "70100" })).approved).toBe(true);
+  });
+
+  it("uses the band of the order's own price: 49,950 is on the 50 KRW tick below 50,000", () => {
+    expect(engine().check(order({ type: "LIMIT", timeInForce: "GTC", price: "49950" })).approved).toBe(true);
+    expectRefused(engine().check(order({ type: "LIMIT", timeInForce: "GTC", price: "50050" })), "PRICE_PRECISION");
+  });
+
+  it("checks a stop price against the tick too", () => {
+    const d = engine().check(order({ type: "STOP_MARKET", stopPrice: "70001" }));
+    expectRefused(d, "PRICE_PRECISION");
+    expect(d.reason).toContain("stop price");
+  });
+
+  it("refuses a quantity off the lot size", () => {
+    expectRefused(engine().check(order({ quantity: "1.5" })), "QUANTITY_PRECISION");
+  });
+
+  it("refuses a quantity below the instrument minimum and above its maximum", () => {
+    const catalog = new InstrumentCatalog([
+      {
+        symbol: "005930",
+        venue: "sim",
+        kind: "STOCK",
+        base: "005930",
+        quote: "KRW",
+        tickSize: "100",
+        lotSize: "1",
+        minQuantity: "5",
+        maxQuantity: "12",
+        minNotional: "1",
+        makerFee: "0",
+        takerFee: "0",
+      },
+    ]);
+    const e = new RiskEngine(catalog, { maxOrderNotional: "100000000", maxPositionNotional: "100000000" });
+    e.onPrice("005930", "70000");
+    expectRefused(e.check(order({ quantity: "4" })), "MIN_QUANTITY");
+    expectRefused(e.check(order({ quantity: "13" })), "MAX_QUANTITY");
+    expect(e.check(order({ quantity: "12" })).approved).toBe(true);
+  });
+
+  it("refuses an order worth less than the instrument's minimum notional (Upbit: 5,000 KRW)", () => {
+    const d = engine().check(order({ symbol: "BTC-KRW", quantity: "0.00001" })); // 1,500 KRW
+    expectRefused(d, "MIN_NOTIONAL");
+    expect(d.reason).toContain("5000");
+  });
+
+  it("refuses a zero quantity, a zero price, and a LIMIT order without a price", () => {
+    expectRefused(engine().check(order({ quantity: "0" })), "QUANTITY");
+    expectRefused(engine().check(order({ type: "LIMIT", timeInForce: "GTC", price: "0" })), "PRICE");
+    expectRefused(engine().check(order({ type: "LIMIT", timeInForce: "GTC", price: null })), "PRICE");
+  });
+
+  it("refuses when no price is known and for an unknown instrument", () => {
+    const e = new RiskEngine(new InstrumentCatalog(), { maxOrderNotional: "1", maxPositionNotional: "1" });
+    expectRefused(e.check(order()), "NO_PRICE");
+    expectRefused(e.check(order({ symbol: "XRP-KRW" })), "UNKNOWN_INSTRUMENT");
+  });
+});
+
+describe("risk engine: limits", () => {
   it("refuses an order above the max notional, valued at the last price for MARKET", () => {
     const decision = engine().check(order({ quantity: "15" }));
-    expect(decision).toMatchObject({ approved: false, rule: "MAX_ORDER_NOTIONAL" });
+    expectRefused(decision, "MAX_ORDER_NOTIONAL");
     expect(decision.reason).toContain("1050000");
   });
 
   it("values a LIMIT order at its own price", () => {
-    expect(engine().check(order({ type: "LIMIT", price: "60000", quantity: "16" })).approved).toBe(true);
+    expect(engine().check(order({ type: "LIMIT", timeInForce: "GTC", price: "60000", quantity: "16" })).approved).toBe(
+      true,
+    );
   });
 
-  it("refuses an order that would take the position above its limit", () => {
+  it("refuses an order that would take the position above its limit, and lets the reducing side through", () => {
     const e = engine();
     e.onFill(fill("BUY", "15"));
-    expect(e.check(order({ quantity: "14" }))).toMatchObject({ approved: false, rule: "MAX_POSITION" });
+    expectRefused(e.check(order({ quantity: "14" })), "MAX_POSITION");
     expect(e.check(order({ side: "SELL", quantity: "14" })).approved).toBe(true);
   });
 
+  it("refuses an order that takes the account's gross exposure over its limit", () => {
+    const e = engine({ maxGrossExposure: "1500000", maxOrderNotional: "100000000", maxPositionNotional: "100000000" });
+    e.onFill(fill("BUY", "0.005", "150000000", { symbol: "BTC-KRW" })); // 750,000 KRW of BTC
+    expect(e.check(order({ quantity: "10" })).approved).toBe(true); // 700,000 more: 1,450,000
+    const d = e.check(order({ quantity: "11" })); // 770,000 more: 1,520,000
+    expectRefused(d, "MAX_GROSS_EXPOSURE");
+    expect(d.reason).toContain("1520000");
+  });
+
+  it("applies limits changed at run time to the very next order: platform, account, instrument", () => {
+    const e = engine();
+    expect(e.check(order({ quantity: "10" })).approved).toBe(true);
+    e.limits.set({}, { maxOrderNotional: "600000" });
+    expectRefused(e.check(order({ quantity: "10" })), "MAX_ORDER_NOTIONAL");
+    e.limits.set({ account: "acc" }, { maxOrderNotional: "800000" });
+    expect(e.check(order({ quantity: "10" })).approved).toBe(true);
+    expectRefused(e.check(order({ quantity: "10", account: "other" })), "MAX_ORDER_NOTIONAL");
+    e.limits.set({ symbol: "005930" }, { maxOrderNotional: "100000" });
+    expectRefused(e.check(order({ quantity: "10" })), "MAX_ORDER_NOTIONAL");
+    e.limits.set({ account: "acc", symbol: "005930" }, { maxOrderNotional: "900000" });
+    expect(e.check(order({ quantity: "10" })).approved).toBe(true);
+    e.limits.set({ account: "acc", symbol: "005930" }, {}, true);
+    expectRefused(e.check(order({ quantity: "10" })), "MAX_ORDER_NOTIONAL");
+  });
+
+  it("tells live arming whether an account has limits of its own", () => {
+    const e = engine();
+    expect(e.limits.view("acc")).toMatchObject({ account: "acc", limits: null });
+    e.limits.set({ account: "acc" }, { maxOrderNotional: "5" });
+    expect(e.limits.view("acc")).toMatchObject({
+      limits: { maxOrderNotional: "5" },
+      effective: { maxOrderNotional: "5", maxPositionNotional: "2000000" },
+    });
+    expect(e.limits.view(null).limits).toMatchObject({ maxOrderNotional: "1000000" });
+  });
+});
+
+describe("risk engine: cash, self-trade and duplicates", () => {
+  const cashAccount = (total: string) => ({
+    id: "acc",
+    owner: "t",
+    venue: "sim" as const,
+    kind: "CASH" as const,
+    baseCurrency: "KRW",
+    mode: "PAPER" as const,
+    balances: [{ account: "acc", currency: "KRW", total, free: total, locked: "0" }],
+  });
+
+  it("refuses a buy a cash account cannot pay for, counting fees and what open buys hold", () => {
+    const e = engine();
+    e.seedAccount(cashAccount("800000"));
+    expect(e.check(order({ quantity: "10" })).approved).toBe(true); // 700,000 + 105 fee
+    e.onOrder(order({ id: "rest", type: "LIMIT", price: "60000", quantity: "2", status: "ACCEPTED" }));
+    const d = e.check(order({ quantity: "10" })); // 120,000 held by the open buy
+    expectRefused(d, "INSUFFICIENT_BALANCE");
+    expect(d.reason).toContain("680000");
+  });
+
+  it("refuses a cash account's sell of more than it holds", () => {
+    const e = engine();
+    e.seedAccount(cashAccount("10000000"));
+    e.onFill(fill("BUY", "5"));
+    expect(e.check(order({ side: "SELL", quantity: "5" })).approved).toBe(true);
+    expectRefused(e.check(order({ side: "SELL", quantity: "6" })), "INSUFFICIENT_BALANCE");
+  });
+
+  it("refuses an order that would trade against the account's own resting order", () => {
+    const e = engine();
+    e.onOrder(
+      order({ id: "ask", side: "SELL", type: "LIMIT", timeInForce: "GTC", price: "70500", status: "ACCEPTED" }),
+    );
+    const limit = (price: string) => order({ type: "LIMIT", timeInForce: "GTC", price });
+    expectRefused(e.check(limit("70500")), "SELF_TRADE");
+    expect(e.check(limit("70400")).approved).toBe(true);
+    expectRefused(e.check(order()), "SELF_TRADE"); // MARKET crosses anything
+    e.onOrder(order({ id: "ask", side: "SELL", type: "LIMIT", price: "70500", status: "CANCELED" }));
+    expect(e.check(limit("70500")).approved).toBe(true);
+  });
+
+  it("refuses a second order with a clientOrderId already used, but not a re-check of the same order", () => {
+    const e = engine();
+    const first = order({ id: "o1", clientOrderId: "same" });
+    e.accept(first);
+    expect(e.check(first).approved).toBe(true);
+    expectRefused(e.check(order({ id: "o2", clientOrderId: "same", quantity: "3" })), "DUPLICATE_CLIENT_ORDER_ID");
+  });
+
+  it("refuses an identical order inside the duplicate window and takes it after", () => {
+    let now = WEDNESDAY_10_KST;
+    const e = engine({ duplicateWindowMs: 1000 }, () => now);
+    e.accept(order({ id: "o1", clientOrderId: "c1" }));
+    now += 999;
+    const d = e.check(order({ id: "o2", clientOrderId: "c2" }));
+    expectRefused(d, "DUPLICATE_ORDER");
+    expect(e.check(order({ id: "o3", clientOrderId: "c3", quantity: "11" })).approved).toBe(true);
+    now += 1;
+    expect(e.check(order({ id: "o2", clientOrderId: "c2" })).approved).toBe(true);
+  });
+});
+
+describe("risk engine: trading states", () => {
   it("refuses every new order when HALTED and says why", () => {
     const e = engine();
     e.setState("HALTED", "kill switch", "tester");
     const decision = e.check(order());
-    expect(decision).toMatchObject({ approved: false, rule: "TRADING_HALTED" });
+    expectRefused(decision, "TRADING_HALTED");
     expect(decision.reason).toContain("kill switch");
   });
 
@@ -63,20 +249,129 @@ describe("risk engine", () => {
     const e = engine();
     e.onFill(fill("BUY", "10"));
     e.setState("REDUCING", "drawdown", "tester");
-    expect(e.check(order({ side: "BUY", quantity: "1" })).rule).toBe("REDUCING_ONLY");
-    expect(e.check(order({ side: "SELL", quantity: "11" })).rule).toBe("REDUCING_ONLY");
+    expectRefused(e.check(order({ side: "BUY", quantity: "1" })), "REDUCING_ONLY");
+    expectRefused(e.check(order({ side: "SELL", quantity: "11" })), "REDUCING_ONLY"); // would flip short
     expect(e.check(order({ side: "SELL", quantity: "10" })).approved).toBe(true);
+    expect(e.check(order({ side: "SELL", quantity: "3" })).approved).toBe(true);
+    expectRefused(e.check(order({ side: "SELL", quantity: "0.001", symbol: "BTC-KRW" })), "REDUCING_ONLY"); // opens a short
   });
 
-  it("refuses when no price is known and for an unknown instrument", () => {
-    const e = new RiskEngine(new InstrumentCatalog(), { maxOrderNotional: "1", maxPositionNotional: "1" });
-    expect(e.check(order()).rule).toBe("NO_PRICE");
-    expect(e.check(order({ symbol: "XRP-KRW" })).rule).toBe("UNKNOWN_INSTRUMENT");
+  it("keeps an account's state apart from the platform's, and applies the stricter one", () => {
+    const e = engine();
+    const change = e.setState("HALTED", "desk stop", "tester", { account: "acc", cancelOpenOrders: true });
+    expect(change).toMatchObject({ account: "acc", state: "HALTED", previous: "ACTIVE", cancelOpenOrders: true });
+    expectRefused(e.check(order()), "TRADING_HALTED");
+    expect(e.check(order({ account: "other" })).approved).toBe(true);
+    e.setState("REDUCING", "platform", "tester");
+    expectRefused(e.check(order({ account: "other" })), "REDUCING_ONLY");
+    expectRefused(e.check(order()), "TRADING_HALTED"); // the account's HALTED is stricter
+    e.setState("ACTIVE", "ok", "tester", { account: "acc" });
+    expectRefused(e.check(order()), "REDUCING_ONLY");
+    const status = e.status();
+    expect(status.state).toBe("REDUCING");
+    expect(status.accounts?.find((a) => a.account === "acc")?.state).toBe("ACTIVE");
   });
 
   it("reports a state change once and not when the state is unchanged", () => {
     const e = engine();
-    expect(e.setState("HALTED", "x", "y")).toMatchObject({ state: "HALTED", previous: "ACTIVE" });
+    expect(e.setState("HALTED", "x", "y")).toMatchObject({ state: "HALTED", previous: "ACTIVE", account: null });
     expect(e.setState("HALTED", "x", "y")).toBeNull();
+  });
+
+  it("halts an account by itself when the daily loss limit is reached, asking to cancel its open orders", () => {
+    const e = engine({ dailyLossLimit: "50000" });
+    expect(e.onFill(fill("BUY", "10"))).toEqual([]); // 700,000 at 70,000
+    expect(e.onPrice("005930", "66000")).toEqual([]); // -40,000
+    const changes = e.onPrice("005930", "64900"); // -51,000
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({
+      account: "acc",
+      state: "HALTED",
+      previous: "ACTIVE",
+      cancelOpenOrders: true,
+      changedBy: "risk-management",
+    });
+    expect(changes[0]?.reason).toContain("daily loss 51000");
+    expectRefused(e.check(order({ side: "SELL", quantity: "1" })), "TRADING_HALTED");
+    expect(e.check(order({ account: "other" })).approved).toBe(true);
+    expect(e.onPrice("005930", "64000")).toEqual([]); // once per breach
+  });
+
+  it("counts fees and realized losses towards the daily loss, and starts again the next KST day", () => {
+    let now = kst(25, 10, 0);
+    const e = engine({ dailyLossLimit: "50000" }, () => now);
+    e.onFill(fill("BUY", "10", "70000", { fee: "1000" }));
+    const halted = e.onFill(fill("SELL", "10", "65200", { fee: "1000" })); // -48,000 realized, -2,000 fees
+    expect(halted).toHaveLength(1);
+    expect(halted[0]?.reason).toContain("daily loss 50000");
+    expect(e.accountStatus("acc")).toMatchObject({ state: "HALTED", dailyPnl: "-50000" });
+
+    now = kst(26, 9, 0); // the next trading day: yesterday's loss is not today's
+    e.setState("ACTIVE", "new day", "admin", { account: "acc" });
+    expect(e.onPrice("005930", "65200")).toEqual([]);
+    expect(e.onFill(fill("BUY", "1", "65200"))).toEqual([]);
+    expect(e.accountStatus("acc").dailyPnl).toBe("0");
+    expect(e.onPrice("005930", "16000")).toEqual([]); // -49,200 today
+    expect(e.onPrice("005930", "15000")).toMatchObject([{ account: "acc", state: "HALTED" }]);
+  });
+
+  it("switches an account to REDUCING by itself when its drawdown from the P&L peak reaches the limit", () => {
+    const e = engine({ maxDrawdown: "30000" });
+    e.onFill(fill("BUY", "10"));
+    expect(e.onPrice("005930", "75000")).toEqual([]); // peak +50,000
+    expect(e.onPrice("005930", "72100")).toEqual([]); // 29,000 below the peak
+    const changes = e.onPrice("005930", "72000");
+    expect(changes).toMatchObject([{ account: "acc", state: "REDUCING", cancelOpenOrders: false }]);
+    expect(changes[0]?.reason).toContain("drawdown 30000");
+    expectRefused(e.check(order({ quantity: "1" })), "REDUCING_ONLY");
+    expect(e.check(order({ side: "SELL", quantity: "1" })).approved).toBe(true);
+    expect(e.accountStatus("acc")).toMatchObject({ drawdown: "30000", grossExposure: "720000" });
+  });
+});
+
+describe("risk engine: sessions", () => {
+  const krx = krxSchedule(["2026-12-25"]);
+  const at = (ms: number) => {
+    const e = new RiskEngine(
+      new InstrumentCatalog(),
+      { maxOrderNotional: "100000000", maxPositionNotional: "100000000" },
+      { now: () => ms, sessions: (i) => (i.kind === "STOCK" ? krx : ALWAYS) },
+    );
+    e.onPrice("005930", "70000");
+    e.onPrice("BTC-KRW", "150000000");
+    return e;
+  };
+  const limitDay = order({ type: "LIMIT", timeInForce: "DAY", price: "70000" });
+
+  it("takes KRX stock orders in continuous trading", () => {
+    expect(at(kst(25, 9, 0)).check(order()).approved).toBe(true);
+    expect(at(kst(25, 15, 19)).check(order()).approved).toBe(true);
+  });
+
+  it("refuses a KRX stock order before 08:30 and from 15:30 KST, saying when orders are taken", () => {
+    for (const ms of [kst(25, 8, 29), kst(25, 15, 30), kst(25, 20, 0)]) {
+      const d = at(ms).check(limitDay);
+      expectRefused(d, "SESSION_CLOSED");
+      expect(d.reason).toContain("08:30-15:30");
+    }
+  });
+
+  it("takes DAY limit orders in the opening and closing auctions but refuses IOC and FOK there", () => {
+    for (const ms of [kst(25, 8, 30), kst(25, 8, 59), kst(25, 15, 20), kst(25, 15, 29)]) {
+      expect(at(ms).check(limitDay).approved).toBe(true);
+      const d = at(ms).check(order({ timeInForce: "IOC" }));
+      expectRefused(d, "AUCTION_TIME_IN_FORCE");
+      expect(d.reason).toMatch(/auction/);
+    }
+  });
+
+  it("refuses KRX orders on weekends and on the calendar's holidays, and crypto trades through them", () => {
+    const saturday = at(kst(28, 10, 0)).check(limitDay);
+    expectRefused(saturday, "SESSION_CLOSED");
+    expect(saturday.reason).toContain("Saturday");
+    const christmas = at(Date.UTC(2026, 11, 25, 1, 0)).check(limitDay);
+    expectRefused(christmas, "SESSION_CLOSED");
+    expect(christmas.reason).toContain("holiday on 2026-12-25");
+    expect(at(kst(28, 10, 0)).check(order({ symbol: "BTC-KRW", quantity: "0.001" })).approved).toBe(true);
   });
 });

@@ -1,2 +1,2 @@
-export { RiskEngine } from "./engine.ts";
-export { type App, createRiskService, DEFAULT_RISK_LIMITS } from "./service.ts";
+export { RiskEngine, type RiskEngineOptions } from "./engine.ts";
+export { type App, createRiskService, DEFAULT_RISK_LIMITS, type RiskServiceOptions } from "./service.ts";

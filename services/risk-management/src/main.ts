@@ -1,6 +1,29 @@
-import { int, loadConfig, runStandalone } from "@jts/kit";
+import { int, loadConfig, runStandalone, str } from "@jts/kit";
+import { connectPostgres, migrate, PostgresAuditLog } from "@jts/kit/postgres";
 import { createRiskService } from "./service.ts";
+import { sessionConfigSpec, sessionsFor } from "./sessions.ts";
 
-const config = loadConfig({ RISK_PORT: int(3002, { min: 0, max: 65535 }) });
+const config = loadConfig({
+  RISK_PORT: int(3002, { min: 0, max: 65535 }),
+  /** Decisions and state and limit changes go to the PostgreSQL audit_log when set; in memory otherwise. */
+  DATABASE_URL: str(""),
+  ...sessionConfigSpec,
+});
 
-await runStandalone("risk-management", config.RISK_PORT, (runtime) => createRiskService(runtime));
+const sql = config.DATABASE_URL ? connectPostgres(config.DATABASE_URL, { applicationName: "risk-management" }) : null;
+if (sql) await migrate(sql);
+
+await runStandalone("risk-management", config.RISK_PORT, (runtime) => {
+  const service = createRiskService(runtime, {
+    sessions: sessionsFor(config),
+    ...(sql ? { audit: new PostgresAuditLog(sql) } : {}),
+  });
+  if (!sql) return service;
+  return {
+    ...service,
+    async stop() {
+      await service.stop();
+      await sql.end({ timeout: 5 });
+    },
+  };
+});

@@ -1,80 +1,231 @@
-import { EventTypes, type Fill, Subjects, type Subscription, type Tick, Topics } from "@jts/contracts";
+import {
+  type Account,
+  type AuditEntry,
+  type AuditLog,
+  EventTypes,
+  type Fill,
+  nowNsString,
+  type Order,
+  type Position,
+  type RiskDecision,
+  type RiskLimits,
+  type SetRiskLimitsRequest,
+  type SetRiskStateRequest,
+  Subjects,
+  type Subscription,
+  type Tick,
+  Topics,
+  type TradingStateChange,
+} from "@jts/contracts";
 import {
   createServiceApp,
   dedupeById,
   envelope,
   InstrumentCatalog,
+  MemoryAuditLog,
   type Runtime,
+  rpcClient,
   type Service,
   serveChecked,
 } from "@jts/kit";
-import { RiskEngine } from "./engine.ts";
-import { CheckRequest, RiskLimits, SetStateBody } from "./model.ts";
+import { RiskEngine, type RiskEngineOptions } from "./engine.ts";
+import {
+  CheckRequest,
+  RiskLimitsQuery,
+  SetRiskLimitsRequest as SetLimitsSchema,
+  SetRiskStateRequest as SetStateSchema,
+} from "./model.ts";
+import { RiskSettingsStore } from "./settings.ts";
 
-export const DEFAULT_RISK_LIMITS: RiskLimits = { maxOrderNotional: "50000000", maxPositionNotional: "200000000" };
+/**
+ * Platform defaults; accounts and instruments override them at run time (PUT /api/risk/limits).
+ * The identical-order window is off by default: equal slices sent in a burst (TWAP, a
+ * client's batch) are legitimate; turn it on per account or instrument where they are not.
+ */
+export const DEFAULT_RISK_LIMITS: RiskLimits = {
+  maxOrderNotional: "50000000",
+  maxPositionNotional: "200000000",
+};
 
-export function createRiskService(
-  runtime: Runtime,
-  options: { catalog?: InstrumentCatalog; limits?: RiskLimits } = {},
-) {
-  const logger = runtime.logger.child({ service: "risk-management" });
-  const engine = new RiskEngine(options.catalog ?? new InstrumentCatalog(), options.limits ?? DEFAULT_RISK_LIMITS);
+export interface RiskServiceOptions extends RiskEngineOptions {
+  catalog?: InstrumentCatalog;
+  limits?: RiskLimits;
+  /** Where decisions and state and limit changes are recorded; in memory when not given. */
+  audit?: AuditLog;
+}
+
+const ACTOR = "risk-management";
+
+export function createRiskService(runtime: Runtime, options: RiskServiceOptions = {}) {
+  const logger = runtime.logger.child({ service: ACTOR });
+  const engine = new RiskEngine(
+    options.catalog ?? new InstrumentCatalog(),
+    options.limits ?? DEFAULT_RISK_LIMITS,
+    options,
+  );
+  const audit = options.audit ?? new MemoryAuditLog();
   const subscriptions: Subscription[] = [];
+  const settings = new RiskSettingsStore(runtime.cache);
+  const persist = () =>
+    settings.save(engine).catch((error: unknown) => logger.error("risk settings not saved", { error }));
+  const record = (entry: AuditEntry) => {
+    audit.record(entry).catch((error: unknown) => logger.error("audit write failed", { error, action: entry.action }));
+  };
 
-  const setState = async (body: SetStateBody) => {
-    const change = engine.setState(body.state, body.reason ?? "set by operator", body.changedBy ?? "operator");
-    if (change) {
-      logger.warn("trading state changed", { ...change });
-      await runtime.bus.publish(
-        Topics.tradingState,
-        envelope(EventTypes.tradingState, "risk-management", "state", change),
-      );
+  const publish = async (change: TradingStateChange) => {
+    logger.warn("trading state changed", { ...change });
+    record({ actor: change.changedBy, action: "risk.set-state", target: change.account, details: { ...change } });
+    await persist();
+    await runtime.bus.publish(
+      Topics.tradingState,
+      envelope(EventTypes.tradingState, ACTOR, change.account ?? "platform", change),
+    );
+  };
+  const publishAll = async (changes: TradingStateChange[]) => {
+    for (const change of changes) await publish(change);
+  };
+
+  const setState = async (body: SetRiskStateRequest) => {
+    const change = engine.setState(body.state, body.reason ?? "set by operator", body.changedBy ?? "operator", {
+      account: body.account ?? null,
+      cancelOpenOrders: body.cancelOpenOrders ?? false,
+    });
+    if (change) await publish(change);
+    return engine.status();
+  };
+
+  const setLimits = async (body: SetRiskLimitsRequest) => {
+    engine.limits.set({ account: body.account, symbol: body.symbol }, body.limits, body.clear ?? false);
+    await persist();
+    const scope = { account: body.account ?? null, symbol: body.symbol ?? null };
+    logger.warn("risk limits changed", { ...scope, limits: body.limits, clear: body.clear ?? false });
+    record({
+      actor: body.changedBy ?? "operator",
+      action: "risk.set-limits",
+      target: body.account ?? null,
+      details: { ...scope, limits: body.limits, clear: body.clear ?? false },
+    });
+    return engine.status();
+  };
+
+  /** The engine's checks, then the submit rates through the shared rate limiter (Redis across replicas). */
+  const check = async (order: Order): Promise<RiskDecision> => {
+    let decision = engine.check(order);
+    if (decision.approved) decision = (await submitRate(order)) ?? decision;
+    if (decision.approved) engine.accept(order);
+    else logger.info("order refused", { orderId: order.id, rule: decision.rule, reason: decision.reason });
+    record({
+      actor: order.strategyId ?? order.account,
+      action: "risk.check",
+      target: order.id,
+      details: {
+        account: order.account,
+        symbol: order.symbol,
+        side: order.side,
+        quantity: order.quantity,
+        price: order.price,
+        approved: decision.approved,
+        rule: decision.rule,
+        reason: decision.reason,
+      },
+    });
+    return decision;
+  };
+
+  const submitRate = async (order: Order): Promise<RiskDecision | null> => {
+    const limits = engine.limits.for(order.account).wire;
+    // The strategy first: a strategy over its rate then takes nothing from its account's window.
+    const scopes = [
+      {
+        rate: order.strategyId ? limits.strategySubmitRate : undefined,
+        key: `risk:strategy:${order.strategyId}`,
+        rule: "STRATEGY_SUBMIT_RATE",
+        who: `strategy ${order.strategyId}`,
+      },
+      {
+        rate: limits.accountSubmitRate,
+        key: `risk:account:${order.account}`,
+        rule: "ACCOUNT_SUBMIT_RATE",
+        who: `account ${order.account}`,
+      },
+    ];
+    for (const { rate, key, rule, who } of scopes) {
+      if (!rate) continue;
+      const taken = await runtime.limiter.take(key, [{ name: "submit", limit: rate.limit, windowMs: rate.windowMs }]);
+      if (!taken.allowed)
+        return {
+          approved: false,
+          rule,
+          reason: `${who} may submit ${rate.limit} orders per ${rate.windowMs} ms; retry in ${taken.retryAfterMs} ms`,
+          tsEvent: nowNsString(),
+        };
     }
-    return engine.status();
+    return null;
   };
 
-  const setLimits = (limits: RiskLimits) => {
-    engine.setLimits(limits);
-    logger.warn("risk limits changed", { ...limits });
-    return engine.status();
+  /** After a restart, limits must see what is already held: positions and cash accounts from the portfolio. */
+  const seed = async () => {
+    const { call } = rpcClient(runtime.rpc, 2000);
+    try {
+      const [positions, accounts] = await Promise.all([call(Subjects.positions, {}), call(Subjects.accounts, {})]);
+      for (const position of positions as Position[]) engine.seedPosition(position);
+      for (const account of accounts as Account[]) engine.seedAccount(account);
+      logger.info("seeded from the portfolio", { positions: positions.length, accounts: accounts.length });
+      return true;
+    } catch (error) {
+      logger.warn("portfolio not reachable yet; limits start from fills only", { error: (error as Error).message });
+      return false;
+    }
   };
 
-  const app = createServiceApp({ name: "risk-management", logger })
+  const app = createServiceApp({ name: ACTOR, logger })
     .get("/risk", () => engine.status())
-    .put("/risk/state", ({ body }) => setState(body), { body: SetStateBody })
-    .put("/risk/limits", ({ body }) => setLimits(body), { body: RiskLimits })
-    .post("/risk/check", ({ body }) => engine.check(body.order), { body: CheckRequest });
+    .put("/risk/state", ({ body }) => setState(body), { body: SetStateSchema })
+    .get("/risk/limits", ({ query }) => engine.limits.view(query.account ?? null), { query: RiskLimitsQuery })
+    .put("/risk/limits", ({ body }) => setLimits(body), { body: SetLimitsSchema })
+    .post("/risk/check", ({ body }) => check(body.order), { body: CheckRequest });
+
+  let seedRetry: ReturnType<typeof setTimeout> | undefined;
 
   return {
-    name: "risk-management",
+    name: ACTOR,
     app,
     engine,
+    audit,
     async start() {
+      if (await settings.load(engine).catch(() => false)) logger.info("risk limits and states restored", {});
       subscriptions.push(
         await runtime.bus.subscribe(Topics.allTicks, (e) => {
           const tick = e.payload as Tick;
-          engine.onPrice(tick.symbol, tick.price);
+          const changes = engine.onPrice(tick.symbol, tick.price);
+          return changes.length > 0 ? publishAll(changes) : undefined;
         }),
         await runtime.bus.subscribe(
           Topics.fill,
-          dedupeById((e) => engine.onFill(e.payload as Fill)),
-          { group: "risk-management" },
+          dedupeById((e) => publishAll(engine.onFill(e.payload as Fill))),
+          { group: ACTOR },
         ),
-        await serveChecked(runtime.rpc, Subjects.riskCheck, CheckRequest, ({ order }) => {
-          const decision = engine.check(order);
-          if (!decision.approved)
-            logger.info("order refused", { orderId: order.id, rule: decision.rule, reason: decision.reason });
-          return decision;
-        }),
+        await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload as Order)),
+        await serveChecked(runtime.rpc, Subjects.riskCheck, CheckRequest, ({ order }) => check(order)),
         await runtime.rpc.serve(Subjects.riskStatus, () => engine.status()),
-        await serveChecked(runtime.rpc, Subjects.riskSetState, SetStateBody, setState),
-        await serveChecked(runtime.rpc, Subjects.riskSetLimits, RiskLimits, setLimits),
+        await serveChecked(runtime.rpc, Subjects.riskSetState, SetStateSchema, setState),
+        await serveChecked(runtime.rpc, Subjects.riskSetLimits, SetLimitsSchema, setLimits),
+        await serveChecked(runtime.rpc, Subjects.riskLimitsGet, RiskLimitsQuery, (q) =>
+          engine.limits.view(q.account ?? null),
+        ),
       );
+      // In `just dev` the portfolio starts after risk: try again a few times instead of blocking the start.
+      let attempts = 1;
+      const retry = async () => {
+        if (!(await seed()) && ++attempts <= 10) seedRetry = setTimeout(retry, 3000);
+      };
+      if (!(await seed())) seedRetry = setTimeout(retry, 3000);
     },
     async stop() {
+      clearTimeout(seedRetry);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
     },
-  } satisfies Service & { engine: RiskEngine };
+  } satisfies Service & { engine: RiskEngine; audit: AuditLog };
 }
 
 export type App = ReturnType<typeof createRiskService>["app"];

@@ -18,6 +18,7 @@ import {
 } from "@jts/contracts";
 import { compile, type Logger, type RpcClient } from "@jts/kit";
 import type { AuthUser } from "../auth/users.ts";
+import { riskStatusFor } from "../routes/risk.ts";
 import { UserStream } from "./user-stream.ts";
 
 /** The slice of a WebSocket the hub needs; Bun's ServerWebSocket fits it. */
@@ -139,7 +140,8 @@ export class WsHub {
     await on(Topics.alert, (p) => this.publishPrivate("alerts", p, (p as Alert).account));
     await on(Topics.tradingState, async () => {
       const status = await this.rpc.call(Subjects.riskStatus).catch(() => null);
-      if (status) this.publishPrivate("risk", status, null);
+      // Every user gets the platform state, and of the accounts' risk only their own.
+      if (status) this.publishPrivate("risk", status, null, (accounts) => riskStatusFor(status, accounts));
     });
   }
 
@@ -344,7 +346,7 @@ export class WsHub {
       case "alerts":
         return (await this.rpc.call(Subjects.alertList, { accounts, limit: 50 })).reverse();
       case "risk":
-        return [await this.rpc.call(Subjects.riskStatus)];
+        return [riskStatusFor(await this.rpc.call(Subjects.riskStatus), accounts)];
       default:
         return [];
     }
@@ -367,15 +369,26 @@ export class WsHub {
   }
 
   /** Numbered into every entitled user's stream (connected or not), then sent to their subscribed sockets. */
-  private publishPrivate(channel: string, data: unknown, account: string | null) {
+  private publishPrivate(
+    channel: string,
+    data: unknown,
+    account: string | null,
+    /** What one user may see of `data`, when that differs per user. */
+    viewFor?: (accounts: string[] | null) => unknown,
+  ) {
     let json: string | undefined;
     for (const state of this.users.values()) {
       if (account !== null && state.accounts !== null && !state.accounts.includes(account)) continue;
-      json ??= JSON.stringify(data);
-      const entry = state.stream.append(channel, json);
+      let userJson: string;
+      if (viewFor) userJson = JSON.stringify(viewFor(state.accounts));
+      else {
+        json ??= JSON.stringify(data);
+        userJson = json;
+      }
+      const entry = state.stream.append(channel, userJson);
       for (const client of state.clients) {
         if (!client.channels.has(channel) || this.overHardBound(client)) continue;
-        this.write(client, channel, json, entry.userSeq);
+        this.write(client, channel, userJson, entry.userSeq);
       }
     }
   }

@@ -1,0 +1,45 @@
+import { type Static, Type as t } from "@sinclair/typebox";
+import { Id, SymbolCode } from "./primitives.ts";
+import { RiskLimits, TradingState } from "./trading.ts";
+
+/** Some limits: an override per account, per instrument, or per account and instrument. */
+export const RiskLimitsPatch = t.Partial(RiskLimits);
+export type RiskLimitsPatch = Static<typeof RiskLimitsPatch>;
+
+/** rpc risk.set-state: `account` absent or null switches the platform. */
+export const SetRiskStateRequest = t.Object({
+  state: TradingState,
+  account: t.Optional(t.Union([Id, t.Null()])),
+  reason: t.Optional(t.String({ maxLength: 200 })),
+  changedBy: t.Optional(t.String({ maxLength: 64 })),
+  /** Only with HALTED: ask the OMS to cancel every open order in scope. */
+  cancelOpenOrders: t.Optional(t.Boolean()),
+});
+export type SetRiskStateRequest = Static<typeof SetRiskStateRequest>;
+
+/**
+ * rpc risk.set-limits: merges `limits` into the scope's limits (platform
+ * defaults without account and symbol); `clear` removes the scope's override.
+ */
+export const SetRiskLimitsRequest = t.Object({
+  account: t.Optional(Id),
+  symbol: t.Optional(SymbolCode),
+  limits: RiskLimitsPatch,
+  clear: t.Optional(t.Boolean()),
+  changedBy: t.Optional(t.String({ maxLength: 64 })),
+});
+export type SetRiskLimitsRequest = Static<typeof SetRiskLimitsRequest>;
+
+export const RiskLimitsQuery = t.Object({ account: t.Optional(Id) });
+export type RiskLimitsQuery = Static<typeof RiskLimitsQuery>;
+
+/** rpc risk.limits.get: `limits` is null when nothing was set explicitly for the account (live arming refuses then). */
+export const RiskLimitsView = t.Object({
+  account: t.Union([Id, t.Null()]),
+  limits: t.Union([RiskLimitsPatch, t.Null()]),
+  /** What applies to the account's orders: defaults with its override. */
+  effective: RiskLimits,
+  /** Per-instrument overrides in this scope. */
+  symbols: t.Array(t.Object({ symbol: SymbolCode, limits: RiskLimitsPatch })),
+});
+export type RiskLimitsView = Static<typeof RiskLimitsView>;

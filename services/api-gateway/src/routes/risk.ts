@@ -1,0 +1,90 @@
+import {
+  Id,
+  RiskLimitsPatch,
+  type RiskLimitsView,
+  type RiskStatus,
+  Subjects,
+  SymbolCode,
+  TradingState,
+} from "@jts/contracts";
+import { AppError, type RpcClient } from "@jts/kit";
+import { t } from "elysia";
+import type { AuthUser } from "../auth/users.ts";
+
+export const RiskStateBody = t.Object({
+  state: TradingState,
+  /** Absent or null: the whole platform. */
+  account: t.Optional(t.Union([Id, t.Null()])),
+  reason: t.Optional(t.String({ maxLength: 200 })),
+  /** HALTED only: the OMS cancels every open order in scope. */
+  cancelOpenOrders: t.Optional(t.Boolean()),
+});
+export type RiskStateBody = typeof RiskStateBody.static;
+
+export const RiskLimitsBody = t.Object({
+  account: t.Optional(Id),
+  symbol: t.Optional(SymbolCode),
+  limits: RiskLimitsPatch,
+  /** Removes the override of this scope (account and/or symbol). */
+  clear: t.Optional(t.Boolean()),
+});
+export type RiskLimitsBody = typeof RiskLimitsBody.static;
+
+export const RiskLimitsQueryString = t.Object({ account: t.Optional(Id) });
+
+const forbidden = (message: string) => new AppError("FORBIDDEN", message);
+
+/** The risk status as a user may see it: the platform, and of the accounts only their own (all for null: admin). */
+export function riskStatusFor(status: RiskStatus, accounts: readonly string[] | null | undefined): RiskStatus {
+  if (!accounts || !status.accounts) return status;
+  return { ...status, accounts: status.accounts.filter((a) => accounts.includes(a.account)) };
+}
+
+/**
+ * Risk routes of the gateway. Viewers read; whoever may trade an account may
+ * pull its kill switch (HALTED) and a trader's platform-wide HALTED too; only
+ * an admin resumes trading or reduces it to REDUCING, and only an admin
+ * changes limits. Non-admins see their own accounts only.
+ */
+export function riskRoutes(call: RpcClient["call"], accountsOf: (user: AuthUser) => Promise<string[] | undefined>) {
+  const ownOnly = async (user: AuthUser, status: RiskStatus): Promise<RiskStatus> => {
+    if (!status.accounts?.length) return status;
+    return riskStatusFor(status, await accountsOf(user));
+  };
+
+  return {
+    async status(user: AuthUser): Promise<RiskStatus> {
+      return ownOnly(user, await call(Subjects.riskStatus));
+    },
+
+    async setState(user: AuthUser, body: RiskStateBody): Promise<RiskStatus> {
+      if (user.role === "viewer") throw forbidden("viewers cannot change the trading state");
+      if (body.state !== "HALTED" && user.role !== "admin") throw forbidden("only an admin can resume trading");
+      if (body.account) {
+        const accounts = await accountsOf(user);
+        if (accounts && !accounts.includes(body.account)) throw forbidden(`no access to account ${body.account}`);
+      }
+      const status = await call(Subjects.riskSetState, {
+        state: body.state,
+        account: body.account ?? null,
+        reason: body.reason ?? "set from the API",
+        changedBy: user.username,
+        cancelOpenOrders: body.cancelOpenOrders ?? false,
+      });
+      return ownOnly(user, status);
+    },
+
+    async limits(user: AuthUser, account: string | undefined): Promise<RiskLimitsView> {
+      if (account) {
+        const accounts = await accountsOf(user);
+        if (accounts && !accounts.includes(account)) throw forbidden(`no access to account ${account}`);
+      }
+      return call(Subjects.riskLimitsGet, account ? { account } : {});
+    },
+
+    async setLimits(user: AuthUser, body: RiskLimitsBody): Promise<RiskStatus> {
+      if (user.role !== "admin") throw forbidden("only an admin changes risk limits");
+      return call(Subjects.riskSetLimits, { ...body, changedBy: user.username });
+    },
+  };
+}

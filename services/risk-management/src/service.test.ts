@@ -1,0 +1,274 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import {
+  type Envelope,
+  type Fill,
+  type Order,
+  type RiskDecision,
+  type RiskLimitsView,
+  Subjects,
+  type Tick,
+  Topics,
+  type TradingStateChange,
+} from "@jts/contracts";
+import { createLogger, envelope, InstrumentCatalog, MemoryAuditLog, memoryRuntime, rpcClient } from "@jts/kit";
+import { eventually, orderFixture } from "@jts/kit/testing";
+import { createRiskService } from "./service.ts";
+
+const quiet = createLogger({}, "error", () => {});
+const stops: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+async function riskService(limits: Record<string, unknown> = {}) {
+  const runtime = memoryRuntime(quiet);
+  const audit = new MemoryAuditLog();
+  const service = createRiskService(runtime, {
+    catalog: new InstrumentCatalog(),
+    limits: { maxOrderNotional: "100000000", maxPositionNotional: "100000000", ...limits },
+    audit,
+  });
+  await service.start();
+  stops.push(() => service.stop());
+  const states: TradingStateChange[] = [];
+  await runtime.bus.subscribe(Topics.tradingState, (e: Envelope) => {
+    states.push(e.payload as TradingStateChange);
+  });
+  const { call } = rpcClient(runtime.rpc);
+  const tick = (price: string) =>
+    runtime.bus.publish(
+      Topics.tick("sim", "005930"),
+      envelope("Tick", "test", "005930", {
+        symbol: "005930",
+        venue: "sim",
+        price,
+        quantity: "1",
+        aggressor: "NONE",
+        tradeId: `t-${price}`,
+        tsEvent: "1",
+      } satisfies Tick),
+    );
+  const fill = (side: "BUY" | "SELL", quantity: string, price: string, id: string) =>
+    runtime.bus.publish(
+      Topics.fill,
+      envelope("Fill", "test", "acc", {
+        id,
+        orderId: `o-${id}`,
+        clientOrderId: `c-${id}`,
+        account: "acc",
+        venue: "sim",
+        symbol: "005930",
+        side,
+        price,
+        quantity,
+        fee: "0",
+        feeCurrency: "KRW",
+        liquidity: "TAKER",
+        strategyId: null,
+        tsEvent: "1",
+      } satisfies Fill),
+    );
+  const check = (overrides: Partial<Order>) =>
+    call(Subjects.riskCheck, { order: orderFixture(overrides) }) as Promise<RiskDecision>;
+  return { runtime, service, audit, states, call, tick, fill, check };
+}
+
+describe("risk service", () => {
+  it("halts an account by itself on a daily loss breach and publishes cancelOpenOrders for the OMS", async () => {
+    const r = await riskService({ dailyLossLimit: "30000" });
+    await r.tick("70000");
+    await r.fill("BUY", "10", "70000", "f1");
+    await eventually(() => expect(r.service.engine.position("acc", "005930")).toBe(10_000_000_000n));
+    await r.tick("67500"); // -25,000
+    await r.tick("66900"); // -31,000
+    await eventually(() => expect(r.states).toHaveLength(1));
+    expect(r.states[0]).toMatchObject({
+      account: "acc",
+      state: "HALTED",
+      previous: "ACTIVE",
+      cancelOpenOrders: true,
+      changedBy: "risk-management",
+    });
+    expect((await r.check({ side: "SELL", quantity: "1" })).rule).toBe("TRADING_HALTED");
+    expect((await r.check({ account: "other", quantity: "1" })).approved).toBe(true);
+    const status = await r.call(Subjects.riskStatus);
+    expect(status.state).toBe("ACTIVE");
+    expect(status.accounts?.find((a) => a.account === "acc")).toMatchObject({ state: "HALTED", dailyPnl: "-31000" });
+    const audited = await r.audit.list({ actor: "risk-management" });
+    expect(audited[0]).toMatchObject({ action: "risk.set-state", target: "acc" });
+  });
+
+  it("switches the platform or one account on request, and only HALTED carries cancelOpenOrders", async () => {
+    const r = await riskService();
+    await r.call(Subjects.riskSetState, {
+      state: "HALTED",
+      account: "acc",
+      reason: "desk",
+      changedBy: "alice",
+      cancelOpenOrders: true,
+    });
+    await r.call(Subjects.riskSetState, { state: "REDUCING", reason: "news", changedBy: "root" });
+    await eventually(() => expect(r.states).toHaveLength(2));
+    expect(r.states[0]).toMatchObject({ account: "acc", state: "HALTED", cancelOpenOrders: true, changedBy: "alice" });
+    expect(r.states[1]).toMatchObject({ account: null, state: "REDUCING", cancelOpenOrders: false });
+    expect(await r.audit.list({ actor: "alice" })).toMatchObject([{ action: "risk.set-state", target: "acc" }]);
+  });
+
+  it("applies limits set over rpc to the next order and reports an account's own limits for live arming", async () => {
+    const r = await riskService();
+    await r.tick("70000");
+    expect(((await r.call(Subjects.riskLimitsGet, { account: "acc" })) as RiskLimitsView).limits).toBeNull();
+    expect((await r.check({ id: "o1", clientOrderId: "c1", quantity: "10" })).approved).toBe(true);
+    await r.call(Subjects.riskSetLimits, { account: "acc", limits: { maxOrderNotional: "500000" }, changedBy: "root" });
+    const refused = await r.check({ id: "o2", clientOrderId: "c2", quantity: "10" });
+    expect(refused).toMatchObject({ approved: false, rule: "MAX_ORDER_NOTIONAL" });
+    const view = (await r.call(Subjects.riskLimitsGet, { account: "acc" })) as RiskLimitsView;
+    expect(view).toMatchObject({ account: "acc", limits: { maxOrderNotional: "500000" } });
+    expect(await r.audit.list({ actor: "root" })).toMatchObject([
+      { action: "risk.set-limits", target: "acc", details: { limits: { maxOrderNotional: "500000" } } },
+    ]);
+  });
+
+  it("audits every decision, approved or refused, with its rule", async () => {
+    const r = await riskService();
+    await r.tick("70000");
+    await r.check({ id: "o1", clientOrderId: "c1" });
+    await r.check({ id: "o2", clientOrderId: "c2", quantity: "0" });
+    const entries = await r.audit.list({ actor: "acc" });
+    expect(entries.map((e) => [e.action, e.target, e.details?.approved, e.details?.rule])).toEqual([
+      ["risk.check", "o2", false, "QUANTITY"],
+      ["risk.check", "o1", true, null],
+    ]);
+  });
+
+  it("limits the submit rate per account and per strategy in a sliding window", async () => {
+    const r = await riskService({
+      accountSubmitRate: { limit: 3, windowMs: 60_000 },
+      strategySubmitRate: { limit: 2, windowMs: 60_000 },
+    });
+    await r.tick("70000");
+    const send = (i: number, strategyId: string | null) =>
+      r.check({ id: `o${i}`, clientOrderId: `c${i}`, quantity: String(i), strategyId });
+    expect((await send(1, "ma-1")).approved).toBe(true);
+    expect((await send(2, "ma-1")).approved).toBe(true);
+    const strategy = await send(3, "ma-1");
+    expect(strategy).toMatchObject({ approved: false, rule: "STRATEGY_SUBMIT_RATE" });
+    expect(strategy.reason).toContain("strategy ma-1 may submit 2 orders per 60000 ms");
+    expect((await send(4, null)).approved).toBe(true); // the account's 3rd
+    const account = await send(5, null);
+    expect(account).toMatchObject({ approved: false, rule: "ACCOUNT_SUBMIT_RATE" });
+    expect(account.reason).toContain("account acc");
+  });
+
+  it("refuses an order crossing the account's own resting order seen on the order updates", async () => {
+    const r = await riskService();
+    await r.tick("70000");
+    const resting = orderFixture({
+      id: "ask",
+      clientOrderId: "ask",
+      side: "SELL",
+      type: "LIMIT",
+      timeInForce: "GTC",
+      price: "70500",
+      status: "ACCEPTED",
+    });
+    await r.runtime.bus.publish(Topics.orderUpdated, envelope("Order", "test", "acc", resting));
+    await eventually(async () =>
+      expect(
+        (await r.check({ id: "b", clientOrderId: "b", type: "LIMIT", timeInForce: "GTC", price: "70600" })).rule,
+      ).toBe("SELF_TRADE"),
+    );
+  });
+});
+
+describe("risk service restart", () => {
+  it("keeps limits and states set at run time across a restart, through the cache", async () => {
+    const runtime = memoryRuntime(quiet);
+    const first = createRiskService(runtime, { limits: { maxOrderNotional: "100", maxPositionNotional: "100" } });
+    await first.start();
+    const { call } = rpcClient(runtime.rpc);
+    await call(Subjects.riskSetLimits, { account: "acc", symbol: "005930", limits: { maxOrderNotional: "700000" } });
+    await call(Subjects.riskSetState, { state: "HALTED", account: "acc", reason: "desk" });
+    await call(Subjects.riskSetState, { state: "REDUCING", reason: "news" });
+    await first.stop();
+
+    const second = createRiskService(runtime, { limits: { maxOrderNotional: "100", maxPositionNotional: "100" } });
+    await second.start();
+    stops.push(() => second.stop());
+    expect(second.engine.stateOf("acc")).toBe("HALTED");
+    expect(second.engine.stateOf("other")).toBe("REDUCING");
+    expect(second.engine.limits.view("acc").symbols).toEqual([
+      { symbol: "005930", limits: { maxOrderNotional: "700000" } },
+    ]);
+  });
+
+  it("ignores a stored copy that breaks the schema instead of applying half of it", async () => {
+    const runtime = memoryRuntime(quiet);
+    await runtime.cache.set("risk:settings", JSON.stringify({ limits: { defaults: { maxOrderNotional: "x" } } }));
+    const service = createRiskService(runtime);
+    await service.start();
+    stops.push(() => service.stop());
+    expect(service.engine.status()).toMatchObject({ state: "ACTIVE", limits: { maxOrderNotional: "50000000" } });
+  });
+});
+
+describe("risk service configuration", () => {
+  it("reads the shipped KRX holiday file and env dates, gives sim stocks KRX hours when asked, leaves crypto 24/7", async () => {
+    const { sessionsFor } = await import("./sessions.ts");
+    const sessions = sessionsFor({
+      KRX_HOLIDAYS: "2026-11-26",
+      KRX_HOLIDAYS_FILE: new URL("../krx-holidays-2026.txt", import.meta.url).pathname,
+      RISK_SIM_SESSIONS: "krx",
+    });
+    const samsung = new InstrumentCatalog().find("005930");
+    const schedule = sessions(samsung as NonNullable<typeof samsung>);
+    expect(schedule.holidays.has("2026-09-25")).toBe(true);
+    expect(schedule.holidays.has("2026-11-26")).toBe(true);
+    const btc = new InstrumentCatalog().find("BTC-KRW");
+    expect(sessions(btc as NonNullable<typeof btc>).windows).toBeNull();
+  });
+});
+
+describe("risk service start-up", () => {
+  it("starts from the portfolio's positions and cash accounts, so limits see what is already held", async () => {
+    const runtime = memoryRuntime(quiet);
+    await runtime.rpc.serve(Subjects.positions, () => [
+      {
+        account: "acc",
+        symbol: "005930",
+        venue: "sim",
+        quantity: "20",
+        averagePrice: "70000",
+        realizedPnl: "0",
+        unrealizedPnl: "0",
+        lastPrice: "70000",
+        currency: "KRW",
+        updatedAt: "1",
+      },
+    ]);
+    await runtime.rpc.serve(Subjects.accounts, () => [
+      {
+        id: "acc",
+        owner: "alice",
+        venue: "sim",
+        kind: "CASH",
+        baseCurrency: "KRW",
+        mode: "PAPER",
+        balances: [{ account: "acc", currency: "KRW", total: "100000", free: "100000", locked: "0" }],
+      },
+    ]);
+    const service = createRiskService(runtime, {
+      limits: { maxOrderNotional: "100000000", maxPositionNotional: "1500000" },
+    });
+    await service.start();
+    stops.push(() => service.stop());
+    expect(service.engine.position("acc", "005930")).toBe(20_000_000_000n);
+    const { call } = rpcClient(runtime.rpc);
+    const check = async (overrides: Partial<Order>) =>
+      ((await call(Subjects.riskCheck, { order: orderFixture(overrides) })) as RiskDecision).rule;
+    expect(await check({ quantity: "1" })).toBeNull(); // valued at the portfolio's last price: no tick needed
+    expect(await check({ quantity: "2" })).toBe("MAX_POSITION"); // 22 x 70,000 > 1,500,000
+    expect(await check({ side: "SELL", quantity: "21" })).toBe("INSUFFICIENT_BALANCE"); // a cash account holding 20
+    expect(await check({ side: "SELL", quantity: "20" })).toBeNull();
+  });
+});
