@@ -399,7 +399,10 @@ export class MatchingEngine {
 
   private openOf(symbol: string): Map<string, Working> {
     let open = this.openBySymbol.get(symbol);
-    if (!open) this.openBySymbol.set(symbol, (open = new Map()));
+    if (!open) {
+      open = new Map();
+      this.openBySymbol.set(symbol, open);
+    }
     return open;
   }
 

@@ -68,14 +68,20 @@ export class Ledger {
 
   private add(account: string, currency: string, amount: bigint) {
     let balances = this.cash.get(account);
-    if (!balances) this.cash.set(account, (balances = new Map()));
+    if (!balances) {
+      balances = new Map();
+      this.cash.set(account, balances);
+    }
     balances.set(currency, (balances.get(currency) ?? 0n) + amount);
   }
 
   /** Average-price accounting: adding keeps a weighted average, reducing realizes P&L, crossing zero restarts at the fill price. */
   private move(account: string, instrument: Instrument, signed: bigint, price: bigint, ts: bigint) {
     let positions = this.holdings.get(account);
-    if (!positions) this.holdings.set(account, (positions = new Map()));
+    if (!positions) {
+      positions = new Map();
+      this.holdings.set(account, positions);
+    }
     const h = positions.get(instrument.symbol) ?? {
       venue: instrument.venue as Position["venue"],
       currency: instrument.quote,
