@@ -1,9 +1,8 @@
 import { describe, expect, it } from "bun:test";
-import type { ExecutionReport, Instrument, Order, Quote, Tick } from "@jts/contracts";
+import { type ExecutionReport, type Instrument, type Order, type Quote, type Tick, utcMidnight } from "@jts/contracts";
 import { InstrumentCatalog, SIM_INSTRUMENTS } from "@jts/kit";
 import { orderFixture } from "@jts/kit/testing";
 import { MatchingEngine, type MatchingEngineOptions } from "./engine.ts";
-import { utcMidnight } from "./session.ts";
 
 const quote = (bid: string, ask: string, size = "1", symbol = "BTC-KRW"): Quote => ({
   symbol,

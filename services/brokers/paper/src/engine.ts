@@ -8,14 +8,15 @@ import {
   type OrderStatus,
   type Position,
   type Quote,
+  type SessionEnd,
   type Tick,
+  utcMidnight,
   type VenueOrder,
 } from "@jts/contracts";
 import { newId as randomId } from "@jts/kit";
 import { DEFAULT_SLIPPAGE, type SlippageModel, type TopOfBook, walkBook } from "./book.ts";
 import { DEFAULT_FEES, type FeeRates, feeFor, feeRates } from "./fees.ts";
 import { Ledger } from "./ledger.ts";
-import { type SessionEnd, utcMidnight } from "./session.ts";
 
 export interface MatchingEngineOptions {
   /** Now, in ns since the epoch. The engine reads no other clock. */

@@ -2,4 +2,3 @@ export { DEFAULT_SLIPPAGE, type SlippageModel, walkBook } from "./book.ts";
 export { type EngineResult, MatchingEngine, type MatchingEngineOptions } from "./engine.ts";
 export { DEFAULT_FEES, type FeeRates, feeFor, feeRates, KRX_SELL_TAX } from "./fees.ts";
 export { type App, createPaperService, PAPER_BROKER, type PaperServiceOptions } from "./service.ts";
-export { type SessionEnd, utcMidnight } from "./session.ts";
