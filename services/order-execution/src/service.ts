@@ -1,4 +1,16 @@
-import { type ExecutionReport, Subjects, type Subscription, Topics } from "@jts/contracts";
+import {
+  AmendFields,
+  AmendOrderRequest,
+  CancelAllRequest,
+  type ExecutionReport,
+  type Quote,
+  type SessionEnd,
+  Subjects,
+  type Subscription,
+  type Tick,
+  Topics,
+  type TradingStateChange,
+} from "@jts/contracts";
 import {
   createServiceApp,
   InstrumentCatalog,
@@ -12,6 +24,7 @@ import { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 import { FillsQuery, ListOrdersQuery, OrderIdRequest, OrderRequest } from "./model.ts";
 import type { OrderRepository } from "./repository.ts";
+import type { AccountModeLookup } from "./routing.ts";
 
 /** Something that runs while the service runs, such as the outbox relay. */
 export interface Startable {
@@ -21,8 +34,19 @@ export interface Startable {
 
 export interface OrderExecutionOptions {
   catalog?: InstrumentCatalog;
+  /** venue -> broker for LIVE accounts; `sim` routes to `paper` by default. */
   routes?: Record<string, string>;
   defaultAccount?: string;
+  /** PAPER accounts go to the paper broker; every account is PAPER when omitted. */
+  accountMode?: AccountModeLookup;
+  /** broker -> whether its venue holds stops; the OMS holds the others' (paper: yes). */
+  nativeStops?: Record<string, boolean>;
+  /** When DAY orders end (held stops); the next UTC midnight by default. */
+  sessionEnd?: SessionEnd;
+  /** Compare with every broker at start (on by default). */
+  reconcileOnStart?: boolean;
+  /** How often held DAY stops are checked for expiry. */
+  expiryCheckMs?: number;
   /** Where orders live; in memory, publishing straight to the bus, when omitted. */
   repository?: OrderRepository;
   /** Publishes what the repository commits (the Postgres outbox relay); started and stopped with the service. */
@@ -37,8 +61,12 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
   const manager = new OrderManager(repository, options.catalog ?? new InstrumentCatalog(), runtime.rpc, logger, {
     routes: options.routes ?? { sim: "paper" },
     defaultAccount: options.defaultAccount ?? "paper-main",
+    accountMode: options.accountMode,
+    nativeStops: options.nativeStops,
+    sessionEnd: options.sessionEnd,
   });
   const subscriptions: Subscription[] = [];
+  let expiryTimer: ReturnType<typeof setInterval> | undefined;
 
   const app = createServiceApp({ name: "order-execution", logger, readiness: options.readiness })
     .post(
@@ -53,6 +81,13 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
     .get("/orders", ({ query }) => manager.list(query), { query: t.Omit(ListOrdersQuery, ["accounts"]) })
     .get("/orders/:id", ({ params }) => manager.get(params.id), { params: t.Object({ id: t.String() }) })
     .delete("/orders/:id", ({ params }) => manager.cancel(params.id), { params: t.Object({ id: t.String() }) })
+    .post("/orders/cancel-all", async ({ body }) => ({ canceled: await manager.cancelAll(body) }), {
+      body: t.Omit(CancelAllRequest, ["accounts"]),
+    })
+    .patch("/orders/:id", ({ params, body }) => manager.amend(params.id, body), {
+      params: t.Object({ id: t.String() }),
+      body: AmendFields,
+    })
     .get("/fills", () => manager.listFills());
 
   return {
@@ -74,17 +109,47 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
         await serveChecked(runtime.rpc, Subjects.orderCancel, OrderIdRequest, ({ orderId, accounts }) =>
           manager.cancel(orderId, accounts),
         ),
+        await serveChecked(runtime.rpc, Subjects.orderCancelAll, CancelAllRequest, async (request) => ({
+          canceled: await manager.cancelAll(request),
+        })),
+        await serveChecked(runtime.rpc, Subjects.orderAmend, AmendOrderRequest, ({ orderId, changes, accounts }) =>
+          manager.amend(orderId, changes, accounts),
+        ),
+        // HALTED with cancelOpenOrders: the OMS carries out the cancel.
+        await runtime.bus.subscribe(
+          Topics.tradingState,
+          (e) => manager.onTradingState(e.payload as TradingStateChange).then(() => undefined),
+          { group: "order-execution" },
+        ),
+        // Market data only matters for the stops this OMS holds; the manager returns at once without any.
+        await runtime.bus.subscribe(Topics.allQuotes, (e) => manager.onQuote(e.payload as Quote), {
+          group: "order-execution",
+        }),
+        await runtime.bus.subscribe(Topics.allTicks, (e) => manager.onTick(e.payload as Tick), {
+          group: "order-execution",
+        }),
         await serveChecked(runtime.rpc, Subjects.orderGet, OrderIdRequest, ({ orderId, accounts }) =>
           manager.get(orderId, accounts),
         ),
         await serveChecked(runtime.rpc, Subjects.orderList, ListOrdersQuery, (query) => manager.list(query)),
         await serveChecked(runtime.rpc, Subjects.fillList, FillsQuery, ({ accounts }) => manager.listFills(accounts)),
       );
+      const held = await manager.loadHeldStops();
+      if (held > 0) logger.info("holding stops from the last run", { count: held });
       // After the report consumer is live, so the reports of a resumed order are folded in.
       const resumed = await manager.resumeNew();
       if (resumed > 0) logger.warn("resumed orders left NEW by the last run", { count: resumed });
+      if (options.reconcileOnStart ?? true) await manager.reconcile();
+      expiryTimer = setInterval(
+        () =>
+          void manager
+            .expireHeldStops()
+            .catch((error: unknown) => logger.error("held stop expiry failed", { error: (error as Error).message })),
+        options.expiryCheckMs ?? 1000,
+      );
     },
     async stop() {
+      clearInterval(expiryTimer);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
       // Last, so it drains what the handlers above committed.
       await options.relay?.stop();
