@@ -223,7 +223,7 @@ export class OrderManager {
   private async releaseAll(triggered: Order[]): Promise<void> {
     for (const held of triggered) {
       const order = await this.repository.get(held.id);
-      if (!order || order.status !== "ACCEPTED") continue;
+      if (order?.status !== "ACCEPTED") continue;
       const broker = await this.router.brokerFor(order);
       this.logger.info("stop triggered", { orderId: order.id, stopPrice: order.stopPrice, broker });
       if (!broker) await this.refuse(order.id, `no broker routes venue ${order.venue}`);
