@@ -26,6 +26,7 @@ import {
   RiskLimits,
   SetStateBody,
 } from "./model.ts";
+import { AmendFields, CancelAllBody, orderActions } from "./routes/orders.ts";
 import { security } from "./security.ts";
 import { type WsConnection, WsHub } from "./ws/hub.ts";
 
@@ -47,6 +48,8 @@ const AUDIT_ACTIONS: Record<string, string> = {
   "POST /api/auth/logout": "auth.logout",
   "POST /api/orders": "order.submit",
   "DELETE /api/orders/:id": "order.cancel",
+  "POST /api/orders/cancel-all": "order.cancel-all",
+  "PATCH /api/orders/:id": "order.amend",
   "POST /api/strategies/:id/start": "strategy.start",
   "POST /api/strategies/:id/stop": "strategy.stop",
   "PUT /api/risk/state": "risk.set-state",
@@ -92,6 +95,8 @@ export function createGatewayService(
       );
     }
   };
+
+  const orders = orderActions({ call, accountsOf });
 
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
     authenticate: (token) => tokens.authenticate(token),
@@ -216,6 +221,15 @@ export function createGatewayService(
       },
       { params: IdParams, response: RpcReplies[Subjects.orderCancel] },
     )
+    .post("/api/orders/cancel-all", ({ user, body }) => orders.cancelAll(user, body), {
+      body: CancelAllBody,
+      response: RpcReplies[Subjects.orderCancelAll],
+    })
+    .patch("/api/orders/:id", ({ user, params, body }) => orders.amend(user, params.id, body), {
+      params: IdParams,
+      body: AmendFields,
+      response: RpcReplies[Subjects.orderAmend],
+    })
     .get("/api/fills", async ({ user }) => call(Subjects.fillList, { accounts: await accountsOf(user) }), {
       response: RpcReplies[Subjects.fillList],
     })
