@@ -1,4 +1,5 @@
-import type { Order } from "@jts/contracts";
+import { type Order, Subjects } from "@jts/contracts";
+import type { RpcClient } from "@jts/kit";
 
 export type AccountMode = "PAPER" | "LIVE";
 
@@ -54,4 +55,17 @@ export class BrokerRouter {
   holdsStops(broker: string): boolean {
     return this.options.nativeStops?.[broker] ?? broker === this.paperBroker;
   }
+}
+
+/**
+ * The mode from the portfolio's accounts (rpc portfolio.accounts): an account
+ * it does not list, or one without a mode, trades on paper. When the portfolio
+ * does not answer the lookup throws and the order is refused: never LIVE by guess.
+ */
+export function accountModeFromPortfolio(client: RpcClient): AccountModeLookup {
+  return async (account) => {
+    const accounts = await client.call(Subjects.accounts, { accounts: [account] });
+    const found = accounts.find((a) => a.id === account) as { mode?: unknown } | undefined;
+    return found?.mode === "LIVE" ? "LIVE" : "PAPER";
+  };
 }
