@@ -1,7 +1,6 @@
-import { int, loadConfig, rpcClient, runStandalone, str } from "@jts/kit";
+import { int, loadConfig, runStandalone, str } from "@jts/kit";
 import { connectPostgres, migrate } from "@jts/kit/postgres";
 import { postgresOrderStorage } from "./postgres.ts";
-import { accountModeFromPortfolio } from "./routing.ts";
 import { createOrderExecutionService } from "./service.ts";
 
 const config = loadConfig({
@@ -14,9 +13,8 @@ const sql = config.DATABASE_URL ? connectPostgres(config.DATABASE_URL, { applica
 if (sql) await migrate(sql);
 
 await runStandalone("order-execution", config.ORDER_PORT, (runtime) => {
-  const accountMode = accountModeFromPortfolio(rpcClient(runtime.rpc));
-  if (!sql) return createOrderExecutionService(runtime, { accountMode });
-  const service = createOrderExecutionService(runtime, { accountMode, ...postgresOrderStorage(sql, runtime) });
+  if (!sql) return createOrderExecutionService(runtime);
+  const service = createOrderExecutionService(runtime, postgresOrderStorage(sql, runtime));
   return {
     ...service,
     async stop() {
