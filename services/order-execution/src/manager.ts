@@ -224,7 +224,7 @@ export class OrderManager {
     for (const held of triggered) {
       const order = await this.repository.get(held.id);
       if (order?.status !== "ACCEPTED") continue;
-      const broker = await this.router.brokerFor(order);
+      const broker = await this.router.brokerFor(order).catch(() => null);
       this.logger.info("stop triggered", { orderId: order.id, stopPrice: order.stopPrice, broker });
       if (!broker) await this.refuse(order.id, `no broker routes venue ${order.venue}`);
       else await this.place(order.id, releasedOrder(order), broker);
@@ -250,7 +250,7 @@ export class OrderManager {
     let loaded = 0;
     for (const order of await this.repository.list({ status: "ACCEPTED" })) {
       if (!isStopOrder(order) || order.venueOrderId !== null) continue;
-      const broker = await this.router.brokerFor(order);
+      const broker = await this.router.brokerFor(order).catch(() => null);
       if (broker && !this.router.holdsStops(broker)) {
         this.stops.add(order);
         loaded++;

@@ -75,7 +75,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     for (const order of ours) {
       // NEW orders are resumed by routing them again; held stops are at no venue.
       if (order.status === "NEW" || deps.heldLocally(order.id)) continue;
-      if ((await deps.router.brokerFor(order)) !== broker) continue;
+      if ((await deps.router.brokerFor(order).catch(() => null)) !== broker) continue;
       summary.checked++;
       const venue =
         byOrderId.get(order.id) ??
@@ -170,8 +170,10 @@ function missedFillPrice(order: Order, venue: VenueOrder, missed: bigint): bigin
 async function comparePositions(deps: ReconcileDeps, broker: string): Promise<ReconcileSummary["positionMismatches"]> {
   const net = new Map<string, Map<string, bigint>>();
   for (const fill of await deps.repository.listFills()) {
-    if ((await deps.router.brokerFor({ id: fill.orderId, account: fill.account, venue: fill.venue })) !== broker)
-      continue;
+    const sentTo = await deps.router
+      .brokerFor({ id: fill.orderId, account: fill.account, venue: fill.venue })
+      .catch(() => null);
+    if (sentTo !== broker) continue;
     const bySymbol = net.get(fill.account) ?? new Map<string, bigint>();
     net.set(fill.account, bySymbol);
     const signed = fx.toFixed(fill.quantity) * (fill.side === "BUY" ? 1n : -1n);

@@ -139,7 +139,11 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
       // After the report consumer is live, so the reports of a resumed order are folded in.
       const resumed = await manager.resumeNew();
       if (resumed > 0) logger.warn("resumed orders left NEW by the last run", { count: resumed });
-      if (options.reconcileOnStart ?? true) await manager.reconcile();
+      // A failed reconciliation is logged, not fatal: the OMS still serves, and the next start tries again.
+      if (options.reconcileOnStart ?? true)
+        await manager
+          .reconcile()
+          .catch((error: unknown) => logger.error("reconciliation failed", { error: (error as Error).message }));
       expiryTimer = setInterval(
         () =>
           void manager
