@@ -260,7 +260,7 @@ export class OrderManager {
   }
 
   /** Start-up reconciliation with every broker (see reconcile.ts); after loadHeldStops. */
-  reconcile(): Promise<ReconcileSummary> {
+  reconcile(settleMs = 0): Promise<ReconcileSummary> {
     return reconcile({
       repository: this.repository,
       rpc: this.rpc,
@@ -270,6 +270,7 @@ export class OrderManager {
       heldLocally: (orderId) => this.stops.has(orderId),
       quoteCurrency: (symbol) => this.catalog.find(symbol)?.quote ?? "KRW",
       timeoutMs: this.options.rpcTimeoutMs,
+      settleMs,
     });
   }
 

@@ -56,7 +56,10 @@ describe("reconciliation at start against a broker that disagrees", () => {
     await bus.subscribe("alert.raised", (e: Envelope) => void alerts.push(e.payload as Alert));
     await bus.subscribe("order.fill", (e: Envelope) => void fills.push(e.payload as Fill));
     await rpc.serve("broker.paper.open-orders", () => openAtVenue);
-    await rpc.serve("broker.paper.query-order", (q) => queried.get((q as { orderId: string }).orderId) ?? null);
+    await rpc.serve("broker.paper.query-order", (q) => {
+      const { orderId } = q as { orderId: string };
+      return queried.get(orderId) ?? openAtVenue.find((v) => v.orderId === orderId) ?? null;
+    });
     await rpc.serve("broker.paper.positions", () => venuePositions);
     repository = new MemoryOrderRepository(bus);
     manager = new OrderManager(
@@ -155,6 +158,29 @@ describe("reconciliation at start against a broker that disagrees", () => {
     const again = await manager.reconcile();
     expect(again.corrected).toEqual([]);
     expect(fills).toHaveLength(fillsBefore);
+  });
+
+  it("lets redelivered reports land before it folds a fill difference: the venue's own fill wins", async () => {
+    const late = limit("late");
+    await store(late);
+    queried.set("late", venueOrder(late, { status: "FILLED", filledQuantity: "10", averagePrice: "101" }));
+    const reconciling = manager.reconcile(100);
+    await Bun.sleep(20);
+    await manager.onReport({
+      orderId: "late",
+      account: "acc",
+      venue: "sim",
+      symbol: "005930",
+      side: "BUY",
+      kind: "FILL",
+      fill: { fillId: "venue-fill", price: "101", quantity: "10", fee: "1", feeCurrency: "KRW", liquidity: "TAKER" },
+      reason: null,
+      tsEvent: "3",
+    });
+    const summary = await reconciling;
+    expect(summary.corrected).toEqual([]);
+    expect(fills.map((f) => f.id)).toEqual(["venue-fill"]);
+    expect(await manager.get("late")).toMatchObject({ status: "FILLED", filledQuantity: "10" });
   });
 
   it("skips a broker that does not answer and leaves our orders as they are", async () => {

@@ -27,6 +27,12 @@ export interface ReconcileDeps {
   /** The currency fees of a symbol are charged in (its quote currency). */
   quoteCurrency(symbol: string): string;
   timeoutMs?: number;
+  /**
+   * How long to let in-flight execution reports land before a fill difference
+   * is folded as a reconciliation fill: after a crash the bus redelivers the
+   * venue's own reports, and those must win over a synthesized fill.
+   */
+  settleMs?: number;
 }
 
 export interface ReconcileSummary {
@@ -59,6 +65,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     positionMismatches: [],
   };
   const ours = (await Promise.all(WORKING.map((status) => deps.repository.list({ status })))).flat();
+  /** Orders whose venue has more fills than we do: looked at again once in-flight reports had time to land. */
+  const pending: Array<{ order: Order; broker: string }> = [];
   for (const broker of deps.router.brokers()) {
     let venueOpen: VenueOrder[];
     try {
@@ -72,6 +80,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     }
     summary.brokers.push(broker);
     const byOrderId = new Map(venueOpen.filter((v) => v.orderId !== null).map((v) => [v.orderId as string, v]));
+    const differing: Array<{ order: Order; broker: string }> = [];
     for (const order of ours) {
       // NEW orders are resumed by routing them again; held stops are at no venue.
       if (order.status === "NEW" || deps.heldLocally(order.id)) continue;
@@ -86,8 +95,11 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
           ...(order.venueOrderId ? { venueOrderId: order.venueOrderId } : {}),
         }).catch(() => undefined));
       if (venue === undefined) continue; // no answer: leave it for the next run
-      if (await foldVenueState(deps, order, venue)) summary.corrected.push(order.id);
+      if (venue !== null && fx.toFixed(venue.filledQuantity) > fx.toFixed(order.filledQuantity))
+        differing.push({ order, broker });
+      else if (await foldVenueState(deps, order, venue)) summary.corrected.push(order.id);
     }
+    pending.push(...differing);
     for (const v of venueOpen) {
       const known = v.orderId !== null && (await deps.repository.get(v.orderId)) !== undefined;
       if (known) continue;
@@ -99,8 +111,21 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
         `${broker} works ${v.side} ${v.quantity} ${v.symbol} (venue id ${v.venueOrderId}) that JTS did not place`,
       );
     }
-    summary.positionMismatches.push(...(await comparePositions(deps, broker)));
   }
+  if (pending.length > 0) await Bun.sleep(deps.settleMs ?? 0);
+  for (const { order, broker } of pending) {
+    const now = await deps.repository.get(order.id);
+    if (!now) continue;
+    const venue = await request<VenueOrder | null>(deps, Subjects.brokerQueryOrder(broker), {
+      account: now.account,
+      symbol: now.symbol,
+      orderId: now.id,
+    }).catch(() => undefined);
+    if (venue === undefined) continue;
+    if (await foldVenueState(deps, now, venue)) summary.corrected.push(now.id);
+  }
+  // Last, so the fills folded above count.
+  for (const broker of summary.brokers) summary.positionMismatches.push(...(await comparePositions(deps, broker)));
   deps.logger.info("reconciliation done", {
     brokers: summary.brokers.join(","),
     checked: summary.checked,

@@ -45,6 +45,8 @@ export interface OrderExecutionOptions {
   sessionEnd?: SessionEnd;
   /** Compare with every broker at start (on by default). */
   reconcileOnStart?: boolean;
+  /** How long reconciliation lets redelivered reports land before it folds fill differences (15 s). */
+  reconcileSettleMs?: number;
   /** How often held DAY stops are checked for expiry. */
   expiryCheckMs?: number;
   /** Where orders live; in memory, publishing straight to the bus, when omitted. */
@@ -67,6 +69,7 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
   });
   const subscriptions: Subscription[] = [];
   let expiryTimer: ReturnType<typeof setInterval> | undefined;
+  let reconciled: Promise<void> = Promise.resolve();
 
   const app = createServiceApp({ name: "order-execution", logger, readiness: options.readiness })
     .post(
@@ -139,10 +142,12 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
       // After the report consumer is live, so the reports of a resumed order are folded in.
       const resumed = await manager.resumeNew();
       if (resumed > 0) logger.warn("resumed orders left NEW by the last run", { count: resumed });
-      // A failed reconciliation is logged, not fatal: the OMS still serves, and the next start tries again.
+      // In the background: it waits for redelivered reports before folding fill differences.
+      // A failed reconciliation is logged, not fatal; the next start tries again.
       if (options.reconcileOnStart ?? true)
-        await manager
-          .reconcile()
+        reconciled = manager
+          .reconcile(options.reconcileSettleMs ?? 15_000)
+          .then(() => undefined)
           .catch((error: unknown) => logger.error("reconciliation failed", { error: (error as Error).message }));
       expiryTimer = setInterval(
         () =>
@@ -152,13 +157,15 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
         options.expiryCheckMs ?? 1000,
       );
     },
+    /** Settles once the start-up reconciliation has finished. */
+    reconciled: () => reconciled,
     async stop() {
       clearInterval(expiryTimer);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
       // Last, so it drains what the handlers above committed.
       await options.relay?.stop();
     },
-  } satisfies Service & { manager: OrderManager; repository: OrderRepository };
+  } satisfies Service & { manager: OrderManager; repository: OrderRepository; reconciled: () => Promise<void> };
 }
 
 export type App = ReturnType<typeof createOrderExecutionService>["app"];

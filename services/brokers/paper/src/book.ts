@@ -11,7 +11,10 @@ export const DEFAULT_SLIPPAGE: SlippageModel = { bpsPerLevel: 5, levels: 10 };
 export interface TopOfBook {
   /** The opposite best price the taker trades against. */
   price: bigint;
+  /** The size quoted at each level. */
   size: bigint;
+  /** What is left at the best level after our own earlier takers (at most `size`). */
+  left: bigint;
 }
 
 export interface Take {
@@ -34,7 +37,7 @@ export interface WalkInput {
 /**
  * The fills a taker of `quantity` gets: level k trades at top.price moved
  * k x bpsPerLevel against the taker (rounded to the tick, away from the taker's
- * favour), with top.size at every level. Stops at the limit, at the last level,
+ * favour), with top.size at every level (top.left at the best). Stops at the limit, at the last level,
  * or when the quantity is done. Quantities are rounded down to the lot size.
  */
 export function walkBook(input: WalkInput): Take[] {
@@ -47,8 +50,8 @@ export function walkBook(input: WalkInput): Take[] {
     const price = roundToTick(side === "BUY" ? top.price + shift : top.price - shift, tickSize, side);
     if (price <= 0n) break;
     if (limit !== null && (side === "BUY" ? price > limit : price < limit)) break;
-    const quantity = fx.floorTo(fx.min(remaining, top.size), lotSize);
-    if (quantity <= 0n) break;
+    const quantity = fx.floorTo(fx.min(remaining, level === 0 ? top.left : top.size), lotSize);
+    if (quantity <= 0n) continue;
     takes.push({ price, quantity, level });
     remaining -= quantity;
   }

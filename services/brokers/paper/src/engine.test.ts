@@ -110,6 +110,15 @@ describe("matching engine: MARKET", () => {
     expect(fills(engine.place(order({ quantity: "0.6" })).reports)).toEqual([{ price: "100000000", quantity: "0.6" }]);
   });
 
+  it("keeps filling a burst of market orders one level deeper once the best level is used up", () => {
+    const { engine } = setup();
+    engine.onQuote(quote("99000000", "100000000", "1"));
+    engine.place(order({ quantity: "1" }));
+    const next = engine.place(order({ quantity: "0.5" }));
+    expect(fills(next.reports)).toEqual([{ price: "100050000", quantity: "0.5" }]);
+    expect(kinds(next.reports)).toEqual(["ACCEPTED", "FILL"]);
+  });
+
   it("fills from trades alone when there are no quotes (a tick-driven backtest)", () => {
     const { engine } = setup();
     engine.onTick(trade("100000000", "5"));

@@ -45,6 +45,10 @@ interface Market {
   askSize: bigint;
   last: bigint | null;
   lastSize: bigint;
+  /** What our own takers took from the best bid, best ask and last print since they were refreshed. */
+  takenBid: bigint;
+  takenAsk: bigint;
+  takenLast: bigint;
 }
 
 /** An order as the engine works it. */
@@ -150,6 +154,8 @@ export class MatchingEngine {
     market.ask = fx.toFixed(quote.ask);
     market.bidSize = fx.toFixed(quote.bidSize);
     market.askSize = fx.toFixed(quote.askSize);
+    market.takenBid = 0n;
+    market.takenAsk = 0n;
     const triggered = this.triggerStops(quote.symbol, "quote", now, reports);
     const pool: Pool = { BUY: market.askSize, SELL: market.bidSize };
     this.matchResting(quote.symbol, triggered, pool, now, reports, (w, limit) =>
@@ -166,6 +172,7 @@ export class MatchingEngine {
     const price = fx.toFixed(tick.price);
     market.last = price;
     market.lastSize = fx.toFixed(tick.quantity);
+    market.takenLast = 0n;
     const triggered = this.triggerStops(tick.symbol, "trade", now, reports);
     const pool: Pool = { BUY: market.lastSize, SELL: market.lastSize };
     this.matchResting(tick.symbol, triggered, pool, now, reports, (w, limit) =>
@@ -361,18 +368,19 @@ export class MatchingEngine {
   private top(symbol: string, side: Order["side"]): TopOfBook | null {
     const m = this.markets.get(symbol);
     if (!m) return null;
-    const quoted = side === "BUY" ? m.ask : m.bid;
-    if (quoted !== null) return { price: quoted, size: side === "BUY" ? m.askSize : m.bidSize };
+    const left = (size: bigint, taken: bigint) => fx.max(0n, size - taken);
+    if (side === "BUY" && m.ask !== null) return { price: m.ask, size: m.askSize, left: left(m.askSize, m.takenAsk) };
+    if (side === "SELL" && m.bid !== null) return { price: m.bid, size: m.bidSize, left: left(m.bidSize, m.takenBid) };
     // Trades only (a tick-driven backtest): the last print is the book.
-    return m.last === null ? null : { price: m.last, size: m.lastSize };
+    return m.last === null ? null : { price: m.last, size: m.lastSize, left: left(m.lastSize, m.takenLast) };
   }
 
-  /** Our own taker fills use up the top of book until the next quote or trade refreshes it. */
+  /** Our own taker fills use up the best level until the next quote or trade refreshes it; deeper levels stay. */
   private consumeTop(symbol: string, side: Order["side"], quantity: bigint) {
     const m = this.market(symbol);
-    if (side === "BUY" && m.ask !== null) m.askSize = fx.max(0n, m.askSize - quantity);
-    else if (side === "SELL" && m.bid !== null) m.bidSize = fx.max(0n, m.bidSize - quantity);
-    else m.lastSize = fx.max(0n, m.lastSize - quantity);
+    if (side === "BUY" && m.ask !== null) m.takenAsk += quantity;
+    else if (side === "SELL" && m.bid !== null) m.takenBid += quantity;
+    else m.takenLast += quantity;
   }
 
   /** Open orders of a symbol in priority order: best price first, then time. */
@@ -392,7 +400,17 @@ export class MatchingEngine {
   private market(symbol: string): Market {
     let m = this.markets.get(symbol);
     if (!m) {
-      m = { bid: null, ask: null, bidSize: 0n, askSize: 0n, last: null, lastSize: 0n };
+      m = {
+        bid: null,
+        ask: null,
+        bidSize: 0n,
+        askSize: 0n,
+        last: null,
+        lastSize: 0n,
+        takenBid: 0n,
+        takenAsk: 0n,
+        takenLast: 0n,
+      };
       this.markets.set(symbol, m);
     }
     return m;
