@@ -116,3 +116,45 @@ export const BrokerReplies = {
   balances: t.Array(Balance),
   positions: t.Array(Position),
 } as const;
+
+/** Cancel every open order in scope (rpc order.cancel-all, POST /api/orders/cancel-all). */
+export const CancelAllRequest = t.Object(
+  {
+    account: t.Optional(Id),
+    symbol: t.Optional(SymbolCode),
+    /** The accounts the caller may touch (set by the gateway); all when omitted. */
+    accounts: t.Optional(t.Array(Id)),
+  },
+  { additionalProperties: false },
+);
+export type CancelAllRequest = Static<typeof CancelAllRequest>;
+
+export const CancelAllReply = t.Object({ canceled: t.Array(Order) });
+export type CancelAllReply = Static<typeof CancelAllReply>;
+
+/** What PATCH /api/orders/:id may change; quantity is the new total, fills included. */
+export const AmendFields = t.Object(
+  {
+    quantity: t.Optional(UnsignedDecimal),
+    price: t.Optional(UnsignedDecimal),
+    stopPrice: t.Optional(UnsignedDecimal),
+  },
+  { additionalProperties: false },
+);
+export type AmendFields = Static<typeof AmendFields>;
+
+/** Cancel-replace (rpc order.amend): the reply is the replacement order. */
+export const AmendOrderRequest = t.Object({
+  orderId: Id,
+  changes: AmendFields,
+  accounts: t.Optional(t.Array(Id)),
+});
+export type AmendOrderRequest = Static<typeof AmendOrderRequest>;
+
+/** When a DAY order placed at `tsNs` on `venue` expires, in ns since the epoch. */
+export type SessionEnd = (venue: string, tsNs: bigint) => bigint;
+
+const DAY_NS = 86_400n * 1_000_000_000n;
+
+/** Crypto trades around the clock: its "day" ends at the next UTC midnight. */
+export const utcMidnight: SessionEnd = (_venue, tsNs) => (tsNs / DAY_NS + 1n) * DAY_NS;

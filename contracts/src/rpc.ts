@@ -1,4 +1,5 @@
 import { type Static, Type as t } from "@sinclair/typebox";
+import { CancelAllReply } from "./execution.ts";
 import { Candle, Instrument, LastPrice } from "./market.ts";
 import { RiskLimitsView } from "./risk.ts";
 import { Subjects } from "./topics.ts";
@@ -26,6 +27,8 @@ export const RpcReplies = {
   [Subjects.candles]: t.Array(Candle),
   [Subjects.orderSubmit]: t.Object({ order: Order, created: t.Boolean() }),
   [Subjects.orderCancel]: Order,
+  [Subjects.orderCancelAll]: CancelAllReply,
+  [Subjects.orderAmend]: Order,
   [Subjects.orderGet]: Order,
   [Subjects.orderList]: t.Array(Order),
   [Subjects.fillList]: t.Array(Fill),

@@ -57,6 +57,8 @@ export const Subjects = {
   candles: "md.candles",
   orderSubmit: "order.submit",
   orderCancel: "order.cancel",
+  orderCancelAll: "order.cancel-all",
+  orderAmend: "order.amend",
   orderList: "order.list",
   orderGet: "order.get",
   fillList: "order.fills",

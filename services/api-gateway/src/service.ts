@@ -33,6 +33,7 @@ import {
   RefreshBody,
 } from "./model.ts";
 import { ArmBody, accountRoutes, DisarmBody, EquityQuery } from "./routes/accounts.ts";
+import { AmendFields, CancelAllBody, orderActions } from "./routes/orders.ts";
 import { RiskLimitsBody, RiskLimitsQueryString, RiskStateBody, riskRoutes } from "./routes/risk.ts";
 import { StrategyParamsBody, strategyRoutes } from "./routes/strategies.ts";
 import { security } from "./security.ts";
@@ -56,6 +57,8 @@ const AUDIT_ACTIONS: Record<string, string> = {
   "POST /api/auth/logout": "auth.logout",
   "POST /api/orders": "order.submit",
   "DELETE /api/orders/:id": "order.cancel",
+  "POST /api/orders/cancel-all": "order.cancel-all",
+  "PATCH /api/orders/:id": "order.amend",
   "POST /api/strategies/:id/start": "strategy.start",
   "POST /api/strategies/:id/stop": "strategy.stop",
   "POST /api/strategies": "strategy.create",
@@ -109,6 +112,7 @@ export function createGatewayService(
   const strategies = strategyRoutes(call, accountsOf);
   const accountApi = accountRoutes({ call, accountsOf });
   const risk = riskRoutes(call, accountsOf);
+  const orders = orderActions({ call, accountsOf });
 
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
     authenticate: (token) => tokens.authenticate(token),
@@ -233,6 +237,15 @@ export function createGatewayService(
       },
       { params: IdParams, response: RpcReplies[Subjects.orderCancel] },
     )
+    .post("/api/orders/cancel-all", ({ user, body }) => orders.cancelAll(user, body), {
+      body: CancelAllBody,
+      response: RpcReplies[Subjects.orderCancelAll],
+    })
+    .patch("/api/orders/:id", ({ user, params, body }) => orders.amend(user, params.id, body), {
+      params: IdParams,
+      body: AmendFields,
+      response: RpcReplies[Subjects.orderAmend],
+    })
     .get("/api/fills", async ({ user }) => call(Subjects.fillList, { accounts: await accountsOf(user) }), {
       response: RpcReplies[Subjects.fillList],
     })

@@ -170,15 +170,22 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   };
 }
 
+/**
+ * The book a replayed event implies: both sides at its price, as deep as the
+ * volume it traded (a tick's quantity, a candle's volume). The matching
+ * engine bounds fills by that size, so a backtest never fills more than the
+ * market traded; a zero-volume bar offers nothing.
+ */
 function quoteAt(event: MarketEvent, price: string, now: bigint) {
   const venue = event.kind === "tick" ? event.tick.venue : event.candle.venue;
+  const size = event.kind === "tick" ? event.tick.quantity : event.candle.volume;
   return {
     symbol: eventSymbol(event),
     venue,
     bid: price,
-    bidSize: "0",
+    bidSize: size,
     ask: price,
-    askSize: "0",
+    askSize: size,
     tsEvent: String(now),
   };
 }

@@ -44,10 +44,11 @@ const ticks: Tick[] = generateSampleCandles({ bars: 720 }).map((event, i) => {
 const quoteOf = (tick: Tick): Quote => ({
   symbol: tick.symbol,
   venue: tick.venue,
+  // As deep as the print traded: the same book the backtest infers from the same data.
   bid: tick.price,
-  bidSize: "0",
+  bidSize: tick.quantity,
   ask: tick.price,
-  askSize: "0",
+  askSize: tick.quantity,
   tsEvent: tick.tsEvent,
 });
 

@@ -1,6 +1,6 @@
-import { PaperBroker } from "@jts/broker-paper";
+import { MatchingEngine } from "@jts/broker-paper";
 import type { ExecutionReport, Order, Quote } from "@jts/contracts";
-import { createLogger, type InstrumentCatalog, MemoryEventBus } from "@jts/kit";
+import type { InstrumentCatalog } from "@jts/kit";
 
 /**
  * What a backtest needs from a venue: feed it prices, place and cancel
@@ -14,44 +14,37 @@ export interface BacktestVenue {
 }
 
 /**
- * The paper broker's own matching (services/brokers/paper) behind the
- * backtest interface. The broker stamps reports with the wall clock and
- * random fill ids; the adapter restamps them with market time and a counter
- * so a replay is reproducible. When the paper broker becomes a
- * clock-injected MatchingEngine, this adapter is the one thing to swap.
+ * The paper venue's own MatchingEngine (services/brokers/paper), the very
+ * code that fills paper orders live, driven by market time: the engine reads
+ * the clock the backtest sets before each call, and ids come from a counter,
+ * so a replay is reproducible.
  */
 export class PaperVenueAdapter implements BacktestVenue {
-  private readonly broker: PaperBroker;
-  private fills = 0;
+  private now = 0n;
+  private ids = 0;
+  private readonly engine: MatchingEngine;
 
   constructor(catalog: InstrumentCatalog) {
-    // The broker only publishes when asked to; the backtest never asks.
-    this.broker = new PaperBroker(
-      new MemoryEventBus(),
-      catalog,
-      createLogger({}, "error", () => {}),
-    );
+    this.engine = new MatchingEngine({
+      clock: () => this.now,
+      instruments: catalog,
+      newId: () => `bt-${++this.ids}`,
+    });
   }
 
   onQuote(quote: Quote): ExecutionReport[] {
-    return this.restamp(this.broker.onQuote(quote), quote.tsEvent);
+    this.now = BigInt(quote.tsEvent);
+    return this.engine.onQuote(quote);
   }
 
   place(order: Order, now: string) {
-    const { ack, reports } = this.broker.place(order);
-    return { accepted: ack.accepted, reason: ack.reason, reports: this.restamp(reports, now) };
+    this.now = BigInt(now);
+    const { ack, reports } = this.engine.place(order);
+    return { accepted: ack.accepted, reason: ack.reason, reports };
   }
 
   cancel(order: Order, now: string): ExecutionReport[] {
-    const command = { orderId: order.id, account: order.account, symbol: order.symbol };
-    return this.restamp(this.broker.cancel(command).reports, now);
-  }
-
-  private restamp(reports: ExecutionReport[], now: string): ExecutionReport[] {
-    return reports.map((r) => ({
-      ...r,
-      tsEvent: now,
-      fill: r.fill ? { ...r.fill, fillId: `bt-fill-${++this.fills}` } : null,
-    }));
+    this.now = BigInt(now);
+    return this.engine.cancel(order.id).reports;
   }
 }

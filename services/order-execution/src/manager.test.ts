@@ -4,7 +4,6 @@ import { AppError, createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } 
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
-import { canTransition } from "./state-machine.ts";
 
 const request = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
   clientOrderId: "c-1",
@@ -203,16 +202,5 @@ describe("order manager", () => {
   it("hides another account's order", async () => {
     const { order } = await manager.submit(request());
     await expect(manager.get(order.id, ["someone-else"])).rejects.toThrow("not found");
-  });
-});
-
-describe("order state machine", () => {
-  it("allows the lifecycle and refuses leaving a terminal state", () => {
-    expect(canTransition("NEW", "ACCEPTED")).toBe(true);
-    expect(canTransition("ACCEPTED", "PARTIALLY_FILLED")).toBe(true);
-    expect(canTransition("PARTIALLY_FILLED", "FILLED")).toBe(true);
-    expect(canTransition("FILLED", "CANCELED")).toBe(false);
-    expect(canTransition("REJECTED", "ACCEPTED")).toBe(false);
-    expect(canTransition("ACCEPTED", "NEW")).toBe(false);
   });
 });

@@ -1,5 +1,7 @@
 import {
+  type AmendFields,
   type BrokerAck,
+  type CancelAllRequest,
   EventTypes,
   type ExecutionReport,
   type Fill,
@@ -9,10 +11,15 @@ import {
   type OrderQuery,
   type OrderRequest,
   type OrderStatus,
+  type Quote,
   type RiskDecision,
   type RpcTransport,
+  type SessionEnd,
   Subjects,
+  type Tick,
   Topics,
+  type TradingStateChange,
+  utcMidnight,
 } from "@jts/contracts";
 import {
   AppError,
@@ -24,19 +31,25 @@ import {
   type RpcClient,
   rpcClient,
 } from "@jts/kit";
+import { type ReconcileSummary, reconcile } from "./reconcile.ts";
 import type { OrderRepository, OrderTransaction } from "./repository.ts";
+import { BrokerRouter, type RoutingOptions } from "./routing.ts";
 import { assertTransition, canTransition, isTerminal } from "./state-machine.ts";
+import { isStopOrder, LocalStopBook, releasedOrder } from "./stops.ts";
 import { validateAgainstInstrument } from "./validation.ts";
 
 /** The consumer name under which processed execution-report ids are recorded. */
 export const REPORT_CONSUMER = "order-execution";
 
-export interface OrderManagerOptions {
-  /** venue -> broker service name; `sim` routes to `paper` by default. */
-  routes: Record<string, string>;
+export interface OrderManagerOptions extends RoutingOptions {
   defaultAccount: string;
   rpcTimeoutMs?: number;
+  /** When DAY stops the OMS holds expire; the next UTC midnight by default. */
+  sessionEnd?: SessionEnd;
 }
+
+/** Orders a venue is working; NEW ones are still being routed and are left to their router. */
+const WORKING_STATUSES = ["ACCEPTED", "PARTIALLY_FILLED"] as const;
 
 export interface SubmitResult {
   order: Order;
@@ -55,6 +68,9 @@ export class OrderManager {
   /** In-flight submits by idempotency key, so a concurrent duplicate waits for the first. */
   private readonly pending = new Map<string, Promise<SubmitResult>>();
   private readonly client: RpcClient;
+  readonly router: BrokerRouter;
+  /** Stops held here for brokers whose venue has none. */
+  readonly stops: LocalStopBook;
 
   constructor(
     private readonly repository: OrderRepository,
@@ -64,6 +80,8 @@ export class OrderManager {
     private readonly options: OrderManagerOptions,
   ) {
     this.client = rpcClient(rpc, options.rpcTimeoutMs);
+    this.router = new BrokerRouter(options);
+    this.stops = new LocalStopBook(options.sessionEnd ?? utcMidnight);
   }
 
   async submit(request: OrderRequest): Promise<SubmitResult> {
@@ -142,25 +160,39 @@ export class OrderManager {
     return stuck.length;
   }
 
-  /** Risk, then the broker of the order's venue; returns the order as it stands afterwards. */
+  /**
+   * Risk, then the order's broker (by the account's mode); a stop for a venue
+   * without stops is held here instead. Returns the order as it stands afterwards.
+   */
   private async route(order: Order): Promise<Order> {
     const decision = await this.askRisk(order);
-    if (!decision.approved) return this.reject(order.id, `risk: ${decision.reason}`);
-    const broker = this.options.routes[order.venue];
-    if (!broker) return this.reject(order.id, `no broker routes venue ${order.venue}`);
+    if (!decision.approved) return this.refuse(order.id, `risk: ${decision.reason}`);
+    let broker: string | null;
+    try {
+      broker = await this.router.brokerFor(order);
+    } catch (error) {
+      return this.refuse(order.id, `account mode unknown: ${(error as Error).message}`);
+    }
+    if (!broker) return this.refuse(order.id, `no broker routes venue ${order.venue}`);
+    if (isStopOrder(order) && !this.router.holdsStops(broker)) return this.hold(order);
+    return this.place(order.id, order, broker);
+  }
+
+  /** Sends `sent` (the order, or what a released stop became) to the broker and folds its ack. */
+  private async place(orderId: string, sent: Order, broker: string): Promise<Order> {
     let ack: BrokerAck;
     try {
       ack = await this.rpc.request<BrokerAck>(
         Subjects.brokerPlace(broker),
-        { order },
+        { order: sent },
         { timeoutMs: this.options.rpcTimeoutMs },
       );
     } catch (error) {
-      return this.reject(order.id, `broker ${broker}: ${(error as Error).message}`);
+      return this.refuse(orderId, `broker ${broker}: ${(error as Error).message}`);
     }
-    if (!ack.accepted) return this.reject(order.id, `broker ${broker}: ${ack.reason ?? "refused"}`);
+    if (!ack.accepted) return this.refuse(orderId, `broker ${broker}: ${ack.reason ?? "refused"}`);
     // A fast venue's fill may have been folded in already: only a NEW order becomes ACCEPTED.
-    return this.change(order.id, (current) => {
+    return this.change(orderId, (current) => {
       current.venueOrderId = ack.venueOrderId;
       if (current.status !== "NEW") return false;
       this.transition(current, "ACCEPTED");
@@ -168,22 +200,171 @@ export class OrderManager {
     });
   }
 
+  /** Accepts a stop and keeps it here until the market reaches it. */
+  private async hold(order: Order): Promise<Order> {
+    const accepted = await this.change(order.id, (current) => {
+      if (current.status !== "NEW") return false;
+      this.transition(current, "ACCEPTED");
+      return true;
+    });
+    if (accepted.status === "ACCEPTED") this.stops.add(accepted);
+    return accepted;
+  }
+
+  /** Feeds the held stops; the triggered ones go to their broker. */
+  async onQuote(quote: Quote): Promise<void> {
+    if (this.stops.size > 0) await this.releaseAll(this.stops.onQuote(quote));
+  }
+
+  async onTick(tick: Tick): Promise<void> {
+    if (this.stops.size > 0) await this.releaseAll(this.stops.onTick(tick));
+  }
+
+  private async releaseAll(triggered: Order[]): Promise<void> {
+    for (const held of triggered) {
+      const order = await this.repository.get(held.id);
+      if (order?.status !== "ACCEPTED") continue;
+      const broker = await this.router.brokerFor(order).catch(() => null);
+      this.logger.info("stop triggered", { orderId: order.id, stopPrice: order.stopPrice, broker });
+      if (!broker) await this.refuse(order.id, `no broker routes venue ${order.venue}`);
+      else await this.place(order.id, releasedOrder(order), broker);
+    }
+  }
+
+  /** Expires the DAY stops held here whose session has ended. */
+  async expireHeldStops(now: bigint = BigInt(nowNsString())): Promise<Order[]> {
+    const expired: Order[] = [];
+    for (const held of this.stops.expired(now))
+      expired.push(
+        await this.change(held.id, (current) => {
+          if (!canTransition(current.status, "EXPIRED")) return false;
+          this.transition(current, "EXPIRED");
+          return true;
+        }),
+      );
+    return expired;
+  }
+
+  /** After a restart: the stops this OMS held go back into its stop book. */
+  async loadHeldStops(): Promise<number> {
+    let loaded = 0;
+    for (const order of await this.repository.list({ status: "ACCEPTED" })) {
+      if (!isStopOrder(order) || order.venueOrderId !== null) continue;
+      const broker = await this.router.brokerFor(order).catch(() => null);
+      if (broker && !this.router.holdsStops(broker)) {
+        this.stops.add(order);
+        loaded++;
+      }
+    }
+    return loaded;
+  }
+
+  /** Start-up reconciliation with every broker (see reconcile.ts); after loadHeldStops. */
+  reconcile(settleMs = 0): Promise<ReconcileSummary> {
+    return reconcile({
+      repository: this.repository,
+      rpc: this.rpc,
+      router: this.router,
+      logger: this.logger,
+      fold: (report) => this.onReport(report),
+      heldLocally: (orderId) => this.stops.has(orderId),
+      quoteCurrency: (symbol) => this.catalog.find(symbol)?.quote ?? "KRW",
+      timeoutMs: this.options.rpcTimeoutMs,
+      settleMs,
+    });
+  }
+
   async cancel(orderId: string, accounts?: string[]): Promise<Order> {
     const order = await this.visible(orderId, accounts);
     if (isTerminal(order.status)) throw new AppError("CONFLICT", `order is ${order.status} and cannot be canceled`);
-    const broker = this.options.routes[order.venue] as string;
-    const ack = await this.rpc.request<BrokerAck>(
-      Subjects.brokerCancel(broker),
-      { orderId: order.id, account: order.account, symbol: order.symbol },
-      { timeoutMs: this.options.rpcTimeoutMs },
-    );
-    if (!ack.accepted)
-      throw new AppError("CONFLICT", `broker ${broker} refused the cancel: ${ack.reason ?? "no reason"}`);
+    if (!this.stops.remove(order.id)) {
+      const broker = await this.router.brokerFor(order);
+      if (!broker) throw new AppError("CONFLICT", `no broker routes venue ${order.venue}`);
+      const ack = await this.rpc.request<BrokerAck>(
+        Subjects.brokerCancel(broker),
+        { orderId: order.id, account: order.account, symbol: order.symbol },
+        { timeoutMs: this.options.rpcTimeoutMs },
+      );
+      if (!ack.accepted)
+        throw new AppError("CONFLICT", `broker ${broker} refused the cancel: ${ack.reason ?? "no reason"}`);
+    }
     return this.change(order.id, (current) => {
       if (!canTransition(current.status, "CANCELED")) return false;
       this.transition(current, "CANCELED");
       return true;
     });
+  }
+
+  /**
+   * Cancels every working order of an account and/or symbol (all when neither
+   * is given), within `accounts` when the caller is scoped. An order that
+   * cannot be canceled (it filled meanwhile) is logged and skipped.
+   */
+  async cancelAll(request: Omit<CancelAllRequest, "accounts"> & { accounts?: string[] }): Promise<Order[]> {
+    const { account, symbol, accounts } = request;
+    const scope = account === undefined ? accounts : [account].filter((a) => !accounts || accounts.includes(a));
+    if (scope?.length === 0) return [];
+    const working = (
+      await Promise.all(WORKING_STATUSES.map((status) => this.repository.list({ status, symbol, accounts: scope })))
+    ).flat();
+    const canceled: Order[] = [];
+    for (const order of working) {
+      try {
+        canceled.push(await this.cancel(order.id));
+      } catch (error) {
+        this.logger.warn("cancel-all skipped an order", { orderId: order.id, error: (error as Error).message });
+      }
+    }
+    return canceled;
+  }
+
+  /**
+   * Cancel-replace: cancels the order, then submits a replacement with the
+   * changes (quantity is the new total: what the old one filled is taken off).
+   * The replacement's clientOrderId is the old one with `.r<n>`; it goes
+   * through risk like any new order. Returns the replacement.
+   */
+  async amend(orderId: string, changes: AmendFields, accounts?: string[]): Promise<Order> {
+    const old = await this.visible(orderId, accounts);
+    if (isTerminal(old.status)) throw new AppError("CONFLICT", `order is ${old.status} and cannot be amended`);
+    if (changes.quantity === undefined && changes.price === undefined && changes.stopPrice === undefined)
+      throw new AppError("VALIDATION", "nothing to amend: give quantity, price or stopPrice");
+    const total = fx.toFixed(changes.quantity ?? old.quantity);
+    const replacement = (filled: string): OrderRequest => ({
+      clientOrderId: replacementClientId(old.clientOrderId),
+      account: old.account,
+      venue: old.venue,
+      symbol: old.symbol,
+      side: old.side,
+      type: old.type,
+      quantity: fx.fromFixed(total - fx.toFixed(filled)),
+      ...optional("price", changes.price ?? old.price),
+      ...optional("stopPrice", changes.stopPrice ?? old.stopPrice),
+      timeInForce: old.timeInForce,
+      ...optional("strategyId", old.strategyId),
+    });
+    const checkRemaining = (filled: string) => {
+      if (total <= fx.toFixed(filled))
+        throw new AppError("CONFLICT", `the new quantity must exceed what is filled already (${filled})`);
+    };
+    checkRemaining(old.filledQuantity);
+    // Before the cancel: a replacement the instrument refuses must not cost the trader the old order.
+    validateAgainstInstrument(replacement(old.filledQuantity), this.catalog.find(old.symbol));
+    const canceled = await this.cancel(old.id, accounts);
+    checkRemaining(canceled.filledQuantity);
+    return (await this.submit(replacement(canceled.filledQuantity))).order;
+  }
+
+  /** HALTED with cancelOpenOrders: every working order in the change's scope is canceled. */
+  async onTradingState(change: TradingStateChange): Promise<Order[]> {
+    if (change.state !== "HALTED" || !change.cancelOpenOrders) return [];
+    const canceled = await this.cancelAll(change.account === null ? {} : { account: change.account });
+    this.logger.warn("trading HALTED: open orders canceled", {
+      account: change.account ?? "platform",
+      count: canceled.length,
+      reason: change.reason,
+    });
+    return canceled;
   }
 
   get(orderId: string, accounts?: string[]): Promise<Order> {
@@ -293,10 +474,17 @@ export class OrderManager {
     }
   }
 
-  private reject(orderId: string, reason: string): Promise<Order> {
+  /**
+   * The order cannot go on: REJECTED while the venue never had it, CANCELED
+   * (with the reason kept) when it was ACCEPTED already, as a held stop whose
+   * release the broker refused.
+   */
+  private refuse(orderId: string, reason: string): Promise<Order> {
     return this.change(orderId, (order) => {
+      const target: OrderStatus = canTransition(order.status, "REJECTED") ? "REJECTED" : "CANCELED";
+      if (!canTransition(order.status, target)) return false;
       order.rejectReason = reason;
-      this.transition(order, "REJECTED");
+      this.transition(order, target);
       return true;
     });
   }
@@ -326,9 +514,22 @@ export class OrderManager {
     assertTransition(order.status, to);
     order.status = to;
     order.updatedAt = nowNsString();
+    if (isTerminal(to)) this.router.forget(order.id);
   }
 
   private orderEvent(order: Order) {
     return envelope(EventTypes.order, "order-execution", order.account, { ...order });
   }
+}
+
+/** `c-1` -> `c-1.r1` -> `c-1.r2`, kept within the 64 characters an Id may have. */
+export function replacementClientId(clientOrderId: string): string {
+  const match = /^(.*)\.r(\d+)$/.exec(clientOrderId);
+  const base = match ? (match[1] as string) : clientOrderId;
+  const suffix = `.r${match ? Number(match[2]) + 1 : 1}`;
+  return `${base.slice(0, 64 - suffix.length)}${suffix}`;
+}
+
+function optional<K extends string>(key: K, value: string | null): { [P in K]?: string } {
+  return (value === null ? {} : { [key]: value }) as { [P in K]?: string };
 }

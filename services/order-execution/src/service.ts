@@ -1,9 +1,22 @@
-import { type ExecutionReport, Subjects, type Subscription, Topics } from "@jts/contracts";
+import {
+  AmendFields,
+  AmendOrderRequest,
+  CancelAllRequest,
+  type ExecutionReport,
+  type Quote,
+  type SessionEnd,
+  Subjects,
+  type Subscription,
+  type Tick,
+  Topics,
+  type TradingStateChange,
+} from "@jts/contracts";
 import {
   createServiceApp,
   InstrumentCatalog,
   type ReadinessCheck,
   type Runtime,
+  rpcClient,
   type Service,
   serveChecked,
 } from "@jts/kit";
@@ -12,6 +25,7 @@ import { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 import { FillsQuery, ListOrdersQuery, OrderIdRequest, OrderRequest } from "./model.ts";
 import type { OrderRepository } from "./repository.ts";
+import { AccountModeBook, type AccountModeLookup } from "./routing.ts";
 
 /** Something that runs while the service runs, such as the outbox relay. */
 export interface Startable {
@@ -21,8 +35,21 @@ export interface Startable {
 
 export interface OrderExecutionOptions {
   catalog?: InstrumentCatalog;
+  /** venue -> broker for LIVE accounts; `sim` routes to `paper` by default. */
   routes?: Record<string, string>;
   defaultAccount?: string;
+  /** PAPER accounts go to the paper broker; by default the modes the portfolio announces (AccountModeBook). */
+  accountMode?: AccountModeLookup;
+  /** broker -> whether its venue holds stops; the OMS holds the others' (paper: yes). */
+  nativeStops?: Record<string, boolean>;
+  /** When DAY orders end (held stops); the next UTC midnight by default. */
+  sessionEnd?: SessionEnd;
+  /** Compare with every broker at start (on by default). */
+  reconcileOnStart?: boolean;
+  /** How long reconciliation lets redelivered reports land before it folds fill differences (15 s). */
+  reconcileSettleMs?: number;
+  /** How often held DAY stops are checked for expiry. */
+  expiryCheckMs?: number;
   /** Where orders live; in memory, publishing straight to the bus, when omitted. */
   repository?: OrderRepository;
   /** Publishes what the repository commits (the Postgres outbox relay); started and stopped with the service. */
@@ -34,11 +61,17 @@ export interface OrderExecutionOptions {
 export function createOrderExecutionService(runtime: Runtime, options: OrderExecutionOptions = {}) {
   const logger = runtime.logger.child({ service: "order-execution" });
   const repository = options.repository ?? new MemoryOrderRepository(runtime.bus);
+  const modeBook = options.accountMode ? null : new AccountModeBook();
   const manager = new OrderManager(repository, options.catalog ?? new InstrumentCatalog(), runtime.rpc, logger, {
     routes: options.routes ?? { sim: "paper" },
     defaultAccount: options.defaultAccount ?? "paper-main",
+    accountMode: options.accountMode ?? modeBook?.lookup,
+    nativeStops: options.nativeStops,
+    sessionEnd: options.sessionEnd,
   });
   const subscriptions: Subscription[] = [];
+  let expiryTimer: ReturnType<typeof setInterval> | undefined;
+  let reconciled: Promise<void> = Promise.resolve();
 
   const app = createServiceApp({ name: "order-execution", logger, readiness: options.readiness })
     .post(
@@ -53,6 +86,13 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
     .get("/orders", ({ query }) => manager.list(query), { query: t.Omit(ListOrdersQuery, ["accounts"]) })
     .get("/orders/:id", ({ params }) => manager.get(params.id), { params: t.Object({ id: t.String() }) })
     .delete("/orders/:id", ({ params }) => manager.cancel(params.id), { params: t.Object({ id: t.String() }) })
+    .post("/orders/cancel-all", async ({ body }) => ({ canceled: await manager.cancelAll(body) }), {
+      body: t.Omit(CancelAllRequest, ["accounts"]),
+    })
+    .patch("/orders/:id", ({ params, body }) => manager.amend(params.id, body), {
+      params: t.Object({ id: t.String() }),
+      body: AmendFields,
+    })
     .get("/fills", () => manager.listFills());
 
   return {
@@ -63,6 +103,7 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
     async start() {
       // First, so events committed before a restart go out before new ones.
       await options.relay?.start();
+      if (modeBook) subscriptions.push(await modeBook.start(runtime.bus, rpcClient(runtime.rpc), logger));
       subscriptions.push(
         // The repository records each report's event id with its state change: redeliveries are no-ops.
         await runtime.bus.subscribe(
@@ -74,22 +115,61 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
         await serveChecked(runtime.rpc, Subjects.orderCancel, OrderIdRequest, ({ orderId, accounts }) =>
           manager.cancel(orderId, accounts),
         ),
+        await serveChecked(runtime.rpc, Subjects.orderCancelAll, CancelAllRequest, async (request) => ({
+          canceled: await manager.cancelAll(request),
+        })),
+        await serveChecked(runtime.rpc, Subjects.orderAmend, AmendOrderRequest, ({ orderId, changes, accounts }) =>
+          manager.amend(orderId, changes, accounts),
+        ),
+        // HALTED with cancelOpenOrders: the OMS carries out the cancel.
+        await runtime.bus.subscribe(
+          Topics.tradingState,
+          (e) => manager.onTradingState(e.payload as TradingStateChange).then(() => undefined),
+          { group: "order-execution" },
+        ),
+        // Market data only matters for the stops this OMS holds; the manager returns at once without any.
+        await runtime.bus.subscribe(Topics.allQuotes, (e) => manager.onQuote(e.payload as Quote), {
+          group: "order-execution",
+        }),
+        await runtime.bus.subscribe(Topics.allTicks, (e) => manager.onTick(e.payload as Tick), {
+          group: "order-execution",
+        }),
         await serveChecked(runtime.rpc, Subjects.orderGet, OrderIdRequest, ({ orderId, accounts }) =>
           manager.get(orderId, accounts),
         ),
         await serveChecked(runtime.rpc, Subjects.orderList, ListOrdersQuery, (query) => manager.list(query)),
         await serveChecked(runtime.rpc, Subjects.fillList, FillsQuery, ({ accounts }) => manager.listFills(accounts)),
       );
+      const held = await manager.loadHeldStops();
+      if (held > 0) logger.info("holding stops from the last run", { count: held });
       // After the report consumer is live, so the reports of a resumed order are folded in.
       const resumed = await manager.resumeNew();
       if (resumed > 0) logger.warn("resumed orders left NEW by the last run", { count: resumed });
+      // In the background: it waits for redelivered reports before folding fill differences.
+      // A failed reconciliation is logged, not fatal; the next start tries again.
+      if (options.reconcileOnStart ?? true)
+        reconciled = manager
+          .reconcile(options.reconcileSettleMs ?? 15_000)
+          .then(() => undefined)
+          .catch((error: unknown) => logger.error("reconciliation failed", { error: (error as Error).message }));
+      expiryTimer = setInterval(
+        () =>
+          void manager
+            .expireHeldStops()
+            .catch((error: unknown) => logger.error("held stop expiry failed", { error: (error as Error).message })),
+        options.expiryCheckMs ?? 1000,
+      );
     },
+    /** Settles once the start-up reconciliation has finished. */
+    reconciled: () => reconciled,
     async stop() {
+      modeBook?.stop();
+      clearInterval(expiryTimer);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
       // Last, so it drains what the handlers above committed.
       await options.relay?.stop();
     },
-  } satisfies Service & { manager: OrderManager; repository: OrderRepository };
+  } satisfies Service & { manager: OrderManager; repository: OrderRepository; reconciled: () => Promise<void> };
 }
 
 export type App = ReturnType<typeof createOrderExecutionService>["app"];

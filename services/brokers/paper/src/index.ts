@@ -1,2 +1,4 @@
-export { PaperBroker } from "./broker.ts";
-export { type App, createPaperService, PAPER_BROKER } from "./service.ts";
+export { DEFAULT_SLIPPAGE, type SlippageModel, walkBook } from "./book.ts";
+export { type EngineResult, MatchingEngine, type MatchingEngineOptions } from "./engine.ts";
+export { DEFAULT_FEES, type FeeRates, feeFor, feeRates, KRX_SELL_TAX } from "./fees.ts";
+export { type App, createPaperService, PAPER_BROKER, type PaperServiceOptions } from "./service.ts";

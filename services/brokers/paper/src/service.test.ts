@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import {
+  type BrokerAck,
+  EventTypes,
+  type ExecutionReport,
+  type Position,
+  type Quote,
+  type Tick,
+  Topics,
+  type VenueOrder,
+} from "@jts/contracts";
+import { createLogger, envelope, memoryRuntime } from "@jts/kit";
+import { eventually, orderFixture } from "@jts/kit/testing";
+import { createPaperService } from "./service.ts";
+
+const services: Array<{ stop(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.stop();
+});
+
+async function paper() {
+  const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+  const service = createPaperService(runtime, { initialBalances: { acc: { KRW: "1000000" } }, expiryCheckMs: 10 });
+  await service.start();
+  services.push(service);
+  const reports: ExecutionReport[] = [];
+  await runtime.bus.subscribe(Topics.executionReport, (e) => void reports.push(e.payload as ExecutionReport));
+  return { runtime, reports };
+}
+
+describe("paper broker service", () => {
+  it("serves the broker rpc and publishes the engine's reports in order, fed by quotes and trades from the bus", async () => {
+    const { runtime, reports } = await paper();
+    const { rpc, bus } = runtime;
+    await bus.publish(
+      Topics.quote("sim", "005930"),
+      envelope<Quote>(EventTypes.quote, "t", "005930", {
+        symbol: "005930",
+        venue: "sim",
+        bid: "70000",
+        ask: "70100",
+        bidSize: "100",
+        askSize: "100",
+        tsEvent: "1",
+      }),
+    );
+    const order = orderFixture({ id: "L1", type: "LIMIT", price: "69900", timeInForce: "GTC", quantity: "10" });
+    const ack = await rpc.request<BrokerAck>("broker.paper.place", { order });
+    expect(ack).toMatchObject({ accepted: true, orderId: "L1" });
+    const open = await rpc.request<VenueOrder[]>("broker.paper.open-orders", { account: "acc" });
+    expect(open.map((o) => [o.orderId, o.status])).toEqual([["L1", "ACCEPTED"]]);
+
+    await bus.publish(
+      Topics.tick("sim", "005930"),
+      envelope<Tick>(EventTypes.tick, "t", "005930", {
+        symbol: "005930",
+        venue: "sim",
+        price: "69900",
+        quantity: "4",
+        aggressor: "SELL",
+        tradeId: "x1",
+        tsEvent: "2",
+      }),
+    );
+    await eventually(() => expect(reports.map((r) => r.kind)).toEqual(["ACCEPTED", "FILL"]));
+    const queried = await rpc.request<VenueOrder>("broker.paper.query-order", {
+      account: "acc",
+      symbol: "005930",
+      orderId: "L1",
+    });
+    expect(queried).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "4", averagePrice: "69900" });
+    const positions = await rpc.request<Position[]>("broker.paper.positions", { account: "acc" });
+    expect(positions[0]).toMatchObject({ symbol: "005930", quantity: "4" });
+    const balances = await rpc.request<Array<{ currency: string; locked: string }>>("broker.paper.balances", {
+      account: "acc",
+    });
+    expect(balances).toEqual([expect.objectContaining({ currency: "KRW", locked: "419400" })]);
+
+    const cancel = await rpc.request<BrokerAck>("broker.paper.cancel", {
+      orderId: "L1",
+      account: "acc",
+      symbol: "005930",
+    });
+    expect(cancel.accepted).toBe(true);
+    await eventually(() => expect(reports.at(-1)?.kind).toBe("CANCELED"));
+  });
+
+  it("refuses malformed rpc requests instead of crashing", async () => {
+    const { runtime } = await paper();
+    await expect(runtime.rpc.request("broker.paper.place", { order: { id: 1 } })).rejects.toThrow();
+    await expect(runtime.rpc.request("broker.paper.balances", {})).rejects.toThrow();
+  });
+});

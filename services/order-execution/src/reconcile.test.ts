@@ -1,0 +1,202 @@
+import { beforeEach, describe, expect, it } from "bun:test";
+import type { Alert, Envelope, ExecutionReport, Fill, Order, Position, VenueOrder } from "@jts/contracts";
+import { createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { orderFixture } from "@jts/kit/testing";
+import { OrderManager } from "./manager.ts";
+import { MemoryOrderRepository } from "./memory-repository.ts";
+
+const venueOrder = (order: Order, overrides: Partial<VenueOrder>): VenueOrder => ({
+  orderId: order.id,
+  venueOrderId: `V-${order.id}`,
+  account: order.account,
+  venue: order.venue,
+  symbol: order.symbol,
+  side: order.side,
+  type: order.type,
+  status: "ACCEPTED",
+  quantity: order.quantity,
+  filledQuantity: "0",
+  price: order.price,
+  averagePrice: null,
+  tsEvent: "5",
+  ...overrides,
+});
+
+describe("reconciliation at start against a broker that disagrees", () => {
+  let bus: MemoryEventBus;
+  let rpc: MemoryRpc;
+  let repository: MemoryOrderRepository;
+  let manager: OrderManager;
+  let alerts: Alert[];
+  let fills: Fill[];
+  let openAtVenue: VenueOrder[];
+  let queried: Map<string, VenueOrder | null>;
+  let venuePositions: Position[];
+
+  const limit = (id: string, overrides: Partial<Order> = {}) =>
+    orderFixture({
+      id,
+      clientOrderId: `c-${id}`,
+      type: "LIMIT",
+      price: "100",
+      timeInForce: "GTC",
+      status: "ACCEPTED",
+      venueOrderId: `V-${id}`,
+      ...overrides,
+    });
+
+  beforeEach(async () => {
+    bus = new MemoryEventBus();
+    rpc = new MemoryRpc();
+    alerts = [];
+    fills = [];
+    openAtVenue = [];
+    queried = new Map();
+    venuePositions = [];
+    await bus.subscribe("alert.raised", (e: Envelope) => void alerts.push(e.payload as Alert));
+    await bus.subscribe("order.fill", (e: Envelope) => void fills.push(e.payload as Fill));
+    await rpc.serve("broker.paper.open-orders", () => openAtVenue);
+    await rpc.serve("broker.paper.query-order", (q) => {
+      const { orderId } = q as { orderId: string };
+      return queried.get(orderId) ?? openAtVenue.find((v) => v.orderId === orderId) ?? null;
+    });
+    await rpc.serve("broker.paper.positions", () => venuePositions);
+    repository = new MemoryOrderRepository(bus);
+    manager = new OrderManager(
+      repository,
+      new InstrumentCatalog(),
+      rpc,
+      createLogger({}, "error", () => {}),
+      {
+        routes: { sim: "paper" },
+        defaultAccount: "acc",
+      },
+    );
+  });
+
+  const store = (...orders: Order[]) =>
+    repository.transaction(async (tx) => {
+      for (const order of orders) await tx.insert(order);
+    });
+
+  it("folds missed fills and final states, cancels what the venue does not know, and reports what we do not know", async () => {
+    const partly = limit("partly");
+    const filledMeanwhile = limit("filled");
+    const gone = limit("gone");
+    const canceledThere = limit("canceled");
+    const routing = limit("routing", { status: "NEW", venueOrderId: null });
+    await store(partly, filledMeanwhile, gone, canceledThere, routing);
+    // We heard of 2 @ 100 for `filled` before the restart.
+    const report: ExecutionReport = {
+      orderId: "filled",
+      account: "acc",
+      venue: "sim",
+      symbol: "005930",
+      side: "BUY",
+      kind: "FILL",
+      fill: { fillId: "f-early", price: "100", quantity: "2", fee: "0", feeCurrency: "KRW", liquidity: "MAKER" },
+      reason: null,
+      tsEvent: "2",
+    };
+    await manager.onReport(report);
+
+    openAtVenue = [
+      venueOrder(partly, { status: "PARTIALLY_FILLED", filledQuantity: "4", averagePrice: "100" }),
+      venueOrder(routing, {}),
+      { ...venueOrder(partly, {}), orderId: null, venueOrderId: "HAND-1", quantity: "7" },
+    ];
+    queried.set("filled", venueOrder(filledMeanwhile, { status: "FILLED", filledQuantity: "10", averagePrice: "108" }));
+    queried.set("canceled", venueOrder(canceledThere, { status: "CANCELED" }));
+    venuePositions = [
+      {
+        account: "acc",
+        symbol: "005930",
+        venue: "sim",
+        quantity: "20",
+        averagePrice: "100",
+        realizedPnl: "0",
+        unrealizedPnl: "0",
+        lastPrice: null,
+        currency: "KRW",
+        updatedAt: "5",
+      },
+    ];
+
+    const summary = await manager.reconcile();
+
+    expect(summary.brokers).toEqual(["paper"]);
+    expect(summary.checked).toBe(4);
+    expect(summary.corrected.sort()).toEqual(["canceled", "filled", "gone", "partly"]);
+    expect(await manager.get("partly")).toMatchObject({
+      status: "PARTIALLY_FILLED",
+      filledQuantity: "4",
+      averagePrice: "100",
+    });
+    // The missed 8 are priced so our average matches the venue's: (108 x 10 - 100 x 2) / 8 = 110.
+    expect(await manager.get("filled")).toMatchObject({ status: "FILLED", filledQuantity: "10", averagePrice: "108" });
+    expect(fills.find((f) => f.orderId === "filled" && f.id !== "f-early")).toMatchObject({
+      price: "110",
+      quantity: "8",
+    });
+    expect(await manager.get("gone")).toMatchObject({ status: "CANCELED" });
+    expect(await manager.get("canceled")).toMatchObject({ status: "CANCELED" });
+    expect(await manager.get("routing")).toMatchObject({ status: "NEW" });
+
+    expect(summary.unknownAtVenue.map((v) => v.venueOrderId)).toEqual(["HAND-1"]);
+    // Ours net 4 + 10 = 14 against the venue's 20.
+    expect(summary.positionMismatches).toEqual([
+      { broker: "paper", account: "acc", symbol: "005930", ours: "14", venue: "20" },
+    ]);
+    expect(alerts.map((a) => a.title).sort()).toEqual([
+      "Order unknown at the venue",
+      "Position differs from the venue",
+      "Unknown order at the venue",
+    ]);
+
+    // A second run over the same venue state changes nothing and adds no fill.
+    const fillsBefore = fills.length;
+    const again = await manager.reconcile();
+    expect(again.corrected).toEqual([]);
+    expect(fills).toHaveLength(fillsBefore);
+  });
+
+  it("lets redelivered reports land before it folds a fill difference: the venue's own fill wins", async () => {
+    const late = limit("late");
+    await store(late);
+    queried.set("late", venueOrder(late, { status: "FILLED", filledQuantity: "10", averagePrice: "101" }));
+    const reconciling = manager.reconcile(100);
+    await Bun.sleep(20);
+    await manager.onReport({
+      orderId: "late",
+      account: "acc",
+      venue: "sim",
+      symbol: "005930",
+      side: "BUY",
+      kind: "FILL",
+      fill: { fillId: "venue-fill", price: "101", quantity: "10", fee: "1", feeCurrency: "KRW", liquidity: "TAKER" },
+      reason: null,
+      tsEvent: "3",
+    });
+    const summary = await reconciling;
+    expect(summary.corrected).toEqual([]);
+    expect(fills.map((f) => f.id)).toEqual(["venue-fill"]);
+    expect(await manager.get("late")).toMatchObject({ status: "FILLED", filledQuantity: "10" });
+  });
+
+  it("skips a broker that does not answer and leaves our orders as they are", async () => {
+    const lonely = new OrderManager(
+      repository,
+      new InstrumentCatalog(),
+      new MemoryRpc(),
+      createLogger({}, "error", () => {}),
+      {
+        routes: { sim: "paper" },
+        defaultAccount: "acc",
+      },
+    );
+    await store(limit("kept"));
+    const summary = await lonely.reconcile();
+    expect(summary.brokers).toEqual([]);
+    expect((await lonely.get("kept")).status).toBe("ACCEPTED");
+  });
+});

@@ -1,0 +1,253 @@
+import {
+  type Alert,
+  EventTypes,
+  type ExecutionReport,
+  fx,
+  nowNsString,
+  type Order,
+  type Position,
+  type RpcTransport,
+  Subjects,
+  Topics,
+  type VenueOrder,
+} from "@jts/contracts";
+import { envelope, type Logger, newId } from "@jts/kit";
+import type { OrderRepository } from "./repository.ts";
+import type { BrokerRouter } from "./routing.ts";
+
+export interface ReconcileDeps {
+  repository: OrderRepository;
+  rpc: RpcTransport;
+  router: BrokerRouter;
+  logger: Logger;
+  /** Folds a report into its order (OrderManager.onReport): the state machine decides. */
+  fold(report: ExecutionReport): Promise<void>;
+  /** Orders the OMS holds itself (local stops): no venue knows them. */
+  heldLocally(orderId: string): boolean;
+  /** The currency fees of a symbol are charged in (its quote currency). */
+  quoteCurrency(symbol: string): string;
+  timeoutMs?: number;
+  /**
+   * How long to let in-flight execution reports land before a fill difference
+   * is folded as a reconciliation fill: after a crash the bus redelivers the
+   * venue's own reports, and those must win over a synthesized fill.
+   */
+  settleMs?: number;
+}
+
+export interface ReconcileSummary {
+  /** Brokers that answered open-orders. */
+  brokers: string[];
+  checked: number;
+  /** Our orders whose state or fills the venue's answer changed. */
+  corrected: string[];
+  /** Venue orders JTS did not place (or no longer knows). */
+  unknownAtVenue: VenueOrder[];
+  positionMismatches: Array<{ broker: string; account: string; symbol: string; ours: string; venue: string }>;
+}
+
+const WORKING = ["NEW", "ACCEPTED", "PARTIALLY_FILLED"] as const;
+
+/**
+ * At start, for each broker: what we think is working against what the venue
+ * says. Our working orders the venue does not list are asked for one by one
+ * (query-order) and their final state folded in, with a reconciliation fill
+ * for fills we missed; an order the venue does not know at all is canceled.
+ * Venue orders we do not know, and positions that differ from our fills, are
+ * raised as alerts: a human decides about those.
+ */
+export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> {
+  const summary: ReconcileSummary = {
+    brokers: [],
+    checked: 0,
+    corrected: [],
+    unknownAtVenue: [],
+    positionMismatches: [],
+  };
+  const ours = (await Promise.all(WORKING.map((status) => deps.repository.list({ status })))).flat();
+  /** Orders whose venue has more fills than we do: looked at again once in-flight reports had time to land. */
+  const pending: Array<{ order: Order; broker: string }> = [];
+  for (const broker of deps.router.brokers()) {
+    let venueOpen: VenueOrder[];
+    try {
+      venueOpen = await request<VenueOrder[]>(deps, Subjects.brokerOpenOrders(broker), {});
+    } catch (error) {
+      deps.logger.warn("reconciliation skipped a broker that does not answer", {
+        broker,
+        error: (error as Error).message,
+      });
+      continue;
+    }
+    summary.brokers.push(broker);
+    const byOrderId = new Map(venueOpen.filter((v) => v.orderId !== null).map((v) => [v.orderId as string, v]));
+    const differing: Array<{ order: Order; broker: string }> = [];
+    for (const order of ours) {
+      // NEW orders are resumed by routing them again; held stops are at no venue.
+      if (order.status === "NEW" || deps.heldLocally(order.id)) continue;
+      if ((await deps.router.brokerFor(order).catch(() => null)) !== broker) continue;
+      summary.checked++;
+      const venue =
+        byOrderId.get(order.id) ??
+        (await request<VenueOrder | null>(deps, Subjects.brokerQueryOrder(broker), {
+          account: order.account,
+          symbol: order.symbol,
+          orderId: order.id,
+          ...(order.venueOrderId ? { venueOrderId: order.venueOrderId } : {}),
+        }).catch(() => undefined));
+      if (venue === undefined) continue; // no answer: leave it for the next run
+      if (venue !== null && fx.toFixed(venue.filledQuantity) > fx.toFixed(order.filledQuantity))
+        differing.push({ order, broker });
+      else if (await foldVenueState(deps, order, venue)) summary.corrected.push(order.id);
+    }
+    pending.push(...differing);
+    for (const v of venueOpen) {
+      const known = v.orderId !== null && (await deps.repository.get(v.orderId)) !== undefined;
+      if (known) continue;
+      summary.unknownAtVenue.push(v);
+      await raise(
+        deps,
+        v.account,
+        "Unknown order at the venue",
+        `${broker} works ${v.side} ${v.quantity} ${v.symbol} (venue id ${v.venueOrderId}) that JTS did not place`,
+      );
+    }
+  }
+  if (pending.length > 0) await Bun.sleep(deps.settleMs ?? 0);
+  for (const { order, broker } of pending) {
+    const now = await deps.repository.get(order.id);
+    if (!now) continue;
+    const venue = await request<VenueOrder | null>(deps, Subjects.brokerQueryOrder(broker), {
+      account: now.account,
+      symbol: now.symbol,
+      orderId: now.id,
+    }).catch(() => undefined);
+    if (venue === undefined) continue;
+    if (await foldVenueState(deps, now, venue)) summary.corrected.push(now.id);
+  }
+  // Last, so the fills folded above count.
+  for (const broker of summary.brokers) summary.positionMismatches.push(...(await comparePositions(deps, broker)));
+  deps.logger.info("reconciliation done", {
+    brokers: summary.brokers.join(","),
+    checked: summary.checked,
+    corrected: summary.corrected.length,
+    unknownAtVenue: summary.unknownAtVenue.length,
+    positionMismatches: summary.positionMismatches.length,
+  });
+  return summary;
+}
+
+/** Folds the venue's view of one order into ours; true when something changed. */
+async function foldVenueState(deps: ReconcileDeps, order: Order, venue: VenueOrder | null): Promise<boolean> {
+  const base = {
+    orderId: order.id,
+    account: order.account,
+    venue: order.venue,
+    symbol: order.symbol,
+    side: order.side,
+    tsEvent: nowNsString(),
+  };
+  if (venue === null) {
+    deps.logger.warn("the venue does not know an order we think is working: canceled", { orderId: order.id });
+    await deps.fold({ ...base, kind: "CANCELED", fill: null, reason: "reconciliation: unknown at the venue" });
+    await raise(deps, order.account, "Order unknown at the venue", `order ${order.id} was not at the venue; canceled`);
+    return true;
+  }
+  let changed = false;
+  const missed = fx.toFixed(venue.filledQuantity) - fx.toFixed(order.filledQuantity);
+  if (missed > 0n) {
+    await deps.fold({
+      ...base,
+      kind: "FILL",
+      fill: {
+        // Deterministic: a second reconciliation of the same state adds no second fill.
+        fillId: `recon-${order.id}-${venue.filledQuantity}`,
+        price: fx.fromFixed(missedFillPrice(order, venue, missed)),
+        quantity: fx.fromFixed(missed),
+        fee: "0",
+        feeCurrency: deps.quoteCurrency(order.symbol),
+        liquidity: "TAKER",
+      },
+      reason: "reconciliation: fills reported by the venue but not to us",
+    });
+    changed = true;
+  }
+  if (venue.status === "CANCELED" || venue.status === "EXPIRED" || venue.status === "REJECTED") {
+    if (order.status !== venue.status) {
+      await deps.fold({ ...base, kind: venue.status, fill: null, reason: "reconciliation: final state at the venue" });
+      changed = true;
+    }
+  }
+  if (changed) deps.logger.warn("reconciled an order with its venue", { orderId: order.id, venueStatus: venue.status });
+  return changed;
+}
+
+/** The price that makes our average equal the venue's: (venue cost - our cost) / missed quantity. */
+function missedFillPrice(order: Order, venue: VenueOrder, missed: bigint): bigint {
+  const fallback = fx.toFixed(venue.averagePrice ?? venue.price ?? order.averagePrice ?? order.price ?? "0");
+  if (venue.averagePrice === null) return fallback;
+  const venueCost = fx.mul(fx.toFixed(venue.averagePrice), fx.toFixed(venue.filledQuantity));
+  const ourCost = order.averagePrice ? fx.mul(fx.toFixed(order.averagePrice), fx.toFixed(order.filledQuantity)) : 0n;
+  const price = fx.div(venueCost - ourCost, missed);
+  return price > 0n ? price : fallback;
+}
+
+/** Net quantity per account and symbol from our fills against the broker's positions, where it offers them. */
+async function comparePositions(deps: ReconcileDeps, broker: string): Promise<ReconcileSummary["positionMismatches"]> {
+  const net = new Map<string, Map<string, bigint>>();
+  for (const fill of await deps.repository.listFills()) {
+    const sentTo = await deps.router
+      .brokerFor({ id: fill.orderId, account: fill.account, venue: fill.venue })
+      .catch(() => null);
+    if (sentTo !== broker) continue;
+    const bySymbol = net.get(fill.account) ?? new Map<string, bigint>();
+    net.set(fill.account, bySymbol);
+    const signed = fx.toFixed(fill.quantity) * (fill.side === "BUY" ? 1n : -1n);
+    bySymbol.set(fill.symbol, (bySymbol.get(fill.symbol) ?? 0n) + signed);
+  }
+  const mismatches: ReconcileSummary["positionMismatches"] = [];
+  for (const [account, bySymbol] of net) {
+    let positions: Position[];
+    try {
+      positions = await request<Position[]>(deps, Subjects.brokerPositions(broker), { account });
+    } catch {
+      deps.logger.info("broker offers no positions; not compared", { broker, account });
+      return mismatches;
+    }
+    const venue = new Map(positions.map((p) => [p.symbol, fx.toFixed(p.quantity)]));
+    for (const symbol of new Set([...bySymbol.keys(), ...venue.keys()])) {
+      const ours = bySymbol.get(symbol) ?? 0n;
+      const theirs = venue.get(symbol) ?? 0n;
+      if (ours === theirs) continue;
+      const mismatch = { broker, account, symbol, ours: fx.fromFixed(ours), venue: fx.fromFixed(theirs) };
+      mismatches.push(mismatch);
+      await raise(
+        deps,
+        account,
+        "Position differs from the venue",
+        `${symbol}: our fills net ${mismatch.ours}, ${broker} holds ${mismatch.venue}`,
+      );
+    }
+  }
+  return mismatches;
+}
+
+function request<T>(deps: ReconcileDeps, subject: string, payload: unknown): Promise<T> {
+  return deps.rpc.request<T>(subject, payload, { timeoutMs: deps.timeoutMs ?? 5000 });
+}
+
+/** A warning on alert.raised, through the repository so it leaves with the outbox like every other event. */
+async function raise(deps: ReconcileDeps, account: string, title: string, message: string): Promise<void> {
+  deps.logger.warn(title, { account, message });
+  const alert: Alert = {
+    id: newId(),
+    severity: "WARNING",
+    kind: "SYSTEM",
+    title,
+    message,
+    account,
+    tsEvent: nowNsString(),
+  };
+  await deps.repository.transaction(async (tx) => {
+    tx.emit(Topics.alert, envelope(EventTypes.alert, "order-execution", account, alert));
+  });
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "bun:test";
+import { EventTypes, Topics } from "@jts/contracts";
+import { createLogger, envelope, memoryRuntime, rpcClient } from "@jts/kit";
+import { eventually } from "@jts/kit/testing";
+import { AccountModeBook, BrokerRouter } from "./routing.ts";
+
+const account = (id: string, mode?: string) => ({
+  id,
+  owner: "o",
+  venue: "upbit",
+  kind: "CASH",
+  baseCurrency: "KRW",
+  balances: [],
+  ...(mode ? { mode } : {}),
+});
+
+describe("broker routing", () => {
+  it("keeps each account's mode from the portfolio: PAPER until it says LIVE, snapshot first, announcements after", async () => {
+    const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    const book = new AccountModeBook();
+    await book.start(runtime.bus, rpcClient(runtime.rpc, 100), runtime.logger);
+    // The portfolio is not up: everything trades on paper, never LIVE by guess.
+    expect(await book.lookup("live-1")).toBe("PAPER");
+    await runtime.rpc.serve("portfolio.accounts", () => [account("live-1", "LIVE"), account("paper-1", "PAPER")]);
+    await eventually(() => expect(book.lookup("live-1")).toBe("LIVE"), 5_000);
+    expect(book.lookup("paper-1")).toBe("PAPER");
+    expect(book.lookup("nobody")).toBe("PAPER");
+
+    const change = { account: "live-1", mode: "PAPER", previous: "LIVE", changedBy: "root", reason: "x", tsEvent: "1" };
+    await runtime.bus.publish(Topics.accountMode, envelope(EventTypes.accountMode, "test", "live-1", change));
+    await eventually(() => expect(book.lookup("live-1")).toBe("PAPER"));
+    book.stop();
+  });
+
+  it("remembers where an order went, so a cancel follows it after the account's mode changed", async () => {
+    let mode: "PAPER" | "LIVE" = "PAPER";
+    const router = new BrokerRouter({ routes: { upbit: "upbit" }, accountMode: () => mode });
+    const order = { id: "o1", account: "a", venue: "upbit" as const };
+    expect(await router.brokerFor(order)).toBe("paper");
+    mode = "LIVE";
+    expect(await router.brokerFor(order)).toBe("paper");
+    expect(await router.brokerFor({ ...order, id: "o2" })).toBe("upbit");
+    expect(await router.brokerFor({ ...order, id: "o3", venue: "binance" })).toBeNull();
+    expect(router.brokers()).toEqual(["paper", "upbit"]);
+    expect(router.holdsStops("paper")).toBe(true);
+    expect(router.holdsStops("upbit")).toBe(false);
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "bun:test";
+import { ORDER_STATUSES, type OrderStatus } from "@jts/contracts";
+import { AppError } from "@jts/kit";
+import { assertTransition, canTransition, isTerminal } from "./state-machine.ts";
+
+/** Every legal move, written out: the state machine must allow exactly these. */
+const LEGAL: ReadonlyArray<[OrderStatus, OrderStatus, string]> = [
+  ["NEW", "ACCEPTED", "the venue (or the OMS, for a held stop) accepts"],
+  ["NEW", "REJECTED", "risk, routing or the venue refuses"],
+  ["NEW", "PARTIALLY_FILLED", "a fast venue's fill overtakes its ack"],
+  ["NEW", "FILLED", "a fast venue's fill overtakes its ack"],
+  ["NEW", "CANCELED", "canceled before the ack"],
+  ["NEW", "EXPIRED", "an IOC/FOK expires before the ack"],
+  ["ACCEPTED", "PARTIALLY_FILLED", "first partial fill"],
+  ["ACCEPTED", "FILLED", "filled in one go"],
+  ["ACCEPTED", "CANCELED", "canceled while working"],
+  ["ACCEPTED", "EXPIRED", "IOC rest, DAY end"],
+  ["PARTIALLY_FILLED", "PARTIALLY_FILLED", "another partial fill"],
+  ["PARTIALLY_FILLED", "FILLED", "the last fill"],
+  ["PARTIALLY_FILLED", "CANCELED", "the rest canceled"],
+  ["PARTIALLY_FILLED", "EXPIRED", "the rest expired"],
+];
+
+describe("order state machine", () => {
+  for (const [from, to, why] of LEGAL) {
+    it(`allows ${from} -> ${to} (${why})`, () => {
+      expect(canTransition(from, to)).toBe(true);
+      expect(() => assertTransition(from, to)).not.toThrow();
+    });
+  }
+
+  it("refuses every other transition with a 409", () => {
+    const legal = new Set(LEGAL.map(([from, to]) => `${from}>${to}`));
+    let refused = 0;
+    for (const from of ORDER_STATUSES)
+      for (const to of ORDER_STATUSES) {
+        if (legal.has(`${from}>${to}`)) continue;
+        refused++;
+        expect(canTransition(from, to)).toBe(false);
+        const error = (() => {
+          try {
+            assertTransition(from, to);
+          } catch (e) {
+            return e;
+          }
+        })();
+        expect(error).toBeInstanceOf(AppError);
+        expect((error as AppError).status).toBe(409);
+      }
+    expect(refused).toBe(ORDER_STATUSES.length ** 2 - LEGAL.length);
+  });
+
+  it("names the terminal states: nothing leaves them", () => {
+    expect(ORDER_STATUSES.filter(isTerminal)).toEqual(["FILLED", "CANCELED", "REJECTED", "EXPIRED"]);
+    expect(canTransition("FILLED", "CANCELED")).toBe(false);
+    expect(canTransition("ACCEPTED", "NEW")).toBe(false);
+    expect(canTransition("ACCEPTED", "REJECTED")).toBe(false);
+  });
+});

@@ -1,0 +1,265 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import { createPaperService } from "@jts/broker-paper";
+import {
+  type Alert,
+  type BrokerAck,
+  EventTypes,
+  type Order,
+  type OrderRequest,
+  type Quote,
+  type RiskDecision,
+  Topics,
+  type TradingStateChange,
+} from "@jts/contracts";
+import { type AppError, createLogger, envelope, memoryRuntime, type Runtime } from "@jts/kit";
+import { eventually } from "@jts/kit/testing";
+import { createOrderExecutionService, type OrderExecutionOptions } from "./service.ts";
+
+const approve: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
+
+/** The OMS in front of the real paper venue (its matching engine), on in-memory ports. */
+async function platform(options: OrderExecutionOptions = {}) {
+  const runtime: Runtime = memoryRuntime(createLogger({}, "error", () => {}));
+  await runtime.rpc.serve("risk.check", () => approve);
+  const paper = createPaperService(runtime);
+  const oms = createOrderExecutionService(runtime, options);
+  await paper.start();
+  await oms.start();
+  const alerts: Alert[] = [];
+  await runtime.bus.subscribe(Topics.alert, (e) => void alerts.push(e.payload as Alert));
+  const quote = (bid: string, ask: string, size = "1") =>
+    runtime.bus.publish(
+      Topics.quote("sim", "BTC-KRW"),
+      envelope<Quote>(EventTypes.quote, "test", "BTC-KRW", {
+        symbol: "BTC-KRW",
+        venue: "sim",
+        bid,
+        ask,
+        bidSize: size,
+        askSize: size,
+        tsEvent: "1",
+      }),
+    );
+  let n = 0;
+  const submit = async (overrides: Partial<OrderRequest> = {}) =>
+    (
+      await oms.manager.submit({
+        clientOrderId: `c${++n}`,
+        symbol: "BTC-KRW",
+        side: "BUY",
+        type: "LIMIT",
+        price: "99000000",
+        quantity: "1",
+        timeInForce: "GTC",
+        ...overrides,
+      })
+    ).order;
+  const status = async (id: string) => (await oms.manager.get(id)).status;
+  const stop = async () => {
+    await oms.stop();
+    await paper.stop();
+  };
+  stops.push(stop);
+  return { runtime, paper, oms, manager: oms.manager, quote, submit, status, alerts };
+}
+
+const stops: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+describe("OMS with the paper venue", () => {
+  it("folds a partial fill from the venue, then cancels the rest", async () => {
+    const { manager, quote, submit } = await platform();
+    await quote("100000000", "101000000");
+    const order = await submit({ quantity: "2" });
+    expect(order.status).toBe("ACCEPTED");
+    await quote("98000000", "99000000", "0.5");
+    await eventually(async () =>
+      expect(await manager.get(order.id)).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "0.5" }),
+    );
+    const canceled = await manager.cancel(order.id);
+    expect(canceled).toMatchObject({ status: "CANCELED", filledQuantity: "0.5" });
+  });
+
+  it("cancel-all cancels the working orders of an account and/or symbol and leaves the rest", async () => {
+    const { manager, quote, submit, paper } = await platform();
+    await quote("100000000", "101000000");
+    const mine = await submit({ account: "alice" });
+    const mineToo = await submit({ account: "alice", price: "98000000" });
+    const eth = await submit({ account: "alice", symbol: "ETH-KRW", price: "3000000" });
+    const bobs = await submit({ account: "bob" });
+    const filled = await submit({ account: "alice", type: "MARKET", price: undefined, timeInForce: "IOC" });
+    await eventually(async () => expect((await manager.get(filled.id)).status).toBe("FILLED"));
+
+    const bySymbol = await manager.cancelAll({ account: "alice", symbol: "BTC-KRW" });
+    expect(bySymbol.map((o) => o.id).sort()).toEqual([mine.id, mineToo.id].sort());
+    expect(bySymbol.every((o) => o.status === "CANCELED")).toBe(true);
+    expect(
+      paper.engine
+        .openOrders()
+        .map((o) => o.orderId)
+        .sort(),
+    ).toEqual([eth.id, bobs.id].sort());
+    // A caller scoped to its accounts cannot reach bob's order.
+    expect(await manager.cancelAll({ account: "bob", accounts: ["alice"] })).toEqual([]);
+    const rest = await manager.cancelAll({});
+    expect(rest.map((o) => o.id).sort()).toEqual([eth.id, bobs.id].sort());
+    expect(paper.engine.openOrders()).toEqual([]);
+  });
+
+  it("amends by cancel-replace: the old order ends CANCELED, the replacement works the new price", async () => {
+    const { manager, quote, submit, paper } = await platform();
+    await quote("100000000", "101000000");
+    const old = await submit();
+    const replacement = await manager.amend(old.id, { price: "99500000" });
+    expect(replacement).toMatchObject({
+      status: "ACCEPTED",
+      price: "99500000",
+      quantity: "1",
+      clientOrderId: `${old.clientOrderId}.r1`,
+    });
+    expect((await manager.get(old.id)).status).toBe("CANCELED");
+    expect(paper.engine.openOrders().map((o) => [o.orderId, o.price])).toEqual([[replacement.id, "99500000"]]);
+    const again = await manager.amend(replacement.id, { quantity: "3" });
+    expect(again).toMatchObject({ clientOrderId: `${old.clientOrderId}.r2`, quantity: "3", price: "99500000" });
+  });
+
+  it("takes what the old order filled off the replacement's quantity, and refuses a total at or below it", async () => {
+    const { manager, quote, submit } = await platform();
+    await quote("100000000", "101000000");
+    const old = await submit({ quantity: "2" });
+    await quote("98000000", "99000000", "0.5");
+    await eventually(async () => expect((await manager.get(old.id)).filledQuantity).toBe("0.5"));
+    await quote("100000000", "101000000");
+    const tooSmall = await manager.amend(old.id, { quantity: "0.5" }).catch((e: AppError) => e);
+    expect((tooSmall as AppError).status).toBe(409);
+    expect((await manager.get(old.id)).status).toBe("PARTIALLY_FILLED");
+    const badTick = await manager.amend(old.id, { price: "99000500" }).catch((e: AppError) => e);
+    expect((badTick as AppError).status).toBe(422);
+    expect((await manager.get(old.id)).status).toBe("PARTIALLY_FILLED");
+    const replacement = await manager.amend(old.id, { quantity: "3" });
+    expect(replacement.quantity).toBe("2.5");
+  });
+
+  it("refuses to amend a closed order or an amend with nothing to change", async () => {
+    const { manager, quote, submit } = await platform();
+    await quote("100000000", "101000000");
+    const open = await submit();
+    expect(((await manager.amend(open.id, {}).catch((e: AppError) => e)) as AppError).status).toBe(422);
+    await manager.cancel(open.id);
+    expect(((await manager.amend(open.id, { price: "1000" }).catch((e: AppError) => e)) as AppError).status).toBe(409);
+  });
+
+  it("cancels every open order in scope on HALTED with cancelOpenOrders, and nothing without it", async () => {
+    const { runtime, quote, submit, status, paper } = await platform();
+    await quote("100000000", "101000000");
+    const alice = await submit({ account: "alice" });
+    const bob = await submit({ account: "bob" });
+    const halt = (account: string | null, cancelOpenOrders: boolean) =>
+      runtime.bus.publish(
+        Topics.tradingState,
+        envelope<TradingStateChange>(EventTypes.tradingState, "risk", account ?? "platform", {
+          account,
+          state: "HALTED",
+          previous: "ACTIVE",
+          reason: "test",
+          changedBy: "admin",
+          cancelOpenOrders,
+          tsEvent: "1",
+        }),
+      );
+    await halt("alice", false);
+    await Bun.sleep(20);
+    expect(await status(alice.id)).toBe("ACCEPTED");
+    await halt("alice", true);
+    await eventually(async () => expect(await status(alice.id)).toBe("CANCELED"));
+    expect(await status(bob.id)).toBe("ACCEPTED");
+    await halt(null, true);
+    await eventually(async () => expect(await status(bob.id)).toBe("CANCELED"));
+    expect(paper.engine.openOrders()).toEqual([]);
+  });
+
+  it("sends stops to a venue that holds them (paper), untouched by the OMS", async () => {
+    const { manager, quote, submit, paper } = await platform();
+    await quote("100000000", "101000000");
+    const stop = await submit({ type: "STOP_MARKET", price: undefined, stopPrice: "102000000", timeInForce: "GTC" });
+    expect(stop.venueOrderId).not.toBeNull();
+    expect(manager.stops.size).toBe(0);
+    expect(paper.engine.openOrders()[0]?.type).toBe("STOP_MARKET");
+  });
+});
+
+describe("OMS holding stops for a venue without them", () => {
+  const local = { nativeStops: { paper: false } };
+
+  it("holds a STOP_MARKET until the market reaches it, then sends a MARKET order that fills", async () => {
+    const { manager, quote, submit, paper } = await platform(local);
+    await quote("100000000", "101000000");
+    const stop = await submit({ type: "STOP_MARKET", price: undefined, stopPrice: "102000000", timeInForce: "GTC" });
+    expect(stop).toMatchObject({ status: "ACCEPTED", venueOrderId: null });
+    expect(paper.engine.openOrders()).toEqual([]);
+    await quote("100500000", "101500000");
+    expect(await manager.get(stop.id)).toMatchObject({ status: "ACCEPTED", venueOrderId: null });
+    await quote("101500000", "102000000");
+    await eventually(async () =>
+      expect(await manager.get(stop.id)).toMatchObject({ status: "FILLED", averagePrice: "102000000" }),
+    );
+    expect(paper.engine.queryOrder({ orderId: stop.id })?.type).toBe("MARKET");
+  });
+
+  it("releases a triggered STOP_LIMIT as a resting LIMIT at its price", async () => {
+    const { manager, quote, submit, paper } = await platform(local);
+    await quote("100000000", "101000000");
+    const stop = await submit({ side: "SELL", type: "STOP_LIMIT", stopPrice: "99000000", price: "98000000" });
+    await quote("97000000", "97500000");
+    await eventually(() => expect(paper.engine.openOrders()[0]).toMatchObject({ type: "LIMIT", price: "98000000" }));
+    expect((await manager.get(stop.id)).status).toBe("ACCEPTED");
+  });
+
+  it("cancels a held stop without asking the venue, and expires a held DAY stop at the session end", async () => {
+    const sessionEnd = () => 5_000n;
+    const { manager, quote, submit } = await platform({ ...local, sessionEnd });
+    await quote("100000000", "101000000");
+    const gtc = await submit({ type: "STOP_MARKET", price: undefined, stopPrice: "102000000" });
+    expect((await manager.cancel(gtc.id)).status).toBe("CANCELED");
+    const day = await submit({ type: "STOP_MARKET", price: undefined, stopPrice: "102000000", timeInForce: "DAY" });
+    expect(await manager.expireHeldStops(4_999n)).toEqual([]);
+    const [expired] = await manager.expireHeldStops(5_000n);
+    expect(expired).toMatchObject({ id: day.id, status: "EXPIRED" });
+    await quote("102000000", "103000000");
+    await Bun.sleep(20);
+    expect((await manager.get(day.id)).status).toBe("EXPIRED");
+  });
+
+  it("holds the stops again after a restart", async () => {
+    const first = await platform(local);
+    await first.quote("100000000", "101000000");
+    const stop = await first.submit({ type: "STOP_MARKET", price: undefined, stopPrice: "102000000" });
+    const again = createOrderExecutionService(first.runtime, { ...local, repository: first.oms.repository });
+    await again.start();
+    stops.push(() => again.stop());
+    expect(again.manager.stops.has(stop.id)).toBe(true);
+  });
+});
+
+describe("routing by account mode", () => {
+  it("sends PAPER accounts to the paper broker and LIVE ones to their venue's broker", async () => {
+    const live: string[] = [];
+    const { runtime, submit, paper } = await platform({
+      routes: { sim: "sim-live" },
+      accountMode: (account) => (account === "live-1" ? "LIVE" : "PAPER"),
+      reconcileOnStart: false,
+    });
+    await runtime.rpc.serve("broker.sim-live.place", (request) => {
+      const { order } = request as { order: Order };
+      live.push(order.id);
+      return { orderId: order.id, accepted: true, venueOrderId: "L-1", reason: null, tsEvent: "1" } as BrokerAck;
+    });
+    const paperOrder = await submit({ account: "paper-1" });
+    const liveOrder = await submit({ account: "live-1" });
+    expect(live).toEqual([liveOrder.id]);
+    expect(liveOrder.venueOrderId).toBe("L-1");
+    expect(paper.engine.openOrders().map((o) => o.orderId)).toEqual([paperOrder.id]);
+  });
+});
