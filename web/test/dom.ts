@@ -63,3 +63,5 @@ plugin({
 
 /** Solid's browser `render`, the same instance the components use. */
 export const { render } = (await import(BROWSER_BUILDS["solid-js/web"] as string)) as typeof import("solid-js/web");
+/** Solid's browser `createSignal`, for tests that change a component's props over time. */
+export const { createSignal } = (await import(BROWSER_BUILDS["solid-js"] as string)) as typeof import("solid-js");
