@@ -49,7 +49,11 @@ describe("blotter", () => {
   test("open orders list each order with a cancel that calls the gateway for that order", async () => {
     const cancel = mock(async (_: Order) => undefined);
     const t = mount(() =>
-      OpenOrders({ orders: [order("a"), order("b", { side: "SELL", price: "160000000" })], cancel, cancelAll: async () => {} }),
+      OpenOrders({
+        orders: [order("a"), order("b", { side: "SELL", price: "160000000" })],
+        cancel,
+        cancelAll: async () => {},
+      }),
     );
     expect(t.rows()).toHaveLength(2);
     expect(t.rows()[1]?.textContent).toContain("160,000,000");
@@ -92,7 +96,15 @@ describe("blotter", () => {
 
   test("rows follow the orders as they change: a canceled order leaves the open list", () => {
     const [orders, setOrders] = createSignal([order("a"), order("b")]);
-    const t = mount(() => OpenOrders({ get orders() { return orders(); }, cancel: async () => {}, cancelAll: async () => {} }));
+    const t = mount(() =>
+      OpenOrders({
+        get orders() {
+          return orders();
+        },
+        cancel: async () => {},
+        cancelAll: async () => {},
+      }),
+    );
     expect(t.rows().map((r) => r.dataset.orderId)).toEqual(["a", "b"]);
     setOrders([order("b")]);
     expect(t.rows().map((r) => r.dataset.orderId)).toEqual(["b"]);
@@ -102,7 +114,9 @@ describe("blotter", () => {
   });
 
   test("viewers see open orders without cancel buttons", () => {
-    const t = mount(() => OpenOrders({ orders: [order("a")], cancel: async () => {}, cancelAll: async () => {}, canTrade: false }));
+    const t = mount(() =>
+      OpenOrders({ orders: [order("a")], cancel: async () => {}, cancelAll: async () => {}, canTrade: false }),
+    );
     expect(t.root.querySelectorAll("button")).toHaveLength(0);
   });
 
@@ -110,7 +124,12 @@ describe("blotter", () => {
     const t = mount(() =>
       OrderHistory({
         orders: [
-          order("r", { type: "MARKET", price: null, status: "REJECTED", rejectReason: "TRADING_HALTED: halted by admin" }),
+          order("r", {
+            type: "MARKET",
+            price: null,
+            status: "REJECTED",
+            rejectReason: "TRADING_HALTED: halted by admin",
+          }),
           order("f", { status: "FILLED", filledQuantity: "0.001", averagePrice: "150001000" }),
         ],
       }),

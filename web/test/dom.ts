@@ -7,12 +7,13 @@
  * the loaded code's `solid-js` specifiers are rewritten to the browser files.
  * Import this first, call `useDom()`, then import components dynamically (`await import(...)`).
  */
-import { GlobalRegistrator } from "@happy-dom/global-registrator";
+
+import { afterAll } from "bun:test";
 import { transformAsync } from "@babel/core";
 import presetTypescript from "@babel/preset-typescript";
+import { GlobalRegistrator } from "@happy-dom/global-registrator";
 import presetSolid from "babel-preset-solid";
 import { plugin } from "bun";
-import { afterAll } from "bun:test";
 
 /**
  * Installs the DOM globals for the calling test file and removes them after it:
@@ -35,7 +36,10 @@ const BROWSER_BUILDS: Record<string, string> = {
 
 const SOLID_SPECIFIER = /(from\s*|import\s*\(\s*)(["'])(solid-js(?:\/web|\/store)?)\2/g;
 const toBrowserBuilds = (code: string) =>
-  code.replace(SOLID_SPECIFIER, (_, prefix: string, quote: string, name: string) => `${prefix}${quote}${BROWSER_BUILDS[name]}${quote}`);
+  code.replace(
+    SOLID_SPECIFIER,
+    (_, prefix: string, quote: string, name: string) => `${prefix}${quote}${BROWSER_BUILDS[name]}${quote}`,
+  );
 
 plugin({
   name: "solid-dom-for-tests",

@@ -54,10 +54,7 @@ function order(request: OrderRequest, overrides: Partial<Order> = {}): Order {
 function mount(place: (request: OrderRequest) => Promise<Order>) {
   const root = document.createElement("div");
   document.body.append(root);
-  dispose = render(
-    () => OrderTicket({ instruments: [BTC], lastPrice: () => "150000000", place }),
-    root,
-  );
+  dispose = render(() => OrderTicket({ instruments: [BTC], lastPrice: () => "150000000", place }), root);
   const $ = <T extends Element>(selector: string) => root.querySelector(selector) as T;
   const type = (name: string, value: string) => {
     const input = $<HTMLInputElement>(`[name="${name}"]`);
@@ -69,7 +66,8 @@ function mount(place: (request: OrderRequest) => Promise<Order>) {
     select.value = value;
     select.dispatchEvent(new Event("change", { bubbles: true }));
   };
-  const submit = () => $<HTMLFormElement>("form").dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+  const submit = () =>
+    $<HTMLFormElement>("form").dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
   const hint = (name: string) => $<HTMLElement>(`#${name}-hint`)?.textContent ?? "";
   const button = (text: string) =>
     [...root.querySelectorAll("button")].find((b) => b.textContent?.includes(text)) as HTMLButtonElement | undefined;
@@ -131,12 +129,21 @@ describe("order ticket validation", () => {
     t.choose("timeInForce", "DAY");
     t.submit();
     expect(place).not.toHaveBeenCalled();
-    expect(t.$("[data-testid=order-summary]").textContent).toContain("Buy 0.001 BTC-KRW · Limit · limit 149,000,000 · DAY");
+    expect(t.$("[data-testid=order-summary]").textContent).toContain(
+      "Buy 0.001 BTC-KRW · Limit · limit 149,000,000 · DAY",
+    );
     t.button("Confirm buy")?.click();
     await t.flush();
     expect(place).toHaveBeenCalledTimes(1);
     const sent = place.mock.calls[0]?.[0] as OrderRequest;
-    expect(sent).toMatchObject({ symbol: "BTC-KRW", side: "BUY", type: "LIMIT", quantity: "0.001", price: "149000000", timeInForce: "DAY" });
+    expect(sent).toMatchObject({
+      symbol: "BTC-KRW",
+      side: "BUY",
+      type: "LIMIT",
+      quantity: "0.001",
+      price: "149000000",
+      timeInForce: "DAY",
+    });
     expect(sent.stopPrice).toBeUndefined();
     expect(t.$("[data-testid=order-placed]").textContent).toContain("ACCEPTED");
   });
@@ -153,7 +160,9 @@ describe("order ticket validation", () => {
   });
 
   test("a risk refusal is shown with its reason", async () => {
-    const t = mount(async (r) => order(r, { status: "REJECTED", rejectReason: "TRADING_HALTED: trading is halted (e2e)" }));
+    const t = mount(async (r) =>
+      order(r, { status: "REJECTED", rejectReason: "TRADING_HALTED: trading is halted (e2e)" }),
+    );
     t.choose("type", "MARKET");
     t.type("quantity", "0.001");
     t.submit();

@@ -12,7 +12,7 @@ function StatusBadge(props: { status: Order["status"] }) {
 
 function Table(props: { label: string; head: string[]; numeric: number[]; children: JSX.Element }) {
   return (
-    <div class="table-scroll" role="region" aria-label={props.label} tabindex="0">
+    <section class="table-scroll" aria-label={props.label} tabindex="0">
       <table>
         <thead>
           <tr>
@@ -27,7 +27,7 @@ function Table(props: { label: string; head: string[]; numeric: number[]; childr
         </thead>
         <tbody>{props.children}</tbody>
       </table>
-    </div>
+    </section>
   );
 }
 
@@ -75,7 +75,7 @@ export function OpenOrders(props: OpenOrdersProps) {
               </button>
             }
           >
-            <span class="inline-confirm" role="group" aria-label="Confirm cancel all">
+            <fieldset class="inline-confirm" aria-label="Confirm cancel all">
               <span>Cancel {props.orders.length}?</span>
               <button
                 type="button"
@@ -88,7 +88,7 @@ export function OpenOrders(props: OpenOrdersProps) {
               <button type="button" class="button button--ghost button--small" onClick={() => setConfirmAll(false)}>
                 Keep
               </button>
-            </span>
+            </fieldset>
           </Show>
         </Show>
       </div>
@@ -161,9 +161,7 @@ export function OrderHistory(props: { orders: Order[]; limit?: number }) {
               <td class="num">{formatDecimal(order.averagePrice)}</td>
               <td>
                 <StatusBadge status={order.status} />
-                <Show when={order.rejectReason}>
-                  {(reason) => <div class="reason">{reason()}</div>}
-                </Show>
+                <Show when={order.rejectReason}>{(reason) => <div class="reason">{reason()}</div>}</Show>
               </td>
             </tr>
           )}

@@ -29,7 +29,10 @@ export interface OrderTicketProps {
   canTrade?: boolean;
 }
 
-type Outcome = { kind: "placed"; order: Order } | { kind: "refused"; order: Order } | { kind: "error"; message: string };
+type Outcome =
+  | { kind: "placed"; order: Order }
+  | { kind: "refused"; order: Order }
+  | { kind: "error"; message: string };
 
 export function OrderTicket(props: OrderTicketProps) {
   const [draft, setDraft] = createStore<TicketDraft>(emptyDraft());
@@ -56,7 +59,8 @@ export function OrderTicket(props: OrderTicketProps) {
   const setType = (type: OrderType) => {
     setDraft("type", type);
     // Keep the time in force valid for the new type instead of flagging the trader's old choice.
-    if (!allowedTimeInForce(type).includes(draft.timeInForce)) setDraft("timeInForce", allowedTimeInForce(type)[0] as TimeInForce);
+    if (!allowedTimeInForce(type).includes(draft.timeInForce))
+      setDraft("timeInForce", allowedTimeInForce(type)[0] as TimeInForce);
   };
 
   const edit = (field: "quantity" | "price" | "stopPrice", value: string) => {
@@ -122,7 +126,10 @@ export function OrderTicket(props: OrderTicketProps) {
             <For each={props.instruments}>{(item) => <option value={item.symbol}>{item.symbol}</option>}</For>
           </select>
           <small class={shown("symbol") ? "hint hint--error" : "hint"}>
-            {shown("symbol") ?? (instrument() ? `Tick ${instrument()?.tickSize} · lot ${instrument()?.lotSize} · last ${formatDecimal(last())}` : "")}
+            {shown("symbol") ??
+              (instrument()
+                ? `Tick ${instrument()?.tickSize} · lot ${instrument()?.lotSize} · last ${formatDecimal(last())}`
+                : "")}
           </small>
         </label>
         <fieldset class="side">
@@ -219,10 +226,7 @@ export function OrderTicket(props: OrderTicketProps) {
             )}
           </Show>
         </p>
-        <Show
-          when={props.canTrade !== false}
-          fallback={<p class="message">Your role can view but not trade.</p>}
-        >
+        <Show when={props.canTrade !== false} fallback={<p class="message">Your role can view but not trade.</p>}>
           <button
             type="submit"
             class={`button button--${draft.side === "BUY" ? "buy" : "sell"}`}
@@ -233,12 +237,13 @@ export function OrderTicket(props: OrderTicketProps) {
         </Show>
       </form>
       <Show when={reviewing()}>
-        <div class="confirm" role="group" aria-labelledby="confirm-title">
+        <fieldset class="confirm" aria-labelledby="confirm-title">
           <h3 id="confirm-title">Confirm order</h3>
           <p class="confirm__summary" data-testid="order-summary">
             {sideLabel(draft.side)} {formatDecimal(draft.quantity.trim())} {draft.symbol} · {typeLabel(draft.type)}
             <Show when={needsStopPrice(draft.type)}> · stop {formatDecimal(draft.stopPrice.trim())}</Show>
-            <Show when={needsPrice(draft.type)}> · limit {formatDecimal(draft.price.trim())}</Show> · {draft.timeInForce}
+            <Show when={needsPrice(draft.type)}> · limit {formatDecimal(draft.price.trim())}</Show> ·{" "}
+            {draft.timeInForce}
           </p>
           <div class="confirm__actions">
             <button type="button" class="button button--ghost" onClick={() => setReviewing(false)} disabled={pending()}>
@@ -254,7 +259,7 @@ export function OrderTicket(props: OrderTicketProps) {
               {pending() ? "Sending…" : `Confirm ${sideLabel(draft.side).toLowerCase()}`}
             </button>
           </div>
-        </div>
+        </fieldset>
       </Show>
       <div aria-live="polite" class="ticket__outcome">
         <Show when={outcome()}>

@@ -134,7 +134,17 @@ export function createTradingStore(live: LiveConnection) {
     }
   }
 
-  const applyPrices = (list: Array<{ symbol: string; venue: string; price: string; bid: string | null; ask: string | null; ts: string; open?: string | null }>) => {
+  const applyPrices = (
+    list: Array<{
+      symbol: string;
+      venue: string;
+      price: string;
+      bid: string | null;
+      ask: string | null;
+      ts: string;
+      open?: string | null;
+    }>,
+  ) => {
     batch(() => {
       for (const p of list) {
         updatePrice(p.symbol, p.venue, { price: p.price, bid: p.bid, ask: p.ask, ts: p.ts });
@@ -186,7 +196,11 @@ export function createTradingStore(live: LiveConnection) {
 
   // Prices are remembered on a timer, not per tick (localStorage writes are synchronous).
   const saveTimer = setInterval(() => {
-    if (live.state() === "live") remember("prices", Object.values(prices).filter((p) => p.price !== null));
+    if (live.state() === "live")
+      remember(
+        "prices",
+        Object.values(prices).filter((p) => p.price !== null),
+      );
   }, PRICES_SAVE_EVERY_MS);
   onCleanup(() => clearInterval(saveTimer));
 

@@ -48,7 +48,8 @@ function quantityProblem(quantity: string, instrument: Instrument | undefined): 
   if (signOf(instrument.maxQuantity) > 0 && compareDecimal(quantity, instrument.maxQuantity) > 0) {
     return `Maximum quantity is ${formatDecimal(instrument.maxQuantity)}`;
   }
-  if (!isMultipleOf(quantity, instrument.lotSize)) return `Quantity must be a multiple of the lot size ${instrument.lotSize}`;
+  if (!isMultipleOf(quantity, instrument.lotSize))
+    return `Quantity must be a multiple of the lot size ${instrument.lotSize}`;
   return undefined;
 }
 
@@ -64,7 +65,11 @@ function priceProblem(label: string, price: string, instrument: Instrument | und
  * Every problem of the draft, by field; empty when it can be sent.
  * `reference` is the price a market order is valued at (the last trade) for the minimum notional.
  */
-export function validateTicket(draft: TicketDraft, instrument: Instrument | undefined, reference?: string | null): TicketProblems {
+export function validateTicket(
+  draft: TicketDraft,
+  instrument: Instrument | undefined,
+  reference?: string | null,
+): TicketProblems {
   const problems: TicketProblems = {};
   if (!draft.symbol) problems.symbol = "Choose an instrument";
   else if (!instrument) problems.symbol = `Unknown instrument ${draft.symbol}`;
