@@ -261,7 +261,11 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     expect(await page.locator(".connection--offline").count()).toBe(1);
     expect(await lastPrice("BTC-KRW")).toMatch(/\d/);
     expect(before).toMatch(/\d/);
+    expect(await page.textContent(".ticket-panel")).toContain("Offline: orders cannot be sent");
     await shoot("offline");
+    // Back online: the socket reconnects by itself and the stale banner goes away.
     await context.setOffline(false);
+    await page.waitForSelector(".connection--live", { timeout: 20_000 });
+    await page.waitForSelector("[data-testid=stale-banner]", { state: "detached" });
   }, 60_000);
 });

@@ -17,7 +17,7 @@ const SCREENS = [
   { id: "blotter", label: "Orders", icon: "☰" },
   { id: "portfolio", label: "Portfolio", icon: "◔" },
   { id: "strategies", label: "Strategies", icon: "⚙" },
-  { id: "risk", label: "Risk", icon: "⛨" },
+  { id: "risk", label: "Risk", icon: "⚠" },
   { id: "alerts", label: "Alerts", icon: "⚑" },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]["id"];

@@ -27,6 +27,8 @@ export interface OrderTicketProps {
   onPlaced?: (order: Order) => void;
   /** False for viewers: the ticket explains instead of sending. */
   canTrade?: boolean;
+  /** No connection: nothing can be sent, and the ticket says so rather than failing on submit. */
+  offline?: boolean;
 }
 
 type Outcome =
@@ -72,7 +74,7 @@ export function OrderTicket(props: OrderTicketProps) {
     event.preventDefault();
     setTouched({ symbol: true, quantity: true, price: true, stopPrice: true, timeInForce: true });
     setOutcome(null);
-    if (hasProblems(problems()) || props.canTrade === false) return;
+    if (hasProblems(problems()) || props.canTrade === false || props.offline) return;
     setReviewing(true);
     queueMicrotask(() => confirmButton?.focus());
   };
@@ -123,7 +125,13 @@ export function OrderTicket(props: OrderTicketProps) {
               setReviewing(false);
             }}
           >
-            <For each={props.instruments}>{(item) => <option value={item.symbol}>{item.symbol}</option>}</For>
+            <For each={props.instruments}>
+              {(item) => (
+                <option value={item.symbol} selected={item.symbol === draft.symbol}>
+                  {item.symbol}
+                </option>
+              )}
+            </For>
           </select>
           <small class={shown("symbol") ? "hint hint--error" : "hint"}>
             {shown("symbol") ??
@@ -163,7 +171,13 @@ export function OrderTicket(props: OrderTicketProps) {
                 setReviewing(false);
               }}
             >
-              <For each={ORDER_TYPES}>{(item) => <option value={item.value}>{item.label}</option>}</For>
+              <For each={ORDER_TYPES}>
+                {(item) => (
+                  <option value={item.value} selected={item.value === draft.type}>
+                    {item.label}
+                  </option>
+                )}
+              </For>
             </select>
           </label>
           <label class="field">
@@ -177,7 +191,13 @@ export function OrderTicket(props: OrderTicketProps) {
                 setReviewing(false);
               }}
             >
-              <For each={allowedTimeInForce(draft.type)}>{(tif) => <option value={tif}>{tif}</option>}</For>
+              <For each={allowedTimeInForce(draft.type)}>
+                {(tif) => (
+                  <option value={tif} selected={tif === draft.timeInForce}>
+                    {tif}
+                  </option>
+                )}
+              </For>
             </select>
             <Show when={shown("timeInForce")}>{(message) => <small class="hint hint--error">{message()}</small>}</Show>
           </label>
@@ -227,10 +247,13 @@ export function OrderTicket(props: OrderTicketProps) {
           </Show>
         </p>
         <Show when={props.canTrade !== false} fallback={<p class="message">Your role can view but not trade.</p>}>
+          <Show when={props.offline}>
+            <p class="message message--error">Offline: orders cannot be sent until the connection is back.</p>
+          </Show>
           <button
             type="submit"
             class={`button button--${draft.side === "BUY" ? "buy" : "sell"}`}
-            disabled={props.instruments.length === 0 || reviewing()}
+            disabled={props.instruments.length === 0 || reviewing() || props.offline === true}
           >
             Review {sideLabel(draft.side).toLowerCase()} order
           </button>
@@ -254,7 +277,7 @@ export function OrderTicket(props: OrderTicketProps) {
               ref={confirmButton}
               class={`button button--${draft.side === "BUY" ? "buy" : "sell"}`}
               onClick={() => void confirm()}
-              disabled={pending()}
+              disabled={pending() || props.offline === true}
             >
               {pending() ? "Sending…" : `Confirm ${sideLabel(draft.side).toLowerCase()}`}
             </button>

@@ -293,5 +293,6 @@ export const getEquity = (account?: string): Promise<EquityPoint[]> =>
 
 /** A message for the UI from anything a call may throw. */
 export function messageOf(error: unknown, fallback = "Request failed"): string {
+  if (typeof navigator !== "undefined" && !navigator.onLine) return "offline: no network connection";
   return error instanceof Error ? error.message : fallback;
 }

@@ -30,6 +30,7 @@ export function MarketsScreen(props: { store: TradingStore; canTrade: boolean })
         place={placeOrder}
         onPlaced={props.store.upsertOrder}
         canTrade={props.canTrade}
+        offline={props.store.live.state() === "offline"}
       />
     </div>
   );
