@@ -21,9 +21,19 @@ import { plugin } from "bun";
  * must not see a fake window.
  */
 export function useDom(): void {
+  // Every global as it was (fetch, WebSocket, Response...), put back afterwards, also those a test replaced.
+  const before = new Map(
+    Object.getOwnPropertyNames(globalThis).map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)]),
+  );
   if (!GlobalRegistrator.isRegistered) GlobalRegistrator.register({ url: "http://localhost:5173/" });
   afterAll(async () => {
     if (GlobalRegistrator.isRegistered) await GlobalRegistrator.unregister();
+    for (const [name, descriptor] of before) {
+      const now = Object.getOwnPropertyDescriptor(globalThis, name);
+      if (descriptor && now?.value !== descriptor.value && descriptor.configurable) {
+        Object.defineProperty(globalThis, name, descriptor);
+      }
+    }
   });
 }
 

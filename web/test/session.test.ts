@@ -1,7 +1,7 @@
-import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 
 const { useDom } = await import("./dom.ts");
-useDom();
+useDom(); // also puts the real fetch back after this file
 
 interface Call {
   method: string;
@@ -13,7 +13,6 @@ type Handler = (call: Call) => Response | Promise<Response>;
 
 let calls: Call[] = [];
 let handler: Handler = () => new Response("no handler", { status: 500 });
-const realFetch = globalThis.fetch;
 globalThis.fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
   const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url, location.href);
   const headers = new Headers(init.headers);
@@ -26,9 +25,6 @@ globalThis.fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => 
   calls.push(call);
   return handler(call);
 }) as typeof fetch;
-afterAll(() => {
-  globalThis.fetch = realFetch;
-});
 
 const api = await import("../src/lib/api.ts");
 

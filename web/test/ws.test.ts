@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { WsClientMessage, WsServerMessage } from "@jts/contracts";
 
 const { useDom } = await import("./dom.ts");
@@ -36,14 +36,8 @@ class FakeSocket {
   }
 }
 
-let realWebSocket: typeof WebSocket;
-beforeAll(() => {
-  realWebSocket = globalThis.WebSocket;
-  globalThis.WebSocket = FakeSocket as unknown as typeof WebSocket;
-});
-afterAll(() => {
-  globalThis.WebSocket = realWebSocket;
-});
+// useDom puts the real WebSocket back after this file.
+globalThis.WebSocket = FakeSocket as unknown as typeof WebSocket;
 
 const { createLiveConnection } = await import("../src/lib/ws.ts");
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
