@@ -59,6 +59,8 @@ let base: string;
 let context: BrowserContext;
 let page: Page;
 let profile: string;
+/** Uncaught errors in the page: none is expected, and they explain a failing step. */
+const pageErrors: string[] = [];
 
 async function shoot(name: string): Promise<void> {
   for (const [label, size] of [
@@ -121,9 +123,11 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(15_000);
+    page.on("pageerror", (error) => pageErrors.push(error.message));
   }, 90_000);
 
   afterAll(async () => {
+    if (pageErrors.length > 0) console.warn(`errors in the page:\n${pageErrors.join("\n")}`);
     await context?.close();
     await platform?.stop();
     if (profile) rmSync(profile, { recursive: true, force: true });
@@ -267,5 +271,6 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await context.setOffline(false);
     await page.waitForSelector(".connection--live", { timeout: 20_000 });
     await page.waitForSelector("[data-testid=stale-banner]", { state: "detached" });
+    expect(pageErrors).toEqual([]);
   }, 60_000);
 });

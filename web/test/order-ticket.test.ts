@@ -51,10 +51,10 @@ function order(request: OrderRequest, overrides: Partial<Order> = {}): Order {
   };
 }
 
-function mount(place: (request: OrderRequest) => Promise<Order>) {
+function mount(place: (request: OrderRequest) => Promise<Order>, offline = false) {
   const root = document.createElement("div");
   document.body.append(root);
-  dispose = render(() => OrderTicket({ instruments: [BTC], lastPrice: () => "150000000", place }), root);
+  dispose = render(() => OrderTicket({ instruments: [BTC], lastPrice: () => "150000000", place, offline }), root);
   const $ = <T extends Element>(selector: string) => root.querySelector(selector) as T;
   const type = (name: string, value: string) => {
     const input = $<HTMLInputElement>(`[name="${name}"]`);
@@ -192,5 +192,17 @@ describe("order ticket validation", () => {
     const ids = place.mock.calls.map((call) => call[0].clientOrderId);
     expect(ids).toHaveLength(2);
     expect(ids[0]).toBe(ids[1] as string);
+  });
+
+  test("offline, the ticket says so and sends nothing", () => {
+    const place = mock(async (r: OrderRequest) => order(r));
+    const t = mount(place, true);
+    t.choose("type", "MARKET");
+    t.type("quantity", "0.001");
+    t.submit();
+    expect(t.root.textContent).toContain("Offline: orders cannot be sent");
+    expect(t.button("Review")?.disabled).toBe(true);
+    expect(t.root.querySelector(".confirm")).toBeNull();
+    expect(place).not.toHaveBeenCalled();
   });
 });

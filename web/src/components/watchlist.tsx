@@ -19,13 +19,13 @@ export function Watchlist(props: { rows: PriceRow[]; selected: string; onSelect:
               <th scope="col" class="num">
                 Chg %
               </th>
-              <th scope="col" class="num hide-narrow">
+              <th scope="col" class="num wide-only">
                 Bid
               </th>
-              <th scope="col" class="num hide-narrow">
+              <th scope="col" class="num wide-only">
                 Ask
               </th>
-              <th scope="col" class="num hide-narrow">
+              <th scope="col" class="num wide-only">
                 Time
               </th>
             </tr>
@@ -46,9 +46,9 @@ export function Watchlist(props: { rows: PriceRow[]; selected: string; onSelect:
                       {formatDecimal(row.price)}
                     </td>
                     <td class={`num change change--${trend()}`}>{change() ? `${change()}%` : "—"}</td>
-                    <td class="num hide-narrow">{formatDecimal(row.bid)}</td>
-                    <td class="num hide-narrow">{formatDecimal(row.ask)}</td>
-                    <td class="num muted hide-narrow">{formatNanosTime(row.ts)}</td>
+                    <td class="num wide-only">{formatDecimal(row.bid)}</td>
+                    <td class="num wide-only">{formatDecimal(row.ask)}</td>
+                    <td class="num muted wide-only">{formatNanosTime(row.ts)}</td>
                   </tr>
                 );
               }}
