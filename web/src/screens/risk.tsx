@@ -62,7 +62,12 @@ export function RiskScreen(props: { store: TradingStore; canTrade: boolean; isAd
           )}
         </Show>
         <Show when={props.canTrade}>
-          <KillSwitch state={risk()?.state ?? null} isAdmin={props.isAdmin} onChanged={apply} />
+          <KillSwitch
+            state={risk()?.state ?? null}
+            isAdmin={props.isAdmin}
+            accounts={risk()?.accounts?.map((a) => a.account) ?? []}
+            onChanged={(next, account) => (account ? void props.store.reloadRisk() : apply(next))}
+          />
         </Show>
       </section>
       <Show when={props.isAdmin && risk()}>
@@ -72,20 +77,34 @@ export function RiskScreen(props: { store: TradingStore; canTrade: boolean; isAd
   );
 }
 
-/** HALTED behind a typed confirmation; resuming (admin only) is a plain button. */
-function KillSwitch(props: { state: TradingState | null; isAdmin: boolean; onChanged: (risk: RiskView) => void }) {
+/**
+ * HALTED behind a typed confirmation; resuming (admin only) is a plain button.
+ * The account scope is offered only when the gateway reports per-account states:
+ * an older gateway would ignore the account and halt everything.
+ */
+function KillSwitch(props: {
+  state: TradingState | null;
+  isAdmin: boolean;
+  accounts: string[];
+  /** `account` set: the answer is that account's state, not the platform's. */
+  onChanged: (risk: RiskView, account?: string) => void;
+}) {
   const [open, setOpen] = createSignal(false);
+  const [scope, setScope] = createSignal("");
   const [typed, setTyped] = createSignal("");
   const [reason, setReason] = createSignal("");
   const [cancelOrders, setCancelOrders] = createSignal(true);
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
 
-  const change = async (state: TradingState, extra: { reason?: string; cancelOpenOrders?: boolean } = {}) => {
+  const change = async (
+    state: TradingState,
+    extra: { reason?: string; cancelOpenOrders?: boolean; account?: string } = {},
+  ) => {
     setBusy(true);
     setError(null);
     try {
-      props.onChanged(await setTradingState({ state, ...extra }));
+      props.onChanged(await setTradingState({ state, ...extra }), extra.account);
       setOpen(false);
       setTyped("");
     } catch (caught) {
@@ -114,12 +133,33 @@ function KillSwitch(props: { state: TradingState | null; isAdmin: boolean; onCha
               onSubmit={(event) => {
                 event.preventDefault();
                 if (typed() === CONFIRM_WORD) {
-                  void change("HALTED", { reason: reason() || "kill switch", cancelOpenOrders: cancelOrders() });
+                  void change("HALTED", {
+                    reason: reason() || "kill switch",
+                    cancelOpenOrders: cancelOrders(),
+                    ...(scope() ? { account: scope() } : {}),
+                  });
                 }
               }}
             >
-              <h3 id="halt-title">Halt all trading</h3>
-              <p>Every new order is refused until an admin resumes trading.</p>
+              <h3 id="halt-title">Halt trading</h3>
+              <p>Every new order in scope is refused until an admin resumes trading.</p>
+              <Show when={props.accounts.length > 0}>
+                <label class="field">
+                  <span>Scope</span>
+                  <select name="scope" onChange={(event) => setScope(event.currentTarget.value)}>
+                    <option value="" selected={scope() === ""}>
+                      Whole platform
+                    </option>
+                    <For each={props.accounts}>
+                      {(account) => (
+                        <option value={account} selected={scope() === account}>
+                          Account {account}
+                        </option>
+                      )}
+                    </For>
+                  </select>
+                </label>
+              </Show>
               <label class="field">
                 <span>Reason</span>
                 <input name="reason" value={reason()} onInput={(event) => setReason(event.currentTarget.value)} />
