@@ -247,6 +247,13 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     });
     expect(worker.script).toEndWith("/sw.js");
     expect(new URL(worker.scope).pathname).toBe("/");
+    // Chromium's own verdict, the one behind its install prompt.
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = (await cdp.send("Page.getInstallabilityErrors")) as {
+      installabilityErrors: Array<{ errorId: string }>;
+    };
+    expect(installabilityErrors.map((e) => e.errorId)).toEqual([]);
+    await cdp.detach();
   }, 30_000);
 
   test("offline, a reload shows the app shell with the last known data marked stale", async () => {
