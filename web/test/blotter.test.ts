@@ -162,4 +162,36 @@ describe("blotter", () => {
     const cells = [...(t.rows()[0]?.cells ?? [])].map((c) => c.textContent);
     expect(cells.slice(1)).toEqual(["ETH-KRW", "SELL", "0.5", "5,000,000", "1,250 KRW", "taker"]);
   });
+
+  test("amend sends only what changed, refuses a bad price, and offers nothing for a market order", async () => {
+    const amend = mock(async (_order: Order, _changes: object) => undefined);
+    const t = mount(() =>
+      OpenOrders({
+        orders: [order("a"), order("m", { type: "MARKET", price: null })],
+        cancel: async () => {},
+        cancelAll: async () => {},
+        amend,
+      }),
+    );
+    expect(t.rows()[1]?.textContent).not.toContain("Amend");
+    t.button("Amend")?.click();
+    const price = t.root.querySelector<HTMLInputElement>("input[name=amendPrice]") as HTMLInputElement;
+    expect(price.value).toBe("140000000");
+    const set = (input: HTMLInputElement, value: string) => {
+      input.value = value;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    };
+    const submit = () =>
+      t.root.querySelector("form")?.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    set(price, "-5");
+    submit();
+    expect(t.root.querySelector("[role=alert]")?.textContent).toBe("Price must be a positive number");
+    set(price, "141000000");
+    submit();
+    await t.flush();
+    expect(amend).toHaveBeenCalledTimes(1);
+    expect(amend.mock.calls[0]?.[0].id).toBe("a");
+    expect(amend.mock.calls[0]?.[1]).toEqual({ price: "141000000" });
+    expect(t.root.querySelector("form")).toBeNull();
+  });
 });

@@ -1,7 +1,7 @@
 import type { Fill, Order } from "@jts/contracts";
 import { createSignal, For, type JSX, Show } from "solid-js";
 import { messageOf } from "../lib/api.ts";
-import { formatDecimal, formatNanosTime } from "../lib/decimal.ts";
+import { formatDecimal, formatNanosTime, isPositiveDecimal } from "../lib/decimal.ts";
 import { EmptyRow } from "./empty-row.tsx";
 
 const typeLabel = (order: Order) => order.type.replace("_", " ").toLowerCase();
@@ -35,7 +35,15 @@ export interface OpenOrdersProps {
   orders: Order[];
   cancel: (order: Order) => Promise<unknown>;
   cancelAll: () => Promise<unknown>;
+  /** Cancel-replace with a new quantity or price; left out, rows offer no amend. */
+  amend?: (order: Order, changes: OrderChanges) => Promise<unknown>;
   canTrade?: boolean;
+}
+
+export interface OrderChanges {
+  quantity?: string;
+  price?: string;
+  stopPrice?: string;
 }
 
 /** Working orders with a cancel per row and a cancel-all that asks first. */
@@ -43,6 +51,7 @@ export function OpenOrders(props: OpenOrdersProps) {
   const [busy, setBusy] = createSignal<Set<string>>(new Set());
   const [confirmAll, setConfirmAll] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
+  const [amending, setAmending] = createSignal<Order | null>(null);
 
   const run = async (key: string, action: () => Promise<unknown>) => {
     setBusy((set) => new Set(set).add(key));
@@ -50,7 +59,7 @@ export function OpenOrders(props: OpenOrdersProps) {
     try {
       await action();
     } catch (caught) {
-      setError(messageOf(caught, "Cancel failed"));
+      setError(messageOf(caught, "Request failed"));
     } finally {
       setBusy((set) => {
         const next = new Set(set);
@@ -128,13 +137,127 @@ export function OpenOrders(props: OpenOrdersProps) {
                   >
                     {busy().has(order.id) ? "Canceling…" : "Cancel"}
                   </button>
+                  <Show when={props.amend && order.type !== "MARKET"}>
+                    <button
+                      type="button"
+                      class="button button--ghost button--small"
+                      aria-label={`Amend ${order.side.toLowerCase()} ${order.quantity} ${order.symbol}`}
+                      onClick={() => setAmending(order)}
+                    >
+                      Amend
+                    </button>
+                  </Show>
                 </Show>
               </td>
             </tr>
           )}
         </For>
       </Table>
+      <Show when={amending()}>
+        {(order) => (
+          <AmendForm
+            order={order()}
+            onCancel={() => setAmending(null)}
+            onSave={(changes) =>
+              run(order().id, async () => {
+                await props.amend?.(order(), changes);
+                setAmending(null);
+              })
+            }
+          />
+        )}
+      </Show>
     </section>
+  );
+}
+
+/** New quantity and price for a resting order; only what changed is sent. */
+function AmendForm(props: { order: Order; onSave: (changes: OrderChanges) => void; onCancel: () => void }) {
+  const [quantity, setQuantity] = createSignal(props.order.quantity);
+  const [price, setPrice] = createSignal(props.order.price ?? "");
+  const [stopPrice, setStopPrice] = createSignal(props.order.stopPrice ?? "");
+  const [problem, setProblem] = createSignal<string | null>(null);
+
+  const submit = (event: SubmitEvent) => {
+    event.preventDefault();
+    const changes: OrderChanges = {};
+    const fields = [
+      ["quantity", quantity(), props.order.quantity],
+      ["price", price(), props.order.price],
+      ["stopPrice", stopPrice(), props.order.stopPrice],
+    ] as const;
+    for (const [name, value, before] of fields) {
+      if (before === null) continue;
+      if (!isPositiveDecimal(value.trim())) {
+        setProblem(
+          `${name === "stopPrice" ? "Stop price" : name === "price" ? "Price" : "Quantity"} must be a positive number`,
+        );
+        return;
+      }
+      if (value.trim() !== before) changes[name] = value.trim();
+    }
+    if (Object.keys(changes).length === 0) {
+      setProblem("Nothing changed");
+      return;
+    }
+    setProblem(null);
+    props.onSave(changes);
+  };
+
+  return (
+    <form class="confirm" onSubmit={submit} aria-labelledby="amend-title" novalidate>
+      <h3 id="amend-title">
+        Amend {props.order.side.toLowerCase()} {props.order.symbol}
+      </h3>
+      <div class="field-row">
+        <label class="field">
+          <span>Quantity</span>
+          <input
+            name="amendQuantity"
+            inputmode="decimal"
+            value={quantity()}
+            onInput={(e) => setQuantity(e.currentTarget.value)}
+          />
+        </label>
+        <Show when={props.order.price !== null}>
+          <label class="field">
+            <span>Limit price</span>
+            <input
+              name="amendPrice"
+              inputmode="decimal"
+              value={price()}
+              onInput={(e) => setPrice(e.currentTarget.value)}
+            />
+          </label>
+        </Show>
+        <Show when={props.order.stopPrice !== null}>
+          <label class="field">
+            <span>Stop price</span>
+            <input
+              name="amendStopPrice"
+              inputmode="decimal"
+              value={stopPrice()}
+              onInput={(e) => setStopPrice(e.currentTarget.value)}
+            />
+          </label>
+        </Show>
+      </div>
+      <Show when={problem()}>
+        {(text) => (
+          <p class="message message--error" role="alert">
+            {text()}
+          </p>
+        )}
+      </Show>
+      <div class="confirm__actions">
+        <button type="button" class="button button--ghost" onClick={() => props.onCancel()}>
+          Back
+        </button>
+        <button type="submit" class="button button--primary">
+          Replace order
+        </button>
+      </div>
+    </form>
   );
 }
 

@@ -267,6 +267,11 @@ export interface EquityPoint {
   ts: string;
 }
 
+/** Cancel-replace: the answer is the replacement order; the old one ends CANCELED. */
+export const amendOrder = (
+  id: string,
+  changes: { quantity?: string; price?: string; stopPrice?: string },
+): Promise<Order> => request("PATCH", `/orders/${encodeURIComponent(id)}`, changes);
 export const cancelAllOrders = (scope: { account?: string; symbol?: string }): Promise<{ canceled: Order[] }> =>
   request("POST", "/orders/cancel-all", scope);
 export const getRiskLimits = (account?: string): Promise<unknown> =>

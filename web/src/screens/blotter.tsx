@@ -1,10 +1,20 @@
-import { FillsTable, OpenOrders, OrderHistory } from "../components/blotter.tsx";
-import { cancelAllOrders, cancelOrder, NotAvailableError } from "../lib/api.ts";
+import type { Order } from "@jts/contracts";
+import { FillsTable, OpenOrders, type OrderChanges, OrderHistory } from "../components/blotter.tsx";
+import { amendOrder, cancelAllOrders, cancelOrder, NotAvailableError } from "../lib/api.ts";
 import type { TradingStore } from "../lib/store.ts";
 
 /** Open orders first (they need action), then history and fills. */
 export function BlotterScreen(props: { store: TradingStore; canTrade: boolean }) {
   const cancel = async (id: string) => props.store.upsertOrder(await cancelOrder(id));
+
+  const amend = async (order: Order, changes: OrderChanges) => {
+    try {
+      props.store.upsertOrder(await amendOrder(order.id, changes));
+    } catch (error) {
+      if (error instanceof NotAvailableError) throw new Error("Amending orders is not available on this gateway yet.");
+      throw error;
+    }
+  };
 
   const cancelAll = async () => {
     try {
@@ -25,6 +35,7 @@ export function BlotterScreen(props: { store: TradingStore; canTrade: boolean })
         orders={props.store.openOrders()}
         cancel={(order) => cancel(order.id)}
         cancelAll={cancelAll}
+        amend={amend}
         canTrade={props.canTrade}
       />
       <OrderHistory orders={props.store.orders()} />
