@@ -246,8 +246,17 @@ export const setTradingState = (input: SetStateInput): Promise<RiskView> => requ
 /** Accounts as the agreed route lists them: `mode` arrives with live arming. */
 export type AccountView = Account & { mode?: "PAPER" | "LIVE" };
 
-/** Strategies as agreed: per-strategy P&L arrives with the trading core. */
-export type StrategyView = StrategyStatus & { pnl?: { realized?: string; unrealized?: string } | string | null };
+/** A strategy's own book as the strategy engine reports it (issue 8): decimal strings. */
+export interface StrategyPnlView {
+  position: string;
+  realizedPnl: string;
+  unrealizedPnl: string;
+  fees: string;
+  /** realized + unrealized - fees. */
+  netPnl: string;
+}
+/** Strategies with their P&L and timeframe where the engine reports them (absent on older gateways). */
+export type StrategyView = StrategyStatus & { pnl?: StrategyPnlView; config: { timeframe?: string } };
 
 export interface AccountRiskView {
   account: string;

@@ -12,14 +12,6 @@ import {
 import { formatDecimal, signOf } from "../lib/decimal.ts";
 import { createOptional, errorMessage, readyValue } from "../lib/optional.ts";
 
-/** Per-strategy P&L as the agreed route reports it: one figure or realized and unrealized. */
-function pnlOf(strategy: StrategyView): string | null {
-  const pnl = strategy.pnl;
-  if (pnl === undefined || pnl === null) return null;
-  if (typeof pnl === "string") return pnl;
-  return pnl.realized ?? pnl.unrealized ?? null;
-}
-
 export function StrategiesScreen(props: { canTrade: boolean }) {
   const [strategies, reload] = createOptional(getStrategies);
   return (
@@ -70,16 +62,18 @@ function StrategyCard(props: { strategy: StrategyView; canTrade: boolean; onChan
     setEditing(true);
   };
 
-  /** Numbers stay numbers, decimal strings stay strings: the kind's schema on the server decides. */
+  /** Numbers stay numbers, booleans booleans, decimal strings strings: the kind's schema on the server decides. */
   const typedParams = () =>
     Object.fromEntries(
       Object.entries(draft()).map(([key, value]) => {
         const original = (config().params as Record<string, unknown>)[key];
-        return [key, typeof original === "number" ? Number(value) : value];
+        if (typeof original === "number") return [key, Number(value)];
+        if (typeof original === "boolean") return [key, value.trim() === "true"];
+        return [key, value];
       }),
     );
 
-  const pnl = () => pnlOf(props.strategy);
+  const pnl = () => props.strategy.pnl;
 
   return (
     <article class="card" aria-label={`Strategy ${config().id}`} data-strategy={config().id}>
@@ -90,13 +84,31 @@ function StrategyCard(props: { strategy: StrategyView; canTrade: boolean; onChan
         </span>
       </header>
       <p class="muted small">
-        {config().kind} · {config().symbol} · {config().account}
+        {config().kind} · {config().symbol} · {config().timeframe ?? "tick"} · {config().account}
       </p>
       <dl class="facts">
-        <dt>P&amp;L</dt>
-        <dd class={pnl() ? `pnl pnl--${signOf(pnl() as string) >= 0 ? "up" : "down"}` : "muted"}>
-          {pnl() ? formatDecimal(pnl()) : "not reported"}
-        </dd>
+        <dt>Net P&amp;L</dt>
+        <Show when={pnl()} fallback={<dd class="muted">not reported</dd>}>
+          {(book) => (
+            <dd class={`pnl pnl--${signOf(book().netPnl) > 0 ? "up" : signOf(book().netPnl) < 0 ? "down" : "flat"}`}>
+              {formatDecimal(book().netPnl)}
+            </dd>
+          )}
+        </Show>
+        <Show when={pnl()}>
+          {(book) => (
+            <>
+              <dt>Realized · unrealized</dt>
+              <dd>
+                {formatDecimal(book().realizedPnl)} · {formatDecimal(book().unrealizedPnl)}
+              </dd>
+              <dt>Fees</dt>
+              <dd>{formatDecimal(book().fees)}</dd>
+              <dt>Position</dt>
+              <dd>{formatDecimal(book().position)}</dd>
+            </>
+          )}
+        </Show>
         <dt>Signals</dt>
         <dd>{props.strategy.signals}</dd>
         <dt>Orders sent</dt>
