@@ -192,12 +192,22 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await shoot("portfolio");
   }, 60_000);
 
-  test("the kill switch halts trading and the next order is refused with the reason", async () => {
+  test("strategies start and stop; an admin edits limits; the kill switch halts trading and the next order is refused with the reason", async () => {
     await goTo("strategies");
-    await page.waitForSelector("article[data-strategy]");
+    const strategy = page.locator("article[data-strategy=ma-BTC-KRW]");
+    await strategy.waitFor();
+    await strategy.locator("button:has-text('Start')").click();
+    await strategy.locator(".badge:has-text('Running')").waitFor();
     await shoot("strategies");
+    await strategy.locator("button:has-text('Stop')").click();
+    await strategy.locator(".badge:has-text('Stopped')").waitFor();
     await goTo("risk");
     await page.waitForSelector("[data-testid=trading-state]:has-text('ACTIVE')");
+    // An admin edits a limit, and the state panel shows the new value.
+    await page.fill("input[name=maxOrderNotional]", "60000000");
+    await page.click("button:has-text('Save limits')");
+    await page.waitForSelector("text=Limits saved");
+    await page.waitForSelector(".facts dd:has-text('60,000,000')");
     await page.click("button:has-text('Kill switch')");
     await page.fill("input[name=reason]", "e2e drill");
     const halt = page.locator("button:has-text('Halt trading')");
