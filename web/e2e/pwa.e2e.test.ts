@@ -61,6 +61,8 @@ let page: Page;
 let profile: string;
 /** Uncaught errors in the page: none is expected, and they explain a failing step. */
 const pageErrors: string[] = [];
+/** The page's warnings and errors (socket errors among them), printed when something failed. */
+const consoleLines: string[] = [];
 
 async function shoot(name: string): Promise<void> {
   for (const [label, size] of [
@@ -124,10 +126,14 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(15_000);
     page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "warning" || message.type() === "error") consoleLines.push(message.text());
+    });
   }, 90_000);
 
   afterAll(async () => {
     if (pageErrors.length > 0) console.warn(`errors in the page:\n${pageErrors.join("\n")}`);
+    if (consoleLines.length > 0) console.warn(`page console:\n${consoleLines.join("\n")}`);
     await context?.close();
     await platform?.stop();
     if (profile) rmSync(profile, { recursive: true, force: true });

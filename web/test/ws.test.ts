@@ -120,4 +120,20 @@ describe("live connection", () => {
     expect(live.epoch()).toBe(before + 1);
     live.close();
   });
+
+  test("private channels never share a subscribe message with public ones, so one bad public name cannot cost them", async () => {
+    FakeSocket.all = [];
+    const live = createLiveConnection({ getToken: () => "t", url: "ws://gateway/ws" });
+    live.subscribe("orders", () => {});
+    live.subscribe("alerts", () => {});
+    live.subscribe("candles::1m", () => {}); // what a chart with no symbol yet used to ask for
+    await tick();
+    const socket = FakeSocket.all[0] as FakeSocket;
+    socket.deliver({ op: "authed", user: "admin", stream: "s1" });
+    const subscribes = socket.sent
+      .filter((m) => m.op === "subscribe")
+      .map((m) => (m.op === "subscribe" ? m.channels : []));
+    expect(subscribes).toEqual([["orders", "alerts"], ["candles::1m"]]);
+    live.close();
+  });
 });

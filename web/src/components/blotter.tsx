@@ -10,7 +10,8 @@ function StatusBadge(props: { status: Order["status"] }) {
   return <span class={`status status--${props.status.toLowerCase()}`}>{props.status.replace("_", " ")}</span>;
 }
 
-function Table(props: { label: string; head: string[]; numeric: number[]; children: JSX.Element }) {
+/** `narrow`: columns a phone does without, so the actions stay on screen. */
+function Table(props: { label: string; head: string[]; numeric: number[]; narrow?: number[]; children: JSX.Element }) {
   return (
     <section class="table-scroll" aria-label={props.label} tabindex="0">
       <table>
@@ -18,7 +19,14 @@ function Table(props: { label: string; head: string[]; numeric: number[]; childr
           <tr>
             <For each={props.head}>
               {(title, i) => (
-                <th scope="col" class={props.numeric.includes(i()) ? "num" : undefined}>
+                <th
+                  scope="col"
+                  class={
+                    [props.numeric.includes(i()) ? "num" : "", props.narrow?.includes(i()) ? "hide-narrow" : ""]
+                      .join(" ")
+                      .trim() || undefined
+                  }
+                >
                   {title}
                 </th>
               )}
@@ -112,16 +120,17 @@ export function OpenOrders(props: OpenOrdersProps) {
         label="Open orders"
         head={["Time", "Symbol", "Side", "Type", "Qty", "Filled", "Price", "Status", ""]}
         numeric={[4, 5, 6]}
+        narrow={[0, 3, 5]}
       >
         <For each={props.orders} fallback={<EmptyRow columns={9} text="No open orders" />}>
           {(order) => (
             <tr data-order-id={order.id}>
-              <td class="muted">{formatNanosTime(order.createdAt)}</td>
+              <td class="muted hide-narrow">{formatNanosTime(order.createdAt)}</td>
               <th scope="row">{order.symbol}</th>
               <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
-              <td>{typeLabel(order)}</td>
+              <td class="hide-narrow">{typeLabel(order)}</td>
               <td class="num">{formatDecimal(order.quantity)}</td>
-              <td class="num">{formatDecimal(order.filledQuantity)}</td>
+              <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
               <td class="num">{formatDecimal(order.price ?? order.stopPrice)}</td>
               <td>
                 <StatusBadge status={order.status} />
@@ -271,16 +280,17 @@ export function OrderHistory(props: { orders: Order[]; limit?: number }) {
         label="Order history"
         head={["Updated", "Symbol", "Side", "Type", "Qty", "Filled", "Avg price", "Status"]}
         numeric={[4, 5, 6]}
+        narrow={[0, 3, 5]}
       >
         <For each={shown()} fallback={<EmptyRow columns={8} text="No orders yet" />}>
           {(order) => (
             <tr data-order-id={order.id}>
-              <td class="muted">{formatNanosTime(order.updatedAt)}</td>
+              <td class="muted hide-narrow">{formatNanosTime(order.updatedAt)}</td>
               <th scope="row">{order.symbol}</th>
               <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
-              <td>{typeLabel(order)}</td>
+              <td class="hide-narrow">{typeLabel(order)}</td>
               <td class="num">{formatDecimal(order.quantity)}</td>
-              <td class="num">{formatDecimal(order.filledQuantity)}</td>
+              <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
               <td class="num">{formatDecimal(order.averagePrice)}</td>
               <td>
                 <StatusBadge status={order.status} />
@@ -299,11 +309,16 @@ export function FillsTable(props: { fills: Fill[]; limit?: number }) {
   return (
     <section class="panel" aria-labelledby="fills-title">
       <h2 id="fills-title">Fills</h2>
-      <Table label="Fills" head={["Time", "Symbol", "Side", "Qty", "Price", "Fee", "Liquidity"]} numeric={[3, 4, 5]}>
+      <Table
+        label="Fills"
+        head={["Time", "Symbol", "Side", "Qty", "Price", "Fee", "Liquidity"]}
+        numeric={[3, 4, 5]}
+        narrow={[0, 6]}
+      >
         <For each={shown()} fallback={<EmptyRow columns={7} text="No fills yet" />}>
           {(fill) => (
             <tr data-fill-id={fill.id}>
-              <td class="muted">{formatNanosTime(fill.tsEvent)}</td>
+              <td class="muted hide-narrow">{formatNanosTime(fill.tsEvent)}</td>
               <th scope="row">{fill.symbol}</th>
               <td class={`side-text side-text--${fill.side.toLowerCase()}`}>{fill.side}</td>
               <td class="num">{formatDecimal(fill.quantity)}</td>
@@ -311,7 +326,7 @@ export function FillsTable(props: { fills: Fill[]; limit?: number }) {
               <td class="num">
                 {formatDecimal(fill.fee)} {fill.feeCurrency}
               </td>
-              <td>{fill.liquidity.toLowerCase()}</td>
+              <td class="hide-narrow">{fill.liquidity.toLowerCase()}</td>
             </tr>
           )}
         </For>

@@ -106,6 +106,7 @@ export function CandleChart(props: { symbol: string; live: LiveConnection }) {
   // History for the symbol and interval; refetched after missed events.
   createEffect(
     on([() => props.symbol, interval, props.live.epoch], async ([symbol, every]) => {
+      if (!symbol) return; // instruments not loaded yet
       const key = `candles.${symbol}.${every}`;
       setLoading(true);
       try {
@@ -127,6 +128,7 @@ export function CandleChart(props: { symbol: string; live: LiveConnection }) {
   // Live: the 1m candle stream for 1m, trade prints for the longer intervals.
   createEffect(
     on([() => props.symbol, interval], ([symbol, every]) => {
+      if (!symbol) return; // `candles::1m` is no channel: the gateway would refuse the whole subscribe
       const off =
         every === "1m"
           ? props.live.subscribe(`candles:${symbol}:1m`, (data) => draw(barOf(data as Candle)))

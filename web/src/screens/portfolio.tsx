@@ -56,10 +56,10 @@ export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }
                 <th scope="col" class="num">
                   Qty
                 </th>
-                <th scope="col" class="num">
+                <th scope="col" class="num hide-narrow">
                   Avg price
                 </th>
-                <th scope="col" class="num">
+                <th scope="col" class="num hide-narrow">
                   Last
                 </th>
                 <th scope="col" class="num">
@@ -81,8 +81,8 @@ export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }
                     <td class="num" data-testid="position-quantity">
                       {formatDecimal(p.quantity)}
                     </td>
-                    <td class="num">{formatDecimal(p.averagePrice)}</td>
-                    <td class="num">{formatDecimal(p.lastPrice)}</td>
+                    <td class="num hide-narrow">{formatDecimal(p.averagePrice)}</td>
+                    <td class="num hide-narrow">{formatDecimal(p.lastPrice)}</td>
                     <td class={pnlClass(p.unrealizedPnl)}>{formatDecimal(p.unrealizedPnl)}</td>
                     <td class={pnlClass(p.realizedPnl)}>{formatDecimal(p.realizedPnl)}</td>
                     <td class="muted hide-narrow">{p.account}</td>
