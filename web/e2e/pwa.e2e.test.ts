@@ -64,7 +64,14 @@ const pageErrors: string[] = [];
 /** The page's warnings and errors (socket errors among them), printed when something failed. */
 const consoleLines: string[] = [];
 
+/** The smallest phone the PWA supports: the page itself must not scroll sideways (tables scroll inside). */
+const SMALLEST = { width: 360, height: 740 };
+
 async function shoot(name: string): Promise<void> {
+  await page.setViewportSize(SMALLEST);
+  await page.waitForTimeout(150);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect({ screen: name, overflow }).toEqual({ screen: name, overflow: 0 });
   for (const [label, size] of [
     ["phone", PHONE],
     ["desktop", DESKTOP],
