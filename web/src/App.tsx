@@ -1,17 +1,36 @@
-import { createResource, onCleanup, Show } from "solid-js";
+import { createSignal, For, type JSX, Match, onCleanup, Show, Switch } from "solid-js";
 import { ConnectionIndicator } from "./components/connection-indicator.tsx";
 import { LoginForm } from "./components/login-form.tsx";
-import { OrderForm } from "./components/order-form.tsx";
-import { PositionsTable } from "./components/positions-table.tsx";
-import { PricesTable } from "./components/prices-table.tsx";
-import { createOrderFeed, RecentOrders } from "./components/recent-orders.tsx";
-import { accessToken, getInstruments, logout, refreshSession } from "./lib/api.ts";
+import { accessToken, logout, refreshSession, role } from "./lib/api.ts";
+import { forgetAll } from "./lib/cache.ts";
+import { createTradingStore, type TradingStore } from "./lib/store.ts";
 import { createLiveConnection } from "./lib/ws.ts";
+import { AlertsScreen } from "./screens/alerts.tsx";
+import { BlotterScreen } from "./screens/blotter.tsx";
+import { MarketsScreen } from "./screens/markets.tsx";
+import { PortfolioScreen } from "./screens/portfolio.tsx";
+import { RiskScreen } from "./screens/risk.tsx";
+import { StrategiesScreen } from "./screens/strategies.tsx";
+
+const SCREENS = [
+  { id: "markets", label: "Markets", icon: "◧" },
+  { id: "blotter", label: "Orders", icon: "☰" },
+  { id: "portfolio", label: "Portfolio", icon: "◔" },
+  { id: "strategies", label: "Strategies", icon: "⚙" },
+  { id: "risk", label: "Risk", icon: "⚠" },
+  { id: "alerts", label: "Alerts", icon: "⚑" },
+] as const;
+type ScreenId = (typeof SCREENS)[number]["id"];
+
+const screenFromHash = (): ScreenId => {
+  const id = location.hash.replace(/^#\/?/, "");
+  return SCREENS.some((s) => s.id === id) ? (id as ScreenId) : "markets";
+};
 
 export function App() {
   return (
     <Show when={accessToken()} fallback={<SignedOut />}>
-      <Dashboard />
+      <Desk />
     </Show>
   );
 }
@@ -30,39 +49,112 @@ function SignedOut() {
 }
 
 /** Everything that needs a session; unmounting it (logout, refused refresh) closes the socket. */
-function Dashboard() {
+function Desk() {
   const live = createLiveConnection({ getToken: accessToken, onUnauthorized: refreshSession });
   onCleanup(live.close);
-  const [instrumentList] = createResource(getInstruments);
-  const instruments = () => (instrumentList.state === "ready" ? instrumentList() : []);
-  const instrumentsError = () => {
-    const error: unknown = instrumentList.error;
-    return error ? (error instanceof Error ? error.message : String(error)) : null;
+  const store = createTradingStore(live);
+  const [screen, setScreen] = createSignal<ScreenId>(screenFromHash());
+  const onHash = () => setScreen(screenFromHash());
+  window.addEventListener("hashchange", onHash);
+  onCleanup(() => window.removeEventListener("hashchange", onHash));
+
+  const canTrade = () => role() !== "viewer";
+  const isAdmin = () => role() === "admin";
+  const signOut = async () => {
+    await logout();
+    forgetAll();
   };
-  const orders = createOrderFeed(live);
 
   return (
-    <>
+    <div class="desk">
       <header class="topbar">
         <h1 class="brand">JTS</h1>
+        <TradingStateBadge store={store} />
         <ConnectionIndicator state={live.state()} />
-        <button type="button" class="button button--ghost" onClick={() => void logout()}>
+        <span class="muted small hide-narrow">{role() ?? ""}</span>
+        <button type="button" class="button button--ghost button--small" onClick={() => void signOut()}>
           Log out
         </button>
       </header>
-      <Show when={instrumentsError()}>
-        {(message) => (
-          <p class="message message--error banner" role="alert">
-            Could not load instruments: {message()}
-          </p>
-        )}
-      </Show>
-      <main class="grid">
-        <PricesTable instruments={instruments()} live={live} />
-        <OrderForm instruments={instruments()} onPlaced={orders.upsert} />
-        <PositionsTable live={live} />
-        <RecentOrders feed={orders} />
+      <StaleBanner store={store} />
+      <nav class="tabs" aria-label="Screens">
+        <For each={SCREENS}>
+          {(item) => (
+            <a
+              href={`#/${item.id}`}
+              class="tabs__tab"
+              aria-current={screen() === item.id ? "page" : undefined}
+              data-screen={item.id}
+            >
+              <span class="tabs__icon" aria-hidden="true">
+                {item.icon}
+              </span>
+              <span class="tabs__label">{item.label}</span>
+              <Show when={item.id === "alerts" && store.unread() > 0}>
+                <span class="unread" data-testid="unread-alerts">
+                  {store.unread()}
+                  <span class="visually-hidden"> unread</span>
+                </span>
+              </Show>
+            </a>
+          )}
+        </For>
+      </nav>
+      <main class={store.staleSince() !== null ? "main main--stale" : "main"} id="main">
+        <Switch>
+          <Match when={screen() === "markets"}>
+            <MarketsScreen store={store} canTrade={canTrade()} />
+          </Match>
+          <Match when={screen() === "blotter"}>
+            <BlotterScreen store={store} canTrade={canTrade()} />
+          </Match>
+          <Match when={screen() === "portfolio"}>
+            <PortfolioScreen store={store} isAdmin={isAdmin()} />
+          </Match>
+          <Match when={screen() === "strategies"}>
+            <StrategiesScreen canTrade={canTrade()} />
+          </Match>
+          <Match when={screen() === "risk"}>
+            <RiskScreen store={store} canTrade={canTrade()} isAdmin={isAdmin()} />
+          </Match>
+          <Match when={screen() === "alerts"}>
+            <AlertsScreen store={store} />
+          </Match>
+        </Switch>
       </main>
-    </>
+    </div>
+  );
+}
+
+function TradingStateBadge(props: { store: TradingStore }): JSX.Element {
+  return (
+    <Show when={props.store.risk()}>
+      {(risk) => (
+        <a href="#/risk" class={`state-badge state-badge--${risk().state.toLowerCase()}`} title={risk().reason}>
+          {risk().state}
+        </a>
+      )}
+    </Show>
+  );
+}
+
+/** Says plainly when the numbers on screen are not live, and since when. */
+function StaleBanner(props: { store: TradingStore }) {
+  const [now, setNow] = createSignal(Date.now());
+  const timer = setInterval(() => setNow(Date.now()), 1_000);
+  onCleanup(() => clearInterval(timer));
+  // A short reconnect is not worth a banner; the indicator already shows it.
+  const since = () => {
+    const at = props.store.staleSince();
+    return at !== null && now() - at >= 2_000 ? at : null;
+  };
+  return (
+    <Show when={since()}>
+      {(at) => (
+        <p class="banner banner--stale" role="status" data-testid="stale-banner">
+          Stale: not live since {new Date(at()).toLocaleTimeString()}. Showing the last known data.
+        </p>
+      )}
+    </Show>
   );
 }

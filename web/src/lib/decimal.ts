@@ -3,7 +3,7 @@
  * Arithmetic is the contracts' fixed-point module (the same code the services
  * run); money never goes through a float here.
  */
-import { DECIMAL_PATTERN, isMultipleOf as fixedMultipleOf, toFixed } from "@jts/contracts/decimal";
+import { DECIMAL_PATTERN, isMultipleOf as fixedMultipleOf, fromFixed, mul, toFixed } from "@jts/contracts/decimal";
 
 const DECIMAL = new RegExp(DECIMAL_PATTERN);
 
@@ -53,4 +53,32 @@ export function compareNanos(a: string, b: string): number {
 export function formatNanosTime(ns: string | null | undefined): string {
   if (!ns || !/^\d{1,20}$/.test(ns)) return "—";
   return new Date(Number(BigInt(ns) / 1_000_000n)).toLocaleTimeString();
+}
+
+/** Percent change from `from` to `to`, two decimals ("+1.25"), computed in fixed point. */
+export function percentChange(to: string | null | undefined, from: string | null | undefined): string | null {
+  if (!to || !from || !isDecimal(to) || !isDecimal(from)) return null;
+  const base = toFixed(from);
+  if (base === 0n) return null;
+  const basisPoints = ((toFixed(to) - base) * 10_000n) / base;
+  const sign = basisPoints > 0n ? "+" : basisPoints < 0n ? "-" : "";
+  const absolute = basisPoints < 0n ? -basisPoints : basisPoints;
+  return `${sign}${absolute / 100n}.${(absolute % 100n).toString().padStart(2, "0")}`;
+}
+
+/** price x quantity as a decimal string (order notional), exact. */
+export function notionalOf(price: string, quantity: string): string {
+  return fromFixed(mul(toFixed(price), toFixed(quantity)));
+}
+
+/** Sum of decimal strings, exact. */
+export function sumDecimals(values: Iterable<string>): string {
+  let total = 0n;
+  for (const value of values) if (isDecimal(value)) total += toFixed(value);
+  return fromFixed(total);
+}
+
+/** For charts only: a lossy float of a decimal string (canvas coordinates, never money math). */
+export function chartNumber(value: string): number {
+  return Number(value);
 }

@@ -90,6 +90,15 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
   };
 
   const sendChannels = (op: "subscribe" | "unsubscribe", channels: string[], resumeFrom?: WsResumePoint) => {
+    // Private and public channels go in separate messages: the gateway refuses a whole message
+    // for one bad name, and a public channel's mistake must not cost the account streams.
+    const privates = channels.filter(isPrivate);
+    const publics = channels.filter((channel) => !isPrivate(channel));
+    if (privates.length > 0 && publics.length > 0) {
+      sendChannels(op, privates, resumeFrom);
+      sendChannels(op, publics);
+      return;
+    }
     for (let i = 0; i < channels.length; i += MAX_CHANNELS_PER_MESSAGE) {
       const chunk = channels.slice(i, i + MAX_CHANNELS_PER_MESSAGE);
       if (op === "unsubscribe") {

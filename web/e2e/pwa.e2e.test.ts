@@ -1,0 +1,306 @@
+/**
+ * The PWA in a real browser against the real platform: `just dev`'s boot on
+ * free ports (in-memory storage), the production build served as `just dev`
+ * serves it, and Debian's Chromium driven by playwright-core (no browser is
+ * downloaded). Writes a phone and a desktop screenshot of every screen to
+ * e2e/screenshots/. Skipped, with a message, only when Chromium is absent.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createLogger, loadConfig } from "@jts/kit";
+import { bootPlatform, type Platform, platformConfigSpec } from "@jts/platform";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+
+const CHROMIUM = process.env.JTS_CHROMIUM ?? "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`PWA e2e skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+const WEB = resolve(import.meta.dir, "..");
+const DIST = join(WEB, "dist");
+const SHOTS = join(import.meta.dir, "screenshots");
+const PASSWORD = "e2e-password-123";
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1440, height: 900 };
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Newest modification time under a directory (ms). */
+function newest(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+/** Builds the PWA when dist is missing or older than its sources, so the test never runs a stale bundle. */
+async function ensureBuild(): Promise<void> {
+  const index = join(DIST, "index.html");
+  const sources = Math.max(
+    newest(join(WEB, "src")),
+    newest(join(WEB, "index.html")),
+    newest(join(WEB, "vite.config.ts")),
+  );
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  const build = Bun.spawn(["bun", "run", "build"], { cwd: WEB, stdout: "ignore", stderr: "pipe" });
+  if ((await build.exited) !== 0) throw new Error(`vite build failed: ${await new Response(build.stderr).text()}`);
+}
+
+let platform: Platform;
+let base: string;
+let context: BrowserContext;
+let page: Page;
+let profile: string;
+/** Uncaught errors in the page: none is expected, and they explain a failing step. */
+const pageErrors: string[] = [];
+/** The page's warnings and errors (socket errors among them), printed when something failed. */
+const consoleLines: string[] = [];
+
+/** The smallest phone the PWA supports: the page itself must not scroll sideways (tables scroll inside). */
+const SMALLEST = { width: 360, height: 740 };
+
+async function shoot(name: string): Promise<void> {
+  await page.setViewportSize(SMALLEST);
+  await page.waitForTimeout(150);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect({ screen: name, overflow }).toEqual({ screen: name, overflow: 0 });
+  for (const [label, size] of [
+    ["phone", PHONE],
+    ["desktop", DESKTOP],
+  ] as const) {
+    await page.setViewportSize(size);
+    await page.waitForTimeout(250); // the chart resizes on the next frame
+    await page.screenshot({ path: join(SHOTS, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize(DESKTOP);
+}
+
+const goTo = async (screen: string) => {
+  await page.click(`nav [data-screen=${screen}]`);
+  await page.waitForSelector(`nav [data-screen=${screen}][aria-current=page]`);
+};
+
+async function placeOrder(fields: { type: string; quantity: string; price?: string; symbol?: string }) {
+  await goTo("markets");
+  if (fields.symbol) await page.selectOption("select[name=symbol]", fields.symbol);
+  await page.selectOption("select[name=type]", fields.type);
+  await page.fill("input[name=quantity]", fields.quantity);
+  if (fields.price) await page.fill("input[name=price]", fields.price);
+  await page.click("button:has-text('Review')");
+  await page.waitForSelector("[data-testid=order-summary]");
+  await page.click("button:has-text('Confirm')");
+  await page.waitForSelector("[data-testid=order-placed], [data-testid=order-refused], .ticket__outcome [role=alert]");
+  return (await page.textContent(".ticket__outcome")) ?? "";
+}
+
+const lastPrice = async (symbol: string) =>
+  (await page.textContent(`tr[data-symbol="${symbol}"] [data-testid=last-price]`))?.trim() ?? "";
+
+describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
+  beforeAll(async () => {
+    await ensureBuild();
+    mkdirSync(SHOTS, { recursive: true });
+    const config = loadConfig(platformConfigSpec, {
+      JTS_ENV: "test",
+      SIM_INTERVAL_MS: "100",
+      STRATEGIES: "off",
+      JTS_STORAGE: "memory",
+      JTS_ADMIN_PASSWORD: PASSWORD,
+      API_RATE_LIMIT: "100000",
+      LOGIN_RATE_LIMIT: "1000",
+    });
+    platform = await bootPlatform(config, {
+      ephemeralPorts: true,
+      webDist: DIST,
+      logger: createLogger({}, "error", () => {}),
+    });
+    base = platform.urls.web as string;
+    profile = mkdtempSync(join(tmpdir(), "jts-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: DESKTOP,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "warning" || message.type() === "error") consoleLines.push(message.text());
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    if (pageErrors.length > 0) console.warn(`errors in the page:\n${pageErrors.join("\n")}`);
+    if (consoleLines.length > 0) console.warn(`page console:\n${consoleLines.join("\n")}`);
+    await context?.close();
+    await platform?.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  test("logs in and sees prices move", async () => {
+    await page.goto(base);
+    await page.waitForSelector("input[name=username]");
+    await shoot("login");
+    await page.fill("input[name=username]", "admin");
+    await page.fill("input[name=password]", PASSWORD);
+    await page.click("button[type=submit]");
+    await page.waitForSelector(".connection--live");
+    await page.waitForFunction(() =>
+      /\d/.test(document.querySelector('tr[data-symbol="BTC-KRW"] [data-testid=last-price]')?.textContent ?? ""),
+    );
+    const first = await lastPrice("BTC-KRW");
+    await page.waitForFunction(
+      (before) => {
+        const now = document.querySelector('tr[data-symbol="BTC-KRW"] [data-testid=last-price]')?.textContent;
+        return now !== before && /\d/.test(now ?? "");
+      },
+      first,
+      { timeout: 10_000 },
+    );
+    expect(await lastPrice("BTC-KRW")).not.toBe(first);
+    await page.waitForFunction(
+      () => (document.querySelector("[data-testid=chart] canvas") as HTMLCanvasElement | null) !== null,
+    );
+    await shoot("markets");
+  }, 60_000);
+
+  test("places a LIMIT order below the market and cancels it", async () => {
+    const last = BigInt((await lastPrice("BTC-KRW")).replaceAll(",", "").split(".")[0] ?? "0");
+    const tick = 1000n;
+    const price = ((last * 8n) / 10n / tick) * tick; // 20% under the market: it rests
+    const outcome = await placeOrder({ type: "LIMIT", quantity: "0.001", price: price.toString(), symbol: "BTC-KRW" });
+    expect(outcome).toMatch(/ACCEPTED|NEW/);
+    await goTo("blotter");
+    const openRow = page.locator("section[aria-label='Open orders'] tbody tr[data-order-id]");
+    await openRow.first().waitFor();
+    expect(await openRow.count()).toBe(1);
+    await shoot("blotter");
+    await openRow.first().locator("button:has-text('Cancel')").click();
+    await page.waitForSelector("section[aria-label='Open orders'] td.empty");
+    const history = page.locator("section[aria-label='Order history'] tbody tr").first();
+    expect(await history.locator(".status").textContent()).toBe("CANCELED");
+  }, 60_000);
+
+  test("places a MARKET order and sees the fill and the position", async () => {
+    const outcome = await placeOrder({ type: "MARKET", quantity: "0.002", symbol: "BTC-KRW" });
+    expect(outcome).not.toContain("Refused");
+    await goTo("blotter");
+    const fill = page.locator("section[aria-label='Fills'] tbody tr[data-fill-id]").first();
+    await fill.waitFor();
+    expect(await fill.textContent()).toContain("0.002");
+    await goTo("portfolio");
+    const quantity = page.locator('tr[data-symbol="BTC-KRW"] [data-testid=position-quantity]');
+    await quantity.waitFor();
+    expect(await quantity.textContent()).toBe("0.002");
+    await page.waitForSelector("article.account td.num");
+    await shoot("portfolio");
+  }, 60_000);
+
+  test("strategies start and stop; an admin edits limits; the kill switch halts trading and the next order is refused with the reason", async () => {
+    await goTo("strategies");
+    const strategy = page.locator("article[data-strategy=ma-BTC-KRW]");
+    await strategy.waitFor();
+    await strategy.locator("button:has-text('Start')").click();
+    await strategy.locator(".badge:has-text('Running')").waitFor();
+    await shoot("strategies");
+    await strategy.locator("button:has-text('Stop')").click();
+    await strategy.locator(".badge:has-text('Stopped')").waitFor();
+    await goTo("risk");
+    await page.waitForSelector("[data-testid=trading-state]:has-text('ACTIVE')");
+    // An admin edits a limit, and the state panel shows the new value.
+    await page.fill("input[name=maxOrderNotional]", "60000000");
+    await page.click("button:has-text('Save limits')");
+    await page.waitForSelector("text=Limits saved");
+    await page.waitForSelector(".facts dd:has-text('60,000,000')");
+    await page.click("button:has-text('Kill switch')");
+    await page.fill("input[name=reason]", "e2e drill");
+    const halt = page.locator("button:has-text('Halt trading')");
+    expect(await halt.isDisabled()).toBe(true); // not without typing the word
+    await page.fill("input[name=confirm]", "HALT");
+    await halt.click();
+    await page.waitForSelector("[data-testid=trading-state]:has-text('HALTED')");
+    await shoot("risk");
+    const outcome = await placeOrder({ type: "MARKET", quantity: "0.001", symbol: "BTC-KRW" });
+    expect(outcome).toContain("Refused");
+    expect(outcome).toContain("HALTED");
+    await page.waitForSelector("[data-testid=unread-alerts]");
+    await goTo("alerts");
+    await page.waitForSelector("li[data-kind=ORDER_REJECTED]");
+    await shoot("alerts");
+    await page.waitForSelector("[data-testid=unread-alerts]", { state: "detached" });
+  }, 60_000);
+
+  test("is installable: manifest fields, icons and a registered service worker", async () => {
+    const manifest = await page.evaluate(async () => {
+      const link = document.querySelector<HTMLLinkElement>('link[rel="manifest"]');
+      if (!link) return null;
+      const body = await (await fetch(link.href)).json();
+      const icons = await Promise.all(
+        (body.icons as Array<{ src: string; sizes: string; type: string }>).map(async (icon) => {
+          const response = await fetch(new URL(icon.src, link.href));
+          return { ...icon, status: response.status, contentType: response.headers.get("content-type") };
+        }),
+      );
+      return { ...body, icons };
+    });
+    expect(manifest).not.toBeNull();
+    expect(manifest.name).toBeTruthy();
+    expect(manifest.short_name).toBeTruthy();
+    expect(manifest.start_url).toBe("/");
+    expect(["standalone", "fullscreen", "minimal-ui"]).toContain(manifest.display);
+    const sizes = manifest.icons.map((icon: { sizes: string }) => icon.sizes);
+    expect(sizes).toContain("192x192");
+    expect(sizes).toContain("512x512");
+    for (const icon of manifest.icons) {
+      expect(icon.status).toBe(200);
+      expect(icon.contentType).toContain("image/png");
+    }
+    const worker = await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.ready;
+      return { script: registration.active?.scriptURL ?? "", scope: registration.scope };
+    });
+    expect(worker.script).toEndWith("/sw.js");
+    expect(new URL(worker.scope).pathname).toBe("/");
+    // Chromium's own verdict, the one behind its install prompt.
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = (await cdp.send("Page.getInstallabilityErrors")) as {
+      installabilityErrors: Array<{ errorId: string }>;
+    };
+    expect(installabilityErrors.map((e) => e.errorId)).toEqual([]);
+    await cdp.detach();
+  }, 30_000);
+
+  test("offline, a reload shows the app shell with the last known data marked stale", async () => {
+    // The shell comes from the precache only once this page is controlled by the worker.
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await page.waitForSelector(".connection--live");
+    await goTo("markets");
+    await page.waitForTimeout(2_500); // prices are remembered every 2 s
+    const before = await lastPrice("BTC-KRW");
+    await context.setOffline(true);
+    await page.reload();
+    await page.waitForSelector(".brand");
+    await page.waitForSelector("[data-testid=stale-banner]");
+    expect(await page.textContent("[data-testid=stale-banner]")).toContain("Stale");
+    expect(await page.locator(".connection--offline").count()).toBe(1);
+    expect(await lastPrice("BTC-KRW")).toMatch(/\d/);
+    expect(before).toMatch(/\d/);
+    expect(await page.textContent(".ticket-panel")).toContain("Offline: orders cannot be sent");
+    await shoot("offline");
+    // Back online: the socket reconnects by itself and the stale banner goes away.
+    await context.setOffline(false);
+    await page.waitForSelector(".connection--live", { timeout: 20_000 });
+    await page.waitForSelector("[data-testid=stale-banner]", { state: "detached" });
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,336 @@
+import type { Fill, Order } from "@jts/contracts";
+import { createSignal, For, type JSX, Show } from "solid-js";
+import { messageOf } from "../lib/api.ts";
+import { formatDecimal, formatNanosTime, isPositiveDecimal } from "../lib/decimal.ts";
+import { EmptyRow } from "./empty-row.tsx";
+
+const typeLabel = (order: Order) => order.type.replace("_", " ").toLowerCase();
+
+function StatusBadge(props: { status: Order["status"] }) {
+  return <span class={`status status--${props.status.toLowerCase()}`}>{props.status.replace("_", " ")}</span>;
+}
+
+/** `narrow`: columns a phone does without, so the actions stay on screen. */
+function Table(props: { label: string; head: string[]; numeric: number[]; narrow?: number[]; children: JSX.Element }) {
+  return (
+    <section class="table-scroll" aria-label={props.label} tabindex="0">
+      <table>
+        <thead>
+          <tr>
+            <For each={props.head}>
+              {(title, i) => (
+                <th
+                  scope="col"
+                  class={
+                    [props.numeric.includes(i()) ? "num" : "", props.narrow?.includes(i()) ? "hide-narrow" : ""]
+                      .join(" ")
+                      .trim() || undefined
+                  }
+                >
+                  {title}
+                </th>
+              )}
+            </For>
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </section>
+  );
+}
+
+export interface OpenOrdersProps {
+  orders: Order[];
+  cancel: (order: Order) => Promise<unknown>;
+  cancelAll: () => Promise<unknown>;
+  /** Cancel-replace with a new quantity or price; left out, rows offer no amend. */
+  amend?: (order: Order, changes: OrderChanges) => Promise<unknown>;
+  canTrade?: boolean;
+}
+
+export interface OrderChanges {
+  quantity?: string;
+  price?: string;
+  stopPrice?: string;
+}
+
+/** Working orders with a cancel per row and a cancel-all that asks first. */
+export function OpenOrders(props: OpenOrdersProps) {
+  const [busy, setBusy] = createSignal<Set<string>>(new Set());
+  const [confirmAll, setConfirmAll] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+  const [amending, setAmending] = createSignal<Order | null>(null);
+
+  const run = async (key: string, action: () => Promise<unknown>) => {
+    setBusy((set) => new Set(set).add(key));
+    setError(null);
+    try {
+      await action();
+    } catch (caught) {
+      setError(messageOf(caught, "Request failed"));
+    } finally {
+      setBusy((set) => {
+        const next = new Set(set);
+        next.delete(key);
+        return next;
+      });
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="open-orders-title">
+      <div class="panel__head">
+        <h2 id="open-orders-title">
+          Open orders <span class="count">{props.orders.length}</span>
+        </h2>
+        <Show when={props.canTrade !== false && props.orders.length > 0}>
+          <Show
+            when={confirmAll()}
+            fallback={
+              <button type="button" class="button button--ghost button--small" onClick={() => setConfirmAll(true)}>
+                Cancel all
+              </button>
+            }
+          >
+            <fieldset class="inline-confirm" aria-label="Confirm cancel all">
+              <span>Cancel {props.orders.length}?</span>
+              <button
+                type="button"
+                class="button button--sell button--small"
+                disabled={busy().has("*")}
+                onClick={() => void run("*", props.cancelAll).then(() => setConfirmAll(false))}
+              >
+                Yes, cancel all
+              </button>
+              <button type="button" class="button button--ghost button--small" onClick={() => setConfirmAll(false)}>
+                Keep
+              </button>
+            </fieldset>
+          </Show>
+        </Show>
+      </div>
+      <Show when={error()}>
+        {(message) => (
+          <p class="message message--error" role="alert">
+            {message()}
+          </p>
+        )}
+      </Show>
+      <Table
+        label="Open orders"
+        head={["Time", "Symbol", "Side", "Type", "Qty", "Filled", "Price", "Status", ""]}
+        numeric={[4, 5, 6]}
+        narrow={[0, 3, 5]}
+      >
+        <For each={props.orders} fallback={<EmptyRow columns={9} text="No open orders" />}>
+          {(order) => (
+            <tr data-order-id={order.id}>
+              <td class="muted hide-narrow">{formatNanosTime(order.createdAt)}</td>
+              <th scope="row">{order.symbol}</th>
+              <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
+              <td class="hide-narrow">{typeLabel(order)}</td>
+              <td class="num">{formatDecimal(order.quantity)}</td>
+              <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
+              <td class="num">{formatDecimal(order.price ?? order.stopPrice)}</td>
+              <td>
+                <StatusBadge status={order.status} />
+              </td>
+              <td>
+                <Show when={props.canTrade !== false}>
+                  <button
+                    type="button"
+                    class="button button--ghost button--small"
+                    aria-label={`Cancel ${order.side.toLowerCase()} ${order.quantity} ${order.symbol}`}
+                    disabled={busy().has(order.id)}
+                    onClick={() => void run(order.id, () => props.cancel(order))}
+                  >
+                    {busy().has(order.id) ? "Canceling…" : "Cancel"}
+                  </button>
+                  <Show when={props.amend && order.type !== "MARKET"}>
+                    <button
+                      type="button"
+                      class="button button--ghost button--small"
+                      aria-label={`Amend ${order.side.toLowerCase()} ${order.quantity} ${order.symbol}`}
+                      onClick={() => setAmending(order)}
+                    >
+                      Amend
+                    </button>
+                  </Show>
+                </Show>
+              </td>
+            </tr>
+          )}
+        </For>
+      </Table>
+      <Show when={amending()}>
+        {(order) => (
+          <AmendForm
+            order={order()}
+            onCancel={() => setAmending(null)}
+            onSave={(changes) =>
+              run(order().id, async () => {
+                await props.amend?.(order(), changes);
+                setAmending(null);
+              })
+            }
+          />
+        )}
+      </Show>
+    </section>
+  );
+}
+
+/** New quantity and price for a resting order; only what changed is sent. */
+function AmendForm(props: { order: Order; onSave: (changes: OrderChanges) => void; onCancel: () => void }) {
+  const [quantity, setQuantity] = createSignal(props.order.quantity);
+  const [price, setPrice] = createSignal(props.order.price ?? "");
+  const [stopPrice, setStopPrice] = createSignal(props.order.stopPrice ?? "");
+  const [problem, setProblem] = createSignal<string | null>(null);
+
+  const submit = (event: SubmitEvent) => {
+    event.preventDefault();
+    const changes: OrderChanges = {};
+    const fields = [
+      ["quantity", quantity(), props.order.quantity],
+      ["price", price(), props.order.price],
+      ["stopPrice", stopPrice(), props.order.stopPrice],
+    ] as const;
+    for (const [name, value, before] of fields) {
+      if (before === null) continue;
+      if (!isPositiveDecimal(value.trim())) {
+        setProblem(
+          `${name === "stopPrice" ? "Stop price" : name === "price" ? "Price" : "Quantity"} must be a positive number`,
+        );
+        return;
+      }
+      if (value.trim() !== before) changes[name] = value.trim();
+    }
+    if (Object.keys(changes).length === 0) {
+      setProblem("Nothing changed");
+      return;
+    }
+    setProblem(null);
+    props.onSave(changes);
+  };
+
+  return (
+    <form class="confirm" onSubmit={submit} aria-labelledby="amend-title" novalidate>
+      <h3 id="amend-title">
+        Amend {props.order.side.toLowerCase()} {props.order.symbol}
+      </h3>
+      <div class="field-row">
+        <label class="field">
+          <span>Quantity</span>
+          <input
+            name="amendQuantity"
+            inputmode="decimal"
+            value={quantity()}
+            onInput={(e) => setQuantity(e.currentTarget.value)}
+          />
+        </label>
+        <Show when={props.order.price !== null}>
+          <label class="field">
+            <span>Limit price</span>
+            <input
+              name="amendPrice"
+              inputmode="decimal"
+              value={price()}
+              onInput={(e) => setPrice(e.currentTarget.value)}
+            />
+          </label>
+        </Show>
+        <Show when={props.order.stopPrice !== null}>
+          <label class="field">
+            <span>Stop price</span>
+            <input
+              name="amendStopPrice"
+              inputmode="decimal"
+              value={stopPrice()}
+              onInput={(e) => setStopPrice(e.currentTarget.value)}
+            />
+          </label>
+        </Show>
+      </div>
+      <Show when={problem()}>
+        {(text) => (
+          <p class="message message--error" role="alert">
+            {text()}
+          </p>
+        )}
+      </Show>
+      <div class="confirm__actions">
+        <button type="button" class="button button--ghost" onClick={() => props.onCancel()}>
+          Back
+        </button>
+        <button type="submit" class="button button--primary">
+          Replace order
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Every order this user may see, newest first, with why a refused one was refused. */
+export function OrderHistory(props: { orders: Order[]; limit?: number }) {
+  const shown = () => props.orders.slice(0, props.limit ?? 100);
+  return (
+    <section class="panel" aria-labelledby="history-title">
+      <h2 id="history-title">Order history</h2>
+      <Table
+        label="Order history"
+        head={["Updated", "Symbol", "Side", "Type", "Qty", "Filled", "Avg price", "Status"]}
+        numeric={[4, 5, 6]}
+        narrow={[0, 3, 5]}
+      >
+        <For each={shown()} fallback={<EmptyRow columns={8} text="No orders yet" />}>
+          {(order) => (
+            <tr data-order-id={order.id}>
+              <td class="muted hide-narrow">{formatNanosTime(order.updatedAt)}</td>
+              <th scope="row">{order.symbol}</th>
+              <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
+              <td class="hide-narrow">{typeLabel(order)}</td>
+              <td class="num">{formatDecimal(order.quantity)}</td>
+              <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
+              <td class="num">{formatDecimal(order.averagePrice)}</td>
+              <td>
+                <StatusBadge status={order.status} />
+                <Show when={order.rejectReason}>{(reason) => <div class="reason">{reason()}</div>}</Show>
+              </td>
+            </tr>
+          )}
+        </For>
+      </Table>
+    </section>
+  );
+}
+
+export function FillsTable(props: { fills: Fill[]; limit?: number }) {
+  const shown = () => props.fills.slice(0, props.limit ?? 100);
+  return (
+    <section class="panel" aria-labelledby="fills-title">
+      <h2 id="fills-title">Fills</h2>
+      <Table
+        label="Fills"
+        head={["Time", "Symbol", "Side", "Qty", "Price", "Fee", "Liquidity"]}
+        numeric={[3, 4, 5]}
+        narrow={[0, 6]}
+      >
+        <For each={shown()} fallback={<EmptyRow columns={7} text="No fills yet" />}>
+          {(fill) => (
+            <tr data-fill-id={fill.id}>
+              <td class="muted hide-narrow">{formatNanosTime(fill.tsEvent)}</td>
+              <th scope="row">{fill.symbol}</th>
+              <td class={`side-text side-text--${fill.side.toLowerCase()}`}>{fill.side}</td>
+              <td class="num">{formatDecimal(fill.quantity)}</td>
+              <td class="num">{formatDecimal(fill.price)}</td>
+              <td class="num">
+                {formatDecimal(fill.fee)} {fill.feeCurrency}
+              </td>
+              <td class="hide-narrow">{fill.liquidity.toLowerCase()}</td>
+            </tr>
+          )}
+        </For>
+      </Table>
+    </section>
+  );
+}

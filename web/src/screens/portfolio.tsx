@@ -1,0 +1,230 @@
+import { createMemo, createSignal, For, Match, Show, Switch } from "solid-js";
+import { EmptyRow } from "../components/empty-row.tsx";
+import { EquityChart } from "../components/equity-chart.tsx";
+import { NotAvailable } from "../components/not-available.tsx";
+import { type AccountView, armAccount, disarmAccount, getEquity, messageOf } from "../lib/api.ts";
+import { formatDecimal, signOf, sumDecimals } from "../lib/decimal.ts";
+import { createOptional, errorMessage, readyValue } from "../lib/optional.ts";
+import type { TradingStore } from "../lib/store.ts";
+
+const pnlClass = (value: string) => `num pnl pnl--${signOf(value) > 0 ? "up" : signOf(value) < 0 ? "down" : "flat"}`;
+
+export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }) {
+  const positions = () =>
+    props.store.positions().filter((p) => signOf(p.quantity) !== 0 || signOf(p.realizedPnl) !== 0);
+  const totals = createMemo(() => {
+    const byCurrency = new Map<string, { realized: string[]; unrealized: string[] }>();
+    for (const p of positions()) {
+      const entry = byCurrency.get(p.currency) ?? { realized: [], unrealized: [] };
+      entry.realized.push(p.realizedPnl);
+      entry.unrealized.push(p.unrealizedPnl);
+      byCurrency.set(p.currency, entry);
+    }
+    return [...byCurrency.entries()].map(([currency, e]) => ({
+      currency,
+      realized: sumDecimals(e.realized),
+      unrealized: sumDecimals(e.unrealized),
+    }));
+  });
+  const [equity] = createOptional(() => getEquity());
+
+  return (
+    <div class="screen screen--portfolio">
+      <section class="panel" aria-labelledby="positions-title">
+        <h2 id="positions-title">Positions</h2>
+        <div class="pnl-summary">
+          <For each={totals()}>
+            {(total) => (
+              <>
+                <div>
+                  <span class="muted small">Unrealized {total.currency}</span>
+                  <strong class={pnlClass(total.unrealized)}>{formatDecimal(total.unrealized)}</strong>
+                </div>
+                <div>
+                  <span class="muted small">Realized {total.currency}</span>
+                  <strong class={pnlClass(total.realized)}>{formatDecimal(total.realized)}</strong>
+                </div>
+              </>
+            )}
+          </For>
+        </div>
+        <section class="table-scroll" aria-label="Positions" tabindex="0">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Symbol</th>
+                <th scope="col" class="num">
+                  Qty
+                </th>
+                <th scope="col" class="num hide-narrow">
+                  Avg price
+                </th>
+                <th scope="col" class="num hide-narrow">
+                  Last
+                </th>
+                <th scope="col" class="num">
+                  Unrealized
+                </th>
+                <th scope="col" class="num">
+                  Realized
+                </th>
+                <th scope="col" class="hide-narrow">
+                  Account
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={positions()} fallback={<EmptyRow columns={7} text="No positions" />}>
+                {(p) => (
+                  <tr data-symbol={p.symbol}>
+                    <th scope="row">{p.symbol}</th>
+                    <td class="num" data-testid="position-quantity">
+                      {formatDecimal(p.quantity)}
+                    </td>
+                    <td class="num hide-narrow">{formatDecimal(p.averagePrice)}</td>
+                    <td class="num hide-narrow">{formatDecimal(p.lastPrice)}</td>
+                    <td class={pnlClass(p.unrealizedPnl)}>{formatDecimal(p.unrealizedPnl)}</td>
+                    <td class={pnlClass(p.realizedPnl)}>{formatDecimal(p.realizedPnl)}</td>
+                    <td class="muted hide-narrow">{p.account}</td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </section>
+      </section>
+      <section class="panel" aria-labelledby="balances-title">
+        <h2 id="balances-title">Accounts and balances</h2>
+        <For each={props.store.accounts()} fallback={<p class="empty">No accounts</p>}>
+          {(account) => <AccountCard account={account} isAdmin={props.isAdmin} onChange={props.store.reloadAccounts} />}
+        </For>
+      </section>
+      <section class="panel" aria-labelledby="equity-title">
+        <h2 id="equity-title">Equity</h2>
+        <Switch>
+          <Match when={equity().state === "loading"}>
+            <p class="muted">Loading…</p>
+          </Match>
+          <Match when={equity().state === "not-available"}>
+            <NotAvailable what="The equity curve" />
+          </Match>
+          <Match when={errorMessage(equity())}>{(message) => <p class="message message--error">{message()}</p>}</Match>
+          <Match when={readyValue(equity())}>
+            {(points) => (
+              <Show when={points().length > 0} fallback={<p class="empty">No equity snapshots yet</p>}>
+                <EquityChart points={points()} label="Equity over time" />
+              </Show>
+            )}
+          </Match>
+        </Switch>
+      </section>
+    </div>
+  );
+}
+
+/** Balances per currency; the mode badge and, for an admin, arming with the account id typed back. */
+function AccountCard(props: { account: AccountView; isAdmin: boolean; onChange: () => unknown }) {
+  const [arming, setArming] = createSignal(false);
+  const [typed, setTyped] = createSignal("");
+  const [message, setMessage] = createSignal<string | null>(null);
+  const mode = () => props.account.mode ?? "PAPER";
+
+  const act = async (action: () => Promise<unknown>) => {
+    setMessage(null);
+    try {
+      await action();
+      setArming(false);
+      setTyped("");
+      await props.onChange();
+    } catch (error) {
+      setMessage(messageOf(error));
+    }
+  };
+
+  return (
+    <article class="account" aria-label={`Account ${props.account.id}`}>
+      <header class="account__head">
+        <strong>{props.account.id}</strong>
+        <span class={`badge badge--${mode().toLowerCase()}`}>{mode()}</span>
+        <span class="muted small">
+          {props.account.venue} · {props.account.kind}
+        </span>
+        <Show when={props.isAdmin && props.account.mode !== undefined}>
+          <Show
+            when={mode() === "LIVE"}
+            fallback={
+              <button type="button" class="button button--ghost button--small" onClick={() => setArming(true)}>
+                Arm live…
+              </button>
+            }
+          >
+            <button
+              type="button"
+              class="button button--ghost button--small"
+              onClick={() => void act(() => disarmAccount(props.account.id))}
+            >
+              Disarm
+            </button>
+          </Show>
+        </Show>
+      </header>
+      <Show when={arming()}>
+        <form
+          class="confirm"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void act(() => armAccount(props.account.id));
+          }}
+        >
+          <label class="field">
+            <span>Type the account id to trade it with real money</span>
+            <input value={typed()} onInput={(event) => setTyped(event.currentTarget.value)} autocomplete="off" />
+          </label>
+          <div class="confirm__actions">
+            <button type="button" class="button button--ghost" onClick={() => setArming(false)}>
+              Back
+            </button>
+            <button type="submit" class="button button--sell" disabled={typed() !== props.account.id}>
+              Arm {props.account.id}
+            </button>
+          </div>
+        </form>
+      </Show>
+      <Show when={message()}>
+        {(text) => (
+          <p class="message message--error" role="alert">
+            {text()}
+          </p>
+        )}
+      </Show>
+      <table class="compact">
+        <thead>
+          <tr>
+            <th scope="col">Currency</th>
+            <th scope="col" class="num">
+              Total
+            </th>
+            <th scope="col" class="num">
+              Free
+            </th>
+            <th scope="col" class="num">
+              Locked
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          <For each={props.account.balances} fallback={<EmptyRow columns={4} text="No balances" />}>
+            {(balance) => (
+              <tr>
+                <th scope="row">{balance.currency}</th>
+                <td class="num">{formatDecimal(balance.total)}</td>
+                <td class="num">{formatDecimal(balance.free)}</td>
+                <td class="num">{formatDecimal(balance.locked)}</td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+    </article>
+  );
+}

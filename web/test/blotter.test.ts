@@ -1,0 +1,197 @@
+import { afterEach, describe, expect, mock, test } from "bun:test";
+import type { Fill, Order } from "@jts/contracts";
+
+const { createSignal, render, useDom } = await import("./dom.ts");
+useDom();
+const { OpenOrders, OrderHistory, FillsTable } = await import("../src/components/blotter.tsx");
+
+let dispose: (() => void) | undefined;
+afterEach(() => {
+  dispose?.();
+  document.body.innerHTML = "";
+});
+
+const order = (id: string, overrides: Partial<Order> = {}): Order => ({
+  id,
+  clientOrderId: `c-${id}`,
+  account: "paper-main",
+  venue: "sim",
+  symbol: "BTC-KRW",
+  side: "BUY",
+  type: "LIMIT",
+  timeInForce: "GTC",
+  quantity: "0.001",
+  price: "140000000",
+  stopPrice: null,
+  filledQuantity: "0",
+  averagePrice: null,
+  status: "ACCEPTED",
+  rejectReason: null,
+  strategyId: null,
+  venueOrderId: null,
+  createdAt: "1764200000000000000",
+  updatedAt: "1764200000000000000",
+  ...overrides,
+});
+
+function mount(view: () => unknown) {
+  const root = document.createElement("div");
+  document.body.append(root);
+  dispose = render(view as () => Element, root);
+  const rows = () => [...root.querySelectorAll("tbody tr")] as HTMLTableRowElement[];
+  const button = (text: string) =>
+    [...root.querySelectorAll("button")].find((b) => b.textContent?.trim() === text) as HTMLButtonElement | undefined;
+  const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+  return { root, rows, button, flush };
+}
+
+describe("blotter", () => {
+  test("open orders list each order with a cancel that calls the gateway for that order", async () => {
+    const cancel = mock(async (_: Order) => undefined);
+    const t = mount(() =>
+      OpenOrders({
+        orders: [order("a"), order("b", { side: "SELL", price: "160000000" })],
+        cancel,
+        cancelAll: async () => {},
+      }),
+    );
+    expect(t.rows()).toHaveLength(2);
+    expect(t.rows()[1]?.textContent).toContain("160,000,000");
+    expect(t.root.querySelector(".count")?.textContent).toBe("2");
+    const second = t.rows()[1]?.querySelector("button") as HTMLButtonElement;
+    expect(second.getAttribute("aria-label")).toBe("Cancel sell 0.001 BTC-KRW");
+    second.click();
+    await t.flush();
+    expect(cancel).toHaveBeenCalledTimes(1);
+    expect(cancel.mock.calls[0]?.[0].id).toBe("b");
+  });
+
+  test("cancel all asks first, and Keep sends nothing", async () => {
+    const cancelAll = mock(async () => undefined);
+    const t = mount(() => OpenOrders({ orders: [order("a"), order("b")], cancel: async () => {}, cancelAll }));
+    t.button("Cancel all")?.click();
+    expect(t.root.querySelector('[aria-label="Confirm cancel all"]')?.textContent).toContain("Cancel 2?");
+    t.button("Keep")?.click();
+    expect(cancelAll).not.toHaveBeenCalled();
+    t.button("Cancel all")?.click();
+    t.button("Yes, cancel all")?.click();
+    await t.flush();
+    expect(cancelAll).toHaveBeenCalledTimes(1);
+  });
+
+  test("a failed cancel shows the gateway's message", async () => {
+    const t = mount(() =>
+      OpenOrders({
+        orders: [order("a")],
+        cancel: async () => {
+          throw new Error("order a is FILLED and cannot be canceled");
+        },
+        cancelAll: async () => {},
+      }),
+    );
+    t.button("Cancel")?.click();
+    await t.flush();
+    expect(t.root.querySelector("[role=alert]")?.textContent).toBe("order a is FILLED and cannot be canceled");
+  });
+
+  test("rows follow the orders as they change: a canceled order leaves the open list", () => {
+    const [orders, setOrders] = createSignal([order("a"), order("b")]);
+    const t = mount(() =>
+      OpenOrders({
+        get orders() {
+          return orders();
+        },
+        cancel: async () => {},
+        cancelAll: async () => {},
+      }),
+    );
+    expect(t.rows().map((r) => r.dataset.orderId)).toEqual(["a", "b"]);
+    setOrders([order("b")]);
+    expect(t.rows().map((r) => r.dataset.orderId)).toEqual(["b"]);
+    setOrders([]);
+    expect(t.rows()[0]?.textContent).toBe("No open orders");
+    expect(t.button("Cancel all")).toBeUndefined();
+  });
+
+  test("viewers see open orders without cancel buttons", () => {
+    const t = mount(() =>
+      OpenOrders({ orders: [order("a")], cancel: async () => {}, cancelAll: async () => {}, canTrade: false }),
+    );
+    expect(t.root.querySelectorAll("button")).toHaveLength(0);
+  });
+
+  test("history shows fill progress, average price and the reason of a refusal", () => {
+    const t = mount(() =>
+      OrderHistory({
+        orders: [
+          order("r", {
+            type: "MARKET",
+            price: null,
+            status: "REJECTED",
+            rejectReason: "TRADING_HALTED: halted by admin",
+          }),
+          order("f", { status: "FILLED", filledQuantity: "0.001", averagePrice: "150001000" }),
+        ],
+      }),
+    );
+    const [rejected, filled] = t.rows();
+    expect(rejected?.querySelector(".status")?.textContent).toBe("REJECTED");
+    expect(rejected?.querySelector(".reason")?.textContent).toBe("TRADING_HALTED: halted by admin");
+    expect(filled?.textContent).toContain("150,001,000");
+    expect(filled?.querySelector(".status")?.textContent).toBe("FILLED");
+  });
+
+  test("fills list price, quantity, fee and liquidity", () => {
+    const fill: Fill = {
+      id: "f1",
+      orderId: "o1",
+      clientOrderId: "c1",
+      account: "paper-main",
+      venue: "sim",
+      symbol: "ETH-KRW",
+      side: "SELL",
+      price: "5000000",
+      quantity: "0.5",
+      fee: "1250",
+      feeCurrency: "KRW",
+      liquidity: "TAKER",
+      strategyId: null,
+      tsEvent: "1764200000000000000",
+    };
+    const t = mount(() => FillsTable({ fills: [fill] }));
+    const cells = [...(t.rows()[0]?.cells ?? [])].map((c) => c.textContent);
+    expect(cells.slice(1)).toEqual(["ETH-KRW", "SELL", "0.5", "5,000,000", "1,250 KRW", "taker"]);
+  });
+
+  test("amend sends only what changed, refuses a bad price, and offers nothing for a market order", async () => {
+    const amend = mock(async (_order: Order, _changes: object) => undefined);
+    const t = mount(() =>
+      OpenOrders({
+        orders: [order("a"), order("m", { type: "MARKET", price: null })],
+        cancel: async () => {},
+        cancelAll: async () => {},
+        amend,
+      }),
+    );
+    expect(t.rows()[1]?.textContent).not.toContain("Amend");
+    t.button("Amend")?.click();
+    const price = t.root.querySelector<HTMLInputElement>("input[name=amendPrice]") as HTMLInputElement;
+    expect(price.value).toBe("140000000");
+    const set = (input: HTMLInputElement, value: string) => {
+      input.value = value;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    };
+    const submit = () =>
+      t.root.querySelector("form")?.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    set(price, "-5");
+    submit();
+    expect(t.root.querySelector("[role=alert]")?.textContent).toBe("Price must be a positive number");
+    set(price, "141000000");
+    submit();
+    await t.flush();
+    expect(amend).toHaveBeenCalledTimes(1);
+    expect(amend.mock.calls[0]?.[0].id).toBe("a");
+    expect(amend.mock.calls[0]?.[1]).toEqual({ price: "141000000" });
+    expect(t.root.querySelector("form")).toBeNull();
+  });
+});

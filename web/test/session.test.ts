@@ -1,0 +1,106 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+
+const { useDom } = await import("./dom.ts");
+useDom(); // also puts the real fetch back after this file
+
+interface Call {
+  method: string;
+  path: string;
+  authorization: string | null;
+  body: unknown;
+}
+type Handler = (call: Call) => Response | Promise<Response>;
+
+let calls: Call[] = [];
+let handler: Handler = () => new Response("no handler", { status: 500 });
+globalThis.fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+  const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url, location.href);
+  const headers = new Headers(init.headers);
+  const call: Call = {
+    method: init.method ?? "GET",
+    path: url.pathname + url.search,
+    authorization: headers.get("authorization"),
+    body: typeof init.body === "string" ? JSON.parse(init.body) : undefined,
+  };
+  calls.push(call);
+  return handler(call);
+}) as typeof fetch;
+
+const api = await import("../src/lib/api.ts");
+
+/** An unsigned JWT-shaped token: the app only reads its role claim for display. */
+const token = (name: string, role = "trader") =>
+  `h.${btoa(JSON.stringify({ sub: name, role })).replace(/=+$/, "")}.sig-${name}`;
+const json = (body: unknown, status = 200) => Response.json(body, { status });
+const tokens = (name: string, expiresIn = 900) => ({ accessToken: token(name), refreshToken: `r-${name}`, expiresIn });
+
+beforeEach(() => {
+  api.clearSession();
+  calls = [];
+});
+
+describe("session", () => {
+  test("login stores the tokens and the role, and refreshes before the access token expires", async () => {
+    handler = (call) => (call.path === "/api/auth/login" ? json(tokens("a1", 61)) : json(tokens("a2")));
+    await api.login("alice", "pw");
+    expect(api.accessToken()).toBe(token("a1"));
+    expect(api.role()).toBe("trader");
+    expect(calls[0]).toMatchObject({
+      method: "POST",
+      path: "/api/auth/login",
+      body: { username: "alice", password: "pw" },
+    });
+    // 61 s of validity minus the 60 s margin: the refresh runs about a second later, unprompted.
+    await Bun.sleep(1_300);
+    expect(calls[1]).toMatchObject({ method: "POST", path: "/api/auth/refresh", body: { refreshToken: "r-a1" } });
+    expect(api.accessToken()).toBe(token("a2"));
+  });
+
+  test("a 401 refreshes once and retries with the new token", async () => {
+    handler = (call) => (call.path === "/api/auth/login" ? json(tokens("old")) : json([]));
+    await api.login("alice", "pw");
+    calls = [];
+    handler = (call) => {
+      if (call.path === "/api/auth/refresh") return json(tokens("new"));
+      if (call.authorization === `Bearer ${token("old")}`)
+        return json({ error: { code: "UNAUTHORIZED", message: "expired" } }, 401);
+      return json([]);
+    };
+    expect(await api.getOrders()).toEqual([]);
+    expect(calls.map((c) => c.path)).toEqual(["/api/orders", "/api/auth/refresh", "/api/orders"]);
+    expect(calls[2]?.authorization).toBe(`Bearer ${token("new")}`);
+  });
+
+  test("a refused refresh ends the session", async () => {
+    handler = (call) =>
+      call.path === "/api/auth/login"
+        ? json(tokens("x"))
+        : json({ error: { code: "UNAUTHORIZED", message: "no" } }, 401);
+    await api.login("alice", "pw");
+    await expect(api.getOrders()).rejects.toMatchObject({ status: 401 });
+    expect(api.accessToken()).toBeNull();
+  });
+
+  test("logout revokes the refresh token and forgets the session even when the call fails", async () => {
+    handler = (call) => (call.path === "/api/auth/login" ? json(tokens("y")) : new Response("down", { status: 503 }));
+    await api.login("alice", "pw");
+    await api.logout();
+    expect(calls.at(-1)).toMatchObject({ method: "POST", path: "/api/auth/logout", body: { refreshToken: "r-y" } });
+    expect(api.accessToken()).toBeNull();
+  });
+
+  test("a route the gateway does not serve yet is NotAvailableError; other errors keep their code and message", async () => {
+    handler = (call) =>
+      call.path === "/api/auth/login"
+        ? json(tokens("z"))
+        : json({ error: { code: "NOT_FOUND", message: "no route" } }, 404);
+    await api.login("alice", "pw");
+    await expect(api.getEquity()).rejects.toBeInstanceOf(api.NotAvailableError);
+    handler = () => json({ error: { code: "CONFLICT", message: "order o-1 is FILLED" } }, 409);
+    await expect(api.cancelOrder("o-1")).rejects.toMatchObject({
+      status: 409,
+      code: "CONFLICT",
+      message: "order o-1 is FILLED",
+    });
+  });
+});

@@ -1,0 +1,139 @@
+import { describe, expect, test } from "bun:test";
+import type { WsClientMessage, WsServerMessage } from "@jts/contracts";
+
+const { useDom } = await import("./dom.ts");
+useDom();
+
+/** A socket the test plays the gateway for: it records what the client sends and delivers what the test says. */
+class FakeSocket {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  static all: FakeSocket[] = [];
+  readyState = FakeSocket.CONNECTING;
+  sent: WsClientMessage[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((event: { data: string }) => void) | null = null;
+  onclose: ((event: { code: number }) => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+    queueMicrotask(() => {
+      this.readyState = FakeSocket.OPEN;
+      this.onopen?.();
+    });
+  }
+  send(raw: string) {
+    this.sent.push(JSON.parse(raw));
+  }
+  close(code = 1000) {
+    if (this.readyState === FakeSocket.CLOSED) return;
+    this.readyState = FakeSocket.CLOSED;
+    this.onclose?.({ code });
+  }
+  deliver(message: WsServerMessage) {
+    this.onmessage?.({ data: JSON.stringify(message) });
+  }
+}
+
+// useDom puts the real WebSocket back after this file.
+globalThis.WebSocket = FakeSocket as unknown as typeof WebSocket;
+
+const { createLiveConnection } = await import("../src/lib/ws.ts");
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+const waitFor = async (check: () => boolean, ms = 3_000) => {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe("live connection", () => {
+  test("authenticates first, then subscribes; after a drop it reconnects and resumes the private channels", async () => {
+    FakeSocket.all = [];
+    const live = createLiveConnection({ getToken: () => "token-1", url: "ws://gateway/ws" });
+    const received: unknown[] = [];
+    live.subscribe("orders", (data) => received.push(data));
+    live.subscribe("ticker:BTC-KRW", () => {});
+    await tick();
+    const first = FakeSocket.all[0] as FakeSocket;
+    expect(first.sent[0]).toEqual({ op: "auth", token: "token-1" });
+    expect(live.state()).toBe("connecting");
+
+    first.deliver({ op: "authed", user: "admin", stream: "s1" });
+    expect(live.state()).toBe("live");
+    const subscribed = first.sent.slice(1).flatMap((m) => (m.op === "subscribe" ? m.channels : []));
+    expect(subscribed.sort()).toEqual(["orders", "ticker:BTC-KRW"]);
+    first.deliver({ op: "subscribed", channels: ["orders", "ticker:BTC-KRW"], resumed: false, userSeq: 3 });
+    const epochAfterSnapshot = live.epoch();
+    first.deliver({ op: "event", channel: "orders", seq: 1, userSeq: 7, data: { id: "o-1" } });
+    expect(received).toEqual([{ id: "o-1" }]);
+
+    first.close(1006);
+    expect(live.state()).toBe("reconnecting");
+    await waitFor(() => FakeSocket.all.length === 2);
+    const second = FakeSocket.all[1] as FakeSocket;
+    await tick();
+    expect(second.sent[0]).toEqual({ op: "auth", token: "token-1" });
+    second.deliver({ op: "authed", user: "admin", stream: "s1" });
+    const resume = second.sent.find((m) => m.op === "subscribe" && m.resumeFrom);
+    expect(resume).toEqual({ op: "subscribe", channels: ["orders"], resumeFrom: { stream: "s1", seq: 7 } });
+    const fresh = second.sent.find((m) => m.op === "subscribe" && !m.resumeFrom);
+    expect(fresh).toEqual({ op: "subscribe", channels: ["ticker:BTC-KRW"] });
+    second.deliver({ op: "subscribed", channels: ["orders"], resumed: true, userSeq: 9 });
+    expect(live.epoch()).toBe(epochAfterSnapshot); // replayed, nothing to refetch
+    live.close();
+    expect(live.state()).toBe("offline");
+  });
+
+  test("a new gateway stream cannot resume: everything is subscribed afresh and views refetch", async () => {
+    FakeSocket.all = [];
+    const live = createLiveConnection({ getToken: () => "t", url: "ws://gateway/ws" });
+    live.subscribe("fills", () => {});
+    await tick();
+    const first = FakeSocket.all[0] as FakeSocket;
+    first.deliver({ op: "authed", user: "admin", stream: "s1" });
+    first.deliver({ op: "subscribed", channels: ["fills"], resumed: false, userSeq: 4 });
+    first.close(1006);
+    await waitFor(() => FakeSocket.all.length === 2);
+    const second = FakeSocket.all[1] as FakeSocket;
+    await tick();
+    second.deliver({ op: "authed", user: "admin", stream: "s2-after-restart" });
+    expect(second.sent.filter((m) => m.op === "subscribe")).toEqual([{ op: "subscribe", channels: ["fills"] }]);
+    const before = live.epoch();
+    second.deliver({ op: "subscribed", channels: ["fills"], resumed: false, userSeq: 0 });
+    expect(live.epoch()).toBe(before + 1);
+    live.close();
+  });
+
+  test("a gap in seq tells the views to refetch", async () => {
+    FakeSocket.all = [];
+    const live = createLiveConnection({ getToken: () => "t", url: "ws://gateway/ws" });
+    live.subscribe("ticker:BTC-KRW", () => {});
+    await tick();
+    const socket = FakeSocket.all[0] as FakeSocket;
+    socket.deliver({ op: "authed", user: "admin", stream: "s1" });
+    socket.deliver({ op: "event", channel: "ticker:BTC-KRW", seq: 1, data: {} });
+    const before = live.epoch();
+    socket.deliver({ op: "event", channel: "ticker:BTC-KRW", seq: 3, data: {} });
+    expect(live.epoch()).toBe(before + 1);
+    live.close();
+  });
+
+  test("private channels never share a subscribe message with public ones, so one bad public name cannot cost them", async () => {
+    FakeSocket.all = [];
+    const live = createLiveConnection({ getToken: () => "t", url: "ws://gateway/ws" });
+    live.subscribe("orders", () => {});
+    live.subscribe("alerts", () => {});
+    live.subscribe("candles::1m", () => {}); // what a chart with no symbol yet used to ask for
+    await tick();
+    const socket = FakeSocket.all[0] as FakeSocket;
+    socket.deliver({ op: "authed", user: "admin", stream: "s1" });
+    const subscribes = socket.sent
+      .filter((m) => m.op === "subscribe")
+      .map((m) => (m.op === "subscribe" ? m.channels : []));
+    expect(subscribes).toEqual([["orders", "alerts"], ["candles::1m"]]);
+    live.close();
+  });
+});
