@@ -86,7 +86,8 @@ export class KisTokens implements TokenSource {
   }
 
   private async issue(): Promise<string> {
-    const won = await this.options.cache.setIfAbsent(this.issueKey, String(this.now()), this.reissueIntervalMs);
+    const startedAt = this.now();
+    const won = await this.options.cache.setIfAbsent(this.issueKey, "issuing", this.reissueIntervalMs);
     if (!won) return this.awaitPeerToken();
     const { settings } = this.options;
     const response = await this.fetch(
@@ -125,14 +126,19 @@ export class KisTokens implements TokenSource {
     return body.access_token;
   }
 
-  /** Another replica (or this one, under a minute ago) issued: use its token once it lands, else refuse. */
+  /**
+   * Someone issued under a minute ago. If that issue is still in flight (a
+   * peer replica just started it), wait for its token; if it is done and its
+   * token is gone (KIS refused it), refuse rather than trip KIS's throttle.
+   */
   private async awaitPeerToken(): Promise<string> {
     const deadline = this.now() + PEER_WAIT_MS;
-    do {
+    for (;;) {
       const cached = await this.cached();
       if (cached) return cached.token;
+      if ((await this.options.cache.get(this.issueKey)) !== "issuing" || this.now() > deadline) break;
       await Bun.sleep(50);
-    } while (this.now() < deadline);
+    }
     throw new KisError(
       TOKEN_THROTTLED_CODE,
       "a KIS access token was issued less than a minute ago; KIS allows one per minute",

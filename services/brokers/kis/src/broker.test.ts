@@ -1,0 +1,169 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import { type Envelope, type ExecutionReport, Subjects, Topics } from "@jts/contracts";
+import { MemoryRpc, memoryRuntime } from "@jts/kit";
+import { eventually, orderFixture } from "@jts/kit/testing";
+import { KisBroker } from "./broker.ts";
+import type { FakeKis } from "./fake-venue.ts";
+import { createKisService } from "./service.ts";
+import { kisHarness, quietLogger } from "./testing.ts";
+
+let fake: FakeKis | undefined;
+afterEach(async () => {
+  await fake?.stop();
+});
+
+const limitBuy = (id: string, quantity = "10") =>
+  orderFixture({
+    id,
+    clientOrderId: `c-${id}`,
+    account: "kis-test",
+    venue: "kis",
+    type: "LIMIT",
+    timeInForce: "DAY",
+    price: "71000",
+    quantity,
+  });
+
+function setup(env: "live" | "paper" = "live") {
+  const h = kisHarness(env);
+  fake = h.fake;
+  return { ...h, broker: new KisBroker(h.settings, h.rest, h.cache) };
+}
+
+describe("KIS order lifecycle against the fake venue", () => {
+  it("places a cash buy with the documented body, then reports partial and full fills", async () => {
+    const { fake, broker } = setup();
+    const { ack, reports } = await broker.place(limitBuy("o1"));
+    expect(ack).toMatchObject({ orderId: "o1", accepted: true, venueOrderId: "0000012345", reason: null });
+    expect(reports.map((r) => r.kind)).toEqual(["ACCEPTED"]);
+    const sent = fake.requests.find((r) => r.path.endsWith("/order-cash"));
+    expect(sent?.headers.tr_id).toBe("TTTC0012U");
+    expect(sent?.body).toEqual({
+      CANO: "50012345",
+      ACNT_PRDT_CD: "01",
+      PDNO: "005930",
+      ORD_DVSN: "00",
+      ORD_QTY: "10",
+      ORD_UNPR: "71000",
+      EXCG_ID_DVSN_CD: "KRX",
+    });
+
+    fake.fill("0000012345", "4", "71000");
+    const partial = await broker.poll();
+    expect(partial.map((r) => [r.kind, r.fill?.quantity, r.fill?.price])).toEqual([["FILL", "4", "71000"]]);
+    expect(await broker.queryOrder({ account: "kis-test", symbol: "005930", orderId: "o1" })).toMatchObject({
+      orderId: "o1",
+      status: "PARTIALLY_FILLED",
+      filledQuantity: "4",
+      type: "LIMIT",
+      price: "71000",
+    });
+
+    fake.fill("0000012345", "6", "70900");
+    const rest = await broker.poll();
+    // The second fill's own price comes back out of KIS's running average.
+    expect(rest.map((r) => [r.kind, r.fill?.quantity, r.fill?.price])).toEqual([["FILL", "6", "70900"]]);
+    expect(await broker.poll()).toEqual([]);
+    expect(await broker.openOrders("kis-test")).toEqual([]);
+    expect(await broker.positions("kis-test")).toMatchObject([
+      { symbol: "005930", quantity: "10", averagePrice: "70940", venue: "kis" },
+    ]);
+    expect(await broker.balances("kis-test")).toEqual([
+      { account: "kis-test", currency: "KRW", total: "9290600", free: "9290600", locked: "0" },
+    ]);
+  });
+
+  it("cancels an open order with the original's org number and reports CANCELED once KIS confirms", async () => {
+    const { fake, broker } = setup();
+    await broker.place(limitBuy("o2"));
+    expect((await broker.openOrders()).map((o) => [o.orderId, o.status])).toEqual([["o2", "ACCEPTED"]]);
+    const ack = await broker.cancel({ orderId: "o2", account: "kis-test", symbol: "005930" });
+    expect(ack).toMatchObject({ accepted: true, venueOrderId: "0000012345" });
+    const sent = fake.requests.find((r) => r.path.endsWith("/order-rvsecncl"));
+    expect(sent?.headers.tr_id).toBe("TTTC0013U");
+    expect(sent?.body).toMatchObject({
+      KRX_FWDG_ORD_ORGNO: "06010",
+      ORGN_ODNO: "0000012345",
+      RVSE_CNCL_DVSN_CD: "02",
+      QTY_ALL_ORD_YN: "Y",
+    });
+    expect((await broker.poll()).map((r) => r.kind)).toEqual(["CANCELED"]);
+    expect(await broker.cancel({ orderId: "o2", account: "kis-test", symbol: "005930" })).toMatchObject({
+      accepted: false,
+      reason: "the order is no longer open at KIS",
+    });
+  });
+
+  it("uses V-prefixed tr_ids on the paper server", async () => {
+    const { fake, broker } = setup("paper");
+    await broker.place(limitBuy("o3"));
+    await broker.cancel({ orderId: "o3", account: "kis-test", symbol: "005930" });
+    expect(fake.requests.filter((r) => r.path.startsWith("/uapi")).map((r) => r.headers.tr_id)).toEqual([
+      "VTTC0012U",
+      "VTTC0013U",
+    ]);
+  });
+
+  it("refuses what KIS cannot take, and answers a repeated place with the first ack", async () => {
+    const { fake, broker } = setup();
+    expect((await broker.place(limitBuy("o4", "1.5"))).ack.reason).toBe("KRX stocks trade in whole shares");
+    expect((await broker.place({ ...limitBuy("o5"), type: "STOP_LIMIT" })).ack.accepted).toBe(false);
+    expect((await broker.place({ ...limitBuy("o6"), account: "other" })).ack.accepted).toBe(false);
+    const sell = await broker.place({ ...limitBuy("o7"), side: "SELL" });
+    expect(sell.ack).toMatchObject({ accepted: false, reason: "KIS APBK0400: 주문 가능한 수량을 초과했습니다." });
+    const first = await broker.place(limitBuy("o8"));
+    const again = await broker.place(limitBuy("o8"));
+    expect(again).toEqual({ ack: first.ack, reports: [] });
+    expect(fake.requests.filter((r) => r.path.endsWith("/order-cash"))).toHaveLength(2);
+  });
+
+  it("maps market and IOC orders to KIS order divisions", async () => {
+    const { fake, broker } = setup();
+    await broker.place(
+      orderFixture({ id: "m1", account: "kis-test", venue: "kis", type: "MARKET", timeInForce: "DAY" }),
+    );
+    await broker.place(
+      orderFixture({ id: "m2", account: "kis-test", venue: "kis", type: "MARKET", timeInForce: "IOC" }),
+    );
+    await broker.place({ ...limitBuy("m3"), timeInForce: "FOK" });
+    expect(
+      fake.requests.filter((r) => r.path.endsWith("/order-cash")).map((r) => [r.body.ORD_DVSN, r.body.ORD_UNPR]),
+    ).toEqual([
+      ["01", "0"],
+      ["13", "0"],
+      ["12", "71000"],
+    ]);
+  });
+});
+
+describe("KIS broker service", () => {
+  it("serves the broker contract over rpc and publishes execution reports", async () => {
+    const h = kisHarness("live");
+    fake = h.fake;
+    const runtime = { ...memoryRuntime(quietLogger), cache: h.cache, rpc: new MemoryRpc() };
+    const service = createKisService(runtime, { settings: h.settings, pollMs: 20 });
+    const reports: ExecutionReport[] = [];
+    await runtime.bus.subscribe(Topics.executionReport, (event: Envelope) => {
+      reports.push(event.payload as ExecutionReport);
+    });
+    await service.start();
+    try {
+      const ack = await runtime.rpc.request(Subjects.brokerPlace("kis"), { order: limitBuy("s1", "3") });
+      expect(ack).toMatchObject({ accepted: true, venueOrderId: "0000012345" });
+      h.fake.fill("0000012345", "3", "71000");
+      await eventually(() => expect(reports.map((r) => r.kind)).toEqual(["ACCEPTED", "FILL"]));
+      expect(reports[1]).toMatchObject({
+        orderId: "s1",
+        venue: "kis",
+        fill: { quantity: "3", price: "71000", feeCurrency: "KRW" },
+      });
+      expect(await runtime.rpc.request(Subjects.brokerPositions("kis"), { account: "kis-test" })).toMatchObject([
+        { symbol: "005930", quantity: "3" },
+      ]);
+      expect(await runtime.rpc.request(Subjects.brokerOpenOrders("kis"), {})).toEqual([]);
+      await expect(runtime.rpc.request(Subjects.brokerPlace("kis"), { order: { id: 1 } })).rejects.toBeDefined();
+    } finally {
+      await service.stop();
+    }
+  });
+});
