@@ -67,8 +67,9 @@ export class KisRest {
     let delay = this.options.backoffMs ?? 250;
     let refreshedToken = false;
     for (let attempt = 0; ; attempt++) {
-      await admit(this.options.limiter, this.limiterKey, this.limits, this.sleep);
+      // Token first: the gap between admission and arrival at KIS must stay small (see WINDOW_GUARD_MS).
       const token = await this.options.tokens.get();
+      await admit(this.options.limiter, this.limiterKey, this.limits, this.sleep);
       const response = await this.fetch(this.request(method, path, trId, payload, token));
       const body = (await response.json().catch(() => ({}))) as Partial<KisEnvelope> & T;
       if (response.ok && body.rt_cd === "0") return body as T & KisEnvelope;

@@ -1,4 +1,3 @@
-import type { Tick } from "@jts/contracts";
 import { createLogger, MemoryCache, MemoryEventBus, MemoryRateLimiter } from "@jts/kit";
 import type { KisEnv, KisSettings } from "./config.ts";
 import { FakeKis } from "./fake-venue.ts";

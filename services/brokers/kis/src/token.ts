@@ -122,6 +122,9 @@ export class KisTokens implements TokenSource {
       JSON.stringify({ token: body.access_token, expiresAt }),
       expiresAt - this.now(),
     );
+    // Done issuing: peers stop waiting for a token, the throttle keeps running to the minute.
+    const throttleLeft = this.reissueIntervalMs - (this.now() - startedAt);
+    if (throttleLeft > 0) await this.options.cache.set(this.issueKey, "issued", throttleLeft);
     await this.announce(expiresAt);
     return body.access_token;
   }
@@ -134,9 +137,11 @@ export class KisTokens implements TokenSource {
   private async awaitPeerToken(): Promise<string> {
     const deadline = this.now() + PEER_WAIT_MS;
     for (;;) {
+      // Marker first: the issuer stores the token before it marks the issue done.
+      const marker = await this.options.cache.get(this.issueKey);
       const cached = await this.cached();
       if (cached) return cached.token;
-      if ((await this.options.cache.get(this.issueKey)) !== "issuing" || this.now() > deadline) break;
+      if (marker !== "issuing" || this.now() > deadline) break;
       await Bun.sleep(50);
     }
     throw new KisError(
