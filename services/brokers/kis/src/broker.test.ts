@@ -3,13 +3,17 @@ import { type Envelope, type ExecutionReport, Subjects, Topics } from "@jts/cont
 import { MemoryRpc, memoryRuntime } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { KisBroker } from "./broker.ts";
-import type { FakeKis } from "./fake-venue.ts";
+import { FakeKis } from "./fake-venue.ts";
+import { KisRest } from "./http-client.ts";
 import { createKisService } from "./service.ts";
 import { kisHarness, quietLogger } from "./testing.ts";
+import { KisTokens } from "./token.ts";
 
 let fake: FakeKis | undefined;
+const fakes: FakeKis[] = [];
 afterEach(async () => {
   await fake?.stop();
+  await Promise.all(fakes.splice(0).map((f) => f.stop()));
 });
 
 const limitBuy = (id: string, quantity = "10") =>
@@ -136,7 +140,55 @@ describe("KIS order lifecycle against the fake venue", () => {
   });
 });
 
+describe("KIS polling", () => {
+  it("reads every page of the day's orders and lets any replica sharing the cache report", async () => {
+    const fake = new FakeKis({ env: "live", pageSize: 2 }).start();
+    const h = kisHarness("live");
+    await h.fake.stop();
+    fakes.push(fake);
+    const settings = { ...h.settings, restUrl: fake.url, appKey: fake.appKey, appSecret: fake.appSecret };
+    const tokens = new KisTokens({ settings, cache: h.cache, bus: h.bus, logger: quietLogger });
+    const rest = new KisRest({ settings, tokens, limiter: h.limiter, logger: quietLogger });
+    const placing = new KisBroker(settings, rest, h.cache);
+    const polling = new KisBroker(settings, rest, h.cache);
+    for (let i = 1; i <= 5; i++) await placing.place(limitBuy(`p${i}`, "1"));
+    fake.fill("0000012349", "1", "71000");
+    const reports = await polling.poll();
+    expect(reports.map((r) => [r.orderId, r.kind])).toEqual([["p5", "FILL"]]);
+    const pages = fake.requests.filter((r) => r.path.endsWith("/inquire-daily-ccld"));
+    expect(pages.map((r) => [r.headers.tr_cont, r.body.CTX_AREA_NK100])).toEqual([
+      ["", ""],
+      ["N", "2"],
+      ["N", "4"],
+    ]);
+    expect(await placing.poll()).toEqual([]);
+  });
+});
+
 describe("KIS broker service", () => {
+  it("polls on one replica only, so each fill is reported once", async () => {
+    const h = kisHarness("live");
+    fake = h.fake;
+    const shared = memoryRuntime(quietLogger);
+    const replicas = [1, 2].map(() =>
+      createKisService({ ...shared, cache: h.cache, rpc: new MemoryRpc() }, { settings: h.settings, pollMs: 20 }),
+    );
+    const reports: ExecutionReport[] = [];
+    await shared.bus.subscribe(Topics.executionReport, (event: Envelope) => {
+      reports.push(event.payload as ExecutionReport);
+    });
+    for (const replica of replicas) await replica.start();
+    try {
+      await replicas[1]?.broker.place(limitBuy("l1", "2"));
+      h.fake.fill("0000012345", "2", "71000");
+      await eventually(() => expect(reports.map((r) => r.kind)).toEqual(["FILL"]));
+      await Bun.sleep(100);
+      expect(reports).toHaveLength(1);
+    } finally {
+      for (const replica of replicas) await replica.stop();
+    }
+  });
+
   it("serves the broker contract over rpc and publishes execution reports", async () => {
     const h = kisHarness("live");
     fake = h.fake;

@@ -61,12 +61,9 @@ const ORDER_TTL_MS = 7 * 24 * 3600_000;
  * The KIS domestic-stock execution client in contracts terms. KIS sends no
  * plain-text order events (its H0STCNI0 notices are AES-encrypted per
  * session), so fills and cancels are learnt by polling the day's orders
- * (`poll`); the service runs it on a timer.
+ * (`poll`); the service's leader runs it on a timer.
  */
 export class KisBroker {
-  /** Orders this process placed and still expects news about. */
-  private readonly open = new Set<string>();
-
   constructor(
     private readonly settings: KisSettings,
     private readonly rest: KisRest,
@@ -118,7 +115,6 @@ export class KisBroker {
     };
     await this.save(placed);
     await this.cache.set(this.venueKey(placed.day, output.ODNO), order.id, ORDER_TTL_MS);
-    this.open.add(order.id);
     return { ack, reports: [this.report(placed, "ACCEPTED", null, null)] };
   }
 
@@ -158,22 +154,23 @@ export class KisBroker {
     };
   }
 
-  /** Reads the day's orders once and reports what changed on every order this process is waiting on. */
+  /**
+   * Reads the day's orders and reports what changed on every order JTS placed
+   * that is not finished yet. All state lives in the cache, so any replica may
+   * poll; the service lets only its leader do it, so reports are not doubled.
+   */
   async poll(): Promise<ExecutionReport[]> {
-    if (this.open.size === 0) return [];
-    const rows = await this.dailyOrders(kstDay());
-    const byVenueId = new Map(rows.filter((r) => !r.orgn_odno).map((r) => [r.odno, r]));
+    const day = kstDay();
+    const rows = await this.dailyOrders(day);
     const reports: ExecutionReport[] = [];
-    for (const orderId of [...this.open]) {
-      const placed = await this.load(orderId);
-      const row = placed?.ack.venueOrderId ? byVenueId.get(placed.ack.venueOrderId) : undefined;
-      if (!placed || placed.done) {
-        this.open.delete(orderId);
-        continue;
-      }
-      if (!row) continue;
-      reports.push(...this.changes(placed, row));
-      if (placed.done) this.open.delete(orderId);
+    for (const row of rows) {
+      if (row.orgn_odno) continue;
+      const orderId = await this.cache.get(this.venueKey(day, row.odno));
+      const placed = orderId ? await this.load(orderId) : null;
+      if (!placed || placed.done) continue;
+      const changes = this.changes(placed, row);
+      if (changes.length === 0 && !placed.done) continue;
+      reports.push(...changes);
       await this.save(placed);
     }
     return reports;
@@ -244,12 +241,11 @@ export class KisBroker {
     day: string,
     filter: Parameters<typeof dailyOrdersQuery>[2] = {},
   ): Promise<DailyOrderRow[]> {
-    const reply = await this.rest.get<{ output1: DailyOrderRow[] }>(
+    return this.rest.getAllPages<DailyOrderRow>(
       PATHS.dailyOrders,
       trId("dailyOrders", this.settings.env),
       dailyOrdersQuery(this.settings, day, filter),
     );
-    return reply.output1 ?? [];
   }
 
   /** Fills since the last poll, then the terminal state if the row has one. */

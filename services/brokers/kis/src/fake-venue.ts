@@ -26,6 +26,8 @@ export interface FakeKisOptions {
   /** Requests per second before EGW00201; KIS: 20 live, 2 paper. Infinity disables. */
   requestsPerSecond?: number;
   cash?: string;
+  /** Rows per page of the daily-orders inquiry; KIS: 100 live, 15 paper. */
+  pageSize?: number;
 }
 
 interface Holding {
@@ -182,7 +184,7 @@ export class FakeKis {
         return this.cancelOrder(body);
       case "/uapi/domestic-stock/v1/trading/inquire-daily-ccld":
         if (!expect("dailyOrders")) return this.wrongTrId(headers.tr_id);
-        return this.dailyOrders(body);
+        return this.dailyOrders(body, headers.tr_cont ?? "");
       case "/uapi/domestic-stock/v1/trading/inquire-balance":
         if (!expect("balance")) return this.wrongTrId(headers.tr_id);
         return this.balance();
@@ -292,14 +294,30 @@ export class FakeKis {
     });
   }
 
-  private dailyOrders(query: Record<string, string>): Response {
+  /** Pages like KIS: tr_cont M while more follow, continuation key = the offset of the next page. */
+  private dailyOrders(query: Record<string, string>, trCont: string): Response {
     const rows = [...this.orders.values()].filter(
       (r) =>
         (!query.ODNO || r.odno === query.ODNO) &&
         (!query.PDNO || r.pdno === query.PDNO) &&
         (query.CCLD_DVSN !== "02" || toFixed(r.rmn_qty) > 0n),
     );
-    return Response.json({ rt_cd: "0", msg_cd: "KIOK0000", msg1: "조회가 완료되었습니다", output1: rows, output2: {} });
+    const size = this.options.pageSize ?? (this.options.env === "live" ? 100 : 15);
+    const offset = trCont === "N" ? Number(query.CTX_AREA_NK100 || 0) : 0;
+    const page = rows.slice(offset, offset + size);
+    const more = offset + size < rows.length;
+    return Response.json(
+      {
+        rt_cd: "0",
+        msg_cd: "KIOK0000",
+        msg1: "조회가 완료되었습니다",
+        ctx_area_fk100: "",
+        ctx_area_nk100: more ? String(offset + size) : "",
+        output1: page,
+        output2: {},
+      },
+      { headers: { tr_cont: more ? "M" : "D" } },
+    );
   }
 
   private balance(): Response {

@@ -50,11 +50,37 @@ export class KisRest {
   }
 
   async get<T>(path: string, trId: string, query: Record<string, string>): Promise<T & KisEnvelope> {
-    return this.call<T>("GET", path, trId, query);
+    return (await this.call<T>("GET", path, trId, query)).body;
+  }
+
+  /**
+   * Every page of a list inquiry: KIS answers tr_cont F or M while more pages
+   * follow (100 rows live, 15 paper) and takes the next page with tr_cont N and
+   * the continuation keys of the previous answer.
+   */
+  async getAllPages<Row>(path: string, trId: string, query: Record<string, string>, maxPages = 20): Promise<Row[]> {
+    const rows: Row[] = [];
+    let next = { ...query };
+    let trCont = "";
+    for (let page = 0; page < maxPages; page++) {
+      const { body, more } = await this.call<{ output1?: Row[]; ctx_area_fk100?: string; ctx_area_nk100?: string }>(
+        "GET",
+        path,
+        trId,
+        next,
+        trCont,
+      );
+      rows.push(...(body.output1 ?? []));
+      if (!more) return rows;
+      trCont = "N";
+      next = { ...next, CTX_AREA_FK100: body.ctx_area_fk100 ?? "", CTX_AREA_NK100: body.ctx_area_nk100 ?? "" };
+    }
+    this.options.logger.warn("KIS list inquiry cut at the page limit", { path, maxPages });
+    return rows;
   }
 
   async post<T>(path: string, trId: string, body: Record<string, string>): Promise<T & KisEnvelope> {
-    return this.call<T>("POST", path, trId, body);
+    return (await this.call<T>("POST", path, trId, body)).body;
   }
 
   private async call<T>(
@@ -62,7 +88,8 @@ export class KisRest {
     path: string,
     trId: string,
     payload: Record<string, string>,
-  ): Promise<T & KisEnvelope> {
+    trCont = "",
+  ): Promise<{ body: T & KisEnvelope; more: boolean }> {
     const maxRetries = this.options.maxRetries ?? 5;
     let delay = this.options.backoffMs ?? 250;
     let refreshedToken = false;
@@ -70,9 +97,12 @@ export class KisRest {
       // Token first: the gap between admission and arrival at KIS must stay small (see WINDOW_GUARD_MS).
       const token = await this.options.tokens.get();
       await admit(this.options.limiter, this.limiterKey, this.limits, this.sleep);
-      const response = await this.fetch(this.request(method, path, trId, payload, token));
+      const response = await this.fetch(this.request(method, path, trId, payload, token, trCont));
       const body = (await response.json().catch(() => ({}))) as Partial<KisEnvelope> & T;
-      if (response.ok && body.rt_cd === "0") return body as T & KisEnvelope;
+      if (response.ok && body.rt_cd === "0") {
+        const more = ["F", "M"].includes(response.headers.get("tr_cont") ?? "");
+        return { body: body as T & KisEnvelope, more };
+      }
       const code = body.msg_cd ?? `HTTP${response.status}`;
       const error = new KisError(
         code,
@@ -100,6 +130,7 @@ export class KisRest {
     trId: string,
     payload: Record<string, string>,
     token: string,
+    trCont: string,
   ): Request {
     const { settings } = this.options;
     const headers = {
@@ -109,6 +140,7 @@ export class KisRest {
       appsecret: settings.appSecret,
       tr_id: trId,
       custtype: "P",
+      tr_cont: trCont,
     };
     if (method === "GET") {
       const url = `${settings.restUrl}${path}?${new URLSearchParams(payload)}`;

@@ -1,5 +1,6 @@
+import { hostname } from "node:os";
 import type { Subscription } from "@jts/contracts";
-import { createServiceApp, type Runtime, type Service } from "@jts/kit";
+import { createServiceApp, holdLeadership, type Leadership, newId, type Runtime, type Service } from "@jts/kit";
 import { KisBroker } from "./broker.ts";
 import type { KisSettings } from "./config.ts";
 import { KisRest } from "./http-client.ts";
@@ -43,9 +44,11 @@ export function createKisService(runtime: Runtime, options: KisServiceOptions) {
   const subscriptions: Subscription[] = [];
   let poller: ReturnType<typeof setInterval> | null = null;
   let polling = false;
+  // Every replica serves rpc; only the leader polls, so no fill is reported twice.
+  let leadership: Leadership | null = null;
 
   const poll = async () => {
-    if (polling) return;
+    if (polling || leadership?.token === null) return;
     polling = true;
     try {
       await publishReports(runtime.bus, KIS_BROKER, await broker.poll());
@@ -72,10 +75,18 @@ export function createKisService(runtime: Runtime, options: KisServiceOptions) {
       subscriptions.push(...(await serveBroker(runtime.rpc, runtime.bus, KIS_BROKER, broker)));
       for (const symbol of options.symbols ?? []) stream.subscribe(symbol);
       if ((options.symbols ?? []).length > 0) stream.start();
-      poller = setInterval(() => void poll(), options.pollMs ?? 2000);
+      leadership = await holdLeadership(
+        runtime.lock,
+        `broker-kis:${options.settings.env}:${options.settings.account}:poll`,
+        `${hostname()}-${process.pid}-${newId()}`,
+        { ttlMs: 10_000, onError: (error) => logger.warn("KIS poll leadership", { error }) },
+      );
+      // Paper allows 2 requests/s in all: poll less often there.
+      poller = setInterval(() => void poll(), options.pollMs ?? (options.settings.env === "paper" ? 5000 : 2000));
     },
     async stop() {
       if (poller) clearInterval(poller);
+      await leadership?.stop();
       stream.stop();
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
     },
