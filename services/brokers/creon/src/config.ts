@@ -16,7 +16,7 @@ const configSpec = {
   CREON_ACCOUNT: str(""),
   CREON_PRODUCT_CODE: str("01"),
   CREON_JTS_ACCOUNT: str("creon"),
-  CREON_PORT: int(3012, { min: 0, max: 65535 }),
+  CREON_PORT: int(3014, { min: 0, max: 65535 }),
 };
 
 export function loadCreonConfig(env: Record<string, string | undefined> = process.env) {

@@ -83,6 +83,7 @@ export class KisBroker {
       return refuse(`${order.type} is not offered by KIS cash orders`);
     if (order.type === "LIMIT" && !order.price) return refuse("a LIMIT order needs a price");
     if (!/^\d+$/.test(order.quantity)) return refuse("KRX stocks trade in whole shares");
+    if (order.price !== null && !/^\d+$/.test(order.price)) return refuse("KRX prices are whole won");
 
     let output: OrderCashOutput;
     try {

@@ -39,7 +39,7 @@ const configSpec = {
   KIS_BASE_URL: str(""),
   KIS_WS_URL: str(""),
   KIS_JTS_ACCOUNT: str("kis"),
-  KIS_PORT: int(3011, { min: 0, max: 65535 }),
+  KIS_PORT: int(3013, { min: 0, max: 65535 }),
 };
 
 /** Splits "12345678-01" (or "1234567801") into CANO and ACNT_PRDT_CD. */
