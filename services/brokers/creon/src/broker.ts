@@ -1,3 +1,4 @@
+import { PlaceOnce } from "@jts/broker-kis";
 import {
   type Balance,
   type BrokerAck,
@@ -31,16 +32,29 @@ const ORDER_TTL_MS = 7 * 24 * 3600_000;
  * which `onExecution` turns into ExecutionReports.
  */
 export class CreonBroker {
+  private readonly once: PlaceOnce<{ ack: BrokerAck; reports: ExecutionReport[] }>;
+
   constructor(
     private readonly settings: CreonSettings,
     private readonly bridge: CreonBridgeClient,
     private readonly cache: Cache,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.once = new PlaceOnce(cache, "creon");
+  }
 
   async place(order: Order): Promise<{ ack: BrokerAck; reports: ExecutionReport[] }> {
-    const known = await this.load(order.id);
-    if (known) return { ack: known.ack, reports: [] };
+    return this.once.run(
+      order.id,
+      async () => {
+        const known = await this.load(order.id);
+        return known ? { ack: known.ack, reports: [] } : null;
+      },
+      () => this.placeNew(order),
+    );
+  }
+
+  private async placeNew(order: Order): Promise<{ ack: BrokerAck; reports: ExecutionReport[] }> {
     const refuse = (reason: string) => ({
       ack: { orderId: order.id, accepted: false, venueOrderId: null, reason, tsEvent: nowNsString() },
       reports: [],

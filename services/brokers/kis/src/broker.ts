@@ -18,6 +18,7 @@ import {
 import type { KisSettings } from "./config.ts";
 import { KisError } from "./errors.ts";
 import type { KisRest } from "./http-client.ts";
+import { PlaceOnce } from "./place-once.ts";
 import { trId } from "./tr-ids.ts";
 import {
   balanceQuery,
@@ -64,15 +65,28 @@ const ORDER_TTL_MS = 7 * 24 * 3600_000;
  * (`poll`); the service's leader runs it on a timer.
  */
 export class KisBroker {
+  private readonly once: PlaceOnce<{ ack: BrokerAck; reports: ExecutionReport[] }>;
+
   constructor(
     private readonly settings: KisSettings,
     private readonly rest: KisRest,
     private readonly cache: Cache,
-  ) {}
+  ) {
+    this.once = new PlaceOnce(cache, "kis");
+  }
 
   async place(order: Order): Promise<{ ack: BrokerAck; reports: ExecutionReport[] }> {
-    const known = await this.load(order.id);
-    if (known) return { ack: known.ack, reports: [] };
+    return this.once.run(
+      order.id,
+      async () => {
+        const known = await this.load(order.id);
+        return known ? { ack: known.ack, reports: [] } : null;
+      },
+      () => this.placeNew(order),
+    );
+  }
+
+  private async placeNew(order: Order): Promise<{ ack: BrokerAck; reports: ExecutionReport[] }> {
     const refuse = (reason: string) => ({
       ack: { orderId: order.id, accepted: false, venueOrderId: null, reason, tsEvent: nowNsString() },
       reports: [],

@@ -24,7 +24,7 @@ export class KisError extends Error {
 }
 
 export function classify(status: number, code: string): KisErrorClass {
-  if (status === 429 || code === RATE_LIMIT_CODE || status >= 502) return "retryable";
+  if (status === 429 || code === RATE_LIMIT_CODE || code === TOKEN_THROTTLED_CODE || status >= 502) return "retryable";
   if (status === 401 || AUTH_CODES.has(code)) return "auth";
   return "non-retryable";
 }
