@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { type Envelope, type ExecutionReport, Subjects, type Tick, Topics } from "@jts/contracts";
-import { MemoryCache, memoryRuntime } from "@jts/kit";
+import { MemoryCache, MemoryRpc, memoryRuntime } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import type { FakeCreonBridge } from "./fake-bridge.ts";
 import { createCreonService } from "./service.ts";
@@ -136,6 +136,32 @@ describe("Creon order lifecycle against the fake bridge", () => {
       aggressor: "SELL",
     });
     expect(ticks[0]?.tradeId).toMatch(/^\d{8}-1200$/);
+  });
+
+  it("keeps one bridge stream across replicas, so each execution is published once", async () => {
+    const h = creonHarness();
+    fake = h.fake;
+    const shared = { ...memoryRuntime(quietLogger), cache: new MemoryCache() };
+    const replicas = [1, 2].map(() =>
+      createCreonService({ ...shared, rpc: new MemoryRpc() }, { settings: h.settings, symbols: ["005930"] }),
+    );
+    const reports: ExecutionReport[] = [];
+    await shared.bus.subscribe(Topics.executionReport, (e: Envelope) => {
+      reports.push(e.payload as ExecutionReport);
+    });
+    for (const replica of replicas) await replica.start();
+    stop = async () => {
+      for (const replica of replicas) await replica.stop();
+    };
+    expect(replicas.map((r) => r.isLeader()).sort()).toEqual([false, true]);
+    await eventually(() => expect(h.fake.subscriptionsUsed).toBe(1));
+    const follower = replicas.find((r) => !r.isLeader());
+    const { ack } = (await follower?.broker.place(limitBuy("f1"))) ?? {};
+    h.fake.fill(ack?.venueOrderId as string, "10", "71000");
+    await eventually(() => expect(reports.map((r) => r.kind)).toEqual(["FILL"]));
+    await Bun.sleep(50);
+    expect(reports).toHaveLength(1);
+    expect(h.fake.connections).toBe(1);
   });
 
   it("refuses what Creon would refuse, and answers a repeated place with the first ack", async () => {

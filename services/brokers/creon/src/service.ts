@@ -1,6 +1,7 @@
-import { type Fetcher, publishReports, publishTicks, serveBroker } from "@jts/broker-kis";
+import { hostname } from "node:os";
+import { credentialTag, type Fetcher, publishReports, publishTicks, serveBroker } from "@jts/broker-kis";
 import type { Subscription } from "@jts/contracts";
-import { createServiceApp, type Runtime, type Service } from "@jts/kit";
+import { createServiceApp, holdLeadership, type Leadership, newId, type Runtime, type Service } from "@jts/kit";
 import { CreonBridgeClient } from "./bridge-client.ts";
 import { CreonBroker } from "./broker.ts";
 import type { CreonSettings } from "./config.ts";
@@ -41,11 +42,15 @@ export function createCreonService(runtime: Runtime, options: CreonServiceOption
     onRefused: (symbol, message) => logger.error("Creon refused a subscription", { symbol, message }),
   });
   const subscriptions: Subscription[] = [];
+  // Every replica serves rpc; only the leader holds the bridge stream, so each tick and
+  // execution is published once.
+  let leadership: Leadership | null = null;
+  const isLeader = () => leadership !== null && leadership.token !== null;
 
   const app = createServiceApp({
     name: "broker-creon",
     logger,
-    readiness: { bridge: () => stream.connected },
+    readiness: { bridge: () => !isLeader() || stream.connected },
   }).get("/open-orders", () => broker.openOrders());
 
   return {
@@ -53,17 +58,29 @@ export function createCreonService(runtime: Runtime, options: CreonServiceOption
     app,
     broker,
     stream,
+    isLeader,
     async start() {
       subscriptions.push(...(await serveBroker(runtime.rpc, runtime.bus, CREON_BROKER, broker)));
       for (const symbol of options.symbols ?? []) stream.subscribe(symbol);
-      // The stream carries fills too, so it runs even with no symbols.
-      stream.start();
+      leadership = await holdLeadership(
+        runtime.lock,
+        `broker-creon:${credentialTag(settings.bridgeUrl)}`,
+        `${hostname()}-${process.pid}-${newId()}`,
+        {
+          ttlMs: 10_000,
+          // The stream carries executions too, so the leader opens it even with no symbols.
+          onAcquired: () => stream.start(),
+          onLost: () => stream.stop(),
+          onError: (error) => logger.warn("Creon leadership", { error }),
+        },
+      );
     },
     async stop() {
+      await leadership?.stop();
       stream.stop();
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
     },
-  } satisfies Service & { broker: CreonBroker; stream: CreonStream };
+  } satisfies Service & { broker: CreonBroker; stream: CreonStream; isLeader: () => boolean };
 }
 
 export type App = ReturnType<typeof createCreonService>["app"];

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { type Envelope, type ExecutionReport, Subjects, Topics } from "@jts/contracts";
+import { type Envelope, type ExecutionReport, Subjects, type Tick, Topics } from "@jts/contracts";
 import { MemoryRpc, memoryRuntime } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { KisBroker } from "./broker.ts";
-import { FakeKis } from "./fake-venue.ts";
+import { FakeKis, tradeRecord } from "./fake-venue.ts";
 import { KisRest } from "./http-client.ts";
 import { createKisService } from "./service.ts";
 import { kisHarness, quietLogger } from "./testing.ts";
@@ -166,19 +166,41 @@ describe("KIS polling", () => {
 });
 
 describe("KIS broker service", () => {
-  it("polls on one replica only, so each fill is reported once", async () => {
+  it("streams and polls on one replica only, so each tick and fill is published once", async () => {
     const h = kisHarness("live");
     fake = h.fake;
     const shared = memoryRuntime(quietLogger);
     const replicas = [1, 2].map(() =>
-      createKisService({ ...shared, cache: h.cache, rpc: new MemoryRpc() }, { settings: h.settings, pollMs: 20 }),
+      createKisService(
+        { ...shared, cache: h.cache, rpc: new MemoryRpc() },
+        { settings: h.settings, pollMs: 20, symbols: ["005930"] },
+      ),
     );
     const reports: ExecutionReport[] = [];
     await shared.bus.subscribe(Topics.executionReport, (event: Envelope) => {
       reports.push(event.payload as ExecutionReport);
     });
+    const ticks: Tick[] = [];
+    await shared.bus.subscribe(Topics.allTicks, (event: Envelope) => {
+      ticks.push(event.payload as Tick);
+    });
     for (const replica of replicas) await replica.start();
     try {
+      expect(replicas.map((r) => r.isLeader()).sort()).toEqual([false, true]);
+      await eventually(() => expect([...h.fake.subscriptions.values()].map((keys) => [...keys])).toEqual([["005930"]]));
+      h.fake.pushTrades("005930", [
+        tradeRecord({
+          symbol: "005930",
+          time: "090001",
+          price: "71000",
+          volume: "1",
+          cumulativeVolume: "9",
+          side: "1",
+          date: "20261127",
+        }),
+      ]);
+      await eventually(() => expect(ticks).toHaveLength(1));
+      expect(h.fake.connections).toBe(1);
       await replicas[1]?.broker.place(limitBuy("l1", "2"));
       h.fake.fill("0000012345", "2", "71000");
       await eventually(() => expect(reports.map((r) => r.kind)).toEqual(["FILL"]));

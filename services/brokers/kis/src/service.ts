@@ -6,7 +6,7 @@ import type { KisSettings } from "./config.ts";
 import { KisRest } from "./http-client.ts";
 import { publishReports, publishTicks, serveBroker } from "./serve-broker.ts";
 import { fetchApprovalKey, KisTokens } from "./token.ts";
-import type { Fetcher } from "./transport.ts";
+import { credentialTag, type Fetcher } from "./transport.ts";
 import { KisStream } from "./ws-client.ts";
 
 export const KIS_BROKER = "kis";
@@ -42,13 +42,16 @@ export function createKisService(runtime: Runtime, options: KisServiceOptions) {
     reconnectMinMs: options.reconnectMinMs,
   });
   const subscriptions: Subscription[] = [];
+  const symbols = options.symbols ?? [];
   let poller: ReturnType<typeof setInterval> | null = null;
   let polling = false;
-  // Every replica serves rpc; only the leader polls, so no fill is reported twice.
+  // Every replica serves rpc. Only the leader holds the real-time socket (KIS allows one
+  // session per app key) and polls the day's orders, so no tick or fill is published twice.
   let leadership: Leadership | null = null;
+  const isLeader = () => leadership !== null && leadership.token !== null;
 
   const poll = async () => {
-    if (polling || leadership?.token === null) return;
+    if (polling || !isLeader()) return;
     polling = true;
     try {
       await publishReports(runtime.bus, KIS_BROKER, await broker.poll());
@@ -59,10 +62,19 @@ export function createKisService(runtime: Runtime, options: KisServiceOptions) {
     }
   };
 
+  const lead = () => {
+    logger.info("leading: streaming and polling");
+    if (symbols.length > 0) stream.start();
+  };
+  const follow = () => {
+    logger.info("no longer leading: stream closed");
+    stream.stop();
+  };
+
   const app = createServiceApp({
     name: "broker-kis",
     logger,
-    readiness: { stream: () => stream.connected || (options.symbols ?? []).length === 0 },
+    readiness: { stream: () => !isLeader() || symbols.length === 0 || stream.connected },
   }).get("/open-orders", () => broker.openOrders());
 
   return {
@@ -71,15 +83,20 @@ export function createKisService(runtime: Runtime, options: KisServiceOptions) {
     broker,
     stream,
     poll,
+    isLeader,
     async start() {
       subscriptions.push(...(await serveBroker(runtime.rpc, runtime.bus, KIS_BROKER, broker)));
-      for (const symbol of options.symbols ?? []) stream.subscribe(symbol);
-      if ((options.symbols ?? []).length > 0) stream.start();
+      for (const symbol of symbols) stream.subscribe(symbol);
       leadership = await holdLeadership(
         runtime.lock,
-        `broker-kis:${options.settings.env}:${options.settings.account}:poll`,
+        `broker-kis:${options.settings.env}:${credentialTag(options.settings.appKey)}`,
         `${hostname()}-${process.pid}-${newId()}`,
-        { ttlMs: 10_000, onError: (error) => logger.warn("KIS poll leadership", { error }) },
+        {
+          ttlMs: 10_000,
+          onAcquired: lead,
+          onLost: follow,
+          onError: (error) => logger.warn("KIS leadership", { error }),
+        },
       );
       // Paper allows 2 requests/s in all: poll less often there.
       poller = setInterval(() => void poll(), options.pollMs ?? (options.settings.env === "paper" ? 5000 : 2000));
@@ -90,7 +107,7 @@ export function createKisService(runtime: Runtime, options: KisServiceOptions) {
       stream.stop();
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
     },
-  } satisfies Service & { broker: KisBroker; stream: KisStream; poll: () => Promise<void> };
+  } satisfies Service & { broker: KisBroker; stream: KisStream; poll: () => Promise<void>; isLeader: () => boolean };
 }
 
 export type App = ReturnType<typeof createKisService>["app"];
