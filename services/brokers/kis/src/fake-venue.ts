@@ -101,6 +101,11 @@ export class FakeKis {
     for (let i = 0; i < count; i++) this.failures.push(kind);
   }
 
+  /** Every approval key stops working; registrations on open sockets are refused from now on. */
+  expireApprovals(): void {
+    this.approvalKeys.clear();
+  }
+
   /** Every issued token stops working, as after its 24 hours. */
   expireTokens(): void {
     this.tokensIssued.length = 0;

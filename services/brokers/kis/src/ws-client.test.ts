@@ -63,6 +63,32 @@ describe("KIS real-time stream", () => {
     expect(fake.requests.filter((r) => r.path === "/oauth2/Approval")).toHaveLength(2);
   });
 
+  it("gets a new approval key and registers again when KIS refuses the old one", async () => {
+    const { fake, stream, ticks } = open();
+    stream.subscribe("005930");
+    stream.start();
+    await eventually(() => expect(fake.connections).toBe(1));
+    await eventually(() => expect([...fake.subscriptions.values()][0]?.has("005930")).toBe(true));
+    fake.expireApprovals();
+    stream.subscribe("000660");
+    await eventually(() => expect(fake.connections).toBe(2));
+    await eventually(() =>
+      expect([...([...fake.subscriptions.values()][0] ?? [])].sort()).toEqual(["000660", "005930"]),
+    );
+    fake.pushTrades("000660", [
+      tradeRecord({
+        symbol: "000660",
+        time: "090001",
+        price: "180000",
+        volume: "2",
+        cumulativeVolume: "40",
+        side: "5",
+        date: "20261127",
+      }),
+    ]);
+    await eventually(() => expect(ticks.map((t) => [t.symbol, t.aggressor])).toEqual([["000660", "SELL"]]));
+  });
+
   it("refuses more registrations than KIS allows per app key", () => {
     const { stream } = open();
     for (let i = 0; i < KIS_MAX_REGISTRATIONS; i++) stream.subscribe(String(100000 + i));

@@ -110,7 +110,10 @@ export class KisStream {
         socket.send(frame.raw);
         return;
       case "ack":
-        if (!frame.ok) this.options.logger.warn("KIS refused a registration", { ...frame });
+        if (frame.ok) return;
+        this.options.logger.warn("KIS refused a registration", { ...frame });
+        // A stale approval key: reconnect, which fetches a new key and registers everything again.
+        if (/approval/i.test(frame.message)) socket.close();
         return;
       case "invalid":
         this.options.logger.warn("unreadable KIS real-time frame", { reason: frame.reason });
