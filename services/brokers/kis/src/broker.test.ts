@@ -98,6 +98,18 @@ describe("KIS order lifecycle against the fake venue", () => {
     });
   });
 
+  it("reports an IOC order's unfilled remainder as EXPIRED", async () => {
+    const { fake, broker } = setup();
+    await broker.place({ ...limitBuy("i1"), timeInForce: "IOC" });
+    fake.fill("0000012345", "3", "71000");
+    fake.cancelRemainder("0000012345");
+    const reports = await broker.poll();
+    expect(reports.map((r) => [r.kind, r.fill?.quantity ?? r.reason])).toEqual([
+      ["FILL", "3"],
+      ["EXPIRED", "IOC remainder canceled by KRX"],
+    ]);
+  });
+
   it("uses V-prefixed tr_ids on the paper server", async () => {
     const { fake, broker } = setup("paper");
     await broker.place(limitBuy("o3"));

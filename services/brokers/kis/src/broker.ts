@@ -289,7 +289,11 @@ export class KisBroker {
     const status = statusOf(row);
     if (status === "FILLED" || status === "CANCELED" || status === "REJECTED") {
       placed.done = true;
-      if (status !== "FILLED")
+      const immediate = placed.order.timeInForce === "IOC" || placed.order.timeInForce === "FOK";
+      // KRX cancels what an IOC/FOK order could not fill at once: for JTS that is EXPIRED, not CANCELED.
+      if (status === "CANCELED" && immediate)
+        reports.push(this.report(placed, "EXPIRED", `${placed.order.timeInForce} remainder canceled by KRX`, null));
+      else if (status !== "FILLED")
         reports.push(this.report(placed, status, status === "REJECTED" ? "refused by KIS" : null, null));
     }
     return reports;

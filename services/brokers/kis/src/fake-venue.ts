@@ -153,6 +153,14 @@ export class FakeKis {
     for (const ws of this.subscriptions.keys()) ws.close(1006 as number);
   }
 
+  /** KRX cancels what is left of an order (an IOC/FOK remainder). */
+  cancelRemainder(venueOrderId: string): void {
+    const row = this.orders.get(venueOrderId);
+    if (!row) throw new Error(`no order ${venueOrderId}`);
+    row.cnc_cfrm_qty = row.rmn_qty;
+    row.rmn_qty = "0";
+  }
+
   order(venueOrderId: string): DailyOrderRow | undefined {
     return this.orders.get(venueOrderId);
   }
