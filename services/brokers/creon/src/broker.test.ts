@@ -124,6 +124,28 @@ describe("Creon order lifecycle against the fake bridge", () => {
     );
   });
 
+  it("reports an IOC order's remainder canceled by Creon as EXPIRED", async () => {
+    const h = creonHarness();
+    fake = h.fake;
+    const { ack } = await h.broker.place({ ...limitBuy("i1"), timeInForce: "IOC" });
+    const event = {
+      type: "execution" as const,
+      orderNumber: ack.venueOrderId as string,
+      clientOrderId: "i1",
+      kind: "CANCELED" as const,
+      code: "A005930",
+      side: "BUY" as const,
+      quantity: "0",
+      price: "0",
+      filledQuantity: "0",
+      reason: null,
+    };
+    expect((await h.broker.onExecution(event)).map((r) => [r.kind, r.reason])).toEqual([
+      ["EXPIRED", "IOC remainder canceled by KRX"],
+    ]);
+    expect(await h.broker.onExecution({ ...event, clientOrderId: "someone-else" })).toEqual([]);
+  });
+
   it("streams StockCur trades as ticks", async () => {
     const { fake, ticks } = await startService();
     fake.trade("A005930", "71100", "7", "1200", "SELL");

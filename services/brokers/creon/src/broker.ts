@@ -141,6 +141,10 @@ export class CreonBroker {
           liquidity: placed.order.type === "MARKET" ? "TAKER" : "MAKER",
         }),
       ];
+    const { timeInForce } = placed.order;
+    // Creon cancels what an IOC/FOK order could not fill at once: for JTS that is EXPIRED.
+    if (event.kind === "CANCELED" && (timeInForce === "IOC" || timeInForce === "FOK"))
+      return [this.report(placed.order, "EXPIRED", event.reason ?? `${timeInForce} remainder canceled by KRX`, null)];
     return [this.report(placed.order, event.kind, event.reason, null)];
   }
 
