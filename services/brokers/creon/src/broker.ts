@@ -1,0 +1,254 @@
+import { PlaceOnce } from "@jts/broker-kis";
+import {
+  type Balance,
+  type BrokerAck,
+  type Cache,
+  type CancelOrderCommand,
+  type ExecutionReport,
+  fromFixed,
+  fx,
+  nowNsString,
+  type Order,
+  type Position,
+  type QueryOrderCommand,
+  toFixed,
+  type VenueOrder,
+} from "@jts/contracts";
+import type { Logger } from "@jts/kit";
+import { type CreonBridgeClient, CreonBridgeError } from "./bridge-client.ts";
+import type { CreonSettings } from "./config.ts";
+import { type BridgeOrder, type ExecutionEvent, fromCreonCode, type OrderRequest, toCreonCode } from "./protocol.ts";
+
+interface PlacedOrder {
+  order: Order;
+  ack: BrokerAck;
+}
+
+const ORDER_TTL_MS = 7 * 24 * 3600_000;
+
+/**
+ * Creon orders in contracts terms, through the bridge. Fills, cancels and
+ * late refusals arrive as the bridge's `execution` events (CpConclusion),
+ * which `onExecution` turns into ExecutionReports.
+ */
+export class CreonBroker {
+  private readonly once: PlaceOnce<{ ack: BrokerAck; reports: ExecutionReport[] }>;
+
+  constructor(
+    private readonly settings: CreonSettings,
+    private readonly bridge: CreonBridgeClient,
+    private readonly cache: Cache,
+    private readonly logger: Logger,
+  ) {
+    this.once = new PlaceOnce(cache, "creon");
+  }
+
+  async place(order: Order): Promise<{ ack: BrokerAck; reports: ExecutionReport[] }> {
+    return this.once.run(
+      order.id,
+      async () => {
+        const known = await this.load(order.id);
+        return known ? { ack: known.ack, reports: [] } : null;
+      },
+      () => this.placeNew(order),
+    );
+  }
+
+  private async placeNew(order: Order): Promise<{ ack: BrokerAck; reports: ExecutionReport[] }> {
+    const refuse = (reason: string) => ({
+      ack: { orderId: order.id, accepted: false, venueOrderId: null, reason, tsEvent: nowNsString() },
+      reports: [],
+    });
+    if (order.account !== this.settings.account)
+      return refuse(`Creon broker trades account ${this.settings.account}, not ${order.account}`);
+    if (order.type === "STOP_MARKET" || order.type === "STOP_LIMIT")
+      return refuse(`${order.type} is not offered by Creon cash orders`);
+    if (order.type === "LIMIT" && !order.price) return refuse("a LIMIT order needs a price");
+    if (!/^\d+$/.test(order.quantity)) return refuse("KRX stocks trade in whole shares");
+    if (order.price !== null && !/^\d+$/.test(order.price)) return refuse("KRX prices are whole won");
+
+    const request: OrderRequest = {
+      clientOrderId: order.id,
+      account: this.settings.creonAccount,
+      productCode: this.settings.productCode,
+      side: order.side,
+      code: toCreonCode(order.symbol),
+      quantity: order.quantity,
+      price: order.type === "MARKET" ? "0" : (order.price ?? "0"),
+      orderType: order.type === "MARKET" ? "MARKET" : "LIMIT",
+      condition: order.timeInForce === "IOC" ? "IOC" : order.timeInForce === "FOK" ? "FOK" : "NONE",
+    };
+    let orderNumber: string;
+    try {
+      orderNumber = (await this.bridge.placeOrder(request)).orderNumber;
+    } catch (error) {
+      if (error instanceof CreonBridgeError && refusable(error)) return refuse(error.message);
+      throw error;
+    }
+    const ack: BrokerAck = {
+      orderId: order.id,
+      accepted: true,
+      venueOrderId: orderNumber,
+      reason: null,
+      tsEvent: nowNsString(),
+    };
+    await this.cache.set(`creon:order:${order.id}`, JSON.stringify({ order, ack } satisfies PlacedOrder), ORDER_TTL_MS);
+    return { ack, reports: [this.report(order, "ACCEPTED", null, null)] };
+  }
+
+  async cancel(command: CancelOrderCommand): Promise<BrokerAck> {
+    const placed = await this.load(command.orderId);
+    const answer = (accepted: boolean, reason: string | null): BrokerAck => ({
+      orderId: command.orderId,
+      accepted,
+      venueOrderId: placed?.ack.venueOrderId ?? null,
+      reason,
+      tsEvent: nowNsString(),
+    });
+    if (!placed?.ack.venueOrderId) return answer(false, "Creon broker does not know this order");
+    try {
+      await this.bridge.cancelOrder(placed.ack.venueOrderId, {
+        account: this.settings.creonAccount,
+        productCode: this.settings.productCode,
+        code: toCreonCode(placed.order.symbol),
+        quantity: "0",
+      });
+    } catch (error) {
+      if (error instanceof CreonBridgeError && refusable(error)) return answer(false, error.message);
+      throw error;
+    }
+    // CANCELED follows as an execution event once Creon confirms.
+    return answer(true, null);
+  }
+
+  /** A CpConclusion event from the bridge; ACCEPTED was already reported with the ack. */
+  async onExecution(event: ExecutionEvent): Promise<ExecutionReport[]> {
+    if (event.kind === "ACCEPTED") return [];
+    const placed = event.clientOrderId ? await this.load(event.clientOrderId) : null;
+    if (!placed || placed.ack.venueOrderId !== event.orderNumber) {
+      this.logger.info("Creon execution for an order JTS did not place", { orderNumber: event.orderNumber });
+      return [];
+    }
+    if (event.kind === "FILL")
+      return [
+        this.report(placed.order, "FILL", null, {
+          fillId: `${event.orderNumber}-${event.filledQuantity}`,
+          price: event.price,
+          quantity: event.quantity,
+          // Creon settles commission and tax on the account, not per execution.
+          fee: "0",
+          feeCurrency: "KRW",
+          liquidity: placed.order.type === "MARKET" ? "TAKER" : "MAKER",
+        }),
+      ];
+    const { timeInForce } = placed.order;
+    // Creon cancels what an IOC/FOK order could not fill at once: for JTS that is EXPIRED.
+    if (event.kind === "CANCELED" && (timeInForce === "IOC" || timeInForce === "FOK"))
+      return [this.report(placed.order, "EXPIRED", event.reason ?? `${timeInForce} remainder canceled by KRX`, null)];
+    return [this.report(placed.order, event.kind, event.reason, null)];
+  }
+
+  async queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null> {
+    if (query.account !== this.settings.account) return null;
+    const placed = query.orderId ? await this.load(query.orderId) : null;
+    const orderNumber = query.venueOrderId ?? placed?.ack.venueOrderId;
+    if (!orderNumber) return null;
+    const order = await this.bridge.getOrder(orderNumber);
+    return order ? this.venueOrder(order) : null;
+  }
+
+  async openOrders(account?: string): Promise<VenueOrder[]> {
+    if (account !== undefined && account !== this.settings.account) return [];
+    return (await this.bridge.openOrders()).map((o) => this.venueOrder(o));
+  }
+
+  async balances(account: string): Promise<Balance[]> {
+    if (account !== this.settings.account) return [];
+    const { cash } = await this.bridge.balance();
+    const total = toFixed(cash.deposit);
+    const free = fx.min(toFixed(cash.orderable), total);
+    return [
+      { account, currency: "KRW", total: fromFixed(total), free: fromFixed(free), locked: fromFixed(total - free) },
+    ];
+  }
+
+  async positions(account: string): Promise<Position[]> {
+    if (account !== this.settings.account) return [];
+    const { holdings } = await this.bridge.balance();
+    const now = nowNsString();
+    return holdings.map((h) => ({
+      account,
+      symbol: fromCreonCode(h.code),
+      venue: "creon" as const,
+      quantity: h.quantity,
+      averagePrice: fromFixed(fx.abs(toFixed(h.averagePrice))),
+      realizedPnl: "0",
+      unrealizedPnl: h.unrealizedPnl,
+      lastPrice: h.lastPrice,
+      currency: "KRW",
+      updatedAt: now,
+    }));
+  }
+
+  private venueOrder(o: BridgeOrder): VenueOrder {
+    const filled = toFixed(o.filledQuantity);
+    const status = o.status === "OPEN" ? (filled > 0n ? "PARTIALLY_FILLED" : "ACCEPTED") : o.status;
+    const ms = Date.UTC(
+      Number(o.date.slice(0, 4)),
+      Number(o.date.slice(4, 6)) - 1,
+      Number(o.date.slice(6, 8)),
+      Number(o.time.slice(0, 2)) - 9,
+      Number(o.time.slice(2, 4)),
+      Number(o.time.slice(4, 6)),
+    );
+    return {
+      orderId: o.clientOrderId,
+      venueOrderId: o.orderNumber,
+      account: this.settings.account,
+      venue: "creon",
+      symbol: fromCreonCode(o.code),
+      side: o.side,
+      type: o.orderType,
+      status,
+      quantity: o.quantity,
+      filledQuantity: o.filledQuantity,
+      price: o.orderType === "LIMIT" ? o.price : null,
+      averagePrice: filled > 0n ? o.averagePrice : null,
+      tsEvent: (BigInt(ms) * 1_000_000n).toString(),
+    };
+  }
+
+  private report(
+    order: Order,
+    kind: ExecutionReport["kind"],
+    reason: string | null,
+    fill: ExecutionReport["fill"],
+  ): ExecutionReport {
+    return {
+      orderId: order.id,
+      account: order.account,
+      venue: "creon",
+      symbol: order.symbol,
+      side: order.side,
+      kind,
+      fill,
+      reason,
+      tsEvent: nowNsString(),
+    };
+  }
+
+  private async load(orderId: string): Promise<PlacedOrder | null> {
+    const raw = await this.cache.get(`creon:order:${orderId}`);
+    return raw ? (JSON.parse(raw) as PlacedOrder) : null;
+  }
+}
+
+/** Answers the OMS can act on as a refusal; the rest (limits spent, bridge down) surface as errors to retry. */
+function refusable(error: CreonBridgeError): boolean {
+  return (
+    error.code === "ORDER_REFUSED" ||
+    error.code === "BAD_REQUEST" ||
+    error.code === "UNKNOWN_ORDER" ||
+    error.code === "NOT_CONNECTED"
+  );
+}

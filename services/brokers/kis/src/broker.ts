@@ -1,0 +1,368 @@
+import {
+  type Balance,
+  type BrokerAck,
+  type Cache,
+  type CancelOrderCommand,
+  type ExecutionReport,
+  fromFixed,
+  fx,
+  nowNsString,
+  type Order,
+  type OrderStatus,
+  type OrderType,
+  type Position,
+  type QueryOrderCommand,
+  toFixed,
+  type VenueOrder,
+} from "@jts/contracts";
+import type { KisSettings } from "./config.ts";
+import { KisError } from "./errors.ts";
+import type { KisRest } from "./http-client.ts";
+import { PlaceOnce } from "./place-once.ts";
+import { trId } from "./tr-ids.ts";
+import {
+  balanceQuery,
+  type CashRow,
+  cancelBody,
+  type DailyOrderRow,
+  dailyOrdersQuery,
+  type HoldingRow,
+  kisDecimal,
+  kstDay,
+  kstToEpochMs,
+  type OrderCashOutput,
+  orderCashBody,
+  orderDivision,
+  parseSide,
+} from "./wire.ts";
+
+const PATHS = {
+  orderCash: "/uapi/domestic-stock/v1/trading/order-cash",
+  reviseCancel: "/uapi/domestic-stock/v1/trading/order-rvsecncl",
+  dailyOrders: "/uapi/domestic-stock/v1/trading/inquire-daily-ccld",
+  balance: "/uapi/domestic-stock/v1/trading/inquire-balance",
+} as const;
+
+/** What JTS remembers about an order it placed at KIS: enough to cancel it and to turn fills into reports. */
+interface PlacedOrder {
+  order: Order;
+  ack: BrokerAck;
+  orgNo: string;
+  division: string;
+  day: string;
+  filled: string;
+  averagePrice: string | null;
+  done: boolean;
+}
+
+/** Orders are remembered for a week: KIS order numbers are per day, and a week covers any reconciliation. */
+const ORDER_TTL_MS = 7 * 24 * 3600_000;
+
+/**
+ * The KIS domestic-stock execution client in contracts terms. KIS sends no
+ * plain-text order events (its H0STCNI0 notices are AES-encrypted per
+ * session), so fills and cancels are learnt by polling the day's orders
+ * (`poll`); the service's leader runs it on a timer.
+ */
+export class KisBroker {
+  private readonly once: PlaceOnce<{ ack: BrokerAck; reports: ExecutionReport[] }>;
+
+  constructor(
+    private readonly settings: KisSettings,
+    private readonly rest: KisRest,
+    private readonly cache: Cache,
+  ) {
+    this.once = new PlaceOnce(cache, "kis");
+  }
+
+  async place(order: Order): Promise<{ ack: BrokerAck; reports: ExecutionReport[] }> {
+    return this.once.run(
+      order.id,
+      async () => {
+        const known = await this.load(order.id);
+        return known ? { ack: known.ack, reports: [] } : null;
+      },
+      () => this.placeNew(order),
+    );
+  }
+
+  private async placeNew(order: Order): Promise<{ ack: BrokerAck; reports: ExecutionReport[] }> {
+    const refuse = (reason: string) => ({
+      ack: { orderId: order.id, accepted: false, venueOrderId: null, reason, tsEvent: nowNsString() },
+      reports: [],
+    });
+    if (order.account !== this.settings.account)
+      return refuse(`KIS broker trades account ${this.settings.account}, not ${order.account}`);
+    if (order.type === "STOP_MARKET" || order.type === "STOP_LIMIT")
+      return refuse(`${order.type} is not offered by KIS cash orders`);
+    if (order.type === "LIMIT" && !order.price) return refuse("a LIMIT order needs a price");
+    if (!/^\d+$/.test(order.quantity)) return refuse("KRX stocks trade in whole shares");
+    if (order.price !== null && !/^\d+$/.test(order.price)) return refuse("KRX prices are whole won");
+
+    let output: OrderCashOutput;
+    try {
+      const reply = await this.rest.post<{ output: OrderCashOutput }>(
+        PATHS.orderCash,
+        trId(order.side === "BUY" ? "buy" : "sell", this.settings.env),
+        orderCashBody(this.settings, order),
+      );
+      output = reply.output;
+    } catch (error) {
+      if (error instanceof KisError && error.kind !== "retryable") return refuse(error.message);
+      throw error;
+    }
+    const ack: BrokerAck = {
+      orderId: order.id,
+      accepted: true,
+      venueOrderId: output.ODNO,
+      reason: null,
+      tsEvent: nowNsString(),
+    };
+    const placed: PlacedOrder = {
+      order,
+      ack,
+      orgNo: output.KRX_FWDG_ORD_ORGNO,
+      division: orderDivision(order),
+      day: kstDay(),
+      filled: "0",
+      averagePrice: null,
+      done: false,
+    };
+    await this.save(placed);
+    await this.cache.set(this.venueKey(placed.day, output.ODNO), order.id, ORDER_TTL_MS);
+    return { ack, reports: [this.report(placed, "ACCEPTED", null, null)] };
+  }
+
+  async cancel(command: CancelOrderCommand): Promise<BrokerAck> {
+    const now = nowNsString();
+    const placed = await this.load(command.orderId);
+    const refuse = (reason: string): BrokerAck => ({
+      orderId: command.orderId,
+      accepted: false,
+      venueOrderId: placed?.ack.venueOrderId ?? null,
+      reason,
+      tsEvent: now,
+    });
+    if (!placed?.ack.venueOrderId) return refuse("KIS broker does not know this order");
+    if (placed.done) return refuse("the order is no longer open at KIS");
+    try {
+      await this.rest.post(
+        PATHS.reviseCancel,
+        trId("reviseCancel", this.settings.env),
+        cancelBody(this.settings, {
+          venueOrderId: placed.ack.venueOrderId,
+          orgNo: placed.orgNo,
+          division: placed.division,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof KisError && error.kind !== "retryable") return refuse(error.message);
+      throw error;
+    }
+    // The CANCELED report follows from `poll` once KIS confirms the cancel on the order's row.
+    return {
+      orderId: command.orderId,
+      accepted: true,
+      venueOrderId: placed.ack.venueOrderId,
+      reason: null,
+      tsEvent: now,
+    };
+  }
+
+  /**
+   * Reads the day's orders and reports what changed on every order JTS placed
+   * that is not finished yet. All state lives in the cache, so any replica may
+   * poll; the service lets only its leader do it, so reports are not doubled.
+   */
+  async poll(): Promise<ExecutionReport[]> {
+    const day = kstDay();
+    const rows = await this.dailyOrders(day);
+    const reports: ExecutionReport[] = [];
+    for (const row of rows) {
+      if (row.orgn_odno) continue;
+      const orderId = await this.cache.get(this.venueKey(day, row.odno));
+      const placed = orderId ? await this.load(orderId) : null;
+      if (!placed || placed.done) continue;
+      const changes = this.changes(placed, row);
+      if (changes.length === 0 && !placed.done) continue;
+      reports.push(...changes);
+      await this.save(placed);
+    }
+    return reports;
+  }
+
+  async queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null> {
+    if (query.account !== this.settings.account) return null;
+    const placed = query.orderId ? await this.load(query.orderId) : null;
+    const venueOrderId = query.venueOrderId ?? placed?.ack.venueOrderId;
+    if (!venueOrderId) return null;
+    const day = placed?.day ?? kstDay();
+    const rows = await this.dailyOrders(day, { venueOrderId, symbol: query.symbol });
+    const row = rows.find((r) => r.odno === venueOrderId && !r.orgn_odno);
+    return row ? this.venueOrder(row, day) : null;
+  }
+
+  async openOrders(account?: string): Promise<VenueOrder[]> {
+    if (account !== undefined && account !== this.settings.account) return [];
+    const day = kstDay();
+    const rows = await this.dailyOrders(day, { unfilledOnly: true });
+    const orders = await Promise.all(rows.filter((r) => !r.orgn_odno).map((r) => this.venueOrder(r, day)));
+    return orders.filter((o) => o.status === "ACCEPTED" || o.status === "PARTIALLY_FILLED");
+  }
+
+  async balances(account: string): Promise<Balance[]> {
+    if (account !== this.settings.account) return [];
+    const { output2 } = await this.balanceInquiry();
+    const cash = output2[0];
+    if (!cash) return [];
+    const total = toFixed(kisDecimal(cash.dnca_tot_amt));
+    // D+2 settled cash is what KIS lets new buys use; the rest waits on settlement or open orders.
+    const settled = toFixed(kisDecimal(cash.prvs_rcdl_excc_amt));
+    const free = fx.min(settled, total);
+    return [
+      { account, currency: "KRW", total: fromFixed(total), free: fromFixed(free), locked: fromFixed(total - free) },
+    ];
+  }
+
+  async positions(account: string): Promise<Position[]> {
+    if (account !== this.settings.account) return [];
+    const { output1 } = await this.balanceInquiry();
+    const now = nowNsString();
+    return output1
+      .filter((h) => toFixed(kisDecimal(h.hldg_qty)) !== 0n)
+      .map((h) => ({
+        account,
+        symbol: h.pdno,
+        venue: "kis" as const,
+        quantity: kisDecimal(h.hldg_qty),
+        averagePrice: kisDecimal(h.pchs_avg_pric),
+        realizedPnl: "0",
+        unrealizedPnl: kisDecimal(h.evlu_pfls_amt),
+        lastPrice: kisDecimal(h.prpr),
+        currency: "KRW",
+        updatedAt: now,
+      }));
+  }
+
+  private async balanceInquiry() {
+    return this.rest.get<{ output1: HoldingRow[]; output2: CashRow[] }>(
+      PATHS.balance,
+      trId("balance", this.settings.env),
+      balanceQuery(this.settings),
+    );
+  }
+
+  private async dailyOrders(
+    day: string,
+    filter: Parameters<typeof dailyOrdersQuery>[2] = {},
+  ): Promise<DailyOrderRow[]> {
+    return this.rest.getAllPages<DailyOrderRow>(
+      PATHS.dailyOrders,
+      trId("dailyOrders", this.settings.env),
+      dailyOrdersQuery(this.settings, day, filter),
+    );
+  }
+
+  /** Fills since the last poll, then the terminal state if the row has one. */
+  private changes(placed: PlacedOrder, row: DailyOrderRow): ExecutionReport[] {
+    const reports: ExecutionReport[] = [];
+    const filledBefore = toFixed(placed.filled);
+    const filledNow = toFixed(kisDecimal(row.tot_ccld_qty));
+    if (filledNow > filledBefore) {
+      const averageNow = toFixed(kisDecimal(row.avg_prvs));
+      const costBefore = placed.averagePrice ? fx.mul(toFixed(placed.averagePrice), filledBefore) : 0n;
+      const price = fx.div(fx.mul(averageNow, filledNow) - costBefore, filledNow - filledBefore);
+      reports.push(
+        this.report(placed, "FILL", null, {
+          fillId: `${placed.ack.venueOrderId}-${fromFixed(filledNow)}`,
+          price: fromFixed(price),
+          quantity: fromFixed(filledNow - filledBefore),
+          // KIS reports commission and tax on settlement, not per execution.
+          fee: "0",
+          feeCurrency: "KRW",
+          liquidity: placed.order.type === "MARKET" ? "TAKER" : "MAKER",
+        }),
+      );
+      placed.filled = fromFixed(filledNow);
+      placed.averagePrice = fromFixed(averageNow);
+    }
+    const status = statusOf(row);
+    if (status === "FILLED" || status === "CANCELED" || status === "REJECTED") {
+      placed.done = true;
+      const immediate = placed.order.timeInForce === "IOC" || placed.order.timeInForce === "FOK";
+      // KRX cancels what an IOC/FOK order could not fill at once: for JTS that is EXPIRED, not CANCELED.
+      if (status === "CANCELED" && immediate)
+        reports.push(this.report(placed, "EXPIRED", `${placed.order.timeInForce} remainder canceled by KRX`, null));
+      else if (status !== "FILLED")
+        reports.push(this.report(placed, status, status === "REJECTED" ? "refused by KIS" : null, null));
+    }
+    return reports;
+  }
+
+  private report(
+    placed: PlacedOrder,
+    kind: ExecutionReport["kind"],
+    reason: string | null,
+    fill: ExecutionReport["fill"],
+  ): ExecutionReport {
+    const { order } = placed;
+    return {
+      orderId: order.id,
+      account: order.account,
+      venue: "kis",
+      symbol: order.symbol,
+      side: order.side,
+      kind,
+      fill,
+      reason,
+      tsEvent: nowNsString(),
+    };
+  }
+
+  private async venueOrder(row: DailyOrderRow, day: string): Promise<VenueOrder> {
+    const orderId = await this.cache.get(this.venueKey(day, row.odno));
+    const filled = kisDecimal(row.tot_ccld_qty);
+    return {
+      orderId,
+      venueOrderId: row.odno,
+      account: this.settings.account,
+      venue: "kis",
+      symbol: row.pdno,
+      side: parseSide(row.sll_buy_dvsn_cd),
+      type: orderTypeOf(row.ord_dvsn_cd),
+      status: statusOf(row),
+      quantity: kisDecimal(row.ord_qty),
+      filledQuantity: filled,
+      price: orderTypeOf(row.ord_dvsn_cd) === "LIMIT" ? kisDecimal(row.ord_unpr) : null,
+      averagePrice: toFixed(filled) > 0n ? kisDecimal(row.avg_prvs) : null,
+      tsEvent: (BigInt(kstToEpochMs(row.ord_dt, row.ord_tmd)) * 1_000_000n).toString(),
+    };
+  }
+
+  private async load(orderId: string): Promise<PlacedOrder | null> {
+    const raw = await this.cache.get(`kis:order:${orderId}`);
+    return raw ? (JSON.parse(raw) as PlacedOrder) : null;
+  }
+
+  private async save(placed: PlacedOrder): Promise<void> {
+    await this.cache.set(`kis:order:${placed.order.id}`, JSON.stringify(placed), ORDER_TTL_MS);
+  }
+
+  private venueKey(day: string, venueOrderId: string): string {
+    return `kis:venue-order:${this.settings.env}:${day}:${venueOrderId}`;
+  }
+}
+
+/** ORD_DVSN 01, 13 and 14 are market orders; 00, 11 and 12 limit orders. */
+function orderTypeOf(division: string): OrderType {
+  return division === "01" || division === "13" || division === "14" ? "MARKET" : "LIMIT";
+}
+
+function statusOf(row: DailyOrderRow): OrderStatus {
+  const ordered = toFixed(kisDecimal(row.ord_qty));
+  const filled = toFixed(kisDecimal(row.tot_ccld_qty));
+  if (toFixed(kisDecimal(row.rjct_qty)) > 0n) return "REJECTED";
+  if (filled >= ordered && ordered > 0n) return "FILLED";
+  if (row.cncl_yn === "Y" || toFixed(kisDecimal(row.cnc_cfrm_qty)) > 0n) return "CANCELED";
+  return filled > 0n ? "PARTIALLY_FILLED" : "ACCEPTED";
+}

@@ -1,0 +1,66 @@
+import { int, loadConfig, oneOf, str } from "@jts/kit";
+
+/**
+ * Everything environment-specific about KIS in one place: URLs, transaction
+ * ids and request limits switch together on KIS_ENV.
+ */
+export type KisEnv = "paper" | "live";
+
+export const KIS_URLS = {
+  live: { rest: "https://openapi.koreainvestment.com:9443", ws: "ws://ops.koreainvestment.com:21000" },
+  paper: { rest: "https://openapivts.koreainvestment.com:29443", ws: "ws://ops.koreainvestment.com:31000" },
+} as const;
+
+/** KIS: 20 REST requests per second per app key live, 2 on the paper (VTS) server. */
+export const KIS_REQUESTS_PER_SECOND: Record<KisEnv, number> = { live: 20, paper: 2 };
+
+/** Token issuance: KIS answers EGW00133 to a second /oauth2/tokenP within a minute. */
+export const TOKEN_REISSUE_INTERVAL_MS = 60_000;
+
+export interface KisSettings {
+  env: KisEnv;
+  appKey: string;
+  appSecret: string;
+  /** CANO: the first 8 digits of the account number. */
+  cano: string;
+  /** ACNT_PRDT_CD: the 2-digit product code after the dash (01 = a stock account). */
+  productCode: string;
+  restUrl: string;
+  wsUrl: string;
+  /** The JTS account id orders for this KIS account carry. */
+  account: string;
+}
+
+const configSpec = {
+  KIS_ENV: oneOf(["paper", "live"] as const, "paper"),
+  KIS_APP_KEY: str(""),
+  KIS_APP_SECRET: str(""),
+  KIS_ACCOUNT: str(""),
+  KIS_BASE_URL: str(""),
+  KIS_WS_URL: str(""),
+  KIS_JTS_ACCOUNT: str("kis"),
+  KIS_PORT: int(3013, { min: 0, max: 65535 }),
+};
+
+/** Splits "12345678-01" (or "1234567801") into CANO and ACNT_PRDT_CD. */
+export function splitAccount(raw: string): { cano: string; productCode: string } {
+  const match = /^(\d{8})-?(\d{2})$/.exec(raw.trim());
+  if (!match) throw new Error(`KIS_ACCOUNT must look like 12345678-01, got ${JSON.stringify(raw)}`);
+  return { cano: match[1] as string, productCode: match[2] as string };
+}
+
+export function loadKisConfig(env: Record<string, string | undefined> = process.env) {
+  const config = loadConfig(configSpec, env);
+  const missing = (["KIS_APP_KEY", "KIS_APP_SECRET", "KIS_ACCOUNT"] as const).filter((name) => !config[name]);
+  if (missing.length > 0) throw new Error(`KIS needs ${missing.join(", ")} in the environment`);
+  const settings: KisSettings = {
+    env: config.KIS_ENV,
+    appKey: config.KIS_APP_KEY,
+    appSecret: config.KIS_APP_SECRET,
+    ...splitAccount(config.KIS_ACCOUNT),
+    restUrl: config.KIS_BASE_URL || KIS_URLS[config.KIS_ENV].rest,
+    wsUrl: config.KIS_WS_URL || KIS_URLS[config.KIS_ENV].ws,
+    account: config.KIS_JTS_ACCOUNT,
+  };
+  return { settings, port: config.KIS_PORT };
+}

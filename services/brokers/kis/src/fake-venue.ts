@@ -1,0 +1,409 @@
+import { fromFixed, toFixed } from "@jts/contracts";
+import type { ServerWebSocket } from "bun";
+import { H0STCNT0_FIELDS, TRADES_TR_ID } from "./realtime.ts";
+import { LIVE_TR_IDS, paperTrId } from "./tr-ids.ts";
+import type { DailyOrderRow } from "./wire.ts";
+
+/**
+ * A fake KIS OpenAPI on 127.0.0.1 for tests: the REST endpoints JTS calls
+ * (token, approval key, cash order, cancel, daily orders, balance) and the
+ * real-time WebSocket, answering in KIS's shapes and enforcing what KIS
+ * enforces: one token a minute, tr_ids of the right environment, N requests
+ * per second (EGW00201 beyond). Tests drive fills, drops and failures.
+ */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: Record<string, string>;
+  at: number;
+}
+
+export interface FakeKisOptions {
+  env: "paper" | "live";
+  appKey?: string;
+  appSecret?: string;
+  /** Requests per second before EGW00201; KIS: 20 live, 2 paper. Infinity disables. */
+  requestsPerSecond?: number;
+  cash?: string;
+  /** Rows per page of the daily-orders inquiry; KIS: 100 live, 15 paper. */
+  pageSize?: number;
+}
+
+interface Holding {
+  quantity: bigint;
+  cost: bigint;
+}
+
+const RATE_LIMITED = { rt_cd: "1", msg_cd: "EGW00201", msg1: "초당 거래건수를 초과하였습니다." };
+
+export class FakeKis {
+  readonly requests: RecordedRequest[] = [];
+  readonly tokensIssued: string[] = [];
+  readonly pongs: string[] = [];
+  readonly subscriptions = new Map<ServerWebSocket<unknown>, Set<string>>();
+  connections = 0;
+  private readonly orders = new Map<string, DailyOrderRow>();
+  private readonly holdings = new Map<string, Holding>();
+  private cash: bigint;
+  private nextOrderNo = 12345;
+  private lastTokenAt = Number.NEGATIVE_INFINITY;
+  private approvalKeys = new Set<string>();
+  private failures: Array<"429" | "EGW00201"> = [];
+  private server: ReturnType<typeof Bun.serve> | null = null;
+  readonly appKey: string;
+  readonly appSecret: string;
+
+  constructor(private readonly options: FakeKisOptions) {
+    this.appKey = options.appKey ?? "PSfakeappkey0000000000000000000000000";
+    this.appSecret = options.appSecret ?? "fake-app-secret";
+    this.cash = toFixed(options.cash ?? "10000000");
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.server?.port}`;
+  }
+
+  get wsUrl(): string {
+    return `ws://127.0.0.1:${this.server?.port}`;
+  }
+
+  start(): this {
+    this.server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (request, server) => {
+        if (request.headers.get("upgrade") === "websocket") {
+          return server.upgrade(request, { data: undefined }) ? undefined : new Response("no upgrade", { status: 400 });
+        }
+        return this.handle(request);
+      },
+      websocket: {
+        open: (ws) => {
+          this.connections++;
+          this.subscriptions.set(ws, new Set());
+        },
+        message: (ws, message) => this.onSocketMessage(ws, String(message)),
+        close: (ws) => {
+          this.subscriptions.delete(ws);
+        },
+      },
+    });
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop(true);
+  }
+
+  /** The next `count` REST calls fail with HTTP 429 or KIS's EGW00201. */
+  failNext(count: number, kind: "429" | "EGW00201"): void {
+    for (let i = 0; i < count; i++) this.failures.push(kind);
+  }
+
+  /** Every approval key stops working; registrations on open sockets are refused from now on. */
+  expireApprovals(): void {
+    this.approvalKeys.clear();
+  }
+
+  /** Every issued token stops working, as after its 24 hours. */
+  expireTokens(): void {
+    this.tokensIssued.length = 0;
+  }
+
+  /** KIS executes `quantity` of an open order at `price`. */
+  fill(venueOrderId: string, quantity: string, price: string): void {
+    const row = this.orders.get(venueOrderId);
+    if (!row) throw new Error(`no order ${venueOrderId}`);
+    const qty = toFixed(quantity);
+    const filledBefore = toFixed(row.tot_ccld_qty);
+    const avgBefore = toFixed(row.avg_prvs);
+    const filled = filledBefore + qty;
+    const cost = (avgBefore * filledBefore + toFixed(price) * qty) / filled;
+    row.tot_ccld_qty = fromFixed(filled);
+    row.avg_prvs = fromFixed(cost);
+    row.rmn_qty = fromFixed(toFixed(row.ord_qty) - filled);
+    const holding = this.holdings.get(row.pdno) ?? { quantity: 0n, cost: 0n };
+    const notional = (toFixed(price) * qty) / 1_000_000_000n;
+    if (row.sll_buy_dvsn_cd === "02") {
+      holding.quantity += qty;
+      holding.cost += notional;
+      this.cash -= notional;
+    } else {
+      holding.cost -= holding.quantity === 0n ? 0n : (holding.cost * qty) / holding.quantity;
+      holding.quantity -= qty;
+      this.cash += notional;
+    }
+    this.holdings.set(row.pdno, holding);
+  }
+
+  /** Sends one H0STCNT0 frame to every socket subscribed to `symbol`. */
+  pushTrades(symbol: string, records: string[][]): void {
+    const frame = `0|${TRADES_TR_ID}|${String(records.length).padStart(3, "0")}|${records.map((r) => r.join("^")).join("^")}`;
+    for (const [ws, keys] of this.subscriptions) if (keys.has(symbol)) ws.send(frame);
+  }
+
+  ping(): void {
+    const frame = JSON.stringify({ header: { tr_id: "PINGPONG", datetime: "20261127101500" } });
+    for (const ws of this.subscriptions.keys()) ws.send(frame);
+  }
+
+  /** Closes every socket as a network failure would. */
+  dropSockets(): void {
+    for (const ws of this.subscriptions.keys()) ws.close(1006 as number);
+  }
+
+  /** KRX cancels what is left of an order (an IOC/FOK remainder). */
+  cancelRemainder(venueOrderId: string): void {
+    const row = this.orders.get(venueOrderId);
+    if (!row) throw new Error(`no order ${venueOrderId}`);
+    row.cnc_cfrm_qty = row.rmn_qty;
+    row.rmn_qty = "0";
+  }
+
+  order(venueOrderId: string): DailyOrderRow | undefined {
+    return this.orders.get(venueOrderId);
+  }
+
+  private async handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const headers = Object.fromEntries(request.headers.entries());
+    const body =
+      request.method === "GET"
+        ? Object.fromEntries(url.searchParams.entries())
+        : ((await request.json().catch(() => ({}))) as Record<string, string>);
+    this.requests.push({ method: request.method, path: url.pathname, headers, body, at: performance.now() });
+
+    if (url.pathname === "/oauth2/tokenP") return this.issueToken(body);
+    if (url.pathname === "/oauth2/Approval") return this.issueApproval(body);
+
+    const failure = this.failures.shift();
+    if (failure === "429")
+      return Response.json({ message: "Too Many Requests" }, { status: 429, headers: { "retry-after": "0" } });
+    if (failure === "EGW00201" || this.overLimit()) return Response.json(RATE_LIMITED, { status: 500 });
+    if (!this.tokensIssued.includes((headers.authorization ?? "").replace(/^Bearer /, "")))
+      return Response.json({ rt_cd: "1", msg_cd: "EGW00123", msg1: "기간이 만료된 token 입니다." }, { status: 500 });
+    if (headers.appkey !== this.appKey || headers.appsecret !== this.appSecret)
+      return Response.json({ rt_cd: "1", msg_cd: "EGW00105", msg1: "유효하지 않은 AppSecret입니다." }, { status: 500 });
+
+    const expect = (name: keyof typeof LIVE_TR_IDS) =>
+      headers.tr_id === (this.options.env === "paper" ? paperTrId(LIVE_TR_IDS[name]) : LIVE_TR_IDS[name]);
+    switch (url.pathname) {
+      case "/uapi/domestic-stock/v1/trading/order-cash":
+        if (!expect("buy") && !expect("sell")) return this.wrongTrId(headers.tr_id);
+        return this.placeOrder(body, expect("buy") ? "02" : "01");
+      case "/uapi/domestic-stock/v1/trading/order-rvsecncl":
+        if (!expect("reviseCancel")) return this.wrongTrId(headers.tr_id);
+        return this.cancelOrder(body);
+      case "/uapi/domestic-stock/v1/trading/inquire-daily-ccld":
+        if (!expect("dailyOrders")) return this.wrongTrId(headers.tr_id);
+        return this.dailyOrders(body, headers.tr_cont ?? "");
+      case "/uapi/domestic-stock/v1/trading/inquire-balance":
+        if (!expect("balance")) return this.wrongTrId(headers.tr_id);
+        return this.balance();
+      default:
+        return Response.json({ rt_cd: "1", msg_cd: "EGW00002", msg1: "없는 서비스 코드 입니다." }, { status: 404 });
+    }
+  }
+
+  /** Counts REST calls (not token calls) in the trailing second, this one included. */
+  private overLimit(): boolean {
+    const limit = this.options.requestsPerSecond ?? Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    const recent = this.requests.filter((r) => r.at > now - 1000 && !r.path.startsWith("/oauth2/")).length;
+    return recent > limit;
+  }
+
+  private issueToken(body: Record<string, string>): Response {
+    if (body.grant_type !== "client_credentials" || body.appkey !== this.appKey || body.appsecret !== this.appSecret)
+      return Response.json(
+        { error_code: "EGW00103", error_description: "유효하지 않은 AppKey입니다." },
+        { status: 403 },
+      );
+    if (performance.now() - this.lastTokenAt < 60_000)
+      return Response.json(
+        { error_code: "EGW00133", error_description: "접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)" },
+        { status: 403 },
+      );
+    this.lastTokenAt = performance.now();
+    const token = `token-${this.tokensIssued.length + 1}-${crypto.randomUUID()}`;
+    this.tokensIssued.push(token);
+    return Response.json({
+      access_token: token,
+      access_token_token_expired: "2026-11-28 10:00:00",
+      token_type: "Bearer",
+      expires_in: 86400,
+    });
+  }
+
+  /** Lets the next token request through at once, as if a minute had passed. */
+  forgetTokenThrottle(): void {
+    this.lastTokenAt = Number.NEGATIVE_INFINITY;
+  }
+
+  private issueApproval(body: Record<string, string>): Response {
+    if (body.appkey !== this.appKey || body.secretkey !== this.appSecret)
+      return Response.json(
+        { error_code: "EGW00103", error_description: "유효하지 않은 AppKey입니다." },
+        { status: 403 },
+      );
+    const key = crypto.randomUUID();
+    this.approvalKeys.add(key);
+    return Response.json({ approval_key: key });
+  }
+
+  private wrongTrId(trId: string | undefined): Response {
+    return Response.json({ rt_cd: "1", msg_cd: "EGW00203", msg1: `tr_id ${trId} is not valid here` }, { status: 500 });
+  }
+
+  private placeOrder(body: Record<string, string>, side: "01" | "02"): Response {
+    const quantity = toFixed(body.ORD_QTY || "0");
+    if (quantity <= 0n) return Response.json({ rt_cd: "1", msg_cd: "APBK0918", msg1: "주문수량을 확인하세요" });
+    if (side === "01" && (this.holdings.get(body.PDNO ?? "")?.quantity ?? 0n) < quantity)
+      return Response.json({ rt_cd: "1", msg_cd: "APBK0400", msg1: "주문 가능한 수량을 초과했습니다." });
+    const odno = String(this.nextOrderNo++).padStart(10, "0");
+    const now = new Date(Date.now() + 9 * 3600_000).toISOString();
+    this.orders.set(odno, {
+      ord_dt: now.slice(0, 10).replaceAll("-", ""),
+      ord_gno_brno: "06010",
+      odno,
+      orgn_odno: "",
+      sll_buy_dvsn_cd: side,
+      pdno: body.PDNO ?? "",
+      ord_qty: body.ORD_QTY ?? "0",
+      ord_unpr: body.ORD_UNPR ?? "0",
+      ord_tmd: now.slice(11, 19).replaceAll(":", ""),
+      tot_ccld_qty: "0",
+      avg_prvs: "0",
+      cncl_yn: "N",
+      cnc_cfrm_qty: "0",
+      rmn_qty: body.ORD_QTY ?? "0",
+      rjct_qty: "0",
+      ord_dvsn_cd: body.ORD_DVSN ?? "00",
+    });
+    return Response.json({
+      rt_cd: "0",
+      msg_cd: "APBK0013",
+      msg1: "주문 전송 완료 되었습니다.",
+      output: { KRX_FWDG_ORD_ORGNO: "06010", ODNO: odno, ORD_TMD: now.slice(11, 19).replaceAll(":", "") },
+    });
+  }
+
+  private cancelOrder(body: Record<string, string>): Response {
+    const original = this.orders.get(body.ORGN_ODNO ?? "");
+    if (!original || body.RVSE_CNCL_DVSN_CD !== "02" || body.KRX_FWDG_ORD_ORGNO !== original.ord_gno_brno)
+      return Response.json({ rt_cd: "1", msg_cd: "APBK0634", msg1: "원주문번호가 존재하지 않습니다." });
+    if (toFixed(original.rmn_qty) === 0n)
+      return Response.json({ rt_cd: "1", msg_cd: "APBK0917", msg1: "정정/취소할 수량이 없습니다." });
+    original.cnc_cfrm_qty = original.rmn_qty;
+    original.rmn_qty = "0";
+    const odno = String(this.nextOrderNo++).padStart(10, "0");
+    this.orders.set(odno, { ...original, odno, orgn_odno: original.odno, cncl_yn: "Y", tot_ccld_qty: "0" });
+    return Response.json({
+      rt_cd: "0",
+      msg_cd: "APBK0013",
+      msg1: "주문 전송 완료 되었습니다.",
+      output: { KRX_FWDG_ORD_ORGNO: "06010", ODNO: odno, ORD_TMD: original.ord_tmd },
+    });
+  }
+
+  /** Pages like KIS: tr_cont M while more follow, continuation key = the offset of the next page. */
+  private dailyOrders(query: Record<string, string>, trCont: string): Response {
+    const rows = [...this.orders.values()].filter(
+      (r) =>
+        (!query.ODNO || r.odno === query.ODNO) &&
+        (!query.PDNO || r.pdno === query.PDNO) &&
+        (query.CCLD_DVSN !== "02" || toFixed(r.rmn_qty) > 0n),
+    );
+    const size = this.options.pageSize ?? (this.options.env === "live" ? 100 : 15);
+    const offset = trCont === "N" ? Number(query.CTX_AREA_NK100 || 0) : 0;
+    const page = rows.slice(offset, offset + size);
+    const more = offset + size < rows.length;
+    return Response.json(
+      {
+        rt_cd: "0",
+        msg_cd: "KIOK0000",
+        msg1: "조회가 완료되었습니다",
+        ctx_area_fk100: "",
+        ctx_area_nk100: more ? String(offset + size) : "",
+        output1: page,
+        output2: {},
+      },
+      { headers: { tr_cont: more ? "M" : "D" } },
+    );
+  }
+
+  private balance(): Response {
+    const output1 = [...this.holdings.entries()]
+      .filter(([, h]) => h.quantity > 0n)
+      .map(([pdno, h]) => ({
+        pdno,
+        hldg_qty: fromFixed(h.quantity),
+        pchs_avg_pric: `${fromFixed((h.cost * 1_000_000_000n) / h.quantity)}.0000`,
+        prpr: "71000",
+        evlu_pfls_amt: fromFixed((toFixed("71000") * h.quantity) / 1_000_000_000n - h.cost),
+      }));
+    const cash = fromFixed(this.cash);
+    return Response.json({
+      rt_cd: "0",
+      msg_cd: "KIOK0000",
+      msg1: "조회가 완료되었습니다",
+      output1,
+      output2: [{ dnca_tot_amt: cash, prvs_rcdl_excc_amt: cash }],
+    });
+  }
+
+  private onSocketMessage(ws: ServerWebSocket<unknown>, text: string): void {
+    let message: {
+      header?: { tr_id?: string; approval_key?: string; tr_type?: string };
+      body?: { input?: { tr_id?: string; tr_key?: string } };
+    };
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (message.header?.tr_id === "PINGPONG") {
+      this.pongs.push(text);
+      return;
+    }
+    const input = message.body?.input;
+    const header = { tr_id: input?.tr_id ?? "", tr_key: input?.tr_key ?? "", encrypt: "N" };
+    if (!message.header?.approval_key || !this.approvalKeys.has(message.header.approval_key)) {
+      ws.send(
+        JSON.stringify({ header, body: { rt_cd: "1", msg_cd: "OPSP8996", msg1: "invalid approval : NOT FOUND" } }),
+      );
+      return;
+    }
+    const keys = this.subscriptions.get(ws) ?? new Set<string>();
+    if (message.header.tr_type === "1") keys.add(input?.tr_key ?? "");
+    else keys.delete(input?.tr_key ?? "");
+    const msg1 = message.header.tr_type === "1" ? "SUBSCRIBE SUCCESS" : "UNSUBSCRIBE SUCCESS";
+    ws.send(JSON.stringify({ header, body: { rt_cd: "0", msg_cd: "OPSP0000", msg1, output: { iv: "", key: "" } } }));
+  }
+}
+
+/** One H0STCNT0 record in documented field order; unspecified fields get plausible values. */
+export function tradeRecord(fields: {
+  symbol: string;
+  time: string;
+  price: string;
+  volume: string;
+  cumulativeVolume: string;
+  side: "1" | "5" | "3";
+  date: string;
+}): string[] {
+  const record: string[] = H0STCNT0_FIELDS.map(() => "0");
+  const set = (name: (typeof H0STCNT0_FIELDS)[number], value: string) => {
+    record[H0STCNT0_FIELDS.indexOf(name)] = value;
+  };
+  set("MKSC_SHRN_ISCD", fields.symbol);
+  set("STCK_CNTG_HOUR", fields.time);
+  set("STCK_PRPR", fields.price);
+  set("CNTG_VOL", fields.volume);
+  set("ACML_VOL", fields.cumulativeVolume);
+  set("CCLD_DVSN", fields.side);
+  set("BSOP_DATE", fields.date);
+  set("TRHT_YN", "N");
+  return record;
+}

@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import type { FakeKis } from "./fake-venue.ts";
+import { KisRest } from "./http-client.ts";
+import { kisHarness, quietLogger } from "./testing.ts";
+import { trId } from "./tr-ids.ts";
+import { balanceQuery } from "./wire.ts";
+
+let fake: FakeKis | undefined;
+afterEach(async () => {
+  await fake?.stop();
+});
+
+const BALANCE = "/uapi/domestic-stock/v1/trading/inquire-balance";
+
+describe("KIS REST client", () => {
+  it("sends the documented headers and the environment's tr_id", async () => {
+    for (const env of ["live", "paper"] as const) {
+      const h = kisHarness(env);
+      fake = h.fake;
+      await h.rest.get(BALANCE, trId("balance", env), balanceQuery(h.settings));
+      const request = h.fake.requests.find((r) => r.path === BALANCE);
+      expect(request?.headers).toMatchObject({
+        "content-type": "application/json; charset=utf-8",
+        authorization: `Bearer ${h.fake.tokensIssued[0]}`,
+        appkey: h.fake.appKey,
+        appsecret: h.fake.appSecret,
+        tr_id: env === "live" ? "TTTC8434R" : "VTTC8434R",
+        custtype: "P",
+      });
+      expect(request?.body).toMatchObject({ CANO: "50012345", ACNT_PRDT_CD: "01", INQR_DVSN: "02" });
+      await h.fake.stop();
+    }
+  });
+
+  for (const kind of ["429", "EGW00201"] as const) {
+    it(`backs off and retries when KIS answers ${kind}`, async () => {
+      const h = kisHarness("live");
+      fake = h.fake;
+      const waits: number[] = [];
+      const rest = new KisRest({
+        settings: h.settings,
+        tokens: h.tokens,
+        limiter: h.limiter,
+        logger: quietLogger,
+        backoffMs: 10,
+        sleep: async (ms) => {
+          waits.push(ms);
+          await Bun.sleep(ms);
+        },
+      });
+      h.fake.failNext(3, kind);
+      const reply = await rest.get<{ output2: unknown[] }>(BALANCE, trId("balance", "live"), balanceQuery(h.settings));
+      expect(reply.rt_cd).toBe("0");
+      expect(h.fake.requests.filter((r) => r.path === BALANCE)).toHaveLength(4);
+      // 429 carries Retry-After: 0, so the client falls back to its own doubling delays.
+      expect(waits).toEqual([10, 20, 40]);
+    });
+  }
+
+  it("gives up with a retryable error once the retries are spent", async () => {
+    const h = kisHarness("live");
+    fake = h.fake;
+    const rest = new KisRest({
+      settings: h.settings,
+      tokens: h.tokens,
+      limiter: h.limiter,
+      logger: quietLogger,
+      backoffMs: 1,
+      maxRetries: 2,
+    });
+    h.fake.failNext(5, "EGW00201");
+    await expect(rest.get(BALANCE, trId("balance", "live"), balanceQuery(h.settings))).rejects.toMatchObject({
+      code: "EGW00201",
+      kind: "retryable",
+    });
+    expect(h.fake.requests.filter((r) => r.path === BALANCE)).toHaveLength(3);
+  });
+
+  it("gets a new token once when KIS says the token expired", async () => {
+    const h = kisHarness("live");
+    fake = h.fake;
+    const tokens = new (await import("./token.ts")).KisTokens({
+      settings: h.settings,
+      cache: h.cache,
+      bus: h.bus,
+      logger: quietLogger,
+      reissueIntervalMs: 1,
+    });
+    const rest = new KisRest({ settings: h.settings, tokens, limiter: h.limiter, logger: quietLogger });
+    await rest.get(BALANCE, trId("balance", "live"), balanceQuery(h.settings));
+    h.fake.expireTokens();
+    h.fake.forgetTokenThrottle();
+    await Bun.sleep(5);
+    const reply = await rest.get(BALANCE, trId("balance", "live"), balanceQuery(h.settings));
+    expect(reply.rt_cd).toBe("0");
+    expect(h.fake.requests.filter((r) => r.path === "/oauth2/tokenP")).toHaveLength(2);
+  });
+
+  it("does not retry a business refusal", async () => {
+    const h = kisHarness("live");
+    fake = h.fake;
+    await expect(
+      h.rest.post("/uapi/domestic-stock/v1/trading/order-cash", "TTTC0012U", { PDNO: "005930", ORD_QTY: "0" }),
+    ).rejects.toMatchObject({
+      code: "APBK0918",
+      kind: "non-retryable",
+    });
+    expect(h.fake.requests.filter((r) => r.path.endsWith("order-cash"))).toHaveLength(1);
+  });
+});

@@ -1,0 +1,28 @@
+import { createLogger, MemoryCache, MemoryEventBus, MemoryRateLimiter } from "@jts/kit";
+import type { KisEnv, KisSettings } from "./config.ts";
+import { FakeKis } from "./fake-venue.ts";
+import { KisRest } from "./http-client.ts";
+import { KisTokens } from "./token.ts";
+
+export const quietLogger = createLogger({ app: "test" }, "error");
+
+/** A fake KIS and the settings, ports and clients that point at it. */
+export function kisHarness(env: KisEnv, options: { requestsPerSecond?: number } = {}) {
+  const fake = new FakeKis({ env, requestsPerSecond: options.requestsPerSecond }).start();
+  const settings: KisSettings = {
+    env,
+    appKey: fake.appKey,
+    appSecret: fake.appSecret,
+    cano: "50012345",
+    productCode: "01",
+    restUrl: fake.url,
+    wsUrl: fake.wsUrl,
+    account: "kis-test",
+  };
+  const cache = new MemoryCache();
+  const bus = new MemoryEventBus();
+  const limiter = new MemoryRateLimiter();
+  const tokens = new KisTokens({ settings, cache, bus, logger: quietLogger });
+  const rest = new KisRest({ settings, tokens, limiter, logger: quietLogger, backoffMs: 20 });
+  return { fake, settings, cache, bus, limiter, tokens, rest };
+}
