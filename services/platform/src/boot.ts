@@ -13,10 +13,10 @@ import {
   type Service,
 } from "@jts/kit";
 import { createMarketDataService } from "@jts/market-data-collector";
-import { createNotificationService } from "@jts/notification-service";
+import { createNotificationService, notificationSettings } from "@jts/notification-service";
 import { createOrderExecutionService } from "@jts/order-execution";
-import { createPortfolioService } from "@jts/portfolio-tracker";
-import { createRiskService } from "@jts/risk-management";
+import { createPortfolioService, parseAccountSeeds } from "@jts/portfolio-tracker";
+import { createRiskService, sessionsFor } from "@jts/risk-management";
 import { createStrategyService, defaultStrategies } from "@jts/strategy-engine";
 import type { platformConfigSpec } from "./config.ts";
 import { openEmbeddedStorage } from "./storage.ts";
@@ -54,7 +54,14 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
   await ensureBootstrapAdmin(users, config.JTS_ADMIN_USER, config.JTS_ADMIN_PASSWORD, logger);
 
   const planned: Array<[Service, number]> = [
-    [createRiskService(runtime, { catalog }), config.RISK_PORT],
+    [
+      createRiskService(runtime, {
+        catalog,
+        sessions: sessionsFor(config),
+        ...(storage ? { audit: storage.audit } : {}),
+      }),
+      config.RISK_PORT,
+    ],
     [createPaperService(runtime, { catalog }), config.PAPER_PORT],
     [
       createOrderExecutionService(runtime, { catalog, defaultAccount: account, ...storage?.orders(runtime) }),
@@ -70,7 +77,10 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
             baseCurrency: "KRW",
             startingCash: config.JTS_PAPER_CASH,
           },
+          ...parseAccountSeeds(config.JTS_EXTRA_ACCOUNTS),
         ],
+        liveTradingEnabled: config.JTS_LIVE_TRADING === "enabled",
+        equityIntervalMs: config.PORTFOLIO_EQUITY_INTERVAL_MS,
         ...storage?.portfolio(),
       }),
       config.PORTFOLIO_PORT,
@@ -79,7 +89,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       createMarketDataService(runtime, { catalog, ...(storage ? { history: storage.history } : {}) }),
       config.MARKET_DATA_PORT,
     ],
-    [createNotificationService(runtime), config.NOTIFICATION_PORT],
+    [createNotificationService(runtime, notificationSettings(config)), config.NOTIFICATION_PORT],
     [
       createStrategyService(runtime, {
         strategies: defaultStrategies(account).map((s) => ({ ...s, enabled: config.STRATEGIES === "on" })),

@@ -1,10 +1,14 @@
 import { resolve } from "node:path";
 import { gatewayConfigSpec } from "@jts/api-gateway";
 import { int, oneOf, str } from "@jts/kit";
+import { notificationConfigSpec } from "@jts/notification-service";
+import { sessionConfigSpec } from "@jts/risk-management";
 
 /** Everything `just dev` reads from the environment, with the ports of ARCHITECTURE.md. */
 export const platformConfigSpec = {
   ...gatewayConfigSpec,
+  ...sessionConfigSpec,
+  ...notificationConfigSpec,
   STRATEGY_PORT: int(3001, { min: 0, max: 65535 }),
   RISK_PORT: int(3002, { min: 0, max: 65535 }),
   ORDER_PORT: int(3003, { min: 0, max: 65535 }),
@@ -19,6 +23,11 @@ export const platformConfigSpec = {
   SIM_INTERVAL_MS: int(250, { min: 1 }),
   JTS_PAPER_ACCOUNT: str("paper-main"),
   JTS_PAPER_CASH: str("100000000"),
+  /** More accounts, e.g. "paper-usdt:admin:paper:USDT:10000" (see services/portfolio-tracker). */
+  JTS_EXTRA_ACCOUNTS: str(""),
+  /** "enabled" lets an admin arm accounts for live trading; otherwise every account stays on paper. */
+  JTS_LIVE_TRADING: oneOf(["disabled", "enabled"] as const, "disabled"),
+  PORTFOLIO_EQUITY_INTERVAL_MS: int(60_000, { min: 0 }),
   STRATEGY_COOLDOWN_MS: int(5000, { min: 0 }),
   STRATEGIES: oneOf(["on", "off"] as const, "on"),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),

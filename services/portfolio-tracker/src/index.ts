@@ -11,4 +11,5 @@ export { FILL_CONSUMER, type FillOutcome, Portfolio } from "./portfolio.ts";
 export { postgresPortfolioStorage } from "./postgres.ts";
 export { PostgresPortfolioRepository } from "./postgres-repository.ts";
 export type { PortfolioRepository, PortfolioTransaction } from "./repository.ts";
+export { parseAccountSeeds } from "./seeds.ts";
 export { type App, createPortfolioService, type PortfolioOptions } from "./service.ts";
