@@ -3,6 +3,7 @@ import {
   type Balance,
   type BrokerAck,
   CancelOrderCommand,
+  type Candle,
   EventTypes,
   type ExecutionReport,
   type Instrument,
@@ -28,6 +29,8 @@ export interface VenueSink {
   report(report: ExecutionReport): void;
   tick(tick: Tick): void;
   quote(quote: Quote): void;
+  /** Venue candles (kline streams); published only with `publishCandles`, the collector builds its own from ticks. */
+  candle(candle: Candle): void;
 }
 
 /**
@@ -55,11 +58,13 @@ export interface BrokerServiceOptions {
   name?: string;
   /** Instruments are loaded at start unless this says not to (tests without exchange info). */
   loadInstruments?: boolean;
+  /** Publish the venue's own candles on md.candle.*; off by default (the collector owns candles). */
+  publishCandles?: boolean;
 }
 
 export interface BrokerService extends Service {
   catalog(): InstrumentCatalog;
-  readonly published: { reports: number; ticks: number; quotes: number; publishErrors: number };
+  readonly published: { reports: number; ticks: number; quotes: number; candles: number; publishErrors: number };
 }
 
 /**
@@ -79,7 +84,7 @@ export function createBrokerService(
   const subscriptions: Subscription[] = [];
   let catalog = new InstrumentCatalog([]);
   let started = false;
-  const published = { reports: 0, ticks: 0, quotes: 0, publishErrors: 0 };
+  const published = { reports: 0, ticks: 0, quotes: 0, candles: 0, publishErrors: 0 };
 
   const publish = (topic: string, type: string, key: string, payload: unknown, tsEvent: string) => {
     runtime.bus.publish(topic, envelope(type, source, key, payload, tsEvent)).catch((error) => {
@@ -99,6 +104,11 @@ export function createBrokerService(
     quote(quote) {
       published.quotes++;
       publish(Topics.quote(quote.venue, quote.symbol), EventTypes.quote, quote.symbol, quote, quote.tsEvent);
+    },
+    candle(candle) {
+      if (!options.publishCandles) return;
+      published.candles++;
+      publish(Topics.candle(candle.interval, candle.symbol), EventTypes.candle, candle.symbol, candle, candle.tsOpen);
     },
   };
 

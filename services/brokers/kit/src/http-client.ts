@@ -14,6 +14,8 @@ export interface VenueRequest {
   body?: Record<string, unknown>;
   costs: readonly Cost[];
   signed?: boolean;
+  /** Extra headers (an API key on calls that need the key but no signature). */
+  headers?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -98,7 +100,10 @@ export class VenueHttpClient {
       path: request.path,
       queryString: encodeQuery(request.query),
       bodyText: request.body === undefined ? undefined : JSON.stringify(request.body),
-      headers: request.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" },
+      headers: {
+        ...(request.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
+        ...request.headers,
+      },
     };
     if (request.signed) {
       if (!this.options.sign) throw new VenueError(venue, "rejected", "signed call without credentials");

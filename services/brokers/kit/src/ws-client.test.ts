@@ -70,7 +70,7 @@ describe("VenueSocket against a fake venue", () => {
     try {
       const s = open({ url: `${quiet.wsUrl}/ws`, heartbeat: { everyMs: 50, message: "PING" }, staleAfterMs: 200 });
       await eventually(() => expect(quiet.counts.socketMessages).toBeGreaterThanOrEqual(3));
-      await eventually(() => expect(s.stats.connects).toBeGreaterThanOrEqual(2), { timeoutMs: 2_000 });
+      await eventually(() => expect(s.stats.connects).toBeGreaterThanOrEqual(2), 2_000);
     } finally {
       socket?.stop();
       await quiet.stop();
