@@ -50,6 +50,7 @@ export interface RateGateOptions {
  */
 export class RateGate {
   private pausedUntil = 0;
+  private closed = false;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly pauseKey: string;
@@ -74,6 +75,7 @@ export class RateGate {
 
   /** Waits until every cost fits, then takes it. */
   async acquire(costs: readonly Cost[]): Promise<void> {
+    this.checkOpen();
     await this.waitOutPause();
     for (const cost of costs) {
       const spec = this.options.limits[cost.group];
@@ -88,9 +90,19 @@ export class RateGate {
         this.waits.count++;
         this.waits.ms += ms;
         await this.sleep(ms);
+        this.checkOpen();
         await this.waitOutPause();
       }
     }
+  }
+
+  /** Refuses every call from now on; waiting calls fail at their next wake-up (shutdown, end of a load run). */
+  close(): void {
+    this.closed = true;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new VenueError(this.options.venue, "unavailable", "rate gate closed");
   }
 
   /** The venue said stop (429/418): no call leaves this gate, or any replica sharing the cache, for `ms`. */

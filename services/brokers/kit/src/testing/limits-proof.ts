@@ -4,6 +4,8 @@ import type { FakeLimit, FakeVenue } from "./fake-venue.ts";
 export interface ProofReplica {
   /** Workers that each call the venue in a loop, as fast as the client lets them. */
   workers: Array<() => Promise<unknown>>;
+  /** Stop at the deadline: calls waiting for the limiter give up (RateGate.close). */
+  stop(): void;
   close(): Promise<void>;
 }
 
@@ -62,13 +64,17 @@ export async function runLimitsProof(options: LimitsProofOptions): Promise<Limit
         await work();
         calls++;
       } catch {
+        if (performance.now() >= until) break;
         failures++;
         await Bun.sleep(5);
       }
     }
   };
   const started = performance.now();
-  await Promise.all(replicas.flatMap((replica) => replica.workers.map(loop)));
+  const running = Promise.all(replicas.flatMap((replica) => replica.workers.map(loop)));
+  await Bun.sleep(options.durationMs);
+  for (const replica of replicas) replica.stop();
+  await running;
   const durationMs = performance.now() - started;
   await Promise.all(replicas.map((r) => r.close()));
   const minUse = options.minUse ?? 0.9;
