@@ -10,6 +10,8 @@ export interface VenueSocketOptions {
   name: string;
   /** A URL, or a function for URLs that change per connection (Binance listenKey). */
   url: string | (() => string | Promise<string>);
+  /** Headers for the upgrade request, made per connection (Upbit's private socket wants a fresh JWT). */
+  headers?: () => Record<string, string>;
   /** Runs on every (re)connection before frames flow: send subscriptions here. */
   onOpen?: (send: (data: string) => void) => void | Promise<void>;
   onMessage: (data: string) => void;
@@ -106,7 +108,12 @@ export class VenueSocket {
 
   private async open(): Promise<WebSocket> {
     const url = typeof this.options.url === "string" ? this.options.url : await this.options.url();
-    const socket = new WebSocket(url);
+    // Bun's WebSocket takes upgrade headers as a second-argument option.
+    const socket = this.options.headers
+      ? new WebSocket(url, { headers: this.options.headers() } as unknown as string[])
+      : new WebSocket(url);
+    // Venues send JSON in binary frames too (Upbit); read them as bytes, not Blobs.
+    socket.binaryType = "arraybuffer";
     await new Promise<void>((resolve, reject) => {
       socket.addEventListener("open", () => resolve(), { once: true });
       socket.addEventListener("error", () => reject(new Error("connect failed")), { once: true });

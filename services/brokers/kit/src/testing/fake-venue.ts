@@ -21,8 +21,8 @@ export interface FakeRoute {
   path: string;
   /** What the call costs, recorded in the meter before answering. */
   costs?: (request: FakeRequest) => Array<{ group: string; weight: number }>;
-  /** Checked before the handler; a string is the refusal reason (answered 401). */
-  authenticate?: (request: FakeRequest) => string | null;
+  /** Checked before the handler; a string is the refusal reason (answered 401), a Response is sent as is. */
+  authenticate?: (request: FakeRequest) => string | Response | null;
   handle: (request: FakeRequest) => FakeAnswer | Promise<FakeAnswer>;
 }
 
@@ -43,6 +43,8 @@ export type Misbehaviour =
 export interface SocketData {
   path: string;
   query: URLSearchParams;
+  /** The upgrade request's headers (private sockets authenticate with them). */
+  headers: Headers;
 }
 
 export interface FakeSocketHandler {
@@ -101,7 +103,8 @@ export class FakeVenue {
         const url = new URL(req.url);
         const handler = socketHandlers.find((s) => url.pathname === s.path || url.pathname.startsWith(`${s.path}/`));
         if (handler && req.headers.get("upgrade")?.toLowerCase() === "websocket") {
-          if (server.upgrade(req, { data: { path: url.pathname, query: url.searchParams } })) return undefined;
+          if (server.upgrade(req, { data: { path: url.pathname, query: url.searchParams, headers: req.headers } }))
+            return undefined;
           return new Response("upgrade failed", { status: 400 });
         }
         return this.answer(req, url);
@@ -135,9 +138,10 @@ export class FakeVenue {
     return this.url.replace("http:", "ws:");
   }
 
-  /** Sends a frame to every socket (on `path` when given). */
-  broadcast(frame: string, path?: string): void {
-    for (const ws of this.sockets) if (!path || ws.data.path.startsWith(path)) ws.send(frame);
+  /** Sends a frame to every socket (on `path` when given); `binary` sends the UTF-8 bytes as a binary frame. */
+  broadcast(frame: string, path?: string, binary = false): void {
+    const data = binary ? Buffer.from(frame) : frame;
+    for (const ws of this.sockets) if (!path || ws.data.path.startsWith(path)) ws.send(data);
   }
 
   /** Drops every socket without a close handshake, as a network failure would. */
@@ -211,6 +215,7 @@ export class FakeVenue {
       const refusal = route.authenticate(request);
       if (refusal !== null) {
         this.counts.refusedAuth++;
+        if (refusal instanceof Response) return refusal;
         return Response.json({ code: -1022, msg: refusal }, { status: 401, headers });
       }
     }
