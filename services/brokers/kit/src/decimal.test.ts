@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { venueDecimal } from "./decimal.ts";
+import { floatDecimal, venueDecimal } from "./decimal.ts";
 
 describe("venueDecimal", () => {
   it("strips the trailing zeros venues pad their strings with", () => {
@@ -21,5 +21,14 @@ describe("venueDecimal", () => {
     expect(() => venueDecimal("0.0000000001")).toThrow("more than 9 decimals");
     expect(() => venueDecimal("abc")).toThrow("not a decimal");
     expect(() => venueDecimal(Number.NaN)).toThrow("not a finite number");
+  });
+});
+
+describe("floatDecimal", () => {
+  it("keeps the shortest text of a double and rounds only past 9 decimals", () => {
+    expect(floatDecimal(30925891.29839369)).toBe("30925891.29839369");
+    expect(floatDecimal(49999000 * 0.0006 * 0.0005)).toBe("14.9997");
+    expect(floatDecimal(0.0126713295)).toBe("0.01267133");
+    expect(floatDecimal(31287000.0)).toBe("31287000");
   });
 });

@@ -47,3 +47,23 @@ function numberText(value: number): string {
   else out = `${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
   return negative ? `-${out}` : out;
 }
+
+/**
+ * A venue's JSON number (Upbit sends prices, volumes and fees as doubles).
+ * The shortest round-trip text is used when it fits 9 decimals; otherwise the
+ * double is rounded to 9 (14.999699999999999 -> 14.9997): the value was
+ * already a binary approximation, so the digits past the ninth are noise.
+ */
+export function floatDecimal(value: number): string {
+  const plain = venueDecimalOrNull(value);
+  return plain ?? venueDecimal(value.toFixed(9));
+}
+
+function venueDecimalOrNull(value: number): string | null {
+  try {
+    return venueDecimal(value);
+  } catch (error) {
+    if ((error as Error).message.startsWith("more than")) return null;
+    throw error;
+  }
+}

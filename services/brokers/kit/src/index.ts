@@ -6,7 +6,7 @@ export {
   type VenueSink,
 } from "./broker-service.ts";
 export { ServerClock, type ServerClockOptions } from "./clock.ts";
-export { venueDecimal } from "./decimal.ts";
+export { floatDecimal, venueDecimal } from "./decimal.ts";
 export { retryAfterMs, VenueError, type VenueErrorKind } from "./errors.ts";
 export {
   encodeQuery,

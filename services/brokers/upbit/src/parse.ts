@@ -1,4 +1,4 @@
-import { venueDecimal } from "@jts/broker-kit";
+import { floatDecimal, venueDecimal } from "@jts/broker-kit";
 import {
   type Balance,
   type Candle,
@@ -20,7 +20,9 @@ import { fromUpbitMarket } from "./symbols.ts";
 const msToNs = (ms: number) => `${Math.round(ms)}000000`;
 const SYMBOL_PATTERN = /^[A-Z0-9]{2,12}-[A-Z]{2,6}$/;
 const CURRENCY_PATTERN = /^[A-Z]{2,6}$/;
-const num = (value: number | string | null | undefined) => venueDecimal(value ?? 0);
+/** Upbit sends doubles in streams and strings in REST answers. */
+const num = (value: number | string | null | undefined) =>
+  typeof value === "string" ? venueDecimal(value) : floatDecimal(value ?? 0);
 
 /** Fields of the public `trade` stream (DEFAULT format). */
 export interface UpbitTrade {
@@ -93,8 +95,7 @@ export function parseTicker(frame: UpbitTicker): TickerView {
   return {
     symbol: fromUpbitMarket(frame.code),
     lastPrice: num(frame.trade_price),
-    // A ratio, not money: rounded to the contracts' 9 decimals.
-    changeRate: num(frame.signed_change_rate.toFixed(9)),
+    changeRate: num(frame.signed_change_rate),
     volume24h: num(frame.acc_trade_volume_24h),
     snapshot: frame.stream_type === "SNAPSHOT",
     tsEvent: msToNs(frame.timestamp),

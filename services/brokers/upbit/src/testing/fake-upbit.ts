@@ -244,7 +244,7 @@ export class FakeUpbit {
 
   private cancelOrder(request: FakeRequest): unknown {
     const order = this.find(request.query);
-    if (!order || order.state !== "wait") return upbitError(404, "order_not_found", "주문을 찾지 못했습니다.");
+    if (order?.state !== "wait") return upbitError(404, "order_not_found", "주문을 찾지 못했습니다.");
     order.state = "cancel";
     setTimeout(() => this.myOrder(order, "cancel"), 1);
     return order;
@@ -255,9 +255,11 @@ export class FakeUpbit {
     const order = this.orders.get(identifier);
     if (!order) throw new Error(`no order ${identifier}`);
     const executed = Number(order.executed_volume) + Number(volume);
-    order.executed_volume = String(executed);
-    order.remaining_volume = String(Number(order.volume ?? 0) - executed);
-    order.trades?.push({ price, volume, funds: String(Number(price) * Number(volume)) });
+    // Upbit's REST answers are decimal strings of at most 8 places.
+    const text = (n: number) => String(Number(n.toFixed(8)));
+    order.executed_volume = text(executed);
+    order.remaining_volume = text(Number(order.volume ?? 0) - executed);
+    order.trades?.push({ price, volume, funds: text(Number(price) * Number(volume)) });
     this.myOrder(order, "trade", { price: Number(price), volume: Number(volume), maker });
     if (Number(order.remaining_volume) <= 0) {
       order.state = "done";
