@@ -20,6 +20,7 @@ export {
 export {
   type Cost,
   type LimitGroup,
+  paced,
   perWindow,
   RateGate,
   type RateGateOptions,

@@ -133,10 +133,24 @@ export class RateGate {
 /**
  * A sliding window for a venue limit "N per W". The venue counts on its clock
  * and at arrival, which can differ from the limiter's by the network delay, so
- * the window is widened by `marginMs` (default 2% of W, at least 20 ms): two
+ * the window is widened by `marginMs` (default 5 % of W, at least 20 ms): two
  * calls the limiter let through one window apart then still arrive at least a
- * window apart.
+ * window apart unless their delays differ by more than the margin.
  */
 export function perWindow(name: string, limit: number, windowMs: number, marginMs?: number): BucketSpec {
-  return { name, limit, windowMs: windowMs + (marginMs ?? Math.max(20, Math.round(windowMs * 0.02))) };
+  return { name, limit, windowMs: windowMs + (marginMs ?? Math.max(20, Math.round(windowMs * 0.05))) };
+}
+
+/**
+ * "N per W" as a widened sliding window plus a small token bucket refilled
+ * at N/W that lets at most a quarter of N through at once. The window keeps
+ * the count; the bucket spreads the calls over the window instead of sending
+ * all N in one burst, where one late arrival of the burst and the next
+ * window's first calls would land in the same venue window.
+ */
+export function paced(name: string, limit: number, windowMs: number, marginMs?: number): BucketSpec[] {
+  return [
+    perWindow(name, limit, windowMs, marginMs),
+    { name: `${name}-pace`, capacity: Math.max(1, Math.ceil(limit / 4)), refillPerSecond: (limit * 1000) / windowMs },
+  ];
 }

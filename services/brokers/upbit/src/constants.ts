@@ -1,4 +1,4 @@
-import { perWindow, type VenueLimits } from "@jts/broker-kit";
+import { paced, perWindow, type VenueLimits } from "@jts/broker-kit";
 
 export const UPBIT_VENUE = "upbit";
 
@@ -23,12 +23,12 @@ export function upbitLimits(
   values: { [K in keyof typeof UPBIT_LIMIT_VALUES]: number } = UPBIT_LIMIT_VALUES,
 ): VenueLimits {
   const limits: VenueLimits = {
-    order: { scope: "account", buckets: [perWindow("1s", values.ordersPerSecond, 1000)] },
+    order: { scope: "account", buckets: paced("1s", values.ordersPerSecond, 1000) },
     "order-cancel-all": { scope: "account", buckets: [perWindow("2s", values.cancelAllPer2s, 2000)] },
-    default: { scope: "account", buckets: [perWindow("1s", values.exchangePerSecond, 1000)] },
+    default: { scope: "account", buckets: paced("1s", values.exchangePerSecond, 1000) },
   };
   for (const group of QUOTATION_GROUPS)
-    limits[group] = { scope: "ip", buckets: [perWindow("1s", values.quotationPerSecond, 1000)] };
+    limits[group] = { scope: "ip", buckets: paced("1s", values.quotationPerSecond, 1000) };
   return limits;
 }
 
