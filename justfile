@@ -96,3 +96,8 @@ bench: install
 # The bench harness at tiny sizes (about a minute): checks it works, judges nothing; report in bench/out/
 bench-smoke: install
     bun bench/src/run.ts --smoke
+
+# Load historical candles from a venue's REST into ClickHouse/chdb, resumable, within the venue's
+# rate limits: just backfill binance BTC-USDT 1m 2026-11-01 2026-11-02
+backfill venue symbol interval from to: install
+    bun services/brokers/{{venue}}/src/backfill.ts {{symbol}} {{interval}} {{from}} {{to}}

@@ -1,3 +1,4 @@
+export { binanceCandleSource } from "./candles.ts";
 export { type BinanceConfig, binanceConfigSpec, loadBinanceConfig } from "./config.ts";
 export { BinanceConnector, type BinanceConnectorOptions } from "./connector.ts";
 export { BINANCE_LIMIT_VALUES, BINANCE_VENUE, BINANCE_WEIGHTS, binanceLimits } from "./constants.ts";

@@ -1,4 +1,14 @@
 export {
+  type BackfillCheckpoint,
+  type BackfillOptions,
+  type CandleSink,
+  type CandleSource,
+  clickHouseCandleSink,
+  progressLine,
+  runBackfill,
+} from "./backfill.ts";
+export { type BackfillCliOptions, parseTime, runBackfillCli } from "./backfill-cli.ts";
+export {
   type BrokerService,
   type BrokerServiceOptions,
   createBrokerService,
