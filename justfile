@@ -97,7 +97,6 @@ bench: install
 bench-smoke: install
     bun bench/src/run.ts --smoke
 
-# Load historical candles from a venue's REST into ClickHouse/chdb, resumable, within the venue's
-# rate limits: just backfill binance BTC-USDT 1m 2026-11-01 2026-11-02
+# Historical 1m candles from a venue into ClickHouse/chdb, resumable, rate-limited: just backfill binance BTC-USDT 1m 2026-11-01 2026-11-02
 backfill venue symbol interval from to: install
     bun services/brokers/{{venue}}/src/backfill.ts {{symbol}} {{interval}} {{from}} {{to}}
