@@ -225,6 +225,8 @@ describe("Binance connector against the fake venue", () => {
     await runtime.rpc.request(Subjects.brokerBalances("binance"), { account: "acc-1" });
     // exchangeInfo 20 + time 1 + listenKey 2 + account 20.
     expect(connector.lastUsedWeight).toBe(43);
+    await place();
+    expect(connector.lastOrderCount10s).toBe(1);
   });
 });
 

@@ -105,6 +105,7 @@ export class BinanceConnector implements VenueConnector {
   readonly clock: ServerClock;
   readonly symbols = new BinanceSymbols();
   lastUsedWeight = 0;
+  lastOrderCount10s = 0;
   private marketSocket: VenueSocket | undefined;
   private userSocket: VenueSocket | undefined;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
@@ -122,6 +123,9 @@ export class BinanceConnector implements VenueConnector {
       clock: this.clock,
       logger: options.logger,
       onUsedWeight: (used) => this.onUsedWeight(used),
+      onOrderCount: (count) => {
+        this.lastOrderCount10s = count;
+      },
     });
   }
 

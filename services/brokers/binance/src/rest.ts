@@ -22,6 +22,8 @@ export interface BinanceRestOptions {
   logger?: Logger;
   /** Called with X-MBX-USED-WEIGHT-1M after every answer. */
   onUsedWeight?: (usedWeight: number) => void;
+  /** Called with X-MBX-ORDER-COUNT-10S after answers to order calls. */
+  onOrderCount?: (ordersIn10s: number) => void;
 }
 
 const data = (weight: number): Cost[] => [
@@ -57,6 +59,8 @@ export class BinanceRest {
       onUsage: (headers) => {
         const used = headers.get("x-mbx-used-weight-1m");
         if (used !== null) this.options.onUsedWeight?.(Number(used));
+        const orders = headers.get("x-mbx-order-count-10s");
+        if (orders !== null) this.options.onOrderCount?.(Number(orders));
       },
       errorOf: (_status, body) => {
         const error = body as { code?: number; msg?: string } | null;
