@@ -240,3 +240,23 @@ describe("ServerClock refresh", () => {
     expect(clock.offsetMs).toBeGreaterThanOrEqual(2_990);
   });
 });
+
+describe("Binance broker with the venue down at start", () => {
+  it("starts with an empty catalog, keeps asking, and still parses the streamed symbols", async () => {
+    const runtime = memoryRuntime(logger);
+    const gate = new RateGate(runtime.limiter, { venue: "binance", limits: binanceLimits() });
+    const connector = new BinanceConnector({
+      baseUrl: "http://127.0.0.1:9",
+      wsUrl: "ws://127.0.0.1:9",
+      account: "acc-1",
+      symbols: ["BTC-USDT"],
+      gate,
+      logger,
+    });
+    const service = createBrokerService(runtime, connector);
+    await service.start();
+    expect(service.catalog().all).toEqual([]);
+    expect(connector.symbols.fromVenue("BTCUSDT")).toBe("BTC-USDT");
+    await service.stop();
+  });
+});

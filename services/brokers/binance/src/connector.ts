@@ -154,6 +154,11 @@ export class BinanceConnector implements VenueConnector {
 
   async start(sink: VenueSink, catalog: InstrumentCatalog): Promise<void> {
     for (const instrument of catalog.all) this.symbols.add(instrument.base, instrument.quote);
+    // The streamed symbols parse even when exchangeInfo could not be loaded.
+    for (const symbol of this.options.symbols) {
+      const [base, quote] = symbol.split("-");
+      if (base && quote) this.symbols.add(base, quote);
+    }
     await this.clock.start();
     const intervals = this.options.klineIntervals ?? ["1m"];
     const streams = this.options.symbols.flatMap((symbol) => {

@@ -84,6 +84,7 @@ export function createBrokerService(
   const subscriptions: Subscription[] = [];
   let catalog = new InstrumentCatalog([]);
   let started = false;
+  let retryInstruments: ReturnType<typeof setInterval> | undefined;
   const published = { reports: 0, ticks: 0, quotes: 0, candles: 0, publishErrors: 0 };
 
   const publish = (topic: string, type: string, key: string, payload: unknown, tsEvent: string) => {
@@ -131,9 +132,25 @@ export function createBrokerService(
     catalog: () => catalog,
     async start() {
       if (options.loadInstruments !== false) {
-        const instruments = await connector.loadInstruments();
-        catalog = new InstrumentCatalog(instruments);
-        logger.info("instruments loaded", { count: instruments.length });
+        try {
+          const instruments = await connector.loadInstruments();
+          catalog = new InstrumentCatalog(instruments);
+          logger.info("instruments loaded", { count: instruments.length });
+        } catch (error) {
+          // The venue may be down at start: serve anyway (orders get the venue's answer) and keep asking.
+          logger.error("instruments not loaded; retrying every 30 s", { error });
+          retryInstruments = setInterval(() => {
+            connector
+              .loadInstruments()
+              .then((instruments) => {
+                catalog = new InstrumentCatalog(instruments);
+                clearInterval(retryInstruments);
+                logger.info("instruments loaded", { count: instruments.length });
+              })
+              .catch(() => undefined);
+          }, 30_000);
+          retryInstruments.unref?.();
+        }
       }
       await connector.start(sink, catalog);
       subscriptions.push(
@@ -160,6 +177,7 @@ export function createBrokerService(
     },
     async stop() {
       started = false;
+      clearInterval(retryInstruments);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
       await connector.stop();
     },

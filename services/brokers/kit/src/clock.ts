@@ -16,6 +16,7 @@ export interface ServerClockOptions {
 export class ServerClock {
   private offset = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private retryTimer: ReturnType<typeof setInterval> | undefined;
   private readonly localNow: () => number;
 
   constructor(
@@ -35,8 +36,24 @@ export class ServerClock {
     return this.offset;
   }
 
+  /**
+   * Measures once and then every `refreshMs`. A venue that does not answer at
+   * start leaves the offset at 0 and is asked again every 5 s until it does,
+   * rather than failing the service's start.
+   */
   async start(): Promise<void> {
-    await this.sync();
+    try {
+      await this.sync();
+    } catch (error) {
+      this.options.logger?.warn("server clock not measured yet; retrying", { error });
+      const retry = setInterval(() => {
+        this.sync()
+          .then(() => clearInterval(retry))
+          .catch(() => undefined);
+      }, 5_000);
+      retry.unref?.();
+      this.retryTimer = retry;
+    }
     this.timer = setInterval(() => {
       this.sync().catch((error) => this.options.logger?.warn("server clock refresh failed", { error }));
     }, this.options.refreshMs ?? 600_000);
@@ -44,6 +61,7 @@ export class ServerClock {
   }
 
   stop(): void {
+    if (this.retryTimer) clearInterval(this.retryTimer);
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
