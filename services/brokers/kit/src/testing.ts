@@ -9,11 +9,14 @@ export {
   type SocketData,
 } from "./testing/fake-venue.ts";
 export {
+  driveWorkers,
   formatProof,
   type LimitReading,
   type LimitsProofOptions,
   type LimitsProofResult,
   type ProofReplica,
+  processReplica,
   runLimitsProof,
+  runReplicaProcess,
 } from "./testing/limits-proof.ts";
 export { WindowMeter } from "./testing/window-meter.ts";

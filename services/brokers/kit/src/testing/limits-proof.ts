@@ -2,8 +2,10 @@ import type { FakeLimit, FakeVenue } from "./fake-venue.ts";
 
 /** One replica under test: its own client and limiter instance, sharing the limiter's store with the others. */
 export interface ProofReplica {
-  /** Workers that each call the venue in a loop, as fast as the client lets them. */
-  workers: Array<() => Promise<unknown>>;
+  /** Workers that each call the venue in a loop, as fast as the client lets them (in this process). */
+  workers?: Array<() => Promise<unknown>>;
+  /** A replica running elsewhere (another process) until the deadline, reporting its counts. */
+  run?: () => Promise<{ calls: number; failures: number }>;
   /** Stop at the deadline: calls waiting for the limiter give up (RateGate.close). */
   stop(): void;
   close(): Promise<void>;
@@ -55,26 +57,16 @@ export async function runLimitsProof(options: LimitsProofOptions): Promise<Limit
   venue.meter.reset();
   const limitedBefore = venue.counts.limited;
   const replicas = await Promise.all(Array.from({ length: options.replicas }, (_, i) => options.createReplica(i)));
-  const until = performance.now() + options.durationMs;
-  let calls = 0;
-  let failures = 0;
-  const loop = async (work: () => Promise<unknown>) => {
-    while (performance.now() < until) {
-      try {
-        await work();
-        calls++;
-      } catch {
-        if (performance.now() >= until) break;
-        failures++;
-        await Bun.sleep(5);
-      }
-    }
-  };
   const started = performance.now();
-  const running = Promise.all(replicas.flatMap((replica) => replica.workers.map(loop)));
+  const until = started + options.durationMs;
+  const running = Promise.all(
+    replicas.map((replica) => (replica.run ? replica.run() : driveWorkers(replica.workers ?? [], until))),
+  );
   await Bun.sleep(options.durationMs);
   for (const replica of replicas) replica.stop();
-  await running;
+  const counts = await running;
+  const calls = counts.reduce((sum, c) => sum + c.calls, 0);
+  const failures = counts.reduce((sum, c) => sum + c.failures, 0);
   const durationMs = performance.now() - started;
   await Promise.all(replicas.map((r) => r.close()));
   const minUse = options.minUse ?? 0.9;
@@ -94,6 +86,63 @@ export async function runLimitsProof(options: LimitsProofOptions): Promise<Limit
     refusedByVenue,
     readings,
   };
+}
+
+/** Calls each worker in a loop until `until` (performance.now time); what a replica does, in or out of process. */
+export async function driveWorkers(
+  workers: Array<() => Promise<unknown>>,
+  until: number,
+): Promise<{ calls: number; failures: number }> {
+  let calls = 0;
+  let failures = 0;
+  const loop = async (work: () => Promise<unknown>) => {
+    while (performance.now() < until) {
+      try {
+        await work();
+        calls++;
+      } catch {
+        if (performance.now() >= until) break;
+        failures++;
+        await Bun.sleep(5);
+      }
+    }
+  };
+  await Promise.all(workers.map(loop));
+  return { calls, failures };
+}
+
+/**
+ * A replica in a child process: `command` must wait until `--start` (epoch
+ * ms), drive its workers for `--ms`, and print `{"calls":n,"failures":m}` as
+ * its last line. All children get the same start, so they run side by side
+ * over exactly the proof's duration.
+ */
+export function processReplica(command: string[], startAtMs: number, durationMs: number): ProofReplica {
+  return {
+    async run() {
+      const proc = Bun.spawn([...command, "--start", String(startAtMs), "--ms", String(durationMs)], {
+        stdout: "pipe",
+        stderr: "inherit",
+      });
+      const [code, out] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
+      if (code !== 0) throw new Error(`replica ${command.join(" ")} exited ${code}`);
+      return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { calls: number; failures: number };
+    },
+    stop: () => undefined,
+    close: async () => undefined,
+  };
+}
+
+/** The child side of `processReplica`: reads `--start` and `--ms`, drives the workers, prints the counts. */
+export async function runReplicaProcess(argv: string[], workers: Array<() => Promise<unknown>>, stop: () => void) {
+  const arg = (name: string) => Number(argv[argv.indexOf(name) + 1]);
+  const startAt = arg("--start");
+  const durationMs = arg("--ms");
+  await Bun.sleep(Math.max(0, startAt - Date.now()));
+  const until = performance.now() + durationMs;
+  setTimeout(stop, durationMs);
+  const counts = await driveWorkers(workers, until);
+  console.log(JSON.stringify(counts));
 }
 
 export function formatProof(title: string, result: LimitsProofResult): string {
