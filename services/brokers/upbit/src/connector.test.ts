@@ -184,6 +184,17 @@ describe("Upbit connector against the fake venue", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(280);
   });
 
+  it("stops every call for the 418 block time and does not retry the order", async () => {
+    fake.venue.misbehave({ kind: "418", retryAfterS: 0.5 });
+    await expect(place()).rejects.toThrow();
+    expect(fake.orders.size).toBe(0);
+    const before = fake.venue.counts.http;
+    const started = performance.now();
+    await runtime.rpc.request(Subjects.brokerBalances("upbit"), { account: "acc-u" }, { timeoutMs: 5_000 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(400);
+    expect(fake.venue.counts.http).toBe(before + 1);
+  });
+
   it("is refused with a token signed by another secret, or a replayed nonce", async () => {
     const forged = signJwt({ access_key: fake.accessKey, nonce: crypto.randomUUID() }, "wrong-secret", "HS512");
     const response = await fetch(`${fake.url}/v1/accounts`, { headers: { Authorization: `Bearer ${forged}` } });
