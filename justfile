@@ -101,3 +101,7 @@ bench: install
 # The bench harness at tiny sizes (about a minute): checks it works, judges nothing; report in bench/out/
 bench-smoke: install
     bun bench/src/run.ts --smoke
+
+# Historical 1m candles from a venue into ClickHouse/chdb, resumable, rate-limited: just backfill binance BTC-USDT 1m 2026-11-01 2026-11-02
+backfill venue symbol interval from to: install
+    bun services/brokers/{{venue}}/src/backfill.ts {{symbol}} {{interval}} {{from}} {{to}}

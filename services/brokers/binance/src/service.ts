@@ -1,0 +1,31 @@
+import { createHash } from "node:crypto";
+import { createBrokerService, RateGate } from "@jts/broker-kit";
+import type { Runtime } from "@jts/kit";
+import type { BinanceConfig } from "./config.ts";
+import { BinanceConnector } from "./connector.ts";
+import { BINANCE_VENUE, binanceLimits } from "./constants.ts";
+
+/** The account scope of the limits: a hash of the API key, so keys never reach Redis. */
+export const keyId = (apiKey: string) => createHash("sha256").update(apiKey).digest("hex").slice(0, 16);
+
+export function createBinanceService(runtime: Runtime, config: BinanceConfig) {
+  const logger = runtime.logger.child({ venue: BINANCE_VENUE });
+  const gate = new RateGate(runtime.limiter, {
+    venue: BINANCE_VENUE,
+    limits: binanceLimits(),
+    accountId: keyId(config.BINANCE_API_KEY || "none"),
+    cache: runtime.cache,
+  });
+  const connector = new BinanceConnector({
+    baseUrl: config.BINANCE_BASE_URL,
+    wsUrl: config.BINANCE_WS_URL,
+    apiKey: config.BINANCE_API_KEY || undefined,
+    apiSecret: config.BINANCE_API_SECRET || undefined,
+    recvWindowMs: config.BINANCE_RECV_WINDOW,
+    account: config.BINANCE_ACCOUNT,
+    symbols: config.symbols,
+    gate,
+    logger,
+  });
+  return { service: createBrokerService(runtime, connector), connector, gate };
+}

@@ -1,0 +1,127 @@
+import { describe, expect, it } from "bun:test";
+import type { Candle, Envelope, Instrument, Order } from "@jts/contracts";
+import { Subjects, Topics } from "@jts/contracts";
+import { createLogger, memoryRuntime } from "@jts/kit";
+import { orderFixture } from "@jts/kit/testing";
+import { createBrokerService, type VenueConnector, type VenueSink } from "./broker-service.ts";
+import { VenueError } from "./errors.ts";
+
+const logger = createLogger({ test: "broker-service" }, "error");
+const INSTRUMENT: Instrument = {
+  symbol: "BTC-KRW",
+  venue: "upbit",
+  kind: "CRYPTO",
+  base: "BTC",
+  quote: "KRW",
+  tickSize: "1000",
+  lotSize: "0.00000001",
+  minQuantity: "0.00000001",
+  maxQuantity: "1000",
+  minNotional: "5000",
+  makerFee: "0.0005",
+  takerFee: "0.0005",
+};
+
+/** A connector whose place() outcome each test chooses; the wrapper is what is under test. */
+function connector(place: (order: Order) => Promise<never> | Promise<ReturnType<VenueConnector["place"]>>) {
+  let sink: VenueSink | undefined;
+  const venue: VenueConnector & { sink(): VenueSink } = {
+    venue: "upbit",
+    loadInstruments: async () => [INSTRUMENT],
+    start: async (s) => {
+      sink = s;
+    },
+    stop: async () => undefined,
+    place: (order) => place(order) as never,
+    cancel: async () => {
+      throw new VenueError("upbit", "rejected", "order_not_found");
+    },
+    queryOrder: async () => null,
+    openOrders: async () => [],
+    balances: async () => [],
+    positions: async () => [],
+    sink: () => sink as VenueSink,
+  };
+  return venue;
+}
+
+describe("createBrokerService", () => {
+  it("loads instruments, and answers a venue refusal as accepted: false with the reason", async () => {
+    const runtime = memoryRuntime(logger);
+    const service = createBrokerService(
+      runtime,
+      connector(async () => {
+        throw new VenueError("upbit", "rejected", "insufficient funds");
+      }),
+    );
+    await service.start();
+    expect(service.catalog().find("BTC-KRW")).toEqual(INSTRUMENT);
+    const ack = await runtime.rpc.request(Subjects.brokerPlace("upbit"), {
+      order: orderFixture({ venue: "upbit", symbol: "BTC-KRW" }),
+    });
+    expect(ack).toMatchObject({
+      orderId: "o1",
+      accepted: false,
+      reason: "upbit: insufficient funds",
+      venueOrderId: null,
+    });
+    await service.stop();
+  });
+
+  it("turns a rate-limit or unknown outcome into an rpc error, never into a rejection", async () => {
+    const runtime = memoryRuntime(logger);
+    const service = createBrokerService(
+      runtime,
+      connector(async () => {
+        throw new VenueError("upbit", "unknown-outcome", "timed out");
+      }),
+    );
+    await service.start();
+    await expect(
+      runtime.rpc.request(Subjects.brokerPlace("upbit"), {
+        order: orderFixture({ venue: "upbit", symbol: "BTC-KRW" }),
+      }),
+    ).rejects.toThrow("timed out");
+    await service.stop();
+  });
+
+  it("refuses malformed requests at the boundary", async () => {
+    const runtime = memoryRuntime(logger);
+    const service = createBrokerService(
+      runtime,
+      connector(async () => ({}) as never),
+    );
+    await service.start();
+    await expect(runtime.rpc.request(Subjects.brokerPlace("upbit"), { order: { id: 1 } })).rejects.toThrow();
+    await expect(runtime.rpc.request(Subjects.brokerBalances("upbit"), {})).rejects.toThrow();
+    await service.stop();
+  });
+
+  it("publishes venue candles only when asked to", async () => {
+    const candle: Candle = {
+      symbol: "BTC-KRW",
+      venue: "upbit",
+      interval: "1m",
+      tsOpen: "1",
+      open: "1",
+      high: "1",
+      low: "1",
+      close: "1",
+      volume: "1",
+      trades: 1,
+      closed: true,
+    };
+    for (const publishCandles of [false, true]) {
+      const runtime = memoryRuntime(logger);
+      const seen: Envelope[] = [];
+      await runtime.bus.subscribe(Topics.allCandles, (e) => void seen.push(e));
+      const venue = connector(async () => ({}) as never);
+      const service = createBrokerService(runtime, venue, { publishCandles });
+      await service.start();
+      venue.sink().candle(candle);
+      await Bun.sleep(10);
+      expect(seen).toHaveLength(publishCandles ? 1 : 0);
+      await service.stop();
+    }
+  });
+});

@@ -1,0 +1,185 @@
+import {
+  AccountQuery,
+  type Balance,
+  type BrokerAck,
+  CancelOrderCommand,
+  type Candle,
+  EventTypes,
+  type ExecutionReport,
+  type Instrument,
+  nowNsString,
+  OpenOrdersQuery,
+  type Order,
+  PlaceOrderCommand,
+  type Position,
+  QueryOrderCommand,
+  type Quote,
+  Subjects,
+  type Subscription,
+  type Tick,
+  Topics,
+  type Venue,
+  type VenueOrder,
+} from "@jts/contracts";
+import { createServiceApp, envelope, InstrumentCatalog, type Runtime, type Service, serveChecked } from "@jts/kit";
+import { VenueError } from "./errors.ts";
+
+/** Where a connector hands what its streams produce. */
+export interface VenueSink {
+  report(report: ExecutionReport): void;
+  tick(tick: Tick): void;
+  quote(quote: Quote): void;
+  /** Venue candles (kline streams); published only with `publishCandles`, the collector builds its own from ticks. */
+  candle(candle: Candle): void;
+}
+
+/**
+ * What a venue connector implements; the broker service turns it into the
+ * common broker contract (rpc broker.<name>.*, reports on exec.report, ticks
+ * and quotes on md.*). Methods speak contracts types only.
+ */
+export interface VenueConnector {
+  readonly venue: Venue;
+  /** From the venue's exchange info: tick size, lot size, min notional. */
+  loadInstruments(): Promise<Instrument[]>;
+  /** Opens streams (market data, user data) that feed `sink`; `catalog` holds the loaded instruments. */
+  start(sink: VenueSink, catalog: InstrumentCatalog): Promise<void>;
+  stop(): Promise<void>;
+  place(order: Order): Promise<BrokerAck>;
+  cancel(command: CancelOrderCommand): Promise<BrokerAck>;
+  queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null>;
+  openOrders(query: OpenOrdersQuery): Promise<VenueOrder[]>;
+  balances(query: AccountQuery): Promise<Balance[]>;
+  positions(query: AccountQuery): Promise<Position[]>;
+}
+
+export interface BrokerServiceOptions {
+  /** The broker name in rpc subjects (`broker.<name>.place`); default the venue. */
+  name?: string;
+  /** Instruments are loaded at start unless this says not to (tests without exchange info). */
+  loadInstruments?: boolean;
+  /** Publish the venue's own candles on md.candle.*; off by default (the collector owns candles). */
+  publishCandles?: boolean;
+}
+
+export interface BrokerService extends Service {
+  catalog(): InstrumentCatalog;
+  readonly published: { reports: number; ticks: number; quotes: number; candles: number; publishErrors: number };
+}
+
+/**
+ * Serves one connector as a broker. A venue refusal of an order is an ack with
+ * `accepted: false` and the venue's reason; any other failure (rate-limited,
+ * outcome unknown) is an rpc error, because the OMS must not read "maybe
+ * placed" as "rejected".
+ */
+export function createBrokerService(
+  runtime: Runtime,
+  connector: VenueConnector,
+  options: BrokerServiceOptions = {},
+): BrokerService {
+  const name = options.name ?? connector.venue;
+  const source = `broker-${name}`;
+  const logger = runtime.logger.child({ service: source });
+  const subscriptions: Subscription[] = [];
+  let catalog = new InstrumentCatalog([]);
+  let started = false;
+  let retryInstruments: ReturnType<typeof setInterval> | undefined;
+  const published = { reports: 0, ticks: 0, quotes: 0, candles: 0, publishErrors: 0 };
+
+  const publish = (topic: string, type: string, key: string, payload: unknown, tsEvent: string) => {
+    runtime.bus.publish(topic, envelope(type, source, key, payload, tsEvent)).catch((error) => {
+      published.publishErrors++;
+      logger.error("publish failed", { topic, error });
+    });
+  };
+  const sink: VenueSink = {
+    report(report) {
+      published.reports++;
+      publish(Topics.executionReport, EventTypes.executionReport, report.orderId, report, report.tsEvent);
+    },
+    tick(tick) {
+      published.ticks++;
+      publish(Topics.tick(tick.venue, tick.symbol), EventTypes.tick, tick.symbol, tick, tick.tsEvent);
+    },
+    quote(quote) {
+      published.quotes++;
+      publish(Topics.quote(quote.venue, quote.symbol), EventTypes.quote, quote.symbol, quote, quote.tsEvent);
+    },
+    candle(candle) {
+      if (!options.publishCandles) return;
+      published.candles++;
+      publish(Topics.candle(candle.interval, candle.symbol), EventTypes.candle, candle.symbol, candle, candle.tsOpen);
+    },
+  };
+
+  const refusal = (orderId: string, error: unknown): BrokerAck => {
+    if (error instanceof VenueError && error.kind === "rejected")
+      return { orderId, accepted: false, venueOrderId: null, reason: error.message, tsEvent: nowNsString() };
+    throw error;
+  };
+
+  const app = createServiceApp({
+    name: source,
+    logger,
+    readiness: { started: () => started },
+  }).get("/instruments", () => catalog.all);
+
+  return {
+    name: source,
+    app,
+    published,
+    catalog: () => catalog,
+    async start() {
+      if (options.loadInstruments !== false) {
+        try {
+          const instruments = await connector.loadInstruments();
+          catalog = new InstrumentCatalog(instruments);
+          logger.info("instruments loaded", { count: instruments.length });
+        } catch (error) {
+          // The venue may be down at start: serve anyway (orders get the venue's answer) and keep asking.
+          logger.error("instruments not loaded; retrying every 30 s", { error });
+          retryInstruments = setInterval(() => {
+            connector
+              .loadInstruments()
+              .then((instruments) => {
+                catalog = new InstrumentCatalog(instruments);
+                clearInterval(retryInstruments);
+                logger.info("instruments loaded", { count: instruments.length });
+              })
+              .catch(() => undefined);
+          }, 30_000);
+          retryInstruments.unref?.();
+        }
+      }
+      await connector.start(sink, catalog);
+      subscriptions.push(
+        await serveChecked(runtime.rpc, Subjects.brokerPlace(name), PlaceOrderCommand, ({ order }) =>
+          connector.place(order).catch((error) => refusal(order.id, error)),
+        ),
+        await serveChecked(runtime.rpc, Subjects.brokerCancel(name), CancelOrderCommand, (command) =>
+          connector.cancel(command).catch((error) => refusal(command.orderId, error)),
+        ),
+        await serveChecked(runtime.rpc, Subjects.brokerQueryOrder(name), QueryOrderCommand, (query) =>
+          connector.queryOrder(query),
+        ),
+        await serveChecked(runtime.rpc, Subjects.brokerOpenOrders(name), OpenOrdersQuery, (query) =>
+          connector.openOrders(query),
+        ),
+        await serveChecked(runtime.rpc, Subjects.brokerBalances(name), AccountQuery, (query) =>
+          connector.balances(query),
+        ),
+        await serveChecked(runtime.rpc, Subjects.brokerPositions(name), AccountQuery, (query) =>
+          connector.positions(query),
+        ),
+      );
+      started = true;
+    },
+    async stop() {
+      started = false;
+      clearInterval(retryInstruments);
+      await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
+      await connector.stop();
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import type { Logger } from "@jts/kit";
+import { retryAfterMs, VenueError } from "./errors.ts";
+import type { Cost, RateGate } from "./rate-gate.ts";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+export type QueryValue = string | number | boolean | undefined | null | readonly (string | number)[];
+
+export interface VenueRequest {
+  method: HttpMethod;
+  path: string;
+  /** Sent in the URL, in this order (signatures cover the exact string). */
+  query?: Record<string, QueryValue>;
+  /** Sent as JSON. */
+  body?: Record<string, unknown>;
+  costs: readonly Cost[];
+  signed?: boolean;
+  /** Extra headers (an API key on calls that need the key but no signature). */
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** What a signer sees and may change: it appends a signature to `queryString` or sets headers. */
+export interface OutgoingRequest {
+  method: HttpMethod;
+  path: string;
+  queryString: string;
+  bodyText: string | undefined;
+  headers: Record<string, string>;
+}
+
+export interface VenueHttpOptions {
+  venue: string;
+  baseUrl: string;
+  gate: RateGate;
+  /** Signs a request marked `signed` (adds timestamp and signature, or a bearer token). */
+  sign?: (request: OutgoingRequest) => void;
+  /** Reads the venue's own usage headers (X-MBX-USED-WEIGHT-1M, Remaining-Req) after every answer. */
+  onUsage?: (headers: Headers) => void;
+  /** The venue's error body to a code and message. */
+  errorOf?: (status: number, body: unknown) => { code?: string | number; message: string };
+  /** Pause when a 429/418 has no Retry-After. */
+  defaultBackoffMs?: number;
+  /** Times a refused-before-processing call (429, or 5xx/timeout on a read) is tried again. Default 2. */
+  retries?: number;
+  timeoutMs?: number;
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  logger?: Logger;
+}
+
+/** Encodes in insertion order, arrays as repeated `key[]=v` (Upbit) unless the key already ends in []. */
+export function encodeQuery(query: Record<string, QueryValue> | undefined): string {
+  if (!query) return "";
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) {
+      const name = key.endsWith("[]") ? key : `${key}[]`;
+      for (const item of value) parts.push(`${name}=${encodeURIComponent(String(item))}`);
+    } else parts.push(`${key}=${encodeURIComponent(String(value))}`);
+  }
+  return parts.join("&");
+}
+
+/**
+ * The plumbing every venue's REST client shares: rate gate first, then sign,
+ * send with a timeout, read usage headers back, and turn failures into
+ * VenueErrors. 429/418 pause the whole gate for Retry-After; a 429 (refused
+ * before anything happened) is retried after the pause, a 418 is not.
+ */
+export class VenueHttpClient {
+  private readonly fetch: (input: string, init: RequestInit) => Promise<Response>;
+  readonly stats = { requests: 0, rateLimited: 0, banned: 0, retries: 0 };
+
+  constructor(private readonly options: VenueHttpOptions) {
+    this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  async request<T = unknown>(request: VenueRequest): Promise<T> {
+    const retries = this.options.retries ?? 2;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(request);
+      } catch (error) {
+        const retry =
+          error instanceof VenueError &&
+          attempt < retries &&
+          (error.kind === "rate-limited" || (error.kind === "unavailable" && request.method === "GET"));
+        if (!retry) throw error;
+        this.stats.retries++;
+        this.options.logger?.warn("venue call retried", { path: request.path, attempt, kind: error.kind });
+      }
+    }
+  }
+
+  private async once<T>(request: VenueRequest): Promise<T> {
+    const { venue } = this.options;
+    await this.options.gate.acquire(request.costs);
+    const outgoing: OutgoingRequest = {
+      method: request.method,
+      path: request.path,
+      queryString: encodeQuery(request.query),
+      bodyText: request.body === undefined ? undefined : JSON.stringify(request.body),
+      headers: {
+        ...(request.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
+        ...request.headers,
+      },
+    };
+    if (request.signed) {
+      if (!this.options.sign) throw new VenueError(venue, "rejected", "signed call without credentials");
+      this.options.sign(outgoing);
+    }
+    const url = `${this.options.baseUrl}${outgoing.path}${outgoing.queryString ? `?${outgoing.queryString}` : ""}`;
+    const timeoutMs = request.timeoutMs ?? this.options.timeoutMs ?? 10_000;
+    this.stats.requests++;
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetch(url, {
+        method: outgoing.method,
+        headers: outgoing.headers,
+        body: outgoing.bodyText,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      const timedOut = (error as Error).name === "TimeoutError" || (error as Error).name === "AbortError";
+      const kind = request.method === "GET" || !timedOut ? "unavailable" : "unknown-outcome";
+      // A refused connection never reached the venue; a timed-out write may have.
+      throw new VenueError(venue, kind, `${request.method} ${request.path}: ${(error as Error).message}`);
+    }
+    this.options.onUsage?.(response.headers);
+    if (response.status === 429 || response.status === 418) {
+      const banned = response.status === 418;
+      const waitMs = retryAfterMs(response.headers.get("retry-after"), this.options.defaultBackoffMs ?? 1_000);
+      await this.options.gate.pauseFor(waitMs);
+      if (banned) this.stats.banned++;
+      else this.stats.rateLimited++;
+      this.options.logger?.warn(banned ? "venue banned this IP" : "venue rate-limited", { retryAfterMs: waitMs });
+      throw new VenueError(venue, banned ? "banned" : "rate-limited", `HTTP ${response.status}`, {
+        status: response.status,
+        retryAfterMs: waitMs,
+      });
+    }
+    let body: unknown;
+    try {
+      body = text === "" ? null : JSON.parse(text);
+    } catch {
+      if (response.ok) throw new VenueError(venue, "malformed", `unparsable answer to ${request.path}`);
+      body = text;
+    }
+    if (!response.ok) {
+      const described = this.options.errorOf?.(response.status, body) ?? { message: text.slice(0, 200) };
+      const kind = response.status >= 500 ? (request.method === "GET" ? "unavailable" : "unknown-outcome") : "rejected";
+      throw new VenueError(venue, kind, described.message, { status: response.status, code: described.code });
+    }
+    return body as T;
+  }
+}

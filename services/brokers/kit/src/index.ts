@@ -1,0 +1,40 @@
+export {
+  type BackfillCheckpoint,
+  type BackfillOptions,
+  type CandleSink,
+  type CandleSource,
+  clickHouseCandleSink,
+  progressLine,
+  runBackfill,
+} from "./backfill.ts";
+export { type BackfillCliOptions, parseTime, runBackfillCli } from "./backfill-cli.ts";
+export {
+  type BrokerService,
+  type BrokerServiceOptions,
+  createBrokerService,
+  type VenueConnector,
+  type VenueSink,
+} from "./broker-service.ts";
+export { ServerClock, type ServerClockOptions } from "./clock.ts";
+export { floatDecimal, venueDecimal } from "./decimal.ts";
+export { retryAfterMs, VenueError, type VenueErrorKind } from "./errors.ts";
+export {
+  encodeQuery,
+  type HttpMethod,
+  type OutgoingRequest,
+  type QueryValue,
+  VenueHttpClient,
+  type VenueHttpOptions,
+  type VenueRequest,
+} from "./http-client.ts";
+export {
+  type Cost,
+  type LimitGroup,
+  paced,
+  perWindow,
+  RateGate,
+  type RateGateOptions,
+  type VenueLimits,
+} from "./rate-gate.ts";
+export { hmacSha256Hex, type JwtAlgorithm, sameSignature, sha512Hex, signJwt, verifyJwt } from "./signing.ts";
+export { type BackoffOptions, type SocketStats, VenueSocket, type VenueSocketOptions } from "./ws-client.ts";
