@@ -4,12 +4,12 @@
  *
  * Frames follow the documented trade stream payload
  * ({"e":"trade","E":..,"s":"BNBBTC","t":..,"p":"0.001","q":"100","T":..,"m":true,"M":true}).
- * The platform's own parser is used when the tree has one (an exported
- * `parse...Trade` function under services/brokers/binance/src); the
+ * The platform's own parser is the Binance connector's `parseTradeFrame`
+ * (services/brokers/binance/src/parse-trade.ts); the
  * reference parser here is built only from the contracts (decimal check,
  * ms -> ns, symbol map, compiled Tick schema) and shows what that path costs.
  */
-import { readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fx, msToNs, type Tick, Tick as TickSchema } from "@jts/contracts";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
@@ -71,25 +71,26 @@ export function makeFrames(count: number): string[] {
   });
 }
 
-/** An exported parse...Trade function of a Binance connector, if the tree has one. */
+/**
+ * The Binance connector's own trade-frame parser (services/brokers/binance,
+ * `parseTradeFrame`), with the symbol map the connector builds from
+ * exchangeInfo; null when the tree has no connector.
+ */
 async function findPlatformParser(): Promise<{ name: string; file: string; parse: (frame: string) => unknown } | null> {
-  const dir = join(ROOT_DIR, "services/brokers/binance/src");
-  let files: string[] = [];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
-  } catch {
-    return null;
-  }
-  for (const file of files) {
-    const module = (await import(join(dir, file))) as Record<string, unknown>;
-    for (const [name, value] of Object.entries(module)) {
-      if (typeof value === "function" && /^parse\w*Trade$/i.test(name)) {
-        const fn = value as (...a: unknown[]) => unknown;
-        return { name, file: `services/brokers/binance/src/${file}`, parse: (frame) => fn(JSON.parse(frame)) };
-      }
-    }
-  }
-  return null;
+  const entry = join(ROOT_DIR, "services/brokers/binance/src/index.ts");
+  if (!existsSync(entry)) return null;
+  const connector = (await import(entry)) as typeof import("../../../services/brokers/binance/src/index.ts");
+  const symbols = new connector.BinanceSymbols(
+    [...SYMBOLS.values()].map((jts) => {
+      const [base, quote] = jts.split("-") as [string, string];
+      return { base, quote };
+    }),
+  );
+  return {
+    name: "parseTradeFrame",
+    file: "services/brokers/binance/src/parse-trade.ts",
+    parse: (frame) => connector.parseTradeFrame(frame, symbols),
+  };
 }
 
 function throughput(parse: (frame: string) => unknown, frames: string[], seconds: number): number {
