@@ -86,9 +86,11 @@ describe.skipIf(!ready)(
         body: JSON.stringify({ username: "admin", password: "jts-dev-password" }),
       });
       token = (await readJson(login)).accessToken;
+      // Every symbol's first tick has to travel sim -> Kafka -> collector; a consumer group that
+      // is still rebalancing on a loaded machine can take tens of seconds to get its partitions.
       await eventually(
         async () => expect(((await readJson(await api("/api/prices"))) as unknown[]).length).toBe(3),
-        20_000,
+        90_000,
       );
     }, 180_000);
 
