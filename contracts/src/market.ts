@@ -17,6 +17,10 @@ export const Instrument = t.Object({
 });
 export type Instrument = Static<typeof Instrument>;
 
+/** Every instrument a venue lists, as its connector read them from the venue's exchange info. */
+export const VenueInstruments = t.Object({ venue: Venue, instruments: t.Array(Instrument) });
+export type VenueInstruments = Static<typeof VenueInstruments>;
+
 /** A trade print. */
 export const Tick = t.Object({
   symbol: SymbolCode,

@@ -9,6 +9,9 @@ export const Topics = {
   allTicks: "md.tick.*.*",
   allQuotes: "md.quote.*.*",
   allCandles: "md.candle.*.*",
+  /** Broker connector: VenueInstruments from the venue's exchange info, on load and periodically. */
+  instruments: (venue: string) => `md.instrument.${venue}`,
+  allInstruments: "md.instrument.*",
   /** Broker to OMS: ExecutionReport. */
   executionReport: "exec.report",
   /** OMS: Order after every state change. */
@@ -37,6 +40,7 @@ export const EventTypes = {
   tick: "Tick",
   quote: "Quote",
   candle: "Candle",
+  instruments: "VenueInstruments",
   executionReport: "ExecutionReport",
   order: "Order",
   fill: "Fill",
@@ -111,6 +115,7 @@ export const KAFKA_TOPICS: readonly KafkaTopicSpec[] = [
   { name: "md.tick", partitions: 6 },
   { name: "md.quote", partitions: 6 },
   { name: "md.candle", partitions: 3 },
+  { name: "md.instrument", partitions: 1 },
   { name: "exec.report", partitions: 3 },
   { name: "order.updated", partitions: 3 },
   { name: "order.fill", partitions: 3 },

@@ -9,6 +9,7 @@ export { MemoryEventBus } from "./events/memory.ts";
 export { compilePattern } from "./events/pattern.ts";
 export { createServiceApp, type ReadinessCheck, type ServiceAppOptions } from "./http.ts";
 export { newId } from "./ids.ts";
+export { followVenueInstruments } from "./instrument-feed.ts";
 export { InstrumentCatalog, type InstrumentSpec, SIM_INSTRUMENTS, tickSizeAt } from "./instruments.ts";
 export {
   holdLeadership,

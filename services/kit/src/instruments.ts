@@ -67,8 +67,23 @@ export interface InstrumentSpec {
 export class InstrumentCatalog {
   private readonly bySymbol: Map<string, Instrument>;
   private readonly specs = new Map<string, InstrumentSpec>();
-  constructor(readonly all: readonly Instrument[] = SIM_INSTRUMENTS) {
-    this.bySymbol = new Map(all.map((i) => [i.symbol, i]));
+  constructor(instruments: readonly Instrument[] = SIM_INSTRUMENTS) {
+    this.bySymbol = new Map(instruments.map((i) => [i.symbol, i]));
+  }
+  get all(): Instrument[] {
+    return [...this.bySymbol.values()];
+  }
+  /**
+   * Adds or replaces instruments as a venue connector announces them, so
+   * the next order is checked against the venue's own tick, lot and minimum.
+   * Instruments are keyed by symbol: a venue's listing replaces a simulated
+   * one of the same symbol.
+   */
+  upsert(instruments: readonly Instrument[]): void {
+    for (const instrument of instruments) {
+      this.bySymbol.set(instrument.symbol, instrument);
+      this.specs.delete(instrument.symbol);
+    }
   }
   find(symbol: string): Instrument | undefined {
     return this.bySymbol.get(symbol);

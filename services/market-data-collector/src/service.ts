@@ -11,6 +11,7 @@ import {
 import {
   createServiceApp,
   envelope,
+  followVenueInstruments,
   InstrumentCatalog,
   notFound,
   type Runtime,
@@ -83,6 +84,7 @@ export function createMarketDataService(runtime: Runtime, options: MarketDataOpt
     history,
     async start() {
       subscriptions.push(
+        await followVenueInstruments(runtime.bus, catalog, logger),
         await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload as Tick), { group: "market-data" }),
         await runtime.bus.subscribe(Topics.fill, (e) => history.writeFill?.(e.payload as Fill), {
           group: "market-data",

@@ -13,6 +13,7 @@ import {
 } from "@jts/contracts";
 import {
   createServiceApp,
+  followVenueInstruments,
   InstrumentCatalog,
   type ReadinessCheck,
   type Runtime,
@@ -62,7 +63,8 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
   const logger = runtime.logger.child({ service: "order-execution" });
   const repository = options.repository ?? new MemoryOrderRepository(runtime.bus);
   const modeBook = options.accountMode ? null : new AccountModeBook();
-  const manager = new OrderManager(repository, options.catalog ?? new InstrumentCatalog(), runtime.rpc, logger, {
+  const catalog = options.catalog ?? new InstrumentCatalog();
+  const manager = new OrderManager(repository, catalog, runtime.rpc, logger, {
     routes: options.routes ?? { sim: "paper" },
     defaultAccount: options.defaultAccount ?? "paper-main",
     accountMode: options.accountMode ?? modeBook?.lookup,
@@ -104,6 +106,7 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
       // First, so events committed before a restart go out before new ones.
       await options.relay?.start();
       if (modeBook) subscriptions.push(await modeBook.start(runtime.bus, rpcClient(runtime.rpc), logger));
+      subscriptions.push(await followVenueInstruments(runtime.bus, catalog, logger));
       subscriptions.push(
         // The repository records each report's event id with its state change: redeliveries are no-ops.
         await runtime.bus.subscribe(

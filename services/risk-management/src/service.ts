@@ -21,6 +21,7 @@ import {
   createServiceApp,
   dedupeById,
   envelope,
+  followVenueInstruments,
   InstrumentCatalog,
   MemoryAuditLog,
   type Runtime,
@@ -58,11 +59,8 @@ const ACTOR = "risk-management";
 
 export function createRiskService(runtime: Runtime, options: RiskServiceOptions = {}) {
   const logger = runtime.logger.child({ service: ACTOR });
-  const engine = new RiskEngine(
-    options.catalog ?? new InstrumentCatalog(),
-    options.limits ?? DEFAULT_RISK_LIMITS,
-    options,
-  );
+  const catalog = options.catalog ?? new InstrumentCatalog();
+  const engine = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS, options);
   const audit = options.audit ?? new MemoryAuditLog();
   const subscriptions: Subscription[] = [];
   const settings = new RiskSettingsStore(runtime.cache);
@@ -195,6 +193,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     async start() {
       if (await settings.load(engine).catch(() => false)) logger.info("risk limits and states restored", {});
       subscriptions.push(
+        await followVenueInstruments(runtime.bus, catalog, logger),
         await runtime.bus.subscribe(Topics.allTicks, (e) => {
           const tick = e.payload as Tick;
           const changes = engine.onPrice(tick.symbol, tick.price);

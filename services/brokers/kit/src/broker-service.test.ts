@@ -1,8 +1,8 @@
 import { describe, expect, it } from "bun:test";
 import type { Candle, Envelope, Instrument, Order } from "@jts/contracts";
-import { Subjects, Topics } from "@jts/contracts";
-import { createLogger, memoryRuntime } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { EventTypes, Subjects, Topics } from "@jts/contracts";
+import { createLogger, envelope, followVenueInstruments, InstrumentCatalog, memoryRuntime } from "@jts/kit";
+import { eventually, orderFixture } from "@jts/kit/testing";
 import { createBrokerService, type VenueConnector, type VenueSink } from "./broker-service.ts";
 import { VenueError } from "./errors.ts";
 
@@ -123,5 +123,38 @@ describe("createBrokerService", () => {
       expect(seen).toHaveLength(publishCandles ? 1 : 0);
       await service.stop();
     }
+  });
+});
+
+describe("instrument announcements", () => {
+  it("announce the venue's instruments to every follower's catalog, replacing a simulated listing of the same symbol", async () => {
+    const runtime = memoryRuntime(logger);
+    const followed = new InstrumentCatalog(); // the sim instruments, as risk and the OMS start with
+    expect(followed.spec("BTC-KRW")?.instrument.venue).toBe("sim"); // parsed and cached before the announcement
+    await followVenueInstruments(runtime.bus, followed, logger);
+    const XRP: Instrument = { ...INSTRUMENT, symbol: "XRP-KRW", base: "XRP", tickSize: "0.1", minNotional: "5000" };
+    const venue = connector(async () => {
+      throw new VenueError("upbit", "rejected", "unused");
+    });
+    venue.loadInstruments = async () => [INSTRUMENT, XRP];
+    const service = createBrokerService(runtime, venue);
+    await service.start();
+    await eventually(() => expect(followed.find("XRP-KRW")).toEqual(XRP));
+    expect(followed.find("BTC-KRW")).toEqual(INSTRUMENT);
+    expect(followed.spec("BTC-KRW")?.instrument.venue).toBe("upbit");
+    await service.stop();
+  });
+
+  it("ignore a malformed announcement and keep what the catalog had", async () => {
+    const runtime = memoryRuntime(logger);
+    const followed = new InstrumentCatalog();
+    const before = followed.all;
+    await followVenueInstruments(runtime.bus, followed, logger);
+    await runtime.bus.publish(
+      Topics.instruments("upbit"),
+      envelope(EventTypes.instruments, "test", "upbit", { venue: "upbit", instruments: [{ symbol: "X" }] }),
+    );
+    await Bun.sleep(10);
+    expect(followed.all).toEqual(before);
   });
 });

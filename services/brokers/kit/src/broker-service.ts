@@ -60,6 +60,8 @@ export interface BrokerServiceOptions {
   loadInstruments?: boolean;
   /** Publish the venue's own candles on md.candle.*; off by default (the collector owns candles). */
   publishCandles?: boolean;
+  /** How often the loaded instruments are announced again on md.instrument.<venue> (default 5 min). */
+  announceInstrumentsEveryMs?: number;
 }
 
 export interface BrokerService extends Service {
@@ -85,6 +87,7 @@ export function createBrokerService(
   let catalog = new InstrumentCatalog([]);
   let started = false;
   let retryInstruments: ReturnType<typeof setInterval> | undefined;
+  let announceTimer: ReturnType<typeof setInterval> | undefined;
   const published = { reports: 0, ticks: 0, quotes: 0, candles: 0, publishErrors: 0 };
 
   const publish = (topic: string, type: string, key: string, payload: unknown, tsEvent: string) => {
@@ -119,6 +122,20 @@ export function createBrokerService(
     throw error;
   };
 
+  // Risk, the OMS and the paper venue follow md.instrument.* (followVenueInstruments): announced
+  // on load and again every few minutes, so a service that starts later catches up.
+  const announceInstruments = () => {
+    const instruments = catalog.all;
+    if (instruments.length === 0) return;
+    const venue = connector.venue;
+    publish(Topics.instruments(venue), EventTypes.instruments, venue, { venue, instruments }, nowNsString());
+  };
+  const loaded = (instruments: Instrument[]) => {
+    catalog = new InstrumentCatalog(instruments);
+    logger.info("instruments loaded", { count: instruments.length });
+    announceInstruments();
+  };
+
   const app = createServiceApp({
     name: source,
     logger,
@@ -133,9 +150,7 @@ export function createBrokerService(
     async start() {
       if (options.loadInstruments !== false) {
         try {
-          const instruments = await connector.loadInstruments();
-          catalog = new InstrumentCatalog(instruments);
-          logger.info("instruments loaded", { count: instruments.length });
+          loaded(await connector.loadInstruments());
         } catch (error) {
           // The venue may be down at start: serve anyway (orders get the venue's answer) and keep asking.
           logger.error("instruments not loaded; retrying every 30 s", { error });
@@ -143,9 +158,8 @@ export function createBrokerService(
             connector
               .loadInstruments()
               .then((instruments) => {
-                catalog = new InstrumentCatalog(instruments);
                 clearInterval(retryInstruments);
-                logger.info("instruments loaded", { count: instruments.length });
+                loaded(instruments);
               })
               .catch(() => undefined);
           }, 30_000);
@@ -173,11 +187,14 @@ export function createBrokerService(
           connector.positions(query),
         ),
       );
+      announceTimer = setInterval(announceInstruments, options.announceInstrumentsEveryMs ?? 300_000);
+      announceTimer.unref?.();
       started = true;
     },
     async stop() {
       started = false;
       clearInterval(retryInstruments);
+      clearInterval(announceTimer);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
       await connector.stop();
     },

@@ -13,7 +13,15 @@ import {
   type Tick,
   Topics,
 } from "@jts/contracts";
-import { createServiceApp, envelope, InstrumentCatalog, type Runtime, type Service, serveChecked } from "@jts/kit";
+import {
+  createServiceApp,
+  envelope,
+  followVenueInstruments,
+  InstrumentCatalog,
+  type Runtime,
+  type Service,
+  serveChecked,
+} from "@jts/kit";
 import { t } from "elysia";
 import { MatchingEngine, type MatchingEngineOptions } from "./engine.ts";
 
@@ -33,9 +41,10 @@ export interface PaperServiceOptions
  */
 export function createPaperService(runtime: Runtime, options: PaperServiceOptions = {}) {
   const logger = runtime.logger.child({ service: "broker-paper" });
+  const catalog = options.catalog ?? new InstrumentCatalog();
   const engine = new MatchingEngine({
     clock: nowNs,
-    instruments: options.catalog ?? new InstrumentCatalog(),
+    instruments: catalog,
     fees: options.fees,
     slippage: options.slippage,
     sessionEnd: options.sessionEnd,
@@ -79,6 +88,7 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
     engine,
     async start() {
       subscriptions.push(
+        await followVenueInstruments(runtime.bus, catalog, logger),
         await runtime.bus.subscribe(Topics.allQuotes, (event) => publish(engine.onQuote(event.payload as Quote)), {
           group: "broker-paper",
         }),
