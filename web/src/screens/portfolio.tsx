@@ -1,10 +1,10 @@
+import type { Account } from "@jts/contracts";
 import { createMemo, createSignal, For, Match, Show, Switch } from "solid-js";
 import { EmptyRow } from "../components/empty-row.tsx";
 import { EquityChart } from "../components/equity-chart.tsx";
-import { NotAvailable } from "../components/not-available.tsx";
-import { type AccountView, armAccount, disarmAccount, getEquity, messageOf } from "../lib/api.ts";
+import { armAccount, disarmAccount, getEquity, messageOf } from "../lib/api.ts";
 import { formatDecimal, signOf, sumDecimals } from "../lib/decimal.ts";
-import { createOptional, errorMessage, readyValue } from "../lib/optional.ts";
+import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
 import type { TradingStore } from "../lib/store.ts";
 
 const pnlClass = (value: string) => `num pnl pnl--${signOf(value) > 0 ? "up" : signOf(value) < 0 ? "down" : "flat"}`;
@@ -26,7 +26,7 @@ export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }
       unrealized: sumDecimals(e.unrealized),
     }));
   });
-  const [equity] = createOptional(() => getEquity());
+  const [equity] = createLoadable(() => getEquity());
 
   return (
     <div class="screen screen--portfolio">
@@ -105,9 +105,6 @@ export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }
           <Match when={equity().state === "loading"}>
             <p class="muted">Loading…</p>
           </Match>
-          <Match when={equity().state === "not-available"}>
-            <NotAvailable what="The equity curve" />
-          </Match>
           <Match when={errorMessage(equity())}>{(message) => <p class="message message--error">{message()}</p>}</Match>
           <Match when={readyValue(equity())}>
             {(points) => (
@@ -123,11 +120,10 @@ export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }
 }
 
 /** Balances per currency; the mode badge and, for an admin, arming with the account id typed back. */
-function AccountCard(props: { account: AccountView; isAdmin: boolean; onChange: () => unknown }) {
+function AccountCard(props: { account: Account; isAdmin: boolean; onChange: () => unknown }) {
   const [arming, setArming] = createSignal(false);
   const [typed, setTyped] = createSignal("");
   const [message, setMessage] = createSignal<string | null>(null);
-  const mode = () => props.account.mode ?? "PAPER";
 
   const act = async (action: () => Promise<unknown>) => {
     setMessage(null);
@@ -145,13 +141,13 @@ function AccountCard(props: { account: AccountView; isAdmin: boolean; onChange: 
     <article class="account" aria-label={`Account ${props.account.id}`}>
       <header class="account__head">
         <strong>{props.account.id}</strong>
-        <span class={`badge badge--${mode().toLowerCase()}`}>{mode()}</span>
+        <span class={`badge badge--${props.account.mode.toLowerCase()}`}>{props.account.mode}</span>
         <span class="muted small">
           {props.account.venue} · {props.account.kind}
         </span>
-        <Show when={props.isAdmin && props.account.mode !== undefined}>
+        <Show when={props.isAdmin}>
           <Show
-            when={mode() === "LIVE"}
+            when={props.account.mode === "LIVE"}
             fallback={
               <button type="button" class="button button--ghost button--small" onClick={() => setArming(true)}>
                 Arm live…
@@ -173,7 +169,7 @@ function AccountCard(props: { account: AccountView; isAdmin: boolean; onChange: 
           class="confirm"
           onSubmit={(event) => {
             event.preventDefault();
-            void act(() => armAccount(props.account.id));
+            void act(() => armAccount(props.account.id, typed()));
           }}
         >
           <label class="field">
