@@ -1,4 +1,4 @@
-import type { Account } from "@jts/contracts";
+import type { Account, EquitySnapshot } from "@jts/contracts";
 import { createMemo, createSignal, For, Match, Show, Switch } from "solid-js";
 import { EmptyRow } from "../components/empty-row.tsx";
 import { EquityChart } from "../components/equity-chart.tsx";
@@ -108,14 +108,35 @@ export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }
           <Match when={errorMessage(equity())}>{(message) => <p class="message message--error">{message()}</p>}</Match>
           <Match when={readyValue(equity())}>
             {(points) => (
-              <Show when={points().length > 0} fallback={<p class="empty">No equity snapshots yet</p>}>
-                <EquityChart points={points()} label="Equity over time" />
-              </Show>
+              <For each={curvesOf(points())} fallback={<p class="empty">No equity snapshots yet</p>}>
+                {(curve) => (
+                  <>
+                    <h3 class="muted small">
+                      {curve.account} · {curve.currency}
+                    </h3>
+                    <EquityChart points={curve.points} label={`Equity of ${curve.account} in ${curve.currency}`} />
+                  </>
+                )}
+              </For>
             )}
           </Match>
         </Switch>
       </section>
     </div>
+  );
+}
+
+/** One curve per account and currency: snapshots of different ones cannot share a line. */
+function curvesOf(points: EquitySnapshot[]): Array<{ account: string; currency: string; points: EquitySnapshot[] }> {
+  const curves = new Map<string, { account: string; currency: string; points: EquitySnapshot[] }>();
+  for (const point of points) {
+    const key = `${point.account}\u0000${point.currency}`;
+    const curve = curves.get(key) ?? { account: point.account, currency: point.currency, points: [] };
+    curve.points.push(point);
+    curves.set(key, curve);
+  }
+  return [...curves.values()].sort(
+    (a, b) => a.account.localeCompare(b.account) || a.currency.localeCompare(b.currency),
   );
 }
 
