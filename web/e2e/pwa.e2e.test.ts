@@ -205,10 +205,22 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await shoot("portfolio");
   }, 60_000);
 
-  test("strategies start and stop; an admin edits limits; the kill switch halts trading and the next order is refused with the reason", async () => {
+  test("a strategy is created from its kind's schema; strategies start and stop; an admin edits limits; the kill switch halts trading and the next order is refused with the reason", async () => {
     await goTo("strategies");
     const strategy = page.locator("article[data-strategy=ma-BTC-KRW]");
     await strategy.waitFor();
+    // A new definition from the kinds the strategy engine publishes; it starts stopped.
+    await page.click("button:has-text('New strategy')");
+    await page.fill("form[aria-label='New strategy'] input[name=id]", "bb-e2e");
+    await page.selectOption("select[name=kind]", "bollinger");
+    await page.fill("input[name=param-period]", "20");
+    await page.fill("input[name=param-width]", "2");
+    await page.fill("input[name=param-quantity]", "0.001");
+    await page.click("button:has-text('Create strategy')");
+    await page.waitForSelector("text=Strategy bb-e2e created (stopped)");
+    const created = page.locator("article[data-strategy=bb-e2e]");
+    await created.locator(".badge:has-text('Stopped')").waitFor();
+    expect(await created.textContent()).toContain("bollinger · BTC-KRW · 1m");
     await strategy.locator("button:has-text('Start')").click();
     await strategy.locator(".badge:has-text('Running')").waitFor();
     await shoot("strategies");

@@ -112,7 +112,7 @@ function Desk() {
             <PortfolioScreen store={store} isAdmin={isAdmin()} />
           </Match>
           <Match when={screen() === "strategies"}>
-            <StrategiesScreen canTrade={canTrade()} />
+            <StrategiesScreen canTrade={canTrade()} instruments={store.instruments()} accounts={store.accounts()} />
           </Match>
           <Match when={screen() === "risk"}>
             <RiskScreen store={store} canTrade={canTrade()} isAdmin={isAdmin()} />

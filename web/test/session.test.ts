@@ -89,18 +89,65 @@ describe("session", () => {
     expect(api.accessToken()).toBeNull();
   });
 
-  test("a route the gateway does not serve yet is NotAvailableError; other errors keep their code and message", async () => {
-    handler = (call) =>
-      call.path === "/api/auth/login"
-        ? json(tokens("z"))
-        : json({ error: { code: "NOT_FOUND", message: "no route" } }, 404);
+  test("the trading routes reach the gateway's paths with their bodies, typed by Eden", async () => {
+    handler = (call) => (call.path === "/api/auth/login" ? json(tokens("t")) : json({}));
     await api.login("alice", "pw");
-    await expect(api.getEquity()).rejects.toBeInstanceOf(api.NotAvailableError);
+    calls = [];
+    await api.amendOrder("o-1", { price: "101" });
+    await api.cancelAllOrders({ symbol: "BTC-KRW" });
+    await api.setTradingState({ state: "HALTED", account: "paper-main", reason: "test", cancelOpenOrders: true });
+    await api.setRiskLimits({ account: "paper-main", limits: { maxOrderNotional: "1000" } });
+    await api.armAccount("live-1", "live-1");
+    await api.disarmAccount("live-1");
+    await api.getEquity("paper-main");
+    await api.getStrategyKinds();
+    await api.createStrategy({ id: "s-1", kind: "bollinger", symbol: "BTC-KRW", params: { period: 20 } });
+    await api.setStrategyParams("s-1", { period: 30 });
+    expect(calls.map(({ method, path, body }) => ({ method, path, body }))).toEqual([
+      { method: "PATCH", path: "/api/orders/o-1", body: { price: "101" } },
+      { method: "POST", path: "/api/orders/cancel-all", body: { symbol: "BTC-KRW" } },
+      {
+        method: "PUT",
+        path: "/api/risk/state",
+        body: { state: "HALTED", account: "paper-main", reason: "test", cancelOpenOrders: true },
+      },
+      {
+        method: "PUT",
+        path: "/api/risk/limits",
+        body: { account: "paper-main", limits: { maxOrderNotional: "1000" } },
+      },
+      { method: "POST", path: "/api/accounts/live-1/arm", body: { confirm: "live-1" } },
+      { method: "POST", path: "/api/accounts/live-1/disarm", body: {} },
+      { method: "GET", path: "/api/portfolio/equity?account=paper-main", body: undefined },
+      { method: "GET", path: "/api/strategies/kinds", body: undefined },
+      {
+        method: "POST",
+        path: "/api/strategies",
+        body: { id: "s-1", kind: "bollinger", symbol: "BTC-KRW", params: { period: 20 } },
+      },
+      { method: "PUT", path: "/api/strategies/s-1/params", body: { params: { period: 30 } } },
+    ]);
+    expect(calls.every((c) => c.authorization === `Bearer ${token("t")}`)).toBe(true);
+  });
+
+  test("an error answer is an ApiError with the gateway's code, message and details", async () => {
+    handler = (call) => (call.path === "/api/auth/login" ? json(tokens("z")) : json({}));
+    await api.login("alice", "pw");
     handler = () => json({ error: { code: "CONFLICT", message: "order o-1 is FILLED" } }, 409);
     await expect(api.cancelOrder("o-1")).rejects.toMatchObject({
       status: 409,
       code: "CONFLICT",
       message: "order o-1 is FILLED",
     });
+    handler = () =>
+      json(
+        { error: { code: "BAD_REQUEST", message: "invalid bollinger parameters", details: { problems: ["x"] } } },
+        400,
+      );
+    await expect(
+      api.createStrategy({ id: "s-2", kind: "bollinger", symbol: "BTC-KRW", params: {} }),
+    ).rejects.toMatchObject({ status: 400, code: "BAD_REQUEST", details: { problems: ["x"] } });
+    handler = () => new Response("<html>bad gateway</html>", { status: 502 });
+    await expect(api.getEquity()).rejects.toMatchObject({ status: 502, code: "HTTP_502" });
   });
 });

@@ -1,10 +1,10 @@
+import type { EquitySnapshot } from "@jts/contracts";
 import { createChart, type IChartApi, LineSeries, type UTCTimestamp } from "lightweight-charts";
 import { createEffect, onCleanup, onMount } from "solid-js";
-import type { EquityPoint } from "../lib/api.ts";
 import { chartNumber } from "../lib/decimal.ts";
 
 /** Equity over time for one account and currency (floats only to draw). */
-export function EquityChart(props: { points: EquityPoint[]; label: string }) {
+export function EquityChart(props: { points: EquitySnapshot[]; label: string }) {
   let container: HTMLDivElement | undefined;
   let chart: IChartApi | undefined;
   onMount(() => {

@@ -1,18 +1,18 @@
 /**
- * The PWA's only door to the gateway. Routes the gateway already serves go
- * through Eden Treaty typed by the gateway's exported `App`, so an API change
- * breaks `tsc -p web`, not the trader. Routes agreed but not yet served by
- * every gateway (cancel-all, limits per account, strategy params, arming,
- * equity) go through `request` with the agreed shapes, and a 404 from them
- * becomes `NotAvailableError` so screens can say so instead of failing.
+ * The PWA's only door to the gateway: every route goes through Eden Treaty
+ * typed by the gateway's exported `App`, so an API change breaks
+ * `tsc -p web`, not the trader.
  */
 import { treaty } from "@elysiajs/eden";
 import type { App } from "@jts/api-gateway";
 import type {
   Account,
   Alert,
+  AmendFields,
+  CancelAllReply,
   Candle,
   CandleInterval,
+  EquitySnapshot,
   ErrorBody,
   Fill,
   Instrument,
@@ -20,8 +20,11 @@ import type {
   Order,
   OrderRequest,
   Position,
-  RiskLimits,
+  RiskLimitsPatch,
   RiskStatus,
+  StrategyCreate,
+  StrategyKindInfo,
+  StrategyParams,
   StrategyStatus,
   TradingState,
 } from "@jts/contracts";
@@ -38,11 +41,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-}
-
-/** The gateway answered 404 for a route this screen needs: it is not deployed there yet. */
-export class NotAvailableError extends ApiError {
-  override name = "NotAvailableError";
 }
 
 export interface Tokens {
@@ -112,13 +110,11 @@ function isErrorBody(body: unknown): body is ErrorBody {
 }
 
 function errorFrom(status: number, body: unknown, fallback: string): ApiError {
-  const make = (code: string, message: string, details?: unknown) =>
-    status === 404 && code !== "ORDER_NOT_FOUND"
-      ? new NotAvailableError(status, code, message, details)
-      : new ApiError(status, code, message, details);
-  if (isErrorBody(body)) return make(String(body.error.code), String(body.error.message), body.error.details);
+  if (isErrorBody(body))
+    return new ApiError(status, String(body.error.code), String(body.error.message), body.error.details);
+  // Not the gateway's error body (a proxy's HTML page): its text, cut short, is the message.
   const text = typeof body === "string" ? body.slice(0, 200) : "";
-  return make(`HTTP_${status}`, text || fallback);
+  return new ApiError(status, `HTTP_${status}`, text || fallback);
 }
 
 let refreshing: Promise<boolean> | null = null;
@@ -181,23 +177,6 @@ async function unwrap<T>(
   return result.data as NonNullable<T>;
 }
 
-/** For routes outside the Eden type (agreed, not yet on every gateway). */
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await authedFetch(`/api${path}`, {
-    method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-  });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // Not JSON (a proxy's HTML page): kept as text for the error message.
-  }
-  if (!response.ok) throw errorFrom(response.status, parsed, response.statusText);
-  return parsed as T;
-}
-
 export async function login(username: string, password: string): Promise<void> {
   // The route's declared responses include the error body; unwrap already threw on that one.
   storeTokens((await unwrap(gateway.api.auth.login.post({ username, password }))) as Tokens);
@@ -214,7 +193,8 @@ export async function logout(): Promise<void> {
   }
 }
 
-// Routes on every gateway: typed by Eden.
+// Every route, typed by Eden: the return types below are the contracts' schemas the gateway
+// declares as each route's response, so a change on either side fails `tsc -p web`.
 export const getInstruments = (): Promise<Instrument[]> => unwrap(gateway.api.instruments.get());
 export const getPrices = (): Promise<LastPrice[]> => unwrap(gateway.api.prices.get());
 export const getCandles = (symbol: string, interval: CandleInterval, limit = 300): Promise<Candle[]> =>
@@ -222,88 +202,51 @@ export const getCandles = (symbol: string, interval: CandleInterval, limit = 300
 export const getOrders = (): Promise<Order[]> => unwrap(gateway.api.orders.get({ query: {} }));
 export const getFills = (): Promise<Fill[]> => unwrap(gateway.api.fills.get());
 export const getPositions = (): Promise<Position[]> => unwrap(gateway.api.positions.get());
-export const getAccounts = (): Promise<AccountView[]> => unwrap(gateway.api.accounts.get());
 export const getAlerts = (): Promise<Alert[]> => unwrap(gateway.api.alerts.get());
-export const getStrategies = (): Promise<StrategyView[]> => unwrap(gateway.api.strategies.get());
-export const getRisk = (): Promise<RiskView> => unwrap(gateway.api.risk.get());
+
+// Orders.
 export const placeOrder = (order: OrderRequest): Promise<Order> => unwrap(gateway.api.orders.post(order));
 export const cancelOrder = (id: string): Promise<Order> => unwrap(gateway.api.orders({ id }).delete());
+/** Cancel-replace: the answer is the replacement order; the old one ends CANCELED. */
+export const amendOrder = (id: string, changes: AmendFields): Promise<Order> =>
+  unwrap(gateway.api.orders({ id }).patch(changes));
+/** Every open order in scope (all the caller may touch when the scope is empty). */
+export const cancelAllOrders = (scope: { account?: string; symbol?: string }): Promise<CancelAllReply> =>
+  unwrap(gateway.api.orders["cancel-all"].post(scope));
+
+// Accounts.
+export const getAccounts = (): Promise<Account[]> => unwrap(gateway.api.accounts.get());
+/** Live trading for an account (admin): `confirm` is the account id typed back by the user. */
+export const armAccount = (id: string, confirm: string): Promise<Account> =>
+  unwrap(gateway.api.accounts({ id }).arm.post({ confirm }));
+export const disarmAccount = (id: string): Promise<Account> => unwrap(gateway.api.accounts({ id }).disarm.post({}));
+export const getEquity = (account?: string): Promise<EquitySnapshot[]> =>
+  unwrap(gateway.api.portfolio.equity.get({ query: account ? { account } : {} }));
+
+// Strategies.
+export const getStrategies = (): Promise<StrategyStatus[]> => unwrap(gateway.api.strategies.get());
+export const getStrategyKinds = (): Promise<StrategyKindInfo[]> => unwrap(gateway.api.strategies.kinds.get());
+export const createStrategy = (definition: StrategyCreate): Promise<StrategyStatus> =>
+  unwrap(gateway.api.strategies.post(definition));
 export const startStrategy = (id: string): Promise<StrategyStatus> =>
   unwrap(gateway.api.strategies({ id }).start.post());
 export const stopStrategy = (id: string): Promise<StrategyStatus> => unwrap(gateway.api.strategies({ id }).stop.post());
+/** Checked by the strategy kind's schema on the server: a 400 lists the reasons. */
+export const setStrategyParams = (id: string, params: StrategyParams): Promise<StrategyStatus> =>
+  unwrap(gateway.api.strategies({ id }).params.put({ params }));
 
-export interface SetStateInput {
+// Risk.
+export const getRisk = (): Promise<RiskStatus> => unwrap(gateway.api.risk.get());
+/** The kill switch (HALTED), reduce-only and resuming; for the platform or, with `account`, one account. */
+export const setTradingState = (input: {
   state: TradingState;
-  reason?: string;
   account?: string;
-  cancelOpenOrders?: boolean;
-}
-/** The kill switch (HALTED) and resuming; account scope and cancelling are the agreed extension. */
-export const setTradingState = (input: SetStateInput): Promise<RiskView> => request("PUT", "/risk/state", input);
-
-// Agreed shapes, not on every gateway yet (NotAvailableError on 404).
-
-/** Accounts as the agreed route lists them: `mode` arrives with live arming. */
-export type AccountView = Account & { mode?: "PAPER" | "LIVE" };
-
-/** A strategy's own book as the strategy engine reports it (issue 8): decimal strings. */
-export interface StrategyPnlView {
-  position: string;
-  realizedPnl: string;
-  unrealizedPnl: string;
-  fees: string;
-  /** realized + unrealized - fees. */
-  netPnl: string;
-}
-/** Strategies with their P&L and timeframe where the engine reports them (absent on older gateways). */
-export type StrategyView = StrategyStatus & { pnl?: StrategyPnlView; config: { timeframe?: string } };
-
-export interface AccountRiskView {
-  account: string;
-  state: TradingState;
   reason?: string;
-  limits?: RiskLimits | null;
-  dailyPnl?: string;
-  drawdown?: string;
-}
-/** Platform state, and per-account states when the gateway reports them. */
-export type RiskView = RiskStatus & { accounts?: AccountRiskView[] };
-
-export interface EquityPoint {
-  account: string;
-  currency: string;
-  equity: string;
-  ts: string;
-}
-
-/** Cancel-replace: the answer is the replacement order; the old one ends CANCELED. */
-export const amendOrder = (
-  id: string,
-  changes: { quantity?: string; price?: string; stopPrice?: string },
-): Promise<Order> => request("PATCH", `/orders/${encodeURIComponent(id)}`, changes);
-export const cancelAllOrders = (scope: { account?: string; symbol?: string }): Promise<{ canceled: Order[] }> =>
-  request("POST", "/orders/cancel-all", scope);
-export const getRiskLimits = (account?: string): Promise<unknown> =>
-  request("GET", `/risk/limits${account ? `?account=${encodeURIComponent(account)}` : ""}`);
-export async function setRiskLimits(input: { account?: string; limits: RiskLimits }): Promise<unknown> {
-  try {
-    return await request("PUT", "/risk/limits", input);
-  } catch (error) {
-    // A gateway from before per-account limits takes the bare platform limits object instead.
-    if (error instanceof ApiError && error.status === 422 && !input.account) {
-      return request("PUT", "/risk/limits", input.limits);
-    }
-    throw error;
-  }
-}
-export const setStrategyParams = (id: string, params: Record<string, unknown>): Promise<StrategyView> =>
-  request("PUT", `/strategies/${encodeURIComponent(id)}/params`, { params });
-export const armAccount = (id: string): Promise<AccountView> =>
-  request("POST", `/accounts/${encodeURIComponent(id)}/arm`, { confirm: id });
-export const disarmAccount = (id: string): Promise<AccountView> =>
-  request("POST", `/accounts/${encodeURIComponent(id)}/disarm`);
-export const getEquity = (account?: string): Promise<EquityPoint[]> =>
-  request("GET", `/portfolio/equity${account ? `?account=${encodeURIComponent(account)}` : ""}`);
+  cancelOpenOrders?: boolean;
+}): Promise<RiskStatus> => unwrap(gateway.api.risk.state.put(input));
+/** Merges `limits` into the platform defaults or, with `account`, that account's override (admin). */
+export const setRiskLimits = (input: { account?: string; limits: RiskLimitsPatch }): Promise<RiskStatus> =>
+  unwrap(gateway.api.risk.limits.put(input));
 
 /** A message for the UI from anything a call may throw. */
 export function messageOf(error: unknown, fallback = "Request failed"): string {

@@ -4,11 +4,10 @@
  * REST snapshot is also remembered, so a reload offline shows the last known
  * state, marked stale. An `epoch` bump (missed events) refetches.
  */
-import type { Alert, Candle, Fill, Instrument, Order, Position, Tick } from "@jts/contracts";
+import type { Account, Alert, Candle, Fill, Instrument, Order, Position, RiskStatus, Tick } from "@jts/contracts";
 import { batch, createEffect, createMemo, createSignal, on, onCleanup } from "solid-js";
 import { createStore } from "solid-js/store";
 import {
-  type AccountView,
   getAccounts,
   getAlerts,
   getCandles,
@@ -19,8 +18,6 @@ import {
   getPrices,
   getRisk,
   messageOf,
-  NotAvailableError,
-  type RiskView,
 } from "./api.ts";
 import { recall, remember } from "./cache.ts";
 import { compareDecimal, compareNanos } from "./decimal.ts";
@@ -52,8 +49,8 @@ export function createTradingStore(live: LiveConnection) {
   const [orderMap, setOrderMap] = createStore<Record<string, Order>>({});
   const [fills, setFills] = createSignal<Fill[]>([]);
   const [positionMap, setPositionMap] = createStore<Record<string, Position>>({});
-  const [accounts, setAccounts] = createSignal<AccountView[]>([]);
-  const [risk, setRisk] = createSignal<RiskView | null>(null);
+  const [accounts, setAccounts] = createSignal<Account[]>([]);
+  const [risk, setRisk] = createSignal<RiskStatus | null>(null);
   const [alerts, setAlerts] = createSignal<Alert[]>([]);
   const [alertsSeenAt, setAlertsSeenAt] = createSignal(localStorage.getItem(ALERTS_SEEN_KEY) ?? "0");
   const [errors, setErrors] = createStore<Record<string, string | undefined>>({});
@@ -125,7 +122,7 @@ export function createTradingStore(live: LiveConnection) {
       return true;
     } catch (error) {
       const remembered = recall<T>(key);
-      if (remembered && !(error instanceof NotAvailableError)) {
+      if (remembered) {
         apply(remembered.data);
         setCachedAt((at) => Math.min(at ?? remembered.savedAt, remembered.savedAt));
       }
@@ -221,7 +218,7 @@ export function createTradingStore(live: LiveConnection) {
       refreshAccountsSoon();
     }),
     live.subscribe("positions", (data) => upsertPosition(data as Position)),
-    live.subscribe("risk", (data) => setRisk((current) => ({ ...current, ...(data as RiskView) }))),
+    live.subscribe("risk", (data) => setRisk((current) => ({ ...current, ...(data as RiskStatus) }))),
     live.subscribe("alerts", (data) => upsertAlert(data as Alert)),
   ];
   onCleanup(() => {

@@ -1,10 +1,10 @@
+import type { Account, EquitySnapshot } from "@jts/contracts";
 import { createMemo, createSignal, For, Match, Show, Switch } from "solid-js";
 import { EmptyRow } from "../components/empty-row.tsx";
 import { EquityChart } from "../components/equity-chart.tsx";
-import { NotAvailable } from "../components/not-available.tsx";
-import { type AccountView, armAccount, disarmAccount, getEquity, messageOf } from "../lib/api.ts";
+import { armAccount, disarmAccount, getEquity, messageOf } from "../lib/api.ts";
 import { formatDecimal, signOf, sumDecimals } from "../lib/decimal.ts";
-import { createOptional, errorMessage, readyValue } from "../lib/optional.ts";
+import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
 import type { TradingStore } from "../lib/store.ts";
 
 const pnlClass = (value: string) => `num pnl pnl--${signOf(value) > 0 ? "up" : signOf(value) < 0 ? "down" : "flat"}`;
@@ -26,7 +26,7 @@ export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }
       unrealized: sumDecimals(e.unrealized),
     }));
   });
-  const [equity] = createOptional(() => getEquity());
+  const [equity] = createLoadable(() => getEquity());
 
   return (
     <div class="screen screen--portfolio">
@@ -105,15 +105,19 @@ export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }
           <Match when={equity().state === "loading"}>
             <p class="muted">Loading…</p>
           </Match>
-          <Match when={equity().state === "not-available"}>
-            <NotAvailable what="The equity curve" />
-          </Match>
           <Match when={errorMessage(equity())}>{(message) => <p class="message message--error">{message()}</p>}</Match>
           <Match when={readyValue(equity())}>
             {(points) => (
-              <Show when={points().length > 0} fallback={<p class="empty">No equity snapshots yet</p>}>
-                <EquityChart points={points()} label="Equity over time" />
-              </Show>
+              <For each={curvesOf(points())} fallback={<p class="empty">No equity snapshots yet</p>}>
+                {(curve) => (
+                  <>
+                    <h3 class="muted small">
+                      {curve.account} · {curve.currency}
+                    </h3>
+                    <EquityChart points={curve.points} label={`Equity of ${curve.account} in ${curve.currency}`} />
+                  </>
+                )}
+              </For>
             )}
           </Match>
         </Switch>
@@ -122,12 +126,25 @@ export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }
   );
 }
 
+/** One curve per account and currency: snapshots of different ones cannot share a line. */
+function curvesOf(points: EquitySnapshot[]): Array<{ account: string; currency: string; points: EquitySnapshot[] }> {
+  const curves = new Map<string, { account: string; currency: string; points: EquitySnapshot[] }>();
+  for (const point of points) {
+    const key = `${point.account}\u0000${point.currency}`;
+    const curve = curves.get(key) ?? { account: point.account, currency: point.currency, points: [] };
+    curve.points.push(point);
+    curves.set(key, curve);
+  }
+  return [...curves.values()].sort(
+    (a, b) => a.account.localeCompare(b.account) || a.currency.localeCompare(b.currency),
+  );
+}
+
 /** Balances per currency; the mode badge and, for an admin, arming with the account id typed back. */
-function AccountCard(props: { account: AccountView; isAdmin: boolean; onChange: () => unknown }) {
+function AccountCard(props: { account: Account; isAdmin: boolean; onChange: () => unknown }) {
   const [arming, setArming] = createSignal(false);
   const [typed, setTyped] = createSignal("");
   const [message, setMessage] = createSignal<string | null>(null);
-  const mode = () => props.account.mode ?? "PAPER";
 
   const act = async (action: () => Promise<unknown>) => {
     setMessage(null);
@@ -145,13 +162,13 @@ function AccountCard(props: { account: AccountView; isAdmin: boolean; onChange: 
     <article class="account" aria-label={`Account ${props.account.id}`}>
       <header class="account__head">
         <strong>{props.account.id}</strong>
-        <span class={`badge badge--${mode().toLowerCase()}`}>{mode()}</span>
+        <span class={`badge badge--${props.account.mode.toLowerCase()}`}>{props.account.mode}</span>
         <span class="muted small">
           {props.account.venue} · {props.account.kind}
         </span>
-        <Show when={props.isAdmin && props.account.mode !== undefined}>
+        <Show when={props.isAdmin}>
           <Show
-            when={mode() === "LIVE"}
+            when={props.account.mode === "LIVE"}
             fallback={
               <button type="button" class="button button--ghost button--small" onClick={() => setArming(true)}>
                 Arm live…
@@ -173,7 +190,7 @@ function AccountCard(props: { account: AccountView; isAdmin: boolean; onChange: 
           class="confirm"
           onSubmit={(event) => {
             event.preventDefault();
-            void act(() => armAccount(props.account.id));
+            void act(() => armAccount(props.account.id, typed()));
           }}
         >
           <label class="field">

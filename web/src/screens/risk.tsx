@@ -1,6 +1,6 @@
-import type { RiskLimits, TradingState } from "@jts/contracts";
+import type { RiskLimits, RiskStatus, TradingState } from "@jts/contracts";
 import { createSignal, For, Show } from "solid-js";
-import { messageOf, type RiskView, setRiskLimits, setTradingState } from "../lib/api.ts";
+import { messageOf, setRiskLimits, setTradingState } from "../lib/api.ts";
 import { formatDecimal, formatNanosTime, isPositiveDecimal } from "../lib/decimal.ts";
 import type { TradingStore } from "../lib/store.ts";
 
@@ -8,7 +8,7 @@ const CONFIRM_WORD = "HALT";
 
 export function RiskScreen(props: { store: TradingStore; canTrade: boolean; isAdmin: boolean }) {
   const risk = () => props.store.risk();
-  const apply = (next: RiskView) => props.store.setRisk((current) => ({ ...current, ...next }));
+  const apply = (next: RiskStatus) => props.store.setRisk((current) => ({ ...current, ...next }));
 
   return (
     <div class="screen screen--risk">
@@ -79,15 +79,15 @@ export function RiskScreen(props: { store: TradingStore; canTrade: boolean; isAd
 
 /**
  * HALTED behind a typed confirmation; resuming (admin only) is a plain button.
- * The account scope is offered only when the gateway reports per-account states:
- * an older gateway would ignore the account and halt everything.
+ * The scope is the platform or one of the accounts the risk status lists (the
+ * caller's own, for a trader).
  */
 function KillSwitch(props: {
   state: TradingState | null;
   isAdmin: boolean;
   accounts: string[];
   /** `account` set: the answer is that account's state, not the platform's. */
-  onChanged: (risk: RiskView, account?: string) => void;
+  onChanged: (risk: RiskStatus, account?: string) => void;
 }) {
   const [open, setOpen] = createSignal(false);
   const [scope, setScope] = createSignal("");

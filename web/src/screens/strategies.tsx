@@ -1,38 +1,226 @@
-import { createSignal, For, Show } from "solid-js";
-import { NotAvailable } from "../components/not-available.tsx";
+import type { Account, Instrument, StrategyKind, StrategyStatus, StrategyTimeframe } from "@jts/contracts";
+import { createMemo, createSignal, For, Show } from "solid-js";
 import {
+  createStrategy,
   getStrategies,
+  getStrategyKinds,
   messageOf,
-  NotAvailableError,
-  type StrategyView,
   setStrategyParams,
   startStrategy,
   stopStrategy,
 } from "../lib/api.ts";
 import { formatDecimal, signOf } from "../lib/decimal.ts";
-import { createOptional, errorMessage, readyValue } from "../lib/optional.ts";
+import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
+import { paramFields, paramValues } from "../lib/param-schema.ts";
 
-export function StrategiesScreen(props: { canTrade: boolean }) {
-  const [strategies, reload] = createOptional(getStrategies);
+const TIMEFRAMES: readonly StrategyTimeframe[] = ["tick", "1m", "5m", "1h", "1d"];
+
+export function StrategiesScreen(props: { canTrade: boolean; instruments: Instrument[]; accounts: Account[] }) {
+  const [strategies, reload] = createLoadable(getStrategies);
   return (
     <div class="screen">
       <section class="panel" aria-labelledby="strategies-title">
         <h2 id="strategies-title">Strategies</h2>
         <Show when={errorMessage(strategies())}>{(message) => <p class="message message--error">{message()}</p>}</Show>
-        <Show when={strategies().state === "not-available"}>
-          <NotAvailable what="The strategy list" />
-        </Show>
         <div class="cards">
           <For each={readyValue(strategies()) ?? []} fallback={<p class="empty">No strategies</p>}>
             {(strategy) => <StrategyCard strategy={strategy} canTrade={props.canTrade} onChange={reload} />}
           </For>
         </div>
       </section>
+      <Show when={props.canTrade}>
+        <NewStrategy instruments={props.instruments} accounts={props.accounts} onCreated={reload} />
+      </Show>
     </div>
   );
 }
 
-function StrategyCard(props: { strategy: StrategyView; canTrade: boolean; onChange: () => Promise<void> }) {
+/**
+ * A new strategy definition, stopped until started: the kind's parameter
+ * inputs come from its JSON Schema (`GET /api/strategies/kinds`), and the
+ * server checks the values against it (400 with the reasons).
+ */
+export function NewStrategy(props: { instruments: Instrument[]; accounts: Account[]; onCreated: () => Promise<void> }) {
+  const [kinds] = createLoadable(getStrategyKinds);
+  const [open, setOpen] = createSignal(false);
+  const [id, setId] = createSignal("");
+  const [kind, setKind] = createSignal<StrategyKind | "">("");
+  const [symbol, setSymbol] = createSignal("");
+  const [account, setAccount] = createSignal("");
+  const [timeframe, setTimeframe] = createSignal<StrategyTimeframe>("1m");
+  const [text, setText] = createSignal<Record<string, string>>({});
+  const [busy, setBusy] = createSignal(false);
+  const [status, setStatus] = createSignal<{ ok: boolean; text: string } | null>(null);
+
+  // Until the user picks, the first of each list: kinds, instruments and accounts arrive after the form.
+  const chosenKind = createMemo(() => {
+    const list = readyValue(kinds()) ?? [];
+    return list.find((k) => k.kind === kind()) ?? list[0] ?? null;
+  });
+  const chosenSymbol = () => symbol() || props.instruments[0]?.symbol || "";
+  const chosenAccount = () => account() || props.accounts[0]?.id || "";
+  const fields = createMemo(() => paramFields(chosenKind()?.params));
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const definition = chosenKind();
+    const instrument = props.instruments.find((i) => i.symbol === chosenSymbol());
+    if (!definition || !instrument || !id().trim()) {
+      setStatus({ ok: false, text: "An id, a kind and an instrument are needed" });
+      return;
+    }
+    setBusy(true);
+    setStatus(null);
+    try {
+      const created = await createStrategy({
+        id: id().trim(),
+        kind: definition.kind,
+        symbol: instrument.symbol,
+        venue: instrument.venue,
+        ...(chosenAccount() ? { account: chosenAccount() } : {}),
+        timeframe: timeframe(),
+        params: paramValues(fields(), text()),
+      });
+      setStatus({ ok: true, text: `Strategy ${created.config.id} created (stopped)` });
+      setId("");
+      setText({});
+      await props.onCreated();
+    } catch (error) {
+      setStatus({ ok: false, text: messageOf(error) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="new-strategy-title">
+      <h2 id="new-strategy-title">New strategy</h2>
+      <Show
+        when={open()}
+        fallback={
+          <button type="button" class="button button--ghost" onClick={() => setOpen(true)}>
+            New strategy…
+          </button>
+        }
+      >
+        <Show when={errorMessage(kinds())}>{(message) => <p class="message message--error">{message()}</p>}</Show>
+        <form class="ticket" aria-label="New strategy" onSubmit={submit} novalidate>
+          <label class="field">
+            <span>Id</span>
+            <input name="id" autocomplete="off" value={id()} onInput={(event) => setId(event.currentTarget.value)} />
+          </label>
+          <label class="field">
+            <span>Kind</span>
+            <select
+              name="kind"
+              onChange={(event) => {
+                setKind(event.currentTarget.value as StrategyKind);
+                setText({});
+              }}
+            >
+              <For each={readyValue(kinds()) ?? []}>
+                {(info) => (
+                  <option value={info.kind} selected={info.kind === chosenKind()?.kind}>
+                    {info.kind}
+                  </option>
+                )}
+              </For>
+            </select>
+          </label>
+          <Show when={chosenKind()}>{(info) => <p class="muted small">{info().description}</p>}</Show>
+          <label class="field">
+            <span>Instrument</span>
+            <select name="symbol" onChange={(event) => setSymbol(event.currentTarget.value)}>
+              <For each={props.instruments}>
+                {(instrument) => (
+                  <option value={instrument.symbol} selected={instrument.symbol === chosenSymbol()}>
+                    {instrument.symbol}
+                  </option>
+                )}
+              </For>
+            </select>
+          </label>
+          <Show when={props.accounts.length > 0}>
+            <label class="field">
+              <span>Account</span>
+              <select name="account" onChange={(event) => setAccount(event.currentTarget.value)}>
+                <For each={props.accounts}>
+                  {(a) => (
+                    <option value={a.id} selected={a.id === chosenAccount()}>
+                      {a.id} ({a.mode})
+                    </option>
+                  )}
+                </For>
+              </select>
+            </label>
+          </Show>
+          <label class="field">
+            <span>Timeframe</span>
+            <select name="timeframe" onChange={(event) => setTimeframe(event.currentTarget.value as StrategyTimeframe)}>
+              <For each={TIMEFRAMES}>
+                {(value) => (
+                  <option value={value} selected={value === timeframe()}>
+                    {value === "tick" ? "every trade" : `${value} candles`}
+                  </option>
+                )}
+              </For>
+            </select>
+          </label>
+          <For each={fields()}>
+            {(field) => (
+              <Show
+                when={field.type !== "boolean"}
+                fallback={
+                  <label class="check">
+                    <input
+                      type="checkbox"
+                      name={`param-${field.name}`}
+                      checked={text()[field.name] === "true"}
+                      onChange={(event) => setText({ ...text(), [field.name]: String(event.currentTarget.checked) })}
+                    />
+                    <span>{field.description ?? field.name}</span>
+                  </label>
+                }
+              >
+                <label class="field">
+                  <span>
+                    {field.name}
+                    <Show when={field.hint}>{(hint) => <span class="muted small"> ({hint()})</span>}</Show>
+                  </span>
+                  <input
+                    name={`param-${field.name}`}
+                    inputmode={field.type === "integer" ? "numeric" : "decimal"}
+                    autocomplete="off"
+                    value={text()[field.name] ?? ""}
+                    onInput={(event) => setText({ ...text(), [field.name]: event.currentTarget.value })}
+                  />
+                  <Show when={field.description}>{(description) => <small class="muted">{description()}</small>}</Show>
+                </label>
+              </Show>
+            )}
+          </For>
+          <div class="confirm__actions">
+            <button type="button" class="button button--ghost" onClick={() => setOpen(false)}>
+              Back
+            </button>
+            <button type="submit" class="button button--primary" disabled={busy() || !chosenKind()}>
+              Create strategy
+            </button>
+          </div>
+        </form>
+      </Show>
+      <Show when={status()}>
+        {(s) => (
+          <p class={s().ok ? "message" : "message message--error"} role={s().ok ? "status" : "alert"}>
+            {s().text}
+          </p>
+        )}
+      </Show>
+    </section>
+  );
+}
+
+function StrategyCard(props: { strategy: StrategyStatus; canTrade: boolean; onChange: () => Promise<void> }) {
   const config = () => props.strategy.config;
   const [busy, setBusy] = createSignal(false);
   const [message, setMessage] = createSignal<string | null>(null);
@@ -47,11 +235,7 @@ function StrategyCard(props: { strategy: StrategyView; canTrade: boolean; onChan
       await props.onChange();
       setEditing(false);
     } catch (error) {
-      setMessage(
-        error instanceof NotAvailableError
-          ? "Editing parameters is not available on this gateway yet."
-          : messageOf(error),
-      );
+      setMessage(messageOf(error));
     } finally {
       setBusy(false);
     }
@@ -88,27 +272,17 @@ function StrategyCard(props: { strategy: StrategyView; canTrade: boolean; onChan
       </p>
       <dl class="facts">
         <dt>Net P&amp;L</dt>
-        <Show when={pnl()} fallback={<dd class="muted">not reported</dd>}>
-          {(book) => (
-            <dd class={`pnl pnl--${signOf(book().netPnl) > 0 ? "up" : signOf(book().netPnl) < 0 ? "down" : "flat"}`}>
-              {formatDecimal(book().netPnl)}
-            </dd>
-          )}
-        </Show>
-        <Show when={pnl()}>
-          {(book) => (
-            <>
-              <dt>Realized · unrealized</dt>
-              <dd>
-                {formatDecimal(book().realizedPnl)} · {formatDecimal(book().unrealizedPnl)}
-              </dd>
-              <dt>Fees</dt>
-              <dd>{formatDecimal(book().fees)}</dd>
-              <dt>Position</dt>
-              <dd>{formatDecimal(book().position)}</dd>
-            </>
-          )}
-        </Show>
+        <dd class={`pnl pnl--${signOf(pnl().netPnl) > 0 ? "up" : signOf(pnl().netPnl) < 0 ? "down" : "flat"}`}>
+          {formatDecimal(pnl().netPnl)}
+        </dd>
+        <dt>Realized · unrealized</dt>
+        <dd>
+          {formatDecimal(pnl().realizedPnl)} · {formatDecimal(pnl().unrealizedPnl)}
+        </dd>
+        <dt>Fees</dt>
+        <dd>{formatDecimal(pnl().fees)}</dd>
+        <dt>Position</dt>
+        <dd>{formatDecimal(pnl().position)}</dd>
         <dt>Signals</dt>
         <dd>{props.strategy.signals}</dd>
         <dt>Orders sent</dt>
