@@ -1,3 +1,4 @@
+import { VenueError } from "@jts/broker-kit";
 import {
   type Balance,
   type BrokerAck,
@@ -16,7 +17,6 @@ import {
   type VenueOrder,
 } from "@jts/contracts";
 import type { KisSettings } from "./config.ts";
-import { KisError } from "./errors.ts";
 import type { KisRest } from "./http-client.ts";
 import { PlaceOnce } from "./place-once.ts";
 import { trId } from "./tr-ids.ts";
@@ -108,7 +108,7 @@ export class KisBroker {
       );
       output = reply.output;
     } catch (error) {
-      if (error instanceof KisError && error.kind !== "retryable") return refuse(error.message);
+      if (error instanceof VenueError && error.kind === "rejected") return refuse(error.message);
       throw error;
     }
     const ack: BrokerAck = {
@@ -156,7 +156,7 @@ export class KisBroker {
         }),
       );
     } catch (error) {
-      if (error instanceof KisError && error.kind !== "retryable") return refuse(error.message);
+      if (error instanceof VenueError && error.kind === "rejected") return refuse(error.message);
       throw error;
     }
     // The CANCELED report follows from `poll` once KIS confirms the cancel on the order's row.

@@ -4,7 +4,7 @@ import { connectRedis, RedisCache, RedisRateLimiter } from "@jts/kit/redis";
 import { serverUrl } from "@jts/kit/testing";
 import type { KisEnv, KisSettings } from "./config.ts";
 import { FakeKis } from "./fake-venue.ts";
-import { KisRest } from "./http-client.ts";
+import { KisRest, kisHttp } from "./http-client.ts";
 import { quietLogger } from "./testing.ts";
 import { KisTokens } from "./token.ts";
 import { trId } from "./tr-ids.ts";
@@ -44,10 +44,10 @@ async function hammer(env: KisEnv, perSecond: number, durationMs: number) {
     account: "kis-test",
   };
   // The fake checks the app key it was made with; the tagged key only separates Redis keys between runs.
-  const fetchAs = (request: Request) => {
-    const headers = new Headers(request.headers);
+  const fetchAs = (input: string, init: RequestInit) => {
+    const headers = new Headers(init.headers);
     if (headers.has("appkey")) headers.set("appkey", fake.appKey);
-    return fetch(new Request(request, { headers }));
+    return fetch(input, { ...init, headers });
   };
   const tokenSettings = { ...settings, appKey: fake.appKey };
   const prefix = `test:kis-limits:${Date.now()}:${env}:`;
@@ -60,8 +60,16 @@ async function hammer(env: KisEnv, perSecond: number, durationMs: number) {
       () => limiter.close(),
       () => cacheRedis.quit(),
     );
-    const tokens = new KisTokens({ settings: tokenSettings, cache, bus: new MemoryEventBus(), logger: quietLogger });
-    return new KisRest({ settings, tokens, limiter, logger: quietLogger, fetch: fetchAs, maxRetries: 0 });
+    const tokenHttp = kisHttp({ settings: tokenSettings, limiter, cache, logger: quietLogger });
+    const tokens = new KisTokens({
+      settings: tokenSettings,
+      cache,
+      bus: new MemoryEventBus(),
+      logger: quietLogger,
+      http: tokenHttp,
+    });
+    const http = kisHttp({ settings, limiter, cache, logger: quietLogger, fetch: fetchAs, retries: 0 });
+    return new KisRest({ settings, http, tokens, logger: quietLogger });
   });
   const stopAt = performance.now() + durationMs;
   let refused = 0;

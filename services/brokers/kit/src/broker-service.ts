@@ -60,6 +60,8 @@ export interface BrokerServiceOptions {
   loadInstruments?: boolean;
   /** Publish the venue's own candles on md.candle.*; off by default (the collector owns candles). */
   publishCandles?: boolean;
+  /** The connector's own readiness checks (its streams), next to "started". */
+  readiness?: Record<string, () => boolean>;
 }
 
 export interface BrokerService extends Service {
@@ -122,7 +124,7 @@ export function createBrokerService(
   const app = createServiceApp({
     name: source,
     logger,
-    readiness: { started: () => started },
+    readiness: { ...options.readiness, started: () => started },
   }).get("/instruments", () => catalog.all);
 
   return {

@@ -36,5 +36,13 @@ export {
   type RateGateOptions,
   type VenueLimits,
 } from "./rate-gate.ts";
-export { hmacSha256Hex, type JwtAlgorithm, sameSignature, sha512Hex, signJwt, verifyJwt } from "./signing.ts";
+export {
+  credentialTag,
+  hmacSha256Hex,
+  type JwtAlgorithm,
+  sameSignature,
+  sha512Hex,
+  signJwt,
+  verifyJwt,
+} from "./signing.ts";
 export { type BackoffOptions, type SocketStats, VenueSocket, type VenueSocketOptions } from "./ws-client.ts";
