@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { createBrokerService, credentialTag, type VenueConnector, type VenueSink } from "@jts/broker-kit";
+import { createBrokerService, credentialTag, orderClientConnector, type VenueSink } from "@jts/broker-kit";
 import type { ExecutionReport } from "@jts/contracts";
 import { holdLeadership, type Leadership, newId, type Runtime } from "@jts/kit";
 import { CREON_VENUE, CreonBridgeClient, type CreonBridgeClientOptions } from "./bridge-client.ts";
@@ -54,10 +54,7 @@ export function createCreonService(runtime: Runtime, options: CreonServiceOption
   let leadership: Leadership | null = null;
   const isLeader = () => leadership !== null && leadership.token !== null;
 
-  const connector: VenueConnector = {
-    venue: CREON_VENUE,
-    // KRX stocks trade in whole shares and won; the bridge offers no instrument list.
-    loadInstruments: async () => [],
+  const connector = orderClientConnector(CREON_VENUE, broker, {
     async start(venueSink) {
       sink = venueSink;
       for (const symbol of options.symbols ?? []) stream.subscribe(symbol);
@@ -78,18 +75,7 @@ export function createCreonService(runtime: Runtime, options: CreonServiceOption
       await leadership?.stop();
       stream.stop();
     },
-    async place(order) {
-      const { ack, reports } = await broker.place(order);
-      // The reply goes first; the reports follow on the bus, as the OMS expects from a venue.
-      queueMicrotask(() => report(reports));
-      return ack;
-    },
-    cancel: (command) => broker.cancel(command),
-    queryOrder: (query) => broker.queryOrder(query),
-    openOrders: (query) => broker.openOrders(query.account),
-    balances: (query) => broker.balances(query.account),
-    positions: (query) => broker.positions(query.account),
-  };
+  });
 
   const service = createBrokerService(runtime, connector, {
     name: CREON_BROKER,

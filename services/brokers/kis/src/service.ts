@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { createBrokerService, credentialTag, type VenueConnector, type VenueSink } from "@jts/broker-kit";
+import { createBrokerService, credentialTag, orderClientConnector, type VenueSink } from "@jts/broker-kit";
 import type { ExecutionReport } from "@jts/contracts";
 import { holdLeadership, type Leadership, newId, type Runtime } from "@jts/kit";
 import { KisBroker } from "./broker.ts";
@@ -64,10 +64,7 @@ export function createKisService(runtime: Runtime, options: KisServiceOptions) {
     }
   };
 
-  const connector: VenueConnector = {
-    venue: KIS_VENUE,
-    // KRX stocks trade in whole shares and won; KIS offers no exchange-info endpoint to load.
-    loadInstruments: async () => [],
+  const connector = orderClientConnector(KIS_VENUE, broker, {
     async start(venueSink) {
       sink = venueSink;
       for (const symbol of symbols) stream.subscribe(symbol);
@@ -96,18 +93,7 @@ export function createKisService(runtime: Runtime, options: KisServiceOptions) {
       await leadership?.stop();
       stream.stop();
     },
-    async place(order) {
-      const { ack, reports } = await broker.place(order);
-      // The reply goes first; the reports follow on the bus, as the OMS expects from a venue.
-      queueMicrotask(() => report(reports));
-      return ack;
-    },
-    cancel: (command) => broker.cancel(command),
-    queryOrder: (query) => broker.queryOrder(query),
-    openOrders: (query) => broker.openOrders(query.account),
-    balances: (query) => broker.balances(query.account),
-    positions: (query) => broker.positions(query.account),
-  };
+  });
 
   const service = createBrokerService(runtime, connector, {
     name: KIS_BROKER,
