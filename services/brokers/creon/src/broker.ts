@@ -1,4 +1,4 @@
-import { PlaceOnce } from "@jts/broker-kis";
+import { krxCashOrderProblem, PlaceOnce } from "@jts/broker-kis";
 import { VenueError } from "@jts/broker-kit";
 import {
   type Balance,
@@ -60,13 +60,8 @@ export class CreonBroker {
       ack: { orderId: order.id, accepted: false, venueOrderId: null, reason, tsEvent: nowNsString() },
       reports: [],
     });
-    if (order.account !== this.settings.account)
-      return refuse(`Creon broker trades account ${this.settings.account}, not ${order.account}`);
-    if (order.type === "STOP_MARKET" || order.type === "STOP_LIMIT")
-      return refuse(`${order.type} is not offered by Creon cash orders`);
-    if (order.type === "LIMIT" && !order.price) return refuse("a LIMIT order needs a price");
-    if (!/^\d+$/.test(order.quantity)) return refuse("KRX stocks trade in whole shares");
-    if (order.price !== null && !/^\d+$/.test(order.price)) return refuse("KRX prices are whole won");
+    const problem = krxCashOrderProblem(order, { name: "Creon", account: this.settings.account });
+    if (problem) return refuse(problem);
 
     const request: OrderRequest = {
       clientOrderId: order.id,
