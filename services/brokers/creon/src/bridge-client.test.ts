@@ -69,9 +69,9 @@ describe("Creon request limits", () => {
       sleep: async (ms) => {
         clock += ms;
       },
-      fetch: (request) => {
-        sent[new URL(request.url).pathname.startsWith("/v1/quotes/") ? "query" : "trade"].push(clock);
-        return fetch(request);
+      fetch: (url, init) => {
+        sent[new URL(url).pathname.startsWith("/v1/quotes/") ? "query" : "trade"].push(clock);
+        return fetch(url, init);
       },
     });
     for (let i = 0; i < 45; i++) await client.placeOrder(order(i));

@@ -1,5 +1,16 @@
-import { admit, credentialTag, type Fetcher, realSleep, type Sleep } from "@jts/broker-kis";
-import type { RateLimiter, SlidingWindowSpec } from "@jts/contracts";
+import {
+  type Cost,
+  credentialTag,
+  type HttpMethod,
+  perWindow,
+  RateGate,
+  VenueError,
+  type VenueErrorKind,
+  VenueHttpClient,
+  type VenueHttpOptions,
+  type VenueLimits,
+} from "@jts/broker-kit";
+import type { Cache, RateLimiter } from "@jts/contracts";
 import { compile, type Logger, type Validator } from "@jts/kit";
 import { type Static, type TSchema, Type as t } from "@sinclair/typebox";
 import {
@@ -14,40 +25,26 @@ import {
 } from "./protocol.ts";
 import { signedHeaders } from "./signing.ts";
 
+/** Creon's broker name, venue and the prefix of its VenueErrors. */
+export const CREON_VENUE = "creon";
+
 /**
  * Creon's request limits, kept on the Linux side so a refusal never reaches
- * the HTS. 100 ms of guard on each 15 s window absorbs the delay between
- * admission here and the call on the Windows host.
+ * the HTS: 20 trade requests and 60 queries per 15 s. 100 ms of guard on each
+ * window absorbs the delay between admission here and the call on the
+ * Windows host. One budget per Creon login (the bridge URL names the host).
  */
-export const CREON_LIMITS = {
-  trade: [{ name: "trade", limit: 20, windowMs: 15_100 }],
-  query: [{ name: "query", limit: 60, windowMs: 15_100 }],
-} as const satisfies Record<string, SlidingWindowSpec[]>;
+export const CREON_LIMITS: VenueLimits = {
+  trade: { scope: "account", buckets: [perWindow("trade", 20, 15_000, 100)] },
+  query: { scope: "account", buckets: [perWindow("query", 60, 15_000, 100)] },
+};
 
-export type LimitGroup = keyof typeof CREON_LIMITS;
+const TRADE: readonly Cost[] = [{ group: "trade" }];
+const QUERY: readonly Cost[] = [{ group: "query" }];
 
-export class CreonBridgeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number,
-    readonly retryAfterMs?: number,
-  ) {
-    super(`Creon bridge ${code}: ${message}`);
-    this.name = "CreonBridgeError";
-  }
-}
-
-export interface CreonBridgeClientOptions {
-  baseUrl: string;
-  secret: string;
-  limiter: RateLimiter;
-  logger: Logger;
-  fetch?: Fetcher;
-  sleep?: Sleep;
-  /** Tries after a QUERY_LIMIT/ORDER_LIMIT answer before giving up. */
-  maxRetries?: number;
-}
+/** Answers the OMS can act on as a refusal; limits spent and a bad signature surface as errors to retry. */
+const REFUSALS = new Set(["ORDER_REFUSED", "BAD_REQUEST", "UNKNOWN_ORDER", "NOT_CONNECTED"]);
+const LIMITS_SPENT = new Set(["ORDER_LIMIT", "QUERY_LIMIT"]);
 
 const validators = {
   accepted: compile(OrderAccepted),
@@ -59,85 +56,122 @@ const validators = {
   error: compile(BridgeError),
 };
 
-/** Signed HTTP to the bridge (BRIDGE.md), inside Creon's limits shared by every replica. */
-export class CreonBridgeClient {
-  private readonly fetch: Fetcher;
-  private readonly sleep: Sleep;
-  private readonly limiterKey: string;
+/**
+ * The bridge's error body (BRIDGE.md) to the kit's kinds: a spent Creon limit
+ * is a rate-limit refusal with the bridge's `retryAfterMs`; Creon's own
+ * refusals (NOT_CONNECTED too: the HTS is logged out, nothing was sent) are
+ * `rejected`; UNAUTHORIZED did nothing and may pass once the clock or secret is right.
+ */
+export function bridgeErrorOf(
+  status: number,
+  body: unknown,
+): { code?: string; message: string; kind?: VenueErrorKind; retryAfterMs?: number } {
+  let error: BridgeError["error"];
+  try {
+    error = validators.error.parse(body).error;
+  } catch {
+    return { code: "INTERNAL", message: `INTERNAL: HTTP ${status} without an error body` };
+  }
+  const message = `${error.code}: ${error.message}`;
+  if (LIMITS_SPENT.has(error.code))
+    return { code: error.code, message, kind: "rate-limited", retryAfterMs: error.retryAfterMs };
+  if (REFUSALS.has(error.code)) return { code: error.code, message, kind: "rejected" };
+  if (error.code === "UNAUTHORIZED") return { code: error.code, message, kind: "unavailable" };
+  return { code: error.code, message };
+}
 
-  constructor(private readonly options: CreonBridgeClientOptions) {
-    this.fetch = options.fetch ?? ((request) => fetch(request));
-    this.sleep = options.sleep ?? realSleep;
-    // One budget per Creon login: the bridge URL identifies the Windows host and its HTS.
-    this.limiterKey = `creon:${credentialTag(options.baseUrl)}`;
+export interface CreonBridgeClientOptions {
+  baseUrl: string;
+  secret: string;
+  limiter: RateLimiter;
+  /** Shares a pause the bridge asked for with the other replicas. */
+  cache?: Cache;
+  logger: Logger;
+  fetch?: VenueHttpOptions["fetch"];
+  sleep?: (ms: number) => Promise<void>;
+  /** Tries after a QUERY_LIMIT/ORDER_LIMIT answer before giving up. */
+  maxRetries?: number;
+}
+
+/** Signed HTTP to the bridge (BRIDGE.md) on the kit's client, inside Creon's limits shared by every replica. */
+export class CreonBridgeClient {
+  private readonly http: VenueHttpClient;
+
+  constructor(options: CreonBridgeClientOptions) {
+    const login = credentialTag(options.baseUrl);
+    const gate = new RateGate(options.limiter, {
+      venue: CREON_VENUE,
+      limits: CREON_LIMITS,
+      accountId: login,
+      ipId: login,
+      cache: options.cache,
+      sleep: options.sleep,
+    });
+    this.http = new VenueHttpClient({
+      venue: CREON_VENUE,
+      baseUrl: options.baseUrl,
+      gate,
+      // The signature covers the path with its query and the exact body text.
+      sign: (request) => {
+        const path = request.queryString ? `${request.path}?${request.queryString}` : request.path;
+        Object.assign(request.headers, signedHeaders(options.secret, request.method, path, request.bodyText ?? ""));
+      },
+      errorOf: bridgeErrorOf,
+      retries: options.maxRetries ?? 3,
+      fetch: options.fetch,
+      logger: options.logger,
+    });
   }
 
   placeOrder(request: OrderRequest) {
-    return this.call("POST", "/v1/orders", "trade", validators.accepted, request);
+    return this.call("POST", "/v1/orders", TRADE, validators.accepted, request);
   }
 
   cancelOrder(orderNumber: string, request: CancelRequest) {
-    return this.call("POST", `/v1/orders/${orderNumber}/cancel`, "trade", validators.cancel, request);
+    return this.call("POST", `/v1/orders/${orderNumber}/cancel`, TRADE, validators.cancel, request);
   }
 
   async getOrder(orderNumber: string): Promise<Static<typeof BridgeOrder> | null> {
     try {
-      return await this.call("GET", `/v1/orders/${encodeURIComponent(orderNumber)}`, "trade", validators.order);
+      return await this.call("GET", `/v1/orders/${encodeURIComponent(orderNumber)}`, TRADE, validators.order);
     } catch (error) {
-      if (error instanceof CreonBridgeError && error.code === "UNKNOWN_ORDER") return null;
+      if (error instanceof VenueError && error.details.code === "UNKNOWN_ORDER") return null;
       throw error;
     }
   }
 
   openOrders() {
-    return this.call("GET", "/v1/orders?open=true", "trade", validators.orders);
+    return this.call("GET", "/v1/orders", TRADE, validators.orders, undefined, { open: "true" });
   }
 
   balance() {
-    return this.call("GET", "/v1/balance", "trade", validators.balance);
+    return this.call("GET", "/v1/balance", TRADE, validators.balance);
   }
 
   quote(code: string) {
-    return this.call("GET", `/v1/quotes/${encodeURIComponent(code)}`, "query", validators.quote);
+    return this.call("GET", `/v1/quotes/${encodeURIComponent(code)}`, QUERY, validators.quote);
   }
 
   private async call<S extends TSchema>(
-    method: "GET" | "POST",
+    method: HttpMethod,
     path: string,
-    group: LimitGroup,
+    costs: readonly Cost[],
     validator: Validator<S>,
-    payload?: unknown,
+    body?: object,
+    query?: Record<string, string>,
   ): Promise<Static<S>> {
-    const body = payload === undefined ? "" : JSON.stringify(payload);
-    const maxRetries = this.options.maxRetries ?? 3;
-    for (let attempt = 0; ; attempt++) {
-      await admit(this.options.limiter, `${this.limiterKey}:${group}`, CREON_LIMITS[group], this.sleep);
-      const response = await this.fetch(
-        new Request(`${this.options.baseUrl}${path}`, {
-          method,
-          headers: {
-            ...signedHeaders(this.options.secret, method, path, body),
-            ...(body ? { "content-type": "application/json" } : {}),
-          },
-          body: body || undefined,
-        }),
-      );
-      const json = await response.json().catch(() => null);
-      if (response.ok) return validator.parse(json);
-      const error = this.errorOf(response.status, json);
-      const limited = error.code === "ORDER_LIMIT" || error.code === "QUERY_LIMIT";
-      if (!limited || attempt >= maxRetries) throw error;
-      this.options.logger.warn("Creon request limit reached at the bridge", { code: error.code, path, attempt });
-      await this.sleep(error.retryAfterMs ?? 1000);
-    }
-  }
-
-  private errorOf(status: number, json: unknown): CreonBridgeError {
+    const answer = await this.http.request({
+      method,
+      path,
+      query,
+      body: body as Record<string, unknown> | undefined,
+      costs,
+      signed: true,
+    });
     try {
-      const { error } = validators.error.parse(json);
-      return new CreonBridgeError(error.code, error.message, status, error.retryAfterMs);
-    } catch {
-      return new CreonBridgeError("INTERNAL", `HTTP ${status} without an error body`, status);
+      return validator.parse(answer);
+    } catch (error) {
+      throw new VenueError(CREON_VENUE, "malformed", `${path}: ${(error as Error).message}`);
     }
   }
 }

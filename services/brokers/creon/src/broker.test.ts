@@ -109,7 +109,7 @@ describe("Creon order lifecycle against the fake bridge", () => {
       account: "creon-test",
       symbol: "005930",
     });
-    expect(again).toMatchObject({ accepted: false, reason: "Creon bridge ORDER_REFUSED: 취소가능수량이 없습니다" });
+    expect(again).toMatchObject({ accepted: false, reason: "creon: ORDER_REFUSED: 취소가능수량이 없습니다" });
   });
 
   it("reports a refusal Creon sends after accepting", async () => {
@@ -193,12 +193,10 @@ describe("Creon order lifecycle against the fake bridge", () => {
       expect((await broker.place({ ...limitBuy("r2"), type: "STOP_MARKET" })).ack.accepted).toBe(false);
       expect((await broker.place({ ...limitBuy("r3"), side: "SELL" })).ack).toMatchObject({
         accepted: false,
-        reason: "Creon bridge ORDER_REFUSED: 매도가능수량이 부족합니다",
+        reason: "creon: ORDER_REFUSED: 매도가능수량이 부족합니다",
       });
       fake.connected = false;
-      expect((await broker.place(limitBuy("r4"))).ack.reason).toBe(
-        "Creon bridge NOT_CONNECTED: Creon HTS is not logged in",
-      );
+      expect((await broker.place(limitBuy("r4"))).ack.reason).toBe("creon: NOT_CONNECTED: Creon HTS is not logged in");
       fake.connected = true;
       const first = await broker.place(limitBuy("r5"));
       expect(await broker.place(limitBuy("r5"))).toEqual({ ack: first.ack, reports: [] });

@@ -1,4 +1,5 @@
-import { PlaceOnce } from "@jts/broker-kis";
+import { krxCashOrderProblem, PlaceOnce } from "@jts/broker-kis";
+import { VenueError } from "@jts/broker-kit";
 import {
   type Balance,
   type BrokerAck,
@@ -15,7 +16,7 @@ import {
   type VenueOrder,
 } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
-import { type CreonBridgeClient, CreonBridgeError } from "./bridge-client.ts";
+import type { CreonBridgeClient } from "./bridge-client.ts";
 import type { CreonSettings } from "./config.ts";
 import { type BridgeOrder, type ExecutionEvent, fromCreonCode, type OrderRequest, toCreonCode } from "./protocol.ts";
 
@@ -59,13 +60,8 @@ export class CreonBroker {
       ack: { orderId: order.id, accepted: false, venueOrderId: null, reason, tsEvent: nowNsString() },
       reports: [],
     });
-    if (order.account !== this.settings.account)
-      return refuse(`Creon broker trades account ${this.settings.account}, not ${order.account}`);
-    if (order.type === "STOP_MARKET" || order.type === "STOP_LIMIT")
-      return refuse(`${order.type} is not offered by Creon cash orders`);
-    if (order.type === "LIMIT" && !order.price) return refuse("a LIMIT order needs a price");
-    if (!/^\d+$/.test(order.quantity)) return refuse("KRX stocks trade in whole shares");
-    if (order.price !== null && !/^\d+$/.test(order.price)) return refuse("KRX prices are whole won");
+    const problem = krxCashOrderProblem(order, { name: "Creon", account: this.settings.account });
+    if (problem) return refuse(problem);
 
     const request: OrderRequest = {
       clientOrderId: order.id,
@@ -82,7 +78,7 @@ export class CreonBroker {
     try {
       orderNumber = (await this.bridge.placeOrder(request)).orderNumber;
     } catch (error) {
-      if (error instanceof CreonBridgeError && refusable(error)) return refuse(error.message);
+      if (error instanceof VenueError && error.kind === "rejected") return refuse(error.message);
       throw error;
     }
     const ack: BrokerAck = {
@@ -114,7 +110,7 @@ export class CreonBroker {
         quantity: "0",
       });
     } catch (error) {
-      if (error instanceof CreonBridgeError && refusable(error)) return answer(false, error.message);
+      if (error instanceof VenueError && error.kind === "rejected") return answer(false, error.message);
       throw error;
     }
     // CANCELED follows as an execution event once Creon confirms.
@@ -241,14 +237,4 @@ export class CreonBroker {
     const raw = await this.cache.get(`creon:order:${orderId}`);
     return raw ? (JSON.parse(raw) as PlacedOrder) : null;
   }
-}
-
-/** Answers the OMS can act on as a refusal; the rest (limits spent, bridge down) surface as errors to retry. */
-function refusable(error: CreonBridgeError): boolean {
-  return (
-    error.code === "ORDER_REFUSED" ||
-    error.code === "BAD_REQUEST" ||
-    error.code === "UNKNOWN_ORDER" ||
-    error.code === "NOT_CONNECTED"
-  );
 }

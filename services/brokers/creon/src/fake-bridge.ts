@@ -1,7 +1,8 @@
+import { sameSignature } from "@jts/broker-kit";
 import { fromFixed, toFixed } from "@jts/contracts";
 import type { ServerWebSocket } from "bun";
 import type { BridgeOrder, ExecutionEvent, OrderRequest, StreamMessage } from "./protocol.ts";
-import { signature, signaturesMatch } from "./signing.ts";
+import { signature } from "./signing.ts";
 
 /**
  * A fake Creon bridge on 127.0.0.1 speaking BRIDGE.md: signed requests
@@ -173,7 +174,7 @@ export class FakeCreonBridge {
     if (!ts || !nonce || !sig) return refuse("missing signature headers");
     if (Math.abs(now - Number(ts)) > 30_000) return refuse("timestamp outside 30 s");
     if (this.nonces.has(nonce)) return refuse("nonce already used");
-    if (!signaturesMatch(signature(this.options.secret, ts, nonce, method, path, body), sig))
+    if (!sameSignature(signature(this.options.secret, ts, nonce, method, path, body), sig))
       return refuse("bad signature");
     this.nonces.set(nonce, now);
     return null;

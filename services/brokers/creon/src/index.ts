@@ -1,4 +1,4 @@
-export { CREON_LIMITS, CreonBridgeClient, CreonBridgeError } from "./bridge-client.ts";
+export { bridgeErrorOf, CREON_LIMITS, CREON_VENUE, CreonBridgeClient } from "./bridge-client.ts";
 export { CreonBroker } from "./broker.ts";
 export { type CreonSettings, loadCreonConfig } from "./config.ts";
 export { FakeCreonBridge } from "./fake-bridge.ts";

@@ -1,21 +1,25 @@
 import { hostname } from "node:os";
-import { credentialTag, type Fetcher, publishReports, publishTicks, serveBroker } from "@jts/broker-kis";
-import type { Subscription } from "@jts/contracts";
-import { createServiceApp, holdLeadership, type Leadership, newId, type Runtime, type Service } from "@jts/kit";
-import { CreonBridgeClient } from "./bridge-client.ts";
+import { createBrokerService, credentialTag, orderClientConnector, type VenueSink } from "@jts/broker-kit";
+import type { ExecutionReport } from "@jts/contracts";
+import { holdLeadership, type Leadership, newId, type Runtime } from "@jts/kit";
+import { CREON_VENUE, CreonBridgeClient, type CreonBridgeClientOptions } from "./bridge-client.ts";
 import { CreonBroker } from "./broker.ts";
 import type { CreonSettings } from "./config.ts";
 import { CreonStream } from "./stream.ts";
 
-export const CREON_BROKER = "creon";
+export const CREON_BROKER = CREON_VENUE;
 
 export interface CreonServiceOptions {
   settings: CreonSettings;
   symbols?: readonly string[];
-  fetch?: Fetcher;
+  fetch?: CreonBridgeClientOptions["fetch"];
   reconnectMinMs?: number;
 }
 
+/**
+ * Creon as a kit broker service. Every replica serves rpc; only the leader
+ * holds the bridge stream, so each tick and execution is published once.
+ */
 export function createCreonService(runtime: Runtime, options: CreonServiceOptions) {
   const logger = runtime.logger.child({ service: "broker-creon" });
   const { settings } = options;
@@ -23,44 +27,36 @@ export function createCreonService(runtime: Runtime, options: CreonServiceOption
     baseUrl: settings.bridgeUrl,
     secret: settings.bridgeSecret,
     limiter: runtime.limiter,
+    cache: runtime.cache,
     logger,
     fetch: options.fetch,
   });
   const broker = new CreonBroker(settings, bridge, runtime.cache, logger);
-  const warn = (what: string) => (error: unknown) => logger.warn(what, { error });
+  let sink: VenueSink | null = null;
+  const report = (reports: ExecutionReport[]) => {
+    for (const item of reports) sink?.report(item);
+  };
   const stream = new CreonStream({
     baseUrl: settings.bridgeUrl,
     secret: settings.bridgeSecret,
     logger,
     reconnectMinMs: options.reconnectMinMs,
-    onTicks: (ticks) => void publishTicks(runtime.bus, CREON_BROKER, ticks).catch(warn("tick publish failed")),
+    onTicks: (ticks) => {
+      for (const tick of ticks) sink?.tick(tick);
+    },
     onExecution: (event) =>
       void broker
         .onExecution(event)
-        .then((reports) => publishReports(runtime.bus, CREON_BROKER, reports))
-        .catch(warn("execution report failed")),
+        .then(report)
+        .catch((error) => logger.warn("execution report failed", { error })),
     onRefused: (symbol, message) => logger.error("Creon refused a subscription", { symbol, message }),
   });
-  const subscriptions: Subscription[] = [];
-  // Every replica serves rpc; only the leader holds the bridge stream, so each tick and
-  // execution is published once.
   let leadership: Leadership | null = null;
   const isLeader = () => leadership !== null && leadership.token !== null;
 
-  const app = createServiceApp({
-    name: "broker-creon",
-    logger,
-    readiness: { bridge: () => !isLeader() || stream.connected },
-  }).get("/open-orders", () => broker.openOrders());
-
-  return {
-    name: "broker-creon",
-    app,
-    broker,
-    stream,
-    isLeader,
-    async start() {
-      subscriptions.push(...(await serveBroker(runtime.rpc, runtime.bus, CREON_BROKER, broker)));
+  const connector = orderClientConnector(CREON_VENUE, broker, {
+    async start(venueSink) {
+      sink = venueSink;
       for (const symbol of options.symbols ?? []) stream.subscribe(symbol);
       leadership = await holdLeadership(
         runtime.lock,
@@ -78,9 +74,16 @@ export function createCreonService(runtime: Runtime, options: CreonServiceOption
     async stop() {
       await leadership?.stop();
       stream.stop();
-      await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
     },
-  } satisfies Service & { broker: CreonBroker; stream: CreonStream; isLeader: () => boolean };
+  });
+
+  const service = createBrokerService(runtime, connector, {
+    name: CREON_BROKER,
+    loadInstruments: false,
+    readiness: { bridge: () => !isLeader() || stream.connected },
+  });
+  const app = service.app.get("/open-orders", () => broker.openOrders());
+  return { ...service, app, broker, stream, isLeader };
 }
 
 export type App = ReturnType<typeof createCreonService>["app"];

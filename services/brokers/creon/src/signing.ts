@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { hmacSha256Hex } from "@jts/broker-kit";
 
 /** The request signature of BRIDGE.md: HMAC-SHA256 over timestamp, nonce, method, path and body hash. */
 export function signature(
@@ -10,9 +10,7 @@ export function signature(
   body: string,
 ): string {
   const bodyHash = new Bun.CryptoHasher("sha256").update(body).digest("hex");
-  return createHmac("sha256", secret)
-    .update(`${timestamp}\n${nonce}\n${method.toUpperCase()}\n${path}\n${bodyHash}`)
-    .digest("hex");
+  return hmacSha256Hex(secret, `${timestamp}\n${nonce}\n${method.toUpperCase()}\n${path}\n${bodyHash}`);
 }
 
 export function signedHeaders(secret: string, method: string, path: string, body: string, now = Date.now()) {
@@ -36,10 +34,4 @@ export function signedStreamUrl(baseUrl: string, secret: string, now = Date.now(
     sig: signature(secret, ts, nonce, "GET", "/v1/stream", ""),
   }).toString();
   return url.toString();
-}
-
-export function signaturesMatch(expected: string, actual: string): boolean {
-  const a = Buffer.from(expected, "hex");
-  const b = Buffer.from(actual, "hex");
-  return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
 }

@@ -1,3 +1,4 @@
+import { VenueSocket } from "@jts/broker-kit";
 import { msToNs, type Tick } from "@jts/contracts";
 import { compile, type Logger } from "@jts/kit";
 import { type ExecutionEvent, fromCreonCode, StreamMessage, type TradeEvent, toCreonCode } from "./protocol.ts";
@@ -26,25 +27,36 @@ export interface CreonStreamOptions {
 const message = compile(StreamMessage);
 
 /**
- * The bridge's WebSocket: StockCur trades and CpConclusion executions. Every
- * symbol is subscribed again after a reconnect; a 401st subscription is
- * refused here with a clear error before it reaches the bridge.
+ * The bridge's WebSocket on the kit's VenueSocket: StockCur trades and
+ * CpConclusion executions. Each connection is signed afresh and subscribes
+ * every symbol again; a 401st subscription is refused here with a clear
+ * error before it reaches the bridge.
  */
 export class CreonStream {
   private readonly symbols = new Set<string>();
-  private socket: WebSocket | null = null;
-  private stopped = true;
-  private delay: number;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private pinger: ReturnType<typeof setInterval> | null = null;
-  reconnects = 0;
+  private readonly socket: VenueSocket;
 
   constructor(private readonly options: CreonStreamOptions) {
-    this.delay = options.reconnectMinMs ?? 250;
+    this.socket = new VenueSocket({
+      name: "creon-bridge",
+      // The signature carries a timestamp and a one-time nonce: a new one per connection.
+      url: () => signedStreamUrl(options.baseUrl, options.secret),
+      onOpen: (send) => {
+        for (const symbol of this.symbols) send(JSON.stringify({ op: "subscribe", code: toCreonCode(symbol) }));
+      },
+      onMessage: (text) => this.onMessage(text),
+      heartbeat: { everyMs: options.pingMs ?? 20_000, message: JSON.stringify({ op: "ping" }) },
+      backoff: { initialMs: options.reconnectMinMs ?? 250, maxMs: options.reconnectMaxMs ?? 10_000 },
+      logger: options.logger,
+    });
   }
 
   get connected(): boolean {
-    return this.socket?.readyState === WebSocket.OPEN;
+    return this.socket.connected;
+  }
+
+  get reconnects(): number {
+    return this.socket.stats.reconnects;
   }
 
   get subscribed(): number {
@@ -52,17 +64,11 @@ export class CreonStream {
   }
 
   start(): void {
-    this.stopped = false;
-    this.connect();
-    this.pinger = setInterval(() => this.send({ op: "ping" }), this.options.pingMs ?? 20_000);
+    this.socket.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.pinger) clearInterval(this.pinger);
-    this.socket?.close();
-    this.socket = null;
+    this.socket.stop();
   }
 
   subscribe(symbol: string): void {
@@ -80,32 +86,7 @@ export class CreonStream {
   }
 
   private send(payload: object): void {
-    if (this.connected) this.socket?.send(JSON.stringify(payload));
-  }
-
-  private connect(): void {
-    if (this.stopped) return;
-    const socket = new WebSocket(signedStreamUrl(this.options.baseUrl, this.options.secret));
-    this.socket = socket;
-    socket.onopen = () => {
-      this.delay = this.options.reconnectMinMs ?? 250;
-      for (const symbol of this.symbols) this.send({ op: "subscribe", code: toCreonCode(symbol) });
-    };
-    socket.onmessage = (event) => this.onMessage(String(event.data));
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      this.scheduleReconnect();
-    };
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopped) return;
-    const wait = this.delay * (0.5 + Math.random() / 2);
-    this.delay = Math.min(this.delay * 2, this.options.reconnectMaxMs ?? 10_000);
-    this.reconnects++;
-    this.options.logger.warn("Creon bridge stream closed; reconnecting", { waitMs: Math.round(wait) });
-    this.timer = setTimeout(() => this.connect(), wait);
+    if (this.socket.connected) this.socket.send(JSON.stringify(payload));
   }
 
   private onMessage(text: string): void {

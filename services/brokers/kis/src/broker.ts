@@ -1,3 +1,4 @@
+import { VenueError } from "@jts/broker-kit";
 import {
   type Balance,
   type BrokerAck,
@@ -16,8 +17,8 @@ import {
   type VenueOrder,
 } from "@jts/contracts";
 import type { KisSettings } from "./config.ts";
-import { KisError } from "./errors.ts";
 import type { KisRest } from "./http-client.ts";
+import { krxCashOrderProblem } from "./krx.ts";
 import { PlaceOnce } from "./place-once.ts";
 import { trId } from "./tr-ids.ts";
 import {
@@ -91,13 +92,8 @@ export class KisBroker {
       ack: { orderId: order.id, accepted: false, venueOrderId: null, reason, tsEvent: nowNsString() },
       reports: [],
     });
-    if (order.account !== this.settings.account)
-      return refuse(`KIS broker trades account ${this.settings.account}, not ${order.account}`);
-    if (order.type === "STOP_MARKET" || order.type === "STOP_LIMIT")
-      return refuse(`${order.type} is not offered by KIS cash orders`);
-    if (order.type === "LIMIT" && !order.price) return refuse("a LIMIT order needs a price");
-    if (!/^\d+$/.test(order.quantity)) return refuse("KRX stocks trade in whole shares");
-    if (order.price !== null && !/^\d+$/.test(order.price)) return refuse("KRX prices are whole won");
+    const problem = krxCashOrderProblem(order, { name: "KIS", account: this.settings.account });
+    if (problem) return refuse(problem);
 
     let output: OrderCashOutput;
     try {
@@ -108,7 +104,7 @@ export class KisBroker {
       );
       output = reply.output;
     } catch (error) {
-      if (error instanceof KisError && error.kind !== "retryable") return refuse(error.message);
+      if (error instanceof VenueError && error.kind === "rejected") return refuse(error.message);
       throw error;
     }
     const ack: BrokerAck = {
@@ -156,7 +152,7 @@ export class KisBroker {
         }),
       );
     } catch (error) {
-      if (error instanceof KisError && error.kind !== "retryable") return refuse(error.message);
+      if (error instanceof VenueError && error.kind === "rejected") return refuse(error.message);
       throw error;
     }
     // The CANCELED report follows from `poll` once KIS confirms the cancel on the order's row.

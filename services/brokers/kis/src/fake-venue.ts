@@ -1,16 +1,11 @@
+import { type FakeRequest, FakeVenue, type SocketData } from "@jts/broker-kit/testing";
 import { fromFixed, toFixed } from "@jts/contracts";
 import type { ServerWebSocket } from "bun";
 import { H0STCNT0_FIELDS, TRADES_TR_ID } from "./realtime.ts";
 import { LIVE_TR_IDS, paperTrId } from "./tr-ids.ts";
 import type { DailyOrderRow } from "./wire.ts";
 
-/**
- * A fake KIS OpenAPI on 127.0.0.1 for tests: the REST endpoints JTS calls
- * (token, approval key, cash order, cancel, daily orders, balance) and the
- * real-time WebSocket, answering in KIS's shapes and enforcing what KIS
- * enforces: one token a minute, tr_ids of the right environment, N requests
- * per second (EGW00201 beyond). Tests drive fills, drops and failures.
- */
+/** A request as KIS tests look at it: headers and body (query or JSON) as plain objects. */
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -37,12 +32,29 @@ interface Holding {
 
 const RATE_LIMITED = { rt_cd: "1", msg_cd: "EGW00201", msg1: "초당 거래건수를 초과하였습니다." };
 
+const REST_PATHS = {
+  orderCash: "/uapi/domestic-stock/v1/trading/order-cash",
+  reviseCancel: "/uapi/domestic-stock/v1/trading/order-rvsecncl",
+  dailyOrders: "/uapi/domestic-stock/v1/trading/inquire-daily-ccld",
+  balance: "/uapi/domestic-stock/v1/trading/inquire-balance",
+} as const;
+
+type KisSocket = ServerWebSocket<SocketData>;
+
+/**
+ * A fake KIS OpenAPI on the kit's FakeVenue (127.0.0.1) for tests: the REST
+ * endpoints JTS calls (token, approval key, cash order, cancel, daily orders,
+ * balance) and the real-time WebSocket, answering in KIS's shapes and
+ * enforcing what KIS enforces: one token a minute, tr_ids of the right
+ * environment, N requests per second (EGW00201 beyond). Tests drive fills,
+ * drops and failures.
+ */
 export class FakeKis {
-  readonly requests: RecordedRequest[] = [];
+  readonly venue: FakeVenue;
   readonly tokensIssued: string[] = [];
   readonly pongs: string[] = [];
-  readonly subscriptions = new Map<ServerWebSocket<unknown>, Set<string>>();
   connections = 0;
+  private readonly registrations = new WeakMap<KisSocket, Set<string>>();
   private readonly orders = new Map<string, DailyOrderRow>();
   private readonly holdings = new Map<string, Holding>();
   private cash: bigint;
@@ -50,7 +62,6 @@ export class FakeKis {
   private lastTokenAt = Number.NEGATIVE_INFINITY;
   private approvalKeys = new Set<string>();
   private failures: Array<"429" | "EGW00201"> = [];
-  private server: ReturnType<typeof Bun.serve> | null = null;
   readonly appKey: string;
   readonly appSecret: string;
 
@@ -58,42 +69,76 @@ export class FakeKis {
     this.appKey = options.appKey ?? "PSfakeappkey0000000000000000000000000";
     this.appSecret = options.appSecret ?? "fake-app-secret";
     this.cash = toFixed(options.cash ?? "10000000");
+    const rest = (method: string, path: string, handle: (request: RecordedRequest) => Response) => ({
+      method,
+      path,
+      costs: () => [{ group: "rest", weight: 1 }],
+      authenticate: (request: FakeRequest) => this.admit(recorded(request)),
+      handle: (request: FakeRequest) => handle(recorded(request)),
+    });
+    const oauth = (path: string, handle: (body: Record<string, string>) => Response) => ({
+      method: "POST",
+      path,
+      handle: (request: FakeRequest) => handle(recorded(request).body),
+    });
+    this.venue = new FakeVenue({
+      routes: [
+        oauth("/oauth2/tokenP", (body) => this.issueToken(body)),
+        oauth("/oauth2/Approval", (body) => this.issueApproval(body)),
+        rest("POST", REST_PATHS.orderCash, (r) => {
+          const side = this.expect(r, "buy") ? "02" : this.expect(r, "sell") ? "01" : null;
+          return side ? this.placeOrder(r.body, side) : this.wrongTrId(r.headers.tr_id);
+        }),
+        rest("POST", REST_PATHS.reviseCancel, (r) =>
+          this.expect(r, "reviseCancel") ? this.cancelOrder(r.body) : this.wrongTrId(r.headers.tr_id),
+        ),
+        rest("GET", REST_PATHS.dailyOrders, (r) =>
+          this.expect(r, "dailyOrders")
+            ? this.dailyOrders(r.body, r.headers.tr_cont ?? "")
+            : this.wrongTrId(r.headers.tr_id),
+        ),
+        rest("GET", REST_PATHS.balance, (r) =>
+          this.expect(r, "balance") ? this.balance() : this.wrongTrId(r.headers.tr_id),
+        ),
+      ],
+      sockets: [
+        {
+          path: "/",
+          onOpen: (ws) => {
+            this.connections++;
+            this.registrations.set(ws, new Set());
+          },
+          onMessage: (ws, text) => this.onSocketMessage(ws, text),
+        },
+      ],
+    });
+  }
+
+  /** Every request so far, in arrival order. */
+  get requests(): RecordedRequest[] {
+    return this.venue.requests.map(recorded);
+  }
+
+  /** The symbols each open socket has registered. */
+  get subscriptions(): Map<KisSocket, Set<string>> {
+    return new Map([...this.venue.sockets].map((ws) => [ws, this.registrations.get(ws) ?? new Set<string>()]));
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.server?.port}`;
+    return this.venue.url;
   }
 
   get wsUrl(): string {
-    return `ws://127.0.0.1:${this.server?.port}`;
+    return this.venue.wsUrl;
   }
 
   start(): this {
-    this.server = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      fetch: (request, server) => {
-        if (request.headers.get("upgrade") === "websocket") {
-          return server.upgrade(request, { data: undefined }) ? undefined : new Response("no upgrade", { status: 400 });
-        }
-        return this.handle(request);
-      },
-      websocket: {
-        open: (ws) => {
-          this.connections++;
-          this.subscriptions.set(ws, new Set());
-        },
-        message: (ws, message) => this.onSocketMessage(ws, String(message)),
-        close: (ws) => {
-          this.subscriptions.delete(ws);
-        },
-      },
-    });
+    this.venue.start();
     return this;
   }
 
   async stop(): Promise<void> {
-    await this.server?.stop(true);
+    await this.venue.stop();
   }
 
   /** The next `count` REST calls fail with HTTP 429 or KIS's EGW00201. */
@@ -145,12 +190,12 @@ export class FakeKis {
 
   ping(): void {
     const frame = JSON.stringify({ header: { tr_id: "PINGPONG", datetime: "20261127101500" } });
-    for (const ws of this.subscriptions.keys()) ws.send(frame);
+    this.venue.broadcast(frame);
   }
 
   /** Closes every socket as a network failure would. */
   dropSockets(): void {
-    for (const ws of this.subscriptions.keys()) ws.close(1006 as number);
+    this.venue.dropSockets();
   }
 
   /** KRX cancels what is left of an order (an IOC/FOK remainder). */
@@ -165,53 +210,28 @@ export class FakeKis {
     return this.orders.get(venueOrderId);
   }
 
-  private async handle(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    const headers = Object.fromEntries(request.headers.entries());
-    const body =
-      request.method === "GET"
-        ? Object.fromEntries(url.searchParams.entries())
-        : ((await request.json().catch(() => ({}))) as Record<string, string>);
-    this.requests.push({ method: request.method, path: url.pathname, headers, body, at: performance.now() });
-
-    if (url.pathname === "/oauth2/tokenP") return this.issueToken(body);
-    if (url.pathname === "/oauth2/Approval") return this.issueApproval(body);
-
+  /** What KIS checks before serving a REST call: injected failures, the per-second limit, token, app key. */
+  private admit(request: RecordedRequest): Response | null {
     const failure = this.failures.shift();
     if (failure === "429")
       return Response.json({ message: "Too Many Requests" }, { status: 429, headers: { "retry-after": "0" } });
     if (failure === "EGW00201" || this.overLimit()) return Response.json(RATE_LIMITED, { status: 500 });
+    const { headers } = request;
     if (!this.tokensIssued.includes((headers.authorization ?? "").replace(/^Bearer /, "")))
       return Response.json({ rt_cd: "1", msg_cd: "EGW00123", msg1: "기간이 만료된 token 입니다." }, { status: 500 });
     if (headers.appkey !== this.appKey || headers.appsecret !== this.appSecret)
       return Response.json({ rt_cd: "1", msg_cd: "EGW00105", msg1: "유효하지 않은 AppSecret입니다." }, { status: 500 });
-
-    const expect = (name: keyof typeof LIVE_TR_IDS) =>
-      headers.tr_id === (this.options.env === "paper" ? paperTrId(LIVE_TR_IDS[name]) : LIVE_TR_IDS[name]);
-    switch (url.pathname) {
-      case "/uapi/domestic-stock/v1/trading/order-cash":
-        if (!expect("buy") && !expect("sell")) return this.wrongTrId(headers.tr_id);
-        return this.placeOrder(body, expect("buy") ? "02" : "01");
-      case "/uapi/domestic-stock/v1/trading/order-rvsecncl":
-        if (!expect("reviseCancel")) return this.wrongTrId(headers.tr_id);
-        return this.cancelOrder(body);
-      case "/uapi/domestic-stock/v1/trading/inquire-daily-ccld":
-        if (!expect("dailyOrders")) return this.wrongTrId(headers.tr_id);
-        return this.dailyOrders(body, headers.tr_cont ?? "");
-      case "/uapi/domestic-stock/v1/trading/inquire-balance":
-        if (!expect("balance")) return this.wrongTrId(headers.tr_id);
-        return this.balance();
-      default:
-        return Response.json({ rt_cd: "1", msg_cd: "EGW00002", msg1: "없는 서비스 코드 입니다." }, { status: 404 });
-    }
+    return null;
   }
 
-  /** Counts REST calls (not token calls) in the trailing second, this one included. */
+  /** REST calls (not token calls) in the trailing second, this one included, over the limit. */
   private overLimit(): boolean {
-    const limit = this.options.requestsPerSecond ?? Number.POSITIVE_INFINITY;
-    const now = performance.now();
-    const recent = this.requests.filter((r) => r.at > now - 1000 && !r.path.startsWith("/oauth2/")).length;
-    return recent > limit;
+    return this.venue.meter.used("rest", 1000) > (this.options.requestsPerSecond ?? Number.POSITIVE_INFINITY);
+  }
+
+  private expect(request: RecordedRequest, name: keyof typeof LIVE_TR_IDS): boolean {
+    const id = LIVE_TR_IDS[name];
+    return request.headers.tr_id === (this.options.env === "paper" ? paperTrId(id) : id);
   }
 
   private issueToken(body: Record<string, string>): Response {
@@ -353,7 +373,7 @@ export class FakeKis {
     });
   }
 
-  private onSocketMessage(ws: ServerWebSocket<unknown>, text: string): void {
+  private onSocketMessage(ws: KisSocket, text: string): void {
     let message: {
       header?: { tr_id?: string; approval_key?: string; tr_type?: string };
       body?: { input?: { tr_id?: string; tr_key?: string } };
@@ -375,12 +395,22 @@ export class FakeKis {
       );
       return;
     }
-    const keys = this.subscriptions.get(ws) ?? new Set<string>();
+    const keys = this.registrations.get(ws) ?? new Set<string>();
     if (message.header.tr_type === "1") keys.add(input?.tr_key ?? "");
     else keys.delete(input?.tr_key ?? "");
     const msg1 = message.header.tr_type === "1" ? "SUBSCRIBE SUCCESS" : "UNSUBSCRIBE SUCCESS";
     ws.send(JSON.stringify({ header, body: { rt_cd: "0", msg_cd: "OPSP0000", msg1, output: { iv: "", key: "" } } }));
   }
+}
+
+function recorded(request: FakeRequest): RecordedRequest {
+  return {
+    method: request.method,
+    path: request.path,
+    headers: Object.fromEntries(request.headers.entries()),
+    body: request.method === "GET" ? Object.fromEntries(request.query.entries()) : (request.json() ?? {}),
+    at: request.at,
+  } as RecordedRequest;
 }
 
 /** One H0STCNT0 record in documented field order; unspecified fields get plausible values. */

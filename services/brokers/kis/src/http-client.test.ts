@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import type { FakeKis } from "./fake-venue.ts";
-import { KisRest } from "./http-client.ts";
+import { KisRest, kisHttp } from "./http-client.ts";
 import { kisHarness, quietLogger } from "./testing.ts";
+import { KisTokens } from "./token.ts";
 import { trId } from "./tr-ids.ts";
 import { balanceQuery } from "./wire.ts";
 
@@ -37,9 +38,8 @@ describe("KIS REST client", () => {
       const h = kisHarness("live");
       fake = h.fake;
       const waits: number[] = [];
-      const rest = new KisRest({
+      const http = kisHttp({
         settings: h.settings,
-        tokens: h.tokens,
         limiter: h.limiter,
         logger: quietLogger,
         backoffMs: 10,
@@ -48,45 +48,43 @@ describe("KIS REST client", () => {
           await Bun.sleep(ms);
         },
       });
+      const rest = new KisRest({ settings: h.settings, http, tokens: h.tokens, logger: quietLogger });
       h.fake.failNext(3, kind);
       const reply = await rest.get<{ output2: unknown[] }>(BALANCE, trId("balance", "live"), balanceQuery(h.settings));
       expect(reply.rt_cd).toBe("0");
       expect(h.fake.requests.filter((r) => r.path === BALANCE)).toHaveLength(4);
-      // 429 carries Retry-After: 0, so the client falls back to its own doubling delays.
-      expect(waits).toEqual([10, 20, 40]);
+      // 429 carries Retry-After: 0, so the client falls back to its own doubling delays
+      // (the gate sleeps what is left of each pause: a millisecond may have passed already).
+      const pauses = waits.filter((ms) => ms > 2);
+      expect(pauses).toHaveLength(3);
+      for (const [i, ms] of pauses.entries()) expect(ms).toBeWithin(10 * 2 ** i - 2, 10 * 2 ** i + 1);
     });
   }
 
   it("gives up with a retryable error once the retries are spent", async () => {
     const h = kisHarness("live");
     fake = h.fake;
-    const rest = new KisRest({
-      settings: h.settings,
-      tokens: h.tokens,
-      limiter: h.limiter,
-      logger: quietLogger,
-      backoffMs: 1,
-      maxRetries: 2,
-    });
+    const http = kisHttp({ settings: h.settings, limiter: h.limiter, logger: quietLogger, backoffMs: 1, retries: 2 });
+    const rest = new KisRest({ settings: h.settings, http, tokens: h.tokens, logger: quietLogger });
     h.fake.failNext(5, "EGW00201");
-    await expect(rest.get(BALANCE, trId("balance", "live"), balanceQuery(h.settings))).rejects.toMatchObject({
-      code: "EGW00201",
-      kind: "retryable",
-    });
+    const refusal = rest.get(BALANCE, trId("balance", "live"), balanceQuery(h.settings));
+    await expect(refusal).rejects.toMatchObject({ kind: "rate-limited", details: { code: "EGW00201" } });
+    await expect(refusal).rejects.toHaveProperty("retryable", true);
     expect(h.fake.requests.filter((r) => r.path === BALANCE)).toHaveLength(3);
   });
 
   it("gets a new token once when KIS says the token expired", async () => {
     const h = kisHarness("live");
     fake = h.fake;
-    const tokens = new (await import("./token.ts")).KisTokens({
+    const tokens = new KisTokens({
       settings: h.settings,
       cache: h.cache,
       bus: h.bus,
       logger: quietLogger,
+      http: h.http,
       reissueIntervalMs: 1,
     });
-    const rest = new KisRest({ settings: h.settings, tokens, limiter: h.limiter, logger: quietLogger });
+    const rest = new KisRest({ settings: h.settings, http: h.http, tokens, logger: quietLogger });
     await rest.get(BALANCE, trId("balance", "live"), balanceQuery(h.settings));
     h.fake.expireTokens();
     h.fake.forgetTokenThrottle();
@@ -101,10 +99,7 @@ describe("KIS REST client", () => {
     fake = h.fake;
     await expect(
       h.rest.post("/uapi/domestic-stock/v1/trading/order-cash", "TTTC0012U", { PDNO: "005930", ORD_QTY: "0" }),
-    ).rejects.toMatchObject({
-      code: "APBK0918",
-      kind: "non-retryable",
-    });
+    ).rejects.toMatchObject({ kind: "rejected", details: { code: "APBK0918" } });
     expect(h.fake.requests.filter((r) => r.path.endsWith("order-cash"))).toHaveLength(1);
   });
 });

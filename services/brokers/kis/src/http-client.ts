@@ -1,9 +1,17 @@
-import type { RateLimiter, SlidingWindowSpec } from "@jts/contracts";
+import {
+  type Cost,
+  credentialTag,
+  perWindow,
+  RateGate,
+  VenueHttpClient,
+  type VenueHttpOptions,
+  type VenueLimits,
+} from "@jts/broker-kit";
+import type { Cache, RateLimiter } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
-import { KIS_REQUESTS_PER_SECOND, type KisSettings } from "./config.ts";
-import { classify, KisError } from "./errors.ts";
+import { KIS_REQUESTS_PER_SECOND, type KisEnv, type KisSettings } from "./config.ts";
+import { isAuthError, KIS_VENUE, kisErrorOf, refusalOf } from "./errors.ts";
 import type { TokenSource } from "./token.ts";
-import { admit, credentialTag, type Fetcher, realSleep, type Sleep } from "./transport.ts";
 import type { KisEnvelope } from "./wire.ts";
 
 /**
@@ -14,40 +22,77 @@ import type { KisEnvelope } from "./wire.ts";
  */
 export const WINDOW_GUARD_MS = 50;
 
-export function restLimits(env: KisSettings["env"]): SlidingWindowSpec[] {
-  return [{ name: "rest", limit: KIS_REQUESTS_PER_SECOND[env], windowMs: 1000 + WINDOW_GUARD_MS }];
+/** One budget per environment and app key: every REST call costs one request of it. */
+export function kisLimits(env: KisEnv): VenueLimits {
+  return {
+    rest: { scope: "account", buckets: [perWindow("rest", KIS_REQUESTS_PER_SECOND[env], 1000, WINDOW_GUARD_MS)] },
+  };
 }
 
-export interface KisRestOptions {
+const REST_COST: readonly Cost[] = [{ group: "rest" }];
+/** Token and approval-key calls have their own limit (one a minute, see token.ts), not the request budget. */
+export const OAUTH_COST: readonly Cost[] = [];
+
+export interface KisHttpOptions {
   settings: KisSettings;
-  tokens: TokenSource;
   limiter: RateLimiter;
-  logger: Logger;
-  fetch?: Fetcher;
-  sleep?: Sleep;
+  /** Shares a pause KIS asked for (429, EGW00201) with the other replicas. */
+  cache?: Cache;
+  logger?: Logger;
+  fetch?: VenueHttpOptions["fetch"];
+  sleep?: (ms: number) => Promise<void>;
   /** Attempts after a rate-limit refusal (429 or EGW00201) before giving up. */
-  maxRetries?: number;
-  /** First back-off delay; doubles per attempt, capped at 5 s. */
+  retries?: number;
+  /** First back-off delay when KIS names none; doubles per attempt, capped at 5 s. */
   backoffMs?: number;
 }
 
 /**
- * The raw KIS REST client: documented headers, the per-app-key request budget
- * shared through the rate limiter port, back-off on 429/EGW00201, one token
- * refresh when KIS says the token expired.
+ * KIS's HTTP on the kit: its request budget in the shared limiter per
+ * environment and app key, KIS's error bodies read by `kisErrorOf`, so
+ * EGW00201 backs off and retries like a 429 (Retry-After or doubling from
+ * 250 ms, 5 retries).
+ */
+export function kisHttp(options: KisHttpOptions): VenueHttpClient {
+  const { settings } = options;
+  const tag = `${settings.env}:${credentialTag(settings.appKey)}`;
+  const gate = new RateGate(options.limiter, {
+    venue: KIS_VENUE,
+    limits: kisLimits(settings.env),
+    accountId: tag,
+    // KIS counts per app key, not per IP: a pause it asks for holds for this key only.
+    ipId: tag,
+    cache: options.cache,
+    sleep: options.sleep,
+  });
+  return new VenueHttpClient({
+    venue: KIS_VENUE,
+    baseUrl: settings.restUrl,
+    gate,
+    errorOf: kisErrorOf,
+    defaultBackoffMs: options.backoffMs ?? 250,
+    backoffFactor: 2,
+    maxBackoffMs: 5_000,
+    retries: options.retries ?? 5,
+    fetch: options.fetch,
+    logger: options.logger,
+  });
+}
+
+export interface KisRestOptions {
+  settings: KisSettings;
+  http: VenueHttpClient;
+  tokens: TokenSource;
+  logger: Logger;
+}
+
+/**
+ * The KIS REST calls: documented headers, paging with tr_cont, one token
+ * refresh when KIS says the token expired, HTTP 200 refusals (rt_cd "1") as
+ * `rejected` VenueErrors.
  */
 export class KisRest {
-  private readonly fetch: Fetcher;
-  private readonly sleep: Sleep;
-  private readonly limiterKey: string;
-  private readonly limits: SlidingWindowSpec[];
-
-  constructor(private readonly options: KisRestOptions) {
-    this.fetch = options.fetch ?? ((request) => fetch(request));
-    this.sleep = options.sleep ?? realSleep;
-    this.limiterKey = `kis:${options.settings.env}:${credentialTag(options.settings.appKey)}`;
-    this.limits = restLimits(options.settings.env);
-  }
+  constructor(private readonly options: KisRestOptions) {}
 
   async get<T>(path: string, trId: string, query: Record<string, string>): Promise<T & KisEnvelope> {
     return (await this.call<T>("GET", path, trId, query)).body;
@@ -90,50 +135,30 @@ export class KisRest {
     payload: Record<string, string>,
     trCont = "",
   ): Promise<{ body: T & KisEnvelope; more: boolean }> {
-    const maxRetries = this.options.maxRetries ?? 5;
-    let delay = this.options.backoffMs ?? 250;
-    let refreshedToken = false;
-    for (let attempt = 0; ; attempt++) {
+    for (let refreshed = false; ; refreshed = true) {
       // Token first: the gap between admission and arrival at KIS must stay small (see WINDOW_GUARD_MS).
       const token = await this.options.tokens.get();
-      await admit(this.options.limiter, this.limiterKey, this.limits, this.sleep);
-      const response = await this.fetch(this.request(method, path, trId, payload, token, trCont));
-      const body = (await response.json().catch(() => ({}))) as Partial<KisEnvelope> & T;
-      if (response.ok && body.rt_cd === "0") {
-        const more = ["F", "M"].includes(response.headers.get("tr_cont") ?? "");
-        return { body: body as T & KisEnvelope, more };
-      }
-      const code = body.msg_cd ?? `HTTP${response.status}`;
-      const error = new KisError(
-        code,
-        body.msg1 ?? response.statusText,
-        response.status,
-        classify(response.status, code),
-      );
-      if (error.kind === "auth" && !refreshedToken) {
-        refreshedToken = true;
+      try {
+        const { body, headers } = await this.options.http.exchange<T & KisEnvelope>({
+          method,
+          path,
+          query: method === "GET" ? payload : undefined,
+          body: method === "POST" ? payload : undefined,
+          costs: REST_COST,
+          headers: this.headers(token, trId, trCont),
+        });
+        if (body?.rt_cd !== "0") throw refusalOf(200, body);
+        return { body, more: ["F", "M"].includes(headers.get("tr_cont") ?? "") };
+      } catch (error) {
+        if (!isAuthError(error) || refreshed) throw error;
         await this.options.tokens.invalidate(token);
-        continue;
       }
-      if (error.kind !== "retryable" || attempt >= maxRetries) throw error;
-      const retryAfter = Number(response.headers.get("retry-after"));
-      const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : delay;
-      this.options.logger.warn("KIS asked to slow down", { code, trId, attempt, waitMs: wait });
-      await this.sleep(wait);
-      delay = Math.min(delay * 2, 5000);
     }
   }
 
-  private request(
-    method: "GET" | "POST",
-    path: string,
-    trId: string,
-    payload: Record<string, string>,
-    token: string,
-    trCont: string,
-  ): Request {
+  private headers(token: string, trId: string, trCont: string): Record<string, string> {
     const { settings } = this.options;
-    const headers = {
+    return {
       "content-type": "application/json; charset=utf-8",
       authorization: `Bearer ${token}`,
       appkey: settings.appKey,
@@ -142,10 +167,5 @@ export class KisRest {
       custtype: "P",
       tr_cont: trCont,
     };
-    if (method === "GET") {
-      const url = `${settings.restUrl}${path}?${new URLSearchParams(payload)}`;
-      return new Request(url, { method, headers });
-    }
-    return new Request(`${settings.restUrl}${path}`, { method, headers, body: JSON.stringify(payload) });
   }
 }

@@ -1,13 +1,13 @@
 import { createLogger, MemoryCache, MemoryEventBus, MemoryRateLimiter } from "@jts/kit";
 import type { KisEnv, KisSettings } from "./config.ts";
 import { FakeKis } from "./fake-venue.ts";
-import { KisRest } from "./http-client.ts";
+import { type KisHttpOptions, KisRest, kisHttp } from "./http-client.ts";
 import { KisTokens } from "./token.ts";
 
 export const quietLogger = createLogger({ app: "test" }, "error");
 
 /** A fake KIS and the settings, ports and clients that point at it. */
-export function kisHarness(env: KisEnv, options: { requestsPerSecond?: number } = {}) {
+export function kisHarness(env: KisEnv, options: { requestsPerSecond?: number; http?: Partial<KisHttpOptions> } = {}) {
   const fake = new FakeKis({ env, requestsPerSecond: options.requestsPerSecond }).start();
   const settings: KisSettings = {
     env,
@@ -22,7 +22,8 @@ export function kisHarness(env: KisEnv, options: { requestsPerSecond?: number } 
   const cache = new MemoryCache();
   const bus = new MemoryEventBus();
   const limiter = new MemoryRateLimiter();
-  const tokens = new KisTokens({ settings, cache, bus, logger: quietLogger });
-  const rest = new KisRest({ settings, tokens, limiter, logger: quietLogger, backoffMs: 20 });
-  return { fake, settings, cache, bus, limiter, tokens, rest };
+  const http = kisHttp({ settings, limiter, cache, logger: quietLogger, backoffMs: 20, ...options.http });
+  const tokens = new KisTokens({ settings, cache, bus, logger: quietLogger, http });
+  const rest = new KisRest({ settings, http, tokens, logger: quietLogger });
+  return { fake, settings, cache, bus, limiter, http, tokens, rest };
 }

@@ -1,8 +1,9 @@
+import { credentialTag, VenueError, type VenueHttpClient } from "@jts/broker-kit";
 import { type Alert, type Cache, type EventBus, EventTypes, nowNsString, Topics } from "@jts/contracts";
 import { envelope, type Logger, newId } from "@jts/kit";
 import { type KisSettings, TOKEN_REISSUE_INTERVAL_MS } from "./config.ts";
-import { classify, KisError, TOKEN_THROTTLED_CODE } from "./errors.ts";
-import { credentialTag, type Fetcher } from "./transport.ts";
+import { KIS_VENUE, TOKEN_THROTTLED_CODE } from "./errors.ts";
+import { OAUTH_COST } from "./http-client.ts";
 
 /** What the REST client needs from the token holder. */
 export interface TokenSource {
@@ -26,7 +27,8 @@ export interface KisTokensOptions {
   cache: Cache;
   bus: EventBus;
   logger: Logger;
-  fetch?: Fetcher;
+  /** KIS's HTTP client (kisHttp); token calls honour its pauses but not its request budget. */
+  http: VenueHttpClient;
   now?: () => number;
   reissueIntervalMs?: number;
 }
@@ -41,7 +43,6 @@ export interface KisTokensOptions {
 export class KisTokens implements TokenSource {
   private readonly key: string;
   private readonly issueKey: string;
-  private readonly fetch: Fetcher;
   private readonly now: () => number;
   private readonly reissueIntervalMs: number;
   private inflight: Promise<string> | null = null;
@@ -50,7 +51,6 @@ export class KisTokens implements TokenSource {
     const tag = `${options.settings.env}:${credentialTag(options.settings.appKey)}`;
     this.key = `kis:token:${tag}`;
     this.issueKey = `kis:token-issued:${tag}`;
-    this.fetch = options.fetch ?? ((request) => fetch(request));
     this.now = options.now ?? Date.now;
     this.reissueIntervalMs = options.reissueIntervalMs ?? TOKEN_REISSUE_INTERVAL_MS;
   }
@@ -90,32 +90,13 @@ export class KisTokens implements TokenSource {
     const won = await this.options.cache.setIfAbsent(this.issueKey, "issuing", this.reissueIntervalMs);
     if (!won) return this.awaitPeerToken();
     const { settings } = this.options;
-    const response = await this.fetch(
-      new Request(`${settings.restUrl}/oauth2/tokenP`, {
-        method: "POST",
-        headers: { "content-type": "application/json; charset=utf-8" },
-        body: JSON.stringify({
-          grant_type: "client_credentials",
-          appkey: settings.appKey,
-          appsecret: settings.appSecret,
-        }),
-      }),
-    );
-    const body = (await response.json().catch(() => ({}))) as {
-      access_token?: string;
-      expires_in?: number;
-      error_code?: string;
-      error_description?: string;
-    };
-    if (!response.ok || !body.access_token) {
-      const code = body.error_code ?? `HTTP${response.status}`;
-      throw new KisError(
-        code,
-        body.error_description ?? "token request failed",
-        response.status,
-        classify(response.status, code),
-      );
-    }
+    const body = await this.options.http.request<{ access_token?: string; expires_in?: number }>({
+      method: "POST",
+      path: "/oauth2/tokenP",
+      body: { grant_type: "client_credentials", appkey: settings.appKey, appsecret: settings.appSecret },
+      costs: OAUTH_COST,
+    });
+    if (!body?.access_token) throw new VenueError(KIS_VENUE, "malformed", "token answer without access_token");
     const expiresAt = this.now() + (body.expires_in ?? 86_400) * 1000;
     await this.options.cache.set(
       this.key,
@@ -144,11 +125,11 @@ export class KisTokens implements TokenSource {
       if (marker !== "issuing" || this.now() > deadline) break;
       await Bun.sleep(50);
     }
-    throw new KisError(
-      TOKEN_THROTTLED_CODE,
+    throw new VenueError(
+      KIS_VENUE,
+      "unavailable",
       "a KIS access token was issued less than a minute ago; KIS allows one per minute",
-      429,
-      "retryable",
+      { code: TOKEN_THROTTLED_CODE },
     );
   }
 
@@ -171,25 +152,13 @@ export class KisTokens implements TokenSource {
 }
 
 /** The WebSocket approval key of /oauth2/Approval (note: `secretkey`, not `appsecret`). */
-export async function fetchApprovalKey(settings: KisSettings, fetcher: Fetcher = (r) => fetch(r)): Promise<string> {
-  const response = await fetcher(
-    new Request(`${settings.restUrl}/oauth2/Approval`, {
-      method: "POST",
-      headers: { "content-type": "application/json; charset=utf-8" },
-      body: JSON.stringify({
-        grant_type: "client_credentials",
-        appkey: settings.appKey,
-        secretkey: settings.appSecret,
-      }),
-    }),
-  );
-  const body = (await response.json().catch(() => ({}))) as { approval_key?: string };
-  if (!response.ok || !body.approval_key)
-    throw new KisError(
-      `HTTP${response.status}`,
-      "approval key request failed",
-      response.status,
-      classify(response.status, ""),
-    );
+export async function fetchApprovalKey(settings: KisSettings, http: VenueHttpClient): Promise<string> {
+  const body = await http.request<{ approval_key?: string }>({
+    method: "POST",
+    path: "/oauth2/Approval",
+    body: { grant_type: "client_credentials", appkey: settings.appKey, secretkey: settings.appSecret },
+    costs: OAUTH_COST,
+  });
+  if (!body?.approval_key) throw new VenueError(KIS_VENUE, "malformed", "approval answer without approval_key");
   return body.approval_key;
 }

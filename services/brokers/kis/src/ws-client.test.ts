@@ -22,7 +22,7 @@ function open() {
   const ticks: Tick[] = [];
   stream = new KisStream({
     url: h.settings.wsUrl,
-    approvalKey: () => fetchApprovalKey(h.settings),
+    approvalKey: () => fetchApprovalKey(h.settings, h.http),
     onTicks: (batch) => ticks.push(...batch),
     logger: quietLogger,
     reconnectMinMs: 20,

@@ -1,3 +1,4 @@
+import { VenueSocket } from "@jts/broker-kit";
 import type { Tick } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
 import { parseRealtimeFrame, subscribeMessage } from "./realtime.ts";
@@ -18,38 +19,46 @@ export interface KisStreamOptions {
 export class SubscriptionLimitError extends Error {}
 
 /**
- * The real-time trade feed: one socket, every symbol registered again after
- * a reconnect, PINGPONG heartbeats echoed as KIS requires. A dropped socket
- * is reopened with exponential back-off (with jitter, so replicas do not
- * reconnect in lockstep), reset once a connection opens.
+ * The real-time trade feed on the kit's VenueSocket: each connection gets a
+ * fresh approval key and registers every symbol again, PINGPONG heartbeats
+ * are echoed as KIS requires, and a dropped socket is reopened with the
+ * socket's exponential back-off with jitter.
  */
 export class KisStream {
   private readonly symbols = new Set<string>();
-  private socket: WebSocket | null = null;
   private approval: string | null = null;
-  private stopped = true;
-  private delay: number;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  reconnects = 0;
+  private readonly socket: VenueSocket;
 
   constructor(private readonly options: KisStreamOptions) {
-    this.delay = options.reconnectMinMs ?? 250;
+    this.socket = new VenueSocket({
+      name: "kis-realtime",
+      url: async () => {
+        this.approval = await options.approvalKey();
+        return options.url;
+      },
+      onOpen: (send) => {
+        for (const symbol of this.symbols) send(subscribeMessage(this.approval as string, symbol, true));
+      },
+      onMessage: (text) => this.onFrame(text),
+      backoff: { initialMs: options.reconnectMinMs ?? 250, maxMs: options.reconnectMaxMs ?? 10_000 },
+      logger: options.logger,
+    });
   }
 
   get connected(): boolean {
-    return this.socket?.readyState === WebSocket.OPEN;
+    return this.socket.connected;
+  }
+
+  get reconnects(): number {
+    return this.socket.stats.reconnects;
   }
 
   start(): void {
-    this.stopped = false;
-    void this.connect();
+    this.socket.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.socket?.close();
-    this.socket = null;
+    this.socket.stop();
   }
 
   subscribe(symbol: string): void {
@@ -65,55 +74,23 @@ export class KisStream {
   }
 
   private send(symbol: string, register: boolean): void {
-    if (this.connected && this.approval) this.socket?.send(subscribeMessage(this.approval, symbol, register));
+    if (this.socket.connected && this.approval) this.socket.send(subscribeMessage(this.approval, symbol, register));
   }
 
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      this.approval = await this.options.approvalKey();
-    } catch (error) {
-      this.options.logger.warn("KIS approval key request failed", { error });
-      this.scheduleReconnect();
-      return;
-    }
-    const socket = new WebSocket(this.options.url);
-    this.socket = socket;
-    socket.onopen = () => {
-      this.delay = this.options.reconnectMinMs ?? 250;
-      for (const symbol of this.symbols) this.send(symbol, true);
-    };
-    socket.onmessage = (event) => this.onFrame(socket, String(event.data));
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      this.scheduleReconnect();
-    };
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopped) return;
-    const wait = this.delay * (0.5 + Math.random() / 2);
-    this.delay = Math.min(this.delay * 2, this.options.reconnectMaxMs ?? 10_000);
-    this.reconnects++;
-    this.options.logger.warn("KIS real-time socket closed; reconnecting", { waitMs: Math.round(wait) });
-    this.timer = setTimeout(() => void this.connect(), wait);
-  }
-
-  private onFrame(socket: WebSocket, text: string): void {
+  private onFrame(text: string): void {
     const frame = parseRealtimeFrame(text);
     switch (frame.kind) {
       case "ticks":
         this.options.onTicks(frame.ticks);
         return;
       case "pingpong":
-        socket.send(frame.raw);
+        this.socket.send(frame.raw);
         return;
       case "ack":
         if (frame.ok) return;
         this.options.logger.warn("KIS refused a registration", { ...frame });
         // A stale approval key: reconnect, which fetches a new key and registers everything again.
-        if (/approval/i.test(frame.message)) socket.close();
+        if (/approval/i.test(frame.message)) this.socket.reconnect();
         return;
       case "invalid":
         this.options.logger.warn("unreadable KIS real-time frame", { reason: frame.reason });

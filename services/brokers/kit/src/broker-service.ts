@@ -62,6 +62,8 @@ export interface BrokerServiceOptions {
   publishCandles?: boolean;
   /** How often the loaded instruments are announced again on md.instrument.<venue> (default 5 min). */
   announceInstrumentsEveryMs?: number;
+  /** The connector's own readiness checks (its streams), next to "started". */
+  readiness?: Record<string, () => boolean>;
 }
 
 export interface BrokerService extends Service {
@@ -139,7 +141,7 @@ export function createBrokerService(
   const app = createServiceApp({
     name: source,
     logger,
-    readiness: { started: () => started },
+    readiness: { ...options.readiness, started: () => started },
   }).get("/instruments", () => catalog.all);
 
   return {

@@ -27,11 +27,15 @@ export class VenueError extends Error {
   }
 }
 
-/** `Retry-After` is seconds (or an HTTP date); returns milliseconds, or `fallbackMs` when absent or unreadable. */
+/**
+ * `Retry-After` is seconds (or an HTTP date); returns milliseconds, or `fallbackMs` when absent, unreadable or
+ * zero: calling again at once right after a refusal only invites the next one (KIS sends `Retry-After: 0`).
+ */
 export function retryAfterMs(header: string | null, fallbackMs: number, now = Date.now()): number {
   if (header === null || header.trim() === "") return fallbackMs;
   const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
+  if (Number.isFinite(seconds) && seconds > 0) return Math.ceil(seconds * 1000);
+  if (seconds === 0) return fallbackMs;
   const date = Date.parse(header);
   return Number.isNaN(date) ? fallbackMs : Math.max(0, date - now);
 }

@@ -116,6 +116,65 @@ describe("VenueHttpClient against a fake venue", () => {
     expect(Math.abs(clock.now() - (Date.now() + 5_000))).toBeLessThan(100);
   });
 
+  it("lets errorOf name a rate limit sent with another status, and grows the pause per refusal", async () => {
+    const refusal = { status: 500, body: { code: "BUSY", message: "too many per second" } };
+    venue.misbehave({ kind: "error", ...refusal }, 2);
+    const pausesMs: number[] = [];
+    const kindOf = new VenueHttpClient({
+      venue: "fake",
+      baseUrl: venue.url,
+      gate,
+      errorOf: (status, body) => {
+        const error = body as { code?: string; message?: string };
+        return {
+          code: error.code,
+          message: error.message ?? `HTTP ${status}`,
+          kind: error.code === "BUSY" ? "rate-limited" : undefined,
+        };
+      },
+      defaultBackoffMs: 40,
+      backoffFactor: 2,
+    });
+    const pauseFor = gate.pauseFor.bind(gate);
+    gate.pauseFor = (ms) => {
+      pausesMs.push(ms);
+      return pauseFor(ms);
+    };
+    const { body, headers } = await kindOf.exchange({
+      method: "POST",
+      path: "/order",
+      body: {},
+      costs: [],
+      headers: { "x-key": "k" },
+    });
+    expect(body).toEqual({ got: {} });
+    expect(headers.get("content-type")).toContain("application/json");
+    // A POST answered 500 would be "unknown outcome"; the venue's code says it was refused unprocessed.
+    expect(pausesMs).toEqual([40, 80]);
+    expect(kindOf.stats).toMatchObject({ rateLimited: 2, retries: 2 });
+  });
+
+  it("takes a wait named in the error body, and treats Retry-After: 0 as no wait named", async () => {
+    venue.misbehave({ kind: "error", status: 503, body: { message: "later", waitMs: 120 } });
+    const bodyWait = new VenueHttpClient({
+      venue: "fake",
+      baseUrl: venue.url,
+      gate,
+      errorOf: (_status, body) => ({
+        message: "later",
+        kind: "rate-limited",
+        retryAfterMs: (body as { waitMs: number }).waitMs,
+      }),
+    });
+    const started = performance.now();
+    await bodyWait.request({ method: "GET", path: "/ping", costs: [] });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(110);
+    venue.misbehave({ kind: "429", retryAfterS: 0 });
+    const again = performance.now();
+    await client.request({ method: "GET", path: "/ping", costs: [] });
+    expect(performance.now() - again).toBeGreaterThanOrEqual(45);
+  });
+
   it("encodes queries in insertion order with arrays as key[]", () => {
     expect(encodeQuery({ market: "KRW-BTC", states: ["wait", "watch"], skip: undefined, limit: 10 })).toBe(
       "market=KRW-BTC&states[]=wait&states[]=watch&limit=10",

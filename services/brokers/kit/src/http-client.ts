@@ -1,5 +1,5 @@
 import type { Logger } from "@jts/kit";
-import { retryAfterMs, VenueError } from "./errors.ts";
+import { retryAfterMs, VenueError, type VenueErrorKind } from "./errors.ts";
 import type { Cost, RateGate } from "./rate-gate.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
@@ -36,10 +36,22 @@ export interface VenueHttpOptions {
   sign?: (request: OutgoingRequest) => void;
   /** Reads the venue's own usage headers (X-MBX-USED-WEIGHT-1M, Remaining-Req) after every answer. */
   onUsage?: (headers: Headers) => void;
-  /** The venue's error body to a code and message. */
-  errorOf?: (status: number, body: unknown) => { code?: string | number; message: string };
-  /** Pause when a 429/418 has no Retry-After. */
+  /**
+   * The venue's error body to a code and message. `kind` overrides the kind the
+   * status implies, for venues that say "too many requests" or "refused" with
+   * another status (KIS: HTTP 500 with EGW00201); `retryAfterMs` is a wait the
+   * body asks for (the Creon bridge's `retryAfterMs`).
+   */
+  errorOf?: (
+    status: number,
+    body: unknown,
+  ) => { code?: string | number; message: string; kind?: VenueErrorKind; retryAfterMs?: number };
+  /** Pause when a rate-limit refusal names no wait. */
   defaultBackoffMs?: number;
+  /** Each further refusal of one call multiplies that pause by this (KIS: 2); default 1. */
+  backoffFactor?: number;
+  /** Longest pause the factor may grow to; default 30 s. */
+  maxBackoffMs?: number;
   /** Times a refused-before-processing call (429, or 5xx/timeout on a read) is tried again. Default 2. */
   retries?: number;
   timeoutMs?: number;
@@ -76,10 +88,15 @@ export class VenueHttpClient {
   }
 
   async request<T = unknown>(request: VenueRequest): Promise<T> {
+    return (await this.exchange<T>(request)).body;
+  }
+
+  /** `request` with the answer's headers too (paging markers such as KIS's `tr_cont`). */
+  async exchange<T = unknown>(request: VenueRequest): Promise<{ body: T; headers: Headers }> {
     const retries = this.options.retries ?? 2;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.once<T>(request);
+        return await this.once<T>(request, attempt);
       } catch (error) {
         const retry =
           error instanceof VenueError &&
@@ -92,7 +109,7 @@ export class VenueHttpClient {
     }
   }
 
-  private async once<T>(request: VenueRequest): Promise<T> {
+  private async once<T>(request: VenueRequest, attempt: number): Promise<{ body: T; headers: Headers }> {
     const { venue } = this.options;
     await this.options.gate.acquire(request.costs);
     const outgoing: OutgoingRequest = {
@@ -129,18 +146,6 @@ export class VenueHttpClient {
       throw new VenueError(venue, kind, `${request.method} ${request.path}: ${(error as Error).message}`);
     }
     this.options.onUsage?.(response.headers);
-    if (response.status === 429 || response.status === 418) {
-      const banned = response.status === 418;
-      const waitMs = retryAfterMs(response.headers.get("retry-after"), this.options.defaultBackoffMs ?? 1_000);
-      await this.options.gate.pauseFor(waitMs);
-      if (banned) this.stats.banned++;
-      else this.stats.rateLimited++;
-      this.options.logger?.warn(banned ? "venue banned this IP" : "venue rate-limited", { retryAfterMs: waitMs });
-      throw new VenueError(venue, banned ? "banned" : "rate-limited", `HTTP ${response.status}`, {
-        status: response.status,
-        retryAfterMs: waitMs,
-      });
-    }
     let body: unknown;
     try {
       body = text === "" ? null : JSON.parse(text);
@@ -148,11 +153,37 @@ export class VenueHttpClient {
       if (response.ok) throw new VenueError(venue, "malformed", `unparsable answer to ${request.path}`);
       body = text;
     }
-    if (!response.ok) {
-      const described = this.options.errorOf?.(response.status, body) ?? { message: text.slice(0, 200) };
-      const kind = response.status >= 500 ? (request.method === "GET" ? "unavailable" : "unknown-outcome") : "rejected";
-      throw new VenueError(venue, kind, described.message, { status: response.status, code: described.code });
+    if (response.ok) return { body: body as T, headers: response.headers };
+    const described = this.options.errorOf?.(response.status, body) ?? { message: text.slice(0, 200) };
+    const kind =
+      response.status === 429
+        ? "rate-limited"
+        : response.status === 418
+          ? "banned"
+          : (described.kind ??
+            (response.status >= 500 ? (request.method === "GET" ? "unavailable" : "unknown-outcome") : "rejected"));
+    if (kind === "rate-limited" || kind === "banned") {
+      const waitMs =
+        described.retryAfterMs ?? retryAfterMs(response.headers.get("retry-after"), this.backoffMs(attempt));
+      await this.options.gate.pauseFor(waitMs);
+      if (kind === "banned") this.stats.banned++;
+      else this.stats.rateLimited++;
+      this.options.logger?.warn(kind === "banned" ? "venue banned this IP" : "venue rate-limited", {
+        retryAfterMs: waitMs,
+        code: described.code,
+      });
+      throw new VenueError(venue, kind, `HTTP ${response.status}${described.code ? ` ${described.code}` : ""}`, {
+        status: response.status,
+        code: described.code,
+        retryAfterMs: waitMs,
+      });
     }
-    return body as T;
+    throw new VenueError(venue, kind, described.message, { status: response.status, code: described.code });
+  }
+
+  /** The pause after the `attempt`-th refusal of one call when the venue names no wait. */
+  private backoffMs(attempt: number): number {
+    const { defaultBackoffMs = 1_000, backoffFactor = 1, maxBackoffMs = 30_000 } = this.options;
+    return Math.min(defaultBackoffMs * backoffFactor ** attempt, maxBackoffMs);
   }
 }

@@ -27,6 +27,7 @@ export {
   type VenueHttpOptions,
   type VenueRequest,
 } from "./http-client.ts";
+export { type ConnectorFeeds, type OrderClient, orderClientConnector } from "./order-client-connector.ts";
 export {
   type Cost,
   type LimitGroup,
@@ -36,5 +37,13 @@ export {
   type RateGateOptions,
   type VenueLimits,
 } from "./rate-gate.ts";
-export { hmacSha256Hex, type JwtAlgorithm, sameSignature, sha512Hex, signJwt, verifyJwt } from "./signing.ts";
+export {
+  credentialTag,
+  hmacSha256Hex,
+  type JwtAlgorithm,
+  sameSignature,
+  sha512Hex,
+  signJwt,
+  verifyJwt,
+} from "./signing.ts";
 export { type BackoffOptions, type SocketStats, VenueSocket, type VenueSocketOptions } from "./ws-client.ts";

@@ -5,6 +5,11 @@ export function hmacSha256Hex(secret: string, payload: string): string {
   return createHmac("sha256", secret).update(payload).digest("hex");
 }
 
+/** A short, stable, non-reversible tag of a credential for limiter keys, lock names and logs. */
+export function credentialTag(credential: string): string {
+  return createHash("sha256").update(credential).digest("hex").slice(0, 12);
+}
+
 /** Upbit's `query_hash`: SHA-512 of the query string, hex. */
 export function sha512Hex(payload: string): string {
   return createHash("sha512").update(payload).digest("hex");

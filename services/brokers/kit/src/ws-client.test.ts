@@ -39,6 +39,16 @@ describe("VenueSocket against a fake venue", () => {
     await eventually(() => expect(frames).toContain("hello"));
   });
 
+  it("drops the session on reconnect() and comes back with a fresh URL and subscription", async () => {
+    let connection = 0;
+    const s = open({ url: () => `${venue.wsUrl}/ws?session=${++connection}` });
+    await eventually(() => expect(frames).toEqual(["echo:subscribe"]));
+    s.reconnect();
+    await eventually(() => expect(frames).toEqual(["echo:subscribe", "echo:subscribe"]));
+    expect([...venue.sockets].map((ws) => ws.data.query.get("session"))).toEqual(["2"]);
+    expect(s.stats.connects).toBe(2);
+  });
+
   it("reconnects after a dropped socket and subscribes again", async () => {
     const s = open();
     await eventually(() => expect(frames).toEqual(["echo:subscribe"]));

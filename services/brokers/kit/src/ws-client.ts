@@ -91,6 +91,15 @@ export class VenueSocket {
     this.socket?.send(data);
   }
 
+  /**
+   * Drops the current connection; it comes back (re-subscribed through
+   * `onOpen`) as after a failure. For a venue that refuses something tied to
+   * the session (KIS: a stale approval key) until a new connection is made.
+   */
+  reconnect(): void {
+    this.socket?.close(4001, "reconnect");
+  }
+
   /** Waits until connected (tests, start-up). */
   async waitConnected(timeoutMs = 5_000): Promise<void> {
     const until = Date.now() + timeoutMs;

@@ -9,6 +9,8 @@ export interface FakeRequest {
   query: URLSearchParams;
   bodyText: string;
   headers: Headers;
+  /** Arrival, `performance.now()`. */
+  at: number;
   /** JSON body, or null. */
   json(): Record<string, unknown> | null;
 }
@@ -167,6 +169,7 @@ export class FakeVenue {
     const bodyText = await req.text();
     const queryString = url.search.startsWith("?") ? url.search.slice(1) : url.search;
     const request: FakeRequest = {
+      at: performance.now(),
       method: req.method,
       path: url.pathname,
       queryString,
