@@ -119,6 +119,20 @@ describe("gateway risk routes", () => {
       403,
     );
     expect((await request("/api/risk/state", viewer, "PUT", { state: "HALTED" })).status).toBe(403);
+  });
+
+  it("keeps the platform-wide kill switch for admins: a trader without an account is refused, nothing is halted", async () => {
+    const before = asked["risk.set-state"]?.length;
+    for (const account of [undefined, null]) {
+      const res = await request("/api/risk/state", alice, "PUT", { state: "HALTED", account, cancelOpenOrders: true });
+      expect(res.status).toBe(403);
+      expect((await readJson(res)).error.message).toContain("only an admin halts the whole platform");
+    }
+    expect(asked["risk.set-state"]?.length).toBe(before);
+    expect((await request("/api/risk/state", root, "PUT", { state: "HALTED", cancelOpenOrders: true })).status).toBe(
+      200,
+    );
+    expect(asked["risk.set-state"]?.at(-1)).toMatchObject({ state: "HALTED", account: null, changedBy: "root" });
     expect((await request("/api/risk/state", root, "PUT", { state: "ACTIVE", account: "acc-alice" })).status).toBe(200);
   });
 
