@@ -7,7 +7,7 @@ import {
   SymbolCode,
   TradingState,
 } from "@jts/contracts";
-import { AppError, type RpcClient } from "@jts/kit";
+import { AppError, notFound, type RpcClient } from "@jts/kit";
 import { t } from "elysia";
 import type { AuthUser } from "../auth/users.ts";
 
@@ -86,6 +86,9 @@ export function riskRoutes(call: RpcClient["call"], accountsOf: (user: AuthUser)
 
     async setLimits(user: AuthUser, body: RiskLimitsBody): Promise<RiskStatus> {
       if (user.role !== "admin") throw forbidden("only an admin changes risk limits");
+      // Limits for a mistyped account would look set and protect nothing; clearing stays open for stale overrides.
+      if (body.account && !body.clear && (await call(Subjects.accounts, { accounts: [body.account] })).length === 0)
+        throw notFound(`account ${body.account}`);
       return call(Subjects.riskSetLimits, { ...body, changedBy: user.username });
     },
   };
