@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import {
+  type Account,
+  type AccountMode,
+  type AccountModeChange,
   type Envelope,
+  EventTypes,
   type Fill,
   type Order,
   type RiskDecision,
@@ -10,7 +14,16 @@ import {
   Topics,
   type TradingStateChange,
 } from "@jts/contracts";
-import { createLogger, envelope, InstrumentCatalog, MemoryAuditLog, memoryRuntime, rpcClient } from "@jts/kit";
+import {
+  AppError,
+  createLogger,
+  envelope,
+  InstrumentCatalog,
+  MemoryAuditLog,
+  memoryRuntime,
+  type Runtime,
+  rpcClient,
+} from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
 
@@ -73,6 +86,39 @@ async function riskService(limits: Record<string, unknown> = {}) {
   return { runtime, service, audit, states, call, tick, fill, check };
 }
 
+/** The rejection of a call that must fail, as the AppError the rpc client rebuilt. */
+async function refusal(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}
+
+const account = (id: string, mode: AccountMode): Account => ({
+  id,
+  owner: "alice",
+  venue: "sim",
+  kind: "MARGIN",
+  baseCurrency: "KRW",
+  mode,
+  balances: [],
+});
+
+const modeChange = (runtime: Runtime, account: string, mode: AccountMode) =>
+  runtime.bus.publish(
+    Topics.accountMode,
+    envelope(EventTypes.accountMode, "test", account, {
+      account,
+      mode,
+      previous: mode === "LIVE" ? "PAPER" : "LIVE",
+      changedBy: "root",
+      reason: "",
+      tsEvent: "1",
+    } satisfies AccountModeChange),
+  );
+
 describe("risk service", () => {
   it("halts an account by itself on a daily loss breach and publishes cancelOpenOrders for the OMS", async () => {
     const r = await riskService({ dailyLossLimit: "30000" });
@@ -127,6 +173,52 @@ describe("risk service", () => {
     expect(await r.audit.list({ actor: "root" })).toMatchObject([
       { action: "risk.set-limits", target: "acc", details: { limits: { maxOrderNotional: "500000" } } },
     ]);
+  });
+
+  it("refuses an empty limits patch with a 400 and counts only account-level limits as the account's own", async () => {
+    const r = await riskService();
+    for (const scope of [{}, { account: "acc" }, { account: "acc", symbol: "005930" }])
+      expect(await refusal(r.call(Subjects.riskSetLimits, { ...scope, limits: {} }))).toMatchObject({
+        code: "BAD_REQUEST",
+      });
+    expect((await r.call(Subjects.riskLimitsGet, { account: "acc" })).limits).toBeNull();
+    await r.call(Subjects.riskSetLimits, { account: "acc", symbol: "005930", limits: { maxOrderNotional: "500000" } });
+    const instrumentOnly = await r.call(Subjects.riskLimitsGet, { account: "acc" });
+    expect(instrumentOnly.limits).toBeNull(); // an instrument override leaves every other instrument open
+    expect(instrumentOnly.symbols).toEqual([{ symbol: "005930", limits: { maxOrderNotional: "500000" } }]);
+    await r.call(Subjects.riskSetLimits, { account: "acc", limits: { maxPositionNotional: "900000" } });
+    expect((await r.call(Subjects.riskLimitsGet, { account: "acc" })).limits).toEqual({
+      maxPositionNotional: "900000",
+    });
+  });
+
+  it("refuses to clear a LIVE account's limits with a 409, following the portfolio's mode changes", async () => {
+    const r = await riskService();
+    const own = { maxOrderNotional: "500000", maxPositionNotional: "900000" };
+    await r.call(Subjects.riskSetLimits, { account: "acc", limits: own });
+    // Started before the portfolio: nobody can say the account is not LIVE yet.
+    expect(await refusal(r.call(Subjects.riskSetLimits, { account: "acc", limits: {}, clear: true }))).toMatchObject({
+      code: "UNAVAILABLE",
+    });
+    await r.runtime.rpc.serve(Subjects.accounts, () => [account("acc", "PAPER"), account("armed", "LIVE")]);
+    await r.call(Subjects.riskSetLimits, { account: "armed", limits: own });
+    expect(await refusal(r.call(Subjects.riskSetLimits, { account: "armed", limits: {}, clear: true }))).toMatchObject({
+      code: "CONFLICT",
+    });
+    await r.call(Subjects.riskSetLimits, { account: "acc", symbol: "005930", limits: { maxOrderNotional: "1000" } });
+    await modeChange(r.runtime, "acc", "LIVE");
+    await eventually(async () =>
+      expect(await refusal(r.call(Subjects.riskSetLimits, { account: "acc", limits: {}, clear: true }))).toMatchObject({
+        code: "CONFLICT",
+        message: expect.stringContaining("acc is LIVE"),
+      }),
+    );
+    expect((await r.call(Subjects.riskLimitsGet, { account: "acc" })).limits).toEqual(own);
+    // The instrument override may go: the account's own limits still bound it.
+    await r.call(Subjects.riskSetLimits, { account: "acc", symbol: "005930", limits: {}, clear: true });
+    await modeChange(r.runtime, "acc", "PAPER");
+    await eventually(() => r.call(Subjects.riskSetLimits, { account: "acc", limits: {}, clear: true }));
+    expect((await r.call(Subjects.riskLimitsGet, { account: "acc" })).limits).toBeNull();
   });
 
   it("audits every decision, approved or refused, with its rule", async () => {

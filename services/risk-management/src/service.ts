@@ -1,5 +1,6 @@
 import {
   type Account,
+  type AccountModeChange,
   type AuditEntry,
   type AuditLog,
   EventTypes,
@@ -18,6 +19,8 @@ import {
   type TradingStateChange,
 } from "@jts/contracts";
 import {
+  AppError,
+  badRequest,
   createServiceApp,
   dedupeById,
   envelope,
@@ -35,6 +38,7 @@ import {
   SetRiskLimitsRequest as SetLimitsSchema,
   SetRiskStateRequest as SetStateSchema,
 } from "./model.ts";
+import { AccountModes } from "./modes.ts";
 import { RiskSettingsStore } from "./settings.ts";
 
 /**
@@ -65,6 +69,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   );
   const audit = options.audit ?? new MemoryAuditLog();
   const subscriptions: Subscription[] = [];
+  const modes = new AccountModes();
   const settings = new RiskSettingsStore(runtime.cache);
   const persist = () =>
     settings.save(engine).catch((error: unknown) => logger.error("risk settings not saved", { error }));
@@ -95,6 +100,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   };
 
   const setLimits = async (body: SetRiskLimitsRequest) => {
+    if (!body.clear && Object.values(body.limits).every((value) => value === undefined))
+      throw badRequest("limits must name at least one limit (or set clear to remove the scope's override)");
+    if (body.clear && body.account && !body.symbol) await refuseIfLive(body.account);
     engine.limits.set({ account: body.account, symbol: body.symbol }, body.limits, body.clear ?? false);
     await persist();
     const scope = { account: body.account ?? null, symbol: body.symbol ?? null };
@@ -106,6 +114,23 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
       details: { ...scope, limits: body.limits, clear: body.clear ?? false },
     });
     return engine.status();
+  };
+
+  /** A LIVE account without its own limits would trade real money bounded only by the platform defaults. */
+  const refuseIfLive = async (account: string) => {
+    if (!modes.known) await seedModes();
+    if (!modes.known)
+      throw new AppError("UNAVAILABLE", `cannot confirm that ${account} is not LIVE: the portfolio does not answer`);
+    if (modes.isLive(account))
+      throw new AppError("CONFLICT", `${account} is LIVE: disarm it before clearing its risk limits`);
+  };
+
+  const seedModes = async () => {
+    try {
+      modes.seed(await rpcClient(runtime.rpc, 2000).call(Subjects.accounts, {}));
+    } catch (error) {
+      logger.warn("account modes not known yet", { error: (error as Error).message });
+    }
   };
 
   /** The engine's checks, then the submit rates through the shared rate limiter (Redis across replicas). */
@@ -170,6 +195,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
       const [positions, accounts] = await Promise.all([call(Subjects.positions, {}), call(Subjects.accounts, {})]);
       for (const position of positions as Position[]) engine.seedPosition(position);
       for (const account of accounts as Account[]) engine.seedAccount(account);
+      modes.seed(accounts);
       logger.info("seeded from the portfolio", { positions: positions.length, accounts: accounts.length });
       return true;
     } catch (error) {
@@ -206,6 +232,10 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
           { group: ACTOR },
         ),
         await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload as Order)),
+        await runtime.bus.subscribe(Topics.accountMode, (e) => {
+          const change = e.payload as AccountModeChange;
+          modes.apply(change.account, change.mode);
+        }),
         await serveChecked(runtime.rpc, Subjects.riskCheck, CheckRequest, ({ order }) => check(order)),
         await runtime.rpc.serve(Subjects.riskStatus, () => engine.status()),
         await serveChecked(runtime.rpc, Subjects.riskSetState, SetStateSchema, setState),
