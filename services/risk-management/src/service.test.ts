@@ -20,6 +20,7 @@ import {
   envelope,
   InstrumentCatalog,
   MemoryAuditLog,
+  MemoryDocumentStore,
   memoryRuntime,
   type Runtime,
   rpcClient,
@@ -294,13 +295,45 @@ describe("risk service restart", () => {
     ]);
   });
 
-  it("ignores a stored copy that breaks the schema instead of applying half of it", async () => {
-    const runtime = memoryRuntime(quiet);
-    await runtime.cache.set("risk:settings", JSON.stringify({ limits: { defaults: { maxOrderNotional: "x" } } }));
-    const service = createRiskService(runtime);
-    await service.start();
-    stops.push(() => service.stop());
-    expect(service.engine.status()).toMatchObject({ state: "ACTIVE", limits: { maxOrderNotional: "50000000" } });
+  it("starts the platform HALTED, and says why, when the stored copy breaks the schema or is not JSON", async () => {
+    for (const stored of [JSON.stringify({ limits: { defaults: { maxOrderNotional: "x" } } }), "{not json"]) {
+      const runtime = memoryRuntime(quiet);
+      await runtime.cache.set("risk:settings", stored);
+      const states: TradingStateChange[] = [];
+      await runtime.bus.subscribe(Topics.tradingState, (e) => void states.push(e.payload as TradingStateChange));
+      const service = createRiskService(runtime);
+      await service.start();
+      stops.push(() => service.stop());
+      // Never half-applied: the defaults stay, but a kill switch that may have been on is not silently dropped.
+      expect(service.engine.status()).toMatchObject({ state: "HALTED", limits: { maxOrderNotional: "50000000" } });
+      expect(service.engine.status().reason).toContain("stored risk settings are unreadable");
+      await eventually(() => expect(states).toMatchObject([{ account: null, state: "HALTED" }]));
+    }
+  });
+
+  it("keeps settings in the document store when given one, and takes over a copy the cache still holds", async () => {
+    const documents = new MemoryDocumentStore();
+    const limits = { maxOrderNotional: "100", maxPositionNotional: "100" };
+    const older = memoryRuntime(quiet); // an earlier version kept its settings in the cache
+    const before = createRiskService(older, { limits });
+    await before.start();
+    await rpcClient(older.rpc).call(Subjects.riskSetState, { state: "HALTED", account: "acc", reason: "desk" });
+    await before.stop();
+
+    const first = createRiskService(older, { limits, documents });
+    await first.start();
+    expect(first.engine.stateOf("acc")).toBe("HALTED");
+    await rpcClient(older.rpc).call(Subjects.riskSetLimits, { account: "acc", limits: { maxOrderNotional: "70" } });
+    await first.stop();
+    expect((await documents.list("risk-settings")).map((d) => d.name)).toEqual(["settings"]);
+
+    const fresh = memoryRuntime(quiet); // an empty cache: everything comes from the documents
+    const second = createRiskService(fresh, { limits, documents });
+    await second.start();
+    stops.push(() => second.stop());
+    expect(second.engine.stateOf("acc")).toBe("HALTED");
+    expect(second.engine.limits.view("acc").limits).toEqual({ maxOrderNotional: "70" });
+    expect(await fresh.cache.get("risk:settings")).toBeNull();
   });
 });
 

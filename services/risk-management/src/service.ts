@@ -3,6 +3,7 @@ import {
   type AccountModeChange,
   type AuditEntry,
   type AuditLog,
+  type DocumentStore,
   EventTypes,
   type Fill,
   nowNsString,
@@ -56,6 +57,8 @@ export interface RiskServiceOptions extends RiskEngineOptions {
   limits?: RiskLimits;
   /** Where decisions and state and limit changes are recorded; in memory when not given. */
   audit?: AuditLog;
+  /** Where limits and trading states outlive a restart (the platform's PostgreSQL); the cache port when not given. */
+  documents?: DocumentStore;
 }
 
 const ACTOR = "risk-management";
@@ -70,7 +73,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   const audit = options.audit ?? new MemoryAuditLog();
   const subscriptions: Subscription[] = [];
   const modes = new AccountModes();
-  const settings = new RiskSettingsStore(runtime.cache);
+  const settings = new RiskSettingsStore(runtime.cache, options.documents);
   const persist = () =>
     settings.save(engine).catch((error: unknown) => logger.error("risk settings not saved", { error }));
   const record = (entry: AuditEntry) => {
@@ -188,6 +191,17 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     return null;
   };
 
+  /** A stored copy that cannot be applied may have held a kill switch that was on: start HALTED rather than ACTIVE. */
+  const restoreSettings = async () => {
+    const outcome = await settings.load(engine);
+    if (outcome.kind === "restored") logger.info("risk limits and states restored", {});
+    if (outcome.kind !== "unreadable") return;
+    logger.error("stored risk settings are unreadable; the platform starts HALTED", { why: outcome.why });
+    const reason = `stored risk settings are unreadable (${outcome.why}): check limits and states, then resume`;
+    const change = engine.setState("HALTED", reason.slice(0, 200), ACTOR);
+    if (change) await publish(change);
+  };
+
   /** After a restart, limits must see what is already held: positions and cash accounts from the portfolio. */
   const seed = async () => {
     const { call } = rpcClient(runtime.rpc, 2000);
@@ -219,7 +233,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     engine,
     audit,
     async start() {
-      if (await settings.load(engine).catch(() => false)) logger.info("risk limits and states restored", {});
+      await restoreSettings();
       subscriptions.push(
         await runtime.bus.subscribe(Topics.allTicks, (e) => {
           const tick = e.payload as Tick;
