@@ -119,8 +119,8 @@ export class RiskEngine {
 
   /**
    * The top-level P&L, drawdown and exposure are those of the account's base
-   * currency (the one its limits are in; the first traded until the portfolio
-   * names it); `currencies` has every currency on its own.
+   * currency (the one its limits are in; until the portfolio names it, the
+   * alphabetically first it trades in); `currencies` has every currency on its own.
    */
   accountStatus(account: string): AccountRiskStatus {
     const record = this.accountStates.get(account);
