@@ -20,6 +20,8 @@ export type SetRiskStateRequest = Static<typeof SetRiskStateRequest>;
 /**
  * rpc risk.set-limits: merges `limits` into the scope's limits (platform
  * defaults without account and symbol); `clear` removes the scope's override.
+ * Refused: an empty `limits` without `clear` (400), clearing the account-level
+ * override of a LIVE account (409).
  */
 export const SetRiskLimitsRequest = t.Object({
   account: t.Optional(Id),
@@ -33,7 +35,11 @@ export type SetRiskLimitsRequest = Static<typeof SetRiskLimitsRequest>;
 export const RiskLimitsQuery = t.Object({ account: t.Optional(Id) });
 export type RiskLimitsQuery = Static<typeof RiskLimitsQuery>;
 
-/** rpc risk.limits.get: `limits` is null when nothing was set explicitly for the account (live arming refuses then). */
+/**
+ * rpc risk.limits.get: `limits` is the account's own account-level override,
+ * null when none was set (instrument overrides do not count). Live arming
+ * needs maxOrderNotional and maxPositionNotional in it.
+ */
 export const RiskLimitsView = t.Object({
   account: t.Union([Id, t.Null()]),
   limits: t.Union([RiskLimitsPatch, t.Null()]),

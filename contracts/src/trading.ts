@@ -215,6 +215,15 @@ export const RiskLimits = t.Object({
 });
 export type RiskLimits = Static<typeof RiskLimits>;
 
+/** An account's P&L, drawdown and gross exposure in one quote currency: currencies are never added up. */
+export const CurrencyRiskStatus = t.Object({
+  currency: Currency,
+  dailyPnl: Decimal,
+  drawdown: Decimal,
+  grossExposure: UnsignedDecimal,
+});
+export type CurrencyRiskStatus = Static<typeof CurrencyRiskStatus>;
+
 export const AccountRiskStatus = t.Object({
   account: Id,
   state: TradingState,
@@ -222,11 +231,16 @@ export const AccountRiskStatus = t.Object({
   updatedAt: Nanos,
   /** Platform defaults with this account's overrides applied. */
   limits: RiskLimits,
-  /** Realized plus unrealized P&L since the start of the trading day (KST). */
+  /** Realized plus unrealized P&L since the start of the trading day (KST), in `currency`. */
   dailyPnl: Decimal,
-  /** How far P&L is below its peak (0 or positive). */
+  /** How far P&L is below its peak (0 or positive), in `currency`. */
   drawdown: Decimal,
+  /** Over the positions quoted in `currency`. */
   grossExposure: UnsignedDecimal,
+  /** The currency of the three above: the account's base currency, which its limits are in. */
+  currency: t.Optional(Currency),
+  /** Every currency the account trades in, each on its own. */
+  currencies: t.Optional(t.Array(CurrencyRiskStatus)),
 });
 export type AccountRiskStatus = Static<typeof AccountRiskStatus>;
 

@@ -269,7 +269,7 @@ export function createGatewayService(
       query: EquityQuery,
       response: RpcReplies[Subjects.equity],
     })
-    .get("/api/strategies", () => strategies.list(), { response: RpcReplies[Subjects.strategyList] })
+    .get("/api/strategies", ({ user }) => strategies.list(user), { response: RpcReplies[Subjects.strategyList] })
     .get("/api/strategies/kinds", () => strategies.kinds(), { response: RpcReplies[Subjects.strategyKinds] })
     .post("/api/strategies", ({ user, body }) => strategies.create(user, body), {
       body: StrategyCreate,

@@ -93,6 +93,21 @@ describe("live-trading arming", () => {
     await service.stop();
   });
 
+  it("refuses to arm on account limits that leave the order or position size open", async () => {
+    const limits: Record<string, object> = { "krw-1": {}, "usdt-1": { maxOrderNotional: "100", dailyLossLimit: "50" } };
+    await fakeRiskLimits(runtime, limits);
+    const service = createPortfolioService(runtime, { accounts, audit, liveTradingEnabled: true, equityIntervalMs: 0 });
+    await service.start();
+    const empty = await refusal(arm(runtime, "krw-1"));
+    expect(empty.code).toBe("CONFLICT");
+    expect(empty.message).toContain("maxOrderNotional, maxPositionNotional");
+    const partial = await refusal(arm(runtime, "usdt-1"));
+    expect(partial.code).toBe("CONFLICT");
+    expect(partial.message).toContain("risk limits for usdt-1 are unset: maxPositionNotional");
+    expect((await service.portfolio.listAccounts()).map((a) => a.mode)).toEqual(["PAPER", "PAPER"]);
+    await service.stop();
+  });
+
   it("refuses everything when the platform does not allow live trading, and fails closed without a risk answer", async () => {
     await fakeRiskLimits(runtime, { "krw-1": { maxOrderNotional: "1" } });
     const locked = createPortfolioService(runtime, { accounts, audit, equityIntervalMs: 0 });
@@ -113,7 +128,7 @@ describe("live-trading arming", () => {
   });
 
   it("always disarms, even with live trading switched off since, and announces only real changes", async () => {
-    await fakeRiskLimits(runtime, { "usdt-1": { maxOrderNotional: "100" } });
+    await fakeRiskLimits(runtime, { "usdt-1": { maxOrderNotional: "100", maxPositionNotional: "500" } });
     const first = createPortfolioService(runtime, { accounts, audit, liveTradingEnabled: true, equityIntervalMs: 0 });
     await first.start();
     await arm(runtime, "usdt-1");

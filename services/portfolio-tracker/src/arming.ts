@@ -36,10 +36,17 @@ export interface ArmingOptions {
 }
 
 /**
+ * The account-level limits that bound what one order and one position can
+ * risk; the platform defaults do not count (they were not chosen for the
+ * account), nor do instrument overrides (they leave every other instrument open).
+ */
+const REQUIRED_LIMITS = ["maxOrderNotional", "maxPositionNotional"] as const;
+
+/**
  * Live-trading safety: every account trades on paper until an admin arms it.
  * Arming needs the platform to allow live trading at all, the account id
- * confirmed, and risk limits set explicitly for the account (an account with
- * no limits would trade real money unbounded). Disarming is always allowed.
+ * confirmed, and the order and position limits set explicitly for the account
+ * (an account with no limits would trade real money unbounded). Disarming is always allowed.
  * Every attempt, refused ones included, is in the audit log; every actual
  * change is published so the OMS routes the account's orders accordingly.
  * Who may call (admins arm) is the gateway's check.
@@ -73,8 +80,12 @@ export class AccountArming {
       // No answer is no limits: arming fails closed.
       throw new AppError("UNAVAILABLE", `cannot confirm risk limits of ${account}: ${(error as Error).message}`);
     }
-    if (reply.limits === null)
-      throw new AppError("CONFLICT", `risk limits for ${account} are unset; set them before arming it`);
+    const missing = REQUIRED_LIMITS.filter((name) => reply.limits?.[name] === undefined);
+    if (missing.length > 0)
+      throw new AppError(
+        "CONFLICT",
+        `risk limits for ${account} are unset: ${missing.join(", ")}; set them for the account before arming it`,
+      );
   }
 
   private async switchTo(

@@ -137,7 +137,7 @@ describe("portfolio service on PostgreSQL", () => {
     const first = await startPortfolio("1000000", { liveTradingEnabled: true });
     await first.runtime.rpc.serve(Subjects.riskLimitsGet, () => ({
       account: "paper-main",
-      limits: { maxOrderNotional: "1" },
+      limits: { maxOrderNotional: "1", maxPositionNotional: "1" },
       effective: { maxOrderNotional: "1", maxPositionNotional: "1" },
       symbols: [],
     }));

@@ -4,29 +4,66 @@ interface Holding {
   quantity: Fixed;
   /** Average cost of the open quantity. */
   averagePrice: Fixed;
+  /** The currency the instrument is priced in: its P&L and exposure count there. */
+  quote: string;
 }
 
-/** One account as risk sees it: holdings from fills, cash when the account is known to be a cash account, P&L. */
+/** The loss-limit bookkeeping of one currency: P&L of different currencies is never added up. */
+export interface CurrencyTrack {
+  /** Daily P&L starts from this P&L; reset at the first evaluation of each trading day. */
+  dayStartPnl: Fixed;
+  /** P&L at the previous evaluation: the baseline when a new day starts. */
+  lastPnl: Fixed;
+  peakPnl: Fixed;
+  dailyLossTripped: boolean;
+  drawdownTripped: boolean;
+}
+
+/**
+ * One account as risk sees it: holdings from fills, cash when the account is
+ * known to be a cash account, P&L. Everything money is kept per quote
+ * currency (KRW and USDT never add up 1:1); which currencies the account's
+ * limits apply to is `limitCurrencies`.
+ */
 export class AccountBook {
   readonly holdings = new Map<string, Holding>();
-  /** Realized P&L net of fees since this service started (plus what a snapshot brought). */
-  realized = 0n;
+  /** Realized P&L net of fees per currency since this service started (plus what a snapshot brought). */
+  readonly realized = new Map<string, Fixed>();
   /** Cash per currency, tracked only for CASH accounts the portfolio told us about. */
   cash: Map<string, Fixed> | null = null;
-  /** Daily P&L starts from this P&L; reset at the first evaluation of each trading day. */
-  dayStartPnl = 0n;
-  /** Trading day (days since the epoch in KST) the baseline belongs to; -1 before the first evaluation. */
+  /** The account's base currency once the portfolio named it: its limits are in that currency. */
+  baseCurrency: string | null = null;
+  /** Trading day (days since the epoch in KST) the baselines belong to; -1 before the first evaluation. */
   day = -1;
-  /** P&L at the previous evaluation: the baseline when a new day starts. */
-  lastPnl = 0n;
-  peakPnl = 0n;
-  dailyLossTripped = false;
-  drawdownTripped = false;
+  readonly tracks = new Map<string, CurrencyTrack>();
 
   constructor(readonly id: string) {}
 
   quantity(symbol: string): Fixed {
     return this.holdings.get(symbol)?.quantity ?? 0n;
+  }
+
+  /**
+   * The currencies the account's limits are compared in: its base currency
+   * (limits are set in it, and nothing here converts between currencies);
+   * until the portfolio names it, every currency on its own, never summed.
+   */
+  limitCurrencies(): string[] {
+    return this.baseCurrency ? [this.baseCurrency] : [...this.tracks.keys()];
+  }
+
+  /** Whether positions quoted in `currency` count towards the account's limits. */
+  limitedIn(currency: string): boolean {
+    return this.baseCurrency === null || this.baseCurrency === currency;
+  }
+
+  track(currency: string): CurrencyTrack {
+    let track = this.tracks.get(currency);
+    if (!track) {
+      track = { dayStartPnl: 0n, lastPnl: 0n, peakPnl: 0n, dailyLossTripped: false, drawdownTripped: false };
+      this.tracks.set(currency, track);
+    }
+    return track;
   }
 
   /** Average-cost accounting: a fill that reduces a holding realizes (fill - average) x quantity. */
@@ -35,7 +72,7 @@ export class AccountBook {
     const price = fx.toFixed(fill.price);
     const fee = fx.toFixed(fill.fee);
     const signed = fill.side === "BUY" ? quantity : -quantity;
-    const holding = this.holdings.get(fill.symbol) ?? { quantity: 0n, averagePrice: 0n };
+    const holding = this.holdings.get(fill.symbol) ?? { quantity: 0n, averagePrice: 0n, quote };
     const before = holding.quantity;
     const after = before + signed;
     if (before === 0n || before > 0n === signed > 0n) {
@@ -46,13 +83,13 @@ export class AccountBook {
     } else {
       const closed = fx.min(fx.abs(before), quantity);
       const perUnit = before > 0n ? price - holding.averagePrice : holding.averagePrice - price;
-      this.realized += fx.mul(closed, perUnit);
+      this.realize(quote, fx.mul(closed, perUnit));
       if (after !== 0n && after > 0n !== before > 0n) holding.averagePrice = price; // flipped: the rest opens at this price
     }
     holding.quantity = after;
     if (after === 0n) holding.averagePrice = 0n;
     this.holdings.set(fill.symbol, holding);
-    if (fill.feeCurrency === quote) this.realized -= fee;
+    this.realize(quote, fill.feeCurrency === quote ? -fee : 0n);
     if (this.cash) {
       const notional = fx.mul(quantity, price);
       const cash = this.cash.get(quote) ?? 0n;
@@ -66,11 +103,13 @@ export class AccountBook {
     this.holdings.set(position.symbol, {
       quantity: fx.toFixed(position.quantity),
       averagePrice: fx.toFixed(position.averagePrice),
+      quote: position.currency,
     });
-    this.realized += fx.toFixed(position.realizedPnl);
+    this.realize(position.currency, fx.toFixed(position.realizedPnl));
   }
 
   seedAccount(account: Account): void {
+    this.baseCurrency = account.baseCurrency;
     if (account.kind !== "CASH") {
       this.cash = null;
       return;
@@ -78,24 +117,29 @@ export class AccountBook {
     this.cash = new Map(account.balances.map((b) => [b.currency, fx.toFixed(b.total)]));
   }
 
-  /** Realized plus unrealized at the marks (the average cost where no mark is known). */
-  pnl(marks: ReadonlyMap<string, Fixed>): Fixed {
-    let unrealized = 0n;
+  /** Realized plus unrealized at the marks (the average cost where no mark is known), per currency. */
+  pnl(marks: ReadonlyMap<string, Fixed>): Map<string, Fixed> {
+    const pnl = new Map(this.realized);
     for (const [symbol, h] of this.holdings) {
       if (h.quantity === 0n) continue;
       const mark = marks.get(symbol) ?? h.averagePrice;
-      unrealized += fx.mul(h.quantity, mark - h.averagePrice);
+      pnl.set(h.quote, (pnl.get(h.quote) ?? 0n) + fx.mul(h.quantity, mark - h.averagePrice));
     }
-    return this.realized + unrealized;
+    return pnl;
   }
 
-  /** Sum of |quantity| x mark, leaving out `except` (the order's own instrument, valued by the caller). */
-  grossExposure(marks: ReadonlyMap<string, Fixed>, except?: string): Fixed {
+  /** Sum of |quantity| x mark over the holdings quoted in `currency`, leaving out `except` (valued by the caller). */
+  grossExposure(marks: ReadonlyMap<string, Fixed>, currency: string, except?: string): Fixed {
     let gross = 0n;
     for (const [symbol, h] of this.holdings) {
-      if (symbol === except || h.quantity === 0n) continue;
+      if (h.quote !== currency || symbol === except || h.quantity === 0n) continue;
       gross += fx.mul(fx.abs(h.quantity), marks.get(symbol) ?? h.averagePrice);
     }
     return gross;
+  }
+
+  private realize(currency: string, amount: Fixed): void {
+    this.realized.set(currency, (this.realized.get(currency) ?? 0n) + amount);
+    this.track(currency); // a currency traded in is reported and evaluated from its first fill on
   }
 }

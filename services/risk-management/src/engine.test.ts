@@ -329,6 +329,78 @@ describe("risk engine: trading states", () => {
   });
 });
 
+describe("risk engine: currencies", () => {
+  const usdt = {
+    symbol: "BTC-USDT",
+    venue: "paper" as const,
+    kind: "CRYPTO" as const,
+    base: "BTC",
+    quote: "USDT",
+    tickSize: "0.01",
+    lotSize: "0.00001",
+    minQuantity: "0.00001",
+    maxQuantity: "1000",
+    minNotional: "5",
+    makerFee: "0.001",
+    takerFee: "0.001",
+  };
+  const account = (baseCurrency: string) => ({
+    id: "acc",
+    owner: "t",
+    venue: "sim" as const,
+    kind: "MARGIN" as const,
+    baseCurrency,
+    mode: "PAPER" as const,
+    balances: [],
+  });
+  const mixed = (limits: Partial<RiskLimits>, baseCurrency: string | null = "KRW") => {
+    const e = new RiskEngine(
+      new InstrumentCatalog([...new InstrumentCatalog().all, usdt]),
+      { maxOrderNotional: "100000000", maxPositionNotional: "100000000", ...limits },
+      { now: () => WEDNESDAY_10_KST },
+    );
+    e.onPrice("005930", "70000");
+    e.onPrice("BTC-USDT", "90000");
+    if (baseCurrency) e.seedAccount(account(baseCurrency));
+    return e;
+  };
+  const btcUsdt = (side: "BUY" | "SELL", quantity: string, price: string) =>
+    fill(side, quantity, price, { symbol: "BTC-USDT", venue: "paper", feeCurrency: "USDT" });
+
+  it("never lets a USDT gain hide a KRW loss: the KRW daily loss limit sees KRW P&L only", () => {
+    const e = mixed({ dailyLossLimit: "30000" });
+    e.onFill(btcUsdt("BUY", "1", "90000"));
+    expect(e.onPrice("BTC-USDT", "140000")).toEqual([]); // +50,000 USDT
+    e.onFill(fill("BUY", "10", "70000"));
+    const changes = e.onPrice("005930", "66900"); // -31,000 KRW
+    expect(changes).toMatchObject([{ account: "acc", state: "HALTED" }]);
+    expect(changes[0]?.reason).toContain("daily loss 31000 KRW");
+    const status = e.accountStatus("acc");
+    expect(status).toMatchObject({ currency: "KRW", dailyPnl: "-31000", grossExposure: "669000" });
+    expect(status.currencies).toEqual([
+      { currency: "KRW", dailyPnl: "-31000", drawdown: "31000", grossExposure: "669000" },
+      { currency: "USDT", dailyPnl: "50000", drawdown: "0", grossExposure: "140000" },
+    ]);
+  });
+
+  it("does not count a USDT loss against a KRW limit, nor USDT positions towards the KRW gross exposure", () => {
+    const e = mixed({ dailyLossLimit: "30000", maxDrawdown: "30000", maxGrossExposure: "1000000" });
+    e.onFill(btcUsdt("BUY", "4", "90000"));
+    expect(e.onPrice("BTC-USDT", "80000")).toEqual([]); // -40,000 USDT: not 40,000 KRW
+    expect(e.accountStatus("acc").state).toBe("ACTIVE");
+    expect(e.check(order({ quantity: "14" })).approved).toBe(true); // 980,000 KRW; the 320,000 USDT held do not add
+    expectRefused(e.check(order({ quantity: "15" })), "MAX_GROSS_EXPOSURE"); // 1,050,000 KRW
+  });
+
+  it("holds each currency to the limits on its own until the portfolio names the account's base currency", () => {
+    const e = mixed({ dailyLossLimit: "30000" }, null);
+    e.onFill(btcUsdt("BUY", "1", "90000"));
+    e.onPrice("BTC-USDT", "140000"); // +50,000 USDT, never netted with KRW
+    e.onFill(fill("BUY", "10", "70000"));
+    expect(e.onPrice("005930", "66900")).toMatchObject([{ account: "acc", state: "HALTED" }]);
+  });
+});
+
 describe("risk engine: sessions", () => {
   const krx = krxSchedule(["2026-12-25"]);
   const at = (ms: number) => {

@@ -1,6 +1,7 @@
 import {
   type Account,
   type AccountRiskStatus,
+  type CurrencyRiskStatus,
   type Fill,
   type Fixed,
   fx,
@@ -23,7 +24,7 @@ import {
   tickSizeAt,
 } from "@jts/kit";
 import { AccountBook } from "./book.ts";
-import { LimitBook } from "./limits.ts";
+import { LimitBook, type ResolvedLimits } from "./limits.ts";
 import { OpenOrders, RecentOrders } from "./orders.ts";
 
 export interface RiskEngineOptions {
@@ -116,20 +117,45 @@ export class RiskEngine {
     };
   }
 
+  /**
+   * The top-level P&L, drawdown and exposure are those of the account's base
+   * currency (the one its limits are in; until the portfolio names it, the
+   * alphabetically first it trades in); `currencies` has every currency on its own.
+   */
   accountStatus(account: string): AccountRiskStatus {
     const record = this.accountStates.get(account);
     const book = this.books.get(account);
-    const pnl = book ? book.pnl(this.marks) : 0n;
+    const currencies = book ? this.currencyStatus(book) : [];
+    const currency = book?.baseCurrency ?? currencies[0]?.currency;
+    const main = currencies.find((c) => c.currency === currency);
     return {
       account,
       state: record?.state ?? "ACTIVE",
       reason: record?.reason ?? "",
       updatedAt: record?.updatedAt ?? this.platform.updatedAt,
       limits: this.limits.for(account).wire,
-      dailyPnl: fx.fromFixed(book ? pnl - (book.day === this.day() ? book.dayStartPnl : book.lastPnl) : 0n),
-      drawdown: fx.fromFixed(book ? fx.max(0n, book.peakPnl - pnl) : 0n),
-      grossExposure: fx.fromFixed(book ? book.grossExposure(this.marks) : 0n),
+      dailyPnl: main?.dailyPnl ?? "0",
+      drawdown: main?.drawdown ?? "0",
+      grossExposure: main?.grossExposure ?? "0",
+      ...(currency ? { currency } : {}),
+      currencies,
     };
+  }
+
+  private currencyStatus(book: AccountBook): CurrencyRiskStatus[] {
+    const pnl = book.pnl(this.marks);
+    const today = book.day === this.day();
+    return [...book.tracks]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([currency, track]) => {
+        const now = pnl.get(currency) ?? 0n;
+        return {
+          currency,
+          dailyPnl: fx.fromFixed(now - (today ? track.dayStartPnl : track.lastPnl)),
+          drawdown: fx.fromFixed(fx.max(0n, track.peakPnl - now)),
+          grossExposure: fx.fromFixed(book.grossExposure(this.marks, currency)),
+        };
+      });
   }
 
   /** The state an account's orders meet: its own or the platform's, whichever is stricter. */
@@ -290,8 +316,9 @@ export class RiskEngine {
           `position in ${order.symbol} would be worth ${fx.fromFixed(positionNotional)} ${instrument.quote}, above the limit ${limits.wire.maxPositionNotional}`,
         );
       const accountLimits = this.limits.for(order.account);
-      if (accountLimits.maxGrossExposure !== null) {
-        const gross = (book ? book.grossExposure(this.marks, order.symbol) : 0n) + positionNotional;
+      // In the account's base currency only: positions quoted in another currency are not converted.
+      if (accountLimits.maxGrossExposure !== null && (!book || book.limitedIn(instrument.quote))) {
+        const gross = (book ? book.grossExposure(this.marks, instrument.quote, order.symbol) : 0n) + positionNotional;
         if (gross > accountLimits.maxGrossExposure)
           return refuse(
             "MAX_GROSS_EXPOSURE",
@@ -384,39 +411,57 @@ export class RiskEngine {
     return Math.floor((this.now() + KST_OFFSET_MS) / DAY_MS);
   }
 
-  /** Daily loss and drawdown: a breach switches the account, once per breach, never back by itself. */
+  /**
+   * Daily loss and drawdown: a breach switches the account, once per breach,
+   * never back by itself. Every currency's baseline moves; only the account's
+   * limit currencies are compared with the limits, each on its own.
+   */
   private evaluate(book: AccountBook): TradingStateChange | null {
     const limits = this.limits.for(book.id);
     const pnl = book.pnl(this.marks);
     const day = this.day();
-    if (book.day !== day) {
-      book.day = day;
-      book.dayStartPnl = book.lastPnl;
-      book.dailyLossTripped = false;
+    const newDay = book.day !== day;
+    book.day = day;
+    for (const currency of book.limitCurrencies()) book.track(currency);
+    for (const [currency, track] of book.tracks) {
+      const now = pnl.get(currency) ?? 0n;
+      if (newDay) {
+        track.dayStartPnl = track.lastPnl;
+        track.dailyLossTripped = false;
+      }
+      track.lastPnl = now;
+      if (now > track.peakPnl) track.peakPnl = now;
     }
-    book.lastPnl = pnl;
-    if (pnl > book.peakPnl) book.peakPnl = pnl;
-    const loss = book.dayStartPnl - pnl;
-    if (limits.dailyLossLimit !== null && loss >= limits.dailyLossLimit && !book.dailyLossTripped) {
-      book.dailyLossTripped = true;
+    for (const currency of book.limitCurrencies()) {
+      const change = this.evaluateIn(book, currency, limits);
+      if (change) return change;
+    }
+    return null;
+  }
+
+  private evaluateIn(book: AccountBook, currency: string, limits: ResolvedLimits): TradingStateChange | null {
+    const track = book.track(currency);
+    const loss = track.dayStartPnl - track.lastPnl;
+    if (limits.dailyLossLimit !== null && loss >= limits.dailyLossLimit && !track.dailyLossTripped) {
+      track.dailyLossTripped = true;
       const change = this.escalate(
         book.id,
         limits.wire.dailyLossAction ?? "HALTED",
-        `daily loss ${fx.fromFixed(loss)} reached the limit ${limits.wire.dailyLossLimit}`,
+        `daily loss ${fx.fromFixed(loss)} ${currency} reached the limit ${limits.wire.dailyLossLimit}`,
       );
       if (change) return change;
     }
-    const drawdown = book.peakPnl - pnl;
+    const drawdown = track.peakPnl - track.lastPnl;
     if (limits.maxDrawdown === null || drawdown < limits.maxDrawdown) {
-      book.drawdownTripped = false;
+      track.drawdownTripped = false;
       return null;
     }
-    if (book.drawdownTripped) return null;
-    book.drawdownTripped = true;
+    if (track.drawdownTripped) return null;
+    track.drawdownTripped = true;
     return this.escalate(
       book.id,
       limits.wire.drawdownAction ?? "REDUCING",
-      `drawdown ${fx.fromFixed(drawdown)} from the P&L peak reached the limit ${limits.wire.maxDrawdown}`,
+      `drawdown ${fx.fromFixed(drawdown)} ${currency} from the P&L peak reached the limit ${limits.wire.maxDrawdown}`,
     );
   }
 

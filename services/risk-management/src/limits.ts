@@ -97,7 +97,12 @@ export class LimitBook {
     this.cache.clear();
   }
 
-  /** What rpc risk.limits.get answers: the account's own override (null when none) and its instrument overrides. */
+  /**
+   * What rpc risk.limits.get answers: the account's own account-level override
+   * (null when none: instrument overrides leave the other instruments open, so
+   * they do not make an account's limits "set" for live arming) and its
+   * instrument overrides.
+   */
   view(account: string | null): RiskLimitsView {
     const scope = account ?? ANY;
     const own = this.overrides.get(scope);
@@ -107,7 +112,7 @@ export class LimitBook {
     const accountOverride = own?.get(ANY);
     return {
       account,
-      limits: account === null ? this.defaults : (accountOverride ?? (symbols.length > 0 ? {} : null)),
+      limits: account === null ? this.defaults : (accountOverride ?? null),
       effective: this.for(scope).wire,
       symbols,
     };

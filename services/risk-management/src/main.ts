@@ -1,11 +1,14 @@
 import { int, loadConfig, runStandalone, str } from "@jts/kit";
-import { connectPostgres, migrate, PostgresAuditLog } from "@jts/kit/postgres";
+import { connectPostgres, migrate, PostgresAuditLog, PostgresDocumentStore } from "@jts/kit/postgres";
 import { createRiskService } from "./service.ts";
 import { sessionConfigSpec, sessionsFor } from "./sessions.ts";
 
 const config = loadConfig({
   RISK_PORT: int(3002, { min: 0, max: 65535 }),
-  /** Decisions and state and limit changes go to the PostgreSQL audit_log when set; in memory otherwise. */
+  /**
+   * When set: decisions and state and limit changes go to the PostgreSQL audit_log, and limits and
+   * trading states are kept in its documents table; in memory and the cache port otherwise.
+   */
   DATABASE_URL: str(""),
   ...sessionConfigSpec,
 });
@@ -16,7 +19,7 @@ if (sql) await migrate(sql);
 await runStandalone("risk-management", config.RISK_PORT, (runtime) => {
   const service = createRiskService(runtime, {
     sessions: sessionsFor(config),
-    ...(sql ? { audit: new PostgresAuditLog(sql) } : {}),
+    ...(sql ? { audit: new PostgresAuditLog(sql), documents: new PostgresDocumentStore(sql) } : {}),
   });
   if (!sql) return service;
   return {

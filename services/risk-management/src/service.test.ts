@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import {
+  type Account,
+  type AccountMode,
+  type AccountModeChange,
   type Envelope,
+  EventTypes,
   type Fill,
   type Order,
   type RiskDecision,
@@ -10,7 +14,17 @@ import {
   Topics,
   type TradingStateChange,
 } from "@jts/contracts";
-import { createLogger, envelope, InstrumentCatalog, MemoryAuditLog, memoryRuntime, rpcClient } from "@jts/kit";
+import {
+  AppError,
+  createLogger,
+  envelope,
+  InstrumentCatalog,
+  MemoryAuditLog,
+  MemoryDocumentStore,
+  memoryRuntime,
+  type Runtime,
+  rpcClient,
+} from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
 
@@ -73,6 +87,39 @@ async function riskService(limits: Record<string, unknown> = {}) {
   return { runtime, service, audit, states, call, tick, fill, check };
 }
 
+/** The rejection of a call that must fail, as the AppError the rpc client rebuilt. */
+async function refusal(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}
+
+const account = (id: string, mode: AccountMode): Account => ({
+  id,
+  owner: "alice",
+  venue: "sim",
+  kind: "MARGIN",
+  baseCurrency: "KRW",
+  mode,
+  balances: [],
+});
+
+const modeChange = (runtime: Runtime, account: string, mode: AccountMode) =>
+  runtime.bus.publish(
+    Topics.accountMode,
+    envelope(EventTypes.accountMode, "test", account, {
+      account,
+      mode,
+      previous: mode === "LIVE" ? "PAPER" : "LIVE",
+      changedBy: "root",
+      reason: "",
+      tsEvent: "1",
+    } satisfies AccountModeChange),
+  );
+
 describe("risk service", () => {
   it("halts an account by itself on a daily loss breach and publishes cancelOpenOrders for the OMS", async () => {
     const r = await riskService({ dailyLossLimit: "30000" });
@@ -127,6 +174,52 @@ describe("risk service", () => {
     expect(await r.audit.list({ actor: "root" })).toMatchObject([
       { action: "risk.set-limits", target: "acc", details: { limits: { maxOrderNotional: "500000" } } },
     ]);
+  });
+
+  it("refuses an empty limits patch with a 400 and counts only account-level limits as the account's own", async () => {
+    const r = await riskService();
+    for (const scope of [{}, { account: "acc" }, { account: "acc", symbol: "005930" }])
+      expect(await refusal(r.call(Subjects.riskSetLimits, { ...scope, limits: {} }))).toMatchObject({
+        code: "BAD_REQUEST",
+      });
+    expect((await r.call(Subjects.riskLimitsGet, { account: "acc" })).limits).toBeNull();
+    await r.call(Subjects.riskSetLimits, { account: "acc", symbol: "005930", limits: { maxOrderNotional: "500000" } });
+    const instrumentOnly = await r.call(Subjects.riskLimitsGet, { account: "acc" });
+    expect(instrumentOnly.limits).toBeNull(); // an instrument override leaves every other instrument open
+    expect(instrumentOnly.symbols).toEqual([{ symbol: "005930", limits: { maxOrderNotional: "500000" } }]);
+    await r.call(Subjects.riskSetLimits, { account: "acc", limits: { maxPositionNotional: "900000" } });
+    expect((await r.call(Subjects.riskLimitsGet, { account: "acc" })).limits).toEqual({
+      maxPositionNotional: "900000",
+    });
+  });
+
+  it("refuses to clear a LIVE account's limits with a 409, following the portfolio's mode changes", async () => {
+    const r = await riskService();
+    const own = { maxOrderNotional: "500000", maxPositionNotional: "900000" };
+    await r.call(Subjects.riskSetLimits, { account: "acc", limits: own });
+    // Started before the portfolio: nobody can say the account is not LIVE yet.
+    expect(await refusal(r.call(Subjects.riskSetLimits, { account: "acc", limits: {}, clear: true }))).toMatchObject({
+      code: "UNAVAILABLE",
+    });
+    await r.runtime.rpc.serve(Subjects.accounts, () => [account("acc", "PAPER"), account("armed", "LIVE")]);
+    await r.call(Subjects.riskSetLimits, { account: "armed", limits: own });
+    expect(await refusal(r.call(Subjects.riskSetLimits, { account: "armed", limits: {}, clear: true }))).toMatchObject({
+      code: "CONFLICT",
+    });
+    await r.call(Subjects.riskSetLimits, { account: "acc", symbol: "005930", limits: { maxOrderNotional: "1000" } });
+    await modeChange(r.runtime, "acc", "LIVE");
+    await eventually(async () =>
+      expect(await refusal(r.call(Subjects.riskSetLimits, { account: "acc", limits: {}, clear: true }))).toMatchObject({
+        code: "CONFLICT",
+        message: expect.stringContaining("acc is LIVE"),
+      }),
+    );
+    expect((await r.call(Subjects.riskLimitsGet, { account: "acc" })).limits).toEqual(own);
+    // The instrument override may go: the account's own limits still bound it.
+    await r.call(Subjects.riskSetLimits, { account: "acc", symbol: "005930", limits: {}, clear: true });
+    await modeChange(r.runtime, "acc", "PAPER");
+    await eventually(() => r.call(Subjects.riskSetLimits, { account: "acc", limits: {}, clear: true }));
+    expect((await r.call(Subjects.riskLimitsGet, { account: "acc" })).limits).toBeNull();
   });
 
   it("audits every decision, approved or refused, with its rule", async () => {
@@ -202,13 +295,45 @@ describe("risk service restart", () => {
     ]);
   });
 
-  it("ignores a stored copy that breaks the schema instead of applying half of it", async () => {
-    const runtime = memoryRuntime(quiet);
-    await runtime.cache.set("risk:settings", JSON.stringify({ limits: { defaults: { maxOrderNotional: "x" } } }));
-    const service = createRiskService(runtime);
-    await service.start();
-    stops.push(() => service.stop());
-    expect(service.engine.status()).toMatchObject({ state: "ACTIVE", limits: { maxOrderNotional: "50000000" } });
+  it("starts the platform HALTED, and says why, when the stored copy breaks the schema or is not JSON", async () => {
+    for (const stored of [JSON.stringify({ limits: { defaults: { maxOrderNotional: "x" } } }), "{not json"]) {
+      const runtime = memoryRuntime(quiet);
+      await runtime.cache.set("risk:settings", stored);
+      const states: TradingStateChange[] = [];
+      await runtime.bus.subscribe(Topics.tradingState, (e) => void states.push(e.payload as TradingStateChange));
+      const service = createRiskService(runtime);
+      await service.start();
+      stops.push(() => service.stop());
+      // Never half-applied: the defaults stay, but a kill switch that may have been on is not silently dropped.
+      expect(service.engine.status()).toMatchObject({ state: "HALTED", limits: { maxOrderNotional: "50000000" } });
+      expect(service.engine.status().reason).toContain("stored risk settings are unreadable");
+      await eventually(() => expect(states).toMatchObject([{ account: null, state: "HALTED" }]));
+    }
+  });
+
+  it("keeps settings in the document store when given one, and takes over a copy the cache still holds", async () => {
+    const documents = new MemoryDocumentStore();
+    const limits = { maxOrderNotional: "100", maxPositionNotional: "100" };
+    const older = memoryRuntime(quiet); // an earlier version kept its settings in the cache
+    const before = createRiskService(older, { limits });
+    await before.start();
+    await rpcClient(older.rpc).call(Subjects.riskSetState, { state: "HALTED", account: "acc", reason: "desk" });
+    await before.stop();
+
+    const first = createRiskService(older, { limits, documents });
+    await first.start();
+    expect(first.engine.stateOf("acc")).toBe("HALTED");
+    await rpcClient(older.rpc).call(Subjects.riskSetLimits, { account: "acc", limits: { maxOrderNotional: "70" } });
+    await first.stop();
+    expect((await documents.list("risk-settings")).map((d) => d.name)).toEqual(["settings"]);
+
+    const fresh = memoryRuntime(quiet); // an empty cache: everything comes from the documents
+    const second = createRiskService(fresh, { limits, documents });
+    await second.start();
+    stops.push(() => second.stop());
+    expect(second.engine.stateOf("acc")).toBe("HALTED");
+    expect(second.engine.limits.view("acc").limits).toEqual({ maxOrderNotional: "70" });
+    expect(await fresh.cache.get("risk:settings")).toBeNull();
   });
 });
 

@@ -1,7 +1,9 @@
 import {
   type Account,
+  type AccountModeChange,
   type AuditEntry,
   type AuditLog,
+  type DocumentStore,
   EventTypes,
   type Fill,
   nowNsString,
@@ -18,6 +20,8 @@ import {
   type TradingStateChange,
 } from "@jts/contracts";
 import {
+  AppError,
+  badRequest,
   createServiceApp,
   dedupeById,
   envelope,
@@ -36,6 +40,7 @@ import {
   SetRiskLimitsRequest as SetLimitsSchema,
   SetRiskStateRequest as SetStateSchema,
 } from "./model.ts";
+import { AccountModes } from "./modes.ts";
 import { RiskSettingsStore } from "./settings.ts";
 
 /**
@@ -53,6 +58,8 @@ export interface RiskServiceOptions extends RiskEngineOptions {
   limits?: RiskLimits;
   /** Where decisions and state and limit changes are recorded; in memory when not given. */
   audit?: AuditLog;
+  /** Where limits and trading states outlive a restart (the platform's PostgreSQL); the cache port when not given. */
+  documents?: DocumentStore;
 }
 
 const ACTOR = "risk-management";
@@ -63,7 +70,8 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   const engine = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS, options);
   const audit = options.audit ?? new MemoryAuditLog();
   const subscriptions: Subscription[] = [];
-  const settings = new RiskSettingsStore(runtime.cache);
+  const modes = new AccountModes();
+  const settings = new RiskSettingsStore(runtime.cache, options.documents);
   const persist = () =>
     settings.save(engine).catch((error: unknown) => logger.error("risk settings not saved", { error }));
   const record = (entry: AuditEntry) => {
@@ -93,6 +101,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   };
 
   const setLimits = async (body: SetRiskLimitsRequest) => {
+    if (!body.clear && Object.values(body.limits).every((value) => value === undefined))
+      throw badRequest("limits must name at least one limit (or set clear to remove the scope's override)");
+    if (body.clear && body.account && !body.symbol) await refuseIfLive(body.account);
     engine.limits.set({ account: body.account, symbol: body.symbol }, body.limits, body.clear ?? false);
     await persist();
     const scope = { account: body.account ?? null, symbol: body.symbol ?? null };
@@ -104,6 +115,23 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
       details: { ...scope, limits: body.limits, clear: body.clear ?? false },
     });
     return engine.status();
+  };
+
+  /** A LIVE account without its own limits would trade real money bounded only by the platform defaults. */
+  const refuseIfLive = async (account: string) => {
+    if (!modes.known) await seedModes();
+    if (!modes.known)
+      throw new AppError("UNAVAILABLE", `cannot confirm that ${account} is not LIVE: the portfolio does not answer`);
+    if (modes.isLive(account))
+      throw new AppError("CONFLICT", `${account} is LIVE: disarm it before clearing its risk limits`);
+  };
+
+  const seedModes = async () => {
+    try {
+      modes.seed(await rpcClient(runtime.rpc, 2000).call(Subjects.accounts, {}));
+    } catch (error) {
+      logger.warn("account modes not known yet", { error: (error as Error).message });
+    }
   };
 
   /** The engine's checks, then the submit rates through the shared rate limiter (Redis across replicas). */
@@ -161,6 +189,17 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     return null;
   };
 
+  /** A stored copy that cannot be applied may have held a kill switch that was on: start HALTED rather than ACTIVE. */
+  const restoreSettings = async () => {
+    const outcome = await settings.load(engine);
+    if (outcome.kind === "restored") logger.info("risk limits and states restored", {});
+    if (outcome.kind !== "unreadable") return;
+    logger.error("stored risk settings are unreadable; the platform starts HALTED", { why: outcome.why });
+    const reason = `stored risk settings are unreadable (${outcome.why}): check limits and states, then resume`;
+    const change = engine.setState("HALTED", reason.slice(0, 200), ACTOR);
+    if (change) await publish(change);
+  };
+
   /** After a restart, limits must see what is already held: positions and cash accounts from the portfolio. */
   const seed = async () => {
     const { call } = rpcClient(runtime.rpc, 2000);
@@ -168,6 +207,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
       const [positions, accounts] = await Promise.all([call(Subjects.positions, {}), call(Subjects.accounts, {})]);
       for (const position of positions as Position[]) engine.seedPosition(position);
       for (const account of accounts as Account[]) engine.seedAccount(account);
+      modes.seed(accounts);
       logger.info("seeded from the portfolio", { positions: positions.length, accounts: accounts.length });
       return true;
     } catch (error) {
@@ -191,7 +231,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     engine,
     audit,
     async start() {
-      if (await settings.load(engine).catch(() => false)) logger.info("risk limits and states restored", {});
+      await restoreSettings();
       subscriptions.push(
         await followVenueInstruments(runtime.bus, catalog, logger),
         await runtime.bus.subscribe(Topics.allTicks, (e) => {
@@ -205,6 +245,10 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
           { group: ACTOR },
         ),
         await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload as Order)),
+        await runtime.bus.subscribe(Topics.accountMode, (e) => {
+          const change = e.payload as AccountModeChange;
+          modes.apply(change.account, change.mode);
+        }),
         await serveChecked(runtime.rpc, Subjects.riskCheck, CheckRequest, ({ order }) => check(order)),
         await runtime.rpc.serve(Subjects.riskStatus, () => engine.status()),
         await serveChecked(runtime.rpc, Subjects.riskSetState, SetStateSchema, setState),

@@ -73,8 +73,8 @@ beforeAll(async () => {
     { id: "acc-bob", owner: "bob", venue: "sim", kind: "CASH", baseCurrency: "KRW", mode: "PAPER", balances: [] },
   ];
   await runtime.rpc.serve("portfolio.accounts", (req) => {
-    const { owner } = req as { owner?: string };
-    return accounts.filter((a) => owner === undefined || a.owner === owner);
+    const { owner, accounts: ids } = req as { owner?: string; accounts?: string[] };
+    return accounts.filter((a) => (owner === undefined || a.owner === owner) && (!ids || ids.includes(a.id)));
   });
   await runtime.rpc.serve("risk.status", () => status);
   for (const subject of ["risk.set-state", "risk.set-limits"] as const)
@@ -119,6 +119,20 @@ describe("gateway risk routes", () => {
       403,
     );
     expect((await request("/api/risk/state", viewer, "PUT", { state: "HALTED" })).status).toBe(403);
+  });
+
+  it("keeps the platform-wide kill switch for admins: a trader without an account is refused, nothing is halted", async () => {
+    const before = asked["risk.set-state"]?.length;
+    for (const account of [undefined, null]) {
+      const res = await request("/api/risk/state", alice, "PUT", { state: "HALTED", account, cancelOpenOrders: true });
+      expect(res.status).toBe(403);
+      expect((await readJson(res)).error.message).toContain("only an admin halts the whole platform");
+    }
+    expect(asked["risk.set-state"]?.length).toBe(before);
+    expect((await request("/api/risk/state", root, "PUT", { state: "HALTED", cancelOpenOrders: true })).status).toBe(
+      200,
+    );
+    expect(asked["risk.set-state"]?.at(-1)).toMatchObject({ state: "HALTED", account: null, changedBy: "root" });
     expect((await request("/api/risk/state", root, "PUT", { state: "ACTIVE", account: "acc-alice" })).status).toBe(200);
   });
 
@@ -130,6 +144,17 @@ describe("gateway risk routes", () => {
     await Bun.sleep(10);
     const entries = await audit.list({ actor: "root" });
     expect(entries.find((e) => e.action === "risk.set-limits")).toMatchObject({ details: { status: 200 } });
+  });
+
+  it("answers 404 for limits of an account that does not exist, without asking the risk service", async () => {
+    const before = asked["risk.set-limits"]?.length;
+    const res = await request("/api/risk/limits", root, "PUT", {
+      account: "acc-nobody",
+      limits: { maxOrderNotional: "5000000" },
+    });
+    expect(res.status).toBe(404);
+    expect((await readJson(res)).error.message).toContain("acc-nobody");
+    expect(asked["risk.set-limits"]?.length).toBe(before);
   });
 
   it("answers bad limits with a 422, not a crash", async () => {

@@ -7,7 +7,7 @@ import {
   SymbolCode,
   TradingState,
 } from "@jts/contracts";
-import { AppError, type RpcClient } from "@jts/kit";
+import { AppError, notFound, type RpcClient } from "@jts/kit";
 import { t } from "elysia";
 import type { AuthUser } from "../auth/users.ts";
 
@@ -42,9 +42,8 @@ export function riskStatusFor(status: RiskStatus, accounts: readonly string[] | 
 
 /**
  * Risk routes of the gateway. Viewers read; whoever may trade an account may
- * pull its kill switch (HALTED) and a trader's platform-wide HALTED too; only
- * an admin resumes trading or reduces it to REDUCING, and only an admin
- * changes limits. Non-admins see their own accounts only.
+ * pull its kill switch (HALTED); the platform-wide switch, resuming trading,
+ * REDUCING and limits are an admin's. Non-admins see their own accounts only.
  */
 export function riskRoutes(call: RpcClient["call"], accountsOf: (user: AuthUser) => Promise<string[] | undefined>) {
   const ownOnly = async (user: AuthUser, status: RiskStatus): Promise<RiskStatus> => {
@@ -60,6 +59,9 @@ export function riskRoutes(call: RpcClient["call"], accountsOf: (user: AuthUser)
     async setState(user: AuthUser, body: RiskStateBody): Promise<RiskStatus> {
       if (user.role === "viewer") throw forbidden("viewers cannot change the trading state");
       if (body.state !== "HALTED" && user.role !== "admin") throw forbidden("only an admin can resume trading");
+      if (!body.account && user.role !== "admin")
+        // Platform scope with cancelOpenOrders would cancel every user's orders: a trader names their account.
+        throw forbidden("only an admin halts the whole platform; name your account to halt it");
       if (body.account) {
         const accounts = await accountsOf(user);
         if (accounts && !accounts.includes(body.account)) throw forbidden(`no access to account ${body.account}`);
@@ -84,6 +86,9 @@ export function riskRoutes(call: RpcClient["call"], accountsOf: (user: AuthUser)
 
     async setLimits(user: AuthUser, body: RiskLimitsBody): Promise<RiskStatus> {
       if (user.role !== "admin") throw forbidden("only an admin changes risk limits");
+      // Limits for a mistyped account would look set and protect nothing; clearing stays open for stale overrides.
+      if (body.account && !body.clear && (await call(Subjects.accounts, { accounts: [body.account] })).length === 0)
+        throw notFound(`account ${body.account}`);
       return call(Subjects.riskSetLimits, { ...body, changedBy: user.username });
     },
   };

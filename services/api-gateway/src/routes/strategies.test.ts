@@ -56,6 +56,7 @@ beforeAll(async () => {
   for (const [name, role] of [
     ["alice", "trader"],
     ["vera", "viewer"],
+    ["root", "admin"],
   ] as const) {
     await users.add(name, `${name}-password-123`, role);
     const res = await gateway.app.handle(
@@ -90,7 +91,7 @@ describe("strategy routes", () => {
       params: { period: 30, width: 2.5, quantity: "0.01" },
     });
     expect(changed.status).toBe(200);
-    const list = (await readJson(await request("/api/strategies", tokens.vera as string))) as StrategyStatus[];
+    const list = (await readJson(await request("/api/strategies", tokens.alice as string))) as StrategyStatus[];
     expect(list.find((s) => s.config.id === "bb-alice")?.config.params).toEqual({
       period: 30,
       width: 2.5,
@@ -119,6 +120,16 @@ describe("strategy routes", () => {
         .status,
     ).toBe(403);
     expect((await request("/api/strategies/nope/start", tokens.alice as string, "POST")).status).toBe(404);
+  });
+
+  it("lists a trader's and a viewer's own accounts' strategies only, every strategy for an admin", async () => {
+    const ids = async (user: string) =>
+      ((await readJson(await request("/api/strategies", tokens[user] as string))) as StrategyStatus[])
+        .map((s) => s.config.id)
+        .sort();
+    expect(await ids("alice")).toEqual(["bb-alice"]);
+    expect(await ids("vera")).toEqual([]); // owns no account
+    expect(await ids("root")).toEqual(["bb-alice", "ma-bob"]);
   });
 
   it("lists the kinds with their parameter schemas for a create form", async () => {

@@ -32,7 +32,11 @@ export function strategyRoutes(call: RpcClient["call"], accountsOf: (user: AuthU
   };
 
   return {
-    list: () => call(Subjects.strategyList),
+    /** Non-admins see the strategies of their own accounts only, like orders and risk states. */
+    async list(user: AuthUser): Promise<StrategyStatus[]> {
+      const [all, accounts] = await Promise.all([call(Subjects.strategyList), accountsOf(user)]);
+      return accounts ? all.filter((s) => accounts.includes(s.config.account)) : all;
+    },
     kinds: () => call(Subjects.strategyKinds),
     async start(user: AuthUser, id: string) {
       await mayChange(user, (await existing(id)).config.account, "start strategies");
