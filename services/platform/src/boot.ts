@@ -58,7 +58,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       createRiskService(runtime, {
         catalog,
         sessions: sessionsFor(config),
-        ...(storage ? { audit: storage.audit } : {}),
+        ...(storage ? { audit: storage.audit, documents: storage.documents } : {}),
       }),
       config.RISK_PORT,
     ],

@@ -90,7 +90,10 @@ function KillSwitch(props: {
   onChanged: (risk: RiskStatus, account?: string) => void;
 }) {
   const [open, setOpen] = createSignal(false);
-  const [scope, setScope] = createSignal("");
+  const [chosenScope, setScope] = createSignal("");
+  // Only an admin halts the whole platform (the gateway refuses it to others): a trader's switch
+  // starts on their own account.
+  const scope = () => chosenScope() || (props.isAdmin ? "" : (props.accounts[0] ?? ""));
   const [typed, setTyped] = createSignal("");
   const [reason, setReason] = createSignal("");
   const [cancelOrders, setCancelOrders] = createSignal(true);
@@ -147,9 +150,11 @@ function KillSwitch(props: {
                 <label class="field">
                   <span>Scope</span>
                   <select name="scope" onChange={(event) => setScope(event.currentTarget.value)}>
-                    <option value="" selected={scope() === ""}>
-                      Whole platform
-                    </option>
+                    <Show when={props.isAdmin}>
+                      <option value="" selected={scope() === ""}>
+                        Whole platform
+                      </option>
+                    </Show>
                     <For each={props.accounts}>
                       {(account) => (
                         <option value={account} selected={scope() === account}>
