@@ -80,7 +80,7 @@ export class OrderManager {
     private readonly options: OrderManagerOptions,
   ) {
     this.client = rpcClient(rpc, options.rpcTimeoutMs);
-    this.router = new BrokerRouter(options);
+    this.router = new BrokerRouter(options, repository);
     this.stops = new LocalStopBook(options.sessionEnd ?? utcMidnight);
   }
 
@@ -161,15 +161,15 @@ export class OrderManager {
   }
 
   /**
-   * Risk, then the order's broker (by the account's mode); a stop for a venue
-   * without stops is held here instead. Returns the order as it stands afterwards.
+   * Risk, then the order's broker (by the account's mode, bound to the order);
+   * a stop for a venue without stops is held here instead. Returns the order as it stands afterwards.
    */
   private async route(order: Order): Promise<Order> {
     const decision = await this.askRisk(order);
     if (!decision.approved) return this.refuse(order.id, `risk: ${decision.reason}`);
     let broker: string | null;
     try {
-      broker = await this.router.brokerFor(order);
+      broker = await this.router.bind(order);
     } catch (error) {
       return this.refuse(order.id, `account mode unknown: ${(error as Error).message}`);
     }
@@ -514,7 +514,6 @@ export class OrderManager {
     assertTransition(order.status, to);
     order.status = to;
     order.updatedAt = nowNsString();
-    if (isTerminal(to)) this.router.forget(order.id);
   }
 
   private orderEvent(order: Order) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "bun:test";
 import { EventTypes, Topics } from "@jts/contracts";
-import { createLogger, envelope, memoryRuntime, rpcClient } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { createLogger, envelope, MemoryEventBus, memoryRuntime, rpcClient } from "@jts/kit";
+import { eventually, orderFixture } from "@jts/kit/testing";
+import { MemoryOrderRepository } from "./memory-repository.ts";
 import { AccountModeBook, BrokerRouter } from "./routing.ts";
 
 const account = (id: string, mode?: string) => ({
@@ -32,14 +33,20 @@ describe("broker routing", () => {
     book.stop();
   });
 
-  it("remembers where an order went, so a cancel follows it after the account's mode changed", async () => {
+  it("binds each order to the broker it was routed to, so a cancel follows it after the account's mode changed", async () => {
     let mode: "PAPER" | "LIVE" = "PAPER";
-    const router = new BrokerRouter({ routes: { upbit: "upbit" }, accountMode: () => mode });
-    const order = { id: "o1", account: "a", venue: "upbit" as const };
-    expect(await router.brokerFor(order)).toBe("paper");
+    const repository = new MemoryOrderRepository(new MemoryEventBus());
+    const router = new BrokerRouter({ routes: { upbit: "upbit" }, accountMode: () => mode }, repository);
+    const order = orderFixture({ id: "o1", clientOrderId: "c1", account: "a", venue: "upbit" });
+    await repository.transaction((tx) => tx.insert(order));
+    expect(await router.bind(order)).toBe("paper");
     mode = "LIVE";
     expect(await router.brokerFor(order)).toBe("paper");
+    expect(await router.bind(order)).toBe("paper");
+    expect(await repository.brokerOf(order.id)).toBe("paper");
+    // Not routed yet: the account's mode decides, and nothing is bound.
     expect(await router.brokerFor({ ...order, id: "o2" })).toBe("upbit");
+    expect(await repository.brokerOf("o2")).toBeNull();
     expect(await router.brokerFor({ ...order, id: "o3", venue: "binance" })).toBeNull();
     expect(router.brokers()).toEqual(["paper", "upbit"]);
     expect(router.holdsStops("paper")).toBe(true);

@@ -1,5 +1,6 @@
 import { type AccountModeChange, type EventBus, type Order, Subjects, type Subscription, Topics } from "@jts/contracts";
 import type { Logger, RpcClient } from "@jts/kit";
+import type { OrderRepository } from "./repository.ts";
 
 export type AccountMode = "PAPER" | "LIVE";
 
@@ -16,35 +17,51 @@ export interface RoutingOptions {
   nativeStops?: Record<string, boolean>;
 }
 
+/** Where the broker each order was routed to is kept: the order repository. */
+export type BrokerBindings = Pick<OrderRepository, "bindBroker" | "brokerOf">;
+
 /**
  * Which broker an order goes to: PAPER accounts always to the paper broker,
- * LIVE ones to their venue's broker. The broker an order was sent to is
- * remembered, so a later cancel reaches the same broker even if the account's
- * mode changed meanwhile (within this process; after a restart the current
- * mode decides).
+ * LIVE ones to their venue's broker. The choice is bound to the order in the
+ * repository when it is routed, and every later cancel, query, stop release
+ * and reconciliation follows that binding: after a restart, on another
+ * replica or after a disarm the account's current mode may read otherwise.
  */
 export class BrokerRouter {
-  private readonly sentTo = new Map<string, string>();
   private readonly paperBroker: string;
   private readonly accountMode: AccountModeLookup;
 
-  constructor(private readonly options: RoutingOptions) {
+  constructor(
+    private readonly options: RoutingOptions,
+    private readonly bindings: BrokerBindings,
+  ) {
     this.paperBroker = options.paperBroker ?? "paper";
     this.accountMode = options.accountMode ?? (() => "PAPER");
   }
 
-  /** The broker for the order, or null when no broker serves its venue. */
-  async brokerFor(order: Pick<Order, "id" | "account" | "venue">): Promise<string | null> {
-    const known = this.sentTo.get(order.id);
-    if (known) return known;
-    const mode = await this.accountMode(order.account);
-    const broker = mode === "PAPER" ? this.paperBroker : (this.options.routes[order.venue] ?? null);
-    if (broker) this.sentTo.set(order.id, broker);
-    return broker;
+  /**
+   * Routes the order: its bound broker, or the one its account's mode picks,
+   * bound to it now (the first binding wins, should two processes route it).
+   * Null when no broker serves its venue.
+   */
+  async bind(order: Pick<Order, "id" | "account" | "venue">): Promise<string | null> {
+    const bound = await this.bindings.brokerOf(order.id);
+    if (bound) return bound;
+    const broker = await this.byMode(order);
+    return broker && this.bindings.bindBroker(order.id, broker);
   }
 
-  forget(orderId: string): void {
-    this.sentTo.delete(orderId);
+  /**
+   * The broker that holds the order. One never bound (still NEW, or routed
+   * before the binding was stored) gets the broker its account's mode picks.
+   */
+  async brokerFor(order: Pick<Order, "id" | "account" | "venue">): Promise<string | null> {
+    return (await this.bindings.brokerOf(order.id)) ?? this.byMode(order);
+  }
+
+  private async byMode(order: Pick<Order, "account" | "venue">): Promise<string | null> {
+    const mode = await this.accountMode(order.account);
+    return mode === "PAPER" ? this.paperBroker : (this.options.routes[order.venue] ?? null);
   }
 
   /** Every broker an order can reach: what reconciliation asks. */

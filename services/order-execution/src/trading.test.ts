@@ -263,3 +263,75 @@ describe("routing by account mode", () => {
     expect(paper.engine.openOrders().map((o) => o.orderId)).toEqual([paperOrder.id]);
   });
 });
+
+describe("the broker an order went to", () => {
+  /** A LIVE venue broker on the bus that records what it is asked. */
+  async function liveBroker(runtime: Runtime, name: string) {
+    const placed: string[] = [];
+    const canceled: string[] = [];
+    await runtime.rpc.serve(`broker.${name}.place`, (request) => {
+      const { order } = request as { order: Order };
+      placed.push(order.id);
+      return { orderId: order.id, accepted: true, venueOrderId: `V-${order.id}`, reason: null, tsEvent: "1" };
+    });
+    await runtime.rpc.serve(`broker.${name}.cancel`, (request) => {
+      const { orderId } = request as { orderId: string };
+      canceled.push(orderId);
+      return { orderId, accepted: true, venueOrderId: null, reason: null, tsEvent: "1" } as BrokerAck;
+    });
+    return { placed, canceled };
+  }
+
+  it("is where a kill-switch cancel goes after a restart, even while the account's mode still reads PAPER", async () => {
+    let mode: "PAPER" | "LIVE" = "LIVE";
+    const first = await platform({ routes: { sim: "sim-live" }, accountMode: () => mode, reconcileOnStart: false });
+    const venue = await liveBroker(first.runtime, "sim-live");
+    const order = await first.submit({ account: "live-1" });
+    expect(venue.placed).toEqual([order.id]);
+    await first.oms.stop();
+
+    // Another OMS over the same orders whose mode book has not loaded yet: every account reads PAPER.
+    mode = "PAPER";
+    const again = createOrderExecutionService(first.runtime, {
+      routes: { sim: "sim-live" },
+      accountMode: () => mode,
+      reconcileOnStart: false,
+      repository: first.oms.repository,
+    });
+    await again.start();
+    stops.push(() => again.stop());
+    const halt: TradingStateChange = {
+      state: "HALTED",
+      previous: "ACTIVE",
+      account: null,
+      cancelOpenOrders: true,
+      reason: "kill switch",
+      changedBy: "root",
+      tsEvent: "1",
+    };
+    expect((await again.manager.onTradingState(halt)).map((o) => o.id)).toEqual([order.id]);
+    expect(venue.canceled).toEqual([order.id]);
+    expect(first.paper.engine.openOrders()).toEqual([]);
+  });
+
+  it("keeps a LIVE account's held stop held after a restart that reads the account as PAPER", async () => {
+    let mode: "PAPER" | "LIVE" = "LIVE";
+    const options = { routes: { sim: "sim-live" }, accountMode: () => mode, reconcileOnStart: false };
+    const first = await platform(options);
+    await liveBroker(first.runtime, "sim-live");
+    const stop = await first.submit({
+      account: "live-1",
+      type: "STOP_MARKET",
+      price: undefined,
+      stopPrice: "102000000",
+    });
+    expect(first.manager.stops.has(stop.id)).toBe(true);
+    await first.oms.stop();
+
+    mode = "PAPER";
+    const again = createOrderExecutionService(first.runtime, { ...options, repository: first.oms.repository });
+    await again.start();
+    stops.push(() => again.stop());
+    expect(again.manager.stops.has(stop.id)).toBe(true);
+  });
+});
