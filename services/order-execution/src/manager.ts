@@ -48,6 +48,9 @@ export interface OrderManagerOptions extends RoutingOptions {
   sessionEnd?: SessionEnd;
 }
 
+/** How many taken `.r<n>` ids an amend steps over before it gives up. */
+const MAX_REPLACEMENT_IDS = 100;
+
 /** Orders a venue is working; NEW ones are still being routed and are left to their router. */
 const WORKING_STATUSES = ["ACCEPTED", "PARTIALLY_FILLED"] as const;
 
@@ -321,8 +324,8 @@ export class OrderManager {
   /**
    * Cancel-replace: cancels the order, then submits a replacement with the
    * changes (quantity is the new total: what the old one filled is taken off).
-   * The replacement's clientOrderId is the old one with `.r<n>`; it goes
-   * through risk like any new order. Returns the replacement.
+   * The replacement's clientOrderId is the old one with `.r<n>` (the first
+   * free n); it goes through risk like any new order. Returns the replacement.
    */
   async amend(orderId: string, changes: AmendFields, accounts?: string[]): Promise<Order> {
     const old = await this.visible(orderId, accounts);
@@ -330,8 +333,8 @@ export class OrderManager {
     if (changes.quantity === undefined && changes.price === undefined && changes.stopPrice === undefined)
       throw new AppError("VALIDATION", "nothing to amend: give quantity, price or stopPrice");
     const total = fx.toFixed(changes.quantity ?? old.quantity);
-    const replacement = (filled: string): OrderRequest => ({
-      clientOrderId: replacementClientId(old.clientOrderId),
+    const replacement = (filled: string, clientOrderId = replacementClientId(old.clientOrderId)): OrderRequest => ({
+      clientOrderId,
       account: old.account,
       venue: old.venue,
       symbol: old.symbol,
@@ -350,9 +353,36 @@ export class OrderManager {
     checkRemaining(old.filledQuantity);
     // Before the cancel: a replacement the instrument refuses must not cost the trader the old order.
     validateAgainstInstrument(replacement(old.filledQuantity), this.catalog.find(old.symbol));
+    const startedAt = BigInt(nowNsString());
     const canceled = await this.cancel(old.id, accounts);
     checkRemaining(canceled.filledQuantity);
-    return (await this.submit(replacement(canceled.filledQuantity))).order;
+    return this.submitReplacement(old, startedAt, (clientOrderId) =>
+      replacement(canceled.filledQuantity, clientOrderId),
+    );
+  }
+
+  /**
+   * Submits the replacement under the first free `.r<n>` id. An id taken
+   * before this amend began belongs to another order (the trader's own, an
+   * earlier amend), which submit's dedup would return instead: the old order
+   * is canceled already, so the next id is tried. One taken since, for the same
+   * symbol and side, is the replacement of a concurrent amend of this order (a
+   * retried request, another replica): it is the answer, not a second order.
+   */
+  private async submitReplacement(
+    old: Order,
+    startedAt: bigint,
+    request: (clientOrderId: string) => OrderRequest,
+  ): Promise<Order> {
+    let clientOrderId = replacementClientId(old.clientOrderId);
+    for (let attempt = 1; ; attempt++) {
+      const { order, created } = await this.submit(request(clientOrderId));
+      const concurrent = BigInt(order.createdAt) >= startedAt && order.symbol === old.symbol && order.side === old.side;
+      if (created || concurrent) return order;
+      if (attempt === MAX_REPLACEMENT_IDS)
+        throw new AppError("CONFLICT", `no free replacement clientOrderId up to ${clientOrderId}`);
+      clientOrderId = replacementClientId(clientOrderId);
+    }
   }
 
   /** HALTED with cancelOpenOrders: every working order in the change's scope is canceled. */
