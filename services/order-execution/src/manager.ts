@@ -109,8 +109,9 @@ export class OrderManager {
   }
 
   private async create(request: OrderRequest, account: string): Promise<SubmitResult> {
-    const instrument = this.catalog.find(request.symbol);
-    validateAgainstInstrument(request, instrument);
+    const spec = this.catalog.spec(request.symbol);
+    validateAgainstInstrument(request, spec);
+    const instrument = spec?.instrument;
     const venue = request.venue ?? (instrument?.venue as Order["venue"]);
     if (instrument && venue !== instrument.venue)
       throw new AppError("VALIDATION", `${request.symbol} trades on ${instrument.venue}, not ${venue}`);
@@ -352,7 +353,7 @@ export class OrderManager {
     };
     checkRemaining(old.filledQuantity);
     // Before the cancel: a replacement the instrument refuses must not cost the trader the old order.
-    validateAgainstInstrument(replacement(old.filledQuantity), this.catalog.find(old.symbol));
+    validateAgainstInstrument(replacement(old.filledQuantity), this.catalog.spec(old.symbol));
     const startedAt = BigInt(nowNsString());
     const canceled = await this.cancel(old.id, accounts);
     checkRemaining(canceled.filledQuantity);

@@ -84,6 +84,17 @@ describe("matching engine: MARKET", () => {
     expect(reports.at(-1)?.kind).toBe("FILL");
   });
 
+  it("rounds slipped prices to the tick of their KRX band, not the flat tickSize", () => {
+    const { engine } = setup();
+    // 005930 below 50,000 KRW moves in 50s; its flat tickSize (100) would fill the top level at 50,000.
+    engine.onQuote(quote("49900", "49950", "1", "005930"));
+    const { reports } = engine.place(order({ symbol: "005930", quantity: "2" }));
+    expect(fills(reports)).toEqual([
+      { price: "49950", quantity: "1" },
+      { price: "50000", quantity: "1" },
+    ]);
+  });
+
   it("expires what the book cannot hold (IOC), and a FOK that does not fit is expired with no fill", () => {
     const { engine } = setup({ slippage: { bpsPerLevel: 10, levels: 2 } });
     engine.onQuote(quote("99000000", "100000000", "1"));

@@ -13,7 +13,7 @@ import {
   utcMidnight,
   type VenueOrder,
 } from "@jts/contracts";
-import { newId as randomId } from "@jts/kit";
+import { newId as randomId, type TickSpec, tickSizeAt, tickSpecOf } from "@jts/kit";
 import { DEFAULT_SLIPPAGE, type SlippageModel, type TopOfBook, walkBook } from "./book.ts";
 import { DEFAULT_FEES, type FeeRates, feeFor, feeRates } from "./fees.ts";
 import { Ledger } from "./ledger.ts";
@@ -55,6 +55,7 @@ interface Market {
 interface Working {
   order: Order;
   instrument: Instrument;
+  ticks: TickSpec;
   venueOrderId: string;
   status: OrderStatus;
   quantity: bigint;
@@ -113,6 +114,7 @@ export class MatchingEngine {
     const w: Working = {
       order: { ...order },
       instrument,
+      ticks: tickSpecOf(instrument),
       venueOrderId: `P-${this.newId()}`,
       status: "ACCEPTED",
       quantity: fx.toFixed(order.quantity),
@@ -253,7 +255,7 @@ export class MatchingEngine {
           top,
           quantity: remaining,
           limit: market ? null : w.limit,
-          tickSize: fx.toFixed(w.instrument.tickSize),
+          tickAt: (price) => tickSizeAt(w.ticks, price),
           lotSize: fx.toFixed(w.instrument.lotSize),
           slippage: this.slippage,
         })
