@@ -33,6 +33,10 @@ export {
   SessionClock,
   type SessionPhase,
   type SessionSchedule,
+  sessionConfigSpec,
+  sessionEndFor,
+  sessionEndOf,
+  sessionsFor,
 } from "./sessions.ts";
 export { type Closer, Lifecycle } from "./shutdown.ts";
 export {

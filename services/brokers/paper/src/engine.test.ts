@@ -295,6 +295,18 @@ describe("matching engine: DAY, cancel, idempotency", () => {
     expect(kinds(engine.advance())).toEqual(["EXPIRED"]);
   });
 
+  it("asks the session end by the order's symbol, so a venue's stocks and crypto can close apart", () => {
+    const asked: Array<string | undefined> = [];
+    const { engine } = setup({
+      sessionEnd: (_venue, _ts, symbol) => {
+        asked.push(symbol);
+        return 42n;
+      },
+    });
+    engine.place(limit("BUY", "40000", { symbol: "005930", quantity: "1", timeInForce: "DAY" }));
+    expect(asked).toEqual(["005930"]);
+  });
+
   it("cancels a resting order once and refuses a second cancel", () => {
     const { engine } = setup();
     const { ack } = engine.place(limit("BUY", "90000000"));

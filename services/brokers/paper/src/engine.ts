@@ -92,7 +92,8 @@ export class MatchingEngine {
   private readonly ledger: Ledger;
   private readonly fees: Readonly<Record<string, FeeRates>>;
   private readonly slippage: SlippageModel;
-  private readonly sessionEnd: SessionEnd;
+  /** When a DAY order placed now ends (by its venue and symbol). */
+  readonly sessionEnd: SessionEnd;
   private readonly newId: () => string;
   private seq = 0;
 
@@ -123,7 +124,7 @@ export class MatchingEngine {
       limit: order.price === null ? null : fx.toFixed(order.price),
       stop: order.stopPrice === null ? null : fx.toFixed(order.stopPrice),
       triggered: !isStop(order),
-      expiresAt: order.timeInForce === "DAY" ? this.sessionEnd(order.venue, now) : null,
+      expiresAt: order.timeInForce === "DAY" ? this.sessionEnd(order.venue, now, order.symbol) : null,
       seq: this.seq++,
       updatedAt: now,
     };
