@@ -3,7 +3,7 @@ import { EventTypes, Topics } from "@jts/contracts";
 import { createLogger, envelope, MemoryEventBus, memoryRuntime, rpcClient } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { MemoryOrderRepository } from "./memory-repository.ts";
-import { AccountModeBook, BrokerRouter } from "./routing.ts";
+import { AccountModeBook, BrokerRouter, parseOrderRoutes } from "./routing.ts";
 
 const account = (id: string, mode?: string) => ({
   id,
@@ -51,5 +51,27 @@ describe("broker routing", () => {
     expect(router.brokers()).toEqual(["paper", "upbit"]);
     expect(router.holdsStops("paper")).toBe(true);
     expect(router.holdsStops("upbit")).toBe(false);
+  });
+});
+
+describe("ORDER_ROUTES", () => {
+  it("reads venue:broker pairs, the sim venue going to paper unless named", () => {
+    expect(parseOrderRoutes("binance:binance, upbit:upbit,kis:kis,creon:creon")).toEqual({
+      sim: "paper",
+      binance: "binance",
+      upbit: "upbit",
+      kis: "kis",
+      creon: "creon",
+    });
+    expect(parseOrderRoutes("")).toEqual({ sim: "paper" });
+    expect(parseOrderRoutes("sim:sim-live,upbit:upbit-2")).toEqual({ sim: "sim-live", upbit: "upbit-2" });
+  });
+
+  it("refuses what is not a known venue and a broker name, and a venue named twice", () => {
+    expect(() => parseOrderRoutes("nasdaq:ib")).toThrow("unknown venue nasdaq");
+    expect(() => parseOrderRoutes("binance")).toThrow('"binance" is not venue:broker');
+    expect(() => parseOrderRoutes("binance:")).toThrow('"binance:" is not venue:broker');
+    expect(() => parseOrderRoutes("binance:Bin ance")).toThrow("is not venue:broker");
+    expect(() => parseOrderRoutes("upbit:upbit,upbit:other")).toThrow("upbit is routed twice");
   });
 });

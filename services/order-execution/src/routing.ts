@@ -1,4 +1,12 @@
-import { type AccountModeChange, type EventBus, type Order, Subjects, type Subscription, Topics } from "@jts/contracts";
+import {
+  type AccountModeChange,
+  type EventBus,
+  type Order,
+  Subjects,
+  type Subscription,
+  Topics,
+  Venue,
+} from "@jts/contracts";
 import type { Logger, RpcClient } from "@jts/kit";
 import type { OrderRepository } from "./repository.ts";
 
@@ -15,6 +23,30 @@ export interface RoutingOptions {
   accountMode?: AccountModeLookup;
   /** broker -> whether its venue holds stop orders itself; the OMS holds the others' stops. */
   nativeStops?: Record<string, boolean>;
+}
+
+const VENUES: ReadonlySet<string> = new Set(Venue.anyOf.map((literal) => literal.const));
+const ROUTE = /^([a-z0-9-]+):([a-z0-9-]+)$/;
+
+/**
+ * ORDER_ROUTES, e.g. `binance:binance,upbit:upbit,kis:kis,creon:creon`: the
+ * broker service (rpc `broker.<name>.*`) LIVE orders of each venue go to. The
+ * sim venue goes to paper unless named. Throws on anything else, so a typo
+ * stops the OMS at start instead of refusing LIVE orders later.
+ */
+export function parseOrderRoutes(text: string): Record<string, string> {
+  const routes: Record<string, string> = {};
+  for (const item of text.split(",")) {
+    const pair = item.trim();
+    if (!pair) continue;
+    const match = ROUTE.exec(pair);
+    if (!match) throw new Error(`ORDER_ROUTES: ${JSON.stringify(pair)} is not venue:broker`);
+    const [, venue, broker] = match as unknown as [string, string, string];
+    if (!VENUES.has(venue)) throw new Error(`ORDER_ROUTES: unknown venue ${venue} (one of ${[...VENUES].join(", ")})`);
+    if (venue in routes) throw new Error(`ORDER_ROUTES: ${venue} is routed twice`);
+    routes[venue] = broker;
+  }
+  return { sim: "paper", ...routes };
 }
 
 /** Where the broker each order was routed to is kept: the order repository. */
