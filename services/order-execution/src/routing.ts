@@ -77,10 +77,9 @@ export class BrokerRouter {
    * Null when no broker serves its venue.
    */
   async bind(order: Pick<Order, "id" | "account" | "venue">): Promise<string | null> {
-    const bound = await this.bindings.brokerOf(order.id);
-    if (bound) return bound;
     const broker = await this.byMode(order);
-    return broker && this.bindings.bindBroker(order.id, broker);
+    // One round trip: the repository keeps an earlier binding and returns it.
+    return broker ? this.bindings.bindBroker(order.id, broker) : this.bindings.brokerOf(order.id);
   }
 
   /**
