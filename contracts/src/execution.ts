@@ -151,8 +151,12 @@ export const AmendOrderRequest = t.Object({
 });
 export type AmendOrderRequest = Static<typeof AmendOrderRequest>;
 
-/** When a DAY order placed at `tsNs` on `venue` expires, in ns since the epoch. */
-export type SessionEnd = (venue: string, tsNs: bigint) => bigint;
+/**
+ * When a DAY order placed at `tsNs` on `venue` expires, in ns since the epoch.
+ * `symbol` (the order's) tells a venue's stocks from its crypto; the kit's
+ * `sessionEndFor` uses it to pick the instrument's session.
+ */
+export type SessionEnd = (venue: string, tsNs: bigint, symbol?: string) => bigint;
 
 const DAY_NS = 86_400n * 1_000_000_000n;
 

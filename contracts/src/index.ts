@@ -8,6 +8,7 @@ export * from "./ports.ts";
 export * from "./primitives.ts";
 export * from "./risk.ts";
 export * from "./rpc.ts";
+export * from "./ticks.ts";
 export * from "./time.ts";
 export * from "./topics.ts";
 export * from "./trading.ts";

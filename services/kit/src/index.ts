@@ -10,7 +10,7 @@ export { compilePattern } from "./events/pattern.ts";
 export { createServiceApp, type ReadinessCheck, type ServiceAppOptions } from "./http.ts";
 export { newId } from "./ids.ts";
 export { followVenueInstruments } from "./instrument-feed.ts";
-export { InstrumentCatalog, type InstrumentSpec, SIM_INSTRUMENTS, tickSizeAt } from "./instruments.ts";
+export { InstrumentCatalog, type InstrumentSpec, SIM_INSTRUMENTS } from "./instruments.ts";
 export {
   holdLeadership,
   type Leadership,
@@ -34,7 +34,20 @@ export {
   SessionClock,
   type SessionPhase,
   type SessionSchedule,
+  sessionConfigSpec,
+  sessionEndFor,
+  sessionEndOf,
+  sessionsFor,
 } from "./sessions.ts";
 export { type Closer, Lifecycle } from "./shutdown.ts";
-export { KRX_STOCK_TICKS, type TickTable, tickAt, tickTableFor, UPBIT_KRW_TICKS } from "./ticks.ts";
+export {
+  KRX_STOCK_TICKS,
+  type TickSpec,
+  type TickTable,
+  tickAt,
+  tickSizeAt,
+  tickSpecOf,
+  tickTableFor,
+  UPBIT_KRW_TICKS,
+} from "./ticks.ts";
 export { compile, type Validator } from "./validate.ts";

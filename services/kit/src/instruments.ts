@@ -1,5 +1,5 @@
 import { type Fixed, fx, type Instrument } from "@jts/contracts";
-import { type TickTable, tickAt, tickTableFor } from "./ticks.ts";
+import { type TickSpec, tickSpecOf } from "./ticks.ts";
 
 /**
  * The instruments the sim venue lists. Tick sizes follow the venues they
@@ -52,16 +52,13 @@ export const SIM_INSTRUMENTS: readonly Instrument[] = [
 ];
 
 /** An instrument with its sizes parsed once, for checks on the hot path. */
-export interface InstrumentSpec {
+export interface InstrumentSpec extends TickSpec {
   readonly instrument: Instrument;
   readonly lotSize: Fixed;
   readonly minQuantity: Fixed;
   readonly maxQuantity: Fixed;
   readonly minNotional: Fixed;
   readonly takerFee: Fixed;
-  /** Price-dependent ticks (KRX, Upbit KRW), or null for the flat `tickSize`. */
-  readonly ticks: TickTable | null;
-  readonly flatTick: Fixed;
 }
 
 export class InstrumentCatalog {
@@ -100,15 +97,9 @@ export class InstrumentCatalog {
       maxQuantity: fx.toFixed(instrument.maxQuantity),
       minNotional: fx.toFixed(instrument.minNotional),
       takerFee: fx.toFixed(instrument.takerFee),
-      ticks: tickTableFor(instrument),
-      flatTick: fx.toFixed(instrument.tickSize),
+      ...tickSpecOf(instrument),
     };
     this.specs.set(symbol, spec);
     return spec;
   }
-}
-
-/** The price step an order at `price` must respect. */
-export function tickSizeAt(spec: InstrumentSpec, price: Fixed): Fixed {
-  return spec.ticks ? tickAt(spec.ticks, price) : spec.flatTick;
 }

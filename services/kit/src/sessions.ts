@@ -1,3 +1,7 @@
+import { readFileSync } from "node:fs";
+import type { Instrument, SessionEnd } from "@jts/contracts";
+import { oneOf, str } from "./config.ts";
+
 /**
  * Trading sessions per market, in the market's local time. KRX (KST, no
  * daylight saving): opening call auction 08:30-09:00, continuous trading
@@ -112,4 +116,81 @@ export class SessionClock {
     for (const window of schedule.windows ?? []) if (minutes >= window.from && minutes < window.to) return window.phase;
     return "CLOSED";
   }
+}
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+const MS_NS = 1_000_000n;
+/** How far ahead a next trading day is looked for; a calendar closed longer than this is a mistake. */
+const MAX_CLOSED_DAYS = 31;
+
+/**
+ * When a DAY order placed at `tsNs` ends: the close of the schedule's last
+ * window on the first trading day that closes after it (the same day before
+ * the close, else the next day that is neither a weekend nor a holiday). A
+ * market open around the clock ends its day at local midnight (UTC midnight
+ * for ALWAYS_OPEN, as for crypto).
+ */
+export function sessionEndOf(schedule: SessionSchedule, tsNs: bigint): bigint {
+  const offsetMs = schedule.utcOffsetMinutes * MINUTE_MS;
+  const tsMs = Number(tsNs / MS_NS);
+  const localDayStart = Math.floor((tsMs + offsetMs) / DAY_MS) * DAY_MS;
+  const windows = schedule.windows;
+  if (windows === null) return BigInt(localDayStart + DAY_MS - offsetMs) * MS_NS;
+  const closeMinutes = windows[windows.length - 1]?.to ?? 24 * 60;
+  for (let day = 0; day <= MAX_CLOSED_DAYS; day++) {
+    const start = localDayStart + day * DAY_MS;
+    const date = new Date(start);
+    const weekday = date.getUTCDay();
+    if (schedule.weekendsClosed && (weekday === 0 || weekday === 6)) continue;
+    if (schedule.holidays.has(date.toISOString().slice(0, 10))) continue;
+    const close = BigInt(start + closeMinutes * MINUTE_MS - offsetMs) * MS_NS;
+    if (close > tsNs) return close;
+  }
+  throw new Error(
+    `${schedule.name} has no trading day in the ${MAX_CLOSED_DAYS} days after ${new Date(tsMs).toISOString()}`,
+  );
+}
+
+/** The session configuration risk, the OMS and the paper venue read alike. */
+export const sessionConfigSpec = {
+  /** Exchange holidays, YYYY-MM-DD, comma-separated. */
+  KRX_HOLIDAYS: str(""),
+  /** A file of holidays, one YYYY-MM-DD per line (`#` comments); added to KRX_HOLIDAYS. */
+  KRX_HOLIDAYS_FILE: str(""),
+  /** The sim and paper venues' stocks are simulated around the clock; `krx` gives them KRX's hours. */
+  RISK_SIM_SESSIONS: oneOf(["24/7", "krx"], "24/7"),
+};
+
+/** Which session each instrument trades in: KRX for stocks on KRX brokers (and simulated ones if asked), 24/7 otherwise. */
+export function sessionsFor(config: {
+  KRX_HOLIDAYS: string;
+  KRX_HOLIDAYS_FILE: string;
+  RISK_SIM_SESSIONS: "24/7" | "krx";
+}): (instrument: Instrument) => SessionSchedule {
+  const holidays = [
+    ...parseHolidays(config.KRX_HOLIDAYS),
+    ...(config.KRX_HOLIDAYS_FILE ? parseHolidays(readFileSync(config.KRX_HOLIDAYS_FILE, "utf8")) : []),
+  ];
+  const krx = krxSchedule(holidays);
+  return (instrument) => {
+    if (instrument.kind !== "STOCK") return ALWAYS_OPEN;
+    if (instrument.venue === "kis" || instrument.venue === "creon") return krx;
+    return config.RISK_SIM_SESSIONS === "krx" ? krx : ALWAYS_OPEN;
+  };
+}
+
+/**
+ * The SessionEnd the paper venue and the OMS expire DAY orders with: the
+ * session of the order's instrument (the schedules risk trades by). An order
+ * without a known symbol keeps the UTC day.
+ */
+export function sessionEndFor(
+  instruments: { find(symbol: string): Instrument | undefined },
+  scheduleOf: (instrument: Instrument) => SessionSchedule,
+): SessionEnd {
+  return (_venue, tsNs, symbol) => {
+    const instrument = symbol === undefined ? undefined : instruments.find(symbol);
+    return sessionEndOf(instrument ? scheduleOf(instrument) : ALWAYS_OPEN, tsNs);
+  };
 }

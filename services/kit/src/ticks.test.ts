@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { fx, type Instrument } from "@jts/contracts";
-import { InstrumentCatalog, tickSizeAt } from "./instruments.ts";
-import { KRX_STOCK_TICKS, tickAt, tickTableFor, UPBIT_KRW_TICKS } from "./ticks.ts";
+import { InstrumentCatalog } from "./instruments.ts";
+import { KRX_STOCK_TICKS, tickAt, tickSizeAt, tickSpecOf, tickTableFor, UPBIT_KRW_TICKS } from "./ticks.ts";
 
 const tick = (table: typeof KRX_STOCK_TICKS, price: string) => fx.fromFixed(tickAt(table, fx.toFixed(price)));
 
@@ -56,6 +56,9 @@ describe("tick tables", () => {
     expect(samsung?.ticks).toBe(KRX_STOCK_TICKS);
     expect(btc?.ticks).toBe(UPBIT_KRW_TICKS);
     expect(fx.fromFixed(tickSizeAt(samsung as NonNullable<typeof samsung>, fx.toFixed("19000")))).toBe("10");
+    // The same rule from the instrument alone, as the PWA's ticket applies it.
+    const samsungTicks = tickSpecOf(samsung?.instrument as Instrument);
+    expect(fx.fromFixed(tickSizeAt(samsungTicks, fx.toFixed("49950")))).toBe("50");
     const usdt: Instrument = {
       ...(btc?.instrument as Instrument),
       symbol: "BTC-USDT",

@@ -138,6 +138,20 @@ describe("order manager", () => {
     expect(placed).toHaveLength(0);
   });
 
+  it("checks prices against the tick of their KRX band, as risk does, not the flat tickSize", async () => {
+    // 005930's flat tickSize is 100 (its 50,000-200,000 band); below 50,000 KRW the step is 50.
+    const limit = (clientOrderId: string, price: string) =>
+      manager.submit(request({ clientOrderId, type: "LIMIT", price, timeInForce: "GTC" }));
+    expect((await limit("band-50", "49950")).order.status).toBe("ACCEPTED");
+    const offBand = await limit("band-100", "50050").catch((e: unknown) => e);
+    expect((offBand as AppError).status).toBe(422);
+    expect((offBand as AppError).message).toContain("tick size 100 at 50050");
+    const stop = await manager
+      .submit(request({ clientOrderId: "stop-off", type: "STOP_MARKET", stopPrice: "49975", timeInForce: "IOC" }))
+      .catch((e: unknown) => e);
+    expect((stop as AppError).message).toContain("tick size 50 at 49975");
+  });
+
   it("folds fills into FILLED with the average price and publishes each fill once", async () => {
     const { order } = await manager.submit(request());
     const fill = (id: string, price: string, quantity: string) => ({

@@ -48,6 +48,9 @@ export interface OrderManagerOptions extends RoutingOptions {
   sessionEnd?: SessionEnd;
 }
 
+/** How many taken `.r<n>` ids an amend steps over before it gives up. */
+const MAX_REPLACEMENT_IDS = 100;
+
 /** Orders a venue is working; NEW ones are still being routed and are left to their router. */
 const WORKING_STATUSES = ["ACCEPTED", "PARTIALLY_FILLED"] as const;
 
@@ -80,7 +83,7 @@ export class OrderManager {
     private readonly options: OrderManagerOptions,
   ) {
     this.client = rpcClient(rpc, options.rpcTimeoutMs);
-    this.router = new BrokerRouter(options);
+    this.router = new BrokerRouter(options, repository);
     this.stops = new LocalStopBook(options.sessionEnd ?? utcMidnight);
   }
 
@@ -106,8 +109,9 @@ export class OrderManager {
   }
 
   private async create(request: OrderRequest, account: string): Promise<SubmitResult> {
-    const instrument = this.catalog.find(request.symbol);
-    validateAgainstInstrument(request, instrument);
+    const spec = this.catalog.spec(request.symbol);
+    validateAgainstInstrument(request, spec);
+    const instrument = spec?.instrument;
     const venue = request.venue ?? (instrument?.venue as Order["venue"]);
     if (instrument && venue !== instrument.venue)
       throw new AppError("VALIDATION", `${request.symbol} trades on ${instrument.venue}, not ${venue}`);
@@ -161,15 +165,15 @@ export class OrderManager {
   }
 
   /**
-   * Risk, then the order's broker (by the account's mode); a stop for a venue
-   * without stops is held here instead. Returns the order as it stands afterwards.
+   * Risk, then the order's broker (by the account's mode, bound to the order);
+   * a stop for a venue without stops is held here instead. Returns the order as it stands afterwards.
    */
   private async route(order: Order): Promise<Order> {
     const decision = await this.askRisk(order);
     if (!decision.approved) return this.refuse(order.id, `risk: ${decision.reason}`);
     let broker: string | null;
     try {
-      broker = await this.router.brokerFor(order);
+      broker = await this.router.bind(order);
     } catch (error) {
       return this.refuse(order.id, `account mode unknown: ${(error as Error).message}`);
     }
@@ -321,8 +325,8 @@ export class OrderManager {
   /**
    * Cancel-replace: cancels the order, then submits a replacement with the
    * changes (quantity is the new total: what the old one filled is taken off).
-   * The replacement's clientOrderId is the old one with `.r<n>`; it goes
-   * through risk like any new order. Returns the replacement.
+   * The replacement's clientOrderId is the old one with `.r<n>` (the first
+   * free n); it goes through risk like any new order. Returns the replacement.
    */
   async amend(orderId: string, changes: AmendFields, accounts?: string[]): Promise<Order> {
     const old = await this.visible(orderId, accounts);
@@ -330,8 +334,8 @@ export class OrderManager {
     if (changes.quantity === undefined && changes.price === undefined && changes.stopPrice === undefined)
       throw new AppError("VALIDATION", "nothing to amend: give quantity, price or stopPrice");
     const total = fx.toFixed(changes.quantity ?? old.quantity);
-    const replacement = (filled: string): OrderRequest => ({
-      clientOrderId: replacementClientId(old.clientOrderId),
+    const replacement = (filled: string, clientOrderId = replacementClientId(old.clientOrderId)): OrderRequest => ({
+      clientOrderId,
       account: old.account,
       venue: old.venue,
       symbol: old.symbol,
@@ -349,10 +353,37 @@ export class OrderManager {
     };
     checkRemaining(old.filledQuantity);
     // Before the cancel: a replacement the instrument refuses must not cost the trader the old order.
-    validateAgainstInstrument(replacement(old.filledQuantity), this.catalog.find(old.symbol));
+    validateAgainstInstrument(replacement(old.filledQuantity), this.catalog.spec(old.symbol));
+    const startedAt = BigInt(nowNsString());
     const canceled = await this.cancel(old.id, accounts);
     checkRemaining(canceled.filledQuantity);
-    return (await this.submit(replacement(canceled.filledQuantity))).order;
+    return this.submitReplacement(old, startedAt, (clientOrderId) =>
+      replacement(canceled.filledQuantity, clientOrderId),
+    );
+  }
+
+  /**
+   * Submits the replacement under the first free `.r<n>` id. An id taken
+   * before this amend began belongs to another order (the trader's own, an
+   * earlier amend), which submit's dedup would return instead: the old order
+   * is canceled already, so the next id is tried. One taken since, for the same
+   * symbol and side, is the replacement of a concurrent amend of this order (a
+   * retried request, another replica): it is the answer, not a second order.
+   */
+  private async submitReplacement(
+    old: Order,
+    startedAt: bigint,
+    request: (clientOrderId: string) => OrderRequest,
+  ): Promise<Order> {
+    let clientOrderId = replacementClientId(old.clientOrderId);
+    for (let attempt = 1; ; attempt++) {
+      const { order, created } = await this.submit(request(clientOrderId));
+      const concurrent = BigInt(order.createdAt) >= startedAt && order.symbol === old.symbol && order.side === old.side;
+      if (created || concurrent) return order;
+      if (attempt === MAX_REPLACEMENT_IDS)
+        throw new AppError("CONFLICT", `no free replacement clientOrderId up to ${clientOrderId}`);
+      clientOrderId = replacementClientId(clientOrderId);
+    }
   }
 
   /** HALTED with cancelOpenOrders: every working order in the change's scope is canceled. */
@@ -514,7 +545,6 @@ export class OrderManager {
     assertTransition(order.status, to);
     order.status = to;
     order.updatedAt = nowNsString();
-    if (isTerminal(to)) this.router.forget(order.id);
   }
 
   private orderEvent(order: Order) {

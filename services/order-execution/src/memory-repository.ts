@@ -22,6 +22,7 @@ export class MemoryOrderRepository implements OrderRepository {
   private readonly fills: Fill[] = [];
   private readonly fillIds = new Set<string>();
   private readonly processed = new Set<string>();
+  private readonly brokers = new Map<string, string>();
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly bus: EventBus) {}
@@ -57,6 +58,17 @@ export class MemoryOrderRepository implements OrderRepository {
       .filter((f) => !accounts || accounts.includes(f.account))
       .map((f) => ({ ...f }))
       .reverse();
+  }
+
+  async bindBroker(orderId: string, broker: string): Promise<string> {
+    if (!this.orders.has(orderId)) throw new Error(`order ${orderId} does not exist`);
+    const bound = this.brokers.get(orderId) ?? broker;
+    this.brokers.set(orderId, bound);
+    return bound;
+  }
+
+  async brokerOf(orderId: string): Promise<string | null> {
+    return this.brokers.get(orderId) ?? null;
   }
 
   private async run<T>(work: (tx: OrderTransaction) => Promise<T>): Promise<T> {

@@ -43,7 +43,7 @@ type OrderRow = Record<(typeof ORDER_COLUMNS)[number], string | null>;
 type FillRow = Record<(typeof FILL_COLUMNS)[number], string | null>;
 
 /**
- * Orders and fills in PostgreSQL (migration 002). Every transaction writes its
+ * Orders and fills in PostgreSQL (migration 002; the routed broker, 012). Every transaction writes its
  * events to the outbox in the same commit; an OutboxRelay publishes them.
  * Idempotency by (account, clientOrderId) rests on the table's UNIQUE
  * constraint, so it holds across processes and restarts.
@@ -117,6 +117,18 @@ export class PostgresOrderRepository implements OrderRepository {
       ${accounts ? sql`WHERE account = ANY(${accounts}::text[])` : sql``}
       ORDER BY seq DESC`;
     return rows.map(toFill);
+  }
+
+  async bindBroker(orderId: string, broker: string): Promise<string> {
+    const [row] = await this.sql<Array<{ broker: string }>>`
+      UPDATE orders SET broker = COALESCE(broker, ${broker}) WHERE id = ${orderId} RETURNING broker`;
+    if (!row) throw new Error(`order ${orderId} does not exist`);
+    return row.broker;
+  }
+
+  async brokerOf(orderId: string): Promise<string | null> {
+    const [row] = await this.sql<Array<{ broker: string | null }>>`SELECT broker FROM orders WHERE id = ${orderId}`;
+    return row?.broker ?? null;
   }
 }
 

@@ -67,6 +67,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   const ours = (await Promise.all(WORKING.map((status) => deps.repository.list({ status })))).flat();
   /** Orders whose venue has more fills than we do: looked at again once in-flight reports had time to land. */
   const pending: Array<{ order: Order; broker: string }> = [];
+  const sentTo = brokerLookup(deps.router);
   for (const broker of deps.router.brokers()) {
     let venueOpen: VenueOrder[];
     try {
@@ -84,7 +85,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     for (const order of ours) {
       // NEW orders are resumed by routing them again; held stops are at no venue.
       if (order.status === "NEW" || deps.heldLocally(order.id)) continue;
-      if ((await deps.router.brokerFor(order).catch(() => null)) !== broker) continue;
+      if ((await sentTo(order)) !== broker) continue;
       summary.checked++;
       const venue =
         byOrderId.get(order.id) ??
@@ -125,7 +126,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     if (await foldVenueState(deps, now, venue)) summary.corrected.push(now.id);
   }
   // Last, so the fills folded above count.
-  for (const broker of summary.brokers) summary.positionMismatches.push(...(await comparePositions(deps, broker)));
+  for (const broker of summary.brokers)
+    summary.positionMismatches.push(...(await comparePositions(deps, broker, sentTo)));
   deps.logger.info("reconciliation done", {
     brokers: summary.brokers.join(","),
     checked: summary.checked,
@@ -192,13 +194,14 @@ function missedFillPrice(order: Order, venue: VenueOrder, missed: bigint): bigin
 }
 
 /** Net quantity per account and symbol from our fills against the broker's positions, where it offers them. */
-async function comparePositions(deps: ReconcileDeps, broker: string): Promise<ReconcileSummary["positionMismatches"]> {
+async function comparePositions(
+  deps: ReconcileDeps,
+  broker: string,
+  sentTo: BrokerLookup,
+): Promise<ReconcileSummary["positionMismatches"]> {
   const net = new Map<string, Map<string, bigint>>();
   for (const fill of await deps.repository.listFills()) {
-    const sentTo = await deps.router
-      .brokerFor({ id: fill.orderId, account: fill.account, venue: fill.venue })
-      .catch(() => null);
-    if (sentTo !== broker) continue;
+    if ((await sentTo({ id: fill.orderId, account: fill.account, venue: fill.venue })) !== broker) continue;
     const bySymbol = net.get(fill.account) ?? new Map<string, bigint>();
     net.set(fill.account, bySymbol);
     const signed = fx.toFixed(fill.quantity) * (fill.side === "BUY" ? 1n : -1n);
@@ -229,6 +232,21 @@ async function comparePositions(deps: ReconcileDeps, broker: string): Promise<Re
     }
   }
   return mismatches;
+}
+
+type BrokerLookup = (order: Pick<Order, "id" | "account" | "venue">) => Promise<string | null>;
+
+/** The broker of each order, asked once per run: every broker's pass looks at every order. */
+function brokerLookup(router: BrokerRouter): BrokerLookup {
+  const known = new Map<string, Promise<string | null>>();
+  return (order) => {
+    let broker = known.get(order.id);
+    if (!broker) {
+      broker = router.brokerFor(order).catch(() => null);
+      known.set(order.id, broker);
+    }
+    return broker;
+  };
 }
 
 function request<T>(deps: ReconcileDeps, subject: string, payload: unknown): Promise<T> {

@@ -39,4 +39,13 @@ export interface OrderRepository {
   list(query?: OrderQuery): Promise<Order[]>;
   /** Newest first. */
   listFills(accounts?: string[]): Promise<Fill[]>;
+  /**
+   * Binds the order to the broker it is routed to, so its cancel, query and
+   * reconciliation reach that broker whatever the account's mode reads later,
+   * here or in another process. The first binding wins; returns the broker the
+   * order is bound to.
+   */
+  bindBroker(orderId: string, broker: string): Promise<string>;
+  /** The broker the order is bound to; null before it was routed. */
+  brokerOf(orderId: string): Promise<string | null>;
 }

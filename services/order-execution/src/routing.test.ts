@@ -1,8 +1,9 @@
 import { describe, expect, it } from "bun:test";
 import { EventTypes, Topics } from "@jts/contracts";
-import { createLogger, envelope, memoryRuntime, rpcClient } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
-import { AccountModeBook, BrokerRouter } from "./routing.ts";
+import { createLogger, envelope, MemoryEventBus, memoryRuntime, rpcClient } from "@jts/kit";
+import { eventually, orderFixture } from "@jts/kit/testing";
+import { MemoryOrderRepository } from "./memory-repository.ts";
+import { AccountModeBook, BrokerRouter, parseOrderRoutes } from "./routing.ts";
 
 const account = (id: string, mode?: string) => ({
   id,
@@ -32,17 +33,45 @@ describe("broker routing", () => {
     book.stop();
   });
 
-  it("remembers where an order went, so a cancel follows it after the account's mode changed", async () => {
+  it("binds each order to the broker it was routed to, so a cancel follows it after the account's mode changed", async () => {
     let mode: "PAPER" | "LIVE" = "PAPER";
-    const router = new BrokerRouter({ routes: { upbit: "upbit" }, accountMode: () => mode });
-    const order = { id: "o1", account: "a", venue: "upbit" as const };
-    expect(await router.brokerFor(order)).toBe("paper");
+    const repository = new MemoryOrderRepository(new MemoryEventBus());
+    const router = new BrokerRouter({ routes: { upbit: "upbit" }, accountMode: () => mode }, repository);
+    const order = orderFixture({ id: "o1", clientOrderId: "c1", account: "a", venue: "upbit" });
+    await repository.transaction((tx) => tx.insert(order));
+    expect(await router.bind(order)).toBe("paper");
     mode = "LIVE";
     expect(await router.brokerFor(order)).toBe("paper");
+    expect(await router.bind(order)).toBe("paper");
+    expect(await repository.brokerOf(order.id)).toBe("paper");
+    // Not routed yet: the account's mode decides, and nothing is bound.
     expect(await router.brokerFor({ ...order, id: "o2" })).toBe("upbit");
+    expect(await repository.brokerOf("o2")).toBeNull();
     expect(await router.brokerFor({ ...order, id: "o3", venue: "binance" })).toBeNull();
     expect(router.brokers()).toEqual(["paper", "upbit"]);
     expect(router.holdsStops("paper")).toBe(true);
     expect(router.holdsStops("upbit")).toBe(false);
+  });
+});
+
+describe("ORDER_ROUTES", () => {
+  it("reads venue:broker pairs, the sim venue going to paper unless named", () => {
+    expect(parseOrderRoutes("binance:binance, upbit:upbit,kis:kis,creon:creon")).toEqual({
+      sim: "paper",
+      binance: "binance",
+      upbit: "upbit",
+      kis: "kis",
+      creon: "creon",
+    });
+    expect(parseOrderRoutes("")).toEqual({ sim: "paper" });
+    expect(parseOrderRoutes("sim:sim-live,upbit:upbit-2")).toEqual({ sim: "sim-live", upbit: "upbit-2" });
+  });
+
+  it("refuses what is not a known venue and a broker name, and a venue named twice", () => {
+    expect(() => parseOrderRoutes("nasdaq:ib")).toThrow("unknown venue nasdaq");
+    expect(() => parseOrderRoutes("binance")).toThrow('"binance" is not venue:broker');
+    expect(() => parseOrderRoutes("binance:")).toThrow('"binance:" is not venue:broker');
+    expect(() => parseOrderRoutes("binance:Bin ance")).toThrow("is not venue:broker");
+    expect(() => parseOrderRoutes("upbit:upbit,upbit:other")).toThrow("upbit is routed twice");
   });
 });

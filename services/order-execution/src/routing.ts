@@ -1,5 +1,14 @@
-import { type AccountModeChange, type EventBus, type Order, Subjects, type Subscription, Topics } from "@jts/contracts";
+import {
+  type AccountModeChange,
+  type EventBus,
+  type Order,
+  Subjects,
+  type Subscription,
+  Topics,
+  Venue,
+} from "@jts/contracts";
 import type { Logger, RpcClient } from "@jts/kit";
+import type { OrderRepository } from "./repository.ts";
 
 export type AccountMode = "PAPER" | "LIVE";
 
@@ -16,35 +25,74 @@ export interface RoutingOptions {
   nativeStops?: Record<string, boolean>;
 }
 
+const VENUES: ReadonlySet<string> = new Set(Venue.anyOf.map((literal) => literal.const));
+const ROUTE = /^([a-z0-9-]+):([a-z0-9-]+)$/;
+
+/**
+ * ORDER_ROUTES, e.g. `binance:binance,upbit:upbit,kis:kis,creon:creon`: the
+ * broker service (rpc `broker.<name>.*`) LIVE orders of each venue go to. The
+ * sim venue goes to paper unless named. Throws on anything else, so a typo
+ * stops the OMS at start instead of refusing LIVE orders later.
+ */
+export function parseOrderRoutes(text: string): Record<string, string> {
+  const routes: Record<string, string> = {};
+  for (const item of text.split(",")) {
+    const pair = item.trim();
+    if (!pair) continue;
+    const match = ROUTE.exec(pair);
+    if (!match) throw new Error(`ORDER_ROUTES: ${JSON.stringify(pair)} is not venue:broker`);
+    const [, venue, broker] = match as unknown as [string, string, string];
+    if (!VENUES.has(venue)) throw new Error(`ORDER_ROUTES: unknown venue ${venue} (one of ${[...VENUES].join(", ")})`);
+    if (venue in routes) throw new Error(`ORDER_ROUTES: ${venue} is routed twice`);
+    routes[venue] = broker;
+  }
+  return { sim: "paper", ...routes };
+}
+
+/** Where the broker each order was routed to is kept: the order repository. */
+export type BrokerBindings = Pick<OrderRepository, "bindBroker" | "brokerOf">;
+
 /**
  * Which broker an order goes to: PAPER accounts always to the paper broker,
- * LIVE ones to their venue's broker. The broker an order was sent to is
- * remembered, so a later cancel reaches the same broker even if the account's
- * mode changed meanwhile (within this process; after a restart the current
- * mode decides).
+ * LIVE ones to their venue's broker. The choice is bound to the order in the
+ * repository when it is routed, and every later cancel, query, stop release
+ * and reconciliation follows that binding: after a restart, on another
+ * replica or after a disarm the account's current mode may read otherwise.
  */
 export class BrokerRouter {
-  private readonly sentTo = new Map<string, string>();
   private readonly paperBroker: string;
   private readonly accountMode: AccountModeLookup;
 
-  constructor(private readonly options: RoutingOptions) {
+  constructor(
+    private readonly options: RoutingOptions,
+    private readonly bindings: BrokerBindings,
+  ) {
     this.paperBroker = options.paperBroker ?? "paper";
     this.accountMode = options.accountMode ?? (() => "PAPER");
   }
 
-  /** The broker for the order, or null when no broker serves its venue. */
-  async brokerFor(order: Pick<Order, "id" | "account" | "venue">): Promise<string | null> {
-    const known = this.sentTo.get(order.id);
-    if (known) return known;
-    const mode = await this.accountMode(order.account);
-    const broker = mode === "PAPER" ? this.paperBroker : (this.options.routes[order.venue] ?? null);
-    if (broker) this.sentTo.set(order.id, broker);
-    return broker;
+  /**
+   * Routes the order: its bound broker, or the one its account's mode picks,
+   * bound to it now (the first binding wins, should two processes route it).
+   * Null when no broker serves its venue.
+   */
+  async bind(order: Pick<Order, "id" | "account" | "venue">): Promise<string | null> {
+    const broker = await this.byMode(order);
+    // One round trip: the repository keeps an earlier binding and returns it.
+    return broker ? this.bindings.bindBroker(order.id, broker) : this.bindings.brokerOf(order.id);
   }
 
-  forget(orderId: string): void {
-    this.sentTo.delete(orderId);
+  /**
+   * The broker that holds the order. One never bound (still NEW, or routed
+   * before the binding was stored) gets the broker its account's mode picks.
+   */
+  async brokerFor(order: Pick<Order, "id" | "account" | "venue">): Promise<string | null> {
+    return (await this.bindings.brokerOf(order.id)) ?? this.byMode(order);
+  }
+
+  private async byMode(order: Pick<Order, "account" | "venue">): Promise<string | null> {
+    const mode = await this.accountMode(order.account);
+    return mode === "PAPER" ? this.paperBroker : (this.options.routes[order.venue] ?? null);
   }
 
   /** Every broker an order can reach: what reconciliation asks. */

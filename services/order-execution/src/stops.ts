@@ -30,7 +30,8 @@ export class LocalStopBook {
       held = new Map();
       this.bySymbol.set(order.symbol, held);
     }
-    const expiresAt = order.timeInForce === "DAY" ? this.sessionEnd(order.venue, BigInt(order.createdAt)) : null;
+    const expiresAt =
+      order.timeInForce === "DAY" ? this.sessionEnd(order.venue, BigInt(order.createdAt), order.symbol) : null;
     held.set(order.id, { order: { ...order }, stop: fx.toFixed(order.stopPrice as string), expiresAt });
   }
 

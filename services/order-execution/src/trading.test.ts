@@ -125,6 +125,19 @@ describe("OMS with the paper venue", () => {
     expect(again).toMatchObject({ clientOrderId: `${old.clientOrderId}.r2`, quantity: "3", price: "99500000" });
   });
 
+  it("gives the replacement the next free clientOrderId when <old>.r1 is taken, never cancelling without a new order", async () => {
+    const { manager, quote, submit, paper } = await platform();
+    await quote("100000000", "101000000");
+    const old = await submit({ clientOrderId: "x" });
+    const taken = await submit({ clientOrderId: "x.r1", price: "98000000" });
+    const replacement = await manager.amend(old.id, { price: "99500000" });
+    expect(replacement.id).not.toBe(taken.id);
+    expect(replacement).toMatchObject({ clientOrderId: "x.r2", status: "ACCEPTED", price: "99500000" });
+    expect((await manager.get(old.id)).status).toBe("CANCELED");
+    expect(await manager.get(taken.id)).toMatchObject({ status: "ACCEPTED", price: "98000000" });
+    expect(paper.engine.openOrders().map((o) => o.orderId)).toEqual([taken.id, replacement.id]);
+  });
+
   it("takes what the old order filled off the replacement's quantity, and refuses a total at or below it", async () => {
     const { manager, quote, submit } = await platform();
     await quote("100000000", "101000000");
@@ -243,6 +256,23 @@ describe("OMS holding stops for a venue without them", () => {
   });
 });
 
+/** A venue broker on the bus that accepts every place and every cancel (as venues do for a repeated cancel), and records them. */
+async function liveBroker(runtime: Runtime, name: string) {
+  const placed: string[] = [];
+  const canceled: string[] = [];
+  await runtime.rpc.serve(`broker.${name}.place`, (request) => {
+    const { order } = request as { order: Order };
+    placed.push(order.id);
+    return { orderId: order.id, accepted: true, venueOrderId: `V-${order.id}`, reason: null, tsEvent: "1" };
+  });
+  await runtime.rpc.serve(`broker.${name}.cancel`, (request) => {
+    const { orderId } = request as { orderId: string };
+    canceled.push(orderId);
+    return { orderId, accepted: true, venueOrderId: null, reason: null, tsEvent: "1" } as BrokerAck;
+  });
+  return { placed, canceled };
+}
+
 describe("routing by account mode", () => {
   it("sends PAPER accounts to the paper broker and LIVE ones to their venue's broker", async () => {
     const live: string[] = [];
@@ -261,5 +291,77 @@ describe("routing by account mode", () => {
     expect(live).toEqual([liveOrder.id]);
     expect(liveOrder.venueOrderId).toBe("L-1");
     expect(paper.engine.openOrders().map((o) => o.orderId)).toEqual([paperOrder.id]);
+  });
+});
+
+describe("the broker an order went to", () => {
+  it("is where a kill-switch cancel goes after a restart, even while the account's mode still reads PAPER", async () => {
+    let mode: "PAPER" | "LIVE" = "LIVE";
+    const first = await platform({ routes: { sim: "sim-live" }, accountMode: () => mode, reconcileOnStart: false });
+    const venue = await liveBroker(first.runtime, "sim-live");
+    const order = await first.submit({ account: "live-1" });
+    expect(venue.placed).toEqual([order.id]);
+    await first.oms.stop();
+
+    // Another OMS over the same orders whose mode book has not loaded yet: every account reads PAPER.
+    mode = "PAPER";
+    const again = createOrderExecutionService(first.runtime, {
+      routes: { sim: "sim-live" },
+      accountMode: () => mode,
+      reconcileOnStart: false,
+      repository: first.oms.repository,
+    });
+    await again.start();
+    stops.push(() => again.stop());
+    const halt: TradingStateChange = {
+      state: "HALTED",
+      previous: "ACTIVE",
+      account: null,
+      cancelOpenOrders: true,
+      reason: "kill switch",
+      changedBy: "root",
+      tsEvent: "1",
+    };
+    expect((await again.manager.onTradingState(halt)).map((o) => o.id)).toEqual([order.id]);
+    expect(venue.canceled).toEqual([order.id]);
+    expect(first.paper.engine.openOrders()).toEqual([]);
+  });
+
+  it("keeps a LIVE account's held stop held after a restart that reads the account as PAPER", async () => {
+    let mode: "PAPER" | "LIVE" = "LIVE";
+    const options = { routes: { sim: "sim-live" }, accountMode: () => mode, reconcileOnStart: false };
+    const first = await platform(options);
+    await liveBroker(first.runtime, "sim-live");
+    const stop = await first.submit({
+      account: "live-1",
+      type: "STOP_MARKET",
+      price: undefined,
+      stopPrice: "102000000",
+    });
+    expect(first.manager.stops.has(stop.id)).toBe(true);
+    await first.oms.stop();
+
+    mode = "PAPER";
+    const again = createOrderExecutionService(first.runtime, { ...options, repository: first.oms.repository });
+    await again.start();
+    stops.push(() => again.stop());
+    expect(again.manager.stops.has(stop.id)).toBe(true);
+  });
+});
+
+describe("amend against a venue that accepts a repeated cancel", () => {
+  it("makes one replacement when the same amend arrives twice at once", async () => {
+    const { runtime, manager, submit } = await platform({
+      routes: { sim: "sim-live" },
+      accountMode: () => "LIVE",
+      reconcileOnStart: false,
+    });
+    await liveBroker(runtime, "sim-live");
+    const old = await submit({ clientOrderId: "y" });
+    const results = await Promise.allSettled([1, 2].map(() => manager.amend(old.id, { price: "99500000" })));
+    const replacements = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.id] : []));
+    expect(replacements).toHaveLength(2);
+    expect(new Set(replacements).size).toBe(1);
+    expect((await manager.list()).map((o) => o.clientOrderId).sort()).toEqual(["y", "y.r1"]);
   });
 });

@@ -1,9 +1,14 @@
-import { fx, type Instrument, type OrderRequest } from "@jts/contracts";
-import { AppError } from "@jts/kit";
+import { fx, type OrderRequest } from "@jts/contracts";
+import { AppError, type InstrumentSpec, tickSizeAt } from "@jts/kit";
 
-/** Checks an order against its instrument before anything is stored. */
-export function validateAgainstInstrument(request: OrderRequest, instrument: Instrument | undefined): void {
-  if (!instrument) throw new AppError("VALIDATION", `unknown symbol ${request.symbol}`, { field: "symbol" });
+/**
+ * Checks an order against its instrument before anything is stored. Prices
+ * follow the tick of their band (KRX, Upbit KRW), the rule risk and the PWA's
+ * ticket apply too.
+ */
+export function validateAgainstInstrument(request: OrderRequest, spec: InstrumentSpec | undefined): void {
+  if (!spec) throw new AppError("VALIDATION", `unknown symbol ${request.symbol}`, { field: "symbol" });
+  const { instrument } = spec;
   const quantity = fx.toFixed(request.quantity);
   const invalid = (field: string, message: string) => new AppError("VALIDATION", message, { field });
   if (quantity <= 0n) throw invalid("quantity", "quantity must be greater than zero");
@@ -23,13 +28,13 @@ export function validateAgainstInstrument(request: OrderRequest, instrument: Ins
   if (request.type === "MARKET" && (request.timeInForce === "GTC" || request.timeInForce === "DAY")) {
     throw invalid("timeInForce", "a MARKET order is IOC or FOK");
   }
-  const tick = fx.toFixed(instrument.tickSize);
   for (const field of ["price", "stopPrice"] as const) {
     const value = request[field];
     if (value === undefined) continue;
     const price = fx.toFixed(value);
     if (price <= 0n) throw invalid(field, `${field} must be greater than zero`);
+    const tick = tickSizeAt(spec, price);
     if (!fx.isMultipleOf(price, tick))
-      throw invalid(field, `${field} must be a multiple of the tick size ${instrument.tickSize}`);
+      throw invalid(field, `${field} must be a multiple of the tick size ${fx.fromFixed(tick)} at ${value}`);
   }
 }

@@ -11,12 +11,14 @@ import {
   listen,
   memoryRuntime,
   type Service,
+  sessionEndFor,
+  sessionsFor,
 } from "@jts/kit";
 import { createMarketDataService } from "@jts/market-data-collector";
 import { createNotificationService, notificationSettings } from "@jts/notification-service";
 import { createOrderExecutionService } from "@jts/order-execution";
 import { createPortfolioService, parseAccountSeeds } from "@jts/portfolio-tracker";
-import { createRiskService, sessionsFor } from "@jts/risk-management";
+import { createRiskService } from "@jts/risk-management";
 import { createStrategyService, defaultStrategies } from "@jts/strategy-engine";
 import type { platformConfigSpec } from "./config.ts";
 import { openEmbeddedStorage } from "./storage.ts";
@@ -48,6 +50,9 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
   const runtime = memoryRuntime(logger);
   const catalog = new InstrumentCatalog();
   const account = config.JTS_PAPER_ACCOUNT;
+  // Risk trades by these sessions; paper and the OMS expire DAY orders at their close.
+  const sessions = sessionsFor(config);
+  const sessionEnd = sessionEndFor(catalog, sessions);
   const storage =
     config.JTS_STORAGE === "embedded" ? await openEmbeddedStorage(config.JTS_DATA_DIR, config.PG_PORT, logger) : null;
   const users = storage?.users ?? new MemoryUserDirectory();
@@ -57,14 +62,19 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
     [
       createRiskService(runtime, {
         catalog,
-        sessions: sessionsFor(config),
+        sessions,
         ...(storage ? { audit: storage.audit, documents: storage.documents } : {}),
       }),
       config.RISK_PORT,
     ],
-    [createPaperService(runtime, { catalog }), config.PAPER_PORT],
+    [createPaperService(runtime, { catalog, sessionEnd }), config.PAPER_PORT],
     [
-      createOrderExecutionService(runtime, { catalog, defaultAccount: account, ...storage?.orders(runtime) }),
+      createOrderExecutionService(runtime, {
+        catalog,
+        defaultAccount: account,
+        sessionEnd,
+        ...storage?.orders(runtime),
+      }),
       config.ORDER_PORT,
     ],
     [

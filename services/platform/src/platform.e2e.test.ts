@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import type { Order, Position, WsServerMessage } from "@jts/contracts";
+import type { createPaperService } from "@jts/broker-paper";
+import { type Order, type Position, utcMidnight, type WsServerMessage } from "@jts/contracts";
 import { createLogger, loadConfig } from "@jts/kit";
-import { eventually, readJson } from "@jts/kit/testing";
+import { eventually, orderFixture, readJson } from "@jts/kit/testing";
+import type { createOrderExecutionService } from "@jts/order-execution";
 import { bootPlatform, type Platform } from "./boot.ts";
 import { platformConfigSpec } from "./config.ts";
 
@@ -261,5 +263,48 @@ describe("the platform end to end", () => {
     expect(logout.status).toBe(200);
     const after = await fetch(`${api}/api/positions`, { headers: { authorization: `Bearer ${pair.accessToken}` } });
     expect(after.status).toBe(401);
+  });
+});
+
+describe("the platform's trading sessions", () => {
+  it("ends KRX DAY orders at 15:30 KST in the paper venue and the OMS, crypto ones at UTC midnight", async () => {
+    const krx = await bootPlatform(
+      loadConfig(platformConfigSpec, {
+        JTS_ENV: "test",
+        STRATEGIES: "off",
+        JTS_ADMIN_PASSWORD: "e2e-password-123",
+        JTS_STORAGE: "memory",
+        RISK_SIM_SESSIONS: "krx",
+        KRX_HOLIDAYS: "2026-11-26",
+      }),
+      { ephemeralPorts: true, logger: createLogger({}, "error", () => {}) },
+    );
+    try {
+      const ns = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
+      const wednesdayEvening = ns("2026-11-25T08:00:00Z"); // 17:00 KST, after the close
+      const fridayClose = ns("2026-11-27T06:30:00Z"); // Thursday is a holiday
+      const paper = krx.services["broker-paper"] as ReturnType<typeof createPaperService>;
+      expect(paper.engine.sessionEnd("sim", wednesdayEvening, "005930")).toBe(fridayClose);
+      expect(paper.engine.sessionEnd("sim", wednesdayEvening, "BTC-KRW")).toBe(utcMidnight("sim", wednesdayEvening));
+
+      // A DAY stop the OMS holds expires at the same close.
+      const oms = krx.services["order-execution"] as ReturnType<typeof createOrderExecutionService>;
+      const stop = orderFixture({
+        id: "held-day-stop",
+        symbol: "005930",
+        venue: "sim",
+        type: "STOP_MARKET",
+        price: null,
+        stopPrice: "80000",
+        timeInForce: "DAY",
+        status: "ACCEPTED",
+        createdAt: String(wednesdayEvening),
+      });
+      oms.manager.stops.add(stop);
+      expect(oms.manager.stops.expired(fridayClose - 1n)).toEqual([]);
+      expect(oms.manager.stops.expired(fridayClose).map((o) => o.id)).toEqual([stop.id]);
+    } finally {
+      await krx.stop();
+    }
   });
 });

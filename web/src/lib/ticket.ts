@@ -1,10 +1,21 @@
 /**
  * The order ticket's rules, apart from the UI so they are tested directly:
  * what each order type needs, which time in force it may carry, and the
- * instrument's tick, lot, size and notional limits. The gateway and risk check
- * again; this only spares the trader a round trip and a rejected order.
+ * instrument's tick (by price band: the contracts' `tickSizeAt`, as the OMS
+ * and risk apply it), lot, size and notional limits. The gateway and risk
+ * check again; this only spares the trader a round trip and a rejected order.
  */
-import type { Instrument, OrderRequest, OrderType, Side, TimeInForce } from "@jts/contracts";
+import {
+  fromFixed,
+  type Instrument,
+  type OrderRequest,
+  type OrderType,
+  type Side,
+  type TimeInForce,
+  tickSizeAt,
+  tickSpecOf,
+  toFixed,
+} from "@jts/contracts";
 import { compareDecimal, formatDecimal, isMultipleOf, isPositiveDecimal, notionalOf, signOf } from "./decimal.ts";
 
 export interface TicketDraft {
@@ -55,8 +66,11 @@ function quantityProblem(quantity: string, instrument: Instrument | undefined): 
 
 function priceProblem(label: string, price: string, instrument: Instrument | undefined): string | undefined {
   if (!isPositiveDecimal(price)) return `Enter a positive ${label}`;
-  if (instrument && !isMultipleOf(price, instrument.tickSize)) {
-    return `${label[0]?.toUpperCase()}${label.slice(1)} must be a multiple of the tick size ${instrument.tickSize}`;
+  if (!instrument) return undefined;
+  // The tick of the price's band (KRX, Upbit KRW), as the OMS and risk check it.
+  const tick = fromFixed(tickSizeAt(tickSpecOf(instrument), toFixed(price)));
+  if (!isMultipleOf(price, tick)) {
+    return `${label[0]?.toUpperCase()}${label.slice(1)} must be a multiple of the tick size ${tick} at ${price}`;
   }
   return undefined;
 }

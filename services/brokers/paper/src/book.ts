@@ -29,7 +29,8 @@ export interface WalkInput {
   quantity: bigint;
   /** Worst acceptable price (the order's limit); null for MARKET. */
   limit: bigint | null;
-  tickSize: bigint;
+  /** The tick at a price (its band's, for KRX and Upbit KRW). */
+  tickAt: (price: bigint) => bigint;
   lotSize: bigint;
   slippage: SlippageModel;
 }
@@ -41,13 +42,14 @@ export interface WalkInput {
  * or when the quantity is done. Quantities are rounded down to the lot size.
  */
 export function walkBook(input: WalkInput): Take[] {
-  const { side, top, limit, tickSize, lotSize, slippage } = input;
+  const { side, top, limit, tickAt, lotSize, slippage } = input;
   const takes: Take[] = [];
   let remaining = input.quantity;
   const bpsScaled = BigInt(Math.round(slippage.bpsPerLevel * 100)); // basis points x 100
   for (let level = 0; level < slippage.levels && remaining > 0n; level++) {
     const shift = (top.price * bpsScaled * BigInt(level)) / 1_000_000n;
-    const price = roundToTick(side === "BUY" ? top.price + shift : top.price - shift, tickSize, side);
+    const raw = side === "BUY" ? top.price + shift : top.price - shift;
+    const price = roundToTick(raw, tickAt(raw), side);
     if (price <= 0n) break;
     if (limit !== null && (side === "BUY" ? price > limit : price < limit)) break;
     const quantity = fx.floorTo(fx.min(remaining, level === 0 ? top.left : top.size), lotSize);

@@ -84,6 +84,17 @@ describe("matching engine: MARKET", () => {
     expect(reports.at(-1)?.kind).toBe("FILL");
   });
 
+  it("rounds slipped prices to the tick of their KRX band, not the flat tickSize", () => {
+    const { engine } = setup();
+    // 005930 below 50,000 KRW moves in 50s; its flat tickSize (100) would fill the top level at 50,000.
+    engine.onQuote(quote("49900", "49950", "1", "005930"));
+    const { reports } = engine.place(order({ symbol: "005930", quantity: "2" }));
+    expect(fills(reports)).toEqual([
+      { price: "49950", quantity: "1" },
+      { price: "50000", quantity: "1" },
+    ]);
+  });
+
   it("expires what the book cannot hold (IOC), and a FOK that does not fit is expired with no fill", () => {
     const { engine } = setup({ slippage: { bpsPerLevel: 10, levels: 2 } });
     engine.onQuote(quote("99000000", "100000000", "1"));
@@ -282,6 +293,18 @@ describe("matching engine: DAY, cancel, idempotency", () => {
     engine.place(limit("BUY", "90000000", { timeInForce: "DAY" }));
     clock.now = closeAt;
     expect(kinds(engine.advance())).toEqual(["EXPIRED"]);
+  });
+
+  it("asks the session end by the order's symbol, so a venue's stocks and crypto can close apart", () => {
+    const asked: Array<string | undefined> = [];
+    const { engine } = setup({
+      sessionEnd: (_venue, _ts, symbol) => {
+        asked.push(symbol);
+        return 42n;
+      },
+    });
+    engine.place(limit("BUY", "40000", { symbol: "005930", quantity: "1", timeInForce: "DAY" }));
+    expect(asked).toEqual(["005930"]);
   });
 
   it("cancels a resting order once and refuses a second cancel", () => {

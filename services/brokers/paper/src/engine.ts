@@ -13,7 +13,7 @@ import {
   utcMidnight,
   type VenueOrder,
 } from "@jts/contracts";
-import { newId as randomId } from "@jts/kit";
+import { newId as randomId, type TickSpec, tickSizeAt, tickSpecOf } from "@jts/kit";
 import { DEFAULT_SLIPPAGE, type SlippageModel, type TopOfBook, walkBook } from "./book.ts";
 import { DEFAULT_FEES, type FeeRates, feeFor, feeRates } from "./fees.ts";
 import { Ledger } from "./ledger.ts";
@@ -55,6 +55,7 @@ interface Market {
 interface Working {
   order: Order;
   instrument: Instrument;
+  ticks: TickSpec;
   venueOrderId: string;
   status: OrderStatus;
   quantity: bigint;
@@ -91,7 +92,8 @@ export class MatchingEngine {
   private readonly ledger: Ledger;
   private readonly fees: Readonly<Record<string, FeeRates>>;
   private readonly slippage: SlippageModel;
-  private readonly sessionEnd: SessionEnd;
+  /** When a DAY order placed now ends (by its venue and symbol). */
+  readonly sessionEnd: SessionEnd;
   private readonly newId: () => string;
   private seq = 0;
 
@@ -113,6 +115,7 @@ export class MatchingEngine {
     const w: Working = {
       order: { ...order },
       instrument,
+      ticks: tickSpecOf(instrument),
       venueOrderId: `P-${this.newId()}`,
       status: "ACCEPTED",
       quantity: fx.toFixed(order.quantity),
@@ -121,7 +124,7 @@ export class MatchingEngine {
       limit: order.price === null ? null : fx.toFixed(order.price),
       stop: order.stopPrice === null ? null : fx.toFixed(order.stopPrice),
       triggered: !isStop(order),
-      expiresAt: order.timeInForce === "DAY" ? this.sessionEnd(order.venue, now) : null,
+      expiresAt: order.timeInForce === "DAY" ? this.sessionEnd(order.venue, now, order.symbol) : null,
       seq: this.seq++,
       updatedAt: now,
     };
@@ -253,7 +256,7 @@ export class MatchingEngine {
           top,
           quantity: remaining,
           limit: market ? null : w.limit,
-          tickSize: fx.toFixed(w.instrument.tickSize),
+          tickAt: (price) => tickSizeAt(w.ticks, price),
           lotSize: fx.toFixed(w.instrument.lotSize),
           slippage: this.slippage,
         })

@@ -212,6 +212,18 @@ export function orderRepositoryContract(name: string, open: () => Promise<Reposi
       expect(await repo.transaction((tx) => tx.markProcessed("other", "e1"))).toBe(true);
     });
 
+    it("binds an order to the first broker it is routed to, for good", async () => {
+      const o = order();
+      await insert(o);
+      expect(await repo.brokerOf(o.id)).toBeNull();
+      expect(await repo.bindBroker(o.id, "upbit")).toBe("upbit");
+      // A second router (another replica, a later mode) does not move it.
+      expect(await repo.bindBroker(o.id, "paper")).toBe("upbit");
+      expect(await repo.brokerOf(o.id)).toBe("upbit");
+      expect(await repo.brokerOf("nobody")).toBeNull();
+      await expect(repo.bindBroker("nobody", "paper")).rejects.toThrow();
+    });
+
     it("lists orders newest first, filtered by status, symbol and accounts", async () => {
       const first = order({ account: "a", symbol: "005930" });
       const second = order({ account: "b", symbol: "BTC-KRW", venue: "upbit" });
