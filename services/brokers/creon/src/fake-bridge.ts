@@ -1,4 +1,4 @@
-import { sameSignature } from "@jts/broker-kit";
+import { KST_OFFSET_MS, sameSignature } from "@jts/broker-kit";
 import { fromFixed, toFixed } from "@jts/contracts";
 import type { ServerWebSocket } from "bun";
 import type { BridgeOrder, ExecutionEvent, OrderRequest, StreamMessage } from "./protocol.ts";
@@ -23,8 +23,7 @@ interface Socket {
   codes: Set<string>;
 }
 
-const KST = 9 * 3600_000;
-const kstNow = () => new Date(Date.now() + KST).toISOString();
+const kstNow = () => new Date(Date.now() + KST_OFFSET_MS).toISOString();
 
 export class FakeCreonBridge {
   readonly requests: Array<{ method: string; path: string; at: number; status: number }> = [];

@@ -1,3 +1,4 @@
+import { KST_OFFSET_MS } from "@jts/broker-kit";
 import { type FakeRequest, FakeVenue, type SocketData } from "@jts/broker-kit/testing";
 import { fromFixed, toFixed } from "@jts/contracts";
 import type { ServerWebSocket } from "bun";
@@ -282,7 +283,7 @@ export class FakeKis {
     if (side === "01" && (this.holdings.get(body.PDNO ?? "")?.quantity ?? 0n) < quantity)
       return Response.json({ rt_cd: "1", msg_cd: "APBK0400", msg1: "주문 가능한 수량을 초과했습니다." });
     const odno = String(this.nextOrderNo++).padStart(10, "0");
-    const now = new Date(Date.now() + 9 * 3600_000).toISOString();
+    const now = new Date(Date.now() + KST_OFFSET_MS).toISOString();
     this.orders.set(odno, {
       ord_dt: now.slice(0, 10).replaceAll("-", ""),
       ord_gno_brno: "06010",
