@@ -1,17 +1,16 @@
 import { expect, it } from "bun:test";
-import { formatProof } from "@jts/broker-kit/testing";
-import { connectRedis, RedisRateLimiter } from "@jts/kit/redis";
+import { formatProof, proveVenueLimits } from "@jts/broker-kit/testing";
 import { serverUrl } from "@jts/kit/testing";
-import { proveBinanceLimits } from "./limits-proof.ts";
+import { binanceProof } from "./limits-proof.ts";
 
 const url = serverUrl("REDIS_URL");
 
 if (url)
   it("three replicas over one Redis stay within Binance's weight and order limits while using >= 90 % of them", async () => {
-    const prefix = `test:binance-proof:${Date.now()}:`;
-    const result = await proveBinanceLimits({
+    const result = await proveVenueLimits(binanceProof, {
       durationMs: 3_000,
-      createLimiter: (i) => new RedisRateLimiter(connectRedis(url, `binance-proof-${i}`), prefix),
+      redisUrl: url,
+      prefix: `test:binance-proof:${Date.now()}:`,
     });
     console.log(formatProof("Binance limits (short)", result));
     for (const reading of result.readings) {

@@ -1,17 +1,16 @@
 import { expect, it } from "bun:test";
-import { formatProof } from "@jts/broker-kit/testing";
-import { connectRedis, RedisRateLimiter } from "@jts/kit/redis";
+import { formatProof, proveVenueLimits } from "@jts/broker-kit/testing";
 import { serverUrl } from "@jts/kit/testing";
-import { proveUpbitLimits } from "./limits-proof.ts";
+import { upbitProof } from "./limits-proof.ts";
 
 const url = serverUrl("REDIS_URL");
 
 if (url)
   it("three replicas over one Redis stay within Upbit's per-second group limits while using >= 90 % of them", async () => {
-    const prefix = `test:upbit-proof:${Date.now()}:`;
-    const result = await proveUpbitLimits({
+    const result = await proveVenueLimits(upbitProof, {
       durationMs: 4_000,
-      createLimiter: (i) => new RedisRateLimiter(connectRedis(url, `upbit-proof-${i}`), prefix),
+      redisUrl: url,
+      prefix: `test:upbit-proof:${Date.now()}:`,
     });
     console.log(formatProof("Upbit limits (short)", result));
     for (const reading of result.readings) {
