@@ -216,7 +216,12 @@ export class FakeKis {
     const failure = this.failures.shift();
     if (failure === "429")
       return Response.json({ message: "Too Many Requests" }, { status: 429, headers: { "retry-after": "0" } });
-    if (failure === "EGW00201" || this.overLimit()) return Response.json(RATE_LIMITED, { status: 500 });
+    if (failure === "EGW00201") return Response.json(RATE_LIMITED, { status: 500 });
+    if (this.overLimit()) {
+      // Counted as the kit's fake counts its own limit refusals: the limits proof requires none.
+      this.venue.counts.limited++;
+      return Response.json(RATE_LIMITED, { status: 500 });
+    }
     const { headers } = request;
     if (!this.tokensIssued.includes((headers.authorization ?? "").replace(/^Bearer /, "")))
       return Response.json({ rt_cd: "1", msg_cd: "EGW00123", msg1: "기간이 만료된 token 입니다." }, { status: 500 });

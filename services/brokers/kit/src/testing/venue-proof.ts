@@ -48,7 +48,8 @@ export interface VenueProof {
   /** The venue's limits as the fake measures them. */
   limits: FakeLimit[];
   startFake(): ProofFake;
-  replica(context: ReplicaContext): ReplicaClient;
+  /** May be async: whatever a replica does once before trading (a KIS token) happens before the run starts. */
+  replica(context: ReplicaContext): ReplicaClient | Promise<ReplicaClient>;
 }
 
 export interface VenueProofRun {
@@ -86,7 +87,13 @@ export async function proveVenueLimits(proof: VenueProof, run: VenueProofRun): P
           return processReplica([...proof.command, ...args], startAt, run.durationMs);
         }
         const limiter = replicaLimiter(proof, index, run.redisUrl, run.prefix);
-        const client = proof.replica({ index, url: fake.url, limiter, redisUrl: run.redisUrl, prefix: run.prefix });
+        const client = await proof.replica({
+          index,
+          url: fake.url,
+          limiter,
+          redisUrl: run.redisUrl,
+          prefix: run.prefix,
+        });
         return {
           workers: client.workers,
           stop: () => client.stop(),
@@ -113,7 +120,7 @@ export async function venueProofMain(proof: VenueProof, argv: string[] = process
     const index = Number(flag("--replica"));
     const [redisUrl, prefix] = [flag("--redis"), flag("--prefix")];
     const limiter = replicaLimiter(proof, index, redisUrl, prefix);
-    const client = proof.replica({ index, url: flag("--url"), limiter, redisUrl, prefix });
+    const client = await proof.replica({ index, url: flag("--url"), limiter, redisUrl, prefix });
     await runReplicaProcess(argv, client.workers, () => client.stop());
     await client.close?.();
     await limiter.close();
