@@ -24,10 +24,7 @@ export const binanceProof: VenueProof = {
     { group: "weight", limit: BINANCE_LIMIT_VALUES.weightPerMinute, windowMs: 60_000 },
     { group: "orders", limit: BINANCE_LIMIT_VALUES.ordersPer10s, windowMs: 10_000 },
   ],
-  startFake() {
-    const fake = new FakeBinance().start();
-    return { referee: fake.venue, url: fake.url, stop: () => fake.stop() };
-  },
+  startFake: () => new FakeBinance().start(),
   /** Two workers placing orders, two reading the account. */
   replica({ index, url, limiter }) {
     const gate = new RateGate(limiter, {

@@ -11,7 +11,7 @@
  *
  * Needs REDIS_URL (the real shared limiter); exits non-zero on failure.
  */
-import { type VenueProof, venueProofMain } from "@jts/broker-kit/testing";
+import { orderPlacer, type VenueProof, venueProofMain } from "@jts/broker-kit/testing";
 import { connectRedis, RedisCache } from "@jts/kit/redis";
 import { orderFixture } from "@jts/kit/testing";
 import { CreonBridgeClient } from "./bridge-client.ts";
@@ -32,7 +32,7 @@ export const creonProof: VenueProof = {
   ],
   startFake() {
     const fake = new FakeCreonBridge({ secret: TEST_SECRET }).start();
-    return { referee: fake, url: fake.url, stop: () => fake.stop() };
+    return { venue: fake, url: fake.url, stop: () => fake.stop() };
   },
   /** Two workers placing orders, three asking for quotes. */
   replica({ index, url, limiter, redisUrl, prefix }) {
@@ -47,21 +47,11 @@ export const creonProof: VenueProof = {
     const cache = new RedisCache(cacheRedis, prefix);
     const client = new CreonBridgeClient({ baseUrl: url, secret: TEST_SECRET, limiter, cache, logger: quietLogger });
     const broker = new CreonBroker(settings, client, cache, quietLogger);
-    const placeOrder = async () => {
-      const id = crypto.randomUUID();
-      const order = orderFixture({
-        id,
-        clientOrderId: id,
-        account: ACCOUNT,
-        venue: "creon",
-        type: "LIMIT",
-        timeInForce: "DAY",
-        price: "71000",
-        quantity: "1",
-      });
-      const { ack } = await broker.place(order);
-      if (!ack.accepted) throw new Error(`Creon refused: ${ack.reason}`);
-    };
+    const placeOrder = orderPlacer((order) => broker.place(order), {
+      ...orderFixture({ account: ACCOUNT, venue: "creon", type: "LIMIT", timeInForce: "DAY" }),
+      price: "71000",
+      quantity: "1",
+    });
     const askQuote = () => client.quote("A005930");
     return {
       workers: [placeOrder, placeOrder, askQuote, askQuote, askQuote],

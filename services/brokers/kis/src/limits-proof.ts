@@ -10,7 +10,7 @@
  *
  * Needs REDIS_URL (the real shared limiter); exits non-zero on failure.
  */
-import { type VenueProof, venueProofMain } from "@jts/broker-kit/testing";
+import { orderPlacer, type VenueProof, venueProofMain } from "@jts/broker-kit/testing";
 import { MemoryEventBus } from "@jts/kit";
 import { connectRedis, RedisCache } from "@jts/kit/redis";
 import { orderFixture } from "@jts/kit/testing";
@@ -30,10 +30,7 @@ export function kisProof(env: KisEnv): VenueProof {
     name: `kis-${env}`,
     command: ["bun", import.meta.path, "--env", env],
     limits: [{ group: "rest", limit: perSecond, windowMs: 1000 }],
-    startFake() {
-      const fake = new FakeKis({ env, requestsPerSecond: perSecond }).start();
-      return { referee: fake.venue, url: fake.url, stop: () => fake.stop() };
-    },
+    startFake: () => new FakeKis({ env, requestsPerSecond: perSecond }).start(),
     async replica({ url, limiter, redisUrl, prefix, index }) {
       // The fake's default credentials: a child process builds the same settings without the fake at hand.
       const keys = new FakeKis({ env });
@@ -54,21 +51,11 @@ export function kisProof(env: KisEnv): VenueProof {
       const broker = new KisBroker(settings, new KisRest({ settings, http, tokens, logger: quietLogger }), cache);
       // The token is issued once (one a minute at KIS) and shared through the cache; fetched before the run.
       await tokens.get();
-      const placeOrder = async () => {
-        const id = crypto.randomUUID();
-        const order = orderFixture({
-          id,
-          clientOrderId: id,
-          account: ACCOUNT,
-          venue: "kis",
-          type: "LIMIT",
-          timeInForce: "DAY",
-          price: "71000",
-          quantity: "1",
-        });
-        const { ack } = await broker.place(order);
-        if (!ack.accepted) throw new Error(`KIS refused: ${ack.reason}`);
-      };
+      const placeOrder = orderPlacer((order) => broker.place(order), {
+        ...orderFixture({ account: ACCOUNT, venue: "kis", type: "LIMIT", timeInForce: "DAY" }),
+        price: "71000",
+        quantity: "1",
+      });
       // Enough callers to keep the budget busy; more would only queue past the end of the run.
       const callers = Math.max(2, perSecond / 4);
       return {

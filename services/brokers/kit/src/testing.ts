@@ -21,6 +21,7 @@ export {
   runReplicaProcess,
 } from "./testing/limits-proof.ts";
 export {
+  orderPlacer,
   type ProofFake,
   proveVenueLimits,
   type ReplicaClient,

@@ -26,10 +26,7 @@ export const upbitProof: VenueProof = {
     { group: "candle", limit: UPBIT_LIMIT_VALUES.quotationPerSecond, windowMs: 1000 },
     { group: "order-cancel-all", limit: UPBIT_LIMIT_VALUES.cancelAllPer2s, windowMs: 2000 },
   ],
-  startFake() {
-    const fake = new FakeUpbit().start();
-    return { referee: fake.venue, url: fake.url, stop: () => fake.stop() };
-  },
+  startFake: () => new FakeUpbit().start(),
   /** Workers for every group, enough to saturate each. */
   replica({ index, url, limiter }) {
     const gate = new RateGate(limiter, { venue: "upbit", limits: upbitLimits(), accountId: "proof", maxSleepMs: 100 });

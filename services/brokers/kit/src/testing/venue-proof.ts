@@ -1,4 +1,4 @@
-import type { RateLimiter } from "@jts/contracts";
+import type { BrokerAck, Order, RateLimiter } from "@jts/contracts";
 import { connectRedis, RedisRateLimiter } from "@jts/kit/redis";
 import type { FakeLimit } from "./fake-venue.ts";
 import {
@@ -11,9 +11,9 @@ import {
   runReplicaProcess,
 } from "./limits-proof.ts";
 
-/** A venue's fake, started for one proof run. */
+/** A venue's fake, started for one proof run: the kit's fakes (`venue` is their FakeVenue) fit as they are. */
 export interface ProofFake {
-  referee: LimitsReferee;
+  venue: LimitsReferee;
   url: string;
   stop(): Promise<void>;
 }
@@ -62,6 +62,22 @@ export interface VenueProofRun {
   processes?: boolean;
 }
 
+/**
+ * A worker placing a new order (`template` with a fresh id) through a
+ * connector's own `place` each call; a refusal throws, so it counts as a
+ * client error rather than a call.
+ */
+export function orderPlacer(
+  place: (order: Order) => Promise<{ ack: BrokerAck }>,
+  template: Omit<Order, "id" | "clientOrderId">,
+): () => Promise<void> {
+  return async () => {
+    const id = crypto.randomUUID();
+    const { ack } = await place({ ...template, id, clientOrderId: id });
+    if (!ack.accepted) throw new Error(`order refused: ${ack.reason}`);
+  };
+}
+
 function replicaLimiter(proof: VenueProof, index: number, redisUrl: string, prefix: string): RedisRateLimiter {
   return new RedisRateLimiter(connectRedis(redisUrl, `${proof.name}-proof-${index}`), prefix);
 }
@@ -77,7 +93,7 @@ export async function proveVenueLimits(proof: VenueProof, run: VenueProofRun): P
   const startAt = Date.now() + 2_000;
   try {
     return await runLimitsProof({
-      venue: fake.referee,
+      venue: fake.venue,
       replicas: run.replicas ?? 3,
       durationMs: run.durationMs,
       limits: proof.limits,
