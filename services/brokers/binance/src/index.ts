@@ -5,5 +5,5 @@ export { BINANCE_LIMIT_VALUES, BINANCE_VENUE, BINANCE_WEIGHTS, binanceLimits } f
 export * from "./parse.ts";
 export { parseTradeFrame, trimZeros } from "./parse-trade.ts";
 export { BinanceRest, type BinanceRestOptions } from "./rest.ts";
-export { createBinanceService, keyId } from "./service.ts";
+export { createBinanceService } from "./service.ts";
 export { BinanceSymbols } from "./symbols.ts";

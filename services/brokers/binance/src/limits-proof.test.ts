@@ -1,24 +1,9 @@
-import { expect, it } from "bun:test";
-import { formatProof } from "@jts/broker-kit/testing";
-import { connectRedis, RedisRateLimiter } from "@jts/kit/redis";
-import { serverUrl } from "@jts/kit/testing";
-import { proveBinanceLimits } from "./limits-proof.ts";
+import { limitsProofTest } from "@jts/broker-kit/proof-test";
+import { binanceProof } from "./limits-proof.ts";
 
-const url = serverUrl("REDIS_URL");
-
-if (url)
-  it("three replicas over one Redis stay within Binance's weight and order limits while using >= 90 % of them", async () => {
-    const prefix = `test:binance-proof:${Date.now()}:`;
-    const result = await proveBinanceLimits({
-      durationMs: 3_000,
-      createLimiter: (i) => new RedisRateLimiter(connectRedis(url, `binance-proof-${i}`), prefix),
-    });
-    console.log(formatProof("Binance limits (short)", result));
-    for (const reading of result.readings) {
-      expect(reading.peak).toBeLessThanOrEqual(reading.limit);
-      expect(reading.use).toBeGreaterThanOrEqual(0.9);
-    }
-    expect(result.refusedByVenue).toBe(0);
-    expect(result.ok).toBe(true);
-  }, 20_000);
-else it.skip("Binance limits proof (REDIS_URL not set)", () => {});
+limitsProofTest(binanceProof, {
+  durationMs: 3_000,
+  limits: { weight: 6000, orders: 100 },
+  description:
+    "three replicas over one Redis stay within Binance's weight and order limits while using >= 90 % of them",
+});

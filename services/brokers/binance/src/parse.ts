@@ -7,6 +7,7 @@ import {
   fromFixed,
   fx,
   type Instrument,
+  msToNs,
   nowNsString,
   type OrderStatus,
   type OrderType,
@@ -17,7 +18,6 @@ import {
 import { BINANCE_VENUE } from "./constants.ts";
 import type { BinanceSymbols } from "./symbols.ts";
 
-const msToNs = (ms: number | string) => `${ms}000000`;
 const SYMBOL_PATTERN = /^[A-Z0-9]{2,12}-[A-Z]{2,6}$/;
 const CURRENCY_PATTERN = /^[A-Z]{2,6}$/;
 const JTS_ORDER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -157,7 +157,7 @@ function candle(
     symbol,
     venue: BINANCE_VENUE,
     interval,
-    tsOpen: msToNs(openMs),
+    tsOpen: msToNs(openMs).toString(),
     open: venueDecimal(open),
     high: venueDecimal(high),
     low: venueDecimal(low),
@@ -233,7 +233,7 @@ export function parseExecutionReport(
           }
         : null,
     reason: event.r && event.r !== "NONE" ? event.r : null,
-    tsEvent: msToNs(kind === "FILL" ? event.T : event.E),
+    tsEvent: msToNs(kind === "FILL" ? event.T : event.E).toString(),
   };
 }
 
@@ -295,7 +295,7 @@ export function parseOrder(order: BinanceOrder, symbols: BinanceSymbols, account
     filledQuantity: fromFixed(filled),
     price: price === "0" ? null : price,
     averagePrice: filled > 0n ? fromFixed(fx.div(toFixed(venueDecimal(order.cummulativeQuoteQty)), filled)) : null,
-    tsEvent: msToNs(order.updateTime ?? order.time ?? Date.now()),
+    tsEvent: msToNs(order.updateTime ?? order.time ?? Date.now()).toString(),
   };
 }
 

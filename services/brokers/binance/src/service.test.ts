@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from "bun:test";
+import { credentialTag } from "@jts/broker-kit";
 import type { BrokerAck } from "@jts/contracts";
 import { Subjects } from "@jts/contracts";
 import { ConfigError, createLogger, memoryRuntime } from "@jts/kit";
 import { orderFixture } from "@jts/kit/testing";
 import { loadBinanceConfig } from "./config.ts";
-import { createBinanceService, keyId } from "./service.ts";
+import { createBinanceService } from "./service.ts";
 import { FakeBinance } from "./testing/fake-binance.ts";
 
 describe("Binance service wiring", () => {
@@ -24,7 +25,7 @@ describe("Binance service wiring", () => {
     const runtime = memoryRuntime(createLogger({ test: "binance-service" }, "error"));
     const { service, gate } = createBinanceService(runtime, config);
     // The account scope of the limits is a hash of the key, never the key.
-    expect(gate.keyOf("orders")).toBe(`venue:binance:acct:${keyId(fake.apiKey)}:orders`);
+    expect(gate.keyOf("orders")).toBe(`venue:binance:acct:${credentialTag(fake.apiKey)}:orders`);
     expect(gate.keyOf("orders")).not.toContain(fake.apiKey);
     await service.start();
     try {

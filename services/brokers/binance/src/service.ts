@@ -1,19 +1,16 @@
-import { createHash } from "node:crypto";
-import { createBrokerService, RateGate } from "@jts/broker-kit";
+import { createBrokerService, credentialTag, RateGate } from "@jts/broker-kit";
 import type { Runtime } from "@jts/kit";
 import type { BinanceConfig } from "./config.ts";
 import { BinanceConnector } from "./connector.ts";
 import { BINANCE_VENUE, binanceLimits } from "./constants.ts";
-
-/** The account scope of the limits: a hash of the API key, so keys never reach Redis. */
-export const keyId = (apiKey: string) => createHash("sha256").update(apiKey).digest("hex").slice(0, 16);
 
 export function createBinanceService(runtime: Runtime, config: BinanceConfig) {
   const logger = runtime.logger.child({ venue: BINANCE_VENUE });
   const gate = new RateGate(runtime.limiter, {
     venue: BINANCE_VENUE,
     limits: binanceLimits(),
-    accountId: keyId(config.BINANCE_API_KEY || "none"),
+    // The account scope of the limits: a tag of the API key, so keys never reach Redis.
+    accountId: credentialTag(config.BINANCE_API_KEY || "none"),
     cache: runtime.cache,
   });
   const connector = new BinanceConnector({

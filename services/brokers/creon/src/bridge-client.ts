@@ -123,6 +123,11 @@ export class CreonBridgeClient {
     });
   }
 
+  /** Calls waiting for Creon's limits give up, and no new call is made (shutdown, end of a load run). */
+  close(): void {
+    this.http.close();
+  }
+
   placeOrder(request: OrderRequest) {
     return this.call("POST", "/v1/orders", TRADE, validators.accepted, request);
   }

@@ -1,5 +1,5 @@
 import { krxCashOrderProblem, PlaceOnce } from "@jts/broker-kis";
-import { VenueError } from "@jts/broker-kit";
+import { kstToEpochMs, VenueError } from "@jts/broker-kit";
 import {
   type Balance,
   type BrokerAck,
@@ -8,6 +8,7 @@ import {
   type ExecutionReport,
   fromFixed,
   fx,
+  msToNs,
   nowNsString,
   type Order,
   type Position,
@@ -189,14 +190,6 @@ export class CreonBroker {
   private venueOrder(o: BridgeOrder): VenueOrder {
     const filled = toFixed(o.filledQuantity);
     const status = o.status === "OPEN" ? (filled > 0n ? "PARTIALLY_FILLED" : "ACCEPTED") : o.status;
-    const ms = Date.UTC(
-      Number(o.date.slice(0, 4)),
-      Number(o.date.slice(4, 6)) - 1,
-      Number(o.date.slice(6, 8)),
-      Number(o.time.slice(0, 2)) - 9,
-      Number(o.time.slice(2, 4)),
-      Number(o.time.slice(4, 6)),
-    );
     return {
       orderId: o.clientOrderId,
       venueOrderId: o.orderNumber,
@@ -210,7 +203,7 @@ export class CreonBroker {
       filledQuantity: o.filledQuantity,
       price: o.orderType === "LIMIT" ? o.price : null,
       averagePrice: filled > 0n ? o.averagePrice : null,
-      tsEvent: (BigInt(ms) * 1_000_000n).toString(),
+      tsEvent: msToNs(kstToEpochMs(o.date, o.time)).toString(),
     };
   }
 

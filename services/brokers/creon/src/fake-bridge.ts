@@ -1,4 +1,5 @@
-import { sameSignature } from "@jts/broker-kit";
+import { KST_OFFSET_MS, sameSignature } from "@jts/broker-kit";
+import { WindowMeter } from "@jts/broker-kit/testing";
 import { fromFixed, toFixed } from "@jts/contracts";
 import type { ServerWebSocket } from "bun";
 import type { BridgeOrder, ExecutionEvent, OrderRequest, StreamMessage } from "./protocol.ts";
@@ -23,11 +24,16 @@ interface Socket {
   codes: Set<string>;
 }
 
-const KST = 9 * 3600_000;
-const kstNow = () => new Date(Date.now() + KST).toISOString();
+const kstNow = () => new Date(Date.now() + KST_OFFSET_MS).toISOString();
 
 export class FakeCreonBridge {
   readonly requests: Array<{ method: string; path: string; at: number; status: number }> = [];
+  /** Every signed trade and query call as it arrives, refused or not: the referee of the limits proof. */
+  readonly meter = new WindowMeter();
+  /** Calls refused for a spent window (ORDER_LIMIT, QUERY_LIMIT). */
+  readonly counts = { limited: 0 };
+  /** Keep `requests` for assertions; off for the load proof. */
+  keepRequests = true;
   readonly orders = new Map<string, BridgeOrder>();
   connections = 0;
   cash = 10_000_000n;
@@ -65,12 +71,13 @@ export class FakeCreonBridge {
             : new Response("no upgrade", { status: 400 });
         }
         const response = await this.handle(request, url);
-        this.requests.push({
-          method: request.method,
-          path: url.pathname + url.search,
-          at: performance.now(),
-          status: response.status,
-        });
+        if (this.keepRequests)
+          this.requests.push({
+            method: request.method,
+            path: url.pathname + url.search,
+            at: performance.now(),
+            status: response.status,
+          });
         return response;
       },
       websocket: {
@@ -214,8 +221,12 @@ export class FakeCreonBridge {
     if (url.pathname === "/v1/health") return Response.json({ connected: this.connected, serverType: 1, limits: {} });
     if (!this.connected) return error(503, "NOT_CONNECTED", "Creon HTS is not logged in");
     const group = url.pathname.startsWith("/v1/quotes/") ? "query" : "trade";
+    this.meter.record(group, 1);
     const limited = this.limitRefusal(group);
-    if (limited) return limited;
+    if (limited) {
+      this.counts.limited++;
+      return limited;
+    }
 
     const cancel = /^\/v1\/orders\/(\d+)\/cancel$/.exec(url.pathname);
     const one = /^\/v1\/orders\/(\d+)$/.exec(url.pathname);

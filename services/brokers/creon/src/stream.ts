@@ -1,4 +1,4 @@
-import { VenueSocket } from "@jts/broker-kit";
+import { kstToEpochMs, VenueSocket } from "@jts/broker-kit";
 import { msToNs, type Tick } from "@jts/contracts";
 import { compile, type Logger } from "@jts/kit";
 import { type ExecutionEvent, fromCreonCode, StreamMessage, type TradeEvent, toCreonCode } from "./protocol.ts";
@@ -120,11 +120,6 @@ export class CreonStream {
 
 /** A StockCur trade to a JTS tick; KST date and time to epoch ns. */
 export function parseTrade(trade: TradeEvent): Tick {
-  const y = Number(trade.date.slice(0, 4));
-  const mo = Number(trade.date.slice(4, 6));
-  const d = Number(trade.date.slice(6, 8));
-  const [h, mi, s] = [trade.time.slice(0, 2), trade.time.slice(2, 4), trade.time.slice(4, 6)].map(Number);
-  const ms = Date.UTC(y, mo - 1, d, (h as number) - 9, mi, s);
   return {
     symbol: fromCreonCode(trade.code),
     venue: "creon",
@@ -133,6 +128,6 @@ export function parseTrade(trade: TradeEvent): Tick {
     aggressor: trade.side,
     // StockCur has no trade id; the day's cumulative volume is unique per trade.
     tradeId: `${trade.date}-${trade.cumulativeVolume}`,
-    tsEvent: msToNs(ms).toString(),
+    tsEvent: msToNs(kstToEpochMs(trade.date, trade.time)).toString(),
   };
 }

@@ -1,4 +1,4 @@
-import { VenueError } from "@jts/broker-kit";
+import { kstToEpochMs, VenueError } from "@jts/broker-kit";
 import {
   type Balance,
   type BrokerAck,
@@ -7,6 +7,7 @@ import {
   type ExecutionReport,
   fromFixed,
   fx,
+  msToNs,
   nowNsString,
   type Order,
   type OrderStatus,
@@ -30,7 +31,6 @@ import {
   type HoldingRow,
   kisDecimal,
   kstDay,
-  kstToEpochMs,
   type OrderCashOutput,
   orderCashBody,
   orderDivision,
@@ -331,7 +331,7 @@ export class KisBroker {
       filledQuantity: filled,
       price: orderTypeOf(row.ord_dvsn_cd) === "LIMIT" ? kisDecimal(row.ord_unpr) : null,
       averagePrice: toFixed(filled) > 0n ? kisDecimal(row.avg_prvs) : null,
-      tsEvent: (BigInt(kstToEpochMs(row.ord_dt, row.ord_tmd)) * 1_000_000n).toString(),
+      tsEvent: msToNs(kstToEpochMs(row.ord_dt, row.ord_tmd)).toString(),
     };
   }
 

@@ -1,3 +1,4 @@
+import { KST_OFFSET_MS } from "@jts/broker-kit";
 import { type FakeRequest, FakeVenue, type SocketData } from "@jts/broker-kit/testing";
 import { fromFixed, toFixed } from "@jts/contracts";
 import type { ServerWebSocket } from "bun";
@@ -215,7 +216,12 @@ export class FakeKis {
     const failure = this.failures.shift();
     if (failure === "429")
       return Response.json({ message: "Too Many Requests" }, { status: 429, headers: { "retry-after": "0" } });
-    if (failure === "EGW00201" || this.overLimit()) return Response.json(RATE_LIMITED, { status: 500 });
+    if (failure === "EGW00201") return Response.json(RATE_LIMITED, { status: 500 });
+    if (this.overLimit()) {
+      // Counted as the kit's fake counts its own limit refusals: the limits proof requires none.
+      this.venue.counts.limited++;
+      return Response.json(RATE_LIMITED, { status: 500 });
+    }
     const { headers } = request;
     if (!this.tokensIssued.includes((headers.authorization ?? "").replace(/^Bearer /, "")))
       return Response.json({ rt_cd: "1", msg_cd: "EGW00123", msg1: "기간이 만료된 token 입니다." }, { status: 500 });
@@ -282,7 +288,7 @@ export class FakeKis {
     if (side === "01" && (this.holdings.get(body.PDNO ?? "")?.quantity ?? 0n) < quantity)
       return Response.json({ rt_cd: "1", msg_cd: "APBK0400", msg1: "주문 가능한 수량을 초과했습니다." });
     const odno = String(this.nextOrderNo++).padStart(10, "0");
-    const now = new Date(Date.now() + 9 * 3600_000).toISOString();
+    const now = new Date(Date.now() + KST_OFFSET_MS).toISOString();
     this.orders.set(odno, {
       ord_dt: now.slice(0, 10).replaceAll("-", ""),
       ord_gno_brno: "06010",

@@ -1,3 +1,4 @@
+import { KST_OFFSET_MS } from "@jts/broker-kit";
 import { fromFixed, type Order, type Side, toFixed } from "@jts/contracts";
 
 /**
@@ -154,15 +155,7 @@ export function parseSide(code: string): Side {
   throw new Error(`unknown KIS side code ${JSON.stringify(code)}`);
 }
 
-/** KST (UTC+9) date YYYYMMDD and time HHMMSS to epoch ms. */
-export function kstToEpochMs(date: string, time: string): number {
-  const d = /^(\d{4})(\d{2})(\d{2})$/.exec(date);
-  const t = /^(\d{2})(\d{2})(\d{2})$/.exec(time.slice(0, 6));
-  if (!d || !t) throw new Error(`bad KIS date/time ${JSON.stringify(date)} ${JSON.stringify(time)}`);
-  return Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]), Number(t[1]) - 9, Number(t[2]), Number(t[3]));
-}
-
 /** Today in Korea as YYYYMMDD (KIS order days are Korean trading days). */
 export function kstDay(epochMs: number = Date.now()): string {
-  return new Date(epochMs + 9 * 3600_000).toISOString().slice(0, 10).replaceAll("-", "");
+  return new Date(epochMs + KST_OFFSET_MS).toISOString().slice(0, 10).replaceAll("-", "");
 }

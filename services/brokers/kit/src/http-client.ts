@@ -87,6 +87,11 @@ export class VenueHttpClient {
     this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
+  /** Stops admitting calls through this client's rate gate (shared with whoever else holds the gate): shutdown, end of a load run. */
+  close(): void {
+    this.options.gate.close();
+  }
+
   async request<T = unknown>(request: VenueRequest): Promise<T> {
     return (await this.exchange<T>(request)).body;
   }

@@ -27,6 +27,7 @@ export {
   type VenueHttpOptions,
   type VenueRequest,
 } from "./http-client.ts";
+export { KST_OFFSET_MS, kstToEpochMs } from "./kst.ts";
 export { type ConnectorFeeds, type OrderClient, orderClientConnector } from "./order-client-connector.ts";
 export {
   type Cost,

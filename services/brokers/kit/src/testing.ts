@@ -14,9 +14,20 @@ export {
   type LimitReading,
   type LimitsProofOptions,
   type LimitsProofResult,
+  type LimitsReferee,
   type ProofReplica,
   processReplica,
   runLimitsProof,
   runReplicaProcess,
 } from "./testing/limits-proof.ts";
+export {
+  orderPlacer,
+  type ProofFake,
+  proveVenueLimits,
+  type ReplicaClient,
+  type ReplicaContext,
+  type VenueProof,
+  type VenueProofRun,
+  venueProofMain,
+} from "./testing/venue-proof.ts";
 export { WindowMeter } from "./testing/window-meter.ts";

@@ -1,24 +1,8 @@
-import { expect, it } from "bun:test";
-import { formatProof } from "@jts/broker-kit/testing";
-import { connectRedis, RedisRateLimiter } from "@jts/kit/redis";
-import { serverUrl } from "@jts/kit/testing";
-import { proveUpbitLimits } from "./limits-proof.ts";
+import { limitsProofTest } from "@jts/broker-kit/proof-test";
+import { upbitProof } from "./limits-proof.ts";
 
-const url = serverUrl("REDIS_URL");
-
-if (url)
-  it("three replicas over one Redis stay within Upbit's per-second group limits while using >= 90 % of them", async () => {
-    const prefix = `test:upbit-proof:${Date.now()}:`;
-    const result = await proveUpbitLimits({
-      durationMs: 4_000,
-      createLimiter: (i) => new RedisRateLimiter(connectRedis(url, `upbit-proof-${i}`), prefix),
-    });
-    console.log(formatProof("Upbit limits (short)", result));
-    for (const reading of result.readings) {
-      expect(reading.peak).toBeLessThanOrEqual(reading.limit);
-      expect(reading.use).toBeGreaterThanOrEqual(0.9);
-    }
-    expect(result.refusedByVenue).toBe(0);
-    expect(result.ok).toBe(true);
-  }, 20_000);
-else it.skip("Upbit limits proof (REDIS_URL not set)", () => {});
+limitsProofTest(upbitProof, {
+  durationMs: 4_000,
+  limits: { order: 12, default: 30, candle: 10, "order-cancel-all": 1 },
+  description: "three replicas over one Redis stay within Upbit's per-second group limits while using >= 90 % of them",
+});

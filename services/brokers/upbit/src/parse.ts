@@ -6,6 +6,7 @@ import {
   type ExecutionReport,
   fromFixed,
   type Instrument,
+  msToNs,
   type OrderStatus,
   type OrderType,
   type Position,
@@ -17,7 +18,6 @@ import {
 import { UPBIT_VENUE } from "./constants.ts";
 import { fromUpbitMarket } from "./symbols.ts";
 
-const msToNs = (ms: number) => `${Math.round(ms)}000000`;
 const SYMBOL_PATTERN = /^[A-Z0-9]{2,12}-[A-Z]{2,6}$/;
 const CURRENCY_PATTERN = /^[A-Z]{2,6}$/;
 /** Upbit sends doubles in streams and strings in REST answers. */
@@ -45,7 +45,7 @@ export function parseTrade(frame: UpbitTrade): Tick {
     quantity: num(frame.trade_volume),
     aggressor: frame.ask_bid === "ASK" ? "SELL" : frame.ask_bid === "BID" ? "BUY" : "NONE",
     tradeId: String(frame.sequential_id),
-    tsEvent: msToNs(frame.trade_timestamp),
+    tsEvent: msToNs(frame.trade_timestamp).toString(),
   };
 }
 
@@ -67,7 +67,7 @@ export function parseOrderbook(frame: UpbitOrderbook): Quote | null {
     bidSize: num(top.bid_size),
     ask: num(top.ask_price),
     askSize: num(top.ask_size),
-    tsEvent: msToNs(frame.timestamp),
+    tsEvent: msToNs(frame.timestamp).toString(),
   };
 }
 
@@ -98,7 +98,7 @@ export function parseTicker(frame: UpbitTicker): TickerView {
     changeRate: num(frame.signed_change_rate),
     volume24h: num(frame.acc_trade_volume_24h),
     snapshot: frame.stream_type === "SNAPSHOT",
-    tsEvent: msToNs(frame.timestamp),
+    tsEvent: msToNs(frame.timestamp).toString(),
   };
 }
 
@@ -155,7 +155,7 @@ export function parseMyOrder(frame: UpbitMyOrder, account: string, quoteCurrency
           }
         : null,
     reason: frame.state === "prevented" ? "self-trade prevented" : null,
-    tsEvent: msToNs(frame.trade_timestamp ?? frame.timestamp),
+    tsEvent: msToNs(frame.trade_timestamp ?? frame.timestamp).toString(),
   };
 }
 
@@ -204,7 +204,7 @@ export function parseOrder(order: UpbitOrder, account: string): VenueOrder | nul
     filledQuantity: fromFixed(executed),
     price: order.ord_type === "limit" && order.price ? num(order.price) : null,
     averagePrice: tradedVolume > 0n ? fromFixed((funds * 1_000_000_000n) / tradedVolume) : null,
-    tsEvent: msToNs(Date.parse(order.created_at)),
+    tsEvent: msToNs(Date.parse(order.created_at)).toString(),
   };
 }
 
@@ -309,7 +309,7 @@ export function parseCandle(
     symbol: fromUpbitMarket(row.market),
     venue: UPBIT_VENUE,
     interval,
-    tsOpen: msToNs(openMs),
+    tsOpen: msToNs(openMs).toString(),
     open: num(row.opening_price),
     high: num(row.high_price),
     low: num(row.low_price),

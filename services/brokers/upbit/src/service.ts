@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { createBrokerService, RateGate } from "@jts/broker-kit";
+import { createBrokerService, credentialTag, RateGate } from "@jts/broker-kit";
 import type { Runtime } from "@jts/kit";
 import type { UpbitConfig } from "./config.ts";
 import { UpbitConnector } from "./connector.ts";
@@ -10,11 +9,8 @@ export function createUpbitService(runtime: Runtime, config: UpbitConfig) {
   const gate = new RateGate(runtime.limiter, {
     venue: UPBIT_VENUE,
     limits: upbitLimits({ ...UPBIT_LIMIT_VALUES, ordersPerSecond: config.UPBIT_ORDER_RATE }),
-    // Exchange limits are per account: key them by a hash of the access key, never the key itself.
-    accountId: createHash("sha256")
-      .update(config.UPBIT_ACCESS_KEY || "none")
-      .digest("hex")
-      .slice(0, 16),
+    // Exchange limits are per account: key them by a tag of the access key, never the key itself.
+    accountId: credentialTag(config.UPBIT_ACCESS_KEY || "none"),
     cache: runtime.cache,
   });
   const connector = new UpbitConnector({

@@ -1,4 +1,17 @@
-import type { FakeLimit, FakeVenue } from "./fake-venue.ts";
+import type { FakeLimit } from "./fake-venue.ts";
+import type { WindowMeter } from "./window-meter.ts";
+
+/**
+ * What referees a proof: the fake's meter of every call that arrived, and its
+ * count of calls it refused for going over a limit. The kit's FakeVenue is one;
+ * a fake of another shape (Creon's bridge) carries the same three fields.
+ */
+export interface LimitsReferee {
+  readonly meter: WindowMeter;
+  readonly counts: { limited: number };
+  /** Set false by the proof: a load run keeps no request log. */
+  keepRequests: boolean;
+}
 
 /** One replica under test: its own client and limiter instance, sharing the limiter's store with the others. */
 export interface ProofReplica {
@@ -12,7 +25,7 @@ export interface ProofReplica {
 }
 
 export interface LimitsProofOptions {
-  venue: FakeVenue;
+  venue: LimitsReferee;
   /** The venue's real limits, as the fake measures them (sliding windows, the strictest reading). */
   limits: FakeLimit[];
   replicas: number;
