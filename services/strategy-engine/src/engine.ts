@@ -68,6 +68,7 @@ export class StrategyEngine {
       logger: this.logger,
       cooldownNs: BigInt(this.options.cooldownMs) * 1_000_000n,
       canAct: this.options.canAct,
+      detachOrders: true,
       onSignal: (signal) =>
         this.bus.publish(Topics.signal, envelope(EventTypes.signal, "strategy-engine", config.id, signal)),
     });
