@@ -113,6 +113,16 @@ export class StrategyRunner {
     return { ...this.configuration, enabled: this.running };
   }
 
+  /** Whether a tick of `symbol` feeds this strategy; asked for every runner on every tick, so no config copy. */
+  takesTicksOf(symbol: string): boolean {
+    return this.configuration.symbol === symbol && (this.configuration.timeframe ?? "tick") === "tick";
+  }
+
+  /** Whether closed candles of `symbol` at `interval` feed this strategy. */
+  takesCandlesOf(symbol: string, interval: Candle["interval"]): boolean {
+    return this.configuration.symbol === symbol && this.configuration.timeframe === interval;
+  }
+
   /** Bars of history the strategy needs before its signals mean anything. */
   warmupBars(): number {
     return this.definition().warmupBars(this.configuration.params);
