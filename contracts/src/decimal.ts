@@ -7,6 +7,7 @@
  */
 export const SCALE_DIGITS = 9;
 export const SCALE = 10n ** BigInt(SCALE_DIGITS);
+const HALF_SCALE = SCALE / 2n;
 
 /** A decimal string such as "-12.5"; no exponent, no leading "+". */
 export const DECIMAL_PATTERN = "^-?\\d{1,20}(\\.\\d{1,9})?$";
@@ -95,7 +96,13 @@ export function fixedFromInt(value: number | bigint): Fixed {
 
 /** a * b, rounded half away from zero to the scale. */
 export function mul(a: Fixed, b: Fixed): Fixed {
-  return divRound(a * b, SCALE);
+  // divRound with the denominator known positive: the remainder carries the product's sign.
+  const product = a * b;
+  const quotient = product / SCALE;
+  const remainder = product - quotient * SCALE;
+  if (remainder >= HALF_SCALE) return quotient + 1n;
+  if (remainder <= -HALF_SCALE) return quotient - 1n;
+  return quotient;
 }
 
 /** a / b, rounded half away from zero to the scale. */
