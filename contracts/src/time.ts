@@ -10,6 +10,9 @@ export const NANOS_PATTERN = "^\\d{1,20}$";
 const originNs = BigInt(Math.round(performance.timeOrigin * 1e6));
 const originSeconds = Number(originNs / 1_000_000_000n);
 const originSubsecondNs = Number(originNs % 1_000_000_000n);
+/** The last whole-second count nowNsString formatted, and its digits. */
+let secondsCarry = -1;
+let secondsText = "";
 const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000", "0000000", "00000000"];
 
 export function nowNs(): bigint {
@@ -26,8 +29,13 @@ export function nowNsString(): string {
   const sinceSecond = originSubsecondNs + Math.round(performance.now() * 1e6);
   if (sinceSecond > Number.MAX_SAFE_INTEGER) return nowNs().toString();
   const carry = Math.floor(sinceSecond / 1e9);
+  if (carry !== secondsCarry) {
+    // The seconds digits change once a second: format them then, not on every call.
+    secondsCarry = carry;
+    secondsText = `${originSeconds + carry}`;
+  }
   const subsecond = `${sinceSecond - carry * 1e9}`;
-  return `${originSeconds + carry}${ZEROS[9 - subsecond.length]}${subsecond}`;
+  return `${secondsText}${ZEROS[9 - subsecond.length]}${subsecond}`;
 }
 
 export function msToNs(ms: number): bigint {
