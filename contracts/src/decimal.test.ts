@@ -8,6 +8,18 @@ describe("fixed-point decimals", () => {
     }
   });
 
+  it("parses and formats across the double-exact boundary and at 20 whole digits", () => {
+    expect(toFixed("9007198.999999999")).toBe(9007198999999999n);
+    expect(toFixed("9007199.254740993")).toBe(9007199254740993n);
+    expect(toFixed("12345678901234567890.5")).toBe(12345678901234567890500000000n);
+    expect(toFixed("-0.000000005")).toBe(-5n);
+    expect(toFixed("1.50")).toBe(1500000000n);
+    expect(fromFixed(-5n)).toBe("-0.000000005");
+    expect(fromFixed(152340000n * 10n ** 9n + 120000000n)).toBe("152340000.12");
+    expect(fromFixed(12345678901234567890500000000n)).toBe("12345678901234567890.5");
+    expect(fromFixed(0n)).toBe("0");
+  });
+
   it("adds 0.1 and 0.2 to exactly 0.3", () => {
     expect(fromFixed(toFixed("0.1") + toFixed("0.2"))).toBe("0.3");
   });
@@ -24,9 +36,26 @@ describe("fixed-point decimals", () => {
   });
 
   it("refuses malformed input and excess precision", () => {
-    for (const bad of ["", "abc", "1e5", "+1", "1.", ".5", "NaN", "0.0000000001", "1.0000000000"]) {
+    for (const bad of [
+      "",
+      "abc",
+      "1e5",
+      "+1",
+      "1.",
+      ".5",
+      "NaN",
+      "0.0000000001",
+      "1.0000000000",
+      "-",
+      " 1",
+      "1 ",
+      "1.2.3",
+      "123456789012345678901",
+    ]) {
       expect(() => toFixed(bad)).toThrow(DecimalError);
     }
+    // Bad input from a wire payload that skipped its schema: refused the same way, not a TypeError.
+    for (const bad of [null, undefined, 12, {}]) expect(() => toFixed(bad as unknown as string)).toThrow(DecimalError);
   });
 
   it("checks and floors to tick and lot sizes", () => {

@@ -8,13 +8,34 @@
 export const NANOS_PATTERN = "^\\d{1,20}$";
 
 const originNs = BigInt(Math.round(performance.timeOrigin * 1e6));
+const originSeconds = Number(originNs / 1_000_000_000n);
+const originSubsecondNs = Number(originNs % 1_000_000_000n);
+/** The last whole-second count nowNsString formatted, and its digits. */
+let secondsCarry = -1;
+let secondsText = "";
+const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000", "0000000", "00000000"];
 
 export function nowNs(): bigint {
   return originNs + BigInt(Math.round(performance.now() * 1e6));
 }
 
+/**
+ * The same digits as nowNs().toString() without BigInt arithmetic (every
+ * envelope and decision is stamped): the nanoseconds since the origin's
+ * second fit a double exactly for the first ~100 days of a process, after
+ * which the BigInt path takes over.
+ */
 export function nowNsString(): string {
-  return nowNs().toString();
+  const sinceSecond = originSubsecondNs + Math.round(performance.now() * 1e6);
+  if (sinceSecond > Number.MAX_SAFE_INTEGER) return nowNs().toString();
+  const carry = Math.floor(sinceSecond / 1e9);
+  if (carry !== secondsCarry) {
+    // The seconds digits change once a second: format them then, not on every call.
+    secondsCarry = carry;
+    secondsText = `${originSeconds + carry}`;
+  }
+  const subsecond = `${sinceSecond - carry * 1e9}`;
+  return `${secondsText}${ZEROS[9 - subsecond.length]}${subsecond}`;
 }
 
 export function msToNs(ms: number): bigint {

@@ -131,7 +131,7 @@ export function clickhouseIngestScenario(): Scenario {
           },
         ],
         notes: [
-          "openTickStore on a fresh chdb directory (CLICKHOUSE_URL when set): schema with the 1m-candle materialized view, writer batches of 10k rows (its default), one batch in flight. Ingest time = first writeTick to the end of flush(), so every row is stored; each writeTick validates its decimals and time.",
+          "openTickStore on a fresh chdb directory (CLICKHOUSE_URL when set): schema with the 1m-candle materialized view, writer batches of 50k rows (its default), one batch in flight. Ingest time = first writeTick to the end of flush(), so every row is stored; each writeTick validates its decimals and time.",
         ],
         details: runs,
       };

@@ -28,7 +28,7 @@ runChild(async () => {
     path: dir,
     database,
     retentionDays: 0,
-    // Room for the whole burst: the default (100 batches) would refuse rows past 1M.
+    // Room for the whole burst: the default would refuse rows past 1M.
     writer: { maxBufferedRows: Math.max(1_000_000, count) },
   });
   try {

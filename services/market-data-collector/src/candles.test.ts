@@ -19,7 +19,8 @@ describe("candle book", () => {
     book.add(tick(100n, 1, "71000", "3"));
     book.add(tick(100n, 20, "71500"));
     book.add(tick(100n, 40, "70800"));
-    const { current } = book.add(tick(100n, 59, "71100", "2"));
+    expect(book.add(tick(100n, 59, "71100", "2"))).toEqual({ opened: false, closed: null });
+    const current = book.current("005930");
     expect(current).toMatchObject({
       open: "71000",
       high: "71500",
@@ -29,15 +30,16 @@ describe("candle book", () => {
       trades: 4,
       closed: false,
     });
-    expect(current.tsOpen).toBe((100n * MIN).toString());
+    expect(current?.tsOpen).toBe((100n * MIN).toString());
   });
 
   it("closes the bar when a tick opens the next minute", () => {
     const book = new CandleBook();
     book.add(tick(100n, 1, "71000"));
-    const { closed, current } = book.add(tick(101n, 0, "71200"));
+    const { closed, opened } = book.add(tick(101n, 0, "71200"));
+    expect(opened).toBe(true);
     expect(closed).toMatchObject({ close: "71000", closed: true });
-    expect(current).toMatchObject({ open: "71200", closed: false });
+    expect(book.current("005930")).toMatchObject({ open: "71200", closed: false });
   });
 
   it("rolls 1m bars up to 5m and filters by time", () => {

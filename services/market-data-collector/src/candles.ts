@@ -29,8 +29,12 @@ export class CandleBook {
 
   constructor(private readonly capacity = 1440 * 2) {}
 
-  /** Adds a tick; returns the bar it closed, if the tick opened a new minute. */
-  add(tick: Tick): { current: Candle; closed: Candle | null } {
+  /**
+   * Adds a tick; returns the bar it closed, if the tick opened a new minute.
+   * The open bar is built by current() only when someone wants it: formatting
+   * it costs more than the update, and the store adds every tick.
+   */
+  add(tick: Tick): { opened: boolean; closed: Candle | null } {
     const ts = BigInt(tick.tsEvent);
     const bucket = ts - (ts % MINUTE_NS);
     const price = fx.toFixed(tick.price);
@@ -41,27 +45,33 @@ export class CandleBook {
       this.bars.set(tick.symbol, series);
     }
     const last = series.list.at(-1);
-    let closed: Candle | null = null;
     if (last && bucket <= last.tsOpen) {
       last.high = fx.max(price, last.high);
       last.low = fx.min(price, last.low);
       last.close = price;
       last.volume += quantity;
       last.trades++;
-    } else {
-      if (last) closed = toCandle(tick.symbol, series.venue, "1m", last, true);
-      series.list.push({
-        tsOpen: bucket,
-        open: price,
-        high: price,
-        low: price,
-        close: price,
-        volume: quantity,
-        trades: 1,
-      });
-      if (series.list.length > this.capacity) series.list.shift();
+      return { opened: false, closed: null };
     }
-    return { current: toCandle(tick.symbol, series.venue, "1m", series.list.at(-1) as Bar, false), closed };
+    const closed = last ? toCandle(tick.symbol, series.venue, "1m", last, true) : null;
+    series.list.push({
+      tsOpen: bucket,
+      open: price,
+      high: price,
+      low: price,
+      close: price,
+      volume: quantity,
+      trades: 1,
+    });
+    if (series.list.length > this.capacity) series.list.shift();
+    return { opened: true, closed };
+  }
+
+  /** The bar in progress of `symbol` (closed=false), if it has traded. */
+  current(symbol: string): Candle | undefined {
+    const series = this.bars.get(symbol);
+    const bar = series?.list.at(-1);
+    return series && bar ? toCandle(symbol, series.venue, "1m", bar, false) : undefined;
   }
 
   /** Candles with open time in [from, to], oldest first; the newest is open (closed=false). */

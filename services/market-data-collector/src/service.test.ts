@@ -43,6 +43,28 @@ describe("market data service", () => {
     await service.stop();
   });
 
+  it("conflates live candles and the shared last price to one per window, the latest always last", async () => {
+    const runtime = quiet();
+    const service = createMarketDataService(runtime, { liveIntervalMs: 40 });
+    const live: Candle[] = [];
+    await runtime.bus.subscribe(Topics.allCandles, (e) => {
+      live.push(e.payload as Candle);
+    });
+    await service.start();
+    for (let second = 0; second < 20; second++)
+      await publishTick(runtime, tick("005930", 0, second, `${71000 + second}`));
+    // The bar's first tick goes out at once; the other 19 collapse into the update at the window's end.
+    await eventually(() => expect(live.at(-1)).toMatchObject({ close: "71019", trades: 20, closed: false }));
+    expect(live[0]).toMatchObject({ close: "71000", trades: 1 });
+    expect(live.length).toBeLessThanOrEqual(3);
+    expect(JSON.parse((await runtime.cache.get("md:last:005930")) ?? "null")).toMatchObject({ price: "71019" });
+    // A new minute publishes the closed bar and the new one's first tick without waiting.
+    await publishTick(runtime, tick("005930", 1, 0, "72000"));
+    await eventually(() => expect(live.at(-1)).toMatchObject({ open: "72000", trades: 1, closed: false }));
+    expect(live.at(-2)).toMatchObject({ close: "71019", closed: true });
+    await service.stop();
+  });
+
   it("on ClickHouse, serves /candles and md.candles from the store and still publishes live candles", async () => {
     const runtime = quiet();
     const store = new ClickHouseTickStore(ts.client, { database: ts.database, writer: { flushIntervalMs: 20 } });

@@ -29,6 +29,14 @@ export interface MarketDataOptions {
   catalog?: InstrumentCatalog;
   /** Candle history to persist ticks to and serve /candles from; in-memory when not given. Closed by stop(). */
   history?: CandleHistory;
+  /**
+   * Least time between two live updates of one symbol (the open 1m candle on
+   * the bus, the shared last price in the cache), default 250 ms; the latest
+   * state always follows at the end of the window, and a bar's first tick and
+   * its close go out at once. People watch these; at thousands of ticks a
+   * second, one update per tick is work nobody sees. 0 = every tick.
+   */
+  liveIntervalMs?: number;
 }
 
 export function createMarketDataService(runtime: Runtime, options: MarketDataOptions = {}) {
@@ -59,22 +67,48 @@ export function createMarketDataService(runtime: Runtime, options: MarketDataOpt
     )
     .get("/candles", ({ query }) => queryCandles(query), { query: CandleQuery });
 
+  const liveIntervalMs = options.liveIntervalMs ?? 250;
+  const lastLive = new Map<string, number>();
+  const trailing = new Map<string, ReturnType<typeof setTimeout>>();
+
+  const publishLive = async (symbol: string) => {
+    lastLive.set(symbol, performance.now());
+    const price = prices.get(symbol);
+    // Shared last prices: every process and gateway replica reads the same Redis keys.
+    if (price) await runtime.cache.set(lastPriceKey(symbol), JSON.stringify(price));
+    const current = live.current(symbol);
+    if (current)
+      await runtime.bus.publish(
+        Topics.candle("1m", symbol),
+        envelope(EventTypes.candle, "market-data", symbol, current),
+      );
+  };
+
+  const publishLater = (symbol: string, delayMs: number) => {
+    if (trailing.has(symbol)) return;
+    const timer = setTimeout(() => {
+      trailing.delete(symbol);
+      publishLive(symbol).catch((error: unknown) => logger.error("live candle not published", { error, symbol }));
+    }, delayMs);
+    trailing.set(symbol, timer);
+  };
+
   const onTick = async (tick: Tick) => {
     // History first: it checks the tick before anything else changes.
     await history.writeTick(tick);
     prices.onTick(tick);
-    // Shared last prices: every process and gateway replica reads the same Redis keys.
-    await runtime.cache.set(lastPriceKey(tick.symbol), JSON.stringify(prices.get(tick.symbol)));
-    const { current, closed } = live.add(tick);
+    const { opened, closed } = live.add(tick);
     if (closed)
       await runtime.bus.publish(
         Topics.candle("1m", tick.symbol),
         envelope(EventTypes.candle, "market-data", tick.symbol, closed),
       );
-    await runtime.bus.publish(
-      Topics.candle("1m", tick.symbol),
-      envelope(EventTypes.candle, "market-data", tick.symbol, current),
-    );
+    const sinceMs = performance.now() - (lastLive.get(tick.symbol) ?? Number.NEGATIVE_INFINITY);
+    if (opened || sinceMs >= liveIntervalMs) {
+      clearTimeout(trailing.get(tick.symbol));
+      trailing.delete(tick.symbol);
+      await publishLive(tick.symbol);
+    } else publishLater(tick.symbol, liveIntervalMs - sinceMs);
   };
 
   return {
@@ -99,6 +133,8 @@ export function createMarketDataService(runtime: Runtime, options: MarketDataOpt
     },
     async stop() {
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
+      for (const timer of trailing.values()) clearTimeout(timer);
+      trailing.clear();
       // No new tick reaches the store now; closing it writes what it still buffers.
       await history.close();
     },

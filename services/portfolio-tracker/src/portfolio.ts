@@ -69,12 +69,17 @@ export class Portfolio {
     return { status: "applied", position: toPosition(outcome) };
   }
 
-  /** Marks the positions in `symbol` this process knows; returns the open ones whose value changed. */
-  markPrice(symbol: string, price: string, ts: string): Position[] {
+  /**
+   * Marks the positions in `symbol` this process knows; returns the open ones
+   * whose value changed and that `wanted` asks for (a throttle: building the
+   * wire Position costs more than the mark, and runs on every tick otherwise).
+   */
+  markPrice(symbol: string, price: string, ts: string, wanted: (account: string) => boolean = () => true): Position[] {
     const value = fx.toFixed(price);
     const changed: Position[] = [];
     for (const p of this.book.values()) {
-      if (p.symbol === symbol && markPosition(p, value, ts) && p.quantity !== 0n) changed.push(toPosition(p));
+      if (p.symbol === symbol && markPosition(p, value, ts) && p.quantity !== 0n && wanted(p.account))
+        changed.push(toPosition(p));
     }
     return changed;
   }

@@ -107,12 +107,14 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
   // Price moves change unrealized P&L on every tick; the screen needs it about once a second.
   const onTick = async (tick: Tick) => {
     const now = Date.now();
-    for (const position of portfolio.markPrice(tick.symbol, tick.price, tick.tsEvent)) {
-      const key = `${position.account}|${position.symbol}`;
-      if (now - (lastMarkPublished.get(key) ?? 0) < throttleMs) continue;
+    const due = (account: string) => {
+      const key = `${account}|${tick.symbol}`;
+      if (now - (lastMarkPublished.get(key) ?? 0) < throttleMs) return false;
       lastMarkPublished.set(key, now);
+      return true;
+    };
+    for (const position of portfolio.markPrice(tick.symbol, tick.price, tick.tsEvent, due))
       await publishPosition(position);
-    }
   };
 
   const app = createServiceApp({ name: "portfolio-tracker", logger, readiness: options.readiness })

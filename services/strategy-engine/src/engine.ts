@@ -68,6 +68,7 @@ export class StrategyEngine {
       logger: this.logger,
       cooldownNs: BigInt(this.options.cooldownMs) * 1_000_000n,
       canAct: this.options.canAct,
+      detachOrders: true,
       onSignal: (signal) =>
         this.bus.publish(Topics.signal, envelope(EventTypes.signal, "strategy-engine", config.id, signal)),
     });
@@ -105,18 +106,13 @@ export class StrategyEngine {
   }
 
   async onTick(tick: Tick): Promise<void> {
-    for (const runner of this.runners.values()) {
-      const { symbol, timeframe } = runner.config;
-      if (symbol === tick.symbol && (timeframe ?? "tick") === "tick") await runner.tick(tick);
-    }
+    for (const runner of this.runners.values()) if (runner.takesTicksOf(tick.symbol)) await runner.tick(tick);
   }
 
   async onCandle(candle: Candle): Promise<void> {
     if (!candle.closed) return;
-    for (const runner of this.runners.values()) {
-      const { symbol, timeframe } = runner.config;
-      if (symbol === candle.symbol && timeframe === candle.interval) await runner.candle(candle);
-    }
+    for (const runner of this.runners.values())
+      if (runner.takesCandlesOf(candle.symbol, candle.interval)) await runner.candle(candle);
   }
 
   async onFill(fill: Fill): Promise<void> {

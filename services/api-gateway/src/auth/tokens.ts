@@ -19,6 +19,17 @@ interface RefreshRecord {
   family: string;
 }
 
+/** The claims a verified access token carries. */
+interface AccessClaims {
+  sub: string;
+  role: unknown;
+  jti: string;
+  exp: number;
+}
+
+/** Verified tokens remembered per process; past this, the oldest is forgotten (it is verified again if it returns). */
+const MAX_VERIFIED_TOKENS = 10_000;
+
 const sha256 = (value: string) => new Bun.CryptoHasher("sha256").update(value).digest("hex");
 
 /**
@@ -28,6 +39,14 @@ const sha256 = (value: string) => new Bun.CryptoHasher("sha256").update(value).d
  * access token until it expires.
  */
 export class TokenService {
+  /**
+   * Signature checks already done, by token. A signature never stops being
+   * valid for the same secret, so each token is verified once (HMAC plus the
+   * claims parse cost more than the rest of a request); expiry and the deny
+   * list are still checked on every request.
+   */
+  private readonly verified = new Map<string, AccessClaims>();
+
   constructor(
     private readonly jwt: JwtCodec,
     private readonly cache: Cache,
@@ -85,14 +104,27 @@ export class TokenService {
   /** The user of a valid, unexpired, not denied access token; null otherwise. */
   async authenticate(token: string | undefined): Promise<AuthUser | null> {
     if (!token) return null;
-    const claims = await this.jwt.verify(token);
-    if (!claims || typeof claims.sub !== "string" || typeof claims.jti !== "string" || typeof claims.exp !== "number")
+    const claims = this.verified.get(token) ?? (await this.verify(token));
+    if (!claims) return null;
+    if (claims.exp * 1000 <= Date.now()) {
+      this.verified.delete(token);
       return null;
-    if (claims.exp * 1000 <= Date.now()) return null;
+    }
     if (await this.cache.get(`auth:denied:${claims.jti}`)) return null;
     const role = claims.role;
     if (role !== "admin" && role !== "trader" && role !== "viewer") return null;
     return { username: claims.sub, role, jti: claims.jti, exp: claims.exp };
+  }
+
+  /** Checks the signature and the claims' shape; remembers the token when both hold. */
+  private async verify(token: string): Promise<AccessClaims | null> {
+    const claims = await this.jwt.verify(token);
+    if (!claims || typeof claims.sub !== "string" || typeof claims.jti !== "string" || typeof claims.exp !== "number")
+      return null;
+    const verified: AccessClaims = { sub: claims.sub, role: claims.role, jti: claims.jti, exp: claims.exp };
+    if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, verified);
+    return verified;
   }
 }
 

@@ -81,12 +81,17 @@ const takesAnyPrice = (order: Order) => order.type === "MARKET" || order.type ==
  * market data (quotes, trades) moves resting orders. See README.md for the
  * fill model. The paper broker service and backtests share it.
  */
+/** What sorted() answers for a symbol without open orders: the common case on every quote and trade. */
+const NOTHING_OPEN: readonly Working[] = [];
+
 export class MatchingEngine {
   private readonly markets = new Map<string, Market>();
   private readonly orders = new Map<string, Working>();
   private readonly byVenueId = new Map<string, Working>();
   private readonly openBySymbol = new Map<string, Map<string, Working>>();
   private readonly closed: string[] = [];
+  /** No open order expires before this (null: none has an expiry), so most events skip the expiry scan. */
+  private nextExpiry: bigint | null = null;
   /** Acks by order id: a retried place gets the first answer, not a second fill. */
   private readonly acks = new Map<string, BrokerAck>();
   private readonly ledger: Ledger;
@@ -131,6 +136,8 @@ export class MatchingEngine {
     this.orders.set(order.id, w);
     this.byVenueId.set(w.venueOrderId, w);
     this.openOf(order.symbol).set(order.id, w);
+    if (w.expiresAt !== null && (this.nextExpiry === null || w.expiresAt < this.nextExpiry))
+      this.nextExpiry = w.expiresAt;
     const ack = this.ack(order.id, w.venueOrderId, null, now);
     this.acks.set(order.id, ack);
     const reports = [this.report(w, "ACCEPTED", null, now)];
@@ -320,10 +327,15 @@ export class MatchingEngine {
 
   private expireDue(now: bigint): ExecutionReport[] {
     const reports: ExecutionReport[] = [];
+    if (this.nextExpiry === null || now < this.nextExpiry) return reports;
+    let next: bigint | null = null;
     for (const open of this.openBySymbol.values())
-      for (const w of [...open.values()])
-        if (w.expiresAt !== null && now >= w.expiresAt)
-          reports.push(this.close(w, "EXPIRED", "DAY order: the session ended", now));
+      for (const w of [...open.values()]) {
+        if (w.expiresAt === null) continue;
+        if (now >= w.expiresAt) reports.push(this.close(w, "EXPIRED", "DAY order: the session ended", now));
+        else if (next === null || w.expiresAt < next) next = w.expiresAt;
+      }
+    this.nextExpiry = next;
     return reports;
   }
 
@@ -387,9 +399,11 @@ export class MatchingEngine {
   }
 
   /** Open orders of a symbol in priority order: best price first, then time. */
-  private sorted(symbol: string): Working[] {
+  private sorted(symbol: string): readonly Working[] {
+    const open = this.openBySymbol.get(symbol);
+    if (open === undefined || open.size === 0) return NOTHING_OPEN;
     const price = (w: Working) => w.limit ?? w.stop ?? 0n;
-    return [...this.openOf(symbol).values()].sort((a, b) => {
+    return [...open.values()].sort((a, b) => {
       if (a.order.side !== b.order.side || price(a) === price(b)) return a.seq - b.seq;
       const better = a.order.side === "BUY" ? price(a) > price(b) : price(a) < price(b);
       return better ? -1 : 1;

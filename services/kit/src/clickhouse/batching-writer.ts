@@ -7,11 +7,16 @@ export interface BatchingWriterOptions<Row> {
    * it had already stored (ClickHouse: `insert_deduplication_token`).
    */
   write(rows: Row[], token: string): Promise<void>;
-  /** A batch is cut as soon as this many rows wait. */
+  /**
+   * A batch is cut as soon as this many rows wait (default 50,000: every
+   * insert makes a part and runs the candle view once, so under a burst fewer,
+   * larger inserts more than double the rows per second; a quiet feed is cut by
+   * flushIntervalMs long before).
+   */
   maxRows?: number;
   /** A partial batch is cut after this long, so a quiet feed still lands. */
   flushIntervalMs?: number;
-  /** Rows held at most, written or not; past it `add` refuses rows (see `add`). */
+  /** Rows held at most, written or not (default 1,000,000); past it `add` refuses rows (see `add`). */
   maxBufferedRows?: number;
   retryInitialMs?: number;
   retryMaxMs?: number;
@@ -65,11 +70,8 @@ export class BatchingWriter<Row> {
   private readonly counters = { rowsWritten: 0, batchesWritten: 0, failedFlushes: 0, rowsDropped: 0, bufferedRows: 0 };
 
   constructor(private readonly options: BatchingWriterOptions<Row>) {
-    this.maxRows = positive(options.maxRows ?? 10_000, "maxRows");
-    this.maxBufferedRows = Math.max(
-      this.maxRows,
-      positive(options.maxBufferedRows ?? 100 * this.maxRows, "maxBufferedRows"),
-    );
+    this.maxRows = positive(options.maxRows ?? 50_000, "maxRows");
+    this.maxBufferedRows = Math.max(this.maxRows, positive(options.maxBufferedRows ?? 1_000_000, "maxBufferedRows"));
     this.retryInitialMs = options.retryInitialMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 10_000;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 30_000;

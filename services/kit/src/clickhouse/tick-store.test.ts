@@ -217,16 +217,43 @@ describe("ClickHouse tick store", () => {
     const s = store();
     s.writeFill(fill);
     s.writeFill({ ...fill, id: "f2", strategyId: "ma-1", price: "71001" });
+    // Text that the row format must escape, and a strategy literally named like the null marker.
+    s.writeFill({ ...fill, id: "f3", clientOrderId: "a\tb\nc\\d\re\0f", strategyId: "\\N" });
     await s.close();
     const result = await ts.client.query({
-      query: `SELECT id, toString(price) AS price, toString(quantity) AS quantity, toString(fee) AS fee, strategy_id,
+      query: `SELECT id, client_order_id, toString(price) AS price, toString(quantity) AS quantity, toString(fee) AS fee, strategy_id,
                 toString(toUnixTimestamp64Nano(ts)) AS ts
               FROM ${ts.database}.executions ORDER BY id`,
       format: "JSONEachRow",
     });
     expect(await result.json()).toEqual([
-      { id: "f1", price: "71000.5", quantity: "0.3", fee: "10.650075", strategy_id: null, ts: fill.tsEvent },
-      { id: "f2", price: "71001", quantity: "0.3", fee: "10.650075", strategy_id: "ma-1", ts: fill.tsEvent },
+      {
+        id: "f1",
+        client_order_id: "c1",
+        price: "71000.5",
+        quantity: "0.3",
+        fee: "10.650075",
+        strategy_id: null,
+        ts: fill.tsEvent,
+      },
+      {
+        id: "f2",
+        client_order_id: "c1",
+        price: "71001",
+        quantity: "0.3",
+        fee: "10.650075",
+        strategy_id: "ma-1",
+        ts: fill.tsEvent,
+      },
+      {
+        id: "f3",
+        client_order_id: "a\tb\nc\\d\re\0f",
+        price: "71000.5",
+        quantity: "0.3",
+        fee: "10.650075",
+        strategy_id: "\\N",
+        ts: fill.tsEvent,
+      },
     ]);
   });
 });

@@ -134,6 +134,27 @@ describe("strategy runner", () => {
     expect(runner.status().signals).toBe(4);
   });
 
+  it("live (detachOrders): the next tick is handled while an order is still on its way, and a failed submit frees the slot", async () => {
+    const calls: string[] = [];
+    const pending: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+    const { runner } = runnerWith(calls, {
+      detachOrders: true,
+      router: {
+        submit: () => new Promise<void>((resolve, reject) => pending.push({ resolve, reject })),
+        cancel: async () => {},
+      },
+      cooldownNs: 0n,
+    });
+    await runner.tick(tick("100", 0)); // resolves although the OMS has not answered
+    await runner.tick(tick("100", 1)); // one in flight: held
+    expect(calls.filter((c) => c.startsWith("submit"))).toEqual(["submit -> sent", "submit -> held"]);
+    pending[0]?.reject(new Error("OMS unreachable"));
+    await Bun.sleep(0);
+    await runner.tick(tick("100", 2)); // the failure freed the slot
+    expect(calls.filter((c) => c.startsWith("submit"))).toEqual(["submit -> sent", "submit -> held", "submit -> sent"]);
+    expect(pending).toHaveLength(2);
+  });
+
   it("sends nothing while stopped or while another instance is active", async () => {
     const calls: string[] = [];
     let active = false;

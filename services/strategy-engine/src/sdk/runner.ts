@@ -28,6 +28,13 @@ export interface RunnerDeps {
   /** False while another engine instance is active: keep state warm, send nothing. */
   canAct?: () => boolean;
   onSignal?: (signal: Signal) => void | Promise<void>;
+  /**
+   * Live: the order's round trip (OMS, risk, broker) runs beside the market
+   * data instead of holding the next tick until the ack; the in-flight slot
+   * still allows one order at a time, and a failed submit frees it. Off in
+   * a replay, where each order must settle before the next event.
+   */
+  detachOrders?: boolean;
   /** The kind to run; the built-in registry's entry for the config's kind when absent. */
   definition?: StrategyKindDefinition<StrategyParams>;
 }
@@ -104,6 +111,16 @@ export class StrategyRunner {
 
   get config(): StrategyConfig {
     return { ...this.configuration, enabled: this.running };
+  }
+
+  /** Whether a tick of `symbol` feeds this strategy; asked for every runner on every tick, so no config copy. */
+  takesTicksOf(symbol: string): boolean {
+    return this.configuration.symbol === symbol && (this.configuration.timeframe ?? "tick") === "tick";
+  }
+
+  /** Whether closed candles of `symbol` at `interval` feed this strategy. */
+  takesCandlesOf(symbol: string, interval: Candle["interval"]): boolean {
+    return this.configuration.symbol === symbol && this.configuration.timeframe === interval;
   }
 
   /** Bars of history the strategy needs before its signals mean anything. */
@@ -216,8 +233,8 @@ export class StrategyRunner {
     this.inFlight = clientOrderId;
     this.lastOrderNs = this.clock;
     this.ordersSent++;
-    try {
-      await this.deps.router.submit({
+    const sending = this.deps.router
+      .submit({
         clientOrderId,
         account: config.account,
         venue: config.venue,
@@ -227,11 +244,12 @@ export class StrategyRunner {
         quantity: intent.quantity,
         ...(intent.price ? { price: intent.price } : {}),
         strategyId: config.id,
+      })
+      .catch((error: unknown) => {
+        if (this.inFlight === clientOrderId) this.inFlight = null;
+        this.deps.logger.warn("order submit failed", { strategyId: config.id, error: (error as Error).message });
       });
-    } catch (error) {
-      this.inFlight = null;
-      this.deps.logger.warn("order submit failed", { strategyId: config.id, error: (error as Error).message });
-    }
+    if (!this.deps.detachOrders) await sending;
     return clientOrderId;
   }
 }

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "bun:test";
+import { jwt } from "@elysiajs/jwt";
+import { MemoryCache } from "@jts/kit";
+import { type JwtCodec, TokenService } from "./tokens.ts";
+
+/** The gateway's real codec (HS256 via @elysiajs/jwt), counting signature checks. */
+function countingCodec() {
+  const codec = (jwt({ name: "jwt", secret: "test-secret-of-enough-length" }).decorator as unknown as { jwt: JwtCodec })
+    .jwt;
+  const counted = {
+    verifies: 0,
+    sign: (claims: Record<string, string | number>) => codec.sign(claims),
+    verify: (token: string) => {
+      counted.verifies++;
+      return codec.verify(token);
+    },
+  };
+  return counted;
+}
+
+describe("access tokens", () => {
+  it("checks a token's signature once, and still its expiry and the deny list on every use", async () => {
+    const codec = countingCodec();
+    const tokens = new TokenService(codec, new MemoryCache(), 900, 3600);
+    const { accessToken } = await tokens.issue("alice", "trader");
+    const first = await tokens.authenticate(accessToken);
+    const second = await tokens.authenticate(accessToken);
+    expect(first).toMatchObject({ username: "alice", role: "trader" });
+    expect(second).toEqual(first);
+    expect(codec.verifies).toBe(1);
+    await tokens.deny(first as NonNullable<typeof first>);
+    expect(await tokens.authenticate(accessToken)).toBeNull();
+  });
+
+  it("refuses a tampered or expired token, also after the genuine one was seen", async () => {
+    const codec = countingCodec();
+    const tokens = new TokenService(codec, new MemoryCache(), 900, 3600);
+    const { accessToken } = await tokens.issue("alice", "viewer");
+    expect(await tokens.authenticate(accessToken)).not.toBeNull();
+    const [header, payload, signature] = accessToken.split(".");
+    const forged = Buffer.from(JSON.stringify({ sub: "alice", role: "admin", jti: "x", exp: 9_999_999_999 })).toString(
+      "base64url",
+    );
+    expect(await tokens.authenticate(`${header}.${forged}.${signature}`)).toBeNull();
+    expect(await tokens.authenticate(`${header}.${payload}.${signature?.slice(0, -2)}xx`)).toBeNull();
+
+    const expired = await codec.sign({ sub: "bob", role: "viewer", jti: "j1", exp: Math.floor(Date.now() / 1000) - 1 });
+    expect(await tokens.authenticate(expired)).toBeNull();
+    // Issued with a 1 s life: accepted now, refused once it has expired although its check is remembered.
+    const shortLived = new TokenService(codec, new MemoryCache(), 1, 3600);
+    const brief = (await shortLived.issue("carol", "viewer")).accessToken;
+    expect(await shortLived.authenticate(brief)).not.toBeNull();
+    await Bun.sleep(2100);
+    expect(await shortLived.authenticate(brief)).toBeNull();
+  });
+});
