@@ -213,6 +213,10 @@ describe("risk engine: cash, self-trade and duplicates", () => {
     expectRefused(e.check(order()), "SELF_TRADE"); // MARKET crosses anything
     e.onOrder(order({ id: "ask", side: "SELL", type: "LIMIT", price: "70500", status: "CANCELED" }));
     expect(e.check(limit("70500")).approved).toBe(true);
+    // Another strategy's MARKET sell still in flight never rests on the book: nothing can cross it.
+    e.onOrder(order({ id: "in-flight", side: "SELL", type: "MARKET", status: "ACCEPTED" }));
+    expect(e.check(order()).approved).toBe(true);
+    expect(e.check(limit("80000")).approved).toBe(true);
   });
 
   it("refuses a second order with a clientOrderId already used, but not a re-check of the same order", () => {

@@ -39,13 +39,15 @@ export class OpenOrders {
     orders.set(order.id, { side: order.side, price, remaining });
   }
 
-  /** An own open order on the other side that a new order at `price` (null: any price) would trade against. */
+  /** An own resting (priced) order on the other side that a new order at `price` (null: any price) would trade against. */
   crossing(account: string, symbol: string, side: Side, price: Fixed | null, except: string): string | null {
     const orders = this.byAccount.get(account)?.get(symbol);
     if (!orders) return null;
     for (const [id, resting] of orders) {
-      if (id === except || resting.side === side) continue;
-      if (price === null || resting.price === null) return id;
+      // A MARKET or STOP_MARKET order never rests on the book (it fills or expires at once), so
+      // nothing trades against it: only priced orders on the other side can be crossed.
+      if (id === except || resting.side === side || resting.price === null) continue;
+      if (price === null) return id;
       if (side === "BUY" ? resting.price <= price : resting.price >= price) return id;
     }
     return null;
