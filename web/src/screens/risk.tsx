@@ -1,10 +1,20 @@
 import type { RiskLimits, RiskStatus, TradingState } from "@jts/contracts";
 import { createSignal, For, Show } from "solid-js";
+import { type Column, CompactTable } from "../components/data-table.tsx";
+import { FormActions, TextField } from "../components/form.tsx";
+import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
 import { messageOf, setRiskLimits, setTradingState } from "../lib/api.ts";
 import { formatDecimal, formatNanosTime, isPositiveDecimal } from "../lib/decimal.ts";
 import type { TradingStore } from "../lib/store.ts";
 
 const CONFIRM_WORD = "HALT";
+
+const ACCOUNT_COLUMNS: Column[] = [
+  { title: "Account" },
+  { title: "State" },
+  { title: "Daily P&L", class: "num" },
+  { title: "Drawdown", class: "num" },
+];
 
 export function RiskScreen(props: { store: TradingStore; canTrade: boolean; isAdmin: boolean }) {
   const risk = () => props.store.risk();
@@ -30,33 +40,16 @@ export function RiskScreen(props: { store: TradingStore; canTrade: boolean; isAd
                 <dd>{formatDecimal(status().limits.maxPositionNotional)}</dd>
               </dl>
               <Show when={status().accounts?.length}>
-                <table class="compact">
-                  <caption>Per account</caption>
-                  <thead>
+                <CompactTable caption="Per account" columns={ACCOUNT_COLUMNS} rows={status().accounts ?? []}>
+                  {(account) => (
                     <tr>
-                      <th scope="col">Account</th>
-                      <th scope="col">State</th>
-                      <th scope="col" class="num">
-                        Daily P&amp;L
-                      </th>
-                      <th scope="col" class="num">
-                        Drawdown
-                      </th>
+                      <th scope="row">{account.account}</th>
+                      <td>{account.state}</td>
+                      <td class="num">{formatDecimal(account.dailyPnl)}</td>
+                      <td class="num">{formatDecimal(account.drawdown)}</td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    <For each={status().accounts}>
-                      {(account) => (
-                        <tr>
-                          <th scope="row">{account.account}</th>
-                          <td>{account.state}</td>
-                          <td class="num">{formatDecimal(account.dailyPnl)}</td>
-                          <td class="num">{formatDecimal(account.drawdown)}</td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
+                  )}
+                </CompactTable>
               </Show>
             </>
           )}
@@ -165,10 +158,7 @@ function KillSwitch(props: {
                   </select>
                 </label>
               </Show>
-              <label class="field">
-                <span>Reason</span>
-                <input name="reason" value={reason()} onInput={(event) => setReason(event.currentTarget.value)} />
-              </label>
+              <TextField label="Reason" name="reason" value={reason()} onValue={setReason} />
               <label class="check">
                 <input
                   type="checkbox"
@@ -177,23 +167,19 @@ function KillSwitch(props: {
                 />
                 <span>Also cancel every open order</span>
               </label>
-              <label class="field">
-                <span>Type {CONFIRM_WORD} to confirm</span>
-                <input
-                  name="confirm"
-                  autocomplete="off"
-                  value={typed()}
-                  onInput={(event) => setTyped(event.currentTarget.value)}
-                />
-              </label>
-              <div class="confirm__actions">
-                <button type="button" class="button button--ghost" onClick={() => setOpen(false)}>
-                  Back
-                </button>
-                <button type="submit" class="button button--danger" disabled={busy() || typed() !== CONFIRM_WORD}>
-                  Halt trading
-                </button>
-              </div>
+              <TextField
+                label={`Type ${CONFIRM_WORD} to confirm`}
+                name="confirm"
+                autocomplete="off"
+                value={typed()}
+                onValue={setTyped}
+              />
+              <FormActions
+                submit="Halt trading"
+                tone="danger"
+                disabled={busy() || typed() !== CONFIRM_WORD}
+                onBack={() => setOpen(false)}
+              />
             </form>
           </Show>
         }
@@ -219,13 +205,7 @@ function KillSwitch(props: {
           </div>
         </Show>
       </Show>
-      <Show when={error()}>
-        {(message) => (
-          <p class="message message--error" role="alert">
-            {message()}
-          </p>
-        )}
-      </Show>
+      <ErrorAlert text={error()} />
     </div>
   );
 }
@@ -234,7 +214,7 @@ function LimitsEditor(props: { limits: RiskLimits; onSaved: () => void }) {
   const [orderLimit, setOrderLimit] = createSignal(props.limits.maxOrderNotional);
   const [positionLimit, setPositionLimit] = createSignal(props.limits.maxPositionNotional);
   const [account, setAccount] = createSignal("");
-  const [status, setStatus] = createSignal<{ ok: boolean; text: string } | null>(null);
+  const [status, setStatus] = createSignal<StatusText | null>(null);
   const valid = () => isPositiveDecimal(orderLimit().trim()) && isPositiveDecimal(positionLimit().trim());
 
   const save = async (event: SubmitEvent) => {
@@ -259,38 +239,25 @@ function LimitsEditor(props: { limits: RiskLimits; onSaved: () => void }) {
     <section class="panel" aria-labelledby="limits-title">
       <h2 id="limits-title">Risk limits (admin)</h2>
       <form class="ticket" onSubmit={save} novalidate>
-        <label class="field">
-          <span>Account (empty: platform default)</span>
-          <input name="account" value={account()} onInput={(event) => setAccount(event.currentTarget.value)} />
-        </label>
-        <label class="field">
-          <span>Max order value</span>
-          <input
-            name="maxOrderNotional"
-            inputmode="decimal"
-            value={orderLimit()}
-            onInput={(event) => setOrderLimit(event.currentTarget.value)}
-          />
-        </label>
-        <label class="field">
-          <span>Max position value</span>
-          <input
-            name="maxPositionNotional"
-            inputmode="decimal"
-            value={positionLimit()}
-            onInput={(event) => setPositionLimit(event.currentTarget.value)}
-          />
-        </label>
+        <TextField label="Account (empty: platform default)" name="account" value={account()} onValue={setAccount} />
+        <TextField
+          label="Max order value"
+          name="maxOrderNotional"
+          inputmode="decimal"
+          value={orderLimit()}
+          onValue={setOrderLimit}
+        />
+        <TextField
+          label="Max position value"
+          name="maxPositionNotional"
+          inputmode="decimal"
+          value={positionLimit()}
+          onValue={setPositionLimit}
+        />
         <button type="submit" class="button button--primary">
           Save limits
         </button>
-        <Show when={status()}>
-          {(s) => (
-            <p class={s().ok ? "message" : "message message--error"} role={s().ok ? "status" : "alert"}>
-              {s().text}
-            </p>
-          )}
-        </Show>
+        <StatusMessage status={status()} />
       </form>
     </section>
   );

@@ -1,5 +1,7 @@
 import type { Account, Instrument, StrategyKind, StrategyStatus, StrategyTimeframe } from "@jts/contracts";
 import { createMemo, createSignal, For, Show } from "solid-js";
+import { FormActions, TextField } from "../components/form.tsx";
+import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
 import {
   createStrategy,
   getStrategies,
@@ -9,7 +11,7 @@ import {
   startStrategy,
   stopStrategy,
 } from "../lib/api.ts";
-import { formatDecimal, signOf } from "../lib/decimal.ts";
+import { formatDecimal, pnlClass } from "../lib/decimal.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
 import { paramFields, paramValues } from "../lib/param-schema.ts";
 
@@ -50,7 +52,7 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
   const [timeframe, setTimeframe] = createSignal<StrategyTimeframe>("1m");
   const [text, setText] = createSignal<Record<string, string>>({});
   const [busy, setBusy] = createSignal(false);
-  const [status, setStatus] = createSignal<{ ok: boolean; text: string } | null>(null);
+  const [status, setStatus] = createSignal<StatusText | null>(null);
 
   // Until the user picks, the first of each list: kinds, instruments and accounts arrive after the form.
   const chosenKind = createMemo(() => {
@@ -105,10 +107,7 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
       >
         <Show when={errorMessage(kinds())}>{(message) => <p class="message message--error">{message()}</p>}</Show>
         <form class="ticket" aria-label="New strategy" onSubmit={submit} novalidate>
-          <label class="field">
-            <span>Id</span>
-            <input name="id" autocomplete="off" value={id()} onInput={(event) => setId(event.currentTarget.value)} />
-          </label>
+          <TextField label="Id" name="id" autocomplete="off" value={id()} onValue={setId} />
           <label class="field">
             <span>Kind</span>
             <select
@@ -182,40 +181,31 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
                   </label>
                 }
               >
-                <label class="field">
-                  <span>
-                    {field.name}
-                    <Show when={field.hint}>{(hint) => <span class="muted small"> ({hint()})</span>}</Show>
-                  </span>
-                  <input
-                    name={`param-${field.name}`}
-                    inputmode={field.type === "integer" ? "numeric" : "decimal"}
-                    autocomplete="off"
-                    value={text()[field.name] ?? ""}
-                    onInput={(event) => setText({ ...text(), [field.name]: event.currentTarget.value })}
-                  />
-                  <Show when={field.description}>{(description) => <small class="muted">{description()}</small>}</Show>
-                </label>
+                <TextField
+                  label={
+                    <>
+                      {field.name}
+                      <Show when={field.hint}>{(hint) => <span class="muted small"> ({hint()})</span>}</Show>
+                    </>
+                  }
+                  name={`param-${field.name}`}
+                  inputmode={field.type === "integer" ? "numeric" : "decimal"}
+                  autocomplete="off"
+                  value={text()[field.name] ?? ""}
+                  onValue={(value) => setText({ ...text(), [field.name]: value })}
+                  note={
+                    <Show when={field.description}>
+                      {(description) => <small class="muted">{description()}</small>}
+                    </Show>
+                  }
+                />
               </Show>
             )}
           </For>
-          <div class="confirm__actions">
-            <button type="button" class="button button--ghost" onClick={() => setOpen(false)}>
-              Back
-            </button>
-            <button type="submit" class="button button--primary" disabled={busy() || !chosenKind()}>
-              Create strategy
-            </button>
-          </div>
+          <FormActions submit="Create strategy" disabled={busy() || !chosenKind()} onBack={() => setOpen(false)} />
         </form>
       </Show>
-      <Show when={status()}>
-        {(s) => (
-          <p class={s().ok ? "message" : "message message--error"} role={s().ok ? "status" : "alert"}>
-            {s().text}
-          </p>
-        )}
-      </Show>
+      <StatusMessage status={status()} />
     </section>
   );
 }
@@ -272,9 +262,7 @@ function StrategyCard(props: { strategy: StrategyStatus; canTrade: boolean; onCh
       </p>
       <dl class="facts">
         <dt>Net P&amp;L</dt>
-        <dd class={`pnl pnl--${signOf(pnl().netPnl) > 0 ? "up" : signOf(pnl().netPnl) < 0 ? "down" : "flat"}`}>
-          {formatDecimal(pnl().netPnl)}
-        </dd>
+        <dd class={pnlClass(pnl().netPnl)}>{formatDecimal(pnl().netPnl)}</dd>
         <dt>Realized · unrealized</dt>
         <dd>
           {formatDecimal(pnl().realizedPnl)} · {formatDecimal(pnl().unrealizedPnl)}
@@ -306,34 +294,19 @@ function StrategyCard(props: { strategy: StrategyStatus; canTrade: boolean; onCh
         >
           <For each={Object.keys(draft())}>
             {(key) => (
-              <label class="field">
-                <span>{key}</span>
-                <input
-                  name={key}
-                  inputmode="decimal"
-                  value={draft()[key] ?? ""}
-                  onInput={(event) => setDraft({ ...draft(), [key]: event.currentTarget.value })}
-                />
-              </label>
+              <TextField
+                label={key}
+                name={key}
+                inputmode="decimal"
+                value={draft()[key] ?? ""}
+                onValue={(value) => setDraft({ ...draft(), [key]: value })}
+              />
             )}
           </For>
-          <div class="confirm__actions">
-            <button type="button" class="button button--ghost" onClick={() => setEditing(false)}>
-              Back
-            </button>
-            <button type="submit" class="button button--primary" disabled={busy()}>
-              Save parameters
-            </button>
-          </div>
+          <FormActions submit="Save parameters" disabled={busy()} onBack={() => setEditing(false)} />
         </form>
       </Show>
-      <Show when={message()}>
-        {(text) => (
-          <p class="message message--error" role="alert">
-            {text()}
-          </p>
-        )}
-      </Show>
+      <ErrorAlert text={message()} />
       <Show when={props.canTrade}>
         <div class="card__actions">
           <Show
