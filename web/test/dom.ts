@@ -26,6 +26,10 @@ export function useDom(): void {
     Object.getOwnPropertyNames(globalThis).map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)]),
   );
   if (!GlobalRegistrator.isRegistered) GlobalRegistrator.register({ url: "http://localhost:5173/" });
+  // A compiled component asks for event delegation once, when its module loads, on the document of
+  // that moment; a shared component (a field, a button row) loaded by an earlier test file would
+  // otherwise stay deaf on this file's fresh document.
+  delegateEvents([...DelegatedEvents], document);
   afterAll(async () => {
     if (GlobalRegistrator.isRegistered) await GlobalRegistrator.unregister();
     for (const [name, descriptor] of before) {
@@ -76,6 +80,8 @@ plugin({
 });
 
 /** Solid's browser `render`, the same instance the components use. */
-export const { render } = (await import(BROWSER_BUILDS["solid-js/web"] as string)) as typeof import("solid-js/web");
+export const { render, delegateEvents, DelegatedEvents } = (await import(
+  BROWSER_BUILDS["solid-js/web"] as string
+)) as typeof import("solid-js/web");
 /** Solid's browser `createSignal`, for tests that change a component's props over time. */
 export const { createSignal } = (await import(BROWSER_BUILDS["solid-js"] as string)) as typeof import("solid-js");
