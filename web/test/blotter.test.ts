@@ -1,32 +1,27 @@
 import { describe, expect, mock, test } from "bun:test";
 import type { Fill, Order } from "@jts/contracts";
+import { orderFixture } from "@jts/kit/testing";
 
 const { createSignal, flush, mount, useDom } = await import("./dom.ts");
 useDom();
 const { OpenOrders, OrderHistory, FillsTable } = await import("../src/components/blotter.tsx");
 
-const order = (id: string, overrides: Partial<Order> = {}): Order => ({
-  id,
-  clientOrderId: `c-${id}`,
-  account: "paper-main",
-  venue: "sim",
-  symbol: "BTC-KRW",
-  side: "BUY",
-  type: "LIMIT",
-  timeInForce: "GTC",
-  quantity: "0.001",
-  price: "140000000",
-  stopPrice: null,
-  filledQuantity: "0",
-  averagePrice: null,
-  status: "ACCEPTED",
-  rejectReason: null,
-  strategyId: null,
-  venueOrderId: null,
-  createdAt: "1764200000000000000",
-  updatedAt: "1764200000000000000",
-  ...overrides,
-});
+/** A resting BTC-KRW limit buy as the gateway lists it. */
+const order = (id: string, overrides: Partial<Order> = {}): Order =>
+  orderFixture({
+    id,
+    clientOrderId: `c-${id}`,
+    account: "paper-main",
+    symbol: "BTC-KRW",
+    type: "LIMIT",
+    timeInForce: "GTC",
+    quantity: "0.001",
+    price: "140000000",
+    status: "ACCEPTED",
+    createdAt: "1764200000000000000",
+    updatedAt: "1764200000000000000",
+    ...overrides,
+  });
 
 function mountBlotter(view: () => unknown) {
   const t = mount(view);

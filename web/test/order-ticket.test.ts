@@ -1,31 +1,26 @@
 import { describe, expect, mock, test } from "bun:test";
 import type { Instrument, Order, OrderRequest } from "@jts/contracts";
+import { SIM_INSTRUMENTS } from "@jts/kit";
+import { orderFixture } from "@jts/kit/testing";
 
 const { flush, mount, useDom } = await import("./dom.ts");
 useDom();
 const { OrderTicket } = await import("../src/components/order-ticket.tsx");
 
+/** The sim venue's BTC-KRW with a coarser lot, so a quantity can miss it. */
 const BTC: Instrument = {
-  symbol: "BTC-KRW",
-  venue: "sim",
-  kind: "CRYPTO",
-  base: "BTC",
-  quote: "KRW",
-  tickSize: "1000",
+  ...(SIM_INSTRUMENTS.find((i) => i.symbol === "BTC-KRW") as Instrument),
   lotSize: "0.0001",
   minQuantity: "0.0001",
   maxQuantity: "100",
-  minNotional: "5000",
-  makerFee: "0.0005",
-  takerFee: "0.0005",
 };
 
+/** The order the gateway answers a ticket's request with. */
 function order(request: OrderRequest, overrides: Partial<Order> = {}): Order {
-  return {
+  return orderFixture({
     id: "o-1",
     clientOrderId: request.clientOrderId,
     account: "paper-main",
-    venue: "sim",
     symbol: request.symbol,
     side: request.side,
     type: request.type,
@@ -33,16 +28,9 @@ function order(request: OrderRequest, overrides: Partial<Order> = {}): Order {
     quantity: request.quantity,
     price: request.price ?? null,
     stopPrice: request.stopPrice ?? null,
-    filledQuantity: "0",
-    averagePrice: null,
     status: "ACCEPTED",
-    rejectReason: null,
-    strategyId: null,
-    venueOrderId: null,
-    createdAt: "1",
-    updatedAt: "1",
     ...overrides,
-  };
+  });
 }
 
 function mountTicket(place: (request: OrderRequest) => Promise<Order>, offline = false) {
