@@ -4,7 +4,8 @@ import { type Column, CompactTable, DataTable } from "../components/data-table.t
 import { EquityChart } from "../components/equity-chart.tsx";
 import { FormActions, TextField } from "../components/form.tsx";
 import { ErrorAlert } from "../components/message.tsx";
-import { armAccount, disarmAccount, getEquity, messageOf } from "../lib/api.ts";
+import { createAction } from "../lib/action.ts";
+import { armAccount, disarmAccount, getEquity } from "../lib/api.ts";
 import { formatDecimal, pnlClass, signOf, sumDecimals } from "../lib/decimal.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
 import type { TradingStore } from "../lib/store.ts";
@@ -134,19 +135,15 @@ function curvesOf(points: EquitySnapshot[]): Array<{ account: string; currency: 
 function AccountCard(props: { account: Account; isAdmin: boolean; onChange: () => unknown }) {
   const [arming, setArming] = createSignal(false);
   const [typed, setTyped] = createSignal("");
-  const [message, setMessage] = createSignal<string | null>(null);
+  const { error, run } = createAction();
 
-  const act = async (action: () => Promise<unknown>) => {
-    setMessage(null);
-    try {
+  const act = (action: () => Promise<unknown>) =>
+    run(async () => {
       await action();
       setArming(false);
       setTyped("");
       await props.onChange();
-    } catch (error) {
-      setMessage(messageOf(error));
-    }
-  };
+    });
 
   return (
     <article class="account" aria-label={`Account ${props.account.id}`}>
@@ -197,7 +194,7 @@ function AccountCard(props: { account: Account; isAdmin: boolean; onChange: () =
           />
         </form>
       </Show>
-      <ErrorAlert text={message()} />
+      <ErrorAlert text={error()} />
       <CompactTable columns={BALANCE_COLUMNS} rows={props.account.balances} empty="No balances">
         {(balance) => (
           <tr>

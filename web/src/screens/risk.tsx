@@ -3,6 +3,7 @@ import { createSignal, For, Show } from "solid-js";
 import { type Column, CompactTable } from "../components/data-table.tsx";
 import { FormActions, TextField } from "../components/form.tsx";
 import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
+import { createAction } from "../lib/action.ts";
 import { messageOf, setRiskLimits, setTradingState } from "../lib/api.ts";
 import { formatDecimal, formatNanosTime, isPositiveDecimal } from "../lib/decimal.ts";
 import type { TradingStore } from "../lib/store.ts";
@@ -90,25 +91,14 @@ function KillSwitch(props: {
   const [typed, setTyped] = createSignal("");
   const [reason, setReason] = createSignal("");
   const [cancelOrders, setCancelOrders] = createSignal(true);
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<string | null>(null);
+  const { busy, error, run } = createAction();
 
-  const change = async (
-    state: TradingState,
-    extra: { reason?: string; cancelOpenOrders?: boolean; account?: string } = {},
-  ) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const change = (state: TradingState, extra: { reason?: string; cancelOpenOrders?: boolean; account?: string } = {}) =>
+    run(async () => {
       props.onChanged(await setTradingState({ state, ...extra }), extra.account);
       setOpen(false);
       setTyped("");
-    } catch (caught) {
-      setError(messageOf(caught));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <div class="kill-switch">

@@ -2,6 +2,7 @@ import type { Account, Instrument, StrategyKind, StrategyStatus, StrategyTimefra
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { FormActions, TextField } from "../components/form.tsx";
 import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
+import { createAction } from "../lib/action.ts";
 import {
   createStrategy,
   getStrategies,
@@ -212,24 +213,16 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
 
 function StrategyCard(props: { strategy: StrategyStatus; canTrade: boolean; onChange: () => Promise<void> }) {
   const config = () => props.strategy.config;
-  const [busy, setBusy] = createSignal(false);
-  const [message, setMessage] = createSignal<string | null>(null);
+  const { busy, error, run } = createAction();
   const [editing, setEditing] = createSignal(false);
   const [draft, setDraft] = createSignal<Record<string, string>>({});
 
-  const act = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setMessage(null);
-    try {
+  const act = (action: () => Promise<unknown>) =>
+    run(async () => {
       await action();
       await props.onChange();
       setEditing(false);
-    } catch (error) {
-      setMessage(messageOf(error));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const startEditing = () => {
     setDraft(Object.fromEntries(Object.entries(config().params).map(([k, v]) => [k, String(v)])));
@@ -306,7 +299,7 @@ function StrategyCard(props: { strategy: StrategyStatus; canTrade: boolean; onCh
           <FormActions submit="Save parameters" disabled={busy()} onBack={() => setEditing(false)} />
         </form>
       </Show>
-      <ErrorAlert text={message()} />
+      <ErrorAlert text={error()} />
       <Show when={props.canTrade}>
         <div class="card__actions">
           <Show
