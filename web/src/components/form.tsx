@@ -1,4 +1,4 @@
-import type { JSX } from "solid-js";
+import { For, type JSX } from "solid-js";
 
 /** A labelled text input; `onValue` gets the text as typed on every keystroke. */
 export function TextField(props: {
@@ -26,6 +26,36 @@ export function TextField(props: {
         onInput={(event) => props.onValue(event.currentTarget.value)}
       />
       {props.note}
+    </label>
+  );
+}
+
+/** One choice of a select: what is sent and what is shown. */
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+/** A labelled select; the option whose value is `selected` is shown chosen. */
+export function SelectField(props: {
+  label: JSX.Element;
+  name: string;
+  choices: readonly Choice[];
+  selected: string;
+  onValue: (value: string) => void;
+}) {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      <select name={props.name} onChange={(event) => props.onValue(event.currentTarget.value)}>
+        <For each={props.choices}>
+          {(choice) => (
+            <option value={choice.value} selected={choice.value === props.selected}>
+              {choice.label}
+            </option>
+          )}
+        </For>
+      </select>
     </label>
   );
 }

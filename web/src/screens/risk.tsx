@@ -1,7 +1,7 @@
 import type { RiskLimits, RiskStatus, TradingState } from "@jts/contracts";
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import { type Column, CompactTable } from "../components/data-table.tsx";
-import { FormActions, TextField } from "../components/form.tsx";
+import { FormActions, SelectField, TextField } from "../components/form.tsx";
 import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
 import { createAction } from "../lib/action.ts";
 import { messageOf, setRiskLimits, setTradingState } from "../lib/api.ts";
@@ -130,23 +130,16 @@ function KillSwitch(props: {
               <h3 id="halt-title">Halt trading</h3>
               <p>Every new order in scope is refused until an admin resumes trading.</p>
               <Show when={props.accounts.length > 0}>
-                <label class="field">
-                  <span>Scope</span>
-                  <select name="scope" onChange={(event) => setScope(event.currentTarget.value)}>
-                    <Show when={props.isAdmin}>
-                      <option value="" selected={scope() === ""}>
-                        Whole platform
-                      </option>
-                    </Show>
-                    <For each={props.accounts}>
-                      {(account) => (
-                        <option value={account} selected={scope() === account}>
-                          Account {account}
-                        </option>
-                      )}
-                    </For>
-                  </select>
-                </label>
+                <SelectField
+                  label="Scope"
+                  name="scope"
+                  choices={[
+                    ...(props.isAdmin ? [{ value: "", label: "Whole platform" }] : []),
+                    ...props.accounts.map((account) => ({ value: account, label: `Account ${account}` })),
+                  ]}
+                  selected={scope()}
+                  onValue={setScope}
+                />
               </Show>
               <TextField label="Reason" name="reason" value={reason()} onValue={setReason} />
               <label class="check">

@@ -1,6 +1,6 @@
 import type { Account, Instrument, StrategyKind, StrategyStatus, StrategyTimeframe } from "@jts/contracts";
 import { createMemo, createSignal, For, Show } from "solid-js";
-import { FormActions, TextField } from "../components/form.tsx";
+import { FormActions, SelectField, TextField } from "../components/form.tsx";
 import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
 import { createAction } from "../lib/action.ts";
 import {
@@ -109,63 +109,43 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
         <Show when={errorMessage(kinds())}>{(message) => <p class="message message--error">{message()}</p>}</Show>
         <form class="ticket" aria-label="New strategy" onSubmit={submit} novalidate>
           <TextField label="Id" name="id" autocomplete="off" value={id()} onValue={setId} />
-          <label class="field">
-            <span>Kind</span>
-            <select
-              name="kind"
-              onChange={(event) => {
-                setKind(event.currentTarget.value as StrategyKind);
-                setText({});
-              }}
-            >
-              <For each={readyValue(kinds()) ?? []}>
-                {(info) => (
-                  <option value={info.kind} selected={info.kind === chosenKind()?.kind}>
-                    {info.kind}
-                  </option>
-                )}
-              </For>
-            </select>
-          </label>
+          <SelectField
+            label="Kind"
+            name="kind"
+            choices={(readyValue(kinds()) ?? []).map((info) => ({ value: info.kind, label: info.kind }))}
+            selected={chosenKind()?.kind ?? ""}
+            onValue={(value) => {
+              setKind(value as StrategyKind);
+              setText({});
+            }}
+          />
           <Show when={chosenKind()}>{(info) => <p class="muted small">{info().description}</p>}</Show>
-          <label class="field">
-            <span>Instrument</span>
-            <select name="symbol" onChange={(event) => setSymbol(event.currentTarget.value)}>
-              <For each={props.instruments}>
-                {(instrument) => (
-                  <option value={instrument.symbol} selected={instrument.symbol === chosenSymbol()}>
-                    {instrument.symbol}
-                  </option>
-                )}
-              </For>
-            </select>
-          </label>
+          <SelectField
+            label="Instrument"
+            name="symbol"
+            choices={props.instruments.map((instrument) => ({ value: instrument.symbol, label: instrument.symbol }))}
+            selected={chosenSymbol()}
+            onValue={setSymbol}
+          />
           <Show when={props.accounts.length > 0}>
-            <label class="field">
-              <span>Account</span>
-              <select name="account" onChange={(event) => setAccount(event.currentTarget.value)}>
-                <For each={props.accounts}>
-                  {(a) => (
-                    <option value={a.id} selected={a.id === chosenAccount()}>
-                      {a.id} ({a.mode})
-                    </option>
-                  )}
-                </For>
-              </select>
-            </label>
+            <SelectField
+              label="Account"
+              name="account"
+              choices={props.accounts.map((a) => ({ value: a.id, label: `${a.id} (${a.mode})` }))}
+              selected={chosenAccount()}
+              onValue={setAccount}
+            />
           </Show>
-          <label class="field">
-            <span>Timeframe</span>
-            <select name="timeframe" onChange={(event) => setTimeframe(event.currentTarget.value as StrategyTimeframe)}>
-              <For each={TIMEFRAMES}>
-                {(value) => (
-                  <option value={value} selected={value === timeframe()}>
-                    {value === "tick" ? "every trade" : `${value} candles`}
-                  </option>
-                )}
-              </For>
-            </select>
-          </label>
+          <SelectField
+            label="Timeframe"
+            name="timeframe"
+            choices={TIMEFRAMES.map((value) => ({
+              value,
+              label: value === "tick" ? "every trade" : `${value} candles`,
+            }))}
+            selected={timeframe()}
+            onValue={(value) => setTimeframe(value as StrategyTimeframe)}
+          />
           <For each={fields()}>
             {(field) => (
               <Show
