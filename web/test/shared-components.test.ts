@@ -3,7 +3,7 @@ import { describe, expect, mock, test } from "bun:test";
 const { createSignal, mount, useDom } = await import("./dom.ts");
 useDom();
 const { DataTable, CompactTable } = await import("../src/components/data-table.tsx");
-const { TextField, FormActions } = await import("../src/components/form.tsx");
+const { TextField, SelectField, FormActions } = await import("../src/components/form.tsx");
 const { ErrorAlert, StatusMessage } = await import("../src/components/message.tsx");
 
 const COLUMNS = [{ title: "Symbol" }, { title: "Qty", class: "num" }, { title: "Time", class: "hide-narrow" }];
@@ -104,6 +104,32 @@ describe("shared form pieces", () => {
     expect(save.className).toBe("button button--danger");
     save.click();
     expect(submitted).toHaveBeenCalledTimes(1);
+  });
+
+  test("a select shows the chosen option and reports a new choice", () => {
+    const [scope, setScope] = createSignal("b");
+    const t = mount(() =>
+      SelectField({
+        label: "Scope",
+        name: "scope",
+        choices: [
+          { value: "", label: "Whole platform" },
+          { value: "b", label: "Account b" },
+        ],
+        get selected() {
+          return scope();
+        },
+        onValue: setScope,
+      }),
+    );
+    const select = t.$<HTMLSelectElement>("label.field select[name=scope]");
+    expect([...select.options].map((o) => [o.value, o.textContent])).toEqual([
+      ["", "Whole platform"],
+      ["b", "Account b"],
+    ]);
+    expect(select.value).toBe("b");
+    t.choose("scope", "");
+    expect(scope()).toBe("");
   });
 
   test("an error is an alert only while there is one; a status is polite when it worked", () => {
