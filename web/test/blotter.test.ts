@@ -1,54 +1,38 @@
-import { afterEach, describe, expect, mock, test } from "bun:test";
+import { describe, expect, mock, test } from "bun:test";
 import type { Fill, Order } from "@jts/contracts";
+import { orderFixture } from "@jts/kit/testing";
 
-const { createSignal, render, useDom } = await import("./dom.ts");
+const { createSignal, flush, mount, useDom } = await import("./dom.ts");
 useDom();
 const { OpenOrders, OrderHistory, FillsTable } = await import("../src/components/blotter.tsx");
 
-let dispose: (() => void) | undefined;
-afterEach(() => {
-  dispose?.();
-  document.body.innerHTML = "";
-});
+/** A resting BTC-KRW limit buy as the gateway lists it. */
+const order = (id: string, overrides: Partial<Order> = {}): Order =>
+  orderFixture({
+    id,
+    clientOrderId: `c-${id}`,
+    account: "paper-main",
+    symbol: "BTC-KRW",
+    type: "LIMIT",
+    timeInForce: "GTC",
+    quantity: "0.001",
+    price: "140000000",
+    status: "ACCEPTED",
+    createdAt: "1764200000000000000",
+    updatedAt: "1764200000000000000",
+    ...overrides,
+  });
 
-const order = (id: string, overrides: Partial<Order> = {}): Order => ({
-  id,
-  clientOrderId: `c-${id}`,
-  account: "paper-main",
-  venue: "sim",
-  symbol: "BTC-KRW",
-  side: "BUY",
-  type: "LIMIT",
-  timeInForce: "GTC",
-  quantity: "0.001",
-  price: "140000000",
-  stopPrice: null,
-  filledQuantity: "0",
-  averagePrice: null,
-  status: "ACCEPTED",
-  rejectReason: null,
-  strategyId: null,
-  venueOrderId: null,
-  createdAt: "1764200000000000000",
-  updatedAt: "1764200000000000000",
-  ...overrides,
-});
-
-function mount(view: () => unknown) {
-  const root = document.createElement("div");
-  document.body.append(root);
-  dispose = render(view as () => Element, root);
-  const rows = () => [...root.querySelectorAll("tbody tr")] as HTMLTableRowElement[];
-  const button = (text: string) =>
-    [...root.querySelectorAll("button")].find((b) => b.textContent?.trim() === text) as HTMLButtonElement | undefined;
-  const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
-  return { root, rows, button, flush };
+function mountBlotter(view: () => unknown) {
+  const t = mount(view);
+  const rows = () => [...t.root.querySelectorAll("tbody tr")] as HTMLTableRowElement[];
+  return { ...t, rows };
 }
 
 describe("blotter", () => {
   test("open orders list each order with a cancel that calls the gateway for that order", async () => {
     const cancel = mock(async (_: Order) => undefined);
-    const t = mount(() =>
+    const t = mountBlotter(() =>
       OpenOrders({
         orders: [order("a"), order("b", { side: "SELL", price: "160000000" })],
         cancel,
@@ -61,26 +45,26 @@ describe("blotter", () => {
     const second = t.rows()[1]?.querySelector("button") as HTMLButtonElement;
     expect(second.getAttribute("aria-label")).toBe("Cancel sell 0.001 BTC-KRW");
     second.click();
-    await t.flush();
+    await flush();
     expect(cancel).toHaveBeenCalledTimes(1);
     expect(cancel.mock.calls[0]?.[0].id).toBe("b");
   });
 
   test("cancel all asks first, and Keep sends nothing", async () => {
     const cancelAll = mock(async () => undefined);
-    const t = mount(() => OpenOrders({ orders: [order("a"), order("b")], cancel: async () => {}, cancelAll }));
+    const t = mountBlotter(() => OpenOrders({ orders: [order("a"), order("b")], cancel: async () => {}, cancelAll }));
     t.button("Cancel all")?.click();
     expect(t.root.querySelector('[aria-label="Confirm cancel all"]')?.textContent).toContain("Cancel 2?");
     t.button("Keep")?.click();
     expect(cancelAll).not.toHaveBeenCalled();
     t.button("Cancel all")?.click();
     t.button("Yes, cancel all")?.click();
-    await t.flush();
+    await flush();
     expect(cancelAll).toHaveBeenCalledTimes(1);
   });
 
   test("a failed cancel shows the gateway's message", async () => {
-    const t = mount(() =>
+    const t = mountBlotter(() =>
       OpenOrders({
         orders: [order("a")],
         cancel: async () => {
@@ -90,13 +74,13 @@ describe("blotter", () => {
       }),
     );
     t.button("Cancel")?.click();
-    await t.flush();
+    await flush();
     expect(t.root.querySelector("[role=alert]")?.textContent).toBe("order a is FILLED and cannot be canceled");
   });
 
   test("rows follow the orders as they change: a canceled order leaves the open list", () => {
     const [orders, setOrders] = createSignal([order("a"), order("b")]);
-    const t = mount(() =>
+    const t = mountBlotter(() =>
       OpenOrders({
         get orders() {
           return orders();
@@ -114,14 +98,14 @@ describe("blotter", () => {
   });
 
   test("viewers see open orders without cancel buttons", () => {
-    const t = mount(() =>
+    const t = mountBlotter(() =>
       OpenOrders({ orders: [order("a")], cancel: async () => {}, cancelAll: async () => {}, canTrade: false }),
     );
     expect(t.root.querySelectorAll("button")).toHaveLength(0);
   });
 
   test("history shows fill progress, average price and the reason of a refusal", () => {
-    const t = mount(() =>
+    const t = mountBlotter(() =>
       OrderHistory({
         orders: [
           order("r", {
@@ -158,14 +142,14 @@ describe("blotter", () => {
       strategyId: null,
       tsEvent: "1764200000000000000",
     };
-    const t = mount(() => FillsTable({ fills: [fill] }));
+    const t = mountBlotter(() => FillsTable({ fills: [fill] }));
     const cells = [...(t.rows()[0]?.cells ?? [])].map((c) => c.textContent);
     expect(cells.slice(1)).toEqual(["ETH-KRW", "SELL", "0.5", "5,000,000", "1,250 KRW", "taker"]);
   });
 
   test("amend sends only what changed, refuses a bad price, and offers nothing for a market order", async () => {
     const amend = mock(async (_order: Order, _changes: object) => undefined);
-    const t = mount(() =>
+    const t = mountBlotter(() =>
       OpenOrders({
         orders: [order("a"), order("m", { type: "MARKET", price: null })],
         cancel: async () => {},
@@ -175,20 +159,13 @@ describe("blotter", () => {
     );
     expect(t.rows()[1]?.textContent).not.toContain("Amend");
     t.button("Amend")?.click();
-    const price = t.root.querySelector<HTMLInputElement>("input[name=amendPrice]") as HTMLInputElement;
-    expect(price.value).toBe("140000000");
-    const set = (input: HTMLInputElement, value: string) => {
-      input.value = value;
-      input.dispatchEvent(new Event("input", { bubbles: true }));
-    };
-    const submit = () =>
-      t.root.querySelector("form")?.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-    set(price, "-5");
-    submit();
+    expect(t.$<HTMLInputElement>("input[name=amendPrice]").value).toBe("140000000");
+    t.type("amendPrice", "-5");
+    t.submit();
     expect(t.root.querySelector("[role=alert]")?.textContent).toBe("Price must be a positive number");
-    set(price, "141000000");
-    submit();
-    await t.flush();
+    t.type("amendPrice", "141000000");
+    t.submit();
+    await flush();
     expect(amend).toHaveBeenCalledTimes(1);
     expect(amend.mock.calls[0]?.[0].id).toBe("a");
     expect(amend.mock.calls[0]?.[1]).toEqual({ price: "141000000" });

@@ -8,7 +8,7 @@
  * Import this first, call `useDom()`, then import components dynamically (`await import(...)`).
  */
 
-import { afterAll } from "bun:test";
+import { afterAll, afterEach } from "bun:test";
 import { transformAsync } from "@babel/core";
 import presetTypescript from "@babel/preset-typescript";
 import { GlobalRegistrator } from "@happy-dom/global-registrator";
@@ -26,6 +26,14 @@ export function useDom(): void {
     Object.getOwnPropertyNames(globalThis).map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)]),
   );
   if (!GlobalRegistrator.isRegistered) GlobalRegistrator.register({ url: "http://localhost:5173/" });
+  // A compiled component asks for event delegation once, when its module loads, on the document of
+  // that moment; a shared component (a field, a button row) loaded by an earlier test file would
+  // otherwise stay deaf on this file's fresh document.
+  delegateEvents([...DelegatedEvents], document);
+  afterEach(() => {
+    for (const dispose of mounted.splice(0)) dispose();
+    document.body.innerHTML = "";
+  });
   afterAll(async () => {
     if (GlobalRegistrator.isRegistered) await GlobalRegistrator.unregister();
     for (const [name, descriptor] of before) {
@@ -76,6 +84,43 @@ plugin({
 });
 
 /** Solid's browser `render`, the same instance the components use. */
-export const { render } = (await import(BROWSER_BUILDS["solid-js/web"] as string)) as typeof import("solid-js/web");
+export const { render, delegateEvents, DelegatedEvents } = (await import(
+  BROWSER_BUILDS["solid-js/web"] as string
+)) as typeof import("solid-js/web");
 /** Solid's browser `createSignal`, for tests that change a component's props over time. */
 export const { createSignal } = (await import(BROWSER_BUILDS["solid-js"] as string)) as typeof import("solid-js");
+
+const mounted: Array<() => void> = [];
+
+/** Lets pending promises and timers of the component settle (an answer arriving, a state update). */
+export const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Renders `view` into a fresh element on the page (unmounted after each test by `useDom`) and
+ * hands back what tests do with it: query, type into an input, choose in a select, find a button.
+ */
+export function mount(view: () => unknown) {
+  const root = document.createElement("div");
+  document.body.append(root);
+  mounted.push(render(view as () => Element, root));
+  const $ = <T extends Element>(selector: string) => root.querySelector(selector) as T;
+  const type = (name: string, value: string) => {
+    const input = $<HTMLInputElement>(`[name="${name}"]`);
+    input.value = value;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+  const choose = (name: string, value: string) => {
+    const select = $<HTMLSelectElement>(`select[name="${name}"]`);
+    select.value = value;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  };
+  /** The button labelled `text`, or failing that the first whose label contains it ("Review" finds "Review buy order"). */
+  const button = (text: string) => {
+    const buttons = [...root.querySelectorAll("button")];
+    return (buttons.find((b) => b.textContent?.trim() === text) ??
+      buttons.find((b) => b.textContent?.includes(text))) as HTMLButtonElement | undefined;
+  };
+  const submit = () =>
+    $<HTMLFormElement>("form").dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+  return { root, $, type, choose, button, submit };
+}

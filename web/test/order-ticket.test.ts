@@ -1,37 +1,26 @@
-import { afterEach, describe, expect, mock, test } from "bun:test";
+import { describe, expect, mock, test } from "bun:test";
 import type { Instrument, Order, OrderRequest } from "@jts/contracts";
+import { SIM_INSTRUMENTS } from "@jts/kit";
+import { orderFixture } from "@jts/kit/testing";
 
-const { render, useDom } = await import("./dom.ts");
+const { flush, mount, useDom } = await import("./dom.ts");
 useDom();
 const { OrderTicket } = await import("../src/components/order-ticket.tsx");
 
+/** The sim venue's BTC-KRW with a coarser lot, so a quantity can miss it. */
 const BTC: Instrument = {
-  symbol: "BTC-KRW",
-  venue: "sim",
-  kind: "CRYPTO",
-  base: "BTC",
-  quote: "KRW",
-  tickSize: "1000",
+  ...(SIM_INSTRUMENTS.find((i) => i.symbol === "BTC-KRW") as Instrument),
   lotSize: "0.0001",
   minQuantity: "0.0001",
   maxQuantity: "100",
-  minNotional: "5000",
-  makerFee: "0.0005",
-  takerFee: "0.0005",
 };
 
-let dispose: (() => void) | undefined;
-afterEach(() => {
-  dispose?.();
-  document.body.innerHTML = "";
-});
-
+/** The order the gateway answers a ticket's request with. */
 function order(request: OrderRequest, overrides: Partial<Order> = {}): Order {
-  return {
+  return orderFixture({
     id: "o-1",
     clientOrderId: request.clientOrderId,
     account: "paper-main",
-    venue: "sim",
     symbol: request.symbol,
     side: request.side,
     type: request.type,
@@ -39,46 +28,21 @@ function order(request: OrderRequest, overrides: Partial<Order> = {}): Order {
     quantity: request.quantity,
     price: request.price ?? null,
     stopPrice: request.stopPrice ?? null,
-    filledQuantity: "0",
-    averagePrice: null,
     status: "ACCEPTED",
-    rejectReason: null,
-    strategyId: null,
-    venueOrderId: null,
-    createdAt: "1",
-    updatedAt: "1",
     ...overrides,
-  };
+  });
 }
 
-function mount(place: (request: OrderRequest) => Promise<Order>, offline = false) {
-  const root = document.createElement("div");
-  document.body.append(root);
-  dispose = render(() => OrderTicket({ instruments: [BTC], lastPrice: () => "150000000", place, offline }), root);
-  const $ = <T extends Element>(selector: string) => root.querySelector(selector) as T;
-  const type = (name: string, value: string) => {
-    const input = $<HTMLInputElement>(`[name="${name}"]`);
-    input.value = value;
-    input.dispatchEvent(new Event("input", { bubbles: true }));
-  };
-  const choose = (name: string, value: string) => {
-    const select = $<HTMLSelectElement>(`select[name="${name}"]`);
-    select.value = value;
-    select.dispatchEvent(new Event("change", { bubbles: true }));
-  };
-  const submit = () =>
-    $<HTMLFormElement>("form").dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-  const hint = (name: string) => $<HTMLElement>(`#${name}-hint`)?.textContent ?? "";
-  const button = (text: string) =>
-    [...root.querySelectorAll("button")].find((b) => b.textContent?.includes(text)) as HTMLButtonElement | undefined;
-  const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
-  return { root, $, type, choose, submit, hint, button, flush };
+function mountTicket(place: (request: OrderRequest) => Promise<Order>, offline = false) {
+  const t = mount(() => OrderTicket({ instruments: [BTC], lastPrice: () => "150000000", place, offline }));
+  const hint = (name: string) => t.$<HTMLElement>(`#${name}-hint`)?.textContent ?? "";
+  return { ...t, hint };
 }
 
 describe("order ticket validation", () => {
   test("refuses a quantity off the lot size and a price off the tick, and sends nothing", () => {
     const place = mock(async (r: OrderRequest) => order(r));
-    const t = mount(place);
+    const t = mountTicket(place);
     t.type("quantity", "0.00015");
     t.type("price", "150000500");
     t.submit();
@@ -90,7 +54,7 @@ describe("order ticket validation", () => {
   });
 
   test("a limit order needs a price; a stop limit needs both prices", () => {
-    const t = mount(async (r) => order(r));
+    const t = mountTicket(async (r) => order(r));
     t.type("quantity", "0.001");
     t.submit();
     expect(t.hint("price")).toBe("Enter a positive limit price");
@@ -101,7 +65,7 @@ describe("order ticket validation", () => {
   });
 
   test("below the minimum quantity and below the minimum order value are refused with the limit", () => {
-    const t = mount(async (r) => order(r));
+    const t = mountTicket(async (r) => order(r));
     t.choose("type", "MARKET");
     t.type("quantity", "0");
     t.submit();
@@ -114,7 +78,7 @@ describe("order ticket validation", () => {
   });
 
   test("a market order offers only immediate time in force", () => {
-    const t = mount(async (r) => order(r));
+    const t = mountTicket(async (r) => order(r));
     t.choose("type", "MARKET");
     const options = [...t.$<HTMLSelectElement>('select[name="timeInForce"]').options].map((o) => o.value);
     expect(options).toEqual(["IOC", "FOK"]);
@@ -123,7 +87,7 @@ describe("order ticket validation", () => {
 
   test("a valid order is sent only after the confirmation step, with the fields of its type", async () => {
     const place = mock(async (r: OrderRequest) => order(r));
-    const t = mount(place);
+    const t = mountTicket(place);
     t.type("quantity", "0.001");
     t.type("price", "149000000");
     t.choose("timeInForce", "DAY");
@@ -133,7 +97,7 @@ describe("order ticket validation", () => {
       "Buy 0.001 BTC-KRW · Limit · limit 149,000,000 · DAY",
     );
     t.button("Confirm buy")?.click();
-    await t.flush();
+    await flush();
     expect(place).toHaveBeenCalledTimes(1);
     const sent = place.mock.calls[0]?.[0] as OrderRequest;
     expect(sent).toMatchObject({
@@ -150,7 +114,7 @@ describe("order ticket validation", () => {
 
   test("Back returns to editing without sending", () => {
     const place = mock(async (r: OrderRequest) => order(r));
-    const t = mount(place);
+    const t = mountTicket(place);
     t.type("quantity", "0.001");
     t.type("price", "149000000");
     t.submit();
@@ -160,14 +124,14 @@ describe("order ticket validation", () => {
   });
 
   test("a risk refusal is shown with its reason", async () => {
-    const t = mount(async (r) =>
+    const t = mountTicket(async (r) =>
       order(r, { status: "REJECTED", rejectReason: "TRADING_HALTED: trading is halted (e2e)" }),
     );
     t.choose("type", "MARKET");
     t.type("quantity", "0.001");
     t.submit();
     t.button("Confirm buy")?.click();
-    await t.flush();
+    await flush();
     const refusal = t.$("[data-testid=order-refused]");
     expect(refusal.getAttribute("role")).toBe("alert");
     expect(refusal.textContent).toBe("Refused: TRADING_HALTED: trading is halted (e2e)");
@@ -181,13 +145,13 @@ describe("order ticket validation", () => {
       if (calls === 1) throw new ApiError(0, "NETWORK", "network error");
       return order(r);
     });
-    const t = mount(place);
+    const t = mountTicket(place);
     t.choose("type", "MARKET");
     t.type("quantity", "0.001");
     for (let attempt = 0; attempt < 2; attempt++) {
       t.submit();
       t.button("Confirm buy")?.click();
-      await t.flush();
+      await flush();
     }
     const ids = place.mock.calls.map((call) => call[0].clientOrderId);
     expect(ids).toHaveLength(2);
@@ -196,7 +160,7 @@ describe("order ticket validation", () => {
 
   test("offline, the ticket says so and sends nothing", () => {
     const place = mock(async (r: OrderRequest) => order(r));
-    const t = mount(place, true);
+    const t = mountTicket(place, true);
     t.choose("type", "MARKET");
     t.type("quantity", "0.001");
     t.submit();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, mock, test } from "bun:test";
 import type { Account, Instrument, StrategyKindInfo } from "@jts/contracts";
 
-const { render, useDom } = await import("./dom.ts");
+const { flush, mount, useDom } = await import("./dom.ts");
 useDom(); // also puts the real fetch back after this file
 
 /** What the gateway was asked, and its answers: the form goes through the real api.ts (Eden). */
@@ -51,57 +51,35 @@ const KINDS: StrategyKindInfo[] = [
 const instrument = (symbol: string, venue: string) => ({ symbol, venue }) as Instrument;
 const account = (id: string) => ({ id, mode: "PAPER" }) as Account;
 
-let dispose: (() => void) | undefined;
 afterEach(() => {
-  dispose?.();
-  document.body.innerHTML = "";
   calls = [];
 });
 
-const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
-
-async function mount(onCreated = mock(async () => {})) {
-  const root = document.createElement("div");
-  document.body.append(root);
-  dispose = render(
-    () =>
-      NewStrategy({
-        instruments: [instrument("BTC-KRW", "sim"), instrument("005930", "kis")],
-        accounts: [account("paper-main"), account("paper-two")],
-        onCreated,
-      }),
-    root,
+async function mountForm(onCreated = mock(async () => {})) {
+  const t = mount(() =>
+    NewStrategy({
+      instruments: [instrument("BTC-KRW", "sim"), instrument("005930", "kis")],
+      accounts: [account("paper-main"), account("paper-two")],
+      onCreated,
+    }),
   );
   await flush(); // the kinds arrive
-  const $ = <T extends Element>(selector: string) => root.querySelector(selector) as T;
-  const button = (text: string) =>
-    [...root.querySelectorAll("button")].find((b) => b.textContent?.includes(text)) as HTMLButtonElement;
-  const type = (name: string, value: string) => {
-    const input = $<HTMLInputElement>(`[name="${name}"]`);
-    input.value = value;
-    input.dispatchEvent(new Event("input", { bubbles: true }));
-  };
-  const choose = (name: string, value: string) => {
-    const select = $<HTMLSelectElement>(`select[name="${name}"]`);
-    select.value = value;
-    select.dispatchEvent(new Event("change", { bubbles: true }));
-  };
   const fieldNames = () =>
-    [...root.querySelectorAll<HTMLInputElement>("input[name^=param-]")].map((i) => i.name.replace(/^param-/, ""));
+    [...t.root.querySelectorAll<HTMLInputElement>("input[name^=param-]")].map((i) => i.name.replace(/^param-/, ""));
   const submit = async () => {
-    $<HTMLFormElement>("form").dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    t.submit();
     await flush();
     await flush();
   };
-  return { root, $, button, type, choose, fieldNames, submit, onCreated };
+  return { ...t, fieldNames, submit, onCreated };
 }
 
 describe("new strategy form", () => {
   test("opens on request and shows the chosen kind's parameters from its schema", async () => {
     answer = () => Response.json(KINDS);
-    const t = await mount();
+    const t = await mountForm();
     expect(t.$("form")).toBeNull();
-    t.button("New strategy…").click();
+    t.button("New strategy…")?.click();
     expect(calls).toEqual([{ method: "GET", path: "/api/strategies/kinds", body: undefined }]);
     expect([...t.$<HTMLSelectElement>("select[name=kind]").options].map((o) => o.value)).toEqual([
       "ma-crossover",
@@ -121,8 +99,8 @@ describe("new strategy form", () => {
       method === "GET"
         ? Response.json(KINDS)
         : Response.json({ config: { id: "bb-1" }, running: false }, { status: 200 });
-    const t = await mount();
-    t.button("New strategy…").click();
+    const t = await mountForm();
+    t.button("New strategy…")?.click();
     t.type("id", " bb-1 ");
     t.choose("kind", "bollinger");
     t.choose("symbol", "005930");
@@ -164,8 +142,8 @@ describe("new strategy form", () => {
             },
             { status: 400 },
           );
-    const t = await mount();
-    t.button("New strategy…").click();
+    const t = await mountForm();
+    t.button("New strategy…")?.click();
     t.type("id", "ma-2");
     t.type("param-fastPeriod", "30");
     t.type("param-slowPeriod", "10");
@@ -186,8 +164,8 @@ describe("new strategy form", () => {
 
   test("without an id nothing is sent", async () => {
     answer = () => Response.json(KINDS);
-    const t = await mount();
-    t.button("New strategy…").click();
+    const t = await mountForm();
+    t.button("New strategy…")?.click();
     await t.submit();
     expect(calls.filter((c) => c.method === "POST")).toEqual([]);
     expect(t.$("[role=alert]").textContent).toBe("An id, a kind and an instrument are needed");

@@ -1,22 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import type { Instrument } from "@jts/contracts";
+import { SIM_INSTRUMENTS } from "@jts/kit";
 import { emptyDraft, type TicketDraft, validateTicket } from "../src/lib/ticket.ts";
 
 /** The sim venue's Samsung Electronics: flat tickSize 100, but KRX's price bands apply. */
-const SAMSUNG: Instrument = {
-  symbol: "005930",
-  venue: "sim",
-  kind: "STOCK",
-  base: "005930",
-  quote: "KRW",
-  tickSize: "100",
-  lotSize: "1",
-  minQuantity: "1",
-  maxQuantity: "1000000",
-  minNotional: "1",
-  makerFee: "0.00015",
-  takerFee: "0.00015",
-};
+const SAMSUNG = SIM_INSTRUMENTS.find((i) => i.symbol === "005930") as Instrument;
 
 const limit = (price: string, overrides: Partial<TicketDraft> = {}): TicketDraft => ({
   ...emptyDraft("005930"),

@@ -1,8 +1,10 @@
 import type { Fill, Order } from "@jts/contracts";
-import { createSignal, For, type JSX, Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import { messageOf } from "../lib/api.ts";
 import { formatDecimal, formatNanosTime, isPositiveDecimal } from "../lib/decimal.ts";
-import { EmptyRow } from "./empty-row.tsx";
+import { type Column, DataTable } from "./data-table.tsx";
+import { FormActions, TextField } from "./form.tsx";
+import { ErrorAlert } from "./message.tsx";
 
 const typeLabel = (order: Order) => order.type.replace("_", " ").toLowerCase();
 
@@ -10,34 +12,28 @@ function StatusBadge(props: { status: Order["status"] }) {
   return <span class={`status status--${props.status.toLowerCase()}`}>{props.status.replace("_", " ")}</span>;
 }
 
-/** `narrow`: columns a phone does without, so the actions stay on screen. */
-function Table(props: { label: string; head: string[]; numeric: number[]; narrow?: number[]; children: JSX.Element }) {
-  return (
-    <section class="table-scroll" aria-label={props.label} tabindex="0">
-      <table>
-        <thead>
-          <tr>
-            <For each={props.head}>
-              {(title, i) => (
-                <th
-                  scope="col"
-                  class={
-                    [props.numeric.includes(i()) ? "num" : "", props.narrow?.includes(i()) ? "hide-narrow" : ""]
-                      .join(" ")
-                      .trim() || undefined
-                  }
-                >
-                  {title}
-                </th>
-              )}
-            </For>
-          </tr>
-        </thead>
-        <tbody>{props.children}</tbody>
-      </table>
-    </section>
-  );
-}
+/** Time, symbol, side, type, quantity, filled, a price and the status: what open and past orders share. */
+const orderColumns = (time: string, price: string): Column[] => [
+  { title: time, class: "hide-narrow" },
+  { title: "Symbol" },
+  { title: "Side" },
+  { title: "Type", class: "hide-narrow" },
+  { title: "Qty", class: "num" },
+  { title: "Filled", class: "num hide-narrow" },
+  { title: price, class: "num" },
+  { title: "Status" },
+];
+const OPEN_ORDER_COLUMNS: Column[] = [...orderColumns("Time", "Price"), { title: "" }];
+const HISTORY_COLUMNS = orderColumns("Updated", "Avg price");
+const FILL_COLUMNS: Column[] = [
+  { title: "Time", class: "hide-narrow" },
+  { title: "Symbol" },
+  { title: "Side" },
+  { title: "Qty", class: "num" },
+  { title: "Price", class: "num" },
+  { title: "Fee", class: "num" },
+  { title: "Liquidity", class: "hide-narrow" },
+];
 
 export interface OpenOrdersProps {
   orders: Order[];
@@ -109,59 +105,46 @@ export function OpenOrders(props: OpenOrdersProps) {
           </Show>
         </Show>
       </div>
-      <Show when={error()}>
-        {(message) => (
-          <p class="message message--error" role="alert">
-            {message()}
-          </p>
-        )}
-      </Show>
-      <Table
-        label="Open orders"
-        head={["Time", "Symbol", "Side", "Type", "Qty", "Filled", "Price", "Status", ""]}
-        numeric={[4, 5, 6]}
-        narrow={[0, 3, 5]}
-      >
-        <For each={props.orders} fallback={<EmptyRow columns={9} text="No open orders" />}>
-          {(order) => (
-            <tr data-order-id={order.id}>
-              <td class="muted hide-narrow">{formatNanosTime(order.createdAt)}</td>
-              <th scope="row">{order.symbol}</th>
-              <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
-              <td class="hide-narrow">{typeLabel(order)}</td>
-              <td class="num">{formatDecimal(order.quantity)}</td>
-              <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
-              <td class="num">{formatDecimal(order.price ?? order.stopPrice)}</td>
-              <td>
-                <StatusBadge status={order.status} />
-              </td>
-              <td>
-                <Show when={props.canTrade !== false}>
+      <ErrorAlert text={error()} />
+      <DataTable label="Open orders" columns={OPEN_ORDER_COLUMNS} rows={props.orders} empty="No open orders">
+        {(order) => (
+          <tr data-order-id={order.id}>
+            <td class="muted hide-narrow">{formatNanosTime(order.createdAt)}</td>
+            <th scope="row">{order.symbol}</th>
+            <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
+            <td class="hide-narrow">{typeLabel(order)}</td>
+            <td class="num">{formatDecimal(order.quantity)}</td>
+            <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
+            <td class="num">{formatDecimal(order.price ?? order.stopPrice)}</td>
+            <td>
+              <StatusBadge status={order.status} />
+            </td>
+            <td>
+              <Show when={props.canTrade !== false}>
+                <button
+                  type="button"
+                  class="button button--ghost button--small"
+                  aria-label={`Cancel ${order.side.toLowerCase()} ${order.quantity} ${order.symbol}`}
+                  disabled={busy().has(order.id)}
+                  onClick={() => void run(order.id, () => props.cancel(order))}
+                >
+                  {busy().has(order.id) ? "Canceling…" : "Cancel"}
+                </button>
+                <Show when={props.amend && order.type !== "MARKET"}>
                   <button
                     type="button"
                     class="button button--ghost button--small"
-                    aria-label={`Cancel ${order.side.toLowerCase()} ${order.quantity} ${order.symbol}`}
-                    disabled={busy().has(order.id)}
-                    onClick={() => void run(order.id, () => props.cancel(order))}
+                    aria-label={`Amend ${order.side.toLowerCase()} ${order.quantity} ${order.symbol}`}
+                    onClick={() => setAmending(order)}
                   >
-                    {busy().has(order.id) ? "Canceling…" : "Cancel"}
+                    Amend
                   </button>
-                  <Show when={props.amend && order.type !== "MARKET"}>
-                    <button
-                      type="button"
-                      class="button button--ghost button--small"
-                      aria-label={`Amend ${order.side.toLowerCase()} ${order.quantity} ${order.symbol}`}
-                      onClick={() => setAmending(order)}
-                    >
-                      Amend
-                    </button>
-                  </Show>
                 </Show>
-              </td>
-            </tr>
-          )}
-        </For>
-      </Table>
+              </Show>
+            </td>
+          </tr>
+        )}
+      </DataTable>
       <Show when={amending()}>
         {(order) => (
           <AmendForm
@@ -219,53 +202,22 @@ function AmendForm(props: { order: Order; onSave: (changes: OrderChanges) => voi
         Amend {props.order.side.toLowerCase()} {props.order.symbol}
       </h3>
       <div class="field-row">
-        <label class="field">
-          <span>Quantity</span>
-          <input
-            name="amendQuantity"
-            inputmode="decimal"
-            value={quantity()}
-            onInput={(e) => setQuantity(e.currentTarget.value)}
-          />
-        </label>
+        <TextField label="Quantity" name="amendQuantity" inputmode="decimal" value={quantity()} onValue={setQuantity} />
         <Show when={props.order.price !== null}>
-          <label class="field">
-            <span>Limit price</span>
-            <input
-              name="amendPrice"
-              inputmode="decimal"
-              value={price()}
-              onInput={(e) => setPrice(e.currentTarget.value)}
-            />
-          </label>
+          <TextField label="Limit price" name="amendPrice" inputmode="decimal" value={price()} onValue={setPrice} />
         </Show>
         <Show when={props.order.stopPrice !== null}>
-          <label class="field">
-            <span>Stop price</span>
-            <input
-              name="amendStopPrice"
-              inputmode="decimal"
-              value={stopPrice()}
-              onInput={(e) => setStopPrice(e.currentTarget.value)}
-            />
-          </label>
+          <TextField
+            label="Stop price"
+            name="amendStopPrice"
+            inputmode="decimal"
+            value={stopPrice()}
+            onValue={setStopPrice}
+          />
         </Show>
       </div>
-      <Show when={problem()}>
-        {(text) => (
-          <p class="message message--error" role="alert">
-            {text()}
-          </p>
-        )}
-      </Show>
-      <div class="confirm__actions">
-        <button type="button" class="button button--ghost" onClick={() => props.onCancel()}>
-          Back
-        </button>
-        <button type="submit" class="button button--primary">
-          Replace order
-        </button>
-      </div>
+      <ErrorAlert text={problem()} />
+      <FormActions submit="Replace order" onBack={props.onCancel} />
     </form>
   );
 }
@@ -276,30 +228,23 @@ export function OrderHistory(props: { orders: Order[]; limit?: number }) {
   return (
     <section class="panel" aria-labelledby="history-title">
       <h2 id="history-title">Order history</h2>
-      <Table
-        label="Order history"
-        head={["Updated", "Symbol", "Side", "Type", "Qty", "Filled", "Avg price", "Status"]}
-        numeric={[4, 5, 6]}
-        narrow={[0, 3, 5]}
-      >
-        <For each={shown()} fallback={<EmptyRow columns={8} text="No orders yet" />}>
-          {(order) => (
-            <tr data-order-id={order.id}>
-              <td class="muted hide-narrow">{formatNanosTime(order.updatedAt)}</td>
-              <th scope="row">{order.symbol}</th>
-              <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
-              <td class="hide-narrow">{typeLabel(order)}</td>
-              <td class="num">{formatDecimal(order.quantity)}</td>
-              <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
-              <td class="num">{formatDecimal(order.averagePrice)}</td>
-              <td>
-                <StatusBadge status={order.status} />
-                <Show when={order.rejectReason}>{(reason) => <div class="reason">{reason()}</div>}</Show>
-              </td>
-            </tr>
-          )}
-        </For>
-      </Table>
+      <DataTable label="Order history" columns={HISTORY_COLUMNS} rows={shown()} empty="No orders yet">
+        {(order) => (
+          <tr data-order-id={order.id}>
+            <td class="muted hide-narrow">{formatNanosTime(order.updatedAt)}</td>
+            <th scope="row">{order.symbol}</th>
+            <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
+            <td class="hide-narrow">{typeLabel(order)}</td>
+            <td class="num">{formatDecimal(order.quantity)}</td>
+            <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
+            <td class="num">{formatDecimal(order.averagePrice)}</td>
+            <td>
+              <StatusBadge status={order.status} />
+              <Show when={order.rejectReason}>{(reason) => <div class="reason">{reason()}</div>}</Show>
+            </td>
+          </tr>
+        )}
+      </DataTable>
     </section>
   );
 }
@@ -309,28 +254,21 @@ export function FillsTable(props: { fills: Fill[]; limit?: number }) {
   return (
     <section class="panel" aria-labelledby="fills-title">
       <h2 id="fills-title">Fills</h2>
-      <Table
-        label="Fills"
-        head={["Time", "Symbol", "Side", "Qty", "Price", "Fee", "Liquidity"]}
-        numeric={[3, 4, 5]}
-        narrow={[0, 6]}
-      >
-        <For each={shown()} fallback={<EmptyRow columns={7} text="No fills yet" />}>
-          {(fill) => (
-            <tr data-fill-id={fill.id}>
-              <td class="muted hide-narrow">{formatNanosTime(fill.tsEvent)}</td>
-              <th scope="row">{fill.symbol}</th>
-              <td class={`side-text side-text--${fill.side.toLowerCase()}`}>{fill.side}</td>
-              <td class="num">{formatDecimal(fill.quantity)}</td>
-              <td class="num">{formatDecimal(fill.price)}</td>
-              <td class="num">
-                {formatDecimal(fill.fee)} {fill.feeCurrency}
-              </td>
-              <td class="hide-narrow">{fill.liquidity.toLowerCase()}</td>
-            </tr>
-          )}
-        </For>
-      </Table>
+      <DataTable label="Fills" columns={FILL_COLUMNS} rows={shown()} empty="No fills yet">
+        {(fill) => (
+          <tr data-fill-id={fill.id}>
+            <td class="muted hide-narrow">{formatNanosTime(fill.tsEvent)}</td>
+            <th scope="row">{fill.symbol}</th>
+            <td class={`side-text side-text--${fill.side.toLowerCase()}`}>{fill.side}</td>
+            <td class="num">{formatDecimal(fill.quantity)}</td>
+            <td class="num">{formatDecimal(fill.price)}</td>
+            <td class="num">
+              {formatDecimal(fill.fee)} {fill.feeCurrency}
+            </td>
+            <td class="hide-narrow">{fill.liquidity.toLowerCase()}</td>
+          </tr>
+        )}
+      </DataTable>
     </section>
   );
 }

@@ -2,7 +2,6 @@ import type { Candle, CandleInterval, Tick } from "@jts/contracts";
 import {
   type CandlestickData,
   CandlestickSeries,
-  createChart,
   type HistogramData,
   HistogramSeries,
   type IChartApi,
@@ -12,6 +11,7 @@ import {
 import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import { getCandles, messageOf } from "../lib/api.ts";
 import { recall, remember } from "../lib/cache.ts";
+import { createThemedChart } from "../lib/chart.ts";
 import { chartNumber } from "../lib/decimal.ts";
 import type { LiveConnection } from "../lib/ws.ts";
 
@@ -75,13 +75,9 @@ export function CandleChart(props: { symbol: string; live: LiveConnection }) {
 
   onMount(() => {
     if (!container) return;
-    chart = createChart(container, {
-      autoSize: true,
-      layout: { background: { color: "transparent" }, textColor: "#8b95a7", attributionLogo: false },
-      grid: { vertLines: { color: "#1f2733" }, horzLines: { color: "#1f2733" } },
-      timeScale: { timeVisible: true, secondsVisible: false, borderColor: "#263041" },
-      rightPriceScale: { borderColor: "#263041" },
-      localization: { priceFormatter: (price: number) => price.toLocaleString() },
+    chart = createThemedChart(container, {
+      secondsVisible: false,
+      priceFormatter: (price: number) => price.toLocaleString(),
     });
     candles = chart.addSeries(CandlestickSeries, {
       upColor: GAIN,

@@ -1,6 +1,7 @@
 import type { EquitySnapshot } from "@jts/contracts";
-import { createChart, type IChartApi, LineSeries, type UTCTimestamp } from "lightweight-charts";
+import { type IChartApi, LineSeries, type UTCTimestamp } from "lightweight-charts";
 import { createEffect, onCleanup, onMount } from "solid-js";
+import { createThemedChart } from "../lib/chart.ts";
 import { chartNumber } from "../lib/decimal.ts";
 
 /** Equity over time for one account and currency (floats only to draw). */
@@ -9,13 +10,7 @@ export function EquityChart(props: { points: EquitySnapshot[]; label: string }) 
   let chart: IChartApi | undefined;
   onMount(() => {
     if (!container) return;
-    chart = createChart(container, {
-      autoSize: true,
-      layout: { background: { color: "transparent" }, textColor: "#8b95a7", attributionLogo: false },
-      grid: { vertLines: { color: "#1f2733" }, horzLines: { color: "#1f2733" } },
-      timeScale: { timeVisible: true, borderColor: "#263041" },
-      rightPriceScale: { borderColor: "#263041" },
-    });
+    chart = createThemedChart(container);
     const line = chart.addSeries(LineSeries, { color: "#4c9dff", lineWidth: 2 });
     createEffect(() => {
       const seen = new Map<number, number>();

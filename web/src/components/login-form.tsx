@@ -1,5 +1,7 @@
-import { createSignal, Show } from "solid-js";
+import { createSignal } from "solid-js";
 import { login } from "../lib/api.ts";
+import { TextField } from "./form.tsx";
+import { ErrorAlert } from "./message.tsx";
 
 export function LoginForm() {
   const [username, setUsername] = createSignal("");
@@ -23,34 +25,24 @@ export function LoginForm() {
   return (
     <form class="panel login" onSubmit={submit} aria-labelledby="login-title">
       <h2 id="login-title">Sign in</h2>
-      <label class="field">
-        <span>Username</span>
-        <input
-          name="username"
-          autocomplete="username"
-          required
-          value={username()}
-          onInput={(event) => setUsername(event.currentTarget.value)}
-        />
-      </label>
-      <label class="field">
-        <span>Password</span>
-        <input
-          name="password"
-          type="password"
-          autocomplete="current-password"
-          required
-          value={password()}
-          onInput={(event) => setPassword(event.currentTarget.value)}
-        />
-      </label>
-      <Show when={error()}>
-        {(message) => (
-          <p class="message message--error" role="alert">
-            {message()}
-          </p>
-        )}
-      </Show>
+      <TextField
+        label="Username"
+        name="username"
+        autocomplete="username"
+        required
+        value={username()}
+        onValue={setUsername}
+      />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        autocomplete="current-password"
+        required
+        value={password()}
+        onValue={setPassword}
+      />
+      <ErrorAlert text={error()} />
       <button type="submit" class="button button--primary" disabled={pending()}>
         {pending() ? "Signing in…" : "Sign in"}
       </button>

@@ -33,6 +33,12 @@ export function signOf(value: string): -1 | 0 | 1 {
   return raw < 0n ? -1 : raw > 0n ? 1 : 0;
 }
 
+/** The colour a P&L takes: the `pnl--up|down|flat` class every screen shows money with. */
+export function pnlClass(value: string): string {
+  const sign = signOf(value);
+  return `pnl pnl--${sign > 0 ? "up" : sign < 0 ? "down" : "flat"}`;
+}
+
 /** Groups the integer digits ("1234567.5" -> "1,234,567.5") without touching precision. */
 export function formatDecimal(value: string | null | undefined): string {
   if (value === null || value === undefined || !isDecimal(value)) return "—";

@@ -1,13 +1,33 @@
 import type { Account, EquitySnapshot } from "@jts/contracts";
 import { createMemo, createSignal, For, Match, Show, Switch } from "solid-js";
-import { EmptyRow } from "../components/empty-row.tsx";
+import { type Column, CompactTable, DataTable } from "../components/data-table.tsx";
 import { EquityChart } from "../components/equity-chart.tsx";
-import { armAccount, disarmAccount, getEquity, messageOf } from "../lib/api.ts";
-import { formatDecimal, signOf, sumDecimals } from "../lib/decimal.ts";
+import { FormActions, TextField } from "../components/form.tsx";
+import { ErrorAlert } from "../components/message.tsx";
+import { createAction } from "../lib/action.ts";
+import { armAccount, disarmAccount, getEquity } from "../lib/api.ts";
+import { formatDecimal, pnlClass, signOf, sumDecimals } from "../lib/decimal.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
 import type { TradingStore } from "../lib/store.ts";
 
-const pnlClass = (value: string) => `num pnl pnl--${signOf(value) > 0 ? "up" : signOf(value) < 0 ? "down" : "flat"}`;
+const numPnl = (value: string) => `num ${pnlClass(value)}`;
+
+const POSITION_COLUMNS: Column[] = [
+  { title: "Symbol" },
+  { title: "Qty", class: "num" },
+  { title: "Avg price", class: "num hide-narrow" },
+  { title: "Last", class: "num hide-narrow" },
+  { title: "Unrealized", class: "num" },
+  { title: "Realized", class: "num" },
+  { title: "Account", class: "hide-narrow" },
+];
+
+const BALANCE_COLUMNS: Column[] = [
+  { title: "Currency" },
+  { title: "Total", class: "num" },
+  { title: "Free", class: "num" },
+  { title: "Locked", class: "num" },
+];
 
 export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }) {
   const positions = () =>
@@ -38,60 +58,31 @@ export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }
               <>
                 <div>
                   <span class="muted small">Unrealized {total.currency}</span>
-                  <strong class={pnlClass(total.unrealized)}>{formatDecimal(total.unrealized)}</strong>
+                  <strong class={numPnl(total.unrealized)}>{formatDecimal(total.unrealized)}</strong>
                 </div>
                 <div>
                   <span class="muted small">Realized {total.currency}</span>
-                  <strong class={pnlClass(total.realized)}>{formatDecimal(total.realized)}</strong>
+                  <strong class={numPnl(total.realized)}>{formatDecimal(total.realized)}</strong>
                 </div>
               </>
             )}
           </For>
         </div>
-        <section class="table-scroll" aria-label="Positions" tabindex="0">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Symbol</th>
-                <th scope="col" class="num">
-                  Qty
-                </th>
-                <th scope="col" class="num hide-narrow">
-                  Avg price
-                </th>
-                <th scope="col" class="num hide-narrow">
-                  Last
-                </th>
-                <th scope="col" class="num">
-                  Unrealized
-                </th>
-                <th scope="col" class="num">
-                  Realized
-                </th>
-                <th scope="col" class="hide-narrow">
-                  Account
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              <For each={positions()} fallback={<EmptyRow columns={7} text="No positions" />}>
-                {(p) => (
-                  <tr data-symbol={p.symbol}>
-                    <th scope="row">{p.symbol}</th>
-                    <td class="num" data-testid="position-quantity">
-                      {formatDecimal(p.quantity)}
-                    </td>
-                    <td class="num hide-narrow">{formatDecimal(p.averagePrice)}</td>
-                    <td class="num hide-narrow">{formatDecimal(p.lastPrice)}</td>
-                    <td class={pnlClass(p.unrealizedPnl)}>{formatDecimal(p.unrealizedPnl)}</td>
-                    <td class={pnlClass(p.realizedPnl)}>{formatDecimal(p.realizedPnl)}</td>
-                    <td class="muted hide-narrow">{p.account}</td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </section>
+        <DataTable label="Positions" columns={POSITION_COLUMNS} rows={positions()} empty="No positions">
+          {(p) => (
+            <tr data-symbol={p.symbol}>
+              <th scope="row">{p.symbol}</th>
+              <td class="num" data-testid="position-quantity">
+                {formatDecimal(p.quantity)}
+              </td>
+              <td class="num hide-narrow">{formatDecimal(p.averagePrice)}</td>
+              <td class="num hide-narrow">{formatDecimal(p.lastPrice)}</td>
+              <td class={numPnl(p.unrealizedPnl)}>{formatDecimal(p.unrealizedPnl)}</td>
+              <td class={numPnl(p.realizedPnl)}>{formatDecimal(p.realizedPnl)}</td>
+              <td class="muted hide-narrow">{p.account}</td>
+            </tr>
+          )}
+        </DataTable>
       </section>
       <section class="panel" aria-labelledby="balances-title">
         <h2 id="balances-title">Accounts and balances</h2>
@@ -144,19 +135,15 @@ function curvesOf(points: EquitySnapshot[]): Array<{ account: string; currency: 
 function AccountCard(props: { account: Account; isAdmin: boolean; onChange: () => unknown }) {
   const [arming, setArming] = createSignal(false);
   const [typed, setTyped] = createSignal("");
-  const [message, setMessage] = createSignal<string | null>(null);
+  const { error, run } = createAction();
 
-  const act = async (action: () => Promise<unknown>) => {
-    setMessage(null);
-    try {
+  const act = (action: () => Promise<unknown>) =>
+    run(async () => {
       await action();
       setArming(false);
       setTyped("");
       await props.onChange();
-    } catch (error) {
-      setMessage(messageOf(error));
-    }
-  };
+    });
 
   return (
     <article class="account" aria-label={`Account ${props.account.id}`}>
@@ -193,55 +180,31 @@ function AccountCard(props: { account: Account; isAdmin: boolean; onChange: () =
             void act(() => armAccount(props.account.id, typed()));
           }}
         >
-          <label class="field">
-            <span>Type the account id to trade it with real money</span>
-            <input value={typed()} onInput={(event) => setTyped(event.currentTarget.value)} autocomplete="off" />
-          </label>
-          <div class="confirm__actions">
-            <button type="button" class="button button--ghost" onClick={() => setArming(false)}>
-              Back
-            </button>
-            <button type="submit" class="button button--sell" disabled={typed() !== props.account.id}>
-              Arm {props.account.id}
-            </button>
-          </div>
+          <TextField
+            label="Type the account id to trade it with real money"
+            value={typed()}
+            onValue={setTyped}
+            autocomplete="off"
+          />
+          <FormActions
+            submit={`Arm ${props.account.id}`}
+            tone="sell"
+            disabled={typed() !== props.account.id}
+            onBack={() => setArming(false)}
+          />
         </form>
       </Show>
-      <Show when={message()}>
-        {(text) => (
-          <p class="message message--error" role="alert">
-            {text()}
-          </p>
-        )}
-      </Show>
-      <table class="compact">
-        <thead>
+      <ErrorAlert text={error()} />
+      <CompactTable columns={BALANCE_COLUMNS} rows={props.account.balances} empty="No balances">
+        {(balance) => (
           <tr>
-            <th scope="col">Currency</th>
-            <th scope="col" class="num">
-              Total
-            </th>
-            <th scope="col" class="num">
-              Free
-            </th>
-            <th scope="col" class="num">
-              Locked
-            </th>
+            <th scope="row">{balance.currency}</th>
+            <td class="num">{formatDecimal(balance.total)}</td>
+            <td class="num">{formatDecimal(balance.free)}</td>
+            <td class="num">{formatDecimal(balance.locked)}</td>
           </tr>
-        </thead>
-        <tbody>
-          <For each={props.account.balances} fallback={<EmptyRow columns={4} text="No balances" />}>
-            {(balance) => (
-              <tr>
-                <th scope="row">{balance.currency}</th>
-                <td class="num">{formatDecimal(balance.total)}</td>
-                <td class="num">{formatDecimal(balance.free)}</td>
-                <td class="num">{formatDecimal(balance.locked)}</td>
-              </tr>
-            )}
-          </For>
-        </tbody>
-      </table>
+        )}
+      </CompactTable>
     </article>
   );
 }

@@ -1,10 +1,21 @@
 import type { RiskLimits, RiskStatus, TradingState } from "@jts/contracts";
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
+import { type Column, CompactTable } from "../components/data-table.tsx";
+import { FormActions, SelectField, TextField } from "../components/form.tsx";
+import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
+import { createAction } from "../lib/action.ts";
 import { messageOf, setRiskLimits, setTradingState } from "../lib/api.ts";
 import { formatDecimal, formatNanosTime, isPositiveDecimal } from "../lib/decimal.ts";
 import type { TradingStore } from "../lib/store.ts";
 
 const CONFIRM_WORD = "HALT";
+
+const ACCOUNT_COLUMNS: Column[] = [
+  { title: "Account" },
+  { title: "State" },
+  { title: "Daily P&L", class: "num" },
+  { title: "Drawdown", class: "num" },
+];
 
 export function RiskScreen(props: { store: TradingStore; canTrade: boolean; isAdmin: boolean }) {
   const risk = () => props.store.risk();
@@ -30,33 +41,16 @@ export function RiskScreen(props: { store: TradingStore; canTrade: boolean; isAd
                 <dd>{formatDecimal(status().limits.maxPositionNotional)}</dd>
               </dl>
               <Show when={status().accounts?.length}>
-                <table class="compact">
-                  <caption>Per account</caption>
-                  <thead>
+                <CompactTable caption="Per account" columns={ACCOUNT_COLUMNS} rows={status().accounts ?? []}>
+                  {(account) => (
                     <tr>
-                      <th scope="col">Account</th>
-                      <th scope="col">State</th>
-                      <th scope="col" class="num">
-                        Daily P&amp;L
-                      </th>
-                      <th scope="col" class="num">
-                        Drawdown
-                      </th>
+                      <th scope="row">{account.account}</th>
+                      <td>{account.state}</td>
+                      <td class="num">{formatDecimal(account.dailyPnl)}</td>
+                      <td class="num">{formatDecimal(account.drawdown)}</td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    <For each={status().accounts}>
-                      {(account) => (
-                        <tr>
-                          <th scope="row">{account.account}</th>
-                          <td>{account.state}</td>
-                          <td class="num">{formatDecimal(account.dailyPnl)}</td>
-                          <td class="num">{formatDecimal(account.drawdown)}</td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
+                  )}
+                </CompactTable>
               </Show>
             </>
           )}
@@ -97,25 +91,14 @@ function KillSwitch(props: {
   const [typed, setTyped] = createSignal("");
   const [reason, setReason] = createSignal("");
   const [cancelOrders, setCancelOrders] = createSignal(true);
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<string | null>(null);
+  const { busy, error, run } = createAction();
 
-  const change = async (
-    state: TradingState,
-    extra: { reason?: string; cancelOpenOrders?: boolean; account?: string } = {},
-  ) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const change = (state: TradingState, extra: { reason?: string; cancelOpenOrders?: boolean; account?: string } = {}) =>
+    run(async () => {
       props.onChanged(await setTradingState({ state, ...extra }), extra.account);
       setOpen(false);
       setTyped("");
-    } catch (caught) {
-      setError(messageOf(caught));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <div class="kill-switch">
@@ -147,28 +130,18 @@ function KillSwitch(props: {
               <h3 id="halt-title">Halt trading</h3>
               <p>Every new order in scope is refused until an admin resumes trading.</p>
               <Show when={props.accounts.length > 0}>
-                <label class="field">
-                  <span>Scope</span>
-                  <select name="scope" onChange={(event) => setScope(event.currentTarget.value)}>
-                    <Show when={props.isAdmin}>
-                      <option value="" selected={scope() === ""}>
-                        Whole platform
-                      </option>
-                    </Show>
-                    <For each={props.accounts}>
-                      {(account) => (
-                        <option value={account} selected={scope() === account}>
-                          Account {account}
-                        </option>
-                      )}
-                    </For>
-                  </select>
-                </label>
+                <SelectField
+                  label="Scope"
+                  name="scope"
+                  choices={[
+                    ...(props.isAdmin ? [{ value: "", label: "Whole platform" }] : []),
+                    ...props.accounts.map((account) => ({ value: account, label: `Account ${account}` })),
+                  ]}
+                  selected={scope()}
+                  onValue={setScope}
+                />
               </Show>
-              <label class="field">
-                <span>Reason</span>
-                <input name="reason" value={reason()} onInput={(event) => setReason(event.currentTarget.value)} />
-              </label>
+              <TextField label="Reason" name="reason" value={reason()} onValue={setReason} />
               <label class="check">
                 <input
                   type="checkbox"
@@ -177,23 +150,19 @@ function KillSwitch(props: {
                 />
                 <span>Also cancel every open order</span>
               </label>
-              <label class="field">
-                <span>Type {CONFIRM_WORD} to confirm</span>
-                <input
-                  name="confirm"
-                  autocomplete="off"
-                  value={typed()}
-                  onInput={(event) => setTyped(event.currentTarget.value)}
-                />
-              </label>
-              <div class="confirm__actions">
-                <button type="button" class="button button--ghost" onClick={() => setOpen(false)}>
-                  Back
-                </button>
-                <button type="submit" class="button button--danger" disabled={busy() || typed() !== CONFIRM_WORD}>
-                  Halt trading
-                </button>
-              </div>
+              <TextField
+                label={`Type ${CONFIRM_WORD} to confirm`}
+                name="confirm"
+                autocomplete="off"
+                value={typed()}
+                onValue={setTyped}
+              />
+              <FormActions
+                submit="Halt trading"
+                tone="danger"
+                disabled={busy() || typed() !== CONFIRM_WORD}
+                onBack={() => setOpen(false)}
+              />
             </form>
           </Show>
         }
@@ -219,13 +188,7 @@ function KillSwitch(props: {
           </div>
         </Show>
       </Show>
-      <Show when={error()}>
-        {(message) => (
-          <p class="message message--error" role="alert">
-            {message()}
-          </p>
-        )}
-      </Show>
+      <ErrorAlert text={error()} />
     </div>
   );
 }
@@ -234,7 +197,7 @@ function LimitsEditor(props: { limits: RiskLimits; onSaved: () => void }) {
   const [orderLimit, setOrderLimit] = createSignal(props.limits.maxOrderNotional);
   const [positionLimit, setPositionLimit] = createSignal(props.limits.maxPositionNotional);
   const [account, setAccount] = createSignal("");
-  const [status, setStatus] = createSignal<{ ok: boolean; text: string } | null>(null);
+  const [status, setStatus] = createSignal<StatusText | null>(null);
   const valid = () => isPositiveDecimal(orderLimit().trim()) && isPositiveDecimal(positionLimit().trim());
 
   const save = async (event: SubmitEvent) => {
@@ -259,38 +222,25 @@ function LimitsEditor(props: { limits: RiskLimits; onSaved: () => void }) {
     <section class="panel" aria-labelledby="limits-title">
       <h2 id="limits-title">Risk limits (admin)</h2>
       <form class="ticket" onSubmit={save} novalidate>
-        <label class="field">
-          <span>Account (empty: platform default)</span>
-          <input name="account" value={account()} onInput={(event) => setAccount(event.currentTarget.value)} />
-        </label>
-        <label class="field">
-          <span>Max order value</span>
-          <input
-            name="maxOrderNotional"
-            inputmode="decimal"
-            value={orderLimit()}
-            onInput={(event) => setOrderLimit(event.currentTarget.value)}
-          />
-        </label>
-        <label class="field">
-          <span>Max position value</span>
-          <input
-            name="maxPositionNotional"
-            inputmode="decimal"
-            value={positionLimit()}
-            onInput={(event) => setPositionLimit(event.currentTarget.value)}
-          />
-        </label>
+        <TextField label="Account (empty: platform default)" name="account" value={account()} onValue={setAccount} />
+        <TextField
+          label="Max order value"
+          name="maxOrderNotional"
+          inputmode="decimal"
+          value={orderLimit()}
+          onValue={setOrderLimit}
+        />
+        <TextField
+          label="Max position value"
+          name="maxPositionNotional"
+          inputmode="decimal"
+          value={positionLimit()}
+          onValue={setPositionLimit}
+        />
         <button type="submit" class="button button--primary">
           Save limits
         </button>
-        <Show when={status()}>
-          {(s) => (
-            <p class={s().ok ? "message" : "message message--error"} role={s().ok ? "status" : "alert"}>
-              {s().text}
-            </p>
-          )}
-        </Show>
+        <StatusMessage status={status()} />
       </form>
     </section>
   );

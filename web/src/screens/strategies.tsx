@@ -1,5 +1,8 @@
 import type { Account, Instrument, StrategyKind, StrategyStatus, StrategyTimeframe } from "@jts/contracts";
 import { createMemo, createSignal, For, Show } from "solid-js";
+import { FormActions, SelectField, TextField } from "../components/form.tsx";
+import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
+import { createAction } from "../lib/action.ts";
 import {
   createStrategy,
   getStrategies,
@@ -9,7 +12,7 @@ import {
   startStrategy,
   stopStrategy,
 } from "../lib/api.ts";
-import { formatDecimal, signOf } from "../lib/decimal.ts";
+import { formatDecimal, pnlClass } from "../lib/decimal.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
 import { paramFields, paramValues } from "../lib/param-schema.ts";
 
@@ -50,7 +53,7 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
   const [timeframe, setTimeframe] = createSignal<StrategyTimeframe>("1m");
   const [text, setText] = createSignal<Record<string, string>>({});
   const [busy, setBusy] = createSignal(false);
-  const [status, setStatus] = createSignal<{ ok: boolean; text: string } | null>(null);
+  const [status, setStatus] = createSignal<StatusText | null>(null);
 
   // Until the user picks, the first of each list: kinds, instruments and accounts arrive after the form.
   const chosenKind = createMemo(() => {
@@ -105,67 +108,44 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
       >
         <Show when={errorMessage(kinds())}>{(message) => <p class="message message--error">{message()}</p>}</Show>
         <form class="ticket" aria-label="New strategy" onSubmit={submit} novalidate>
-          <label class="field">
-            <span>Id</span>
-            <input name="id" autocomplete="off" value={id()} onInput={(event) => setId(event.currentTarget.value)} />
-          </label>
-          <label class="field">
-            <span>Kind</span>
-            <select
-              name="kind"
-              onChange={(event) => {
-                setKind(event.currentTarget.value as StrategyKind);
-                setText({});
-              }}
-            >
-              <For each={readyValue(kinds()) ?? []}>
-                {(info) => (
-                  <option value={info.kind} selected={info.kind === chosenKind()?.kind}>
-                    {info.kind}
-                  </option>
-                )}
-              </For>
-            </select>
-          </label>
+          <TextField label="Id" name="id" autocomplete="off" value={id()} onValue={setId} />
+          <SelectField
+            label="Kind"
+            name="kind"
+            choices={(readyValue(kinds()) ?? []).map((info) => ({ value: info.kind, label: info.kind }))}
+            selected={chosenKind()?.kind ?? ""}
+            onValue={(value) => {
+              setKind(value as StrategyKind);
+              setText({});
+            }}
+          />
           <Show when={chosenKind()}>{(info) => <p class="muted small">{info().description}</p>}</Show>
-          <label class="field">
-            <span>Instrument</span>
-            <select name="symbol" onChange={(event) => setSymbol(event.currentTarget.value)}>
-              <For each={props.instruments}>
-                {(instrument) => (
-                  <option value={instrument.symbol} selected={instrument.symbol === chosenSymbol()}>
-                    {instrument.symbol}
-                  </option>
-                )}
-              </For>
-            </select>
-          </label>
+          <SelectField
+            label="Instrument"
+            name="symbol"
+            choices={props.instruments.map((instrument) => ({ value: instrument.symbol, label: instrument.symbol }))}
+            selected={chosenSymbol()}
+            onValue={setSymbol}
+          />
           <Show when={props.accounts.length > 0}>
-            <label class="field">
-              <span>Account</span>
-              <select name="account" onChange={(event) => setAccount(event.currentTarget.value)}>
-                <For each={props.accounts}>
-                  {(a) => (
-                    <option value={a.id} selected={a.id === chosenAccount()}>
-                      {a.id} ({a.mode})
-                    </option>
-                  )}
-                </For>
-              </select>
-            </label>
+            <SelectField
+              label="Account"
+              name="account"
+              choices={props.accounts.map((a) => ({ value: a.id, label: `${a.id} (${a.mode})` }))}
+              selected={chosenAccount()}
+              onValue={setAccount}
+            />
           </Show>
-          <label class="field">
-            <span>Timeframe</span>
-            <select name="timeframe" onChange={(event) => setTimeframe(event.currentTarget.value as StrategyTimeframe)}>
-              <For each={TIMEFRAMES}>
-                {(value) => (
-                  <option value={value} selected={value === timeframe()}>
-                    {value === "tick" ? "every trade" : `${value} candles`}
-                  </option>
-                )}
-              </For>
-            </select>
-          </label>
+          <SelectField
+            label="Timeframe"
+            name="timeframe"
+            choices={TIMEFRAMES.map((value) => ({
+              value,
+              label: value === "tick" ? "every trade" : `${value} candles`,
+            }))}
+            selected={timeframe()}
+            onValue={(value) => setTimeframe(value as StrategyTimeframe)}
+          />
           <For each={fields()}>
             {(field) => (
               <Show
@@ -182,64 +162,47 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
                   </label>
                 }
               >
-                <label class="field">
-                  <span>
-                    {field.name}
-                    <Show when={field.hint}>{(hint) => <span class="muted small"> ({hint()})</span>}</Show>
-                  </span>
-                  <input
-                    name={`param-${field.name}`}
-                    inputmode={field.type === "integer" ? "numeric" : "decimal"}
-                    autocomplete="off"
-                    value={text()[field.name] ?? ""}
-                    onInput={(event) => setText({ ...text(), [field.name]: event.currentTarget.value })}
-                  />
-                  <Show when={field.description}>{(description) => <small class="muted">{description()}</small>}</Show>
-                </label>
+                <TextField
+                  label={
+                    <>
+                      {field.name}
+                      <Show when={field.hint}>{(hint) => <span class="muted small"> ({hint()})</span>}</Show>
+                    </>
+                  }
+                  name={`param-${field.name}`}
+                  inputmode={field.type === "integer" ? "numeric" : "decimal"}
+                  autocomplete="off"
+                  value={text()[field.name] ?? ""}
+                  onValue={(value) => setText({ ...text(), [field.name]: value })}
+                  note={
+                    <Show when={field.description}>
+                      {(description) => <small class="muted">{description()}</small>}
+                    </Show>
+                  }
+                />
               </Show>
             )}
           </For>
-          <div class="confirm__actions">
-            <button type="button" class="button button--ghost" onClick={() => setOpen(false)}>
-              Back
-            </button>
-            <button type="submit" class="button button--primary" disabled={busy() || !chosenKind()}>
-              Create strategy
-            </button>
-          </div>
+          <FormActions submit="Create strategy" disabled={busy() || !chosenKind()} onBack={() => setOpen(false)} />
         </form>
       </Show>
-      <Show when={status()}>
-        {(s) => (
-          <p class={s().ok ? "message" : "message message--error"} role={s().ok ? "status" : "alert"}>
-            {s().text}
-          </p>
-        )}
-      </Show>
+      <StatusMessage status={status()} />
     </section>
   );
 }
 
 function StrategyCard(props: { strategy: StrategyStatus; canTrade: boolean; onChange: () => Promise<void> }) {
   const config = () => props.strategy.config;
-  const [busy, setBusy] = createSignal(false);
-  const [message, setMessage] = createSignal<string | null>(null);
+  const { busy, error, run } = createAction();
   const [editing, setEditing] = createSignal(false);
   const [draft, setDraft] = createSignal<Record<string, string>>({});
 
-  const act = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setMessage(null);
-    try {
+  const act = (action: () => Promise<unknown>) =>
+    run(async () => {
       await action();
       await props.onChange();
       setEditing(false);
-    } catch (error) {
-      setMessage(messageOf(error));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const startEditing = () => {
     setDraft(Object.fromEntries(Object.entries(config().params).map(([k, v]) => [k, String(v)])));
@@ -272,9 +235,7 @@ function StrategyCard(props: { strategy: StrategyStatus; canTrade: boolean; onCh
       </p>
       <dl class="facts">
         <dt>Net P&amp;L</dt>
-        <dd class={`pnl pnl--${signOf(pnl().netPnl) > 0 ? "up" : signOf(pnl().netPnl) < 0 ? "down" : "flat"}`}>
-          {formatDecimal(pnl().netPnl)}
-        </dd>
+        <dd class={pnlClass(pnl().netPnl)}>{formatDecimal(pnl().netPnl)}</dd>
         <dt>Realized · unrealized</dt>
         <dd>
           {formatDecimal(pnl().realizedPnl)} · {formatDecimal(pnl().unrealizedPnl)}
@@ -306,34 +267,19 @@ function StrategyCard(props: { strategy: StrategyStatus; canTrade: boolean; onCh
         >
           <For each={Object.keys(draft())}>
             {(key) => (
-              <label class="field">
-                <span>{key}</span>
-                <input
-                  name={key}
-                  inputmode="decimal"
-                  value={draft()[key] ?? ""}
-                  onInput={(event) => setDraft({ ...draft(), [key]: event.currentTarget.value })}
-                />
-              </label>
+              <TextField
+                label={key}
+                name={key}
+                inputmode="decimal"
+                value={draft()[key] ?? ""}
+                onValue={(value) => setDraft({ ...draft(), [key]: value })}
+              />
             )}
           </For>
-          <div class="confirm__actions">
-            <button type="button" class="button button--ghost" onClick={() => setEditing(false)}>
-              Back
-            </button>
-            <button type="submit" class="button button--primary" disabled={busy()}>
-              Save parameters
-            </button>
-          </div>
+          <FormActions submit="Save parameters" disabled={busy()} onBack={() => setEditing(false)} />
         </form>
       </Show>
-      <Show when={message()}>
-        {(text) => (
-          <p class="message message--error" role="alert">
-            {text()}
-          </p>
-        )}
-      </Show>
+      <ErrorAlert text={error()} />
       <Show when={props.canTrade}>
         <div class="card__actions">
           <Show
