@@ -5,11 +5,11 @@ import {
   type Fixed,
   fx,
   type Order,
-  type OrderRequest,
   type RiskLimits,
   type StrategyConfig,
 } from "@jts/contracts";
 import { createLogger, InstrumentCatalog, type Logger } from "@jts/kit";
+import { newOrder } from "@jts/order-execution";
 import { DEFAULT_RISK_LIMITS, RiskEngine } from "@jts/risk-management";
 import { type OrderRouter, StrategyRunner } from "@jts/strategy-engine";
 import { eventPrice, eventSymbol, type MarketEvent } from "./csv.ts";
@@ -95,7 +95,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
 
   const router: OrderRouter = {
     async submit(request) {
-      const order = orderFrom(request, `bt-order-${orders.size + 1}`, now);
+      const order = newOrder(request, {
+        id: `bt-order-${orders.size + 1}`,
+        account: request.account ?? "backtest",
+        venue: request.venue ?? "sim",
+        now: String(now),
+      });
       const decision = risk.check(order);
       if (!decision.approved) return reject(order, `${decision.rule}: ${decision.reason}`);
       const placed = venue.place(order, String(now));
@@ -187,30 +192,6 @@ function quoteAt(event: MarketEvent, price: string, now: bigint) {
     ask: price,
     askSize: size,
     tsEvent: String(now),
-  };
-}
-
-function orderFrom(request: OrderRequest, id: string, now: bigint): Order {
-  return {
-    id,
-    clientOrderId: request.clientOrderId,
-    account: request.account ?? "backtest",
-    venue: request.venue ?? "sim",
-    symbol: request.symbol,
-    side: request.side,
-    type: request.type,
-    timeInForce: request.timeInForce ?? (request.type === "MARKET" ? "IOC" : "GTC"),
-    quantity: request.quantity,
-    price: request.price ?? null,
-    stopPrice: request.stopPrice ?? null,
-    filledQuantity: "0",
-    averagePrice: null,
-    status: "NEW",
-    rejectReason: null,
-    strategyId: request.strategyId ?? null,
-    venueOrderId: null,
-    createdAt: String(now),
-    updatedAt: String(now),
   };
 }
 

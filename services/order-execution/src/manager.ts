@@ -115,28 +115,7 @@ export class OrderManager {
     const venue = request.venue ?? (instrument?.venue as Order["venue"]);
     if (instrument && venue !== instrument.venue)
       throw new AppError("VALIDATION", `${request.symbol} trades on ${instrument.venue}, not ${venue}`);
-    const now = nowNsString();
-    const order: Order = {
-      id: newId(),
-      clientOrderId: request.clientOrderId,
-      account,
-      venue,
-      symbol: request.symbol,
-      side: request.side,
-      type: request.type,
-      timeInForce: request.timeInForce ?? (request.type === "MARKET" ? "IOC" : "GTC"),
-      quantity: request.quantity,
-      price: request.price ?? null,
-      stopPrice: request.stopPrice ?? null,
-      filledQuantity: "0",
-      averagePrice: null,
-      status: "NEW",
-      rejectReason: null,
-      strategyId: request.strategyId ?? null,
-      venueOrderId: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const order = newOrder(request, { id: newId(), account, venue, now: nowNsString() });
     const inserted = await this.repository.transaction(async (tx) => {
       const result = await tx.insert(order);
       if (result.created) tx.emit(Topics.orderUpdated, this.orderEvent(result.order));
@@ -562,4 +541,38 @@ export function replacementClientId(clientOrderId: string): string {
 
 function optional<K extends string>(key: K, value: string | null): { [P in K]?: string } {
   return (value === null ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+/** Identity and timing a new order gets besides what its request says. */
+export interface NewOrderFields {
+  id: string;
+  account: string;
+  venue: Order["venue"];
+  /** Creation time, ns digit string. */
+  now: string;
+}
+
+/** The NEW order an OrderRequest opens; the OMS and the backtest build orders only through this. */
+export function newOrder(request: OrderRequest, fields: NewOrderFields): Order {
+  return {
+    id: fields.id,
+    clientOrderId: request.clientOrderId,
+    account: fields.account,
+    venue: fields.venue,
+    symbol: request.symbol,
+    side: request.side,
+    type: request.type,
+    timeInForce: request.timeInForce ?? (request.type === "MARKET" ? "IOC" : "GTC"),
+    quantity: request.quantity,
+    price: request.price ?? null,
+    stopPrice: request.stopPrice ?? null,
+    filledQuantity: "0",
+    averagePrice: null,
+    status: "NEW",
+    rejectReason: null,
+    strategyId: request.strategyId ?? null,
+    venueOrderId: null,
+    createdAt: fields.now,
+    updatedAt: fields.now,
+  };
 }
