@@ -1,4 +1,4 @@
-import { VenueSocket } from "@jts/broker-kit";
+import { SymbolSocket } from "@jts/broker-kit";
 import type { Tick } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
 import { parseRealtimeFrame, subscribeMessage } from "./realtime.ts";
@@ -16,8 +16,6 @@ export interface KisStreamOptions {
   reconnectMaxMs?: number;
 }
 
-export class SubscriptionLimitError extends Error {}
-
 /**
  * The real-time trade feed on the kit's VenueSocket: each connection gets a
  * fresh approval key and registers every symbol again, PINGPONG heartbeats
@@ -25,20 +23,19 @@ export class SubscriptionLimitError extends Error {}
  * socket's exponential back-off with jitter.
  */
 export class KisStream {
-  private readonly symbols = new Set<string>();
   private approval: string | null = null;
-  private readonly socket: VenueSocket;
+  private readonly socket: SymbolSocket;
 
   constructor(private readonly options: KisStreamOptions) {
-    this.socket = new VenueSocket({
+    this.socket = new SymbolSocket({
       name: "kis-realtime",
       url: async () => {
         this.approval = await options.approvalKey();
         return options.url;
       },
-      onOpen: (send) => {
-        for (const symbol of this.symbols) send(subscribeMessage(this.approval as string, symbol, true));
-      },
+      maxSymbols: KIS_MAX_REGISTRATIONS,
+      limitMessage: () => `KIS allows ${KIS_MAX_REGISTRATIONS} real-time registrations per app key`,
+      frame: (symbol, register) => (this.approval ? subscribeMessage(this.approval, symbol, register) : null),
       onMessage: (text) => this.onFrame(text),
       backoff: { initialMs: options.reconnectMinMs ?? 250, maxMs: options.reconnectMaxMs ?? 10_000 },
       logger: options.logger,
@@ -50,7 +47,7 @@ export class KisStream {
   }
 
   get reconnects(): number {
-    return this.socket.stats.reconnects;
+    return this.socket.reconnects;
   }
 
   start(): void {
@@ -62,19 +59,11 @@ export class KisStream {
   }
 
   subscribe(symbol: string): void {
-    if (this.symbols.has(symbol)) return;
-    if (this.symbols.size >= KIS_MAX_REGISTRATIONS)
-      throw new SubscriptionLimitError(`KIS allows ${KIS_MAX_REGISTRATIONS} real-time registrations per app key`);
-    this.symbols.add(symbol);
-    this.send(symbol, true);
+    this.socket.subscribe(symbol);
   }
 
   unsubscribe(symbol: string): void {
-    if (this.symbols.delete(symbol)) this.send(symbol, false);
-  }
-
-  private send(symbol: string, register: boolean): void {
-    if (this.socket.connected && this.approval) this.socket.send(subscribeMessage(this.approval, symbol, register));
+    this.socket.unsubscribe(symbol);
   }
 
   private onFrame(text: string): void {

@@ -50,4 +50,5 @@ export {
   signJwt,
   verifyJwt,
 } from "./signing.ts";
+export { SubscriptionLimitError, SymbolSocket, type SymbolSocketOptions } from "./symbol-socket.ts";
 export { type BackoffOptions, type SocketStats, VenueSocket, type VenueSocketOptions } from "./ws-client.ts";
