@@ -9,7 +9,7 @@ import {
   type StrategyConfig,
 } from "@jts/contracts";
 import { createLogger, InstrumentCatalog, type Logger } from "@jts/kit";
-import { newOrder } from "@jts/order-execution";
+import { fillOf, newOrder } from "@jts/order-execution";
 import { DEFAULT_RISK_LIMITS, RiskEngine } from "@jts/risk-management";
 import { type OrderRouter, StrategyRunner } from "@jts/strategy-engine";
 import { eventPrice, eventSymbol, type MarketEvent } from "./csv.ts";
@@ -127,7 +127,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         const entry = orders.get(report.orderId);
         if (!entry) continue;
         if (report.kind === "FILL" && report.fill) {
-          const fill = fillFrom(entry.order, report);
+          const fill = fillOf(entry.order, report);
           const notional = fx.mul(fx.toFixed(fill.price), fx.toFixed(fill.quantity));
           cash += (fill.side === "BUY" ? -notional : notional) - fx.toFixed(fill.fee);
           fills.push(fill);
@@ -210,24 +210,4 @@ function recordOf(order: Order, status: Order["status"], reason: string | null, 
 function reportBase(order: Order, now: bigint) {
   const { id: orderId, account, venue, symbol, side } = order;
   return { orderId, account, venue, symbol, side, fill: null, tsEvent: String(now) };
-}
-
-function fillFrom(order: Order, report: ExecutionReport): Fill {
-  const fill = report.fill as NonNullable<ExecutionReport["fill"]>;
-  return {
-    id: fill.fillId,
-    orderId: order.id,
-    clientOrderId: order.clientOrderId,
-    account: order.account,
-    venue: order.venue,
-    symbol: order.symbol,
-    side: order.side,
-    price: fill.price,
-    quantity: fill.quantity,
-    fee: fill.fee,
-    feeCurrency: fill.feeCurrency,
-    liquidity: fill.liquidity,
-    strategyId: order.strategyId,
-    tsEvent: report.tsEvent,
-  };
 }

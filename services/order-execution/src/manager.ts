@@ -431,29 +431,13 @@ export class OrderManager {
   }
 
   private async applyFill(tx: OrderTransaction, order: Order, report: ExecutionReport) {
-    const f = report.fill as NonNullable<ExecutionReport["fill"]>;
-    const fill: Fill = {
-      id: f.fillId,
-      orderId: order.id,
-      clientOrderId: order.clientOrderId,
-      account: order.account,
-      venue: order.venue,
-      symbol: order.symbol,
-      side: order.side,
-      price: f.price,
-      quantity: f.quantity,
-      fee: f.fee,
-      feeCurrency: f.feeCurrency,
-      liquidity: f.liquidity,
-      strategyId: order.strategyId,
-      tsEvent: report.tsEvent,
-    };
+    const fill = fillOf(order, report);
     if (!(await tx.addFill(fill))) return;
     const before = fx.toFixed(order.filledQuantity);
-    const quantity = fx.toFixed(f.quantity);
+    const quantity = fx.toFixed(fill.quantity);
     const filled = before + quantity;
     const previousCost = order.averagePrice ? fx.mul(fx.toFixed(order.averagePrice), before) : 0n;
-    order.averagePrice = fx.fromFixed(fx.div(previousCost + fx.mul(fx.toFixed(f.price), quantity), filled));
+    order.averagePrice = fx.fromFixed(fx.div(previousCost + fx.mul(fx.toFixed(fill.price), quantity), filled));
     order.filledQuantity = fx.fromFixed(filled);
     const target: OrderStatus = filled >= fx.toFixed(order.quantity) ? "FILLED" : "PARTIALLY_FILLED";
     if (!canTransition(order.status, target)) {
@@ -574,5 +558,26 @@ export function newOrder(request: OrderRequest, fields: NewOrderFields): Order {
     venueOrderId: null,
     createdAt: fields.now,
     updatedAt: fields.now,
+  };
+}
+
+/** The Fill a FILL report makes of its order; the OMS and the backtest book fills only through this. */
+export function fillOf(order: Order, report: ExecutionReport): Fill {
+  const fill = report.fill as NonNullable<ExecutionReport["fill"]>;
+  return {
+    id: fill.fillId,
+    orderId: order.id,
+    clientOrderId: order.clientOrderId,
+    account: order.account,
+    venue: order.venue,
+    symbol: order.symbol,
+    side: order.side,
+    price: fill.price,
+    quantity: fill.quantity,
+    fee: fill.fee,
+    feeCurrency: fill.feeCurrency,
+    liquidity: fill.liquidity,
+    strategyId: order.strategyId,
+    tsEvent: report.tsEvent,
   };
 }
