@@ -33,6 +33,7 @@ export { type ConnectorFeeds, type OrderClient, orderClientConnector } from "./o
 export { PlaceInFlightError, PlaceOnce } from "./place-once.ts";
 export { PLACED_ORDER_TTL_MS, type PlacedOrder, PlacedOrders, type Placement } from "./placed-orders.ts";
 export {
+  brokerGate,
   type Cost,
   type LimitGroup,
   paced,
