@@ -28,11 +28,9 @@ const message = compile(StreamMessage);
  * every symbol again; a 401st subscription is refused here with a clear
  * error before it reaches the bridge.
  */
-export class CreonStream {
-  private readonly socket: SymbolSocket;
-
+export class CreonStream extends SymbolSocket {
   constructor(private readonly options: CreonStreamOptions) {
-    this.socket = new SymbolSocket({
+    super({
       name: "creon-bridge",
       // The signature carries a timestamp and a one-time nonce: a new one per connection.
       url: () => signedStreamUrl(options.baseUrl, options.secret),
@@ -46,34 +44,6 @@ export class CreonStream {
       backoff: { initialMs: options.reconnectMinMs ?? 250, maxMs: options.reconnectMaxMs ?? 10_000 },
       logger: options.logger,
     });
-  }
-
-  get connected(): boolean {
-    return this.socket.connected;
-  }
-
-  get reconnects(): number {
-    return this.socket.reconnects;
-  }
-
-  get subscribed(): number {
-    return this.socket.subscribed;
-  }
-
-  start(): void {
-    this.socket.start();
-  }
-
-  stop(): void {
-    this.socket.stop();
-  }
-
-  subscribe(symbol: string): void {
-    this.socket.subscribe(symbol);
-  }
-
-  unsubscribe(symbol: string): void {
-    this.socket.unsubscribe(symbol);
   }
 
   private onMessage(text: string): void {
@@ -95,7 +65,7 @@ export class CreonStream {
         this.options.logger.warn("Creon bridge stream error", { code: parsed.code, message: parsed.message });
         if (parsed.code === "SUBSCRIPTION_LIMIT" && parsed.subject) {
           const symbol = fromCreonCode(parsed.subject);
-          this.socket.forget(symbol);
+          this.forget(symbol);
           this.options.onRefused?.(symbol, parsed.message);
         }
         return;

@@ -22,12 +22,11 @@ export interface KisStreamOptions {
  * are echoed as KIS requires, and a dropped socket is reopened with the
  * socket's exponential back-off with jitter.
  */
-export class KisStream {
+export class KisStream extends SymbolSocket {
   private approval: string | null = null;
-  private readonly socket: SymbolSocket;
 
   constructor(private readonly options: KisStreamOptions) {
-    this.socket = new SymbolSocket({
+    super({
       name: "kis-realtime",
       url: async () => {
         this.approval = await options.approvalKey();
@@ -42,30 +41,6 @@ export class KisStream {
     });
   }
 
-  get connected(): boolean {
-    return this.socket.connected;
-  }
-
-  get reconnects(): number {
-    return this.socket.reconnects;
-  }
-
-  start(): void {
-    this.socket.start();
-  }
-
-  stop(): void {
-    this.socket.stop();
-  }
-
-  subscribe(symbol: string): void {
-    this.socket.subscribe(symbol);
-  }
-
-  unsubscribe(symbol: string): void {
-    this.socket.unsubscribe(symbol);
-  }
-
   private onFrame(text: string): void {
     const frame = parseRealtimeFrame(text);
     switch (frame.kind) {
@@ -73,13 +48,13 @@ export class KisStream {
         this.options.onTicks(frame.ticks);
         return;
       case "pingpong":
-        this.socket.send(frame.raw);
+        this.send(frame.raw);
         return;
       case "ack":
         if (frame.ok) return;
         this.options.logger.warn("KIS refused a registration", { ...frame });
         // A stale approval key: reconnect, which fetches a new key and registers everything again.
-        if (/approval/i.test(frame.message)) this.socket.reconnect();
+        if (/approval/i.test(frame.message)) this.reconnect();
         return;
       case "invalid":
         this.options.logger.warn("unreadable KIS real-time frame", { reason: frame.reason });

@@ -17,14 +17,17 @@ export interface SymbolSocketOptions extends Omit<VenueSocketOptions, "onOpen"> 
 /**
  * A VenueSocket that keeps a capped set of symbols: each is subscribed when
  * added (if connected) and again on every (re)connection, so a dropped
- * socket comes back with the whole set.
+ * socket comes back with the whole set. Venue streams (KIS, Creon) extend it
+ * with their frame parsing.
  */
 export class SymbolSocket {
   private readonly symbols = new Set<string>();
   private readonly socket: VenueSocket;
+  private readonly limits: Pick<SymbolSocketOptions, "maxSymbols" | "limitMessage" | "frame">;
 
-  constructor(private readonly options: SymbolSocketOptions) {
-    const { maxSymbols: _max, limitMessage: _message, frame, ...socket } = options;
+  constructor(options: SymbolSocketOptions) {
+    const { maxSymbols, limitMessage, frame, ...socket } = options;
+    this.limits = { maxSymbols, limitMessage, frame };
     this.socket = new VenueSocket({
       ...socket,
       onOpen: (send) => {
@@ -68,8 +71,8 @@ export class SymbolSocket {
 
   subscribe(symbol: string): void {
     if (this.symbols.has(symbol)) return;
-    if (this.symbols.size >= this.options.maxSymbols)
-      throw new SubscriptionLimitError(this.options.limitMessage(symbol, this.symbols.size + 1));
+    if (this.symbols.size >= this.limits.maxSymbols)
+      throw new SubscriptionLimitError(this.limits.limitMessage(symbol, this.symbols.size + 1));
     this.symbols.add(symbol);
     this.sendFrame(symbol, true);
   }
@@ -84,7 +87,7 @@ export class SymbolSocket {
   }
 
   private sendFrame(symbol: string, subscribe: boolean): void {
-    const frame = this.options.frame(symbol, subscribe);
+    const frame = this.limits.frame(symbol, subscribe);
     if (frame && this.socket.connected) this.socket.send(frame);
   }
 }
