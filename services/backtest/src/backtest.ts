@@ -5,11 +5,11 @@ import {
   type Fixed,
   fx,
   type Order,
-  type OrderRequest,
   type RiskLimits,
   type StrategyConfig,
 } from "@jts/contracts";
 import { createLogger, InstrumentCatalog, type Logger } from "@jts/kit";
+import { fillOf, newOrder } from "@jts/order-execution";
 import { DEFAULT_RISK_LIMITS, RiskEngine } from "@jts/risk-management";
 import { type OrderRouter, StrategyRunner } from "@jts/strategy-engine";
 import { eventPrice, eventSymbol, type MarketEvent } from "./csv.ts";
@@ -95,7 +95,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
 
   const router: OrderRouter = {
     async submit(request) {
-      const order = orderFrom(request, `bt-order-${orders.size + 1}`, now);
+      const order = newOrder(request, {
+        id: `bt-order-${orders.size + 1}`,
+        account: request.account ?? "backtest",
+        venue: request.venue ?? "sim",
+        now: String(now),
+      });
       const decision = risk.check(order);
       if (!decision.approved) return reject(order, `${decision.rule}: ${decision.reason}`);
       const placed = venue.place(order, String(now));
@@ -122,7 +127,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         const entry = orders.get(report.orderId);
         if (!entry) continue;
         if (report.kind === "FILL" && report.fill) {
-          const fill = fillFrom(entry.order, report);
+          const fill = fillOf(entry.order, report);
           const notional = fx.mul(fx.toFixed(fill.price), fx.toFixed(fill.quantity));
           cash += (fill.side === "BUY" ? -notional : notional) - fx.toFixed(fill.fee);
           fills.push(fill);
@@ -190,30 +195,6 @@ function quoteAt(event: MarketEvent, price: string, now: bigint) {
   };
 }
 
-function orderFrom(request: OrderRequest, id: string, now: bigint): Order {
-  return {
-    id,
-    clientOrderId: request.clientOrderId,
-    account: request.account ?? "backtest",
-    venue: request.venue ?? "sim",
-    symbol: request.symbol,
-    side: request.side,
-    type: request.type,
-    timeInForce: request.timeInForce ?? (request.type === "MARKET" ? "IOC" : "GTC"),
-    quantity: request.quantity,
-    price: request.price ?? null,
-    stopPrice: request.stopPrice ?? null,
-    filledQuantity: "0",
-    averagePrice: null,
-    status: "NEW",
-    rejectReason: null,
-    strategyId: request.strategyId ?? null,
-    venueOrderId: null,
-    createdAt: String(now),
-    updatedAt: String(now),
-  };
-}
-
 function recordOf(order: Order, status: Order["status"], reason: string | null, now: bigint): BacktestOrder {
   return {
     clientOrderId: order.clientOrderId,
@@ -229,24 +210,4 @@ function recordOf(order: Order, status: Order["status"], reason: string | null, 
 function reportBase(order: Order, now: bigint) {
   const { id: orderId, account, venue, symbol, side } = order;
   return { orderId, account, venue, symbol, side, fill: null, tsEvent: String(now) };
-}
-
-function fillFrom(order: Order, report: ExecutionReport): Fill {
-  const fill = report.fill as NonNullable<ExecutionReport["fill"]>;
-  return {
-    id: fill.fillId,
-    orderId: order.id,
-    clientOrderId: order.clientOrderId,
-    account: order.account,
-    venue: order.venue,
-    symbol: order.symbol,
-    side: order.side,
-    price: fill.price,
-    quantity: fill.quantity,
-    fee: fill.fee,
-    feeCurrency: fill.feeCurrency,
-    liquidity: fill.liquidity,
-    strategyId: order.strategyId,
-    tsEvent: report.tsEvent,
-  };
 }

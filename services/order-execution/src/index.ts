@@ -1,4 +1,4 @@
-export { OrderManager, REPORT_CONSUMER, type SubmitResult } from "./manager.ts";
+export { fillOf, type NewOrderFields, newOrder, OrderManager, REPORT_CONSUMER, type SubmitResult } from "./manager.ts";
 export { MemoryOrderRepository } from "./memory-repository.ts";
 export { postgresOrderStorage } from "./postgres.ts";
 export { PostgresOrderRepository } from "./postgres-repository.ts";

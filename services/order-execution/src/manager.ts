@@ -115,28 +115,7 @@ export class OrderManager {
     const venue = request.venue ?? (instrument?.venue as Order["venue"]);
     if (instrument && venue !== instrument.venue)
       throw new AppError("VALIDATION", `${request.symbol} trades on ${instrument.venue}, not ${venue}`);
-    const now = nowNsString();
-    const order: Order = {
-      id: newId(),
-      clientOrderId: request.clientOrderId,
-      account,
-      venue,
-      symbol: request.symbol,
-      side: request.side,
-      type: request.type,
-      timeInForce: request.timeInForce ?? (request.type === "MARKET" ? "IOC" : "GTC"),
-      quantity: request.quantity,
-      price: request.price ?? null,
-      stopPrice: request.stopPrice ?? null,
-      filledQuantity: "0",
-      averagePrice: null,
-      status: "NEW",
-      rejectReason: null,
-      strategyId: request.strategyId ?? null,
-      venueOrderId: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const order = newOrder(request, { id: newId(), account, venue, now: nowNsString() });
     const inserted = await this.repository.transaction(async (tx) => {
       const result = await tx.insert(order);
       if (result.created) tx.emit(Topics.orderUpdated, this.orderEvent(result.order));
@@ -452,29 +431,13 @@ export class OrderManager {
   }
 
   private async applyFill(tx: OrderTransaction, order: Order, report: ExecutionReport) {
-    const f = report.fill as NonNullable<ExecutionReport["fill"]>;
-    const fill: Fill = {
-      id: f.fillId,
-      orderId: order.id,
-      clientOrderId: order.clientOrderId,
-      account: order.account,
-      venue: order.venue,
-      symbol: order.symbol,
-      side: order.side,
-      price: f.price,
-      quantity: f.quantity,
-      fee: f.fee,
-      feeCurrency: f.feeCurrency,
-      liquidity: f.liquidity,
-      strategyId: order.strategyId,
-      tsEvent: report.tsEvent,
-    };
+    const fill = fillOf(order, report);
     if (!(await tx.addFill(fill))) return;
     const before = fx.toFixed(order.filledQuantity);
-    const quantity = fx.toFixed(f.quantity);
+    const quantity = fx.toFixed(fill.quantity);
     const filled = before + quantity;
     const previousCost = order.averagePrice ? fx.mul(fx.toFixed(order.averagePrice), before) : 0n;
-    order.averagePrice = fx.fromFixed(fx.div(previousCost + fx.mul(fx.toFixed(f.price), quantity), filled));
+    order.averagePrice = fx.fromFixed(fx.div(previousCost + fx.mul(fx.toFixed(fill.price), quantity), filled));
     order.filledQuantity = fx.fromFixed(filled);
     const target: OrderStatus = filled >= fx.toFixed(order.quantity) ? "FILLED" : "PARTIALLY_FILLED";
     if (!canTransition(order.status, target)) {
@@ -562,4 +525,59 @@ export function replacementClientId(clientOrderId: string): string {
 
 function optional<K extends string>(key: K, value: string | null): { [P in K]?: string } {
   return (value === null ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+/** Identity and timing a new order gets besides what its request says. */
+export interface NewOrderFields {
+  id: string;
+  account: string;
+  venue: Order["venue"];
+  /** Creation time, ns digit string. */
+  now: string;
+}
+
+/** The NEW order an OrderRequest opens; the OMS and the backtest build orders only through this. */
+export function newOrder(request: OrderRequest, fields: NewOrderFields): Order {
+  return {
+    id: fields.id,
+    clientOrderId: request.clientOrderId,
+    account: fields.account,
+    venue: fields.venue,
+    symbol: request.symbol,
+    side: request.side,
+    type: request.type,
+    timeInForce: request.timeInForce ?? (request.type === "MARKET" ? "IOC" : "GTC"),
+    quantity: request.quantity,
+    price: request.price ?? null,
+    stopPrice: request.stopPrice ?? null,
+    filledQuantity: "0",
+    averagePrice: null,
+    status: "NEW",
+    rejectReason: null,
+    strategyId: request.strategyId ?? null,
+    venueOrderId: null,
+    createdAt: fields.now,
+    updatedAt: fields.now,
+  };
+}
+
+/** The Fill a FILL report makes of its order; the OMS and the backtest book fills only through this. */
+export function fillOf(order: Order, report: ExecutionReport): Fill {
+  const fill = report.fill as NonNullable<ExecutionReport["fill"]>;
+  return {
+    id: fill.fillId,
+    orderId: order.id,
+    clientOrderId: order.clientOrderId,
+    account: order.account,
+    venue: order.venue,
+    symbol: order.symbol,
+    side: order.side,
+    price: fill.price,
+    quantity: fill.quantity,
+    fee: fill.fee,
+    feeCurrency: fill.feeCurrency,
+    liquidity: fill.liquidity,
+    strategyId: order.strategyId,
+    tsEvent: report.tsEvent,
+  };
 }

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
 import { type BrokerService, createBrokerService, RateGate, ServerClock } from "@jts/broker-kit";
-import type { BrokerAck, Envelope, ExecutionReport, Tick, VenueOrder } from "@jts/contracts";
-import { BrokerReplies, Subjects, Topics } from "@jts/contracts";
+import { startBrokerUnderTest } from "@jts/broker-kit/testing";
+import type { BrokerAck, ExecutionReport, Tick, VenueOrder } from "@jts/contracts";
+import { BrokerReplies, Subjects } from "@jts/contracts";
 import { compile, createLogger, memoryRuntime, type Runtime } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { BinanceConnector } from "./connector.ts";
@@ -36,15 +37,10 @@ describe("Binance connector against the fake venue", () => {
       gate,
       logger,
     });
-    service = createBrokerService(runtime, connector);
-    reports = [];
-    ticks = [];
-    await runtime.bus.subscribe(
-      Topics.executionReport,
-      (e: Envelope) => void reports.push(e.payload as ExecutionReport),
-    );
-    await runtime.bus.subscribe(Topics.allTicks, (e: Envelope) => void ticks.push(e.payload as Tick));
-    await service.start();
+    ({
+      service,
+      published: { reports, ticks },
+    } = await startBrokerUnderTest(runtime, connector));
     await connector.waitConnected();
   });
 

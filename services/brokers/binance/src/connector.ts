@@ -1,4 +1,5 @@
 import {
+  brokerAck,
   type RateGate,
   ServerClock,
   type VenueConnector,
@@ -6,18 +7,17 @@ import {
   type VenueSink,
   VenueSocket,
 } from "@jts/broker-kit";
-import {
-  type AccountQuery,
-  type Balance,
-  type BrokerAck,
-  type CancelOrderCommand,
-  type Instrument,
-  nowNsString,
-  type OpenOrdersQuery,
-  type Order,
-  type Position,
-  type QueryOrderCommand,
-  type VenueOrder,
+import type {
+  AccountQuery,
+  Balance,
+  BrokerAck,
+  CancelOrderCommand,
+  Instrument,
+  OpenOrdersQuery,
+  Order,
+  Position,
+  QueryOrderCommand,
+  VenueOrder,
 } from "@jts/contracts";
 import type { InstrumentCatalog, Logger } from "@jts/kit";
 import {
@@ -256,24 +256,12 @@ export class BinanceConnector implements VenueConnector {
 
   async place(order: Order): Promise<BrokerAck> {
     const answer = await this.rest.newOrder(orderParams(order, this.symbols.venueOf(order.symbol)));
-    return {
-      orderId: order.id,
-      accepted: true,
-      venueOrderId: String(answer.orderId),
-      reason: null,
-      tsEvent: `${answer.transactTime}000000`,
-    };
+    return brokerAck(order.id, String(answer.orderId), null, `${answer.transactTime}000000`);
   }
 
   async cancel(command: CancelOrderCommand): Promise<BrokerAck> {
     const answer = await this.rest.cancelOrder(this.symbols.venueOf(command.symbol), command.orderId);
-    return {
-      orderId: command.orderId,
-      accepted: true,
-      venueOrderId: String(answer.orderId),
-      reason: null,
-      tsEvent: nowNsString(),
-    };
+    return brokerAck(command.orderId, String(answer.orderId), null);
   }
 
   async queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null> {

@@ -1,4 +1,4 @@
-import { createBrokerService, credentialTag, RateGate } from "@jts/broker-kit";
+import { brokerGate, createBrokerService } from "@jts/broker-kit";
 import type { Runtime } from "@jts/kit";
 import type { BinanceConfig } from "./config.ts";
 import { BinanceConnector } from "./connector.ts";
@@ -6,13 +6,7 @@ import { BINANCE_VENUE, binanceLimits } from "./constants.ts";
 
 export function createBinanceService(runtime: Runtime, config: BinanceConfig) {
   const logger = runtime.logger.child({ venue: BINANCE_VENUE });
-  const gate = new RateGate(runtime.limiter, {
-    venue: BINANCE_VENUE,
-    limits: binanceLimits(),
-    // The account scope of the limits: a tag of the API key, so keys never reach Redis.
-    accountId: credentialTag(config.BINANCE_API_KEY || "none"),
-    cache: runtime.cache,
-  });
+  const gate = brokerGate(runtime, BINANCE_VENUE, binanceLimits(), config.BINANCE_API_KEY);
   const connector = new BinanceConnector({
     baseUrl: config.BINANCE_BASE_URL,
     wsUrl: config.BINANCE_WS_URL,

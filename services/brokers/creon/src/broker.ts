@@ -1,5 +1,13 @@
-import { krxCashOrderProblem, PlaceOnce } from "@jts/broker-kis";
-import { kstToEpochMs, VenueError } from "@jts/broker-kit";
+import { krxCashOrderProblem } from "@jts/broker-kis";
+import {
+  brokerAck,
+  kstToEpochMs,
+  orderReport,
+  PlacedOrders,
+  type Placement,
+  refusedPlacement,
+  VenueError,
+} from "@jts/broker-kit";
 import {
   type Balance,
   type BrokerAck,
@@ -21,46 +29,29 @@ import type { CreonBridgeClient } from "./bridge-client.ts";
 import type { CreonSettings } from "./config.ts";
 import { type BridgeOrder, type ExecutionEvent, fromCreonCode, type OrderRequest, toCreonCode } from "./protocol.ts";
 
-interface PlacedOrder {
-  order: Order;
-  ack: BrokerAck;
-}
-
-const ORDER_TTL_MS = 7 * 24 * 3600_000;
-
 /**
  * Creon orders in contracts terms, through the bridge. Fills, cancels and
  * late refusals arrive as the bridge's `execution` events (CpConclusion),
  * which `onExecution` turns into ExecutionReports.
  */
 export class CreonBroker {
-  private readonly once: PlaceOnce<{ ack: BrokerAck; reports: ExecutionReport[] }>;
+  private readonly orders: PlacedOrders;
 
   constructor(
     private readonly settings: CreonSettings,
     private readonly bridge: CreonBridgeClient,
-    private readonly cache: Cache,
+    cache: Cache,
     private readonly logger: Logger,
   ) {
-    this.once = new PlaceOnce(cache, "creon");
+    this.orders = new PlacedOrders(cache, "creon");
   }
 
-  async place(order: Order): Promise<{ ack: BrokerAck; reports: ExecutionReport[] }> {
-    return this.once.run(
-      order.id,
-      async () => {
-        const known = await this.load(order.id);
-        return known ? { ack: known.ack, reports: [] } : null;
-      },
-      () => this.placeNew(order),
-    );
+  async place(order: Order): Promise<Placement> {
+    return this.orders.place(order, () => this.placeNew(order));
   }
 
-  private async placeNew(order: Order): Promise<{ ack: BrokerAck; reports: ExecutionReport[] }> {
-    const refuse = (reason: string) => ({
-      ack: { orderId: order.id, accepted: false, venueOrderId: null, reason, tsEvent: nowNsString() },
-      reports: [],
-    });
+  private async placeNew(order: Order): Promise<Placement> {
+    const refuse = (reason: string) => refusedPlacement(order.id, reason);
     const problem = krxCashOrderProblem(order, { name: "Creon", account: this.settings.account });
     if (problem) return refuse(problem);
 
@@ -82,27 +73,15 @@ export class CreonBroker {
       if (error instanceof VenueError && error.kind === "rejected") return refuse(error.message);
       throw error;
     }
-    const ack: BrokerAck = {
-      orderId: order.id,
-      accepted: true,
-      venueOrderId: orderNumber,
-      reason: null,
-      tsEvent: nowNsString(),
-    };
-    await this.cache.set(`creon:order:${order.id}`, JSON.stringify({ order, ack } satisfies PlacedOrder), ORDER_TTL_MS);
-    return { ack, reports: [this.report(order, "ACCEPTED", null, null)] };
+    const ack = brokerAck(order.id, orderNumber, null);
+    await this.orders.save({ order, ack });
+    return { ack, reports: [orderReport("creon", order, "ACCEPTED", null, null)] };
   }
 
   async cancel(command: CancelOrderCommand): Promise<BrokerAck> {
-    const placed = await this.load(command.orderId);
-    const answer = (accepted: boolean, reason: string | null): BrokerAck => ({
-      orderId: command.orderId,
-      accepted,
-      venueOrderId: placed?.ack.venueOrderId ?? null,
-      reason,
-      tsEvent: nowNsString(),
-    });
-    if (!placed?.ack.venueOrderId) return answer(false, "Creon broker does not know this order");
+    const placed = await this.orders.load(command.orderId);
+    const answer = (reason: string | null) => brokerAck(command.orderId, placed?.ack.venueOrderId ?? null, reason);
+    if (!placed?.ack.venueOrderId) return answer("Creon broker does not know this order");
     try {
       await this.bridge.cancelOrder(placed.ack.venueOrderId, {
         account: this.settings.creonAccount,
@@ -111,24 +90,24 @@ export class CreonBroker {
         quantity: "0",
       });
     } catch (error) {
-      if (error instanceof VenueError && error.kind === "rejected") return answer(false, error.message);
+      if (error instanceof VenueError && error.kind === "rejected") return answer(error.message);
       throw error;
     }
     // CANCELED follows as an execution event once Creon confirms.
-    return answer(true, null);
+    return answer(null);
   }
 
   /** A CpConclusion event from the bridge; ACCEPTED was already reported with the ack. */
   async onExecution(event: ExecutionEvent): Promise<ExecutionReport[]> {
     if (event.kind === "ACCEPTED") return [];
-    const placed = event.clientOrderId ? await this.load(event.clientOrderId) : null;
+    const placed = event.clientOrderId ? await this.orders.load(event.clientOrderId) : null;
     if (!placed || placed.ack.venueOrderId !== event.orderNumber) {
       this.logger.info("Creon execution for an order JTS did not place", { orderNumber: event.orderNumber });
       return [];
     }
     if (event.kind === "FILL")
       return [
-        this.report(placed.order, "FILL", null, {
+        orderReport("creon", placed.order, "FILL", null, {
           fillId: `${event.orderNumber}-${event.filledQuantity}`,
           price: event.price,
           quantity: event.quantity,
@@ -141,13 +120,15 @@ export class CreonBroker {
     const { timeInForce } = placed.order;
     // Creon cancels what an IOC/FOK order could not fill at once: for JTS that is EXPIRED.
     if (event.kind === "CANCELED" && (timeInForce === "IOC" || timeInForce === "FOK"))
-      return [this.report(placed.order, "EXPIRED", event.reason ?? `${timeInForce} remainder canceled by KRX`, null)];
-    return [this.report(placed.order, event.kind, event.reason, null)];
+      return [
+        orderReport("creon", placed.order, "EXPIRED", event.reason ?? `${timeInForce} remainder canceled by KRX`, null),
+      ];
+    return [orderReport("creon", placed.order, event.kind, event.reason, null)];
   }
 
   async queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null> {
     if (query.account !== this.settings.account) return null;
-    const placed = query.orderId ? await this.load(query.orderId) : null;
+    const placed = query.orderId ? await this.orders.load(query.orderId) : null;
     const orderNumber = query.venueOrderId ?? placed?.ack.venueOrderId;
     if (!orderNumber) return null;
     const order = await this.bridge.getOrder(orderNumber);
@@ -205,29 +186,5 @@ export class CreonBroker {
       averagePrice: filled > 0n ? o.averagePrice : null,
       tsEvent: msToNs(kstToEpochMs(o.date, o.time)).toString(),
     };
-  }
-
-  private report(
-    order: Order,
-    kind: ExecutionReport["kind"],
-    reason: string | null,
-    fill: ExecutionReport["fill"],
-  ): ExecutionReport {
-    return {
-      orderId: order.id,
-      account: order.account,
-      venue: "creon",
-      symbol: order.symbol,
-      side: order.side,
-      kind,
-      fill,
-      reason,
-      tsEvent: nowNsString(),
-    };
-  }
-
-  private async load(orderId: string): Promise<PlacedOrder | null> {
-    const raw = await this.cache.get(`creon:order:${orderId}`);
-    return raw ? (JSON.parse(raw) as PlacedOrder) : null;
   }
 }

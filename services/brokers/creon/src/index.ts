@@ -3,4 +3,4 @@ export { CreonBroker } from "./broker.ts";
 export { type CreonSettings, loadCreonConfig } from "./config.ts";
 export { FakeCreonBridge } from "./fake-bridge.ts";
 export { type App, CREON_BROKER, createCreonService } from "./service.ts";
-export { CREON_MAX_SUBSCRIPTIONS, CreonStream, SubscriptionLimitError } from "./stream.ts";
+export { CREON_MAX_SUBSCRIPTIONS, CreonStream } from "./stream.ts";

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "bun:test";
+import { SubscriptionLimitError } from "@jts/broker-kit";
 import type { Tick } from "@jts/contracts";
 import { eventually } from "@jts/kit/testing";
 import { FakeCreonBridge } from "./fake-bridge.ts";
-import { CREON_MAX_SUBSCRIPTIONS, CreonStream, SubscriptionLimitError } from "./stream.ts";
+import { CREON_MAX_SUBSCRIPTIONS, CreonStream } from "./stream.ts";
 import { quietLogger, TEST_SECRET } from "./testing.ts";
 
 const cleanup: Array<() => unknown> = [];

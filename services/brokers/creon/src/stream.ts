@@ -1,4 +1,4 @@
-import { kstToEpochMs, VenueSocket } from "@jts/broker-kit";
+import { kstToEpochMs, SymbolSocket } from "@jts/broker-kit";
 import { msToNs, type Tick } from "@jts/contracts";
 import { compile, type Logger } from "@jts/kit";
 import { type ExecutionEvent, fromCreonCode, StreamMessage, type TradeEvent, toCreonCode } from "./protocol.ts";
@@ -6,10 +6,6 @@ import { signedStreamUrl } from "./signing.ts";
 
 /** Creon allows at most 400 real-time subscriptions per login. */
 export const CREON_MAX_SUBSCRIPTIONS = 400;
-
-export class SubscriptionLimitError extends Error {
-  readonly code = "SUBSCRIPTION_LIMIT";
-}
 
 export interface CreonStreamOptions {
   baseUrl: string;
@@ -32,61 +28,22 @@ const message = compile(StreamMessage);
  * every symbol again; a 401st subscription is refused here with a clear
  * error before it reaches the bridge.
  */
-export class CreonStream {
-  private readonly symbols = new Set<string>();
-  private readonly socket: VenueSocket;
-
+export class CreonStream extends SymbolSocket {
   constructor(private readonly options: CreonStreamOptions) {
-    this.socket = new VenueSocket({
+    super({
       name: "creon-bridge",
       // The signature carries a timestamp and a one-time nonce: a new one per connection.
       url: () => signedStreamUrl(options.baseUrl, options.secret),
-      onOpen: (send) => {
-        for (const symbol of this.symbols) send(JSON.stringify({ op: "subscribe", code: toCreonCode(symbol) }));
-      },
+      maxSymbols: CREON_MAX_SUBSCRIPTIONS,
+      limitMessage: (symbol, count) =>
+        `Creon allows at most ${CREON_MAX_SUBSCRIPTIONS} real-time subscriptions; ${symbol} would be number ${count}`,
+      frame: (symbol, subscribe) =>
+        JSON.stringify({ op: subscribe ? "subscribe" : "unsubscribe", code: toCreonCode(symbol) }),
       onMessage: (text) => this.onMessage(text),
       heartbeat: { everyMs: options.pingMs ?? 20_000, message: JSON.stringify({ op: "ping" }) },
       backoff: { initialMs: options.reconnectMinMs ?? 250, maxMs: options.reconnectMaxMs ?? 10_000 },
       logger: options.logger,
     });
-  }
-
-  get connected(): boolean {
-    return this.socket.connected;
-  }
-
-  get reconnects(): number {
-    return this.socket.stats.reconnects;
-  }
-
-  get subscribed(): number {
-    return this.symbols.size;
-  }
-
-  start(): void {
-    this.socket.start();
-  }
-
-  stop(): void {
-    this.socket.stop();
-  }
-
-  subscribe(symbol: string): void {
-    if (this.symbols.has(symbol)) return;
-    if (this.symbols.size >= CREON_MAX_SUBSCRIPTIONS)
-      throw new SubscriptionLimitError(
-        `Creon allows at most ${CREON_MAX_SUBSCRIPTIONS} real-time subscriptions; ${symbol} would be number ${this.symbols.size + 1}`,
-      );
-    this.symbols.add(symbol);
-    this.send({ op: "subscribe", code: toCreonCode(symbol) });
-  }
-
-  unsubscribe(symbol: string): void {
-    if (this.symbols.delete(symbol)) this.send({ op: "unsubscribe", code: toCreonCode(symbol) });
-  }
-
-  private send(payload: object): void {
-    if (this.socket.connected) this.socket.send(JSON.stringify(payload));
   }
 
   private onMessage(text: string): void {
@@ -108,7 +65,7 @@ export class CreonStream {
         this.options.logger.warn("Creon bridge stream error", { code: parsed.code, message: parsed.message });
         if (parsed.code === "SUBSCRIPTION_LIMIT" && parsed.subject) {
           const symbol = fromCreonCode(parsed.subject);
-          this.symbols.delete(symbol);
+          this.forget(symbol);
           this.options.onRefused?.(symbol, parsed.message);
         }
         return;

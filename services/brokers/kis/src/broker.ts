@@ -1,4 +1,14 @@
-import { kstToEpochMs, VenueError } from "@jts/broker-kit";
+import {
+  brokerAck,
+  type PlacedOrder as KnownOrder,
+  kstToEpochMs,
+  orderReport,
+  PLACED_ORDER_TTL_MS,
+  PlacedOrders,
+  type Placement,
+  refusedPlacement,
+  VenueError,
+} from "@jts/broker-kit";
 import {
   type Balance,
   type BrokerAck,
@@ -20,7 +30,6 @@ import {
 import type { KisSettings } from "./config.ts";
 import type { KisRest } from "./http-client.ts";
 import { krxCashOrderProblem } from "./krx.ts";
-import { PlaceOnce } from "./place-once.ts";
 import { trId } from "./tr-ids.ts";
 import {
   balanceQuery,
@@ -45,9 +54,7 @@ const PATHS = {
 } as const;
 
 /** What JTS remembers about an order it placed at KIS: enough to cancel it and to turn fills into reports. */
-interface PlacedOrder {
-  order: Order;
-  ack: BrokerAck;
+interface PlacedOrder extends KnownOrder {
   orgNo: string;
   division: string;
   day: string;
@@ -56,9 +63,6 @@ interface PlacedOrder {
   done: boolean;
 }
 
-/** Orders are remembered for a week: KIS order numbers are per day, and a week covers any reconciliation. */
-const ORDER_TTL_MS = 7 * 24 * 3600_000;
-
 /**
  * The KIS domestic-stock execution client in contracts terms. KIS sends no
  * plain-text order events (its H0STCNI0 notices are AES-encrypted per
@@ -66,32 +70,22 @@ const ORDER_TTL_MS = 7 * 24 * 3600_000;
  * (`poll`); the service's leader runs it on a timer.
  */
 export class KisBroker {
-  private readonly once: PlaceOnce<{ ack: BrokerAck; reports: ExecutionReport[] }>;
+  private readonly orders: PlacedOrders<PlacedOrder>;
 
   constructor(
     private readonly settings: KisSettings,
     private readonly rest: KisRest,
     private readonly cache: Cache,
   ) {
-    this.once = new PlaceOnce(cache, "kis");
+    this.orders = new PlacedOrders(cache, "kis");
   }
 
-  async place(order: Order): Promise<{ ack: BrokerAck; reports: ExecutionReport[] }> {
-    return this.once.run(
-      order.id,
-      async () => {
-        const known = await this.load(order.id);
-        return known ? { ack: known.ack, reports: [] } : null;
-      },
-      () => this.placeNew(order),
-    );
+  async place(order: Order): Promise<Placement> {
+    return this.orders.place(order, () => this.placeNew(order));
   }
 
-  private async placeNew(order: Order): Promise<{ ack: BrokerAck; reports: ExecutionReport[] }> {
-    const refuse = (reason: string) => ({
-      ack: { orderId: order.id, accepted: false, venueOrderId: null, reason, tsEvent: nowNsString() },
-      reports: [],
-    });
+  private async placeNew(order: Order): Promise<Placement> {
+    const refuse = (reason: string) => refusedPlacement(order.id, reason);
     const problem = krxCashOrderProblem(order, { name: "KIS", account: this.settings.account });
     if (problem) return refuse(problem);
 
@@ -107,13 +101,7 @@ export class KisBroker {
       if (error instanceof VenueError && error.kind === "rejected") return refuse(error.message);
       throw error;
     }
-    const ack: BrokerAck = {
-      orderId: order.id,
-      accepted: true,
-      venueOrderId: output.ODNO,
-      reason: null,
-      tsEvent: nowNsString(),
-    };
+    const ack = brokerAck(order.id, output.ODNO, null);
     const placed: PlacedOrder = {
       order,
       ack,
@@ -124,21 +112,15 @@ export class KisBroker {
       averagePrice: null,
       done: false,
     };
-    await this.save(placed);
-    await this.cache.set(this.venueKey(placed.day, output.ODNO), order.id, ORDER_TTL_MS);
-    return { ack, reports: [this.report(placed, "ACCEPTED", null, null)] };
+    await this.orders.save(placed);
+    await this.cache.set(this.venueKey(placed.day, output.ODNO), order.id, PLACED_ORDER_TTL_MS);
+    return { ack, reports: [orderReport("kis", placed.order, "ACCEPTED", null, null)] };
   }
 
   async cancel(command: CancelOrderCommand): Promise<BrokerAck> {
     const now = nowNsString();
-    const placed = await this.load(command.orderId);
-    const refuse = (reason: string): BrokerAck => ({
-      orderId: command.orderId,
-      accepted: false,
-      venueOrderId: placed?.ack.venueOrderId ?? null,
-      reason,
-      tsEvent: now,
-    });
+    const placed = await this.orders.load(command.orderId);
+    const refuse = (reason: string) => brokerAck(command.orderId, placed?.ack.venueOrderId ?? null, reason, now);
     if (!placed?.ack.venueOrderId) return refuse("KIS broker does not know this order");
     if (placed.done) return refuse("the order is no longer open at KIS");
     try {
@@ -156,13 +138,7 @@ export class KisBroker {
       throw error;
     }
     // The CANCELED report follows from `poll` once KIS confirms the cancel on the order's row.
-    return {
-      orderId: command.orderId,
-      accepted: true,
-      venueOrderId: placed.ack.venueOrderId,
-      reason: null,
-      tsEvent: now,
-    };
+    return brokerAck(command.orderId, placed.ack.venueOrderId, null, now);
   }
 
   /**
@@ -177,19 +153,19 @@ export class KisBroker {
     for (const row of rows) {
       if (row.orgn_odno) continue;
       const orderId = await this.cache.get(this.venueKey(day, row.odno));
-      const placed = orderId ? await this.load(orderId) : null;
+      const placed = orderId ? await this.orders.load(orderId) : null;
       if (!placed || placed.done) continue;
       const changes = this.changes(placed, row);
       if (changes.length === 0 && !placed.done) continue;
       reports.push(...changes);
-      await this.save(placed);
+      await this.orders.save(placed);
     }
     return reports;
   }
 
   async queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null> {
     if (query.account !== this.settings.account) return null;
-    const placed = query.orderId ? await this.load(query.orderId) : null;
+    const placed = query.orderId ? await this.orders.load(query.orderId) : null;
     const venueOrderId = query.venueOrderId ?? placed?.ack.venueOrderId;
     if (!venueOrderId) return null;
     const day = placed?.day ?? kstDay();
@@ -269,7 +245,7 @@ export class KisBroker {
       const costBefore = placed.averagePrice ? fx.mul(toFixed(placed.averagePrice), filledBefore) : 0n;
       const price = fx.div(fx.mul(averageNow, filledNow) - costBefore, filledNow - filledBefore);
       reports.push(
-        this.report(placed, "FILL", null, {
+        orderReport("kis", placed.order, "FILL", null, {
           fillId: `${placed.ack.venueOrderId}-${fromFixed(filledNow)}`,
           price: fromFixed(price),
           quantity: fromFixed(filledNow - filledBefore),
@@ -288,31 +264,13 @@ export class KisBroker {
       const immediate = placed.order.timeInForce === "IOC" || placed.order.timeInForce === "FOK";
       // KRX cancels what an IOC/FOK order could not fill at once: for JTS that is EXPIRED, not CANCELED.
       if (status === "CANCELED" && immediate)
-        reports.push(this.report(placed, "EXPIRED", `${placed.order.timeInForce} remainder canceled by KRX`, null));
+        reports.push(
+          orderReport("kis", placed.order, "EXPIRED", `${placed.order.timeInForce} remainder canceled by KRX`, null),
+        );
       else if (status !== "FILLED")
-        reports.push(this.report(placed, status, status === "REJECTED" ? "refused by KIS" : null, null));
+        reports.push(orderReport("kis", placed.order, status, status === "REJECTED" ? "refused by KIS" : null, null));
     }
     return reports;
-  }
-
-  private report(
-    placed: PlacedOrder,
-    kind: ExecutionReport["kind"],
-    reason: string | null,
-    fill: ExecutionReport["fill"],
-  ): ExecutionReport {
-    const { order } = placed;
-    return {
-      orderId: order.id,
-      account: order.account,
-      venue: "kis",
-      symbol: order.symbol,
-      side: order.side,
-      kind,
-      fill,
-      reason,
-      tsEvent: nowNsString(),
-    };
   }
 
   private async venueOrder(row: DailyOrderRow, day: string): Promise<VenueOrder> {
@@ -333,15 +291,6 @@ export class KisBroker {
       averagePrice: toFixed(filled) > 0n ? kisDecimal(row.avg_prvs) : null,
       tsEvent: msToNs(kstToEpochMs(row.ord_dt, row.ord_tmd)).toString(),
     };
-  }
-
-  private async load(orderId: string): Promise<PlacedOrder | null> {
-    const raw = await this.cache.get(`kis:order:${orderId}`);
-    return raw ? (JSON.parse(raw) as PlacedOrder) : null;
-  }
-
-  private async save(placed: PlacedOrder): Promise<void> {
-    await this.cache.set(`kis:order:${placed.order.id}`, JSON.stringify(placed), ORDER_TTL_MS);
   }
 
   private venueKey(day: string, venueOrderId: string): string {

@@ -4,6 +4,5 @@ export { KIS_VENUE, kisErrorOf } from "./errors.ts";
 export { FakeKis, tradeRecord } from "./fake-venue.ts";
 export { KisRest, kisHttp, kisLimits } from "./http-client.ts";
 export { krxCashOrderProblem } from "./krx.ts";
-export { PlaceInFlightError, PlaceOnce } from "./place-once.ts";
 export { parseRealtimeFrame } from "./realtime.ts";
 export { type App, createKisService, KIS_BROKER } from "./service.ts";

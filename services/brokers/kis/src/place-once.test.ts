@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { MemoryCache } from "@jts/kit";
 import { orderFixture } from "@jts/kit/testing";
 import { KisBroker } from "./broker.ts";
 import type { FakeKis } from "./fake-venue.ts";
-import { PlaceInFlightError, PlaceOnce } from "./place-once.ts";
 import { kisHarness } from "./testing.ts";
 
 let fake: FakeKis | undefined;
@@ -41,42 +39,5 @@ describe("one venue order per JTS order", () => {
     expect(second.reports).toEqual([]);
     expect(second.ack).toEqual((await first).ack);
     expect(h.fake.requests.filter((r) => r.path.endsWith("/order-cash"))).toHaveLength(1);
-  });
-
-  it("fails, to be asked again, when the other call never answers", async () => {
-    const cache = new MemoryCache();
-    const first = new PlaceOnce<string>(cache, "t", { waitMs: 100 });
-    const second = new PlaceOnce<string>(cache, "t", { waitMs: 100 });
-    const never = first.run(
-      "x",
-      async () => null,
-      () => new Promise<string>(() => {}),
-    );
-    await expect(
-      second.run(
-        "x",
-        async () => null,
-        async () => "placed twice",
-      ),
-    ).rejects.toBeInstanceOf(PlaceInFlightError);
-    void never;
-  });
-
-  it("lets a refused place be tried again", async () => {
-    const once = new PlaceOnce<string>(new MemoryCache(), "t");
-    expect(
-      await once.run(
-        "y",
-        async () => null,
-        async () => "refused",
-      ),
-    ).toBe("refused");
-    expect(
-      await once.run(
-        "y",
-        async () => null,
-        async () => "placed",
-      ),
-    ).toBe("placed");
   });
 });

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from "bun:test";
+import { SubscriptionLimitError } from "@jts/broker-kit";
 import type { Tick } from "@jts/contracts";
 import { eventually } from "@jts/kit/testing";
 import { type FakeKis, tradeRecord } from "./fake-venue.ts";
 import { kisHarness, quietLogger } from "./testing.ts";
 import { fetchApprovalKey } from "./token.ts";
-import { KIS_MAX_REGISTRATIONS, KisStream, SubscriptionLimitError } from "./ws-client.ts";
+import { KIS_MAX_REGISTRATIONS, KisStream } from "./ws-client.ts";
 
 let fake: FakeKis | undefined;
 let stream: KisStream | undefined;

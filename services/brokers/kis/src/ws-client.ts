@@ -1,4 +1,4 @@
-import { VenueSocket } from "@jts/broker-kit";
+import { SymbolSocket } from "@jts/broker-kit";
 import type { Tick } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
 import { parseRealtimeFrame, subscribeMessage } from "./realtime.ts";
@@ -16,65 +16,29 @@ export interface KisStreamOptions {
   reconnectMaxMs?: number;
 }
 
-export class SubscriptionLimitError extends Error {}
-
 /**
  * The real-time trade feed on the kit's VenueSocket: each connection gets a
  * fresh approval key and registers every symbol again, PINGPONG heartbeats
  * are echoed as KIS requires, and a dropped socket is reopened with the
  * socket's exponential back-off with jitter.
  */
-export class KisStream {
-  private readonly symbols = new Set<string>();
+export class KisStream extends SymbolSocket {
   private approval: string | null = null;
-  private readonly socket: VenueSocket;
 
   constructor(private readonly options: KisStreamOptions) {
-    this.socket = new VenueSocket({
+    super({
       name: "kis-realtime",
       url: async () => {
         this.approval = await options.approvalKey();
         return options.url;
       },
-      onOpen: (send) => {
-        for (const symbol of this.symbols) send(subscribeMessage(this.approval as string, symbol, true));
-      },
+      maxSymbols: KIS_MAX_REGISTRATIONS,
+      limitMessage: () => `KIS allows ${KIS_MAX_REGISTRATIONS} real-time registrations per app key`,
+      frame: (symbol, register) => (this.approval ? subscribeMessage(this.approval, symbol, register) : null),
       onMessage: (text) => this.onFrame(text),
       backoff: { initialMs: options.reconnectMinMs ?? 250, maxMs: options.reconnectMaxMs ?? 10_000 },
       logger: options.logger,
     });
-  }
-
-  get connected(): boolean {
-    return this.socket.connected;
-  }
-
-  get reconnects(): number {
-    return this.socket.stats.reconnects;
-  }
-
-  start(): void {
-    this.socket.start();
-  }
-
-  stop(): void {
-    this.socket.stop();
-  }
-
-  subscribe(symbol: string): void {
-    if (this.symbols.has(symbol)) return;
-    if (this.symbols.size >= KIS_MAX_REGISTRATIONS)
-      throw new SubscriptionLimitError(`KIS allows ${KIS_MAX_REGISTRATIONS} real-time registrations per app key`);
-    this.symbols.add(symbol);
-    this.send(symbol, true);
-  }
-
-  unsubscribe(symbol: string): void {
-    if (this.symbols.delete(symbol)) this.send(symbol, false);
-  }
-
-  private send(symbol: string, register: boolean): void {
-    if (this.socket.connected && this.approval) this.socket.send(subscribeMessage(this.approval, symbol, register));
   }
 
   private onFrame(text: string): void {
@@ -84,13 +48,13 @@ export class KisStream {
         this.options.onTicks(frame.ticks);
         return;
       case "pingpong":
-        this.socket.send(frame.raw);
+        this.send(frame.raw);
         return;
       case "ack":
         if (frame.ok) return;
         this.options.logger.warn("KIS refused a registration", { ...frame });
         // A stale approval key: reconnect, which fetches a new key and registers everything again.
-        if (/approval/i.test(frame.message)) this.socket.reconnect();
+        if (/approval/i.test(frame.message)) this.reconnect();
         return;
       case "invalid":
         this.options.logger.warn("unreadable KIS real-time frame", { reason: frame.reason });

@@ -23,6 +23,7 @@ import {
 } from "@jts/contracts";
 import { createServiceApp, envelope, InstrumentCatalog, type Runtime, type Service, serveChecked } from "@jts/kit";
 import { VenueError } from "./errors.ts";
+import { brokerAck } from "./order-answers.ts";
 
 /** Where a connector hands what its streams produce. */
 export interface VenueSink {
@@ -119,8 +120,7 @@ export function createBrokerService(
   };
 
   const refusal = (orderId: string, error: unknown): BrokerAck => {
-    if (error instanceof VenueError && error.kind === "rejected")
-      return { orderId, accepted: false, venueOrderId: null, reason: error.message, tsEvent: nowNsString() };
+    if (error instanceof VenueError && error.kind === "rejected") return brokerAck(orderId, null, error.message);
     throw error;
   };
 

@@ -28,8 +28,12 @@ export {
   type VenueRequest,
 } from "./http-client.ts";
 export { KST_OFFSET_MS, kstToEpochMs } from "./kst.ts";
+export { brokerAck, orderReport, refusedPlacement } from "./order-answers.ts";
 export { type ConnectorFeeds, type OrderClient, orderClientConnector } from "./order-client-connector.ts";
+export { PlaceInFlightError, PlaceOnce } from "./place-once.ts";
+export { PLACED_ORDER_TTL_MS, type PlacedOrder, PlacedOrders, type Placement } from "./placed-orders.ts";
 export {
+  brokerGate,
   type Cost,
   type LimitGroup,
   paced,
@@ -47,4 +51,5 @@ export {
   signJwt,
   verifyJwt,
 } from "./signing.ts";
+export { SubscriptionLimitError, SymbolSocket, type SymbolSocketOptions } from "./symbol-socket.ts";
 export { type BackoffOptions, type SocketStats, VenueSocket, type VenueSocketOptions } from "./ws-client.ts";

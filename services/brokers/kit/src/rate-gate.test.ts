@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { MemoryCache, MemoryRateLimiter } from "@jts/kit";
-import { paced, perWindow, RateGate } from "./rate-gate.ts";
+import { brokerGate, paced, perWindow, RateGate } from "./rate-gate.ts";
+import { credentialTag } from "./signing.ts";
 
 const limits = {
   weight: { scope: "ip" as const, buckets: [perWindow("1m", 10, 60_000)] },
@@ -48,5 +49,15 @@ describe("RateGate", () => {
       { name: "1s", limit: 12, windowMs: 1050 },
       { name: "1s-pace", capacity: 3, refillPerSecond: 12 },
     ]);
+  });
+
+  it("brokerGate keys account groups by a tag of the API key, never the key, and one tag for no key", () => {
+    const runtime = { limiter: new MemoryRateLimiter(), cache: new MemoryCache() };
+    const gate = brokerGate(runtime, "v", limits, "secret-api-key");
+    expect(gate.keyOf("orders")).toContain(credentialTag("secret-api-key"));
+    expect(gate.keyOf("orders")).not.toContain("secret-api-key");
+    expect(brokerGate(runtime, "v", limits, "").keyOf("orders")).toBe(
+      new RateGate(runtime.limiter, { venue: "v", limits, accountId: credentialTag("none") }).keyOf("orders"),
+    );
   });
 });

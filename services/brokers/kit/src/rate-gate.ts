@@ -1,5 +1,6 @@
 import type { BucketSpec, Cache, RateLimiter } from "@jts/contracts";
 import { VenueError } from "./errors.ts";
+import { credentialTag } from "./signing.ts";
 
 /**
  * One limit family of a venue ("request weight per IP", "orders per account").
@@ -153,4 +154,24 @@ export function paced(name: string, limit: number, windowMs: number, marginMs?: 
     perWindow(name, limit, windowMs, marginMs),
     { name: `${name}-pace`, capacity: Math.max(1, Math.ceil(limit / 4)), refillPerSecond: (limit * 1000) / windowMs },
   ];
+}
+
+/**
+ * The gate a broker service puts its venue calls behind: `account` groups are
+ * keyed by a tag of the API key (keys never reach Redis; no key tags as
+ * "none"), and a venue-ordered pause is shared with the other replicas
+ * through the runtime's cache.
+ */
+export function brokerGate(
+  runtime: { limiter: RateLimiter; cache: Cache },
+  venue: string,
+  limits: VenueLimits,
+  apiKey: string,
+): RateGate {
+  return new RateGate(runtime.limiter, {
+    venue,
+    limits,
+    accountId: credentialTag(apiKey || "none"),
+    cache: runtime.cache,
+  });
 }

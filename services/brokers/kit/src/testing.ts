@@ -1,3 +1,4 @@
+export { type BrokerPublished, startBrokerUnderTest } from "./testing/broker-under-test.ts";
 export {
   type FakeLimit,
   type FakeRequest,

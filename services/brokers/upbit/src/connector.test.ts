@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import { type BrokerService, createBrokerService, RateGate, signJwt } from "@jts/broker-kit";
-import type { BrokerAck, Envelope, ExecutionReport, Quote, Tick, VenueOrder } from "@jts/contracts";
-import { BrokerReplies, Subjects, Topics } from "@jts/contracts";
+import { type BrokerService, RateGate, signJwt } from "@jts/broker-kit";
+import { startBrokerUnderTest } from "@jts/broker-kit/testing";
+import type { BrokerAck, ExecutionReport, Quote, Tick, VenueOrder } from "@jts/contracts";
+import { BrokerReplies, Subjects } from "@jts/contracts";
 import { compile, createLogger, memoryRuntime, type Runtime } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { UpbitConnector } from "./connector.ts";
@@ -34,17 +35,10 @@ describe("Upbit connector against the fake venue", () => {
       gate: new RateGate(runtime.limiter, { venue: "upbit", limits: upbitLimits(), accountId: "test" }),
       logger,
     });
-    service = createBrokerService(runtime, connector);
-    reports = [];
-    ticks = [];
-    quotes = [];
-    await runtime.bus.subscribe(
-      Topics.executionReport,
-      (e: Envelope) => void reports.push(e.payload as ExecutionReport),
-    );
-    await runtime.bus.subscribe(Topics.allTicks, (e: Envelope) => void ticks.push(e.payload as Tick));
-    await runtime.bus.subscribe(Topics.allQuotes, (e: Envelope) => void quotes.push(e.payload as Quote));
-    await service.start();
+    ({
+      service,
+      published: { reports, ticks, quotes },
+    } = await startBrokerUnderTest(runtime, connector));
     await connector.waitConnected();
   });
 

@@ -1,4 +1,11 @@
-import { type RateGate, type VenueConnector, VenueError, type VenueSink, VenueSocket } from "@jts/broker-kit";
+import {
+  brokerAck,
+  type RateGate,
+  type VenueConnector,
+  VenueError,
+  type VenueSink,
+  VenueSocket,
+} from "@jts/broker-kit";
 import {
   type AccountQuery,
   type Balance,
@@ -184,24 +191,12 @@ export class UpbitConnector implements VenueConnector {
   async place(order: Order): Promise<BrokerAck> {
     const answer = await this.rest.placeOrder(orderBody(order));
     const created = Date.parse(answer.created_at);
-    return {
-      orderId: order.id,
-      accepted: true,
-      venueOrderId: answer.uuid,
-      reason: null,
-      tsEvent: Number.isNaN(created) ? nowNsString() : `${created}000000`,
-    };
+    return brokerAck(order.id, answer.uuid, null, Number.isNaN(created) ? nowNsString() : `${created}000000`);
   }
 
   async cancel(command: CancelOrderCommand): Promise<BrokerAck> {
     const answer = await this.rest.cancelOrder(command.orderId);
-    return {
-      orderId: command.orderId,
-      accepted: true,
-      venueOrderId: answer.uuid,
-      reason: null,
-      tsEvent: nowNsString(),
-    };
+    return brokerAck(command.orderId, answer.uuid, null);
   }
 
   async queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null> {

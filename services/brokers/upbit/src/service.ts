@@ -1,4 +1,4 @@
-import { createBrokerService, credentialTag, RateGate } from "@jts/broker-kit";
+import { brokerGate, createBrokerService } from "@jts/broker-kit";
 import type { Runtime } from "@jts/kit";
 import type { UpbitConfig } from "./config.ts";
 import { UpbitConnector } from "./connector.ts";
@@ -6,13 +6,8 @@ import { UPBIT_LIMIT_VALUES, UPBIT_VENUE, upbitLimits } from "./constants.ts";
 
 export function createUpbitService(runtime: Runtime, config: UpbitConfig) {
   const logger = runtime.logger.child({ venue: UPBIT_VENUE });
-  const gate = new RateGate(runtime.limiter, {
-    venue: UPBIT_VENUE,
-    limits: upbitLimits({ ...UPBIT_LIMIT_VALUES, ordersPerSecond: config.UPBIT_ORDER_RATE }),
-    // Exchange limits are per account: key them by a tag of the access key, never the key itself.
-    accountId: credentialTag(config.UPBIT_ACCESS_KEY || "none"),
-    cache: runtime.cache,
-  });
+  const limits = upbitLimits({ ...UPBIT_LIMIT_VALUES, ordersPerSecond: config.UPBIT_ORDER_RATE });
+  const gate = brokerGate(runtime, UPBIT_VENUE, limits, config.UPBIT_ACCESS_KEY);
   const connector = new UpbitConnector({
     baseUrl: config.UPBIT_BASE_URL,
     wsUrl: config.UPBIT_WS_URL,
