@@ -59,24 +59,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
   await ensureBootstrapAdmin(users, config.JTS_ADMIN_USER, config.JTS_ADMIN_PASSWORD, logger);
 
   const planned: Array<[Service, number]> = [
-    [
-      createRiskService(runtime, {
-        catalog,
-        sessions,
-        ...(storage ? { audit: storage.audit, documents: storage.documents } : {}),
-      }),
-      config.RISK_PORT,
-    ],
-    [createPaperService(runtime, { catalog, sessionEnd }), config.PAPER_PORT],
-    [
-      createOrderExecutionService(runtime, {
-        catalog,
-        defaultAccount: account,
-        sessionEnd,
-        ...storage?.orders(runtime),
-      }),
-      config.ORDER_PORT,
-    ],
+    // The portfolio first: risk seeds its positions and the OMS its account modes from it at start.
     [
       createPortfolioService(runtime, {
         accounts: [
@@ -94,6 +77,24 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
         ...storage?.portfolio(),
       }),
       config.PORTFOLIO_PORT,
+    ],
+    [
+      createRiskService(runtime, {
+        catalog,
+        sessions,
+        ...(storage ? { audit: storage.audit, documents: storage.documents } : {}),
+      }),
+      config.RISK_PORT,
+    ],
+    [createPaperService(runtime, { catalog, sessionEnd }), config.PAPER_PORT],
+    [
+      createOrderExecutionService(runtime, {
+        catalog,
+        defaultAccount: account,
+        sessionEnd,
+        ...storage?.orders(runtime),
+      }),
+      config.ORDER_PORT,
     ],
     [
       createMarketDataService(runtime, { catalog, ...(storage ? { history: storage.history } : {}) }),
