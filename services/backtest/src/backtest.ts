@@ -4,16 +4,29 @@ import {
   type Fill,
   type Fixed,
   fx,
+  type Instrument,
   type Order,
   type RiskLimits,
   type StrategyConfig,
+  type TradingStateChange,
 } from "@jts/contracts";
-import { createLogger, InstrumentCatalog, type Logger } from "@jts/kit";
+import {
+  ALWAYS_OPEN,
+  createLogger,
+  InstrumentCatalog,
+  krxSchedule,
+  type Logger,
+  MemoryRateLimiter,
+  type SessionSchedule,
+  sessionEndFor,
+  tickSizeAt,
+} from "@jts/kit";
 import { fillOf, newOrder } from "@jts/order-execution";
-import { DEFAULT_RISK_LIMITS, RiskEngine } from "@jts/risk-management";
+import { DEFAULT_RISK_LIMITS, RiskEngine, submitRateRefusal } from "@jts/risk-management";
 import { type OrderRouter, StrategyRunner } from "@jts/strategy-engine";
 import { eventPrice, eventSymbol, type MarketEvent } from "./csv.ts";
-import { type BacktestVenue, PaperVenueAdapter } from "./venue.ts";
+import { type Direction, type Sizing, sizeOrder } from "./sizing.ts";
+import { type BacktestVenue, PaperVenueAdapter, type VenueCosts } from "./venue.ts";
 
 const CANDLE_NS: Record<Candle["interval"], bigint> = {
   "1m": 60_000_000_000n,
@@ -21,6 +34,18 @@ const CANDLE_NS: Record<Candle["interval"], bigint> = {
   "1h": 3_600_000_000_000n,
   "1d": 86_400_000_000_000n,
 };
+const CANDLE_MINUTES: Record<Candle["interval"], number> = { "1m": 1, "5m": 5, "1h": 60, "1d": 1440 };
+/** Trading days a year on an exchange with sessions (KRX): the usual 252. */
+const TRADING_DAYS = 252;
+
+/**
+ * When an order the strategy sends fills: at the next event's open (the next
+ * bar's open, or the next tick), the default and what a live order sent at a
+ * bar's close meets; or at once against the event it was decided on (its close).
+ */
+export type FillAt = "next-open" | "close";
+
+export class BacktestError extends Error {}
 
 export interface BacktestOptions {
   strategy: StrategyConfig;
@@ -29,7 +54,15 @@ export interface BacktestOptions {
   /** Least market time between two orders; the live engine's STRATEGY_COOLDOWN_MS. */
   cooldownMs?: number;
   limits?: RiskLimits;
+  /** Must hold the strategy's symbol: an unknown symbol is an error, not a run of refused orders. */
   catalog?: InstrumentCatalog;
+  /** The session each instrument trades in (risk's session checks, DAY expiry); see `defaultSessions`. */
+  sessions?: (instrument: Instrument) => SessionSchedule;
+  fillAt?: FillAt;
+  sizing?: Sizing;
+  direction?: Direction;
+  /** Fees and slippage for the run (the instrument's own fees and no slippage when absent). */
+  costs?: VenueCosts;
   venue?: BacktestVenue;
   logger?: Logger;
   onProgress?: (done: number, total: number) => void;
@@ -42,22 +75,39 @@ export interface BacktestOrder {
   quantity: string;
   status: Order["status"];
   reason: string | null;
+  /** When the strategy sent it (market time). */
   ts: string;
 }
 
 export interface EquityPoint {
   ts: bigint;
   equity: Fixed;
+  /** The strategy's position at that time. */
+  position: Fixed;
 }
 
 export interface BacktestResult {
   strategy: StrategyConfig;
+  instrument: Instrument;
+  fillAt: FillAt;
+  sizing: Sizing;
+  direction: Direction;
+  sessions: string;
   events: number;
+  /** The events of the traded symbol, in order: the candles the HTML report draws. */
+  data: MarketEvent[];
   orders: BacktestOrder[];
   fills: Fill[];
   equity: EquityPoint[];
+  /** Trading state changes risk made (daily loss, drawdown), stamped in market time. */
+  riskEvents: TradingStateChange[];
   startingCash: Fixed;
   cash: Fixed;
+  /** The first price an order could have traded at (the first bar's open) and the last close. */
+  firstPrice: string | null;
+  lastPrice: string | null;
+  /** Bars per year for the ratios (null for ticks: the metrics use the events' spacing). */
+  periodsPerYear: number | null;
   runner: StrategyRunner;
 }
 
@@ -68,55 +118,166 @@ export function eventTime(event: MarketEvent): bigint {
     : BigInt(event.candle.tsOpen) + CANDLE_NS[event.candle.interval];
 }
 
+/** KRX hours for a stock quoted in KRW, around the clock for everything else. */
+export function defaultSessions(instrument: Instrument): SessionSchedule {
+  return instrument.kind === "STOCK" && instrument.quote === "KRW" ? krxSchedule() : ALWAYS_OPEN;
+}
+
+/**
+ * Bars a year at an interval: 365 days of them around the clock; on an
+ * exchange with sessions, 252 trading days of the minutes it trades
+ * continuously and in its closing auction (KRX: 09:00-15:30, 390 minutes).
+ */
+export function barsPerYear(interval: Candle["interval"], schedule: SessionSchedule): number {
+  const minutes = CANDLE_MINUTES[interval];
+  if (schedule.windows === null) return (365 * 1440) / minutes;
+  if (interval === "1d") return TRADING_DAYS;
+  const session = schedule.windows
+    .filter((w) => w.phase !== "OPENING_AUCTION")
+    .reduce((sum, w) => sum + (w.to - w.from), 0);
+  return (TRADING_DAYS * session) / minutes;
+}
+
 /**
  * Replays market events through the same strategy runner the live engine
  * uses, the risk engine's pre-trade checks and the paper broker's matching,
- * all by direct calls on one market clock. Execution reports are handled
- * after the strategy's hook returns, as they arrive after it live.
+ * all by direct calls on one market clock: risk's sessions, day and duplicate
+ * windows, the submit-rate windows, DAY expiry and every stamp read the
+ * data's time, never the wall clock. Execution reports are handled after the
+ * strategy's hook returns, as they arrive after it live.
  */
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const catalog = options.catalog ?? new InstrumentCatalog();
-  const risk = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS);
-  const venue = options.venue ?? new PaperVenueAdapter(catalog);
+  const symbol = options.strategy.symbol;
+  const spec = catalog.spec(symbol);
+  if (!spec)
+    throw new BacktestError(
+      `no instrument definition for ${symbol}: give its currency, tick, lot and fees (--instrument FILE or --currency ...)`,
+    );
+  const instrument = spec.instrument;
+  const fillAt = options.fillAt ?? "next-open";
+  const sizing = options.sizing ?? { mode: "params" };
+  const direction = options.direction ?? "long-only";
+  const sessionOf = options.sessions ?? defaultSessions;
+  let now = 0n;
+  const nowMs = () => Number(now / 1_000_000n);
+  const stamp = () => String(now);
+  const risk = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS, { now: nowMs, sessions: sessionOf });
+  const rates = new MemoryRateLimiter(nowMs);
+  const venue =
+    options.venue ??
+    new PaperVenueAdapter(catalog, { ...options.costs, sessionEnd: sessionEndFor(catalog, sessionOf) });
   const logger = options.logger ?? createLogger({ app: "backtest" }, "error", () => {});
   const startingCash = fx.toFixed(options.startingCash ?? "100000000");
+  const account = options.strategy.account;
+  // Long only trades a cash account (risk checks the cash and never sells what is not held); long/short a margin one.
+  risk.seedAccount({
+    id: account,
+    owner: "backtest",
+    venue: "sim",
+    kind: direction === "long-only" ? "CASH" : "MARGIN",
+    baseCurrency: instrument.quote,
+    mode: "PAPER",
+    balances: [
+      { account, currency: instrument.quote, total: fx.fromFixed(startingCash), free: fx.fromFixed(startingCash), locked: "0" },
+    ],
+  });
   const orders = new Map<string, { order: Order; record: BacktestOrder }>();
   const fills: Fill[] = [];
   const equity: EquityPoint[] = [];
+  const riskEvents: TradingStateChange[] = [];
+  const data: MarketEvent[] = [];
   let cash = startingCash;
-  let now = 0n;
+  let mark = 0n;
   let pending: ExecutionReport[] = [];
+  /** Approved orders waiting for the next event's open (fillAt next-open). */
+  let queued: Order[] = [];
 
+  const record = (order: Order, status: Order["status"], reason: string | null) => {
+    const entry = { order, record: recordOf(order, status, reason) };
+    orders.set(order.id, entry);
+    risk.onOrder({ ...order, status });
+    return entry;
+  };
   const reject = (order: Order, reason: string) => {
-    const record = recordOf(order, "REJECTED", reason, now);
-    orders.set(order.id, { order, record });
+    record(order, "REJECTED", reason);
     pending.push({ ...reportBase(order, now), kind: "REJECTED", reason });
+  };
+  const place = (order: Order) => {
+    const placed = venue.place(order, stamp());
+    if (!placed.accepted) return reject(order, placed.reason ?? "refused by the venue");
+    record(order, "ACCEPTED", null);
+    pending.push(...placed.reports);
+  };
+  const onRiskChanges = (changes: TradingStateChange[]) => {
+    for (const change of changes) {
+      riskEvents.push(change);
+      if (!change.cancelOpenOrders) continue;
+      for (const order of queued) cancelQueued(order, `risk ${change.state}: ${change.reason}`);
+      queued = [];
+      for (const { order, record: r } of orders.values())
+        if (r.status === "ACCEPTED") pending.push(...venue.cancel(order, stamp()));
+    }
+  };
+  const cancelQueued = (order: Order, reason: string) => {
+    record(order, "CANCELED", reason);
+    pending.push({ ...reportBase(order, now), kind: "CANCELED", reason });
   };
 
   const router: OrderRouter = {
     async submit(request) {
-      const order = newOrder(request, {
-        id: `bt-order-${orders.size + 1}`,
-        account: request.account ?? "backtest",
-        venue: request.venue ?? "sim",
-        now: String(now),
-      });
-      const decision = risk.check(order);
+      const position = runner.pnl.position;
+      const sized = sizeOrder(
+        {
+          side: request.side,
+          quantity: fx.toFixed(request.quantity),
+          position,
+          price: mark,
+          equity: cash + fx.mul(position, mark),
+          spec,
+        },
+        sizing,
+        direction,
+      );
+      const quantity = "quantity" in sized ? fx.fromFixed(sized.quantity) : request.quantity;
+      const order = newOrder(
+        { ...request, quantity },
+        {
+          id: `bt-order-${orders.size + queued.length + 1}`,
+          account: request.account ?? account,
+          venue: request.venue ?? "sim",
+          now: stamp(),
+        },
+      );
+      if ("refused" in sized) return reject(order, `SIZING: ${sized.refused}`);
+      let decision = risk.check(order);
+      if (decision.approved)
+        decision = (await submitRateRefusal(rates, risk.limits.for(order.account).wire, order, stamp)) ?? decision;
       if (!decision.approved) return reject(order, `${decision.rule}: ${decision.reason}`);
-      const placed = venue.place(order, String(now));
-      if (!placed.accepted) return reject(order, placed.reason ?? "refused by the venue");
-      orders.set(order.id, { order, record: recordOf(order, "ACCEPTED", null, now) });
-      pending.push(...placed.reports);
+      risk.accept(order);
+      if (fillAt === "close") return place(order);
+      queued.push(order);
+      risk.onOrder(order); // working from now on, as far as risk's exposure and held cash go
     },
     async cancel(clientOrderId) {
+      const waiting = queued.find((o) => o.clientOrderId === clientOrderId);
+      if (waiting) {
+        queued = queued.filter((o) => o !== waiting);
+        return cancelQueued(waiting, "canceled by the strategy");
+      }
       const entry = [...orders.values()].find((o) => o.order.clientOrderId === clientOrderId);
-      if (entry) pending.push(...venue.cancel(entry.order, String(now)));
+      if (entry) pending.push(...venue.cancel(entry.order, stamp()));
     },
   };
 
   const runner = new StrategyRunner(
     { ...options.strategy, enabled: true },
-    { router, logger, cooldownNs: BigInt(options.cooldownMs ?? 0) * 1_000_000n },
+    {
+      router,
+      logger,
+      cooldownNs: BigInt(options.cooldownMs ?? 0) * 1_000_000n,
+      allowShort: direction === "long-short",
+    },
   );
 
   const settle = async () => {
@@ -131,7 +292,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
           const notional = fx.mul(fx.toFixed(fill.price), fx.toFixed(fill.quantity));
           cash += (fill.side === "BUY" ? -notional : notional) - fx.toFixed(fill.fee);
           fills.push(fill);
-          risk.onFill(fill);
+          onRiskChanges(risk.onFill(fill));
           entry.record.status = "FILLED";
           await runner.fill(fill);
         } else if (report.kind !== "ACCEPTED") {
@@ -139,63 +300,107 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
             report.kind === "REJECTED" ? "REJECTED" : report.kind === "EXPIRED" ? "EXPIRED" : "CANCELED";
           entry.record.reason = report.reason;
         }
+        risk.onOrder({ ...entry.order, status: entry.record.status });
         runner.orderUpdated(entry.order.clientOrderId, entry.record.status);
       }
     }
   };
 
+  /** The market at a price and time: the venue's book first, then risk's mark, as they arrive live. */
+  const priceAt = (event: MarketEvent, price: string, ts: bigint) => {
+    now = ts;
+    mark = fx.toFixed(price);
+    pending.push(...venue.onQuote(quoteAt(event, price, now, spec, options.costs?.slippageBps ?? 0)));
+    onRiskChanges(risk.onPrice(symbol, price));
+  };
+
   await runner.start();
   const total = options.events.length;
   let done = 0;
+  let firstPrice: string | null = null;
+  let periodsPerYear: number | null = null;
   for (const event of options.events) {
-    if (eventSymbol(event) !== options.strategy.symbol) continue;
-    now = eventTime(event);
-    const price = eventPrice(event);
-    // The venue and risk see the new price first, as they do live (the quote arrives before the trade).
-    pending.push(...venue.onQuote(quoteAt(event, price, now)));
-    risk.onPrice(eventSymbol(event), price);
+    options.onProgress?.(done++, total);
+    if (eventSymbol(event) !== symbol) continue;
+    data.push(event);
+    const open = event.kind === "candle" ? event.candle.open : event.tick.price;
+    firstPrice ??= open;
+    if (event.kind === "candle") {
+      periodsPerYear ??= barsPerYear(event.candle.interval, sessionOf(instrument));
+      if (fillAt === "next-open") priceAt(event, open, BigInt(event.candle.tsOpen));
+    } else if (fillAt === "next-open" && queued.length > 0) priceAt(event, open, eventTime(event));
+    // Orders decided on the previous event go now, at this one's open.
+    const due = queued;
+    queued = [];
+    for (const order of due) place(order);
+    await settle();
+    priceAt(event, eventPrice(event), eventTime(event));
     await settle();
     if (event.kind === "tick") await runner.tick(event.tick);
     else await runner.candle(event.candle);
     await settle();
-    equity.push({ ts: now, equity: cash + fx.mul(runner.pnl.position, fx.toFixed(price)) });
-    done++;
-    options.onProgress?.(done, total);
+    equity.push({ ts: now, equity: cash + fx.mul(runner.pnl.position, mark), position: runner.pnl.position });
   }
+  options.onProgress?.(total, total);
+  for (const order of queued) cancelQueued(order, "the data ended before the next bar it would fill at");
+  queued = [];
+  await settle();
   await runner.stop();
+  const last = data.at(-1);
   return {
     strategy: runner.config,
-    events: done,
+    instrument,
+    fillAt,
+    sizing,
+    direction,
+    sessions: sessionOf(instrument).name,
+    events: data.length,
+    data,
     orders: [...orders.values()].map((o) => o.record),
     fills,
     equity,
+    riskEvents,
     startingCash,
     cash,
+    firstPrice,
+    lastPrice: last ? eventPrice(last) : null,
+    periodsPerYear,
     runner,
   };
 }
 
 /**
- * The book a replayed event implies: both sides at its price, as deep as the
- * volume it traded (a tick's quantity, a candle's volume). The matching
- * engine bounds fills by that size, so a backtest never fills more than the
- * market traded; a zero-volume bar offers nothing.
+ * The book a replayed price implies: both sides at it (a slippage of N bps
+ * moves the bid down and the ask up by N bps, to the tick, against the
+ * taker), as deep as the volume the event traded (a tick's quantity, a
+ * candle's volume). The matching engine bounds fills by that size, so a
+ * backtest never fills more than the market traded; a zero-volume bar offers nothing.
  */
-function quoteAt(event: MarketEvent, price: string, now: bigint) {
+function quoteAt(
+  event: MarketEvent,
+  price: string,
+  now: bigint,
+  spec: Parameters<typeof tickSizeAt>[0],
+  slippageBps: number,
+) {
   const venue = event.kind === "tick" ? event.tick.venue : event.candle.venue;
   const size = event.kind === "tick" ? event.tick.quantity : event.candle.volume;
-  return {
-    symbol: eventSymbol(event),
-    venue,
-    bid: price,
-    bidSize: size,
-    ask: price,
-    askSize: size,
-    tsEvent: String(now),
-  };
+  let bid = price;
+  let ask = price;
+  if (slippageBps > 0) {
+    const mid = fx.toFixed(price);
+    const shift = fx.div(fx.mul(mid, fx.toFixed(String(slippageBps))), fx.toFixed("10000"));
+    const tick = tickSizeAt(spec, mid);
+    const down = mid - shift;
+    const up = mid + shift;
+    bid = fx.fromFixed(tick > 0n ? fx.floorTo(down, tick) : down);
+    const upFloor = tick > 0n ? fx.floorTo(up, tick) : up;
+    ask = fx.fromFixed(upFloor === up ? up : upFloor + tick);
+  }
+  return { symbol: eventSymbol(event), venue, bid, bidSize: size, ask, askSize: size, tsEvent: String(now) };
 }
 
-function recordOf(order: Order, status: Order["status"], reason: string | null, now: bigint): BacktestOrder {
+function recordOf(order: Order, status: Order["status"], reason: string | null): BacktestOrder {
   return {
     clientOrderId: order.clientOrderId,
     orderId: order.id,
@@ -203,7 +408,7 @@ function recordOf(order: Order, status: Order["status"], reason: string | null, 
     quantity: order.quantity,
     status,
     reason,
-    ts: String(now),
+    ts: order.createdAt,
   };
 }
 

@@ -99,7 +99,8 @@ describe("parity between live and backtest", () => {
     const events: MarketEvent[] = ticks.map((tick) => ({ kind: "tick", tick }));
     let compared = 0;
     for (const config of strategies) {
-      const replay = await runBacktest({ strategy: config, events, cooldownMs: 0, catalog });
+      // Live, an order meets the quote of the event it was decided on: the backtest's "close" fill.
+      const replay = await runBacktest({ strategy: config, events, cooldownMs: 0, catalog, fillAt: "close" });
       const liveForStrategy = [...liveOrders.values()]
         .filter((o) => o.strategyId === config.id)
         .map((o) => ({ clientOrderId: o.clientOrderId, side: o.side, quantity: o.quantity, status: o.status }));

@@ -1,10 +1,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fx } from "@jts/contracts";
+import { fx, type Instrument } from "@jts/contracts";
 import type { BacktestResult, EquityPoint } from "./backtest.ts";
-import type { BacktestMetrics } from "./metrics.ts";
+import { htmlReport } from "./html.ts";
+import { type BacktestMetrics, tripsOf } from "./metrics.ts";
+import type { Sizing } from "./sizing.ts";
+import type { RoundTrip } from "./trips.ts";
 
-const isoOf = (ns: bigint | string) => new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
+export const isoOf = (ns: bigint | string) => new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
 
 /** Equity as rows of text, so a terminal shows the curve without opening a file. */
 export function asciiChart(points: readonly EquityPoint[], width = 64, height = 12): string {
@@ -58,9 +61,13 @@ export function formatReport(result: BacktestResult, metrics: BacktestMetrics, s
   const s = result.strategy;
   const first = result.equity[0];
   const last = result.equity.at(-1);
+  const trips = tripsOf(result);
+  const ratio = (value: number | null) => (value === null ? "n/a" : String(value));
   const lines = [
     `Backtest: ${s.kind} ${s.symbol} (${s.timeframe ?? "tick"}) params ${JSON.stringify(s.params)}`,
     `Data: ${source}, ${result.events} events${first && last ? `, ${isoOf(first.ts)} .. ${isoOf(last.ts)}` : ""}`,
+    `Run: fill at ${result.fillAt === "next-open" ? "the next bar's open" : "the bar's close"}, sizing ${sizingText(result.sizing)}, ${result.direction}, ${result.sessions} sessions`,
+    `Instrument: ${instrumentText(result.instrument)}`,
     "",
     `  starting equity   ${metrics.startingEquity}`,
     `  ending equity     ${metrics.endingEquity}`,
@@ -68,17 +75,23 @@ export function formatReport(result: BacktestResult, metrics: BacktestMetrics, s
     `    realized        ${metrics.realizedPnl}`,
     `    unrealized      ${metrics.unrealizedPnl}`,
     `    fees            ${metrics.fees}`,
-    `  max drawdown      ${metrics.maxDrawdown} (${metrics.maxDrawdownPct}%)`,
-    `  Sharpe (annual)   ${metrics.sharpe}`,
+    `  buy and hold      ${metrics.buyAndHoldPct === null ? "n/a" : `${metrics.buyAndHoldPct}%`}`,
+    `  max drawdown      ${metrics.maxDrawdownPct}% (largest fall ${metrics.maxDrawdown})`,
+    `  CAGR              ${metrics.cagrPct === null ? "n/a" : `${metrics.cagrPct}%`}`,
+    `  Sharpe            ${ratio(metrics.sharpe)}`,
+    `  Sortino           ${ratio(metrics.sortino)}`,
+    `  Calmar            ${ratio(metrics.calmar)}`,
+    `    annualized by   ${metrics.annualization}`,
+    `  exposure time     ${metrics.exposurePct}%`,
     `  orders            ${metrics.orders} (${metrics.rejected} rejected), fills ${metrics.fills}`,
-    `  closing trades    ${metrics.closingTrades}, win rate ${(metrics.winRate * 100).toFixed(1)}%`,
+    `  round trips       ${metrics.roundTrips}, win rate ${(metrics.winRate * 100).toFixed(1)}% net of fees, average ${metrics.averageTripPnl ?? "n/a"}`,
     `  final position    ${metrics.finalPosition}`,
+    ...rejections(result),
+    ...result.riskEvents.map((e) => `  risk ${e.state} at ${isoOf(e.tsEvent)}: ${e.reason}`),
     "",
-    "Trades:",
-    ...result.fills
-      .slice(0, 20)
-      .map((f) => `  ${isoOf(f.tsEvent)} ${f.side.padEnd(4)} ${f.quantity} @ ${f.price} fee ${f.fee}`),
-    ...(result.fills.length > 20 ? [`  ... ${result.fills.length - 20} more in trades.csv`] : []),
+    "Trades: round trips, P&L net of fees",
+    ...trips.slice(0, 20).map(tripLine),
+    ...(trips.length > 20 ? [`  ... ${trips.length - 20} more in round-trips.csv`] : []),
     "",
     "Equity:",
     asciiChart(result.equity),
@@ -86,32 +99,86 @@ export function formatReport(result: BacktestResult, metrics: BacktestMetrics, s
   return `${lines.join("\n")}\n`;
 }
 
-/** report.txt, report.json, trades.csv and equity.svg in `dir`. */
+function tripLine(t: RoundTrip): string {
+  const exit = t.exitTs === null ? "open".padEnd(24) : isoOf(t.exitTs);
+  return `  ${t.side.padEnd(5)} ${isoOf(t.entryTs)} -> ${exit} ${t.quantity} @ ${t.entryPrice} -> ${t.exitPrice ?? "-"}  P&L ${t.pnl} (${t.returnPct}%)${t.open ? " marked" : ""}`;
+}
+
+/** Why orders were refused, counted by rule, so a run of refusals explains itself. */
+function rejections(result: BacktestResult): string[] {
+  const counts = new Map<string, number>();
+  for (const o of result.orders)
+    if (o.status === "REJECTED") {
+      const rule = (o.reason ?? "unknown").split(":")[0] as string;
+      counts.set(rule, (counts.get(rule) ?? 0) + 1);
+    }
+  const first = (rule: string) => result.orders.find((o) => o.reason?.startsWith(rule))?.reason ?? "";
+  return [...counts].map(([rule, n]) => `    rejected ${n}x ${first(rule)}`);
+}
+
+export function sizingText(sizing: Sizing): string {
+  switch (sizing.mode) {
+    case "params":
+      return "by the strategy's quantity";
+    case "quantity":
+      return `fixed quantity ${sizing.quantity}`;
+    case "notional":
+      return `fixed notional ${sizing.notional}`;
+    case "equity":
+      return `${sizing.percent}% of equity`;
+  }
+}
+
+function instrumentText(i: Instrument): string {
+  return `${i.symbol} ${i.kind} in ${i.quote}, tick ${i.tickSize}, lot ${i.lotSize}, fees maker ${i.makerFee} taker ${i.takerFee}`;
+}
+
+/** report.txt, report.json, trades.csv, round-trips.csv, equity.svg and report.html in `dir`. */
 export async function writeReport(
   dir: string,
   result: BacktestResult,
   metrics: BacktestMetrics,
   text: string,
+  source = "",
 ): Promise<string[]> {
   await mkdir(dir, { recursive: true });
+  const trips = tripsOf(result);
   const files = {
     "report.txt": text,
     "report.json": `${JSON.stringify(
       {
         strategy: result.strategy,
+        instrument: result.instrument,
+        run: { fillAt: result.fillAt, sizing: result.sizing, direction: result.direction, sessions: result.sessions },
         metrics,
+        roundTrips: trips,
+        riskEvents: result.riskEvents,
         orders: result.orders,
         fills: result.fills,
-        equity: result.equity.map((p) => ({ ts: String(p.ts), equity: fx.fromFixed(p.equity) })),
+        equity: result.equity.map((p) => ({
+          ts: String(p.ts),
+          equity: fx.fromFixed(p.equity),
+          position: fx.fromFixed(p.position),
+        })),
       },
       null,
       2,
     )}\n`,
     "trades.csv": `ts,side,quantity,price,fee,order\n${result.fills.map((f) => [f.tsEvent, f.side, f.quantity, f.price, f.fee, f.clientOrderId].join(",")).join("\n")}\n`,
+    "round-trips.csv": tripsCsv(trips),
     "equity.svg": equitySvg(result.equity, `${result.strategy.kind} ${result.strategy.symbol} equity`),
+    "report.html": htmlReport(result, metrics, trips, source),
   };
   for (const [name, body] of Object.entries(files)) await writeFile(join(dir, name), body);
   return Object.keys(files).map((name) => join(dir, name));
+}
+
+function tripsCsv(trips: readonly RoundTrip[]): string {
+  const header = "side,entry_ts,exit_ts,quantity,entry_price,exit_price,fees,pnl,return_pct,fills,open";
+  const rows = trips.map((t) =>
+    [t.side, t.entryTs, t.exitTs ?? "", t.quantity, t.entryPrice, t.exitPrice ?? "", t.fees, t.pnl, t.returnPct, t.fills, t.open].join(","),
+  );
+  return `${[header, ...rows].join("\n")}\n`;
 }
 
 function sampleTo(points: readonly EquityPoint[], count: number): EquityPoint[] {

@@ -1,5 +1,5 @@
-import { MatchingEngine } from "@jts/broker-paper";
-import type { ExecutionReport, Order, Quote } from "@jts/contracts";
+import { DEFAULT_FEES, type FeeRates, MatchingEngine } from "@jts/broker-paper";
+import type { ExecutionReport, Order, Quote, SessionEnd } from "@jts/contracts";
 import type { InstrumentCatalog } from "@jts/kit";
 
 /**
@@ -13,6 +13,12 @@ export interface BacktestVenue {
   cancel(order: Order, now: string): ExecutionReport[];
 }
 
+/** A run's costs: fee rates for the simulated venue (its instruments' own when absent) and a slippage in bps. */
+export interface VenueCosts {
+  fees?: FeeRates;
+  slippageBps?: number;
+}
+
 /**
  * The paper venue's own MatchingEngine (services/brokers/paper), the very
  * code that fills paper orders live, driven by market time: the engine reads
@@ -24,11 +30,14 @@ export class PaperVenueAdapter implements BacktestVenue {
   private ids = 0;
   private readonly engine: MatchingEngine;
 
-  constructor(catalog: InstrumentCatalog) {
+  constructor(catalog: InstrumentCatalog, options: { fees?: FeeRates; sessionEnd?: SessionEnd } = {}) {
     this.engine = new MatchingEngine({
       clock: () => this.now,
       instruments: catalog,
       newId: () => `bt-${++this.ids}`,
+      // The fee math stays the paper venue's; a run only picks the rates of the venue it simulates.
+      ...(options.fees ? { fees: { ...DEFAULT_FEES, sim: options.fees } } : {}),
+      ...(options.sessionEnd ? { sessionEnd: options.sessionEnd } : {}),
     });
   }
 

@@ -28,7 +28,11 @@ import { LimitBook, type ResolvedLimits } from "./limits.ts";
 import { OpenOrders, RecentOrders } from "./orders.ts";
 
 export interface RiskEngineOptions {
-  /** Wall clock in ms; tests pin it. */
+  /**
+   * The clock in ms: sessions, the day's baseline, duplicate windows and every
+   * stamp (decisions, state changes) read it. The wall clock live; tests pin it,
+   * a backtest passes market time.
+   */
   now?: () => number;
   /** The session an instrument trades in; around the clock when not given. */
   sessions?: (instrument: Instrument) => SessionSchedule;
@@ -65,12 +69,8 @@ function toFixedCached(value: string): Fixed {
   return fixed;
 }
 
-const refuse = (rule: string, reason: string): RiskDecision => ({
-  approved: false,
-  rule,
-  reason,
-  tsEvent: nowNsString(),
-});
+/** A refusal; `check` stamps it with the engine's clock. */
+const refuse = (rule: string, reason: string): RiskDecision => ({ approved: false, rule, reason, tsEvent: "" });
 
 /**
  * Pre-trade risk, after NautilusTrader's RiskEngine and further. Every
@@ -84,7 +84,7 @@ const refuse = (rule: string, reason: string): RiskDecision => ({
 export class RiskEngine {
   readonly limits: LimitBook;
   readonly openOrders = new OpenOrders();
-  private platform: StateRecord = { state: "ACTIVE", reason: "start", updatedAt: nowNsString() };
+  private platform: StateRecord;
   private readonly accountStates = new Map<string, StateRecord>();
   private readonly books = new Map<string, AccountBook>();
   /** symbol -> accounts holding it, so a tick re-values only those. */
@@ -94,6 +94,8 @@ export class RiskEngine {
   private readonly sessionClock = new SessionClock();
   private readonly schedules = new Map<string, SessionSchedule>();
   private readonly now: () => number;
+  /** Event time stamps: ns from the injected clock, the process's ns clock when none was given. */
+  private readonly stamp: () => string;
   private readonly sessionOf: (instrument: Instrument) => SessionSchedule;
 
   constructor(
@@ -103,6 +105,9 @@ export class RiskEngine {
   ) {
     this.limits = new LimitBook(limits);
     this.now = options.now ?? Date.now;
+    const now = options.now;
+    this.stamp = now ? () => String(BigInt(Math.trunc(now())) * 1_000_000n) : nowNsString;
+    this.platform = { state: "ACTIVE", reason: "start", updatedAt: this.stamp() };
     this.sessionOf = options.sessions ?? (() => ALWAYS_OPEN);
   }
 
@@ -182,7 +187,7 @@ export class RiskEngine {
       reason,
       changedBy,
       cancelOpenOrders: state === "HALTED" && (scope.cancelOpenOrders ?? false),
-      tsEvent: nowNsString(),
+      tsEvent: this.stamp(),
     };
     const next = { state, reason, updatedAt: change.tsEvent };
     if (account === null) this.platform = next;
@@ -245,6 +250,12 @@ export class RiskEngine {
   }
 
   check(order: Order): RiskDecision {
+    const decision = this.decide(order);
+    decision.tsEvent = this.stamp();
+    return decision;
+  }
+
+  private decide(order: Order): RiskDecision {
     const state = this.stateOf(order.account);
     if (state === "HALTED")
       return refuse("TRADING_HALTED", `trading is HALTED (${this.haltReason(order.account)}): only cancels pass`);
@@ -369,7 +380,7 @@ export class RiskEngine {
         "DUPLICATE_ORDER",
         `an identical order ${twin} was sent less than ${limits.duplicateWindowMs} ms ago; change it or wait`,
       );
-    return { approved: true, rule: null, reason: null, tsEvent: nowNsString() };
+    return { approved: true, rule: null, reason: null, tsEvent: "" };
   }
 
   /** Remembers an approved order for the duplicate checks. */

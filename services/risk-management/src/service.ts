@@ -41,6 +41,7 @@ import {
   SetRiskStateRequest as SetStateSchema,
 } from "./model.ts";
 import { AccountModes } from "./modes.ts";
+import { submitRateRefusal } from "./rates.ts";
 import { RiskSettingsStore } from "./settings.ts";
 
 /**
@@ -158,36 +159,8 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     return decision;
   };
 
-  const submitRate = async (order: Order): Promise<RiskDecision | null> => {
-    const limits = engine.limits.for(order.account).wire;
-    // The strategy first: a strategy over its rate then takes nothing from its account's window.
-    const scopes = [
-      {
-        rate: order.strategyId ? limits.strategySubmitRate : undefined,
-        key: `risk:strategy:${order.strategyId}`,
-        rule: "STRATEGY_SUBMIT_RATE",
-        who: `strategy ${order.strategyId}`,
-      },
-      {
-        rate: limits.accountSubmitRate,
-        key: `risk:account:${order.account}`,
-        rule: "ACCOUNT_SUBMIT_RATE",
-        who: `account ${order.account}`,
-      },
-    ];
-    for (const { rate, key, rule, who } of scopes) {
-      if (!rate) continue;
-      const taken = await runtime.limiter.take(key, [{ name: "submit", limit: rate.limit, windowMs: rate.windowMs }]);
-      if (!taken.allowed)
-        return {
-          approved: false,
-          rule,
-          reason: `${who} may submit ${rate.limit} orders per ${rate.windowMs} ms; retry in ${taken.retryAfterMs} ms`,
-          tsEvent: nowNsString(),
-        };
-    }
-    return null;
-  };
+  const submitRate = (order: Order): Promise<RiskDecision | null> =>
+    submitRateRefusal(runtime.limiter, engine.limits.for(order.account).wire, order, nowNsString);
 
   /** A stored copy that cannot be applied may have held a kill switch that was on: start HALTED rather than ACTIVE. */
   const restoreSettings = async () => {

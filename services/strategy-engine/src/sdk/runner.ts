@@ -35,6 +35,12 @@ export interface RunnerDeps {
    * a replay, where each order must settle before the next event.
    */
   detachOrders?: boolean;
+  /**
+   * Long/short: a strategy's "exit long" signal also opens a short and its
+   * "enter long" covers one (the built-ins read it through the context).
+   * Off live and by default: long only.
+   */
+  allowShort?: boolean;
   /** The kind to run; the built-in registry's entry for the config's kind when absent. */
   definition?: StrategyKindDefinition<StrategyParams>;
 }
@@ -100,6 +106,7 @@ export class StrategyRunner {
       get warmingUp() {
         return runner.warming;
       },
+      shortsAllowed: deps.allowShort ?? false,
       logger,
       now: () => runner.clock,
       position: () => runner.pnl.position,

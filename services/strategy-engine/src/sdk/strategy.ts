@@ -26,6 +26,8 @@ export interface StrategyContext<P = StrategyParams> {
   readonly logger: Logger;
   /** True while history is replayed before going live: orders are not sent. */
   readonly warmingUp: boolean;
+  /** Whether the strategy may go short (a backtest's long/short mode); long only when false. */
+  readonly shortsAllowed?: boolean;
   /** Nanoseconds since the epoch of the event being handled. */
   now(): bigint;
   /** The strategy's own signed position (from its fills). */

@@ -17,13 +17,21 @@ export abstract class PriceStrategy<P = StrategyParams> implements Strategy<P> {
   }
 }
 
-/** Sell the whole long position, if any. */
+/**
+ * Sell the whole long position, if any. Where shorts are allowed the same
+ * signal also opens a short of `quantity` (from flat too): long/short reverses.
+ */
 export async function exitLong(ctx: StrategyContext<{ quantity: string }>, reason: string): Promise<void> {
   const position = ctx.position();
-  if (position > 0n) await ctx.submit({ side: "SELL", quantity: fx.fromFixed(position), reason });
+  const short = ctx.shortsAllowed && position >= 0n ? fx.toFixed(ctx.params.quantity) : 0n;
+  const quantity = fx.max(0n, position) + short;
+  if (quantity > 0n) await ctx.submit({ side: "SELL", quantity: fx.fromFixed(quantity), reason });
 }
 
-/** Buy `quantity` when flat. */
+/** Buy `quantity` when flat; where shorts are allowed, also when short, covering it in the same order. */
 export async function enterLong(ctx: StrategyContext<{ quantity: string }>, reason: string): Promise<void> {
-  if (ctx.position() === 0n) await ctx.submit({ side: "BUY", quantity: ctx.params.quantity, reason });
+  const position = ctx.position();
+  if (position === 0n) await ctx.submit({ side: "BUY", quantity: ctx.params.quantity, reason });
+  else if (position < 0n && ctx.shortsAllowed)
+    await ctx.submit({ side: "BUY", quantity: fx.fromFixed(fx.toFixed(ctx.params.quantity) - position), reason });
 }
