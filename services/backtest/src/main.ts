@@ -7,121 +7,126 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { type CandleInterval, STRATEGY_KINDS, type StrategyConfig, type StrategyKind } from "@jts/contracts";
-import { paramProblems } from "@jts/strategy-engine";
-import { runBacktest } from "./backtest.ts";
+import { type FeeRates, feeRates } from "@jts/broker-paper";
+import type { Instrument, StrategyConfig } from "@jts/contracts";
+import { ALWAYS_OPEN, InstrumentCatalog, krxSchedule, type SessionSchedule } from "@jts/kit";
+import { defaultSessions, runBacktest } from "./backtest.ts";
 import { loadClickHouseCandles } from "./clickhouse.ts";
 import { eventSymbol, type MarketEvent, parseCsv, toCsv } from "./csv.ts";
-import { DEFAULT_BACKTEST_PARAMS } from "./defaults.ts";
+import { InstrumentError, resolveInstrument } from "./instrument.ts";
 import { computeMetrics } from "./metrics.ts";
+import { type CliSettings, OptionError, parseOptions, USAGE } from "./options.ts";
 import { progressBar } from "./progress.ts";
 import { formatReport, writeReport } from "./report.ts";
 import { generateSampleCandles } from "./sample.ts";
 
 const REPO = resolve(import.meta.dir, "../../..");
-const USAGE = `usage: just backtest [options]
-  --data FILE             CSV of ticks (ts,symbol,price,quantity) or candles
-                          (ts,symbol,interval,open,high,low,close,volume); default: the generated sample
-  --clickhouse SYMBOL     replay stored candles instead (CLICKHOUSE_URL, else chdb at CHDB_PATH or .data/chdb)
-  --interval 1m|5m|1h|1d  candle interval for --clickhouse (default 1m)
-  --from ISO --to ISO     time range for --clickhouse
-  --strategy KIND         ${STRATEGY_KINDS.join(" | ")} (default ma-crossover)
-  --params JSON           strategy parameters (default: sized for BTC-KRW 1m bars)
-  --symbol SYMBOL         which symbol of the data to trade (default: the first)
-  --cash DECIMAL          starting cash (default 100000000)
-  --cooldown-ms N         least market time between orders (default 0)
-  --out DIR               report directory (default .data/backtests/<kind>-<symbol>-<time>)
-  --generate-sample FILE  write the sample data set as CSV and exit
-  --quiet                 no progress bar`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: "string" },
-      clickhouse: { type: "string" },
-      interval: { type: "string", default: "1m" },
-      from: { type: "string" },
-      to: { type: "string" },
-      strategy: { type: "string", default: "ma-crossover" },
-      params: { type: "string" },
-      symbol: { type: "string" },
-      cash: { type: "string", default: "100000000" },
-      "cooldown-ms": { type: "string", default: "0" },
-      out: { type: "string" },
-      "generate-sample": { type: "string" },
-      quiet: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
-  });
-  if (values.help) {
+  let settings: CliSettings;
+  try {
+    settings = parseOptions(argv);
+  } catch (error) {
+    if (error instanceof OptionError) return fail(error.message);
+    throw error;
+  }
+  if (settings.help) {
     console.log(USAGE);
     return 0;
   }
-  if (values["generate-sample"]) {
-    await writeFile(values["generate-sample"], toCsv(generateSampleCandles()));
-    console.error(`wrote the sample data set to ${values["generate-sample"]}`);
+  if (settings.generateSample) {
+    await writeFile(settings.generateSample, toCsv(generateSampleCandles()));
+    console.error(`wrote the sample data set to ${settings.generateSample}`);
     return 0;
   }
-  const kind = values.strategy as StrategyKind;
-  if (!STRATEGY_KINDS.includes(kind)) return fail(`unknown strategy ${kind}; one of ${STRATEGY_KINDS.join(", ")}`);
-  const params = values.params ? JSON.parse(values.params) : DEFAULT_BACKTEST_PARAMS[kind];
-  const problems = paramProblems(kind, params);
-  if (problems.length > 0) return fail(`invalid ${kind} parameters:\n  ${problems.join("\n  ")}`);
+  const instrumentFile = settings.instrumentFile ? await readJson(settings.instrumentFile) : undefined;
+  if (instrumentFile instanceof Error) return fail(instrumentFile.message);
 
-  const { events, source } = await loadEvents(values);
-  const symbol = values.symbol ?? (events[0] ? eventSymbol(events[0]) : undefined);
+  const { events, source } = await loadEvents(settings);
+  const symbol = settings.symbol ?? (events[0] ? eventSymbol(events[0]) : undefined);
   if (!symbol) return fail("the data holds no events");
   const first = events.find((e) => eventSymbol(e) === symbol);
+  if (!first) return fail(`the data holds no events for ${symbol}`);
+  const catalog = new InstrumentCatalog();
+  let instrument: Instrument;
+  try {
+    instrument = resolveInstrument(symbol, catalog.find(symbol), instrumentFile, settings.instrument);
+  } catch (error) {
+    if (error instanceof InstrumentError) return fail(error.message);
+    throw error;
+  }
+  catalog.upsert([instrument]);
   const strategy: StrategyConfig = {
-    id: `backtest-${kind}`,
-    kind,
+    id: `backtest-${settings.kind}`,
+    kind: settings.kind,
     account: "backtest",
     symbol,
     venue: "sim",
-    timeframe: first?.kind === "candle" ? first.candle.interval : "tick",
-    params,
+    timeframe: first.kind === "candle" ? first.candle.interval : "tick",
+    params: settings.params,
     enabled: true,
   };
+  const showProgress = settings.progress === "always" || (settings.progress === "auto" && process.stderr.isTTY === true);
   const bar = progressBar("backtest");
   const result = await runBacktest({
     strategy,
     events,
-    startingCash: values.cash,
-    cooldownMs: Number(values["cooldown-ms"]),
-    onProgress: values.quiet ? undefined : (done, total) => bar.update(done, total),
+    catalog,
+    startingCash: settings.cash,
+    cooldownMs: settings.cooldownMs,
+    fillAt: settings.fillAt,
+    sizing: settings.sizing,
+    direction: settings.direction,
+    sessions: sessionsOf(settings.sessions),
+    costs: { fees: runFees(instrument, settings), slippageBps: settings.slippageBps },
+    onProgress: showProgress ? (done, total) => bar.update(done, total) : undefined,
   });
   const metrics = computeMetrics(result);
   const text = formatReport(result, metrics, source);
   process.stdout.write(text);
   const stamp = new Date().toISOString().replace(/[-:]/g, "").slice(0, 15);
-  const dir = values.out ?? join(REPO, ".data/backtests", `${kind}-${symbol}-${stamp}`);
-  const files = await writeReport(dir, result, metrics, text);
+  const dir = settings.out ?? join(REPO, ".data/backtests", `${settings.kind}-${symbol}-${stamp}`);
+  const files = await writeReport(dir, result, metrics, text, source);
   console.error(`report written: ${files.join(", ")}`);
   return 0;
 }
 
-async function loadEvents(values: {
-  data?: string;
-  clickhouse?: string;
-  interval?: string;
-  from?: string;
-  to?: string;
-}): Promise<{ events: MarketEvent[]; source: string }> {
-  if (values.data) return { events: parseCsv(await readFile(values.data, "utf8")), source: values.data };
-  if (values.clickhouse) {
-    const ns = (iso?: string) => (iso ? String(BigInt(Date.parse(iso)) * 1_000_000n) : undefined);
-    const events = await loadClickHouseCandles(
-      {
-        symbol: values.clickhouse,
-        interval: (values.interval ?? "1m") as CandleInterval,
-        from: ns(values.from),
-        to: ns(values.to),
-      },
-      { url: process.env.CLICKHOUSE_URL || undefined, path: process.env.CHDB_PATH || undefined },
-    );
-    return { events, source: `ClickHouse ${values.clickhouse} ${values.interval ?? "1m"}` };
+/** The run's fee rates when --fee or --sell-tax says so; otherwise the paper venue's own for the instrument. */
+function runFees(instrument: Instrument, settings: CliSettings): FeeRates | undefined {
+  if (settings.fee === undefined && settings.sellTax === undefined) return undefined;
+  const own = feeRates(instrument, {});
+  return {
+    maker: settings.fee ?? own.maker,
+    taker: settings.fee ?? own.taker,
+    sellTax: settings.sellTax ?? own.sellTax,
+  };
+}
+
+function sessionsOf(choice: CliSettings["sessions"]): (instrument: Instrument) => SessionSchedule {
+  if (choice === "krx") {
+    const krx = krxSchedule();
+    return () => krx;
+  }
+  if (choice === "24/7") return () => ALWAYS_OPEN;
+  return defaultSessions;
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    return new Error(`--instrument ${path}: ${(error as Error).message}`);
+  }
+}
+
+async function loadEvents(settings: CliSettings): Promise<{ events: MarketEvent[]; source: string }> {
+  if (settings.data) return { events: parseCsv(await readFile(settings.data, "utf8")), source: settings.data };
+  if (settings.clickhouse) {
+    const events = await loadClickHouseCandles(settings.clickhouse, {
+      url: process.env.CLICKHOUSE_URL || undefined,
+      path: process.env.CHDB_PATH || undefined,
+    });
+    return { events, source: `ClickHouse ${settings.clickhouse.symbol} ${settings.clickhouse.interval}` };
   }
   return { events: generateSampleCandles(), source: "generated sample (seeded, BTC-KRW 1m)" };
 }
