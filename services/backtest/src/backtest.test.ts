@@ -100,7 +100,7 @@ describe("backtest over the shipped sample", () => {
   it("`just backtest` with no data prints the report and writes it with trades and an equity curve", async () => {
     const out = await mkdtemp(join(tmpdir(), "jts-backtest-"));
     try {
-      const proc = Bun.spawn(["bun", join(import.meta.dir, "main.ts"), "--out", out], {
+      const proc = Bun.spawn(["bun", join(import.meta.dir, "main.ts"), "--out", out, "--progress"], {
         stdout: "pipe",
         stderr: "pipe",
       });

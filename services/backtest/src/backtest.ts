@@ -179,7 +179,13 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     baseCurrency: instrument.quote,
     mode: "PAPER",
     balances: [
-      { account, currency: instrument.quote, total: fx.fromFixed(startingCash), free: fx.fromFixed(startingCash), locked: "0" },
+      {
+        account,
+        currency: instrument.quote,
+        total: fx.fromFixed(startingCash),
+        free: fx.fromFixed(startingCash),
+        locked: "0",
+      },
     ],
   });
   const orders = new Map<string, { order: Order; record: BacktestOrder }>();

@@ -66,7 +66,8 @@ async function main(argv: string[]): Promise<number> {
     params: settings.params,
     enabled: true,
   };
-  const showProgress = settings.progress === "always" || (settings.progress === "auto" && process.stderr.isTTY === true);
+  const showProgress =
+    settings.progress === "always" || (settings.progress === "auto" && process.stderr.isTTY === true);
   const bar = progressBar("backtest");
   const result = await runBacktest({
     strategy,

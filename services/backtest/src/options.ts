@@ -114,7 +114,8 @@ export function parseOptions(argv: string[]): CliSettings {
   const str = (name: string) => values[name] as string | undefined;
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const value = str(name) ?? fallback;
-    if (!allowed.includes(value as T)) throw new OptionError(`--${name} ${value}: expected one of ${allowed.join(", ")}`);
+    if (!allowed.includes(value as T))
+      throw new OptionError(`--${name} ${value}: expected one of ${allowed.join(", ")}`);
     return value as T;
   };
   const kind = oneOf("strategy", STRATEGY_KINDS, "ma-crossover");

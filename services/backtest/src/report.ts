@@ -176,7 +176,19 @@ export async function writeReport(
 function tripsCsv(trips: readonly RoundTrip[]): string {
   const header = "side,entry_ts,exit_ts,quantity,entry_price,exit_price,fees,pnl,return_pct,fills,open";
   const rows = trips.map((t) =>
-    [t.side, t.entryTs, t.exitTs ?? "", t.quantity, t.entryPrice, t.exitPrice ?? "", t.fees, t.pnl, t.returnPct, t.fills, t.open].join(","),
+    [
+      t.side,
+      t.entryTs,
+      t.exitTs ?? "",
+      t.quantity,
+      t.entryPrice,
+      t.exitPrice ?? "",
+      t.fees,
+      t.pnl,
+      t.returnPct,
+      t.fills,
+      t.open,
+    ].join(","),
   );
   return `${[header, ...rows].join("\n")}\n`;
 }

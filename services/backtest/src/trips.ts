@@ -51,7 +51,7 @@ export function roundTrips(fills: readonly Fill[], lastPrice: Fixed | null): Rou
     const flow = (qty: Fixed) => -sign * fx.mul(qty, price);
     let closing = 0n;
     let closingFee = 0n;
-    if (trip && position !== 0n && (position > 0n) !== (sign > 0n)) {
+    if (trip && position !== 0n && position > 0n !== sign > 0n) {
       closing = fx.min(quantity, fx.abs(position));
       closingFee = closing === quantity ? fee : fx.div(fx.mul(fee, closing), quantity);
       trip.closedQty += closing;
