@@ -57,6 +57,7 @@ describe("options", () => {
       [["--params", "{"], "--params is not JSON"],
       [["--params", '{"fastPeriod":30,"slowPeriod":10,"quantity":"1"}'], "fastPeriod must be below slowPeriod"],
       [["--currency", "usd"], "--currency usd"],
+      [["--limits", '{"maxOrderNotional":"x"}'], "--limits: invalid"],
       [["--nope"], "Unknown option '--nope'"],
     ];
     for (const [args, message] of bad) expect(() => parseOptions(args)).toThrow(message);

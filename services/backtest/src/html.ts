@@ -9,7 +9,7 @@ const MAX_BARS = 1200;
 const WIDTH = 1200;
 const PRICE_HEIGHT = 420;
 const EQUITY_HEIGHT = 200;
-const PAD = { left: 90, right: 20, top: 16, bottom: 28 };
+const PAD = { left: 110, right: 20, top: 16, bottom: 28 };
 
 interface Bar {
   ts: bigint;
@@ -130,7 +130,7 @@ function axis(lo: number, hi: number, height: number, bars: readonly Bar[]): str
   const labels = ticks
     .map(
       (v) =>
-        `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eef0f2"/><text x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v.toLocaleString("en-US", { maximumFractionDigits: 2 })}</text>`,
+        `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eef0f2"/><text x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v.toLocaleString("en-US", { maximumFractionDigits: Math.abs(hi) >= 1000 ? 0 : 4 })}</text>`,
     )
     .join("");
   const first = bars[0];

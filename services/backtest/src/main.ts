@@ -9,7 +9,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type FeeRates, feeRates } from "@jts/broker-paper";
 import type { Instrument, StrategyConfig } from "@jts/contracts";
-import { ALWAYS_OPEN, InstrumentCatalog, krxSchedule, type SessionSchedule } from "@jts/kit";
+import { ALWAYS_OPEN, InstrumentCatalog, krxSchedule, parseHolidays, type SessionSchedule } from "@jts/kit";
 import { defaultSessions, runBacktest } from "./backtest.ts";
 import { loadClickHouseCandles } from "./clickhouse.ts";
 import { eventSymbol, type MarketEvent, parseCsv, toCsv } from "./csv.ts";
@@ -41,6 +41,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const instrumentFile = settings.instrumentFile ? await readJson(settings.instrumentFile) : undefined;
   if (instrumentFile instanceof Error) return fail(instrumentFile.message);
+  let holidays: string[] = [];
+  try {
+    holidays = settings.holidaysFile ? parseHolidays(await readFile(settings.holidaysFile, "utf8")) : [];
+  } catch (error) {
+    return fail(`--holidays ${settings.holidaysFile}: ${(error as Error).message}`);
+  }
 
   const { events, source } = await loadEvents(settings);
   const symbol = settings.symbol ?? (events[0] ? eventSymbol(events[0]) : undefined);
@@ -74,11 +80,12 @@ async function main(argv: string[]): Promise<number> {
     events,
     catalog,
     startingCash: settings.cash,
+    limits: settings.limits,
     cooldownMs: settings.cooldownMs,
     fillAt: settings.fillAt,
     sizing: settings.sizing,
     direction: settings.direction,
-    sessions: sessionsOf(settings.sessions),
+    sessions: sessionsOf(settings.sessions, holidays),
     costs: { fees: runFees(instrument, settings), slippageBps: settings.slippageBps },
     onProgress: showProgress ? (done, total) => bar.update(done, total) : undefined,
   });
@@ -103,13 +110,11 @@ function runFees(instrument: Instrument, settings: CliSettings): FeeRates | unde
   };
 }
 
-function sessionsOf(choice: CliSettings["sessions"]): (instrument: Instrument) => SessionSchedule {
-  if (choice === "krx") {
-    const krx = krxSchedule();
-    return () => krx;
-  }
+function sessionsOf(choice: CliSettings["sessions"], holidays: string[]): (instrument: Instrument) => SessionSchedule {
+  const krx = krxSchedule(holidays);
+  if (choice === "krx") return () => krx;
   if (choice === "24/7") return () => ALWAYS_OPEN;
-  return defaultSessions;
+  return (instrument) => (defaultSessions(instrument) === ALWAYS_OPEN ? ALWAYS_OPEN : krx);
 }
 
 async function readJson(path: string): Promise<unknown> {

@@ -1,5 +1,14 @@
 import { parseArgs } from "node:util";
-import { type CandleInterval, fx, STRATEGY_KINDS, type StrategyKind, type StrategyParams } from "@jts/contracts";
+import {
+  type CandleInterval,
+  fx,
+  RiskLimits,
+  STRATEGY_KINDS,
+  type StrategyKind,
+  type StrategyParams,
+} from "@jts/contracts";
+import { compile } from "@jts/kit";
+import { DEFAULT_RISK_LIMITS } from "@jts/risk-management";
 import { paramProblems } from "@jts/strategy-engine";
 import type { FillAt } from "./backtest.ts";
 import { DEFAULT_BACKTEST_PARAMS } from "./defaults.ts";
@@ -25,11 +34,14 @@ Execution
                           notional:N (quote currency), equity:PCT (of equity, fee included)
   --direction D           long-only (default; a cash account) or long-short (a margin account:
                           an exit signal also opens a short, an entry covers it)
+  --limits JSON           risk limits of the run, as PUT /api/risk/limits takes them
+                          (default: the risk service's, maxOrderNotional 50000000, maxPositionNotional 200000000)
   --cash DECIMAL          starting cash in the instrument's currency (default 100000000)
   --fee RATE              maker and taker fee of the run, e.g. 0.0005 (default: the instrument's)
   --sell-tax RATE         tax on sells (default 0.0018 for stocks, 0 otherwise: the paper venue's rule)
   --slippage-bps N        the quote moves N bps against every taker (default 0)
   --sessions S            auto (default: KRX hours for a stock in KRW, 24/7 otherwise) | krx | 24/7
+  --holidays FILE         KRX holidays, one YYYY-MM-DD a line (default: none; weekends are always closed)
 Instrument (required for a symbol the simulated venue does not list; BTC-KRW, ETH-KRW, 005930 are)
   --instrument FILE       JSON: one instrument, an array, or an object keyed by symbol
                           (quote, kind, tickSize, lotSize, minQuantity, minNotional, makerFee, takerFee)
@@ -57,10 +69,12 @@ export interface CliSettings {
   sizing: Sizing;
   direction: Direction;
   cash: string;
+  limits: RiskLimits;
   fee?: string;
   sellTax?: string;
   slippageBps: number;
   sessions: "auto" | "krx" | "24/7";
+  holidaysFile?: string;
   instrumentFile?: string;
   instrument: InstrumentFlags;
   out?: string;
@@ -68,6 +82,8 @@ export interface CliSettings {
 }
 
 export class OptionError extends Error {}
+
+const checkLimits = compile(RiskLimits);
 
 const INTERVALS = ["1m", "5m", "1h", "1d"] as const;
 
@@ -88,6 +104,7 @@ export function parseOptions(argv: string[]): CliSettings {
         params: { type: "string" },
         symbol: { type: "string" },
         cash: { type: "string" },
+        limits: { type: "string" },
         "cooldown-ms": { type: "string" },
         fill: { type: "string" },
         sizing: { type: "string" },
@@ -96,6 +113,7 @@ export function parseOptions(argv: string[]): CliSettings {
         "sell-tax": { type: "string" },
         "slippage-bps": { type: "string" },
         sessions: { type: "string" },
+        holidays: { type: "string" },
         instrument: { type: "string" },
         currency: { type: "string" },
         kind: { type: "string" },
@@ -155,10 +173,12 @@ export function parseOptions(argv: string[]): CliSettings {
     sizing: parseSizing(str("sizing") ?? "params"),
     direction: oneOf("direction", ["long-only", "long-short"] as const, "long-only"),
     cash: decimal("cash", str("cash") ?? "100000000", { positive: true }),
+    limits: parseLimits(str("limits")),
     fee: rate("fee", str("fee")),
     sellTax: rate("sell-tax", str("sell-tax")),
     slippageBps,
     sessions: oneOf("sessions", ["auto", "krx", "24/7"] as const, "auto"),
+    holidaysFile: str("holidays"),
     instrumentFile: str("instrument"),
     instrument: {
       currency: currency(str("currency")),
@@ -182,6 +202,21 @@ function parseParams(kind: StrategyKind, text: string | undefined): StrategyPara
   const problems = paramProblems(kind, params);
   if (problems.length > 0) throw new OptionError(`invalid ${kind} parameters:\n  ${problems.join("\n  ")}`);
   return params;
+}
+
+function parseLimits(text: string | undefined): RiskLimits {
+  if (text === undefined) return DEFAULT_RISK_LIMITS;
+  let limits: unknown;
+  try {
+    limits = JSON.parse(text);
+  } catch (error) {
+    throw new OptionError(`--limits is not JSON: ${(error as Error).message}`);
+  }
+  try {
+    return checkLimits.parse(limits);
+  } catch (error) {
+    throw new OptionError(`--limits: ${(error as Error).message}`);
+  }
 }
 
 /** `params`, `quantity:Q`, `notional:N` or `equity:PCT`. */
