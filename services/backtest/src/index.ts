@@ -1,7 +1,23 @@
-export { type BacktestOptions, type BacktestOrder, type BacktestResult, eventTime, runBacktest } from "./backtest.ts";
+export {
+  BacktestError,
+  type BacktestOptions,
+  type BacktestOrder,
+  type BacktestResult,
+  barsPerYear,
+  defaultSessions,
+  type EquityPoint,
+  eventTime,
+  type FillAt,
+  runBacktest,
+} from "./backtest.ts";
 export { CANDLE_HEADER, CsvError, type MarketEvent, parseCsv, TICK_HEADER, toCsv } from "./csv.ts";
 export { DEFAULT_BACKTEST_PARAMS } from "./defaults.ts";
-export { type BacktestMetrics, computeMetrics } from "./metrics.ts";
+export { htmlReport } from "./html.ts";
+export { InstrumentError, type InstrumentFlags, resolveInstrument } from "./instrument.ts";
+export { type BacktestMetrics, computeMetrics, maxDrawdown, riskRatios, tripsOf } from "./metrics.ts";
+export { type CliSettings, OptionError, parseOptions, USAGE } from "./options.ts";
 export { asciiChart, equitySvg, formatReport, writeReport } from "./report.ts";
 export { generateSampleCandles, SAMPLE_SYMBOL, seededRandom } from "./sample.ts";
-export { type BacktestVenue, PaperVenueAdapter } from "./venue.ts";
+export { type Direction, type Sizing, sizeOrder } from "./sizing.ts";
+export { type RoundTrip, roundTrips } from "./trips.ts";
+export { type BacktestVenue, PaperVenueAdapter, type VenueCosts } from "./venue.ts";
