@@ -1,9 +1,10 @@
 import { describe, expect, it } from "bun:test";
-import type { Candle, StrategyConfig, Tick } from "@jts/contracts";
+import { type Candle, fx, type StrategyConfig, type Tick } from "@jts/contracts";
 import { InstrumentCatalog } from "@jts/kit";
 import { BacktestError, runBacktest } from "./backtest.ts";
 import type { MarketEvent } from "./csv.ts";
 import { computeMetrics, tripsOf } from "./metrics.ts";
+import { generateSampleCandles } from "./sample.ts";
 
 const MINUTE_NS = 60_000_000_000n;
 const msToNs = (ms: number) => BigInt(ms) * 1_000_000n;
@@ -209,5 +210,31 @@ describe("instruments", () => {
     await expect(
       runBacktest({ strategy: zigzag("AAPL"), events: ticks("AAPL", TUESDAY_10_KST, PRICES) }),
     ).rejects.toThrow(BacktestError);
+  });
+});
+
+describe("round trips over a whole run", () => {
+  it("add up to the run's net P&L to the unit, reversals and partial fills included", async () => {
+    const result = await runBacktest({
+      strategy: {
+        id: "bt",
+        kind: "ma-crossover",
+        account: "backtest",
+        symbol: "BTC-KRW",
+        venue: "sim",
+        timeframe: "1m",
+        params: { fastPeriod: 10, slowPeriod: 30, quantity: "0.1" },
+        enabled: true,
+      },
+      events: generateSampleCandles({ bars: 1500 }),
+      direction: "long-short",
+      sizing: { mode: "equity", percent: "90" },
+      limits: { maxOrderNotional: "1000000000", maxPositionNotional: "1000000000" },
+    });
+    const m = computeMetrics(result);
+    const trips = tripsOf(result);
+    expect(trips.length).toBeGreaterThan(10);
+    expect(result.fills.length).toBeGreaterThan(result.orders.length); // orders larger than a bar's volume fill in parts
+    expect(trips.reduce((sum, t) => sum + fx.toFixed(t.pnl), 0n)).toBe(fx.toFixed(m.netPnl));
   });
 });
