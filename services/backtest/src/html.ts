@@ -54,6 +54,7 @@ export function htmlReport(
     ["Fees", metrics.fees],
     ["Orders", `${metrics.orders} (${metrics.rejected} rejected), ${metrics.fills} fills`],
     ["Round trips", `${metrics.roundTrips}, win rate ${(metrics.winRate * 100).toFixed(1)}% net of fees`],
+    ...result.riskEvents.map((e): [string, string] => [`Risk ${e.state}`, `${iso(e.tsEvent)}: ${e.reason}`]),
   ];
   const tripRows = trips
     .map(
