@@ -361,7 +361,8 @@ describe("matching engine: fees, positions, balances", () => {
     engine.place(order({ side: "SELL", quantity: "1" }));
     engine.place(limit("BUY", "90000000", { quantity: "1" }));
     expect(engine.positions("paper-main")).toEqual([
-      expect.objectContaining({ symbol: "BTC-KRW", quantity: "1", averagePrice: "100000000", realizedPnl: "-1000000" }),
+      // -1,000,000 on the closed unit, less both fees (in KRW, the quote): realized P&L is net, as the portfolio keeps it.
+      expect.objectContaining({ symbol: "BTC-KRW", quantity: "1", averagePrice: "100000000", realizedPnl: "-1149500" }),
     ]);
     const krw = engine.balances("paper-main").find((b) => b.currency === "KRW");
     // 1e9 - 200,000,000 - 100,000 fee + 99,000,000 - 49,500 fee

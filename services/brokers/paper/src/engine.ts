@@ -60,8 +60,8 @@ interface Working {
   status: OrderStatus;
   quantity: bigint;
   filled: bigint;
-  /** Sum of price x quantity over the fills, for the average price. */
-  cost: bigint;
+  /** Volume-weighted price of the fills, kept at full precision (`fx.weightedAverage`). */
+  averagePrice: bigint;
   limit: bigint | null;
   stop: bigint | null;
   /** Stops wait untriggered; every other order is live from the start. */
@@ -125,7 +125,7 @@ export class MatchingEngine {
       status: "ACCEPTED",
       quantity: fx.toFixed(order.quantity),
       filled: 0n,
-      cost: 0n,
+      averagePrice: 0n,
       limit: order.price === null ? null : fx.toFixed(order.price),
       stop: order.stopPrice === null ? null : fx.toFixed(order.stopPrice),
       triggered: !isStop(order),
@@ -341,9 +341,11 @@ export class MatchingEngine {
 
   private fill(w: Working, price: bigint, quantity: bigint, liquidity: "MAKER" | "TAKER", now: bigint) {
     const fee = feeFor(feeRates(w.instrument, this.fees), w.order.side, liquidity, fx.mul(price, quantity));
-    this.ledger.book(w.order.account, w.instrument, w.order.side, price, quantity, fee, now);
+    const feeCurrency = w.instrument.quote;
+    const trade = { symbol: w.order.symbol, side: w.order.side, price, quantity, fee, feeCurrency };
+    this.ledger.book(w.order.account, w.instrument, trade, now);
+    w.averagePrice = fx.weightedAverage(w.filled, w.averagePrice, quantity, price);
     w.filled += quantity;
-    w.cost += fx.mul(price, quantity);
     w.status = w.filled >= w.quantity ? "FILLED" : "PARTIALLY_FILLED";
     w.updatedAt = now;
     if (w.status === "FILLED") this.retire(w);
@@ -353,7 +355,7 @@ export class MatchingEngine {
       price: fx.fromFixed(price),
       quantity: fx.fromFixed(quantity),
       fee: fx.fromFixed(fee),
-      feeCurrency: w.instrument.quote,
+      feeCurrency,
       liquidity,
     };
     return report;
@@ -465,7 +467,7 @@ export class MatchingEngine {
       quantity: o.quantity,
       filledQuantity: fx.fromFixed(w.filled),
       price: o.price,
-      averagePrice: w.filled === 0n ? null : fx.fromFixed(fx.div(w.cost, w.filled)),
+      averagePrice: w.filled === 0n ? null : fx.fromFixed(w.averagePrice),
       tsEvent: w.updatedAt.toString(),
     };
   }

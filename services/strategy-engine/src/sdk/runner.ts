@@ -8,6 +8,7 @@ import {
   type StrategyParams,
   type StrategyStatus,
   type Tick,
+  tradeOf,
 } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
 import { kindOf } from "./kinds.ts";
@@ -160,7 +161,7 @@ export class StrategyRunner {
   }
 
   async fill(fill: Fill): Promise<void> {
-    this.pnl.onFill(fill.side, fx.toFixed(fill.quantity), fx.toFixed(fill.price), fx.toFixed(fill.fee));
+    this.pnl.onFill(tradeOf(fill));
     await this.strategy.onFill?.(fill, this.context);
   }
 
