@@ -1,6 +1,6 @@
+export * from "./booking.ts";
 export * as fx from "./decimal.ts";
 export { DecimalError, type Fixed, fromFixed, toFixed } from "./decimal.ts";
-export * from "./booking.ts";
 export * from "./envelope.ts";
 export * from "./errors.ts";
 export * from "./execution.ts";

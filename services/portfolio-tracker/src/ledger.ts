@@ -66,8 +66,6 @@ export function applyFillToPosition(previous: PositionState | undefined, fill: F
   p.quantity = change.quantity;
   p.averagePrice = change.averagePrice;
   p.realized += change.realized - quoteFee(booking);
-  // Positions stored before the booking rule were labelled with the fee currency.
-  p.currency = booking.quote;
   p.lastPrice ??= booking.price;
   p.updatedAt = fill.tsEvent;
   return p;

@@ -92,7 +92,8 @@ export class AccountBook {
     this.holdings.set(fill.symbol, holding);
     this.realize(booking.quote, change.realized - quoteFee(booking));
     if (this.cash)
-      for (const [currency, amount] of cashMoves(booking)) this.cash.set(currency, (this.cash.get(currency) ?? 0n) + amount);
+      for (const [currency, amount] of cashMoves(booking))
+        this.cash.set(currency, (this.cash.get(currency) ?? 0n) + amount);
   }
 
   /** Starts from the portfolio's view after a restart, so limits see what was held before. */

@@ -105,7 +105,9 @@ export class PnlBook {
       fees: fx.toFixed(state.fees),
       lastPrice: state.lastPrice === null ? null : fx.toFixed(state.lastPrice),
     };
-    const otherFees = Object.entries(state.otherFees ?? {}).map(([currency, fee]) => [currency, fx.toFixed(fee)] as const);
+    const otherFees = Object.entries(state.otherFees ?? {}).map(
+      ([currency, fee]) => [currency, fx.toFixed(fee)] as const,
+    );
     const counts = [state.fills, state.closingFills, state.winningFills];
     if (!counts.every((n) => Number.isInteger(n) && n >= 0)) throw new Error("fill counts must be whole numbers");
     Object.assign(this, parsed);
