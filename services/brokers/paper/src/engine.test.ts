@@ -405,6 +405,15 @@ describe("matching engine: fees, positions, balances", () => {
     expect(reports).toEqual([]);
   });
 
+  it("reports an order's average price at full precision: 0.00000001 @ 12345.678901 is 12345.678901", () => {
+    const fine: Instrument = { ...(SIM_INSTRUMENTS[0] as Instrument), venue: "binance", tickSize: "0.000001" };
+    const { engine } = setup({ instruments: new InstrumentCatalog([fine]) });
+    engine.onQuote(quote("12345.678900", "12345.678901", "0.00000001"));
+    const { ack } = engine.place(order({ venue: "binance", quantity: "0.00000001" }));
+    expect(engine.queryOrder({ orderId: ack.orderId })?.averagePrice).toBe("12345.678901");
+    expect(engine.positions("paper-main")[0]?.averagePrice).toBe("12345.678901");
+  });
+
   it("uses the venue table: Binance 0.1% maker and taker", () => {
     const binance: Instrument = { ...(SIM_INSTRUMENTS[0] as Instrument), venue: "binance" };
     const { engine } = setup({ instruments: new InstrumentCatalog([binance]) });
