@@ -17,8 +17,8 @@
 import { abs, type Fixed, min, mul, toFixed, weightedAverage } from "./decimal.ts";
 import type { Side } from "./primitives.ts";
 
-/** What a book needs of a fill: the contracts' Fill carries these as strings, `tradeOf` parses them. */
-export interface Trade {
+/** What a book needs of a fill: the contracts' Fill carries these as strings, `parseFill` parses them. */
+export interface ParsedFill {
   symbol: string;
   side: Side;
   price: Fixed;
@@ -44,14 +44,14 @@ export interface FillBooking extends Currencies {
   feeCurrency: string;
 }
 
-export function tradeOf(fill: {
+export function parseFill(fill: {
   symbol: string;
   side: Side;
   price: string;
   quantity: string;
   fee: string;
   feeCurrency: string;
-}): Trade {
+}): ParsedFill {
   return {
     symbol: fill.symbol,
     side: fill.side,
@@ -83,7 +83,7 @@ export function currenciesOf(symbol: string): Currencies {
  * its instrument passes its own. A symbol outside the SymbolCode contract
  * (a backtest's own CSV name) is taken as priced in its fee currency.
  */
-export function bookFill(trade: Trade, currencies: Currencies = currenciesOrFee(trade)): FillBooking {
+export function bookFill(trade: ParsedFill, currencies: Currencies = currenciesOrFee(trade)): FillBooking {
   const notional = mul(trade.price, trade.quantity);
   const buy = trade.side === "BUY";
   return {
@@ -97,7 +97,7 @@ export function bookFill(trade: Trade, currencies: Currencies = currenciesOrFee(
   };
 }
 
-function currenciesOrFee(trade: Trade): Currencies {
+function currenciesOrFee(trade: ParsedFill): Currencies {
   if (PAIR.test(trade.symbol) || KRX_CODE.test(trade.symbol)) return currenciesOf(trade.symbol);
   return { base: trade.symbol, quote: trade.feeCurrency };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { PaperLedger } from "@jts/broker-paper";
-import { currenciesOf, type Fill, type Fixed, fx, type Instrument, tradeOf } from "@jts/contracts";
+import { currenciesOf, type Fill, type Fixed, fx, type Instrument, parseFill } from "@jts/contracts";
 import { Ledger as PortfolioLedger } from "@jts/portfolio-tracker";
 import { AccountBook } from "@jts/risk-management";
 import { PnlBook } from "@jts/strategy-engine";
@@ -133,8 +133,8 @@ function driveAllBooks(fills: readonly Fill[]) {
     portfolio.applyFill(f);
     risk.applyFill(f);
     const spec = INSTRUMENTS.find((s) => s.symbol === f.symbol) as Instrument;
-    paper.book(ACCOUNT, spec, tradeOf(f), BigInt(i));
-    strategies.get(f.symbol)?.onFill(tradeOf(f));
+    paper.book(ACCOUNT, spec, parseFill(f), BigInt(i));
+    strategies.get(f.symbol)?.onFill(parseFill(f));
   }
   return { portfolio, risk, paper, strategies };
 }

@@ -9,8 +9,8 @@ import {
   fx,
   nowNsString,
   type Position,
+  parseFill,
   quoteFee,
-  tradeOf,
 } from "@jts/contracts";
 
 export interface AccountSeed {
@@ -48,7 +48,7 @@ export const positionKey = (account: string, symbol: string) => `${account}|${sy
  * (a fee in the base or BNB is debited from that currency's cash instead).
  */
 export function applyFillToPosition(previous: PositionState | undefined, fill: Fill): PositionState {
-  const booking = bookFill(tradeOf(fill));
+  const booking = bookFill(parseFill(fill));
   const p: PositionState = previous
     ? { ...previous }
     : {
@@ -73,7 +73,7 @@ export function applyFillToPosition(previous: PositionState | undefined, fill: F
 
 /** What `fill` does to cash, per currency: the quote by the notional, the fee in its own currency. */
 export function cashDeltas(fill: Fill): Array<[currency: string, amount: Fixed]> {
-  return cashMoves(bookFill(tradeOf(fill)));
+  return cashMoves(bookFill(parseFill(fill)));
 }
 
 /** Marks `p` to `price` in place; false when that was its price already. */

@@ -7,8 +7,8 @@ import {
   type Fixed,
   fx,
   type Position,
+  parseFill,
   quoteFee,
-  tradeOf,
 } from "@jts/contracts";
 
 interface Holding {
@@ -83,7 +83,7 @@ export class AccountBook {
    * quote; cash: the quote by the notional, the fee in its own currency.
    */
   applyFill(fill: Fill): void {
-    const booking = bookFill(tradeOf(fill));
+    const booking = bookFill(parseFill(fill));
     const holding = this.holdings.get(fill.symbol) ?? { quantity: 0n, averagePrice: 0n, quote: booking.quote };
     const change = applyToPosition(holding, booking.quantity, booking.price);
     holding.quantity = change.quantity;

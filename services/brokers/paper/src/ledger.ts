@@ -6,9 +6,9 @@ import {
   type FillBooking,
   fx,
   type Instrument,
+  type ParsedFill,
   type Position,
   quoteFee,
-  type Trade,
 } from "@jts/contracts";
 
 interface Holding {
@@ -37,7 +37,7 @@ export class Ledger {
    * A crypto venue's wallet also holds the base asset as a balance (Binance
    * and Upbit report it so); a stock is a position only.
    */
-  book(account: string, instrument: Instrument, trade: Trade, ts: bigint) {
+  book(account: string, instrument: Instrument, trade: ParsedFill, ts: bigint) {
     const booking = bookFill(trade, instrument);
     for (const [currency, amount] of cashMoves(booking)) this.add(account, currency, amount);
     if (instrument.kind === "CRYPTO") this.add(account, booking.base, booking.quantity);

@@ -1,4 +1,4 @@
-import { applyToPosition, bookFill, type Fixed, fx, quoteFee, type StrategyPnl, type Trade } from "@jts/contracts";
+import { applyToPosition, bookFill, type Fixed, fx, type ParsedFill, quoteFee, type StrategyPnl } from "@jts/contracts";
 
 export interface PnlState {
   position: string;
@@ -33,7 +33,7 @@ export class PnlBook {
   closingFills = 0;
   winningFills = 0;
 
-  onFill(trade: Trade): void {
+  onFill(trade: ParsedFill): void {
     const booking = bookFill(trade);
     this.fills++;
     const inQuote = quoteFee(booking);

@@ -3,12 +3,12 @@ import {
   type Fill,
   fx,
   type OrderRequest,
+  parseFill,
   type Signal,
   type StrategyConfig,
   type StrategyParams,
   type StrategyStatus,
   type Tick,
-  tradeOf,
 } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
 import { kindOf } from "./kinds.ts";
@@ -161,7 +161,7 @@ export class StrategyRunner {
   }
 
   async fill(fill: Fill): Promise<void> {
-    this.pnl.onFill(tradeOf(fill));
+    this.pnl.onFill(parseFill(fill));
     await this.strategy.onFill?.(fill, this.context);
   }
 
