@@ -385,11 +385,12 @@ describe("matching engine: fees, positions, balances", () => {
   });
 
   it("takes the tax table from configuration, and refuses a sell on a date the table does not cover", () => {
-    const early = krxSell("2018-05-02");
+    expect(krxSell("2018-05-02").reports[1]?.fill?.fee).toBe("2205"); // 105 + 0.15% + 0.15% rural tax
+    const early = krxSell("2012-05-02");
     expect(early.ack.accepted).toBe(false);
-    expect(early.ack.reason).toContain("no KRX sell tax rate for KOSPI on 2018-05-02");
-    const krxTaxRates = parseKrxTaxRates("KOSPI:2018-01-01:0.0015+0.0015,KOSPI:2026-01-01:0.0008+0.0015");
-    expect(krxSell("2018-05-02", krx, { krxTaxRates }).reports[1]?.fill?.fee).toBe("2205"); // 105 + 1050 + 1050
+    expect(early.ack.reason).toContain("no KRX sell tax rate for KOSPI on 2012-05-02");
+    const krxTaxRates = parseKrxTaxRates("KOSPI:2012-01-01:0.0015+0.0015,KOSPI:2026-01-01:0.0008+0.0015");
+    expect(krxSell("2012-05-02", krx, { krxTaxRates }).reports[1]?.fill?.fee).toBe("2205");
     expect(krxSell("2026-03-02", krx, { krxTaxRates }).reports[1]?.fill?.fee).toBe("1715"); // 105 + 560 + 1050
     expect(() => parseKrxTaxRates("KOSPI:2026-1-1:0.001,NYSE:2026-01-01:0.001,KOSDAQ:2026-01-01:-1")).toThrow(
       /2026-1-1.*NYSE.*-1/,

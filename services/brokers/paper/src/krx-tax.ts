@@ -11,6 +11,7 @@
  *   stocks pay the securities transaction tax alone.
  *
  * The rows below are what we know of those rates (STT + rural tax = total):
+ *   from 2013-07-01  KOSPI 0.15% + 0.15% = 0.30%  KOSDAQ 0.30%  KONEX 0.30%
  *   from 2019-06-03  KOSPI 0.10% + 0.15% = 0.25%  KOSDAQ 0.25%  KONEX 0.10%
  *   from 2021-01-01  KOSPI 0.08% + 0.15% = 0.23%  KOSDAQ 0.23%  KONEX 0.10%
  *   from 2023-01-01  KOSPI 0.05% + 0.15% = 0.20%  KOSDAQ 0.20%  KONEX 0.10%
@@ -20,7 +21,9 @@
  * Uncertain, check before trading real money: the 2026 row is the 2025 tax
  * reform (2025년 세법개정안, announced 2025-07) that restored the 2023 rates by
  * amending the decree from 2026-01-01; we believe it took effect as announced
- * but did not verify the promulgated decree. Rates apply from the first
+ * but did not verify the promulgated decree. The 0.30% rates held well
+ * before 2013; the table starts at KONEX's opening (2013-07-01), so older
+ * backtests need a row from configuration. Rates apply from the first
  * trade of the date in KST. `KRX_SELL_TAX_RATES` (parseKrxTaxRates) adds or
  * replaces rows without a release.
  */
@@ -47,6 +50,9 @@ const row = (market: KrxMarket, from: string, transactionTax: string, ruralTax =
 });
 
 export const KRX_TAX_RATES: readonly KrxTaxRate[] = [
+  row("KOSPI", "2013-07-01", "0.0015", "0.0015"),
+  row("KOSDAQ", "2013-07-01", "0.003"),
+  row("KONEX", "2013-07-01", "0.003"),
   row("KOSPI", "2019-06-03", "0.001", "0.0015"),
   row("KOSDAQ", "2019-06-03", "0.0025"),
   row("KONEX", "2019-06-03", "0.001"),
