@@ -14,6 +14,8 @@ export const Instrument = t.Object({
   minNotional: UnsignedDecimal,
   makerFee: Decimal,
   takerFee: Decimal,
+  /** The KRX market of a Korean stock: its sell tax depends on it (KOSPI when absent). */
+  market: t.Optional(t.Union([t.Literal("KOSPI"), t.Literal("KOSDAQ"), t.Literal("KONEX")])),
 });
 export type Instrument = Static<typeof Instrument>;
 

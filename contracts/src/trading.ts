@@ -341,7 +341,10 @@ export const StrategyPnl = t.Object({
   averagePrice: UnsignedDecimal,
   realizedPnl: Decimal,
   unrealizedPnl: Decimal,
+  /** Fees charged in the quote currency: the ones net P&L takes off. */
   fees: UnsignedDecimal,
+  /** Fees charged in another currency (the base, BNB) by currency: not converted, so not in netPnl. */
+  otherFees: t.Optional(t.Record(Currency, UnsignedDecimal)),
   /** realized + unrealized - fees. */
   netPnl: Decimal,
   lastPrice: t.Union([UnsignedDecimal, t.Null()]),

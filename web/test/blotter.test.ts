@@ -125,6 +125,15 @@ describe("blotter", () => {
     expect(filled?.querySelector(".status")?.textContent).toBe("FILLED");
   });
 
+  test("history shows an average price with every decimal the API sends (12345.678901, not 12345.7)", () => {
+    const t = mountBlotter(() =>
+      OrderHistory({
+        orders: [order("p", { status: "FILLED", filledQuantity: "0.00000001", averagePrice: "12345.678901" })],
+      }),
+    );
+    expect(t.rows()[0]?.textContent).toContain("12,345.678901");
+  });
+
   test("fills list price, quantity, fee and liquidity", () => {
     const fill: Fill = {
       id: "f1",

@@ -87,6 +87,39 @@ describe("order manager", () => {
     expect(placed).toHaveLength(1);
   });
 
+  it("answers 409 naming the existing order when a clientOrderId comes back with a different request", async () => {
+    const first = await manager.submit(request({ type: "LIMIT", price: "71000" }));
+    for (const [overrides, field] of [
+      [{ quantity: "11" }, "quantity"],
+      [{ side: "SELL" }, "side"],
+      [{ price: "71100" }, "price"],
+      [{ timeInForce: "DAY" }, "timeInForce"],
+      [{ symbol: "BTC-KRW", quantity: "0.001", price: "140000000" }, "symbol"],
+    ] as Array<[Partial<OrderRequest>, string]>) {
+      const error = await manager.submit(request({ type: "LIMIT", price: "71000", ...overrides })).catch((e) => e);
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).status).toBe(409);
+      expect((error as AppError).message).toContain(first.order.id);
+      expect((error as AppError).details).toMatchObject({ orderId: first.order.id, clientOrderId: "c-1" });
+      expect((error as AppError).details).toMatchObject({ fields: expect.arrayContaining([field]) });
+    }
+    // The same request, written with its defaults and decimals spelled out, is a retry: the same order.
+    const retry = await manager.submit(
+      request({ type: "LIMIT", price: "71000.0", quantity: "10.00", timeInForce: "GTC" }),
+    );
+    expect(retry).toEqual({ order: first.order, created: false });
+    expect(placed).toHaveLength(1);
+  });
+
+  it("answers 409 to a different request that arrives while the first one with its clientOrderId is still routing", async () => {
+    const [a, b] = await Promise.allSettled([manager.submit(request()), manager.submit(request({ quantity: "20" }))]);
+    expect(a.status).toBe("fulfilled");
+    expect(b.status).toBe("rejected");
+    const order = (a as PromiseFulfilledResult<{ order: Order }>).value.order;
+    expect(((b as PromiseRejectedResult).reason as AppError).details).toMatchObject({ orderId: order.id });
+    expect(placed).toHaveLength(1);
+  });
+
   it("routes an approved order to the venue's broker and marks it ACCEPTED", async () => {
     const { order } = await manager.submit(request());
     expect(order).toMatchObject({ status: "ACCEPTED", venueOrderId: "V1", account: "acc", timeInForce: "IOC" });
@@ -173,6 +206,22 @@ describe("order manager", () => {
     });
     await eventually(() => expect(fills.map((f) => f.id)).toEqual(["f1", "f2"]));
     await eventually(() => expect(published.at(-1)?.status).toBe("FILLED"));
+  });
+
+  it("keeps the average price at full precision: 0.00000001 @ 12345.678901 is 12345.678901", async () => {
+    const { order } = await manager.submit(request({ symbol: "BTC-KRW", quantity: "0.00000004" }));
+    const fill = (id: string, price: string, quantity: string) => ({
+      fillId: id,
+      price,
+      quantity,
+      fee: "0",
+      feeCurrency: "KRW",
+      liquidity: "TAKER" as const,
+    });
+    await manager.onReport(report(order, "FILL", fill("p1", "12345.678901", "0.00000001")));
+    expect((await manager.get(order.id)).averagePrice).toBe("12345.678901");
+    await manager.onReport(report(order, "FILL", fill("p2", "12345.678905", "0.00000003")));
+    expect((await manager.get(order.id)).averagePrice).toBe("12345.678904");
   });
 
   it("ignores a late cancel report for a filled order", async () => {

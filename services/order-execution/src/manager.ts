@@ -36,7 +36,7 @@ import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import { BrokerRouter, type RoutingOptions } from "./routing.ts";
 import { assertTransition, canTransition, isTerminal } from "./state-machine.ts";
 import { isStopOrder, LocalStopBook, releasedOrder } from "./stops.ts";
-import { validateAgainstInstrument } from "./validation.ts";
+import { requestDifferences, reusedClientOrderId, validateAgainstInstrument } from "./validation.ts";
 
 /** The consumer name under which processed execution-report ids are recorded. */
 export const REPORT_CONSUMER = "order-execution";
@@ -87,7 +87,21 @@ export class OrderManager {
     this.stops = new LocalStopBook(options.sessionEnd ?? utcMidnight);
   }
 
-  async submit(request: OrderRequest): Promise<SubmitResult> {
+  /**
+   * Creates the order, or returns the one its clientOrderId names already
+   * when the request is the same (a retry); a different request under a used
+   * clientOrderId is refused with 409 naming that order. `reuse: "existing"`
+   * returns the named order whatever it is (amend's search for a free id).
+   */
+  async submit(request: OrderRequest, reuse: "conflict" | "existing" = "conflict"): Promise<SubmitResult> {
+    const result = await this.findOrSubmit(request);
+    if (result.created || reuse === "existing") return result;
+    const differences = requestDifferences(result.order, request);
+    if (differences.length > 0) throw reusedClientOrderId(result.order, differences);
+    return result;
+  }
+
+  private async findOrSubmit(request: OrderRequest): Promise<SubmitResult> {
     const account = request.account ?? this.options.defaultAccount;
     const key = `${account}|${request.clientOrderId}`;
     const inFlight = this.pending.get(key);
@@ -356,7 +370,7 @@ export class OrderManager {
   ): Promise<Order> {
     let clientOrderId = replacementClientId(old.clientOrderId);
     for (let attempt = 1; ; attempt++) {
-      const { order, created } = await this.submit(request(clientOrderId));
+      const { order, created } = await this.submit(request(clientOrderId), "existing");
       const concurrent = BigInt(order.createdAt) >= startedAt && order.symbol === old.symbol && order.side === old.side;
       if (created || concurrent) return order;
       if (attempt === MAX_REPLACEMENT_IDS)
@@ -436,8 +450,8 @@ export class OrderManager {
     const before = fx.toFixed(order.filledQuantity);
     const quantity = fx.toFixed(fill.quantity);
     const filled = before + quantity;
-    const previousCost = order.averagePrice ? fx.mul(fx.toFixed(order.averagePrice), before) : 0n;
-    order.averagePrice = fx.fromFixed(fx.div(previousCost + fx.mul(fx.toFixed(fill.price), quantity), filled));
+    const previous = order.averagePrice ? fx.toFixed(order.averagePrice) : 0n;
+    order.averagePrice = fx.fromFixed(fx.weightedAverage(before, previous, quantity, fx.toFixed(fill.price)));
     order.filledQuantity = fx.fromFixed(filled);
     const target: OrderStatus = filled >= fx.toFixed(order.quantity) ? "FILLED" : "PARTIALLY_FILLED";
     if (!canTransition(order.status, target)) {

@@ -86,7 +86,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       }),
       config.RISK_PORT,
     ],
-    [createPaperService(runtime, { catalog, sessionEnd }), config.PAPER_PORT],
+    [createPaperService(runtime, { catalog, sessionEnd, krxTaxRates: config.KRX_SELL_TAX_RATES }), config.PAPER_PORT],
     [
       createOrderExecutionService(runtime, {
         catalog,

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { gatewayConfigSpec } from "@jts/api-gateway";
+import { krxTaxRatesConfig } from "@jts/broker-paper";
 import { int, oneOf, str } from "@jts/kit";
 import { notificationConfigSpec } from "@jts/notification-service";
 import { sessionConfigSpec } from "@jts/risk-management";
@@ -16,6 +17,8 @@ export const platformConfigSpec = {
   PORTFOLIO_PORT: int(3005, { min: 0, max: 65535 }),
   NOTIFICATION_PORT: int(3006, { min: 0, max: 65535 }),
   PAPER_PORT: int(3010, { min: 0, max: 65535 }),
+  /** Rows added to the paper venue's KRX sell tax table: MARKET:YYYY-MM-DD:STT[+RURAL],... */
+  KRX_SELL_TAX_RATES: krxTaxRatesConfig,
   SIM_PORT: int(3015, { min: 0, max: 65535 }),
   WEB_PORT: int(5173, { min: 0, max: 65535 }),
   JTS_HOST: str("127.0.0.1"),

@@ -138,6 +138,20 @@ describe("the platform end to end", () => {
     expect(all.filter((o) => o.clientOrderId === "e2e-idem-1")).toHaveLength(1);
   });
 
+  it("answers 409 naming the existing order when a clientOrderId is reused for a different order", async () => {
+    const first = await order("e2e-idem-2");
+    expect(first.status).toBe(201);
+    const id = (await readJson(first)).id;
+    const reused = await order("e2e-idem-2", { quantity: "0.002" });
+    expect(reused.status).toBe(409);
+    const body = await readJson(reused);
+    expect(body.error).toMatchObject({ code: "CONFLICT", details: { orderId: id, fields: ["quantity"] } });
+    expect(body.error.message).toContain(id);
+    const same = await order("e2e-idem-2");
+    expect(same.status).toBe(200);
+    expect((await readJson(same)).id).toBe(id);
+  });
+
   it("rejects an order with the reason while trading is HALTED", async () => {
     const halt = await call("/api/risk/state", {
       method: "PUT",

@@ -1,4 +1,15 @@
-import { type Account, type Fill, type Fixed, fx, type Position } from "@jts/contracts";
+import {
+  type Account,
+  applyToPosition,
+  bookFill,
+  cashMoves,
+  type Fill,
+  type Fixed,
+  fx,
+  type Position,
+  parseFill,
+  quoteFee,
+} from "@jts/contracts";
 
 interface Holding {
   quantity: Fixed;
@@ -66,36 +77,23 @@ export class AccountBook {
     return track;
   }
 
-  /** Average-cost accounting: a fill that reduces a holding realizes (fill - average) x quantity. */
-  applyFill(fill: Fill, quote: string): void {
-    const quantity = fx.toFixed(fill.quantity);
-    const price = fx.toFixed(fill.price);
-    const fee = fx.toFixed(fill.fee);
-    const signed = fill.side === "BUY" ? quantity : -quantity;
-    const holding = this.holdings.get(fill.symbol) ?? { quantity: 0n, averagePrice: 0n, quote };
-    const before = holding.quantity;
-    const after = before + signed;
-    if (before === 0n || before > 0n === signed > 0n) {
-      holding.averagePrice = fx.div(
-        fx.mul(fx.abs(before), holding.averagePrice) + fx.mul(quantity, price),
-        fx.abs(after),
-      );
-    } else {
-      const closed = fx.min(fx.abs(before), quantity);
-      const perUnit = before > 0n ? price - holding.averagePrice : holding.averagePrice - price;
-      this.realize(quote, fx.mul(closed, perUnit));
-      if (after !== 0n && after > 0n !== before > 0n) holding.averagePrice = price; // flipped: the rest opens at this price
-    }
-    holding.quantity = after;
-    if (after === 0n) holding.averagePrice = 0n;
+  /**
+   * The contracts' booking rule (`bookFill`, `applyToPosition`): average-cost
+   * holding in the symbol's quote; realized P&L net of a fee charged in the
+   * quote; cash: the quote by the notional, the fee in its own currency.
+   */
+  applyFill(fill: Fill): void {
+    const booking = bookFill(parseFill(fill));
+    const holding = this.holdings.get(fill.symbol) ?? { quantity: 0n, averagePrice: 0n, quote: booking.quote };
+    const change = applyToPosition(holding, booking.quantity, booking.price);
+    holding.quantity = change.quantity;
+    holding.averagePrice = change.averagePrice;
+    holding.quote = booking.quote;
     this.holdings.set(fill.symbol, holding);
-    this.realize(quote, fill.feeCurrency === quote ? -fee : 0n);
-    if (this.cash) {
-      const notional = fx.mul(quantity, price);
-      const cash = this.cash.get(quote) ?? 0n;
-      this.cash.set(quote, cash + (fill.side === "BUY" ? -notional : notional));
-      if (fill.feeCurrency) this.cash.set(fill.feeCurrency, (this.cash.get(fill.feeCurrency) ?? 0n) - fee);
-    }
+    this.realize(booking.quote, change.realized - quoteFee(booking));
+    if (this.cash)
+      for (const [currency, amount] of cashMoves(booking))
+        this.cash.set(currency, (this.cash.get(currency) ?? 0n) + amount);
   }
 
   /** Starts from the portfolio's view after a restart, so limits see what was held before. */

@@ -223,7 +223,7 @@ export class RiskEngine {
 
   onFill(fill: Fill): TradingStateChange[] {
     const book = this.bookOf(fill.account);
-    book.applyFill(fill, this.catalog.find(fill.symbol)?.quote ?? fill.feeCurrency);
+    book.applyFill(fill);
     this.holdersOf(fill.symbol).add(fill.account);
     const change = this.evaluate(book);
     return change ? [change] : [];

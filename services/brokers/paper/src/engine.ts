@@ -15,7 +15,8 @@ import {
 } from "@jts/contracts";
 import { newId as randomId, type TickSpec, tickSizeAt, tickSpecOf } from "@jts/kit";
 import { DEFAULT_SLIPPAGE, type SlippageModel, type TopOfBook, walkBook } from "./book.ts";
-import { DEFAULT_FEES, type FeeRates, feeFor, feeRates } from "./fees.ts";
+import { DEFAULT_FEES, type FeeRates, feeFor, feeRates, paysKrxTax } from "./fees.ts";
+import { KRX_TAX_RATES, type KrxTaxRate, krxTaxRate } from "./krx-tax.ts";
 import { Ledger } from "./ledger.ts";
 
 export interface MatchingEngineOptions {
@@ -23,6 +24,8 @@ export interface MatchingEngineOptions {
   clock: () => bigint;
   instruments: { find(symbol: string): Instrument | undefined };
   fees?: Readonly<Record<string, FeeRates>>;
+  /** The KRX sell tax by market and date (`KRX_TAX_RATES`, or `parseKrxTaxRates` of the config). */
+  krxTaxRates?: readonly KrxTaxRate[];
   slippage?: SlippageModel;
   sessionEnd?: SessionEnd;
   /** Venue order ids and fill ids; pass a counter for reproducible backtests. */
@@ -60,8 +63,8 @@ interface Working {
   status: OrderStatus;
   quantity: bigint;
   filled: bigint;
-  /** Sum of price x quantity over the fills, for the average price. */
-  cost: bigint;
+  /** Volume-weighted price of the fills, kept at full precision (`fx.weightedAverage`). */
+  averagePrice: bigint;
   limit: bigint | null;
   stop: bigint | null;
   /** Stops wait untriggered; every other order is live from the start. */
@@ -96,6 +99,7 @@ export class MatchingEngine {
   private readonly acks = new Map<string, BrokerAck>();
   private readonly ledger: Ledger;
   private readonly fees: Readonly<Record<string, FeeRates>>;
+  private readonly krxTaxRates: readonly KrxTaxRate[];
   private readonly slippage: SlippageModel;
   /** When a DAY order placed now ends (by its venue and symbol). */
   readonly sessionEnd: SessionEnd;
@@ -105,6 +109,7 @@ export class MatchingEngine {
   constructor(private readonly options: MatchingEngineOptions) {
     this.ledger = new Ledger(options.initialBalances);
     this.fees = options.fees ?? DEFAULT_FEES;
+    this.krxTaxRates = options.krxTaxRates ?? KRX_TAX_RATES;
     this.slippage = options.slippage ?? DEFAULT_SLIPPAGE;
     this.sessionEnd = options.sessionEnd ?? utcMidnight;
     this.newId = options.newId ?? randomId;
@@ -125,7 +130,7 @@ export class MatchingEngine {
       status: "ACCEPTED",
       quantity: fx.toFixed(order.quantity),
       filled: 0n,
-      cost: 0n,
+      averagePrice: 0n,
       limit: order.price === null ? null : fx.toFixed(order.price),
       stop: order.stopPrice === null ? null : fx.toFixed(order.stopPrice),
       triggered: !isStop(order),
@@ -239,7 +244,18 @@ export class MatchingEngine {
   }
 
   private refusal(order: Order): string | null {
-    if (!this.options.instruments.find(order.symbol)) return `paper venue does not list ${order.symbol}`;
+    const instrument = this.options.instruments.find(order.symbol);
+    if (!instrument) return `paper venue does not list ${order.symbol}`;
+    // Fees nobody set are refused up front: charging another venue's rates would book wrong money.
+    const rates = feeRates(instrument, this.fees);
+    if (!rates) return `paper venue has no fee schedule for venue ${instrument.venue}`;
+    if (paysKrxTax(instrument, rates, order.side)) {
+      try {
+        krxTaxRate(instrument.market ?? "KOSPI", this.options.clock(), this.krxTaxRates);
+      } catch (error) {
+        return `${(error as Error).message} (KRX_SELL_TAX_RATES sets it)`;
+      }
+    }
     if (fx.toFixed(order.quantity) <= 0n) return "quantity must be greater than zero";
     const needsPrice = order.type === "LIMIT" || order.type === "STOP_LIMIT";
     if (needsPrice && order.price === null) return `${order.type} needs a price`;
@@ -340,10 +356,14 @@ export class MatchingEngine {
   }
 
   private fill(w: Working, price: bigint, quantity: bigint, liquidity: "MAKER" | "TAKER", now: bigint) {
-    const fee = feeFor(feeRates(w.instrument, this.fees), w.order.side, liquidity, fx.mul(price, quantity));
-    this.ledger.book(w.order.account, w.instrument, w.order.side, price, quantity, fee, now);
+    const rates = feeRates(w.instrument, this.fees) as FeeRates; // place() refused a venue without one
+    const charge = { side: w.order.side, liquidity, notional: fx.mul(price, quantity), ts: now };
+    const fee = feeFor(w.instrument, rates, charge, this.krxTaxRates);
+    const feeCurrency = w.instrument.quote;
+    const trade = { symbol: w.order.symbol, side: w.order.side, price, quantity, fee, feeCurrency };
+    this.ledger.book(w.order.account, w.instrument, trade, now);
+    w.averagePrice = fx.weightedAverage(w.filled, w.averagePrice, quantity, price);
     w.filled += quantity;
-    w.cost += fx.mul(price, quantity);
     w.status = w.filled >= w.quantity ? "FILLED" : "PARTIALLY_FILLED";
     w.updatedAt = now;
     if (w.status === "FILLED") this.retire(w);
@@ -353,7 +373,7 @@ export class MatchingEngine {
       price: fx.fromFixed(price),
       quantity: fx.fromFixed(quantity),
       fee: fx.fromFixed(fee),
-      feeCurrency: w.instrument.quote,
+      feeCurrency,
       liquidity,
     };
     return report;
@@ -465,7 +485,7 @@ export class MatchingEngine {
       quantity: o.quantity,
       filledQuantity: fx.fromFixed(w.filled),
       price: o.price,
-      averagePrice: w.filled === 0n ? null : fx.fromFixed(fx.div(w.cost, w.filled)),
+      averagePrice: w.filled === 0n ? null : fx.fromFixed(w.averagePrice),
       tsEvent: w.updatedAt.toString(),
     };
   }

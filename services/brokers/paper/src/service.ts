@@ -28,7 +28,7 @@ import { MatchingEngine, type MatchingEngineOptions } from "./engine.ts";
 export const PAPER_BROKER = "paper";
 
 export interface PaperServiceOptions
-  extends Partial<Pick<MatchingEngineOptions, "fees" | "slippage" | "sessionEnd" | "initialBalances">> {
+  extends Partial<Pick<MatchingEngineOptions, "fees" | "krxTaxRates" | "slippage" | "sessionEnd" | "initialBalances">> {
   catalog?: InstrumentCatalog;
   /** How often DAY orders are checked for expiry between market events. */
   expiryCheckMs?: number;
@@ -46,6 +46,7 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
     clock: nowNs,
     instruments: catalog,
     fees: options.fees,
+    krxTaxRates: options.krxTaxRates,
     slippage: options.slippage,
     sessionEnd: options.sessionEnd,
     initialBalances: options.initialBalances,

@@ -317,6 +317,43 @@ export function portfolioRepositoryContract(name: string, open: () => Promise<Po
       expect(await portfolio.listAccounts()).toEqual(ledger.listAccounts());
     });
 
+    it("books a fee in its own currency: BUY 0.4 ETH-USDT @ 2000, fee 0.0004 ETH pays 800 USDT and 0.0004 ETH", async () => {
+      await h.repository.seed([seed({ id: "bin", venue: "binance", baseCurrency: "USDT", startingCash: "1000" })]);
+      const eth = { account: "bin", symbol: "ETH-USDT", venue: "binance" as const };
+      expect(await applied(fill("BUY", "0.4", "2000", { ...eth, fee: "0.0004", feeCurrency: "ETH" }))).toMatchObject({
+        quantity: "0.4",
+        averagePrice: "2000",
+        realizedPnl: "0",
+        currency: "USDT",
+      });
+      expect(await cashOf(h.repository, "bin")).toEqual([
+        ["USDT", "200"],
+        ["ETH", "-0.0004"],
+      ]);
+      // A fee in a third asset (BNB) comes off BNB only, and not off the USDT realized P&L.
+      expect(await applied(fill("SELL", "0.4", "2100", { ...eth, fee: "0.01", feeCurrency: "BNB" }))).toMatchObject({
+        quantity: "0",
+        realizedPnl: "40",
+        currency: "USDT",
+      });
+      expect(await cashOf(h.repository, "bin")).toEqual([
+        ["USDT", "1040"],
+        ["BNB", "-0.01"],
+        ["ETH", "-0.0004"],
+      ]);
+    });
+
+    it("keeps the average price at full precision: 0.00000001 @ 12345.678901 is 12345.678901", async () => {
+      const btc = { symbol: "BTC-KRW" };
+      expect(await applied(fill("BUY", "0.00000001", "12345.678901", btc))).toMatchObject({
+        averagePrice: "12345.678901",
+      });
+      expect(await applied(fill("BUY", "0.00000003", "12345.678905", btc))).toMatchObject({
+        averagePrice: "12345.678904",
+      });
+      expect((await portfolio.listPositions()).find((p) => p.symbol === "BTC-KRW")?.averagePrice).toBe("12345.678904");
+    });
+
     it("averages the entry price over buys and moves cash with fees", async () => {
       await applied(fill("BUY", "10", "70000", { fee: "105" }));
       expect(await applied(fill("BUY", "30", "71000", { fee: "319.5" }))).toMatchObject({
