@@ -38,7 +38,7 @@ Execution
                           (default: the risk service's, maxOrderNotional 50000000, maxPositionNotional 200000000)
   --cash DECIMAL          starting cash in the instrument's currency (default 100000000)
   --fee RATE              maker and taker fee of the run, e.g. 0.0005 (default: the instrument's)
-  --sell-tax RATE         tax on sells (default 0.0018 for stocks, 0 otherwise: the paper venue's rule)
+  --sell-tax RATE         flat tax on KRX stock sells (default: the dated KRX table's rate on each trade's date; 0 = none)
   --slippage-bps N        the quote moves N bps against every taker (default 0)
   --sessions S            auto (default: KRX hours for a stock in KRW, 24/7 otherwise) | krx | 24/7
   --holidays FILE         KRX holidays, one YYYY-MM-DD a line (default: none; weekends are always closed)

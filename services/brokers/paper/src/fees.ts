@@ -29,9 +29,9 @@ export function feeRates(instrument: Instrument, table: Readonly<Record<string, 
   return table[instrument.venue] ?? null;
 }
 
-/** Whether a sell of `instrument` pays the KRX sell tax under `rates`. */
+/** Whether a sell of `instrument` pays the KRX sell tax under `rates`: KRX listings are stocks priced in KRW. */
 export function paysKrxTax(instrument: Instrument, rates: FeeRates, side: Side): boolean {
-  return rates.krxSellTax && side === "SELL" && instrument.kind === "STOCK";
+  return rates.krxSellTax && side === "SELL" && instrument.kind === "STOCK" && instrument.quote === "KRW";
 }
 
 export interface FeeCharge {
