@@ -189,9 +189,9 @@ describe("risk engine: cash, self-trade and duplicates", () => {
     e.seedAccount(cashAccount("800000"));
     expect(e.check(order({ quantity: "10" })).approved).toBe(true); // 700,000 + 105 fee
     e.onOrder(order({ id: "rest", type: "LIMIT", price: "60000", quantity: "2", status: "ACCEPTED" }));
-    const d = e.check(order({ quantity: "10" })); // 120,000 held by the open buy
+    const d = e.check(order({ quantity: "10" })); // 120,000 held by the open buy, and its 18 fee
     expectRefused(d, "INSUFFICIENT_BALANCE");
-    expect(d.reason).toContain("680000");
+    expect(d.reason).toContain("679982");
   });
 
   it("refuses a cash account's sell of more than it holds", () => {
