@@ -89,13 +89,14 @@ describe("risk service fails closed (issue 13.3)", () => {
     await runtime.rpc.serve(Subjects.accounts, () => [marginAccount("acc")]);
     const resting = (id: string): Order =>
       orderFixture({ id, clientOrderId: id, type: "LIMIT", timeInForce: "GTC", price: "70000", quantity: "14" });
-    await runtime.rpc.serve(Subjects.orderList, (query: { status?: string }) =>
-      query.status === "ACCEPTED"
+    await runtime.rpc.serve(Subjects.orderList, (request) => {
+      const query = request as { status?: string };
+      return query.status === "ACCEPTED"
         ? [{ ...resting("r1"), status: "ACCEPTED" }]
         : query.status === "NEW"
           ? [resting("r2")]
-          : [],
-    );
+          : [];
+    });
     const service = createRiskService(runtime, {
       limits: { maxOrderNotional: "1000000", maxPositionNotional: "2000000" },
     });
