@@ -463,7 +463,9 @@ export class RiskEngine {
       const own = working.orders.get(order.id);
       if (own && own.side === order.side) sameSide -= own.remaining;
     }
-    const worst = current + (order.side === "BUY" ? quantity + sameSide : -(quantity + sameSide));
+    // Built from current and quantity first: no working orders (the common case) costs no extra BigInt.
+    let worst = order.side === "BUY" ? current + quantity : current - quantity;
+    if (sameSide !== 0n) worst = order.side === "BUY" ? worst + sameSide : worst - sameSide;
     // Reduces only while the filled position still covers this order and every working order reducing it.
     const reduces = order.side === "SELL" ? current > 0n && worst >= 0n : current < 0n && worst <= 0n;
     if (state === "REDUCING" && !reduces)
