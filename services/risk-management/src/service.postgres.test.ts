@@ -81,7 +81,11 @@ describe("day baselines in PostgreSQL", () => {
     await first.stop();
 
     const second = await boot();
-    expect(second.engine.accountStatus("acc")).toMatchObject({ state: "ACTIVE", dailyPnl: "-30000", drawdown: "80000" });
+    expect(second.engine.accountStatus("acc")).toMatchObject({
+      state: "ACTIVE",
+      dailyPnl: "-30000",
+      drawdown: "80000",
+    });
     await second.stop();
   });
 });
