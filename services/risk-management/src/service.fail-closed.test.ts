@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { type Account, type Order, type RiskDecision, Subjects } from "@jts/contracts";
-import { createLogger, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
+import { type Account, EventTypes, type Order, type Quote, type RiskDecision, Subjects, Topics } from "@jts/contracts";
+import { createLogger, envelope, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
 import { eventually, orderFixture, readJson } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
 import { marginAccount } from "./testing.ts";
@@ -107,5 +107,38 @@ describe("risk service fails closed (issue 13.3)", () => {
       const d = (await rpcClient(runtime.rpc).call(Subjects.riskCheck, { order: resting("r3") })) as RiskDecision;
       expect(d).toMatchObject({ approved: false, rule: "MAX_POSITION" });
     });
+  });
+
+  it("reserves a MARKET buy's cash from the venue's best ask on md.quote when it is above the last trade", async () => {
+    const runtime = memoryRuntime(quiet);
+    await runtime.rpc.serve(Subjects.positions, () => []);
+    await runtime.rpc.serve(Subjects.accounts, () => [cash("acc", "710000")]);
+    const service = createRiskService(runtime, { marketSlippageBps: 0 });
+    await service.start();
+    stops.push(() => service.stop());
+    service.engine.onPrice("005930", "70000");
+    const check = async (id: string) =>
+      (
+        (await rpcClient(runtime.rpc).call(Subjects.riskCheck, {
+          order: orderFixture({ id, clientOrderId: id }),
+        })) as RiskDecision
+      ).rule;
+    expect(await check("m1")).toBeNull(); // 700,105 with fees; then it is cancelled and holds nothing
+    const cancelled = orderFixture({ id: "m1", clientOrderId: "m1", status: "CANCELED" });
+    await runtime.bus.publish(Topics.orderUpdated, envelope(EventTypes.order, "test", "acc", cancelled));
+    const quote: Quote = {
+      symbol: "005930",
+      venue: "sim",
+      bid: "70900",
+      bidSize: "5",
+      ask: "71000",
+      askSize: "5",
+      tsEvent: "1",
+    };
+    await runtime.bus.publish(Topics.quote("sim", "005930"), envelope(EventTypes.quote, "test", "005930", quote));
+    await eventually(async () => expect(await check("m2")).toBe("INSUFFICIENT_BALANCE")); // 710,106.5 with fees
+    expect(service.engine.check(orderFixture({ id: "m3", clientOrderId: "m3" })).reason).toContain(
+      "needs 710106.5 KRW with fees, 710000 is free",
+    );
   });
 });
