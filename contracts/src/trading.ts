@@ -231,7 +231,7 @@ export const AccountRiskStatus = t.Object({
   updatedAt: Nanos,
   /** Platform defaults with this account's overrides applied. */
   limits: RiskLimits,
-  /** Realized plus unrealized P&L since the start of the trading day (KST), in `currency`. */
+  /** Realized plus unrealized P&L since the start of the trading day (see `tradingDay`), in `currency`. */
   dailyPnl: Decimal,
   /** How far P&L is below its peak (0 or positive), in `currency`. */
   drawdown: Decimal,
@@ -239,6 +239,10 @@ export const AccountRiskStatus = t.Object({
   grossExposure: UnsignedDecimal,
   /** The currency of the three above: the account's base currency, which its limits are in. */
   currency: t.Optional(Currency),
+  /** Realized P&L (net of fees) since the start of the trading day, in `currency`. */
+  dailyRealizedPnl: t.Optional(Decimal),
+  /** The trading day the daily figures count from (YYYY-MM-DD in the account's time zone: KST for KRX, UTC for crypto). */
+  tradingDay: t.Optional(t.String()),
   /** Every currency the account trades in, each on its own. */
   currencies: t.Optional(t.Array(CurrencyRiskStatus)),
 });

@@ -34,6 +34,20 @@ describe("service app", () => {
     expect((await readJson(res)).checks).toEqual({ db: false });
   });
 
+  it("says why a dependency is not ready when its check answers with a reason", async () => {
+    const res = await createServiceApp({
+      name: "demo",
+      logger: silent,
+      readiness: { db: () => true, balances: () => "the portfolio does not answer" },
+    }).handle(new Request(url("/ready")));
+    expect(res.status).toBe(503);
+    expect(await readJson(res)).toMatchObject({
+      status: "not-ready",
+      checks: { db: true, balances: false },
+      reasons: { balances: "the portfolio does not answer" },
+    });
+  });
+
   it("maps a schema violation to 422 with the error shape", async () => {
     const res = await app().handle(
       new Request(url("/echo"), { method: "POST", headers: { "content-type": "application/json" }, body: '{"n":"x"}' }),

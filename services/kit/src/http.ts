@@ -5,7 +5,9 @@ import { newId } from "./ids.ts";
 import type { Logger } from "./log.ts";
 import { MetricsRegistry } from "./metrics.ts";
 
-export type ReadinessCheck = () => Promise<boolean> | boolean;
+/** Ready or not; a string means "not ready", and says why (shown under `reasons` in /ready). */
+export type Readiness = boolean | string;
+export type ReadinessCheck = () => Promise<Readiness> | Readiness;
 
 export interface ServiceAppOptions {
   name: string;
@@ -90,16 +92,24 @@ export function createServiceApp(options: ServiceAppOptions) {
     .get("/health", () => ({ status: "ok", service: options.name }))
     .get("/ready", async ({ set }) => {
       const checks: Record<string, boolean> = {};
+      const reasons: Record<string, string> = {};
       await Promise.all(
         Object.entries(readiness).map(async ([name, check]) => {
-          checks[name] = await Promise.resolve()
+          const result = await Promise.resolve()
             .then(check)
             .catch(() => false);
+          checks[name] = result === true;
+          if (typeof result === "string") reasons[name] = result;
         }),
       );
       const ready = Object.values(checks).every(Boolean);
       set.status = ready ? 200 : 503;
-      return { status: ready ? "ready" : "not-ready", service: options.name, checks };
+      return {
+        status: ready ? "ready" : "not-ready",
+        service: options.name,
+        checks,
+        ...(Object.keys(reasons).length > 0 ? { reasons } : {}),
+      };
     })
     .get("/metrics", ({ set }) => {
       set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";

@@ -18,7 +18,7 @@ import { createMarketDataService } from "@jts/market-data-collector";
 import { createNotificationService, notificationSettings } from "@jts/notification-service";
 import { createOrderExecutionService } from "@jts/order-execution";
 import { createPortfolioService, parseAccountSeeds } from "@jts/portfolio-tracker";
-import { createRiskService } from "@jts/risk-management";
+import { createRiskService, riskOptionsFrom } from "@jts/risk-management";
 import { createStrategyService, defaultStrategies } from "@jts/strategy-engine";
 import type { platformConfigSpec } from "./config.ts";
 import { openEmbeddedStorage } from "./storage.ts";
@@ -82,6 +82,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       createRiskService(runtime, {
         catalog,
         sessions,
+        ...riskOptionsFrom(config),
         ...(storage ? { audit: storage.audit, documents: storage.documents } : {}),
       }),
       config.RISK_PORT,

@@ -3,12 +3,13 @@ import { gatewayConfigSpec } from "@jts/api-gateway";
 import { krxTaxRatesConfig } from "@jts/broker-paper";
 import { int, oneOf, str } from "@jts/kit";
 import { notificationConfigSpec } from "@jts/notification-service";
-import { sessionConfigSpec } from "@jts/risk-management";
+import { riskConfigSpec, sessionConfigSpec } from "@jts/risk-management";
 
 /** Everything `just dev` reads from the environment, with the ports of ARCHITECTURE.md. */
 export const platformConfigSpec = {
   ...gatewayConfigSpec,
   ...sessionConfigSpec,
+  ...riskConfigSpec,
   ...notificationConfigSpec,
   STRATEGY_PORT: int(3001, { min: 0, max: 65535 }),
   RISK_PORT: int(3002, { min: 0, max: 65535 }),

@@ -19,15 +19,26 @@ interface Holding {
   quote: string;
 }
 
-/** The loss-limit bookkeeping of one currency: P&L of different currencies is never added up. */
+/**
+ * The loss-limit bookkeeping of one currency: P&L of different currencies is
+ * never added up. P&L here is lifetime realized (what the portfolio's
+ * positions carried at start, plus fills since) plus unrealized at the marks,
+ * so it is the same number before and after a restart; the day's baseline and
+ * the peak are stored (see RiskEngine.baselineSnapshot) and compared with it.
+ */
 export interface CurrencyTrack {
-  /** Daily P&L starts from this P&L; reset at the first evaluation of each trading day. */
+  /** P&L at the start of the trading day: daily P&L is P&L now minus this. */
   dayStartPnl: Fixed;
-  /** P&L at the previous evaluation: the baseline when a new day starts. */
+  /** Realized P&L at the start of the trading day. */
+  dayStartRealized: Fixed;
+  /** P&L and realized P&L at the previous evaluation: the baselines when a new day starts. */
   lastPnl: Fixed;
+  lastRealized: Fixed;
   peakPnl: Fixed;
   dailyLossTripped: boolean;
   drawdownTripped: boolean;
+  /** Restored from the store: a start-up seed then brings nothing new for today (its P&L is already in the baseline). */
+  restored: boolean;
 }
 
 /**
@@ -44,7 +55,11 @@ export class AccountBook {
   cash: Map<string, Fixed> | null = null;
   /** The account's base currency once the portfolio named it: its limits are in that currency. */
   baseCurrency: string | null = null;
-  /** Trading day (days since the epoch in KST) the baselines belong to; -1 before the first evaluation. */
+  /** Venue of the account once the portfolio named it: its trading day follows it (KRX in KST, crypto in UTC). */
+  venue: string | null = null;
+  /** Whether the portfolio listed this account (its cash, if a cash account, is then known). */
+  known = false;
+  /** Trading day (days since the epoch in the account's time zone) the baselines belong to; -1 before the first evaluation. */
   day = -1;
   readonly tracks = new Map<string, CurrencyTrack>();
 
@@ -71,7 +86,16 @@ export class AccountBook {
   track(currency: string): CurrencyTrack {
     let track = this.tracks.get(currency);
     if (!track) {
-      track = { dayStartPnl: 0n, lastPnl: 0n, peakPnl: 0n, dailyLossTripped: false, drawdownTripped: false };
+      track = {
+        dayStartPnl: 0n,
+        dayStartRealized: 0n,
+        lastPnl: 0n,
+        lastRealized: 0n,
+        peakPnl: 0n,
+        dailyLossTripped: false,
+        drawdownTripped: false,
+        restored: false,
+      };
       this.tracks.set(currency, track);
     }
     return track;
@@ -96,17 +120,37 @@ export class AccountBook {
         this.cash.set(currency, (this.cash.get(currency) ?? 0n) + amount);
   }
 
-  /** Starts from the portfolio's view after a restart, so limits see what was held before. */
-  seedPosition(position: Position): void {
+  /**
+   * Starts from the portfolio's view after a restart, so limits see what was
+   * held before. The position's realized P&L is its lifetime's, not today's:
+   * unless a stored baseline of today covers it already, the baselines and the
+   * peak move by what the seed adds, so an old gain or loss never counts as
+   * today's (and a fresh start begins its drawdown at the P&L it finds).
+   */
+  seedPosition(position: Position, marks: ReadonlyMap<string, Fixed>): void {
+    const currency = position.currency;
+    const pnlBefore = this.pnl(marks).get(currency) ?? 0n;
+    const realizedBefore = this.realized.get(currency) ?? 0n;
     this.holdings.set(position.symbol, {
       quantity: fx.toFixed(position.quantity),
       averagePrice: fx.toFixed(position.averagePrice),
-      quote: position.currency,
+      quote: currency,
     });
-    this.realize(position.currency, fx.toFixed(position.realizedPnl));
+    this.realize(currency, fx.toFixed(position.realizedPnl));
+    const track = this.track(currency);
+    if (track.restored) return;
+    const moved = (this.pnl(marks).get(currency) ?? 0n) - pnlBefore;
+    const realized = (this.realized.get(currency) ?? 0n) - realizedBefore;
+    track.dayStartPnl += moved;
+    track.lastPnl += moved;
+    track.peakPnl += moved;
+    track.dayStartRealized += realized;
+    track.lastRealized += realized;
   }
 
   seedAccount(account: Account): void {
+    this.known = true;
+    this.venue = account.venue;
     this.baseCurrency = account.baseCurrency;
     if (account.kind !== "CASH") {
       this.cash = null;

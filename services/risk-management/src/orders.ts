@@ -1,47 +1,107 @@
-import { type Fixed, fx, type Order, type Side } from "@jts/contracts";
+import { type Fixed, fx, ORDER_STATUSES, type Order, type Side } from "@jts/contracts";
+
+/**
+ * Statuses after which an order can no longer trade. Every other status (NEW,
+ * ACCEPTED, PARTIALLY_FILLED, and any in-flight state the OMS adds, such as
+ * "sent, outcome unknown") is working: it keeps holding cash and exposure,
+ * because the venue may still fill it. Listing the terminal ones instead of
+ * the open ones makes a new in-flight status count as working by itself.
+ */
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(["FILLED", "CANCELED", "REJECTED", "EXPIRED"]);
+export const isWorking = (status: string): boolean => !TERMINAL_STATUSES.has(status);
+/** The statuses whose orders risk loads from the OMS at start. */
+export const WORKING_STATUSES = ORDER_STATUSES.filter(isWorking);
 
 interface Resting {
   side: Side;
   /** Null for a MARKET or STOP_MARKET order, which takes any price. */
   price: Fixed | null;
+  stopPrice: Fixed | null;
   remaining: Fixed;
 }
 
-const OPEN = new Set(["NEW", "ACCEPTED", "PARTIALLY_FILLED"]);
+/** What the working orders of one account in one symbol add up to, kept as orders come and go. */
+export interface Working {
+  readonly orders: Map<string, Resting>;
+  /** Remaining quantity of the working buys and of the working sells. */
+  buy: Fixed;
+  sell: Fixed;
+}
+
+/** Prices an unpriced (MARKET or STOP_MARKET) buy for the cash it holds: see RiskEngine.reservePrice. */
+export type ReservePrice = (symbol: string, stopPrice: Fixed | null) => Fixed | null;
 
 /**
- * The orders still working at the venue, from the OMS's order updates: what a
- * new order could trade against (self-trade prevention) and what open buys
- * hold of an account's cash or open sells of its holdings.
+ * Approved orders the OMS has not reported yet hold their share for this long;
+ * the OMS's first update (NEW, the moment it stored the order) replaces them.
+ * Only an order approved through a bare `risk.check` that never reached the
+ * OMS stays unreported, and it must not hold cash for ever.
+ */
+const PROVISIONAL_MS = 60_000;
+/** Orders seen terminal, remembered so a start-up snapshot older than their last update does not revive them. */
+const TOMBSTONES = 10_000;
+
+/**
+ * The orders still working at the venue, from the OMS's order updates (and
+ * the orders risk approved a moment ago, before their first update arrives):
+ * what a new order could trade against (self-trade prevention), what open
+ * buys hold of an account's cash and open sells of its holdings, and how far
+ * working orders could take each position.
  */
 export class OpenOrders {
-  /** account -> symbol -> order id -> resting order. */
-  private readonly byAccount = new Map<string, Map<string, Map<string, Resting>>>();
+  /** account -> symbol -> working orders. */
+  private readonly byAccount = new Map<string, Map<string, Working>>();
+  /** Approved, not yet reported: order id -> (account, symbol, approved at), oldest first. */
+  private readonly provisional = new Map<string, { account: string; symbol: string; atMs: number }>();
+  private readonly finished = new Set<string>();
+
+  constructor(private readonly now: () => number = Date.now) {}
 
   onOrder(order: Order): void {
-    const bySymbol = this.byAccount.get(order.account);
-    if (!OPEN.has(order.status)) {
-      bySymbol?.get(order.symbol)?.delete(order.id);
+    this.provisional.delete(order.id);
+    if (!isWorking(order.status)) {
+      this.remove(order.account, order.symbol, order.id);
+      this.finished.add(order.id);
+      if (this.finished.size > TOMBSTONES) this.finished.delete(this.finished.values().next().value as string);
       return;
     }
-    const price = order.price === null ? null : fx.toFixed(order.price);
-    const remaining = fx.toFixed(order.quantity) - fx.toFixed(order.filledQuantity);
-    let symbols = bySymbol;
-    if (!symbols) {
-      symbols = new Map();
-      this.byAccount.set(order.account, symbols);
+    this.put(order);
+  }
+
+  /** An order risk just approved holds its share until the OMS reports it (or PROVISIONAL_MS pass). */
+  reserve(order: Order): void {
+    if (this.finished.has(order.id) || this.has(order)) return;
+    this.put(order);
+    this.provisional.set(order.id, { account: order.account, symbol: order.symbol, atMs: this.now() });
+  }
+
+  /** Working orders from a start-up snapshot: only those no update has told about yet. */
+  seed(orders: readonly Order[]): number {
+    let added = 0;
+    for (const order of orders) {
+      if (!isWorking(order.status) || this.finished.has(order.id) || this.has(order)) continue;
+      this.put(order);
+      added++;
     }
-    let orders = symbols.get(order.symbol);
-    if (!orders) {
-      orders = new Map();
-      symbols.set(order.symbol, orders);
-    }
-    orders.set(order.id, { side: order.side, price, remaining });
+    return added;
+  }
+
+  /** The working orders of an account in a symbol, or undefined when it has none. */
+  working(account: string, symbol: string): Working | undefined {
+    this.expire();
+    const working = this.byAccount.get(account)?.get(symbol);
+    return working && working.orders.size > 0 ? working : undefined;
+  }
+
+  /** Every symbol an account has working orders in. */
+  symbolsOf(account: string): ReadonlyMap<string, Working> | undefined {
+    this.expire();
+    return this.byAccount.get(account);
   }
 
   /** An own resting (priced) order on the other side that a new order at `price` (null: any price) would trade against. */
   crossing(account: string, symbol: string, side: Side, price: Fixed | null, except: string): string | null {
-    const orders = this.byAccount.get(account)?.get(symbol);
+    const orders = this.working(account, symbol)?.orders;
     if (!orders) return null;
     for (const [id, resting] of orders) {
       // A MARKET or STOP_MARKET order never rests on the book (it fills or expires at once), so
@@ -53,20 +113,90 @@ export class OpenOrders {
     return null;
   }
 
-  /** Cash open buys of an account hold (priced orders only), and the quantity open sells of a symbol hold. */
-  held(account: string, symbol: string | null, except: string): { cash: Fixed; quantity: Fixed } {
+  /**
+   * Cash the account's working buys in symbols quoted in `quote` hold (their
+   * price, or for unpriced buys the reserve price, times what remains, plus
+   * the fee), and the quantity the working sells of `symbol` hold.
+   */
+  held(
+    account: string,
+    symbol: string,
+    except: string,
+    quoteOf: (symbol: string) => { quote: string; takerFee: Fixed } | undefined,
+    quote: string,
+    reservePrice: ReservePrice,
+  ): { cash: Fixed; quantity: Fixed } {
     let cash = 0n;
     let quantity = 0n;
-    const bySymbol = this.byAccount.get(account);
+    const bySymbol = this.symbolsOf(account);
     if (!bySymbol) return { cash, quantity };
-    for (const [sym, orders] of bySymbol) {
-      for (const [id, resting] of orders) {
-        if (id === except) continue;
-        if (resting.side === "BUY" && resting.price !== null) cash += fx.mul(resting.price, resting.remaining);
-        if (resting.side === "SELL" && sym === symbol) quantity += resting.remaining;
+    for (const [sym, working] of bySymbol) {
+      if (sym === symbol)
+        for (const [id, r] of working.orders) if (r.side === "SELL" && id !== except) quantity += r.remaining;
+      if (working.buy === 0n) continue;
+      const spec = quoteOf(sym);
+      if (spec && spec.quote !== quote) continue;
+      for (const [id, r] of working.orders) {
+        if (id === except || r.side !== "BUY") continue;
+        // An unpriced buy with no price known at all holds nothing here; the order itself was
+        // refused NO_PRICE at its check, so this only happens for orders seeded before any tick.
+        const price = r.price ?? reservePrice(sym, r.stopPrice) ?? 0n;
+        const notional = fx.mul(price, r.remaining);
+        cash += notional + (spec ? fx.mul(notional, spec.takerFee) : 0n);
       }
     }
     return { cash, quantity };
+  }
+
+  private has(order: Order): boolean {
+    return this.byAccount.get(order.account)?.get(order.symbol)?.orders.has(order.id) ?? false;
+  }
+
+  private put(order: Order): void {
+    let symbols = this.byAccount.get(order.account);
+    if (!symbols) {
+      symbols = new Map();
+      this.byAccount.set(order.account, symbols);
+    }
+    let working = symbols.get(order.symbol);
+    if (!working) {
+      working = { orders: new Map(), buy: 0n, sell: 0n };
+      symbols.set(order.symbol, working);
+    }
+    this.drop(working, order.id);
+    const remaining = fx.max(0n, fx.toFixed(order.quantity) - fx.toFixed(order.filledQuantity));
+    working.orders.set(order.id, {
+      side: order.side,
+      price: order.price === null ? null : fx.toFixed(order.price),
+      stopPrice: order.stopPrice === null ? null : fx.toFixed(order.stopPrice),
+      remaining,
+    });
+    if (order.side === "BUY") working.buy += remaining;
+    else working.sell += remaining;
+  }
+
+  private remove(account: string, symbol: string, id: string): void {
+    const working = this.byAccount.get(account)?.get(symbol);
+    if (working) this.drop(working, id);
+  }
+
+  private drop(working: Working, id: string): void {
+    const old = working.orders.get(id);
+    if (!old) return;
+    working.orders.delete(id);
+    if (old.side === "BUY") working.buy -= old.remaining;
+    else working.sell -= old.remaining;
+  }
+
+  /** Drops approvals the OMS never reported; O(1) while nothing is due (oldest first). */
+  private expire(): void {
+    if (this.provisional.size === 0) return;
+    const cutoff = this.now() - PROVISIONAL_MS;
+    for (const [id, entry] of this.provisional) {
+      if (entry.atMs > cutoff) return;
+      this.provisional.delete(id);
+      this.remove(entry.account, entry.symbol, id);
+    }
   }
 }
 

@@ -27,6 +27,7 @@ import {
 } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
+import { servePortfolio } from "./testing.ts";
 
 const quiet = createLogger({}, "error", () => {});
 const stops: Array<() => Promise<void>> = [];
@@ -34,8 +35,9 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-async function riskService(limits: Record<string, unknown> = {}) {
+async function riskService(limits: Record<string, unknown> = {}, options: { portfolio?: boolean } = {}) {
   const runtime = memoryRuntime(quiet);
+  if (options.portfolio ?? true) await servePortfolio(runtime);
   const audit = new MemoryAuditLog();
   const service = createRiskService(runtime, {
     catalog: new InstrumentCatalog(),
@@ -194,7 +196,7 @@ describe("risk service", () => {
   });
 
   it("refuses to clear a LIVE account's limits with a 409, following the portfolio's mode changes", async () => {
-    const r = await riskService();
+    const r = await riskService({}, { portfolio: false });
     const own = { maxOrderNotional: "500000", maxPositionNotional: "900000" };
     await r.call(Subjects.riskSetLimits, { account: "acc", limits: own });
     // Started before the portfolio: nobody can say the account is not LIVE yet.

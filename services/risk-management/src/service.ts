@@ -9,6 +9,7 @@ import {
   nowNsString,
   type Order,
   type Position,
+  type Quote,
   type RiskDecision,
   type RiskLimits,
   type SetRiskLimitsRequest,
@@ -41,6 +42,7 @@ import {
   SetRiskStateRequest as SetStateSchema,
 } from "./model.ts";
 import { AccountModes } from "./modes.ts";
+import { WORKING_STATUSES } from "./orders.ts";
 import { submitRateRefusal } from "./rates.ts";
 import { RiskSettingsStore } from "./settings.ts";
 
@@ -59,8 +61,39 @@ export interface RiskServiceOptions extends RiskEngineOptions {
   limits?: RiskLimits;
   /** Where decisions and state and limit changes are recorded; in memory when not given. */
   audit?: AuditLog;
-  /** Where limits and trading states outlive a restart (the platform's PostgreSQL); the cache port when not given. */
+  /** Where limits, trading states and day baselines outlive a restart (the platform's PostgreSQL); the cache port when not given. */
   documents?: DocumentStore;
+  /** How often day baselines and drawdown peaks that moved are saved (state changes save them at once). */
+  baselineSaveMs?: number;
+  /** Start-up loads from the portfolio and the OMS retry from this delay, doubling up to `loadRetryMaxMs`. */
+  loadRetryMs?: number;
+  loadRetryMaxMs?: number;
+}
+
+/**
+ * Calls `attempt` until it succeeds (returns true), waiting `base` ms, then
+ * twice as long each time up to `max`, with a random ±20% so replicas do not
+ * retry in step. Never gives up: without what it loads, risk refuses orders.
+ */
+function retryForever(
+  attempt: () => Promise<boolean>,
+  base: number,
+  max: number,
+  timers: Set<ReturnType<typeof setTimeout>>,
+  stopped: () => boolean,
+): void {
+  let delay = base;
+  const run = async () => {
+    if (stopped() || (await attempt())) return;
+    const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
+    delay = Math.min(max, delay * 2);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      void run();
+    }, wait);
+    timers.add(timer);
+  };
+  void run();
 }
 
 const ACTOR = "risk-management";
@@ -68,13 +101,17 @@ const ACTOR = "risk-management";
 export function createRiskService(runtime: Runtime, options: RiskServiceOptions = {}) {
   const logger = runtime.logger.child({ service: ACTOR });
   const catalog = options.catalog ?? new InstrumentCatalog();
-  const engine = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS, options);
+  const engine = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS, { ...options, requireBalances: true });
   const audit = options.audit ?? new MemoryAuditLog();
   const subscriptions: Subscription[] = [];
   const modes = new AccountModes();
   const settings = new RiskSettingsStore(runtime.cache, options.documents);
   const persist = () =>
     settings.save(engine).catch((error: unknown) => logger.error("risk settings not saved", { error }));
+  const persistBaselines = () =>
+    settings
+      .saveBaselines(engine)
+      .catch((error: unknown) => logger.error("risk day baselines not saved", { error: (error as Error).message }));
   const record = (entry: AuditEntry) => {
     audit.record(entry).catch((error: unknown) => logger.error("audit write failed", { error, action: entry.action }));
   };
@@ -83,6 +120,8 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     logger.warn("trading state changed", { ...change });
     record({ actor: change.changedBy, action: "risk.set-state", target: change.account, details: { ...change } });
     await persist();
+    // A loss limit that tripped is stored with the baselines: a restart does not trip (or forget) it again.
+    if (engine.baselinesDirty) await persistBaselines();
     await runtime.bus.publish(
       Topics.tradingState,
       envelope(EventTypes.tradingState, ACTOR, change.account ?? "platform", change),
@@ -138,6 +177,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   /** The engine's checks, then the submit rates through the shared rate limiter (Redis across replicas). */
   const check = async (order: Order): Promise<RiskDecision> => {
     let decision = engine.check(order);
+    // Balances unknown: try the portfolio now rather than at the next retry (an account added
+    // there since, or risk started a moment before it), then decide on what it answered.
+    if (!decision.approved && decision.rule === "BALANCE_UNKNOWN" && (await seedOnce())) decision = engine.check(order);
     if (decision.approved) decision = (await submitRate(order)) ?? decision;
     if (decision.approved) engine.accept(order);
     else logger.info("order refused", { orderId: order.id, rule: decision.rule, reason: decision.reason });
@@ -162,6 +204,21 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   const submitRate = (order: Order): Promise<RiskDecision | null> =>
     submitRateRefusal(runtime.limiter, engine.limits.for(order.account).wire, order, nowNsString);
 
+  /**
+   * Day baselines and peaks a previous run stored. Unreadable ones are not
+   * guessed at: the platform starts HALTED (a fresh baseline could hide today's
+   * loss), and the next save replaces the damaged copy.
+   */
+  const restoreBaselines = async () => {
+    const outcome = await settings.loadBaselines(engine);
+    if (outcome.kind === "restored") logger.info("day baselines and drawdown peaks restored", {});
+    if (outcome.kind !== "unreadable") return;
+    logger.error("stored day baselines are unreadable; the platform starts HALTED", { why: outcome.why });
+    const reason = `stored daily P&L baselines are unreadable (${outcome.why}): check the accounts' daily P&L, then resume`;
+    const change = engine.setState("HALTED", reason.slice(0, 200), ACTOR);
+    if (change) await publish(change);
+  };
+
   /** A stored copy that cannot be applied may have held a kill switch that was on: start HALTED rather than ACTIVE. */
   const restoreSettings = async () => {
     const outcome = await settings.load(engine);
@@ -173,30 +230,76 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     if (change) await publish(change);
   };
 
-  /** After a restart, limits must see what is already held: positions and cash accounts from the portfolio. */
-  const seed = async () => {
+  /**
+   * After a restart, limits must see what is already held: positions and cash
+   * accounts from the portfolio. Until it answers, orders are refused
+   * (BALANCE_UNKNOWN) and /ready says why. Positions are taken once (their
+   * realized P&L adds up); a later call only learns accounts added since.
+   */
+  let positionsSeeded = false;
+  let seeding: Promise<boolean> | null = null;
+  const seedFromPortfolio = async (): Promise<boolean> => {
     const { call } = rpcClient(runtime.rpc, 2000);
     try {
-      const [positions, accounts] = await Promise.all([call(Subjects.positions, {}), call(Subjects.accounts, {})]);
-      for (const position of positions as Position[]) engine.seedPosition(position);
-      for (const account of accounts as Account[]) engine.seedAccount(account);
+      const [positions, accounts] = await Promise.all([
+        positionsSeeded ? Promise.resolve([] as Position[]) : call(Subjects.positions, {}),
+        call(Subjects.accounts, {}),
+      ]);
       modes.seed(accounts);
+      if (engine.balancesPending === null) {
+        for (const account of accounts as Account[]) if (!engine.knows(account.id)) engine.seedAccount(account);
+        return true;
+      }
+      for (const position of positions as Position[]) engine.seedPosition(position);
+      positionsSeeded = true;
+      const changes = engine.seedAccounts(accounts as Account[]);
       logger.info("seeded from the portfolio", { positions: positions.length, accounts: accounts.length });
+      await persistBaselines();
+      await publishAll(changes);
       return true;
     } catch (error) {
-      logger.warn("portfolio not reachable yet; limits start from fills only", { error: (error as Error).message });
+      const why = `the portfolio does not answer: ${(error as Error).message}`;
+      engine.setBalancesUnknown(why);
+      logger.warn("balances unknown; orders are refused until the portfolio answers", { error: why });
+      return false;
+    }
+  };
+  /** One load at a time: the retry loop and checks that find balances unknown share it. */
+  const seedOnce = (): Promise<boolean> => {
+    seeding ??= seedFromPortfolio().finally(() => {
+      seeding = null;
+    });
+    return seeding;
+  };
+
+  /** The OMS's working orders, so a restarted risk counts what already rests at the venues. */
+  const seedWorkingOrders = async (): Promise<boolean> => {
+    try {
+      const { call } = rpcClient(runtime.rpc, 2000);
+      const lists = await Promise.all(WORKING_STATUSES.map((status) => call(Subjects.orderList, { status })));
+      const added = engine.openOrders.seed(lists.flat());
+      logger.info("working orders loaded from the OMS", { orders: added });
+      return true;
+    } catch (error) {
+      logger.warn("working orders not loaded yet; the OMS does not answer", { error: (error as Error).message });
       return false;
     }
   };
 
-  const app = createServiceApp({ name: ACTOR, logger })
+  const app = createServiceApp({
+    name: ACTOR,
+    logger,
+    readiness: { balances: () => engine.balancesPending ?? true },
+  })
     .get("/risk", () => engine.status())
     .put("/risk/state", ({ body }) => setState(body), { body: SetStateSchema })
     .get("/risk/limits", ({ query }) => engine.limits.view(query.account ?? null), { query: RiskLimitsQuery })
     .put("/risk/limits", ({ body }) => setLimits(body), { body: SetLimitsSchema })
     .post("/risk/check", ({ body }) => check(body.order), { body: CheckRequest });
 
-  let seedRetry: ReturnType<typeof setTimeout> | undefined;
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let stopped = false;
+  let baselineTimer: ReturnType<typeof setInterval> | undefined;
 
   return {
     name: ACTOR,
@@ -204,7 +307,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     engine,
     audit,
     async start() {
+      stopped = false;
       await restoreSettings();
+      await restoreBaselines();
       subscriptions.push(
         await followVenueInstruments(runtime.bus, catalog, logger),
         await runtime.bus.subscribe(Topics.allTicks, (e) => {
@@ -217,6 +322,10 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
           dedupeById((e) => publishAll(engine.onFill(e.payload as Fill))),
           { group: ACTOR },
         ),
+        await runtime.bus.subscribe(Topics.allQuotes, (e) => {
+          const quote = e.payload as Quote;
+          engine.onQuote(quote.symbol, quote.ask);
+        }),
         await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload as Order)),
         await runtime.bus.subscribe(Topics.accountMode, (e) => {
           const change = e.payload as AccountModeChange;
@@ -230,16 +339,22 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
           engine.limits.view(q.account ?? null),
         ),
       );
-      // In `just dev` the portfolio starts after risk: try again a few times instead of blocking the start.
-      let attempts = 1;
-      const retry = async () => {
-        if (!(await seed()) && ++attempts <= 10) seedRetry = setTimeout(retry, 3000);
-      };
-      if (!(await seed())) seedRetry = setTimeout(retry, 3000);
+      // The portfolio (or the OMS) may start after risk, or be down: keep trying, never give up.
+      const base = options.loadRetryMs ?? 500;
+      const max = options.loadRetryMaxMs ?? 30_000;
+      if (!(await seedOnce())) retryForever(seedOnce, base, max, timers, () => stopped);
+      retryForever(seedWorkingOrders, base, max, timers, () => stopped);
+      baselineTimer = setInterval(() => {
+        if (engine.baselinesDirty) void persistBaselines();
+      }, options.baselineSaveMs ?? 1000);
     },
     async stop() {
-      clearTimeout(seedRetry);
+      stopped = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      clearInterval(baselineTimer);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
+      if (engine.baselinesDirty) await persistBaselines();
     },
   } satisfies Service & { engine: RiskEngine; audit: AuditLog };
 }
