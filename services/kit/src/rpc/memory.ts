@@ -42,7 +42,9 @@ export class MemoryRpc implements RpcTransport {
       );
     });
     try {
-      return (await Promise.race([Promise.resolve().then(() => handler(payload)), timeout])) as Reply;
+      // In-process: no wire to guard, so no credential; the actor still travels beside the payload.
+      const context = options.actor === undefined ? {} : { actor: options.actor };
+      return (await Promise.race([Promise.resolve().then(() => handler(payload, context)), timeout])) as Reply;
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError("INTERNAL", `${subject} failed: ${(error as Error).message ?? String(error)}`);
