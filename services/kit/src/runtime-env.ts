@@ -1,12 +1,14 @@
 import type { Cache, EventBus, Lock, RateLimiter, RpcTransport } from "@jts/contracts";
 import { MemoryCache } from "./cache/memory.ts";
-import { ConfigError, loadConfig, oneOf, str } from "./config.ts";
+import { ConfigError, loadConfig, oneOf, runMode, str } from "./config.ts";
 import { MemoryEventBus } from "./events/memory.ts";
 import { MemoryLock } from "./lock/memory.ts";
 import type { Logger } from "./log.ts";
 import { MemoryRateLimiter } from "./rate-limit/memory.ts";
 import { MemoryRpc } from "./rpc/memory.ts";
 import type { Runtime } from "./runtime.ts";
+import { weakSecretReason } from "./secret-policy.ts";
+import { resolveServiceCredential } from "./service-credential.ts";
 
 /** Which adapter serves each port; every URL is configurable, defaults are the standard local ports. */
 export const transportConfigSpec = {
@@ -16,6 +18,13 @@ export const transportConfigSpec = {
   KAFKA_BROKERS: str("127.0.0.1:9092"),
   NATS_URL: str("nats://127.0.0.1:4222"),
   REDIS_URL: str("redis://127.0.0.1:6379"),
+  /** NATS user/password (or put them in NATS_URL); required in production when NATS carries rpc or events. */
+  NATS_USER: str(""),
+  NATS_PASSWORD: str(""),
+  /** Kafka SASL/SCRAM; required in production when Kafka carries events. */
+  KAFKA_SASL_USERNAME: str(""),
+  KAFKA_SASL_PASSWORD: str(""),
+  KAFKA_SASL_MECHANISM: oneOf(["scram-sha-256", "scram-sha-512", "plain"] as const, "scram-sha-256"),
   /** Keeps several platforms on one set of servers apart (tests, staging next to dev): prefixes topics, subjects, keys. */
   JTS_NAMESPACE: str(""),
 };
@@ -39,6 +48,12 @@ export async function runtimeFromEnv(
       "JTS_BUS=memory cannot be mixed with networked rpc or cache: events would not leave the process",
     ]);
   }
+  if (runMode(env) === "production") {
+    const problems = transportAuthProblems(config);
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
+  // Refuses a missing or weak JTS_SERVICE_TOKEN in production before anything connects.
+  const credential = resolveServiceCredential(env);
   let bus: EventBus = new MemoryEventBus();
   let rpc: RpcTransport = new MemoryRpc();
   let cache: Cache = new MemoryCache();
@@ -46,9 +61,13 @@ export async function runtimeFromEnv(
   let lock: Lock = new MemoryLock();
 
   if (config.JTS_BUS === "kafka") {
-    const { KafkaEventBus } = await import("./kafka/event-bus.ts");
+    const [{ KafkaEventBus }, { kafkaSaslFromEnv }] = await Promise.all([
+      import("./kafka/event-bus.ts"),
+      import("./kafka/sasl.ts"),
+    ]);
     bus = await KafkaEventBus.create({
       brokers: config.KAFKA_BROKERS.split(","),
+      sasl: kafkaSaslFromEnv(env),
       clientId: service,
       logger,
       ...(ns ? { namespace: `${ns}.` } : {}),
@@ -59,13 +78,16 @@ export async function runtimeFromEnv(
       import("./nats/jetstream.ts"),
     ]);
     bus = await JetStreamEventBus.create(
-      await connectNats(config.NATS_URL, `${service}-events`),
+      await connectNats(config.NATS_URL, `${service}-events`, env),
       ns ? { stream: `JTS_${ns.replaceAll("-", "_").toUpperCase()}`, prefix: `jts-${ns}` } : {},
     );
   }
   if (config.JTS_RPC === "nats") {
     const [{ connectNats }, { NatsRpc }] = await Promise.all([import("./nats/connect.ts"), import("./nats/rpc.ts")]);
-    rpc = new NatsRpc(await connectNats(config.NATS_URL, `${service}-rpc`), ns ? { prefix: ns } : {});
+    rpc = new NatsRpc(await connectNats(config.NATS_URL, `${service}-rpc`, env), {
+      credential,
+      ...(ns ? { prefix: ns } : {}),
+    });
   }
   if (config.JTS_CACHE === "redis") {
     const [{ connectRedis }, { RedisCache }, { RedisRateLimiter }, { RedisLock }] = await Promise.all([
@@ -86,6 +108,27 @@ export async function runtimeFromEnv(
     namespace: ns || null,
   });
   return { bus, rpc, cache, limiter, lock, logger };
+}
+
+type TransportConfig = ReturnType<typeof loadConfig<typeof transportConfigSpec>>;
+
+/** Production's networked transports must authenticate: what is missing or weak, one line each. */
+export function transportAuthProblems(config: TransportConfig): string[] {
+  const problems: string[] = [];
+  if (config.JTS_RPC === "nats" || config.JTS_BUS === "nats") {
+    const inUrl = /:\/\/[^@/,]+:[^@/,]+@/.test(config.NATS_URL);
+    if (!inUrl) {
+      if (!config.NATS_USER) problems.push("NATS_USER (or credentials in NATS_URL) is required in production");
+      const weakness = weakSecretReason(config.NATS_PASSWORD, 16);
+      if (weakness) problems.push(`NATS_PASSWORD ${weakness}`);
+    }
+  }
+  if (config.JTS_BUS === "kafka") {
+    if (!config.KAFKA_SASL_USERNAME) problems.push("KAFKA_SASL_USERNAME is required in production (SASL/SCRAM)");
+    const weakness = weakSecretReason(config.KAFKA_SASL_PASSWORD, 16);
+    if (weakness) problems.push(`KAFKA_SASL_PASSWORD ${weakness}`);
+  }
+  return problems;
 }
 
 export async function closeRuntime(runtime: Runtime): Promise<void> {
