@@ -38,6 +38,7 @@ server_init() {
 # a server started anew). The password is random, made once per data dir, kept in
 # <data>/password (mode 600) and handed to clients by `env`; it never appears on a
 # command line, where `ps` would show it.
+# shellcheck disable=SC2034 # used by the server scripts that source this file
 SERVER_USER=jts
 servers_auth() { [ "${JTS_SERVERS_AUTH:-on}" != off ]; }
 server_password() {
