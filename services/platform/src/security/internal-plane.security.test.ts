@@ -41,8 +41,8 @@ beforeAll(async () => {
     JTS_ENV: "test",
     JTS_STORAGE: "memory",
     SIM_INTERVAL_MS: "20",
-    STRATEGIES: "on",
-    STRATEGY_COOLDOWN_MS: "600000",
+    // Strategies defined but stopped: no order of theirs changes the OMS's list under the attacks.
+    STRATEGIES: "off",
     JTS_ADMIN_PASSWORD: ADMIN_PASSWORD,
   });
   platform = await bootPlatform(config, { ephemeralPorts: true, logger: createLogger({}, "error", () => {}) });
@@ -116,12 +116,17 @@ describe("internal service ports", () => {
       Object.fromEntries((await read<StrategyStatus[]>(base)).map((s) => [s.config.id, s.running]));
     const before = await running();
     const id = Object.keys(before)[0] as string;
-    expect(before[id]).toBe(true);
-    expect(await attack("POST", `${base}/${id}/stop`, EVIL, "x")).toBe(403);
-    expect(await attack("POST", `${base}/${id}/stop`, { "content-type": "text/plain" }, "x")).toBe(415);
-    expect(await attack("POST", `${base}/${id}/stop`)).toBe(401);
+    expect(before[id]).toBe(false);
+    expect(await attack("POST", `${base}/${id}/start`, EVIL, "x")).toBe(403);
+    expect(await attack("POST", `${base}/${id}/start`, { "content-type": "text/plain" }, "x")).toBe(415);
     expect(await attack("POST", `${base}/${id}/start`)).toBe(401);
     expect(await running()).toEqual(before);
+    // The gateway is the way in: the admin starts it there; a stop on the service port is refused.
+    expect((await gateway(`/api/strategies/${id}/start`, "POST")).status).toBe(200);
+    expect(await attack("POST", `${base}/${id}/stop`, EVIL, "x")).toBe(403);
+    expect(await attack("POST", `${base}/${id}/stop`)).toBe(401);
+    expect((await running())[id]).toBe(true);
+    expect((await gateway(`/api/strategies/${id}/stop`, "POST")).status).toBe(200);
   });
 
   it("do not stop the feed: POST :sim/feed/stop with text/plain and a foreign Origin", async () => {
