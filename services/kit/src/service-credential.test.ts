@@ -1,8 +1,9 @@
 import { describe, expect, it } from "bun:test";
 import { ConfigError, loadConfig } from "./config.ts";
 import { kafkaSaslFromEnv } from "./kafka/sasl.ts";
+import { createLogger } from "./log.ts";
 import { natsAuth } from "./nats/connect.ts";
-import { transportAuthProblems, transportConfigSpec } from "./runtime-env.ts";
+import { runtimeFromEnv, transportAuthProblems, transportConfigSpec } from "./runtime-env.ts";
 import { weakSecretReason } from "./secret-policy.ts";
 import { randomServiceToken, resolveServiceCredential } from "./service-credential.ts";
 
@@ -36,6 +37,12 @@ describe("the service credential", () => {
     expect(refusal("abababababababababababababababab")).toContain("distinct characters");
     expect(refusal(strong)).toBeNull();
     expect(refusal(randomServiceToken())).toBeNull();
+  });
+
+  it("stops a production service from starting without one, before it connects anywhere", async () => {
+    const quiet = createLogger({}, "error", () => {});
+    const start = runtimeFromEnv(quiet, "risk-management", { JTS_ENV: "production" });
+    await expect(start).rejects.toThrow("JTS_SERVICE_TOKEN is missing");
   });
 });
 

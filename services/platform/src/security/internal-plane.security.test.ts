@@ -218,3 +218,34 @@ async function rawGet(port: number, path: string, host: string): Promise<string>
   socket.end();
   return head;
 }
+
+describe("the service credential in production", () => {
+  const start = async (token?: string) => {
+    const child = Bun.spawn(["bun", new URL("../../../risk-management/src/main.ts", import.meta.url).pathname], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        JTS_ENV: "production",
+        RISK_PORT: "0",
+        LOG_LEVEL: "error",
+        ...(token === undefined ? {} : { JTS_SERVICE_TOKEN: token }),
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const timer = setTimeout(() => child.kill(), 20_000);
+    const stderr = await new Response(child.stderr).text();
+    const exitCode = await child.exited;
+    clearTimeout(timer);
+    return { exitCode, stderr };
+  };
+
+  it("is required: a service refuses to start without one or with a weak one, saying why", async () => {
+    const missing = await start();
+    expect(missing.exitCode).not.toBe(0);
+    expect(missing.stderr).toContain("JTS_SERVICE_TOKEN is missing");
+    const weak = await start("CHANGE-ME-example-service-token");
+    expect(weak.exitCode).not.toBe(0);
+    expect(weak.stderr).toContain("JTS_SERVICE_TOKEN is a placeholder");
+  }, 45_000);
+});
