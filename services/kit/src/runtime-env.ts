@@ -40,7 +40,7 @@ export async function runtimeFromEnv(
   service: string,
   env: Record<string, string | undefined> = process.env,
 ): Promise<Runtime> {
-  const config = loadConfig(transportConfigSpec, env);
+  const { config, credential } = transportSettings(env);
   const ns = config.JTS_NAMESPACE;
   if (ns && !/^[a-z0-9-]{1,32}$/.test(ns)) throw new ConfigError(["JTS_NAMESPACE must be 1-32 of a-z, 0-9 and -"]);
   if (config.JTS_BUS === "memory" && (config.JTS_RPC !== "memory" || config.JTS_CACHE !== "memory")) {
@@ -48,12 +48,6 @@ export async function runtimeFromEnv(
       "JTS_BUS=memory cannot be mixed with networked rpc or cache: events would not leave the process",
     ]);
   }
-  if (runMode(env) === "production") {
-    const problems = transportAuthProblems(config);
-    if (problems.length > 0) throw new ConfigError(problems);
-  }
-  // Refuses a missing or weak JTS_SERVICE_TOKEN in production before anything connects.
-  const credential = resolveServiceCredential(env);
   let bus: EventBus = new MemoryEventBus();
   let rpc: RpcTransport = new MemoryRpc();
   let cache: Cache = new MemoryCache();
@@ -111,6 +105,32 @@ export async function runtimeFromEnv(
 }
 
 type TransportConfig = ReturnType<typeof loadConfig<typeof transportConfigSpec>>;
+
+/**
+ * The transport settings and the service credential, with every problem of
+ * both listed in one ConfigError before anything connects (production: bus
+ * credentials, a weak or missing JTS_SERVICE_TOKEN).
+ */
+function transportSettings(env: Record<string, string | undefined>): {
+  config: TransportConfig;
+  credential: string;
+} {
+  const problems: string[] = [];
+  const attempt = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const config = attempt(() => loadConfig(transportConfigSpec, env));
+  const credential = attempt(() => resolveServiceCredential(env));
+  if (config && runMode(env) === "production") problems.push(...transportAuthProblems(config));
+  if (problems.length > 0 || !config || credential === undefined) throw new ConfigError(problems);
+  return { config, credential };
+}
 
 /** Production's networked transports must authenticate: what is missing or weak, one line each. */
 export function transportAuthProblems(config: TransportConfig): string[] {

@@ -221,13 +221,22 @@ async function rawGet(port: number, path: string, host: string): Promise<string>
 
 describe("the service credential in production", () => {
   const start = async (token?: string) => {
-    const child = Bun.spawn(["bun", new URL("../../../risk-management/src/main.ts", import.meta.url).pathname], {
+    // The notification service needs no database; its transports are set with strong credentials,
+    // so the service credential is what it refuses (before connecting anywhere).
+    const child = Bun.spawn(["bun", new URL("../../../notification-service/src/main.ts", import.meta.url).pathname], {
       env: {
         PATH: process.env.PATH ?? "",
         HOME: process.env.HOME ?? "",
         JTS_ENV: "production",
-        RISK_PORT: "0",
+        NOTIFICATION_PORT: "0",
         LOG_LEVEL: "error",
+        JTS_BUS: "nats",
+        JTS_RPC: "nats",
+        JTS_CACHE: "redis",
+        NATS_URL: "nats://127.0.0.1:1",
+        NATS_USER: "jts",
+        NATS_PASSWORD: "q8Vt3kZr9Lm2Xw7Yp4Ns6Hc1Bd5Gf0Ja",
+        REDIS_URL: "redis://127.0.0.1:1",
         ...(token === undefined ? {} : { JTS_SERVICE_TOKEN: token }),
       },
       stdout: "pipe",
