@@ -66,6 +66,9 @@ export function createServiceApp(options: ServiceAppOptions) {
         set.status = 413;
         return new AppError("PAYLOAD_TOO_LARGE", `body larger than ${maxBodyBytes} bytes`).toBody();
       }
+    })
+    // The internal plane (internal-plane.ts): Host, then Origin, content type and credential on state changes.
+    .onRequest(({ request, set }) => {
       const refusal = plane && internalPlaneRefusal(request, plane);
       if (refusal) {
         set.status = refusal.status;
