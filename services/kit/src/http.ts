@@ -67,8 +67,8 @@ export function createServiceApp(options: ServiceAppOptions) {
         return new AppError("PAYLOAD_TOO_LARGE", `body larger than ${maxBodyBytes} bytes`).toBody();
       }
     })
-    // The internal plane (internal-plane.ts): Host, then Origin, content type and credential on state changes.
     .onRequest(({ request, set }) => {
+      // The internal plane (internal-plane.ts): Host, then Origin, content type and credential on state changes.
       const refusal = plane && internalPlaneRefusal(request, plane);
       if (refusal) {
         set.status = refusal.status;
