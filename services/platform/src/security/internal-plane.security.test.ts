@@ -7,8 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Alert, Order, RiskStatus, StrategyStatus } from "@jts/contracts";
-import { createLogger, loadConfig, serviceAuthHeaders } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { closeRuntime, createLogger, listen, loadConfig, runtimeFromEnv, serviceAuthHeaders } from "@jts/kit";
+import { connectNats } from "@jts/kit/nats";
+import { eventually, serverUrl } from "@jts/kit/testing";
+import { createRiskService } from "@jts/risk-management";
 import { bootPlatform, type Platform } from "../boot.ts";
 import { platformConfigSpec } from "../config.ts";
 
@@ -258,3 +260,47 @@ describe("the service credential in production", () => {
     expect(weak.stderr).toContain("JTS_SERVICE_TOKEN is a placeholder");
   }, 45_000);
 });
+
+const natsUrl = serverUrl("NATS_URL");
+const redisUrl = serverUrl("REDIS_URL");
+
+describe.skipIf(!natsUrl || !redisUrl)(
+  `rpc over NATS${natsUrl && redisUrl ? "" : " (skipped: NATS_URL and REDIS_URL not both set)"}`,
+  () => {
+    it("refuses a command from anyone on the bus without the service credential, and changes nothing", async () => {
+      const namespace = `plane${Date.now().toString(36)}`;
+      const quiet = createLogger({}, "error", () => {});
+      const runtime = await runtimeFromEnv(quiet, "risk-management", {
+        ...process.env,
+        JTS_ENV: "test",
+        JTS_BUS: "nats",
+        JTS_RPC: "nats",
+        JTS_CACHE: "redis",
+        JTS_NAMESPACE: namespace,
+      });
+      const risk = createRiskService(runtime);
+      await risk.start();
+      const port = await listen(risk, 0);
+      // Whoever holds the bus password (or reaches a bus without one) but not the service credential.
+      const intruder = await connectNats(natsUrl as string, "intruder");
+      try {
+        const reply = await intruder.request(
+          `${namespace}.risk.set-state`,
+          new TextEncoder().encode(JSON.stringify({ state: "HALTED", reason: "intruder" })),
+          { timeout: 5000 },
+        );
+        const answer = JSON.parse(new TextDecoder().decode(reply.data));
+        expect(answer).toMatchObject({ ok: false, error: { code: "UNAUTHORIZED" } });
+        expect((await read<RiskStatus>(`${port.url}/risk`)).state).toBe("ACTIVE");
+      } finally {
+        await port.close();
+        await risk.stop();
+        await closeRuntime(runtime);
+        // The namespace's JetStream stream is this test's alone: leave the shared server as it was.
+        const jsm = await intruder.jetstreamManager();
+        await jsm.streams.delete(`JTS_${namespace.toUpperCase()}`).catch(() => false);
+        await intruder.drain();
+      }
+    }, 60_000);
+  },
+);
