@@ -6,12 +6,14 @@ import { RiskLimits, TradingState } from "./trading.ts";
 export const RiskLimitsPatch = t.Partial(RiskLimits);
 export type RiskLimitsPatch = Static<typeof RiskLimitsPatch>;
 
-/** rpc risk.set-state: `account` absent or null switches the platform. */
+/**
+ * rpc risk.set-state: `account` absent or null switches the platform. Who
+ * asked travels in the rpc envelope (RpcContext.actor), not in this body.
+ */
 export const SetRiskStateRequest = t.Object({
   state: TradingState,
   account: t.Optional(t.Union([Id, t.Null()])),
   reason: t.Optional(t.String({ maxLength: 200 })),
-  changedBy: t.Optional(t.String({ maxLength: 64 })),
   /** Only with HALTED: ask the OMS to cancel every open order in scope. */
   cancelOpenOrders: t.Optional(t.Boolean()),
 });
@@ -28,7 +30,6 @@ export const SetRiskLimitsRequest = t.Object({
   symbol: t.Optional(SymbolCode),
   limits: RiskLimitsPatch,
   clear: t.Optional(t.Boolean()),
-  changedBy: t.Optional(t.String({ maxLength: 64 })),
 });
 export type SetRiskLimitsRequest = Static<typeof SetRiskLimitsRequest>;
 

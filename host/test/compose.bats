@@ -109,6 +109,27 @@ SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
   [[ "$output" == *"'KAFKA_AUTO_CREATE_TOPICS_ENABLE': 'false'"* ]]
 }
 
+@test "the internal plane is locked: service credential, allowed hosts, NATS user/password, Kafka SASL/SCRAM" {
+  local s
+  for s in $JTS_SERVICES; do
+    [ "$s" = web ] && continue
+    [ "$(query "c['services']['$s']['environment']['JTS_SERVICE_TOKEN']")" = CHANGE-ME-example-service-token-not-a-real-one ]
+    [[ ",$(query "c['services']['$s']['environment']['JTS_ALLOWED_HOSTS']")," == *",$s,"* ]] || { echo "$s not in JTS_ALLOWED_HOSTS"; false; }
+    [ "$(query "c['services']['$s']['environment']['NATS_USER']")" = jts ]
+    [ "$(query "c['services']['$s']['environment']['KAFKA_SASL_USERNAME']")" = jts ]
+  done
+  [[ "$(query 'c["services"]["nats"]["command"]')" == *"--pass"*"CHANGE-ME-example-nats-password"* ]]
+  run query 'c["services"]["kafka"]["environment"]'
+  [[ "$output" == *"'KAFKA_LISTENERS': 'SASL_PLAINTEXT://0.0.0.0:9092,CONTROLLER://127.0.0.1:9093'"* ]]
+  [[ "$output" == *"'KAFKA_SASL_ENABLED_MECHANISMS': 'SCRAM-SHA-256'"* ]]
+  [[ "$output" == *"'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP': 'SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT'"* ]]
+  [[ "$(query 'c["services"]["kafka"]["command"]')" == *"--add-scram"* ]]
+  rm "$WORK/.env" && grep -v '^JTS_SERVICE_TOKEN=' "$REPO/.env.example" >"$WORK/.env"
+  run render
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"set JTS_SERVICE_TOKEN in .env"* ]]
+}
+
 @test "the compose.env host/provision writes sets the limits and Kafka threads" {
   local root="$BATS_TEST_TMPDIR/root"
   "$PROVISION" apply --root "$root" --only configs --profile 64g:16 >/dev/null

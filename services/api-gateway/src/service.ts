@@ -127,7 +127,7 @@ export function createGatewayService(
     userAgent: request.headers.get("user-agent")?.slice(0, 256) ?? null,
   });
 
-  const app = createServiceApp({ name: "api-gateway", logger, readiness: options.readiness })
+  const app = createServiceApp({ name: "api-gateway", logger, readiness: options.readiness, plane: "public" })
     .use(security(settings.corsOrigins))
     .use(apiDocs())
     .ws("/ws", {

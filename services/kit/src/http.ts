@@ -2,8 +2,10 @@ import { DecimalError } from "@jts/contracts";
 import { Elysia } from "elysia";
 import { AppError } from "./errors.ts";
 import { newId } from "./ids.ts";
+import { allowedHostsFromEnv, internalPlaneRefusal } from "./internal-plane.ts";
 import type { Logger } from "./log.ts";
 import { MetricsRegistry } from "./metrics.ts";
+import { serviceCredential } from "./service-credential.ts";
 
 /** Ready or not; a string means "not ready", and says why (shown under `reasons` in /ready). */
 export type Readiness = boolean | string;
@@ -17,6 +19,16 @@ export interface ServiceAppOptions {
   readiness?: Record<string, ReadinessCheck>;
   /** Largest accepted request body; bigger bodies get 413. */
   maxBodyBytes?: number;
+  /**
+   * "internal" (default): a service's own port, guarded by the internal-plane
+   * rules (Host check, service credential and CSRF checks on state changes;
+   * internal-plane.ts). "public": the gateway, which has users of its own.
+   */
+  plane?: "internal" | "public";
+  /** The service credential state changes must carry; this process's by default. */
+  serviceToken?: string;
+  /** Host names the port answers for; loopback, JTS_HOST and JTS_ALLOWED_HOSTS by default. */
+  allowedHosts?: ReadonlySet<string>;
 }
 
 interface ValidationLike {
@@ -35,6 +47,13 @@ export function createServiceApp(options: ServiceAppOptions) {
   const readiness = options.readiness ?? {};
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const log = options.logger;
+  const plane =
+    (options.plane ?? "internal") === "internal"
+      ? {
+          token: options.serviceToken ?? serviceCredential(),
+          allowedHosts: options.allowedHosts ?? allowedHostsFromEnv(),
+        }
+      : null;
 
   return new Elysia({ name: `service.${options.name}` })
     .decorate("metrics", metrics)
@@ -48,6 +67,14 @@ export function createServiceApp(options: ServiceAppOptions) {
       if (length > maxBodyBytes) {
         set.status = 413;
         return new AppError("PAYLOAD_TOO_LARGE", `body larger than ${maxBodyBytes} bytes`).toBody();
+      }
+    })
+    .onRequest(({ request, set }) => {
+      // The internal plane (internal-plane.ts): Host, then Origin, content type and credential on state changes.
+      const refusal = plane && internalPlaneRefusal(request, plane);
+      if (refusal) {
+        set.status = refusal.status;
+        return refusal.toBody();
       }
     })
     .onAfterResponse(({ request, set, route, startedAt }) => {

@@ -12,6 +12,13 @@ export { newId } from "./ids.ts";
 export { followVenueInstruments } from "./instrument-feed.ts";
 export { InstrumentCatalog, type InstrumentSpec, SIM_INSTRUMENTS } from "./instruments.ts";
 export {
+  ACTOR_HEADER,
+  allowedHostsFromEnv,
+  httpActor,
+  type InternalPlaneOptions,
+  internalPlaneRefusal,
+} from "./internal-plane.ts";
+export {
   holdLeadership,
   type Leadership,
   type LeadershipLoss,
@@ -26,7 +33,17 @@ export { DEFAULT_RPC_TIMEOUT_MS, MemoryRpc } from "./rpc/memory.ts";
 export { serveChecked } from "./rpc/typed.ts";
 export { memoryRuntime, type Runtime } from "./runtime.ts";
 export { closeRuntime, runtimeFromEnv, transportConfigSpec } from "./runtime-env.ts";
+export { MIN_SECRET_BITS, secretBits, weakSecretReason } from "./secret-policy.ts";
 export { type Listening, listen, runStandalone, type Service } from "./service.ts";
+export {
+  credentialMatches,
+  randomServiceToken,
+  resolveServiceCredential,
+  SERVICE_TOKEN_ENV,
+  SERVICE_TOKEN_HEADER,
+  serviceAuthHeaders,
+  serviceCredential,
+} from "./service-credential.ts";
 export {
   ALWAYS_OPEN,
   krxSchedule,

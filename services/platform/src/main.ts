@@ -1,12 +1,13 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigError, createLogger, Lifecycle, loadConfig } from "@jts/kit";
+import { ConfigError, createLogger, Lifecycle, loadConfig, serviceCredential } from "@jts/kit";
 import { bootPlatform } from "./boot.ts";
 import { platformConfigSpec } from "./config.ts";
 
 let config: ReturnType<typeof loadConfig<typeof platformConfigSpec>>;
 try {
   config = loadConfig(platformConfigSpec);
+  serviceCredential(); // production refuses a missing or weak JTS_SERVICE_TOKEN here, with the other problems' exit code
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);

@@ -35,8 +35,9 @@ const EquityQuery = t.Object({
   since: t.Optional(Nanos),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 10_000 })),
 });
-const ArmRequest = t.Object({ account: Id, confirm: t.String(), actor: t.String(), reason: t.Optional(t.String()) });
-const DisarmRequest = t.Object({ account: Id, actor: t.String(), reason: t.Optional(t.String()) });
+// Who asked comes from the rpc envelope (RpcContext.actor), never from these bodies.
+const ArmRequest = t.Object({ account: Id, confirm: t.String(), reason: t.Optional(t.String()) });
+const DisarmRequest = t.Object({ account: Id, reason: t.Optional(t.String()) });
 
 export interface PortfolioOptions {
   /** Created on start when missing; existing accounts keep their balances. */
@@ -143,8 +144,12 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
         await serveChecked(runtime.rpc, Subjects.equity, EquityQuery, (query) =>
           portfolio.repository.listEquity(query),
         ),
-        await serveChecked(runtime.rpc, Subjects.accountArm, ArmRequest, (request) => arming.arm(request)),
-        await serveChecked(runtime.rpc, Subjects.accountDisarm, DisarmRequest, (request) => arming.disarm(request)),
+        await serveChecked(runtime.rpc, Subjects.accountArm, ArmRequest, (request, { actor }) =>
+          arming.arm({ ...request, actor: actor ?? "service" }),
+        ),
+        await serveChecked(runtime.rpc, Subjects.accountDisarm, DisarmRequest, (request, { actor }) =>
+          arming.disarm({ ...request, actor: actor ?? "service" }),
+        ),
       );
       const every = options.equityIntervalMs ?? 60_000;
       if (every > 0) {

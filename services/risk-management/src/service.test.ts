@@ -149,18 +149,32 @@ describe("risk service", () => {
 
   it("switches the platform or one account on request, and only HALTED carries cancelOpenOrders", async () => {
     const r = await riskService();
-    await r.call(Subjects.riskSetState, {
-      state: "HALTED",
-      account: "acc",
-      reason: "desk",
-      changedBy: "alice",
-      cancelOpenOrders: true,
-    });
-    await r.call(Subjects.riskSetState, { state: "REDUCING", reason: "news", changedBy: "root" });
+    await r.call(
+      Subjects.riskSetState,
+      { state: "HALTED", account: "acc", reason: "desk", cancelOpenOrders: true },
+      { actor: "alice" },
+    );
+    await r.call(Subjects.riskSetState, { state: "REDUCING", reason: "news" }, { actor: "root" });
     await eventually(() => expect(r.states).toHaveLength(2));
     expect(r.states[0]).toMatchObject({ account: "acc", state: "HALTED", cancelOpenOrders: true, changedBy: "alice" });
     expect(r.states[1]).toMatchObject({ account: null, state: "REDUCING", cancelOpenOrders: false });
     expect(await r.audit.list({ actor: "alice" })).toMatchObject([{ action: "risk.set-state", target: "acc" }]);
+  });
+
+  it("audits the caller from the rpc envelope, not a changedBy in the body", async () => {
+    const r = await riskService();
+    const forged = { state: "HALTED", account: "acc", reason: "x", changedBy: "mallory" };
+    await r.call(Subjects.riskSetState, forged, { actor: "alice" });
+    await r.call(
+      Subjects.riskSetLimits,
+      { limits: { maxOrderNotional: "9" }, changedBy: "mallory" },
+      { actor: "root" },
+    );
+    await eventually(() => expect(r.states).toHaveLength(1));
+    expect(r.states[0]?.changedBy).toBe("alice");
+    expect(await r.audit.list({ actor: "mallory" })).toEqual([]);
+    expect((await r.audit.list({ actor: "alice" })).map((e) => e.action)).toEqual(["risk.set-state"]);
+    expect((await r.audit.list({ actor: "root" })).map((e) => e.action)).toEqual(["risk.set-limits"]);
   });
 
   it("applies limits set over rpc to the next order and reports an account's own limits for live arming", async () => {
@@ -168,7 +182,7 @@ describe("risk service", () => {
     await r.tick("70000");
     expect(((await r.call(Subjects.riskLimitsGet, { account: "acc" })) as RiskLimitsView).limits).toBeNull();
     expect((await r.check({ id: "o1", clientOrderId: "c1", quantity: "10" })).approved).toBe(true);
-    await r.call(Subjects.riskSetLimits, { account: "acc", limits: { maxOrderNotional: "500000" }, changedBy: "root" });
+    await r.call(Subjects.riskSetLimits, { account: "acc", limits: { maxOrderNotional: "500000" } }, { actor: "root" });
     const refused = await r.check({ id: "o2", clientOrderId: "c2", quantity: "10" });
     expect(refused).toMatchObject({ approved: false, rule: "MAX_ORDER_NOTIONAL" });
     const view = (await r.call(Subjects.riskLimitsGet, { account: "acc" })) as RiskLimitsView;

@@ -27,6 +27,7 @@ import {
   dedupeById,
   envelope,
   followVenueInstruments,
+  httpActor,
   InstrumentCatalog,
   MemoryAuditLog,
   type Runtime,
@@ -131,8 +132,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     for (const change of changes) await publish(change);
   };
 
-  const setState = async (body: SetRiskStateRequest) => {
-    const change = engine.setState(body.state, body.reason ?? "set by operator", body.changedBy ?? "operator", {
+  /** `actor` is the authenticated caller (the rpc envelope or an authenticated HTTP call), never a body field. */
+  const setState = async (body: SetRiskStateRequest, actor: string) => {
+    const change = engine.setState(body.state, body.reason ?? "set by operator", actor, {
       account: body.account ?? null,
       cancelOpenOrders: body.cancelOpenOrders ?? false,
     });
@@ -140,7 +142,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     return engine.status();
   };
 
-  const setLimits = async (body: SetRiskLimitsRequest) => {
+  const setLimits = async (body: SetRiskLimitsRequest, actor: string) => {
     if (!body.clear && Object.values(body.limits).every((value) => value === undefined))
       throw badRequest("limits must name at least one limit (or set clear to remove the scope's override)");
     if (body.clear && body.account && !body.symbol) await refuseIfLive(body.account);
@@ -149,7 +151,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     const scope = { account: body.account ?? null, symbol: body.symbol ?? null };
     logger.warn("risk limits changed", { ...scope, limits: body.limits, clear: body.clear ?? false });
     record({
-      actor: body.changedBy ?? "operator",
+      actor,
       action: "risk.set-limits",
       target: body.account ?? null,
       details: { ...scope, limits: body.limits, clear: body.clear ?? false },
@@ -292,9 +294,12 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     readiness: { balances: () => engine.balancesPending ?? true },
   })
     .get("/risk", () => engine.status())
-    .put("/risk/state", ({ body }) => setState(body), { body: SetStateSchema })
+    // State changes here need the service credential (kit internal plane); operators use PUT /api/risk/*.
+    .put("/risk/state", ({ body, request }) => setState(body, httpActor(request.headers)), { body: SetStateSchema })
     .get("/risk/limits", ({ query }) => engine.limits.view(query.account ?? null), { query: RiskLimitsQuery })
-    .put("/risk/limits", ({ body }) => setLimits(body), { body: SetLimitsSchema })
+    .put("/risk/limits", ({ body, request }) => setLimits(body, httpActor(request.headers)), {
+      body: SetLimitsSchema,
+    })
     .post("/risk/check", ({ body }) => check(body.order), { body: CheckRequest });
 
   const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -333,8 +338,12 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
         }),
         await serveChecked(runtime.rpc, Subjects.riskCheck, CheckRequest, ({ order }) => check(order)),
         await runtime.rpc.serve(Subjects.riskStatus, () => engine.status()),
-        await serveChecked(runtime.rpc, Subjects.riskSetState, SetStateSchema, setState),
-        await serveChecked(runtime.rpc, Subjects.riskSetLimits, SetLimitsSchema, setLimits),
+        await serveChecked(runtime.rpc, Subjects.riskSetState, SetStateSchema, (body, { actor }) =>
+          setState(body, actor ?? "service"),
+        ),
+        await serveChecked(runtime.rpc, Subjects.riskSetLimits, SetLimitsSchema, (body, { actor }) =>
+          setLimits(body, actor ?? "service"),
+        ),
         await serveChecked(runtime.rpc, Subjects.riskLimitsGet, RiskLimitsQuery, (q) =>
           engine.limits.view(q.account ?? null),
         ),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { createLogger, MemoryDocumentStore, memoryRuntime } from "@jts/kit";
+import { createLogger, MemoryDocumentStore, memoryRuntime, serviceAuthHeaders } from "@jts/kit";
 import { defaultStrategies } from "./defaults.ts";
 import { createStrategyService } from "./service.ts";
 
@@ -11,7 +11,9 @@ describe("strategy service", () => {
     const first = createStrategyService(runtime(), { strategies: defaultStrategies("acc"), documents });
     await first.start();
     expect(first.engine.list().map((s) => s.config.id)).toEqual(["ma-005930", "ma-BTC-KRW", "ma-ETH-KRW"]);
-    const res = await first.app.handle(new Request("http://localhost/strategies/ma-BTC-KRW/stop", { method: "POST" }));
+    const res = await first.app.handle(
+      new Request("http://localhost/strategies/ma-BTC-KRW/stop", { method: "POST", headers: serviceAuthHeaders() }),
+    );
     expect(res.status).toBe(200);
     await first.stop();
 
@@ -26,7 +28,9 @@ describe("strategy service", () => {
   it("answers 404 in the error shape for an unknown strategy", async () => {
     const service = createStrategyService(runtime(), { strategies: [] });
     await service.start();
-    const res = await service.app.handle(new Request("http://localhost/strategies/nope/start", { method: "POST" }));
+    const res = await service.app.handle(
+      new Request("http://localhost/strategies/nope/start", { method: "POST", headers: serviceAuthHeaders() }),
+    );
     expect(res.status).toBe(404);
     await service.stop();
   });
