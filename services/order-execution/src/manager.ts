@@ -1,4 +1,5 @@
 import {
+  type Alert,
   type AmendFields,
   type BrokerAck,
   type CancelAllRequest,
@@ -20,6 +21,7 @@ import {
   Topics,
   type TradingStateChange,
   utcMidnight,
+  type VenueOrder,
 } from "@jts/contracts";
 import {
   AppError,
@@ -46,6 +48,16 @@ export interface OrderManagerOptions extends RoutingOptions {
   rpcTimeoutMs?: number;
   /** When DAY stops the OMS holds expire; the next UTC midnight by default. */
   sessionEnd?: SessionEnd;
+}
+
+/** How often, and how patiently, an amend asks the venue what a canceled order had filled (0.1+0.2+0.4+0.8 s). */
+const VENUE_FILLED_ATTEMPTS = 5;
+const VENUE_FILLED_BACKOFF_MS = 100;
+
+/** An amend's replacement as risk approved it: its order id and the largest quantity approved. */
+interface Approval {
+  id: string;
+  quantity: string;
 }
 
 /** How many taken `.r<n>` ids an amend steps over before it gives up. */
@@ -87,12 +99,13 @@ export class OrderManager {
     this.stops = new LocalStopBook(options.sessionEnd ?? utcMidnight);
   }
 
-  async submit(request: OrderRequest): Promise<SubmitResult> {
+  /** `approval`: an amend's replacement risk approved before the old order was canceled. */
+  async submit(request: OrderRequest, approval?: Approval): Promise<SubmitResult> {
     const account = request.account ?? this.options.defaultAccount;
     const key = `${account}|${request.clientOrderId}`;
     const inFlight = this.pending.get(key);
     if (inFlight) return { order: { ...(await inFlight).order }, created: false };
-    const work = this.findOrCreate(request, account);
+    const work = this.findOrCreate(request, account, approval);
     this.pending.set(key, work);
     try {
       const result = await work;
@@ -102,20 +115,22 @@ export class OrderManager {
     }
   }
 
-  private async findOrCreate(request: OrderRequest, account: string): Promise<SubmitResult> {
+  private async findOrCreate(request: OrderRequest, account: string, approval?: Approval): Promise<SubmitResult> {
     const existing = await this.repository.findByClientId(account, request.clientOrderId);
     if (existing) return { order: existing, created: false };
-    return this.create(request, account);
+    return this.create(request, account, approval);
   }
 
-  private async create(request: OrderRequest, account: string): Promise<SubmitResult> {
+  private async create(request: OrderRequest, account: string, approval?: Approval): Promise<SubmitResult> {
     const spec = this.catalog.spec(request.symbol);
     validateAgainstInstrument(request, spec);
     const instrument = spec?.instrument;
     const venue = request.venue ?? (instrument?.venue as Order["venue"]);
     if (instrument && venue !== instrument.venue)
       throw new AppError("VALIDATION", `${request.symbol} trades on ${instrument.venue}, not ${venue}`);
-    const order = newOrder(request, { id: newId(), account, venue, now: nowNsString() });
+    const order = newOrder(request, { id: approval?.id ?? newId(), account, venue, now: nowNsString() });
+    // Risk approved this order before the amend canceled the old one; asked again only were it larger.
+    const approved = approval !== undefined && fx.toFixed(order.quantity) <= fx.toFixed(approval.quantity);
     const inserted = await this.repository.transaction(async (tx) => {
       const result = await tx.insert(order);
       if (result.created) tx.emit(Topics.orderUpdated, this.orderEvent(result.order));
@@ -123,7 +138,7 @@ export class OrderManager {
     });
     // Another process stored this clientOrderId first and is routing it.
     if (!inserted.created) return inserted;
-    return { order: await this.route(order), created: true };
+    return { order: await this.route(order, approved), created: true };
   }
 
   /**
@@ -147,9 +162,9 @@ export class OrderManager {
    * Risk, then the order's broker (by the account's mode, bound to the order);
    * a stop for a venue without stops is held here instead. Returns the order as it stands afterwards.
    */
-  private async route(order: Order): Promise<Order> {
-    const decision = await this.askRisk(order);
-    if (!decision.approved) return this.refuse(order.id, `risk: ${decision.reason}`);
+  private async route(order: Order, approved = false): Promise<Order> {
+    const decision = approved ? null : await this.askRisk(order);
+    if (decision && !decision.approved) return this.refuse(order.id, `risk: ${decision.reason}`);
     let broker: string | null;
     try {
       broker = await this.router.bind(order);
@@ -260,19 +275,38 @@ export class OrderManager {
   async cancel(orderId: string, accounts?: string[]): Promise<Order> {
     const order = await this.visible(orderId, accounts);
     if (isTerminal(order.status)) throw new AppError("CONFLICT", `order is ${order.status} and cannot be canceled`);
-    if (!this.stops.remove(order.id)) {
-      const broker = await this.router.brokerFor(order);
-      if (!broker) throw new AppError("CONFLICT", `no broker routes venue ${order.venue}`);
-      const ack = await this.rpc.request<BrokerAck>(
-        Subjects.brokerCancel(broker),
-        { orderId: order.id, account: order.account, symbol: order.symbol },
-        { timeoutMs: this.options.rpcTimeoutMs },
-      );
-      if (!ack.accepted)
-        throw new AppError("CONFLICT", `broker ${broker} refused the cancel: ${ack.reason ?? "no reason"}`);
-    }
-    return this.change(order.id, (current) => {
-      if (!canTransition(current.status, "CANCELED")) return false;
+    await this.cancelAtVenue(order);
+    return this.markCanceled(order.id, null);
+  }
+
+  /**
+   * Takes a held stop off the book, or asks the order's broker to cancel it.
+   * Throws CONFLICT when the broker refuses (the order filled or closed
+   * meanwhile). `broker` is null for a held stop: the venue never had it.
+   */
+  private async cancelAtVenue(order: Order): Promise<{ broker: string | null; ack: BrokerAck | null }> {
+    if (this.stops.remove(order.id)) return { broker: null, ack: null };
+    const broker = await this.router.brokerFor(order);
+    if (!broker) throw new AppError("CONFLICT", `no broker routes venue ${order.venue}`);
+    const ack = await this.rpc.request<BrokerAck>(
+      Subjects.brokerCancel(broker),
+      { orderId: order.id, account: order.account, symbol: order.symbol },
+      { timeoutMs: this.options.rpcTimeoutMs },
+    );
+    if (!ack.accepted)
+      throw new AppError("CONFLICT", `broker ${broker} refused the cancel: ${ack.reason ?? "no reason"}`);
+    return { broker, ack };
+  }
+
+  /** CANCELED, with `note` kept as the order's reason (why an amend sent no replacement). */
+  private markCanceled(orderId: string, note: string | null): Promise<Order> {
+    return this.change(orderId, (current) => {
+      if (!canTransition(current.status, "CANCELED")) {
+        if (note === null || current.rejectReason === note) return false;
+        current.rejectReason = note;
+        return true;
+      }
+      if (note !== null) current.rejectReason = note;
       this.transition(current, "CANCELED");
       return true;
     });
@@ -302,10 +336,19 @@ export class OrderManager {
   }
 
   /**
-   * Cancel-replace: cancels the order, then submits a replacement with the
-   * changes (quantity is the new total: what the old one filled is taken off).
+   * Amends a working order; `quantity` is the new total, fills included.
+   * Risk approves the amended order before anything is touched: a refusal
+   * leaves the old order working as it was. Then, by the broker's capability
+   * (`nativeAmend`), the venue amends the same order in place (KIS 정정,
+   * Creon modify), or the order is canceled and replaced: the replacement's
+   * quantity is the new total minus what the VENUE says it had filled when it
+   * canceled (the cancel ack, else its order lookup), never the OMS's own
+   * count, which may lag a fill in flight. So the old order's late fills plus
+   * the replacement never exceed the new total; when the venue had filled the
+   * new total already, no replacement is sent and the old order says why.
    * The replacement's clientOrderId is the old one with `.r<n>` (the first
-   * free n); it goes through risk like any new order. Returns the replacement.
+   * free n). Returns the amended order: the same one, the replacement, or the
+   * canceled old one when no replacement was due.
    */
   async amend(orderId: string, changes: AmendFields, accounts?: string[]): Promise<Order> {
     const old = await this.visible(orderId, accounts);
@@ -326,19 +369,128 @@ export class OrderManager {
       timeInForce: old.timeInForce,
       ...optional("strategyId", old.strategyId),
     });
-    const checkRemaining = (filled: string) => {
-      if (total <= fx.toFixed(filled))
-        throw new AppError("CONFLICT", `the new quantity must exceed what is filled already (${filled})`);
-    };
-    checkRemaining(old.filledQuantity);
+    if (total <= fx.toFixed(old.filledQuantity))
+      throw new AppError("CONFLICT", `the new quantity must exceed what is filled already (${old.filledQuantity})`);
     // Before the cancel: a replacement the instrument refuses must not cost the trader the old order.
     validateAgainstInstrument(replacement(old.filledQuantity), this.catalog.spec(old.symbol));
+
+    const held = this.stops.has(old.id);
+    const broker = held ? null : await this.router.brokerFor(old);
+    const native = broker !== null && this.router.amendsNatively(broker) && changes.stopPrice === undefined;
+    // What risk sees: the order as it will stand, the same order for a native amend, else the replacement.
+    const proposed: Order = native
+      ? { ...old, quantity: fx.fromFixed(total), price: changes.price ?? old.price }
+      : newOrder(replacement(old.filledQuantity), {
+          id: newId(),
+          account: old.account,
+          venue: old.venue,
+          now: nowNsString(),
+        });
+    const decision = await this.askRisk(proposed);
+    if (!decision.approved)
+      throw new AppError("CONFLICT", `risk refused the amend (the order keeps working unchanged): ${decision.reason}`, {
+        rule: decision.rule,
+      });
+    if (native) return this.amendAtVenue(old, broker, proposed);
+
     const startedAt = BigInt(nowNsString());
-    const canceled = await this.cancel(old.id, accounts);
-    checkRemaining(canceled.filledQuantity);
-    return this.submitReplacement(old, startedAt, (clientOrderId) =>
-      replacement(canceled.filledQuantity, clientOrderId),
+    const canceled = await this.cancelAtVenue(old);
+    // A held stop never reached the venue: the OMS's count is the whole truth.
+    const filled = canceled.broker === null ? old.filledQuantity : await this.venueFilled(old, canceled);
+    if (filled === null)
+      return this.noReplacement(old, "the venue did not confirm what it had filled when it canceled");
+    if (total <= fx.toFixed(filled))
+      return this.noReplacement(
+        old,
+        `the venue had filled ${filled} by the cancel, at or over the new total ${fx.fromFixed(total)}`,
+      );
+    await this.markCanceled(old.id, null);
+    // Approved above for the OMS's count; the venue's is never smaller, so the replacement only shrinks.
+    const approval = { id: proposed.id, quantity: proposed.quantity };
+    return this.submitReplacement(old, startedAt, (clientOrderId) => replacement(filled, clientOrderId), approval);
+  }
+
+  /** The amend ends with the old order canceled and nothing in its place: the order says why, and an alert too. */
+  private async noReplacement(old: Order, why: string): Promise<Order> {
+    const note = `amend: ${why}; no replacement sent`;
+    const canceled = await this.markCanceled(old.id, note);
+    await this.raise(old.account, "Amend sent no replacement", `${old.side} ${old.symbol} ${old.clientOrderId}: ${note}`);
+    return canceled;
+  }
+
+  /**
+   * What the venue had executed of `order` when it canceled it: the cancel
+   * ack's figure when it gives one, else the venue's answer to an order lookup
+   * once that shows the order closed (asked a few times with backoff, as a
+   * venue like Upbit closes a canceled order a moment after its answer).
+   * Null when the venue never says: the caller then sends no replacement.
+   */
+  private async venueFilled(order: Order, canceled: { broker: string | null; ack: BrokerAck | null }) {
+    if (canceled.ack?.filledQuantity !== undefined) return canceled.ack.filledQuantity;
+    const broker = canceled.broker as string;
+    const query = {
+      account: order.account,
+      symbol: order.symbol,
+      orderId: order.id,
+      ...(order.venueOrderId === null ? {} : { venueOrderId: order.venueOrderId }),
+    };
+    for (let attempt = 0; attempt < VENUE_FILLED_ATTEMPTS; attempt++) {
+      if (attempt > 0) await Bun.sleep(VENUE_FILLED_BACKOFF_MS * 2 ** (attempt - 1));
+      try {
+        const venue = await this.rpc.request<VenueOrder | null>(Subjects.brokerQueryOrder(broker), query, {
+          timeoutMs: this.options.rpcTimeoutMs,
+        });
+        if (venue && isTerminal(venue.status)) return venue.filledQuantity;
+      } catch (error) {
+        this.logger.warn("order lookup after a cancel failed", { orderId: order.id, error: (error as Error).message });
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The venue amends the order in place (KIS 정정, Creon modify): same order,
+   * new price and/or total. The venue applies it to what is unfilled at that
+   * moment, so a fill in flight cannot take the order over its new total; a
+   * refusal (it filled meanwhile) leaves the order as it was.
+   */
+  private async amendAtVenue(old: Order, broker: string, amended: Order): Promise<Order> {
+    const ack = await this.rpc.request<BrokerAck>(
+      Subjects.brokerAmend(broker),
+      { orderId: old.id, account: old.account, symbol: old.symbol, quantity: amended.quantity, price: amended.price },
+      { timeoutMs: this.options.rpcTimeoutMs },
     );
+    if (!ack.accepted)
+      throw new AppError(
+        "CONFLICT",
+        `broker ${broker} refused the amend (the order keeps working unchanged): ${ack.reason ?? "no reason"}`,
+      );
+    return this.change(old.id, (current) => {
+      current.quantity = amended.quantity;
+      current.price = amended.price;
+      if (ack.venueOrderId !== null) current.venueOrderId = ack.venueOrderId;
+      if (fx.toFixed(current.filledQuantity) >= fx.toFixed(current.quantity) && canTransition(current.status, "FILLED"))
+        this.transition(current, "FILLED");
+      else current.updatedAt = nowNsString();
+      return true;
+    });
+  }
+
+  /** A warning on alert.raised, through the repository so it leaves with the outbox like every other event. */
+  private async raise(account: string, title: string, message: string, kind: Alert["kind"] = "SYSTEM") {
+    this.logger.warn(title, { account, message });
+    const alert: Alert = {
+      id: newId(),
+      severity: "WARNING",
+      kind,
+      title,
+      message,
+      account,
+      tsEvent: nowNsString(),
+    };
+    await this.repository.transaction(async (tx) => {
+      tx.emit(Topics.alert, envelope(EventTypes.alert, "order-execution", account, alert));
+    });
   }
 
   /**
@@ -353,10 +505,11 @@ export class OrderManager {
     old: Order,
     startedAt: bigint,
     request: (clientOrderId: string) => OrderRequest,
+    approval: Approval,
   ): Promise<Order> {
     let clientOrderId = replacementClientId(old.clientOrderId);
     for (let attempt = 1; ; attempt++) {
-      const { order, created } = await this.submit(request(clientOrderId));
+      const { order, created } = await this.submit(request(clientOrderId), approval);
       const concurrent = BigInt(order.createdAt) >= startedAt && order.symbol === old.symbol && order.side === old.side;
       if (created || concurrent) return order;
       if (attempt === MAX_REPLACEMENT_IDS)

@@ -23,6 +23,8 @@ export interface RoutingOptions {
   accountMode?: AccountModeLookup;
   /** broker -> whether its venue holds stop orders itself; the OMS holds the others' stops. */
   nativeStops?: Record<string, boolean>;
+  /** broker -> whether its venue amends an order in place (rpc broker.<name>.amend); the others are canceled and replaced. */
+  nativeAmend?: Record<string, boolean>;
 }
 
 const VENUES: ReadonlySet<string> = new Set(Venue.anyOf.map((literal) => literal.const));
@@ -98,6 +100,11 @@ export class BrokerRouter {
   /** Every broker an order can reach: what reconciliation asks. */
   brokers(): string[] {
     return [...new Set([this.paperBroker, ...Object.values(this.options.routes)])];
+  }
+
+  /** Off unless configured: cancel-replace works at every venue, a native amend only where the broker serves it. */
+  amendsNatively(broker: string): boolean {
+    return this.options.nativeAmend?.[broker] ?? false;
   }
 
   holdsStops(broker: string): boolean {

@@ -268,7 +268,8 @@ async function liveBroker(runtime: Runtime, name: string) {
   await runtime.rpc.serve(`broker.${name}.cancel`, (request) => {
     const { orderId } = request as { orderId: string };
     canceled.push(orderId);
-    return { orderId, accepted: true, venueOrderId: null, reason: null, tsEvent: "1" } as BrokerAck;
+    // It never fills, so it had filled nothing when it canceled.
+    return { orderId, accepted: true, venueOrderId: null, reason: null, filledQuantity: "0", tsEvent: "1" } as BrokerAck;
   });
   return { placed, canceled };
 }
