@@ -167,6 +167,9 @@ export const TRADING_STATES = ["ACTIVE", "REDUCING", "HALTED"] as const;
 export const TradingState = t.Union([t.Literal("ACTIVE"), t.Literal("REDUCING"), t.Literal("HALTED")]);
 export type TradingState = (typeof TRADING_STATES)[number];
 
+/** `changedBy` of the state changes risk makes by itself (a daily-loss or drawdown breach), not an operator. */
+export const RISK_ENGINE_ACTOR = "risk-management";
+
 export const TradingStateChange = t.Object({
   /** The account the state applies to; null switches the whole platform. */
   account: t.Union([Id, t.Null()]),

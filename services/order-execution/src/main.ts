@@ -2,6 +2,7 @@ import {
   InstrumentCatalog,
   int,
   loadConfig,
+  oneOf,
   runStandalone,
   sessionConfigSpec,
   sessionEndFor,
@@ -19,6 +20,10 @@ const config = loadConfig({
   DATABASE_URL: str(""),
   /** venue:broker pairs for LIVE accounts, e.g. binance:binance,upbit:upbit,kis:kis,creon:creon (sim: paper). */
   ORDER_ROUTES: { read: (raw: string | undefined) => parseOrderRoutes(raw ?? "") },
+  /** Brokers whose venue amends an order in place (rpc broker.<name>.amend), e.g. kis,creon; the rest cancel-replace. */
+  ORDER_NATIVE_AMEND: str(""),
+  /** An automatic HALT (daily loss, drawdown) keeps the reduce-only protective stops; "false" cancels them too. */
+  HALT_KEEPS_PROTECTIVE_STOPS: oneOf(["true", "false"] as const, "true"),
   // The sessions risk trades by: held DAY stops end at their instrument's close (15:30 KST for KRX stocks).
   ...sessionConfigSpec,
 });
@@ -26,6 +31,13 @@ const catalog = new InstrumentCatalog();
 const options = {
   catalog,
   routes: config.ORDER_ROUTES,
+  nativeAmend: Object.fromEntries(
+    config.ORDER_NATIVE_AMEND.split(",")
+      .map((broker) => broker.trim())
+      .filter(Boolean)
+      .map((broker) => [broker, true]),
+  ),
+  haltKeepsProtectiveStops: config.HALT_KEEPS_PROTECTIVE_STOPS === "true",
   sessionEnd: sessionEndFor(catalog, sessionsFor(config)),
 };
 

@@ -341,12 +341,18 @@ describe("order manager", () => {
         const { orderId } = req as { orderId: string };
         return { orderId, accepted: refuseAmend === null, venueOrderId: "K2", reason: refuseAmend, tsEvent: "1" };
       });
-      const native = new OrderManager(repository, new InstrumentCatalog(), rpc, createLogger({}, "error", () => {}), {
-        routes: { sim: "native" },
-        accountMode: () => "LIVE",
-        nativeAmend: { native: true },
-        defaultAccount: "acc",
-      });
+      const native = new OrderManager(
+        repository,
+        new InstrumentCatalog(),
+        rpc,
+        createLogger({}, "error", () => {}),
+        {
+          routes: { sim: "native" },
+          accountMode: () => "LIVE",
+          nativeAmend: { native: true },
+          defaultAccount: "acc",
+        },
+      );
       const { order } = await native.submit(
         request({ clientOrderId: "n-1", type: "LIMIT", price: "70000", quantity: "10", timeInForce: "GTC" }),
       );

@@ -13,6 +13,7 @@ import {
   type OrderRequest,
   type OrderStatus,
   type Quote,
+  RISK_ENGINE_ACTOR,
   type RiskDecision,
   type RpcTransport,
   type SessionEnd,
@@ -33,6 +34,7 @@ import {
   type RpcClient,
   rpcClient,
 } from "@jts/kit";
+import { protectiveStops } from "./protective.ts";
 import { type ReconcileSummary, reconcile } from "./reconcile.ts";
 import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import { BrokerRouter, type RoutingOptions } from "./routing.ts";
@@ -48,6 +50,8 @@ export interface OrderManagerOptions extends RoutingOptions {
   rpcTimeoutMs?: number;
   /** When DAY stops the OMS holds expire; the next UTC midnight by default. */
   sessionEnd?: SessionEnd;
+  /** An automatic HALT keeps the reduce-only protective stops (on by default). */
+  haltKeepsProtectiveStops?: boolean;
 }
 
 /** How often, and how patiently, an amend asks the venue what a canceled order had filled (0.1+0.2+0.4+0.8 s). */
@@ -318,14 +322,21 @@ export class OrderManager {
    * cannot be canceled (it filled meanwhile) is logged and skipped.
    */
   async cancelAll(request: Omit<CancelAllRequest, "accounts"> & { accounts?: string[] }): Promise<Order[]> {
+    return this.cancelEach(await this.working(request));
+  }
+
+  private async working(request: Omit<CancelAllRequest, "accounts"> & { accounts?: string[] }): Promise<Order[]> {
     const { account, symbol, accounts } = request;
     const scope = account === undefined ? accounts : [account].filter((a) => !accounts || accounts.includes(a));
     if (scope?.length === 0) return [];
-    const working = (
+    return (
       await Promise.all(WORKING_STATUSES.map((status) => this.repository.list({ status, symbol, accounts: scope })))
     ).flat();
+  }
+
+  private async cancelEach(orders: Order[]): Promise<Order[]> {
     const canceled: Order[] = [];
-    for (const order of working) {
+    for (const order of orders) {
       try {
         canceled.push(await this.cancel(order.id));
       } catch (error) {
@@ -414,7 +425,11 @@ export class OrderManager {
   private async noReplacement(old: Order, why: string): Promise<Order> {
     const note = `amend: ${why}; no replacement sent`;
     const canceled = await this.markCanceled(old.id, note);
-    await this.raise(old.account, "Amend sent no replacement", `${old.side} ${old.symbol} ${old.clientOrderId}: ${note}`);
+    await this.raise(
+      old.account,
+      "Amend sent no replacement",
+      `${old.side} ${old.symbol} ${old.clientOrderId}: ${note}`,
+    );
     return canceled;
   }
 
@@ -518,16 +533,40 @@ export class OrderManager {
     }
   }
 
-  /** HALTED with cancelOpenOrders: every working order in the change's scope is canceled. */
+  /**
+   * HALTED with cancelOpenOrders: the working orders in the change's scope
+   * are canceled. A HALT risk raised by itself (a daily-loss or drawdown
+   * breach) keeps the reduce-only protective stops (protective.ts), unless
+   * `haltKeepsProtectiveStops` is off: a halted account still gets out of a
+   * falling position. An operator's HALT, like cancel-all, cancels everything.
+   */
   async onTradingState(change: TradingStateChange): Promise<Order[]> {
     if (change.state !== "HALTED" || !change.cancelOpenOrders) return [];
-    const canceled = await this.cancelAll(change.account === null ? {} : { account: change.account });
+    const working = await this.working(change.account === null ? {} : { account: change.account });
+    const automatic = change.changedBy === RISK_ENGINE_ACTOR;
+    const keep =
+      automatic && (this.options.haltKeepsProtectiveStops ?? true) ? await this.protectiveAmong(working) : new Set();
+    const canceled = await this.cancelEach(working.filter((order) => !keep.has(order.id)));
     this.logger.warn("trading HALTED: open orders canceled", {
       account: change.account ?? "platform",
       count: canceled.length,
+      keptProtectiveStops: [...keep],
       reason: change.reason,
     });
     return canceled;
+  }
+
+  /** The protective stops among `working`, by the portfolio's positions; none when it cannot say (no stop is proven reduce-only). */
+  private async protectiveAmong(working: Order[]): Promise<Set<string>> {
+    const accounts = [...new Set(working.filter(isStopOrder).map((order) => order.account))];
+    if (accounts.length === 0) return new Set();
+    try {
+      return protectiveStops(working, await this.client.call(Subjects.positions, { accounts }));
+    } catch (error) {
+      const message = `positions unknown (${(error as Error).message}): stops canceled with the rest`;
+      for (const account of accounts) await this.raise(account, "HALT could not keep protective stops", message);
+      return new Set();
+    }
   }
 
   get(orderId: string, accounts?: string[]): Promise<Order> {

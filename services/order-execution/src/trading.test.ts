@@ -6,8 +6,11 @@ import {
   EventTypes,
   type Order,
   type OrderRequest,
+  type Position,
   type Quote,
+  RISK_ENGINE_ACTOR,
   type RiskDecision,
+  Subjects,
   Topics,
   type TradingStateChange,
 } from "@jts/contracts";
@@ -193,6 +196,83 @@ describe("OMS with the paper venue", () => {
     expect(paper.engine.openOrders()).toEqual([]);
   });
 
+  describe("an automatic HALT and the protective stops", () => {
+    const haltBy = (runtime: Runtime, changedBy: string) =>
+      runtime.bus.publish(
+        Topics.tradingState,
+        envelope<TradingStateChange>(EventTypes.tradingState, "risk", "alice", {
+          account: "alice",
+          state: "HALTED",
+          previous: "ACTIVE",
+          reason: "daily loss 1,000,000 KRW reached the limit",
+          changedBy,
+          cancelOpenOrders: true,
+          tsEvent: "1",
+        }),
+      );
+    /** alice is long 1 BTC-KRW; an entry, a protective stop, a stop that would flip her short, a buy stop. */
+    async function book(options: OrderExecutionOptions = {}, positions: () => Position[] = () => [longOne]) {
+      const p = await platform(options);
+      await p.runtime.rpc.serve(Subjects.positions, () => positions());
+      await p.quote("100000000", "101000000");
+      const stopSell = { side: "SELL" as const, type: "STOP_MARKET" as const, price: undefined, account: "alice" };
+      const orders = {
+        entry: await p.submit({ account: "alice" }),
+        protective: await p.submit({ ...stopSell, stopPrice: "95000000" }),
+        flipping: await p.submit({ ...stopSell, stopPrice: "94000000", quantity: "0.5" }),
+        buyStop: await p.submit({ account: "alice", type: "STOP_MARKET", price: undefined, stopPrice: "102000000" }),
+      };
+      return { ...p, orders };
+    }
+    const longOne: Position = {
+      account: "alice",
+      symbol: "BTC-KRW",
+      venue: "sim",
+      quantity: "1",
+      averagePrice: "100000000",
+      realizedPnl: "0",
+      unrealizedPnl: "0",
+      lastPrice: null,
+      currency: "KRW",
+      updatedAt: "1",
+    };
+
+    it("cancels the entries and keeps the reduce-only stop at the venue; an operator's HALT cancels it too", async () => {
+      const { runtime, orders, status, paper } = await book();
+      await haltBy(runtime, RISK_ENGINE_ACTOR);
+      await eventually(async () => expect(await status(orders.buyStop.id)).toBe("CANCELED"));
+      expect(await status(orders.entry.id)).toBe("CANCELED");
+      expect(await status(orders.flipping.id)).toBe("CANCELED");
+      expect(await status(orders.protective.id)).toBe("ACCEPTED");
+      expect(paper.engine.openOrders().map((o) => o.orderId)).toEqual([orders.protective.id]);
+
+      await haltBy(runtime, "admin");
+      await eventually(async () => expect(await status(orders.protective.id)).toBe("CANCELED"));
+      expect(paper.engine.openOrders()).toEqual([]);
+    });
+
+    it("cancels the stops too when configured off, or when the positions cannot be read (with an alert)", async () => {
+      const off = await book({ haltKeepsProtectiveStops: false });
+      await haltBy(off.runtime, RISK_ENGINE_ACTOR);
+      await eventually(async () => expect(await off.status(off.orders.protective.id)).toBe("CANCELED"));
+
+      const blind = await book({}, () => {
+        throw new Error("portfolio down");
+      });
+      await haltBy(blind.runtime, RISK_ENGINE_ACTOR);
+      await eventually(async () => expect(await blind.status(blind.orders.protective.id)).toBe("CANCELED"));
+      await eventually(() =>
+        expect(blind.alerts.map((a) => a.title)).toContain("HALT could not keep protective stops"),
+      );
+    });
+
+    it("leaves an admin's cancel-all cancelling everything", async () => {
+      const { manager, orders, status } = await book();
+      await manager.cancelAll({ account: "alice" });
+      expect(await status(orders.protective.id)).toBe("CANCELED");
+    });
+  });
+
   it("sends stops to a venue that holds them (paper), untouched by the OMS", async () => {
     const { manager, quote, submit, paper } = await platform();
     await quote("100000000", "101000000");
@@ -269,7 +349,14 @@ async function liveBroker(runtime: Runtime, name: string) {
     const { orderId } = request as { orderId: string };
     canceled.push(orderId);
     // It never fills, so it had filled nothing when it canceled.
-    return { orderId, accepted: true, venueOrderId: null, reason: null, filledQuantity: "0", tsEvent: "1" } as BrokerAck;
+    return {
+      orderId,
+      accepted: true,
+      venueOrderId: null,
+      reason: null,
+      filledQuantity: "0",
+      tsEvent: "1",
+    } as BrokerAck;
   });
   return { placed, canceled };
 }
