@@ -272,11 +272,15 @@ export const Alert = t.Object({
     t.Literal("LOSS_THRESHOLD"),
     t.Literal("VENUE_DISCONNECTED"),
     t.Literal("ACCOUNT_MODE"),
+    /** The OMS: a stop order's trigger was reached (held here and released, or first filled at its venue). */
+    t.Literal("STOP_TRIGGERED"),
   ]),
   title: t.String(),
   message: t.String(),
   /** The account the alert concerns, null for platform-wide alerts. */
   account: t.Union([Id, t.Null()]),
+  /** The order the alert is about, when it is about one (the PWA marks its row). */
+  orderId: t.Optional(Id),
   tsEvent: Nanos,
 });
 export type Alert = Static<typeof Alert>;

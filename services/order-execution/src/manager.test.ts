@@ -240,6 +240,26 @@ describe("order manager", () => {
     await expect(manager.get(order.id, ["someone-else"])).rejects.toThrow("not found");
   });
 
+  it("announces a venue-held stop's trigger on its first fill only, not on a duplicate or a later fill", async () => {
+    const { order } = await manager.submit(
+      request({ symbol: "BTC-KRW", type: "STOP_MARKET", stopPrice: "99000000", quantity: "2", timeInForce: "GTC" }),
+    );
+    const fill = (id: string) => ({
+      fillId: id,
+      price: "99000000",
+      quantity: "1",
+      fee: "0",
+      feeCurrency: "KRW",
+      liquidity: "TAKER" as const,
+    });
+    await manager.onReport(report(order, "FILL", fill("f1")), "e1");
+    await manager.onReport(report(order, "FILL", fill("f1")), "e1");
+    await manager.onReport(report(order, "FILL", fill("f1")), "e1-again");
+    await manager.onReport(report(order, "FILL", fill("f2")), "e2");
+    expect((await manager.get(order.id)).status).toBe("FILLED");
+    await eventually(() => expect(alerts.map((a) => [a.kind, a.orderId])).toEqual([["STOP_TRIGGERED", order.id]]));
+  });
+
   describe("amend", () => {
     const limit = (overrides: Partial<OrderRequest> = {}) =>
       manager.submit(

@@ -228,8 +228,10 @@ export class OrderManager {
       if (order?.status !== "ACCEPTED") continue;
       const broker = await this.router.brokerFor(order).catch(() => null);
       this.logger.info("stop triggered", { orderId: order.id, stopPrice: order.stopPrice, broker });
+      const released = releasedOrder(order);
+      await this.announceTrigger(order, broker ? `sent to the venue as ${released.type}` : "no broker to send it to");
       if (!broker) await this.refuse(order.id, `no broker routes venue ${order.venue}`);
-      else await this.place(order.id, releasedOrder(order), broker);
+      else await this.place(order.id, released, broker);
     }
   }
 
@@ -492,19 +494,31 @@ export class OrderManager {
   }
 
   /** A warning on alert.raised, through the repository so it leaves with the outbox like every other event. */
-  private async raise(account: string, title: string, message: string, kind: Alert["kind"] = "SYSTEM") {
-    this.logger.warn(title, { account, message });
+  private async raise(account: string, title: string, message: string, extra: Partial<Alert> = {}) {
     const alert: Alert = {
       id: newId(),
       severity: "WARNING",
-      kind,
+      kind: "SYSTEM",
       title,
       message,
       account,
       tsEvent: nowNsString(),
+      ...extra,
     };
+    if (alert.severity === "INFO") this.logger.info(title, { account, message });
+    else this.logger.warn(title, { account, message });
     await this.repository.transaction(async (tx) => {
       tx.emit(Topics.alert, envelope(EventTypes.alert, "order-execution", account, alert));
+    });
+  }
+
+  /** STOP_TRIGGERED on alert.raised, naming the order: the PWA marks its row and lists it with the alerts. */
+  private announceTrigger(order: Order, what: string): Promise<void> {
+    const stop = `${order.side} ${order.quantity} ${order.symbol} stop ${order.stopPrice}`;
+    return this.raise(order.account, "Stop triggered", `${stop} (${order.clientOrderId}) triggered: ${what}`, {
+      kind: "STOP_TRIGGERED",
+      severity: "INFO",
+      orderId: order.id,
     });
   }
 
@@ -587,7 +601,7 @@ export class OrderManager {
    * transaction, so a redelivery is skipped even after a restart.
    */
   async onReport(report: ExecutionReport, eventId?: string): Promise<void> {
-    await this.repository.transaction(async (tx) => {
+    const firstStopFill = await this.repository.transaction(async (tx): Promise<Order | undefined> => {
       if (eventId !== undefined && !(await tx.markProcessed(REPORT_CONSUMER, eventId))) return;
       const order = await tx.lock(report.orderId);
       if (!order) {
@@ -601,9 +615,12 @@ export class OrderManager {
             await this.save(tx, order);
           }
           return;
-        case "FILL":
-          if (report.fill) await this.applyFill(tx, order, report);
-          return;
+        case "FILL": {
+          if (!report.fill) return;
+          const before = order.filledQuantity;
+          const applied = await this.applyFill(tx, order, report);
+          return applied && isStopOrder(order) && fx.toFixed(before) === 0n ? order : undefined;
+        }
         case "CANCELED":
         case "EXPIRED":
         case "REJECTED": {
@@ -620,11 +637,25 @@ export class OrderManager {
         }
       }
     });
+    if (firstStopFill) await this.announceVenueTrigger(firstStopFill, report);
   }
 
-  private async applyFill(tx: OrderTransaction, order: Order, report: ExecutionReport) {
+  /**
+   * A stop the venue held (not this OMS) triggered there: its first fill is
+   * the news, as venues send no trigger report of their own. A stop this OMS
+   * held was announced when it released it.
+   */
+  private async announceVenueTrigger(order: Order, report: ExecutionReport): Promise<void> {
+    const broker = await this.router.brokerFor(order).catch(() => null);
+    if (!broker || !this.router.holdsStops(broker)) return;
+    const fill = report.fill as NonNullable<ExecutionReport["fill"]>;
+    await this.announceTrigger(order, `first fill at the venue, ${fill.quantity} @ ${fill.price}`);
+  }
+
+  /** Folds one fill into its order; false when the fill was booked before (a duplicate report). */
+  private async applyFill(tx: OrderTransaction, order: Order, report: ExecutionReport): Promise<boolean> {
     const fill = fillOf(order, report);
-    if (!(await tx.addFill(fill))) return;
+    if (!(await tx.addFill(fill))) return false;
     const before = fx.toFixed(order.filledQuantity);
     const quantity = fx.toFixed(fill.quantity);
     const filled = before + quantity;
@@ -638,6 +669,7 @@ export class OrderManager {
     await tx.update(order);
     tx.emit(Topics.fill, envelope(EventTypes.fill, "order-execution", order.account, fill, fill.tsEvent));
     tx.emit(Topics.orderUpdated, this.orderEvent(order));
+    return true;
   }
 
   private async visible(orderId: string, accounts?: string[]): Promise<Order> {

@@ -273,6 +273,19 @@ describe("OMS with the paper venue", () => {
     });
   });
 
+  it("announces a venue-held stop's trigger on its first fill, once", async () => {
+    const { manager, quote, submit, alerts } = await platform();
+    await quote("100000000", "101000000");
+    const stop = await submit({ type: "STOP_MARKET", price: undefined, stopPrice: "102000000" });
+    await quote("101500000", "102000000");
+    await eventually(async () => expect((await manager.get(stop.id)).status).toBe("FILLED"));
+    await eventually(() => expect(alerts.map((a) => a.kind)).toEqual(["STOP_TRIGGERED"]));
+    expect(alerts[0]).toMatchObject({ orderId: stop.id });
+    expect(alerts[0]?.message).toContain("triggered: first fill at the venue, 1 @ 102000000");
+    await Bun.sleep(20);
+    expect(alerts).toHaveLength(1);
+  });
+
   it("sends stops to a venue that holds them (paper), untouched by the OMS", async () => {
     const { manager, quote, submit, paper } = await platform();
     await quote("100000000", "101000000");
@@ -299,6 +312,23 @@ describe("OMS holding stops for a venue without them", () => {
       expect(await manager.get(stop.id)).toMatchObject({ status: "FILLED", averagePrice: "102000000" }),
     );
     expect(paper.engine.queryOrder({ orderId: stop.id })?.type).toBe("MARKET");
+  });
+
+  it("announces the trigger of a held stop once, naming the order", async () => {
+    const { quote, submit, alerts } = await platform(local);
+    await quote("100000000", "101000000");
+    const stop = await submit({ type: "STOP_MARKET", price: undefined, stopPrice: "102000000", timeInForce: "GTC" });
+    expect(alerts).toEqual([]);
+    await quote("101500000", "102000000");
+    await eventually(() =>
+      expect(alerts).toEqual([
+        expect.objectContaining({ kind: "STOP_TRIGGERED", severity: "INFO", orderId: stop.id, account: "paper-main" }),
+      ]),
+    );
+    expect(alerts[0]?.message).toContain("BUY 1 BTC-KRW stop 102000000 (c1) triggered: sent to the venue as MARKET");
+    // Filled at the venue afterwards: still one announcement, not a second one for the fill.
+    await Bun.sleep(20);
+    expect(alerts.filter((a) => a.kind === "STOP_TRIGGERED")).toHaveLength(1);
   });
 
   it("releases a triggered STOP_LIMIT as a resting LIMIT at its price", async () => {
