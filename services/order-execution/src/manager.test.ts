@@ -377,20 +377,31 @@ describe("order manager", () => {
         request({ clientOrderId: "n-1", type: "LIMIT", price: "70000", quantity: "10", timeInForce: "GTC" }),
       );
       decision = { approved: false, rule: "MAX_NOTIONAL", reason: "too big", tsEvent: "1" };
-      await expect(native.amend(order.id, { quantity: "20" })).rejects.toThrow("too big");
+      await expect(native.amend(order.id, { price: "80000" })).rejects.toThrow("too big");
       expect(amends).toEqual([]);
 
       decision = approve;
-      const amended = await native.amend(order.id, { quantity: "12", price: "70100" });
-      expect(amended).toMatchObject({ id: order.id, quantity: "12", price: "70100", venueOrderId: "K2" });
-      expect(amends).toEqual([{ orderId: order.id, account: "acc", symbol: "005930", quantity: "12", price: "70100" }]);
-      expect(checked.at(-1)).toMatchObject({ id: order.id, quantity: "12", price: "70100" });
+      const amended = await native.amend(order.id, { price: "70100" });
+      expect(amended).toMatchObject({ id: order.id, quantity: "10", price: "70100", venueOrderId: "K2" });
+      expect(amends).toEqual([{ orderId: order.id, account: "acc", symbol: "005930", quantity: "10", price: "70100" }]);
+      expect(checked.at(-1)).toMatchObject({ id: order.id, quantity: "10", price: "70100" });
       expect(canceled).toEqual([]);
 
       refuseAmend = "order already filled";
       const refused = await native.amend(order.id, { price: "70200" }).catch((e: unknown) => e);
       expect((refused as AppError).status).toBe(409);
-      expect(await native.get(order.id)).toMatchObject({ price: "70100", quantity: "12", status: "ACCEPTED" });
+      expect(await native.get(order.id)).toMatchObject({ price: "70100", quantity: "10", status: "ACCEPTED" });
+
+      // A new quantity is a new order even here: canceled and replaced, sized by the venue's count.
+      await rpc.serve("broker.native.cancel", (req) => {
+        const { orderId } = req as { orderId: string };
+        canceled.push(orderId);
+        return { orderId, accepted: true, venueOrderId: "K2", reason: null, filledQuantity: "4", tsEvent: "1" };
+      });
+      const replaced = await native.amend(order.id, { quantity: "12" });
+      expect(canceled).toEqual([order.id]);
+      expect(replaced).toMatchObject({ clientOrderId: "n-1.r1", quantity: "8", price: "70100" });
+      expect(amends).toHaveLength(2);
     });
   });
 });

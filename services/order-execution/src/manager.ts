@@ -389,7 +389,12 @@ export class OrderManager {
 
     const held = this.stops.has(old.id);
     const broker = held ? null : await this.router.brokerFor(old);
-    const native = broker !== null && this.router.amendsNatively(broker) && changes.stopPrice === undefined;
+    // 정정/modify move the price of the unfilled remainder; a new quantity or stop price is a new order.
+    const native =
+      broker !== null &&
+      this.router.amendsNatively(broker) &&
+      changes.stopPrice === undefined &&
+      total === fx.toFixed(old.quantity);
     // What risk sees: the order as it will stand, the same order for a native amend, else the replacement.
     const proposed: Order = native
       ? { ...old, quantity: fx.fromFixed(total), price: changes.price ?? old.price }
