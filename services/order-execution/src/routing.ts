@@ -51,6 +51,24 @@ export function parseOrderRoutes(text: string): Record<string, string> {
   return { sim: "paper", ...routes };
 }
 
+/**
+ * ORDER_NATIVE_AMEND, e.g. `kis,creon`: the brokers whose venue amends an
+ * order in place (rpc `broker.<name>.amend`); `none` for none. Throws on a
+ * name that cannot be a broker's, so a typo stops the OMS at start.
+ */
+export function parseNativeAmend(text: string): Record<string, boolean> {
+  if (text.trim() === "none") return {};
+  const brokers: Record<string, boolean> = {};
+  for (const item of text.split(",")) {
+    const broker = item.trim();
+    if (!broker) continue;
+    if (!/^[a-z0-9-]+$/.test(broker))
+      throw new Error(`ORDER_NATIVE_AMEND: ${JSON.stringify(broker)} is not a broker name`);
+    brokers[broker] = true;
+  }
+  return brokers;
+}
+
 /** Where the broker each order was routed to is kept: the order repository. */
 export type BrokerBindings = Pick<OrderRepository, "bindBroker" | "brokerOf">;
 
