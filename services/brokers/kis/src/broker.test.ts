@@ -99,7 +99,7 @@ describe("KIS order lifecycle against the fake venue", () => {
   });
 
   it("amends a limit order's price in place with 정정, follows it to its new order number and counts every row's fills", async () => {
-    const { fake, broker } = setup();
+    const { fake, broker, settings, rest, cache } = setup();
     await broker.place(limitBuy("r1"));
     fake.fill("0000012345", "3", "71000");
     expect((await broker.poll()).map((r) => r.fill?.quantity)).toEqual(["3"]);
@@ -138,11 +138,13 @@ describe("KIS order lifecycle against the fake venue", () => {
       price: "71100",
     });
     expect((await broker.openOrders("kis-test")).map((o) => [o.orderId, o.filledQuantity])).toEqual([["r1", "6"]]);
+    // A restarted broker (another replica) reads the same state from the cache and goes on from there.
+    const again = new KisBroker(settings, rest, cache);
     fake.fill("0000012346", "4", "71100");
-    expect((await broker.poll()).map((r) => [r.kind, r.fill?.quantity])).toEqual([["FILL", "4"]]);
-    expect(await broker.poll()).toEqual([]);
-    expect(await broker.openOrders("kis-test")).toEqual([]);
-    expect((await broker.queryOrder({ account: "kis-test", symbol: "005930", orderId: "r1" }))?.status).toBe("FILLED");
+    expect((await again.poll()).map((r) => [r.kind, r.fill?.quantity])).toEqual([["FILL", "4"]]);
+    expect(await again.poll()).toEqual([]);
+    expect(await again.openOrders("kis-test")).toEqual([]);
+    expect((await again.queryOrder({ account: "kis-test", symbol: "005930", orderId: "r1" }))?.status).toBe("FILLED");
   });
 
   it("refuses a 정정 of the quantity, and cancels a revised order under its new number", async () => {
