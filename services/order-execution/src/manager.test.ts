@@ -351,6 +351,7 @@ describe("order manager", () => {
     it("amends in place at a venue with a native amend: same order, risk first, no cancel", async () => {
       const amends: unknown[] = [];
       let refuseAmend: string | null = null;
+      let amendAnswers = true;
       await rpc.serve("broker.native.place", (req) => {
         const { order } = req as { order: Order };
         placed.push(order);
@@ -358,6 +359,7 @@ describe("order manager", () => {
       });
       await rpc.serve("broker.native.amend", (req) => {
         amends.push(req);
+        if (!amendAnswers) return new Promise(() => {});
         const { orderId } = req as { orderId: string };
         return { orderId, accepted: refuseAmend === null, venueOrderId: "K2", reason: refuseAmend, tsEvent: "1" };
       });
@@ -392,6 +394,33 @@ describe("order manager", () => {
       expect((refused as AppError).status).toBe(409);
       expect(await native.get(order.id)).toMatchObject({ price: "70100", quantity: "10", status: "ACCEPTED" });
 
+      // No answer to the amend: the venue's view decides. At the new price it did amend; at the old one it did not.
+      refuseAmend = null;
+      await rpc.serve("broker.native.query-order", () => ({
+        ...venueOrder(order),
+        status: "ACCEPTED",
+        price: "70300",
+      }));
+      const silent = new OrderManager(
+        repository,
+        new InstrumentCatalog(),
+        rpc,
+        createLogger({}, "error", () => {}),
+        {
+          routes: { sim: "native" },
+          accountMode: () => "LIVE",
+          nativeAmend: { native: true },
+          defaultAccount: "acc",
+          rpcTimeoutMs: 50,
+        },
+      );
+      amendAnswers = false;
+      expect(await silent.amend(order.id, { price: "70300" })).toMatchObject({ price: "70300", venueOrderId: "V1" });
+      const unknown = await silent.amend(order.id, { price: "70400" }).catch((e: unknown) => e);
+      expect((unknown as AppError).status).toBe(409);
+      expect((unknown as AppError).message).toContain("the venue still works it at 70300");
+      expect((await native.get(order.id)).price).toBe("70300");
+
       // A new quantity is a new order even here: canceled and replaced, sized by the venue's count.
       await rpc.serve("broker.native.cancel", (req) => {
         const { orderId } = req as { orderId: string };
@@ -400,8 +429,8 @@ describe("order manager", () => {
       });
       const replaced = await native.amend(order.id, { quantity: "12" });
       expect(canceled).toEqual([order.id]);
-      expect(replaced).toMatchObject({ clientOrderId: "n-1.r1", quantity: "8", price: "70100" });
-      expect(amends).toHaveLength(2);
+      expect(replaced).toMatchObject({ clientOrderId: "n-1.r1", quantity: "8", price: "70300" });
+      expect(amends).toHaveLength(4);
     });
   });
 });

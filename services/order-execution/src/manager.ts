@@ -477,11 +477,17 @@ export class OrderManager {
    * refusal (it filled meanwhile) leaves the order as it was.
    */
   private async amendAtVenue(old: Order, broker: string, amended: Order): Promise<Order> {
-    const ack = await this.rpc.request<BrokerAck>(
-      Subjects.brokerAmend(broker),
-      { orderId: old.id, account: old.account, symbol: old.symbol, quantity: amended.quantity, price: amended.price },
-      { timeoutMs: this.options.rpcTimeoutMs },
-    );
+    let ack: BrokerAck;
+    try {
+      ack = await this.rpc.request<BrokerAck>(
+        Subjects.brokerAmend(broker),
+        { orderId: old.id, account: old.account, symbol: old.symbol, quantity: amended.quantity, price: amended.price },
+        { timeoutMs: this.options.rpcTimeoutMs },
+      );
+    } catch (error) {
+      // No answer, but the venue may have amended: it says which price the order works at.
+      ack = await this.amendOutcome(old, broker, amended, error as Error);
+    }
     if (!ack.accepted)
       throw new AppError(
         "CONFLICT",
@@ -496,6 +502,43 @@ export class OrderManager {
       else current.updatedAt = nowNsString();
       return true;
     });
+  }
+
+  /**
+   * After an amend rpc that got no answer: the venue's view of the order. At
+   * the new price it amended (accepted, under the number it now works); at any
+   * other it did not (refused, nothing changes). When the venue cannot say
+   * either, the error stands: the order is left as the OMS knew it, and
+   * reconciliation or the next report settles it.
+   */
+  private async amendOutcome(old: Order, broker: string, amended: Order, error: Error): Promise<BrokerAck> {
+    let venue: VenueOrder | null = null;
+    try {
+      venue = await this.rpc.request<VenueOrder | null>(
+        Subjects.brokerQueryOrder(broker),
+        { account: old.account, symbol: old.symbol, orderId: old.id },
+        { timeoutMs: this.options.rpcTimeoutMs },
+      );
+    } catch {
+      throw new AppError(
+        "UNAVAILABLE",
+        `broker ${broker} did not answer the amend (${error.message}); outcome unknown`,
+      );
+    }
+    if (venue === null)
+      throw new AppError(
+        "UNAVAILABLE",
+        `broker ${broker} did not answer the amend (${error.message}); outcome unknown`,
+      );
+    const amendedThere =
+      venue.price !== null && amended.price !== null && fx.toFixed(venue.price) === fx.toFixed(amended.price);
+    return {
+      orderId: old.id,
+      accepted: amendedThere,
+      venueOrderId: venue.venueOrderId,
+      reason: amendedThere ? null : `no answer (${error.message}) and the venue still works it at ${venue.price}`,
+      tsEvent: nowNsString(),
+    };
   }
 
   /** A warning on alert.raised, through the repository so it leaves with the outbox like every other event. */
