@@ -87,6 +87,8 @@ export const Subjects = {
   alertList: "alert.list",
   brokerPlace: (broker: string) => `broker.${broker}.place`,
   brokerCancel: (broker: string) => `broker.${broker}.cancel`,
+  /** Venue-native amend; only brokers that declare it (OrderManager nativeAmend). */
+  brokerAmend: (broker: string) => `broker.${broker}.amend`,
   brokerOpenOrders: (broker: string) => `broker.${broker}.open-orders`,
   brokerQueryOrder: (broker: string) => `broker.${broker}.query-order`,
   brokerBalances: (broker: string) => `broker.${broker}.balances`,

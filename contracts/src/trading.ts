@@ -167,6 +167,9 @@ export const TRADING_STATES = ["ACTIVE", "REDUCING", "HALTED"] as const;
 export const TradingState = t.Union([t.Literal("ACTIVE"), t.Literal("REDUCING"), t.Literal("HALTED")]);
 export type TradingState = (typeof TRADING_STATES)[number];
 
+/** `changedBy` of the state changes risk makes by itself (a daily-loss or drawdown breach), not an operator. */
+export const RISK_ENGINE_ACTOR = "risk-management";
+
 export const TradingStateChange = t.Object({
   /** The account the state applies to; null switches the whole platform. */
   account: t.Union([Id, t.Null()]),
@@ -273,11 +276,15 @@ export const Alert = t.Object({
     t.Literal("LOSS_THRESHOLD"),
     t.Literal("VENUE_DISCONNECTED"),
     t.Literal("ACCOUNT_MODE"),
+    /** The OMS: a stop order's trigger was reached (held here and released, or first filled at its venue). */
+    t.Literal("STOP_TRIGGERED"),
   ]),
   title: t.String(),
   message: t.String(),
   /** The account the alert concerns, null for platform-wide alerts. */
   account: t.Union([Id, t.Null()]),
+  /** The order the alert is about, when it is about one (the PWA marks its row). */
+  orderId: t.Optional(Id),
   tsEvent: Nanos,
 });
 export type Alert = Static<typeof Alert>;

@@ -180,4 +180,17 @@ describe("blotter", () => {
     expect(amend.mock.calls[0]?.[1]).toEqual({ price: "141000000" });
     expect(t.root.querySelector("form")).toBeNull();
   });
+
+  test("marks the stop orders the OMS announced as triggered, in open orders and in the history", () => {
+    const stop = (id: string) => order(id, { type: "STOP_MARKET", price: null, stopPrice: "130000000", side: "SELL" });
+    const triggered = new Set(["s1"]);
+    const open = mountBlotter(() =>
+      OpenOrders({ orders: [stop("s1"), stop("s2")], cancel: async () => {}, cancelAll: async () => {}, triggered }),
+    );
+    const marks = open.rows().map((row) => row.querySelector(".status--triggered")?.textContent ?? null);
+    expect(marks).toEqual(["stop triggered", null]);
+    const history = mountBlotter(() => OrderHistory({ orders: [stop("s1"), stop("s2")], triggered: new Set(["s2"]) }));
+    expect(history.rows()[1]?.cells[3]?.textContent).toBe("stop marketstop triggered");
+    expect(history.rows()[0]?.querySelector(".status--triggered")).toBeNull();
+  });
 });

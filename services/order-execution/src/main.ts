@@ -2,6 +2,7 @@ import {
   InstrumentCatalog,
   int,
   loadConfig,
+  oneOf,
   runStandalone,
   sessionConfigSpec,
   sessionEndFor,
@@ -10,7 +11,7 @@ import {
 } from "@jts/kit";
 import { connectPostgres, migrate } from "@jts/kit/postgres";
 import { postgresOrderStorage } from "./postgres.ts";
-import { parseOrderRoutes } from "./routing.ts";
+import { parseNativeAmend, parseOrderRoutes } from "./routing.ts";
 import { createOrderExecutionService } from "./service.ts";
 
 const config = loadConfig({
@@ -19,6 +20,10 @@ const config = loadConfig({
   DATABASE_URL: str(""),
   /** venue:broker pairs for LIVE accounts, e.g. binance:binance,upbit:upbit,kis:kis,creon:creon (sim: paper). */
   ORDER_ROUTES: { read: (raw: string | undefined) => parseOrderRoutes(raw ?? "") },
+  /** Brokers whose venue amends an order's price in place (rpc broker.<name>.amend); "none" for none. The rest cancel-replace. */
+  ORDER_NATIVE_AMEND: { read: (raw: string | undefined) => parseNativeAmend(raw || "kis,creon") },
+  /** An automatic HALT (daily loss, drawdown) keeps the reduce-only protective stops; "false" cancels them too. */
+  HALT_KEEPS_PROTECTIVE_STOPS: oneOf(["true", "false"] as const, "true"),
   // The sessions risk trades by: held DAY stops end at their instrument's close (15:30 KST for KRX stocks).
   ...sessionConfigSpec,
 });
@@ -26,6 +31,8 @@ const catalog = new InstrumentCatalog();
 const options = {
   catalog,
   routes: config.ORDER_ROUTES,
+  nativeAmend: config.ORDER_NATIVE_AMEND,
+  haltKeepsProtectiveStops: config.HALT_KEEPS_PROTECTIVE_STOPS === "true",
   sessionEnd: sessionEndFor(catalog, sessionsFor(config)),
 };
 

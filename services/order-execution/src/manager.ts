@@ -1,4 +1,5 @@
 import {
+  type Alert,
   type AmendFields,
   type BrokerAck,
   type CancelAllRequest,
@@ -12,6 +13,7 @@ import {
   type OrderRequest,
   type OrderStatus,
   type Quote,
+  RISK_ENGINE_ACTOR,
   type RiskDecision,
   type RpcTransport,
   type SessionEnd,
@@ -20,6 +22,7 @@ import {
   Topics,
   type TradingStateChange,
   utcMidnight,
+  type VenueOrder,
 } from "@jts/contracts";
 import {
   AppError,
@@ -31,6 +34,7 @@ import {
   type RpcClient,
   rpcClient,
 } from "@jts/kit";
+import { protectiveStops } from "./protective.ts";
 import { type ReconcileSummary, reconcile } from "./reconcile.ts";
 import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import { BrokerRouter, type RoutingOptions } from "./routing.ts";
@@ -46,6 +50,18 @@ export interface OrderManagerOptions extends RoutingOptions {
   rpcTimeoutMs?: number;
   /** When DAY stops the OMS holds expire; the next UTC midnight by default. */
   sessionEnd?: SessionEnd;
+  /** An automatic HALT keeps the reduce-only protective stops (on by default). */
+  haltKeepsProtectiveStops?: boolean;
+}
+
+/** How often, and how patiently, an amend asks the venue what a canceled order had filled (0.1+0.2+0.4+0.8 s). */
+const VENUE_FILLED_ATTEMPTS = 5;
+const VENUE_FILLED_BACKOFF_MS = 100;
+
+/** An amend's replacement as risk approved it: its order id and the largest quantity approved. */
+interface Approval {
+  id: string;
+  quantity: string;
 }
 
 /** How many taken `.r<n>` ids an amend steps over before it gives up. */
@@ -92,21 +108,25 @@ export class OrderManager {
    * when the request is the same (a retry); a different request under a used
    * clientOrderId is refused with 409 naming that order. `reuse: "existing"`
    * returns the named order whatever it is (amend's search for a free id).
+   * `approval`: an amend's replacement risk approved before the old order was canceled.
    */
-  async submit(request: OrderRequest, reuse: "conflict" | "existing" = "conflict"): Promise<SubmitResult> {
-    const result = await this.findOrSubmit(request);
-    if (result.created || reuse === "existing") return result;
+  async submit(
+    request: OrderRequest,
+    options: { reuse?: "conflict" | "existing"; approval?: Approval } = {},
+  ): Promise<SubmitResult> {
+    const result = await this.findOrSubmit(request, options.approval);
+    if (result.created || options.reuse === "existing") return result;
     const differences = requestDifferences(result.order, request);
     if (differences.length > 0) throw reusedClientOrderId(result.order, differences);
     return result;
   }
 
-  private async findOrSubmit(request: OrderRequest): Promise<SubmitResult> {
+  private async findOrSubmit(request: OrderRequest, approval?: Approval): Promise<SubmitResult> {
     const account = request.account ?? this.options.defaultAccount;
     const key = `${account}|${request.clientOrderId}`;
     const inFlight = this.pending.get(key);
     if (inFlight) return { order: { ...(await inFlight).order }, created: false };
-    const work = this.findOrCreate(request, account);
+    const work = this.findOrCreate(request, account, approval);
     this.pending.set(key, work);
     try {
       const result = await work;
@@ -116,20 +136,22 @@ export class OrderManager {
     }
   }
 
-  private async findOrCreate(request: OrderRequest, account: string): Promise<SubmitResult> {
+  private async findOrCreate(request: OrderRequest, account: string, approval?: Approval): Promise<SubmitResult> {
     const existing = await this.repository.findByClientId(account, request.clientOrderId);
     if (existing) return { order: existing, created: false };
-    return this.create(request, account);
+    return this.create(request, account, approval);
   }
 
-  private async create(request: OrderRequest, account: string): Promise<SubmitResult> {
+  private async create(request: OrderRequest, account: string, approval?: Approval): Promise<SubmitResult> {
     const spec = this.catalog.spec(request.symbol);
     validateAgainstInstrument(request, spec);
     const instrument = spec?.instrument;
     const venue = request.venue ?? (instrument?.venue as Order["venue"]);
     if (instrument && venue !== instrument.venue)
       throw new AppError("VALIDATION", `${request.symbol} trades on ${instrument.venue}, not ${venue}`);
-    const order = newOrder(request, { id: newId(), account, venue, now: nowNsString() });
+    const order = newOrder(request, { id: approval?.id ?? newId(), account, venue, now: nowNsString() });
+    // Risk approved this order before the amend canceled the old one; asked again only were it larger.
+    const approved = approval !== undefined && fx.toFixed(order.quantity) <= fx.toFixed(approval.quantity);
     const inserted = await this.repository.transaction(async (tx) => {
       const result = await tx.insert(order);
       if (result.created) tx.emit(Topics.orderUpdated, this.orderEvent(result.order));
@@ -137,7 +159,7 @@ export class OrderManager {
     });
     // Another process stored this clientOrderId first and is routing it.
     if (!inserted.created) return inserted;
-    return { order: await this.route(order), created: true };
+    return { order: await this.route(order, approved), created: true };
   }
 
   /**
@@ -161,9 +183,9 @@ export class OrderManager {
    * Risk, then the order's broker (by the account's mode, bound to the order);
    * a stop for a venue without stops is held here instead. Returns the order as it stands afterwards.
    */
-  private async route(order: Order): Promise<Order> {
-    const decision = await this.askRisk(order);
-    if (!decision.approved) return this.refuse(order.id, `risk: ${decision.reason}`);
+  private async route(order: Order, approved = false): Promise<Order> {
+    const decision = approved ? null : await this.askRisk(order);
+    if (decision && !decision.approved) return this.refuse(order.id, `risk: ${decision.reason}`);
     let broker: string | null;
     try {
       broker = await this.router.bind(order);
@@ -223,8 +245,10 @@ export class OrderManager {
       if (order?.status !== "ACCEPTED") continue;
       const broker = await this.router.brokerFor(order).catch(() => null);
       this.logger.info("stop triggered", { orderId: order.id, stopPrice: order.stopPrice, broker });
+      const released = releasedOrder(order);
+      await this.announceTrigger(order, broker ? `sent to the venue as ${released.type}` : "no broker to send it to");
       if (!broker) await this.refuse(order.id, `no broker routes venue ${order.venue}`);
-      else await this.place(order.id, releasedOrder(order), broker);
+      else await this.place(order.id, released, broker);
     }
   }
 
@@ -274,19 +298,38 @@ export class OrderManager {
   async cancel(orderId: string, accounts?: string[]): Promise<Order> {
     const order = await this.visible(orderId, accounts);
     if (isTerminal(order.status)) throw new AppError("CONFLICT", `order is ${order.status} and cannot be canceled`);
-    if (!this.stops.remove(order.id)) {
-      const broker = await this.router.brokerFor(order);
-      if (!broker) throw new AppError("CONFLICT", `no broker routes venue ${order.venue}`);
-      const ack = await this.rpc.request<BrokerAck>(
-        Subjects.brokerCancel(broker),
-        { orderId: order.id, account: order.account, symbol: order.symbol },
-        { timeoutMs: this.options.rpcTimeoutMs },
-      );
-      if (!ack.accepted)
-        throw new AppError("CONFLICT", `broker ${broker} refused the cancel: ${ack.reason ?? "no reason"}`);
-    }
-    return this.change(order.id, (current) => {
-      if (!canTransition(current.status, "CANCELED")) return false;
+    await this.cancelAtVenue(order);
+    return this.markCanceled(order.id, null);
+  }
+
+  /**
+   * Takes a held stop off the book, or asks the order's broker to cancel it.
+   * Throws CONFLICT when the broker refuses (the order filled or closed
+   * meanwhile). `broker` is null for a held stop: the venue never had it.
+   */
+  private async cancelAtVenue(order: Order): Promise<{ broker: string | null; ack: BrokerAck | null }> {
+    if (this.stops.remove(order.id)) return { broker: null, ack: null };
+    const broker = await this.router.brokerFor(order);
+    if (!broker) throw new AppError("CONFLICT", `no broker routes venue ${order.venue}`);
+    const ack = await this.rpc.request<BrokerAck>(
+      Subjects.brokerCancel(broker),
+      { orderId: order.id, account: order.account, symbol: order.symbol },
+      { timeoutMs: this.options.rpcTimeoutMs },
+    );
+    if (!ack.accepted)
+      throw new AppError("CONFLICT", `broker ${broker} refused the cancel: ${ack.reason ?? "no reason"}`);
+    return { broker, ack };
+  }
+
+  /** CANCELED, with `note` kept as the order's reason (why an amend sent no replacement). */
+  private markCanceled(orderId: string, note: string | null): Promise<Order> {
+    return this.change(orderId, (current) => {
+      if (!canTransition(current.status, "CANCELED")) {
+        if (note === null || current.rejectReason === note) return false;
+        current.rejectReason = note;
+        return true;
+      }
+      if (note !== null) current.rejectReason = note;
       this.transition(current, "CANCELED");
       return true;
     });
@@ -298,14 +341,21 @@ export class OrderManager {
    * cannot be canceled (it filled meanwhile) is logged and skipped.
    */
   async cancelAll(request: Omit<CancelAllRequest, "accounts"> & { accounts?: string[] }): Promise<Order[]> {
+    return this.cancelEach(await this.working(request));
+  }
+
+  private async working(request: Omit<CancelAllRequest, "accounts"> & { accounts?: string[] }): Promise<Order[]> {
     const { account, symbol, accounts } = request;
     const scope = account === undefined ? accounts : [account].filter((a) => !accounts || accounts.includes(a));
     if (scope?.length === 0) return [];
-    const working = (
+    return (
       await Promise.all(WORKING_STATUSES.map((status) => this.repository.list({ status, symbol, accounts: scope })))
     ).flat();
+  }
+
+  private async cancelEach(orders: Order[]): Promise<Order[]> {
     const canceled: Order[] = [];
-    for (const order of working) {
+    for (const order of orders) {
       try {
         canceled.push(await this.cancel(order.id));
       } catch (error) {
@@ -316,10 +366,19 @@ export class OrderManager {
   }
 
   /**
-   * Cancel-replace: cancels the order, then submits a replacement with the
-   * changes (quantity is the new total: what the old one filled is taken off).
+   * Amends a working order; `quantity` is the new total, fills included.
+   * Risk approves the amended order before anything is touched: a refusal
+   * leaves the old order working as it was. Then, by the broker's capability
+   * (`nativeAmend`), the venue amends the same order in place (KIS 정정,
+   * Creon modify), or the order is canceled and replaced: the replacement's
+   * quantity is the new total minus what the VENUE says it had filled when it
+   * canceled (the cancel ack, else its order lookup), never the OMS's own
+   * count, which may lag a fill in flight. So the old order's late fills plus
+   * the replacement never exceed the new total; when the venue had filled the
+   * new total already, no replacement is sent and the old order says why.
    * The replacement's clientOrderId is the old one with `.r<n>` (the first
-   * free n); it goes through risk like any new order. Returns the replacement.
+   * free n). Returns the amended order: the same one, the replacement, or the
+   * canceled old one when no replacement was due.
    */
   async amend(orderId: string, changes: AmendFields, accounts?: string[]): Promise<Order> {
     const old = await this.visible(orderId, accounts);
@@ -340,19 +399,192 @@ export class OrderManager {
       timeInForce: old.timeInForce,
       ...optional("strategyId", old.strategyId),
     });
-    const checkRemaining = (filled: string) => {
-      if (total <= fx.toFixed(filled))
-        throw new AppError("CONFLICT", `the new quantity must exceed what is filled already (${filled})`);
-    };
-    checkRemaining(old.filledQuantity);
+    if (total <= fx.toFixed(old.filledQuantity))
+      throw new AppError("CONFLICT", `the new quantity must exceed what is filled already (${old.filledQuantity})`);
     // Before the cancel: a replacement the instrument refuses must not cost the trader the old order.
     validateAgainstInstrument(replacement(old.filledQuantity), this.catalog.spec(old.symbol));
+
+    const held = this.stops.has(old.id);
+    const broker = held ? null : await this.router.brokerFor(old);
+    // 정정/modify move the price of the unfilled remainder; a new quantity or stop price is a new order.
+    const native =
+      broker !== null &&
+      this.router.amendsNatively(broker) &&
+      changes.stopPrice === undefined &&
+      total === fx.toFixed(old.quantity);
+    // What risk sees: the order as it will stand, the same order for a native amend, else the replacement.
+    const proposed: Order = native
+      ? { ...old, quantity: fx.fromFixed(total), price: changes.price ?? old.price }
+      : newOrder(replacement(old.filledQuantity), {
+          id: newId(),
+          account: old.account,
+          venue: old.venue,
+          now: nowNsString(),
+        });
+    const decision = await this.askRisk(proposed);
+    if (!decision.approved)
+      throw new AppError("CONFLICT", `risk refused the amend (the order keeps working unchanged): ${decision.reason}`, {
+        rule: decision.rule,
+      });
+    if (native) return this.amendAtVenue(old, broker, proposed);
+
     const startedAt = BigInt(nowNsString());
-    const canceled = await this.cancel(old.id, accounts);
-    checkRemaining(canceled.filledQuantity);
-    return this.submitReplacement(old, startedAt, (clientOrderId) =>
-      replacement(canceled.filledQuantity, clientOrderId),
+    const canceled = await this.cancelAtVenue(old);
+    // A held stop never reached the venue: the OMS's count is the whole truth.
+    const filled = canceled.broker === null ? old.filledQuantity : await this.venueFilled(old, canceled);
+    if (filled === null)
+      return this.noReplacement(old, "the venue did not confirm what it had filled when it canceled");
+    if (total <= fx.toFixed(filled))
+      return this.noReplacement(
+        old,
+        `the venue had filled ${filled} by the cancel, at or over the new total ${fx.fromFixed(total)}`,
+      );
+    await this.markCanceled(old.id, null);
+    // Approved above for the OMS's count; the venue's is never smaller, so the replacement only shrinks.
+    const approval = { id: proposed.id, quantity: proposed.quantity };
+    return this.submitReplacement(old, startedAt, (clientOrderId) => replacement(filled, clientOrderId), approval);
+  }
+
+  /** The amend ends with the old order canceled and nothing in its place: the order says why, and an alert too. */
+  private async noReplacement(old: Order, why: string): Promise<Order> {
+    const note = `amend: ${why}; no replacement sent`;
+    const canceled = await this.markCanceled(old.id, note);
+    await this.raise(
+      old.account,
+      "Amend sent no replacement",
+      `${old.side} ${old.symbol} ${old.clientOrderId}: ${note}`,
     );
+    return canceled;
+  }
+
+  /**
+   * What the venue had executed of `order` when it canceled it: the cancel
+   * ack's figure when it gives one, else the venue's answer to an order lookup
+   * once that shows the order closed (asked a few times with backoff, as a
+   * venue like Upbit closes a canceled order a moment after its answer).
+   * Null when the venue never says: the caller then sends no replacement.
+   */
+  private async venueFilled(order: Order, canceled: { broker: string | null; ack: BrokerAck | null }) {
+    if (canceled.ack?.filledQuantity !== undefined) return canceled.ack.filledQuantity;
+    const broker = canceled.broker as string;
+    const query = {
+      account: order.account,
+      symbol: order.symbol,
+      orderId: order.id,
+      ...(order.venueOrderId === null ? {} : { venueOrderId: order.venueOrderId }),
+    };
+    for (let attempt = 0; attempt < VENUE_FILLED_ATTEMPTS; attempt++) {
+      if (attempt > 0) await Bun.sleep(VENUE_FILLED_BACKOFF_MS * 2 ** (attempt - 1));
+      try {
+        const venue = await this.rpc.request<VenueOrder | null>(Subjects.brokerQueryOrder(broker), query, {
+          timeoutMs: this.options.rpcTimeoutMs,
+        });
+        if (venue && isTerminal(venue.status)) return venue.filledQuantity;
+      } catch (error) {
+        this.logger.warn("order lookup after a cancel failed", { orderId: order.id, error: (error as Error).message });
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The venue amends the order in place (KIS 정정, Creon modify): same order,
+   * new price and/or total. The venue applies it to what is unfilled at that
+   * moment, so a fill in flight cannot take the order over its new total; a
+   * refusal (it filled meanwhile) leaves the order as it was.
+   */
+  private async amendAtVenue(old: Order, broker: string, amended: Order): Promise<Order> {
+    let ack: BrokerAck;
+    try {
+      ack = await this.rpc.request<BrokerAck>(
+        Subjects.brokerAmend(broker),
+        { orderId: old.id, account: old.account, symbol: old.symbol, quantity: amended.quantity, price: amended.price },
+        { timeoutMs: this.options.rpcTimeoutMs },
+      );
+    } catch (error) {
+      // No answer, but the venue may have amended: it says which price the order works at.
+      ack = await this.amendOutcome(old, broker, amended, error as Error);
+    }
+    if (!ack.accepted)
+      throw new AppError(
+        "CONFLICT",
+        `broker ${broker} refused the amend (the order keeps working unchanged): ${ack.reason ?? "no reason"}`,
+      );
+    return this.change(old.id, (current) => {
+      current.quantity = amended.quantity;
+      current.price = amended.price;
+      if (ack.venueOrderId !== null) current.venueOrderId = ack.venueOrderId;
+      if (fx.toFixed(current.filledQuantity) >= fx.toFixed(current.quantity) && canTransition(current.status, "FILLED"))
+        this.transition(current, "FILLED");
+      else current.updatedAt = nowNsString();
+      return true;
+    });
+  }
+
+  /**
+   * After an amend rpc that got no answer: the venue's view of the order. At
+   * the new price it amended (accepted, under the number it now works); at any
+   * other it did not (refused, nothing changes). When the venue cannot say
+   * either, the error stands: the order is left as the OMS knew it, and
+   * reconciliation or the next report settles it.
+   */
+  private async amendOutcome(old: Order, broker: string, amended: Order, error: Error): Promise<BrokerAck> {
+    let venue: VenueOrder | null = null;
+    try {
+      venue = await this.rpc.request<VenueOrder | null>(
+        Subjects.brokerQueryOrder(broker),
+        { account: old.account, symbol: old.symbol, orderId: old.id },
+        { timeoutMs: this.options.rpcTimeoutMs },
+      );
+    } catch {
+      throw new AppError(
+        "UNAVAILABLE",
+        `broker ${broker} did not answer the amend (${error.message}); outcome unknown`,
+      );
+    }
+    if (venue === null)
+      throw new AppError(
+        "UNAVAILABLE",
+        `broker ${broker} did not answer the amend (${error.message}); outcome unknown`,
+      );
+    const amendedThere =
+      venue.price !== null && amended.price !== null && fx.toFixed(venue.price) === fx.toFixed(amended.price);
+    return {
+      orderId: old.id,
+      accepted: amendedThere,
+      venueOrderId: venue.venueOrderId,
+      reason: amendedThere ? null : `no answer (${error.message}) and the venue still works it at ${venue.price}`,
+      tsEvent: nowNsString(),
+    };
+  }
+
+  /** A warning on alert.raised, through the repository so it leaves with the outbox like every other event. */
+  private async raise(account: string, title: string, message: string, extra: Partial<Alert> = {}) {
+    const alert: Alert = {
+      id: newId(),
+      severity: "WARNING",
+      kind: "SYSTEM",
+      title,
+      message,
+      account,
+      tsEvent: nowNsString(),
+      ...extra,
+    };
+    if (alert.severity === "INFO") this.logger.info(title, { account, message });
+    else this.logger.warn(title, { account, message });
+    await this.repository.transaction(async (tx) => {
+      tx.emit(Topics.alert, envelope(EventTypes.alert, "order-execution", account, alert));
+    });
+  }
+
+  /** STOP_TRIGGERED on alert.raised, naming the order: the PWA marks its row and lists it with the alerts. */
+  private announceTrigger(order: Order, what: string): Promise<void> {
+    const stop = `${order.side} ${order.quantity} ${order.symbol} stop ${order.stopPrice}`;
+    return this.raise(order.account, "Stop triggered", `${stop} (${order.clientOrderId}) triggered: ${what}`, {
+      kind: "STOP_TRIGGERED",
+      severity: "INFO",
+      orderId: order.id,
+    });
   }
 
   /**
@@ -367,10 +599,11 @@ export class OrderManager {
     old: Order,
     startedAt: bigint,
     request: (clientOrderId: string) => OrderRequest,
+    approval: Approval,
   ): Promise<Order> {
     let clientOrderId = replacementClientId(old.clientOrderId);
     for (let attempt = 1; ; attempt++) {
-      const { order, created } = await this.submit(request(clientOrderId), "existing");
+      const { order, created } = await this.submit(request(clientOrderId), { reuse: "existing", approval });
       const concurrent = BigInt(order.createdAt) >= startedAt && order.symbol === old.symbol && order.side === old.side;
       if (created || concurrent) return order;
       if (attempt === MAX_REPLACEMENT_IDS)
@@ -379,16 +612,40 @@ export class OrderManager {
     }
   }
 
-  /** HALTED with cancelOpenOrders: every working order in the change's scope is canceled. */
+  /**
+   * HALTED with cancelOpenOrders: the working orders in the change's scope
+   * are canceled. A HALT risk raised by itself (a daily-loss or drawdown
+   * breach) keeps the reduce-only protective stops (protective.ts), unless
+   * `haltKeepsProtectiveStops` is off: a halted account still gets out of a
+   * falling position. An operator's HALT, like cancel-all, cancels everything.
+   */
   async onTradingState(change: TradingStateChange): Promise<Order[]> {
     if (change.state !== "HALTED" || !change.cancelOpenOrders) return [];
-    const canceled = await this.cancelAll(change.account === null ? {} : { account: change.account });
+    const working = await this.working(change.account === null ? {} : { account: change.account });
+    const automatic = change.changedBy === RISK_ENGINE_ACTOR;
+    const keep =
+      automatic && (this.options.haltKeepsProtectiveStops ?? true) ? await this.protectiveAmong(working) : new Set();
+    const canceled = await this.cancelEach(working.filter((order) => !keep.has(order.id)));
     this.logger.warn("trading HALTED: open orders canceled", {
       account: change.account ?? "platform",
       count: canceled.length,
+      keptProtectiveStops: [...keep],
       reason: change.reason,
     });
     return canceled;
+  }
+
+  /** The protective stops among `working`, by the portfolio's positions; none when it cannot say (no stop is proven reduce-only). */
+  private async protectiveAmong(working: Order[]): Promise<Set<string>> {
+    const accounts = [...new Set(working.filter(isStopOrder).map((order) => order.account))];
+    if (accounts.length === 0) return new Set();
+    try {
+      return protectiveStops(working, await this.client.call(Subjects.positions, { accounts }));
+    } catch (error) {
+      const message = `positions unknown (${(error as Error).message}): stops canceled with the rest`;
+      for (const account of accounts) await this.raise(account, "HALT could not keep protective stops", message);
+      return new Set();
+    }
   }
 
   get(orderId: string, accounts?: string[]): Promise<Order> {
@@ -409,7 +666,7 @@ export class OrderManager {
    * transaction, so a redelivery is skipped even after a restart.
    */
   async onReport(report: ExecutionReport, eventId?: string): Promise<void> {
-    await this.repository.transaction(async (tx) => {
+    const firstStopFill = await this.repository.transaction(async (tx): Promise<Order | undefined> => {
       if (eventId !== undefined && !(await tx.markProcessed(REPORT_CONSUMER, eventId))) return;
       const order = await tx.lock(report.orderId);
       if (!order) {
@@ -423,9 +680,12 @@ export class OrderManager {
             await this.save(tx, order);
           }
           return;
-        case "FILL":
-          if (report.fill) await this.applyFill(tx, order, report);
-          return;
+        case "FILL": {
+          if (!report.fill) return;
+          const before = order.filledQuantity;
+          const applied = await this.applyFill(tx, order, report);
+          return applied && isStopOrder(order) && fx.toFixed(before) === 0n ? order : undefined;
+        }
         case "CANCELED":
         case "EXPIRED":
         case "REJECTED": {
@@ -442,11 +702,25 @@ export class OrderManager {
         }
       }
     });
+    if (firstStopFill) await this.announceVenueTrigger(firstStopFill, report);
   }
 
-  private async applyFill(tx: OrderTransaction, order: Order, report: ExecutionReport) {
+  /**
+   * A stop the venue held (not this OMS) triggered there: its first fill is
+   * the news, as venues send no trigger report of their own. A stop this OMS
+   * held was announced when it released it.
+   */
+  private async announceVenueTrigger(order: Order, report: ExecutionReport): Promise<void> {
+    const broker = await this.router.brokerFor(order).catch(() => null);
+    if (!broker || !this.router.holdsStops(broker)) return;
+    const fill = report.fill as NonNullable<ExecutionReport["fill"]>;
+    await this.announceTrigger(order, `first fill at the venue, ${fill.quantity} @ ${fill.price}`);
+  }
+
+  /** Folds one fill into its order; false when the fill was booked before (a duplicate report). */
+  private async applyFill(tx: OrderTransaction, order: Order, report: ExecutionReport): Promise<boolean> {
     const fill = fillOf(order, report);
-    if (!(await tx.addFill(fill))) return;
+    if (!(await tx.addFill(fill))) return false;
     const before = fx.toFixed(order.filledQuantity);
     const quantity = fx.toFixed(fill.quantity);
     const filled = before + quantity;
@@ -460,6 +734,7 @@ export class OrderManager {
     await tx.update(order);
     tx.emit(Topics.fill, envelope(EventTypes.fill, "order-execution", order.account, fill, fill.tsEvent));
     tx.emit(Topics.orderUpdated, this.orderEvent(order));
+    return true;
   }
 
   private async visible(orderId: string, accounts?: string[]): Promise<Order> {

@@ -43,6 +43,10 @@ export interface OrderExecutionOptions {
   accountMode?: AccountModeLookup;
   /** broker -> whether its venue holds stops; the OMS holds the others' (paper: yes). */
   nativeStops?: Record<string, boolean>;
+  /** broker -> whether its venue amends in place (KIS 정정, Creon modify); the others cancel-replace. */
+  nativeAmend?: Record<string, boolean>;
+  /** An automatic HALT keeps the reduce-only protective stops (on by default; see protective.ts). */
+  haltKeepsProtectiveStops?: boolean;
   /** When DAY orders end (held stops); the next UTC midnight by default. */
   sessionEnd?: SessionEnd;
   /** Compare with every broker at start (on by default). */
@@ -69,6 +73,8 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
     defaultAccount: options.defaultAccount ?? "paper-main",
     accountMode: options.accountMode ?? modeBook?.lookup,
     nativeStops: options.nativeStops,
+    nativeAmend: options.nativeAmend,
+    haltKeepsProtectiveStops: options.haltKeepsProtectiveStops,
     sessionEnd: options.sessionEnd,
   });
   const subscriptions: Subscription[] = [];

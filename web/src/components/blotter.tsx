@@ -12,6 +12,18 @@ function StatusBadge(props: { status: Order["status"] }) {
   return <span class={`status status--${props.status.toLowerCase()}`}>{props.status.replace("_", " ")}</span>;
 }
 
+/** The order's type, and for a stop whose trigger was reached (the OMS's STOP_TRIGGERED alert), a mark saying so. */
+function TypeCell(props: { order: Order; triggered?: ReadonlySet<string> }) {
+  return (
+    <td class="hide-narrow">
+      {typeLabel(props.order)}
+      <Show when={props.triggered?.has(props.order.id)}>
+        <span class="status status--triggered">stop triggered</span>
+      </Show>
+    </td>
+  );
+}
+
 /** Time, symbol, side, type, quantity, filled, a price and the status: what open and past orders share. */
 const orderColumns = (time: string, price: string): Column[] => [
   { title: time, class: "hide-narrow" },
@@ -42,6 +54,8 @@ export interface OpenOrdersProps {
   /** Cancel-replace with a new quantity or price; left out, rows offer no amend. */
   amend?: (order: Order, changes: OrderChanges) => Promise<unknown>;
   canTrade?: boolean;
+  /** Ids of the stop orders whose trigger was reached. */
+  triggered?: ReadonlySet<string>;
 }
 
 export interface OrderChanges {
@@ -112,7 +126,7 @@ export function OpenOrders(props: OpenOrdersProps) {
             <td class="muted hide-narrow">{formatNanosTime(order.createdAt)}</td>
             <th scope="row">{order.symbol}</th>
             <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
-            <td class="hide-narrow">{typeLabel(order)}</td>
+            <TypeCell order={order} triggered={props.triggered} />
             <td class="num">{formatDecimal(order.quantity)}</td>
             <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
             <td class="num">{formatDecimal(order.price ?? order.stopPrice)}</td>
@@ -223,7 +237,7 @@ function AmendForm(props: { order: Order; onSave: (changes: OrderChanges) => voi
 }
 
 /** Every order this user may see, newest first, with why a refused one was refused. */
-export function OrderHistory(props: { orders: Order[]; limit?: number }) {
+export function OrderHistory(props: { orders: Order[]; limit?: number; triggered?: ReadonlySet<string> }) {
   const shown = () => props.orders.slice(0, props.limit ?? 100);
   return (
     <section class="panel" aria-labelledby="history-title">
@@ -234,7 +248,7 @@ export function OrderHistory(props: { orders: Order[]; limit?: number }) {
             <td class="muted hide-narrow">{formatNanosTime(order.updatedAt)}</td>
             <th scope="row">{order.symbol}</th>
             <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
-            <td class="hide-narrow">{typeLabel(order)}</td>
+            <TypeCell order={order} triggered={props.triggered} />
             <td class="num">{formatDecimal(order.quantity)}</td>
             <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
             <td class="num">{formatDecimal(order.averagePrice)}</td>

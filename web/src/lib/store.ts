@@ -247,6 +247,10 @@ export function createTradingStore(live: LiveConnection) {
     Object.values(positionMap).sort((a, b) => a.account.localeCompare(b.account) || a.symbol.localeCompare(b.symbol)),
   );
   const unread = createMemo(() => alerts().filter((a) => compareNanos(a.tsEvent, alertsSeenAt()) > 0).length);
+  /** The stop orders the OMS announced as triggered (STOP_TRIGGERED alerts). */
+  const triggeredStops = createMemo(
+    () => new Set(alerts().flatMap((a) => (a.kind === "STOP_TRIGGERED" && a.orderId ? [a.orderId] : []))),
+  );
 
   return {
     live,
@@ -263,6 +267,7 @@ export function createTradingStore(live: LiveConnection) {
     setRisk,
     alerts,
     unread,
+    triggeredStops,
     errors,
     staleSince,
     upsertOrder,

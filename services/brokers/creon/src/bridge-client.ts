@@ -19,6 +19,7 @@ import {
   BridgeOrder,
   CancelAccepted,
   type CancelRequest,
+  type ModifyRequest,
   OrderAccepted,
   type OrderRequest,
   QuoteReply,
@@ -134,6 +135,11 @@ export class CreonBridgeClient {
 
   cancelOrder(orderNumber: string, request: CancelRequest) {
     return this.call("POST", `/v1/orders/${orderNumber}/cancel`, TRADE, validators.cancel, request);
+  }
+
+  /** Same answer shape as a cancel: the new order number and the original's. */
+  modifyOrder(orderNumber: string, request: ModifyRequest) {
+    return this.call("POST", `/v1/orders/${orderNumber}/modify`, TRADE, validators.cancel, request);
   }
 
   async getOrder(orderNumber: string): Promise<Static<typeof BridgeOrder> | null> {

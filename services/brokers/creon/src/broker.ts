@@ -1,6 +1,7 @@
 import { krxCashOrderProblem } from "@jts/broker-kis";
 import {
   brokerAck,
+  type PlacedOrder as KnownOrder,
   kstToEpochMs,
   orderReport,
   PlacedOrders,
@@ -9,6 +10,7 @@ import {
   VenueError,
 } from "@jts/broker-kit";
 import {
+  type AmendOrderCommand,
   type Balance,
   type BrokerAck,
   type Cache,
@@ -29,13 +31,19 @@ import type { CreonBridgeClient } from "./bridge-client.ts";
 import type { CreonSettings } from "./config.ts";
 import { type BridgeOrder, type ExecutionEvent, fromCreonCode, type OrderRequest, toCreonCode } from "./protocol.ts";
 
+/** An order JTS placed through the bridge. */
+interface PlacedOrder extends KnownOrder {
+  /** The order numbers a modify moved the order off (oldest first); the current one is `ack.venueOrderId`. */
+  superseded?: string[];
+}
+
 /**
  * Creon orders in contracts terms, through the bridge. Fills, cancels and
  * late refusals arrive as the bridge's `execution` events (CpConclusion),
  * which `onExecution` turns into ExecutionReports.
  */
 export class CreonBroker {
-  private readonly orders: PlacedOrders;
+  private readonly orders: PlacedOrders<PlacedOrder>;
 
   constructor(
     private readonly settings: CreonSettings,
@@ -97,14 +105,55 @@ export class CreonBroker {
     return answer(null);
   }
 
+  /**
+   * Creon's modify (CpTd0313) of everything left to a new price: a fill in
+   * flight cannot take the order past its quantity. Creon works the remainder
+   * under a new order number; the order follows it there and still takes the
+   * fills reported on its earlier numbers. A new quantity is refused (the OMS
+   * cancel-replaces instead).
+   */
+  async amend(command: AmendOrderCommand): Promise<BrokerAck> {
+    const placed = await this.orders.load(command.orderId);
+    const current = placed?.ack.venueOrderId ?? null;
+    const refuse = (reason: string) => brokerAck(command.orderId, current, reason);
+    if (!placed || !current) return refuse("Creon broker does not know this order");
+    if (placed.order.type !== "LIMIT" || command.price === null)
+      return refuse("Creon modify moves a limit order's price; give a price");
+    if (toFixed(command.quantity) !== toFixed(placed.order.quantity))
+      return refuse("Creon modify moves the price of the unfilled remainder; a new quantity is a new order");
+    let orderNumber: string;
+    try {
+      orderNumber = (
+        await this.bridge.modifyOrder(current, {
+          account: this.settings.creonAccount,
+          productCode: this.settings.productCode,
+          code: toCreonCode(placed.order.symbol),
+          quantity: "0",
+          price: command.price,
+        })
+      ).orderNumber;
+    } catch (error) {
+      if (error instanceof VenueError && error.kind === "rejected") return refuse(error.message);
+      throw error;
+    }
+    placed.superseded = [...(placed.superseded ?? []), current];
+    placed.ack = { ...placed.ack, venueOrderId: orderNumber };
+    placed.order = { ...placed.order, price: command.price };
+    await this.orders.save(placed);
+    return brokerAck(command.orderId, orderNumber, null);
+  }
+
   /** A CpConclusion event from the bridge; ACCEPTED was already reported with the ack. */
   async onExecution(event: ExecutionEvent): Promise<ExecutionReport[]> {
     if (event.kind === "ACCEPTED") return [];
     const placed = event.clientOrderId ? await this.orders.load(event.clientOrderId) : null;
-    if (!placed || placed.ack.venueOrderId !== event.orderNumber) {
+    const earlier = placed?.superseded?.includes(event.orderNumber) ?? false;
+    if (!placed || (placed.ack.venueOrderId !== event.orderNumber && !earlier)) {
       this.logger.info("Creon execution for an order JTS did not place", { orderNumber: event.orderNumber });
       return [];
     }
+    // A number a modify moved the order off: its late fills count, its end is not the order's.
+    if (earlier && event.kind !== "FILL") return [];
     if (event.kind === "FILL")
       return [
         orderReport("creon", placed.order, "FILL", null, {
@@ -132,12 +181,40 @@ export class CreonBroker {
     const orderNumber = query.venueOrderId ?? placed?.ack.venueOrderId;
     if (!orderNumber) return null;
     const order = await this.bridge.getOrder(orderNumber);
-    return order ? this.venueOrder(order) : null;
+    if (!order) return null;
+    return placed?.superseded ? this.acrossNumbers(this.venueOrder(order), placed) : this.venueOrder(order);
+  }
+
+  /** A modified order as one order: its quantity, and the fills under every number it was worked under. */
+  private async acrossNumbers(current: VenueOrder, placed: PlacedOrder): Promise<VenueOrder> {
+    let filled = toFixed(current.filledQuantity);
+    let cost = current.averagePrice ? fx.mul(toFixed(current.averagePrice), filled) : 0n;
+    for (const number of placed.superseded ?? []) {
+      const earlier = await this.bridge.getOrder(number);
+      if (!earlier) continue;
+      const earlierFilled = toFixed(earlier.filledQuantity);
+      filled += earlierFilled;
+      cost += earlier.averagePrice ? fx.mul(toFixed(earlier.averagePrice), earlierFilled) : 0n;
+    }
+    const quantity = toFixed(placed.order.quantity);
+    return {
+      ...current,
+      orderId: placed.order.id,
+      quantity: placed.order.quantity,
+      filledQuantity: fromFixed(filled),
+      averagePrice: filled > 0n ? fromFixed(fx.div(cost, filled)) : null,
+      status: filled >= quantity && quantity > 0n ? "FILLED" : current.status,
+    };
   }
 
   async openOrders(account?: string): Promise<VenueOrder[]> {
     if (account !== undefined && account !== this.settings.account) return [];
-    return (await this.bridge.openOrders()).map((o) => this.venueOrder(o));
+    return Promise.all(
+      (await this.bridge.openOrders()).map(async (o) => {
+        const placed = o.clientOrderId ? await this.orders.load(o.clientOrderId) : null;
+        return placed?.superseded ? this.acrossNumbers(this.venueOrder(o), placed) : this.venueOrder(o);
+      }),
+    );
   }
 
   async balances(account: string): Promise<Balance[]> {

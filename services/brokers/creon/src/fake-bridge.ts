@@ -229,9 +229,12 @@ export class FakeCreonBridge {
     }
 
     const cancel = /^\/v1\/orders\/(\d+)\/cancel$/.exec(url.pathname);
+    const modify = /^\/v1\/orders\/(\d+)\/modify$/.exec(url.pathname);
     const one = /^\/v1\/orders\/(\d+)$/.exec(url.pathname);
     if (request.method === "POST" && url.pathname === "/v1/orders") return this.place(JSON.parse(body) as OrderRequest);
     if (request.method === "POST" && cancel) return this.cancel(cancel[1] as string);
+    if (request.method === "POST" && modify)
+      return this.modify(modify[1] as string, JSON.parse(body) as { price: string });
     if (request.method === "GET" && one) {
       const order = this.orders.get(one[1] as string);
       return order ? Response.json(order) : error(404, "UNKNOWN_ORDER", `no order ${one[1]} today`);
@@ -285,6 +288,31 @@ export class FakeCreonBridge {
     const cancelNumber = String(this.nextOrderNumber++);
     queueMicrotask(() => this.execution(order, "CANCELED", "0", "0", null));
     return Response.json({ orderNumber: cancelNumber, originalOrderNumber: orderNumber });
+  }
+
+  /**
+   * CpTd0313 of everything left: the original keeps its fills and closes; a
+   * new order number works the remainder at the new price (ACCEPTED on the
+   * stream, the client order id kept).
+   */
+  private modify(orderNumber: string, request: { price: string }): Response {
+    const order = this.orders.get(orderNumber);
+    if (!order) return error(404, "UNKNOWN_ORDER", `no order ${orderNumber} today`);
+    if (order.status !== "OPEN") return error(422, "ORDER_REFUSED", "정정가능수량이 없습니다", { creonStatus: 1 });
+    const remainder = toFixed(order.quantity) - toFixed(order.filledQuantity);
+    order.status = "CANCELED";
+    const modified: BridgeOrder = {
+      ...order,
+      orderNumber: String(this.nextOrderNumber++),
+      quantity: fromFixed(remainder),
+      price: request.price,
+      filledQuantity: "0",
+      averagePrice: null,
+      status: "OPEN",
+    };
+    this.orders.set(modified.orderNumber, modified);
+    queueMicrotask(() => this.execution(modified, "ACCEPTED", "0", "0", null));
+    return Response.json({ orderNumber: modified.orderNumber, originalOrderNumber: orderNumber });
   }
 
   private held(code: string): bigint {

@@ -1,5 +1,6 @@
 import {
   AccountQuery,
+  AmendOrderCommand,
   type Balance,
   type BrokerAck,
   CancelOrderCommand,
@@ -48,6 +49,8 @@ export interface VenueConnector {
   stop(): Promise<void>;
   place(order: Order): Promise<BrokerAck>;
   cancel(command: CancelOrderCommand): Promise<BrokerAck>;
+  /** The venue's own amend of a working order (KIS 정정, Creon modify); served as rpc broker.<name>.amend when present. */
+  amend?(command: AmendOrderCommand): Promise<BrokerAck>;
   queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null>;
   openOrders(query: OpenOrdersQuery): Promise<VenueOrder[]>;
   balances(query: AccountQuery): Promise<Balance[]>;
@@ -189,6 +192,13 @@ export function createBrokerService(
           connector.positions(query),
         ),
       );
+      const amend = connector.amend?.bind(connector);
+      if (amend)
+        subscriptions.push(
+          await serveChecked(runtime.rpc, Subjects.brokerAmend(name), AmendOrderCommand, (command) =>
+            amend(command).catch((error) => refusal(command.orderId, error)),
+          ),
+        );
       announceTimer = setInterval(announceInstruments, options.announceInstrumentsEveryMs ?? 300_000);
       announceTimer.unref?.();
       started = true;

@@ -157,7 +157,9 @@ export class MatchingEngine {
     if (!w || !this.isOpen(w))
       return { ack: this.ack(orderId, null, "order is not open at the paper venue", now), reports: [] };
     const report = this.close(w, "CANCELED", "canceled by request", now);
-    return { ack: this.ack(orderId, w.venueOrderId, null, now), reports: [report] };
+    // Final: a closed order fills no more. The OMS sizes an amend's replacement by it.
+    const ack = { ...this.ack(orderId, w.venueOrderId, null, now), filledQuantity: fx.fromFixed(w.filled) };
+    return { ack, reports: [report] };
   }
 
   /** New best bid and ask: expire, trigger stops, fill resting limits the quote reaches. */
