@@ -58,11 +58,75 @@ const CONTENT_TYPES: Record<string, string> = {
   ".map": "application/json; charset=utf-8",
 };
 
+/** Largest /api body passed on; the gateway's own cap is the same (services/kit DEFAULT_MAX_BODY_BYTES). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * What the built app may load: its own scripts, styles and workers only, and the
+ * API and socket on this origin. No inline script (the build has none; the service
+ * worker is registered from registerSW.js); inline styles are allowed because the
+ * chart library and Solid's style bindings set them. Nothing may frame the app.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+/** On every static answer: the CSP, no framing (old browsers read X-Frame-Options), no sniffing. */
+const STATIC_HEADERS = {
+  "content-security-policy": CONTENT_SECURITY_POLICY,
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+} as const;
+
 /** These decide which app version a browser runs; they must be revalidated on every load. */
 const NO_CACHE = new Set(["/index.html", "/sw.js", "/registerSW.js", "/manifest.webmanifest"]);
 
 function errorResponse(status: number, code: string, message: string): Response {
-  return Response.json({ error: { code, message } }, { status });
+  return Response.json({ error: { code, message } }, { status, headers: STATIC_HEADERS });
+}
+
+/** NUL and other control characters never name a file; Bun.file throws on NUL. */
+const hasControlCharacter = (text: string) => {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+};
+
+/**
+ * The request body, read chunk by chunk up to `max` bytes: null as soon as it
+ * passes the cap, whatever content-length said (a chunked body has none).
+ */
+async function readCapped(request: Request, max: number): Promise<Uint8Array | null> {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** A close code an endpoint may send; 1004-1006 and 1015 are reserved (1005/1006 mean "none received"). */
@@ -88,6 +152,7 @@ export function startWebServer(options: WebServerOptions): WebServer {
     } catch {
       return errorResponse(400, "BAD_REQUEST", "malformed path");
     }
+    if (hasControlCharacter(relative)) return errorResponse(400, "BAD_REQUEST", "malformed path");
     const candidate = resolve(join(distDir, relative));
     if (candidate !== distDir && !candidate.startsWith(distDir + sep)) {
       return errorResponse(404, "NOT_FOUND", "not found");
@@ -102,8 +167,8 @@ export function startWebServer(options: WebServerOptions): WebServer {
       if (!(await file.exists())) return errorResponse(404, "NOT_FOUND", "index.html missing from dist");
     }
     const headers = new Headers({
+      ...STATIC_HEADERS,
       "content-type": CONTENT_TYPES[extname(servedPath)] ?? (file.type || "application/octet-stream"),
-      "x-content-type-options": "nosniff",
     });
     if (NO_CACHE.has(servedPath)) headers.set("cache-control", "no-cache");
     else if (servedPath.startsWith("/assets/")) headers.set("cache-control", "public, max-age=31536000, immutable");
@@ -118,12 +183,14 @@ export function startWebServer(options: WebServerOptions): WebServer {
     headers.set("x-forwarded-host", url.host);
     headers.set("x-forwarded-proto", url.protocol.replace(":", ""));
     const hasBody = request.method !== "GET" && request.method !== "HEAD";
+    const body = hasBody ? await readCapped(request, MAX_BODY_BYTES) : undefined;
+    if (body === null) return errorResponse(413, "PAYLOAD_TOO_LARGE", `body larger than ${MAX_BODY_BYTES} bytes`);
     let upstream: Response;
     try {
       upstream = await fetch(target, {
         method: request.method,
         headers,
-        body: hasBody ? await request.arrayBuffer() : undefined,
+        body,
         redirect: "manual",
       });
     } catch {
@@ -142,7 +209,8 @@ export function startWebServer(options: WebServerOptions): WebServer {
   function openUpstream(client: ServerWebSocket<SocketData>): void {
     const target = new URL(gatewayWs);
     target.search = client.data.search;
-    const upstream = new WebSocket(target.href);
+    // The gateway trusts this header from us (TRUSTED_PROXIES) and keys its limits and audit by it.
+    const upstream = new WebSocket(target.href, { headers: { "x-forwarded-for": client.data.forwardedFor } });
     upstream.binaryType = "arraybuffer";
     client.data.upstream = upstream;
     upstreams.add(upstream);
@@ -166,6 +234,14 @@ export function startWebServer(options: WebServerOptions): WebServer {
   const server: Server<SocketData> = Bun.serve<SocketData>({
     port: options.port,
     hostname: options.hostname ?? "127.0.0.1",
+    // Counts the bytes actually read (chunked bodies too); readCapped below answers with the error body.
+    maxRequestBodySize: MAX_BODY_BYTES,
+    // Bun's development error page shows absolute paths and stacks: never serve it.
+    development: false,
+    error(error) {
+      console.error("web: unhandled error", error);
+      return errorResponse(500, "INTERNAL", "internal error");
+    },
     async fetch(request, srv) {
       const url = new URL(request.url);
       const clientIp = srv.requestIP(request)?.address ?? "";
