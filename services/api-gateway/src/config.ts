@@ -24,6 +24,8 @@ export const gatewayConfigSpec = {
   WS_MAX_FRAME_BYTES: int(64 * 1024, { min: 1024 }),
   /** Largest frame before the socket has authenticated (the auth message is a few hundred bytes). */
   WS_PREAUTH_FRAME_BYTES: int(4096, { min: 512 }),
+  /** How often a connected user's account list is re-read, so their socket follows ownership changes. */
+  WS_ACCOUNTS_REFRESH_MS: int(30_000, { min: 100 }),
   /** Browser origins allowed to call the API (comma-separated). The PWA's own origin needs no entry when it is served by web/server.ts. */
   CORS_ORIGINS: str("http://localhost:5173,http://127.0.0.1:5173"),
 };
@@ -47,9 +49,15 @@ export interface WsCaps {
   maxChannels: number;
   maxFrameBytes: number;
   preAuthFrameBytes: number;
+  accountsRefreshMs: number;
 }
 
-export const DEFAULT_WS_CAPS: WsCaps = { maxChannels: 200, maxFrameBytes: 64 * 1024, preAuthFrameBytes: 4096 };
+export const DEFAULT_WS_CAPS: WsCaps = {
+  maxChannels: 200,
+  maxFrameBytes: 64 * 1024,
+  preAuthFrameBytes: 4096,
+  accountsRefreshMs: 30_000,
+};
 
 export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): GatewaySettings {
   return {
@@ -68,6 +76,7 @@ export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): Gat
       maxChannels: config.WS_MAX_CHANNELS,
       maxFrameBytes: config.WS_MAX_FRAME_BYTES,
       preAuthFrameBytes: config.WS_PREAUTH_FRAME_BYTES,
+      accountsRefreshMs: config.WS_ACCOUNTS_REFRESH_MS,
     },
   };
 }

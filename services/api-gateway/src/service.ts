@@ -129,6 +129,7 @@ export function createGatewayService(
     accountsOf: async (user) => (await accountsOf(user)) ?? null,
     maxChannels: wsCaps.maxChannels,
     preAuthFrameBytes: wsCaps.preAuthFrameBytes,
+    accountsRefreshMs: wsCaps.accountsRefreshMs,
   });
 
   const audit = options.audit ?? new MemoryAuditLog();
