@@ -254,6 +254,8 @@ export function startWebServer(options: WebServerOptions): WebServer {
       return serveStatic(request, url.pathname);
     },
     websocket: {
+      // Bun's default is 16 MiB; the gateway refuses frames past its own cap anyway, so never buffer more here.
+      maxPayloadLength: MAX_BODY_BYTES,
       open(client) {
         openUpstream(client);
       },
