@@ -111,8 +111,8 @@ const hasControlCharacter = (text: string) => {
  * The request body, read chunk by chunk up to `max` bytes: null as soon as it
  * passes the cap, whatever content-length said (a chunked body has none).
  */
-async function readCapped(request: Request, max: number): Promise<Uint8Array | null> {
-  if (!request.body) return new Uint8Array(0);
+async function readCapped(request: Request, max: number): Promise<ArrayBuffer | null> {
+  if (!request.body) return new ArrayBuffer(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -126,8 +126,20 @@ async function readCapped(request: Request, max: number): Promise<Uint8Array | n
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks);
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body.buffer;
 }
+
+/** Bun's WebSocket client takes request headers; the DOM typings this file is also checked with do not know it. */
+const ProxyWebSocket = WebSocket as unknown as new (
+  url: string,
+  options: { headers: Record<string, string> },
+) => WebSocket;
 
 /** A close code an endpoint may send; 1004-1006 and 1015 are reserved (1005/1006 mean "none received"). */
 function sendableCloseCode(code: number, fallback: number): number {
@@ -210,7 +222,7 @@ export function startWebServer(options: WebServerOptions): WebServer {
     const target = new URL(gatewayWs);
     target.search = client.data.search;
     // The gateway trusts this header from us (TRUSTED_PROXIES) and keys its limits and audit by it.
-    const upstream = new WebSocket(target.href, { headers: { "x-forwarded-for": client.data.forwardedFor } });
+    const upstream = new ProxyWebSocket(target.href, { headers: { "x-forwarded-for": client.data.forwardedFor } });
     upstream.binaryType = "arraybuffer";
     client.data.upstream = upstream;
     upstreams.add(upstream);
