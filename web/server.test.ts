@@ -44,6 +44,7 @@ beforeAll(() => {
             contentType: request.headers.get("content-type"),
             authorization: request.headers.get("authorization"),
             forwardedFor: request.headers.get("x-forwarded-for"),
+            forwardedProto: request.headers.get("x-forwarded-proto"),
             body: await request.json(),
           },
           { status: 201 },
@@ -167,6 +168,7 @@ describe("startWebServer", () => {
       contentType: "application/json",
       authorization: "Bearer t0ken",
       forwardedFor: expect.stringMatching(/127\.0\.0\.1$/),
+      forwardedProto: "http",
       body: { symbol: "BTC-KRW", quantity: "0.01" },
     });
   });
@@ -183,6 +185,27 @@ describe("startWebServer", () => {
     expect(await nextMessage(socket)).toBe("echo:hello");
     expect(upgradesForwardedFor.at(-1)).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
     socket.close();
+  });
+
+  test("passes a trusted front proxy's chain and scheme on, appending the proxy's own address", async () => {
+    const fronted = startWebServer({
+      port: 0,
+      distDir,
+      gatewayUrl: `http://127.0.0.1:${gateway.port}`,
+      trustedProxies: ["127.0.0.1"],
+    });
+    try {
+      const response = await fetch(`http://127.0.0.1:${fronted.port}/api/echo`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": "203.0.113.9", "x-forwarded-proto": "https" },
+        body: "{}",
+      });
+      const echoed = (await response.json()) as { forwardedFor: string; forwardedProto: string };
+      expect(echoed.forwardedFor).toMatch(/^203\.0\.113\.9, (::ffff:)?127\.0\.0\.1$/);
+      expect(echoed.forwardedProto).toBe("https");
+    } finally {
+      await fronted.stop();
+    }
   });
 
   test("refuses a chunked body past the cap without passing any of it on", async () => {

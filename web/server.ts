@@ -13,6 +13,12 @@ export interface WebServerOptions {
   distDir: string;
   /** e.g. http://127.0.0.1:3000 */
   gatewayUrl: string;
+  /**
+   * Addresses of a proxy in front of this server (a TLS terminator) whose
+   * X-Forwarded-For and X-Forwarded-Proto are passed on; from anyone else they are
+   * replaced by what this server sees. None by default: this server is the edge.
+   */
+  trustedProxies?: readonly string[];
 }
 
 export interface WebServer {
@@ -22,7 +28,7 @@ export interface WebServer {
 
 interface SocketData {
   search: string;
-  forwardedFor: string;
+  forwarded: Forwarded;
   upstream: WebSocket | null;
   /** Client messages sent before the gateway socket opened. */
   pending: (string | Buffer)[];
@@ -93,6 +99,18 @@ const STATIC_HEADERS = {
 
 /** These decide which app version a browser runs; they must be revalidated on every load. */
 const NO_CACHE = new Set(["/index.html", "/sw.js", "/registerSW.js", "/manifest.webmanifest"]);
+
+/** What the gateway is told about the client: its address chain and the scheme it used. */
+interface Forwarded {
+  for: string;
+  proto: string;
+}
+
+/** "::ffff:127.0.0.1" and "127.0.0.1" are the same peer. */
+const normalizeAddress = (address: string) => {
+  const trimmed = address.trim().toLowerCase();
+  return trimmed.startsWith("::ffff:") && trimmed.includes(".") ? trimmed.slice(7) : trimmed;
+};
 
 function errorResponse(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status, headers: STATIC_HEADERS });
@@ -187,13 +205,30 @@ export function startWebServer(options: WebServerOptions): WebServer {
     return new Response(request.method === "HEAD" ? null : file, { headers });
   }
 
-  async function proxyApi(request: Request, url: URL, clientIp: string): Promise<Response> {
+  const trustedProxies = new Set((options.trustedProxies ?? []).map(normalizeAddress));
+
+  /**
+   * The peer's own address and scheme, unless the peer is a trusted proxy: then its
+   * chain is kept and the peer appended (the gateway walks it from the right).
+   */
+  function forwardedOf(request: Request, url: URL, peer: string): Forwarded {
+    const own = { for: peer, proto: url.protocol.replace(":", "") };
+    if (!trustedProxies.has(normalizeAddress(peer))) return own;
+    const chain = request.headers.get("x-forwarded-for");
+    return {
+      for: chain ? `${chain}, ${peer}` : peer,
+      proto: request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() || own.proto,
+    };
+  }
+
+  async function proxyApi(request: Request, url: URL, forwarded: Forwarded): Promise<Response> {
     const target = new URL(url.pathname + url.search, gateway);
     const headers = new Headers(request.headers);
     for (const name of HOP_HEADERS) headers.delete(name);
-    headers.set("x-forwarded-for", clientIp);
+    // Never the client's own claims: the gateway trusts these headers from this server (TRUSTED_PROXIES).
+    headers.set("x-forwarded-for", forwarded.for);
     headers.set("x-forwarded-host", url.host);
-    headers.set("x-forwarded-proto", url.protocol.replace(":", ""));
+    headers.set("x-forwarded-proto", forwarded.proto);
     const hasBody = request.method !== "GET" && request.method !== "HEAD";
     const body = hasBody ? await readCapped(request, MAX_BODY_BYTES) : undefined;
     if (body === null) return errorResponse(413, "PAYLOAD_TOO_LARGE", `body larger than ${MAX_BODY_BYTES} bytes`);
@@ -222,7 +257,10 @@ export function startWebServer(options: WebServerOptions): WebServer {
     const target = new URL(gatewayWs);
     target.search = client.data.search;
     // The gateway trusts this header from us (TRUSTED_PROXIES) and keys its limits and audit by it.
-    const upstream = new ProxyWebSocket(target.href, { headers: { "x-forwarded-for": client.data.forwardedFor } });
+    const { forwarded } = client.data;
+    const upstream = new ProxyWebSocket(target.href, {
+      headers: { "x-forwarded-for": forwarded.for, "x-forwarded-proto": forwarded.proto },
+    });
     upstream.binaryType = "arraybuffer";
     client.data.upstream = upstream;
     upstreams.add(upstream);
@@ -256,13 +294,13 @@ export function startWebServer(options: WebServerOptions): WebServer {
     },
     async fetch(request, srv) {
       const url = new URL(request.url);
-      const clientIp = srv.requestIP(request)?.address ?? "";
+      const forwarded = forwardedOf(request, url, srv.requestIP(request)?.address ?? "");
       if (url.pathname === "/ws") {
-        const data: SocketData = { search: url.search, forwardedFor: clientIp, upstream: null, pending: [] };
+        const data: SocketData = { search: url.search, forwarded, upstream: null, pending: [] };
         if (srv.upgrade(request, { data })) return undefined;
         return errorResponse(426, "BAD_REQUEST", "WebSocket upgrade required");
       }
-      if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return proxyApi(request, url, clientIp);
+      if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return proxyApi(request, url, forwarded);
       return serveStatic(request, url.pathname);
     },
     websocket: {
@@ -300,6 +338,7 @@ if (import.meta.main) {
     hostname: process.env.JTS_WEB_HOST ?? "0.0.0.0",
     distDir: process.env.JTS_WEB_DIST ?? join(import.meta.dir, "dist"),
     gatewayUrl: process.env.JTS_GATEWAY_URL ?? "http://127.0.0.1:3000",
+    trustedProxies: (process.env.JTS_WEB_TRUSTED_PROXIES ?? "").split(",").filter((a) => a.trim()),
   });
   console.log(`web: serving on port ${web.port}`);
 }
