@@ -12,6 +12,8 @@ export const gatewayConfigSpec = {
   API_RATE_LIMIT: int(100, { min: 1 }),
   API_RATE_WINDOW: int(60_000, { min: 1000 }),
   LOGIN_RATE_LIMIT: int(10, { min: 1 }),
+  /** An account's first wait after 5 wrong passwords (from any address); it doubles per failure, up to 15 min. */
+  LOGIN_BACKOFF_BASE_MS: int(1000, { min: 1 }),
   /**
    * Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses):
    * the PWA server on loopback by default. Set it to the proxy's address when the PWA server
@@ -37,6 +39,8 @@ export interface GatewaySettings {
   rateLimit: number;
   rateWindowMs: number;
   loginRateLimit: number;
+  /** An account's first backoff after its free wrong passwords; 1 s when not given. */
+  loginBackoffBaseMs?: number;
   rpcTimeoutMs: number;
   corsOrigins: readonly string[];
   /** Proxies whose forwarding headers are believed; none when not given. */
@@ -67,6 +71,7 @@ export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): Gat
     rateLimit: config.API_RATE_LIMIT,
     rateWindowMs: config.API_RATE_WINDOW,
     loginRateLimit: config.LOGIN_RATE_LIMIT,
+    loginBackoffBaseMs: config.LOGIN_BACKOFF_BASE_MS,
     rpcTimeoutMs: 3000,
     corsOrigins: config.CORS_ORIGINS.split(",")
       .map((o) => o.trim())

@@ -94,6 +94,7 @@ export function createGatewayService(
   const loginGuard = new LoginGuard(runtime.cache, {
     ...DEFAULT_LOGIN_GUARD,
     failuresPerAddress: settings.loginRateLimit,
+    accountBaseDelayMs: settings.loginBackoffBaseMs ?? DEFAULT_LOGIN_GUARD.accountBaseDelayMs,
   });
   const trustedProxies = settings.trustedProxies ?? new Set<string>();
   const wsCaps = { ...DEFAULT_WS_CAPS, ...settings.ws };

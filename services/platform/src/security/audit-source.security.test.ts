@@ -15,7 +15,7 @@ let audit: AuditLog;
 beforeAll(async () => {
   p = await bootEdgePlatform();
   audit = (p.platform.services["api-gateway"] as unknown as { audit: AuditLog }).audit;
-});
+}, 60_000);
 afterAll(() => p.stop());
 
 /** The newest audit entry with this action and request id. */
@@ -51,7 +51,7 @@ describe("the audit log records where each state-changing call came from (issue 
       expect(entry.sourceIp).toBe("127.0.0.21");
       expect(entry.actor).toBe("admin");
     }
-  });
+  }, 60_000);
 
   it("records the peer's own address when it is not a trusted proxy, whatever X-Forwarded-For says", async () => {
     const answer = await request(`${p.api}/api/risk/state`, {
@@ -62,7 +62,7 @@ describe("the audit log records where each state-changing call came from (issue 
     });
     expect(answer.status).toBe(200);
     expect((await entryOf("risk.set-state", "audit-direct")).sourceIp).toBe("127.0.0.22");
-  });
+  }, 60_000);
 
   it("records refused calls with their address too", async () => {
     const trader = await p.addUser("audit-trader", "trader");
@@ -77,5 +77,5 @@ describe("the audit log records where each state-changing call came from (issue 
     const entry = await entryOf("risk.set-state", "audit-refused");
     expect(entry.sourceIp).toBe("127.0.0.23");
     expect(entry.details?.status).toBe(403);
-  });
+  }, 60_000);
 });

@@ -10,7 +10,7 @@ import { bootEdgePlatform, type EdgePlatform } from "./edges-harness.ts";
 let p: EdgePlatform;
 beforeAll(async () => {
   p = await bootEdgePlatform();
-});
+}, 60_000);
 afterAll(() => p.stop());
 
 const MiB = 1024 * 1024;
@@ -43,17 +43,17 @@ describe("request body limits count the bytes read (issue 14 #7)", () => {
     expect(answer.status).toBe(413);
     // Reading and parsing it took +140 MB (here +300 MB) before; the platform runs in this process.
     expect(answer.grewMb).toBeLessThan(64);
-  });
+  }, 60_000);
 
   it("refuses it before authentication too", async () => {
     expect((await sendChunked(`${p.api}/api/auth/login`, null, 50 * MiB, "POST")).status).toBe(413);
-  });
+  }, 60_000);
 
   it("refuses a 50 MiB chunked body at the PWA proxy with 413", async () => {
     const answer = await sendChunked(`${p.web}/api/risk/state`, p.adminToken, 50 * MiB);
     expect(answer.status).toBe(413);
     expect(answer.grewMb).toBeLessThan(64);
-  });
+  }, 60_000);
 
   it("refuses a declared oversize body, and still takes one just under the cap", async () => {
     const big = JSON.stringify({ state: "HALTED", reason: "x".repeat(70 * 1024) });
@@ -67,5 +67,5 @@ describe("request body limits count the bytes read (issue 14 #7)", () => {
     // 60 KiB of chunked body is read and validated: a 422, not a 413.
     const small = await sendChunked(`${p.web}/api/risk/state`, p.adminToken, 60 * 1024);
     expect(small.status).toBe(422);
-  });
+  }, 60_000);
 });

@@ -12,7 +12,7 @@ import { bootEdgePlatform, type EdgePlatform } from "./edges-harness.ts";
 let p: EdgePlatform;
 beforeAll(async () => {
   p = await bootEdgePlatform();
-});
+}, 60_000);
 afterAll(() => p.stop());
 
 const ROOT = resolve(import.meta.dir, "../../../..");
@@ -32,14 +32,14 @@ describe("odd paths answer 4xx, never a development error page (issue 14 #9)", (
   it("the PWA server refuses NUL and other control characters in the path with 400", async () => {
     for (const path of ["/%00", "/assets/%00.js", "/%01", "/x%0a", "/%7f"])
       expect((await expectCleanError(`${p.web}${path}`, 400)).error.code).toBe("BAD_REQUEST");
-  });
+  }, 60_000);
 
   it("the PWA server still answers a missing asset with 404 and a client route with the shell", async () => {
     await expectCleanError(`${p.web}/assets/missing.js`, 404);
     const shell = await fetch(`${p.web}/markets`);
     expect(shell.status).toBe(200);
     expect(await shell.text()).toContain("<title>JTS</title>");
-  });
+  }, 60_000);
 
   it("the gateway's docs assets answer 404 for Object.prototype's names", async () => {
     for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"])
@@ -47,10 +47,10 @@ describe("odd paths answer 4xx, never a development error page (issue 14 #9)", (
     const css = await fetch(`${p.api}/docs/assets/swagger-ui.css`);
     expect(css.status).toBe(200);
     await css.arrayBuffer();
-  });
+  }, 60_000);
 
   it("a service's own port answers an odd path with 404 in the error shape", async () => {
     for (const url of [`${p.api}/%00`, `${p.platform.urls["risk-management"]}/constructor`, `${p.api}/api/__proto__`])
       await expectCleanError(url, 404);
-  });
+  }, 60_000);
 });

@@ -13,7 +13,7 @@ import { ADMIN_PASSWORD, type Answer, bootEdgePlatform, type EdgePlatform, reque
 let p: EdgePlatform;
 beforeAll(async () => {
   p = await bootEdgePlatform();
-});
+}, 60_000);
 afterAll(() => p.stop());
 
 const setCookie = (answer: Answer) => {
@@ -43,7 +43,7 @@ describe("the PWA's frame, policy and refresh token (issue 14 #10)", () => {
       expect(csp).not.toContain("unsafe-eval");
       expect(answer.headers["x-frame-options"]).toBe("DENY");
     }
-  });
+  }, 60_000);
 
   it("gives a browser its refresh token only as an HttpOnly SameSite=Strict cookie on /api/auth", async () => {
     const login = await browserLogin(p.web);
@@ -57,14 +57,14 @@ describe("the PWA's frame, policy and refresh token (issue 14 #10)", () => {
     expect(cookie).toContain("Path=/api/auth");
     // Plain http (localhost): a Secure cookie would never come back.
     expect(cookie).not.toContain("Secure");
-  });
+  }, 60_000);
 
   it("marks the cookie Secure when a trusted proxy says the client came over https, and not on an untrusted peer's word", async () => {
     const viaTls = await browserLogin(p.api, { "x-forwarded-proto": "https" });
     expect(attributes(setCookie(viaTls))).toContain("Secure");
     const spoofed = await browserLogin(p.api, { "x-forwarded-proto": "https" }, "127.0.0.31");
     expect(attributes(setCookie(spoofed))).not.toContain("Secure");
-  });
+  }, 60_000);
 
   it("refreshes from the cookie alone, rotating it, and a replayed cookie is refused and cleared", async () => {
     const first = setCookie(await browserLogin(p.web));
@@ -82,7 +82,7 @@ describe("the PWA's frame, policy and refresh token (issue 14 #10)", () => {
     });
     expect(replayed.status).toBe(401);
     expect(attributes(setCookie(replayed))).toContain("Max-Age=0");
-  });
+  }, 60_000);
 
   it("logout revokes the cookie's token and clears the cookie", async () => {
     const login = await browserLogin(p.web);
@@ -98,7 +98,7 @@ describe("the PWA's frame, policy and refresh token (issue 14 #10)", () => {
     expect(cleared).toContain("Path=/api/auth");
     const after = await request(`${p.web}/api/auth/refresh`, { method: "POST", headers: { cookie } });
     expect(after.status).toBe(401);
-  });
+  }, 60_000);
 
   it("keeps the body refresh token for API clients (no cookie), as documented", async () => {
     const login = await request(`${p.api}/api/auth/login`, { body: { username: "admin", password: ADMIN_PASSWORD } });
@@ -110,11 +110,11 @@ describe("the PWA's frame, policy and refresh token (issue 14 #10)", () => {
     expect(refreshed.status).toBe(200);
     expect(refreshed.json().refreshToken).toBeString();
     expect(refreshed.headers["set-cookie"]).toBeUndefined();
-  });
+  }, 60_000);
 
   it("answers a refresh with neither body nor cookie with 401", async () => {
     const answer = await request(`${p.web}/api/auth/refresh`, { method: "POST" });
     expect(answer.status).toBe(401);
     expect(answer.json().error.code).toBe("UNAUTHORIZED");
-  });
+  }, 60_000);
 });

@@ -14,7 +14,7 @@ import { bootEdgePlatform, type EdgePlatform, openSocket, request, type TestSock
 let p: EdgePlatform;
 beforeAll(async () => {
   p = await bootEdgePlatform({ WS_ACCOUNTS_REFRESH_MS: "200", SIM_INTERVAL_MS: "50" });
-});
+}, 60_000);
 afterAll(() => p.stop());
 
 async function authed(base: string, token: string): Promise<TestSocket> {
@@ -36,7 +36,7 @@ describe("WebSocket caps (issue 14 #11)", () => {
       ws.send({ op: "auth", token: "x".repeat(8 * 1024) });
       expect((await ws.closed).code).toBe(1009);
     }
-  });
+  }, 60_000);
 
   it("closes a socket that sends an 8 MiB frame, without reading it", async () => {
     for (const base of [p.api, p.web]) {
@@ -44,14 +44,14 @@ describe("WebSocket caps (issue 14 #11)", () => {
       ws.send(`{"op":"ping","pad":"${"x".repeat(8 * 1024 * 1024)}"}`);
       expect((await ws.closed).code).toBe(1009);
     }
-  });
+  }, 60_000);
 
   it("still takes a normal auth message through the proxy", async () => {
     const ws = await authed(p.web, p.adminToken);
     ws.send({ op: "ping" });
     await eventually(() => expect(ws.messages.some((m) => m.op === "pong")).toBe(true));
     ws.socket.close();
-  });
+  }, 60_000);
 
   it("refuses subscriptions past WS_MAX_CHANNELS (200) per socket, and takes more once some are dropped", async () => {
     const ws = await authed(p.api, p.adminToken);
@@ -68,7 +68,7 @@ describe("WebSocket caps (issue 14 #11)", () => {
     ws.send({ op: "subscribe", channels: [...channels(10, 5), ...channels(200, 10)] });
     await eventually(() => expect(ws.messages.filter((m) => m.op === "subscribed")).toHaveLength(3));
     ws.socket.close();
-  });
+  }, 60_000);
 
   it("re-reads a user's accounts while their socket is open: an account they gain shows up on it", async () => {
     const password = await p.addUser("ws-owner", "trader");
@@ -96,5 +96,5 @@ describe("WebSocket caps (issue 14 #11)", () => {
       );
     await eventually(() => expect(orderEvents().length).toBeGreaterThan(0));
     ws.socket.close();
-  });
+  }, 60_000);
 });
