@@ -179,7 +179,14 @@ export function createGatewayService(
         set.headers["set-cookie"] = refreshCookie(pair.refreshToken, settings.refreshTtlSeconds, client.secure);
         return { accessToken: pair.accessToken, expiresIn: pair.expiresIn };
       },
-      { body: LoginBody, detail: { security: [] } },
+      {
+        body: LoginBody,
+        detail: {
+          security: [],
+          description:
+            'Answers an access token and, by default, the refresh token in the body (API clients). With `refreshTokenIn: "cookie"` (browsers) the refresh token is set only as the HttpOnly, SameSite=Strict `jts_refresh` cookie on /api/auth. Wrong passwords are braked per client address (LOGIN_RATE_LIMIT per minute) and per account (a doubling wait after 5); correct ones are never counted.',
+        },
+      },
     )
     .post(
       "/api/auth/refresh",
@@ -199,7 +206,14 @@ export function createGatewayService(
         set.headers["set-cookie"] = refreshCookie(pair.refreshToken, settings.refreshTtlSeconds, client.secure);
         return { accessToken: pair.accessToken, expiresIn: pair.expiresIn };
       },
-      { body: RefreshBody, detail: { security: [] } },
+      {
+        body: RefreshBody,
+        detail: {
+          security: [],
+          description:
+            "Rotates the refresh token: from the body `{refreshToken}` (answered in the body) or, with no body token, from the `jts_refresh` cookie (answered as a new cookie; the body then has no refresh token). Limited per token and per client address.",
+        },
+      },
     )
     // Every route below needs a valid access token and counts against the user's rate limit.
     .resolve(async ({ headers, set, client }) => {
