@@ -349,7 +349,7 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
   }, 60_000);
 
   test("keeps the refresh token out of page scripts' reach: an HttpOnly SameSite=Strict cookie on /api/auth", async () => {
-    const cookie = (await context.cookies(base)).find((c) => c.name === "jts_refresh");
+    const cookie = (await context.cookies(`${base}/api/auth/refresh`)).find((c) => c.name === "jts_refresh");
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/api/auth" });
     const value = cookie?.value ?? "";
     expect(value.length).toBeGreaterThan(20);
@@ -366,7 +366,7 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     });
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.refreshToken).toBeUndefined();
-    const rotated = (await context.cookies(base)).find((c) => c.name === "jts_refresh");
+    const rotated = (await context.cookies(`${base}/api/auth/refresh`)).find((c) => c.name === "jts_refresh");
     expect(rotated?.value).not.toBe(value);
   }, 30_000);
 
@@ -374,7 +374,7 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await page.waitForFunction(() => Object.keys(sessionStorage).some((key) => key.startsWith("jts.last.")));
     await page.click("button:has-text('Log out')");
     await page.waitForSelector("input[name=username]");
-    expect((await context.cookies(base)).some((c) => c.name === "jts_refresh")).toBe(false);
+    expect((await context.cookies(`${base}/api/auth/refresh`)).some((c) => c.name === "jts_refresh")).toBe(false);
     const left = await page.evaluate(() =>
       [...Object.keys(sessionStorage), ...Object.keys(localStorage)].filter((key) => key.startsWith("jts.last.")),
     );
