@@ -25,9 +25,10 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 /**
  * Bun's server settings for every service. `maxRequestBodySize` counts the bytes
  * actually read, so a chunked body without content-length is cut off too (Bun
- * answers 413 itself). `development: false` because Bun's development error page
- * shows absolute paths and stacks; `error` is the last resort for an error that
- * escapes Elysia (a lazy file body that fails while it is sent).
+ * answers 413 itself, without a body). `development: false` because Bun's
+ * development error page shows absolute paths and stacks; `error` is the last
+ * resort for an error that escapes Elysia (a lazy file body that fails while it
+ * is sent).
  */
 function serveOptions(maxBodyBytes: number, log: Logger) {
   return {
@@ -56,84 +57,81 @@ export function createServiceApp(options: ServiceAppOptions) {
   const readiness = options.readiness ?? {};
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.logger;
+  const root = new Elysia({
+    name: `service.${options.name}`,
+    serve: serveOptions(maxBodyBytes, log),
+    websocket: { maxPayloadLength: options.maxWsFrameBytes ?? DEFAULT_MAX_BODY_BYTES },
+  });
 
-  return (
-    new Elysia({
-      name: `service.${options.name}`,
-      serve: serveOptions(maxBodyBytes, log),
-      websocket: { maxPayloadLength: options.maxWsFrameBytes ?? DEFAULT_MAX_BODY_BYTES },
+  return root
+    .decorate("metrics", metrics)
+    .derive(({ request, set }) => {
+      const requestId = request.headers.get("x-request-id")?.slice(0, 64) || newId();
+      set.headers["x-request-id"] = requestId;
+      return { requestId, startedAt: performance.now() };
     })
-      .decorate("metrics", metrics)
-      .derive(({ request, set }) => {
-        const requestId = request.headers.get("x-request-id")?.slice(0, 64) || newId();
-        set.headers["x-request-id"] = requestId;
-        return { requestId, startedAt: performance.now() };
-      })
-      // A declared length is refused before anything is read, with the error body; an undeclared
-      // (chunked) one is cut off by the server's maxRequestBodySize as it arrives.
-      .onRequest(({ request, set }) => {
-        const length = Number(request.headers.get("content-length") ?? 0);
-        if (length > maxBodyBytes) {
-          set.status = 413;
-          return new AppError("PAYLOAD_TOO_LARGE", `body larger than ${maxBodyBytes} bytes`).toBody();
-        }
-      })
-      .onAfterResponse(({ request, set, route, startedAt }) => {
-        const status = String(set.status ?? 200);
-        requests.inc({ method: request.method, route: route ?? "unmatched", status });
-        if (startedAt !== undefined)
-          duration.observe((performance.now() - startedAt) / 1000, { route: route ?? "unmatched" });
-      })
-      .onError(({ code, error, set, request }) => {
-        if (error instanceof AppError) {
-          set.status = error.status;
-          return error.toBody();
-        }
-        if (error instanceof DecimalError) {
+    .onRequest(({ request, set }) => {
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (length > maxBodyBytes) {
+        set.status = 413;
+        return new AppError("PAYLOAD_TOO_LARGE", `body larger than ${maxBodyBytes} bytes`).toBody();
+      }
+    })
+    .onAfterResponse(({ request, set, route, startedAt }) => {
+      const status = String(set.status ?? 200);
+      requests.inc({ method: request.method, route: route ?? "unmatched", status });
+      if (startedAt !== undefined)
+        duration.observe((performance.now() - startedAt) / 1000, { route: route ?? "unmatched" });
+    })
+    .onError(({ code, error, set, request }) => {
+      if (error instanceof AppError) {
+        set.status = error.status;
+        return error.toBody();
+      }
+      if (error instanceof DecimalError) {
+        set.status = 422;
+        return new AppError("VALIDATION", error.message).toBody();
+      }
+      switch (code) {
+        case "VALIDATION": {
           set.status = 422;
-          return new AppError("VALIDATION", error.message).toBody();
+          const all = (error as unknown as ValidationLike).all ?? [];
+          const details = all.slice(0, 5).map((e) => ({ path: e.path ?? "", message: e.summary ?? e.message ?? "" }));
+          const first = details[0];
+          return new AppError(
+            "VALIDATION",
+            first ? `invalid ${first.path || "body"}: ${first.message}` : "invalid input",
+            details,
+          ).toBody();
         }
-        switch (code) {
-          case "VALIDATION": {
-            set.status = 422;
-            const all = (error as unknown as ValidationLike).all ?? [];
-            const details = all.slice(0, 5).map((e) => ({ path: e.path ?? "", message: e.summary ?? e.message ?? "" }));
-            const first = details[0];
-            return new AppError(
-              "VALIDATION",
-              first ? `invalid ${first.path || "body"}: ${first.message}` : "invalid input",
-              details,
-            ).toBody();
-          }
-          case "PARSE":
-            set.status = 400;
-            return new AppError("BAD_REQUEST", "request body is not valid JSON").toBody();
-          case "NOT_FOUND":
-            set.status = 404;
-            return new AppError("NOT_FOUND", `no route ${request.method} ${new URL(request.url).pathname}`).toBody();
-          default:
-            log.error("unhandled error", { error, url: request.url });
-            set.status = 500;
-            return new AppError("INTERNAL", "internal error").toBody();
-        }
-      })
-      .get("/health", () => ({ status: "ok", service: options.name }))
-      .get("/ready", async ({ set }) => {
-        const checks: Record<string, boolean> = {};
-        await Promise.all(
-          Object.entries(readiness).map(async ([name, check]) => {
-            checks[name] = await Promise.resolve()
-              .then(check)
-              .catch(() => false);
-          }),
-        );
-        const ready = Object.values(checks).every(Boolean);
-        set.status = ready ? 200 : 503;
-        return { status: ready ? "ready" : "not-ready", service: options.name, checks };
-      })
-      .get("/metrics", ({ set }) => {
-        set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
-        return metrics.render();
-      })
-  );
+        case "PARSE":
+          set.status = 400;
+          return new AppError("BAD_REQUEST", "request body is not valid JSON").toBody();
+        case "NOT_FOUND":
+          set.status = 404;
+          return new AppError("NOT_FOUND", `no route ${request.method} ${new URL(request.url).pathname}`).toBody();
+        default:
+          log.error("unhandled error", { error, url: request.url });
+          set.status = 500;
+          return new AppError("INTERNAL", "internal error").toBody();
+      }
+    })
+    .get("/health", () => ({ status: "ok", service: options.name }))
+    .get("/ready", async ({ set }) => {
+      const checks: Record<string, boolean> = {};
+      await Promise.all(
+        Object.entries(readiness).map(async ([name, check]) => {
+          checks[name] = await Promise.resolve()
+            .then(check)
+            .catch(() => false);
+        }),
+      );
+      const ready = Object.values(checks).every(Boolean);
+      set.status = ready ? 200 : 503;
+      return { status: ready ? "ready" : "not-ready", service: options.name, checks };
+    })
+    .get("/metrics", ({ set }) => {
+      set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
+      return metrics.render();
+    });
 }
