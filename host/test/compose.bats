@@ -242,3 +242,12 @@ print("\n".join(sorted(k for k in json.loads(text)["workspaces"] if k)))' "$REPO
   JTS_HEALTH_URL='' run bun "$REPO/host/docker/healthcheck.ts"
   [ "$status" -eq 2 ]
 }
+
+@test "the gateway believes X-Forwarded-For only from the web container, which has a fixed address on the JTS subnet" {
+  run query 'c["services"]["web"]["networks"]["default"]["ipv4_address"]'
+  [ "$output" = "172.30.58.10" ]
+  run query 'c["services"]["api-gateway"]["environment"]["TRUSTED_PROXIES"]'
+  [ "$output" = "172.30.58.10" ]
+  run query 'c["networks"]["default"]["ipam"]["config"][0]["subnet"]'
+  [ "$output" = "172.30.58.0/24" ]
+}

@@ -1,4 +1,5 @@
 import { type ConfigOf, int, secret, str } from "@jts/kit";
+import { parseTrustedProxies } from "./client-ip.ts";
 
 /** The gateway's environment. Names follow the original spec where it had one. */
 export const gatewayConfigSpec = {
@@ -11,6 +12,22 @@ export const gatewayConfigSpec = {
   API_RATE_LIMIT: int(100, { min: 1 }),
   API_RATE_WINDOW: int(60_000, { min: 1000 }),
   LOGIN_RATE_LIMIT: int(10, { min: 1 }),
+  /** An account's first wait after 5 wrong passwords (from any address); it doubles per failure, up to 15 min. */
+  LOGIN_BACKOFF_BASE_MS: int(1000, { min: 1 }),
+  /**
+   * Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses):
+   * the PWA server on loopback by default. Set it to the proxy's address when the PWA server
+   * or a TLS terminator runs elsewhere; an empty list trusts no one.
+   */
+  TRUSTED_PROXIES: str("127.0.0.1,::1"),
+  /** Channels one WebSocket may be subscribed to at once. */
+  WS_MAX_CHANNELS: int(200, { min: 1 }),
+  /** Largest WebSocket frame accepted at all (Bun closes the socket with 1009 past it). */
+  WS_MAX_FRAME_BYTES: int(64 * 1024, { min: 1024 }),
+  /** Largest frame before the socket has authenticated (the auth message is a few hundred bytes). */
+  WS_PREAUTH_FRAME_BYTES: int(4096, { min: 512 }),
+  /** How often a connected user's account list is re-read, so their socket follows ownership changes. */
+  WS_ACCOUNTS_REFRESH_MS: int(30_000, { min: 100 }),
   /** Browser origins allowed to call the API (comma-separated). The PWA's own origin needs no entry when it is served by web/server.ts. */
   CORS_ORIGINS: str("http://localhost:5173,http://127.0.0.1:5173"),
 };
@@ -22,9 +39,29 @@ export interface GatewaySettings {
   rateLimit: number;
   rateWindowMs: number;
   loginRateLimit: number;
+  /** An account's first backoff after its free wrong passwords; 1 s when not given. */
+  loginBackoffBaseMs?: number;
   rpcTimeoutMs: number;
   corsOrigins: readonly string[];
+  /** Proxies whose forwarding headers are believed; none when not given. */
+  trustedProxies?: ReadonlySet<string>;
+  /** WebSocket caps; WsHub's and Bun's defaults below when not given. */
+  ws?: Partial<WsCaps>;
 }
+
+export interface WsCaps {
+  maxChannels: number;
+  maxFrameBytes: number;
+  preAuthFrameBytes: number;
+  accountsRefreshMs: number;
+}
+
+export const DEFAULT_WS_CAPS: WsCaps = {
+  maxChannels: 200,
+  maxFrameBytes: 64 * 1024,
+  preAuthFrameBytes: 4096,
+  accountsRefreshMs: 30_000,
+};
 
 export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): GatewaySettings {
   return {
@@ -34,9 +71,17 @@ export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): Gat
     rateLimit: config.API_RATE_LIMIT,
     rateWindowMs: config.API_RATE_WINDOW,
     loginRateLimit: config.LOGIN_RATE_LIMIT,
+    loginBackoffBaseMs: config.LOGIN_BACKOFF_BASE_MS,
     rpcTimeoutMs: 3000,
     corsOrigins: config.CORS_ORIGINS.split(",")
       .map((o) => o.trim())
       .filter(Boolean),
+    trustedProxies: parseTrustedProxies(config.TRUSTED_PROXIES),
+    ws: {
+      maxChannels: config.WS_MAX_CHANNELS,
+      maxFrameBytes: config.WS_MAX_FRAME_BYTES,
+      preAuthFrameBytes: config.WS_PREAUTH_FRAME_BYTES,
+      accountsRefreshMs: config.WS_ACCOUNTS_REFRESH_MS,
+    },
   };
 }

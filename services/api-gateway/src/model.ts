@@ -4,9 +4,14 @@ import { t } from "elysia";
 export const LoginBody = t.Object({
   username: t.String({ minLength: 1, maxLength: 64 }),
   password: t.String({ minLength: 1, maxLength: 256 }),
+  /** "cookie": the refresh token only in the HttpOnly cookie (browsers); "body" (default): also in the answer. */
+  refreshTokenIn: t.Optional(t.Union([t.Literal("body"), t.Literal("cookie")])),
 });
 
-export const RefreshBody = t.Object({ refreshToken: t.String({ minLength: 1, maxLength: 512 }) });
+/** The refresh token from the body (API clients) or, when absent, from the HttpOnly cookie (browsers). */
+export const RefreshBody = t.Optional(
+  t.Object({ refreshToken: t.Optional(t.String({ minLength: 1, maxLength: 512 })) }),
+);
 
 export const LogoutBody = t.Optional(t.Object({ refreshToken: t.Optional(t.String({ maxLength: 512 })) }));
 

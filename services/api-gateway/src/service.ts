@@ -17,10 +17,13 @@ import {
   rpcClient,
   type Service,
 } from "@jts/kit";
+import { DEFAULT_LOGIN_GUARD, LoginGuard } from "./auth/login-guard.ts";
 import { bucketFor, rateLimitHeaders } from "./auth/rate-limit.ts";
+import { clearedRefreshCookie, refreshCookie, refreshTokenFromCookie } from "./auth/refresh-cookie.ts";
 import { bearerToken, type JwtCodec, TokenService } from "./auth/tokens.ts";
 import type { AuthUser, UserDirectory } from "./auth/users.ts";
-import type { GatewaySettings } from "./config.ts";
+import { clientOrigin } from "./client-ip.ts";
+import { DEFAULT_WS_CAPS, type GatewaySettings } from "./config.ts";
 import { apiDocs } from "./docs.ts";
 import {
   CandlesQuery,
@@ -88,6 +91,14 @@ export function createGatewayService(
   const tokens = new TokenService(codec, runtime.cache, settings.accessTtlSeconds, settings.refreshTtlSeconds);
   const apiBucket = bucketFor("api", settings.rateLimit, settings.rateWindowMs);
   const loginBucket = bucketFor("login", settings.loginRateLimit, 60_000);
+  const loginGuard = new LoginGuard(runtime.cache, {
+    ...DEFAULT_LOGIN_GUARD,
+    failuresPerAddress: settings.loginRateLimit,
+    accountBaseDelayMs: settings.loginBackoffBaseMs ?? DEFAULT_LOGIN_GUARD.accountBaseDelayMs,
+  });
+  const trustedProxies = settings.trustedProxies ?? new Set<string>();
+  const wsCaps = { ...DEFAULT_WS_CAPS, ...settings.ws };
+  const sha256 = (value: string) => new Bun.CryptoHasher("sha256").update(value).digest("hex");
   const { call } = rpcClient(runtime.rpc, settings.rpcTimeoutMs);
 
   /** The account ids a user may see; undefined means all (admin). */
@@ -117,19 +128,31 @@ export function createGatewayService(
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
     authenticate: (token) => tokens.authenticate(token),
     accountsOf: async (user) => (await accountsOf(user)) ?? null,
+    maxChannels: wsCaps.maxChannels,
+    preAuthFrameBytes: wsCaps.preAuthFrameBytes,
+    accountsRefreshMs: wsCaps.accountsRefreshMs,
   });
 
   const audit = options.audit ?? new MemoryAuditLog();
   const record = (entry: AuditEntry) =>
     audit.record(entry).catch((error: unknown) => logger.error("audit write failed", { error, action: entry.action }));
-  const origin = (request: Request, server: { requestIP(r: Request): { address: string } | null } | null) => ({
-    sourceIp: server?.requestIP(request)?.address ?? null,
+  const origin = (request: Request, client: { ip: string }) => ({
+    sourceIp: client.ip,
     userAgent: request.headers.get("user-agent")?.slice(0, 256) ?? null,
   });
 
-  const app = createServiceApp({ name: "api-gateway", logger, readiness: options.readiness, plane: "public" })
+  const app = createServiceApp({
+    name: "api-gateway",
+    logger,
+    readiness: options.readiness,
+    plane: "public",
+    maxWsFrameBytes: wsCaps.maxFrameBytes,
+  })
     .use(security(settings.corsOrigins))
     .use(apiDocs())
+    // Who is calling, once per request and before the answer is sent (the server is gone by
+    // onAfterResponse): the peer, or what a trusted proxy says the client is.
+    .derive(({ request, server }) => ({ client: clientOrigin(request, server, trustedProxies) }))
     .ws("/ws", {
       idleTimeout: 60,
       open: (ws) => hub.open(socketOf(ws.raw)),
@@ -139,59 +162,92 @@ export function createGatewayService(
     })
     .post(
       "/api/auth/login",
-      async ({ body, set, request, server, requestId }) => {
-        const ip = server?.requestIP(request)?.address ?? "local";
-        await limit(`login:${ip}:${body.username}`, loginBucket, set);
+      async ({ body, set, request, client, requestId }) => {
+        // Only wrong passwords count, per address and per account (see LoginGuard).
+        await loginGuard.check(client.ip, body.username, set.headers);
         const user = await users.verify(body.username, body.password);
-        const where = { ...origin(request, server), requestId };
+        const where = { ...origin(request, client), requestId };
         if (!user) {
-          logger.warn("login failed", { username: body.username, ip });
+          await loginGuard.failed(client.ip, body.username);
+          logger.warn("login failed", { username: body.username, ip: client.ip });
           await record({ actor: body.username, action: "auth.login", ...where, details: { outcome: "refused" } });
           throw new AppError("UNAUTHORIZED", "wrong username or password");
         }
+        await loginGuard.succeeded(user.username);
         await record({ actor: user.username, action: "auth.login", ...where, details: { outcome: "ok" } });
-        return tokens.issue(user.username, user.role);
+        const pair = await tokens.issue(user.username, user.role);
+        if (body.refreshTokenIn !== "cookie") return pair;
+        set.headers["set-cookie"] = refreshCookie(pair.refreshToken, settings.refreshTtlSeconds, client.secure);
+        return { accessToken: pair.accessToken, expiresIn: pair.expiresIn };
       },
-      { body: LoginBody, detail: { security: [] } },
+      {
+        body: LoginBody,
+        detail: {
+          security: [],
+          description:
+            'Answers an access token and, by default, the refresh token in the body (API clients). With `refreshTokenIn: "cookie"` (browsers) the refresh token is set only as the HttpOnly, SameSite=Strict `jts_refresh` cookie on /api/auth. Wrong passwords are braked per client address (LOGIN_RATE_LIMIT per minute) and per account (a doubling wait after 5); correct ones are never counted.',
+        },
+      },
     )
     .post(
       "/api/auth/refresh",
-      async ({ body, set, request, server }) => {
-        await limit(`refresh:${server?.requestIP(request)?.address ?? "local"}`, loginBucket, set);
-        return tokens.refresh(body.refreshToken);
+      async ({ body, set, headers, client }) => {
+        // The body's token (API clients) wins; a browser's is in the HttpOnly cookie and is answered the same way.
+        const fromCookie = body?.refreshToken ? undefined : refreshTokenFromCookie(headers.cookie);
+        const token = body?.refreshToken ?? fromCookie;
+        // Per token, so garbage from one client never blocks another's refresh; per address, so nobody sprays.
+        await limit(`refresh-ip:${client.ip}`, apiBucket, set);
+        if (!token) throw new AppError("UNAUTHORIZED", "no refresh token (body or cookie)");
+        await limit(`refresh:${sha256(token)}`, loginBucket, set);
+        const pair = await tokens.refresh(token).catch((error: unknown) => {
+          if (fromCookie) set.headers["set-cookie"] = clearedRefreshCookie(client.secure);
+          throw error;
+        });
+        if (!fromCookie) return pair;
+        set.headers["set-cookie"] = refreshCookie(pair.refreshToken, settings.refreshTtlSeconds, client.secure);
+        return { accessToken: pair.accessToken, expiresIn: pair.expiresIn };
       },
-      { body: RefreshBody, detail: { security: [] } },
+      {
+        body: RefreshBody,
+        detail: {
+          security: [],
+          description:
+            "Rotates the refresh token: from the body `{refreshToken}` (answered in the body) or, with no body token, from the `jts_refresh` cookie (answered as a new cookie; the body then has no refresh token). Limited per token and per client address.",
+        },
+      },
     )
     // Every route below needs a valid access token and counts against the user's rate limit.
-    .resolve(async ({ headers, set, request, server }) => {
+    .resolve(async ({ headers, set, client }) => {
       const user = await tokens.authenticate(bearerToken(headers.authorization));
       if (!user) {
         // Before login the limit is per address, so token guessing costs the same as anything else.
-        await limit(`ip:${server?.requestIP(request)?.address ?? "local"}`, apiBucket, set);
+        await limit(`ip:${client.ip}`, apiBucket, set);
         throw new AppError("UNAUTHORIZED", "missing, invalid or expired access token");
       }
       await limit(`user:${user.username}`, apiBucket, set);
       return { user };
     })
     // Every state-changing call below is recorded: who, what, when, from where, and how it ended.
-    .onAfterResponse(({ request, route, user, set, params, body, requestId, server }) => {
+    .onAfterResponse(({ request, route, user, set, params, body, requestId, client }) => {
       if (request.method === "GET" || !user) return;
       const key = `${request.method} ${route}`;
       void record({
         actor: user.username,
         action: AUDIT_ACTIONS[key] ?? key,
         target: (params as Record<string, string> | undefined)?.id ?? null,
-        ...origin(request, server),
+        ...origin(request, client),
         requestId,
         details: { status: Number(set.status ?? 200), ...(isAuditableBody(body) ? { request: body } : {}) },
       });
     })
     .post(
       "/api/auth/logout",
-      async ({ user, body }) => {
+      async ({ user, body, headers, set, client }) => {
         await tokens.deny(user);
         hub.revokeToken(user.jti); // open sockets of this token close now, not at expiry
-        if (body?.refreshToken) await tokens.revokeRefresh(body.refreshToken);
+        const refreshToken = body?.refreshToken ?? refreshTokenFromCookie(headers.cookie);
+        if (refreshToken) await tokens.revokeRefresh(refreshToken);
+        set.headers["set-cookie"] = clearedRefreshCookie(client.secure);
         return { loggedOut: true };
       },
       { body: LogoutBody },

@@ -159,3 +159,39 @@ describe("service app: the internal plane", () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe("service app on a real server", () => {
+  it("never serves Bun's development error page: an error escaping Elysia is a bare 500 in the error shape", async () => {
+    const served = app()
+      .get("/missing-file", () => Bun.file("/definitely/not/here/secret.txt"))
+      .listen({ port: 0, hostname: "127.0.0.1" });
+    try {
+      const res = await fetch(`http://127.0.0.1:${served.server?.port}/missing-file`);
+      const text = await res.text();
+      expect(res.status).toBe(500);
+      expect(text).not.toContain("/definitely/not/here");
+      expect(text).not.toContain("<!doctype");
+      expect(JSON.parse(text).error.code).toBe("INTERNAL");
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it("cuts off a chunked body past the limit by the bytes read, not content-length", async () => {
+    const served = app().listen({ port: 0, hostname: "127.0.0.1" });
+    try {
+      const chunks = (async function* () {
+        for (let i = 0; i < 64; i++) yield new Uint8Array(1024).fill(0x20);
+      })();
+      const res = await fetch(`http://127.0.0.1:${served.server?.port}/echo`, {
+        method: "POST",
+        // With the credential, so only the body's size can refuse it (the internal plane answers 401 first otherwise).
+        headers: { "content-type": "application/json", ...serviceAuthHeaders() },
+        body: chunks as unknown as ReadableStream,
+      });
+      expect(res.status).toBe(413);
+    } finally {
+      await served.stop();
+    }
+  });
+});

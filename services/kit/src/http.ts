@@ -29,6 +29,30 @@ export interface ServiceAppOptions {
   serviceToken?: string;
   /** Host names the port answers for; loopback, JTS_HOST and JTS_ALLOWED_HOSTS by default. */
   allowedHosts?: ReadonlySet<string>;
+  /** Largest WebSocket frame; Bun closes the socket (1009) past it instead of buffering it. */
+  maxWsFrameBytes?: number;
+}
+
+/** The default body cap of every service, declared or chunked. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Bun's server settings for every service. `maxRequestBodySize` counts the bytes
+ * actually read, so a chunked body without content-length is cut off too (Bun
+ * answers 413 itself, without a body). `development: false` because Bun's
+ * development error page shows absolute paths and stacks; `error` is the last
+ * resort for an error that escapes Elysia (a lazy file body that fails while it
+ * is sent).
+ */
+function serveOptions(maxBodyBytes: number, log: Logger) {
+  return {
+    maxRequestBodySize: maxBodyBytes,
+    development: false,
+    error(error: Error) {
+      log.error("unhandled server error", { error });
+      return Response.json(new AppError("INTERNAL", "internal error").toBody(), { status: 500 });
+    },
+  };
 }
 
 interface ValidationLike {
@@ -45,7 +69,7 @@ export function createServiceApp(options: ServiceAppOptions) {
   const requests = metrics.counter("http_requests_total", "HTTP requests by route and status");
   const duration = metrics.histogram("http_request_duration_seconds", "HTTP request duration");
   const readiness = options.readiness ?? {};
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.logger;
   const plane =
     (options.plane ?? "internal") === "internal"
@@ -54,8 +78,13 @@ export function createServiceApp(options: ServiceAppOptions) {
           allowedHosts: options.allowedHosts ?? allowedHostsFromEnv(),
         }
       : null;
+  const root = new Elysia({
+    name: `service.${options.name}`,
+    serve: serveOptions(maxBodyBytes, log),
+    websocket: { maxPayloadLength: options.maxWsFrameBytes ?? DEFAULT_MAX_BODY_BYTES },
+  });
 
-  return new Elysia({ name: `service.${options.name}` })
+  return root
     .decorate("metrics", metrics)
     .derive(({ request, set }) => {
       const requestId = request.headers.get("x-request-id")?.slice(0, 64) || newId();
