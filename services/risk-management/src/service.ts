@@ -101,7 +101,11 @@ const ACTOR = "risk-management";
 export function createRiskService(runtime: Runtime, options: RiskServiceOptions = {}) {
   const logger = runtime.logger.child({ service: ACTOR });
   const catalog = options.catalog ?? new InstrumentCatalog();
-  const engine = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS, { ...options, requireBalances: true });
+  const engine = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS, {
+    ...options,
+    requireBalances: true,
+    requireWorkingOrders: true,
+  });
   const audit = options.audit ?? new MemoryAuditLog();
   const subscriptions: Subscription[] = [];
   const modes = new AccountModes();
@@ -180,6 +184,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     // Balances unknown: try the portfolio now rather than at the next retry (an account added
     // there since, or risk started a moment before it), then decide on what it answered.
     if (!decision.approved && decision.rule === "BALANCE_UNKNOWN" && (await seedOnce())) decision = engine.check(order);
+    // Likewise the OMS's working orders (the OMS started after risk, or was down a moment).
+    if (!decision.approved && decision.rule === "WORKING_ORDERS_UNKNOWN" && (await loadWorkingOnce()))
+      decision = engine.check(order);
     if (decision.approved) decision = (await submitRate(order)) ?? decision;
     if (decision.approved) engine.accept(order);
     else logger.info("order refused", { orderId: order.id, rule: decision.rule, reason: decision.reason });
@@ -272,24 +279,43 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     return seeding;
   };
 
-  /** The OMS's working orders, so a restarted risk counts what already rests at the venues. */
+  /**
+   * The OMS's working orders, so a restarted risk counts what already rests at
+   * the venues. Until they are loaded every order is refused
+   * (WORKING_ORDERS_UNKNOWN) and /ready says why: approving before would let
+   * a new order spend cash or holdings a resting order already holds.
+   */
   const seedWorkingOrders = async (): Promise<boolean> => {
+    if (engine.workingOrdersPending === null) return true;
     try {
       const { call } = rpcClient(runtime.rpc, 2000);
       const lists = await Promise.all(WORKING_STATUSES.map((status) => call(Subjects.orderList, { status })));
-      const added = engine.openOrders.seed(lists.flat());
+      const added = engine.seedWorkingOrders(lists.flat());
       logger.info("working orders loaded from the OMS", { orders: added });
       return true;
     } catch (error) {
-      logger.warn("working orders not loaded yet; the OMS does not answer", { error: (error as Error).message });
+      const why = `the OMS does not answer: ${(error as Error).message}`;
+      engine.setWorkingOrdersUnknown(why);
+      logger.warn("working orders not loaded yet; orders are refused until the OMS answers", { error: why });
       return false;
     }
+  };
+  let loadingWorking: Promise<boolean> | null = null;
+  /** One load at a time: the retry loop and checks that find working orders unknown share it. */
+  const loadWorkingOnce = (): Promise<boolean> => {
+    loadingWorking ??= seedWorkingOrders().finally(() => {
+      loadingWorking = null;
+    });
+    return loadingWorking;
   };
 
   const app = createServiceApp({
     name: ACTOR,
     logger,
-    readiness: { balances: () => engine.balancesPending ?? true },
+    readiness: {
+      balances: () => engine.balancesPending ?? true,
+      workingOrders: () => engine.workingOrdersPending ?? true,
+    },
   })
     .get("/risk", () => engine.status())
     .put("/risk/state", ({ body }) => setState(body), { body: SetStateSchema })
@@ -343,7 +369,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
       const base = options.loadRetryMs ?? 500;
       const max = options.loadRetryMaxMs ?? 30_000;
       if (!(await seedOnce())) retryForever(seedOnce, base, max, timers, () => stopped);
-      retryForever(seedWorkingOrders, base, max, timers, () => stopped);
+      retryForever(loadWorkingOnce, base, max, timers, () => stopped);
       baselineTimer = setInterval(() => {
         if (engine.baselinesDirty) void persistBaselines();
       }, options.baselineSaveMs ?? 1000);
