@@ -135,9 +135,15 @@ export class OpenOrders {
   seed(orders: readonly Order[]): number {
     let added = 0;
     for (const order of orders) {
-      if (!isWorking(order.status) || this.finished.has(order.id) || this.has(order)) continue;
+      if (!isWorking(order.status) || this.finished.has(order.id)) continue;
       const filled = fx.toFixed(order.filledQuantity);
-      if (filled > (this.booked.get(order.id) ?? 0n)) this.booked.set(order.id, filled);
+      const known = this.get(order);
+      if (filled > (this.booked.get(order.id) ?? 0n)) {
+        this.booked.set(order.id, filled);
+        // An update came first (held from fills booked here only): it holds what is left now.
+        if (known) this.onFill(order.id, order.account, order.symbol, 0n);
+      }
+      if (known) continue;
       this.put(order, false);
       added++;
     }

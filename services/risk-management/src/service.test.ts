@@ -27,7 +27,7 @@ import {
 } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
-import { serveNoWorkingOrders, servePortfolio } from "./testing.ts";
+import { serveAppliedFills, serveNoWorkingOrders, servePortfolio } from "./testing.ts";
 
 const quiet = createLogger({}, "error", () => {});
 const stops: Array<() => Promise<void>> = [];
@@ -385,6 +385,7 @@ describe("risk service start-up", () => {
       },
     ]);
     await serveNoWorkingOrders(runtime);
+    await serveAppliedFills(runtime);
     const service = createRiskService(runtime, {
       limits: { maxOrderNotional: "100000000", maxPositionNotional: "1500000" },
     });

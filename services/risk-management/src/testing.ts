@@ -26,7 +26,13 @@ export async function servePortfolio(
 ): Promise<void> {
   await runtime.rpc.serve(Subjects.accounts, () => accounts);
   await runtime.rpc.serve(Subjects.positions, positions);
+  await serveAppliedFills(runtime);
   await serveNoWorkingOrders(runtime);
+}
+
+/** Test-only: the portfolio's ids of the fills it applied (none by default), which a restarted risk skips when redelivered. */
+export async function serveAppliedFills(runtime: Runtime, fillIds: () => string[] = () => []): Promise<void> {
+  await runtime.rpc.serve(Subjects.appliedFills, () => ({ fillIds: fillIds(), complete: true }));
 }
 
 /** Test-only: an OMS with no working orders, answering risk's start-up `order.list`. */
