@@ -440,7 +440,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
       const base = options.loadRetryMs ?? 500;
       const max = options.loadRetryMaxMs ?? 30_000;
       if (!(await seedOnce())) retryForever(seedOnce, base, max, timers, () => stopped);
-      retryForever(loadWorkingOnce, base, max, timers, () => stopped);
+      if (!(await loadWorkingOnce())) retryForever(loadWorkingOnce, base, max, timers, () => stopped);
       baselineTimer = setInterval(() => {
         if (engine.baselinesDirty) void persistBaselines();
       }, options.baselineSaveMs ?? 1000);
