@@ -17,7 +17,7 @@ interface Resting {
   /** Null for a MARKET or STOP_MARKET order, which takes any price. */
   price: Fixed | null;
   stopPrice: Fixed | null;
-  /** What it still holds: see OpenOrders.holds. */
+  /** What it still holds: see OpenOrders.hold. */
   remaining: Fixed;
   /** The order's size and how much of it the OMS last said filled. */
   quantity: Fixed;
