@@ -73,6 +73,8 @@ export const Subjects = {
   riskLimitsGet: "risk.limits.get",
   positions: "portfolio.positions",
   accounts: "portfolio.accounts",
+  /** Ids of the fills the portfolio applied since a time: a restarted risk skips them when they are redelivered. */
+  appliedFills: "portfolio.applied-fills",
   accountArm: "portfolio.account-arm",
   accountDisarm: "portfolio.account-disarm",
   /** Stored equity snapshots (not the portfolio.equity topic: subjects and topics share NATS). */

@@ -76,6 +76,7 @@ describe("parity between live and backtest", () => {
     // Risk takes orders only for accounts the portfolio lists: answer as it would, for a margin
     // account (no cash check, as in the backtest).
     await runtime.rpc.serve(Subjects.positions, () => []);
+    await runtime.rpc.serve(Subjects.appliedFills, () => ({ fillIds: [], complete: true }));
     await runtime.rpc.serve(Subjects.accounts, () => [
       { id: ACCOUNT, owner: "admin", venue: "sim", kind: "MARGIN", baseCurrency: "KRW", mode: "PAPER", balances: [] },
     ]);

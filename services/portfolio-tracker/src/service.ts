@@ -26,7 +26,7 @@ import { t } from "elysia";
 import { AccountArming } from "./arming.ts";
 import type { AccountSeed } from "./ledger.ts";
 import { MemoryPortfolioRepository } from "./memory-repository.ts";
-import { Portfolio } from "./portfolio.ts";
+import { FILL_CONSUMER, Portfolio } from "./portfolio.ts";
 import type { PortfolioRepository } from "./repository.ts";
 
 const AccountsQuery = t.Object({ accounts: t.Optional(t.Array(Id)), owner: t.Optional(t.String()) });
@@ -35,6 +35,7 @@ const EquityQuery = t.Object({
   since: t.Optional(Nanos),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 10_000 })),
 });
+const AppliedFillsQuery = t.Object({ since: Nanos, limit: t.Optional(t.Integer({ minimum: 1, maximum: 20_000 })) });
 // Who asked comes from the rpc envelope (RpcContext.actor), never from these bodies.
 const ArmRequest = t.Object({ account: Id, confirm: t.String(), reason: t.Optional(t.String()) });
 const DisarmRequest = t.Object({ account: Id, reason: t.Optional(t.String()) });
@@ -141,6 +142,10 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
         await serveChecked(runtime.rpc, Subjects.accounts, AccountsQuery, async ({ accounts, owner }) =>
           portfolio.listAccounts(owner === undefined ? accounts : await portfolio.accountsOf(owner)),
         ),
+        await serveChecked(runtime.rpc, Subjects.appliedFills, AppliedFillsQuery, async ({ since, limit }) => {
+          const { ids, complete } = await portfolio.repository.processedSince(FILL_CONSUMER, since, limit ?? 20_000);
+          return { fillIds: ids, complete };
+        }),
         await serveChecked(runtime.rpc, Subjects.equity, EquityQuery, (query) =>
           portfolio.repository.listEquity(query),
         ),

@@ -3,6 +3,7 @@ import {
   applyToPosition,
   bookFill,
   cashMoves,
+  currenciesOf,
   type Fill,
   type Fixed,
   fx,
@@ -17,6 +18,17 @@ interface Holding {
   averagePrice: Fixed;
   /** The currency the instrument is priced in: its P&L and exposure count there. */
   quote: string;
+  /** What it is a quantity of: a coin (BTC of BTC-KRW) or the stock itself. */
+  base: string;
+}
+
+/** The base of a symbol by the SymbolCode contract; a name outside it (a backtest's CSV symbol) is its own base. */
+function baseOf(symbol: string): string {
+  try {
+    return currenciesOf(symbol).base;
+  } catch {
+    return symbol;
+  }
 }
 
 /**
@@ -51,8 +63,14 @@ export class AccountBook {
   readonly holdings = new Map<string, Holding>();
   /** Realized P&L net of fees per currency since this service started (plus what a snapshot brought). */
   readonly realized = new Map<string, Fixed>();
-  /** Cash per currency, tracked only for CASH accounts the portfolio told us about. */
+  /**
+   * Cash per currency, tracked only for CASH accounts the portfolio told us
+   * about: the portfolio's balances (a coin's deposits and the fees charged
+   * in it among them), moved by fills as the booking rule moves them.
+   */
   cash: Map<string, Fixed> | null = null;
+  /** Sum of the holdings per base (coin or stock): with `cash`, what a cash account owns of it (see `owned`). */
+  private readonly held = new Map<string, Fixed>();
   /** The account's base currency once the portfolio named it: its limits are in that currency. */
   baseCurrency: string | null = null;
   /** Venue of the account once the portfolio named it: its trading day follows it (KRX in KST, crypto in UTC). */
@@ -67,6 +85,25 @@ export class AccountBook {
 
   quantity(symbol: string): Fixed {
     return this.holdings.get(symbol)?.quantity ?? 0n;
+  }
+
+  /**
+   * What the account owns of a currency, coin or stock: its balance plus the
+   * holdings of every symbol that has it as base. One number for a coin
+   * whether it was deposited (a balance) or bought here (a position), moved
+   * by every fill that trades it as base or as quote: the sell check and a
+   * cross pair's buy (ETH-BTC spends BTC) both read it. The portfolio books
+   * a coin bought through the platform as a position and a deposit as a
+   * balance, never both, so this is its own equity's count too.
+   */
+  owned(currency: string): Fixed {
+    return (this.cash?.get(currency) ?? 0n) + (this.held.get(currency) ?? 0n);
+  }
+
+  private setHolding(symbol: string, holding: Holding, quantity: Fixed): void {
+    this.held.set(holding.base, (this.held.get(holding.base) ?? 0n) + quantity - holding.quantity);
+    holding.quantity = quantity;
+    this.holdings.set(symbol, holding);
   }
 
   /**
@@ -108,12 +145,16 @@ export class AccountBook {
    */
   applyFill(fill: Fill): void {
     const booking = bookFill(parseFill(fill));
-    const holding = this.holdings.get(fill.symbol) ?? { quantity: 0n, averagePrice: 0n, quote: booking.quote };
+    const holding = this.holdings.get(fill.symbol) ?? {
+      quantity: 0n,
+      averagePrice: 0n,
+      quote: booking.quote,
+      base: booking.base,
+    };
     const change = applyToPosition(holding, booking.quantity, booking.price);
-    holding.quantity = change.quantity;
     holding.averagePrice = change.averagePrice;
     holding.quote = booking.quote;
-    this.holdings.set(fill.symbol, holding);
+    this.setHolding(fill.symbol, holding, change.quantity);
     this.realize(booking.quote, change.realized - quoteFee(booking));
     if (this.cash)
       for (const [currency, amount] of cashMoves(booking))
@@ -131,11 +172,15 @@ export class AccountBook {
     const currency = position.currency;
     const pnlBefore = this.pnl(marks).get(currency) ?? 0n;
     const realizedBefore = this.realized.get(currency) ?? 0n;
-    this.holdings.set(position.symbol, {
-      quantity: fx.toFixed(position.quantity),
-      averagePrice: fx.toFixed(position.averagePrice),
+    const holding = this.holdings.get(position.symbol) ?? {
+      quantity: 0n,
+      averagePrice: 0n,
       quote: currency,
-    });
+      base: baseOf(position.symbol),
+    };
+    holding.averagePrice = fx.toFixed(position.averagePrice);
+    holding.quote = currency;
+    this.setHolding(position.symbol, holding, fx.toFixed(position.quantity));
     this.realize(currency, fx.toFixed(position.realizedPnl));
     const track = this.track(currency);
     if (track.restored) return;

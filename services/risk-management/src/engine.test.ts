@@ -470,16 +470,17 @@ describe("risk engine: working orders count (issue 13.3)", () => {
   it("holds the position limit to filled plus working buys: the third resting 980,000 buy fails a 2,000,000 limit", () => {
     const e = engine(); // 1,000,000 per order, 2,000,000 per position
     e.onOrder(limit("r1", { status: "ACCEPTED" }));
-    e.onOrder(limit("r2", { status: "PARTIALLY_FILLED", price: "50000", quantity: "20", filledQuantity: "6" })); // 14 left
+    e.onOrder(limit("r2", { status: "PARTIALLY_FILLED", price: "50000", quantity: "12", filledQuantity: "6" }));
+    e.onFill(fill("BUY", "6", "50000", { orderId: "r2" })); // 6 held, 6 left of r2
     const d = e.check(limit("r3"));
     expectRefused(d, "MAX_POSITION");
-    expect(d.reason).toContain("2940000"); // 42 x 70,000
+    expect(d.reason).toContain("2800000"); // (6 held + 14 + 6 + 14) x 70,000
     expect(d.reason).toContain("working orders");
     e.onOrder(limit("r1", { status: "CANCELED" }));
-    expect(e.check(limit("r3")).approved).toBe(true); // 28 x 70,000
-    // A re-check of a working order counts it once: 14 left of r2 + 14 of r3 (just approved, not reported yet).
+    expect(e.check(limit("r3")).approved).toBe(true); // 26 x 70,000
+    // A re-check of a working order counts it once: 6 held + r2's 12 + 14 of r3 (just approved, not reported yet).
     e.accept(limit("r3"));
-    expect(e.check(limit("r2", { price: "50000", quantity: "20", filledQuantity: "6" })).approved).toBe(true);
+    expect(e.check(limit("r2", { price: "50000", quantity: "12", filledQuantity: "6" })).approved).toBe(true);
   });
 
   it("counts an order approved a moment ago before the OMS reports it (a burst), and any status that is not terminal", () => {

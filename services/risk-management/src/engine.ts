@@ -54,6 +54,12 @@ export interface RiskEngineOptions {
    * engine (backtests, the bench), which has no portfolio to ask.
    */
   requireBalances?: boolean;
+  /**
+   * Refuse every order until the OMS's working orders are loaded (the service:
+   * a restarted risk would otherwise approve against cash and positions that
+   * orders already resting at the venues have spoken for). Off for a bare engine.
+   */
+  requireWorkingOrders?: boolean;
   /** Where each account's trading day starts (KRX accounts in KST, crypto in UTC by default). */
   tradingDays?: TradingDays;
 }
@@ -144,6 +150,8 @@ export class RiskEngine {
    */
   private balancesUnknown: string | null;
   private readonly requireBalances: boolean;
+  /** Why the OMS's working orders are not known yet (null once loaded, or for a bare engine). */
+  private workingOrdersUnknown: string | null;
   /** Set when a stored baseline or peak changed; the service saves and clears it. */
   baselinesDirty = false;
 
@@ -166,6 +174,26 @@ export class RiskEngine {
     this.tradingDays = options.tradingDays ?? new TradingDays();
     this.requireBalances = options.requireBalances ?? false;
     this.balancesUnknown = this.requireBalances ? "the portfolio has not answered since risk started" : null;
+    this.workingOrdersUnknown = options.requireWorkingOrders
+      ? "the OMS has not listed its working orders since risk started"
+      : null;
+  }
+
+  /** Null once the OMS's working orders are loaded; otherwise why they are not. */
+  get workingOrdersPending(): string | null {
+    return this.workingOrdersUnknown;
+  }
+
+  /** While the OMS does not answer: the reason orders and /ready give. */
+  setWorkingOrdersUnknown(why: string): void {
+    if (this.workingOrdersUnknown !== null) this.workingOrdersUnknown = why;
+  }
+
+  /** The OMS's working orders at start; orders pass from here on. Returns how many were new. */
+  seedWorkingOrders(orders: readonly Order[]): number {
+    const added = this.openOrders.seed(orders);
+    this.workingOrdersUnknown = null;
+    return added;
   }
 
   /** Null when orders may pass the balance check; otherwise why balances are not known. */
@@ -300,6 +328,7 @@ export class RiskEngine {
   onFill(fill: Fill): TradingStateChange[] {
     const book = this.bookOf(fill.account);
     book.applyFill(fill);
+    this.openOrders.onFill(fill.orderId, fill.account, fill.symbol, toFixedCached(fill.quantity));
     this.holdersOf(fill.symbol).add(fill.account);
     const change = this.evaluate(book);
     return change ? [change] : [];
@@ -408,6 +437,11 @@ export class RiskEngine {
     const book = this.books.get(order.account);
     if (this.balancesUnknown !== null)
       return refuse("BALANCE_UNKNOWN", `balances are not known (${this.balancesUnknown}): orders wait until they are`);
+    if (this.workingOrdersUnknown !== null)
+      return refuse(
+        "WORKING_ORDERS_UNKNOWN",
+        `working orders are not known (${this.workingOrdersUnknown}): orders wait until the OMS lists them`,
+      );
     if (this.requireBalances && !book?.known)
       return refuse(
         "BALANCE_UNKNOWN",
@@ -483,7 +517,7 @@ export class RiskEngine {
       return refuse(
         "REDUCING_ONLY",
         sameSide > 0n && (order.side === "SELL" ? current > 0n : current < 0n)
-          ? `trading is REDUCING (${this.reducingReason(order.account)}): the position of ${fx.fromFixed(fx.abs(current))} is already covered by working orders of ${fx.fromFixed(sameSide)}, so this one would not reduce it`
+          ? `trading is REDUCING (${this.reducingReason(order.account)}): the position of ${fx.fromFixed(fx.abs(current))} is already covered by working orders of ${fx.fromFixed(sameSide)} (protective stops included), so this one would not reduce it; cancel or amend them first`
           : `trading is REDUCING (${this.reducingReason(order.account)}): only orders that reduce a position pass`,
       );
     if (!reduces) {
@@ -506,33 +540,27 @@ export class RiskEngine {
     }
 
     if (book?.cash) {
-      const held = this.openOrders.held(
-        order.account,
-        order.symbol,
-        order.id,
-        this.quoteOf,
-        instrument.quote,
-        this.reservePrice,
-      );
+      // A buy spends the quote, a sell the base: what the account owns of it (balance and holdings,
+      // one number, see AccountBook.owned) less what its other working orders already spoke for.
+      const spends = order.side === "BUY" ? instrument.quote : instrument.base;
+      const free =
+        book.owned(spends) -
+        this.openOrders.committed(order.account, spends, order.id, this.currenciesOf, this.reservePrice);
       if (order.side === "BUY") {
         // A priced order pays at most its price; an unpriced one what the market asks, plus the band.
         const cashPrice = limitPrice ?? this.reservePrice(order.symbol, stopPrice) ?? price;
         const cost = fx.mul(cashPrice, quantity);
         const needed = cost + fx.mul(cost, spec.takerFee);
-        const free = (book.cash.get(instrument.quote) ?? 0n) - held.cash;
         if (needed > free)
           return refuse(
             "INSUFFICIENT_BALANCE",
             `needs ${fx.fromFixed(needed)} ${instrument.quote} with fees, ${fx.fromFixed(fx.max(0n, free))} is free`,
           );
-      } else {
-        const free = fx.max(0n, current) - held.quantity;
-        if (quantity > free)
-          return refuse(
-            "INSUFFICIENT_BALANCE",
-            `a cash account sells only what it holds: ${fx.fromFixed(fx.max(0n, free))} ${instrument.base} free`,
-          );
-      }
+      } else if (quantity > free)
+        return refuse(
+          "INSUFFICIENT_BALANCE",
+          `a cash account sells only what it holds: ${fx.fromFixed(fx.max(0n, free))} ${instrument.base} free`,
+        );
     }
 
     const crossed = this.openOrders.crossing(
@@ -587,9 +615,9 @@ export class RiskEngine {
     return reference < 0n ? null : fx.mul(reference, this.slippageFactor);
   };
 
-  private readonly quoteOf = (symbol: string): { quote: string; takerFee: Fixed } | undefined => {
+  private readonly currenciesOf = (symbol: string): { base: string; quote: string; takerFee: Fixed } | undefined => {
     const spec = this.catalog.spec(symbol);
-    return spec ? { quote: spec.instrument.quote, takerFee: spec.takerFee } : undefined;
+    return spec ? { base: spec.instrument.base, quote: spec.instrument.quote, takerFee: spec.takerFee } : undefined;
   };
 
   /**

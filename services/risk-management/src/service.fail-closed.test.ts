@@ -3,7 +3,7 @@ import { type Account, EventTypes, type Order, type Quote, type RiskDecision, Su
 import { createLogger, envelope, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
 import { eventually, orderFixture, readJson } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
-import { marginAccount } from "./testing.ts";
+import { marginAccount, serveAppliedFills, serveNoWorkingOrders } from "./testing.ts";
 
 const quiet = createLogger({}, "error", () => {});
 const stops: Array<() => Promise<void>> = [];
@@ -22,6 +22,8 @@ describe("risk service fails closed (issue 13.3)", () => {
     const runtime = memoryRuntime(quiet);
     let asked = 0;
     let up = false;
+    await serveNoWorkingOrders(runtime);
+    await serveAppliedFills(runtime);
     await runtime.rpc.serve(Subjects.positions, () => []);
     await runtime.rpc.serve(Subjects.accounts, () => {
       asked++;
@@ -64,6 +66,8 @@ describe("risk service fails closed (issue 13.3)", () => {
 
   it("refuses with BALANCE_UNKNOWN and a reason a trader reads while the portfolio does not answer", async () => {
     const runtime = memoryRuntime(quiet);
+    await serveNoWorkingOrders(runtime);
+    await serveAppliedFills(runtime);
     const service = createRiskService(runtime, { loadRetryMs: 60_000 });
     await service.start();
     stops.push(() => service.stop());
@@ -87,6 +91,7 @@ describe("risk service fails closed (issue 13.3)", () => {
     const runtime = memoryRuntime(quiet);
     await runtime.rpc.serve(Subjects.positions, () => []);
     await runtime.rpc.serve(Subjects.accounts, () => [marginAccount("acc")]);
+    await serveAppliedFills(runtime);
     const resting = (id: string): Order =>
       orderFixture({ id, clientOrderId: id, type: "LIMIT", timeInForce: "GTC", price: "70000", quantity: "14" });
     await runtime.rpc.serve(Subjects.orderList, (request) => {
@@ -113,6 +118,8 @@ describe("risk service fails closed (issue 13.3)", () => {
     const runtime = memoryRuntime(quiet);
     await runtime.rpc.serve(Subjects.positions, () => []);
     await runtime.rpc.serve(Subjects.accounts, () => [cash("acc", "710000")]);
+    await serveNoWorkingOrders(runtime);
+    await serveAppliedFills(runtime);
     const service = createRiskService(runtime, { marketSlippageBps: 0 });
     await service.start();
     stops.push(() => service.stop());

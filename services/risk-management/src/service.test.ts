@@ -27,7 +27,7 @@ import {
 } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
-import { servePortfolio } from "./testing.ts";
+import { serveAppliedFills, serveNoWorkingOrders, servePortfolio } from "./testing.ts";
 
 const quiet = createLogger({}, "error", () => {});
 const stops: Array<() => Promise<void>> = [];
@@ -398,6 +398,8 @@ describe("risk service start-up", () => {
         balances: [{ account: "acc", currency: "KRW", total: "100000", free: "100000", locked: "0" }],
       },
     ]);
+    await serveNoWorkingOrders(runtime);
+    await serveAppliedFills(runtime);
     const service = createRiskService(runtime, {
       limits: { maxOrderNotional: "100000000", maxPositionNotional: "1500000" },
     });

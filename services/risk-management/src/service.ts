@@ -69,7 +69,15 @@ export interface RiskServiceOptions extends RiskEngineOptions {
   /** Start-up loads from the portfolio and the OMS retry from this delay, doubling up to `loadRetryMaxMs`. */
   loadRetryMs?: number;
   loadRetryMaxMs?: number;
+  /**
+   * At start, risk skips redelivered fills the portfolio applied at most this
+   * long ago (or since an hour before risk last saved, if earlier). Default a day.
+   */
+  redeliveryLookbackMs?: number;
 }
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /**
  * Calls `attempt` until it succeeds (returns true), waiting `base` ms, then
@@ -102,7 +110,11 @@ const ACTOR = "risk-management";
 export function createRiskService(runtime: Runtime, options: RiskServiceOptions = {}) {
   const logger = runtime.logger.child({ service: ACTOR });
   const catalog = options.catalog ?? new InstrumentCatalog();
-  const engine = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS, { ...options, requireBalances: true });
+  const engine = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS, {
+    ...options,
+    requireBalances: true,
+    requireWorkingOrders: true,
+  });
   const audit = options.audit ?? new MemoryAuditLog();
   const subscriptions: Subscription[] = [];
   const modes = new AccountModes();
@@ -182,6 +194,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     // Balances unknown: try the portfolio now rather than at the next retry (an account added
     // there since, or risk started a moment before it), then decide on what it answered.
     if (!decision.approved && decision.rule === "BALANCE_UNKNOWN" && (await seedOnce())) decision = engine.check(order);
+    // Likewise the OMS's working orders (the OMS started after risk, or was down a moment).
+    if (!decision.approved && decision.rule === "WORKING_ORDERS_UNKNOWN" && (await loadWorkingOnce()))
+      decision = engine.check(order);
     if (decision.approved) decision = (await submitRate(order)) ?? decision;
     if (decision.approved) engine.accept(order);
     else logger.info("order refused", { orderId: order.id, rule: decision.rule, reason: decision.reason });
@@ -213,6 +228,11 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
    */
   const restoreBaselines = async () => {
     const outcome = await settings.loadBaselines(engine);
+    // Redelivered fills start at the group's last commit, a little before risk last saved: ask from an hour before that.
+    let sinceMs = Date.now() - (options.redeliveryLookbackMs ?? DAY_MS);
+    if (outcome.kind === "restored" && outcome.savedAtMs !== undefined)
+      sinceMs = Math.min(sinceMs, outcome.savedAtMs - HOUR_MS);
+    fillsSinceNs = String(BigInt(Math.max(0, Math.trunc(sinceMs))) * 1_000_000n);
     if (outcome.kind === "restored") logger.info("day baselines and drawdown peaks restored", {});
     if (outcome.kind !== "unreadable") return;
     logger.error("stored day baselines are unreadable; the platform starts HALTED", { why: outcome.why });
@@ -237,25 +257,83 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
    * accounts from the portfolio. Until it answers, orders are refused
    * (BALANCE_UNKNOWN) and /ready says why. Positions are taken once (their
    * realized P&L adds up); a later call only learns accounts added since.
+   *
+   * Fills reach risk through a durable Kafka group: after a restart it
+   * redelivers every fill since the group's last commit, including fills the
+   * portfolio had applied before risk read its positions. Those are in the
+   * seed already; booking them again would double positions, cash and
+   * realized P&L. So risk reads the ids of the fills the portfolio applied
+   * since shortly before it stopped, before and after reading positions and
+   * accounts (the same ids both times, or it reads again: a fill applied in
+   * between could be in one and not the other), and skips those fills when
+   * they come. Fills that come before the seed wait for it, then the same rule
+   * applies.
    */
   let positionsSeeded = false;
+  /** Fill ids the seeded positions and cash already include. */
+  let seeded = new Set<string>();
+  /** Fills that came before the seed; booked (unless the seed holds them) once it is in. */
+  const early: Fill[] = [];
+  /** Fills applied by the portfolio from this time on (ns) are asked for; set at start. */
+  let fillsSinceNs = "0";
   let seeding: Promise<boolean> | null = null;
+
+  const onFill = (fill: Fill) => {
+    if (!positionsSeeded) {
+      early.push(fill);
+      return;
+    }
+    if (seeded.has(fill.id)) {
+      logger.info("redelivered fill skipped: the portfolio's positions risk started from include it", {
+        fillId: fill.id,
+      });
+      return;
+    }
+    return publishAll(engine.onFill(fill));
+  };
+
   const seedFromPortfolio = async (): Promise<boolean> => {
     const { call } = rpcClient(runtime.rpc, 2000);
     try {
-      const [positions, accounts] = await Promise.all([
-        positionsSeeded ? Promise.resolve([] as Position[]) : call(Subjects.positions, {}),
-        call(Subjects.accounts, {}),
-      ]);
-      modes.seed(accounts);
-      if (engine.balancesPending === null) {
+      if (positionsSeeded) {
+        const accounts = await call(Subjects.accounts, {});
+        modes.seed(accounts);
         for (const account of accounts as Account[]) if (!engine.knows(account.id)) engine.seedAccount(account);
         return true;
       }
+      const before = await call(Subjects.appliedFills, { since: fillsSinceNs });
+      const [positions, accounts] = await Promise.all([call(Subjects.positions, {}), call(Subjects.accounts, {})]);
+      const after = await call(Subjects.appliedFills, { since: fillsSinceNs });
+      if (after.fillIds.length !== before.fillIds.length || after.complete !== before.complete) {
+        const why = "the portfolio applied a fill while risk read it; reading it again";
+        engine.setBalancesUnknown(why);
+        logger.info(why, {});
+        return false;
+      }
+      if (!before.complete)
+        logger.error(
+          "more fills applied since risk stopped than the portfolio lists; a redelivered older one would be booked twice",
+          {
+            listed: before.fillIds.length,
+          },
+        );
+      modes.seed(accounts);
       for (const position of positions as Position[]) engine.seedPosition(position);
+      seeded = new Set(before.fillIds);
       positionsSeeded = true;
       const changes = engine.seedAccounts(accounts as Account[]);
-      logger.info("seeded from the portfolio", { positions: positions.length, accounts: accounts.length });
+      let booked = 0;
+      for (const fill of early.splice(0))
+        if (!seeded.has(fill.id)) {
+          changes.push(...engine.onFill(fill));
+          booked++;
+        }
+      logger.info("seeded from the portfolio", {
+        positions: positions.length,
+        accounts: accounts.length,
+        appliedFills: seeded.size,
+        earlyFillsBooked: booked,
+      });
       await persistBaselines();
       await publishAll(changes);
       return true;
@@ -274,24 +352,43 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     return seeding;
   };
 
-  /** The OMS's working orders, so a restarted risk counts what already rests at the venues. */
+  /**
+   * The OMS's working orders, so a restarted risk counts what already rests at
+   * the venues. Until they are loaded every order is refused
+   * (WORKING_ORDERS_UNKNOWN) and /ready says why: approving before would let
+   * a new order spend cash or holdings a resting order already holds.
+   */
   const seedWorkingOrders = async (): Promise<boolean> => {
+    if (engine.workingOrdersPending === null) return true;
     try {
       const { call } = rpcClient(runtime.rpc, 2000);
       const lists = await Promise.all(WORKING_STATUSES.map((status) => call(Subjects.orderList, { status })));
-      const added = engine.openOrders.seed(lists.flat());
+      const added = engine.seedWorkingOrders(lists.flat());
       logger.info("working orders loaded from the OMS", { orders: added });
       return true;
     } catch (error) {
-      logger.warn("working orders not loaded yet; the OMS does not answer", { error: (error as Error).message });
+      const why = `the OMS does not answer: ${(error as Error).message}`;
+      engine.setWorkingOrdersUnknown(why);
+      logger.warn("working orders not loaded yet; orders are refused until the OMS answers", { error: why });
       return false;
     }
+  };
+  let loadingWorking: Promise<boolean> | null = null;
+  /** One load at a time: the retry loop and checks that find working orders unknown share it. */
+  const loadWorkingOnce = (): Promise<boolean> => {
+    loadingWorking ??= seedWorkingOrders().finally(() => {
+      loadingWorking = null;
+    });
+    return loadingWorking;
   };
 
   const app = createServiceApp({
     name: ACTOR,
     logger,
-    readiness: { balances: () => engine.balancesPending ?? true },
+    readiness: {
+      balances: () => engine.balancesPending ?? true,
+      workingOrders: () => engine.workingOrdersPending ?? true,
+    },
   })
     .get("/risk", () => engine.status())
     // State changes here need the service credential (kit internal plane); operators use PUT /api/risk/*.
@@ -324,7 +421,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
         }),
         await runtime.bus.subscribe(
           Topics.fill,
-          dedupeById((e) => publishAll(engine.onFill(e.payload as Fill))),
+          dedupeById((e) => onFill(e.payload as Fill)),
           { group: ACTOR },
         ),
         await runtime.bus.subscribe(Topics.allQuotes, (e) => {
@@ -352,7 +449,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
       const base = options.loadRetryMs ?? 500;
       const max = options.loadRetryMaxMs ?? 30_000;
       if (!(await seedOnce())) retryForever(seedOnce, base, max, timers, () => stopped);
-      retryForever(seedWorkingOrders, base, max, timers, () => stopped);
+      if (!(await loadWorkingOnce())) retryForever(loadWorkingOnce, base, max, timers, () => stopped);
       baselineTimer = setInterval(() => {
         if (engine.baselinesDirty) void persistBaselines();
       }, options.baselineSaveMs ?? 1000);

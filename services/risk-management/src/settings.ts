@@ -20,6 +20,8 @@ type Settings = typeof Settings.static;
 const settings = compile(Settings);
 
 const Baselines = t.Object({
+  /** Wall clock (ms) of the save: how far back fills risk saw may be redelivered after a restart. */
+  savedAtMs: t.Optional(t.Number()),
   accounts: t.Array(
     t.Object({
       account: t.String(),
@@ -95,7 +97,10 @@ class StoredDocument {
 }
 
 /** What `load` found: nothing stored, a copy it applied, or a copy it could not apply (and why). */
-export type LoadOutcome = { kind: "none" } | { kind: "restored" } | { kind: "unreadable"; why: string };
+export type LoadOutcome =
+  | { kind: "none" }
+  | { kind: "restored"; savedAtMs?: number }
+  | { kind: "unreadable"; why: string };
 
 /**
  * Limits and states set at run time outlive a restart: in the document store
@@ -123,7 +128,7 @@ export class RiskSettingsStore {
   /** The day baselines and drawdown peaks, apart from the settings: they change with the market, settings by hand. */
   saveBaselines(engine: RiskEngine): Promise<void> {
     engine.baselinesDirty = false;
-    return this.baselines.write(engine.baselineSnapshot());
+    return this.baselines.write({ savedAtMs: Date.now(), ...engine.baselineSnapshot() });
   }
 
   /**
@@ -145,7 +150,7 @@ export class RiskSettingsStore {
     } catch (error) {
       return { kind: "unreadable", why: (error as Error).message };
     }
-    return { kind: "restored" };
+    return stored.savedAtMs === undefined ? { kind: "restored" } : { kind: "restored", savedAtMs: stored.savedAtMs };
   }
 
   async load(engine: RiskEngine): Promise<LoadOutcome> {

@@ -14,9 +14,10 @@ export const marginAccount = (id: string, overrides: Partial<Account> = {}): Acc
 });
 
 /**
- * Test-only: answers the portfolio's rpc as risk reads it at start. Risk
- * refuses every order until the portfolio has answered (balances unknown), so
- * a service test that trades serves it first.
+ * Test-only: answers the portfolio's rpc as risk reads it at start, and the
+ * OMS's order list (no working orders). Risk refuses every order until both
+ * have answered (balances and working orders unknown), so a service test that
+ * trades serves them first.
  */
 export async function servePortfolio(
   runtime: Runtime,
@@ -25,4 +26,16 @@ export async function servePortfolio(
 ): Promise<void> {
   await runtime.rpc.serve(Subjects.accounts, () => accounts);
   await runtime.rpc.serve(Subjects.positions, positions);
+  await serveAppliedFills(runtime);
+  await serveNoWorkingOrders(runtime);
+}
+
+/** Test-only: the portfolio's ids of the fills it applied (none by default), which a restarted risk skips when redelivered. */
+export async function serveAppliedFills(runtime: Runtime, fillIds: () => string[] = () => []): Promise<void> {
+  await runtime.rpc.serve(Subjects.appliedFills, () => ({ fillIds: fillIds(), complete: true }));
+}
+
+/** Test-only: an OMS with no working orders, answering risk's start-up `order.list`. */
+export async function serveNoWorkingOrders(runtime: Runtime): Promise<void> {
+  await runtime.rpc.serve(Subjects.orderList, () => []);
 }

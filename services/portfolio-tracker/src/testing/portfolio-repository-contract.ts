@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import { type Fill, fx } from "@jts/contracts";
+import { type Fill, fx, nowNsString } from "@jts/contracts";
 import { type AccountSeed, Ledger, type PositionState } from "../ledger.ts";
 import { FILL_CONSUMER, Portfolio } from "../portfolio.ts";
 import type { PortfolioRepository, PortfolioTransaction } from "../repository.ts";
@@ -203,6 +203,18 @@ export function portfolioRepositoryContract(name: string, open: () => Promise<Po
       expect(await inTx((tx) => tx.markProcessed("portfolio", "e1"))).toBe(false);
       expect(await inTx((tx) => tx.markProcessed("other", "e1"))).toBe(true);
       expect(await h.reopen().transaction((tx) => tx.markProcessed("portfolio", "e1"))).toBe(false);
+    });
+
+    it("lists the events a consumer processed since a time, oldest first, up to a limit (risk's redelivery guard)", async () => {
+      const before = nowNsString();
+      await Bun.sleep(2);
+      for (const id of ["f1", "f2", "f3"]) expect(await inTx((tx) => tx.markProcessed("portfolio", id))).toBe(true);
+      expect(await inTx((tx) => tx.markProcessed("other", "f9"))).toBe(true);
+      expect(await repo.processedSince("portfolio", before, 10)).toEqual({ ids: ["f1", "f2", "f3"], complete: true });
+      expect(await repo.processedSince("portfolio", before, 2)).toEqual({ ids: ["f1", "f2"], complete: false });
+      await Bun.sleep(2);
+      expect(await repo.processedSince("portfolio", nowNsString(), 10)).toEqual({ ids: [], complete: true });
+      expect(await h.reopen().processedSince("portfolio", before, 10)).toMatchObject({ ids: ["f1", "f2", "f3"] });
     });
 
     it("leaves no position, cash or processed mark behind when a transaction throws", async () => {
@@ -475,6 +487,7 @@ function bind(repo: PortfolioRepository): PortfolioRepository {
     listAccounts: (ids) => repo.listAccounts(ids),
     accountsOf: (owner) => repo.accountsOf(owner),
     listPositions: (accounts) => repo.listPositions(accounts),
+    processedSince: (consumer, since, limit) => repo.processedSince(consumer, since, limit),
     setMode: (account, mode) => repo.setMode(account, mode),
     saveEquity: (snapshots) => repo.saveEquity(snapshots),
     listEquity: (query) => repo.listEquity(query),
