@@ -1,5 +1,6 @@
 import {
   type AmendFields,
+  ackOutcome,
   type BrokerAck,
   type CancelAllRequest,
   EventTypes,
@@ -31,11 +32,12 @@ import {
   type RpcClient,
   rpcClient,
 } from "@jts/kit";
-import { type ReconcileSummary, reconcile } from "./reconcile.ts";
+import { alertEvent, type ReconcileSummary, reconcile } from "./reconcile.ts";
 import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import { BrokerRouter, type RoutingOptions } from "./routing.ts";
-import { assertTransition, canTransition, isTerminal } from "./state-machine.ts";
+import { assertTransition, canTransition, isTerminal, statusAfterFill, WORKING_STATUSES } from "./state-machine.ts";
 import { isStopOrder, LocalStopBook, releasedOrder } from "./stops.ts";
+import { type OutcomeLookupOptions, OutcomeLookups } from "./unknown-outcomes.ts";
 import { validateAgainstInstrument } from "./validation.ts";
 
 /** The consumer name under which processed execution-report ids are recorded. */
@@ -46,13 +48,12 @@ export interface OrderManagerOptions extends RoutingOptions {
   rpcTimeoutMs?: number;
   /** When DAY stops the OMS holds expire; the next UTC midnight by default. */
   sessionEnd?: SessionEnd;
+  /** How OUTCOME_UNKNOWN orders are looked up at their venue (backoff, grace before "never received"). */
+  outcomeLookups?: OutcomeLookupOptions;
 }
 
 /** How many taken `.r<n>` ids an amend steps over before it gives up. */
 const MAX_REPLACEMENT_IDS = 100;
-
-/** Orders a venue is working; NEW ones are still being routed and are left to their router. */
-const WORKING_STATUSES = ["ACCEPTED", "PARTIALLY_FILLED"] as const;
 
 export interface SubmitResult {
   order: Order;
@@ -74,6 +75,8 @@ export class OrderManager {
   readonly router: BrokerRouter;
   /** Stops held here for brokers whose venue has none. */
   readonly stops: LocalStopBook;
+  /** Resolves orders whose broker did not answer the place. */
+  readonly outcomes: OutcomeLookups;
 
   constructor(
     private readonly repository: OrderRepository,
@@ -85,6 +88,22 @@ export class OrderManager {
     this.client = rpcClient(rpc, options.rpcTimeoutMs);
     this.router = new BrokerRouter(options, repository);
     this.stops = new LocalStopBook(options.sessionEnd ?? utcMidnight);
+    this.outcomes = new OutcomeLookups(
+      {
+        repository,
+        rpc,
+        router: this.router,
+        logger,
+        fold: (report) => this.onReport(report),
+        adopt: (orderId, venueOrderId) =>
+          this.change(orderId, (order) => {
+            order.venueOrderId ??= venueOrderId;
+            return false;
+          }).then(() => undefined),
+        timeoutMs: options.rpcTimeoutMs,
+      },
+      options.outcomeLookups,
+    );
   }
 
   async submit(request: OrderRequest): Promise<SubmitResult> {
@@ -161,7 +180,12 @@ export class OrderManager {
     return this.place(order.id, order, broker);
   }
 
-  /** Sends `sent` (the order, or what a released stop became) to the broker and folds its ack. */
+  /**
+   * Sends `sent` (the order, or what a released stop became) to the broker and
+   * folds its ack. Only the venue's refusal rejects the order: no answer (an
+   * rpc error or timeout, or a broker that cannot tell) may mean the venue has
+   * it, so the order goes OUTCOME_UNKNOWN and is looked up at the venue.
+   */
   private async place(orderId: string, sent: Order, broker: string): Promise<Order> {
     let ack: BrokerAck;
     try {
@@ -171,9 +195,11 @@ export class OrderManager {
         { timeoutMs: this.options.rpcTimeoutMs },
       );
     } catch (error) {
-      return this.refuse(orderId, `broker ${broker}: ${(error as Error).message}`);
+      return this.outcomeUnknown(orderId, `broker ${broker}: ${(error as Error).message}`);
     }
-    if (!ack.accepted) return this.refuse(orderId, `broker ${broker}: ${ack.reason ?? "refused"}`);
+    const outcome = ackOutcome(ack);
+    if (outcome === "UNKNOWN") return this.outcomeUnknown(orderId, `broker ${broker}: ${ack.reason ?? "no answer"}`);
+    if (outcome === "REFUSED") return this.refuse(orderId, `broker ${broker}: ${ack.reason ?? "refused"}`);
     // A fast venue's fill may have been folded in already: only a NEW order becomes ACCEPTED.
     return this.change(orderId, (current) => {
       current.venueOrderId = ack.venueOrderId;
@@ -181,6 +207,30 @@ export class OrderManager {
       this.transition(current, "ACCEPTED");
       return true;
     });
+  }
+
+  /**
+   * The place may or may not have reached the venue. A NEW order (a released
+   * stop is ACCEPTED here already and stays so) goes OUTCOME_UNKNOWN with the
+   * reason kept; either way it is looked up at the venue until it answers.
+   */
+  private async outcomeUnknown(orderId: string, reason: string): Promise<Order> {
+    this.logger.warn("order outcome unknown; looking it up at the venue", { orderId, reason });
+    const order = await this.change(orderId, (current) => {
+      if (current.status !== "NEW") return false;
+      current.rejectReason = reason;
+      this.transition(current, "OUTCOME_UNKNOWN");
+      return true;
+    });
+    if (order.status === "OUTCOME_UNKNOWN") this.outcomes.track(order.id);
+    return order;
+  }
+
+  /** After a restart: every order left OUTCOME_UNKNOWN is looked up again. */
+  async resumeUnknown(): Promise<number> {
+    const unknown = await this.repository.list({ status: "OUTCOME_UNKNOWN" });
+    for (const order of unknown) this.outcomes.track(order.id);
+    return unknown.length;
   }
 
   /** Accepts a stop and keeps it here until the market reaches it. */
@@ -251,6 +301,7 @@ export class OrderManager {
       logger: this.logger,
       fold: (report) => this.onReport(report),
       heldLocally: (orderId) => this.stops.has(orderId),
+      lookUpOutcome: (orderId) => this.outcomes.track(orderId),
       quoteCurrency: (symbol) => this.catalog.find(symbol)?.quote ?? "KRW",
       timeoutMs: this.options.rpcTimeoutMs,
       settleMs,
@@ -404,7 +455,8 @@ export class OrderManager {
       }
       switch (report.kind) {
         case "ACCEPTED":
-          if (order.status === "NEW") {
+          if (order.status === "NEW" || order.status === "OUTCOME_UNKNOWN") {
+            if (order.status === "OUTCOME_UNKNOWN") order.rejectReason = null;
             this.transition(order, "ACCEPTED");
             await this.save(tx, order);
           }
@@ -439,10 +491,23 @@ export class OrderManager {
     const previousCost = order.averagePrice ? fx.mul(fx.toFixed(order.averagePrice), before) : 0n;
     order.averagePrice = fx.fromFixed(fx.div(previousCost + fx.mul(fx.toFixed(fill.price), quantity), filled));
     order.filledQuantity = fx.fromFixed(filled);
-    const target: OrderStatus = filled >= fx.toFixed(order.quantity) ? "FILLED" : "PARTIALLY_FILLED";
-    if (!canTransition(order.status, target)) {
-      this.logger.warn("fill on a closed order", { orderId: order.id, status: order.status });
-    } else this.transition(order, target);
+    // A fill is a fact: whatever the order's state, the fill is booked (once, by its id) and the
+    // state follows it. A state the fill contradicts (REJECTED, a CANCELED order now complete) is corrected.
+    const from = order.status;
+    const { status, corrected } = statusAfterFill(from, filled, fx.toFixed(order.quantity));
+    if (corrected) {
+      this.logger.warn("a fill corrected the order's state", { orderId: order.id, from, to: status });
+      order.status = status;
+      order.updatedAt = nowNsString();
+      tx.emit(
+        Topics.alert,
+        alertEvent(
+          order.account,
+          "Order state corrected by a fill",
+          `order ${order.id} (${order.clientOrderId}) was ${from} but the venue filled ${fill.quantity} ${order.symbol}; now ${status}`,
+        ),
+      );
+    } else if (canTransition(from, status)) this.transition(order, status);
     await tx.update(order);
     tx.emit(Topics.fill, envelope(EventTypes.fill, "order-execution", order.account, fill, fill.tsEvent));
     tx.emit(Topics.orderUpdated, this.orderEvent(order));

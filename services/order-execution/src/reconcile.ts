@@ -24,6 +24,8 @@ export interface ReconcileDeps {
   fold(report: ExecutionReport): Promise<void>;
   /** Orders the OMS holds itself (local stops): no venue knows them. */
   heldLocally(orderId: string): boolean;
+  /** Makes sure an OUTCOME_UNKNOWN order is being looked up at its venue (OutcomeLookups.track). */
+  lookUpOutcome(orderId: string): void;
   /** The currency fees of a symbol are charged in (its quote currency). */
   quoteCurrency(symbol: string): string;
   timeoutMs?: number;
@@ -46,7 +48,7 @@ export interface ReconcileSummary {
   positionMismatches: Array<{ broker: string; account: string; symbol: string; ours: string; venue: string }>;
 }
 
-const WORKING = ["NEW", "ACCEPTED", "PARTIALLY_FILLED"] as const;
+const WORKING = ["NEW", "OUTCOME_UNKNOWN", "ACCEPTED", "PARTIALLY_FILLED"] as const;
 
 /**
  * At start, for each broker: what we think is working against what the venue
@@ -54,7 +56,11 @@ const WORKING = ["NEW", "ACCEPTED", "PARTIALLY_FILLED"] as const;
  * (query-order) and their final state folded in, with a reconciliation fill
  * for fills we missed; an order the venue does not know at all is canceled.
  * Venue orders we do not know, and positions that differ from our fills, are
- * raised as alerts: a human decides about those.
+ * raised as alerts: a human decides about those. Runs at start and every few
+ * seconds (ORDER_RECONCILE_EVERY_MS). Orders whose outcome is unknown are
+ * handed to their lookup (a venue that does not know one yet may still get
+ * it: "not there" only counts after the lookup's grace period), and a venue
+ * order carrying one's id is not "unknown at the venue".
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = {
@@ -85,6 +91,10 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     for (const order of ours) {
       // NEW orders are resumed by routing them again; held stops are at no venue.
       if (order.status === "NEW" || deps.heldLocally(order.id)) continue;
+      if (order.status === "OUTCOME_UNKNOWN") {
+        deps.lookUpOutcome(order.id);
+        continue;
+      }
       if ((await sentTo(order)) !== broker) continue;
       summary.checked++;
       const venue =
@@ -256,6 +266,13 @@ function request<T>(deps: ReconcileDeps, subject: string, payload: unknown): Pro
 /** A warning on alert.raised, through the repository so it leaves with the outbox like every other event. */
 async function raise(deps: ReconcileDeps, account: string, title: string, message: string): Promise<void> {
   deps.logger.warn(title, { account, message });
+  await deps.repository.transaction(async (tx) => {
+    tx.emit(Topics.alert, alertEvent(account, title, message));
+  });
+}
+
+/** The alert.raised event of an OMS warning, for a repository transaction to emit. */
+export function alertEvent(account: string, title: string, message: string) {
   const alert: Alert = {
     id: newId(),
     severity: "WARNING",
@@ -265,7 +282,5 @@ async function raise(deps: ReconcileDeps, account: string, title: string, messag
     account,
     tsEvent: nowNsString(),
   };
-  await deps.repository.transaction(async (tx) => {
-    tx.emit(Topics.alert, envelope(EventTypes.alert, "order-execution", account, alert));
-  });
+  return envelope(EventTypes.alert, "order-execution", account, alert);
 }
