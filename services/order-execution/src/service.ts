@@ -23,11 +23,11 @@ import {
 } from "@jts/kit";
 import { t } from "elysia";
 import { OrderManager } from "./manager.ts";
-import type { OutcomeLookupOptions } from "./unknown-outcomes.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 import { FillsQuery, ListOrdersQuery, OrderIdRequest, OrderRequest } from "./model.ts";
 import type { OrderRepository } from "./repository.ts";
 import { AccountModeBook, type AccountModeLookup } from "./routing.ts";
+import type { OutcomeLookupOptions } from "./unknown-outcomes.ts";
 
 /** Something that runs while the service runs, such as the outbox relay. */
 export interface Startable {
@@ -54,6 +54,8 @@ export interface OrderExecutionOptions {
   reconcileEveryMs?: number;
   /** How OUTCOME_UNKNOWN orders are looked up at their venue. */
   outcomeLookups?: OutcomeLookupOptions;
+  /** How long a broker rpc may take before its outcome counts as unknown (the rpc default, 5 s). */
+  rpcTimeoutMs?: number;
   /** How often held DAY stops are checked for expiry. */
   expiryCheckMs?: number;
   /** Where orders live; in memory, publishing straight to the bus, when omitted. */
@@ -76,6 +78,7 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
     nativeStops: options.nativeStops,
     sessionEnd: options.sessionEnd,
     outcomeLookups: options.outcomeLookups,
+    rpcTimeoutMs: options.rpcTimeoutMs,
   });
   const subscriptions: Subscription[] = [];
   let expiryTimer: ReturnType<typeof setInterval> | undefined;

@@ -1,4 +1,11 @@
-import { type ExecutionReport, nowNsString, type Order, type RpcTransport, Subjects, type VenueOrder } from "@jts/contracts";
+import {
+  type ExecutionReport,
+  nowNsString,
+  type Order,
+  type RpcTransport,
+  Subjects,
+  type VenueOrder,
+} from "@jts/contracts";
 import type { Logger } from "@jts/kit";
 import type { OrderRepository } from "./repository.ts";
 import type { BrokerRouter } from "./routing.ts";
