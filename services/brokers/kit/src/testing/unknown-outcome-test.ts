@@ -24,8 +24,8 @@ export interface UnknownOutcomeBroker {
   reports: ExecutionReport[];
   /** A resting order the venue accepts, with a fresh id each call. */
   order(): Order;
-  /** The venue fills the whole order (known by our order id); its report reaches the broker by stream or poll. */
-  fillAtVenue(order: Order): void | Promise<void>;
+  /** The venue fills the whole order (`venue` is what the lookup found); its report reaches the broker by stream or poll. */
+  fillAtVenue(order: Order, venue: VenueOrder): void | Promise<void>;
   /** A polling broker (KIS, Creon) reads the venue's order states now; streaming brokers leave this out. */
   poll?(): Promise<void>;
   stop(): Promise<void>;
@@ -99,7 +99,7 @@ async function runMode(b: UnknownOutcomeBroker, mode: UnknownOutcomeMode): Promi
   }, 3_000);
   expect(found.venueOrderId).toBeTruthy();
 
-  await b.fillAtVenue(order);
+  await b.fillAtVenue(order, found);
   await eventually(async () => {
     await b.poll?.();
     expect(ours().filter((r) => r.kind === "FILL")).toHaveLength(1);
