@@ -28,8 +28,7 @@ unknownOutcomeTests("Binance", async () => {
   return {
     rpc: runtime.rpc,
     broker: "binance",
-    fake: fake.venue,
-    place: { method: "POST", path: "/api/v3/order" },
+    misbehavePlace: (misbehaviour) => fake.venue.misbehaveOn("POST", "/api/v3/order", misbehaviour),
     refusal: { status: 400, body: { code: -2010, msg: "Account has insufficient balance for requested action." } },
     reports: published.reports,
     order: () => {

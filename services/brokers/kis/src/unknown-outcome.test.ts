@@ -16,8 +16,8 @@ unknownOutcomeTests("KIS", async () => {
   return {
     rpc: runtime.rpc,
     broker: "kis",
-    fake: h.fake.venue,
-    place: { method: "POST", path: "/uapi/domestic-stock/v1/trading/order-cash" },
+    misbehavePlace: (misbehaviour) =>
+      h.fake.venue.misbehaveOn("POST", "/uapi/domestic-stock/v1/trading/order-cash", misbehaviour),
     refusal: { status: 200, body: { rt_cd: "1", msg_cd: "APBK0952", msg1: "주문가능금액을 초과 했습니다" } },
     reports,
     order: () => {

@@ -27,8 +27,7 @@ unknownOutcomeTests("Upbit", async () => {
   return {
     rpc: runtime.rpc,
     broker: "upbit",
-    fake: fake.venue,
-    place: { method: "POST", path: "/v1/orders" },
+    misbehavePlace: (misbehaviour) => fake.venue.misbehaveOn("POST", "/v1/orders", misbehaviour),
     refusal: {
       status: 400,
       body: { error: { name: "insufficient_funds_bid", message: "주문가능한 금액이 부족합니다." } },

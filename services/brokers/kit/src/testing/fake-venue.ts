@@ -257,7 +257,7 @@ export class FakeVenue {
 }
 
 /** A 200 whose body breaks off: the caller's read fails as on a dropped connection, after the call took effect. */
-function brokenAnswer(): Response {
+export function brokenAnswer(): Response {
   const body = new ReadableStream({
     pull(controller) {
       controller.enqueue(new TextEncoder().encode('{"partial":'));

@@ -8,16 +8,15 @@ import {
   type VenueOrder,
 } from "@jts/contracts";
 import { eventually } from "@jts/kit/testing";
-import type { FakeVenue, Misbehaviour } from "./fake-venue.ts";
+import type { Misbehaviour } from "./fake-venue.ts";
 
 /** A broker service started against its venue's fake, as each connector's tests build it. */
 export interface UnknownOutcomeBroker {
   rpc: RpcTransport;
   /** The broker name in rpc subjects. */
   broker: string;
-  fake: FakeVenue;
-  /** The venue's place call, e.g. POST /api/v3/order. */
-  place: { method: string; path: string };
+  /** Makes the venue's next place call misbehave (a FakeVenue: `misbehaveOn("POST", <place path>, m)`). */
+  misbehavePlace(misbehaviour: Misbehaviour): void;
   /** The venue's answer to an order it refuses (status and body). */
   refusal: { status: number; body: unknown };
   /** Everything the broker published on exec.report. */
@@ -69,7 +68,7 @@ export function unknownOutcomeTests(title: string, start: () => Promise<UnknownO
 
 async function runMode(b: UnknownOutcomeBroker, mode: UnknownOutcomeMode): Promise<void> {
   const order = b.order();
-  b.fake.misbehaveOn(b.place.method, b.place.path, misbehaviour(mode, b.refusal));
+  b.misbehavePlace(misbehaviour(mode, b.refusal));
   const answer = await b.rpc
     .request<BrokerAck>(Subjects.brokerPlace(b.broker), { order }, { timeoutMs: RPC_TIMEOUT_MS })
     .catch((error: Error) => error);
@@ -92,18 +91,27 @@ async function runMode(b: UnknownOutcomeBroker, mode: UnknownOutcomeMode): Promi
     return;
   }
   if (mode === "place-late") expect(await lookUp()).toBeNull();
-  const found = await eventually(async () => {
-    const venue = await lookUp();
-    expect(venue).toMatchObject({ orderId: order.id, status: "ACCEPTED", filledQuantity: "0" });
-    return venue as VenueOrder;
-  }, 3_000);
+  const found = await eventually(
+    async () => {
+      const venue = await lookUp();
+      expect(venue).toMatchObject({ orderId: order.id, status: "ACCEPTED", filledQuantity: "0" });
+      return venue as VenueOrder;
+      // A lookup every 100 ms: Creon allows 20 trade-side requests per 15 s.
+    },
+    3_000,
+    100,
+  );
   expect(found.venueOrderId).toBeTruthy();
 
   await b.fillAtVenue(order, found);
-  await eventually(async () => {
-    await b.poll?.();
-    expect(ours().filter((r) => r.kind === "FILL")).toHaveLength(1);
-  }, 3_000);
+  await eventually(
+    async () => {
+      await b.poll?.();
+      expect(ours().filter((r) => r.kind === "FILL")).toHaveLength(1);
+    },
+    3_000,
+    100,
+  );
   // Asked again and polled again, the venue's one fill stays one report.
   expect(await lookUp()).toMatchObject({ status: "FILLED", filledQuantity: order.quantity });
   await b.poll?.();
