@@ -11,7 +11,7 @@ unknownOutcomeTests("KIS", async () => {
   // Polled by hand below, so each poll's reports are counted.
   const service = createKisService(runtime, { settings: h.settings, pollMs: 60_000 });
   const reports: ExecutionReport[] = [];
-  await runtime.bus.subscribe("exec.report", (event) => void reports.push(event.payload as ExecutionReport));
+  await runtime.bus.subscribe(Topics.executionReport, (event) => void reports.push(event.payload as ExecutionReport));
   await service.start();
   return {
     rpc: runtime.rpc,
