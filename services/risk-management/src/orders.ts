@@ -7,7 +7,8 @@ interface Resting {
   remaining: Fixed;
 }
 
-const OPEN = new Set(["NEW", "ACCEPTED", "PARTIALLY_FILLED"]);
+// OUTCOME_UNKNOWN: the venue may hold it, so it holds cash and exposure until the OMS knows.
+const OPEN = new Set(["NEW", "OUTCOME_UNKNOWN", "ACCEPTED", "PARTIALLY_FILLED"]);
 
 /**
  * The orders still working at the venue, from the OMS's order updates: what a
