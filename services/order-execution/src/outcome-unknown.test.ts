@@ -277,3 +277,28 @@ describe("a paper venue restart", () => {
     expect(p.fills.filter((f) => f.orderId === order.id).map((f) => f.quantity)).toEqual(["0.5", "1.5"]);
   });
 });
+
+describe("reconciliation every few seconds", () => {
+  it("repairs a working order the venue closed while its report was lost, without a restart", async () => {
+    const p = await platform({ reconcileEveryMs: 50 });
+    const { order } = await p.oms.manager.submit(p.request());
+    expect(order.status).toBe("ACCEPTED");
+    // The venue cancels it; the report never reaches the OMS.
+    p.paper.engine.cancel(order.id);
+    await eventually(async () => expect((await p.oms.manager.get(order.id)).status).toBe("CANCELED"), 2000);
+  });
+
+  it("hands an OUTCOME_UNKNOWN order nobody is looking up to its lookup, which follows the venue", async () => {
+    const p = await platform();
+    const { order } = await p.oms.manager.submit(p.request({ clientOrderId: "seed" }));
+    // An order left OUTCOME_UNKNOWN by another replica that died: stored so, at the venue, looked up by no one.
+    const orphan = { ...order, id: "orphan-1", clientOrderId: "orphan", status: "OUTCOME_UNKNOWN" as const };
+    await p.oms.repository.transaction(async (tx) => {
+      await tx.insert(orphan);
+    });
+    p.paper.engine.place({ ...orphan, status: "NEW" });
+    expect(p.oms.manager.outcomes.tracking).toBe(0);
+    await p.oms.manager.reconcile();
+    await eventually(async () => expect((await p.oms.manager.get(orphan.id)).status).toBe("ACCEPTED"));
+  });
+});

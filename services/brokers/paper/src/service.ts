@@ -82,10 +82,21 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
   let published: Promise<void> = Promise.resolve();
   const store = options.store ?? cacheOrderStore(runtime.cache);
   let saved: Promise<void> = Promise.resolve();
-  /** Chained, so the last save holds the latest book; a failed save is logged and the next one catches up. */
+  let saveQueued = false;
+  /**
+   * Writes the open orders after a change. Changes that come while a write is
+   * queued ride on it (it reads the book when it runs), so a burst of fills
+   * costs one write, not one per fill; a failed write is logged and the next
+   * change writes again.
+   */
   const persist = (): Promise<void> => {
+    if (saveQueued) return saved;
+    saveQueued = true;
     saved = saved
-      .then(() => store.save(engine.persistedOrders()))
+      .then(() => {
+        saveQueued = false;
+        return store.save(engine.persistedOrders());
+      })
       .catch((error: unknown) => logger.error("open orders not persisted", { error: (error as Error).message }));
     return saved;
   };
