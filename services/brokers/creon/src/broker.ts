@@ -82,7 +82,10 @@ export class CreonBroker {
   }
 
   async cancel(command: CancelOrderCommand): Promise<BrokerAck> {
-    const placed = await this.orders.load(command.orderId);
+    // An order whose place answer was lost is found first: a cancel of it must still reach Creon.
+    const placed =
+      (await this.orders.load(command.orderId)) ??
+      ((await this.findSent(command.orderId)) ? await this.orders.load(command.orderId) : null);
     const answer = (reason: string | null) => brokerAck(command.orderId, placed?.ack.venueOrderId ?? null, reason);
     if (!placed?.ack.venueOrderId) return answer("Creon broker does not know this order");
     try {

@@ -173,7 +173,10 @@ export class KisBroker {
 
   async cancel(command: CancelOrderCommand): Promise<BrokerAck> {
     const now = nowNsString();
-    const placed = await this.orders.load(command.orderId);
+    // An order whose place answer was lost is found first: a cancel of it must still reach KIS.
+    const placed =
+      (await this.orders.load(command.orderId)) ??
+      ((await this.findSent(command.orderId)) ? await this.orders.load(command.orderId) : null);
     const refuse = (reason: string) => brokerAck(command.orderId, placed?.ack.venueOrderId ?? null, reason, now);
     if (!placed?.ack.venueOrderId) return refuse("KIS broker does not know this order");
     if (placed.done) return refuse("the order is no longer open at KIS");

@@ -63,6 +63,14 @@ export function unknownOutcomeTests(title: string, start: () => Promise<UnknownO
           await b.stop();
         }
       });
+    it("drop-ack: a cancel by our order id still reaches the venue", async () => {
+      const b = await start();
+      try {
+        await cancelUnacknowledged(b);
+      } finally {
+        await b.stop();
+      }
+    });
   });
 }
 
@@ -120,4 +128,32 @@ async function runMode(b: UnknownOutcomeBroker, mode: UnknownOutcomeMode): Promi
   expect(fills).toHaveLength(1);
   expect(fills[0]?.fill?.quantity).toBe(order.quantity);
   expect(ours().filter((r) => r.kind === "REJECTED" || r.kind === "CANCELED")).toEqual([]);
+}
+
+/** Cancel-all and HALT cancel OUTCOME_UNKNOWN orders by our order id: the broker must get the cancel to the venue. */
+async function cancelUnacknowledged(b: UnknownOutcomeBroker): Promise<void> {
+  const order = b.order();
+  b.misbehavePlace({ kind: "drop-answer" });
+  await b.rpc
+    .request<BrokerAck>(Subjects.brokerPlace(b.broker), { order }, { timeoutMs: RPC_TIMEOUT_MS })
+    .catch(() => undefined);
+  const ack = await b.rpc.request<BrokerAck>(
+    Subjects.brokerCancel(b.broker),
+    { orderId: order.id, account: order.account, symbol: order.symbol },
+    { timeoutMs: 5_000 },
+  );
+  expect(ack).toMatchObject({ orderId: order.id, accepted: true });
+  await eventually(
+    async () => {
+      await b.poll?.();
+      const venue = await b.rpc.request<VenueOrder | null>(
+        Subjects.brokerQueryOrder(b.broker),
+        { account: order.account, symbol: order.symbol, orderId: order.id },
+        { timeoutMs: 5_000 },
+      );
+      expect(venue?.status).toBe("CANCELED");
+    },
+    3_000,
+    100,
+  );
 }
