@@ -302,3 +302,21 @@ describe("reconciliation every few seconds", () => {
     await eventually(async () => expect((await p.oms.manager.get(orphan.id)).status).toBe("ACCEPTED"));
   });
 });
+
+describe("an order the venue placed after its lookup gave up", () => {
+  it("is raised by reconciliation while it works there, and its fill corrects it, once", async () => {
+    const p = await platform({ outcomeLookups: { firstLookupMs: 20, notFoundGraceMs: 100 } });
+    p.faults.next("place-late", 400);
+    const { order } = await p.oms.manager.submit(p.request());
+    await eventually(async () => expect((await p.oms.manager.get(order.id)).status).toBe("REJECTED"));
+    // Later than any grace period: the venue places it after all.
+    await eventually(() => expect(p.paper.engine.queryOrder({ orderId: order.id })?.status).toBe("ACCEPTED"));
+    const summary = await p.oms.manager.reconcile();
+    expect(summary.closedHereOpenThere.map((v) => v.orderId)).toEqual([order.id]);
+    expect(p.alerts.map((a) => a.title)).toContain("Order open at the venue but closed in JTS");
+    await p.trade("99000000", "1");
+    await eventually(async () => expect((await p.oms.manager.get(order.id)).status).toBe("FILLED"));
+    await agreeWithVenue(p, order.id);
+    expect(p.alerts.map((a) => a.title)).toContain("Order state corrected by a fill");
+  });
+});

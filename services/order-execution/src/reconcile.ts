@@ -46,7 +46,11 @@ export interface ReconcileSummary {
   /** Venue orders JTS did not place (or no longer knows). */
   unknownAtVenue: VenueOrder[];
   positionMismatches: Array<{ broker: string; account: string; symbol: string; ours: string; venue: string }>;
+  /** Venue orders working there that JTS has as REJECTED, CANCELED or EXPIRED (e.g. placed after their lookup gave up). */
+  closedHereOpenThere: VenueOrder[];
 }
+
+const closedHere = (status: Order["status"]) => status === "REJECTED" || status === "CANCELED" || status === "EXPIRED";
 
 const WORKING = ["NEW", "OUTCOME_UNKNOWN", "ACCEPTED", "PARTIALLY_FILLED"] as const;
 
@@ -69,6 +73,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     corrected: [],
     unknownAtVenue: [],
     positionMismatches: [],
+    closedHereOpenThere: [],
   };
   const ours = (await Promise.all(WORKING.map((status) => deps.repository.list({ status })))).flat();
   /** Orders whose venue has more fills than we do: looked at again once in-flight reports had time to land. */
@@ -112,8 +117,18 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     }
     pending.push(...differing);
     for (const v of venueOpen) {
-      const known = v.orderId !== null && (await deps.repository.get(v.orderId)) !== undefined;
-      if (known) continue;
+      const mine = v.orderId === null ? undefined : await deps.repository.get(v.orderId);
+      if (mine && closedHere(mine.status)) {
+        // The state machine cannot reopen it; its fills will still be folded in (and correct it). A human decides.
+        summary.closedHereOpenThere.push(v);
+        await raise(
+          deps,
+          v.account,
+          "Order open at the venue but closed in JTS",
+          `${broker} still works order ${mine.id} (${mine.clientOrderId}, ${v.side} ${v.quantity} ${v.symbol}) that JTS has as ${mine.status}: cancel it at the venue or expect its fills`,
+        );
+      }
+      if (mine) continue;
       summary.unknownAtVenue.push(v);
       await raise(
         deps,
