@@ -1,4 +1,4 @@
-import type { Cache } from "@jts/contracts";
+import type { Cache, DocumentStore } from "@jts/contracts";
 import type { PersistedOrder } from "./engine.ts";
 
 /** Where the paper venue keeps its open orders across restarts. */
@@ -21,6 +21,42 @@ export function cacheOrderStore(cache: Cache, key = "paper:open-orders"): PaperO
     },
     async save(orders) {
       await cache.set(key, JSON.stringify(orders));
+    },
+  };
+}
+
+const COLLECTION = "paper-venue";
+const NAME = "open-orders";
+
+/**
+ * The open orders as one document of the documents port: in `just dev` the
+ * embedded PostgreSQL that keeps the OMS's orders too (a restart of the whole
+ * platform keeps both), memory in tests. This is the only writer of the
+ * document; a version conflict (a second paper venue on the same store)
+ * re-reads and writes once more, last writer wins.
+ */
+export function documentOrderStore(documents: DocumentStore): PaperOrderStore {
+  let known: { id: string; version: number } | null = null;
+  const write = async (orders: PersistedOrder[]) => {
+    const current = known ?? (await documents.findByName<PersistedOrder[]>(COLLECTION, NAME));
+    const saved = current
+      ? await documents.update(COLLECTION, current.id, current.version, orders)
+      : await documents.create(COLLECTION, NAME, orders);
+    known = { id: saved.id, version: saved.version };
+  };
+  return {
+    async load() {
+      const document = await documents.findByName<PersistedOrder[]>(COLLECTION, NAME);
+      known = document ? { id: document.id, version: document.version } : null;
+      return document?.body ?? [];
+    },
+    async save(orders) {
+      try {
+        await write(orders);
+      } catch {
+        known = null;
+        await write(orders);
+      }
     },
   };
 }
