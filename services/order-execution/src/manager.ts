@@ -77,6 +77,8 @@ export class OrderManager {
   readonly stops: LocalStopBook;
   /** Resolves orders whose broker did not answer the place. */
   readonly outcomes: OutcomeLookups;
+  /** What reconciliation has alerted about already: a standing problem is raised once, not every run. */
+  private readonly reconcileAlerts = new Set<string>();
 
   constructor(
     private readonly repository: OrderRepository,
@@ -302,6 +304,7 @@ export class OrderManager {
       fold: (report) => this.onReport(report),
       heldLocally: (orderId) => this.stops.has(orderId),
       lookUpOutcome: (orderId) => this.outcomes.track(orderId),
+      raised: this.reconcileAlerts,
       quoteCurrency: (symbol) => this.catalog.find(symbol)?.quote ?? "KRW",
       timeoutMs: this.options.rpcTimeoutMs,
       settleMs,

@@ -30,6 +30,11 @@ export interface ReconcileDeps {
   quoteCurrency(symbol: string): string;
   timeoutMs?: number;
   /**
+   * Alerts raised by earlier runs (title and message): a run every 30 s raises
+   * each standing problem once, not every run. Logged every run all the same.
+   */
+  raised?: Set<string>;
+  /**
    * How long to let in-flight execution reports land before a fill difference
    * is folded as a reconciliation fill: after a crash the bus redelivers the
    * venue's own reports, and those must win over a synthesized fill.
@@ -281,6 +286,10 @@ function request<T>(deps: ReconcileDeps, subject: string, payload: unknown): Pro
 /** A warning on alert.raised, through the repository so it leaves with the outbox like every other event. */
 async function raise(deps: ReconcileDeps, account: string, title: string, message: string): Promise<void> {
   deps.logger.warn(title, { account, message });
+  const key = `${account}|${title}|${message}`;
+  if (deps.raised?.has(key)) return;
+  if (deps.raised && deps.raised.size >= 10_000) deps.raised.clear();
+  deps.raised?.add(key);
   await deps.repository.transaction(async (tx) => {
     tx.emit(Topics.alert, alertEvent(account, title, message));
   });
