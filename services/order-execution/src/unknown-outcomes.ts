@@ -77,6 +77,7 @@ export class OutcomeLookups {
   }
 
   private schedule(orderId: string, attempt: number): void {
+    if (this.stopped) return;
     const first = this.options.firstLookupMs ?? 250;
     const delay = Math.min(this.options.maxLookupMs ?? 30_000, first * 2 ** Math.min(attempt, 20));
     const timer = setTimeout(() => {
