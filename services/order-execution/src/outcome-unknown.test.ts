@@ -325,3 +325,55 @@ describe("an order the venue placed after its lookup gave up", () => {
     expect(p.alerts.map((a) => a.title)).toContain("Order state corrected by a fill");
   });
 });
+
+describe("the lookup of an order whose outcome is unknown", () => {
+  it("backs off while the venue does not answer, keeps asking at the cap, and stops once it answers", async () => {
+    const p = await platform({
+      routes: { sim: "mute" },
+      accountMode: () => "LIVE",
+      outcomeLookups: { firstLookupMs: 10, maxLookupMs: 60, notFoundGraceMs: 60_000 },
+    });
+    const asked: number[] = [];
+    let answer: "error" | "found" = "error";
+    await p.runtime.rpc.serve("broker.mute.place", () => {
+      throw new Error("socket hang up");
+    });
+    await p.runtime.rpc.serve("broker.mute.query-order", (request) => {
+      asked.push(performance.now());
+      if (answer === "error") throw new Error("venue unavailable");
+      const { orderId } = request as { orderId: string };
+      return {
+        orderId,
+        venueOrderId: "M-1",
+        account: "paper-main",
+        venue: "sim",
+        symbol: "BTC-KRW",
+        side: "BUY",
+        type: "LIMIT",
+        status: "ACCEPTED",
+        quantity: "1",
+        filledQuantity: "0",
+        price: "99000000",
+        averagePrice: null,
+        tsEvent: "1",
+      };
+    });
+    const { order } = await p.oms.manager.submit(p.request());
+    expect(order.status).toBe("OUTCOME_UNKNOWN");
+    await Bun.sleep(500);
+    const gaps = asked.slice(1).map((t, i) => t - (asked[i] as number));
+    // 10, 20, 40, then 60 ms at the cap: about 9 lookups in 500 ms; without the cap far fewer, without backoff 50.
+    expect(asked.length).toBeGreaterThanOrEqual(5);
+    expect(asked.length).toBeLessThanOrEqual(14);
+    expect(gaps[0] as number).toBeLessThan(gaps.at(-1) as number);
+    expect((await p.oms.manager.get(order.id)).status).toBe("OUTCOME_UNKNOWN");
+    answer = "found";
+    await eventually(async () =>
+      expect(await p.oms.manager.get(order.id)).toMatchObject({ status: "ACCEPTED", venueOrderId: "M-1" }),
+    );
+    const settled = asked.length;
+    await Bun.sleep(200);
+    expect(asked.length).toBe(settled);
+    expect(p.oms.manager.outcomes.tracking).toBe(0);
+  });
+});
