@@ -35,10 +35,23 @@ export const AmendOrderCommand = t.Object({
 });
 export type AmendOrderCommand = Static<typeof AmendOrderCommand>;
 
-/** A broker's synchronous answer to place/cancel/amend. */
+/**
+ * What a place came to: the venue took the order, refused it, or the broker
+ * cannot tell (its call to the venue failed or timed out after it may have
+ * arrived). Only REFUSED makes an order REJECTED.
+ */
+export const PlaceOutcome = t.Union([t.Literal("ACCEPTED"), t.Literal("REFUSED"), t.Literal("UNKNOWN")]);
+export type PlaceOutcome = Static<typeof PlaceOutcome>;
+
+/**
+ * A broker's synchronous answer to place/cancel/amend. `outcome` is the three-way
+ * answer (brokers built on the kit always set it); without it `accepted`
+ * decides. An rpc error or timeout instead of an ack is UNKNOWN too.
+ */
 export const BrokerAck = t.Object({
   orderId: Id,
   accepted: t.Boolean(),
+  outcome: t.Optional(PlaceOutcome),
   venueOrderId: t.Union([t.String(), t.Null()]),
   reason: t.Union([t.String(), t.Null()]),
   /**
@@ -50,6 +63,11 @@ export const BrokerAck = t.Object({
   tsEvent: Nanos,
 });
 export type BrokerAck = Static<typeof BrokerAck>;
+
+/** The three-way outcome of an ack. */
+export function ackOutcome(ack: BrokerAck): PlaceOutcome {
+  return ack.outcome ?? (ack.accepted ? "ACCEPTED" : "REFUSED");
+}
 
 /**
  * Everything a venue says about an order after the ack, in venue order.

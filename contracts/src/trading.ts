@@ -13,8 +13,14 @@ export type OrderType = Static<typeof OrderType>;
 export const TimeInForce = t.Union([t.Literal("GTC"), t.Literal("IOC"), t.Literal("FOK"), t.Literal("DAY")]);
 export type TimeInForce = Static<typeof TimeInForce>;
 
+/**
+ * OUTCOME_UNKNOWN: sent to the broker, but no answer came (rpc error or
+ * timeout: the venue may have the order). Still in flight: the OMS asks the
+ * venue for it by client order id until the venue says what it is.
+ */
 export const ORDER_STATUSES = [
   "NEW",
+  "OUTCOME_UNKNOWN",
   "ACCEPTED",
   "PARTIALLY_FILLED",
   "FILLED",
@@ -24,6 +30,7 @@ export const ORDER_STATUSES = [
 ] as const;
 export const OrderStatus = t.Union([
   t.Literal("NEW"),
+  t.Literal("OUTCOME_UNKNOWN"),
   t.Literal("ACCEPTED"),
   t.Literal("PARTIALLY_FILLED"),
   t.Literal("FILLED"),

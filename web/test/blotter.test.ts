@@ -134,6 +134,30 @@ describe("blotter", () => {
     expect(t.rows()[0]?.textContent).toContain("12,345.678901");
   });
 
+  test("an order whose outcome is unknown is open, badged as such with what it means, and found by the status filter", async () => {
+    const unknown = order("u", { status: "OUTCOME_UNKNOWN", rejectReason: "broker kis: timed out" });
+    const open = mountBlotter(() =>
+      OpenOrders({ orders: [unknown], cancel: async () => {}, cancelAll: async () => {} }),
+    );
+    const badge = open.rows()[0]?.querySelector(".status--outcome_unknown");
+    expect(badge?.textContent).toBe("OUTCOME UNKNOWN");
+    expect(badge?.getAttribute("title")).toContain("asking the venue");
+    expect(open.button("Cancel")).toBeDefined();
+
+    const { isOpen } = await import("../src/lib/store.ts");
+    expect(isOpen(unknown)).toBe(true);
+
+    const history = mountBlotter(() =>
+      OrderHistory({ orders: [order("f", { status: "FILLED" }), unknown, order("r", { status: "REJECTED" })] }),
+    );
+    expect(history.rows()).toHaveLength(3);
+    history.choose("historyStatus", "OUTCOME_UNKNOWN");
+    expect(history.rows().map((r) => r.dataset.orderId)).toEqual(["u"]);
+    expect(history.rows()[0]?.querySelector(".reason")?.textContent).toBe("broker kis: timed out");
+    history.choose("historyStatus", "");
+    expect(history.rows()).toHaveLength(3);
+  });
+
   test("fills list price, quantity, fee and liquidity", () => {
     const fill: Fill = {
       id: "f1",

@@ -1,6 +1,7 @@
 import {
   type Alert,
   type AmendFields,
+  ackOutcome,
   type BrokerAck,
   type CancelAllRequest,
   EventTypes,
@@ -35,11 +36,12 @@ import {
   rpcClient,
 } from "@jts/kit";
 import { protectiveStops } from "./protective.ts";
-import { type ReconcileSummary, reconcile } from "./reconcile.ts";
+import { alertEvent, type ReconcileSummary, reconcile } from "./reconcile.ts";
 import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import { BrokerRouter, type RoutingOptions } from "./routing.ts";
-import { assertTransition, canTransition, isTerminal } from "./state-machine.ts";
+import { assertTransition, canTransition, isTerminal, statusAfterFill, WORKING_STATUSES } from "./state-machine.ts";
 import { isStopOrder, LocalStopBook, releasedOrder } from "./stops.ts";
+import { type OutcomeLookupOptions, OutcomeLookups } from "./unknown-outcomes.ts";
 import { requestDifferences, reusedClientOrderId, validateAgainstInstrument } from "./validation.ts";
 
 /** The consumer name under which processed execution-report ids are recorded. */
@@ -52,6 +54,8 @@ export interface OrderManagerOptions extends RoutingOptions {
   sessionEnd?: SessionEnd;
   /** An automatic HALT keeps the reduce-only protective stops (on by default). */
   haltKeepsProtectiveStops?: boolean;
+  /** How OUTCOME_UNKNOWN orders are looked up at their venue (backoff, grace before "never received"). */
+  outcomeLookups?: OutcomeLookupOptions;
 }
 
 /** How often, and how patiently, an amend asks the venue what a canceled order had filled (0.1+0.2+0.4+0.8 s). */
@@ -66,9 +70,6 @@ interface Approval {
 
 /** How many taken `.r<n>` ids an amend steps over before it gives up. */
 const MAX_REPLACEMENT_IDS = 100;
-
-/** Orders a venue is working; NEW ones are still being routed and are left to their router. */
-const WORKING_STATUSES = ["ACCEPTED", "PARTIALLY_FILLED"] as const;
 
 export interface SubmitResult {
   order: Order;
@@ -90,6 +91,10 @@ export class OrderManager {
   readonly router: BrokerRouter;
   /** Stops held here for brokers whose venue has none. */
   readonly stops: LocalStopBook;
+  /** Resolves orders whose broker did not answer the place. */
+  readonly outcomes: OutcomeLookups;
+  /** What reconciliation has alerted about already: a standing problem is raised once, not every run. */
+  private readonly reconcileAlerts = new Set<string>();
 
   constructor(
     private readonly repository: OrderRepository,
@@ -101,6 +106,22 @@ export class OrderManager {
     this.client = rpcClient(rpc, options.rpcTimeoutMs);
     this.router = new BrokerRouter(options, repository);
     this.stops = new LocalStopBook(options.sessionEnd ?? utcMidnight);
+    this.outcomes = new OutcomeLookups(
+      {
+        repository,
+        rpc,
+        router: this.router,
+        logger,
+        fold: (report) => this.onReport(report),
+        adopt: (orderId, venueOrderId) =>
+          this.change(orderId, (order) => {
+            order.venueOrderId ??= venueOrderId;
+            return false;
+          }).then(() => undefined),
+        timeoutMs: options.rpcTimeoutMs,
+      },
+      options.outcomeLookups,
+    );
   }
 
   /**
@@ -197,7 +218,12 @@ export class OrderManager {
     return this.place(order.id, order, broker);
   }
 
-  /** Sends `sent` (the order, or what a released stop became) to the broker and folds its ack. */
+  /**
+   * Sends `sent` (the order, or what a released stop became) to the broker and
+   * folds its ack. Only the venue's refusal rejects the order: no answer (an
+   * rpc error or timeout, or a broker that cannot tell) may mean the venue has
+   * it, so the order goes OUTCOME_UNKNOWN and is looked up at the venue.
+   */
   private async place(orderId: string, sent: Order, broker: string): Promise<Order> {
     let ack: BrokerAck;
     try {
@@ -207,9 +233,11 @@ export class OrderManager {
         { timeoutMs: this.options.rpcTimeoutMs },
       );
     } catch (error) {
-      return this.refuse(orderId, `broker ${broker}: ${(error as Error).message}`);
+      return this.outcomeUnknown(orderId, `broker ${broker}: ${(error as Error).message}`);
     }
-    if (!ack.accepted) return this.refuse(orderId, `broker ${broker}: ${ack.reason ?? "refused"}`);
+    const outcome = ackOutcome(ack);
+    if (outcome === "UNKNOWN") return this.outcomeUnknown(orderId, `broker ${broker}: ${ack.reason ?? "no answer"}`);
+    if (outcome === "REFUSED") return this.refuse(orderId, `broker ${broker}: ${ack.reason ?? "refused"}`);
     // A fast venue's fill may have been folded in already: only a NEW order becomes ACCEPTED.
     return this.change(orderId, (current) => {
       current.venueOrderId = ack.venueOrderId;
@@ -217,6 +245,30 @@ export class OrderManager {
       this.transition(current, "ACCEPTED");
       return true;
     });
+  }
+
+  /**
+   * The place may or may not have reached the venue. A NEW order (a released
+   * stop is ACCEPTED here already and stays so) goes OUTCOME_UNKNOWN with the
+   * reason kept; either way it is looked up at the venue until it answers.
+   */
+  private async outcomeUnknown(orderId: string, reason: string): Promise<Order> {
+    this.logger.warn("order outcome unknown; looking it up at the venue", { orderId, reason });
+    const order = await this.change(orderId, (current) => {
+      if (current.status !== "NEW") return false;
+      current.rejectReason = reason;
+      this.transition(current, "OUTCOME_UNKNOWN");
+      return true;
+    });
+    if (order.status === "OUTCOME_UNKNOWN") this.outcomes.track(order.id);
+    return order;
+  }
+
+  /** After a restart: every order left OUTCOME_UNKNOWN is looked up again. */
+  async resumeUnknown(): Promise<number> {
+    const unknown = await this.repository.list({ status: "OUTCOME_UNKNOWN" });
+    for (const order of unknown) this.outcomes.track(order.id);
+    return unknown.length;
   }
 
   /** Accepts a stop and keeps it here until the market reaches it. */
@@ -289,6 +341,8 @@ export class OrderManager {
       logger: this.logger,
       fold: (report) => this.onReport(report),
       heldLocally: (orderId) => this.stops.has(orderId),
+      lookUpOutcome: (orderId) => this.outcomes.track(orderId),
+      raised: this.reconcileAlerts,
       quoteCurrency: (symbol) => this.catalog.find(symbol)?.quote ?? "KRW",
       timeoutMs: this.options.rpcTimeoutMs,
       settleMs,
@@ -675,7 +729,8 @@ export class OrderManager {
       }
       switch (report.kind) {
         case "ACCEPTED":
-          if (order.status === "NEW") {
+          if (order.status === "NEW" || order.status === "OUTCOME_UNKNOWN") {
+            if (order.status === "OUTCOME_UNKNOWN") order.rejectReason = null;
             this.transition(order, "ACCEPTED");
             await this.save(tx, order);
           }
@@ -727,10 +782,23 @@ export class OrderManager {
     const previous = order.averagePrice ? fx.toFixed(order.averagePrice) : 0n;
     order.averagePrice = fx.fromFixed(fx.weightedAverage(before, previous, quantity, fx.toFixed(fill.price)));
     order.filledQuantity = fx.fromFixed(filled);
-    const target: OrderStatus = filled >= fx.toFixed(order.quantity) ? "FILLED" : "PARTIALLY_FILLED";
-    if (!canTransition(order.status, target)) {
-      this.logger.warn("fill on a closed order", { orderId: order.id, status: order.status });
-    } else this.transition(order, target);
+    // A fill is a fact: whatever the order's state, the fill is booked (once, by its id) and the
+    // state follows it. A state the fill contradicts (REJECTED, a CANCELED order now complete) is corrected.
+    const from = order.status;
+    const { status, corrected } = statusAfterFill(from, filled, fx.toFixed(order.quantity));
+    if (corrected) {
+      this.logger.warn("a fill corrected the order's state", { orderId: order.id, from, to: status });
+      order.status = status;
+      order.updatedAt = nowNsString();
+      tx.emit(
+        Topics.alert,
+        alertEvent(
+          order.account,
+          "Order state corrected by a fill",
+          `order ${order.id} (${order.clientOrderId}) was ${from} but the venue filled ${fill.quantity} ${order.symbol}; now ${status}`,
+        ),
+      );
+    } else if (canTransition(from, status)) this.transition(order, status);
     await tx.update(order);
     tx.emit(Topics.fill, envelope(EventTypes.fill, "order-execution", order.account, fill, fill.tsEvent));
     tx.emit(Topics.orderUpdated, this.orderEvent(order));

@@ -1,5 +1,5 @@
 import { createGatewayService, ensureBootstrapAdmin, gatewaySettings, MemoryUserDirectory } from "@jts/api-gateway";
-import { createPaperService } from "@jts/broker-paper";
+import { createPaperService, documentOrderStore } from "@jts/broker-paper";
 import { createSimService } from "@jts/broker-sim";
 import {
   type ConfigOf,
@@ -87,7 +87,16 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       }),
       config.RISK_PORT,
     ],
-    [createPaperService(runtime, { catalog, sessionEnd, krxTaxRates: config.KRX_SELL_TAX_RATES }), config.PAPER_PORT],
+    [
+      // Its open orders in the embedded PostgreSQL beside the OMS's: a restart keeps both, so nothing is canceled.
+      createPaperService(runtime, {
+        catalog,
+        sessionEnd,
+        krxTaxRates: config.KRX_SELL_TAX_RATES,
+        ...(storage ? { store: documentOrderStore(storage.documents) } : {}),
+      }),
+      config.PAPER_PORT,
+    ],
     [
       createOrderExecutionService(runtime, {
         catalog,

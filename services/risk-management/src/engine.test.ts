@@ -196,6 +196,15 @@ describe("risk engine: cash, self-trade and duplicates", () => {
     expect(d.reason).toContain("679982");
   });
 
+  it("counts an order whose outcome is unknown as working: it holds cash until the OMS knows", () => {
+    const e = engine();
+    e.seedAccount(cashAccount("800000"));
+    e.onOrder(order({ id: "maybe", type: "LIMIT", price: "60000", quantity: "2", status: "OUTCOME_UNKNOWN" }));
+    expectRefused(e.check(order({ quantity: "10" })), "INSUFFICIENT_BALANCE");
+    e.onOrder(order({ id: "maybe", type: "LIMIT", price: "60000", quantity: "2", status: "REJECTED" }));
+    expect(e.check(order({ quantity: "10" })).approved).toBe(true);
+  });
+
   it("refuses a cash account's sell of more than it holds", () => {
     const e = engine();
     e.seedAccount(cashAccount("10000000"));

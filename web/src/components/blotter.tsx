@@ -1,15 +1,27 @@
-import type { Fill, Order } from "@jts/contracts";
+import { type Fill, ORDER_STATUSES, type Order } from "@jts/contracts";
 import { createSignal, Show } from "solid-js";
 import { messageOf } from "../lib/api.ts";
 import { formatDecimal, formatNanosTime, isPositiveDecimal } from "../lib/decimal.ts";
 import { type Column, DataTable } from "./data-table.tsx";
-import { FormActions, TextField } from "./form.tsx";
+import { FormActions, SelectField, TextField } from "./form.tsx";
 import { ErrorAlert } from "./message.tsx";
 
 const typeLabel = (order: Order) => order.type.replace("_", " ").toLowerCase();
 
+/** What a status means, where the word alone does not say it (the badge's tooltip). */
+const STATUS_HINTS: Partial<Record<Order["status"], string>> = {
+  OUTCOME_UNKNOWN:
+    "Sent to the venue, but its answer never came. JTS is asking the venue for this order; it may be working there.",
+};
+
+const statusLabel = (status: Order["status"]) => status.replaceAll("_", " ");
+
 function StatusBadge(props: { status: Order["status"] }) {
-  return <span class={`status status--${props.status.toLowerCase()}`}>{props.status.replace("_", " ")}</span>;
+  return (
+    <span class={`status status--${props.status.toLowerCase()}`} title={STATUS_HINTS[props.status]}>
+      {statusLabel(props.status)}
+    </span>
+  );
 }
 
 /** The order's type, and for a stop whose trigger was reached (the OMS's STOP_TRIGGERED alert), a mark saying so. */
@@ -23,6 +35,11 @@ function TypeCell(props: { order: Order; triggered?: ReadonlySet<string> }) {
     </td>
   );
 }
+
+const STATUS_CHOICES = [
+  { value: "", label: "All statuses" },
+  ...ORDER_STATUSES.map((status) => ({ value: status, label: statusLabel(status).toLowerCase() })),
+];
 
 /** Time, symbol, side, type, quantity, filled, a price and the status: what open and past orders share. */
 const orderColumns = (time: string, price: string): Column[] => [
@@ -236,12 +253,23 @@ function AmendForm(props: { order: Order; onSave: (changes: OrderChanges) => voi
   );
 }
 
-/** Every order this user may see, newest first, with why a refused one was refused. */
+/** Every order this user may see, newest first, with why a refused one was refused; filtered by status. */
 export function OrderHistory(props: { orders: Order[]; limit?: number; triggered?: ReadonlySet<string> }) {
-  const shown = () => props.orders.slice(0, props.limit ?? 100);
+  const [status, setStatus] = createSignal("");
+  const shown = () =>
+    props.orders.filter((order) => status() === "" || order.status === status()).slice(0, props.limit ?? 100);
   return (
     <section class="panel" aria-labelledby="history-title">
-      <h2 id="history-title">Order history</h2>
+      <div class="panel__head">
+        <h2 id="history-title">Order history</h2>
+        <SelectField
+          label="Status"
+          name="historyStatus"
+          choices={STATUS_CHOICES}
+          selected={status()}
+          onValue={setStatus}
+        />
+      </div>
       <DataTable label="Order history" columns={HISTORY_COLUMNS} rows={shown()} empty="No orders yet">
         {(order) => (
           <tr data-order-id={order.id}>

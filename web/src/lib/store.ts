@@ -35,7 +35,13 @@ export interface PriceRow {
   direction: "up" | "down" | null;
 }
 
-export const OPEN_STATUSES: ReadonlySet<Order["status"]> = new Set(["NEW", "ACCEPTED", "PARTIALLY_FILLED"]);
+/** Orders a venue has or may have: OUTCOME_UNKNOWN ones too, so they can be seen and canceled. */
+export const OPEN_STATUSES: ReadonlySet<Order["status"]> = new Set([
+  "NEW",
+  "OUTCOME_UNKNOWN",
+  "ACCEPTED",
+  "PARTIALLY_FILLED",
+]);
 export const isOpen = (order: Order) => OPEN_STATUSES.has(order.status);
 
 const ALERTS_SEEN_KEY = "jts.alertsSeenAt";

@@ -155,6 +155,16 @@ export class CreonBridgeClient {
     return this.call("GET", "/v1/orders", TRADE, validators.orders, undefined, { open: "true" });
   }
 
+  /** Today's order JTS sent under `clientOrderId` (our order id), or null when Creon has none: the lookup of a place whose answer was lost. */
+  async findOrder(clientOrderId: string): Promise<Static<typeof BridgeOrder> | null> {
+    try {
+      return await this.call("GET", "/v1/orders", TRADE, validators.order, undefined, { clientOrderId });
+    } catch (error) {
+      if (error instanceof VenueError && error.details.code === "UNKNOWN_ORDER") return null;
+      throw error;
+    }
+  }
+
   balance() {
     return this.call("GET", "/v1/balance", TRADE, validators.balance);
   }

@@ -4,6 +4,7 @@ import {
   type PlacedOrder as KnownOrder,
   kstToEpochMs,
   orderReport,
+  PLACED_ORDER_TTL_MS,
   PlacedOrders,
   type Placement,
   refusedPlacement,
@@ -48,7 +49,7 @@ export class CreonBroker {
   constructor(
     private readonly settings: CreonSettings,
     private readonly bridge: CreonBridgeClient,
-    cache: Cache,
+    private readonly cache: Cache,
     private readonly logger: Logger,
   ) {
     this.orders = new PlacedOrders(cache, "creon");
@@ -74,6 +75,8 @@ export class CreonBroker {
       orderType: order.type === "MARKET" ? "MARKET" : "LIMIT",
       condition: order.timeInForce === "IOC" ? "IOC" : order.timeInForce === "FOK" ? "FOK" : "NONE",
     };
+    // Written before it leaves: a lookup after a lost answer needs the order to remember it by.
+    await this.cache.set(this.sentKey(order.id), JSON.stringify(order), PLACED_ORDER_TTL_MS);
     let orderNumber: string;
     try {
       orderNumber = (await this.bridge.placeOrder(request)).orderNumber;
@@ -87,7 +90,10 @@ export class CreonBroker {
   }
 
   async cancel(command: CancelOrderCommand): Promise<BrokerAck> {
-    const placed = await this.orders.load(command.orderId);
+    // An order whose place answer was lost is found first: a cancel of it must still reach Creon.
+    const placed =
+      (await this.orders.load(command.orderId)) ??
+      ((await this.findSent(command.orderId)) ? await this.orders.load(command.orderId) : null);
     const answer = (reason: string | null) => brokerAck(command.orderId, placed?.ack.venueOrderId ?? null, reason);
     if (!placed?.ack.venueOrderId) return answer("Creon broker does not know this order");
     try {
@@ -175,11 +181,17 @@ export class CreonBroker {
     return [orderReport("creon", placed.order, event.kind, event.reason, null)];
   }
 
+  /**
+   * The lookup by our order id. An order whose place answer was lost is
+   * asked for by client order id (the bridge keeps it with the order
+   * number); found, it is remembered as if the answer had come, so its
+   * executions are reported from then on. Null when Creon has no such order.
+   */
   async queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null> {
     if (query.account !== this.settings.account) return null;
     const placed = query.orderId ? await this.orders.load(query.orderId) : null;
     const orderNumber = query.venueOrderId ?? placed?.ack.venueOrderId;
-    if (!orderNumber) return null;
+    if (!orderNumber) return query.orderId ? this.findSent(query.orderId) : null;
     const order = await this.bridge.getOrder(orderNumber);
     if (!order) return null;
     return placed?.superseded ? this.acrossNumbers(this.venueOrder(order), placed) : this.venueOrder(order);
@@ -205,6 +217,20 @@ export class CreonBroker {
       averagePrice: filled > 0n ? fromFixed(fx.div(cost, filled)) : null,
       status: filled >= quantity && quantity > 0n ? "FILLED" : current.status,
     };
+  }
+
+  private async findSent(orderId: string): Promise<VenueOrder | null> {
+    const sent = await this.cache.get(this.sentKey(orderId));
+    if (!sent) return null;
+    const found = await this.bridge.findOrder(orderId);
+    if (!found) return null;
+    await this.orders.save({ order: JSON.parse(sent) as Order, ack: brokerAck(orderId, found.orderNumber, null) });
+    return this.venueOrder(found);
+  }
+
+  /** The order as it left, kept until Creon's answer or a lookup says what became of it. */
+  private sentKey(orderId: string): string {
+    return `creon:sent:${orderId}`;
   }
 
   async openOrders(account?: string): Promise<VenueOrder[]> {

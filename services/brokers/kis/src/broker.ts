@@ -80,6 +80,22 @@ interface RowCount {
 }
 
 /**
+ * What the broker writes down before it sends a cash order: KIS takes no
+ * client order id, so an order whose answer was lost is found again among
+ * the day's orders by what it was (symbol, side, division, quantity, price)
+ * and when it was sent.
+ */
+interface SentOrder {
+  order: Order;
+  day: string;
+  /** Epoch ms just before the order left. */
+  sentAtMs: number;
+}
+
+/** KRX order times are whole seconds (HHMMSS, KST): a row may read up to this much before our clock's send time. */
+const ORDER_TIME_SLACK_MS = 2_000;
+
+/**
  * The KIS domestic-stock execution client in contracts terms. KIS sends no
  * plain-text order events (its H0STCNI0 notices are AES-encrypted per
  * session), so fills and cancels are learnt by polling the day's orders
@@ -105,6 +121,8 @@ export class KisBroker {
     const problem = krxCashOrderProblem(order, { name: "KIS", account: this.settings.account });
     if (problem) return refuse(problem);
 
+    const sent: SentOrder = { order, day: kstDay(), sentAtMs: Date.now() };
+    await this.cache.set(this.sentKey(order.id), JSON.stringify(sent), PLACED_ORDER_TTL_MS);
     let output: OrderCashOutput;
     try {
       const reply = await this.rest.post<{ output: OrderCashOutput }>(
@@ -117,25 +135,64 @@ export class KisBroker {
       if (error instanceof VenueError && error.kind === "rejected") return refuse(error.message);
       throw error;
     }
-    const ack = brokerAck(order.id, output.ODNO, null);
+    const placed = await this.remember(order, output.ODNO, output.KRX_FWDG_ORD_ORGNO, sent.day);
+    return { ack: placed.ack, reports: [orderReport("kis", placed.order, "ACCEPTED", null, null)] };
+  }
+
+  /** From now on `poll` follows the order and cancel reaches it; a lookup that found it first wrote the same. */
+  private async remember(order: Order, venueOrderId: string, orgNo: string, day: string): Promise<PlacedOrder> {
+    const known = await this.orders.load(order.id);
+    if (known?.ack.venueOrderId === venueOrderId) return known;
     const placed: PlacedOrder = {
       order,
-      ack,
-      orgNo: output.KRX_FWDG_ORD_ORGNO,
+      ack: brokerAck(order.id, venueOrderId, null),
+      orgNo,
       division: orderDivision(order),
-      day: kstDay(),
+      day,
       filled: "0",
       averagePrice: null,
       done: false,
     };
     await this.orders.save(placed);
-    await this.cache.set(this.venueKey(placed.day, output.ODNO), order.id, PLACED_ORDER_TTL_MS);
-    return { ack, reports: [orderReport("kis", placed.order, "ACCEPTED", null, null)] };
+    await this.cache.set(this.venueKey(day, venueOrderId), order.id, PLACED_ORDER_TTL_MS);
+    return placed;
+  }
+
+  /**
+   * An order sent whose answer never came: the first of the day's orders
+   * that is what we sent, ordered no earlier than we sent it, and not
+   * already known as another JTS order. Found, it is remembered as if the
+   * answer had come, so its fills are polled and reported like any other.
+   */
+  private async findSent(orderId: string): Promise<VenueOrder | null> {
+    const raw = await this.cache.get(this.sentKey(orderId));
+    if (!raw) return null;
+    const { order, day, sentAtMs } = JSON.parse(raw) as SentOrder;
+    const rows = await this.dailyOrders(day, { symbol: order.symbol });
+    const division = orderDivision(order);
+    const price = order.type === "MARKET" ? "0" : (order.price ?? "0");
+    for (const row of rows.sort((a, b) => a.ord_tmd.localeCompare(b.ord_tmd) || a.odno.localeCompare(b.odno))) {
+      const same =
+        !row.orgn_odno &&
+        row.pdno === order.symbol &&
+        parseSide(row.sll_buy_dvsn_cd) === order.side &&
+        row.ord_dvsn_cd === division &&
+        toFixed(kisDecimal(row.ord_qty)) === toFixed(order.quantity) &&
+        toFixed(kisDecimal(row.ord_unpr)) === toFixed(price) &&
+        kstToEpochMs(row.ord_dt, row.ord_tmd) >= sentAtMs - ORDER_TIME_SLACK_MS;
+      if (!same || (await this.cache.get(this.venueKey(day, row.odno))) !== null) continue;
+      await this.remember(order, row.odno, row.ord_gno_brno, day);
+      return this.venueOrder(row, day);
+    }
+    return null;
   }
 
   async cancel(command: CancelOrderCommand): Promise<BrokerAck> {
     const now = nowNsString();
-    const placed = await this.orders.load(command.orderId);
+    // An order whose place answer was lost is found first: a cancel of it must still reach KIS.
+    const placed =
+      (await this.orders.load(command.orderId)) ??
+      ((await this.findSent(command.orderId)) ? await this.orders.load(command.orderId) : null);
     const refuse = (reason: string) => brokerAck(command.orderId, placed?.ack.venueOrderId ?? null, reason, now);
     if (!placed?.ack.venueOrderId) return refuse("KIS broker does not know this order");
     if (placed.done) return refuse("the order is no longer open at KIS");
@@ -223,11 +280,16 @@ export class KisBroker {
     return reports;
   }
 
+  /**
+   * The lookup by our order id: the order as the day's order inquiry shows
+   * it. One whose place answer was lost is looked for among the day's orders
+   * (`findSent`); null when KIS has no such order.
+   */
   async queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null> {
     if (query.account !== this.settings.account) return null;
     const placed = query.orderId ? await this.orders.load(query.orderId) : null;
     const venueOrderId = query.venueOrderId ?? placed?.ack.venueOrderId;
-    if (!venueOrderId) return null;
+    if (!venueOrderId) return query.orderId ? this.findSent(query.orderId) : null;
     const day = placed?.day ?? kstDay();
     const rows = await this.dailyOrders(day, { venueOrderId, symbol: query.symbol });
     const row = rows.find((r) => r.odno === venueOrderId && !isCancelRow(r));
@@ -401,6 +463,10 @@ export class KisBroker {
       averagePrice: toFixed(filled) > 0n ? kisDecimal(row.avg_prvs) : null,
       tsEvent: msToNs(kstToEpochMs(row.ord_dt, row.ord_tmd)).toString(),
     };
+  }
+
+  private sentKey(orderId: string): string {
+    return `kis:sent:${this.settings.env}:${orderId}`;
   }
 
   private venueKey(day: string, venueOrderId: string): string {

@@ -76,6 +76,23 @@ interface Working {
 
 type Pool = Record<"BUY" | "SELL", bigint>;
 
+/**
+ * An open order as the paper venue persists it (JSON: fixed-point numbers as
+ * strings), so a restarted venue keeps working it under the same venue id.
+ */
+export interface PersistedOrder {
+  order: Order;
+  instrument: Instrument;
+  venueOrderId: string;
+  status: OrderStatus;
+  filled: string;
+  averagePrice: string;
+  triggered: boolean;
+  expiresAt: string | null;
+  updatedAt: string;
+  ack: BrokerAck;
+}
+
 const isStop = (order: Order) => order.type === "STOP_MARKET" || order.type === "STOP_LIMIT";
 const takesAnyPrice = (order: Order) => order.type === "MARKET" || order.type === "STOP_MARKET";
 
@@ -201,6 +218,58 @@ export class MatchingEngine {
   /** Expires the DAY orders whose session has ended by now. */
   advance(): ExecutionReport[] {
     return this.expireDue(this.options.clock());
+  }
+
+  /** The open orders, to persist: what `restore` takes back after a restart. */
+  persistedOrders(): PersistedOrder[] {
+    const open: Working[] = [];
+    for (const bySymbol of this.openBySymbol.values()) open.push(...bySymbol.values());
+    return open
+      .sort((a, b) => a.seq - b.seq)
+      .map((w) => ({
+        order: w.order,
+        instrument: w.instrument,
+        venueOrderId: w.venueOrderId,
+        status: w.status,
+        filled: w.filled.toString(),
+        averagePrice: w.averagePrice.toString(),
+        triggered: w.triggered,
+        expiresAt: w.expiresAt === null ? null : w.expiresAt.toString(),
+        updatedAt: w.updatedAt.toString(),
+        ack: this.acks.get(w.order.id) ?? this.ack(w.order.id, w.venueOrderId, null, w.updatedAt),
+      }));
+  }
+
+  /** Works the persisted open orders again, in their old time priority; an order known already is skipped. */
+  restore(persisted: readonly PersistedOrder[]): number {
+    let restored = 0;
+    for (const p of persisted) {
+      if (this.orders.has(p.order.id)) continue;
+      const w: Working = {
+        order: p.order,
+        instrument: p.instrument,
+        ticks: tickSpecOf(p.instrument),
+        venueOrderId: p.venueOrderId,
+        status: p.status,
+        quantity: fx.toFixed(p.order.quantity),
+        filled: BigInt(p.filled),
+        averagePrice: BigInt(p.averagePrice),
+        limit: p.order.price === null ? null : fx.toFixed(p.order.price),
+        stop: p.order.stopPrice === null ? null : fx.toFixed(p.order.stopPrice),
+        triggered: p.triggered,
+        expiresAt: p.expiresAt === null ? null : BigInt(p.expiresAt),
+        seq: this.seq++,
+        updatedAt: BigInt(p.updatedAt),
+      };
+      this.orders.set(w.order.id, w);
+      this.byVenueId.set(w.venueOrderId, w);
+      this.openOf(w.order.symbol).set(w.order.id, w);
+      this.acks.set(w.order.id, p.ack);
+      if (w.expiresAt !== null && (this.nextExpiry === null || w.expiresAt < this.nextExpiry))
+        this.nextExpiry = w.expiresAt;
+      restored++;
+    }
+    return restored;
   }
 
   openOrders(account?: string): VenueOrder[] {

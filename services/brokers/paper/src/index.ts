@@ -1,5 +1,5 @@
 export { DEFAULT_SLIPPAGE, type SlippageModel, walkBook } from "./book.ts";
-export { type EngineResult, MatchingEngine, type MatchingEngineOptions } from "./engine.ts";
+export { type EngineResult, MatchingEngine, type MatchingEngineOptions, type PersistedOrder } from "./engine.ts";
 export { DEFAULT_FEES, type FeeRates, feeFor, feeRates } from "./fees.ts";
 export {
   KRX_MARKETS,
@@ -12,4 +12,5 @@ export {
   parseKrxTaxRates,
 } from "./krx-tax.ts";
 export { Ledger as PaperLedger } from "./ledger.ts";
-export { type App, createPaperService, PAPER_BROKER, type PaperServiceOptions } from "./service.ts";
+export { cacheOrderStore, documentOrderStore, type PaperOrderStore } from "./order-store.ts";
+export { type App, createPaperService, PAPER_BROKER, PaperFaults, type PaperServiceOptions } from "./service.ts";
