@@ -37,6 +37,7 @@ describe("options", () => {
       "(default 0)",
       "auto (default",
       "(default CRYPTO)",
+      "maxOrderNotional 50000000, maxPositionNotional 200000000",
     ])
       expect(USAGE).toContain(text);
   });

@@ -31,11 +31,15 @@ Execution
   --fill next-open|close  fill at the next bar's open (default; the next tick for tick data)
                           or at once on the bar's close the order was decided on
   --sizing MODE           entry size: params (default: the strategy's quantity), quantity:Q,
-                          notional:N (quote currency), equity:PCT (of equity, fee included)
-  --direction D           long-only (default; a cash account) or long-short (a margin account:
+                          notional:N (quote currency), equity:PCT (of equity, fee and --slippage-bps
+                          included, so equity:100 passes risk's cash check); every entry still meets
+                          --limits: with the defaults an order above ${DEFAULT_RISK_LIMITS.maxOrderNotional} is refused
+  --direction D           long-only (default; a cash account: a MARKET buy is cut at its fill to the
+                          cash it can pay, e.g. after a gap up) or long-short (a margin account:
                           an exit signal also opens a short, an entry covers it)
-  --limits JSON           risk limits of the run, as PUT /api/risk/limits takes them
-                          (default: the risk service's, maxOrderNotional 50000000, maxPositionNotional 200000000)
+  --limits JSON           risk limits of the run, as PUT /api/risk/limits takes them (default: the risk
+                          service's: maxOrderNotional ${DEFAULT_RISK_LIMITS.maxOrderNotional}, maxPositionNotional ${DEFAULT_RISK_LIMITS.maxPositionNotional},
+                          no loss or exposure limit); a MARKET buy reserves cash at the price plus --slippage-bps
   --cash DECIMAL          starting cash in the instrument's currency (default 100000000)
   --fee RATE              maker and taker fee of the run, e.g. 0.0005 (default: the instrument's)
   --sell-tax RATE         flat tax on KRX stock sells (default: the dated KRX table's rate on each trade's date; 0 = none)
