@@ -177,7 +177,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const rates = new MemoryRateLimiter(nowMs);
   const venue =
     options.venue ??
-    new PaperVenueAdapter(catalog, { ...options.costs, sessionEnd: sessionEndFor(catalog, sessionOf) });
+    new PaperVenueAdapter(catalog, {
+      ...options.costs,
+      sessionEnd: sessionEndFor(catalog, sessionOf),
+      krxHolidays: schedule.holidays,
+    });
   const logger = options.logger ?? createLogger({ app: "backtest" }, "error", () => {});
   const startingCash = fx.toFixed(options.startingCash ?? "100000000");
   const account = options.strategy.account;

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { KRX_MARKETS } from "@jts/broker-paper";
 import {
   type CandleInterval,
   fx,
@@ -51,6 +52,8 @@ Instrument (required for a symbol the simulated venue does not list; BTC-KRW, ET
                           (quote, kind, tickSize, lotSize, minQuantity, minNotional, makerFee, takerFee)
   --currency CCY          quote currency (the one field a new symbol must have)
   --kind CRYPTO|STOCK     (default CRYPTO)
+  --market M              KOSPI | KOSDAQ | KONEX: required for a STOCK priced in KRW (its KRX sell tax
+                          depends on it; no default is guessed)
   --tick DECIMAL          price step (default 0.00000001)
   --lot DECIMAL           quantity step and minimum (default 0.00000001)
 Output
@@ -121,6 +124,7 @@ export function parseOptions(argv: string[]): CliSettings {
         instrument: { type: "string" },
         currency: { type: "string" },
         kind: { type: "string" },
+        market: { type: "string" },
         tick: { type: "string" },
         lot: { type: "string" },
         out: { type: "string" },
@@ -187,6 +191,7 @@ export function parseOptions(argv: string[]): CliSettings {
     instrument: {
       currency: currency(str("currency")),
       kind: str("kind") === undefined ? undefined : oneOf("kind", ["CRYPTO", "STOCK"] as const, "CRYPTO"),
+      market: str("market") === undefined ? undefined : oneOf("market", KRX_MARKETS, "KOSPI"),
       tick: optionalDecimal("tick", str("tick")),
       lot: optionalDecimal("lot", str("lot")),
       fee: rate("fee", str("fee")),

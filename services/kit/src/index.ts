@@ -29,6 +29,7 @@ export { closeRuntime, runtimeFromEnv, transportConfigSpec } from "./runtime-env
 export { type Listening, listen, runStandalone, type Service } from "./service.ts";
 export {
   ALWAYS_OPEN,
+  krxHolidaysOf,
   krxSchedule,
   parseHolidays,
   SessionClock,

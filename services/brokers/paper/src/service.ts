@@ -28,7 +28,9 @@ import { MatchingEngine, type MatchingEngineOptions } from "./engine.ts";
 export const PAPER_BROKER = "paper";
 
 export interface PaperServiceOptions
-  extends Partial<Pick<MatchingEngineOptions, "fees" | "krxTaxRates" | "slippage" | "sessionEnd" | "initialBalances">> {
+  extends Partial<
+    Pick<MatchingEngineOptions, "fees" | "krxTaxRates" | "krxHolidays" | "slippage" | "sessionEnd" | "initialBalances">
+  > {
   catalog?: InstrumentCatalog;
   /** How often DAY orders are checked for expiry between market events. */
   expiryCheckMs?: number;
@@ -47,6 +49,7 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
     instruments: catalog,
     fees: options.fees,
     krxTaxRates: options.krxTaxRates,
+    krxHolidays: options.krxHolidays,
     slippage: options.slippage,
     sessionEnd: options.sessionEnd,
     initialBalances: options.initialBalances,
