@@ -49,7 +49,7 @@ Execution
   --holidays FILE         KRX holidays, one YYYY-MM-DD a line (default: none; weekends are always closed)
 Instrument (required for a symbol the simulated venue does not list; BTC-KRW, ETH-KRW, 005930 are)
   --instrument FILE       JSON: one instrument, an array, or an object keyed by symbol
-                          (quote, kind, tickSize, lotSize, minQuantity, minNotional, makerFee, takerFee)
+                          (quote, kind, market, tickSize, lotSize, minQuantity, minNotional, makerFee, takerFee)
   --currency CCY          quote currency (the one field a new symbol must have)
   --kind CRYPTO|STOCK     (default CRYPTO)
   --market M              KOSPI | KOSDAQ | KONEX: required for a STOCK priced in KRW (its KRX sell tax
