@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
-import type { Candle, ExecutionReport, Order, StrategyConfig } from "@jts/contracts";
+import type { Candle, ExecutionReport, Instrument, Order, StrategyConfig } from "@jts/contracts";
 import { fx } from "@jts/contracts";
-import { ALWAYS_OPEN, InstrumentCatalog, krxSchedule } from "@jts/kit";
+import { ALWAYS_OPEN, InstrumentCatalog, krxSchedule, SIM_INSTRUMENTS } from "@jts/kit";
 import { runBacktest } from "./backtest.ts";
 import { candleTimes } from "./bar-time.ts";
 import { affordableBuy } from "./cash.ts";
@@ -142,6 +142,22 @@ describe("a long-only run is a cash account (finding 6)", () => {
     const spent = result.fills.reduce((sum, f) => sum + fx.mul(fx.toFixed(f.price), fx.toFixed(f.quantity)), 0n);
     expect(spent).toBeLessThanOrEqual(fx.toFixed("100000000"));
     expect(spent).toBeGreaterThan(fx.toFixed("99900000"));
+  });
+
+  it("refuses the buy at the fill when the free cash pays not even the minimum quantity", async () => {
+    const whole = { ...(SIM_INSTRUMENTS[0] as Instrument), lotSize: "1", minQuantity: "1" };
+    const result = await runBacktest({
+      strategy: strategy({ params: { fastPeriod: 2, slowPeriod: 4, quantity: "1" } }),
+      events: gapUp(),
+      catalog: new InstrumentCatalog([whole]),
+      limits: WIDE_LIMITS,
+    });
+    // Risk approved 1 BTC at the 98,000,000 close; the open gapped to 107,800,000, more than the 100,000,000 held.
+    const buy = result.orders.find((o) => o.side === "BUY");
+    expect(buy?.status).toBe("REJECTED");
+    expect(buy?.reason).toStartWith("INSUFFICIENT_BALANCE at the fill:");
+    expect(result.fills).toEqual([]);
+    expect(result.cash).toBe(fx.toFixed("100000000"));
   });
 
   it("pays the largest lot multiple the free cash covers at the book it walks, none when the cash covers no lot", () => {
