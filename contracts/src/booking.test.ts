@@ -1,5 +1,13 @@
 import { describe, expect, it } from "bun:test";
-import { applyToPosition, bookFill, cashMoves, currenciesOf, parseFill, quoteFee } from "./booking.ts";
+import {
+  applyToPosition,
+  bookFill,
+  cashMoves,
+  currenciesOf,
+  otherCurrencyFee,
+  parseFill,
+  quoteFee,
+} from "./booking.ts";
 import { toFixed as f, weightedAverage } from "./decimal.ts";
 
 const fill = (side: "BUY" | "SELL", quantity: string, price: string, fee: string, feeCurrency: string) =>
@@ -12,19 +20,29 @@ describe("the booking rule", () => {
     expect(() => currenciesOf("eth/usdt")).toThrow("not a symbol code");
   });
 
-  it("moves the quote by the notional and debits the fee in its own currency", () => {
-    expect(cashMoves(bookFill(fill("BUY", "0.4", "2000", "0.0004", "ETH")))).toEqual([
+  it("moves the quote by the notional and debits a quote or third-currency fee from that currency's cash", () => {
+    expect(cashMoves(bookFill(fill("BUY", "0.4", "2000", "0.0004", "ETH")))).toEqual([["USDT", f("-800")]]);
+    expect(cashMoves(bookFill(fill("BUY", "0.4", "2000", "0.01", "BNB")))).toEqual([
       ["USDT", f("-800")],
-      ["ETH", f("-0.0004")],
+      ["BNB", f("-0.01")],
     ]);
     expect(cashMoves(bookFill(fill("SELL", "0.4", "2000", "0.8", "USDT")))).toEqual([["USDT", f("799.2")]]);
     expect(cashMoves(bookFill(fill("SELL", "0.4", "2000", "0", "BNB")))).toEqual([["USDT", f("800")]]);
   });
 
-  it("takes only a fee in the quote off realized P&L", () => {
+  it("moves the position by what the venue credits or debits when the fee is in the base", () => {
+    expect(bookFill(fill("BUY", "1", "2000", "0.001", "ETH")).quantity).toBe(f("0.999"));
+    expect(bookFill(fill("SELL", "1", "2000", "0.001", "ETH")).quantity).toBe(f("-1.001"));
+    expect(bookFill(fill("BUY", "1", "2000", "2", "USDT")).quantity).toBe(f("1"));
+    expect(bookFill(fill("SELL", "1", "2000", "0.01", "BNB")).quantity).toBe(f("-1"));
+  });
+
+  it("takes a fee in the quote, or in the base at the fill price, off realized P&L; none in a third currency", () => {
     expect(quoteFee(bookFill(fill("BUY", "1", "2000", "2", "USDT")))).toBe(f("2"));
-    expect(quoteFee(bookFill(fill("BUY", "1", "2000", "0.001", "ETH")))).toBe(0n);
+    expect(quoteFee(bookFill(fill("BUY", "1", "2000", "0.001", "ETH")))).toBe(f("2"));
     expect(quoteFee(bookFill(fill("BUY", "1", "2000", "0.01", "BNB")))).toBe(0n);
+    expect(otherCurrencyFee(bookFill(fill("BUY", "1", "2000", "0.01", "BNB")))).toBe(f("0.01"));
+    expect(otherCurrencyFee(bookFill(fill("BUY", "1", "2000", "0.001", "ETH")))).toBe(0n);
   });
 
   it("averages, realizes, and opens the other side at the fill price on a flip", () => {

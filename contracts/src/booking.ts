@@ -4,15 +4,30 @@
  *
  * - the quote currency's cash moves by price x quantity (paid on a buy,
  *   received on a sell);
- * - the position (the base asset) moves by the quantity;
- * - the fee is debited in its own currency, whatever it is: the quote, the
- *   base (Binance charges a buy's fee in what it bought) or a third asset
- *   (BNB). It is never taken from another currency's cash.
+ * - the position (the base asset) moves by what the venue credits or debits:
+ *   the quantity, less a fee charged in the base on a buy (Binance credits
+ *   quantity - fee of the coin it bought) and plus one on a sell (the venue
+ *   takes quantity + fee of the coin);
+ * - a fee in the quote comes off the quote's cash; a fee in a third asset
+ *   (BNB) off that asset's cash. A fee in the base is in the position move
+ *   above and is never debited a second time.
  *
- * Realized P&L lives in the quote currency. A fee charged in the quote comes
- * off it; a fee in any other currency does not (no price here converts it),
- * it is kept in its own currency. This is NautilusTrader's rule
- * (Position: commission reduces realized P&L only in the settlement currency).
+ * Realized P&L lives in the quote currency. A fee in the quote comes off it;
+ * a fee in the base comes off it converted at the fill price (fee x price:
+ * that is what the coin the fee took was worth at that instant, so a buy of
+ * 1 at 90,000 with 0.001 fee, sold as 0.999 at 90,000, is flat with -90);
+ * a fee in a third currency does not (no price here converts it), it is kept
+ * in its own currency.
+ *
+ * What others do: NautilusTrader counts commission in realized P&L only when
+ * it is in the settlement (quote) currency, and (recent versions) reduces a
+ * spot currency pair's position by a commission charged in the base through
+ * a PositionAdjusted(COMMISSION) event: the same position as here, but no
+ * realized P&L for a base fee (how it signs the adjustment on a sell we have
+ * not verified). Binance spot charges a buy's fee in the base asset it bought
+ * and a sell's in the quote it received (or in BNB with the BNB discount), so
+ * a sell with a base fee does not come from Binance; the rule books it as the
+ * debit of quantity + fee it would be.
  */
 import { abs, type Fixed, min, mul, toFixed, weightedAverage } from "./decimal.ts";
 import type { Side } from "./primitives.ts";
@@ -34,12 +49,12 @@ export interface Currencies {
 
 /** What one fill does to an account's money, by the rule above. */
 export interface FillBooking extends Currencies {
-  /** Signed base quantity: positive on a buy. */
+  /** Signed move of the position (the base), a fee in the base included: positive on a buy. */
   quantity: Fixed;
   price: Fixed;
   /** Signed quote cash, fee excluded: -price x quantity on a buy, +price x quantity on a sell. */
   quoteCash: Fixed;
-  /** Debited from `feeCurrency`'s cash; never negative. */
+  /** Never negative; debited from `feeCurrency`'s cash, or, in the base, from the position (`quantity`). */
   fee: Fixed;
   feeCurrency: string;
 }
@@ -86,14 +101,17 @@ export function currenciesOf(symbol: string): Currencies {
 export function bookFill(trade: ParsedFill, currencies: Currencies = currenciesOrFee(trade)): FillBooking {
   const notional = mul(trade.price, trade.quantity);
   const buy = trade.side === "BUY";
+  const fee = abs(trade.fee);
+  const feeCurrency = trade.feeCurrency || currencies.quote;
+  const baseFee = feeCurrency === currencies.base ? fee : 0n;
   return {
     base: currencies.base,
     quote: currencies.quote,
-    quantity: buy ? trade.quantity : -trade.quantity,
+    quantity: buy ? trade.quantity - baseFee : -(trade.quantity + baseFee),
     price: trade.price,
     quoteCash: buy ? -notional : notional,
-    fee: abs(trade.fee),
-    feeCurrency: trade.feeCurrency || currencies.quote,
+    fee,
+    feeCurrency,
   };
 }
 
@@ -102,10 +120,15 @@ function currenciesOrFee(trade: ParsedFill): Currencies {
   return { base: trade.symbol, quote: trade.feeCurrency };
 }
 
-/** The cash each currency gains (negative: loses) from a booking: the quote by the notional, the fee's currency by the fee. */
+/**
+ * The cash each currency gains (negative: loses) from a booking: the quote by
+ * the notional, a third currency by the fee. A fee in the base is not here: it
+ * moved the position (`quantity`), and a book that keeps the base as a wallet
+ * balance moves it by `quantity`.
+ */
 export function cashMoves(b: FillBooking): Array<[currency: string, amount: Fixed]> {
   if (b.feeCurrency === b.quote) return [[b.quote, b.quoteCash - b.fee]];
-  return b.fee === 0n
+  return b.fee === 0n || b.feeCurrency === b.base
     ? [[b.quote, b.quoteCash]]
     : [
         [b.quote, b.quoteCash],
@@ -113,9 +136,19 @@ export function cashMoves(b: FillBooking): Array<[currency: string, amount: Fixe
       ];
 }
 
-/** The part of the fee that comes off realized P&L (in the quote): all of it in the quote, none in another currency. */
+/**
+ * The fee's cost in the quote, taken off realized P&L: a fee in the quote as
+ * it is, one in the base at the fill price, none for a third currency.
+ */
 export function quoteFee(b: FillBooking): Fixed {
-  return b.feeCurrency === b.quote ? b.fee : 0n;
+  if (b.feeCurrency === b.quote) return b.fee;
+  if (b.feeCurrency === b.base) return mul(b.fee, b.price);
+  return 0n;
+}
+
+/** A fee kept in its own currency, unconverted (BNB): 0 when the fee is in the quote or the base. */
+export function otherCurrencyFee(b: FillBooking): Fixed {
+  return b.feeCurrency === b.quote || b.feeCurrency === b.base ? 0n : b.fee;
 }
 
 /** An average-cost position: signed quantity (negative is short) and the average entry of the open quantity. */

@@ -34,7 +34,13 @@ export class PaperVenueAdapter implements BacktestVenue {
 
   constructor(
     catalog: InstrumentCatalog,
-    options: { fees?: FeeRates; krxTaxRates?: readonly KrxTaxRate[]; sessionEnd?: SessionEnd } = {},
+    options: {
+      fees?: FeeRates;
+      krxTaxRates?: readonly KrxTaxRate[];
+      /** KRX holidays: a sell's tax is the rate of its T+2 settlement date, which skips them. */
+      krxHolidays?: Iterable<string>;
+      sessionEnd?: SessionEnd;
+    } = {},
   ) {
     this.engine = new MatchingEngine({
       clock: () => this.now,
@@ -43,6 +49,7 @@ export class PaperVenueAdapter implements BacktestVenue {
       // The fee math stays the paper venue's; a run only picks the rates of the venue it simulates.
       ...(options.fees ? { fees: { ...DEFAULT_FEES, sim: options.fees } } : {}),
       ...(options.krxTaxRates ? { krxTaxRates: options.krxTaxRates } : {}),
+      ...(options.krxHolidays ? { krxHolidays: options.krxHolidays } : {}),
       ...(options.sessionEnd ? { sessionEnd: options.sessionEnd } : {}),
     });
   }

@@ -46,6 +46,7 @@ export {
 } from "./service-credential.ts";
 export {
   ALWAYS_OPEN,
+  krxHolidaysOf,
   krxSchedule,
   parseHolidays,
   SessionClock,

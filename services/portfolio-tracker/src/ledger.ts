@@ -44,8 +44,9 @@ export const positionKey = (account: string, symbol: string) => `${account}|${sy
  * The position after `fill`, from the one before it (undefined when none is
  * open yet). Pure: `previous` is not changed. The contracts' booking rule
  * (`bookFill`, `applyToPosition`): average-cost position in the symbol's
- * quote currency; realized P&L net of the fee when the fee is in the quote
- * (a fee in the base or BNB is debited from that currency's cash instead).
+ * quote currency; a fee in the base moves the position with the fill (the
+ * venue credits quantity - fee); realized P&L net of a fee in the quote, or in
+ * the base at the fill price (a fee in BNB is debited from BNB's cash only).
  */
 export function applyFillToPosition(previous: PositionState | undefined, fill: Fill): PositionState {
   const booking = bookFill(parseFill(fill));
@@ -71,7 +72,7 @@ export function applyFillToPosition(previous: PositionState | undefined, fill: F
   return p;
 }
 
-/** What `fill` does to cash, per currency: the quote by the notional, the fee in its own currency. */
+/** What `fill` does to cash, per currency: the quote by the notional, a fee in the quote or a third currency (one in the base is in the position). */
 export function cashDeltas(fill: Fill): Array<[currency: string, amount: Fixed]> {
   return cashMoves(bookFill(parseFill(fill)));
 }

@@ -3,7 +3,7 @@ import { type ExecutionReport, type Instrument, type Order, type Quote, type Tic
 import { InstrumentCatalog, SIM_INSTRUMENTS } from "@jts/kit";
 import { orderFixture } from "@jts/kit/testing";
 import { MatchingEngine, type MatchingEngineOptions } from "./engine.ts";
-import { parseKrxTaxRates } from "./krx-tax.ts";
+import { krxSettlementDate, parseKrxTaxRates } from "./krx-tax.ts";
 
 const quote = (bid: string, ask: string, size = "1", symbol = "BTC-KRW"): Quote => ({
   symbol,
@@ -388,13 +388,44 @@ describe("matching engine: fees, positions, balances", () => {
     expect(krxSell("2018-05-02").reports[1]?.fill?.fee).toBe("2205"); // 105 + 0.15% + 0.15% rural tax
     const early = krxSell("2012-05-02");
     expect(early.ack.accepted).toBe(false);
-    expect(early.ack.reason).toContain("no KRX sell tax rate for KOSPI on 2012-05-02");
+    expect(early.ack.reason).toContain(
+      "no KRX sell tax rate for KOSPI on 2012-05-04 (the settlement date of a trade on 2012-05-02)",
+    );
     const krxTaxRates = parseKrxTaxRates("KOSPI:2012-01-01:0.0015+0.0015,KOSPI:2026-01-01:0.0008+0.0015");
     expect(krxSell("2012-05-02", krx, { krxTaxRates }).reports[1]?.fill?.fee).toBe("2205");
     expect(krxSell("2026-03-02", krx, { krxTaxRates }).reports[1]?.fill?.fee).toBe("1715"); // 105 + 560 + 1050
     expect(() => parseKrxTaxRates("KOSPI:2026-1-1:0.001,NYSE:2026-01-01:0.001,KOSDAQ:2026-01-01:-1")).toThrow(
       /2026-1-1.*NYSE.*-1/,
     );
+  });
+
+  it("taxes a sell at the rate of its T+2 settlement date, KRX holidays skipped (review 13a finding 12)", () => {
+    // KOSPI 2022: 0.08% + 0.15% (105 + 560 + 1050); from 2023-01-01: 0.05% + 0.15% (105 + 350 + 1050).
+    // A sell on Wednesday 2022-12-28 settled on 2023-01-02: 12-29 was the last trading day, 12-30 a KRX holiday.
+    expect(krxSell("2022-12-27").reports[1]?.fill?.fee).toBe("1715"); // settles 12-29: 2022 rate
+    expect(krxSell("2022-12-28", krx, { krxHolidays: ["2022-12-30"] }).reports[1]?.fill?.fee).toBe("1505");
+    // Without the holiday calendar the same sell settles on 12-30 and pays the 2022 rate.
+    expect(krxSell("2022-12-28").reports[1]?.fill?.fee).toBe("1715");
+    // A Friday sell settles on Tuesday: weekends are never business days.
+    expect(krxSettlementDate(kst("2025-12-26"))).toBe("2025-12-30");
+    expect(krxSettlementDate(kst("2025-12-29"), new Set(["2025-12-31", "2026-01-01"]))).toBe("2026-01-02");
+  });
+
+  it("refuses a KRX stock with no market instead of taxing it as KOSPI", () => {
+    const bare: Instrument = { ...krx, market: undefined };
+    const sell = krxSell("2026-03-02", bare);
+    expect(sell.ack.accepted).toBe(false);
+    expect(sell.ack.reason).toContain("no KRX market for 005930");
+    const { engine } = setup({ instruments: new InstrumentCatalog([bare]) });
+    engine.onQuote(quote("70000", "70100", "1000", "005930"));
+    expect(engine.place(order({ symbol: "005930", venue: "kis", quantity: "10" })).ack.reason).toContain(
+      "no KRX market for 005930",
+    );
+    // A stock priced in another currency pays no KRX tax and needs no market.
+    const usd: Instrument = { ...bare, quote: "USD" };
+    const { engine: us } = setup({ instruments: new InstrumentCatalog([usd]) });
+    us.onQuote(quote("70000", "70100", "1000", "005930"));
+    expect(us.place(order({ symbol: "005930", venue: "kis", quantity: "10" })).ack.accepted).toBe(true);
   });
 
   it("refuses an order on a venue missing from the fee table instead of charging it the KRX rate", () => {

@@ -15,7 +15,7 @@ import {
 } from "@jts/contracts";
 import { newId as randomId, type TickSpec, tickSizeAt, tickSpecOf } from "@jts/kit";
 import { DEFAULT_SLIPPAGE, type SlippageModel, type TopOfBook, walkBook } from "./book.ts";
-import { DEFAULT_FEES, type FeeRates, feeFor, feeRates, paysKrxTax } from "./fees.ts";
+import { DEFAULT_FEES, type FeeRates, feeFor, feeRates, isKrxListing, krxMarketOf, paysKrxTax } from "./fees.ts";
 import { KRX_TAX_RATES, type KrxTaxRate, krxTaxRate } from "./krx-tax.ts";
 import { Ledger } from "./ledger.ts";
 
@@ -26,6 +26,8 @@ export interface MatchingEngineOptions {
   fees?: Readonly<Record<string, FeeRates>>;
   /** The KRX sell tax by market and date (`KRX_TAX_RATES`, or `parseKrxTaxRates` of the config). */
   krxTaxRates?: readonly KrxTaxRate[];
+  /** KRX holidays (YYYY-MM-DD): a sell's tax is the rate of its T+2 settlement date, which skips them. */
+  krxHolidays?: Iterable<string>;
   slippage?: SlippageModel;
   sessionEnd?: SessionEnd;
   /** Venue order ids and fill ids; pass a counter for reproducible backtests. */
@@ -117,6 +119,7 @@ export class MatchingEngine {
   private readonly ledger: Ledger;
   private readonly fees: Readonly<Record<string, FeeRates>>;
   private readonly krxTaxRates: readonly KrxTaxRate[];
+  private readonly krxHolidays: ReadonlySet<string>;
   private readonly slippage: SlippageModel;
   /** When a DAY order placed now ends (by its venue and symbol). */
   readonly sessionEnd: SessionEnd;
@@ -127,6 +130,7 @@ export class MatchingEngine {
     this.ledger = new Ledger(options.initialBalances);
     this.fees = options.fees ?? DEFAULT_FEES;
     this.krxTaxRates = options.krxTaxRates ?? KRX_TAX_RATES;
+    this.krxHolidays = new Set(options.krxHolidays ?? []);
     this.slippage = options.slippage ?? DEFAULT_SLIPPAGE;
     this.sessionEnd = options.sessionEnd ?? utcMidnight;
     this.newId = options.newId ?? randomId;
@@ -320,9 +324,17 @@ export class MatchingEngine {
     // Fees nobody set are refused up front: charging another venue's rates would book wrong money.
     const rates = feeRates(instrument, this.fees);
     if (!rates) return `paper venue has no fee schedule for venue ${instrument.venue}`;
+    // A KRX listing without its market, buy or sell: the sell that must follow could not be taxed right.
+    if (rates.krxSellTax && isKrxListing(instrument)) {
+      try {
+        krxMarketOf(instrument);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    }
     if (paysKrxTax(instrument, rates, order.side)) {
       try {
-        krxTaxRate(instrument.market ?? "KOSPI", this.options.clock(), this.krxTaxRates);
+        krxTaxRate(krxMarketOf(instrument), this.options.clock(), this.krxTaxRates, this.krxHolidays);
       } catch (error) {
         return `${(error as Error).message} (KRX_SELL_TAX_RATES sets it)`;
       }
@@ -429,7 +441,7 @@ export class MatchingEngine {
   private fill(w: Working, price: bigint, quantity: bigint, liquidity: "MAKER" | "TAKER", now: bigint) {
     const rates = feeRates(w.instrument, this.fees) as FeeRates; // place() refused a venue without one
     const charge = { side: w.order.side, liquidity, notional: fx.mul(price, quantity), ts: now };
-    const fee = feeFor(w.instrument, rates, charge, this.krxTaxRates);
+    const fee = feeFor(w.instrument, rates, charge, this.krxTaxRates, this.krxHolidays);
     const feeCurrency = w.instrument.quote;
     const trade = { symbol: w.order.symbol, side: w.order.side, price, quantity, fee, feeCurrency };
     this.ledger.book(w.order.account, w.instrument, trade, now);

@@ -1,5 +1,5 @@
 import { type Fixed, fx, type Instrument, type Side } from "@jts/contracts";
-import { KRX_TAX_RATES, type KrxTaxRate, krxSellTax, krxTaxRate, truncateToWon } from "./krx-tax.ts";
+import { KRX_TAX_RATES, type KrxMarket, type KrxTaxRate, krxSellTax, krxTaxRate, truncateToWon } from "./krx-tax.ts";
 
 /** A venue's fee schedule. */
 export interface FeeRates {
@@ -31,7 +31,25 @@ export function feeRates(instrument: Instrument, table: Readonly<Record<string, 
 
 /** Whether a sell of `instrument` pays the KRX sell tax under `rates`: KRX listings are stocks priced in KRW. */
 export function paysKrxTax(instrument: Instrument, rates: FeeRates, side: Side): boolean {
-  return rates.krxSellTax && side === "SELL" && instrument.kind === "STOCK" && instrument.quote === "KRW";
+  return rates.krxSellTax && side === "SELL" && isKrxListing(instrument);
+}
+
+/** A stock priced in KRW: a KRX listing, whose sell tax depends on its market. */
+export function isKrxListing(instrument: Instrument): boolean {
+  return instrument.kind === "STOCK" && instrument.quote === "KRW";
+}
+
+/**
+ * The KRX market (KOSPI, KOSDAQ, KONEX) of a KRX listing. One without it is
+ * an error, never silently KOSPI: KOSPI sells pay the 0.15% rural tax on top,
+ * KONEX sells half the KOSDAQ rate, so a guess books the wrong money.
+ */
+export function krxMarketOf(instrument: Instrument): KrxMarket {
+  if (!instrument.market)
+    throw new Error(
+      `no KRX market for ${instrument.symbol}: its sell tax depends on it; set market (KOSPI, KOSDAQ or KONEX) in its definition`,
+    );
+  return instrument.market;
 }
 
 export interface FeeCharge {
@@ -45,7 +63,8 @@ export interface FeeCharge {
 /**
  * The fee (and tax) of one fill, in the quote currency, never negative. A
  * KRX stock in KRW is charged as Korean brokers charge it: the commission
- * truncated below 1 won, each tax truncated below 1 won (krx-tax.ts); other
+ * truncated below 1 won, each tax truncated below 1 won, the tax at the rate
+ * of the trade's settlement date (T+2, `holidays` skipped: krx-tax.ts); other
  * instruments to the 9 decimals of the fixed-point scale.
  */
 export function feeFor(
@@ -53,6 +72,7 @@ export function feeFor(
   rates: FeeRates,
   charge: FeeCharge,
   taxRates: readonly KrxTaxRate[] = KRX_TAX_RATES,
+  holidays?: ReadonlySet<string>,
 ): Fixed {
   const rate =
     charge.liquidity === "MAKER" ? (rates.maker ?? instrument.makerFee) : (rates.taker ?? instrument.takerFee);
@@ -60,7 +80,7 @@ export function feeFor(
   const commission = fx.abs(fx.mul(notional, fx.toFixed(rate)));
   const inWon = instrument.kind === "STOCK" && instrument.quote === "KRW";
   const tax = paysKrxTax(instrument, rates, charge.side)
-    ? krxSellTax(krxTaxRate(instrument.market ?? "KOSPI", charge.ts, taxRates), notional)
+    ? krxSellTax(krxTaxRate(krxMarketOf(instrument), charge.ts, taxRates, holidays), notional)
     : 0n;
   return (inWon ? truncateToWon(commission) : commission) + tax;
 }

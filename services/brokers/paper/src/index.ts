@@ -1,12 +1,13 @@
 export { DEFAULT_SLIPPAGE, type SlippageModel, walkBook } from "./book.ts";
 export { type EngineResult, MatchingEngine, type MatchingEngineOptions, type PersistedOrder } from "./engine.ts";
-export { DEFAULT_FEES, type FeeRates, feeFor, feeRates } from "./fees.ts";
+export { DEFAULT_FEES, type FeeRates, feeFor, feeRates, krxMarketOf } from "./fees.ts";
 export {
   KRX_MARKETS,
   KRX_TAX_RATES,
   type KrxMarket,
   type KrxTaxRate,
   krxSellTax,
+  krxSettlementDate,
   krxTaxRate,
   krxTaxRatesConfig,
   parseKrxTaxRates,

@@ -23,9 +23,20 @@
  * amending the decree from 2026-01-01; we believe it took effect as announced
  * but did not verify the promulgated decree. The 0.30% rates held well
  * before 2013; the table starts at KONEX's opening (2013-07-01), so older
- * backtests need a row from configuration. Rates apply from the first
- * trade of the date in KST. `KRX_SELL_TAX_RATES` (parseKrxTaxRates) adds or
- * replaces rows without a release.
+ * backtests need a row from configuration. `KRX_SELL_TAX_RATES`
+ * (parseKrxTaxRates) adds or replaces rows without a release.
+ *
+ * Which date's rate: the tax is levied on the transfer (양도), and a share
+ * traded on the exchange is transferred when the trade settles (증권거래세법
+ * art. 5: when the trade is confirmed; its decree art. 2: when it is settled
+ * on the market), T+2 KRX business days. So a row's date is a settlement date
+ * and a sell pays the rate in force on its settlement date: the 2019-06-03
+ * cut applied to trades from 2019-05-30 (한국예탁결제원's notice, May 2019),
+ * the 2023-01-01 one to trades from 2022-12-28 (12-30 was a KRX holiday).
+ * The settlement date skips weekends and the KRX holidays given
+ * (KRX_HOLIDAYS); without them a trade in the last days of a year may settle,
+ * here, on a year-end holiday and pay the old rate. Whether brokers truncate
+ * the tax per fill or per order is not verified: we truncate per fill.
  */
 import { type Fixed, fx } from "@jts/contracts";
 
@@ -77,12 +88,40 @@ export function kstDate(tsNs: bigint): string {
   return new Date(Number(tsNs / NS_PER_MS) + KST_OFFSET_MS).toISOString().slice(0, 10);
 }
 
-/** The rate in force for `market` on the KST date of `tsNs`; an error before the table's first row. */
-export function krxTaxRate(market: KrxMarket, tsNs: bigint, table: readonly KrxTaxRate[] = KRX_TAX_RATES): KrxTaxRate {
-  const date = kstDate(tsNs);
+/**
+ * The KST date a KRX trade at `tsNs` settles: the second business day after
+ * its KST date (T+2), weekends and `holidays` (YYYY-MM-DD) skipped.
+ */
+export function krxSettlementDate(tsNs: bigint, holidays: ReadonlySet<string> = NO_HOLIDAYS): string {
+  const day = 86_400_000;
+  let date = Date.parse(`${kstDate(tsNs)}T00:00:00Z`);
+  for (let businessDays = 0; businessDays < 2; ) {
+    date += day;
+    const weekday = new Date(date).getUTCDay();
+    if (weekday !== 0 && weekday !== 6 && !holidays.has(new Date(date).toISOString().slice(0, 10))) businessDays++;
+  }
+  return new Date(date).toISOString().slice(0, 10);
+}
+
+const NO_HOLIDAYS: ReadonlySet<string> = new Set();
+
+/**
+ * The rate a sell of a `market` stock traded at `tsNs` pays: the one in force
+ * on its settlement date (see above); an error before the table's first row.
+ */
+export function krxTaxRate(
+  market: KrxMarket,
+  tsNs: bigint,
+  table: readonly KrxTaxRate[] = KRX_TAX_RATES,
+  holidays: ReadonlySet<string> = NO_HOLIDAYS,
+): KrxTaxRate {
+  const date = krxSettlementDate(tsNs, holidays);
   let found: KrxTaxRate | undefined;
   for (const r of table) if (r.market === market && r.from <= date && (!found || r.from >= found.from)) found = r;
-  if (!found) throw new Error(`no KRX sell tax rate for ${market} on ${date}`);
+  if (!found)
+    throw new Error(
+      `no KRX sell tax rate for ${market} on ${date} (the settlement date of a trade on ${kstDate(tsNs)})`,
+    );
   return found;
 }
 

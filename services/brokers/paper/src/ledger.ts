@@ -33,9 +33,11 @@ export class Ledger {
 
   /**
    * Books one fill by the contracts' rule (`bookFill`): the quote's cash by
-   * the notional, the fee in its own currency, the position by the quantity.
-   * A crypto venue's wallet also holds the base asset as a balance (Binance
-   * and Upbit report it so); a stock is a position only.
+   * the notional, a fee in the quote or a third currency from that cash, the
+   * position by the quantity (less a fee in the base on a buy, plus it on a
+   * sell). A crypto venue's wallet also holds the base asset as a balance
+   * (Binance and Upbit report it so), moved as the position; a stock is a
+   * position only.
    */
   book(account: string, instrument: Instrument, trade: ParsedFill, ts: bigint) {
     const booking = bookFill(trade, instrument);
@@ -90,7 +92,7 @@ export class Ledger {
     balances.set(currency, (balances.get(currency) ?? 0n) + amount);
   }
 
-  /** Average-cost accounting (`applyToPosition`); realized P&L net of a fee charged in the quote. */
+  /** Average-cost accounting (`applyToPosition`); realized P&L net of a fee in the quote, or in the base at the fill price. */
   private move(account: string, instrument: Instrument, booking: FillBooking, ts: bigint) {
     let positions = this.holdings.get(account);
     if (!positions) {

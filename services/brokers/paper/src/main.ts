@@ -1,6 +1,7 @@
 import {
   InstrumentCatalog,
   int,
+  krxHolidaysOf,
   loadConfig,
   runStandalone,
   sessionConfigSpec,
@@ -21,5 +22,11 @@ const catalog = new InstrumentCatalog();
 const sessionEnd = sessionEndFor(catalog, sessionsFor(config));
 
 await runStandalone("broker-paper", config.PAPER_PORT, (runtime) =>
-  createPaperService(runtime, { catalog, sessionEnd, krxTaxRates: config.KRX_SELL_TAX_RATES }),
+  createPaperService(runtime, {
+    catalog,
+    sessionEnd,
+    krxTaxRates: config.KRX_SELL_TAX_RATES,
+    // A sell's KRX tax is the rate of its T+2 settlement date, which skips the exchange's holidays.
+    krxHolidays: krxHolidaysOf(config),
+  }),
 );

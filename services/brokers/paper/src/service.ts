@@ -32,7 +32,9 @@ import { cacheOrderStore, type PaperOrderStore } from "./order-store.ts";
 export const PAPER_BROKER = "paper";
 
 export interface PaperServiceOptions
-  extends Partial<Pick<MatchingEngineOptions, "fees" | "krxTaxRates" | "slippage" | "sessionEnd" | "initialBalances">> {
+  extends Partial<
+    Pick<MatchingEngineOptions, "fees" | "krxTaxRates" | "krxHolidays" | "slippage" | "sessionEnd" | "initialBalances">
+  > {
   catalog?: InstrumentCatalog;
   /** How often DAY orders are checked for expiry between market events. */
   expiryCheckMs?: number;
@@ -74,6 +76,7 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
     instruments: catalog,
     fees: options.fees,
     krxTaxRates: options.krxTaxRates,
+    krxHolidays: options.krxHolidays,
     slippage: options.slippage,
     sessionEnd: options.sessionEnd,
     initialBalances: options.initialBalances,

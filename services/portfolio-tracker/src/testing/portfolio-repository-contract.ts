@@ -329,29 +329,26 @@ export function portfolioRepositoryContract(name: string, open: () => Promise<Po
       expect(await portfolio.listAccounts()).toEqual(ledger.listAccounts());
     });
 
-    it("books a fee in its own currency: BUY 0.4 ETH-USDT @ 2000, fee 0.0004 ETH pays 800 USDT and 0.0004 ETH", async () => {
+    it("books a fee in its own currency: BUY 0.4 ETH-USDT @ 2000, fee 0.0004 ETH pays 800 USDT for 0.3996 ETH", async () => {
       await h.repository.seed([seed({ id: "bin", venue: "binance", baseCurrency: "USDT", startingCash: "1000" })]);
       const eth = { account: "bin", symbol: "ETH-USDT", venue: "binance" as const };
+      // A fee in the base: the venue credits 0.4 - 0.0004; the fee's value at the fill price (0.8 USDT) is a loss.
       expect(await applied(fill("BUY", "0.4", "2000", { ...eth, fee: "0.0004", feeCurrency: "ETH" }))).toMatchObject({
-        quantity: "0.4",
+        quantity: "0.3996",
         averagePrice: "2000",
-        realizedPnl: "0",
+        realizedPnl: "-0.8",
         currency: "USDT",
       });
-      expect(await cashOf(h.repository, "bin")).toEqual([
-        ["USDT", "200"],
-        ["ETH", "-0.0004"],
-      ]);
+      expect(await cashOf(h.repository, "bin")).toEqual([["USDT", "200"]]);
       // A fee in a third asset (BNB) comes off BNB only, and not off the USDT realized P&L.
-      expect(await applied(fill("SELL", "0.4", "2100", { ...eth, fee: "0.01", feeCurrency: "BNB" }))).toMatchObject({
+      expect(await applied(fill("SELL", "0.3996", "2100", { ...eth, fee: "0.01", feeCurrency: "BNB" }))).toMatchObject({
         quantity: "0",
-        realizedPnl: "40",
+        realizedPnl: "39.16",
         currency: "USDT",
       });
       expect(await cashOf(h.repository, "bin")).toEqual([
-        ["USDT", "1040"],
+        ["USDT", "1039.16"],
         ["BNB", "-0.01"],
-        ["ETH", "-0.0004"],
       ]);
     });
 

@@ -47,12 +47,18 @@ describe("strategy P&L book", () => {
     expect(copy.view()).toEqual(book.view());
   });
 
-  it("keeps a fee charged in the base or BNB out of the quote's P&L, by currency, and through a snapshot", () => {
+  it("counts a fee in the base at the fill price, keeps one in BNB apart, and through a snapshot", () => {
     const book = new PnlBook();
     book.onFill({ ...trade("BUY", "0.4", "2000", "0.0004", "ETH"), symbol: "ETH-USDT" });
     book.onFill({ ...trade("SELL", "0.4", "2100", "0.01", "BNB"), symbol: "ETH-USDT" });
     book.onFill({ ...trade("BUY", "0.1", "2000", "0.2", "USDT"), symbol: "ETH-USDT" });
-    expect(book.view()).toMatchObject({ realizedPnl: "40", fees: "0.2", otherFees: { ETH: "0.0004", BNB: "0.01" } });
+    // The base fee leaves 0.3996 ETH (fee 0.8 USDT); the sell closes it and opens 0.0004 short, the last buy closes that.
+    expect(book.view()).toMatchObject({
+      position: "0.0996",
+      realizedPnl: "40",
+      fees: "1",
+      otherFees: { BNB: "0.01" },
+    });
     const copy = new PnlBook();
     copy.restore(JSON.parse(JSON.stringify(book.snapshot())));
     expect(copy.view()).toEqual(book.view());

@@ -1,11 +1,20 @@
-import { applyToPosition, bookFill, type Fixed, fx, type ParsedFill, quoteFee, type StrategyPnl } from "@jts/contracts";
+import {
+  applyToPosition,
+  bookFill,
+  type Fixed,
+  fx,
+  otherCurrencyFee,
+  type ParsedFill,
+  quoteFee,
+  type StrategyPnl,
+} from "@jts/contracts";
 
 export interface PnlState {
   position: string;
   averagePrice: string;
   realized: string;
   fees: string;
-  /** Fees charged in another currency than the quote; absent in snapshots taken before they were kept. */
+  /** Fees charged in a third currency (not the quote, not the base); absent in snapshots taken before they were kept. */
   otherFees?: Record<string, string>;
   lastPrice: string | null;
   fills: number;
@@ -19,7 +28,9 @@ export interface PnlState {
  * price. Long and short, including a fill that flips the side. The
  * contracts' booking rule (`bookFill`, `applyToPosition`): P&L is in the
  * quote currency; a fee charged in the quote counts in `fees` (and so in net
- * P&L), one in the base or BNB is kept apart in `otherFees`, unconverted.
+ * P&L), one in the base too at the fill price (and it shrinks the position
+ * the fill opened, as the venue credits quantity - fee), one in BNB is kept
+ * apart in `otherFees`, unconverted.
  */
 export class PnlBook {
   position: Fixed = 0n;
@@ -36,10 +47,9 @@ export class PnlBook {
   onFill(trade: ParsedFill): void {
     const booking = bookFill(trade);
     this.fills++;
-    const inQuote = quoteFee(booking);
-    this.fees += inQuote;
-    if (booking.fee !== inQuote)
-      this.otherFees.set(booking.feeCurrency, (this.otherFees.get(booking.feeCurrency) ?? 0n) + booking.fee);
+    this.fees += quoteFee(booking);
+    const other = otherCurrencyFee(booking);
+    if (other !== 0n) this.otherFees.set(booking.feeCurrency, (this.otherFees.get(booking.feeCurrency) ?? 0n) + other);
     this.lastPrice ??= booking.price;
     const change = applyToPosition(
       { quantity: this.position, averagePrice: this.averagePrice },
