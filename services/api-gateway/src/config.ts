@@ -1,4 +1,4 @@
-import { type ConfigOf, int, secret, str } from "@jts/kit";
+import { type ConfigOf, int, secret, str, strByMode } from "@jts/kit";
 
 /** The gateway's environment. Names follow the original spec where it had one. */
 export const gatewayConfigSpec = {
@@ -11,8 +11,13 @@ export const gatewayConfigSpec = {
   API_RATE_LIMIT: int(100, { min: 1 }),
   API_RATE_WINDOW: int(60_000, { min: 1000 }),
   LOGIN_RATE_LIMIT: int(10, { min: 1 }),
-  /** Browser origins allowed to call the API (comma-separated). The PWA's own origin needs no entry when it is served by web/server.ts. */
-  CORS_ORIGINS: str("http://localhost:5173,http://127.0.0.1:5173"),
+  /** Per user per minute for HALT, cancel-all and disarm, which never count against API_RATE_LIMIT. */
+  SAFETY_RATE_LIMIT: int(600, { min: 1 }),
+  /**
+   * Browser origins allowed to call the API (comma-separated). The PWA's own origin needs no entry when it is
+   * served by web/server.ts. Production's default is none: a localhost origin there is any local web page.
+   */
+  CORS_ORIGINS: strByMode("http://localhost:5173,http://127.0.0.1:5173", ""),
 };
 
 export interface GatewaySettings {
@@ -22,6 +27,8 @@ export interface GatewaySettings {
   rateLimit: number;
   rateWindowMs: number;
   loginRateLimit: number;
+  /** HALT, cancel-all and disarm per user per minute (their own bucket); 600 when not given. */
+  safetyRateLimit?: number;
   rpcTimeoutMs: number;
   corsOrigins: readonly string[];
 }
@@ -34,6 +41,7 @@ export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): Gat
     rateLimit: config.API_RATE_LIMIT,
     rateWindowMs: config.API_RATE_WINDOW,
     loginRateLimit: config.LOGIN_RATE_LIMIT,
+    safetyRateLimit: config.SAFETY_RATE_LIMIT,
     rpcTimeoutMs: 3000,
     corsOrigins: config.CORS_ORIGINS.split(",")
       .map((o) => o.trim())

@@ -18,10 +18,12 @@ import {
   type Service,
 } from "@jts/kit";
 import { bucketFor, rateLimitHeaders } from "./auth/rate-limit.ts";
+import { isSafetyCall } from "./auth/safety.ts";
 import { bearerToken, type JwtCodec, TokenService } from "./auth/tokens.ts";
 import type { AuthUser, UserDirectory } from "./auth/users.ts";
 import type { GatewaySettings } from "./config.ts";
 import { apiDocs } from "./docs.ts";
+import { noPrototypeKeys } from "./json-body.ts";
 import {
   CandlesQuery,
   IdParams,
@@ -88,6 +90,8 @@ export function createGatewayService(
   const tokens = new TokenService(codec, runtime.cache, settings.accessTtlSeconds, settings.refreshTtlSeconds);
   const apiBucket = bucketFor("api", settings.rateLimit, settings.rateWindowMs);
   const loginBucket = bucketFor("login", settings.loginRateLimit, 60_000);
+  // HALT, cancel-all and disarm: never behind the ordinary bucket (auth/safety.ts).
+  const safetyBucket = bucketFor("safety", settings.safetyRateLimit ?? 600, 60_000);
   const { call } = rpcClient(runtime.rpc, settings.rpcTimeoutMs);
 
   /** The account ids a user may see; undefined means all (admin). */
@@ -129,6 +133,7 @@ export function createGatewayService(
 
   const app = createServiceApp({ name: "api-gateway", logger, readiness: options.readiness })
     .use(security(settings.corsOrigins))
+    .use(noPrototypeKeys())
     .use(apiDocs())
     .ws("/ws", {
       idleTimeout: 60,
@@ -163,14 +168,15 @@ export function createGatewayService(
       { body: RefreshBody, detail: { security: [] } },
     )
     // Every route below needs a valid access token and counts against the user's rate limit.
-    .resolve(async ({ headers, set, request, server }) => {
+    .resolve(async ({ headers, set, request, server, path, body }) => {
       const user = await tokens.authenticate(bearerToken(headers.authorization));
       if (!user) {
         // Before login the limit is per address, so token guessing costs the same as anything else.
         await limit(`ip:${server?.requestIP(request)?.address ?? "local"}`, apiBucket, set);
         throw new AppError("UNAUTHORIZED", "missing, invalid or expired access token");
       }
-      await limit(`user:${user.username}`, apiBucket, set);
+      if (isSafetyCall(request.method, path, body)) await limit(`safety:${user.username}`, safetyBucket, set);
+      else await limit(`user:${user.username}`, apiBucket, set);
       return { user };
     })
     // Every state-changing call below is recorded: who, what, when, from where, and how it ended.
@@ -207,9 +213,10 @@ export function createGatewayService(
       async ({ user, body, set }) => {
         if (user.role === "viewer") throw forbidden("viewers cannot trade");
         const accounts = await accountsOf(user);
-        const account = body.account ?? accounts?.[0];
+        let account = body.account ?? accounts?.[0];
         if (accounts && (!account || !accounts.includes(account)))
           throw forbidden(`no access to account ${account ?? "(none)"}`);
+        if (body.strategyId !== undefined) account = await strategies.checkOrderTag(body.strategyId, account);
         const { order, created } = await call(Subjects.orderSubmit, {
           ...body,
           ...(account ? { account } : {}),

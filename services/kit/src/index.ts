@@ -1,6 +1,20 @@
 export { MemoryAuditLog } from "./audit.ts";
 export { MemoryCache } from "./cache/memory.ts";
-export { ConfigError, type ConfigOf, int, loadConfig, oneOf, type RunMode, runMode, secret, str } from "./config.ts";
+export {
+  ConfigError,
+  type ConfigOf,
+  checkSecret,
+  durableStoreUrl,
+  int,
+  loadConfig,
+  oneOf,
+  type RunMode,
+  runMode,
+  type SecretRules,
+  secret,
+  str,
+  strByMode,
+} from "./config.ts";
 export { MemoryDocumentStore } from "./documents/memory.ts";
 export { AppError, badRequest, notFound } from "./errors.ts";
 export { dedupeById } from "./events/dedupe.ts";

@@ -10,9 +10,19 @@ import type { Runtime } from "./runtime.ts";
 
 /** Which adapter serves each port; every URL is configurable, defaults are the standard local ports. */
 export const transportConfigSpec = {
-  JTS_BUS: oneOf(["memory", "kafka", "nats"] as const, "memory"),
-  JTS_RPC: oneOf(["memory", "nats"] as const, "memory"),
-  JTS_CACHE: oneOf(["memory", "redis"] as const, "memory"),
+  // A service in a process of its own (runStandalone) on memory ports talks to no one: refused in production.
+  JTS_BUS: oneOf(["memory", "kafka", "nats"] as const, "memory", {
+    notInProduction: { value: "memory", why: "events would never leave this process (set kafka or nats)" },
+  }),
+  JTS_RPC: oneOf(["memory", "nats"] as const, "memory", {
+    notInProduction: { value: "memory", why: "rpc calls would never leave this process (set nats)" },
+  }),
+  JTS_CACHE: oneOf(["memory", "redis"] as const, "memory", {
+    notInProduction: {
+      value: "memory",
+      why: "sessions, rate limits and locks would be per process and lost on restart (set redis)",
+    },
+  }),
   KAFKA_BROKERS: str("127.0.0.1:9092"),
   NATS_URL: str("nats://127.0.0.1:4222"),
   REDIS_URL: str("redis://127.0.0.1:6379"),

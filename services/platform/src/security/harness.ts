@@ -155,7 +155,7 @@ export async function bootSecurityPlatform(settings: Record<string, string> = {}
   return { platform, api, urls: platform.urls, admin, call, json, login, addUser, socket, stop: () => platform.stop() };
 }
 
-const MAIN = resolve(import.meta.dir, "../main.ts");
+const ROOT = resolve(import.meta.dir, "../../../..");
 
 /**
  * Starts `main.ts` (what `just dev` and a production host run) with exactly
@@ -164,11 +164,17 @@ const MAIN = resolve(import.meta.dir, "../main.ts");
  * reasons on stderr. A process still running at the deadline is killed and
  * reported with `exitCode: null`.
  */
-export async function runMain(
+export function runMain(env: Record<string, string>, timeoutMs = 20_000) {
+  return runScript("services/platform/src/main.ts", env, timeoutMs);
+}
+
+/** Like runMain, for any entry point (path from the repository root), e.g. a service's own main.ts. */
+export async function runScript(
+  script: string,
   env: Record<string, string>,
   timeoutMs = 20_000,
 ): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
-  const child = Bun.spawn(["bun", MAIN], {
+  const child = Bun.spawn(["bun", resolve(ROOT, script)], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "error", ...env },
     stdout: "pipe",
     stderr: "pipe",
@@ -178,6 +184,17 @@ export async function runMain(
   const exitCode = await child.exited;
   clearTimeout(timer);
   return { exitCode: child.signalCode ? null : exitCode, stdout, stderr };
+}
+
+/** The repository's .env.example as name -> value (the placeholders production must refuse). */
+export async function envExample(): Promise<Record<string, string>> {
+  const text = await Bun.file(resolve(ROOT, ".env.example")).text();
+  const pairs = text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith("#") && line.includes("="))
+    .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]);
+  return Object.fromEntries(pairs);
 }
 
 /** Fields of an error body (`{error: {code, message}}`) for readable assertions. */
