@@ -6,6 +6,8 @@ export const gatewayConfigSpec = {
   JWT_SECRET: secret("jts-development-jwt-secret-not-for-production", 32),
   JWT_ACCESS_TTL_SECONDS: int(900, { min: 30 }),
   JWT_REFRESH_TTL_SECONDS: int(7 * 24 * 3600, { min: 60 }),
+  /** Absolute session lifetime (default 30 days): a login must be repeated this long after it, however often it is refreshed. */
+  JWT_SESSION_MAX_SECONDS: int(30 * 24 * 3600, { min: 1 }),
   JTS_ADMIN_USER: str("admin"),
   JTS_ADMIN_PASSWORD: secret("jts-dev-password", 12),
   API_RATE_LIMIT: int(100, { min: 1 }),
@@ -24,6 +26,8 @@ export interface GatewaySettings {
   jwtSecret: string;
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
+  /** Absolute session lifetime in seconds; 30 days when not given. */
+  sessionMaxSeconds?: number;
   rateLimit: number;
   rateWindowMs: number;
   loginRateLimit: number;
@@ -38,6 +42,7 @@ export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): Gat
     jwtSecret: config.JWT_SECRET,
     accessTtlSeconds: config.JWT_ACCESS_TTL_SECONDS,
     refreshTtlSeconds: config.JWT_REFRESH_TTL_SECONDS,
+    sessionMaxSeconds: config.JWT_SESSION_MAX_SECONDS,
     rateLimit: config.API_RATE_LIMIT,
     rateWindowMs: config.API_RATE_WINDOW,
     loginRateLimit: config.LOGIN_RATE_LIMIT,

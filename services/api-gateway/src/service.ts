@@ -20,6 +20,7 @@ import {
 import { bucketFor, rateLimitHeaders } from "./auth/rate-limit.ts";
 import { isSafetyCall } from "./auth/safety.ts";
 import { bearerToken, type JwtCodec, TokenService } from "./auth/tokens.ts";
+import { UserStates } from "./auth/user-state.ts";
 import type { AuthUser, UserDirectory } from "./auth/users.ts";
 import type { GatewaySettings } from "./config.ts";
 import { apiDocs } from "./docs.ts";
@@ -32,7 +33,9 @@ import {
   NewUserBody,
   OrderRequest,
   OrdersQuery,
+  PasswordChangeBody,
   RefreshBody,
+  UserChangeBody,
 } from "./model.ts";
 import { ArmBody, accountRoutes, DisarmBody, EquityQuery } from "./routes/accounts.ts";
 import { AmendFields, CancelAllBody, orderActions } from "./routes/orders.ts";
@@ -46,7 +49,7 @@ const socketOf = (raw: unknown) => raw as WsConnection;
 
 /** Request bodies are kept in the audit log unless they may carry a secret (tokens, passwords). */
 const isAuditableBody = (body: unknown): body is Record<string, unknown> =>
-  typeof body === "object" && body !== null && !("password" in body) && !("refreshToken" in body);
+  typeof body === "object" && body !== null && !Object.keys(body).some((key) => /password|token/i.test(key));
 
 const forbidden = (message: string) => new AppError("FORBIDDEN", message);
 
@@ -68,6 +71,9 @@ const AUDIT_ACTIONS: Record<string, string> = {
   "PUT /api/risk/state": "risk.set-state",
   "PUT /api/risk/limits": "risk.set-limits",
   "POST /api/users": "user.create",
+  "PATCH /api/users/:id": "user.update",
+  "POST /api/auth/logout-all": "auth.logout-all",
+  "PUT /api/auth/password": "auth.password-change",
   "POST /api/accounts/:id/arm": "account.arm-request",
   "POST /api/accounts/:id/disarm": "account.disarm-request",
 };
@@ -87,7 +93,11 @@ export function createGatewayService(
   const logger = runtime.logger.child({ service: "api-gateway" });
   const jwtPlugin = jwt({ name: "jwt", secret: settings.jwtSecret });
   const codec = (jwtPlugin.decorator as unknown as { jwt: JwtCodec }).jwt;
-  const tokens = new TokenService(codec, runtime.cache, settings.accessTtlSeconds, settings.refreshTtlSeconds);
+  const userStates = new UserStates(users, runtime.bus, logger);
+  const tokens = new TokenService(codec, runtime.cache, settings.accessTtlSeconds, settings.refreshTtlSeconds, {
+    users: userStates,
+    sessionMaxSeconds: settings.sessionMaxSeconds,
+  });
   const apiBucket = bucketFor("api", settings.rateLimit, settings.rateWindowMs);
   const loginBucket = bucketFor("login", settings.loginRateLimit, 60_000);
   // HALT, cancel-all and disarm: never behind the ordinary bucket (auth/safety.ts).
@@ -120,6 +130,7 @@ export function createGatewayService(
 
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
     authenticate: (token) => tokens.authenticate(token),
+    isCurrent: (user) => tokens.isCurrent(user),
     accountsOf: async (user) => (await accountsOf(user)) ?? null,
   });
 
@@ -155,7 +166,7 @@ export function createGatewayService(
           throw new AppError("UNAUTHORIZED", "wrong username or password");
         }
         await record({ actor: user.username, action: "auth.login", ...where, details: { outcome: "ok" } });
-        return tokens.issue(user.username, user.role);
+        return tokens.issue(user.username, user.role, user.tokenVersion);
       },
       { body: LoginBody, detail: { security: [] } },
     )
@@ -195,12 +206,28 @@ export function createGatewayService(
     .post(
       "/api/auth/logout",
       async ({ user, body }) => {
-        await tokens.deny(user);
-        hub.revokeToken(user.jti); // open sockets of this token close now, not at expiry
+        // The session the access token belongs to ends, body or not: its refresh tokens and every access token.
+        await tokens.endSession(user);
+        if (user.sid) hub.revokeSession(user.sid); // open sockets of this session close now, not at expiry
         if (body?.refreshToken) await tokens.revokeRefresh(body.refreshToken);
         return { loggedOut: true };
       },
       { body: LogoutBody },
+    )
+    // Every session of the caller ends, on every device.
+    .post("/api/auth/logout-all", async ({ user }) => {
+      await userStates.update(user.username, {});
+      return { loggedOut: true };
+    })
+    .put(
+      "/api/auth/password",
+      async ({ user, body }) => {
+        if (!(await users.verify(user.username, body.currentPassword)))
+          throw new AppError("UNAUTHORIZED", "the current password is wrong");
+        await userStates.update(user.username, { password: body.newPassword });
+        return { changed: true };
+      },
+      { body: PasswordChangeBody },
     )
     .get("/api/instruments", () => call(Subjects.instruments), { response: RpcReplies[Subjects.instruments] })
     .get("/api/prices", () => call(Subjects.prices), { response: RpcReplies[Subjects.prices] })
@@ -318,6 +345,15 @@ export function createGatewayService(
       },
       { body: NewUserBody },
     )
+    .patch(
+      "/api/users/:id",
+      async ({ user, params, body }) => {
+        if (user.role !== "admin") throw forbidden("only an admin manages users");
+        const updated = await userStates.update(params.id, body);
+        return { username: updated.username, role: updated.role, disabled: updated.disabled };
+      },
+      { params: IdParams, body: UserChangeBody },
+    )
     .get("/api/alerts", async ({ user }) => call(Subjects.alertList, { accounts: await accountsOf(user) }), {
       response: RpcReplies[Subjects.alertList],
     });
@@ -329,10 +365,13 @@ export function createGatewayService(
     tokens,
     audit,
     async start() {
+      userStates.onChange((username) => hub.revokeUser(username));
+      await userStates.start();
       await hub.start();
     },
     async stop() {
       await hub.stop();
+      await userStates.stop();
     },
   } satisfies Service & { hub: WsHub; tokens: TokenService; audit: AuditLog };
 }
