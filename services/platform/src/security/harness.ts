@@ -159,31 +159,65 @@ const ROOT = resolve(import.meta.dir, "../../../..");
 
 /**
  * Starts `main.ts` (what `just dev` and a production host run) with exactly
- * `env` (plus PATH/HOME) and waits until it exits or `timeoutMs` passes.
- * For start-up checks: a refused configuration exits non-zero with the
- * reasons on stderr. A process still running at the deadline is killed and
- * reported with `exitCode: null`.
+ * `env` (plus PATH/HOME) and waits until it exits, prints `until` on stdout
+ * (then it is stopped), or `timeoutMs` passes (then it is killed and reported
+ * with `exitCode: null`). A refused configuration exits non-zero with the
+ * reasons on stderr.
  */
-export function runMain(env: Record<string, string>, timeoutMs = 20_000) {
-  return runScript("services/platform/src/main.ts", env, timeoutMs);
+export function runMain(env: Record<string, string>, options: RunOptions = {}) {
+  return runScript("services/platform/src/main.ts", env, options);
+}
+
+export interface RunOptions {
+  timeoutMs?: number;
+  /** Stop the process (SIGTERM) once its stdout holds this text. */
+  until?: string;
 }
 
 /** Like runMain, for any entry point (path from the repository root), e.g. a service's own main.ts. */
 export async function runScript(
   script: string,
   env: Record<string, string>,
-  timeoutMs = 20_000,
+  { timeoutMs = 20_000, until }: RunOptions = {},
 ): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
   const child = Bun.spawn(["bun", resolve(ROOT, script)], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "error", ...env },
     stdout: "pipe",
     stderr: "pipe",
   });
-  const timer = setTimeout(() => child.kill(), timeoutMs);
-  const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const readOut = async () => {
+    let text = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stdout) {
+      text += decoder.decode(chunk);
+      if (until && text.includes(until)) child.kill("SIGTERM");
+    }
+    return text;
+  };
+  const [stdout, stderr] = await Promise.all([readOut(), new Response(child.stderr).text()]);
   const exitCode = await child.exited;
   clearTimeout(timer);
-  return { exitCode: child.signalCode ? null : exitCode, stdout, stderr };
+  return { exitCode: child.signalCode === "SIGKILL" ? null : exitCode, stdout, stderr };
+}
+
+/** Loopback ports for a platform started as a process: a random block of 12, away from the usual ones. */
+export function platformPorts(): Record<string, string> {
+  const names = [
+    "GATEWAY",
+    "STRATEGY",
+    "RISK",
+    "ORDER",
+    "MARKET_DATA",
+    "PORTFOLIO",
+    "NOTIFICATION",
+    "PAPER",
+    "SIM",
+    "WEB",
+    "PG",
+  ];
+  const base = 40_000 + Math.floor(Math.random() * 20_000);
+  return Object.fromEntries(names.map((name, i) => [`${name}_PORT`, String(base + i)]));
 }
 
 /** The repository's .env.example as name -> value (the placeholders production must refuse). */
