@@ -49,6 +49,11 @@ export class UserStates {
     this.listeners.push(listener);
   }
 
+  /** The remembered state: null for no such user, undefined when not remembered (then call get). */
+  cached(username: string): UserState | null | undefined {
+    return this.known.get(username);
+  }
+
   /** The user's state now; null when there is no such user. */
   async get(username: string): Promise<UserState | null> {
     const cached = this.known.get(username);
