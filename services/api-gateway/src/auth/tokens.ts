@@ -1,6 +1,6 @@
 import type { Cache } from "@jts/contracts";
 import { AppError, newId } from "@jts/kit";
-import type { UserStates } from "./user-state.ts";
+import type { UserState, UserStates } from "./user-state.ts";
 import type { AuthUser, Role } from "./users.ts";
 
 export interface TokenPair {
@@ -182,7 +182,11 @@ export class TokenService {
       sid: claims.sid,
       ver: claims.ver,
     };
-    return (await this.isCurrent(user)) ? user : null;
+    const state = await this.currentState(user);
+    if (state === null) return null;
+    // The role of now, not the token's word for it (equal unless the token was forged with the key).
+    if (state) user.role = state.role;
+    return user;
   }
 
   /**
@@ -192,15 +196,20 @@ export class TokenService {
    * lookup and one cache read, the cost of the per-token deny list before.
    */
   async isCurrent(user: AuthUser): Promise<boolean> {
+    return (await this.currentState(user)) !== null;
+  }
+
+  /** The user's state when the session holds (undefined without UserStates); null when it does not. */
+  private async currentState(user: AuthUser): Promise<UserState | null | undefined> {
     const users = this.rules.users;
+    let state: UserState | null | undefined;
     if (users) {
       // Known users answer from memory without a promise: this runs on every request.
-      const known = users.cached(user.username);
-      const state = known === undefined ? await users.get(user.username) : known;
-      if (state === null || state.disabled || state.tokenVersion !== user.ver) return false;
+      state = users.cached(user.username) ?? (await users.get(user.username));
+      if (state === null || state.disabled || state.tokenVersion !== user.ver) return null;
     }
-    if (!user.sid) return false;
-    return !(await this.cache.get(`auth:revoked-family:${user.sid}`));
+    if (!user.sid || (await this.cache.get(`auth:revoked-family:${user.sid}`))) return null;
+    return state;
   }
 
   /** Checks the signature and the claims' shape; remembers the token when both hold. */

@@ -21,7 +21,7 @@ const MAX_KNOWN_USERS = 10_000;
  * ends the user's sessions everywhere as soon as the event arrives.
  */
 export class UserStates {
-  private readonly known = new Map<string, UserState | null>();
+  private readonly known = new Map<string, UserState>();
   private readonly listeners: Array<(username: string) => void> = [];
   private subscription: Subscription | null = null;
 
@@ -49,17 +49,22 @@ export class UserStates {
     this.listeners.push(listener);
   }
 
-  /** The remembered state: null for no such user, undefined when not remembered (then call get). */
-  cached(username: string): UserState | null | undefined {
+  /** The remembered state, or undefined when not remembered (then call get). */
+  cached(username: string): UserState | undefined {
     return this.known.get(username);
   }
 
-  /** The user's state now; null when there is no such user. */
+  /**
+   * The user's state now; null when there is no such user. Absence is not
+   * remembered: a user created later (API, CLI, another gateway) must work at
+   * once, and only a token signed with the key names a missing user.
+   */
   async get(username: string): Promise<UserState | null> {
     const cached = this.known.get(username);
     if (cached !== undefined) return cached;
     const user = await this.users.find(username);
-    const state = user ? stateOf(user) : null;
+    if (!user) return null;
+    const state = stateOf(user);
     if (this.known.size >= MAX_KNOWN_USERS) this.known.delete(this.known.keys().next().value as string);
     this.known.set(username, state);
     return state;

@@ -121,6 +121,15 @@ describe("sessions that really end (issue 14 item 3)", () => {
     const ws = await p.socket();
     expect((await ws.auth(ghost)).op).toBe("error");
     ws.close();
+    // A refused name is not remembered as missing: once created, the user's own login works at once.
+    const created = await p.addUser("ghost", "viewer");
+    expect(await status(created)).toBe(200);
+    // And a token claiming a role acts with the user's role of now: ghost is a viewer, whatever the token says.
+    const asViewer = await p.json("/api/users", {
+      token: ghost,
+      body: { username: "x2", password: "x2-Pw-9f2kq7x-long", role: "admin" },
+    });
+    expect(asViewer.status).toBe(403);
   });
 });
 
