@@ -221,9 +221,12 @@ export function createGatewayService(
     })
     .put(
       "/api/auth/password",
-      async ({ user, body }) => {
+      async ({ user, body, set }) => {
+        // A stolen access token must not become a password oracle: guesses cost what login guesses cost.
+        await limit(`password:${user.username}`, loginBucket, set);
+        // 403, not 401: the session is fine, and a client must not take this for a logout.
         if (!(await users.verify(user.username, body.currentPassword)))
-          throw new AppError("UNAUTHORIZED", "the current password is wrong");
+          throw forbidden("the current password is wrong");
         await userStates.update(user.username, { password: body.newPassword });
         return { changed: true };
       },

@@ -8,12 +8,16 @@
  * would reach, never a service's objects. `services/platform/src/security/
  * <item>.security.test.ts` files are picked up by `bun test` like any test.
  */
+import { setDefaultTimeout } from "bun:test";
 import { resolve } from "node:path";
 import type { WsServerMessage } from "@jts/contracts";
 import { createLogger, loadConfig } from "@jts/kit";
 import { eventually } from "@jts/kit/testing";
 import { bootPlatform, type Platform } from "../boot.ts";
 import { platformConfigSpec } from "../config.ts";
+
+// Each test hashes passwords (argon2id) or starts processes: on a busy 2-core machine that outgrows 5 s.
+setDefaultTimeout(60_000);
 
 /** The bootstrap admin's password in every harness platform (meets the password policy). */
 export const ADMIN_PASSWORD = "harness-admin-password-7Qx";

@@ -60,6 +60,13 @@ describe("sessions that really end (issue 14 item 3)", () => {
   it("a password change ends every session of the user, the one that changed it included", async () => {
     const pia = await p.addUser("pia", "viewer");
     const other = await p.login("pia", "pia-Pw-9f2kq7x");
+    const wrong = await p.json("/api/auth/password", {
+      method: "PUT",
+      token: pia,
+      body: { currentPassword: "not-pia-password", newPassword: "a-new-Passphrase-for-pia" },
+    });
+    expect(wrong.status).toBe(403);
+    expect(await status(pia)).toBe(200);
     const change = await p.json("/api/auth/password", {
       method: "PUT",
       token: pia,
