@@ -31,6 +31,8 @@ export const Topics = {
   /** Portfolio: EquitySnapshot, periodic and after every fill. */
   equity: "portfolio.equity",
   alert: "alert.raised",
+  /** Gateway: a user's role, disabled flag or password changed, or their sessions were ended ({username, tokenVersion}). */
+  userChanged: "auth.user-changed",
   /** Dead letters carry the original envelope and the error. */
   deadLetter: (topic: string) => `dlq.${topic}`,
 } as const;
@@ -51,6 +53,7 @@ export const EventTypes = {
   equity: "EquitySnapshot",
   venueStatus: "VenueStatus",
   alert: "Alert",
+  userChanged: "UserChanged",
   deadLetter: "DeadLetter",
 } as const;
 

@@ -1,4 +1,4 @@
-import { type ConfigOf, int, secret, str } from "@jts/kit";
+import { type ConfigOf, int, secret, str, strByMode } from "@jts/kit";
 import { parseTrustedProxies } from "./client-ip.ts";
 
 /** The gateway's environment. Names follow the original spec where it had one. */
@@ -7,6 +7,8 @@ export const gatewayConfigSpec = {
   JWT_SECRET: secret("jts-development-jwt-secret-not-for-production", 32),
   JWT_ACCESS_TTL_SECONDS: int(900, { min: 30 }),
   JWT_REFRESH_TTL_SECONDS: int(7 * 24 * 3600, { min: 60 }),
+  /** Absolute session lifetime (default 30 days): a login must be repeated this long after it, however often it is refreshed. */
+  JWT_SESSION_MAX_SECONDS: int(30 * 24 * 3600, { min: 1 }),
   JTS_ADMIN_USER: str("admin"),
   JTS_ADMIN_PASSWORD: secret("jts-dev-password", 12),
   API_RATE_LIMIT: int(100, { min: 1 }),
@@ -28,19 +30,28 @@ export const gatewayConfigSpec = {
   WS_PREAUTH_FRAME_BYTES: int(4096, { min: 512 }),
   /** How often a connected user's account list is re-read, so their socket follows ownership changes. */
   WS_ACCOUNTS_REFRESH_MS: int(30_000, { min: 100 }),
-  /** Browser origins allowed to call the API (comma-separated). The PWA's own origin needs no entry when it is served by web/server.ts. */
-  CORS_ORIGINS: str("http://localhost:5173,http://127.0.0.1:5173"),
+  /** Per user per minute for HALT, cancel-all and disarm, which never count against API_RATE_LIMIT. */
+  SAFETY_RATE_LIMIT: int(600, { min: 1 }),
+  /**
+   * Browser origins allowed to call the API (comma-separated). The PWA's own origin needs no entry when it is
+   * served by web/server.ts. Production's default is none: a localhost origin there is any local web page.
+   */
+  CORS_ORIGINS: strByMode("http://localhost:5173,http://127.0.0.1:5173", ""),
 };
 
 export interface GatewaySettings {
   jwtSecret: string;
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
+  /** Absolute session lifetime in seconds; 30 days when not given. */
+  sessionMaxSeconds?: number;
   rateLimit: number;
   rateWindowMs: number;
   loginRateLimit: number;
   /** An account's first backoff after its free wrong passwords; 1 s when not given. */
   loginBackoffBaseMs?: number;
+  /** HALT, cancel-all and disarm per user per minute (their own bucket); 600 when not given. */
+  safetyRateLimit?: number;
   rpcTimeoutMs: number;
   corsOrigins: readonly string[];
   /** Proxies whose forwarding headers are believed; none when not given. */
@@ -68,10 +79,12 @@ export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): Gat
     jwtSecret: config.JWT_SECRET,
     accessTtlSeconds: config.JWT_ACCESS_TTL_SECONDS,
     refreshTtlSeconds: config.JWT_REFRESH_TTL_SECONDS,
+    sessionMaxSeconds: config.JWT_SESSION_MAX_SECONDS,
     rateLimit: config.API_RATE_LIMIT,
     rateWindowMs: config.API_RATE_WINDOW,
     loginRateLimit: config.LOGIN_RATE_LIMIT,
     loginBackoffBaseMs: config.LOGIN_BACKOFF_BASE_MS,
+    safetyRateLimit: config.SAFETY_RATE_LIMIT,
     rpcTimeoutMs: 3000,
     corsOrigins: config.CORS_ORIGINS.split(",")
       .map((o) => o.trim())

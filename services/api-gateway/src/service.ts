@@ -20,11 +20,14 @@ import {
 import { DEFAULT_LOGIN_GUARD, LoginGuard } from "./auth/login-guard.ts";
 import { bucketFor, rateLimitHeaders } from "./auth/rate-limit.ts";
 import { clearedRefreshCookie, refreshCookie, refreshTokenFromCookie } from "./auth/refresh-cookie.ts";
+import { isSafetyCall } from "./auth/safety.ts";
 import { bearerToken, type JwtCodec, TokenService } from "./auth/tokens.ts";
+import { UserStates } from "./auth/user-state.ts";
 import type { AuthUser, UserDirectory } from "./auth/users.ts";
 import { clientOrigin } from "./client-ip.ts";
 import { DEFAULT_WS_CAPS, type GatewaySettings } from "./config.ts";
 import { apiDocs } from "./docs.ts";
+import { noPrototypeKeys } from "./json-body.ts";
 import {
   CandlesQuery,
   IdParams,
@@ -33,7 +36,9 @@ import {
   NewUserBody,
   OrderRequest,
   OrdersQuery,
+  PasswordChangeBody,
   RefreshBody,
+  UserChangeBody,
 } from "./model.ts";
 import { ArmBody, accountRoutes, DisarmBody, EquityQuery } from "./routes/accounts.ts";
 import { AmendFields, CancelAllBody, orderActions } from "./routes/orders.ts";
@@ -47,7 +52,7 @@ const socketOf = (raw: unknown) => raw as WsConnection;
 
 /** Request bodies are kept in the audit log unless they may carry a secret (tokens, passwords). */
 const isAuditableBody = (body: unknown): body is Record<string, unknown> =>
-  typeof body === "object" && body !== null && !("password" in body) && !("refreshToken" in body);
+  typeof body === "object" && body !== null && !Object.keys(body).some((key) => /password|token/i.test(key));
 
 const forbidden = (message: string) => new AppError("FORBIDDEN", message);
 
@@ -69,6 +74,9 @@ const AUDIT_ACTIONS: Record<string, string> = {
   "PUT /api/risk/state": "risk.set-state",
   "PUT /api/risk/limits": "risk.set-limits",
   "POST /api/users": "user.create",
+  "PATCH /api/users/:id": "user.update",
+  "POST /api/auth/logout-all": "auth.logout-all",
+  "PUT /api/auth/password": "auth.password-change",
   "POST /api/accounts/:id/arm": "account.arm-request",
   "POST /api/accounts/:id/disarm": "account.disarm-request",
 };
@@ -88,7 +96,11 @@ export function createGatewayService(
   const logger = runtime.logger.child({ service: "api-gateway" });
   const jwtPlugin = jwt({ name: "jwt", secret: settings.jwtSecret });
   const codec = (jwtPlugin.decorator as unknown as { jwt: JwtCodec }).jwt;
-  const tokens = new TokenService(codec, runtime.cache, settings.accessTtlSeconds, settings.refreshTtlSeconds);
+  const userStates = new UserStates(users, runtime.bus, logger);
+  const tokens = new TokenService(codec, runtime.cache, settings.accessTtlSeconds, settings.refreshTtlSeconds, {
+    users: userStates,
+    sessionMaxSeconds: settings.sessionMaxSeconds,
+  });
   const apiBucket = bucketFor("api", settings.rateLimit, settings.rateWindowMs);
   const loginBucket = bucketFor("login", settings.loginRateLimit, 60_000);
   const loginGuard = new LoginGuard(runtime.cache, {
@@ -99,6 +111,8 @@ export function createGatewayService(
   const trustedProxies = settings.trustedProxies ?? new Set<string>();
   const wsCaps = { ...DEFAULT_WS_CAPS, ...settings.ws };
   const sha256 = (value: string) => new Bun.CryptoHasher("sha256").update(value).digest("hex");
+  // HALT, cancel-all and disarm: never behind the ordinary bucket (auth/safety.ts).
+  const safetyBucket = bucketFor("safety", settings.safetyRateLimit ?? 600, 60_000);
   const { call } = rpcClient(runtime.rpc, settings.rpcTimeoutMs);
 
   /** The account ids a user may see; undefined means all (admin). */
@@ -127,6 +141,7 @@ export function createGatewayService(
 
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
     authenticate: (token) => tokens.authenticate(token),
+    isCurrent: (user) => tokens.isCurrent(user),
     accountsOf: async (user) => (await accountsOf(user)) ?? null,
     maxChannels: wsCaps.maxChannels,
     preAuthFrameBytes: wsCaps.preAuthFrameBytes,
@@ -149,6 +164,7 @@ export function createGatewayService(
     maxWsFrameBytes: wsCaps.maxFrameBytes,
   })
     .use(security(settings.corsOrigins))
+    .use(noPrototypeKeys())
     .use(apiDocs())
     // Who is calling, once per request and before the answer is sent (the server is gone by
     // onAfterResponse): the peer, or what a trusted proxy says the client is.
@@ -175,7 +191,7 @@ export function createGatewayService(
         }
         await loginGuard.succeeded(user.username);
         await record({ actor: user.username, action: "auth.login", ...where, details: { outcome: "ok" } });
-        const pair = await tokens.issue(user.username, user.role);
+        const pair = await tokens.issue(user.username, user.role, user.tokenVersion);
         if (body.refreshTokenIn !== "cookie") return pair;
         set.headers["set-cookie"] = refreshCookie(pair.refreshToken, settings.refreshTtlSeconds, client.secure);
         return { accessToken: pair.accessToken, expiresIn: pair.expiresIn };
@@ -217,14 +233,15 @@ export function createGatewayService(
       },
     )
     // Every route below needs a valid access token and counts against the user's rate limit.
-    .resolve(async ({ headers, set, client }) => {
+    .resolve(async ({ headers, set, request, path, body, client }) => {
       const user = await tokens.authenticate(bearerToken(headers.authorization));
       if (!user) {
         // Before login the limit is per address, so token guessing costs the same as anything else.
         await limit(`ip:${client.ip}`, apiBucket, set);
         throw new AppError("UNAUTHORIZED", "missing, invalid or expired access token");
       }
-      await limit(`user:${user.username}`, apiBucket, set);
+      if (isSafetyCall(request.method, path, body)) await limit(`safety:${user.username}`, safetyBucket, set);
+      else await limit(`user:${user.username}`, apiBucket, set);
       return { user };
     })
     // Every state-changing call below is recorded: who, what, when, from where, and how it ended.
@@ -243,14 +260,33 @@ export function createGatewayService(
     .post(
       "/api/auth/logout",
       async ({ user, body, headers, set, client }) => {
-        await tokens.deny(user);
-        hub.revokeToken(user.jti); // open sockets of this token close now, not at expiry
+        // The session the access token belongs to ends, body or not: its refresh tokens and every access token.
+        await tokens.endSession(user);
+        if (user.sid) hub.revokeSession(user.sid); // open sockets of this session close now, not at expiry
         const refreshToken = body?.refreshToken ?? refreshTokenFromCookie(headers.cookie);
         if (refreshToken) await tokens.revokeRefresh(refreshToken);
         set.headers["set-cookie"] = clearedRefreshCookie(client.secure);
         return { loggedOut: true };
       },
       { body: LogoutBody },
+    )
+    // Every session of the caller ends, on every device.
+    .post("/api/auth/logout-all", async ({ user }) => {
+      await userStates.update(user.username, {});
+      return { loggedOut: true };
+    })
+    .put(
+      "/api/auth/password",
+      async ({ user, body, set }) => {
+        // A stolen access token must not become a password oracle: guesses cost what login guesses cost.
+        await limit(`password:${user.username}`, loginBucket, set);
+        // 403, not 401: the session is fine, and a client must not take this for a logout.
+        if (!(await users.verify(user.username, body.currentPassword)))
+          throw forbidden("the current password is wrong");
+        await userStates.update(user.username, { password: body.newPassword });
+        return { changed: true };
+      },
+      { body: PasswordChangeBody },
     )
     .get("/api/instruments", () => call(Subjects.instruments), { response: RpcReplies[Subjects.instruments] })
     .get("/api/prices", () => call(Subjects.prices), { response: RpcReplies[Subjects.prices] })
@@ -263,9 +299,10 @@ export function createGatewayService(
       async ({ user, body, set }) => {
         if (user.role === "viewer") throw forbidden("viewers cannot trade");
         const accounts = await accountsOf(user);
-        const account = body.account ?? accounts?.[0];
+        let account = body.account ?? accounts?.[0];
         if (accounts && (!account || !accounts.includes(account)))
           throw forbidden(`no access to account ${account ?? "(none)"}`);
+        if (body.strategyId !== undefined) account = await strategies.checkOrderTag(body.strategyId, account);
         const { order, created } = await call(Subjects.orderSubmit, {
           ...body,
           ...(account ? { account } : {}),
@@ -367,6 +404,15 @@ export function createGatewayService(
       },
       { body: NewUserBody },
     )
+    .patch(
+      "/api/users/:id",
+      async ({ user, params, body }) => {
+        if (user.role !== "admin") throw forbidden("only an admin manages users");
+        const updated = await userStates.update(params.id, body);
+        return { username: updated.username, role: updated.role, disabled: updated.disabled };
+      },
+      { params: IdParams, body: UserChangeBody },
+    )
     .get("/api/alerts", async ({ user }) => call(Subjects.alertList, { accounts: await accountsOf(user) }), {
       response: RpcReplies[Subjects.alertList],
     });
@@ -378,10 +424,13 @@ export function createGatewayService(
     tokens,
     audit,
     async start() {
+      userStates.onChange((username) => hub.revokeUser(username));
+      await userStates.start();
       await hub.start();
     },
     async stop() {
       await hub.stop();
+      await userStates.stop();
     },
   } satisfies Service & { hub: WsHub; tokens: TokenService; audit: AuditLog };
 }

@@ -1,6 +1,20 @@
 export { MemoryAuditLog } from "./audit.ts";
 export { MemoryCache } from "./cache/memory.ts";
-export { ConfigError, type ConfigOf, int, loadConfig, oneOf, type RunMode, runMode, secret, str } from "./config.ts";
+export {
+  ConfigError,
+  type ConfigOf,
+  checkSecret,
+  durableStoreUrl,
+  int,
+  loadConfig,
+  oneOf,
+  type RunMode,
+  runMode,
+  type SecretRules,
+  secret,
+  str,
+  strByMode,
+} from "./config.ts";
 export { MemoryDocumentStore } from "./documents/memory.ts";
 export { AppError, badRequest, notFound } from "./errors.ts";
 export { dedupeById } from "./events/dedupe.ts";
@@ -33,7 +47,6 @@ export { DEFAULT_RPC_TIMEOUT_MS, MemoryRpc } from "./rpc/memory.ts";
 export { serveChecked } from "./rpc/typed.ts";
 export { memoryRuntime, type Runtime } from "./runtime.ts";
 export { closeRuntime, runtimeFromEnv, transportConfigSpec } from "./runtime-env.ts";
-export { MIN_SECRET_BITS, secretBits, weakSecretReason } from "./secret-policy.ts";
 export { type Listening, listen, runStandalone, type Service } from "./service.ts";
 export {
   credentialMatches,

@@ -1,20 +1,29 @@
 import type { Cache, EventBus, Lock, RateLimiter, RpcTransport } from "@jts/contracts";
 import { MemoryCache } from "./cache/memory.ts";
-import { ConfigError, loadConfig, oneOf, runMode, str } from "./config.ts";
+import { ConfigError, checkSecret, loadConfig, oneOf, runMode, str } from "./config.ts";
 import { MemoryEventBus } from "./events/memory.ts";
 import { MemoryLock } from "./lock/memory.ts";
 import type { Logger } from "./log.ts";
 import { MemoryRateLimiter } from "./rate-limit/memory.ts";
 import { MemoryRpc } from "./rpc/memory.ts";
 import type { Runtime } from "./runtime.ts";
-import { weakSecretReason } from "./secret-policy.ts";
 import { resolveServiceCredential } from "./service-credential.ts";
 
 /** Which adapter serves each port; every URL is configurable, defaults are the standard local ports. */
 export const transportConfigSpec = {
-  JTS_BUS: oneOf(["memory", "kafka", "nats"] as const, "memory"),
-  JTS_RPC: oneOf(["memory", "nats"] as const, "memory"),
-  JTS_CACHE: oneOf(["memory", "redis"] as const, "memory"),
+  // A service in a process of its own (runStandalone) on memory ports talks to no one: refused in production.
+  JTS_BUS: oneOf(["memory", "kafka", "nats"] as const, "memory", {
+    notInProduction: { value: "memory", why: "events would never leave this process (set kafka or nats)" },
+  }),
+  JTS_RPC: oneOf(["memory", "nats"] as const, "memory", {
+    notInProduction: { value: "memory", why: "rpc calls would never leave this process (set nats)" },
+  }),
+  JTS_CACHE: oneOf(["memory", "redis"] as const, "memory", {
+    notInProduction: {
+      value: "memory",
+      why: "sessions, rate limits and locks would be per process and lost on restart (set redis)",
+    },
+  }),
   KAFKA_BROKERS: str("127.0.0.1:9092"),
   NATS_URL: str("nats://127.0.0.1:4222"),
   REDIS_URL: str("redis://127.0.0.1:6379"),
@@ -139,14 +148,14 @@ export function transportAuthProblems(config: TransportConfig): string[] {
     const inUrl = /:\/\/[^@/,]+:[^@/,]+@/.test(config.NATS_URL);
     if (!inUrl) {
       if (!config.NATS_USER) problems.push("NATS_USER (or credentials in NATS_URL) is required in production");
-      const weakness = weakSecretReason(config.NATS_PASSWORD, 16);
-      if (weakness) problems.push(`NATS_PASSWORD ${weakness}`);
+      const weakness = checkSecret("NATS_PASSWORD", config.NATS_PASSWORD, { minLength: 16, minBits: 64 });
+      if (weakness) problems.push(weakness);
     }
   }
   if (config.JTS_BUS === "kafka") {
     if (!config.KAFKA_SASL_USERNAME) problems.push("KAFKA_SASL_USERNAME is required in production (SASL/SCRAM)");
-    const weakness = weakSecretReason(config.KAFKA_SASL_PASSWORD, 16);
-    if (weakness) problems.push(`KAFKA_SASL_PASSWORD ${weakness}`);
+    const weakness = checkSecret("KAFKA_SASL_PASSWORD", config.KAFKA_SASL_PASSWORD, { minLength: 16, minBits: 64 });
+    if (weakness) problems.push(weakness);
   }
   return problems;
 }

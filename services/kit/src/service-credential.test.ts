@@ -1,10 +1,9 @@
 import { describe, expect, it } from "bun:test";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, checkSecret, loadConfig } from "./config.ts";
 import { kafkaSaslFromEnv } from "./kafka/sasl.ts";
 import { createLogger } from "./log.ts";
 import { natsAuth } from "./nats/connect.ts";
 import { runtimeFromEnv, transportAuthProblems, transportConfigSpec } from "./runtime-env.ts";
-import { weakSecretReason } from "./secret-policy.ts";
 import { randomServiceToken, resolveServiceCredential } from "./service-credential.ts";
 
 const strong = "q8Vt3kZr9Lm2Xw7Yp4Ns6Hc1Bd5Gf0Ja";
@@ -14,7 +13,7 @@ describe("the service credential", () => {
     const a = resolveServiceCredential({});
     const b = resolveServiceCredential({ JTS_ENV: "test" });
     expect(a).not.toBe(b);
-    expect(weakSecretReason(a)).toBeNull();
+    expect(checkSecret("JTS_SERVICE_TOKEN", a, { minLength: 24, minBits: 128 })).toBeUndefined();
     expect(resolveServiceCredential({ JTS_SERVICE_TOKEN: "given-in-dev" })).toBe("given-in-dev");
   });
 
@@ -31,9 +30,9 @@ describe("the service credential", () => {
         return (error as Error).message;
       }
     };
-    expect(refusal()).toContain("JTS_SERVICE_TOKEN is missing");
+    expect(refusal()).toContain("JTS_SERVICE_TOKEN is required in production");
     expect(refusal("CHANGE-ME-example-service-token-0000")).toContain("placeholder");
-    expect(refusal("Ab1-short")).toContain("shorter than");
+    expect(refusal("Ab1-short")).toContain("must be at least 24 characters");
     expect(refusal("abababababababababababababababab")).toContain("distinct characters");
     expect(refusal(strong)).toBeNull();
     expect(refusal(randomServiceToken())).toBeNull();
@@ -42,7 +41,7 @@ describe("the service credential", () => {
   it("stops a production service from starting without one, before it connects anywhere", async () => {
     const quiet = createLogger({}, "error", () => {});
     const start = runtimeFromEnv(quiet, "risk-management", { JTS_ENV: "production" });
-    await expect(start).rejects.toThrow("JTS_SERVICE_TOKEN is missing");
+    await expect(start).rejects.toThrow("JTS_SERVICE_TOKEN is required in production");
   });
 });
 
@@ -76,14 +75,15 @@ describe("bus credentials", () => {
       transportAuthProblems(loadConfig(transportConfigSpec, { JTS_ENV: "production", ...env }));
     expect(problems({ JTS_BUS: "kafka", JTS_RPC: "nats", JTS_CACHE: "redis" })).toEqual([
       "NATS_USER (or credentials in NATS_URL) is required in production",
-      "NATS_PASSWORD is missing",
+      "NATS_PASSWORD is required in production",
       "KAFKA_SASL_USERNAME is required in production (SASL/SCRAM)",
-      "KAFKA_SASL_PASSWORD is missing",
+      "KAFKA_SASL_PASSWORD is required in production",
     ]);
     expect(
       problems({
         JTS_BUS: "kafka",
         JTS_RPC: "nats",
+        JTS_CACHE: "redis",
         NATS_URL: `nats://jts:${strong}@nats:4222`,
         KAFKA_SASL_USERNAME: "jts",
         KAFKA_SASL_PASSWORD: strong,

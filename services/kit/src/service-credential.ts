@@ -1,6 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { ConfigError, runMode } from "./config.ts";
-import { weakSecretReason } from "./secret-policy.ts";
+import { ConfigError, checkSecret, runMode } from "./config.ts";
 
 /**
  * The service credential: one shared secret that every internal caller
@@ -26,9 +25,8 @@ export const SERVICE_TOKEN_HEADER = "jts-service-token";
 export function resolveServiceCredential(env: Record<string, string | undefined>): string {
   const given = env[SERVICE_TOKEN_ENV];
   if (runMode(env) === "production") {
-    const weakness = weakSecretReason(given);
-    if (weakness)
-      throw new ConfigError([`${SERVICE_TOKEN_ENV} ${weakness}; set a random one (openssl rand -base64 32)`]);
+    const weakness = checkSecret(SERVICE_TOKEN_ENV, given, { minLength: 24, minBits: 128 });
+    if (weakness) throw new ConfigError([weakness]);
     return given as string;
   }
   return given || randomServiceToken();

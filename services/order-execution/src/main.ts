@@ -1,4 +1,5 @@
 import {
+  durableStoreUrl,
   InstrumentCatalog,
   int,
   loadConfig,
@@ -7,7 +8,6 @@ import {
   sessionConfigSpec,
   sessionEndFor,
   sessionsFor,
-  str,
 } from "@jts/kit";
 import { connectPostgres, migrate } from "@jts/kit/postgres";
 import { postgresOrderStorage } from "./postgres.ts";
@@ -17,7 +17,7 @@ import { createOrderExecutionService } from "./service.ts";
 const config = loadConfig({
   ORDER_PORT: int(3003, { min: 0, max: 65535 }),
   /** Orders in PostgreSQL when set (postgres://...); in memory otherwise. */
-  DATABASE_URL: str(""),
+  DATABASE_URL: durableStoreUrl("orders"),
   /** venue:broker pairs for LIVE accounts, e.g. binance:binance,upbit:upbit,kis:kis,creon:creon (sim: paper). */
   ORDER_ROUTES: { read: (raw: string | undefined) => parseOrderRoutes(raw ?? "") },
   /** Brokers whose venue amends an order's price in place (rpc broker.<name>.amend); "none" for none. The rest cancel-replace. */

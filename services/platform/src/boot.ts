@@ -56,7 +56,12 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
   const storage =
     config.JTS_STORAGE === "embedded" ? await openEmbeddedStorage(config.JTS_DATA_DIR, config.PG_PORT, logger) : null;
   const users = storage?.users ?? new MemoryUserDirectory();
-  await ensureBootstrapAdmin(users, config.JTS_ADMIN_USER, config.JTS_ADMIN_PASSWORD, logger);
+  try {
+    await ensureBootstrapAdmin(users, config.JTS_ADMIN_USER, config.JTS_ADMIN_PASSWORD, logger);
+  } catch (error) {
+    await storage?.close(); // a refused admin password must not leave the embedded PostgreSQL running
+    throw error;
+  }
 
   const planned: Array<[Service, number]> = [
     // The portfolio first: risk seeds its positions and the OMS its account modes from it at start.

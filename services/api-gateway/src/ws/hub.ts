@@ -60,6 +60,8 @@ interface Client {
 
 export interface HubOptions {
   authenticate(token: string): Promise<AuthUser | null>;
+  /** Whether an authenticated socket's session still holds (not logged out, user enabled, same token version); checked on every message. */
+  isCurrent?(user: AuthUser): Promise<boolean>;
   accountsOf(user: AuthUser): Promise<string[] | null>;
   authTimeoutMs?: number;
   /**
@@ -221,10 +223,24 @@ export class WsHub {
 
   /** Closes (4401) every socket authenticated with this token id; returns how many. */
   revokeToken(jti: string): number {
+    return this.revokeWhere((user) => user.jti === jti, "token revoked");
+  }
+
+  /** Closes (4401) every socket of this session (a logout ends the tokens refreshed from it too). */
+  revokeSession(sid: string): number {
+    return this.revokeWhere((user) => user.sid === sid, "session ended");
+  }
+
+  /** Closes (4401) every socket of this user (disabled, role or password changed, logged out everywhere). */
+  revokeUser(username: string): number {
+    return this.revokeWhere((user) => user.username === username, "sessions of this user were ended");
+  }
+
+  private revokeWhere(matches: (user: AuthUser) => boolean, reason: string): number {
     let closed = 0;
     for (const client of [...this.clients.values()]) {
-      if (client.user?.jti !== jti) continue;
-      this.refuse(client, "token revoked");
+      if (!client.user || !matches(client.user)) continue;
+      this.refuse(client, reason);
       closed += 1;
     }
     return closed;
@@ -270,6 +286,9 @@ export class WsHub {
     if (msg.op === "ping") return this.control(client, { op: "pong" });
     if (msg.op === "auth") return this.authenticate(client, msg.token);
     if (!client.user) return this.refuse(client, "authenticate first");
+    if (this.options.isCurrent && !(await this.options.isCurrent(client.user)))
+      return this.refuse(client, "session ended");
+    if (!client.open) return;
     if (msg.op === "unsubscribe") {
       for (const channel of msg.channels) {
         client.channels.delete(channel);

@@ -254,10 +254,10 @@ describe("the service credential in production", () => {
   it("is required: a service refuses to start without one or with a weak one, saying why", async () => {
     const missing = await start();
     expect(missing.exitCode).not.toBe(0);
-    expect(missing.stderr).toContain("JTS_SERVICE_TOKEN is missing");
+    expect(missing.stderr).toContain("JTS_SERVICE_TOKEN is required in production");
     const weak = await start("CHANGE-ME-example-service-token");
     expect(weak.exitCode).not.toBe(0);
-    expect(weak.stderr).toContain("JTS_SERVICE_TOKEN is a placeholder");
+    expect(weak.stderr).toContain("JTS_SERVICE_TOKEN is still a placeholder");
   }, 45_000);
 });
 
