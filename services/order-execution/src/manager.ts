@@ -610,7 +610,12 @@ export class OrderManager {
     const inFlight: AmendInFlight = { account: old.account, symbol: old.symbol, oldOrderId: old.id, stopped: null };
     this.amends.set(old.id, inFlight);
     try {
-      return await this.cancelReplace(old, total, replacement, { id: proposed.id, quantity: proposed.quantity, epoch, amend: inFlight });
+      return await this.cancelReplace(old, total, replacement, {
+        id: proposed.id,
+        quantity: proposed.quantity,
+        epoch,
+        amend: inFlight,
+      });
     } finally {
       if (this.amends.get(old.id) === inFlight) this.amends.delete(old.id);
     }
