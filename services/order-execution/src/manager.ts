@@ -285,7 +285,8 @@ export class OrderManager {
     }
     const outcome = ackOutcome(ack);
     if (outcome === "UNKNOWN") return this.outcomeUnknown(orderId, `broker ${broker}: ${ack.reason ?? "no answer"}`);
-    if (outcome === "REFUSED") return this.refuse(orderId, `broker ${broker}: ${ack.reason ?? "refused"}`);
+    if (outcome === "REFUSED")
+      return this.cancelIfStopped(await this.refuse(orderId, `broker ${broker}: ${ack.reason ?? "refused"}`));
     // A fast venue's fill may have been folded in already: only a NEW order becomes ACCEPTED.
     const placed = await this.change(orderId, (current) => {
       current.venueOrderId = ack.venueOrderId;
@@ -528,7 +529,9 @@ export class OrderManager {
     for (const order of orders) {
       if (order.status === "NEW") {
         this.cancelOnAck.set(order.id, reason);
-        canceled.push(order);
+        // Its ack may have come between the listing and now: then it is canceled here.
+        const current = await this.repository.get(order.id);
+        canceled.push(current ? await this.cancelIfStopped(current) : order);
         continue;
       }
       if (order.status === "OUTCOME_UNKNOWN") this.cancelOnAck.set(order.id, reason);
