@@ -384,7 +384,7 @@ export class OrderManager {
       // Risk approved the stop when it was placed, for that moment's state; what leaves now is the
       // MARKET/LIMIT order it became, in today's state (REDUCING/HALTED pass only a reducing one).
       const decision = await this.askRisk(released);
-      if (!decision.approved) {
+      if (!decision.approved && !(decision.rule === "TRADING_HALTED" && (await this.protectiveInHalt(order)))) {
         const reason = `stop triggered but risk refused its release: ${decision.reason}`;
         await this.announceTrigger(order, `not sent: risk refused it (${decision.reason})`);
         await this.markCanceled(order.id, reason);
@@ -393,6 +393,28 @@ export class OrderManager {
       }
       await this.announceTrigger(order, `sent to the venue as ${released.type}`);
       await this.place(order.id, released, broker);
+    }
+  }
+
+  /**
+   * Risk refuses every order while HALTED; a triggered stop still goes when
+   * it is a reduce-only protective stop (protective.ts, the rule by which an
+   * automatic HALT kept it): it can only shrink the position. Not with
+   * `haltKeepsProtectiveStops` off, nor when the positions cannot be read.
+   */
+  private async protectiveInHalt(stop: Order): Promise<boolean> {
+    if (!(this.options.haltKeepsProtectiveStops ?? true)) return false;
+    const working = await this.working({ account: stop.account, symbol: stop.symbol });
+    const others = working.filter((order) => order.id !== stop.id);
+    try {
+      const positions = await this.client.call(Subjects.positions, { accounts: [stop.account] });
+      return protectiveStops([stop, ...others], positions).has(stop.id);
+    } catch (error) {
+      this.logger.warn("positions unknown: a triggered stop is not proven protective", {
+        orderId: stop.id,
+        error: (error as Error).message,
+      });
+      return false;
     }
   }
 

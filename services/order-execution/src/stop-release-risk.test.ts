@@ -1,5 +1,5 @@
 import { expect, it } from "bun:test";
-import type { Alert, BrokerAck, Envelope, Order } from "@jts/contracts";
+import type { Alert, BrokerAck, Envelope, Order, Position } from "@jts/contracts";
 import { createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { RiskEngine } from "../../risk-management/src/engine.ts";
 import { OrderManager } from "./manager.ts";
@@ -13,6 +13,7 @@ const WEDNESDAY_10_KST = Date.UTC(2026, 10, 25, 1, 0);
 async function setup(cash: string, limits = { maxOrderNotional: "100000000", maxPositionNotional: "200000000" }) {
   const placed: Order[] = [];
   const alerts: Alert[] = [];
+  const positions: Position[] = [];
   const engine = new RiskEngine(new InstrumentCatalog(), limits, { now: () => WEDNESDAY_10_KST });
   engine.onPrice("005930", "70000");
   engine.seedAccount({
@@ -34,6 +35,7 @@ async function setup(cash: string, limits = { maxOrderNotional: "100000000", max
     if (d.approved) engine.accept(order);
     return d;
   });
+  await rpc.serve("portfolio.positions", () => positions);
   await rpc.serve("broker.paper.place", (req) => {
     const { order } = req as { order: Order };
     placed.push(order);
@@ -58,7 +60,7 @@ async function setup(cash: string, limits = { maxOrderNotional: "100000000", max
     createLogger({}, "error", () => {}),
     { routes: { sim: "paper" }, defaultAccount: "acc", nativeStops: { paper: false } },
   );
-  return { engine, manager, placed, alerts };
+  return { engine, manager, placed, alerts, positions };
 }
 
 const longFill = (quantity: string) => ({
@@ -162,4 +164,46 @@ it("REDUCING: a stop-loss under a long is released; an entry stop is canceled", 
   await manager.onTick(tick("64000"));
   expect(placed.map((o) => `${o.clientOrderId} ${o.side} ${o.type} ${o.quantity}`)).toEqual(["sl SELL MARKET 10"]);
   expect((await manager.get(stopLoss.order.id)).status).toBe("ACCEPTED");
+});
+
+it("HALTED: a reduce-only protective stop still goes at its trigger; a second one that would flip the position is canceled", async () => {
+  const { engine, manager, placed, positions } = await setup("1000000000");
+  engine.onFill(longFill("20"));
+  const position = {
+    account: "acc",
+    symbol: "005930",
+    venue: "sim",
+    quantity: "10",
+    averagePrice: "70000",
+    realizedPnl: "0",
+    unrealizedPnl: "0",
+    lastPrice: "70000",
+    currency: "KRW",
+    updatedAt: "1",
+  } satisfies Position;
+  positions.push({ ...position, quantity: "20" });
+  const stop = (clientOrderId: string, stopPrice: string) =>
+    manager.submit({
+      clientOrderId,
+      symbol: "005930",
+      side: "SELL",
+      type: "STOP_MARKET",
+      stopPrice,
+      quantity: "10",
+      timeInForce: "GTC",
+    });
+  const near = await stop("sl-near", "65000");
+  const far = await stop("sl-far", "60000");
+  expect([near.order.status, far.order.status]).toEqual(["ACCEPTED", "ACCEPTED"]);
+  // 10 are sold meanwhile: were both stops to go, the long 10 left would flip to a short 10.
+  engine.onFill({ ...longFill("10"), id: "f2", side: "SELL" });
+  positions[0] = position;
+  // The daily-loss HALT without cancel (or one that kept the protective stops): risk refuses every order.
+  engine.setState("HALTED", "daily loss", "risk-management");
+  await manager.onTick(tick("59000"));
+  expect(placed.map((o) => `${o.clientOrderId} ${o.side} ${o.type} ${o.quantity}`)).toEqual(["sl-near SELL MARKET 10"]);
+  expect((await manager.get(near.order.id)).status).toBe("ACCEPTED");
+  const after = await manager.get(far.order.id);
+  expect(after.status).toBe("CANCELED");
+  expect(after.rejectReason).toContain("trading is HALTED");
 });
