@@ -180,8 +180,10 @@ describe("an amend in flight meets a HALT or cancel-all (finding 3)", () => {
       await manager.onTradingState(stateChange({ state: "REDUCING", cancelOpenOrders: false }));
     };
     const result = await manager.amend(order.id, { quantity: "5" });
-    // Asked three times: the first place, the amend, and the replacement again after the epoch moved.
+    // Asked three times: the first place, the amend, and the replacement again after the epoch moved,
+    // still naming the order it replaces.
     expect(state.requests).toHaveLength(3);
+    expect(state.requests[2]).toMatchObject({ replaces: order.id, order: { clientOrderId: "a-4.r1", quantity: "5" } });
     expect(result).toMatchObject({ clientOrderId: "a-4.r1", status: "REJECTED" });
     expect(result.rejectReason).toContain("reducing: only position-reducing orders");
     expect(state.placed).toHaveLength(1);

@@ -231,7 +231,8 @@ export class OrderManager {
    * a stop for a venue without stops is held here instead. Returns the order as it stands afterwards.
    */
   private async route(order: Order, approval?: Approval): Promise<Order> {
-    const decision = this.stillApproved(order, approval) ? null : await this.askRisk(order);
+    // An amend's replacement asked again still names the old order: risk may not have heard it canceled yet.
+    const decision = this.stillApproved(order, approval) ? null : await this.askRisk(order, approval?.amend.oldOrderId);
     if (decision && !decision.approved) return this.refuse(order.id, `risk: ${decision.reason}`);
     let broker: string | null;
     try {
