@@ -15,6 +15,7 @@ import {
   type OrderStatus,
   type Quote,
   RISK_ENGINE_ACTOR,
+  type RiskCheckRequest,
   type RiskDecision,
   type RpcTransport,
   type SessionEnd,
@@ -66,6 +67,19 @@ const VENUE_FILLED_BACKOFF_MS = 100;
 interface Approval {
   id: string;
   quantity: string;
+  /** The account's HALT epoch when risk approved: a risk.state change since means ask risk again. */
+  epoch: number;
+  /** The amend this approval belongs to: HALT and cancel-all stop it before its replacement is sent. */
+  amend: AmendInFlight;
+}
+
+/** A cancel-replace amend between its risk approval and its replacement's placement. */
+interface AmendInFlight {
+  account: string;
+  symbol: string;
+  oldOrderId: string;
+  /** Why a HALT or cancel-all stopped it (no replacement is sent); null while it may go on. */
+  stopped: string | null;
 }
 
 /** How many taken `.r<n>` ids an amend steps over before it gives up. */
@@ -95,6 +109,20 @@ export class OrderManager {
   readonly outcomes: OutcomeLookups;
   /** What reconciliation has alerted about already: a standing problem is raised once, not every run. */
   private readonly reconcileAlerts = new Set<string>();
+  /**
+   * Each account's HALT epoch (key null: the platform's), counted up by every
+   * risk.state change to HALTED or REDUCING: an approval risk gave before one
+   * is asked again before anything is sent on it.
+   */
+  private readonly haltEpochs = new Map<string | null, number>();
+  /** Cancel-replace amends in flight, by the old order's id. */
+  private readonly amends = new Map<string, AmendInFlight>();
+  /**
+   * Orders a HALT or cancel-all reached while their placement was in flight
+   * (NEW) or its outcome unknown, with the reason: refused if not sent yet,
+   * canceled the moment the venue acknowledges them.
+   */
+  private readonly cancelOnAck = new Map<string, string>();
 
   constructor(
     private readonly repository: OrderRepository,
@@ -171,8 +199,6 @@ export class OrderManager {
     if (instrument && venue !== instrument.venue)
       throw new AppError("VALIDATION", `${request.symbol} trades on ${instrument.venue}, not ${venue}`);
     const order = newOrder(request, { id: approval?.id ?? newId(), account, venue, now: nowNsString() });
-    // Risk approved this order before the amend canceled the old one; asked again only were it larger.
-    const approved = approval !== undefined && fx.toFixed(order.quantity) <= fx.toFixed(approval.quantity);
     const inserted = await this.repository.transaction(async (tx) => {
       const result = await tx.insert(order);
       if (result.created) tx.emit(Topics.orderUpdated, this.orderEvent(result.order));
@@ -180,7 +206,7 @@ export class OrderManager {
     });
     // Another process stored this clientOrderId first and is routing it.
     if (!inserted.created) return inserted;
-    return { order: await this.route(order, approved), created: true };
+    return { order: await this.route(order, approval), created: true };
   }
 
   /**
@@ -204,8 +230,9 @@ export class OrderManager {
    * Risk, then the order's broker (by the account's mode, bound to the order);
    * a stop for a venue without stops is held here instead. Returns the order as it stands afterwards.
    */
-  private async route(order: Order, approved = false): Promise<Order> {
-    const decision = approved ? null : await this.askRisk(order);
+  private async route(order: Order, approval?: Approval): Promise<Order> {
+    // An amend's replacement asked again still names the old order: risk may not have heard it canceled yet.
+    const decision = this.stillApproved(order, approval) ? null : await this.askRisk(order, approval?.amend.oldOrderId);
     if (decision && !decision.approved) return this.refuse(order.id, `risk: ${decision.reason}`);
     let broker: string | null;
     try {
@@ -214,8 +241,30 @@ export class OrderManager {
       return this.refuse(order.id, `account mode unknown: ${(error as Error).message}`);
     }
     if (!broker) return this.refuse(order.id, `no broker routes venue ${order.venue}`);
+    // Right before it leaves: a HALT or cancel-all may have landed during the awaits above.
+    const stopped = this.cancelOnAck.get(order.id) ?? approval?.amend.stopped;
+    if (stopped) {
+      this.cancelOnAck.delete(order.id);
+      return this.refuse(order.id, `${stopped} before it was sent`);
+    }
     if (isStopOrder(order) && !this.router.holdsStops(broker)) return this.hold(order);
     return this.place(order.id, order, broker);
+  }
+
+  /**
+   * Risk approved an amend's replacement before the old order was canceled:
+   * it is not asked again unless the replacement is larger than approved or a
+   * risk.state change (HALTED, REDUCING) came since (the HALT epoch moved).
+   */
+  private stillApproved(order: Order, approval?: Approval): boolean {
+    if (!approval) return false;
+    return (
+      fx.toFixed(order.quantity) <= fx.toFixed(approval.quantity) && this.haltEpoch(order.account) === approval.epoch
+    );
+  }
+
+  private haltEpoch(account: string): number {
+    return (this.haltEpochs.get(null) ?? 0) + (this.haltEpochs.get(account) ?? 0);
   }
 
   /**
@@ -237,14 +286,44 @@ export class OrderManager {
     }
     const outcome = ackOutcome(ack);
     if (outcome === "UNKNOWN") return this.outcomeUnknown(orderId, `broker ${broker}: ${ack.reason ?? "no answer"}`);
-    if (outcome === "REFUSED") return this.refuse(orderId, `broker ${broker}: ${ack.reason ?? "refused"}`);
+    if (outcome === "REFUSED")
+      return this.cancelIfStopped(await this.refuse(orderId, `broker ${broker}: ${ack.reason ?? "refused"}`));
     // A fast venue's fill may have been folded in already: only a NEW order becomes ACCEPTED.
-    return this.change(orderId, (current) => {
+    const placed = await this.change(orderId, (current) => {
       current.venueOrderId = ack.venueOrderId;
       if (current.status !== "NEW") return false;
       this.transition(current, "ACCEPTED");
       return true;
     });
+    return this.cancelIfStopped(placed);
+  }
+
+  /**
+   * An order a HALT or cancel-all reached before the venue acknowledged it is
+   * canceled the moment it is acknowledged (by its place ack, a report, or the
+   * lookup of its unknown outcome). Returns the order as it then stands.
+   */
+  private async cancelIfStopped(order: Order): Promise<Order> {
+    const reason = this.cancelOnAck.get(order.id);
+    if (reason === undefined) return order;
+    if (isTerminal(order.status)) {
+      this.cancelOnAck.delete(order.id);
+      return order;
+    }
+    if (order.status === "NEW" || order.status === "OUTCOME_UNKNOWN") return order;
+    this.cancelOnAck.delete(order.id);
+    this.logger.warn("canceling an order acknowledged after a HALT or cancel-all", { orderId: order.id, reason });
+    try {
+      await this.cancelAtVenue(order);
+      return await this.markCanceled(order.id, reason);
+    } catch (error) {
+      await this.raise(
+        order.account,
+        "Order acknowledged after a cancel could not be canceled",
+        `${order.side} ${order.quantity} ${order.symbol} (${order.clientOrderId}): ${reason}, but the cancel failed: ${(error as Error).message}`,
+      );
+      return (await this.repository.get(order.id)) ?? order;
+    }
   }
 
   /**
@@ -298,9 +377,45 @@ export class OrderManager {
       const broker = await this.router.brokerFor(order).catch(() => null);
       this.logger.info("stop triggered", { orderId: order.id, stopPrice: order.stopPrice, broker });
       const released = releasedOrder(order);
-      await this.announceTrigger(order, broker ? `sent to the venue as ${released.type}` : "no broker to send it to");
-      if (!broker) await this.refuse(order.id, `no broker routes venue ${order.venue}`);
-      else await this.place(order.id, released, broker);
+      if (!broker) {
+        await this.announceTrigger(order, "no broker to send it to");
+        await this.refuse(order.id, `no broker routes venue ${order.venue}`);
+        continue;
+      }
+      // Risk approved the stop when it was placed, for that moment's state; what leaves now is the
+      // MARKET/LIMIT order it became, in today's state (REDUCING/HALTED pass only a reducing one).
+      const decision = await this.askRisk(released);
+      if (!decision.approved && !(decision.rule === "TRADING_HALTED" && (await this.protectiveInHalt(order)))) {
+        const reason = `stop triggered but risk refused its release: ${decision.reason}`;
+        await this.announceTrigger(order, `not sent: risk refused it (${decision.reason})`);
+        await this.markCanceled(order.id, reason);
+        await this.raise(order.account, "Triggered stop canceled by risk", `${order.clientOrderId}: ${reason}`);
+        continue;
+      }
+      await this.announceTrigger(order, `sent to the venue as ${released.type}`);
+      await this.place(order.id, released, broker);
+    }
+  }
+
+  /**
+   * Risk refuses every order while HALTED; a triggered stop still goes when
+   * it is a reduce-only protective stop (protective.ts, the rule by which an
+   * automatic HALT kept it): it can only shrink the position. Not with
+   * `haltKeepsProtectiveStops` off, nor when the positions cannot be read.
+   */
+  private async protectiveInHalt(stop: Order): Promise<boolean> {
+    if (!(this.options.haltKeepsProtectiveStops ?? true)) return false;
+    const working = await this.working({ account: stop.account, symbol: stop.symbol });
+    const others = working.filter((order) => order.id !== stop.id);
+    try {
+      const positions = await this.client.call(Subjects.positions, { accounts: [stop.account] });
+      return protectiveStops([stop, ...others], positions).has(stop.id);
+    } catch (error) {
+      this.logger.warn("positions unknown: a triggered stop is not proven protective", {
+        orderId: stop.id,
+        error: (error as Error).message,
+      });
+      return false;
     }
   }
 
@@ -395,24 +510,59 @@ export class OrderManager {
    * cannot be canceled (it filled meanwhile) is logged and skipped.
    */
   async cancelAll(request: Omit<CancelAllRequest, "accounts"> & { accounts?: string[] }): Promise<Order[]> {
-    return this.cancelEach(await this.working(request));
+    this.stopAmends(request, new Set(), "canceled by cancel-all");
+    return this.cancelEach(await this.working(request), "canceled by cancel-all");
+  }
+
+  /** Marks the in-flight amends in scope (but those of `keep`) stopped: their replacements are never sent. */
+  private stopAmends(
+    request: Omit<CancelAllRequest, "accounts"> & { accounts?: string[] },
+    keep: Set<string>,
+    reason: string,
+  ): void {
+    const { account, symbol, accounts } = request;
+    for (const amend of this.amends.values()) {
+      if (keep.has(amend.oldOrderId) || amend.stopped !== null) continue;
+      if (account !== undefined && amend.account !== account) continue;
+      if (accounts && !accounts.includes(amend.account)) continue;
+      if (symbol !== undefined && amend.symbol !== symbol) continue;
+      amend.stopped = reason;
+    }
   }
 
   private async working(request: Omit<CancelAllRequest, "accounts"> & { accounts?: string[] }): Promise<Order[]> {
     const { account, symbol, accounts } = request;
     const scope = account === undefined ? accounts : [account].filter((a) => !accounts || accounts.includes(a));
     if (scope?.length === 0) return [];
+    // NEW too: an order whose placement (or risk check) is in flight is as live as a working one.
+    const statuses = ["NEW", ...WORKING_STATUSES] as const;
     return (
-      await Promise.all(WORKING_STATUSES.map((status) => this.repository.list({ status, symbol, accounts: scope })))
+      await Promise.all(statuses.map((status) => this.repository.list({ status, symbol, accounts: scope })))
     ).flat();
   }
 
-  private async cancelEach(orders: Order[]): Promise<Order[]> {
+  /**
+   * Cancels each order. One still NEW (its risk check or place in flight) is
+   * not sent if it has not left yet and is canceled when its ack comes; one
+   * OUTCOME_UNKNOWN is canceled at the venue when the venue has it, else when
+   * its lookup finds it. Those are returned as they stand now.
+   */
+  private async cancelEach(orders: Order[], reason: string): Promise<Order[]> {
     const canceled: Order[] = [];
     for (const order of orders) {
+      if (order.status === "NEW") {
+        this.cancelOnAck.set(order.id, reason);
+        // Its ack may have come between the listing and now: then it is canceled here.
+        const current = await this.repository.get(order.id);
+        canceled.push(current ? await this.cancelIfStopped(current) : order);
+        continue;
+      }
+      if (order.status === "OUTCOME_UNKNOWN") this.cancelOnAck.set(order.id, reason);
       try {
         canceled.push(await this.cancel(order.id));
+        this.cancelOnAck.delete(order.id);
       } catch (error) {
+        if (order.status === "OUTCOME_UNKNOWN") canceled.push(order);
         this.logger.warn("cancel-all skipped an order", { orderId: order.id, error: (error as Error).message });
       }
     }
@@ -475,13 +625,35 @@ export class OrderManager {
           venue: old.venue,
           now: nowNsString(),
         });
-    const decision = await this.askRisk(proposed);
+    const epoch = this.haltEpoch(old.account);
+    // A cancel-replace tells risk which working order the replacement takes the place of.
+    const decision = await this.askRisk(proposed, native ? undefined : old.id);
     if (!decision.approved)
       throw new AppError("CONFLICT", `risk refused the amend (the order keeps working unchanged): ${decision.reason}`, {
         rule: decision.rule,
       });
     if (native) return this.amendAtVenue(old, broker, proposed);
+    const inFlight: AmendInFlight = { account: old.account, symbol: old.symbol, oldOrderId: old.id, stopped: null };
+    this.amends.set(old.id, inFlight);
+    try {
+      return await this.cancelReplace(old, total, replacement, {
+        id: proposed.id,
+        quantity: proposed.quantity,
+        epoch,
+        amend: inFlight,
+      });
+    } finally {
+      if (this.amends.get(old.id) === inFlight) this.amends.delete(old.id);
+    }
+  }
 
+  /** The cancel-replace half of amend: cancel at the venue, then the replacement for what is left. */
+  private async cancelReplace(
+    old: Order,
+    total: bigint,
+    replacement: (filled: string, clientOrderId?: string) => OrderRequest,
+    approval: Approval,
+  ): Promise<Order> {
     const startedAt = BigInt(nowNsString());
     const canceled = await this.cancelAtVenue(old);
     // A held stop never reached the venue: the OMS's count is the whole truth.
@@ -493,9 +665,10 @@ export class OrderManager {
         old,
         `the venue had filled ${filled} by the cancel, at or over the new total ${fx.fromFixed(total)}`,
       );
+    // A HALT or cancel-all came while the venue canceled: the replacement it approved before is not sent.
+    if (approval.amend.stopped !== null) return this.noReplacement(old, approval.amend.stopped);
     await this.markCanceled(old.id, null);
     // Approved above for the OMS's count; the venue's is never smaller, so the replacement only shrinks.
-    const approval = { id: proposed.id, quantity: proposed.quantity };
     return this.submitReplacement(old, startedAt, (clientOrderId) => replacement(filled, clientOrderId), approval);
   }
 
@@ -559,11 +732,18 @@ export class OrderManager {
       // No answer, but the venue may have amended: it says which price the order works at.
       ack = await this.amendOutcome(old, broker, amended, error as Error);
     }
-    if (!ack.accepted)
+    if (!ack.accepted) {
+      // Risk reserved for the amended order when it approved it: the unchanged order, republished with
+      // a fresh updatedAt, tells it at once that the order works as before.
+      await this.change(old.id, (current) => {
+        current.updatedAt = nowNsString();
+        return true;
+      });
       throw new AppError(
         "CONFLICT",
         `broker ${broker} refused the amend (the order keeps working unchanged): ${ack.reason ?? "no reason"}`,
       );
+    }
     return this.change(old.id, (current) => {
       current.quantity = amended.quantity;
       current.price = amended.price;
@@ -674,12 +854,20 @@ export class OrderManager {
    * falling position. An operator's HALT, like cancel-all, cancels everything.
    */
   async onTradingState(change: TradingStateChange): Promise<Order[]> {
+    // Every tightening moves the epoch, synchronously on arrival: approvals given before it are asked again.
+    if (change.state !== "ACTIVE") this.haltEpochs.set(change.account, (this.haltEpochs.get(change.account) ?? 0) + 1);
     if (change.state !== "HALTED" || !change.cancelOpenOrders) return [];
-    const working = await this.working(change.account === null ? {} : { account: change.account });
+    const scope = change.account === null ? {} : { account: change.account };
+    const working = await this.working(scope);
     const automatic = change.changedBy === RISK_ENGINE_ACTOR;
-    const keep =
+    const keep: Set<string> =
       automatic && (this.options.haltKeepsProtectiveStops ?? true) ? await this.protectiveAmong(working) : new Set();
-    const canceled = await this.cancelEach(working.filter((order) => !keep.has(order.id)));
+    const reason = `canceled by HALT (${change.reason})`;
+    this.stopAmends(scope, keep, reason);
+    const canceled = await this.cancelEach(
+      working.filter((order) => !keep.has(order.id)),
+      reason,
+    );
     this.logger.warn("trading HALTED: open orders canceled", {
       account: change.account ?? "platform",
       count: canceled.length,
@@ -758,6 +946,10 @@ export class OrderManager {
       }
     });
     if (firstStopFill) await this.announceVenueTrigger(firstStopFill, report);
+    if (this.cancelOnAck.has(report.orderId)) {
+      const order = await this.repository.get(report.orderId);
+      if (order) await this.cancelIfStopped(order);
+    }
   }
 
   /**
@@ -811,9 +1003,11 @@ export class OrderManager {
     return order;
   }
 
-  private async askRisk(order: Order): Promise<RiskDecision> {
+  /** risk.check's request (RiskCheckRequest); `replaces` only on a cancel-replace amend, absent otherwise. */
+  private async askRisk(order: Order, replaces?: string): Promise<RiskDecision> {
+    const request: RiskCheckRequest = { order, ...(replaces === undefined ? {} : { replaces }) };
     try {
-      return await this.client.call(Subjects.riskCheck, { order });
+      return await this.client.call(Subjects.riskCheck, request);
     } catch (error) {
       // No answer from risk means no trade: fail closed.
       return {
