@@ -27,6 +27,7 @@ import { AccountBook } from "./book.ts";
 import { dayFromKey, dayKey, dayNumber, TradingDays } from "./days.ts";
 import { LimitBook, type ResolvedLimits } from "./limits.ts";
 import { OpenOrders, RecentOrders } from "./orders.ts";
+import { collarBps, DEFAULT_PRICE_COLLAR_PCT, orderValue, outsideCollar } from "./valuation.ts";
 
 /**
  * Default band over the market price a MARKET (or STOP_MARKET) buy reserves
@@ -48,6 +49,8 @@ export interface RiskEngineOptions {
   sessions?: (instrument: Instrument) => SessionSchedule;
   /** Cash a MARKET or STOP_MARKET buy reserves: reference price times (1 + this / 10,000). */
   marketSlippageBps?: number;
+  /** Refuse a LIMIT or STOP price more than this percent from the last trade; 0 turns the collar off. */
+  priceCollarPct?: number;
   /**
    * Refuse orders of accounts whose balances are not known (the service, until
    * the portfolio answered; then for accounts it does not list). Off for a bare
@@ -136,6 +139,8 @@ export class RiskEngine {
   private readonly sessionOf: (instrument: Instrument) => SessionSchedule;
   /** 1 + slippage band, fixed point. */
   private readonly slippageFactor: Fixed;
+  /** The price collar in basis points (0: off). */
+  private readonly collarBps: number;
   private readonly tradingDays: TradingDays;
   /**
    * Why balances are not known yet (null once the portfolio answered, or for a
@@ -163,6 +168,7 @@ export class RiskEngine {
     if (!Number.isInteger(bps) || bps < 0 || bps > 10_000)
       throw new Error(`marketSlippageBps must be an integer from 0 to 10000, not ${bps}`);
     this.slippageFactor = fx.SCALE + (BigInt(bps) * fx.SCALE) / 10_000n;
+    this.collarBps = collarBps(options.priceCollarPct ?? DEFAULT_PRICE_COLLAR_PCT);
     this.tradingDays = options.tradingDays ?? new TradingDays();
     this.requireBalances = options.requireBalances ?? false;
     this.balancesUnknown = this.requireBalances ? "the portfolio has not answered since risk started" : null;
@@ -449,19 +455,39 @@ export class RiskEngine {
         `${this.sessionClock.explain(schedule, this.now())}: ${order.timeInForce} orders are only taken in continuous trading`,
       );
 
-    const price = limitPrice ?? stopPrice ?? this.marks.get(order.symbol);
-    if (price === undefined) return refuse("NO_PRICE", `no market price for ${order.symbol} to value the order`);
+    const last = this.marks.get(order.symbol);
+    if (last !== undefined && this.collarBps > 0) {
+      const collared = this.collarProblem(limitPrice, last, "price") ?? this.collarProblem(stopPrice, last, "stop price");
+      if (collared) return collared;
+    }
+    // The order's own price: what a venue's minimum order value is measured at.
+    const price = limitPrice ?? stopPrice ?? last;
+    const ask = this.asks.get(order.symbol);
+    const valued = orderValue(
+      order.side,
+      order.type,
+      limitPrice,
+      stopPrice,
+      last,
+      ask === undefined ? undefined : toFixedCached(ask),
+      this.slippageFactor,
+    );
+    if (price === undefined || valued === null || !valued.bounded)
+      return refuse("NO_PRICE", `no market price for ${order.symbol} to value the order`);
+    // Limits see the worst the order can trade at: a SELL LIMIT @ 1 sells at the market.
+    const value = valued.value;
     const notional = fx.mul(price, quantity);
     if (notional < spec.minNotional)
       return refuse(
         "MIN_NOTIONAL",
         `order notional ${fx.fromFixed(notional)} ${instrument.quote} is below the minimum ${instrument.minNotional}`,
       );
+    const exposure = value === price ? notional : fx.mul(value, quantity);
     const limits = this.limits.for(order.account, order.symbol);
-    if (notional > limits.maxOrderNotional)
+    if (exposure > limits.maxOrderNotional)
       return refuse(
         "MAX_ORDER_NOTIONAL",
-        `order notional ${fx.fromFixed(notional)} ${instrument.quote} exceeds the limit ${limits.wire.maxOrderNotional}`,
+        `order notional ${fx.fromFixed(exposure)} ${instrument.quote}${value === price ? "" : ` (valued at ${fx.fromFixed(value)}, the worst of its price and the market)`} exceeds the limit ${limits.wire.maxOrderNotional}`,
       );
 
     const current = book ? book.quantity(order.symbol) : 0n;
@@ -479,6 +505,12 @@ export class RiskEngine {
     if (sameSide !== 0n) worst = order.side === "BUY" ? worst + sameSide : worst - sameSide;
     // Reduces only while the filled position still covers this order and every working order reducing it.
     const reduces = order.side === "SELL" ? current > 0n && worst >= 0n : current < 0n && worst <= 0n;
+    // With no market price, a sell's own price says nothing of what a short it opens is worth.
+    if (!valued.marketKnown && order.side === "SELL" && !reduces)
+      return refuse(
+        "NO_PRICE",
+        `no market price for ${order.symbol}: a sell that opens or extends a short is valued at the market, not at its own price`,
+      );
     if (state === "REDUCING" && !reduces)
       return refuse(
         "REDUCING_ONLY",
@@ -487,7 +519,7 @@ export class RiskEngine {
           : `trading is REDUCING (${this.reducingReason(order.account)}): only orders that reduce a position pass`,
       );
     if (!reduces) {
-      const positionNotional = fx.mul(fx.abs(worst), price);
+      const positionNotional = fx.mul(fx.abs(worst), value);
       if (positionNotional > limits.maxPositionNotional)
         return refuse(
           "MAX_POSITION",
@@ -516,7 +548,8 @@ export class RiskEngine {
       );
       if (order.side === "BUY") {
         // A priced order pays at most its price; an unpriced one what the market asks, plus the band.
-        const cashPrice = limitPrice ?? this.reservePrice(order.symbol, stopPrice) ?? price;
+        // (For an unpriced buy its value is the reserve price: the stop, last trade or ask, plus the band.)
+        const cashPrice = limitPrice ?? value;
         const cost = fx.mul(cashPrice, quantity);
         const needed = cost + fx.mul(cost, spec.takerFee);
         const free = (book.cash.get(instrument.quote) ?? 0n) - held.cash;
@@ -610,6 +643,16 @@ export class RiskEngine {
       if (mark !== undefined) gross += fx.mul(extra, mark);
     }
     return gross;
+  }
+
+  private collarProblem(price: Fixed | null, last: Fixed, what: string): RiskDecision | null {
+    if (price === null) return null;
+    const off = outsideCollar(price, last, this.collarBps);
+    if (off === null) return null;
+    return refuse(
+      "PRICE_COLLAR",
+      `${what} ${fx.fromFixed(price)} is ${off}% from the last trade ${fx.fromFixed(last)}; more than ${this.collarBps / 100}% away is refused`,
+    );
   }
 
   private priceProblem(spec: InstrumentSpec, price: Fixed | null, what: string): RiskDecision | null {
