@@ -401,13 +401,17 @@ export class RiskEngine {
     return this.books.get(account)?.quantity(symbol) ?? 0n;
   }
 
-  check(order: Order): RiskDecision {
-    const decision = this.decide(order);
+  /**
+   * `replaces`: the order this one replaces (an amend by cancel-replace): it is
+   * left out of the working orders' sums, as the replacement stands for it.
+   */
+  check(order: Order, replaces?: string): RiskDecision {
+    const decision = this.decide(order, replaces);
     decision.tsEvent = this.stamp();
     return decision;
   }
 
-  private decide(order: Order): RiskDecision {
+  private decide(order: Order, replaces: string | undefined): RiskDecision {
     const state = this.stateOf(order.account);
     if (state === "HALTED")
       return refuse("TRADING_HALTED", `trading is HALTED (${this.haltReason(order.account)}): only cancels pass`);
@@ -499,6 +503,8 @@ export class RiskEngine {
       sameSide = order.side === "BUY" ? working.buy : working.sell;
       const own = working.orders.get(order.id);
       if (own && own.side === order.side) sameSide -= own.remaining;
+      const replaced = replaces === undefined || replaces === order.id ? undefined : working.orders.get(replaces);
+      if (replaced && replaced.side === order.side) sameSide -= replaced.remaining;
     }
     // Built from current and quantity first: no working orders (the common case) costs no extra BigInt.
     let worst = order.side === "BUY" ? current + quantity : current - quantity;
@@ -545,6 +551,7 @@ export class RiskEngine {
         this.quoteOf,
         instrument.quote,
         this.reservePrice,
+        replaces,
       );
       if (order.side === "BUY") {
         // A priced order pays at most its price; an unpriced one what the market asks, plus the band.
@@ -596,11 +603,14 @@ export class RiskEngine {
   /**
    * Remembers an approved order for the duplicate checks, and counts it as
    * working at once: the next check must see it even when the OMS's update
-   * for it has not arrived yet (a burst of orders).
+   * for it has not arrived yet (a burst of orders). An order already counted
+   * (a native amend) holds the worst of its old and approved terms until the
+   * OMS's next update; `replaces` leaves the replaced order out (see
+   * OpenOrders.reserve). Returns the undo of the reservation.
    */
-  accept(order: Order): void {
+  accept(order: Order, replaces?: string): () => void {
     this.recent.remember(order, this.now(), this.limits.for(order.account, order.symbol).duplicateWindowMs);
-    this.openOrders.reserve(order);
+    return this.openOrders.reserve(order, replaces);
   }
 
   /**

@@ -54,25 +54,73 @@ export class OpenOrders {
   /** Approved, not yet reported: order id -> (account, symbol, approved at), oldest first. */
   private readonly provisional = new Map<string, { account: string; symbol: string; atMs: number }>();
   private readonly finished = new Set<string>();
+  /** Orders an approved replacement stands for (cancel-replace), out of the sums until they end. */
+  private readonly superseded = new Map<string, { account: string; symbol: string; resting: Resting; by: string }>();
+  /** Replacement order id -> the order it replaces. */
+  private readonly replacementOf = new Map<string, string>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   onOrder(order: Order): void {
     this.provisional.delete(order.id);
-    if (!isWorking(order.status)) {
-      this.remove(order.account, order.symbol, order.id);
-      this.finished.add(order.id);
-      if (this.finished.size > TOMBSTONES) this.finished.delete(this.finished.values().next().value as string);
+    const superseded = this.superseded.get(order.id);
+    if (superseded) {
+      // Replaced by an approved order (cancel-replace): it stays out of the sums until it ends, and
+      // is never taken out of them a second time when its terminal update comes.
+      if (isWorking(order.status)) superseded.resting = restingOf(order);
+      else {
+        this.superseded.delete(order.id);
+        this.replacementOf.delete(superseded.by);
+        this.tombstone(order.id);
+      }
       return;
     }
-    this.put(order);
+    if (!isWorking(order.status)) {
+      this.remove(order.account, order.symbol, order.id);
+      this.tombstone(order.id);
+      this.replacementEnded(order.id);
+      return;
+    }
+    // The OMS's update is the truth: it replaces whatever risk reserved (an amend's worst case included).
+    this.insert(order.account, order.symbol, order.id, restingOf(order));
   }
 
-  /** An order risk just approved holds its share until the OMS reports it (or PROVISIONAL_MS pass). */
-  reserve(order: Order): void {
-    if (this.finished.has(order.id) || this.has(order)) return;
-    this.put(order);
-    this.provisional.set(order.id, { account: order.account, symbol: order.symbol, atMs: this.now() });
+  /**
+   * An order risk just approved holds its share until the OMS reports it (or
+   * PROVISIONAL_MS pass). One it already counts (a native amend: the same
+   * order at a new price or quantity) holds the worst of what it was and what
+   * was approved until the OMS's next update says which stands: the venue may
+   * fill the old terms before it amends, or refuse the amend. `replaces`: the
+   * order this one replaces (cancel-replace) leaves the sums now, and stays out
+   * until the OMS reports it ended (or this one ends first). Returns the undo,
+   * for an approval withdrawn before it was answered (the submit rate refused).
+   */
+  reserve(order: Order, replaces?: string): () => void {
+    if (this.finished.has(order.id)) return () => {};
+    const working = this.byAccount.get(order.account)?.get(order.symbol);
+    const before = working?.orders.get(order.id);
+    const approved = restingOf(order);
+    const resting = before ? worstOf(before, approved) : approved;
+    this.insert(order.account, order.symbol, order.id, resting);
+    if (!before) this.provisional.set(order.id, { account: order.account, symbol: order.symbol, atMs: this.now() });
+    const old = replaces === undefined || replaces === order.id ? undefined : working?.orders.get(replaces);
+    if (old && old.side === order.side) {
+      this.remove(order.account, order.symbol, replaces as string);
+      this.superseded.set(replaces as string, { account: order.account, symbol: order.symbol, resting: old, by: order.id });
+      this.replacementOf.set(order.id, replaces as string);
+    }
+    return () => {
+      const current = this.byAccount.get(order.account)?.get(order.symbol);
+      // Only what this reservation put there: an update the OMS sent meanwhile stands.
+      if (current?.orders.get(order.id) === resting) {
+        if (before) this.insert(order.account, order.symbol, order.id, before);
+        else {
+          this.drop(current, order.id);
+          this.provisional.delete(order.id);
+        }
+      }
+      if (old && this.replacementOf.get(order.id) === replaces) this.replacementEnded(order.id);
+    };
   }
 
   /** Working orders from a start-up snapshot: only those no update has told about yet. */
@@ -80,6 +128,7 @@ export class OpenOrders {
     let added = 0;
     for (const order of orders) {
       if (!isWorking(order.status) || this.finished.has(order.id) || this.has(order)) continue;
+      if (this.superseded.has(order.id)) continue;
       this.put(order);
       added++;
     }
@@ -116,7 +165,8 @@ export class OpenOrders {
   /**
    * Cash the account's working buys in symbols quoted in `quote` hold (their
    * price, or for unpriced buys the reserve price, times what remains, plus
-   * the fee), and the quantity the working sells of `symbol` hold.
+   * the fee), and the quantity the working sells of `symbol` hold. `except`
+   * (the order checked) and `replaces` (the order it replaces) are left out.
    */
   held(
     account: string,
@@ -125,6 +175,7 @@ export class OpenOrders {
     quoteOf: (symbol: string) => { quote: string; takerFee: Fixed } | undefined,
     quote: string,
     reservePrice: ReservePrice,
+    replaces?: string,
   ): { cash: Fixed; quantity: Fixed } {
     let cash = 0n;
     let quantity = 0n;
@@ -132,12 +183,13 @@ export class OpenOrders {
     if (!bySymbol) return { cash, quantity };
     for (const [sym, working] of bySymbol) {
       if (sym === symbol)
-        for (const [id, r] of working.orders) if (r.side === "SELL" && id !== except) quantity += r.remaining;
+        for (const [id, r] of working.orders)
+          if (r.side === "SELL" && id !== except && id !== replaces) quantity += r.remaining;
       if (working.buy === 0n) continue;
       const spec = quoteOf(sym);
       if (spec && spec.quote !== quote) continue;
       for (const [id, r] of working.orders) {
-        if (id === except || r.side !== "BUY") continue;
+        if (id === except || id === replaces || r.side !== "BUY") continue;
         // An unpriced buy with no price known at all holds nothing here; the order itself was
         // refused NO_PRICE at its check, so this only happens for orders seeded before any tick.
         const price = r.price ?? reservePrice(sym, r.stopPrice) ?? 0n;
@@ -153,26 +205,44 @@ export class OpenOrders {
   }
 
   private put(order: Order): void {
-    let symbols = this.byAccount.get(order.account);
+    this.insert(order.account, order.symbol, order.id, restingOf(order));
+  }
+
+  private insert(account: string, symbol: string, id: string, resting: Resting): void {
+    let symbols = this.byAccount.get(account);
     if (!symbols) {
       symbols = new Map();
-      this.byAccount.set(order.account, symbols);
+      this.byAccount.set(account, symbols);
     }
-    let working = symbols.get(order.symbol);
+    let working = symbols.get(symbol);
     if (!working) {
       working = { orders: new Map(), buy: 0n, sell: 0n };
-      symbols.set(order.symbol, working);
+      symbols.set(symbol, working);
     }
-    this.drop(working, order.id);
-    const remaining = fx.max(0n, fx.toFixed(order.quantity) - fx.toFixed(order.filledQuantity));
-    working.orders.set(order.id, {
-      side: order.side,
-      price: order.price === null ? null : fx.toFixed(order.price),
-      stopPrice: order.stopPrice === null ? null : fx.toFixed(order.stopPrice),
-      remaining,
-    });
-    if (order.side === "BUY") working.buy += remaining;
-    else working.sell += remaining;
+    this.drop(working, id);
+    working.orders.set(id, resting);
+    if (resting.side === "BUY") working.buy += resting.remaining;
+    else working.sell += resting.remaining;
+  }
+
+  private tombstone(id: string): void {
+    this.finished.add(id);
+    if (this.finished.size > TOMBSTONES) this.finished.delete(this.finished.values().next().value as string);
+  }
+
+  /**
+   * A replacement ended (terminal, expired unreported, or its approval
+   * withdrawn) while the order it replaced was not reported ended: that
+   * order may still work (the cancel failed), so it counts again.
+   */
+  private replacementEnded(id: string): void {
+    const replaced = this.replacementOf.get(id);
+    if (replaced === undefined) return;
+    this.replacementOf.delete(id);
+    const entry = this.superseded.get(replaced);
+    if (!entry) return;
+    this.superseded.delete(replaced);
+    this.insert(entry.account, entry.symbol, replaced, entry.resting);
   }
 
   private remove(account: string, symbol: string, id: string): void {
@@ -196,8 +266,41 @@ export class OpenOrders {
       if (entry.atMs > cutoff) return;
       this.provisional.delete(id);
       this.remove(entry.account, entry.symbol, id);
+      this.replacementEnded(id);
+      // A replaced order that was itself never reported: nothing will end it.
+      const superseded = this.superseded.get(id);
+      if (superseded) {
+        this.superseded.delete(id);
+        this.replacementOf.delete(superseded.by);
+      }
     }
   }
+}
+
+function restingOf(order: Order): Resting {
+  return {
+    side: order.side,
+    price: order.price === null ? null : fx.toFixed(order.price),
+    stopPrice: order.stopPrice === null ? null : fx.toFixed(order.stopPrice),
+    remaining: fx.max(0n, fx.toFixed(order.quantity) - fx.toFixed(order.filledQuantity)),
+  };
+}
+
+/**
+ * An order counted at its old terms and approved at new ones (a native
+ * amend), until the venue's answer arrives: the larger remainder, and the
+ * price that holds the most (a buy's highest, which also crosses the most; a
+ * sell's lowest, which crosses the most). Unpriced on either side: unpriced.
+ */
+function worstOf(a: Resting, b: Resting): Resting {
+  const higher = (x: Fixed | null, y: Fixed | null) => (x === null || y === null ? null : x > y ? x : y);
+  const lower = (x: Fixed | null, y: Fixed | null) => (x === null || y === null ? null : x < y ? x : y);
+  return {
+    side: b.side,
+    price: b.side === "BUY" ? higher(a.price, b.price) : lower(a.price, b.price),
+    stopPrice: b.side === "BUY" ? higher(a.stopPrice, b.stopPrice) : (b.stopPrice ?? a.stopPrice),
+    remaining: a.remaining > b.remaining ? a.remaining : b.remaining,
+  };
 }
 
 /**
