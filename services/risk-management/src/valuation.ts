@@ -66,5 +66,5 @@ export function outsideCollar(price: Fixed, last: Fixed, bps: number): number | 
   if (bps === 0 || last <= 0n) return null;
   const off = price > last ? price - last : last - price;
   if (off * 10_000n <= last * BigInt(bps)) return null;
-  return Number((off * 1_000_000n) / last) / 10_000;
+  return Number((off * 10_000n) / last) / 100;
 }
