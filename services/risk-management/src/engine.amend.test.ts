@@ -34,7 +34,15 @@ function engine(cash?: string) {
   return e;
 }
 const limit = (id: string, overrides: Partial<Order> = {}): Order =>
-  orderFixture({ id, clientOrderId: id, type: "LIMIT", timeInForce: "GTC", price: "70000", quantity: "10", ...overrides });
+  orderFixture({
+    id,
+    clientOrderId: id,
+    type: "LIMIT",
+    timeInForce: "GTC",
+    price: "70000",
+    quantity: "10",
+    ...overrides,
+  });
 const working = (o: Order): Order => ({ ...o, status: "ACCEPTED" });
 const fill = (side: "BUY" | "SELL", quantity: string): Fill => ({
   id: `f-${side}-${quantity}`,

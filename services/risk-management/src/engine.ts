@@ -27,7 +27,15 @@ import { AccountBook } from "./book.ts";
 import { dayFromKey, dayKey, dayNumber, TradingDays } from "./days.ts";
 import { LimitBook, type ResolvedLimits } from "./limits.ts";
 import { OpenOrders, RecentOrders } from "./orders.ts";
-import { collarBps, DEFAULT_PRICE_COLLAR_PCT, orderValue, outsideCollar } from "./valuation.ts";
+import {
+  collarBps,
+  DEFAULT_PRICE_COLLAR_PCT,
+  type MarketView,
+  marketView,
+  orderValue,
+  outsideCollar,
+  type Valuation,
+} from "./valuation.ts";
 
 /**
  * Default band over the market price a MARKET (or STOP_MARKET) buy reserves
@@ -141,6 +149,10 @@ export class RiskEngine {
   private readonly slippageFactor: Fixed;
   /** The price collar in basis points (0: off). */
   private readonly collarBps: number;
+  /** Per symbol: the market reference, an unpriced buy's price and the collar, dropped when the mark or ask moves. */
+  private readonly markets = new Map<string, MarketView>();
+  /** Scratch for orderValue: `check` is synchronous, so one serves every check. */
+  private readonly valuation: Valuation = { value: 0n, marketKnown: false };
   private readonly tradingDays: TradingDays;
   /**
    * Why balances are not known yet (null once the portfolio answered, or for a
@@ -293,6 +305,7 @@ export class RiskEngine {
   /** A new mark: re-values the accounts holding the symbol and returns the state changes their loss limits cause. */
   onPrice(symbol: string, price: string): TradingStateChange[] {
     this.marks.set(symbol, fx.toFixed(price));
+    this.markets.delete(symbol);
     const accounts = this.holders.get(symbol);
     if (!accounts || accounts.size === 0) return [];
     const changes: TradingStateChange[] = [];
@@ -318,11 +331,14 @@ export class RiskEngine {
   /** The venue's best ask: a MARKET buy reserves cash from the higher of it and the last trade. */
   onQuote(symbol: string, ask: string): void {
     this.asks.set(symbol, ask);
+    this.markets.delete(symbol);
   }
 
   seedPosition(position: Position): void {
-    if (position.lastPrice !== null && !this.marks.has(position.symbol))
+    if (position.lastPrice !== null && !this.marks.has(position.symbol)) {
       this.marks.set(position.symbol, fx.toFixed(position.lastPrice));
+      this.markets.delete(position.symbol);
+    }
     this.bookOf(position.account).seedPosition(position, this.marks);
     this.holdersOf(position.symbol).add(position.account);
     this.baselinesDirty = true;
@@ -459,27 +475,17 @@ export class RiskEngine {
         `${this.sessionClock.explain(schedule, this.now())}: ${order.timeInForce} orders are only taken in continuous trading`,
       );
 
-    const last = this.marks.get(order.symbol);
-    if (last !== undefined && this.collarBps > 0) {
-      const collared = this.collarProblem(limitPrice, last, "price") ?? this.collarProblem(stopPrice, last, "stop price");
-      if (collared) return collared;
-    }
-    // The order's own price: what a venue's minimum order value is measured at.
-    const price = limitPrice ?? stopPrice ?? last;
-    const ask = this.asks.get(order.symbol);
-    const valued = orderValue(
-      order.side,
-      order.type,
-      limitPrice,
-      stopPrice,
-      last,
-      ask === undefined ? undefined : toFixedCached(ask),
-      this.slippageFactor,
-    );
-    if (price === undefined || valued === null || !valued.bounded)
+    const market = this.marketOf(order.symbol);
+    const collared =
+      this.collarProblem(market, limitPrice, "price") ?? this.collarProblem(market, stopPrice, "stop price");
+    if (collared) return collared;
+    // Limits see the worst the order can trade at (a SELL LIMIT @ 1 sells at the market);
+    // a venue's minimum order value is measured at the order's own price.
+    const valued = this.valuation;
+    if (!orderValue(valued, market, order.side, limitPrice, stopPrice, this.slippageFactor))
       return refuse("NO_PRICE", `no market price for ${order.symbol} to value the order`);
-    // Limits see the worst the order can trade at: a SELL LIMIT @ 1 sells at the market.
     const value = valued.value;
+    const price = limitPrice ?? value;
     const notional = fx.mul(price, quantity);
     if (notional < spec.minNotional)
       return refuse(
@@ -655,13 +661,29 @@ export class RiskEngine {
     return gross;
   }
 
-  private collarProblem(price: Fixed | null, last: Fixed, what: string): RiskDecision | null {
+  /** The symbol's market view; onPrice, onQuote and seedPosition drop it when what it is computed from moves. */
+  private marketOf(symbol: string): MarketView {
+    let view = this.markets.get(symbol);
+    if (view === undefined) {
+      const ask = this.asks.get(symbol);
+      view = marketView(
+        this.marks.get(symbol),
+        ask === undefined ? undefined : toFixedCached(ask),
+        this.slippageFactor,
+        this.collarBps,
+      );
+      this.markets.set(symbol, view);
+    }
+    return view;
+  }
+
+  private collarProblem(market: MarketView, price: Fixed | null, what: string): RiskDecision | null {
     if (price === null) return null;
-    const off = outsideCollar(price, last, this.collarBps);
+    const off = outsideCollar(market, price);
     if (off === null) return null;
     return refuse(
       "PRICE_COLLAR",
-      `${what} ${fx.fromFixed(price)} is ${off}% from the last trade ${fx.fromFixed(last)}; more than ${this.collarBps / 100}% away is refused`,
+      `${what} ${fx.fromFixed(price)} is ${off}% from the last trade ${fx.fromFixed(market.last as Fixed)}; more than ${this.collarBps / 100}% away is refused`,
     );
   }
 

@@ -106,7 +106,12 @@ export class OpenOrders {
     const old = replaces === undefined || replaces === order.id ? undefined : working?.orders.get(replaces);
     if (old && old.side === order.side) {
       this.remove(order.account, order.symbol, replaces as string);
-      this.superseded.set(replaces as string, { account: order.account, symbol: order.symbol, resting: old, by: order.id });
+      this.superseded.set(replaces as string, {
+        account: order.account,
+        symbol: order.symbol,
+        resting: old,
+        by: order.id,
+      });
       this.replacementOf.set(order.id, replaces as string);
     }
     return () => {

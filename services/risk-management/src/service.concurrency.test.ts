@@ -45,7 +45,10 @@ async function riskOn(
     return take(...args);
   };
   await servePortfolio(runtime, [
-    marginAccount("acc", { kind: "CASH", balances: [{ account: "acc", currency: "KRW", total: cash, free: cash, locked: "0" }] }),
+    marginAccount("acc", {
+      kind: "CASH",
+      balances: [{ account: "acc", currency: "KRW", total: cash, free: cash, locked: "0" }],
+    }),
   ]);
   const service = createRiskService(runtime, {
     catalog: new InstrumentCatalog(),
@@ -61,7 +64,15 @@ async function riskOn(
 }
 
 const buy = (id: string, overrides: Partial<Order> = {}) =>
-  orderFixture({ id, clientOrderId: id, type: "LIMIT", timeInForce: "GTC", price: "70000", quantity: "10", ...overrides });
+  orderFixture({
+    id,
+    clientOrderId: id,
+    type: "LIMIT",
+    timeInForce: "GTC",
+    price: "70000",
+    quantity: "10",
+    ...overrides,
+  });
 
 describe("risk service: concurrent checks (review 13b, finding 2)", () => {
   for (const transport of transports)

@@ -14,7 +14,11 @@ const WEDNESDAY_10_KST = Date.UTC(2026, 10, 25, 1, 0);
 const LIMITS = { maxOrderNotional: "1000000", maxPositionNotional: "2000000" };
 
 function engine(options: RiskEngineOptions = {}, limits: Partial<RiskLimits> = {}, market: string | null = "70000") {
-  const e = new RiskEngine(new InstrumentCatalog(), { ...LIMITS, ...limits }, { now: () => WEDNESDAY_10_KST, ...options });
+  const e = new RiskEngine(
+    new InstrumentCatalog(),
+    { ...LIMITS, ...limits },
+    { now: () => WEDNESDAY_10_KST, ...options },
+  );
   if (market) e.onPrice("005930", market);
   return e;
 }

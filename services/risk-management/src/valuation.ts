@@ -1,4 +1,4 @@
-import { type Fixed, fx, type OrderType, type Side } from "@jts/contracts";
+import { type Fixed, fx, type Side } from "@jts/contracts";
 
 /**
  * Default price collar: a LIMIT or STOP price more than 30% from the last trade
@@ -10,6 +10,65 @@ import { type Fixed, fx, type OrderType, type Side } from "@jts/contracts";
  * check; an operator trading wide crypto grids raises this.
  */
 export const DEFAULT_PRICE_COLLAR_PCT = 30;
+
+/** `pct` percent as basis points, the unit the collar compares in. */
+export function collarBps(pct: number): number {
+  if (!Number.isFinite(pct) || pct < 0 || pct > 1000)
+    throw new Error(`priceCollarPct must be a number from 0 (off) to 1000, not ${pct}`);
+  return Math.round(pct * 100);
+}
+
+/**
+ * One symbol's market as the checks use it, computed once per change of the
+ * last trade or best ask (the hot path then compares, it does not multiply).
+ * The engine drops it whenever either moves.
+ */
+export interface MarketView {
+  /** The last trade it was computed from. */
+  readonly last: Fixed | undefined;
+  /** The higher of the last trade and the best ask; -1 when neither is known. */
+  readonly reference: Fixed;
+  /** `reference` times the slippage band: what an unpriced buy may pay. */
+  readonly buyReference: Fixed;
+  /** Prices inside [low, high] pass the collar (no bounds without a last trade or with the collar off). */
+  readonly low: Fixed;
+  readonly high: Fixed;
+}
+
+export function marketView(
+  last: Fixed | undefined,
+  ask: Fixed | undefined,
+  slippageFactor: Fixed,
+  bps: number,
+): MarketView {
+  let reference = -1n;
+  if (last !== undefined) reference = last;
+  if (ask !== undefined && ask > reference) reference = ask;
+  const collared = bps > 0 && last !== undefined && last > 0n;
+  const width = collared ? (last * BigInt(bps)) / 10_000n : 0n;
+  return {
+    last,
+    reference,
+    buyReference: reference < 0n ? -1n : fx.mul(reference, slippageFactor),
+    low: collared ? last - width : -1n,
+    high: collared ? last + width : -1n,
+  };
+}
+
+/** Whether `price` lies outside the view's collar; the percent off to report, or null inside it (or without one). */
+export function outsideCollar(view: MarketView, price: Fixed): number | null {
+  if (view.high < 0n || (price >= view.low && price <= view.high)) return null;
+  const last = view.last as Fixed;
+  const off = price > last ? price - last : last - price;
+  return Number((off * 10_000n) / last) / 100;
+}
+
+/** What `orderValue` found; one instance reused by the engine, so a check allocates nothing for it. */
+export interface Valuation {
+  value: Fixed;
+  /** Whether a market price (last trade or best ask) is known. */
+  marketKnown: boolean;
+}
 
 /**
  * What an order is worth for the notional, position and gross-exposure
@@ -23,48 +82,36 @@ export const DEFAULT_PRICE_COLLAR_PCT = 30;
  * - A MARKET or STOP_MARKET order: the higher of the stop price and the market;
  *   for a buy times the slippage band (it takes whatever the book asks).
  * - No market price known: the order's own price where that bounds it (a
- *   priced buy: it never pays more; a STOP_MARKET sell: it triggers at or
- *   below its stop), flagged `bounded: false` otherwise (a MARKET order, a
- *   STOP_MARKET buy: it fills at any price above its stop). The caller refuses
- *   unbounded values, and sells that open or extend a short with no market
- *   (their liability is the market price, whatever their own).
+ *   priced buy never pays more; a STOP_MARKET sell triggers at or below its
+ *   stop). False (refuse: NO_PRICE) where nothing does: a MARKET order, a
+ *   STOP_MARKET buy (it fills at any price above its stop). A sell that opens
+ *   or extends a short is refused by the caller with no market, whatever its
+ *   price: its liability is the market price.
  */
 export function orderValue(
+  out: Valuation,
+  view: MarketView,
   side: Side,
-  type: OrderType,
   limitPrice: Fixed | null,
   stopPrice: Fixed | null,
-  last: Fixed | undefined,
-  ask: Fixed | undefined,
   slippageFactor: Fixed,
-): { value: Fixed; marketKnown: boolean; bounded: boolean } | null {
-  let reference = -1n;
-  if (last !== undefined) reference = last;
-  if (ask !== undefined && ask > reference) reference = ask;
-  const marketKnown = reference >= 0n;
+): boolean {
+  out.marketKnown = view.reference >= 0n;
   if (limitPrice !== null) {
-    return { value: limitPrice > reference ? limitPrice : reference, marketKnown, bounded: true };
+    out.value = limitPrice > view.reference ? limitPrice : view.reference;
+    return true;
   }
-  if (stopPrice !== null && stopPrice > reference) reference = stopPrice;
-  if (reference < 0n) return null;
-  const value = side === "BUY" ? fx.mul(reference, slippageFactor) : reference;
-  return { value, marketKnown, bounded: marketKnown || (side === "SELL" && type === "STOP_MARKET") };
-}
-
-/** `pct` percent as basis points, the unit the collar compares in. */
-export function collarBps(pct: number): number {
-  if (!Number.isFinite(pct) || pct < 0 || pct > 1000)
-    throw new Error(`priceCollarPct must be a number from 0 (off) to 1000, not ${pct}`);
-  return Math.round(pct * 100);
-}
-
-/**
- * Whether `price` lies more than `bps` basis points from `last` (either side):
- * the percent off to report, or null inside the collar (or with it off).
- */
-export function outsideCollar(price: Fixed, last: Fixed, bps: number): number | null {
-  if (bps === 0 || last <= 0n) return null;
-  const off = price > last ? price - last : last - price;
-  if (off * 10_000n <= last * BigInt(bps)) return null;
-  return Number((off * 10_000n) / last) / 100;
+  if (stopPrice === null || stopPrice <= view.reference) {
+    if (!out.marketKnown) return false;
+    out.value = side === "BUY" ? view.buyReference : view.reference;
+    return true;
+  }
+  // A stop beyond the market: it trades from the stop on.
+  if (side === "BUY") {
+    if (!out.marketKnown) return false;
+    out.value = fx.mul(stopPrice, slippageFactor);
+    return true;
+  }
+  out.value = stopPrice;
+  return true;
 }
