@@ -304,7 +304,7 @@ function worstOf(a: Resting, b: Resting): Resting {
     side: b.side,
     price: b.side === "BUY" ? higher(a.price, b.price) : lower(a.price, b.price),
     stopPrice: b.side === "BUY" ? higher(a.stopPrice, b.stopPrice) : (b.stopPrice ?? a.stopPrice),
-    remaining: a.remaining > b.remaining ? a.remaining : b.remaining,
+    remaining: fx.max(a.remaining, b.remaining),
   };
 }
 
