@@ -1,6 +1,17 @@
 import { type Static, Type as t } from "@sinclair/typebox";
 import { Id, SymbolCode } from "./primitives.ts";
-import { RiskLimits, TradingState } from "./trading.ts";
+import { Order, RiskLimits, TradingState } from "./trading.ts";
+
+/**
+ * rpc risk.check (and POST /risk/check): the order as it would stand.
+ * `replaces`: the id of the working order it replaces (an amend sent as
+ * cancel-replace); risk leaves that order out of the working orders' cash,
+ * exposure and reducing sums, for this check and, once approved, until the
+ * OMS reports the replaced order ended. A native amend sends the order itself
+ * under its own id and needs no `replaces`.
+ */
+export const RiskCheckRequest = t.Object({ order: Order, replaces: t.Optional(Id) });
+export type RiskCheckRequest = Static<typeof RiskCheckRequest>;
 
 /** Some limits: an override per account, per instrument, or per account and instrument. */
 export const RiskLimitsPatch = t.Partial(RiskLimits);
