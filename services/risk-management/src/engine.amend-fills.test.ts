@@ -95,6 +95,43 @@ describe("risk: a native amend holds its worst terms less the fills booked", () 
   });
 });
 
+describe("risk: a native amend (or re-check) of a partly filled order checks only what is left of it", () => {
+  it("cash: 9 of 10 bought and paid, the last one re-priced 70,000 -> 70,100 needs 70,110.5, not the whole 701,105", () => {
+    const e = engine(balance("KRW", "800000"));
+    const o1 = limit("o1", { status: "PARTIALLY_FILLED", filledQuantity: "9" });
+    e.onOrder(o1);
+    e.onFill(fill("o1", "9")); // 630,000 paid: 170,000 left, 70,010.5 of it held by the last share
+    const amended = { ...o1, price: "70100" };
+    expect(e.check(amended).approved).toBe(true);
+    e.accept(amended);
+    expect(buys(e)).toBe("1");
+    // 170,000 - 70,110.515 = 99,889.485 free: one more share fits, two do not.
+    expect(e.check(limit("b", { quantity: "1", status: "NEW" })).approved).toBe(true);
+    expect(rule(e.check(limit("b", { quantity: "2", status: "NEW" })))).toBe("INSUFFICIENT_BALANCE");
+    // Not booked yet, the fills do not count as paid: the whole order is checked (the cash is still there).
+    const f = engine(balance("KRW", "800000"));
+    f.onOrder(o1);
+    expect(f.check(amended).approved).toBe(true);
+    expect(rule(f.check({ ...amended, quantity: "12" }))).toBe("INSUFFICIENT_BALANCE");
+  });
+
+  it("position: the fills booked for the order are in the position, not counted a second time", () => {
+    const e = new RiskEngine(
+      new InstrumentCatalog(),
+      { maxOrderNotional: "1000000", maxPositionNotional: "1000000" },
+      { now: () => WEDNESDAY_10_KST },
+    );
+    e.onPrice("005930", "70000");
+    const o1 = limit("o1", { quantity: "14", status: "PARTIALLY_FILLED", filledQuantity: "10" });
+    e.onOrder(o1);
+    e.onFill(fill("o1", "10"));
+    // Position 10 + the 4 left = 980,000: the re-check passes (it was 24 x 70,000 = 1,680,000 before).
+    expect(e.check(o1).approved).toBe(true);
+    expect(rule(e.check({ ...o1, quantity: "15" }))).toBe("MAX_ORDER_NOTIONAL");
+    expect(rule(e.check(limit("o2", { quantity: "1", status: "NEW" })))).toBe("MAX_POSITION"); // 15 x 70,000
+  });
+});
+
 describe("risk: a cancel-replace with fills on either order", () => {
   it("the replacement holds its quantity less its own fills; the replaced order counts again less the fills booked for it meanwhile", () => {
     const e = engine();

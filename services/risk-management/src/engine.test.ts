@@ -492,8 +492,8 @@ describe("risk engine: working orders count (issue 13.3)", () => {
     expect(d.reason).toContain("working orders");
     e.onOrder(limit("r1", { status: "CANCELED" }));
     expect(e.check(limit("r3")).approved).toBe(true); // 24 x 70,000
-    // A re-check of a working order counts it once: 4 held + r2's 10 + 14 of r3 (just approved, not reported
-    // yet), valued at the market (28 x 70,000 = 1,960,000; r2's own 60,000 is below it).
+    // A re-check of a working order counts it once: 4 held + the 6 left of r2 + 14 of r3 (just approved, not
+    // reported yet), valued at the market (24 x 70,000; r2's own 60,000 is below it).
     e.accept(limit("r3"));
     expect(e.check(limit("r2", { price: "60000", quantity: "10", filledQuantity: "4" })).approved).toBe(true);
   });

@@ -543,10 +543,16 @@ export class RiskEngine {
     // leaves it out once approved: a working order of the account in this symbol, on the same side,
     // not ended (an ended one holds only fills not booked yet, which no replacement stands for).
     let replaced: string | undefined;
+    // What of the order can still trade: all of it, but for an order risk already counts (a re-check, or a
+    // native amend of a partly filled order) the fills booked for it are in `current` already.
+    let open = quantity;
     if (working) {
       sameSide = order.side === "BUY" ? working.buy : working.sell;
       const own = working.orders.get(order.id);
-      if (own && own.side === order.side) sameSide -= own.remaining;
+      if (own && own.side === order.side) {
+        sameSide -= own.remaining;
+        if (!own.finished) open = fx.max(0n, quantity - this.openOrders.bookedFor(order.id));
+      }
       const old = replaces === undefined || replaces === order.id ? undefined : working.orders.get(replaces);
       if (old && old.side === order.side && !old.finished) {
         sameSide -= old.remaining;
@@ -554,7 +560,7 @@ export class RiskEngine {
       }
     }
     // Built from current and quantity first: no working orders (the common case) costs no extra BigInt.
-    let worst = order.side === "BUY" ? current + quantity : current - quantity;
+    let worst = order.side === "BUY" ? current + open : current - open;
     if (sameSide !== 0n) worst = order.side === "BUY" ? worst + sameSide : worst - sameSide;
     // Reduces only while the filled position still covers this order and every working order reducing it.
     const reduces = order.side === "SELL" ? current > 0n && worst >= 0n : current < 0n && worst <= 0n;
@@ -602,14 +608,14 @@ export class RiskEngine {
         // A priced order pays at most its price; an unpriced one what the market asks, plus the band.
         // (For an unpriced buy its value is the reserve price: the stop, last trade or ask, plus the band.)
         const cashPrice = limitPrice ?? value;
-        const cost = fx.mul(cashPrice, quantity);
+        const cost = fx.mul(cashPrice, open);
         const needed = cost + fx.mul(cost, spec.takerFee);
         if (needed > free)
           return refuse(
             "INSUFFICIENT_BALANCE",
             `needs ${fx.fromFixed(needed)} ${instrument.quote} with fees, ${fx.fromFixed(fx.max(0n, free))} is free`,
           );
-      } else if (quantity > free)
+      } else if (open > free)
         return refuse(
           "INSUFFICIENT_BALANCE",
           `a cash account sells only what it holds: ${fx.fromFixed(fx.max(0n, free))} ${instrument.base} free`,

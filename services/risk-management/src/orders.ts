@@ -145,6 +145,11 @@ export class OpenOrders {
     this.hold(working, orderId, resting);
   }
 
+  /** The fill quantity risk booked for an order (0 when none, or once a finished order has left). */
+  bookedFor(orderId: string): Fixed {
+    return this.booked.get(orderId) ?? 0n;
+  }
+
   /**
    * An order risk just approved holds its share until the OMS reports it (or
    * PROVISIONAL_MS pass). One it already counts (a native amend: the same
