@@ -1,11 +1,14 @@
 import { int, str } from "@jts/kit";
 import { parseDayOffsets, TradingDays } from "./days.ts";
 import { DEFAULT_MARKET_SLIPPAGE_BPS, type RiskEngineOptions } from "./engine.ts";
+import { DEFAULT_PRICE_COLLAR_PCT } from "./valuation.ts";
 
 /** What risk reads from the environment besides sessions (standalone and in `just dev`). */
 export const riskConfigSpec = {
   /** Cash a MARKET or STOP_MARKET buy reserves: the last trade (or best ask, if higher) plus this many basis points. */
   RISK_MARKET_SLIPPAGE_BPS: int(DEFAULT_MARKET_SLIPPAGE_BPS, { min: 0, max: 10_000 }),
+  /** Refuse a LIMIT or STOP price more than this percent from the last trade (a fat finger); 0 turns it off. */
+  RISK_PRICE_COLLAR_PCT: int(DEFAULT_PRICE_COLLAR_PCT, { min: 0, max: 1000 }),
   /**
    * Where trading days start, by venue or account: `key=UTC|KST|+HH:MM`, comma-separated (account entries win).
    * Defaults: kis, creon, sim, paper in KST; binance, upbit in UTC.
@@ -15,10 +18,12 @@ export const riskConfigSpec = {
 
 export function riskOptionsFrom(config: {
   RISK_MARKET_SLIPPAGE_BPS: number;
+  RISK_PRICE_COLLAR_PCT: number;
   RISK_TRADING_DAY: string;
-}): Pick<RiskEngineOptions, "marketSlippageBps" | "tradingDays"> {
+}): Pick<RiskEngineOptions, "marketSlippageBps" | "priceCollarPct" | "tradingDays"> {
   return {
     marketSlippageBps: config.RISK_MARKET_SLIPPAGE_BPS,
+    priceCollarPct: config.RISK_PRICE_COLLAR_PCT,
     tradingDays: new TradingDays(parseDayOffsets(config.RISK_TRADING_DAY)),
   };
 }

@@ -119,16 +119,21 @@ describe("risk engine: order and instrument checks", () => {
 });
 
 describe("risk engine: limits", () => {
-  it("refuses an order above the max notional, valued at the last price for MARKET", () => {
+  it("refuses an order above the max notional, a MARKET buy valued at the last price plus the slippage band", () => {
+    expect(engine().check(order({ quantity: "14" })).approved).toBe(true); // 14 x 70,350 = 984,900
     const decision = engine().check(order({ quantity: "15" }));
     expectRefused(decision, "MAX_ORDER_NOTIONAL");
-    expect(decision.reason).toContain("1050000");
+    expect(decision.reason).toContain("1055250"); // 15 x 70,000 x 1.005
   });
 
-  it("values a LIMIT order at its own price", () => {
-    expect(engine().check(order({ type: "LIMIT", timeInForce: "GTC", price: "60000", quantity: "16" })).approved).toBe(
-      true,
-    );
+  it("values a LIMIT order at the higher of its price and the market (issue 13 review, finding 1)", () => {
+    const limit = (price: string, quantity: string) => order({ type: "LIMIT", timeInForce: "GTC", price, quantity });
+    // Below the market: worth the market (16 x 70,000 = 1,120,000), not its price (960,000).
+    expectRefused(engine().check(limit("60000", "16")), "MAX_ORDER_NOTIONAL");
+    expect(engine().check(limit("60000", "14")).approved).toBe(true);
+    // Above the market: its own price, the most it pays (11 x 90,000 = 990,000; no band over a cap).
+    expect(engine().check(limit("90000", "11")).approved).toBe(true);
+    expectRefused(engine().check(limit("90000", "12")), "MAX_ORDER_NOTIONAL");
   });
 
   it("refuses an order that would take the position above its limit, and lets the reducing side through", () => {
@@ -141,10 +146,10 @@ describe("risk engine: limits", () => {
   it("refuses an order that takes the account's gross exposure over its limit", () => {
     const e = engine({ maxGrossExposure: "1500000", maxOrderNotional: "100000000", maxPositionNotional: "100000000" });
     e.onFill(fill("BUY", "0.005", "150000000", { symbol: "BTC-KRW" })); // 750,000 KRW of BTC
-    expect(e.check(order({ quantity: "10" })).approved).toBe(true); // 700,000 more: 1,450,000
-    const d = e.check(order({ quantity: "11" })); // 770,000 more: 1,520,000
+    expect(e.check(order({ quantity: "10" })).approved).toBe(true); // 703,500 more (with the band): 1,453,500
+    const d = e.check(order({ quantity: "11" })); // 773,850 more: 1,523,850
     expectRefused(d, "MAX_GROSS_EXPOSURE");
-    expect(d.reason).toContain("1520000");
+    expect(d.reason).toContain("1523850");
   });
 
   it("applies limits changed at run time to the very next order: platform, account, instrument", () => {
@@ -479,17 +484,18 @@ describe("risk engine: working orders count (issue 13.3)", () => {
   it("holds the position limit to filled plus working buys: the third resting 980,000 buy fails a 2,000,000 limit", () => {
     const e = engine(); // 1,000,000 per order, 2,000,000 per position
     e.onOrder(limit("r1", { status: "ACCEPTED" }));
-    e.onOrder(limit("r2", { status: "PARTIALLY_FILLED", price: "50000", quantity: "12", filledQuantity: "6" }));
-    e.onFill(fill("BUY", "6", "50000", { orderId: "r2" })); // 6 held, 6 left of r2
+    e.onOrder(limit("r2", { status: "PARTIALLY_FILLED", price: "60000", quantity: "10", filledQuantity: "4" }));
+    e.onFill(fill("BUY", "4", "60000", { orderId: "r2" })); // 4 held, 6 left of r2
     const d = e.check(limit("r3"));
     expectRefused(d, "MAX_POSITION");
-    expect(d.reason).toContain("2800000"); // (6 held + 14 + 6 + 14) x 70,000
+    expect(d.reason).toContain("2660000"); // (4 held + 14 + 6 + 14) x 70,000
     expect(d.reason).toContain("working orders");
     e.onOrder(limit("r1", { status: "CANCELED" }));
-    expect(e.check(limit("r3")).approved).toBe(true); // 26 x 70,000
-    // A re-check of a working order counts it once: 6 held + r2's 12 + 14 of r3 (just approved, not reported yet).
+    expect(e.check(limit("r3")).approved).toBe(true); // 24 x 70,000
+    // A re-check of a working order counts it once: 4 held + the 6 left of r2 + 14 of r3 (just approved, not
+    // reported yet), valued at the market (24 x 70,000; r2's own 60,000 is below it).
     e.accept(limit("r3"));
-    expect(e.check(limit("r2", { price: "50000", quantity: "12", filledQuantity: "6" })).approved).toBe(true);
+    expect(e.check(limit("r2", { price: "60000", quantity: "10", filledQuantity: "4" })).approved).toBe(true);
   });
 
   it("counts an order approved a moment ago before the OMS reports it (a burst), and any status that is not terminal", () => {

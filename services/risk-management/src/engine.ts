@@ -27,6 +27,15 @@ import { AccountBook } from "./book.ts";
 import { dayFromKey, dayKey, dayNumber, TradingDays } from "./days.ts";
 import { LimitBook, type ResolvedLimits } from "./limits.ts";
 import { OpenOrders, RecentOrders } from "./orders.ts";
+import {
+  collarBps,
+  DEFAULT_PRICE_COLLAR_PCT,
+  type MarketView,
+  marketView,
+  orderValue,
+  outsideCollar,
+  type Valuation,
+} from "./valuation.ts";
 
 /**
  * Default band over the market price a MARKET (or STOP_MARKET) buy reserves
@@ -48,6 +57,8 @@ export interface RiskEngineOptions {
   sessions?: (instrument: Instrument) => SessionSchedule;
   /** Cash a MARKET or STOP_MARKET buy reserves: reference price times (1 + this / 10,000). */
   marketSlippageBps?: number;
+  /** Refuse a LIMIT or STOP price more than this percent from the last trade; 0 turns the collar off. */
+  priceCollarPct?: number;
   /**
    * Refuse orders of accounts whose balances are not known (the service, until
    * the portfolio answered; then for accounts it does not list). Off for a bare
@@ -142,6 +153,12 @@ export class RiskEngine {
   private readonly sessionOf: (instrument: Instrument) => SessionSchedule;
   /** 1 + slippage band, fixed point. */
   private readonly slippageFactor: Fixed;
+  /** The price collar in basis points (0: off). */
+  private readonly collarBps: number;
+  /** Per symbol: the market reference, an unpriced buy's price and the collar, dropped when the mark or ask moves. */
+  private readonly markets = new Map<string, MarketView>();
+  /** Scratch for orderValue: `check` is synchronous, so one serves every check. */
+  private readonly valuation: Valuation = { value: 0n, marketKnown: false };
   private readonly tradingDays: TradingDays;
   /**
    * Why balances are not known yet (null once the portfolio answered, or for a
@@ -171,6 +188,7 @@ export class RiskEngine {
     if (!Number.isInteger(bps) || bps < 0 || bps > 10_000)
       throw new Error(`marketSlippageBps must be an integer from 0 to 10000, not ${bps}`);
     this.slippageFactor = fx.SCALE + (BigInt(bps) * fx.SCALE) / 10_000n;
+    this.collarBps = collarBps(options.priceCollarPct ?? DEFAULT_PRICE_COLLAR_PCT);
     this.tradingDays = options.tradingDays ?? new TradingDays();
     this.requireBalances = options.requireBalances ?? false;
     this.balancesUnknown = this.requireBalances ? "the portfolio has not answered since risk started" : null;
@@ -315,6 +333,7 @@ export class RiskEngine {
   /** A new mark: re-values the accounts holding the symbol and returns the state changes their loss limits cause. */
   onPrice(symbol: string, price: string): TradingStateChange[] {
     this.marks.set(symbol, fx.toFixed(price));
+    this.markets.delete(symbol);
     const accounts = this.holders.get(symbol);
     if (!accounts || accounts.size === 0) return [];
     const changes: TradingStateChange[] = [];
@@ -341,11 +360,14 @@ export class RiskEngine {
   /** The venue's best ask: a MARKET buy reserves cash from the higher of it and the last trade. */
   onQuote(symbol: string, ask: string): void {
     this.asks.set(symbol, ask);
+    this.markets.delete(symbol);
   }
 
   seedPosition(position: Position): void {
-    if (position.lastPrice !== null && !this.marks.has(position.symbol))
+    if (position.lastPrice !== null && !this.marks.has(position.symbol)) {
       this.marks.set(position.symbol, fx.toFixed(position.lastPrice));
+      this.markets.delete(position.symbol);
+    }
     this.bookOf(position.account).seedPosition(position, this.marks);
     this.holdersOf(position.symbol).add(position.account);
     this.baselinesDirty = true;
@@ -424,13 +446,17 @@ export class RiskEngine {
     return this.books.get(account)?.quantity(symbol) ?? 0n;
   }
 
-  check(order: Order): RiskDecision {
-    const decision = this.decide(order);
+  /**
+   * `replaces`: the order this one replaces (an amend by cancel-replace): it is
+   * left out of the working orders' sums, as the replacement stands for it.
+   */
+  check(order: Order, replaces?: string): RiskDecision {
+    const decision = this.decide(order, replaces);
     decision.tsEvent = this.stamp();
     return decision;
   }
 
-  private decide(order: Order): RiskDecision {
+  private decide(order: Order, replaces: string | undefined): RiskDecision {
     const state = this.stateOf(order.account);
     if (state === "HALTED")
       return refuse("TRADING_HALTED", `trading is HALTED (${this.haltReason(order.account)}): only cancels pass`);
@@ -483,19 +509,29 @@ export class RiskEngine {
         `${this.sessionClock.explain(schedule, this.now())}: ${order.timeInForce} orders are only taken in continuous trading`,
       );
 
-    const price = limitPrice ?? stopPrice ?? this.marks.get(order.symbol);
-    if (price === undefined) return refuse("NO_PRICE", `no market price for ${order.symbol} to value the order`);
+    const market = this.marketOf(order.symbol);
+    const collared =
+      this.collarProblem(market, limitPrice, "price") ?? this.collarProblem(market, stopPrice, "stop price");
+    if (collared) return collared;
+    // Limits see the worst the order can trade at (a SELL LIMIT @ 1 sells at the market);
+    // a venue's minimum order value is measured at the order's own price.
+    const valued = this.valuation;
+    if (!orderValue(valued, market, order.side, limitPrice, stopPrice, this.slippageFactor))
+      return refuse("NO_PRICE", `no market price for ${order.symbol} to value the order`);
+    const value = valued.value;
+    const price = limitPrice ?? value;
     const notional = fx.mul(price, quantity);
     if (notional < spec.minNotional)
       return refuse(
         "MIN_NOTIONAL",
         `order notional ${fx.fromFixed(notional)} ${instrument.quote} is below the minimum ${instrument.minNotional}`,
       );
+    const exposure = value === price ? notional : fx.mul(value, quantity);
     const limits = this.limits.for(order.account, order.symbol);
-    if (notional > limits.maxOrderNotional)
+    if (exposure > limits.maxOrderNotional)
       return refuse(
         "MAX_ORDER_NOTIONAL",
-        `order notional ${fx.fromFixed(notional)} ${instrument.quote} exceeds the limit ${limits.wire.maxOrderNotional}`,
+        `order notional ${fx.fromFixed(exposure)} ${instrument.quote}${value === price ? "" : ` (valued at ${fx.fromFixed(value)}, the worst of its price and the market)`} exceeds the limit ${limits.wire.maxOrderNotional}`,
       );
 
     const current = book ? book.quantity(order.symbol) : 0n;
@@ -503,16 +539,37 @@ export class RiskEngine {
     // position plus all of them (the order itself left out: a re-check, or reserved at approval).
     const working = this.openOrders.working(order.account, order.symbol);
     let sameSide = 0n;
+    // The order this one replaces (cancel-replace) is left out of every sum here, as OpenOrders.reserve
+    // leaves it out once approved: a working order of the account in this symbol, on the same side,
+    // not ended (an ended one holds only fills not booked yet, which no replacement stands for).
+    let replaced: string | undefined;
+    // What of the order can still trade: all of it, but for an order risk already counts (a re-check, or a
+    // native amend of a partly filled order) the fills booked for it are in `current` already.
+    let open = quantity;
     if (working) {
       sameSide = order.side === "BUY" ? working.buy : working.sell;
       const own = working.orders.get(order.id);
-      if (own && own.side === order.side) sameSide -= own.remaining;
+      if (own && own.side === order.side) {
+        sameSide -= own.remaining;
+        if (!own.finished) open = fx.max(0n, quantity - this.openOrders.bookedFor(order.id));
+      }
+      const old = replaces === undefined || replaces === order.id ? undefined : working.orders.get(replaces);
+      if (old && old.side === order.side && !old.finished) {
+        sameSide -= old.remaining;
+        replaced = replaces;
+      }
     }
     // Built from current and quantity first: no working orders (the common case) costs no extra BigInt.
-    let worst = order.side === "BUY" ? current + quantity : current - quantity;
+    let worst = order.side === "BUY" ? current + open : current - open;
     if (sameSide !== 0n) worst = order.side === "BUY" ? worst + sameSide : worst - sameSide;
     // Reduces only while the filled position still covers this order and every working order reducing it.
     const reduces = order.side === "SELL" ? current > 0n && worst >= 0n : current < 0n && worst <= 0n;
+    // With no market price, a sell's own price says nothing of what a short it opens is worth.
+    if (!valued.marketKnown && order.side === "SELL" && !reduces)
+      return refuse(
+        "NO_PRICE",
+        `no market price for ${order.symbol}: a sell that opens or extends a short is valued at the market, not at its own price`,
+      );
     if (state === "REDUCING" && !reduces)
       return refuse(
         "REDUCING_ONLY",
@@ -521,7 +578,7 @@ export class RiskEngine {
           : `trading is REDUCING (${this.reducingReason(order.account)}): only orders that reduce a position pass`,
       );
     if (!reduces) {
-      const positionNotional = fx.mul(fx.abs(worst), price);
+      const positionNotional = fx.mul(fx.abs(worst), value);
       if (positionNotional > limits.maxPositionNotional)
         return refuse(
           "MAX_POSITION",
@@ -541,22 +598,24 @@ export class RiskEngine {
 
     if (book?.cash) {
       // A buy spends the quote, a sell the base: what the account owns of it (balance and holdings,
-      // one number, see AccountBook.owned) less what its other working orders already spoke for.
+      // one number, see AccountBook.owned) less what its other working orders already spoke for
+      // (the order it replaces left out: this one stands for it).
       const spends = order.side === "BUY" ? instrument.quote : instrument.base;
       const free =
         book.owned(spends) -
-        this.openOrders.committed(order.account, spends, order.id, this.currenciesOf, this.reservePrice);
+        this.openOrders.committed(order.account, spends, order.id, this.currenciesOf, this.reservePrice, replaced);
       if (order.side === "BUY") {
         // A priced order pays at most its price; an unpriced one what the market asks, plus the band.
-        const cashPrice = limitPrice ?? this.reservePrice(order.symbol, stopPrice) ?? price;
-        const cost = fx.mul(cashPrice, quantity);
+        // (For an unpriced buy its value is the reserve price: the stop, last trade or ask, plus the band.)
+        const cashPrice = limitPrice ?? value;
+        const cost = fx.mul(cashPrice, open);
         const needed = cost + fx.mul(cost, spec.takerFee);
         if (needed > free)
           return refuse(
             "INSUFFICIENT_BALANCE",
             `needs ${fx.fromFixed(needed)} ${instrument.quote} with fees, ${fx.fromFixed(fx.max(0n, free))} is free`,
           );
-      } else if (quantity > free)
+      } else if (open > free)
         return refuse(
           "INSUFFICIENT_BALANCE",
           `a cash account sells only what it holds: ${fx.fromFixed(fx.max(0n, free))} ${instrument.base} free`,
@@ -591,11 +650,14 @@ export class RiskEngine {
   /**
    * Remembers an approved order for the duplicate checks, and counts it as
    * working at once: the next check must see it even when the OMS's update
-   * for it has not arrived yet (a burst of orders).
+   * for it has not arrived yet (a burst of orders). An order already counted
+   * (a native amend) holds the worst of its old and approved terms until the
+   * OMS's next update; `replaces` leaves the replaced order out (see
+   * OpenOrders.reserve). Returns the undo of the reservation.
    */
-  accept(order: Order): void {
+  accept(order: Order, replaces?: string): () => void {
     this.recent.remember(order, this.now(), this.limits.for(order.account, order.symbol).duplicateWindowMs);
-    this.openOrders.reserve(order);
+    return this.openOrders.reserve(order, replaces);
   }
 
   /**
@@ -638,6 +700,32 @@ export class RiskEngine {
       if (mark !== undefined) gross += fx.mul(extra, mark);
     }
     return gross;
+  }
+
+  /** The symbol's market view; onPrice, onQuote and seedPosition drop it when what it is computed from moves. */
+  private marketOf(symbol: string): MarketView {
+    let view = this.markets.get(symbol);
+    if (view === undefined) {
+      const ask = this.asks.get(symbol);
+      view = marketView(
+        this.marks.get(symbol),
+        ask === undefined ? undefined : toFixedCached(ask),
+        this.slippageFactor,
+        this.collarBps,
+      );
+      this.markets.set(symbol, view);
+    }
+    return view;
+  }
+
+  private collarProblem(market: MarketView, price: Fixed | null, what: string): RiskDecision | null {
+    if (price === null) return null;
+    const off = outsideCollar(market, price);
+    if (off === null) return null;
+    return refuse(
+      "PRICE_COLLAR",
+      `${what} ${fx.fromFixed(price)} is ${off}% from the last trade ${fx.fromFixed(market.last as Fixed)}; more than ${this.collarBps / 100}% away is refused`,
+    );
   }
 
   private priceProblem(spec: InstrumentSpec, price: Fixed | null, what: string): RiskDecision | null {

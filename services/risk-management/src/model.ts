@@ -1,5 +1,9 @@
-import { Order, RiskLimits, RiskLimitsQuery, SetRiskLimitsRequest, SetRiskStateRequest } from "@jts/contracts";
-import { t } from "elysia";
+import {
+  RiskCheckRequest as CheckRequest,
+  RiskLimits,
+  RiskLimitsQuery,
+  SetRiskLimitsRequest,
+  SetRiskStateRequest,
+} from "@jts/contracts";
 
-export const CheckRequest = t.Object({ order: Order });
-export { RiskLimits, RiskLimitsQuery, SetRiskLimitsRequest, SetRiskStateRequest };
+export { CheckRequest, RiskLimits, RiskLimitsQuery, SetRiskLimitsRequest, SetRiskStateRequest };

@@ -66,6 +66,8 @@ function earlier(a: string, b: string): boolean {
   return a.length !== b.length ? a.length < b.length : a < b;
 }
 
+type Due = Map<string, { account: string; symbol: string; atMs: number }>;
+
 /**
  * The orders still working at the venue, from the OMS's order updates (and
  * the orders risk approved a moment ago, before their first update arrives):
@@ -77,13 +79,21 @@ export class OpenOrders {
   /** account -> symbol -> working orders. */
   private readonly byAccount = new Map<string, Map<string, Working>>();
   /** Approved, not yet reported: order id -> (account, symbol, approved at), oldest first. */
-  private readonly provisional = new Map<string, { account: string; symbol: string; atMs: number }>();
+  private readonly provisional: Due = new Map();
   /** Finished orders still waiting for fills to be booked: order id -> (account, symbol, finished at), oldest first. */
-  private readonly unbooked = new Map<string, { account: string; symbol: string; atMs: number }>();
+  private readonly unbooked: Due = new Map();
   /** Order id -> updatedAt of its terminal update. */
   private readonly finished = new Map<string, string>();
   /** Order id -> fill quantity booked for it (by RiskEngine.onFill, or taken as booked from a start-up snapshot). */
   private readonly booked = new Map<string, Fixed>();
+  /**
+   * Orders an approved replacement stands for (cancel-replace), out of the
+   * sums until they end: their last terms (for when they count again) and the
+   * replacement's id.
+   */
+  private readonly superseded = new Map<string, { account: string; symbol: string; resting: Resting; by: string }>();
+  /** Replacement order id -> the order it replaces. */
+  private readonly replacementOf = new Map<string, string>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -93,20 +103,35 @@ export class OpenOrders {
    * late and changes nothing (a canceled order never holds cash again). A
    * terminal one keeps the order only for fills the OMS counted that risk has
    * not booked yet: order.updated and order.fill are two topics, either may
-   * come first.
+   * come first. The OMS's update is the truth: it replaces whatever risk
+   * reserved (an amend's worst case included).
    */
   onOrder(order: Order): void {
     this.provisional.delete(order.id);
-    const held = this.get(order);
+    const superseded = this.superseded.get(order.id);
+    const held = superseded?.resting ?? this.get(order);
     if (held && earlier(order.updatedAt, held.updatedAt)) return;
     const working = isWorking(order.status);
     const endedAt = this.finished.get(order.id);
     if (working && endedAt !== undefined && !earlier(endedAt, order.updatedAt)) return;
+    if (superseded) {
+      // Replaced by an approved order (cancel-replace): while it works it stays out of the sums (the
+      // replacement stands for it), its terms kept for when it counts again.
+      if (working) {
+        superseded.resting = restingOf(order, false);
+        return;
+      }
+      // Ended: it was never in the sums since it was replaced, so nothing is taken out of them a second
+      // time; below it holds only fills the OMS counted that risk has not booked yet, like any order.
+      this.superseded.delete(order.id);
+      this.replacementOf.delete(superseded.by);
+    }
     if (!working) {
       this.finished.set(order.id, order.updatedAt);
       if (this.finished.size > TOMBSTONES) this.finished.delete(this.finished.keys().next().value as string);
     } else this.finished.delete(order.id);
     this.put(order, !working);
+    if (!working) this.replacementEnded(order.id);
   }
 
   /** A fill risk booked: the order holds that much less (and a finished one goes once all its fills are booked). */
@@ -120,11 +145,55 @@ export class OpenOrders {
     this.hold(working, orderId, resting);
   }
 
-  /** An order risk just approved holds its share until the OMS reports it (or PROVISIONAL_MS pass). */
-  reserve(order: Order): void {
-    if (this.finished.has(order.id) || this.has(order)) return;
-    this.put(order, false);
-    this.provisional.set(order.id, { account: order.account, symbol: order.symbol, atMs: this.now() });
+  /** The fill quantity risk booked for an order (0 when none, or once a finished order has left). */
+  bookedFor(orderId: string): Fixed {
+    return this.booked.get(orderId) ?? 0n;
+  }
+
+  /**
+   * An order risk just approved holds its share until the OMS reports it (or
+   * PROVISIONAL_MS pass). One it already counts (a native amend: the same
+   * order at a new price or quantity) holds the worst of what it was and what
+   * was approved until the OMS's next update says which stands: the venue may
+   * fill the old terms before it amends, or refuse the amend. `replaces`: the
+   * order this one replaces (cancel-replace) leaves the sums now, and stays out
+   * until the OMS reports it ended (or this one ends first); one that already
+   * ended and only holds fills not booked yet keeps holding them. Returns the
+   * undo, for an approval withdrawn before it was answered (the submit rate
+   * refused).
+   */
+  reserve(order: Order, replaces?: string): () => void {
+    const working = this.byAccount.get(order.account)?.get(order.symbol);
+    const before = working?.orders.get(order.id);
+    if (this.finished.has(order.id) || before?.finished) return () => {};
+    const approved = restingOf(order, false);
+    const resting = before ? worstOf(before, approved) : approved;
+    this.insert(order.account, order.symbol, order.id, resting);
+    if (!before) this.provisional.set(order.id, { account: order.account, symbol: order.symbol, atMs: this.now() });
+    const old = replaces === undefined || replaces === order.id ? undefined : working?.orders.get(replaces);
+    if (old && old.side === order.side && !old.finished) {
+      this.remove(order.account, order.symbol, replaces as string);
+      this.superseded.set(replaces as string, {
+        account: order.account,
+        symbol: order.symbol,
+        resting: old,
+        by: order.id,
+      });
+      this.replacementOf.set(order.id, replaces as string);
+    }
+    return () => {
+      const current = this.byAccount.get(order.account)?.get(order.symbol);
+      // Only what this reservation put there: an update the OMS sent meanwhile stands (a booked fill
+      // keeps the same entry, and the restored terms hold less by it: see hold).
+      if (current?.orders.get(order.id) === resting) {
+        if (before) this.insert(order.account, order.symbol, order.id, before);
+        else {
+          this.drop(current, order.id);
+          this.provisional.delete(order.id);
+        }
+      }
+      if (old && this.replacementOf.get(order.id) === replaces) this.replacementEnded(order.id);
+    };
   }
 
   /**
@@ -143,7 +212,8 @@ export class OpenOrders {
         // An update came first (held from fills booked here only): it holds what is left now.
         if (known) this.onFill(order.id, order.account, order.symbol, 0n);
       }
-      if (known) continue;
+      // Replaced since: its replacement stands for it.
+      if (known || this.superseded.has(order.id)) continue;
       this.put(order, false);
       added++;
     }
@@ -178,12 +248,12 @@ export class OpenOrders {
   }
 
   /**
-   * How much of `currency` the account's working orders (but `except`) have
-   * spoken for: each working buy of a symbol quoted in it, its price (for an
-   * unpriced buy the reserve price) times what remains plus the taker fee,
-   * and each working sell of a symbol whose base it is (a coin, or a stock),
-   * what remains. One pool: a BTC-KRW sell and an ETH-BTC buy draw on the
-   * same BTC.
+   * How much of `currency` the account's working orders (but `except`, the
+   * order checked, and `replaces`, the order it replaces) have spoken for:
+   * each working buy of a symbol quoted in it, its price (for an unpriced buy
+   * the reserve price) times what remains plus the taker fee, and each working
+   * sell of a symbol whose base it is (a coin, or a stock), what remains. One
+   * pool: a BTC-KRW sell and an ETH-BTC buy draw on the same BTC.
    */
   committed(
     account: string,
@@ -191,6 +261,7 @@ export class OpenOrders {
     except: string,
     currenciesOf: (symbol: string) => { base: string; quote: string; takerFee: Fixed } | undefined,
     reservePrice: ReservePrice,
+    replaces?: string,
   ): Fixed {
     let committed = 0n;
     const bySymbol = this.symbolsOf(account);
@@ -202,7 +273,7 @@ export class OpenOrders {
       const based = spec?.base === currency;
       if (!(quoted && working.buy !== 0n) && !(based && working.sell !== 0n)) continue;
       for (const [id, r] of working.orders) {
-        if (id === except) continue;
+        if (id === except || id === replaces) continue;
         if (r.side === "SELL") {
           if (based) committed += r.remaining;
           continue;
@@ -218,36 +289,27 @@ export class OpenOrders {
     return committed;
   }
 
-  private has(order: Order): boolean {
-    return this.get(order) !== undefined;
-  }
-
   private get(order: Order): Resting | undefined {
     return this.byAccount.get(order.account)?.get(order.symbol)?.orders.get(order.id);
   }
 
   private put(order: Order, finished: boolean): void {
-    let symbols = this.byAccount.get(order.account);
+    this.insert(order.account, order.symbol, order.id, restingOf(order, finished));
+  }
+
+  private insert(account: string, symbol: string, id: string, resting: Resting): void {
+    let symbols = this.byAccount.get(account);
     if (!symbols) {
       symbols = new Map();
-      this.byAccount.set(order.account, symbols);
+      this.byAccount.set(account, symbols);
     }
-    let working = symbols.get(order.symbol);
+    let working = symbols.get(symbol);
     if (!working) {
-      working = { account: order.account, symbol: order.symbol, orders: new Map(), buy: 0n, sell: 0n };
-      symbols.set(order.symbol, working);
+      working = { account, symbol, orders: new Map(), buy: 0n, sell: 0n };
+      symbols.set(symbol, working);
     }
-    this.drop(working, order.id);
-    this.hold(working, order.id, {
-      side: order.side,
-      price: order.price === null ? null : fx.toFixed(order.price),
-      stopPrice: order.stopPrice === null ? null : fx.toFixed(order.stopPrice),
-      remaining: 0n,
-      quantity: fx.toFixed(order.quantity),
-      filled: fx.toFixed(order.filledQuantity),
-      finished,
-      updatedAt: order.updatedAt,
-    });
+    this.drop(working, id);
+    this.hold(working, id, resting);
   }
 
   /**
@@ -273,6 +335,22 @@ export class OpenOrders {
       this.unbooked.set(id, { account: working.account, symbol: working.symbol, atMs: this.now() });
   }
 
+  /**
+   * A replacement ended (terminal, expired unreported, or its approval
+   * withdrawn) while the order it replaced was not reported ended: that
+   * order may still work (the cancel failed), so it counts again, less the
+   * fills booked for it meanwhile.
+   */
+  private replacementEnded(id: string): void {
+    const replaced = this.replacementOf.get(id);
+    if (replaced === undefined) return;
+    this.replacementOf.delete(id);
+    const entry = this.superseded.get(replaced);
+    if (!entry) return;
+    this.superseded.delete(replaced);
+    this.insert(entry.account, entry.symbol, replaced, entry.resting);
+  }
+
   private remove(account: string, symbol: string, id: string): void {
     const working = this.byAccount.get(account)?.get(symbol);
     if (working) this.drop(working, id);
@@ -295,13 +373,59 @@ export class OpenOrders {
     if (this.unbooked.size > 0) this.expireFrom(this.unbooked, this.now() - UNBOOKED_MS);
   }
 
-  private expireFrom(due: Map<string, { account: string; symbol: string; atMs: number }>, cutoff: number): void {
+  private expireFrom(due: Due, cutoff: number): void {
     for (const [id, entry] of due) {
       if (entry.atMs > cutoff) return;
       due.delete(id);
       this.remove(entry.account, entry.symbol, id);
+      // An unreported replacement that expires gives the order it replaced back (a finished order has
+      // had its replacement settled at its terminal update: nothing happens for it here).
+      this.replacementEnded(id);
+      // A replaced order that was itself never reported: nothing will end it.
+      const superseded = this.superseded.get(id);
+      if (superseded) {
+        this.superseded.delete(id);
+        this.replacementOf.delete(superseded.by);
+      }
     }
   }
+}
+
+function restingOf(order: Order, finished: boolean): Resting {
+  return {
+    side: order.side,
+    price: order.price === null ? null : fx.toFixed(order.price),
+    stopPrice: order.stopPrice === null ? null : fx.toFixed(order.stopPrice),
+    remaining: 0n, // set by OpenOrders.hold, from the fills booked
+    quantity: fx.toFixed(order.quantity),
+    filled: fx.toFixed(order.filledQuantity),
+    finished,
+    updatedAt: order.updatedAt,
+  };
+}
+
+/**
+ * An order counted at its old terms and approved at new ones (a native
+ * amend), until the venue's answer arrives: the larger size (what remains is
+ * then counted from the fills booked, see OpenOrders.hold), and the price that
+ * holds the most (a buy's highest, which also crosses the most; a sell's
+ * lowest, which crosses the most). Unpriced on either side: unpriced. It keeps
+ * the held update's updatedAt: the approval is no update, and the OMS's next
+ * one replaces it.
+ */
+function worstOf(a: Resting, b: Resting): Resting {
+  const higher = (x: Fixed | null, y: Fixed | null) => (x === null || y === null ? null : x > y ? x : y);
+  const lower = (x: Fixed | null, y: Fixed | null) => (x === null || y === null ? null : x < y ? x : y);
+  return {
+    side: b.side,
+    price: b.side === "BUY" ? higher(a.price, b.price) : lower(a.price, b.price),
+    stopPrice: b.side === "BUY" ? higher(a.stopPrice, b.stopPrice) : (b.stopPrice ?? a.stopPrice),
+    remaining: 0n,
+    quantity: fx.max(a.quantity, b.quantity),
+    filled: fx.max(a.filled, b.filled),
+    finished: false,
+    updatedAt: a.updatedAt,
+  };
 }
 
 /**

@@ -188,18 +188,39 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     }
   };
 
-  /** The engine's checks, then the submit rates through the shared rate limiter (Redis across replicas). */
-  const check = async (order: Order): Promise<RiskDecision> => {
-    let decision = engine.check(order);
+  /**
+   * The engine's checks, then the submit rates through the shared rate limiter
+   * (Redis across replicas). An approval is reserved at once, before anything
+   * is awaited: rpc handlers run concurrently, and a second check must see the
+   * first order's cash and exposure (two buys at the same moment on cash for
+   * one). A submit-rate refusal (or a limiter that fails) withdraws it.
+   */
+  const check = async (order: Order, replaces?: string): Promise<RiskDecision> => {
+    let decision = engine.check(order, replaces);
     // Balances unknown: try the portfolio now rather than at the next retry (an account added
     // there since, or risk started a moment before it), then decide on what it answered.
-    if (!decision.approved && decision.rule === "BALANCE_UNKNOWN" && (await seedOnce())) decision = engine.check(order);
+    if (!decision.approved && decision.rule === "BALANCE_UNKNOWN" && (await seedOnce()))
+      decision = engine.check(order, replaces);
     // Likewise the OMS's working orders (the OMS started after risk, or was down a moment).
     if (!decision.approved && decision.rule === "WORKING_ORDERS_UNKNOWN" && (await loadWorkingOnce()))
-      decision = engine.check(order);
-    if (decision.approved) decision = (await submitRate(order)) ?? decision;
-    if (decision.approved) engine.accept(order);
-    else logger.info("order refused", { orderId: order.id, rule: decision.rule, reason: decision.reason });
+      decision = engine.check(order, replaces);
+    // Nothing is awaited between the last check and the reservation.
+    if (decision.approved) {
+      const undo = engine.accept(order, replaces);
+      let refusal: RiskDecision | null;
+      try {
+        refusal = await submitRate(order);
+      } catch (error) {
+        undo();
+        throw error;
+      }
+      if (refusal) {
+        undo();
+        decision = refusal;
+      }
+    }
+    if (!decision.approved)
+      logger.info("order refused", { orderId: order.id, rule: decision.rule, reason: decision.reason });
     record({
       actor: order.strategyId ?? order.account,
       action: "risk.check",
@@ -210,6 +231,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
         side: order.side,
         quantity: order.quantity,
         price: order.price,
+        ...(replaces === undefined ? {} : { replaces }),
         approved: decision.approved,
         rule: decision.rule,
         reason: decision.reason,
@@ -397,7 +419,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     .put("/risk/limits", ({ body, request }) => setLimits(body, httpActor(request.headers)), {
       body: SetLimitsSchema,
     })
-    .post("/risk/check", ({ body }) => check(body.order), { body: CheckRequest });
+    .post("/risk/check", ({ body }) => check(body.order, body.replaces), { body: CheckRequest });
 
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let stopped = false;
@@ -433,7 +455,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
           const change = e.payload as AccountModeChange;
           modes.apply(change.account, change.mode);
         }),
-        await serveChecked(runtime.rpc, Subjects.riskCheck, CheckRequest, ({ order }) => check(order)),
+        await serveChecked(runtime.rpc, Subjects.riskCheck, CheckRequest, ({ order, replaces }) =>
+          check(order, replaces),
+        ),
         await runtime.rpc.serve(Subjects.riskStatus, () => engine.status()),
         await serveChecked(runtime.rpc, Subjects.riskSetState, SetStateSchema, (body, { actor }) =>
           setState(body, actor ?? "service"),
