@@ -90,8 +90,8 @@ const tick = (price: string) => ({
   tsEvent: "1",
 });
 
-it("a BUY STOP_MARKET with stop 1 is valued by risk as the 700,000,000 MARKET buy it becomes: canceled, never placed", async () => {
-  const { manager, placed, alerts } = await setup("1000000000", {
+it("a BUY STOP_MARKET with stop 1 (the 700,000,000 MARKET buy it becomes) is refused by risk up front, never placed", async () => {
+  const { manager, placed } = await setup("1000000000", {
     maxOrderNotional: "1000000",
     maxPositionNotional: "2000000",
   });
@@ -104,8 +104,27 @@ it("a BUY STOP_MARKET with stop 1 is valued by risk as the 700,000,000 MARKET bu
     quantity: "10000",
     timeInForce: "GTC",
   });
-  expect(order.status).toBe("ACCEPTED"); // risk on main values the stop at its stop price: the risk side fixes that
+  // Risk values a stop at the worst of its price and the market, and collars prices far from it.
+  expect(order.status).toBe("REJECTED");
+  expect(order.rejectReason).toContain("risk:");
   await manager.onTick(tick("70000"));
+  expect(placed).toEqual([]);
+});
+
+it("a held stop is checked again at its trigger: limits lowered since it was accepted cancel it, with the reason and an alert", async () => {
+  const { engine, manager, placed, alerts } = await setup("1000000000");
+  const { order } = await manager.submit({
+    clientOrderId: "s2",
+    symbol: "005930",
+    side: "BUY",
+    type: "STOP_MARKET",
+    stopPrice: "71000",
+    quantity: "10",
+    timeInForce: "GTC",
+  });
+  expect(order.status).toBe("ACCEPTED");
+  engine.limits.set({}, { maxOrderNotional: "100000" });
+  await manager.onTick(tick("71000"));
   expect(placed).toEqual([]);
   const after = await manager.get(order.id);
   expect(after.status).toBe("CANCELED");
