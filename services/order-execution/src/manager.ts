@@ -59,6 +59,18 @@ export interface OrderManagerOptions extends RoutingOptions {
   outcomeLookups?: OutcomeLookupOptions;
 }
 
+/**
+ * Refusals of a triggered stop's release that do not stop a reduce-only
+ * protective stop: a stop-loss must not be lost to a HALT, a risk outage or a
+ * spent submit rate, the moments it is there for.
+ */
+const PROTECTIVE_RELEASE_RULES = new Set([
+  "TRADING_HALTED",
+  "RISK_UNAVAILABLE",
+  "STRATEGY_SUBMIT_RATE",
+  "ACCOUNT_SUBMIT_RATE",
+]);
+
 /** How often, and how patiently, an amend asks the venue what a canceled order had filled (0.1+0.2+0.4+0.8 s). */
 const VENUE_FILLED_ATTEMPTS = 5;
 const VENUE_FILLED_BACKOFF_MS = 100;
@@ -385,7 +397,9 @@ export class OrderManager {
       // Risk approved the stop when it was placed, for that moment's state; what leaves now is the
       // MARKET/LIMIT order it became, in today's state (REDUCING/HALTED pass only a reducing one).
       const decision = await this.askRisk(released);
-      if (!decision.approved && !(decision.rule === "TRADING_HALTED" && (await this.protectiveInHalt(order)))) {
+      const protectiveAnyway =
+        !decision.approved && PROTECTIVE_RELEASE_RULES.has(decision.rule ?? "") && (await this.protectiveInHalt(order));
+      if (!decision.approved && !protectiveAnyway) {
         const reason = `stop triggered but risk refused its release: ${decision.reason}`;
         await this.announceTrigger(order, `not sent: risk refused it (${decision.reason})`);
         await this.markCanceled(order.id, reason);
@@ -398,8 +412,9 @@ export class OrderManager {
   }
 
   /**
-   * Risk refuses every order while HALTED; a triggered stop still goes when
-   * it is a reduce-only protective stop (protective.ts, the rule by which an
+   * Risk refuses every order while HALTED, and when it does not answer or the
+   * submit rate is spent a refusal says nothing about the stop itself: a
+   * triggered stop still goes when it is a reduce-only protective stop (protective.ts, the rule by which an
    * automatic HALT kept it): it can only shrink the position. Not with
    * `haltKeepsProtectiveStops` off, nor when the positions cannot be read.
    */

@@ -226,3 +226,43 @@ it("HALTED: a reduce-only protective stop still goes at its trigger; a second on
   expect(after.status).toBe("CANCELED");
   expect(after.rejectReason).toContain("trading is HALTED");
 });
+
+it("a risk outage at the trigger does not lose a stop-loss: a reduce-only protective stop goes, an entry stop is canceled", async () => {
+  const { engine, manager, placed, positions } = await setup("1000000000");
+  engine.onFill(longFill("10"));
+  positions.push({
+    account: "acc",
+    symbol: "005930",
+    venue: "sim",
+    quantity: "10",
+    averagePrice: "70000",
+    realizedPnl: "0",
+    unrealizedPnl: "0",
+    lastPrice: "70000",
+    currency: "KRW",
+    updatedAt: "1",
+  });
+  const submit = (clientOrderId: string, side: "BUY" | "SELL", stopPrice: string) =>
+    manager.submit({
+      clientOrderId,
+      symbol: "005930",
+      side,
+      type: "STOP_MARKET",
+      stopPrice,
+      quantity: "10",
+      timeInForce: "GTC",
+    });
+  const stopLoss = await submit("sl", "SELL", "65000");
+  const entry = await submit("en", "BUY", "75000");
+  expect([stopLoss.order.status, entry.order.status]).toEqual(["ACCEPTED", "ACCEPTED"]);
+  // Risk stops answering (its check throws, as an rpc timeout does).
+  engine.check = () => {
+    throw new Error("risk is down");
+  };
+  await manager.onTick(tick("64000"));
+  await manager.onTick(tick("76000"));
+  expect(placed.map((o) => `${o.clientOrderId} ${o.side} ${o.type}`)).toEqual(["sl SELL MARKET"]);
+  const canceled = await manager.get(entry.order.id);
+  expect(canceled.status).toBe("CANCELED");
+  expect(canceled.rejectReason).toContain("risk check failed");
+});
