@@ -94,6 +94,12 @@ export const ExecutionReport = t.Object({
       fee: UnsignedDecimal,
       feeCurrency: t.String(),
       liquidity: t.Union([t.Literal("MAKER"), t.Literal("TAKER")]),
+      /**
+       * What the venue had executed of the order with this fill included (FIX CumQty), where the
+       * broker can say. It tells the OMS a late report of a fill that reconciliation booked
+       * already (from the venue's total) from a new fill; without it such a fill is booked again.
+       */
+      cumulativeQuantity: t.Optional(UnsignedDecimal),
     }),
     t.Null(),
   ]),

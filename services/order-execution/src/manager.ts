@@ -37,7 +37,7 @@ import {
   rpcClient,
 } from "@jts/kit";
 import { protectiveStops } from "./protective.ts";
-import { alertEvent, type ReconcileSummary, reconcile } from "./reconcile.ts";
+import { alertEvent, coveredByReconciliation, type ReconcileSummary, reconcile } from "./reconcile.ts";
 import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import { BrokerRouter, type RoutingOptions } from "./routing.ts";
 import { assertTransition, canTransition, isTerminal, statusAfterFill, WORKING_STATUSES } from "./state-machine.ts";
@@ -982,6 +982,13 @@ export class OrderManager {
   /** Folds one fill into its order; false when the fill was booked before (a duplicate report). */
   private async applyFill(tx: OrderTransaction, order: Order, report: ExecutionReport): Promise<boolean> {
     const fill = fillOf(order, report);
+    if (await coveredByReconciliation(tx, order, report.fill as NonNullable<ExecutionReport["fill"]>)) {
+      this.logger.warn("fill booked by reconciliation already; not booked again", {
+        orderId: order.id,
+        fillId: fill.id,
+      });
+      return false;
+    }
     if (!(await tx.addFill(fill))) return false;
     const before = fx.toFixed(order.filledQuantity);
     const quantity = fx.toFixed(fill.quantity);

@@ -183,6 +183,69 @@ describe("reconciliation at start against a broker that disagrees", () => {
     expect(await manager.get("late")).toMatchObject({ status: "FILLED", filledQuantity: "10" });
   });
 
+  const fillReport = (orderId: string, fillId: string, quantity: string, cumulativeQuantity?: string) =>
+    ({
+      orderId,
+      account: "acc",
+      venue: "sim",
+      symbol: "005930",
+      side: "BUY",
+      kind: "FILL",
+      fill: {
+        fillId,
+        price: "101",
+        quantity,
+        fee: "1",
+        feeCurrency: "KRW",
+        liquidity: "TAKER",
+        ...(cumulativeQuantity === undefined ? {} : { cumulativeQuantity }),
+      },
+      reason: null,
+      tsEvent: "3",
+    }) satisfies ExecutionReport;
+
+  it("books a fill once when its own report lands after the settle period and reconciliation booked it already", async () => {
+    // The stack test's SIGKILL case: the restarted OMS's report consumer is slow (rebalancing, a loaded
+    // machine), reconciliation books what the venue filled, and then the venue's report arrives.
+    const late = limit("late", { type: "MARKET", price: null, quantity: "1" });
+    await store(late);
+    queried.set("late", venueOrder(late, { status: "FILLED", filledQuantity: "1", averagePrice: "101" }));
+    expect((await manager.reconcile(0)).corrected).toEqual(["late"]);
+    expect(await manager.get("late")).toMatchObject({ status: "FILLED", filledQuantity: "1" });
+
+    await manager.onReport(fillReport("late", "venue-fill", "1", "1"), "event-1");
+    // And its redelivery after another crash.
+    await manager.onReport(fillReport("late", "venue-fill", "1", "1"), "event-1-again");
+
+    expect(fills.map((f) => f.id)).toEqual(["recon-late-1"]);
+    expect(await manager.get("late")).toMatchObject({ status: "FILLED", filledQuantity: "1", averagePrice: "101" });
+    expect(await manager.listFills()).toHaveLength(1);
+  });
+
+  it("tells the late fills reconciliation stood in for from the venue's new ones by their cumulative quantity", async () => {
+    const partly = limit("partly", { quantity: "10" });
+    await store(partly);
+    await manager.onReport(fillReport("partly", "v1", "1", "1"));
+    // The venue had 4 when reconciliation looked: 1 we knew, 3 (v2 and v3) still on their way.
+    queried.set("partly", venueOrder(partly, { status: "PARTIALLY_FILLED", filledQuantity: "4", averagePrice: "101" }));
+    await manager.reconcile(0);
+    expect(await manager.get("partly")).toMatchObject({ filledQuantity: "4" });
+
+    await manager.onReport(fillReport("partly", "v3", "2", "4")); // out of order: v3 before v2
+    await manager.onReport(fillReport("partly", "v2", "1", "2"));
+    await manager.onReport(fillReport("partly", "v4", "5", "9")); // new since: booked
+
+    expect(fills.map((f) => f.id)).toEqual(["v1", "recon-partly-4", "v4"]);
+    expect(await manager.get("partly")).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "9" });
+
+    // A later reconciliation at the venue's new total books only what is still missing.
+    queried.set("partly", venueOrder(partly, { status: "FILLED", filledQuantity: "10", averagePrice: "101" }));
+    await manager.reconcile(0);
+    await manager.onReport(fillReport("partly", "v5", "1", "10"));
+    expect(fills.map((f) => f.id)).toEqual(["v1", "recon-partly-4", "v4", "recon-partly-10"]);
+    expect(await manager.get("partly")).toMatchObject({ status: "FILLED", filledQuantity: "10" });
+  });
+
   it("skips a broker that does not answer and leaves our orders as they are", async () => {
     const lonely = new OrderManager(
       repository,

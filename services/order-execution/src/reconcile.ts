@@ -12,7 +12,7 @@ import {
   type VenueOrder,
 } from "@jts/contracts";
 import { envelope, type Logger, newId } from "@jts/kit";
-import type { OrderRepository } from "./repository.ts";
+import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import type { BrokerRouter } from "./routing.ts";
 
 export interface ReconcileDeps {
@@ -192,12 +192,13 @@ async function foldVenueState(deps: ReconcileDeps, order: Order, venue: VenueOrd
       kind: "FILL",
       fill: {
         // Deterministic: a second reconciliation of the same state adds no second fill.
-        fillId: `recon-${order.id}-${venue.filledQuantity}`,
+        fillId: reconciliationFillId(order.id, venue.filledQuantity),
         price: fx.fromFixed(missedFillPrice(order, venue, missed)),
         quantity: fx.fromFixed(missed),
         fee: "0",
         feeCurrency: deps.quoteCurrency(order.symbol),
         liquidity: "TAKER",
+        cumulativeQuantity: venue.filledQuantity,
       },
       reason: "reconciliation: fills reported by the venue but not to us",
     });
@@ -211,6 +212,40 @@ async function foldVenueState(deps: ReconcileDeps, order: Order, venue: VenueOrd
   }
   if (changed) deps.logger.warn("reconciled an order with its venue", { orderId: order.id, venueStatus: venue.status });
   return changed;
+}
+
+/**
+ * The id of the fill reconciliation books for what the venue had executed of
+ * an order (`venueFilled`, its total) beyond the fills we had: it names that
+ * total, so the fills it stands in for can be told apart when their own
+ * reports arrive late (coveredByReconciliation).
+ */
+export function reconciliationFillId(orderId: string, venueFilled: string): string {
+  return `recon-${orderId}-${venueFilled}`;
+}
+
+/**
+ * True when a venue fill is one a reconciliation fill of its order booked
+ * already: the venue had executed it when reconciliation read the order's
+ * total (its cumulative quantity is within the highest total a reconciliation
+ * fill booked up to). Such a report comes late (a slow or rebalancing consumer
+ * after a restart) and must not be booked a second time. A fill without a
+ * cumulative quantity cannot be told apart and is booked.
+ */
+export async function coveredByReconciliation(
+  tx: Pick<OrderTransaction, "fillIds">,
+  order: Pick<Order, "id" | "filledQuantity">,
+  fill: NonNullable<ExecutionReport["fill"]>,
+): Promise<boolean> {
+  if (fill.cumulativeQuantity === undefined) return false;
+  const cumulative = fx.toFixed(fill.cumulativeQuantity);
+  // The usual new fill lies beyond what we have booked: no reconciliation fill can cover it, no read.
+  if (cumulative > fx.toFixed(order.filledQuantity)) return false;
+  const prefix = reconciliationFillId(order.id, "");
+  let through = -1n;
+  for (const id of await tx.fillIds(order.id))
+    if (id.startsWith(prefix) && id !== fill.fillId) through = fx.max(through, fx.toFixed(id.slice(prefix.length)));
+  return cumulative <= through;
 }
 
 /** The price that makes our average equal the venue's: (venue cost - our cost) / missed quantity. */

@@ -132,6 +132,7 @@ describe("Binance user data parsing (documented executionReport)", () => {
         fee: "0.0004",
         feeCurrency: "ETH",
         liquidity: "MAKER",
+        cumulativeQuantity: "0.4",
       },
       tsEvent: "1499405658699000000",
     });

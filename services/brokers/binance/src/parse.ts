@@ -181,6 +181,8 @@ export interface BinanceExecutionReport {
   r: string;
   i: number;
   l: string;
+  /** Cumulative filled quantity of the order (its executedQty); absent in older frames. */
+  z?: string;
   L: string;
   n: string;
   N: string | null;
@@ -230,6 +232,7 @@ export function parseExecutionReport(
             fee: venueDecimal(event.n),
             feeCurrency: event.N ?? "",
             liquidity: event.m ? "MAKER" : "TAKER",
+            ...(event.z === undefined ? {} : { cumulativeQuantity: venueDecimal(event.z) }),
           }
         : null,
     reason: event.r && event.r !== "NONE" ? event.r : null,

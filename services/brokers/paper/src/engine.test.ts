@@ -170,8 +170,10 @@ describe("matching engine: LIMIT", () => {
     const first = engine.onQuote(quote("99000000", "100000000", "0.5"));
     expect(fills(first)).toEqual([{ price: "100000000", quantity: "0.5" }]);
     expect(engine.openOrders()[0]).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "0.5" });
-    engine.onQuote(quote("99000000", "99500000", "5"));
+    const second = engine.onQuote(quote("99000000", "99500000", "5"));
     expect(engine.openOrders()).toHaveLength(0);
+    // Each fill says what the order has executed with it (FIX CumQty): the OMS tells late reports by it.
+    expect([...first, ...second].map((r) => r.fill?.cumulativeQuantity)).toEqual(["0.5", "2"]);
   });
 
   it("fills resting orders from trades at or through the limit, bounded by the traded volume, best price first", () => {

@@ -458,6 +458,7 @@ export class MatchingEngine {
       fee: fx.fromFixed(fee),
       feeCurrency,
       liquidity,
+      cumulativeQuantity: fx.fromFixed(w.filled),
     };
     return report;
   }

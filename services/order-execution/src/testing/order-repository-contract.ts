@@ -206,6 +206,23 @@ export function orderRepositoryContract(name: string, open: () => Promise<Reposi
       expect(await repo.listFills(["nobody"])).toEqual([]);
     });
 
+    it("lists one order's fill ids, those of the open transaction included", async () => {
+      const a = order();
+      const b = order();
+      await insert(a);
+      await insert(b);
+      const f1 = fill(a);
+      await repo.transaction((tx) => tx.addFill(f1));
+      await repo.transaction((tx) => tx.addFill(fill(b)));
+      const f2 = fill(a);
+      const seen = await repo.transaction(async (tx) => {
+        await tx.addFill(f2);
+        return tx.fillIds(a.id);
+      });
+      expect(seen.sort()).toEqual([f1.id, f2.id].sort());
+      expect(await repo.transaction((tx) => tx.fillIds("nobody"))).toEqual([]);
+    });
+
     it("marks an event processed once per consumer", async () => {
       expect(await repo.transaction((tx) => tx.markProcessed("oms", "e1"))).toBe(true);
       expect(await repo.transaction((tx) => tx.markProcessed("oms", "e1"))).toBe(false);
