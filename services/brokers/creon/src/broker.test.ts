@@ -126,7 +126,12 @@ describe("Creon order lifecycle against the fake bridge", () => {
     fake.fill("1000", "6", "70900");
     await eventually(() =>
       expect(
-        reports.map((r) => [r.kind, r.fill?.quantity ?? null, r.fill?.price ?? null, r.fill?.cumulativeQuantity ?? null]),
+        reports.map((r) => [
+          r.kind,
+          r.fill?.quantity ?? null,
+          r.fill?.price ?? null,
+          r.fill?.cumulativeQuantity ?? null,
+        ]),
       ).toEqual([
         ["ACCEPTED", null, null, null],
         ["FILL", "4", "71000", "4"],
