@@ -65,10 +65,15 @@ describe("Creon order lifecycle against the fake bridge", () => {
     // The fill under the old number counts even when its event lands after the modify; that number's close is not the order's end.
     fake.fill("1001", "7", "71100");
     await eventually(() =>
-      expect(reports.filter((r) => r.orderId === "m1").map((r) => [r.kind, r.fill?.fillId ?? null])).toEqual([
-        ["ACCEPTED", null],
-        ["FILL", "1000-3"],
-        ["FILL", "1001-7"],
+      expect(
+        reports
+          .filter((r) => r.orderId === "m1")
+          .map((r) => [r.kind, r.fill?.fillId ?? null, r.fill?.cumulativeQuantity ?? null]),
+      ).toEqual([
+        ["ACCEPTED", null, null],
+        ["FILL", "1000-3", "3"],
+        // The order's total over both numbers (what its reconciliation compares with), not 1001's own 7.
+        ["FILL", "1001-7", "10"],
       ]),
     );
     expect(
@@ -78,6 +83,31 @@ describe("Creon order lifecycle against the fake bridge", () => {
         orderId: "m1",
       }),
     ).toMatchObject({ orderId: "m1", venueOrderId: "1001", quantity: "10", filledQuantity: "10", status: "FILLED" });
+  });
+
+  it("reports a fill of a modified order without a cumulative quantity when the bridge cannot say what the earlier number executed", async () => {
+    const { fake, runtime, reports } = await startService();
+    await runtime.rpc.request(Subjects.brokerPlace("creon"), { order: limitBuy("m2") });
+    fake.fill("1000", "3", "71000");
+    await runtime.rpc.request(Subjects.brokerAmend("creon"), {
+      orderId: "m2",
+      account: "creon-test",
+      symbol: "005930",
+      quantity: "10",
+      price: "71100",
+    });
+    // The bridge no longer knows the number the modify left: the total cannot be told, so none is
+    // given (the OMS books the fill as it always did) rather than 1001's own 2 as if it were the order's.
+    fake.orders.delete("1000");
+    fake.fill("1001", "2", "71100");
+    await eventually(() =>
+      expect(reports.filter((r) => r.kind === "FILL").map((r) => [r.fill?.fillId, r.fill?.cumulativeQuantity])).toEqual(
+        [
+          ["1000-3", "3"],
+          ["1001-2", undefined],
+        ],
+      ),
+    );
   });
 
   it("places, fills in two parts through CpConclusion events, and reports positions and cash", async () => {
@@ -95,10 +125,17 @@ describe("Creon order lifecycle against the fake bridge", () => {
     fake.fill("1000", "4", "71000");
     fake.fill("1000", "6", "70900");
     await eventually(() =>
-      expect(reports.map((r) => [r.kind, r.fill?.quantity ?? null, r.fill?.price ?? null])).toEqual([
-        ["ACCEPTED", null, null],
-        ["FILL", "4", "71000"],
-        ["FILL", "6", "70900"],
+      expect(
+        reports.map((r) => [
+          r.kind,
+          r.fill?.quantity ?? null,
+          r.fill?.price ?? null,
+          r.fill?.cumulativeQuantity ?? null,
+        ]),
+      ).toEqual([
+        ["ACCEPTED", null, null, null],
+        ["FILL", "4", "71000", "4"],
+        ["FILL", "6", "70900", "10"],
       ]),
     );
     expect(reports[1]).toMatchObject({ orderId: "o1", venue: "creon", fill: { fillId: "1000-4", feeCurrency: "KRW" } });

@@ -160,7 +160,8 @@ export class CreonBroker {
     }
     // A number a modify moved the order off: its late fills count, its end is not the order's.
     if (earlier && event.kind !== "FILL") return [];
-    if (event.kind === "FILL")
+    if (event.kind === "FILL") {
+      const cumulativeQuantity = await this.cumulativeOf(placed, event);
       return [
         orderReport("creon", placed.order, "FILL", null, {
           fillId: `${event.orderNumber}-${event.filledQuantity}`,
@@ -170,8 +171,10 @@ export class CreonBroker {
           fee: "0",
           feeCurrency: "KRW",
           liquidity: placed.order.type === "MARKET" ? "TAKER" : "MAKER",
+          ...(cumulativeQuantity === undefined ? {} : { cumulativeQuantity }),
         }),
       ];
+    }
     const { timeInForce } = placed.order;
     // Creon cancels what an IOC/FOK order could not fill at once: for JTS that is EXPIRED.
     if (event.kind === "CANCELED" && (timeInForce === "IOC" || timeInForce === "FOK"))
@@ -179,6 +182,36 @@ export class CreonBroker {
         orderReport("creon", placed.order, "EXPIRED", event.reason ?? `${timeInForce} remainder canceled by KRX`, null),
       ];
     return [orderReport("creon", placed.order, event.kind, event.reason, null)];
+  }
+
+  /**
+   * What the JTS order had executed in all with this fill: the event's own
+   * total under its number, plus what was executed under the numbers a modify
+   * moved the order off before it. Those were worked first, so all their
+   * fills came before this one; a later number's fills came after and do not
+   * count. Those totals are asked of the bridge (only for a modified order),
+   * not kept from events, so a lost or reordered event does not skew them.
+   * When the bridge cannot say, the fill goes without a cumulative quantity
+   * (booked as any such fill) rather than with a wrong one.
+   */
+  private async cumulativeOf(placed: PlacedOrder, event: ExecutionEvent): Promise<string | undefined> {
+    const worked = [...(placed.superseded ?? []), placed.ack.venueOrderId];
+    let total = toFixed(event.filledQuantity);
+    try {
+      for (const number of worked.slice(0, worked.indexOf(event.orderNumber))) {
+        const earlier = number === null ? null : await this.bridge.getOrder(number);
+        if (!earlier) return undefined;
+        total += toFixed(earlier.filledQuantity);
+      }
+    } catch (error) {
+      this.logger.warn("Creon fill reported without its cumulative quantity", {
+        orderId: placed.order.id,
+        orderNumber: event.orderNumber,
+        error: String(error),
+      });
+      return undefined;
+    }
+    return fromFixed(total);
   }
 
   /**

@@ -54,7 +54,9 @@ describe("KIS order lifecycle against the fake venue", () => {
 
     fake.fill("0000012345", "4", "71000");
     const partial = await broker.poll();
-    expect(partial.map((r) => [r.kind, r.fill?.quantity, r.fill?.price])).toEqual([["FILL", "4", "71000"]]);
+    expect(partial.map((r) => [r.kind, r.fill?.quantity, r.fill?.price, r.fill?.cumulativeQuantity])).toEqual([
+      ["FILL", "4", "71000", "4"],
+    ]);
     expect(await broker.queryOrder({ account: "kis-test", symbol: "005930", orderId: "o1" })).toMatchObject({
       orderId: "o1",
       status: "PARTIALLY_FILLED",
@@ -66,7 +68,9 @@ describe("KIS order lifecycle against the fake venue", () => {
     fake.fill("0000012345", "6", "70900");
     const rest = await broker.poll();
     // The second fill's own price comes back out of KIS's running average.
-    expect(rest.map((r) => [r.kind, r.fill?.quantity, r.fill?.price])).toEqual([["FILL", "6", "70900"]]);
+    expect(rest.map((r) => [r.kind, r.fill?.quantity, r.fill?.price, r.fill?.cumulativeQuantity])).toEqual([
+      ["FILL", "6", "70900", "10"],
+    ]);
     expect(await broker.poll()).toEqual([]);
     expect(await broker.openOrders("kis-test")).toEqual([]);
     expect(await broker.positions("kis-test")).toMatchObject([
@@ -102,7 +106,7 @@ describe("KIS order lifecycle against the fake venue", () => {
     const { fake, broker, settings, rest, cache } = setup();
     await broker.place(limitBuy("r1"));
     fake.fill("0000012345", "3", "71000");
-    expect((await broker.poll()).map((r) => r.fill?.quantity)).toEqual(["3"]);
+    expect((await broker.poll()).map((r) => [r.fill?.quantity, r.fill?.cumulativeQuantity])).toEqual([["3", "3"]]);
     // One more share fills on the original just before the 정정 reaches KIS; JTS has not polled it yet.
     fake.fill("0000012345", "1", "71000");
     const ack = await broker.amend({
@@ -125,9 +129,14 @@ describe("KIS order lifecycle against the fake venue", () => {
     expect(fake.order("0000012346")).toMatchObject({ orgn_odno: "0000012345", ord_qty: "6", ord_unpr: "71100" });
     fake.fill("0000012346", "2", "71100");
     const reports = await broker.poll();
-    expect(reports.map((r) => [r.kind, r.fill?.fillId, r.fill?.quantity, r.fill?.price])).toEqual([
-      ["FILL", "0000012345-4", "1", "71000"],
-      ["FILL", "0000012346-2", "2", "71100"],
+    // KIS lists the day's orders newest first; the late fill on the earlier row happened first and is
+    // reported first. Each fill's cumulative quantity is the JTS order's total over both rows (what
+    // reconciliation compares with), not the row's own tot_ccld_qty.
+    expect(
+      reports.map((r) => [r.kind, r.fill?.fillId, r.fill?.quantity, r.fill?.price, r.fill?.cumulativeQuantity]),
+    ).toEqual([
+      ["FILL", "0000012345-4", "1", "71000", "4"],
+      ["FILL", "0000012346-2", "2", "71100", "6"],
     ]);
     expect(await broker.queryOrder({ account: "kis-test", symbol: "005930", orderId: "r1" })).toMatchObject({
       orderId: "r1",
@@ -141,10 +150,31 @@ describe("KIS order lifecycle against the fake venue", () => {
     // A restarted broker (another replica) reads the same state from the cache and goes on from there.
     const again = new KisBroker(settings, rest, cache);
     fake.fill("0000012346", "4", "71100");
-    expect((await again.poll()).map((r) => [r.kind, r.fill?.quantity])).toEqual([["FILL", "4"]]);
+    expect((await again.poll()).map((r) => [r.kind, r.fill?.quantity, r.fill?.cumulativeQuantity])).toEqual([
+      ["FILL", "4", "10"],
+    ]);
     expect(await again.poll()).toEqual([]);
     expect(await again.openOrders("kis-test")).toEqual([]);
     expect((await again.queryOrder({ account: "kis-test", symbol: "005930", orderId: "r1" }))?.status).toBe("FILLED");
+  });
+
+  it("reports a late fill on the row a 정정 left even when the new row fills the order in the same poll", async () => {
+    const { fake, broker } = setup();
+    await broker.place(limitBuy("r2"));
+    fake.fill("0000012345", "3", "71000");
+    expect((await broker.poll()).map((r) => r.fill?.cumulativeQuantity)).toEqual(["3"]);
+    fake.fill("0000012345", "1", "71000");
+    await broker.amend({ orderId: "r2", account: "kis-test", symbol: "005930", quantity: "10", price: "71100" });
+    // The remainder (6) fills on the new row before the next poll: that row ends the order, and KIS
+    // lists it first; the earlier row's late fill must still be reported, and before it.
+    fake.fill("0000012346", "6", "71100");
+    expect(
+      (await broker.poll()).map((r) => [r.kind, r.fill?.fillId, r.fill?.quantity, r.fill?.cumulativeQuantity]),
+    ).toEqual([
+      ["FILL", "0000012345-4", "1", "4"],
+      ["FILL", "0000012346-6", "6", "10"],
+    ]);
+    expect(await broker.poll()).toEqual([]);
   });
 
   it("refuses a 정정 of the quantity, and cancels a revised order under its new number", async () => {

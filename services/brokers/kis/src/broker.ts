@@ -264,15 +264,18 @@ export class KisBroker {
    */
   async poll(): Promise<ExecutionReport[]> {
     const day = kstDay();
-    const rows = await this.dailyOrders(day);
-    const reports: ExecutionReport[] = [];
-    for (const row of rows) {
+    const rowsByOrder = new Map<string, DailyOrderRow[]>();
+    for (const row of await this.dailyOrders(day)) {
       // Cancel rows carry no fills; a 정정's row is found by its odno like the original's.
       if (isCancelRow(row)) continue;
       const orderId = await this.cache.get(this.venueKey(day, row.odno));
-      const placed = orderId ? await this.orders.load(orderId) : null;
+      if (orderId) rowsByOrder.set(orderId, [...(rowsByOrder.get(orderId) ?? []), row]);
+    }
+    const reports: ExecutionReport[] = [];
+    for (const [orderId, rows] of rowsByOrder) {
+      const placed = await this.orders.load(orderId);
       if (!placed || placed.done) continue;
-      const changes = this.changes(placed, row);
+      const changes = inWorkedOrder(placed, rows).flatMap((row) => this.changes(placed, row));
       if (changes.length === 0 && !placed.done) continue;
       reports.push(...changes);
       await this.orders.save(placed);
@@ -407,6 +410,7 @@ export class KisBroker {
       const costNow = fx.mul(toFixed(kisDecimal(row.avg_prvs)), filledNow);
       const quantity = filledNow - filledBefore;
       const price = fx.div(costNow - toFixed(counted.cost), quantity);
+      const totalFilled = toFixed(placed.filled) + quantity;
       reports.push(
         orderReport("kis", placed.order, "FILL", null, {
           fillId: `${row.odno}-${fromFixed(filledNow)}`,
@@ -416,9 +420,11 @@ export class KisBroker {
           fee: "0",
           feeCurrency: "KRW",
           liquidity: placed.order.type === "MARKET" ? "TAKER" : "MAKER",
+          // The JTS order's total over all its rows, not this row's tot_ccld_qty: after a 정정 the order
+          // is one order to the OMS, and its reconciliation compares against that total (acrossRows).
+          cumulativeQuantity: fromFixed(totalFilled),
         }),
       );
-      const totalFilled = toFixed(placed.filled) + quantity;
       const totalCost = totalCostOf(placed) + costNow - toFixed(counted.cost);
       placed.filled = fromFixed(totalFilled);
       // One row: KIS's own average, as it reports it.
@@ -472,6 +478,23 @@ export class KisBroker {
   private venueKey(day: string, venueOrderId: string): string {
     return `kis:venue-order:${this.settings.env}:${day}:${venueOrderId}`;
   }
+}
+
+/**
+ * An order's rows in the order KIS worked them: the rows a 정정 moved it off
+ * first (in the order it left them), its current row last. Their fills
+ * happened in that order (a late fill on an earlier row was in flight before
+ * the 정정 took effect), so each fill's cumulative quantity is the order's
+ * total when it happened, and a current row that ends the order cannot hide
+ * a late fill on an earlier one (KIS lists the day's orders newest first).
+ */
+function inWorkedOrder(placed: PlacedOrder, rows: DailyOrderRow[]): DailyOrderRow[] {
+  const worked = [...Object.keys(placed.superseded ?? {}), placed.ack.venueOrderId];
+  const rank = (row: DailyOrderRow) => {
+    const index = worked.indexOf(row.odno);
+    return index < 0 ? worked.length : index;
+  };
+  return [...rows].sort((a, b) => rank(a) - rank(b));
 }
 
 /** What the order's totals hold besides its superseded rows: what was counted on the row `odno` (the current one). */

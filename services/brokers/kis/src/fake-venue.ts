@@ -365,9 +365,14 @@ export class FakeKis {
     });
   }
 
-  /** Pages like KIS: tr_cont M while more follow, continuation key = the offset of the next page. */
+  /**
+   * Pages like KIS: tr_cont M while more follow, continuation key = the offset of the next page.
+   * INQR_DVSN 00 lists newest first (역순), 01 oldest first (정순).
+   */
   private dailyOrders(query: Record<string, string>, trCont: string): Response {
-    const rows = [...this.orders.values()].filter(
+    const placed = [...this.orders.values()];
+    if (query.INQR_DVSN === "00") placed.reverse();
+    const rows = placed.filter(
       (r) =>
         (!query.ODNO || r.odno === query.ODNO) &&
         (!query.PDNO || r.pdno === query.PDNO) &&

@@ -90,6 +90,12 @@ describe("Upbit connector against the fake venue", () => {
       side: "BUY",
       fill: { price: "50000000", quantity: "0.0004", fee: "10", feeCurrency: "KRW", liquidity: "MAKER" },
     });
+    // Each fill carries what the order has executed in all (executed_volume), which the OMS needs to
+    // tell a late report of a fill its reconciliation booked already from a new fill.
+    expect(reports.slice(1).map((r) => [r.fill?.quantity, r.fill?.cumulativeQuantity])).toEqual([
+      ["0.0004", "0.0004"],
+      ["0.0006", "0.001"],
+    ]);
     const venueOrder = await runtime.rpc.request<VenueOrder>(Subjects.brokerQueryOrder("upbit"), {
       account: "acc-u",
       symbol: "BTC-KRW",

@@ -82,6 +82,7 @@ describe("Upbit parsing (documented frames)", () => {
         fee: "22.467669392",
         feeCurrency: "KRW",
         liquidity: "MAKER",
+        cumulativeQuantity: "30925891.29839369",
       },
       reason: null,
       tsEvent: "1710751590421000000",
@@ -91,6 +92,10 @@ describe("Upbit parsing (documented frames)", () => {
     expect(parseMyOrder({ ...frame, state: "cancel" }, "acc-1")?.kind).toBe("CANCELED");
     expect(parseMyOrder({ ...frame, state: "done" }, "acc-1")).toBeNull();
     expect(parseMyOrder({ ...frame, identifier: null }, "acc-1")).toBeNull();
+    // A frame without executed_volume says nothing of the total: no cumulative quantity rather than a wrong one.
+    expect(parseMyOrder({ ...frame, executed_volume: undefined }, "acc-1")?.fill).not.toHaveProperty(
+      "cumulativeQuantity",
+    );
   });
 
   it("reads Remaining-Req", () => {

@@ -113,6 +113,8 @@ export interface UpbitMyOrder {
   trade_uuid?: string | null;
   price: number;
   volume: number;
+  /** What the order has executed in all, this trade included (`volume` is the trade's). */
+  executed_volume?: number | null;
   trade_fee?: number | null;
   is_maker?: boolean | null;
   identifier?: string | null;
@@ -125,7 +127,9 @@ export interface UpbitMyOrder {
  * `wait` is the acceptance, `trade` one fill (price and volume are the
  * trade's), `cancel` and `prevented` (self-trade prevention) end the order;
  * `done` only restates a fill already reported and `watch` is a pending
- * stop, so both give null.
+ * stop, so both give null. A fill carries the order's `executed_volume` as
+ * its cumulative quantity, so the OMS can tell a late report of a fill its
+ * reconciliation booked already from a new one.
  */
 export function parseMyOrder(frame: UpbitMyOrder, account: string, quoteCurrency?: string): ExecutionReport | null {
   const kind = (
@@ -152,6 +156,7 @@ export function parseMyOrder(frame: UpbitMyOrder, account: string, quoteCurrency
             fee: num(frame.trade_fee),
             feeCurrency: quoteCurrency ?? frame.code.split("-")[0] ?? "KRW",
             liquidity: frame.is_maker ? "MAKER" : "TAKER",
+            ...(typeof frame.executed_volume === "number" ? { cumulativeQuantity: num(frame.executed_volume) } : {}),
           }
         : null,
     reason: frame.state === "prevented" ? "self-trade prevented" : null,
