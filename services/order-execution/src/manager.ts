@@ -37,7 +37,7 @@ import {
   rpcClient,
 } from "@jts/kit";
 import { protectiveStops } from "./protective.ts";
-import { alertEvent, coveredByReconciliation, type ReconcileSummary, reconcile } from "./reconcile.ts";
+import { alertEvent, type ReconcileSummary, reconcile, uncoveredQuantity } from "./reconcile.ts";
 import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import { BrokerRouter, type RoutingOptions } from "./routing.ts";
 import { assertTransition, canTransition, isTerminal, statusAfterFill, WORKING_STATUSES } from "./state-machine.ts";
@@ -982,12 +982,19 @@ export class OrderManager {
   /** Folds one fill into its order; false when the fill was booked before (a duplicate report). */
   private async applyFill(tx: OrderTransaction, order: Order, report: ExecutionReport): Promise<boolean> {
     const fill = fillOf(order, report);
-    if (await coveredByReconciliation(tx, order, report.fill as NonNullable<ExecutionReport["fill"]>)) {
-      this.logger.warn("fill booked by reconciliation already; not booked again", {
+    const reported = fx.toFixed(fill.quantity);
+    const toBook = await uncoveredQuantity(tx, order, report.fill as NonNullable<ExecutionReport["fill"]>);
+    if (toBook < reported) {
+      this.logger.warn("fill booked by reconciliation already, in part or whole; only the rest is booked", {
         orderId: order.id,
         fillId: fill.id,
+        reported: fill.quantity,
+        booked: fx.fromFixed(toBook),
       });
-      return false;
+      if (toBook === 0n) return false;
+      // The fee follows the part booked: reconciliation's fill carried none for the part it stood in for.
+      fill.fee = fx.fromFixed(fx.div(fx.mul(fx.toFixed(fill.fee), toBook), reported));
+      fill.quantity = fx.fromFixed(toBook);
     }
     if (!(await tx.addFill(fill))) return false;
     const before = fx.toFixed(order.filledQuantity);

@@ -246,6 +246,26 @@ describe("reconciliation at start against a broker that disagrees", () => {
     expect(await manager.get("partly")).toMatchObject({ status: "FILLED", filledQuantity: "10" });
   });
 
+  it("books only the part beyond reconciliation of a late report that straddles it (a KIS poll sums a row's fills)", async () => {
+    const straddled = limit("straddled", { quantity: "10" });
+    await store(straddled);
+    // The venue had 4 when reconciliation looked; KIS's next poll reports 6 at once (executed 0 -> 6).
+    queried.set(
+      "straddled",
+      venueOrder(straddled, { status: "PARTIALLY_FILLED", filledQuantity: "4", averagePrice: "101" }),
+    );
+    await manager.reconcile(0);
+    await manager.onReport(fillReport("straddled", "row-poll-1", "6", "6"));
+    await manager.onReport(fillReport("straddled", "row-poll-1", "6", "6"), "redelivered");
+
+    const booked = (await manager.listFills()).filter((f) => f.orderId === "straddled");
+    expect(booked.map((f) => [f.id, f.quantity, f.fee]).sort()).toEqual([
+      ["recon-straddled-4", "4", "0"],
+      ["row-poll-1", "2", "0.333333333"],
+    ]);
+    expect(await manager.get("straddled")).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "6" });
+  });
+
   it("skips a broker that does not answer and leaves our orders as they are", async () => {
     const lonely = new OrderManager(
       repository,

@@ -2,6 +2,7 @@ import {
   type Alert,
   EventTypes,
   type ExecutionReport,
+  type Fixed,
   fx,
   nowNsString,
   type Order,
@@ -218,34 +219,38 @@ async function foldVenueState(deps: ReconcileDeps, order: Order, venue: VenueOrd
  * The id of the fill reconciliation books for what the venue had executed of
  * an order (`venueFilled`, its total) beyond the fills we had: it names that
  * total, so the fills it stands in for can be told apart when their own
- * reports arrive late (coveredByReconciliation).
+ * reports arrive late (uncoveredQuantity).
  */
 export function reconciliationFillId(orderId: string, venueFilled: string): string {
   return `recon-${orderId}-${venueFilled}`;
 }
 
 /**
- * True when a venue fill is one a reconciliation fill of its order booked
- * already: the venue had executed it when reconciliation read the order's
- * total (its cumulative quantity is within the highest total a reconciliation
- * fill booked up to). Such a report comes late (a slow or rebalancing consumer
- * after a restart) and must not be booked a second time. A fill without a
- * cumulative quantity cannot be told apart and is booked.
+ * How much of a venue fill is still to book: the part a reconciliation fill of
+ * its order has not booked already. A fill spans the venue's executed total
+ * from (cumulative - quantity) to cumulative; reconciliation booked up to the
+ * highest total its fills name. A report that comes late (a slow or
+ * rebalancing consumer after a restart) is then booked not at all, or only
+ * for what lies beyond (a KIS report sums every fill of a row since the last
+ * poll, so it can straddle). A fill without a cumulative quantity cannot be
+ * told apart and is booked whole.
  */
-export async function coveredByReconciliation(
+export async function uncoveredQuantity(
   tx: Pick<OrderTransaction, "fillIds">,
   order: Pick<Order, "id" | "filledQuantity">,
   fill: NonNullable<ExecutionReport["fill"]>,
-): Promise<boolean> {
-  if (fill.cumulativeQuantity === undefined) return false;
+): Promise<Fixed> {
+  const quantity = fx.toFixed(fill.quantity);
+  if (fill.cumulativeQuantity === undefined) return quantity;
   const cumulative = fx.toFixed(fill.cumulativeQuantity);
-  // The usual new fill lies beyond what we have booked: no reconciliation fill can cover it, no read.
-  if (cumulative > fx.toFixed(order.filledQuantity)) return false;
+  const start = cumulative - quantity;
+  // The usual new fill starts where what we booked ends: nothing booked can cover it, no read.
+  if (start >= fx.toFixed(order.filledQuantity)) return quantity;
   const prefix = reconciliationFillId(order.id, "");
   let through = -1n;
   for (const id of await tx.fillIds(order.id))
     if (id.startsWith(prefix) && id !== fill.fillId) through = fx.max(through, fx.toFixed(id.slice(prefix.length)));
-  return cumulative <= through;
+  return fx.max(0n, cumulative - fx.max(through, start));
 }
 
 /** The price that makes our average equal the venue's: (venue cost - our cost) / missed quantity. */
