@@ -6,7 +6,9 @@ dev: install web-build
     bun services/platform/src/main.ts
 
 # Run every test: bun test (real servers started for the adapter suites), the gateway fuzzer,
-# and the host scripts' bats suites. JTS_TEST_SERVERS=off: unit tests only, no servers, no fuzzing.
+# the host scripts' bats suites and the compose test (host/docker/ci/run: the production stack
+# built and run in Docker, ~5 min with cached images; skipped where dockerd cannot run).
+# JTS_TEST_SERVERS=off: unit tests only, no servers, no fuzzing, no compose. JTS_TEST_COMPOSE=off: no compose test.
 # JTS_TEST_REPORT_DIR=dir: JUnit reports of every part go there (CI counts them).
 test *args: install
     #!/usr/bin/env bash
@@ -23,6 +25,7 @@ test *args: install
     if [ "${JTS_TEST_SERVERS:-on}" != off ]; then
       services/api-gateway/fuzz/run ${reports:+--junit "$reports"} || status=1
       if [ -x host/test/run ]; then host/test/run ${reports:+--junit "$reports"} || status=1; fi
+      if [ "${JTS_TEST_COMPOSE:-on}" != off ]; then host/docker/ci/run ${reports:+--junit "$reports"} || status=1; fi
     fi
     exit $status
 

@@ -34,8 +34,11 @@ r = eval(sys.argv[2])
 print("\n".join(map(str, r)) if isinstance(r, (list, tuple)) else r)' "$BATS_TEST_TMPDIR/rendered.yml" "$1"
 }
 
-JTS_SERVICES="api-gateway strategy-engine risk-management order-execution market-data-collector portfolio-tracker notification-service broker-paper broker-sim web"
-SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
+# Arrays named outside JTS_*: setup() unsets every JTS_* variable (the runner's), which
+# once emptied these lists and made the loops over them check nothing.
+APP_SERVICES=(api-gateway strategy-engine risk-management order-execution market-data-collector portfolio-tracker
+  notification-service broker-paper broker-sim web)
+SERVERS=(postgres clickhouse kafka redis mongodb nats prometheus grafana)
 
 @test "compose.yaml validates with docker-compose config and a .env made from .env.example" {
   run render
@@ -55,14 +58,14 @@ SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
   run query 'sorted(c["services"])'
   [ "$status" -eq 0 ]
   local s
-  for s in $JTS_SERVICES $SERVERS; do grep -qx "$s" <<<"$output" || { echo "no service $s"; false; }; done
+  for s in "${APP_SERVICES[@]}" "${SERVERS[@]}"; do grep -qx "$s" <<<"$output" || { echo "no service $s"; false; }; done
   run query '[n for n, s in c["services"].items() if not s.get("healthcheck", {}).get("test")]'
   [ -z "$output" ]
 }
 
 @test "every JTS service runs from the one Dockerfile and image, on its port, answering its /health" {
   local s entry port
-  for s in $JTS_SERVICES; do
+  for s in "${APP_SERVICES[@]}"; do
     [ "$(query "c['services']['$s']['build']['dockerfile']")" = host/docker/Dockerfile ]
     [ "$(query "c['services']['$s']['image']")" = jts:local ]
     entry=$(query "c['services']['$s']['command'][1]")
@@ -76,6 +79,28 @@ SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
   [ "$(query "c['services']['order-execution']['environment']['DATABASE_URL']")" = postgres://jts:CHANGE-ME-example-postgres-password@postgres:5432/jts ]
   [[ "$(query "c['services']['market-data-collector']['environment']['CLICKHOUSE_URL']")" == http://jts:*@clickhouse:8123 ]]
   [ "$(query "c['services']['web']['environment']['JTS_GATEWAY_URL']")" = http://api-gateway:3000 ]
+}
+
+@test "every service that reads a database (and migrates it) starts only once that database is healthy" {
+  local s entry var server checked=0
+  for s in "${APP_SERVICES[@]}"; do
+    entry=$(query "c['services']['$s']['command'][1]")
+    for var in DATABASE_URL:postgres MONGO_URL:mongodb CLICKHOUSE_URL:clickhouse; do
+      grep -q "${var%%:*}" "$REPO/$entry" || continue
+      server=${var#*:}
+      [ "$(query "c['services']['$s'].get('depends_on', {}).get('$server', {}).get('condition')")" = service_healthy ] ||
+        { echo "$s reads ${var%%:*} but does not wait for $server to be healthy"; false; }
+      checked=$((checked + 1))
+    done
+  done
+  [ "$checked" -ge 6 ] # api-gateway, strategy-engine, risk, order-execution, collector, portfolio
+}
+
+@test "the published host ports move with JTS_*_HOST_PORT (CI runs beside other servers)" {
+  export JTS_GATEWAY_HOST_PORT=41000 JTS_WEB_HOST_PORT=41001 JTS_PROMETHEUS_HOST_PORT=41002 JTS_GRAFANA_HOST_PORT=41003
+  run query '[str(p) for s in c["services"].values() for p in s.get("ports", [])]'
+  [[ "$output" == *41000* && "$output" == *41001* && "$output" == *41002* && "$output" == *41003* ]]
+  refute grep -qE '(3000|5173|9090|3100)$' <<<"$(query '[str(p.get("published") if isinstance(p, dict) else p.split(":")[-2]) for s in c["services"].values() for p in s.get("ports", [])]')"
 }
 
 @test "the servers' data lives on the mount points host/provision makes" {
@@ -95,7 +120,7 @@ SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
   run query '[n for n, s in c["services"].items() if not s.get("deploy", {}).get("resources", {}).get("limits", {}).get("memory")]'
   [ -z "$output" ]
   local s
-  for s in $JTS_SERVICES; do [ "$(query "c['services']['$s']['deploy']['resources']['limits']['cpus']")" = 1.0 ]; done
+  for s in "${APP_SERVICES[@]}"; do [ "$(query "c['services']['$s']['deploy']['resources']['limits']['cpus']")" = 1.0 ]; done
 }
 
 @test "Kafka runs in KRaft mode with the spec's settings by default" {
@@ -160,7 +185,7 @@ SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
 
 @test "Prometheus scrapes every JTS service on its port; Grafana's datasource and JTS dashboard fit it" {
   local s port
-  for s in $JTS_SERVICES; do
+  for s in "${APP_SERVICES[@]}"; do
     [ "$s" != web ] || continue # the web server serves files, it has no /metrics
     port=$(query "[v for k, v in c['services']['$s']['environment'].items() if k.endswith('_PORT')][0]")
     grep -q "targets: \[\"$s:$port\"\]" "$REPO/host/docker/prometheus/prometheus.yml" || { echo "$s:$port is not scraped"; false; }
