@@ -74,12 +74,12 @@ stack-down:
 provision *args:
     host/provision {{args}}
 
-# Build the JTS image and start the production stack from compose.yaml (needs Docker with compose v2, .env, `just provision apply`)
+# Build the JTS image and start the production stack from compose.yaml with the connectors of COMPOSE_PROFILES (needs Docker with compose v2, .env, `just provision apply`)
 up:
     #!/usr/bin/env bash
     set -euo pipefail
-    [ -f .env ] || { echo "just up: .env is missing: cp .env.example .env and set every CHANGE-ME value (host/RUNBOOK.md)" >&2; exit 1; }
-    if grep -qE '^[^#]*CHANGE-ME' .env; then echo "just up: .env still holds CHANGE-ME placeholders: set real secrets first" >&2; exit 1; fi
+    # Every missing secret, placeholder and key of the chosen COMPOSE_PROFILES, named at once.
+    "{{justfile_directory()}}/host/docker/env-check" .env
     config_dir=$(sed -n 's/^JTS_CONFIG_DIR=//p' .env | tail -n 1)
     config_dir=${config_dir:-/etc/jts}
     for f in compose.env postgresql/postgresql.conf clickhouse/config.d/jts.xml clickhouse/users.d/jts.xml redis/redis.conf mongodb/mongod.conf; do
