@@ -31,6 +31,7 @@ export function createServiceApp(options: ServiceAppOptions) {
   const requests = metrics.counter("http_requests_total", "HTTP requests by route and status");
   const duration = metrics.histogram("http_request_duration_seconds", "HTTP request duration");
   const readiness = options.readiness ?? {};
+  const dependencyUp = metrics.gauge("jts_dependency_up", "1 when the readiness check of a dependency passes");
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const log = options.logger;
 
@@ -89,20 +90,29 @@ export function createServiceApp(options: ServiceAppOptions) {
     })
     .get("/health", () => ({ status: "ok", service: options.name }))
     .get("/ready", async ({ set }) => {
-      const checks: Record<string, boolean> = {};
-      await Promise.all(
-        Object.entries(readiness).map(async ([name, check]) => {
-          checks[name] = await Promise.resolve()
-            .then(check)
-            .catch(() => false);
-        }),
-      );
+      const checks = await runChecks(readiness);
       const ready = Object.values(checks).every(Boolean);
       set.status = ready ? 200 : 503;
       return { status: ready ? "ready" : "not-ready", service: options.name, checks };
     })
-    .get("/metrics", ({ set }) => {
+    .get("/metrics", async ({ set }) => {
+      // Each scrape runs the readiness checks, so "database down" is an alert rule
+      // (host/docker/prometheus/alerts.yml) on what the services themselves see.
+      for (const [name, up] of Object.entries(await runChecks(readiness)))
+        dependencyUp.set(up ? 1 : 0, { dependency: name });
       set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
       return metrics.render();
     });
+}
+
+async function runChecks(readiness: Record<string, ReadinessCheck>): Promise<Record<string, boolean>> {
+  const checks: Record<string, boolean> = {};
+  await Promise.all(
+    Object.entries(readiness).map(async ([name, check]) => {
+      checks[name] = await Promise.resolve()
+        .then(check)
+        .catch(() => false);
+    }),
+  );
+  return checks;
 }

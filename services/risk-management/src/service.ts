@@ -28,6 +28,7 @@ import {
   followVenueInstruments,
   InstrumentCatalog,
   MemoryAuditLog,
+  MetricsRegistry,
   type Runtime,
   rpcClient,
   type Service,
@@ -135,10 +136,17 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     }
   };
 
+  const metrics = new MetricsRegistry();
+  const decisions = metrics.counter(
+    "jts_risk_decisions_total",
+    "Pre-trade checks by outcome and the rule that refused",
+  );
+
   /** The engine's checks, then the submit rates through the shared rate limiter (Redis across replicas). */
   const check = async (order: Order): Promise<RiskDecision> => {
     let decision = engine.check(order);
     if (decision.approved) decision = (await submitRate(order)) ?? decision;
+    decisions.inc({ decision: decision.approved ? "approved" : "refused", rule: decision.rule ?? "" });
     if (decision.approved) engine.accept(order);
     else logger.info("order refused", { orderId: order.id, rule: decision.rule, reason: decision.reason });
     record({
@@ -189,7 +197,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     }
   };
 
-  const app = createServiceApp({ name: ACTOR, logger })
+  const app = createServiceApp({ name: ACTOR, logger, metrics })
     .get("/risk", () => engine.status())
     .put("/risk/state", ({ body }) => setState(body), { body: SetStateSchema })
     .get("/risk/limits", ({ query }) => engine.limits.view(query.account ?? null), { query: RiskLimitsQuery })
