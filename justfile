@@ -97,6 +97,14 @@ up:
 down:
     docker compose -p jts down
 
+# Back up the running stack's databases to /backup, prune old backups, copy off the host (JTS_BACKUP_COPY_TO)
+backup:
+    host/backup now
+
+# Restore the databases from the backup of STAMP (`host/backup list` shows them); the writers are stopped meanwhile
+restore stamp:
+    host/backup restore {{stamp}}
+
 # Every scenario of the bench suite (issue 7), 3 repetitions: writes bench/report.json and bench/REPORT.md; fails on a missed target (~25 min)
 bench: install
     bun bench/src/run.ts

@@ -237,6 +237,41 @@ JTS_KAFKA_LOG_RETENTION_HOURS=168
 EOF
 }
 
+# The daily backup (`just backup`: host/backup now, in this repository) as a systemd
+# timer; Persistent=true runs a missed one after the host was off.
+backup_service() {
+  local repo
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  cat <<EOF
+# $GENERATED_MARK: the daily backup of the JTS stack (host/RUNBOOK.md section 4).
+[Unit]
+Description=JTS backup: PostgreSQL, ClickHouse and MongoDB to /backup, copied off the host
+After=docker.service
+Requires=docker.service
+
+[Service]
+Type=oneshot
+WorkingDirectory=$repo
+ExecStart=$repo/host/backup now
+EOF
+}
+
+backup_timer() {
+  cat <<EOF
+# $GENERATED_MARK: runs jts-backup.service every night.
+[Unit]
+Description=Daily JTS backup
+
+[Timer]
+OnCalendar=*-*-* 03:30:00
+RandomizedDelaySec=10min
+Persistent=true
+
+[Install]
+WantedBy=timers.target
+EOF
+}
+
 phase_configs() {
   compute_config_values
   section "database configuration for $RAM_GIB GiB RAM and $CORES cores (under $(rooted "$CONFIG_DIR"))"
@@ -251,6 +286,14 @@ phase_configs() {
   write_file "$dir/redis/redis.conf" 0644 <<<"$(redis_conf)"
   write_file "$dir/mongodb/mongod.conf" 0644 <<<"$(mongod_conf)"
   write_file "$dir/compose.env" 0644 <<<"$(compose_env)"
+  local units
+  units=$(rooted /etc/systemd/system)
+  write_file "$units/jts-backup.service" 0644 <<<"$(backup_service)"
+  write_file "$units/jts-backup.timer" 0644 <<<"$(backup_timer)"
+  if live_host && [ -d /run/systemd/system ] && ! systemctl is-enabled --quiet jts-backup.timer 2>/dev/null; then
+    cmd systemctl daemon-reload
+    cmd systemctl enable --now jts-backup.timer
+  fi
   if [ -n "${LV_EXT[lv_redis]:-}" ] && ((LV_EXT[lv_redis] * PE_MIB < 2 * REDIS_MAXMEMORY)); then
     warn "lv_redis ($(gib $((LV_EXT[lv_redis] * PE_MIB))) GiB) is smaller than twice Redis maxmemory ($(redis_mem "$REDIS_MAXMEMORY")): an AOF rewrite may run out of room"
   fi

@@ -169,3 +169,18 @@ assert d["storage"]["wiredTiger"]["engineConfig"]["cacheSizeGB"] == 2.0, d' "$CO
     [ "$JTS_MONGODB_MEMORY" = 6g ]
   )
 }
+
+@test "the daily backup is a systemd timer running host/backup now from this repository" {
+  configs --profile 8g:2 >/dev/null
+  local units="$ROOTDIR/etc/systemd/system"
+  grep -qx "ExecStart=$REPO/host/backup now" "$units/jts-backup.service"
+  grep -qx "WorkingDirectory=$REPO" "$units/jts-backup.service"
+  [ -x "$REPO/host/backup" ]
+  grep -qx "OnCalendar=\*-\*-\* 03:30:00" "$units/jts-backup.timer"
+  grep -qx "Persistent=true" "$units/jts-backup.timer"
+  if command -v systemd-analyze >/dev/null; then
+    run systemd-analyze verify --root="$ROOTDIR" "$units/jts-backup.timer"
+    echo "$output"
+    [[ "$output" != *"Unknown"* && "$output" != *"Invalid"* ]]
+  fi
+}

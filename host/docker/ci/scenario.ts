@@ -5,6 +5,7 @@
  *       wait until it is FILLED; prints its id
  *   bun host/docker/ci/scenario.ts find ID --origin URL    log in, the order ID is FILLED
  *       and listed among the user's orders
+ *   bun host/docker/ci/scenario.ts absent ID --origin URL  log in, the order ID is not there (404)
  * The admin's credentials come from JTS_ADMIN_USER and JTS_ADMIN_PASSWORD (the stack's
  * .env), never from the command line. Exits 1 with the reason on stderr.
  */
@@ -19,8 +20,9 @@ const [command, orderId] = positionals;
 const origin = values.origin;
 const user = process.env.JTS_ADMIN_USER ?? "admin";
 const password = process.env.JTS_ADMIN_PASSWORD;
-if (!origin || !password || (command !== "place" && command !== "find") || (command === "find" && !orderId)) {
-  console.error("usage: scenario.ts place|find ID --origin URL (JTS_ADMIN_PASSWORD in the environment)");
+const commands = ["place", "find", "absent"];
+if (!origin || !password || !commands.includes(command ?? "") || (command !== "place" && !orderId)) {
+  console.error("usage: scenario.ts place|find ID|absent ID --origin URL (JTS_ADMIN_PASSWORD in the environment)");
   process.exit(2);
 }
 
@@ -96,6 +98,10 @@ if (command === "place") {
   const done = await filled(order.id as string, 60_000);
   console.error(`scenario: order ${done.id} ${done.status}, ${done.filledQuantity ?? "?"} filled`);
   console.log(done.id);
+} else if (command === "absent") {
+  const res = await call(`/api/orders/${orderId}`, { token });
+  if (res.status !== 404) fail(`order ${orderId}: HTTP ${res.status}, expected 404 (${JSON.stringify(res.body)})`);
+  console.error(`scenario: order ${orderId} is not there (404)`);
 } else {
   const id = orderId as string;
   const done = await filled(id, 30_000);
