@@ -129,6 +129,7 @@ SERVERS=(postgres clickhouse kafka redis mongodb nats prometheus grafana)
   [[ "$output" == *"'KAFKA_LOG_SEGMENT_BYTES': '1073741824'"* ]]
   [[ "$output" == *"'KAFKA_COMPRESSION_TYPE': 'lz4'"* ]]
   [[ "$output" == *"'KAFKA_LOG_RETENTION_HOURS': '168'"* ]]
+  [[ "$output" == *"'KAFKA_LOG_RETENTION_BYTES': '9663676416'"* ]]
   [[ "$output" == *"'KAFKA_NUM_IO_THREADS': '16'"* ]]
   [[ "$output" == *"'KAFKA_NUM_NETWORK_THREADS': '8'"* ]]
   [[ "$output" == *"'KAFKA_AUTO_CREATE_TOPICS_ENABLE': 'false'"* ]]
