@@ -226,9 +226,10 @@ env_check() {
 }
 
 @test "env-check: a value from the environment wins over .env, and a \$ in a password is not expanded" {
+  # shellcheck disable=SC2016 # the $ must reach the file unexpanded
   env_check 'POSTGRES_PASSWORD=pa$$word$HOME'
   [ "$status" -eq 0 ]
-  POSTGRES_PASSWORD= run "$REPO/host/docker/env-check" "$WORK/.env"
+  POSTGRES_PASSWORD='' run "$REPO/host/docker/env-check" "$WORK/.env"
   [ "$status" -eq 1 ]
   [[ "$output" == *"missing in $WORK/.env: POSTGRES_PASSWORD"* ]]
 }
