@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "bun";
-import { startWebServer, type WebServer } from "./server.ts";
+import { CONTENT_SECURITY_POLICY, MAX_BODY_BYTES, startWebServer, type WebServer } from "./server.ts";
 
 const INDEX = "<!doctype html><title>JTS test shell</title>";
 
@@ -12,6 +12,9 @@ let gateway: Server<undefined>;
 let web: WebServer;
 let base: string;
 const gatewayClosed: { code: number; reason: string }[] = [];
+/** What the fake gateway saw: X-Forwarded-For of each socket upgrade, and every /api path it was asked for. */
+const upgradesForwardedFor: (string | null)[] = [];
+const gatewayPaths: string[] = [];
 
 beforeAll(() => {
   distDir = mkdtempSync(join(tmpdir(), "jts-web-dist-"));
@@ -24,7 +27,9 @@ beforeAll(() => {
     hostname: "127.0.0.1",
     async fetch(request, server) {
       const url = new URL(request.url);
+      gatewayPaths.push(url.pathname);
       if (url.pathname === "/ws") {
+        upgradesForwardedFor.push(request.headers.get("x-forwarded-for"));
         return server.upgrade(request, { data: undefined })
           ? undefined
           : new Response("upgrade required", { status: 426 });
@@ -38,6 +43,8 @@ beforeAll(() => {
             method: request.method,
             contentType: request.headers.get("content-type"),
             authorization: request.headers.get("authorization"),
+            forwardedFor: request.headers.get("x-forwarded-for"),
+            forwardedProto: request.headers.get("x-forwarded-proto"),
             body: await request.json(),
           },
           { status: 201 },
@@ -160,8 +167,80 @@ describe("startWebServer", () => {
       method: "POST",
       contentType: "application/json",
       authorization: "Bearer t0ken",
+      forwardedFor: expect.stringMatching(/127\.0\.0\.1$/),
+      forwardedProto: "http",
       body: { symbol: "BTC-KRW", quantity: "0.01" },
     });
+  });
+
+  test("replaces a client's own X-Forwarded-For with the address it really came from", async () => {
+    const response = await fetch(`${base}/api/echo`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": "203.0.113.9" },
+      body: "{}",
+    });
+    expect(((await response.json()) as { forwardedFor: string }).forwardedFor).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+    const socket = await openSocket();
+    socket.send("hello");
+    expect(await nextMessage(socket)).toBe("echo:hello");
+    expect(upgradesForwardedFor.at(-1)).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+    socket.close();
+  });
+
+  test("passes a trusted front proxy's chain and scheme on, appending the proxy's own address", async () => {
+    const fronted = startWebServer({
+      port: 0,
+      distDir,
+      gatewayUrl: `http://127.0.0.1:${gateway.port}`,
+      trustedProxies: ["127.0.0.1"],
+    });
+    try {
+      const response = await fetch(`http://127.0.0.1:${fronted.port}/api/echo`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": "203.0.113.9", "x-forwarded-proto": "https" },
+        body: "{}",
+      });
+      const echoed = (await response.json()) as { forwardedFor: string; forwardedProto: string };
+      expect(echoed.forwardedFor).toMatch(/^203\.0\.113\.9, (::ffff:)?127\.0\.0\.1$/);
+      expect(echoed.forwardedProto).toBe("https");
+    } finally {
+      await fronted.stop();
+    }
+  });
+
+  test("refuses a chunked body past the cap without passing any of it on", async () => {
+    const chunk = new Uint8Array(16 * 1024).fill(0x20);
+    const body = (async function* () {
+      for (let i = 0; i < (2 * MAX_BODY_BYTES) / chunk.byteLength; i++) yield chunk;
+    })();
+    const before = gatewayPaths.length;
+    const response = await fetch(`${base}/api/echo`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: body as unknown as ReadableStream,
+    });
+    expect(response.status).toBe(413);
+    expect(gatewayPaths.slice(before)).toEqual([]);
+  });
+
+  test("sends the content security policy and no-framing headers with every static answer", async () => {
+    for (const path of ["/", "/markets", "/sw.js", "/manifest.webmanifest", "/assets/missing-1234.js"]) {
+      const response = await fetch(`${base}${path}`);
+      expect(response.headers.get("content-security-policy")).toBe(CONTENT_SECURITY_POLICY);
+      expect(response.headers.get("x-frame-options")).toBe("DENY");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+    expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
+    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self';");
+    expect(CONTENT_SECURITY_POLICY).not.toContain("unsafe-eval");
+  });
+
+  test("answers a path with NUL or another control character with 400 in the error shape", async () => {
+    for (const path of ["/%00", "/index.html%00.js", "/%1b"]) {
+      const response = await fetch(`${base}${path}`);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
+    }
   });
 
   test("answers 503 in the error shape when the gateway is down", async () => {

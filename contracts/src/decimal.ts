@@ -111,6 +111,16 @@ export function div(a: Fixed, b: Fixed): Fixed {
   return divRound(a * SCALE, b);
 }
 
+/**
+ * (q1 x p1 + q2 x p2) / (q1 + q2): a volume-weighted average price, rounded
+ * once, half away from zero. The products stay at full precision: rounding
+ * each to 9 decimals first made 0.00000001 @ 12345.678901 average 12345.7.
+ */
+export function weightedAverage(q1: Fixed, p1: Fixed, q2: Fixed, p2: Fixed): Fixed {
+  const total = q1 + q2;
+  return total === 0n ? 0n : divRound(q1 * p1 + q2 * p2, total);
+}
+
 function divRound(numerator: bigint, denominator: bigint): bigint {
   const quotient = numerator / denominator;
   const remainder = numerator % denominator;

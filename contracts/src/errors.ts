@@ -19,6 +19,9 @@ export const ErrorCodes = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** A service port refused a Host it does not answer for (DNS rebinding). */
+  MISDIRECTED: 421,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,

@@ -21,15 +21,53 @@ export type PlaceOrderCommand = Static<typeof PlaceOrderCommand>;
 export const CancelOrderCommand = t.Object({ orderId: Id, account: Id, symbol: t.String() });
 export type CancelOrderCommand = Static<typeof CancelOrderCommand>;
 
-/** A broker's synchronous answer to place/cancel. */
+/**
+ * A venue-native amend of a working order (rpc broker.<name>.amend; KIS 정정,
+ * Creon modify): the same order keeps working with the new price and/or
+ * total quantity (fills included). Only brokers whose capability says so get it.
+ */
+export const AmendOrderCommand = t.Object({
+  orderId: Id,
+  account: Id,
+  symbol: t.String(),
+  quantity: UnsignedDecimal,
+  price: t.Union([UnsignedDecimal, t.Null()]),
+});
+export type AmendOrderCommand = Static<typeof AmendOrderCommand>;
+
+/**
+ * What a place came to: the venue took the order, refused it, or the broker
+ * cannot tell (its call to the venue failed or timed out after it may have
+ * arrived). Only REFUSED makes an order REJECTED.
+ */
+export const PlaceOutcome = t.Union([t.Literal("ACCEPTED"), t.Literal("REFUSED"), t.Literal("UNKNOWN")]);
+export type PlaceOutcome = Static<typeof PlaceOutcome>;
+
+/**
+ * A broker's synchronous answer to place/cancel/amend. `outcome` is the three-way
+ * answer (brokers built on the kit always set it); without it `accepted`
+ * decides. An rpc error or timeout instead of an ack is UNKNOWN too.
+ */
 export const BrokerAck = t.Object({
   orderId: Id,
   accepted: t.Boolean(),
+  outcome: t.Optional(PlaceOutcome),
   venueOrderId: t.Union([t.String(), t.Null()]),
   reason: t.Union([t.String(), t.Null()]),
+  /**
+   * On an accepted cancel: what the venue had executed of the order when it
+   * closed it, final. Absent when the venue's answer does not say (or the
+   * order may still fill): the OMS then asks the venue (query-order).
+   */
+  filledQuantity: t.Optional(UnsignedDecimal),
   tsEvent: Nanos,
 });
 export type BrokerAck = Static<typeof BrokerAck>;
+
+/** The three-way outcome of an ack. */
+export function ackOutcome(ack: BrokerAck): PlaceOutcome {
+  return ack.outcome ?? (ack.accepted ? "ACCEPTED" : "REFUSED");
+}
 
 /**
  * Everything a venue says about an order after the ack, in venue order.
@@ -111,6 +149,7 @@ export type AccountQuery = Static<typeof AccountQuery>;
 export const BrokerReplies = {
   place: BrokerAck,
   cancel: BrokerAck,
+  amend: BrokerAck,
   queryOrder: t.Union([VenueOrder, t.Null()]),
   openOrders: t.Array(VenueOrder),
   balances: t.Array(Balance),

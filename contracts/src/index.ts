@@ -1,3 +1,4 @@
+export * from "./booking.ts";
 export * as fx from "./decimal.ts";
 export { DecimalError, type Fixed, fromFixed, toFixed } from "./decimal.ts";
 export * from "./envelope.ts";

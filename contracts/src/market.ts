@@ -14,6 +14,8 @@ export const Instrument = t.Object({
   minNotional: UnsignedDecimal,
   makerFee: Decimal,
   takerFee: Decimal,
+  /** The KRX market of a Korean stock (a STOCK priced in KRW): its sell tax depends on it; the paper venue and backtests refuse such a stock without it. */
+  market: t.Optional(t.Union([t.Literal("KOSPI"), t.Literal("KOSDAQ"), t.Literal("KONEX")])),
 });
 export type Instrument = Static<typeof Instrument>;
 

@@ -29,10 +29,23 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-export type RpcHandler = (request: unknown) => unknown | Promise<unknown>;
+/**
+ * What travels beside an rpc payload. A networked transport delivers a
+ * request only when it carried the service credential; `actor` is then the
+ * authenticated user the caller acts for (the gateway's JWT subject), absent
+ * for a service acting on its own. Audit logs take the actor from here, never
+ * from a payload field.
+ */
+export interface RpcContext {
+  actor?: string;
+}
+
+export type RpcHandler = (request: unknown, context: RpcContext) => unknown | Promise<unknown>;
 
 export interface RpcRequestOptions {
   timeoutMs?: number;
+  /** The authenticated user this call acts for (sent in the envelope, not the payload). */
+  actor?: string;
 }
 
 /** Request/reply (NATS, in-process). Errors travel as RpcError with the contracts' codes. */

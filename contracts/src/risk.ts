@@ -1,17 +1,30 @@
 import { type Static, Type as t } from "@sinclair/typebox";
 import { Id, SymbolCode } from "./primitives.ts";
-import { RiskLimits, TradingState } from "./trading.ts";
+import { Order, RiskLimits, TradingState } from "./trading.ts";
+
+/**
+ * rpc risk.check (and POST /risk/check): the order as it would stand.
+ * `replaces`: the id of the working order it replaces (an amend sent as
+ * cancel-replace); risk leaves that order out of the working orders' cash,
+ * exposure and reducing sums, for this check and, once approved, until the
+ * OMS reports the replaced order ended. A native amend sends the order itself
+ * under its own id and needs no `replaces`.
+ */
+export const RiskCheckRequest = t.Object({ order: Order, replaces: t.Optional(Id) });
+export type RiskCheckRequest = Static<typeof RiskCheckRequest>;
 
 /** Some limits: an override per account, per instrument, or per account and instrument. */
 export const RiskLimitsPatch = t.Partial(RiskLimits);
 export type RiskLimitsPatch = Static<typeof RiskLimitsPatch>;
 
-/** rpc risk.set-state: `account` absent or null switches the platform. */
+/**
+ * rpc risk.set-state: `account` absent or null switches the platform. Who
+ * asked travels in the rpc envelope (RpcContext.actor), not in this body.
+ */
 export const SetRiskStateRequest = t.Object({
   state: TradingState,
   account: t.Optional(t.Union([Id, t.Null()])),
   reason: t.Optional(t.String({ maxLength: 200 })),
-  changedBy: t.Optional(t.String({ maxLength: 64 })),
   /** Only with HALTED: ask the OMS to cancel every open order in scope. */
   cancelOpenOrders: t.Optional(t.Boolean()),
 });
@@ -28,7 +41,6 @@ export const SetRiskLimitsRequest = t.Object({
   symbol: t.Optional(SymbolCode),
   limits: RiskLimitsPatch,
   clear: t.Optional(t.Boolean()),
-  changedBy: t.Optional(t.String({ maxLength: 64 })),
 });
 export type SetRiskLimitsRequest = Static<typeof SetRiskLimitsRequest>;
 

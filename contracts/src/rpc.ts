@@ -39,6 +39,8 @@ export const RpcReplies = {
   [Subjects.riskLimitsGet]: RiskLimitsView,
   [Subjects.positions]: t.Array(Position),
   [Subjects.accounts]: t.Array(Account),
+  /** `complete` is false when more fills were applied since than the request's limit. */
+  [Subjects.appliedFills]: t.Object({ fillIds: t.Array(t.String()), complete: t.Boolean() }),
   [Subjects.accountArm]: Account,
   [Subjects.accountDisarm]: Account,
   [Subjects.equity]: t.Array(EquitySnapshot),

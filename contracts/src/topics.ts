@@ -31,6 +31,8 @@ export const Topics = {
   /** Portfolio: EquitySnapshot, periodic and after every fill. */
   equity: "portfolio.equity",
   alert: "alert.raised",
+  /** Gateway: a user's role, disabled flag or password changed, or their sessions were ended ({username, tokenVersion}). */
+  userChanged: "auth.user-changed",
   /** Dead letters carry the original envelope and the error. */
   deadLetter: (topic: string) => `dlq.${topic}`,
 } as const;
@@ -51,6 +53,7 @@ export const EventTypes = {
   equity: "EquitySnapshot",
   venueStatus: "VenueStatus",
   alert: "Alert",
+  userChanged: "UserChanged",
   deadLetter: "DeadLetter",
 } as const;
 
@@ -73,6 +76,8 @@ export const Subjects = {
   riskLimitsGet: "risk.limits.get",
   positions: "portfolio.positions",
   accounts: "portfolio.accounts",
+  /** Ids of the fills the portfolio applied since a time: a restarted risk skips them when they are redelivered. */
+  appliedFills: "portfolio.applied-fills",
   accountArm: "portfolio.account-arm",
   accountDisarm: "portfolio.account-disarm",
   /** Stored equity snapshots (not the portfolio.equity topic: subjects and topics share NATS). */
@@ -87,6 +92,8 @@ export const Subjects = {
   alertList: "alert.list",
   brokerPlace: (broker: string) => `broker.${broker}.place`,
   brokerCancel: (broker: string) => `broker.${broker}.cancel`,
+  /** Venue-native amend; only brokers that declare it (OrderManager nativeAmend). */
+  brokerAmend: (broker: string) => `broker.${broker}.amend`,
   brokerOpenOrders: (broker: string) => `broker.${broker}.open-orders`,
   brokerQueryOrder: (broker: string) => `broker.${broker}.query-order`,
   brokerBalances: (broker: string) => `broker.${broker}.balances`,

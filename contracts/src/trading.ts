@@ -13,8 +13,14 @@ export type OrderType = Static<typeof OrderType>;
 export const TimeInForce = t.Union([t.Literal("GTC"), t.Literal("IOC"), t.Literal("FOK"), t.Literal("DAY")]);
 export type TimeInForce = Static<typeof TimeInForce>;
 
+/**
+ * OUTCOME_UNKNOWN: sent to the broker, but no answer came (rpc error or
+ * timeout: the venue may have the order). Still in flight: the OMS asks the
+ * venue for it by client order id until the venue says what it is.
+ */
 export const ORDER_STATUSES = [
   "NEW",
+  "OUTCOME_UNKNOWN",
   "ACCEPTED",
   "PARTIALLY_FILLED",
   "FILLED",
@@ -24,6 +30,7 @@ export const ORDER_STATUSES = [
 ] as const;
 export const OrderStatus = t.Union([
   t.Literal("NEW"),
+  t.Literal("OUTCOME_UNKNOWN"),
   t.Literal("ACCEPTED"),
   t.Literal("PARTIALLY_FILLED"),
   t.Literal("FILLED"),
@@ -167,6 +174,9 @@ export const TRADING_STATES = ["ACTIVE", "REDUCING", "HALTED"] as const;
 export const TradingState = t.Union([t.Literal("ACTIVE"), t.Literal("REDUCING"), t.Literal("HALTED")]);
 export type TradingState = (typeof TRADING_STATES)[number];
 
+/** `changedBy` of the state changes risk makes by itself (a daily-loss or drawdown breach), not an operator. */
+export const RISK_ENGINE_ACTOR = "risk-management";
+
 export const TradingStateChange = t.Object({
   /** The account the state applies to; null switches the whole platform. */
   account: t.Union([Id, t.Null()]),
@@ -231,7 +241,7 @@ export const AccountRiskStatus = t.Object({
   updatedAt: Nanos,
   /** Platform defaults with this account's overrides applied. */
   limits: RiskLimits,
-  /** Realized plus unrealized P&L since the start of the trading day (KST), in `currency`. */
+  /** Realized plus unrealized P&L since the start of the trading day (see `tradingDay`), in `currency`. */
   dailyPnl: Decimal,
   /** How far P&L is below its peak (0 or positive), in `currency`. */
   drawdown: Decimal,
@@ -239,6 +249,10 @@ export const AccountRiskStatus = t.Object({
   grossExposure: UnsignedDecimal,
   /** The currency of the three above: the account's base currency, which its limits are in. */
   currency: t.Optional(Currency),
+  /** Realized P&L (net of fees) since the start of the trading day, in `currency`. */
+  dailyRealizedPnl: t.Optional(Decimal),
+  /** The trading day the daily figures count from (YYYY-MM-DD in the account's time zone: KST for KRX, UTC for crypto). */
+  tradingDay: t.Optional(t.String()),
   /** Every currency the account trades in, each on its own. */
   currencies: t.Optional(t.Array(CurrencyRiskStatus)),
 });
@@ -269,11 +283,15 @@ export const Alert = t.Object({
     t.Literal("LOSS_THRESHOLD"),
     t.Literal("VENUE_DISCONNECTED"),
     t.Literal("ACCOUNT_MODE"),
+    /** The OMS: a stop order's trigger was reached (held here and released, or first filled at its venue). */
+    t.Literal("STOP_TRIGGERED"),
   ]),
   title: t.String(),
   message: t.String(),
   /** The account the alert concerns, null for platform-wide alerts. */
   account: t.Union([Id, t.Null()]),
+  /** The order the alert is about, when it is about one (the PWA marks its row). */
+  orderId: t.Optional(Id),
   tsEvent: Nanos,
 });
 export type Alert = Static<typeof Alert>;
@@ -341,7 +359,10 @@ export const StrategyPnl = t.Object({
   averagePrice: UnsignedDecimal,
   realizedPnl: Decimal,
   unrealizedPnl: Decimal,
+  /** Fees charged in the quote currency: the ones net P&L takes off. */
   fees: UnsignedDecimal,
+  /** Fees charged in another currency (the base, BNB) by currency: not converted, so not in netPnl. */
+  otherFees: t.Optional(t.Record(Currency, UnsignedDecimal)),
   /** realized + unrealized - fees. */
   netPnl: Decimal,
   lastPrice: t.Union([UnsignedDecimal, t.Null()]),

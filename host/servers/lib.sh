@@ -11,7 +11,7 @@
 #   server_launch    exec-style command line of the server, in the global array LAUNCH
 #   server_ready     exit 0 when the server answers clients (cheap, quiet)
 #   server_ports     the TCP ports it binds, to refuse a start when another process holds one
-#   server_env       the `export NAME=URL` lines clients need
+#   server_env       the `export NAME=URL` lines clients need (and credentials, see server_password)
 #
 # Data lives in $JTS_DATA_DIR/servers/<name>; JTS_DATA_DIR defaults to <repo>/.data
 # (git-ignored). Each data dir holds <name>.pid and <name>.log.
@@ -30,6 +30,23 @@ server_init() {
   PIDFILE="$DATA/$SERVER_NAME.pid"
   LOGFILE="$DATA/$SERVER_NAME.log"
   mkdir -p "$DATA"
+}
+
+# ---------------------------------------------------------------- credentials
+
+# NATS and Kafka require a user and password (JTS_SERVERS_AUTH=off turns that off for
+# a server started anew). The password is random, made once per data dir, kept in
+# <data>/password (mode 600) and handed to clients by `env`; it never appears on a
+# command line, where `ps` would show it.
+# shellcheck disable=SC2034 # used by the server scripts that source this file
+SERVER_USER=jts
+servers_auth() { [ "${JTS_SERVERS_AUTH:-on}" != off ]; }
+server_password() {
+  local file="$DATA/password"
+  if [ ! -s "$file" ]; then
+    (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '+/=\n' | cut -c 1-32 >"$file")
+  fi
+  cat "$file"
 }
 
 # ---------------------------------------------------------------- packages

@@ -135,6 +135,27 @@ SERVERS=(postgres clickhouse kafka redis mongodb nats prometheus grafana)
   [[ "$output" == *"'KAFKA_AUTO_CREATE_TOPICS_ENABLE': 'false'"* ]]
 }
 
+@test "the internal plane is locked: service credential, allowed hosts, NATS user/password, Kafka SASL/SCRAM" {
+  local s
+  for s in "${APP_SERVICES[@]}"; do
+    [ "$s" = web ] && continue
+    [ "$(query "c['services']['$s']['environment']['JTS_SERVICE_TOKEN']")" = CHANGE-ME-example-service-token-not-a-real-one ]
+    [[ ",$(query "c['services']['$s']['environment']['JTS_ALLOWED_HOSTS']")," == *",$s,"* ]] || { echo "$s not in JTS_ALLOWED_HOSTS"; false; }
+    [ "$(query "c['services']['$s']['environment']['NATS_USER']")" = jts ]
+    [ "$(query "c['services']['$s']['environment']['KAFKA_SASL_USERNAME']")" = jts ]
+  done
+  [[ "$(query 'c["services"]["nats"]["command"]')" == *"--pass"*"CHANGE-ME-example-nats-password"* ]]
+  run query 'c["services"]["kafka"]["environment"]'
+  [[ "$output" == *"'KAFKA_LISTENERS': 'SASL_PLAINTEXT://0.0.0.0:9092,CONTROLLER://127.0.0.1:9093'"* ]]
+  [[ "$output" == *"'KAFKA_SASL_ENABLED_MECHANISMS': 'SCRAM-SHA-256'"* ]]
+  [[ "$output" == *"'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP': 'SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT'"* ]]
+  [[ "$(query 'c["services"]["kafka"]["command"]')" == *"--add-scram"* ]]
+  rm "$WORK/.env" && grep -v '^JTS_SERVICE_TOKEN=' "$REPO/.env.example" >"$WORK/.env"
+  run render
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"set JTS_SERVICE_TOKEN in .env"* ]]
+}
+
 @test "the compose.env host/provision writes sets the limits and Kafka threads" {
   local root="$BATS_TEST_TMPDIR/root"
   "$PROVISION" apply --root "$root" --only configs --profile 64g:16 >/dev/null
@@ -225,6 +246,19 @@ env_check() {
   refute grep -q sim <<<"$output"
 }
 
+@test "env-check: the internal plane's secrets are required, and one shorter than the services accept is named" {
+  env_check
+  [ "$status" -eq 0 ]
+  JTS_SERVICE_TOKEN='' NATS_PASSWORD='' KAFKA_PASSWORD='' run "$REPO/host/docker/env-check" "$WORK/.env"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"missing in $WORK/.env: JTS_SERVICE_TOKEN NATS_PASSWORD KAFKA_PASSWORD"* ]]
+  env_check JTS_SERVICE_TOKEN=0123456789abcdef0123456 JTS_ADMIN_PASSWORD=short-pass1
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"JTS_SERVICE_TOKEN must be 24+ characters (it has 23)"* ]]
+  [[ "$output" == *"JTS_ADMIN_PASSWORD must be 12+ characters (it has 11)"* ]]
+  refute grep -q NATS_PASSWORD <<<"$output"
+}
+
 @test "env-check: a value from the environment wins over .env, and a \$ in a password is not expanded" {
   # shellcheck disable=SC2016 # the $ must reach the file unexpanded
   env_check 'POSTGRES_PASSWORD=pa$$word$HOME'
@@ -309,4 +343,17 @@ print("\n".join(sorted(k for k in json.loads(text)["workspaces"] if k)))' "$REPO
   [ "$status" -eq 1 ]
   JTS_HEALTH_URL='' run bun "$REPO/host/docker/healthcheck.ts"
   [ "$status" -eq 2 ]
+}
+
+@test "the gateway believes X-Forwarded-For only from the web container, which has a fixed address on the JTS subnet" {
+  run query 'c["services"]["web"]["networks"]["default"]["ipv4_address"]'
+  [ "$output" = "172.30.58.10" ]
+  run query 'c["services"]["api-gateway"]["environment"]["TRUSTED_PROXIES"]'
+  [ "$output" = "172.30.58.10" ]
+  run query 'c["networks"]["default"]["ipam"]["config"][0]["subnet"]'
+  [ "$output" = "172.30.58.0/24" ]
+  # The others draw from a range without it, or the tenth container to start takes it.
+  run query 'c["networks"]["default"]["ipam"]["config"][0]["ip_range"]'
+  [ "$output" = "172.30.58.128/25" ]
+  py -c 'import ipaddress, sys; assert ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2])' 172.30.58.10 172.30.58.128/25
 }

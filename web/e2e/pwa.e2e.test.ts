@@ -130,6 +130,14 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
       args: FLAGS,
       viewport: DESKTOP,
     });
+    // Every Content-Security-Policy violation in any page of the app, from its first load on.
+    await context.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+      document.addEventListener("securitypolicyviolation", (event) =>
+        seen.push(`${event.violatedDirective} ${event.blockedURI}`),
+      );
+    });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(15_000);
     page.on("pageerror", (error) => pageErrors.push(error.message));
@@ -147,7 +155,8 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
   });
 
   test("logs in and sees prices move", async () => {
-    await page.goto(base);
+    const shell = await page.goto(base);
+    expect(shell?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
     await page.waitForSelector("input[name=username]");
     await shoot("login");
     await page.fill("input[name=username]", "admin");
@@ -315,4 +324,61 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await page.waitForSelector("[data-testid=stale-banner]", { state: "detached" });
     expect(pageErrors).toEqual([]);
   }, 60_000);
+  test("runs under its Content-Security-Policy with no violation on any screen, and cannot be framed", async () => {
+    await page.reload();
+    await page.waitForSelector(".connection--live");
+    for (const screen of ["markets", "blotter", "portfolio", "strategies", "risk", "alerts"]) {
+      await goTo(screen);
+      await page.waitForTimeout(300);
+    }
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
+    expect(consoleLines.filter((line) => line.includes("Content Security Policy"))).toEqual([]);
+
+    // Another origin's page framing the app gets an empty frame (frame-ancestors 'none').
+    const framer = await context.newPage();
+    try {
+      await framer.setContent(`<iframe id="app" src="${base}/" width="800" height="600"></iframe>`);
+      await framer.waitForTimeout(1_500);
+      const child = framer.frames().find((frame) => frame !== framer.mainFrame());
+      expect(child).toBeDefined();
+      expect(await child?.locator(".brand").count()).toBe(0);
+    } finally {
+      await framer.close();
+    }
+  }, 60_000);
+
+  test("keeps the refresh token out of page scripts' reach: an HttpOnly SameSite=Strict cookie on /api/auth", async () => {
+    const cookie = (await context.cookies(`${base}/api/auth/refresh`)).find((c) => c.name === "jts_refresh");
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/api/auth" });
+    const value = cookie?.value ?? "";
+    expect(value.length).toBeGreaterThan(20);
+    const readable = await page.evaluate(() => [
+      document.cookie,
+      ...Object.values(sessionStorage),
+      ...Object.values(localStorage),
+    ]);
+    expect(readable.some((entry) => entry.includes(value))).toBe(false);
+    // The browser sends it on a refresh by itself; the answer has no token a script could read either.
+    const refreshed = await page.evaluate(async () => {
+      const response = await fetch("/api/auth/refresh", { method: "POST" });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.refreshToken).toBeUndefined();
+    const rotated = (await context.cookies(`${base}/api/auth/refresh`)).find((c) => c.name === "jts_refresh");
+    expect(rotated?.value).not.toBe(value);
+  }, 30_000);
+
+  test("logging out clears the refresh cookie and every remembered order, fill, position and balance", async () => {
+    await page.waitForFunction(() => Object.keys(sessionStorage).some((key) => key.startsWith("jts.last.")));
+    await page.click("button:has-text('Log out')");
+    await page.waitForSelector("input[name=username]");
+    expect((await context.cookies(`${base}/api/auth/refresh`)).some((c) => c.name === "jts_refresh")).toBe(false);
+    const left = await page.evaluate(() =>
+      [...Object.keys(sessionStorage), ...Object.keys(localStorage)].filter((key) => key.startsWith("jts.last.")),
+    );
+    expect(left).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
 });

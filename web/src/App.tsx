@@ -2,7 +2,6 @@ import { createSignal, For, type JSX, Match, onCleanup, Show, Switch } from "sol
 import { ConnectionIndicator } from "./components/connection-indicator.tsx";
 import { LoginForm } from "./components/login-form.tsx";
 import { accessToken, logout, refreshSession, role } from "./lib/api.ts";
-import { forgetAll } from "./lib/cache.ts";
 import { createTradingStore, type TradingStore } from "./lib/store.ts";
 import { createLiveConnection } from "./lib/ws.ts";
 import { AlertsScreen } from "./screens/alerts.tsx";
@@ -60,10 +59,8 @@ function Desk() {
 
   const canTrade = () => role() !== "viewer";
   const isAdmin = () => role() === "admin";
-  const signOut = async () => {
-    await logout();
-    forgetAll();
-  };
+  // logout() ends the session, which forgets the remembered account data too.
+  const signOut = () => logout();
 
   return (
     <div class="desk">

@@ -125,6 +125,39 @@ describe("blotter", () => {
     expect(filled?.querySelector(".status")?.textContent).toBe("FILLED");
   });
 
+  test("history shows an average price with every decimal the API sends (12345.678901, not 12345.7)", () => {
+    const t = mountBlotter(() =>
+      OrderHistory({
+        orders: [order("p", { status: "FILLED", filledQuantity: "0.00000001", averagePrice: "12345.678901" })],
+      }),
+    );
+    expect(t.rows()[0]?.textContent).toContain("12,345.678901");
+  });
+
+  test("an order whose outcome is unknown is open, badged as such with what it means, and found by the status filter", async () => {
+    const unknown = order("u", { status: "OUTCOME_UNKNOWN", rejectReason: "broker kis: timed out" });
+    const open = mountBlotter(() =>
+      OpenOrders({ orders: [unknown], cancel: async () => {}, cancelAll: async () => {} }),
+    );
+    const badge = open.rows()[0]?.querySelector(".status--outcome_unknown");
+    expect(badge?.textContent).toBe("OUTCOME UNKNOWN");
+    expect(badge?.getAttribute("title")).toContain("asking the venue");
+    expect(open.button("Cancel")).toBeDefined();
+
+    const { isOpen } = await import("../src/lib/store.ts");
+    expect(isOpen(unknown)).toBe(true);
+
+    const history = mountBlotter(() =>
+      OrderHistory({ orders: [order("f", { status: "FILLED" }), unknown, order("r", { status: "REJECTED" })] }),
+    );
+    expect(history.rows()).toHaveLength(3);
+    history.choose("historyStatus", "OUTCOME_UNKNOWN");
+    expect(history.rows().map((r) => r.dataset.orderId)).toEqual(["u"]);
+    expect(history.rows()[0]?.querySelector(".reason")?.textContent).toBe("broker kis: timed out");
+    history.choose("historyStatus", "");
+    expect(history.rows()).toHaveLength(3);
+  });
+
   test("fills list price, quantity, fee and liquidity", () => {
     const fill: Fill = {
       id: "f1",
@@ -170,5 +203,18 @@ describe("blotter", () => {
     expect(amend.mock.calls[0]?.[0].id).toBe("a");
     expect(amend.mock.calls[0]?.[1]).toEqual({ price: "141000000" });
     expect(t.root.querySelector("form")).toBeNull();
+  });
+
+  test("marks the stop orders the OMS announced as triggered, in open orders and in the history", () => {
+    const stop = (id: string) => order(id, { type: "STOP_MARKET", price: null, stopPrice: "130000000", side: "SELL" });
+    const triggered = new Set(["s1"]);
+    const open = mountBlotter(() =>
+      OpenOrders({ orders: [stop("s1"), stop("s2")], cancel: async () => {}, cancelAll: async () => {}, triggered }),
+    );
+    const marks = open.rows().map((row) => row.querySelector(".status--triggered")?.textContent ?? null);
+    expect(marks).toEqual(["stop triggered", null]);
+    const history = mountBlotter(() => OrderHistory({ orders: [stop("s1"), stop("s2")], triggered: new Set(["s2"]) }));
+    expect(history.rows()[1]?.cells[3]?.textContent).toBe("stop marketstop triggered");
+    expect(history.rows()[0]?.querySelector(".status--triggered")).toBeNull();
   });
 });

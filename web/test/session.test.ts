@@ -27,12 +27,22 @@ globalThis.fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => 
 }) as typeof fetch;
 
 const api = await import("../src/lib/api.ts");
+const cache = await import("../src/lib/cache.ts");
 
 /** An unsigned JWT-shaped token: the app only reads its role claim for display. */
-const token = (name: string, role = "trader") =>
-  `h.${btoa(JSON.stringify({ sub: name, role })).replace(/=+$/, "")}.sig-${name}`;
+const token = (name: string, role = "trader", sub = "alice") =>
+  `h.${btoa(JSON.stringify({ sub, role })).replace(/=+$/, "")}.sig-${name}`;
 const json = (body: unknown, status = 200) => Response.json(body, { status });
-const tokens = (name: string, expiresIn = 900) => ({ accessToken: token(name), refreshToken: `r-${name}`, expiresIn });
+// What the gateway answers a browser: the refresh token is in its HttpOnly cookie, not here.
+const tokens = (name: string, expiresIn = 900, sub = "alice") => ({
+  accessToken: token(name, "trader", sub),
+  expiresIn,
+});
+/** Everything page scripts can read from storage. */
+const readableStorage = () => [
+  ...Object.entries(sessionStorage).map(([k, v]) => `${k}=${v}`),
+  ...Object.entries(localStorage).map(([k, v]) => `${k}=${v}`),
+];
 
 beforeEach(() => {
   api.clearSession();
@@ -48,11 +58,12 @@ describe("session", () => {
     expect(calls[0]).toMatchObject({
       method: "POST",
       path: "/api/auth/login",
-      body: { username: "alice", password: "pw" },
+      body: { username: "alice", password: "pw", refreshTokenIn: "cookie" },
     });
-    // 61 s of validity minus the 60 s margin: the refresh runs about a second later, unprompted.
+    // 61 s of validity minus the 60 s margin: the refresh runs about a second later, unprompted,
+    // with no body: the browser sends the HttpOnly cookie itself.
     await Bun.sleep(1_300);
-    expect(calls[1]).toMatchObject({ method: "POST", path: "/api/auth/refresh", body: { refreshToken: "r-a1" } });
+    expect(calls[1]).toMatchObject({ method: "POST", path: "/api/auth/refresh", body: undefined });
     expect(api.accessToken()).toBe(token("a2"));
   });
 
@@ -85,8 +96,54 @@ describe("session", () => {
     handler = (call) => (call.path === "/api/auth/login" ? json(tokens("y")) : new Response("down", { status: 503 }));
     await api.login("alice", "pw");
     await api.logout();
-    expect(calls.at(-1)).toMatchObject({ method: "POST", path: "/api/auth/logout", body: { refreshToken: "r-y" } });
+    expect(calls.at(-1)).toMatchObject({ method: "POST", path: "/api/auth/logout", body: {} });
     expect(api.accessToken()).toBeNull();
+  });
+
+  test("keeps no refresh token where page scripts can read it, even from a gateway that sends one", async () => {
+    sessionStorage.setItem("jts.refreshToken", "left-by-an-old-version");
+    handler = () => json({ ...tokens("k"), refreshToken: "r-secret" });
+    api.clearSession();
+    await api.login("alice", "pw");
+    await api.refreshSession();
+    expect(readableStorage().some((entry) => entry.includes("r-secret"))).toBe(false);
+    expect(sessionStorage.getItem("jts.refreshToken")).toBeNull();
+  });
+
+  test("remembered account data is the signed-in user's only, and goes when the session ends", async () => {
+    handler = () => json(tokens("c1", 900, "alice"));
+    await api.login("alice", "pw");
+    cache.remember("orders", [{ orderId: "o-alice" }]);
+    expect(cache.recall("orders")?.data).toEqual([{ orderId: "o-alice" }]);
+    // Bob signs in in the same tab without a logout: he does not see Alice's orders.
+    handler = () => json(tokens("c2", 900, "bob"));
+    await api.login("bob", "pw");
+    expect(cache.recall("orders")).toBeNull();
+    cache.remember("orders", [{ orderId: "o-bob" }]);
+    // The session ends by a refused refresh (expired, revoked), not by a logout: the data goes all the same.
+    handler = (call) =>
+      call.path === "/api/auth/refresh"
+        ? json({ error: { code: "UNAUTHORIZED", message: "expired" } }, 401)
+        : json({ error: { code: "UNAUTHORIZED", message: "expired" } }, 401);
+    await expect(api.getOrders()).rejects.toMatchObject({ status: 401 });
+    expect(api.accessToken()).toBeNull();
+    expect(readableStorage().filter((entry) => entry.startsWith("jts.last."))).toEqual([]);
+    expect(cache.recall("orders")).toBeNull();
+    // With no one signed in, nothing is kept.
+    cache.remember("orders", [{ orderId: "o-nobody" }]);
+    expect(readableStorage().filter((entry) => entry.startsWith("jts.last."))).toEqual([]);
+  });
+
+  test("a network failure while refreshing keeps the session and its remembered data (offline is not signed out)", async () => {
+    handler = () => json(tokens("n1"));
+    await api.login("alice", "pw");
+    cache.remember("positions", [{ symbol: "BTC-KRW" }]);
+    handler = () => {
+      throw new TypeError("network down");
+    };
+    expect(await api.refreshSession()).toBe(false);
+    expect(api.accessToken()).toBe(token("n1"));
+    expect(cache.recall("positions")?.data).toEqual([{ symbol: "BTC-KRW" }]);
   });
 
   test("the trading routes reach the gateway's paths with their bodies, typed by Eden", async () => {

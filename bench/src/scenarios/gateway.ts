@@ -10,6 +10,8 @@ import { type WrkResult, wrk, wrkAvailable } from "../lib/wrk.ts";
 /** Made up per run: the servers the bench starts share them, nothing else ever sees them. */
 export const BENCH_JWT_SECRET = `bench-${crypto.randomUUID()}-${crypto.randomUUID()}`;
 export const BENCH_ADMIN_PASSWORD = `bench-${crypto.randomUUID()}`;
+/** The service credential of the bench platforms: stopping the sim feed on its own port needs it. */
+export const BENCH_SERVICE_TOKEN = `bench-${crypto.randomUUID()}-${crypto.randomUUID()}`;
 
 /** The bench platform server under Bun's CPU profiler, writing its profile to `dir`. */
 export function profiledPlatformServer(dir: string, extra: string[] = []): string[] {
@@ -35,7 +37,9 @@ export async function startPlatformServer(name: string, settings: Record<string,
     JWT_ACCESS_TTL_SECONDS: "7200",
     ...settings,
   }).map(([k, v]) => `--set=${k}=${v}`);
-  const child = new Child(name, ["bun", join(ROOT_DIR, "bench/src/servers/platform-server.ts"), ...args, ...extra]);
+  const child = new Child(name, ["bun", join(ROOT_DIR, "bench/src/servers/platform-server.ts"), ...args, ...extra], {
+    env: { JTS_SERVICE_TOKEN: BENCH_SERVICE_TOKEN },
+  });
   const ready = (await child.next("ready", 120_000)) as { urls: Record<string, string> };
   return { child, gateway: ready.urls["api-gateway"] as string, urls: ready.urls };
 }
@@ -130,7 +134,10 @@ export function gatewayScenario(): Scenario {
         const token = await login(jts.gateway);
         const body = await seedPositions(jts.gateway, token);
         // Freeze the market after seeding, so the positions (marked to the last price) stay as the fixture has them.
-        await fetch(`${jts.urls["broker-sim"]}/feed/stop`, { method: "POST" });
+        await fetch(`${jts.urls["broker-sim"]}/feed/stop`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${BENCH_SERVICE_TOKEN}` },
+        });
         await Bun.sleep(300);
         const frozen = (await positionsBody(jts.gateway, token)) || body;
         const fixture = outPath("gateway-positions.json");

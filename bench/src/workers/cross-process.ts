@@ -31,6 +31,8 @@ import { Child, freePort } from "../lib/proc.ts";
 import { cleanNamespace, ensureServers } from "../lib/servers.ts";
 
 const SERVICES = [
+  // Risk takes orders only once the portfolio has told it the accounts' balances.
+  { name: "portfolio-tracker", entry: "services/portfolio-tracker/src/main.ts", portEnv: "PORTFOLIO_PORT" },
   { name: "risk-management", entry: "services/risk-management/src/main.ts", portEnv: "RISK_PORT" },
   { name: "broker-paper", entry: "services/brokers/paper/src/main.ts", portEnv: "PAPER_PORT" },
   { name: "order-execution", entry: "services/order-execution/src/main.ts", portEnv: "ORDER_PORT" },

@@ -7,6 +7,7 @@
  */
 import { AppError, loadConfig, str } from "@jts/kit";
 import { connectPostgres, migrate } from "@jts/kit/postgres";
+import { passwordProblem } from "./auth/password-policy.ts";
 import { PostgresUserDirectory } from "./auth/postgres-users.ts";
 import type { Role } from "./auth/users.ts";
 
@@ -30,8 +31,9 @@ if (!config.DATABASE_URL) {
   process.exit(2);
 }
 const password = await readPassword();
-if (password.length < 12) {
-  console.error("the password must have at least 12 characters");
+const problem = passwordProblem(password, username);
+if (problem) {
+  console.error(problem);
   process.exit(2);
 }
 const sql = connectPostgres(config.DATABASE_URL, { applicationName: "jts-cli" });

@@ -19,7 +19,8 @@ export function apiDocs() {
     .get(
       "/docs/assets/:file",
       ({ params, set }) => {
-        const type = ASSETS[params.file as keyof typeof ASSETS];
+        // Own keys only: "constructor" or "__proto__" must not find Object.prototype's members.
+        const type = Object.hasOwn(ASSETS, params.file) ? ASSETS[params.file as keyof typeof ASSETS] : undefined;
         if (!type) {
           set.status = 404;
           return { error: { code: "NOT_FOUND", message: `no docs asset ${params.file}` } };

@@ -1,4 +1,4 @@
-import { loadConfig, runStandalone, str } from "@jts/kit";
+import { durableStoreUrl, loadConfig, runStandalone } from "@jts/kit";
 import { connectPostgres, migrate, PostgresAuditLog, postgresReadiness } from "@jts/kit/postgres";
 import { ensureBootstrapAdmin } from "./auth/bootstrap.ts";
 import { PostgresUserDirectory } from "./auth/postgres-users.ts";
@@ -9,7 +9,7 @@ import { createGatewayService } from "./service.ts";
 const config = loadConfig({
   ...gatewayConfigSpec,
   /** Users in PostgreSQL when set (postgres://...); in memory otherwise. */
-  DATABASE_URL: str(""),
+  DATABASE_URL: durableStoreUrl("users"),
 });
 
 const sql = config.DATABASE_URL ? connectPostgres(config.DATABASE_URL, { applicationName: "api-gateway" }) : null;

@@ -4,9 +4,14 @@ import { t } from "elysia";
 export const LoginBody = t.Object({
   username: t.String({ minLength: 1, maxLength: 64 }),
   password: t.String({ minLength: 1, maxLength: 256 }),
+  /** "cookie": the refresh token only in the HttpOnly cookie (browsers); "body" (default): also in the answer. */
+  refreshTokenIn: t.Optional(t.Union([t.Literal("body"), t.Literal("cookie")])),
 });
 
-export const RefreshBody = t.Object({ refreshToken: t.String({ minLength: 1, maxLength: 512 }) });
+/** The refresh token from the body (API clients) or, when absent, from the HttpOnly cookie (browsers). */
+export const RefreshBody = t.Optional(
+  t.Object({ refreshToken: t.Optional(t.String({ minLength: 1, maxLength: 512 })) }),
+);
 
 export const LogoutBody = t.Optional(t.Object({ refreshToken: t.Optional(t.String({ maxLength: 512 })) }));
 
@@ -20,10 +25,26 @@ export const CandlesQuery = t.Object({
   limit: t.Optional(t.Numeric({ minimum: 1, maximum: 5000 })),
 });
 
+const RoleName = t.Union([t.Literal("admin"), t.Literal("trader"), t.Literal("viewer")]);
+/** The length bounds only; the password policy (auth/password-policy.ts) answers 422 with its reason. */
+const NewPassword = t.String({ minLength: 1, maxLength: 256 });
+
 export const NewUserBody = t.Object({
   username: t.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.-]+$" }),
-  password: t.String({ minLength: 12, maxLength: 256 }),
-  role: t.Union([t.Literal("admin"), t.Literal("trader"), t.Literal("viewer")]),
+  password: NewPassword,
+  role: RoleName,
+});
+
+/** PATCH /api/users/:id (admin): any of these; every change ends the user's sessions. */
+export const UserChangeBody = t.Object(
+  { role: t.Optional(RoleName), disabled: t.Optional(t.Boolean()), password: t.Optional(NewPassword) },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+/** PUT /api/auth/password: the caller's own password; every session of theirs ends. */
+export const PasswordChangeBody = t.Object({
+  currentPassword: t.String({ minLength: 1, maxLength: 256 }),
+  newPassword: NewPassword,
 });
 
 export { OrderRequest };

@@ -61,13 +61,6 @@ describe("api gateway", () => {
     expect((await readJson(res)).error.code).toBe("UNAVAILABLE");
   });
 
-  it("limits login attempts per address and user more strictly", async () => {
-    const attempts = [];
-    for (let i = 0; i < 3; i++)
-      attempts.push((await post("/api/auth/login", { username: "mallory", password: "guess" })).status);
-    expect(attempts).toEqual([401, 401, 429]);
-  });
-
   it("refuses trading to a viewer", async () => {
     const token = await login("victor", "victor-password-1");
     const res = await post(
@@ -80,5 +73,18 @@ describe("api gateway", () => {
 
   it("stores passwords as argon2id hashes", () => {
     expect(users.get("alice")?.passwordHash).toStartWith("$argon2id$");
+  });
+
+  it("limits wrong passwords per address, whichever account they try", async () => {
+    // Logged in first: successful logins are not counted.
+    const victor = await login("victor", "victor-password-1");
+    const attempts = [];
+    for (let i = 0; i < 3; i++)
+      attempts.push((await post("/api/auth/login", { username: "mallory", password: "guess" })).status);
+    expect(attempts).toEqual([401, 401, 429]);
+    // The address is braked for any account now (LOGIN_RATE_LIMIT failures per minute per address).
+    expect((await post("/api/auth/login", { username: "alice", password: "alice-password-1" })).status).toBe(429);
+    // Its session is untouched.
+    expect((await get("/api/prices", victor)).status).toBe(503);
   });
 });

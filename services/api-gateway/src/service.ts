@@ -20,11 +20,17 @@ import {
   rpcClient,
   type Service,
 } from "@jts/kit";
+import { DEFAULT_LOGIN_GUARD, LoginGuard } from "./auth/login-guard.ts";
 import { bucketFor, rateLimitHeaders } from "./auth/rate-limit.ts";
+import { clearedRefreshCookie, refreshCookie, refreshTokenFromCookie } from "./auth/refresh-cookie.ts";
+import { isSafetyCall } from "./auth/safety.ts";
 import { bearerToken, type JwtCodec, TokenService } from "./auth/tokens.ts";
+import { UserStates } from "./auth/user-state.ts";
 import type { AuthUser, UserDirectory } from "./auth/users.ts";
-import type { GatewaySettings } from "./config.ts";
+import { clientOrigin } from "./client-ip.ts";
+import { DEFAULT_WS_CAPS, type GatewaySettings } from "./config.ts";
 import { apiDocs } from "./docs.ts";
+import { noPrototypeKeys } from "./json-body.ts";
 import {
   CandlesQuery,
   IdParams,
@@ -33,7 +39,9 @@ import {
   NewUserBody,
   OrderRequest,
   OrdersQuery,
+  PasswordChangeBody,
   RefreshBody,
+  UserChangeBody,
 } from "./model.ts";
 import { ArmBody, accountRoutes, DisarmBody, EquityQuery } from "./routes/accounts.ts";
 import { AmendFields, CancelAllBody, orderActions } from "./routes/orders.ts";
@@ -47,7 +55,7 @@ const socketOf = (raw: unknown) => raw as WsConnection;
 
 /** Request bodies are kept in the audit log unless they may carry a secret (tokens, passwords). */
 const isAuditableBody = (body: unknown): body is Record<string, unknown> =>
-  typeof body === "object" && body !== null && !("password" in body) && !("refreshToken" in body);
+  typeof body === "object" && body !== null && !Object.keys(body).some((key) => /password|token/i.test(key));
 
 const forbidden = (message: string) => new AppError("FORBIDDEN", message);
 
@@ -69,6 +77,9 @@ const AUDIT_ACTIONS: Record<string, string> = {
   "PUT /api/risk/state": "risk.set-state",
   "PUT /api/risk/limits": "risk.set-limits",
   "POST /api/users": "user.create",
+  "PATCH /api/users/:id": "user.update",
+  "POST /api/auth/logout-all": "auth.logout-all",
+  "PUT /api/auth/password": "auth.password-change",
   "POST /api/accounts/:id/arm": "account.arm-request",
   "POST /api/accounts/:id/disarm": "account.disarm-request",
 };
@@ -88,9 +99,23 @@ export function createGatewayService(
   const logger = runtime.logger.child({ service: "api-gateway" });
   const jwtPlugin = jwt({ name: "jwt", secret: settings.jwtSecret });
   const codec = (jwtPlugin.decorator as unknown as { jwt: JwtCodec }).jwt;
-  const tokens = new TokenService(codec, runtime.cache, settings.accessTtlSeconds, settings.refreshTtlSeconds);
+  const userStates = new UserStates(users, runtime.bus, logger);
+  const tokens = new TokenService(codec, runtime.cache, settings.accessTtlSeconds, settings.refreshTtlSeconds, {
+    users: userStates,
+    sessionMaxSeconds: settings.sessionMaxSeconds,
+  });
   const apiBucket = bucketFor("api", settings.rateLimit, settings.rateWindowMs);
   const loginBucket = bucketFor("login", settings.loginRateLimit, 60_000);
+  const loginGuard = new LoginGuard(runtime.cache, {
+    ...DEFAULT_LOGIN_GUARD,
+    failuresPerAddress: settings.loginRateLimit,
+    accountBaseDelayMs: settings.loginBackoffBaseMs ?? DEFAULT_LOGIN_GUARD.accountBaseDelayMs,
+  });
+  const trustedProxies = settings.trustedProxies ?? new Set<string>();
+  const wsCaps = { ...DEFAULT_WS_CAPS, ...settings.ws };
+  const sha256 = (value: string) => new Bun.CryptoHasher("sha256").update(value).digest("hex");
+  // HALT, cancel-all and disarm: never behind the ordinary bucket (auth/safety.ts).
+  const safetyBucket = bucketFor("safety", settings.safetyRateLimit ?? 600, 60_000);
   const { call } = rpcClient(runtime.rpc, settings.rpcTimeoutMs);
 
   /** The account ids a user may see; undefined means all (admin). */
@@ -119,7 +144,11 @@ export function createGatewayService(
 
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
     authenticate: (token) => tokens.authenticate(token),
+    isCurrent: (user) => tokens.isCurrent(user),
     accountsOf: async (user) => (await accountsOf(user)) ?? null,
+    maxChannels: wsCaps.maxChannels,
+    preAuthFrameBytes: wsCaps.preAuthFrameBytes,
+    accountsRefreshMs: wsCaps.accountsRefreshMs,
   });
 
   // The gateway sees every event already: the platform's trading metrics are read off the
@@ -132,14 +161,25 @@ export function createGatewayService(
   const audit = options.audit ?? new MemoryAuditLog();
   const record = (entry: AuditEntry) =>
     audit.record(entry).catch((error: unknown) => logger.error("audit write failed", { error, action: entry.action }));
-  const origin = (request: Request, server: { requestIP(r: Request): { address: string } | null } | null) => ({
-    sourceIp: server?.requestIP(request)?.address ?? null,
+  const origin = (request: Request, client: { ip: string }) => ({
+    sourceIp: client.ip,
     userAgent: request.headers.get("user-agent")?.slice(0, 256) ?? null,
   });
 
-  const app = createServiceApp({ name: "api-gateway", logger, readiness: options.readiness, metrics })
+  const app = createServiceApp({
+    name: "api-gateway",
+    logger,
+    readiness: options.readiness,
+    metrics,
+    plane: "public",
+    maxWsFrameBytes: wsCaps.maxFrameBytes,
+  })
     .use(security(settings.corsOrigins))
+    .use(noPrototypeKeys())
     .use(apiDocs())
+    // Who is calling, once per request and before the answer is sent (the server is gone by
+    // onAfterResponse): the peer, or what a trusted proxy says the client is.
+    .derive(({ request, server }) => ({ client: clientOrigin(request, server, trustedProxies) }))
     .ws("/ws", {
       idleTimeout: 60,
       open: (ws) => {
@@ -155,62 +195,115 @@ export function createGatewayService(
     })
     .post(
       "/api/auth/login",
-      async ({ body, set, request, server, requestId }) => {
-        const ip = server?.requestIP(request)?.address ?? "local";
-        await limit(`login:${ip}:${body.username}`, loginBucket, set);
+      async ({ body, set, request, client, requestId }) => {
+        // Only wrong passwords count, per address and per account (see LoginGuard).
+        await loginGuard.check(client.ip, body.username, set.headers);
         const user = await users.verify(body.username, body.password);
-        const where = { ...origin(request, server), requestId };
+        const where = { ...origin(request, client), requestId };
         if (!user) {
-          logger.warn("login failed", { username: body.username, ip });
+          await loginGuard.failed(client.ip, body.username);
+          logger.warn("login failed", { username: body.username, ip: client.ip });
           await record({ actor: body.username, action: "auth.login", ...where, details: { outcome: "refused" } });
           throw new AppError("UNAUTHORIZED", "wrong username or password");
         }
+        await loginGuard.succeeded(user.username);
         await record({ actor: user.username, action: "auth.login", ...where, details: { outcome: "ok" } });
-        return tokens.issue(user.username, user.role);
+        const pair = await tokens.issue(user.username, user.role, user.tokenVersion);
+        if (body.refreshTokenIn !== "cookie") return pair;
+        set.headers["set-cookie"] = refreshCookie(pair.refreshToken, settings.refreshTtlSeconds, client.secure);
+        return { accessToken: pair.accessToken, expiresIn: pair.expiresIn };
       },
-      { body: LoginBody, detail: { security: [] } },
+      {
+        body: LoginBody,
+        detail: {
+          security: [],
+          description:
+            'Answers an access token and, by default, the refresh token in the body (API clients). With `refreshTokenIn: "cookie"` (browsers) the refresh token is set only as the HttpOnly, SameSite=Strict `jts_refresh` cookie on /api/auth. Wrong passwords are braked per client address (LOGIN_RATE_LIMIT per minute) and per account (a doubling wait after 5); correct ones are never counted.',
+        },
+      },
     )
     .post(
       "/api/auth/refresh",
-      async ({ body, set, request, server }) => {
-        await limit(`refresh:${server?.requestIP(request)?.address ?? "local"}`, loginBucket, set);
-        return tokens.refresh(body.refreshToken);
+      async ({ body, set, headers, client }) => {
+        // The body's token (API clients) wins; a browser's is in the HttpOnly cookie and is answered the same way.
+        const fromCookie = body?.refreshToken ? undefined : refreshTokenFromCookie(headers.cookie);
+        const token = body?.refreshToken ?? fromCookie;
+        // Per token, so garbage from one client never blocks another's refresh; per address, so nobody sprays.
+        await limit(`refresh-ip:${client.ip}`, apiBucket, set);
+        if (!token) throw new AppError("UNAUTHORIZED", "no refresh token (body or cookie)");
+        await limit(`refresh:${sha256(token)}`, loginBucket, set);
+        const pair = await tokens.refresh(token).catch((error: unknown) => {
+          if (fromCookie) set.headers["set-cookie"] = clearedRefreshCookie(client.secure);
+          throw error;
+        });
+        if (!fromCookie) return pair;
+        set.headers["set-cookie"] = refreshCookie(pair.refreshToken, settings.refreshTtlSeconds, client.secure);
+        return { accessToken: pair.accessToken, expiresIn: pair.expiresIn };
       },
-      { body: RefreshBody, detail: { security: [] } },
+      {
+        body: RefreshBody,
+        detail: {
+          security: [],
+          description:
+            "Rotates the refresh token: from the body `{refreshToken}` (answered in the body) or, with no body token, from the `jts_refresh` cookie (answered as a new cookie; the body then has no refresh token). Limited per token and per client address.",
+        },
+      },
     )
     // Every route below needs a valid access token and counts against the user's rate limit.
-    .resolve(async ({ headers, set, request, server }) => {
+    .resolve(async ({ headers, set, request, path, body, client }) => {
       const user = await tokens.authenticate(bearerToken(headers.authorization));
       if (!user) {
         // Before login the limit is per address, so token guessing costs the same as anything else.
-        await limit(`ip:${server?.requestIP(request)?.address ?? "local"}`, apiBucket, set);
+        await limit(`ip:${client.ip}`, apiBucket, set);
         throw new AppError("UNAUTHORIZED", "missing, invalid or expired access token");
       }
-      await limit(`user:${user.username}`, apiBucket, set);
+      if (isSafetyCall(request.method, path, body)) await limit(`safety:${user.username}`, safetyBucket, set);
+      else await limit(`user:${user.username}`, apiBucket, set);
       return { user };
     })
     // Every state-changing call below is recorded: who, what, when, from where, and how it ended.
-    .onAfterResponse(({ request, route, user, set, params, body, requestId, server }) => {
+    .onAfterResponse(({ request, route, user, set, params, body, requestId, client }) => {
       if (request.method === "GET" || !user) return;
       const key = `${request.method} ${route}`;
       void record({
         actor: user.username,
         action: AUDIT_ACTIONS[key] ?? key,
         target: (params as Record<string, string> | undefined)?.id ?? null,
-        ...origin(request, server),
+        ...origin(request, client),
         requestId,
         details: { status: Number(set.status ?? 200), ...(isAuditableBody(body) ? { request: body } : {}) },
       });
     })
     .post(
       "/api/auth/logout",
-      async ({ user, body }) => {
-        await tokens.deny(user);
-        hub.revokeToken(user.jti); // open sockets of this token close now, not at expiry
-        if (body?.refreshToken) await tokens.revokeRefresh(body.refreshToken);
+      async ({ user, body, headers, set, client }) => {
+        // The session the access token belongs to ends, body or not: its refresh tokens and every access token.
+        await tokens.endSession(user);
+        if (user.sid) hub.revokeSession(user.sid); // open sockets of this session close now, not at expiry
+        const refreshToken = body?.refreshToken ?? refreshTokenFromCookie(headers.cookie);
+        if (refreshToken) await tokens.revokeRefresh(refreshToken);
+        set.headers["set-cookie"] = clearedRefreshCookie(client.secure);
         return { loggedOut: true };
       },
       { body: LogoutBody },
+    )
+    // Every session of the caller ends, on every device.
+    .post("/api/auth/logout-all", async ({ user }) => {
+      await userStates.update(user.username, {});
+      return { loggedOut: true };
+    })
+    .put(
+      "/api/auth/password",
+      async ({ user, body, set }) => {
+        // A stolen access token must not become a password oracle: guesses cost what login guesses cost.
+        await limit(`password:${user.username}`, loginBucket, set);
+        // 403, not 401: the session is fine, and a client must not take this for a logout.
+        if (!(await users.verify(user.username, body.currentPassword)))
+          throw forbidden("the current password is wrong");
+        await userStates.update(user.username, { password: body.newPassword });
+        return { changed: true };
+      },
+      { body: PasswordChangeBody },
     )
     .get("/api/instruments", () => call(Subjects.instruments), { response: RpcReplies[Subjects.instruments] })
     .get("/api/prices", () => call(Subjects.prices), { response: RpcReplies[Subjects.prices] })
@@ -223,9 +316,10 @@ export function createGatewayService(
       async ({ user, body, set }) => {
         if (user.role === "viewer") throw forbidden("viewers cannot trade");
         const accounts = await accountsOf(user);
-        const account = body.account ?? accounts?.[0];
+        let account = body.account ?? accounts?.[0];
         if (accounts && (!account || !accounts.includes(account)))
           throw forbidden(`no access to account ${account ?? "(none)"}`);
+        if (body.strategyId !== undefined) account = await strategies.checkOrderTag(body.strategyId, account);
         const { order, created } = await call(Subjects.orderSubmit, {
           ...body,
           ...(account ? { account } : {}),
@@ -327,6 +421,15 @@ export function createGatewayService(
       },
       { body: NewUserBody },
     )
+    .patch(
+      "/api/users/:id",
+      async ({ user, params, body }) => {
+        if (user.role !== "admin") throw forbidden("only an admin manages users");
+        const updated = await userStates.update(params.id, body);
+        return { username: updated.username, role: updated.role, disabled: updated.disabled };
+      },
+      { params: IdParams, body: UserChangeBody },
+    )
     .get("/api/alerts", async ({ user }) => call(Subjects.alertList, { accounts: await accountsOf(user) }), {
       response: RpcReplies[Subjects.alertList],
     });
@@ -338,12 +441,15 @@ export function createGatewayService(
     tokens,
     audit,
     async start() {
+      userStates.onChange((username) => hub.revokeUser(username));
+      await userStates.start();
       await hub.start();
       observers = await observeTradingMetrics(runtime.bus, metrics);
     },
     async stop() {
       await Promise.all(observers.splice(0).map((s) => s.unsubscribe()));
       await hub.stop();
+      await userStates.stop();
     },
   } satisfies Service & { hub: WsHub; tokens: TokenService; audit: AuditLog };
 }

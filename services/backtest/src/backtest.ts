@@ -24,16 +24,12 @@ import {
 import { fillOf, newOrder } from "@jts/order-execution";
 import { DEFAULT_RISK_LIMITS, RiskEngine, submitRateRefusal } from "@jts/risk-management";
 import { type OrderRouter, StrategyRunner } from "@jts/strategy-engine";
+import { candleTimes } from "./bar-time.ts";
+import { affordableBuy } from "./cash.ts";
 import { eventPrice, eventSymbol, type MarketEvent } from "./csv.ts";
 import { type Direction, type Sizing, sizeOrder } from "./sizing.ts";
 import { type BacktestVenue, PaperVenueAdapter, type VenueCosts } from "./venue.ts";
 
-const CANDLE_NS: Record<Candle["interval"], bigint> = {
-  "1m": 60_000_000_000n,
-  "5m": 300_000_000_000n,
-  "1h": 3_600_000_000_000n,
-  "1d": 86_400_000_000_000n,
-};
 const CANDLE_MINUTES: Record<Candle["interval"], number> = { "1m": 1, "5m": 5, "1h": 60, "1d": 1440 };
 /** Trading days a year on an exchange with sessions (KRX): the usual 252. */
 const TRADING_DAYS = 252;
@@ -72,7 +68,10 @@ export interface BacktestOrder {
   clientOrderId: string;
   orderId: string;
   side: Order["side"];
+  /** What was sent to the venue (a long-only MARKET buy may be cut to the cash free at its fill: see `reason`). */
   quantity: string;
+  /** Summed over its fills; PARTIALLY_FILLED until it reaches `quantity`. */
+  filledQuantity: string;
   status: Order["status"];
   reason: string | null;
   /** When the strategy sent it (market time). */
@@ -111,11 +110,12 @@ export interface BacktestResult {
   runner: StrategyRunner;
 }
 
-/** When an event happens in market time: a tick at its time, a candle at its close. */
-export function eventTime(event: MarketEvent): bigint {
-  return event.kind === "tick"
-    ? BigInt(event.tick.tsEvent)
-    : BigInt(event.candle.tsOpen) + CANDLE_NS[event.candle.interval];
+/**
+ * When an event happens in market time: a tick at its time, a candle at its
+ * close, put inside the session on a market with sessions (`candleTimes`).
+ */
+export function eventTime(event: MarketEvent, schedule: SessionSchedule = ALWAYS_OPEN): bigint {
+  return event.kind === "tick" ? BigInt(event.tick.tsEvent) : candleTimes(event.candle, schedule).close;
 }
 
 /** KRX hours for a stock quoted in KRW, around the clock for everything else. */
@@ -125,8 +125,9 @@ export function defaultSessions(instrument: Instrument): SessionSchedule {
 
 /**
  * Bars a year at an interval: 365 days of them around the clock; on an
- * exchange with sessions, 252 trading days of the minutes it trades
- * continuously and in its closing auction (KRX: 09:00-15:30, 390 minutes).
+ * exchange with sessions, 252 trading days of the bars that cover the minutes
+ * it trades continuously and in its closing auction (KRX: 09:00-15:30, 390
+ * minutes: 390 1m bars, 78 5m bars, 7 1h bars, the last one 15:00-15:30).
  */
 export function barsPerYear(interval: Candle["interval"], schedule: SessionSchedule): number {
   const minutes = CANDLE_MINUTES[interval];
@@ -135,7 +136,7 @@ export function barsPerYear(interval: Candle["interval"], schedule: SessionSched
   const session = schedule.windows
     .filter((w) => w.phase !== "OPENING_AUCTION")
     .reduce((sum, w) => sum + (w.to - w.from), 0);
-  return (TRADING_DAYS * session) / minutes;
+  return TRADING_DAYS * Math.ceil(session / minutes);
 }
 
 /**
@@ -159,14 +160,28 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const sizing = options.sizing ?? { mode: "params" };
   const direction = options.direction ?? "long-only";
   const sessionOf = options.sessions ?? defaultSessions;
+  const schedule = sessionOf(instrument);
   let now = 0n;
   const nowMs = () => Number(now / 1_000_000n);
   const stamp = () => String(now);
-  const risk = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS, { now: nowMs, sessions: sessionOf });
+  const slippageBps = options.costs?.slippageBps ?? 0;
+  // Risk reserves a MARKET buy's cash at the price plus the run's slippage (what the simulated fill adds), not
+  // the live default of 50 bps: the fill's own price is known here, and the cash check at the fill (`place`) covers a gap.
+  const marketSlippageBps = Math.ceil(slippageBps);
+  const risk = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS, {
+    now: nowMs,
+    sessions: sessionOf,
+    marketSlippageBps,
+  });
+  const takerFee = fx.toFixed(options.costs?.fees?.taker ?? instrument.takerFee);
   const rates = new MemoryRateLimiter(nowMs);
   const venue =
     options.venue ??
-    new PaperVenueAdapter(catalog, { ...options.costs, sessionEnd: sessionEndFor(catalog, sessionOf) });
+    new PaperVenueAdapter(catalog, {
+      ...options.costs,
+      sessionEnd: sessionEndFor(catalog, sessionOf),
+      krxHolidays: schedule.holidays,
+    });
   const logger = options.logger ?? createLogger({ app: "backtest" }, "error", () => {});
   const startingCash = fx.toFixed(options.startingCash ?? "100000000");
   const account = options.strategy.account;
@@ -188,19 +203,22 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       },
     ],
   });
-  const orders = new Map<string, { order: Order; record: BacktestOrder }>();
+  /** Every order sent, with what has filled of it so far. */
+  const orders = new Map<string, { order: Order; record: BacktestOrder; filled: Fixed }>();
   const fills: Fill[] = [];
   const equity: EquityPoint[] = [];
   const riskEvents: TradingStateChange[] = [];
   const data: MarketEvent[] = [];
   let cash = startingCash;
   let mark = 0n;
+  /** The book the venue was last given: what a MARKET order placed now takes from. */
+  let book = { ask: 0n, askSize: 0n };
   let pending: ExecutionReport[] = [];
   /** Approved orders waiting for the next event's open (fillAt next-open). */
   let queued: Order[] = [];
 
   const record = (order: Order, status: Order["status"], reason: string | null) => {
-    const entry = { order, record: recordOf(order, status, reason) };
+    const entry = { order, record: recordOf(order, status, reason), filled: 0n };
     orders.set(order.id, entry);
     risk.onOrder({ ...order, status });
     return entry;
@@ -209,10 +227,44 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     record(order, "REJECTED", reason);
     pending.push({ ...reportBase(order, now), kind: "REJECTED", reason });
   };
-  const place = (order: Order) => {
+  /** Cash no working buy holds: each holds its unfilled part at its limit price, or at the ask for a MARKET one. */
+  const freeCash = (except: string) => {
+    let held = 0n;
+    for (const { order, record: r, filled } of orders.values()) {
+      if (order.id === except || order.side !== "BUY" || (r.status !== "ACCEPTED" && r.status !== "PARTIALLY_FILLED"))
+        continue;
+      const price = order.price === null ? book.ask : fx.toFixed(order.price);
+      const notional = fx.mul(price, fx.toFixed(order.quantity) - filled);
+      held += notional + fx.mul(notional, takerFee);
+    }
+    return cash - held;
+  };
+  /**
+   * Long only is a cash account, which never pays more than it has: a MARKET
+   * buy is cut, when it reaches the venue, to what the free cash pays at the
+   * book it will take from (a gap at the next open, the slippage, the walk
+   * through the levels), as a quote-amount market buy (Binance
+   * quoteOrderQty, Upbit's price market buy) spends what it is given; below the
+   * minimum quantity it is refused. A priced buy pays at most its limit, which
+   * risk reserved.
+   */
+  const payable = (order: Order): { order: Order; note: string | null } | { refused: string } => {
+    if (direction !== "long-only" || order.side !== "BUY" || order.type !== "MARKET") return { order, note: null };
+    const wanted = fx.toFixed(order.quantity);
+    const free = freeCash(order.id);
+    const quantity = affordableBuy({ quantity: wanted, free, ask: book.ask, askSize: book.askSize, takerFee, spec });
+    if (quantity === wanted) return { order, note: null };
+    const why = `the ${fx.fromFixed(fx.max(0n, free))} ${instrument.quote} free pays ${fx.fromFixed(quantity)} of ${order.quantity} at the ask ${fx.fromFixed(book.ask)} with fees`;
+    if (quantity < spec.minQuantity || quantity === 0n) return { refused: `INSUFFICIENT_BALANCE at the fill: ${why}` };
+    return { order: { ...order, quantity: fx.fromFixed(quantity) }, note: `cut to the cash at the fill: ${why}` };
+  };
+  const place = (wanted: Order) => {
+    const paid = payable(wanted);
+    if ("refused" in paid) return reject(wanted, paid.refused);
+    const { order, note } = paid;
     const placed = venue.place(order, stamp());
     if (!placed.accepted) return reject(order, placed.reason ?? "refused by the venue");
-    record(order, "ACCEPTED", null);
+    record(order, "ACCEPTED", note);
     pending.push(...placed.reports);
   };
   const onRiskChanges = (changes: TradingStateChange[]) => {
@@ -241,6 +293,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
           price: mark,
           equity: cash + fx.mul(position, mark),
           spec,
+          reserveBps: marketSlippageBps,
         },
         sizing,
         direction,
@@ -299,14 +352,16 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
           cash += (fill.side === "BUY" ? -notional : notional) - fx.toFixed(fill.fee);
           fills.push(fill);
           onRiskChanges(risk.onFill(fill));
-          entry.record.status = "FILLED";
+          entry.filled += fx.toFixed(fill.quantity);
+          entry.record.filledQuantity = fx.fromFixed(entry.filled);
+          entry.record.status = entry.filled >= fx.toFixed(entry.order.quantity) ? "FILLED" : "PARTIALLY_FILLED";
           await runner.fill(fill);
         } else if (report.kind !== "ACCEPTED") {
           entry.record.status =
             report.kind === "REJECTED" ? "REJECTED" : report.kind === "EXPIRED" ? "EXPIRED" : "CANCELED";
           entry.record.reason = report.reason;
         }
-        risk.onOrder({ ...entry.order, status: entry.record.status });
+        risk.onOrder({ ...entry.order, status: entry.record.status, filledQuantity: entry.record.filledQuantity });
         runner.orderUpdated(entry.order.clientOrderId, entry.record.status);
       }
     }
@@ -316,7 +371,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const priceAt = (event: MarketEvent, price: string, ts: bigint) => {
     now = ts;
     mark = fx.toFixed(price);
-    pending.push(...venue.onQuote(quoteAt(event, price, now, spec, options.costs?.slippageBps ?? 0)));
+    const quote = quoteAt(event, price, now, spec, slippageBps);
+    book = { ask: fx.toFixed(quote.ask), askSize: fx.toFixed(quote.askSize) };
+    pending.push(...venue.onQuote(quote));
     onRiskChanges(risk.onPrice(symbol, price));
   };
 
@@ -332,15 +389,15 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     const open = event.kind === "candle" ? event.candle.open : event.tick.price;
     firstPrice ??= open;
     if (event.kind === "candle") {
-      periodsPerYear ??= barsPerYear(event.candle.interval, sessionOf(instrument));
-      if (fillAt === "next-open") priceAt(event, open, BigInt(event.candle.tsOpen));
+      periodsPerYear ??= barsPerYear(event.candle.interval, schedule);
+      if (fillAt === "next-open") priceAt(event, open, candleTimes(event.candle, schedule).open);
     } else if (fillAt === "next-open" && queued.length > 0) priceAt(event, open, eventTime(event));
     // Orders decided on the previous event go now, at this one's open.
     const due = queued;
     queued = [];
     for (const order of due) place(order);
     await settle();
-    priceAt(event, eventPrice(event), eventTime(event));
+    priceAt(event, eventPrice(event), eventTime(event, schedule));
     await settle();
     if (event.kind === "tick") await runner.tick(event.tick);
     else await runner.candle(event.candle);
@@ -359,7 +416,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     fillAt,
     sizing,
     direction,
-    sessions: sessionOf(instrument).name,
+    sessions: schedule.name,
     events: data.length,
     data,
     orders: [...orders.values()].map((o) => o.record),
@@ -412,6 +469,7 @@ function recordOf(order: Order, status: Order["status"], reason: string | null):
     orderId: order.id,
     side: order.side,
     quantity: order.quantity,
+    filledQuantity: "0",
     status,
     reason,
     ts: order.createdAt,

@@ -37,6 +37,7 @@ describe("options", () => {
       "(default 0)",
       "auto (default",
       "(default CRYPTO)",
+      "maxOrderNotional 50000000, maxPositionNotional 200000000",
     ])
       expect(USAGE).toContain(text);
   });
@@ -101,6 +102,19 @@ describe("instrument definitions", () => {
     expect(resolveInstrument("BTC-KRW", known, undefined, {})).toBe(known as (typeof SIM_INSTRUMENTS)[number]);
     expect(resolveInstrument("BTC-KRW", known, undefined, { fee: "0.001" }).takerFee).toBe("0.001");
     expect(() => resolveInstrument("AAPL", undefined, { quote: "USD", tickSize: "-1" }, {})).toThrow(InstrumentError);
+  });
+
+  it("refuse a KRW stock definition that names no KRX market instead of taxing it as KOSPI", () => {
+    const stock = { currency: "KRW", kind: "STOCK", tick: "1", lot: "1" };
+    expect(() => resolveInstrument("000660", undefined, undefined, stock)).toThrow(
+      "a stock priced in KRW is a KRX listing, whose sell tax depends on its market: give --market",
+    );
+    expect(resolveInstrument("000660", undefined, undefined, { ...stock, market: "KOSDAQ" }).market).toBe("KOSDAQ");
+    expect(resolveInstrument("000660", undefined, { quote: "KRW", kind: "STOCK", market: "KONEX" }, {}).market).toBe(
+      "KONEX",
+    );
+    expect(() => parseOptions(["--market", "NASDAQ"])).toThrow("--market NASDAQ: expected one of KOSPI, KOSDAQ, KONEX");
+    expect(parseOptions(["--market", "KOSDAQ"]).instrument.market).toBe("KOSDAQ");
   });
 
   it("let a user's own CSV run without refused orders, and name the problem when the definition is missing", async () => {

@@ -3,10 +3,12 @@ import { compile } from "@jts/kit";
 
 const checkInstrument = compile(Instrument);
 
-/** What `--currency`, `--kind`, `--tick`, `--lot` and `--fee` say about the traded symbol. */
+/** What `--currency`, `--kind`, `--market`, `--tick`, `--lot` and `--fee` say about the traded symbol. */
 export interface InstrumentFlags {
   currency?: string;
   kind?: string;
+  /** The KRX market of a stock priced in KRW: KOSPI, KOSDAQ or KONEX. */
+  market?: string;
   tick?: string;
   lot?: string;
   fee?: string;
@@ -20,7 +22,9 @@ export class InstrumentError extends Error {}
  * array, or an object keyed by symbol), then the flags on top. A symbol with
  * neither is an error: a run of orders refused as UNKNOWN_INSTRUMENT tells
  * nobody anything. A new definition starts from: CRYPTO, tick and lot
- * 0.00000001, minimum quantity = the lot, no minimum notional, no fees.
+ * 0.00000001, minimum quantity = the lot, no minimum notional, no fees. A
+ * STOCK priced in KRW is a KRX listing and must name its market: its sell
+ * tax depends on it, and no market is guessed.
  */
 export function resolveInstrument(
   symbol: string,
@@ -51,6 +55,7 @@ export function resolveInstrument(
     ...fromFile,
     ...(flags.currency !== undefined ? { quote: flags.currency } : {}),
     ...(flags.kind !== undefined ? { kind: flags.kind } : {}),
+    ...(flags.market !== undefined ? { market: flags.market } : {}),
     ...(flags.tick !== undefined ? { tickSize: flags.tick } : {}),
     ...(flags.lot !== undefined ? { lotSize: flags.lot, minQuantity: flags.lot } : { lotSize: lot }),
     ...(flags.fee !== undefined ? { makerFee: flags.fee, takerFee: flags.fee } : {}),
@@ -67,6 +72,10 @@ export function resolveInstrument(
     }
   }
   const instrument = merged as Instrument;
+  if (instrument.kind === "STOCK" && instrument.quote === "KRW" && !instrument.market)
+    throw new InstrumentError(
+      `instrument definition for ${symbol}: a stock priced in KRW is a KRX listing, whose sell tax depends on its market: give --market KOSPI|KOSDAQ|KONEX or "market" in --instrument FILE`,
+    );
   for (const field of ["tickSize", "lotSize"] as const)
     if (fx.toFixed(instrument[field]) <= 0n)
       throw new InstrumentError(`instrument definition for ${symbol}: ${field} must be greater than zero`);

@@ -7,8 +7,8 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type FeeRates, feeRates } from "@jts/broker-paper";
-import type { Instrument, StrategyConfig } from "@jts/contracts";
+import { KRX_MARKETS } from "@jts/broker-paper";
+import { fx, type Instrument, type StrategyConfig } from "@jts/contracts";
 import { ALWAYS_OPEN, InstrumentCatalog, krxSchedule, parseHolidays, type SessionSchedule } from "@jts/kit";
 import { defaultSessions, runBacktest } from "./backtest.ts";
 import { loadClickHouseCandles } from "./clickhouse.ts";
@@ -19,6 +19,7 @@ import { type CliSettings, OptionError, parseOptions, USAGE } from "./options.ts
 import { progressBar } from "./progress.ts";
 import { formatReport, writeReport } from "./report.ts";
 import { generateSampleCandles } from "./sample.ts";
+import type { VenueCosts } from "./venue.ts";
 
 const REPO = resolve(import.meta.dir, "../../..");
 
@@ -86,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     sizing: settings.sizing,
     direction: settings.direction,
     sessions: sessionsOf(settings.sessions, holidays),
-    costs: { fees: runFees(instrument, settings), slippageBps: settings.slippageBps },
+    costs: { ...runFees(settings), slippageBps: settings.slippageBps },
     onProgress: showProgress ? (done, total) => bar.update(done, total) : undefined,
   });
   const metrics = computeMetrics(result);
@@ -99,15 +100,29 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The run's fee rates when --fee or --sell-tax says so; otherwise the paper venue's own for the instrument. */
-function runFees(instrument: Instrument, settings: CliSettings): FeeRates | undefined {
-  if (settings.fee === undefined && settings.sellTax === undefined) return undefined;
-  const own = feeRates(instrument, {});
-  return {
-    maker: settings.fee ?? own.maker,
-    taker: settings.fee ?? own.taker,
-    sellTax: settings.sellTax ?? own.sellTax,
-  };
+/**
+ * The run's costs when --fee or --sell-tax says so; otherwise the paper
+ * venue's own rates for the instrument and the dated KRX tax table.
+ * --sell-tax replaces the table with one flat rate (0 turns the tax off).
+ */
+function runFees(settings: CliSettings): Pick<VenueCosts, "fees" | "krxTaxRates"> {
+  const costs: Pick<VenueCosts, "fees" | "krxTaxRates"> = {};
+  if (settings.fee !== undefined || settings.sellTax !== undefined) {
+    costs.fees = {
+      ...(settings.fee !== undefined ? { maker: settings.fee, taker: settings.fee } : {}),
+      krxSellTax: settings.sellTax === undefined || fx.toFixed(settings.sellTax) > 0n,
+    };
+  }
+  if (settings.sellTax !== undefined) {
+    const flat = settings.sellTax;
+    costs.krxTaxRates = KRX_MARKETS.map((market) => ({
+      market,
+      from: "1970-01-01",
+      transactionTax: flat,
+      ruralTax: "0",
+    }));
+  }
+  return costs;
 }
 
 function sessionsOf(choice: CliSettings["sessions"], holidays: string[]): (instrument: Instrument) => SessionSchedule {

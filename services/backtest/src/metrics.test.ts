@@ -158,5 +158,6 @@ describe("risk ratios, exposure and buy and hold", () => {
     expect(barsPerYear("1d", krxSchedule())).toBe(252);
     expect(barsPerYear("1m", krxSchedule())).toBe(252 * 390); // 09:00-15:30
     expect(barsPerYear("5m", krxSchedule())).toBe(252 * 78);
+    expect(barsPerYear("1h", krxSchedule())).toBe(252 * 7); // 09:00, 10:00, ... 15:00 (to 15:30)
   });
 });

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { KRX_MARKETS } from "@jts/broker-paper";
 import {
   type CandleInterval,
   fx,
@@ -31,22 +32,28 @@ Execution
   --fill next-open|close  fill at the next bar's open (default; the next tick for tick data)
                           or at once on the bar's close the order was decided on
   --sizing MODE           entry size: params (default: the strategy's quantity), quantity:Q,
-                          notional:N (quote currency), equity:PCT (of equity, fee included)
-  --direction D           long-only (default; a cash account) or long-short (a margin account:
+                          notional:N (quote currency), equity:PCT (of equity, fee and --slippage-bps
+                          included, so equity:100 passes risk's cash check); every entry still meets
+                          --limits: with the defaults an order above ${DEFAULT_RISK_LIMITS.maxOrderNotional} is refused
+  --direction D           long-only (default; a cash account: a MARKET buy is cut at its fill to the
+                          cash it can pay, e.g. after a gap up) or long-short (a margin account:
                           an exit signal also opens a short, an entry covers it)
-  --limits JSON           risk limits of the run, as PUT /api/risk/limits takes them
-                          (default: the risk service's, maxOrderNotional 50000000, maxPositionNotional 200000000)
+  --limits JSON           risk limits of the run, as PUT /api/risk/limits takes them (default: the risk
+                          service's: maxOrderNotional ${DEFAULT_RISK_LIMITS.maxOrderNotional}, maxPositionNotional ${DEFAULT_RISK_LIMITS.maxPositionNotional},
+                          no loss or exposure limit); a MARKET buy reserves cash at the price plus --slippage-bps
   --cash DECIMAL          starting cash in the instrument's currency (default 100000000)
   --fee RATE              maker and taker fee of the run, e.g. 0.0005 (default: the instrument's)
-  --sell-tax RATE         tax on sells (default 0.0018 for stocks, 0 otherwise: the paper venue's rule)
+  --sell-tax RATE         flat tax on KRX stock sells (default: the dated KRX table's rate on each trade's date; 0 = none)
   --slippage-bps N        the quote moves N bps against every taker (default 0)
   --sessions S            auto (default: KRX hours for a stock in KRW, 24/7 otherwise) | krx | 24/7
   --holidays FILE         KRX holidays, one YYYY-MM-DD a line (default: none; weekends are always closed)
 Instrument (required for a symbol the simulated venue does not list; BTC-KRW, ETH-KRW, 005930 are)
   --instrument FILE       JSON: one instrument, an array, or an object keyed by symbol
-                          (quote, kind, tickSize, lotSize, minQuantity, minNotional, makerFee, takerFee)
+                          (quote, kind, market, tickSize, lotSize, minQuantity, minNotional, makerFee, takerFee)
   --currency CCY          quote currency (the one field a new symbol must have)
   --kind CRYPTO|STOCK     (default CRYPTO)
+  --market M              KOSPI | KOSDAQ | KONEX: required for a STOCK priced in KRW (its KRX sell tax
+                          depends on it; no default is guessed)
   --tick DECIMAL          price step (default 0.00000001)
   --lot DECIMAL           quantity step and minimum (default 0.00000001)
 Output
@@ -117,6 +124,7 @@ export function parseOptions(argv: string[]): CliSettings {
         instrument: { type: "string" },
         currency: { type: "string" },
         kind: { type: "string" },
+        market: { type: "string" },
         tick: { type: "string" },
         lot: { type: "string" },
         out: { type: "string" },
@@ -183,6 +191,7 @@ export function parseOptions(argv: string[]): CliSettings {
     instrument: {
       currency: currency(str("currency")),
       kind: str("kind") === undefined ? undefined : oneOf("kind", ["CRYPTO", "STOCK"] as const, "CRYPTO"),
+      market: str("market") === undefined ? undefined : oneOf("market", KRX_MARKETS, "KOSPI"),
       tick: optionalDecimal("tick", str("tick")),
       lot: optionalDecimal("lot", str("lot")),
       fee: rate("fee", str("fee")),

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "bun:test";
 import { createPaperService } from "@jts/broker-paper";
-import { EventTypes, type Fill, type Order, type Quote, type StrategyConfig, type Tick, Topics } from "@jts/contracts";
+import {
+  EventTypes,
+  type Fill,
+  type Order,
+  type Quote,
+  type StrategyConfig,
+  Subjects,
+  type Tick,
+  Topics,
+} from "@jts/contracts";
 import { createLogger, envelope, InstrumentCatalog, memoryRuntime, type Service } from "@jts/kit";
 import { createMarketDataService } from "@jts/market-data-collector";
 import { createOrderExecutionService } from "@jts/order-execution";
@@ -64,6 +73,13 @@ describe("parity between live and backtest", () => {
   it("sends the same orders, gets the same fills and books the same P&L for the same data", async () => {
     const runtime = memoryRuntime(createLogger({}, "error", () => {}));
     const catalog = new InstrumentCatalog();
+    // Risk takes orders only for accounts the portfolio lists: answer as it would, for a margin
+    // account (no cash check, as in the backtest).
+    await runtime.rpc.serve(Subjects.positions, () => []);
+    await runtime.rpc.serve(Subjects.appliedFills, () => ({ fillIds: [], complete: true }));
+    await runtime.rpc.serve(Subjects.accounts, () => [
+      { id: ACCOUNT, owner: "admin", venue: "sim", kind: "MARGIN", baseCurrency: "KRW", mode: "PAPER", balances: [] },
+    ]);
     const strategyService = createStrategyService(runtime, { strategies, cooldownMs: 0 });
     const services: Service[] = [
       createRiskService(runtime, { catalog, limits: DEFAULT_RISK_LIMITS }),

@@ -24,6 +24,8 @@ export interface SizingInput {
   price: Fixed;
   equity: Fixed;
   spec: InstrumentSpec;
+  /** The band (bps) risk reserves a MARKET buy's cash at over the price: % of equity leaves room for it. */
+  reserveBps?: number;
 }
 
 /** The quantity to send, or why nothing is sent. */
@@ -33,7 +35,9 @@ export type Sized = { quantity: Fixed } | { refused: string };
  * Splits an order into the part that closes the position and the part that
  * opens (or adds to) one, drops a short opening in long-only mode, and sizes
  * the opening part by `sizing`, rounded down to the lot. % of equity leaves
- * room for the taker fee, so a 100% cash account can still pay it.
+ * room for the taker fee and for the band risk reserves a MARKET buy at
+ * (`reserveBps`, the backtest's slippage), so a 100% entry of a cash account
+ * passes risk's cash check with exactly the cash it has.
  */
 export function sizeOrder(input: SizingInput, sizing: Sizing, direction: Direction): Sized {
   const { side, position, spec } = input;
@@ -55,7 +59,7 @@ export function sizeOrder(input: SizingInput, sizing: Sizing, direction: Directi
   return { quantity: closing + opening };
 }
 
-function entrySize({ price, equity, spec }: SizingInput, sizing: Sizing): Fixed | null {
+function entrySize({ price, equity, spec, reserveBps = 0 }: SizingInput, sizing: Sizing): Fixed | null {
   const lot = (value: Fixed) => fx.floorTo(fx.max(0n, value), spec.lotSize);
   switch (sizing.mode) {
     case "params":
@@ -66,8 +70,19 @@ function entrySize({ price, equity, spec }: SizingInput, sizing: Sizing): Fixed 
       return price > 0n ? lot(fx.div(fx.toFixed(sizing.notional), price)) : 0n;
     case "equity": {
       const budget = fx.div(fx.mul(equity, fx.toFixed(sizing.percent)), fx.toFixed("100"));
-      const perUnit = price + fx.mul(price, spec.takerFee);
-      return perUnit > 0n ? lot(fx.div(budget, perUnit)) : 0n;
+      // Risk's reckoning, to the rounding: cost = price x (1 + band) x quantity, needed = cost + the taker fee on it.
+      const reserved = fx.mul(price, fx.SCALE + (BigInt(Math.ceil(reserveBps)) * fx.SCALE) / 10_000n);
+      const needed = (quantity: Fixed) => {
+        const cost = fx.mul(reserved, quantity);
+        return cost + fx.mul(cost, spec.takerFee);
+      };
+      const perUnit = reserved + fx.mul(reserved, spec.takerFee);
+      if (perUnit <= 0n || budget <= 0n) return 0n;
+      // Rounded down (a rounded-up quotient can buy one lot more than the budget pays), then a lot less while
+      // risk's rounding still finds it short.
+      let quantity = lot((budget * fx.SCALE) / perUnit);
+      while (quantity > 0n && spec.lotSize > 0n && needed(quantity) > budget) quantity = lot(quantity - spec.lotSize);
+      return quantity;
     }
   }
 }

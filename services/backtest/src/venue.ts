@@ -1,4 +1,4 @@
-import { DEFAULT_FEES, type FeeRates, MatchingEngine } from "@jts/broker-paper";
+import { DEFAULT_FEES, type FeeRates, type KrxTaxRate, MatchingEngine } from "@jts/broker-paper";
 import type { ExecutionReport, Order, Quote, SessionEnd } from "@jts/contracts";
 import type { InstrumentCatalog } from "@jts/kit";
 
@@ -16,6 +16,8 @@ export interface BacktestVenue {
 /** A run's costs: fee rates for the simulated venue (its instruments' own when absent) and a slippage in bps. */
 export interface VenueCosts {
   fees?: FeeRates;
+  /** The KRX sell tax table (default: the dated one in force on each trade's date). */
+  krxTaxRates?: readonly KrxTaxRate[];
   slippageBps?: number;
 }
 
@@ -30,13 +32,24 @@ export class PaperVenueAdapter implements BacktestVenue {
   private ids = 0;
   private readonly engine: MatchingEngine;
 
-  constructor(catalog: InstrumentCatalog, options: { fees?: FeeRates; sessionEnd?: SessionEnd } = {}) {
+  constructor(
+    catalog: InstrumentCatalog,
+    options: {
+      fees?: FeeRates;
+      krxTaxRates?: readonly KrxTaxRate[];
+      /** KRX holidays: a sell's tax is the rate of its T+2 settlement date, which skips them. */
+      krxHolidays?: Iterable<string>;
+      sessionEnd?: SessionEnd;
+    } = {},
+  ) {
     this.engine = new MatchingEngine({
       clock: () => this.now,
       instruments: catalog,
       newId: () => `bt-${++this.ids}`,
       // The fee math stays the paper venue's; a run only picks the rates of the venue it simulates.
       ...(options.fees ? { fees: { ...DEFAULT_FEES, sim: options.fees } } : {}),
+      ...(options.krxTaxRates ? { krxTaxRates: options.krxTaxRates } : {}),
+      ...(options.krxHolidays ? { krxHolidays: options.krxHolidays } : {}),
       ...(options.sessionEnd ? { sessionEnd: options.sessionEnd } : {}),
     });
   }

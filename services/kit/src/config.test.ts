@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { ConfigError, int, loadConfig, oneOf, secret, str } from "./config.ts";
+import { ConfigError, durableStoreUrl, int, loadConfig, oneOf, secret, str } from "./config.ts";
 
 const spec = {
   JWT_SECRET: secret("dev-secret-do-not-use-in-production", 32),
@@ -50,9 +50,44 @@ describe("loadConfig", () => {
     ).toThrow("development default");
   });
 
-  it("refuses a short secret in production and accepts a long one", () => {
+  it("refuses a short secret in production and accepts a long random one", () => {
     expect(() => loadConfig(spec, { NODE_ENV: "production", JWT_SECRET: "short" })).toThrow("at least 32");
-    const strong = "x".repeat(40);
+    const strong = "9f2c4e71a0b85d36e2f1c7a94b0d83e5a61f2c7d";
     expect(loadConfig(spec, { NODE_ENV: "production", JWT_SECRET: strong }).JWT_SECRET).toBe(strong);
+  });
+
+  it("refuses placeholders and weak secrets in production, saying why", () => {
+    const refusal = (value: string) => {
+      try {
+        loadConfig(spec, { JTS_ENV: "production", JWT_SECRET: value });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "accepted";
+    };
+    expect(refusal("CHANGE-ME-example-jwt-secret-not-a-real-one-000000")).toContain("placeholder");
+    expect(refusal("x".repeat(40))).toContain("distinct characters");
+    // 32 digits: long enough, only ~106 bits by its character class.
+    expect(refusal("01234567890123456789012345678901")).toContain("too weak: about 106 bits");
+  });
+
+  it("refuses an unknown JTS_ENV instead of falling back to development", () => {
+    expect(() => loadConfig(spec, { JTS_ENV: "prod" })).toThrow(
+      'JTS_ENV must be one of development, test, production, got "prod"',
+    );
+    expect(loadConfig(spec, { JTS_ENV: "test" }).mode).toBe("test");
+  });
+
+  it("refuses a value marked not for production, and a missing durable store", () => {
+    const stores = {
+      JTS_BUS: oneOf(["memory", "kafka"] as const, "memory", {
+        notInProduction: { value: "memory", why: "events stay here" },
+      }),
+      DATABASE_URL: durableStoreUrl("orders"),
+    };
+    expect(loadConfig(stores, {}).JTS_BUS).toBe("memory");
+    expect(() => loadConfig(stores, { JTS_ENV: "production" })).toThrow(
+      /JTS_BUS=memory is refused in production: events stay here[\s\S]*DATABASE_URL is required in production: without it orders/,
+    );
   });
 });

@@ -2,7 +2,9 @@
  * Configuration comes from the environment only, is validated once at start,
  * and fails with every problem listed at once. Development gets working
  * defaults; production (JTS_ENV=production) refuses a secret that is missing,
- * too short, or still the development default.
+ * a placeholder, a development default or weak (checkSecret), and state kept
+ * in memory where it must survive a restart. An unknown JTS_ENV is an error:
+ * a typo must not fall back to development and its public secrets.
  */
 export type RunMode = "development" | "test" | "production";
 
@@ -34,26 +36,118 @@ export function int(defaultValue: number, range: { min?: number; max?: number } 
   };
 }
 
-export function oneOf<const T extends string>(values: readonly T[], defaultValue: T): Field<T> {
+/** A text whose default differs in production (e.g. no localhost origins there). */
+export function strByMode(devDefault: string, productionDefault: string): Field<string> {
   return {
-    read(raw, name) {
-      if (raw === undefined || raw === "") return defaultValue;
-      if (!values.includes(raw as T))
+    read: (raw, _name, mode) =>
+      raw === undefined || raw === "" ? (mode === "production" ? productionDefault : devDefault) : raw,
+  };
+}
+
+export interface OneOfOptions<T extends string> {
+  /** A value refused in production, and why (e.g. "memory": state that must survive a restart). */
+  notInProduction?: { value: T; why: string };
+}
+
+export function oneOf<const T extends string>(
+  values: readonly T[],
+  defaultValue: T,
+  options: OneOfOptions<T> = {},
+): Field<T> {
+  return {
+    read(raw, name, mode) {
+      const value = raw === undefined || raw === "" ? defaultValue : (raw as T);
+      if (!values.includes(value))
         throw new Error(`${name} must be one of ${values.join(", ")}, got ${JSON.stringify(raw)}`);
-      return raw as T;
+      const refused = options.notInProduction;
+      if (mode === "production" && refused && value === refused.value)
+        throw new Error(`${name}=${value} is refused in production: ${refused.why}`);
+      return value;
     },
   };
 }
 
-/** A secret: the dev default is allowed outside production only. */
-export function secret(devDefault: string, minLength = 16): Field<string> {
+/**
+ * A connection URL that is optional in development (empty: the state lives in
+ * memory) and required in production, where `what` must survive a restart.
+ */
+export function durableStoreUrl(what: string): Field<string> {
+  return {
+    read(raw, name, mode) {
+      const value = raw ?? "";
+      if (mode === "production" && value === "")
+        throw new Error(
+          `${name} is required in production: without it ${what} would be kept in memory and lost on restart`,
+        );
+      return value;
+    },
+  };
+}
+
+export interface SecretRules {
+  /** Shortest accepted length. */
+  minLength: number;
+  /** Least estimated entropy in bits (length x log2 of the alphabet its character classes span). */
+  minBits?: number;
+  /** The public development default, refused as a value. */
+  devDefault?: string;
+}
+
+/** Marks of a placeholder: every value in .env.example carries "CHANGE-ME" and "example". */
+const PLACEHOLDER = /change-?me|example|placeholder|not-a-real/i;
+
+const CHARACTER_CLASSES = [
+  { name: "lower case", size: 26, test: /[a-z]/ },
+  { name: "upper case", size: 26, test: /[A-Z]/ },
+  { name: "digits", size: 10, test: /[0-9]/ },
+  { name: "symbols", size: 33, test: /[^a-zA-Z0-9]/ },
+] as const;
+
+/**
+ * Why `value` is not fit to be the production secret `name`, or undefined when
+ * it is. The one check of every production secret (JWT key, bootstrap admin
+ * password, service credentials): refuses empty values, placeholders
+ * (.env.example's CHANGE-ME values), the development default, and weak values:
+ * too short, too few distinct characters (a repeated pattern), or too little
+ * entropy for the character classes it uses (64 hex digits pass; 40 x's,
+ * "Password1234" do not). The message says which rule failed and how to fix it.
+ */
+export function checkSecret(name: string, value: string | undefined, rules: SecretRules): string | undefined {
+  if (value === undefined || value === "") return `${name} is required in production`;
+  if (rules.devDefault !== undefined && value === rules.devDefault)
+    return `${name} is the development default; set a real secret`;
+  if (PLACEHOLDER.test(value))
+    return `${name} is still a placeholder (CHANGE-ME/example value from .env.example); set a real secret`;
+  if (value.length < rules.minLength)
+    return `${name} must be at least ${rules.minLength} characters in production (it has ${value.length})`;
+  const distinct = new Set(value).size;
+  const neededDistinct = Math.min(10, Math.ceil(value.length / 2));
+  if (distinct < neededDistinct)
+    return `${name} has only ${distinct} distinct characters (a repeated pattern); use at least ${neededDistinct}, e.g. openssl rand -hex 32`;
+  const classes = CHARACTER_CLASSES.filter((c) => c.test.test(value));
+  const alphabet = classes.reduce((n, c) => n + c.size, 0);
+  const bits = Math.floor(value.length * Math.log2(alphabet));
+  const minBits = rules.minBits ?? 0;
+  if (bits < minBits)
+    return (
+      `${name} is too weak: about ${bits} bits for ${value.length} characters of ${classes.map((c) => c.name).join(", ")}; ` +
+      `needs ${minBits}: make it longer or mix lower and upper case, digits and symbols (e.g. openssl rand -hex 32)`
+    );
+  return undefined;
+}
+
+/**
+ * A secret: the dev default is allowed outside production only; in
+ * production checkSecret's rules hold. `minBits` defaults to 128 for keys of
+ * 32+ characters (machine-made) and 64 for shorter ones (passwords).
+ */
+export function secret(devDefault: string, minLength = 16, minBits = minLength >= 32 ? 128 : 64): Field<string> {
   return {
     read(raw, name, mode) {
       if (mode !== "production") return raw === undefined || raw === "" ? devDefault : raw;
-      if (raw === undefined || raw === "") throw new Error(`${name} is required in production`);
-      if (raw === devDefault) throw new Error(`${name} is the development default; set a real secret`);
-      if (raw.length < minLength) throw new Error(`${name} must be at least ${minLength} characters in production`);
-      return raw;
+      const problem = checkSecret(name, raw, { minLength, minBits, devDefault });
+      if (problem) throw new Error(problem);
+      return raw as string;
     },
   };
 }
@@ -61,9 +155,22 @@ export function secret(devDefault: string, minLength = 16): Field<string> {
 type Spec = Record<string, Field<unknown>>;
 export type ConfigOf<S extends Spec> = { [K in keyof S]: S[K] extends Field<infer T> ? T : never } & { mode: RunMode };
 
+const RUN_MODES: readonly RunMode[] = ["development", "test", "production"];
+
+/**
+ * JTS_ENV, else NODE_ENV, else development. An unknown JTS_ENV is a
+ * ConfigError ("prod" must not run on development secrets); NODE_ENV, which
+ * other tools set too, falls back to development unless it says production.
+ */
 export function runMode(env: Record<string, string | undefined> = process.env): RunMode {
-  const raw = env.JTS_ENV ?? env.NODE_ENV;
-  if (raw === "production" || raw === "test") return raw;
+  const jtsEnv = env.JTS_ENV;
+  if (jtsEnv !== undefined && jtsEnv !== "") {
+    if (!RUN_MODES.includes(jtsEnv as RunMode))
+      throw new ConfigError([`JTS_ENV must be one of ${RUN_MODES.join(", ")}, got ${JSON.stringify(jtsEnv)}`]);
+    return jtsEnv as RunMode;
+  }
+  const nodeEnv = env.NODE_ENV;
+  if (nodeEnv === "production" || nodeEnv === "test") return nodeEnv;
   return "development";
 }
 

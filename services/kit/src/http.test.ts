@@ -3,6 +3,7 @@ import { t } from "elysia";
 import { AppError } from "./errors.ts";
 import { createServiceApp } from "./http.ts";
 import { createLogger } from "./log.ts";
+import { serviceAuthHeaders } from "./service-credential.ts";
 import { readJson } from "./testing/json.ts";
 
 const silent = createLogger({}, "error", () => {});
@@ -55,9 +56,27 @@ describe("service app", () => {
     );
   });
 
+  it("says why a dependency is not ready when its check answers with a reason", async () => {
+    const res = await createServiceApp({
+      name: "demo",
+      logger: silent,
+      readiness: { db: () => true, balances: () => "the portfolio does not answer" },
+    }).handle(new Request(url("/ready")));
+    expect(res.status).toBe(503);
+    expect(await readJson(res)).toMatchObject({
+      status: "not-ready",
+      checks: { db: true, balances: false },
+      reasons: { balances: "the portfolio does not answer" },
+    });
+  });
+
   it("maps a schema violation to 422 with the error shape", async () => {
     const res = await app().handle(
-      new Request(url("/echo"), { method: "POST", headers: { "content-type": "application/json" }, body: '{"n":"x"}' }),
+      new Request(url("/echo"), {
+        method: "POST",
+        headers: { "content-type": "application/json", ...serviceAuthHeaders() },
+        body: '{"n":"x"}',
+      }),
     );
     expect(res.status).toBe(422);
     const body = await readJson(res);
@@ -67,7 +86,11 @@ describe("service app", () => {
 
   it("maps malformed JSON to 400", async () => {
     const res = await app().handle(
-      new Request(url("/echo"), { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" }),
+      new Request(url("/echo"), {
+        method: "POST",
+        headers: { "content-type": "application/json", ...serviceAuthHeaders() },
+        body: "{nope",
+      }),
     );
     expect(res.status).toBe(400);
     expect((await readJson(res)).error.code).toBe("BAD_REQUEST");
@@ -116,5 +139,80 @@ describe("service app", () => {
     const text = await res.text();
     expect(text).toContain("# TYPE http_requests_total counter");
     expect(text).toMatch(/http_requests_total\{method="GET",route="\/health",status="200"\} 1/);
+  });
+});
+
+describe("service app: the internal plane", () => {
+  const token = "internal-plane-test-credential-0123456789";
+  let changed = 0;
+  const guarded = (plane: "internal" | "public" = "internal") =>
+    createServiceApp({ name: "demo", logger: silent, plane, serviceToken: token })
+      .get("/view", () => ({ changed }))
+      .post("/change", () => ({ changed: ++changed }));
+  const post = (headers: Record<string, string>, body?: string, path = "/change") =>
+    guarded().handle(new Request(url(path), { method: "POST", headers, ...(body === undefined ? {} : { body }) }));
+  const auth = { authorization: `Bearer ${token}` };
+
+  it("serves reads without a credential and state changes only with it", async () => {
+    expect((await guarded().handle(new Request(url("/view")))).status).toBe(200);
+    expect((await post({})).status).toBe(401);
+    expect((await post({ authorization: "Bearer wrong" })).status).toBe(401);
+    expect(changed).toBe(0);
+    expect((await post(auth)).status).toBe(200);
+    expect(changed).toBe(1);
+  });
+
+  it("refuses a foreign Host (421), a foreign Origin (403) and a body that is not JSON (415), credential or not", async () => {
+    const before = changed;
+    const rebinding = await guarded().handle(new Request("http://attacker.example:3002/view"));
+    expect(rebinding.status).toBe(421);
+    expect((await post({ ...auth, origin: "https://evil.example" })).status).toBe(403);
+    expect((await post({ ...auth, "content-type": "text/plain" }, '{"state":"ACTIVE"}')).status).toBe(415);
+    expect((await post({ ...auth, "content-type": "application/x-www-form-urlencoded" }, "a=1")).status).toBe(415);
+    expect(changed).toBe(before);
+    // The same origin (a tool on the host) with JSON passes.
+    const ok = await post({ ...auth, origin: "http://localhost:3002", "content-type": "application/json" }, "{}");
+    expect(ok.status).toBe(200);
+  });
+
+  it("leaves the public plane (the gateway) to its own auth", async () => {
+    const res = await guarded("public").handle(new Request("http://gateway.example/change", { method: "POST" }));
+    expect(res.status).toBe(200);
+  });
+});
+
+describe("service app on a real server", () => {
+  it("never serves Bun's development error page: an error escaping Elysia is a bare 500 in the error shape", async () => {
+    const served = app()
+      .get("/missing-file", () => Bun.file("/definitely/not/here/secret.txt"))
+      .listen({ port: 0, hostname: "127.0.0.1" });
+    try {
+      const res = await fetch(`http://127.0.0.1:${served.server?.port}/missing-file`);
+      const text = await res.text();
+      expect(res.status).toBe(500);
+      expect(text).not.toContain("/definitely/not/here");
+      expect(text).not.toContain("<!doctype");
+      expect(JSON.parse(text).error.code).toBe("INTERNAL");
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it("cuts off a chunked body past the limit by the bytes read, not content-length", async () => {
+    const served = app().listen({ port: 0, hostname: "127.0.0.1" });
+    try {
+      const chunks = (async function* () {
+        for (let i = 0; i < 64; i++) yield new Uint8Array(1024).fill(0x20);
+      })();
+      const res = await fetch(`http://127.0.0.1:${served.server?.port}/echo`, {
+        method: "POST",
+        // With the credential, so only the body's size can refuse it (the internal plane answers 401 first otherwise).
+        headers: { "content-type": "application/json", ...serviceAuthHeaders() },
+        body: chunks as unknown as ReadableStream,
+      });
+      expect(res.status).toBe(413);
+    } finally {
+      await served.stop();
+    }
   });
 });

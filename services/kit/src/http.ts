@@ -2,10 +2,14 @@ import { DecimalError } from "@jts/contracts";
 import { Elysia } from "elysia";
 import { AppError } from "./errors.ts";
 import { newId } from "./ids.ts";
+import { allowedHostsFromEnv, internalPlaneRefusal } from "./internal-plane.ts";
 import type { Logger } from "./log.ts";
 import { MetricsRegistry } from "./metrics.ts";
+import { serviceCredential } from "./service-credential.ts";
 
-export type ReadinessCheck = () => Promise<boolean> | boolean;
+/** Ready or not; a string means "not ready", and says why (shown under `reasons` in /ready). */
+export type Readiness = boolean | string;
+export type ReadinessCheck = () => Promise<Readiness> | Readiness;
 
 export interface ServiceAppOptions {
   name: string;
@@ -15,6 +19,40 @@ export interface ServiceAppOptions {
   readiness?: Record<string, ReadinessCheck>;
   /** Largest accepted request body; bigger bodies get 413. */
   maxBodyBytes?: number;
+  /**
+   * "internal" (default): a service's own port, guarded by the internal-plane
+   * rules (Host check, service credential and CSRF checks on state changes;
+   * internal-plane.ts). "public": the gateway, which has users of its own.
+   */
+  plane?: "internal" | "public";
+  /** The service credential state changes must carry; this process's by default. */
+  serviceToken?: string;
+  /** Host names the port answers for; loopback, JTS_HOST and JTS_ALLOWED_HOSTS by default. */
+  allowedHosts?: ReadonlySet<string>;
+  /** Largest WebSocket frame; Bun closes the socket (1009) past it instead of buffering it. */
+  maxWsFrameBytes?: number;
+}
+
+/** The default body cap of every service, declared or chunked. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Bun's server settings for every service. `maxRequestBodySize` counts the bytes
+ * actually read, so a chunked body without content-length is cut off too (Bun
+ * answers 413 itself, without a body). `development: false` because Bun's
+ * development error page shows absolute paths and stacks; `error` is the last
+ * resort for an error that escapes Elysia (a lazy file body that fails while it
+ * is sent).
+ */
+function serveOptions(maxBodyBytes: number, log: Logger) {
+  return {
+    maxRequestBodySize: maxBodyBytes,
+    development: false,
+    error(error: Error) {
+      log.error("unhandled server error", { error });
+      return Response.json(new AppError("INTERNAL", "internal error").toBody(), { status: 500 });
+    },
+  };
 }
 
 interface ValidationLike {
@@ -32,10 +70,22 @@ export function createServiceApp(options: ServiceAppOptions) {
   const duration = metrics.histogram("http_request_duration_seconds", "HTTP request duration");
   const readiness = options.readiness ?? {};
   const dependencyUp = metrics.gauge("jts_dependency_up", "1 when the readiness check of a dependency passes");
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.logger;
+  const plane =
+    (options.plane ?? "internal") === "internal"
+      ? {
+          token: options.serviceToken ?? serviceCredential(),
+          allowedHosts: options.allowedHosts ?? allowedHostsFromEnv(),
+        }
+      : null;
+  const root = new Elysia({
+    name: `service.${options.name}`,
+    serve: serveOptions(maxBodyBytes, log),
+    websocket: { maxPayloadLength: options.maxWsFrameBytes ?? DEFAULT_MAX_BODY_BYTES },
+  });
 
-  return new Elysia({ name: `service.${options.name}` })
+  return root
     .decorate("metrics", metrics)
     .derive(({ request, set }) => {
       const requestId = request.headers.get("x-request-id")?.slice(0, 64) || newId();
@@ -47,6 +97,14 @@ export function createServiceApp(options: ServiceAppOptions) {
       if (length > maxBodyBytes) {
         set.status = 413;
         return new AppError("PAYLOAD_TOO_LARGE", `body larger than ${maxBodyBytes} bytes`).toBody();
+      }
+    })
+    .onRequest(({ request, set }) => {
+      // The internal plane (internal-plane.ts): Host, then Origin, content type and credential on state changes.
+      const refusal = plane && internalPlaneRefusal(request, plane);
+      if (refusal) {
+        set.status = refusal.status;
+        return refusal.toBody();
       }
     })
     .onAfterResponse(({ request, set, route, startedAt }) => {
@@ -90,29 +148,40 @@ export function createServiceApp(options: ServiceAppOptions) {
     })
     .get("/health", () => ({ status: "ok", service: options.name }))
     .get("/ready", async ({ set }) => {
-      const checks = await runChecks(readiness);
+      const { checks, reasons } = await runChecks(readiness);
       const ready = Object.values(checks).every(Boolean);
       set.status = ready ? 200 : 503;
-      return { status: ready ? "ready" : "not-ready", service: options.name, checks };
+      return {
+        status: ready ? "ready" : "not-ready",
+        service: options.name,
+        checks,
+        ...(Object.keys(reasons).length > 0 ? { reasons } : {}),
+      };
     })
     .get("/metrics", async ({ set }) => {
       // Each scrape runs the readiness checks, so "database down" is an alert rule
       // (host/docker/prometheus/alerts.yml) on what the services themselves see.
-      for (const [name, up] of Object.entries(await runChecks(readiness)))
+      for (const [name, up] of Object.entries((await runChecks(readiness)).checks))
         dependencyUp.set(up ? 1 : 0, { dependency: name });
       set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
       return metrics.render();
     });
 }
 
-async function runChecks(readiness: Record<string, ReadinessCheck>): Promise<Record<string, boolean>> {
+/** Every readiness check at once: passed or not, and why not where a check says (a string). */
+async function runChecks(
+  readiness: Record<string, ReadinessCheck>,
+): Promise<{ checks: Record<string, boolean>; reasons: Record<string, string> }> {
   const checks: Record<string, boolean> = {};
+  const reasons: Record<string, string> = {};
   await Promise.all(
     Object.entries(readiness).map(async ([name, check]) => {
-      checks[name] = await Promise.resolve()
+      const result = await Promise.resolve()
         .then(check)
         .catch(() => false);
+      checks[name] = result === true;
+      if (typeof result === "string") reasons[name] = result;
     }),
   );
-  return checks;
+  return { checks, reasons };
 }

@@ -1,6 +1,20 @@
 export { MemoryAuditLog } from "./audit.ts";
 export { MemoryCache } from "./cache/memory.ts";
-export { ConfigError, type ConfigOf, int, loadConfig, oneOf, type RunMode, runMode, secret, str } from "./config.ts";
+export {
+  ConfigError,
+  type ConfigOf,
+  checkSecret,
+  durableStoreUrl,
+  int,
+  loadConfig,
+  oneOf,
+  type RunMode,
+  runMode,
+  type SecretRules,
+  secret,
+  str,
+  strByMode,
+} from "./config.ts";
 export { MemoryDocumentStore } from "./documents/memory.ts";
 export { AppError, badRequest, notFound } from "./errors.ts";
 export { dedupeById } from "./events/dedupe.ts";
@@ -11,6 +25,13 @@ export { createServiceApp, type ReadinessCheck, type ServiceAppOptions } from ".
 export { newId } from "./ids.ts";
 export { followVenueInstruments } from "./instrument-feed.ts";
 export { InstrumentCatalog, type InstrumentSpec, SIM_INSTRUMENTS } from "./instruments.ts";
+export {
+  ACTOR_HEADER,
+  allowedHostsFromEnv,
+  httpActor,
+  type InternalPlaneOptions,
+  internalPlaneRefusal,
+} from "./internal-plane.ts";
 export {
   holdLeadership,
   type Leadership,
@@ -28,7 +49,17 @@ export { memoryRuntime, type Runtime } from "./runtime.ts";
 export { closeRuntime, runtimeFromEnv, transportConfigSpec } from "./runtime-env.ts";
 export { type Listening, listen, runStandalone, type Service } from "./service.ts";
 export {
+  credentialMatches,
+  randomServiceToken,
+  resolveServiceCredential,
+  SERVICE_TOKEN_ENV,
+  SERVICE_TOKEN_HEADER,
+  serviceAuthHeaders,
+  serviceCredential,
+} from "./service-credential.ts";
+export {
   ALWAYS_OPEN,
+  krxHolidaysOf,
   krxSchedule,
   parseHolidays,
   SessionClock,

@@ -48,6 +48,7 @@ export const SIM_INSTRUMENTS: readonly Instrument[] = [
     minNotional: "1",
     makerFee: "0.00015",
     takerFee: "0.00015",
+    market: "KOSPI",
   },
 ];
 

@@ -162,17 +162,21 @@ export const sessionConfigSpec = {
   RISK_SIM_SESSIONS: oneOf(["24/7", "krx"], "24/7"),
 };
 
+/** The KRX holidays of the session configuration: KRX_HOLIDAYS and the file KRX_HOLIDAYS_FILE names. */
+export function krxHolidaysOf(config: { KRX_HOLIDAYS: string; KRX_HOLIDAYS_FILE: string }): string[] {
+  return [
+    ...parseHolidays(config.KRX_HOLIDAYS),
+    ...(config.KRX_HOLIDAYS_FILE ? parseHolidays(readFileSync(config.KRX_HOLIDAYS_FILE, "utf8")) : []),
+  ];
+}
+
 /** Which session each instrument trades in: KRX for stocks on KRX brokers (and simulated ones if asked), 24/7 otherwise. */
 export function sessionsFor(config: {
   KRX_HOLIDAYS: string;
   KRX_HOLIDAYS_FILE: string;
   RISK_SIM_SESSIONS: "24/7" | "krx";
 }): (instrument: Instrument) => SessionSchedule {
-  const holidays = [
-    ...parseHolidays(config.KRX_HOLIDAYS),
-    ...(config.KRX_HOLIDAYS_FILE ? parseHolidays(readFileSync(config.KRX_HOLIDAYS_FILE, "utf8")) : []),
-  ];
-  const krx = krxSchedule(holidays);
+  const krx = krxSchedule(krxHolidaysOf(config));
   return (instrument) => {
     if (instrument.kind !== "STOCK") return ALWAYS_OPEN;
     if (instrument.venue === "kis" || instrument.venue === "creon") return krx;

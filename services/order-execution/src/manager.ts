@@ -1,5 +1,7 @@
 import {
+  type Alert,
   type AmendFields,
+  ackOutcome,
   type BrokerAck,
   type CancelAllRequest,
   EventTypes,
@@ -12,6 +14,8 @@ import {
   type OrderRequest,
   type OrderStatus,
   type Quote,
+  RISK_ENGINE_ACTOR,
+  type RiskCheckRequest,
   type RiskDecision,
   type RpcTransport,
   type SessionEnd,
@@ -20,6 +24,7 @@ import {
   Topics,
   type TradingStateChange,
   utcMidnight,
+  type VenueOrder,
 } from "@jts/contracts";
 import {
   AppError,
@@ -31,12 +36,14 @@ import {
   type RpcClient,
   rpcClient,
 } from "@jts/kit";
-import { type ReconcileSummary, reconcile } from "./reconcile.ts";
+import { protectiveStops } from "./protective.ts";
+import { alertEvent, type ReconcileSummary, reconcile } from "./reconcile.ts";
 import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import { BrokerRouter, type RoutingOptions } from "./routing.ts";
-import { assertTransition, canTransition, isTerminal } from "./state-machine.ts";
+import { assertTransition, canTransition, isTerminal, statusAfterFill, WORKING_STATUSES } from "./state-machine.ts";
 import { isStopOrder, LocalStopBook, releasedOrder } from "./stops.ts";
-import { validateAgainstInstrument } from "./validation.ts";
+import { type OutcomeLookupOptions, OutcomeLookups } from "./unknown-outcomes.ts";
+import { requestDifferences, reusedClientOrderId, validateAgainstInstrument } from "./validation.ts";
 
 /** The consumer name under which processed execution-report ids are recorded. */
 export const REPORT_CONSUMER = "order-execution";
@@ -46,13 +53,37 @@ export interface OrderManagerOptions extends RoutingOptions {
   rpcTimeoutMs?: number;
   /** When DAY stops the OMS holds expire; the next UTC midnight by default. */
   sessionEnd?: SessionEnd;
+  /** An automatic HALT keeps the reduce-only protective stops (on by default). */
+  haltKeepsProtectiveStops?: boolean;
+  /** How OUTCOME_UNKNOWN orders are looked up at their venue (backoff, grace before "never received"). */
+  outcomeLookups?: OutcomeLookupOptions;
+}
+
+/** How often, and how patiently, an amend asks the venue what a canceled order had filled (0.1+0.2+0.4+0.8 s). */
+const VENUE_FILLED_ATTEMPTS = 5;
+const VENUE_FILLED_BACKOFF_MS = 100;
+
+/** An amend's replacement as risk approved it: its order id and the largest quantity approved. */
+interface Approval {
+  id: string;
+  quantity: string;
+  /** The account's HALT epoch when risk approved: a risk.state change since means ask risk again. */
+  epoch: number;
+  /** The amend this approval belongs to: HALT and cancel-all stop it before its replacement is sent. */
+  amend: AmendInFlight;
+}
+
+/** A cancel-replace amend between its risk approval and its replacement's placement. */
+interface AmendInFlight {
+  account: string;
+  symbol: string;
+  oldOrderId: string;
+  /** Why a HALT or cancel-all stopped it (no replacement is sent); null while it may go on. */
+  stopped: string | null;
 }
 
 /** How many taken `.r<n>` ids an amend steps over before it gives up. */
 const MAX_REPLACEMENT_IDS = 100;
-
-/** Orders a venue is working; NEW ones are still being routed and are left to their router. */
-const WORKING_STATUSES = ["ACCEPTED", "PARTIALLY_FILLED"] as const;
 
 export interface SubmitResult {
   order: Order;
@@ -74,6 +105,24 @@ export class OrderManager {
   readonly router: BrokerRouter;
   /** Stops held here for brokers whose venue has none. */
   readonly stops: LocalStopBook;
+  /** Resolves orders whose broker did not answer the place. */
+  readonly outcomes: OutcomeLookups;
+  /** What reconciliation has alerted about already: a standing problem is raised once, not every run. */
+  private readonly reconcileAlerts = new Set<string>();
+  /**
+   * Each account's HALT epoch (key null: the platform's), counted up by every
+   * risk.state change to HALTED or REDUCING: an approval risk gave before one
+   * is asked again before anything is sent on it.
+   */
+  private readonly haltEpochs = new Map<string | null, number>();
+  /** Cancel-replace amends in flight, by the old order's id. */
+  private readonly amends = new Map<string, AmendInFlight>();
+  /**
+   * Orders a HALT or cancel-all reached while their placement was in flight
+   * (NEW) or its outcome unknown, with the reason: refused if not sent yet,
+   * canceled the moment the venue acknowledges them.
+   */
+  private readonly cancelOnAck = new Map<string, string>();
 
   constructor(
     private readonly repository: OrderRepository,
@@ -85,14 +134,48 @@ export class OrderManager {
     this.client = rpcClient(rpc, options.rpcTimeoutMs);
     this.router = new BrokerRouter(options, repository);
     this.stops = new LocalStopBook(options.sessionEnd ?? utcMidnight);
+    this.outcomes = new OutcomeLookups(
+      {
+        repository,
+        rpc,
+        router: this.router,
+        logger,
+        fold: (report) => this.onReport(report),
+        adopt: (orderId, venueOrderId) =>
+          this.change(orderId, (order) => {
+            order.venueOrderId ??= venueOrderId;
+            return false;
+          }).then(() => undefined),
+        timeoutMs: options.rpcTimeoutMs,
+      },
+      options.outcomeLookups,
+    );
   }
 
-  async submit(request: OrderRequest): Promise<SubmitResult> {
+  /**
+   * Creates the order, or returns the one its clientOrderId names already
+   * when the request is the same (a retry); a different request under a used
+   * clientOrderId is refused with 409 naming that order. `reuse: "existing"`
+   * returns the named order whatever it is (amend's search for a free id).
+   * `approval`: an amend's replacement risk approved before the old order was canceled.
+   */
+  async submit(
+    request: OrderRequest,
+    options: { reuse?: "conflict" | "existing"; approval?: Approval } = {},
+  ): Promise<SubmitResult> {
+    const result = await this.findOrSubmit(request, options.approval);
+    if (result.created || options.reuse === "existing") return result;
+    const differences = requestDifferences(result.order, request);
+    if (differences.length > 0) throw reusedClientOrderId(result.order, differences);
+    return result;
+  }
+
+  private async findOrSubmit(request: OrderRequest, approval?: Approval): Promise<SubmitResult> {
     const account = request.account ?? this.options.defaultAccount;
     const key = `${account}|${request.clientOrderId}`;
     const inFlight = this.pending.get(key);
     if (inFlight) return { order: { ...(await inFlight).order }, created: false };
-    const work = this.findOrCreate(request, account);
+    const work = this.findOrCreate(request, account, approval);
     this.pending.set(key, work);
     try {
       const result = await work;
@@ -102,20 +185,20 @@ export class OrderManager {
     }
   }
 
-  private async findOrCreate(request: OrderRequest, account: string): Promise<SubmitResult> {
+  private async findOrCreate(request: OrderRequest, account: string, approval?: Approval): Promise<SubmitResult> {
     const existing = await this.repository.findByClientId(account, request.clientOrderId);
     if (existing) return { order: existing, created: false };
-    return this.create(request, account);
+    return this.create(request, account, approval);
   }
 
-  private async create(request: OrderRequest, account: string): Promise<SubmitResult> {
+  private async create(request: OrderRequest, account: string, approval?: Approval): Promise<SubmitResult> {
     const spec = this.catalog.spec(request.symbol);
     validateAgainstInstrument(request, spec);
     const instrument = spec?.instrument;
     const venue = request.venue ?? (instrument?.venue as Order["venue"]);
     if (instrument && venue !== instrument.venue)
       throw new AppError("VALIDATION", `${request.symbol} trades on ${instrument.venue}, not ${venue}`);
-    const order = newOrder(request, { id: newId(), account, venue, now: nowNsString() });
+    const order = newOrder(request, { id: approval?.id ?? newId(), account, venue, now: nowNsString() });
     const inserted = await this.repository.transaction(async (tx) => {
       const result = await tx.insert(order);
       if (result.created) tx.emit(Topics.orderUpdated, this.orderEvent(result.order));
@@ -123,7 +206,7 @@ export class OrderManager {
     });
     // Another process stored this clientOrderId first and is routing it.
     if (!inserted.created) return inserted;
-    return { order: await this.route(order), created: true };
+    return { order: await this.route(order, approval), created: true };
   }
 
   /**
@@ -147,9 +230,10 @@ export class OrderManager {
    * Risk, then the order's broker (by the account's mode, bound to the order);
    * a stop for a venue without stops is held here instead. Returns the order as it stands afterwards.
    */
-  private async route(order: Order): Promise<Order> {
-    const decision = await this.askRisk(order);
-    if (!decision.approved) return this.refuse(order.id, `risk: ${decision.reason}`);
+  private async route(order: Order, approval?: Approval): Promise<Order> {
+    // An amend's replacement asked again still names the old order: risk may not have heard it canceled yet.
+    const decision = this.stillApproved(order, approval) ? null : await this.askRisk(order, approval?.amend.oldOrderId);
+    if (decision && !decision.approved) return this.refuse(order.id, `risk: ${decision.reason}`);
     let broker: string | null;
     try {
       broker = await this.router.bind(order);
@@ -157,11 +241,38 @@ export class OrderManager {
       return this.refuse(order.id, `account mode unknown: ${(error as Error).message}`);
     }
     if (!broker) return this.refuse(order.id, `no broker routes venue ${order.venue}`);
+    // Right before it leaves: a HALT or cancel-all may have landed during the awaits above.
+    const stopped = this.cancelOnAck.get(order.id) ?? approval?.amend.stopped;
+    if (stopped) {
+      this.cancelOnAck.delete(order.id);
+      return this.refuse(order.id, `${stopped} before it was sent`);
+    }
     if (isStopOrder(order) && !this.router.holdsStops(broker)) return this.hold(order);
     return this.place(order.id, order, broker);
   }
 
-  /** Sends `sent` (the order, or what a released stop became) to the broker and folds its ack. */
+  /**
+   * Risk approved an amend's replacement before the old order was canceled:
+   * it is not asked again unless the replacement is larger than approved or a
+   * risk.state change (HALTED, REDUCING) came since (the HALT epoch moved).
+   */
+  private stillApproved(order: Order, approval?: Approval): boolean {
+    if (!approval) return false;
+    return (
+      fx.toFixed(order.quantity) <= fx.toFixed(approval.quantity) && this.haltEpoch(order.account) === approval.epoch
+    );
+  }
+
+  private haltEpoch(account: string): number {
+    return (this.haltEpochs.get(null) ?? 0) + (this.haltEpochs.get(account) ?? 0);
+  }
+
+  /**
+   * Sends `sent` (the order, or what a released stop became) to the broker and
+   * folds its ack. Only the venue's refusal rejects the order: no answer (an
+   * rpc error or timeout, or a broker that cannot tell) may mean the venue has
+   * it, so the order goes OUTCOME_UNKNOWN and is looked up at the venue.
+   */
   private async place(orderId: string, sent: Order, broker: string): Promise<Order> {
     let ack: BrokerAck;
     try {
@@ -171,16 +282,72 @@ export class OrderManager {
         { timeoutMs: this.options.rpcTimeoutMs },
       );
     } catch (error) {
-      return this.refuse(orderId, `broker ${broker}: ${(error as Error).message}`);
+      return this.outcomeUnknown(orderId, `broker ${broker}: ${(error as Error).message}`);
     }
-    if (!ack.accepted) return this.refuse(orderId, `broker ${broker}: ${ack.reason ?? "refused"}`);
+    const outcome = ackOutcome(ack);
+    if (outcome === "UNKNOWN") return this.outcomeUnknown(orderId, `broker ${broker}: ${ack.reason ?? "no answer"}`);
+    if (outcome === "REFUSED")
+      return this.cancelIfStopped(await this.refuse(orderId, `broker ${broker}: ${ack.reason ?? "refused"}`));
     // A fast venue's fill may have been folded in already: only a NEW order becomes ACCEPTED.
-    return this.change(orderId, (current) => {
+    const placed = await this.change(orderId, (current) => {
       current.venueOrderId = ack.venueOrderId;
       if (current.status !== "NEW") return false;
       this.transition(current, "ACCEPTED");
       return true;
     });
+    return this.cancelIfStopped(placed);
+  }
+
+  /**
+   * An order a HALT or cancel-all reached before the venue acknowledged it is
+   * canceled the moment it is acknowledged (by its place ack, a report, or the
+   * lookup of its unknown outcome). Returns the order as it then stands.
+   */
+  private async cancelIfStopped(order: Order): Promise<Order> {
+    const reason = this.cancelOnAck.get(order.id);
+    if (reason === undefined) return order;
+    if (isTerminal(order.status)) {
+      this.cancelOnAck.delete(order.id);
+      return order;
+    }
+    if (order.status === "NEW" || order.status === "OUTCOME_UNKNOWN") return order;
+    this.cancelOnAck.delete(order.id);
+    this.logger.warn("canceling an order acknowledged after a HALT or cancel-all", { orderId: order.id, reason });
+    try {
+      await this.cancelAtVenue(order);
+      return await this.markCanceled(order.id, reason);
+    } catch (error) {
+      await this.raise(
+        order.account,
+        "Order acknowledged after a cancel could not be canceled",
+        `${order.side} ${order.quantity} ${order.symbol} (${order.clientOrderId}): ${reason}, but the cancel failed: ${(error as Error).message}`,
+      );
+      return (await this.repository.get(order.id)) ?? order;
+    }
+  }
+
+  /**
+   * The place may or may not have reached the venue. A NEW order (a released
+   * stop is ACCEPTED here already and stays so) goes OUTCOME_UNKNOWN with the
+   * reason kept; either way it is looked up at the venue until it answers.
+   */
+  private async outcomeUnknown(orderId: string, reason: string): Promise<Order> {
+    this.logger.warn("order outcome unknown; looking it up at the venue", { orderId, reason });
+    const order = await this.change(orderId, (current) => {
+      if (current.status !== "NEW") return false;
+      current.rejectReason = reason;
+      this.transition(current, "OUTCOME_UNKNOWN");
+      return true;
+    });
+    if (order.status === "OUTCOME_UNKNOWN") this.outcomes.track(order.id);
+    return order;
+  }
+
+  /** After a restart: every order left OUTCOME_UNKNOWN is looked up again. */
+  async resumeUnknown(): Promise<number> {
+    const unknown = await this.repository.list({ status: "OUTCOME_UNKNOWN" });
+    for (const order of unknown) this.outcomes.track(order.id);
+    return unknown.length;
   }
 
   /** Accepts a stop and keeps it here until the market reaches it. */
@@ -209,8 +376,46 @@ export class OrderManager {
       if (order?.status !== "ACCEPTED") continue;
       const broker = await this.router.brokerFor(order).catch(() => null);
       this.logger.info("stop triggered", { orderId: order.id, stopPrice: order.stopPrice, broker });
-      if (!broker) await this.refuse(order.id, `no broker routes venue ${order.venue}`);
-      else await this.place(order.id, releasedOrder(order), broker);
+      const released = releasedOrder(order);
+      if (!broker) {
+        await this.announceTrigger(order, "no broker to send it to");
+        await this.refuse(order.id, `no broker routes venue ${order.venue}`);
+        continue;
+      }
+      // Risk approved the stop when it was placed, for that moment's state; what leaves now is the
+      // MARKET/LIMIT order it became, in today's state (REDUCING/HALTED pass only a reducing one).
+      const decision = await this.askRisk(released);
+      if (!decision.approved && !(decision.rule === "TRADING_HALTED" && (await this.protectiveInHalt(order)))) {
+        const reason = `stop triggered but risk refused its release: ${decision.reason}`;
+        await this.announceTrigger(order, `not sent: risk refused it (${decision.reason})`);
+        await this.markCanceled(order.id, reason);
+        await this.raise(order.account, "Triggered stop canceled by risk", `${order.clientOrderId}: ${reason}`);
+        continue;
+      }
+      await this.announceTrigger(order, `sent to the venue as ${released.type}`);
+      await this.place(order.id, released, broker);
+    }
+  }
+
+  /**
+   * Risk refuses every order while HALTED; a triggered stop still goes when
+   * it is a reduce-only protective stop (protective.ts, the rule by which an
+   * automatic HALT kept it): it can only shrink the position. Not with
+   * `haltKeepsProtectiveStops` off, nor when the positions cannot be read.
+   */
+  private async protectiveInHalt(stop: Order): Promise<boolean> {
+    if (!(this.options.haltKeepsProtectiveStops ?? true)) return false;
+    const working = await this.working({ account: stop.account, symbol: stop.symbol });
+    const others = working.filter((order) => order.id !== stop.id);
+    try {
+      const positions = await this.client.call(Subjects.positions, { accounts: [stop.account] });
+      return protectiveStops([stop, ...others], positions).has(stop.id);
+    } catch (error) {
+      this.logger.warn("positions unknown: a triggered stop is not proven protective", {
+        orderId: stop.id,
+        error: (error as Error).message,
+      });
+      return false;
     }
   }
 
@@ -251,6 +456,8 @@ export class OrderManager {
       logger: this.logger,
       fold: (report) => this.onReport(report),
       heldLocally: (orderId) => this.stops.has(orderId),
+      lookUpOutcome: (orderId) => this.outcomes.track(orderId),
+      raised: this.reconcileAlerts,
       quoteCurrency: (symbol) => this.catalog.find(symbol)?.quote ?? "KRW",
       timeoutMs: this.options.rpcTimeoutMs,
       settleMs,
@@ -260,19 +467,38 @@ export class OrderManager {
   async cancel(orderId: string, accounts?: string[]): Promise<Order> {
     const order = await this.visible(orderId, accounts);
     if (isTerminal(order.status)) throw new AppError("CONFLICT", `order is ${order.status} and cannot be canceled`);
-    if (!this.stops.remove(order.id)) {
-      const broker = await this.router.brokerFor(order);
-      if (!broker) throw new AppError("CONFLICT", `no broker routes venue ${order.venue}`);
-      const ack = await this.rpc.request<BrokerAck>(
-        Subjects.brokerCancel(broker),
-        { orderId: order.id, account: order.account, symbol: order.symbol },
-        { timeoutMs: this.options.rpcTimeoutMs },
-      );
-      if (!ack.accepted)
-        throw new AppError("CONFLICT", `broker ${broker} refused the cancel: ${ack.reason ?? "no reason"}`);
-    }
-    return this.change(order.id, (current) => {
-      if (!canTransition(current.status, "CANCELED")) return false;
+    await this.cancelAtVenue(order);
+    return this.markCanceled(order.id, null);
+  }
+
+  /**
+   * Takes a held stop off the book, or asks the order's broker to cancel it.
+   * Throws CONFLICT when the broker refuses (the order filled or closed
+   * meanwhile). `broker` is null for a held stop: the venue never had it.
+   */
+  private async cancelAtVenue(order: Order): Promise<{ broker: string | null; ack: BrokerAck | null }> {
+    if (this.stops.remove(order.id)) return { broker: null, ack: null };
+    const broker = await this.router.brokerFor(order);
+    if (!broker) throw new AppError("CONFLICT", `no broker routes venue ${order.venue}`);
+    const ack = await this.rpc.request<BrokerAck>(
+      Subjects.brokerCancel(broker),
+      { orderId: order.id, account: order.account, symbol: order.symbol },
+      { timeoutMs: this.options.rpcTimeoutMs },
+    );
+    if (!ack.accepted)
+      throw new AppError("CONFLICT", `broker ${broker} refused the cancel: ${ack.reason ?? "no reason"}`);
+    return { broker, ack };
+  }
+
+  /** CANCELED, with `note` kept as the order's reason (why an amend sent no replacement). */
+  private markCanceled(orderId: string, note: string | null): Promise<Order> {
+    return this.change(orderId, (current) => {
+      if (!canTransition(current.status, "CANCELED")) {
+        if (note === null || current.rejectReason === note) return false;
+        current.rejectReason = note;
+        return true;
+      }
+      if (note !== null) current.rejectReason = note;
       this.transition(current, "CANCELED");
       return true;
     });
@@ -284,17 +510,59 @@ export class OrderManager {
    * cannot be canceled (it filled meanwhile) is logged and skipped.
    */
   async cancelAll(request: Omit<CancelAllRequest, "accounts"> & { accounts?: string[] }): Promise<Order[]> {
+    this.stopAmends(request, new Set(), "canceled by cancel-all");
+    return this.cancelEach(await this.working(request), "canceled by cancel-all");
+  }
+
+  /** Marks the in-flight amends in scope (but those of `keep`) stopped: their replacements are never sent. */
+  private stopAmends(
+    request: Omit<CancelAllRequest, "accounts"> & { accounts?: string[] },
+    keep: Set<string>,
+    reason: string,
+  ): void {
+    const { account, symbol, accounts } = request;
+    for (const amend of this.amends.values()) {
+      if (keep.has(amend.oldOrderId) || amend.stopped !== null) continue;
+      if (account !== undefined && amend.account !== account) continue;
+      if (accounts && !accounts.includes(amend.account)) continue;
+      if (symbol !== undefined && amend.symbol !== symbol) continue;
+      amend.stopped = reason;
+    }
+  }
+
+  private async working(request: Omit<CancelAllRequest, "accounts"> & { accounts?: string[] }): Promise<Order[]> {
     const { account, symbol, accounts } = request;
     const scope = account === undefined ? accounts : [account].filter((a) => !accounts || accounts.includes(a));
     if (scope?.length === 0) return [];
-    const working = (
-      await Promise.all(WORKING_STATUSES.map((status) => this.repository.list({ status, symbol, accounts: scope })))
+    // NEW too: an order whose placement (or risk check) is in flight is as live as a working one.
+    const statuses = ["NEW", ...WORKING_STATUSES] as const;
+    return (
+      await Promise.all(statuses.map((status) => this.repository.list({ status, symbol, accounts: scope })))
     ).flat();
+  }
+
+  /**
+   * Cancels each order. One still NEW (its risk check or place in flight) is
+   * not sent if it has not left yet and is canceled when its ack comes; one
+   * OUTCOME_UNKNOWN is canceled at the venue when the venue has it, else when
+   * its lookup finds it. Those are returned as they stand now.
+   */
+  private async cancelEach(orders: Order[], reason: string): Promise<Order[]> {
     const canceled: Order[] = [];
-    for (const order of working) {
+    for (const order of orders) {
+      if (order.status === "NEW") {
+        this.cancelOnAck.set(order.id, reason);
+        // Its ack may have come between the listing and now: then it is canceled here.
+        const current = await this.repository.get(order.id);
+        canceled.push(current ? await this.cancelIfStopped(current) : order);
+        continue;
+      }
+      if (order.status === "OUTCOME_UNKNOWN") this.cancelOnAck.set(order.id, reason);
       try {
         canceled.push(await this.cancel(order.id));
+        this.cancelOnAck.delete(order.id);
       } catch (error) {
+        if (order.status === "OUTCOME_UNKNOWN") canceled.push(order);
         this.logger.warn("cancel-all skipped an order", { orderId: order.id, error: (error as Error).message });
       }
     }
@@ -302,10 +570,19 @@ export class OrderManager {
   }
 
   /**
-   * Cancel-replace: cancels the order, then submits a replacement with the
-   * changes (quantity is the new total: what the old one filled is taken off).
+   * Amends a working order; `quantity` is the new total, fills included.
+   * Risk approves the amended order before anything is touched: a refusal
+   * leaves the old order working as it was. Then, by the broker's capability
+   * (`nativeAmend`), the venue amends the same order in place (KIS 정정,
+   * Creon modify), or the order is canceled and replaced: the replacement's
+   * quantity is the new total minus what the VENUE says it had filled when it
+   * canceled (the cancel ack, else its order lookup), never the OMS's own
+   * count, which may lag a fill in flight. So the old order's late fills plus
+   * the replacement never exceed the new total; when the venue had filled the
+   * new total already, no replacement is sent and the old order says why.
    * The replacement's clientOrderId is the old one with `.r<n>` (the first
-   * free n); it goes through risk like any new order. Returns the replacement.
+   * free n). Returns the amended order: the same one, the replacement, or the
+   * canceled old one when no replacement was due.
    */
   async amend(orderId: string, changes: AmendFields, accounts?: string[]): Promise<Order> {
     const old = await this.visible(orderId, accounts);
@@ -326,19 +603,222 @@ export class OrderManager {
       timeInForce: old.timeInForce,
       ...optional("strategyId", old.strategyId),
     });
-    const checkRemaining = (filled: string) => {
-      if (total <= fx.toFixed(filled))
-        throw new AppError("CONFLICT", `the new quantity must exceed what is filled already (${filled})`);
-    };
-    checkRemaining(old.filledQuantity);
+    if (total <= fx.toFixed(old.filledQuantity))
+      throw new AppError("CONFLICT", `the new quantity must exceed what is filled already (${old.filledQuantity})`);
     // Before the cancel: a replacement the instrument refuses must not cost the trader the old order.
     validateAgainstInstrument(replacement(old.filledQuantity), this.catalog.spec(old.symbol));
+
+    const held = this.stops.has(old.id);
+    const broker = held ? null : await this.router.brokerFor(old);
+    // 정정/modify move the price of the unfilled remainder; a new quantity or stop price is a new order.
+    const native =
+      broker !== null &&
+      this.router.amendsNatively(broker) &&
+      changes.stopPrice === undefined &&
+      total === fx.toFixed(old.quantity);
+    // What risk sees: the order as it will stand, the same order for a native amend, else the replacement.
+    const proposed: Order = native
+      ? { ...old, quantity: fx.fromFixed(total), price: changes.price ?? old.price }
+      : newOrder(replacement(old.filledQuantity), {
+          id: newId(),
+          account: old.account,
+          venue: old.venue,
+          now: nowNsString(),
+        });
+    const epoch = this.haltEpoch(old.account);
+    // A cancel-replace tells risk which working order the replacement takes the place of.
+    const decision = await this.askRisk(proposed, native ? undefined : old.id);
+    if (!decision.approved)
+      throw new AppError("CONFLICT", `risk refused the amend (the order keeps working unchanged): ${decision.reason}`, {
+        rule: decision.rule,
+      });
+    if (native) return this.amendAtVenue(old, broker, proposed);
+    const inFlight: AmendInFlight = { account: old.account, symbol: old.symbol, oldOrderId: old.id, stopped: null };
+    this.amends.set(old.id, inFlight);
+    try {
+      return await this.cancelReplace(old, total, replacement, {
+        id: proposed.id,
+        quantity: proposed.quantity,
+        epoch,
+        amend: inFlight,
+      });
+    } finally {
+      if (this.amends.get(old.id) === inFlight) this.amends.delete(old.id);
+    }
+  }
+
+  /** The cancel-replace half of amend: cancel at the venue, then the replacement for what is left. */
+  private async cancelReplace(
+    old: Order,
+    total: bigint,
+    replacement: (filled: string, clientOrderId?: string) => OrderRequest,
+    approval: Approval,
+  ): Promise<Order> {
     const startedAt = BigInt(nowNsString());
-    const canceled = await this.cancel(old.id, accounts);
-    checkRemaining(canceled.filledQuantity);
-    return this.submitReplacement(old, startedAt, (clientOrderId) =>
-      replacement(canceled.filledQuantity, clientOrderId),
+    const canceled = await this.cancelAtVenue(old);
+    // A held stop never reached the venue: the OMS's count is the whole truth.
+    const filled = canceled.broker === null ? old.filledQuantity : await this.venueFilled(old, canceled);
+    if (filled === null)
+      return this.noReplacement(old, "the venue did not confirm what it had filled when it canceled");
+    if (total <= fx.toFixed(filled))
+      return this.noReplacement(
+        old,
+        `the venue had filled ${filled} by the cancel, at or over the new total ${fx.fromFixed(total)}`,
+      );
+    // A HALT or cancel-all came while the venue canceled: the replacement it approved before is not sent.
+    if (approval.amend.stopped !== null) return this.noReplacement(old, approval.amend.stopped);
+    await this.markCanceled(old.id, null);
+    // Approved above for the OMS's count; the venue's is never smaller, so the replacement only shrinks.
+    return this.submitReplacement(old, startedAt, (clientOrderId) => replacement(filled, clientOrderId), approval);
+  }
+
+  /** The amend ends with the old order canceled and nothing in its place: the order says why, and an alert too. */
+  private async noReplacement(old: Order, why: string): Promise<Order> {
+    const note = `amend: ${why}; no replacement sent`;
+    const canceled = await this.markCanceled(old.id, note);
+    await this.raise(
+      old.account,
+      "Amend sent no replacement",
+      `${old.side} ${old.symbol} ${old.clientOrderId}: ${note}`,
     );
+    return canceled;
+  }
+
+  /**
+   * What the venue had executed of `order` when it canceled it: the cancel
+   * ack's figure when it gives one, else the venue's answer to an order lookup
+   * once that shows the order closed (asked a few times with backoff, as a
+   * venue like Upbit closes a canceled order a moment after its answer).
+   * Null when the venue never says: the caller then sends no replacement.
+   */
+  private async venueFilled(order: Order, canceled: { broker: string | null; ack: BrokerAck | null }) {
+    if (canceled.ack?.filledQuantity !== undefined) return canceled.ack.filledQuantity;
+    const broker = canceled.broker as string;
+    const query = {
+      account: order.account,
+      symbol: order.symbol,
+      orderId: order.id,
+      ...(order.venueOrderId === null ? {} : { venueOrderId: order.venueOrderId }),
+    };
+    for (let attempt = 0; attempt < VENUE_FILLED_ATTEMPTS; attempt++) {
+      if (attempt > 0) await Bun.sleep(VENUE_FILLED_BACKOFF_MS * 2 ** (attempt - 1));
+      try {
+        const venue = await this.rpc.request<VenueOrder | null>(Subjects.brokerQueryOrder(broker), query, {
+          timeoutMs: this.options.rpcTimeoutMs,
+        });
+        if (venue && isTerminal(venue.status)) return venue.filledQuantity;
+      } catch (error) {
+        this.logger.warn("order lookup after a cancel failed", { orderId: order.id, error: (error as Error).message });
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The venue amends the order in place (KIS 정정, Creon modify): same order,
+   * new price and/or total. The venue applies it to what is unfilled at that
+   * moment, so a fill in flight cannot take the order over its new total; a
+   * refusal (it filled meanwhile) leaves the order as it was.
+   */
+  private async amendAtVenue(old: Order, broker: string, amended: Order): Promise<Order> {
+    let ack: BrokerAck;
+    try {
+      ack = await this.rpc.request<BrokerAck>(
+        Subjects.brokerAmend(broker),
+        { orderId: old.id, account: old.account, symbol: old.symbol, quantity: amended.quantity, price: amended.price },
+        { timeoutMs: this.options.rpcTimeoutMs },
+      );
+    } catch (error) {
+      // No answer, but the venue may have amended: it says which price the order works at.
+      ack = await this.amendOutcome(old, broker, amended, error as Error);
+    }
+    if (!ack.accepted) {
+      // Risk reserved for the amended order when it approved it: the unchanged order, republished with
+      // a fresh updatedAt, tells it at once that the order works as before.
+      await this.change(old.id, (current) => {
+        current.updatedAt = nowNsString();
+        return true;
+      });
+      throw new AppError(
+        "CONFLICT",
+        `broker ${broker} refused the amend (the order keeps working unchanged): ${ack.reason ?? "no reason"}`,
+      );
+    }
+    return this.change(old.id, (current) => {
+      current.quantity = amended.quantity;
+      current.price = amended.price;
+      if (ack.venueOrderId !== null) current.venueOrderId = ack.venueOrderId;
+      if (fx.toFixed(current.filledQuantity) >= fx.toFixed(current.quantity) && canTransition(current.status, "FILLED"))
+        this.transition(current, "FILLED");
+      else current.updatedAt = nowNsString();
+      return true;
+    });
+  }
+
+  /**
+   * After an amend rpc that got no answer: the venue's view of the order. At
+   * the new price it amended (accepted, under the number it now works); at any
+   * other it did not (refused, nothing changes). When the venue cannot say
+   * either, the error stands: the order is left as the OMS knew it, and
+   * reconciliation or the next report settles it.
+   */
+  private async amendOutcome(old: Order, broker: string, amended: Order, error: Error): Promise<BrokerAck> {
+    let venue: VenueOrder | null = null;
+    try {
+      venue = await this.rpc.request<VenueOrder | null>(
+        Subjects.brokerQueryOrder(broker),
+        { account: old.account, symbol: old.symbol, orderId: old.id },
+        { timeoutMs: this.options.rpcTimeoutMs },
+      );
+    } catch {
+      throw new AppError(
+        "UNAVAILABLE",
+        `broker ${broker} did not answer the amend (${error.message}); outcome unknown`,
+      );
+    }
+    if (venue === null)
+      throw new AppError(
+        "UNAVAILABLE",
+        `broker ${broker} did not answer the amend (${error.message}); outcome unknown`,
+      );
+    const amendedThere =
+      venue.price !== null && amended.price !== null && fx.toFixed(venue.price) === fx.toFixed(amended.price);
+    return {
+      orderId: old.id,
+      accepted: amendedThere,
+      venueOrderId: venue.venueOrderId,
+      reason: amendedThere ? null : `no answer (${error.message}) and the venue still works it at ${venue.price}`,
+      tsEvent: nowNsString(),
+    };
+  }
+
+  /** A warning on alert.raised, through the repository so it leaves with the outbox like every other event. */
+  private async raise(account: string, title: string, message: string, extra: Partial<Alert> = {}) {
+    const alert: Alert = {
+      id: newId(),
+      severity: "WARNING",
+      kind: "SYSTEM",
+      title,
+      message,
+      account,
+      tsEvent: nowNsString(),
+      ...extra,
+    };
+    if (alert.severity === "INFO") this.logger.info(title, { account, message });
+    else this.logger.warn(title, { account, message });
+    await this.repository.transaction(async (tx) => {
+      tx.emit(Topics.alert, envelope(EventTypes.alert, "order-execution", account, alert));
+    });
+  }
+
+  /** STOP_TRIGGERED on alert.raised, naming the order: the PWA marks its row and lists it with the alerts. */
+  private announceTrigger(order: Order, what: string): Promise<void> {
+    const stop = `${order.side} ${order.quantity} ${order.symbol} stop ${order.stopPrice}`;
+    return this.raise(order.account, "Stop triggered", `${stop} (${order.clientOrderId}) triggered: ${what}`, {
+      kind: "STOP_TRIGGERED",
+      severity: "INFO",
+      orderId: order.id,
+    });
   }
 
   /**
@@ -353,10 +833,11 @@ export class OrderManager {
     old: Order,
     startedAt: bigint,
     request: (clientOrderId: string) => OrderRequest,
+    approval: Approval,
   ): Promise<Order> {
     let clientOrderId = replacementClientId(old.clientOrderId);
     for (let attempt = 1; ; attempt++) {
-      const { order, created } = await this.submit(request(clientOrderId));
+      const { order, created } = await this.submit(request(clientOrderId), { reuse: "existing", approval });
       const concurrent = BigInt(order.createdAt) >= startedAt && order.symbol === old.symbol && order.side === old.side;
       if (created || concurrent) return order;
       if (attempt === MAX_REPLACEMENT_IDS)
@@ -365,16 +846,48 @@ export class OrderManager {
     }
   }
 
-  /** HALTED with cancelOpenOrders: every working order in the change's scope is canceled. */
+  /**
+   * HALTED with cancelOpenOrders: the working orders in the change's scope
+   * are canceled. A HALT risk raised by itself (a daily-loss or drawdown
+   * breach) keeps the reduce-only protective stops (protective.ts), unless
+   * `haltKeepsProtectiveStops` is off: a halted account still gets out of a
+   * falling position. An operator's HALT, like cancel-all, cancels everything.
+   */
   async onTradingState(change: TradingStateChange): Promise<Order[]> {
+    // Every tightening moves the epoch, synchronously on arrival: approvals given before it are asked again.
+    if (change.state !== "ACTIVE") this.haltEpochs.set(change.account, (this.haltEpochs.get(change.account) ?? 0) + 1);
     if (change.state !== "HALTED" || !change.cancelOpenOrders) return [];
-    const canceled = await this.cancelAll(change.account === null ? {} : { account: change.account });
+    const scope = change.account === null ? {} : { account: change.account };
+    const working = await this.working(scope);
+    const automatic = change.changedBy === RISK_ENGINE_ACTOR;
+    const keep: Set<string> =
+      automatic && (this.options.haltKeepsProtectiveStops ?? true) ? await this.protectiveAmong(working) : new Set();
+    const reason = `canceled by HALT (${change.reason})`;
+    this.stopAmends(scope, keep, reason);
+    const canceled = await this.cancelEach(
+      working.filter((order) => !keep.has(order.id)),
+      reason,
+    );
     this.logger.warn("trading HALTED: open orders canceled", {
       account: change.account ?? "platform",
       count: canceled.length,
+      keptProtectiveStops: [...keep],
       reason: change.reason,
     });
     return canceled;
+  }
+
+  /** The protective stops among `working`, by the portfolio's positions; none when it cannot say (no stop is proven reduce-only). */
+  private async protectiveAmong(working: Order[]): Promise<Set<string>> {
+    const accounts = [...new Set(working.filter(isStopOrder).map((order) => order.account))];
+    if (accounts.length === 0) return new Set();
+    try {
+      return protectiveStops(working, await this.client.call(Subjects.positions, { accounts }));
+    } catch (error) {
+      const message = `positions unknown (${(error as Error).message}): stops canceled with the rest`;
+      for (const account of accounts) await this.raise(account, "HALT could not keep protective stops", message);
+      return new Set();
+    }
   }
 
   get(orderId: string, accounts?: string[]): Promise<Order> {
@@ -395,7 +908,7 @@ export class OrderManager {
    * transaction, so a redelivery is skipped even after a restart.
    */
   async onReport(report: ExecutionReport, eventId?: string): Promise<void> {
-    await this.repository.transaction(async (tx) => {
+    const firstStopFill = await this.repository.transaction(async (tx): Promise<Order | undefined> => {
       if (eventId !== undefined && !(await tx.markProcessed(REPORT_CONSUMER, eventId))) return;
       const order = await tx.lock(report.orderId);
       if (!order) {
@@ -404,14 +917,18 @@ export class OrderManager {
       }
       switch (report.kind) {
         case "ACCEPTED":
-          if (order.status === "NEW") {
+          if (order.status === "NEW" || order.status === "OUTCOME_UNKNOWN") {
+            if (order.status === "OUTCOME_UNKNOWN") order.rejectReason = null;
             this.transition(order, "ACCEPTED");
             await this.save(tx, order);
           }
           return;
-        case "FILL":
-          if (report.fill) await this.applyFill(tx, order, report);
-          return;
+        case "FILL": {
+          if (!report.fill) return;
+          const before = order.filledQuantity;
+          const applied = await this.applyFill(tx, order, report);
+          return applied && isStopOrder(order) && fx.toFixed(before) === 0n ? order : undefined;
+        }
         case "CANCELED":
         case "EXPIRED":
         case "REJECTED": {
@@ -428,24 +945,56 @@ export class OrderManager {
         }
       }
     });
+    if (firstStopFill) await this.announceVenueTrigger(firstStopFill, report);
+    if (this.cancelOnAck.has(report.orderId)) {
+      const order = await this.repository.get(report.orderId);
+      if (order) await this.cancelIfStopped(order);
+    }
   }
 
-  private async applyFill(tx: OrderTransaction, order: Order, report: ExecutionReport) {
+  /**
+   * A stop the venue held (not this OMS) triggered there: its first fill is
+   * the news, as venues send no trigger report of their own. A stop this OMS
+   * held was announced when it released it.
+   */
+  private async announceVenueTrigger(order: Order, report: ExecutionReport): Promise<void> {
+    const broker = await this.router.brokerFor(order).catch(() => null);
+    if (!broker || !this.router.holdsStops(broker)) return;
+    const fill = report.fill as NonNullable<ExecutionReport["fill"]>;
+    await this.announceTrigger(order, `first fill at the venue, ${fill.quantity} @ ${fill.price}`);
+  }
+
+  /** Folds one fill into its order; false when the fill was booked before (a duplicate report). */
+  private async applyFill(tx: OrderTransaction, order: Order, report: ExecutionReport): Promise<boolean> {
     const fill = fillOf(order, report);
-    if (!(await tx.addFill(fill))) return;
+    if (!(await tx.addFill(fill))) return false;
     const before = fx.toFixed(order.filledQuantity);
     const quantity = fx.toFixed(fill.quantity);
     const filled = before + quantity;
-    const previousCost = order.averagePrice ? fx.mul(fx.toFixed(order.averagePrice), before) : 0n;
-    order.averagePrice = fx.fromFixed(fx.div(previousCost + fx.mul(fx.toFixed(fill.price), quantity), filled));
+    const previous = order.averagePrice ? fx.toFixed(order.averagePrice) : 0n;
+    order.averagePrice = fx.fromFixed(fx.weightedAverage(before, previous, quantity, fx.toFixed(fill.price)));
     order.filledQuantity = fx.fromFixed(filled);
-    const target: OrderStatus = filled >= fx.toFixed(order.quantity) ? "FILLED" : "PARTIALLY_FILLED";
-    if (!canTransition(order.status, target)) {
-      this.logger.warn("fill on a closed order", { orderId: order.id, status: order.status });
-    } else this.transition(order, target);
+    // A fill is a fact: whatever the order's state, the fill is booked (once, by its id) and the
+    // state follows it. A state the fill contradicts (REJECTED, a CANCELED order now complete) is corrected.
+    const from = order.status;
+    const { status, corrected } = statusAfterFill(from, filled, fx.toFixed(order.quantity));
+    if (corrected) {
+      this.logger.warn("a fill corrected the order's state", { orderId: order.id, from, to: status });
+      order.status = status;
+      order.updatedAt = nowNsString();
+      tx.emit(
+        Topics.alert,
+        alertEvent(
+          order.account,
+          "Order state corrected by a fill",
+          `order ${order.id} (${order.clientOrderId}) was ${from} but the venue filled ${fill.quantity} ${order.symbol}; now ${status}`,
+        ),
+      );
+    } else if (canTransition(from, status)) this.transition(order, status);
     await tx.update(order);
     tx.emit(Topics.fill, envelope(EventTypes.fill, "order-execution", order.account, fill, fill.tsEvent));
     tx.emit(Topics.orderUpdated, this.orderEvent(order));
+    return true;
   }
 
   private async visible(orderId: string, accounts?: string[]): Promise<Order> {
@@ -454,9 +1003,11 @@ export class OrderManager {
     return order;
   }
 
-  private async askRisk(order: Order): Promise<RiskDecision> {
+  /** risk.check's request (RiskCheckRequest); `replaces` only on a cancel-replace amend, absent otherwise. */
+  private async askRisk(order: Order, replaces?: string): Promise<RiskDecision> {
+    const request: RiskCheckRequest = { order, ...(replaces === undefined ? {} : { replaces }) };
     try {
-      return await this.client.call(Subjects.riskCheck, { order });
+      return await this.client.call(Subjects.riskCheck, request);
     } catch (error) {
       // No answer from risk means no trade: fail closed.
       return {

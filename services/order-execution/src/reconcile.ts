@@ -24,9 +24,16 @@ export interface ReconcileDeps {
   fold(report: ExecutionReport): Promise<void>;
   /** Orders the OMS holds itself (local stops): no venue knows them. */
   heldLocally(orderId: string): boolean;
+  /** Makes sure an OUTCOME_UNKNOWN order is being looked up at its venue (OutcomeLookups.track). */
+  lookUpOutcome(orderId: string): void;
   /** The currency fees of a symbol are charged in (its quote currency). */
   quoteCurrency(symbol: string): string;
   timeoutMs?: number;
+  /**
+   * Alerts raised by earlier runs (title and message): a run every 30 s raises
+   * each standing problem once, not every run. Logged every run all the same.
+   */
+  raised?: Set<string>;
   /**
    * How long to let in-flight execution reports land before a fill difference
    * is folded as a reconciliation fill: after a crash the bus redelivers the
@@ -44,9 +51,13 @@ export interface ReconcileSummary {
   /** Venue orders JTS did not place (or no longer knows). */
   unknownAtVenue: VenueOrder[];
   positionMismatches: Array<{ broker: string; account: string; symbol: string; ours: string; venue: string }>;
+  /** Venue orders working there that JTS has as REJECTED, CANCELED or EXPIRED (e.g. placed after their lookup gave up). */
+  closedHereOpenThere: VenueOrder[];
 }
 
-const WORKING = ["NEW", "ACCEPTED", "PARTIALLY_FILLED"] as const;
+const closedHere = (status: Order["status"]) => status === "REJECTED" || status === "CANCELED" || status === "EXPIRED";
+
+const WORKING = ["NEW", "OUTCOME_UNKNOWN", "ACCEPTED", "PARTIALLY_FILLED"] as const;
 
 /**
  * At start, for each broker: what we think is working against what the venue
@@ -54,7 +65,11 @@ const WORKING = ["NEW", "ACCEPTED", "PARTIALLY_FILLED"] as const;
  * (query-order) and their final state folded in, with a reconciliation fill
  * for fills we missed; an order the venue does not know at all is canceled.
  * Venue orders we do not know, and positions that differ from our fills, are
- * raised as alerts: a human decides about those.
+ * raised as alerts: a human decides about those. Runs at start and every few
+ * seconds (ORDER_RECONCILE_EVERY_MS). Orders whose outcome is unknown are
+ * handed to their lookup (a venue that does not know one yet may still get
+ * it: "not there" only counts after the lookup's grace period), and a venue
+ * order carrying one's id is not "unknown at the venue".
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = {
@@ -63,6 +78,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     corrected: [],
     unknownAtVenue: [],
     positionMismatches: [],
+    closedHereOpenThere: [],
   };
   const ours = (await Promise.all(WORKING.map((status) => deps.repository.list({ status })))).flat();
   /** Orders whose venue has more fills than we do: looked at again once in-flight reports had time to land. */
@@ -85,6 +101,10 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     for (const order of ours) {
       // NEW orders are resumed by routing them again; held stops are at no venue.
       if (order.status === "NEW" || deps.heldLocally(order.id)) continue;
+      if (order.status === "OUTCOME_UNKNOWN") {
+        deps.lookUpOutcome(order.id);
+        continue;
+      }
       if ((await sentTo(order)) !== broker) continue;
       summary.checked++;
       const venue =
@@ -102,8 +122,18 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     }
     pending.push(...differing);
     for (const v of venueOpen) {
-      const known = v.orderId !== null && (await deps.repository.get(v.orderId)) !== undefined;
-      if (known) continue;
+      const mine = v.orderId === null ? undefined : await deps.repository.get(v.orderId);
+      if (mine && closedHere(mine.status)) {
+        // The state machine cannot reopen it; its fills will still be folded in (and correct it). A human decides.
+        summary.closedHereOpenThere.push(v);
+        await raise(
+          deps,
+          v.account,
+          "Order open at the venue but closed in JTS",
+          `${broker} still works order ${mine.id} (${mine.clientOrderId}, ${v.side} ${v.quantity} ${v.symbol}) that JTS has as ${mine.status}: cancel it at the venue or expect its fills`,
+        );
+      }
+      if (mine) continue;
       summary.unknownAtVenue.push(v);
       await raise(
         deps,
@@ -256,6 +286,17 @@ function request<T>(deps: ReconcileDeps, subject: string, payload: unknown): Pro
 /** A warning on alert.raised, through the repository so it leaves with the outbox like every other event. */
 async function raise(deps: ReconcileDeps, account: string, title: string, message: string): Promise<void> {
   deps.logger.warn(title, { account, message });
+  const key = `${account}|${title}|${message}`;
+  if (deps.raised?.has(key)) return;
+  if (deps.raised && deps.raised.size >= 10_000) deps.raised.clear();
+  deps.raised?.add(key);
+  await deps.repository.transaction(async (tx) => {
+    tx.emit(Topics.alert, alertEvent(account, title, message));
+  });
+}
+
+/** The alert.raised event of an OMS warning, for a repository transaction to emit. */
+export function alertEvent(account: string, title: string, message: string) {
   const alert: Alert = {
     id: newId(),
     severity: "WARNING",
@@ -265,7 +306,5 @@ async function raise(deps: ReconcileDeps, account: string, title: string, messag
     account,
     tsEvent: nowNsString(),
   };
-  await deps.repository.transaction(async (tx) => {
-    tx.emit(Topics.alert, envelope(EventTypes.alert, "order-execution", account, alert));
-  });
+  return envelope(EventTypes.alert, "order-execution", account, alert);
 }

@@ -3,7 +3,7 @@ import { EventTypes, Topics } from "@jts/contracts";
 import { createLogger, envelope, MemoryEventBus, memoryRuntime, rpcClient } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { MemoryOrderRepository } from "./memory-repository.ts";
-import { AccountModeBook, BrokerRouter, parseOrderRoutes } from "./routing.ts";
+import { AccountModeBook, BrokerRouter, parseNativeAmend, parseOrderRoutes } from "./routing.ts";
 
 const account = (id: string, mode?: string) => ({
   id,
@@ -73,5 +73,22 @@ describe("ORDER_ROUTES", () => {
     expect(() => parseOrderRoutes("binance:")).toThrow('"binance:" is not venue:broker');
     expect(() => parseOrderRoutes("binance:Bin ance")).toThrow("is not venue:broker");
     expect(() => parseOrderRoutes("upbit:upbit,upbit:other")).toThrow("upbit is routed twice");
+  });
+});
+
+describe("ORDER_NATIVE_AMEND", () => {
+  it("names the brokers that amend in place; none, or a bad name, stops at start", () => {
+    expect(parseNativeAmend("kis,creon")).toEqual({ kis: true, creon: true });
+    expect(parseNativeAmend("none")).toEqual({});
+    expect(() => parseNativeAmend("kis,Creon Bridge")).toThrow("is not a broker name");
+    const router = new BrokerRouter(
+      { routes: {}, nativeAmend: parseNativeAmend("kis") },
+      new MemoryOrderRepository(new MemoryEventBus()),
+    );
+    expect([router.amendsNatively("kis"), router.amendsNatively("upbit"), router.amendsNatively("paper")]).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 });

@@ -23,6 +23,8 @@ export interface RoutingOptions {
   accountMode?: AccountModeLookup;
   /** broker -> whether its venue holds stop orders itself; the OMS holds the others' stops. */
   nativeStops?: Record<string, boolean>;
+  /** broker -> whether its venue amends an order in place (rpc broker.<name>.amend); the others are canceled and replaced. */
+  nativeAmend?: Record<string, boolean>;
 }
 
 const VENUES: ReadonlySet<string> = new Set(Venue.anyOf.map((literal) => literal.const));
@@ -47,6 +49,24 @@ export function parseOrderRoutes(text: string): Record<string, string> {
     routes[venue] = broker;
   }
   return { sim: "paper", ...routes };
+}
+
+/**
+ * ORDER_NATIVE_AMEND, e.g. `kis,creon`: the brokers whose venue amends an
+ * order in place (rpc `broker.<name>.amend`); `none` for none. Throws on a
+ * name that cannot be a broker's, so a typo stops the OMS at start.
+ */
+export function parseNativeAmend(text: string): Record<string, boolean> {
+  if (text.trim() === "none") return {};
+  const brokers: Record<string, boolean> = {};
+  for (const item of text.split(",")) {
+    const broker = item.trim();
+    if (!broker) continue;
+    if (!/^[a-z0-9-]+$/.test(broker))
+      throw new Error(`ORDER_NATIVE_AMEND: ${JSON.stringify(broker)} is not a broker name`);
+    brokers[broker] = true;
+  }
+  return brokers;
 }
 
 /** Where the broker each order was routed to is kept: the order repository. */
@@ -98,6 +118,11 @@ export class BrokerRouter {
   /** Every broker an order can reach: what reconciliation asks. */
   brokers(): string[] {
     return [...new Set([this.paperBroker, ...Object.values(this.options.routes)])];
+  }
+
+  /** Off unless configured: cancel-replace works at every venue, a native amend only where the broker serves it. */
+  amendsNatively(broker: string): boolean {
+    return this.options.nativeAmend?.[broker] ?? false;
   }
 
   holdsStops(broker: string): boolean {

@@ -27,6 +27,7 @@ import { MemoryOrderRepository } from "./memory-repository.ts";
 import { FillsQuery, ListOrdersQuery, OrderIdRequest, OrderRequest } from "./model.ts";
 import type { OrderRepository } from "./repository.ts";
 import { AccountModeBook, type AccountModeLookup } from "./routing.ts";
+import type { OutcomeLookupOptions } from "./unknown-outcomes.ts";
 
 /** Something that runs while the service runs, such as the outbox relay. */
 export interface Startable {
@@ -43,12 +44,22 @@ export interface OrderExecutionOptions {
   accountMode?: AccountModeLookup;
   /** broker -> whether its venue holds stops; the OMS holds the others' (paper: yes). */
   nativeStops?: Record<string, boolean>;
+  /** broker -> whether its venue amends in place (KIS 정정, Creon modify); the others cancel-replace. */
+  nativeAmend?: Record<string, boolean>;
+  /** An automatic HALT keeps the reduce-only protective stops (on by default; see protective.ts). */
+  haltKeepsProtectiveStops?: boolean;
   /** When DAY orders end (held stops); the next UTC midnight by default. */
   sessionEnd?: SessionEnd;
   /** Compare with every broker at start (on by default). */
   reconcileOnStart?: boolean;
   /** How long reconciliation lets redelivered reports land before it folds fill differences (15 s). */
   reconcileSettleMs?: number;
+  /** How often reconciliation runs again after the start (30 s; 0 = only at start). */
+  reconcileEveryMs?: number;
+  /** How OUTCOME_UNKNOWN orders are looked up at their venue. */
+  outcomeLookups?: OutcomeLookupOptions;
+  /** How long a broker rpc may take before its outcome counts as unknown (the rpc default, 5 s). */
+  rpcTimeoutMs?: number;
   /** How often held DAY stops are checked for expiry. */
   expiryCheckMs?: number;
   /** Where orders live; in memory, publishing straight to the bus, when omitted. */
@@ -69,11 +80,30 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
     defaultAccount: options.defaultAccount ?? "paper-main",
     accountMode: options.accountMode ?? modeBook?.lookup,
     nativeStops: options.nativeStops,
+    nativeAmend: options.nativeAmend,
+    haltKeepsProtectiveStops: options.haltKeepsProtectiveStops,
     sessionEnd: options.sessionEnd,
+    outcomeLookups: options.outcomeLookups,
+    rpcTimeoutMs: options.rpcTimeoutMs,
   });
   const subscriptions: Subscription[] = [];
   let expiryTimer: ReturnType<typeof setInterval> | undefined;
   let reconciled: Promise<void> = Promise.resolve();
+  let reconcileTimer: ReturnType<typeof setInterval> | undefined;
+  /** One reconciliation at a time: a run waits out its settle period, the next tick skips while it does. */
+  let reconciling = false;
+  const runReconcile = (): Promise<void> => {
+    if (reconciling) return reconciled;
+    reconciling = true;
+    reconciled = manager
+      .reconcile(options.reconcileSettleMs ?? 15_000)
+      .then(() => undefined)
+      .catch((error: unknown) => logger.error("reconciliation failed", { error: (error as Error).message }))
+      .finally(() => {
+        reconciling = false;
+      });
+    return reconciled;
+  };
 
   const app = createServiceApp({ name: "order-execution", logger, readiness: options.readiness })
     .post(
@@ -148,13 +178,13 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
       // After the report consumer is live, so the reports of a resumed order are folded in.
       const resumed = await manager.resumeNew();
       if (resumed > 0) logger.warn("resumed orders left NEW by the last run", { count: resumed });
+      const unknown = await manager.resumeUnknown();
+      if (unknown > 0) logger.warn("looking up orders left OUTCOME_UNKNOWN by the last run", { count: unknown });
       // In the background: it waits for redelivered reports before folding fill differences.
-      // A failed reconciliation is logged, not fatal; the next start tries again.
-      if (options.reconcileOnStart ?? true)
-        reconciled = manager
-          .reconcile(options.reconcileSettleMs ?? 15_000)
-          .then(() => undefined)
-          .catch((error: unknown) => logger.error("reconciliation failed", { error: (error as Error).message }));
+      // A failed reconciliation is logged, not fatal; the next run tries again.
+      if (options.reconcileOnStart ?? true) void runReconcile();
+      const every = options.reconcileEveryMs ?? 30_000;
+      if (every > 0) reconcileTimer = setInterval(() => void runReconcile(), every);
       expiryTimer = setInterval(
         () =>
           void manager
@@ -168,6 +198,8 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
     async stop() {
       modeBook?.stop();
       clearInterval(expiryTimer);
+      clearInterval(reconcileTimer);
+      manager.outcomes.stop();
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
       // Last, so it drains what the handlers above committed.
       await options.relay?.stop();

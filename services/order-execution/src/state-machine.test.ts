@@ -1,10 +1,17 @@
 import { describe, expect, it } from "bun:test";
 import { ORDER_STATUSES, type OrderStatus } from "@jts/contracts";
 import { AppError } from "@jts/kit";
-import { assertTransition, canTransition, isTerminal } from "./state-machine.ts";
+import { assertTransition, canTransition, isTerminal, statusAfterFill } from "./state-machine.ts";
 
 /** Every legal move, written out: the state machine must allow exactly these. */
 const LEGAL: ReadonlyArray<[OrderStatus, OrderStatus, string]> = [
+  ["NEW", "OUTCOME_UNKNOWN", "sent, but the broker's answer never came"],
+  ["OUTCOME_UNKNOWN", "ACCEPTED", "the venue says it works the order"],
+  ["OUTCOME_UNKNOWN", "PARTIALLY_FILLED", "a fill (or the venue) shows it was placed"],
+  ["OUTCOME_UNKNOWN", "FILLED", "a fill (or the venue) shows it was placed and filled"],
+  ["OUTCOME_UNKNOWN", "REJECTED", "the venue refused it, or never saw it within the grace period"],
+  ["OUTCOME_UNKNOWN", "CANCELED", "canceled by client order id, or the venue canceled it"],
+  ["OUTCOME_UNKNOWN", "EXPIRED", "an IOC/FOK the venue expired"],
   ["NEW", "ACCEPTED", "the venue (or the OMS, for a held stop) accepts"],
   ["NEW", "REJECTED", "risk, routing or the venue refuses"],
   ["NEW", "PARTIALLY_FILLED", "a fast venue's fill overtakes its ack"],
@@ -55,5 +62,17 @@ describe("order state machine", () => {
     expect(canTransition("FILLED", "CANCELED")).toBe(false);
     expect(canTransition("ACCEPTED", "NEW")).toBe(false);
     expect(canTransition("ACCEPTED", "REJECTED")).toBe(false);
+    expect(canTransition("OUTCOME_UNKNOWN", "NEW")).toBe(false);
+  });
+
+  it("folds a fill into any state, correcting only what the fill contradicts", () => {
+    expect(statusAfterFill("OUTCOME_UNKNOWN", 5n, 10n)).toEqual({ status: "PARTIALLY_FILLED", corrected: false });
+    expect(statusAfterFill("NEW", 10n, 10n)).toEqual({ status: "FILLED", corrected: false });
+    expect(statusAfterFill("REJECTED", 5n, 10n)).toEqual({ status: "PARTIALLY_FILLED", corrected: true });
+    expect(statusAfterFill("REJECTED", 10n, 10n)).toEqual({ status: "FILLED", corrected: true });
+    expect(statusAfterFill("CANCELED", 10n, 10n)).toEqual({ status: "FILLED", corrected: true });
+    expect(statusAfterFill("CANCELED", 5n, 10n)).toEqual({ status: "CANCELED", corrected: false });
+    expect(statusAfterFill("EXPIRED", 5n, 10n)).toEqual({ status: "EXPIRED", corrected: false });
+    expect(statusAfterFill("FILLED", 12n, 10n)).toEqual({ status: "FILLED", corrected: false });
   });
 });

@@ -4,9 +4,12 @@ import { AppError } from "@jts/kit";
 /**
  * The legal order transitions. Terminal states have none. A fill on a NEW
  * order is legal: a fast venue's fill can overtake its own acknowledgement.
+ * OUTCOME_UNKNOWN (sent, no answer) is left for whatever the venue says the
+ * order is; it never goes back to NEW.
  */
 const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
-  NEW: ["ACCEPTED", "REJECTED", "PARTIALLY_FILLED", "FILLED", "CANCELED", "EXPIRED"],
+  NEW: ["OUTCOME_UNKNOWN", "ACCEPTED", "REJECTED", "PARTIALLY_FILLED", "FILLED", "CANCELED", "EXPIRED"],
+  OUTCOME_UNKNOWN: ["ACCEPTED", "PARTIALLY_FILLED", "FILLED", "REJECTED", "CANCELED", "EXPIRED"],
   ACCEPTED: ["PARTIALLY_FILLED", "FILLED", "CANCELED", "EXPIRED"],
   PARTIALLY_FILLED: ["PARTIALLY_FILLED", "FILLED", "CANCELED", "EXPIRED"],
   FILLED: [],
@@ -23,4 +26,28 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
 
 export function assertTransition(from: OrderStatus, to: OrderStatus): void {
   if (!canTransition(from, to)) throw new AppError("CONFLICT", `illegal order transition ${from} -> ${to}`);
+}
+
+/** Orders a venue has or may have: what risk reserves for and cancel-all sends a cancel for. */
+export const WORKING_STATUSES = ["OUTCOME_UNKNOWN", "ACCEPTED", "PARTIALLY_FILLED"] as const satisfies OrderStatus[];
+
+/**
+ * The status an order gets from a fill that took it to `filled` of
+ * `quantity`, and whether its old status had to be corrected to get there:
+ * a fill is a fact, so one on a REJECTED order (the venue had it after all)
+ * or one completing a CANCELED/EXPIRED order overrides the state machine.
+ * A partial fill on a CANCELED or EXPIRED order is normal (it came before
+ * the cancel) and keeps the status.
+ */
+export function statusAfterFill(
+  from: OrderStatus,
+  filled: bigint,
+  quantity: bigint,
+): { status: OrderStatus; corrected: boolean } {
+  const target: OrderStatus = filled >= quantity ? "FILLED" : "PARTIALLY_FILLED";
+  if (canTransition(from, target)) return { status: target, corrected: false };
+  if (from === "FILLED") return { status: from, corrected: false };
+  if ((from === "CANCELED" || from === "EXPIRED") && target === "PARTIALLY_FILLED")
+    return { status: from, corrected: false };
+  return { status: target, corrected: true };
 }

@@ -6,8 +6,11 @@ import {
   EventTypes,
   type Order,
   type OrderRequest,
+  type Position,
   type Quote,
+  RISK_ENGINE_ACTOR,
   type RiskDecision,
+  Subjects,
   Topics,
   type TradingStateChange,
 } from "@jts/contracts";
@@ -193,6 +196,96 @@ describe("OMS with the paper venue", () => {
     expect(paper.engine.openOrders()).toEqual([]);
   });
 
+  describe("an automatic HALT and the protective stops", () => {
+    const haltBy = (runtime: Runtime, changedBy: string) =>
+      runtime.bus.publish(
+        Topics.tradingState,
+        envelope<TradingStateChange>(EventTypes.tradingState, "risk", "alice", {
+          account: "alice",
+          state: "HALTED",
+          previous: "ACTIVE",
+          reason: "daily loss 1,000,000 KRW reached the limit",
+          changedBy,
+          cancelOpenOrders: true,
+          tsEvent: "1",
+        }),
+      );
+    /** alice is long 1 BTC-KRW; an entry, a protective stop, a stop that would flip her short, a buy stop. */
+    async function book(options: OrderExecutionOptions = {}, positions: () => Position[] = () => [longOne]) {
+      const p = await platform(options);
+      await p.runtime.rpc.serve(Subjects.positions, () => positions());
+      await p.quote("100000000", "101000000");
+      const stopSell = { side: "SELL" as const, type: "STOP_MARKET" as const, price: undefined, account: "alice" };
+      const orders = {
+        entry: await p.submit({ account: "alice" }),
+        protective: await p.submit({ ...stopSell, stopPrice: "95000000" }),
+        flipping: await p.submit({ ...stopSell, stopPrice: "94000000", quantity: "0.5" }),
+        buyStop: await p.submit({ account: "alice", type: "STOP_MARKET", price: undefined, stopPrice: "102000000" }),
+      };
+      return { ...p, orders };
+    }
+    const longOne: Position = {
+      account: "alice",
+      symbol: "BTC-KRW",
+      venue: "sim",
+      quantity: "1",
+      averagePrice: "100000000",
+      realizedPnl: "0",
+      unrealizedPnl: "0",
+      lastPrice: null,
+      currency: "KRW",
+      updatedAt: "1",
+    };
+
+    it("cancels the entries and keeps the reduce-only stop at the venue; an operator's HALT cancels it too", async () => {
+      const { runtime, orders, status, paper } = await book();
+      await haltBy(runtime, RISK_ENGINE_ACTOR);
+      await eventually(async () => expect(await status(orders.buyStop.id)).toBe("CANCELED"));
+      expect(await status(orders.entry.id)).toBe("CANCELED");
+      expect(await status(orders.flipping.id)).toBe("CANCELED");
+      expect(await status(orders.protective.id)).toBe("ACCEPTED");
+      expect(paper.engine.openOrders().map((o) => o.orderId)).toEqual([orders.protective.id]);
+
+      await haltBy(runtime, "admin");
+      await eventually(async () => expect(await status(orders.protective.id)).toBe("CANCELED"));
+      expect(paper.engine.openOrders()).toEqual([]);
+    });
+
+    it("cancels the stops too when configured off, or when the positions cannot be read (with an alert)", async () => {
+      const off = await book({ haltKeepsProtectiveStops: false });
+      await haltBy(off.runtime, RISK_ENGINE_ACTOR);
+      await eventually(async () => expect(await off.status(off.orders.protective.id)).toBe("CANCELED"));
+
+      const blind = await book({}, () => {
+        throw new Error("portfolio down");
+      });
+      await haltBy(blind.runtime, RISK_ENGINE_ACTOR);
+      await eventually(async () => expect(await blind.status(blind.orders.protective.id)).toBe("CANCELED"));
+      await eventually(() =>
+        expect(blind.alerts.map((a) => a.title)).toContain("HALT could not keep protective stops"),
+      );
+    });
+
+    it("leaves an admin's cancel-all cancelling everything", async () => {
+      const { manager, orders, status } = await book();
+      await manager.cancelAll({ account: "alice" });
+      expect(await status(orders.protective.id)).toBe("CANCELED");
+    });
+  });
+
+  it("announces a venue-held stop's trigger on its first fill, once", async () => {
+    const { manager, quote, submit, alerts } = await platform();
+    await quote("100000000", "101000000");
+    const stop = await submit({ type: "STOP_MARKET", price: undefined, stopPrice: "102000000" });
+    await quote("101500000", "102000000");
+    await eventually(async () => expect((await manager.get(stop.id)).status).toBe("FILLED"));
+    await eventually(() => expect(alerts.map((a) => a.kind)).toEqual(["STOP_TRIGGERED"]));
+    expect(alerts[0]).toMatchObject({ orderId: stop.id });
+    expect(alerts[0]?.message).toContain("triggered: first fill at the venue, 1 @ 102000000");
+    await Bun.sleep(20);
+    expect(alerts).toHaveLength(1);
+  });
+
   it("sends stops to a venue that holds them (paper), untouched by the OMS", async () => {
     const { manager, quote, submit, paper } = await platform();
     await quote("100000000", "101000000");
@@ -219,6 +312,23 @@ describe("OMS holding stops for a venue without them", () => {
       expect(await manager.get(stop.id)).toMatchObject({ status: "FILLED", averagePrice: "102000000" }),
     );
     expect(paper.engine.queryOrder({ orderId: stop.id })?.type).toBe("MARKET");
+  });
+
+  it("announces the trigger of a held stop once, naming the order", async () => {
+    const { quote, submit, alerts } = await platform(local);
+    await quote("100000000", "101000000");
+    const stop = await submit({ type: "STOP_MARKET", price: undefined, stopPrice: "102000000", timeInForce: "GTC" });
+    expect(alerts).toEqual([]);
+    await quote("101500000", "102000000");
+    await eventually(() =>
+      expect(alerts).toEqual([
+        expect.objectContaining({ kind: "STOP_TRIGGERED", severity: "INFO", orderId: stop.id, account: "paper-main" }),
+      ]),
+    );
+    expect(alerts[0]?.message).toContain("BUY 1 BTC-KRW stop 102000000 (c1) triggered: sent to the venue as MARKET");
+    // Filled at the venue afterwards: still one announcement, not a second one for the fill.
+    await Bun.sleep(20);
+    expect(alerts.filter((a) => a.kind === "STOP_TRIGGERED")).toHaveLength(1);
   });
 
   it("releases a triggered STOP_LIMIT as a resting LIMIT at its price", async () => {
@@ -268,7 +378,15 @@ async function liveBroker(runtime: Runtime, name: string) {
   await runtime.rpc.serve(`broker.${name}.cancel`, (request) => {
     const { orderId } = request as { orderId: string };
     canceled.push(orderId);
-    return { orderId, accepted: true, venueOrderId: null, reason: null, tsEvent: "1" } as BrokerAck;
+    // It never fills, so it had filled nothing when it canceled.
+    return {
+      orderId,
+      accepted: true,
+      venueOrderId: null,
+      reason: null,
+      filledQuantity: "0",
+      tsEvent: "1",
+    } as BrokerAck;
   });
   return { placed, canceled };
 }

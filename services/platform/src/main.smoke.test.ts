@@ -82,6 +82,7 @@ describe("just dev (services/platform/src/main.ts)", () => {
   it("runs every service on embedded PostgreSQL and chdb, keeps orders, positions and candles across a restart, and stops on Ctrl-C", async () => {
     const first = await startDev();
     let order: Order;
+    let resting: Order;
     try {
       expect(first.banner).toContain("JTS is running");
       expect(first.banner).toContain("login: admin / ");
@@ -116,6 +117,27 @@ describe("just dev (services/platform/src/main.ts)", () => {
         async () => expect((await readJson(await api(`/api/orders/${order.id}`, {}, token))).status).toBe("FILLED"),
         10_000,
       );
+      // A buy resting well below the market: the paper venue must still work it after the restart.
+      const filled = (await readJson(await api(`/api/orders/${order.id}`, {}, token))) as Order;
+      const restingCreated = await api(
+        "/api/orders",
+        {
+          method: "POST",
+          body: JSON.stringify({
+            clientOrderId: "smoke-rest",
+            symbol: "005930",
+            side: "BUY",
+            type: "LIMIT",
+            price: String(Math.floor((Number(filled.averagePrice) * 0.95) / 100) * 100),
+            quantity: "1",
+            timeInForce: "GTC",
+          }),
+        },
+        token,
+      );
+      expect(restingCreated.status).toBe(201);
+      resting = await readJson(restingCreated);
+      expect(resting.status).toBe("ACCEPTED");
       // Candles reach chdb through the batching writer (flushed every second).
       await eventually(
         async () =>
@@ -160,6 +182,14 @@ describe("just dev (services/platform/src/main.ts)", () => {
       expect(positions.find((p) => p.symbol === "005930")?.quantity).toBe("2");
       const candles = (await readJson(await api("/api/candles?symbol=005930", {}, token))) as Array<{ trades: number }>;
       expect(candles.length).toBeGreaterThan(0);
+      // The paper venue kept its working order, so the OMS's start-up reconciliation left it working.
+      const venueOpen = (await readJson(await fetch(`http://127.0.0.1:${port("PAPER")}/open-orders`))) as Array<{
+        orderId: string;
+        status: string;
+      }>;
+      expect(venueOpen.map((o) => [o.orderId, o.status])).toContainEqual([resting.id, "ACCEPTED"]);
+      await Bun.sleep(2_000);
+      expect((await readJson(await api(`/api/orders/${resting.id}`, {}, token))).status).toBe("ACCEPTED");
     } finally {
       expect(await second.stop()).toBe(0);
     }

@@ -138,6 +138,20 @@ describe("the platform end to end", () => {
     expect(all.filter((o) => o.clientOrderId === "e2e-idem-1")).toHaveLength(1);
   });
 
+  it("answers 409 naming the existing order when a clientOrderId is reused for a different order", async () => {
+    const first = await order("e2e-idem-2");
+    expect(first.status).toBe(201);
+    const id = (await readJson(first)).id;
+    const reused = await order("e2e-idem-2", { quantity: "0.002" });
+    expect(reused.status).toBe(409);
+    const body = await readJson(reused);
+    expect(body.error).toMatchObject({ code: "CONFLICT", details: { orderId: id, fields: ["quantity"] } });
+    expect(body.error.message).toContain(id);
+    const same = await order("e2e-idem-2");
+    expect(same.status).toBe(200);
+    expect((await readJson(same)).id).toBe(id);
+  });
+
   it("rejects an order with the reason while trading is HALTED", async () => {
     const halt = await call("/api/risk/state", {
       method: "PUT",
@@ -255,13 +269,23 @@ describe("the platform end to end", () => {
       body: JSON.stringify({ refreshToken: pair.refreshToken }),
     });
     expect(family.status).toBe(401);
+    // ...and the access token issued in it (issue 14: a revoked family's tokens are denied at once).
+    const revoked = await fetch(`${api}/api/positions`, { headers: { authorization: `Bearer ${pair.accessToken}` } });
+    expect(revoked.status).toBe(401);
 
+    const session = await readJson(
+      await call("/api/auth/login", {
+        method: "POST",
+        auth: false,
+        body: JSON.stringify({ username: "admin", password: "e2e-password-123" }),
+      }),
+    );
     const logout = await fetch(`${api}/api/auth/logout`, {
       method: "POST",
-      headers: { authorization: `Bearer ${pair.accessToken}` },
+      headers: { authorization: `Bearer ${session.accessToken}` },
     });
     expect(logout.status).toBe(200);
-    const after = await fetch(`${api}/api/positions`, { headers: { authorization: `Bearer ${pair.accessToken}` } });
+    const after = await fetch(`${api}/api/positions`, { headers: { authorization: `Bearer ${session.accessToken}` } });
     expect(after.status).toBe(401);
   });
 });

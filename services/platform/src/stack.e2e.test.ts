@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Envelope, Fill, Order } from "@jts/contracts";
-import { registerLz4Codec } from "@jts/kit/kafka";
+import { kafkaSaslFromEnv, registerLz4Codec } from "@jts/kit/kafka";
 import { startTestPostgres, type TestPostgres } from "@jts/kit/postgres";
 import { connectRedis } from "@jts/kit/redis";
 import { eventually, readJson, serverUrl } from "@jts/kit/testing";
@@ -34,6 +34,7 @@ async function readTopic(family: string, until: (events: Envelope[]) => boolean)
   const kafka = new Kafka({
     clientId: "e2e-reader",
     brokers: (kafkaBrokers as string).split(","),
+    sasl: kafkaSaslFromEnv(),
     logLevel: logLevel.NOTHING,
   });
   const consumer = kafka.consumer({ groupId: `${namespace}-reader-${Math.random()}`, maxWaitTimeInMs: 100 });

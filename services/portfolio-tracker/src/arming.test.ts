@@ -35,7 +35,7 @@ async function fakeRiskLimits(runtime: Runtime, limits: Record<string, object>) 
 }
 
 const arm = (runtime: Runtime, account: string, confirm = account) =>
-  runtime.rpc.request<Account>(Subjects.accountArm, { account, confirm, actor: "root", reason: "go live" });
+  runtime.rpc.request<Account>(Subjects.accountArm, { account, confirm, reason: "go live" }, { actor: "root" });
 
 const refusal = async (promise: Promise<unknown>) => {
   const error = await promise.then(
@@ -143,9 +143,11 @@ describe("live-trading arming", () => {
       equityIntervalMs: 0,
     });
     await second.start();
-    const disarm = { account: "usdt-1", actor: "bob", reason: "weekend" };
-    expect(await runtime.rpc.request<Account>(Subjects.accountDisarm, disarm)).toMatchObject({ mode: "PAPER" });
-    expect(await runtime.rpc.request<Account>(Subjects.accountDisarm, disarm)).toMatchObject({ mode: "PAPER" });
+    // An actor in the body is not who asked: the envelope's is.
+    const disarm = { account: "usdt-1", actor: "mallory", reason: "weekend" };
+    const as = { actor: "bob" };
+    expect(await runtime.rpc.request<Account>(Subjects.accountDisarm, disarm, as)).toMatchObject({ mode: "PAPER" });
+    expect(await runtime.rpc.request<Account>(Subjects.accountDisarm, disarm, as)).toMatchObject({ mode: "PAPER" });
     await eventually(() => expect(changes).toHaveLength(2));
     await Bun.sleep(10);
     expect(changes.map((c) => [c.mode, c.previous, c.changedBy, c.reason])).toEqual([

@@ -1,7 +1,7 @@
 export {
   type AccountSeed,
   applyFillToPosition,
-  cashDelta,
+  cashDeltas,
   Ledger,
   type PositionState,
   toPosition,

@@ -60,4 +60,23 @@ describe("ledger", () => {
     expect(l.applyFill(once)).toBeNull();
     expect(l.listPositions()[0]?.quantity).toBe("1");
   });
+
+  it("books a fee in the base as the venue does: the coin credited less the fee, its value off realized P&L", () => {
+    const l = new Ledger([{ id: "acc", owner: "a", venue: "binance", baseCurrency: "USDT", startingCash: "100000" }]);
+    const btc = (side: "BUY" | "SELL", quantity: string, fee: string, feeCurrency: string): Fill => ({
+      ...fill(side, quantity, "90000", fee),
+      symbol: "BTC-USDT",
+      venue: "binance",
+      feeCurrency,
+    });
+    // Binance credits 0.999 BTC for a buy of 1 with a 0.001 BTC fee.
+    expect(l.applyFill(btc("BUY", "1", "0.001", "BTC"))).toMatchObject({
+      quantity: "0.999",
+      averagePrice: "90000",
+      realizedPnl: "-90",
+    });
+    // Selling all the wallet holds leaves the account flat and 90 USDT poorer, with no BTC balance.
+    expect(l.applyFill(btc("SELL", "0.999", "0", "USDT"))).toMatchObject({ quantity: "0", realizedPnl: "-90" });
+    expect(l.listAccounts()[0]?.balances.map((b) => [b.currency, b.total])).toEqual([["USDT", "99910"]]);
+  });
 });

@@ -1,4 +1,17 @@
-import { type Account, type Balance, type Fill, type Fixed, fx, nowNsString, type Position } from "@jts/contracts";
+import {
+  type Account,
+  applyToPosition,
+  type Balance,
+  bookFill,
+  cashMoves,
+  type Fill,
+  type Fixed,
+  fx,
+  nowNsString,
+  type Position,
+  parseFill,
+  quoteFee,
+} from "@jts/contracts";
 
 export interface AccountSeed {
   id: string;
@@ -29,52 +42,39 @@ export const positionKey = (account: string, symbol: string) => `${account}|${sy
 
 /**
  * The position after `fill`, from the one before it (undefined when none is
- * open yet). Pure: `previous` is not changed. Average price is the
- * volume-weighted entry of the open quantity; closing trades realize
- * (price - average) x closed quantity; fees come off realized P&L. A fill that
- * flips the side opens the new side at the fill price.
+ * open yet). Pure: `previous` is not changed. The contracts' booking rule
+ * (`bookFill`, `applyToPosition`): average-cost position in the symbol's
+ * quote currency; a fee in the base moves the position with the fill (the
+ * venue credits quantity - fee); realized P&L net of a fee in the quote, or in
+ * the base at the fill price (a fee in BNB is debited from BNB's cash only).
  */
 export function applyFillToPosition(previous: PositionState | undefined, fill: Fill): PositionState {
+  const booking = bookFill(parseFill(fill));
   const p: PositionState = previous
     ? { ...previous }
     : {
         account: fill.account,
         symbol: fill.symbol,
         venue: fill.venue,
-        currency: fill.feeCurrency,
+        currency: booking.quote,
         quantity: 0n,
         averagePrice: 0n,
         realized: 0n,
         lastPrice: null,
         updatedAt: fill.tsEvent,
       };
-  const price = fx.toFixed(fill.price);
-  const quantity = fx.toFixed(fill.quantity);
-  const fee = fx.toFixed(fill.fee);
-  const signed = fill.side === "BUY" ? quantity : -quantity;
-
-  if (p.quantity === 0n || p.quantity > 0n === signed > 0n) {
-    const open = fx.abs(p.quantity);
-    p.averagePrice = fx.div(fx.mul(open, p.averagePrice) + fx.mul(quantity, price), open + quantity);
-  } else {
-    const closing = fx.min(fx.abs(p.quantity), quantity);
-    const direction = p.quantity > 0n ? 1n : -1n;
-    p.realized += fx.mul(closing, price - p.averagePrice) * direction;
-    if (quantity > closing) p.averagePrice = price;
-    else if (closing === fx.abs(p.quantity)) p.averagePrice = 0n;
-  }
-  p.quantity += signed;
-  p.realized -= fee;
-  p.lastPrice ??= price;
+  const change = applyToPosition(p, booking.quantity, booking.price);
+  p.quantity = change.quantity;
+  p.averagePrice = change.averagePrice;
+  p.realized += change.realized - quoteFee(booking);
+  p.lastPrice ??= booking.price;
   p.updatedAt = fill.tsEvent;
   return p;
 }
 
-/** What `fill` does to cash in its fee currency: a buy pays notional and fee, a sell gets notional less fee. */
-export function cashDelta(fill: Fill): Fixed {
-  const notional = fx.mul(fx.toFixed(fill.price), fx.toFixed(fill.quantity));
-  const fee = fx.toFixed(fill.fee);
-  return fill.side === "BUY" ? -notional - fee : notional - fee;
+/** What `fill` does to cash, per currency: the quote by the notional, a fee in the quote or a third currency (one in the base is in the position). */
+export function cashDeltas(fill: Fill): Array<[currency: string, amount: Fixed]> {
+  return cashMoves(bookFill(parseFill(fill)));
 }
 
 /** Marks `p` to `price` in place; false when that was its price already. */
@@ -138,8 +138,10 @@ export class Ledger {
     const key = positionKey(fill.account, fill.symbol);
     const p = applyFillToPosition(this.positions.get(key), fill);
     this.positions.set(key, p);
-    const cashKey = `${fill.account}|${fill.feeCurrency}`;
-    this.cash.set(cashKey, (this.cash.get(cashKey) ?? 0n) + cashDelta(fill));
+    for (const [currency, amount] of cashDeltas(fill)) {
+      const cashKey = `${fill.account}|${currency}`;
+      this.cash.set(cashKey, (this.cash.get(cashKey) ?? 0n) + amount);
+    }
     return toPosition(p);
   }
 

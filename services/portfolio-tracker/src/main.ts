@@ -1,4 +1,4 @@
-import { int, loadConfig, oneOf, runStandalone, str } from "@jts/kit";
+import { durableStoreUrl, int, loadConfig, oneOf, runStandalone, str } from "@jts/kit";
 import { connectPostgres, migrate } from "@jts/kit/postgres";
 import type { AccountSeed } from "./ledger.ts";
 import { postgresPortfolioStorage } from "./postgres.ts";
@@ -10,7 +10,7 @@ const config = loadConfig({
   JTS_ADMIN_USER: str("admin"),
   JTS_PAPER_CASH: str("100000000"),
   /** Accounts, cash and positions in PostgreSQL when set (postgres://...); in memory otherwise. */
-  DATABASE_URL: str(""),
+  DATABASE_URL: durableStoreUrl("accounts, balances and positions"),
   /** More accounts, e.g. "paper-usdt:admin:paper:USDT:10000,paper-usd:admin:paper:USD:10000". */
   JTS_EXTRA_ACCOUNTS: str(""),
   /** "enabled" lets an admin arm accounts for live trading; anything else keeps every account on paper. */

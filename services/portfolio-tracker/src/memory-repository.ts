@@ -1,5 +1,5 @@
 import type { Account, AccountMode, EquitySnapshot, Fixed } from "@jts/contracts";
-import { fx } from "@jts/contracts";
+import { fx, nowNsString } from "@jts/contracts";
 import { type AccountSeed, cashBalance, type PositionState, positionKey, sortBalances } from "./ledger.ts";
 import type { EquityQuery, PortfolioRepository, PortfolioTransaction } from "./repository.ts";
 
@@ -15,10 +15,27 @@ export class MemoryPortfolioRepository implements PortfolioRepository {
   /** Insertion order per account is kept by the Map; balances are sorted when read. */
   private readonly cash = new Map<string, { account: string; currency: string; total: Fixed }>();
   private readonly positions = new Map<string, PositionState>();
-  private readonly processed = new Set<string>();
+  /** consumer|event id -> when it was processed (ns), in processing order. */
+  private readonly processed = new Map<string, string>();
   private readonly modes = new Map<string, AccountMode>();
   private readonly equity: EquitySnapshot[] = [];
   private tail: Promise<unknown> = Promise.resolve();
+
+  async processedSince(
+    consumer: string,
+    sinceNs: string,
+    limit: number,
+  ): Promise<{ ids: string[]; complete: boolean }> {
+    const prefix = `${consumer}|`;
+    const since = BigInt(sinceNs);
+    const ids: string[] = [];
+    for (const [key, at] of this.processed) {
+      if (!key.startsWith(prefix) || BigInt(at) < since) continue;
+      if (ids.length === limit) return { ids, complete: false };
+      ids.push(key.slice(prefix.length));
+    }
+    return { ids, complete: true };
+  }
 
   seed(seeds: readonly AccountSeed[]): Promise<string[]> {
     return this.serialized(async () => {
@@ -137,7 +154,8 @@ export class MemoryPortfolioRepository implements PortfolioRepository {
     for (const [key, { account, currency, delta }] of cash) {
       this.cash.set(key, { account, currency, total: (this.cash.get(key)?.total ?? 0n) + delta });
     }
-    for (const key of processed) this.processed.add(key);
+    const at = nowNsString();
+    for (const key of processed) this.processed.set(key, at);
     return result;
   }
 }

@@ -3,7 +3,7 @@ import { equityOf } from "./equity.ts";
 import {
   type AccountSeed,
   applyFillToPosition,
-  cashDelta,
+  cashDeltas,
   markPosition,
   type PositionState,
   positionKey,
@@ -58,7 +58,7 @@ export class Portfolio {
       marked = this.book.get(key)?.lastPrice;
       const next = applyFillToPosition(stored && { ...stored, lastPrice: marked ?? stored.lastPrice }, fill);
       await tx.savePosition(next);
-      await tx.addCash(fill.account, fill.feeCurrency, cashDelta(fill));
+      for (const [currency, amount] of cashDeltas(fill)) await tx.addCash(fill.account, currency, amount);
       return next;
     });
     if ("status" in outcome) return outcome;

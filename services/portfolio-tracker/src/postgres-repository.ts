@@ -139,6 +139,18 @@ export class PostgresPortfolioRepository implements PortfolioRepository {
     return rows.map(toState);
   }
 
+  async processedSince(
+    consumer: string,
+    sinceNs: string,
+    limit: number,
+  ): Promise<{ ids: string[]; complete: boolean }> {
+    const rows = await this.sql<{ event_id: string }[]>`
+      SELECT event_id FROM processed_events
+      WHERE consumer = ${consumer} AND processed_at >= ${sinceNs}
+      ORDER BY processed_at, event_id LIMIT ${limit + 1}`;
+    return { ids: rows.slice(0, limit).map((r) => r.event_id), complete: rows.length <= limit };
+  }
+
   async setMode(account: string, mode: AccountMode): Promise<AccountMode | null> {
     // The old value in the same statement: the row lock orders two concurrent changes.
     const [row] = await this.sql<{ previous: AccountMode }[]>`

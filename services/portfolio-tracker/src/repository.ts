@@ -42,6 +42,13 @@ export interface PortfolioRepository {
   accountsOf(owner: string): Promise<string[]>;
   /** In the order they were opened. */
   listPositions(accounts?: readonly string[]): Promise<PositionState[]>;
+  /**
+   * Ids of the events `consumer` processed at or after `sinceNs` (wall clock,
+   * ns), oldest first, at most `limit`; `complete` is false when there were
+   * more. Risk reads the fills the portfolio applied, so a fill redelivered to
+   * it after a restart is not booked on top of the positions it seeded from.
+   */
+  processedSince(consumer: string, sinceNs: string, limit: number): Promise<{ ids: string[]; complete: boolean }>;
   /** Sets the account's trading mode; returns the mode it had, or null when the account does not exist. */
   setMode(account: string, mode: AccountMode): Promise<AccountMode | null>;
   /** Appends snapshots (an account's history is never rewritten). */

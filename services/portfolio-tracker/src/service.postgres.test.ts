@@ -141,11 +141,11 @@ describe("portfolio service on PostgreSQL", () => {
       effective: { maxOrderNotional: "1", maxPositionNotional: "1" },
       symbols: [],
     }));
-    await first.runtime.rpc.request(Subjects.accountArm, {
-      account: "paper-main",
-      confirm: "paper-main",
-      actor: "root",
-    });
+    await first.runtime.rpc.request(
+      Subjects.accountArm,
+      { account: "paper-main", confirm: "paper-main" },
+      { actor: "root" },
+    );
     await first.runtime.bus.publish(Topics.fill, envelope(EventTypes.fill, "oms", fill.account, fill));
     await eventually(async () =>
       expect(await pg.sql`SELECT count(*)::int AS n FROM equity_snapshots`).toEqual([{ n: 1 }] as never),
@@ -159,7 +159,7 @@ describe("portfolio service on PostgreSQL", () => {
     // Cash 299924.95 plus 10 x 70000.5 at the fill price.
     const equity = (await second.get("/equity")) as EquitySnapshot[];
     expect(equity.map((e) => [e.account, e.currency, e.equity])).toEqual([["paper-main", "KRW", "999929.95"]]);
-    await second.runtime.rpc.request(Subjects.accountDisarm, { account: "paper-main", actor: "root" });
+    await second.runtime.rpc.request(Subjects.accountDisarm, { account: "paper-main" }, { actor: "root" });
     expect(((await second.get("/accounts")) as Account[]).map((a) => a.mode)).toEqual(["PAPER"]);
     await second.stop();
   });

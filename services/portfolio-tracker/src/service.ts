@@ -26,7 +26,7 @@ import { t } from "elysia";
 import { AccountArming } from "./arming.ts";
 import type { AccountSeed } from "./ledger.ts";
 import { MemoryPortfolioRepository } from "./memory-repository.ts";
-import { Portfolio } from "./portfolio.ts";
+import { FILL_CONSUMER, Portfolio } from "./portfolio.ts";
 import type { PortfolioRepository } from "./repository.ts";
 
 const AccountsQuery = t.Object({ accounts: t.Optional(t.Array(Id)), owner: t.Optional(t.String()) });
@@ -35,8 +35,10 @@ const EquityQuery = t.Object({
   since: t.Optional(Nanos),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 10_000 })),
 });
-const ArmRequest = t.Object({ account: Id, confirm: t.String(), actor: t.String(), reason: t.Optional(t.String()) });
-const DisarmRequest = t.Object({ account: Id, actor: t.String(), reason: t.Optional(t.String()) });
+const AppliedFillsQuery = t.Object({ since: Nanos, limit: t.Optional(t.Integer({ minimum: 1, maximum: 20_000 })) });
+// Who asked comes from the rpc envelope (RpcContext.actor), never from these bodies.
+const ArmRequest = t.Object({ account: Id, confirm: t.String(), reason: t.Optional(t.String()) });
+const DisarmRequest = t.Object({ account: Id, reason: t.Optional(t.String()) });
 
 export interface PortfolioOptions {
   /** Created on start when missing; existing accounts keep their balances. */
@@ -140,11 +142,19 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
         await serveChecked(runtime.rpc, Subjects.accounts, AccountsQuery, async ({ accounts, owner }) =>
           portfolio.listAccounts(owner === undefined ? accounts : await portfolio.accountsOf(owner)),
         ),
+        await serveChecked(runtime.rpc, Subjects.appliedFills, AppliedFillsQuery, async ({ since, limit }) => {
+          const { ids, complete } = await portfolio.repository.processedSince(FILL_CONSUMER, since, limit ?? 20_000);
+          return { fillIds: ids, complete };
+        }),
         await serveChecked(runtime.rpc, Subjects.equity, EquityQuery, (query) =>
           portfolio.repository.listEquity(query),
         ),
-        await serveChecked(runtime.rpc, Subjects.accountArm, ArmRequest, (request) => arming.arm(request)),
-        await serveChecked(runtime.rpc, Subjects.accountDisarm, DisarmRequest, (request) => arming.disarm(request)),
+        await serveChecked(runtime.rpc, Subjects.accountArm, ArmRequest, (request, { actor }) =>
+          arming.arm({ ...request, actor: actor ?? "service" }),
+        ),
+        await serveChecked(runtime.rpc, Subjects.accountDisarm, DisarmRequest, (request, { actor }) =>
+          arming.disarm({ ...request, actor: actor ?? "service" }),
+        ),
       );
       const every = options.equityIntervalMs ?? 60_000;
       if (every > 0) {

@@ -29,6 +29,8 @@ const fill = (side: "BUY" | "SELL", quantity: string, price = "70000", overrides
 const WEDNESDAY_10_KST = Date.UTC(2026, 10, 25, 1, 0);
 const kst = (day: number, h: number, m: number) => Date.UTC(2026, 10, day, h - 9, m);
 
+const DEFAULT_LIMITS = { maxOrderNotional: "1000000", maxPositionNotional: "2000000" };
+
 function engine(limits: Partial<RiskLimits> = {}, now = () => WEDNESDAY_10_KST) {
   const e = new RiskEngine(
     new InstrumentCatalog(),
@@ -189,9 +191,18 @@ describe("risk engine: cash, self-trade and duplicates", () => {
     e.seedAccount(cashAccount("800000"));
     expect(e.check(order({ quantity: "10" })).approved).toBe(true); // 700,000 + 105 fee
     e.onOrder(order({ id: "rest", type: "LIMIT", price: "60000", quantity: "2", status: "ACCEPTED" }));
-    const d = e.check(order({ quantity: "10" })); // 120,000 held by the open buy
+    const d = e.check(order({ quantity: "10" })); // 120,000 held by the open buy, and its 18 fee
     expectRefused(d, "INSUFFICIENT_BALANCE");
-    expect(d.reason).toContain("680000");
+    expect(d.reason).toContain("679982");
+  });
+
+  it("counts an order whose outcome is unknown as working: it holds cash until the OMS knows", () => {
+    const e = engine();
+    e.seedAccount(cashAccount("800000"));
+    e.onOrder(order({ id: "maybe", type: "LIMIT", price: "60000", quantity: "2", status: "OUTCOME_UNKNOWN" }));
+    expectRefused(e.check(order({ quantity: "10" })), "INSUFFICIENT_BALANCE");
+    e.onOrder(order({ id: "maybe", type: "LIMIT", price: "60000", quantity: "2", status: "REJECTED" }));
+    expect(e.check(order({ quantity: "10" })).approved).toBe(true);
   });
 
   it("refuses a cash account's sell of more than it holds", () => {
@@ -449,5 +460,255 @@ describe("risk engine: sessions", () => {
     expectRefused(christmas, "SESSION_CLOSED");
     expect(christmas.reason).toContain("holiday on 2026-12-25");
     expect(at(kst(28, 10, 0)).check(order({ symbol: "BTC-KRW", quantity: "0.001" })).approved).toBe(true);
+  });
+});
+
+describe("risk engine: working orders count (issue 13.3)", () => {
+  const limit = (id: string, overrides: Partial<Order> = {}) =>
+    order({ id, clientOrderId: id, type: "LIMIT", timeInForce: "GTC", price: "70000", quantity: "14", ...overrides });
+  const cashAccount = (total: string, kind: "CASH" | "MARGIN" = "CASH") => ({
+    id: "acc",
+    owner: "t",
+    venue: "sim" as const,
+    kind,
+    baseCurrency: "KRW",
+    mode: "PAPER" as const,
+    balances: [{ account: "acc", currency: "KRW", total, free: total, locked: "0" }],
+  });
+
+  it("holds the position limit to filled plus working buys: the third resting 980,000 buy fails a 2,000,000 limit", () => {
+    const e = engine(); // 1,000,000 per order, 2,000,000 per position
+    e.onOrder(limit("r1", { status: "ACCEPTED" }));
+    e.onOrder(limit("r2", { status: "PARTIALLY_FILLED", price: "50000", quantity: "12", filledQuantity: "6" }));
+    e.onFill(fill("BUY", "6", "50000", { orderId: "r2" })); // 6 held, 6 left of r2
+    const d = e.check(limit("r3"));
+    expectRefused(d, "MAX_POSITION");
+    expect(d.reason).toContain("2800000"); // (6 held + 14 + 6 + 14) x 70,000
+    expect(d.reason).toContain("working orders");
+    e.onOrder(limit("r1", { status: "CANCELED" }));
+    expect(e.check(limit("r3")).approved).toBe(true); // 26 x 70,000
+    // A re-check of a working order counts it once: 6 held + r2's 12 + 14 of r3 (just approved, not reported yet).
+    e.accept(limit("r3"));
+    expect(e.check(limit("r2", { price: "50000", quantity: "12", filledQuantity: "6" })).approved).toBe(true);
+  });
+
+  it("counts an order approved a moment ago before the OMS reports it (a burst), and any status that is not terminal", () => {
+    const e = engine();
+    for (const id of ["b1", "b2"]) {
+      expect(e.check(limit(id)).approved).toBe(true);
+      e.accept(limit(id));
+    }
+    expectRefused(e.check(limit("b3")), "MAX_POSITION");
+    // A status the OMS may add for "sent, outcome unknown": not FILLED/CANCELED/REJECTED/EXPIRED, so it still holds.
+    e.onOrder(limit("b1", { status: "OUTCOME_UNKNOWN" as Order["status"] }));
+    expectRefused(e.check(limit("b3")), "MAX_POSITION");
+    e.onOrder(limit("b1", { status: "REJECTED" }));
+    expect(e.check(limit("b3")).approved).toBe(true);
+    e.accept(limit("b1")); // a late re-check of a finished order does not bring it back
+    expect(e.check(limit("b3")).approved).toBe(true);
+  });
+
+  it("lets an approval the OMS never reports hold its share for a minute only", () => {
+    let now = WEDNESDAY_10_KST;
+    const e = engine({}, () => now);
+    e.accept(limit("ghost-1"));
+    e.accept(limit("ghost-2"));
+    expectRefused(e.check(limit("b3")), "MAX_POSITION");
+    now += 60_000;
+    expect(e.check(limit("b3")).approved).toBe(true);
+  });
+
+  it("holds shorts the same way: working sells count toward the short side", () => {
+    const e = engine();
+    e.onOrder(limit("s1", { side: "SELL", status: "ACCEPTED" }));
+    e.onOrder(limit("s2", { side: "SELL", status: "ACCEPTED" }));
+    expectRefused(e.check(limit("s3", { side: "SELL" })), "MAX_POSITION");
+    expect(e.check(limit("b1", { price: "69000" })).approved).toBe(true); // a buy is on the other side
+  });
+
+  it("counts working orders in other symbols toward the gross exposure, each at its worst side", () => {
+    const e = engine({ maxGrossExposure: "1500000", maxOrderNotional: "100000000", maxPositionNotional: "100000000" });
+    e.onOrder(
+      order({ id: "btc", symbol: "BTC-KRW", type: "LIMIT", price: "150000000", quantity: "0.005", status: "ACCEPTED" }),
+    );
+    expect(e.check(order({ quantity: "10" })).approved).toBe(true); // 750,000 working + 700,000
+    expectRefused(e.check(order({ quantity: "11" })), "MAX_GROSS_EXPOSURE"); // 750,000 working + 770,000
+  });
+
+  it("reserves cash for MARKET buys: two MARKET buys of 700,105 on 800,000 cash, the second is refused", () => {
+    const e = engine();
+    e.seedAccount(cashAccount("800000"));
+    const first = order({ id: "m1", clientOrderId: "m1" });
+    expect(e.check(first).approved).toBe(true); // 703,500 at 70,000 + 50 bps, + 105.53 fee
+    e.accept(first);
+    const d = e.check(order({ id: "m2", clientOrderId: "m2" }));
+    expectRefused(d, "INSUFFICIENT_BALANCE");
+    expect(d.reason).toContain("96394.475 is free"); // 800,000 - 703,500 - 105.525
+    // The OMS's own update for it (NEW, then ACCEPTED) keeps holding; its fill moves it into the position.
+    e.onOrder({ ...first, status: "ACCEPTED" });
+    expectRefused(e.check(order({ id: "m2", clientOrderId: "m2" })), "INSUFFICIENT_BALANCE");
+  });
+
+  it("reserves a MARKET buy at the last price plus the slippage band, or the best ask when it is higher", () => {
+    const tight = engine();
+    tight.seedAccount(cashAccount("703000"));
+    // 700,105 with fees at the last price would fit; 703,605.5 with the 50 bps band does not.
+    expectRefused(tight.check(order()), "INSUFFICIENT_BALANCE");
+    const noBand = new RiskEngine(
+      new InstrumentCatalog(),
+      { maxOrderNotional: "1000000", maxPositionNotional: "2000000" },
+      { now: () => WEDNESDAY_10_KST, marketSlippageBps: 0 },
+    );
+    noBand.onPrice("005930", "70000");
+    noBand.seedAccount(cashAccount("703000"));
+    expect(noBand.check(order()).approved).toBe(true);
+    noBand.onQuote("005930", "70300"); // the venue asks more than the last trade
+    const d = noBand.check(order());
+    expectRefused(d, "INSUFFICIENT_BALANCE");
+    expect(d.reason).toContain("needs 703105.45 KRW"); // 10 x 70,300 + fee
+    expect(() => new RiskEngine(new InstrumentCatalog(), DEFAULT_LIMITS, { marketSlippageBps: -1 })).toThrow();
+  });
+
+  it("while REDUCING passes a reducing order only while the filled position still covers the working ones", () => {
+    const e = engine();
+    e.onFill(fill("BUY", "10"));
+    e.setState("REDUCING", "drawdown", "tester");
+    const sell = (id: string, quantity: string) => order({ id, clientOrderId: id, side: "SELL", quantity });
+    expect(e.check(sell("s1", "10")).approved).toBe(true);
+    e.accept(sell("s1", "10"));
+    const d = e.check(sell("s2", "10")); // would flip the long 10 short
+    expectRefused(d, "REDUCING_ONLY");
+    expect(d.reason).toContain("already covered by working orders of 10");
+    e.onOrder({ ...sell("s1", "10"), status: "CANCELED" });
+    expect(e.check(sell("s2", "6")).approved).toBe(true);
+    e.accept(sell("s2", "6"));
+    expect(e.check(sell("s3", "4")).approved).toBe(true);
+    expectRefused(e.check(sell("s3", "5")), "REDUCING_ONLY");
+  });
+
+  it("refuses orders while balances are unknown and for accounts the portfolio does not list, saying why", () => {
+    const e = new RiskEngine(
+      new InstrumentCatalog(),
+      { maxOrderNotional: "1000000", maxPositionNotional: "2000000" },
+      { now: () => WEDNESDAY_10_KST, requireBalances: true },
+    );
+    e.onPrice("005930", "70000");
+    const before = e.check(order());
+    expectRefused(before, "BALANCE_UNKNOWN");
+    expect(before.reason).toContain("the portfolio has not answered");
+    e.setBalancesUnknown("the portfolio does not answer: timeout");
+    expect(e.check(order()).reason).toContain("timeout");
+    e.seedAccounts([cashAccount("800000", "MARGIN")]);
+    expect(e.balancesPending).toBeNull();
+    expect(e.check(order()).approved).toBe(true);
+    const stranger = e.check(order({ account: "stranger" }));
+    expectRefused(stranger, "BALANCE_UNKNOWN");
+    expect(stranger.reason).toContain("does not list account stranger");
+  });
+});
+
+describe("risk engine: day baselines (issue 13.5)", () => {
+  const account = (venue: "kis" | "binance" | "sim") => ({
+    id: "acc",
+    owner: "t",
+    venue,
+    kind: "MARGIN" as const,
+    baseCurrency: "KRW",
+    mode: "PAPER" as const,
+    balances: [],
+  });
+  const position = (realizedPnl: string, quantity = "10") => ({
+    account: "acc",
+    symbol: "005930",
+    venue: "sim" as const,
+    quantity,
+    averagePrice: "70000",
+    realizedPnl,
+    unrealizedPnl: "0",
+    lastPrice: "70000",
+    currency: "KRW",
+    updatedAt: "1",
+  });
+  const seeded = (
+    venue: "kis" | "binance" | "sim",
+    realized: string,
+    limits: Partial<RiskLimits>,
+    now: () => number,
+  ) => {
+    const e = new RiskEngine(
+      new InstrumentCatalog(),
+      { maxOrderNotional: "100000000", maxPositionNotional: "100000000", ...limits },
+      { now, requireBalances: true },
+    );
+    e.seedPosition(position(realized));
+    return { e, changes: e.seedAccounts([account(venue)]) };
+  };
+
+  it("does not count a seeded lifetime loss as today's, nor let a lifetime gain hide today's loss", () => {
+    const loss = seeded("sim", "-900000", { dailyLossLimit: "50000" }, () => WEDNESDAY_10_KST);
+    expect(loss.changes).toEqual([]);
+    expect(loss.e.onPrice("005930", "70000")).toEqual([]);
+    expect(loss.e.accountStatus("acc")).toMatchObject({ state: "ACTIVE", dailyPnl: "0", dailyRealizedPnl: "0" });
+    const gain = seeded("sim", "2000000", { dailyLossLimit: "50000" }, () => WEDNESDAY_10_KST);
+    expect(gain.e.onPrice("005930", "66000")).toEqual([]); // -40,000 today
+    expect(gain.e.onPrice("005930", "64900")).toMatchObject([{ account: "acc", state: "HALTED" }]); // -51,000
+  });
+
+  it("starts the drawdown from the P&L it finds, not from zero: an old loss does not switch the account", () => {
+    const { e, changes } = seeded("sim", "-900000", { maxDrawdown: "30000" }, () => WEDNESDAY_10_KST);
+    expect(changes).toEqual([]);
+    expect(e.onPrice("005930", "71000")).toEqual([]);
+    expect(e.accountStatus("acc")).toMatchObject({ state: "ACTIVE", drawdown: "0" });
+  });
+
+  it("rolls the day over at midnight KST for a KRX account and at midnight UTC for a crypto account", () => {
+    for (const [venue, lastBefore, firstAfter] of [
+      ["kis", kst(25, 23, 59), kst(26, 0, 0)],
+      ["binance", Date.UTC(2026, 10, 25, 23, 59), Date.UTC(2026, 10, 26, 0, 0)],
+    ] as const) {
+      let now: number = lastBefore;
+      const { e } = seeded(venue, "0", { dailyLossLimit: "50000" }, () => now);
+      e.onPrice("005930", "66000"); // -40,000 on the 25th
+      expect(e.accountStatus("acc")).toMatchObject({ dailyPnl: "-40000", tradingDay: "2026-11-25" });
+      now = firstAfter;
+      expect(e.onPrice("005930", "62000")).toEqual([]); // -40,000 more, on the 26th only
+      expect(e.accountStatus("acc")).toMatchObject({ dailyPnl: "-40000", tradingDay: "2026-11-26" });
+    }
+    // 00:00 UTC is 09:00 KST: a KRX account is well into its day there, and does not roll over.
+    let now = kst(26, 8, 59);
+    const { e } = seeded("kis", "0", { dailyLossLimit: "50000" }, () => now);
+    e.onPrice("005930", "66000");
+    now = kst(26, 9, 0);
+    expect(e.onPrice("005930", "64900")).toMatchObject([{ state: "HALTED" }]);
+  });
+
+  it("restores a stored baseline and peak, so a restart mid-day changes nothing", () => {
+    let now = WEDNESDAY_10_KST;
+    const first = seeded("sim", "500000", { dailyLossLimit: "50000", maxDrawdown: "60000" }, () => now);
+    first.e.onPrice("005930", "75000"); // +50,000 today: the peak
+    first.e.onPrice("005930", "67000"); // -30,000 today, 80,000 below the peak
+    const stored = JSON.parse(JSON.stringify(first.e.baselineSnapshot()));
+    expect(stored.accounts[0]).toMatchObject({ account: "acc", day: "2026-11-25" });
+
+    const restart = () => {
+      const e = new RiskEngine(
+        new InstrumentCatalog(),
+        { maxOrderNotional: "100000000", maxPositionNotional: "100000000", dailyLossLimit: "50000" },
+        { now: () => now, requireBalances: true },
+      );
+      e.restoreBaselines(stored);
+      // The portfolio's view at the restart: the same position, the same lifetime realized.
+      e.seedPosition({ ...position("500000"), lastPrice: "67000" });
+      e.seedAccounts([account("sim")]);
+      return e;
+    };
+    const second = restart();
+    expect(second.accountStatus("acc")).toMatchObject({ dailyPnl: "-30000", drawdown: "80000" });
+    expect(second.onPrice("005930", "64900")).toMatchObject([{ account: "acc", state: "HALTED" }]); // -51,000 today
+
+    now = kst(26, 10, 0); // the next day: yesterday's loss is not today's
+    const third = restart();
+    expect(third.onPrice("005930", "67000")).toEqual([]);
+    expect(third.accountStatus("acc")).toMatchObject({ dailyPnl: "0", tradingDay: "2026-11-26" });
   });
 });

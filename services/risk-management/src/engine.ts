@@ -24,8 +24,18 @@ import {
   tickSizeAt,
 } from "@jts/kit";
 import { AccountBook } from "./book.ts";
+import { dayFromKey, dayKey, dayNumber, TradingDays } from "./days.ts";
 import { LimitBook, type ResolvedLimits } from "./limits.ts";
 import { OpenOrders, RecentOrders } from "./orders.ts";
+
+/**
+ * Default band over the market price a MARKET (or STOP_MARKET) buy reserves
+ * cash at: 50 bps, NautilusTrader's DEFAULT_MARKET_SLIPPAGE_BPS for market
+ * orders on Hyperliquid. About three and a half KRX ticks at 70,000 KRW
+ * (tick 100), far more than a liquid book moves between the check and the
+ * fill, and small enough not to lock a cash account's last half percent.
+ */
+export const DEFAULT_MARKET_SLIPPAGE_BPS = 50;
 
 export interface RiskEngineOptions {
   /**
@@ -36,6 +46,39 @@ export interface RiskEngineOptions {
   now?: () => number;
   /** The session an instrument trades in; around the clock when not given. */
   sessions?: (instrument: Instrument) => SessionSchedule;
+  /** Cash a MARKET or STOP_MARKET buy reserves: reference price times (1 + this / 10,000). */
+  marketSlippageBps?: number;
+  /**
+   * Refuse orders of accounts whose balances are not known (the service, until
+   * the portfolio answered; then for accounts it does not list). Off for a bare
+   * engine (backtests, the bench), which has no portfolio to ask.
+   */
+  requireBalances?: boolean;
+  /**
+   * Refuse every order until the OMS's working orders are loaded (the service:
+   * a restarted risk would otherwise approve against cash and positions that
+   * orders already resting at the venues have spoken for). Off for a bare engine.
+   */
+  requireWorkingOrders?: boolean;
+  /** Where each account's trading day starts (KRX accounts in KST, crypto in UTC by default). */
+  tradingDays?: TradingDays;
+}
+
+/** One currency's stored day baseline and peak (decimal strings). */
+export interface StoredTrack {
+  currency: string;
+  dayStartPnl: string;
+  dayStartRealized: string;
+  lastPnl: string;
+  lastRealized: string;
+  peakPnl: string;
+  dailyLossTripped: boolean;
+  drawdownTripped: boolean;
+}
+
+/** Every account's trading day and per-currency baselines: what makes a restart mid-day change nothing. */
+export interface BaselineSnapshot {
+  accounts: Array<{ account: string; day: string; currencies: StoredTrack[] }>;
 }
 
 interface StateRecord {
@@ -50,8 +93,6 @@ export interface StateSnapshot {
 }
 
 const SEVERITY: Record<TradingState, number> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
-const KST_OFFSET_MS = 9 * 3600_000;
-const DAY_MS = 86_400_000;
 
 /**
  * Decimal strings repeat (the same quantities and price levels again and
@@ -83,13 +124,15 @@ const refuse = (rule: string, reason: string): RiskDecision => ({ approved: fals
  */
 export class RiskEngine {
   readonly limits: LimitBook;
-  readonly openOrders = new OpenOrders();
+  readonly openOrders: OpenOrders;
   private platform: StateRecord;
   private readonly accountStates = new Map<string, StateRecord>();
   private readonly books = new Map<string, AccountBook>();
   /** symbol -> accounts holding it, so a tick re-values only those. */
   private readonly holders = new Map<string, Set<string>>();
   private readonly marks = new Map<string, Fixed>();
+  /** Best ask per symbol as last quoted (kept as the string, parsed only when a buy needs it). */
+  private readonly asks = new Map<string, string>();
   private readonly recent = new RecentOrders();
   private readonly sessionClock = new SessionClock();
   private readonly schedules = new Map<string, SessionSchedule>();
@@ -97,6 +140,20 @@ export class RiskEngine {
   /** Event time stamps: ns from the injected clock, the process's ns clock when none was given. */
   private readonly stamp: () => string;
   private readonly sessionOf: (instrument: Instrument) => SessionSchedule;
+  /** 1 + slippage band, fixed point. */
+  private readonly slippageFactor: Fixed;
+  private readonly tradingDays: TradingDays;
+  /**
+   * Why balances are not known yet (null once the portfolio answered, or for a
+   * bare engine): orders are refused and loss limits not evaluated meanwhile,
+   * since P&L without the seeded positions would be wrong both ways.
+   */
+  private balancesUnknown: string | null;
+  private readonly requireBalances: boolean;
+  /** Why the OMS's working orders are not known yet (null once loaded, or for a bare engine). */
+  private workingOrdersUnknown: string | null;
+  /** Set when a stored baseline or peak changed; the service saves and clears it. */
+  baselinesDirty = false;
 
   constructor(
     private readonly catalog: InstrumentCatalog,
@@ -109,6 +166,44 @@ export class RiskEngine {
     this.stamp = now ? () => String(BigInt(Math.trunc(now())) * 1_000_000n) : nowNsString;
     this.platform = { state: "ACTIVE", reason: "start", updatedAt: this.stamp() };
     this.sessionOf = options.sessions ?? (() => ALWAYS_OPEN);
+    this.openOrders = new OpenOrders(this.now);
+    const bps = options.marketSlippageBps ?? DEFAULT_MARKET_SLIPPAGE_BPS;
+    if (!Number.isInteger(bps) || bps < 0 || bps > 10_000)
+      throw new Error(`marketSlippageBps must be an integer from 0 to 10000, not ${bps}`);
+    this.slippageFactor = fx.SCALE + (BigInt(bps) * fx.SCALE) / 10_000n;
+    this.tradingDays = options.tradingDays ?? new TradingDays();
+    this.requireBalances = options.requireBalances ?? false;
+    this.balancesUnknown = this.requireBalances ? "the portfolio has not answered since risk started" : null;
+    this.workingOrdersUnknown = options.requireWorkingOrders
+      ? "the OMS has not listed its working orders since risk started"
+      : null;
+  }
+
+  /** Null once the OMS's working orders are loaded; otherwise why they are not. */
+  get workingOrdersPending(): string | null {
+    return this.workingOrdersUnknown;
+  }
+
+  /** While the OMS does not answer: the reason orders and /ready give. */
+  setWorkingOrdersUnknown(why: string): void {
+    if (this.workingOrdersUnknown !== null) this.workingOrdersUnknown = why;
+  }
+
+  /** The OMS's working orders at start; orders pass from here on. Returns how many were new. */
+  seedWorkingOrders(orders: readonly Order[]): number {
+    const added = this.openOrders.seed(orders);
+    this.workingOrdersUnknown = null;
+    return added;
+  }
+
+  /** Null when orders may pass the balance check; otherwise why balances are not known. */
+  get balancesPending(): string | null {
+    return this.balancesUnknown;
+  }
+
+  /** While the portfolio does not answer: the reason orders and /ready give. */
+  setBalancesUnknown(why: string): void {
+    if (this.balancesUnknown !== null) this.balancesUnknown = why;
   }
 
   status(): RiskStatus {
@@ -143,13 +238,22 @@ export class RiskEngine {
       drawdown: main?.drawdown ?? "0",
       grossExposure: main?.grossExposure ?? "0",
       ...(currency ? { currency } : {}),
+      ...(book && currency ? { dailyRealizedPnl: this.dailyRealized(book, currency) } : {}),
+      ...(book ? { tradingDay: dayKey(this.dayOf(book)) } : {}),
       currencies,
     };
   }
 
+  private dailyRealized(book: AccountBook, currency: string): string {
+    const track = book.tracks.get(currency);
+    if (!track) return "0";
+    const baseline = book.day === this.dayOf(book) ? track.dayStartRealized : track.lastRealized;
+    return fx.fromFixed((book.realized.get(currency) ?? 0n) - baseline);
+  }
+
   private currencyStatus(book: AccountBook): CurrencyRiskStatus[] {
     const pnl = book.pnl(this.marks);
-    const today = book.day === this.day();
+    const today = book.day === this.dayOf(book);
     return [...book.tracks]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([currency, track]) => {
@@ -223,7 +327,8 @@ export class RiskEngine {
 
   onFill(fill: Fill): TradingStateChange[] {
     const book = this.bookOf(fill.account);
-    book.applyFill(fill, this.catalog.find(fill.symbol)?.quote ?? fill.feeCurrency);
+    book.applyFill(fill);
+    this.openOrders.onFill(fill.orderId, fill.account, fill.symbol, toFixedCached(fill.quantity));
     this.holdersOf(fill.symbol).add(fill.account);
     const change = this.evaluate(book);
     return change ? [change] : [];
@@ -233,16 +338,86 @@ export class RiskEngine {
     this.openOrders.onOrder(order);
   }
 
+  /** The venue's best ask: a MARKET buy reserves cash from the higher of it and the last trade. */
+  onQuote(symbol: string, ask: string): void {
+    this.asks.set(symbol, ask);
+  }
+
   seedPosition(position: Position): void {
-    this.bookOf(position.account).seedPosition(position);
-    this.holdersOf(position.symbol).add(position.account);
     if (position.lastPrice !== null && !this.marks.has(position.symbol))
       this.marks.set(position.symbol, fx.toFixed(position.lastPrice));
+    this.bookOf(position.account).seedPosition(position, this.marks);
+    this.holdersOf(position.symbol).add(position.account);
+    this.baselinesDirty = true;
   }
 
   /** Cash accounts get the free-balance check from here on. */
   seedAccount(account: Account): void {
     this.bookOf(account.id).seedAccount(account);
+  }
+
+  /** Whether the portfolio listed the account. */
+  knows(account: string): boolean {
+    return this.books.get(account)?.known ?? false;
+  }
+
+  /**
+   * The portfolio answered: balances are known from here on (an account it did
+   * not list stays unknown and its orders are refused). Evaluates every book
+   * once, so a loss limit breached while risk was down switches the account now.
+   */
+  seedAccounts(accounts: readonly Account[]): TradingStateChange[] {
+    for (const account of accounts) this.seedAccount(account);
+    this.balancesUnknown = null;
+    const changes: TradingStateChange[] = [];
+    for (const book of this.books.values()) {
+      const change = this.evaluate(book);
+      if (change) changes.push(change);
+    }
+    return changes;
+  }
+
+  /** The day baselines and peaks to store; see restoreBaselines. */
+  baselineSnapshot(): BaselineSnapshot {
+    const accounts: BaselineSnapshot["accounts"] = [];
+    for (const book of this.books.values()) {
+      if (book.day < 0 || book.tracks.size === 0) continue;
+      const currencies = [...book.tracks].map(([currency, t]) => ({
+        currency,
+        dayStartPnl: fx.fromFixed(t.dayStartPnl),
+        dayStartRealized: fx.fromFixed(t.dayStartRealized),
+        lastPnl: fx.fromFixed(t.lastPnl),
+        lastRealized: fx.fromFixed(t.lastRealized),
+        peakPnl: fx.fromFixed(t.peakPnl),
+        dailyLossTripped: t.dailyLossTripped,
+        drawdownTripped: t.drawdownTripped,
+      }));
+      accounts.push({ account: book.id, day: dayKey(book.day), currencies });
+    }
+    return { accounts };
+  }
+
+  /**
+   * Before the start-up seed: the baselines of the day a previous run stored.
+   * The same day, they stand as they were (a restart changes nothing); a later
+   * day rolls over at the first evaluation from the last P&L stored.
+   */
+  restoreBaselines(snapshot: BaselineSnapshot): void {
+    for (const stored of snapshot.accounts) {
+      const book = this.bookOf(stored.account);
+      book.day = dayFromKey(stored.day);
+      for (const c of stored.currencies) {
+        const track = book.track(c.currency);
+        track.dayStartPnl = fx.toFixed(c.dayStartPnl);
+        track.dayStartRealized = fx.toFixed(c.dayStartRealized);
+        track.lastPnl = fx.toFixed(c.lastPnl);
+        track.lastRealized = fx.toFixed(c.lastRealized);
+        track.peakPnl = fx.toFixed(c.peakPnl);
+        track.dailyLossTripped = c.dailyLossTripped;
+        track.drawdownTripped = c.drawdownTripped;
+        track.restored = true;
+      }
+    }
   }
 
   position(account: string, symbol: string): Fixed {
@@ -259,6 +434,19 @@ export class RiskEngine {
     const state = this.stateOf(order.account);
     if (state === "HALTED")
       return refuse("TRADING_HALTED", `trading is HALTED (${this.haltReason(order.account)}): only cancels pass`);
+    const book = this.books.get(order.account);
+    if (this.balancesUnknown !== null)
+      return refuse("BALANCE_UNKNOWN", `balances are not known (${this.balancesUnknown}): orders wait until they are`);
+    if (this.workingOrdersUnknown !== null)
+      return refuse(
+        "WORKING_ORDERS_UNKNOWN",
+        `working orders are not known (${this.workingOrdersUnknown}): orders wait until the OMS lists them`,
+      );
+    if (this.requireBalances && !book?.known)
+      return refuse(
+        "BALANCE_UNKNOWN",
+        `the portfolio does not list account ${order.account}, so its balances are unknown: orders wait until it does`,
+      );
     const spec = this.catalog.spec(order.symbol);
     if (!spec) return refuse("UNKNOWN_INSTRUMENT", `unknown instrument ${order.symbol}`);
     const instrument = spec.instrument;
@@ -310,26 +498,39 @@ export class RiskEngine {
         `order notional ${fx.fromFixed(notional)} ${instrument.quote} exceeds the limit ${limits.wire.maxOrderNotional}`,
       );
 
-    const book = this.books.get(order.account);
     const current = book ? book.quantity(order.symbol) : 0n;
-    const after = current + (order.side === "BUY" ? quantity : -quantity);
-    const reduces = fx.abs(after) < fx.abs(current) && (current > 0n ? after >= 0n : after <= 0n);
+    // Working orders on the order's side may all fill before it: limits hold for the filled
+    // position plus all of them (the order itself left out: a re-check, or reserved at approval).
+    const working = this.openOrders.working(order.account, order.symbol);
+    let sameSide = 0n;
+    if (working) {
+      sameSide = order.side === "BUY" ? working.buy : working.sell;
+      const own = working.orders.get(order.id);
+      if (own && own.side === order.side) sameSide -= own.remaining;
+    }
+    // Built from current and quantity first: no working orders (the common case) costs no extra BigInt.
+    let worst = order.side === "BUY" ? current + quantity : current - quantity;
+    if (sameSide !== 0n) worst = order.side === "BUY" ? worst + sameSide : worst - sameSide;
+    // Reduces only while the filled position still covers this order and every working order reducing it.
+    const reduces = order.side === "SELL" ? current > 0n && worst >= 0n : current < 0n && worst <= 0n;
     if (state === "REDUCING" && !reduces)
       return refuse(
         "REDUCING_ONLY",
-        `trading is REDUCING (${this.reducingReason(order.account)}): only orders that reduce a position pass`,
+        sameSide > 0n && (order.side === "SELL" ? current > 0n : current < 0n)
+          ? `trading is REDUCING (${this.reducingReason(order.account)}): the position of ${fx.fromFixed(fx.abs(current))} is already covered by working orders of ${fx.fromFixed(sameSide)} (protective stops included), so this one would not reduce it; cancel or amend them first`
+          : `trading is REDUCING (${this.reducingReason(order.account)}): only orders that reduce a position pass`,
       );
     if (!reduces) {
-      const positionNotional = fx.mul(fx.abs(after), price);
+      const positionNotional = fx.mul(fx.abs(worst), price);
       if (positionNotional > limits.maxPositionNotional)
         return refuse(
           "MAX_POSITION",
-          `position in ${order.symbol} would be worth ${fx.fromFixed(positionNotional)} ${instrument.quote}, above the limit ${limits.wire.maxPositionNotional}`,
+          `position in ${order.symbol} would be worth ${fx.fromFixed(positionNotional)} ${instrument.quote}${sameSide > 0n ? ` with the working orders on its side` : ""}, above the limit ${limits.wire.maxPositionNotional}`,
         );
       const accountLimits = this.limits.for(order.account);
       // In the account's base currency only: positions quoted in another currency are not converted.
       if (accountLimits.maxGrossExposure !== null && (!book || book.limitedIn(instrument.quote))) {
-        const gross = (book ? book.grossExposure(this.marks, instrument.quote, order.symbol) : 0n) + positionNotional;
+        const gross = this.grossExposure(order.account, book, instrument.quote, order.symbol) + positionNotional;
         if (gross > accountLimits.maxGrossExposure)
           return refuse(
             "MAX_GROSS_EXPOSURE",
@@ -339,23 +540,27 @@ export class RiskEngine {
     }
 
     if (book?.cash) {
-      const held = this.openOrders.held(order.account, order.symbol, order.id);
+      // A buy spends the quote, a sell the base: what the account owns of it (balance and holdings,
+      // one number, see AccountBook.owned) less what its other working orders already spoke for.
+      const spends = order.side === "BUY" ? instrument.quote : instrument.base;
+      const free =
+        book.owned(spends) -
+        this.openOrders.committed(order.account, spends, order.id, this.currenciesOf, this.reservePrice);
       if (order.side === "BUY") {
-        const needed = notional + fx.mul(notional, spec.takerFee);
-        const free = (book.cash.get(instrument.quote) ?? 0n) - held.cash;
+        // A priced order pays at most its price; an unpriced one what the market asks, plus the band.
+        const cashPrice = limitPrice ?? this.reservePrice(order.symbol, stopPrice) ?? price;
+        const cost = fx.mul(cashPrice, quantity);
+        const needed = cost + fx.mul(cost, spec.takerFee);
         if (needed > free)
           return refuse(
             "INSUFFICIENT_BALANCE",
             `needs ${fx.fromFixed(needed)} ${instrument.quote} with fees, ${fx.fromFixed(fx.max(0n, free))} is free`,
           );
-      } else {
-        const free = fx.max(0n, current) - held.quantity;
-        if (quantity > free)
-          return refuse(
-            "INSUFFICIENT_BALANCE",
-            `a cash account sells only what it holds: ${fx.fromFixed(fx.max(0n, free))} ${instrument.base} free`,
-          );
-      }
+      } else if (quantity > free)
+        return refuse(
+          "INSUFFICIENT_BALANCE",
+          `a cash account sells only what it holds: ${fx.fromFixed(fx.max(0n, free))} ${instrument.base} free`,
+        );
     }
 
     const crossed = this.openOrders.crossing(
@@ -383,9 +588,56 @@ export class RiskEngine {
     return { approved: true, rule: null, reason: null, tsEvent: "" };
   }
 
-  /** Remembers an approved order for the duplicate checks. */
+  /**
+   * Remembers an approved order for the duplicate checks, and counts it as
+   * working at once: the next check must see it even when the OMS's update
+   * for it has not arrived yet (a burst of orders).
+   */
   accept(order: Order): void {
     this.recent.remember(order, this.now(), this.limits.for(order.account, order.symbol).duplicateWindowMs);
+    this.openOrders.reserve(order);
+  }
+
+  /**
+   * The price an unpriced buy reserves cash at: the highest of its stop price,
+   * the last trade and the best ask known, plus the slippage band. Null when
+   * none is known.
+   */
+  private readonly reservePrice = (symbol: string, stopPrice: Fixed | null): Fixed | null => {
+    let reference = stopPrice ?? -1n;
+    const last = this.marks.get(symbol);
+    if (last !== undefined && last > reference) reference = last;
+    const ask = this.asks.get(symbol);
+    if (ask !== undefined) {
+      const value = toFixedCached(ask);
+      if (value > reference) reference = value;
+    }
+    return reference < 0n ? null : fx.mul(reference, this.slippageFactor);
+  };
+
+  private readonly currenciesOf = (symbol: string): { base: string; quote: string; takerFee: Fixed } | undefined => {
+    const spec = this.catalog.spec(symbol);
+    return spec ? { base: spec.instrument.base, quote: spec.instrument.quote, takerFee: spec.takerFee } : undefined;
+  };
+
+  /**
+   * Σ |position| x mark over the account's other holdings quoted in
+   * `currency`, each taken at its worst with the working orders: the larger of
+   * long with every working buy filled and short with every working sell.
+   */
+  private grossExposure(account: string, book: AccountBook | undefined, currency: string, except: string): Fixed {
+    let gross = book ? book.grossExposure(this.marks, currency, except) : 0n;
+    const working = this.openOrders.symbolsOf(account);
+    if (!working) return gross;
+    for (const [symbol, w] of working) {
+      if (symbol === except || (w.buy === 0n && w.sell === 0n)) continue;
+      if (this.catalog.find(symbol)?.quote !== currency) continue;
+      const held = book ? book.quantity(symbol) : 0n;
+      const extra = fx.max(fx.abs(held + w.buy), fx.abs(held - w.sell)) - fx.abs(held);
+      const mark = this.marks.get(symbol) ?? book?.holdings.get(symbol)?.averagePrice;
+      if (mark !== undefined) gross += fx.mul(extra, mark);
+    }
+    return gross;
   }
 
   private priceProblem(spec: InstrumentSpec, price: Fixed | null, what: string): RiskDecision | null {
@@ -418,8 +670,9 @@ export class RiskEngine {
     return own?.state === "REDUCING" ? `account ${account}: ${own.reason}` : this.platform.reason;
   }
 
-  private day(): number {
-    return Math.floor((this.now() + KST_OFFSET_MS) / DAY_MS);
+  /** The account's trading day now, in its own time zone. */
+  private dayOf(book: AccountBook): number {
+    return dayNumber(this.now(), this.tradingDays.offsetMs(book.id, book.venue));
   }
 
   /**
@@ -428,21 +681,28 @@ export class RiskEngine {
    * limit currencies are compared with the limits, each on its own.
    */
   private evaluate(book: AccountBook): TradingStateChange | null {
+    // Until the portfolio's positions are in, P&L is partial: an old loss or gain would look like today's.
+    if (this.balancesUnknown !== null) return null;
     const limits = this.limits.for(book.id);
     const pnl = book.pnl(this.marks);
-    const day = this.day();
+    const day = this.dayOf(book);
     const newDay = book.day !== day;
     book.day = day;
     for (const currency of book.limitCurrencies()) book.track(currency);
     for (const [currency, track] of book.tracks) {
       const now = pnl.get(currency) ?? 0n;
+      const realized = book.realized.get(currency) ?? 0n;
       if (newDay) {
+        // The day's baseline is the P&L at the boundary: as it stood at the last evaluation before it.
         track.dayStartPnl = track.lastPnl;
+        track.dayStartRealized = track.lastRealized;
         track.dailyLossTripped = false;
       }
       track.lastPnl = now;
+      track.lastRealized = realized;
       if (now > track.peakPnl) track.peakPnl = now;
     }
+    this.baselinesDirty = true;
     for (const currency of book.limitCurrencies()) {
       const change = this.evaluateIn(book, currency, limits);
       if (change) return change;

@@ -1,5 +1,6 @@
-import { int, loadConfig, runStandalone, str } from "@jts/kit";
+import { durableStoreUrl, int, loadConfig, runStandalone } from "@jts/kit";
 import { connectPostgres, migrate, PostgresAuditLog, PostgresDocumentStore } from "@jts/kit/postgres";
+import { riskConfigSpec, riskOptionsFrom } from "./config.ts";
 import { createRiskService } from "./service.ts";
 import { sessionConfigSpec, sessionsFor } from "./sessions.ts";
 
@@ -9,8 +10,9 @@ const config = loadConfig({
    * When set: decisions and state and limit changes go to the PostgreSQL audit_log, and limits and
    * trading states are kept in its documents table; in memory and the cache port otherwise.
    */
-  DATABASE_URL: str(""),
+  DATABASE_URL: durableStoreUrl("risk limits and trading states"),
   ...sessionConfigSpec,
+  ...riskConfigSpec,
 });
 
 const sql = config.DATABASE_URL ? connectPostgres(config.DATABASE_URL, { applicationName: "risk-management" }) : null;
@@ -19,6 +21,7 @@ if (sql) await migrate(sql);
 await runStandalone("risk-management", config.RISK_PORT, (runtime) => {
   const service = createRiskService(runtime, {
     sessions: sessionsFor(config),
+    ...riskOptionsFrom(config),
     ...(sql ? { audit: new PostgresAuditLog(sql), documents: new PostgresDocumentStore(sql) } : {}),
   });
   if (!sql) return service;

@@ -3,6 +3,7 @@ import { Subjects } from "@jts/contracts";
 import { createLogger, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
 import { orderFixture } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
+import { servePortfolio } from "./testing.ts";
 
 const runtime = memoryRuntime(createLogger({}, "error", () => {}));
 const service = createRiskService(runtime, {
@@ -13,6 +14,8 @@ afterAll(() => service.stop());
 
 describe("risk /metrics", () => {
   it("counts pre-trade checks by outcome and by the rule that refused", async () => {
+    // Risk refuses every order until the portfolio and the OMS have answered (fail closed).
+    await servePortfolio(runtime);
     await service.start();
     const { call } = rpcClient(runtime.rpc, 1000);
     await call(Subjects.riskCheck, { order: orderFixture({ quantity: "1", price: "70000" }) });

@@ -1,72 +1,306 @@
-import { type Fixed, fx, type Order, type Side } from "@jts/contracts";
+import { type Fixed, fx, ORDER_STATUSES, type Order, type Side } from "@jts/contracts";
+
+/**
+ * Statuses after which an order can no longer trade. Every other status (NEW,
+ * ACCEPTED, PARTIALLY_FILLED, and any in-flight state the OMS adds, such as
+ * "sent, outcome unknown") is working: it keeps holding cash and exposure,
+ * because the venue may still fill it. Listing the terminal ones instead of
+ * the open ones makes a new in-flight status count as working by itself.
+ */
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(["FILLED", "CANCELED", "REJECTED", "EXPIRED"]);
+export const isWorking = (status: string): boolean => !TERMINAL_STATUSES.has(status);
+/** The statuses whose orders risk loads from the OMS at start. */
+export const WORKING_STATUSES = ORDER_STATUSES.filter(isWorking);
 
 interface Resting {
   side: Side;
   /** Null for a MARKET or STOP_MARKET order, which takes any price. */
   price: Fixed | null;
+  stopPrice: Fixed | null;
+  /** What it still holds: see OpenOrders.hold. */
   remaining: Fixed;
+  /** The order's size and how much of it the OMS last said filled. */
+  quantity: Fixed;
+  filled: Fixed;
+  /** Terminal at the OMS, kept only until risk has booked the fills the OMS counted (its fills come on another topic). */
+  finished: boolean;
+  /** The OMS's updatedAt (ns) of the update it holds from: an older update changes nothing. */
+  updatedAt: string;
 }
 
-const OPEN = new Set(["NEW", "ACCEPTED", "PARTIALLY_FILLED"]);
+/** What the working orders of one account in one symbol add up to, kept as orders come and go. */
+export interface Working {
+  readonly account: string;
+  readonly symbol: string;
+  readonly orders: Map<string, Resting>;
+  /** Remaining quantity of the working buys and of the working sells. */
+  buy: Fixed;
+  sell: Fixed;
+}
+
+/** Prices an unpriced (MARKET or STOP_MARKET) buy for the cash it holds: see RiskEngine.reservePrice. */
+export type ReservePrice = (symbol: string, stopPrice: Fixed | null) => Fixed | null;
 
 /**
- * The orders still working at the venue, from the OMS's order updates: what a
- * new order could trade against (self-trade prevention) and what open buys
- * hold of an account's cash or open sells of its holdings.
+ * Approved orders the OMS has not reported yet hold their share for this long;
+ * the OMS's first update (NEW, the moment it stored the order) replaces them.
+ * Only an order approved through a bare `risk.check` that never reached the
+ * OMS stays unreported, and it must not hold cash for ever.
+ */
+const PROVISIONAL_MS = 60_000;
+/** Orders seen terminal, remembered so a late or start-up update older than their last one does not revive them. */
+const TOMBSTONES = 10_000;
+/**
+ * A finished order whose fills risk has not all booked holds what is not
+ * booked for this long at most: the OMS publishes a fill before the order's
+ * update, so the fill is normally a few ms behind. Past this it is taken as
+ * booked by the start-up seed (a fill risk will not see again).
+ */
+const UNBOOKED_MS = 60_000;
+/** Fill quantity booked per order id, kept for orders not seen (yet); bounded. */
+const BOOKED = 10_000;
+
+/** Whether ns timestamp `a` is earlier than `b` (digit strings; an empty one is never earlier). */
+function earlier(a: string, b: string): boolean {
+  if (a === "" || b === "") return false;
+  return a.length !== b.length ? a.length < b.length : a < b;
+}
+
+/**
+ * The orders still working at the venue, from the OMS's order updates (and
+ * the orders risk approved a moment ago, before their first update arrives):
+ * what a new order could trade against (self-trade prevention), what open
+ * buys hold of an account's cash and open sells of its holdings, and how far
+ * working orders could take each position.
  */
 export class OpenOrders {
-  /** account -> symbol -> order id -> resting order. */
-  private readonly byAccount = new Map<string, Map<string, Map<string, Resting>>>();
+  /** account -> symbol -> working orders. */
+  private readonly byAccount = new Map<string, Map<string, Working>>();
+  /** Approved, not yet reported: order id -> (account, symbol, approved at), oldest first. */
+  private readonly provisional = new Map<string, { account: string; symbol: string; atMs: number }>();
+  /** Finished orders still waiting for fills to be booked: order id -> (account, symbol, finished at), oldest first. */
+  private readonly unbooked = new Map<string, { account: string; symbol: string; atMs: number }>();
+  /** Order id -> updatedAt of its terminal update. */
+  private readonly finished = new Map<string, string>();
+  /** Order id -> fill quantity booked for it (by RiskEngine.onFill, or taken as booked from a start-up snapshot). */
+  private readonly booked = new Map<string, Fixed>();
 
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * An update from the OMS. One older than what is held (updatedAt), or a
+   * working one for an order already finished at a later or equal time, is
+   * late and changes nothing (a canceled order never holds cash again). A
+   * terminal one keeps the order only for fills the OMS counted that risk has
+   * not booked yet: order.updated and order.fill are two topics, either may
+   * come first.
+   */
   onOrder(order: Order): void {
-    const bySymbol = this.byAccount.get(order.account);
-    if (!OPEN.has(order.status)) {
-      bySymbol?.get(order.symbol)?.delete(order.id);
-      return;
+    this.provisional.delete(order.id);
+    const held = this.get(order);
+    if (held && earlier(order.updatedAt, held.updatedAt)) return;
+    const working = isWorking(order.status);
+    const endedAt = this.finished.get(order.id);
+    if (working && endedAt !== undefined && !earlier(endedAt, order.updatedAt)) return;
+    if (!working) {
+      this.finished.set(order.id, order.updatedAt);
+      if (this.finished.size > TOMBSTONES) this.finished.delete(this.finished.keys().next().value as string);
+    } else this.finished.delete(order.id);
+    this.put(order, !working);
+  }
+
+  /** A fill risk booked: the order holds that much less (and a finished one goes once all its fills are booked). */
+  onFill(orderId: string, account: string, symbol: string, quantity: Fixed): void {
+    this.booked.set(orderId, (this.booked.get(orderId) ?? 0n) + quantity);
+    if (this.booked.size > BOOKED) this.booked.delete(this.booked.keys().next().value as string);
+    const working = this.byAccount.get(account)?.get(symbol);
+    const resting = working?.orders.get(orderId);
+    if (!working || !resting) return;
+    this.drop(working, orderId);
+    this.hold(working, orderId, resting);
+  }
+
+  /** An order risk just approved holds its share until the OMS reports it (or PROVISIONAL_MS pass). */
+  reserve(order: Order): void {
+    if (this.finished.has(order.id) || this.has(order)) return;
+    this.put(order, false);
+    this.provisional.set(order.id, { account: order.account, symbol: order.symbol, atMs: this.now() });
+  }
+
+  /**
+   * Working orders from a start-up snapshot: only those no update has told
+   * about yet. What the OMS says filled of them is in the portfolio's
+   * positions risk seeded from, so it counts as booked.
+   */
+  seed(orders: readonly Order[]): number {
+    let added = 0;
+    for (const order of orders) {
+      if (!isWorking(order.status) || this.finished.has(order.id)) continue;
+      const filled = fx.toFixed(order.filledQuantity);
+      const known = this.get(order);
+      if (filled > (this.booked.get(order.id) ?? 0n)) {
+        this.booked.set(order.id, filled);
+        // An update came first (held from fills booked here only): it holds what is left now.
+        if (known) this.onFill(order.id, order.account, order.symbol, 0n);
+      }
+      if (known) continue;
+      this.put(order, false);
+      added++;
     }
-    const price = order.price === null ? null : fx.toFixed(order.price);
-    const remaining = fx.toFixed(order.quantity) - fx.toFixed(order.filledQuantity);
-    let symbols = bySymbol;
-    if (!symbols) {
-      symbols = new Map();
-      this.byAccount.set(order.account, symbols);
-    }
-    let orders = symbols.get(order.symbol);
-    if (!orders) {
-      orders = new Map();
-      symbols.set(order.symbol, orders);
-    }
-    orders.set(order.id, { side: order.side, price, remaining });
+    return added;
+  }
+
+  /** The working orders of an account in a symbol, or undefined when it has none. */
+  working(account: string, symbol: string): Working | undefined {
+    this.expire();
+    const working = this.byAccount.get(account)?.get(symbol);
+    return working && working.orders.size > 0 ? working : undefined;
+  }
+
+  /** Every symbol an account has working orders in. */
+  symbolsOf(account: string): ReadonlyMap<string, Working> | undefined {
+    this.expire();
+    return this.byAccount.get(account);
   }
 
   /** An own resting (priced) order on the other side that a new order at `price` (null: any price) would trade against. */
   crossing(account: string, symbol: string, side: Side, price: Fixed | null, except: string): string | null {
-    const orders = this.byAccount.get(account)?.get(symbol);
+    const orders = this.working(account, symbol)?.orders;
     if (!orders) return null;
     for (const [id, resting] of orders) {
       // A MARKET or STOP_MARKET order never rests on the book (it fills or expires at once), so
       // nothing trades against it: only priced orders on the other side can be crossed.
-      if (id === except || resting.side === side || resting.price === null) continue;
+      if (id === except || resting.side === side || resting.price === null || resting.finished) continue;
       if (price === null) return id;
       if (side === "BUY" ? resting.price <= price : resting.price >= price) return id;
     }
     return null;
   }
 
-  /** Cash open buys of an account hold (priced orders only), and the quantity open sells of a symbol hold. */
-  held(account: string, symbol: string | null, except: string): { cash: Fixed; quantity: Fixed } {
-    let cash = 0n;
-    let quantity = 0n;
-    const bySymbol = this.byAccount.get(account);
-    if (!bySymbol) return { cash, quantity };
-    for (const [sym, orders] of bySymbol) {
-      for (const [id, resting] of orders) {
+  /**
+   * How much of `currency` the account's working orders (but `except`) have
+   * spoken for: each working buy of a symbol quoted in it, its price (for an
+   * unpriced buy the reserve price) times what remains plus the taker fee,
+   * and each working sell of a symbol whose base it is (a coin, or a stock),
+   * what remains. One pool: a BTC-KRW sell and an ETH-BTC buy draw on the
+   * same BTC.
+   */
+  committed(
+    account: string,
+    currency: string,
+    except: string,
+    currenciesOf: (symbol: string) => { base: string; quote: string; takerFee: Fixed } | undefined,
+    reservePrice: ReservePrice,
+  ): Fixed {
+    let committed = 0n;
+    const bySymbol = this.symbolsOf(account);
+    if (!bySymbol) return committed;
+    for (const [symbol, working] of bySymbol) {
+      if (working.orders.size === 0) continue;
+      const spec = currenciesOf(symbol);
+      const quoted = spec ? spec.quote === currency : true;
+      const based = spec?.base === currency;
+      if (!(quoted && working.buy !== 0n) && !(based && working.sell !== 0n)) continue;
+      for (const [id, r] of working.orders) {
         if (id === except) continue;
-        if (resting.side === "BUY" && resting.price !== null) cash += fx.mul(resting.price, resting.remaining);
-        if (resting.side === "SELL" && sym === symbol) quantity += resting.remaining;
+        if (r.side === "SELL") {
+          if (based) committed += r.remaining;
+          continue;
+        }
+        if (!quoted) continue;
+        // An unpriced buy with no price known at all holds nothing here; the order itself was
+        // refused NO_PRICE at its check, so this only happens for orders seeded before any tick.
+        const price = r.price ?? reservePrice(symbol, r.stopPrice) ?? 0n;
+        const notional = fx.mul(price, r.remaining);
+        committed += notional + (spec ? fx.mul(notional, spec.takerFee) : 0n);
       }
     }
-    return { cash, quantity };
+    return committed;
+  }
+
+  private has(order: Order): boolean {
+    return this.get(order) !== undefined;
+  }
+
+  private get(order: Order): Resting | undefined {
+    return this.byAccount.get(order.account)?.get(order.symbol)?.orders.get(order.id);
+  }
+
+  private put(order: Order, finished: boolean): void {
+    let symbols = this.byAccount.get(order.account);
+    if (!symbols) {
+      symbols = new Map();
+      this.byAccount.set(order.account, symbols);
+    }
+    let working = symbols.get(order.symbol);
+    if (!working) {
+      working = { account: order.account, symbol: order.symbol, orders: new Map(), buy: 0n, sell: 0n };
+      symbols.set(order.symbol, working);
+    }
+    this.drop(working, order.id);
+    this.hold(working, order.id, {
+      side: order.side,
+      price: order.price === null ? null : fx.toFixed(order.price),
+      stopPrice: order.stopPrice === null ? null : fx.toFixed(order.stopPrice),
+      remaining: 0n,
+      quantity: fx.toFixed(order.quantity),
+      filled: fx.toFixed(order.filledQuantity),
+      finished,
+      updatedAt: order.updatedAt,
+    });
+  }
+
+  /**
+   * What an order holds is counted from the fills risk booked, not from the
+   * OMS's filledQuantity, so a position and its working orders never both
+   * miss a fill: a working order holds its quantity minus the fills booked; a
+   * finished one the fills the OMS counted that are not booked yet, and goes
+   * once there are none (or after UNBOOKED_MS).
+   */
+  private hold(working: Working, id: string, resting: Resting): void {
+    const booked = this.booked.get(id) ?? 0n;
+    resting.remaining = fx.max(0n, (resting.finished ? resting.filled : resting.quantity) - booked);
+    if (!resting.finished) this.unbooked.delete(id);
+    else if (resting.remaining === 0n) {
+      this.unbooked.delete(id);
+      this.booked.delete(id);
+      return;
+    }
+    working.orders.set(id, resting);
+    if (resting.side === "BUY") working.buy += resting.remaining;
+    else working.sell += resting.remaining;
+    if (resting.finished && !this.unbooked.has(id))
+      this.unbooked.set(id, { account: working.account, symbol: working.symbol, atMs: this.now() });
+  }
+
+  private remove(account: string, symbol: string, id: string): void {
+    const working = this.byAccount.get(account)?.get(symbol);
+    if (working) this.drop(working, id);
+  }
+
+  private drop(working: Working, id: string): void {
+    const old = working.orders.get(id);
+    if (!old) return;
+    working.orders.delete(id);
+    if (old.side === "BUY") working.buy -= old.remaining;
+    else working.sell -= old.remaining;
+  }
+
+  /**
+   * Drops approvals the OMS never reported and finished orders whose fills
+   * never came; O(1) while nothing is due (each map is oldest first).
+   */
+  private expire(): void {
+    if (this.provisional.size > 0) this.expireFrom(this.provisional, this.now() - PROVISIONAL_MS);
+    if (this.unbooked.size > 0) this.expireFrom(this.unbooked, this.now() - UNBOOKED_MS);
+  }
+
+  private expireFrom(due: Map<string, { account: string; symbol: string; atMs: number }>, cutoff: number): void {
+    for (const [id, entry] of due) {
+      if (entry.atMs > cutoff) return;
+      due.delete(id);
+      this.remove(entry.account, entry.symbol, id);
+    }
   }
 }
 

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { Subjects } from "@jts/contracts";
+import { type Position, Subjects } from "@jts/contracts";
 import { createLogger, memoryRuntime, rpcClient } from "@jts/kit";
 import { PostgresDocumentStore, startTestPostgres, type TestPostgres } from "@jts/kit/postgres";
 import { createRiskService } from "./service.ts";
 import { SETTINGS_COLLECTION } from "./settings.ts";
+import { marginAccount, servePortfolio } from "./testing.ts";
 
 const quiet = createLogger({}, "error", () => {});
 const limits = { maxOrderNotional: "100", maxPositionNotional: "100" };
@@ -41,5 +42,50 @@ describe("risk settings in PostgreSQL (the platform's document store)", () => {
     expect(third.service.engine.status().state).toBe("HALTED");
     expect(third.service.engine.status().reason).toContain("stored risk settings are unreadable");
     await third.service.stop();
+  });
+});
+
+describe("day baselines in PostgreSQL", () => {
+  it("keeps today's P&L baseline and the drawdown peak across a restart through the documents table alone", async () => {
+    await pg.sql`DELETE FROM documents WHERE collection = ${SETTINGS_COLLECTION}`;
+    const now = () => Date.UTC(2026, 10, 25, 1, 0); // 10:00 KST
+    let lastPrice = "70000";
+    const position = (): Position => ({
+      account: "acc",
+      symbol: "005930",
+      venue: "sim",
+      quantity: "10",
+      averagePrice: "70000",
+      realizedPnl: "-900000", // an old loss: not today's
+      unrealizedPnl: "0",
+      lastPrice,
+      currency: "KRW",
+      updatedAt: "1",
+    });
+    const boot = async () => {
+      const runtime = memoryRuntime(quiet);
+      await servePortfolio(runtime, [marginAccount("acc")], () => [position()]);
+      const service = createRiskService(runtime, {
+        now,
+        limits: { maxOrderNotional: "100000000", maxPositionNotional: "100000000", dailyLossLimit: "50000" },
+        documents: new PostgresDocumentStore(pg.sql),
+      });
+      await service.start();
+      return service;
+    };
+    const first = await boot();
+    expect(first.engine.accountStatus("acc")).toMatchObject({ state: "ACTIVE", dailyPnl: "0" });
+    first.engine.onPrice("005930", "75000"); // +50,000 today: the peak
+    first.engine.onPrice("005930", "67000"); // -30,000 today
+    lastPrice = "67000";
+    await first.stop();
+
+    const second = await boot();
+    expect(second.engine.accountStatus("acc")).toMatchObject({
+      state: "ACTIVE",
+      dailyPnl: "-30000",
+      drawdown: "80000",
+    });
+    await second.stop();
   });
 });

@@ -4,6 +4,7 @@ import { createLogger, memoryRuntime, rpcClient } from "@jts/kit";
 import { connectRedis, RedisCache, RedisRateLimiter } from "@jts/kit/redis";
 import { orderFixture, serverUrl } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
+import { servePortfolio } from "./testing.ts";
 
 const quiet = createLogger({}, "error", () => {});
 const redisUrl = serverUrl("REDIS_URL");
@@ -19,6 +20,7 @@ describe("risk service on Redis", () => {
       const prefix = `test:risk:${Date.now()}:`;
       const replica = async () => {
         const runtime = memoryRuntime(quiet);
+        await servePortfolio(runtime);
         const cache = new RedisCache(connectRedis(redisUrl as string, "risk-cache"), prefix);
         const limiter = new RedisRateLimiter(connectRedis(redisUrl as string, "risk-limits"), `${prefix}rl:`);
         const service = createRiskService(
@@ -30,6 +32,7 @@ describe("risk service on Redis", () => {
         closers.push(async () => {
           await service.stop();
           await cache.delete("risk:settings"); // shared Redis: leave nothing behind
+          await cache.delete("risk:day-baselines");
           await cache.close();
           await limiter.close();
         });

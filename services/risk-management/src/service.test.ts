@@ -27,6 +27,7 @@ import {
 } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
+import { serveAppliedFills, serveNoWorkingOrders, servePortfolio } from "./testing.ts";
 
 const quiet = createLogger({}, "error", () => {});
 const stops: Array<() => Promise<void>> = [];
@@ -34,8 +35,9 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-async function riskService(limits: Record<string, unknown> = {}) {
+async function riskService(limits: Record<string, unknown> = {}, options: { portfolio?: boolean } = {}) {
   const runtime = memoryRuntime(quiet);
+  if (options.portfolio ?? true) await servePortfolio(runtime);
   const audit = new MemoryAuditLog();
   const service = createRiskService(runtime, {
     catalog: new InstrumentCatalog(),
@@ -147,18 +149,32 @@ describe("risk service", () => {
 
   it("switches the platform or one account on request, and only HALTED carries cancelOpenOrders", async () => {
     const r = await riskService();
-    await r.call(Subjects.riskSetState, {
-      state: "HALTED",
-      account: "acc",
-      reason: "desk",
-      changedBy: "alice",
-      cancelOpenOrders: true,
-    });
-    await r.call(Subjects.riskSetState, { state: "REDUCING", reason: "news", changedBy: "root" });
+    await r.call(
+      Subjects.riskSetState,
+      { state: "HALTED", account: "acc", reason: "desk", cancelOpenOrders: true },
+      { actor: "alice" },
+    );
+    await r.call(Subjects.riskSetState, { state: "REDUCING", reason: "news" }, { actor: "root" });
     await eventually(() => expect(r.states).toHaveLength(2));
     expect(r.states[0]).toMatchObject({ account: "acc", state: "HALTED", cancelOpenOrders: true, changedBy: "alice" });
     expect(r.states[1]).toMatchObject({ account: null, state: "REDUCING", cancelOpenOrders: false });
     expect(await r.audit.list({ actor: "alice" })).toMatchObject([{ action: "risk.set-state", target: "acc" }]);
+  });
+
+  it("audits the caller from the rpc envelope, not a changedBy in the body", async () => {
+    const r = await riskService();
+    const forged = { state: "HALTED", account: "acc", reason: "x", changedBy: "mallory" };
+    await r.call(Subjects.riskSetState, forged, { actor: "alice" });
+    await r.call(
+      Subjects.riskSetLimits,
+      { limits: { maxOrderNotional: "9" }, changedBy: "mallory" },
+      { actor: "root" },
+    );
+    await eventually(() => expect(r.states).toHaveLength(1));
+    expect(r.states[0]?.changedBy).toBe("alice");
+    expect(await r.audit.list({ actor: "mallory" })).toEqual([]);
+    expect((await r.audit.list({ actor: "alice" })).map((e) => e.action)).toEqual(["risk.set-state"]);
+    expect((await r.audit.list({ actor: "root" })).map((e) => e.action)).toEqual(["risk.set-limits"]);
   });
 
   it("applies limits set over rpc to the next order and reports an account's own limits for live arming", async () => {
@@ -166,7 +182,7 @@ describe("risk service", () => {
     await r.tick("70000");
     expect(((await r.call(Subjects.riskLimitsGet, { account: "acc" })) as RiskLimitsView).limits).toBeNull();
     expect((await r.check({ id: "o1", clientOrderId: "c1", quantity: "10" })).approved).toBe(true);
-    await r.call(Subjects.riskSetLimits, { account: "acc", limits: { maxOrderNotional: "500000" }, changedBy: "root" });
+    await r.call(Subjects.riskSetLimits, { account: "acc", limits: { maxOrderNotional: "500000" } }, { actor: "root" });
     const refused = await r.check({ id: "o2", clientOrderId: "c2", quantity: "10" });
     expect(refused).toMatchObject({ approved: false, rule: "MAX_ORDER_NOTIONAL" });
     const view = (await r.call(Subjects.riskLimitsGet, { account: "acc" })) as RiskLimitsView;
@@ -194,7 +210,7 @@ describe("risk service", () => {
   });
 
   it("refuses to clear a LIVE account's limits with a 409, following the portfolio's mode changes", async () => {
-    const r = await riskService();
+    const r = await riskService({}, { portfolio: false });
     const own = { maxOrderNotional: "500000", maxPositionNotional: "900000" };
     await r.call(Subjects.riskSetLimits, { account: "acc", limits: own });
     // Started before the portfolio: nobody can say the account is not LIVE yet.
@@ -382,6 +398,8 @@ describe("risk service start-up", () => {
         balances: [{ account: "acc", currency: "KRW", total: "100000", free: "100000", locked: "0" }],
       },
     ]);
+    await serveNoWorkingOrders(runtime);
+    await serveAppliedFills(runtime);
     const service = createRiskService(runtime, {
       limits: { maxOrderNotional: "100000000", maxPositionNotional: "1500000" },
     });

@@ -9,6 +9,7 @@ import {
   nowNsString,
   type Order,
   type Position,
+  type Quote,
   type RiskDecision,
   type RiskLimits,
   type SetRiskLimitsRequest,
@@ -26,6 +27,7 @@ import {
   dedupeById,
   envelope,
   followVenueInstruments,
+  httpActor,
   InstrumentCatalog,
   MemoryAuditLog,
   MetricsRegistry,
@@ -42,6 +44,7 @@ import {
   SetRiskStateRequest as SetStateSchema,
 } from "./model.ts";
 import { AccountModes } from "./modes.ts";
+import { WORKING_STATUSES } from "./orders.ts";
 import { submitRateRefusal } from "./rates.ts";
 import { RiskSettingsStore } from "./settings.ts";
 
@@ -60,8 +63,47 @@ export interface RiskServiceOptions extends RiskEngineOptions {
   limits?: RiskLimits;
   /** Where decisions and state and limit changes are recorded; in memory when not given. */
   audit?: AuditLog;
-  /** Where limits and trading states outlive a restart (the platform's PostgreSQL); the cache port when not given. */
+  /** Where limits, trading states and day baselines outlive a restart (the platform's PostgreSQL); the cache port when not given. */
   documents?: DocumentStore;
+  /** How often day baselines and drawdown peaks that moved are saved (state changes save them at once). */
+  baselineSaveMs?: number;
+  /** Start-up loads from the portfolio and the OMS retry from this delay, doubling up to `loadRetryMaxMs`. */
+  loadRetryMs?: number;
+  loadRetryMaxMs?: number;
+  /**
+   * At start, risk skips redelivered fills the portfolio applied at most this
+   * long ago (or since an hour before risk last saved, if earlier). Default a day.
+   */
+  redeliveryLookbackMs?: number;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Calls `attempt` until it succeeds (returns true), waiting `base` ms, then
+ * twice as long each time up to `max`, with a random ±20% so replicas do not
+ * retry in step. Never gives up: without what it loads, risk refuses orders.
+ */
+function retryForever(
+  attempt: () => Promise<boolean>,
+  base: number,
+  max: number,
+  timers: Set<ReturnType<typeof setTimeout>>,
+  stopped: () => boolean,
+): void {
+  let delay = base;
+  const run = async () => {
+    if (stopped() || (await attempt())) return;
+    const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
+    delay = Math.min(max, delay * 2);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      void run();
+    }, wait);
+    timers.add(timer);
+  };
+  void run();
 }
 
 const ACTOR = "risk-management";
@@ -69,13 +111,21 @@ const ACTOR = "risk-management";
 export function createRiskService(runtime: Runtime, options: RiskServiceOptions = {}) {
   const logger = runtime.logger.child({ service: ACTOR });
   const catalog = options.catalog ?? new InstrumentCatalog();
-  const engine = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS, options);
+  const engine = new RiskEngine(catalog, options.limits ?? DEFAULT_RISK_LIMITS, {
+    ...options,
+    requireBalances: true,
+    requireWorkingOrders: true,
+  });
   const audit = options.audit ?? new MemoryAuditLog();
   const subscriptions: Subscription[] = [];
   const modes = new AccountModes();
   const settings = new RiskSettingsStore(runtime.cache, options.documents);
   const persist = () =>
     settings.save(engine).catch((error: unknown) => logger.error("risk settings not saved", { error }));
+  const persistBaselines = () =>
+    settings
+      .saveBaselines(engine)
+      .catch((error: unknown) => logger.error("risk day baselines not saved", { error: (error as Error).message }));
   const record = (entry: AuditEntry) => {
     audit.record(entry).catch((error: unknown) => logger.error("audit write failed", { error, action: entry.action }));
   };
@@ -84,6 +134,8 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     logger.warn("trading state changed", { ...change });
     record({ actor: change.changedBy, action: "risk.set-state", target: change.account, details: { ...change } });
     await persist();
+    // A loss limit that tripped is stored with the baselines: a restart does not trip (or forget) it again.
+    if (engine.baselinesDirty) await persistBaselines();
     await runtime.bus.publish(
       Topics.tradingState,
       envelope(EventTypes.tradingState, ACTOR, change.account ?? "platform", change),
@@ -93,8 +145,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     for (const change of changes) await publish(change);
   };
 
-  const setState = async (body: SetRiskStateRequest) => {
-    const change = engine.setState(body.state, body.reason ?? "set by operator", body.changedBy ?? "operator", {
+  /** `actor` is the authenticated caller (the rpc envelope or an authenticated HTTP call), never a body field. */
+  const setState = async (body: SetRiskStateRequest, actor: string) => {
+    const change = engine.setState(body.state, body.reason ?? "set by operator", actor, {
       account: body.account ?? null,
       cancelOpenOrders: body.cancelOpenOrders ?? false,
     });
@@ -102,7 +155,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     return engine.status();
   };
 
-  const setLimits = async (body: SetRiskLimitsRequest) => {
+  const setLimits = async (body: SetRiskLimitsRequest, actor: string) => {
     if (!body.clear && Object.values(body.limits).every((value) => value === undefined))
       throw badRequest("limits must name at least one limit (or set clear to remove the scope's override)");
     if (body.clear && body.account && !body.symbol) await refuseIfLive(body.account);
@@ -111,7 +164,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     const scope = { account: body.account ?? null, symbol: body.symbol ?? null };
     logger.warn("risk limits changed", { ...scope, limits: body.limits, clear: body.clear ?? false });
     record({
-      actor: body.changedBy ?? "operator",
+      actor,
       action: "risk.set-limits",
       target: body.account ?? null,
       details: { ...scope, limits: body.limits, clear: body.clear ?? false },
@@ -145,6 +198,12 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   /** The engine's checks, then the submit rates through the shared rate limiter (Redis across replicas). */
   const check = async (order: Order): Promise<RiskDecision> => {
     let decision = engine.check(order);
+    // Balances unknown: try the portfolio now rather than at the next retry (an account added
+    // there since, or risk started a moment before it), then decide on what it answered.
+    if (!decision.approved && decision.rule === "BALANCE_UNKNOWN" && (await seedOnce())) decision = engine.check(order);
+    // Likewise the OMS's working orders (the OMS started after risk, or was down a moment).
+    if (!decision.approved && decision.rule === "WORKING_ORDERS_UNKNOWN" && (await loadWorkingOnce()))
+      decision = engine.check(order);
     if (decision.approved) decision = (await submitRate(order)) ?? decision;
     decisions.inc({ decision: decision.approved ? "approved" : "refused", rule: decision.rule ?? "" });
     if (decision.approved) engine.accept(order);
@@ -170,6 +229,26 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   const submitRate = (order: Order): Promise<RiskDecision | null> =>
     submitRateRefusal(runtime.limiter, engine.limits.for(order.account).wire, order, nowNsString);
 
+  /**
+   * Day baselines and peaks a previous run stored. Unreadable ones are not
+   * guessed at: the platform starts HALTED (a fresh baseline could hide today's
+   * loss), and the next save replaces the damaged copy.
+   */
+  const restoreBaselines = async () => {
+    const outcome = await settings.loadBaselines(engine);
+    // Redelivered fills start at the group's last commit, a little before risk last saved: ask from an hour before that.
+    let sinceMs = Date.now() - (options.redeliveryLookbackMs ?? DAY_MS);
+    if (outcome.kind === "restored" && outcome.savedAtMs !== undefined)
+      sinceMs = Math.min(sinceMs, outcome.savedAtMs - HOUR_MS);
+    fillsSinceNs = String(BigInt(Math.max(0, Math.trunc(sinceMs))) * 1_000_000n);
+    if (outcome.kind === "restored") logger.info("day baselines and drawdown peaks restored", {});
+    if (outcome.kind !== "unreadable") return;
+    logger.error("stored day baselines are unreadable; the platform starts HALTED", { why: outcome.why });
+    const reason = `stored daily P&L baselines are unreadable (${outcome.why}): check the accounts' daily P&L, then resume`;
+    const change = engine.setState("HALTED", reason.slice(0, 200), ACTOR);
+    if (change) await publish(change);
+  };
+
   /** A stored copy that cannot be applied may have held a kill switch that was on: start HALTED rather than ACTIVE. */
   const restoreSettings = async () => {
     const outcome = await settings.load(engine);
@@ -181,30 +260,157 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     if (change) await publish(change);
   };
 
-  /** After a restart, limits must see what is already held: positions and cash accounts from the portfolio. */
-  const seed = async () => {
+  /**
+   * After a restart, limits must see what is already held: positions and cash
+   * accounts from the portfolio. Until it answers, orders are refused
+   * (BALANCE_UNKNOWN) and /ready says why. Positions are taken once (their
+   * realized P&L adds up); a later call only learns accounts added since.
+   *
+   * Fills reach risk through a durable Kafka group: after a restart it
+   * redelivers every fill since the group's last commit, including fills the
+   * portfolio had applied before risk read its positions. Those are in the
+   * seed already; booking them again would double positions, cash and
+   * realized P&L. So risk reads the ids of the fills the portfolio applied
+   * since shortly before it stopped, before and after reading positions and
+   * accounts (the same ids both times, or it reads again: a fill applied in
+   * between could be in one and not the other), and skips those fills when
+   * they come. Fills that come before the seed wait for it, then the same rule
+   * applies.
+   */
+  let positionsSeeded = false;
+  /** Fill ids the seeded positions and cash already include. */
+  let seeded = new Set<string>();
+  /** Fills that came before the seed; booked (unless the seed holds them) once it is in. */
+  const early: Fill[] = [];
+  /** Fills applied by the portfolio from this time on (ns) are asked for; set at start. */
+  let fillsSinceNs = "0";
+  let seeding: Promise<boolean> | null = null;
+
+  const onFill = (fill: Fill) => {
+    if (!positionsSeeded) {
+      early.push(fill);
+      return;
+    }
+    if (seeded.has(fill.id)) {
+      logger.info("redelivered fill skipped: the portfolio's positions risk started from include it", {
+        fillId: fill.id,
+      });
+      return;
+    }
+    return publishAll(engine.onFill(fill));
+  };
+
+  const seedFromPortfolio = async (): Promise<boolean> => {
     const { call } = rpcClient(runtime.rpc, 2000);
     try {
+      if (positionsSeeded) {
+        const accounts = await call(Subjects.accounts, {});
+        modes.seed(accounts);
+        for (const account of accounts as Account[]) if (!engine.knows(account.id)) engine.seedAccount(account);
+        return true;
+      }
+      const before = await call(Subjects.appliedFills, { since: fillsSinceNs });
       const [positions, accounts] = await Promise.all([call(Subjects.positions, {}), call(Subjects.accounts, {})]);
-      for (const position of positions as Position[]) engine.seedPosition(position);
-      for (const account of accounts as Account[]) engine.seedAccount(account);
+      const after = await call(Subjects.appliedFills, { since: fillsSinceNs });
+      if (after.fillIds.length !== before.fillIds.length || after.complete !== before.complete) {
+        const why = "the portfolio applied a fill while risk read it; reading it again";
+        engine.setBalancesUnknown(why);
+        logger.info(why, {});
+        return false;
+      }
+      if (!before.complete)
+        logger.error(
+          "more fills applied since risk stopped than the portfolio lists; a redelivered older one would be booked twice",
+          {
+            listed: before.fillIds.length,
+          },
+        );
       modes.seed(accounts);
-      logger.info("seeded from the portfolio", { positions: positions.length, accounts: accounts.length });
+      for (const position of positions as Position[]) engine.seedPosition(position);
+      seeded = new Set(before.fillIds);
+      positionsSeeded = true;
+      const changes = engine.seedAccounts(accounts as Account[]);
+      let booked = 0;
+      for (const fill of early.splice(0))
+        if (!seeded.has(fill.id)) {
+          changes.push(...engine.onFill(fill));
+          booked++;
+        }
+      logger.info("seeded from the portfolio", {
+        positions: positions.length,
+        accounts: accounts.length,
+        appliedFills: seeded.size,
+        earlyFillsBooked: booked,
+      });
+      await persistBaselines();
+      await publishAll(changes);
       return true;
     } catch (error) {
-      logger.warn("portfolio not reachable yet; limits start from fills only", { error: (error as Error).message });
+      const why = `the portfolio does not answer: ${(error as Error).message}`;
+      engine.setBalancesUnknown(why);
+      logger.warn("balances unknown; orders are refused until the portfolio answers", { error: why });
       return false;
     }
   };
+  /** One load at a time: the retry loop and checks that find balances unknown share it. */
+  const seedOnce = (): Promise<boolean> => {
+    seeding ??= seedFromPortfolio().finally(() => {
+      seeding = null;
+    });
+    return seeding;
+  };
 
-  const app = createServiceApp({ name: ACTOR, logger, metrics })
+  /**
+   * The OMS's working orders, so a restarted risk counts what already rests at
+   * the venues. Until they are loaded every order is refused
+   * (WORKING_ORDERS_UNKNOWN) and /ready says why: approving before would let
+   * a new order spend cash or holdings a resting order already holds.
+   */
+  const seedWorkingOrders = async (): Promise<boolean> => {
+    if (engine.workingOrdersPending === null) return true;
+    try {
+      const { call } = rpcClient(runtime.rpc, 2000);
+      const lists = await Promise.all(WORKING_STATUSES.map((status) => call(Subjects.orderList, { status })));
+      const added = engine.seedWorkingOrders(lists.flat());
+      logger.info("working orders loaded from the OMS", { orders: added });
+      return true;
+    } catch (error) {
+      const why = `the OMS does not answer: ${(error as Error).message}`;
+      engine.setWorkingOrdersUnknown(why);
+      logger.warn("working orders not loaded yet; orders are refused until the OMS answers", { error: why });
+      return false;
+    }
+  };
+  let loadingWorking: Promise<boolean> | null = null;
+  /** One load at a time: the retry loop and checks that find working orders unknown share it. */
+  const loadWorkingOnce = (): Promise<boolean> => {
+    loadingWorking ??= seedWorkingOrders().finally(() => {
+      loadingWorking = null;
+    });
+    return loadingWorking;
+  };
+
+  const app = createServiceApp({
+    name: ACTOR,
+    logger,
+    metrics,
+    readiness: {
+      balances: () => engine.balancesPending ?? true,
+      workingOrders: () => engine.workingOrdersPending ?? true,
+    },
+  })
     .get("/risk", () => engine.status())
-    .put("/risk/state", ({ body }) => setState(body), { body: SetStateSchema })
+    // State changes here need the service credential (kit internal plane); operators use PUT /api/risk/*.
+    .put("/risk/state", ({ body, request }) => setState(body, httpActor(request.headers)), { body: SetStateSchema })
     .get("/risk/limits", ({ query }) => engine.limits.view(query.account ?? null), { query: RiskLimitsQuery })
-    .put("/risk/limits", ({ body }) => setLimits(body), { body: SetLimitsSchema })
+    .put("/risk/limits", ({ body, request }) => setLimits(body, httpActor(request.headers)), {
+      body: SetLimitsSchema,
+    })
     .post("/risk/check", ({ body }) => check(body.order), { body: CheckRequest });
 
-  let seedRetry: ReturnType<typeof setTimeout> | undefined;
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let stopped = false;
+  let baselineTimer: ReturnType<typeof setInterval> | undefined;
 
   return {
     name: ACTOR,
@@ -212,7 +418,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     engine,
     audit,
     async start() {
+      stopped = false;
       await restoreSettings();
+      await restoreBaselines();
       subscriptions.push(
         await followVenueInstruments(runtime.bus, catalog, logger),
         await runtime.bus.subscribe(Topics.allTicks, (e) => {
@@ -222,9 +430,13 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
         }),
         await runtime.bus.subscribe(
           Topics.fill,
-          dedupeById((e) => publishAll(engine.onFill(e.payload as Fill))),
+          dedupeById((e) => onFill(e.payload as Fill)),
           { group: ACTOR },
         ),
+        await runtime.bus.subscribe(Topics.allQuotes, (e) => {
+          const quote = e.payload as Quote;
+          engine.onQuote(quote.symbol, quote.ask);
+        }),
         await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload as Order)),
         await runtime.bus.subscribe(Topics.accountMode, (e) => {
           const change = e.payload as AccountModeChange;
@@ -232,22 +444,32 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
         }),
         await serveChecked(runtime.rpc, Subjects.riskCheck, CheckRequest, ({ order }) => check(order)),
         await runtime.rpc.serve(Subjects.riskStatus, () => engine.status()),
-        await serveChecked(runtime.rpc, Subjects.riskSetState, SetStateSchema, setState),
-        await serveChecked(runtime.rpc, Subjects.riskSetLimits, SetLimitsSchema, setLimits),
+        await serveChecked(runtime.rpc, Subjects.riskSetState, SetStateSchema, (body, { actor }) =>
+          setState(body, actor ?? "service"),
+        ),
+        await serveChecked(runtime.rpc, Subjects.riskSetLimits, SetLimitsSchema, (body, { actor }) =>
+          setLimits(body, actor ?? "service"),
+        ),
         await serveChecked(runtime.rpc, Subjects.riskLimitsGet, RiskLimitsQuery, (q) =>
           engine.limits.view(q.account ?? null),
         ),
       );
-      // In `just dev` the portfolio starts after risk: try again a few times instead of blocking the start.
-      let attempts = 1;
-      const retry = async () => {
-        if (!(await seed()) && ++attempts <= 10) seedRetry = setTimeout(retry, 3000);
-      };
-      if (!(await seed())) seedRetry = setTimeout(retry, 3000);
+      // The portfolio (or the OMS) may start after risk, or be down: keep trying, never give up.
+      const base = options.loadRetryMs ?? 500;
+      const max = options.loadRetryMaxMs ?? 30_000;
+      if (!(await seedOnce())) retryForever(seedOnce, base, max, timers, () => stopped);
+      if (!(await loadWorkingOnce())) retryForever(loadWorkingOnce, base, max, timers, () => stopped);
+      baselineTimer = setInterval(() => {
+        if (engine.baselinesDirty) void persistBaselines();
+      }, options.baselineSaveMs ?? 1000);
     },
     async stop() {
-      clearTimeout(seedRetry);
+      stopped = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      clearInterval(baselineTimer);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
+      if (engine.baselinesDirty) await persistBaselines();
     },
   } satisfies Service & { engine: RiskEngine; audit: AuditLog };
 }

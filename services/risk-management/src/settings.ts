@@ -1,11 +1,9 @@
 import { type Cache, type DocumentStore, RiskLimits, RiskLimitsPatch, TradingState } from "@jts/contracts";
 import { AppError, compile } from "@jts/kit";
 import { t } from "elysia";
-import type { RiskEngine } from "./engine.ts";
+import type { BaselineSnapshot, RiskEngine } from "./engine.ts";
 
-const KEY = "risk:settings";
 export const SETTINGS_COLLECTION = "risk-settings";
-const NAME = "settings";
 
 const StateRecord = t.Object({ state: TradingState, reason: t.String(), updatedAt: t.String() });
 const Settings = t.Object({
@@ -21,8 +19,88 @@ const Settings = t.Object({
 type Settings = typeof Settings.static;
 const settings = compile(Settings);
 
+const Baselines = t.Object({
+  /** Wall clock (ms) of the save: how far back fills risk saw may be redelivered after a restart. */
+  savedAtMs: t.Optional(t.Number()),
+  accounts: t.Array(
+    t.Object({
+      account: t.String(),
+      day: t.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}$" }),
+      currencies: t.Array(
+        t.Object({
+          currency: t.String(),
+          dayStartPnl: t.String(),
+          dayStartRealized: t.String(),
+          lastPnl: t.String(),
+          lastRealized: t.String(),
+          peakPnl: t.String(),
+          dailyLossTripped: t.Boolean(),
+          drawdownTripped: t.Boolean(),
+        }),
+      ),
+    }),
+  ),
+});
+const baselines = compile(Baselines);
+
+/**
+ * One stored JSON document: in the document store when one is given (the
+ * platform's PostgreSQL), in the cache port otherwise. Reads the document
+ * first, then the cache, so a copy an earlier version kept in the cache is
+ * taken over. Writes run one after another, so the last one is what stays.
+ */
+class StoredDocument {
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly cache: Cache,
+    private readonly documents: DocumentStore | undefined,
+    private readonly name: string,
+    private readonly cacheKey: string,
+  ) {}
+
+  async read(): Promise<unknown> {
+    const doc = await this.documents?.findByName<unknown>(SETTINGS_COLLECTION, this.name);
+    if (doc) return doc.body;
+    const raw = await this.cache.get(this.cacheKey);
+    if (raw === null) return null;
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new Error("it is not JSON");
+    }
+  }
+
+  write(body: unknown): Promise<void> {
+    const next = this.saving.then(() => this.put(body));
+    this.saving = next.catch(() => {});
+    return next;
+  }
+
+  private async put(body: unknown): Promise<void> {
+    if (!this.documents) {
+      await this.cache.set(this.cacheKey, JSON.stringify(body));
+      return;
+    }
+    for (let attempt = 0; ; attempt++) {
+      const doc = await this.documents.findByName(SETTINGS_COLLECTION, this.name);
+      try {
+        if (doc) await this.documents.update(SETTINGS_COLLECTION, doc.id, doc.version, body);
+        else await this.documents.create(SETTINGS_COLLECTION, this.name, body);
+        return;
+      } catch (error) {
+        // Another replica wrote in between: read its version again, twice at most, then give up loudly.
+        if (!(error instanceof AppError && error.code === "CONFLICT") || attempt === 2) throw error;
+      }
+    }
+  }
+}
+
 /** What `load` found: nothing stored, a copy it applied, or a copy it could not apply (and why). */
-export type LoadOutcome = { kind: "none" } | { kind: "restored" } | { kind: "unreadable"; why: string };
+export type LoadOutcome =
+  | { kind: "none" }
+  | { kind: "restored"; savedAtMs?: number }
+  | { kind: "unreadable"; why: string };
 
 /**
  * Limits and states set at run time outlive a restart: in the document store
@@ -34,25 +112,51 @@ export type LoadOutcome = { kind: "none" } | { kind: "restored" } | { kind: "unr
  * may have held a kill switch that was on.
  */
 export class RiskSettingsStore {
-  /** Saves run one after another, so the last change is the one stored. */
-  private saving: Promise<void> = Promise.resolve();
+  private readonly settings: StoredDocument;
+  private readonly baselines: StoredDocument;
 
-  constructor(
-    private readonly cache: Cache,
-    private readonly documents?: DocumentStore,
-  ) {}
+  constructor(cache: Cache, documents?: DocumentStore) {
+    this.settings = new StoredDocument(cache, documents, "settings", "risk:settings");
+    this.baselines = new StoredDocument(cache, documents, "day-baselines", "risk:day-baselines");
+  }
 
   save(engine: RiskEngine): Promise<void> {
     const body: Settings = { limits: engine.limits.snapshot(), states: engine.stateSnapshot() };
-    const next = this.saving.then(() => this.write(body));
-    this.saving = next.catch(() => {});
-    return next;
+    return this.settings.write(body);
+  }
+
+  /** The day baselines and drawdown peaks, apart from the settings: they change with the market, settings by hand. */
+  saveBaselines(engine: RiskEngine): Promise<void> {
+    engine.baselinesDirty = false;
+    return this.baselines.write({ savedAtMs: Date.now(), ...engine.baselineSnapshot() });
+  }
+
+  /**
+   * Stored baselines, applied before the start-up seed. Unreadable ones are
+   * not applied (the caller says so and halts the platform: without them a
+   * restart could hide today's loss, as before they were stored).
+   */
+  async loadBaselines(engine: RiskEngine): Promise<LoadOutcome> {
+    let stored: unknown;
+    try {
+      stored = await this.baselines.read();
+    } catch (error) {
+      return { kind: "unreadable", why: (error as Error).message };
+    }
+    if (stored === null) return { kind: "none" };
+    if (!baselines.check(stored)) return { kind: "unreadable", why: "it does not match the baselines schema" };
+    try {
+      engine.restoreBaselines(stored as BaselineSnapshot);
+    } catch (error) {
+      return { kind: "unreadable", why: (error as Error).message };
+    }
+    return stored.savedAtMs === undefined ? { kind: "restored" } : { kind: "restored", savedAtMs: stored.savedAtMs };
   }
 
   async load(engine: RiskEngine): Promise<LoadOutcome> {
     let stored: unknown;
     try {
-      stored = await this.read();
+      stored = await this.settings.read();
     } catch (error) {
       return { kind: "unreadable", why: (error as Error).message };
     }
@@ -65,35 +169,5 @@ export class RiskSettingsStore {
       return { kind: "unreadable", why: (error as Error).message };
     }
     return { kind: "restored" };
-  }
-
-  private async read(): Promise<unknown> {
-    const doc = await this.documents?.findByName<unknown>(SETTINGS_COLLECTION, NAME);
-    if (doc) return doc.body;
-    const raw = await this.cache.get(KEY);
-    if (raw === null) return null;
-    try {
-      return JSON.parse(raw);
-    } catch {
-      throw new Error("it is not JSON");
-    }
-  }
-
-  private async write(body: Settings): Promise<void> {
-    if (!this.documents) {
-      await this.cache.set(KEY, JSON.stringify(body));
-      return;
-    }
-    for (let attempt = 0; ; attempt++) {
-      const doc = await this.documents.findByName(SETTINGS_COLLECTION, NAME);
-      try {
-        if (doc) await this.documents.update(SETTINGS_COLLECTION, doc.id, doc.version, body);
-        else await this.documents.create(SETTINGS_COLLECTION, NAME, body);
-        return;
-      } catch (error) {
-        // Another replica wrote in between: read its version again, twice at most, then give up loudly.
-        if (!(error instanceof AppError && error.code === "CONFLICT") || attempt === 2) throw error;
-      }
-    }
   }
 }

@@ -3,6 +3,7 @@ import { EventTypes, type Instrument, type RiskDecision, Subjects, Topics } from
 import { createLogger, envelope, memoryRuntime } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
+import { servePortfolio } from "./testing.ts";
 
 const XRP: Instrument = {
   symbol: "XRP-USDT",
@@ -22,6 +23,7 @@ const XRP: Instrument = {
 describe("risk checks against a venue's own instruments", () => {
   it("refuses an unknown symbol until its connector announces it, then checks the venue's tick and lot", async () => {
     const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    await servePortfolio(runtime);
     const service = createRiskService(runtime);
     await service.start();
     const check = (price: string, quantity: string) =>

@@ -115,16 +115,17 @@ export class StrategyEngine {
       if (runner.takesCandlesOf(candle.symbol, candle.interval)) await runner.candle(candle);
   }
 
+  /** Only fills on the strategy's own account count: a tag is the client's word, the account the venue's. */
   async onFill(fill: Fill): Promise<void> {
     const runner = fill.strategyId ? this.runners.get(fill.strategyId) : undefined;
-    if (!runner || !fill.strategyId) return;
+    if (!runner || !fill.strategyId || runner.config.account !== fill.account) return;
     await runner.fill(fill);
     await this.save(fill.strategyId, runner);
   }
 
   onOrder(order: Order): void {
     const runner = order.strategyId ? this.runners.get(order.strategyId) : undefined;
-    if (!runner) return;
+    if (!runner || runner.config.account !== order.account) return;
     runner.orderUpdated(order.clientOrderId, order.status);
     if (["FILLED", "CANCELED", "REJECTED", "EXPIRED"].includes(order.status))
       this.openOrders.delete(order.clientOrderId);

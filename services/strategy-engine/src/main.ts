@@ -1,5 +1,5 @@
 import type { DocumentStore } from "@jts/contracts";
-import { int, loadConfig, oneOf, runStandalone, str } from "@jts/kit";
+import { durableStoreUrl, int, loadConfig, oneOf, runStandalone, str } from "@jts/kit";
 import { defaultStrategies } from "./defaults.ts";
 import { createStrategyService } from "./service.ts";
 
@@ -9,7 +9,7 @@ const config = loadConfig({
   STRATEGY_COOLDOWN_MS: int(5000, { min: 0 }),
   /** Strategy definitions in MongoDB when set, else in PostgreSQL (JSONB) when DATABASE_URL is set, else in memory. */
   MONGO_URL: str(""),
-  DATABASE_URL: str(""),
+  DATABASE_URL: durableStoreUrl("strategies and their state"),
 });
 
 async function openDocuments(): Promise<DocumentStore | undefined> {

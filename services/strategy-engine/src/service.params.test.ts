@@ -10,14 +10,14 @@ import {
   type Tick,
   Topics,
 } from "@jts/contracts";
-import { createLogger, envelope, MemoryDocumentStore, memoryRuntime, type Runtime } from "@jts/kit";
+import { createLogger, envelope, MemoryDocumentStore, memoryRuntime, type Runtime, serviceAuthHeaders } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { createStrategyService } from "./service.ts";
 
 const quiet = () => memoryRuntime(createLogger({}, "error", () => {}));
 const json = (method: string, body: unknown) => ({
   method,
-  headers: { "content-type": "application/json" },
+  headers: { "content-type": "application/json", ...serviceAuthHeaders() },
   body: JSON.stringify(body),
 });
 const url = (path: string) => `http://localhost${path}`;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "bun:test";
-import { createLogger, MemoryDocumentStore, memoryRuntime } from "@jts/kit";
+import { EventTypes, type Fill, Topics } from "@jts/contracts";
+import { createLogger, envelope, MemoryDocumentStore, memoryRuntime, serviceAuthHeaders } from "@jts/kit";
+import { eventually } from "@jts/kit/testing";
 import { defaultStrategies } from "./defaults.ts";
 import { createStrategyService } from "./service.ts";
 
@@ -11,7 +13,9 @@ describe("strategy service", () => {
     const first = createStrategyService(runtime(), { strategies: defaultStrategies("acc"), documents });
     await first.start();
     expect(first.engine.list().map((s) => s.config.id)).toEqual(["ma-005930", "ma-BTC-KRW", "ma-ETH-KRW"]);
-    const res = await first.app.handle(new Request("http://localhost/strategies/ma-BTC-KRW/stop", { method: "POST" }));
+    const res = await first.app.handle(
+      new Request("http://localhost/strategies/ma-BTC-KRW/stop", { method: "POST", headers: serviceAuthHeaders() }),
+    );
     expect(res.status).toBe(200);
     await first.stop();
 
@@ -26,7 +30,9 @@ describe("strategy service", () => {
   it("answers 404 in the error shape for an unknown strategy", async () => {
     const service = createStrategyService(runtime(), { strategies: [] });
     await service.start();
-    const res = await service.app.handle(new Request("http://localhost/strategies/nope/start", { method: "POST" }));
+    const res = await service.app.handle(
+      new Request("http://localhost/strategies/nope/start", { method: "POST", headers: serviceAuthHeaders() }),
+    );
     expect(res.status).toBe(404);
     await service.stop();
   });
@@ -51,4 +57,37 @@ describe("strategy service leadership", () => {
     expect([holder, "probe"]).not.toContain(next);
     await b.stop();
   }, 10_000);
+});
+
+describe("strategy fills", () => {
+  const fill = (account: string, id: string): Fill => ({
+    id,
+    orderId: `o-${id}`,
+    clientOrderId: `c-${id}`,
+    account,
+    venue: "sim",
+    symbol: "BTC-KRW",
+    side: "BUY",
+    price: "100",
+    quantity: "1",
+    fee: "0",
+    feeCurrency: "KRW",
+    liquidity: "TAKER",
+    strategyId: "ma-BTC-KRW",
+    tsEvent: "1",
+  });
+
+  it("takes only fills of the strategy's own account, whatever their strategyId says", async () => {
+    const rt = runtime();
+    const service = createStrategyService(rt, { strategies: defaultStrategies("acc-admin") });
+    await service.start();
+    const position = () => service.engine.list().find((s) => s.config.id === "ma-BTC-KRW")?.pnl;
+    // Another account's fill carrying this strategy's id (a client-chosen tag) must not move it.
+    await rt.bus.publish(Topics.fill, envelope(EventTypes.fill, "test", "f1", fill("acc-trader", "f1")));
+    await Bun.sleep(20);
+    expect(position()).toMatchObject({ position: "0", fills: 0 });
+    await rt.bus.publish(Topics.fill, envelope(EventTypes.fill, "test", "f2", fill("acc-admin", "f2")));
+    await eventually(() => expect(position()).toMatchObject({ position: "1", fills: 1 }));
+    await service.stop();
+  });
 });

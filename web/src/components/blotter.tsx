@@ -1,16 +1,45 @@
-import type { Fill, Order } from "@jts/contracts";
+import { type Fill, ORDER_STATUSES, type Order } from "@jts/contracts";
 import { createSignal, Show } from "solid-js";
 import { messageOf } from "../lib/api.ts";
 import { formatDecimal, formatNanosTime, isPositiveDecimal } from "../lib/decimal.ts";
 import { type Column, DataTable } from "./data-table.tsx";
-import { FormActions, TextField } from "./form.tsx";
+import { FormActions, SelectField, TextField } from "./form.tsx";
 import { ErrorAlert } from "./message.tsx";
 
 const typeLabel = (order: Order) => order.type.replace("_", " ").toLowerCase();
 
+/** What a status means, where the word alone does not say it (the badge's tooltip). */
+const STATUS_HINTS: Partial<Record<Order["status"], string>> = {
+  OUTCOME_UNKNOWN:
+    "Sent to the venue, but its answer never came. JTS is asking the venue for this order; it may be working there.",
+};
+
+const statusLabel = (status: Order["status"]) => status.replaceAll("_", " ");
+
 function StatusBadge(props: { status: Order["status"] }) {
-  return <span class={`status status--${props.status.toLowerCase()}`}>{props.status.replace("_", " ")}</span>;
+  return (
+    <span class={`status status--${props.status.toLowerCase()}`} title={STATUS_HINTS[props.status]}>
+      {statusLabel(props.status)}
+    </span>
+  );
 }
+
+/** The order's type, and for a stop whose trigger was reached (the OMS's STOP_TRIGGERED alert), a mark saying so. */
+function TypeCell(props: { order: Order; triggered?: ReadonlySet<string> }) {
+  return (
+    <td class="hide-narrow">
+      {typeLabel(props.order)}
+      <Show when={props.triggered?.has(props.order.id)}>
+        <span class="status status--triggered">stop triggered</span>
+      </Show>
+    </td>
+  );
+}
+
+const STATUS_CHOICES = [
+  { value: "", label: "All statuses" },
+  ...ORDER_STATUSES.map((status) => ({ value: status, label: statusLabel(status).toLowerCase() })),
+];
 
 /** Time, symbol, side, type, quantity, filled, a price and the status: what open and past orders share. */
 const orderColumns = (time: string, price: string): Column[] => [
@@ -42,6 +71,8 @@ export interface OpenOrdersProps {
   /** Cancel-replace with a new quantity or price; left out, rows offer no amend. */
   amend?: (order: Order, changes: OrderChanges) => Promise<unknown>;
   canTrade?: boolean;
+  /** Ids of the stop orders whose trigger was reached. */
+  triggered?: ReadonlySet<string>;
 }
 
 export interface OrderChanges {
@@ -112,7 +143,7 @@ export function OpenOrders(props: OpenOrdersProps) {
             <td class="muted hide-narrow">{formatNanosTime(order.createdAt)}</td>
             <th scope="row">{order.symbol}</th>
             <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
-            <td class="hide-narrow">{typeLabel(order)}</td>
+            <TypeCell order={order} triggered={props.triggered} />
             <td class="num">{formatDecimal(order.quantity)}</td>
             <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
             <td class="num">{formatDecimal(order.price ?? order.stopPrice)}</td>
@@ -222,19 +253,30 @@ function AmendForm(props: { order: Order; onSave: (changes: OrderChanges) => voi
   );
 }
 
-/** Every order this user may see, newest first, with why a refused one was refused. */
-export function OrderHistory(props: { orders: Order[]; limit?: number }) {
-  const shown = () => props.orders.slice(0, props.limit ?? 100);
+/** Every order this user may see, newest first, with why a refused one was refused; filtered by status. */
+export function OrderHistory(props: { orders: Order[]; limit?: number; triggered?: ReadonlySet<string> }) {
+  const [status, setStatus] = createSignal("");
+  const shown = () =>
+    props.orders.filter((order) => status() === "" || order.status === status()).slice(0, props.limit ?? 100);
   return (
     <section class="panel" aria-labelledby="history-title">
-      <h2 id="history-title">Order history</h2>
+      <div class="panel__head">
+        <h2 id="history-title">Order history</h2>
+        <SelectField
+          label="Status"
+          name="historyStatus"
+          choices={STATUS_CHOICES}
+          selected={status()}
+          onValue={setStatus}
+        />
+      </div>
       <DataTable label="Order history" columns={HISTORY_COLUMNS} rows={shown()} empty="No orders yet">
         {(order) => (
           <tr data-order-id={order.id}>
             <td class="muted hide-narrow">{formatNanosTime(order.updatedAt)}</td>
             <th scope="row">{order.symbol}</th>
             <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
-            <td class="hide-narrow">{typeLabel(order)}</td>
+            <TypeCell order={order} triggered={props.triggered} />
             <td class="num">{formatDecimal(order.quantity)}</td>
             <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
             <td class="num">{formatDecimal(order.averagePrice)}</td>

@@ -306,6 +306,11 @@ export function OrderTicket(props: OrderTicketProps) {
               <p class="message" data-testid="order-placed">
                 Order {value.order.clientOrderId.slice(0, 8)}:{" "}
                 <span class={`status status--${value.order.status.toLowerCase()}`}>{value.order.status}</span>
+                <Show when={value.order.status === "OUTCOME_UNKNOWN"}>
+                  {" "}
+                  The venue's answer was lost: JTS is asking the venue for it. Do not send it again; it is in Open
+                  orders.
+                </Show>
               </p>
             );
           }}

@@ -29,6 +29,7 @@ import type {
   TradingState,
 } from "@jts/contracts";
 import { createSignal } from "solid-js";
+import { forgetAll, rememberFor } from "./cache.ts";
 
 /** Gateway error as thrown by every call here: the `{ error: { code, message, details } }` body. */
 export class ApiError extends Error {
@@ -43,31 +44,41 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * What login and refresh answer the app. The refresh token is not among them: the
+ * gateway keeps it in an HttpOnly cookie on /api/auth that no script here can read.
+ */
 export interface Tokens {
   accessToken: string;
-  refreshToken: string;
   expiresIn: number;
 }
 
 const ACCESS_KEY = "jts.accessToken";
-const REFRESH_KEY = "jts.refreshToken";
 const EXPIRES_KEY = "jts.accessExpiresAt";
 const ROLE_KEY = "jts.role";
+const USER_KEY = "jts.user";
+/** Where versions before the cookie kept the refresh token; removed on sight. */
+const LEGACY_REFRESH_KEY = "jts.refreshToken";
 /** Refresh this long before the access token expires, so no request ever carries a dead one. */
 const REFRESH_MARGIN_MS = 60_000;
 
-// sessionStorage: tokens die with the tab, and never sit in localStorage for other tabs to read.
+// sessionStorage: the access token dies with the tab, and never sits in localStorage for other tabs to read.
+sessionStorage.removeItem(LEGACY_REFRESH_KEY);
 const [accessToken, setAccessToken] = createSignal<string | null>(sessionStorage.getItem(ACCESS_KEY));
 const [role, setRole] = createSignal<string | null>(sessionStorage.getItem(ROLE_KEY));
+// No session in this tab: no account data may be left from an earlier one (a closed tab, an old version).
+if (accessToken()) rememberFor(sessionStorage.getItem(USER_KEY));
+else forgetAll();
 
 export { accessToken, role };
 
-/** The role claim of a JWT, for showing or hiding controls (the gateway enforces it anyway). */
-function roleOf(token: string): string | null {
+/** A string claim of a JWT, for display and for whose cache to use (the gateway enforces everything). */
+function claimOf(token: string, name: "role" | "sub"): string | null {
   try {
     const payload = token.split(".")[1] ?? "";
-    const json = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as { role?: unknown };
-    return typeof json.role === "string" ? json.role : null;
+    const json = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
+    const value = json[name];
+    return typeof value === "string" ? value : null;
   } catch {
     return null;
   }
@@ -84,19 +95,26 @@ function scheduleRefresh(): void {
 }
 
 function storeTokens(tokens: Tokens): void {
+  const user = claimOf(tokens.accessToken, "sub");
+  // Another user in this tab: nothing of the previous one's may show.
+  if (user !== sessionStorage.getItem(USER_KEY)) forgetAll();
   sessionStorage.setItem(ACCESS_KEY, tokens.accessToken);
-  sessionStorage.setItem(REFRESH_KEY, tokens.refreshToken);
   sessionStorage.setItem(EXPIRES_KEY, String(Date.now() + tokens.expiresIn * 1000));
-  const claim = roleOf(tokens.accessToken);
+  if (user) sessionStorage.setItem(USER_KEY, user);
+  rememberFor(user);
+  const claim = claimOf(tokens.accessToken, "role");
   if (claim) sessionStorage.setItem(ROLE_KEY, claim);
   setRole(claim);
   setAccessToken(tokens.accessToken);
   scheduleRefresh();
 }
 
+/** The session is over (logout, refused refresh, expiry): its tokens and every remembered account datum go. */
 export function clearSession(): void {
   clearTimeout(refreshTimer);
-  for (const key of [ACCESS_KEY, REFRESH_KEY, EXPIRES_KEY, ROLE_KEY]) sessionStorage.removeItem(key);
+  for (const key of [ACCESS_KEY, EXPIRES_KEY, ROLE_KEY, USER_KEY, LEGACY_REFRESH_KEY]) sessionStorage.removeItem(key);
+  forgetAll();
+  rememberFor(null);
   setAccessToken(null);
   setRole(null);
 }
@@ -119,15 +137,18 @@ function errorFrom(status: number, body: unknown, fallback: string): ApiError {
 
 let refreshing: Promise<boolean> | null = null;
 
-/** Trades the refresh token for a new pair once, however many callers hit a 401 at the same time. */
+/**
+ * Trades the refresh cookie for a new access token (and a rotated cookie) once,
+ * however many callers hit a 401 at the same time. Only for a session this tab
+ * has: the cookie is shared by the browser's tabs, a signed-out tab stays out.
+ */
 export function refreshSession(): Promise<boolean> {
   refreshing ??= (async () => {
-    const refreshToken = sessionStorage.getItem(REFRESH_KEY);
-    if (!refreshToken) return false;
+    if (!sessionStorage.getItem(ACCESS_KEY)) return false;
     const response = await fetch("/api/auth/refresh", {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ refreshToken }),
+      headers: { accept: "application/json" },
+      credentials: "same-origin",
     }).catch(() => null);
     if (!response?.ok) {
       // A network failure keeps the session (offline is not logged out); a refusal ends it.
@@ -179,13 +200,14 @@ async function unwrap<T>(
 
 export async function login(username: string, password: string): Promise<void> {
   // The route's declared responses include the error body; unwrap already threw on that one.
-  storeTokens((await unwrap(gateway.api.auth.login.post({ username, password }))) as Tokens);
+  // "cookie": the refresh token goes into the HttpOnly cookie only, never into this page.
+  storeTokens((await unwrap(gateway.api.auth.login.post({ username, password, refreshTokenIn: "cookie" }))) as Tokens);
 }
 
 export async function logout(): Promise<void> {
   try {
-    const refreshToken = sessionStorage.getItem(REFRESH_KEY);
-    await unwrap(gateway.api.auth.logout.post(refreshToken ? { refreshToken } : {}));
+    // The refresh cookie travels with it (Path=/api/auth): the gateway revokes it and clears the cookie.
+    await unwrap(gateway.api.auth.logout.post({}));
   } catch {
     // Logging out offline still forgets the session here; the token expires on its own.
   } finally {

@@ -35,7 +35,13 @@ export interface PriceRow {
   direction: "up" | "down" | null;
 }
 
-export const OPEN_STATUSES: ReadonlySet<Order["status"]> = new Set(["NEW", "ACCEPTED", "PARTIALLY_FILLED"]);
+/** Orders a venue has or may have: OUTCOME_UNKNOWN ones too, so they can be seen and canceled. */
+export const OPEN_STATUSES: ReadonlySet<Order["status"]> = new Set([
+  "NEW",
+  "OUTCOME_UNKNOWN",
+  "ACCEPTED",
+  "PARTIALLY_FILLED",
+]);
 export const isOpen = (order: Order) => OPEN_STATUSES.has(order.status);
 
 const ALERTS_SEEN_KEY = "jts.alertsSeenAt";
@@ -247,6 +253,10 @@ export function createTradingStore(live: LiveConnection) {
     Object.values(positionMap).sort((a, b) => a.account.localeCompare(b.account) || a.symbol.localeCompare(b.symbol)),
   );
   const unread = createMemo(() => alerts().filter((a) => compareNanos(a.tsEvent, alertsSeenAt()) > 0).length);
+  /** The stop orders the OMS announced as triggered (STOP_TRIGGERED alerts). */
+  const triggeredStops = createMemo(
+    () => new Set(alerts().flatMap((a) => (a.kind === "STOP_TRIGGERED" && a.orderId ? [a.orderId] : []))),
+  );
 
   return {
     live,
@@ -263,6 +273,7 @@ export function createTradingStore(live: LiveConnection) {
     setRisk,
     alerts,
     unread,
+    triggeredStops,
     errors,
     staleSince,
     upsertOrder,

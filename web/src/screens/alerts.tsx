@@ -25,6 +25,7 @@ export function AlertsScreen(props: { store: TradingStore }) {
                 </div>
                 <p>{alert.message}</p>
                 {alert.account ? <p class="muted small">Account {alert.account}</p> : null}
+                {alert.orderId ? <p class="muted small">Order {alert.orderId}</p> : null}
               </li>
             )}
           </For>

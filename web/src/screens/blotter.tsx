@@ -23,8 +23,9 @@ export function BlotterScreen(props: { store: TradingStore; canTrade: boolean })
         cancelAll={cancelAll}
         amend={amend}
         canTrade={props.canTrade}
+        triggered={props.store.triggeredStops()}
       />
-      <OrderHistory orders={props.store.orders()} />
+      <OrderHistory orders={props.store.orders()} triggered={props.store.triggeredStops()} />
       <FillsTable fills={props.store.fills()} />
     </div>
   );

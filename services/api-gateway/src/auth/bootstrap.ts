@@ -1,5 +1,6 @@
 import type { Logger } from "@jts/kit";
-import { AppError } from "@jts/kit";
+import { AppError, ConfigError } from "@jts/kit";
+import { passwordProblem } from "./password-policy.ts";
 import type { UserDirectory } from "./users.ts";
 
 export type BootstrapResult = "created" | "kept";
@@ -25,6 +26,9 @@ export async function ensureBootstrapAdmin(
   logger: Logger,
 ): Promise<BootstrapResult> {
   if (!(await users.find(username))) {
+    // Said as a configuration problem: the operator sets this password in the environment.
+    const weak = passwordProblem(password, username);
+    if (weak) throw new ConfigError([`JTS_ADMIN_PASSWORD: ${weak}`]);
     try {
       await users.add(username, password, "admin");
       logger.info("bootstrap admin created", { username });

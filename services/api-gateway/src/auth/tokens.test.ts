@@ -19,7 +19,7 @@ function countingCodec() {
 }
 
 describe("access tokens", () => {
-  it("checks a token's signature once, and still its expiry and the deny list on every use", async () => {
+  it("checks a token's signature once, and still its expiry and its session on every use", async () => {
     const codec = countingCodec();
     const tokens = new TokenService(codec, new MemoryCache(), 900, 3600);
     const { accessToken } = await tokens.issue("alice", "trader");
@@ -28,7 +28,7 @@ describe("access tokens", () => {
     expect(first).toMatchObject({ username: "alice", role: "trader" });
     expect(second).toEqual(first);
     expect(codec.verifies).toBe(1);
-    await tokens.deny(first as NonNullable<typeof first>);
+    await tokens.endSession(first as NonNullable<typeof first>);
     expect(await tokens.authenticate(accessToken)).toBeNull();
   });
 

@@ -1,4 +1,5 @@
-import { AppError, badRequest } from "@jts/kit";
+import { AppError, badRequest, notFound } from "@jts/kit";
+import { checkPasswordPolicy } from "./password-policy.ts";
 
 export type Role = "admin" | "trader" | "viewer";
 
@@ -6,6 +7,21 @@ export interface User {
   username: string;
   role: Role;
   passwordHash: string;
+  /** A disabled user cannot log in, refresh or use a token issued before. */
+  disabled: boolean;
+  /**
+   * Bumped by every change to the user (role, disabled, password) and by
+   * "log out everywhere": tokens carry the version they were issued under and
+   * are refused once it moved on.
+   */
+  tokenVersion: number;
+}
+
+/** What an admin (or the user, for their password) may change; every update ends the user's sessions. */
+export interface UserChanges {
+  role?: Role;
+  disabled?: boolean;
+  password?: string;
 }
 
 /** The identity a verified token carries into every private route. */
@@ -16,6 +32,10 @@ export interface AuthUser {
   jti: string;
   /** Expiry in seconds since the epoch. */
   exp: number;
+  /** The session (refresh family) the token belongs to; logout ends it. */
+  sid?: string;
+  /** The user's token version the token was issued under. */
+  ver?: number;
 }
 
 /**
@@ -25,11 +45,17 @@ export interface AuthUser {
  * (testing/user-directory-contract.ts).
  */
 export interface UserDirectory {
-  /** Creates a user; CONFLICT when the name is taken (the stored user is left as it is). */
+  /** Creates a user; CONFLICT when the name is taken (the stored user is left as it is); VALIDATION for a weak password. */
   add(username: string, password: string, role: Role): Promise<User>;
   /** The user when the password matches; null otherwise (unknown, wrong or disabled), in about the same time. */
   verify(username: string, password: string): Promise<User | null>;
   find(username: string): Promise<User | undefined>;
+  /**
+   * Applies `changes` and bumps the token version, so every token issued to
+   * the user before stops working (empty `changes`: log out everywhere).
+   * NOT_FOUND for an unknown user; VALIDATION for a weak password.
+   */
+  update(username: string, changes: UserChanges): Promise<User>;
 }
 
 export const hashPassword = (password: string) => Bun.password.hash(password, { algorithm: "argon2id" });
@@ -75,8 +101,9 @@ export class MemoryUserDirectory implements UserDirectory {
 
   async add(username: string, password: string, role: Role): Promise<User> {
     checkUsername(username);
+    checkPasswordPolicy(password, username);
     if (this.users.has(username)) throw conflict(username);
-    const user = { username, role, passwordHash: await hashPassword(password) };
+    const user: User = { username, role, passwordHash: await hashPassword(password), disabled: false, tokenVersion: 0 };
     // Checked again: another add of the same name may have finished while this one hashed.
     if (this.users.has(username)) throw conflict(username);
     this.users.set(username, user);
@@ -86,7 +113,19 @@ export class MemoryUserDirectory implements UserDirectory {
   async verify(username: string, password: string): Promise<User | null> {
     const user = this.users.get(username);
     const ok = await checkPassword(password, user?.passwordHash);
-    return user && ok ? { ...user } : null;
+    return user && ok && !user.disabled ? { ...user } : null;
+  }
+
+  async update(username: string, changes: UserChanges): Promise<User> {
+    if (changes.password !== undefined) checkPasswordPolicy(changes.password, username);
+    const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
+    const user = this.users.get(username);
+    if (!user) throw notFound(`user ${username}`);
+    if (changes.role !== undefined) user.role = changes.role;
+    if (changes.disabled !== undefined) user.disabled = changes.disabled;
+    if (passwordHash !== undefined) user.passwordHash = passwordHash;
+    user.tokenVersion += 1;
+    return { ...user };
   }
 
   async find(username: string): Promise<User | undefined> {

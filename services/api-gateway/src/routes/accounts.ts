@@ -42,13 +42,17 @@ export function accountRoutes({ call, accountsOf }: AccountRouteDeps) {
   return {
     arm(user: AuthUser, account: string, body: { confirm: string; reason?: string }) {
       if (user.role !== "admin") throw forbidden("only an admin arms an account for live trading");
-      return call(Subjects.accountArm, { account, confirm: body.confirm, actor: user.username, reason: body.reason });
+      return call(
+        Subjects.accountArm,
+        { account, confirm: body.confirm, reason: body.reason },
+        { actor: user.username },
+      );
     },
 
     async disarm(user: AuthUser, account: string, body: { reason?: string } | null | undefined) {
       if (user.role === "viewer") throw forbidden("viewers cannot disarm accounts");
       await ownAccount(user, account);
-      return call(Subjects.accountDisarm, { account, actor: user.username, reason: body?.reason });
+      return call(Subjects.accountDisarm, { account, reason: body?.reason }, { actor: user.username });
     },
 
     async equity(user: AuthUser, query: { account?: string; since?: string; limit?: number }) {

@@ -78,8 +78,8 @@ beforeAll(async () => {
   });
   await runtime.rpc.serve("risk.status", () => status);
   for (const subject of ["risk.set-state", "risk.set-limits"] as const)
-    await runtime.rpc.serve(subject, (req) => {
-      asked[subject]?.push(req);
+    await runtime.rpc.serve(subject, (req, { actor }) => {
+      asked[subject]?.push({ request: req, actor });
       return status;
     });
   await runtime.rpc.serve("risk.limits.get", (req) => {
@@ -109,10 +109,8 @@ describe("gateway risk routes", () => {
     });
     expect(halt.status).toBe(200);
     expect(asked["risk.set-state"]?.at(-1)).toMatchObject({
-      state: "HALTED",
-      account: "acc-alice",
-      cancelOpenOrders: true,
-      changedBy: "alice",
+      request: { state: "HALTED", account: "acc-alice", cancelOpenOrders: true },
+      actor: "alice",
     });
     expect((await request("/api/risk/state", alice, "PUT", { state: "HALTED", account: "acc-bob" })).status).toBe(403);
     expect((await request("/api/risk/state", alice, "PUT", { state: "ACTIVE", account: "acc-alice" })).status).toBe(
@@ -132,7 +130,10 @@ describe("gateway risk routes", () => {
     expect((await request("/api/risk/state", root, "PUT", { state: "HALTED", cancelOpenOrders: true })).status).toBe(
       200,
     );
-    expect(asked["risk.set-state"]?.at(-1)).toMatchObject({ state: "HALTED", account: null, changedBy: "root" });
+    expect(asked["risk.set-state"]?.at(-1)).toMatchObject({
+      request: { state: "HALTED", account: null },
+      actor: "root",
+    });
     expect((await request("/api/risk/state", root, "PUT", { state: "ACTIVE", account: "acc-alice" })).status).toBe(200);
   });
 
@@ -140,7 +141,7 @@ describe("gateway risk routes", () => {
     const body = { account: "acc-alice", symbol: "BTC-KRW", limits: { maxOrderNotional: "5000000" } };
     expect((await request("/api/risk/limits", alice, "PUT", body)).status).toBe(403);
     expect((await request("/api/risk/limits", root, "PUT", body)).status).toBe(200);
-    expect(asked["risk.set-limits"]?.at(-1)).toEqual({ ...body, changedBy: "root" });
+    expect(asked["risk.set-limits"]?.at(-1)).toEqual({ request: body, actor: "root" });
     await Bun.sleep(10);
     const entries = await audit.list({ actor: "root" });
     expect(entries.find((e) => e.action === "risk.set-limits")).toMatchObject({ details: { status: 200 } });

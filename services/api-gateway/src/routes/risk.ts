@@ -66,13 +66,17 @@ export function riskRoutes(call: RpcClient["call"], accountsOf: (user: AuthUser)
         const accounts = await accountsOf(user);
         if (accounts && !accounts.includes(body.account)) throw forbidden(`no access to account ${body.account}`);
       }
-      const status = await call(Subjects.riskSetState, {
-        state: body.state,
-        account: body.account ?? null,
-        reason: body.reason ?? "set from the API",
-        changedBy: user.username,
-        cancelOpenOrders: body.cancelOpenOrders ?? false,
-      });
+      // The user travels in the rpc envelope: the risk service audits it as the actor.
+      const status = await call(
+        Subjects.riskSetState,
+        {
+          state: body.state,
+          account: body.account ?? null,
+          reason: body.reason ?? "set from the API",
+          cancelOpenOrders: body.cancelOpenOrders ?? false,
+        },
+        { actor: user.username },
+      );
       return ownOnly(user, status);
     },
 
@@ -89,7 +93,7 @@ export function riskRoutes(call: RpcClient["call"], accountsOf: (user: AuthUser)
       // Limits for a mistyped account would look set and protect nothing; clearing stays open for stale overrides.
       if (body.account && !body.clear && (await call(Subjects.accounts, { accounts: [body.account] })).length === 0)
         throw notFound(`account ${body.account}`);
-      return call(Subjects.riskSetLimits, { ...body, changedBy: user.username });
+      return call(Subjects.riskSetLimits, body, { actor: user.username });
     },
   };
 }

@@ -32,6 +32,21 @@ export function strategyRoutes(call: RpcClient["call"], accountsOf: (user: AuthU
   };
 
   return {
+    /**
+     * An order tagged with a strategy feeds that strategy its fills, so the tag
+     * is the strategy's to use: it must name a strategy that trades the very
+     * account the order goes to (which the caller was already checked to
+     * reach). Otherwise 403, whoever asks: an admin's mistyped tag would
+     * otherwise move someone else's strategy. Answers the account the order
+     * goes to: the strategy's, also when an admin named none.
+     */
+    async checkOrderTag(strategyId: string, account: string | undefined): Promise<string> {
+      const found = (await call(Subjects.strategyList)).find((s) => s.config.id === strategyId);
+      if (!found) throw forbidden(`strategy ${strategyId} does not exist`);
+      if (account !== undefined && found.config.account !== account)
+        throw forbidden(`strategy ${strategyId} trades account ${found.config.account}, not ${account}`);
+      return found.config.account;
+    },
     /** Non-admins see the strategies of their own accounts only, like orders and risk states. */
     async list(user: AuthUser): Promise<StrategyStatus[]> {
       const [all, accounts] = await Promise.all([call(Subjects.strategyList), accountsOf(user)]);

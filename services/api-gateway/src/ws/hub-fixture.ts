@@ -100,7 +100,7 @@ export function tickOf(symbol: string, price: string, venue: Tick["venue"] = "si
 export const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
- * A started hub on an in-memory runtime. Tokens are `<user>:<jti>` (a jti names one token, so keep them unique); each user
+ * A started hub on an in-memory runtime. Tokens are `<user>:<jti>[:<session>]` (a jti names one token, so keep them unique); each user
  * owns the accounts given (null = admin). Snapshot subjects answer from
  * `state` and count their calls.
  */
@@ -143,13 +143,14 @@ export async function hubFixture(
 
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, 500), runtime.logger, {
     async authenticate(token) {
-      const [username, jti] = token.split(":");
+      const [username, jti, sid] = token.split(":");
       if (!username || !jti || !(username in accounts)) return null;
       const user: AuthUser = {
         username,
         role: accounts[username] === null ? "admin" : "trader",
         jti,
         exp: expiresAt(username),
+        ...(sid ? { sid } : {}),
       };
       return user;
     },

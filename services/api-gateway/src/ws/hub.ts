@@ -35,8 +35,10 @@ type Timer = ReturnType<typeof setTimeout>;
 interface UserState {
   username: string;
   stream: UserStream;
-  /** null = every account (admin). Refreshed on every authentication. */
+  /** null = every account (admin). Re-read on every authentication, on account changes and on a timer. */
   accounts: string[] | null;
+  /** The user as last authenticated, to re-read their accounts with. */
+  user: AuthUser | null;
   clients: Set<Client>;
   /** Forgets the stream once no socket has used it for the replay window. */
   retireTimer: Timer | null;
@@ -58,6 +60,8 @@ interface Client {
 
 export interface HubOptions {
   authenticate(token: string): Promise<AuthUser | null>;
+  /** Whether an authenticated socket's session still holds (not logged out, user enabled, same token version); checked on every message. */
+  isCurrent?(user: AuthUser): Promise<boolean>;
   accountsOf(user: AuthUser): Promise<string[] | null>;
   authTimeoutMs?: number;
   /**
@@ -74,9 +78,22 @@ export interface HubOptions {
   replayWindowMs?: number;
   /** Wall clock in ms (tests move it). */
   now?: () => number;
+  /** Channels one socket may hold at once; a subscribe past it is refused. */
+  maxChannels?: number;
+  /** Frames before authentication larger than this close the socket (1009): only `auth` is expected. */
+  preAuthFrameBytes?: number;
+  /** Connected users' account lists are re-read this often (and on every account change event). */
+  accountsRefreshMs?: number;
 }
 
 const clientMessage = compile(WsClientMessage);
+
+/** A frame's size as received; Elysia has already parsed JSON text, bounded by the server's maxPayloadLength. */
+function frameSize(raw: unknown): number {
+  if (typeof raw === "string") return Buffer.byteLength(raw);
+  if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) return raw.byteLength;
+  return Buffer.byteLength(JSON.stringify(raw) ?? "");
+}
 const PRIVATE = new Set<string>(PRIVATE_WS_CHANNELS);
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -103,6 +120,9 @@ export class WsHub {
   private readonly hardBound: number;
   private readonly softBound: number;
   private readonly now: () => number;
+  private readonly maxChannels: number;
+  private readonly preAuthFrameBytes: number;
+  private accountsTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly bus: EventBus,
@@ -113,6 +133,8 @@ export class WsHub {
     this.hardBound = options.maxBufferedBytes ?? 1 << 20;
     this.softBound = Math.min(options.conflateAboveBytes ?? 64 << 10, this.hardBound);
     this.now = options.now ?? Date.now;
+    this.maxChannels = options.maxChannels ?? 200;
+    this.preAuthFrameBytes = options.preAuthFrameBytes ?? 4096;
   }
 
   get size(): number {
@@ -138,6 +160,10 @@ export class WsHub {
     await on(Topics.fill, (p) => this.publishPrivate("fills", p, (p as Fill).account));
     await on(Topics.positionUpdated, (p) => this.publishPrivate("positions", p, (p as Position).account));
     await on(Topics.alert, (p) => this.publishPrivate("alerts", p, (p as Alert).account));
+    // An account armed, disarmed or re-owned: who may see it can have changed.
+    await on(Topics.accountMode, () => this.refreshAccounts());
+    this.accountsTimer = setInterval(() => void this.refreshAccounts(), this.options.accountsRefreshMs ?? 30_000);
+    this.accountsTimer.unref?.();
     await on(Topics.tradingState, async () => {
       const status = await this.rpc.call(Subjects.riskStatus).catch(() => null);
       // Every user gets the platform state, and of the accounts' risk only their own.
@@ -146,6 +172,8 @@ export class WsHub {
   }
 
   async stop(): Promise<void> {
+    if (this.accountsTimer) clearInterval(this.accountsTimer);
+    this.accountsTimer = null;
     await Promise.all(this.subscriptions.splice(0).map((s) => s.unsubscribe()));
     for (const client of [...this.clients.values()]) {
       client.socket.close(1001, "server shutting down");
@@ -195,18 +223,55 @@ export class WsHub {
 
   /** Closes (4401) every socket authenticated with this token id; returns how many. */
   revokeToken(jti: string): number {
+    return this.revokeWhere((user) => user.jti === jti, "token revoked");
+  }
+
+  /** Closes (4401) every socket of this session (a logout ends the tokens refreshed from it too). */
+  revokeSession(sid: string): number {
+    return this.revokeWhere((user) => user.sid === sid, "session ended");
+  }
+
+  /** Closes (4401) every socket of this user (disabled, role or password changed, logged out everywhere). */
+  revokeUser(username: string): number {
+    return this.revokeWhere((user) => user.username === username, "sessions of this user were ended");
+  }
+
+  private revokeWhere(matches: (user: AuthUser) => boolean, reason: string): number {
     let closed = 0;
     for (const client of [...this.clients.values()]) {
-      if (client.user?.jti !== jti) continue;
-      this.refuse(client, "token revoked");
+      if (!client.user || !matches(client.user)) continue;
+      this.refuse(client, reason);
       closed += 1;
     }
     return closed;
   }
 
+  /**
+   * Re-reads the account list of every user with an open socket, so a user who
+   * gains or loses an account sees exactly its events from then on. A failed
+   * lookup keeps the old list (the next round retries).
+   */
+  async refreshAccounts(): Promise<void> {
+    await Promise.all(
+      [...this.users.values()].map(async (state) => {
+        if (!state.user || state.clients.size === 0) return;
+        try {
+          state.accounts = await this.options.accountsOf(state.user);
+        } catch (error) {
+          this.logger.warn("ws accounts re-read failed", { user: state.username, error: (error as Error).message });
+        }
+      }),
+    );
+  }
+
   async message(socket: WsConnection, raw: unknown): Promise<void> {
     const client = this.clients.get(socket);
     if (!client) return;
+    // Before authentication only a small `auth` is expected: anything bigger is refused unread.
+    if (!client.user && frameSize(raw) > this.preAuthFrameBytes) {
+      client.socket.close(1009, "frame too large before authentication");
+      return this.close(socket);
+    }
     let parsed: unknown = raw;
     if (typeof raw === "string") {
       try {
@@ -221,6 +286,9 @@ export class WsHub {
     if (msg.op === "ping") return this.control(client, { op: "pong" });
     if (msg.op === "auth") return this.authenticate(client, msg.token);
     if (!client.user) return this.refuse(client, "authenticate first");
+    if (this.options.isCurrent && !(await this.options.isCurrent(client.user)))
+      return this.refuse(client, "session ended");
+    if (!client.open) return;
     if (msg.op === "unsubscribe") {
       for (const channel of msg.channels) {
         client.channels.delete(channel);
@@ -250,6 +318,7 @@ export class WsHub {
     if (!client.open) return;
     const state = this.stateOf(user.username);
     state.accounts = accounts;
+    state.user = user;
     state.clients.add(client);
     client.user = user;
     client.state = state;
@@ -265,6 +334,12 @@ export class WsHub {
       return this.control(client, { op: "error", code: "VALIDATION", message: `unknown channels: ${bad.join(", ")}` });
     const state = client.state as UserState;
     const fresh = [...new Set(channels)].filter((c) => !client.channels.has(c));
+    if (client.channels.size + fresh.length > this.maxChannels)
+      return this.control(client, {
+        op: "error",
+        code: "VALIDATION",
+        message: `at most ${this.maxChannels} channels per socket (${client.channels.size} held); unsubscribe first`,
+      });
     for (const channel of fresh) {
       client.channels.add(channel);
       if (PRIVATE.has(channel)) continue;
@@ -463,7 +538,7 @@ export class WsHub {
         maxAgeMs: this.replayWindowMs,
         now: this.now,
       });
-      state = { username, stream, accounts: null, clients: new Set(), retireTimer: null };
+      state = { username, stream, accounts: null, user: null, clients: new Set(), retireTimer: null };
       this.users.set(username, state);
     }
     if (state.retireTimer) clearTimeout(state.retireTimer);

@@ -84,6 +84,40 @@ describe("ws hub authentication", () => {
     expect(hub.size).toBe(0);
   });
 
+  it("checks the session on every message: one that ended elsewhere closes the socket at its next message", async () => {
+    // Another gateway process ended alice's session: this hub learns it only by asking.
+    const ended = new Set<string>();
+    const { connect, hub } = await setup(
+      { alice: ["acc-a"], bob: ["acc-b"] },
+      {
+        isCurrent: async (user) => !ended.has(user.username),
+      },
+    );
+    const alice = await connect("alice:t1", ["orders"]);
+    const bob = await connect("bob:t1", ["orders"]);
+    ended.add("alice");
+    await hub.message(alice, JSON.stringify({ op: "subscribe", channels: ["fills"] }));
+    expect(alice.closed).toEqual({ code: 4401, reason: "session ended" });
+    expect(alice.last("subscribed")).toMatchObject({ channels: ["orders"] });
+    await hub.message(bob, JSON.stringify({ op: "subscribe", channels: ["fills"] }));
+    expect(bob.closed).toBeNull();
+  });
+
+  it("closes every socket of a user or of a session on revokeUser / revokeSession", async () => {
+    const fixture = await setup({ alice: ["acc-a"], bob: ["acc-b"] });
+    const { hub } = fixture;
+    const { connect } = fixture;
+    const a1 = await connect("alice:t1:s1");
+    const a2 = await connect("alice:t2:s2");
+    const b1 = await connect("bob:t3:s3");
+    expect(hub.revokeSession("s1")).toBe(1);
+    expect(a1.closed?.code).toBe(4401);
+    expect(a2.closed).toBeNull();
+    expect(hub.revokeUser("alice")).toBe(1);
+    expect(a2.closed).toEqual({ code: 4401, reason: "sessions of this user were ended" });
+    expect(b1.closed).toBeNull();
+  });
+
   it("answers ping with pong before and after auth", async () => {
     const { hub, connect } = await setup({ alice: ["acc-a"] });
     const fresh = new FakeSocket();

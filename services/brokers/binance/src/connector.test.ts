@@ -124,18 +124,21 @@ describe("Binance connector against the fake venue", () => {
     expect(compile(BrokerReplies.queryOrder).check(venueOrder)).toBe(true);
   });
 
-  it("cancels a resting order and lists only open orders", async () => {
+  it("cancels a resting order, saying what it had filled, and lists only open orders", async () => {
     await place();
     const open = await runtime.rpc.request<VenueOrder[]>(Subjects.brokerOpenOrders("binance"), {});
     expect(open.map((o) => o.orderId)).toEqual([ORDER_ID]);
+    await eventually(() => expect(reports.map((r) => r.kind)).toEqual(["ACCEPTED"]));
+    fake.fill(ORDER_ID, "0.004", "49000");
+    await eventually(() => expect(reports.map((r) => r.kind)).toEqual(["ACCEPTED", "FILL"]));
     const ack = await runtime.rpc.request<BrokerAck>(Subjects.brokerCancel("binance"), {
       orderId: ORDER_ID,
       account: "acc-1",
       symbol: "BTC-USDT",
     });
-    expect(ack.accepted).toBe(true);
-    await eventually(() => expect(reports.map((r) => r.kind)).toEqual(["ACCEPTED", "CANCELED"]));
-    expect(reports[1]?.orderId).toBe(ORDER_ID);
+    expect(ack).toMatchObject({ accepted: true, filledQuantity: "0.004" });
+    await eventually(() => expect(reports.map((r) => r.kind)).toEqual(["ACCEPTED", "FILL", "CANCELED"]));
+    expect(reports[2]?.orderId).toBe(ORDER_ID);
     expect(await runtime.rpc.request(Subjects.brokerOpenOrders("binance"), {})).toEqual([]);
   });
 
@@ -209,7 +212,8 @@ describe("Binance connector against the fake venue", () => {
 
   it("stops calling the venue for the whole 418 ban and reports the order as not placed", async () => {
     fake.venue.misbehave({ kind: "418", retryAfterS: 0.6 });
-    await expect(place()).rejects.toThrow();
+    // Not acknowledged: UNKNOWN (the OMS looks it up once the ban is over), never a refusal.
+    expect(await place()).toMatchObject({ accepted: false, outcome: "UNKNOWN" });
     const before = fake.venue.counts.http;
     const started = performance.now();
     await runtime.rpc.request(Subjects.brokerBalances("binance"), { account: "acc-1" }, { timeoutMs: 5_000 });

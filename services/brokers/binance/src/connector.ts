@@ -6,18 +6,21 @@ import {
   VenueError,
   type VenueSink,
   VenueSocket,
+  venueDecimal,
 } from "@jts/broker-kit";
-import type {
-  AccountQuery,
-  Balance,
-  BrokerAck,
-  CancelOrderCommand,
-  Instrument,
-  OpenOrdersQuery,
-  Order,
-  Position,
-  QueryOrderCommand,
-  VenueOrder,
+import {
+  type AccountQuery,
+  type Balance,
+  type BrokerAck,
+  type CancelOrderCommand,
+  fromFixed,
+  type Instrument,
+  type OpenOrdersQuery,
+  type Order,
+  type Position,
+  type QueryOrderCommand,
+  toFixed,
+  type VenueOrder,
 } from "@jts/contracts";
 import type { InstrumentCatalog, Logger } from "@jts/kit";
 import {
@@ -259,9 +262,12 @@ export class BinanceConnector implements VenueConnector {
     return brokerAck(order.id, String(answer.orderId), null, `${answer.transactTime}000000`);
   }
 
+  /** Binance answers a cancel with the closed order: its executedQty is final, and the OMS sizes an amend by it. */
   async cancel(command: CancelOrderCommand): Promise<BrokerAck> {
     const answer = await this.rest.cancelOrder(this.symbols.venueOf(command.symbol), command.orderId);
-    return brokerAck(command.orderId, String(answer.orderId), null);
+    const ack = brokerAck(command.orderId, String(answer.orderId), null);
+    if (answer.status !== "CANCELED") return ack;
+    return { ...ack, filledQuantity: fromFixed(toFixed(venueDecimal(answer.executedQty))) };
   }
 
   async queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null> {

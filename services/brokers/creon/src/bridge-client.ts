@@ -19,6 +19,7 @@ import {
   BridgeOrder,
   CancelAccepted,
   type CancelRequest,
+  type ModifyRequest,
   OrderAccepted,
   type OrderRequest,
   QuoteReply,
@@ -136,6 +137,11 @@ export class CreonBridgeClient {
     return this.call("POST", `/v1/orders/${orderNumber}/cancel`, TRADE, validators.cancel, request);
   }
 
+  /** Same answer shape as a cancel: the new order number and the original's. */
+  modifyOrder(orderNumber: string, request: ModifyRequest) {
+    return this.call("POST", `/v1/orders/${orderNumber}/modify`, TRADE, validators.cancel, request);
+  }
+
   async getOrder(orderNumber: string): Promise<Static<typeof BridgeOrder> | null> {
     try {
       return await this.call("GET", `/v1/orders/${encodeURIComponent(orderNumber)}`, TRADE, validators.order);
@@ -147,6 +153,16 @@ export class CreonBridgeClient {
 
   openOrders() {
     return this.call("GET", "/v1/orders", TRADE, validators.orders, undefined, { open: "true" });
+  }
+
+  /** Today's order JTS sent under `clientOrderId` (our order id), or null when Creon has none: the lookup of a place whose answer was lost. */
+  async findOrder(clientOrderId: string): Promise<Static<typeof BridgeOrder> | null> {
+    try {
+      return await this.call("GET", "/v1/orders", TRADE, validators.order, undefined, { clientOrderId });
+    } catch (error) {
+      if (error instanceof VenueError && error.details.code === "UNKNOWN_ORDER") return null;
+      throw error;
+    }
   }
 
   balance() {

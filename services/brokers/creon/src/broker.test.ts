@@ -47,6 +47,39 @@ async function startService() {
 }
 
 describe("Creon order lifecycle against the fake bridge", () => {
+  it("modifies a limit order's price in place (rpc broker.creon.amend) and counts fills under both numbers", async () => {
+    const { fake, runtime, reports } = await startService();
+    await runtime.rpc.request(Subjects.brokerPlace("creon"), { order: limitBuy("m1") });
+    const amend = (changes: { quantity?: string; price: string }) =>
+      runtime.rpc.request(Subjects.brokerAmend("creon"), {
+        orderId: "m1",
+        account: "creon-test",
+        symbol: "005930",
+        quantity: "10",
+        ...changes,
+      });
+    fake.fill("1000", "3", "71000");
+    expect(await amend({ price: "71100" })).toMatchObject({ orderId: "m1", accepted: true, venueOrderId: "1001" });
+    expect(fake.orders.get("1001")).toMatchObject({ clientOrderId: "m1", quantity: "7", price: "71100" });
+    expect(await amend({ quantity: "12", price: "71200" })).toMatchObject({ accepted: false });
+    // The fill under the old number counts even when its event lands after the modify; that number's close is not the order's end.
+    fake.fill("1001", "7", "71100");
+    await eventually(() =>
+      expect(reports.filter((r) => r.orderId === "m1").map((r) => [r.kind, r.fill?.fillId ?? null])).toEqual([
+        ["ACCEPTED", null],
+        ["FILL", "1000-3"],
+        ["FILL", "1001-7"],
+      ]),
+    );
+    expect(
+      await runtime.rpc.request(Subjects.brokerQueryOrder("creon"), {
+        account: "creon-test",
+        symbol: "005930",
+        orderId: "m1",
+      }),
+    ).toMatchObject({ orderId: "m1", venueOrderId: "1001", quantity: "10", filledQuantity: "10", status: "FILLED" });
+  });
+
   it("places, fills in two parts through CpConclusion events, and reports positions and cash", async () => {
     const { fake, runtime, reports } = await startService();
     const ack = await runtime.rpc.request(Subjects.brokerPlace("creon"), { order: limitBuy("o1") });

@@ -1,14 +1,17 @@
 import { krxCashOrderProblem } from "@jts/broker-kis";
 import {
   brokerAck,
+  type PlacedOrder as KnownOrder,
   kstToEpochMs,
   orderReport,
+  PLACED_ORDER_TTL_MS,
   PlacedOrders,
   type Placement,
   refusedPlacement,
   VenueError,
 } from "@jts/broker-kit";
 import {
+  type AmendOrderCommand,
   type Balance,
   type BrokerAck,
   type Cache,
@@ -29,18 +32,24 @@ import type { CreonBridgeClient } from "./bridge-client.ts";
 import type { CreonSettings } from "./config.ts";
 import { type BridgeOrder, type ExecutionEvent, fromCreonCode, type OrderRequest, toCreonCode } from "./protocol.ts";
 
+/** An order JTS placed through the bridge. */
+interface PlacedOrder extends KnownOrder {
+  /** The order numbers a modify moved the order off (oldest first); the current one is `ack.venueOrderId`. */
+  superseded?: string[];
+}
+
 /**
  * Creon orders in contracts terms, through the bridge. Fills, cancels and
  * late refusals arrive as the bridge's `execution` events (CpConclusion),
  * which `onExecution` turns into ExecutionReports.
  */
 export class CreonBroker {
-  private readonly orders: PlacedOrders;
+  private readonly orders: PlacedOrders<PlacedOrder>;
 
   constructor(
     private readonly settings: CreonSettings,
     private readonly bridge: CreonBridgeClient,
-    cache: Cache,
+    private readonly cache: Cache,
     private readonly logger: Logger,
   ) {
     this.orders = new PlacedOrders(cache, "creon");
@@ -66,6 +75,8 @@ export class CreonBroker {
       orderType: order.type === "MARKET" ? "MARKET" : "LIMIT",
       condition: order.timeInForce === "IOC" ? "IOC" : order.timeInForce === "FOK" ? "FOK" : "NONE",
     };
+    // Written before it leaves: a lookup after a lost answer needs the order to remember it by.
+    await this.cache.set(this.sentKey(order.id), JSON.stringify(order), PLACED_ORDER_TTL_MS);
     let orderNumber: string;
     try {
       orderNumber = (await this.bridge.placeOrder(request)).orderNumber;
@@ -79,7 +90,10 @@ export class CreonBroker {
   }
 
   async cancel(command: CancelOrderCommand): Promise<BrokerAck> {
-    const placed = await this.orders.load(command.orderId);
+    // An order whose place answer was lost is found first: a cancel of it must still reach Creon.
+    const placed =
+      (await this.orders.load(command.orderId)) ??
+      ((await this.findSent(command.orderId)) ? await this.orders.load(command.orderId) : null);
     const answer = (reason: string | null) => brokerAck(command.orderId, placed?.ack.venueOrderId ?? null, reason);
     if (!placed?.ack.venueOrderId) return answer("Creon broker does not know this order");
     try {
@@ -97,14 +111,55 @@ export class CreonBroker {
     return answer(null);
   }
 
+  /**
+   * Creon's modify (CpTd0313) of everything left to a new price: a fill in
+   * flight cannot take the order past its quantity. Creon works the remainder
+   * under a new order number; the order follows it there and still takes the
+   * fills reported on its earlier numbers. A new quantity is refused (the OMS
+   * cancel-replaces instead).
+   */
+  async amend(command: AmendOrderCommand): Promise<BrokerAck> {
+    const placed = await this.orders.load(command.orderId);
+    const current = placed?.ack.venueOrderId ?? null;
+    const refuse = (reason: string) => brokerAck(command.orderId, current, reason);
+    if (!placed || !current) return refuse("Creon broker does not know this order");
+    if (placed.order.type !== "LIMIT" || command.price === null)
+      return refuse("Creon modify moves a limit order's price; give a price");
+    if (toFixed(command.quantity) !== toFixed(placed.order.quantity))
+      return refuse("Creon modify moves the price of the unfilled remainder; a new quantity is a new order");
+    let orderNumber: string;
+    try {
+      orderNumber = (
+        await this.bridge.modifyOrder(current, {
+          account: this.settings.creonAccount,
+          productCode: this.settings.productCode,
+          code: toCreonCode(placed.order.symbol),
+          quantity: "0",
+          price: command.price,
+        })
+      ).orderNumber;
+    } catch (error) {
+      if (error instanceof VenueError && error.kind === "rejected") return refuse(error.message);
+      throw error;
+    }
+    placed.superseded = [...(placed.superseded ?? []), current];
+    placed.ack = { ...placed.ack, venueOrderId: orderNumber };
+    placed.order = { ...placed.order, price: command.price };
+    await this.orders.save(placed);
+    return brokerAck(command.orderId, orderNumber, null);
+  }
+
   /** A CpConclusion event from the bridge; ACCEPTED was already reported with the ack. */
   async onExecution(event: ExecutionEvent): Promise<ExecutionReport[]> {
     if (event.kind === "ACCEPTED") return [];
     const placed = event.clientOrderId ? await this.orders.load(event.clientOrderId) : null;
-    if (!placed || placed.ack.venueOrderId !== event.orderNumber) {
+    const earlier = placed?.superseded?.includes(event.orderNumber) ?? false;
+    if (!placed || (placed.ack.venueOrderId !== event.orderNumber && !earlier)) {
       this.logger.info("Creon execution for an order JTS did not place", { orderNumber: event.orderNumber });
       return [];
     }
+    // A number a modify moved the order off: its late fills count, its end is not the order's.
+    if (earlier && event.kind !== "FILL") return [];
     if (event.kind === "FILL")
       return [
         orderReport("creon", placed.order, "FILL", null, {
@@ -126,18 +181,66 @@ export class CreonBroker {
     return [orderReport("creon", placed.order, event.kind, event.reason, null)];
   }
 
+  /**
+   * The lookup by our order id. An order whose place answer was lost is
+   * asked for by client order id (the bridge keeps it with the order
+   * number); found, it is remembered as if the answer had come, so its
+   * executions are reported from then on. Null when Creon has no such order.
+   */
   async queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null> {
     if (query.account !== this.settings.account) return null;
     const placed = query.orderId ? await this.orders.load(query.orderId) : null;
     const orderNumber = query.venueOrderId ?? placed?.ack.venueOrderId;
-    if (!orderNumber) return null;
+    if (!orderNumber) return query.orderId ? this.findSent(query.orderId) : null;
     const order = await this.bridge.getOrder(orderNumber);
-    return order ? this.venueOrder(order) : null;
+    if (!order) return null;
+    return placed?.superseded ? this.acrossNumbers(this.venueOrder(order), placed) : this.venueOrder(order);
+  }
+
+  /** A modified order as one order: its quantity, and the fills under every number it was worked under. */
+  private async acrossNumbers(current: VenueOrder, placed: PlacedOrder): Promise<VenueOrder> {
+    let filled = toFixed(current.filledQuantity);
+    let cost = current.averagePrice ? fx.mul(toFixed(current.averagePrice), filled) : 0n;
+    for (const number of placed.superseded ?? []) {
+      const earlier = await this.bridge.getOrder(number);
+      if (!earlier) continue;
+      const earlierFilled = toFixed(earlier.filledQuantity);
+      filled += earlierFilled;
+      cost += earlier.averagePrice ? fx.mul(toFixed(earlier.averagePrice), earlierFilled) : 0n;
+    }
+    const quantity = toFixed(placed.order.quantity);
+    return {
+      ...current,
+      orderId: placed.order.id,
+      quantity: placed.order.quantity,
+      filledQuantity: fromFixed(filled),
+      averagePrice: filled > 0n ? fromFixed(fx.div(cost, filled)) : null,
+      status: filled >= quantity && quantity > 0n ? "FILLED" : current.status,
+    };
+  }
+
+  private async findSent(orderId: string): Promise<VenueOrder | null> {
+    const sent = await this.cache.get(this.sentKey(orderId));
+    if (!sent) return null;
+    const found = await this.bridge.findOrder(orderId);
+    if (!found) return null;
+    await this.orders.save({ order: JSON.parse(sent) as Order, ack: brokerAck(orderId, found.orderNumber, null) });
+    return this.venueOrder(found);
+  }
+
+  /** The order as it left, kept until Creon's answer or a lookup says what became of it. */
+  private sentKey(orderId: string): string {
+    return `creon:sent:${orderId}`;
   }
 
   async openOrders(account?: string): Promise<VenueOrder[]> {
     if (account !== undefined && account !== this.settings.account) return [];
-    return (await this.bridge.openOrders()).map((o) => this.venueOrder(o));
+    return Promise.all(
+      (await this.bridge.openOrders()).map(async (o) => {
+        const placed = o.clientOrderId ? await this.orders.load(o.clientOrderId) : null;
+        return placed?.superseded ? this.acrossNumbers(this.venueOrder(o), placed) : this.venueOrder(o);
+      }),
+    );
   }
 
   async balances(account: string): Promise<Balance[]> {

@@ -1,5 +1,5 @@
 import { KST_OFFSET_MS, sameSignature } from "@jts/broker-kit";
-import { WindowMeter } from "@jts/broker-kit/testing";
+import { brokenAnswer, type Misbehaviour, WindowMeter } from "@jts/broker-kit/testing";
 import { fromFixed, toFixed } from "@jts/contracts";
 import type { ServerWebSocket } from "bun";
 import type { BridgeOrder, ExecutionEvent, OrderRequest, StreamMessage } from "./protocol.ts";
@@ -43,6 +43,8 @@ export class FakeCreonBridge {
   private nextOrderNumber = 1000;
   private server: ReturnType<typeof Bun.serve<Socket>> | null = null;
   connected = true;
+  /** How the next places misbehave (see the kit's Misbehaviour): answer lost, placed late, refused late. */
+  private readonly placeFaults: Misbehaviour[] = [];
 
   constructor(private readonly options: FakeBridgeOptions) {}
 
@@ -96,6 +98,11 @@ export class FakeCreonBridge {
 
   async stop(): Promise<void> {
     await this.server?.stop(true);
+  }
+
+  /** The next POST /v1/orders misbehaves this way ("drop-answer", "timeout", "error" with delayMs). */
+  misbehavePlace(misbehaviour: Misbehaviour): void {
+    this.placeFaults.push(misbehaviour);
   }
 
   /** Creon executes `quantity` of an order at `price` and says so on every stream. */
@@ -229,12 +236,20 @@ export class FakeCreonBridge {
     }
 
     const cancel = /^\/v1\/orders\/(\d+)\/cancel$/.exec(url.pathname);
+    const modify = /^\/v1\/orders\/(\d+)\/modify$/.exec(url.pathname);
     const one = /^\/v1\/orders\/(\d+)$/.exec(url.pathname);
-    if (request.method === "POST" && url.pathname === "/v1/orders") return this.place(JSON.parse(body) as OrderRequest);
+    if (request.method === "POST" && url.pathname === "/v1/orders") return this.placeWithFaults(JSON.parse(body));
     if (request.method === "POST" && cancel) return this.cancel(cancel[1] as string);
+    if (request.method === "POST" && modify)
+      return this.modify(modify[1] as string, JSON.parse(body) as { price: string });
     if (request.method === "GET" && one) {
       const order = this.orders.get(one[1] as string);
       return order ? Response.json(order) : error(404, "UNKNOWN_ORDER", `no order ${one[1]} today`);
+    }
+    const clientOrderId = url.searchParams.get("clientOrderId");
+    if (request.method === "GET" && url.pathname === "/v1/orders" && clientOrderId) {
+      const order = [...this.orders.values()].find((o) => o.clientOrderId === clientOrderId);
+      return order ? Response.json(order) : error(404, "UNKNOWN_ORDER", `no order ${clientOrderId} today`);
     }
     if (request.method === "GET" && url.pathname === "/v1/orders")
       return Response.json([...this.orders.values()].filter((o) => o.status === "OPEN"));
@@ -248,6 +263,17 @@ export class FakeCreonBridge {
         time: "091502",
       });
     return error(404, "BAD_REQUEST", `no route ${request.method} ${url.pathname}`);
+  }
+
+  private async placeWithFaults(request: OrderRequest): Promise<Response> {
+    const fault = this.placeFaults.shift();
+    if (fault?.kind === "timeout") await Bun.sleep(fault.delayMs);
+    if (fault?.kind === "error") {
+      await Bun.sleep(fault.delayMs ?? 0);
+      return Response.json(fault.body, { status: fault.status });
+    }
+    const answer = this.place(request);
+    return fault?.kind === "drop-answer" ? brokenAnswer() : answer;
   }
 
   private place(request: OrderRequest): Response {
@@ -285,6 +311,31 @@ export class FakeCreonBridge {
     const cancelNumber = String(this.nextOrderNumber++);
     queueMicrotask(() => this.execution(order, "CANCELED", "0", "0", null));
     return Response.json({ orderNumber: cancelNumber, originalOrderNumber: orderNumber });
+  }
+
+  /**
+   * CpTd0313 of everything left: the original keeps its fills and closes; a
+   * new order number works the remainder at the new price (ACCEPTED on the
+   * stream, the client order id kept).
+   */
+  private modify(orderNumber: string, request: { price: string }): Response {
+    const order = this.orders.get(orderNumber);
+    if (!order) return error(404, "UNKNOWN_ORDER", `no order ${orderNumber} today`);
+    if (order.status !== "OPEN") return error(422, "ORDER_REFUSED", "정정가능수량이 없습니다", { creonStatus: 1 });
+    const remainder = toFixed(order.quantity) - toFixed(order.filledQuantity);
+    order.status = "CANCELED";
+    const modified: BridgeOrder = {
+      ...order,
+      orderNumber: String(this.nextOrderNumber++),
+      quantity: fromFixed(remainder),
+      price: request.price,
+      filledQuantity: "0",
+      averagePrice: null,
+      status: "OPEN",
+    };
+    this.orders.set(modified.orderNumber, modified);
+    queueMicrotask(() => this.execution(modified, "ACCEPTED", "0", "0", null));
+    return Response.json({ orderNumber: modified.orderNumber, originalOrderNumber: orderNumber });
   }
 
   private held(code: string): bigint {

@@ -34,6 +34,16 @@ export type CancelRequest = Static<typeof CancelRequest>;
 
 export const CancelAccepted = t.Object({ orderNumber: Digits, originalOrderNumber: Digits });
 
+/** POST /v1/orders/{n}/modify (CpTd0313): the remainder (`quantity` "0": all of it) to a new price. */
+export const ModifyRequest = t.Object({
+  account: t.String(),
+  productCode: t.String(),
+  code: CreonCode,
+  quantity: Digits,
+  price: Digits,
+});
+export type ModifyRequest = Static<typeof ModifyRequest>;
+
 export const BridgeOrder = t.Object({
   orderNumber: Digits,
   clientOrderId: t.Union([t.String(), t.Null()]),

@@ -98,6 +98,74 @@ describe("KIS order lifecycle against the fake venue", () => {
     });
   });
 
+  it("amends a limit order's price in place with 정정, follows it to its new order number and counts every row's fills", async () => {
+    const { fake, broker, settings, rest, cache } = setup();
+    await broker.place(limitBuy("r1"));
+    fake.fill("0000012345", "3", "71000");
+    expect((await broker.poll()).map((r) => r.fill?.quantity)).toEqual(["3"]);
+    // One more share fills on the original just before the 정정 reaches KIS; JTS has not polled it yet.
+    fake.fill("0000012345", "1", "71000");
+    const ack = await broker.amend({
+      orderId: "r1",
+      account: "kis-test",
+      symbol: "005930",
+      quantity: "10",
+      price: "71100",
+    });
+    expect(ack).toMatchObject({ orderId: "r1", accepted: true, venueOrderId: "0000012346" });
+    const sent = fake.requests.filter((r) => r.path.endsWith("/order-rvsecncl")).at(-1);
+    expect(sent?.body).toMatchObject({
+      ORGN_ODNO: "0000012345",
+      KRX_FWDG_ORD_ORGNO: "06010",
+      RVSE_CNCL_DVSN_CD: "01",
+      ORD_UNPR: "71100",
+      QTY_ALL_ORD_YN: "Y",
+    });
+    // KIS works the remainder (6) under the new number at the new price.
+    expect(fake.order("0000012346")).toMatchObject({ orgn_odno: "0000012345", ord_qty: "6", ord_unpr: "71100" });
+    fake.fill("0000012346", "2", "71100");
+    const reports = await broker.poll();
+    expect(reports.map((r) => [r.kind, r.fill?.fillId, r.fill?.quantity, r.fill?.price])).toEqual([
+      ["FILL", "0000012345-4", "1", "71000"],
+      ["FILL", "0000012346-2", "2", "71100"],
+    ]);
+    expect(await broker.queryOrder({ account: "kis-test", symbol: "005930", orderId: "r1" })).toMatchObject({
+      orderId: "r1",
+      venueOrderId: "0000012346",
+      status: "PARTIALLY_FILLED",
+      quantity: "10",
+      filledQuantity: "6",
+      price: "71100",
+    });
+    expect((await broker.openOrders("kis-test")).map((o) => [o.orderId, o.filledQuantity])).toEqual([["r1", "6"]]);
+    // A restarted broker (another replica) reads the same state from the cache and goes on from there.
+    const again = new KisBroker(settings, rest, cache);
+    fake.fill("0000012346", "4", "71100");
+    expect((await again.poll()).map((r) => [r.kind, r.fill?.quantity])).toEqual([["FILL", "4"]]);
+    expect(await again.poll()).toEqual([]);
+    expect(await again.openOrders("kis-test")).toEqual([]);
+    expect((await again.queryOrder({ account: "kis-test", symbol: "005930", orderId: "r1" }))?.status).toBe("FILLED");
+  });
+
+  it("refuses a 정정 of the quantity, and cancels a revised order under its new number", async () => {
+    const { fake, broker } = setup();
+    await broker.place(limitBuy("r2"));
+    const command = { orderId: "r2", account: "kis-test", symbol: "005930", quantity: "10", price: "71100" };
+    expect((await broker.amend({ ...command, quantity: "12" })).reason).toContain("a new quantity is a new order");
+    await broker.amend(command);
+    const ack = await broker.cancel({ orderId: "r2", account: "kis-test", symbol: "005930" });
+    expect(ack).toMatchObject({ accepted: true, venueOrderId: "0000012346" });
+    expect(fake.requests.filter((r) => r.path.endsWith("/order-rvsecncl")).at(-1)?.body).toMatchObject({
+      ORGN_ODNO: "0000012346",
+      RVSE_CNCL_DVSN_CD: "02",
+    });
+    expect((await broker.poll()).map((r) => r.kind)).toEqual(["CANCELED"]);
+    expect(await broker.queryOrder({ account: "kis-test", symbol: "005930", orderId: "r2" })).toMatchObject({
+      status: "CANCELED",
+      filledQuantity: "0",
+    });
+  });
+
   it("reports an IOC order's unfilled remainder as EXPIRED", async () => {
     const { fake, broker } = setup();
     await broker.place({ ...limitBuy("i1"), timeInForce: "IOC" });

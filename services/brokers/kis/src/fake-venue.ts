@@ -317,14 +317,46 @@ export class FakeKis {
 
   private cancelOrder(body: Record<string, string>): Response {
     const original = this.orders.get(body.ORGN_ODNO ?? "");
-    if (!original || body.RVSE_CNCL_DVSN_CD !== "02" || body.KRX_FWDG_ORD_ORGNO !== original.ord_gno_brno)
+    const revise = body.RVSE_CNCL_DVSN_CD === "01";
+    if (!original || (!revise && body.RVSE_CNCL_DVSN_CD !== "02") || body.KRX_FWDG_ORD_ORGNO !== original.ord_gno_brno)
       return Response.json({ rt_cd: "1", msg_cd: "APBK0634", msg1: "원주문번호가 존재하지 않습니다." });
     if (toFixed(original.rmn_qty) === 0n)
       return Response.json({ rt_cd: "1", msg_cd: "APBK0917", msg1: "정정/취소할 수량이 없습니다." });
+    if (revise) return this.reviseOrder(original, body);
     original.cnc_cfrm_qty = original.rmn_qty;
     original.rmn_qty = "0";
     const odno = String(this.nextOrderNo++).padStart(10, "0");
     this.orders.set(odno, { ...original, odno, orgn_odno: original.odno, cncl_yn: "Y", tot_ccld_qty: "0" });
+    return Response.json({
+      rt_cd: "0",
+      msg_cd: "APBK0013",
+      msg1: "주문 전송 완료 되었습니다.",
+      output: { KRX_FWDG_ORD_ORGNO: "06010", ODNO: odno, ORD_TMD: original.ord_tmd },
+    });
+  }
+
+  /**
+   * 정정 of everything left: the original keeps its fills and confirms the
+   * revised quantity; a new row (new odno, orgn_odno the original) works the
+   * remainder at the new price.
+   */
+  private reviseOrder(original: DailyOrderRow, body: Record<string, string>): Response {
+    const remainder = original.rmn_qty;
+    original.cnc_cfrm_qty = remainder;
+    original.rmn_qty = "0";
+    const odno = String(this.nextOrderNo++).padStart(10, "0");
+    this.orders.set(odno, {
+      ...original,
+      odno,
+      orgn_odno: original.odno,
+      ord_qty: remainder,
+      ord_unpr: body.ORD_UNPR ?? original.ord_unpr,
+      tot_ccld_qty: "0",
+      avg_prvs: "0",
+      cncl_yn: "N",
+      cnc_cfrm_qty: "0",
+      rmn_qty: remainder,
+    });
     return Response.json({
       rt_cd: "0",
       msg_cd: "APBK0013",

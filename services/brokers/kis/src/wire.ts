@@ -53,6 +53,23 @@ export function cancelBody(
   };
 }
 
+/**
+ * Body of POST order-rvsecncl for a 정정 (RVSE_CNCL_DVSN_CD 01) of everything left
+ * (QTY_ALL_ORD_YN Y) to a new limit price. KIS answers with a new order number
+ * (ODNO) whose row names the original in `orgn_odno`; the remainder is worked there.
+ */
+export function reviseBody(
+  account: AccountRef,
+  original: { venueOrderId: string; orgNo: string; division: string },
+  price: string,
+): Record<string, string> {
+  return { ...cancelBody(account, original), RVSE_CNCL_DVSN_CD: "01", ORD_UNPR: price };
+}
+
+/** A row of inquire-daily-ccld that records a cancel (its own odno, the canceled order in orgn_odno). */
+export const isCancelRow = (row: Pick<DailyOrderRow, "orgn_odno" | "cncl_yn">) =>
+  row.orgn_odno !== "" && row.cncl_yn === "Y";
+
 /** Query of GET /uapi/domestic-stock/v1/trading/inquire-balance. */
 export function balanceQuery(account: AccountRef): Record<string, string> {
   return {

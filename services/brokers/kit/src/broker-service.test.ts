@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
-import type { Candle, Envelope, Instrument, Order } from "@jts/contracts";
-import { EventTypes, Subjects, Topics } from "@jts/contracts";
+import type { BrokerAck, Candle, Envelope, Instrument, Order } from "@jts/contracts";
+import { ackOutcome, EventTypes, Subjects, Topics } from "@jts/contracts";
 import { createLogger, envelope, followVenueInstruments, InstrumentCatalog, memoryRuntime } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { createBrokerService, type VenueConnector, type VenueSink } from "./broker-service.ts";
@@ -62,26 +62,35 @@ describe("createBrokerService", () => {
     expect(ack).toMatchObject({
       orderId: "o1",
       accepted: false,
+      outcome: "REFUSED",
       reason: "upbit: insufficient funds",
       venueOrderId: null,
     });
     await service.stop();
   });
 
-  it("turns a rate-limit or unknown outcome into an rpc error, never into a rejection", async () => {
+  it("answers a rate-limit or unknown outcome as outcome UNKNOWN, never as a refusal", async () => {
     const runtime = memoryRuntime(logger);
+    const failures = [
+      new VenueError("upbit", "unknown-outcome", "timed out"),
+      new VenueError("upbit", "rate-limited", "429"),
+      new Error("socket hang up"),
+    ];
     const service = createBrokerService(
       runtime,
       connector(async () => {
-        throw new VenueError("upbit", "unknown-outcome", "timed out");
+        throw failures.shift();
       }),
     );
     await service.start();
-    await expect(
-      runtime.rpc.request(Subjects.brokerPlace("upbit"), {
+    for (const reason of ["timed out", "429", "socket hang up"]) {
+      const ack = await runtime.rpc.request<BrokerAck>(Subjects.brokerPlace("upbit"), {
         order: orderFixture({ venue: "upbit", symbol: "BTC-KRW" }),
-      }),
-    ).rejects.toThrow("timed out");
+      });
+      expect(ack).toMatchObject({ orderId: "o1", accepted: false, outcome: "UNKNOWN", venueOrderId: null });
+      expect(ack.reason).toContain(reason);
+      expect(ackOutcome(ack)).toBe("UNKNOWN");
+    }
     await service.stop();
   });
 

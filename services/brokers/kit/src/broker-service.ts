@@ -1,5 +1,6 @@
 import {
   AccountQuery,
+  AmendOrderCommand,
   type Balance,
   type BrokerAck,
   CancelOrderCommand,
@@ -23,7 +24,7 @@ import {
 } from "@jts/contracts";
 import { createServiceApp, envelope, InstrumentCatalog, type Runtime, type Service, serveChecked } from "@jts/kit";
 import { VenueError } from "./errors.ts";
-import { brokerAck } from "./order-answers.ts";
+import { brokerAck, unknownOutcomeAck } from "./order-answers.ts";
 
 /** Where a connector hands what its streams produce. */
 export interface VenueSink {
@@ -48,6 +49,8 @@ export interface VenueConnector {
   stop(): Promise<void>;
   place(order: Order): Promise<BrokerAck>;
   cancel(command: CancelOrderCommand): Promise<BrokerAck>;
+  /** The venue's own amend of a working order (KIS 정정, Creon modify); served as rpc broker.<name>.amend when present. */
+  amend?(command: AmendOrderCommand): Promise<BrokerAck>;
   queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null>;
   openOrders(query: OpenOrdersQuery): Promise<VenueOrder[]>;
   balances(query: AccountQuery): Promise<Balance[]>;
@@ -74,9 +77,13 @@ export interface BrokerService extends Service {
 
 /**
  * Serves one connector as a broker. A venue refusal of an order is an ack with
- * `accepted: false` and the venue's reason; any other failure (rate-limited,
- * outcome unknown) is an rpc error, because the OMS must not read "maybe
- * placed" as "rejected".
+ * `accepted: false`, outcome REFUSED and the venue's reason; any other failure
+ * of a place (rate-limited, timed out, connection lost) is outcome UNKNOWN,
+ * because the OMS must not read "maybe placed" as "rejected" (an rpc error or
+ * timeout reads as UNKNOWN too). Other calls fail with an rpc error.
+ * `query-order` is the lookup by client order id: every connector sends our
+ * order id as the venue's client order id (or remembers the mapping) and
+ * answers null only when the venue says it has no such order.
  */
 export function createBrokerService(
   runtime: Runtime,
@@ -122,6 +129,12 @@ export function createBrokerService(
   const refusal = (orderId: string, error: unknown): BrokerAck => {
     if (error instanceof VenueError && error.kind === "rejected") return brokerAck(orderId, null, error.message);
     throw error;
+  };
+  /** A place: only the venue's refusal is REFUSED; any other failure may have reached the venue. */
+  const placeAnswer = (orderId: string, error: unknown): BrokerAck => {
+    if (error instanceof VenueError && error.kind === "rejected") return brokerAck(orderId, null, error.message);
+    logger.warn("place outcome unknown", { orderId, error });
+    return unknownOutcomeAck(orderId, (error as Error).message);
   };
 
   // Risk, the OMS and the paper venue follow md.instrument.* (followVenueInstruments): announced
@@ -171,7 +184,7 @@ export function createBrokerService(
       await connector.start(sink, catalog);
       subscriptions.push(
         await serveChecked(runtime.rpc, Subjects.brokerPlace(name), PlaceOrderCommand, ({ order }) =>
-          connector.place(order).catch((error) => refusal(order.id, error)),
+          connector.place(order).catch((error) => placeAnswer(order.id, error)),
         ),
         await serveChecked(runtime.rpc, Subjects.brokerCancel(name), CancelOrderCommand, (command) =>
           connector.cancel(command).catch((error) => refusal(command.orderId, error)),
@@ -189,6 +202,13 @@ export function createBrokerService(
           connector.positions(query),
         ),
       );
+      const amend = connector.amend?.bind(connector);
+      if (amend)
+        subscriptions.push(
+          await serveChecked(runtime.rpc, Subjects.brokerAmend(name), AmendOrderCommand, (command) =>
+            amend(command).catch((error) => refusal(command.orderId, error)),
+          ),
+        );
       announceTimer = setInterval(announceInstruments, options.announceInstrumentsEveryMs ?? 300_000);
       announceTimer.unref?.();
       started = true;

@@ -28,7 +28,7 @@ export {
   type VenueRequest,
 } from "./http-client.ts";
 export { KST_OFFSET_MS, kstToEpochMs } from "./kst.ts";
-export { brokerAck, orderReport, refusedPlacement } from "./order-answers.ts";
+export { brokerAck, orderReport, refusedPlacement, unknownOutcomeAck } from "./order-answers.ts";
 export { type ConnectorFeeds, type OrderClient, orderClientConnector } from "./order-client-connector.ts";
 export { PlaceInFlightError, PlaceOnce } from "./place-once.ts";
 export { PLACED_ORDER_TTL_MS, type PlacedOrder, PlacedOrders, type Placement } from "./placed-orders.ts";

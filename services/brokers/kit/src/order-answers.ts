@@ -8,7 +8,23 @@ export function brokerAck(
   reason: string | null,
   tsEvent: string = nowNsString(),
 ): BrokerAck {
-  return { orderId, accepted: reason === null, venueOrderId, reason, tsEvent };
+  return {
+    orderId,
+    accepted: reason === null,
+    outcome: reason === null ? "ACCEPTED" : "REFUSED",
+    venueOrderId,
+    reason,
+    tsEvent,
+  };
+}
+
+/**
+ * A place whose fate the broker cannot tell: its call to the venue failed or
+ * timed out, and the venue may have the order. Not a refusal: the OMS keeps
+ * the order OUTCOME_UNKNOWN and looks it up by client order id.
+ */
+export function unknownOutcomeAck(orderId: string, reason: string): BrokerAck {
+  return { orderId, accepted: false, outcome: "UNKNOWN", venueOrderId: null, reason, tsEvent: nowNsString() };
 }
 
 /** A place the broker or its venue refused: nothing reached the book, so nothing to report. */

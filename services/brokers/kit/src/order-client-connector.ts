@@ -1,4 +1,5 @@
 import type {
+  AmendOrderCommand,
   Balance,
   BrokerAck,
   CancelOrderCommand,
@@ -19,6 +20,8 @@ import type { VenueConnector, VenueSink } from "./broker-service.ts";
 export interface OrderClient {
   place(order: Order): Promise<{ ack: BrokerAck; reports: ExecutionReport[] }>;
   cancel(command: CancelOrderCommand): Promise<BrokerAck>;
+  /** The venue's own amend, where it has one. */
+  amend?(command: AmendOrderCommand): Promise<BrokerAck>;
   queryOrder(query: QueryOrderCommand): Promise<VenueOrder | null>;
   openOrders(account?: string): Promise<VenueOrder[]>;
   balances(account: string): Promise<Balance[]>;
@@ -39,6 +42,7 @@ export interface ConnectorFeeds {
  */
 export function orderClientConnector(venue: Venue, client: OrderClient, feeds: ConnectorFeeds): VenueConnector {
   let sink: VenueSink | null = null;
+  const amend = client.amend?.bind(client);
   return {
     venue,
     loadInstruments: async () => [],
@@ -55,6 +59,7 @@ export function orderClientConnector(venue: Venue, client: OrderClient, feeds: C
       return ack;
     },
     cancel: (command) => client.cancel(command),
+    ...(amend ? { amend } : {}),
     queryOrder: (query) => client.queryOrder(query),
     openOrders: (query) => client.openOrders(query.account),
     balances: (query) => client.balances(query.account),

@@ -49,11 +49,12 @@ describe("order answers", () => {
     expect(brokerAck("o1", "V1", null, "5")).toEqual({
       orderId: "o1",
       accepted: true,
+      outcome: "ACCEPTED",
       venueOrderId: "V1",
       reason: null,
       tsEvent: "5",
     });
-    expect(brokerAck("o1", null, "unknown order", "5").accepted).toBe(false);
+    expect(brokerAck("o1", null, "unknown order", "5")).toMatchObject({ accepted: false, outcome: "REFUSED" });
   });
 
   it("reports on the order under the broker's venue", () => {

@@ -1,5 +1,6 @@
 export { type BrokerPublished, startBrokerUnderTest } from "./testing/broker-under-test.ts";
 export {
+  brokenAnswer,
   type FakeLimit,
   type FakeRequest,
   type FakeRoute,

@@ -3,6 +3,7 @@ import { type ExecutionReport, type Instrument, type Order, type Quote, type Tic
 import { InstrumentCatalog, SIM_INSTRUMENTS } from "@jts/kit";
 import { orderFixture } from "@jts/kit/testing";
 import { MatchingEngine, type MatchingEngineOptions } from "./engine.ts";
+import { krxSettlementDate, parseKrxTaxRates } from "./krx-tax.ts";
 
 const quote = (bid: string, ask: string, size = "1", symbol = "BTC-KRW"): Quote => ({
   symbol,
@@ -338,13 +339,111 @@ describe("matching engine: DAY, cancel, idempotency", () => {
 describe("matching engine: fees, positions, balances", () => {
   const krx: Instrument = { ...(SIM_INSTRUMENTS[2] as Instrument), venue: "kis" };
 
-  it("charges the KRX broker fee on buys and the fee plus the 0.18% tax on sells", () => {
-    const { engine } = setup({ instruments: new InstrumentCatalog([krx]) });
+  /** Noon KST of a date, in ns. */
+  const kst = (date: string) => BigInt(Date.parse(`${date}T12:00:00+09:00`)) * 1_000_000n;
+  const krxSell = (on: string, instrument: Instrument = krx, options: Partial<MatchingEngineOptions> = {}) => {
+    const { engine, clock } = setup({ instruments: new InstrumentCatalog([instrument]), ...options });
+    clock.now = kst(on);
+    engine.onQuote(quote("70000", "70100", "1000", "005930"));
+    return engine.place(order({ symbol: "005930", venue: "kis", side: "SELL", quantity: "10" }));
+  };
+
+  it("charges the KRX commission on buys truncated below 1 won", () => {
+    const { engine, clock } = setup({ instruments: new InstrumentCatalog([krx]) });
+    clock.now = kst("2026-03-02");
     engine.onQuote(quote("70000", "70100", "1000", "005930"));
     const buy = engine.place(order({ symbol: "005930", venue: "kis", quantity: "10" }));
-    expect(buy.reports[1]?.fill?.fee).toBe("105.15"); // 701,000 x 0.015%
-    const sell = engine.place(order({ symbol: "005930", venue: "kis", side: "SELL", quantity: "10" }));
-    expect(sell.reports[1]?.fill?.fee).toBe("1365"); // 700,000 x (0.015% + 0.18%)
+    expect(buy.reports[1]?.fill?.fee).toBe("105"); // 701,000 x 0.015% = 105.15
+  });
+
+  it("charges a sell the KRX tax in force on its date in its market, each part truncated below 1 won", () => {
+    // 700,000 sold: 105 commission plus the taxes of the day.
+    const fee = (on: string, market?: Instrument["market"]) =>
+      krxSell(on, market ? { ...krx, market } : krx).reports[1]?.fill?.fee;
+    expect(fee("2024-06-03")).toBe("1365"); // KOSPI 0.03% + 0.15% rural tax
+    expect(fee("2025-06-02")).toBe("1155"); // KOSPI 0% + 0.15%
+    expect(fee("2026-03-02")).toBe("1505"); // KOSPI 0.05% + 0.15%
+    expect(fee("2025-06-02", "KOSDAQ")).toBe("1155"); // 0.15%, no rural tax
+    expect(fee("2026-03-02", "KOSDAQ")).toBe("1505"); // 0.20%
+    expect(fee("2026-03-02", "KONEX")).toBe("805"); // 0.10%
+    // 00:30 KST on 2025-01-01 is still 2024-12-31 in UTC: the KST date decides.
+    const { engine, clock } = setup({ instruments: new InstrumentCatalog([krx]) });
+    clock.now = BigInt(Date.parse("2025-01-01T00:30:00+09:00")) * 1_000_000n;
+    engine.onQuote(quote("70000", "70100", "1000", "005930"));
+    expect(
+      engine.place(order({ symbol: "005930", venue: "kis", side: "SELL", quantity: "10" })).reports[1]?.fill?.fee,
+    ).toBe("1155");
+  });
+
+  it("truncates each tax below 1 won on its own: 490,700 sold pays 73 + 245 + 736", () => {
+    const { engine, clock } = setup({ instruments: new InstrumentCatalog([krx]) });
+    clock.now = kst("2026-03-02");
+    engine.onQuote(quote("70100", "70200", "1000", "005930"));
+    const sell = engine.place(order({ symbol: "005930", venue: "kis", side: "SELL", quantity: "7" }));
+    // 73.605 commission, 245.35 securities transaction tax, 736.05 rural tax
+    expect(sell.reports[1]?.fill?.fee).toBe("1054");
+  });
+
+  it("takes the tax table from configuration, and refuses a sell on a date the table does not cover", () => {
+    expect(krxSell("2018-05-02").reports[1]?.fill?.fee).toBe("2205"); // 105 + 0.15% + 0.15% rural tax
+    const early = krxSell("2012-05-02");
+    expect(early.ack.accepted).toBe(false);
+    expect(early.ack.reason).toContain(
+      "no KRX sell tax rate for KOSPI on 2012-05-04 (the settlement date of a trade on 2012-05-02)",
+    );
+    const krxTaxRates = parseKrxTaxRates("KOSPI:2012-01-01:0.0015+0.0015,KOSPI:2026-01-01:0.0008+0.0015");
+    expect(krxSell("2012-05-02", krx, { krxTaxRates }).reports[1]?.fill?.fee).toBe("2205");
+    expect(krxSell("2026-03-02", krx, { krxTaxRates }).reports[1]?.fill?.fee).toBe("1715"); // 105 + 560 + 1050
+    expect(() => parseKrxTaxRates("KOSPI:2026-1-1:0.001,NYSE:2026-01-01:0.001,KOSDAQ:2026-01-01:-1")).toThrow(
+      /2026-1-1.*NYSE.*-1/,
+    );
+  });
+
+  it("taxes a sell at the rate of its T+2 settlement date, KRX holidays skipped (review 13a finding 12)", () => {
+    // KOSPI 2022: 0.08% + 0.15% (105 + 560 + 1050); from 2023-01-01: 0.05% + 0.15% (105 + 350 + 1050).
+    // A sell on Wednesday 2022-12-28 settled on 2023-01-02: 12-29 was the last trading day, 12-30 a KRX holiday.
+    expect(krxSell("2022-12-27").reports[1]?.fill?.fee).toBe("1715"); // settles 12-29: 2022 rate
+    expect(krxSell("2022-12-28", krx, { krxHolidays: ["2022-12-30"] }).reports[1]?.fill?.fee).toBe("1505");
+    // Without the holiday calendar the same sell settles on 12-30 and pays the 2022 rate.
+    expect(krxSell("2022-12-28").reports[1]?.fill?.fee).toBe("1715");
+    // A Friday sell settles on Tuesday: weekends are never business days.
+    expect(krxSettlementDate(kst("2025-12-26"))).toBe("2025-12-30");
+    expect(krxSettlementDate(kst("2025-12-29"), new Set(["2025-12-31", "2026-01-01"]))).toBe("2026-01-02");
+  });
+
+  it("refuses a KRX stock with no market instead of taxing it as KOSPI", () => {
+    const bare: Instrument = { ...krx, market: undefined };
+    const sell = krxSell("2026-03-02", bare);
+    expect(sell.ack.accepted).toBe(false);
+    expect(sell.ack.reason).toContain("no KRX market for 005930");
+    const { engine } = setup({ instruments: new InstrumentCatalog([bare]) });
+    engine.onQuote(quote("70000", "70100", "1000", "005930"));
+    expect(engine.place(order({ symbol: "005930", venue: "kis", quantity: "10" })).ack.reason).toContain(
+      "no KRX market for 005930",
+    );
+    // A stock priced in another currency pays no KRX tax and needs no market.
+    const usd: Instrument = { ...bare, quote: "USD" };
+    const { engine: us } = setup({ instruments: new InstrumentCatalog([usd]) });
+    us.onQuote(quote("70000", "70100", "1000", "005930"));
+    expect(us.place(order({ symbol: "005930", venue: "kis", quantity: "10" })).ack.accepted).toBe(true);
+  });
+
+  it("refuses an order on a venue missing from the fee table instead of charging it the KRX rate", () => {
+    const unknown: Instrument = { ...krx, venue: "paper" };
+    const { engine } = setup({ instruments: new InstrumentCatalog([unknown]) });
+    engine.onQuote(quote("70000", "70100", "1000", "005930"));
+    const { ack, reports } = engine.place(order({ symbol: "005930", venue: "paper", side: "SELL", quantity: "10" }));
+    expect(ack).toMatchObject({ accepted: false, reason: "paper venue has no fee schedule for venue paper" });
+    expect(reports).toEqual([]);
+  });
+
+  it("reports an order's average price at full precision: 0.00000001 @ 12345.678901 is 12345.678901", () => {
+    const fine: Instrument = { ...(SIM_INSTRUMENTS[0] as Instrument), venue: "binance", tickSize: "0.000001" };
+    const { engine } = setup({ instruments: new InstrumentCatalog([fine]) });
+    engine.onQuote(quote("12345.678900", "12345.678901", "0.00000001"));
+    const { ack } = engine.place(order({ venue: "binance", quantity: "0.00000001" }));
+    expect(engine.queryOrder({ orderId: ack.orderId })?.averagePrice).toBe("12345.678901");
+    expect(engine.positions("paper-main")[0]?.averagePrice).toBe("12345.678901");
   });
 
   it("uses the venue table: Binance 0.1% maker and taker", () => {
@@ -361,7 +460,8 @@ describe("matching engine: fees, positions, balances", () => {
     engine.place(order({ side: "SELL", quantity: "1" }));
     engine.place(limit("BUY", "90000000", { quantity: "1" }));
     expect(engine.positions("paper-main")).toEqual([
-      expect.objectContaining({ symbol: "BTC-KRW", quantity: "1", averagePrice: "100000000", realizedPnl: "-1000000" }),
+      // -1,000,000 on the closed unit, less both fees (in KRW, the quote): realized P&L is net, as the portfolio keeps it.
+      expect.objectContaining({ symbol: "BTC-KRW", quantity: "1", averagePrice: "100000000", realizedPnl: "-1149500" }),
     ]);
     const krw = engine.balances("paper-main").find((b) => b.currency === "KRW");
     // 1e9 - 200,000,000 - 100,000 fee + 99,000,000 - 49,500 fee

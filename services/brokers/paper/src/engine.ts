@@ -15,7 +15,8 @@ import {
 } from "@jts/contracts";
 import { newId as randomId, type TickSpec, tickSizeAt, tickSpecOf } from "@jts/kit";
 import { DEFAULT_SLIPPAGE, type SlippageModel, type TopOfBook, walkBook } from "./book.ts";
-import { DEFAULT_FEES, type FeeRates, feeFor, feeRates } from "./fees.ts";
+import { DEFAULT_FEES, type FeeRates, feeFor, feeRates, isKrxListing, krxMarketOf, paysKrxTax } from "./fees.ts";
+import { KRX_TAX_RATES, type KrxTaxRate, krxTaxRate } from "./krx-tax.ts";
 import { Ledger } from "./ledger.ts";
 
 export interface MatchingEngineOptions {
@@ -23,6 +24,10 @@ export interface MatchingEngineOptions {
   clock: () => bigint;
   instruments: { find(symbol: string): Instrument | undefined };
   fees?: Readonly<Record<string, FeeRates>>;
+  /** The KRX sell tax by market and date (`KRX_TAX_RATES`, or `parseKrxTaxRates` of the config). */
+  krxTaxRates?: readonly KrxTaxRate[];
+  /** KRX holidays (YYYY-MM-DD): a sell's tax is the rate of its T+2 settlement date, which skips them. */
+  krxHolidays?: Iterable<string>;
   slippage?: SlippageModel;
   sessionEnd?: SessionEnd;
   /** Venue order ids and fill ids; pass a counter for reproducible backtests. */
@@ -60,8 +65,8 @@ interface Working {
   status: OrderStatus;
   quantity: bigint;
   filled: bigint;
-  /** Sum of price x quantity over the fills, for the average price. */
-  cost: bigint;
+  /** Volume-weighted price of the fills, kept at full precision (`fx.weightedAverage`). */
+  averagePrice: bigint;
   limit: bigint | null;
   stop: bigint | null;
   /** Stops wait untriggered; every other order is live from the start. */
@@ -72,6 +77,23 @@ interface Working {
 }
 
 type Pool = Record<"BUY" | "SELL", bigint>;
+
+/**
+ * An open order as the paper venue persists it (JSON: fixed-point numbers as
+ * strings), so a restarted venue keeps working it under the same venue id.
+ */
+export interface PersistedOrder {
+  order: Order;
+  instrument: Instrument;
+  venueOrderId: string;
+  status: OrderStatus;
+  filled: string;
+  averagePrice: string;
+  triggered: boolean;
+  expiresAt: string | null;
+  updatedAt: string;
+  ack: BrokerAck;
+}
 
 const isStop = (order: Order) => order.type === "STOP_MARKET" || order.type === "STOP_LIMIT";
 const takesAnyPrice = (order: Order) => order.type === "MARKET" || order.type === "STOP_MARKET";
@@ -96,6 +118,8 @@ export class MatchingEngine {
   private readonly acks = new Map<string, BrokerAck>();
   private readonly ledger: Ledger;
   private readonly fees: Readonly<Record<string, FeeRates>>;
+  private readonly krxTaxRates: readonly KrxTaxRate[];
+  private readonly krxHolidays: ReadonlySet<string>;
   private readonly slippage: SlippageModel;
   /** When a DAY order placed now ends (by its venue and symbol). */
   readonly sessionEnd: SessionEnd;
@@ -105,6 +129,8 @@ export class MatchingEngine {
   constructor(private readonly options: MatchingEngineOptions) {
     this.ledger = new Ledger(options.initialBalances);
     this.fees = options.fees ?? DEFAULT_FEES;
+    this.krxTaxRates = options.krxTaxRates ?? KRX_TAX_RATES;
+    this.krxHolidays = new Set(options.krxHolidays ?? []);
     this.slippage = options.slippage ?? DEFAULT_SLIPPAGE;
     this.sessionEnd = options.sessionEnd ?? utcMidnight;
     this.newId = options.newId ?? randomId;
@@ -125,7 +151,7 @@ export class MatchingEngine {
       status: "ACCEPTED",
       quantity: fx.toFixed(order.quantity),
       filled: 0n,
-      cost: 0n,
+      averagePrice: 0n,
       limit: order.price === null ? null : fx.toFixed(order.price),
       stop: order.stopPrice === null ? null : fx.toFixed(order.stopPrice),
       triggered: !isStop(order),
@@ -152,7 +178,9 @@ export class MatchingEngine {
     if (!w || !this.isOpen(w))
       return { ack: this.ack(orderId, null, "order is not open at the paper venue", now), reports: [] };
     const report = this.close(w, "CANCELED", "canceled by request", now);
-    return { ack: this.ack(orderId, w.venueOrderId, null, now), reports: [report] };
+    // Final: a closed order fills no more. The OMS sizes an amend's replacement by it.
+    const ack = { ...this.ack(orderId, w.venueOrderId, null, now), filledQuantity: fx.fromFixed(w.filled) };
+    return { ack, reports: [report] };
   }
 
   /** New best bid and ask: expire, trigger stops, fill resting limits the quote reaches. */
@@ -194,6 +222,58 @@ export class MatchingEngine {
   /** Expires the DAY orders whose session has ended by now. */
   advance(): ExecutionReport[] {
     return this.expireDue(this.options.clock());
+  }
+
+  /** The open orders, to persist: what `restore` takes back after a restart. */
+  persistedOrders(): PersistedOrder[] {
+    const open: Working[] = [];
+    for (const bySymbol of this.openBySymbol.values()) open.push(...bySymbol.values());
+    return open
+      .sort((a, b) => a.seq - b.seq)
+      .map((w) => ({
+        order: w.order,
+        instrument: w.instrument,
+        venueOrderId: w.venueOrderId,
+        status: w.status,
+        filled: w.filled.toString(),
+        averagePrice: w.averagePrice.toString(),
+        triggered: w.triggered,
+        expiresAt: w.expiresAt === null ? null : w.expiresAt.toString(),
+        updatedAt: w.updatedAt.toString(),
+        ack: this.acks.get(w.order.id) ?? this.ack(w.order.id, w.venueOrderId, null, w.updatedAt),
+      }));
+  }
+
+  /** Works the persisted open orders again, in their old time priority; an order known already is skipped. */
+  restore(persisted: readonly PersistedOrder[]): number {
+    let restored = 0;
+    for (const p of persisted) {
+      if (this.orders.has(p.order.id)) continue;
+      const w: Working = {
+        order: p.order,
+        instrument: p.instrument,
+        ticks: tickSpecOf(p.instrument),
+        venueOrderId: p.venueOrderId,
+        status: p.status,
+        quantity: fx.toFixed(p.order.quantity),
+        filled: BigInt(p.filled),
+        averagePrice: BigInt(p.averagePrice),
+        limit: p.order.price === null ? null : fx.toFixed(p.order.price),
+        stop: p.order.stopPrice === null ? null : fx.toFixed(p.order.stopPrice),
+        triggered: p.triggered,
+        expiresAt: p.expiresAt === null ? null : BigInt(p.expiresAt),
+        seq: this.seq++,
+        updatedAt: BigInt(p.updatedAt),
+      };
+      this.orders.set(w.order.id, w);
+      this.byVenueId.set(w.venueOrderId, w);
+      this.openOf(w.order.symbol).set(w.order.id, w);
+      this.acks.set(w.order.id, p.ack);
+      if (w.expiresAt !== null && (this.nextExpiry === null || w.expiresAt < this.nextExpiry))
+        this.nextExpiry = w.expiresAt;
+      restored++;
+    }
+    return restored;
   }
 
   openOrders(account?: string): VenueOrder[] {
@@ -239,7 +319,26 @@ export class MatchingEngine {
   }
 
   private refusal(order: Order): string | null {
-    if (!this.options.instruments.find(order.symbol)) return `paper venue does not list ${order.symbol}`;
+    const instrument = this.options.instruments.find(order.symbol);
+    if (!instrument) return `paper venue does not list ${order.symbol}`;
+    // Fees nobody set are refused up front: charging another venue's rates would book wrong money.
+    const rates = feeRates(instrument, this.fees);
+    if (!rates) return `paper venue has no fee schedule for venue ${instrument.venue}`;
+    // A KRX listing without its market, buy or sell: the sell that must follow could not be taxed right.
+    if (rates.krxSellTax && isKrxListing(instrument)) {
+      try {
+        krxMarketOf(instrument);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    }
+    if (paysKrxTax(instrument, rates, order.side)) {
+      try {
+        krxTaxRate(krxMarketOf(instrument), this.options.clock(), this.krxTaxRates, this.krxHolidays);
+      } catch (error) {
+        return `${(error as Error).message} (KRX_SELL_TAX_RATES sets it)`;
+      }
+    }
     if (fx.toFixed(order.quantity) <= 0n) return "quantity must be greater than zero";
     const needsPrice = order.type === "LIMIT" || order.type === "STOP_LIMIT";
     if (needsPrice && order.price === null) return `${order.type} needs a price`;
@@ -340,10 +439,14 @@ export class MatchingEngine {
   }
 
   private fill(w: Working, price: bigint, quantity: bigint, liquidity: "MAKER" | "TAKER", now: bigint) {
-    const fee = feeFor(feeRates(w.instrument, this.fees), w.order.side, liquidity, fx.mul(price, quantity));
-    this.ledger.book(w.order.account, w.instrument, w.order.side, price, quantity, fee, now);
+    const rates = feeRates(w.instrument, this.fees) as FeeRates; // place() refused a venue without one
+    const charge = { side: w.order.side, liquidity, notional: fx.mul(price, quantity), ts: now };
+    const fee = feeFor(w.instrument, rates, charge, this.krxTaxRates, this.krxHolidays);
+    const feeCurrency = w.instrument.quote;
+    const trade = { symbol: w.order.symbol, side: w.order.side, price, quantity, fee, feeCurrency };
+    this.ledger.book(w.order.account, w.instrument, trade, now);
+    w.averagePrice = fx.weightedAverage(w.filled, w.averagePrice, quantity, price);
     w.filled += quantity;
-    w.cost += fx.mul(price, quantity);
     w.status = w.filled >= w.quantity ? "FILLED" : "PARTIALLY_FILLED";
     w.updatedAt = now;
     if (w.status === "FILLED") this.retire(w);
@@ -353,7 +456,7 @@ export class MatchingEngine {
       price: fx.fromFixed(price),
       quantity: fx.fromFixed(quantity),
       fee: fx.fromFixed(fee),
-      feeCurrency: w.instrument.quote,
+      feeCurrency,
       liquidity,
     };
     return report;
@@ -465,7 +568,7 @@ export class MatchingEngine {
       quantity: o.quantity,
       filledQuantity: fx.fromFixed(w.filled),
       price: o.price,
-      averagePrice: w.filled === 0n ? null : fx.fromFixed(fx.div(w.cost, w.filled)),
+      averagePrice: w.filled === 0n ? null : fx.fromFixed(w.averagePrice),
       tsEvent: w.updatedAt.toString(),
     };
   }

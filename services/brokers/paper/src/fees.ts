@@ -1,40 +1,86 @@
-import { fx, type Instrument, type Side } from "@jts/contracts";
+import { type Fixed, fx, type Instrument, type Side } from "@jts/contracts";
+import { KRX_TAX_RATES, type KrxMarket, type KrxTaxRate, krxSellTax, krxTaxRate, truncateToWon } from "./krx-tax.ts";
 
-/** Fee rates as decimal fractions ("0.001" = 0.1%), charged on price x quantity in the quote currency. */
+/** A venue's fee schedule. */
 export interface FeeRates {
-  maker: string;
-  taker: string;
-  /** Charged on sells only, on top of the fee (the KRX securities transaction tax). */
-  sellTax: string;
+  /** Fractions of the notional ("0.001" = 0.1%); absent: the instrument's own makerFee / takerFee. */
+  maker?: string;
+  taker?: string;
+  /** Stock sells pay the KRX sell tax of their market on the trade's date (krx-tax.ts). */
+  krxSellTax: boolean;
 }
-
-/** KRX securities transaction tax on stock sells (KOSPI, 2026). */
-export const KRX_SELL_TAX = "0.0018";
 
 /**
- * Default rates per venue; a table passed to the engine replaces it. A venue
- * not listed (the simulated one) uses its instruments' own maker/taker fees.
+ * Default schedules per venue; a table passed to the engine replaces it. A
+ * venue not in the table has no fees we know: its orders are refused, not
+ * charged some other venue's rates.
  */
 export const DEFAULT_FEES: Readonly<Record<string, FeeRates>> = {
-  binance: { maker: "0.001", taker: "0.001", sellTax: "0" },
-  upbit: { maker: "0.0005", taker: "0.0005", sellTax: "0" },
-  kis: { maker: "0.00015", taker: "0.00015", sellTax: KRX_SELL_TAX },
-  creon: { maker: "0.00015", taker: "0.00015", sellTax: KRX_SELL_TAX },
+  // The simulated venue charges each instrument's own fees (a backtest's definitions too); its stocks are KRX listings.
+  sim: { krxSellTax: true },
+  binance: { maker: "0.001", taker: "0.001", krxSellTax: false },
+  upbit: { maker: "0.0005", taker: "0.0005", krxSellTax: false },
+  kis: { maker: "0.00015", taker: "0.00015", krxSellTax: true },
+  creon: { maker: "0.00015", taker: "0.00015", krxSellTax: true },
 };
 
-export function feeRates(instrument: Instrument, table: Readonly<Record<string, FeeRates>>): FeeRates {
-  return (
-    table[instrument.venue] ?? {
-      maker: instrument.makerFee,
-      taker: instrument.takerFee,
-      sellTax: instrument.kind === "STOCK" ? KRX_SELL_TAX : "0",
-    }
-  );
+/** The schedule of the instrument's venue, or null when the table has none. */
+export function feeRates(instrument: Instrument, table: Readonly<Record<string, FeeRates>>): FeeRates | null {
+  return table[instrument.venue] ?? null;
 }
 
-/** The fee (and sell tax) for one fill, never negative. */
-export function feeFor(rates: FeeRates, side: Side, liquidity: "MAKER" | "TAKER", notional: bigint): bigint {
-  const rate = fx.toFixed(liquidity === "MAKER" ? rates.maker : rates.taker);
-  const tax = side === "SELL" ? fx.toFixed(rates.sellTax) : 0n;
-  return fx.abs(fx.mul(notional, rate + tax));
+/** Whether a sell of `instrument` pays the KRX sell tax under `rates`: KRX listings are stocks priced in KRW. */
+export function paysKrxTax(instrument: Instrument, rates: FeeRates, side: Side): boolean {
+  return rates.krxSellTax && side === "SELL" && isKrxListing(instrument);
+}
+
+/** A stock priced in KRW: a KRX listing, whose sell tax depends on its market. */
+export function isKrxListing(instrument: Instrument): boolean {
+  return instrument.kind === "STOCK" && instrument.quote === "KRW";
+}
+
+/**
+ * The KRX market (KOSPI, KOSDAQ, KONEX) of a KRX listing. One without it is
+ * an error, never silently KOSPI: KOSPI sells pay the 0.15% rural tax on top,
+ * KONEX sells half the KOSDAQ rate, so a guess books the wrong money.
+ */
+export function krxMarketOf(instrument: Instrument): KrxMarket {
+  if (!instrument.market)
+    throw new Error(
+      `no KRX market for ${instrument.symbol}: its sell tax depends on it; set market (KOSPI, KOSDAQ or KONEX) in its definition`,
+    );
+  return instrument.market;
+}
+
+export interface FeeCharge {
+  side: Side;
+  liquidity: "MAKER" | "TAKER";
+  notional: Fixed;
+  /** When the fill happened (ns): the KRX tax rate is the one in force on its KST date. */
+  ts: bigint;
+}
+
+/**
+ * The fee (and tax) of one fill, in the quote currency, never negative. A
+ * KRX stock in KRW is charged as Korean brokers charge it: the commission
+ * truncated below 1 won, each tax truncated below 1 won, the tax at the rate
+ * of the trade's settlement date (T+2, `holidays` skipped: krx-tax.ts); other
+ * instruments to the 9 decimals of the fixed-point scale.
+ */
+export function feeFor(
+  instrument: Instrument,
+  rates: FeeRates,
+  charge: FeeCharge,
+  taxRates: readonly KrxTaxRate[] = KRX_TAX_RATES,
+  holidays?: ReadonlySet<string>,
+): Fixed {
+  const rate =
+    charge.liquidity === "MAKER" ? (rates.maker ?? instrument.makerFee) : (rates.taker ?? instrument.takerFee);
+  const notional = fx.abs(charge.notional);
+  const commission = fx.abs(fx.mul(notional, fx.toFixed(rate)));
+  const inWon = instrument.kind === "STOCK" && instrument.quote === "KRW";
+  const tax = paysKrxTax(instrument, rates, charge.side)
+    ? krxSellTax(krxTaxRate(krxMarketOf(instrument), charge.ts, taxRates, holidays), notional)
+    : 0n;
+  return (inWon ? truncateToWon(commission) : commission) + tax;
 }

@@ -1,4 +1,15 @@
-import { type Balance, fx, type Instrument, type Position, type Side } from "@jts/contracts";
+import {
+  applyToPosition,
+  type Balance,
+  bookFill,
+  cashMoves,
+  type FillBooking,
+  fx,
+  type Instrument,
+  type ParsedFill,
+  type Position,
+  quoteFee,
+} from "@jts/contracts";
 
 interface Holding {
   venue: Position["venue"];
@@ -20,13 +31,19 @@ export class Ledger {
       for (const [currency, amount] of Object.entries(balances)) this.add(account, currency, fx.toFixed(amount));
   }
 
-  /** Books one fill: cash moves by the notional and the fee; the position by the quantity. */
-  book(account: string, instrument: Instrument, side: Side, price: bigint, quantity: bigint, fee: bigint, ts: bigint) {
-    const notional = fx.mul(price, quantity);
-    const sign = side === "BUY" ? 1n : -1n;
-    this.add(account, instrument.quote, -sign * notional - fee);
-    if (instrument.kind === "CRYPTO") this.add(account, instrument.base, sign * quantity);
-    this.move(account, instrument, sign * quantity, price, ts);
+  /**
+   * Books one fill by the contracts' rule (`bookFill`): the quote's cash by
+   * the notional, a fee in the quote or a third currency from that cash, the
+   * position by the quantity (less a fee in the base on a buy, plus it on a
+   * sell). A crypto venue's wallet also holds the base asset as a balance
+   * (Binance and Upbit report it so), moved as the position; a stock is a
+   * position only.
+   */
+  book(account: string, instrument: Instrument, trade: ParsedFill, ts: bigint) {
+    const booking = bookFill(trade, instrument);
+    for (const [currency, amount] of cashMoves(booking)) this.add(account, currency, amount);
+    if (instrument.kind === "CRYPTO") this.add(account, booking.base, booking.quantity);
+    this.move(account, instrument, booking, ts);
   }
 
   /** Cash balances; `locked` is what open orders hold, as the engine computes it. */
@@ -75,8 +92,8 @@ export class Ledger {
     balances.set(currency, (balances.get(currency) ?? 0n) + amount);
   }
 
-  /** Average-price accounting: adding keeps a weighted average, reducing realizes P&L, crossing zero restarts at the fill price. */
-  private move(account: string, instrument: Instrument, signed: bigint, price: bigint, ts: bigint) {
+  /** Average-cost accounting (`applyToPosition`); realized P&L net of a fee in the quote, or in the base at the fill price. */
+  private move(account: string, instrument: Instrument, booking: FillBooking, ts: bigint) {
     let positions = this.holdings.get(account);
     if (!positions) {
       positions = new Map();
@@ -90,18 +107,10 @@ export class Ledger {
       realizedPnl: 0n,
       updatedAt: ts,
     };
-    const sameWay = h.quantity === 0n || h.quantity > 0n === signed > 0n;
-    if (sameWay) {
-      const size = fx.abs(h.quantity) + fx.abs(signed);
-      h.averagePrice = fx.div(fx.mul(h.averagePrice, fx.abs(h.quantity)) + fx.mul(price, fx.abs(signed)), size);
-    } else {
-      const closing = fx.min(fx.abs(signed), fx.abs(h.quantity));
-      const direction = h.quantity > 0n ? 1n : -1n;
-      h.realizedPnl += fx.mul(price - h.averagePrice, closing) * direction;
-      if (fx.abs(signed) > fx.abs(h.quantity)) h.averagePrice = price;
-    }
-    h.quantity += signed;
-    if (h.quantity === 0n) h.averagePrice = 0n;
+    const change = applyToPosition(h, booking.quantity, booking.price);
+    h.quantity = change.quantity;
+    h.averagePrice = change.averagePrice;
+    h.realizedPnl += change.realized - quoteFee(booking);
     h.updatedAt = ts;
     positions.set(instrument.symbol, h);
   }

@@ -9,8 +9,9 @@ import {
   Topics,
   type VenueOrder,
 } from "@jts/contracts";
-import { createLogger, envelope, memoryRuntime } from "@jts/kit";
+import { createLogger, envelope, MemoryDocumentStore, memoryRuntime } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
+import { documentOrderStore } from "./order-store.ts";
 import { createPaperService } from "./service.ts";
 
 const services: Array<{ stop(): Promise<void> }> = [];
@@ -83,6 +84,30 @@ describe("paper broker service", () => {
     });
     expect(cancel.accepted).toBe(true);
     await eventually(() => expect(reports.at(-1)?.kind).toBe("CANCELED"));
+  });
+
+  it("works its open orders again after a restart, from the documents store, and forgets the closed ones", async () => {
+    const documents = new MemoryDocumentStore();
+    const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    const first = createPaperService(runtime, { store: documentOrderStore(documents) });
+    await first.start();
+    const resting = orderFixture({ id: "R1", type: "LIMIT", price: "69000", timeInForce: "GTC", quantity: "10" });
+    const canceled = orderFixture({ id: "C1", type: "LIMIT", price: "68000", timeInForce: "GTC", quantity: "1" });
+    for (const order of [resting, canceled]) await runtime.rpc.request("broker.paper.place", { order });
+    await runtime.rpc.request("broker.paper.cancel", { orderId: "C1", account: "acc", symbol: "005930" });
+    await first.stop();
+
+    const second = createPaperService(runtime, { store: documentOrderStore(documents) });
+    services.push(second);
+    await second.start();
+    expect(second.engine.openOrders().map((o) => [o.orderId, o.status])).toEqual([["R1", "ACCEPTED"]]);
+    // The same order placed again is the same order, not a second one.
+    const again = await runtime.rpc.request<BrokerAck>("broker.paper.place", { order: resting });
+    expect(again).toMatchObject({
+      accepted: true,
+      venueOrderId: second.engine.queryOrder({ orderId: "R1" })?.venueOrderId,
+    });
+    expect(second.engine.openOrders()).toHaveLength(1);
   });
 
   it("refuses malformed rpc requests instead of crashing", async () => {

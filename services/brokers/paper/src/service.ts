@@ -1,10 +1,13 @@
 import {
   AccountQuery,
+  type BrokerAck,
   CancelOrderCommand,
   EventTypes,
   type ExecutionReport,
   nowNs,
+  nowNsString,
   OpenOrdersQuery,
+  type Order,
   PlaceOrderCommand,
   QueryOrderCommand,
   type Quote,
@@ -23,15 +26,41 @@ import {
   serveChecked,
 } from "@jts/kit";
 import { t } from "elysia";
-import { MatchingEngine, type MatchingEngineOptions } from "./engine.ts";
+import { type EngineResult, MatchingEngine, type MatchingEngineOptions } from "./engine.ts";
+import { cacheOrderStore, type PaperOrderStore } from "./order-store.ts";
 
 export const PAPER_BROKER = "paper";
 
 export interface PaperServiceOptions
-  extends Partial<Pick<MatchingEngineOptions, "fees" | "slippage" | "sessionEnd" | "initialBalances">> {
+  extends Partial<
+    Pick<MatchingEngineOptions, "fees" | "krxTaxRates" | "krxHolidays" | "slippage" | "sessionEnd" | "initialBalances">
+  > {
   catalog?: InstrumentCatalog;
   /** How often DAY orders are checked for expiry between market events. */
   expiryCheckMs?: number;
+  /** Where open orders survive a restart; the runtime's cache by default. */
+  store?: PaperOrderStore;
+  /** Test faults for the place rpc (the paper venue misbehaving like a real one); none by default. */
+  faults?: PaperFaults;
+}
+
+/**
+ * How the next place calls misbehave, as a real venue's link can: the order is
+ * placed but the answer is lost ("drop-ack"), placed only after the caller has
+ * given up ("place-late"), or refused after the caller has given up
+ * ("refuse-late"). Each queued fault applies to one place.
+ */
+export class PaperFaults {
+  private readonly queue: Array<{ kind: "drop-ack" | "place-late" | "refuse-late"; delayMs: number }> = [];
+
+  next(kind: "drop-ack" | "place-late" | "refuse-late", delayMs = 0): this {
+    this.queue.push({ kind, delayMs });
+    return this;
+  }
+
+  take() {
+    return this.queue.shift();
+  }
 }
 
 /**
@@ -46,6 +75,8 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
     clock: nowNs,
     instruments: catalog,
     fees: options.fees,
+    krxTaxRates: options.krxTaxRates,
+    krxHolidays: options.krxHolidays,
     slippage: options.slippage,
     sessionEnd: options.sessionEnd,
     initialBalances: options.initialBalances,
@@ -53,10 +84,31 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
   const subscriptions: Subscription[] = [];
   let expiryTimer: ReturnType<typeof setInterval> | undefined;
   let published: Promise<void> = Promise.resolve();
+  const store = options.store ?? cacheOrderStore(runtime.cache);
+  let saved: Promise<void> = Promise.resolve();
+  let saveQueued = false;
+  /**
+   * Writes the open orders after a change. Changes that come while a write is
+   * queued ride on it (it reads the book when it runs), so a burst of fills
+   * costs one write, not one per fill; a failed write is logged and the next
+   * change writes again.
+   */
+  const persist = (): Promise<void> => {
+    if (saveQueued) return saved;
+    saveQueued = true;
+    saved = saved
+      .then(() => {
+        saveQueued = false;
+        return store.save(engine.persistedOrders());
+      })
+      .catch((error: unknown) => logger.error("open orders not persisted", { error: (error as Error).message }));
+    return saved;
+  };
 
-  /** Chained, so reports leave in engine order even when their events overlap. */
+  /** Chained, so reports leave in engine order even when their events overlap. Each report is a change: persisted. */
   const publish = (reports: ExecutionReport[]): Promise<void> => {
     if (reports.length === 0) return published;
+    void persist();
     published = published.then(async () => {
       for (const report of reports) {
         await runtime.bus
@@ -82,11 +134,36 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
     .get("/positions/:account", ({ params }) => engine.positions(params.account))
     .get("/balances/:account", ({ params }) => engine.balances(params.account));
 
+  /** The reply goes first; the reports follow on the bus, as from a real venue. */
+  const answer = ({ ack, reports }: EngineResult) => {
+    queueMicrotask(() => void publish(reports));
+    return ack;
+  };
+  const place = async (order: Order): Promise<BrokerAck> => {
+    const fault = options.faults?.take();
+    if (!fault) return answer(engine.place(order));
+    await Bun.sleep(fault.delayMs);
+    if (fault.kind === "refuse-late")
+      return {
+        orderId: order.id,
+        accepted: false,
+        outcome: "REFUSED",
+        venueOrderId: null,
+        reason: "refused late (fault)",
+        tsEvent: nowNsString(),
+      };
+    const ack = answer(engine.place(order));
+    if (fault.kind === "drop-ack") throw new Error("the answer was lost (fault)");
+    return ack;
+  };
+
   return {
     name: "broker-paper",
     app,
     engine,
     async start() {
+      const restored = engine.restore(await store.load());
+      if (restored > 0) logger.info("working the open orders of the last run again", { count: restored });
       subscriptions.push(
         await followVenueInstruments(runtime.bus, catalog, logger),
         await runtime.bus.subscribe(Topics.allQuotes, (event) => publish(engine.onQuote(event.payload as Quote)), {
@@ -95,17 +172,12 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
         await runtime.bus.subscribe(Topics.allTicks, (event) => publish(engine.onTick(event.payload as Tick)), {
           group: "broker-paper",
         }),
-        // The reply goes first; the reports follow on the bus, as from a real venue.
-        await serveChecked(runtime.rpc, Subjects.brokerPlace(PAPER_BROKER), PlaceOrderCommand, ({ order }) => {
-          const { ack, reports } = engine.place(order);
-          queueMicrotask(() => void publish(reports));
-          return ack;
-        }),
-        await serveChecked(runtime.rpc, Subjects.brokerCancel(PAPER_BROKER), CancelOrderCommand, ({ orderId }) => {
-          const { ack, reports } = engine.cancel(orderId);
-          queueMicrotask(() => void publish(reports));
-          return ack;
-        }),
+        await serveChecked(runtime.rpc, Subjects.brokerPlace(PAPER_BROKER), PlaceOrderCommand, ({ order }) =>
+          place(order),
+        ),
+        await serveChecked(runtime.rpc, Subjects.brokerCancel(PAPER_BROKER), CancelOrderCommand, ({ orderId }) =>
+          answer(engine.cancel(orderId)),
+        ),
         await serveChecked(runtime.rpc, Subjects.brokerOpenOrders(PAPER_BROKER), OpenOrdersQuery, ({ account }) =>
           engine.openOrders(account),
         ),
@@ -125,6 +197,7 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
       clearInterval(expiryTimer);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
       await published;
+      await saved;
     },
   } satisfies Service & { engine: MatchingEngine };
 }

@@ -9,13 +9,14 @@ import {
   type Subscription,
   topicFamily,
 } from "@jts/contracts";
-import { type Admin, CompressionTypes, type Consumer, Kafka, logLevel, type Producer } from "kafkajs";
+import { type Admin, CompressionTypes, type Consumer, Kafka, logLevel, type Producer, type SASLOptions } from "kafkajs";
 import { decodeEnvelope, encodeEnvelope } from "../events/codec.ts";
 import { deadLetter, deadLetterRaw, deadLetterTopic } from "../events/dead-letter.ts";
 import { compilePattern } from "../events/pattern.ts";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
 import { registerLz4Codec } from "./lz4.ts";
+import { kafkaSaslFromEnv } from "./sasl.ts";
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -26,6 +27,8 @@ export interface KafkaBusOptions {
   /** Partitions of a topic family that is not declared (created on first use). */
   defaultPartitions?: number;
   logger?: Logger;
+  /** SASL (SCRAM) credentials; from KAFKA_SASL_* when omitted (kafkaSaslFromEnv). */
+  sasl?: SASLOptions;
 }
 
 const TOPIC_HEADER = "jts-topic";
@@ -57,6 +60,7 @@ export class KafkaEventBus implements EventBus {
     this.kafka = new Kafka({
       clientId: options.clientId ?? "jts",
       brokers: options.brokers,
+      sasl: options.sasl ?? kafkaSaslFromEnv(),
       logLevel: logLevel.NOTHING,
       retry: { initialRetryTime: 100, retries: 8 },
     });

@@ -5,6 +5,7 @@ import { envelope } from "../events/envelope.ts";
 import { eventually } from "../testing/eventually.ts";
 import { serverUrl } from "../testing/servers.ts";
 import { KafkaEventBus } from "./event-bus.ts";
+import { kafkaSaslFromEnv } from "./sasl.ts";
 
 const brokers = serverUrl("KAFKA_BROKERS");
 
@@ -29,6 +30,7 @@ describe.skipIf(!brokers)(`Kafka poison messages${brokers ? "" : " (skipped: KAF
     const raw = new Kafka({
       clientId: "poisoner",
       brokers: (brokers as string).split(","),
+      sasl: kafkaSaslFromEnv(),
       logLevel: logLevel.NOTHING,
     }).producer();
     await raw.connect();

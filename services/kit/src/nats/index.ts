@@ -1,3 +1,3 @@
-export { connectNats, natsReady } from "./connect.ts";
+export { connectNats, type NatsAuth, natsAuth, natsReady } from "./connect.ts";
 export { JetStreamEventBus } from "./jetstream.ts";
 export { NatsRpc } from "./rpc.ts";

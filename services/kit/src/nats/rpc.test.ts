@@ -1,4 +1,6 @@
-import { it } from "bun:test";
+import { describe, expect, it } from "bun:test";
+import type { AppError } from "../errors.ts";
+import { randomServiceToken } from "../service-credential.ts";
 import { rpcContract } from "../testing/rpc-contract.ts";
 import { serverUrl } from "../testing/servers.ts";
 import { connectNats } from "./connect.ts";
@@ -8,3 +10,28 @@ const url = serverUrl("NATS_URL");
 
 if (url) rpcContract("nats", async () => new NatsRpc(await connectNats(url, "rpc-contract")));
 else it.skip("Rpc contract: nats (NATS_URL not set)", () => {});
+
+if (url) {
+  describe("NatsRpc service credential", () => {
+    it("refuses, without running the handler, a request with a wrong or no credential", async () => {
+      const subject = `cred${Math.random().toString(36).slice(2, 8)}`;
+      const server = new NatsRpc(await connectNats(url, "rpc-cred-server"), { credential: randomServiceToken() });
+      const intruder = new NatsRpc(await connectNats(url, "rpc-cred-intruder"), { credential: randomServiceToken() });
+      const bare = await connectNats(url, "rpc-cred-bare");
+      let ran = 0;
+      try {
+        await server.serve(subject, () => ++ran);
+        const refused = await intruder.request(subject, {}).catch((e: unknown) => e);
+        expect((refused as AppError).code).toBe("UNAUTHORIZED");
+        // A raw NATS request, as anyone on the bus could send, has no envelope at all.
+        const raw = JSON.parse(new TextDecoder().decode((await bare.request(subject, "{}")).data));
+        expect(raw.ok).toBe(false);
+        expect(raw.error.code).toBe("UNAUTHORIZED");
+        expect(await server.request(subject, {})).toBe(1);
+        expect(ran).toBe(1);
+      } finally {
+        await Promise.all([server.close(), intruder.close(), bare.drain()]);
+      }
+    });
+  });
+}

@@ -1,7 +1,15 @@
-import type { RpcHandler, RpcRequestOptions, RpcTransport, Subscription } from "@jts/contracts";
-import { type NatsConnection, type NatsError, ErrorCode as NatsErrorCode } from "nats";
+import type { RpcContext, RpcHandler, RpcRequestOptions, RpcTransport, Subscription } from "@jts/contracts";
+import {
+  type MsgHdrs,
+  type NatsConnection,
+  type NatsError,
+  ErrorCode as NatsErrorCode,
+  headers as natsHeaders,
+} from "nats";
 import { AppError } from "../errors.ts";
+import { ACTOR_HEADER } from "../internal-plane.ts";
 import { DEFAULT_RPC_TIMEOUT_MS } from "../rpc/memory.ts";
+import { credentialMatches, SERVICE_TOKEN_HEADER, serviceCredential } from "../service-credential.ts";
 
 type Reply = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
 
@@ -14,6 +22,9 @@ const encode = (value: unknown) => encoder.encode(JSON.stringify(value ?? null))
  * joins one queue group, so replicas share requests. Replies carry either the
  * result or the contracts' error shape, so a domain error crosses the wire
  * with its code; no responders and timeouts become UNAVAILABLE and TIMEOUT.
+ * Every request carries the service credential and the actor in NATS
+ * headers (the envelope); a server answers UNAUTHORIZED, without running the
+ * handler, to a request whose credential is missing or wrong.
  */
 export class NatsRpc implements RpcTransport {
   constructor(
@@ -22,8 +33,21 @@ export class NatsRpc implements RpcTransport {
       queue?: string;
       ownsConnection?: boolean /** Keeps several platforms on one NATS apart. */;
       prefix?: string;
+      /** The service credential sent and required; this process's (JTS_SERVICE_TOKEN) by default. */
+      credential?: string;
     } = {},
-  ) {}
+  ) {
+    this.credential = options.credential ?? serviceCredential();
+  }
+
+  private readonly credential: string;
+
+  /** The envelope of a request, or null when it lacks the credential. */
+  private contextOf(h: MsgHdrs | undefined): RpcContext | null {
+    if (!credentialMatches(h?.get(SERVICE_TOKEN_HEADER), this.credential)) return null;
+    const actor = h?.get(ACTOR_HEADER);
+    return actor ? { actor: actor.slice(0, 64) } : {};
+  }
 
   private subject(name: string): string {
     return this.options.prefix ? `${this.options.prefix}.${name}` : name;
@@ -37,8 +61,10 @@ export class NatsRpc implements RpcTransport {
         void (async () => {
           let reply: Reply;
           try {
+            const context = this.contextOf(msg.headers);
+            if (!context) throw new AppError("UNAUTHORIZED", `${subject}: missing or wrong service credential`);
             const request = msg.data.length === 0 ? null : JSON.parse(decoder.decode(msg.data));
-            reply = { ok: true, result: await handler(request) };
+            reply = { ok: true, result: await handler(request, context) };
           } catch (e) {
             const appError =
               e instanceof AppError
@@ -65,7 +91,10 @@ export class NatsRpc implements RpcTransport {
     const timeout = options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     let data: Uint8Array;
     try {
-      const msg = await this.nc.request(this.subject(subject), encode(payload), { timeout });
+      const envelope = natsHeaders();
+      envelope.set(SERVICE_TOKEN_HEADER, this.credential);
+      if (options.actor) envelope.set(ACTOR_HEADER, options.actor);
+      const msg = await this.nc.request(this.subject(subject), encode(payload), { timeout, headers: envelope });
       data = msg.data;
     } catch (e) {
       const code = (e as NatsError).code;

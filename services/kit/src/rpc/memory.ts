@@ -1,7 +1,10 @@
-import type { RpcHandler, RpcRequestOptions, RpcTransport, Subscription } from "@jts/contracts";
+import type { RpcContext, RpcHandler, RpcRequestOptions, RpcTransport, Subscription } from "@jts/contracts";
 import { AppError } from "../errors.ts";
 
 export const DEFAULT_RPC_TIMEOUT_MS = 5000;
+
+/** The context of a call made on no one's behalf: shared, so the hot path allocates nothing for it. */
+const NO_ACTOR: RpcContext = Object.freeze({});
 
 /**
  * In-process request/reply. Several servers of one subject share requests
@@ -42,7 +45,9 @@ export class MemoryRpc implements RpcTransport {
       );
     });
     try {
-      return (await Promise.race([Promise.resolve().then(() => handler(payload)), timeout])) as Reply;
+      // In-process: no wire to guard, so no credential; the actor still travels beside the payload.
+      const context = options.actor === undefined ? NO_ACTOR : { actor: options.actor };
+      return (await Promise.race([Promise.resolve().then(() => handler(payload, context)), timeout])) as Reply;
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError("INTERNAL", `${subject} failed: ${(error as Error).message ?? String(error)}`);

@@ -1,4 +1,4 @@
-import type { RpcTransport, Subscription } from "@jts/contracts";
+import type { RpcContext, RpcTransport, Subscription } from "@jts/contracts";
 import type { Static, TSchema } from "@sinclair/typebox";
 import { compile } from "../validate.ts";
 
@@ -7,8 +7,8 @@ export function serveChecked<S extends TSchema>(
   rpc: RpcTransport,
   subject: string,
   schema: S,
-  handler: (request: Static<S>) => unknown,
+  handler: (request: Static<S>, context: RpcContext) => unknown,
 ): Promise<Subscription> {
   const validator = compile(schema);
-  return rpc.serve(subject, (request) => handler(validator.parse(request)));
+  return rpc.serve(subject, (request, context) => handler(validator.parse(request), context));
 }

@@ -23,6 +23,20 @@ export function rpcContract(name: string, createRpc: () => Promise<RpcTransport>
       expect(await rpc.request(`${s}.add`, { a: 2, b: 3 })).toEqual({ sum: 5 });
     });
 
+    it("passes the caller's actor beside the payload, never inside it", async () => {
+      const seen: unknown[] = [];
+      await rpc.serve(`${s}.who`, (req, context) => {
+        seen.push([req, context.actor ?? null]);
+        return "ok";
+      });
+      await rpc.request(`${s}.who`, { n: 1 }, { actor: "alice" });
+      await rpc.request(`${s}.who`, { n: 2 });
+      expect(seen).toEqual([
+        [{ n: 1 }, "alice"],
+        [{ n: 2 }, null],
+      ]);
+    });
+
     it("carries a domain error's code and message back to the caller", async () => {
       await rpc.serve(`${s}.fail`, () => {
         throw new AppError("CONFLICT", "already exists", { id: "x" });

@@ -238,5 +238,15 @@ export function orderRepositoryContract(name: string, open: () => Promise<Reposi
         first.id,
       ]);
     });
+
+    it("stores and finds an order whose outcome is unknown (OUTCOME_UNKNOWN survives a restart)", async () => {
+      const unknown = order({ status: "OUTCOME_UNKNOWN", rejectReason: "broker kis: timed out" });
+      await insert(unknown);
+      expect((await repo.list({ status: "OUTCOME_UNKNOWN" })).map((o) => o.id)).toEqual([unknown.id]);
+      expect(await repo.get(unknown.id)).toMatchObject({
+        status: "OUTCOME_UNKNOWN",
+        rejectReason: "broker kis: timed out",
+      });
+    });
   });
 }

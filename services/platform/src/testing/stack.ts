@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { randomServiceToken } from "@jts/kit";
 import type { Subprocess } from "bun";
 
 const root = resolve(import.meta.dir, "../../../..");
@@ -43,6 +44,8 @@ export async function startTestStack(options: {
     number
   >;
   const env: Record<string, string> = { ...(process.env as Record<string, string>), ...options.env };
+  // One service credential for the whole stack, as `just stack` makes: each process would otherwise make its own.
+  env.JTS_SERVICE_TOKEN ||= randomServiceToken();
   for (const s of STACK_SERVICES) env[s.portEnv] = String(ports[s.name]);
   const running = new Map<StackServiceName, Subprocess>();
   let generation = 0;

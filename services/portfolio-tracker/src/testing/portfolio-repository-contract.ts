@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import { type Fill, fx } from "@jts/contracts";
+import { type Fill, fx, nowNsString } from "@jts/contracts";
 import { type AccountSeed, Ledger, type PositionState } from "../ledger.ts";
 import { FILL_CONSUMER, Portfolio } from "../portfolio.ts";
 import type { PortfolioRepository, PortfolioTransaction } from "../repository.ts";
@@ -205,6 +205,18 @@ export function portfolioRepositoryContract(name: string, open: () => Promise<Po
       expect(await h.reopen().transaction((tx) => tx.markProcessed("portfolio", "e1"))).toBe(false);
     });
 
+    it("lists the events a consumer processed since a time, oldest first, up to a limit (risk's redelivery guard)", async () => {
+      const before = nowNsString();
+      await Bun.sleep(2);
+      for (const id of ["f1", "f2", "f3"]) expect(await inTx((tx) => tx.markProcessed("portfolio", id))).toBe(true);
+      expect(await inTx((tx) => tx.markProcessed("other", "f9"))).toBe(true);
+      expect(await repo.processedSince("portfolio", before, 10)).toEqual({ ids: ["f1", "f2", "f3"], complete: true });
+      expect(await repo.processedSince("portfolio", before, 2)).toEqual({ ids: ["f1", "f2"], complete: false });
+      await Bun.sleep(2);
+      expect(await repo.processedSince("portfolio", nowNsString(), 10)).toEqual({ ids: [], complete: true });
+      expect(await h.reopen().processedSince("portfolio", before, 10)).toMatchObject({ ids: ["f1", "f2", "f3"] });
+    });
+
     it("leaves no position, cash or processed mark behind when a transaction throws", async () => {
       await repo.seed([seed()]);
       const error = await inTx(async (tx) => {
@@ -315,6 +327,40 @@ export function portfolioRepositoryContract(name: string, open: () => Promise<Po
       );
       expect(await portfolio.listPositions()).toEqual(ledger.listPositions());
       expect(await portfolio.listAccounts()).toEqual(ledger.listAccounts());
+    });
+
+    it("books a fee in its own currency: BUY 0.4 ETH-USDT @ 2000, fee 0.0004 ETH pays 800 USDT for 0.3996 ETH", async () => {
+      await h.repository.seed([seed({ id: "bin", venue: "binance", baseCurrency: "USDT", startingCash: "1000" })]);
+      const eth = { account: "bin", symbol: "ETH-USDT", venue: "binance" as const };
+      // A fee in the base: the venue credits 0.4 - 0.0004; the fee's value at the fill price (0.8 USDT) is a loss.
+      expect(await applied(fill("BUY", "0.4", "2000", { ...eth, fee: "0.0004", feeCurrency: "ETH" }))).toMatchObject({
+        quantity: "0.3996",
+        averagePrice: "2000",
+        realizedPnl: "-0.8",
+        currency: "USDT",
+      });
+      expect(await cashOf(h.repository, "bin")).toEqual([["USDT", "200"]]);
+      // A fee in a third asset (BNB) comes off BNB only, and not off the USDT realized P&L.
+      expect(await applied(fill("SELL", "0.3996", "2100", { ...eth, fee: "0.01", feeCurrency: "BNB" }))).toMatchObject({
+        quantity: "0",
+        realizedPnl: "39.16",
+        currency: "USDT",
+      });
+      expect(await cashOf(h.repository, "bin")).toEqual([
+        ["USDT", "1039.16"],
+        ["BNB", "-0.01"],
+      ]);
+    });
+
+    it("keeps the average price at full precision: 0.00000001 @ 12345.678901 is 12345.678901", async () => {
+      const btc = { symbol: "BTC-KRW" };
+      expect(await applied(fill("BUY", "0.00000001", "12345.678901", btc))).toMatchObject({
+        averagePrice: "12345.678901",
+      });
+      expect(await applied(fill("BUY", "0.00000003", "12345.678905", btc))).toMatchObject({
+        averagePrice: "12345.678904",
+      });
+      expect((await portfolio.listPositions()).find((p) => p.symbol === "BTC-KRW")?.averagePrice).toBe("12345.678904");
     });
 
     it("averages the entry price over buys and moves cash with fees", async () => {
@@ -438,6 +484,7 @@ function bind(repo: PortfolioRepository): PortfolioRepository {
     listAccounts: (ids) => repo.listAccounts(ids),
     accountsOf: (owner) => repo.accountsOf(owner),
     listPositions: (accounts) => repo.listPositions(accounts),
+    processedSince: (consumer, since, limit) => repo.processedSince(consumer, since, limit),
     setMode: (account, mode) => repo.setMode(account, mode),
     saveEquity: (snapshots) => repo.saveEquity(snapshots),
     listEquity: (query) => repo.listEquity(query),

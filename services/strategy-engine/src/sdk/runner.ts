@@ -3,6 +3,7 @@ import {
   type Fill,
   fx,
   type OrderRequest,
+  parseFill,
   type Signal,
   type StrategyConfig,
   type StrategyParams,
@@ -167,7 +168,7 @@ export class StrategyRunner {
   }
 
   async fill(fill: Fill): Promise<void> {
-    this.pnl.onFill(fill.side, fx.toFixed(fill.quantity), fx.toFixed(fill.price), fx.toFixed(fill.fee));
+    this.pnl.onFill(parseFill(fill));
     await this.strategy.onFill?.(fill, this.context);
   }
 

@@ -90,6 +90,30 @@ export function userDirectoryContract(name: string, open: () => Promise<UserDire
       expect((await h.reopen().verify("erin", "erin-password-1"))?.username).toBe("erin");
     });
 
+    it("refuses a short or common password with VALIDATION and stores nothing", async () => {
+      for (const weak of ["short-pw-1", "password1234", "Qwertyuiop123"]) {
+        expect(codeOf(await users.add("frank", weak, "viewer").catch((e: unknown) => e))).toBe("VALIDATION");
+      }
+      expect(await users.find("frank")).toBeUndefined();
+    });
+
+    it("updates role, disabled flag and password, bumping the token version each time", async () => {
+      const added = await users.add("gina", "gina-password-1", "trader");
+      expect(added).toMatchObject({ disabled: false, tokenVersion: 0 });
+      expect(await users.update("gina", { role: "viewer" })).toMatchObject({ role: "viewer", tokenVersion: 1 });
+      expect(await users.update("gina", { disabled: true })).toMatchObject({ disabled: true, tokenVersion: 2 });
+      expect(await users.verify("gina", "gina-password-1")).toBeNull();
+      await users.update("gina", { disabled: false, password: "gina-password-2" });
+      expect(await h.reopen().verify("gina", "gina-password-1")).toBeNull();
+      expect(await users.verify("gina", "gina-password-2")).toMatchObject({ role: "viewer", tokenVersion: 3 });
+      expect((await users.update("gina", {})).tokenVersion).toBe(4);
+      expect(codeOf(await users.update("gina", { password: "password1234" }).catch((e: unknown) => e))).toBe(
+        "VALIDATION",
+      );
+      expect((await users.find("gina"))?.tokenVersion).toBe(4);
+      expect(codeOf(await users.update("nobody", {}).catch((e: unknown) => e))).toBe("NOT_FOUND");
+    });
+
     describe("bootstrap admin", () => {
       const logs: Array<{ level: string; msg: string }> = [];
       const logger = createLogger({}, "debug", (line) => {

@@ -35,12 +35,20 @@ export interface FakeLimit {
   windowMs: number;
 }
 
+/**
+ * How one call goes wrong. The last three are the unknown outcomes of a
+ * place: "timeout" answers late (the call is carried out after the caller
+ * gave up: placed late), "drop-answer" carries the call out at once and loses
+ * the answer (the connection breaks mid-body), and "error" with `delayMs`
+ * answers late with an error without carrying the call out (refused late).
+ */
 export type Misbehaviour =
   | { kind: "429"; retryAfterS?: number }
   | { kind: "418"; retryAfterS?: number }
   | { kind: "timeout"; delayMs: number }
   | { kind: "malformed" }
-  | { kind: "error"; status: number; body: unknown };
+  | { kind: "error"; status: number; body: unknown; delayMs?: number }
+  | { kind: "drop-answer" };
 
 export interface SocketData {
   path: string;
@@ -78,6 +86,8 @@ export class FakeVenue {
   /** Keep every request for assertions; off for the load proofs. */
   keepRequests = true;
   private readonly misbehaviours: Misbehaviour[] = [];
+  /** Misbehaviours for one route only ("POST /api/v3/order"), used before the general ones. */
+  private readonly routeMisbehaviours = new Map<string, Misbehaviour[]>();
   private server: Server<SocketData> | undefined;
   private readonly routes = new Map<string, FakeRoute>();
 
@@ -93,6 +103,13 @@ export class FakeVenue {
   /** The next `times` HTTP calls misbehave this way. */
   misbehave(misbehaviour: Misbehaviour, times = 1): this {
     for (let i = 0; i < times; i++) this.misbehaviours.push(misbehaviour);
+    return this;
+  }
+
+  /** The next call of `method path` misbehaves this way; other calls are untouched. */
+  misbehaveOn(method: string, path: string, misbehaviour: Misbehaviour): this {
+    const key = `${method} ${path}`;
+    this.routeMisbehaviours.set(key, [...(this.routeMisbehaviours.get(key) ?? []), misbehaviour]);
     return this;
   }
 
@@ -203,7 +220,7 @@ export class FakeVenue {
         );
       }
     }
-    const trouble = this.misbehaviours.shift();
+    const trouble = this.routeMisbehaviours.get(`${req.method} ${url.pathname}`)?.shift() ?? this.misbehaviours.shift();
     if (trouble) {
       if (trouble.kind === "429" || trouble.kind === "418")
         return Response.json(
@@ -212,7 +229,10 @@ export class FakeVenue {
         );
       if (trouble.kind === "timeout") await Bun.sleep(trouble.delayMs);
       if (trouble.kind === "malformed") return new Response("{not json", { status: 200, headers });
-      if (trouble.kind === "error") return Response.json(trouble.body, { status: trouble.status, headers });
+      if (trouble.kind === "error") {
+        if (trouble.delayMs) await Bun.sleep(trouble.delayMs);
+        return Response.json(trouble.body, { status: trouble.status, headers });
+      }
     }
     if (route.authenticate) {
       const refusal = route.authenticate(request);
@@ -224,6 +244,7 @@ export class FakeVenue {
     }
     try {
       const body = await route.handle(request);
+      if (trouble?.kind === "drop-answer") return brokenAnswer();
       if (body instanceof Response) {
         for (const [name, value] of Object.entries(headers)) body.headers.set(name, value);
         return body;
@@ -233,4 +254,15 @@ export class FakeVenue {
       return Response.json({ code: -1, msg: (error as Error).message }, { status: 400, headers });
     }
   }
+}
+
+/** A 200 whose body breaks off: the caller's read fails as on a dropped connection, after the call took effect. */
+export function brokenAnswer(): Response {
+  const body = new ReadableStream({
+    pull(controller) {
+      controller.enqueue(new TextEncoder().encode('{"partial":'));
+      controller.close();
+    },
+  });
+  return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
 }

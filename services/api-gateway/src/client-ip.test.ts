@@ -1,0 +1,41 @@
+import { describe, expect, it } from "bun:test";
+import { clientOrigin, parseTrustedProxies } from "./client-ip.ts";
+
+const peer = (address: string) => ({ requestIP: () => ({ address }) });
+const req = (headers: Record<string, string> = {}, url = "http://gateway/api/x") => new Request(url, { headers });
+
+describe("clientOrigin", () => {
+  const trusted = parseTrustedProxies("127.0.0.1, ::1, 10.0.0.5");
+
+  it("believes X-Forwarded-For and -Proto from a trusted proxy, IPv4-mapped or not", () => {
+    expect(clientOrigin(req({ "x-forwarded-for": "203.0.113.9" }), peer("::ffff:127.0.0.1"), trusted)).toEqual({
+      ip: "203.0.113.9",
+      secure: false,
+    });
+    expect(
+      clientOrigin(req({ "x-forwarded-for": "203.0.113.9", "x-forwarded-proto": "https" }), peer("::1"), trusted),
+    ).toEqual({ ip: "203.0.113.9", secure: true });
+  });
+
+  it("walks the chain from the right past trusted hops, and stops at the first untrusted one", () => {
+    const chain = { "x-forwarded-for": "198.51.100.1, 203.0.113.9, 10.0.0.5" };
+    expect(clientOrigin(req(chain), peer("127.0.0.1"), trusted).ip).toBe("203.0.113.9");
+  });
+
+  it("ignores both headers from any other peer", () => {
+    const spoof = { "x-forwarded-for": "203.0.113.9", "x-forwarded-proto": "https" };
+    expect(clientOrigin(req(spoof), peer("::ffff:192.0.2.7"), trusted)).toEqual({ ip: "192.0.2.7", secure: false });
+    expect(clientOrigin(req(spoof), peer("127.0.0.1"), parseTrustedProxies(""))).toEqual({
+      ip: "127.0.0.1",
+      secure: false,
+    });
+  });
+
+  it("keeps the peer when a trusted proxy sends no chain, and reads https from the URL itself", () => {
+    expect(clientOrigin(req({}, "https://gateway/api/x"), peer("127.0.0.1"), trusted)).toEqual({
+      ip: "127.0.0.1",
+      secure: true,
+    });
+    expect(clientOrigin(req(), null, trusted)).toEqual({ ip: "local", secure: false });
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * Who is calling, when the gateway sits behind a proxy (the PWA server,
+ * web/server.ts, or an operator's TLS terminator). `X-Forwarded-For` and
+ * `X-Forwarded-Proto` are believed only when the connection itself comes from a
+ * configured proxy address; from anyone else they are ignored, so a client
+ * cannot pick the address its rate limits and audit entries are keyed by.
+ */
+
+/** The peer as Bun reports it; `server` is null when a test calls app.handle directly. */
+export interface PeerSource {
+  requestIP(request: Request): { address: string } | null;
+}
+
+export interface ClientOrigin {
+  /** The client's address: the peer, or the nearest untrusted hop a trusted proxy reported. */
+  ip: string;
+  /** https when the connection, or a trusted proxy's X-Forwarded-Proto, says so. */
+  secure: boolean;
+}
+
+/** "::ffff:127.0.0.1" and "127.0.0.1" are the same client. */
+export function normalizeAddress(address: string): string {
+  const trimmed = address.trim().toLowerCase();
+  return trimmed.startsWith("::ffff:") && trimmed.includes(".") ? trimmed.slice(7) : trimmed;
+}
+
+export function parseTrustedProxies(list: string): ReadonlySet<string> {
+  return new Set(
+    list
+      .split(",")
+      .map((a) => a.trim())
+      .filter(Boolean)
+      .map(normalizeAddress),
+  );
+}
+
+export function clientOrigin(
+  request: Request,
+  server: PeerSource | null | undefined,
+  trusted: ReadonlySet<string>,
+): ClientOrigin {
+  const peer = normalizeAddress(server?.requestIP(request)?.address ?? "local");
+  const direct = { ip: peer, secure: new URL(request.url).protocol === "https:" };
+  if (!trusted.has(peer)) return direct;
+  // Each proxy appends the address it saw: walk from the right past our own proxies.
+  const hops = (request.headers.get("x-forwarded-for") ?? "").split(",").map(normalizeAddress).filter(Boolean);
+  let ip = peer;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    ip = hops[i] as string;
+    if (!trusted.has(ip)) break;
+  }
+  const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
+  return { ip, secure: direct.secure || proto === "https" };
+}

@@ -1,0 +1,58 @@
+import { timingSafeEqual } from "node:crypto";
+import { ConfigError, checkSecret, runMode } from "./config.ts";
+
+/**
+ * The service credential: one shared secret that every internal caller
+ * presents (rpc header, `Authorization: Bearer` on a service's HTTP port) and
+ * every receiver checks. One secret rather than a key per service because
+ * every service runs the same image in the same trust zone, and the gateway
+ * already decides who may do what; a per-service key would only add a key
+ * registry to operate. The wire transports are locked separately (NATS
+ * user/password, Kafka SASL/SCRAM), so a leaked bus password alone does not
+ * let anyone command a service.
+ */
+export const SERVICE_TOKEN_ENV = "JTS_SERVICE_TOKEN";
+
+/** The header an rpc request carries its credential in (the HTTP ports use `Authorization: Bearer`). */
+export const SERVICE_TOKEN_HEADER = "jts-service-token";
+
+/**
+ * The credential for an environment. Production refuses a missing or weak
+ * one; development and tests generate a random one when unset, which every
+ * service of the same process shares (`just dev`), and which a multi-process
+ * launcher (`just stack`, test stacks) must generate once and hand to all.
+ */
+export function resolveServiceCredential(env: Record<string, string | undefined>): string {
+  const given = env[SERVICE_TOKEN_ENV];
+  if (runMode(env) === "production") {
+    const weakness = checkSecret(SERVICE_TOKEN_ENV, given, { minLength: 24, minBits: 128 });
+    if (weakness) throw new ConfigError([weakness]);
+    return given as string;
+  }
+  return given || randomServiceToken();
+}
+
+export function randomServiceToken(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+}
+
+let processCredential: string | undefined;
+
+/** This process's credential, read from `process.env` once. */
+export function serviceCredential(): string {
+  processCredential ??= resolveServiceCredential(process.env);
+  return processCredential;
+}
+
+/** Headers for a call to another service's state-changing HTTP route. */
+export function serviceAuthHeaders(token: string = serviceCredential()): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+
+/** Constant-time comparison, so the credential cannot be guessed byte by byte from response times. */
+export function credentialMatches(given: string | null | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

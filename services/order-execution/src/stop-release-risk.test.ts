@@ -1,0 +1,209 @@
+import { expect, it } from "bun:test";
+import type { Alert, BrokerAck, Envelope, Order, Position } from "@jts/contracts";
+import { createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { RiskEngine } from "../../risk-management/src/engine.ts";
+import { OrderManager } from "./manager.ts";
+import { MemoryOrderRepository } from "./memory-repository.ts";
+
+// Attacker review 13b, findings 1 (OMS side) and 5: a stop the OMS holds is released only if the real
+// risk engine approves, at release time, the market order it becomes.
+
+const WEDNESDAY_10_KST = Date.UTC(2026, 10, 25, 1, 0);
+
+async function setup(cash: string, limits = { maxOrderNotional: "100000000", maxPositionNotional: "200000000" }) {
+  const placed: Order[] = [];
+  const alerts: Alert[] = [];
+  const positions: Position[] = [];
+  const engine = new RiskEngine(new InstrumentCatalog(), limits, { now: () => WEDNESDAY_10_KST });
+  engine.onPrice("005930", "70000");
+  engine.seedAccount({
+    id: "acc",
+    owner: "t",
+    venue: "sim",
+    kind: "CASH",
+    baseCurrency: "KRW",
+    mode: "PAPER",
+    balances: [{ account: "acc", currency: "KRW", total: cash, free: cash, locked: "0" }],
+  });
+  const rpc = new MemoryRpc();
+  const bus = new MemoryEventBus();
+  await bus.subscribe("order.updated", (e: Envelope) => void engine.onOrder(e.payload as Order));
+  await bus.subscribe("alert.raised", (e: Envelope) => void alerts.push(e.payload as Alert));
+  await rpc.serve("risk.check", (req) => {
+    const { order } = req as { order: Order };
+    const d = engine.check(order);
+    if (d.approved) engine.accept(order);
+    return d;
+  });
+  await rpc.serve("portfolio.positions", () => positions);
+  await rpc.serve("broker.paper.place", (req) => {
+    const { order } = req as { order: Order };
+    placed.push(order);
+    return { orderId: order.id, accepted: true, venueOrderId: `V-${order.id}`, reason: null, tsEvent: "1" };
+  });
+  await rpc.serve("broker.paper.cancel", (req) => {
+    const { orderId } = req as { orderId: string };
+    const ack: BrokerAck = {
+      orderId,
+      accepted: true,
+      venueOrderId: null,
+      reason: null,
+      tsEvent: "1",
+      filledQuantity: "0",
+    };
+    return ack;
+  });
+  const manager = new OrderManager(
+    new MemoryOrderRepository(bus),
+    new InstrumentCatalog(),
+    rpc,
+    createLogger({}, "error", () => {}),
+    { routes: { sim: "paper" }, defaultAccount: "acc", nativeStops: { paper: false } },
+  );
+  return { engine, manager, placed, alerts, positions };
+}
+
+const longFill = (quantity: string) => ({
+  id: "f1",
+  orderId: "o0",
+  clientOrderId: "c0",
+  account: "acc",
+  venue: "sim" as const,
+  symbol: "005930",
+  side: "BUY" as const,
+  price: "70000",
+  quantity,
+  fee: "0",
+  feeCurrency: "KRW",
+  liquidity: "TAKER" as const,
+  strategyId: null,
+  tsEvent: "1",
+});
+
+const tick = (price: string) => ({
+  symbol: "005930",
+  venue: "sim" as const,
+  price,
+  quantity: "1",
+  aggressor: "NONE" as const,
+  tradeId: `t-${price}`,
+  tsEvent: "1",
+});
+
+it("a BUY STOP_MARKET with stop 1 is valued by risk as the 700,000,000 MARKET buy it becomes: canceled, never placed", async () => {
+  const { manager, placed, alerts } = await setup("1000000000", {
+    maxOrderNotional: "1000000",
+    maxPositionNotional: "2000000",
+  });
+  const { order } = await manager.submit({
+    clientOrderId: "s1",
+    symbol: "005930",
+    side: "BUY",
+    type: "STOP_MARKET",
+    stopPrice: "1",
+    quantity: "10000",
+    timeInForce: "GTC",
+  });
+  expect(order.status).toBe("ACCEPTED"); // risk on main values the stop at its stop price: the risk side fixes that
+  await manager.onTick(tick("70000"));
+  expect(placed).toEqual([]);
+  const after = await manager.get(order.id);
+  expect(after.status).toBe("CANCELED");
+  expect(after.rejectReason).toContain("stop triggered but risk refused its release");
+  expect(alerts.map((a) => a.title)).toContain("Triggered stop canceled by risk");
+});
+
+it("an entry stop held while the account is HALTED (no cancel) is canceled at its trigger, with the reason and an alert", async () => {
+  const { engine, manager, placed, alerts } = await setup("1000000000");
+  const { order } = await manager.submit({
+    clientOrderId: "e1",
+    symbol: "005930",
+    side: "BUY",
+    type: "STOP_MARKET",
+    stopPrice: "71000",
+    quantity: "10",
+    timeInForce: "GTC",
+  });
+  expect(order.status).toBe("ACCEPTED");
+  engine.setState("HALTED", "desk stop", "admin");
+  await manager.onTick(tick("71000"));
+  expect(placed).toEqual([]);
+  const after = await manager.get(order.id);
+  expect(after).toMatchObject({ status: "CANCELED" });
+  expect(after.rejectReason).toContain("stop triggered but risk refused its release");
+  const trigger = alerts.find((a) => a.kind === "STOP_TRIGGERED");
+  expect(trigger?.message).toContain("not sent: risk refused it");
+  expect(alerts.find((a) => a.title === "Triggered stop canceled by risk")?.account).toBe("acc");
+});
+
+it("REDUCING: a stop-loss under a long is released; an entry stop is canceled", async () => {
+  const { engine, manager, placed } = await setup("1000000000");
+  engine.onFill(longFill("10"));
+  const stopLoss = await manager.submit({
+    clientOrderId: "sl",
+    symbol: "005930",
+    side: "SELL",
+    type: "STOP_MARKET",
+    stopPrice: "65000",
+    quantity: "10",
+    timeInForce: "GTC",
+  });
+  const entry = await manager.submit({
+    clientOrderId: "en",
+    symbol: "005930",
+    side: "BUY",
+    type: "STOP_MARKET",
+    stopPrice: "75000",
+    quantity: "10",
+    timeInForce: "GTC",
+  });
+  engine.setState("REDUCING", "drawdown", "risk-management");
+  await manager.onTick(tick("76000"));
+  expect(placed).toEqual([]);
+  expect((await manager.get(entry.order.id)).status).toBe("CANCELED");
+  await manager.onTick(tick("64000"));
+  expect(placed.map((o) => `${o.clientOrderId} ${o.side} ${o.type} ${o.quantity}`)).toEqual(["sl SELL MARKET 10"]);
+  expect((await manager.get(stopLoss.order.id)).status).toBe("ACCEPTED");
+});
+
+it("HALTED: a reduce-only protective stop still goes at its trigger; a second one that would flip the position is canceled", async () => {
+  const { engine, manager, placed, positions } = await setup("1000000000");
+  engine.onFill(longFill("20"));
+  const position = {
+    account: "acc",
+    symbol: "005930",
+    venue: "sim",
+    quantity: "10",
+    averagePrice: "70000",
+    realizedPnl: "0",
+    unrealizedPnl: "0",
+    lastPrice: "70000",
+    currency: "KRW",
+    updatedAt: "1",
+  } satisfies Position;
+  positions.push({ ...position, quantity: "20" });
+  const stop = (clientOrderId: string, stopPrice: string) =>
+    manager.submit({
+      clientOrderId,
+      symbol: "005930",
+      side: "SELL",
+      type: "STOP_MARKET",
+      stopPrice,
+      quantity: "10",
+      timeInForce: "GTC",
+    });
+  const near = await stop("sl-near", "65000");
+  const far = await stop("sl-far", "60000");
+  expect([near.order.status, far.order.status]).toEqual(["ACCEPTED", "ACCEPTED"]);
+  // 10 are sold meanwhile: were both stops to go, the long 10 left would flip to a short 10.
+  engine.onFill({ ...longFill("10"), id: "f2", side: "SELL" });
+  positions[0] = position;
+  // The daily-loss HALT without cancel (or one that kept the protective stops): risk refuses every order.
+  engine.setState("HALTED", "daily loss", "risk-management");
+  await manager.onTick(tick("59000"));
+  expect(placed.map((o) => `${o.clientOrderId} ${o.side} ${o.type} ${o.quantity}`)).toEqual(["sl-near SELL MARKET 10"]);
+  expect((await manager.get(near.order.id)).status).toBe("ACCEPTED");
+  const after = await manager.get(far.order.id);
+  expect(after.status).toBe("CANCELED");
+  expect(after.rejectReason).toContain("trading is HALTED");
+});
