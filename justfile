@@ -6,7 +6,9 @@ dev: install web-build
     bun services/platform/src/main.ts
 
 # Run every test: bun test (real servers started for the adapter suites), the gateway fuzzer,
-# and the host scripts' bats suites. JTS_TEST_SERVERS=off: unit tests only, no servers, no fuzzing.
+# the host scripts' bats suites and the compose test (host/docker/ci/run: the production stack
+# built and run in Docker, ~5 min with cached images; skipped where dockerd cannot run).
+# JTS_TEST_SERVERS=off: unit tests only, no servers, no fuzzing, no compose. JTS_TEST_COMPOSE=off: no compose test.
 # JTS_TEST_REPORT_DIR=dir: JUnit reports of every part go there (CI counts them).
 test *args: install
     #!/usr/bin/env bash
@@ -23,6 +25,7 @@ test *args: install
     if [ "${JTS_TEST_SERVERS:-on}" != off ]; then
       services/api-gateway/fuzz/run ${reports:+--junit "$reports"} || status=1
       if [ -x host/test/run ]; then host/test/run ${reports:+--junit "$reports"} || status=1; fi
+      if [ "${JTS_TEST_COMPOSE:-on}" != off ]; then host/docker/ci/run ${reports:+--junit "$reports"} || status=1; fi
     fi
     exit $status
 
@@ -71,12 +74,12 @@ stack-down:
 provision *args:
     host/provision {{args}}
 
-# Build the JTS image and start the production stack from compose.yaml (needs Docker with compose v2, .env, `just provision apply`)
+# Build the JTS image and start the production stack from compose.yaml with the connectors of COMPOSE_PROFILES (needs Docker with compose v2, .env, `just provision apply`)
 up:
     #!/usr/bin/env bash
     set -euo pipefail
-    [ -f .env ] || { echo "just up: .env is missing: cp .env.example .env and set every CHANGE-ME value (host/RUNBOOK.md)" >&2; exit 1; }
-    if grep -qE '^[^#]*CHANGE-ME' .env; then echo "just up: .env still holds CHANGE-ME placeholders: set real secrets first" >&2; exit 1; fi
+    # Every missing secret, placeholder and key of the chosen COMPOSE_PROFILES, named at once.
+    "{{justfile_directory()}}/host/docker/env-check" .env
     config_dir=$(sed -n 's/^JTS_CONFIG_DIR=//p' .env | tail -n 1)
     config_dir=${config_dir:-/etc/jts}
     for f in compose.env postgresql/postgresql.conf clickhouse/config.d/jts.xml clickhouse/users.d/jts.xml redis/redis.conf mongodb/mongod.conf; do
@@ -93,6 +96,14 @@ up:
 # Stop the production stack; the data stays on its volumes
 down:
     docker compose -p jts down
+
+# Back up the running stack's databases to /backup, prune old backups, copy off the host (JTS_BACKUP_COPY_TO)
+backup:
+    host/backup now
+
+# Restore the databases from the backup of STAMP (`host/backup list` shows them); the writers are stopped meanwhile
+restore stamp:
+    host/backup restore {{stamp}}
 
 # Every scenario of the bench suite (issue 7), 3 repetitions: writes bench/report.json and bench/REPORT.md; fails on a missed target (~25 min)
 bench: install

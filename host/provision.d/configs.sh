@@ -39,6 +39,10 @@ pg_mem() { if (($1 % 1024 == 0)); then echo "$(($1 / 1024))GB"; else echo "${1}M
 redis_mem() { if (($1 % 1024 == 0)); then echo "$(($1 / 1024))gb"; else echo "${1}mb"; fi; }
 docker_mem() { if (($1 % 1024 == 0)); then echo "$(($1 / 1024))g"; else echo "${1}m"; fi; }
 
+# Partitions of every Kafka topic family the services declare (contracts/src/topics.ts
+# KAFKA_TOPICS; host/test/configs.bats checks the sum).
+KAFKA_PARTITIONS=38
+
 compute_config_values() {
   local r=$((RAM_GIB * 1024)) c=$CORES
   PG_SHARED_BUFFERS=$((r / 4))
@@ -69,6 +73,21 @@ compute_config_values() {
   KAFKA_IO_THREADS=$(clamp $((2 * c)) 8 64)
   KAFKA_NETWORK_THREADS=$(clamp "$c" 3 32)
   KAFKA_RECOVERY_THREADS=$(clamp $((c / 2)) 1 8)
+  # A size cap beside the 7 days, so a burst cannot fill lv_kafka: retention.bytes is
+  # per partition and Kafka deletes whole 1 GiB segments, so each partition may hold
+  # one segment more than the cap: (cap + 1 GiB) x partitions <= 80% of lv_kafka.
+  # Whole GiB, at least 1. Sized from the planned lv_kafka, else the mounted one, else
+  # the spec's 4 TB layout (503 GiB).
+  local kafka_mib=$((503 * 1024))
+  if [ -n "${LV_EXT[lv_kafka]:-}" ]; then
+    kafka_mib=$((LV_EXT[lv_kafka] * PE_MIB))
+  elif live_host && mountpoint -q /var/lib/kafka; then
+    kafka_mib=$(df -m --output=size /var/lib/kafka | tail -n 1 | tr -d ' ')
+  fi
+  KAFKA_RETENTION_GIB=$(clamp $(((kafka_mib * 8 / 10 / KAFKA_PARTITIONS - 1024) / 1024)) 1 1024)
+  if (((KAFKA_RETENTION_GIB + 1) * 1024 * KAFKA_PARTITIONS > kafka_mib)); then
+    warn "lv_kafka ($((kafka_mib / 1024)) GiB) cannot hold $KAFKA_PARTITIONS partitions of 1 GiB segments with a 1 GiB cap each: grow it"
+  fi
   # Container memory limits (compose.yaml): each server's own memory plus a share of
   # the page cache, which the kernel charges to the container that reads the file.
   LIMIT_POSTGRES=$((r * 3 / 4))
@@ -234,6 +253,43 @@ JTS_KAFKA_NUM_RECOVERY_THREADS_PER_DATA_DIR=$KAFKA_RECOVERY_THREADS
 JTS_KAFKA_LOG_SEGMENT_BYTES=1073741824
 JTS_KAFKA_COMPRESSION_TYPE=lz4
 JTS_KAFKA_LOG_RETENTION_HOURS=168
+# Per partition, beside the 7 days: (cap + one 1 GiB segment) x $KAFKA_PARTITIONS partitions fit 80% of lv_kafka.
+JTS_KAFKA_LOG_RETENTION_BYTES=$((KAFKA_RETENTION_GIB * 1024 * 1024 * 1024))
+EOF
+}
+
+# The daily backup (`just backup`: host/backup now, in this repository) as a systemd
+# timer; Persistent=true runs a missed one after the host was off.
+backup_service() {
+  local repo
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  cat <<EOF
+# $GENERATED_MARK: the daily backup of the JTS stack (host/RUNBOOK.md section 4).
+[Unit]
+Description=JTS backup: PostgreSQL, ClickHouse and MongoDB to /backup, copied off the host
+After=docker.service
+Requires=docker.service
+
+[Service]
+Type=oneshot
+WorkingDirectory=$repo
+ExecStart=$repo/host/backup now
+EOF
+}
+
+backup_timer() {
+  cat <<EOF
+# $GENERATED_MARK: runs jts-backup.service every night.
+[Unit]
+Description=Daily JTS backup
+
+[Timer]
+OnCalendar=*-*-* 03:30:00
+RandomizedDelaySec=10min
+Persistent=true
+
+[Install]
+WantedBy=timers.target
 EOF
 }
 
@@ -251,6 +307,14 @@ phase_configs() {
   write_file "$dir/redis/redis.conf" 0644 <<<"$(redis_conf)"
   write_file "$dir/mongodb/mongod.conf" 0644 <<<"$(mongod_conf)"
   write_file "$dir/compose.env" 0644 <<<"$(compose_env)"
+  local units
+  units=$(rooted /etc/systemd/system)
+  write_file "$units/jts-backup.service" 0644 <<<"$(backup_service)"
+  write_file "$units/jts-backup.timer" 0644 <<<"$(backup_timer)"
+  if live_host && [ -d /run/systemd/system ] && ! systemctl is-enabled --quiet jts-backup.timer 2>/dev/null; then
+    cmd systemctl daemon-reload
+    cmd systemctl enable --now jts-backup.timer
+  fi
   if [ -n "${LV_EXT[lv_redis]:-}" ] && ((LV_EXT[lv_redis] * PE_MIB < 2 * REDIS_MAXMEMORY)); then
     warn "lv_redis ($(gib $((LV_EXT[lv_redis] * PE_MIB))) GiB) is smaller than twice Redis maxmemory ($(redis_mem "$REDIS_MAXMEMORY")): an AOF rewrite may run out of room"
   fi

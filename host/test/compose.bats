@@ -34,8 +34,11 @@ r = eval(sys.argv[2])
 print("\n".join(map(str, r)) if isinstance(r, (list, tuple)) else r)' "$BATS_TEST_TMPDIR/rendered.yml" "$1"
 }
 
-JTS_SERVICES="api-gateway strategy-engine risk-management order-execution market-data-collector portfolio-tracker notification-service broker-paper broker-sim web"
-SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
+# Arrays named outside JTS_*: setup() unsets every JTS_* variable (the runner's), which
+# once emptied these lists and made the loops over them check nothing.
+APP_SERVICES=(api-gateway strategy-engine risk-management order-execution market-data-collector portfolio-tracker
+  notification-service broker-paper broker-sim web)
+SERVERS=(postgres clickhouse kafka redis mongodb nats prometheus grafana)
 
 @test "compose.yaml validates with docker-compose config and a .env made from .env.example" {
   run render
@@ -55,14 +58,14 @@ SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
   run query 'sorted(c["services"])'
   [ "$status" -eq 0 ]
   local s
-  for s in $JTS_SERVICES $SERVERS; do grep -qx "$s" <<<"$output" || { echo "no service $s"; false; }; done
+  for s in "${APP_SERVICES[@]}" "${SERVERS[@]}"; do grep -qx "$s" <<<"$output" || { echo "no service $s"; false; }; done
   run query '[n for n, s in c["services"].items() if not s.get("healthcheck", {}).get("test")]'
   [ -z "$output" ]
 }
 
 @test "every JTS service runs from the one Dockerfile and image, on its port, answering its /health" {
   local s entry port
-  for s in $JTS_SERVICES; do
+  for s in "${APP_SERVICES[@]}"; do
     [ "$(query "c['services']['$s']['build']['dockerfile']")" = host/docker/Dockerfile ]
     [ "$(query "c['services']['$s']['image']")" = jts:local ]
     entry=$(query "c['services']['$s']['command'][1]")
@@ -76,6 +79,28 @@ SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
   [ "$(query "c['services']['order-execution']['environment']['DATABASE_URL']")" = postgres://jts:CHANGE-ME-example-postgres-password@postgres:5432/jts ]
   [[ "$(query "c['services']['market-data-collector']['environment']['CLICKHOUSE_URL']")" == http://jts:*@clickhouse:8123 ]]
   [ "$(query "c['services']['web']['environment']['JTS_GATEWAY_URL']")" = http://api-gateway:3000 ]
+}
+
+@test "every service that reads a database (and migrates it) starts only once that database is healthy" {
+  local s entry var server checked=0
+  for s in "${APP_SERVICES[@]}"; do
+    entry=$(query "c['services']['$s']['command'][1]")
+    for var in DATABASE_URL:postgres MONGO_URL:mongodb CLICKHOUSE_URL:clickhouse; do
+      grep -q "${var%%:*}" "$REPO/$entry" || continue
+      server=${var#*:}
+      [ "$(query "c['services']['$s'].get('depends_on', {}).get('$server', {}).get('condition')")" = service_healthy ] ||
+        { echo "$s reads ${var%%:*} but does not wait for $server to be healthy"; false; }
+      checked=$((checked + 1))
+    done
+  done
+  [ "$checked" -ge 6 ] # api-gateway, strategy-engine, risk, order-execution, collector, portfolio
+}
+
+@test "the published host ports move with JTS_*_HOST_PORT (CI runs beside other servers)" {
+  export JTS_GATEWAY_HOST_PORT=41000 JTS_WEB_HOST_PORT=41001 JTS_PROMETHEUS_HOST_PORT=41002 JTS_GRAFANA_HOST_PORT=41003
+  run query '[str(p) for s in c["services"].values() for p in s.get("ports", [])]'
+  [[ "$output" == *41000* && "$output" == *41001* && "$output" == *41002* && "$output" == *41003* ]]
+  refute grep -qE '(3000|5173|9090|3100)$' <<<"$(query '[str(p.get("published") if isinstance(p, dict) else p.split(":")[-2]) for s in c["services"].values() for p in s.get("ports", [])]')"
 }
 
 @test "the servers' data lives on the mount points host/provision makes" {
@@ -95,7 +120,7 @@ SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
   run query '[n for n, s in c["services"].items() if not s.get("deploy", {}).get("resources", {}).get("limits", {}).get("memory")]'
   [ -z "$output" ]
   local s
-  for s in $JTS_SERVICES; do [ "$(query "c['services']['$s']['deploy']['resources']['limits']['cpus']")" = 1.0 ]; done
+  for s in "${APP_SERVICES[@]}"; do [ "$(query "c['services']['$s']['deploy']['resources']['limits']['cpus']")" = 1.0 ]; done
 }
 
 @test "Kafka runs in KRaft mode with the spec's settings by default" {
@@ -104,6 +129,7 @@ SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
   [[ "$output" == *"'KAFKA_LOG_SEGMENT_BYTES': '1073741824'"* ]]
   [[ "$output" == *"'KAFKA_COMPRESSION_TYPE': 'lz4'"* ]]
   [[ "$output" == *"'KAFKA_LOG_RETENTION_HOURS': '168'"* ]]
+  [[ "$output" == *"'KAFKA_LOG_RETENTION_BYTES': '9663676416'"* ]]
   [[ "$output" == *"'KAFKA_NUM_IO_THREADS': '16'"* ]]
   [[ "$output" == *"'KAFKA_NUM_NETWORK_THREADS': '8'"* ]]
   [[ "$output" == *"'KAFKA_AUTO_CREATE_TOPICS_ENABLE': 'false'"* ]]
@@ -111,7 +137,7 @@ SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
 
 @test "the internal plane is locked: service credential, allowed hosts, NATS user/password, Kafka SASL/SCRAM" {
   local s
-  for s in $JTS_SERVICES; do
+  for s in "${APP_SERVICES[@]}"; do
     [ "$s" = web ] && continue
     [ "$(query "c['services']['$s']['environment']['JTS_SERVICE_TOKEN']")" = CHANGE-ME-example-service-token-not-a-real-one ]
     [[ ",$(query "c['services']['$s']['environment']['JTS_ALLOWED_HOSTS']")," == *",$s,"* ]] || { echo "$s not in JTS_ALLOWED_HOSTS"; false; }
@@ -153,7 +179,8 @@ SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
     [[ "$line" =~ ^([A-Z_]+)=(.*)$ ]] || continue
     key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
     if [[ "$key" == *PASSWORD* || "$key" == *SECRET* || "$key" == *CLUSTER_ID* ]]; then
-      [[ "$value" == CHANGE-ME-example-* ]] || { echo "$key is not a placeholder"; false; }
+      # The stack's own secrets are placeholders; a connector's or channel's stays empty until used.
+      [[ "$value" == CHANGE-ME-example-* || -z "$value" ]] || { echo "$key is not a placeholder"; false; }
     fi
   done <"$REPO/.env.example"
   grep -qx '.env' "$REPO/host/docker/Dockerfile.dockerignore"
@@ -179,9 +206,84 @@ SERVERS="postgres clickhouse kafka redis mongodb nats prometheus grafana"
   [[ "$output" == *"no-configs/compose.env is missing: run \`just provision apply ...\` first"* ]]
 }
 
+# env_check LINE...: host/docker/env-check on .env.example with real-looking secrets and LINEs appended.
+env_check() {
+  sed 's/CHANGE-ME-example-[a-z-]*/real-looking-secret-0123456789abcdef/' "$REPO/.env.example" >"$WORK/.env"
+  printf '%s\n' "$@" >>"$WORK/.env"
+  run "$REPO/host/docker/env-check" "$WORK/.env"
+}
+
+@test "env-check: .env.example with its secrets set passes; live trading is off and no connector starts" {
+  env_check
+  [ "$status" -eq 0 ]
+  run query 'c["services"]["portfolio-tracker"]["environment"]["JTS_LIVE_TRADING"]'
+  [ "$output" = disabled ]
+  run query 'c["services"]["order-execution"]["environment"]["ORDER_ROUTES"]'
+  [ "$output" = "" ]
+  run query 'all(c["services"]["broker-" + v].get("profiles", []) == [v] for v in ["binance", "upbit", "kis", "creon"])'
+  [ "$output" = True ]
+}
+
+@test "env-check: a chosen profile without its keys is refused, every missing key named" {
+  env_check COMPOSE_PROFILES=binance,kis KIS_APP_KEY=k
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"missing in $WORK/.env: BINANCE_API_KEY BINANCE_API_SECRET KIS_APP_SECRET KIS_ACCOUNT"* ]]
+  env_check COMPOSE_PROFILES=creon CREON_BRIDGE_URL=http://10.0.0.5:8765 CREON_BRIDGE_SECRET=s CREON_ACCOUNT=12345678
+  [ "$status" -eq 0 ]
+  env_check COMPOSE_PROFILES=bitmex
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"COMPOSE_PROFILES names bitmex, which is not a profile"* ]]
+}
+
+@test "env-check: a route to a connector that is not started, half a channel and a bad switch are refused" {
+  env_check ORDER_ROUTES=binance:binance,sim:paper TELEGRAM_BOT_TOKEN=t NOTIFY_WEBHOOK_URL=https://h.example/x \
+    NOTIFY_WEBHOOK_SECRET=short JTS_LIVE_TRADING=yes NOTIFY_SMTP_HOST=mail
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"ORDER_ROUTES sends binance orders to broker binance, but COMPOSE_PROFILES does not start it"* ]]
+  [[ "$output" == *"missing in $WORK/.env: TELEGRAM_CHAT_ID NOTIFY_SMTP_TO"* ]]
+  [[ "$output" == *"NOTIFY_WEBHOOK_SECRET must be 16+ characters"* ]]
+  [[ "$output" == *"JTS_LIVE_TRADING must be disabled (the default) or enabled"* ]]
+  refute grep -q sim <<<"$output"
+}
+
+@test "env-check: the internal plane's secrets are required, and one shorter than the services accept is named" {
+  env_check
+  [ "$status" -eq 0 ]
+  JTS_SERVICE_TOKEN='' NATS_PASSWORD='' KAFKA_PASSWORD='' run "$REPO/host/docker/env-check" "$WORK/.env"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"missing in $WORK/.env: JTS_SERVICE_TOKEN NATS_PASSWORD KAFKA_PASSWORD"* ]]
+  env_check JTS_SERVICE_TOKEN=0123456789abcdef0123456 JTS_ADMIN_PASSWORD=short-pass1
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"JTS_SERVICE_TOKEN must be 24+ characters (it has 23)"* ]]
+  [[ "$output" == *"JTS_ADMIN_PASSWORD must be 12+ characters (it has 11)"* ]]
+  refute grep -q NATS_PASSWORD <<<"$output"
+}
+
+@test "env-check: a value from the environment wins over .env, and a \$ in a password is not expanded" {
+  # shellcheck disable=SC2016 # the $ must reach the file unexpanded
+  env_check 'POSTGRES_PASSWORD=pa$$word$HOME'
+  [ "$status" -eq 0 ]
+  POSTGRES_PASSWORD='' run "$REPO/host/docker/env-check" "$WORK/.env"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"missing in $WORK/.env: POSTGRES_PASSWORD"* ]]
+}
+
+@test "compose profiles start each connector with its keys, on its port" {
+  local v port
+  for v in binance:3011 upbit:3012 kis:3013 creon:3014; do
+    port=${v#*:} v=${v%%:*}
+    [ "$(query "c['services']['broker-$v']['environment']['${v^^}_PORT']")" = "$port" ]
+    [ "$(query "c['services']['broker-$v']['environment']['JTS_HEALTH_URL']")" = "http://127.0.0.1:$port/health" ]
+    grep -q "${v^^}_PORT" "$REPO/services/brokers/$v/src/config.ts"
+  done
+  export BINANCE_API_KEY=key-from-env
+  rm -f "$BATS_TEST_TMPDIR/rendered.yml"
+  [ "$(query "c['services']['broker-binance']['environment']['BINANCE_API_KEY']")" = key-from-env ]
+}
+
 @test "Prometheus scrapes every JTS service on its port; Grafana's datasource and JTS dashboard fit it" {
   local s port
-  for s in $JTS_SERVICES; do
+  for s in "${APP_SERVICES[@]}"; do
     [ "$s" != web ] || continue # the web server serves files, it has no /metrics
     port=$(query "[v for k, v in c['services']['$s']['environment'].items() if k.endswith('_PORT')][0]")
     grep -q "targets: \[\"$s:$port\"\]" "$REPO/host/docker/prometheus/prometheus.yml" || { echo "$s:$port is not scraped"; false; }
@@ -250,4 +352,8 @@ print("\n".join(sorted(k for k in json.loads(text)["workspaces"] if k)))' "$REPO
   [ "$output" = "172.30.58.10" ]
   run query 'c["networks"]["default"]["ipam"]["config"][0]["subnet"]'
   [ "$output" = "172.30.58.0/24" ]
+  # The others draw from a range without it, or the tenth container to start takes it.
+  run query 'c["networks"]["default"]["ipam"]["config"][0]["ip_range"]'
+  [ "$output" = "172.30.58.128/25" ]
+  py -c 'import ipaddress, sys; assert ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2])' 172.30.58.10 172.30.58.128/25
 }

@@ -169,3 +169,30 @@ assert d["storage"]["wiredTiger"]["engineConfig"]["cacheSizeGB"] == 2.0, d' "$CO
     [ "$JTS_MONGODB_MEMORY" = 6g ]
   )
 }
+
+@test "the daily backup is a systemd timer running host/backup now from this repository" {
+  configs --profile 8g:2 >/dev/null
+  local units="$ROOTDIR/etc/systemd/system"
+  grep -qx "ExecStart=$REPO/host/backup now" "$units/jts-backup.service"
+  grep -qx "WorkingDirectory=$REPO" "$units/jts-backup.service"
+  [ -x "$REPO/host/backup" ]
+  grep -qx "OnCalendar=\*-\*-\* 03:30:00" "$units/jts-backup.timer"
+  grep -qx "Persistent=true" "$units/jts-backup.timer"
+  if command -v systemd-analyze >/dev/null; then
+    run systemd-analyze verify --root="$ROOTDIR" "$units/jts-backup.timer"
+    echo "$output"
+    [[ "$output" != *"Unknown"* && "$output" != *"Invalid"* ]]
+  fi
+}
+
+@test "Kafka's retention.bytes cap: one segment more per partition fits 80% of lv_kafka, for the partitions the services declare" {
+  # KAFKA_PARTITIONS in configs.sh is the sum over contracts/src/topics.ts KAFKA_TOPICS.
+  local declared
+  declared=$(sed -n '/^export const KAFKA_TOPICS/,/^];/s/.*partitions: \([0-9]*\).*/\1/p' "$REPO/contracts/src/topics.ts" | awk '{ s += $1 } END { print s }')
+  grep -qx "KAFKA_PARTITIONS=$declared" "$REPO/host/provision.d/configs.sh"
+  run "$PROVISION" plan --size 4TB --profile spec
+  [[ "$output" == *"JTS_KAFKA_LOG_RETENTION_BYTES=9663676416"* ]] # 9 GiB: (9 + 1) x 38 <= 0.8 x 503 GiB
+  run "$PROVISION" plan --size 500GB --profile spec
+  [[ "$output" == *"JTS_KAFKA_LOG_RETENTION_BYTES=1073741824"* ]]
+  [[ "$output" == *"lv_kafka (62 GiB) cannot hold 38 partitions"* ]]
+}

@@ -7,11 +7,14 @@ import {
   type SlidingWindowSpec,
   StrategyCreate,
   Subjects,
+  type Subscription,
 } from "@jts/contracts";
 import {
   AppError,
   createServiceApp,
   MemoryAuditLog,
+  MetricsRegistry,
+  observeTradingMetrics,
   type ReadinessCheck,
   type Runtime,
   rpcClient,
@@ -148,6 +151,13 @@ export function createGatewayService(
     accountsRefreshMs: wsCaps.accountsRefreshMs,
   });
 
+  // The gateway sees every event already: the platform's trading metrics are read off the
+  // bus here (services/kit/src/trading-metrics.ts), beside the WebSocket client count.
+  const metrics = new MetricsRegistry();
+  const wsClients = metrics.gauge("jts_ws_clients", "WebSocket clients connected to the gateway");
+  wsClients.set(0);
+  let observers: Subscription[] = [];
+
   const audit = options.audit ?? new MemoryAuditLog();
   const record = (entry: AuditEntry) =>
     audit.record(entry).catch((error: unknown) => logger.error("audit write failed", { error, action: entry.action }));
@@ -160,6 +170,7 @@ export function createGatewayService(
     name: "api-gateway",
     logger,
     readiness: options.readiness,
+    metrics,
     plane: "public",
     maxWsFrameBytes: wsCaps.maxFrameBytes,
   })
@@ -171,10 +182,16 @@ export function createGatewayService(
     .derive(({ request, server }) => ({ client: clientOrigin(request, server, trustedProxies) }))
     .ws("/ws", {
       idleTimeout: 60,
-      open: (ws) => hub.open(socketOf(ws.raw)),
+      open: (ws) => {
+        hub.open(socketOf(ws.raw));
+        wsClients.set(hub.size);
+      },
       message: (ws, message) => hub.message(socketOf(ws.raw), message),
       drain: (ws) => hub.drain(socketOf(ws.raw)),
-      close: (ws) => hub.close(socketOf(ws.raw)),
+      close: (ws) => {
+        hub.close(socketOf(ws.raw));
+        wsClients.set(hub.size);
+      },
     })
     .post(
       "/api/auth/login",
@@ -427,8 +444,10 @@ export function createGatewayService(
       userStates.onChange((username) => hub.revokeUser(username));
       await userStates.start();
       await hub.start();
+      observers = await observeTradingMetrics(runtime.bus, metrics);
     },
     async stop() {
+      await Promise.all(observers.splice(0).map((s) => s.unsubscribe()));
       await hub.stop();
       await userStates.stop();
     },

@@ -35,6 +35,27 @@ describe("service app", () => {
     expect((await readJson(res)).checks).toEqual({ db: false });
   });
 
+  it("exports each readiness check as jts_dependency_up on /metrics, a throwing check as down", async () => {
+    expect(await (await app(true).handle(new Request(url("/metrics")))).text()).toContain(
+      'jts_dependency_up{dependency="db"} 1',
+    );
+    expect(await (await app(false).handle(new Request(url("/metrics")))).text()).toContain(
+      'jts_dependency_up{dependency="db"} 0',
+    );
+    const throwing = createServiceApp({
+      name: "demo",
+      logger: silent,
+      readiness: {
+        db: () => {
+          throw new Error("connection refused");
+        },
+      },
+    });
+    expect(await (await throwing.handle(new Request(url("/metrics")))).text()).toContain(
+      'jts_dependency_up{dependency="db"} 0',
+    );
+  });
+
   it("says why a dependency is not ready when its check answers with a reason", async () => {
     const res = await createServiceApp({
       name: "demo",

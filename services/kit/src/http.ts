@@ -69,6 +69,7 @@ export function createServiceApp(options: ServiceAppOptions) {
   const requests = metrics.counter("http_requests_total", "HTTP requests by route and status");
   const duration = metrics.histogram("http_request_duration_seconds", "HTTP request duration");
   const readiness = options.readiness ?? {};
+  const dependencyUp = metrics.gauge("jts_dependency_up", "1 when the readiness check of a dependency passes");
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.logger;
   const plane =
@@ -147,17 +148,7 @@ export function createServiceApp(options: ServiceAppOptions) {
     })
     .get("/health", () => ({ status: "ok", service: options.name }))
     .get("/ready", async ({ set }) => {
-      const checks: Record<string, boolean> = {};
-      const reasons: Record<string, string> = {};
-      await Promise.all(
-        Object.entries(readiness).map(async ([name, check]) => {
-          const result = await Promise.resolve()
-            .then(check)
-            .catch(() => false);
-          checks[name] = result === true;
-          if (typeof result === "string") reasons[name] = result;
-        }),
-      );
+      const { checks, reasons } = await runChecks(readiness);
       const ready = Object.values(checks).every(Boolean);
       set.status = ready ? 200 : 503;
       return {
@@ -167,8 +158,30 @@ export function createServiceApp(options: ServiceAppOptions) {
         ...(Object.keys(reasons).length > 0 ? { reasons } : {}),
       };
     })
-    .get("/metrics", ({ set }) => {
+    .get("/metrics", async ({ set }) => {
+      // Each scrape runs the readiness checks, so "database down" is an alert rule
+      // (host/docker/prometheus/alerts.yml) on what the services themselves see.
+      for (const [name, up] of Object.entries((await runChecks(readiness)).checks))
+        dependencyUp.set(up ? 1 : 0, { dependency: name });
       set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
       return metrics.render();
     });
+}
+
+/** Every readiness check at once: passed or not, and why not where a check says (a string). */
+async function runChecks(
+  readiness: Record<string, ReadinessCheck>,
+): Promise<{ checks: Record<string, boolean>; reasons: Record<string, string> }> {
+  const checks: Record<string, boolean> = {};
+  const reasons: Record<string, string> = {};
+  await Promise.all(
+    Object.entries(readiness).map(async ([name, check]) => {
+      const result = await Promise.resolve()
+        .then(check)
+        .catch(() => false);
+      checks[name] = result === true;
+      if (typeof result === "string") reasons[name] = result;
+    }),
+  );
+  return { checks, reasons };
 }

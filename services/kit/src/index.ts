@@ -81,4 +81,5 @@ export {
   tickTableFor,
   UPBIT_KRW_TICKS,
 } from "./ticks.ts";
+export { observeTradingMetrics } from "./trading-metrics.ts";
 export { compile, type Validator } from "./validate.ts";

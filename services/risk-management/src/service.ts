@@ -30,6 +30,7 @@ import {
   httpActor,
   InstrumentCatalog,
   MemoryAuditLog,
+  MetricsRegistry,
   type Runtime,
   rpcClient,
   type Service,
@@ -188,6 +189,12 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     }
   };
 
+  const metrics = new MetricsRegistry();
+  const decisions = metrics.counter(
+    "jts_risk_decisions_total",
+    "Pre-trade checks by outcome and the rule that refused",
+  );
+
   /**
    * The engine's checks, then the submit rates through the shared rate limiter
    * (Redis across replicas). An approval is reserved at once, before anything
@@ -219,6 +226,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
         decision = refusal;
       }
     }
+    decisions.inc({ decision: decision.approved ? "approved" : "refused", rule: decision.rule ?? "" });
     if (!decision.approved)
       logger.info("order refused", { orderId: order.id, rule: decision.rule, reason: decision.reason });
     record({
@@ -407,6 +415,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   const app = createServiceApp({
     name: ACTOR,
     logger,
+    metrics,
     readiness: {
       balances: () => engine.balancesPending ?? true,
       workingOrders: () => engine.workingOrdersPending ?? true,
