@@ -53,7 +53,6 @@ export {
   randomServiceToken,
   resolveServiceCredential,
   SERVICE_TOKEN_ENV,
-  SERVICE_TOKEN_HEADER,
   serviceAuthHeaders,
   serviceCredential,
 } from "./service-credential.ts";
