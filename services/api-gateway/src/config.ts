@@ -14,8 +14,12 @@ export const gatewayConfigSpec = {
   API_RATE_LIMIT: int(100, { min: 1 }),
   API_RATE_WINDOW: int(60_000, { min: 1000 }),
   LOGIN_RATE_LIMIT: int(10, { min: 1 }),
-  /** An account's first wait after 5 wrong passwords (from any address); it doubles per failure, up to 15 min. */
+  /** The first wait of one (account, client address) after 5 wrong passwords from it; it doubles per failure, up to 15 min. */
   LOGIN_BACKOFF_BASE_MS: int(1000, { min: 1 }),
+  /** Every login on an account waits this much per wrong password past its first 5 (from all addresses in the last hour)... */
+  LOGIN_SLOWDOWN_STEP_MS: int(500, { min: 0 }),
+  /** ...up to this; a delay, never a refusal, so a stranger cannot lock the owner out. */
+  LOGIN_SLOWDOWN_MAX_MS: int(5000, { min: 0, max: 30_000 }),
   /**
    * Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses):
    * the PWA server on loopback by default. Set it to the proxy's address when the PWA server
@@ -48,8 +52,11 @@ export interface GatewaySettings {
   rateLimit: number;
   rateWindowMs: number;
   loginRateLimit: number;
-  /** An account's first backoff after its free wrong passwords; 1 s when not given. */
+  /** An (account, address)'s first backoff after its free wrong passwords; 1 s when not given. */
   loginBackoffBaseMs?: number;
+  /** An account's slowdown per wrong password past the free ones, and its cap; 500 ms and 5 s when not given. */
+  loginSlowdownStepMs?: number;
+  loginSlowdownMaxMs?: number;
   /** HALT, cancel-all and disarm per user per minute (their own bucket); 600 when not given. */
   safetyRateLimit?: number;
   rpcTimeoutMs: number;
@@ -84,6 +91,8 @@ export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): Gat
     rateWindowMs: config.API_RATE_WINDOW,
     loginRateLimit: config.LOGIN_RATE_LIMIT,
     loginBackoffBaseMs: config.LOGIN_BACKOFF_BASE_MS,
+    loginSlowdownStepMs: config.LOGIN_SLOWDOWN_STEP_MS,
+    loginSlowdownMaxMs: config.LOGIN_SLOWDOWN_MAX_MS,
     safetyRateLimit: config.SAFETY_RATE_LIMIT,
     rpcTimeoutMs: 3000,
     corsOrigins: config.CORS_ORIGINS.split(",")
