@@ -30,9 +30,16 @@ interface SocketData {
   search: string;
   forwarded: Forwarded;
   upstream: WebSocket | null;
-  /** Client messages sent before the gateway socket opened. */
+  /** Client messages sent before the gateway socket opened (bounded: MAX_PENDING_MESSAGES, MAX_BODY_BYTES). */
   pending: (string | Buffer)[];
+  pendingBytes: number;
 }
+
+/**
+ * Messages a client may send before the gateway socket opens: a client sends `auth`
+ * and perhaps a subscribe or two. More is someone filling this server's memory.
+ */
+export const MAX_PENDING_MESSAGES = 16;
 
 // Headers that describe one hop and must not be forwarded (RFC 9110 §7.6.1), plus those fetch recomputes.
 const HOP_HEADERS = [
@@ -267,6 +274,7 @@ export function startWebServer(options: WebServerOptions): WebServer {
     upstream.onopen = () => {
       for (const message of client.data.pending) upstream.send(message);
       client.data.pending = [];
+      client.data.pendingBytes = 0;
     };
     upstream.onmessage = (event) => {
       const data = event.data;
@@ -296,7 +304,7 @@ export function startWebServer(options: WebServerOptions): WebServer {
       const url = new URL(request.url);
       const forwarded = forwardedOf(request, url, srv.requestIP(request)?.address ?? "");
       if (url.pathname === "/ws") {
-        const data: SocketData = { search: url.search, forwarded, upstream: null, pending: [] };
+        const data: SocketData = { search: url.search, forwarded, upstream: null, pending: [], pendingBytes: 0 };
         if (srv.upgrade(request, { data })) return undefined;
         return errorResponse(426, "BAD_REQUEST", "WebSocket upgrade required");
       }
@@ -311,8 +319,14 @@ export function startWebServer(options: WebServerOptions): WebServer {
       },
       message(client, message) {
         const upstream = client.data.upstream;
-        if (upstream?.readyState === WebSocket.OPEN) upstream.send(message);
-        else client.data.pending.push(message);
+        if (upstream?.readyState === WebSocket.OPEN) return void upstream.send(message);
+        const data = client.data;
+        data.pendingBytes += typeof message === "string" ? Buffer.byteLength(message) : message.byteLength;
+        if (data.pending.length >= MAX_PENDING_MESSAGES || data.pendingBytes > MAX_BODY_BYTES) {
+          client.close(1013, "too many messages before the gateway answered; reconnect and wait for authed");
+          return;
+        }
+        data.pending.push(message);
       },
       close(client, code, reason) {
         const upstream = client.data.upstream;

@@ -28,6 +28,10 @@ export const gatewayConfigSpec = {
   TRUSTED_PROXIES: str("127.0.0.1,::1"),
   /** Channels one WebSocket may be subscribed to at once. */
   WS_MAX_CHANNELS: int(200, { min: 1 }),
+  /** Authenticated WebSockets one user may hold at once; one more is closed with 1013 (try again later). */
+  WS_MAX_SOCKETS_PER_USER: int(10, { min: 1 }),
+  /** WebSockets not yet authenticated from one client address; one more is closed with 1013. */
+  WS_MAX_UNAUTHENTICATED_PER_ADDRESS: int(20, { min: 1 }),
   /** Largest WebSocket frame accepted at all (Bun closes the socket with 1009 past it). */
   WS_MAX_FRAME_BYTES: int(64 * 1024, { min: 1024 }),
   /** Largest frame before the socket has authenticated (the auth message is a few hundred bytes). */
@@ -69,6 +73,8 @@ export interface GatewaySettings {
 
 export interface WsCaps {
   maxChannels: number;
+  maxSocketsPerUser: number;
+  maxUnauthenticatedPerAddress: number;
   maxFrameBytes: number;
   preAuthFrameBytes: number;
   accountsRefreshMs: number;
@@ -76,6 +82,8 @@ export interface WsCaps {
 
 export const DEFAULT_WS_CAPS: WsCaps = {
   maxChannels: 200,
+  maxSocketsPerUser: 10,
+  maxUnauthenticatedPerAddress: 20,
   maxFrameBytes: 64 * 1024,
   preAuthFrameBytes: 4096,
   accountsRefreshMs: 30_000,
@@ -101,6 +109,8 @@ export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): Gat
     trustedProxies: parseTrustedProxies(config.TRUSTED_PROXIES),
     ws: {
       maxChannels: config.WS_MAX_CHANNELS,
+      maxSocketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
+      maxUnauthenticatedPerAddress: config.WS_MAX_UNAUTHENTICATED_PER_ADDRESS,
       maxFrameBytes: config.WS_MAX_FRAME_BYTES,
       preAuthFrameBytes: config.WS_PREAUTH_FRAME_BYTES,
       accountsRefreshMs: config.WS_ACCOUNTS_REFRESH_MS,

@@ -158,6 +158,8 @@ export function createGatewayService(
     maxChannels: wsCaps.maxChannels,
     preAuthFrameBytes: wsCaps.preAuthFrameBytes,
     accountsRefreshMs: wsCaps.accountsRefreshMs,
+    maxSocketsPerUser: wsCaps.maxSocketsPerUser,
+    maxUnauthenticatedPerAddress: wsCaps.maxUnauthenticatedPerAddress,
   });
 
   const audit = options.audit ?? new MemoryAuditLog();
@@ -183,7 +185,8 @@ export function createGatewayService(
     .derive(({ request, server }) => ({ client: clientOrigin(request, server, trustedProxies) }))
     .ws("/ws", {
       idleTimeout: 60,
-      open: (ws) => hub.open(socketOf(ws.raw)),
+      // The address derived for the upgrade request (a trusted proxy's X-Forwarded-For, else the peer).
+      open: (ws) => hub.open(socketOf(ws.raw), (ws.data as { client?: { ip: string } }).client?.ip),
       message: (ws, message) => hub.message(socketOf(ws.raw), message),
       drain: (ws) => hub.drain(socketOf(ws.raw)),
       close: (ws) => hub.close(socketOf(ws.raw)),
