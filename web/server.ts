@@ -301,6 +301,8 @@ export function startWebServer(options: WebServerOptions): WebServer {
       return errorResponse(500, "INTERNAL", "internal error");
     },
     async fetch(request, srv) {
+      // HTTP/1.0 without Host: Bun's request.url is just the path and `new URL` would throw (a logged 500).
+      if (!URL.canParse(request.url)) return errorResponse(400, "BAD_REQUEST", "a request needs a Host header");
       const url = new URL(request.url);
       const forwarded = forwardedOf(request, url, srv.requestIP(request)?.address ?? "");
       if (url.pathname === "/ws") {

@@ -60,6 +60,15 @@ interface ValidationLike {
 }
 
 /**
+ * Whether the request's URL is absolute. Bun builds it from the Host header; an
+ * HTTP/1.0 request without one has only its path, which every `new URL(request.url)`
+ * downstream would throw on: such a request gets 400 before anything reads it.
+ */
+export function hasAbsoluteUrl(request: Request): boolean {
+  return URL.canParse(request.url);
+}
+
+/**
  * The root Elysia instance of every service: liveness, readiness, metrics,
  * request ids and the one error shape. Services chain their routes onto it, so
  * the hooks here cover every route without widening scopes.
@@ -90,6 +99,13 @@ export function createServiceApp(options: ServiceAppOptions) {
       const requestId = request.headers.get("x-request-id")?.slice(0, 64) || newId();
       set.headers["x-request-id"] = requestId;
       return { requestId, startedAt: performance.now() };
+    })
+    .onRequest(({ request, set }) => {
+      // HTTP/1.0 without Host: Bun's request.url is then just the path, and `new URL` throws (a 500).
+      if (!hasAbsoluteUrl(request)) {
+        set.status = 400;
+        return new AppError("BAD_REQUEST", "a request needs a Host header").toBody();
+      }
     })
     .onRequest(({ request, set }) => {
       const length = Number(request.headers.get("content-length") ?? 0);

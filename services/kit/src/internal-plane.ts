@@ -65,7 +65,9 @@ const hasBody = (headers: Headers) =>
 export function internalPlaneRefusal(request: Request, options: InternalPlaneOptions): AppError | null {
   const headers = request.headers;
   // In-process `app.handle(new Request(url))` carries no Host header: the URL's host stands in.
-  const host = hostName(headers.get("host") ?? new URL(request.url).host);
+  // Hostless HTTP/1.0 has no absolute URL: refused by http.ts before this runs, and here too if called alone.
+  const fallback = URL.canParse(request.url) ? new URL(request.url).host : "";
+  const host = hostName(headers.get("host") ?? fallback);
   if (!options.allowedHosts.has(host))
     return new AppError("MISDIRECTED", `this service does not answer for host ${host.slice(0, 100)}`);
   if (SAFE_METHODS.has(request.method)) return null;
