@@ -21,11 +21,12 @@ export const gatewayConfigSpec = {
   /** ...up to this; a delay, never a refusal, so a stranger cannot lock the owner out. */
   LOGIN_SLOWDOWN_MAX_MS: int(5000, { min: 0, max: 30_000 }),
   /**
-   * Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses):
-   * the PWA server on loopback by default. Set it to the proxy's address when the PWA server
-   * or a TLS terminator runs elsewhere; an empty list trusts no one.
+   * Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses).
+   * Development and tests: loopback (the PWA server next to the gateway). Production: none
+   * unless set (compose sets the web container's address), since on a shared host any local
+   * process could otherwise choose the address its login limits and audit entries are keyed by.
    */
-  TRUSTED_PROXIES: str("127.0.0.1,::1"),
+  TRUSTED_PROXIES: strByMode("127.0.0.1,::1", ""),
   /** Channels one WebSocket may be subscribed to at once. */
   WS_MAX_CHANNELS: int(200, { min: 1 }),
   /** Authenticated WebSockets one user may hold at once; one more is closed with 1013 (try again later). */

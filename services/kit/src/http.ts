@@ -2,7 +2,7 @@ import { DecimalError } from "@jts/contracts";
 import { Elysia } from "elysia";
 import { AppError } from "./errors.ts";
 import { newId } from "./ids.ts";
-import { allowedHostsFromEnv, internalPlaneRefusal } from "./internal-plane.ts";
+import { allowedHostsFromEnv, hostRefusal, internalPlaneRefusal } from "./internal-plane.ts";
 import type { Logger } from "./log.ts";
 import { MetricsRegistry } from "./metrics.ts";
 import { serviceCredential } from "./service-credential.ts";
@@ -22,7 +22,8 @@ export interface ServiceAppOptions {
   /**
    * "internal" (default): a service's own port, guarded by the internal-plane
    * rules (Host check, service credential and CSRF checks on state changes;
-   * internal-plane.ts). "public": the gateway, which has users of its own.
+   * internal-plane.ts). "public": the gateway, which has users of its own; it
+   * checks Host only (421), so a DNS-rebinding page cannot reach it either.
    */
   plane?: "internal" | "public";
   /** The service credential state changes must carry; this process's by default. */
@@ -80,12 +81,10 @@ export function createServiceApp(options: ServiceAppOptions) {
   const readiness = options.readiness ?? {};
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.logger;
+  const allowedHosts = options.allowedHosts ?? allowedHostsFromEnv();
   const plane =
     (options.plane ?? "internal") === "internal"
-      ? {
-          token: options.serviceToken ?? serviceCredential(),
-          allowedHosts: options.allowedHosts ?? allowedHostsFromEnv(),
-        }
+      ? { token: options.serviceToken ?? serviceCredential(), allowedHosts }
       : null;
   const root = new Elysia({
     name: `service.${options.name}`,
@@ -116,7 +115,8 @@ export function createServiceApp(options: ServiceAppOptions) {
     })
     .onRequest(({ request, set }) => {
       // The internal plane (internal-plane.ts): Host, then Origin, content type and credential on state changes.
-      const refusal = plane && internalPlaneRefusal(request, plane);
+      // The public plane (the gateway) checks Host only: it has users, CORS and limits of its own.
+      const refusal = plane ? internalPlaneRefusal(request, plane) : hostRefusal(request, allowedHosts);
       if (refusal) {
         set.status = refusal.status;
         return refusal.toBody();

@@ -28,6 +28,7 @@ export { InstrumentCatalog, type InstrumentSpec, SIM_INSTRUMENTS } from "./instr
 export {
   ACTOR_HEADER,
   allowedHostsFromEnv,
+  hostRefusal,
   httpActor,
   type InternalPlaneOptions,
   internalPlaneRefusal,
