@@ -351,7 +351,8 @@ export function startWebServer(options: WebServerOptions): WebServer {
 if (import.meta.main) {
   const web = startWebServer({
     port: Number(process.env.JTS_WEB_PORT ?? 8080),
-    hostname: process.env.JTS_WEB_HOST ?? "0.0.0.0",
+    // Loopback unless configured: a container (compose sets JTS_WEB_HOST=0.0.0.0) or a LAN install chooses to listen wider.
+    hostname: process.env.JTS_WEB_HOST || "127.0.0.1",
     distDir: process.env.JTS_WEB_DIST ?? join(import.meta.dir, "dist"),
     gatewayUrl: process.env.JTS_GATEWAY_URL ?? "http://127.0.0.1:3000",
     trustedProxies: (process.env.JTS_WEB_TRUSTED_PROXIES ?? "").split(",").filter((a) => a.trim()),
