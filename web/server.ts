@@ -30,9 +30,16 @@ interface SocketData {
   search: string;
   forwarded: Forwarded;
   upstream: WebSocket | null;
-  /** Client messages sent before the gateway socket opened. */
+  /** Client messages sent before the gateway socket opened (bounded: MAX_PENDING_MESSAGES, MAX_BODY_BYTES). */
   pending: (string | Buffer)[];
+  pendingBytes: number;
 }
+
+/**
+ * Messages a client may send before the gateway socket opens: a client sends `auth`
+ * and perhaps a subscribe or two. More is someone filling this server's memory.
+ */
+export const MAX_PENDING_MESSAGES = 16;
 
 // Headers that describe one hop and must not be forwarded (RFC 9110 §7.6.1), plus those fetch recomputes.
 const HOP_HEADERS = [
@@ -267,6 +274,7 @@ export function startWebServer(options: WebServerOptions): WebServer {
     upstream.onopen = () => {
       for (const message of client.data.pending) upstream.send(message);
       client.data.pending = [];
+      client.data.pendingBytes = 0;
     };
     upstream.onmessage = (event) => {
       const data = event.data;
@@ -293,10 +301,12 @@ export function startWebServer(options: WebServerOptions): WebServer {
       return errorResponse(500, "INTERNAL", "internal error");
     },
     async fetch(request, srv) {
+      // HTTP/1.0 without Host: Bun's request.url is just the path and `new URL` would throw (a logged 500).
+      if (!URL.canParse(request.url)) return errorResponse(400, "BAD_REQUEST", "a request needs a Host header");
       const url = new URL(request.url);
       const forwarded = forwardedOf(request, url, srv.requestIP(request)?.address ?? "");
       if (url.pathname === "/ws") {
-        const data: SocketData = { search: url.search, forwarded, upstream: null, pending: [] };
+        const data: SocketData = { search: url.search, forwarded, upstream: null, pending: [], pendingBytes: 0 };
         if (srv.upgrade(request, { data })) return undefined;
         return errorResponse(426, "BAD_REQUEST", "WebSocket upgrade required");
       }
@@ -311,8 +321,14 @@ export function startWebServer(options: WebServerOptions): WebServer {
       },
       message(client, message) {
         const upstream = client.data.upstream;
-        if (upstream?.readyState === WebSocket.OPEN) upstream.send(message);
-        else client.data.pending.push(message);
+        if (upstream?.readyState === WebSocket.OPEN) return void upstream.send(message);
+        const data = client.data;
+        data.pendingBytes += typeof message === "string" ? Buffer.byteLength(message) : message.byteLength;
+        if (data.pending.length >= MAX_PENDING_MESSAGES || data.pendingBytes > MAX_BODY_BYTES) {
+          client.close(1013, "too many messages before the gateway answered; reconnect and wait for authed");
+          return;
+        }
+        data.pending.push(message);
       },
       close(client, code, reason) {
         const upstream = client.data.upstream;
@@ -335,7 +351,8 @@ export function startWebServer(options: WebServerOptions): WebServer {
 if (import.meta.main) {
   const web = startWebServer({
     port: Number(process.env.JTS_WEB_PORT ?? 8080),
-    hostname: process.env.JTS_WEB_HOST ?? "0.0.0.0",
+    // Loopback unless configured: a container (compose sets JTS_WEB_HOST=0.0.0.0) or a LAN install chooses to listen wider.
+    hostname: process.env.JTS_WEB_HOST || "127.0.0.1",
     distDir: process.env.JTS_WEB_DIST ?? join(import.meta.dir, "dist"),
     gatewayUrl: process.env.JTS_GATEWAY_URL ?? "http://127.0.0.1:3000",
     trustedProxies: (process.env.JTS_WEB_TRUSTED_PROXIES ?? "").split(",").filter((a) => a.trim()),

@@ -40,7 +40,7 @@ export function clientOrigin(
   trusted: ReadonlySet<string>,
 ): ClientOrigin {
   const peer = normalizeAddress(server?.requestIP(request)?.address ?? "local");
-  const direct = { ip: peer, secure: new URL(request.url).protocol === "https:" };
+  const direct = { ip: peer, secure: request.url.startsWith("https:") };
   if (!trusted.has(peer)) return direct;
   // Each proxy appends the address it saw: walk from the right past our own proxies.
   const hops = (request.headers.get("x-forwarded-for") ?? "").split(",").map(normalizeAddress).filter(Boolean);

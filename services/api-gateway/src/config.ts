@@ -14,16 +14,25 @@ export const gatewayConfigSpec = {
   API_RATE_LIMIT: int(100, { min: 1 }),
   API_RATE_WINDOW: int(60_000, { min: 1000 }),
   LOGIN_RATE_LIMIT: int(10, { min: 1 }),
-  /** An account's first wait after 5 wrong passwords (from any address); it doubles per failure, up to 15 min. */
+  /** The first wait of one (account, client address) after 5 wrong passwords from it; it doubles per failure, up to 15 min. */
   LOGIN_BACKOFF_BASE_MS: int(1000, { min: 1 }),
+  /** Every login on an account waits this much per wrong password past its first 5 (from all addresses in the last hour)... */
+  LOGIN_SLOWDOWN_STEP_MS: int(500, { min: 0 }),
+  /** ...up to this; a delay, never a refusal, so a stranger cannot lock the owner out. */
+  LOGIN_SLOWDOWN_MAX_MS: int(5000, { min: 0, max: 30_000 }),
   /**
-   * Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses):
-   * the PWA server on loopback by default. Set it to the proxy's address when the PWA server
-   * or a TLS terminator runs elsewhere; an empty list trusts no one.
+   * Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses).
+   * Development and tests: loopback (the PWA server next to the gateway). Production: none
+   * unless set (compose sets the web container's address), since on a shared host any local
+   * process could otherwise choose the address its login limits and audit entries are keyed by.
    */
-  TRUSTED_PROXIES: str("127.0.0.1,::1"),
+  TRUSTED_PROXIES: strByMode("127.0.0.1,::1", ""),
   /** Channels one WebSocket may be subscribed to at once. */
   WS_MAX_CHANNELS: int(200, { min: 1 }),
+  /** Authenticated WebSockets one user may hold at once; one more is closed with 1013 (try again later). */
+  WS_MAX_SOCKETS_PER_USER: int(10, { min: 1 }),
+  /** WebSockets not yet authenticated from one client address; one more is closed with 1013. */
+  WS_MAX_UNAUTHENTICATED_PER_ADDRESS: int(20, { min: 1 }),
   /** Largest WebSocket frame accepted at all (Bun closes the socket with 1009 past it). */
   WS_MAX_FRAME_BYTES: int(64 * 1024, { min: 1024 }),
   /** Largest frame before the socket has authenticated (the auth message is a few hundred bytes). */
@@ -48,8 +57,11 @@ export interface GatewaySettings {
   rateLimit: number;
   rateWindowMs: number;
   loginRateLimit: number;
-  /** An account's first backoff after its free wrong passwords; 1 s when not given. */
+  /** An (account, address)'s first backoff after its free wrong passwords; 1 s when not given. */
   loginBackoffBaseMs?: number;
+  /** An account's slowdown per wrong password past the free ones, and its cap; 500 ms and 5 s when not given. */
+  loginSlowdownStepMs?: number;
+  loginSlowdownMaxMs?: number;
   /** HALT, cancel-all and disarm per user per minute (their own bucket); 600 when not given. */
   safetyRateLimit?: number;
   rpcTimeoutMs: number;
@@ -62,6 +74,8 @@ export interface GatewaySettings {
 
 export interface WsCaps {
   maxChannels: number;
+  maxSocketsPerUser: number;
+  maxUnauthenticatedPerAddress: number;
   maxFrameBytes: number;
   preAuthFrameBytes: number;
   accountsRefreshMs: number;
@@ -69,6 +83,8 @@ export interface WsCaps {
 
 export const DEFAULT_WS_CAPS: WsCaps = {
   maxChannels: 200,
+  maxSocketsPerUser: 10,
+  maxUnauthenticatedPerAddress: 20,
   maxFrameBytes: 64 * 1024,
   preAuthFrameBytes: 4096,
   accountsRefreshMs: 30_000,
@@ -84,6 +100,8 @@ export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): Gat
     rateWindowMs: config.API_RATE_WINDOW,
     loginRateLimit: config.LOGIN_RATE_LIMIT,
     loginBackoffBaseMs: config.LOGIN_BACKOFF_BASE_MS,
+    loginSlowdownStepMs: config.LOGIN_SLOWDOWN_STEP_MS,
+    loginSlowdownMaxMs: config.LOGIN_SLOWDOWN_MAX_MS,
     safetyRateLimit: config.SAFETY_RATE_LIMIT,
     rpcTimeoutMs: 3000,
     corsOrigins: config.CORS_ORIGINS.split(",")
@@ -92,6 +110,8 @@ export function gatewaySettings(config: ConfigOf<typeof gatewayConfigSpec>): Gat
     trustedProxies: parseTrustedProxies(config.TRUSTED_PROXIES),
     ws: {
       maxChannels: config.WS_MAX_CHANNELS,
+      maxSocketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
+      maxUnauthenticatedPerAddress: config.WS_MAX_UNAUTHENTICATED_PER_ADDRESS,
       maxFrameBytes: config.WS_MAX_FRAME_BYTES,
       preAuthFrameBytes: config.WS_PREAUTH_FRAME_BYTES,
       accountsRefreshMs: config.WS_ACCOUNTS_REFRESH_MS,

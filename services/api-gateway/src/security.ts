@@ -26,6 +26,8 @@ const ALLOWED_HEADERS = "authorization, content-type, x-request-id";
 export function security(corsOrigins: readonly string[]) {
   const allowed = new Set(corsOrigins);
   return new Elysia({ name: "gateway.security" }).onRequest(({ request, set }) => {
+    // A hostless request (HTTP/1.0) already got 400 from createServiceApp; never let `new URL` throw here.
+    if (!URL.canParse(request.url)) return;
     const path = new URL(request.url).pathname;
     Object.assign(set.headers, API_HEADERS);
     if (path === "/docs" || path.startsWith("/docs/")) set.headers["content-security-policy"] = DOCS_CSP;

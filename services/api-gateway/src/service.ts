@@ -1,19 +1,25 @@
 import { jwt } from "@elysiajs/jwt";
 import {
+  type Alert,
   type AuditEntry,
   type AuditLog,
+  EventTypes,
+  nowNsString,
   Order,
   RpcReplies,
   type SlidingWindowSpec,
   StrategyCreate,
   Subjects,
   type Subscription,
+  Topics,
 } from "@jts/contracts";
 import {
   AppError,
   createServiceApp,
+  envelope,
   MemoryAuditLog,
   MetricsRegistry,
+  newId,
   observeTradingMetrics,
   type ReadinessCheck,
   type Runtime,
@@ -106,11 +112,17 @@ export function createGatewayService(
   });
   const apiBucket = bucketFor("api", settings.rateLimit, settings.rateWindowMs);
   const loginBucket = bucketFor("login", settings.loginRateLimit, 60_000);
-  const loginGuard = new LoginGuard(runtime.cache, {
-    ...DEFAULT_LOGIN_GUARD,
-    failuresPerAddress: settings.loginRateLimit,
-    accountBaseDelayMs: settings.loginBackoffBaseMs ?? DEFAULT_LOGIN_GUARD.accountBaseDelayMs,
-  });
+  const loginGuard = new LoginGuard(
+    runtime.cache,
+    {
+      ...DEFAULT_LOGIN_GUARD,
+      failuresPerAddress: settings.loginRateLimit,
+      accountBaseDelayMs: settings.loginBackoffBaseMs ?? DEFAULT_LOGIN_GUARD.accountBaseDelayMs,
+      accountSlowdownStepMs: settings.loginSlowdownStepMs ?? DEFAULT_LOGIN_GUARD.accountSlowdownStepMs,
+      accountSlowdownMaxMs: settings.loginSlowdownMaxMs ?? DEFAULT_LOGIN_GUARD.accountSlowdownMaxMs,
+    },
+    (username, failures) => raiseLoginAlert(runtime, logger, username, failures),
+  );
   const trustedProxies = settings.trustedProxies ?? new Set<string>();
   const wsCaps = { ...DEFAULT_WS_CAPS, ...settings.ws };
   const sha256 = (value: string) => new Bun.CryptoHasher("sha256").update(value).digest("hex");
@@ -149,6 +161,8 @@ export function createGatewayService(
     maxChannels: wsCaps.maxChannels,
     preAuthFrameBytes: wsCaps.preAuthFrameBytes,
     accountsRefreshMs: wsCaps.accountsRefreshMs,
+    maxSocketsPerUser: wsCaps.maxSocketsPerUser,
+    maxUnauthenticatedPerAddress: wsCaps.maxUnauthenticatedPerAddress,
   });
 
   // The gateway sees every event already: the platform's trading metrics are read off the
@@ -182,8 +196,9 @@ export function createGatewayService(
     .derive(({ request, server }) => ({ client: clientOrigin(request, server, trustedProxies) }))
     .ws("/ws", {
       idleTimeout: 60,
+      // The address derived for the upgrade request (a trusted proxy's X-Forwarded-For, else the peer).
       open: (ws) => {
-        hub.open(socketOf(ws.raw));
+        hub.open(socketOf(ws.raw), (ws.data as { client?: { ip: string } }).client?.ip);
         wsClients.set(hub.size);
       },
       message: (ws, message) => hub.message(socketOf(ws.raw), message),
@@ -196,7 +211,7 @@ export function createGatewayService(
     .post(
       "/api/auth/login",
       async ({ body, set, request, client, requestId }) => {
-        // Only wrong passwords count, per address and per account (see LoginGuard).
+        // Only wrong passwords count: per address, per (account, address), and per account as a slowdown (see LoginGuard).
         await loginGuard.check(client.ip, body.username, set.headers);
         const user = await users.verify(body.username, body.password);
         const where = { ...origin(request, client), requestId };
@@ -206,7 +221,7 @@ export function createGatewayService(
           await record({ actor: body.username, action: "auth.login", ...where, details: { outcome: "refused" } });
           throw new AppError("UNAUTHORIZED", "wrong username or password");
         }
-        await loginGuard.succeeded(user.username);
+        await loginGuard.succeeded(client.ip, user.username);
         await record({ actor: user.username, action: "auth.login", ...where, details: { outcome: "ok" } });
         const pair = await tokens.issue(user.username, user.role, user.tokenVersion);
         if (body.refreshTokenIn !== "cookie") return pair;
@@ -218,7 +233,7 @@ export function createGatewayService(
         detail: {
           security: [],
           description:
-            'Answers an access token and, by default, the refresh token in the body (API clients). With `refreshTokenIn: "cookie"` (browsers) the refresh token is set only as the HttpOnly, SameSite=Strict `jts_refresh` cookie on /api/auth. Wrong passwords are braked per client address (LOGIN_RATE_LIMIT per minute) and per account (a doubling wait after 5); correct ones are never counted.',
+            'Answers an access token and, by default, the refresh token in the body (API clients). With `refreshTokenIn: "cookie"` (browsers) the refresh token is set only as the HttpOnly, SameSite=Strict `jts_refresh` cookie on /api/auth. Wrong passwords are braked per client address (LOGIN_RATE_LIMIT per minute) and per account and address (a doubling wait after 5); failures on an account from all addresses only slow its logins (never refuse them) and raise an alert; correct ones are never counted.',
         },
       },
     )
@@ -455,3 +470,24 @@ export function createGatewayService(
 }
 
 export type App = ReturnType<typeof createGatewayService>["app"];
+
+/**
+ * An account's wrong passwords from all addresses passed the free ones: tell the
+ * operator. The alert is platform-wide (every user sees those), so it does not
+ * name the account; the log and the audit log (auth.login, refused) do.
+ */
+async function raiseLoginAlert(runtime: Runtime, logger: Runtime["logger"], username: string, failures: number) {
+  logger.warn("account under login attack: logins on it are slowed", { username, failures });
+  const alert: Alert = {
+    id: newId(),
+    severity: "WARNING",
+    kind: "SYSTEM",
+    title: "Repeated failed logins",
+    message: `${failures} wrong passwords for one user account within an hour; its logins are slowed (never refused from other addresses). The audit log (auth.login, refused) names the account and the addresses.`,
+    account: null,
+    tsEvent: nowNsString(),
+  };
+  await runtime.bus
+    .publish(Topics.alert, envelope(EventTypes.alert, "api-gateway", "platform", alert))
+    .catch((error: unknown) => logger.warn("could not publish the login alert", { error }));
+}

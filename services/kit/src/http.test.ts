@@ -175,9 +175,12 @@ describe("service app: the internal plane", () => {
     expect(ok.status).toBe(200);
   });
 
-  it("leaves the public plane (the gateway) to its own auth", async () => {
-    const res = await guarded("public").handle(new Request("http://gateway.example/change", { method: "POST" }));
-    expect(res.status).toBe(200);
+  it("leaves the public plane (the gateway) to its own auth, but checks its Host too", async () => {
+    const changes = (host: string) =>
+      guarded("public").handle(new Request("http://127.0.0.1/change", { method: "POST", headers: { host } }));
+    expect((await changes("127.0.0.1:3000")).status).toBe(200);
+    // A DNS-rebound page (attacker review 5): the gateway has users of its own, but not for any Host.
+    expect((await changes("gateway.example")).status).toBe(421);
   });
 });
 

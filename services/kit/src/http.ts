@@ -2,7 +2,7 @@ import { DecimalError } from "@jts/contracts";
 import { Elysia } from "elysia";
 import { AppError } from "./errors.ts";
 import { newId } from "./ids.ts";
-import { allowedHostsFromEnv, internalPlaneRefusal } from "./internal-plane.ts";
+import { allowedHostsFromEnv, hostRefusal, internalPlaneRefusal } from "./internal-plane.ts";
 import type { Logger } from "./log.ts";
 import { MetricsRegistry } from "./metrics.ts";
 import { serviceCredential } from "./service-credential.ts";
@@ -22,7 +22,8 @@ export interface ServiceAppOptions {
   /**
    * "internal" (default): a service's own port, guarded by the internal-plane
    * rules (Host check, service credential and CSRF checks on state changes;
-   * internal-plane.ts). "public": the gateway, which has users of its own.
+   * internal-plane.ts). "public": the gateway, which has users of its own; it
+   * checks Host only (421), so a DNS-rebinding page cannot reach it either.
    */
   plane?: "internal" | "public";
   /** The service credential state changes must carry; this process's by default. */
@@ -60,6 +61,15 @@ interface ValidationLike {
 }
 
 /**
+ * Whether the request's URL is absolute. Bun builds it from the Host header; an
+ * HTTP/1.0 request without one has only its path, which every `new URL(request.url)`
+ * downstream would throw on: such a request gets 400 before anything reads it.
+ */
+export function hasAbsoluteUrl(request: Request): boolean {
+  return URL.canParse(request.url);
+}
+
+/**
  * The root Elysia instance of every service: liveness, readiness, metrics,
  * request ids and the one error shape. Services chain their routes onto it, so
  * the hooks here cover every route without widening scopes.
@@ -72,12 +82,10 @@ export function createServiceApp(options: ServiceAppOptions) {
   const dependencyUp = metrics.gauge("jts_dependency_up", "1 when the readiness check of a dependency passes");
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.logger;
+  const allowedHosts = options.allowedHosts ?? allowedHostsFromEnv();
   const plane =
     (options.plane ?? "internal") === "internal"
-      ? {
-          token: options.serviceToken ?? serviceCredential(),
-          allowedHosts: options.allowedHosts ?? allowedHostsFromEnv(),
-        }
+      ? { token: options.serviceToken ?? serviceCredential(), allowedHosts }
       : null;
   const root = new Elysia({
     name: `service.${options.name}`,
@@ -93,6 +101,13 @@ export function createServiceApp(options: ServiceAppOptions) {
       return { requestId, startedAt: performance.now() };
     })
     .onRequest(({ request, set }) => {
+      // HTTP/1.0 without Host: Bun's request.url is then just the path, and `new URL` throws (a 500).
+      if (!hasAbsoluteUrl(request)) {
+        set.status = 400;
+        return new AppError("BAD_REQUEST", "a request needs a Host header").toBody();
+      }
+    })
+    .onRequest(({ request, set }) => {
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > maxBodyBytes) {
         set.status = 413;
@@ -101,7 +116,8 @@ export function createServiceApp(options: ServiceAppOptions) {
     })
     .onRequest(({ request, set }) => {
       // The internal plane (internal-plane.ts): Host, then Origin, content type and credential on state changes.
-      const refusal = plane && internalPlaneRefusal(request, plane);
+      // The public plane (the gateway) checks Host only: it has users, CORS and limits of its own.
+      const refusal = plane ? internalPlaneRefusal(request, plane) : hostRefusal(request, allowedHosts);
       if (refusal) {
         set.status = refusal.status;
         return refusal.toBody();

@@ -28,6 +28,7 @@ export { InstrumentCatalog, type InstrumentSpec, SIM_INSTRUMENTS } from "./instr
 export {
   ACTOR_HEADER,
   allowedHostsFromEnv,
+  hostRefusal,
   httpActor,
   type InternalPlaneOptions,
   internalPlaneRefusal,
@@ -53,7 +54,6 @@ export {
   randomServiceToken,
   resolveServiceCredential,
   SERVICE_TOKEN_ENV,
-  SERVICE_TOKEN_HEADER,
   serviceAuthHeaders,
   serviceCredential,
 } from "./service-credential.ts";

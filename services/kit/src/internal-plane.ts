@@ -61,13 +61,24 @@ const isJson = (contentType: string) => {
 const hasBody = (headers: Headers) =>
   Number(headers.get("content-length") ?? 0) > 0 || headers.has("transfer-encoding");
 
+/**
+ * 421 for a Host this port does not answer for: what a DNS-rebinding page sends
+ * (its own name, resolved to 127.0.0.1). Every port checks it, the gateway's too.
+ */
+export function hostRefusal(request: Request, allowedHosts: ReadonlySet<string>): AppError | null {
+  // In-process `app.handle(new Request(url))` carries no Host header: the URL's host stands in.
+  // Hostless HTTP/1.0 has no absolute URL: refused by http.ts before this runs, and here too if called alone.
+  const fallback = URL.canParse(request.url) ? new URL(request.url).host : "";
+  const host = hostName(request.headers.get("host") ?? fallback);
+  if (allowedHosts.has(host)) return null;
+  return new AppError("MISDIRECTED", `this service does not answer for host ${host.slice(0, 100)}`);
+}
+
 /** Why this request may not reach the route, or null when it may. */
 export function internalPlaneRefusal(request: Request, options: InternalPlaneOptions): AppError | null {
   const headers = request.headers;
-  // In-process `app.handle(new Request(url))` carries no Host header: the URL's host stands in.
-  const host = hostName(headers.get("host") ?? new URL(request.url).host);
-  if (!options.allowedHosts.has(host))
-    return new AppError("MISDIRECTED", `this service does not answer for host ${host.slice(0, 100)}`);
+  const misdirected = hostRefusal(request, options.allowedHosts);
+  if (misdirected) return misdirected;
   if (SAFE_METHODS.has(request.method)) return null;
   const origin = headers.get("origin");
   if (origin !== null) {

@@ -3,7 +3,8 @@ import { ConfigError, checkSecret, runMode } from "./config.ts";
 
 /**
  * The service credential: one shared secret that every internal caller
- * presents (rpc header, `Authorization: Bearer` on a service's HTTP port) and
+ * signs rpc with (an HMAC key, never sent on the bus: nats/rpc-signature.ts) or
+ * presents (`Authorization: Bearer` on a service's HTTP port) and
  * every receiver checks. One secret rather than a key per service because
  * every service runs the same image in the same trust zone, and the gateway
  * already decides who may do what; a per-service key would only add a key
@@ -12,9 +13,6 @@ import { ConfigError, checkSecret, runMode } from "./config.ts";
  * let anyone command a service.
  */
 export const SERVICE_TOKEN_ENV = "JTS_SERVICE_TOKEN";
-
-/** The header an rpc request carries its credential in (the HTTP ports use `Authorization: Bearer`). */
-export const SERVICE_TOKEN_HEADER = "jts-service-token";
 
 /**
  * The credential for an environment. Production refuses a missing or weak

@@ -54,3 +54,23 @@ describe("access tokens", () => {
     expect(await shortLived.authenticate(brief)).toBeNull();
   });
 });
+
+describe("the absolute session lifetime", () => {
+  it("is checked at refresh on its own, not only by the refresh token's cache expiry: a shortened JWT_SESSION_MAX_SECONDS ends older sessions", async () => {
+    // Two gateway processes (or one restarted with a new setting) on one cache: sessions were
+    // issued under a 30-day maximum with 7-day refresh tokens, then the operator shortened the
+    // maximum to 1 s. The refresh records still live for days in the cache, so only refresh's
+    // own check of the session's age can end them (attacker review 6: it was untested alone).
+    const cache = new MemoryCache();
+    const before = new TokenService(countingCodec(), cache, 900, 7 * 86_400, { sessionMaxSeconds: 30 * 86_400 });
+    const after = new TokenService(countingCodec(), cache, 900, 7 * 86_400, { sessionMaxSeconds: 1 });
+    const old = await before.issue("alice", "trader");
+    await Bun.sleep(1100);
+    const refused = await after.refresh(old.refreshToken).catch((e: unknown) => e as Error);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toContain("maximum lifetime");
+    // A session younger than the maximum still refreshes under the same settings.
+    const young = await after.issue("bob", "trader");
+    expect((await after.refresh(young.refreshToken)).accessToken).toBeString();
+  });
+});

@@ -119,7 +119,13 @@ describe("strategy routes", () => {
       (await request("/api/strategies", tokens.alice as string, "POST", { ...bollinger, id: "x", account: "acc-bob" }))
         .status,
     ).toBe(403);
-    expect((await request("/api/strategies/nope/start", tokens.alice as string, "POST")).status).toBe(404);
+    // A missing strategy and another account's answer the same to a trader (attacker review 6); 404 to an admin.
+    const foreign = await request("/api/strategies/ma-bob/start", tokens.alice as string, "POST");
+    const missing = await request("/api/strategies/nope/start", tokens.alice as string, "POST");
+    expect(missing.status).toBe(403);
+    expect((await readJson(missing)).error.message).toBe("no strategy nope on your accounts");
+    expect((await readJson(foreign)).error.message).toBe("no strategy ma-bob on your accounts");
+    expect((await request("/api/strategies/nope/start", tokens.root as string, "POST")).status).toBe(404);
   });
 
   it("lists a trader's and a viewer's own accounts' strategies only, every strategy for an admin", async () => {

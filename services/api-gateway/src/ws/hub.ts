@@ -46,6 +46,10 @@ interface UserState {
 
 interface Client {
   socket: WsConnection;
+  /** The client's address (behind a trusted proxy, the one it reports), for the unauthenticated cap. */
+  address: string;
+  /** Still counted among its address's unauthenticated sockets. */
+  awaitingAuth: boolean;
   open: boolean;
   user: AuthUser | null;
   state: UserState | null;
@@ -84,6 +88,10 @@ export interface HubOptions {
   preAuthFrameBytes?: number;
   /** Connected users' account lists are re-read this often (and on every account change event). */
   accountsRefreshMs?: number;
+  /** Authenticated sockets one user may hold at once; one more is closed with 1013 (10 when not given). */
+  maxSocketsPerUser?: number;
+  /** Sockets not yet authenticated from one client address; one more is closed with 1013 (20 when not given). */
+  maxUnauthenticatedPerAddress?: number;
 }
 
 const clientMessage = compile(WsClientMessage);
@@ -122,6 +130,8 @@ export class WsHub {
   private readonly now: () => number;
   private readonly maxChannels: number;
   private readonly preAuthFrameBytes: number;
+  /** Client address -> sockets from it that have not authenticated yet. */
+  private readonly awaitingAuth = new Map<string, number>();
   private accountsTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
@@ -184,9 +194,19 @@ export class WsHub {
     this.byChannel.clear();
   }
 
-  open(socket: WsConnection) {
+  /** `address`: the client's (the gateway's ClientOrigin), so one address cannot hold many idle sockets. */
+  open(socket: WsConnection, address = "unknown") {
+    const cap = this.options.maxUnauthenticatedPerAddress ?? 20;
+    const waiting = this.awaitingAuth.get(address) ?? 0;
+    if (waiting >= cap) {
+      socket.close(1013, `at most ${cap} unauthenticated sockets per address; authenticate or close one`);
+      return;
+    }
+    this.awaitingAuth.set(address, waiting + 1);
     const client: Client = {
       socket,
+      address,
+      awaitingAuth: true,
       open: true,
       user: null,
       state: null,
@@ -206,6 +226,7 @@ export class WsHub {
     const client = this.clients.get(socket);
     if (!client) return;
     client.open = false;
+    this.authenticated(client);
     if (client.authTimer) clearTimeout(client.authTimer);
     if (client.expiryTimer) clearTimeout(client.expiryTimer);
     for (const channel of client.channels) this.byChannel.get(channel)?.delete(client);
@@ -213,6 +234,15 @@ export class WsHub {
     this.clients.delete(socket);
     const state = client.state;
     if (state?.clients.delete(client) && state.clients.size === 0) this.retire(state);
+  }
+
+  /** The socket no longer counts against its address's unauthenticated cap (authenticated or closed). */
+  private authenticated(client: Client) {
+    if (!client.awaitingAuth) return;
+    client.awaitingAuth = false;
+    const left = (this.awaitingAuth.get(client.address) ?? 1) - 1;
+    if (left > 0) this.awaitingAuth.set(client.address, left);
+    else this.awaitingAuth.delete(client.address);
   }
 
   /** Bun calls this when a backed-up socket can take more: send what conflation held back. */
@@ -316,6 +346,18 @@ export class WsHub {
       return this.close(client.socket);
     }
     if (!client.open) return;
+    const perUser = this.options.maxSocketsPerUser ?? 10;
+    const held = this.users.get(user.username)?.clients.size ?? 0;
+    if (!client.user && held >= perUser) {
+      this.control(client, {
+        op: "error",
+        code: "RATE_LIMITED",
+        message: `at most ${perUser} sockets per user (${held} open); close one first`,
+      });
+      client.socket.close(1013, `at most ${perUser} sockets per user`);
+      return this.close(client.socket);
+    }
+    this.authenticated(client);
     const state = this.stateOf(user.username);
     state.accounts = accounts;
     state.user = user;

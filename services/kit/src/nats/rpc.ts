@@ -1,17 +1,31 @@
 import type { RpcContext, RpcHandler, RpcRequestOptions, RpcTransport, Subscription } from "@jts/contracts";
-import {
-  type MsgHdrs,
-  type NatsConnection,
-  type NatsError,
-  ErrorCode as NatsErrorCode,
-  headers as natsHeaders,
-} from "nats";
+import { createInbox, type Msg, type NatsConnection, type Subscription as NatsSub, headers as natsHeaders } from "nats";
 import { AppError } from "../errors.ts";
 import { ACTOR_HEADER } from "../internal-plane.ts";
 import { DEFAULT_RPC_TIMEOUT_MS } from "../rpc/memory.ts";
-import { credentialMatches, SERVICE_TOKEN_HEADER, serviceCredential } from "../service-credential.ts";
+import { SERVICE_TOKEN_ENV, serviceCredential } from "../service-credential.ts";
+import {
+  NONCE_HEADER,
+  NonceCache,
+  newNonce,
+  SIGNATURE_HEADER,
+  signatureMatches,
+  signReply,
+  signRequest,
+  TIMESTAMP_HEADER,
+} from "./rpc-signature.ts";
 
 type Reply = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
+
+/** A request waiting for its signed reply on this connection's reply inbox. */
+type Pending = {
+  subject: string;
+  nonce: string;
+  refused: number;
+  resolve: (data: Uint8Array) => void;
+  reject: (error: AppError) => void;
+  timer: ReturnType<typeof setTimeout>;
+};
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -22,9 +36,15 @@ const encode = (value: unknown) => encoder.encode(JSON.stringify(value ?? null))
  * joins one queue group, so replicas share requests. Replies carry either the
  * result or the contracts' error shape, so a domain error crosses the wire
  * with its code; no responders and timeouts become UNAVAILABLE and TIMEOUT.
- * Every request carries the service credential and the actor in NATS
- * headers (the envelope); a server answers UNAUTHORIZED, without running the
- * handler, to a request whose credential is missing or wrong.
+ *
+ * The service credential is a signing key and never crosses the bus (see
+ * rpc-signature.ts). A request carries a timestamp, a nonce, the actor and an
+ * HMAC over them, the subject and the body; a server answers UNAUTHORIZED,
+ * without running the handler, to one that is unsigned, wrongly signed, stale
+ * or replayed. Every reply is signed over the request's subject and nonce; the
+ * caller ignores a reply that is not (a rogue responder on the bus) and keeps
+ * waiting for the real one, and when the time runs out having seen only
+ * forged replies it fails with UNAVAILABLE naming them, not TIMEOUT.
  */
 export class NatsRpc implements RpcTransport {
   constructor(
@@ -33,19 +53,29 @@ export class NatsRpc implements RpcTransport {
       queue?: string;
       ownsConnection?: boolean /** Keeps several platforms on one NATS apart. */;
       prefix?: string;
-      /** The service credential sent and required; this process's (JTS_SERVICE_TOKEN) by default. */
+      /** The signing key; this process's service credential (JTS_SERVICE_TOKEN) by default. */
       credential?: string;
     } = {},
   ) {
-    this.credential = options.credential ?? serviceCredential();
+    this.key = options.credential ?? serviceCredential();
   }
 
-  private readonly credential: string;
+  private readonly key: string;
+  private readonly nonces = new NonceCache();
+  private readonly pending = new Map<string, Pending>();
+  private inbox?: { prefix: string; sub: NatsSub };
+  private sequence = 0;
 
-  /** The envelope of a request, or null when it lacks the credential. */
-  private contextOf(h: MsgHdrs | undefined): RpcContext | null {
-    if (!credentialMatches(h?.get(SERVICE_TOKEN_HEADER), this.credential)) return null;
-    const actor = h?.get(ACTOR_HEADER);
+  /** The envelope of a request, or why it is refused. */
+  private contextOf(msg: Msg): RpcContext | string {
+    const h = msg.headers;
+    const timestamp = h?.get(TIMESTAMP_HEADER) ?? "";
+    const nonce = h?.get(NONCE_HEADER) ?? "";
+    const actor = h?.get(ACTOR_HEADER) ?? "";
+    const expected = signRequest(this.key, { subject: msg.subject, timestamp, nonce, actor, body: msg.data });
+    if (!nonce || !signatureMatches(h?.get(SIGNATURE_HEADER), expected)) return "missing or wrong signature";
+    const refusal = this.nonces.admit(Number(timestamp), nonce);
+    if (refusal) return refusal;
     return actor ? { actor: actor.slice(0, 64) } : {};
   }
 
@@ -61,8 +91,8 @@ export class NatsRpc implements RpcTransport {
         void (async () => {
           let reply: Reply;
           try {
-            const context = this.contextOf(msg.headers);
-            if (!context) throw new AppError("UNAUTHORIZED", `${subject}: missing or wrong service credential`);
+            const context = this.contextOf(msg);
+            if (typeof context === "string") throw new AppError("UNAUTHORIZED", `${subject}: ${context}`);
             const request = msg.data.length === 0 ? null : JSON.parse(decoder.decode(msg.data));
             reply = { ok: true, result: await handler(request, context) };
           } catch (e) {
@@ -74,7 +104,11 @@ export class NatsRpc implements RpcTransport {
                   : new AppError("INTERNAL", `${subject} failed: ${(e as Error).message}`);
             reply = { ok: false, error: appError.toBody().error };
           }
-          msg.respond(encode(reply));
+          const body = encode(reply);
+          const envelope = natsHeaders();
+          const nonce = msg.headers?.get(NONCE_HEADER) ?? "";
+          envelope.set(SIGNATURE_HEADER, signReply(this.key, { subject: msg.subject, nonce, body }));
+          msg.respond(body, { headers: envelope });
         })();
       },
     });
@@ -87,28 +121,88 @@ export class NatsRpc implements RpcTransport {
     };
   }
 
+  /** One wildcard inbox per connection (as nats.js's own request does), so a request costs no SUB. */
+  private replyInbox(): string {
+    if (!this.inbox) {
+      const prefix = createInbox();
+      const sub = this.nc.subscribe(`${prefix}.*`, { callback: (error, msg) => error || this.onReply(prefix, msg) });
+      this.inbox = { prefix, sub };
+    }
+    return this.inbox.prefix;
+  }
+
+  private onReply(prefix: string, msg: Msg): void {
+    const token = msg.subject.slice(prefix.length + 1);
+    const waiting = this.pending.get(token);
+    if (!waiting) return;
+    // The server's own "no responders" status (it cannot be signed: it comes from NATS, not a service).
+    if (msg.headers?.code === 503 && msg.data.length === 0) {
+      this.settle(token);
+      waiting.reject(new AppError("UNAVAILABLE", `no service answers ${waiting.subject}`));
+      return;
+    }
+    const expected = signReply(this.key, { subject: waiting.subject, nonce: waiting.nonce, body: msg.data });
+    if (!signatureMatches(msg.headers?.get(SIGNATURE_HEADER), expected)) {
+      waiting.refused++; // a forged or foreign reply: not an answer, keep waiting for the server's
+      return;
+    }
+    this.settle(token);
+    waiting.resolve(msg.data);
+  }
+
+  private settle(token: string): void {
+    const waiting = this.pending.get(token);
+    if (waiting) clearTimeout(waiting.timer);
+    this.pending.delete(token);
+  }
+
   async request<R = unknown>(subject: string, payload: unknown, options: RpcRequestOptions = {}): Promise<R> {
     const timeout = options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
-    let data: Uint8Array;
-    try {
-      const envelope = natsHeaders();
-      envelope.set(SERVICE_TOKEN_HEADER, this.credential);
-      if (options.actor) envelope.set(ACTOR_HEADER, options.actor);
-      const msg = await this.nc.request(this.subject(subject), encode(payload), { timeout, headers: envelope });
-      data = msg.data;
-    } catch (e) {
-      const code = (e as NatsError).code;
-      if (code === NatsErrorCode.NoResponders) throw new AppError("UNAVAILABLE", `no service answers ${subject}`);
-      if (code === NatsErrorCode.Timeout)
-        throw new AppError("TIMEOUT", `${subject} did not answer within ${timeout} ms`);
-      throw new AppError("UNAVAILABLE", `${subject}: ${(e as Error).message}`);
-    }
+    const name = subject;
+    const fullSubject = this.subject(subject);
+    const body = encode(payload);
+    const timestamp = String(Date.now());
+    const nonce = newNonce();
+    const actor = options.actor ?? "";
+    const envelope = natsHeaders();
+    envelope.set(TIMESTAMP_HEADER, timestamp);
+    envelope.set(NONCE_HEADER, nonce);
+    if (actor) envelope.set(ACTOR_HEADER, actor);
+    envelope.set(SIGNATURE_HEADER, signRequest(this.key, { subject: fullSubject, timestamp, nonce, actor, body }));
+    const token = String(++this.sequence);
+    const data = await new Promise<Uint8Array>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const waiting = this.pending.get(token);
+        this.settle(token);
+        reject(
+          waiting?.refused
+            ? new AppError(
+                "UNAVAILABLE",
+                `${name}: ${waiting.refused} unsigned or wrongly signed repl${waiting.refused === 1 ? "y" : "ies"} refused and no signed one within ${timeout} ms (a rogue responder on the bus, or this process and the server hold different ${SERVICE_TOKEN_ENV})`,
+              )
+            : new AppError("TIMEOUT", `${name} did not answer within ${timeout} ms`),
+        );
+      }, timeout);
+      this.pending.set(token, { subject: fullSubject, nonce, refused: 0, resolve, reject, timer });
+      try {
+        this.nc.publish(fullSubject, body, { reply: `${this.replyInbox()}.${token}`, headers: envelope });
+      } catch (e) {
+        this.settle(token);
+        reject(new AppError("UNAVAILABLE", `${name}: ${(e as Error).message}`));
+      }
+    });
     const reply = JSON.parse(decoder.decode(data)) as Reply;
     if (reply.ok) return reply.result as R;
     throw AppError.fromBody({ error: reply.error });
   }
 
   async close(): Promise<void> {
+    for (const [token, waiting] of this.pending) {
+      this.settle(token);
+      waiting.reject(new AppError("UNAVAILABLE", `${waiting.subject}: the rpc connection closed`));
+    }
+    this.inbox?.sub.unsubscribe();
+    this.inbox = undefined;
     if (this.options.ownsConnection !== false && !this.nc.isClosed()) await this.nc.drain();
   }
 }

@@ -2,7 +2,8 @@
  * Issue 14, item 6: behind the PWA's proxy every client shared one address, so
  * one person's wrong passwords or garbage refresh tokens locked everyone out.
  * Forwarded addresses are believed only from trusted proxies (the PWA server on
- * loopback here); login brakes count failures only, per address and per account;
+ * loopback here); login brakes count failures only, per address, per (account,
+ * address) and, as a slowdown that never refuses, per account;
  * refresh limits are per token.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
@@ -50,22 +51,15 @@ describe("client addresses behind the PWA proxy (issue 14 #6)", () => {
     expect(statuses).toEqual(Array(2 * LIMIT).fill(200));
   }, 60_000);
 
-  it("backs off an account after a few failures from any mix of addresses, and a correct login resets it", async () => {
+  it("slows an account's logins after failures from many addresses, never refusing the right password; a correct login resets it", async () => {
     const password = await p.addUser("backoff-target", "trader");
-    // Five free failures, each from its own address (so no address brake applies).
-    for (let i = 0; i < 5; i++)
+    // Six failures, each from its own address (so no address or (account, address) brake applies).
+    for (let i = 0; i < 6; i++)
       expect((await login(p.api, `127.0.1.${i + 1}`, "backoff-target", "wrong")).status).toBe(401);
-    // The sixth failure starts the backoff (LOGIN_BACKOFF_BASE_MS, doubling)...
-    expect((await login(p.api, "127.0.1.6", "backoff-target", "wrong")).status).toBe(401);
-    // ...so even the right password from a fresh address waits.
-    const braked = await login(p.api, "127.0.1.7", "backoff-target", password);
-    expect(braked.status).toBe(429);
-    expect(Number(braked.headers["retry-after"])).toBeGreaterThanOrEqual(1);
-    expect(Number(braked.headers["retry-after"])).toBeLessThanOrEqual(3);
+    // The right password from a fresh address is let in (slowed, never refused: attacker review 2).
+    expect((await login(p.api, "127.0.1.7", "backoff-target", password)).status).toBe(200);
     // Other accounts are not touched by it.
     expect((await login(p.api, "127.0.1.7", "admin", ADMIN_PASSWORD)).status).toBe(200);
-    await Bun.sleep(Number(braked.headers["retry-after"]) * 1000 + 50);
-    expect((await login(p.api, "127.0.1.8", "backoff-target", password)).status).toBe(200);
     // The count started over: one wrong password is just a 401 again.
     expect((await login(p.api, "127.0.1.9", "backoff-target", "wrong")).status).toBe(401);
     expect((await login(p.api, "127.0.1.9", "backoff-target", password)).status).toBe(200);

@@ -142,10 +142,13 @@ export interface TestSocket {
   send(message: unknown): void;
 }
 
-/** A WebSocket to `base`/ws that records what it receives and how it closed. */
-export async function openSocket(base: string): Promise<TestSocket> {
+/** A WebSocket to `base`/ws that records what it receives and how it closed; `headers` go with the upgrade. */
+export async function openSocket(base: string, headers?: Record<string, string>): Promise<TestSocket> {
   const messages: WsServerMessage[] = [];
-  const socket = new WebSocket(`${base.replace("http", "ws")}/ws`);
+  // Bun's WebSocket takes upgrade headers (e.g. a proxy's X-Forwarded-For).
+  const socket = headers
+    ? new WebSocket(`${base.replace("http", "ws")}/ws`, { headers } as unknown as string[])
+    : new WebSocket(`${base.replace("http", "ws")}/ws`);
   socket.onmessage = (e) => messages.push(JSON.parse(String(e.data)));
   const closed = new Promise<{ code: number; reason: string }>((done) => {
     socket.onclose = (e) => done({ code: e.code, reason: e.reason });

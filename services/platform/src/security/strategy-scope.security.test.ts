@@ -27,7 +27,7 @@ describe("strategyId on POST /api/orders (issue 14 item 2)", () => {
       body: order("mallory-1", { account: "paper-trader", strategyId: "ma-BTC-KRW" }),
     });
     expect(res.status).toBe(403);
-    expect(errorOf(res.body)?.message).toContain("strategy ma-BTC-KRW trades account paper-main");
+    expect(errorOf(res.body)?.message).not.toContain("paper-main"); // whose it is stays unsaid (attacker review 6)
     const orders = await p.json<Order[]>("/api/orders", { token: trader });
     expect(orders.body.filter((o) => o.clientOrderId === "mallory-1")).toEqual([]);
   });
@@ -35,6 +35,21 @@ describe("strategyId on POST /api/orders (issue 14 item 2)", () => {
   it("refuses a strategyId that names no strategy", async () => {
     const res = await p.json("/api/orders", { token: trader, body: order("mallory-2", { strategyId: "no-such-one" }) });
     expect(res.status).toBe(403);
+  });
+
+  it("answers a trader the same 403 whether the strategy does not exist or is another account's (attacker review 6)", async () => {
+    const answer = async (path: string, body?: unknown) => {
+      const res = await p.json(path, { token: trader, ...(body ? { body } : {}) });
+      return { status: res.status, message: errorOf(res.body)?.message.replace(/ma-BTC-KRW|no-such-one/, "<id>") };
+    };
+    const tag = (strategyId: string) => answer("/api/orders", order(`probe-${strategyId}`, { strategyId }));
+    expect(await tag("ma-BTC-KRW")).toEqual(await tag("no-such-one"));
+    expect((await tag("no-such-one")).status).toBe(403);
+    for (const action of ["start", "stop"]) {
+      const foreign = await answer(`/api/strategies/ma-BTC-KRW/${action}`, {});
+      expect(foreign.status).toBe(403);
+      expect(foreign).toEqual(await answer(`/api/strategies/no-such-one/${action}`, {}));
+    }
   });
 
   it("still takes the owner's tagged order, on the strategy's own account", async () => {
