@@ -158,6 +158,7 @@ export class OrderManager {
             order.venueOrderId ??= venueOrderId;
             return false;
           }).then(() => undefined),
+        quoteCurrency: (symbol) => this.catalog.find(symbol)?.quote ?? "KRW",
         timeoutMs: options.rpcTimeoutMs,
       },
       options.outcomeLookups,

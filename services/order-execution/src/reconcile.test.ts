@@ -266,6 +266,21 @@ describe("reconciliation at start against a broker that disagrees", () => {
     expect(await manager.get("straddled")).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "6" });
   });
 
+  it("a lookup finding an order CANCELED with fills books them (the reconciliation fill) before closing it", async () => {
+    // An IOC order whose ack and fill report were lost: the venue filled 3 of 10, then canceled the rest.
+    const unknown = limit("unk", { status: "OUTCOME_UNKNOWN", venueOrderId: null, quantity: "10" });
+    await store(unknown);
+    queried.set("unk", venueOrder(unknown, { status: "CANCELED", filledQuantity: "3", averagePrice: "101" }));
+    expect(await manager.outcomes.lookUp("unk")).toBe(true);
+    expect(await manager.get("unk")).toMatchObject({ status: "CANCELED", filledQuantity: "3", averagePrice: "101" });
+    expect(fills.map((f) => [f.id, f.quantity, f.price])).toEqual([["recon-unk-3", "3", "101"]]);
+    // The venue's own report, arriving late, and a second look book nothing twice.
+    await manager.onReport(fillReport("unk", "v1", "3", "3"));
+    await manager.reconcile(0);
+    expect(fills).toHaveLength(1);
+    expect(await manager.get("unk")).toMatchObject({ status: "CANCELED", filledQuantity: "3" });
+  });
+
   it("skips a broker that does not answer and leaves our orders as they are", async () => {
     const lonely = new OrderManager(
       repository,

@@ -186,23 +186,9 @@ async function foldVenueState(deps: ReconcileDeps, order: Order, venue: VenueOrd
     return true;
   }
   let changed = false;
-  const missed = fx.toFixed(venue.filledQuantity) - fx.toFixed(order.filledQuantity);
-  if (missed > 0n) {
-    await deps.fold({
-      ...base,
-      kind: "FILL",
-      fill: {
-        // Deterministic: a second reconciliation of the same state adds no second fill.
-        fillId: reconciliationFillId(order.id, venue.filledQuantity),
-        price: fx.fromFixed(missedFillPrice(order, venue, missed)),
-        quantity: fx.fromFixed(missed),
-        fee: "0",
-        feeCurrency: deps.quoteCurrency(order.symbol),
-        liquidity: "TAKER",
-        cumulativeQuantity: venue.filledQuantity,
-      },
-      reason: "reconciliation: fills reported by the venue but not to us",
-    });
+  const missed = missedFillReport(order, venue, deps.quoteCurrency(order.symbol));
+  if (missed) {
+    await deps.fold(missed);
     changed = true;
   }
   if (venue.status === "CANCELED" || venue.status === "EXPIRED" || venue.status === "REJECTED") {
@@ -213,6 +199,37 @@ async function foldVenueState(deps: ReconcileDeps, order: Order, venue: VenueOrd
   }
   if (changed) deps.logger.warn("reconciled an order with its venue", { orderId: order.id, venueStatus: venue.status });
   return changed;
+}
+
+/**
+ * The reconciliation fill for what the venue executed of an order beyond our
+ * fills (null when nothing is missing): its quantity is the difference, its
+ * price the one that makes our average the venue's, its id names the venue's
+ * total (a second look at the same state books nothing twice). Used by
+ * reconciliation and by the outcome lookup (an order found closed with fills).
+ */
+export function missedFillReport(order: Order, venue: VenueOrder, feeCurrency: string): ExecutionReport | null {
+  const missed = fx.toFixed(venue.filledQuantity) - fx.toFixed(order.filledQuantity);
+  if (missed <= 0n) return null;
+  return {
+    orderId: order.id,
+    account: order.account,
+    venue: order.venue,
+    symbol: order.symbol,
+    side: order.side,
+    tsEvent: nowNsString(),
+    kind: "FILL",
+    fill: {
+      fillId: reconciliationFillId(order.id, venue.filledQuantity),
+      price: fx.fromFixed(missedFillPrice(order, venue, missed)),
+      quantity: fx.fromFixed(missed),
+      fee: "0",
+      feeCurrency,
+      liquidity: "TAKER",
+      cumulativeQuantity: venue.filledQuantity,
+    },
+    reason: "reconciliation: fills reported by the venue but not to us",
+  };
 }
 
 /**
