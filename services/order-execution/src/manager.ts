@@ -480,10 +480,41 @@ export class OrderManager {
     });
   }
 
-  async cancel(orderId: string, accounts?: string[]): Promise<Order> {
+  /**
+   * Cancels one order. An OUTCOME_UNKNOWN order is not refused: see
+   * cancelUnknown. `reason` is what a cancel left pending is later done for.
+   */
+  async cancel(orderId: string, accounts?: string[], reason = "canceled by request"): Promise<Order> {
     const order = await this.visible(orderId, accounts);
     if (isTerminal(order.status)) throw new AppError("CONFLICT", `order is ${order.status} and cannot be canceled`);
+    if (order.status === "OUTCOME_UNKNOWN") return this.cancelUnknown(order, reason);
     await this.cancelAtVenue(order);
+    return this.markCanceled(order.id, null);
+  }
+
+  /**
+   * An order whose place may still reach the venue: the cancel is sent now
+   * (the venue may have it), and whatever the venue says it is also recorded
+   * to be done on acknowledgement, so its lookup, or a late ack or report,
+   * cancels it the moment the venue turns out to have it (as a broker's OMS
+   * does with a cancel of a pending-new order). A refusal (the venue does not
+   * know it yet) or no answer is not an error: the order is returned as it
+   * stands, still OUTCOME_UNKNOWN, its cancel pending. Forgetting the cancel
+   * would let the order go live after the trader canceled it.
+   */
+  private async cancelUnknown(order: Order, reason: string): Promise<Order> {
+    this.cancelOnAck.set(order.id, reason);
+    try {
+      await this.cancelAtVenue(order);
+    } catch (error) {
+      this.logger.info("cancel of an order whose outcome is unknown left pending until the venue has it", {
+        orderId: order.id,
+        error: (error as Error).message,
+      });
+      // Its lookup may have resolved it meanwhile: then it is canceled here.
+      return this.cancelIfStopped((await this.repository.get(order.id)) ?? order);
+    }
+    this.cancelOnAck.delete(order.id);
     return this.markCanceled(order.id, null);
   }
 
@@ -573,12 +604,9 @@ export class OrderManager {
         canceled.push(current ? await this.cancelIfStopped(current) : order);
         continue;
       }
-      if (order.status === "OUTCOME_UNKNOWN") this.cancelOnAck.set(order.id, reason);
       try {
-        canceled.push(await this.cancel(order.id));
-        this.cancelOnAck.delete(order.id);
+        canceled.push(await this.cancel(order.id, undefined, reason));
       } catch (error) {
-        if (order.status === "OUTCOME_UNKNOWN") canceled.push(order);
         this.logger.warn("cancel-all skipped an order", { orderId: order.id, error: (error as Error).message });
       }
     }

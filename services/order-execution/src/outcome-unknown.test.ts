@@ -150,6 +150,22 @@ describe("a place whose outcome is unknown (paper venue)", () => {
     await agreeWithVenue(p, order.id);
   });
 
+  it("(b) a cancel before the late placement lands answers with the order, cancel pending; the lookup cancels it", async () => {
+    const p = await platform();
+    p.faults.next("place-late", 300);
+    const { order } = await p.oms.manager.submit(p.request());
+    expect(order.status).toBe("OUTCOME_UNKNOWN");
+    // The venue does not have it yet and refuses the cancel: not an error, the cancel waits for the venue.
+    const pending = await p.oms.manager.cancel(order.id);
+    expect(pending).toMatchObject({ id: order.id, status: "OUTCOME_UNKNOWN" });
+    await eventually(
+      async () => expect(p.paper.engine.queryOrder({ orderId: order.id })?.status).toBe("CANCELED"),
+      3000,
+    );
+    await agreeWithVenue(p, order.id);
+    expect((await p.oms.manager.get(order.id)).status).toBe("CANCELED");
+  });
+
   it("(c) refused after the rpc timed out: OUTCOME_UNKNOWN until the venue is known not to have it, then REJECTED", async () => {
     const p = await platform();
     p.faults.next("refuse-late", 300);
