@@ -40,7 +40,14 @@ import { protectiveStops } from "./protective.ts";
 import { alertEvent, type ReconcileSummary, reconcile, uncoveredQuantity } from "./reconcile.ts";
 import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import { BrokerRouter, type RoutingOptions } from "./routing.ts";
-import { assertTransition, canTransition, isTerminal, statusAfterFill, WORKING_STATUSES } from "./state-machine.ts";
+import {
+  assertTransition,
+  canReopen,
+  canTransition,
+  isTerminal,
+  statusAfterFill,
+  WORKING_STATUSES,
+} from "./state-machine.ts";
 import { isStopOrder, LocalStopBook, releasedOrder } from "./stops.ts";
 import { type OutcomeLookupOptions, OutcomeLookups } from "./unknown-outcomes.ts";
 import { requestDifferences, reusedClientOrderId, validateAgainstInstrument } from "./validation.ts";
@@ -473,6 +480,7 @@ export class OrderManager {
       fold: (report) => this.onReport(report),
       heldLocally: (orderId) => this.stops.has(orderId),
       lookUpOutcome: (orderId) => this.outcomes.track(orderId),
+      reopen: (orderId) => this.reopen(orderId),
       raised: this.reconcileAlerts,
       quoteCurrency: (symbol) => this.catalog.find(symbol)?.quote ?? "KRW",
       timeoutMs: this.options.rpcTimeoutMs,
@@ -484,6 +492,23 @@ export class OrderManager {
    * Cancels one order. An OUTCOME_UNKNOWN order is not refused: see
    * cancelUnknown. `reason` is what a cancel left pending is later done for.
    */
+  /** Reconciliation's correction of a closed order its venue works (canReopen); null when it may not reopen. */
+  private async reopen(orderId: string): Promise<Order | null> {
+    let reopened = false;
+    const order = await this.change(orderId, (current) => {
+      const to: OrderStatus = fx.toFixed(current.filledQuantity) > 0n ? "PARTIALLY_FILLED" : "ACCEPTED";
+      if (!canReopen(current.status, to)) return false;
+      this.logger.warn("reopening an order its venue works", { orderId, from: current.status, to });
+      current.status = to;
+      current.rejectReason = null;
+      current.updatedAt = nowNsString();
+      reopened = true;
+      // Published: risk reserves it again, the PWA and the stream show it working.
+      return true;
+    });
+    return reopened ? order : null;
+  }
+
   async cancel(orderId: string, accounts?: string[], reason = "canceled by request"): Promise<Order> {
     const order = await this.visible(orderId, accounts);
     if (isTerminal(order.status)) throw new AppError("CONFLICT", `order is ${order.status} and cannot be canceled`);

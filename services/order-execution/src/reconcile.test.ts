@@ -281,6 +281,42 @@ describe("reconciliation at start against a broker that disagrees", () => {
     expect(await manager.get("unk")).toMatchObject({ status: "CANCELED", filledQuantity: "3" });
   });
 
+  it("reopens a CANCELED or REJECTED order the venue works, with its fills; leaves an EXPIRED one to a human", async () => {
+    const canceled = limit("gone-here", { status: "CANCELED", quantity: "10" });
+    const rejected = limit("refused-here", { status: "REJECTED", rejectReason: "grace", venueOrderId: null });
+    const expired = limit("expired-here", { status: "EXPIRED" });
+    await store(canceled, rejected, expired);
+    openAtVenue = [
+      venueOrder(canceled, { status: "PARTIALLY_FILLED", filledQuantity: "2", averagePrice: "100" }),
+      venueOrder(rejected, {}),
+      venueOrder(expired, {}),
+    ];
+    const summary = await manager.reconcile(0);
+    expect(summary.corrected.sort()).toEqual(["gone-here", "refused-here"]);
+    expect(await manager.get("gone-here")).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "2" });
+    expect(await manager.get("refused-here")).toMatchObject({ status: "ACCEPTED", rejectReason: null });
+    expect((await manager.get("expired-here")).status).toBe("EXPIRED");
+    expect(fills.map((f) => [f.id, f.quantity, f.price])).toEqual([["recon-gone-here-2", "2", "100"]]);
+    // (The 2 filled differ from the venue's positions, which this fake leaves empty: alerted apart.)
+    expect(
+      alerts
+        .map((a) => a.title)
+        .filter((t) => t.startsWith("Order"))
+        .sort(),
+    ).toEqual([
+      "Order open at the venue but closed in JTS",
+      "Order reopened: open at the venue",
+      "Order reopened: open at the venue",
+    ]);
+    // A list that lags a cancel: the venue's own answer says CANCELED, so nothing reopens.
+    const lagging = limit("lagging", { status: "CANCELED" });
+    await store(lagging);
+    openAtVenue = [venueOrder(lagging, {})];
+    queried.set("lagging", venueOrder(lagging, { status: "CANCELED" }));
+    await manager.reconcile(0);
+    expect((await manager.get("lagging")).status).toBe("CANCELED");
+  });
+
   it("skips a broker that does not answer and leaves our orders as they are", async () => {
     const lonely = new OrderManager(
       repository,

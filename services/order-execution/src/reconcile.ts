@@ -25,6 +25,12 @@ export interface ReconcileDeps {
   fold(report: ExecutionReport): Promise<void>;
   /** Orders the OMS holds itself (local stops): no venue knows them. */
   heldLocally(orderId: string): boolean;
+  /**
+   * Reopens a closed order its venue works (the state machine's canReopen
+   * correction) as ACCEPTED, or PARTIALLY_FILLED when it has fills, and
+   * republishes it; the reopened order, or null when it may not reopen.
+   */
+  reopen(orderId: string): Promise<Order | null>;
   /** Makes sure an OUTCOME_UNKNOWN order is being looked up at its venue (OutcomeLookups.track). */
   lookUpOutcome(orderId: string): void;
   /** The currency fees of a symbol are charged in (its quote currency). */
@@ -125,8 +131,12 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     for (const v of venueOpen) {
       const mine = v.orderId === null ? undefined : await deps.repository.get(v.orderId);
       if (mine && closedHere(mine.status)) {
-        // The state machine cannot reopen it; its fills will still be folded in (and correct it). A human decides.
         summary.closedHereOpenThere.push(v);
+        if (await reopenWorking(deps, broker, mine)) {
+          summary.corrected.push(mine.id);
+          continue;
+        }
+        // Not one JTS may reopen (EXPIRED), or the venue's own answer for it disagrees: a human decides.
         await raise(
           deps,
           v.account,
@@ -167,6 +177,32 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     positionMismatches: summary.positionMismatches.length,
   });
   return summary;
+}
+
+/**
+ * A closed order the venue's open-orders list shows working: asked for once
+ * more on its own (a list can lag a cancel), and when the venue still works
+ * it, reopened (the venue is the truth), its missed fills folded, an alert
+ * raised. True when it was reopened.
+ */
+async function reopenWorking(deps: ReconcileDeps, broker: string, order: Order): Promise<boolean> {
+  const venue = await request<VenueOrder | null>(deps, Subjects.brokerQueryOrder(broker), {
+    account: order.account,
+    symbol: order.symbol,
+    orderId: order.id,
+    ...(order.venueOrderId ? { venueOrderId: order.venueOrderId } : {}),
+  }).catch(() => undefined);
+  if (!venue || (venue.status !== "ACCEPTED" && venue.status !== "PARTIALLY_FILLED")) return false;
+  const reopened = await deps.reopen(order.id);
+  if (!reopened) return false;
+  await foldVenueState(deps, reopened, venue);
+  await raise(
+    deps,
+    order.account,
+    "Order reopened: open at the venue",
+    `${broker} works order ${order.id} (${order.clientOrderId}, ${order.side} ${order.quantity} ${order.symbol}) that JTS had as ${order.status}: it is ${venue.status} again, reserved by risk and can be canceled`,
+  );
+  return true;
 }
 
 /** Folds the venue's view of one order into ours; true when something changed. */
