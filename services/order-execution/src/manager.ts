@@ -37,7 +37,7 @@ import {
   rpcClient,
 } from "@jts/kit";
 import { protectiveStops } from "./protective.ts";
-import { alertEvent, type ReconcileSummary, reconcile, uncoveredQuantity } from "./reconcile.ts";
+import { alertEvent, type ReconcileSummary, reconcile, uncoveredPart } from "./reconcile.ts";
 import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import { BrokerRouter, type RoutingOptions } from "./routing.ts";
 import {
@@ -1037,7 +1037,8 @@ export class OrderManager {
   private async applyFill(tx: OrderTransaction, order: Order, report: ExecutionReport): Promise<boolean> {
     const fill = fillOf(order, report);
     const reported = fx.toFixed(fill.quantity);
-    const toBook = await uncoveredQuantity(tx, order, report.fill as NonNullable<ExecutionReport["fill"]>);
+    const part = await uncoveredPart(tx, order, report.fill as NonNullable<ExecutionReport["fill"]>);
+    const toBook = part.quantity;
     if (toBook < reported) {
       this.logger.warn("fill booked by reconciliation already, in part or whole; only the rest is booked", {
         orderId: order.id,
@@ -1049,6 +1050,8 @@ export class OrderManager {
       // The fee follows the part booked: reconciliation's fill carried none for the part it stood in for.
       fill.fee = fx.fromFixed(fx.div(fx.mul(fx.toFixed(fill.fee), toBook), reported));
       fill.quantity = fx.fromFixed(toBook);
+      // Priced so the report's whole cost is right, not at its average (uncoveredPart).
+      fill.price = fx.fromFixed(part.price);
     }
     if (!(await tx.addFill(fill))) return false;
     const before = fx.toFixed(order.filledQuantity);

@@ -317,6 +317,34 @@ describe("reconciliation at start against a broker that disagrees", () => {
     expect((await manager.get("lagging")).status).toBe("CANCELED");
   });
 
+  it("prices the part of a straddling late report beyond reconciliation so the report's whole cost is right", async () => {
+    const moved = limit("moved", { quantity: "10" });
+    await store(moved);
+    // The venue: 4 @ 100 when reconciliation looked, then 2 @ 110; KIS's poll sums the row: 6 @ 103.333333333 (620).
+    queried.set("moved", venueOrder(moved, { status: "PARTIALLY_FILLED", filledQuantity: "4", averagePrice: "100" }));
+    await manager.reconcile(0);
+    const report = fillReport("moved", "row-6", "6", "6");
+    await manager.onReport({
+      ...report,
+      fill: { ...(report.fill as object), price: "103.333333333" },
+    } as typeof report);
+    const booked = (await manager.listFills()).filter((f) => f.orderId === "moved");
+    expect(booked.map((f) => [f.id, f.quantity, f.price]).sort()).toEqual([
+      ["recon-moved-4", "4", "100"],
+      ["row-6", "2", "109.999999999"],
+    ]);
+    const cost = booked.reduce((sum, f) => sum + Number(f.price) * Number(f.quantity), 0);
+    expect(cost).toBeCloseTo(620, 6);
+    // A later reconciliation at the venue's 6 @ 103.333333333 finds nothing to add.
+    queried.set(
+      "moved",
+      venueOrder(moved, { status: "PARTIALLY_FILLED", filledQuantity: "6", averagePrice: "103.333333333" }),
+    );
+    await manager.reconcile(0);
+    expect((await manager.listFills()).filter((f) => f.orderId === "moved")).toHaveLength(2);
+    expect(Number((await manager.get("moved")).averagePrice)).toBeCloseTo(103.333333333, 6);
+  });
+
   it("skips a broker that does not answer and leaves our orders as they are", async () => {
     const lonely = new OrderManager(
       repository,

@@ -272,38 +272,65 @@ export function missedFillReport(order: Order, venue: VenueOrder, feeCurrency: s
  * The id of the fill reconciliation books for what the venue had executed of
  * an order (`venueFilled`, its total) beyond the fills we had: it names that
  * total, so the fills it stands in for can be told apart when their own
- * reports arrive late (uncoveredQuantity).
+ * reports arrive late (uncoveredPart).
  */
 export function reconciliationFillId(orderId: string, venueFilled: string): string {
   return `recon-${orderId}-${venueFilled}`;
 }
 
 /**
- * How much of a venue fill is still to book: the part a reconciliation fill of
- * its order has not booked already. A fill spans the venue's executed total
- * from (cumulative - quantity) to cumulative; reconciliation booked up to the
- * highest total its fills name. A report that comes late (a slow or
- * rebalancing consumer after a restart) is then booked not at all, or only
- * for what lies beyond (a KIS report sums every fill of a row since the last
- * poll, so it can straddle). A fill without a cumulative quantity cannot be
- * told apart and is booked whole.
+ * What of a venue fill is still to book: the part a reconciliation fill of its
+ * order has not booked already, and its price. A fill spans the venue's
+ * executed total from (cumulative - quantity) to cumulative; reconciliation
+ * booked up to the highest total its fills name. A report that comes late (a
+ * slow or rebalancing consumer after a restart) is then booked not at all, or
+ * only for what lies beyond (a KIS report sums every fill of a row since the
+ * last poll, so it can straddle). The part beyond is priced so the report's
+ * whole cost is right: (report price x report quantity - cost of what is
+ * booked inside its span) / part beyond. At the report's average it would be
+ * wrong whenever the price moved (4 @ 100 booked, then 2 @ 110: a report of
+ * 6 @ 103.33 must book its 2 at 110). When what is booked inside the span
+ * cannot all be placed (a fill without a cumulative quantity), or the price
+ * would not be positive, the report's own price is kept. A fill without a
+ * cumulative quantity cannot be told apart and is booked whole.
  */
-export async function uncoveredQuantity(
-  tx: Pick<OrderTransaction, "fillIds">,
+export async function uncoveredPart(
+  tx: Pick<OrderTransaction, "fills">,
   order: Pick<Order, "id" | "filledQuantity">,
   fill: NonNullable<ExecutionReport["fill"]>,
-): Promise<Fixed> {
+): Promise<{ quantity: Fixed; price: Fixed }> {
   const quantity = fx.toFixed(fill.quantity);
-  if (fill.cumulativeQuantity === undefined) return quantity;
+  const price = fx.toFixed(fill.price);
+  if (fill.cumulativeQuantity === undefined) return { quantity, price };
   const cumulative = fx.toFixed(fill.cumulativeQuantity);
   const start = cumulative - quantity;
   // The usual new fill starts where what we booked ends: nothing booked can cover it, no read.
-  if (start >= fx.toFixed(order.filledQuantity)) return quantity;
+  if (start >= fx.toFixed(order.filledQuantity)) return { quantity, price };
   const prefix = reconciliationFillId(order.id, "");
+  const booked = (await tx.fills(order.id)).filter((f) => f.id !== fill.fillId);
   let through = -1n;
-  for (const id of await tx.fillIds(order.id))
-    if (id.startsWith(prefix) && id !== fill.fillId) through = fx.max(through, fx.toFixed(id.slice(prefix.length)));
-  return fx.max(0n, cumulative - fx.max(through, start));
+  for (const f of booked) if (f.id.startsWith(prefix)) through = fx.max(through, fx.toFixed(f.id.slice(prefix.length)));
+  const coveredEnd = fx.min(cumulative, fx.max(through, start));
+  const uncovered = cumulative - coveredEnd;
+  if (uncovered <= 0n || coveredEnd === start) return { quantity: fx.max(0n, uncovered), price };
+  // The cost of what is booked inside [start, coveredEnd]: each booked fill spans (its total - its quantity, its total].
+  let coveredQuantity = 0n;
+  let coveredCost = 0n;
+  for (const f of booked) {
+    const end = f.id.startsWith(prefix)
+      ? fx.toFixed(f.id.slice(prefix.length))
+      : f.cumulativeQuantity === undefined
+        ? undefined
+        : fx.toFixed(f.cumulativeQuantity);
+    if (end === undefined) continue;
+    const overlap = fx.min(end, coveredEnd) - fx.max(end - fx.toFixed(f.quantity), start);
+    if (overlap <= 0n) continue;
+    coveredQuantity += overlap;
+    coveredCost += fx.mul(overlap, fx.toFixed(f.price));
+  }
+  if (coveredQuantity !== coveredEnd - start) return { quantity: uncovered, price };
+  const rest = fx.div(fx.mul(price, quantity) - coveredCost, uncovered);
+  return { quantity: uncovered, price: rest > 0n ? rest : price };
 }
 
 /** The price that makes our average equal the venue's: (venue cost - our cost) / missed quantity. */
