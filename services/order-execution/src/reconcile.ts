@@ -289,9 +289,10 @@ export function reconciliationFillId(orderId: string, venueFilled: string): stri
  * whole cost is right: (report price x report quantity - cost of what is
  * booked inside its span) / part beyond. At the report's average it would be
  * wrong whenever the price moved (4 @ 100 booked, then 2 @ 110: a report of
- * 6 @ 103.33 must book its 2 at 110). When what is booked inside the span
- * cannot all be placed (a fill without a cumulative quantity), or the price
- * would not be positive, the report's own price is kept. A fill without a
+ * 6 @ 103.33 must book its 2 at 110). When the reconciliation fills do not
+ * account for all that is covered (a fill booked without a venue total,
+ * which a report from the same venue never re-sums), or the price would not
+ * be positive, the report's own price is kept. A fill without a
  * cumulative quantity cannot be told apart and is booked whole.
  */
 export async function uncoveredPart(
@@ -313,16 +314,13 @@ export async function uncoveredPart(
   const coveredEnd = fx.min(cumulative, fx.max(through, start));
   const uncovered = cumulative - coveredEnd;
   if (uncovered <= 0n || coveredEnd === start) return { quantity: fx.max(0n, uncovered), price };
-  // The cost of what is booked inside [start, coveredEnd]: each booked fill spans (its total - its quantity, its total].
+  // The cost of the reconciliation fills inside [start, coveredEnd]: each spans (its total - its quantity, its total].
+  // What is covered there is theirs: the venue's own earlier reports end where the next report starts.
   let coveredQuantity = 0n;
   let coveredCost = 0n;
   for (const f of booked) {
-    const end = f.id.startsWith(prefix)
-      ? fx.toFixed(f.id.slice(prefix.length))
-      : f.cumulativeQuantity === undefined
-        ? undefined
-        : fx.toFixed(f.cumulativeQuantity);
-    if (end === undefined) continue;
+    if (!f.id.startsWith(prefix)) continue;
+    const end = fx.toFixed(f.id.slice(prefix.length));
     const overlap = fx.min(end, coveredEnd) - fx.max(end - fx.toFixed(f.quantity), start);
     if (overlap <= 0n) continue;
     coveredQuantity += overlap;
