@@ -360,7 +360,14 @@ export function createGatewayService(
         if (user.role === "viewer") throw forbidden("viewers cannot cancel orders");
         return call(Subjects.orderCancel, { orderId: params.id, accounts: await accountsOf(user) });
       },
-      { params: IdParams, response: RpcReplies[Subjects.orderCancel] },
+      {
+        params: IdParams,
+        response: RpcReplies[Subjects.orderCancel],
+        detail: {
+          description:
+            "Cancels the order and answers it (200). An order still OUTCOME_UNKNOWN (its place may yet reach the venue) that the venue does not have yet is answered as it stands, status OUTCOME_UNKNOWN: its cancel is pending and is sent the moment the venue turns out to have it (the OMS's lookup or a late ack), so it never goes live; it ends CANCELED, or REJECTED if the venue never got it. 409 when the order is closed already or the venue refuses the cancel.",
+        },
+      },
     )
     .post("/api/orders/cancel-all", ({ user, body }) => orders.cancelAll(user, body), {
       body: CancelAllBody,

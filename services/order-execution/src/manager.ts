@@ -37,10 +37,17 @@ import {
   rpcClient,
 } from "@jts/kit";
 import { protectiveStops } from "./protective.ts";
-import { alertEvent, type ReconcileSummary, reconcile, uncoveredQuantity } from "./reconcile.ts";
+import { alertEvent, type ReconcileSummary, reconcile, uncoveredPart } from "./reconcile.ts";
 import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import { BrokerRouter, type RoutingOptions } from "./routing.ts";
-import { assertTransition, canTransition, isTerminal, statusAfterFill, WORKING_STATUSES } from "./state-machine.ts";
+import {
+  assertTransition,
+  canReopen,
+  canTransition,
+  isTerminal,
+  statusAfterFill,
+  WORKING_STATUSES,
+} from "./state-machine.ts";
 import { isStopOrder, LocalStopBook, releasedOrder } from "./stops.ts";
 import { type OutcomeLookupOptions, OutcomeLookups } from "./unknown-outcomes.ts";
 import { requestDifferences, reusedClientOrderId, validateAgainstInstrument } from "./validation.ts";
@@ -158,6 +165,7 @@ export class OrderManager {
             order.venueOrderId ??= venueOrderId;
             return false;
           }).then(() => undefined),
+        quoteCurrency: (symbol) => this.catalog.find(symbol)?.quote ?? "KRW",
         timeoutMs: options.rpcTimeoutMs,
       },
       options.outcomeLookups,
@@ -472,6 +480,7 @@ export class OrderManager {
       fold: (report) => this.onReport(report),
       heldLocally: (orderId) => this.stops.has(orderId),
       lookUpOutcome: (orderId) => this.outcomes.track(orderId),
+      reopen: (orderId) => this.reopen(orderId),
       raised: this.reconcileAlerts,
       quoteCurrency: (symbol) => this.catalog.find(symbol)?.quote ?? "KRW",
       timeoutMs: this.options.rpcTimeoutMs,
@@ -479,10 +488,58 @@ export class OrderManager {
     });
   }
 
-  async cancel(orderId: string, accounts?: string[]): Promise<Order> {
+  /**
+   * Cancels one order. An OUTCOME_UNKNOWN order is not refused: see
+   * cancelUnknown. `reason` is what a cancel left pending is later done for.
+   */
+  /** Reconciliation's correction of a closed order its venue works (canReopen); null when it may not reopen. */
+  private async reopen(orderId: string): Promise<Order | null> {
+    let reopened = false;
+    const order = await this.change(orderId, (current) => {
+      const to: OrderStatus = fx.toFixed(current.filledQuantity) > 0n ? "PARTIALLY_FILLED" : "ACCEPTED";
+      if (!canReopen(current.status, to)) return false;
+      this.logger.warn("reopening an order its venue works", { orderId, from: current.status, to });
+      current.status = to;
+      current.rejectReason = null;
+      current.updatedAt = nowNsString();
+      reopened = true;
+      // Published: risk reserves it again, the PWA and the stream show it working.
+      return true;
+    });
+    return reopened ? order : null;
+  }
+
+  async cancel(orderId: string, accounts?: string[], reason = "canceled by request"): Promise<Order> {
     const order = await this.visible(orderId, accounts);
     if (isTerminal(order.status)) throw new AppError("CONFLICT", `order is ${order.status} and cannot be canceled`);
+    if (order.status === "OUTCOME_UNKNOWN") return this.cancelUnknown(order, reason);
     await this.cancelAtVenue(order);
+    return this.markCanceled(order.id, null);
+  }
+
+  /**
+   * An order whose place may still reach the venue: the cancel is sent now
+   * (the venue may have it), and whatever the venue says it is also recorded
+   * to be done on acknowledgement, so its lookup, or a late ack or report,
+   * cancels it the moment the venue turns out to have it (as a broker's OMS
+   * does with a cancel of a pending-new order). A refusal (the venue does not
+   * know it yet) or no answer is not an error: the order is returned as it
+   * stands, still OUTCOME_UNKNOWN, its cancel pending. Forgetting the cancel
+   * would let the order go live after the trader canceled it.
+   */
+  private async cancelUnknown(order: Order, reason: string): Promise<Order> {
+    this.cancelOnAck.set(order.id, reason);
+    try {
+      await this.cancelAtVenue(order);
+    } catch (error) {
+      this.logger.info("cancel of an order whose outcome is unknown left pending until the venue has it", {
+        orderId: order.id,
+        error: (error as Error).message,
+      });
+      // Its lookup may have resolved it meanwhile: then it is canceled here.
+      return this.cancelIfStopped((await this.repository.get(order.id)) ?? order);
+    }
+    this.cancelOnAck.delete(order.id);
     return this.markCanceled(order.id, null);
   }
 
@@ -572,12 +629,9 @@ export class OrderManager {
         canceled.push(current ? await this.cancelIfStopped(current) : order);
         continue;
       }
-      if (order.status === "OUTCOME_UNKNOWN") this.cancelOnAck.set(order.id, reason);
       try {
-        canceled.push(await this.cancel(order.id));
-        this.cancelOnAck.delete(order.id);
+        canceled.push(await this.cancel(order.id, undefined, reason));
       } catch (error) {
-        if (order.status === "OUTCOME_UNKNOWN") canceled.push(order);
         this.logger.warn("cancel-all skipped an order", { orderId: order.id, error: (error as Error).message });
       }
     }
@@ -983,7 +1037,8 @@ export class OrderManager {
   private async applyFill(tx: OrderTransaction, order: Order, report: ExecutionReport): Promise<boolean> {
     const fill = fillOf(order, report);
     const reported = fx.toFixed(fill.quantity);
-    const toBook = await uncoveredQuantity(tx, order, report.fill as NonNullable<ExecutionReport["fill"]>);
+    const part = await uncoveredPart(tx, order, report.fill as NonNullable<ExecutionReport["fill"]>);
+    const toBook = part.quantity;
     if (toBook < reported) {
       this.logger.warn("fill booked by reconciliation already, in part or whole; only the rest is booked", {
         orderId: order.id,
@@ -995,6 +1050,8 @@ export class OrderManager {
       // The fee follows the part booked: reconciliation's fill carried none for the part it stood in for.
       fill.fee = fx.fromFixed(fx.div(fx.mul(fx.toFixed(fill.fee), toBook), reported));
       fill.quantity = fx.fromFixed(toBook);
+      // Priced so the report's whole cost is right, not at its average (uncoveredPart).
+      fill.price = fx.fromFixed(part.price);
     }
     if (!(await tx.addFill(fill))) return false;
     const before = fx.toFixed(order.filledQuantity);

@@ -94,8 +94,8 @@ export class MemoryOrderRepository implements OrderRepository {
         staged.fills.push({ ...fill });
         return true;
       },
-      fillIds: async (orderId) =>
-        [...this.fills, ...staged.fills].filter((fill) => fill.orderId === orderId).map((fill) => fill.id),
+      fills: async (orderId) =>
+        [...this.fills, ...staged.fills].filter((fill) => fill.orderId === orderId).map((fill) => ({ ...fill })),
       emit: (topic, event) => {
         staged.events.push({ topic, event });
       },

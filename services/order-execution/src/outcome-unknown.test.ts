@@ -150,6 +150,22 @@ describe("a place whose outcome is unknown (paper venue)", () => {
     await agreeWithVenue(p, order.id);
   });
 
+  it("(b) a cancel before the late placement lands answers with the order, cancel pending; the lookup cancels it", async () => {
+    const p = await platform();
+    p.faults.next("place-late", 300);
+    const { order } = await p.oms.manager.submit(p.request());
+    expect(order.status).toBe("OUTCOME_UNKNOWN");
+    // The venue does not have it yet and refuses the cancel: not an error, the cancel waits for the venue.
+    const pending = await p.oms.manager.cancel(order.id);
+    expect(pending).toMatchObject({ id: order.id, status: "OUTCOME_UNKNOWN" });
+    await eventually(
+      async () => expect(p.paper.engine.queryOrder({ orderId: order.id })?.status).toBe("CANCELED"),
+      3000,
+    );
+    await agreeWithVenue(p, order.id);
+    expect((await p.oms.manager.get(order.id)).status).toBe("CANCELED");
+  });
+
   it("(c) refused after the rpc timed out: OUTCOME_UNKNOWN until the venue is known not to have it, then REJECTED", async () => {
     const p = await platform();
     p.faults.next("refuse-late", 300);
@@ -304,8 +320,13 @@ describe("reconciliation every few seconds", () => {
 });
 
 describe("an order the venue placed after its lookup gave up", () => {
-  it("is raised by reconciliation while it works there, and its fill corrects it, once", async () => {
+  it("is reopened by reconciliation as the venue works it (alert, republished), can be canceled, and fills once", async () => {
     const p = await platform({ outcomeLookups: { firstLookupMs: 20, notFoundGraceMs: 100 } });
+    const published: string[] = [];
+    await p.runtime.bus.subscribe(Topics.orderUpdated, (e) => {
+      const o = e.payload as { id: string; status: string };
+      published.push(o.status);
+    });
     p.faults.next("place-late", 400);
     const { order } = await p.oms.manager.submit(p.request());
     await eventually(async () => expect((await p.oms.manager.get(order.id)).status).toBe("REJECTED"));
@@ -313,16 +334,19 @@ describe("an order the venue placed after its lookup gave up", () => {
     await eventually(() => expect(p.paper.engine.queryOrder({ orderId: order.id })?.status).toBe("ACCEPTED"));
     const summary = await p.oms.manager.reconcile();
     expect(summary.closedHereOpenThere.map((v) => v.orderId)).toEqual([order.id]);
-    const raised = () => p.alerts.filter((a) => a.title === "Order open at the venue but closed in JTS");
+    expect(summary.corrected).toContain(order.id);
+    expect(await p.oms.manager.get(order.id)).toMatchObject({ status: "ACCEPTED", rejectReason: null });
+    await eventually(() => expect(published.at(-1)).toBe("ACCEPTED")); // risk reserves it again
+    const raised = () => p.alerts.filter((a) => a.title === "Order reopened: open at the venue");
     await eventually(() => expect(raised()).toHaveLength(1));
-    // The next run sees the same problem: listed again, alerted once.
-    expect((await p.oms.manager.reconcile()).closedHereOpenThere).toHaveLength(1);
-    await Bun.sleep(20);
-    expect(raised()).toHaveLength(1);
-    await p.trade("99000000", "1");
-    await eventually(async () => expect((await p.oms.manager.get(order.id)).status).toBe("FILLED"));
+    // The next run finds it working as it should: nothing to correct, no second alert.
+    expect((await p.oms.manager.reconcile()).closedHereOpenThere).toHaveLength(0);
+    await p.trade("99000000", "0.4");
+    await eventually(async () => expect((await p.oms.manager.get(order.id)).status).toBe("PARTIALLY_FILLED"));
+    // The trader can cancel the rest: the venue and JTS agree.
+    expect((await p.oms.manager.cancel(order.id)).status).toBe("CANCELED");
     await agreeWithVenue(p, order.id);
-    expect(p.alerts.map((a) => a.title)).toContain("Order state corrected by a fill");
+    expect(raised()).toHaveLength(1);
   });
 });
 

@@ -78,8 +78,8 @@ export class PostgresOrderRepository implements OrderRepository {
             RETURNING id`;
           return inserted.length === 1;
         },
-        fillIds: async (orderId) =>
-          (await sqlTx<Array<{ id: string }>>`SELECT id FROM fills WHERE order_id = ${orderId}`).map((row) => row.id),
+        fills: async (orderId) =>
+          (await sqlTx<FillRow[]>`SELECT ${sqlTx(FILL_COLUMNS)} FROM fills WHERE order_id = ${orderId}`).map(toFill),
         emit: (topic, event) => {
           events.push({ topic, event });
         },

@@ -266,6 +266,85 @@ describe("reconciliation at start against a broker that disagrees", () => {
     expect(await manager.get("straddled")).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "6" });
   });
 
+  it("a lookup finding an order CANCELED with fills books them (the reconciliation fill) before closing it", async () => {
+    // An IOC order whose ack and fill report were lost: the venue filled 3 of 10, then canceled the rest.
+    const unknown = limit("unk", { status: "OUTCOME_UNKNOWN", venueOrderId: null, quantity: "10" });
+    await store(unknown);
+    queried.set("unk", venueOrder(unknown, { status: "CANCELED", filledQuantity: "3", averagePrice: "101" }));
+    expect(await manager.outcomes.lookUp("unk")).toBe(true);
+    expect(await manager.get("unk")).toMatchObject({ status: "CANCELED", filledQuantity: "3", averagePrice: "101" });
+    expect(fills.map((f) => [f.id, f.quantity, f.price])).toEqual([["recon-unk-3", "3", "101"]]);
+    // The venue's own report, arriving late, and a second look book nothing twice.
+    await manager.onReport(fillReport("unk", "v1", "3", "3"));
+    await manager.reconcile(0);
+    expect(fills).toHaveLength(1);
+    expect(await manager.get("unk")).toMatchObject({ status: "CANCELED", filledQuantity: "3" });
+  });
+
+  it("reopens a CANCELED or REJECTED order the venue works, with its fills; leaves an EXPIRED one to a human", async () => {
+    const canceled = limit("gone-here", { status: "CANCELED", quantity: "10" });
+    const rejected = limit("refused-here", { status: "REJECTED", rejectReason: "grace", venueOrderId: null });
+    const expired = limit("expired-here", { status: "EXPIRED" });
+    await store(canceled, rejected, expired);
+    openAtVenue = [
+      venueOrder(canceled, { status: "PARTIALLY_FILLED", filledQuantity: "2", averagePrice: "100" }),
+      venueOrder(rejected, {}),
+      venueOrder(expired, {}),
+    ];
+    const summary = await manager.reconcile(0);
+    expect(summary.corrected.sort()).toEqual(["gone-here", "refused-here"]);
+    expect(await manager.get("gone-here")).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "2" });
+    expect(await manager.get("refused-here")).toMatchObject({ status: "ACCEPTED", rejectReason: null });
+    expect((await manager.get("expired-here")).status).toBe("EXPIRED");
+    expect(fills.map((f) => [f.id, f.quantity, f.price])).toEqual([["recon-gone-here-2", "2", "100"]]);
+    // (The 2 filled differ from the venue's positions, which this fake leaves empty: alerted apart.)
+    expect(
+      alerts
+        .map((a) => a.title)
+        .filter((t) => t.startsWith("Order"))
+        .sort(),
+    ).toEqual([
+      "Order open at the venue but closed in JTS",
+      "Order reopened: open at the venue",
+      "Order reopened: open at the venue",
+    ]);
+    // A list that lags a cancel: the venue's own answer says CANCELED, so nothing reopens.
+    const lagging = limit("lagging", { status: "CANCELED" });
+    await store(lagging);
+    openAtVenue = [venueOrder(lagging, {})];
+    queried.set("lagging", venueOrder(lagging, { status: "CANCELED" }));
+    await manager.reconcile(0);
+    expect((await manager.get("lagging")).status).toBe("CANCELED");
+  });
+
+  it("prices the part of a straddling late report beyond reconciliation so the report's whole cost is right", async () => {
+    const moved = limit("moved", { quantity: "10" });
+    await store(moved);
+    // The venue: 4 @ 100 when reconciliation looked, then 2 @ 110; KIS's poll sums the row: 6 @ 103.333333333 (620).
+    queried.set("moved", venueOrder(moved, { status: "PARTIALLY_FILLED", filledQuantity: "4", averagePrice: "100" }));
+    await manager.reconcile(0);
+    const report = fillReport("moved", "row-6", "6", "6");
+    await manager.onReport({
+      ...report,
+      fill: { ...(report.fill as object), price: "103.333333333" },
+    } as typeof report);
+    const booked = (await manager.listFills()).filter((f) => f.orderId === "moved");
+    expect(booked.map((f) => [f.id, f.quantity, f.price]).sort()).toEqual([
+      ["recon-moved-4", "4", "100"],
+      ["row-6", "2", "109.999999999"],
+    ]);
+    const cost = booked.reduce((sum, f) => sum + Number(f.price) * Number(f.quantity), 0);
+    expect(cost).toBeCloseTo(620, 6);
+    // A later reconciliation at the venue's 6 @ 103.333333333 finds nothing to add.
+    queried.set(
+      "moved",
+      venueOrder(moved, { status: "PARTIALLY_FILLED", filledQuantity: "6", averagePrice: "103.333333333" }),
+    );
+    await manager.reconcile(0);
+    expect((await manager.listFills()).filter((f) => f.orderId === "moved")).toHaveLength(2);
+    expect(Number((await manager.get("moved")).averagePrice)).toBeCloseTo(103.333333333, 6);
+  });
+
   it("skips a broker that does not answer and leaves our orders as they are", async () => {
     const lonely = new OrderManager(
       repository,

@@ -25,6 +25,12 @@ export interface ReconcileDeps {
   fold(report: ExecutionReport): Promise<void>;
   /** Orders the OMS holds itself (local stops): no venue knows them. */
   heldLocally(orderId: string): boolean;
+  /**
+   * Reopens a closed order its venue works (the state machine's canReopen
+   * correction) as ACCEPTED, or PARTIALLY_FILLED when it has fills, and
+   * republishes it; the reopened order, or null when it may not reopen.
+   */
+  reopen(orderId: string): Promise<Order | null>;
   /** Makes sure an OUTCOME_UNKNOWN order is being looked up at its venue (OutcomeLookups.track). */
   lookUpOutcome(orderId: string): void;
   /** The currency fees of a symbol are charged in (its quote currency). */
@@ -125,8 +131,12 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     for (const v of venueOpen) {
       const mine = v.orderId === null ? undefined : await deps.repository.get(v.orderId);
       if (mine && closedHere(mine.status)) {
-        // The state machine cannot reopen it; its fills will still be folded in (and correct it). A human decides.
         summary.closedHereOpenThere.push(v);
+        if (await reopenWorking(deps, broker, mine)) {
+          summary.corrected.push(mine.id);
+          continue;
+        }
+        // Not one JTS may reopen (EXPIRED), or the venue's own answer for it disagrees: a human decides.
         await raise(
           deps,
           v.account,
@@ -169,6 +179,32 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   return summary;
 }
 
+/**
+ * A closed order the venue's open-orders list shows working: asked for once
+ * more on its own (a list can lag a cancel), and when the venue still works
+ * it, reopened (the venue is the truth), its missed fills folded, an alert
+ * raised. True when it was reopened.
+ */
+async function reopenWorking(deps: ReconcileDeps, broker: string, order: Order): Promise<boolean> {
+  const venue = await request<VenueOrder | null>(deps, Subjects.brokerQueryOrder(broker), {
+    account: order.account,
+    symbol: order.symbol,
+    orderId: order.id,
+    ...(order.venueOrderId ? { venueOrderId: order.venueOrderId } : {}),
+  }).catch(() => undefined);
+  if (!venue || (venue.status !== "ACCEPTED" && venue.status !== "PARTIALLY_FILLED")) return false;
+  const reopened = await deps.reopen(order.id);
+  if (!reopened) return false;
+  await foldVenueState(deps, reopened, venue);
+  await raise(
+    deps,
+    order.account,
+    "Order reopened: open at the venue",
+    `${broker} works order ${order.id} (${order.clientOrderId}, ${order.side} ${order.quantity} ${order.symbol}) that JTS had as ${order.status}: it is ${venue.status} again, reserved by risk and can be canceled`,
+  );
+  return true;
+}
+
 /** Folds the venue's view of one order into ours; true when something changed. */
 async function foldVenueState(deps: ReconcileDeps, order: Order, venue: VenueOrder | null): Promise<boolean> {
   const base = {
@@ -186,23 +222,9 @@ async function foldVenueState(deps: ReconcileDeps, order: Order, venue: VenueOrd
     return true;
   }
   let changed = false;
-  const missed = fx.toFixed(venue.filledQuantity) - fx.toFixed(order.filledQuantity);
-  if (missed > 0n) {
-    await deps.fold({
-      ...base,
-      kind: "FILL",
-      fill: {
-        // Deterministic: a second reconciliation of the same state adds no second fill.
-        fillId: reconciliationFillId(order.id, venue.filledQuantity),
-        price: fx.fromFixed(missedFillPrice(order, venue, missed)),
-        quantity: fx.fromFixed(missed),
-        fee: "0",
-        feeCurrency: deps.quoteCurrency(order.symbol),
-        liquidity: "TAKER",
-        cumulativeQuantity: venue.filledQuantity,
-      },
-      reason: "reconciliation: fills reported by the venue but not to us",
-    });
+  const missed = missedFillReport(order, venue, deps.quoteCurrency(order.symbol));
+  if (missed) {
+    await deps.fold(missed);
     changed = true;
   }
   if (venue.status === "CANCELED" || venue.status === "EXPIRED" || venue.status === "REJECTED") {
@@ -216,41 +238,97 @@ async function foldVenueState(deps: ReconcileDeps, order: Order, venue: VenueOrd
 }
 
 /**
+ * The reconciliation fill for what the venue executed of an order beyond our
+ * fills (null when nothing is missing): its quantity is the difference, its
+ * price the one that makes our average the venue's, its id names the venue's
+ * total (a second look at the same state books nothing twice). Used by
+ * reconciliation and by the outcome lookup (an order found closed with fills).
+ */
+export function missedFillReport(order: Order, venue: VenueOrder, feeCurrency: string): ExecutionReport | null {
+  const missed = fx.toFixed(venue.filledQuantity) - fx.toFixed(order.filledQuantity);
+  if (missed <= 0n) return null;
+  return {
+    orderId: order.id,
+    account: order.account,
+    venue: order.venue,
+    symbol: order.symbol,
+    side: order.side,
+    tsEvent: nowNsString(),
+    kind: "FILL",
+    fill: {
+      fillId: reconciliationFillId(order.id, venue.filledQuantity),
+      price: fx.fromFixed(missedFillPrice(order, venue, missed)),
+      quantity: fx.fromFixed(missed),
+      fee: "0",
+      feeCurrency,
+      liquidity: "TAKER",
+      cumulativeQuantity: venue.filledQuantity,
+    },
+    reason: "reconciliation: fills reported by the venue but not to us",
+  };
+}
+
+/**
  * The id of the fill reconciliation books for what the venue had executed of
  * an order (`venueFilled`, its total) beyond the fills we had: it names that
  * total, so the fills it stands in for can be told apart when their own
- * reports arrive late (uncoveredQuantity).
+ * reports arrive late (uncoveredPart).
  */
 export function reconciliationFillId(orderId: string, venueFilled: string): string {
   return `recon-${orderId}-${venueFilled}`;
 }
 
 /**
- * How much of a venue fill is still to book: the part a reconciliation fill of
- * its order has not booked already. A fill spans the venue's executed total
- * from (cumulative - quantity) to cumulative; reconciliation booked up to the
- * highest total its fills name. A report that comes late (a slow or
- * rebalancing consumer after a restart) is then booked not at all, or only
- * for what lies beyond (a KIS report sums every fill of a row since the last
- * poll, so it can straddle). A fill without a cumulative quantity cannot be
- * told apart and is booked whole.
+ * What of a venue fill is still to book: the part a reconciliation fill of its
+ * order has not booked already, and its price. A fill spans the venue's
+ * executed total from (cumulative - quantity) to cumulative; reconciliation
+ * booked up to the highest total its fills name. A report that comes late (a
+ * slow or rebalancing consumer after a restart) is then booked not at all, or
+ * only for what lies beyond (a KIS report sums every fill of a row since the
+ * last poll, so it can straddle). The part beyond is priced so the report's
+ * whole cost is right: (report price x report quantity - cost of what is
+ * booked inside its span) / part beyond. At the report's average it would be
+ * wrong whenever the price moved (4 @ 100 booked, then 2 @ 110: a report of
+ * 6 @ 103.33 must book its 2 at 110). When the reconciliation fills do not
+ * account for all that is covered (a fill booked without a venue total,
+ * which a report from the same venue never re-sums), or the price would not
+ * be positive, the report's own price is kept. A fill without a
+ * cumulative quantity cannot be told apart and is booked whole.
  */
-export async function uncoveredQuantity(
-  tx: Pick<OrderTransaction, "fillIds">,
+export async function uncoveredPart(
+  tx: Pick<OrderTransaction, "fills">,
   order: Pick<Order, "id" | "filledQuantity">,
   fill: NonNullable<ExecutionReport["fill"]>,
-): Promise<Fixed> {
+): Promise<{ quantity: Fixed; price: Fixed }> {
   const quantity = fx.toFixed(fill.quantity);
-  if (fill.cumulativeQuantity === undefined) return quantity;
+  const price = fx.toFixed(fill.price);
+  if (fill.cumulativeQuantity === undefined) return { quantity, price };
   const cumulative = fx.toFixed(fill.cumulativeQuantity);
   const start = cumulative - quantity;
   // The usual new fill starts where what we booked ends: nothing booked can cover it, no read.
-  if (start >= fx.toFixed(order.filledQuantity)) return quantity;
+  if (start >= fx.toFixed(order.filledQuantity)) return { quantity, price };
   const prefix = reconciliationFillId(order.id, "");
+  const booked = (await tx.fills(order.id)).filter((f) => f.id !== fill.fillId);
   let through = -1n;
-  for (const id of await tx.fillIds(order.id))
-    if (id.startsWith(prefix) && id !== fill.fillId) through = fx.max(through, fx.toFixed(id.slice(prefix.length)));
-  return fx.max(0n, cumulative - fx.max(through, start));
+  for (const f of booked) if (f.id.startsWith(prefix)) through = fx.max(through, fx.toFixed(f.id.slice(prefix.length)));
+  const coveredEnd = fx.min(cumulative, fx.max(through, start));
+  const uncovered = cumulative - coveredEnd;
+  if (uncovered <= 0n || coveredEnd === start) return { quantity: fx.max(0n, uncovered), price };
+  // The cost of the reconciliation fills inside [start, coveredEnd]: each spans (its total - its quantity, its total].
+  // What is covered there is theirs: the venue's own earlier reports end where the next report starts.
+  let coveredQuantity = 0n;
+  let coveredCost = 0n;
+  for (const f of booked) {
+    if (!f.id.startsWith(prefix)) continue;
+    const end = fx.toFixed(f.id.slice(prefix.length));
+    const overlap = fx.min(end, coveredEnd) - fx.max(end - fx.toFixed(f.quantity), start);
+    if (overlap <= 0n) continue;
+    coveredQuantity += overlap;
+    coveredCost += fx.mul(overlap, fx.toFixed(f.price));
+  }
+  if (coveredQuantity !== coveredEnd - start) return { quantity: uncovered, price };
+  const rest = fx.div(fx.mul(price, quantity) - coveredCost, uncovered);
+  return { quantity: uncovered, price: rest > 0n ? rest : price };
 }
 
 /** The price that makes our average equal the venue's: (venue cost - our cost) / missed quantity. */

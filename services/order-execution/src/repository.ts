@@ -20,8 +20,8 @@ export interface OrderTransaction {
   update(order: Order): Promise<void>;
   /** False when this fill id was recorded before (a redelivered report). */
   addFill(fill: Fill): Promise<boolean>;
-  /** The ids of the fills recorded for one order, this transaction's included. */
-  fillIds(orderId: string): Promise<string[]>;
+  /** The fills recorded for one order, this transaction's included. */
+  fills(orderId: string): Promise<Fill[]>;
   /** Queues an event to publish once the transaction commits. */
   emit(topic: string, event: Envelope): void;
   /** False when `consumer` processed this event id before, even in an earlier run. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { ORDER_STATUSES, type OrderStatus } from "@jts/contracts";
 import { AppError } from "@jts/kit";
-import { assertTransition, canTransition, isTerminal, statusAfterFill } from "./state-machine.ts";
+import { assertTransition, canReopen, canTransition, isTerminal, statusAfterFill } from "./state-machine.ts";
 
 /** Every legal move, written out: the state machine must allow exactly these. */
 const LEGAL: ReadonlyArray<[OrderStatus, OrderStatus, string]> = [
@@ -63,6 +63,21 @@ describe("order state machine", () => {
     expect(canTransition("ACCEPTED", "NEW")).toBe(false);
     expect(canTransition("ACCEPTED", "REJECTED")).toBe(false);
     expect(canTransition("OUTCOME_UNKNOWN", "NEW")).toBe(false);
+  });
+
+  it("reopens only a REJECTED or CANCELED order, only to a working state, and only by its own path", () => {
+    const reopenings = ORDER_STATUSES.flatMap((from) =>
+      ORDER_STATUSES.filter((to) => canReopen(from, to)).map((to) => `${from}>${to}`),
+    );
+    expect(reopenings).toEqual([
+      "CANCELED>ACCEPTED",
+      "CANCELED>PARTIALLY_FILLED",
+      "REJECTED>ACCEPTED",
+      "REJECTED>PARTIALLY_FILLED",
+    ]);
+    // The ordinary table still refuses them: a report can never reopen an order.
+    expect(canTransition("REJECTED", "ACCEPTED")).toBe(false);
+    expect(canTransition("CANCELED", "ACCEPTED")).toBe(false);
   });
 
   it("folds a fill into any state, correcting only what the fill contradicts", () => {

@@ -18,6 +18,24 @@ const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   EXPIRED: [],
 };
 
+/**
+ * The one way out of a closed state, for reconciliation alone: an order JTS
+ * closed without the venue's word (REJECTED when its lookup's grace period
+ * ran out, CANCELED when the venue did not know it at reconciliation) that
+ * the venue turns out to work after all (a request stuck in a queue placed
+ * late). The venue is the truth, so the order reopens as the venue has it
+ * and can be canceled, reserved by risk and filled like any working order.
+ * Never taken by a report: the table above stays as strict as it is.
+ */
+const REOPENINGS: Partial<Record<OrderStatus, readonly OrderStatus[]>> = {
+  REJECTED: ["ACCEPTED", "PARTIALLY_FILLED"],
+  CANCELED: ["ACCEPTED", "PARTIALLY_FILLED"],
+};
+
+export function canReopen(from: OrderStatus, to: OrderStatus): boolean {
+  return REOPENINGS[from]?.includes(to) ?? false;
+}
+
 export const isTerminal = (status: OrderStatus) => TRANSITIONS[status].length === 0;
 
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {

@@ -7,6 +7,7 @@ import {
   type VenueOrder,
 } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
+import { missedFillReport } from "./reconcile.ts";
 import type { OrderRepository } from "./repository.ts";
 import type { BrokerRouter } from "./routing.ts";
 
@@ -36,6 +37,8 @@ export interface OutcomeLookupDeps {
   fold(report: ExecutionReport): Promise<void>;
   /** Records the venue's order id on an order the venue turned out to have. */
   adopt(orderId: string, venueOrderId: string): Promise<void>;
+  /** The currency fees of a symbol are charged in (its quote currency). */
+  quoteCurrency(symbol: string): string;
   timeoutMs?: number;
 }
 
@@ -43,9 +46,10 @@ export interface OutcomeLookupDeps {
  * Resolves OUTCOME_UNKNOWN orders: asks the order's broker for it by client
  * order id (rpc broker.<name>.query-order with our order id, which every
  * broker sends to its venue as the client order id) with exponential
- * backoff, until the venue answers. Found: the venue's status is folded in
- * (ACCEPTED, then its final state; fills come with the venue's own reports
- * and periodic reconciliation). Not found after the grace period: REJECTED,
+ * backoff, until the venue answers. Found: fills the venue reports beyond
+ * ours are folded first (reconciliation's deterministic fill), then its
+ * status (ACCEPTED, or its final state; later fills come with the venue's own
+ * reports and periodic reconciliation). Not found after the grace period: REJECTED,
  * because the venue never received it. An rpc error or timeout changes
  * nothing: the next lookup asks again. This is what NautilusTrader's live
  * execution engine does with in-flight orders (query the venue by client
@@ -129,6 +133,12 @@ export class OutcomeLookups {
       venueStatus: venue.status,
     });
     await this.deps.adopt(order.id, venue.venueOrderId);
+    // Fills first, then the final state: a CANCELED/EXPIRED answer with fills (an IOC or MARKET order
+    // partly filled, its ack and fill reports lost) would otherwise close the order with them unbooked,
+    // and reconciliation looks at working orders only. The same deterministic fill as reconciliation's,
+    // so the venue's own late reports (or a second look) book nothing twice.
+    const missed = missedFillReport(order, venue, this.deps.quoteCurrency(order.symbol));
+    if (missed) await this.deps.fold(missed);
     if (venue.status === "REJECTED" || venue.status === "CANCELED" || venue.status === "EXPIRED") {
       await this.deps.fold(report(order, venue.status, `the venue reports the order ${venue.status}`));
       return;
