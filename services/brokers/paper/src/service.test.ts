@@ -179,6 +179,23 @@ describe("paper broker service", () => {
     expect(BigInt(held?.realizedPnl ?? "0")).toBeGreaterThan(0n);
   });
 
+  it("reads what an older version stored (open orders alone) and keeps its starting balances then", async () => {
+    const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    const first = createPaperService(runtime);
+    await first.start();
+    const resting = orderFixture({ id: "O1", type: "LIMIT", price: "69000", timeInForce: "GTC", quantity: "1" });
+    await runtime.rpc.request("broker.paper.place", { order: resting });
+    await first.stop();
+    await runtime.cache.set("paper:open-orders", JSON.stringify(first.engine.persistedOrders()));
+    const second = createPaperService(runtime, { initialBalances: { acc: { KRW: "500000" } } });
+    services.push(second);
+    await second.start();
+    expect(second.engine.openOrders().map((o) => o.orderId)).toEqual(["O1"]);
+    expect(second.engine.balances("acc")).toEqual([
+      { account: "acc", currency: "KRW", total: "500000", free: "431000", locked: "69000" },
+    ]);
+  });
+
   it("refuses malformed rpc requests instead of crashing", async () => {
     const { runtime } = await paper();
     await expect(runtime.rpc.request("broker.paper.place", { order: { id: 1 } })).rejects.toThrow();
