@@ -401,6 +401,10 @@ export class KisBroker {
     const row = rows.find((r) => r.odno === venueOrderId && !isCancelRow(r));
     if (!row) return null;
     const order = await this.venueOrder(row, day);
+    // A row another JTS order holds (a lookup's guess that KIS's place reply took back) is not this order's:
+    // answering it would let reconciliation book that order's fills here too.
+    if (query.orderId && order.orderId !== null && order.orderId !== query.orderId)
+      return placed?.ack.venueOrderId ? null : this.findSent(query.orderId);
     return placed?.superseded ? this.acrossRows(order, placed) : order;
   }
 

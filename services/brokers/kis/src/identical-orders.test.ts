@@ -99,6 +99,10 @@ describe("KIS lookups of identical orders", () => {
     expect(b).toMatchObject({ venueOrderId: row.odno, orderId: "B", status: "FILLED", filledQuantity: "10" });
     // A is looked up again and finds nothing: it holds no row.
     expect(a).toBeNull();
+    // Reconciliation asks with the order number the OMS got from A's lookup: B's row is not A's answer.
+    expect(
+      await broker.queryOrder({ account: "kis-test", symbol: "005930", orderId: "A", venueOrderId: row.odno }),
+    ).toBeNull();
     expect(Number(a?.filledQuantity ?? 0) + Number(b?.filledQuantity ?? 0)).toBe(10);
   });
 
