@@ -28,6 +28,7 @@ import {
   toFixed,
   type VenueOrder,
 } from "@jts/contracts";
+import { createLogger, type Logger } from "@jts/kit";
 import type { KisSettings } from "./config.ts";
 import type { KisRest } from "./http-client.ts";
 import { krxCashOrderProblem } from "./krx.ts";
@@ -108,6 +109,7 @@ export class KisBroker {
     private readonly settings: KisSettings,
     private readonly rest: KisRest,
     private readonly cache: Cache,
+    private readonly logger: Logger = createLogger({ service: "broker-kis" }),
   ) {
     this.orders = new PlacedOrders(cache, "kis");
   }
@@ -122,7 +124,10 @@ export class KisBroker {
     if (problem) return refuse(problem);
 
     const sent: SentOrder = { order, day: kstDay(), sentAtMs: Date.now() };
+    // Written before the order leaves, so a lookup of an identical order sees this one as a contender for any row it makes.
     await this.cache.set(this.sentKey(order.id), JSON.stringify(sent), PLACED_ORDER_TTL_MS);
+    const slot = await this.cache.increment(this.likeKey(sent.day, order), 1, PLACED_ORDER_TTL_MS);
+    await this.cache.set(`${this.likeKey(sent.day, order)}:${slot}`, order.id, PLACED_ORDER_TTL_MS);
     let output: OrderCashOutput;
     try {
       const reply = await this.rest.post<{ output: OrderCashOutput }>(
@@ -132,17 +137,59 @@ export class KisBroker {
       );
       output = reply.output;
     } catch (error) {
-      if (error instanceof VenueError && error.kind === "rejected") return refuse(error.message);
+      if (error instanceof VenueError && error.kind === "rejected") {
+        // KIS refused it: no row of the day's is this order's, so it contends for none.
+        await this.cache.delete(this.sentKey(order.id));
+        return refuse(error.message);
+      }
       throw error;
     }
-    const placed = await this.remember(order, output.ODNO, output.KRX_FWDG_ORD_ORGNO, sent.day);
+    // A reply always gets its row (remember takes it back from a lookup's guess), so it is never null here.
+    const placed = (await this.remember(
+      order,
+      output.ODNO,
+      output.KRX_FWDG_ORD_ORGNO,
+      sent.day,
+      "reply",
+    )) as PlacedOrder;
     return { ack: placed.ack, reports: [orderReport("kis", placed.order, "ACCEPTED", null, null)] };
   }
 
-  /** From now on `poll` follows the order and cancel reaches it; a lookup that found it first wrote the same. */
-  private async remember(order: Order, venueOrderId: string, orgNo: string, day: string): Promise<PlacedOrder> {
+  /**
+   * From now on `poll` follows the order and cancel reaches it. The row is
+   * claimed for the order atomically (set-if-absent on its venue key), so no
+   * two JTS orders ever hold one row. KIS's place reply is the truth about
+   * whose row it is: a row a lookup gave to another order is taken back from
+   * it (logged at error, both ids; that order is looked up again). A lookup
+   * that loses the claim to anyone answers null.
+   */
+  private async remember(
+    order: Order,
+    venueOrderId: string,
+    orgNo: string,
+    day: string,
+    how: "reply" | "lookup",
+  ): Promise<PlacedOrder | null> {
     const known = await this.orders.load(order.id);
     if (known?.ack.venueOrderId === venueOrderId) return known;
+    const claim = this.venueKey(day, venueOrderId);
+    if (!(await this.cache.setIfAbsent(claim, order.id, PLACED_ORDER_TTL_MS))) {
+      const holder = await this.cache.get(claim);
+      if (holder !== order.id) {
+        if (how === "lookup") return null;
+        if (holder !== null)
+          this.logger.error(
+            "KIS row claimed by another JTS order: the place reply takes it back; that order is looked up again",
+            {
+              venueOrderId,
+              orderId: order.id,
+              heldBy: holder,
+            },
+          );
+        if (holder !== null) await this.forget(holder, venueOrderId);
+        await this.cache.set(claim, order.id, PLACED_ORDER_TTL_MS);
+      }
+    }
     const placed: PlacedOrder = {
       order,
       ack: brokerAck(order.id, venueOrderId, null),
@@ -154,15 +201,26 @@ export class KisBroker {
       done: false,
     };
     await this.orders.save(placed);
-    await this.cache.set(this.venueKey(day, venueOrderId), order.id, PLACED_ORDER_TTL_MS);
     return placed;
   }
 
+  /** A lookup's wrong guess undone: the order holds no row again, so its next lookup searches afresh. */
+  private async forget(orderId: string, venueOrderId: string): Promise<void> {
+    const placed = await this.orders.load(orderId);
+    if (placed?.ack.venueOrderId !== venueOrderId) return;
+    await this.orders.save({ ...placed, ack: { ...placed.ack, venueOrderId: null } });
+  }
+
   /**
-   * An order sent whose answer never came: the first of the day's orders
-   * that is what we sent, ordered no earlier than we sent it, and not
-   * already known as another JTS order. Found, it is remembered as if the
-   * answer had come, so its fills are polled and reported like any other.
+   * An order sent whose answer never came, among the day's orders that are
+   * what we sent (symbol, side, division, quantity, price), ordered no
+   * earlier than we sent it, and held by no other JTS order. Other identical
+   * orders of ours still unanswered contend for the same rows: while there
+   * are fewer rows than contenders, which row is whose cannot be told, and
+   * the lookup throws (still unknown: the OMS asks again) rather than
+   * choose; once the rows are as many, the contenders take them in the
+   * order they were sent. Every match is logged at warn with both ids: it
+   * may be a manual order placed in KIS's own app.
    */
   private async findSent(orderId: string): Promise<VenueOrder | null> {
     const raw = await this.cache.get(this.sentKey(orderId));
@@ -171,6 +229,7 @@ export class KisBroker {
     const rows = await this.dailyOrders(day, { symbol: order.symbol });
     const division = orderDivision(order);
     const price = order.type === "MARKET" ? "0" : (order.price ?? "0");
+    const candidates: DailyOrderRow[] = [];
     for (const row of rows.sort((a, b) => a.ord_tmd.localeCompare(b.ord_tmd) || a.odno.localeCompare(b.odno))) {
       const same =
         !row.orgn_odno &&
@@ -180,19 +239,63 @@ export class KisBroker {
         toFixed(kisDecimal(row.ord_qty)) === toFixed(order.quantity) &&
         toFixed(kisDecimal(row.ord_unpr)) === toFixed(price) &&
         kstToEpochMs(row.ord_dt, row.ord_tmd) >= sentAtMs - ORDER_TIME_SLACK_MS;
-      if (!same || (await this.cache.get(this.venueKey(day, row.odno))) !== null) continue;
-      await this.remember(order, row.odno, row.ord_gno_brno, day);
-      return this.venueOrder(row, day);
+      if (same && (await this.cache.get(this.venueKey(day, row.odno))) === null) candidates.push(row);
     }
-    return null;
+    if (candidates.length === 0) return null;
+    const contenders = await this.unansweredLike(order, day, candidates);
+    const rank = contenders.findIndex((c) => c.order.id === orderId);
+    if (contenders.length > candidates.length || rank < 0)
+      throw new VenueError(
+        "kis",
+        "unavailable",
+        `${candidates.length} KIS row(s) match ${contenders.length} unanswered identical orders: still unknown`,
+      );
+    const row = candidates[rank] as DailyOrderRow;
+    if (!(await this.remember(order, row.odno, row.ord_gno_brno, day, "lookup")))
+      throw new VenueError("kis", "unavailable", `KIS row ${row.odno} was claimed meanwhile: still unknown`);
+    this.logger.warn(
+      "a KIS order whose place answer was lost was matched to a row by what it was (check for a manual order)",
+      {
+        orderId,
+        venueOrderId: row.odno,
+        contenders: contenders.map((c) => c.order.id),
+      },
+    );
+    return this.venueOrder(row, day);
+  }
+
+  /**
+   * Our orders identical to `order` sent that day whose place answer never
+   * came (no row remembered yet) and which some candidate row could be
+   * (sent no later than the row, with the slack): the lookup's contenders, in
+   * the order they were sent.
+   */
+  private async unansweredLike(order: Order, day: string, candidates: DailyOrderRow[]): Promise<SentOrder[]> {
+    const like = this.likeKey(day, order);
+    const count = Number((await this.cache.get(like)) ?? "0");
+    const latestRow = Math.max(...candidates.map((r) => kstToEpochMs(r.ord_dt, r.ord_tmd)));
+    const contenders: SentOrder[] = [];
+    for (let slot = 1; slot <= count; slot++) {
+      const id = await this.cache.get(`${like}:${slot}`);
+      const raw = id ? await this.cache.get(this.sentKey(id)) : null;
+      if (!id || !raw) continue;
+      const sent = JSON.parse(raw) as SentOrder;
+      if (sent.sentAtMs - ORDER_TIME_SLACK_MS > latestRow) continue;
+      if ((await this.orders.load(id))?.ack.venueOrderId) continue;
+      contenders.push(sent);
+    }
+    return contenders.sort((a, b) => a.sentAtMs - b.sentAtMs || a.order.id.localeCompare(b.order.id));
   }
 
   async cancel(command: CancelOrderCommand): Promise<BrokerAck> {
     const now = nowNsString();
     // An order whose place answer was lost is found first: a cancel of it must still reach KIS.
-    const placed =
-      (await this.orders.load(command.orderId)) ??
-      ((await this.findSent(command.orderId)) ? await this.orders.load(command.orderId) : null);
+    const known = await this.orders.load(command.orderId);
+    const placed = known?.ack.venueOrderId
+      ? known
+      : (await this.findSent(command.orderId))
+        ? await this.orders.load(command.orderId)
+        : null;
     const refuse = (reason: string) => brokerAck(command.orderId, placed?.ack.venueOrderId ?? null, reason, now);
     if (!placed?.ack.venueOrderId) return refuse("KIS broker does not know this order");
     if (placed.done) return refuse("the order is no longer open at KIS");
@@ -298,6 +401,10 @@ export class KisBroker {
     const row = rows.find((r) => r.odno === venueOrderId && !isCancelRow(r));
     if (!row) return null;
     const order = await this.venueOrder(row, day);
+    // A row another JTS order holds (a lookup's guess that KIS's place reply took back) is not this order's:
+    // answering it would let reconciliation book that order's fills here too.
+    if (query.orderId && order.orderId !== null && order.orderId !== query.orderId)
+      return placed?.ack.venueOrderId ? null : this.findSent(query.orderId);
     return placed?.superseded ? this.acrossRows(order, placed) : order;
   }
 
@@ -473,6 +580,13 @@ export class KisBroker {
 
   private sentKey(orderId: string): string {
     return `kis:sent:${this.settings.env}:${orderId}`;
+  }
+
+  /** Counts (and, under `:<n>`, names) the day's orders sent with this symbol, side, division, quantity and price. */
+  private likeKey(day: string, order: Order): string {
+    const price = order.type === "MARKET" ? "0" : (order.price ?? "0");
+    const what = [order.symbol, order.side, orderDivision(order), toFixed(order.quantity), toFixed(price)].join(":");
+    return `kis:sent-like:${this.settings.env}:${day}:${what}`;
   }
 
   private venueKey(day: string, venueOrderId: string): string {

@@ -32,7 +32,7 @@ export function createKisService(runtime: Runtime, options: KisServiceOptions) {
   const http = kisHttp({ settings, limiter: runtime.limiter, cache: runtime.cache, logger, fetch: options.fetch });
   const tokens = new KisTokens({ settings, cache: runtime.cache, bus: runtime.bus, logger, http });
   const rest = new KisRest({ settings, http, tokens, logger });
-  const broker = new KisBroker(settings, rest, runtime.cache);
+  const broker = new KisBroker(settings, rest, runtime.cache, logger);
   let sink: VenueSink | null = null;
   const report = (reports: ExecutionReport[]) => {
     for (const item of reports) sink?.report(item);

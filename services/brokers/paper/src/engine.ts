@@ -17,7 +17,7 @@ import { newId as randomId, type TickSpec, tickSizeAt, tickSpecOf } from "@jts/k
 import { DEFAULT_SLIPPAGE, type SlippageModel, type TopOfBook, walkBook } from "./book.ts";
 import { DEFAULT_FEES, type FeeRates, feeFor, feeRates, isKrxListing, krxMarketOf, paysKrxTax } from "./fees.ts";
 import { KRX_TAX_RATES, type KrxTaxRate, krxTaxRate } from "./krx-tax.ts";
-import { Ledger } from "./ledger.ts";
+import { Ledger, type PersistedLedger } from "./ledger.ts";
 
 export interface MatchingEngineOptions {
   /** Now, in ns since the epoch. The engine reads no other clock. */
@@ -93,6 +93,17 @@ export interface PersistedOrder {
   expiresAt: string | null;
   updatedAt: string;
   ack: BrokerAck;
+}
+
+/**
+ * Everything the paper venue persists, as one value: its open orders and its
+ * ledger (cash and holdings per account), written together so they never
+ * disagree (a fill moves both). `ledger` is null in what older versions wrote
+ * (open orders only): the starting balances stand then.
+ */
+export interface PersistedVenue {
+  orders: PersistedOrder[];
+  ledger: PersistedLedger | null;
 }
 
 const isStop = (order: Order) => order.type === "STOP_MARKET" || order.type === "STOP_LIMIT";
@@ -244,10 +255,20 @@ export class MatchingEngine {
       }));
   }
 
-  /** Works the persisted open orders again, in their old time priority; an order known already is skipped. */
-  restore(persisted: readonly PersistedOrder[]): number {
+  /** The open orders and the ledger, to persist as one value: what `restore` takes back after a restart. */
+  persisted(): PersistedVenue {
+    return { orders: this.persistedOrders(), ledger: this.ledger.persisted() };
+  }
+
+  /**
+   * Takes back what `persisted` wrote: the ledger as it was (not the starting
+   * balances again) and the open orders, worked again in their old time
+   * priority; an order known already is skipped. Returns how many orders came back.
+   */
+  restore(persisted: PersistedVenue): number {
+    if (persisted.ledger) this.ledger.restore(persisted.ledger);
     let restored = 0;
-    for (const p of persisted) {
+    for (const p of persisted.orders) {
       if (this.orders.has(p.order.id)) continue;
       const w: Working = {
         order: p.order,

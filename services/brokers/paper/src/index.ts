@@ -1,5 +1,11 @@
 export { DEFAULT_SLIPPAGE, type SlippageModel, walkBook } from "./book.ts";
-export { type EngineResult, MatchingEngine, type MatchingEngineOptions, type PersistedOrder } from "./engine.ts";
+export {
+  type EngineResult,
+  MatchingEngine,
+  type MatchingEngineOptions,
+  type PersistedOrder,
+  type PersistedVenue,
+} from "./engine.ts";
 export { DEFAULT_FEES, type FeeRates, feeFor, feeRates, krxMarketOf } from "./fees.ts";
 export {
   KRX_MARKETS,

@@ -21,6 +21,27 @@ interface Holding {
   updatedAt: bigint;
 }
 
+/** A ledger as the paper venue persists it (JSON: fixed-point numbers as digit strings). */
+export interface PersistedLedger {
+  /** account -> currency -> amount. */
+  cash: Record<string, Record<string, string>>;
+  /** account -> symbol -> holding. */
+  holdings: Record<
+    string,
+    Record<
+      string,
+      {
+        venue: Position["venue"];
+        currency: string;
+        quantity: string;
+        averagePrice: string;
+        realizedPnl: string;
+        updatedAt: string;
+      }
+    >
+  >;
+}
+
 /** What the paper venue's accounts hold: cash per currency and positions per symbol, from its own fills. */
 export class Ledger {
   private readonly cash = new Map<string, Map<string, bigint>>();
@@ -44,6 +65,54 @@ export class Ledger {
     for (const [currency, amount] of cashMoves(booking)) this.add(account, currency, amount);
     if (instrument.kind === "CRYPTO") this.add(account, booking.base, booking.quantity);
     this.move(account, instrument, booking, ts);
+  }
+
+  /** Everything the ledger holds, to persist with the open orders: what `restore` takes back. */
+  persisted(): PersistedLedger {
+    const cash: PersistedLedger["cash"] = {};
+    for (const [account, balances] of this.cash)
+      cash[account] = Object.fromEntries([...balances].map(([currency, amount]) => [currency, amount.toString()]));
+    const holdings: PersistedLedger["holdings"] = {};
+    for (const [account, positions] of this.holdings)
+      holdings[account] = Object.fromEntries(
+        [...positions].map(([symbol, h]) => [
+          symbol,
+          {
+            venue: h.venue,
+            currency: h.currency,
+            quantity: h.quantity.toString(),
+            averagePrice: h.averagePrice.toString(),
+            realizedPnl: h.realizedPnl.toString(),
+            updatedAt: h.updatedAt.toString(),
+          },
+        ]),
+      );
+    return { cash, holdings };
+  }
+
+  /** Replaces everything held (the starting balances included) with a persisted ledger. */
+  restore(persisted: PersistedLedger): void {
+    this.cash.clear();
+    this.holdings.clear();
+    for (const [account, balances] of Object.entries(persisted.cash))
+      this.cash.set(account, new Map(Object.entries(balances).map(([currency, amount]) => [currency, BigInt(amount)])));
+    for (const [account, positions] of Object.entries(persisted.holdings))
+      this.holdings.set(
+        account,
+        new Map(
+          Object.entries(positions).map(([symbol, h]) => [
+            symbol,
+            {
+              venue: h.venue,
+              currency: h.currency,
+              quantity: BigInt(h.quantity),
+              averagePrice: BigInt(h.averagePrice),
+              realizedPnl: BigInt(h.realizedPnl),
+              updatedAt: BigInt(h.updatedAt),
+            },
+          ]),
+        ),
+      );
   }
 
   /** Cash balances; `locked` is what open orders hold, as the engine computes it. */

@@ -1,14 +1,24 @@
 import type { Cache, DocumentStore } from "@jts/contracts";
-import type { PersistedOrder } from "./engine.ts";
+import type { PersistedOrder, PersistedVenue } from "./engine.ts";
 
-/** Where the paper venue keeps its open orders across restarts. */
+/**
+ * Where the paper venue keeps its open orders and its ledger across
+ * restarts: one value (one cache key, one document), so they are written
+ * together and never disagree.
+ */
 export interface PaperOrderStore {
-  load(): Promise<PersistedOrder[]>;
-  save(orders: PersistedOrder[]): Promise<void>;
+  load(): Promise<PersistedVenue>;
+  save(state: PersistedVenue): Promise<void>;
+}
+
+/** What an older version wrote (the open orders alone, no ledger) read as the current shape. */
+function read(stored: PersistedVenue | PersistedOrder[] | null | undefined): PersistedVenue {
+  if (!stored) return { orders: [], ledger: null };
+  return Array.isArray(stored) ? { orders: stored, ledger: null } : stored;
 }
 
 /**
- * The open orders as one JSON value in the shared cache (Redis in `just dev`
+ * The open orders and the ledger as one JSON value in the shared cache (Redis in `just dev`
  * and deployments, memory in tests), where the other brokers keep the orders
  * they placed too. The paper book is small (open orders only), so every
  * change rewrites it whole.
@@ -17,10 +27,10 @@ export function cacheOrderStore(cache: Cache, key = "paper:open-orders"): PaperO
   return {
     async load() {
       const raw = await cache.get(key);
-      return raw ? (JSON.parse(raw) as PersistedOrder[]) : [];
+      return read(raw ? (JSON.parse(raw) as PersistedVenue | PersistedOrder[]) : null);
     },
-    async save(orders) {
-      await cache.set(key, JSON.stringify(orders));
+    async save(state) {
+      await cache.set(key, JSON.stringify(state));
     },
   };
 }
@@ -29,7 +39,7 @@ const COLLECTION = "paper-venue";
 const NAME = "open-orders";
 
 /**
- * The open orders as one document of the documents port: in `just dev` the
+ * The open orders and the ledger as one document of the documents port: in `just dev` the
  * embedded PostgreSQL that keeps the OMS's orders too (a restart of the whole
  * platform keeps both), memory in tests. This is the only writer of the
  * document; a version conflict (a second paper venue on the same store)
@@ -37,25 +47,25 @@ const NAME = "open-orders";
  */
 export function documentOrderStore(documents: DocumentStore): PaperOrderStore {
   let known: { id: string; version: number } | null = null;
-  const write = async (orders: PersistedOrder[]) => {
-    const current = known ?? (await documents.findByName<PersistedOrder[]>(COLLECTION, NAME));
+  const write = async (state: PersistedVenue) => {
+    const current = known ?? (await documents.findByName<PersistedVenue | PersistedOrder[]>(COLLECTION, NAME));
     const saved = current
-      ? await documents.update(COLLECTION, current.id, current.version, orders)
-      : await documents.create(COLLECTION, NAME, orders);
+      ? await documents.update(COLLECTION, current.id, current.version, state)
+      : await documents.create(COLLECTION, NAME, state);
     known = { id: saved.id, version: saved.version };
   };
   return {
     async load() {
-      const document = await documents.findByName<PersistedOrder[]>(COLLECTION, NAME);
+      const document = await documents.findByName<PersistedVenue | PersistedOrder[]>(COLLECTION, NAME);
       known = document ? { id: document.id, version: document.version } : null;
-      return document?.body ?? [];
+      return read(document?.body);
     },
-    async save(orders) {
+    async save(state) {
       try {
-        await write(orders);
+        await write(state);
       } catch {
         known = null;
-        await write(orders);
+        await write(state);
       }
     },
   };

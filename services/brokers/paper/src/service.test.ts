@@ -110,6 +110,92 @@ describe("paper broker service", () => {
     expect(second.engine.openOrders()).toHaveLength(1);
   });
 
+  it("keeps its ledger across a restart: the same positions, cash and locked amounts after a partial fill, and a restored SELL does not go short", async () => {
+    const documents = new MemoryDocumentStore();
+    const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    const options = { store: documentOrderStore(documents), initialBalances: { acc: { KRW: "10000000" } } };
+    const trade = (price: string, quantity: string) =>
+      runtime.bus.publish(
+        Topics.tick("sim", "005930"),
+        envelope<Tick>(EventTypes.tick, "t", "005930", {
+          symbol: "005930",
+          venue: "sim",
+          price,
+          quantity,
+          aggressor: "SELL",
+          tradeId: crypto.randomUUID(),
+          tsEvent: "2",
+        }),
+      );
+    const first = createPaperService(runtime, options);
+    await first.start();
+    const buy = orderFixture({ id: "B1", type: "LIMIT", price: "70000", timeInForce: "GTC", quantity: "10" });
+    await runtime.rpc.request("broker.paper.place", { order: buy });
+    await trade("70000", "4");
+    await eventually(() => expect(first.engine.queryOrder({ orderId: "B1" })?.status).toBe("PARTIALLY_FILLED"));
+    const before = { positions: first.engine.positions("acc"), balances: first.engine.balances("acc") };
+    expect(before.positions.map((p) => p.quantity)).toEqual(["4"]);
+    expect(before.balances[0]?.locked).toBe("420000");
+    await first.stop();
+
+    // The old venue started from the starting balances again: no position, 10,000,000 KRW, 420,000 locked.
+    const second = createPaperService(runtime, options);
+    services.push(second);
+    await second.start();
+    // The last price is market data, not ledger: it comes back with the next quote or trade.
+    expect(second.engine.positions("acc")).toEqual(before.positions.map((p) => ({ ...p, lastPrice: null })));
+    expect(second.engine.balances("acc")).toEqual(before.balances);
+
+    // A SELL of the 4 held rests, the venue restarts again, then it fills: the position ends at 0, not -4.
+    const sell = orderFixture({
+      id: "S1",
+      side: "SELL",
+      type: "LIMIT",
+      price: "71000",
+      timeInForce: "GTC",
+      quantity: "4",
+    });
+    await runtime.rpc.request("broker.paper.place", { order: sell });
+    await second.stop();
+    services.splice(services.indexOf(second), 1);
+    const third = createPaperService(runtime, options);
+    services.push(third);
+    await third.start();
+    await runtime.bus.publish(
+      Topics.tick("sim", "005930"),
+      envelope<Tick>(EventTypes.tick, "t", "005930", {
+        symbol: "005930",
+        venue: "sim",
+        price: "71000",
+        quantity: "4",
+        aggressor: "BUY",
+        tradeId: crypto.randomUUID(),
+        tsEvent: "3",
+      }),
+    );
+    await eventually(() => expect(third.engine.queryOrder({ orderId: "S1" })?.status).toBe("FILLED"));
+    const held = third.engine.positions("acc").find((p) => p.symbol === "005930");
+    expect(held?.quantity).toBe("0");
+    expect(BigInt(held?.realizedPnl ?? "0")).toBeGreaterThan(0n);
+  });
+
+  it("reads what an older version stored (open orders alone) and keeps its starting balances then", async () => {
+    const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    const first = createPaperService(runtime);
+    await first.start();
+    const resting = orderFixture({ id: "O1", type: "LIMIT", price: "69000", timeInForce: "GTC", quantity: "1" });
+    await runtime.rpc.request("broker.paper.place", { order: resting });
+    await first.stop();
+    await runtime.cache.set("paper:open-orders", JSON.stringify(first.engine.persistedOrders()));
+    const second = createPaperService(runtime, { initialBalances: { acc: { KRW: "500000" } } });
+    services.push(second);
+    await second.start();
+    expect(second.engine.openOrders().map((o) => o.orderId)).toEqual(["O1"]);
+    expect(second.engine.balances("acc")).toEqual([
+      { account: "acc", currency: "KRW", total: "500000", free: "431000", locked: "69000" },
+    ]);
+  });
+
   it("refuses malformed rpc requests instead of crashing", async () => {
     const { runtime } = await paper();
     await expect(runtime.rpc.request("broker.paper.place", { order: { id: 1 } })).rejects.toThrow();

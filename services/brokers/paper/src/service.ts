@@ -88,7 +88,7 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
   let saved: Promise<void> = Promise.resolve();
   let saveQueued = false;
   /**
-   * Writes the open orders after a change. Changes that come while a write is
+   * Writes the open orders and the ledger (one value) after a change. Changes that come while a write is
    * queued ride on it (it reads the book when it runs), so a burst of fills
    * costs one write, not one per fill; a failed write is logged and the next
    * change writes again.
@@ -99,9 +99,11 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
     saved = saved
       .then(() => {
         saveQueued = false;
-        return store.save(engine.persistedOrders());
+        return store.save(engine.persisted());
       })
-      .catch((error: unknown) => logger.error("open orders not persisted", { error: (error as Error).message }));
+      .catch((error: unknown) =>
+        logger.error("open orders and ledger not persisted", { error: (error as Error).message }),
+      );
     return saved;
   };
 
