@@ -863,20 +863,10 @@ export class OrderManager {
 
   /** A warning on alert.raised, through the repository so it leaves with the outbox like every other event. */
   private async raise(account: string, title: string, message: string, extra: Partial<Alert> = {}) {
-    const alert: Alert = {
-      id: newId(),
-      severity: "WARNING",
-      kind: "SYSTEM",
-      title,
-      message,
-      account,
-      tsEvent: nowNsString(),
-      ...extra,
-    };
-    if (alert.severity === "INFO") this.logger.info(title, { account, message });
+    if (extra.severity === "INFO") this.logger.info(title, { account, message });
     else this.logger.warn(title, { account, message });
     await this.repository.transaction(async (tx) => {
-      tx.emit(Topics.alert, envelope(EventTypes.alert, "order-execution", account, alert));
+      tx.emit(Topics.alert, alertEvent(account, title, message, extra));
     });
   }
 

@@ -413,8 +413,8 @@ async function raise(deps: ReconcileDeps, account: string, title: string, messag
   });
 }
 
-/** The alert.raised event of an OMS warning, for a repository transaction to emit. */
-export function alertEvent(account: string, title: string, message: string) {
+/** The alert.raised event of an OMS warning (or, with `extra`, another alert), for a repository transaction to emit. */
+export function alertEvent(account: string, title: string, message: string, extra: Partial<Alert> = {}) {
   const alert: Alert = {
     id: newId(),
     severity: "WARNING",
@@ -423,6 +423,7 @@ export function alertEvent(account: string, title: string, message: string) {
     message,
     account,
     tsEvent: nowNsString(),
+    ...extra,
   };
   return envelope(EventTypes.alert, "order-execution", account, alert);
 }
