@@ -11,8 +11,12 @@ setup() {
   mkdir -p "$WORK"
   cp "$REPO/compose.yaml" "$REPO/.env.example" "$WORK/"
   cp "$REPO/.env.example" "$WORK/.env"
-  # Host-specific values come from the shell in `just up`; keep the runner's out.
+  # Host-specific values come from the shell in `just up`; keep the runner's out. So are the
+  # test servers' credentials `just test` exports (NATS_PASSWORD, KAFKA_SASL_*, ...): docker-compose
+  # prefers the environment to .env, so every variable .env.example names goes too.
   unset "${!JTS_@}" 2>/dev/null || true
+  local name
+  while IFS= read -r name; do unset "$name"; done < <(sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' "$REPO/.env.example")
 }
 
 teardown() {
