@@ -46,6 +46,29 @@ describe("password policy (issue 14 item 12)", () => {
   });
 });
 
+describe("the user and password routes issue 14 added (the fuzzer leaves them out: they end its session)", () => {
+  it("answer malformed bodies with 422 and an unknown user with 404, changing nothing", async () => {
+    const user = await p.addUser("shape-user", "viewer");
+    for (const body of [{ role: "king" }, { disabled: "yes" }, { password: 12 }, { role: ["admin"] }]) {
+      const res = await p.json("/api/users/shape-user", { method: "PATCH", token: p.admin, body });
+      expect({ body, status: res.status }).toEqual({ body, status: 422 });
+    }
+    const missing = await p.json("/api/users/nobody-here", {
+      method: "PATCH",
+      token: p.admin,
+      body: { disabled: true },
+    });
+    expect(missing.status).toBe(404);
+    for (const body of [{}, { currentPassword: "shape-user-Pw-9f2kq7x" }, { newPassword: 5, currentPassword: "x" }]) {
+      const res = await p.json("/api/auth/password", { method: "PUT", token: user, body });
+      expect({ body, status: res.status }).toEqual({ body, status: 422 });
+    }
+    // The user is as created: still a viewer, still enabled, the password unchanged.
+    expect((await p.call("/api/positions", { token: user })).status).toBe(200);
+    await p.login("shape-user", "shape-user-Pw-9f2kq7x");
+  });
+});
+
 describe("the dev launcher and the admin password (issue 14 item 12)", () => {
   const dev = { JTS_ENV: "development", JTS_STORAGE: "memory", STRATEGIES: "off" };
 
