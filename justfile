@@ -5,11 +5,12 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 dev: install web-build
     bun services/platform/src/main.ts
 
-# Run every test: bun test (real servers started for the adapter suites), the gateway fuzzer,
-# the host scripts' bats suites and the compose test (host/docker/ci/run: the production stack
-# built and run in Docker, ~5 min with cached images; skipped where dockerd cannot run).
+# bun test with the real servers started for the adapter suites, the gateway fuzzer, the host
+# scripts' bats suites and the compose test (host/docker/ci/run: the production stack built and
+# run in Docker, ~6 min with cached images; skipped where dockerd cannot run).
 # JTS_TEST_SERVERS=off: unit tests only, no servers, no fuzzing, no compose. JTS_TEST_COMPOSE=off: no compose test.
 # JTS_TEST_REPORT_DIR=dir: JUnit reports of every part go there (CI counts them).
+# Run every test: unit, contract on real servers, end to end, fuzzer, host scripts, compose stack
 test *args: install
     #!/usr/bin/env bash
     set -uo pipefail
