@@ -155,6 +155,10 @@ EOF
 }
 
 clickhouse_config() {
+  # The tiers (tiers.sh) only when provision was given --warm-device or --cold-mount.
+  local tier_disks tier_policy
+  tier_disks=$(clickhouse_tier_disks)
+  tier_policy=$(clickhouse_tier_policy)
   cat <<EOF
 <!-- $(profile_line) -->
 <clickhouse>
@@ -169,8 +173,10 @@ clickhouse_config() {
             <backups>
                 <type>local</type>
                 <path>/backup/clickhouse/</path>
-            </backups>
-        </disks>
+            </backups>${tier_disks:+
+$tier_disks}
+        </disks>${tier_policy:+
+$tier_policy}
     </storage_configuration>
     <backups>
         <allowed_disk>backups</allowed_disk>
@@ -255,6 +261,7 @@ JTS_KAFKA_COMPRESSION_TYPE=lz4
 JTS_KAFKA_LOG_RETENTION_HOURS=168
 # Per partition, beside the 7 days: (cap + one 1 GiB segment) x $KAFKA_PARTITIONS partitions fit 80% of lv_kafka.
 JTS_KAFKA_LOG_RETENTION_BYTES=$((KAFKA_RETENTION_GIB * 1024 * 1024 * 1024))
+$(tier_compose_env)
 EOF
 }
 
