@@ -92,6 +92,11 @@ phase_tiers() {
     return
   fi
   [ -z "$WARM_DEVICE" ] || tier_warm_filesystem
+  # Mount points first: findmnt --verify checks the fstab's targets exist.
+  local target
+  for target in ${WARM_DEVICE:+$TIER_WARM_MOUNT} ${COLD_MOUNT:+$TIER_COLD_MOUNT}; do
+    if [ -d "$(rooted "$target")" ]; then ok "$(rooted "$target") exists"; else cmd mkdir -p "$(rooted "$target")"; fi
+  done
   tier_fstab
   [ -z "$WARM_DEVICE" ] || tier_warm_mount
   [ -z "$COLD_MOUNT" ] || tier_cold_mount
@@ -202,7 +207,6 @@ tier_dirs() {
 
 tier_warm_mount() {
   if ((WARM_PLANNED)); then
-    if [ -d "$(rooted "$TIER_WARM_MOUNT")" ]; then ok "$(rooted "$TIER_WARM_MOUNT") exists"; else cmd mkdir -p "$(rooted "$TIER_WARM_MOUNT")"; fi
     cmd mount "$TIER_WARM_MOUNT"
     return
   fi
