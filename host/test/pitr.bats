@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# Point-in-time recovery drill (host/pg-pitr, which host/backup runs in the postgres
+# container) against a real PostgreSQL started for the test in a temp directory, on a
+# private socket (no TCP): Debian's PostgreSQL programs (postgresql-15 here; the
+# production image runs 18, whose recovery settings are the same since 12). The
+# server runs as the `postgres` user when the test runs as root.
+
+load helpers
+
+PG_BIN=""
+setup() {
+  local v
+  for v in 18 17 16 15; do
+    if [ -x "/usr/lib/postgresql/$v/bin/pg_basebackup" ]; then
+      PG_BIN=/usr/lib/postgresql/$v/bin
+      break
+    fi
+  done
+  [ -n "$PG_BIN" ] || skip "no PostgreSQL server programs (apt-get install postgresql)"
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 || skip "running as root needs a postgres user to run the server as"
+    AS=(runuser -u postgres --)
+  else
+    AS=()
+  fi
+  # A directory the server's user can reach (bats' own is private to root).
+  D=$(mktemp -d /tmp/jts-pitr-test-XXXXXX)
+  [ "$(id -u)" -ne 0 ] || chown postgres: "$D"
+  PORT=$((20000 + RANDOM % 20000))
+  mkdir -p "$D/sock" "$D/wal" "$D/base"
+  [ "$(id -u)" -ne 0 ] || chown postgres: "$D/sock" "$D/wal" "$D/base"
+}
+
+teardown() {
+  [ -n "${D:-}" ] || return 0
+  if [ -f "$D/data/postmaster.pid" ]; then pg stop -D "$D/data" -m immediate -w >/dev/null 2>&1 || true; fi
+  rm -rf "$D"
+}
+
+# as_pg COMMAND...: as the server's user, with PostgreSQL's programs first on PATH.
+as_pg() { "${AS[@]}" env PATH="$PG_BIN:$PATH" PGHOST="$D/sock" PGPORT="$PORT" PGUSER=jts "$@"; }
+pg() { as_pg pg_ctl "$@"; }
+sql() { as_pg psql -d jts -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+
+start_server() {
+  as_pg initdb -D "$D/data" -U jts -A trust >/dev/null
+  cat >>"$D/data/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$D/sock'
+port = $PORT
+wal_level = replica
+archive_mode = on
+archive_timeout = 60
+archive_command = '$("$REPO/host/pg-pitr" archive-command "$D/wal")'
+EOF
+  pg start -D "$D/data" -l "$D/server.log" -w >/dev/null
+  as_pg createdb jts
+}
+
+# wait_archived: the segment in use is switched out and in the archive.
+wait_archived() {
+  local seg
+  seg=$(sql "SELECT pg_walfile_name(pg_switch_wal())")
+  for _ in $(seq 100); do
+    [ -f "$D/wal/$seg.gz" ] && return 0
+    sleep 0.1
+  done
+  echo "segment $seg never reached the archive"
+  return 1
+}
+
+@test "drill: rows, base backup, rows at T1, rows at T2, a table dropped; restore to T1 finds exactly the T1 rows" {
+  start_server
+  sql "CREATE TABLE orders (id int PRIMARY KEY, note text)"
+  sql "INSERT INTO orders SELECT g, 'before the base backup' FROM generate_series(1, 3) g"
+  run as_pg "$REPO/host/pg-pitr" base-backup "$D/base" 20261207T040000Z
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -s "$D/base/20261207T040000Z/base.tar.gz" ]
+  grep -q '^START WAL LOCATION: ' "$D/base/20261207T040000Z/backup_label"
+  sql "INSERT INTO orders SELECT g, 'T1' FROM generate_series(4, 6) g"
+  local t1
+  t1=$(sql "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
+  sleep 1
+  sql "INSERT INTO orders SELECT g, 'T2' FROM generate_series(7, 9) g"
+  sleep 1
+  sql "DROP TABLE orders"
+  wait_archived
+  # The disaster: the server is gone. Its data directory is still there (a mistaken
+  # DROP, not a lost disk): pg-pitr keeps it aside and takes its unarchived WAL too.
+  pg stop -D "$D/data" -m fast -w >/dev/null
+  run as_pg "$REPO/host/pg-pitr" restore --pgdata "$D/data" --archive "$D/wal" --base "$D/base" --to-time "$t1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"recovery stopping before commit of transaction"* ]]
+  [[ "$output" == *"recovered to $t1"* || "$output" == *"recovered to ${t1%+00}"* ]]
+  [ "$(find "$D" -maxdepth 1 -name 'data.before-restore-*' | wc -l)" -eq 1 ]
+  pg start -D "$D/data" -l "$D/server2.log" -w >/dev/null
+  [ "$(sql "SELECT string_agg(id || ':' || note, ',' ORDER BY id) FROM orders")" = \
+    "1:before the base backup,2:before the base backup,3:before the base backup,4:T1,5:T1,6:T1" ]
+  # A new timeline, writable, and it archives on.
+  [ "$(sql "SELECT pg_is_in_recovery()")" = f ]
+  [ "$(sql "SELECT timeline_id FROM pg_control_checkpoint()")" -ge 2 ]
+  sql "INSERT INTO orders VALUES (10, 'after the restore')"
+  wait_archived
+  ls "$D/wal" | grep -q '^00000002'
+}
+
+@test "restore refuses a time before the oldest base backup, and a running server" {
+  start_server
+  local early
+  early=$(date -u -d '-1 hour' '+%Y-%m-%d %H:%M:%S+00')
+  run as_pg "$REPO/host/pg-pitr" base-backup "$D/base" 20261207T040000Z
+  [ "$status" -eq 0 ]
+  run as_pg "$REPO/host/pg-pitr" restore --pgdata "$D/data" --archive "$D/wal" --base "$D/base" --to-time "$early"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no base backup in $D/base finished before"*"cannot be recovered"* ]]
+  run as_pg "$REPO/host/pg-pitr" restore --pgdata "$D/data" --archive "$D/wal" --base "$D/base" --to-time now
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"a server is running on $D/data: stop it first"* ]]
+  [ ! -e "$D/data.before-restore-"* ] || false
+}
+
+@test "prune: old base backups and the WAL only they needed go, the newest stays" {
+  start_server
+  sql "CREATE TABLE t (x int)"
+  as_pg "$REPO/host/pg-pitr" base-backup "$D/base" 20261201T000000Z >/dev/null
+  sql "INSERT INTO t VALUES (1)"
+  wait_archived
+  as_pg "$REPO/host/pg-pitr" base-backup "$D/base" 20261207T000000Z >/dev/null
+  wait_archived
+  # The first one finished long ago.
+  echo "2026-11-01 00:00:00.000000000+00" >"$D/base/20261201T000000Z/end"
+  local first_start second_start
+  first_start=$(sed -n 's/.*(file \(.*\))$/\1/p' "$D/base/20261201T000000Z/backup_label")
+  second_start=$(sed -n 's/.*(file \(.*\))$/\1/p' "$D/base/20261207T000000Z/backup_label")
+  [ -f "$D/wal/$first_start.gz" ]
+  run as_pg "$REPO/host/pg-pitr" prune --archive "$D/wal" --base "$D/base" --keep-days 14
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ ! -e "$D/base/20261201T000000Z" ]
+  [ -d "$D/base/20261207T000000Z" ]
+  [ ! -e "$D/wal/$first_start.gz" ]
+  [ -f "$D/wal/$second_start.gz" ]
+  # The newest is kept however old it is.
+  echo "2026-11-01 00:00:00.000000000+00" >"$D/base/20261207T000000Z/end"
+  run as_pg "$REPO/host/pg-pitr" prune --archive "$D/wal" --base "$D/base" --keep-days 14
+  [ -d "$D/base/20261207T000000Z" ]
+}
