@@ -139,6 +139,13 @@ checkpoint_timeout = 15min
 checkpoint_completion_target = 0.9
 max_wal_senders = 10    # pg_basebackup (host/RUNBOOK.md)
 
+# WAL archive for point-in-time recovery (host/backup, host/pg-pitr): every finished
+# segment gzipped to /backup/postgresql/wal, and one at least every minute, so a
+# restore loses at most the last minute (--to-time any moment since the oldest base backup).
+archive_mode = on
+archive_timeout = 60
+archive_command = '$("$(dirname "${BASH_SOURCE[0]}")/../pg-pitr" archive-command /backup/postgresql/wal)'
+
 # Parallelism ($CORES cores)
 max_worker_processes = $PG_WORKERS
 max_parallel_workers = $PG_PARALLEL

@@ -103,7 +103,7 @@ wait_archived() {
   [ "$(sql "SELECT timeline_id FROM pg_control_checkpoint()")" -ge 2 ]
   sql "INSERT INTO orders VALUES (10, 'after the restore')"
   wait_archived
-  ls "$D/wal" | grep -q '^00000002'
+  compgen -G "$D/wal/00000002*" >/dev/null
 }
 
 @test "restore refuses a time before the oldest base backup, and a running server" {
@@ -118,7 +118,7 @@ wait_archived() {
   run as_pg "$REPO/host/pg-pitr" restore --pgdata "$D/data" --archive "$D/wal" --base "$D/base" --to-time now
   [ "$status" -eq 1 ]
   [[ "$output" == *"a server is running on $D/data: stop it first"* ]]
-  [ ! -e "$D/data.before-restore-"* ] || false
+  [ "$(find "$D" -maxdepth 1 -name 'data.before-restore-*' | wc -l)" -eq 0 ]
 }
 
 @test "prune: old base backups and the WAL only they needed go, the newest stays" {
