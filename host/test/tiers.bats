@@ -125,3 +125,22 @@ tiers_apply() { "$PROVISION" "$1" --root "$ROOTDIR" --only tiers "${@:2}"; }
   [ "$status" -eq 1 ]
   [[ "$output" == *"--cold-mount wants an NFS export as host:/path"* ]]
 }
+
+@test "compose.yaml gives ClickHouse the tiers' directories at the paths the policy names, and the collector its switch" {
+  source "$REPO/host/provision.d/common.sh"
+  source "$REPO/host/provision.d/tiers.sh"
+  run py -c '
+import yaml, sys
+c = yaml.safe_load(open(sys.argv[1]))
+print("\n".join(c["services"]["clickhouse"]["volumes"]))
+env = c["services"]["market-data-collector"]["environment"]
+for k in ("CLICKHOUSE_STORAGE_POLICY", "CLICKHOUSE_WARM_AFTER_DAYS", "CLICKHOUSE_COLD_AFTER_DAYS"):
+    print(k + "=" + str(env[k]))
+' "$REPO/compose.yaml"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -qx "\${JTS_DATA_ROOT:-}$TIER_WARM_MOUNT/clickhouse:${CH_WARM_PATH%/}" <<<"$output"
+  grep -qx "\${JTS_DATA_ROOT:-}$TIER_COLD_MOUNT/clickhouse:${CH_COLD_PATH%/}" <<<"$output"
+  grep -qx 'CLICKHOUSE_STORAGE_POLICY=${JTS_CLICKHOUSE_STORAGE_POLICY:-}' <<<"$output"
+  grep -qx 'CLICKHOUSE_WARM_AFTER_DAYS=${JTS_CLICKHOUSE_WARM_AFTER_DAYS:-0}' <<<"$output"
+}

@@ -276,5 +276,7 @@ async function reconcileTtl(client: ClickHouseClient, db: string, table: AgedTab
 async function reconcilePolicy(client: ClickHouseClient, db: string, table: AgedTable, policy: string): Promise<void> {
   const current = (await tableFacts(client, db, table))?.storage_policy;
   if (current === undefined || current === policy) return;
-  await client.command({ query: `ALTER TABLE ${db}.${table} MODIFY SETTING storage_policy = '${checkPolicyName(policy)}'` });
+  await client.command({
+    query: `ALTER TABLE ${db}.${table} MODIFY SETTING storage_policy = '${checkPolicyName(policy)}'`,
+  });
 }

@@ -23,13 +23,16 @@ const db = "tiers";
 
 /** The <storage_configuration> provision writes, with the container's paths moved under `dir`. */
 function provisionedStorageXml(): string {
-  const result = Bun.spawnSync([
-    "bash",
-    "-c",
-    'source host/provision.d/common.sh && source host/provision.d/tiers.sh && WARM_DEVICE=/dev/x COLD_MOUNT=nas:/x clickhouse_tier_storage "$1"',
-    "bash",
-    dir,
-  ]);
+  const result = Bun.spawnSync(
+    [
+      "bash",
+      "-c",
+      'source host/provision.d/common.sh && source host/provision.d/tiers.sh && WARM_DEVICE=/dev/x COLD_MOUNT=nas:/x clickhouse_tier_storage "$1"',
+      "bash",
+      dir,
+    ],
+    { cwd: REPO },
+  );
   if (result.exitCode !== 0) throw new Error(`clickhouse_tier_storage failed: ${result.stderr.toString()}`);
   return result.stdout.toString();
 }
@@ -135,10 +138,7 @@ describe("tiered storage on chdb with the provisioned policy", () => {
       `SELECT name, storage_policy FROM system.tables WHERE database = '${old}' AND engine LIKE '%MergeTree' ORDER BY name`,
     );
     expect(policies.map((p) => p.storage_policy)).toEqual(["tiered", "tiered", "tiered"]);
-    expect(await currentTtlRules(client, old, "ticks")).toEqual([
-      { days: 7, volume: "warm" },
-      { days: 30 },
-    ]);
+    expect(await currentTtlRules(client, old, "ticks")).toEqual([{ days: 7, volume: "warm" }, { days: 30 }]);
   });
 });
 
@@ -154,9 +154,7 @@ describe("tier SQL", () => {
     const ticks = schemaStatements({ database: "jts", storagePolicy: "tiered", retentionDays: 30 }).find((s) =>
       s.includes("jts.ticks ("),
     );
-    expect(ticks).toContain(
-      "TTL toDateTime(ts) + INTERVAL 7 DAY TO VOLUME 'warm', toDateTime(ts) + INTERVAL 30 DAY\n",
-    );
+    expect(ticks).toContain("TTL toDateTime(ts) + INTERVAL 7 DAY TO VOLUME 'warm', toDateTime(ts) + INTERVAL 30 DAY\n");
     expect(ticks).toContain("SETTINGS storage_policy = 'tiered', ttl_only_drop_parts = 1");
     expect(() => schemaStatements({ storagePolicy: "tiered", warmAfterDays: 30, coldAfterDays: 7 })).toThrow(
       "coldAfterDays (7) must be more than warmAfterDays (30)",
