@@ -11,6 +11,9 @@
 WARM_DEVICE=${WARM_DEVICE:-}
 COLD_MOUNT=${COLD_MOUNT:-}
 WARM_KIND=${WARM_KIND:-}
+# Ages in days at which ClickHouse moves parts down (--warm-after, --cold-after).
+WARM_AFTER_DAYS=${WARM_AFTER_DAYS:-7}
+COLD_AFTER_DAYS=${COLD_AFTER_DAYS:-90}
 # NFS options of the cold mount. hard: a NAS outage blocks reads of cold parts
 # instead of returning I/O errors ClickHouse would take for broken parts; nconnect and
 # 1 MiB transfers for the throughput of moving whole parts; vers=4.2 (--cold-options
@@ -36,6 +39,11 @@ tiers_check_args() {
     die "--cold-mount wants an NFS export as host:/path, not '$COLD_MOUNT'"
   fi
   [ -z "$WARM_KIND" ] || [ -n "${KIND_SCHEDULER[$WARM_KIND]:-}" ] || die "--warm-kind wants nvme, ssd or hdd, not '$WARM_KIND'"
+  [[ "$WARM_AFTER_DAYS" =~ ^[1-9][0-9]*$ ]] || die "--warm-after wants a whole number of days >= 1, not '$WARM_AFTER_DAYS'"
+  [[ "$COLD_AFTER_DAYS" =~ ^[1-9][0-9]*$ ]] || die "--cold-after wants a whole number of days >= 1, not '$COLD_AFTER_DAYS'"
+  if [ -n "$WARM_DEVICE" ] && [ -n "$COLD_MOUNT" ] && ((COLD_AFTER_DAYS <= WARM_AFTER_DAYS)); then
+    die "--cold-after ($COLD_AFTER_DAYS) must be more than --warm-after ($WARM_AFTER_DAYS)"
+  fi
 }
 
 # ---------------------------------------------------------------- ClickHouse
@@ -73,8 +81,8 @@ clickhouse_tier_storage() {
 tier_compose_env() {
   local policy="" warm=0 cold=0
   if tiers_wanted; then policy=tiered; fi
-  [ -z "$WARM_DEVICE" ] || warm=7
-  [ -z "$COLD_MOUNT" ] || cold=90
+  [ -z "$WARM_DEVICE" ] || warm=$WARM_AFTER_DAYS
+  [ -z "$COLD_MOUNT" ] || cold=$COLD_AFTER_DAYS
   cat <<EOF
 # Tiered storage (host/RUNBOOK.md): parts move to warm after N days, cold after M; 0 = no such tier.
 JTS_CLICKHOUSE_STORAGE_POLICY=$policy

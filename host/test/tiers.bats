@@ -141,6 +141,21 @@ for k in ("CLICKHOUSE_STORAGE_POLICY", "CLICKHOUSE_WARM_AFTER_DAYS", "CLICKHOUSE
   [ "$status" -eq 0 ]
   grep -qx "\${JTS_DATA_ROOT:-}$TIER_WARM_MOUNT/clickhouse:${CH_WARM_PATH%/}" <<<"$output"
   grep -qx "\${JTS_DATA_ROOT:-}$TIER_COLD_MOUNT/clickhouse:${CH_COLD_PATH%/}" <<<"$output"
+  # shellcheck disable=SC2016 # compose.yaml's own ${...}, matched literally
   grep -qx 'CLICKHOUSE_STORAGE_POLICY=${JTS_CLICKHOUSE_STORAGE_POLICY:-}' <<<"$output"
+  # shellcheck disable=SC2016
   grep -qx 'CLICKHOUSE_WARM_AFTER_DAYS=${JTS_CLICKHOUSE_WARM_AFTER_DAYS:-0}' <<<"$output"
+}
+
+@test "--warm-after and --cold-after set the ages in compose.env; cold before warm is refused" {
+  run "$PROVISION" apply --root "$ROOTDIR" --only configs --profile spec --cold-mount nas:/x --warm-after 3 --cold-after 30
+  [ "$status" -eq 0 ]
+  grep -qx 'JTS_CLICKHOUSE_WARM_AFTER_DAYS=0' "$ROOTDIR/etc/jts/compose.env"
+  grep -qx 'JTS_CLICKHOUSE_COLD_AFTER_DAYS=30' "$ROOTDIR/etc/jts/compose.env"
+  run "$PROVISION" plan --root "$ROOTDIR" --warm-device /dev/null --cold-mount nas:/x --warm-after 30 --cold-after 30
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"--cold-after (30) must be more than --warm-after (30)"* ]]
+  run "$PROVISION" plan --root "$ROOTDIR" --cold-mount nas:/x --cold-after soon
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"--cold-after wants a whole number of days"* ]]
 }
