@@ -45,8 +45,10 @@ sql() { as_pg psql -d jts -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 # start_server [ARCHIVE_DIR]: a new cluster archiving to ARCHIVE_DIR ($D/wal).
 start_server() {
   local archive=${1:-$D/wal}
-  as_pg initdb -D "$D/data" -U jts -A trust >/dev/null
+  as_pg initdb -N -D "$D/data" -U jts -A trust >/dev/null
+  # fsync off: a throw-away test server on a shared machine (never in production).
   cat >>"$D/data/postgresql.conf" <<EOF
+fsync = off
 listen_addresses = ''
 unix_socket_directories = '$D/sock'
 port = $PORT
