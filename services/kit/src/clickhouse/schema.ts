@@ -9,10 +9,10 @@ export interface SchemaOptions {
   candleRetentionDays?: number;
   /**
    * Tiered storage (host/RUNBOOK.md "Tiered storage"): the ClickHouse storage policy
-   * whose volumes are named hot, warm and cold (host/provision writes one called
-   * `tiered` when given --warm-device or --cold-mount). Empty (the default) keeps
-   * every table on the server's default disk, as chdb and a server without the
-   * policy need.
+   * whose volumes are `default` (hot), `warm` and `cold` (host/provision writes one
+   * called `tiered` when given --warm-device or --cold-mount). Empty keeps every
+   * table on the server's default disk, as chdb and a server without the policy
+   * need; undefined leaves the tier settings of existing tables as they are.
    */
   storagePolicy?: string;
   /** With a policy: parts older than this many days move to the warm volume; 0: no warm volume. */
