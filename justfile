@@ -106,6 +106,10 @@ backup:
 restore stamp:
     host/backup restore {{stamp}}
 
+# Recover PostgreSQL to a point in time from the base backups and the WAL archive, e.g. just restore-pitr "2026-12-07 09:15:00+09"
+restore-pitr time:
+    host/backup pitr "{{time}}"
+
 # Every scenario of the bench suite (issue 7), 3 repetitions: writes bench/report.json and bench/REPORT.md; fails on a missed target (~25 min)
 bench: install
     bun bench/src/run.ts

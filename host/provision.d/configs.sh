@@ -139,6 +139,13 @@ checkpoint_timeout = 15min
 checkpoint_completion_target = 0.9
 max_wal_senders = 10    # pg_basebackup (host/RUNBOOK.md)
 
+# WAL archive for point-in-time recovery (host/backup, host/pg-pitr): every finished
+# segment gzipped to /backup/postgresql/wal, and one at least every minute, so a
+# restore loses at most the last minute (--to-time any moment since the oldest base backup).
+archive_mode = on
+archive_timeout = 60
+archive_command = '$("$(dirname "${BASH_SOURCE[0]}")/../pg-pitr" archive-command /backup/postgresql/wal)'
+
 # Parallelism ($CORES cores)
 max_worker_processes = $PG_WORKERS
 max_parallel_workers = $PG_PARALLEL
@@ -155,6 +162,10 @@ EOF
 }
 
 clickhouse_config() {
+  # The tiers (tiers.sh) only when provision was given --warm-device or --cold-mount.
+  local tier_disks tier_policy
+  tier_disks=$(clickhouse_tier_disks)
+  tier_policy=$(clickhouse_tier_policy)
   cat <<EOF
 <!-- $(profile_line) -->
 <clickhouse>
@@ -169,8 +180,10 @@ clickhouse_config() {
             <backups>
                 <type>local</type>
                 <path>/backup/clickhouse/</path>
-            </backups>
-        </disks>
+            </backups>${tier_disks:+
+$tier_disks}
+        </disks>${tier_policy:+
+$tier_policy}
     </storage_configuration>
     <backups>
         <allowed_disk>backups</allowed_disk>
@@ -255,6 +268,7 @@ JTS_KAFKA_COMPRESSION_TYPE=lz4
 JTS_KAFKA_LOG_RETENTION_HOURS=168
 # Per partition, beside the 7 days: (cap + one 1 GiB segment) x $KAFKA_PARTITIONS partitions fit 80% of lv_kafka.
 JTS_KAFKA_LOG_RETENTION_BYTES=$((KAFKA_RETENTION_GIB * 1024 * 1024 * 1024))
+$(tier_compose_env)
 EOF
 }
 

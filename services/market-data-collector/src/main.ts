@@ -9,6 +9,10 @@ const config = loadConfig({
   CLICKHOUSE_URL: str(""),
   CHDB_PATH: str(""),
   TICK_RETENTION_DAYS: int(30, { min: 0 }),
+  /** Tiered storage: the ClickHouse storage policy (`tiered` from host/provision); empty: off, as chdb needs. */
+  CLICKHOUSE_STORAGE_POLICY: str(""),
+  CLICKHOUSE_WARM_AFTER_DAYS: int(7, { min: 0 }),
+  CLICKHOUSE_COLD_AFTER_DAYS: int(90, { min: 0 }),
 });
 
 const history =
@@ -17,6 +21,9 @@ const history =
         url: config.CLICKHOUSE_URL || undefined,
         path: config.CHDB_PATH || undefined,
         retentionDays: config.TICK_RETENTION_DAYS,
+        storagePolicy: config.CLICKHOUSE_STORAGE_POLICY,
+        warmAfterDays: config.CLICKHOUSE_WARM_AFTER_DAYS,
+        coldAfterDays: config.CLICKHOUSE_COLD_AFTER_DAYS,
         logger: createLogger({ app: "jts", service: "market-data-collector" }),
       })
     : undefined;
