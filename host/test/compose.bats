@@ -10,6 +10,8 @@ setup() {
   WORK="$BATS_TEST_TMPDIR/repo"
   mkdir -p "$WORK"
   cp "$REPO/compose.yaml" "$REPO/.env.example" "$WORK/"
+  # docker-compose 1.29 wants every build context to exist (the proxy's is its own directory).
+  mkdir -p "$WORK/host/docker" && cp -r "$REPO/host/docker/proxy" "$WORK/host/docker/"
   cp "$REPO/.env.example" "$WORK/.env"
   # Host-specific values come from the shell in `just up`; keep the runner's out. So are the
   # test servers' credentials `just test` exports (NATS_PASSWORD, KAFKA_SASL_*, ...): docker-compose
@@ -102,9 +104,28 @@ SERVERS=(postgres clickhouse kafka redis mongodb nats prometheus grafana)
 
 @test "the published host ports move with JTS_*_HOST_PORT (CI runs beside other servers)" {
   export JTS_GATEWAY_HOST_PORT=41000 JTS_WEB_HOST_PORT=41001 JTS_PROMETHEUS_HOST_PORT=41002 JTS_GRAFANA_HOST_PORT=41003
+  export JTS_HTTPS_HOST_PORT=41004 JTS_HTTP_HOST_PORT=41005
   run query '[str(p) for s in c["services"].values() for p in s.get("ports", [])]'
   [[ "$output" == *41000* && "$output" == *41001* && "$output" == *41002* && "$output" == *41003* ]]
-  refute grep -qE '(3000|5173|9090|3100)$' <<<"$(query '[str(p.get("published") if isinstance(p, dict) else p.split(":")[-2]) for s in c["services"].values() for p in s.get("ports", [])]')"
+  [[ "$output" == *41004* && "$output" == *41005* ]]
+  refute grep -qE '(3000|5173|9090|3100|443|80)$' <<<"$(query '[str(p.get("published") if isinstance(p, dict) else p.split(":")[-2]) for s in c["services"].values() for p in s.get("ports", [])]')"
+  # The proxy redirects plain HTTP to the port HTTPS is published on.
+  [ "$(query "c['services']['proxy']['environment']['JTS_HTTPS_HOST_PORT']")" = 41004 ]
+}
+
+@test "TLS: the proxy alone is published beyond 127.0.0.1 (JTS_WEB_BIND), built from Debian's caddy, its CA on a volume" {
+  export JTS_WEB_BIND=0.0.0.0
+  run query '[(n, str(p.get("host_ip") if isinstance(p, dict) else p.split(":")[0])) for n, s in c["services"].items() for p in s.get("ports", [])]'
+  echo "$output"
+  [ "$(grep -c "'proxy', '0.0.0.0'" <<<"$output")" -eq 2 ]
+  [ "$(grep -vc "'127.0.0.1'" <<<"$output")" -eq 2 ]
+  [ "$(query "c['services']['proxy']['build']['context']")" = "$WORK/host/docker/proxy" ] ||
+    [ "$(query "c['services']['proxy']['build']['context']")" = host/docker/proxy ]
+  [ "$(query "c['services']['proxy']['build']['args']['BASE_IMAGE']")" = debian:bookworm-slim ]
+  grep -q 'apt-get install .*caddy' "$REPO/host/docker/proxy/Dockerfile"
+  [ "$(query "[t for s, t in vols('proxy')]")" = /data ]
+  [ "$(query "c['services']['proxy']['depends_on']['web']['condition']")" = service_healthy ]
+  [ "$(query "c['services']['web']['environment']['JTS_WEB_TRUSTED_PROXIES']")" = 172.30.58.11 ]
 }
 
 @test "the servers' data lives on the mount points host/provision makes" {
@@ -349,15 +370,18 @@ print("\n".join(sorted(k for k in json.loads(text)["workspaces"] if k)))' "$REPO
   [ "$status" -eq 2 ]
 }
 
-@test "the gateway believes X-Forwarded-For only from the web container, which has a fixed address on the JTS subnet" {
+@test "the gateway believes X-Forwarded-For only from the web and proxy containers, which have fixed addresses on the JTS subnet" {
   run query 'c["services"]["web"]["networks"]["default"]["ipv4_address"]'
   [ "$output" = "172.30.58.10" ]
   run query 'c["services"]["api-gateway"]["environment"]["TRUSTED_PROXIES"]'
-  [ "$output" = "172.30.58.10" ]
+  [ "$output" = "172.30.58.10,172.30.58.11" ]
+  run query 'c["services"]["proxy"]["networks"]["default"]["ipv4_address"]'
+  [ "$output" = "172.30.58.11" ]
   run query 'c["networks"]["default"]["ipam"]["config"][0]["subnet"]'
   [ "$output" = "172.30.58.0/24" ]
   # The others draw from a range without it, or the tenth container to start takes it.
   run query 'c["networks"]["default"]["ipam"]["config"][0]["ip_range"]'
   [ "$output" = "172.30.58.128/25" ]
   py -c 'import ipaddress, sys; assert ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2])' 172.30.58.10 172.30.58.128/25
+  py -c 'import ipaddress, sys; assert ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2])' 172.30.58.11 172.30.58.128/25
 }
