@@ -9,7 +9,7 @@ setup() {
   command -v docker-compose >/dev/null || skip "docker-compose is not installed (host/test/run installs it)"
   WORK="$BATS_TEST_TMPDIR/repo"
   mkdir -p "$WORK"
-  cp "$REPO/compose.yaml" "$REPO/.env.example" "$WORK/"
+  cp "$REPO/compose.yaml" "$REPO/compose.secrets.yaml" "$REPO/.env.example" "$WORK/"
   # docker-compose 1.29 wants every build context to exist (the proxy's is its own directory).
   mkdir -p "$WORK/host/docker" && cp -r "$REPO/host/docker/proxy" "$WORK/host/docker/"
   cp "$REPO/.env.example" "$WORK/.env"
@@ -384,4 +384,52 @@ print("\n".join(sorted(k for k in json.loads(text)["workspaces"] if k)))' "$REPO
   [ "$output" = "172.30.58.128/25" ]
   py -c 'import ipaddress, sys; assert ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2])' 172.30.58.10 172.30.58.128/25
   py -c 'import ipaddress, sys; assert ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2])' 172.30.58.11 172.30.58.128/25
+}
+
+@test "env-check: X_FILE stands in for X, its file read and checked like X; both set or an unreadable file is refused" {
+  printf 'real-looking-secret-0123456789abcdef-jwt\n' >"$BATS_TEST_TMPDIR/jwt"
+  env_check "JWT_SECRET=" "JWT_SECRET_FILE=$BATS_TEST_TMPDIR/jwt"
+  [ "$status" -eq 0 ]
+  # The file's content meets the same rules: a placeholder, a short token.
+  printf 'CHANGE-ME-example-jwt\n' >"$BATS_TEST_TMPDIR/jwt"
+  printf 'short\n' >"$BATS_TEST_TMPDIR/token"
+  env_check "JWT_SECRET=" "JWT_SECRET_FILE=$BATS_TEST_TMPDIR/jwt" "JTS_SERVICE_TOKEN=" "JTS_SERVICE_TOKEN_FILE=$BATS_TEST_TMPDIR/token"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"CHANGE-ME placeholders: JWT_SECRET"* ]]
+  [[ "$output" == *"JTS_SERVICE_TOKEN must be 24+ characters (it has 5)"* ]]
+  # Both, and a file that is not there.
+  env_check "JWT_SECRET_FILE=$BATS_TEST_TMPDIR/jwt" "BINANCE_API_KEY_FILE=$BATS_TEST_TMPDIR/nowhere" "COMPOSE_PROFILES=binance" "BINANCE_API_SECRET=s"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"JWT_SECRET and JWT_SECRET_FILE are both set: keep one"* ]]
+  [[ "$output" == *"BINANCE_API_KEY_FILE names $BATS_TEST_TMPDIR/nowhere, which cannot be read here"* ]]
+  [[ "$output" == *"missing in $WORK/.env: BINANCE_API_KEY"* ]]
+  # A venue key from its file satisfies its profile.
+  printf 'key-from-a-file\n' >"$BATS_TEST_TMPDIR/binance-key"
+  env_check "COMPOSE_PROFILES=binance" "BINANCE_API_KEY_FILE=$BATS_TEST_TMPDIR/binance-key" "BINANCE_API_SECRET=s"
+  [ "$status" -eq 0 ]
+}
+
+@test "compose.secrets.yaml: the JWT secret and venue keys as compose secrets, read through <NAME>_FILE, never beside a value" {
+  printf 'real-looking-secret-0123456789abcdef-jwt\n' >"$BATS_TEST_TMPDIR/jwt"
+  printf 'key\n' >"$BATS_TEST_TMPDIR/kis-key"
+  sed -i 's/^JWT_SECRET=.*/JWT_SECRET=/' "$WORK/.env"
+  printf '%s\n' "JWT_SECRET_FILE=$BATS_TEST_TMPDIR/jwt" "KIS_APP_KEY_FILE=$BATS_TEST_TMPDIR/kis-key" >>"$WORK/.env"
+  (cd "$WORK" && docker-compose -f compose.yaml -f compose.secrets.yaml config) >"$BATS_TEST_TMPDIR/rendered.yml"
+  [ "$(query "c['secrets']['jwt_secret']['file']")" = "$BATS_TEST_TMPDIR/jwt" ]
+  [ "$(query "c['secrets']['kis_app_key']['file']")" = "$BATS_TEST_TMPDIR/kis-key" ]
+  [ "$(query "c['secrets']['binance_api_key']['file']")" = /dev/null ]
+  [ "$(query "c['services']['api-gateway']['environment']['JWT_SECRET_FILE']")" = /run/secrets/jwt_secret ]
+  [ "$(query "c['services']['api-gateway']['environment']['JWT_SECRET']")" = "" ]
+  [ "$(query "[s['source'] if isinstance(s, dict) else s for s in c['services']['api-gateway']['secrets']]")" = jwt_secret ]
+  # Every secret the override mounts is one env-check knows to read from its file only, and
+  # every variable it points at a file is one the service's config reads.
+  local name
+  for name in $(py -c 'import sys, yaml; print(" ".join(yaml.safe_load(open(sys.argv[1]))["secrets"]))' "$REPO/compose.secrets.yaml"); do
+    grep -q "FILE_SECRETS=.*\b${name^^}\b" "$REPO/host/docker/env-check" || { echo "env-check does not know $name"; false; }
+    grep -rq "${name^^}" "$REPO/services/api-gateway/src/config.ts" "$REPO"/services/brokers/*/src/config.ts || { echo "no service reads ${name^^}"; false; }
+  done
+  # A value left beside the override is refused before Docker is touched.
+  env_check "COMPOSE_FILE=compose.yaml:compose.secrets.yaml" "JWT_SECRET_FILE=$BATS_TEST_TMPDIR/jwt"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"COMPOSE_FILE uses compose.secrets.yaml, which reads JWT_SECRET from JWT_SECRET_FILE"* ]]
 }

@@ -5,6 +5,7 @@ export {
   type ConfigOf,
   checkSecret,
   durableStoreUrl,
+  envValue,
   int,
   loadConfig,
   oneOf,
