@@ -325,7 +325,8 @@ assert dash["uid"] == "jts-overview" and dash["panels"], dash.keys()
 for p in dash["panels"]:
     assert p["datasource"]["uid"] == ds["uid"], p["title"]
     for t in p["targets"]:
-        assert 'job="jts"' in t["expr"], t["expr"]
+        # The services, the connectors (rate limits, clock offsets) or the host (node-exporter).
+        assert any(j in t["expr"] for j in ('job="jts"', 'job=~"jts|connectors"', 'job="node"')), t["expr"]
 print(len(dash["panels"]), "panels")
 EOF
 }
