@@ -98,6 +98,15 @@ up:
 down:
     docker compose -p jts down
 
+# Copy the TLS proxy's local CA (made on its first start) to jts-local-ca.crt, for the LAN's phones and browsers to trust (host/RUNBOOK.md, "TLS")
+tls-ca:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    docker compose -p jts cp proxy:/data/caddy/pki/authorities/local/root.crt jts-local-ca.crt
+    # Compare this fingerprint with the one the phone shows before trusting it.
+    if command -v openssl >/dev/null; then openssl x509 -in jts-local-ca.crt -noout -subject -enddate -fingerprint -sha256; fi
+    echo "jts-local-ca.crt: install it on each device as a trusted CA (host/RUNBOOK.md, \"TLS\")"
+
 # Back up the running stack's databases to /backup, prune old backups, copy off the host (JTS_BACKUP_COPY_TO)
 backup:
     host/backup now

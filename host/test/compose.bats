@@ -9,7 +9,9 @@ setup() {
   command -v docker-compose >/dev/null || skip "docker-compose is not installed (host/test/run installs it)"
   WORK="$BATS_TEST_TMPDIR/repo"
   mkdir -p "$WORK"
-  cp "$REPO/compose.yaml" "$REPO/.env.example" "$WORK/"
+  cp "$REPO/compose.yaml" "$REPO/compose.secrets.yaml" "$REPO/.env.example" "$WORK/"
+  # docker-compose 1.29 wants every build context to exist (the proxy's is its own directory).
+  mkdir -p "$WORK/host/docker" && cp -r "$REPO/host/docker/proxy" "$WORK/host/docker/"
   cp "$REPO/.env.example" "$WORK/.env"
   # Host-specific values come from the shell in `just up`; keep the runner's out. So are the
   # test servers' credentials `just test` exports (NATS_PASSWORD, KAFKA_SASL_*, ...): docker-compose
@@ -102,9 +104,28 @@ SERVERS=(postgres clickhouse kafka redis mongodb nats prometheus grafana)
 
 @test "the published host ports move with JTS_*_HOST_PORT (CI runs beside other servers)" {
   export JTS_GATEWAY_HOST_PORT=41000 JTS_WEB_HOST_PORT=41001 JTS_PROMETHEUS_HOST_PORT=41002 JTS_GRAFANA_HOST_PORT=41003
+  export JTS_HTTPS_HOST_PORT=41004 JTS_HTTP_HOST_PORT=41005
   run query '[str(p) for s in c["services"].values() for p in s.get("ports", [])]'
   [[ "$output" == *41000* && "$output" == *41001* && "$output" == *41002* && "$output" == *41003* ]]
-  refute grep -qE '(3000|5173|9090|3100)$' <<<"$(query '[str(p.get("published") if isinstance(p, dict) else p.split(":")[-2]) for s in c["services"].values() for p in s.get("ports", [])]')"
+  [[ "$output" == *41004* && "$output" == *41005* ]]
+  refute grep -qE '(3000|5173|9090|3100|443|80)$' <<<"$(query '[str(p.get("published") if isinstance(p, dict) else p.split(":")[-2]) for s in c["services"].values() for p in s.get("ports", [])]')"
+  # The proxy redirects plain HTTP to the port HTTPS is published on.
+  [ "$(query "c['services']['proxy']['environment']['JTS_HTTPS_HOST_PORT']")" = 41004 ]
+}
+
+@test "TLS: the proxy alone is published beyond 127.0.0.1 (JTS_WEB_BIND), built from Debian's caddy, its CA on a volume" {
+  export JTS_WEB_BIND=0.0.0.0
+  run query '[(n, str(p.get("host_ip") if isinstance(p, dict) else p.split(":")[0])) for n, s in c["services"].items() for p in s.get("ports", [])]'
+  echo "$output"
+  [ "$(grep -c "'proxy', '0.0.0.0'" <<<"$output")" -eq 2 ]
+  [ "$(grep -vc "'127.0.0.1'" <<<"$output")" -eq 2 ]
+  [ "$(query "c['services']['proxy']['build']['context']")" = "$WORK/host/docker/proxy" ] ||
+    [ "$(query "c['services']['proxy']['build']['context']")" = host/docker/proxy ]
+  [ "$(query "c['services']['proxy']['build']['args']['BASE_IMAGE']")" = debian:bookworm-slim ]
+  grep -q 'apt-get install .*caddy' "$REPO/host/docker/proxy/Dockerfile"
+  [ "$(query "[t for s, t in vols('proxy')]")" = /data ]
+  [ "$(query "c['services']['proxy']['depends_on']['web']['condition']")" = service_healthy ]
+  [ "$(query "c['services']['web']['environment']['JTS_WEB_TRUSTED_PROXIES']")" = 172.30.58.11 ]
 }
 
 @test "the servers' data lives on the mount points host/provision makes" {
@@ -304,7 +325,8 @@ assert dash["uid"] == "jts-overview" and dash["panels"], dash.keys()
 for p in dash["panels"]:
     assert p["datasource"]["uid"] == ds["uid"], p["title"]
     for t in p["targets"]:
-        assert 'job="jts"' in t["expr"], t["expr"]
+        # The services, the connectors (rate limits, clock offsets) or the host (node-exporter).
+        assert any(j in t["expr"] for j in ('job="jts"', 'job=~"jts|connectors"', 'job="node"')), t["expr"]
 print(len(dash["panels"]), "panels")
 EOF
 }
@@ -349,15 +371,66 @@ print("\n".join(sorted(k for k in json.loads(text)["workspaces"] if k)))' "$REPO
   [ "$status" -eq 2 ]
 }
 
-@test "the gateway believes X-Forwarded-For only from the web container, which has a fixed address on the JTS subnet" {
+@test "the gateway believes X-Forwarded-For only from the web and proxy containers, which have fixed addresses on the JTS subnet" {
   run query 'c["services"]["web"]["networks"]["default"]["ipv4_address"]'
   [ "$output" = "172.30.58.10" ]
   run query 'c["services"]["api-gateway"]["environment"]["TRUSTED_PROXIES"]'
-  [ "$output" = "172.30.58.10" ]
+  [ "$output" = "172.30.58.10,172.30.58.11" ]
+  run query 'c["services"]["proxy"]["networks"]["default"]["ipv4_address"]'
+  [ "$output" = "172.30.58.11" ]
   run query 'c["networks"]["default"]["ipam"]["config"][0]["subnet"]'
   [ "$output" = "172.30.58.0/24" ]
   # The others draw from a range without it, or the tenth container to start takes it.
   run query 'c["networks"]["default"]["ipam"]["config"][0]["ip_range"]'
   [ "$output" = "172.30.58.128/25" ]
   py -c 'import ipaddress, sys; assert ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2])' 172.30.58.10 172.30.58.128/25
+  py -c 'import ipaddress, sys; assert ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2])' 172.30.58.11 172.30.58.128/25
+}
+
+@test "env-check: X_FILE stands in for X, its file read and checked like X; both set or an unreadable file is refused" {
+  printf 'real-looking-secret-0123456789abcdef-jwt\n' >"$BATS_TEST_TMPDIR/jwt"
+  env_check "JWT_SECRET=" "JWT_SECRET_FILE=$BATS_TEST_TMPDIR/jwt"
+  [ "$status" -eq 0 ]
+  # The file's content meets the same rules: a placeholder, a short token.
+  printf 'CHANGE-ME-example-jwt\n' >"$BATS_TEST_TMPDIR/jwt"
+  printf 'short\n' >"$BATS_TEST_TMPDIR/token"
+  env_check "JWT_SECRET=" "JWT_SECRET_FILE=$BATS_TEST_TMPDIR/jwt" "JTS_SERVICE_TOKEN=" "JTS_SERVICE_TOKEN_FILE=$BATS_TEST_TMPDIR/token"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"CHANGE-ME placeholders: JWT_SECRET"* ]]
+  [[ "$output" == *"JTS_SERVICE_TOKEN must be 24+ characters (it has 5)"* ]]
+  # Both, and a file that is not there.
+  env_check "JWT_SECRET_FILE=$BATS_TEST_TMPDIR/jwt" "BINANCE_API_KEY_FILE=$BATS_TEST_TMPDIR/nowhere" "COMPOSE_PROFILES=binance" "BINANCE_API_SECRET=s"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"JWT_SECRET and JWT_SECRET_FILE are both set: keep one"* ]]
+  [[ "$output" == *"BINANCE_API_KEY_FILE names $BATS_TEST_TMPDIR/nowhere, which cannot be read here"* ]]
+  [[ "$output" == *"missing in $WORK/.env: BINANCE_API_KEY"* ]]
+  # A venue key from its file satisfies its profile.
+  printf 'key-from-a-file\n' >"$BATS_TEST_TMPDIR/binance-key"
+  env_check "COMPOSE_PROFILES=binance" "BINANCE_API_KEY_FILE=$BATS_TEST_TMPDIR/binance-key" "BINANCE_API_SECRET=s"
+  [ "$status" -eq 0 ]
+}
+
+@test "compose.secrets.yaml: the JWT secret and venue keys as compose secrets, read through <NAME>_FILE, never beside a value" {
+  printf 'real-looking-secret-0123456789abcdef-jwt\n' >"$BATS_TEST_TMPDIR/jwt"
+  printf 'key\n' >"$BATS_TEST_TMPDIR/kis-key"
+  sed -i 's/^JWT_SECRET=.*/JWT_SECRET=/' "$WORK/.env"
+  printf '%s\n' "JWT_SECRET_FILE=$BATS_TEST_TMPDIR/jwt" "KIS_APP_KEY_FILE=$BATS_TEST_TMPDIR/kis-key" >>"$WORK/.env"
+  (cd "$WORK" && docker-compose -f compose.yaml -f compose.secrets.yaml config) >"$BATS_TEST_TMPDIR/rendered.yml"
+  [ "$(query "c['secrets']['jwt_secret']['file']")" = "$BATS_TEST_TMPDIR/jwt" ]
+  [ "$(query "c['secrets']['kis_app_key']['file']")" = "$BATS_TEST_TMPDIR/kis-key" ]
+  [ "$(query "c['secrets']['binance_api_key']['file']")" = /dev/null ]
+  [ "$(query "c['services']['api-gateway']['environment']['JWT_SECRET_FILE']")" = /run/secrets/jwt_secret ]
+  [ "$(query "c['services']['api-gateway']['environment']['JWT_SECRET']")" = "" ]
+  [ "$(query "[s['source'] if isinstance(s, dict) else s for s in c['services']['api-gateway']['secrets']]")" = jwt_secret ]
+  # Every secret the override mounts is one env-check knows to read from its file only, and
+  # every variable it points at a file is one the service's config reads.
+  local name
+  for name in $(py -c 'import sys, yaml; print(" ".join(yaml.safe_load(open(sys.argv[1]))["secrets"]))' "$REPO/compose.secrets.yaml"); do
+    grep -q "FILE_SECRETS=.*\b${name^^}\b" "$REPO/host/docker/env-check" || { echo "env-check does not know $name"; false; }
+    grep -rq "${name^^}" "$REPO/services/api-gateway/src/config.ts" "$REPO"/services/brokers/*/src/config.ts || { echo "no service reads ${name^^}"; false; }
+  done
+  # A value left beside the override is refused before Docker is touched.
+  env_check "COMPOSE_FILE=compose.yaml:compose.secrets.yaml" "JWT_SECRET_FILE=$BATS_TEST_TMPDIR/jwt"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"COMPOSE_FILE uses compose.secrets.yaml, which reads JWT_SECRET from JWT_SECRET_FILE"* ]]
 }

@@ -1,19 +1,22 @@
 /**
  * The user's side of the compose test (host/docker/ci/run), through the PWA's origin
  * only (the web container serves the app and proxies /api to the gateway):
- *   bun host/docker/ci/scenario.ts place --origin URL      log in, place a market order,
- *       wait until it is FILLED; prints its id
+ *   bun host/docker/ci/scenario.ts place [--ws] --origin URL      log in, place a market order,
+ *       wait until it is FILLED; prints its id. --ws: its FILLED update must also arrive on
+ *       the origin's /ws (wss:// for an https origin), subscribed before the order is sent
  *   bun host/docker/ci/scenario.ts find ID --origin URL    log in, the order ID is FILLED
  *       and listed among the user's orders
  *   bun host/docker/ci/scenario.ts absent ID --origin URL  log in, the order ID is not there (404)
  * The admin's credentials come from JTS_ADMIN_USER and JTS_ADMIN_PASSWORD (the stack's
- * .env), never from the command line. Exits 1 with the reason on stderr.
+ * .env), never from the command line. An https origin is trusted through
+ * NODE_EXTRA_CA_CERTS (the proxy's CA), never by turning verification off.
+ * Exits 1 with the reason on stderr.
  */
 import { parseArgs } from "node:util";
 
 const { values, positionals } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { origin: { type: "string" } },
+  options: { origin: { type: "string" }, ws: { type: "boolean", default: false } },
   allowPositionals: true,
 });
 const [command, orderId] = positionals;
@@ -76,7 +79,55 @@ async function filled(id: string, timeoutMs: number) {
   });
 }
 
+/**
+ * The user's private order stream on /ws: authenticated with the access token and
+ * subscribed to `orders` before this returns; `updated(id, status)` resolves when an
+ * event for that order reaches that status.
+ */
+async function orderStream(accessToken: string) {
+  const url = new URL("/ws", origin);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(url.href);
+  const seen: Array<{ id?: string; status?: string }> = [];
+  const waiters: Array<() => void> = [];
+  let subscribed: () => void = () => {};
+  const ready = new Promise<void>((resolve, reject) => {
+    subscribed = resolve;
+    socket.onerror = () => reject(new Error(`WebSocket ${url.href} failed`));
+    socket.onclose = (event) => reject(new Error(`WebSocket ${url.href} closed: ${event.code} ${event.reason}`));
+    setTimeout(() => reject(new Error(`WebSocket ${url.href}: not subscribed within 15 s`)), 15_000);
+  });
+  socket.onopen = () => socket.send(JSON.stringify({ op: "auth", token: accessToken }));
+  socket.onmessage = (event) => {
+    const message = JSON.parse(String(event.data));
+    if (message.op === "authed") socket.send(JSON.stringify({ op: "subscribe", channels: ["orders"] }));
+    else if (message.op === "subscribed") subscribed();
+    else if (message.op === "error") fail(`WebSocket error: ${message.code} ${message.message}`);
+    else if (message.op === "event" && message.channel === "orders") {
+      seen.push(message.data);
+      for (const wake of waiters.splice(0)) wake();
+    }
+  };
+  await ready.catch((error) => fail(String(error.message ?? error)));
+  return {
+    async updated(id: string, status: string, timeoutMs: number) {
+      const deadline = Date.now() + timeoutMs;
+      while (!seen.some((o) => o.id === id && o.status === status)) {
+        if (Date.now() > deadline)
+          fail(`no ${status} update for order ${id} on ${url.href} within ${timeoutMs / 1000} s`);
+        await new Promise<void>((wake) => {
+          waiters.push(wake);
+          setTimeout(wake, 500);
+        });
+      }
+      socket.close();
+      return url.href;
+    },
+  };
+}
+
 if (command === "place") {
+  const stream = values.ws ? await orderStream(token) : undefined;
   // The simulator venue needs a first price before it fills a market order.
   const order = await until("order accepted", 90_000, async () => {
     const res = await call("/api/orders", {
@@ -97,6 +148,10 @@ if (command === "place") {
   });
   const done = await filled(order.id as string, 60_000);
   console.error(`scenario: order ${done.id} ${done.status}, ${done.filledQuantity ?? "?"} filled`);
+  if (stream)
+    console.error(
+      `scenario: its FILLED update arrived on ${await stream.updated(done.id as string, "FILLED", 30_000)}`,
+    );
   console.log(done.id);
 } else if (command === "absent") {
   const res = await call(`/api/orders/${orderId}`, { token });

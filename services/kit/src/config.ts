@@ -5,7 +5,12 @@
  * a placeholder, a development default or weak (checkSecret), and state kept
  * in memory where it must survive a restart. An unknown JTS_ENV is an error:
  * a typo must not fall back to development and its public secrets.
+ *
+ * Every variable can also come from a file: `<NAME>_FILE` names it (the Docker
+ * and compose secrets convention, /run/secrets/<name>); see envValue.
  */
+import { readFileSync } from "node:fs";
+
 export type RunMode = "development" | "test" | "production";
 
 interface Field<T> {
@@ -17,6 +22,35 @@ export class ConfigError extends Error {
     super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
     this.name = "ConfigError";
   }
+}
+
+/** The suffix of a variable that names a file holding the value (JWT_SECRET_FILE for JWT_SECRET). */
+export const FILE_SUFFIX = "_FILE";
+
+/**
+ * The value of `name`: the variable itself, or the contents of the file that
+ * `<name>_FILE` names, its one trailing newline stripped (`echo secret > file`
+ * writes one; a value never ends in one). Both set is an error rather than a
+ * silent choice: which of two secrets is live would be a guess. An empty
+ * variable counts as unset (compose passes `X: ${X:-}` as ""). An unreadable
+ * file is an error that names the file, never a fallback to a default. Whatever
+ * the source, the value then meets the same rules (production refuses a
+ * placeholder or a weak secret read from a file as from the environment).
+ */
+export function envValue(env: Record<string, string | undefined>, name: string): string | undefined {
+  const direct = env[name];
+  const path = env[`${name}${FILE_SUFFIX}`];
+  if (path === undefined || path === "") return direct;
+  if (direct !== undefined && direct !== "")
+    throw new Error(`${name} and ${name}${FILE_SUFFIX} are both set: keep one (the file, for a secret)`);
+  let content: string;
+  try {
+    content = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`${name}${FILE_SUFFIX}: cannot read ${path} (${code})`);
+  }
+  return content.replace(/\r?\n$/, "");
 }
 
 export function str(defaultValue: string): Field<string> {
@@ -183,7 +217,7 @@ export function loadConfig<S extends Spec>(
   const values: Record<string, unknown> = { mode };
   for (const [name, field] of Object.entries(spec)) {
     try {
-      values[name] = field.read(env[name], name, mode);
+      values[name] = field.read(envValue(env, name), name, mode);
     } catch (error) {
       problems.push((error as Error).message);
     }

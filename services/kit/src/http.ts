@@ -1,5 +1,5 @@
 import { DecimalError } from "@jts/contracts";
-import { Elysia } from "elysia";
+import { type AnyElysia, Elysia } from "elysia";
 import { AppError } from "./errors.ts";
 import { newId } from "./ids.ts";
 import { allowedHostsFromEnv, hostRefusal, internalPlaneRefusal } from "./internal-plane.ts";
@@ -67,6 +67,12 @@ interface ValidationLike {
  */
 export function hasAbsoluteUrl(request: Request): boolean {
   return URL.canParse(request.url);
+}
+
+/** The registry a createServiceApp app renders on /metrics (undefined for any other app). */
+export function metricsOf(app: AnyElysia): MetricsRegistry | undefined {
+  const metrics = (app.decorator as Record<string, unknown>).metrics;
+  return metrics instanceof MetricsRegistry ? metrics : undefined;
 }
 
 /**
@@ -179,6 +185,7 @@ export function createServiceApp(options: ServiceAppOptions) {
       // (host/docker/prometheus/alerts.yml) on what the services themselves see.
       for (const [name, up] of Object.entries((await runChecks(readiness)).checks))
         dependencyUp.set(up ? 1 : 0, { dependency: name });
+      await metrics.collect();
       set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
       return metrics.render();
     });

@@ -5,6 +5,7 @@ export {
   type ConfigOf,
   checkSecret,
   durableStoreUrl,
+  envValue,
   int,
   loadConfig,
   oneOf,
@@ -15,13 +16,14 @@ export {
   str,
   strByMode,
 } from "./config.ts";
+export { type ConsumerLag, exportConsumerLag } from "./consumer-lag.ts";
 export { MemoryDocumentStore } from "./documents/memory.ts";
 export { AppError, badRequest, notFound } from "./errors.ts";
 export { dedupeById } from "./events/dedupe.ts";
 export { envelope } from "./events/envelope.ts";
 export { MemoryEventBus } from "./events/memory.ts";
 export { compilePattern } from "./events/pattern.ts";
-export { createServiceApp, type ReadinessCheck, type ServiceAppOptions } from "./http.ts";
+export { createServiceApp, metricsOf, type ReadinessCheck, type ServiceAppOptions } from "./http.ts";
 export { newId } from "./ids.ts";
 export { followVenueInstruments } from "./instrument-feed.ts";
 export { InstrumentCatalog, type InstrumentSpec, SIM_INSTRUMENTS } from "./instruments.ts";

@@ -48,6 +48,10 @@ export class Gauge implements Metric {
   set(value: number, labels: Labels = {}) {
     this.values.set(labelKey(labels), value);
   }
+  /** Drops every series: for a gauge rebuilt whole at each scrape, whose label sets come and go. */
+  reset() {
+    this.values.clear();
+  }
   render() {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
     for (const [key, value] of this.values) lines.push(`${this.name}${key ? `{${key}}` : ""} ${value}`);
@@ -90,6 +94,26 @@ export class Histogram implements Metric {
 
 export class MetricsRegistry {
   private readonly metrics: Metric[] = [];
+  private readonly collectors: Array<() => void | Promise<void>> = [];
+  /**
+   * `collect` runs before every scrape (GET /metrics): for a gauge read off the
+   * service's state (a count in its database) rather than kept up to date by
+   * each change. A collector that fails leaves its gauges as they were; the
+   * database's own alert (jts_dependency_up) says why.
+   */
+  onScrape(collect: () => void | Promise<void>): void {
+    this.collectors.push(collect);
+  }
+  /** Runs every onScrape collector (the /metrics route does, before render). */
+  async collect(): Promise<void> {
+    await Promise.all(
+      this.collectors.map((collect) =>
+        Promise.resolve()
+          .then(collect)
+          .catch(() => {}),
+      ),
+    );
+  }
   counter(name: string, help: string) {
     return this.add(new Counter(name, help));
   }

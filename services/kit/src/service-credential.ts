@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { ConfigError, checkSecret, runMode } from "./config.ts";
+import { ConfigError, checkSecret, envValue, runMode } from "./config.ts";
 
 /**
  * The service credential: one shared secret that every internal caller
@@ -15,13 +15,19 @@ import { ConfigError, checkSecret, runMode } from "./config.ts";
 export const SERVICE_TOKEN_ENV = "JTS_SERVICE_TOKEN";
 
 /**
- * The credential for an environment. Production refuses a missing or weak
+ * The credential for an environment (JTS_SERVICE_TOKEN, or the file
+ * JTS_SERVICE_TOKEN_FILE names). Production refuses a missing or weak
  * one; development and tests generate a random one when unset, which every
  * service of the same process shares (`just dev`), and which a multi-process
  * launcher (`just stack`, test stacks) must generate once and hand to all.
  */
 export function resolveServiceCredential(env: Record<string, string | undefined>): string {
-  const given = env[SERVICE_TOKEN_ENV];
+  let given: string | undefined;
+  try {
+    given = envValue(env, SERVICE_TOKEN_ENV);
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
+  }
   if (runMode(env) === "production") {
     const weakness = checkSecret(SERVICE_TOKEN_ENV, given, { minLength: 24, minBits: 128 });
     if (weakness) throw new ConfigError([weakness]);

@@ -1,4 +1,6 @@
 import type { AnyElysia } from "elysia";
+import { exportConsumerLag } from "./consumer-lag.ts";
+import { metricsOf } from "./http.ts";
 import { createLogger } from "./log.ts";
 import type { Runtime } from "./runtime.ts";
 import { closeRuntime, runtimeFromEnv } from "./runtime-env.ts";
@@ -50,6 +52,9 @@ export async function runStandalone(
   const logger = createLogger({ app: "jts", service: name });
   const runtime = await runtimeFromEnv(logger, name);
   const service = await create(runtime);
+  // The bus's consumer lag on this service's /metrics (Kafka only: jts_consumer_lag_messages).
+  const metrics = metricsOf(service.app);
+  if (metrics) exportConsumerLag(runtime.bus, metrics);
   const lifecycle = new Lifecycle(logger);
   await service.start();
   const listening = await listen(service, port, process.env.JTS_HOST ?? "127.0.0.1");

@@ -15,6 +15,7 @@ import {
   createServiceApp,
   followVenueInstruments,
   InstrumentCatalog,
+  MetricsRegistry,
   type ReadinessCheck,
   type Runtime,
   rpcClient,
@@ -105,7 +106,9 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
     return reconciled;
   };
 
-  const app = createServiceApp({ name: "order-execution", logger, readiness: options.readiness })
+  const metrics = new MetricsRegistry();
+  exportUnknownOutcomes(metrics, repository);
+  const app = createServiceApp({ name: "order-execution", logger, readiness: options.readiness, metrics })
     .post(
       "/orders",
       async ({ body, set }) => {
@@ -208,3 +211,22 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
 }
 
 export type App = ReturnType<typeof createOrderExecutionService>["app"];
+
+/**
+ * jts_orders_unknown_outcome{venue}: how many orders are OUTCOME_UNKNOWN now (a
+ * timeout after the venue may have acted; OutcomeLookups resolves them), counted
+ * in the repository at each scrape, so the number survives a restart and cannot
+ * drift from the orders. A venue whose last one was resolved reads 0, not a stale
+ * count (alert OrdersWithUnknownOutcome, host/docker/prometheus/alerts.yml).
+ */
+function exportUnknownOutcomes(metrics: MetricsRegistry, repository: OrderRepository): void {
+  const gauge = metrics.gauge("jts_orders_unknown_outcome", "Orders whose outcome at the venue is unknown, by venue");
+  const venues = new Set<string>();
+  metrics.onScrape(async () => {
+    const counts = new Map<string, number>();
+    for (const order of await repository.list({ status: "OUTCOME_UNKNOWN" }))
+      counts.set(order.venue, (counts.get(order.venue) ?? 0) + 1);
+    for (const venue of counts.keys()) venues.add(venue);
+    for (const venue of venues) gauge.set(counts.get(venue) ?? 0, { venue });
+  });
+}

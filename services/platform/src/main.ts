@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigError, createLogger, Lifecycle, loadConfig, serviceCredential } from "@jts/kit";
+import { ConfigError, createLogger, envValue, Lifecycle, loadConfig, serviceCredential } from "@jts/kit";
 import { bootPlatform } from "./boot.ts";
 import { platformConfigSpec } from "./config.ts";
 
@@ -34,7 +34,7 @@ lifecycle.handleSignals();
 const width = Math.max(...Object.keys(platform.urls).map((name) => name.length));
 const lines = Object.entries(platform.urls).map(([name, url]) => `  ${name.padEnd(width)}  ${url}`);
 // A password given in the environment is never echoed (terminal scrollback, CI logs); only the public dev default is.
-const passwordGiven = Boolean(process.env.JTS_ADMIN_PASSWORD);
+const passwordGiven = Boolean(envValue(process.env, "JTS_ADMIN_PASSWORD"));
 const devLogin =
   config.mode === "production" || passwordGiven
     ? `  login: ${config.JTS_ADMIN_USER} with the JTS_ADMIN_PASSWORD you set`

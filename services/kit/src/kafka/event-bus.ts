@@ -10,6 +10,7 @@ import {
   topicFamily,
 } from "@jts/contracts";
 import { type Admin, CompressionTypes, type Consumer, Kafka, logLevel, type Producer, type SASLOptions } from "kafkajs";
+import type { ConsumerLag } from "../consumer-lag.ts";
 import { decodeEnvelope, encodeEnvelope } from "../events/codec.ts";
 import { deadLetter, deadLetterRaw, deadLetterTopic } from "../events/dead-letter.ts";
 import { compilePattern } from "../events/pattern.ts";
@@ -50,6 +51,8 @@ export class KafkaEventBus implements EventBus {
   private readonly producer: Producer;
   private readonly admin: Admin;
   private readonly consumers = new Set<Consumer>();
+  /** Each consumer group of this bus: its topic, its name without the namespace, where it started. */
+  private readonly groups = new Map<string, { topic: string; group: string; startAt: Map<number, string> }>();
   private readonly known = new Set<string>();
   private readonly namespace: string;
   private closed = false;
@@ -132,6 +135,11 @@ export class KafkaEventBus implements EventBus {
     // topics would be handed each other's partitions. So the group id includes the pattern.
     const groupId = `${this.namespace}${options.group ?? `ephemeral-${newId()}`}.${pattern.replaceAll("*", "any")}`;
     const startAt = await this.endOffsetsIfNewGroup(groupId, kafkaTopic);
+    this.groups.set(groupId, {
+      topic: kafkaTopic,
+      group: groupId.slice(this.namespace.length),
+      startAt: new Map(startAt.map((p) => [p.partition, p.offset])),
+    });
 
     const consumer = this.kafka.consumer({
       groupId,
@@ -174,6 +182,7 @@ export class KafkaEventBus implements EventBus {
     return {
       unsubscribe: async () => {
         this.consumers.delete(consumer);
+        this.groups.delete(groupId);
         await consumer.disconnect();
         if (!options.group) await this.admin.deleteGroups([groupId]).catch(() => {});
       },
@@ -194,6 +203,32 @@ export class KafkaEventBus implements EventBus {
     if (committed.some((t) => t.partitions.some((p) => p.offset !== "-1"))) return [];
     const ends = await retryRetriable(() => this.admin.fetchTopicOffsets(topic));
     return ends.map((p) => ({ partition: p.partition, offset: p.high }));
+  }
+
+  /**
+   * How many messages each consumer group of this process is behind on its topic
+   * (jts_consumer_lag_messages, alert ConsumerLagHigh): the partitions' end offsets
+   * minus the group's committed offsets, or minus where it started before its first
+   * commit. Asked of the broker, so a consumer stuck in a handler shows a growing
+   * lag instead of its last good value.
+   */
+  async consumerLag(): Promise<ConsumerLag[]> {
+    return Promise.all(
+      [...this.groups].map(async ([groupId, { topic, group, startAt }]) => {
+        const [committed, ends] = await Promise.all([
+          this.admin.fetchOffsets({ groupId, topics: [topic] }),
+          this.admin.fetchTopicOffsets(topic),
+        ]);
+        const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+        let lag = 0;
+        for (const { partition, high } of ends) {
+          const done = at.get(partition);
+          const from = done !== undefined && done >= 0 ? done : Number(startAt.get(partition) ?? high);
+          lag += Math.max(0, Number(high) - from);
+        }
+        return { group, topic, lag };
+      }),
+    );
   }
 
   async close(): Promise<void> {

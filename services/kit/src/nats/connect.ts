@@ -1,4 +1,5 @@
 import { connect, type NatsConnection } from "nats";
+import { envValue } from "../config.ts";
 
 export interface NatsAuth {
   servers: string[];
@@ -8,13 +9,14 @@ export interface NatsAuth {
 
 /**
  * The servers and user/password of a NATS_URL: credentials in the URL
- * (`nats://user:pass@host:4222`) win, else NATS_USER and NATS_PASSWORD. The
+ * (`nats://user:pass@host:4222`) win, else NATS_USER and NATS_PASSWORD (each
+ * also from the file its _FILE variable names). The
  * credentials are taken out of the server list, so they never show in logs
  * or connection errors.
  */
 export function natsAuth(url: string, env: Record<string, string | undefined> = process.env): NatsAuth {
-  let user = env.NATS_USER || undefined;
-  let pass = env.NATS_PASSWORD || undefined;
+  let user = envValue(env, "NATS_USER") || undefined;
+  let pass = envValue(env, "NATS_PASSWORD") || undefined;
   const servers = url.split(",").map((server) => {
     const match = server.trim().match(/^([a-z]+:\/\/)?([^@/]*)@(.*)$/i);
     if (!match) return server.trim();
