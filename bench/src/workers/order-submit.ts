@@ -9,8 +9,9 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Order } from "@jts/contracts";
-import { createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { connectPostgres, migrate, OutboxRelay, type Sql, startEmbeddedPostgres } from "@jts/kit/postgres";
+import { silentLogger } from "@jts/kit/testing";
 import {
   MemoryOrderRepository,
   OrderManager,
@@ -18,8 +19,6 @@ import {
   PostgresOrderRepository,
 } from "@jts/order-execution";
 import { emit, flags, num, runChild } from "../lib/child.ts";
-
-const quiet = createLogger({}, "error", () => {});
 
 async function fakes() {
   const bus = new MemoryEventBus();
@@ -44,9 +43,9 @@ async function measure(
   sql?: Sql,
 ) {
   const { bus, rpc, events } = await fakes();
-  const relay = sql ? new OutboxRelay(sql, bus, { logger: quiet }) : undefined;
+  const relay = sql ? new OutboxRelay(sql, bus, { logger: silentLogger }) : undefined;
   await relay?.start();
-  const manager = new OrderManager(repository(bus), new InstrumentCatalog(), rpc, quiet, {
+  const manager = new OrderManager(repository(bus), new InstrumentCatalog(), rpc, silentLogger, {
     routes: { sim: "paper" },
     defaultAccount: "bench",
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { type Fill, fx, type StrategyConfig } from "@jts/contracts";
-import { ALWAYS_OPEN, createLogger, krxSchedule } from "@jts/kit";
+import { ALWAYS_OPEN, krxSchedule } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { StrategyRunner } from "@jts/strategy-engine";
 import { type BacktestResult, barsPerYear, type EquityPoint } from "./backtest.ts";
 import { computeMetrics, maxDrawdown, riskRatios } from "./metrics.ts";
@@ -46,7 +47,7 @@ const config: StrategyConfig = {
 async function resultOf(fills: Fill[], equity: EquityPoint[], extra: Partial<BacktestResult> = {}) {
   const runner = new StrategyRunner(config, {
     router: { submit: async () => {}, cancel: async () => {} },
-    logger: createLogger({}, "error", () => {}),
+    logger: silentLogger,
     cooldownNs: 0n,
   });
   for (const f of fills) await runner.fill(f);

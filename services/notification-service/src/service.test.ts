@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
 import type { Alert, Fill, Order, Position, TradingStateChange, VenueStatus } from "@jts/contracts";
-import { createLogger, envelope, loadConfig, memoryRuntime, type Runtime } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { envelope, loadConfig, memoryRuntime, type Runtime } from "@jts/kit";
+import { eventually, silentLogger } from "@jts/kit/testing";
 import type { Server } from "bun";
 import { verifyWebhook } from "./channels/webhook.ts";
 import { notificationConfigSpec, notificationSettings } from "./config.ts";
@@ -64,7 +64,7 @@ const losing = (unrealizedPnl: string, updatedAt: string): Position => ({
 describe("notification service", () => {
   let runtime: Runtime;
   beforeEach(() => {
-    runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    runtime = memoryRuntime(silentLogger);
   });
 
   it("raises alerts for rejections and state changes and shows each account only its own", async () => {

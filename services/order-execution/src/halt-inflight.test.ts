@@ -11,8 +11,8 @@ import {
   type TradingStateChange,
   type VenueOrder,
 } from "@jts/contracts";
-import { compile, createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { compile, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { eventually, silentLogger } from "@jts/kit/testing";
 import { CheckRequest } from "../../risk-management/src/model.ts";
 import { OrderManager, type OrderManagerOptions } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
@@ -103,17 +103,11 @@ async function setup(options: Partial<OrderManagerOptions> = {}) {
     });
   }
   const repository = new MemoryOrderRepository(bus);
-  const manager = new OrderManager(
-    repository,
-    new InstrumentCatalog(),
-    rpc,
-    createLogger({}, "error", () => {}),
-    {
-      routes: { sim: "paper" },
-      defaultAccount: "acc",
-      ...options,
-    },
-  );
+  const manager = new OrderManager(repository, new InstrumentCatalog(), rpc, silentLogger, {
+    routes: { sim: "paper" },
+    defaultAccount: "acc",
+    ...options,
+  });
   return { manager, hooks, state, updates, alerts, rpc };
 }
 

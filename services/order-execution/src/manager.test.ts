@@ -10,8 +10,8 @@ import type {
   RiskDecision,
   VenueOrder,
 } from "@jts/contracts";
-import { AppError, createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { AppError, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
 import { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 
@@ -71,16 +71,10 @@ describe("order manager", () => {
     await bus.subscribe("order.updated", (e: Envelope) => void published.push(e.payload as Order));
     await bus.subscribe("order.fill", (e: Envelope) => void fills.push(e.payload as Fill));
     repository = new MemoryOrderRepository(bus);
-    manager = new OrderManager(
-      repository,
-      new InstrumentCatalog(),
-      rpc,
-      createLogger({}, "error", () => {}),
-      {
-        routes: { sim: "paper" },
-        defaultAccount: "acc",
-      },
-    );
+    manager = new OrderManager(repository, new InstrumentCatalog(), rpc, silentLogger, {
+      routes: { sim: "paper" },
+      defaultAccount: "acc",
+    });
   });
 
   const report = (
@@ -161,7 +155,7 @@ describe("order manager", () => {
       new MemoryOrderRepository(bus),
       new InstrumentCatalog(),
       new MemoryRpc(),
-      createLogger({}, "error", () => {}),
+      silentLogger,
       {
         routes: { sim: "paper" },
         defaultAccount: "acc",
@@ -412,18 +406,12 @@ describe("order manager", () => {
         const { orderId } = req as { orderId: string };
         return { orderId, accepted: refuseAmend === null, venueOrderId: "K2", reason: refuseAmend, tsEvent: "1" };
       });
-      const native = new OrderManager(
-        repository,
-        new InstrumentCatalog(),
-        rpc,
-        createLogger({}, "error", () => {}),
-        {
-          routes: { sim: "native" },
-          accountMode: () => "LIVE",
-          nativeAmend: { native: true },
-          defaultAccount: "acc",
-        },
-      );
+      const native = new OrderManager(repository, new InstrumentCatalog(), rpc, silentLogger, {
+        routes: { sim: "native" },
+        accountMode: () => "LIVE",
+        nativeAmend: { native: true },
+        defaultAccount: "acc",
+      });
       const { order } = await native.submit(
         request({ clientOrderId: "n-1", type: "LIMIT", price: "70000", quantity: "10", timeInForce: "GTC" }),
       );
@@ -450,19 +438,13 @@ describe("order manager", () => {
         status: "ACCEPTED",
         price: "70300",
       }));
-      const silent = new OrderManager(
-        repository,
-        new InstrumentCatalog(),
-        rpc,
-        createLogger({}, "error", () => {}),
-        {
-          routes: { sim: "native" },
-          accountMode: () => "LIVE",
-          nativeAmend: { native: true },
-          defaultAccount: "acc",
-          rpcTimeoutMs: 50,
-        },
-      );
+      const silent = new OrderManager(repository, new InstrumentCatalog(), rpc, silentLogger, {
+        routes: { sim: "native" },
+        accountMode: () => "LIVE",
+        nativeAmend: { native: true },
+        defaultAccount: "acc",
+        rpcTimeoutMs: 50,
+      });
       amendAnswers = false;
       expect(await silent.amend(order.id, { price: "70300" })).toMatchObject({ price: "70300", venueOrderId: "V1" });
       const unknown = await silent.amend(order.id, { price: "70400" }).catch((e: unknown) => e);

@@ -10,8 +10,8 @@ import {
   type Tick,
   Topics,
 } from "@jts/contracts";
-import { createLogger, envelope, memoryRuntime, type Runtime } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { envelope, memoryRuntime, type Runtime } from "@jts/kit";
+import { eventually, silentLogger } from "@jts/kit/testing";
 import type { OrderRepository } from "./repository.ts";
 import { createOrderExecutionService, type OrderExecutionOptions } from "./service.ts";
 
@@ -27,7 +27,7 @@ afterEach(async () => {
 
 /** The OMS in front of the paper venue, whose place rpc misbehaves as `faults` says; a short rpc timeout. */
 async function platform(options: OrderExecutionOptions = {}) {
-  const runtime: Runtime = memoryRuntime(createLogger({}, "error", () => {}));
+  const runtime: Runtime = memoryRuntime(silentLogger);
   await runtime.rpc.serve("risk.check", () => approve);
   const faults = new PaperFaults();
   const paper = createPaperService(runtime, { faults });

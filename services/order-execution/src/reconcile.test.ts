@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "bun:test";
 import type { Alert, Envelope, ExecutionReport, Fill, Order, Position, VenueOrder } from "@jts/contracts";
-import { createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { orderFixture, silentLogger } from "@jts/kit/testing";
 import { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 
@@ -62,16 +62,10 @@ describe("reconciliation at start against a broker that disagrees", () => {
     });
     await rpc.serve("broker.paper.positions", () => venuePositions);
     repository = new MemoryOrderRepository(bus);
-    manager = new OrderManager(
-      repository,
-      new InstrumentCatalog(),
-      rpc,
-      createLogger({}, "error", () => {}),
-      {
-        routes: { sim: "paper" },
-        defaultAccount: "acc",
-      },
-    );
+    manager = new OrderManager(repository, new InstrumentCatalog(), rpc, silentLogger, {
+      routes: { sim: "paper" },
+      defaultAccount: "acc",
+    });
   });
 
   const store = (...orders: Order[]) =>
@@ -346,16 +340,10 @@ describe("reconciliation at start against a broker that disagrees", () => {
   });
 
   it("skips a broker that does not answer and leaves our orders as they are", async () => {
-    const lonely = new OrderManager(
-      repository,
-      new InstrumentCatalog(),
-      new MemoryRpc(),
-      createLogger({}, "error", () => {}),
-      {
-        routes: { sim: "paper" },
-        defaultAccount: "acc",
-      },
-    );
+    const lonely = new OrderManager(repository, new InstrumentCatalog(), new MemoryRpc(), silentLogger, {
+      routes: { sim: "paper" },
+      defaultAccount: "acc",
+    });
     await store(limit("kept"));
     const summary = await lonely.reconcile();
     expect(summary.brokers).toEqual([]);

@@ -8,9 +8,9 @@ import {
   type RiskDecision,
   Topics,
 } from "@jts/contracts";
-import { createLogger, envelope, MemoryEventBus, MemoryRpc, memoryRuntime, type Runtime } from "@jts/kit";
+import { envelope, MemoryEventBus, MemoryRpc, memoryRuntime, type Runtime } from "@jts/kit";
 import { connectPostgres, type Sql, startTestPostgres, type TestPostgres, truncateAll } from "@jts/kit/postgres";
-import { eventually } from "@jts/kit/testing";
+import { eventually, silentLogger } from "@jts/kit/testing";
 import { postgresOrderStorage } from "./postgres.ts";
 import { createOrderExecutionService } from "./service.ts";
 
@@ -56,7 +56,7 @@ describe("order execution on PostgreSQL", () => {
     await truncateAll(pg.sql);
     bus = new MemoryEventBus();
     rpc = new MemoryRpc();
-    runtime = { ...memoryRuntime(createLogger({}, "error", () => {})), bus, rpc };
+    runtime = { ...memoryRuntime(silentLogger), bus, rpc };
     placed = [];
     updates = [];
     fills = [];

@@ -1,6 +1,7 @@
 import { expect, it } from "bun:test";
 import type { Alert, BrokerAck, Envelope, Order, Position } from "@jts/contracts";
-import { createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { RiskEngine } from "../../risk-management/src/engine.ts";
 import { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
@@ -53,13 +54,11 @@ async function setup(cash: string, limits = { maxOrderNotional: "100000000", max
     };
     return ack;
   });
-  const manager = new OrderManager(
-    new MemoryOrderRepository(bus),
-    new InstrumentCatalog(),
-    rpc,
-    createLogger({}, "error", () => {}),
-    { routes: { sim: "paper" }, defaultAccount: "acc", nativeStops: { paper: false } },
-  );
+  const manager = new OrderManager(new MemoryOrderRepository(bus), new InstrumentCatalog(), rpc, silentLogger, {
+    routes: { sim: "paper" },
+    defaultAccount: "acc",
+    nativeStops: { paper: false },
+  });
   return { engine, manager, placed, alerts, positions };
 }
 

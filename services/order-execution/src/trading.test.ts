@@ -14,15 +14,15 @@ import {
   Topics,
   type TradingStateChange,
 } from "@jts/contracts";
-import { type AppError, createLogger, envelope, memoryRuntime, type Runtime } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { type AppError, envelope, memoryRuntime, type Runtime } from "@jts/kit";
+import { eventually, silentLogger } from "@jts/kit/testing";
 import { createOrderExecutionService, type OrderExecutionOptions } from "./service.ts";
 
 const approve: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
 
 /** The OMS in front of the real paper venue (its matching engine), on in-memory ports. */
 async function platform(options: OrderExecutionOptions = {}) {
-  const runtime: Runtime = memoryRuntime(createLogger({}, "error", () => {}));
+  const runtime: Runtime = memoryRuntime(silentLogger);
   await runtime.rpc.serve("risk.check", () => approve);
   const paper = createPaperService(runtime);
   const oms = createOrderExecutionService(runtime, options);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createGatewayService, UserDirectory } from "@jts/api-gateway";
 import { type Account, EventTypes, type Fill, Topics } from "@jts/contracts";
-import { createLogger, envelope, MemoryAuditLog, memoryRuntime } from "@jts/kit";
-import { eventually, readJson } from "@jts/kit/testing";
+import { envelope, MemoryAuditLog, memoryRuntime } from "@jts/kit";
+import { eventually, readJson, silentLogger } from "@jts/kit/testing";
 import { createPortfolioService } from "@jts/portfolio-tracker";
 import { createRiskService } from "@jts/risk-management";
 
@@ -17,7 +17,7 @@ const settings = {
   corsOrigins: ["http://localhost:5173"],
 };
 
-const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+const runtime = memoryRuntime(silentLogger);
 const portfolioAudit = new MemoryAuditLog();
 const portfolio = createPortfolioService(runtime, {
   accounts: [

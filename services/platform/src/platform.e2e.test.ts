@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { createPaperService } from "@jts/broker-paper";
 import { type Order, type Position, utcMidnight, type WsServerMessage } from "@jts/contracts";
-import { createLogger, loadConfig } from "@jts/kit";
-import { eventually, orderFixture, readJson } from "@jts/kit/testing";
+import { loadConfig } from "@jts/kit";
+import { eventually, orderFixture, readJson, silentLogger } from "@jts/kit/testing";
 import type { createOrderExecutionService } from "@jts/order-execution";
 import { bootPlatform, type Platform } from "./boot.ts";
 import { platformConfigSpec } from "./config.ts";
@@ -64,7 +64,7 @@ const events = (messages: WsServerMessage[], channel: string) =>
     .map((m) => m.data);
 
 beforeAll(async () => {
-  platform = await bootPlatform(config, { ephemeralPorts: true, logger: createLogger({}, "error", () => {}) });
+  platform = await bootPlatform(config, { ephemeralPorts: true, logger: silentLogger });
   api = platform.urls["api-gateway"] as string;
   const login = await call("/api/auth/login", {
     method: "POST",
@@ -301,7 +301,7 @@ describe("the platform's trading sessions", () => {
         RISK_SIM_SESSIONS: "krx",
         KRX_HOLIDAYS: "2026-11-26",
       }),
-      { ephemeralPorts: true, logger: createLogger({}, "error", () => {}) },
+      { ephemeralPorts: true, logger: silentLogger },
     );
     try {
       const ns = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;

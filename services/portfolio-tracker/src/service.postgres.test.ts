@@ -8,9 +8,9 @@ import {
   Subjects,
   Topics,
 } from "@jts/contracts";
-import { createLogger, envelope, MemoryEventBus, memoryRuntime, type Runtime } from "@jts/kit";
+import { envelope, MemoryEventBus, memoryRuntime, type Runtime } from "@jts/kit";
 import { connectPostgres, type Sql, startTestPostgres, type TestPostgres, truncateAll } from "@jts/kit/postgres";
-import { eventually, readJson } from "@jts/kit/testing";
+import { eventually, readJson, silentLogger } from "@jts/kit/testing";
 import type { AccountSeed } from "./ledger.ts";
 import { postgresPortfolioStorage } from "./postgres.ts";
 import { createPortfolioService, type PortfolioOptions } from "./service.ts";
@@ -51,13 +51,12 @@ const fill: Fill = {
 
 describe("portfolio service on PostgreSQL", () => {
   let published: Position[];
-  const quiet = createLogger({}, "error", () => {});
 
   /** One portfolio "process": its own pool and bus, on the shared database. */
   const startPortfolio = async (cash: string, extra: Partial<PortfolioOptions> = {}) => {
     const sql = connectPostgres(pg.url, { max: 4 });
     pools.push(sql);
-    const runtime: Runtime = { ...memoryRuntime(quiet), bus: new MemoryEventBus() };
+    const runtime: Runtime = { ...memoryRuntime(silentLogger), bus: new MemoryEventBus() };
     await runtime.bus.subscribe(Topics.positionUpdated, (e) => void published.push(e.payload as Position));
     const service = createPortfolioService(runtime, {
       accounts: [paper(cash)],

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "bun:test";
 import { type Account, EventTypes, type Fill, type Position, Subjects, type Tick, Topics } from "@jts/contracts";
-import { createLogger, envelope, memoryRuntime, type Runtime } from "@jts/kit";
-import { eventually, readJson } from "@jts/kit/testing";
+import { envelope, memoryRuntime, type Runtime } from "@jts/kit";
+import { eventually, readJson, silentLogger } from "@jts/kit/testing";
 import { createPortfolioService } from "./service.ts";
 
 const accounts = [
@@ -40,7 +40,7 @@ describe("portfolio service in memory", () => {
   let runtime: Runtime;
   let published: Position[];
   beforeEach(async () => {
-    runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    runtime = memoryRuntime(silentLogger);
     published = [];
     await runtime.bus.subscribe(Topics.positionUpdated, (e) => void published.push(e.payload as Position));
   });

@@ -10,13 +10,12 @@ import {
   Topics,
   type TradingStateChange,
 } from "@jts/contracts";
-import { createLogger, envelope, MemoryDocumentStore, memoryRuntime, rpcClient } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { envelope, MemoryDocumentStore, memoryRuntime, rpcClient } from "@jts/kit";
+import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
 import { SETTINGS_COLLECTION } from "./settings.ts";
 import { marginAccount, servePortfolio } from "./testing.ts";
 
-const quiet = createLogger({}, "error", () => {});
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
@@ -59,7 +58,7 @@ async function start(
   now: () => number,
   limits: Record<string, string>,
 ) {
-  const runtime = memoryRuntime(quiet);
+  const runtime = memoryRuntime(silentLogger);
   await servePortfolio(
     runtime,
     [...portfolio.positions.keys()].map((id) => marginAccount(id)),

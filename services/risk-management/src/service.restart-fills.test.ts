@@ -15,12 +15,11 @@ import {
   Subjects,
   Topics,
 } from "@jts/contracts";
-import { createLogger, envelope, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
-import { eventually, orderFixture, readJson } from "@jts/kit/testing";
+import { envelope, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
+import { eventually, orderFixture, readJson, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
 import { marginAccount, serveNoWorkingOrders } from "./testing.ts";
 
-const quiet = createLogger({}, "error", () => {});
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
@@ -88,7 +87,7 @@ const publishFill = (runtime: ReturnType<typeof memoryRuntime>, f: Fill) =>
 
 describe("fills redelivered to a restarted risk (review 13a finding 1)", () => {
   it("after the seed: a fill the portfolio's positions hold is skipped, a new one is booked", async () => {
-    const runtime = memoryRuntime(quiet);
+    const runtime = memoryRuntime(silentLogger);
     // While risk was down: BUY 10 @ 70,000 (fill f1) filled and the portfolio booked it.
     await portfolio(runtime, {
       up: true,
@@ -117,7 +116,7 @@ describe("fills redelivered to a restarted risk (review 13a finding 1)", () => {
   });
 
   it("before the seed: fills wait for it; the one the portfolio holds is skipped, the one it has not applied is booked, realized P&L is not doubled", async () => {
-    const runtime = memoryRuntime(quiet);
+    const runtime = memoryRuntime(silentLogger);
     const state = {
       up: false,
       // BUY 10 @ 70,000 then SELL 4 @ 75,000 (f1: +20,000 realized) are in the portfolio.
@@ -142,7 +141,7 @@ describe("fills redelivered to a restarted risk (review 13a finding 1)", () => {
   });
 
   it("reads the portfolio again when it applied a fill between the applied ids and the positions", async () => {
-    const runtime = memoryRuntime(quiet);
+    const runtime = memoryRuntime(silentLogger);
     let reads = 0;
     // The first read of ids misses f1, which the positions already hold; the second read has it.
     await portfolio(runtime, {
@@ -167,7 +166,7 @@ describe("fills redelivered to a restarted risk (review 13a finding 1)", () => {
 
 describe("an OMS that does not answer at start (review 13a finding 3)", () => {
   it("refuses every order with WORKING_ORDERS_UNKNOWN, is not ready, naming the OMS, and keeps asking with capped backoff", async () => {
-    const runtime = memoryRuntime(quiet);
+    const runtime = memoryRuntime(silentLogger);
     await portfolio(runtime, { up: true, positions: [], accounts: [cash("acc", "800000")], applied: () => [] });
     let asked = 0;
     let omsUp = false;

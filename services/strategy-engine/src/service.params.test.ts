@@ -10,11 +10,11 @@ import {
   type Tick,
   Topics,
 } from "@jts/contracts";
-import { createLogger, envelope, MemoryDocumentStore, memoryRuntime, type Runtime, serviceAuthHeaders } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { envelope, MemoryDocumentStore, memoryRuntime, type Runtime, serviceAuthHeaders } from "@jts/kit";
+import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
 import { createStrategyService } from "./service.ts";
 
-const quiet = () => memoryRuntime(createLogger({}, "error", () => {}));
+const quiet = () => memoryRuntime(silentLogger);
 const json = (method: string, body: unknown) => ({
   method,
   headers: { "content-type": "application/json", ...serviceAuthHeaders() },

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "bun:test";
 import { EventTypes, type Fill, Topics } from "@jts/contracts";
-import { createLogger, envelope, MemoryDocumentStore, memoryRuntime, serviceAuthHeaders } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { envelope, MemoryDocumentStore, memoryRuntime, serviceAuthHeaders } from "@jts/kit";
+import { eventually, silentLogger } from "@jts/kit/testing";
 import { defaultStrategies } from "./defaults.ts";
 import { createStrategyService } from "./service.ts";
 
-const runtime = () => memoryRuntime(createLogger({}, "error", () => {}));
+const runtime = () => memoryRuntime(silentLogger);
 
 describe("strategy service", () => {
   it("seeds the default definitions once and keeps the on/off switch across a restart", async () => {
@@ -40,7 +40,7 @@ describe("strategy service", () => {
 
 describe("strategy service leadership", () => {
   it("lets only the instance holding the strategy lock act, and hands over when it stops", async () => {
-    const shared = memoryRuntime(createLogger({}, "error", () => {}));
+    const shared = memoryRuntime(silentLogger);
     const documents = new MemoryDocumentStore();
     const a = createStrategyService(shared, { strategies: defaultStrategies("acc"), documents });
     const b = createStrategyService({ ...shared }, { strategies: defaultStrategies("acc"), documents });

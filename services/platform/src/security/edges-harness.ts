@@ -11,7 +11,8 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { WsServerMessage } from "@jts/contracts";
-import { createLogger, loadConfig } from "@jts/kit";
+import { loadConfig } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { bootPlatform, type Platform } from "../boot.ts";
 import { platformConfigSpec } from "../config.ts";
 
@@ -104,7 +105,7 @@ export async function bootEdgePlatform(env: Record<string, string> = {}): Promis
   const platform = await bootPlatform(config, {
     ephemeralPorts: true,
     webDist: distDir,
-    logger: createLogger({ app: "jts-security" }, "error", () => {}),
+    logger: silentLogger,
   });
   const api = platform.urls["api-gateway"] as string;
   const login = async (username: string, password: string, base = api) => {

@@ -11,8 +11,8 @@
 import { setDefaultTimeout } from "bun:test";
 import { resolve } from "node:path";
 import type { WsServerMessage } from "@jts/contracts";
-import { createLogger, loadConfig } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { loadConfig } from "@jts/kit";
+import { eventually, silentLogger } from "@jts/kit/testing";
 import { bootPlatform, type Platform } from "../boot.ts";
 import { platformConfigSpec } from "../config.ts";
 
@@ -83,7 +83,7 @@ export async function bootSecurityPlatform(settings: Record<string, string> = {}
   });
   const platform = await bootPlatform(config, {
     ephemeralPorts: true,
-    logger: createLogger({ app: "security" }, "error", () => {}),
+    logger: silentLogger,
   });
   const api = platform.urls["api-gateway"] as string;
 

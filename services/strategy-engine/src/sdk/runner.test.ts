@@ -1,11 +1,10 @@
 import { describe, expect, it } from "bun:test";
 import type { Candle, Fill, OrderRequest, StrategyConfig, StrategyParams, Tick } from "@jts/contracts";
-import { createLogger } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { paramProblems } from "./kinds.ts";
 import { type RunnerDeps, StrategyRunner } from "./runner.ts";
 import type { Strategy, StrategyContext, StrategyKindDefinition } from "./strategy.ts";
 
-const logger = createLogger({}, "error", () => {});
 const SECOND = 1_000_000_000n;
 
 const tick = (price: string, seconds: number): Tick => ({
@@ -85,7 +84,7 @@ function runnerWith(calls: string[], overrides: Partial<RunnerDeps> = {}) {
   const sent: OrderRequest[] = [];
   const runner = new StrategyRunner(config, {
     router: { submit: async (r) => void sent.push(r), cancel: async () => {} },
-    logger,
+    logger: silentLogger,
     cooldownNs: 10n * SECOND,
     definition: recordingKind(calls),
     ...overrides,

@@ -1,9 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import type { OrderRequest, StrategyConfig, StrategyKind, StrategyParams, Tick } from "@jts/contracts";
-import { createLogger } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { StrategyRunner } from "../sdk/runner.ts";
-
-const logger = createLogger({}, "error", () => {});
 
 /**
  * Feeds prices as ticks one second apart; every order fills at once at the
@@ -21,7 +19,7 @@ async function signals(kind: StrategyKind, params: StrategyParams, prices: numbe
       },
       async cancel() {},
     },
-    logger,
+    logger: silentLogger,
     cooldownNs: 0n,
   });
   for (const price of prices) {
