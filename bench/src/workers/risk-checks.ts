@@ -9,6 +9,7 @@
  */
 import { nowNsString, type Order, Order as OrderSchema, Subjects } from "@jts/contracts";
 import { InstrumentCatalog, MemoryRpc, rpcClient, serveChecked } from "@jts/kit";
+import { fillFixture } from "@jts/kit/testing";
 import { DEFAULT_RISK_LIMITS, RiskEngine } from "@jts/risk-management";
 import { Type as t } from "@sinclair/typebox";
 import { emit, flags, num, runChild } from "../lib/child.ts";
@@ -54,22 +55,17 @@ runChild(async () => {
   engine.onPrice("BTC-KRW", "150000000");
   engine.onPrice("ETH-KRW", "5000000");
   engine.onPrice("005930", "71000");
-  engine.onFill({
-    id: "f1",
-    orderId: "o",
-    clientOrderId: "c",
-    account: "paper-main",
-    venue: "sim",
-    symbol: "BTC-KRW",
-    side: "BUY",
-    price: "150000000",
-    quantity: "0.2",
-    fee: "0",
-    feeCurrency: "KRW",
-    liquidity: "TAKER",
-    strategyId: null,
-    tsEvent: nowNsString(),
-  });
+  engine.onFill(
+    fillFixture({
+      orderId: "o",
+      clientOrderId: "c",
+      account: "paper-main",
+      symbol: "BTC-KRW",
+      price: "150000000",
+      quantity: "0.2",
+      tsEvent: nowNsString(),
+    }),
+  );
   const book = orders(1024);
   let approved = 0;
   for (let i = 0; i < 200_000; i++) if (engine.check(book[i & 1023] as Order).approved) approved++;

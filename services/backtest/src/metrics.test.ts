@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { type Fill, fx, type StrategyConfig } from "@jts/contracts";
 import { ALWAYS_OPEN, krxSchedule } from "@jts/kit";
-import { silentLogger } from "@jts/kit/testing";
+import { fillFixture, silentLogger } from "@jts/kit/testing";
 import { StrategyRunner } from "@jts/strategy-engine";
 import { type BacktestResult, barsPerYear, type EquityPoint } from "./backtest.ts";
 import { computeMetrics, maxDrawdown, riskRatios } from "./metrics.ts";
@@ -15,22 +15,20 @@ const points = (values: number[], positions: number[] = []): EquityPoint[] =>
   }));
 
 let seq = 0;
-const fill = (side: "BUY" | "SELL", quantity: string, price: string, fee: string): Fill => ({
-  id: `f${++seq}`,
-  orderId: `o${seq}`,
-  clientOrderId: `c${seq}`,
-  account: "backtest",
-  venue: "sim",
-  symbol: "BTC-KRW",
-  side,
-  price,
-  quantity,
-  fee,
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: "bt",
-  tsEvent: String(seq * 1000),
-});
+const fill = (side: "BUY" | "SELL", quantity: string, price: string, fee: string): Fill =>
+  fillFixture({
+    id: `f${++seq}`,
+    orderId: `o${seq}`,
+    clientOrderId: `c${seq}`,
+    account: "backtest",
+    symbol: "BTC-KRW",
+    side,
+    price,
+    quantity,
+    fee,
+    strategyId: "bt",
+    tsEvent: String(seq * 1000),
+  });
 
 const config: StrategyConfig = {
   id: "bt",

@@ -1,7 +1,7 @@
 import { expect, it } from "bun:test";
 import type { Alert, BrokerAck, Envelope, Order, Position } from "@jts/contracts";
 import { InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { silentLogger } from "@jts/kit/testing";
+import { fillFixture, silentLogger } from "@jts/kit/testing";
 import { RiskEngine } from "../../risk-management/src/engine.ts";
 import { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
@@ -62,22 +62,7 @@ async function setup(cash: string, limits = { maxOrderNotional: "100000000", max
   return { engine, manager, placed, alerts, positions };
 }
 
-const longFill = (quantity: string) => ({
-  id: "f1",
-  orderId: "o0",
-  clientOrderId: "c0",
-  account: "acc",
-  venue: "sim" as const,
-  symbol: "005930",
-  side: "BUY" as const,
-  price: "70000",
-  quantity,
-  fee: "0",
-  feeCurrency: "KRW",
-  liquidity: "TAKER" as const,
-  strategyId: null,
-  tsEvent: "1",
-});
+const longFill = (quantity: string) => fillFixture({ quantity });
 
 const tick = (price: string) => ({
   symbol: "005930",

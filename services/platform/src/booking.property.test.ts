@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { PaperLedger } from "@jts/broker-paper";
 import { currenciesOf, type Fill, type Fixed, fx, type Instrument, parseFill } from "@jts/contracts";
+import { fillFixture } from "@jts/kit/testing";
 import { Ledger as PortfolioLedger } from "@jts/portfolio-tracker";
 import { AccountBook } from "@jts/risk-management";
 import { PnlBook } from "@jts/strategy-engine";
@@ -75,22 +76,22 @@ function randomFills(seed: number, count: number): Fill[] {
     // A fee in the base is a part of the quantity (up to 0.2%), as a venue charges it; others up to 0.1 of their currency.
     const baseFee = () => fx.fromFixed((fx.toFixed(quantity) * BigInt(Math.floor(next() * 2000))) / 1_000_000n);
     const fee = next() < 0.1 ? "0" : feeCurrency === spec.base ? baseFee() : units(Math.floor(next() * 1e7), 8);
-    fills.push({
-      id: `f${seed}-${i}`,
-      orderId: `o${i}`,
-      clientOrderId: `c${i}`,
-      account: ACCOUNT,
-      venue: "paper",
-      symbol: spec.symbol,
-      side: next() < 0.5 ? "BUY" : "SELL",
-      price,
-      quantity,
-      fee,
-      feeCurrency,
-      liquidity: "TAKER",
-      strategyId: null,
-      tsEvent: `${1_700_000_000_000_000_000n + BigInt(i)}`,
-    });
+    fills.push(
+      fillFixture({
+        id: `f${seed}-${i}`,
+        orderId: `o${i}`,
+        clientOrderId: `c${i}`,
+        account: ACCOUNT,
+        venue: "paper",
+        symbol: spec.symbol,
+        side: next() < 0.5 ? "BUY" : "SELL",
+        price,
+        quantity,
+        fee,
+        feeCurrency,
+        tsEvent: `${1_700_000_000_000_000_000n + BigInt(i)}`,
+      }),
+    );
   }
   return fills;
 }

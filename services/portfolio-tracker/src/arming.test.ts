@@ -9,7 +9,7 @@ import {
   Topics,
 } from "@jts/contracts";
 import { AppError, envelope, MemoryAuditLog, memoryRuntime, type Runtime } from "@jts/kit";
-import { eventually, readJson, silentLogger } from "@jts/kit/testing";
+import { eventually, fillFixture, readJson, silentLogger } from "@jts/kit/testing";
 import { createPortfolioService } from "./service.ts";
 
 const accounts = [
@@ -169,22 +169,19 @@ describe("equity snapshots", () => {
     await runtime.bus.subscribe(Topics.equity, (e) => void announced.push(e.payload as EquitySnapshot));
     const service = createPortfolioService(runtime, { accounts, markThrottleMs: 0, equityIntervalMs: 0 });
     await service.start();
-    const fill: Fill = {
+    const fill: Fill = fillFixture({
       id: "F-1",
       orderId: "o",
       clientOrderId: "c",
       account: "usdt-1",
       venue: "paper",
       symbol: "BTC-USDT",
-      side: "BUY",
       price: "60000",
       quantity: "0.05",
       fee: "1.5",
       feeCurrency: "USDT",
-      liquidity: "TAKER",
-      strategyId: null,
       tsEvent: "1764236400000000000",
-    };
+    });
     await runtime.bus.publish(Topics.fill, envelope(EventTypes.fill, "oms", "usdt-1", fill));
     await eventually(() => expect(announced).toHaveLength(1));
     expect(announced[0]).toMatchObject({ account: "usdt-1", currency: "USDT", equity: "4998.5" });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { type Account, type Fill, fx } from "@jts/contracts";
+import { fillFixture } from "@jts/kit/testing";
 import { equityOf } from "./equity.ts";
 import { Ledger, type PositionState } from "./ledger.ts";
 import { parseAccountSeeds } from "./seeds.ts";
@@ -69,22 +70,20 @@ describe("equity per currency", () => {
     const ledger = new Ledger([
       { id: "multi", owner: "a", venue: "paper", baseCurrency: "USDT", startingCash: "1000" },
     ]);
-    const fill = (id: string, side: "BUY" | "SELL"): Fill => ({
-      id,
-      orderId: id,
-      clientOrderId: id,
-      account: "multi",
-      venue: "paper",
-      symbol: "BTC-USDT",
-      side,
-      price: "50000",
-      quantity: "0.01",
-      fee: "0.25",
-      feeCurrency: "USDT",
-      liquidity: "TAKER",
-      strategyId: null,
-      tsEvent: "1",
-    });
+    const fill = (id: string, side: "BUY" | "SELL"): Fill =>
+      fillFixture({
+        id,
+        orderId: id,
+        clientOrderId: id,
+        account: "multi",
+        venue: "paper",
+        symbol: "BTC-USDT",
+        side,
+        price: "50000",
+        quantity: "0.01",
+        fee: "0.25",
+        feeCurrency: "USDT",
+      });
     ledger.applyFill(fill("b", "BUY"));
     const [acc] = ledger.listAccounts();
     const open = ledger.listPositions().map((p) => ({

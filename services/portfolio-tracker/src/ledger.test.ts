@@ -1,24 +1,11 @@
 import { describe, expect, it } from "bun:test";
 import type { Fill } from "@jts/contracts";
+import { fillFixture } from "@jts/kit/testing";
 import { Ledger } from "./ledger.ts";
 
 let n = 0;
-const fill = (side: "BUY" | "SELL", quantity: string, price: string, fee = "0"): Fill => ({
-  id: `f${++n}`,
-  orderId: "o",
-  clientOrderId: "c",
-  account: "acc",
-  venue: "sim",
-  symbol: "005930",
-  side,
-  price,
-  quantity,
-  fee,
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
-  tsEvent: "1",
-});
+const fill = (side: "BUY" | "SELL", quantity: string, price: string, fee = "0"): Fill =>
+  fillFixture({ id: `f${++n}`, orderId: "o", clientOrderId: "c", side, price, quantity, fee });
 
 const ledger = () =>
   new Ledger([{ id: "acc", owner: "alice", venue: "sim", baseCurrency: "KRW", startingCash: "10000000" }]);

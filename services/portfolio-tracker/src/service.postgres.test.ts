@@ -10,7 +10,7 @@ import {
 } from "@jts/contracts";
 import { envelope, MemoryEventBus, memoryRuntime, type Runtime } from "@jts/kit";
 import { connectPostgres, type Sql, startTestPostgres, type TestPostgres, truncateAll } from "@jts/kit/postgres";
-import { eventually, readJson, silentLogger } from "@jts/kit/testing";
+import { eventually, fillFixture, readJson, silentLogger } from "@jts/kit/testing";
 import type { AccountSeed } from "./ledger.ts";
 import { postgresPortfolioStorage } from "./postgres.ts";
 import { createPortfolioService, type PortfolioOptions } from "./service.ts";
@@ -32,22 +32,15 @@ const paper = (startingCash: string): AccountSeed => ({
   baseCurrency: "KRW",
   startingCash,
 });
-const fill: Fill = {
+const fill: Fill = fillFixture({
   id: "F-1",
   orderId: "o-1",
   clientOrderId: "c-1",
   account: "paper-main",
-  venue: "sim",
-  symbol: "005930",
-  side: "BUY",
   price: "70000.5",
-  quantity: "10",
   fee: "70.05",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
   tsEvent: "1764236400000000000",
-};
+});
 
 describe("portfolio service on PostgreSQL", () => {
   let published: Position[];

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from "bun:test";
 import {
   type DocumentStore,
   type Envelope,
-  type Fill,
   type Position,
   type RiskDecision,
   Subjects,
@@ -11,7 +10,7 @@ import {
   type TradingStateChange,
 } from "@jts/contracts";
 import { envelope, MemoryDocumentStore, memoryRuntime, rpcClient } from "@jts/kit";
-import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
+import { eventually, fillFixture, orderFixture, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
 import { SETTINGS_COLLECTION } from "./settings.ts";
 import { marginAccount, servePortfolio } from "./testing.ts";
@@ -97,22 +96,20 @@ async function start(
   const fill = (account: string, side: "BUY" | "SELL", quantity: string, price: string) =>
     runtime.bus.publish(
       Topics.fill,
-      envelope("Fill", "test", account, {
-        id: `f-${account}-${++seq}`,
-        orderId: `o-${seq}`,
-        clientOrderId: `c-${seq}`,
+      envelope(
+        "Fill",
+        "test",
         account,
-        venue: "sim",
-        symbol: "005930",
-        side,
-        price,
-        quantity,
-        fee: "0",
-        feeCurrency: "KRW",
-        liquidity: "TAKER",
-        strategyId: null,
-        tsEvent: "1",
-      } satisfies Fill),
+        fillFixture({
+          id: `f-${account}-${++seq}`,
+          orderId: `o-${seq}`,
+          clientOrderId: `c-${seq}`,
+          account,
+          side,
+          price,
+          quantity,
+        }),
+      ),
     );
   const status = (account: string) => service.engine.accountStatus(account);
   const check = (account: string) =>

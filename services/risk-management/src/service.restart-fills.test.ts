@@ -16,7 +16,7 @@ import {
   Topics,
 } from "@jts/contracts";
 import { envelope, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
-import { eventually, orderFixture, readJson, silentLogger } from "@jts/kit/testing";
+import { eventually, fillFixture, orderFixture, readJson, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
 import { marginAccount, serveNoWorkingOrders } from "./testing.ts";
 
@@ -27,23 +27,8 @@ afterEach(async () => {
 
 const cash = (id: string, total: string): Account =>
   marginAccount(id, { kind: "CASH", balances: [{ account: id, currency: "KRW", total, free: total, locked: "0" }] });
-const fill = (id: string, o: Partial<Fill> = {}): Fill => ({
-  id,
-  orderId: `o-${id}`,
-  clientOrderId: `c-${id}`,
-  account: "acc",
-  venue: "sim",
-  symbol: "005930",
-  side: "BUY",
-  price: "70000",
-  quantity: "10",
-  fee: "0",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
-  tsEvent: "1",
-  ...o,
-});
+const fill = (id: string, o: Partial<Fill> = {}): Fill =>
+  fillFixture({ id, orderId: `o-${id}`, clientOrderId: `c-${id}`, ...o });
 const held = (quantity: string, realizedPnl = "0"): Position => ({
   account: "acc",
   symbol: "005930",

@@ -5,7 +5,6 @@ import {
   type AccountModeChange,
   type Envelope,
   EventTypes,
-  type Fill,
   type Order,
   type RiskDecision,
   type RiskLimitsView,
@@ -24,7 +23,7 @@ import {
   type Runtime,
   rpcClient,
 } from "@jts/kit";
-import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
+import { eventually, fillFixture, orderFixture, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
 import { serveAppliedFills, serveNoWorkingOrders, servePortfolio } from "./testing.ts";
 
@@ -65,22 +64,12 @@ async function riskService(limits: Record<string, unknown> = {}, options: { port
   const fill = (side: "BUY" | "SELL", quantity: string, price: string, id: string) =>
     runtime.bus.publish(
       Topics.fill,
-      envelope("Fill", "test", "acc", {
-        id,
-        orderId: `o-${id}`,
-        clientOrderId: `c-${id}`,
-        account: "acc",
-        venue: "sim",
-        symbol: "005930",
-        side,
-        price,
-        quantity,
-        fee: "0",
-        feeCurrency: "KRW",
-        liquidity: "TAKER",
-        strategyId: null,
-        tsEvent: "1",
-      } satisfies Fill),
+      envelope(
+        "Fill",
+        "test",
+        "acc",
+        fillFixture({ id, orderId: `o-${id}`, clientOrderId: `c-${id}`, side, price, quantity }),
+      ),
     );
   const check = (overrides: Partial<Order>) =>
     call(Subjects.riskCheck, { order: orderFixture(overrides) }) as Promise<RiskDecision>;

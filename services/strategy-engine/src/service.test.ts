@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { EventTypes, type Fill, Topics } from "@jts/contracts";
 import { envelope, MemoryDocumentStore, memoryRuntime, serviceAuthHeaders } from "@jts/kit";
-import { eventually, silentLogger } from "@jts/kit/testing";
+import { eventually, fillFixture, silentLogger } from "@jts/kit/testing";
 import { defaultStrategies } from "./defaults.ts";
 import { createStrategyService } from "./service.ts";
 
@@ -60,22 +60,17 @@ describe("strategy service leadership", () => {
 });
 
 describe("strategy fills", () => {
-  const fill = (account: string, id: string): Fill => ({
-    id,
-    orderId: `o-${id}`,
-    clientOrderId: `c-${id}`,
-    account,
-    venue: "sim",
-    symbol: "BTC-KRW",
-    side: "BUY",
-    price: "100",
-    quantity: "1",
-    fee: "0",
-    feeCurrency: "KRW",
-    liquidity: "TAKER",
-    strategyId: "ma-BTC-KRW",
-    tsEvent: "1",
-  });
+  const fill = (account: string, id: string): Fill =>
+    fillFixture({
+      id,
+      orderId: `o-${id}`,
+      clientOrderId: `c-${id}`,
+      account,
+      symbol: "BTC-KRW",
+      price: "100",
+      quantity: "1",
+      strategyId: "ma-BTC-KRW",
+    });
 
   it("takes only fills of the strategy's own account, whatever their strategyId says", async () => {
     const rt = runtime();

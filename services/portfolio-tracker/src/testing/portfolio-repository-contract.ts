@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
 import { type Fill, fx, nowNsString } from "@jts/contracts";
+import { fillFixture } from "@jts/kit/testing";
 import { type AccountSeed, Ledger, type PositionState } from "../ledger.ts";
 import { FILL_CONSUMER, Portfolio } from "../portfolio.ts";
 import type { PortfolioRepository, PortfolioTransaction } from "../repository.ts";
@@ -22,23 +23,17 @@ const seed = (overrides: Partial<AccountSeed> = {}): AccountSeed => ({
 });
 
 let n = 0;
-const fill = (side: "BUY" | "SELL", quantity: string, price: string, overrides: Partial<Fill> = {}): Fill => ({
-  id: `f-${++n}`,
-  orderId: "o",
-  clientOrderId: "c",
-  account: "acc",
-  venue: "sim",
-  symbol: "005930",
-  side,
-  price,
-  quantity,
-  fee: "0",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
-  tsEvent: `17642364000000000${String(n).padStart(2, "0")}`,
-  ...overrides,
-});
+const fill = (side: "BUY" | "SELL", quantity: string, price: string, overrides: Partial<Fill> = {}): Fill =>
+  fillFixture({
+    id: `f-${++n}`,
+    orderId: "o",
+    clientOrderId: "c",
+    side,
+    price,
+    quantity,
+    tsEvent: `17642364000000000${String(n).padStart(2, "0")}`,
+    ...overrides,
+  });
 
 const state = (overrides: Partial<PositionState> = {}): PositionState => ({
   account: "acc",

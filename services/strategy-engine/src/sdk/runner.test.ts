@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import type { Candle, Fill, OrderRequest, StrategyConfig, StrategyParams, Tick } from "@jts/contracts";
-import { silentLogger } from "@jts/kit/testing";
+import { fillFixture, silentLogger } from "@jts/kit/testing";
 import { paramProblems } from "./kinds.ts";
 import { type RunnerDeps, StrategyRunner } from "./runner.ts";
 import type { Strategy, StrategyContext, StrategyKindDefinition } from "./strategy.ts";
@@ -31,22 +31,18 @@ const candle = (close: string, minute: number): Candle => ({
   closed: true,
 });
 
-const fillFor = (request: OrderRequest, price: string): Fill => ({
-  id: `f-${request.clientOrderId}`,
-  orderId: `o-${request.clientOrderId}`,
-  clientOrderId: request.clientOrderId,
-  account: "acc",
-  venue: "sim",
-  symbol: "BTC-KRW",
-  side: request.side,
-  price,
-  quantity: request.quantity,
-  fee: "10",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: request.strategyId ?? null,
-  tsEvent: "1",
-});
+const fillFor = (request: OrderRequest, price: string): Fill =>
+  fillFixture({
+    id: `f-${request.clientOrderId}`,
+    orderId: `o-${request.clientOrderId}`,
+    clientOrderId: request.clientOrderId,
+    symbol: "BTC-KRW",
+    side: request.side,
+    price,
+    quantity: request.quantity,
+    fee: "10",
+    strategyId: request.strategyId ?? null,
+  });
 
 /** A strategy that records every hook it sees and buys 1 on every tick. */
 function recordingKind(calls: string[]): StrategyKindDefinition<StrategyParams> {
