@@ -2,6 +2,7 @@ import { describe, expect, it } from "bun:test";
 import type { Candle, ExecutionReport, Instrument, Order, StrategyConfig } from "@jts/contracts";
 import { fx } from "@jts/contracts";
 import { ALWAYS_OPEN, InstrumentCatalog, krxSchedule, SIM_INSTRUMENTS } from "@jts/kit";
+import { executionReportFixture, reportFillFixture } from "@jts/kit/testing";
 import { runBacktest } from "./backtest.ts";
 import { candleTimes } from "./bar-time.ts";
 import { affordableBuy } from "./cash.ts";
@@ -202,17 +203,10 @@ describe("partial fills (finding 9)", () => {
   function halfThenRest(completes: boolean) {
     let last = "0";
     const waiting: Array<{ order: Order; rest: string }> = [];
-    const fill = (order: Order, now: string, quantity: string, n: number): ExecutionReport => ({
-      orderId: order.id,
-      account: order.account,
-      venue: order.venue,
-      symbol: order.symbol,
-      side: order.side,
-      kind: "FILL",
-      fill: { fillId: `${order.id}-${n}`, price: last, quantity, fee: "0", feeCurrency: "KRW", liquidity: "TAKER" },
-      reason: null,
-      tsEvent: now,
-    });
+    const fill = (order: Order, now: string, quantity: string, n: number): ExecutionReport =>
+      executionReportFixture(order, "FILL", reportFillFixture({ fillId: `${order.id}-${n}`, price: last, quantity }), {
+        tsEvent: now,
+      });
     return {
       onQuote(quote: { bid: string; tsEvent: string }) {
         last = quote.bid;

@@ -1,17 +1,7 @@
 import { beforeEach, describe, expect, it } from "bun:test";
-import type {
-  Alert,
-  BrokerAck,
-  Envelope,
-  ExecutionReport,
-  Fill,
-  Order,
-  OrderRequest,
-  RiskDecision,
-  VenueOrder,
-} from "@jts/contracts";
+import type { Alert, BrokerAck, Envelope, Fill, Order, OrderRequest, RiskDecision, VenueOrder } from "@jts/contracts";
 import { AppError, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
+import { eventually, executionReportFixture, orderFixture, reportFillFixture, silentLogger } from "@jts/kit/testing";
 import { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 
@@ -75,22 +65,6 @@ describe("order manager", () => {
       routes: { sim: "paper" },
       defaultAccount: "acc",
     });
-  });
-
-  const report = (
-    order: Order,
-    kind: ExecutionReport["kind"],
-    fill: ExecutionReport["fill"] = null,
-  ): ExecutionReport => ({
-    orderId: order.id,
-    account: order.account,
-    venue: order.venue,
-    symbol: order.symbol,
-    side: order.side,
-    kind,
-    fill,
-    reason: null,
-    tsEvent: "2",
   });
 
   it("creates an order once per clientOrderId, also when both arrive at once", async () => {
@@ -203,18 +177,12 @@ describe("order manager", () => {
 
   it("folds fills into FILLED with the average price and publishes each fill once", async () => {
     const { order } = await manager.submit(request());
-    const fill = (id: string, price: string, quantity: string) => ({
-      fillId: id,
-      price,
-      quantity,
-      fee: "1",
-      feeCurrency: "KRW",
-      liquidity: "TAKER" as const,
-    });
-    await manager.onReport(report(order, "FILL", fill("f1", "71000", "4")));
+    const fill = (id: string, price: string, quantity: string) =>
+      reportFillFixture({ fillId: id, price, quantity, fee: "1" });
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f1", "71000", "4")));
     expect(await manager.get(order.id)).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "4" });
-    await manager.onReport(report(order, "FILL", fill("f1", "71000", "4")));
-    await manager.onReport(report(order, "FILL", fill("f2", "71100", "6")));
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f1", "71000", "4")));
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f2", "71100", "6")));
     expect(await manager.get(order.id)).toMatchObject({
       status: "FILLED",
       filledQuantity: "10",
@@ -226,33 +194,17 @@ describe("order manager", () => {
 
   it("keeps the average price at full precision: 0.00000001 @ 12345.678901 is 12345.678901", async () => {
     const { order } = await manager.submit(request({ symbol: "BTC-KRW", quantity: "0.00000004" }));
-    const fill = (id: string, price: string, quantity: string) => ({
-      fillId: id,
-      price,
-      quantity,
-      fee: "0",
-      feeCurrency: "KRW",
-      liquidity: "TAKER" as const,
-    });
-    await manager.onReport(report(order, "FILL", fill("p1", "12345.678901", "0.00000001")));
+    const fill = (id: string, price: string, quantity: string) => reportFillFixture({ fillId: id, price, quantity });
+    await manager.onReport(executionReportFixture(order, "FILL", fill("p1", "12345.678901", "0.00000001")));
     expect((await manager.get(order.id)).averagePrice).toBe("12345.678901");
-    await manager.onReport(report(order, "FILL", fill("p2", "12345.678905", "0.00000003")));
+    await manager.onReport(executionReportFixture(order, "FILL", fill("p2", "12345.678905", "0.00000003")));
     expect((await manager.get(order.id)).averagePrice).toBe("12345.678904");
   });
 
   it("ignores a late cancel report for a filled order", async () => {
     const { order } = await manager.submit(request());
-    await manager.onReport(
-      report(order, "FILL", {
-        fillId: "f",
-        price: "71000",
-        quantity: "10",
-        fee: "0",
-        feeCurrency: "KRW",
-        liquidity: "TAKER",
-      }),
-    );
-    await manager.onReport(report(order, "CANCELED"));
+    await manager.onReport(executionReportFixture(order, "FILL", reportFillFixture({ fillId: "f", price: "71000" })));
+    await manager.onReport(executionReportFixture(order, "CANCELED"));
     expect((await manager.get(order.id)).status).toBe("FILLED");
   });
 
@@ -287,18 +239,11 @@ describe("order manager", () => {
     const { order } = await manager.submit(
       request({ symbol: "BTC-KRW", type: "STOP_MARKET", stopPrice: "99000000", quantity: "2", timeInForce: "GTC" }),
     );
-    const fill = (id: string) => ({
-      fillId: id,
-      price: "99000000",
-      quantity: "1",
-      fee: "0",
-      feeCurrency: "KRW",
-      liquidity: "TAKER" as const,
-    });
-    await manager.onReport(report(order, "FILL", fill("f1")), "e1");
-    await manager.onReport(report(order, "FILL", fill("f1")), "e1");
-    await manager.onReport(report(order, "FILL", fill("f1")), "e1-again");
-    await manager.onReport(report(order, "FILL", fill("f2")), "e2");
+    const fill = (id: string) => reportFillFixture({ fillId: id, price: "99000000", quantity: "1" });
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f1")), "e1");
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f1")), "e1");
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f1")), "e1-again");
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f2")), "e2");
     expect((await manager.get(order.id)).status).toBe("FILLED");
     await eventually(() => expect(alerts.map((a) => [a.kind, a.orderId])).toEqual([["STOP_TRIGGERED", order.id]]));
   });
@@ -316,14 +261,8 @@ describe("order manager", () => {
           ...overrides,
         }),
       );
-    const fill = (id: string, quantity: string): ExecutionReport["fill"] => ({
-      fillId: id,
-      price: "99000000",
-      quantity,
-      fee: "0",
-      feeCurrency: "KRW",
-      liquidity: "MAKER",
-    });
+    const fill = (id: string, quantity: string) =>
+      reportFillFixture({ fillId: id, price: "99000000", quantity, liquidity: "MAKER" });
 
     it("asks risk about the replacement first: a refusal leaves the old order working, uncanceled", async () => {
       const { order } = await limit();
@@ -347,9 +286,9 @@ describe("order manager", () => {
       // Risk was asked once, before the cancel, and its approval covers the smaller final replacement.
       expect(checked.map((o) => o.quantity)).toEqual(["2", "1"]);
       // The late fill lands on the old order, redelivered too; then the replacement fills completely.
-      await manager.onReport(report(order, "FILL", fill("late", "0.5")));
-      await manager.onReport(report(order, "FILL", fill("late", "0.5")));
-      await manager.onReport(report(replacement, "FILL", fill("r", "0.5")));
+      await manager.onReport(executionReportFixture(order, "FILL", fill("late", "0.5")));
+      await manager.onReport(executionReportFixture(order, "FILL", fill("late", "0.5")));
+      await manager.onReport(executionReportFixture(replacement, "FILL", fill("r", "0.5")));
       const total = (await manager.listFills()).reduce((sum, f) => sum + Number(f.quantity), 0);
       expect(total).toBe(1);
       expect(await manager.get(order.id)).toMatchObject({ filledQuantity: "0.5" });

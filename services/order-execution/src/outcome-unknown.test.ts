@@ -11,7 +11,7 @@ import {
   Topics,
 } from "@jts/contracts";
 import { envelope, memoryRuntime, type Runtime } from "@jts/kit";
-import { eventually, silentLogger } from "@jts/kit/testing";
+import { eventually, executionReportFixture, reportFillFixture, silentLogger } from "@jts/kit/testing";
 import type { OrderRepository } from "./repository.ts";
 import { createOrderExecutionService, type OrderExecutionOptions } from "./service.ts";
 
@@ -244,24 +244,12 @@ describe("a fill for an order in any state", () => {
       locked.status = "REJECTED";
       await tx.update(locked);
     });
-    const report = {
-      orderId: order.id,
-      account: order.account,
-      venue: order.venue,
-      symbol: order.symbol,
-      side: order.side,
-      kind: "FILL" as const,
-      fill: {
-        fillId: "venue-trade-1",
-        price: "1",
-        quantity: "1",
-        fee: "0",
-        feeCurrency: "KRW",
-        liquidity: "MAKER" as const,
-      },
-      reason: null,
-      tsEvent: "5",
-    };
+    const report = executionReportFixture(
+      order,
+      "FILL",
+      reportFillFixture({ fillId: "venue-trade-1", price: "1", quantity: "1", liquidity: "MAKER" }),
+      { tsEvent: "5" },
+    );
     await p.oms.manager.onReport(report);
     await p.oms.manager.onReport(report);
     expect(await p.oms.manager.get(order.id)).toMatchObject({ status: "FILLED", filledQuantity: "1" });

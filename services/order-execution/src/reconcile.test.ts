@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "bun:test";
-import type { Alert, Envelope, ExecutionReport, Fill, Order, Position, VenueOrder } from "@jts/contracts";
+import type { Alert, Envelope, Fill, Order, Position, VenueOrder } from "@jts/contracts";
 import { InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { orderFixture, silentLogger } from "@jts/kit/testing";
+import { executionReportFixture, orderFixture, reportFillFixture, silentLogger } from "@jts/kit/testing";
 import { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 
@@ -81,17 +81,11 @@ describe("reconciliation at start against a broker that disagrees", () => {
     const routing = limit("routing", { status: "NEW", venueOrderId: null });
     await store(partly, filledMeanwhile, gone, canceledThere, routing);
     // We heard of 2 @ 100 for `filled` before the restart.
-    const report: ExecutionReport = {
-      orderId: "filled",
-      account: "acc",
-      venue: "sim",
-      symbol: "005930",
-      side: "BUY",
-      kind: "FILL",
-      fill: { fillId: "f-early", price: "100", quantity: "2", fee: "0", feeCurrency: "KRW", liquidity: "MAKER" },
-      reason: null,
-      tsEvent: "2",
-    };
+    const report = executionReportFixture(
+      filledMeanwhile,
+      "FILL",
+      reportFillFixture({ fillId: "f-early", price: "100", quantity: "2", liquidity: "MAKER" }),
+    );
     await manager.onReport(report);
 
     openAtVenue = [
@@ -160,17 +154,14 @@ describe("reconciliation at start against a broker that disagrees", () => {
     queried.set("late", venueOrder(late, { status: "FILLED", filledQuantity: "10", averagePrice: "101" }));
     const reconciling = manager.reconcile(100);
     await Bun.sleep(20);
-    await manager.onReport({
-      orderId: "late",
-      account: "acc",
-      venue: "sim",
-      symbol: "005930",
-      side: "BUY",
-      kind: "FILL",
-      fill: { fillId: "venue-fill", price: "101", quantity: "10", fee: "1", feeCurrency: "KRW", liquidity: "TAKER" },
-      reason: null,
-      tsEvent: "3",
-    });
+    await manager.onReport(
+      executionReportFixture(
+        late,
+        "FILL",
+        reportFillFixture({ fillId: "venue-fill", price: "101", quantity: "10", fee: "1" }),
+        { tsEvent: "3" },
+      ),
+    );
     const summary = await reconciling;
     expect(summary.corrected).toEqual([]);
     expect(fills.map((f) => f.id)).toEqual(["venue-fill"]);
@@ -178,25 +169,18 @@ describe("reconciliation at start against a broker that disagrees", () => {
   });
 
   const fillReport = (orderId: string, fillId: string, quantity: string, cumulativeQuantity?: string) =>
-    ({
-      orderId,
-      account: "acc",
-      venue: "sim",
-      symbol: "005930",
-      side: "BUY",
-      kind: "FILL",
-      fill: {
+    executionReportFixture(
+      orderFixture({ id: orderId }),
+      "FILL",
+      reportFillFixture({
         fillId,
         price: "101",
         quantity,
         fee: "1",
-        feeCurrency: "KRW",
-        liquidity: "TAKER",
         ...(cumulativeQuantity === undefined ? {} : { cumulativeQuantity }),
-      },
-      reason: null,
-      tsEvent: "3",
-    }) satisfies ExecutionReport;
+      }),
+      { tsEvent: "3" },
+    );
 
   it("books a fill once when its own report lands after the settle period and reconciliation booked it already", async () => {
     // The stack test's SIGKILL case: the restarted OMS's report consumer is slow (rebalancing, a loaded
