@@ -2,8 +2,9 @@ import { describe, expect, it } from "bun:test";
 import { type Account, type Fill, fx } from "@jts/contracts";
 import { fillFixture } from "@jts/kit/testing";
 import { equityOf } from "./equity.ts";
-import { Ledger, type PositionState } from "./ledger.ts";
+import type { PositionState } from "./ledger.ts";
 import { parseAccountSeeds } from "./seeds.ts";
+import { appliedPosition, memoryPortfolio } from "./testing/memory-portfolio.ts";
 
 const account = (balances: Array<[string, string]>): Account => ({
   id: "multi",
@@ -66,8 +67,8 @@ describe("equity per currency", () => {
     ]);
   });
 
-  it("moves value from cash into a bought position, so equity loses only the fee", () => {
-    const ledger = new Ledger([
+  it("moves value from cash into a bought position, so equity loses only the fee", async () => {
+    const portfolio = await memoryPortfolio([
       { id: "multi", owner: "a", venue: "paper", baseCurrency: "USDT", startingCash: "1000" },
     ]);
     const fill = (id: string, side: "BUY" | "SELL"): Fill =>
@@ -84,9 +85,9 @@ describe("equity per currency", () => {
         fee: "0.25",
         feeCurrency: "USDT",
       });
-    ledger.applyFill(fill("b", "BUY"));
-    const [acc] = ledger.listAccounts();
-    const open = ledger.listPositions().map((p) => ({
+    await appliedPosition(portfolio, fill("b", "BUY"));
+    const [acc] = await portfolio.listAccounts();
+    const open = (await portfolio.listPositions()).map((p) => ({
       ...position(p.symbol, p.currency, p.quantity, p.averagePrice, p.lastPrice),
     }));
     // Cash 499.75 + 0.01 x 50000 = 999.75: equity only lost the fee.
