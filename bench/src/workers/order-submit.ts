@@ -9,15 +9,11 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Order } from "@jts/contracts";
-import { InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { connectPostgres, migrate, OutboxRelay, type Sql, startEmbeddedPostgres } from "@jts/kit/postgres";
 import { silentLogger } from "@jts/kit/testing";
-import {
-  MemoryOrderRepository,
-  OrderManager,
-  type OrderRepository,
-  PostgresOrderRepository,
-} from "@jts/order-execution";
+import { MemoryOrderRepository, type OrderRepository, PostgresOrderRepository } from "@jts/order-execution";
+import { testOrderManager } from "@jts/order-execution/testing";
 import { emit, flags, num, runChild } from "../lib/child.ts";
 
 async function fakes() {
@@ -45,10 +41,7 @@ async function measure(
   const { bus, rpc, events } = await fakes();
   const relay = sql ? new OutboxRelay(sql, bus, { logger: silentLogger }) : undefined;
   await relay?.start();
-  const manager = new OrderManager(repository(bus), new InstrumentCatalog(), rpc, silentLogger, {
-    routes: { sim: "paper" },
-    defaultAccount: "bench",
-  });
+  const manager = testOrderManager(repository(bus), rpc, { defaultAccount: "bench" });
   const prefix = `${label}-${concurrency}-${Date.now()}`;
   let next = 0;
   const started = performance.now();

@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it } from "bun:test";
 import type { Alert, BrokerAck, Envelope, Fill, Order, OrderRequest, RiskDecision, VenueOrder } from "@jts/contracts";
-import { AppError, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { eventually, executionReportFixture, orderFixture, reportFillFixture, silentLogger } from "@jts/kit/testing";
-import { OrderManager } from "./manager.ts";
+import { AppError, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { eventually, executionReportFixture, orderFixture, reportFillFixture } from "@jts/kit/testing";
+import type { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
+import { testOrderManager } from "./testing/manager.ts";
 
 const request = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
   clientOrderId: "c-1",
@@ -61,10 +62,7 @@ describe("order manager", () => {
     await bus.subscribe("order.updated", (e: Envelope) => void published.push(e.payload as Order));
     await bus.subscribe("order.fill", (e: Envelope) => void fills.push(e.payload as Fill));
     repository = new MemoryOrderRepository(bus);
-    manager = new OrderManager(repository, new InstrumentCatalog(), rpc, silentLogger, {
-      routes: { sim: "paper" },
-      defaultAccount: "acc",
-    });
+    manager = testOrderManager(repository, rpc);
   });
 
   it("creates an order once per clientOrderId, also when both arrive at once", async () => {
@@ -125,16 +123,7 @@ describe("order manager", () => {
   });
 
   it("fails closed when risk does not answer", async () => {
-    const lonely = new OrderManager(
-      new MemoryOrderRepository(bus),
-      new InstrumentCatalog(),
-      new MemoryRpc(),
-      silentLogger,
-      {
-        routes: { sim: "paper" },
-        defaultAccount: "acc",
-      },
-    );
+    const lonely = testOrderManager(new MemoryOrderRepository(bus), new MemoryRpc());
     const { order } = await lonely.submit(request());
     expect(order.status).toBe("REJECTED");
     expect(order.rejectReason).toContain("risk check failed");
@@ -345,11 +334,10 @@ describe("order manager", () => {
         const { orderId } = req as { orderId: string };
         return { orderId, accepted: refuseAmend === null, venueOrderId: "K2", reason: refuseAmend, tsEvent: "1" };
       });
-      const native = new OrderManager(repository, new InstrumentCatalog(), rpc, silentLogger, {
+      const native = testOrderManager(repository, rpc, {
         routes: { sim: "native" },
         accountMode: () => "LIVE",
         nativeAmend: { native: true },
-        defaultAccount: "acc",
       });
       const { order } = await native.submit(
         request({ clientOrderId: "n-1", type: "LIMIT", price: "70000", quantity: "10", timeInForce: "GTC" }),
@@ -377,11 +365,10 @@ describe("order manager", () => {
         status: "ACCEPTED",
         price: "70300",
       }));
-      const silent = new OrderManager(repository, new InstrumentCatalog(), rpc, silentLogger, {
+      const silent = testOrderManager(repository, rpc, {
         routes: { sim: "native" },
         accountMode: () => "LIVE",
         nativeAmend: { native: true },
-        defaultAccount: "acc",
         rpcTimeoutMs: 50,
       });
       amendAnswers = false;

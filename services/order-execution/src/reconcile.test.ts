@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it } from "bun:test";
 import type { Alert, Envelope, Fill, Order, Position, VenueOrder } from "@jts/contracts";
-import { InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { executionReportFixture, orderFixture, reportFillFixture, silentLogger } from "@jts/kit/testing";
-import { OrderManager } from "./manager.ts";
+import { MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { executionReportFixture, orderFixture, reportFillFixture } from "@jts/kit/testing";
+import type { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
+import { testOrderManager } from "./testing/manager.ts";
 
 const venueOrder = (order: Order, overrides: Partial<VenueOrder>): VenueOrder => ({
   orderId: order.id,
@@ -62,10 +63,7 @@ describe("reconciliation at start against a broker that disagrees", () => {
     });
     await rpc.serve("broker.paper.positions", () => venuePositions);
     repository = new MemoryOrderRepository(bus);
-    manager = new OrderManager(repository, new InstrumentCatalog(), rpc, silentLogger, {
-      routes: { sim: "paper" },
-      defaultAccount: "acc",
-    });
+    manager = testOrderManager(repository, rpc);
   });
 
   const store = (...orders: Order[]) =>
@@ -324,10 +322,7 @@ describe("reconciliation at start against a broker that disagrees", () => {
   });
 
   it("skips a broker that does not answer and leaves our orders as they are", async () => {
-    const lonely = new OrderManager(repository, new InstrumentCatalog(), new MemoryRpc(), silentLogger, {
-      routes: { sim: "paper" },
-      defaultAccount: "acc",
-    });
+    const lonely = testOrderManager(repository, new MemoryRpc());
     await store(limit("kept"));
     const summary = await lonely.reconcile();
     expect(summary.brokers).toEqual([]);

@@ -1,10 +1,10 @@
 import { expect, it } from "bun:test";
 import type { Alert, BrokerAck, Envelope, Order, Position } from "@jts/contracts";
 import { InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { fillFixture, silentLogger } from "@jts/kit/testing";
+import { fillFixture } from "@jts/kit/testing";
 import { RiskEngine } from "../../risk-management/src/engine.ts";
-import { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
+import { testOrderManager } from "./testing/manager.ts";
 
 // Attacker review 13b, findings 1 (OMS side) and 5: a stop the OMS holds is released only if the real
 // risk engine approves, at release time, the market order it becomes.
@@ -54,11 +54,7 @@ async function setup(cash: string, limits = { maxOrderNotional: "100000000", max
     };
     return ack;
   });
-  const manager = new OrderManager(new MemoryOrderRepository(bus), new InstrumentCatalog(), rpc, silentLogger, {
-    routes: { sim: "paper" },
-    defaultAccount: "acc",
-    nativeStops: { paper: false },
-  });
+  const manager = testOrderManager(new MemoryOrderRepository(bus), rpc, { nativeStops: { paper: false } });
   return { engine, manager, placed, alerts, positions };
 }
 
