@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import type { createPaperService } from "@jts/broker-paper";
 import { type Order, type Position, utcMidnight, type WsServerMessage } from "@jts/contracts";
 import { loadConfig } from "@jts/kit";
 import { eventually, orderFixture, readJson, silentLogger } from "@jts/kit/testing";
-import type { createOrderExecutionService } from "@jts/order-execution";
 import { bootPlatform, type Platform } from "./boot.ts";
 import { platformConfigSpec } from "./config.ts";
 
@@ -307,12 +305,12 @@ describe("the platform's trading sessions", () => {
       const ns = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
       const wednesdayEvening = ns("2026-11-25T08:00:00Z"); // 17:00 KST, after the close
       const fridayClose = ns("2026-11-27T06:30:00Z"); // Thursday is a holiday
-      const paper = krx.services["broker-paper"] as ReturnType<typeof createPaperService>;
+      const paper = krx.services["broker-paper"];
       expect(paper.engine.sessionEnd("sim", wednesdayEvening, "005930")).toBe(fridayClose);
       expect(paper.engine.sessionEnd("sim", wednesdayEvening, "BTC-KRW")).toBe(utcMidnight("sim", wednesdayEvening));
 
       // A DAY stop the OMS holds expires at the same close.
-      const oms = krx.services["order-execution"] as ReturnType<typeof createOrderExecutionService>;
+      const oms = krx.services["order-execution"];
       const stop = orderFixture({
         id: "held-day-stop",
         symbol: "005930",

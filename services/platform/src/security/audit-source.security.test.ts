@@ -14,7 +14,7 @@ let p: EdgePlatform;
 let audit: AuditLog;
 beforeAll(async () => {
   p = await bootEdgePlatform();
-  audit = (p.platform.services["api-gateway"] as unknown as { audit: AuditLog }).audit;
+  audit = p.platform.services["api-gateway"].audit;
 }, 60_000);
 afterAll(() => p.stop());
 

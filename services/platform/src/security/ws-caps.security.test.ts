@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { WsServerMessage } from "@jts/contracts";
 import { eventually } from "@jts/kit/testing";
-import type { createPortfolioService } from "@jts/portfolio-tracker";
 import { bootEdgePlatform, type EdgePlatform, openSocket, request, type TestSocket } from "./harness.ts";
 
 let p: EdgePlatform;
@@ -78,7 +77,7 @@ describe("WebSocket caps (issue 14 #11)", () => {
     await eventually(() => expect(ws.messages.some((m) => m.op === "subscribed")).toBe(true));
 
     // The operator gives the trader an account (as a row in the accounts table would).
-    const portfolio = p.platform.services["portfolio-tracker"] as unknown as ReturnType<typeof createPortfolioService>;
+    const portfolio = p.platform.services["portfolio-tracker"];
     await portfolio.portfolio.repository.seed([
       { id: "ws-owner-acct", owner: "ws-owner", venue: "sim", baseCurrency: "KRW", startingCash: "100000000" },
     ]);
