@@ -22,6 +22,8 @@ import { eventually, silentLogger } from "@jts/kit/testing";
 import { bootPlatform, type Platform } from "../boot.ts";
 import { platformConfigSpec } from "../config.ts";
 
+export { platformPorts } from "../testing/ports.ts";
+
 // Each test hashes passwords (argon2id) or starts processes: on a busy 2-core machine that outgrows 5 s.
 setDefaultTimeout(60_000);
 
@@ -315,25 +317,6 @@ export async function runScript(
   const exitCode = await child.exited;
   clearTimeout(timer);
   return { exitCode: child.signalCode === "SIGKILL" ? null : exitCode, stdout, stderr };
-}
-
-/** Loopback ports for a platform started as a process: a random block of 12, away from the usual ones. */
-export function platformPorts(): Record<string, string> {
-  const names = [
-    "GATEWAY",
-    "STRATEGY",
-    "RISK",
-    "ORDER",
-    "MARKET_DATA",
-    "PORTFOLIO",
-    "NOTIFICATION",
-    "PAPER",
-    "SIM",
-    "WEB",
-    "PG",
-  ];
-  const base = 40_000 + Math.floor(Math.random() * 20_000);
-  return Object.fromEntries(names.map((name, i) => [`${name}_PORT`, String(base + i)]));
 }
 
 /** The repository's .env.example as name -> value (the placeholders production must refuse). */
