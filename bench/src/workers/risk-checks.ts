@@ -9,7 +9,7 @@
  */
 import { nowNsString, type Order, Order as OrderSchema, Subjects } from "@jts/contracts";
 import { InstrumentCatalog, MemoryRpc, rpcClient, serveChecked } from "@jts/kit";
-import { fillFixture } from "@jts/kit/testing";
+import { fillFixture, orderFixture } from "@jts/kit/testing";
 import { DEFAULT_RISK_LIMITS, RiskEngine } from "@jts/risk-management";
 import { Type as t } from "@sinclair/typebox";
 import { emit, flags, num, runChild } from "../lib/child.ts";
@@ -24,27 +24,19 @@ function orders(count: number): Order[] {
   return Array.from({ length: count }, (_, i) => {
     const kind = kinds[i % kinds.length] as (typeof kinds)[number];
     const limit = i % 4 === 0;
-    return {
+    return orderFixture({
       id: `o${i}`,
       clientOrderId: `c${i}`,
       account: i % 5 === 0 ? "acct-2" : "paper-main",
-      venue: "sim",
       symbol: kind.symbol,
       side: i % 3 === 0 ? "SELL" : "BUY",
       type: limit ? "LIMIT" : "MARKET",
       timeInForce: limit ? "GTC" : "IOC",
       quantity: kind.quantity[i % kind.quantity.length] as string,
       price: limit ? kind.price : null,
-      stopPrice: null,
-      filledQuantity: "0",
-      averagePrice: null,
-      status: "NEW",
-      rejectReason: null,
-      strategyId: null,
-      venueOrderId: null,
       createdAt: now,
       updatedAt: now,
-    } satisfies Order;
+    });
   });
 }
 
