@@ -3,6 +3,7 @@ import type { Alert, BrokerAck, Envelope, Order, Position } from "@jts/contracts
 import { InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { fillFixture } from "@jts/kit/testing";
 import { RiskEngine } from "../../risk-management/src/engine.ts";
+import { cashAccount } from "../../risk-management/src/testing.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 import { testOrderManager } from "./testing/manager.ts";
 
@@ -17,15 +18,7 @@ async function setup(cash: string, limits = { maxOrderNotional: "100000000", max
   const positions: Position[] = [];
   const engine = new RiskEngine(new InstrumentCatalog(), limits, { now: () => WEDNESDAY_10_KST });
   engine.onPrice("005930", "70000");
-  engine.seedAccount({
-    id: "acc",
-    owner: "t",
-    venue: "sim",
-    kind: "CASH",
-    baseCurrency: "KRW",
-    mode: "PAPER",
-    balances: [{ account: "acc", currency: "KRW", total: cash, free: cash, locked: "0" }],
-  });
+  engine.seedAccount(cashAccount("acc", cash, { owner: "t" }));
   const rpc = new MemoryRpc();
   const bus = new MemoryEventBus();
   await bus.subscribe("order.updated", (e: Envelope) => void engine.onOrder(e.payload as Order));

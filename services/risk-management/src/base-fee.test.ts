@@ -3,7 +3,7 @@ import type { Fill } from "@jts/contracts";
 import { InstrumentCatalog } from "@jts/kit";
 import { fillFixture, orderFixture } from "@jts/kit/testing";
 import { RiskEngine } from "./engine.ts";
-import { marginAccount } from "./testing.ts";
+import { cashAccount } from "./testing.ts";
 
 /** Issue 13 item 4 (review finding 4): risk books a fee in the base through the contracts' rule, as the venue credits it. */
 const WEDNESDAY_10_KST = Date.UTC(2026, 10, 25, 1, 0);
@@ -24,12 +24,7 @@ describe("risk: a fee charged in the base", () => {
       { now: () => WEDNESDAY_10_KST },
     );
     e.onPrice("BTC-KRW", "150000000");
-    e.seedAccounts([
-      marginAccount("acc", {
-        kind: "CASH",
-        balances: [{ account: "acc", currency: "KRW", total: "300000000", free: "300000000", locked: "0" }],
-      }),
-    ]);
+    e.seedAccounts([cashAccount("acc", "300000000")]);
     e.onFill(buyWithBaseFee);
     const sell = (id: string, quantity: string) =>
       e.check(orderFixture({ id, clientOrderId: id, symbol: "BTC-KRW", side: "SELL", quantity }));

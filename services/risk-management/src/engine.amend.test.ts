@@ -3,6 +3,7 @@ import { type Fill, fx, type Order } from "@jts/contracts";
 import { InstrumentCatalog } from "@jts/kit";
 import { fillFixture, orderFixture } from "@jts/kit/testing";
 import { RiskEngine } from "./engine.ts";
+import { cashAccount } from "./testing.ts";
 
 /**
  * Issue 13, review 13b findings 6 and 7: an amend as risk sees it. A
@@ -21,16 +22,7 @@ function engine(cash?: string) {
     { now: () => WEDNESDAY_10_KST },
   );
   e.onPrice("005930", "70000");
-  if (cash)
-    e.seedAccount({
-      id: "acc",
-      owner: "t",
-      venue: "sim",
-      kind: "CASH",
-      baseCurrency: "KRW",
-      mode: "PAPER",
-      balances: [{ account: "acc", currency: "KRW", total: cash, free: cash, locked: "0" }],
-    });
+  if (cash) e.seedAccount(cashAccount("acc", cash, { owner: "t" }));
   return e;
 }
 const limit = (id: string, overrides: Partial<Order> = {}): Order =>

@@ -7,7 +7,7 @@ import { NatsRpc } from "../../kit/src/nats/rpc.ts";
 import { randomServiceToken } from "../../kit/src/service-credential.ts";
 import { serverUrl } from "../../kit/src/testing/servers.ts";
 import { createRiskService } from "./service.ts";
-import { marginAccount, servePortfolio } from "./testing.ts";
+import { cashAccount, servePortfolio } from "./testing.ts";
 
 /**
  * Issue 13, review 13b finding 2: the service checked an order, awaited the
@@ -43,12 +43,7 @@ async function riskOn(
     if (delayMs) await Bun.sleep(delayMs);
     return take(...args);
   };
-  await servePortfolio(runtime, [
-    marginAccount("acc", {
-      kind: "CASH",
-      balances: [{ account: "acc", currency: "KRW", total: cash, free: cash, locked: "0" }],
-    }),
-  ]);
+  await servePortfolio(runtime, [cashAccount("acc", cash)]);
   const service = createRiskService(runtime, {
     catalog: new InstrumentCatalog(),
     limits: {

@@ -1,20 +1,14 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { type Account, EventTypes, type Order, type Quote, type RiskDecision, Subjects, Topics } from "@jts/contracts";
+import { EventTypes, type Order, type Quote, type RiskDecision, Subjects, Topics } from "@jts/contracts";
 import { envelope, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
 import { eventually, orderFixture, readJson, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
-import { marginAccount, serveAppliedFills, serveNoWorkingOrders } from "./testing.ts";
+import { cashAccount, marginAccount, serveAppliedFills, serveNoWorkingOrders } from "./testing.ts";
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
-
-const cash = (id: string, total: string): Account =>
-  marginAccount(id, {
-    kind: "CASH",
-    balances: [{ account: id, currency: "KRW", total, free: total, locked: "0" }],
-  });
 
 describe("risk service fails closed (issue 13.3)", () => {
   it("refuses orders and is not ready while balances are unknown, and keeps asking the portfolio past 10 tries", async () => {
@@ -27,7 +21,7 @@ describe("risk service fails closed (issue 13.3)", () => {
     await runtime.rpc.serve(Subjects.accounts, () => {
       asked++;
       if (!up) throw new Error("portfolio still starting");
-      return [cash("acc", "800000")];
+      return [cashAccount("acc", "800000")];
     });
     const service = createRiskService(runtime, {
       catalog: new InstrumentCatalog(),
@@ -116,7 +110,7 @@ describe("risk service fails closed (issue 13.3)", () => {
   it("reserves a MARKET buy's cash from the venue's best ask on md.quote when it is above the last trade", async () => {
     const runtime = memoryRuntime(silentLogger);
     await runtime.rpc.serve(Subjects.positions, () => []);
-    await runtime.rpc.serve(Subjects.accounts, () => [cash("acc", "710000")]);
+    await runtime.rpc.serve(Subjects.accounts, () => [cashAccount("acc", "710000")]);
     await serveNoWorkingOrders(runtime);
     await serveAppliedFills(runtime);
     const service = createRiskService(runtime, { marketSlippageBps: 0 });

@@ -18,15 +18,13 @@ import {
 import { envelope, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
 import { eventually, fillFixture, orderFixture, readJson, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
-import { marginAccount, serveNoWorkingOrders } from "./testing.ts";
+import { cashAccount, marginAccount, serveNoWorkingOrders } from "./testing.ts";
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-const cash = (id: string, total: string): Account =>
-  marginAccount(id, { kind: "CASH", balances: [{ account: id, currency: "KRW", total, free: total, locked: "0" }] });
 const fill = (id: string, o: Partial<Fill> = {}): Fill =>
   fillFixture({ id, orderId: `o-${id}`, clientOrderId: `c-${id}`, ...o });
 const held = (quantity: string, realizedPnl = "0"): Position => ({
@@ -77,7 +75,7 @@ describe("fills redelivered to a restarted risk (review 13a finding 1)", () => {
     await portfolio(runtime, {
       up: true,
       positions: [held("10")],
-      accounts: [cash("acc", "300000")],
+      accounts: [cashAccount("acc", "300000")],
       applied: () => ["f0", "f1"],
     });
     await serveNoWorkingOrders(runtime);
@@ -152,7 +150,7 @@ describe("fills redelivered to a restarted risk (review 13a finding 1)", () => {
 describe("an OMS that does not answer at start (review 13a finding 3)", () => {
   it("refuses every order with WORKING_ORDERS_UNKNOWN, is not ready, naming the OMS, and keeps asking with capped backoff", async () => {
     const runtime = memoryRuntime(silentLogger);
-    await portfolio(runtime, { up: true, positions: [], accounts: [cash("acc", "800000")], applied: () => [] });
+    await portfolio(runtime, { up: true, positions: [], accounts: [cashAccount("acc", "800000")], applied: () => [] });
     let asked = 0;
     let omsUp = false;
     const resting = orderFixture({

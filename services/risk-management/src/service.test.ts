@@ -25,7 +25,7 @@ import {
 } from "@jts/kit";
 import { eventually, fillFixture, orderFixture, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
-import { serveAppliedFills, serveNoWorkingOrders, servePortfolio } from "./testing.ts";
+import { cashAccount, serveAppliedFills, serveNoWorkingOrders, servePortfolio } from "./testing.ts";
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -374,17 +374,7 @@ describe("risk service start-up", () => {
         updatedAt: "1",
       },
     ]);
-    await runtime.rpc.serve(Subjects.accounts, () => [
-      {
-        id: "acc",
-        owner: "alice",
-        venue: "sim",
-        kind: "CASH",
-        baseCurrency: "KRW",
-        mode: "PAPER",
-        balances: [{ account: "acc", currency: "KRW", total: "100000", free: "100000", locked: "0" }],
-      },
-    ]);
+    await runtime.rpc.serve(Subjects.accounts, () => [cashAccount("acc", "100000")]);
     await serveNoWorkingOrders(runtime);
     await serveAppliedFills(runtime);
     const service = createRiskService(runtime, {
