@@ -1,3 +1,12 @@
+/**
+ * `@jts/kit/testing`: what every package's tests share, so no test file writes
+ * its own. The contract suites each port implementation passes; `eventually`;
+ * `silentLogger` (a logger that writes nothing); domain fixtures that tests
+ * override field by field (`orderFixture`, `fillFixture`, `executionReportFixture`,
+ * `reportFillFixture`); `readJson`; `serverUrl` for the real test servers.
+ * A package's own wiring lives in its own testing module (e.g.
+ * `@jts/order-execution/testing`, `@jts/portfolio-tracker/testing`).
+ */
 export { cacheContract } from "./testing/cache-contract.ts";
 export { documentStoreContract } from "./testing/document-store-contract.ts";
 export { eventBusContract } from "./testing/event-bus-contract.ts";
