@@ -1,10 +1,11 @@
 import { describe, expect, it } from "bun:test";
-import { type Fill, fx, type StrategyConfig } from "@jts/contracts";
+import { type Fill, fx } from "@jts/contracts";
 import { ALWAYS_OPEN, krxSchedule } from "@jts/kit";
 import { fillFixture, silentLogger } from "@jts/kit/testing";
 import { StrategyRunner } from "@jts/strategy-engine";
 import { type BacktestResult, barsPerYear, type EquityPoint } from "./backtest.ts";
 import { computeMetrics, maxDrawdown, riskRatios } from "./metrics.ts";
+import { backtestStrategy } from "./testing.ts";
 import { roundTrips } from "./trips.ts";
 
 const points = (values: number[], positions: number[] = []): EquityPoint[] =>
@@ -30,16 +31,7 @@ const fill = (side: "BUY" | "SELL", quantity: string, price: string, fee: string
     tsEvent: String(seq * 1000),
   });
 
-const config: StrategyConfig = {
-  id: "bt",
-  kind: "ma-crossover",
-  account: "backtest",
-  symbol: "BTC-KRW",
-  venue: "sim",
-  timeframe: "1m",
-  params: { fastPeriod: 2, slowPeriod: 3, quantity: "1" },
-  enabled: true,
-};
+const config = backtestStrategy({ params: { fastPeriod: 2, slowPeriod: 3, quantity: "1" } });
 
 /** A result from fills and equity alone, with a real runner's book fed the same fills. */
 async function resultOf(fills: Fill[], equity: EquityPoint[], extra: Partial<BacktestResult> = {}) {
