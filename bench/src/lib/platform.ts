@@ -24,12 +24,7 @@ export async function bootBenchPlatform(
   return platform;
 }
 
-export interface FeedHandle {
-  stop(): void;
-  start(): void;
-  publishStep(): Promise<void>;
-}
-
-export function simFeedOf(platform: Platform): FeedHandle {
-  return (platform.services["broker-sim"] as unknown as { feed: FeedHandle }).feed;
+/** The sim venue's feed, which the scenarios stop, start and step. */
+export function simFeedOf(platform: Platform) {
+  return platform.services["broker-sim"].feed;
 }

@@ -9,17 +9,12 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Order } from "@jts/contracts";
-import { createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { connectPostgres, migrate, OutboxRelay, type Sql, startEmbeddedPostgres } from "@jts/kit/postgres";
-import {
-  MemoryOrderRepository,
-  OrderManager,
-  type OrderRepository,
-  PostgresOrderRepository,
-} from "@jts/order-execution";
+import { silentLogger } from "@jts/kit/testing";
+import { MemoryOrderRepository, type OrderRepository, PostgresOrderRepository } from "@jts/order-execution";
+import { testOrderManager } from "@jts/order-execution/testing";
 import { emit, flags, num, runChild } from "../lib/child.ts";
-
-const quiet = createLogger({}, "error", () => {});
 
 async function fakes() {
   const bus = new MemoryEventBus();
@@ -44,12 +39,9 @@ async function measure(
   sql?: Sql,
 ) {
   const { bus, rpc, events } = await fakes();
-  const relay = sql ? new OutboxRelay(sql, bus, { logger: quiet }) : undefined;
+  const relay = sql ? new OutboxRelay(sql, bus, { logger: silentLogger }) : undefined;
   await relay?.start();
-  const manager = new OrderManager(repository(bus), new InstrumentCatalog(), rpc, quiet, {
-    routes: { sim: "paper" },
-    defaultAccount: "bench",
-  });
+  const manager = testOrderManager(repository(bus), rpc, { defaultAccount: "bench" });
   const prefix = `${label}-${concurrency}-${Date.now()}`;
   let next = 0;
   const started = performance.now();

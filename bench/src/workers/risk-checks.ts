@@ -9,6 +9,7 @@
  */
 import { nowNsString, type Order, Order as OrderSchema, Subjects } from "@jts/contracts";
 import { InstrumentCatalog, MemoryRpc, rpcClient, serveChecked } from "@jts/kit";
+import { fillFixture, orderFixture } from "@jts/kit/testing";
 import { DEFAULT_RISK_LIMITS, RiskEngine } from "@jts/risk-management";
 import { Type as t } from "@sinclair/typebox";
 import { emit, flags, num, runChild } from "../lib/child.ts";
@@ -23,27 +24,19 @@ function orders(count: number): Order[] {
   return Array.from({ length: count }, (_, i) => {
     const kind = kinds[i % kinds.length] as (typeof kinds)[number];
     const limit = i % 4 === 0;
-    return {
+    return orderFixture({
       id: `o${i}`,
       clientOrderId: `c${i}`,
       account: i % 5 === 0 ? "acct-2" : "paper-main",
-      venue: "sim",
       symbol: kind.symbol,
       side: i % 3 === 0 ? "SELL" : "BUY",
       type: limit ? "LIMIT" : "MARKET",
       timeInForce: limit ? "GTC" : "IOC",
       quantity: kind.quantity[i % kind.quantity.length] as string,
       price: limit ? kind.price : null,
-      stopPrice: null,
-      filledQuantity: "0",
-      averagePrice: null,
-      status: "NEW",
-      rejectReason: null,
-      strategyId: null,
-      venueOrderId: null,
       createdAt: now,
       updatedAt: now,
-    } satisfies Order;
+    });
   });
 }
 
@@ -54,22 +47,17 @@ runChild(async () => {
   engine.onPrice("BTC-KRW", "150000000");
   engine.onPrice("ETH-KRW", "5000000");
   engine.onPrice("005930", "71000");
-  engine.onFill({
-    id: "f1",
-    orderId: "o",
-    clientOrderId: "c",
-    account: "paper-main",
-    venue: "sim",
-    symbol: "BTC-KRW",
-    side: "BUY",
-    price: "150000000",
-    quantity: "0.2",
-    fee: "0",
-    feeCurrency: "KRW",
-    liquidity: "TAKER",
-    strategyId: null,
-    tsEvent: nowNsString(),
-  });
+  engine.onFill(
+    fillFixture({
+      orderId: "o",
+      clientOrderId: "c",
+      account: "paper-main",
+      symbol: "BTC-KRW",
+      price: "150000000",
+      quantity: "0.2",
+      tsEvent: nowNsString(),
+    }),
+  );
   const book = orders(1024);
   let approved = 0;
   for (let i = 0; i < 200_000; i++) if (engine.check(book[i & 1023] as Order).approved) approved++;

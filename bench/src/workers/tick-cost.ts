@@ -15,7 +15,7 @@ runChild(async () => {
   const steps = num(args, "steps", 20_000);
   const batch = num(args, "batch", 20);
   const platform = await bootBenchPlatform({ STRATEGY_COOLDOWN_MS: "0", STRATEGIES: "on", SIM_INTERVAL_MS: "3600000" });
-  const feed = simFeedOf(platform) as ReturnType<typeof simFeedOf> & { status(): { published: number } };
+  const feed = simFeedOf(platform);
   const run = async (n: number) => {
     for (let i = 0; i < n; i += batch) {
       for (let j = 0; j < batch; j++) await feed.publishStep();

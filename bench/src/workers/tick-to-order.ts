@@ -43,8 +43,7 @@ runChild(async () => {
   const platform = await bootBenchPlatform({ STRATEGY_COOLDOWN_MS: "0", STRATEGIES: "on", SIM_INTERVAL_MS: "3600000" });
   const { bus, rpc } = platform.runtime;
   const feed = simFeedOf(platform);
-  const engine = (platform.services["strategy-engine"] as unknown as { engine: { onTick(t: Tick): Promise<void> } })
-    .engine;
+  const engine = platform.services["strategy-engine"].engine;
 
   // Hooks (see the header): tick -> tsInit, the tick being decided, and the rpc stamps per order.
   const tickInit = new WeakMap<object, number>();
@@ -132,9 +131,7 @@ runChild(async () => {
   // Let the orders in flight finish.
   await Bun.sleep(200);
 
-  const oms = platform.services["order-execution"] as unknown as {
-    manager: { list(q?: object): Promise<Array<{ status: string }>> };
-  };
+  const oms = platform.services["order-execution"];
   const all = await oms.manager.list({});
   const rejected = all.filter((o) => o.status === "REJECTED").length;
   emit("result", {

@@ -2,24 +2,13 @@ import { describe, expect, it } from "bun:test";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fx, type StrategyConfig } from "@jts/contracts";
+import { fx } from "@jts/contracts";
 import { runBacktest } from "./backtest.ts";
 import { CsvError, type MarketEvent, parseCsv, toCsv } from "./csv.ts";
 import { DEFAULT_BACKTEST_PARAMS } from "./defaults.ts";
 import { computeMetrics, maxDrawdown } from "./metrics.ts";
 import { generateSampleCandles } from "./sample.ts";
-
-const strategy = (overrides: Partial<StrategyConfig> = {}): StrategyConfig => ({
-  id: "bt",
-  kind: "ma-crossover",
-  account: "backtest",
-  symbol: "BTC-KRW",
-  venue: "sim",
-  timeframe: "1m",
-  params: DEFAULT_BACKTEST_PARAMS["ma-crossover"],
-  enabled: true,
-  ...overrides,
-});
+import { backtestStrategy } from "./testing.ts";
 
 describe("sample data", () => {
   it("is the same for the same seed and different for another", () => {
@@ -55,7 +44,7 @@ describe("backtest over the shipped sample", () => {
   it("trades every built-in and its numbers add up: end equity = start + realized + unrealized - fees", async () => {
     for (const kind of ["ma-crossover", "bollinger", "donchian"] as const) {
       const result = await runBacktest({
-        strategy: strategy({ kind, params: DEFAULT_BACKTEST_PARAMS[kind] }),
+        strategy: backtestStrategy({ kind, params: DEFAULT_BACKTEST_PARAMS[kind] }),
         events: generateSampleCandles(),
       });
       const m = computeMetrics(result);
@@ -85,7 +74,7 @@ describe("backtest over the shipped sample", () => {
 
   it("refuses orders the risk engine refuses, and books nothing for them", async () => {
     const result = await runBacktest({
-      strategy: strategy({ params: { ...DEFAULT_BACKTEST_PARAMS["ma-crossover"], quantity: "1" } }),
+      strategy: backtestStrategy({ params: { ...DEFAULT_BACKTEST_PARAMS["ma-crossover"], quantity: "1" } }),
       events: generateSampleCandles({ bars: 600 }),
       limits: { maxOrderNotional: "50000000", maxPositionNotional: "200000000" },
     });
@@ -143,7 +132,7 @@ describe("backtest over the shipped sample", () => {
         tsEvent: String(1_767_571_200_000_000_000n + BigInt(i) * 1_000_000_000n),
       },
     }));
-    const result = await runBacktest({ strategy: strategy({ timeframe: "tick" }), events: ticks });
+    const result = await runBacktest({ strategy: backtestStrategy({ timeframe: "tick" }), events: ticks });
     expect(result.events).toBe(400);
     expect(result.fills.length).toBeGreaterThan(0);
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "bun:test";
-import type { Candle, ExecutionReport, Instrument, Order, StrategyConfig } from "@jts/contracts";
+import type { Candle, ExecutionReport, Instrument, Order } from "@jts/contracts";
 import { fx } from "@jts/contracts";
 import { ALWAYS_OPEN, InstrumentCatalog, krxSchedule, SIM_INSTRUMENTS } from "@jts/kit";
+import { executionReportFixture, reportFillFixture } from "@jts/kit/testing";
 import { runBacktest } from "./backtest.ts";
 import { candleTimes } from "./bar-time.ts";
 import { affordableBuy } from "./cash.ts";
@@ -9,20 +10,10 @@ import { parseCsv } from "./csv.ts";
 import { DEFAULT_BACKTEST_PARAMS } from "./defaults.ts";
 import { computeMetrics } from "./metrics.ts";
 import { generateSampleCandles } from "./sample.ts";
+import { backtestStrategy } from "./testing.ts";
 
 /** Review 13a findings 6-9: a long-only run never spends cash it lacks, daily KRX bars trade, equity:100 trades, partials. */
 
-const strategy = (overrides: Partial<StrategyConfig> = {}): StrategyConfig => ({
-  id: "bt",
-  kind: "ma-crossover",
-  account: "backtest",
-  symbol: "BTC-KRW",
-  venue: "sim",
-  timeframe: "1m",
-  params: DEFAULT_BACKTEST_PARAMS["ma-crossover"],
-  enabled: true,
-  ...overrides,
-});
 const WIDE_LIMITS = { maxOrderNotional: "1000000000", maxPositionNotional: "1000000000" };
 const KST_HOUR_NS = 3_600_000_000_000n;
 const kst = (date: string, hh: number, mm = 0) =>
@@ -95,7 +86,7 @@ describe("bars on a market with sessions (finding 7)", () => {
   ] as const)
     it(`trades KRX daily bars stamped at ${stamp}: no signal refused for the stamp, fills at 09:00 KST`, async () => {
       const result = await runBacktest({
-        strategy: strategy({
+        strategy: backtestStrategy({
           symbol: "005930",
           timeframe: "1d",
           params: { ...DEFAULT_BACKTEST_PARAMS["ma-crossover"], fastPeriod: 2, slowPeriod: 4, quantity: "10" },
@@ -128,7 +119,7 @@ describe("a long-only run is a cash account (finding 6)", () => {
 
   it("cuts a MARKET buy to the cash free at the open it fills at, and never goes below zero", async () => {
     const result = await runBacktest({
-      strategy: strategy({ params: { fastPeriod: 2, slowPeriod: 4, quantity: "1" } }),
+      strategy: backtestStrategy({ params: { fastPeriod: 2, slowPeriod: 4, quantity: "1" } }),
       events: gapUp(),
       sizing: { mode: "equity", percent: "99" },
       limits: WIDE_LIMITS,
@@ -147,7 +138,7 @@ describe("a long-only run is a cash account (finding 6)", () => {
   it("refuses the buy at the fill when the free cash pays not even the minimum quantity", async () => {
     const whole = { ...(SIM_INSTRUMENTS[0] as Instrument), lotSize: "1", minQuantity: "1" };
     const result = await runBacktest({
-      strategy: strategy({ params: { fastPeriod: 2, slowPeriod: 4, quantity: "1" } }),
+      strategy: backtestStrategy({ params: { fastPeriod: 2, slowPeriod: 4, quantity: "1" } }),
       events: gapUp(),
       catalog: new InstrumentCatalog([whole]),
       limits: WIDE_LIMITS,
@@ -184,7 +175,7 @@ describe("equity sizing passes risk (finding 8)", () => {
   for (const slippageBps of [0, 20])
     it(`--sizing equity:100 trades on a cash run, slippage ${slippageBps} bps, with no order refused`, async () => {
       const result = await runBacktest({
-        strategy: strategy(),
+        strategy: backtestStrategy(),
         events: generateSampleCandles(),
         sizing: { mode: "equity", percent: "100" },
         limits: WIDE_LIMITS,
@@ -202,17 +193,10 @@ describe("partial fills (finding 9)", () => {
   function halfThenRest(completes: boolean) {
     let last = "0";
     const waiting: Array<{ order: Order; rest: string }> = [];
-    const fill = (order: Order, now: string, quantity: string, n: number): ExecutionReport => ({
-      orderId: order.id,
-      account: order.account,
-      venue: order.venue,
-      symbol: order.symbol,
-      side: order.side,
-      kind: "FILL",
-      fill: { fillId: `${order.id}-${n}`, price: last, quantity, fee: "0", feeCurrency: "KRW", liquidity: "TAKER" },
-      reason: null,
-      tsEvent: now,
-    });
+    const fill = (order: Order, now: string, quantity: string, n: number): ExecutionReport =>
+      executionReportFixture(order, "FILL", reportFillFixture({ fillId: `${order.id}-${n}`, price: last, quantity }), {
+        tsEvent: now,
+      });
     return {
       onQuote(quote: { bid: string; tsEvent: string }) {
         last = quote.bid;
@@ -230,7 +214,7 @@ describe("partial fills (finding 9)", () => {
 
   it("stays PARTIALLY_FILLED with the filled quantity while the rest works at the venue", async () => {
     const result = await runBacktest({
-      strategy: strategy(),
+      strategy: backtestStrategy(),
       events: generateSampleCandles(),
       venue: halfThenRest(false),
     });
@@ -243,7 +227,7 @@ describe("partial fills (finding 9)", () => {
 
   it("is FILLED with the summed quantity once the last fill completes it", async () => {
     const result = await runBacktest({
-      strategy: strategy(),
+      strategy: backtestStrategy(),
       events: generateSampleCandles(),
       venue: halfThenRest(true),
     });

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "bun:test";
-import { type Fill, fx, type StrategyConfig } from "@jts/contracts";
-import { ALWAYS_OPEN, createLogger, krxSchedule } from "@jts/kit";
+import { type Fill, fx } from "@jts/contracts";
+import { ALWAYS_OPEN, krxSchedule } from "@jts/kit";
+import { fillFixture, silentLogger } from "@jts/kit/testing";
 import { StrategyRunner } from "@jts/strategy-engine";
 import { type BacktestResult, barsPerYear, type EquityPoint } from "./backtest.ts";
 import { computeMetrics, maxDrawdown, riskRatios } from "./metrics.ts";
+import { backtestStrategy } from "./testing.ts";
 import { roundTrips } from "./trips.ts";
 
 const points = (values: number[], positions: number[] = []): EquityPoint[] =>
@@ -14,39 +16,28 @@ const points = (values: number[], positions: number[] = []): EquityPoint[] =>
   }));
 
 let seq = 0;
-const fill = (side: "BUY" | "SELL", quantity: string, price: string, fee: string): Fill => ({
-  id: `f${++seq}`,
-  orderId: `o${seq}`,
-  clientOrderId: `c${seq}`,
-  account: "backtest",
-  venue: "sim",
-  symbol: "BTC-KRW",
-  side,
-  price,
-  quantity,
-  fee,
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: "bt",
-  tsEvent: String(seq * 1000),
-});
+const fill = (side: "BUY" | "SELL", quantity: string, price: string, fee: string): Fill =>
+  fillFixture({
+    id: `f${++seq}`,
+    orderId: `o${seq}`,
+    clientOrderId: `c${seq}`,
+    account: "backtest",
+    symbol: "BTC-KRW",
+    side,
+    price,
+    quantity,
+    fee,
+    strategyId: "bt",
+    tsEvent: String(seq * 1000),
+  });
 
-const config: StrategyConfig = {
-  id: "bt",
-  kind: "ma-crossover",
-  account: "backtest",
-  symbol: "BTC-KRW",
-  venue: "sim",
-  timeframe: "1m",
-  params: { fastPeriod: 2, slowPeriod: 3, quantity: "1" },
-  enabled: true,
-};
+const config = backtestStrategy({ params: { fastPeriod: 2, slowPeriod: 3, quantity: "1" } });
 
 /** A result from fills and equity alone, with a real runner's book fed the same fills. */
 async function resultOf(fills: Fill[], equity: EquityPoint[], extra: Partial<BacktestResult> = {}) {
   const runner = new StrategyRunner(config, {
     router: { submit: async () => {}, cancel: async () => {} },
-    logger: createLogger({}, "error", () => {}),
+    logger: silentLogger,
     cooldownNs: 0n,
   });
   for (const f of fills) await runner.fill(f);

@@ -10,7 +10,8 @@ import {
   type Tick,
   Topics,
 } from "@jts/contracts";
-import { createLogger, envelope, InstrumentCatalog, memoryRuntime, type Service } from "@jts/kit";
+import { envelope, InstrumentCatalog, memoryRuntime, type Service } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { createMarketDataService } from "@jts/market-data-collector";
 import { createOrderExecutionService } from "@jts/order-execution";
 import { createRiskService, DEFAULT_RISK_LIMITS } from "@jts/risk-management";
@@ -71,7 +72,7 @@ const settle = async () => {
 
 describe("parity between live and backtest", () => {
   it("sends the same orders, gets the same fills and books the same P&L for the same data", async () => {
-    const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    const runtime = memoryRuntime(silentLogger);
     const catalog = new InstrumentCatalog();
     // Risk takes orders only for accounts the portfolio lists: answer as it would, for a margin
     // account (no cash check, as in the backtest).

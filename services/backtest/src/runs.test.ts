@@ -5,6 +5,7 @@ import { BacktestError, runBacktest } from "./backtest.ts";
 import type { MarketEvent } from "./csv.ts";
 import { computeMetrics, tripsOf } from "./metrics.ts";
 import { generateSampleCandles } from "./sample.ts";
+import { backtestStrategy } from "./testing.ts";
 
 const MINUTE_NS = 60_000_000_000n;
 const msToNs = (ms: number) => BigInt(ms) * 1_000_000n;
@@ -216,16 +217,7 @@ describe("instruments", () => {
 describe("round trips over a whole run", () => {
   it("add up to the run's net P&L to the unit, reversals and partial fills included", async () => {
     const result = await runBacktest({
-      strategy: {
-        id: "bt",
-        kind: "ma-crossover",
-        account: "backtest",
-        symbol: "BTC-KRW",
-        venue: "sim",
-        timeframe: "1m",
-        params: { fastPeriod: 10, slowPeriod: 30, quantity: "0.1" },
-        enabled: true,
-      },
+      strategy: backtestStrategy({ params: { fastPeriod: 10, slowPeriod: 30, quantity: "0.1" } }),
       events: generateSampleCandles({ bars: 1500 }),
       direction: "long-short",
       sizing: { mode: "equity", percent: "90" },

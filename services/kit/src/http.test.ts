@@ -2,14 +2,13 @@ import { describe, expect, it } from "bun:test";
 import { t } from "elysia";
 import { AppError } from "./errors.ts";
 import { createServiceApp } from "./http.ts";
-import { createLogger } from "./log.ts";
+
 import { serviceAuthHeaders } from "./service-credential.ts";
 import { readJson } from "./testing/json.ts";
-
-const silent = createLogger({}, "error", () => {});
+import { silentLogger } from "./testing/logger.ts";
 
 function app(ready = true) {
-  return createServiceApp({ name: "demo", logger: silent, readiness: { db: () => ready }, maxBodyBytes: 100 })
+  return createServiceApp({ name: "demo", logger: silentLogger, readiness: { db: () => ready }, maxBodyBytes: 100 })
     .post("/echo", ({ body }) => body, { body: t.Object({ n: t.Integer() }) })
     .get("/conflict", () => {
       throw new AppError("CONFLICT", "taken", { id: 1 });
@@ -44,7 +43,7 @@ describe("service app", () => {
     );
     const throwing = createServiceApp({
       name: "demo",
-      logger: silent,
+      logger: silentLogger,
       readiness: {
         db: () => {
           throw new Error("connection refused");
@@ -59,7 +58,7 @@ describe("service app", () => {
   it("says why a dependency is not ready when its check answers with a reason", async () => {
     const res = await createServiceApp({
       name: "demo",
-      logger: silent,
+      logger: silentLogger,
       readiness: { db: () => true, balances: () => "the portfolio does not answer" },
     }).handle(new Request(url("/ready")));
     expect(res.status).toBe(503);
@@ -146,7 +145,7 @@ describe("service app: the internal plane", () => {
   const token = "internal-plane-test-credential-0123456789";
   let changed = 0;
   const guarded = (plane: "internal" | "public" = "internal") =>
-    createServiceApp({ name: "demo", logger: silent, plane, serviceToken: token })
+    createServiceApp({ name: "demo", logger: silentLogger, plane, serviceToken: token })
       .get("/view", () => ({ changed }))
       .post("/change", () => ({ changed: ++changed }));
   const post = (headers: Record<string, string>, body?: string, path = "/change") =>

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "bun:test";
 import { ConfigError, checkSecret, loadConfig } from "./config.ts";
 import { kafkaSaslFromEnv } from "./kafka/sasl.ts";
-import { createLogger } from "./log.ts";
+
 import { natsAuth } from "./nats/connect.ts";
 import { runtimeFromEnv, transportAuthProblems, transportConfigSpec } from "./runtime-env.ts";
 import { randomServiceToken, resolveServiceCredential } from "./service-credential.ts";
+import { silentLogger } from "./testing/logger.ts";
 
 const strong = "q8Vt3kZr9Lm2Xw7Yp4Ns6Hc1Bd5Gf0Ja";
 
@@ -39,8 +40,7 @@ describe("the service credential", () => {
   });
 
   it("stops a production service from starting without one, before it connects anywhere", async () => {
-    const quiet = createLogger({}, "error", () => {});
-    const start = runtimeFromEnv(quiet, "risk-management", { JTS_ENV: "production" });
+    const start = runtimeFromEnv(silentLogger, "risk-management", { JTS_ENV: "production" });
     await expect(start).rejects.toThrow("JTS_SERVICE_TOKEN is required in production");
   });
 });

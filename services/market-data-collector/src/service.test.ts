@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { type Candle, EventTypes, Subjects, type Tick, Topics } from "@jts/contracts";
-import { createLogger, envelope, memoryRuntime } from "@jts/kit";
+import { envelope, memoryRuntime } from "@jts/kit";
 import { ClickHouseTickStore, createTestTimeSeries, ensureSchema } from "@jts/kit/clickhouse";
-import { eventually, readJson } from "@jts/kit/testing";
+import { eventually, readJson, silentLogger } from "@jts/kit/testing";
 import { createMarketDataService } from "./service.ts";
 
 const MIN = 60_000_000_000n;
@@ -21,7 +21,7 @@ const tick = (symbol: string, minute: number, second: number, price: string, qua
   tsEvent: at(minute, second).toString(),
 });
 
-const quiet = () => memoryRuntime(createLogger({}, "error", () => {}));
+const quiet = () => memoryRuntime(silentLogger);
 const publishTick = (runtime: ReturnType<typeof memoryRuntime>, t: Tick) =>
   runtime.bus.publish(Topics.tick(t.venue, t.symbol), envelope(EventTypes.tick, "test", t.symbol, t, t.tsEvent));
 const getCandles = (service: ReturnType<typeof createMarketDataService>, query: string) =>

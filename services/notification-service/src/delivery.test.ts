@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
-import { ConfigError, createLogger, loadConfig } from "@jts/kit";
+import { ConfigError, loadConfig } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { notificationConfigSpec, notificationSettings, parseLossThresholds, parseRoutes } from "./config.ts";
 import { Notifier } from "./notifier.ts";
 import { backoffDelay, PermanentError, withRetry } from "./retry.ts";
@@ -123,7 +124,7 @@ describe("notifier", () => {
       routes: new Map(),
       suppressor: new Suppressor(60_000),
       retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
-      logger: createLogger({}, "error", () => {}),
+      logger: silentLogger,
       inApp: async (alert) => {
         if (failInApp) throw new Error("bus down");
         raised.push(alert.id);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
 import type { Alert, Fill, Order, Position, TradingStateChange, VenueStatus } from "@jts/contracts";
-import { createLogger, envelope, loadConfig, memoryRuntime, type Runtime } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { envelope, loadConfig, memoryRuntime, type Runtime } from "@jts/kit";
+import { eventually, fillFixture, silentLogger } from "@jts/kit/testing";
 import type { Server } from "bun";
 import { verifyWebhook } from "./channels/webhook.ts";
 import { notificationConfigSpec, notificationSettings } from "./config.ts";
@@ -31,22 +31,15 @@ const halted: TradingStateChange = {
   tsEvent: "6",
 };
 
-const fill: Fill = {
+const fill: Fill = fillFixture({
   id: "F-1",
   orderId: "o2",
   clientOrderId: "c2",
   account: "acc-1",
-  venue: "sim",
-  symbol: "005930",
-  side: "BUY",
-  price: "70000",
   quantity: "1",
   fee: "7",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
   tsEvent: "7",
-};
+});
 
 const losing = (unrealizedPnl: string, updatedAt: string): Position => ({
   account: "acc-1",
@@ -64,7 +57,7 @@ const losing = (unrealizedPnl: string, updatedAt: string): Position => ({
 describe("notification service", () => {
   let runtime: Runtime;
   beforeEach(() => {
-    runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    runtime = memoryRuntime(silentLogger);
   });
 
   it("raises alerts for rejections and state changes and shows each account only its own", async () => {

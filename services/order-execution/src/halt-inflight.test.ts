@@ -11,11 +11,12 @@ import {
   type TradingStateChange,
   type VenueOrder,
 } from "@jts/contracts";
-import { compile, createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { compile, MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { eventually } from "@jts/kit/testing";
 import { CheckRequest } from "../../risk-management/src/model.ts";
-import { OrderManager, type OrderManagerOptions } from "./manager.ts";
+import type { OrderManager, OrderManagerOptions } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
+import { testOrderManager } from "./testing/manager.ts";
 
 // Attacker review 13b, findings 3, 4 and 6 (OMS side) and the native-amend refusal follow-up.
 
@@ -103,17 +104,7 @@ async function setup(options: Partial<OrderManagerOptions> = {}) {
     });
   }
   const repository = new MemoryOrderRepository(bus);
-  const manager = new OrderManager(
-    repository,
-    new InstrumentCatalog(),
-    rpc,
-    createLogger({}, "error", () => {}),
-    {
-      routes: { sim: "paper" },
-      defaultAccount: "acc",
-      ...options,
-    },
-  );
+  const manager = testOrderManager(repository, rpc, options);
   return { manager, hooks, state, updates, alerts, rpc };
 }
 

@@ -1,19 +1,10 @@
 import { beforeEach, describe, expect, it } from "bun:test";
-import type {
-  Alert,
-  BrokerAck,
-  Envelope,
-  ExecutionReport,
-  Fill,
-  Order,
-  OrderRequest,
-  RiskDecision,
-  VenueOrder,
-} from "@jts/contracts";
-import { AppError, createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
-import { OrderManager } from "./manager.ts";
+import type { Alert, BrokerAck, Envelope, Fill, Order, OrderRequest, RiskDecision, VenueOrder } from "@jts/contracts";
+import { AppError, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { eventually, executionReportFixture, orderFixture, reportFillFixture } from "@jts/kit/testing";
+import type { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
+import { testOrderManager } from "./testing/manager.ts";
 
 const request = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
   clientOrderId: "c-1",
@@ -71,32 +62,7 @@ describe("order manager", () => {
     await bus.subscribe("order.updated", (e: Envelope) => void published.push(e.payload as Order));
     await bus.subscribe("order.fill", (e: Envelope) => void fills.push(e.payload as Fill));
     repository = new MemoryOrderRepository(bus);
-    manager = new OrderManager(
-      repository,
-      new InstrumentCatalog(),
-      rpc,
-      createLogger({}, "error", () => {}),
-      {
-        routes: { sim: "paper" },
-        defaultAccount: "acc",
-      },
-    );
-  });
-
-  const report = (
-    order: Order,
-    kind: ExecutionReport["kind"],
-    fill: ExecutionReport["fill"] = null,
-  ): ExecutionReport => ({
-    orderId: order.id,
-    account: order.account,
-    venue: order.venue,
-    symbol: order.symbol,
-    side: order.side,
-    kind,
-    fill,
-    reason: null,
-    tsEvent: "2",
+    manager = testOrderManager(repository, rpc);
   });
 
   it("creates an order once per clientOrderId, also when both arrive at once", async () => {
@@ -157,16 +123,7 @@ describe("order manager", () => {
   });
 
   it("fails closed when risk does not answer", async () => {
-    const lonely = new OrderManager(
-      new MemoryOrderRepository(bus),
-      new InstrumentCatalog(),
-      new MemoryRpc(),
-      createLogger({}, "error", () => {}),
-      {
-        routes: { sim: "paper" },
-        defaultAccount: "acc",
-      },
-    );
+    const lonely = testOrderManager(new MemoryOrderRepository(bus), new MemoryRpc());
     const { order } = await lonely.submit(request());
     expect(order.status).toBe("REJECTED");
     expect(order.rejectReason).toContain("risk check failed");
@@ -209,18 +166,12 @@ describe("order manager", () => {
 
   it("folds fills into FILLED with the average price and publishes each fill once", async () => {
     const { order } = await manager.submit(request());
-    const fill = (id: string, price: string, quantity: string) => ({
-      fillId: id,
-      price,
-      quantity,
-      fee: "1",
-      feeCurrency: "KRW",
-      liquidity: "TAKER" as const,
-    });
-    await manager.onReport(report(order, "FILL", fill("f1", "71000", "4")));
+    const fill = (id: string, price: string, quantity: string) =>
+      reportFillFixture({ fillId: id, price, quantity, fee: "1" });
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f1", "71000", "4")));
     expect(await manager.get(order.id)).toMatchObject({ status: "PARTIALLY_FILLED", filledQuantity: "4" });
-    await manager.onReport(report(order, "FILL", fill("f1", "71000", "4")));
-    await manager.onReport(report(order, "FILL", fill("f2", "71100", "6")));
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f1", "71000", "4")));
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f2", "71100", "6")));
     expect(await manager.get(order.id)).toMatchObject({
       status: "FILLED",
       filledQuantity: "10",
@@ -232,33 +183,17 @@ describe("order manager", () => {
 
   it("keeps the average price at full precision: 0.00000001 @ 12345.678901 is 12345.678901", async () => {
     const { order } = await manager.submit(request({ symbol: "BTC-KRW", quantity: "0.00000004" }));
-    const fill = (id: string, price: string, quantity: string) => ({
-      fillId: id,
-      price,
-      quantity,
-      fee: "0",
-      feeCurrency: "KRW",
-      liquidity: "TAKER" as const,
-    });
-    await manager.onReport(report(order, "FILL", fill("p1", "12345.678901", "0.00000001")));
+    const fill = (id: string, price: string, quantity: string) => reportFillFixture({ fillId: id, price, quantity });
+    await manager.onReport(executionReportFixture(order, "FILL", fill("p1", "12345.678901", "0.00000001")));
     expect((await manager.get(order.id)).averagePrice).toBe("12345.678901");
-    await manager.onReport(report(order, "FILL", fill("p2", "12345.678905", "0.00000003")));
+    await manager.onReport(executionReportFixture(order, "FILL", fill("p2", "12345.678905", "0.00000003")));
     expect((await manager.get(order.id)).averagePrice).toBe("12345.678904");
   });
 
   it("ignores a late cancel report for a filled order", async () => {
     const { order } = await manager.submit(request());
-    await manager.onReport(
-      report(order, "FILL", {
-        fillId: "f",
-        price: "71000",
-        quantity: "10",
-        fee: "0",
-        feeCurrency: "KRW",
-        liquidity: "TAKER",
-      }),
-    );
-    await manager.onReport(report(order, "CANCELED"));
+    await manager.onReport(executionReportFixture(order, "FILL", reportFillFixture({ fillId: "f", price: "71000" })));
+    await manager.onReport(executionReportFixture(order, "CANCELED"));
     expect((await manager.get(order.id)).status).toBe("FILLED");
   });
 
@@ -293,18 +228,11 @@ describe("order manager", () => {
     const { order } = await manager.submit(
       request({ symbol: "BTC-KRW", type: "STOP_MARKET", stopPrice: "99000000", quantity: "2", timeInForce: "GTC" }),
     );
-    const fill = (id: string) => ({
-      fillId: id,
-      price: "99000000",
-      quantity: "1",
-      fee: "0",
-      feeCurrency: "KRW",
-      liquidity: "TAKER" as const,
-    });
-    await manager.onReport(report(order, "FILL", fill("f1")), "e1");
-    await manager.onReport(report(order, "FILL", fill("f1")), "e1");
-    await manager.onReport(report(order, "FILL", fill("f1")), "e1-again");
-    await manager.onReport(report(order, "FILL", fill("f2")), "e2");
+    const fill = (id: string) => reportFillFixture({ fillId: id, price: "99000000", quantity: "1" });
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f1")), "e1");
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f1")), "e1");
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f1")), "e1-again");
+    await manager.onReport(executionReportFixture(order, "FILL", fill("f2")), "e2");
     expect((await manager.get(order.id)).status).toBe("FILLED");
     await eventually(() => expect(alerts.map((a) => [a.kind, a.orderId])).toEqual([["STOP_TRIGGERED", order.id]]));
   });
@@ -322,14 +250,8 @@ describe("order manager", () => {
           ...overrides,
         }),
       );
-    const fill = (id: string, quantity: string): ExecutionReport["fill"] => ({
-      fillId: id,
-      price: "99000000",
-      quantity,
-      fee: "0",
-      feeCurrency: "KRW",
-      liquidity: "MAKER",
-    });
+    const fill = (id: string, quantity: string) =>
+      reportFillFixture({ fillId: id, price: "99000000", quantity, liquidity: "MAKER" });
 
     it("asks risk about the replacement first: a refusal leaves the old order working, uncanceled", async () => {
       const { order } = await limit();
@@ -353,9 +275,9 @@ describe("order manager", () => {
       // Risk was asked once, before the cancel, and its approval covers the smaller final replacement.
       expect(checked.map((o) => o.quantity)).toEqual(["2", "1"]);
       // The late fill lands on the old order, redelivered too; then the replacement fills completely.
-      await manager.onReport(report(order, "FILL", fill("late", "0.5")));
-      await manager.onReport(report(order, "FILL", fill("late", "0.5")));
-      await manager.onReport(report(replacement, "FILL", fill("r", "0.5")));
+      await manager.onReport(executionReportFixture(order, "FILL", fill("late", "0.5")));
+      await manager.onReport(executionReportFixture(order, "FILL", fill("late", "0.5")));
+      await manager.onReport(executionReportFixture(replacement, "FILL", fill("r", "0.5")));
       const total = (await manager.listFills()).reduce((sum, f) => sum + Number(f.quantity), 0);
       expect(total).toBe(1);
       expect(await manager.get(order.id)).toMatchObject({ filledQuantity: "0.5" });
@@ -412,18 +334,11 @@ describe("order manager", () => {
         const { orderId } = req as { orderId: string };
         return { orderId, accepted: refuseAmend === null, venueOrderId: "K2", reason: refuseAmend, tsEvent: "1" };
       });
-      const native = new OrderManager(
-        repository,
-        new InstrumentCatalog(),
-        rpc,
-        createLogger({}, "error", () => {}),
-        {
-          routes: { sim: "native" },
-          accountMode: () => "LIVE",
-          nativeAmend: { native: true },
-          defaultAccount: "acc",
-        },
-      );
+      const native = testOrderManager(repository, rpc, {
+        routes: { sim: "native" },
+        accountMode: () => "LIVE",
+        nativeAmend: { native: true },
+      });
       const { order } = await native.submit(
         request({ clientOrderId: "n-1", type: "LIMIT", price: "70000", quantity: "10", timeInForce: "GTC" }),
       );
@@ -450,19 +365,12 @@ describe("order manager", () => {
         status: "ACCEPTED",
         price: "70300",
       }));
-      const silent = new OrderManager(
-        repository,
-        new InstrumentCatalog(),
-        rpc,
-        createLogger({}, "error", () => {}),
-        {
-          routes: { sim: "native" },
-          accountMode: () => "LIVE",
-          nativeAmend: { native: true },
-          defaultAccount: "acc",
-          rpcTimeoutMs: 50,
-        },
-      );
+      const silent = testOrderManager(repository, rpc, {
+        routes: { sim: "native" },
+        accountMode: () => "LIVE",
+        nativeAmend: { native: true },
+        rpcTimeoutMs: 50,
+      });
       amendAnswers = false;
       expect(await silent.amend(order.id, { price: "70300" })).toMatchObject({ price: "70300", venueOrderId: "V1" });
       const unknown = await silent.amend(order.id, { price: "70400" }).catch((e: unknown) => e);

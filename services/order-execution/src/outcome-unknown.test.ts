@@ -1,21 +1,11 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { createPaperService, PaperFaults } from "@jts/broker-paper";
-import {
-  type Alert,
-  EventTypes,
-  type Fill,
-  type OrderRequest,
-  type Quote,
-  type RiskDecision,
-  type Tick,
-  Topics,
-} from "@jts/contracts";
-import { createLogger, envelope, memoryRuntime, type Runtime } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { Topics } from "@jts/contracts";
+import { eventually, executionReportFixture, reportFillFixture } from "@jts/kit/testing";
 import type { OrderRepository } from "./repository.ts";
-import { createOrderExecutionService, type OrderExecutionOptions } from "./service.ts";
+import type { OrderExecutionOptions } from "./service.ts";
+import { omsOnPaper } from "./testing/oms-on-paper.ts";
 
-const approve: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
 const RPC_TIMEOUT_MS = 100;
 /** Longer than the late placements below, so "not at the venue yet" is not taken for "never". */
 const GRACE_MS = 600;
@@ -27,71 +17,23 @@ afterEach(async () => {
 
 /** The OMS in front of the paper venue, whose place rpc misbehaves as `faults` says; a short rpc timeout. */
 async function platform(options: OrderExecutionOptions = {}) {
-  const runtime: Runtime = memoryRuntime(createLogger({}, "error", () => {}));
-  await runtime.rpc.serve("risk.check", () => approve);
   const faults = new PaperFaults();
-  const paper = createPaperService(runtime, { faults });
-  await paper.start();
-  running.push(paper);
-  const fills: Fill[] = [];
-  const alerts: Alert[] = [];
-  await runtime.bus.subscribe(Topics.fill, (e) => void fills.push(e.payload as Fill));
-  await runtime.bus.subscribe(Topics.alert, (e) => void alerts.push(e.payload as Alert));
-  const startOms = async (repository?: OrderRepository, overrides: OrderExecutionOptions = {}) => {
-    const oms = createOrderExecutionService(runtime, {
+  const p = await omsOnPaper(
+    {
       rpcTimeoutMs: RPC_TIMEOUT_MS,
       outcomeLookups: { firstLookupMs: 20, maxLookupMs: 100, notFoundGraceMs: GRACE_MS },
       reconcileSettleMs: 0,
       reconcileEveryMs: 0,
       ...options,
-      ...overrides,
-      ...(repository ? { repository } : {}),
-    });
-    await oms.start();
-    running.push(oms);
-    return oms;
-  };
-  const oms = await startOms();
-  const market = async (bid: string, ask: string) =>
-    runtime.bus.publish(
-      Topics.quote("sim", "BTC-KRW"),
-      envelope<Quote>(EventTypes.quote, "test", "BTC-KRW", {
-        symbol: "BTC-KRW",
-        venue: "sim",
-        bid,
-        ask,
-        bidSize: "5",
-        askSize: "5",
-        tsEvent: "1",
-      }),
-    );
-  let trades = 0;
-  const trade = (price: string, quantity: string) =>
-    runtime.bus.publish(
-      Topics.tick("sim", "BTC-KRW"),
-      envelope<Tick>(EventTypes.tick, "test", "BTC-KRW", {
-        symbol: "BTC-KRW",
-        venue: "sim",
-        price,
-        quantity,
-        aggressor: "SELL",
-        tradeId: `t${++trades}`,
-        tsEvent: "1",
-      }),
-    );
-  let n = 0;
-  const request = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
-    clientOrderId: `c${++n}`,
-    symbol: "BTC-KRW",
-    side: "BUY",
-    type: "LIMIT",
-    price: "99000000",
-    quantity: "1",
-    timeInForce: "GTC",
-    ...overrides,
-  });
+    },
+    { faults },
+  );
+  running.push(p);
+  const startOms = (repository?: OrderRepository, overrides: OrderExecutionOptions = {}) =>
+    p.startOms({ ...overrides, ...(repository ? { repository } : {}) });
+  const market = (bid: string, ask: string) => p.quote(bid, ask, "5");
   await market("100000000", "101000000");
-  return { runtime, paper, faults, oms, startOms, market, trade, request, fills, alerts };
+  return { ...p, faults, startOms, market };
 }
 
 type Platform = Awaited<ReturnType<typeof platform>>;
@@ -244,24 +186,12 @@ describe("a fill for an order in any state", () => {
       locked.status = "REJECTED";
       await tx.update(locked);
     });
-    const report = {
-      orderId: order.id,
-      account: order.account,
-      venue: order.venue,
-      symbol: order.symbol,
-      side: order.side,
-      kind: "FILL" as const,
-      fill: {
-        fillId: "venue-trade-1",
-        price: "1",
-        quantity: "1",
-        fee: "0",
-        feeCurrency: "KRW",
-        liquidity: "MAKER" as const,
-      },
-      reason: null,
-      tsEvent: "5",
-    };
+    const report = executionReportFixture(
+      order,
+      "FILL",
+      reportFillFixture({ fillId: "venue-trade-1", price: "1", quantity: "1", liquidity: "MAKER" }),
+      { tsEvent: "5" },
+    );
     await p.oms.manager.onReport(report);
     await p.oms.manager.onReport(report);
     expect(await p.oms.manager.get(order.id)).toMatchObject({ status: "FILLED", filledQuantity: "1" });

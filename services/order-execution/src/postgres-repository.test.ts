@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from "bun:test";
-import { createLogger, MemoryEventBus } from "@jts/kit";
+import { MemoryEventBus } from "@jts/kit";
 import { OutboxRelay, startTestPostgres, type TestPostgres, truncateAll } from "@jts/kit/postgres";
+import { silentLogger } from "@jts/kit/testing";
 import { PostgresOrderRepository } from "./postgres-repository.ts";
 import { orderRepositoryContract } from "./testing/order-repository-contract.ts";
 
@@ -15,7 +16,7 @@ afterAll(async () => {
 orderRepositoryContract("postgres", async () => {
   await truncateAll(pg.sql);
   const bus = new MemoryEventBus();
-  const relay = new OutboxRelay(pg.sql, bus, { logger: createLogger({}, "error", () => {}) });
+  const relay = new OutboxRelay(pg.sql, bus, { logger: silentLogger });
   return {
     repository: new PostgresOrderRepository(pg.sql),
     bus,

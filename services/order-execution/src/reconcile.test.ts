@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it } from "bun:test";
-import type { Alert, Envelope, ExecutionReport, Fill, Order, Position, VenueOrder } from "@jts/contracts";
-import { createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
-import { OrderManager } from "./manager.ts";
+import type { Alert, Envelope, Fill, Order, Position, VenueOrder } from "@jts/contracts";
+import { MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { executionReportFixture, orderFixture, reportFillFixture } from "@jts/kit/testing";
+import type { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
+import { testOrderManager } from "./testing/manager.ts";
 
 const venueOrder = (order: Order, overrides: Partial<VenueOrder>): VenueOrder => ({
   orderId: order.id,
@@ -62,16 +63,7 @@ describe("reconciliation at start against a broker that disagrees", () => {
     });
     await rpc.serve("broker.paper.positions", () => venuePositions);
     repository = new MemoryOrderRepository(bus);
-    manager = new OrderManager(
-      repository,
-      new InstrumentCatalog(),
-      rpc,
-      createLogger({}, "error", () => {}),
-      {
-        routes: { sim: "paper" },
-        defaultAccount: "acc",
-      },
-    );
+    manager = testOrderManager(repository, rpc);
   });
 
   const store = (...orders: Order[]) =>
@@ -87,17 +79,11 @@ describe("reconciliation at start against a broker that disagrees", () => {
     const routing = limit("routing", { status: "NEW", venueOrderId: null });
     await store(partly, filledMeanwhile, gone, canceledThere, routing);
     // We heard of 2 @ 100 for `filled` before the restart.
-    const report: ExecutionReport = {
-      orderId: "filled",
-      account: "acc",
-      venue: "sim",
-      symbol: "005930",
-      side: "BUY",
-      kind: "FILL",
-      fill: { fillId: "f-early", price: "100", quantity: "2", fee: "0", feeCurrency: "KRW", liquidity: "MAKER" },
-      reason: null,
-      tsEvent: "2",
-    };
+    const report = executionReportFixture(
+      filledMeanwhile,
+      "FILL",
+      reportFillFixture({ fillId: "f-early", price: "100", quantity: "2", liquidity: "MAKER" }),
+    );
     await manager.onReport(report);
 
     openAtVenue = [
@@ -166,17 +152,14 @@ describe("reconciliation at start against a broker that disagrees", () => {
     queried.set("late", venueOrder(late, { status: "FILLED", filledQuantity: "10", averagePrice: "101" }));
     const reconciling = manager.reconcile(100);
     await Bun.sleep(20);
-    await manager.onReport({
-      orderId: "late",
-      account: "acc",
-      venue: "sim",
-      symbol: "005930",
-      side: "BUY",
-      kind: "FILL",
-      fill: { fillId: "venue-fill", price: "101", quantity: "10", fee: "1", feeCurrency: "KRW", liquidity: "TAKER" },
-      reason: null,
-      tsEvent: "3",
-    });
+    await manager.onReport(
+      executionReportFixture(
+        late,
+        "FILL",
+        reportFillFixture({ fillId: "venue-fill", price: "101", quantity: "10", fee: "1" }),
+        { tsEvent: "3" },
+      ),
+    );
     const summary = await reconciling;
     expect(summary.corrected).toEqual([]);
     expect(fills.map((f) => f.id)).toEqual(["venue-fill"]);
@@ -184,25 +167,18 @@ describe("reconciliation at start against a broker that disagrees", () => {
   });
 
   const fillReport = (orderId: string, fillId: string, quantity: string, cumulativeQuantity?: string) =>
-    ({
-      orderId,
-      account: "acc",
-      venue: "sim",
-      symbol: "005930",
-      side: "BUY",
-      kind: "FILL",
-      fill: {
+    executionReportFixture(
+      orderFixture({ id: orderId }),
+      "FILL",
+      reportFillFixture({
         fillId,
         price: "101",
         quantity,
         fee: "1",
-        feeCurrency: "KRW",
-        liquidity: "TAKER",
         ...(cumulativeQuantity === undefined ? {} : { cumulativeQuantity }),
-      },
-      reason: null,
-      tsEvent: "3",
-    }) satisfies ExecutionReport;
+      }),
+      { tsEvent: "3" },
+    );
 
   it("books a fill once when its own report lands after the settle period and reconciliation booked it already", async () => {
     // The stack test's SIGKILL case: the restarted OMS's report consumer is slow (rebalancing, a loaded
@@ -346,16 +322,7 @@ describe("reconciliation at start against a broker that disagrees", () => {
   });
 
   it("skips a broker that does not answer and leaves our orders as they are", async () => {
-    const lonely = new OrderManager(
-      repository,
-      new InstrumentCatalog(),
-      new MemoryRpc(),
-      createLogger({}, "error", () => {}),
-      {
-        routes: { sim: "paper" },
-        defaultAccount: "acc",
-      },
-    );
+    const lonely = testOrderManager(repository, new MemoryRpc());
     await store(limit("kept"));
     const summary = await lonely.reconcile();
     expect(summary.brokers).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { EventTypes, Topics } from "@jts/contracts";
-import { createLogger, envelope, MemoryEventBus, memoryRuntime, rpcClient } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { envelope, MemoryEventBus, memoryRuntime, rpcClient } from "@jts/kit";
+import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 import { AccountModeBook, BrokerRouter, parseNativeAmend, parseOrderRoutes } from "./routing.ts";
 
@@ -17,7 +17,7 @@ const account = (id: string, mode?: string) => ({
 
 describe("broker routing", () => {
   it("keeps each account's mode from the portfolio: PAPER until it says LIVE, snapshot first, announcements after", async () => {
-    const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    const runtime = memoryRuntime(silentLogger);
     const book = new AccountModeBook();
     await book.start(runtime.bus, rpcClient(runtime.rpc, 100), runtime.logger);
     // The portfolio is not up: everything trades on paper, never LIVE by guess.

@@ -8,9 +8,9 @@ import {
   type RiskDecision,
   Topics,
 } from "@jts/contracts";
-import { createLogger, envelope, MemoryEventBus, MemoryRpc, memoryRuntime, type Runtime } from "@jts/kit";
+import { envelope, MemoryEventBus, MemoryRpc, memoryRuntime, type Runtime } from "@jts/kit";
 import { connectPostgres, type Sql, startTestPostgres, type TestPostgres, truncateAll } from "@jts/kit/postgres";
-import { eventually } from "@jts/kit/testing";
+import { eventually, executionReportFixture, reportFillFixture, silentLogger } from "@jts/kit/testing";
 import { postgresOrderStorage } from "./postgres.ts";
 import { createOrderExecutionService } from "./service.ts";
 
@@ -56,7 +56,7 @@ describe("order execution on PostgreSQL", () => {
     await truncateAll(pg.sql);
     bus = new MemoryEventBus();
     rpc = new MemoryRpc();
-    runtime = { ...memoryRuntime(createLogger({}, "error", () => {})), bus, rpc };
+    runtime = { ...memoryRuntime(silentLogger), bus, rpc };
     placed = [];
     updates = [];
     fills = [];
@@ -71,17 +71,14 @@ describe("order execution on PostgreSQL", () => {
   });
 
   const fillReport = (order: Order) =>
-    envelope<ExecutionReport>(EventTypes.executionReport, "paper", order.account, {
-      orderId: order.id,
-      account: order.account,
-      venue: order.venue,
-      symbol: order.symbol,
-      side: order.side,
-      kind: "FILL",
-      fill: { fillId: "F-1", price: "71000", quantity: "10", fee: "71", feeCurrency: "KRW", liquidity: "TAKER" },
-      reason: null,
-      tsEvent: "1764236400000000000",
-    });
+    envelope<ExecutionReport>(
+      EventTypes.executionReport,
+      "paper",
+      order.account,
+      executionReportFixture(order, "FILL", reportFillFixture({ fillId: "F-1", price: "71000", fee: "71" }), {
+        tsEvent: "1764236400000000000",
+      }),
+    );
 
   it("stores a twice-submitted order once, publishes its events from the outbox in order, and knows it after a restart", async () => {
     const first = await startOms();

@@ -1,9 +1,11 @@
 import { expect, it } from "bun:test";
 import type { Alert, BrokerAck, Envelope, Order, Position } from "@jts/contracts";
-import { createLogger, InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { InstrumentCatalog, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { fillFixture } from "@jts/kit/testing";
 import { RiskEngine } from "../../risk-management/src/engine.ts";
-import { OrderManager } from "./manager.ts";
+import { cashAccount } from "../../risk-management/src/testing.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
+import { testOrderManager } from "./testing/manager.ts";
 
 // Attacker review 13b, findings 1 (OMS side) and 5: a stop the OMS holds is released only if the real
 // risk engine approves, at release time, the market order it becomes.
@@ -16,15 +18,7 @@ async function setup(cash: string, limits = { maxOrderNotional: "100000000", max
   const positions: Position[] = [];
   const engine = new RiskEngine(new InstrumentCatalog(), limits, { now: () => WEDNESDAY_10_KST });
   engine.onPrice("005930", "70000");
-  engine.seedAccount({
-    id: "acc",
-    owner: "t",
-    venue: "sim",
-    kind: "CASH",
-    baseCurrency: "KRW",
-    mode: "PAPER",
-    balances: [{ account: "acc", currency: "KRW", total: cash, free: cash, locked: "0" }],
-  });
+  engine.seedAccount(cashAccount("acc", cash, { owner: "t" }));
   const rpc = new MemoryRpc();
   const bus = new MemoryEventBus();
   await bus.subscribe("order.updated", (e: Envelope) => void engine.onOrder(e.payload as Order));
@@ -53,32 +47,11 @@ async function setup(cash: string, limits = { maxOrderNotional: "100000000", max
     };
     return ack;
   });
-  const manager = new OrderManager(
-    new MemoryOrderRepository(bus),
-    new InstrumentCatalog(),
-    rpc,
-    createLogger({}, "error", () => {}),
-    { routes: { sim: "paper" }, defaultAccount: "acc", nativeStops: { paper: false } },
-  );
+  const manager = testOrderManager(new MemoryOrderRepository(bus), rpc, { nativeStops: { paper: false } });
   return { engine, manager, placed, alerts, positions };
 }
 
-const longFill = (quantity: string) => ({
-  id: "f1",
-  orderId: "o0",
-  clientOrderId: "c0",
-  account: "acc",
-  venue: "sim" as const,
-  symbol: "005930",
-  side: "BUY" as const,
-  price: "70000",
-  quantity,
-  fee: "0",
-  feeCurrency: "KRW",
-  liquidity: "TAKER" as const,
-  strategyId: null,
-  tsEvent: "1",
-});
+const longFill = (quantity: string) => fillFixture({ quantity });
 
 const tick = (price: string) => ({
   symbol: "005930",

@@ -1,69 +1,28 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { createPaperService } from "@jts/broker-paper";
 import {
-  type Alert,
   type BrokerAck,
   EventTypes,
   type Order,
   type OrderRequest,
   type Position,
-  type Quote,
   RISK_ENGINE_ACTOR,
-  type RiskDecision,
   Subjects,
   Topics,
   type TradingStateChange,
 } from "@jts/contracts";
-import { type AppError, createLogger, envelope, memoryRuntime, type Runtime } from "@jts/kit";
+import { type AppError, envelope, type Runtime } from "@jts/kit";
 import { eventually } from "@jts/kit/testing";
-import { createOrderExecutionService, type OrderExecutionOptions } from "./service.ts";
-
-const approve: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
+import type { OrderExecutionOptions } from "./service.ts";
+import { omsOnPaper } from "./testing/oms-on-paper.ts";
 
 /** The OMS in front of the real paper venue (its matching engine), on in-memory ports. */
 async function platform(options: OrderExecutionOptions = {}) {
-  const runtime: Runtime = memoryRuntime(createLogger({}, "error", () => {}));
-  await runtime.rpc.serve("risk.check", () => approve);
-  const paper = createPaperService(runtime);
-  const oms = createOrderExecutionService(runtime, options);
-  await paper.start();
-  await oms.start();
-  const alerts: Alert[] = [];
-  await runtime.bus.subscribe(Topics.alert, (e) => void alerts.push(e.payload as Alert));
-  const quote = (bid: string, ask: string, size = "1") =>
-    runtime.bus.publish(
-      Topics.quote("sim", "BTC-KRW"),
-      envelope<Quote>(EventTypes.quote, "test", "BTC-KRW", {
-        symbol: "BTC-KRW",
-        venue: "sim",
-        bid,
-        ask,
-        bidSize: size,
-        askSize: size,
-        tsEvent: "1",
-      }),
-    );
-  let n = 0;
+  const p = await omsOnPaper(options);
+  stops.push(p.stop);
   const submit = async (overrides: Partial<OrderRequest> = {}) =>
-    (
-      await oms.manager.submit({
-        clientOrderId: `c${++n}`,
-        symbol: "BTC-KRW",
-        side: "BUY",
-        type: "LIMIT",
-        price: "99000000",
-        quantity: "1",
-        timeInForce: "GTC",
-        ...overrides,
-      })
-    ).order;
-  const status = async (id: string) => (await oms.manager.get(id)).status;
-  const stop = async () => {
-    await oms.stop();
-    await paper.stop();
-  };
-  stops.push(stop);
-  return { runtime, paper, oms, manager: oms.manager, quote, submit, status, alerts };
+    (await p.oms.manager.submit(p.request(overrides))).order;
+  const status = async (id: string) => (await p.oms.manager.get(id)).status;
+  return { ...p, manager: p.oms.manager, submit, status };
 }
 
 const stops: Array<() => Promise<void>> = [];
@@ -359,9 +318,7 @@ describe("OMS holding stops for a venue without them", () => {
     const first = await platform(local);
     await first.quote("100000000", "101000000");
     const stop = await first.submit({ type: "STOP_MARKET", price: undefined, stopPrice: "102000000" });
-    const again = createOrderExecutionService(first.runtime, { ...local, repository: first.oms.repository });
-    await again.start();
-    stops.push(() => again.stop());
+    const again = await first.startOms({ repository: first.oms.repository });
     expect(again.manager.stops.has(stop.id)).toBe(true);
   });
 });
@@ -423,14 +380,7 @@ describe("the broker an order went to", () => {
 
     // Another OMS over the same orders whose mode book has not loaded yet: every account reads PAPER.
     mode = "PAPER";
-    const again = createOrderExecutionService(first.runtime, {
-      routes: { sim: "sim-live" },
-      accountMode: () => mode,
-      reconcileOnStart: false,
-      repository: first.oms.repository,
-    });
-    await again.start();
-    stops.push(() => again.stop());
+    const again = await first.startOms({ repository: first.oms.repository });
     const halt: TradingStateChange = {
       state: "HALTED",
       previous: "ACTIVE",
@@ -460,9 +410,7 @@ describe("the broker an order went to", () => {
     await first.oms.stop();
 
     mode = "PAPER";
-    const again = createOrderExecutionService(first.runtime, { ...options, repository: first.oms.repository });
-    await again.start();
-    stops.push(() => again.stop());
+    const again = await first.startOms({ repository: first.oms.repository });
     expect(again.manager.stops.has(stop.id)).toBe(true);
   });
 });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createGatewayService, UserDirectory } from "@jts/api-gateway";
 import { type Account, EventTypes, type Fill, Topics } from "@jts/contracts";
-import { createLogger, envelope, MemoryAuditLog, memoryRuntime } from "@jts/kit";
-import { eventually, readJson } from "@jts/kit/testing";
+import { envelope, MemoryAuditLog, memoryRuntime } from "@jts/kit";
+import { eventually, fillFixture, readJson, silentLogger } from "@jts/kit/testing";
 import { createPortfolioService } from "@jts/portfolio-tracker";
 import { createRiskService } from "@jts/risk-management";
 
@@ -17,7 +17,7 @@ const settings = {
   corsOrigins: ["http://localhost:5173"],
 };
 
-const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+const runtime = memoryRuntime(silentLogger);
 const portfolioAudit = new MemoryAuditLog();
 const portfolio = createPortfolioService(runtime, {
   accounts: [
@@ -116,22 +116,19 @@ describe("accounts over the gateway", () => {
   });
 
   it("serves equity snapshots of the caller's accounts only", async () => {
-    const fill: Fill = {
+    const fill: Fill = fillFixture({
       id: "F-eq",
       orderId: "o",
       clientOrderId: "c",
       account: "acc-alice",
       venue: "paper",
       symbol: "BTC-USDT",
-      side: "BUY",
       price: "50000",
       quantity: "0.01",
       fee: "0.5",
       feeCurrency: "USDT",
-      liquidity: "TAKER",
-      strategyId: null,
       tsEvent: "1764236400000000000",
-    };
+    });
     await runtime.bus.publish(Topics.fill, envelope(EventTypes.fill, "oms", "acc-alice", fill));
     await portfolio.snapshotEquity(["acc-bob"]);
     await eventually(async () =>

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "bun:test";
 import { PaperLedger } from "@jts/broker-paper";
 import { currenciesOf, type Fill, type Fixed, fx, type Instrument, parseFill } from "@jts/contracts";
-import { Ledger as PortfolioLedger } from "@jts/portfolio-tracker";
+import { fillFixture } from "@jts/kit/testing";
+import { appliedPosition, memoryPortfolio } from "@jts/portfolio-tracker/testing";
 import { AccountBook } from "@jts/risk-management";
 import { PnlBook } from "@jts/strategy-engine";
 
@@ -75,22 +76,22 @@ function randomFills(seed: number, count: number): Fill[] {
     // A fee in the base is a part of the quantity (up to 0.2%), as a venue charges it; others up to 0.1 of their currency.
     const baseFee = () => fx.fromFixed((fx.toFixed(quantity) * BigInt(Math.floor(next() * 2000))) / 1_000_000n);
     const fee = next() < 0.1 ? "0" : feeCurrency === spec.base ? baseFee() : units(Math.floor(next() * 1e7), 8);
-    fills.push({
-      id: `f${seed}-${i}`,
-      orderId: `o${i}`,
-      clientOrderId: `c${i}`,
-      account: ACCOUNT,
-      venue: "paper",
-      symbol: spec.symbol,
-      side: next() < 0.5 ? "BUY" : "SELL",
-      price,
-      quantity,
-      fee,
-      feeCurrency,
-      liquidity: "TAKER",
-      strategyId: null,
-      tsEvent: `${1_700_000_000_000_000_000n + BigInt(i)}`,
-    });
+    fills.push(
+      fillFixture({
+        id: `f${seed}-${i}`,
+        orderId: `o${i}`,
+        clientOrderId: `c${i}`,
+        account: ACCOUNT,
+        venue: "paper",
+        symbol: spec.symbol,
+        side: next() < 0.5 ? "BUY" : "SELL",
+        price,
+        quantity,
+        fee,
+        feeCurrency,
+        tsEvent: `${1_700_000_000_000_000_000n + BigInt(i)}`,
+      }),
+    );
   }
   return fills;
 }
@@ -180,8 +181,8 @@ function reference(fills: readonly Fill[]) {
   return { cash, positions, otherFees };
 }
 
-function driveAllBooks(fills: readonly Fill[]) {
-  const portfolio = new PortfolioLedger([
+async function driveAllBooks(fills: readonly Fill[]) {
+  const portfolio = await memoryPortfolio([
     { id: ACCOUNT, owner: "alice", venue: "paper", baseCurrency: "USDT", startingCash: START.USDT as string },
   ]);
   const risk = new AccountBook(ACCOUNT);
@@ -203,7 +204,7 @@ function driveAllBooks(fills: readonly Fill[]) {
   const paper = new PaperLedger({ [ACCOUNT]: START });
   const strategies = new Map(INSTRUMENTS.map((i) => [i.symbol, new PnlBook()]));
   for (const [i, f] of fills.entries()) {
-    portfolio.applyFill(f);
+    await appliedPosition(portfolio, f);
     risk.applyFill(f);
     const spec = INSTRUMENTS.find((s) => s.symbol === f.symbol) as Instrument;
     paper.book(ACCOUNT, spec, parseFill(f), BigInt(i));
@@ -227,16 +228,16 @@ const exactFixed = (r: Ratio): Fixed => {
   return (r.n * 10n ** 9n) / r.d;
 };
 
-function checkAgreement(seed: number, count: number) {
+async function checkAgreement(seed: number, count: number) {
   const fills = randomFills(seed, count);
   const model = reference(fills);
-  const { portfolio, risk, paper, strategies } = driveAllBooks(fills);
+  const { portfolio, risk, paper, strategies } = await driveAllBooks(fills);
   // Each fill rounds a notional, an average and a realized amount to 1e-9: 100e-9 per fill is generous for that and
   // tiny beside any rule error (the smallest fee here moves a realized P&L by far more).
   const tolerance = BigInt(fills.length) * 100n;
 
   // Cash per currency: portfolio = risk exactly, both = the model; the paper venue's wallet also holds each crypto base.
-  const portfolioCash = nonZero(cashMap(portfolio.listAccounts()[0]?.balances ?? []));
+  const portfolioCash = nonZero(cashMap((await portfolio.listAccounts())[0]?.balances ?? []));
   expect(nonZero(risk.cash ?? new Map())).toEqual(portfolioCash);
   const modelCash = [...model.cash].filter(([, v]) => v.n !== 0n);
   expect([...portfolioCash.keys()].sort()).toEqual(modelCash.map(([c]) => c).sort());
@@ -254,9 +255,10 @@ function checkAgreement(seed: number, count: number) {
   // the quantity exactly the model's, the average and realized P&L within rounding of it.
   const realizedByQuote = new Map<string, Fixed>();
   const paperPositions = paper.positions(ACCOUNT, () => null);
+  const portfolioPositions = await portfolio.listPositions();
   for (const spec of INSTRUMENTS) {
     const m = model.positions.get(spec.symbol);
-    const p = portfolio.listPositions().find((x) => x.symbol === spec.symbol);
+    const p = portfolioPositions.find((x) => x.symbol === spec.symbol);
     if (!p || !m) {
       expect([p, m]).toEqual([undefined, undefined]);
       continue;
@@ -294,8 +296,8 @@ function checkAgreement(seed: number, count: number) {
 }
 
 describe("one booking rule across the portfolio, risk, the paper venue and strategy P&L", () => {
-  it("agrees with each other and with the reference model on cash, positions, averages and realized P&L", () => {
-    for (let seed = 1; seed <= 200; seed++) checkAgreement(seed, 1 + (seed % 60));
+  it("agrees with each other and with the reference model on cash, positions, averages and realized P&L", async () => {
+    for (let seed = 1; seed <= 200; seed++) await checkAgreement(seed, 1 + (seed % 60));
   });
 
   it("exercises what it claims: flips, partial closes, and fees in the quote, the base and BNB", () => {
@@ -325,7 +327,7 @@ describe("one booking rule across the portfolio, risk, the paper venue and strat
     );
   });
 
-  it("once flat, realized P&L is the cash the trades made, a fee in the base included (average cost loses nothing)", () => {
+  it("once flat, realized P&L is the cash the trades made, a fee in the base included (average cost loses nothing)", async () => {
     for (let seed = 1; seed <= 50; seed++) {
       const fills = randomFills(seed, 40).filter((f) => f.symbol === "ETH-USDT" && f.feeCurrency !== "BNB");
       const open = exactFixed(reference(fills).positions.get("ETH-USDT")?.quantity ?? ZERO);
@@ -333,10 +335,11 @@ describe("one booking rule across the portfolio, risk, the paper venue and strat
         const close = { ...(fills[0] as Fill), id: `close-${seed}`, fee: "0", feeCurrency: "USDT" };
         fills.push({ ...close, side: open > 0n ? "SELL" : "BUY", quantity: fx.fromFixed(fx.abs(open)), price: "2000" });
       }
-      const { portfolio } = driveAllBooks(fills);
-      expect(portfolio.listPositions()[0]?.quantity ?? "0").toBe("0");
-      const realized = fx.toFixed(portfolio.listPositions()[0]?.realizedPnl ?? "0");
-      const usdt = cashMap(portfolio.listAccounts()[0]?.balances ?? []).get("USDT") ?? 0n;
+      const { portfolio } = await driveAllBooks(fills);
+      const [position] = await portfolio.listPositions();
+      expect(position?.quantity ?? "0").toBe("0");
+      const realized = fx.toFixed(position?.realizedPnl ?? "0");
+      const usdt = cashMap((await portfolio.listAccounts())[0]?.balances ?? []).get("USDT") ?? 0n;
       const usdtFromTrades = usdt - fx.toFixed(START.USDT as string);
       // Each fill rounds its notional, its average and its realized P&L to 1e-9: allow 1e-8 per fill, no more.
       expect(fx.abs(realized - usdtFromTrades)).toBeLessThanOrEqual(BigInt(fills.length) * 10n);

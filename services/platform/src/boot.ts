@@ -25,10 +25,23 @@ import { openEmbeddedStorage } from "./storage.ts";
 
 export type PlatformConfig = ConfigOf<typeof platformConfigSpec>;
 
+/** Every service of the platform by its name, each with what it exposes beside `app` (the OMS's manager, ...). */
+export interface PlatformServices {
+  "portfolio-tracker": ReturnType<typeof createPortfolioService>;
+  "risk-management": ReturnType<typeof createRiskService>;
+  "broker-paper": ReturnType<typeof createPaperService>;
+  "order-execution": ReturnType<typeof createOrderExecutionService>;
+  "market-data-collector": ReturnType<typeof createMarketDataService>;
+  "notification-service": ReturnType<typeof createNotificationService>;
+  "strategy-engine": ReturnType<typeof createStrategyService>;
+  "api-gateway": ReturnType<typeof createGatewayService>;
+  "broker-sim": ReturnType<typeof createSimService>;
+}
+
 export interface Platform {
   /** Service name -> base URL. */
   urls: Record<string, string>;
-  services: Record<string, Service>;
+  services: PlatformServices;
   runtime: ReturnType<typeof memoryRuntime>;
   stop(): Promise<void>;
 }
@@ -63,77 +76,77 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
     throw error;
   }
 
-  const planned: Array<[Service, number]> = [
+  // Started in this order (an object keeps its keys' order); each key is the service's name.
+  const services: PlatformServices = {
     // The portfolio first: risk seeds its positions and the OMS its account modes from it at start.
-    [
-      createPortfolioService(runtime, {
-        accounts: [
-          {
-            id: account,
-            owner: config.JTS_ADMIN_USER,
-            venue: "sim",
-            baseCurrency: "KRW",
-            startingCash: config.JTS_PAPER_CASH,
-          },
-          ...parseAccountSeeds(config.JTS_EXTRA_ACCOUNTS),
-        ],
-        liveTradingEnabled: config.JTS_LIVE_TRADING === "enabled",
-        equityIntervalMs: config.PORTFOLIO_EQUITY_INTERVAL_MS,
-        ...storage?.portfolio(),
-      }),
-      config.PORTFOLIO_PORT,
-    ],
-    [
-      createRiskService(runtime, {
-        catalog,
-        sessions,
-        ...riskOptionsFrom(config),
-        ...(storage ? { audit: storage.audit, documents: storage.documents } : {}),
-      }),
-      config.RISK_PORT,
-    ],
-    [
-      // Its open orders in the embedded PostgreSQL beside the OMS's: a restart keeps both, so nothing is canceled.
-      createPaperService(runtime, {
-        catalog,
-        sessionEnd,
-        krxTaxRates: config.KRX_SELL_TAX_RATES,
-        ...(storage ? { store: documentOrderStore(storage.documents) } : {}),
-      }),
-      config.PAPER_PORT,
-    ],
-    [
-      createOrderExecutionService(runtime, {
-        catalog,
-        defaultAccount: account,
-        sessionEnd,
-        ...storage?.orders(runtime),
-      }),
-      config.ORDER_PORT,
-    ],
-    [
-      createMarketDataService(runtime, { catalog, ...(storage ? { history: storage.history } : {}) }),
-      config.MARKET_DATA_PORT,
-    ],
-    [createNotificationService(runtime, notificationSettings(config)), config.NOTIFICATION_PORT],
-    [
-      createStrategyService(runtime, {
-        strategies: defaultStrategies(account).map((s) => ({ ...s, enabled: config.STRATEGIES === "on" })),
-        ...(storage ? { documents: storage.documents } : {}),
-        cooldownMs: config.STRATEGY_COOLDOWN_MS,
-      }),
-      config.STRATEGY_PORT,
-    ],
-    [
-      createGatewayService(runtime, users, gatewaySettings(config), storage ? { audit: storage.audit } : {}),
-      config.GATEWAY_PORT,
-    ],
+    "portfolio-tracker": createPortfolioService(runtime, {
+      accounts: [
+        {
+          id: account,
+          owner: config.JTS_ADMIN_USER,
+          venue: "sim",
+          baseCurrency: "KRW",
+          startingCash: config.JTS_PAPER_CASH,
+        },
+        ...parseAccountSeeds(config.JTS_EXTRA_ACCOUNTS),
+      ],
+      liveTradingEnabled: config.JTS_LIVE_TRADING === "enabled",
+      equityIntervalMs: config.PORTFOLIO_EQUITY_INTERVAL_MS,
+      ...storage?.portfolio(),
+    }),
+    "risk-management": createRiskService(runtime, {
+      catalog,
+      sessions,
+      ...riskOptionsFrom(config),
+      ...(storage ? { audit: storage.audit, documents: storage.documents } : {}),
+    }),
+    // Its open orders in the embedded PostgreSQL beside the OMS's: a restart keeps both, so nothing is canceled.
+    "broker-paper": createPaperService(runtime, {
+      catalog,
+      sessionEnd,
+      krxTaxRates: config.KRX_SELL_TAX_RATES,
+      ...(storage ? { store: documentOrderStore(storage.documents) } : {}),
+    }),
+    "order-execution": createOrderExecutionService(runtime, {
+      catalog,
+      defaultAccount: account,
+      sessionEnd,
+      ...storage?.orders(runtime),
+    }),
+    "market-data-collector": createMarketDataService(runtime, {
+      catalog,
+      ...(storage ? { history: storage.history } : {}),
+    }),
+    "notification-service": createNotificationService(runtime, notificationSettings(config)),
+    "strategy-engine": createStrategyService(runtime, {
+      strategies: defaultStrategies(account).map((s) => ({ ...s, enabled: config.STRATEGIES === "on" })),
+      ...(storage ? { documents: storage.documents } : {}),
+      cooldownMs: config.STRATEGY_COOLDOWN_MS,
+    }),
+    "api-gateway": createGatewayService(
+      runtime,
+      users,
+      gatewaySettings(config),
+      storage ? { audit: storage.audit } : {},
+    ),
     // The feed starts last so every consumer is subscribed before the first tick.
-    [
-      createSimService(runtime, { seed: config.SIM_SEED, intervalMs: config.SIM_INTERVAL_MS, catalog }),
-      config.SIM_PORT,
-    ],
-  ];
+    "broker-sim": createSimService(runtime, { seed: config.SIM_SEED, intervalMs: config.SIM_INTERVAL_MS, catalog }),
+  };
+  const ports: Record<keyof PlatformServices, number> = {
+    "portfolio-tracker": config.PORTFOLIO_PORT,
+    "risk-management": config.RISK_PORT,
+    "broker-paper": config.PAPER_PORT,
+    "order-execution": config.ORDER_PORT,
+    "market-data-collector": config.MARKET_DATA_PORT,
+    "notification-service": config.NOTIFICATION_PORT,
+    "strategy-engine": config.STRATEGY_PORT,
+    "api-gateway": config.GATEWAY_PORT,
+    "broker-sim": config.SIM_PORT,
+  };
+  const planned = Object.entries(services).map(([name, service]): [Service, number] => {
+    if (service.name !== name) throw new Error(`platform: service ${service.name} is planned as ${name}`);
+    return [service, ports[name as keyof PlatformServices]];
+  });
 
   const started: Service[] = [];
   const listening: Listening[] = [];
@@ -165,7 +178,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       const webHost = config.JTS_HOST === "0.0.0.0" || config.JTS_HOST === "127.0.0.1" ? "localhost" : config.JTS_HOST;
       urls.web = `http://${webHost}:${web.port}`;
     }
-    return { urls, services: Object.fromEntries(started.map((s) => [s.name, s])), runtime, stop };
+    return { urls, services, runtime, stop };
   } catch (error) {
     await stop();
     throw error;

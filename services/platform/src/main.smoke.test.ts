@@ -4,24 +4,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Order } from "@jts/contracts";
 import { eventually, readJson } from "@jts/kit/testing";
+import { PLATFORM_PORT_NAMES, platformPorts } from "./testing/ports.ts";
 
 const mainPath = resolve(import.meta.dir, "main.ts");
 const webBuilt = existsSync(resolve(import.meta.dir, "../../../web/dist/index.html"));
-const names = [
-  "GATEWAY",
-  "STRATEGY",
-  "RISK",
-  "ORDER",
-  "MARKET_DATA",
-  "PORTFOLIO",
-  "NOTIFICATION",
-  "PAPER",
-  "SIM",
-  "WEB",
-  "PG",
-];
-const base = 20_000 + Math.floor(Math.random() * 20_000);
-const port = (name: string) => base + names.indexOf(name);
+const ports = platformPorts();
+const names = PLATFORM_PORT_NAMES;
+const port = (name: (typeof names)[number]) => Number(ports[`${name}_PORT`]);
 const dataDir = mkdtempSync(join(tmpdir(), "jts-dev-"));
 // The embedded PostgreSQL runs as a non-root user that must reach its data directory.
 chmodSync(dataDir, 0o755);
@@ -49,8 +38,8 @@ async function startDev() {
     ...(process.env as Record<string, string>),
     LOG_LEVEL: "warn",
     STRATEGIES: "off",
+    ...ports,
   };
-  for (const name of names) env[`${name}_PORT`] = String(port(name));
   env.JTS_DATA_DIR = dataDir;
   env.SIM_INTERVAL_MS = "50";
   const child = Bun.spawn(["bun", mainPath], { env, stdout: "pipe", stderr: "inherit" });

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import type { createPaperService } from "@jts/broker-paper";
 import { type Order, type Position, utcMidnight, type WsServerMessage } from "@jts/contracts";
-import { createLogger, loadConfig } from "@jts/kit";
-import { eventually, orderFixture, readJson } from "@jts/kit/testing";
-import type { createOrderExecutionService } from "@jts/order-execution";
+import { loadConfig } from "@jts/kit";
+import { eventually, orderFixture, readJson, silentLogger } from "@jts/kit/testing";
 import { bootPlatform, type Platform } from "./boot.ts";
 import { platformConfigSpec } from "./config.ts";
 
@@ -64,7 +62,7 @@ const events = (messages: WsServerMessage[], channel: string) =>
     .map((m) => m.data);
 
 beforeAll(async () => {
-  platform = await bootPlatform(config, { ephemeralPorts: true, logger: createLogger({}, "error", () => {}) });
+  platform = await bootPlatform(config, { ephemeralPorts: true, logger: silentLogger });
   api = platform.urls["api-gateway"] as string;
   const login = await call("/api/auth/login", {
     method: "POST",
@@ -301,18 +299,18 @@ describe("the platform's trading sessions", () => {
         RISK_SIM_SESSIONS: "krx",
         KRX_HOLIDAYS: "2026-11-26",
       }),
-      { ephemeralPorts: true, logger: createLogger({}, "error", () => {}) },
+      { ephemeralPorts: true, logger: silentLogger },
     );
     try {
       const ns = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
       const wednesdayEvening = ns("2026-11-25T08:00:00Z"); // 17:00 KST, after the close
       const fridayClose = ns("2026-11-27T06:30:00Z"); // Thursday is a holiday
-      const paper = krx.services["broker-paper"] as ReturnType<typeof createPaperService>;
+      const paper = krx.services["broker-paper"];
       expect(paper.engine.sessionEnd("sim", wednesdayEvening, "005930")).toBe(fridayClose);
       expect(paper.engine.sessionEnd("sim", wednesdayEvening, "BTC-KRW")).toBe(utcMidnight("sim", wednesdayEvening));
 
       // A DAY stop the OMS holds expires at the same close.
-      const oms = krx.services["order-execution"] as ReturnType<typeof createOrderExecutionService>;
+      const oms = krx.services["order-execution"];
       const stop = orderFixture({
         id: "held-day-stop",
         symbol: "005930",

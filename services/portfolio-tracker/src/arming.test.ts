@@ -8,8 +8,8 @@ import {
   Subjects,
   Topics,
 } from "@jts/contracts";
-import { AppError, createLogger, envelope, MemoryAuditLog, memoryRuntime, type Runtime } from "@jts/kit";
-import { eventually, readJson } from "@jts/kit/testing";
+import { AppError, envelope, MemoryAuditLog, memoryRuntime, type Runtime } from "@jts/kit";
+import { eventually, fillFixture, readJson, silentLogger } from "@jts/kit/testing";
 import { createPortfolioService } from "./service.ts";
 
 const accounts = [
@@ -51,7 +51,7 @@ describe("live-trading arming", () => {
   let audit: MemoryAuditLog;
   let changes: AccountModeChange[];
   beforeEach(async () => {
-    runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    runtime = memoryRuntime(silentLogger);
     audit = new MemoryAuditLog();
     changes = [];
     await runtime.bus.subscribe(Topics.accountMode, (e) => void changes.push(e.payload as AccountModeChange));
@@ -115,7 +115,7 @@ describe("live-trading arming", () => {
     expect((await refusal(arm(runtime, "krw-1"))).code).toBe("FORBIDDEN");
     await locked.stop();
 
-    const other = memoryRuntime(createLogger({}, "error", () => {}));
+    const other = memoryRuntime(silentLogger);
     const open = createPortfolioService(other, { accounts, audit, liveTradingEnabled: true, equityIntervalMs: 0 });
     await open.start();
     // No risk service answers on this runtime.
@@ -164,27 +164,24 @@ describe("live-trading arming", () => {
 
 describe("equity snapshots", () => {
   it("stores and announces each currency's equity after a fill and on request, served over rpc and HTTP", async () => {
-    const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    const runtime = memoryRuntime(silentLogger);
     const announced: EquitySnapshot[] = [];
     await runtime.bus.subscribe(Topics.equity, (e) => void announced.push(e.payload as EquitySnapshot));
     const service = createPortfolioService(runtime, { accounts, markThrottleMs: 0, equityIntervalMs: 0 });
     await service.start();
-    const fill: Fill = {
+    const fill: Fill = fillFixture({
       id: "F-1",
       orderId: "o",
       clientOrderId: "c",
       account: "usdt-1",
       venue: "paper",
       symbol: "BTC-USDT",
-      side: "BUY",
       price: "60000",
       quantity: "0.05",
       fee: "1.5",
       feeCurrency: "USDT",
-      liquidity: "TAKER",
-      strategyId: null,
       tsEvent: "1764236400000000000",
-    };
+    });
     await runtime.bus.publish(Topics.fill, envelope(EventTypes.fill, "oms", "usdt-1", fill));
     await eventually(() => expect(announced).toHaveLength(1));
     expect(announced[0]).toMatchObject({ account: "usdt-1", currency: "USDT", equity: "4998.5" });

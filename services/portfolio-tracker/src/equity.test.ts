@@ -1,8 +1,10 @@
 import { describe, expect, it } from "bun:test";
 import { type Account, type Fill, fx } from "@jts/contracts";
+import { fillFixture } from "@jts/kit/testing";
 import { equityOf } from "./equity.ts";
-import { Ledger, type PositionState } from "./ledger.ts";
+import type { PositionState } from "./ledger.ts";
 import { parseAccountSeeds } from "./seeds.ts";
+import { appliedPosition, memoryPortfolio } from "./testing/memory-portfolio.ts";
 
 const account = (balances: Array<[string, string]>): Account => ({
   id: "multi",
@@ -65,29 +67,27 @@ describe("equity per currency", () => {
     ]);
   });
 
-  it("moves value from cash into a bought position, so equity loses only the fee", () => {
-    const ledger = new Ledger([
+  it("moves value from cash into a bought position, so equity loses only the fee", async () => {
+    const portfolio = await memoryPortfolio([
       { id: "multi", owner: "a", venue: "paper", baseCurrency: "USDT", startingCash: "1000" },
     ]);
-    const fill = (id: string, side: "BUY" | "SELL"): Fill => ({
-      id,
-      orderId: id,
-      clientOrderId: id,
-      account: "multi",
-      venue: "paper",
-      symbol: "BTC-USDT",
-      side,
-      price: "50000",
-      quantity: "0.01",
-      fee: "0.25",
-      feeCurrency: "USDT",
-      liquidity: "TAKER",
-      strategyId: null,
-      tsEvent: "1",
-    });
-    ledger.applyFill(fill("b", "BUY"));
-    const [acc] = ledger.listAccounts();
-    const open = ledger.listPositions().map((p) => ({
+    const fill = (id: string, side: "BUY" | "SELL"): Fill =>
+      fillFixture({
+        id,
+        orderId: id,
+        clientOrderId: id,
+        account: "multi",
+        venue: "paper",
+        symbol: "BTC-USDT",
+        side,
+        price: "50000",
+        quantity: "0.01",
+        fee: "0.25",
+        feeCurrency: "USDT",
+      });
+    await appliedPosition(portfolio, fill("b", "BUY"));
+    const [acc] = await portfolio.listAccounts();
+    const open = (await portfolio.listPositions()).map((p) => ({
       ...position(p.symbol, p.currency, p.quantity, p.averagePrice, p.lastPrice),
     }));
     // Cash 499.75 + 0.01 x 50000 = 999.75: equity only lost the fee.

@@ -2,7 +2,6 @@ export {
   type AccountSeed,
   applyFillToPosition,
   cashDeltas,
-  Ledger,
   type PositionState,
   toPosition,
 } from "./ledger.ts";

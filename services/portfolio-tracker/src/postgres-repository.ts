@@ -32,7 +32,7 @@ interface PositionRow {
 
 /**
  * Accounts, cash and positions in PostgreSQL (migrations 001, 002, 006). Money
- * is NUMERIC(38,9), converted to and from the Ledger's bigints exactly. A fill
+ * is NUMERIC(38,9), converted to and from ledger.ts's bigints exactly. A fill
  * is one transaction: the account row lock, the processed-event mark, the
  * position and the cash, so a redelivery after a crash changes nothing and two
  * processes consuming the same fill apply it once.

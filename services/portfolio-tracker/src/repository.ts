@@ -26,7 +26,7 @@ export interface PortfolioTransaction {
  * Where the portfolio keeps accounts, cash and positions: in memory (default,
  * tests, no DATABASE_URL) or in PostgreSQL. Both pass one contract suite
  * (testing/portfolio-repository-contract.ts). Positions are stored as the
- * Ledger's arithmetic computes them; unrealized P&L is not stored.
+ * arithmetic in ledger.ts computes them; unrealized P&L is not stored.
  */
 export interface PortfolioRepository {
   /**

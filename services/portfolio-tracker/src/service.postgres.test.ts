@@ -8,9 +8,9 @@ import {
   Subjects,
   Topics,
 } from "@jts/contracts";
-import { createLogger, envelope, MemoryEventBus, memoryRuntime, type Runtime } from "@jts/kit";
+import { envelope, MemoryEventBus, memoryRuntime, type Runtime } from "@jts/kit";
 import { connectPostgres, type Sql, startTestPostgres, type TestPostgres, truncateAll } from "@jts/kit/postgres";
-import { eventually, readJson } from "@jts/kit/testing";
+import { eventually, fillFixture, readJson, silentLogger } from "@jts/kit/testing";
 import type { AccountSeed } from "./ledger.ts";
 import { postgresPortfolioStorage } from "./postgres.ts";
 import { createPortfolioService, type PortfolioOptions } from "./service.ts";
@@ -32,32 +32,24 @@ const paper = (startingCash: string): AccountSeed => ({
   baseCurrency: "KRW",
   startingCash,
 });
-const fill: Fill = {
+const fill: Fill = fillFixture({
   id: "F-1",
   orderId: "o-1",
   clientOrderId: "c-1",
   account: "paper-main",
-  venue: "sim",
-  symbol: "005930",
-  side: "BUY",
   price: "70000.5",
-  quantity: "10",
   fee: "70.05",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
   tsEvent: "1764236400000000000",
-};
+});
 
 describe("portfolio service on PostgreSQL", () => {
   let published: Position[];
-  const quiet = createLogger({}, "error", () => {});
 
   /** One portfolio "process": its own pool and bus, on the shared database. */
   const startPortfolio = async (cash: string, extra: Partial<PortfolioOptions> = {}) => {
     const sql = connectPostgres(pg.url, { max: 4 });
     pools.push(sql);
-    const runtime: Runtime = { ...memoryRuntime(quiet), bus: new MemoryEventBus() };
+    const runtime: Runtime = { ...memoryRuntime(silentLogger), bus: new MemoryEventBus() };
     await runtime.bus.subscribe(Topics.positionUpdated, (e) => void published.push(e.payload as Position));
     const service = createPortfolioService(runtime, {
       accounts: [paper(cash)],

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "bun:test";
 import { type Account, EventTypes, type Fill, type Position, Subjects, type Tick, Topics } from "@jts/contracts";
-import { createLogger, envelope, memoryRuntime, type Runtime } from "@jts/kit";
-import { eventually, readJson } from "@jts/kit/testing";
+import { envelope, memoryRuntime, type Runtime } from "@jts/kit";
+import { eventually, fillFixture, readJson, silentLogger } from "@jts/kit/testing";
 import { createPortfolioService } from "./service.ts";
 
 const accounts = [
@@ -9,23 +9,16 @@ const accounts = [
   { id: "alice-1", owner: "alice", venue: "sim" as const, baseCurrency: "KRW", startingCash: "500" },
 ];
 
-const fill = (overrides: Partial<Fill> = {}): Fill => ({
-  id: "F-1",
-  orderId: "o-1",
-  clientOrderId: "c-1",
-  account: "paper-main",
-  venue: "sim",
-  symbol: "005930",
-  side: "BUY",
-  price: "70000",
-  quantity: "10",
-  fee: "70",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
-  tsEvent: "1764236400000000000",
-  ...overrides,
-});
+const fill = (overrides: Partial<Fill> = {}): Fill =>
+  fillFixture({
+    id: "F-1",
+    orderId: "o-1",
+    clientOrderId: "c-1",
+    account: "paper-main",
+    fee: "70",
+    tsEvent: "1764236400000000000",
+    ...overrides,
+  });
 const tick = (price: string, tsEvent: string): Tick => ({
   symbol: "005930",
   venue: "sim",
@@ -40,7 +33,7 @@ describe("portfolio service in memory", () => {
   let runtime: Runtime;
   let published: Position[];
   beforeEach(async () => {
-    runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    runtime = memoryRuntime(silentLogger);
     published = [];
     await runtime.bus.subscribe(Topics.positionUpdated, (e) => void published.push(e.payload as Position));
   });

@@ -1,29 +1,20 @@
 import { describe, expect, it } from "bun:test";
 import type { Fill } from "@jts/contracts";
 import { InstrumentCatalog } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { fillFixture, orderFixture } from "@jts/kit/testing";
 import { RiskEngine } from "./engine.ts";
-import { marginAccount } from "./testing.ts";
+import { cashAccount } from "./testing.ts";
 
 /** Issue 13 item 4 (review finding 4): risk books a fee in the base through the contracts' rule, as the venue credits it. */
 const WEDNESDAY_10_KST = Date.UTC(2026, 10, 25, 1, 0);
 
-const buyWithBaseFee: Fill = {
-  id: "f1",
-  orderId: "o0",
-  clientOrderId: "c0",
-  account: "acc",
-  venue: "sim",
+const buyWithBaseFee: Fill = fillFixture({
   symbol: "BTC-KRW",
-  side: "BUY",
   price: "150000000",
   quantity: "1",
   fee: "0.001",
   feeCurrency: "BTC",
-  liquidity: "TAKER",
-  strategyId: null,
-  tsEvent: "1",
-};
+});
 
 describe("risk: a fee charged in the base", () => {
   it("holds what the venue credited (quantity - fee), so a cash account cannot sell the fee's coin", () => {
@@ -33,12 +24,7 @@ describe("risk: a fee charged in the base", () => {
       { now: () => WEDNESDAY_10_KST },
     );
     e.onPrice("BTC-KRW", "150000000");
-    e.seedAccounts([
-      marginAccount("acc", {
-        kind: "CASH",
-        balances: [{ account: "acc", currency: "KRW", total: "300000000", free: "300000000", locked: "0" }],
-      }),
-    ]);
+    e.seedAccounts([cashAccount("acc", "300000000")]);
     e.onFill(buyWithBaseFee);
     const sell = (id: string, quantity: string) =>
       e.check(orderFixture({ id, clientOrderId: id, symbol: "BTC-KRW", side: "SELL", quantity }));

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "bun:test";
 import { type Account, type Balance, type Fill, fx, type Order } from "@jts/contracts";
 import { InstrumentCatalog, SIM_INSTRUMENTS } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { fillFixture, orderFixture } from "@jts/kit/testing";
 import { RiskEngine } from "./engine.ts";
 import { marginAccount } from "./testing.ts";
 
@@ -55,23 +55,8 @@ const limit = (id: string, overrides: Partial<Order> = {}): Order =>
     ...overrides,
   });
 let seq = 0;
-const fill = (orderId: string, quantity: string, overrides: Partial<Fill> = {}): Fill => ({
-  id: `f-${++seq}`,
-  orderId,
-  clientOrderId: orderId,
-  account: "acc",
-  venue: "sim",
-  symbol: "005930",
-  side: "BUY",
-  price: "70000",
-  quantity,
-  fee: "0",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
-  tsEvent: "1",
-  ...overrides,
-});
+const fill = (orderId: string, quantity: string, overrides: Partial<Fill> = {}): Fill =>
+  fillFixture({ id: `f-${++seq}`, orderId, clientOrderId: orderId, quantity, ...overrides });
 const buys = (e: RiskEngine, symbol = "005930") => fx.fromFixed(e.openOrders.working("acc", symbol)?.buy ?? 0n);
 const sells = (e: RiskEngine, symbol: string) => fx.fromFixed(e.openOrders.working("acc", symbol)?.sell ?? 0n);
 const rule = (d: { approved: boolean; rule: string | null }) => (d.approved ? "APPROVED" : d.rule);

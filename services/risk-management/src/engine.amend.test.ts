@@ -1,8 +1,9 @@
 import { describe, expect, it } from "bun:test";
 import { type Fill, fx, type Order } from "@jts/contracts";
 import { InstrumentCatalog } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { fillFixture, orderFixture } from "@jts/kit/testing";
 import { RiskEngine } from "./engine.ts";
+import { cashAccount } from "./testing.ts";
 
 /**
  * Issue 13, review 13b findings 6 and 7: an amend as risk sees it. A
@@ -21,16 +22,7 @@ function engine(cash?: string) {
     { now: () => WEDNESDAY_10_KST },
   );
   e.onPrice("005930", "70000");
-  if (cash)
-    e.seedAccount({
-      id: "acc",
-      owner: "t",
-      venue: "sim",
-      kind: "CASH",
-      baseCurrency: "KRW",
-      mode: "PAPER",
-      balances: [{ account: "acc", currency: "KRW", total: cash, free: cash, locked: "0" }],
-    });
+  if (cash) e.seedAccount(cashAccount("acc", cash, { owner: "t" }));
   return e;
 }
 const limit = (id: string, overrides: Partial<Order> = {}): Order =>
@@ -44,22 +36,8 @@ const limit = (id: string, overrides: Partial<Order> = {}): Order =>
     ...overrides,
   });
 const working = (o: Order): Order => ({ ...o, status: "ACCEPTED" });
-const fill = (side: "BUY" | "SELL", quantity: string): Fill => ({
-  id: `f-${side}-${quantity}`,
-  orderId: "o0",
-  clientOrderId: "c0",
-  account: "acc",
-  venue: "sim",
-  symbol: "005930",
-  side,
-  price: "70000",
-  quantity,
-  fee: "0",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
-  tsEvent: "1",
-});
+const fill = (side: "BUY" | "SELL", quantity: string): Fill =>
+  fillFixture({ id: `f-${side}-${quantity}`, side, quantity });
 const rule = (d: { approved: boolean; rule: string | null }) => (d.approved ? "APPROVED" : d.rule);
 const buys = (e: RiskEngine) => fx.fromFixed(e.openOrders.working("acc", "005930")?.buy ?? 0n);
 

@@ -6,29 +6,13 @@
 import { describe, expect, it } from "bun:test";
 import type { Account, Balance, Fill, Order, Position } from "@jts/contracts";
 import { InstrumentCatalog, SIM_INSTRUMENTS } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { fillFixture, orderFixture } from "@jts/kit/testing";
 import { RiskEngine } from "./engine.ts";
 import { marginAccount } from "./testing.ts";
 
 const NOW = Date.UTC(2026, 10, 25, 1, 0);
 let seq = 0;
-const fill = (o: Partial<Fill>): Fill => ({
-  id: `f-${++seq}`,
-  orderId: "o0",
-  clientOrderId: "c0",
-  account: "acc",
-  venue: "sim",
-  symbol: "005930",
-  side: "BUY",
-  price: "70000",
-  quantity: "10",
-  fee: "0",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
-  tsEvent: "1",
-  ...o,
-});
+const fill = (o: Partial<Fill>): Fill => fillFixture({ id: `f-${++seq}`, ...o });
 const krw = (total: string): Balance => ({ account: "acc", currency: "KRW", total, free: total, locked: "0" });
 const coin = (currency: string, total: string): Balance => ({
   account: "acc",

@@ -1,29 +1,14 @@
 import { describe, expect, it } from "bun:test";
 import type { Fill, Order, RiskLimits } from "@jts/contracts";
 import { ALWAYS_OPEN as ALWAYS, InstrumentCatalog, krxSchedule } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { fillFixture, orderFixture } from "@jts/kit/testing";
 import { RiskEngine } from "./engine.ts";
 
 const order = (overrides: Partial<Order> = {}): Order => orderFixture(overrides);
 
 let fillSeq = 0;
-const fill = (side: "BUY" | "SELL", quantity: string, price = "70000", overrides: Partial<Fill> = {}): Fill => ({
-  id: `f-${++fillSeq}`,
-  orderId: "o0",
-  clientOrderId: "c0",
-  account: "acc",
-  venue: "sim",
-  symbol: "005930",
-  side,
-  price,
-  quantity,
-  fee: "0",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
-  tsEvent: "1",
-  ...overrides,
-});
+const fill = (side: "BUY" | "SELL", quantity: string, price = "70000", overrides: Partial<Fill> = {}): Fill =>
+  fillFixture({ id: `f-${++fillSeq}`, side, price, quantity, ...overrides });
 
 /** Wednesday 2026-11-25 10:00 KST, in continuous trading. */
 const WEDNESDAY_10_KST = Date.UTC(2026, 10, 25, 1, 0);

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { Subjects } from "@jts/contracts";
-import { createLogger, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
+import { orderFixture, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
 import { servePortfolio } from "./testing.ts";
 
-const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+const runtime = memoryRuntime(silentLogger);
 const service = createRiskService(runtime, {
   catalog: new InstrumentCatalog(),
   limits: { maxOrderNotional: "1000000", maxPositionNotional: "100000000" },

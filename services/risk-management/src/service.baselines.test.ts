@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from "bun:test";
 import {
   type DocumentStore,
   type Envelope,
-  type Fill,
   type Position,
   type RiskDecision,
   Subjects,
@@ -10,13 +9,12 @@ import {
   Topics,
   type TradingStateChange,
 } from "@jts/contracts";
-import { createLogger, envelope, MemoryDocumentStore, memoryRuntime, rpcClient } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { envelope, MemoryDocumentStore, memoryRuntime, rpcClient } from "@jts/kit";
+import { eventually, fillFixture, orderFixture, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
 import { SETTINGS_COLLECTION } from "./settings.ts";
 import { marginAccount, servePortfolio } from "./testing.ts";
 
-const quiet = createLogger({}, "error", () => {});
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
@@ -59,7 +57,7 @@ async function start(
   now: () => number,
   limits: Record<string, string>,
 ) {
-  const runtime = memoryRuntime(quiet);
+  const runtime = memoryRuntime(silentLogger);
   await servePortfolio(
     runtime,
     [...portfolio.positions.keys()].map((id) => marginAccount(id)),
@@ -98,22 +96,20 @@ async function start(
   const fill = (account: string, side: "BUY" | "SELL", quantity: string, price: string) =>
     runtime.bus.publish(
       Topics.fill,
-      envelope("Fill", "test", account, {
-        id: `f-${account}-${++seq}`,
-        orderId: `o-${seq}`,
-        clientOrderId: `c-${seq}`,
+      envelope(
+        "Fill",
+        "test",
         account,
-        venue: "sim",
-        symbol: "005930",
-        side,
-        price,
-        quantity,
-        fee: "0",
-        feeCurrency: "KRW",
-        liquidity: "TAKER",
-        strategyId: null,
-        tsEvent: "1",
-      } satisfies Fill),
+        fillFixture({
+          id: `f-${account}-${++seq}`,
+          orderId: `o-${seq}`,
+          clientOrderId: `c-${seq}`,
+          account,
+          side,
+          price,
+          quantity,
+        }),
+      ),
     );
   const status = (account: string) => service.engine.accountStatus(account);
   const check = (account: string) =>

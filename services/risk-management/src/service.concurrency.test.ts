@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { type Order, type RiskDecision, Subjects } from "@jts/contracts";
-import { createLogger, InstrumentCatalog, memoryRuntime, type Runtime, rpcClient } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { InstrumentCatalog, memoryRuntime, type Runtime, rpcClient } from "@jts/kit";
+import { orderFixture, silentLogger } from "@jts/kit/testing";
 import { connectNats } from "../../kit/src/nats/connect.ts";
 import { NatsRpc } from "../../kit/src/nats/rpc.ts";
 import { randomServiceToken } from "../../kit/src/service-credential.ts";
 import { serverUrl } from "../../kit/src/testing/servers.ts";
 import { createRiskService } from "./service.ts";
-import { marginAccount, servePortfolio } from "./testing.ts";
+import { cashAccount, servePortfolio } from "./testing.ts";
 
 /**
  * Issue 13, review 13b finding 2: the service checked an order, awaited the
@@ -16,7 +16,6 @@ import { marginAccount, servePortfolio } from "./testing.ts";
  * the whole cash. Now the approval is reserved before any await. Finding 6:
  * `replaces` travels in the rpc request.
  */
-const quiet = createLogger({}, "error", () => {});
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
@@ -29,7 +28,7 @@ async function riskOn(
   transport: (typeof transports)[number],
   { delayMs = 0, rate = true, cash = "800000" } = {},
 ): Promise<Runtime & { service: ReturnType<typeof createRiskService> }> {
-  const runtime = memoryRuntime(quiet);
+  const runtime = memoryRuntime(silentLogger);
   if (transport === "nats") {
     const rpc = new NatsRpc(await connectNats(natsUrl as string, "risk-concurrency"), {
       credential: randomServiceToken(),
@@ -44,12 +43,7 @@ async function riskOn(
     if (delayMs) await Bun.sleep(delayMs);
     return take(...args);
   };
-  await servePortfolio(runtime, [
-    marginAccount("acc", {
-      kind: "CASH",
-      balances: [{ account: "acc", currency: "KRW", total: cash, free: cash, locked: "0" }],
-    }),
-  ]);
+  await servePortfolio(runtime, [cashAccount("acc", cash)]);
   const service = createRiskService(runtime, {
     catalog: new InstrumentCatalog(),
     limits: {

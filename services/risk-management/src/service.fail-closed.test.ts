@@ -1,25 +1,18 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { type Account, EventTypes, type Order, type Quote, type RiskDecision, Subjects, Topics } from "@jts/contracts";
-import { createLogger, envelope, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
-import { eventually, orderFixture, readJson } from "@jts/kit/testing";
+import { EventTypes, type Order, type Quote, type RiskDecision, Subjects, Topics } from "@jts/contracts";
+import { envelope, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
+import { eventually, orderFixture, readJson, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
-import { marginAccount, serveAppliedFills, serveNoWorkingOrders } from "./testing.ts";
+import { cashAccount, marginAccount, serveAppliedFills, serveNoWorkingOrders } from "./testing.ts";
 
-const quiet = createLogger({}, "error", () => {});
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-const cash = (id: string, total: string): Account =>
-  marginAccount(id, {
-    kind: "CASH",
-    balances: [{ account: id, currency: "KRW", total, free: total, locked: "0" }],
-  });
-
 describe("risk service fails closed (issue 13.3)", () => {
   it("refuses orders and is not ready while balances are unknown, and keeps asking the portfolio past 10 tries", async () => {
-    const runtime = memoryRuntime(quiet);
+    const runtime = memoryRuntime(silentLogger);
     let asked = 0;
     let up = false;
     await serveNoWorkingOrders(runtime);
@@ -28,7 +21,7 @@ describe("risk service fails closed (issue 13.3)", () => {
     await runtime.rpc.serve(Subjects.accounts, () => {
       asked++;
       if (!up) throw new Error("portfolio still starting");
-      return [cash("acc", "800000")];
+      return [cashAccount("acc", "800000")];
     });
     const service = createRiskService(runtime, {
       catalog: new InstrumentCatalog(),
@@ -65,7 +58,7 @@ describe("risk service fails closed (issue 13.3)", () => {
   });
 
   it("refuses with BALANCE_UNKNOWN and a reason a trader reads while the portfolio does not answer", async () => {
-    const runtime = memoryRuntime(quiet);
+    const runtime = memoryRuntime(silentLogger);
     await serveNoWorkingOrders(runtime);
     await serveAppliedFills(runtime);
     const service = createRiskService(runtime, { loadRetryMs: 60_000 });
@@ -88,7 +81,7 @@ describe("risk service fails closed (issue 13.3)", () => {
   });
 
   it("counts the orders already working at the OMS after a restart", async () => {
-    const runtime = memoryRuntime(quiet);
+    const runtime = memoryRuntime(silentLogger);
     await runtime.rpc.serve(Subjects.positions, () => []);
     await runtime.rpc.serve(Subjects.accounts, () => [marginAccount("acc")]);
     await serveAppliedFills(runtime);
@@ -115,9 +108,9 @@ describe("risk service fails closed (issue 13.3)", () => {
   });
 
   it("reserves a MARKET buy's cash from the venue's best ask on md.quote when it is above the last trade", async () => {
-    const runtime = memoryRuntime(quiet);
+    const runtime = memoryRuntime(silentLogger);
     await runtime.rpc.serve(Subjects.positions, () => []);
-    await runtime.rpc.serve(Subjects.accounts, () => [cash("acc", "710000")]);
+    await runtime.rpc.serve(Subjects.accounts, () => [cashAccount("acc", "710000")]);
     await serveNoWorkingOrders(runtime);
     await serveAppliedFills(runtime);
     const service = createRiskService(runtime, { marketSlippageBps: 0 });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { type Position, Subjects } from "@jts/contracts";
-import { createLogger, memoryRuntime, rpcClient } from "@jts/kit";
+import { memoryRuntime, rpcClient } from "@jts/kit";
 import { PostgresDocumentStore, startTestPostgres, type TestPostgres } from "@jts/kit/postgres";
+import { silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
 import { SETTINGS_COLLECTION } from "./settings.ts";
 import { marginAccount, servePortfolio } from "./testing.ts";
 
-const quiet = createLogger({}, "error", () => {});
 const limits = { maxOrderNotional: "100", maxPositionNotional: "100" };
 let pg: TestPostgres;
 beforeAll(async () => {
@@ -16,7 +16,7 @@ afterAll(() => pg.stop());
 
 /** A risk service on a fresh in-memory runtime (an empty cache): only PostgreSQL carries the settings. */
 async function riskOnPostgres() {
-  const runtime = memoryRuntime(quiet);
+  const runtime = memoryRuntime(silentLogger);
   const service = createRiskService(runtime, { limits, documents: new PostgresDocumentStore(pg.sql) });
   await service.start();
   return { service, call: rpcClient(runtime.rpc).call };
@@ -63,7 +63,7 @@ describe("day baselines in PostgreSQL", () => {
       updatedAt: "1",
     });
     const boot = async () => {
-      const runtime = memoryRuntime(quiet);
+      const runtime = memoryRuntime(silentLogger);
       await servePortfolio(runtime, [marginAccount("acc")], () => [position()]);
       const service = createRiskService(runtime, {
         now,

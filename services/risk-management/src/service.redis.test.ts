@@ -1,12 +1,11 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { type RiskDecision, Subjects } from "@jts/contracts";
-import { createLogger, memoryRuntime, rpcClient } from "@jts/kit";
+import { memoryRuntime, rpcClient } from "@jts/kit";
 import { connectRedis, RedisCache, RedisRateLimiter } from "@jts/kit/redis";
-import { orderFixture, serverUrl } from "@jts/kit/testing";
+import { orderFixture, serverUrl, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
 import { servePortfolio } from "./testing.ts";
 
-const quiet = createLogger({}, "error", () => {});
 const redisUrl = serverUrl("REDIS_URL");
 const closers: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -19,7 +18,7 @@ describe("risk service on Redis", () => {
     async () => {
       const prefix = `test:risk:${Date.now()}:`;
       const replica = async () => {
-        const runtime = memoryRuntime(quiet);
+        const runtime = memoryRuntime(silentLogger);
         await servePortfolio(runtime);
         const cache = new RedisCache(connectRedis(redisUrl as string, "risk-cache"), prefix);
         const limiter = new RedisRateLimiter(connectRedis(redisUrl as string, "risk-limits"), `${prefix}rl:`);

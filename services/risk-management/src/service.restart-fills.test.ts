@@ -15,36 +15,18 @@ import {
   Subjects,
   Topics,
 } from "@jts/contracts";
-import { createLogger, envelope, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
-import { eventually, orderFixture, readJson } from "@jts/kit/testing";
+import { envelope, InstrumentCatalog, memoryRuntime, rpcClient } from "@jts/kit";
+import { eventually, fillFixture, orderFixture, readJson, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
-import { marginAccount, serveNoWorkingOrders } from "./testing.ts";
+import { cashAccount, marginAccount, serveNoWorkingOrders } from "./testing.ts";
 
-const quiet = createLogger({}, "error", () => {});
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-const cash = (id: string, total: string): Account =>
-  marginAccount(id, { kind: "CASH", balances: [{ account: id, currency: "KRW", total, free: total, locked: "0" }] });
-const fill = (id: string, o: Partial<Fill> = {}): Fill => ({
-  id,
-  orderId: `o-${id}`,
-  clientOrderId: `c-${id}`,
-  account: "acc",
-  venue: "sim",
-  symbol: "005930",
-  side: "BUY",
-  price: "70000",
-  quantity: "10",
-  fee: "0",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
-  tsEvent: "1",
-  ...o,
-});
+const fill = (id: string, o: Partial<Fill> = {}): Fill =>
+  fillFixture({ id, orderId: `o-${id}`, clientOrderId: `c-${id}`, ...o });
 const held = (quantity: string, realizedPnl = "0"): Position => ({
   account: "acc",
   symbol: "005930",
@@ -88,12 +70,12 @@ const publishFill = (runtime: ReturnType<typeof memoryRuntime>, f: Fill) =>
 
 describe("fills redelivered to a restarted risk (review 13a finding 1)", () => {
   it("after the seed: a fill the portfolio's positions hold is skipped, a new one is booked", async () => {
-    const runtime = memoryRuntime(quiet);
+    const runtime = memoryRuntime(silentLogger);
     // While risk was down: BUY 10 @ 70,000 (fill f1) filled and the portfolio booked it.
     await portfolio(runtime, {
       up: true,
       positions: [held("10")],
-      accounts: [cash("acc", "300000")],
+      accounts: [cashAccount("acc", "300000")],
       applied: () => ["f0", "f1"],
     });
     await serveNoWorkingOrders(runtime);
@@ -117,7 +99,7 @@ describe("fills redelivered to a restarted risk (review 13a finding 1)", () => {
   });
 
   it("before the seed: fills wait for it; the one the portfolio holds is skipped, the one it has not applied is booked, realized P&L is not doubled", async () => {
-    const runtime = memoryRuntime(quiet);
+    const runtime = memoryRuntime(silentLogger);
     const state = {
       up: false,
       // BUY 10 @ 70,000 then SELL 4 @ 75,000 (f1: +20,000 realized) are in the portfolio.
@@ -142,7 +124,7 @@ describe("fills redelivered to a restarted risk (review 13a finding 1)", () => {
   });
 
   it("reads the portfolio again when it applied a fill between the applied ids and the positions", async () => {
-    const runtime = memoryRuntime(quiet);
+    const runtime = memoryRuntime(silentLogger);
     let reads = 0;
     // The first read of ids misses f1, which the positions already hold; the second read has it.
     await portfolio(runtime, {
@@ -167,8 +149,8 @@ describe("fills redelivered to a restarted risk (review 13a finding 1)", () => {
 
 describe("an OMS that does not answer at start (review 13a finding 3)", () => {
   it("refuses every order with WORKING_ORDERS_UNKNOWN, is not ready, naming the OMS, and keeps asking with capped backoff", async () => {
-    const runtime = memoryRuntime(quiet);
-    await portfolio(runtime, { up: true, positions: [], accounts: [cash("acc", "800000")], applied: () => [] });
+    const runtime = memoryRuntime(silentLogger);
+    await portfolio(runtime, { up: true, positions: [], accounts: [cashAccount("acc", "800000")], applied: () => [] });
     let asked = 0;
     let omsUp = false;
     const resting = orderFixture({

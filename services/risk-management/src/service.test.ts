@@ -5,7 +5,6 @@ import {
   type AccountModeChange,
   type Envelope,
   EventTypes,
-  type Fill,
   type Order,
   type RiskDecision,
   type RiskLimitsView,
@@ -16,7 +15,6 @@ import {
 } from "@jts/contracts";
 import {
   AppError,
-  createLogger,
   envelope,
   InstrumentCatalog,
   MemoryAuditLog,
@@ -25,18 +23,17 @@ import {
   type Runtime,
   rpcClient,
 } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { eventually, fillFixture, orderFixture, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
-import { serveAppliedFills, serveNoWorkingOrders, servePortfolio } from "./testing.ts";
+import { cashAccount, serveAppliedFills, serveNoWorkingOrders, servePortfolio } from "./testing.ts";
 
-const quiet = createLogger({}, "error", () => {});
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
 async function riskService(limits: Record<string, unknown> = {}, options: { portfolio?: boolean } = {}) {
-  const runtime = memoryRuntime(quiet);
+  const runtime = memoryRuntime(silentLogger);
   if (options.portfolio ?? true) await servePortfolio(runtime);
   const audit = new MemoryAuditLog();
   const service = createRiskService(runtime, {
@@ -67,22 +64,12 @@ async function riskService(limits: Record<string, unknown> = {}, options: { port
   const fill = (side: "BUY" | "SELL", quantity: string, price: string, id: string) =>
     runtime.bus.publish(
       Topics.fill,
-      envelope("Fill", "test", "acc", {
-        id,
-        orderId: `o-${id}`,
-        clientOrderId: `c-${id}`,
-        account: "acc",
-        venue: "sim",
-        symbol: "005930",
-        side,
-        price,
-        quantity,
-        fee: "0",
-        feeCurrency: "KRW",
-        liquidity: "TAKER",
-        strategyId: null,
-        tsEvent: "1",
-      } satisfies Fill),
+      envelope(
+        "Fill",
+        "test",
+        "acc",
+        fillFixture({ id, orderId: `o-${id}`, clientOrderId: `c-${id}`, side, price, quantity }),
+      ),
     );
   const check = (overrides: Partial<Order>) =>
     call(Subjects.riskCheck, { order: orderFixture(overrides) }) as Promise<RiskDecision>;
@@ -292,7 +279,7 @@ describe("risk service", () => {
 
 describe("risk service restart", () => {
   it("keeps limits and states set at run time across a restart, through the cache", async () => {
-    const runtime = memoryRuntime(quiet);
+    const runtime = memoryRuntime(silentLogger);
     const first = createRiskService(runtime, { limits: { maxOrderNotional: "100", maxPositionNotional: "100" } });
     await first.start();
     const { call } = rpcClient(runtime.rpc);
@@ -313,7 +300,7 @@ describe("risk service restart", () => {
 
   it("starts the platform HALTED, and says why, when the stored copy breaks the schema or is not JSON", async () => {
     for (const stored of [JSON.stringify({ limits: { defaults: { maxOrderNotional: "x" } } }), "{not json"]) {
-      const runtime = memoryRuntime(quiet);
+      const runtime = memoryRuntime(silentLogger);
       await runtime.cache.set("risk:settings", stored);
       const states: TradingStateChange[] = [];
       await runtime.bus.subscribe(Topics.tradingState, (e) => void states.push(e.payload as TradingStateChange));
@@ -330,7 +317,7 @@ describe("risk service restart", () => {
   it("keeps settings in the document store when given one, and takes over a copy the cache still holds", async () => {
     const documents = new MemoryDocumentStore();
     const limits = { maxOrderNotional: "100", maxPositionNotional: "100" };
-    const older = memoryRuntime(quiet); // an earlier version kept its settings in the cache
+    const older = memoryRuntime(silentLogger); // an earlier version kept its settings in the cache
     const before = createRiskService(older, { limits });
     await before.start();
     await rpcClient(older.rpc).call(Subjects.riskSetState, { state: "HALTED", account: "acc", reason: "desk" });
@@ -343,7 +330,7 @@ describe("risk service restart", () => {
     await first.stop();
     expect((await documents.list("risk-settings")).map((d) => d.name)).toEqual(["settings"]);
 
-    const fresh = memoryRuntime(quiet); // an empty cache: everything comes from the documents
+    const fresh = memoryRuntime(silentLogger); // an empty cache: everything comes from the documents
     const second = createRiskService(fresh, { limits, documents });
     await second.start();
     stops.push(() => second.stop());
@@ -372,7 +359,7 @@ describe("risk service configuration", () => {
 
 describe("risk service start-up", () => {
   it("starts from the portfolio's positions and cash accounts, so limits see what is already held", async () => {
-    const runtime = memoryRuntime(quiet);
+    const runtime = memoryRuntime(silentLogger);
     await runtime.rpc.serve(Subjects.positions, () => [
       {
         account: "acc",
@@ -387,17 +374,7 @@ describe("risk service start-up", () => {
         updatedAt: "1",
       },
     ]);
-    await runtime.rpc.serve(Subjects.accounts, () => [
-      {
-        id: "acc",
-        owner: "alice",
-        venue: "sim",
-        kind: "CASH",
-        baseCurrency: "KRW",
-        mode: "PAPER",
-        balances: [{ account: "acc", currency: "KRW", total: "100000", free: "100000", locked: "0" }],
-      },
-    ]);
+    await runtime.rpc.serve(Subjects.accounts, () => [cashAccount("acc", "100000")]);
     await serveNoWorkingOrders(runtime);
     await serveAppliedFills(runtime);
     const service = createRiskService(runtime, {

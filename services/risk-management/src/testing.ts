@@ -13,6 +13,14 @@ export const marginAccount = (id: string, overrides: Partial<Account> = {}): Acc
   ...overrides,
 });
 
+/** A CASH account holding `total` KRW, all of it free: risk checks its orders against that cash. */
+export const cashAccount = (id: string, total: string, overrides: Partial<Account> = {}): Account =>
+  marginAccount(id, {
+    kind: "CASH",
+    balances: [{ account: id, currency: "KRW", total, free: total, locked: "0" }],
+    ...overrides,
+  });
+
 /**
  * Test-only: answers the portfolio's rpc as risk reads it at start, and the
  * OMS's order list (no working orders). Risk refuses every order until both

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import type { Fill, Order, RiskLimits } from "@jts/contracts";
 import { InstrumentCatalog } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { fillFixture, orderFixture } from "@jts/kit/testing";
 import { RiskEngine, type RiskEngineOptions } from "./engine.ts";
 
 /**
@@ -23,22 +23,8 @@ function engine(options: RiskEngineOptions = {}, limits: Partial<RiskLimits> = {
   return e;
 }
 const order = (overrides: Partial<Order>): Order => orderFixture({ timeInForce: "GTC", ...overrides });
-const fill = (side: "BUY" | "SELL", quantity: string): Fill => ({
-  id: `f-${side}-${quantity}`,
-  orderId: "o0",
-  clientOrderId: "c0",
-  account: "acc",
-  venue: "sim",
-  symbol: "005930",
-  side,
-  price: "70000",
-  quantity,
-  fee: "0",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
-  tsEvent: "1",
-});
+const fill = (side: "BUY" | "SELL", quantity: string): Fill =>
+  fillFixture({ id: `f-${side}-${quantity}`, side, quantity });
 const rule = (d: { approved: boolean; rule: string | null }) => (d.approved ? "APPROVED" : d.rule);
 
 describe("risk: orders valued at the worst of their price and the market (review 13b, finding 1)", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { EventTypes, type Instrument, type RiskDecision, Subjects, Topics } from "@jts/contracts";
-import { createLogger, envelope, memoryRuntime } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { envelope, memoryRuntime } from "@jts/kit";
+import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
 import { servePortfolio } from "./testing.ts";
 
@@ -22,7 +22,7 @@ const XRP: Instrument = {
 
 describe("risk checks against a venue's own instruments", () => {
   it("refuses an unknown symbol until its connector announces it, then checks the venue's tick and lot", async () => {
-    const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    const runtime = memoryRuntime(silentLogger);
     await servePortfolio(runtime);
     const service = createRiskService(runtime);
     await service.start();

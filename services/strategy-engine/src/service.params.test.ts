@@ -10,11 +10,11 @@ import {
   type Tick,
   Topics,
 } from "@jts/contracts";
-import { createLogger, envelope, MemoryDocumentStore, memoryRuntime, type Runtime, serviceAuthHeaders } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { envelope, MemoryDocumentStore, memoryRuntime, type Runtime, serviceAuthHeaders } from "@jts/kit";
+import { eventually, fillFixture, orderFixture, silentLogger } from "@jts/kit/testing";
 import { createStrategyService } from "./service.ts";
 
-const quiet = () => memoryRuntime(createLogger({}, "error", () => {}));
+const quiet = () => memoryRuntime(silentLogger);
 const json = (method: string, body: unknown) => ({
   method,
   headers: { "content-type": "application/json", ...serviceAuthHeaders() },
@@ -49,22 +49,17 @@ async function fakeOms(runtime: Runtime, price: () => string) {
       status: "FILLED",
       strategyId: request.strategyId ?? null,
     };
-    const fill: Fill = {
+    const fill: Fill = fillFixture({
       id: `f-${submitted.length}`,
       orderId: order.id,
       clientOrderId: order.clientOrderId,
       account: order.account,
-      venue: "sim",
       symbol: order.symbol,
       side: order.side,
       price: price(),
       quantity: order.quantity,
-      fee: "0",
-      feeCurrency: "KRW",
-      liquidity: "TAKER",
       strategyId: order.strategyId,
-      tsEvent: "1",
-    };
+    });
     queueMicrotask(async () => {
       await runtime.bus.publish(Topics.fill, envelope(EventTypes.fill, "test", fill.id, fill));
       await runtime.bus.publish(Topics.orderUpdated, envelope(EventTypes.order, "test", order.id, order));

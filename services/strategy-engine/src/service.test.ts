@@ -1,11 +1,11 @@
 import { describe, expect, it } from "bun:test";
 import { EventTypes, type Fill, Topics } from "@jts/contracts";
-import { createLogger, envelope, MemoryDocumentStore, memoryRuntime, serviceAuthHeaders } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { envelope, MemoryDocumentStore, memoryRuntime, serviceAuthHeaders } from "@jts/kit";
+import { eventually, fillFixture, silentLogger } from "@jts/kit/testing";
 import { defaultStrategies } from "./defaults.ts";
 import { createStrategyService } from "./service.ts";
 
-const runtime = () => memoryRuntime(createLogger({}, "error", () => {}));
+const runtime = () => memoryRuntime(silentLogger);
 
 describe("strategy service", () => {
   it("seeds the default definitions once and keeps the on/off switch across a restart", async () => {
@@ -40,7 +40,7 @@ describe("strategy service", () => {
 
 describe("strategy service leadership", () => {
   it("lets only the instance holding the strategy lock act, and hands over when it stops", async () => {
-    const shared = memoryRuntime(createLogger({}, "error", () => {}));
+    const shared = memoryRuntime(silentLogger);
     const documents = new MemoryDocumentStore();
     const a = createStrategyService(shared, { strategies: defaultStrategies("acc"), documents });
     const b = createStrategyService({ ...shared }, { strategies: defaultStrategies("acc"), documents });
@@ -60,22 +60,17 @@ describe("strategy service leadership", () => {
 });
 
 describe("strategy fills", () => {
-  const fill = (account: string, id: string): Fill => ({
-    id,
-    orderId: `o-${id}`,
-    clientOrderId: `c-${id}`,
-    account,
-    venue: "sim",
-    symbol: "BTC-KRW",
-    side: "BUY",
-    price: "100",
-    quantity: "1",
-    fee: "0",
-    feeCurrency: "KRW",
-    liquidity: "TAKER",
-    strategyId: "ma-BTC-KRW",
-    tsEvent: "1",
-  });
+  const fill = (account: string, id: string): Fill =>
+    fillFixture({
+      id,
+      orderId: `o-${id}`,
+      clientOrderId: `c-${id}`,
+      account,
+      symbol: "BTC-KRW",
+      price: "100",
+      quantity: "1",
+      strategyId: "ma-BTC-KRW",
+    });
 
   it("takes only fills of the strategy's own account, whatever their strategyId says", async () => {
     const rt = runtime();

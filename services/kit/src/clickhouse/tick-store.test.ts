@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { ClickHouseClient } from "@clickhouse/client";
 import type { Fill, Tick } from "@jts/contracts";
+import { fillFixture } from "../testing/fixtures.ts";
 import { ensureSchema } from "./schema.ts";
 import { createTestTimeSeries } from "./testing.ts";
 import { ClickHouseTickStore } from "./tick-store.ts";
@@ -198,22 +199,14 @@ describe("ClickHouse tick store", () => {
   });
 
   it("stores fills in executions with exact decimals", async () => {
-    const fill: Fill = {
-      id: "f1",
+    const fill: Fill = fillFixture({
       orderId: "o1",
       clientOrderId: "c1",
-      account: "acc",
-      venue: "sim",
-      symbol: "005930",
-      side: "BUY",
       price: "71000.5",
       quantity: "0.3",
       fee: "10.650075",
-      feeCurrency: "KRW",
-      liquidity: "TAKER",
-      strategyId: null,
       tsEvent: at(3, 7).toString(),
-    };
+    });
     const s = store();
     s.writeFill(fill);
     s.writeFill({ ...fill, id: "f2", strategyId: "ma-1", price: "71001" });

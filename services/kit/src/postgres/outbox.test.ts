@@ -2,8 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test"
 import type { Envelope, EventBus } from "@jts/contracts";
 import { envelope } from "../events/envelope.ts";
 import { MemoryEventBus } from "../events/memory.ts";
-import { createLogger } from "../log.ts";
+
 import { eventually } from "../testing/eventually.ts";
+import { silentLogger } from "../testing/logger.ts";
 import { enqueueOutbox, OutboxRelay, type OutboxRelayOptions } from "./outbox.ts";
 import { startTestPostgres, type TestPostgres, truncateAll } from "./testing.ts";
 
@@ -15,7 +16,6 @@ afterAll(async () => {
   await pg.stop();
 });
 
-const quiet = createLogger({}, "error", () => {});
 const event = (n: number, key = "acc") => envelope("Test", "test", key, { n });
 
 /** A bus that records what it publishes and can be told to fail. */
@@ -36,7 +36,7 @@ describe("outbox relay", () => {
   let bus: RecordingBus;
   const relays: OutboxRelay[] = [];
   const relay = (options: OutboxRelayOptions = {}) => {
-    const r = new OutboxRelay(pg.sql, bus, { logger: quiet, ...options });
+    const r = new OutboxRelay(pg.sql, bus, { logger: silentLogger, ...options });
     relays.push(r);
     return r;
   };
@@ -144,7 +144,7 @@ describe("outbox relay", () => {
       await Bun.sleep(20);
       await publish(topic, e);
     };
-    const r = new OutboxRelay(pg.sql, slow, { logger: quiet, batchSize: 5 });
+    const r = new OutboxRelay(pg.sql, slow, { logger: silentLogger, batchSize: 5 });
     await r.start();
     await eventually(() => expect(slow.seen.length).toBeGreaterThan(0), 2000, 1);
     await r.stop();

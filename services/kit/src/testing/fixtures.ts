@@ -1,4 +1,4 @@
-import type { Order } from "@jts/contracts";
+import type { ExecutionReport, Fill, Order } from "@jts/contracts";
 
 /** A NEW MARKET buy of 10 x 005930 on the sim venue; tests override what they exercise. */
 export function orderFixture(overrides: Partial<Order> = {}): Order {
@@ -22,6 +22,61 @@ export function orderFixture(overrides: Partial<Order> = {}): Order {
     venueOrderId: null,
     createdAt: "1",
     updatedAt: "1",
+    ...overrides,
+  };
+}
+
+/** A taker buy of 10 x 005930 @ 70000 on the sim venue, no fee; tests override what they exercise. */
+export function fillFixture(overrides: Partial<Fill> = {}): Fill {
+  return {
+    id: "f1",
+    orderId: "o0",
+    clientOrderId: "c0",
+    account: "acc",
+    venue: "sim",
+    symbol: "005930",
+    side: "BUY",
+    price: "70000",
+    quantity: "10",
+    fee: "0",
+    feeCurrency: "KRW",
+    liquidity: "TAKER",
+    strategyId: null,
+    tsEvent: "1",
+    ...overrides,
+  };
+}
+
+/** The fill part of an execution report: a taker fill of 10 @ 70000, no fee. */
+export function reportFillFixture(overrides: Partial<NonNullable<ExecutionReport["fill"]>> = {}) {
+  return {
+    fillId: "f1",
+    price: "70000",
+    quantity: "10",
+    fee: "0",
+    feeCurrency: "KRW",
+    liquidity: "TAKER",
+    ...overrides,
+  } satisfies NonNullable<ExecutionReport["fill"]>;
+}
+
+/** What the venue says of `order`: `kind`, with `fill` for a FILL; tests override the rest. */
+export function executionReportFixture(
+  order: Pick<Order, "id" | "account" | "venue" | "symbol" | "side">,
+  kind: ExecutionReport["kind"],
+  fill: ExecutionReport["fill"] = null,
+  overrides: Partial<ExecutionReport> = {},
+): ExecutionReport {
+  return {
+    orderId: order.id,
+    account: order.account,
+    venue: order.venue,
+    symbol: order.symbol,
+    side: order.side,
+    kind,
+    fill,
+    reason: null,
+    tsEvent: "2",
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
 import type { Envelope, EventBus, Fill, Order } from "@jts/contracts";
 import { envelope } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { eventually, fillFixture, orderFixture } from "@jts/kit/testing";
 import type { OrderRepository } from "../repository.ts";
 
 export interface RepositoryHarness {
@@ -18,23 +18,21 @@ const order = (overrides: Partial<Order> = {}): Order => {
   n++;
   return orderFixture({ id: `o-${n}`, clientOrderId: `c-${n}`, ...overrides });
 };
-const fill = (o: Order, overrides: Partial<Fill> = {}): Fill => ({
-  id: `f-${++n}`,
-  orderId: o.id,
-  clientOrderId: o.clientOrderId,
-  account: o.account,
-  venue: o.venue,
-  symbol: o.symbol,
-  side: o.side,
-  price: "71000",
-  quantity: "1",
-  fee: "0.5",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
-  tsEvent: "1764236400000000001",
-  ...overrides,
-});
+const fill = (o: Order, overrides: Partial<Fill> = {}): Fill =>
+  fillFixture({
+    id: `f-${++n}`,
+    orderId: o.id,
+    clientOrderId: o.clientOrderId,
+    account: o.account,
+    venue: o.venue,
+    symbol: o.symbol,
+    side: o.side,
+    price: "71000",
+    quantity: "1",
+    fee: "0.5",
+    tsEvent: "1764236400000000001",
+    ...overrides,
+  });
 
 /** The one suite every OrderRepository passes (in-memory, PostgreSQL). */
 export function orderRepositoryContract(name: string, open: () => Promise<RepositoryHarness>) {

@@ -8,13 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { AuditLog } from "@jts/contracts";
 import { eventually } from "@jts/kit/testing";
-import { bootEdgePlatform, type EdgePlatform, request } from "./edges-harness.ts";
+import { bootEdgePlatform, type EdgePlatform, request } from "./harness.ts";
 
 let p: EdgePlatform;
 let audit: AuditLog;
 beforeAll(async () => {
   p = await bootEdgePlatform();
-  audit = (p.platform.services["api-gateway"] as unknown as { audit: AuditLog }).audit;
+  audit = p.platform.services["api-gateway"].audit;
 }, 60_000);
 afterAll(() => p.stop());
 
@@ -29,7 +29,7 @@ async function entryOf(action: string, requestId: string) {
 }
 
 describe("the audit log records where each state-changing call came from (issue 14 #8)", () => {
-  const auth = () => ({ authorization: `Bearer ${p.adminToken}` });
+  const auth = () => ({ authorization: `Bearer ${p.admin.accessToken}` });
 
   it("records the client's address behind the PWA proxy", async () => {
     const calls = [
@@ -65,7 +65,7 @@ describe("the audit log records where each state-changing call came from (issue 
   }, 60_000);
 
   it("records refused calls with their address too", async () => {
-    const trader = await p.addUser("audit-trader", "trader");
+    const trader = await p.createUser("audit-trader", "trader");
     const { accessToken } = await p.login("audit-trader", trader);
     const answer = await request(`${p.web}/api/risk/state`, {
       from: "127.0.0.23",

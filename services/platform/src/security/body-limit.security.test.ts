@@ -5,7 +5,7 @@
  * PWA server (same cap, and its proxy reads the body with a cap).
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { bootEdgePlatform, type EdgePlatform } from "./edges-harness.ts";
+import { bootEdgePlatform, type EdgePlatform } from "./harness.ts";
 
 let p: EdgePlatform;
 beforeAll(async () => {
@@ -39,7 +39,7 @@ async function sendChunked(url: string, token: string | null, bytes: number, met
 
 describe("request body limits count the bytes read (issue 14 #7)", () => {
   it("refuses a 50 MiB chunked body at the gateway with 413 without buffering it", async () => {
-    const answer = await sendChunked(`${p.api}/api/risk/state`, p.adminToken, 50 * MiB);
+    const answer = await sendChunked(`${p.api}/api/risk/state`, p.admin.accessToken, 50 * MiB);
     expect(answer.status).toBe(413);
     // Reading and parsing it took +140 MB (here +300 MB) before; the platform runs in this process.
     expect(answer.grewMb).toBeLessThan(64);
@@ -51,7 +51,7 @@ describe("request body limits count the bytes read (issue 14 #7)", () => {
 
   it("refuses a 200 MiB chunked body at the PWA proxy with 413, without buffering it first", async () => {
     // The proxy used to read the whole body, then pass it on with a content-length the gateway refused.
-    const answer = await sendChunked(`${p.web}/api/risk/state`, p.adminToken, 200 * MiB);
+    const answer = await sendChunked(`${p.web}/api/risk/state`, p.admin.accessToken, 200 * MiB);
     expect(answer.status).toBe(413);
     expect(answer.grewMb).toBeLessThan(64);
   }, 60_000);
@@ -60,13 +60,13 @@ describe("request body limits count the bytes read (issue 14 #7)", () => {
     const big = JSON.stringify({ state: "HALTED", reason: "x".repeat(70 * 1024) });
     const refused = await fetch(`${p.web}/api/risk/state`, {
       method: "PUT",
-      headers: { "content-type": "application/json", authorization: `Bearer ${p.adminToken}` },
+      headers: { "content-type": "application/json", authorization: `Bearer ${p.admin.accessToken}` },
       body: big,
     });
     // Bun's own 413 (the server refuses before any handler runs): status only, no body.
     expect(refused.status).toBe(413);
     // 60 KiB of chunked body is read and validated: a 422, not a 413.
-    const small = await sendChunked(`${p.web}/api/risk/state`, p.adminToken, 60 * 1024);
+    const small = await sendChunked(`${p.web}/api/risk/state`, p.admin.accessToken, 60 * 1024);
     expect(small.status).toBe(422);
   }, 60_000);
 });

@@ -7,7 +7,7 @@
  * refresh limits are per token.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { ADMIN_PASSWORD, bootEdgePlatform, type EdgePlatform, request } from "./edges-harness.ts";
+import { ADMIN_PASSWORD, bootEdgePlatform, type EdgePlatform, request } from "./harness.ts";
 
 let p: EdgePlatform;
 /** LOGIN_RATE_LIMIT: wrong passwords per address per minute (small: each argon2 check takes a while). */
@@ -52,7 +52,7 @@ describe("client addresses behind the PWA proxy (issue 14 #6)", () => {
   }, 60_000);
 
   it("slows an account's logins after failures from many addresses, never refusing the right password; a correct login resets it", async () => {
-    const password = await p.addUser("backoff-target", "trader");
+    const password = await p.createUser("backoff-target", "trader");
     // Six failures, each from its own address (so no address or (account, address) brake applies).
     for (let i = 0; i < 6; i++)
       expect((await login(p.api, `127.0.1.${i + 1}`, "backoff-target", "wrong")).status).toBe(401);

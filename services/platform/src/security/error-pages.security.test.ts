@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { connect } from "node:net";
 import { resolve } from "node:path";
-import { bootEdgePlatform, type EdgePlatform } from "./edges-harness.ts";
+import { bootEdgePlatform, type EdgePlatform } from "./harness.ts";
 
 let p: EdgePlatform;
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import { connect } from "node:net";
 import { gatewayConfigSpec, gatewaySettings } from "@jts/api-gateway";
 import { loadConfig } from "@jts/kit";
 import { eventually } from "@jts/kit/testing";
-import { ADMIN_PASSWORD, bootEdgePlatform, type EdgePlatform, openSocket, request } from "./edges-harness.ts";
+import { ADMIN_PASSWORD, bootEdgePlatform, type EdgePlatform, openSocket, request } from "./harness.ts";
 
 let p: EdgePlatform;
 beforeAll(async () => {
@@ -68,7 +68,7 @@ describe("the gateway checks Host (attacker review 5)", () => {
     // The proxy sends the gateway's own name as Host: logins and sockets through it still work.
     expect((await p.login("admin", ADMIN_PASSWORD, p.web)).accessToken).toBeString();
     const ws = await openSocket(p.web);
-    ws.send({ op: "auth", token: p.adminToken });
+    ws.send({ op: "auth", token: p.admin.accessToken });
     await eventually(() => expect(ws.messages.some((m) => m.op === "authed")).toBe(true));
     ws.socket.close();
   }, 60_000);

@@ -7,9 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Alert, Order, RiskStatus, StrategyStatus } from "@jts/contracts";
-import { closeRuntime, createLogger, listen, loadConfig, runtimeFromEnv, serviceAuthHeaders } from "@jts/kit";
+import { closeRuntime, listen, loadConfig, runtimeFromEnv, serviceAuthHeaders } from "@jts/kit";
 import { connectNats } from "@jts/kit/nats";
-import { eventually, serverUrl } from "@jts/kit/testing";
+import { eventually, serverUrl, silentLogger } from "@jts/kit/testing";
 import { createRiskService } from "@jts/risk-management";
 import { bootPlatform, type Platform } from "../boot.ts";
 import { platformConfigSpec } from "../config.ts";
@@ -47,7 +47,7 @@ beforeAll(async () => {
     STRATEGIES: "off",
     JTS_ADMIN_PASSWORD: ADMIN_PASSWORD,
   });
-  platform = await bootPlatform(config, { ephemeralPorts: true, logger: createLogger({}, "error", () => {}) });
+  platform = await bootPlatform(config, { ephemeralPorts: true, logger: silentLogger });
   urls = platform.urls;
   api = svc("api-gateway");
   const login = await fetch(`${api}/api/auth/login`, {
@@ -269,8 +269,7 @@ describe.skipIf(!natsUrl || !redisUrl)(
   () => {
     it("refuses a command from anyone on the bus without the service credential, and changes nothing", async () => {
       const namespace = `plane${Date.now().toString(36)}`;
-      const quiet = createLogger({}, "error", () => {});
-      const runtime = await runtimeFromEnv(quiet, "risk-management", {
+      const runtime = await runtimeFromEnv(silentLogger, "risk-management", {
         ...process.env,
         JTS_ENV: "test",
         JTS_BUS: "nats",

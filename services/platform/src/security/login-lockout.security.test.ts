@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { type Alert, Topics } from "@jts/contracts";
 import { eventually } from "@jts/kit/testing";
-import { ADMIN_PASSWORD, bootEdgePlatform, type EdgePlatform, request } from "./edges-harness.ts";
+import { ADMIN_PASSWORD, bootEdgePlatform, type EdgePlatform, request } from "./harness.ts";
 
 let p: EdgePlatform;
 const SLOWDOWN_STEP_MS = 1500;

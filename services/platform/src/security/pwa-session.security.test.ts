@@ -8,7 +8,7 @@
  * (The browser side, storage and the CSP in Chromium, is in web/e2e.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { ADMIN_PASSWORD, type Answer, bootEdgePlatform, type EdgePlatform, request } from "./edges-harness.ts";
+import { ADMIN_PASSWORD, type Answer, bootEdgePlatform, type EdgePlatform, request } from "./harness.ts";
 
 let p: EdgePlatform;
 beforeAll(async () => {

@@ -8,8 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { WsServerMessage } from "@jts/contracts";
 import { eventually } from "@jts/kit/testing";
-import type { createPortfolioService } from "@jts/portfolio-tracker";
-import { bootEdgePlatform, type EdgePlatform, openSocket, request, type TestSocket } from "./edges-harness.ts";
+import { bootEdgePlatform, type EdgePlatform, openSocket, request, type TestSocket } from "./harness.ts";
 
 let p: EdgePlatform;
 beforeAll(async () => {
@@ -47,14 +46,14 @@ describe("WebSocket caps (issue 14 #11)", () => {
   }, 60_000);
 
   it("still takes a normal auth message through the proxy", async () => {
-    const ws = await authed(p.web, p.adminToken);
+    const ws = await authed(p.web, p.admin.accessToken);
     ws.send({ op: "ping" });
     await eventually(() => expect(ws.messages.some((m) => m.op === "pong")).toBe(true));
     ws.socket.close();
   }, 60_000);
 
   it("refuses subscriptions past WS_MAX_CHANNELS (200) per socket, and takes more once some are dropped", async () => {
-    const ws = await authed(p.api, p.adminToken);
+    const ws = await authed(p.api, p.admin.accessToken);
     ws.send({ op: "subscribe", channels: channels(0, 100) });
     ws.send({ op: "subscribe", channels: channels(100, 100) });
     await eventually(() => expect(ws.messages.filter((m) => m.op === "subscribed")).toHaveLength(2));
@@ -71,14 +70,14 @@ describe("WebSocket caps (issue 14 #11)", () => {
   }, 60_000);
 
   it("re-reads a user's accounts while their socket is open: an account they gain shows up on it", async () => {
-    const password = await p.addUser("ws-owner", "trader");
+    const password = await p.createUser("ws-owner", "trader");
     const { accessToken } = await p.login("ws-owner", password);
     const ws = await authed(p.api, accessToken);
     ws.send({ op: "subscribe", channels: ["orders"] });
     await eventually(() => expect(ws.messages.some((m) => m.op === "subscribed")).toBe(true));
 
     // The operator gives the trader an account (as a row in the accounts table would).
-    const portfolio = p.platform.services["portfolio-tracker"] as unknown as ReturnType<typeof createPortfolioService>;
+    const portfolio = p.platform.services["portfolio-tracker"];
     await portfolio.portfolio.repository.seed([
       { id: "ws-owner-acct", owner: "ws-owner", venue: "sim", baseCurrency: "KRW", startingCash: "100000000" },
     ]);

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { eventually } from "@jts/kit/testing";
-import { bootEdgePlatform, type EdgePlatform, openSocket, type TestSocket } from "./edges-harness.ts";
+import { bootEdgePlatform, type EdgePlatform, openSocket, type TestSocket } from "./harness.ts";
 
 const PER_USER = 3;
 const PER_ADDRESS = 5;
@@ -32,7 +32,7 @@ const authedOrClosed = async (ws: TestSocket) =>
 
 describe("WebSocket sockets per user and per address (attacker review 3)", () => {
   it(`closes a user's socket past ${PER_USER} with 1013, at the gateway and through the proxy, and takes one again once a socket closes`, async () => {
-    const password = await p.addUser("many-sockets", "trader");
+    const password = await p.createUser("many-sockets", "trader");
     const { accessToken } = await p.login("many-sockets", password);
     const open: TestSocket[] = [];
     for (let i = 0; i < PER_USER; i++) {
@@ -50,7 +50,7 @@ describe("WebSocket sockets per user and per address (attacker review 3)", () =>
     }
     // Another user is not affected.
     const admin = await openSocket(p.api);
-    admin.send({ op: "auth", token: p.adminToken });
+    admin.send({ op: "auth", token: p.admin.accessToken });
     expect(await authedOrClosed(admin)).toBe("authed");
     admin.socket.close();
     // A closed socket frees its place.
@@ -75,13 +75,13 @@ describe("WebSocket sockets per user and per address (attacker review 3)", () =>
     expect(closed.reason).toContain("unauthenticated sockets per address");
     // Another client address is not affected.
     const other = await from("203.0.113.10");
-    other.send({ op: "auth", token: p.adminToken });
+    other.send({ op: "auth", token: p.admin.accessToken });
     expect(await authedOrClosed(other)).toBe("authed");
     // One of the waiting sockets authenticates: its address may open a new one.
-    waiting[0]?.send({ op: "auth", token: p.adminToken });
+    waiting[0]?.send({ op: "auth", token: p.admin.accessToken });
     expect(await authedOrClosed(waiting[0] as TestSocket)).toBe("authed");
     const next = await from("203.0.113.9");
-    next.send({ op: "auth", token: p.adminToken });
+    next.send({ op: "auth", token: p.admin.accessToken });
     expect(await authedOrClosed(next)).toBe("authed");
     for (const ws of [...waiting, other, next]) ws.socket.close();
   }, 60_000);

@@ -1,6 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import { type Fill, fx, nowNsString } from "@jts/contracts";
-import { type AccountSeed, Ledger, type PositionState } from "../ledger.ts";
+import { type Fill, type Fixed, fx, nowNsString } from "@jts/contracts";
+import { fillFixture } from "@jts/kit/testing";
+import {
+  type AccountSeed,
+  applyFillToPosition,
+  cashBalance,
+  cashDeltas,
+  markPosition,
+  type PositionState,
+  positionKey,
+  sortBalances,
+  toPosition,
+} from "../ledger.ts";
 import { FILL_CONSUMER, Portfolio } from "../portfolio.ts";
 import type { PortfolioRepository, PortfolioTransaction } from "../repository.ts";
 
@@ -22,23 +33,17 @@ const seed = (overrides: Partial<AccountSeed> = {}): AccountSeed => ({
 });
 
 let n = 0;
-const fill = (side: "BUY" | "SELL", quantity: string, price: string, overrides: Partial<Fill> = {}): Fill => ({
-  id: `f-${++n}`,
-  orderId: "o",
-  clientOrderId: "c",
-  account: "acc",
-  venue: "sim",
-  symbol: "005930",
-  side,
-  price,
-  quantity,
-  fee: "0",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: null,
-  tsEvent: `17642364000000000${String(n).padStart(2, "0")}`,
-  ...overrides,
-});
+const fill = (side: "BUY" | "SELL", quantity: string, price: string, overrides: Partial<Fill> = {}): Fill =>
+  fillFixture({
+    id: `f-${++n}`,
+    orderId: "o",
+    clientOrderId: "c",
+    side,
+    price,
+    quantity,
+    tsEvent: `17642364000000000${String(n).padStart(2, "0")}`,
+    ...overrides,
+  });
 
 const state = (overrides: Partial<PositionState> = {}): PositionState => ({
   account: "acc",
@@ -310,8 +315,10 @@ export function portfolioRepositoryContract(name: string, open: () => Promise<Po
       return outcome.position;
     };
 
-    it("computes what the Ledger computes, fill by fill", async () => {
-      const ledger = new Ledger([seed()]);
+    it("computes what the booking arithmetic alone computes, fill by fill", async () => {
+      // The reference: ledger.ts's functions folded over plain maps, nothing stored, nothing locked.
+      const positions = new Map<string, PositionState>();
+      const cash = new Map<string, Fixed>([["KRW", fx.toFixed(seed().startingCash)]]);
       const fills = [
         fill("BUY", "10", "70000", { fee: "105" }),
         fill("BUY", "30", "71000", { fee: "319.5" }),
@@ -321,12 +328,33 @@ export function portfolioRepositoryContract(name: string, open: () => Promise<Po
         fill("BUY", "2", "0.5", { symbol: "BTC-USDT", venue: "binance", feeCurrency: "USDT", fee: "0.001" }),
         fill("SELL", "14", "68000.5", { fee: "1" }),
       ];
-      for (const f of fills) expect(await applied(f)).toEqual(ledger.applyFill(f) as never);
-      expect(ledger.markPrice("005930", "67000", "1764236500000000000")).toEqual(
-        portfolio.markPrice("005930", "67000", "1764236500000000000"),
+      for (const f of fills) {
+        const key = positionKey(f.account, f.symbol);
+        const next = applyFillToPosition(positions.get(key), f);
+        positions.set(key, next);
+        for (const [currency, amount] of cashDeltas(f)) cash.set(currency, (cash.get(currency) ?? 0n) + amount);
+        expect(await applied(f)).toEqual(toPosition(next));
+      }
+      const at = "1764236500000000000";
+      const marked = [...positions.values()].filter(
+        (p) => p.symbol === "005930" && markPosition(p, fx.toFixed("67000"), at) && p.quantity !== 0n,
       );
-      expect(await portfolio.listPositions()).toEqual(ledger.listPositions());
-      expect(await portfolio.listAccounts()).toEqual(ledger.listAccounts());
+      expect(marked.map(toPosition)).toEqual(portfolio.markPrice("005930", "67000", at));
+      expect(await portfolio.listPositions()).toEqual([...positions.values()].map(toPosition));
+      expect(await portfolio.listAccounts()).toEqual([
+        {
+          id: "acc",
+          owner: "alice",
+          venue: "sim",
+          kind: "CASH",
+          baseCurrency: "KRW",
+          mode: "PAPER",
+          balances: sortBalances(
+            "KRW",
+            [...cash].map(([currency, total]) => cashBalance("acc", currency, total)),
+          ),
+        },
+      ]);
     });
 
     it("books a fee in its own currency: BUY 0.4 ETH-USDT @ 2000, fee 0.0004 ETH pays 800 USDT for 0.3996 ETH", async () => {

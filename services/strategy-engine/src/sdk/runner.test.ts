@@ -1,11 +1,10 @@
 import { describe, expect, it } from "bun:test";
 import type { Candle, Fill, OrderRequest, StrategyConfig, StrategyParams, Tick } from "@jts/contracts";
-import { createLogger } from "@jts/kit";
+import { fillFixture, silentLogger } from "@jts/kit/testing";
 import { paramProblems } from "./kinds.ts";
 import { type RunnerDeps, StrategyRunner } from "./runner.ts";
 import type { Strategy, StrategyContext, StrategyKindDefinition } from "./strategy.ts";
 
-const logger = createLogger({}, "error", () => {});
 const SECOND = 1_000_000_000n;
 
 const tick = (price: string, seconds: number): Tick => ({
@@ -32,22 +31,18 @@ const candle = (close: string, minute: number): Candle => ({
   closed: true,
 });
 
-const fillFor = (request: OrderRequest, price: string): Fill => ({
-  id: `f-${request.clientOrderId}`,
-  orderId: `o-${request.clientOrderId}`,
-  clientOrderId: request.clientOrderId,
-  account: "acc",
-  venue: "sim",
-  symbol: "BTC-KRW",
-  side: request.side,
-  price,
-  quantity: request.quantity,
-  fee: "10",
-  feeCurrency: "KRW",
-  liquidity: "TAKER",
-  strategyId: request.strategyId ?? null,
-  tsEvent: "1",
-});
+const fillFor = (request: OrderRequest, price: string): Fill =>
+  fillFixture({
+    id: `f-${request.clientOrderId}`,
+    orderId: `o-${request.clientOrderId}`,
+    clientOrderId: request.clientOrderId,
+    symbol: "BTC-KRW",
+    side: request.side,
+    price,
+    quantity: request.quantity,
+    fee: "10",
+    strategyId: request.strategyId ?? null,
+  });
 
 /** A strategy that records every hook it sees and buys 1 on every tick. */
 function recordingKind(calls: string[]): StrategyKindDefinition<StrategyParams> {
@@ -85,7 +80,7 @@ function runnerWith(calls: string[], overrides: Partial<RunnerDeps> = {}) {
   const sent: OrderRequest[] = [];
   const runner = new StrategyRunner(config, {
     router: { submit: async (r) => void sent.push(r), cancel: async () => {} },
-    logger,
+    logger: silentLogger,
     cooldownNs: 10n * SECOND,
     definition: recordingKind(calls),
     ...overrides,

@@ -1,9 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import type { OrderRequest, StrategyConfig, StrategyKind, StrategyParams, Tick } from "@jts/contracts";
-import { createLogger } from "@jts/kit";
+import { fillFixture, silentLogger } from "@jts/kit/testing";
 import { StrategyRunner } from "../sdk/runner.ts";
-
-const logger = createLogger({}, "error", () => {});
 
 /**
  * Feeds prices as ticks one second apart; every order fills at once at the
@@ -21,7 +19,7 @@ async function signals(kind: StrategyKind, params: StrategyParams, prices: numbe
       },
       async cancel() {},
     },
-    logger,
+    logger: silentLogger,
     cooldownNs: 0n,
   });
   for (const price of prices) {
@@ -38,11 +36,19 @@ async function signals(kind: StrategyKind, params: StrategyParams, prices: numbe
     const order = pending as OrderRequest | null;
     if (order) {
       orders.push(`${order.side} ${order.quantity}@${index}`);
-      await runner.fill({
-        ...{ id: `f${index}`, orderId: `o${index}`, clientOrderId: order.clientOrderId, account: "acc" },
-        ...{ venue: "sim", symbol: "X", side: order.side, price: String(price), quantity: order.quantity, fee: "0" },
-        ...{ feeCurrency: "KRW", liquidity: "TAKER", strategyId: kind, tsEvent: tick.tsEvent },
-      });
+      await runner.fill(
+        fillFixture({
+          id: `f${index}`,
+          orderId: `o${index}`,
+          clientOrderId: order.clientOrderId,
+          symbol: "X",
+          side: order.side,
+          price: String(price),
+          quantity: order.quantity,
+          strategyId: kind,
+          tsEvent: tick.tsEvent,
+        }),
+      );
       runner.orderUpdated(order.clientOrderId, "FILLED");
       pending = null;
     }

@@ -1,0 +1,3 @@
+export { testOrderManager } from "./manager.ts";
+export { APPROVE, omsOnPaper } from "./oms-on-paper.ts";
+export { orderRepositoryContract } from "./order-repository-contract.ts";
