@@ -2,8 +2,10 @@
  * The PWA in a real browser against the real platform: `just dev`'s boot on
  * free ports (in-memory storage), the production build served as `just dev`
  * serves it, and Debian's Chromium driven by playwright-core (no browser is
- * downloaded). Writes a phone and a desktop screenshot of every screen to
- * e2e/screenshots/. Skipped, with a message, only when Chromium is absent.
+ * downloaded). Takes a phone and a desktop screenshot of every screen: into a
+ * fresh temp directory (printed at the end), or over the committed ones in
+ * e2e/screenshots/ when JTS_E2E_UPDATE_SCREENSHOTS=1. Skipped, with a message,
+ * only when Chromium is absent.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -19,7 +21,9 @@ if (!hasChromium) console.warn(`PWA e2e skipped: no Chromium at ${CHROMIUM} (apt
 
 const WEB = resolve(import.meta.dir, "..");
 const DIST = join(WEB, "dist");
-const SHOTS = join(import.meta.dir, "screenshots");
+/** A run never rewrites the committed screenshots unless asked to (they are reviewed like code). */
+const UPDATE_SHOTS = process.env.JTS_E2E_UPDATE_SCREENSHOTS === "1";
+const SHOTS = UPDATE_SHOTS ? join(import.meta.dir, "screenshots") : mkdtempSync(join(tmpdir(), "jts-e2e-shots-"));
 const PASSWORD = "e2e-password-123";
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1440, height: 900 };
@@ -152,6 +156,9 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await context?.close();
     await platform?.stop();
     if (profile) rmSync(profile, { recursive: true, force: true });
+    console.info(
+      `PWA screenshots in ${SHOTS}${UPDATE_SHOTS ? "" : " (JTS_E2E_UPDATE_SCREENSHOTS=1 updates the committed ones)"}`,
+    );
   });
 
   test("logs in and sees prices move", async () => {
@@ -324,6 +331,18 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await page.waitForSelector("[data-testid=stale-banner]", { state: "detached" });
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  test("when the browser reports offline for good while the gateway is reachable, the socket probes and goes live again", async () => {
+    // What a loopback-only network namespace does: navigator.onLine stays false and no `online` event ever comes.
+    await page.evaluate(() => {
+      Object.defineProperty(navigator, "onLine", { configurable: true, get: () => false });
+      window.addEventListener("online", (event) => event.stopImmediatePropagation(), { capture: true });
+      window.dispatchEvent(new Event("offline"));
+    });
+    await page.waitForSelector(".connection--offline");
+    await page.waitForSelector(".connection--live", { timeout: 20_000 });
+  }, 30_000);
+
   test("runs under its Content-Security-Policy with no violation on any screen, and cannot be framed", async () => {
     await page.reload();
     await page.waitForSelector(".connection--live");
