@@ -1,6 +1,6 @@
 import { createGatewayService, ensureBootstrapAdmin, gatewaySettings, MemoryUserDirectory } from "@jts/api-gateway";
 import { createPaperService, documentOrderStore } from "@jts/broker-paper";
-import { createSimService } from "@jts/broker-sim";
+import { createSimService, seedSimHistory } from "@jts/broker-sim";
 import {
   type ConfigOf,
   closeRuntime,
@@ -11,6 +11,7 @@ import {
   listen,
   memoryRuntime,
   type Service,
+  SessionClock,
   sessionEndFor,
   sessionsFor,
 } from "@jts/kit";
@@ -63,6 +64,20 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
     throw error;
   }
 
+  const marketData = createMarketDataService(runtime, { catalog, ...(storage ? { history: storage.history } : {}) });
+  const sim = createSimService(runtime, { seed: config.SIM_SEED, intervalMs: config.SIM_INTERVAL_MS, catalog });
+  // History first, then the live feed: a fresh chart has days to scroll back through.
+  const seedHistory = async () => {
+    const clock = new SessionClock();
+    const seeded = await seedSimHistory(marketData.history, catalog.all, {
+      days: config.SIM_HISTORY_DAYS,
+      nowMs: Date.now(),
+      seed: config.SIM_SEED,
+      trades: (instrument, ms) => clock.phase(sessions(instrument), ms) !== "CLOSED",
+    });
+    if (seeded.ticks > 0) logger.info("sim history seeded", { ...seeded, days: config.SIM_HISTORY_DAYS });
+  };
+
   const planned: Array<[Service, number]> = [
     // The portfolio first: risk seeds its positions and the OMS its account modes from it at start.
     [
@@ -111,10 +126,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       }),
       config.ORDER_PORT,
     ],
-    [
-      createMarketDataService(runtime, { catalog, ...(storage ? { history: storage.history } : {}) }),
-      config.MARKET_DATA_PORT,
-    ],
+    [marketData, config.MARKET_DATA_PORT],
     [createNotificationService(runtime, notificationSettings(config)), config.NOTIFICATION_PORT],
     [
       createStrategyService(runtime, {
@@ -129,10 +141,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       config.GATEWAY_PORT,
     ],
     // The feed starts last so every consumer is subscribed before the first tick.
-    [
-      createSimService(runtime, { seed: config.SIM_SEED, intervalMs: config.SIM_INTERVAL_MS, catalog }),
-      config.SIM_PORT,
-    ],
+    [{ ...sim, start: () => seedHistory().then(sim.start) }, config.SIM_PORT],
   ];
 
   const started: Service[] = [];
