@@ -35,8 +35,8 @@ describe("sim history seed", () => {
     const prices = ticks.map((t) => fx.toFixed(t.price));
     for (let i = 0; i < prices.length; i += 4) {
       const [open, a, b, close] = prices.slice(i, i + 4) as [bigint, bigint, bigint, bigint];
-      const high = a > b ? a : b;
-      const low = a > b ? b : a;
+      const high = fx.max(a, b);
+      const low = fx.min(a, b);
       expect(high >= open && high >= close && low <= open && low <= close).toBe(true);
       if (i + 4 < prices.length) expect(prices[i + 4]).toBe(close); // the next minute opens at this close
     }

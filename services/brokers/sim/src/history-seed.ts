@@ -53,9 +53,9 @@ export function historyTicks(instruments: readonly Instrument[], options: Histor
     for (let m = 0; m < minutes; m++) {
       const minuteMs = lastMinute - m * MINUTE_MS;
       if (options.trades && !options.trades(instrument, minuteMs)) continue;
-      const openTicks = max(floor, closeTicks - ticksOf(gaussian(random) * sigma));
-      const top = max(openTicks, closeTicks) + ticksOf(Math.abs(gaussian(random)) * sigma * 0.5);
-      const bottom = max(floor, min(openTicks, closeTicks) - ticksOf(Math.abs(gaussian(random)) * sigma * 0.5));
+      const openTicks = fx.max(floor, closeTicks - ticksOf(gaussian(random) * sigma));
+      const top = fx.max(openTicks, closeTicks) + ticksOf(Math.abs(gaussian(random)) * sigma * 0.5);
+      const bottom = fx.max(floor, fx.min(openTicks, closeTicks) - ticksOf(Math.abs(gaussian(random)) * sigma * 0.5));
       const extremes = random() < 0.5 ? [top, bottom] : [bottom, top];
       const prices = [openTicks, ...extremes, closeTicks];
       newestFirst.push(
@@ -99,6 +99,3 @@ export async function seedSimHistory(
   for (const tick of ticks) await target.writeTick(tick);
   return { seeded: [...new Set(ticks.map((t) => t.symbol))], ticks: ticks.length };
 }
-
-const max = (a: bigint, b: bigint) => (a > b ? a : b);
-const min = (a: bigint, b: bigint) => (a < b ? a : b);
