@@ -221,6 +221,46 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await shoot("portfolio");
   }, 60_000);
 
+  test("the chart scrolls back through the simulator's seeded days, with the trader's fill and open order drawn on it", async () => {
+    await goTo("markets");
+    const last = BigInt((await lastPrice("BTC-KRW")).replaceAll(",", "").split(".")[0] ?? "0");
+    const price = ((last * 9n) / 10n / 1000n) * 1000n; // rests under the market: a line on the chart
+    expect(await placeOrder({ type: "LIMIT", quantity: "0.001", price: price.toString(), symbol: "BTC-KRW" })).toMatch(
+      /ACCEPTED|NEW/,
+    );
+    await page.click('tr[data-symbol="BTC-KRW"] button'); // the watchlist picks the chart's symbol
+    const chart = page.locator("[data-testid=chart][aria-label^='BTC-KRW']");
+    await page.waitForSelector("[data-testid=chart][data-order-lines='1']");
+    await page.waitForFunction(
+      () => Number(document.querySelector("[data-testid=chart]")?.getAttribute("data-fill-marks")) >= 1,
+    );
+    await shoot("chart-fills");
+    // Drag the chart to the right until it has asked for a page before the first 300 bars.
+    const box = await chart.boundingBox();
+    if (!box) throw new Error("no chart box");
+    for (let i = 0; i < 12 && (await chart.getAttribute("data-pages-back")) === "0"; i++) {
+      await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 8 });
+      await page.mouse.up();
+      await page.waitForTimeout(200);
+    }
+    expect(Number(await chart.getAttribute("data-pages-back"))).toBeGreaterThanOrEqual(1);
+    await shoot("chart-history");
+    // The 1h view has the seeded days: more than a day of hourly bars in one page.
+    await page.click("fieldset[aria-label='Candle interval'] button:has-text('1h')");
+    await page.waitForSelector("[data-testid=chart][aria-label*='1h candles']:not([aria-label*=loading])");
+    const hourly = await page.evaluate(async () => {
+      const token = sessionStorage.getItem("jts.accessToken") ?? "";
+      const res = await fetch("/api/candles?symbol=BTC-KRW&interval=1h&limit=500", {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return ((await res.json()) as unknown[]).length;
+    });
+    expect(hourly).toBeGreaterThan(48);
+    await page.click("fieldset[aria-label='Candle interval'] button:has-text('1m')");
+  }, 60_000);
+
   test("a strategy is created from its kind's schema; strategies start and stop; an admin edits limits; the kill switch halts trading and the next order is refused with the reason", async () => {
     await goTo("strategies");
     const strategy = page.locator("article[data-strategy=ma-BTC-KRW]");

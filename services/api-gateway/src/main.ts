@@ -1,4 +1,4 @@
-import { durableStoreUrl, loadConfig, runStandalone } from "@jts/kit";
+import { durableStoreUrl, krxHolidaysOf, krxSchedule, loadConfig, runStandalone, sessionConfigSpec } from "@jts/kit";
 import { connectPostgres, migrate, PostgresAuditLog, postgresReadiness } from "@jts/kit/postgres";
 import { ensureBootstrapAdmin } from "./auth/bootstrap.ts";
 import { PostgresUserDirectory } from "./auth/postgres-users.ts";
@@ -8,6 +8,7 @@ import { createGatewayService } from "./service.ts";
 
 const config = loadConfig({
   ...gatewayConfigSpec,
+  ...sessionConfigSpec,
   /** Users in PostgreSQL when set (postgres://...); in memory otherwise. */
   DATABASE_URL: durableStoreUrl("users"),
 });
@@ -22,7 +23,10 @@ await runStandalone("api-gateway", config.GATEWAY_PORT, async (runtime) => {
     runtime,
     users,
     gatewaySettings(config),
-    sql ? { audit: new PostgresAuditLog(sql), readiness: { postgres: postgresReadiness(sql) } } : {},
+    {
+      ...(sql ? { audit: new PostgresAuditLog(sql), readiness: { postgres: postgresReadiness(sql) } } : {}),
+      krxSessions: krxSchedule(krxHolidaysOf(config)),
+    },
   );
   if (!sql) return service;
   return {

@@ -60,6 +60,7 @@ export {
 export {
   ALWAYS_OPEN,
   krxHolidaysOf,
+  isHoliday,
   krxSchedule,
   parseHolidays,
   SessionClock,

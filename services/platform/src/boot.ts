@@ -6,6 +6,8 @@ import {
   closeRuntime,
   createLogger,
   InstrumentCatalog,
+  krxHolidaysOf,
+  krxSchedule,
   type Listening,
   type Logger,
   listen,
@@ -137,7 +139,10 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       config.STRATEGY_PORT,
     ],
     [
-      createGatewayService(runtime, users, gatewaySettings(config), storage ? { audit: storage.audit } : {}),
+      createGatewayService(runtime, users, gatewaySettings(config), {
+        ...(storage ? { audit: storage.audit } : {}),
+        krxSessions: krxSchedule(krxHolidaysOf(config)),
+      }),
       config.GATEWAY_PORT,
     ],
     // The feed starts last so every consumer is subscribed before the first tick.
