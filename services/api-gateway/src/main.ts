@@ -19,15 +19,10 @@ const users: UserDirectory = sql ? new PostgresUserDirectory(sql) : new MemoryUs
 
 await runStandalone("api-gateway", config.GATEWAY_PORT, async (runtime) => {
   await ensureBootstrapAdmin(users, config.JTS_ADMIN_USER, config.JTS_ADMIN_PASSWORD, runtime.logger);
-  const service = createGatewayService(
-    runtime,
-    users,
-    gatewaySettings(config),
-    {
-      ...(sql ? { audit: new PostgresAuditLog(sql), readiness: { postgres: postgresReadiness(sql) } } : {}),
-      krxSessions: krxSchedule(krxHolidaysOf(config)),
-    },
-  );
+  const service = createGatewayService(runtime, users, gatewaySettings(config), {
+    ...(sql ? { audit: new PostgresAuditLog(sql), readiness: { postgres: postgresReadiness(sql) } } : {}),
+    krxSessions: krxSchedule(krxHolidaysOf(config)),
+  });
   if (!sql) return service;
   return {
     ...service,

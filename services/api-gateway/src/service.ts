@@ -51,8 +51,8 @@ import {
   UserChangeBody,
 } from "./model.ts";
 import { ArmBody, accountRoutes, DisarmBody, EquityQuery } from "./routes/accounts.ts";
-import { AmendFields, CancelAllBody, orderActions } from "./routes/orders.ts";
 import { marketSessionRoutes } from "./routes/market-session.ts";
+import { AmendFields, CancelAllBody, orderActions } from "./routes/orders.ts";
 import { RiskLimitsBody, RiskLimitsQueryString, RiskStateBody, riskRoutes } from "./routes/risk.ts";
 import { StrategyParamsBody, strategyRoutes } from "./routes/strategies.ts";
 import { security } from "./security.ts";

@@ -59,8 +59,8 @@ export {
 } from "./service-credential.ts";
 export {
   ALWAYS_OPEN,
-  krxHolidaysOf,
   isHoliday,
+  krxHolidaysOf,
   krxSchedule,
   parseHolidays,
   SessionClock,

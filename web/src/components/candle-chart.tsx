@@ -32,6 +32,7 @@ import {
   withLiveBar,
 } from "../lib/chart-history.ts";
 import { chartNumber } from "../lib/decimal.ts";
+import { t } from "../lib/i18n.ts";
 import { upDownColors, withAlpha } from "../lib/price-colors.ts";
 import type { LiveConnection } from "../lib/ws.ts";
 
@@ -236,8 +237,8 @@ export function CandleChart(props: {
   return (
     <section class="panel chart-panel" aria-labelledby="chart-title">
       <div class="panel__head">
-        <h2 id="chart-title">{props.symbol || "Chart"}</h2>
-        <fieldset class="segmented" aria-label="Candle interval">
+        <h2 id="chart-title">{props.symbol || t("chart.title")}</h2>
+        <fieldset class="segmented" aria-label={t("chart.interval")}>
           <For each={INTERVALS}>
             {(value) => (
               <button
@@ -252,12 +253,14 @@ export function CandleChart(props: {
           </For>
         </fieldset>
       </div>
-      <Show when={error()}>{(message) => <p class="message message--error">Candles: {message()}</p>}</Show>
+      <Show when={error()}>
+        {(message) => <p class="message message--error">{t("chart.error", { message: message() })}</p>}
+      </Show>
       <div
         class="chart"
         ref={container}
         role="img"
-        aria-label={`${props.symbol} ${interval()} candles with volume${loading() ? ", loading" : ""}`}
+        aria-label={`${t("chart.label", { symbol: props.symbol, interval: interval() })}${loading() ? `, ${t("chart.loading")}` : ""}`}
         data-testid="chart"
         data-pages-back={pagesBack()}
         data-fill-marks={drawn().marks}

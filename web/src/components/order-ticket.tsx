@@ -2,11 +2,13 @@ import type { Instrument, Order, OrderRequest, OrderType, Side, TimeInForce } fr
 import { createEffect, createMemo, createSignal, For, on, Show } from "solid-js";
 import { createStore } from "solid-js/store";
 import { ApiError } from "../lib/api.ts";
-import { formatDecimal, isPositiveDecimal, notionalOf } from "../lib/decimal.ts";
+import { formatDecimal, formatMoney, isPositiveDecimal, notionalOf } from "../lib/decimal.ts";
+import { t } from "../lib/i18n.ts";
 import {
   allowedTimeInForce,
   emptyDraft,
   hasProblems,
+  krxBandAt,
   needsPrice,
   needsStopPrice,
   newClientOrderId,
@@ -54,6 +56,19 @@ export function OrderTicket(props: OrderTicketProps) {
   );
 
   const instrument = createMemo(() => props.instruments.find((i) => i.symbol === draft.symbol));
+  /** Under a price field: the KRX band the price (or else the last trade) falls in, or the flat tick. */
+  const priceHint = (typed: string) => {
+    const band = krxBandAt(instrument(), typed.trim() || last());
+    if (band)
+      return band.to
+        ? t("ticket.band", {
+            from: formatDecimal(band.from),
+            to: formatDecimal(band.to),
+            tick: formatDecimal(band.tick),
+          })
+        : t("ticket.bandTop", { from: formatDecimal(band.from), tick: formatDecimal(band.tick) });
+    return instrument() ? `Tick ${instrument()?.tickSize}` : "";
+  };
   const last = () => (draft.symbol ? props.lastPrice(draft.symbol) : null);
   const problems = createMemo(() => validateTicket(draft, instrument(), last()));
   const shown = (field: TicketField) => (touched[field] ? problems()[field] : undefined);
@@ -219,7 +234,7 @@ export function OrderTicket(props: OrderTicketProps) {
             value={draft.stopPrice}
             placeholder={last() ?? ""}
             problem={shown("stopPrice")}
-            hint={instrument() ? `Tick ${instrument()?.tickSize}` : ""}
+            hint={priceHint(draft.stopPrice)}
             onInput={(value) => edit("stopPrice", value)}
             onBlur={() => setTouched("stopPrice", draft.stopPrice !== "")}
           />
@@ -231,7 +246,7 @@ export function OrderTicket(props: OrderTicketProps) {
             value={draft.price}
             placeholder={last() ?? ""}
             problem={shown("price")}
-            hint={instrument() ? `Tick ${instrument()?.tickSize}` : ""}
+            hint={priceHint(draft.price)}
             onInput={(value) => edit("price", value)}
             onBlur={() => setTouched("price", draft.price !== "")}
           />
@@ -240,7 +255,7 @@ export function OrderTicket(props: OrderTicketProps) {
           <Show when={estimate()} fallback="Order value appears once quantity and price are set.">
             {(value) => (
               <>
-                ≈ {formatDecimal(value())} {instrument()?.quote}
+                ≈ {formatMoney(value(), instrument()?.quote)} {instrument()?.quote}
                 {needsPrice(draft.type) ? "" : " at the last trade"}
               </>
             )}

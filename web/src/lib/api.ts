@@ -222,6 +222,8 @@ export const getPrices = (): Promise<LastPrice[]> => unwrap(gateway.api.prices.g
 /** The newest `limit` candles, or with `to` (ns, inclusive) the newest at or before it: a page back in history. */
 export const getCandles = (symbol: string, interval: CandleInterval, limit = 300, to?: string): Promise<Candle[]> =>
   unwrap(gateway.api.candles.get({ query: { symbol, interval, limit, ...(to ? { to } : {}) } }));
+/** KRX's session state now (pre-open, continuous, closing auction, closed, holiday), from the gateway's schedule. */
+export const getMarketSessions = () => unwrap(gateway.api.market.sessions.get());
 export const getOrders = (): Promise<Order[]> => unwrap(gateway.api.orders.get({ query: {} }));
 export const getFills = (): Promise<Fill[]> => unwrap(gateway.api.fills.get());
 export const getPositions = (): Promise<Position[]> => unwrap(gateway.api.positions.get());
