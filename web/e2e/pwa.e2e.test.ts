@@ -261,6 +261,35 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await page.click("fieldset[aria-label='Candle interval'] button:has-text('1m')");
   }, 60_000);
 
+  test("switches to Korean with KRX's red rise and blue fall; the header shows KRX's session, the ticket its price band", async () => {
+    await goTo("markets");
+    const session = page.locator("[data-testid=krx-session]");
+    await session.waitFor();
+    expect(["PRE_OPEN", "CONTINUOUS", "CLOSING_AUCTION", "CLOSED", "HOLIDAY"]).toContain(
+      (await session.getAttribute("data-state")) ?? "",
+    );
+    await page.click(".topbar .prefs summary");
+    await page.selectOption("select[name=language]", "ko");
+    await page.selectOption("select[name=updown]", "krx");
+    await page.click(".topbar .prefs summary"); // closed again for the screenshot
+    await page.waitForSelector("nav [data-screen=markets] .tabs__label:has-text('시세')");
+    expect(await page.getAttribute("html", "lang")).toBe("ko");
+    expect(await session.textContent()).toMatch(/^KRX · (장전 동시호가|정규장|장마감 동시호가|장 종료|휴장일)$/);
+    await page.click('tr[data-symbol="005930"] button');
+    await page.selectOption("select[name=symbol]", "005930");
+    await page.selectOption("select[name=type]", "LIMIT");
+    await page.fill("input[name=price]", "71000");
+    expect(await page.textContent("#price-hint")).toBe("KRX 호가 구간 50,000–200,000: 호가단위 100");
+    const up = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--up").trim());
+    expect(up).toBe("#f0505a");
+    await shoot("markets-ko");
+    await page.click(".topbar .prefs summary");
+    await page.selectOption("select[name=language]", "en");
+    await page.selectOption("select[name=updown]", "global");
+    await page.click(".topbar .prefs summary");
+    await page.waitForSelector("nav [data-screen=markets] .tabs__label:has-text('Markets')");
+  }, 60_000);
+
   test("a strategy is created from its kind's schema; strategies start and stop; an admin edits limits; the kill switch halts trading and the next order is refused with the reason", async () => {
     await goTo("strategies");
     const strategy = page.locator("article[data-strategy=ma-BTC-KRW]");

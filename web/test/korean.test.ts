@@ -15,7 +15,7 @@ globalThis.fetch = (async (input: RequestInfo | URL) => {
 }) as typeof fetch;
 
 const { defaultLanguage, language, LANGUAGES, setLanguage, t } = await import("../src/lib/i18n.ts");
-const { setUpDownStyle, upDownColors, UP_DOWN_COLORS } = await import("../src/lib/price-colors.ts");
+const { upDownColors, UP_DOWN_COLORS } = await import("../src/lib/price-colors.ts");
 const { formatMoney } = await import("../src/lib/decimal.ts");
 const { krxBandAt } = await import("../src/lib/ticket.ts");
 const { PrefsMenu } = await import("../src/components/prefs-menu.tsx");

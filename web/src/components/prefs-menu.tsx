@@ -9,7 +9,8 @@ export function PrefsMenu() {
   return (
     <details class="prefs">
       <summary class="button button--ghost button--small" aria-label={t("settings.title")}>
-        <span aria-hidden="true">⚙</span> {LANGUAGES[language()]["lang.name"]}
+        <span aria-hidden="true">⚙</span>
+        <span class="hide-narrow"> {LANGUAGES[language()]["lang.name"]}</span>
       </summary>
       <div class="prefs__panel panel">
         <label class="field">
