@@ -109,7 +109,12 @@ describe("KRX price bands in the ticket", () => {
     expect(hint()).toBe("KRX band 200,000–500,000: tick 500");
     setLanguage("ko");
     expect(hint()).toBe("KRX 호가 구간 200,000–500,000: 호가단위 500");
+    // The ticket's own words follow the language too.
+    expect(view.$("#ticket-title")?.textContent).toBe("주문");
+    expect(view.button("매수 주문 확인")).toBeDefined();
+    expect(view.$("label[for=price], [name=price]")).not.toBeNull();
     setLanguage("en");
+    expect(view.button("Review buy order")).toBeDefined();
   });
 });
 
