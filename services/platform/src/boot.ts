@@ -75,6 +75,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       days: config.SIM_HISTORY_DAYS,
       nowMs: Date.now(),
       seed: config.SIM_SEED,
+      liveIntervalMs: config.SIM_INTERVAL_MS,
       trades: (instrument, ms) => clock.phase(sessions(instrument), ms) !== "CLOSED",
     });
     if (seeded.ticks > 0) logger.info("sim history seeded", { ...seeded, days: config.SIM_HISTORY_DAYS });

@@ -42,6 +42,25 @@ describe("sim history seed", () => {
     }
   });
 
+  it("trades as much in a seeded minute as the live feed does in one (one trade a step), so volume does not jump", () => {
+    const volume = (liveIntervalMs: number) =>
+      historyTicks(SIM_INSTRUMENTS.slice(0, 1), { days: 1, nowMs: NOW, seed: 5, liveIntervalMs }).reduce(
+        (sum, t) => sum + fx.toFixed(t.quantity),
+        0n,
+      );
+    const slow = volume(250); // 240 steps a minute
+    const fast = volume(100); // 600 steps a minute
+    const ratio = Number((fast * 1000n) / slow) / 1000;
+    expect(ratio).toBeGreaterThan(2.3);
+    expect(ratio).toBeLessThan(2.7);
+    // A live minute at 250 ms: 240 trades of 1 to 3 times tradeLots lots; the seeded one is the same on average.
+    const { tradeLots } = DEFAULT_SIM_SETTINGS["BTC-KRW"]!;
+    const lot = fx.toFixed(SIM_INSTRUMENTS[0]!.lotSize);
+    const perMinute = Number(slow / 1440n) / Number(lot);
+    expect(perMinute / (240 * 2 * tradeLots)).toBeGreaterThan(0.9);
+    expect(perMinute / (240 * 2 * tradeLots)).toBeLessThan(1.1);
+  });
+
   it("draws the same history for the same seed and another for another seed", () => {
     const draw = (seed: number) => historyTicks(SIM_INSTRUMENTS, { days: 0.1, nowMs: NOW, seed });
     expect(draw(3)).toEqual(draw(3));

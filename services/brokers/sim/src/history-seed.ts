@@ -20,6 +20,11 @@ export interface HistorySeedOptions {
   seed: number;
   /** Typical daily move as a fraction of the price (default 3%). */
   dailyVolatility?: number;
+  /**
+   * The live feed's step (SIM_INTERVAL_MS): a seeded minute trades as much as a live one, one
+   * trade a step, so the volume bars do not jump where history meets the live feed. Default 250.
+   */
+  liveIntervalMs?: number;
   settings?: Record<string, SimSymbolSettings>;
   /** Whether the instrument trades in that minute (its session); every minute when not given. */
   trades?: (instrument: Instrument, minuteMs: number) => boolean;
@@ -39,6 +44,8 @@ export function historyTicks(instruments: readonly Instrument[], options: Histor
   const minutes = Math.floor(options.days * 24 * 60);
   const perMinute = (options.dailyVolatility ?? 0.03) / Math.sqrt(24 * 60);
   const lastMinute = Math.floor(options.nowMs / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
+  // Each of the four prints stands for a quarter of a live minute's trades.
+  const tradesPerPrint = Math.max(1, MINUTE_MS / (options.liveIntervalMs ?? 250) / PRINTS_AT_SECONDS.length);
   const out: Tick[] = [];
   for (const instrument of instruments) {
     const s = settings[instrument.symbol];
@@ -61,7 +68,7 @@ export function historyTicks(instruments: readonly Instrument[], options: Histor
       newestFirst.push(
         prices.map((p, i) => {
           const buy = random() < 0.5;
-          const lots = BigInt(Math.max(1, Math.round(s.tradeLots * (1 + 2 * random()))));
+          const lots = BigInt(Math.max(1, Math.round(s.tradeLots * (1 + 2 * random()) * tradesPerPrint)));
           return {
             symbol: instrument.symbol,
             venue: instrument.venue,
