@@ -2,8 +2,10 @@
  * The PWA in a real browser against the real platform: `just dev`'s boot on
  * free ports (in-memory storage), the production build served as `just dev`
  * serves it, and Debian's Chromium driven by playwright-core (no browser is
- * downloaded). Writes a phone and a desktop screenshot of every screen to
- * e2e/screenshots/. Skipped, with a message, only when Chromium is absent.
+ * downloaded). Takes a phone and a desktop screenshot of every screen: into a
+ * fresh temp directory (printed at the end), or over the committed ones in
+ * e2e/screenshots/ when JTS_E2E_UPDATE_SCREENSHOTS=1. Skipped, with a message,
+ * only when Chromium is absent.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -19,7 +21,9 @@ if (!hasChromium) console.warn(`PWA e2e skipped: no Chromium at ${CHROMIUM} (apt
 
 const WEB = resolve(import.meta.dir, "..");
 const DIST = join(WEB, "dist");
-const SHOTS = join(import.meta.dir, "screenshots");
+/** A run never rewrites the committed screenshots unless asked to (they are reviewed like code). */
+const UPDATE_SHOTS = process.env.JTS_E2E_UPDATE_SCREENSHOTS === "1";
+const SHOTS = UPDATE_SHOTS ? join(import.meta.dir, "screenshots") : mkdtempSync(join(tmpdir(), "jts-e2e-shots-"));
 const PASSWORD = "e2e-password-123";
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1440, height: 900 };
@@ -152,6 +156,9 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await context?.close();
     await platform?.stop();
     if (profile) rmSync(profile, { recursive: true, force: true });
+    console.info(
+      `PWA screenshots in ${SHOTS}${UPDATE_SHOTS ? "" : " (JTS_E2E_UPDATE_SCREENSHOTS=1 updates the committed ones)"}`,
+    );
   });
 
   test("logs in and sees prices move", async () => {
@@ -212,6 +219,75 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     expect(await quantity.textContent()).toBe("0.002");
     await page.waitForSelector("article.account td.num");
     await shoot("portfolio");
+  }, 60_000);
+
+  test("the chart scrolls back through the simulator's seeded days, with the trader's fill and open order drawn on it", async () => {
+    await goTo("markets");
+    const last = BigInt((await lastPrice("BTC-KRW")).replaceAll(",", "").split(".")[0] ?? "0");
+    const price = ((last * 9n) / 10n / 1000n) * 1000n; // rests under the market: a line on the chart
+    expect(await placeOrder({ type: "LIMIT", quantity: "0.001", price: price.toString(), symbol: "BTC-KRW" })).toMatch(
+      /ACCEPTED|NEW/,
+    );
+    await page.click('tr[data-symbol="BTC-KRW"] button'); // the watchlist picks the chart's symbol
+    const chart = page.locator("[data-testid=chart][aria-label^='BTC-KRW']");
+    await page.waitForSelector("[data-testid=chart][data-order-lines='1']");
+    await page.waitForFunction(
+      () => Number(document.querySelector("[data-testid=chart]")?.getAttribute("data-fill-marks")) >= 1,
+    );
+    await shoot("chart-fills");
+    // Drag the chart to the right until it has asked for a page before the first 300 bars.
+    const box = await chart.boundingBox();
+    if (!box) throw new Error("no chart box");
+    for (let i = 0; i < 12 && (await chart.getAttribute("data-pages-back")) === "0"; i++) {
+      await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 8 });
+      await page.mouse.up();
+      await page.waitForTimeout(200);
+    }
+    expect(Number(await chart.getAttribute("data-pages-back"))).toBeGreaterThanOrEqual(1);
+    await shoot("chart-history");
+    // The 1h view has the seeded days: more than a day of hourly bars in one page.
+    await page.click("fieldset[aria-label='Candle interval'] button:has-text('1h')");
+    await page.waitForSelector("[data-testid=chart][aria-label*='1h candles']:not([aria-label*=loading])");
+    const hourly = await page.evaluate(async () => {
+      const token = sessionStorage.getItem("jts.accessToken") ?? "";
+      const res = await fetch("/api/candles?symbol=BTC-KRW&interval=1h&limit=500", {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return ((await res.json()) as unknown[]).length;
+    });
+    expect(hourly).toBeGreaterThan(48);
+    await page.click("fieldset[aria-label='Candle interval'] button:has-text('1m')");
+  }, 60_000);
+
+  test("switches to Korean with KRX's red rise and blue fall; the header shows KRX's session, the ticket its price band", async () => {
+    await goTo("markets");
+    const session = page.locator("[data-testid=krx-session]");
+    await session.waitFor();
+    expect(["PRE_OPEN", "CONTINUOUS", "CLOSING_AUCTION", "CLOSED", "HOLIDAY"]).toContain(
+      (await session.getAttribute("data-state")) ?? "",
+    );
+    await page.click(".topbar .prefs summary");
+    await page.selectOption("select[name=language]", "ko");
+    await page.selectOption("select[name=updown]", "krx");
+    await page.click(".topbar .prefs summary"); // closed again for the screenshot
+    await page.waitForSelector("nav [data-screen=markets] .tabs__label:has-text('시세')");
+    expect(await page.getAttribute("html", "lang")).toBe("ko");
+    expect(await session.textContent()).toMatch(/^KRX · (장전 동시호가|정규장|장마감 동시호가|장 종료|휴장일)$/);
+    await page.click('tr[data-symbol="005930"] button');
+    await page.selectOption("select[name=symbol]", "005930");
+    await page.selectOption("select[name=type]", "LIMIT");
+    await page.fill("input[name=price]", "71000");
+    expect(await page.textContent("#price-hint")).toBe("KRX 호가 구간 50,000–200,000: 호가단위 100");
+    const up = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--up").trim());
+    expect(up).toBe("#f0505a");
+    await shoot("markets-ko");
+    await page.click(".topbar .prefs summary");
+    await page.selectOption("select[name=language]", "en");
+    await page.selectOption("select[name=updown]", "global");
+    await page.click(".topbar .prefs summary");
+    await page.waitForSelector("nav [data-screen=markets] .tabs__label:has-text('Markets')");
   }, 60_000);
 
   test("a strategy is created from its kind's schema; strategies start and stop; an admin edits limits; the kill switch halts trading and the next order is refused with the reason", async () => {
@@ -324,6 +400,18 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await page.waitForSelector("[data-testid=stale-banner]", { state: "detached" });
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  test("when the browser reports offline for good while the gateway is reachable, the socket probes and goes live again", async () => {
+    // What a loopback-only network namespace does: navigator.onLine stays false and no `online` event ever comes.
+    await page.evaluate(() => {
+      Object.defineProperty(navigator, "onLine", { configurable: true, get: () => false });
+      window.addEventListener("online", (event) => event.stopImmediatePropagation(), { capture: true });
+      window.dispatchEvent(new Event("offline"));
+    });
+    await page.waitForSelector(".connection--offline");
+    await page.waitForSelector(".connection--live", { timeout: 20_000 });
+  }, 30_000);
+
   test("runs under its Content-Security-Policy with no violation on any screen, and cannot be framed", async () => {
     await page.reload();
     await page.waitForSelector(".connection--live");

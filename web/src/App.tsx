@@ -1,7 +1,10 @@
 import { createSignal, For, type JSX, Match, onCleanup, Show, Switch } from "solid-js";
 import { ConnectionIndicator } from "./components/connection-indicator.tsx";
 import { LoginForm } from "./components/login-form.tsx";
+import { PrefsMenu } from "./components/prefs-menu.tsx";
+import { SessionBadge } from "./components/session-badge.tsx";
 import { accessToken, logout, refreshSession, role } from "./lib/api.ts";
+import { t } from "./lib/i18n.ts";
 import { createTradingStore, type TradingStore } from "./lib/store.ts";
 import { createLiveConnection } from "./lib/ws.ts";
 import { AlertsScreen } from "./screens/alerts.tsx";
@@ -12,12 +15,12 @@ import { RiskScreen } from "./screens/risk.tsx";
 import { StrategiesScreen } from "./screens/strategies.tsx";
 
 const SCREENS = [
-  { id: "markets", label: "Markets", icon: "◧" },
-  { id: "blotter", label: "Orders", icon: "☰" },
-  { id: "portfolio", label: "Portfolio", icon: "◔" },
-  { id: "strategies", label: "Strategies", icon: "⚙" },
-  { id: "risk", label: "Risk", icon: "⚠" },
-  { id: "alerts", label: "Alerts", icon: "⚑" },
+  { id: "markets", label: "tab.markets", icon: "◧" },
+  { id: "blotter", label: "tab.blotter", icon: "☰" },
+  { id: "portfolio", label: "tab.portfolio", icon: "◔" },
+  { id: "strategies", label: "tab.strategies", icon: "⚙" },
+  { id: "risk", label: "tab.risk", icon: "⚠" },
+  { id: "alerts", label: "tab.alerts", icon: "⚑" },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]["id"];
 
@@ -39,6 +42,7 @@ function SignedOut() {
     <>
       <header class="topbar">
         <h1 class="brand">JTS</h1>
+        <PrefsMenu />
       </header>
       <main class="center">
         <LoginForm />
@@ -67,14 +71,16 @@ function Desk() {
       <header class="topbar">
         <h1 class="brand">JTS</h1>
         <TradingStateBadge store={store} />
+        <SessionBadge />
         <ConnectionIndicator state={live.state()} />
         <span class="muted small hide-narrow">{role() ?? ""}</span>
+        <PrefsMenu />
         <button type="button" class="button button--ghost button--small" onClick={() => void signOut()}>
-          Log out
+          {t("logout")}
         </button>
       </header>
       <StaleBanner store={store} />
-      <nav class="tabs" aria-label="Screens">
+      <nav class="tabs" aria-label={t("nav.screens")}>
         <For each={SCREENS}>
           {(item) => (
             <a
@@ -86,11 +92,11 @@ function Desk() {
               <span class="tabs__icon" aria-hidden="true">
                 {item.icon}
               </span>
-              <span class="tabs__label">{item.label}</span>
+              <span class="tabs__label">{t(item.label)}</span>
               <Show when={item.id === "alerts" && store.unread() > 0}>
                 <span class="unread" data-testid="unread-alerts">
                   {store.unread()}
-                  <span class="visually-hidden"> unread</span>
+                  <span class="visually-hidden"> {t("nav.unread")}</span>
                 </span>
               </Show>
             </a>
@@ -149,7 +155,7 @@ function StaleBanner(props: { store: TradingStore }) {
     <Show when={since()}>
       {(at) => (
         <p class="banner banner--stale" role="status" data-testid="stale-banner">
-          Stale: not live since {new Date(at()).toLocaleTimeString()}. Showing the last known data.
+          {t("stale.banner", { time: new Date(at()).toLocaleTimeString() })}
         </p>
       )}
     </Show>

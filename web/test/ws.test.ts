@@ -136,4 +136,37 @@ describe("live connection", () => {
     expect(subscribes).toEqual([["orders", "alerts"], ["candles::1m"]]);
     live.close();
   });
+
+  test("while the browser reports offline it keeps probing every few seconds, and a probe that authenticates goes live", async () => {
+    FakeSocket.all = [];
+    const onLine = Object.getOwnPropertyDescriptor(navigator, "onLine");
+    Object.defineProperty(navigator, "onLine", { configurable: true, get: () => false });
+    try {
+      const live = createLiveConnection({ getToken: () => "t", url: "ws://gateway/ws", offlineProbeMs: 50 });
+      live.subscribe("orders", () => {});
+      await tick();
+      const first = FakeSocket.all[0] as FakeSocket;
+      first.deliver({ op: "authed", user: "admin", stream: "s1" });
+      first.close(1006);
+      expect(live.state()).toBe("offline");
+      // No `online` event ever comes (a loopback-only network namespace): probes go on regardless.
+      await waitFor(() => FakeSocket.all.length === 2);
+      (FakeSocket.all[1] as FakeSocket).close(1006); // a probe that fails: the next one follows
+      expect(live.state()).toBe("offline");
+      await waitFor(() => FakeSocket.all.length === 3);
+      const probe = FakeSocket.all[2] as FakeSocket;
+      await tick();
+      expect(live.state()).toBe("offline"); // still offline until a probe is authenticated
+      expect(probe.sent[0]).toEqual({ op: "auth", token: "t" });
+      probe.deliver({ op: "authed", user: "admin", stream: "s1" });
+      expect(live.state()).toBe("live");
+      live.close();
+      const sockets = FakeSocket.all.length;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(FakeSocket.all.length).toBe(sockets); // closed: no more probes
+    } finally {
+      if (onLine) Object.defineProperty(navigator, "onLine", onLine);
+      else delete (navigator as { onLine?: boolean }).onLine;
+    }
+  });
 });

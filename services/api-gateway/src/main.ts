@@ -1,4 +1,4 @@
-import { durableStoreUrl, loadConfig, runStandalone } from "@jts/kit";
+import { durableStoreUrl, krxHolidaysOf, krxSchedule, loadConfig, runStandalone, sessionConfigSpec } from "@jts/kit";
 import { connectPostgres, migrate, PostgresAuditLog, postgresReadiness } from "@jts/kit/postgres";
 import { ensureBootstrapAdmin } from "./auth/bootstrap.ts";
 import { PostgresUserDirectory } from "./auth/postgres-users.ts";
@@ -8,6 +8,7 @@ import { createGatewayService } from "./service.ts";
 
 const config = loadConfig({
   ...gatewayConfigSpec,
+  ...sessionConfigSpec,
   /** Users in PostgreSQL when set (postgres://...); in memory otherwise. */
   DATABASE_URL: durableStoreUrl("users"),
 });
@@ -18,12 +19,10 @@ const users: UserDirectory = sql ? new PostgresUserDirectory(sql) : new MemoryUs
 
 await runStandalone("api-gateway", config.GATEWAY_PORT, async (runtime) => {
   await ensureBootstrapAdmin(users, config.JTS_ADMIN_USER, config.JTS_ADMIN_PASSWORD, runtime.logger);
-  const service = createGatewayService(
-    runtime,
-    users,
-    gatewaySettings(config),
-    sql ? { audit: new PostgresAuditLog(sql), readiness: { postgres: postgresReadiness(sql) } } : {},
-  );
+  const service = createGatewayService(runtime, users, gatewaySettings(config), {
+    ...(sql ? { audit: new PostgresAuditLog(sql), readiness: { postgres: postgresReadiness(sql) } } : {}),
+    krxSessions: krxSchedule(krxHolidaysOf(config)),
+  });
   if (!sql) return service;
   return {
     ...service,

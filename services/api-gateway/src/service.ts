@@ -25,6 +25,7 @@ import {
   type Runtime,
   rpcClient,
   type Service,
+  type SessionSchedule,
 } from "@jts/kit";
 import { DEFAULT_LOGIN_GUARD, LoginGuard } from "./auth/login-guard.ts";
 import { bucketFor, rateLimitHeaders } from "./auth/rate-limit.ts";
@@ -50,6 +51,7 @@ import {
   UserChangeBody,
 } from "./model.ts";
 import { ArmBody, accountRoutes, DisarmBody, EquityQuery } from "./routes/accounts.ts";
+import { marketSessionRoutes } from "./routes/market-session.ts";
 import { AmendFields, CancelAllBody, orderActions } from "./routes/orders.ts";
 import { RiskLimitsBody, RiskLimitsQueryString, RiskStateBody, riskRoutes } from "./routes/risk.ts";
 import { StrategyParamsBody, strategyRoutes } from "./routes/strategies.ts";
@@ -94,6 +96,8 @@ export interface GatewayOptions {
   /** Where state-changing calls are recorded; in memory when not given. */
   audit?: AuditLog;
   readiness?: Record<string, ReadinessCheck>;
+  /** KRX's schedule with the configured holidays, for GET /api/market/sessions; no holidays when not given. */
+  krxSessions?: SessionSchedule;
 }
 
 export function createGatewayService(
@@ -320,6 +324,7 @@ export function createGatewayService(
       },
       { body: PasswordChangeBody },
     )
+    .use(marketSessionRoutes(options.krxSessions))
     .get("/api/instruments", () => call(Subjects.instruments), { response: RpcReplies[Subjects.instruments] })
     .get("/api/prices", () => call(Subjects.prices), { response: RpcReplies[Subjects.prices] })
     .get("/api/candles", ({ query }) => call(Subjects.candles, query), {

@@ -61,6 +61,7 @@ export {
 } from "./service-credential.ts";
 export {
   ALWAYS_OPEN,
+  isHoliday,
   krxHolidaysOf,
   krxSchedule,
   parseHolidays,

@@ -118,6 +118,12 @@ export class SessionClock {
   }
 }
 
+/** Whether `nowMs` falls on one of the schedule's holidays (its local date), as opposed to a weekend or off-hours. */
+export function isHoliday(schedule: SessionSchedule, nowMs: number): boolean {
+  if (schedule.holidays.size === 0) return false;
+  return schedule.holidays.has(new Date(nowMs + schedule.utcOffsetMinutes * 60_000).toISOString().slice(0, 10));
+}
+
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 const MS_NS = 1_000_000n;

@@ -98,6 +98,22 @@ export function candleHistoryContract(name: string, open: () => Promise<HistoryU
         },
       ));
 
+    it("pages back for a chart scrolling left: `to` just before the oldest bar shown and `limit` give the bars before it", () =>
+      withHistory(
+        Array.from({ length: 30 }, (_, m) => tick("BTC-KRW", m, 0, String(72000 + m))),
+        async (history) => {
+          const shown = await history.candles({ symbol: "BTC-KRW", limit: 10 });
+          expect(shown.map((c) => c.close)).toEqual(Array.from({ length: 10 }, (_, i) => String(72020 + i)));
+          const oldest = BigInt(shown[0]?.tsOpen ?? "0");
+          const page = await history.candles({ symbol: "BTC-KRW", to: (oldest - 1n).toString(), limit: 10 });
+          expect(page.map((c) => c.close)).toEqual(Array.from({ length: 10 }, (_, i) => String(72010 + i)));
+          expect(page.every((c) => c.closed)).toBe(true);
+          const last = await history.candles({ symbol: "BTC-KRW", to: (at(10) - 1n).toString(), limit: 50 });
+          expect(last.map((c) => c.close)).toEqual(Array.from({ length: 10 }, (_, i) => String(72000 + i)));
+          expect(await history.candles({ symbol: "BTC-KRW", to: (at(0) - 1n).toString(), limit: 10 })).toEqual([]);
+        },
+      ));
+
     it("answers no candles for a symbol it never saw", () =>
       withHistory([], async (history) => {
         expect(await history.candles({ symbol: "ETH-KRW", interval: "1h" })).toEqual([]);

@@ -17,9 +17,9 @@ export interface CandleHistory {
   close(): Promise<void>;
 }
 
-/** CandleBook as a CandleHistory: the last two days of 1m bars per symbol, lost on restart. */
+/** CandleBook as a CandleHistory: the last seven days of 1m bars per symbol (room for the sim's seeded days), lost on restart. */
 export class MemoryCandleHistory implements CandleHistory {
-  constructor(readonly book = new CandleBook()) {}
+  constructor(readonly book = new CandleBook(1440 * 7)) {}
 
   writeTick(tick: Tick): void {
     this.book.add(tick);

@@ -1,16 +1,19 @@
 import { createGatewayService, ensureBootstrapAdmin, gatewaySettings, MemoryUserDirectory } from "@jts/api-gateway";
 import { createPaperService, documentOrderStore } from "@jts/broker-paper";
-import { createSimService } from "@jts/broker-sim";
+import { createSimService, seedSimHistory } from "@jts/broker-sim";
 import {
   type ConfigOf,
   closeRuntime,
   createLogger,
   InstrumentCatalog,
+  krxHolidaysOf,
+  krxSchedule,
   type Listening,
   type Logger,
   listen,
   memoryRuntime,
   type Service,
+  SessionClock,
   sessionEndFor,
   sessionsFor,
 } from "@jts/kit";
@@ -76,6 +79,21 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
     throw error;
   }
 
+  const marketData = createMarketDataService(runtime, { catalog, ...(storage ? { history: storage.history } : {}) });
+  const sim = createSimService(runtime, { seed: config.SIM_SEED, intervalMs: config.SIM_INTERVAL_MS, catalog });
+  // History first, then the live feed: a fresh chart has days to scroll back through.
+  const seedHistory = async () => {
+    const clock = new SessionClock();
+    const seeded = await seedSimHistory(marketData.history, catalog.all, {
+      days: config.SIM_HISTORY_DAYS,
+      nowMs: Date.now(),
+      seed: config.SIM_SEED,
+      liveIntervalMs: config.SIM_INTERVAL_MS,
+      trades: (instrument, ms) => clock.phase(sessions(instrument), ms) !== "CLOSED",
+    });
+    if (seeded.ticks > 0) logger.info("sim history seeded", { ...seeded, days: config.SIM_HISTORY_DAYS });
+  };
+
   // Started in this order (an object keeps its keys' order); each key is the service's name.
   const services: PlatformServices = {
     // The portfolio first: risk seeds its positions and the OMS its account modes from it at start.
@@ -113,24 +131,19 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       sessionEnd,
       ...storage?.orders(runtime),
     }),
-    "market-data-collector": createMarketDataService(runtime, {
-      catalog,
-      ...(storage ? { history: storage.history } : {}),
-    }),
+    "market-data-collector": marketData,
     "notification-service": createNotificationService(runtime, notificationSettings(config)),
     "strategy-engine": createStrategyService(runtime, {
       strategies: defaultStrategies(account).map((s) => ({ ...s, enabled: config.STRATEGIES === "on" })),
       ...(storage ? { documents: storage.documents } : {}),
       cooldownMs: config.STRATEGY_COOLDOWN_MS,
     }),
-    "api-gateway": createGatewayService(
-      runtime,
-      users,
-      gatewaySettings(config),
-      storage ? { audit: storage.audit } : {},
-    ),
+    "api-gateway": createGatewayService(runtime, users, gatewaySettings(config), {
+      ...(storage ? { audit: storage.audit } : {}),
+      krxSessions: krxSchedule(krxHolidaysOf(config)),
+    }),
     // The feed starts last so every consumer is subscribed before the first tick.
-    "broker-sim": createSimService(runtime, { seed: config.SIM_SEED, intervalMs: config.SIM_INTERVAL_MS, catalog }),
+    "broker-sim": { ...sim, start: () => seedHistory().then(sim.start) },
   };
   const ports: Record<keyof PlatformServices, number> = {
     "portfolio-tracker": config.PORTFOLIO_PORT,

@@ -25,6 +25,8 @@ export const platformConfigSpec = {
   JTS_HOST: str("127.0.0.1"),
   SIM_SEED: int(42),
   SIM_INTERVAL_MS: int(250, { min: 1 }),
+  /** Days of 1m history the simulator seeds into an empty candle store at start (0: none). */
+  SIM_HISTORY_DAYS: int(3, { min: 0, max: 30 }),
   JTS_PAPER_ACCOUNT: str("paper-main"),
   JTS_PAPER_CASH: str("100000000"),
   /** More accounts, e.g. "paper-usdt:admin:paper:USDT:10000" (see services/portfolio-tracker). */

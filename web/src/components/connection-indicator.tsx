@@ -1,17 +1,18 @@
+import { type MessageKey, t } from "../lib/i18n.ts";
 import type { ConnectionState } from "../lib/ws.ts";
 
-const LABELS: Record<ConnectionState, string> = {
-  connecting: "Connecting…",
-  live: "Live",
-  reconnecting: "Reconnecting…",
-  offline: "Offline",
+const LABELS: Record<ConnectionState, MessageKey> = {
+  connecting: "conn.connecting",
+  live: "conn.live",
+  reconnecting: "conn.reconnecting",
+  offline: "conn.offline",
 };
 
 export function ConnectionIndicator(props: { state: ConnectionState }) {
   return (
     <span class={`connection connection--${props.state}`} role="status" aria-live="polite">
       <span class="connection__dot" aria-hidden="true" />
-      {LABELS[props.state]}
+      {t(LABELS[props.state])}
     </span>
   );
 }

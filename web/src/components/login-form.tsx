@@ -1,5 +1,6 @@
 import { createSignal } from "solid-js";
 import { login } from "../lib/api.ts";
+import { t } from "../lib/i18n.ts";
 import { TextField } from "./form.tsx";
 import { ErrorAlert } from "./message.tsx";
 
@@ -16,7 +17,7 @@ export function LoginForm() {
     try {
       await login(username().trim(), password());
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : "Login failed");
+      setError(caught instanceof Error ? caught.message : t("login.failed"));
     } finally {
       setPending(false);
     }
@@ -24,9 +25,9 @@ export function LoginForm() {
 
   return (
     <form class="panel login" onSubmit={submit} aria-labelledby="login-title">
-      <h2 id="login-title">Sign in</h2>
+      <h2 id="login-title">{t("login.title")}</h2>
       <TextField
-        label="Username"
+        label={t("login.username")}
         name="username"
         autocomplete="username"
         required
@@ -34,7 +35,7 @@ export function LoginForm() {
         onValue={setUsername}
       />
       <TextField
-        label="Password"
+        label={t("login.password")}
         name="password"
         type="password"
         autocomplete="current-password"
@@ -44,7 +45,7 @@ export function LoginForm() {
       />
       <ErrorAlert text={error()} />
       <button type="submit" class="button button--primary" disabled={pending()}>
-        {pending() ? "Signing in…" : "Sign in"}
+        {pending() ? t("login.pending") : t("login.submit")}
       </button>
     </form>
   );

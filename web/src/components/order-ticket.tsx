@@ -2,11 +2,13 @@ import type { Instrument, Order, OrderRequest, OrderType, Side, TimeInForce } fr
 import { createEffect, createMemo, createSignal, For, on, Show } from "solid-js";
 import { createStore } from "solid-js/store";
 import { ApiError } from "../lib/api.ts";
-import { formatDecimal, isPositiveDecimal, notionalOf } from "../lib/decimal.ts";
+import { formatDecimal, formatMoney, isPositiveDecimal, notionalOf } from "../lib/decimal.ts";
+import { t } from "../lib/i18n.ts";
 import {
   allowedTimeInForce,
   emptyDraft,
   hasProblems,
+  krxBandAt,
   needsPrice,
   needsStopPrice,
   newClientOrderId,
@@ -54,6 +56,19 @@ export function OrderTicket(props: OrderTicketProps) {
   );
 
   const instrument = createMemo(() => props.instruments.find((i) => i.symbol === draft.symbol));
+  /** Under a price field: the KRX band the price (or else the last trade) falls in, or the flat tick. */
+  const priceHint = (typed: string) => {
+    const band = krxBandAt(instrument(), typed.trim() || last());
+    if (band)
+      return band.to
+        ? t("ticket.band", {
+            from: formatDecimal(band.from),
+            to: formatDecimal(band.to),
+            tick: formatDecimal(band.tick),
+          })
+        : t("ticket.bandTop", { from: formatDecimal(band.from), tick: formatDecimal(band.tick) });
+    return instrument() ? t("ticket.tick", { tick: instrument()?.tickSize ?? "" }) : "";
+  };
   const last = () => (draft.symbol ? props.lastPrice(draft.symbol) : null);
   const problems = createMemo(() => validateTicket(draft, instrument(), last()));
   const shown = (field: TicketField) => (touched[field] ? problems()[field] : undefined);
@@ -108,15 +123,15 @@ export function OrderTicket(props: OrderTicketProps) {
     return notionalOf(price, quantity);
   };
 
-  const sideLabel = (side: Side) => (side === "BUY" ? "Buy" : "Sell");
+  const sideLabel = (side: Side) => t(side === "BUY" ? "ticket.BUY" : "ticket.SELL");
   const typeLabel = (type: OrderType) => ORDER_TYPES.find((t) => t.value === type)?.label ?? type;
 
   return (
     <section class="panel ticket-panel" aria-labelledby="ticket-title">
-      <h2 id="ticket-title">Order ticket</h2>
+      <h2 id="ticket-title">{t("ticket.title")}</h2>
       <form class="ticket" onSubmit={review} novalidate aria-describedby="ticket-note">
         <label class="field">
-          <span>Instrument</span>
+          <span>{t("ticket.instrument")}</span>
           <select
             name="symbol"
             value={draft.symbol}
@@ -136,12 +151,16 @@ export function OrderTicket(props: OrderTicketProps) {
           <small class={shown("symbol") ? "hint hint--error" : "hint"}>
             {shown("symbol") ??
               (instrument()
-                ? `Tick ${instrument()?.tickSize} · lot ${instrument()?.lotSize} · last ${formatDecimal(last())}`
+                ? t("ticket.instrumentHint", {
+                    tick: instrument()?.tickSize ?? "",
+                    lot: instrument()?.lotSize ?? "",
+                    last: formatDecimal(last()),
+                  })
                 : "")}
           </small>
         </label>
         <fieldset class="side">
-          <legend>Side</legend>
+          <legend>{t("ticket.side")}</legend>
           <For each={["BUY", "SELL"] as const}>
             {(value) => (
               <label class={`side__option side__option--${value.toLowerCase()}`}>
@@ -162,7 +181,7 @@ export function OrderTicket(props: OrderTicketProps) {
         </fieldset>
         <div class="field-row">
           <label class="field">
-            <span>Type</span>
+            <span>{t("ticket.type")}</span>
             <select
               name="type"
               value={draft.type}
@@ -181,7 +200,7 @@ export function OrderTicket(props: OrderTicketProps) {
             </select>
           </label>
           <label class="field">
-            <span>Time in force</span>
+            <span>{t("ticket.timeInForce")}</span>
             <select
               name="timeInForce"
               value={draft.timeInForce}
@@ -204,22 +223,22 @@ export function OrderTicket(props: OrderTicketProps) {
         </div>
         <NumberField
           name="quantity"
-          label="Quantity"
+          label={t("ticket.quantity")}
           value={draft.quantity}
           placeholder={instrument() ? `min ${instrument()?.minQuantity}` : "0.01"}
           problem={shown("quantity")}
-          hint={instrument() ? `Step ${instrument()?.lotSize}` : ""}
+          hint={instrument() ? t("ticket.step", { lot: instrument()?.lotSize ?? "" }) : ""}
           onInput={(value) => edit("quantity", value)}
           onBlur={() => setTouched("quantity", draft.quantity !== "")}
         />
         <Show when={needsStopPrice(draft.type)}>
           <NumberField
             name="stopPrice"
-            label="Stop price"
+            label={t("ticket.stopPrice")}
             value={draft.stopPrice}
             placeholder={last() ?? ""}
             problem={shown("stopPrice")}
-            hint={instrument() ? `Tick ${instrument()?.tickSize}` : ""}
+            hint={priceHint(draft.stopPrice)}
             onInput={(value) => edit("stopPrice", value)}
             onBlur={() => setTouched("stopPrice", draft.stopPrice !== "")}
           />
@@ -227,50 +246,54 @@ export function OrderTicket(props: OrderTicketProps) {
         <Show when={needsPrice(draft.type)}>
           <NumberField
             name="price"
-            label="Limit price"
+            label={t("ticket.limitPrice")}
             value={draft.price}
             placeholder={last() ?? ""}
             problem={shown("price")}
-            hint={instrument() ? `Tick ${instrument()?.tickSize}` : ""}
+            hint={priceHint(draft.price)}
             onInput={(value) => edit("price", value)}
             onBlur={() => setTouched("price", draft.price !== "")}
           />
         </Show>
         <p id="ticket-note" class="muted small">
-          <Show when={estimate()} fallback="Order value appears once quantity and price are set.">
+          <Show when={estimate()} fallback={t("ticket.valueLater")}>
             {(value) => (
               <>
-                ≈ {formatDecimal(value())} {instrument()?.quote}
-                {needsPrice(draft.type) ? "" : " at the last trade"}
+                ≈ {formatMoney(value(), instrument()?.quote)} {instrument()?.quote}
+                {needsPrice(draft.type) ? "" : t("ticket.atLast")}
               </>
             )}
           </Show>
         </p>
-        <Show when={props.canTrade !== false} fallback={<p class="message">Your role can view but not trade.</p>}>
+        <Show when={props.canTrade !== false} fallback={<p class="message">{t("ticket.viewOnly")}</p>}>
           <Show when={props.offline}>
-            <p class="message message--error">Offline: orders cannot be sent until the connection is back.</p>
+            <p class="message message--error">{t("ticket.offline")}</p>
           </Show>
           <button
             type="submit"
             class={`button button--${draft.side === "BUY" ? "buy" : "sell"}`}
             disabled={props.instruments.length === 0 || reviewing() || props.offline === true}
           >
-            Review {sideLabel(draft.side).toLowerCase()} order
+            {t(draft.side === "BUY" ? "ticket.review.BUY" : "ticket.review.SELL")}
           </button>
         </Show>
       </form>
       <Show when={reviewing()}>
         <fieldset class="confirm" aria-labelledby="confirm-title">
-          <h3 id="confirm-title">Confirm order</h3>
+          <h3 id="confirm-title">{t("ticket.confirmTitle")}</h3>
           <p class="confirm__summary" data-testid="order-summary">
             {sideLabel(draft.side)} {formatDecimal(draft.quantity.trim())} {draft.symbol} · {typeLabel(draft.type)}
-            <Show when={needsStopPrice(draft.type)}> · stop {formatDecimal(draft.stopPrice.trim())}</Show>
-            <Show when={needsPrice(draft.type)}> · limit {formatDecimal(draft.price.trim())}</Show> ·{" "}
-            {draft.timeInForce}
+            <Show when={needsStopPrice(draft.type)}>
+              {t("ticket.stopPart", { price: formatDecimal(draft.stopPrice.trim()) })}
+            </Show>
+            <Show when={needsPrice(draft.type)}>
+              {t("ticket.limitPart", { price: formatDecimal(draft.price.trim()) })}
+            </Show>{" "}
+            · {draft.timeInForce}
           </p>
           <div class="confirm__actions">
             <button type="button" class="button button--ghost" onClick={() => setReviewing(false)} disabled={pending()}>
-              Back
+              {t("ticket.back")}
             </button>
             <button
               type="button"
@@ -279,7 +302,7 @@ export function OrderTicket(props: OrderTicketProps) {
               onClick={() => void confirm()}
               disabled={pending() || props.offline === true}
             >
-              {pending() ? "Sending…" : `Confirm ${sideLabel(draft.side).toLowerCase()}`}
+              {pending() ? t("ticket.sending") : t(draft.side === "BUY" ? "ticket.confirm.BUY" : "ticket.confirm.SELL")}
             </button>
           </div>
         </fieldset>
@@ -291,7 +314,7 @@ export function OrderTicket(props: OrderTicketProps) {
             if (value.kind === "refused") {
               return (
                 <p class="message message--error" role="alert" data-testid="order-refused">
-                  Refused: {value.order.rejectReason ?? "no reason given"}
+                  {t("ticket.refused", { reason: value.order.rejectReason ?? t("ticket.noReason") })}
                 </p>
               );
             }
@@ -304,7 +327,7 @@ export function OrderTicket(props: OrderTicketProps) {
             }
             return (
               <p class="message" data-testid="order-placed">
-                Order {value.order.clientOrderId.slice(0, 8)}:{" "}
+                {t("ticket.order")} {value.order.clientOrderId.slice(0, 8)}:{" "}
                 <span class={`status status--${value.order.status.toLowerCase()}`}>{value.order.status}</span>
                 <Show when={value.order.status === "OUTCOME_UNKNOWN"}>
                   {" "}

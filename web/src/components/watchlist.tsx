@@ -1,22 +1,29 @@
 import { formatDecimal, formatNanosTime, percentChange } from "../lib/decimal.ts";
+import { t } from "../lib/i18n.ts";
 import type { PriceRow } from "../lib/store.ts";
 import { type Column, DataTable } from "./data-table.tsx";
 
-const COLUMNS: Column[] = [
-  { title: "Symbol" },
-  { title: "Last", class: "num" },
-  { title: "Chg %", class: "num" },
-  { title: "Bid", class: "num wide-only" },
-  { title: "Ask", class: "num wide-only" },
-  { title: "Time", class: "num wide-only" },
+const columns = (): Column[] => [
+  { title: t("watchlist.symbol") },
+  { title: t("watchlist.last"), class: "num" },
+  { title: t("watchlist.change"), class: "num" },
+  { title: t("watchlist.bid"), class: "num wide-only" },
+  { title: t("watchlist.ask"), class: "num wide-only" },
+  { title: t("watchlist.time"), class: "num wide-only" },
 ];
 
 /** Live prices with the change since the day's open; a row picks the chart's and ticket's instrument. */
 export function Watchlist(props: { rows: PriceRow[]; selected: string; onSelect: (symbol: string) => void }) {
   return (
     <section class="panel watchlist" aria-labelledby="watchlist-title">
-      <h2 id="watchlist-title">Watchlist</h2>
-      <DataTable label="Watchlist" focusable={false} columns={COLUMNS} rows={props.rows} empty="No instruments yet">
+      <h2 id="watchlist-title">{t("watchlist.title")}</h2>
+      <DataTable
+        label={t("watchlist.title")}
+        focusable={false}
+        columns={columns()}
+        rows={props.rows}
+        empty={t("watchlist.empty")}
+      >
         {(row) => {
           const change = () => percentChange(row.price, row.open);
           const trend = () => (change()?.startsWith("+") ? "up" : change()?.startsWith("-") ? "down" : "flat");

@@ -219,8 +219,11 @@ export async function logout(): Promise<void> {
 // declares as each route's response, so a change on either side fails `tsc -p web`.
 export const getInstruments = (): Promise<Instrument[]> => unwrap(gateway.api.instruments.get());
 export const getPrices = (): Promise<LastPrice[]> => unwrap(gateway.api.prices.get());
-export const getCandles = (symbol: string, interval: CandleInterval, limit = 300): Promise<Candle[]> =>
-  unwrap(gateway.api.candles.get({ query: { symbol, interval, limit } }));
+/** The newest `limit` candles, or with `to` (ns, inclusive) the newest at or before it: a page back in history. */
+export const getCandles = (symbol: string, interval: CandleInterval, limit = 300, to?: string): Promise<Candle[]> =>
+  unwrap(gateway.api.candles.get({ query: { symbol, interval, limit, ...(to ? { to } : {}) } }));
+/** KRX's session state now (pre-open, continuous, closing auction, closed, holiday), from the gateway's schedule. */
+export const getMarketSessions = () => unwrap(gateway.api.market.sessions.get());
 export const getOrders = (): Promise<Order[]> => unwrap(gateway.api.orders.get({ query: {} }));
 export const getFills = (): Promise<Fill[]> => unwrap(gateway.api.fills.get());
 export const getPositions = (): Promise<Position[]> => unwrap(gateway.api.positions.get());

@@ -48,6 +48,23 @@ export function formatDecimal(value: string | null | undefined): string {
   return `${negative ? "-" : ""}${grouped}${fraction ? `.${fraction}` : ""}`;
 }
 
+/** Currencies shown without decimals: the won has no minor unit in use (KRX and Upbit show whole won). */
+const WHOLE_UNIT_CURRENCIES: ReadonlySet<string> = new Set(["KRW"]);
+
+/**
+ * An amount of `currency` for display: KRW rounded to whole won (half away from
+ * zero, exactly, in fixed point), grouped; other currencies as formatDecimal.
+ */
+export function formatMoney(value: string | null | undefined, currency: string | null | undefined): string {
+  if (!currency || !WHOLE_UNIT_CURRENCIES.has(currency) || value === null || value === undefined || !isDecimal(value))
+    return formatDecimal(value);
+  const raw = toFixed(value);
+  const unit = toFixed("1");
+  const magnitude = raw < 0n ? -raw : raw;
+  const won = (magnitude + unit / 2n) / unit;
+  return formatDecimal(`${raw < 0n && won > 0n ? "-" : ""}${won}`);
+}
+
 /** Nanosecond digit strings compared exactly (they overflow a float's integer range). */
 export function compareNanos(a: string, b: string): number {
   const left = BigInt(a);

@@ -8,12 +8,14 @@
 import {
   fromFixed,
   type Instrument,
+  KRX_STOCK_TICKS,
   type OrderRequest,
   type OrderType,
   type Side,
   type TimeInForce,
   tickSizeAt,
   tickSpecOf,
+  tickTableFor,
   toFixed,
 } from "@jts/contracts";
 import { compareDecimal, formatDecimal, isMultipleOf, isPositiveDecimal, notionalOf, signOf } from "./decimal.ts";
@@ -133,3 +135,26 @@ export function newClientOrderId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
+
+/** One KRX price band: prices from `from` up to (not including) `to` move in steps of `tick`; the top band has no `to`. */
+export interface PriceBand {
+  from: string;
+  to: string | null;
+  tick: string;
+}
+
+/**
+ * The KRX tick band `price` falls in, for an instrument priced by KRX's table
+ * (the contracts' KRX_STOCK_TICKS, the rule the OMS and risk check); null for
+ * anything else or a price that is not a positive decimal.
+ */
+export function krxBandAt(instrument: Instrument | undefined, price: string | null | undefined): PriceBand | null {
+  if (!instrument || tickTableFor(instrument) !== KRX_STOCK_TICKS || !price || !isPositiveDecimal(price)) return null;
+  const at = toFixed(price);
+  let index = 0;
+  for (let i = 0; i < KRX_STOCK_TICKS.length; i++) if (at >= (KRX_STOCK_TICKS[i] as PriceBandRow).from) index = i;
+  const band = KRX_STOCK_TICKS[index] as PriceBandRow;
+  const next = KRX_STOCK_TICKS[index + 1];
+  return { from: fromFixed(band.from), to: next ? fromFixed(next.from) : null, tick: fromFixed(band.tick) };
+}
+type PriceBandRow = (typeof KRX_STOCK_TICKS)[number];

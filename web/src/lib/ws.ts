@@ -28,6 +28,8 @@ export interface LiveConnectionOptions {
   /** Called when the server refuses the token; resolve true once a new one is stored. */
   onUnauthorized?: () => Promise<boolean>;
   url?: string;
+  /** How often a connection is tried while the browser reports offline (default 5 s). */
+  offlineProbeMs?: number;
 }
 
 export interface LiveConnection {
@@ -49,6 +51,12 @@ const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
 const PING_EVERY_MS = 25_000;
 const AUTH_TIMEOUT_MS = 10_000;
+/**
+ * While the browser says offline, a connection is still tried this often: `navigator.onLine`
+ * can be false for good while the gateway is reachable (a loopback-only network namespace,
+ * some VPNs), and then the `online` event that would resume us never comes.
+ */
+const OFFLINE_PROBE_MS = 5_000;
 
 export function defaultWsUrl(): string {
   return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
@@ -58,7 +66,8 @@ export function defaultWsUrl(): string {
  * One WebSocket to the gateway: auth first, then subscribe; reconnects with
  * jittered exponential backoff and re-authenticates and re-subscribes each
  * time, resuming the private channels from the last `userSeq` it holds (see
- * contracts/src/ws.ts for the sequence rules).
+ * contracts/src/ws.ts for the sequence rules). While the browser reports
+ * offline it still probes every few seconds, and connects at once on `online`.
  */
 export function createLiveConnection(options: LiveConnectionOptions): LiveConnection {
   const url = options.url ?? defaultWsUrl();
@@ -159,7 +168,10 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
   const scheduleReconnect = () => {
     if (closed) return;
     if (!navigator.onLine) {
+      // Stay "offline" (the ticket refuses to send) but keep probing; a probe that authenticates goes live.
       setState("offline");
+      const every = options.offlineProbeMs ?? OFFLINE_PROBE_MS;
+      retryTimer = setTimeout(connect, every * (0.8 + Math.random() * 0.4));
       return;
     }
     setState("reconnecting");

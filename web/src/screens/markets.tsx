@@ -22,7 +22,12 @@ export function MarketsScreen(props: { store: TradingStore; canTrade: boolean })
   return (
     <div class="screen screen--markets">
       <Watchlist rows={props.store.priceRows()} selected={symbol()} onSelect={select} />
-      <CandleChart symbol={symbol()} live={props.store.live} />
+      <CandleChart
+        symbol={symbol()}
+        live={props.store.live}
+        fills={props.store.fills()}
+        openOrders={props.store.openOrders()}
+      />
       <OrderTicket
         instruments={props.store.instruments()}
         symbol={symbol()}

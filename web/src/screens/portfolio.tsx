@@ -6,7 +6,7 @@ import { FormActions, TextField } from "../components/form.tsx";
 import { ErrorAlert } from "../components/message.tsx";
 import { createAction } from "../lib/action.ts";
 import { armAccount, disarmAccount, getEquity } from "../lib/api.ts";
-import { formatDecimal, pnlClass, signOf, sumDecimals } from "../lib/decimal.ts";
+import { formatDecimal, formatMoney, pnlClass, signOf, sumDecimals } from "../lib/decimal.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
 import type { TradingStore } from "../lib/store.ts";
 
@@ -58,11 +58,11 @@ export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }
               <>
                 <div>
                   <span class="muted small">Unrealized {total.currency}</span>
-                  <strong class={numPnl(total.unrealized)}>{formatDecimal(total.unrealized)}</strong>
+                  <strong class={numPnl(total.unrealized)}>{formatMoney(total.unrealized, total.currency)}</strong>
                 </div>
                 <div>
                   <span class="muted small">Realized {total.currency}</span>
-                  <strong class={numPnl(total.realized)}>{formatDecimal(total.realized)}</strong>
+                  <strong class={numPnl(total.realized)}>{formatMoney(total.realized, total.currency)}</strong>
                 </div>
               </>
             )}
@@ -199,9 +199,9 @@ function AccountCard(props: { account: Account; isAdmin: boolean; onChange: () =
         {(balance) => (
           <tr>
             <th scope="row">{balance.currency}</th>
-            <td class="num">{formatDecimal(balance.total)}</td>
-            <td class="num">{formatDecimal(balance.free)}</td>
-            <td class="num">{formatDecimal(balance.locked)}</td>
+            <td class="num">{formatMoney(balance.total, balance.currency)}</td>
+            <td class="num">{formatMoney(balance.free, balance.currency)}</td>
+            <td class="num">{formatMoney(balance.locked, balance.currency)}</td>
           </tr>
         )}
       </CompactTable>
