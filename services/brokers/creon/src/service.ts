@@ -2,9 +2,10 @@ import { hostname } from "node:os";
 import { createBrokerService, credentialTag, orderClientConnector, type VenueSink } from "@jts/broker-kit";
 import type { ExecutionReport } from "@jts/contracts";
 import { holdLeadership, type Leadership, newId, type Runtime } from "@jts/kit";
-import { CREON_VENUE, CreonBridgeClient, type CreonBridgeClientOptions } from "./bridge-client.ts";
-import { CreonBroker } from "./broker.ts";
 import type { CreonSettings } from "./config.ts";
+import { CreonBroker } from "./connector.ts";
+import { CREON_VENUE } from "./constants.ts";
+import { CreonBridgeClient, type CreonBridgeClientOptions } from "./rest.ts";
 import { CreonStream } from "./stream.ts";
 
 export const CREON_BROKER = CREON_VENUE;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { loadKisConfig, splitAccount } from "./config.ts";
-import { paperTrId, trId } from "./tr-ids.ts";
+import { paperTrId, trId } from "./constants.ts";
 
 const env = { KIS_APP_KEY: "key", KIS_APP_SECRET: "secret", KIS_ACCOUNT: "50012345-01" };
 

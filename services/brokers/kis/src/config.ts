@@ -1,21 +1,5 @@
 import { int, loadConfig, oneOf, str } from "@jts/kit";
-
-/**
- * Everything environment-specific about KIS in one place: URLs, transaction
- * ids and request limits switch together on KIS_ENV.
- */
-export type KisEnv = "paper" | "live";
-
-export const KIS_URLS = {
-  live: { rest: "https://openapi.koreainvestment.com:9443", ws: "ws://ops.koreainvestment.com:21000" },
-  paper: { rest: "https://openapivts.koreainvestment.com:29443", ws: "ws://ops.koreainvestment.com:31000" },
-} as const;
-
-/** KIS: 20 REST requests per second per app key live, 2 on the paper (VTS) server. */
-export const KIS_REQUESTS_PER_SECOND: Record<KisEnv, number> = { live: 20, paper: 2 };
-
-/** Token issuance: KIS answers EGW00133 to a second /oauth2/tokenP within a minute. */
-export const TOKEN_REISSUE_INTERVAL_MS = 60_000;
+import { KIS_URLS, type KisEnv } from "./constants.ts";
 
 export interface KisSettings {
   env: KisEnv;

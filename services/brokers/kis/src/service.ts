@@ -2,12 +2,12 @@ import { hostname } from "node:os";
 import { createBrokerService, credentialTag, orderClientConnector, type VenueSink } from "@jts/broker-kit";
 import type { ExecutionReport } from "@jts/contracts";
 import { holdLeadership, type Leadership, newId, type Runtime } from "@jts/kit";
-import { KisBroker } from "./broker.ts";
+import { fetchApprovalKey, KisTokens } from "./auth.ts";
 import type { KisSettings } from "./config.ts";
-import { KIS_VENUE } from "./errors.ts";
-import { type KisHttpOptions, KisRest, kisHttp } from "./http-client.ts";
-import { fetchApprovalKey, KisTokens } from "./token.ts";
-import { KisStream } from "./ws-client.ts";
+import { KisBroker } from "./connector.ts";
+import { KIS_VENUE } from "./constants.ts";
+import { type KisHttpOptions, KisRest, kisHttp } from "./rest.ts";
+import { KisStream } from "./stream.ts";
 
 export const KIS_BROKER = KIS_VENUE;
 

@@ -27,7 +27,8 @@ export {
   type VenueHttpOptions,
   type VenueRequest,
 } from "./http-client.ts";
-export { KST_OFFSET_MS, kstToEpochMs } from "./kst.ts";
+export { krxCashOrderProblem } from "./krx.ts";
+export { epochMsToKst, kstDay, kstToEpochMs } from "./kst.ts";
 export { brokerAck, orderReport, refusedPlacement, unknownOutcomeAck } from "./order-answers.ts";
 export { type ConnectorFeeds, type OrderClient, orderClientConnector } from "./order-client-connector.ts";
 export { PlaceInFlightError, PlaceOnce } from "./place-once.ts";

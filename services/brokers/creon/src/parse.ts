@@ -1,6 +1,8 @@
+import { kstToEpochMs } from "@jts/broker-kit";
+import { msToNs, type Tick } from "@jts/contracts";
 import { type Static, Type as t } from "@sinclair/typebox";
 
-/** The bridge's JSON shapes (BRIDGE.md), checked on the Linux side before use. */
+/** The bridge's JSON shapes (BRIDGE.md), checked on the Linux side before use, and what JTS makes of them. */
 
 const Digits = t.String({ pattern: "^\\d{1,20}$" });
 const Amount = t.String({ pattern: "^-?\\d{1,20}(\\.\\d{1,9})?$" });
@@ -120,3 +122,17 @@ export const fromCreonCode = (code: string) => code.slice(1);
 
 export const QuoteReply = t.Object({ code: CreonCode, price: Amount, bid: Amount, ask: Amount, time: t.String() });
 export type QuoteReply = Static<typeof QuoteReply>;
+
+/** A StockCur trade to a JTS tick; KST date and time to epoch ns. */
+export function parseTrade(trade: TradeEvent): Tick {
+  return {
+    symbol: fromCreonCode(trade.code),
+    venue: "creon",
+    price: trade.price,
+    quantity: trade.volume,
+    aggressor: trade.side,
+    // StockCur has no trade id; the day's cumulative volume is unique per trade.
+    tradeId: `${trade.date}-${trade.cumulativeVolume}`,
+    tsEvent: msToNs(kstToEpochMs(trade.date, trade.time)).toString(),
+  };
+}

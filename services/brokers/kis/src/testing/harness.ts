@@ -1,8 +1,9 @@
 import { createLogger, MemoryCache, MemoryEventBus, MemoryRateLimiter } from "@jts/kit";
-import type { KisEnv, KisSettings } from "./config.ts";
-import { FakeKis } from "./fake-venue.ts";
-import { type KisHttpOptions, KisRest, kisHttp } from "./http-client.ts";
-import { KisTokens } from "./token.ts";
+import { KisTokens } from "../auth.ts";
+import type { KisSettings } from "../config.ts";
+import type { KisEnv } from "../constants.ts";
+import { type KisHttpOptions, KisRest, kisHttp } from "../rest.ts";
+import { FakeKis } from "./fake-kis.ts";
 
 export const quietLogger = createLogger({ app: "test" }, "error");
 

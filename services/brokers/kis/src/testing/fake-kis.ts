@@ -1,10 +1,10 @@
-import { KST_OFFSET_MS } from "@jts/broker-kit";
+import { epochMsToKst } from "@jts/broker-kit";
 import { type FakeRequest, FakeVenue, type SocketData } from "@jts/broker-kit/testing";
 import { fromFixed, toFixed } from "@jts/contracts";
 import type { ServerWebSocket } from "bun";
-import { H0STCNT0_FIELDS, TRADES_TR_ID } from "./realtime.ts";
-import { LIVE_TR_IDS, paperTrId } from "./tr-ids.ts";
-import type { DailyOrderRow } from "./wire.ts";
+import { LIVE_TR_IDS, paperTrId } from "../constants.ts";
+import type { DailyOrderRow } from "../parse.ts";
+import { H0STCNT0_FIELDS, TRADES_TR_ID } from "../parse-realtime.ts";
 
 /** A request as KIS tests look at it: headers and body (query or JSON) as plain objects. */
 export interface RecordedRequest {
@@ -288,9 +288,9 @@ export class FakeKis {
     if (side === "01" && (this.holdings.get(body.PDNO ?? "")?.quantity ?? 0n) < quantity)
       return Response.json({ rt_cd: "1", msg_cd: "APBK0400", msg1: "주문 가능한 수량을 초과했습니다." });
     const odno = String(this.nextOrderNo++).padStart(10, "0");
-    const now = new Date(Date.now() + KST_OFFSET_MS).toISOString();
+    const now = epochMsToKst(Date.now());
     this.orders.set(odno, {
-      ord_dt: now.slice(0, 10).replaceAll("-", ""),
+      ord_dt: now.date,
       ord_gno_brno: "06010",
       odno,
       orgn_odno: "",
@@ -298,7 +298,7 @@ export class FakeKis {
       pdno: body.PDNO ?? "",
       ord_qty: body.ORD_QTY ?? "0",
       ord_unpr: body.ORD_UNPR ?? "0",
-      ord_tmd: now.slice(11, 19).replaceAll(":", ""),
+      ord_tmd: now.time,
       tot_ccld_qty: "0",
       avg_prvs: "0",
       cncl_yn: "N",
@@ -311,7 +311,7 @@ export class FakeKis {
       rt_cd: "0",
       msg_cd: "APBK0013",
       msg1: "주문 전송 완료 되었습니다.",
-      output: { KRX_FWDG_ORD_ORGNO: "06010", ODNO: odno, ORD_TMD: now.slice(11, 19).replaceAll(":", "") },
+      output: { KRX_FWDG_ORD_ORGNO: "06010", ODNO: odno, ORD_TMD: now.time },
     });
   }
 

@@ -1,9 +1,9 @@
 import { credentialTag, VenueError, type VenueHttpClient } from "@jts/broker-kit";
 import { type Alert, type Cache, type EventBus, EventTypes, nowNsString, Topics } from "@jts/contracts";
 import { envelope, type Logger, newId } from "@jts/kit";
-import { type KisSettings, TOKEN_REISSUE_INTERVAL_MS } from "./config.ts";
-import { KIS_VENUE, TOKEN_THROTTLED_CODE } from "./errors.ts";
-import { OAUTH_COST } from "./http-client.ts";
+import type { KisSettings } from "./config.ts";
+import { KIS_VENUE, TOKEN_REISSUE_INTERVAL_MS, TOKEN_THROTTLED_CODE } from "./constants.ts";
+import { OAUTH_COST } from "./rest.ts";
 
 /** What the REST client needs from the token holder. */
 export interface TokenSource {

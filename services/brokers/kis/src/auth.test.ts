@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from "bun:test";
 import { type Alert, type Envelope, Topics } from "@jts/contracts";
 import { MemoryEventBus } from "@jts/kit";
 import { eventually } from "@jts/kit/testing";
-import type { FakeKis } from "./fake-venue.ts";
-import { kisHarness, quietLogger } from "./testing.ts";
-import { fetchApprovalKey, KisTokens } from "./token.ts";
+import { fetchApprovalKey, KisTokens } from "./auth.ts";
+import type { FakeKis } from "./testing/fake-kis.ts";
+import { kisHarness, quietLogger } from "./testing/harness.ts";
 
 let fake: FakeKis | undefined;
 afterEach(async () => {

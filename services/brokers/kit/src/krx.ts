@@ -3,7 +3,9 @@ import type { Order } from "@jts/contracts";
 /**
  * Why a KRX cash order cannot be sent as it is, or null: the broker's own
  * account only, no stop orders (KIS and Creon cash orders have none), whole
- * shares and whole won. Creon checks the same before its bridge is asked.
+ * shares and whole won. KIS and Creon both ask before anything is sent; the
+ * price's tick band is the contracts' `KRX_STOCK_TICKS`, which the OMS and
+ * risk check before an order reaches a broker.
  */
 export function krxCashOrderProblem(order: Order, broker: { name: string; account: string }): string | null {
   if (order.account !== broker.account)

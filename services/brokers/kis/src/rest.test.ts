@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import type { FakeKis } from "./fake-venue.ts";
-import { KisRest, kisHttp } from "./http-client.ts";
-import { kisHarness, quietLogger } from "./testing.ts";
-import { KisTokens } from "./token.ts";
-import { trId } from "./tr-ids.ts";
-import { balanceQuery } from "./wire.ts";
+import { KisTokens } from "./auth.ts";
+import { trId } from "./constants.ts";
+import { balanceQuery } from "./parse.ts";
+import { KisRest, kisHttp } from "./rest.ts";
+import type { FakeKis } from "./testing/fake-kis.ts";
+import { kisHarness, quietLogger } from "./testing/harness.ts";
 
 let fake: FakeKis | undefined;
 afterEach(async () => {

@@ -1,6 +1,8 @@
 import {
   brokerAck,
   type PlacedOrder as KnownOrder,
+  krxCashOrderProblem,
+  kstDay,
   kstToEpochMs,
   orderReport,
   PLACED_ORDER_TTL_MS,
@@ -30,9 +32,7 @@ import {
 } from "@jts/contracts";
 import { createLogger, type Logger } from "@jts/kit";
 import type { KisSettings } from "./config.ts";
-import type { KisRest } from "./http-client.ts";
-import { krxCashOrderProblem } from "./krx.ts";
-import { trId } from "./tr-ids.ts";
+import { trId } from "./constants.ts";
 import {
   balanceQuery,
   type CashRow,
@@ -42,13 +42,13 @@ import {
   type HoldingRow,
   isCancelRow,
   kisDecimal,
-  kstDay,
   type OrderCashOutput,
   orderCashBody,
   orderDivision,
   parseSide,
   reviseBody,
-} from "./wire.ts";
+} from "./parse.ts";
+import type { KisRest } from "./rest.ts";
 
 const PATHS = {
   orderCash: "/uapi/domestic-stock/v1/trading/order-cash",

@@ -1,37 +1,53 @@
 import {
   type Cost,
   credentialTag,
-  paced,
   RateGate,
+  VenueError,
+  type VenueErrorKind,
   VenueHttpClient,
   type VenueHttpOptions,
-  type VenueLimits,
 } from "@jts/broker-kit";
 import type { Cache, RateLimiter } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
-import { KIS_REQUESTS_PER_SECOND, type KisEnv, type KisSettings } from "./config.ts";
-import { isAuthError, KIS_VENUE, kisErrorOf, refusalOf } from "./errors.ts";
-import type { TokenSource } from "./token.ts";
-import type { KisEnvelope } from "./wire.ts";
+import type { TokenSource } from "./auth.ts";
+import type { KisSettings } from "./config.ts";
+import { AUTH_CODES, KIS_VENUE, kisLimits, RATE_LIMIT_CODE, TOKEN_THROTTLED_CODE } from "./constants.ts";
+import type { KisEnvelope } from "./parse.ts";
+
+interface KisErrorBody {
+  rt_cd?: string;
+  msg_cd?: string;
+  msg1?: string;
+  /** The oauth2 endpoints answer in this shape instead. */
+  error_code?: string;
+  error_description?: string;
+}
 
 /**
- * Requests are admitted by a sliding window slightly longer than KIS's one
- * second: a request admitted at t reaches KIS at t + network delay, and the
- * delay varies, so a window of exactly 1000 ms at the limiter could show 21
- * requests in some second at the venue. 50 ms of guard costs 5% of the budget.
+ * KIS answers errors as `{rt_cd: "1", msg_cd, msg1}` (oauth2: `{error_code,
+ * error_description}`), mostly with HTTP 500. The kind says what the caller
+ * may do: EGW00201 is a rate-limit refusal (paused and retried like a 429),
+ * EGW00133 a token throttle to wait out, any other coded answer below 502 a
+ * refusal (nothing was done); 502+ keeps the kit's reading by status.
  */
-export const WINDOW_GUARD_MS = 50;
+export function kisErrorOf(status: number, body: unknown): { code?: string; message: string; kind?: VenueErrorKind } {
+  const error = typeof body === "object" && body !== null ? (body as KisErrorBody) : {};
+  const code = error.msg_cd ?? error.error_code;
+  const message = `${code ?? `HTTP${status}`}: ${error.msg1 ?? error.error_description ?? `HTTP ${status}`}`;
+  if (code === RATE_LIMIT_CODE) return { code, message, kind: "rate-limited" };
+  if (code === TOKEN_THROTTLED_CODE) return { code, message, kind: "unavailable" };
+  if (code !== undefined && status < 502) return { code, message, kind: "rejected" };
+  return { code, message };
+}
 
-/**
- * One budget per environment and app key: every REST call costs one request
- * of it. Paced (at most a quarter of the second's budget at once): with all 20
- * sent in one burst, one late arrival of the burst and the next window's burst
- * land in the same second at KIS; the 30 s proof saw 29 in a second at load 14.
- */
-export function kisLimits(env: KisEnv): VenueLimits {
-  return {
-    rest: { scope: "account", buckets: paced("rest", KIS_REQUESTS_PER_SECOND[env], 1000, WINDOW_GUARD_MS) },
-  };
+/** KIS refuses business requests (a quantity it cannot take) with HTTP 200 and rt_cd "1". */
+export function refusalOf(status: number, body: unknown): VenueError {
+  const { code, message } = kisErrorOf(status, body);
+  return new VenueError(KIS_VENUE, "rejected", message, { status, code });
+}
+
+export function isAuthError(error: unknown): error is VenueError {
+  return error instanceof VenueError && AUTH_CODES.has(String(error.details.code));
 }
 
 const REST_COST: readonly Cost[] = [{ group: "rest" }];

@@ -2,12 +2,12 @@ import { afterEach, describe, expect, it } from "bun:test";
 import { type Envelope, type ExecutionReport, Subjects, type Tick, Topics } from "@jts/contracts";
 import { MemoryRpc, memoryRuntime } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
-import { KisBroker } from "./broker.ts";
-import { FakeKis, tradeRecord } from "./fake-venue.ts";
-import { KisRest, kisHttp } from "./http-client.ts";
+import { KisTokens } from "./auth.ts";
+import { KisBroker } from "./connector.ts";
+import { KisRest, kisHttp } from "./rest.ts";
 import { createKisService } from "./service.ts";
-import { kisHarness, quietLogger } from "./testing.ts";
-import { KisTokens } from "./token.ts";
+import { FakeKis, tradeRecord } from "./testing/fake-kis.ts";
+import { kisHarness, quietLogger } from "./testing/harness.ts";
 
 let fake: FakeKis | undefined;
 const fakes: FakeKis[] = [];

@@ -1,7 +1,7 @@
-import { krxCashOrderProblem } from "@jts/broker-kis";
 import {
   brokerAck,
   type PlacedOrder as KnownOrder,
+  krxCashOrderProblem,
   kstToEpochMs,
   orderReport,
   PLACED_ORDER_TTL_MS,
@@ -28,9 +28,9 @@ import {
   type VenueOrder,
 } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
-import type { CreonBridgeClient } from "./bridge-client.ts";
 import type { CreonSettings } from "./config.ts";
-import { type BridgeOrder, type ExecutionEvent, fromCreonCode, type OrderRequest, toCreonCode } from "./protocol.ts";
+import { type BridgeOrder, type ExecutionEvent, fromCreonCode, type OrderRequest, toCreonCode } from "./parse.ts";
+import type { CreonBridgeClient } from "./rest.ts";
 
 /** An order JTS placed through the bridge. */
 interface PlacedOrder extends KnownOrder {

@@ -1,8 +1,8 @@
 import { createLogger, MemoryCache, MemoryRateLimiter } from "@jts/kit";
-import { CreonBridgeClient } from "./bridge-client.ts";
-import { CreonBroker } from "./broker.ts";
-import type { CreonSettings } from "./config.ts";
-import { type FakeBridgeOptions, FakeCreonBridge } from "./fake-bridge.ts";
+import type { CreonSettings } from "../config.ts";
+import { CreonBroker } from "../connector.ts";
+import { CreonBridgeClient } from "../rest.ts";
+import { type FakeBridgeOptions, FakeCreonBridge } from "./fake-creon.ts";
 
 export const quietLogger = createLogger({ app: "test" }, "error");
 export const TEST_SECRET = "test-bridge-secret-0123456789abcdef";

@@ -1,6 +1,6 @@
 import { kstToEpochMs } from "@jts/broker-kit";
 import { msToNs, type Tick } from "@jts/contracts";
-import { kisDecimal } from "./wire.ts";
+import { kisDecimal } from "./parse.ts";
 
 /**
  * The KIS real-time WebSocket speaks two kinds of text frame:

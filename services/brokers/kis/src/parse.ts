@@ -1,4 +1,3 @@
-import { KST_OFFSET_MS } from "@jts/broker-kit";
 import { fromFixed, type Order, type Side, toFixed } from "@jts/contracts";
 
 /**
@@ -170,9 +169,4 @@ export function parseSide(code: string): Side {
   if (code === "01") return "SELL";
   if (code === "02") return "BUY";
   throw new Error(`unknown KIS side code ${JSON.stringify(code)}`);
-}
-
-/** Today in Korea as YYYYMMDD (KIS order days are Korean trading days). */
-export function kstDay(epochMs: number = Date.now()): string {
-  return new Date(epochMs + KST_OFFSET_MS).toISOString().slice(0, 10).replaceAll("-", "");
 }

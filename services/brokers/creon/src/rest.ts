@@ -2,17 +2,17 @@ import {
   type Cost,
   credentialTag,
   type HttpMethod,
-  perWindow,
   RateGate,
   VenueError,
   type VenueErrorKind,
   VenueHttpClient,
   type VenueHttpOptions,
-  type VenueLimits,
 } from "@jts/broker-kit";
 import type { Cache, RateLimiter } from "@jts/contracts";
 import { compile, type Logger, type Validator } from "@jts/kit";
 import { type Static, type TSchema, Type as t } from "@sinclair/typebox";
+import { signedHeaders } from "./auth.ts";
+import { CREON_LIMITS, CREON_VENUE } from "./constants.ts";
 import {
   BalanceReply,
   BridgeError,
@@ -23,22 +23,7 @@ import {
   OrderAccepted,
   type OrderRequest,
   QuoteReply,
-} from "./protocol.ts";
-import { signedHeaders } from "./signing.ts";
-
-/** Creon's broker name, venue and the prefix of its VenueErrors. */
-export const CREON_VENUE = "creon";
-
-/**
- * Creon's request limits, kept on the Linux side so a refusal never reaches
- * the HTS: 20 trade requests and 60 queries per 15 s. 100 ms of guard on each
- * window absorbs the delay between admission here and the call on the
- * Windows host. One budget per Creon login (the bridge URL names the host).
- */
-export const CREON_LIMITS: VenueLimits = {
-  trade: { scope: "account", buckets: [perWindow("trade", 20, 15_000, 100)] },
-  query: { scope: "account", buckets: [perWindow("query", 60, 15_000, 100)] },
-};
+} from "./parse.ts";
 
 const TRADE: readonly Cost[] = [{ group: "trade" }];
 const QUERY: readonly Cost[] = [{ group: "query" }];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { H0STCNT0_FIELDS, parseRealtimeFrame, subscribeMessage } from "./realtime.ts";
+import { H0STCNT0_FIELDS, parseRealtimeFrame, subscribeMessage } from "./parse-realtime.ts";
 
 const sample = (await Bun.file(new URL("./fixtures/h0stcnt0-005930.txt", import.meta.url)).text()).trim();
 

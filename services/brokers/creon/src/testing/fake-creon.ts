@@ -1,9 +1,9 @@
-import { KST_OFFSET_MS, sameSignature } from "@jts/broker-kit";
+import { epochMsToKst, sameSignature } from "@jts/broker-kit";
 import { brokenAnswer, type Misbehaviour, WindowMeter } from "@jts/broker-kit/testing";
 import { fromFixed, toFixed } from "@jts/contracts";
 import type { ServerWebSocket } from "bun";
-import type { BridgeOrder, ExecutionEvent, OrderRequest, StreamMessage } from "./protocol.ts";
-import { signature } from "./signing.ts";
+import { signature } from "../auth.ts";
+import type { BridgeOrder, ExecutionEvent, OrderRequest, StreamMessage } from "../parse.ts";
 
 /**
  * A fake Creon bridge on 127.0.0.1 speaking BRIDGE.md: signed requests
@@ -23,8 +23,6 @@ export interface FakeBridgeOptions {
 interface Socket {
   codes: Set<string>;
 }
-
-const kstNow = () => new Date(Date.now() + KST_OFFSET_MS).toISOString();
 
 export class FakeCreonBridge {
   readonly requests: Array<{ method: string; path: string; at: number; status: number }> = [];
@@ -128,12 +126,12 @@ export class FakeCreonBridge {
 
   /** Sends a StockCur trade to every socket subscribed to `code`. */
   trade(code: string, price: string, volume: string, cumulativeVolume: string, side: "BUY" | "SELL" = "BUY"): void {
-    const now = kstNow();
+    const now = epochMsToKst(Date.now());
     const message: StreamMessage = {
       type: "trade",
       code,
-      date: now.slice(0, 10).replaceAll("-", ""),
-      time: now.slice(11, 19).replaceAll(":", ""),
+      date: now.date,
+      time: now.time,
       price,
       volume,
       cumulativeVolume,
@@ -283,7 +281,7 @@ export class FakeCreonBridge {
         return error(422, "ORDER_REFUSED", "매도가능수량이 부족합니다", { creonStatus: 1 });
     }
     const orderNumber = String(this.nextOrderNumber++);
-    const now = kstNow();
+    const now = epochMsToKst(Date.now());
     const order: BridgeOrder = {
       orderNumber,
       clientOrderId: request.clientOrderId,
@@ -295,8 +293,8 @@ export class FakeCreonBridge {
       filledQuantity: "0",
       averagePrice: null,
       status: "OPEN",
-      date: now.slice(0, 10).replaceAll("-", ""),
-      time: now.slice(11, 19).replaceAll(":", ""),
+      date: now.date,
+      time: now.time,
     };
     this.orders.set(orderNumber, order);
     this.execution(order, "ACCEPTED", "0", "0", null);

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { MemoryRateLimiter } from "@jts/kit";
-import { CreonBridgeClient } from "./bridge-client.ts";
-import { FakeCreonBridge } from "./fake-bridge.ts";
-import { signature, signedHeaders } from "./signing.ts";
-import { quietLogger, TEST_SECRET } from "./testing.ts";
+import { signature, signedHeaders } from "./auth.ts";
+import { CreonBridgeClient } from "./rest.ts";
+import { FakeCreonBridge } from "./testing/fake-creon.ts";
+import { quietLogger, TEST_SECRET } from "./testing/harness.ts";
 
 let fake: FakeCreonBridge | undefined;
 afterEach(async () => {

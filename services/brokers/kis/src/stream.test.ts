@@ -2,10 +2,11 @@ import { afterEach, describe, expect, it } from "bun:test";
 import { SubscriptionLimitError } from "@jts/broker-kit";
 import type { Tick } from "@jts/contracts";
 import { eventually } from "@jts/kit/testing";
-import { type FakeKis, tradeRecord } from "./fake-venue.ts";
-import { kisHarness, quietLogger } from "./testing.ts";
-import { fetchApprovalKey } from "./token.ts";
-import { KIS_MAX_REGISTRATIONS, KisStream } from "./ws-client.ts";
+import { fetchApprovalKey } from "./auth.ts";
+import { KIS_MAX_REGISTRATIONS } from "./constants.ts";
+import { KisStream } from "./stream.ts";
+import { type FakeKis, tradeRecord } from "./testing/fake-kis.ts";
+import { kisHarness, quietLogger } from "./testing/harness.ts";
 
 let fake: FakeKis | undefined;
 let stream: KisStream | undefined;

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from "bun:test";
 import { type Envelope, type ExecutionReport, Subjects, type Tick, Topics } from "@jts/contracts";
 import { MemoryCache, MemoryRpc, memoryRuntime } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
-import type { FakeCreonBridge } from "./fake-bridge.ts";
 import { createCreonService } from "./service.ts";
-import { creonHarness, quietLogger } from "./testing.ts";
+import type { FakeCreonBridge } from "./testing/fake-creon.ts";
+import { creonHarness, quietLogger } from "./testing/harness.ts";
 
 let fake: FakeCreonBridge | undefined;
 let stop: (() => Promise<void>) | undefined;

@@ -1,10 +1,8 @@
 import { SymbolSocket } from "@jts/broker-kit";
 import type { Tick } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
-import { parseRealtimeFrame, subscribeMessage } from "./realtime.ts";
-
-/** KIS allows 41 real-time registrations per app key (notice of 2025-08). */
-export const KIS_MAX_REGISTRATIONS = 41;
+import { KIS_MAX_REGISTRATIONS } from "./constants.ts";
+import { parseRealtimeFrame, subscribeMessage } from "./parse-realtime.ts";
 
 export interface KisStreamOptions {
   url: string;
