@@ -5,7 +5,7 @@ import {
   type VenueConnector,
   VenueError,
   type VenueSink,
-  VenueSocket,
+  type VenueSocket,
   venueDecimal,
 } from "@jts/broker-kit";
 import {
@@ -23,12 +23,7 @@ import {
   type VenueOrder,
 } from "@jts/contracts";
 import type { InstrumentCatalog, Logger } from "@jts/kit";
-import {
-  BINANCE_LIMIT_VALUES,
-  BINANCE_LISTEN_KEY_KEEPALIVE_MS,
-  BINANCE_SOCKET_ROTATE_MS,
-  BINANCE_VENUE,
-} from "./constants.ts";
+import { BINANCE_LIMIT_VALUES, BINANCE_LISTEN_KEY_KEEPALIVE_MS, BINANCE_VENUE } from "./constants.ts";
 import {
   type BinanceExecutionReport,
   type BinanceKlineEvent,
@@ -42,6 +37,7 @@ import {
 } from "./parse.ts";
 import { parseTradeFrame } from "./parse-trade.ts";
 import { BinanceRest } from "./rest.ts";
+import { binanceMarketSocket, binanceUserSocket, marketStreams } from "./stream.ts";
 import { BinanceSymbols } from "./symbols.ts";
 
 export interface BinanceConnectorOptions {
@@ -163,18 +159,15 @@ export class BinanceConnector implements VenueConnector {
       if (base && quote) this.symbols.add(base, quote);
     }
     await this.clock.start();
-    const intervals = this.options.klineIntervals ?? ["1m"];
-    const streams = this.options.symbols.flatMap((symbol) => {
-      const s = this.symbols.venueOf(symbol).toLowerCase();
-      return [`${s}@trade`, `${s}@bookTicker`, ...intervals.map((i) => `${s}@kline_${i}`)];
-    });
+    const streams = marketStreams(
+      this.options.symbols.map((symbol) => this.symbols.venueOf(symbol)),
+      this.options.klineIntervals ?? ["1m"],
+    );
     if (streams.length > 0) {
-      this.marketSocket = new VenueSocket({
-        name: "binance-market",
-        url: `${this.options.wsUrl}/stream?streams=${streams.join("/")}`,
+      this.marketSocket = binanceMarketSocket({
+        wsUrl: this.options.wsUrl,
+        streams,
         onMessage: (frame) => this.onMarketFrame(frame, sink),
-        rotateAfterMs: BINANCE_SOCKET_ROTATE_MS,
-        staleAfterMs: 120_000,
         logger: this.options.logger,
       });
       this.marketSocket.start();
@@ -183,15 +176,13 @@ export class BinanceConnector implements VenueConnector {
   }
 
   private startUserStream(sink: VenueSink): void {
-    this.userSocket = new VenueSocket({
-      name: "binance-user",
-      // A POST returns the account's active key (or a new one), so a reconnect after expiry just works.
-      url: async () => {
+    this.userSocket = binanceUserSocket({
+      wsUrl: this.options.wsUrl,
+      listenKey: async () => {
         this.listenKey = await this.rest.createListenKey();
-        return `${this.options.wsUrl}/ws/${this.listenKey}`;
+        return this.listenKey;
       },
       onMessage: (frame) => this.onUserFrame(frame, sink),
-      rotateAfterMs: BINANCE_SOCKET_ROTATE_MS,
       logger: this.options.logger,
     });
     this.userSocket.start();

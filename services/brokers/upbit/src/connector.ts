@@ -4,7 +4,7 @@ import {
   type VenueConnector,
   VenueError,
   type VenueSink,
-  VenueSocket,
+  type VenueSocket,
 } from "@jts/broker-kit";
 import {
   type AccountQuery,
@@ -20,8 +20,7 @@ import {
   type VenueOrder,
 } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
-import { upbitToken } from "./auth.ts";
-import { UPBIT_HEARTBEAT_MS, UPBIT_VENUE } from "./constants.ts";
+import { UPBIT_VENUE } from "./constants.ts";
 import {
   parseBalances,
   parseMarkets,
@@ -38,6 +37,7 @@ import {
   type UpbitTrade,
 } from "./parse.ts";
 import { UpbitRest } from "./rest.ts";
+import { upbitPrivateSocket, upbitPublicSocket } from "./stream.ts";
 import { toUpbitMarket } from "./symbols.ts";
 
 export interface UpbitConnectorOptions {
@@ -107,38 +107,14 @@ export class UpbitConnector implements VenueConnector {
 
   async start(sink: VenueSink): Promise<void> {
     const codes = this.options.symbols.map(toUpbitMarket);
+    const onMessage = (frame: string) => this.onFrame(frame, sink);
+    const { wsUrl, logger, accessKey, secretKey } = this.options;
     if (codes.length > 0) {
-      this.publicSocket = new VenueSocket({
-        name: "upbit-public",
-        url: this.options.wsUrl,
-        onOpen: (send) =>
-          send(
-            JSON.stringify([
-              { ticket: crypto.randomUUID() },
-              { type: "ticker", codes },
-              { type: "trade", codes },
-              { type: "orderbook", codes },
-              { format: "DEFAULT" },
-            ]),
-          ),
-        onMessage: (frame) => this.onFrame(frame, sink),
-        heartbeat: { everyMs: UPBIT_HEARTBEAT_MS, message: "PING" },
-        staleAfterMs: 3 * UPBIT_HEARTBEAT_MS,
-        logger: this.options.logger,
-      });
+      this.publicSocket = upbitPublicSocket({ wsUrl, codes, onMessage, logger });
       this.publicSocket.start();
     }
-    const { accessKey, secretKey } = this.options;
     if (accessKey && secretKey) {
-      this.privateSocket = new VenueSocket({
-        name: "upbit-private",
-        url: `${this.options.wsUrl}/private`,
-        headers: () => ({ Authorization: `Bearer ${upbitToken(accessKey, secretKey, "")}` }),
-        onOpen: (send) => send(JSON.stringify([{ ticket: crypto.randomUUID() }, { type: "myOrder" }])),
-        onMessage: (frame) => this.onFrame(frame, sink),
-        heartbeat: { everyMs: UPBIT_HEARTBEAT_MS, message: "PING" },
-        logger: this.options.logger,
-      });
+      this.privateSocket = upbitPrivateSocket({ wsUrl, accessKey, secretKey, onMessage, logger });
       this.privateSocket.start();
     }
   }
