@@ -1,9 +1,18 @@
-import { credentialTag, VenueError, type VenueHttpClient } from "@jts/broker-kit";
+import { credentialTag, requireCredentials, VenueError, type VenueHttpClient } from "@jts/broker-kit";
 import { type Alert, type Cache, type EventBus, EventTypes, nowNsString, Topics } from "@jts/contracts";
 import { envelope, type Logger, newId } from "@jts/kit";
 import type { KisSettings } from "./config.ts";
 import { KIS_VENUE, TOKEN_REISSUE_INTERVAL_MS, TOKEN_THROTTLED_CODE } from "./constants.ts";
 import { OAUTH_COST } from "./rest.ts";
+
+/** The app key and secret every KIS credential call sends, or a refusal naming what is not set (nothing is sent). */
+export function kisCredentials(settings: KisSettings): { appKey: string; appSecret: string } {
+  const { KIS_APP_KEY, KIS_APP_SECRET } = requireCredentials(KIS_VENUE, {
+    KIS_APP_KEY: settings.appKey,
+    KIS_APP_SECRET: settings.appSecret,
+  });
+  return { appKey: KIS_APP_KEY, appSecret: KIS_APP_SECRET };
+}
 
 /** What the REST client needs from the token holder. */
 export interface TokenSource {
@@ -86,14 +95,14 @@ export class KisTokens implements TokenSource {
   }
 
   private async issue(): Promise<string> {
+    const { appKey, appSecret } = kisCredentials(this.options.settings);
     const startedAt = this.now();
     const won = await this.options.cache.setIfAbsent(this.issueKey, "issuing", this.reissueIntervalMs);
     if (!won) return this.awaitPeerToken();
-    const { settings } = this.options;
     const body = await this.options.http.request<{ access_token?: string; expires_in?: number }>({
       method: "POST",
       path: "/oauth2/tokenP",
-      body: { grant_type: "client_credentials", appkey: settings.appKey, appsecret: settings.appSecret },
+      body: { grant_type: "client_credentials", appkey: appKey, appsecret: appSecret },
       costs: OAUTH_COST,
     });
     if (!body?.access_token) throw new VenueError(KIS_VENUE, "malformed", "token answer without access_token");
@@ -153,10 +162,11 @@ export class KisTokens implements TokenSource {
 
 /** The WebSocket approval key of /oauth2/Approval (note: `secretkey`, not `appsecret`). */
 export async function fetchApprovalKey(settings: KisSettings, http: VenueHttpClient): Promise<string> {
+  const { appKey, appSecret } = kisCredentials(settings);
   const body = await http.request<{ approval_key?: string }>({
     method: "POST",
     path: "/oauth2/Approval",
-    body: { grant_type: "client_credentials", appkey: settings.appKey, secretkey: settings.appSecret },
+    body: { grant_type: "client_credentials", appkey: appKey, secretkey: appSecret },
     costs: OAUTH_COST,
   });
   if (!body?.approval_key) throw new VenueError(KIS_VENUE, "malformed", "approval answer without approval_key");

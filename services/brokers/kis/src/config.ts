@@ -1,3 +1,4 @@
+import { venueCredential } from "@jts/broker-kit";
 import { int, loadConfig, oneOf, str } from "@jts/kit";
 import { KIS_URLS, type KisEnv } from "./constants.ts";
 
@@ -17,8 +18,8 @@ export interface KisSettings {
 
 const configSpec = {
   KIS_ENV: oneOf(["paper", "live"] as const, "paper"),
-  KIS_APP_KEY: str(""),
-  KIS_APP_SECRET: str(""),
+  KIS_APP_KEY: venueCredential(),
+  KIS_APP_SECRET: venueCredential(),
   KIS_ACCOUNT: str(""),
   KIS_BASE_URL: str(""),
   KIS_WS_URL: str(""),
@@ -35,8 +36,6 @@ export function splitAccount(raw: string): { cano: string; productCode: string }
 
 export function loadKisConfig(env: Record<string, string | undefined> = process.env) {
   const config = loadConfig(configSpec, env);
-  const missing = (["KIS_APP_KEY", "KIS_APP_SECRET", "KIS_ACCOUNT"] as const).filter((name) => !config[name]);
-  if (missing.length > 0) throw new Error(`KIS needs ${missing.join(", ")} in the environment`);
   const settings: KisSettings = {
     env: config.KIS_ENV,
     appKey: config.KIS_APP_KEY,

@@ -16,6 +16,7 @@ export {
   type VenueSink,
 } from "./broker-service.ts";
 export { ServerClock, type ServerClockOptions } from "./clock.ts";
+export { requireCredentials, venueCredential } from "./credentials.ts";
 export { floatDecimal, venueDecimal } from "./decimal.ts";
 export { retryAfterMs, VenueError, type VenueErrorKind } from "./errors.ts";
 export {

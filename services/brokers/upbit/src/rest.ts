@@ -1,4 +1,4 @@
-import { type QueryValue, type RateGate, VenueError, VenueHttpClient } from "@jts/broker-kit";
+import { type QueryValue, type RateGate, requireCredentials, VenueHttpClient } from "@jts/broker-kit";
 import type { Logger } from "@jts/kit";
 import { hashableQuery, upbitToken } from "./auth.ts";
 import { UPBIT_VENUE } from "./constants.ts";
@@ -39,9 +39,10 @@ export class UpbitRest {
       // 418 answers carry the block time in the body, not Retry-After: wait a while before anything else.
       defaultBackoffMs: 1_000,
       sign: (request) => {
-        const { accessKey, secretKey } = this.options;
-        if (!accessKey || !secretKey)
-          throw new VenueError(UPBIT_VENUE, "rejected", "UPBIT_ACCESS_KEY/SECRET_KEY not set");
+        const { UPBIT_ACCESS_KEY: accessKey, UPBIT_SECRET_KEY: secretKey } = requireCredentials(UPBIT_VENUE, {
+          UPBIT_ACCESS_KEY: this.options.accessKey,
+          UPBIT_SECRET_KEY: this.options.secretKey,
+        });
         const params = request.bodyText
           ? hashableQuery(JSON.parse(request.bodyText) as Record<string, QueryValue>)
           : decodeURIComponent(request.queryString);
