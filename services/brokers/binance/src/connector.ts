@@ -4,6 +4,7 @@ import {
   ServerClock,
   type VenueConnector,
   VenueError,
+  type VenueMetrics,
   type VenueSink,
   type VenueSocket,
   venueDecimal,
@@ -23,7 +24,12 @@ import {
   type VenueOrder,
 } from "@jts/contracts";
 import type { InstrumentCatalog, Logger } from "@jts/kit";
-import { BINANCE_LIMIT_VALUES, BINANCE_LISTEN_KEY_KEEPALIVE_MS, BINANCE_VENUE } from "./constants.ts";
+import {
+  BINANCE_CLOCK_REFRESH_MS,
+  BINANCE_LIMIT_VALUES,
+  BINANCE_LISTEN_KEY_KEEPALIVE_MS,
+  BINANCE_VENUE,
+} from "./constants.ts";
 import {
   type BinanceExecutionReport,
   type BinanceKlineEvent,
@@ -54,6 +60,8 @@ export interface BinanceConnectorOptions {
   logger: Logger;
   /** Kline intervals streamed; default ["1m"]. */
   klineIntervals?: string[];
+  /** Where the measured clock offset goes (jts_venue_clock_offset_seconds). */
+  metrics?: VenueMetrics;
 }
 
 /** Binance orders that JTS can express; DAY does not exist on Binance spot. */
@@ -112,7 +120,11 @@ export class BinanceConnector implements VenueConnector {
   readonly counts = { frames: 0, unparsed: 0, trades: 0, quotes: 0, reports: 0 };
 
   constructor(private readonly options: BinanceConnectorOptions) {
-    this.clock = new ServerClock(() => this.rest.serverTime(), { logger: options.logger });
+    this.clock = new ServerClock(() => this.rest.serverTime(), {
+      logger: options.logger,
+      metrics: options.metrics,
+      refreshMs: BINANCE_CLOCK_REFRESH_MS,
+    });
     this.rest = new BinanceRest({
       baseUrl: options.baseUrl,
       apiKey: options.apiKey,
@@ -137,7 +149,7 @@ export class BinanceConnector implements VenueConnector {
     if (used >= BINANCE_LIMIT_VALUES.weightPerMinute * 0.98) {
       const untilNextMinute = 60_000 - (this.clock.now() % 60_000);
       this.options.logger.warn("venue reports weight near the limit; pausing", { used, pauseMs: untilNextMinute });
-      void this.options.gate.pauseFor(untilNextMinute);
+      void this.options.gate.pauseFor(untilNextMinute, "weight");
     }
   }
 

@@ -16,3 +16,6 @@ export const CREON_LIMITS: VenueLimits = {
 
 /** Creon allows at most 400 real-time subscriptions per login. */
 export const CREON_MAX_SUBSCRIPTIONS = 400;
+
+/** How often the offset to the bridge host's clock is measured (GET /v1/health costs no Creon request). */
+export const CREON_CLOCK_REFRESH_MS = 60_000;

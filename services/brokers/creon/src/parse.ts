@@ -120,6 +120,10 @@ export type StreamMessage = Static<typeof StreamMessage>;
 export const toCreonCode = (symbol: string) => `A${symbol}`;
 export const fromCreonCode = (code: string) => code.slice(1);
 
+/** GET /v1/health; `time` is the bridge host's clock (ms since the epoch), which JTS measures its offset to. */
+export const HealthReply = t.Object({ connected: t.Boolean(), time: t.Optional(t.Number()) });
+export type HealthReply = Static<typeof HealthReply>;
+
 export const QuoteReply = t.Object({ code: CreonCode, price: Amount, bid: Amount, ask: Amount, time: t.String() });
 export type QuoteReply = Static<typeof QuoteReply>;
 

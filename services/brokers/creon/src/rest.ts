@@ -7,6 +7,7 @@ import {
   type VenueErrorKind,
   VenueHttpClient,
   type VenueHttpOptions,
+  type VenueMetrics,
 } from "@jts/broker-kit";
 import type { Cache, RateLimiter } from "@jts/contracts";
 import { compile, type Logger, type Validator } from "@jts/kit";
@@ -19,6 +20,7 @@ import {
   BridgeOrder,
   CancelAccepted,
   type CancelRequest,
+  HealthReply,
   type ModifyRequest,
   OrderAccepted,
   type OrderRequest,
@@ -27,6 +29,8 @@ import {
 
 const TRADE: readonly Cost[] = [{ group: "trade" }];
 const QUERY: readonly Cost[] = [{ group: "query" }];
+/** GET /v1/health makes no Creon request, so it costs none of Creon's budgets. */
+const FREE: readonly Cost[] = [];
 
 /** Answers the OMS can act on as a refusal; limits spent and a bad signature surface as errors to retry. */
 const REFUSALS = new Set(["ORDER_REFUSED", "BAD_REQUEST", "UNKNOWN_ORDER", "NOT_CONNECTED"]);
@@ -39,6 +43,7 @@ const validators = {
   orders: compile(t.Array(BridgeOrder)),
   balance: compile(BalanceReply),
   quote: compile(QuoteReply),
+  health: compile(HealthReply),
   error: compile(BridgeError),
 };
 
@@ -77,6 +82,8 @@ export interface CreonBridgeClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Tries after a QUERY_LIMIT/ORDER_LIMIT answer before giving up. */
   maxRetries?: number;
+  /** Counts the gate's pauses (jts_rate_limit_pauses_total). */
+  metrics?: VenueMetrics;
 }
 
 /** Signed HTTP to the bridge (BRIDGE.md) on the kit's client, inside Creon's limits shared by every replica. */
@@ -92,6 +99,7 @@ export class CreonBridgeClient {
       ipId: login,
       cache: options.cache,
       sleep: options.sleep,
+      metrics: options.metrics,
     });
     this.http = new VenueHttpClient({
       venue: CREON_VENUE,
@@ -152,6 +160,17 @@ export class CreonBridgeClient {
 
   balance() {
     return this.call("GET", "/v1/balance", TRADE, validators.balance);
+  }
+
+  health() {
+    return this.call("GET", "/v1/health", FREE, validators.health);
+  }
+
+  /** The bridge host's clock, ms since the epoch, from /v1/health (what the offset metric measures against). */
+  async serverTime(): Promise<number> {
+    const { time } = await this.health();
+    if (time === undefined) throw new VenueError(CREON_VENUE, "malformed", "the bridge's /v1/health reports no time");
+    return time;
   }
 
   quote(code: string) {

@@ -1,10 +1,17 @@
 import { hostname } from "node:os";
-import { createBrokerService, credentialTag, orderClientConnector, type VenueSink } from "@jts/broker-kit";
+import {
+  createBrokerService,
+  credentialTag,
+  orderClientConnector,
+  ServerClock,
+  VenueMetrics,
+  type VenueSink,
+} from "@jts/broker-kit";
 import type { ExecutionReport } from "@jts/contracts";
 import { holdLeadership, type Leadership, newId, type Runtime } from "@jts/kit";
 import type { CreonSettings } from "./config.ts";
 import { CreonBroker } from "./connector.ts";
-import { CREON_VENUE } from "./constants.ts";
+import { CREON_CLOCK_REFRESH_MS, CREON_VENUE } from "./constants.ts";
 import { CreonBridgeClient, type CreonBridgeClientOptions } from "./rest.ts";
 import { CreonStream } from "./stream.ts";
 
@@ -24,6 +31,7 @@ export interface CreonServiceOptions {
 export function createCreonService(runtime: Runtime, options: CreonServiceOptions) {
   const logger = runtime.logger.child({ service: "broker-creon" });
   const { settings } = options;
+  const metrics = new VenueMetrics(CREON_VENUE);
   const bridge = new CreonBridgeClient({
     baseUrl: settings.bridgeUrl,
     secret: settings.bridgeSecret,
@@ -31,7 +39,10 @@ export function createCreonService(runtime: Runtime, options: CreonServiceOption
     cache: runtime.cache,
     logger,
     fetch: options.fetch,
+    metrics,
   });
+  // The bridge host's clock (GET /v1/health, no Creon request): every replica measures it, once a minute.
+  const clock = new ServerClock(() => bridge.serverTime(), { logger, metrics, refreshMs: CREON_CLOCK_REFRESH_MS });
   const broker = new CreonBroker(settings, bridge, runtime.cache, logger);
   let sink: VenueSink | null = null;
   const report = (reports: ExecutionReport[]) => {
@@ -58,6 +69,7 @@ export function createCreonService(runtime: Runtime, options: CreonServiceOption
   const connector = orderClientConnector(CREON_VENUE, broker, {
     async start(venueSink) {
       sink = venueSink;
+      await clock.start();
       for (const symbol of options.symbols ?? []) stream.subscribe(symbol);
       leadership = await holdLeadership(
         runtime.lock,
@@ -73,6 +85,7 @@ export function createCreonService(runtime: Runtime, options: CreonServiceOption
       );
     },
     async stop() {
+      clock.stop();
       await leadership?.stop();
       stream.stop();
     },
@@ -82,9 +95,10 @@ export function createCreonService(runtime: Runtime, options: CreonServiceOption
     name: CREON_BROKER,
     loadInstruments: false,
     readiness: { bridge: () => !isLeader() || stream.connected },
+    metrics,
   });
   const app = service.app.get("/open-orders", () => broker.openOrders());
-  return { ...service, app, broker, stream, isLeader };
+  return { ...service, app, broker, stream, isLeader, clock, metrics };
 }
 
 export type App = ReturnType<typeof createCreonService>["app"];

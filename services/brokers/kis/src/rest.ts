@@ -1,11 +1,13 @@
 import {
   type Cost,
   credentialTag,
+  type HttpDateClock,
   RateGate,
   VenueError,
   type VenueErrorKind,
   VenueHttpClient,
   type VenueHttpOptions,
+  type VenueMetrics,
 } from "@jts/broker-kit";
 import type { Cache, RateLimiter } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
@@ -66,6 +68,10 @@ export interface KisHttpOptions {
   retries?: number;
   /** First back-off delay when KIS names none; doubles per attempt, capped at 5 s. */
   backoffMs?: number;
+  /** Counts the gate's pauses (jts_rate_limit_pauses_total). */
+  metrics?: VenueMetrics;
+  /** Reads KIS's clock off every answer's Date header (KIS has no time endpoint). */
+  dateClock?: HttpDateClock;
 }
 
 /**
@@ -85,6 +91,7 @@ export function kisHttp(options: KisHttpOptions): VenueHttpClient {
     ipId: tag,
     cache: options.cache,
     sleep: options.sleep,
+    metrics: options.metrics,
   });
   return new VenueHttpClient({
     venue: KIS_VENUE,
@@ -97,6 +104,7 @@ export function kisHttp(options: KisHttpOptions): VenueHttpClient {
     retries: options.retries ?? 5,
     fetch: options.fetch,
     logger: options.logger,
+    dateClock: options.dateClock,
   });
 }
 

@@ -15,7 +15,7 @@ export {
   type VenueConnector,
   type VenueSink,
 } from "./broker-service.ts";
-export { ServerClock, type ServerClockOptions } from "./clock.ts";
+export { HttpDateClock, type HttpDateClockOptions, ServerClock, type ServerClockOptions } from "./clock.ts";
 export { requireCredentials, venueCredential } from "./credentials.ts";
 export { floatDecimal, venueDecimal } from "./decimal.ts";
 export { retryAfterMs, VenueError, type VenueErrorKind } from "./errors.ts";
@@ -54,4 +54,5 @@ export {
   verifyJwt,
 } from "./signing.ts";
 export { SubscriptionLimitError, SymbolSocket, type SymbolSocketOptions } from "./symbol-socket.ts";
+export { VenueMetrics } from "./venue-metrics.ts";
 export { type BackoffOptions, type SocketStats, VenueSocket, type VenueSocketOptions } from "./ws-client.ts";

@@ -1,8 +1,10 @@
 import {
   brokerAck,
+  HttpDateClock,
   type RateGate,
   type VenueConnector,
   VenueError,
+  type VenueMetrics,
   type VenueSink,
   type VenueSocket,
 } from "@jts/broker-kit";
@@ -20,7 +22,7 @@ import {
   type VenueOrder,
 } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
-import { UPBIT_VENUE } from "./constants.ts";
+import { UPBIT_CLOCK_PROBE_MS, UPBIT_VENUE } from "./constants.ts";
 import {
   parseBalances,
   parseMarkets,
@@ -51,6 +53,8 @@ export interface UpbitConnectorOptions {
   symbols: string[];
   gate: RateGate;
   logger: Logger;
+  /** Where the measured clock offset goes (jts_venue_clock_offset_seconds). */
+  metrics?: VenueMetrics;
 }
 
 const TIME_IN_FORCE: Record<string, string | undefined> = { IOC: "ioc", FOK: "fok" };
@@ -86,13 +90,16 @@ export function orderBody(order: Order): Record<string, string> {
 export class UpbitConnector implements VenueConnector {
   readonly venue = UPBIT_VENUE;
   readonly rest: UpbitRest;
+  readonly clock: HttpDateClock;
   readonly tickers = new Map<string, TickerView>();
   readonly counts = { frames: 0, unparsed: 0, trades: 0, quotes: 0, tickers: 0, reports: 0 };
   private publicSocket: VenueSocket | undefined;
   private privateSocket: VenueSocket | undefined;
 
   constructor(private readonly options: UpbitConnectorOptions) {
+    this.clock = new HttpDateClock({ metrics: options.metrics });
     this.rest = new UpbitRest({
+      dateClock: this.clock,
       baseUrl: options.baseUrl,
       accessKey: options.accessKey,
       secretKey: options.secretKey,
@@ -106,6 +113,7 @@ export class UpbitConnector implements VenueConnector {
   }
 
   async start(sink: VenueSink): Promise<void> {
+    this.clock.start(() => this.rest.markets(), UPBIT_CLOCK_PROBE_MS, this.options.logger);
     const codes = this.options.symbols.map(toUpbitMarket);
     const onMessage = (frame: string) => this.onFrame(frame, sink);
     const { wsUrl, logger, accessKey, secretKey } = this.options;
@@ -160,6 +168,7 @@ export class UpbitConnector implements VenueConnector {
   }
 
   async stop(): Promise<void> {
+    this.clock.stop();
     this.publicSocket?.stop();
     this.privateSocket?.stop();
   }

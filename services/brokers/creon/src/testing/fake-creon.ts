@@ -18,6 +18,8 @@ export interface FakeBridgeOptions {
   tradeLimit?: { limit: number; windowMs: number };
   queryLimit?: { limit: number; windowMs: number };
   maxSubscriptions?: number;
+  /** The bridge host's clock runs this far ahead of the machine's (its /v1/health `time`). */
+  clockSkewMs?: number;
 }
 
 interface Socket {
@@ -223,7 +225,13 @@ export class FakeCreonBridge {
       body,
     );
     if (refusal) return refusal;
-    if (url.pathname === "/v1/health") return Response.json({ connected: this.connected, serverType: 1, limits: {} });
+    if (url.pathname === "/v1/health")
+      return Response.json({
+        connected: this.connected,
+        serverType: 1,
+        time: Date.now() + (this.options.clockSkewMs ?? 0),
+        limits: {},
+      });
     if (!this.connected) return error(503, "NOT_CONNECTED", "Creon HTS is not logged in");
     const group = url.pathname.startsWith("/v1/quotes/") ? "query" : "trade";
     this.meter.record(group, 1);
