@@ -1,14 +1,19 @@
+import { hostname } from "node:os";
 import {
   brokerAck,
+  credentialTag,
   type PlacedOrder as KnownOrder,
   krxCashOrderProblem,
   kstToEpochMs,
+  orderClientConnector,
   orderReport,
   PLACED_ORDER_TTL_MS,
   PlacedOrders,
   type Placement,
   refusedPlacement,
+  type ServerClock,
   VenueError,
+  type VenueSink,
 } from "@jts/broker-kit";
 import {
   type AmendOrderCommand,
@@ -19,6 +24,7 @@ import {
   type ExecutionReport,
   fromFixed,
   fx,
+  type Lock,
   msToNs,
   nowNsString,
   type Order,
@@ -27,10 +33,12 @@ import {
   toFixed,
   type VenueOrder,
 } from "@jts/contracts";
-import type { Logger } from "@jts/kit";
+import { holdLeadership, type Leadership, type Logger, newId } from "@jts/kit";
 import type { CreonSettings } from "./config.ts";
+import { CREON_VENUE } from "./constants.ts";
 import { type BridgeOrder, type ExecutionEvent, fromCreonCode, type OrderRequest, toCreonCode } from "./parse.ts";
 import type { CreonBridgeClient } from "./rest.ts";
+import { CreonStream } from "./stream.ts";
 
 /** An order JTS placed through the bridge. */
 interface PlacedOrder extends KnownOrder {
@@ -323,4 +331,73 @@ export class CreonBroker {
       tsEvent: msToNs(kstToEpochMs(o.date, o.time)).toString(),
     };
   }
+}
+
+export interface CreonConnectorOptions {
+  lock: Lock;
+  settings: CreonSettings;
+  broker: CreonBroker;
+  /** The bridge host's clock, measured while the connector runs (jts_venue_clock_offset_seconds). */
+  clock: ServerClock;
+  /** Symbols whose trades are streamed as ticks. */
+  symbols: readonly string[];
+  reconnectMinMs?: number;
+  logger: Logger;
+}
+
+/**
+ * `CreonBroker` as the kit's `VenueConnector`, with its feeds: every replica
+ * serves rpc and measures the bridge's clock; only the leader holds the
+ * bridge stream, so each tick and execution is published once.
+ */
+export function creonConnector(options: CreonConnectorOptions) {
+  const { settings, broker, clock, logger } = options;
+  let sink: VenueSink | null = null;
+  const report = (reports: ExecutionReport[]) => {
+    for (const item of reports) sink?.report(item);
+  };
+  const stream = new CreonStream({
+    baseUrl: settings.bridgeUrl,
+    secret: settings.bridgeSecret,
+    logger,
+    reconnectMinMs: options.reconnectMinMs,
+    onTicks: (ticks) => {
+      for (const tick of ticks) sink?.tick(tick);
+    },
+    onExecution: (event) =>
+      void broker
+        .onExecution(event)
+        .then(report)
+        .catch((error) => logger.warn("execution report failed", { error })),
+    onRefused: (symbol, message) => logger.error("Creon refused a subscription", { symbol, message }),
+  });
+  let leadership: Leadership | null = null;
+  const isLeader = () => leadership !== null && leadership.token !== null;
+
+  const connector = orderClientConnector(CREON_VENUE, broker, {
+    async start(venueSink) {
+      sink = venueSink;
+      await clock.start();
+      for (const symbol of options.symbols) stream.subscribe(symbol);
+      leadership = await holdLeadership(
+        options.lock,
+        `broker-creon:${credentialTag(settings.bridgeUrl)}`,
+        `${hostname()}-${process.pid}-${newId()}`,
+        {
+          ttlMs: 10_000,
+          // The stream carries executions too, so the leader opens it even with no symbols.
+          onAcquired: () => stream.start(),
+          onLost: () => stream.stop(),
+          onError: (error) => logger.warn("Creon leadership", { error }),
+        },
+      );
+    },
+    async stop() {
+      clock.stop();
+      await leadership?.stop();
+      stream.stop();
+    },
+  });
+
+  return { connector, stream, isLeader };
 }

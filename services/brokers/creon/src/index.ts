@@ -1,6 +1,6 @@
 export { signature, signedHeaders, signedStreamUrl } from "./auth.ts";
 export { type CreonSettings, loadCreonConfig } from "./config.ts";
-export { CreonBroker } from "./connector.ts";
+export { CreonBroker, creonConnector } from "./connector.ts";
 export { CREON_LIMITS, CREON_MAX_SUBSCRIPTIONS, CREON_VENUE } from "./constants.ts";
 export { parseTrade } from "./parse.ts";
 export { bridgeErrorOf, CreonBridgeClient } from "./rest.ts";

@@ -1,15 +1,19 @@
+import { hostname } from "node:os";
 import {
   brokerAck,
+  credentialTag,
   type PlacedOrder as KnownOrder,
   krxCashOrderProblem,
   kstDay,
   kstToEpochMs,
+  orderClientConnector,
   orderReport,
   PLACED_ORDER_TTL_MS,
   PlacedOrders,
   type Placement,
   refusedPlacement,
   VenueError,
+  type VenueSink,
 } from "@jts/broker-kit";
 import {
   type AmendOrderCommand,
@@ -20,6 +24,7 @@ import {
   type ExecutionReport,
   fromFixed,
   fx,
+  type Lock,
   msToNs,
   nowNsString,
   type Order,
@@ -30,9 +35,9 @@ import {
   toFixed,
   type VenueOrder,
 } from "@jts/contracts";
-import { createLogger, type Logger } from "@jts/kit";
+import { createLogger, holdLeadership, type Leadership, type Logger, newId } from "@jts/kit";
 import type { KisSettings } from "./config.ts";
-import { trId } from "./constants.ts";
+import { KIS_VENUE, trId } from "./constants.ts";
 import {
   balanceQuery,
   type CashRow,
@@ -49,6 +54,7 @@ import {
   reviseBody,
 } from "./parse.ts";
 import type { KisRest } from "./rest.ts";
+import { KisStream } from "./stream.ts";
 
 const PATHS = {
   orderCash: "/uapi/domestic-stock/v1/trading/order-cash",
@@ -635,4 +641,91 @@ function statusOf(row: DailyOrderRow): OrderStatus {
   if (filled >= ordered && ordered > 0n) return "FILLED";
   if (row.cncl_yn === "Y" || toFixed(kisDecimal(row.cnc_cfrm_qty)) > 0n) return "CANCELED";
   return filled > 0n ? "PARTIALLY_FILLED" : "ACCEPTED";
+}
+
+export interface KisConnectorOptions {
+  lock: Lock;
+  settings: KisSettings;
+  broker: KisBroker;
+  /** A fresh WebSocket approval key for each connection (POST /oauth2/Approval). */
+  approvalKey: () => Promise<string>;
+  /** Symbols whose trades are streamed as ticks. */
+  symbols: readonly string[];
+  /** How often the day's orders are read for fills and cancels; default 2 s live, 5 s paper. */
+  pollMs?: number;
+  reconnectMinMs?: number;
+  logger: Logger;
+}
+
+/**
+ * `KisBroker` as the kit's `VenueConnector`, with its feeds: every replica
+ * serves rpc; only the leader holds the real-time socket (KIS allows one
+ * session per app key) and polls the day's orders, so no tick or fill is
+ * published twice.
+ */
+export function kisConnector(options: KisConnectorOptions) {
+  const { settings, broker, logger } = options;
+  let sink: VenueSink | null = null;
+  const report = (reports: ExecutionReport[]) => {
+    for (const item of reports) sink?.report(item);
+  };
+  const stream = new KisStream({
+    url: settings.wsUrl,
+    approvalKey: options.approvalKey,
+    onTicks: (ticks) => {
+      for (const tick of ticks) sink?.tick(tick);
+    },
+    logger,
+    reconnectMinMs: options.reconnectMinMs,
+  });
+  const symbols = options.symbols;
+  let poller: ReturnType<typeof setInterval> | null = null;
+  let polling = false;
+  let leadership: Leadership | null = null;
+  const isLeader = () => leadership !== null && leadership.token !== null;
+
+  const poll = async () => {
+    if (polling || !isLeader()) return;
+    polling = true;
+    try {
+      report(await broker.poll());
+    } catch (error) {
+      logger.warn("KIS order poll failed", { error });
+    } finally {
+      polling = false;
+    }
+  };
+
+  const connector = orderClientConnector(KIS_VENUE, broker, {
+    async start(venueSink) {
+      sink = venueSink;
+      for (const symbol of symbols) stream.subscribe(symbol);
+      leadership = await holdLeadership(
+        options.lock,
+        `broker-kis:${settings.env}:${credentialTag(settings.appKey)}`,
+        `${hostname()}-${process.pid}-${newId()}`,
+        {
+          ttlMs: 10_000,
+          onAcquired: () => {
+            logger.info("leading: streaming and polling");
+            if (symbols.length > 0) stream.start();
+          },
+          onLost: () => {
+            logger.info("no longer leading: stream closed");
+            stream.stop();
+          },
+          onError: (error) => logger.warn("KIS leadership", { error }),
+        },
+      );
+      // Paper allows 2 requests/s in all: poll less often there.
+      poller = setInterval(() => void poll(), options.pollMs ?? (settings.env === "paper" ? 5000 : 2000));
+    },
+    async stop() {
+      if (poller) clearInterval(poller);
+      await leadership?.stop();
+      stream.stop();
+    },
+  });
+
+  return { connector, stream, poll, isLeader };
 }
