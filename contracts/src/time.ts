@@ -45,3 +45,10 @@ export function msToNs(ms: number): bigint {
 export function nsToMs(ns: string | bigint): number {
   return Number(BigInt(ns) / 1_000_000n);
 }
+
+/**
+ * Korea Standard Time is UTC+9 all year (no daylight saving): KRX dates and
+ * times (KIS, Creon, the paper venue's settlement days) are read and written
+ * with this one offset.
+ */
+export const KST_OFFSET_MS = 9 * 3_600_000;

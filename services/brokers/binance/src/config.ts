@@ -1,12 +1,14 @@
+import { venueCredential } from "@jts/broker-kit";
 import { int, loadConfig, str } from "@jts/kit";
 
 /**
- * Credentials only from the environment; base URLs switch between live,
- * testnet and the fake venue in one place.
+ * Credentials only from the environment, as the kit's secrets (empty outside
+ * production: market data only; required and checked in production); base
+ * URLs switch between live, testnet and the fake venue in one place.
  */
 export const binanceConfigSpec = {
-  BINANCE_API_KEY: str(""),
-  BINANCE_API_SECRET: str(""),
+  BINANCE_API_KEY: venueCredential(),
+  BINANCE_API_SECRET: venueCredential(),
   BINANCE_BASE_URL: str("https://api.binance.com"),
   BINANCE_WS_URL: str("wss://stream.binance.com:9443"),
   /** JTS account the venue account is booked under. */

@@ -4,8 +4,9 @@ import {
   ServerClock,
   type VenueConnector,
   VenueError,
+  type VenueMetrics,
   type VenueSink,
-  VenueSocket,
+  type VenueSocket,
   venueDecimal,
 } from "@jts/broker-kit";
 import {
@@ -24,9 +25,9 @@ import {
 } from "@jts/contracts";
 import type { InstrumentCatalog, Logger } from "@jts/kit";
 import {
+  BINANCE_CLOCK_REFRESH_MS,
   BINANCE_LIMIT_VALUES,
   BINANCE_LISTEN_KEY_KEEPALIVE_MS,
-  BINANCE_SOCKET_ROTATE_MS,
   BINANCE_VENUE,
 } from "./constants.ts";
 import {
@@ -42,6 +43,7 @@ import {
 } from "./parse.ts";
 import { parseTradeFrame } from "./parse-trade.ts";
 import { BinanceRest } from "./rest.ts";
+import { binanceMarketSocket, binanceUserSocket, marketStreams } from "./stream.ts";
 import { BinanceSymbols } from "./symbols.ts";
 
 export interface BinanceConnectorOptions {
@@ -58,6 +60,8 @@ export interface BinanceConnectorOptions {
   logger: Logger;
   /** Kline intervals streamed; default ["1m"]. */
   klineIntervals?: string[];
+  /** Where the measured clock offset goes (jts_venue_clock_offset_seconds). */
+  metrics?: VenueMetrics;
 }
 
 /** Binance orders that JTS can express; DAY does not exist on Binance spot. */
@@ -116,7 +120,11 @@ export class BinanceConnector implements VenueConnector {
   readonly counts = { frames: 0, unparsed: 0, trades: 0, quotes: 0, reports: 0 };
 
   constructor(private readonly options: BinanceConnectorOptions) {
-    this.clock = new ServerClock(() => this.rest.serverTime(), { logger: options.logger });
+    this.clock = new ServerClock(() => this.rest.serverTime(), {
+      logger: options.logger,
+      metrics: options.metrics,
+      refreshMs: BINANCE_CLOCK_REFRESH_MS,
+    });
     this.rest = new BinanceRest({
       baseUrl: options.baseUrl,
       apiKey: options.apiKey,
@@ -141,7 +149,7 @@ export class BinanceConnector implements VenueConnector {
     if (used >= BINANCE_LIMIT_VALUES.weightPerMinute * 0.98) {
       const untilNextMinute = 60_000 - (this.clock.now() % 60_000);
       this.options.logger.warn("venue reports weight near the limit; pausing", { used, pauseMs: untilNextMinute });
-      void this.options.gate.pauseFor(untilNextMinute);
+      void this.options.gate.pauseFor(untilNextMinute, "weight");
     }
   }
 
@@ -163,18 +171,15 @@ export class BinanceConnector implements VenueConnector {
       if (base && quote) this.symbols.add(base, quote);
     }
     await this.clock.start();
-    const intervals = this.options.klineIntervals ?? ["1m"];
-    const streams = this.options.symbols.flatMap((symbol) => {
-      const s = this.symbols.venueOf(symbol).toLowerCase();
-      return [`${s}@trade`, `${s}@bookTicker`, ...intervals.map((i) => `${s}@kline_${i}`)];
-    });
+    const streams = marketStreams(
+      this.options.symbols.map((symbol) => this.symbols.venueOf(symbol)),
+      this.options.klineIntervals ?? ["1m"],
+    );
     if (streams.length > 0) {
-      this.marketSocket = new VenueSocket({
-        name: "binance-market",
-        url: `${this.options.wsUrl}/stream?streams=${streams.join("/")}`,
+      this.marketSocket = binanceMarketSocket({
+        wsUrl: this.options.wsUrl,
+        streams,
         onMessage: (frame) => this.onMarketFrame(frame, sink),
-        rotateAfterMs: BINANCE_SOCKET_ROTATE_MS,
-        staleAfterMs: 120_000,
         logger: this.options.logger,
       });
       this.marketSocket.start();
@@ -183,15 +188,13 @@ export class BinanceConnector implements VenueConnector {
   }
 
   private startUserStream(sink: VenueSink): void {
-    this.userSocket = new VenueSocket({
-      name: "binance-user",
-      // A POST returns the account's active key (or a new one), so a reconnect after expiry just works.
-      url: async () => {
+    this.userSocket = binanceUserSocket({
+      wsUrl: this.options.wsUrl,
+      listenKey: async () => {
         this.listenKey = await this.rest.createListenKey();
-        return `${this.options.wsUrl}/ws/${this.listenKey}`;
+        return this.listenKey;
       },
       onMessage: (frame) => this.onUserFrame(frame, sink),
-      rotateAfterMs: BINANCE_SOCKET_ROTATE_MS,
       logger: this.options.logger,
     });
     this.userSocket.start();

@@ -47,3 +47,5 @@ export const BINANCE_WEIGHTS = {
 export const BINANCE_SOCKET_ROTATE_MS = 23.5 * 3600_000;
 /** listenKeys expire after 60 min without a keepalive; the docs suggest one every 30 min. */
 export const BINANCE_LISTEN_KEY_KEEPALIVE_MS = 30 * 60_000;
+/** How often the offset to the venue's clock is measured (GET /api/v3/time, weight 1): well inside the 2 min the offset alert waits. */
+export const BINANCE_CLOCK_REFRESH_MS = 60_000;

@@ -6,4 +6,5 @@ export * from "./parse.ts";
 export { parseTradeFrame, trimZeros } from "./parse-trade.ts";
 export { BinanceRest, type BinanceRestOptions } from "./rest.ts";
 export { createBinanceService } from "./service.ts";
+export { binanceMarketSocket, binanceUserSocket, marketStreams } from "./stream.ts";
 export { BinanceSymbols } from "./symbols.ts";

@@ -3,8 +3,8 @@ import {
   hmacSha256Hex,
   type QueryValue,
   type RateGate,
+  requireCredentials,
   type ServerClock,
-  VenueError,
   VenueHttpClient,
 } from "@jts/broker-kit";
 import type { Logger } from "@jts/kit";
@@ -50,8 +50,10 @@ export class BinanceRest {
       gate: options.gate,
       logger: options.logger,
       sign: (request) => {
-        const { apiKey, apiSecret } = this.options;
-        if (!apiKey || !apiSecret) throw new VenueError(BINANCE_VENUE, "rejected", "BINANCE_API_KEY/SECRET not set");
+        const { BINANCE_API_KEY: apiKey, BINANCE_API_SECRET: apiSecret } = requireCredentials(BINANCE_VENUE, {
+          BINANCE_API_KEY: this.options.apiKey,
+          BINANCE_API_SECRET: this.options.apiSecret,
+        });
         const params = `${request.queryString ? `${request.queryString}&` : ""}recvWindow=${recvWindow}&timestamp=${Math.round(this.options.clock.now())}`;
         request.queryString = `${params}&signature=${hmacSha256Hex(apiSecret, params + (request.bodyText ?? ""))}`;
         request.headers["X-MBX-APIKEY"] = apiKey;
@@ -70,8 +72,8 @@ export class BinanceRest {
   }
 
   private keyHeader(): Record<string, string> {
-    if (!this.options.apiKey) throw new VenueError(BINANCE_VENUE, "rejected", "BINANCE_API_KEY not set");
-    return { "X-MBX-APIKEY": this.options.apiKey };
+    const { BINANCE_API_KEY } = requireCredentials(BINANCE_VENUE, { BINANCE_API_KEY: this.options.apiKey });
+    return { "X-MBX-APIKEY": BINANCE_API_KEY };
   }
 
   async serverTime(): Promise<number> {

@@ -1,4 +1,4 @@
-import { brokerGate, createBrokerService } from "@jts/broker-kit";
+import { brokerGate, createBrokerService, VenueMetrics } from "@jts/broker-kit";
 import type { Runtime } from "@jts/kit";
 import type { BinanceConfig } from "./config.ts";
 import { BinanceConnector } from "./connector.ts";
@@ -6,7 +6,8 @@ import { BINANCE_VENUE, binanceLimits } from "./constants.ts";
 
 export function createBinanceService(runtime: Runtime, config: BinanceConfig) {
   const logger = runtime.logger.child({ venue: BINANCE_VENUE });
-  const gate = brokerGate(runtime, BINANCE_VENUE, binanceLimits(), config.BINANCE_API_KEY);
+  const metrics = new VenueMetrics(BINANCE_VENUE);
+  const gate = brokerGate(runtime, BINANCE_VENUE, binanceLimits(), config.BINANCE_API_KEY, metrics);
   const connector = new BinanceConnector({
     baseUrl: config.BINANCE_BASE_URL,
     wsUrl: config.BINANCE_WS_URL,
@@ -17,6 +18,7 @@ export function createBinanceService(runtime: Runtime, config: BinanceConfig) {
     symbols: config.symbols,
     gate,
     logger,
+    metrics,
   });
-  return { service: createBrokerService(runtime, connector), connector, gate };
+  return { service: createBrokerService(runtime, connector, { metrics }), connector, gate, metrics };
 }

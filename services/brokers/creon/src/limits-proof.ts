@@ -14,11 +14,11 @@
 import { orderPlacer, type VenueProof, venueProofMain } from "@jts/broker-kit/testing";
 import { connectRedis, RedisCache } from "@jts/kit/redis";
 import { orderFixture } from "@jts/kit/testing";
-import { CreonBridgeClient } from "./bridge-client.ts";
-import { CreonBroker } from "./broker.ts";
 import type { CreonSettings } from "./config.ts";
-import { FakeCreonBridge } from "./fake-bridge.ts";
-import { quietLogger, TEST_SECRET } from "./testing.ts";
+import { CreonBroker } from "./connector.ts";
+import { CreonBridgeClient } from "./rest.ts";
+import { FakeCreonBridge } from "./testing/fake-creon.ts";
+import { quietLogger, TEST_SECRET } from "./testing/harness.ts";
 
 const ACCOUNT = "creon-proof";
 

@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from "bun:test";
 import { SubscriptionLimitError } from "@jts/broker-kit";
 import type { Tick } from "@jts/contracts";
 import { eventually } from "@jts/kit/testing";
-import { FakeCreonBridge } from "./fake-bridge.ts";
-import { CREON_MAX_SUBSCRIPTIONS, CreonStream } from "./stream.ts";
-import { quietLogger, TEST_SECRET } from "./testing.ts";
+import { CREON_MAX_SUBSCRIPTIONS } from "./constants.ts";
+import { CreonStream } from "./stream.ts";
+import { FakeCreonBridge } from "./testing/fake-creon.ts";
+import { quietLogger, TEST_SECRET } from "./testing/harness.ts";
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {

@@ -1,11 +1,9 @@
-import { kstToEpochMs, SymbolSocket } from "@jts/broker-kit";
-import { msToNs, type Tick } from "@jts/contracts";
+import { SymbolSocket } from "@jts/broker-kit";
+import type { Tick } from "@jts/contracts";
 import { compile, type Logger } from "@jts/kit";
-import { type ExecutionEvent, fromCreonCode, StreamMessage, type TradeEvent, toCreonCode } from "./protocol.ts";
-import { signedStreamUrl } from "./signing.ts";
-
-/** Creon allows at most 400 real-time subscriptions per login. */
-export const CREON_MAX_SUBSCRIPTIONS = 400;
+import { signedStreamUrl } from "./auth.ts";
+import { CREON_MAX_SUBSCRIPTIONS } from "./constants.ts";
+import { type ExecutionEvent, fromCreonCode, parseTrade, StreamMessage, toCreonCode } from "./parse.ts";
 
 export interface CreonStreamOptions {
   baseUrl: string;
@@ -73,18 +71,4 @@ export class CreonStream extends SymbolSocket {
         return;
     }
   }
-}
-
-/** A StockCur trade to a JTS tick; KST date and time to epoch ns. */
-export function parseTrade(trade: TradeEvent): Tick {
-  return {
-    symbol: fromCreonCode(trade.code),
-    venue: "creon",
-    price: trade.price,
-    quantity: trade.volume,
-    aggressor: trade.side,
-    // StockCur has no trade id; the day's cumulative volume is unique per trade.
-    tradeId: `${trade.date}-${trade.cumulativeVolume}`,
-    tsEvent: msToNs(kstToEpochMs(trade.date, trade.time)).toString(),
-  };
 }

@@ -3,7 +3,7 @@ import { type ExecutionReport, Topics } from "@jts/contracts";
 import { MemoryRpc, memoryRuntime } from "@jts/kit";
 import { orderFixture } from "@jts/kit/testing";
 import { createCreonService } from "./service.ts";
-import { creonHarness, quietLogger } from "./testing.ts";
+import { creonHarness, quietLogger } from "./testing/harness.ts";
 
 unknownOutcomeTests("Creon", async () => {
   const h = creonHarness();

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "bun:test";
+import { MemoryCache, MemoryEventBus } from "@jts/kit";
+import { fetchApprovalKey, KisTokens } from "./auth.ts";
 import { loadKisConfig, splitAccount } from "./config.ts";
-import { paperTrId, trId } from "./tr-ids.ts";
+import { paperTrId, trId } from "./constants.ts";
+import { kisHarness, quietLogger } from "./testing/harness.ts";
 
 const env = { KIS_APP_KEY: "key", KIS_APP_SECRET: "secret", KIS_ACCOUNT: "50012345-01" };
 
@@ -20,8 +23,27 @@ describe("KIS configuration", () => {
     expect(loadKisConfig({ ...env, KIS_BASE_URL: "http://127.0.0.1:1" }).settings.restUrl).toBe("http://127.0.0.1:1");
   });
 
-  it("refuses a missing credential or a malformed account number", () => {
-    expect(() => loadKisConfig({ KIS_ACCOUNT: "50012345-01" })).toThrow("KIS needs KIS_APP_KEY, KIS_APP_SECRET");
+  it("refuses a missing credential in production, and before any call elsewhere; a malformed account number always", async () => {
+    expect(() => loadKisConfig({ KIS_ACCOUNT: "50012345-01", JTS_ENV: "production" })).toThrow(
+      "KIS_APP_KEY is required in production",
+    );
+    const { settings } = loadKisConfig({ KIS_ACCOUNT: "50012345-01" });
+    const { http, fake } = kisHarness("paper");
+    try {
+      const unkeyed = new KisTokens({
+        settings,
+        cache: new MemoryCache(),
+        bus: new MemoryEventBus(),
+        logger: quietLogger,
+        http,
+      });
+      await expect(unkeyed.get()).rejects.toThrow("KIS_APP_KEY, KIS_APP_SECRET not set");
+      await expect(fetchApprovalKey(settings, http)).rejects.toThrow("KIS_APP_KEY, KIS_APP_SECRET not set");
+      expect(fake.tokensIssued).toEqual([]);
+    } finally {
+      await fake.stop();
+    }
+    expect(() => loadKisConfig({})).toThrow("KIS_ACCOUNT must look like 12345678-01");
     expect(() => splitAccount("5001-2345")).toThrow("KIS_ACCOUNT must look like 12345678-01");
     expect(() => loadKisConfig({ ...env, KIS_ENV: "demo" })).toThrow("KIS_ENV must be one of paper, live");
   });

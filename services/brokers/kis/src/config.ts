@@ -1,21 +1,6 @@
+import { venueCredential } from "@jts/broker-kit";
 import { int, loadConfig, oneOf, str } from "@jts/kit";
-
-/**
- * Everything environment-specific about KIS in one place: URLs, transaction
- * ids and request limits switch together on KIS_ENV.
- */
-export type KisEnv = "paper" | "live";
-
-export const KIS_URLS = {
-  live: { rest: "https://openapi.koreainvestment.com:9443", ws: "ws://ops.koreainvestment.com:21000" },
-  paper: { rest: "https://openapivts.koreainvestment.com:29443", ws: "ws://ops.koreainvestment.com:31000" },
-} as const;
-
-/** KIS: 20 REST requests per second per app key live, 2 on the paper (VTS) server. */
-export const KIS_REQUESTS_PER_SECOND: Record<KisEnv, number> = { live: 20, paper: 2 };
-
-/** Token issuance: KIS answers EGW00133 to a second /oauth2/tokenP within a minute. */
-export const TOKEN_REISSUE_INTERVAL_MS = 60_000;
+import { KIS_URLS, type KisEnv } from "./constants.ts";
 
 export interface KisSettings {
   env: KisEnv;
@@ -33,8 +18,8 @@ export interface KisSettings {
 
 const configSpec = {
   KIS_ENV: oneOf(["paper", "live"] as const, "paper"),
-  KIS_APP_KEY: str(""),
-  KIS_APP_SECRET: str(""),
+  KIS_APP_KEY: venueCredential(),
+  KIS_APP_SECRET: venueCredential(),
   KIS_ACCOUNT: str(""),
   KIS_BASE_URL: str(""),
   KIS_WS_URL: str(""),
@@ -51,8 +36,6 @@ export function splitAccount(raw: string): { cano: string; productCode: string }
 
 export function loadKisConfig(env: Record<string, string | undefined> = process.env) {
   const config = loadConfig(configSpec, env);
-  const missing = (["KIS_APP_KEY", "KIS_APP_SECRET", "KIS_ACCOUNT"] as const).filter((name) => !config[name]);
-  if (missing.length > 0) throw new Error(`KIS needs ${missing.join(", ")} in the environment`);
   const settings: KisSettings = {
     env: config.KIS_ENV,
     appKey: config.KIS_APP_KEY,

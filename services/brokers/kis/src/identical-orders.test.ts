@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { createLogger } from "@jts/kit";
 import { orderFixture } from "@jts/kit/testing";
-import { KisBroker } from "./broker.ts";
-import { kisHarness } from "./testing.ts";
+import { KisBroker } from "./connector.ts";
+import { kisHarness } from "./testing/harness.ts";
 
 // Two identical orders (same symbol, side, division, quantity, price) whose place answers were lost:
 // KIS takes no client order id, so which of its rows is whose can only be told by the place reply.

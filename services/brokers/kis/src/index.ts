@@ -1,8 +1,8 @@
-export { KisBroker } from "./broker.ts";
-export { type KisEnv, type KisSettings, loadKisConfig } from "./config.ts";
-export { KIS_VENUE, kisErrorOf } from "./errors.ts";
-export { FakeKis, tradeRecord } from "./fake-venue.ts";
-export { KisRest, kisHttp, kisLimits } from "./http-client.ts";
-export { krxCashOrderProblem } from "./krx.ts";
-export { parseRealtimeFrame } from "./realtime.ts";
+export { fetchApprovalKey, KisTokens, type TokenSource } from "./auth.ts";
+export { type KisSettings, loadKisConfig } from "./config.ts";
+export { KisBroker, kisConnector } from "./connector.ts";
+export { KIS_REQUESTS_PER_SECOND, KIS_URLS, KIS_VENUE, type KisEnv, kisLimits } from "./constants.ts";
+export { parseRealtimeFrame } from "./parse-realtime.ts";
+export { KisRest, kisErrorOf, kisHttp } from "./rest.ts";
 export { type App, createKisService, KIS_BROKER } from "./service.ts";
+export { KisStream } from "./stream.ts";

@@ -14,12 +14,13 @@ import { orderPlacer, type VenueProof, venueProofMain } from "@jts/broker-kit/te
 import { MemoryEventBus } from "@jts/kit";
 import { connectRedis, RedisCache } from "@jts/kit/redis";
 import { orderFixture } from "@jts/kit/testing";
-import { KisBroker } from "./broker.ts";
-import { KIS_REQUESTS_PER_SECOND, type KisEnv, type KisSettings } from "./config.ts";
-import { FakeKis } from "./fake-venue.ts";
-import { KisRest, kisHttp } from "./http-client.ts";
-import { quietLogger } from "./testing.ts";
-import { KisTokens } from "./token.ts";
+import { KisTokens } from "./auth.ts";
+import type { KisSettings } from "./config.ts";
+import { KisBroker } from "./connector.ts";
+import { KIS_REQUESTS_PER_SECOND, type KisEnv } from "./constants.ts";
+import { KisRest, kisHttp } from "./rest.ts";
+import { FakeKis } from "./testing/fake-kis.ts";
+import { quietLogger } from "./testing/harness.ts";
 
 const ACCOUNT = "kis-proof";
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { orderFixture } from "@jts/kit/testing";
-import { KisBroker } from "./broker.ts";
-import type { FakeKis } from "./fake-venue.ts";
-import { kisHarness } from "./testing.ts";
+import { KisBroker } from "./connector.ts";
+import type { FakeKis } from "./testing/fake-kis.ts";
+import { kisHarness } from "./testing/harness.ts";
 
 let fake: FakeKis | undefined;
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { type ExecutionReport, Topics } from "@jts/contracts";
 import { MemoryRpc, memoryRuntime } from "@jts/kit";
 import { orderFixture } from "@jts/kit/testing";
 import { createKisService } from "./service.ts";
-import { kisHarness, quietLogger } from "./testing.ts";
+import { kisHarness, quietLogger } from "./testing/harness.ts";
 
 unknownOutcomeTests("KIS", async () => {
   const h = kisHarness("live");

@@ -25,6 +25,7 @@ import {
 import { createServiceApp, envelope, InstrumentCatalog, type Runtime, type Service, serveChecked } from "@jts/kit";
 import { VenueError } from "./errors.ts";
 import { brokerAck, unknownOutcomeAck } from "./order-answers.ts";
+import type { VenueMetrics } from "./venue-metrics.ts";
 
 /** Where a connector hands what its streams produce. */
 export interface VenueSink {
@@ -68,6 +69,8 @@ export interface BrokerServiceOptions {
   announceInstrumentsEveryMs?: number;
   /** The connector's own readiness checks (its streams), next to "started". */
   readiness?: Record<string, () => boolean>;
+  /** The connector's metrics (VenueMetrics: clock offset, rate-limit pauses), served at /metrics with the service's. */
+  metrics?: VenueMetrics;
 }
 
 export interface BrokerService extends Service {
@@ -154,6 +157,7 @@ export function createBrokerService(
   const app = createServiceApp({
     name: source,
     logger,
+    metrics: options.metrics?.registry,
     readiness: { ...options.readiness, started: () => started },
   }).get("/instruments", () => catalog.all);
 

@@ -1,4 +1,5 @@
 import type { Logger } from "@jts/kit";
+import type { HttpDateClock } from "./clock.ts";
 import { retryAfterMs, VenueError, type VenueErrorKind } from "./errors.ts";
 import type { Cost, RateGate } from "./rate-gate.ts";
 
@@ -55,6 +56,8 @@ export interface VenueHttpOptions {
   /** Times a refused-before-processing call (429, or 5xx/timeout on a read) is tried again. Default 2. */
   retries?: number;
   timeoutMs?: number;
+  /** Reads the venue's clock off every answer's Date header (venues without a time endpoint). */
+  dateClock?: Pick<HttpDateClock, "observe">;
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   logger?: Logger;
 }
@@ -137,12 +140,14 @@ export class VenueHttpClient {
     let response: Response;
     let text: string;
     try {
+      const sentMs = Date.now();
       response = await this.fetch(url, {
         method: outgoing.method,
         headers: outgoing.headers,
         body: outgoing.bodyText,
         signal: AbortSignal.timeout(timeoutMs),
       });
+      this.options.dateClock?.observe(response.headers.get("date"), sentMs, Date.now());
       text = await response.text();
     } catch (error) {
       const timedOut = (error as Error).name === "TimeoutError" || (error as Error).name === "AbortError";
@@ -170,7 +175,7 @@ export class VenueHttpClient {
     if (kind === "rate-limited" || kind === "banned") {
       const waitMs =
         described.retryAfterMs ?? retryAfterMs(response.headers.get("retry-after"), this.backoffMs(attempt));
-      await this.options.gate.pauseFor(waitMs);
+      await this.options.gate.pauseFor(waitMs, kind === "banned" ? "418" : "429");
       if (kind === "banned") this.stats.banned++;
       else this.stats.rateLimited++;
       this.options.logger?.warn(kind === "banned" ? "venue banned this IP" : "venue rate-limited", {

@@ -15,7 +15,8 @@ export {
   type VenueConnector,
   type VenueSink,
 } from "./broker-service.ts";
-export { ServerClock, type ServerClockOptions } from "./clock.ts";
+export { HttpDateClock, type HttpDateClockOptions, ServerClock, type ServerClockOptions } from "./clock.ts";
+export { requireCredentials, venueCredential } from "./credentials.ts";
 export { floatDecimal, venueDecimal } from "./decimal.ts";
 export { retryAfterMs, VenueError, type VenueErrorKind } from "./errors.ts";
 export {
@@ -27,7 +28,8 @@ export {
   type VenueHttpOptions,
   type VenueRequest,
 } from "./http-client.ts";
-export { KST_OFFSET_MS, kstToEpochMs } from "./kst.ts";
+export { krxCashOrderProblem } from "./krx.ts";
+export { epochMsToKst, kstDay, kstToEpochMs } from "./kst.ts";
 export { brokerAck, orderReport, refusedPlacement, unknownOutcomeAck } from "./order-answers.ts";
 export { type ConnectorFeeds, type OrderClient, orderClientConnector } from "./order-client-connector.ts";
 export { PlaceInFlightError, PlaceOnce } from "./place-once.ts";
@@ -52,4 +54,5 @@ export {
   verifyJwt,
 } from "./signing.ts";
 export { SubscriptionLimitError, SymbolSocket, type SymbolSocketOptions } from "./symbol-socket.ts";
+export { VenueMetrics } from "./venue-metrics.ts";
 export { type BackoffOptions, type SocketStats, VenueSocket, type VenueSocketOptions } from "./ws-client.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { kstToEpochMs } from "./kst.ts";
+import { epochMsToKst, kstDay, kstToEpochMs } from "./kst.ts";
 
 describe("kstToEpochMs", () => {
   it("reads Korean date and time as UTC+9", () => {
@@ -17,5 +17,12 @@ describe("kstToEpochMs", () => {
   it("refuses malformed input instead of returning NaN", () => {
     expect(() => kstToEpochMs("2026-11-27", "091502")).toThrow("bad KST date/time");
     expect(() => kstToEpochMs("20261127", "9:15")).toThrow("bad KST date/time");
+  });
+
+  it("writes epoch ms back as the KRX date and time, on the Korean day", () => {
+    const ms = Date.parse("2026-11-27T15:30:05.250Z");
+    expect(epochMsToKst(ms)).toEqual({ date: "20261128", time: "003005" });
+    expect(kstDay(ms)).toBe("20261128");
+    expect(kstToEpochMs("20261128", "003005")).toBe(ms - 250);
   });
 });

@@ -1,5 +1,4 @@
-/** Korea Standard Time is UTC+9 all year (no daylight saving). */
-export const KST_OFFSET_MS = 9 * 3600_000;
+import { KST_OFFSET_MS } from "@jts/contracts";
 
 /**
  * A KRX date YYYYMMDD and time HHMMSS (more digits after the seconds are
@@ -12,4 +11,15 @@ export function kstToEpochMs(date: string, time: string): number {
   return (
     Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]), Number(t[1]), Number(t[2]), Number(t[3])) - KST_OFFSET_MS
   );
+}
+
+/** Epoch ms to the KRX date YYYYMMDD and time HHMMSS in Korean time: what KIS and Creon write (their fakes too). */
+export function epochMsToKst(epochMs: number): { date: string; time: string } {
+  const iso = new Date(epochMs + KST_OFFSET_MS).toISOString();
+  return { date: iso.slice(0, 10).replaceAll("-", ""), time: iso.slice(11, 19).replaceAll(":", "") };
+}
+
+/** The Korean trading day YYYYMMDD of `epochMs` (KIS and Creon order days). */
+export function kstDay(epochMs: number = Date.now()): string {
+  return epochMsToKst(epochMs).date;
 }

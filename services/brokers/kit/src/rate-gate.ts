@@ -1,6 +1,7 @@
 import type { BucketSpec, Cache, RateLimiter } from "@jts/contracts";
 import { VenueError } from "./errors.ts";
 import { credentialTag } from "./signing.ts";
+import type { VenueMetrics } from "./venue-metrics.ts";
 
 /**
  * One limit family of a venue ("request weight per IP", "orders per account").
@@ -33,6 +34,8 @@ export interface RateGateOptions {
    * replicas; without it each replica learns of the pause by its own 429.
    */
   cache?: Cache;
+  /** Counts every wait this gate imposes (jts_rate_limit_pauses_total). */
+  metrics?: Pick<VenueMetrics, "ratePause">;
   /** Longest single sleep before asking the limiter again. */
   maxSleepMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -82,11 +85,13 @@ export class RateGate {
       const spec = this.options.limits[cost.group];
       if (!spec) throw new Error(`${this.options.venue}: unknown limit group ${cost.group}`);
       const key = this.keyOf(cost.group);
-      for (;;) {
+      for (let waited = false; ; waited = true) {
         const decision = await this.limiter.take(key, spec.buckets, cost.weight ?? 1);
         if (decision.allowed) break;
         if (decision.retryAfterMs >= Number.MAX_SAFE_INTEGER)
           throw new VenueError(this.options.venue, "rejected", `weight ${cost.weight} exceeds the ${cost.group} limit`);
+        // One pause per call and group, however many sleeps it takes to fit.
+        if (!waited) this.options.metrics?.ratePause(cost.group);
         const ms = Math.min(decision.retryAfterMs, this.options.maxSleepMs ?? 5_000);
         this.waits.count++;
         this.waits.ms += ms;
@@ -106,8 +111,12 @@ export class RateGate {
     if (this.closed) throw new VenueError(this.options.venue, "unavailable", "rate gate closed");
   }
 
-  /** The venue said stop (429/418): no call leaves this gate, or any replica sharing the cache, for `ms`. */
-  async pauseFor(ms: number): Promise<void> {
+  /**
+   * The venue said stop (429/418): no call leaves this gate, or any replica
+   * sharing the cache, for `ms`. `bucket` names why in the pause metric.
+   */
+  async pauseFor(ms: number, bucket = "429"): Promise<void> {
+    this.options.metrics?.ratePause(bucket);
     const until = this.now() + ms;
     this.pausedUntil = Math.max(this.pausedUntil, until);
     await this.options.cache?.set(this.pauseKey, String(this.pausedUntil), ms + 1000).catch(() => undefined);
@@ -167,11 +176,13 @@ export function brokerGate(
   venue: string,
   limits: VenueLimits,
   apiKey: string,
+  metrics?: Pick<VenueMetrics, "ratePause">,
 ): RateGate {
   return new RateGate(runtime.limiter, {
     venue,
     limits,
     accountId: credentialTag(apiKey || "none"),
     cache: runtime.cache,
+    metrics,
   });
 }

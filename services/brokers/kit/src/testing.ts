@@ -22,6 +22,7 @@ export {
   runLimitsProof,
   runReplicaProcess,
 } from "./testing/limits-proof.ts";
+export { metricValue, scrapeMetrics } from "./testing/metrics.ts";
 export {
   orderPlacer,
   type ProofFake,

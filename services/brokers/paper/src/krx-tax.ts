@@ -38,7 +38,7 @@
  * here, on a year-end holiday and pay the old rate. Whether brokers truncate
  * the tax per fill or per order is not verified: we truncate per fill.
  */
-import { type Fixed, fx } from "@jts/contracts";
+import { type Fixed, fx, KST_OFFSET_MS } from "@jts/contracts";
 
 export const KRX_MARKETS = ["KOSPI", "KOSDAQ", "KONEX"] as const;
 export type KrxMarket = (typeof KRX_MARKETS)[number];
@@ -81,7 +81,6 @@ export const KRX_TAX_RATES: readonly KrxTaxRate[] = [
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const NS_PER_MS = 1_000_000n;
-const KST_OFFSET_MS = 9 * 3_600_000;
 
 /** The KST calendar date of a time in ns since the epoch. */
 export function kstDate(tsNs: bigint): string {

@@ -1,10 +1,15 @@
+import { venueCredential } from "@jts/broker-kit";
 import { int, loadConfig, str } from "@jts/kit";
 import { UPBIT_LIMIT_VALUES } from "./constants.ts";
 
-/** Credentials only from the environment; base URLs switch to the fake venue in one place. */
+/**
+ * Credentials only from the environment, as the kit's secrets (empty outside
+ * production: market data only; required and checked in production); base
+ * URLs switch to the fake venue in one place.
+ */
 export const upbitConfigSpec = {
-  UPBIT_ACCESS_KEY: str(""),
-  UPBIT_SECRET_KEY: str(""),
+  UPBIT_ACCESS_KEY: venueCredential(),
+  UPBIT_SECRET_KEY: venueCredential(),
   UPBIT_BASE_URL: str("https://api.upbit.com"),
   UPBIT_WS_URL: str("wss://api.upbit.com/websocket/v1"),
   UPBIT_ACCOUNT: str("upbit"),

@@ -1,10 +1,12 @@
 import {
   brokerAck,
+  HttpDateClock,
   type RateGate,
   type VenueConnector,
   VenueError,
+  type VenueMetrics,
   type VenueSink,
-  VenueSocket,
+  type VenueSocket,
 } from "@jts/broker-kit";
 import {
   type AccountQuery,
@@ -20,8 +22,7 @@ import {
   type VenueOrder,
 } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
-import { upbitToken } from "./auth.ts";
-import { UPBIT_HEARTBEAT_MS, UPBIT_VENUE } from "./constants.ts";
+import { UPBIT_CLOCK_PROBE_MS, UPBIT_VENUE } from "./constants.ts";
 import {
   parseBalances,
   parseMarkets,
@@ -38,6 +39,7 @@ import {
   type UpbitTrade,
 } from "./parse.ts";
 import { UpbitRest } from "./rest.ts";
+import { upbitPrivateSocket, upbitPublicSocket } from "./stream.ts";
 import { toUpbitMarket } from "./symbols.ts";
 
 export interface UpbitConnectorOptions {
@@ -51,6 +53,8 @@ export interface UpbitConnectorOptions {
   symbols: string[];
   gate: RateGate;
   logger: Logger;
+  /** Where the measured clock offset goes (jts_venue_clock_offset_seconds). */
+  metrics?: VenueMetrics;
 }
 
 const TIME_IN_FORCE: Record<string, string | undefined> = { IOC: "ioc", FOK: "fok" };
@@ -86,13 +90,16 @@ export function orderBody(order: Order): Record<string, string> {
 export class UpbitConnector implements VenueConnector {
   readonly venue = UPBIT_VENUE;
   readonly rest: UpbitRest;
+  readonly clock: HttpDateClock;
   readonly tickers = new Map<string, TickerView>();
   readonly counts = { frames: 0, unparsed: 0, trades: 0, quotes: 0, tickers: 0, reports: 0 };
   private publicSocket: VenueSocket | undefined;
   private privateSocket: VenueSocket | undefined;
 
   constructor(private readonly options: UpbitConnectorOptions) {
+    this.clock = new HttpDateClock({ metrics: options.metrics });
     this.rest = new UpbitRest({
+      dateClock: this.clock,
       baseUrl: options.baseUrl,
       accessKey: options.accessKey,
       secretKey: options.secretKey,
@@ -106,39 +113,16 @@ export class UpbitConnector implements VenueConnector {
   }
 
   async start(sink: VenueSink): Promise<void> {
+    this.clock.start(() => this.rest.markets(), UPBIT_CLOCK_PROBE_MS, this.options.logger);
     const codes = this.options.symbols.map(toUpbitMarket);
+    const onMessage = (frame: string) => this.onFrame(frame, sink);
+    const { wsUrl, logger, accessKey, secretKey } = this.options;
     if (codes.length > 0) {
-      this.publicSocket = new VenueSocket({
-        name: "upbit-public",
-        url: this.options.wsUrl,
-        onOpen: (send) =>
-          send(
-            JSON.stringify([
-              { ticket: crypto.randomUUID() },
-              { type: "ticker", codes },
-              { type: "trade", codes },
-              { type: "orderbook", codes },
-              { format: "DEFAULT" },
-            ]),
-          ),
-        onMessage: (frame) => this.onFrame(frame, sink),
-        heartbeat: { everyMs: UPBIT_HEARTBEAT_MS, message: "PING" },
-        staleAfterMs: 3 * UPBIT_HEARTBEAT_MS,
-        logger: this.options.logger,
-      });
+      this.publicSocket = upbitPublicSocket({ wsUrl, codes, onMessage, logger });
       this.publicSocket.start();
     }
-    const { accessKey, secretKey } = this.options;
     if (accessKey && secretKey) {
-      this.privateSocket = new VenueSocket({
-        name: "upbit-private",
-        url: `${this.options.wsUrl}/private`,
-        headers: () => ({ Authorization: `Bearer ${upbitToken(accessKey, secretKey, "")}` }),
-        onOpen: (send) => send(JSON.stringify([{ ticket: crypto.randomUUID() }, { type: "myOrder" }])),
-        onMessage: (frame) => this.onFrame(frame, sink),
-        heartbeat: { everyMs: UPBIT_HEARTBEAT_MS, message: "PING" },
-        logger: this.options.logger,
-      });
+      this.privateSocket = upbitPrivateSocket({ wsUrl, accessKey, secretKey, onMessage, logger });
       this.privateSocket.start();
     }
   }
@@ -184,6 +168,7 @@ export class UpbitConnector implements VenueConnector {
   }
 
   async stop(): Promise<void> {
+    this.clock.stop();
     this.publicSocket?.stop();
     this.privateSocket?.stop();
   }

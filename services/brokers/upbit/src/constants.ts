@@ -34,3 +34,10 @@ export function upbitLimits(
 
 /** Upbit closes sockets idle for about 120 s; a text PING keeps them open. */
 export const UPBIT_HEARTBEAT_MS = 60_000;
+
+/**
+ * Upbit has no time endpoint: its clock is read off the Date header of every
+ * REST answer, and when none came for this long, GET /v1/market/all (the
+ * `market` group, used otherwise only at start) is asked for one.
+ */
+export const UPBIT_CLOCK_PROBE_MS = 60_000;

@@ -6,4 +6,5 @@ export { QUOTATION_GROUPS, UPBIT_LIMIT_VALUES, UPBIT_VENUE, upbitLimits } from "
 export * from "./parse.ts";
 export { parseRemainingReq, UpbitRest, type UpbitRestOptions } from "./rest.ts";
 export { createUpbitService } from "./service.ts";
+export { upbitPrivateSocket, upbitPublicSocket } from "./stream.ts";
 export { fromUpbitMarket, toUpbitMarket } from "./symbols.ts";

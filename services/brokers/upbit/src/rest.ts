@@ -1,4 +1,10 @@
-import { type QueryValue, type RateGate, VenueError, VenueHttpClient } from "@jts/broker-kit";
+import {
+  type HttpDateClock,
+  type QueryValue,
+  type RateGate,
+  requireCredentials,
+  VenueHttpClient,
+} from "@jts/broker-kit";
 import type { Logger } from "@jts/kit";
 import { hashableQuery, upbitToken } from "./auth.ts";
 import { UPBIT_VENUE } from "./constants.ts";
@@ -10,6 +16,8 @@ export interface UpbitRestOptions {
   secretKey?: string;
   gate: RateGate;
   logger?: Logger;
+  /** Reads Upbit's clock off every answer's Date header. */
+  dateClock?: HttpDateClock;
 }
 
 /** `Remaining-Req: group=default; min=1800; sec=29` -> { group, sec }. */
@@ -36,12 +44,14 @@ export class UpbitRest {
       baseUrl: options.baseUrl,
       gate: options.gate,
       logger: options.logger,
+      dateClock: options.dateClock,
       // 418 answers carry the block time in the body, not Retry-After: wait a while before anything else.
       defaultBackoffMs: 1_000,
       sign: (request) => {
-        const { accessKey, secretKey } = this.options;
-        if (!accessKey || !secretKey)
-          throw new VenueError(UPBIT_VENUE, "rejected", "UPBIT_ACCESS_KEY/SECRET_KEY not set");
+        const { UPBIT_ACCESS_KEY: accessKey, UPBIT_SECRET_KEY: secretKey } = requireCredentials(UPBIT_VENUE, {
+          UPBIT_ACCESS_KEY: this.options.accessKey,
+          UPBIT_SECRET_KEY: this.options.secretKey,
+        });
         const params = request.bodyText
           ? hashableQuery(JSON.parse(request.bodyText) as Record<string, QueryValue>)
           : decodeURIComponent(request.queryString);

@@ -1,4 +1,4 @@
-import { brokerGate, createBrokerService } from "@jts/broker-kit";
+import { brokerGate, createBrokerService, VenueMetrics } from "@jts/broker-kit";
 import type { Runtime } from "@jts/kit";
 import type { UpbitConfig } from "./config.ts";
 import { UpbitConnector } from "./connector.ts";
@@ -7,7 +7,8 @@ import { UPBIT_LIMIT_VALUES, UPBIT_VENUE, upbitLimits } from "./constants.ts";
 export function createUpbitService(runtime: Runtime, config: UpbitConfig) {
   const logger = runtime.logger.child({ venue: UPBIT_VENUE });
   const limits = upbitLimits({ ...UPBIT_LIMIT_VALUES, ordersPerSecond: config.UPBIT_ORDER_RATE });
-  const gate = brokerGate(runtime, UPBIT_VENUE, limits, config.UPBIT_ACCESS_KEY);
+  const metrics = new VenueMetrics(UPBIT_VENUE);
+  const gate = brokerGate(runtime, UPBIT_VENUE, limits, config.UPBIT_ACCESS_KEY, metrics);
   const connector = new UpbitConnector({
     baseUrl: config.UPBIT_BASE_URL,
     wsUrl: config.UPBIT_WS_URL,
@@ -17,6 +18,7 @@ export function createUpbitService(runtime: Runtime, config: UpbitConfig) {
     symbols: config.symbols,
     gate,
     logger,
+    metrics,
   });
-  return { service: createBrokerService(runtime, connector), connector, gate };
+  return { service: createBrokerService(runtime, connector, { metrics }), connector, gate, metrics };
 }

@@ -69,6 +69,8 @@ export interface FakeVenueOptions {
   limits?: FakeLimit[];
   /** Adds the venue's usage headers to every answer. */
   usageHeaders?: (venue: FakeVenue, request: FakeRequest) => Record<string, string>;
+  /** The venue's clock runs this far ahead of the machine's: its answers' Date headers say so. */
+  clockSkewMs?: number;
 }
 
 /**
@@ -90,8 +92,11 @@ export class FakeVenue {
   private readonly routeMisbehaviours = new Map<string, Misbehaviour[]>();
   private server: Server<SocketData> | undefined;
   private readonly routes = new Map<string, FakeRoute>();
+  /** How far ahead of the machine's clock the venue's runs (the Date header of every answer). */
+  clockSkewMs: number;
 
   constructor(private readonly options: FakeVenueOptions = {}) {
+    this.clockSkewMs = options.clockSkewMs ?? 0;
     for (const route of options.routes ?? []) this.route(route);
   }
 
@@ -207,7 +212,10 @@ export class FakeVenue {
     const now = performance.now();
     const costs = route.costs?.(request) ?? [];
     for (const cost of costs) this.meter.record(cost.group, cost.weight, now);
-    const headers = this.options.usageHeaders?.(this, request) ?? {};
+    const headers = {
+      date: new Date(Date.now() + this.clockSkewMs).toUTCString(),
+      ...this.options.usageHeaders?.(this, request),
+    };
     for (const limit of this.options.limits ?? []) {
       if (
         costs.some((c) => c.group === limit.group) &&
