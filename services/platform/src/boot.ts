@@ -115,7 +115,14 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       createMarketDataService(runtime, { catalog, ...(storage ? { history: storage.history } : {}) }),
       config.MARKET_DATA_PORT,
     ],
-    [createNotificationService(runtime, notificationSettings(config)), config.NOTIFICATION_PORT],
+    [
+      createNotificationService(runtime, {
+        ...notificationSettings(config),
+        ...(storage ? { documents: storage.documents } : {}),
+        seedUser: config.JTS_ADMIN_USER,
+      }),
+      config.NOTIFICATION_PORT,
+    ],
     [
       createStrategyService(runtime, {
         strategies: defaultStrategies(account).map((s) => ({ ...s, enabled: config.STRATEGIES === "on" })),
