@@ -111,40 +111,65 @@ describe("risk limits in the document store (issue 19)", () => {
 
 const mongoUrl = serverUrl("MONGO_URL");
 const natsUrl = serverUrl("NATS_URL");
-const onRealServers = Boolean(mongoUrl && natsUrl);
+const kafkaBrokers = serverUrl("KAFKA_BROKERS");
+
+/** The stack's buses: Kafka (compose's default) and NATS JetStream, each on its own connection per replica. */
+const buses: Array<{
+  name: string;
+  url: string | undefined;
+  open: () => Promise<Runtime["bus"] & { close(): Promise<void> }>;
+}> = [
+  {
+    name: "NATS JetStream",
+    url: natsUrl,
+    open: async () => {
+      const { connectNats, JetStreamEventBus } = await import("@jts/kit/nats");
+      return JetStreamEventBus.create(await connectNats(natsUrl as string, "risk-documents-test"), {
+        stream: "JTS_RISK_DOCS_TEST",
+        prefix: "jtsriskdocs",
+        ownsConnection: true,
+      });
+    },
+  },
+  {
+    name: "Kafka",
+    url: kafkaBrokers,
+    open: async () => {
+      const { KafkaEventBus } = await import("@jts/kit/kafka");
+      return KafkaEventBus.create({ brokers: (kafkaBrokers as string).split(","), namespace: "riskdocs.", topics: [] });
+    },
+  },
+];
 
 describe("risk limits in MongoDB across two replicas on the real servers", () => {
-  it.skipIf(!onRealServers)(
-    `sees a limit set through one replica on the other over the bus, and loads it after a restart${onRealServers ? "" : " (skipped: MONGO_URL and NATS_URL not set)"}`,
-    async () => {
-      const { MongoDocumentStore } = await import("@jts/kit/mongo");
-      const { connectNats, JetStreamEventBus } = await import("@jts/kit/nats");
-      const database = `jts_risk_test_${Date.now()}`;
-      const prefix = `jtsrisk${Date.now()}`;
-      const open = async () => {
-        const documents = await MongoDocumentStore.connect(mongoUrl as string, database);
-        const bus = await JetStreamEventBus.create(await connectNats(natsUrl as string, "risk-documents-test"), {
-          stream: "JTS_RISK_DOCS_TEST",
-          prefix,
-          ownsConnection: true,
-        });
-        stops.push(async () => {
-          await documents.close();
-          await bus.close();
-        });
-        return replica(documents, bus);
-      };
-      const a = await open();
-      const b = await open();
-      await a.call(Subjects.riskSetLimits, { account: "acc", limits: { maxOrderNotional: "500000" } });
-      await eventually(
-        () => expect(b.service.engine.limits.view("acc").limits).toEqual({ maxOrderNotional: "500000" }),
-        10_000,
-      );
-      expect(await b.check("b1")).toMatchObject({ approved: false, rule: "MAX_ORDER_NOTIONAL" });
-      const c = await open(); // a restart: reads the limit from MongoDB
-      expect(await c.check("c1")).toMatchObject({ approved: false, rule: "MAX_ORDER_NOTIONAL" });
-    },
-    30_000,
-  );
+  for (const bus of buses) {
+    const ready = Boolean(mongoUrl && bus.url);
+    it.skipIf(!ready)(
+      `sees a limit set through one replica on the other over ${bus.name}, and loads it after a restart${ready ? "" : ` (skipped: MONGO_URL or the ${bus.name} URL not set)`}`,
+      async () => {
+        const { MongoDocumentStore } = await import("@jts/kit/mongo");
+        const database = `jts_risk_test_${Date.now()}`;
+        const open = async () => {
+          const documents = await MongoDocumentStore.connect(mongoUrl as string, database);
+          const events = await bus.open();
+          stops.push(async () => {
+            await documents.close();
+            await events.close();
+          });
+          return replica(documents, events);
+        };
+        const a = await open();
+        const b = await open();
+        await a.call(Subjects.riskSetLimits, { account: "acc", limits: { maxOrderNotional: "500000" } });
+        await eventually(
+          () => expect(b.service.engine.limits.view("acc").limits).toEqual({ maxOrderNotional: "500000" }),
+          20_000,
+        );
+        expect(await b.check("b1")).toMatchObject({ approved: false, rule: "MAX_ORDER_NOTIONAL" });
+        const c = await open(); // a restart: reads the limit from MongoDB
+        expect(await c.check("c1")).toMatchObject({ approved: false, rule: "MAX_ORDER_NOTIONAL" });
+      },
+      60_000,
+    );
+  }
 });
