@@ -202,6 +202,34 @@ describe("notification rules in the document store (issue 19)", () => {
     expect((await svc.ready()).status).toBe(200);
   });
 
+  it("seeds the first rule once a store that was down at start answers", async () => {
+    const documents = new MemoryDocumentStore();
+    const list = documents.list.bind(documents);
+    let down = true;
+    documents.list = async <Body>(collection: string) => {
+      if (down) throw new Error("connection refused");
+      return list<Body>(collection);
+    };
+    const channels = recording("webhook");
+    const service = createNotificationService(memoryRuntime(quiet), {
+      channels: channels.channels,
+      routes: new Map([["TRADING_STATE", ["webhook"]]]),
+      documents,
+      rulesRetryMs: 5,
+    });
+    await service.start();
+    stops.push(() => service.stop());
+    expect(service.rules.view("admin").version).toBe(0);
+    down = false;
+    await eventually(() =>
+      expect(service.rules.view("admin")).toEqual({
+        user: "admin",
+        version: 1,
+        rule: { routes: [{ kind: "TRADING_STATE", channels: ["webhook"] }], quietHours: null },
+      }),
+    );
+  });
+
   it("keeps running in-app when the store does not answer, says so in /ready, and loads the rules once it does", async () => {
     const documents = new MemoryDocumentStore();
     await documents.create(RULES_COLLECTION, "admin", telegramOnState);
@@ -223,6 +251,7 @@ describe("notification rules in the document store (issue 19)", () => {
     );
     down = false;
     await eventually(() => expect(service.rules.view("admin").version).toBe(1));
+    expect(service.rules.view("admin").rule).toEqual(telegramOnState); // stored, not re-seeded
     expect((await service.app.handle(new Request("http://localhost/ready"))).status).toBe(200);
   });
 });

@@ -146,13 +146,19 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
           DEFAULT_ROUTES,
           channels.map((c) => c.name),
         );
-      await rules
-        .seed(options.seedUser ?? "admin", seedRoutes)
-        .catch((error: unknown) => logger.error("notification rules not seeded", { error: (error as Error).message }));
+      /** Seeds (an empty collection only) and loads; false while the store does not answer. */
+      const openRules = async () => {
+        try {
+          await rules.seed(options.seedUser ?? "admin", seedRoutes);
+        } catch (error) {
+          logger.error("notification rules not seeded yet", { error: (error as Error).message });
+        }
+        return rules.load();
+      };
       // A store that does not answer now is asked again; until then alerts go in-app only, and /ready says why.
-      if (!(await rules.load()))
+      if (!(await openRules()))
         rulesRetry = setInterval(async () => {
-          if (await rules.load()) clearInterval(rulesRetry);
+          if (await openRules()) clearInterval(rulesRetry);
         }, options.rulesRetryMs ?? 5000);
       const group = { group: "notification-service" };
       subscriptions.push(

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { type DocumentStore, type RiskDecision, Subjects } from "@jts/contracts";
+import { type DocumentChange, type DocumentStore, type RiskDecision, Subjects, Topics } from "@jts/contracts";
 import { createLogger, MemoryDocumentStore, MemoryEventBus, memoryRuntime, type Runtime, rpcClient } from "@jts/kit";
 import { eventually, orderFixture, readJson, serverUrl } from "@jts/kit/testing";
 import { createRiskService } from "./service.ts";
@@ -92,6 +92,10 @@ describe("risk limits in the document store (issue 19)", () => {
   it("applies limits and a kill switch set through one replica on the other (bus announcement)", async () => {
     const documents = new MemoryDocumentStore();
     const bus = new MemoryEventBus();
+    const announced: string[] = [];
+    await bus.subscribe(Topics.documentChanged, (e) => {
+      announced.push((e.payload as DocumentChange).name);
+    });
     const a = await replica(documents, bus);
     const b = await replica(documents, bus);
     expect((await b.check("b1")).approved).toBe(true);
@@ -106,6 +110,9 @@ describe("risk limits in the document store (issue 19)", () => {
     await a.call(Subjects.riskSetState, { state: "HALTED", reason: "desk" });
     await eventually(() => expect(b.service.engine.status().state).toBe("HALTED"));
     expect((await b.check("b3", "1")).approved).toBe(false);
+    // Only the settings are announced: day baselines (saved at start and as prices move) are each replica's own.
+    expect(await documents.findByName(SETTINGS_COLLECTION, "day-baselines")).not.toBeNull();
+    expect(new Set(announced)).toEqual(new Set(["settings"]));
   });
 });
 

@@ -130,7 +130,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   /** This process among the risk replicas: it skips its own announcements. */
   const replica = `${ACTOR}:${newId()}`;
   const documents = options.documents && new AnnouncingDocumentStore(options.documents, runtime.bus, replica, logger);
-  const settings = new RiskSettingsStore(runtime.cache, documents);
+  const settings = new RiskSettingsStore(runtime.cache, options.documents, documents);
   /** Why the stored settings could not be read or applied, until a good copy is loaded or saved; /ready shows it. */
   let settingsProblem: string | null = null;
   const persist = () =>

@@ -119,8 +119,14 @@ export class RiskSettingsStore {
   private readonly settings: StoredDocument;
   private readonly baselines: StoredDocument;
 
-  constructor(cache: Cache, documents?: DocumentStore) {
-    this.settings = new StoredDocument(cache, documents, "settings", "risk:settings");
+  /**
+   * `settingsDocuments` (default `documents`) carries the settings only: the
+   * service passes one that announces each write to the other replicas. Day
+   * baselines change with the market, up to once a second, and each replica
+   * keeps its own: they go to `documents` unannounced.
+   */
+  constructor(cache: Cache, documents?: DocumentStore, settingsDocuments: DocumentStore | undefined = documents) {
+    this.settings = new StoredDocument(cache, settingsDocuments, "settings", "risk:settings");
     this.baselines = new StoredDocument(cache, documents, "day-baselines", "risk:day-baselines");
   }
 

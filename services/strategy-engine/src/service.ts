@@ -56,18 +56,15 @@ export function createStrategyService(runtime: Runtime, options: StrategyService
   const logger = runtime.logger.child({ service: "strategy-engine" });
   /** This engine instance: it skips its own document announcements. */
   const instance = `strategy-engine:${newId()}`;
-  const documents = new AnnouncingDocumentStore(
-    options.documents ?? new MemoryDocumentStore(),
-    runtime.bus,
-    instance,
-    logger,
-  );
+  const stored = options.documents ?? new MemoryDocumentStore();
+  /** Definitions only: runner state is saved on every fill and is the active instance's alone, so it is not announced. */
+  const documents = new AnnouncingDocumentStore(stored, runtime.bus, instance, logger);
   // One active engine: instances share a fenced lock and only its holder sends orders.
   let leadership: Leadership | null = null;
   const engine = new StrategyEngine(runtime.bus, runtime.rpc, logger, {
     cooldownMs: options.cooldownMs ?? 5000,
     canAct: () => leadership?.token != null,
-    state: new StrategyStateStore(documents),
+    state: new StrategyStateStore(stored),
   });
   const definitions = new StrategyDefinitions(documents, logger);
   const subscriptions: Subscription[] = [];
