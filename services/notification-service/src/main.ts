@@ -1,13 +1,17 @@
 import type { DocumentStore } from "@jts/contracts";
-import { durableStoreUrl, int, loadConfig, runStandalone, str } from "@jts/kit";
+import { int, loadConfig, runStandalone, str } from "@jts/kit";
 import { notificationConfigSpec, notificationSettings } from "./config.ts";
 import { createNotificationService } from "./service.ts";
 
 const config = loadConfig({
   NOTIFICATION_PORT: int(3006, { min: 0, max: 65535 }),
-  /** Notification rules in MongoDB when set (the stack), else in DATABASE_URL's documents table, else in memory. */
+  /**
+   * Notification rules in MongoDB when set (the stack), else in DATABASE_URL's documents table, else in
+   * memory: then NOTIFY_ROUTES seeds them at every start and edits last until a restart (not refused in
+   * production: alerts still flow, as before rules were stored).
+   */
   MONGO_URL: str(""),
-  DATABASE_URL: durableStoreUrl("notification rules"),
+  DATABASE_URL: str(""),
   /** Whose rule NOTIFY_ROUTES seeds into an empty rule collection. */
   JTS_ADMIN_USER: str("admin"),
   ...notificationConfigSpec,
@@ -28,9 +32,10 @@ async function openDocuments(): Promise<DocumentStore | undefined> {
   }
   return undefined;
 }
-const documents = await openDocuments();
-
-await runStandalone("notification-service", config.NOTIFICATION_PORT, (runtime) => {
+await runStandalone("notification-service", config.NOTIFICATION_PORT, async (runtime) => {
+  // After the runtime: a service that refuses its credentials or bus connects to no database first.
+  const documents = await openDocuments();
+  if (!documents) runtime.logger.warn("notification rules are kept in memory: edits last until a restart", {});
   const service = createNotificationService(runtime, {
     ...settings,
     ...(documents ? { documents } : {}),
