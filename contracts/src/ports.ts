@@ -131,6 +131,22 @@ export interface DocumentStore {
   update<Body>(collection: string, id: string, expectedVersion: number, body: Body): Promise<StoredDocument<Body>>;
   delete(collection: string, id: string, expectedVersion: number): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The server's own change feed (MongoDB change streams), which also sees
+   * writes made outside the platform; absent, or answering null, where the
+   * server has none (FerretDB, PostgreSQL, in-memory): replicas then follow
+   * Topics.documentChanged on the bus (kit documents/changes.ts).
+   */
+  watch?(collection: string, onChange: (change: DocumentChange) => void): Promise<Subscription | null>;
+}
+
+/** A document written (version: the new one) or deleted (version: null); `source` is the writer's replica id. */
+export interface DocumentChange {
+  collection: string;
+  id: string;
+  name: string;
+  version: number | null;
+  source: string;
 }
 
 /**

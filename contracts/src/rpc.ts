@@ -1,6 +1,7 @@
 import { type Static, Type as t } from "@sinclair/typebox";
 import { CancelAllReply } from "./execution.ts";
 import { Candle, Instrument, LastPrice } from "./market.ts";
+import { NotificationRuleView } from "./notifications.ts";
 import { RiskLimitsView } from "./risk.ts";
 import { Subjects } from "./topics.ts";
 import {
@@ -52,6 +53,8 @@ export const RpcReplies = {
   [Subjects.strategySetParams]: StrategyStatus,
   [Subjects.strategyKinds]: t.Array(StrategyKindInfo),
   [Subjects.alertList]: t.Array(Alert),
+  [Subjects.notificationRulesGet]: NotificationRuleView,
+  [Subjects.notificationRulesSet]: NotificationRuleView,
 } as const;
 
 export type RpcSubject = keyof typeof RpcReplies;

@@ -33,6 +33,8 @@ export const Topics = {
   alert: "alert.raised",
   /** Gateway: a user's role, disabled flag or password changed, or their sessions were ended ({username, tokenVersion}). */
   userChanged: "auth.user-changed",
+  /** Any service after writing a document (DocumentChange): other replicas re-read it. */
+  documentChanged: "documents.changed",
   /** Dead letters carry the original envelope and the error. */
   deadLetter: (topic: string) => `dlq.${topic}`,
 } as const;
@@ -54,6 +56,7 @@ export const EventTypes = {
   venueStatus: "VenueStatus",
   alert: "Alert",
   userChanged: "UserChanged",
+  documentChanged: "DocumentChange",
   deadLetter: "DeadLetter",
 } as const;
 
@@ -90,6 +93,10 @@ export const Subjects = {
   strategySetParams: "strategy.set-params",
   strategyKinds: "strategy.kinds",
   alertList: "alert.list",
+  /** Notification service: {user} -> NotificationRuleView (version 0 and no routes when the user has none). */
+  notificationRulesGet: "notify.rules.get",
+  /** Notification service: NotificationRuleSet -> NotificationRuleView; a stale version is a CONFLICT. */
+  notificationRulesSet: "notify.rules.set",
   brokerPlace: (broker: string) => `broker.${broker}.place`,
   brokerCancel: (broker: string) => `broker.${broker}.cancel`,
   /** Venue-native amend; only brokers that declare it (OrderManager nativeAmend). */
@@ -133,6 +140,7 @@ export const KAFKA_TOPICS: readonly KafkaTopicSpec[] = [
   { name: "portfolio.equity", partitions: 3 },
   { name: "venue.status", partitions: 1 },
   { name: "alert.raised", partitions: 1 },
+  { name: "documents.changed", partitions: 1 },
 ];
 
 /** The Kafka topic that carries `topic`: its first two levels (`dlq.` + those for dead letters). */

@@ -334,6 +334,12 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await page.waitForSelector("li[data-kind=ORDER_REJECTED]");
     await shoot("alerts");
     await page.waitForSelector("[data-testid=unread-alerts]", { state: "detached" });
+    // Issue 19: the admin's own notification rule (seeded from NOTIFY_ROUTES) is listed and edited here.
+    await page.waitForSelector("form[aria-label='Notification rules'] input[name=quiet]");
+    await page.check("input[name=quiet]");
+    await page.fill("input[name=quiet-from]", "23:00");
+    await page.click("button:has-text('Save rules')");
+    await page.waitForSelector("text=Rules saved (version 2)");
   }, 60_000);
 
   test("is installable: manifest fields, icons and a registered service worker", async () => {

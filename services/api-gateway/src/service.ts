@@ -52,6 +52,7 @@ import {
 } from "./model.ts";
 import { ArmBody, accountRoutes, DisarmBody, EquityQuery } from "./routes/accounts.ts";
 import { marketSessionRoutes } from "./routes/market-session.ts";
+import { notificationRuleRoutes } from "./routes/notification-rules.ts";
 import { AmendFields, CancelAllBody, orderActions } from "./routes/orders.ts";
 import { RiskLimitsBody, RiskLimitsQueryString, RiskStateBody, riskRoutes } from "./routes/risk.ts";
 import { StrategyParamsBody, strategyRoutes } from "./routes/strategies.ts";
@@ -90,6 +91,8 @@ const AUDIT_ACTIONS: Record<string, string> = {
   "PUT /api/auth/password": "auth.password-change",
   "POST /api/accounts/:id/arm": "account.arm-request",
   "POST /api/accounts/:id/disarm": "account.disarm-request",
+  "PUT /api/notification-rules": "notification.set-rule",
+  "PUT /api/notification-rules/:id": "notification.set-rule",
 };
 
 export interface GatewayOptions {
@@ -459,7 +462,8 @@ export function createGatewayService(
     )
     .get("/api/alerts", async ({ user }) => call(Subjects.alertList, { accounts: await accountsOf(user) }), {
       response: RpcReplies[Subjects.alertList],
-    });
+    })
+    .use(notificationRuleRoutes({ call, userExists: async (name) => (await userStates.get(name)) !== null }));
 
   return {
     name: "api-gateway",

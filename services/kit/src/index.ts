@@ -17,7 +17,15 @@ export {
   strByMode,
 } from "./config.ts";
 export { type ConsumerLag, exportConsumerLag } from "./consumer-lag.ts";
+export { AnnouncingDocumentStore, followDocuments } from "./documents/changes.ts";
 export { MemoryDocumentStore } from "./documents/memory.ts";
+export {
+  type CollectionRead,
+  problemOf,
+  readDocuments,
+  type UnreadableDocument,
+  unreadableReason,
+} from "./documents/read.ts";
 export { AppError, badRequest, notFound } from "./errors.ts";
 export { dedupeById } from "./events/dedupe.ts";
 export { envelope } from "./events/envelope.ts";

@@ -10,7 +10,8 @@ export type Routes = ReadonlyMap<Alert["kind"], readonly ChannelName[]>;
 
 export interface NotifierOptions {
   channels: readonly Channel[];
-  routes: Routes;
+  /** Fixed routes, or the channels an alert goes to when it is sent (the users' rules, editable at run time). */
+  routes: Routes | ((alert: Alert) => readonly ChannelName[]);
   suppressor: Suppressor;
   retry: RetryPolicy;
   logger: Logger;
@@ -64,7 +65,9 @@ export class Notifier {
       this.options.suppressor.forget(notice.key);
       throw error;
     }
-    for (const name of this.options.routes.get(notice.alert.kind) ?? []) {
+    const { routes } = this.options;
+    const names = typeof routes === "function" ? routes(notice.alert) : (routes.get(notice.alert.kind) ?? []);
+    for (const name of names) {
       const channel = this.byName.get(name);
       if (channel) this.track(this.deliver(channel, notice.alert));
     }

@@ -1,10 +1,12 @@
 import {
   type AccountModeChange,
   type Alert,
+  type DocumentStore,
   type Envelope,
   EventTypes,
   type Fill,
   Id,
+  NotificationRuleSet,
   type Order,
   type Position,
   Subjects,
@@ -14,18 +16,24 @@ import {
   type VenueStatus,
 } from "@jts/contracts";
 import {
+  AnnouncingDocumentStore,
   createServiceApp,
   dedupeById,
   envelope,
+  followDocuments,
+  MemoryDocumentStore,
   MetricsRegistry,
+  newId,
   type Runtime,
   type Service,
   serveChecked,
+  unreadableReason,
 } from "@jts/kit";
 import { t } from "elysia";
 import { DEFAULT_ROUTES, type NotificationSettings, parseRoutes } from "./config.ts";
 import { Notifier } from "./notifier.ts";
 import { DEFAULT_RETRY } from "./retry.ts";
+import { RULES_COLLECTION, RuleBook } from "./rule-book.ts";
 import {
   alertForAccountMode,
   alertForFill,
@@ -43,6 +51,16 @@ const AlertQuery = t.Object({
 });
 
 export interface NotificationOptions extends Partial<NotificationSettings> {
+  /**
+   * Where the users' notification rules live (MongoDB in the stack, PostgreSQL
+   * JSONB under `just dev`); in memory when not given. `routes` (NOTIFY_ROUTES)
+   * only seeds the first rule, `seedUser`'s, into an empty collection.
+   */
+  documents?: DocumentStore;
+  /** Whose rule the environment's routes seed (JTS_ADMIN_USER). */
+  seedUser?: string;
+  /** A rule collection the store could not read is read again after this long (ms). */
+  rulesRetryMs?: number;
   /** Alerts kept for the in-app list. */
   capacity?: number;
   /** Replaces the waits between retries (tests). */
@@ -63,14 +81,23 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
   const lossThresholds = options.lossThresholds ?? new Map();
   const metrics = new MetricsRegistry();
 
+  const replica = `notification-service:${newId()}`;
+  const documents = new AnnouncingDocumentStore(
+    options.documents ?? new MemoryDocumentStore(),
+    runtime.bus,
+    replica,
+    logger,
+  );
+  const rules = new RuleBook(
+    documents,
+    channels.map((c) => c.name),
+    logger,
+  );
+  let rulesRetry: ReturnType<typeof setInterval> | undefined;
+
   const notifier = new Notifier({
     channels,
-    routes:
-      options.routes ??
-      parseRoutes(
-        DEFAULT_ROUTES,
-        channels.map((c) => c.name),
-      ),
+    routes: (alert) => rules.channelsFor(alert, new Date()),
     suppressor: new Suppressor(options.dedupeWindowMs ?? 300_000),
     retry: options.retry ?? DEFAULT_RETRY,
     logger,
@@ -93,7 +120,12 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
       .slice(-limit)
       .reverse();
 
-  const app = createServiceApp({ name: "notification-service", logger, metrics })
+  const app = createServiceApp({
+    name: "notification-service",
+    logger,
+    metrics,
+    readiness: { rules: () => rules.loadError ?? unreadableReason(RULES_COLLECTION, rules.unreadable) },
+  })
     .get("/alerts", ({ query }) => list(undefined, query.limit), { query: t.Omit(AlertQuery, ["accounts"]) })
     .get("/deliveries", () => notifier.stats);
 
@@ -106,9 +138,39 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
     app,
     list,
     notifier,
+    rules,
     async start() {
+      const seedRoutes =
+        options.routes ??
+        parseRoutes(
+          DEFAULT_ROUTES,
+          channels.map((c) => c.name),
+        );
+      /** Seeds (an empty collection only) and loads; false while the store does not answer. */
+      const openRules = async () => {
+        try {
+          await rules.seed(options.seedUser ?? "admin", seedRoutes);
+        } catch (error) {
+          logger.error("notification rules not seeded yet", { error: (error as Error).message });
+        }
+        return rules.load();
+      };
+      // A store that does not answer now is asked again; until then alerts go in-app only, and /ready says why.
+      if (!(await openRules()))
+        rulesRetry = setInterval(async () => {
+          if (await openRules()) clearInterval(rulesRetry);
+        }, options.rulesRetryMs ?? 5000);
       const group = { group: "notification-service" };
       subscriptions.push(
+        await followDocuments(runtime.bus, documents, RULES_COLLECTION, { source: replica, logger }, () =>
+          rules.load().then(() => {}),
+        ),
+        await serveChecked(runtime.rpc, Subjects.notificationRulesGet, t.Object({ user: Id }), ({ user }) =>
+          rules.view(user),
+        ),
+        await serveChecked(runtime.rpc, Subjects.notificationRulesSet, NotificationRuleSet, ({ user, version, rule }) =>
+          rules.set(user, version, rule),
+        ),
         await runtime.bus.subscribe(Topics.orderUpdated, on<Order>(alertForOrder), group),
         await runtime.bus.subscribe(Topics.fill, on<Fill>(alertForFill), group),
         await runtime.bus.subscribe(Topics.tradingState, on<TradingStateChange>(alertForTradingState), group),
@@ -123,10 +185,11 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
       );
     },
     async stop() {
+      clearInterval(rulesRetry);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
       await notifier.idle();
     },
-  } satisfies Service & { list: typeof list; notifier: Notifier };
+  } satisfies Service & { list: typeof list; notifier: Notifier; rules: RuleBook };
 }
 
 export type App = ReturnType<typeof createNotificationService>["app"];

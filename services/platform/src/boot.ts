@@ -132,7 +132,11 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       ...storage?.orders(runtime),
     }),
     "market-data-collector": marketData,
-    "notification-service": createNotificationService(runtime, notificationSettings(config)),
+    "notification-service": createNotificationService(runtime, {
+      ...notificationSettings(config),
+      ...(storage ? { documents: storage.documents } : {}),
+      seedUser: config.JTS_ADMIN_USER,
+    }),
     "strategy-engine": createStrategyService(runtime, {
       strategies: defaultStrategies(account).map((s) => ({ ...s, enabled: config.STRATEGIES === "on" })),
       ...(storage ? { documents: storage.documents } : {}),

@@ -20,7 +20,7 @@ export interface EmbeddedStorage {
   users: UserDirectory;
   audit: AuditLog;
   history: CandleHistory;
-  /** Strategy definitions and settings: the documents port's embedded default, JSONB in the same PostgreSQL. */
+  /** Strategy definitions, risk settings and notification rules: the documents port's embedded default, JSONB in the same PostgreSQL. */
   documents: DocumentStore;
   databaseUrl: string;
   close(): Promise<void>;

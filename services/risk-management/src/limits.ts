@@ -46,7 +46,7 @@ function defined(patch: RiskLimitsPatch): RiskLimitsPatch {
  */
 export class LimitBook {
   /** account ("" = any) -> symbol ("" = any) -> override. */
-  private readonly overrides = new Map<string, Map<string, RiskLimitsPatch>>();
+  private overrides = new Map<string, Map<string, RiskLimitsPatch>>();
   private readonly cache = new Map<string, Map<string, ResolvedLimits>>();
 
   constructor(private defaults: RiskLimits) {}
@@ -126,10 +126,19 @@ export class LimitBook {
     return { defaults: this.defaults, overrides };
   }
 
+  /**
+   * Replaces the defaults and every override with the snapshot's (a restart,
+   * or another replica's change). Built aside first: a snapshot with a value
+   * that does not parse throws and leaves these limits as they were.
+   */
   restore(snapshot: LimitSnapshot): void {
-    this.set({}, snapshot.defaults);
+    const next = new LimitBook(this.defaults);
+    next.set({}, snapshot.defaults);
     for (const { account, symbol, limits } of snapshot.overrides)
-      this.set({ account: account || undefined, symbol: symbol || undefined }, limits);
+      next.set({ account: account || undefined, symbol: symbol || undefined }, limits);
+    this.defaults = next.defaults;
+    this.overrides = next.overrides;
+    this.cache.clear();
   }
 
   accounts(): string[] {

@@ -21,16 +21,19 @@ import {
   type TradingStateChange,
 } from "@jts/contracts";
 import {
+  AnnouncingDocumentStore,
   AppError,
   badRequest,
   createServiceApp,
   dedupeById,
   envelope,
+  followDocuments,
   followVenueInstruments,
   httpActor,
   InstrumentCatalog,
   MemoryAuditLog,
   MetricsRegistry,
+  newId,
   type Runtime,
   rpcClient,
   type Service,
@@ -46,7 +49,7 @@ import {
 import { AccountModes } from "./modes.ts";
 import { WORKING_STATUSES } from "./orders.ts";
 import { submitRateRefusal } from "./rates.ts";
-import { RiskSettingsStore } from "./settings.ts";
+import { RiskSettingsStore, SETTINGS_COLLECTION } from "./settings.ts";
 
 /**
  * Platform defaults; accounts and instruments override them at run time (PUT /api/risk/limits).
@@ -63,7 +66,12 @@ export interface RiskServiceOptions extends RiskEngineOptions {
   limits?: RiskLimits;
   /** Where decisions and state and limit changes are recorded; in memory when not given. */
   audit?: AuditLog;
-  /** Where limits, trading states and day baselines outlive a restart (the platform's PostgreSQL); the cache port when not given. */
+  /**
+   * Where limits, trading states and day baselines outlive a restart (the
+   * documents port: MongoDB in the stack, PostgreSQL JSONB under `just dev`);
+   * the cache port when not given. Changes are announced on the bus, and
+   * every replica re-reads the settings another one changed.
+   */
   documents?: DocumentStore;
   /** How often day baselines and drawdown peaks that moved are saved (state changes save them at once). */
   baselineSaveMs?: number;
@@ -119,9 +127,19 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   const audit = options.audit ?? new MemoryAuditLog();
   const subscriptions: Subscription[] = [];
   const modes = new AccountModes();
-  const settings = new RiskSettingsStore(runtime.cache, options.documents);
+  /** This process among the risk replicas: it skips its own announcements. */
+  const replica = `${ACTOR}:${newId()}`;
+  const documents = options.documents && new AnnouncingDocumentStore(options.documents, runtime.bus, replica, logger);
+  const settings = new RiskSettingsStore(runtime.cache, options.documents, documents);
+  /** Why the stored settings could not be read or applied, until a good copy is loaded or saved; /ready shows it. */
+  let settingsProblem: string | null = null;
   const persist = () =>
-    settings.save(engine).catch((error: unknown) => logger.error("risk settings not saved", { error }));
+    settings
+      .save(engine)
+      .then(() => {
+        settingsProblem = null; // the stored copy is this engine's now, readable again
+      })
+      .catch((error: unknown) => logger.error("risk settings not saved", { error }));
   const persistBaselines = () =>
     settings
       .saveBaselines(engine)
@@ -271,15 +289,27 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     if (change) await publish(change);
   };
 
-  /** A stored copy that cannot be applied may have held a kill switch that was on: start HALTED rather than ACTIVE. */
-  const restoreSettings = async () => {
+  /**
+   * A stored copy that cannot be applied may have held a kill switch that was
+   * on: start (or, when another replica's change is unreadable, go) HALTED
+   * rather than trade on limits nobody can read, and /ready says which copy.
+   */
+  const restoreSettings = async (when: "start" | "change") => {
     const outcome = await settings.load(engine);
-    if (outcome.kind === "restored") logger.info("risk limits and states restored", {});
+    if (outcome.kind === "restored") {
+      settingsProblem = null;
+      logger.info(when === "start" ? "risk limits and states restored" : "risk limits and states reloaded", {});
+    }
     if (outcome.kind !== "unreadable") return;
-    logger.error("stored risk settings are unreadable; the platform starts HALTED", { why: outcome.why });
+    settingsProblem = `stored risk settings are unreadable: ${outcome.why}`;
+    logger.error("stored risk settings are unreadable; the platform is HALTED", { why: outcome.why });
     const reason = `stored risk settings are unreadable (${outcome.why}): check limits and states, then resume`;
+    // Not saved over: the damaged copy stays for the operator to inspect until they resume (which saves).
     const change = engine.setState("HALTED", reason.slice(0, 200), ACTOR);
-    if (change) await publish(change);
+    if (change) {
+      record({ actor: ACTOR, action: "risk.set-state", target: null, details: { ...change } });
+      await runtime.bus.publish(Topics.tradingState, envelope(EventTypes.tradingState, ACTOR, "platform", change));
+    }
   };
 
   /**
@@ -417,6 +447,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     logger,
     metrics,
     readiness: {
+      settings: () => settingsProblem ?? true,
       balances: () => engine.balancesPending ?? true,
       workingOrders: () => engine.workingOrdersPending ?? true,
     },
@@ -441,8 +472,14 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     audit,
     async start() {
       stopped = false;
-      await restoreSettings();
+      await restoreSettings("start");
       await restoreBaselines();
+      if (documents)
+        subscriptions.push(
+          await followDocuments(runtime.bus, documents, SETTINGS_COLLECTION, { source: replica, logger }, (change) =>
+            change.name === "settings" ? restoreSettings("change") : undefined,
+          ),
+        );
       subscriptions.push(
         await followVenueInstruments(runtime.bus, catalog, logger),
         await runtime.bus.subscribe(Topics.allTicks, (e) => {

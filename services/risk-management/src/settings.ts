@@ -59,15 +59,16 @@ class StoredDocument {
     private readonly cacheKey: string,
   ) {}
 
-  async read(): Promise<unknown> {
+  /** The stored body and where it came from (the document's id, or the cache key); null when nothing is stored. */
+  async read(): Promise<{ body: unknown; where: string } | null> {
     const doc = await this.documents?.findByName<unknown>(SETTINGS_COLLECTION, this.name);
-    if (doc) return doc.body;
+    if (doc) return { body: doc.body, where: `document ${doc.id} (${this.name}) of collection ${SETTINGS_COLLECTION}` };
     const raw = await this.cache.get(this.cacheKey);
     if (raw === null) return null;
     try {
-      return JSON.parse(raw);
+      return { body: JSON.parse(raw), where: `cache key ${this.cacheKey}` };
     } catch {
-      throw new Error("it is not JSON");
+      throw new Error(`cache key ${this.cacheKey} is not JSON`);
     }
   }
 
@@ -102,6 +103,9 @@ export type LoadOutcome =
   | { kind: "restored"; savedAtMs?: number }
   | { kind: "unreadable"; why: string };
 
+/** Where the settings live and which copy failed: "collection risk-settings" when the store itself did not answer. */
+const whereOf = (found: { where: string } | undefined) => found?.where ?? `collection ${SETTINGS_COLLECTION}`;
+
 /**
  * Limits and states set at run time outlive a restart: in the document store
  * when one is given (PostgreSQL in the platform), in the cache port (Redis in
@@ -115,8 +119,14 @@ export class RiskSettingsStore {
   private readonly settings: StoredDocument;
   private readonly baselines: StoredDocument;
 
-  constructor(cache: Cache, documents?: DocumentStore) {
-    this.settings = new StoredDocument(cache, documents, "settings", "risk:settings");
+  /**
+   * `settingsDocuments` (default `documents`) carries the settings only: the
+   * service passes one that announces each write to the other replicas. Day
+   * baselines change with the market, up to once a second, and each replica
+   * keeps its own: they go to `documents` unannounced.
+   */
+  constructor(cache: Cache, documents?: DocumentStore, settingsDocuments: DocumentStore | undefined = documents) {
+    this.settings = new StoredDocument(cache, settingsDocuments, "settings", "risk:settings");
     this.baselines = new StoredDocument(cache, documents, "day-baselines", "risk:day-baselines");
   }
 
@@ -137,36 +147,45 @@ export class RiskSettingsStore {
    * restart could hide today's loss, as before they were stored).
    */
   async loadBaselines(engine: RiskEngine): Promise<LoadOutcome> {
-    let stored: unknown;
+    let found: { body: unknown; where: string } | null;
     try {
-      stored = await this.baselines.read();
+      found = await this.baselines.read();
     } catch (error) {
-      return { kind: "unreadable", why: (error as Error).message };
+      return { kind: "unreadable", why: `${whereOf(undefined)}: ${(error as Error).message}` };
     }
-    if (stored === null) return { kind: "none" };
-    if (!baselines.check(stored)) return { kind: "unreadable", why: "it does not match the baselines schema" };
+    if (found === null) return { kind: "none" };
+    const stored = found.body;
+    if (!baselines.check(stored))
+      return { kind: "unreadable", why: `${found.where}: it does not match the baselines schema` };
     try {
       engine.restoreBaselines(stored as BaselineSnapshot);
     } catch (error) {
-      return { kind: "unreadable", why: (error as Error).message };
+      return { kind: "unreadable", why: `${found.where}: ${(error as Error).message}` };
     }
     return stored.savedAtMs === undefined ? { kind: "restored" } : { kind: "restored", savedAtMs: stored.savedAtMs };
   }
 
+  /**
+   * Applies the stored limits and states, replacing what the engine holds
+   * (at start, and when another replica changed them). A copy that fails
+   * anywhere changes nothing.
+   */
   async load(engine: RiskEngine): Promise<LoadOutcome> {
-    let stored: unknown;
+    let found: { body: unknown; where: string } | null;
     try {
-      stored = await this.settings.read();
+      found = await this.settings.read();
     } catch (error) {
-      return { kind: "unreadable", why: (error as Error).message };
+      return { kind: "unreadable", why: `${whereOf(undefined)}: ${(error as Error).message}` };
     }
-    if (stored === null) return { kind: "none" };
-    if (!settings.check(stored)) return { kind: "unreadable", why: "it does not match the settings schema" };
+    if (found === null) return { kind: "none" };
+    const stored = found.body;
+    if (!settings.check(stored))
+      return { kind: "unreadable", why: `${found.where}: it does not match the settings schema` };
     try {
-      engine.limits.restore(stored.limits);
+      engine.limits.restore(stored.limits); // validates every limit before it replaces any
       engine.restoreStates(stored.states);
     } catch (error) {
-      return { kind: "unreadable", why: (error as Error).message };
+      return { kind: "unreadable", why: `${found.where}: ${(error as Error).message}` };
     }
     return { kind: "restored" };
   }

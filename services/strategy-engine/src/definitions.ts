@@ -1,5 +1,5 @@
 import { type DocumentStore, StrategyConfig, type StrategyParams } from "@jts/contracts";
-import { AppError, compile, type Logger } from "@jts/kit";
+import { AppError, compile, type Logger, readDocuments, type UnreadableDocument } from "@jts/kit";
 
 export const STRATEGY_COLLECTION = "strategies";
 const strategyConfig = compile(StrategyConfig);
@@ -10,6 +10,9 @@ const strategyConfig = compile(StrategyConfig);
  * the on/off switch survive a restart and every engine instance reads the same.
  */
 export class StrategyDefinitions {
+  /** Stored definitions the last load skipped, by id and why (/ready shows them). */
+  unreadable: UnreadableDocument[] = [];
+
   constructor(
     private readonly documents: DocumentStore,
     private readonly logger: Logger,
@@ -24,13 +27,20 @@ export class StrategyDefinitions {
         if (!(error instanceof AppError && error.code === "CONFLICT")) throw error;
       });
     }
-    const stored = await this.documents.list<unknown>(STRATEGY_COLLECTION);
-    const valid: StrategyConfig[] = [];
-    for (const doc of stored) {
-      if (strategyConfig.check(doc.body)) valid.push(doc.body);
-      else this.logger.error("ignoring an invalid strategy definition", { name: doc.name });
-    }
-    return valid;
+    const { documents, unreadable } = await readDocuments(this.documents, STRATEGY_COLLECTION, strategyConfig);
+    for (const bad of unreadable)
+      this.logger.error("ignoring an unreadable strategy definition", { id: bad.id, name: bad.name, why: bad.why });
+    this.unreadable = unreadable;
+    return documents.map((doc) => doc.body);
+  }
+
+  /** One stored definition as it is now (another engine instance changed it); null when gone or unreadable. */
+  async read(documentId: string): Promise<StrategyConfig | null> {
+    const doc = await this.documents.get<unknown>(STRATEGY_COLLECTION, documentId);
+    if (!doc) return null;
+    if (strategyConfig.check(doc.body)) return doc.body;
+    this.logger.error("ignoring an unreadable strategy definition", { id: doc.id, name: doc.name });
+    return null;
   }
 
   /** Stores a new definition; CONFLICT when the id is taken. */

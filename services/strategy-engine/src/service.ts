@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import {
   type Candle,
+  type DocumentChange,
   type DocumentStore,
   type Fill,
   Id,
@@ -16,9 +17,11 @@ import {
   type Venue,
 } from "@jts/contracts";
 import {
+  AnnouncingDocumentStore,
   AppError,
   createServiceApp,
   dedupeById,
+  followDocuments,
   holdLeadership,
   type Leadership,
   MemoryDocumentStore,
@@ -26,9 +29,10 @@ import {
   type Runtime,
   type Service,
   serveChecked,
+  unreadableReason,
 } from "@jts/kit";
 import { t } from "elysia";
-import { StrategyDefinitions } from "./definitions.ts";
+import { STRATEGY_COLLECTION, StrategyDefinitions } from "./definitions.ts";
 import { StrategyEngine } from "./engine.ts";
 import { checkParams, kindInfos } from "./sdk/kinds.ts";
 import { StrategyStateStore } from "./state-store.ts";
@@ -50,13 +54,17 @@ export interface StrategyServiceOptions {
 
 export function createStrategyService(runtime: Runtime, options: StrategyServiceOptions) {
   const logger = runtime.logger.child({ service: "strategy-engine" });
-  const documents = options.documents ?? new MemoryDocumentStore();
+  /** This engine instance: it skips its own document announcements. */
+  const instance = `strategy-engine:${newId()}`;
+  const stored = options.documents ?? new MemoryDocumentStore();
+  /** Definitions only: runner state is saved on every fill and is the active instance's alone, so it is not announced. */
+  const documents = new AnnouncingDocumentStore(stored, runtime.bus, instance, logger);
   // One active engine: instances share a fenced lock and only its holder sends orders.
   let leadership: Leadership | null = null;
   const engine = new StrategyEngine(runtime.bus, runtime.rpc, logger, {
     cooldownMs: options.cooldownMs ?? 5000,
     canAct: () => leadership?.token != null,
-    state: new StrategyStateStore(documents),
+    state: new StrategyStateStore(stored),
   });
   const definitions = new StrategyDefinitions(documents, logger);
   const subscriptions: Subscription[] = [];
@@ -87,7 +95,26 @@ export function createStrategyService(runtime: Runtime, options: StrategyService
     return engine.add(config);
   };
 
-  const app = createServiceApp({ name: "strategy-engine", logger })
+  /** Another instance started, stopped, retuned or created a strategy: this one follows (the active one trades it). */
+  const followDefinition = async (change: DocumentChange) => {
+    if (change.version === null) return;
+    const config = await definitions.read(change.id);
+    if (!config) return;
+    if (!engine.has(config.id)) {
+      await engine.add(config);
+      return;
+    }
+    const current = engine.list().find((s) => s.config.id === config.id);
+    if (current && JSON.stringify(current.config.params) !== JSON.stringify(config.params))
+      await engine.setParams(config.id, config.params);
+    if (current?.running !== config.enabled) engine.setRunning(config.id, config.enabled);
+  };
+
+  const app = createServiceApp({
+    name: "strategy-engine",
+    logger,
+    readiness: { definitions: () => unreadableReason(STRATEGY_COLLECTION, definitions.unreadable) },
+  })
     .get("/strategies", () => engine.list())
     .get("/strategies/kinds", () => kindInfos())
     .post("/strategies", ({ body }) => create(body), { body: StrategyCreate })
@@ -118,6 +145,13 @@ export function createStrategyService(runtime: Runtime, options: StrategyService
       });
       const group = { group: "strategy-engine" };
       subscriptions.push(
+        await followDocuments(
+          runtime.bus,
+          documents,
+          STRATEGY_COLLECTION,
+          { source: instance, logger },
+          followDefinition,
+        ),
         await runtime.bus.subscribe(Topics.allTicks, (e) => engine.onTick(e.payload as Tick), group),
         await runtime.bus.subscribe(Topics.allCandles, (e) => engine.onCandle(e.payload as Candle), group),
         // A redelivered fill must not count twice in the strategy's position and P&L.

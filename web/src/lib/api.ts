@@ -17,6 +17,8 @@ import type {
   Fill,
   Instrument,
   LastPrice,
+  NotificationRule,
+  NotificationRuleView,
   Order,
   OrderRequest,
   Position,
@@ -259,6 +261,12 @@ export const stopStrategy = (id: string): Promise<StrategyStatus> => unwrap(gate
 /** Checked by the strategy kind's schema on the server: a 400 lists the reasons. */
 export const setStrategyParams = (id: string, params: StrategyParams): Promise<StrategyStatus> =>
   unwrap(gateway.api.strategies({ id }).params.put({ params }));
+
+// Notification rules: the caller's own (which alert kinds go to which channels, quiet hours).
+export const getNotificationRule = (): Promise<NotificationRuleView> => unwrap(gateway.api["notification-rules"].get());
+/** `version` is the one read (0 when there was none): the gateway answers 409 when someone saved in between. */
+export const setNotificationRule = (version: number, rule: NotificationRule): Promise<NotificationRuleView> =>
+  unwrap(gateway.api["notification-rules"].put({ version, rule }));
 
 // Risk.
 export const getRisk = (): Promise<RiskStatus> => unwrap(gateway.api.risk.get());

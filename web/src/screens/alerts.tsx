@@ -1,6 +1,7 @@
 import { createEffect, For, on } from "solid-js";
 import { formatNanosTime } from "../lib/decimal.ts";
 import type { TradingStore } from "../lib/store.ts";
+import { NotificationRules } from "./alert-rules.tsx";
 
 /** Newest first; seeing the screen marks everything on it read. */
 export function AlertsScreen(props: { store: TradingStore }) {
@@ -31,6 +32,7 @@ export function AlertsScreen(props: { store: TradingStore }) {
           </For>
         </ol>
       </section>
+      <NotificationRules />
     </div>
   );
 }

@@ -1,5 +1,11 @@
-import { type DocumentStore, nowNsString, type StoredDocument } from "@jts/contracts";
-import { type Db, MongoClient, MongoServerError } from "mongodb";
+import {
+  type DocumentChange,
+  type DocumentStore,
+  nowNsString,
+  type StoredDocument,
+  type Subscription,
+} from "@jts/contracts";
+import { type ChangeStreamDocument, type Db, MongoClient, MongoServerError } from "mongodb";
 import { duplicateName, staleVersion } from "../documents/memory.ts";
 import { notFound } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -98,6 +104,50 @@ export class MongoDocumentStore implements DocumentStore {
   async close(): Promise<void> {
     await this.client.close();
   }
+
+  /**
+   * MongoDB's change stream on the collection (a replica set has one; it also
+   * sees hand edits). Null where the server refuses `$changeStream`: FerretDB
+   * (v1 has no change streams) and a standalone mongod; the caller then
+   * relies on the bus announcements alone.
+   */
+  async watch(collection: string, onChange: (change: DocumentChange) => void): Promise<Subscription | null> {
+    const stream = this.db.collection<Row>(collection).watch([], { fullDocument: "updateLookup" });
+    try {
+      // The stream is lazy: the first read sends the aggregate, so an unsupported server answers here.
+      const first = await stream.tryNext();
+      if (first) onChange(changeOf(collection, first));
+    } catch {
+      await stream.close().catch(() => {});
+      return null;
+    }
+    const pump = (async () => {
+      try {
+        for await (const event of stream) onChange(changeOf(collection, event));
+      } catch {
+        // Closed (unsubscribe or client closed): nothing more to report.
+      }
+    })();
+    return {
+      async unsubscribe() {
+        await stream.close();
+        await pump;
+      },
+    };
+  }
+}
+
+/** A change stream event as the port reports it; source names the feed, so no replica skips it as its own. */
+function changeOf(collection: string, event: ChangeStreamDocument<Row>): DocumentChange {
+  const key = "documentKey" in event ? String((event.documentKey as { _id: unknown })._id) : "";
+  const full = "fullDocument" in event ? (event.fullDocument as Row | undefined) : undefined;
+  return {
+    collection,
+    id: key,
+    name: full?.name ?? "",
+    version: event.operationType === "delete" ? null : (full?.version ?? null),
+    source: "mongodb-change-stream",
+  };
 }
 
 function toDocument<Body>(row: Row): StoredDocument<Body> {

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { t } from "elysia";
+import { readDocuments } from "../documents/read.ts";
 import { documentStoreContract } from "../testing/document-store-contract.ts";
+import { compile } from "../validate.ts";
 import { PostgresDocumentStore } from "./document-store.ts";
 import { startTestPostgres, type TestPostgres } from "./testing.ts";
 
@@ -12,7 +15,10 @@ afterAll(async () => {
 });
 
 // Each test draws a fresh collection name, so the tests need no truncation.
-documentStoreContract("postgres jsonb", async () => new PostgresDocumentStore(pg.sql));
+documentStoreContract("postgres jsonb", async () => new PostgresDocumentStore(pg.sql), {
+  connectPeer: async () => PostgresDocumentStore.connect(pg.url, { max: 2 }),
+  changeFeedUnsupported: "PostgreSQL JSONB has no change feed here; replicas follow the bus",
+});
 
 describe("PostgresDocumentStore", () => {
   it("keeps JSON types through JSONB and leaves a borrowed pool open on close", async () => {
@@ -49,6 +55,16 @@ describe("PostgresDocumentStore", () => {
     const winners = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     expect(winners).toHaveLength(1);
     expect(await store.get("race", doc.id)).toEqual(winners[0] ?? null);
+  });
+
+  it("reports a body hand-edited in SQL by id and keeps the rest", async () => {
+    const store = new PostgresDocumentStore(pg.sql);
+    const good = await store.create("hand-edited", "good", { channel: "email" });
+    const bad = await store.create("hand-edited", "bad", { channel: "email" });
+    await pg.sql`UPDATE documents SET body = '[1, 2]'::jsonb WHERE collection = 'hand-edited' AND id = ${bad.id}`;
+    const read = await readDocuments(store, "hand-edited", compile(t.Object({ channel: t.String() })));
+    expect(read.documents.map((d) => d.id)).toEqual([good.id]);
+    expect(read.unreadable.map((d) => d.id)).toEqual([bad.id]);
   });
 
   it("owns and ends its pool when it connected itself", async () => {

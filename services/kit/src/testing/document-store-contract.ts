@@ -1,12 +1,29 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import type { DocumentStore } from "@jts/contracts";
+import type { DocumentChange, DocumentStore } from "@jts/contracts";
+import { t } from "elysia";
+import { AnnouncingDocumentStore, followDocuments } from "../documents/changes.ts";
+import { readDocuments } from "../documents/read.ts";
 import { AppError } from "../errors.ts";
+import { MemoryEventBus } from "../events/memory.ts";
+import { createLogger } from "../log.ts";
+import { compile } from "../validate.ts";
+import { eventually } from "./eventually.ts";
 
 /** The one suite every DocumentStore adapter passes (in-memory, PostgreSQL JSONB, MongoDB). */
 export interface DocumentStoreContractOptions {
   /** Why this server cannot run the concurrent-writers test, if it cannot (said in the test name). */
   concurrentWritersUnsupported?: string;
+  /**
+   * A second store on the same data (another replica's connection); the same
+   * store where there is no other (in-memory).
+   */
+  connectPeer?: (store: DocumentStore) => Promise<DocumentStore>;
+  /** Why this server has no change feed (`watch`), if it has none (said in the test name). */
+  changeFeedUnsupported?: string;
 }
+
+const quiet = createLogger({}, "error", () => {});
+const Rule = compile(t.Object({ channel: t.String() }));
 
 export function documentStoreContract(
   name: string,
@@ -65,6 +82,59 @@ export function documentStoreContract(
         expect((await store.get(c, doc.id))?.version).toBe(2);
       },
     );
+
+    it("announces every write on the bus, and a follower on another connection reads the new version", async () => {
+      const peer = await (options.connectPeer ?? (async (s) => s))(store);
+      const bus = new MemoryEventBus();
+      const writer = new AnnouncingDocumentStore(store, bus, "replica-a", quiet);
+      const seen: Array<{ change: DocumentChange; read: number | null }> = [];
+      const follow = (source: string) =>
+        followDocuments(bus, peer, c, { source, logger: quiet }, async (change) => {
+          seen.push({ change, read: (await peer.get(c, change.id))?.version ?? null });
+        });
+      const other = await follow("replica-b");
+      const own = await follow("replica-a"); // the writer's own follower skips its announcements
+      const doc = await writer.create(c, "rules", { channel: "email" });
+      await eventually(() => expect(seen.map((s) => s.read)).toEqual([1]));
+      await writer.update(c, doc.id, 1, { channel: "telegram" });
+      await eventually(() => expect(seen.map((s) => s.read)).toEqual([1, 2]));
+      await writer.create(`${c}x`, "elsewhere", {}); // another collection: not this follower's
+      await writer.delete(c, doc.id, 2);
+      await eventually(() => expect(seen.map((s) => s.read)).toEqual([1, 2, null]));
+      expect(seen.map((s) => [s.change.id, s.change.name, s.change.version, s.change.source])).toEqual([
+        [doc.id, "rules", 1, "replica-a"],
+        [doc.id, "rules", 2, "replica-a"],
+        [doc.id, "rules", null, "replica-a"],
+      ]);
+      await other.unsubscribe();
+      await own.unsubscribe();
+      if (peer !== store) await peer.close();
+    });
+
+    const noFeed = options.changeFeedUnsupported;
+    it.skipIf(noFeed !== undefined)(
+      `reports a write made on another connection through its change feed${noFeed ? ` (skipped: ${noFeed})` : ""}`,
+      async () => {
+        const peer = await (options.connectPeer ?? (async (s) => s))(store);
+        const changes: DocumentChange[] = [];
+        const feed = await store.watch?.(c, (change) => changes.push(change));
+        expect(feed).toBeTruthy();
+        const doc = await peer.create(c, "hand-made", { channel: "sms" });
+        await eventually(() => expect(changes.map((x) => [x.id, x.version])).toEqual([[doc.id, 1]]));
+        await feed?.unsubscribe();
+        if (peer !== store) await peer.close();
+      },
+    );
+
+    it("reads a collection, reporting a document whose body fails the schema by id and keeping the rest", async () => {
+      const good = await store.create(c, "good", { channel: "email" });
+      const bad = await store.create(c, "bad", { channel: 42 });
+      const read = await readDocuments(store, c, Rule);
+      expect(read.documents.map((d) => d.id)).toEqual([good.id]);
+      expect(read.unreadable).toEqual([
+        { collection: c, id: bad.id, name: "bad", why: expect.stringContaining("/channel") },
+      ]);
+    });
 
     it("lists a collection by name and deletes with the current version only", async () => {
       const b = await store.create(c, "b", {});
