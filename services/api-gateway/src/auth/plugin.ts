@@ -2,7 +2,7 @@ import type { SlidingWindowSpec } from "@jts/contracts";
 import { AppError } from "@jts/kit";
 import { Elysia } from "elysia";
 import { type AuditTrail, isAuditableBody } from "../audit-trail.ts";
-import { clientOrigin } from "../client-ip.ts";
+import { type ClientOrigin, clientOrigin } from "../client-ip.ts";
 import { forbidden } from "./access.ts";
 import type { RateLimit } from "./rate-limit.ts";
 import { isSafetyCall } from "./safety.ts";
@@ -29,17 +29,25 @@ export interface AuthPluginDeps {
   audit: AuditTrail;
 }
 
-/** The audit action each `audit` hook records, so a test can find the routes that have none. */
+/** The token checks and audit hooks this plugin made, so a test can read a route's policy off `app.routes`. */
+const tokenChecks = new WeakSet<object>();
 const auditActions = new WeakMap<object, string>();
 
-/** The audit action of a route as `app.routes` lists it; undefined when it records nothing. */
-export function auditActionOf(route: { hooks?: { afterResponse?: unknown } }): string | undefined {
-  const hooks = [route.hooks?.afterResponse ?? []].flat() as Array<object | { fn: object }>;
-  for (const hook of hooks) {
-    const action = auditActions.get("fn" in hook ? hook.fn : hook);
-    if (action) return action;
-  }
-  return undefined;
+/** A route as `app.routes` lists it: its hooks are functions or `{ fn }`. */
+interface ListedRoute {
+  hooks?: { beforeHandle?: unknown; afterResponse?: unknown };
+}
+const hookFns = (hooks: unknown): object[] =>
+  ([hooks ?? []].flat() as Array<object | { fn: object }>).map((hook) => ("fn" in hook ? hook.fn : hook));
+
+/** What the auth plugin enforces on a listed route: whether it needs a token, and its audit action if any. */
+export function routePolicy(route: ListedRoute): { token: boolean; audit: string | undefined } {
+  return {
+    token: hookFns(route.hooks?.beforeHandle).some((fn) => tokenChecks.has(fn)),
+    audit: hookFns(route.hooks?.afterResponse)
+      .map((fn) => auditActions.get(fn))
+      .find((action) => action !== undefined),
+  };
 }
 
 /**
@@ -59,23 +67,24 @@ export function auditActionOf(route: { hooks?: { afterResponse?: unknown } }): s
  * Order per request: body/params validation (422), auth, role, handler, audit.
  */
 export function authPlugin({ tokens, limit, apiBucket, safetyBucket, trustedProxies, audit }: AuthPluginDeps) {
+  const authenticate = async ({ headers, set, request, path, body, client }: TokenCheckContext) => {
+    if (!client) throw new Error("gateway.auth: the client derive did not run");
+    const user = await tokens.authenticate(bearerToken(headers.authorization));
+    if (!user) {
+      // Before login the limit is per address, so token guessing costs the same as anything else.
+      await limit(`ip:${client.ip}`, apiBucket, set);
+      throw new AppError("UNAUTHORIZED", "missing, invalid or expired access token");
+    }
+    if (isSafetyCall(request.method, path, body)) await limit(`safety:${user.username}`, safetyBucket, set);
+    else await limit(`user:${user.username}`, apiBucket, set);
+    return { user };
+  };
+  tokenChecks.add(authenticate);
+
   return new Elysia({ name: "gateway.auth" })
     .derive({ as: "scoped" }, ({ request, server }) => ({ client: clientOrigin(request, server, trustedProxies) }))
     .macro({
-      auth: {
-        async resolve({ headers, set, request, path, body, client }) {
-          if (!client) throw new Error("gateway.auth: the client derive did not run");
-          const user = await tokens.authenticate(bearerToken(headers.authorization));
-          if (!user) {
-            // Before login the limit is per address, so token guessing costs the same as anything else.
-            await limit(`ip:${client.ip}`, apiBucket, set);
-            throw new AppError("UNAUTHORIZED", "missing, invalid or expired access token");
-          }
-          if (isSafetyCall(request.method, path, body)) await limit(`safety:${user.username}`, safetyBucket, set);
-          else await limit(`user:${user.username}`, apiBucket, set);
-          return { user };
-        },
-      },
+      auth: { resolve: authenticate },
     })
     .macro({
       role: (rule: RoleRule) => ({
@@ -101,6 +110,16 @@ export function authPlugin({ tokens, limit, apiBucket, safetyBucket, trustedProx
         return { auth: true, afterResponse: record };
       },
     });
+}
+
+/** What the token check reads of a request. */
+interface TokenCheckContext {
+  headers: Record<string, string | undefined>;
+  set: { headers: Record<string, string | number> };
+  request: Request;
+  path: string;
+  body: unknown;
+  client?: ClientOrigin;
 }
 
 /** What the audit hook reads of a call; `user` is absent when authentication failed. */
