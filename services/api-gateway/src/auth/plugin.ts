@@ -96,7 +96,8 @@ export function authPlugin({ tokens, limit, apiBucket, safetyBucket, trustedProx
       }),
       audit(action: string) {
         const record = ({ request, user, set, params, body, requestId, client }: AuditedCall) => {
-          if (!user || !client) return; // never authenticated (401, 429 before the token was read, 422): nobody to name
+          // Never authenticated (401, 422 of a malformed call, 429 of the rate limit): nobody to name.
+          if (!user || !client) return;
           void audit.record({
             actor: user.username,
             action,
