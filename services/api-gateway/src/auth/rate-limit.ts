@@ -1,4 +1,5 @@
-import type { RateDecision, SlidingWindowSpec } from "@jts/contracts";
+import type { RateDecision, RateLimiter, SlidingWindowSpec } from "@jts/contracts";
+import { AppError } from "@jts/kit";
 
 /** "limit requests per windowMs", exactly: a sliding window, so no 60-second span ever holds more. */
 export function bucketFor(name: string, limit: number, windowMs: number): SlidingWindowSpec {
@@ -17,3 +18,26 @@ export function rateLimitHeaders(decision: RateDecision, window: SlidingWindowSp
   if (!decision.allowed) headers["retry-after"] = String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
   return headers;
 }
+
+/** Sets the RateLimit headers on every answer. */
+type HeaderSink = { headers: Record<string, string | number> };
+
+/**
+ * Takes one call from `key`'s bucket, setting the RateLimit headers; a refused
+ * call throws RATE_LIMITED (429) naming the wait.
+ */
+export function rateLimiter(limiter: RateLimiter) {
+  return async (key: string, bucket: SlidingWindowSpec, set: HeaderSink) => {
+    const decision = await limiter.take(key, [bucket]);
+    const headers = rateLimitHeaders(decision, bucket);
+    Object.assign(set.headers, headers);
+    if (!decision.allowed) {
+      throw new AppError(
+        "RATE_LIMITED",
+        `rate limit of ${decision.limit} requests exceeded; retry in ${headers["retry-after"]} s`,
+      );
+    }
+  };
+}
+
+export type RateLimit = ReturnType<typeof rateLimiter>;

@@ -1,5 +1,6 @@
 import { isHoliday, krxSchedule, SessionClock, type SessionSchedule } from "@jts/kit";
 import { Elysia, t } from "elysia";
+import type { RouteContext } from "./context.ts";
 
 /** The states a trader's header shows for KRX: its phases (kit/sessions.ts) plus a holiday told apart from closed. */
 export const KrxSessionState = t.Union([
@@ -39,11 +40,13 @@ export function krxSessionAt(schedule: SessionSchedule, nowMs: number, clock = n
  * shows (KRX). The schedule is the one risk and the OMS use (KRX_HOLIDAYS,
  * KRX_HOLIDAYS_FILE), handed over by whoever builds the gateway.
  */
-export function marketSessionRoutes(schedule: SessionSchedule = krxSchedule(), now: () => number = Date.now) {
+export function marketSessionRoutes(
+  { auth }: Pick<RouteContext, "auth">,
+  schedule: SessionSchedule = krxSchedule(),
+  now: () => number = Date.now,
+) {
   const clock = new SessionClock();
-  return new Elysia({ name: "gateway.market-session" }).get(
-    "/api/market/sessions",
-    () => [krxSessionAt(schedule, now(), clock)],
-    { response: t.Array(MarketSession) },
-  );
+  return new Elysia({ prefix: "/api/market" })
+    .use(auth)
+    .get("/sessions", () => [krxSessionAt(schedule, now(), clock)], { auth: true, response: t.Array(MarketSession) });
 }

@@ -1,8 +1,10 @@
 import { NotificationRule, type NotificationRuleView, RpcReplies, Subjects } from "@jts/contracts";
-import { AppError, notFound, type RpcClient } from "@jts/kit";
+import { notFound } from "@jts/kit";
 import { Elysia, t } from "elysia";
+import { forbidden } from "../auth/access.ts";
 import type { AuthUser } from "../auth/users.ts";
 import { IdParams } from "../model.ts";
+import type { RouteContext } from "./context.ts";
 
 /** PUT body: the rule, and the version the client read (0 when it had none), so two editors never lose a change. */
 export const NotificationRuleBody = t.Object(
@@ -11,21 +13,9 @@ export const NotificationRuleBody = t.Object(
 );
 
 export interface NotificationRuleDeps {
-  call: RpcClient["call"];
   /** Whether a user exists: an admin's rule for a mistyped name would look set and reach nobody. */
   userExists(username: string): Promise<boolean>;
 }
-
-/**
- * The user the gateway's authentication (its `.resolve`, mounted before this
- * plugin) put on the request. Absent means the plugin was mounted ahead of
- * authentication: refuse rather than serve anyone.
- */
-const userOf = (context: object): AuthUser => {
-  const user = (context as { user?: AuthUser }).user;
-  if (!user) throw new AppError("UNAUTHORIZED", "missing, invalid or expired access token");
-  return user;
-};
 
 /**
  * /api/notification-rules: which alert kinds go to which channels, and quiet
@@ -35,10 +25,10 @@ const userOf = (context: object): AuthUser => {
  * notification service, which also refuses channels the platform has not
  * configured, and a stale version (409).
  */
-export function notificationRuleRoutes({ call, userExists }: NotificationRuleDeps) {
+export function notificationRuleRoutes({ auth, call }: RouteContext, { userExists }: NotificationRuleDeps) {
   const reachable = async (caller: AuthUser, username: string) => {
     if (caller.username === username) return;
-    if (caller.role !== "admin") throw new AppError("FORBIDDEN", "only an admin reads or edits another user's rules");
+    if (caller.role !== "admin") throw forbidden("only an admin reads or edits another user's rules");
     if (!(await userExists(username))) throw notFound(`user ${username}`);
   };
   const read = async (caller: AuthUser, username: string): Promise<NotificationRuleView> => {
@@ -51,12 +41,15 @@ export function notificationRuleRoutes({ call, userExists }: NotificationRuleDep
   };
   const view = { response: RpcReplies[Subjects.notificationRulesGet] };
 
-  return new Elysia({ name: "gateway.notification-rules", prefix: "/api/notification-rules" })
-    .get("", (context) => read(userOf(context), userOf(context).username), {
+  return new Elysia({ prefix: "/api/notification-rules" })
+    .use(auth)
+    .get("", ({ user }) => read(user, user.username), {
+      auth: true,
       ...view,
       detail: { description: "The caller's own notification rule (version 0 and no routes when they have none)." },
     })
-    .put("", ({ body, ...context }) => write(userOf(context), userOf(context).username, body), {
+    .put("", ({ user, body }) => write(user, user.username, body), {
+      audit: "notification.set-rule",
       ...view,
       body: NotificationRuleBody,
       detail: {
@@ -64,12 +57,14 @@ export function notificationRuleRoutes({ call, userExists }: NotificationRuleDep
           "Replaces the caller's notification rule. `version` is the one read (0 for none yet): a stale one is 409. Channels must be configured on the platform (422 otherwise). In quiet hours only CRITICAL alerts go out.",
       },
     })
-    .get("/:id", ({ params, ...context }) => read(userOf(context), params.id), {
+    .get("/:id", ({ user, params }) => read(user, params.id), {
+      auth: true,
       ...view,
       params: IdParams,
       detail: { description: "A user's notification rule: the user themselves or an admin (403 otherwise)." },
     })
-    .put("/:id", ({ params, body, ...context }) => write(userOf(context), params.id, body), {
+    .put("/:id", ({ user, params, body }) => write(user, params.id, body), {
+      audit: "notification.set-rule",
       ...view,
       params: IdParams,
       body: NotificationRuleBody,

@@ -1,7 +1,9 @@
-import { AmendFields, type CancelAllReply, Id, type Order, Subjects, SymbolCode } from "@jts/contracts";
-import { AppError, type RpcClient } from "@jts/kit";
-import { t } from "elysia";
-import type { AuthUser } from "../auth/users.ts";
+import { AmendFields, Id, Order, RpcReplies, Subjects, SymbolCode } from "@jts/contracts";
+import { Elysia, t } from "elysia";
+import { checkAccountAccess, forbidden } from "../auth/access.ts";
+import { IdParams, OrderRequest, OrdersQuery } from "../model.ts";
+import type { RouteContext } from "./context.ts";
+import { strategyRules } from "./strategies.ts";
 
 /** PATCH /api/orders/:id body: what may change; quantity is the new total. */
 export { AmendFields };
@@ -12,32 +14,88 @@ export const CancelAllBody = t.Object(
   { additionalProperties: false },
 );
 
-export interface OrderActionDeps {
-  call: RpcClient["call"];
-  /** The account ids a user may touch; undefined means all (admin). */
-  accountsOf(user: AuthUser): Promise<string[] | undefined>;
-}
-
 /**
- * The OMS routes beyond submit/list/get/cancel: cancel-all and cancel-replace.
- * Viewers cannot use them; a trader reaches only their own accounts (the OMS
- * gets the caller's accounts and stays inside them).
+ * The OMS routes. Viewers read; a trader places, cancels and amends on their
+ * own accounts only (the OMS gets the caller's accounts and stays inside them);
+ * an admin on any.
  */
-export function orderActions({ call, accountsOf }: OrderActionDeps) {
-  const scope = async (user: AuthUser, verb: string) => {
-    if (user.role === "viewer") throw new AppError("FORBIDDEN", `viewers cannot ${verb} orders`);
-    return accountsOf(user);
-  };
-  return {
-    async cancelAll(user: AuthUser, body: { account?: string; symbol?: string }): Promise<CancelAllReply> {
-      const accounts = await scope(user, "cancel");
-      if (body.account !== undefined && accounts && !accounts.includes(body.account))
-        throw new AppError("FORBIDDEN", `no access to account ${body.account}`);
-      return call(Subjects.orderCancelAll, { ...body, ...(accounts ? { accounts } : {}) });
-    },
-    async amend(user: AuthUser, orderId: string, changes: AmendFields): Promise<Order> {
-      const accounts = await scope(user, "amend");
-      return call(Subjects.orderAmend, { orderId, changes, ...(accounts ? { accounts } : {}) });
-    },
-  };
+export function orderRoutes({ auth, call, accountsOf }: RouteContext) {
+  const strategies = strategyRules(call, accountsOf);
+
+  return new Elysia({ prefix: "/api/orders" })
+    .use(auth)
+    .post(
+      "",
+      async ({ user, body, set }) => {
+        const accounts = await accountsOf(user);
+        let account = body.account ?? accounts?.[0];
+        if (accounts && (!account || !accounts.includes(account)))
+          throw forbidden(`no access to account ${account ?? "(none)"}`);
+        if (body.strategyId !== undefined) account = await strategies.checkOrderTag(body.strategyId, account);
+        const { order, created } = await call(Subjects.orderSubmit, {
+          ...body,
+          ...(account ? { account } : {}),
+        });
+        set.status = created ? 201 : 200;
+        return order;
+      },
+      {
+        role: { min: "trader", refusal: "viewers cannot trade" },
+        audit: "order.submit",
+        body: OrderRequest,
+        response: { 200: Order, 201: Order },
+      },
+    )
+    .get("", async ({ user, query }) => call(Subjects.orderList, { ...query, accounts: await accountsOf(user) }), {
+      auth: true,
+      query: OrdersQuery,
+      response: RpcReplies[Subjects.orderList],
+    })
+    .get(
+      "/:id",
+      async ({ user, params }) => call(Subjects.orderGet, { orderId: params.id, accounts: await accountsOf(user) }),
+      { auth: true, params: IdParams, response: RpcReplies[Subjects.orderGet] },
+    )
+    .delete(
+      "/:id",
+      async ({ user, params }) => call(Subjects.orderCancel, { orderId: params.id, accounts: await accountsOf(user) }),
+      {
+        role: { min: "trader", refusal: "viewers cannot cancel orders" },
+        audit: "order.cancel",
+        params: IdParams,
+        response: RpcReplies[Subjects.orderCancel],
+        detail: {
+          description:
+            "Cancels the order and answers it (200). An order still OUTCOME_UNKNOWN (its place may yet reach the venue) that the venue does not have yet is answered as it stands, status OUTCOME_UNKNOWN: its cancel is pending and is sent the moment the venue turns out to have it (the OMS's lookup or a late ack), so it never goes live; it ends CANCELED, or REJECTED if the venue never got it. 409 when the order is closed already or the venue refuses the cancel.",
+        },
+      },
+    )
+    .post(
+      "/cancel-all",
+      async ({ user, body }) => {
+        const accounts = await accountsOf(user);
+        if (body.account !== undefined) checkAccountAccess(accounts, body.account);
+        return call(Subjects.orderCancelAll, { ...body, ...(accounts ? { accounts } : {}) });
+      },
+      {
+        role: { min: "trader", refusal: "viewers cannot cancel orders" },
+        audit: "order.cancel-all",
+        body: CancelAllBody,
+        response: RpcReplies[Subjects.orderCancelAll],
+      },
+    )
+    .patch(
+      "/:id",
+      async ({ user, params: { id: orderId }, body: changes }) => {
+        const accounts = await accountsOf(user);
+        return call(Subjects.orderAmend, { orderId, changes, ...(accounts ? { accounts } : {}) });
+      },
+      {
+        role: { min: "trader", refusal: "viewers cannot amend orders" },
+        audit: "order.amend",
+        params: IdParams,
+        body: AmendFields,
+        response: RpcReplies[Subjects.orderAmend],
+      },
+    );
 }

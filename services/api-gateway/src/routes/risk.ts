@@ -3,13 +3,16 @@ import {
   RiskLimitsPatch,
   type RiskLimitsView,
   type RiskStatus,
+  RpcReplies,
   Subjects,
   SymbolCode,
   TradingState,
 } from "@jts/contracts";
-import { AppError, notFound, type RpcClient } from "@jts/kit";
-import { t } from "elysia";
+import { notFound, type RpcClient } from "@jts/kit";
+import { Elysia, t } from "elysia";
+import { type AccountsOf, checkAccountAccess, forbidden } from "../auth/access.ts";
 import type { AuthUser } from "../auth/users.ts";
+import type { RouteContext } from "./context.ts";
 
 export const RiskStateBody = t.Object({
   state: TradingState,
@@ -32,8 +35,6 @@ export type RiskLimitsBody = typeof RiskLimitsBody.static;
 
 export const RiskLimitsQueryString = t.Object({ account: t.Optional(Id) });
 
-const forbidden = (message: string) => new AppError("FORBIDDEN", message);
-
 /** The risk status as a user may see it: the platform, and of the accounts only their own (all for null: admin). */
 export function riskStatusFor(status: RiskStatus, accounts: readonly string[] | null | undefined): RiskStatus {
   if (!accounts || !status.accounts) return status;
@@ -41,11 +42,11 @@ export function riskStatusFor(status: RiskStatus, accounts: readonly string[] | 
 }
 
 /**
- * Risk routes of the gateway. Viewers read; whoever may trade an account may
- * pull its kill switch (HALTED); the platform-wide switch, resuming trading,
- * REDUCING and limits are an admin's. Non-admins see their own accounts only.
+ * The risk rules. Viewers read; whoever may trade an account may pull its kill
+ * switch (HALTED); the platform-wide switch, resuming trading, REDUCING and
+ * limits are an admin's. Non-admins see their own accounts only.
  */
-export function riskRoutes(call: RpcClient["call"], accountsOf: (user: AuthUser) => Promise<string[] | undefined>) {
+export function riskRules(call: RpcClient["call"], accountsOf: AccountsOf) {
   const ownOnly = async (user: AuthUser, status: RiskStatus): Promise<RiskStatus> => {
     if (!status.accounts?.length) return status;
     return riskStatusFor(status, await accountsOf(user));
@@ -57,15 +58,11 @@ export function riskRoutes(call: RpcClient["call"], accountsOf: (user: AuthUser)
     },
 
     async setState(user: AuthUser, body: RiskStateBody): Promise<RiskStatus> {
-      if (user.role === "viewer") throw forbidden("viewers cannot change the trading state");
       if (body.state !== "HALTED" && user.role !== "admin") throw forbidden("only an admin can resume trading");
       if (!body.account && user.role !== "admin")
         // Platform scope with cancelOpenOrders would cancel every user's orders: a trader names their account.
         throw forbidden("only an admin halts the whole platform; name your account to halt it");
-      if (body.account) {
-        const accounts = await accountsOf(user);
-        if (accounts && !accounts.includes(body.account)) throw forbidden(`no access to account ${body.account}`);
-      }
+      if (body.account) checkAccountAccess(await accountsOf(user), body.account);
       // The user travels in the rpc envelope: the risk service audits it as the actor.
       const status = await call(
         Subjects.riskSetState,
@@ -81,19 +78,40 @@ export function riskRoutes(call: RpcClient["call"], accountsOf: (user: AuthUser)
     },
 
     async limits(user: AuthUser, account: string | undefined): Promise<RiskLimitsView> {
-      if (account) {
-        const accounts = await accountsOf(user);
-        if (accounts && !accounts.includes(account)) throw forbidden(`no access to account ${account}`);
-      }
+      if (account) checkAccountAccess(await accountsOf(user), account);
       return call(Subjects.riskLimitsGet, account ? { account } : {});
     },
 
     async setLimits(user: AuthUser, body: RiskLimitsBody): Promise<RiskStatus> {
-      if (user.role !== "admin") throw forbidden("only an admin changes risk limits");
       // Limits for a mistyped account would look set and protect nothing; clearing stays open for stale overrides.
       if (body.account && !body.clear && (await call(Subjects.accounts, { accounts: [body.account] })).length === 0)
         throw notFound(`account ${body.account}`);
       return call(Subjects.riskSetLimits, body, { actor: user.username });
     },
   };
+}
+
+/** /api/risk: everyone reads (their own accounts); the kill switch takes a trader, limits an admin. */
+export function riskRoutes({ auth, call, accountsOf }: RouteContext) {
+  const risk = riskRules(call, accountsOf);
+  return new Elysia({ prefix: "/api/risk" })
+    .use(auth)
+    .get("", ({ user }) => risk.status(user), { auth: true, response: RpcReplies[Subjects.riskStatus] })
+    .put("/state", ({ user, body }) => risk.setState(user, body), {
+      role: { min: "trader", refusal: "viewers cannot change the trading state" },
+      audit: "risk.set-state",
+      body: RiskStateBody,
+      response: RpcReplies[Subjects.riskSetState],
+    })
+    .get("/limits", ({ user, query }) => risk.limits(user, query.account), {
+      auth: true,
+      query: RiskLimitsQueryString,
+      response: RpcReplies[Subjects.riskLimitsGet],
+    })
+    .put("/limits", ({ user, body }) => risk.setLimits(user, body), {
+      role: { min: "admin", refusal: "only an admin changes risk limits" },
+      audit: "risk.set-limits",
+      body: RiskLimitsBody,
+      response: RpcReplies[Subjects.riskSetLimits],
+    });
 }

@@ -1,32 +1,34 @@
 import {
-  type StrategyCreate,
+  RpcReplies,
+  StrategyCreate,
   type StrategyParams,
   StrategyParams as StrategyParamsSchema,
   type StrategyStatus,
   Subjects,
 } from "@jts/contracts";
-import { AppError, notFound, type RpcClient } from "@jts/kit";
-import { t } from "elysia";
+import { notFound, type RpcClient } from "@jts/kit";
+import { Elysia, t } from "elysia";
+import { type AccountsOf, forbidden } from "../auth/access.ts";
 import type { AuthUser } from "../auth/users.ts";
+import { IdParams } from "../model.ts";
+import type { RouteContext } from "./context.ts";
 
 export const StrategyParamsBody = t.Object({ params: StrategyParamsSchema }, { additionalProperties: false });
 
 /**
- * The strategy routes' rules: viewers read; traders change strategies that
- * trade their own accounts; admins change any. Parameters are checked by the
- * strategy engine against the kind's schema, which answers 400 with reasons.
+ * The strategies' rules: traders change strategies that trade their own
+ * accounts; admins change any (viewers never get here: the routes' `role`).
+ * Parameters are checked by the strategy engine against the kind's schema,
+ * which answers 400 with reasons.
  */
-export function strategyRoutes(call: RpcClient["call"], accountsOf: (user: AuthUser) => Promise<string[] | undefined>) {
-  const forbidden = (message: string) => new AppError("FORBIDDEN", message);
-
+export function strategyRules(call: RpcClient["call"], accountsOf: AccountsOf) {
   /**
    * The strategy this user may change. A trader gets one and the same 403 for
    * a strategy that does not exist and for one trading an account not theirs,
    * so the answer tells them neither which ids exist nor whose they are; an
    * admin (every account) gets 404 for a missing one.
    */
-  const changeable = async (user: AuthUser, id: string, what: string): Promise<StrategyStatus> => {
-    if (user.role === "viewer") throw forbidden(`viewers cannot ${what}`);
+  const changeable = async (user: AuthUser, id: string): Promise<StrategyStatus> => {
     const [all, accounts] = await Promise.all([call(Subjects.strategyList), accountsOf(user)]);
     const found = all.find((s) => s.config.id === id);
     if (!accounts) {
@@ -61,19 +63,18 @@ export function strategyRoutes(call: RpcClient["call"], accountsOf: (user: AuthU
     },
     kinds: () => call(Subjects.strategyKinds),
     async start(user: AuthUser, id: string) {
-      await changeable(user, id, "start strategies");
+      await changeable(user, id);
       return call(Subjects.strategyStart, { id });
     },
     async stop(user: AuthUser, id: string) {
-      await changeable(user, id, "stop strategies");
+      await changeable(user, id);
       return call(Subjects.strategyStop, { id });
     },
     async setParams(user: AuthUser, id: string, params: StrategyParams) {
-      await changeable(user, id, "change strategy parameters");
+      await changeable(user, id);
       return call(Subjects.strategySetParams, { id, params });
     },
     async create(user: AuthUser, body: StrategyCreate) {
-      if (user.role === "viewer") throw forbidden("viewers cannot create strategies");
       const accounts = await accountsOf(user);
       const account = body.account ?? accounts?.[0];
       if (accounts && (!account || !accounts.includes(account)))
@@ -81,4 +82,38 @@ export function strategyRoutes(call: RpcClient["call"], accountsOf: (user: AuthU
       return call(Subjects.strategyCreate, { ...body, ...(account ? { account } : {}) });
     },
   };
+}
+
+/** /api/strategies: viewers read; creating, starting, stopping and re-parameterising take a trader. */
+export function strategyRoutes({ auth, call, accountsOf }: RouteContext) {
+  const strategies = strategyRules(call, accountsOf);
+  return new Elysia({ prefix: "/api/strategies" })
+    .use(auth)
+    .get("", ({ user }) => strategies.list(user), { auth: true, response: RpcReplies[Subjects.strategyList] })
+    .get("/kinds", () => strategies.kinds(), { auth: true, response: RpcReplies[Subjects.strategyKinds] })
+    .post("", ({ user, body }) => strategies.create(user, body), {
+      role: { min: "trader", refusal: "viewers cannot create strategies" },
+      audit: "strategy.create",
+      body: StrategyCreate,
+      response: RpcReplies[Subjects.strategyCreate],
+    })
+    .post("/:id/start", ({ user, params }) => strategies.start(user, params.id), {
+      role: { min: "trader", refusal: "viewers cannot start strategies" },
+      audit: "strategy.start",
+      params: IdParams,
+      response: RpcReplies[Subjects.strategyStart],
+    })
+    .post("/:id/stop", ({ user, params }) => strategies.stop(user, params.id), {
+      role: { min: "trader", refusal: "viewers cannot stop strategies" },
+      audit: "strategy.stop",
+      params: IdParams,
+      response: RpcReplies[Subjects.strategyStop],
+    })
+    .put("/:id/params", ({ user, params, body }) => strategies.setParams(user, params.id, body.params), {
+      role: { min: "trader", refusal: "viewers cannot change strategy parameters" },
+      audit: "strategy.set-params",
+      params: IdParams,
+      body: StrategyParamsBody,
+      response: RpcReplies[Subjects.strategySetParams],
+    });
 }

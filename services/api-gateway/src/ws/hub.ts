@@ -3,7 +3,6 @@ import {
   type Candle,
   type EventBus,
   type Fill,
-  type LastPrice,
   type Order,
   type Position,
   PRIVATE_WS_CHANNELS,
@@ -19,6 +18,7 @@ import {
 import { compile, type Logger, type RpcClient } from "@jts/kit";
 import type { AuthUser } from "../auth/users.ts";
 import { riskStatusFor } from "../routes/risk.ts";
+import { readSnapshots } from "./snapshots.ts";
 import { UserStream } from "./user-stream.ts";
 
 /** The slice of a WebSocket the hub needs; Bun's ServerWebSocket fits it. */
@@ -409,64 +409,13 @@ export class WsHub {
 
   private async snapshots(client: Client, channels: string[]) {
     if (channels.length === 0) return;
-    const accounts = client.state?.accounts ?? undefined;
-    let prices: Promise<LastPrice[]> | undefined;
-    const pricesOnce = () => {
-      prices ??= this.rpc.call(Subjects.prices);
-      return prices;
-    };
-    const all = await Promise.all(
-      channels.map((channel) =>
-        this.snapshotItems(channel, accounts, pricesOnce).catch((error: unknown) => {
-          this.logger.warn("snapshot failed", { channel, error: (error as Error).message });
-          return [];
-        }),
-      ),
-    );
+    const all = await readSnapshots(this.rpc, this.logger, channels, client.state?.accounts ?? undefined);
     channels.forEach((channel, i) => {
       for (const data of all[i] ?? []) {
         if (!client.open || !client.channels.has(channel) || this.overHardBound(client)) return;
         this.write(client, channel, JSON.stringify(data), undefined, true);
       }
     });
-  }
-
-  private async snapshotItems(
-    channel: string,
-    accounts: string[] | undefined,
-    prices: () => Promise<LastPrice[]>,
-  ): Promise<unknown[]> {
-    const [kind, symbol, interval] = channel.split(":");
-    switch (kind) {
-      case "ticker": {
-        const last = (await prices()).find((p) => p.symbol === symbol);
-        if (!last) return [];
-        const tick: Tick = {
-          symbol: last.symbol,
-          venue: last.venue,
-          price: last.price,
-          quantity: "0",
-          aggressor: "NONE",
-          tradeId: "snapshot",
-          tsEvent: last.ts,
-        };
-        return [tick];
-      }
-      case "candles":
-        return this.rpc.call(Subjects.candles, { symbol, interval, limit: 200 });
-      case "orders":
-        return (await this.rpc.call(Subjects.orderList, { accounts })).slice(0, 100).reverse();
-      case "fills":
-        return (await this.rpc.call(Subjects.fillList, { accounts })).slice(0, 100).reverse();
-      case "positions":
-        return this.rpc.call(Subjects.positions, { accounts });
-      case "alerts":
-        return (await this.rpc.call(Subjects.alertList, { accounts, limit: 50 })).reverse();
-      case "risk":
-        return [riskStatusFor(await this.rpc.call(Subjects.riskStatus), accounts)];
-      default:
-        return [];
-    }
   }
 
   /** Ticks and candles: sent at once to sockets with room, conflated per key for backed-up ones. */
