@@ -5,6 +5,7 @@ export * from "./envelope.ts";
 export * from "./errors.ts";
 export * from "./execution.ts";
 export * from "./market.ts";
+export * from "./portfolio.ts";
 export * from "./ports.ts";
 export * from "./primitives.ts";
 export * from "./risk.ts";

@@ -1,10 +1,10 @@
 import {
   type AccountModeChange,
   type Alert,
+  AlertQuery,
   type Envelope,
   EventTypes,
   type Fill,
-  Id,
   type Order,
   type Position,
   Subjects,
@@ -13,15 +13,7 @@ import {
   type TradingStateChange,
   type VenueStatus,
 } from "@jts/contracts";
-import {
-  createServiceApp,
-  dedupeById,
-  envelope,
-  MetricsRegistry,
-  type Runtime,
-  type Service,
-  serveChecked,
-} from "@jts/kit";
+import { createServiceApp, dedupeById, envelope, MetricsRegistry, type Runtime, type Service, serve } from "@jts/kit";
 import { t } from "elysia";
 import { DEFAULT_ROUTES, type NotificationSettings, parseRoutes } from "./config.ts";
 import { Notifier } from "./notifier.ts";
@@ -36,11 +28,6 @@ import {
   type Notice,
 } from "./rules.ts";
 import { Suppressor } from "./suppressor.ts";
-
-const AlertQuery = t.Object({
-  accounts: t.Optional(t.Array(Id)),
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
-});
 
 export interface NotificationOptions extends Partial<NotificationSettings> {
   /** Alerts kept for the in-app list. */
@@ -99,7 +86,7 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
 
   /** Same envelope redelivered: dropped before the rule runs; same cause in a new envelope: by the notice key. */
   const on = <P>(rule: (payload: P) => Notice | null) =>
-    dedupeById((e: Envelope) => notifier.notify(rule(e.payload as P)).then(() => {}));
+    dedupeById((e: Envelope<P>) => notifier.notify(rule(e.payload)).then(() => {}));
 
   return {
     name: "notification-service",
@@ -119,7 +106,7 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
           on<Position>((p) => alertForLoss(p, lossThresholds)),
           group,
         ),
-        await serveChecked(runtime.rpc, Subjects.alertList, AlertQuery, ({ accounts, limit }) => list(accounts, limit)),
+        await serve(runtime.rpc, Subjects.alertList, ({ accounts, limit }) => list(accounts, limit)),
       );
     },
     async stop() {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import type { Envelope, EventBus, Fill, Order } from "@jts/contracts";
+import type { Envelope, EventTransport, Fill, Order } from "@jts/contracts";
 import { envelope } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import type { OrderRepository } from "../repository.ts";
@@ -7,7 +7,7 @@ import type { OrderRepository } from "../repository.ts";
 export interface RepositoryHarness {
   repository: OrderRepository;
   /** Where committed events end up. */
-  bus: EventBus;
+  bus: EventTransport;
   /** Moves committed events to the bus (the outbox relay's job for PostgreSQL; nothing for memory). */
   deliver(): Promise<void>;
   close(): Promise<void>;
