@@ -44,7 +44,7 @@ export { MemoryLock } from "./lock/memory.ts";
 export { createLogger, type Logger, type LogLevel } from "./log.ts";
 export { Counter, Gauge, Histogram, MetricsRegistry } from "./metrics.ts";
 export { MemoryRateLimiter } from "./rate-limit/memory.ts";
-export { type CallOptions, type RpcClient, rpcClient } from "./rpc/client.ts";
+export { type CallArgs, type CallOptions, type RpcClient, rpcClient } from "./rpc/client.ts";
 export { DEFAULT_RPC_TIMEOUT_MS, MemoryRpc } from "./rpc/memory.ts";
 export { serve } from "./rpc/typed.ts";
 export { memoryRuntime, type Runtime } from "./runtime.ts";

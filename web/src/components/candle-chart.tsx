@@ -1,4 +1,4 @@
-import type { Candle, CandleInterval, Tick } from "@jts/contracts";
+import { type Candle, type CandleInterval, type Tick, WsChannels } from "@jts/contracts";
 import {
   type CandlestickData,
   CandlestickSeries,
@@ -127,8 +127,8 @@ export function CandleChart(props: { symbol: string; live: LiveConnection }) {
       if (!symbol) return; // `candles::1m` is no channel: the gateway would refuse the whole subscribe
       const off =
         every === "1m"
-          ? props.live.subscribe(`candles:${symbol}:1m`, (data) => draw(barOf(data as Candle)))
-          : props.live.subscribe(`ticker:${symbol}`, (data) => {
+          ? props.live.subscribe(WsChannels.candles(symbol, "1m"), (data) => draw(barOf(data as Candle)))
+          : props.live.subscribe(WsChannels.ticker(symbol), (data) => {
               const tick = data as Tick;
               const price = chartNumber(tick.price);
               const size = chartNumber(tick.quantity);
