@@ -1,4 +1,4 @@
-import { type Candle, type CandleInterval, type Tick, WsChannels } from "@jts/contracts";
+import { type Candle, type CandleInterval, WsChannels } from "@jts/contracts";
 import {
   type CandlestickData,
   CandlestickSeries,
@@ -127,9 +127,8 @@ export function CandleChart(props: { symbol: string; live: LiveConnection }) {
       if (!symbol) return; // `candles::1m` is no channel: the gateway would refuse the whole subscribe
       const off =
         every === "1m"
-          ? props.live.subscribe(WsChannels.candles(symbol, "1m"), (data) => draw(barOf(data as Candle)))
-          : props.live.subscribe(WsChannels.ticker(symbol), (data) => {
-              const tick = data as Tick;
+          ? props.live.subscribe(WsChannels.candles(symbol, "1m"), (candle) => draw(barOf(candle)))
+          : props.live.subscribe(WsChannels.ticker(symbol), (tick) => {
               const price = chartNumber(tick.price);
               const size = chartNumber(tick.quantity);
               const bucket = INTERVAL_SECONDS[every];
