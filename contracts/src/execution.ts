@@ -111,12 +111,21 @@ export type ExecutionReport = Static<typeof ExecutionReport>;
 export const OpenOrdersQuery = t.Object({ account: t.Optional(Id) });
 export type OpenOrdersQuery = Static<typeof OpenOrdersQuery>;
 
+/** rpc order.list: `accounts` is the set the caller may see (set by the gateway); all when omitted. */
 export const OrderQuery = t.Object({
   status: t.Optional(OrderStatus),
-  symbol: t.Optional(t.String()),
+  symbol: t.Optional(SymbolCode),
   accounts: t.Optional(t.Array(Id)),
 });
 export type OrderQuery = Static<typeof OrderQuery>;
+
+/** rpc order.get and order.cancel: one order, refused as NOT_FOUND outside `accounts` when given. */
+export const OrderIdRequest = t.Object({ orderId: Id, accounts: t.Optional(t.Array(Id)) });
+export type OrderIdRequest = Static<typeof OrderIdRequest>;
+
+/** rpc order.fills. */
+export const FillsQuery = t.Object({ accounts: t.Optional(t.Array(Id)) });
+export type FillsQuery = Static<typeof FillsQuery>;
 
 /** Ask a broker what the venue says about one order (rpc broker.<name>.query-order). */
 export const QueryOrderCommand = t.Object({
@@ -152,14 +161,30 @@ export type VenueOrder = Static<typeof VenueOrder>;
 export const AccountQuery = t.Object({ account: Id });
 export type AccountQuery = Static<typeof AccountQuery>;
 
+/**
+ * What each broker rpc (`broker.<name>.<op>`, built by `Subjects.broker*`)
+ * takes and answers: every broker serves the same table.
+ */
+export const BrokerRpc = {
+  place: { request: PlaceOrderCommand, reply: BrokerAck },
+  cancel: { request: CancelOrderCommand, reply: BrokerAck },
+  amend: { request: AmendOrderCommand, reply: BrokerAck },
+  "query-order": { request: QueryOrderCommand, reply: t.Union([VenueOrder, t.Null()]) },
+  "open-orders": { request: OpenOrdersQuery, reply: t.Array(VenueOrder) },
+  balances: { request: AccountQuery, reply: t.Array(Balance) },
+  positions: { request: AccountQuery, reply: t.Array(Position) },
+} as const;
+export type BrokerOp = keyof typeof BrokerRpc;
+
+/** The replies of BrokerRpc by camelCase name (connector tests check a venue's answers against them). */
 export const BrokerReplies = {
-  place: BrokerAck,
-  cancel: BrokerAck,
-  amend: BrokerAck,
-  queryOrder: t.Union([VenueOrder, t.Null()]),
-  openOrders: t.Array(VenueOrder),
-  balances: t.Array(Balance),
-  positions: t.Array(Position),
+  place: BrokerRpc.place.reply,
+  cancel: BrokerRpc.cancel.reply,
+  amend: BrokerRpc.amend.reply,
+  queryOrder: BrokerRpc["query-order"].reply,
+  openOrders: BrokerRpc["open-orders"].reply,
+  balances: BrokerRpc.balances.reply,
+  positions: BrokerRpc.positions.reply,
 } as const;
 
 /** Cancel every open order in scope (rpc order.cancel-all, POST /api/orders/cancel-all). */

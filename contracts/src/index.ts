@@ -6,6 +6,7 @@ export * from "./errors.ts";
 export * from "./execution.ts";
 export * from "./market.ts";
 export * from "./notifications.ts";
+export * from "./portfolio.ts";
 export * from "./ports.ts";
 export * from "./primitives.ts";
 export * from "./risk.ts";

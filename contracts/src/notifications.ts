@@ -47,6 +47,10 @@ export const NotificationRuleView = t.Object({
 });
 export type NotificationRuleView = Static<typeof NotificationRuleView>;
 
+/** rpc notify.rules.get: whose rule. */
+export const NotificationRulesQuery = t.Object({ user: Id });
+export type NotificationRulesQuery = Static<typeof NotificationRulesQuery>;
+
 /** rpc notify.rules.set: the version read (0 for a user with no rule yet) guards against lost updates. */
 export const NotificationRuleSet = t.Object(
   { user: Id, version: t.Integer({ minimum: 0 }), rule: NotificationRule },

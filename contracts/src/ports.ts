@@ -1,11 +1,12 @@
 import type { Envelope } from "./envelope.ts";
+import type { DocumentChange, Topic, TopicPayload } from "./topics.ts";
 
 /**
  * The service ports of ARCHITECTURE.md. Adapters live in services/kit; every
  * adapter of a port passes that port's one contract test suite.
  */
 
-export type EventHandler = (event: Envelope) => void | Promise<void>;
+export type EventHandler<Payload = unknown> = (event: Envelope<Payload>) => void | Promise<void>;
 
 export interface Subscription {
   unsubscribe(): Promise<void>;
@@ -21,11 +22,36 @@ export interface SubscribeOptions {
   maxAttempts?: number;
 }
 
-/** Durable pub/sub (Kafka, NATS JetStream, in-memory). */
+/**
+ * Durable pub/sub (Kafka, NATS JetStream, in-memory), typed by the contracts'
+ * TopicPayloads: publishing a payload its topic does not carry, or to a topic
+ * no contract names, is a compile error, and a handler gets its topic's
+ * payload type. Payloads are not checked at run time (the producers are typed).
+ */
 export interface EventBus {
-  publish(topic: string, event: Envelope): Promise<void>;
+  publish<T extends Topic>(topic: T, event: Envelope<TopicPayload<T>>): Promise<void>;
   /** `pattern` may use `*` for one dot-separated level. */
-  subscribe(pattern: string, handler: EventHandler, options?: SubscribeOptions): Promise<Subscription>;
+  subscribe<T extends Topic>(
+    pattern: T,
+    handler: EventHandler<TopicPayload<T>>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/**
+ * The same bus without the topic table: what the adapters implement, and the
+ * narrow way in for code that moves events it does not read (the outbox
+ * relay, dead letters, the port's contract suite). Services use EventBus.
+ */
+export interface EventTransport {
+  publish(topic: string, event: Envelope): Promise<void>;
+  /** `Payload` is the caller's word, unchecked: only for handlers that pass the envelope on. */
+  subscribe<Payload = unknown>(
+    pattern: string,
+    handler: EventHandler<Payload>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>;
   close(): Promise<void>;
 }
 
@@ -138,15 +164,6 @@ export interface DocumentStore {
    * Topics.documentChanged on the bus (kit documents/changes.ts).
    */
   watch?(collection: string, onChange: (change: DocumentChange) => void): Promise<Subscription | null>;
-}
-
-/** A document written (version: the new one) or deleted (version: null); `source` is the writer's replica id. */
-export interface DocumentChange {
-  collection: string;
-  id: string;
-  name: string;
-  version: number | null;
-  source: string;
 }
 
 /**

@@ -1,16 +1,30 @@
+import { type Static, Type as t } from "@sinclair/typebox";
+import { type BrokerOp, ExecutionReport, VenueStatus } from "./execution.ts";
+import { Candle, Quote, Tick, VenueInstruments } from "./market.ts";
+import {
+  AccountModeChange,
+  Alert,
+  EquitySnapshot,
+  Fill,
+  Order,
+  Position,
+  Signal,
+  TradingStateChange,
+} from "./trading.ts";
+
 /**
  * Event topics (durable pub/sub). Dots separate levels so NATS subjects and
  * Kafka topic names can both be derived; `*` matches one level in subscriptions.
  */
 export const Topics = {
-  tick: (venue: string, symbol: string) => `md.tick.${venue}.${symbol}`,
-  quote: (venue: string, symbol: string) => `md.quote.${venue}.${symbol}`,
-  candle: (interval: string, symbol: string) => `md.candle.${interval}.${symbol}`,
+  tick: (venue: string, symbol: string) => `md.tick.${venue}.${symbol}` as const,
+  quote: (venue: string, symbol: string) => `md.quote.${venue}.${symbol}` as const,
+  candle: (interval: string, symbol: string) => `md.candle.${interval}.${symbol}` as const,
   allTicks: "md.tick.*.*",
   allQuotes: "md.quote.*.*",
   allCandles: "md.candle.*.*",
   /** Broker connector: VenueInstruments from the venue's exchange info, on load and periodically. */
-  instruments: (venue: string) => `md.instrument.${venue}`,
+  instruments: (venue: string) => `md.instrument.${venue}` as const,
   allInstruments: "md.instrument.*",
   /** Broker to OMS: ExecutionReport. */
   executionReport: "exec.report",
@@ -36,7 +50,7 @@ export const Topics = {
   /** Any service after writing a document (DocumentChange): other replicas re-read it. */
   documentChanged: "documents.changed",
   /** Dead letters carry the original envelope and the error. */
-  deadLetter: (topic: string) => `dlq.${topic}`,
+  deadLetter: (topic: string) => `dlq.${topic}` as const,
 } as const;
 
 /** Event type names carried in the envelope's `type`. */
@@ -60,7 +74,58 @@ export const EventTypes = {
   deadLetter: "DeadLetter",
 } as const;
 
-/** Request/reply subjects (rpc port; NATS request/reply in production). */
+/** Gateway: a user's role, disabled flag or password changed, or their sessions were ended. */
+export const UserChanged = t.Object({ username: t.String(), tokenVersion: t.Integer() });
+export type UserChanged = Static<typeof UserChanged>;
+
+/** A document written (version: the new one) or deleted (version: null); `source` is the writer's replica id. */
+export const DocumentChange = t.Object({
+  collection: t.String(),
+  id: t.String(),
+  name: t.String(),
+  version: t.Union([t.Integer(), t.Null()]),
+  source: t.String(),
+});
+export type DocumentChange = Static<typeof DocumentChange>;
+
+/**
+ * What each topic family carries (every topic below a family, `md.tick.<venue>.<symbol>`,
+ * carries its family's payload). The typed EventBus derives publish and subscribe from it.
+ */
+export const TopicPayloads = {
+  "md.tick": Tick,
+  "md.quote": Quote,
+  "md.candle": Candle,
+  "md.instrument": VenueInstruments,
+  "exec.report": ExecutionReport,
+  "order.updated": Order,
+  "order.fill": Fill,
+  "portfolio.position": Position,
+  "risk.state": TradingStateChange,
+  "strategy.signal": Signal,
+  "portfolio.account-mode": AccountModeChange,
+  "portfolio.equity": EquitySnapshot,
+  "venue.status": VenueStatus,
+  "alert.raised": Alert,
+  "auth.user-changed": UserChanged,
+  "documents.changed": DocumentChange,
+} as const;
+export type TopicFamily = keyof typeof TopicPayloads;
+
+/** A topic, or a subscription pattern, of a known family: the family itself or any level below it. */
+export type Topic = { [F in TopicFamily]: F | `${F}.${string}` }[TopicFamily];
+
+/** The payload every event on `T` carries. */
+export type TopicPayload<T extends string> = {
+  [F in TopicFamily]: T extends F | `${F}.${string}` ? Static<(typeof TopicPayloads)[F]> : never;
+}[TopicFamily];
+
+/** `broker.<name>.<op>`: the subject of one broker's op (its request and reply are BrokerRpc[op]). */
+export const brokerSubject = <Op extends BrokerOp>(broker: string, op: Op): BrokerSubject<Op> =>
+  `broker.${broker}.${op}`;
+export type BrokerSubject<Op extends BrokerOp = BrokerOp> = `broker.${string}.${Op}`;
+
+/** Request/reply subjects (rpc port; NATS request/reply in production); what each takes and answers is in rpc.ts. */
 export const Subjects = {
   instruments: "md.instruments",
   prices: "md.prices",
@@ -76,6 +141,7 @@ export const Subjects = {
   riskStatus: "risk.status",
   riskSetState: "risk.set-state",
   riskSetLimits: "risk.set-limits",
+  /** Risk: {account} -> {account, limits | null}; null = no limits set for that account. */
   riskLimitsGet: "risk.limits.get",
   positions: "portfolio.positions",
   accounts: "portfolio.accounts",
@@ -85,7 +151,6 @@ export const Subjects = {
   accountDisarm: "portfolio.account-disarm",
   /** Stored equity snapshots (not the portfolio.equity topic: subjects and topics share NATS). */
   equity: "portfolio.equity-history",
-  /** Risk: {account} -> {account, limits | null}; null = no limits set for that account. */
   strategyList: "strategy.list",
   strategyStart: "strategy.start",
   strategyStop: "strategy.stop",
@@ -97,14 +162,14 @@ export const Subjects = {
   notificationRulesGet: "notify.rules.get",
   /** Notification service: NotificationRuleSet -> NotificationRuleView; a stale version is a CONFLICT. */
   notificationRulesSet: "notify.rules.set",
-  brokerPlace: (broker: string) => `broker.${broker}.place`,
-  brokerCancel: (broker: string) => `broker.${broker}.cancel`,
+  brokerPlace: (broker: string) => brokerSubject(broker, "place"),
+  brokerCancel: (broker: string) => brokerSubject(broker, "cancel"),
   /** Venue-native amend; only brokers that declare it (OrderManager nativeAmend). */
-  brokerAmend: (broker: string) => `broker.${broker}.amend`,
-  brokerOpenOrders: (broker: string) => `broker.${broker}.open-orders`,
-  brokerQueryOrder: (broker: string) => `broker.${broker}.query-order`,
-  brokerBalances: (broker: string) => `broker.${broker}.balances`,
-  brokerPositions: (broker: string) => `broker.${broker}.positions`,
+  brokerAmend: (broker: string) => brokerSubject(broker, "amend"),
+  brokerOpenOrders: (broker: string) => brokerSubject(broker, "open-orders"),
+  brokerQueryOrder: (broker: string) => brokerSubject(broker, "query-order"),
+  brokerBalances: (broker: string) => brokerSubject(broker, "balances"),
+  brokerPositions: (broker: string) => brokerSubject(broker, "positions"),
 } as const;
 
 /**

@@ -1,6 +1,6 @@
 import { type Static, Type as t } from "@sinclair/typebox";
 import { CandleInterval } from "./market.ts";
-import { Currency, Decimal, Id, Nanos, Side, SymbolCode, UnsignedDecimal, Venue } from "./primitives.ts";
+import { Currency, Decimal, Id, literalUnion, Nanos, Side, SymbolCode, UnsignedDecimal, Venue } from "./primitives.ts";
 
 export const OrderType = t.Union([
   t.Literal("MARKET"),
@@ -28,17 +28,8 @@ export const ORDER_STATUSES = [
   "REJECTED",
   "EXPIRED",
 ] as const;
-export const OrderStatus = t.Union([
-  t.Literal("NEW"),
-  t.Literal("OUTCOME_UNKNOWN"),
-  t.Literal("ACCEPTED"),
-  t.Literal("PARTIALLY_FILLED"),
-  t.Literal("FILLED"),
-  t.Literal("CANCELED"),
-  t.Literal("REJECTED"),
-  t.Literal("EXPIRED"),
-]);
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export const OrderStatus = literalUnion(ORDER_STATUSES);
+export type OrderStatus = Static<typeof OrderStatus>;
 
 export const Signal = t.Object({
   strategyId: Id,
@@ -171,8 +162,8 @@ export const EquitySnapshot = t.Object({
 export type EquitySnapshot = Static<typeof EquitySnapshot>;
 
 export const TRADING_STATES = ["ACTIVE", "REDUCING", "HALTED"] as const;
-export const TradingState = t.Union([t.Literal("ACTIVE"), t.Literal("REDUCING"), t.Literal("HALTED")]);
-export type TradingState = (typeof TRADING_STATES)[number];
+export const TradingState = literalUnion(TRADING_STATES);
+export type TradingState = Static<typeof TradingState>;
 
 /** `changedBy` of the state changes risk makes by itself (a daily-loss or drawdown breach), not an operator. */
 export const RISK_ENGINE_ACTOR = "risk-management";
@@ -190,10 +181,46 @@ export const TradingStateChange = t.Object({
 });
 export type TradingStateChange = Static<typeof TradingStateChange>;
 
+/**
+ * Every rule that can refuse an order, by the code a RiskDecision carries.
+ * The risk service raises all but RISK_UNAVAILABLE, which the OMS sets when
+ * risk did not answer (it fails closed).
+ */
+export const RISK_RULES = [
+  "TRADING_HALTED",
+  "BALANCE_UNKNOWN",
+  "WORKING_ORDERS_UNKNOWN",
+  "UNKNOWN_INSTRUMENT",
+  "QUANTITY",
+  "QUANTITY_PRECISION",
+  "MIN_QUANTITY",
+  "MAX_QUANTITY",
+  "PRICE",
+  "PRICE_PRECISION",
+  "PRICE_COLLAR",
+  "SESSION_CLOSED",
+  "AUCTION_TIME_IN_FORCE",
+  "NO_PRICE",
+  "MIN_NOTIONAL",
+  "MAX_ORDER_NOTIONAL",
+  "REDUCING_ONLY",
+  "MAX_POSITION",
+  "MAX_GROSS_EXPOSURE",
+  "INSUFFICIENT_BALANCE",
+  "SELF_TRADE",
+  "DUPLICATE_CLIENT_ORDER_ID",
+  "DUPLICATE_ORDER",
+  "ACCOUNT_SUBMIT_RATE",
+  "STRATEGY_SUBMIT_RATE",
+  "RISK_UNAVAILABLE",
+] as const;
+export const RiskRule = literalUnion(RISK_RULES);
+export type RiskRule = Static<typeof RiskRule>;
+
 export const RiskDecision = t.Object({
   approved: t.Boolean(),
-  /** Machine-readable rule that refused, e.g. MAX_NOTIONAL; null when approved. */
-  rule: t.Union([t.String(), t.Null()]),
+  /** The rule that refused (e.g. MAX_ORDER_NOTIONAL); null when approved. */
+  rule: t.Union([RiskRule, t.Null()]),
   reason: t.Union([t.String(), t.Null()]),
   tsEvent: Nanos,
 });
@@ -296,9 +323,16 @@ export const Alert = t.Object({
 });
 export type Alert = Static<typeof Alert>;
 
+/** rpc alert.list: the newest `limit` alerts (100 when omitted) of `accounts` and the platform, newest first. */
+export const AlertQuery = t.Object({
+  accounts: t.Optional(t.Array(Id)),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
+});
+export type AlertQuery = Static<typeof AlertQuery>;
+
 export const STRATEGY_KINDS = ["ma-crossover", "bollinger", "donchian"] as const;
-export const StrategyKind = t.Union([t.Literal("ma-crossover"), t.Literal("bollinger"), t.Literal("donchian")]);
-export type StrategyKind = (typeof STRATEGY_KINDS)[number];
+export const StrategyKind = literalUnion(STRATEGY_KINDS);
+export type StrategyKind = Static<typeof StrategyKind>;
 
 /** What a strategy reacts to: every trade print, or closed candles of one interval. */
 export const StrategyTimeframe = t.Union([t.Literal("tick"), CandleInterval]);
@@ -348,6 +382,10 @@ export const StrategyKindInfo = t.Object({
   params: t.Unknown(),
 });
 export type StrategyKindInfo = Static<typeof StrategyKindInfo>;
+
+/** rpc strategy.start and strategy.stop. */
+export const StrategyIdRequest = t.Object({ id: Id });
+export type StrategyIdRequest = Static<typeof StrategyIdRequest>;
 
 /** rpc strategy.set-params. */
 export const StrategyParamsUpdate = t.Object({ id: Id, params: StrategyParams }, { additionalProperties: false });

@@ -1,4 +1,6 @@
 import { type Static, Type as t } from "@sinclair/typebox";
+import type { Candle, CandleInterval, Tick } from "./market.ts";
+import type { Alert, Fill, Order, Position, RiskStatus } from "./trading.ts";
 
 /**
  * The gateway's /ws protocol. The token goes in the first message, never in
@@ -30,6 +32,33 @@ import { type Static, Type as t } from "@sinclair/typebox";
  */
 export const PRIVATE_WS_CHANNELS = ["orders", "fills", "positions", "risk", "alerts"] as const;
 export type PrivateWsChannel = (typeof PRIVATE_WS_CHANNELS)[number];
+
+/** The one builder of each public channel's name (the gateway publishes on it, clients subscribe to it). */
+export const WsChannels = {
+  ticker: (symbol: string) => `ticker:${symbol}` as const,
+  candles: (symbol: string, interval: CandleInterval) => `candles:${symbol}:${interval}` as const,
+} as const;
+export type WsChannel = ReturnType<(typeof WsChannels)[keyof typeof WsChannels]> | PrivateWsChannel;
+
+/** What an `event` message's `data` is on each channel (`risk`: the status, of the user's accounts only). */
+export type WsChannelData<C extends WsChannel> = C extends `ticker:${string}`
+  ? Tick
+  : C extends `candles:${string}`
+    ? Candle
+    : {
+        orders: Order;
+        fills: Fill;
+        positions: Position;
+        risk: RiskStatus;
+        alerts: Alert;
+      }[C & PrivateWsChannel];
+
+/** A channel name's parts: `ticker:<symbol>`, `candles:<symbol>:<interval>`, or a private channel (kind only). */
+export function wsChannelParts(channel: string): { kind: string; symbol: string; interval: CandleInterval } {
+  const [kind = "", symbol = "", interval = "1m"] = channel.split(":");
+  // Only 1m candle channels pass WS_CHANNEL_PATTERN.
+  return { kind, symbol, interval: interval as CandleInterval };
+}
 
 const Channels = t.Array(t.String({ maxLength: 64 }), { minItems: 1, maxItems: 100 });
 

@@ -20,7 +20,7 @@
  */
 import { join } from "node:path";
 import { SimMarket } from "@jts/broker-sim";
-import { type Envelope, EventTypes, nowNs, type Order, Topics } from "@jts/contracts";
+import { type Envelope, EventTypes, nowNs, type Topic, type TopicPayload, Topics } from "@jts/contracts";
 import { closeRuntime, envelope, InstrumentCatalog, runtimeFromEnv } from "@jts/kit";
 import { emit, flags, num, runChild } from "../lib/child.ts";
 import { encode, newHistogram, record, summarize } from "../lib/hist.ts";
@@ -92,20 +92,20 @@ runChild(async () => {
     const created = new Map<string, { strategyId: string; createdAt: bigint }>();
     const acks: Array<{ orderId: string; ackAt: bigint }> = [];
     let rejected = 0;
-    await runtime.bus.subscribe(Topics.signal, (e: Envelope) => {
-      const p = e.payload as { strategyId: string; tsEvent: string };
+    await runtime.bus.subscribe(Topics.signal, (e) => {
+      const p = e.payload;
       const list = signals.get(p.strategyId) ?? [];
       list.push({ tickTs: BigInt(p.tsEvent), publishedAt: BigInt(e.tsInit) });
       signals.set(p.strategyId, list);
     });
-    await runtime.bus.subscribe(Topics.orderUpdated, (e: Envelope) => {
-      const order = e.payload as Order;
+    await runtime.bus.subscribe(Topics.orderUpdated, (e) => {
+      const order = e.payload;
       if (order.status === "NEW" && order.strategyId)
         created.set(order.id, { strategyId: order.strategyId, createdAt: BigInt(order.createdAt) });
       if (order.status === "REJECTED") rejected++;
     });
-    await runtime.bus.subscribe(Topics.executionReport, (e: Envelope) => {
-      const report = e.payload as { orderId: string; kind: string; tsEvent: string };
+    await runtime.bus.subscribe(Topics.executionReport, (e) => {
+      const report = e.payload;
       if (report.kind === "ACCEPTED") acks.push({ orderId: report.orderId, ackAt: BigInt(report.tsEvent) });
     });
 
@@ -114,7 +114,7 @@ runChild(async () => {
     let inFlight = 0;
     let maxInFlight = 0;
     let publishErrors = 0;
-    const publish = (topic: string, event: Envelope) => {
+    const publish = <T extends Topic>(topic: T, event: Envelope<TopicPayload<T>>) => {
       inFlight++;
       if (inFlight > maxInFlight) maxInFlight = inFlight;
       runtime.bus.publish(topic, event).then(

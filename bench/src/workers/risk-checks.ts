@@ -7,11 +7,10 @@
  * For context, the same checks through the in-process rpc the OMS uses
  * (MemoryRpc, request schema check, reply schema check).
  */
-import { nowNsString, type Order, Order as OrderSchema, Subjects } from "@jts/contracts";
-import { InstrumentCatalog, MemoryRpc, rpcClient, serveChecked } from "@jts/kit";
+import { nowNsString, type Order, Subjects } from "@jts/contracts";
+import { InstrumentCatalog, MemoryRpc, rpcClient, serve } from "@jts/kit";
 import { fillFixture, orderFixture } from "@jts/kit/testing";
 import { DEFAULT_RISK_LIMITS, RiskEngine } from "@jts/risk-management";
-import { Type as t } from "@sinclair/typebox";
 import { emit, flags, num, runChild } from "../lib/child.ts";
 
 function orders(count: number): Order[] {
@@ -74,13 +73,13 @@ runChild(async () => {
 
   // The same engine behind the rpc port, as order-execution calls it (sequential calls).
   const rpc = new MemoryRpc();
-  await serveChecked(rpc, Subjects.riskCheck, t.Object({ order: OrderSchema }), ({ order }) => engine.check(order));
+  await serve(rpc, Subjects.riskCheck, ({ order }) => engine.check(order));
   const client = rpcClient(rpc);
   let viaRpc = 0;
   const rpcStart = performance.now();
   const rpcEnd = rpcStart + Math.min(seconds, 2) * 1000;
   while (performance.now() < rpcEnd) {
-    for (let i = 0; i < 1000; i++) await client.call(Subjects.riskCheck, { order: book[(viaRpc + i) & 1023] });
+    for (let i = 0; i < 1000; i++) await client.call(Subjects.riskCheck, { order: book[(viaRpc + i) & 1023] as Order });
     viaRpc += 1000;
   }
   emit("result", {

@@ -15,7 +15,7 @@
  * submit, the risk check and the broker place). Each wrapper costs well under
  * a microsecond per call; the stage breakdown comes from the same stamps.
  */
-import { type Envelope, Subjects, type Tick } from "@jts/contracts";
+import { type Envelope, type EventTransport, Subjects, type Tick } from "@jts/contracts";
 import { emit, flags, num, runChild } from "../lib/child.ts";
 import { relNs, stampToRel } from "../lib/clock.ts";
 import { encode, type Histogram, newHistogram, record, summarize } from "../lib/hist.ts";
@@ -48,14 +48,15 @@ runChild(async () => {
   // Hooks (see the header): tick -> tsInit, the tick being decided, and the rpc stamps per order.
   const tickInit = new WeakMap<object, number>();
   let ticksPublished = 0;
-  const originalPublish = bus.publish.bind(bus);
-  bus.publish = (topic: string, event: Envelope) => {
+  // Instrumentation sees every topic, so it wraps the untyped transport underneath the typed bus.
+  const originalPublish = bus.publish.bind(bus) as EventTransport["publish"];
+  bus.publish = ((topic: string, event: Envelope) => {
     if (topic.startsWith("md.tick.")) {
       tickInit.set(event.payload as object, stampToRel(event.tsInit));
       ticksPublished++;
     }
     return originalPublish(topic, event);
-  };
+  }) as typeof bus.publish;
 
   let measuring = false;
   const latency = newHistogram();

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { Topics } from "@jts/contracts";
 import { createLogger, envelope, memoryRuntime } from "@jts/kit";
+import { orderFixture } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "./auth/users.ts";
 import { createGatewayService } from "./service.ts";
 
@@ -25,11 +26,19 @@ describe("gateway /metrics", () => {
     await gateway.start();
     await runtime.bus.publish(
       Topics.orderUpdated,
-      envelope("OrderUpdated", "test", "o1", { venue: "sim", status: "REJECTED" }),
+      envelope("OrderUpdated", "test", "o1", orderFixture({ venue: "sim", status: "REJECTED" })),
     );
     await runtime.bus.publish(
       Topics.tradingState,
-      envelope("TradingStateChange", "test", "p", { account: null, state: "HALTED" }),
+      envelope("TradingStateChange", "test", "p", {
+        account: null,
+        state: "HALTED",
+        previous: "ACTIVE",
+        reason: "test",
+        changedBy: "test",
+        cancelOpenOrders: false,
+        tsEvent: "1",
+      }),
     );
     const text = await metrics();
     expect(text).toContain('jts_order_updates_total{venue="sim",status="REJECTED"} 1');

@@ -1,4 +1,4 @@
-import { CandleQuery, OrderRequest, OrderStatus, SymbolCode } from "@jts/contracts";
+import { CandleQuery, OrderQuery, OrderRequest } from "@jts/contracts";
 import { t } from "elysia";
 
 export const LoginBody = t.Object({
@@ -15,7 +15,8 @@ export const RefreshBody = t.Optional(
 
 export const LogoutBody = t.Optional(t.Object({ refreshToken: t.Optional(t.String({ maxLength: 512 })) }));
 
-export const OrdersQuery = t.Object({ status: t.Optional(OrderStatus), symbol: t.Optional(SymbolCode) });
+/** GET /api/orders: rpc order.list's query; the gateway sets `accounts` itself. */
+export const OrdersQuery = t.Omit(OrderQuery, ["accounts"]);
 
 export const IdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }) });
 

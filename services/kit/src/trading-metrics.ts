@@ -1,14 +1,4 @@
-import {
-  type EquitySnapshot,
-  type EventBus,
-  type Fill,
-  type Order,
-  type Subscription,
-  Topics,
-  TRADING_STATES,
-  type TradingStateChange,
-  type VenueStatus,
-} from "@jts/contracts";
+import { type EventBus, type Subscription, Topics, TRADING_STATES } from "@jts/contracts";
 import type { MetricsRegistry } from "./metrics.ts";
 
 /**
@@ -33,24 +23,24 @@ export async function observeTradingMetrics(bus: EventBus, metrics: MetricsRegis
 
   return Promise.all([
     bus.subscribe(Topics.orderUpdated, async (event) => {
-      const order = event.payload as Order;
+      const order = event.payload;
       orders.inc({ venue: order.venue, status: order.status });
     }),
     bus.subscribe(Topics.fill, async (event) => {
-      const fill = event.payload as Fill;
+      const fill = event.payload;
       fills.inc({ venue: fill.venue, side: fill.side });
     }),
     bus.subscribe(Topics.tradingState, async (event) => {
-      const change = event.payload as TradingStateChange;
+      const change = event.payload;
       const account = change.account ?? "platform";
       for (const s of TRADING_STATES) state.set(s === change.state ? 1 : 0, { account, state: s });
     }),
     bus.subscribe(Topics.venueStatus, async (event) => {
-      const status = event.payload as VenueStatus;
+      const status = event.payload;
       venues.set(status.connected ? 1 : 0, { venue: status.venue });
     }),
     bus.subscribe(Topics.equity, async (event) => {
-      const snapshot = event.payload as EquitySnapshot;
+      const snapshot = event.payload;
       const value = Number(snapshot.equity);
       if (Number.isFinite(value)) equity.set(value, { account: snapshot.account, currency: snapshot.currency });
     }),

@@ -1,13 +1,4 @@
-import {
-  CandleQuery,
-  EventTypes,
-  type Fill,
-  type Quote,
-  Subjects,
-  type Subscription,
-  type Tick,
-  Topics,
-} from "@jts/contracts";
+import { CandleQuery, EventTypes, Subjects, type Subscription, type Tick, Topics } from "@jts/contracts";
 import {
   createServiceApp,
   envelope,
@@ -16,7 +7,7 @@ import {
   notFound,
   type Runtime,
   type Service,
-  serveChecked,
+  serve,
 } from "@jts/kit";
 import { t } from "elysia";
 import { CandleBook } from "./candles.ts";
@@ -119,16 +110,16 @@ export function createMarketDataService(runtime: Runtime, options: MarketDataOpt
     async start() {
       subscriptions.push(
         await followVenueInstruments(runtime.bus, catalog, logger),
-        await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload as Tick), { group: "market-data" }),
-        await runtime.bus.subscribe(Topics.fill, (e) => history.writeFill?.(e.payload as Fill), {
+        await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload), { group: "market-data" }),
+        await runtime.bus.subscribe(Topics.fill, (e) => history.writeFill?.(e.payload), {
           group: "market-data",
         }),
-        await runtime.bus.subscribe(Topics.allQuotes, (e) => prices.onQuote(e.payload as Quote), {
+        await runtime.bus.subscribe(Topics.allQuotes, (e) => prices.onQuote(e.payload), {
           group: "market-data",
         }),
-        await runtime.rpc.serve(Subjects.instruments, () => catalog.all),
-        await runtime.rpc.serve(Subjects.prices, () => prices.all()),
-        await serveChecked(runtime.rpc, Subjects.candles, CandleQuery, queryCandles),
+        await serve(runtime.rpc, Subjects.instruments, () => catalog.all),
+        await serve(runtime.rpc, Subjects.prices, () => prices.all()),
+        await serve(runtime.rpc, Subjects.candles, queryCandles),
       );
     },
     async stop() {

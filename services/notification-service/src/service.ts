@@ -1,12 +1,11 @@
 import {
   type AccountModeChange,
   type Alert,
+  AlertQuery,
   type DocumentStore,
   type Envelope,
   EventTypes,
   type Fill,
-  Id,
-  NotificationRuleSet,
   type Order,
   type Position,
   Subjects,
@@ -26,7 +25,7 @@ import {
   newId,
   type Runtime,
   type Service,
-  serveChecked,
+  serve,
   unreadableReason,
 } from "@jts/kit";
 import { t } from "elysia";
@@ -44,11 +43,6 @@ import {
   type Notice,
 } from "./rules.ts";
 import { Suppressor } from "./suppressor.ts";
-
-const AlertQuery = t.Object({
-  accounts: t.Optional(t.Array(Id)),
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
-});
 
 export interface NotificationOptions extends Partial<NotificationSettings> {
   /**
@@ -131,7 +125,7 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
 
   /** Same envelope redelivered: dropped before the rule runs; same cause in a new envelope: by the notice key. */
   const on = <P>(rule: (payload: P) => Notice | null) =>
-    dedupeById((e: Envelope) => notifier.notify(rule(e.payload as P)).then(() => {}));
+    dedupeById((e: Envelope<P>) => notifier.notify(rule(e.payload)).then(() => {}));
 
   return {
     name: "notification-service",
@@ -165,10 +159,8 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
         await followDocuments(runtime.bus, documents, RULES_COLLECTION, { source: replica, logger }, () =>
           rules.load().then(() => {}),
         ),
-        await serveChecked(runtime.rpc, Subjects.notificationRulesGet, t.Object({ user: Id }), ({ user }) =>
-          rules.view(user),
-        ),
-        await serveChecked(runtime.rpc, Subjects.notificationRulesSet, NotificationRuleSet, ({ user, version, rule }) =>
+        await serve(runtime.rpc, Subjects.notificationRulesGet, ({ user }) => rules.view(user)),
+        await serve(runtime.rpc, Subjects.notificationRulesSet, ({ user, version, rule }) =>
           rules.set(user, version, rule),
         ),
         await runtime.bus.subscribe(Topics.orderUpdated, on<Order>(alertForOrder), group),
@@ -181,7 +173,7 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
           on<Position>((p) => alertForLoss(p, lossThresholds)),
           group,
         ),
-        await serveChecked(runtime.rpc, Subjects.alertList, AlertQuery, ({ accounts, limit }) => list(accounts, limit)),
+        await serve(runtime.rpc, Subjects.alertList, ({ accounts, limit }) => list(accounts, limit)),
       );
     },
     async stop() {

@@ -164,7 +164,7 @@ describe("an amend in flight meets a HALT or cancel-all (finding 3)", () => {
     hooks.onCancel = async () => {
       state.decision = {
         approved: false,
-        rule: "REDUCING",
+        rule: "REDUCING_ONLY",
         reason: "reducing: only position-reducing orders",
         tsEvent: "1",
       };

@@ -342,7 +342,7 @@ describe("order manager", () => {
       const { order } = await native.submit(
         request({ clientOrderId: "n-1", type: "LIMIT", price: "70000", quantity: "10", timeInForce: "GTC" }),
       );
-      decision = { approved: false, rule: "MAX_NOTIONAL", reason: "too big", tsEvent: "1" };
+      decision = { approved: false, rule: "MAX_ORDER_NOTIONAL", reason: "too big", tsEvent: "1" };
       await expect(native.amend(order.id, { price: "80000" })).rejects.toThrow("too big");
       expect(amends).toEqual([]);
 

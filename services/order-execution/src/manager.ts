@@ -296,11 +296,7 @@ export class OrderManager {
   private async place(orderId: string, sent: Order, broker: string): Promise<Order> {
     let ack: BrokerAck;
     try {
-      ack = await this.rpc.request<BrokerAck>(
-        Subjects.brokerPlace(broker),
-        { order: sent },
-        { timeoutMs: this.options.rpcTimeoutMs },
-      );
+      ack = await this.client.call(Subjects.brokerPlace(broker), { order: sent });
     } catch (error) {
       return this.outcomeUnknown(orderId, `broker ${broker}: ${(error as Error).message}`);
     }
@@ -552,11 +548,11 @@ export class OrderManager {
     if (this.stops.remove(order.id)) return { broker: null, ack: null };
     const broker = await this.router.brokerFor(order);
     if (!broker) throw new AppError("CONFLICT", `no broker routes venue ${order.venue}`);
-    const ack = await this.rpc.request<BrokerAck>(
-      Subjects.brokerCancel(broker),
-      { orderId: order.id, account: order.account, symbol: order.symbol },
-      { timeoutMs: this.options.rpcTimeoutMs },
-    );
+    const ack = await this.client.call(Subjects.brokerCancel(broker), {
+      orderId: order.id,
+      account: order.account,
+      symbol: order.symbol,
+    });
     if (!ack.accepted)
       throw new AppError("CONFLICT", `broker ${broker} refused the cancel: ${ack.reason ?? "no reason"}`);
     return { broker, ack };
@@ -772,9 +768,7 @@ export class OrderManager {
     for (let attempt = 0; attempt < VENUE_FILLED_ATTEMPTS; attempt++) {
       if (attempt > 0) await Bun.sleep(VENUE_FILLED_BACKOFF_MS * 2 ** (attempt - 1));
       try {
-        const venue = await this.rpc.request<VenueOrder | null>(Subjects.brokerQueryOrder(broker), query, {
-          timeoutMs: this.options.rpcTimeoutMs,
-        });
+        const venue = await this.client.call(Subjects.brokerQueryOrder(broker), query);
         if (venue && isTerminal(venue.status)) return venue.filledQuantity;
       } catch (error) {
         this.logger.warn("order lookup after a cancel failed", { orderId: order.id, error: (error as Error).message });
@@ -792,11 +786,13 @@ export class OrderManager {
   private async amendAtVenue(old: Order, broker: string, amended: Order): Promise<Order> {
     let ack: BrokerAck;
     try {
-      ack = await this.rpc.request<BrokerAck>(
-        Subjects.brokerAmend(broker),
-        { orderId: old.id, account: old.account, symbol: old.symbol, quantity: amended.quantity, price: amended.price },
-        { timeoutMs: this.options.rpcTimeoutMs },
-      );
+      ack = await this.client.call(Subjects.brokerAmend(broker), {
+        orderId: old.id,
+        account: old.account,
+        symbol: old.symbol,
+        quantity: amended.quantity,
+        price: amended.price,
+      });
     } catch (error) {
       // No answer, but the venue may have amended: it says which price the order works at.
       ack = await this.amendOutcome(old, broker, amended, error as Error);
@@ -834,11 +830,11 @@ export class OrderManager {
   private async amendOutcome(old: Order, broker: string, amended: Order, error: Error): Promise<BrokerAck> {
     let venue: VenueOrder | null = null;
     try {
-      venue = await this.rpc.request<VenueOrder | null>(
-        Subjects.brokerQueryOrder(broker),
-        { account: old.account, symbol: old.symbol, orderId: old.id },
-        { timeoutMs: this.options.rpcTimeoutMs },
-      );
+      venue = await this.client.call(Subjects.brokerQueryOrder(broker), {
+        account: old.account,
+        symbol: old.symbol,
+        orderId: old.id,
+      });
     } catch {
       throw new AppError(
         "UNAVAILABLE",

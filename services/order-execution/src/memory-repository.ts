@@ -1,4 +1,5 @@
 import type { Envelope, EventBus, Fill, Order, OrderQuery } from "@jts/contracts";
+import { forward } from "@jts/kit";
 import type { InsertResult, OrderRepository, OrderTransaction } from "./repository.ts";
 
 interface Staged {
@@ -116,7 +117,7 @@ export class MemoryOrderRepository implements OrderRepository {
       this.fillIds.add(fill.id);
     }
     for (const key of staged.processed) this.processed.add(key);
-    for (const { topic, event } of staged.events) await this.bus.publish(topic, event);
+    for (const { topic, event } of staged.events) await forward(this.bus, topic, event);
     return result;
   }
 }

@@ -1,5 +1,6 @@
 import {
   type Alert,
+  type BrokerSubject,
   EventTypes,
   type ExecutionReport,
   type Fixed,
@@ -7,12 +8,13 @@ import {
   nowNsString,
   type Order,
   type Position,
+  type RpcReply,
   type RpcTransport,
   Subjects,
   Topics,
   type VenueOrder,
 } from "@jts/contracts";
-import { envelope, type Logger, newId } from "@jts/kit";
+import { type CallArgs, envelope, type Logger, newId, rpcClient } from "@jts/kit";
 import type { OrderRepository, OrderTransaction } from "./repository.ts";
 import type { BrokerRouter } from "./routing.ts";
 
@@ -94,7 +96,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   for (const broker of deps.router.brokers()) {
     let venueOpen: VenueOrder[];
     try {
-      venueOpen = await request<VenueOrder[]>(deps, Subjects.brokerOpenOrders(broker), {});
+      venueOpen = await request(deps, Subjects.brokerOpenOrders(broker), {});
     } catch (error) {
       deps.logger.warn("reconciliation skipped a broker that does not answer", {
         broker,
@@ -116,7 +118,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
       summary.checked++;
       const venue =
         byOrderId.get(order.id) ??
-        (await request<VenueOrder | null>(deps, Subjects.brokerQueryOrder(broker), {
+        (await request(deps, Subjects.brokerQueryOrder(broker), {
           account: order.account,
           symbol: order.symbol,
           orderId: order.id,
@@ -158,7 +160,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   for (const { order, broker } of pending) {
     const now = await deps.repository.get(order.id);
     if (!now) continue;
-    const venue = await request<VenueOrder | null>(deps, Subjects.brokerQueryOrder(broker), {
+    const venue = await request(deps, Subjects.brokerQueryOrder(broker), {
       account: now.account,
       symbol: now.symbol,
       orderId: now.id,
@@ -186,7 +188,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
  * raised. True when it was reopened.
  */
 async function reopenWorking(deps: ReconcileDeps, broker: string, order: Order): Promise<boolean> {
-  const venue = await request<VenueOrder | null>(deps, Subjects.brokerQueryOrder(broker), {
+  const venue = await request(deps, Subjects.brokerQueryOrder(broker), {
     account: order.account,
     symbol: order.symbol,
     orderId: order.id,
@@ -359,7 +361,7 @@ async function comparePositions(
   for (const [account, bySymbol] of net) {
     let positions: Position[];
     try {
-      positions = await request<Position[]>(deps, Subjects.brokerPositions(broker), { account });
+      positions = await request(deps, Subjects.brokerPositions(broker), { account });
     } catch {
       deps.logger.info("broker offers no positions; not compared", { broker, account });
       return mismatches;
@@ -397,8 +399,8 @@ function brokerLookup(router: BrokerRouter): BrokerLookup {
   };
 }
 
-function request<T>(deps: ReconcileDeps, subject: string, payload: unknown): Promise<T> {
-  return deps.rpc.request<T>(subject, payload, { timeoutMs: deps.timeoutMs ?? 5000 });
+function request<S extends BrokerSubject>(deps: ReconcileDeps, subject: S, ...args: CallArgs<S>): Promise<RpcReply<S>> {
+  return rpcClient(deps.rpc, deps.timeoutMs ?? 5000).call(subject, ...args);
 }
 
 /** A warning on alert.raised, through the repository so it leaves with the outbox like every other event. */

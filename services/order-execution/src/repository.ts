@@ -1,4 +1,4 @@
-import type { Envelope, Fill, Order, OrderQuery } from "@jts/contracts";
+import type { Envelope, Fill, Order, OrderQuery, Topic, TopicPayload } from "@jts/contracts";
 
 export interface InsertResult {
   order: Order;
@@ -22,8 +22,8 @@ export interface OrderTransaction {
   addFill(fill: Fill): Promise<boolean>;
   /** The fills recorded for one order, this transaction's included. */
   fills(orderId: string): Promise<Fill[]>;
-  /** Queues an event to publish once the transaction commits. */
-  emit(topic: string, event: Envelope): void;
+  /** Queues an event to publish once the transaction commits; typed by the contracts' TopicPayloads, like EventBus.publish. */
+  emit<T extends Topic>(topic: T, event: Envelope<TopicPayload<T>>): void;
   /** False when `consumer` processed this event id before, even in an earlier run. */
   markProcessed(consumer: string, eventId: string): Promise<boolean>;
 }

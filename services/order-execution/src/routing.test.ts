@@ -27,7 +27,14 @@ describe("broker routing", () => {
     expect(book.lookup("paper-1")).toBe("PAPER");
     expect(book.lookup("nobody")).toBe("PAPER");
 
-    const change = { account: "live-1", mode: "PAPER", previous: "LIVE", changedBy: "root", reason: "x", tsEvent: "1" };
+    const change = {
+      account: "live-1",
+      mode: "PAPER",
+      previous: "LIVE",
+      changedBy: "root",
+      reason: "x",
+      tsEvent: "1",
+    } as const;
     await runtime.bus.publish(Topics.accountMode, envelope(EventTypes.accountMode, "test", "live-1", change));
     await eventually(() => expect(book.lookup("live-1")).toBe("PAPER"));
     book.stop();

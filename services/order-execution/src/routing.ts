@@ -1,12 +1,4 @@
-import {
-  type AccountModeChange,
-  type EventBus,
-  type Order,
-  Subjects,
-  type Subscription,
-  Topics,
-  Venue,
-} from "@jts/contracts";
+import { type EventBus, type Order, Subjects, type Subscription, Topics, Venue } from "@jts/contracts";
 import type { Logger, RpcClient } from "@jts/kit";
 import type { OrderRepository } from "./repository.ts";
 
@@ -145,7 +137,7 @@ export class AccountModeBook {
   /** Follow the announcements first, then read the snapshot, so no change falls between the two. */
   async start(bus: EventBus, client: RpcClient, logger: Logger): Promise<Subscription> {
     const subscription = await bus.subscribe(Topics.accountMode, (event) => {
-      const change = event.payload as AccountModeChange;
+      const change = event.payload;
       this.modes.set(change.account, change.mode);
     });
     void this.loadSnapshot(client, logger);

@@ -1,15 +1,12 @@
 import {
   AmendFields,
-  AmendOrderRequest,
   CancelAllRequest,
-  type ExecutionReport,
-  type Quote,
+  OrderQuery,
+  OrderRequest,
   type SessionEnd,
   Subjects,
   type Subscription,
-  type Tick,
   Topics,
-  type TradingStateChange,
 } from "@jts/contracts";
 import {
   createServiceApp,
@@ -20,12 +17,11 @@ import {
   type Runtime,
   rpcClient,
   type Service,
-  serveChecked,
+  serve,
 } from "@jts/kit";
 import { t } from "elysia";
 import { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
-import { FillsQuery, ListOrdersQuery, OrderIdRequest, OrderRequest } from "./model.ts";
 import type { OrderRepository } from "./repository.ts";
 import { AccountModeBook, type AccountModeLookup } from "./routing.ts";
 import type { OutcomeLookupOptions } from "./unknown-outcomes.ts";
@@ -118,7 +114,7 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
       },
       { body: OrderRequest },
     )
-    .get("/orders", ({ query }) => manager.list(query), { query: t.Omit(ListOrdersQuery, ["accounts"]) })
+    .get("/orders", ({ query }) => manager.list(query), { query: t.Omit(OrderQuery, ["accounts"]) })
     .get("/orders/:id", ({ params }) => manager.get(params.id), { params: t.Object({ id: t.String() }) })
     .delete("/orders/:id", ({ params }) => manager.cancel(params.id), { params: t.Object({ id: t.String() }) })
     .post("/orders/cancel-all", async ({ body }) => ({ canceled: await manager.cancelAll(body) }), {
@@ -142,39 +138,33 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
       subscriptions.push(await followVenueInstruments(runtime.bus, catalog, logger));
       subscriptions.push(
         // The repository records each report's event id with its state change: redeliveries are no-ops.
-        await runtime.bus.subscribe(
-          Topics.executionReport,
-          (e) => manager.onReport(e.payload as ExecutionReport, e.id),
-          { group: "order-execution" },
-        ),
-        await serveChecked(runtime.rpc, Subjects.orderSubmit, OrderRequest, (request) => manager.submit(request)),
-        await serveChecked(runtime.rpc, Subjects.orderCancel, OrderIdRequest, ({ orderId, accounts }) =>
-          manager.cancel(orderId, accounts),
-        ),
-        await serveChecked(runtime.rpc, Subjects.orderCancelAll, CancelAllRequest, async (request) => ({
+        await runtime.bus.subscribe(Topics.executionReport, (e) => manager.onReport(e.payload, e.id), {
+          group: "order-execution",
+        }),
+        await serve(runtime.rpc, Subjects.orderSubmit, (request) => manager.submit(request)),
+        await serve(runtime.rpc, Subjects.orderCancel, ({ orderId, accounts }) => manager.cancel(orderId, accounts)),
+        await serve(runtime.rpc, Subjects.orderCancelAll, async (request) => ({
           canceled: await manager.cancelAll(request),
         })),
-        await serveChecked(runtime.rpc, Subjects.orderAmend, AmendOrderRequest, ({ orderId, changes, accounts }) =>
+        await serve(runtime.rpc, Subjects.orderAmend, ({ orderId, changes, accounts }) =>
           manager.amend(orderId, changes, accounts),
         ),
         // HALTED with cancelOpenOrders: the OMS carries out the cancel.
         await runtime.bus.subscribe(
           Topics.tradingState,
-          (e) => manager.onTradingState(e.payload as TradingStateChange).then(() => undefined),
+          (e) => manager.onTradingState(e.payload).then(() => undefined),
           { group: "order-execution" },
         ),
         // Market data only matters for the stops this OMS holds; the manager returns at once without any.
-        await runtime.bus.subscribe(Topics.allQuotes, (e) => manager.onQuote(e.payload as Quote), {
+        await runtime.bus.subscribe(Topics.allQuotes, (e) => manager.onQuote(e.payload), {
           group: "order-execution",
         }),
-        await runtime.bus.subscribe(Topics.allTicks, (e) => manager.onTick(e.payload as Tick), {
+        await runtime.bus.subscribe(Topics.allTicks, (e) => manager.onTick(e.payload), {
           group: "order-execution",
         }),
-        await serveChecked(runtime.rpc, Subjects.orderGet, OrderIdRequest, ({ orderId, accounts }) =>
-          manager.get(orderId, accounts),
-        ),
-        await serveChecked(runtime.rpc, Subjects.orderList, ListOrdersQuery, (query) => manager.list(query)),
-        await serveChecked(runtime.rpc, Subjects.fillList, FillsQuery, ({ accounts }) => manager.listFills(accounts)),
+        await serve(runtime.rpc, Subjects.orderGet, ({ orderId, accounts }) => manager.get(orderId, accounts)),
+        await serve(runtime.rpc, Subjects.orderList, (query) => manager.list(query)),
+        await serve(runtime.rpc, Subjects.fillList, ({ accounts }) => manager.listFills(accounts)),
       );
       const held = await manager.loadHeldStops();
       if (held > 0) logger.info("holding stops from the last run", { count: held });

@@ -6,7 +6,7 @@ import {
   Subjects,
   type VenueOrder,
 } from "@jts/contracts";
-import type { Logger } from "@jts/kit";
+import { type Logger, rpcClient } from "@jts/kit";
 import { missedFillReport } from "./reconcile.ts";
 import type { OrderRepository } from "./repository.ts";
 import type { BrokerRouter } from "./routing.ts";
@@ -105,11 +105,11 @@ export class OutcomeLookups {
     if (order?.status !== "OUTCOME_UNKNOWN") return true;
     const broker = await this.deps.router.brokerFor(order);
     if (!broker) return false;
-    const venue = await this.deps.rpc.request<VenueOrder | null>(
-      Subjects.brokerQueryOrder(broker),
-      { account: order.account, symbol: order.symbol, orderId: order.id },
-      { timeoutMs: this.deps.timeoutMs ?? 5000 },
-    );
+    const venue = await rpcClient(this.deps.rpc, this.deps.timeoutMs ?? 5000).call(Subjects.brokerQueryOrder(broker), {
+      account: order.account,
+      symbol: order.symbol,
+      orderId: order.id,
+    });
     if (venue === null) return this.notFound(order);
     await this.found(order, venue);
     return true;

@@ -103,7 +103,14 @@ describe("portfolio service on PostgreSQL", () => {
       },
     ]);
     // The positions stored before the restart are marked by the next tick.
-    const tick = { symbol: "005930", venue: "sim", price: "71000.5", quantity: "1", aggressor: "BUY", tradeId: "t" };
+    const tick = {
+      symbol: "005930",
+      venue: "sim",
+      price: "71000.5",
+      quantity: "1",
+      aggressor: "BUY",
+      tradeId: "t",
+    } as const;
     await second.runtime.bus.publish(
       Topics.tick("sim", "005930"),
       envelope(EventTypes.tick, "sim", "005930", { ...tick, tsEvent: "1764236400000000009" }),

@@ -1,11 +1,10 @@
 import {
   type AccountModeChange,
   type AuditLog,
+  EquityQuery,
   type EquitySnapshot,
   EventTypes,
   type Fill,
-  Id,
-  Nanos,
   type Position,
   Subjects,
   type Subscription,
@@ -20,25 +19,13 @@ import {
   type Runtime,
   rpcClient,
   type Service,
-  serveChecked,
+  serve,
 } from "@jts/kit";
-import { t } from "elysia";
 import { AccountArming } from "./arming.ts";
 import type { AccountSeed } from "./ledger.ts";
 import { MemoryPortfolioRepository } from "./memory-repository.ts";
 import { FILL_CONSUMER, Portfolio } from "./portfolio.ts";
 import type { PortfolioRepository } from "./repository.ts";
-
-const AccountsQuery = t.Object({ accounts: t.Optional(t.Array(Id)), owner: t.Optional(t.String()) });
-const EquityQuery = t.Object({
-  accounts: t.Optional(t.Array(Id)),
-  since: t.Optional(Nanos),
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 10_000 })),
-});
-const AppliedFillsQuery = t.Object({ since: Nanos, limit: t.Optional(t.Integer({ minimum: 1, maximum: 20_000 })) });
-// Who asked comes from the rpc envelope (RpcContext.actor), never from these bodies.
-const ArmRequest = t.Object({ account: Id, confirm: t.String(), reason: t.Optional(t.String()) });
-const DisarmRequest = t.Object({ account: Id, reason: t.Optional(t.String()) });
 
 export interface PortfolioOptions {
   /** Created on start when missing; existing accounts keep their balances. */
@@ -134,25 +121,21 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
       const created = await portfolio.open(options.accounts);
       if (created.length > 0) logger.info("accounts seeded", { accounts: created });
       subscriptions.push(
-        await runtime.bus.subscribe(Topics.fill, (e) => onFill(e.payload as Fill), { group: "portfolio-tracker" }),
-        await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload as Tick)),
-        await serveChecked(runtime.rpc, Subjects.positions, AccountsQuery, ({ accounts }) =>
-          portfolio.listPositions(accounts),
-        ),
-        await serveChecked(runtime.rpc, Subjects.accounts, AccountsQuery, async ({ accounts, owner }) =>
+        await runtime.bus.subscribe(Topics.fill, (e) => onFill(e.payload), { group: "portfolio-tracker" }),
+        await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload)),
+        await serve(runtime.rpc, Subjects.positions, ({ accounts }) => portfolio.listPositions(accounts)),
+        await serve(runtime.rpc, Subjects.accounts, async ({ accounts, owner }) =>
           portfolio.listAccounts(owner === undefined ? accounts : await portfolio.accountsOf(owner)),
         ),
-        await serveChecked(runtime.rpc, Subjects.appliedFills, AppliedFillsQuery, async ({ since, limit }) => {
+        await serve(runtime.rpc, Subjects.appliedFills, async ({ since, limit }) => {
           const { ids, complete } = await portfolio.repository.processedSince(FILL_CONSUMER, since, limit ?? 20_000);
           return { fillIds: ids, complete };
         }),
-        await serveChecked(runtime.rpc, Subjects.equity, EquityQuery, (query) =>
-          portfolio.repository.listEquity(query),
-        ),
-        await serveChecked(runtime.rpc, Subjects.accountArm, ArmRequest, (request, { actor }) =>
+        await serve(runtime.rpc, Subjects.equity, (query) => portfolio.repository.listEquity(query)),
+        await serve(runtime.rpc, Subjects.accountArm, (request, { actor }) =>
           arming.arm({ ...request, actor: actor ?? "service" }),
         ),
-        await serveChecked(runtime.rpc, Subjects.accountDisarm, DisarmRequest, (request, { actor }) =>
+        await serve(runtime.rpc, Subjects.accountDisarm, (request, { actor }) =>
           arming.disarm({ ...request, actor: actor ?? "service" }),
         ),
       );

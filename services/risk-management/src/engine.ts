@@ -11,6 +11,7 @@ import {
   type Position,
   type RiskDecision,
   type RiskLimits,
+  type RiskRule,
   type RiskStatus,
   type TradingState,
   type TradingStateChange,
@@ -122,7 +123,7 @@ function toFixedCached(value: string): Fixed {
 }
 
 /** A refusal; `check` stamps it with the engine's clock. */
-const refuse = (rule: string, reason: string): RiskDecision => ({ approved: false, rule, reason, tsEvent: "" });
+const refuse = (rule: RiskRule, reason: string): RiskDecision => ({ approved: false, rule, reason, tsEvent: "" });
 
 /**
  * Pre-trade risk, after NautilusTrader's RiskEngine and further. Every

@@ -17,13 +17,13 @@ export async function submitRateRefusal(
     {
       rate: order.strategyId ? limits.strategySubmitRate : undefined,
       key: `risk:strategy:${order.strategyId}`,
-      rule: "STRATEGY_SUBMIT_RATE",
+      rule: "STRATEGY_SUBMIT_RATE" as const,
       who: `strategy ${order.strategyId}`,
     },
     {
       rate: limits.accountSubmitRate,
       key: `risk:account:${order.account}`,
-      rule: "ACCOUNT_SUBMIT_RATE",
+      rule: "ACCOUNT_SUBMIT_RATE" as const,
       who: `account ${order.account}`,
     },
   ];

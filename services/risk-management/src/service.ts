@@ -1,6 +1,5 @@
 import {
   type Account,
-  type AccountModeChange,
   type AuditEntry,
   type AuditLog,
   type DocumentStore,
@@ -9,14 +8,12 @@ import {
   nowNsString,
   type Order,
   type Position,
-  type Quote,
   type RiskDecision,
   type RiskLimits,
   type SetRiskLimitsRequest,
   type SetRiskStateRequest,
   Subjects,
   type Subscription,
-  type Tick,
   Topics,
   type TradingStateChange,
 } from "@jts/contracts";
@@ -37,7 +34,7 @@ import {
   type Runtime,
   rpcClient,
   type Service,
-  serveChecked,
+  serve,
 } from "@jts/kit";
 import { RiskEngine, type RiskEngineOptions } from "./engine.ts";
 import {
@@ -483,37 +480,29 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
       subscriptions.push(
         await followVenueInstruments(runtime.bus, catalog, logger),
         await runtime.bus.subscribe(Topics.allTicks, (e) => {
-          const tick = e.payload as Tick;
+          const tick = e.payload;
           const changes = engine.onPrice(tick.symbol, tick.price);
           return changes.length > 0 ? publishAll(changes) : undefined;
         }),
         await runtime.bus.subscribe(
           Topics.fill,
-          dedupeById((e) => onFill(e.payload as Fill)),
+          dedupeById((e) => onFill(e.payload)),
           { group: ACTOR },
         ),
         await runtime.bus.subscribe(Topics.allQuotes, (e) => {
-          const quote = e.payload as Quote;
+          const quote = e.payload;
           engine.onQuote(quote.symbol, quote.ask);
         }),
-        await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload as Order)),
+        await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload)),
         await runtime.bus.subscribe(Topics.accountMode, (e) => {
-          const change = e.payload as AccountModeChange;
+          const change = e.payload;
           modes.apply(change.account, change.mode);
         }),
-        await serveChecked(runtime.rpc, Subjects.riskCheck, CheckRequest, ({ order, replaces }) =>
-          check(order, replaces),
-        ),
-        await runtime.rpc.serve(Subjects.riskStatus, () => engine.status()),
-        await serveChecked(runtime.rpc, Subjects.riskSetState, SetStateSchema, (body, { actor }) =>
-          setState(body, actor ?? "service"),
-        ),
-        await serveChecked(runtime.rpc, Subjects.riskSetLimits, SetLimitsSchema, (body, { actor }) =>
-          setLimits(body, actor ?? "service"),
-        ),
-        await serveChecked(runtime.rpc, Subjects.riskLimitsGet, RiskLimitsQuery, (q) =>
-          engine.limits.view(q.account ?? null),
-        ),
+        await serve(runtime.rpc, Subjects.riskCheck, ({ order, replaces }) => check(order, replaces)),
+        await serve(runtime.rpc, Subjects.riskStatus, () => engine.status()),
+        await serve(runtime.rpc, Subjects.riskSetState, (body, { actor }) => setState(body, actor ?? "service")),
+        await serve(runtime.rpc, Subjects.riskSetLimits, (body, { actor }) => setLimits(body, actor ?? "service")),
+        await serve(runtime.rpc, Subjects.riskLimitsGet, (q) => engine.limits.view(q.account ?? null)),
       );
       // The portfolio (or the OMS) may start after risk, or be down: keep trying, never give up.
       const base = options.loadRetryMs ?? 500;

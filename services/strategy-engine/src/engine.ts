@@ -30,13 +30,14 @@ export function rpcOrderRouter(
   rpc: RpcTransport,
   orderIdOf: (clientOrderId: string) => string | undefined,
 ): OrderRouter {
+  const client = rpcClient(rpc);
   return {
     async submit(request) {
-      await rpc.request(Subjects.orderSubmit, request);
+      await client.call(Subjects.orderSubmit, request);
     },
     async cancel(clientOrderId) {
       const orderId = orderIdOf(clientOrderId);
-      if (orderId) await rpc.request(Subjects.orderCancel, { orderId });
+      if (orderId) await client.call(Subjects.orderCancel, { orderId });
     },
   };
 }

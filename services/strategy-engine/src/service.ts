@@ -1,18 +1,13 @@
 import { hostname } from "node:os";
 import {
-  type Candle,
   type DocumentChange,
   type DocumentStore,
-  type Fill,
-  Id,
-  type Order,
   type StrategyConfig,
   StrategyCreate,
+  StrategyIdRequest,
   StrategyParams,
-  StrategyParamsUpdate,
   Subjects,
   type Subscription,
-  type Tick,
   Topics,
   type Venue,
 } from "@jts/contracts";
@@ -28,7 +23,7 @@ import {
   newId,
   type Runtime,
   type Service,
-  serveChecked,
+  serve,
   unreadableReason,
 } from "@jts/kit";
 import { t } from "elysia";
@@ -37,7 +32,6 @@ import { StrategyEngine } from "./engine.ts";
 import { checkParams, kindInfos } from "./sdk/kinds.ts";
 import { StrategyStateStore } from "./state-store.ts";
 
-const StrategyIdRequest = t.Object({ id: Id });
 /** Indicator windows change on every tick; between fills they are saved this often. */
 const STATE_SAVE_INTERVAL_MS = 30_000;
 
@@ -152,23 +146,21 @@ export function createStrategyService(runtime: Runtime, options: StrategyService
           { source: instance, logger },
           followDefinition,
         ),
-        await runtime.bus.subscribe(Topics.allTicks, (e) => engine.onTick(e.payload as Tick), group),
-        await runtime.bus.subscribe(Topics.allCandles, (e) => engine.onCandle(e.payload as Candle), group),
+        await runtime.bus.subscribe(Topics.allTicks, (e) => engine.onTick(e.payload), group),
+        await runtime.bus.subscribe(Topics.allCandles, (e) => engine.onCandle(e.payload), group),
         // A redelivered fill must not count twice in the strategy's position and P&L.
         await runtime.bus.subscribe(
           Topics.fill,
-          dedupeById((e) => engine.onFill(e.payload as Fill)),
+          dedupeById((e) => engine.onFill(e.payload)),
           group,
         ),
-        await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload as Order), group),
-        await runtime.rpc.serve(Subjects.strategyList, () => engine.list()),
-        await runtime.rpc.serve(Subjects.strategyKinds, () => kindInfos()),
-        await serveChecked(runtime.rpc, Subjects.strategyStart, StrategyIdRequest, ({ id }) => setRunning(id, true)),
-        await serveChecked(runtime.rpc, Subjects.strategyStop, StrategyIdRequest, ({ id }) => setRunning(id, false)),
-        await serveChecked(runtime.rpc, Subjects.strategyCreate, StrategyCreate, create),
-        await serveChecked(runtime.rpc, Subjects.strategySetParams, StrategyParamsUpdate, ({ id, params }) =>
-          setParams(id, params),
-        ),
+        await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload), group),
+        await serve(runtime.rpc, Subjects.strategyList, () => engine.list()),
+        await serve(runtime.rpc, Subjects.strategyKinds, () => kindInfos()),
+        await serve(runtime.rpc, Subjects.strategyStart, ({ id }) => setRunning(id, true)),
+        await serve(runtime.rpc, Subjects.strategyStop, ({ id }) => setRunning(id, false)),
+        await serve(runtime.rpc, Subjects.strategyCreate, create),
+        await serve(runtime.rpc, Subjects.strategySetParams, ({ id, params }) => setParams(id, params)),
       );
       saveTimer = setInterval(() => void engine.saveAll(), STATE_SAVE_INTERVAL_MS);
     },

@@ -1,4 +1,4 @@
-import type { Candle, CandleInterval, Fill, Order, Tick } from "@jts/contracts";
+import { type Candle, type CandleInterval, type Fill, type Order, type Tick, WsChannels } from "@jts/contracts";
 import {
   type CandlestickData,
   CandlestickSeries,
@@ -210,9 +210,8 @@ export function CandleChart(props: {
       if (!symbol) return; // `candles::1m` is no channel: the gateway would refuse the whole subscribe
       const off =
         every === "1m"
-          ? props.live.subscribe(`candles:${symbol}:1m`, (data) => draw(barOf(data as Candle)))
-          : props.live.subscribe(`ticker:${symbol}`, (data) => {
-              const tick = data as Tick;
+          ? props.live.subscribe(WsChannels.candles(symbol, "1m"), (candle) => draw(barOf(candle)))
+          : props.live.subscribe(WsChannels.ticker(symbol), (tick) => {
               const price = chartNumber(tick.price);
               const size = chartNumber(tick.quantity);
               const bucket = INTERVAL_SECONDS[every];

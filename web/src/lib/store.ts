@@ -4,7 +4,17 @@
  * REST snapshot is also remembered, so a reload offline shows the last known
  * state, marked stale. An `epoch` bump (missed events) refetches.
  */
-import type { Account, Alert, Candle, Fill, Instrument, Order, Position, RiskStatus, Tick } from "@jts/contracts";
+import {
+  type Account,
+  type Alert,
+  type Candle,
+  type Fill,
+  type Instrument,
+  type Order,
+  type Position,
+  type RiskStatus,
+  WsChannels,
+} from "@jts/contracts";
 import { batch, createEffect, createMemo, createSignal, on, onCleanup } from "solid-js";
 import { createStore } from "solid-js/store";
 import {
@@ -218,14 +228,14 @@ export function createTradingStore(live: LiveConnection) {
   onCleanup(() => clearTimeout(accountsRefresh));
 
   const unsubscribers = [
-    live.subscribe("orders", (data) => upsertOrder(data as Order)),
+    live.subscribe("orders", (data) => upsertOrder(data)),
     live.subscribe("fills", (data) => {
-      upsertFill(data as Fill);
+      upsertFill(data);
       refreshAccountsSoon();
     }),
-    live.subscribe("positions", (data) => upsertPosition(data as Position)),
-    live.subscribe("risk", (data) => setRisk((current) => ({ ...current, ...(data as RiskStatus) }))),
-    live.subscribe("alerts", (data) => upsertAlert(data as Alert)),
+    live.subscribe("positions", (data) => upsertPosition(data)),
+    live.subscribe("risk", (data) => setRisk((current) => ({ ...current, ...data }))),
+    live.subscribe("alerts", (data) => upsertAlert(data)),
   ];
   onCleanup(() => {
     for (const unsubscribe of unsubscribers) unsubscribe();
@@ -235,8 +245,7 @@ export function createTradingStore(live: LiveConnection) {
   createEffect(() => {
     const symbols = [...new Set(instruments().map((i) => i.symbol))];
     const offs = symbols.map((symbol) =>
-      live.subscribe(`ticker:${symbol}`, (data) => {
-        const tick = data as Tick;
+      live.subscribe(WsChannels.ticker(symbol), (tick) => {
         updatePrice(tick.symbol, tick.venue, { price: tick.price, ts: tick.tsEvent });
       }),
     );

@@ -1,4 +1,11 @@
-import type { PrivateWsChannel, WsClientMessage, WsResumePoint, WsServerMessage } from "@jts/contracts";
+import type {
+  PrivateWsChannel,
+  WsChannel,
+  WsChannelData,
+  WsClientMessage,
+  WsResumePoint,
+  WsServerMessage,
+} from "@jts/contracts";
 import { type Accessor, createSignal } from "solid-js";
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
@@ -41,8 +48,8 @@ export interface LiveConnection {
    * reconnect replays the missed events instead and does not bump.
    */
   epoch: Accessor<number>;
-  /** Returns the unsubscribe function. */
-  subscribe(channel: string, handler: EventHandler): () => void;
+  /** Returns the unsubscribe function. `data` is what the contracts say the channel carries (WsChannelData). */
+  subscribe<C extends WsChannel>(channel: C, handler: (data: WsChannelData<C>, meta: EventMeta) => void): () => void;
   close(): void;
 }
 
@@ -289,7 +296,9 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
   return {
     state,
     epoch,
-    subscribe(channel, handler) {
+    subscribe(channel, typed) {
+      // The gateway sends each channel its contract's payload; handlers are kept by channel name, untyped.
+      const handler = typed as EventHandler;
       let set = handlers.get(channel);
       if (!set) {
         set = new Set();

@@ -33,7 +33,7 @@ export class UserStates {
 
   async start(): Promise<void> {
     this.subscription = await this.bus.subscribe(Topics.userChanged, (event) => {
-      const { username } = event.payload as { username: string };
+      const { username } = event.payload;
       this.known.delete(username);
       for (const listener of this.listeners) listener(username);
     });

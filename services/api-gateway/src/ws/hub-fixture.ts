@@ -6,6 +6,8 @@ import {
   type RiskStatus,
   Subjects,
   type Tick,
+  type Topic,
+  type TopicPayload,
   Topics,
   type WsServerMessage,
 } from "@jts/contracts";
@@ -168,7 +170,7 @@ export async function hubFixture(
     return socket;
   };
 
-  const publish = async (topic: string, type: string, payload: unknown) => {
+  const publish = async <T extends Topic>(topic: T, type: string, payload: TopicPayload<T>) => {
     await runtime.bus.publish(topic, envelope(type, "test", "k", payload));
   };
   const publishOrder = (order: Order) => publish(Topics.orderUpdated, EventTypes.order, order);

@@ -1,16 +1,13 @@
 import {
-  type Alert,
-  type Candle,
   type EventBus,
-  type Fill,
-  type Order,
-  type Position,
   PRIVATE_WS_CHANNELS,
   Subjects,
   type Subscription,
-  type Tick,
+  type Topic,
+  type TopicPayload,
   Topics,
   WS_CHANNEL_PATTERN,
+  WsChannels,
   WsClientMessage,
   type WsResumePoint,
   type WsServerMessage,
@@ -152,24 +149,22 @@ export class WsHub {
   }
 
   async start(): Promise<void> {
-    const on = async (pattern: string, handler: (payload: unknown) => void | Promise<void>) => {
+    const on = async <T extends Topic>(pattern: T, handler: (payload: TopicPayload<T>) => void | Promise<void>) => {
       this.subscriptions.push(await this.bus.subscribe(pattern, (e) => handler(e.payload)));
     };
-    await on(Topics.allTicks, (p) => {
-      const tick = p as Tick;
-      const channel = `ticker:${tick.symbol}`;
+    await on(Topics.allTicks, (tick) => {
+      const channel = WsChannels.ticker(tick.symbol);
       this.publishPublic(channel, `${channel}|${tick.venue}`, tick);
     });
-    await on(Topics.allCandles, (p) => {
-      const candle = p as Candle;
-      const channel = `candles:${candle.symbol}:${candle.interval}`;
+    await on(Topics.allCandles, (candle) => {
+      const channel = WsChannels.candles(candle.symbol, candle.interval);
       // Keyed by bucket too, so a candle's closing update is never replaced by the next bucket's.
       this.publishPublic(channel, `${channel}|${candle.venue}|${candle.tsOpen}`, candle);
     });
-    await on(Topics.orderUpdated, (p) => this.publishPrivate("orders", p, (p as Order).account));
-    await on(Topics.fill, (p) => this.publishPrivate("fills", p, (p as Fill).account));
-    await on(Topics.positionUpdated, (p) => this.publishPrivate("positions", p, (p as Position).account));
-    await on(Topics.alert, (p) => this.publishPrivate("alerts", p, (p as Alert).account));
+    await on(Topics.orderUpdated, (p) => this.publishPrivate("orders", p, p.account));
+    await on(Topics.fill, (p) => this.publishPrivate("fills", p, p.account));
+    await on(Topics.positionUpdated, (p) => this.publishPrivate("positions", p, p.account));
+    await on(Topics.alert, (p) => this.publishPrivate("alerts", p, p.account));
     // An account armed, disarmed or re-owned: who may see it can have changed.
     await on(Topics.accountMode, () => this.refreshAccounts());
     this.accountsTimer = setInterval(() => void this.refreshAccounts(), this.options.accountsRefreshMs ?? 30_000);

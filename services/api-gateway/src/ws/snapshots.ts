@@ -1,4 +1,4 @@
-import { type LastPrice, Subjects, type Tick } from "@jts/contracts";
+import { type LastPrice, Subjects, type Tick, wsChannelParts } from "@jts/contracts";
 import type { Logger, RpcClient } from "@jts/kit";
 import { riskStatusFor } from "../routes/risk.ts";
 
@@ -37,7 +37,7 @@ async function snapshotItems(
   accounts: string[] | undefined,
   prices: () => Promise<LastPrice[]>,
 ): Promise<unknown[]> {
-  const [kind, symbol, interval] = channel.split(":");
+  const { kind, symbol, interval } = wsChannelParts(channel);
   switch (kind) {
     case "ticker": {
       const last = (await prices()).find((p) => p.symbol === symbol);

@@ -161,6 +161,7 @@ describe("instrument announcements", () => {
     await followVenueInstruments(runtime.bus, followed, logger);
     await runtime.bus.publish(
       Topics.instruments("upbit"),
+      // @ts-expect-error a malformed announcement on purpose: the bus does not check payloads, the follower must
       envelope(EventTypes.instruments, "test", "upbit", { venue: "upbit", instruments: [{ symbol: "X" }] }),
     );
     await Bun.sleep(10);

@@ -1,28 +1,29 @@
 import {
-  AccountQuery,
-  AmendOrderCommand,
+  type AccountQuery,
+  type AmendOrderCommand,
   type Balance,
   type BrokerAck,
-  CancelOrderCommand,
+  type CancelOrderCommand,
   type Candle,
   EventTypes,
   type ExecutionReport,
   type Instrument,
   nowNsString,
-  OpenOrdersQuery,
+  type OpenOrdersQuery,
   type Order,
-  PlaceOrderCommand,
   type Position,
-  QueryOrderCommand,
+  type QueryOrderCommand,
   type Quote,
   Subjects,
   type Subscription,
   type Tick,
+  type Topic,
+  type TopicPayload,
   Topics,
   type Venue,
   type VenueOrder,
 } from "@jts/contracts";
-import { createServiceApp, envelope, InstrumentCatalog, type Runtime, type Service, serveChecked } from "@jts/kit";
+import { createServiceApp, envelope, InstrumentCatalog, type Runtime, type Service, serve } from "@jts/kit";
 import { VenueError } from "./errors.ts";
 import { brokerAck, unknownOutcomeAck } from "./order-answers.ts";
 import type { VenueMetrics } from "./venue-metrics.ts";
@@ -103,7 +104,7 @@ export function createBrokerService(
   let announceTimer: ReturnType<typeof setInterval> | undefined;
   const published = { reports: 0, ticks: 0, quotes: 0, candles: 0, publishErrors: 0 };
 
-  const publish = (topic: string, type: string, key: string, payload: unknown, tsEvent: string) => {
+  const publish = <T extends Topic>(topic: T, type: string, key: string, payload: TopicPayload<T>, tsEvent: string) => {
     runtime.bus.publish(topic, envelope(type, source, key, payload, tsEvent)).catch((error) => {
       published.publishErrors++;
       logger.error("publish failed", { topic, error });
@@ -187,29 +188,21 @@ export function createBrokerService(
       }
       await connector.start(sink, catalog);
       subscriptions.push(
-        await serveChecked(runtime.rpc, Subjects.brokerPlace(name), PlaceOrderCommand, ({ order }) =>
+        await serve(runtime.rpc, Subjects.brokerPlace(name), ({ order }) =>
           connector.place(order).catch((error) => placeAnswer(order.id, error)),
         ),
-        await serveChecked(runtime.rpc, Subjects.brokerCancel(name), CancelOrderCommand, (command) =>
+        await serve(runtime.rpc, Subjects.brokerCancel(name), (command) =>
           connector.cancel(command).catch((error) => refusal(command.orderId, error)),
         ),
-        await serveChecked(runtime.rpc, Subjects.brokerQueryOrder(name), QueryOrderCommand, (query) =>
-          connector.queryOrder(query),
-        ),
-        await serveChecked(runtime.rpc, Subjects.brokerOpenOrders(name), OpenOrdersQuery, (query) =>
-          connector.openOrders(query),
-        ),
-        await serveChecked(runtime.rpc, Subjects.brokerBalances(name), AccountQuery, (query) =>
-          connector.balances(query),
-        ),
-        await serveChecked(runtime.rpc, Subjects.brokerPositions(name), AccountQuery, (query) =>
-          connector.positions(query),
-        ),
+        await serve(runtime.rpc, Subjects.brokerQueryOrder(name), (query) => connector.queryOrder(query)),
+        await serve(runtime.rpc, Subjects.brokerOpenOrders(name), (query) => connector.openOrders(query)),
+        await serve(runtime.rpc, Subjects.brokerBalances(name), (query) => connector.balances(query)),
+        await serve(runtime.rpc, Subjects.brokerPositions(name), (query) => connector.positions(query)),
       );
       const amend = connector.amend?.bind(connector);
       if (amend)
         subscriptions.push(
-          await serveChecked(runtime.rpc, Subjects.brokerAmend(name), AmendOrderCommand, (command) =>
+          await serve(runtime.rpc, Subjects.brokerAmend(name), (command) =>
             amend(command).catch((error) => refusal(command.orderId, error)),
           ),
         );

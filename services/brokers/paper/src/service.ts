@@ -1,19 +1,12 @@
 import {
-  AccountQuery,
   type BrokerAck,
-  CancelOrderCommand,
   EventTypes,
   type ExecutionReport,
   nowNs,
   nowNsString,
-  OpenOrdersQuery,
   type Order,
-  PlaceOrderCommand,
-  QueryOrderCommand,
-  type Quote,
   Subjects,
   type Subscription,
-  type Tick,
   Topics,
 } from "@jts/contracts";
 import {
@@ -23,7 +16,7 @@ import {
   InstrumentCatalog,
   type Runtime,
   type Service,
-  serveChecked,
+  serve,
 } from "@jts/kit";
 import { t } from "elysia";
 import { type EngineResult, MatchingEngine, type MatchingEngineOptions } from "./engine.ts";
@@ -168,30 +161,18 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
       if (restored > 0) logger.info("working the open orders of the last run again", { count: restored });
       subscriptions.push(
         await followVenueInstruments(runtime.bus, catalog, logger),
-        await runtime.bus.subscribe(Topics.allQuotes, (event) => publish(engine.onQuote(event.payload as Quote)), {
+        await runtime.bus.subscribe(Topics.allQuotes, (event) => publish(engine.onQuote(event.payload)), {
           group: "broker-paper",
         }),
-        await runtime.bus.subscribe(Topics.allTicks, (event) => publish(engine.onTick(event.payload as Tick)), {
+        await runtime.bus.subscribe(Topics.allTicks, (event) => publish(engine.onTick(event.payload)), {
           group: "broker-paper",
         }),
-        await serveChecked(runtime.rpc, Subjects.brokerPlace(PAPER_BROKER), PlaceOrderCommand, ({ order }) =>
-          place(order),
-        ),
-        await serveChecked(runtime.rpc, Subjects.brokerCancel(PAPER_BROKER), CancelOrderCommand, ({ orderId }) =>
-          answer(engine.cancel(orderId)),
-        ),
-        await serveChecked(runtime.rpc, Subjects.brokerOpenOrders(PAPER_BROKER), OpenOrdersQuery, ({ account }) =>
-          engine.openOrders(account),
-        ),
-        await serveChecked(runtime.rpc, Subjects.brokerQueryOrder(PAPER_BROKER), QueryOrderCommand, (query) =>
-          engine.queryOrder(query),
-        ),
-        await serveChecked(runtime.rpc, Subjects.brokerBalances(PAPER_BROKER), AccountQuery, ({ account }) =>
-          engine.balances(account),
-        ),
-        await serveChecked(runtime.rpc, Subjects.brokerPositions(PAPER_BROKER), AccountQuery, ({ account }) =>
-          engine.positions(account),
-        ),
+        await serve(runtime.rpc, Subjects.brokerPlace(PAPER_BROKER), ({ order }) => place(order)),
+        await serve(runtime.rpc, Subjects.brokerCancel(PAPER_BROKER), ({ orderId }) => answer(engine.cancel(orderId))),
+        await serve(runtime.rpc, Subjects.brokerOpenOrders(PAPER_BROKER), ({ account }) => engine.openOrders(account)),
+        await serve(runtime.rpc, Subjects.brokerQueryOrder(PAPER_BROKER), (query) => engine.queryOrder(query)),
+        await serve(runtime.rpc, Subjects.brokerBalances(PAPER_BROKER), ({ account }) => engine.balances(account)),
+        await serve(runtime.rpc, Subjects.brokerPositions(PAPER_BROKER), ({ account }) => engine.positions(account)),
       );
       expiryTimer = setInterval(() => void publish(engine.advance()), options.expiryCheckMs ?? 1000);
     },

@@ -102,9 +102,7 @@ export async function followDocuments(
       options.logger.error("document change not applied", { ...change, error: (error as Error).message });
     }
   };
-  const subscriptions: Subscription[] = [
-    await bus.subscribe(Topics.documentChanged, (event) => handle(event.payload as DocumentChange)),
-  ];
+  const subscriptions: Subscription[] = [await bus.subscribe(Topics.documentChanged, (event) => handle(event.payload))];
   const feed = await store.watch?.(collection, (change) => void handle(change));
   if (feed) subscriptions.push(feed);
   return {

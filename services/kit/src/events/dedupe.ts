@@ -5,7 +5,7 @@ import type { EventHandler } from "@jts/contracts";
  * `capacity` ids (a redelivery arrives soon after the original); durable
  * stores record processed ids in the same transaction instead.
  */
-export function dedupeById(handler: EventHandler, capacity = 10_000): EventHandler {
+export function dedupeById<Payload>(handler: EventHandler<Payload>, capacity = 10_000): EventHandler<Payload> {
   const seen = new Set<string>();
   return async (event) => {
     if (seen.has(event.id)) return;

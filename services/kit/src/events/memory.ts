@@ -1,4 +1,4 @@
-import type { Envelope, EventBus, EventHandler, SubscribeOptions, Subscription } from "@jts/contracts";
+import type { Envelope, EventHandler, EventTransport, SubscribeOptions, Subscription } from "@jts/contracts";
 import { deadLetter, deadLetterTopic } from "./dead-letter.ts";
 import { compilePattern, hashKey } from "./pattern.ts";
 
@@ -18,7 +18,7 @@ interface Subscriber {
  * events by key hash, like Kafka partitions: one key stays on one member.
  * Not durable: events published before a subscription are not replayed.
  */
-export class MemoryEventBus implements EventBus {
+export class MemoryEventBus implements EventTransport {
   private subscribers: Subscriber[] = [];
   /** Subscribers matching each topic seen, so a publish does not test every pattern; reset on (un)subscribe. */
   private readonly matching = new Map<string, Subscriber[]>();
@@ -47,7 +47,12 @@ export class MemoryEventBus implements EventBus {
     }
   }
 
-  async subscribe(pattern: string, handler: EventHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+  async subscribe<Payload = unknown>(
+    pattern: string,
+    onEvent: EventHandler<Payload>,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    const handler = onEvent as EventHandler; // the transport moves envelopes; the typed EventBus names the payload
     const sub: Subscriber = {
       matches: compilePattern(pattern),
       handler,

@@ -1,7 +1,7 @@
 import {
   type Envelope,
-  type EventBus,
   type EventHandler,
+  type EventTransport,
   KAFKA_TOPIC_DEFAULTS,
   KAFKA_TOPICS,
   type KafkaTopicSpec,
@@ -46,7 +46,7 @@ const TOPIC_HEADER = "jts-topic";
  * topic and the consumer moves on. Offsets are committed as messages finish
  * and on disconnect.
  */
-export class KafkaEventBus implements EventBus {
+export class KafkaEventBus implements EventTransport {
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private readonly admin: Admin;
@@ -126,7 +126,12 @@ export class KafkaEventBus implements EventBus {
     });
   }
 
-  async subscribe(pattern: string, handler: EventHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+  async subscribe<Payload = unknown>(
+    pattern: string,
+    onEvent: EventHandler<Payload>,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    const handler = onEvent as EventHandler; // the transport moves envelopes; the typed EventBus names the payload
     const family = topicFamily(pattern);
     if (family.includes("*")) throw new Error(`Kafka cannot subscribe to a wildcard family: ${pattern}`);
     await this.ensureTopics([family]);

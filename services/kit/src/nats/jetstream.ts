@@ -1,4 +1,4 @@
-import type { Envelope, EventBus, EventHandler, SubscribeOptions, Subscription } from "@jts/contracts";
+import type { Envelope, EventHandler, EventTransport, SubscribeOptions, Subscription } from "@jts/contracts";
 import {
   AckPolicy,
   type ConsumerMessages,
@@ -33,7 +33,7 @@ export interface JetStreamBusOptions {
  * to `dlq.<topic>` and is acked, so a poison message never stops a consumer.
  * A process that dies before acking gets the message redelivered.
  */
-export class JetStreamEventBus implements EventBus {
+export class JetStreamEventBus implements EventTransport {
   private readonly stream: string;
   private readonly prefix: string;
   private readonly consumers = new Set<ConsumerMessages>();
@@ -78,7 +78,12 @@ export class JetStreamEventBus implements EventBus {
     await this.js.publish(`${this.prefix}.${topic}`, encodeEnvelope(event), { msgID: event.id });
   }
 
-  async subscribe(pattern: string, handler: EventHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+  async subscribe<Payload = unknown>(
+    pattern: string,
+    onEvent: EventHandler<Payload>,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    const handler = onEvent as EventHandler; // the transport moves envelopes; the typed EventBus names the payload
     const filter = `${this.prefix}.${pattern}`;
     const base = {
       ack_policy: AckPolicy.Explicit,

@@ -1,4 +1,5 @@
 import type { Envelope, EventBus } from "@jts/contracts";
+import { forward } from "../events/forward.ts";
 import { createLogger, type Logger } from "../log.ts";
 import type { Queryable, Sql } from "./connect.ts";
 
@@ -177,7 +178,7 @@ export class OutboxRelay {
       let failed = false;
       for (const row of rows) {
         try {
-          await this.bus.publish(row.topic, row.envelope);
+          await forward(this.bus, row.topic, row.envelope);
           published.push(row.id);
         } catch (error) {
           failed = true;

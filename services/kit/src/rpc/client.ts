@@ -1,31 +1,55 @@
-import { RpcReplies, type RpcReply, type RpcSubject, type RpcTransport } from "@jts/contracts";
+import { type RpcReply, type RpcRequest, type RpcSubject, type RpcTransport, rpcContract } from "@jts/contracts";
+import type { TSchema } from "@sinclair/typebox";
 import { AppError } from "../errors.ts";
 import { compile, type Validator } from "../validate.ts";
 
-export interface RpcClient {
-  /** Requests `subject` and returns its reply once it matches the contracts' reply schema. */
-  call<S extends RpcSubject>(subject: S, payload?: unknown, as?: { actor: string }): Promise<RpcReply<S>>;
+export interface CallOptions {
+  /** The authenticated user this call acts for (the rpc envelope's actor). */
+  actor?: string;
+  /** Overrides the client's timeout for this call. */
+  timeoutMs?: number;
 }
 
-const validators = new Map<RpcSubject, Validator<(typeof RpcReplies)[RpcSubject]>>();
+/** The payload is optional where the subject's request has no required field. */
+export type CallArgs<S extends RpcSubject> =
+  Partial<RpcRequest<S>> extends RpcRequest<S>
+    ? [payload?: RpcRequest<S>, options?: CallOptions]
+    : [payload: RpcRequest<S>, options?: CallOptions];
 
-function validatorFor(subject: RpcSubject) {
-  let validator = validators.get(subject);
+export interface RpcClient {
+  /**
+   * Requests `subject` with a payload its contract (contracts' RpcContracts or
+   * BrokerRpc) accepts, and returns the reply once it matches the contract's
+   * reply schema.
+   */
+  call<S extends RpcSubject>(subject: S, ...args: CallArgs<S>): Promise<RpcReply<S>>;
+}
+
+const replyValidators = new Map<string, Validator<TSchema>>();
+
+/** One validator per reply schema; the broker subjects of every broker share their op's. */
+function replyValidatorFor(subject: string): Validator<TSchema> {
+  const contract = rpcContract(subject);
+  if (!contract) throw new AppError("INTERNAL", `no contract names the rpc subject ${subject}`);
+  const key = subject.startsWith("broker.") ? subject.slice(subject.lastIndexOf(".")) : subject;
+  let validator = replyValidators.get(key);
   if (!validator) {
-    validator = compile(RpcReplies[subject]);
-    validators.set(subject, validator);
+    validator = compile(contract.reply);
+    replyValidators.set(key, validator);
   }
   return validator;
 }
 
 export function rpcClient(rpc: RpcTransport, timeoutMs?: number): RpcClient {
   return {
-    async call<S extends RpcSubject>(subject: S, payload: unknown = {}, as?: { actor: string }): Promise<RpcReply<S>> {
-      const reply = await rpc.request(subject, payload, {
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
-        ...(as ? { actor: as.actor } : {}),
+    async call<S extends RpcSubject>(subject: S, ...[payload, options]: CallArgs<S>): Promise<RpcReply<S>> {
+      const validator = replyValidatorFor(subject);
+      const timeout = options?.timeoutMs ?? timeoutMs;
+      const reply = await rpc.request(subject, payload ?? {}, {
+        ...(timeout === undefined ? {} : { timeoutMs: timeout }),
+        ...(options?.actor === undefined ? {} : { actor: options.actor }),
       });
-      if (!validatorFor(subject).check(reply))
+      if (!validator.check(reply))
         throw new AppError("INTERNAL", `${subject} answered with a reply that breaks its contract`);
       return reply as RpcReply<S>;
     },

@@ -1,14 +1,27 @@
-import type { RpcContext, RpcTransport, Subscription } from "@jts/contracts";
-import type { Static, TSchema } from "@sinclair/typebox";
+import {
+  type RpcContext,
+  type RpcReply,
+  type RpcRequest,
+  type RpcSubject,
+  type RpcTransport,
+  rpcContract,
+  type Subscription,
+} from "@jts/contracts";
+import { AppError } from "../errors.ts";
 import { compile } from "../validate.ts";
 
-/** Serves a subject whose requests are checked against a contracts schema first. */
-export function serveChecked<S extends TSchema>(
+/**
+ * Serves `subject`: every request is checked against the subject's contract
+ * request schema first (a VALIDATION error otherwise, the handler never runs),
+ * and the handler must answer the contract's reply type.
+ */
+export function serve<S extends RpcSubject>(
   rpc: RpcTransport,
-  subject: string,
-  schema: S,
-  handler: (request: Static<S>, context: RpcContext) => unknown,
+  subject: S,
+  handler: (request: RpcRequest<S>, context: RpcContext) => RpcReply<S> | Promise<RpcReply<S>>,
 ): Promise<Subscription> {
-  const validator = compile(schema);
-  return rpc.serve(subject, (request, context) => handler(validator.parse(request), context));
+  const contract = rpcContract(subject);
+  if (!contract) throw new AppError("INTERNAL", `no contract names the rpc subject ${subject}`);
+  const validator = compile(contract.request);
+  return rpc.serve(subject, (request, context) => handler(validator.parse(request) as RpcRequest<S>, context));
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import type { Envelope, EventBus } from "@jts/contracts";
+import type { Envelope, EventTransport } from "@jts/contracts";
 import { envelope } from "../events/envelope.ts";
 import { eventually } from "./eventually.ts";
 
@@ -14,7 +14,7 @@ export interface EventBusContractOptions {
 /** The one suite every EventBus adapter passes (memory, Kafka, NATS JetStream). */
 export function eventBusContract(
   name: string,
-  createBus: () => Promise<EventBus>,
+  createBus: () => Promise<EventTransport>,
   options: EventBusContractOptions = {},
 ) {
   const settle = () => Bun.sleep(options.settleMs ?? 0);
@@ -24,7 +24,7 @@ export function eventBusContract(
   const prefix = options.topicPrefix ?? (() => `t${Math.random().toString(36).slice(2, 8)}`);
 
   describe(`EventBus contract: ${name}`, () => {
-    let bus: EventBus;
+    let bus: EventTransport;
     let p: string;
     beforeEach(async () => {
       bus = await createBus();
