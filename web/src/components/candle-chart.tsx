@@ -1,4 +1,4 @@
-import { type Candle, type CandleInterval, type Fill, type Order, type Tick, WsChannels } from "@jts/contracts";
+import { type Candle, type CandleInterval, type Fill, type Order, WsChannels } from "@jts/contracts";
 import {
   type CandlestickData,
   CandlestickSeries,
