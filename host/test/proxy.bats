@@ -68,9 +68,31 @@ PY
   [[ "$output" == *"not a public DNS name"* ]]
   JTS_PUBLIC_HOST='jts.example.org {' run "$ENTRY" --print
   [ "$status" -eq 1 ]
+  # Caddy reads {$VAR} in its config: nothing that could name one reaches it.
+  JTS_ACME_EMAIL='ops@{$HOME}.org' run "$ENTRY" --print
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"JTS_ACME_EMAIL"* ]]
+  JTS_ACME_CA='https://acme.example.org/{$HOME}' run "$ENTRY" --print
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"JTS_ACME_CA"* ]]
+  JTS_ACME_CA='https://acme-staging-v02.api.letsencrypt.org/directory' JTS_ACME_EMAIL='ops+jts@example.org' run "$ENTRY" --print
+  [ "$status" -eq 0 ]
   JTS_TLS_NAMES=jts.example.org JTS_PUBLIC_HOST=jts.example.org run "$ENTRY" --print
   [ "$status" -eq 1 ]
   [[ "$output" == *"name it once"* ]]
+}
+
+@test "names are never file name patterns: [::1] stays an address and * is refused, whatever the directory holds" {
+  # Unquoted word splitting also globs: in a directory holding a file "1", [::1] became "1".
+  cd "$BATS_TEST_TMPDIR"
+  touch 1 jts.lan
+  JTS_TLS_NAMES='[::1]' run "$ENTRY" --print
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"https://localhost, https://[::1] {"* ]]
+  [[ "$output" == *"default_sni [::1]"* ]]
+  JTS_TLS_NAMES='*' run "$ENTRY" --print
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"JTS_TLS_NAMES: '*' is not a host name or address"* ]]
 }
 
 @test "Caddy in front of an upstream: TLS from its CA, plain HTTP redirected, X-Forwarded-Proto https, WebSocket passes" {
@@ -113,6 +135,9 @@ TS
   # A client's own X-Forwarded-For is not passed on as the truth.
   run curl -sS --cacert "$ca" -H 'X-Forwarded-For: 6.6.6.6' --resolve "localhost:$https:127.0.0.1" "https://localhost:$https/"
   [[ "$output" == *'"for":"127.0.0.1"'* ]]
+  # Nor its own X-Forwarded-Proto: the scheme is the one Caddy served.
+  run curl -sS --cacert "$ca" -H 'X-Forwarded-Proto: http' --resolve "localhost:$https:127.0.0.1" "https://localhost:$https/"
+  [[ "$output" == *'"proto":"https"'* ]]
 
   run curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$http/orders?id=1"
   [ "$output" = "308 https://127.0.0.1:$https/orders?id=1" ]

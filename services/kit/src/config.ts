@@ -9,7 +9,7 @@
  * Every variable can also come from a file: `<NAME>_FILE` names it (the Docker
  * and compose secrets convention, /run/secrets/<name>); see envValue.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 
 export type RunMode = "development" | "test" | "production";
 
@@ -35,7 +35,8 @@ export const FILE_SUFFIX = "_FILE";
  * variable counts as unset (compose passes `X: ${X:-}` as ""). An unreadable
  * file is an error that names the file, never a fallback to a default. Whatever
  * the source, the value then meets the same rules (production refuses a
- * placeholder or a weak secret read from a file as from the environment).
+ * placeholder or a weak secret read from a file as from the environment). Only a
+ * regular file of at most 64 KiB is read: a device would hang the start.
  */
 export function envValue(env: Record<string, string | undefined>, name: string): string | undefined {
   const direct = env[name];
@@ -45,12 +46,31 @@ export function envValue(env: Record<string, string | undefined>, name: string):
     throw new Error(`${name} and ${name}${FILE_SUFFIX} are both set: keep one (the file, for a secret)`);
   let content: string;
   try {
+    // A device or FIFO (/dev/zero, /dev/stdin) would hang the start or fill the memory: files only.
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new Error(`${name}${FILE_SUFFIX}: ${path} is not a regular file`);
+    if (stat.size > MAX_FILE_BYTES)
+      throw new Error(`${name}${FILE_SUFFIX}: ${path} is larger than ${MAX_FILE_BYTES} bytes`);
     content = readFileSync(path, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code) throw error;
     throw new Error(`${name}${FILE_SUFFIX}: cannot read ${path} (${code})`);
   }
   return content.replace(/\r?\n$/, "");
+}
+
+/** A value file is a secret or a setting, never more than this. */
+const MAX_FILE_BYTES = 64 * 1024;
+
+/**
+ * A field's refusal of a value read from a file, with the value replaced by where it
+ * came from: a setting pointed at a secret's file by mistake must not print the secret.
+ */
+function withoutFileContent(message: string, value: string | undefined, path: string | undefined): string {
+  if (!path || !value) return message;
+  const where = `(the content of ${path})`;
+  return message.replaceAll(JSON.stringify(value), where).replaceAll(value, where);
 }
 
 export function str(defaultValue: string): Field<string> {
@@ -216,10 +236,12 @@ export function loadConfig<S extends Spec>(
   const problems: string[] = [];
   const values: Record<string, unknown> = { mode };
   for (const [name, field] of Object.entries(spec)) {
+    let raw: string | undefined;
     try {
-      values[name] = field.read(envValue(env, name), name, mode);
+      raw = envValue(env, name);
+      values[name] = field.read(raw, name, mode);
     } catch (error) {
-      problems.push((error as Error).message);
+      problems.push(withoutFileContent((error as Error).message, raw, env[`${name}${FILE_SUFFIX}`]));
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

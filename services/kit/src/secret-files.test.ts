@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, envValue, loadConfig, secret, str } from "./config.ts";
+import { ConfigError, envValue, int, loadConfig, oneOf, secret, str } from "./config.ts";
 import { kafkaSaslFromEnv } from "./kafka/sasl.ts";
 import { natsAuth } from "./nats/connect.ts";
 import { transportAuthProblems, transportConfigSpec } from "./runtime-env.ts";
@@ -59,6 +59,30 @@ describe("envValue: a variable or the file its _FILE names", () => {
   it("refuses a file it cannot read, naming it, instead of falling back to a default", () => {
     const missing = join(dir, "no-such-file");
     expect(() => envValue({ X_FILE: missing }, "X")).toThrow(`X_FILE: cannot read ${missing} (ENOENT)`);
+  });
+});
+
+describe("envValue reads files, not devices, and a refusal never prints a file's content", () => {
+  it("refuses a device, a directory or an oversized file at once, naming it (/dev/zero would hang the start)", () => {
+    expect(() => envValue({ X_FILE: "/dev/zero" }, "X")).toThrow("X_FILE: /dev/zero is not a regular file");
+    expect(() => envValue({ X_FILE: dir }, "X")).toThrow(`X_FILE: ${dir} is not a regular file`);
+    const big = secretFile("a".repeat(64 * 1024 + 1));
+    expect(() => envValue({ X_FILE: big }, "X")).toThrow(`X_FILE: ${big} is larger than 65536 bytes`);
+  });
+
+  it("a non-secret field given a secret's file by mistake is refused without echoing the secret", () => {
+    const path = secretFile(`${strong}\n`);
+    const problems = problemsOf(() =>
+      loadConfig(
+        { GATEWAY_PORT: int(3000), LOG_LEVEL: oneOf(["info", "debug"] as const, "info") },
+        { GATEWAY_PORT_FILE: path, LOG_LEVEL_FILE: path },
+      ),
+    );
+    expect(problems).toHaveLength(2);
+    for (const problem of problems) {
+      expect(problem).not.toContain(strong);
+      expect(problem).toContain(`the content of ${path}`);
+    }
   });
 });
 

@@ -38,3 +38,40 @@ if (url) {
     });
   });
 }
+
+if (url) {
+  describe("NatsRpc answers larger than the bus carries", () => {
+    it("fail at once with PAYLOAD_TOO_LARGE naming the size, never as a timeout (GET /api/candles?limit=5000)", async () => {
+      const subject = `big${Math.random().toString(36).slice(2, 8)}`;
+      const credential = randomServiceToken();
+      const server = new NatsRpc(await connectNats(url, "rpc-big-server"), { credential });
+      const client = new NatsRpc(await connectNats(url, "rpc-big-client"), { credential });
+      // 5000 one-minute candles as the collector answers them: about 1.2 MB, past NATS's 1 MiB default.
+      const candle = {
+        symbol: "BTC-USDT",
+        venue: "binance",
+        interval: "1m",
+        tsOpen: "1796392679999999999",
+        open: "96123.45000000",
+        high: "96188.12000000",
+        low: "96011.01000000",
+        close: "96100.00000000",
+        volume: "12.34567890",
+        trades: 1234,
+        closed: true,
+      };
+      try {
+        await server.serve(subject, (request) => Array.from({ length: (request as { n: number }).n }, () => candle));
+        const started = Date.now();
+        const refused = await client.request(subject, { n: 5000 }, { timeoutMs: 5000 }).catch((e: unknown) => e);
+        expect((refused as AppError).code).toBe("PAYLOAD_TOO_LARGE");
+        expect((refused as AppError).message).toContain("ask for less");
+        expect(Date.now() - started).toBeLessThan(2000);
+        // The server still answers what fits.
+        expect(await client.request<unknown[]>(subject, { n: 100 })).toHaveLength(100);
+      } finally {
+        await Promise.all([server.close(), client.close()]);
+      }
+    });
+  });
+}

@@ -104,11 +104,25 @@ export class NatsRpc implements RpcTransport {
                   : new AppError("INTERNAL", `${subject} failed: ${(e as Error).message}`);
             reply = { ok: false, error: appError.toBody().error };
           }
-          const body = encode(reply);
-          const envelope = natsHeaders();
           const nonce = msg.headers?.get(NONCE_HEADER) ?? "";
-          envelope.set(SIGNATURE_HEADER, signReply(this.key, { subject: msg.subject, nonce, body }));
-          msg.respond(body, { headers: envelope });
+          const answer = (body: Uint8Array) => {
+            const envelope = natsHeaders();
+            envelope.set(SIGNATURE_HEADER, signReply(this.key, { subject: msg.subject, nonce, body }));
+            msg.respond(body, { headers: envelope });
+          };
+          const body = encode(reply);
+          try {
+            answer(body);
+          } catch (e) {
+            // An answer past the server's max_payload (1 MiB by default: GET /api/candles?limit=5000)
+            // would be lost and the caller would wait for its timeout: it gets the reason at once.
+            if ((e as { code?: string }).code !== "MAX_PAYLOAD_EXCEEDED") throw e;
+            const tooLarge = new AppError(
+              "PAYLOAD_TOO_LARGE",
+              `${subject}: the answer (${body.length} bytes) is larger than the bus carries (${this.nc.info?.max_payload ?? "?"} bytes); ask for less (a smaller limit or range)`,
+            );
+            answer(encode({ ok: false, error: tooLarge.toBody().error }));
+          }
         })();
       },
     });
