@@ -1,10 +1,18 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { type DocumentStore, type RiskDecision, Subjects } from "@jts/contracts";
-import { createLogger, MemoryDocumentStore, MemoryEventBus, memoryRuntime, type Runtime, rpcClient } from "@jts/kit";
+import { type DocumentStore, type Position, type RiskDecision, Subjects, type Tick, Topics } from "@jts/contracts";
+import {
+  createLogger,
+  envelope,
+  MemoryDocumentStore,
+  MemoryEventBus,
+  memoryRuntime,
+  type Runtime,
+  rpcClient,
+} from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { createRiskService, type RiskServiceOptions } from "./service.ts";
 import { SETTINGS_COLLECTION } from "./settings.ts";
-import { servePortfolio } from "./testing.ts";
+import { marginAccount, servePortfolio } from "./testing.ts";
 
 /**
  * Two risk replicas on one document store whose announcements do not reach
@@ -161,5 +169,83 @@ describe("risk settings written by two replicas (announcement lost)", () => {
     const states = (await stored(documents)).states.accounts;
     expect(states.find((s) => s.account === "acc")?.state).toBe("HALTED");
     expect(b.service.engine.stateOf("acc")).toBe("HALTED");
+  });
+
+  it("holds every account a tick tripped while another replica's copy is taken over mid-save", async () => {
+    const documents = new MemoryDocumentStore();
+    const a = await replica(documents);
+    // A has stored both accounts ACTIVE (an earlier HALT resumed): its copy names them.
+    for (const account of ["acc", "other"]) {
+      await a.call(Subjects.riskSetState, { state: "HALTED", reason: "desk", account });
+      await a.call(Subjects.riskSetState, { state: "ACTIVE", reason: "desk", account });
+    }
+    const position = (account: string): Position => ({
+      account,
+      symbol: "005930",
+      venue: "sim",
+      quantity: "10",
+      averagePrice: "70000",
+      realizedPnl: "0",
+      unrealizedPnl: "0",
+      lastPrice: "70000",
+      currency: "KRW",
+      updatedAt: "1",
+    });
+    const runtime = memoryRuntime(quiet);
+    await servePortfolio(runtime, [marginAccount("acc"), marginAccount("other")], () => [
+      position("acc"),
+      position("other"),
+    ]);
+    // B's first write after the tick finds that A wrote in between (a version conflict).
+    let interfere = false;
+    const view: DocumentStore = {
+      ...documents,
+      create: (c, n, b) => documents.create(c, n, b),
+      get: (c, i) => documents.get(c, i),
+      findByName: (c, n) => documents.findByName(c, n),
+      list: (c) => documents.list(c),
+      delete: (c, i, v) => documents.delete(c, i, v),
+      close: async () => {},
+      update: async (c, i, v, b) => {
+        if (interfere) {
+          interfere = false;
+          await a.call(Subjects.riskSetLimits, { account: "acc", limits: { maxOrderNotional: "500000" } });
+        }
+        return documents.update(c, i, v, b);
+      },
+    };
+    const limitsWithLoss = { ...limits, dailyLossLimit: "50000" };
+    const b = createRiskService(runtime, { limits: limitsWithLoss, documents: view, settingsPollMs: 0 });
+    await b.start();
+    stops.push(() => b.stop());
+    b.engine.onPrice("005930", "70000");
+    // What B holds when it announces the first trip: both accounts were tripped by the same tick.
+    const seen: Array<Record<string, string>> = [];
+    await runtime.bus.subscribe(Topics.tradingState, () => {
+      seen.push({ acc: b.engine.stateOf("acc"), other: b.engine.stateOf("other") });
+    });
+    interfere = true;
+    const tick: Tick = {
+      symbol: "005930",
+      venue: "sim",
+      price: "60000",
+      quantity: "1",
+      aggressor: "NONE",
+      tradeId: "t-1",
+      tsEvent: "1",
+    };
+    await runtime.bus.publish(Topics.tick("sim", "005930"), envelope("Tick", "test", "005930", tick));
+    await eventually(() => expect(seen.length).toBe(2));
+    expect(seen).toEqual([
+      { acc: "HALTED", other: "HALTED" },
+      { acc: "HALTED", other: "HALTED" },
+    ]);
+    const stored = await documents.findByName<StoredSettings>(SETTINGS_COLLECTION, "settings");
+    expect(
+      stored?.body.states.accounts
+        .filter((s) => s.state === "HALTED")
+        .map((s) => s.account)
+        .sort(),
+    ).toEqual(["acc", "other"]);
   });
 });

@@ -194,20 +194,31 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     audit.record(entry).catch((error: unknown) => logger.error("audit write failed", { error, action: entry.action }));
   };
 
-  const publish = async (change: TradingStateChange) => {
-    logger.warn("trading state changed", { ...change });
-    record({ actor: change.changedBy, action: "risk.set-state", target: change.account, details: { ...change } });
-    await persist(replayState(change, logger));
+  /**
+   * Records, stores and announces state changes the engine just made. Every
+   * change is queued for storing before anything is awaited: a copy another
+   * replica wrote, taken over while the first is being stored, must not erase
+   * the others from the engine (one tick can trip several accounts).
+   */
+  const publishAll = async (changes: TradingStateChange[]) => {
+    if (changes.length === 0) return;
+    const saving = persist((target) => {
+      for (const change of changes) replayState(change, logger)(target);
+    });
+    for (const change of changes) {
+      logger.warn("trading state changed", { ...change });
+      record({ actor: change.changedBy, action: "risk.set-state", target: change.account, details: { ...change } });
+    }
+    await saving;
     // A loss limit that tripped is stored with the baselines: a restart does not trip (or forget) it again.
     if (engine.baselinesDirty) await persistBaselines();
-    await runtime.bus.publish(
-      Topics.tradingState,
-      envelope(EventTypes.tradingState, ACTOR, change.account ?? "platform", change),
-    );
+    for (const change of changes)
+      await runtime.bus.publish(
+        Topics.tradingState,
+        envelope(EventTypes.tradingState, ACTOR, change.account ?? "platform", change),
+      );
   };
-  const publishAll = async (changes: TradingStateChange[]) => {
-    for (const change of changes) await publish(change);
-  };
+  const publish = (change: TradingStateChange) => publishAll([change]);
 
   /** `actor` is the authenticated caller (the rpc envelope or an authenticated HTTP call), never a body field. */
   const setState = async (body: SetRiskStateRequest, actor: string) => {
@@ -444,8 +455,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
         appliedFills: seeded.size,
         earlyFillsBooked: booked,
       });
-      await persistBaselines();
+      // The trips are queued for storing first, before anything is awaited (see publishAll).
       await publishAll(changes);
+      await persistBaselines();
       return true;
     } catch (error) {
       const why = `the portfolio does not answer: ${(error as Error).message}`;
