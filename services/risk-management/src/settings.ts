@@ -58,7 +58,7 @@ interface Found {
  * One stored JSON document: in the document store when one is given (the
  * platform's PostgreSQL), in the cache port otherwise. Reads the document
  * first, then the cache, so a copy an earlier version kept in the cache is
- * taken over. Writes run one after another, so the last one is what stays.
+ * taken over. Reads and writes run one after another (`serially`).
  */
 class StoredDocument {
   private saving: Promise<void> = Promise.resolve();
