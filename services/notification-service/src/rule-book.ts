@@ -29,7 +29,8 @@ const NO_RULE: NotificationRule = { routes: [], quietHours: null };
  *
  * An alert goes to a channel when any user's rule routes its kind there, and
  * that user is not in quiet hours; CRITICAL alerts (a HALT, a loss limit,
- * a venue down, LIVE arming) go out in quiet hours too.
+ * a venue down, LIVE arming) go out in quiet hours too, and to every channel
+ * when no rule routes them.
  */
 export class RuleBook {
   private rules = new Map<string, Held>();
@@ -96,12 +97,25 @@ export class RuleBook {
     return { user, version: doc.version, rule };
   }
 
-  /** Channels `alert` goes to now: the union over every user's rule that routes its kind and is not quiet. */
+  /**
+   * Channels `alert` goes to now: the union over every user's rule that
+   * routes its kind and is not quiet. A CRITICAL alert no rule routes (every
+   * user left its kind out, the rules are unreadable or not loaded yet) goes
+   * to every configured channel: a HALT or a venue down must reach someone
+   * outside the PWA.
+   */
   channelsFor(alert: Alert, now: Date): NotificationChannel[] {
     const channels = new Set<NotificationChannel>();
     for (const { rule } of this.rules.values()) {
       if (alert.severity !== "CRITICAL" && rule.quietHours && isQuiet(rule.quietHours, now)) continue;
       for (const route of rule.routes) if (route.kind === alert.kind) for (const c of route.channels) channels.add(c);
+    }
+    if (channels.size === 0 && alert.severity === "CRITICAL" && this.configured.length > 0) {
+      this.logger.warn("no rule routes this CRITICAL alert: it goes to every configured channel", {
+        kind: alert.kind,
+        alertId: alert.id,
+      });
+      return [...this.configured];
     }
     return [...channels];
   }

@@ -163,6 +163,24 @@ describe("notification rules in the document store (issue 19)", () => {
     expect(svc.sent.map((s) => s.channel).sort()).toEqual(["telegram", "webhook"]);
   });
 
+  it("sends a CRITICAL alert that no rule routes to every configured channel (an alert about money never goes nowhere)", async () => {
+    const svc = await replica(new MemoryDocumentStore());
+    // The only user routes nothing: a rule edited to silence everything, or a hand edit gone wrong.
+    await svc.call(Subjects.notificationRulesSet, {
+      user: "admin",
+      version: 1,
+      rule: { routes: [], quietHours: null },
+    });
+    await svc.publish(reducing("1")); // WARNING: the rule's choice holds
+    await svc.publish(halt("2")); // CRITICAL: goes out anyway
+    await eventually(() => expect(svc.service.list()).toHaveLength(2));
+    await svc.service.notifier.idle();
+    expect(svc.sent.sort((x, y) => x.channel.localeCompare(y.channel))).toEqual([
+      { channel: "telegram", kind: "TRADING_STATE" },
+      { channel: "webhook", kind: "TRADING_STATE" },
+    ]);
+  });
+
   it("routes by the union of every user's rule", async () => {
     const svc = await replica(new MemoryDocumentStore());
     await svc.call(Subjects.notificationRulesSet, {

@@ -28,6 +28,7 @@ import {
   followVenueInstruments,
   httpActor,
   InstrumentCatalog,
+  type Logger,
   MemoryAuditLog,
   MetricsRegistry,
   newId,
@@ -46,7 +47,7 @@ import {
 import { AccountModes } from "./modes.ts";
 import { WORKING_STATUSES } from "./orders.ts";
 import { submitRateRefusal } from "./rates.ts";
-import { RiskSettingsStore, SETTINGS_COLLECTION } from "./settings.ts";
+import { type Replay, RiskSettingsStore, SETTINGS_COLLECTION } from "./settings.ts";
 
 /**
  * Platform defaults; accounts and instruments override them at run time (PUT /api/risk/limits).
@@ -70,6 +71,12 @@ export interface RiskServiceOptions extends RiskEngineOptions {
    * every replica re-reads the settings another one changed.
    */
   documents?: DocumentStore;
+  /**
+   * How often the stored limits and states are read again (and changes the
+   * store did not take are stored again), in case an announcement was lost:
+   * the longest a replica trades on a stale copy. 0 turns it off. Default 5 s.
+   */
+  settingsPollMs?: number;
   /** How often day baselines and drawdown peaks that moved are saved (state changes save them at once). */
   baselineSaveMs?: number;
   /** Start-up loads from the portfolio and the OMS retry from this delay, doubling up to `loadRetryMaxMs`. */
@@ -113,6 +120,36 @@ function retryForever(
 
 const ACTOR = "risk-management";
 
+const SEVERITY: Record<TradingStateChange["state"], number> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
+
+/**
+ * Redoes a state change over another replica's newer copy. A change that
+ * makes its scope stricter always holds; one that relaxes it holds only if
+ * the scope is still as the change found it: a resume decided on a stale
+ * copy never undoes a HALT another replica stored meanwhile.
+ */
+export const replayState =
+  (change: TradingStateChange, logger?: Logger): Replay =>
+  (engine) => {
+    const states = engine.stateSnapshot();
+    const current =
+      change.account === null
+        ? states.platform.state
+        : (states.accounts.find((a) => a.account === change.account)?.state ?? "ACTIVE");
+    if (current === change.state) return;
+    if (SEVERITY[change.state] < SEVERITY[current] && current !== change.previous) {
+      logger?.warn("trading state change dropped: another replica made the scope stricter meanwhile", {
+        ...change,
+        stored: current,
+      });
+      return;
+    }
+    engine.setState(change.state, change.reason, change.changedBy, {
+      account: change.account,
+      cancelOpenOrders: change.cancelOpenOrders,
+    });
+  };
+
 export function createRiskService(runtime: Runtime, options: RiskServiceOptions = {}) {
   const logger = runtime.logger.child({ service: ACTOR });
   const catalog = options.catalog ?? new InstrumentCatalog();
@@ -130,13 +167,22 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   const settings = new RiskSettingsStore(runtime.cache, options.documents, documents);
   /** Why the stored settings could not be read or applied, until a good copy is loaded or saved; /ready shows it. */
   let settingsProblem: string | null = null;
-  const persist = () =>
-    settings
-      .save(engine)
+  /**
+   * Stores a change the engine already holds; `replay` redoes it over another
+   * replica's newer copy (see RiskSettingsStore.save). A change the store did
+   * not take stays in force here, is redone over every reload, is retried by
+   * the periodic re-read, and makes /ready say so.
+   */
+  const persist = (replay: Replay) => settled(settings.save(engine, replay));
+  const settled = (saving: Promise<void>) =>
+    saving
       .then(() => {
         settingsProblem = null; // the stored copy is this engine's now, readable again
       })
-      .catch((error: unknown) => logger.error("risk settings not saved", { error }));
+      .catch((error: unknown) => {
+        settingsProblem = `risk settings changed here are not stored (other replicas do not have them): ${(error as Error).message}`;
+        logger.error("risk settings not saved", { error: (error as Error).message });
+      });
   const persistBaselines = () =>
     settings
       .saveBaselines(engine)
@@ -145,20 +191,31 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     audit.record(entry).catch((error: unknown) => logger.error("audit write failed", { error, action: entry.action }));
   };
 
-  const publish = async (change: TradingStateChange) => {
-    logger.warn("trading state changed", { ...change });
-    record({ actor: change.changedBy, action: "risk.set-state", target: change.account, details: { ...change } });
-    await persist();
+  /**
+   * Records, stores and announces state changes the engine just made. Every
+   * change is queued for storing before anything is awaited: a copy another
+   * replica wrote, taken over while the first is being stored, must not erase
+   * the others from the engine (one tick can trip several accounts).
+   */
+  const publishAll = async (changes: TradingStateChange[]) => {
+    if (changes.length === 0) return;
+    const saving = persist((target) => {
+      for (const change of changes) replayState(change, logger)(target);
+    });
+    for (const change of changes) {
+      logger.warn("trading state changed", { ...change });
+      record({ actor: change.changedBy, action: "risk.set-state", target: change.account, details: { ...change } });
+    }
+    await saving;
     // A loss limit that tripped is stored with the baselines: a restart does not trip (or forget) it again.
     if (engine.baselinesDirty) await persistBaselines();
-    await runtime.bus.publish(
-      Topics.tradingState,
-      envelope(EventTypes.tradingState, ACTOR, change.account ?? "platform", change),
-    );
+    for (const change of changes)
+      await runtime.bus.publish(
+        Topics.tradingState,
+        envelope(EventTypes.tradingState, ACTOR, change.account ?? "platform", change),
+      );
   };
-  const publishAll = async (changes: TradingStateChange[]) => {
-    for (const change of changes) await publish(change);
-  };
+  const publish = (change: TradingStateChange) => publishAll([change]);
 
   /** `actor` is the authenticated caller (the rpc envelope or an authenticated HTTP call), never a body field. */
   const setState = async (body: SetRiskStateRequest, actor: string) => {
@@ -174,8 +231,10 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     if (!body.clear && Object.values(body.limits).every((value) => value === undefined))
       throw badRequest("limits must name at least one limit (or set clear to remove the scope's override)");
     if (body.clear && body.account && !body.symbol) await refuseIfLive(body.account);
-    engine.limits.set({ account: body.account, symbol: body.symbol }, body.limits, body.clear ?? false);
-    await persist();
+    const change = (target: RiskEngine) =>
+      target.limits.set({ account: body.account, symbol: body.symbol }, body.limits, body.clear ?? false);
+    change(engine);
+    await persist(change);
     const scope = { account: body.account ?? null, symbol: body.symbol ?? null };
     logger.warn("risk limits changed", { ...scope, limits: body.limits, clear: body.clear ?? false });
     record({
@@ -294,11 +353,13 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   const restoreSettings = async (when: "start" | "change") => {
     const outcome = await settings.load(engine);
     if (outcome.kind === "restored") {
-      settingsProblem = null;
+      if (settings.pending === 0) settingsProblem = null;
       logger.info(when === "start" ? "risk limits and states restored" : "risk limits and states reloaded", {});
     }
     if (outcome.kind !== "unreadable") return;
-    settingsProblem = `stored risk settings are unreadable: ${outcome.why}`;
+    const problem = `stored risk settings are unreadable: ${outcome.why}`;
+    if (problem === settingsProblem) return; // the periodic re-read found the same damage again
+    settingsProblem = problem;
     logger.error("stored risk settings are unreadable; the platform is HALTED", { why: outcome.why });
     const reason = `stored risk settings are unreadable (${outcome.why}): check limits and states, then resume`;
     // Not saved over: the damaged copy stays for the operator to inspect until they resume (which saves).
@@ -391,8 +452,9 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
         appliedFills: seeded.size,
         earlyFillsBooked: booked,
       });
-      await persistBaselines();
+      // The trips are queued for storing first, before anything is awaited (see publishAll).
       await publishAll(changes);
+      await persistBaselines();
       return true;
     } catch (error) {
       const why = `the portfolio does not answer: ${(error as Error).message}`;
@@ -461,6 +523,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let stopped = false;
   let baselineTimer: ReturnType<typeof setInterval> | undefined;
+  let settingsTimer: ReturnType<typeof setInterval> | undefined;
 
   return {
     name: ACTOR,
@@ -509,6 +572,20 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
       const max = options.loadRetryMaxMs ?? 30_000;
       if (!(await seedOnce())) retryForever(seedOnce, base, max, timers, () => stopped);
       if (!(await loadWorkingOnce())) retryForever(loadWorkingOnce, base, max, timers, () => stopped);
+      const pollMs = options.settingsPollMs ?? 5000;
+      if (documents && pollMs > 0) {
+        let polling = false;
+        settingsTimer = setInterval(() => {
+          if (polling) return;
+          polling = true;
+          const poll = settings.pending > 0 ? settled(settings.flush(engine)) : restoreSettings("change");
+          void poll
+            .catch((error: unknown) => logger.error("risk settings not re-read", { error: (error as Error).message }))
+            .finally(() => {
+              polling = false;
+            });
+        }, pollMs);
+      }
       baselineTimer = setInterval(() => {
         if (engine.baselinesDirty) void persistBaselines();
       }, options.baselineSaveMs ?? 1000);
@@ -518,6 +595,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       clearInterval(baselineTimer);
+      clearInterval(settingsTimer);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
       if (engine.baselinesDirty) await persistBaselines();
     },

@@ -5,6 +5,9 @@ import type { BaselineSnapshot, RiskEngine } from "./engine.ts";
 
 export const SETTINGS_COLLECTION = "risk-settings";
 
+/** Redoes one change to limits or states on an engine that has just taken another replica's copy. */
+export type Replay = (engine: RiskEngine) => void;
+
 const StateRecord = t.Object({ state: TradingState, reason: t.String(), updatedAt: t.String() });
 const Settings = t.Object({
   limits: t.Object({
@@ -43,11 +46,19 @@ const Baselines = t.Object({
 });
 const baselines = compile(Baselines);
 
+interface Found {
+  body: unknown;
+  where: string;
+  /** The document's id and version; absent for a copy in the cache. */
+  id?: string;
+  version?: number;
+}
+
 /**
  * One stored JSON document: in the document store when one is given (the
  * platform's PostgreSQL), in the cache port otherwise. Reads the document
  * first, then the cache, so a copy an earlier version kept in the cache is
- * taken over. Writes run one after another, so the last one is what stays.
+ * taken over. Reads and writes run one after another (`serially`).
  */
 class StoredDocument {
   private saving: Promise<void> = Promise.resolve();
@@ -59,10 +70,19 @@ class StoredDocument {
     private readonly cacheKey: string,
   ) {}
 
-  /** The stored body and where it came from (the document's id, or the cache key); null when nothing is stored. */
-  async read(): Promise<{ body: unknown; where: string } | null> {
+  /**
+   * The stored body, where it came from (the document's id, or the cache key)
+   * and the document's version (none in the cache); null when nothing is stored.
+   */
+  async read(): Promise<Found | null> {
     const doc = await this.documents?.findByName<unknown>(SETTINGS_COLLECTION, this.name);
-    if (doc) return { body: doc.body, where: `document ${doc.id} (${this.name}) of collection ${SETTINGS_COLLECTION}` };
+    if (doc)
+      return {
+        body: doc.body,
+        where: `document ${doc.id} (${this.name}) of collection ${SETTINGS_COLLECTION}`,
+        id: doc.id,
+        version: doc.version,
+      };
     const raw = await this.cache.get(this.cacheKey);
     if (raw === null) return null;
     try {
@@ -73,9 +93,28 @@ class StoredDocument {
   }
 
   write(body: unknown): Promise<void> {
-    const next = this.saving.then(() => this.put(body));
-    this.saving = next.catch(() => {});
+    return this.serially(() => this.put(body));
+  }
+
+  /** Runs `task` after every read and write queued before it: a slow read never lands after a newer one. */
+  serially<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.saving.then(task);
+    this.saving = next.then(
+      () => {},
+      () => {},
+    );
     return next;
+  }
+
+  /** Stores `body` over the document at `found` (created when there is none); CONFLICT when another write came first. */
+  async putAt(found: Found | null, body: unknown): Promise<number | undefined> {
+    if (!this.documents) {
+      await this.cache.set(this.cacheKey, JSON.stringify(body));
+      return undefined;
+    }
+    if (found?.id !== undefined && found.version !== undefined)
+      return (await this.documents.update(SETTINGS_COLLECTION, found.id, found.version, body)).version;
+    return (await this.documents.create(SETTINGS_COLLECTION, this.name, body)).version;
   }
 
   private async put(body: unknown): Promise<void> {
@@ -97,7 +136,7 @@ class StoredDocument {
   }
 }
 
-/** What `load` found: nothing stored, a copy it applied, or a copy it could not apply (and why). */
+/** What `load` found: nothing stored (or nothing new), a copy it applied, or a copy it could not apply (and why). */
 export type LoadOutcome =
   | { kind: "none" }
   | { kind: "restored"; savedAtMs?: number }
@@ -130,9 +169,50 @@ export class RiskSettingsStore {
     this.baselines = new StoredDocument(cache, documents, "day-baselines", "risk:day-baselines");
   }
 
-  save(engine: RiskEngine): Promise<void> {
-    const body: Settings = { limits: engine.limits.snapshot(), states: engine.stateSnapshot() };
-    return this.settings.write(body);
+  /** The stored version this engine's limits and states were last read from or written as (null: none yet). */
+  private version: number | null = null;
+  /** Changes made here, already in the engine, not stored yet (oldest first): redone over any copy read before they are. */
+  private readonly unstored: Replay[] = [];
+
+  /** Changes made here that are not stored yet (the store failed): the caller retries `flush`. */
+  get pending(): number {
+    return this.unstored.length;
+  }
+
+  /**
+   * Stores a change the engine already holds. Another replica may have
+   * written since this one last read (its announcement lost or late): then
+   * its copy is applied first and `replay` redoes this change on top, so
+   * neither write undoes the other (no whole-copy "last writer wins"). A
+   * version conflict (two writes at once) reads again and redoes again. When
+   * the store fails, the change stays in the engine and in the queue: a later
+   * reload redoes it, `flush` stores it.
+   */
+  save(engine: RiskEngine, replay: Replay): Promise<void> {
+    this.unstored.push(replay);
+    return this.flush(engine);
+  }
+
+  /** Stores the changes not stored yet (none: nothing to do). */
+  flush(engine: RiskEngine): Promise<void> {
+    return this.settings.serially(async () => {
+      for (let attempt = 0; this.unstored.length > 0; attempt++) {
+        const found = await this.settings.read();
+        if (found?.version !== undefined && found.version !== this.version) {
+          // A copy that cannot be applied is written over with this engine's (the operator resumed or changed a limit).
+          if (this.apply(engine, found.body) === null) this.replayUnstored(engine);
+        }
+        const included = this.unstored.length;
+        const body: Settings = { limits: engine.limits.snapshot(), states: engine.stateSnapshot() };
+        try {
+          this.version = (await this.settings.putAt(found, body)) ?? null;
+          this.unstored.splice(0, included);
+        } catch (error) {
+          // Another replica wrote in between: read its copy and redo ours, a few times, then give up loudly.
+          if (!(error instanceof AppError && error.code === "CONFLICT") || attempt === 4) throw error;
+        }
+      }
+    });
   }
 
   /** The day baselines and drawdown peaks, apart from the settings: they change with the market, settings by hand. */
@@ -167,26 +247,42 @@ export class RiskSettingsStore {
 
   /**
    * Applies the stored limits and states, replacing what the engine holds
-   * (at start, and when another replica changed them). A copy that fails
-   * anywhere changes nothing.
+   * (at start, when another replica changed them, and on the periodic
+   * re-read), then redoes this replica's changes not stored yet. A copy at the
+   * version already held is not applied again; one that fails anywhere
+   * changes nothing. Queued behind this replica's writes, so an older copy is
+   * never applied after a newer one.
    */
-  async load(engine: RiskEngine): Promise<LoadOutcome> {
-    let found: { body: unknown; where: string } | null;
-    try {
-      found = await this.settings.read();
-    } catch (error) {
-      return { kind: "unreadable", why: `${whereOf(undefined)}: ${(error as Error).message}` };
-    }
-    if (found === null) return { kind: "none" };
-    const stored = found.body;
-    if (!settings.check(stored))
-      return { kind: "unreadable", why: `${found.where}: it does not match the settings schema` };
+  load(engine: RiskEngine): Promise<LoadOutcome> {
+    return this.settings.serially(async (): Promise<LoadOutcome> => {
+      let found: Found | null;
+      try {
+        found = await this.settings.read();
+      } catch (error) {
+        return { kind: "unreadable", why: `${whereOf(undefined)}: ${(error as Error).message}` };
+      }
+      if (found === null || (found.version !== undefined && found.version === this.version)) return { kind: "none" };
+      const why = this.apply(engine, found.body);
+      if (why !== null) return { kind: "unreadable", why: `${found.where}: ${why}` };
+      this.version = found.version ?? null;
+      this.replayUnstored(engine);
+      return { kind: "restored" };
+    });
+  }
+
+  /** Null when `stored` replaced the engine's limits and states, else why it could not (and nothing changed). */
+  private apply(engine: RiskEngine, stored: unknown): string | null {
+    if (!settings.check(stored)) return "it does not match the settings schema";
     try {
       engine.limits.restore(stored.limits); // validates every limit before it replaces any
       engine.restoreStates(stored.states);
+      return null;
     } catch (error) {
-      return { kind: "unreadable", why: `${found.where}: ${(error as Error).message}` };
+      return (error as Error).message;
     }
-    return { kind: "restored" };
+  }
+
+  private replayUnstored(engine: RiskEngine): void {
+    for (const replay of this.unstored) replay(engine);
   }
 }

@@ -34,11 +34,15 @@ export class StrategyDefinitions {
     return documents.map((doc) => doc.body);
   }
 
-  /** One stored definition as it is now (another engine instance changed it); null when gone or unreadable. */
-  async read(documentId: string): Promise<StrategyConfig | null> {
+  /**
+   * One stored definition as it is now (another engine instance changed it)
+   * and its version, so the caller can drop a read older than one it applied;
+   * null when gone or unreadable.
+   */
+  async read(documentId: string): Promise<{ config: StrategyConfig; version: number } | null> {
     const doc = await this.documents.get<unknown>(STRATEGY_COLLECTION, documentId);
     if (!doc) return null;
-    if (strategyConfig.check(doc.body)) return doc.body;
+    if (strategyConfig.check(doc.body)) return { config: doc.body, version: doc.version };
     this.logger.error("ignoring an unreadable strategy definition", { id: doc.id, name: doc.name });
     return null;
   }

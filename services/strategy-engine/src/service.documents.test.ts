@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "bun:test";
+import type { DocumentChange, DocumentStore } from "@jts/contracts";
 import { createLogger, MemoryDocumentStore, MemoryEventBus, memoryRuntime, serviceAuthHeaders } from "@jts/kit";
 import { eventually, readJson } from "@jts/kit/testing";
 import { defaultStrategies } from "./defaults.ts";
@@ -11,7 +12,7 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-async function instance(documents: MemoryDocumentStore, bus = new MemoryEventBus()) {
+async function instance(documents: DocumentStore, bus = new MemoryEventBus()) {
   const service = createStrategyService(
     { ...memoryRuntime(quiet), bus },
     { strategies: defaultStrategies("acc"), documents },
@@ -65,5 +66,57 @@ describe("strategy definitions in the document store (issue 19)", () => {
     expect(((await readJson(ready)) as { reasons: Record<string, string> }).reasons.definitions).toContain(
       `collection strategies has unreadable documents: ${bad.id}`,
     );
+  });
+
+  it("never applies an older read of a definition after a newer one (change feed events handled at once)", async () => {
+    const documents = new MemoryDocumentStore();
+    // B's view of the store: a change feed the test drives, and a read the test can slow down.
+    let feed: ((change: DocumentChange) => void) | null = null;
+    let slowNext = false;
+    const view: DocumentStore = {
+      create: (c, n, body) => documents.create(c, n, body),
+      update: (c, i, v, body) => documents.update(c, i, v, body),
+      delete: (c, i, v) => documents.delete(c, i, v),
+      findByName: (c, n) => documents.findByName(c, n),
+      list: (c) => documents.list(c),
+      close: async () => {},
+      get: async <Body>(c: string, i: string) => {
+        const doc = await documents.get<Body>(c, i);
+        if (slowNext) {
+          slowNext = false;
+          await Bun.sleep(50); // read before the stop below, answered after it
+        }
+        return doc;
+      },
+      watch: async (_collection, onChange) => {
+        feed = onChange;
+        return { unsubscribe: async () => {} };
+      },
+    };
+    const b = await instance(view);
+    const running = () => b.engine.list().find((s) => s.config.id === "ma-BTC-KRW")?.running;
+    expect(running()).toBe(true);
+    const doc = await documents.findByName<Record<string, unknown>>(STRATEGY_COLLECTION, "ma-BTC-KRW");
+    if (!doc || !feed) throw new Error("not seeded");
+    const change = (version: number): DocumentChange => ({
+      collection: STRATEGY_COLLECTION,
+      id: doc.id,
+      name: doc.name,
+      version,
+      source: "change-stream",
+    });
+    const notify = feed as (change: DocumentChange) => void;
+    // A retune (still running) is read slowly; the stop after it is read at once.
+    const retuned = await documents.update(STRATEGY_COLLECTION, doc.id, doc.version, { ...doc.body });
+    slowNext = true;
+    notify(change(retuned.version));
+    const stopped = await documents.update(STRATEGY_COLLECTION, doc.id, retuned.version, {
+      ...doc.body,
+      enabled: false,
+    });
+    notify(change(stopped.version));
+    await eventually(() => expect(running()).toBe(false));
+    await Bun.sleep(100); // the slow, older read has landed by now
+    expect(running()).toBe(false);
   });
 });

@@ -90,10 +90,27 @@ export function createStrategyService(runtime: Runtime, options: StrategyService
   };
 
   /** Another instance started, stopped, retuned or created a strategy: this one follows (the active one trades it). */
-  const followDefinition = async (change: DocumentChange) => {
+  /**
+   * The version of each definition document applied last. The bus and the
+   * change feed report changes concurrently and reads finish in any order: a
+   * read older than one applied is dropped, or a strategy just stopped could
+   * start again on the active instance. Changes are applied one at a time
+   * for the same reason (applying one awaits).
+   */
+  const appliedVersions = new Map<string, number>();
+  let following: Promise<void> = Promise.resolve();
+  const followDefinition = (change: DocumentChange): Promise<void> => {
+    const next = following.then(() => applyDefinition(change));
+    following = next.catch(() => {});
+    return next;
+  };
+  const applyDefinition = async (change: DocumentChange) => {
     if (change.version === null) return;
-    const config = await definitions.read(change.id);
-    if (!config) return;
+    const read = await definitions.read(change.id);
+    if (!read) return;
+    if (read.version <= (appliedVersions.get(change.id) ?? 0)) return;
+    appliedVersions.set(change.id, read.version);
+    const { config } = read;
     if (!engine.has(config.id)) {
       await engine.add(config);
       return;
