@@ -18,7 +18,7 @@ async function replica(documents: DocumentStore, bus?: Runtime["bus"]) {
   const base = memoryRuntime(quiet);
   const runtime = bus ? { ...base, bus } : base;
   await servePortfolio(runtime);
-  const service = createRiskService(runtime, { limits, documents });
+  const service = createRiskService(runtime, { limits, documents, settingsPollMs: 200 });
   await service.start();
   service.engine.onPrice("005930", "70000");
   stops.push(() => service.stop());
@@ -69,9 +69,22 @@ describe("risk limits in the document store (issue 19)", () => {
     const ready = await second.ready();
     expect(ready.status).toBe(503);
     expect(ready.body.reasons?.settings).toContain(`document ${stored.id} (settings) of collection risk-settings`);
-    // The damaged copy is left for the operator; resuming saves this engine's limits over it and clears /ready.
+    // The engine holds only the defaults now: a resume or a limit change would trade on them and write them over
+    // every account's own limits. Both are refused and the damaged copy stays for the operator to repair or delete.
+    await expect(second.call(Subjects.riskSetState, { state: "ACTIVE", reason: "checked" })).rejects.toThrow(
+      /unreadable.*repair or delete/,
+    );
+    await expect(
+      second.call(Subjects.riskSetLimits, { account: "acc", limits: { maxOrderNotional: "1" } }),
+    ).rejects.toThrow(/unreadable/);
+    expect(second.service.engine.status().state).toBe("HALTED");
     expect((await documents.findByName(SETTINGS_COLLECTION, "settings"))?.body).toEqual(body);
-    await second.call(Subjects.riskSetState, { state: "ACTIVE", reason: "checked" });
+    // The operator deletes the damaged document: the re-read finds none, and a resume now trades on the defaults
+    // by the operator's explicit choice.
+    await documents.delete(SETTINGS_COLLECTION, stored.id, stored.version + 1);
+    await eventually(async () =>
+      expect(second.call(Subjects.riskSetState, { state: "ACTIVE", reason: "checked" })).resolves.toBeDefined(),
+    );
     await eventually(async () => expect((await second.ready()).status).toBe(200));
     expect((await second.check("o2", "1")).approved).toBe(true);
   });

@@ -168,6 +168,20 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   /** Why the stored settings could not be read or applied, until a good copy is loaded or saved; /ready shows it. */
   let settingsProblem: string | null = null;
   /**
+   * Set while the stored copy cannot be read: this engine then holds the
+   * defaults, not the accounts' own limits, so it must neither trade (resume)
+   * nor write its copy over the damaged one (which would make the defaults
+   * every replica's limits). The operator repairs or deletes the document.
+   */
+  let unreadableSettings: string | null = null;
+  const refuseWhileUnreadable = () => {
+    if (unreadableSettings)
+      throw new AppError(
+        "CONFLICT",
+        `stored risk settings are unreadable (${unreadableSettings}): repair or delete that document first; until then trading stays HALTED and no limit can change`,
+      );
+  };
+  /**
    * Stores a change the engine already holds; `replay` redoes it over another
    * replica's newer copy (see RiskSettingsStore.save). A change the store did
    * not take stays in force here, is redone over every reload, is retried by
@@ -178,6 +192,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     saving
       .then(() => {
         settingsProblem = null; // the stored copy is this engine's now, readable again
+        unreadableSettings = null;
       })
       .catch((error: unknown) => {
         settingsProblem = `risk settings changed here are not stored (other replicas do not have them): ${(error as Error).message}`;
@@ -219,6 +234,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
 
   /** `actor` is the authenticated caller (the rpc envelope or an authenticated HTTP call), never a body field. */
   const setState = async (body: SetRiskStateRequest, actor: string) => {
+    if (body.state !== "HALTED") refuseWhileUnreadable();
     const change = engine.setState(body.state, body.reason ?? "set by operator", actor, {
       account: body.account ?? null,
       cancelOpenOrders: body.cancelOpenOrders ?? false,
@@ -230,6 +246,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
   const setLimits = async (body: SetRiskLimitsRequest, actor: string) => {
     if (!body.clear && Object.values(body.limits).every((value) => value === undefined))
       throw badRequest("limits must name at least one limit (or set clear to remove the scope's override)");
+    refuseWhileUnreadable();
     if (body.clear && body.account && !body.symbol) await refuseIfLive(body.account);
     const change = (target: RiskEngine) =>
       target.limits.set({ account: body.account, symbol: body.symbol }, body.limits, body.clear ?? false);
@@ -352,17 +369,19 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
    */
   const restoreSettings = async (when: "start" | "change") => {
     const outcome = await settings.load(engine);
+    if (outcome.kind !== "unreadable") unreadableSettings = null;
     if (outcome.kind === "restored") {
       if (settings.pending === 0) settingsProblem = null;
       logger.info(when === "start" ? "risk limits and states restored" : "risk limits and states reloaded", {});
     }
     if (outcome.kind !== "unreadable") return;
+    unreadableSettings = outcome.why;
     const problem = `stored risk settings are unreadable: ${outcome.why}`;
     if (problem === settingsProblem) return; // the periodic re-read found the same damage again
     settingsProblem = problem;
     logger.error("stored risk settings are unreadable; the platform is HALTED", { why: outcome.why });
     const reason = `stored risk settings are unreadable (${outcome.why}): check limits and states, then resume`;
-    // Not saved over: the damaged copy stays for the operator to inspect until they resume (which saves).
+    // Never saved over: the damaged copy stays for the operator to repair or delete (refuseWhileUnreadable).
     const change = engine.setState("HALTED", reason.slice(0, 200), ACTOR);
     if (change) {
       record({ actor: ACTOR, action: "risk.set-state", target: null, details: { ...change } });

@@ -199,8 +199,12 @@ export class RiskSettingsStore {
       for (let attempt = 0; this.unstored.length > 0; attempt++) {
         const found = await this.settings.read();
         if (found?.version !== undefined && found.version !== this.version) {
-          // A copy that cannot be applied is written over with this engine's (the operator resumed or changed a limit).
-          if (this.apply(engine, found.body) === null) this.replayUnstored(engine);
+          // A copy that cannot be applied is never written over: this engine holds only the defaults then, and
+          // its copy would become every replica's limits. The change stays queued until the copy is repaired.
+          const why = this.apply(engine, found.body);
+          if (why !== null)
+            throw new AppError("CONFLICT", `the stored risk settings are unreadable (${why}): not written over`);
+          this.replayUnstored(engine);
         }
         const included = this.unstored.length;
         const body: Settings = { limits: engine.limits.snapshot(), states: engine.stateSnapshot() };
