@@ -1,7 +1,7 @@
 import { type Static, Type as t } from "@sinclair/typebox";
 import { CancelAllReply } from "./execution.ts";
 import { Candle, Instrument, LastPrice } from "./market.ts";
-import { NotificationRuleView } from "./notifications.ts";
+import { NotificationRuleView, TelegramLinkCode, TelegramUnlinkReply } from "./notifications.ts";
 import { RiskLimitsView } from "./risk.ts";
 import { Subjects } from "./topics.ts";
 import {
@@ -55,6 +55,8 @@ export const RpcReplies = {
   [Subjects.alertList]: t.Array(Alert),
   [Subjects.notificationRulesGet]: NotificationRuleView,
   [Subjects.notificationRulesSet]: NotificationRuleView,
+  [Subjects.telegramLinkCode]: TelegramLinkCode,
+  [Subjects.telegramUnlink]: TelegramUnlinkReply,
 } as const;
 
 export type RpcSubject = keyof typeof RpcReplies;

@@ -44,6 +44,7 @@ import {
   type Notice,
 } from "./rules.ts";
 import { Suppressor } from "./suppressor.ts";
+import { createTelegramBot, type TelegramBotSettings } from "./telegram/index.ts";
 
 const AlertQuery = t.Object({
   accounts: t.Optional(t.Array(Id)),
@@ -63,6 +64,8 @@ export interface NotificationOptions extends Partial<NotificationSettings> {
   rulesRetryMs?: number;
   /** Alerts kept for the in-app list. */
   capacity?: number;
+  /** The two-way Telegram bot (TELEGRAM_COMMANDS); absent: link codes are served, nothing answers chats. */
+  telegram?: TelegramBotSettings;
   /** Replaces the waits between retries (tests). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -94,6 +97,7 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
     logger,
   );
   let rulesRetry: ReturnType<typeof setInterval> | undefined;
+  const telegram = createTelegramBot(runtime, documents, options.telegram, logger);
 
   const notifier = new Notifier({
     channels,
@@ -139,6 +143,7 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
     list,
     notifier,
     rules,
+    telegram,
     async start() {
       const seedRoutes =
         options.routes ??
@@ -183,13 +188,15 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
         ),
         await serveChecked(runtime.rpc, Subjects.alertList, AlertQuery, ({ accounts, limit }) => list(accounts, limit)),
       );
+      await telegram.start();
     },
     async stop() {
+      await telegram.stop();
       clearInterval(rulesRetry);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
       await notifier.idle();
     },
-  } satisfies Service & { list: typeof list; notifier: Notifier; rules: RuleBook };
+  } satisfies Service & { list: typeof list; notifier: Notifier; rules: RuleBook; telegram: typeof telegram };
 }
 
 export type App = ReturnType<typeof createNotificationService>["app"];
