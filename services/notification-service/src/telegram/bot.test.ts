@@ -8,7 +8,7 @@ import {
   Topics,
   type TradingState,
 } from "@jts/contracts";
-import { createLogger, envelope, MemoryDocumentStore, memoryRuntime, type Runtime } from "@jts/kit";
+import { AppError, createLogger, envelope, MemoryDocumentStore, memoryRuntime, type Runtime } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { createNotificationService } from "../service.ts";
 import { REFUSAL } from "./bot.ts";
@@ -55,6 +55,8 @@ let logLines: string[];
 /** Every risk.set-state the bot made, with the actor the rpc carried. */
 let stateCalls: Array<{ state: TradingState; account: string | null; actor: string | undefined }>;
 let platform: TradingState;
+/** risk.set-state for this account fails as a restarting risk service would. */
+let failOn: string | null;
 const states = new Map<string, TradingState>();
 
 function riskStatus(): RiskStatus {
@@ -86,6 +88,7 @@ async function serveServices(rt: Runtime) {
   await rt.rpc.serve(Subjects.riskStatus, () => riskStatus());
   await rt.rpc.serve(Subjects.riskSetState, (req, ctx) => {
     const { state, account } = req as { state: TradingState; account: string | null };
+    if (failOn !== null && account === failOn) throw new AppError("UNAVAILABLE", "risk is restarting");
     stateCalls.push({ state, account, actor: ctx.actor });
     if (account) states.set(account, state);
     else platform = state;
@@ -153,6 +156,7 @@ beforeEach(async () => {
   documents = new MemoryDocumentStore();
   stateCalls = [];
   platform = "ACTIVE";
+  failOn = null;
   states.clear();
   await serveServices(runtime);
 });
@@ -267,6 +271,17 @@ describe("Telegram commands (long polling against a fake Bot API)", () => {
       { state: "HALTED", account: null, actor: "root" },
       { state: "ACTIVE", account: null, actor: "root" },
     ]);
+  });
+
+  it("says which accounts were halted when the risk service fails part way, and that the state may have changed", async () => {
+    await startService();
+    await link(TRADER, "tina", "trader");
+    failOn = "acc-tina-2";
+    const code = /\/halt confirm (\w+)/.exec(await ask(TRADER, "/halt"))?.[1] as string;
+    expect(await ask(TRADER, `/halt confirm ${code}`)).toBe(
+      "Failed: risk is restarting (HALTED so far: acc-tina). The state may have changed anyway: check /status.",
+    );
+    expect(stateCalls).toEqual([{ state: "HALTED", account: "acc-tina", actor: "tina" }]);
   });
 
   it("lets a confirmation expire", async () => {

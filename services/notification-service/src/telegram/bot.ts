@@ -103,6 +103,6 @@ export class TelegramBot {
   }
 
   private send(chatId: number, reply: Reply): Promise<void> {
-    return this.deps.api.sendMessage(chatId, reply.text, reply.buttons);
+    return this.deps.api.sendMessage(chatId, reply.text.slice(0, 4096), reply.buttons);
   }
 }

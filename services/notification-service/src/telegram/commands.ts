@@ -19,6 +19,7 @@ export interface CommandContext {
 const OPEN: ReadonlySet<Order["status"]> = new Set(["NEW", "OUTCOME_UNKNOWN", "ACCEPTED", "PARTIALLY_FILLED"]);
 /** Telegram refuses messages over 4096 characters: lists are cut well before. */
 const MAX_LINES = 40;
+const MAX_TEXT = 3800;
 
 export const HELP = [
   "/status: trading state, open orders, venues",
@@ -57,11 +58,21 @@ export function telegramCommands(deps: {
   const openOrders = async (link: TelegramLink) =>
     (await call(Subjects.orderList, { accounts: await accountsOf(link) })).filter((o) => OPEN.has(o.status));
 
+  /** One rpc per scope, in order; a failure says which scopes changed before it (the rest may not have). */
   const setState = async (link: TelegramLink, state: TradingState, accounts: string[] | null, reason: string) => {
-    const scopes = accounts ?? [null];
-    for (const account of scopes)
-      await call(Subjects.riskSetState, { state, account, reason, cancelOpenOrders: false }, { actor: link.user });
-    return scopes.map((a) => a ?? "the platform").join(", ");
+    const done: string[] = [];
+    for (const account of accounts ?? [null]) {
+      try {
+        await call(Subjects.riskSetState, { state, account, reason, cancelOpenOrders: false }, { actor: link.user });
+      } catch (error) {
+        const message = (error as Error).message;
+        throw error instanceof AppError
+          ? new AppError(error.code, `${message}${done.length ? ` (${state} so far: ${done.join(", ")})` : ""}`)
+          : error;
+      }
+      done.push(account ?? "the platform");
+    }
+    return done.join(", ");
   };
 
   /** What /halt would halt for this user, or why they may not. */
@@ -196,18 +207,33 @@ export function telegramCommands(deps: {
       try {
         return await command(ctx);
       } catch (error) {
-        if (error instanceof AppError) return { text: `Refused: ${error.message.slice(0, 300)}` };
-        throw error;
+        return { text: failureText(error) };
       }
     },
     /** The inline "Confirm HALT" button. */
-    confirmFromButton: (chatId: number, link: TelegramLink, code: string) => confirmHalt(chatId, link, code),
+    confirmFromButton: (chatId: number, link: TelegramLink, code: string) =>
+      confirmHalt(chatId, link, code).catch((error) => ({ text: failureText(error) })),
   };
 }
 
 export type TelegramCommands = ReturnType<typeof telegramCommands>;
 
+/** A service's refusal (4xx) is said as such; anything else may have acted before failing (a timeout): say so. */
+function failureText(error: unknown): string {
+  const message = (error as Error).message.slice(0, 300);
+  if (error instanceof AppError && error.status < 500) return `Refused: ${message}`;
+  return `Failed: ${message}. The state may have changed anyway: check /status.`;
+}
+
+/** At most MAX_LINES lines and MAX_TEXT characters (Telegram's limit is 4096), then a count of the rest. */
 function cut(lines: string[]): string {
-  if (lines.length <= MAX_LINES) return lines.join("\n");
-  return [...lines.slice(0, MAX_LINES), `... and ${lines.length - MAX_LINES} more (see the app)`].join("\n");
+  const kept: string[] = [];
+  let length = 0;
+  for (const line of lines) {
+    if (kept.length === MAX_LINES || length + line.length + 1 > MAX_TEXT) break;
+    kept.push(line);
+    length += line.length + 1;
+  }
+  if (kept.length === lines.length) return kept.join("\n");
+  return [...kept, `... and ${lines.length - kept.length} more (see the app)`].join("\n");
 }
