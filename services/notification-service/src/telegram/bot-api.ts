@@ -70,9 +70,17 @@ export class BotApi {
     await this.call("answerCallbackQuery", { callback_query_id: id, ...(text ? { text } : {}) });
   }
 
-  /** Webhook mode: Telegram POSTs updates to `url` with `secret` in X-Telegram-Bot-Api-Secret-Token. */
+  /**
+   * Webhook mode: Telegram POSTs updates to `url` with `secret` in X-Telegram-Bot-Api-Secret-Token,
+   * one at a time (max_connections 1), so they arrive in update_id order as the stored offset expects.
+   */
   async setWebhook(url: string, secret: string): Promise<void> {
-    await this.call("setWebhook", { url, secret_token: secret, allowed_updates: ["message", "callback_query"] });
+    await this.call("setWebhook", {
+      url,
+      secret_token: secret,
+      max_connections: 1,
+      allowed_updates: ["message", "callback_query"],
+    });
   }
 
   /** Long polling is refused by Telegram while a webhook is set. */

@@ -12,6 +12,7 @@ import { AppError, createLogger, envelope, MemoryDocumentStore, memoryRuntime, t
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { createNotificationService } from "../service.ts";
 import { REFUSAL } from "./bot.ts";
+import { HELP } from "./commands.ts";
 import type { TelegramBotSettings } from "./config.ts";
 import { type FakeBotApi, fakeBotApi } from "./testing/fake-bot-api.ts";
 import { SECRET_HEADER, WEBHOOK_PATH } from "./transport.ts";
@@ -376,6 +377,13 @@ describe("Telegram webhook mode", () => {
     });
 
   it("sets the webhook with its secret, refuses a request without it, and handles each update once", async () => {
+    // A store that takes its time (a real database): overlapping offset writes would collide on the version.
+    documents = new (class extends MemoryDocumentStore {
+      override async update<Body>(collection: string, id: string, version: number, body: Body) {
+        await Bun.sleep(20);
+        return super.update(collection, id, version, body);
+      }
+    })();
     const svc = await startService(
       settings({
         mode: "webhook",
@@ -383,7 +391,11 @@ describe("Telegram webhook mode", () => {
       }),
     );
     expect(api.webhooks).toEqual([
-      expect.objectContaining({ url: "https://bot.example/telegram/webhook", secret_token: SECRET }),
+      expect.objectContaining({
+        url: "https://bot.example/telegram/webhook",
+        secret_token: SECRET,
+        max_connections: 1,
+      }),
     ]);
     const port = svc.telegram.webhookPort as number;
     const { code } = (await runtime.rpc.request(Subjects.telegramLinkCode, { user: "root", role: "admin" })) as {
@@ -405,5 +417,10 @@ describe("Telegram webhook mode", () => {
     expect(stateCalls).toEqual([{ state: "ACTIVE", account: null, actor: "root" }]);
     expect(api.textsTo(ADMIN).at(-1)).toBe("ACTIVE: the platform.");
     expect(api.offsets).toEqual([]); // no polling in webhook mode
+
+    // Overlapping requests are handled one at a time: each once, none lost to a racing offset write.
+    const burst = await Promise.all([3, 4, 5].map((id) => post(port, update(id, ADMIN, "/help"), SECRET)));
+    expect(burst.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(api.textsTo(ADMIN).filter((t) => t === HELP)).toHaveLength(3);
   });
 });

@@ -19,6 +19,8 @@ const MAX_REFUSED_CHATS = 10_000;
  */
 export class TelegramBot {
   private readonly refusedAt = new Map<number, number>();
+  /** Updates are handled one after another (webhook requests may overlap): the offset claims never race. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: {
@@ -33,7 +35,12 @@ export class TelegramBot {
   ) {}
 
   /** Never throws: a bad update or a failed answer is logged and the next update goes on. */
-  async handle(raw: unknown): Promise<void> {
+  handle(raw: unknown): Promise<void> {
+    this.queue = this.queue.then(() => this.handleOne(raw));
+    return this.queue;
+  }
+
+  private async handleOne(raw: unknown): Promise<void> {
     const { logger, offset } = this.deps;
     if (!isUpdate(raw)) {
       const id = (raw as { update_id?: unknown } | null)?.update_id;
