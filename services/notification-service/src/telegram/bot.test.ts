@@ -307,6 +307,13 @@ describe("Telegram commands (long polling against a fake Bot API)", () => {
     expect(stateCalls).toEqual([]);
   });
 
+  it("refuses at most 20 unlinked chats a minute, so new chats cannot spend the bot's send quota", async () => {
+    await startService();
+    for (let chat = 1; chat <= 25; chat++) api.message(-chat, "/status");
+    await eventually(() => expect(api.offsets.at(-1)).toBeGreaterThanOrEqual(1025));
+    expect(api.sent.filter((m) => m.text === REFUSAL)).toHaveLength(20);
+  });
+
   it("links with a code once: a used or expired code links nothing; a change to the user drops the link", async () => {
     await startService();
     const { code } = (await runtime.rpc.request(Subjects.telegramLinkCode, { user: "tina", role: "trader" })) as {

@@ -7,6 +7,8 @@ import type { OffsetStore } from "./offset.ts";
 export const REFUSAL = "This chat is not linked to a JTS user. Ask for a code in the JTS app and send /link <code>.";
 /** Chats remembered for the refusal limit; past it the oldest is forgotten. */
 const MAX_REFUSED_CHATS = 10_000;
+/** Refusals to all chats together per minute: many new chats at once must not spend the bot's send quota. */
+const MAX_REFUSALS_PER_MINUTE = 20;
 
 /**
  * One update in, at most one answer out. Both transports (long polling and
@@ -19,6 +21,7 @@ const MAX_REFUSED_CHATS = 10_000;
  */
 export class TelegramBot {
   private readonly refusedAt = new Map<number, number>();
+  private recentRefusals: number[] = [];
   /** Updates are handled one after another (webhook requests may overlap): the offset claims never race. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -102,6 +105,12 @@ export class TelegramBot {
     const now = (this.deps.now ?? Date.now)();
     const last = this.refusedAt.get(chatId);
     if (last !== undefined && now - last < this.deps.refusalIntervalMs) return;
+    this.recentRefusals = this.recentRefusals.filter((at) => now - at < 60_000);
+    if (this.recentRefusals.length >= MAX_REFUSALS_PER_MINUTE) {
+      this.deps.logger.warn("telegram chat not linked: refusal skipped, too many this minute", { chatId });
+      return;
+    }
+    this.recentRefusals.push(now);
     this.refusedAt.delete(chatId);
     this.refusedAt.set(chatId, now);
     if (this.refusedAt.size > MAX_REFUSED_CHATS) this.refusedAt.delete(this.refusedAt.keys().next().value as number);
