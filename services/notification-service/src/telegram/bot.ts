@@ -39,7 +39,8 @@ export class TelegramBot {
 
   /** Never throws: a bad update or a failed answer is logged and the next update goes on. */
   handle(raw: unknown): Promise<void> {
-    this.queue = this.queue.then(() => this.handleOne(raw));
+    // handleOne catches its own failures; the catch keeps the queue alive should one ever escape.
+    this.queue = this.queue.then(() => this.handleOne(raw)).catch(() => {});
     return this.queue;
   }
 
