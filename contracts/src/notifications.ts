@@ -57,3 +57,22 @@ export const NotificationRuleSet = t.Object(
   { additionalProperties: false },
 );
 export type NotificationRuleSet = Static<typeof NotificationRuleSet>;
+
+/** The roles a Telegram link acts with (the gateway's user roles). */
+export const TelegramRole = t.Union([t.Literal("admin"), t.Literal("trader"), t.Literal("viewer")]);
+export type TelegramRole = Static<typeof TelegramRole>;
+
+/** rpc notify.telegram.link-code: the gateway names the caller and the role they have now. */
+export const TelegramLinkRequest = t.Object({ user: Id, role: TelegramRole }, { additionalProperties: false });
+export type TelegramLinkRequest = Static<typeof TelegramLinkRequest>;
+
+/** A one-time code: sent to the bot as `/link <code>` before `expiresAt` (ISO 8601), it links that chat to the user. */
+export const TelegramLinkCode = t.Object({ code: t.String(), expiresAt: t.String() });
+export type TelegramLinkCode = Static<typeof TelegramLinkCode>;
+
+/** rpc notify.telegram.unlink: forget every chat linked to the user. */
+export const TelegramUnlinkRequest = t.Object({ user: Id }, { additionalProperties: false });
+export type TelegramUnlinkRequest = Static<typeof TelegramUnlinkRequest>;
+
+export const TelegramUnlinkReply = t.Object({ unlinked: t.Integer({ minimum: 0 }) });
+export type TelegramUnlinkReply = Static<typeof TelegramUnlinkReply>;

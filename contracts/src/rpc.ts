@@ -10,7 +10,15 @@ import {
   OrderQuery,
 } from "./execution.ts";
 import { Candle, CandleQuery, Instrument, LastPrice } from "./market.ts";
-import { NotificationRuleSet, NotificationRulesQuery, NotificationRuleView } from "./notifications.ts";
+import {
+  NotificationRuleSet,
+  NotificationRulesQuery,
+  NotificationRuleView,
+  TelegramLinkCode,
+  TelegramLinkRequest,
+  TelegramUnlinkReply,
+  TelegramUnlinkRequest,
+} from "./notifications.ts";
 import { AccountsQuery, AppliedFills, AppliedFillsQuery, ArmRequest, DisarmRequest, EquityQuery } from "./portfolio.ts";
 import {
   RiskCheckRequest,
@@ -80,6 +88,8 @@ export const RpcContracts = {
   [Subjects.alertList]: { request: AlertQuery, reply: t.Array(Alert) },
   [Subjects.notificationRulesGet]: { request: NotificationRulesQuery, reply: NotificationRuleView },
   [Subjects.notificationRulesSet]: { request: NotificationRuleSet, reply: NotificationRuleView },
+  [Subjects.telegramLinkCode]: { request: TelegramLinkRequest, reply: TelegramLinkCode },
+  [Subjects.telegramUnlink]: { request: TelegramUnlinkRequest, reply: TelegramUnlinkReply },
 } as const;
 
 type NamedSubject = keyof typeof RpcContracts;

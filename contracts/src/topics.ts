@@ -162,6 +162,10 @@ export const Subjects = {
   notificationRulesGet: "notify.rules.get",
   /** Notification service: NotificationRuleSet -> NotificationRuleView; a stale version is a CONFLICT. */
   notificationRulesSet: "notify.rules.set",
+  /** Notification service: {user, role} -> TelegramLinkCode, a one-time code the user sends the bot as `/link <code>`. */
+  telegramLinkCode: "notify.telegram.link-code",
+  /** Notification service: {user} -> {unlinked}: every chat linked to the user is forgotten. */
+  telegramUnlink: "notify.telegram.unlink",
   brokerPlace: (broker: string) => brokerSubject(broker, "place"),
   brokerCancel: (broker: string) => brokerSubject(broker, "cancel"),
   /** Venue-native amend; only brokers that declare it (OrderManager nativeAmend). */

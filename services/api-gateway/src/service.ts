@@ -43,6 +43,7 @@ import { orderRoutes } from "./routes/orders.ts";
 import { portfolioRoutes } from "./routes/portfolio.ts";
 import { riskRoutes } from "./routes/risk.ts";
 import { strategyRoutes } from "./routes/strategies.ts";
+import { telegramRoutes } from "./routes/telegram.ts";
 import { userRoutes } from "./routes/users.ts";
 import { wsRoutes } from "./routes/ws.ts";
 import { security } from "./security.ts";
@@ -168,7 +169,8 @@ export function createGatewayService(
     .use(riskRoutes(routes))
     .use(userRoutes(routes, { users, userStates }))
     .use(alertRoutes(routes))
-    .use(notificationRuleRoutes(routes, { userExists: async (name) => (await userStates.get(name)) !== null }));
+    .use(notificationRuleRoutes(routes, { userExists: async (name) => (await userStates.get(name)) !== null }))
+    .use(telegramRoutes(routes));
 
   return {
     name: "api-gateway",

@@ -7,6 +7,7 @@ import { webhookChannel } from "./channels/webhook.ts";
 import type { Routes } from "./notifier.ts";
 import type { RetryPolicy } from "./retry.ts";
 import type { LossThresholds } from "./rules.ts";
+import { telegramBotConfigSpec } from "./telegram/config.ts";
 
 type AlertKind = Alert["kind"];
 export const ALERT_KINDS = Alert.properties.kind.anyOf.map((s) => s.const) as AlertKind[];
@@ -31,6 +32,7 @@ export const notificationConfigSpec = {
   TELEGRAM_BOT_TOKEN: str(""),
   TELEGRAM_CHAT_ID: str(""),
   TELEGRAM_BASE_URL: str(TELEGRAM_DEFAULT_BASE_URL),
+  ...telegramBotConfigSpec,
   /** KIND=channel,channel;KIND=* ... (kinds: ORDER_FILLED, ORDER_REJECTED, TRADING_STATE, LOSS_THRESHOLD, ...). */
   NOTIFY_ROUTES: str(DEFAULT_ROUTES),
   /** CURRENCY:amount,... e.g. KRW:100000,USDT:100: a position losing that much alerts. */
@@ -74,7 +76,8 @@ export function notificationSettings(config: NotificationConfig): NotificationSe
       }),
     );
   }
-  if (config.TELEGRAM_BOT_TOKEN || config.TELEGRAM_CHAT_ID) {
+  // A token alone is the two-way bot's (TELEGRAM_COMMANDS); the alert channel needs the chat too.
+  if (config.TELEGRAM_CHAT_ID || (config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_COMMANDS === "off")) {
     if (!config.TELEGRAM_BOT_TOKEN || !config.TELEGRAM_CHAT_ID)
       throw new ConfigError(["TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are set together"]);
     channels.push(

@@ -29,3 +29,4 @@ export {
 } from "./rules.ts";
 export { type App, createNotificationService, type NotificationOptions } from "./service.ts";
 export { Suppressor } from "./suppressor.ts";
+export { type TelegramBotSettings, telegramBotConfigSpec, telegramBotSettings } from "./telegram/config.ts";

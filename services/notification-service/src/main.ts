@@ -2,6 +2,7 @@ import type { DocumentStore } from "@jts/contracts";
 import { int, loadConfig, runStandalone, str } from "@jts/kit";
 import { notificationConfigSpec, notificationSettings } from "./config.ts";
 import { createNotificationService } from "./service.ts";
+import { telegramBotSettings } from "./telegram/config.ts";
 
 const config = loadConfig({
   NOTIFICATION_PORT: int(3006, { min: 0, max: 65535 }),
@@ -17,6 +18,7 @@ const config = loadConfig({
   ...notificationConfigSpec,
 });
 const settings = notificationSettings(config);
+const telegram = telegramBotSettings(config);
 
 async function openDocuments(): Promise<DocumentStore | undefined> {
   if (config.MONGO_URL) {
@@ -40,6 +42,7 @@ await runStandalone("notification-service", config.NOTIFICATION_PORT, async (run
     ...settings,
     ...(documents ? { documents } : {}),
     seedUser: config.JTS_ADMIN_USER,
+    ...(telegram ? { telegram } : {}),
   });
   return {
     ...service,

@@ -43,6 +43,7 @@ import {
   type Notice,
 } from "./rules.ts";
 import { Suppressor } from "./suppressor.ts";
+import { createTelegramBot, type TelegramBotSettings } from "./telegram/index.ts";
 
 export interface NotificationOptions extends Partial<NotificationSettings> {
   /**
@@ -57,6 +58,8 @@ export interface NotificationOptions extends Partial<NotificationSettings> {
   rulesRetryMs?: number;
   /** Alerts kept for the in-app list. */
   capacity?: number;
+  /** The two-way Telegram bot (TELEGRAM_COMMANDS); absent: link codes are served, nothing answers chats. */
+  telegram?: TelegramBotSettings;
   /** Replaces the waits between retries (tests). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -88,6 +91,7 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
     logger,
   );
   let rulesRetry: ReturnType<typeof setInterval> | undefined;
+  const telegram = createTelegramBot(runtime, documents, options.telegram, logger);
 
   const notifier = new Notifier({
     channels,
@@ -133,6 +137,7 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
     list,
     notifier,
     rules,
+    telegram,
     async start() {
       const seedRoutes =
         options.routes ??
@@ -175,13 +180,15 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
         ),
         await serve(runtime.rpc, Subjects.alertList, ({ accounts, limit }) => list(accounts, limit)),
       );
+      await telegram.start();
     },
     async stop() {
+      await telegram.stop();
       clearInterval(rulesRetry);
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
       await notifier.idle();
     },
-  } satisfies Service & { list: typeof list; notifier: Notifier; rules: RuleBook };
+  } satisfies Service & { list: typeof list; notifier: Notifier; rules: RuleBook; telegram: typeof telegram };
 }
 
 export type App = ReturnType<typeof createNotificationService>["app"];

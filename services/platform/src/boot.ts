@@ -18,7 +18,7 @@ import {
   sessionsFor,
 } from "@jts/kit";
 import { createMarketDataService } from "@jts/market-data-collector";
-import { createNotificationService, notificationSettings } from "@jts/notification-service";
+import { createNotificationService, notificationSettings, telegramBotSettings } from "@jts/notification-service";
 import { createOrderExecutionService } from "@jts/order-execution";
 import { createPortfolioService, parseAccountSeeds } from "@jts/portfolio-tracker";
 import { createRiskService, riskOptionsFrom } from "@jts/risk-management";
@@ -136,6 +136,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       ...notificationSettings(config),
       ...(storage ? { documents: storage.documents } : {}),
       seedUser: config.JTS_ADMIN_USER,
+      telegram: telegramBotSettings(config),
     }),
     "strategy-engine": createStrategyService(runtime, {
       strategies: defaultStrategies(account).map((s) => ({ ...s, enabled: config.STRATEGIES === "on" })),

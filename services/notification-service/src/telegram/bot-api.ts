@@ -1,0 +1,116 @@
+import { compile } from "@jts/kit";
+import { t } from "elysia";
+
+/**
+ * The part of a Telegram Update the bot reads (Bot API "Update", "Message",
+ * "CallbackQuery"); every other field is allowed and ignored. An update that
+ * does not match is logged and skipped, never thrown through.
+ */
+const Chat = t.Object({ id: t.Integer() });
+const Message = t.Object({ message_id: t.Integer(), chat: Chat, text: t.Optional(t.String()) });
+export const TelegramUpdate = t.Object({
+  update_id: t.Integer({ minimum: 0 }),
+  message: t.Optional(Message),
+  callback_query: t.Optional(t.Object({ id: t.String(), data: t.Optional(t.String()), message: t.Optional(Message) })),
+});
+export type TelegramUpdate = typeof TelegramUpdate.static;
+export const isUpdate = compile(TelegramUpdate).check;
+
+/** An inline keyboard button that answers with callback `data` (at most 64 bytes). */
+export interface CallbackButton {
+  text: string;
+  callback_data: string;
+}
+
+/** The Bot API's failure: `retryable` for 429/5xx and network errors (the poller backs off), not for a bad token. */
+export class BotApiError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The Bot API methods the two-way bot uses. Every call is a JSON POST to
+ * `<base>/bot<token>/<method>` answering `{ok, result}` or
+ * `{ok: false, error_code, description}`. Errors name the method, never the
+ * URL (it holds the token).
+ */
+export class BotApi {
+  private readonly base: string;
+
+  constructor(
+    token: string,
+    baseUrl: string,
+    private readonly timeoutMs = 10_000,
+  ) {
+    this.base = `${baseUrl.replace(/\/+$/, "")}/bot${token}`;
+  }
+
+  /** Long poll: waits up to `timeoutS` on the server for updates from `offset` on. */
+  async getUpdates(offset: number, timeoutS: number, stop?: AbortSignal): Promise<unknown[]> {
+    const body = { offset, timeout: timeoutS, allowed_updates: ["message", "callback_query"] };
+    const result = await this.call("getUpdates", body, timeoutS * 1000 + this.timeoutMs, stop);
+    if (!Array.isArray(result)) throw new BotApiError("telegram getUpdates: result is not an array", true);
+    return result;
+  }
+
+  async sendMessage(chatId: number, text: string, buttons?: CallbackButton[]): Promise<void> {
+    await this.call("sendMessage", {
+      chat_id: chatId,
+      text,
+      disable_web_page_preview: true,
+      ...(buttons ? { reply_markup: { inline_keyboard: [buttons] } } : {}),
+    });
+  }
+
+  async answerCallbackQuery(id: string, text?: string): Promise<void> {
+    await this.call("answerCallbackQuery", { callback_query_id: id, ...(text ? { text } : {}) });
+  }
+
+  /**
+   * Webhook mode: Telegram POSTs updates to `url` with `secret` in X-Telegram-Bot-Api-Secret-Token,
+   * one at a time (max_connections 1), so they arrive in update_id order as the stored offset expects.
+   */
+  async setWebhook(url: string, secret: string): Promise<void> {
+    await this.call("setWebhook", {
+      url,
+      secret_token: secret,
+      max_connections: 1,
+      allowed_updates: ["message", "callback_query"],
+    });
+  }
+
+  /** Long polling is refused by Telegram while a webhook is set. */
+  async deleteWebhook(): Promise<void> {
+    await this.call("deleteWebhook", {});
+  }
+
+  private async call(method: string, body: unknown, timeoutMs = this.timeoutMs, stop?: AbortSignal): Promise<unknown> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/${method}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: stop ? AbortSignal.any([timeout, stop]) : timeout,
+      });
+    } catch (error) {
+      throw new BotApiError(`telegram ${method}: ${(error as Error).name}`, true);
+    }
+    const reply = (await res.json().catch(() => null)) as {
+      ok?: boolean;
+      result?: unknown;
+      description?: string;
+    } | null;
+    if (res.ok && reply?.ok === true) return reply.result;
+    const retryable = res.status === 429 || res.status >= 500;
+    throw new BotApiError(
+      `telegram ${method}: ${res.status} ${String(reply?.description ?? "").slice(0, 200)}`,
+      retryable,
+    );
+  }
+}

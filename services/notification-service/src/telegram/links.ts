@@ -1,0 +1,99 @@
+import type { DocumentStore, TelegramLinkCode, TelegramRole } from "@jts/contracts";
+import { AppError, type Logger } from "@jts/kit";
+
+/** One chat linked to one JTS user, with the role the user had when they asked for the code. */
+export interface TelegramLink {
+  user: string;
+  role: TelegramRole;
+  linkedAt: string;
+}
+
+interface PendingCode {
+  user: string;
+  role: TelegramRole;
+  expiresAt: number;
+}
+
+export const LINKS_COLLECTION = "telegram-links";
+export const LINK_CODES_COLLECTION = "telegram-link-codes";
+
+const hash = (code: string) => new Bun.CryptoHasher("sha256").update(code).digest("hex");
+
+/**
+ * Which chat is which user. A user asks the gateway for a one-time code
+ * (POST /api/telegram/link) and sends it to the bot as `/link <code>`; the
+ * chat is then linked (document named by the chat id). Codes are stored by
+ * their hash, expire, and are deleted on use (a version-checked delete, so two
+ * chats racing for one code cannot both win). Any change to the user (role,
+ * disabled, password: Topics.userChanged) drops their links: the role a link
+ * acts with is never older than the user's last change.
+ */
+export class LinkBook {
+  constructor(
+    private readonly documents: DocumentStore,
+    private readonly logger: Logger,
+    private readonly codeTtlMs = 10 * 60_000,
+    private readonly now = () => Date.now(),
+  ) {}
+
+  async issueCode(user: string, role: TelegramRole): Promise<TelegramLinkCode> {
+    const code = Buffer.from(crypto.getRandomValues(new Uint8Array(9))).toString("base64url");
+    const expiresAt = this.now() + this.codeTtlMs;
+    await this.documents.create<PendingCode>(LINK_CODES_COLLECTION, hash(code), { user, role, expiresAt });
+    return { code, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  /** Links the chat when the code is known and fresh; the user linked, or null (unknown, used or expired). */
+  async redeem(chatId: number, code: string): Promise<string | null> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(code)) return null;
+    const pending = await this.documents.findByName<PendingCode>(LINK_CODES_COLLECTION, hash(code));
+    if (!pending) return null;
+    try {
+      await this.documents.delete(LINK_CODES_COLLECTION, pending.id, pending.version);
+    } catch (error) {
+      if (error instanceof AppError && (error.code === "CONFLICT" || error.code === "NOT_FOUND")) return null;
+      throw error;
+    }
+    if (pending.body.expiresAt <= this.now()) return null;
+    const link: TelegramLink = {
+      user: pending.body.user,
+      role: pending.body.role,
+      linkedAt: new Date(this.now()).toISOString(),
+    };
+    const existing = await this.documents.findByName<TelegramLink>(LINKS_COLLECTION, String(chatId));
+    if (existing) await this.documents.update(LINKS_COLLECTION, existing.id, existing.version, link);
+    else await this.documents.create(LINKS_COLLECTION, String(chatId), link);
+    this.logger.info("telegram chat linked", { user: link.user, chatId });
+    return link.user;
+  }
+
+  async linkOf(chatId: number): Promise<TelegramLink | null> {
+    return (await this.documents.findByName<TelegramLink>(LINKS_COLLECTION, String(chatId)))?.body ?? null;
+  }
+
+  /** Forgets every chat linked to the user; how many. */
+  async unlinkUser(user: string): Promise<number> {
+    let unlinked = 0;
+    for (const doc of await this.documents.list<TelegramLink>(LINKS_COLLECTION)) {
+      if (doc.body.user !== user) continue;
+      await this.documents.delete(LINKS_COLLECTION, doc.id, doc.version).catch(() => {});
+      unlinked += 1;
+    }
+    if (unlinked) this.logger.info("telegram links dropped", { user, unlinked });
+    return unlinked;
+  }
+
+  async unlinkChat(chatId: number): Promise<boolean> {
+    const doc = await this.documents.findByName<TelegramLink>(LINKS_COLLECTION, String(chatId));
+    if (!doc) return false;
+    await this.documents.delete(LINKS_COLLECTION, doc.id, doc.version);
+    return true;
+  }
+
+  /** Expired codes are deleted now and then, so the collection does not grow. */
+  async sweepCodes(): Promise<void> {
+    for (const doc of await this.documents.list<PendingCode>(LINK_CODES_COLLECTION))
+      if (doc.body.expiresAt <= this.now())
+        await this.documents.delete(LINK_CODES_COLLECTION, doc.id, doc.version).catch(() => {});
+  }
+}
