@@ -1,7 +1,7 @@
 import { type Static, Type as t } from "@sinclair/typebox";
 import { CancelAllReply } from "./execution.ts";
 import { Candle, Instrument, LastPrice } from "./market.ts";
-import { NotificationRuleView } from "./notifications.ts";
+import { NotificationRuleView, PushVapidKey } from "./notifications.ts";
 import { RiskLimitsView } from "./risk.ts";
 import { Subjects } from "./topics.ts";
 import {
@@ -55,6 +55,9 @@ export const RpcReplies = {
   [Subjects.alertList]: t.Array(Alert),
   [Subjects.notificationRulesGet]: NotificationRuleView,
   [Subjects.notificationRulesSet]: NotificationRuleView,
+  [Subjects.pushVapidKey]: PushVapidKey,
+  [Subjects.pushSubscribe]: t.Object({ endpoint: t.String(), created: t.Boolean() }),
+  [Subjects.pushUnsubscribe]: t.Object({ removed: t.Boolean() }),
 } as const;
 
 export type RpcSubject = keyof typeof RpcReplies;

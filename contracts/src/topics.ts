@@ -97,6 +97,12 @@ export const Subjects = {
   notificationRulesGet: "notify.rules.get",
   /** Notification service: NotificationRuleSet -> NotificationRuleView; a stale version is a CONFLICT. */
   notificationRulesSet: "notify.rules.set",
+  /** Notification service: {} -> PushVapidKey (enabled false when no VAPID keys are configured). */
+  pushVapidKey: "notify.push.vapid-key",
+  /** Notification service: PushSubscribe -> {endpoint, created}; the same endpoint again replaces it. */
+  pushSubscribe: "notify.push.subscribe",
+  /** Notification service: PushUnsubscribe -> {removed}; NOT_FOUND unless the user owns that endpoint. */
+  pushUnsubscribe: "notify.push.unsubscribe",
   brokerPlace: (broker: string) => `broker.${broker}.place`,
   brokerCancel: (broker: string) => `broker.${broker}.cancel`,
   /** Venue-native amend; only brokers that declare it (OrderManager nativeAmend). */

@@ -32,6 +32,7 @@ import {
 import { t } from "elysia";
 import { DEFAULT_ROUTES, type NotificationSettings, parseRoutes } from "./config.ts";
 import { Notifier } from "./notifier.ts";
+import { createPush, PUSH_COLLECTION } from "./push/index.ts";
 import { DEFAULT_RETRY } from "./retry.ts";
 import { RULES_COLLECTION, RuleBook } from "./rule-book.ts";
 import {
@@ -63,6 +64,8 @@ export interface NotificationOptions extends Partial<NotificationSettings> {
   rulesRetryMs?: number;
   /** Alerts kept for the in-app list. */
   capacity?: number;
+  /** How push requests reach the push service (tests: the local fake push service); fetch by default. */
+  pushTransport?: typeof fetch;
   /** Replaces the waits between retries (tests). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -70,7 +73,7 @@ export interface NotificationOptions extends Partial<NotificationSettings> {
 /**
  * Turns platform events into alerts: keeps the latest for the app, announces
  * each on the bus (the WebSocket hub forwards them), and sends the routed
- * kinds to webhook, email and Telegram, once per cause.
+ * kinds to webhook, email, Telegram and Web Push (push/), once per cause.
  */
 export function createNotificationService(runtime: Runtime, options: NotificationOptions = {}) {
   const logger = runtime.logger.child({ service: "notification-service" });
@@ -90,13 +93,20 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
   );
   const rules = new RuleBook(
     documents,
-    channels.map((c) => c.name),
+    [...channels.map((c) => c.name), ...(options.vapid ? (["push"] as const) : [])],
     logger,
   );
+  const push = createPush(options.vapid ?? null, {
+    documents,
+    rules,
+    rpc: runtime.rpc,
+    logger,
+    ...(options.pushTransport ? { transport: options.pushTransport } : {}),
+  });
   let rulesRetry: ReturnType<typeof setInterval> | undefined;
 
   const notifier = new Notifier({
-    channels,
+    channels: push.channel ? [...channels, push.channel] : channels,
     routes: (alert) => rules.channelsFor(alert, new Date()),
     suppressor: new Suppressor(options.dedupeWindowMs ?? 300_000),
     retry: options.retry ?? DEFAULT_RETRY,
@@ -124,7 +134,10 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
     name: "notification-service",
     logger,
     metrics,
-    readiness: { rules: () => rules.loadError ?? unreadableReason(RULES_COLLECTION, rules.unreadable) },
+    readiness: {
+      rules: () => rules.loadError ?? unreadableReason(RULES_COLLECTION, rules.unreadable),
+      pushSubscriptions: push.readiness,
+    },
   })
     .get("/alerts", ({ query }) => list(undefined, query.limit), { query: t.Omit(AlertQuery, ["accounts"]) })
     .get("/deliveries", () => notifier.stats);
@@ -153,7 +166,8 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
         } catch (error) {
           logger.error("notification rules not seeded yet", { error: (error as Error).message });
         }
-        return rules.load();
+        const [rulesRead, subscriptionsRead] = await Promise.all([rules.load(), push.subscriptions.load()]);
+        return rulesRead && subscriptionsRead;
       };
       // A store that does not answer now is asked again; until then alerts go in-app only, and /ready says why.
       if (!(await openRules()))
@@ -165,6 +179,10 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
         await followDocuments(runtime.bus, documents, RULES_COLLECTION, { source: replica, logger }, () =>
           rules.load().then(() => {}),
         ),
+        await followDocuments(runtime.bus, documents, PUSH_COLLECTION, { source: replica, logger }, () =>
+          push.subscriptions.load().then(() => {}),
+        ),
+        ...(await push.serve()),
         await serveChecked(runtime.rpc, Subjects.notificationRulesGet, t.Object({ user: Id }), ({ user }) =>
           rules.view(user),
         ),
@@ -189,7 +207,8 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
       await notifier.idle();
     },
-  } satisfies Service & { list: typeof list; notifier: Notifier; rules: RuleBook };
+    push,
+  } satisfies Service & { list: typeof list; notifier: Notifier; rules: RuleBook; push: typeof push };
 }
 
 export type App = ReturnType<typeof createNotificationService>["app"];
