@@ -20,7 +20,13 @@ const expand = (prk: Uint8Array, info: Uint8Array, length: number) =>
   hmac(prk, Buffer.concat([info, Buffer.from([1])])).subarray(0, length);
 
 /** CEK and nonce of RFC 8291 §3.4 and RFC 8188 §2.2 from the ECDH secret and both public keys. */
-function deriveKeys(ecdhSecret: Uint8Array, authSecret: Uint8Array, uaPublic: Uint8Array, asPublic: Uint8Array, salt: Uint8Array) {
+function deriveKeys(
+  ecdhSecret: Uint8Array,
+  authSecret: Uint8Array,
+  uaPublic: Uint8Array,
+  asPublic: Uint8Array,
+  salt: Uint8Array,
+) {
   const keyInfo = Buffer.concat([Buffer.from("WebPush: info\0"), uaPublic, asPublic]);
   const ikm = expand(hmac(authSecret, ecdhSecret), keyInfo, 32);
   const prk = hmac(salt, ikm);
@@ -57,9 +63,14 @@ export function encryptPush(plaintext: Uint8Array, to: ReceiverKeys, fixture?: E
   const { cek, nonce } = deriveKeys(ecdh.computeSecret(to.p256dh), to.auth, to.p256dh, asPublic, salt);
   const cipher = createCipheriv("aes-128-gcm", cek, nonce);
   // 0x02: the last (only) record's delimiter; no padding after it.
-  const sealed = Buffer.concat([cipher.update(plaintext), cipher.update(Buffer.from([2])), cipher.final(), cipher.getAuthTag()]);
+  const sealed = Buffer.concat([
+    cipher.update(plaintext),
+    cipher.update(Buffer.from([2])),
+    cipher.final(),
+    cipher.getAuthTag(),
+  ]);
   const header = Buffer.alloc(21);
-  salt.forEach((b, i) => header.writeUInt8(b, i));
+  Buffer.from(salt).copy(header, 0);
   header.writeUInt32BE(RECORD_SIZE, 16);
   header.writeUInt8(asPublic.length, 20);
   return Buffer.concat([header, asPublic, sealed]);

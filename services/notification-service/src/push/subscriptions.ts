@@ -48,8 +48,11 @@ export class PushSubscriptions {
   async load(): Promise<boolean> {
     try {
       const { documents, unreadable } = await readDocuments(this.documents, PUSH_COLLECTION, schema);
-      this.byEndpoint = new Map(documents.map((d) => [d.body.endpoint, { id: d.id, version: d.version, body: d.body }]));
-      for (const bad of unreadable) this.logger.error("push subscription skipped: the stored document is unreadable", { ...bad });
+      this.byEndpoint = new Map(
+        documents.map((d) => [d.body.endpoint, { id: d.id, version: d.version, body: d.body }]),
+      );
+      for (const bad of unreadable)
+        this.logger.error("push subscription skipped: the stored document is unreadable", { ...bad });
       this.unreadable = unreadable;
       this.loadError = null;
       return true;

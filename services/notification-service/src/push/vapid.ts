@@ -6,7 +6,7 @@
  * `bun services/notification-service/src/push/keygen.ts`): the 65-byte
  * uncompressed public point and the 32-byte private scalar.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { createECDH, createPrivateKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 
 export interface VapidKeys {
   /** base64url, 65 bytes: what browsers take as applicationServerKey. */
@@ -30,18 +30,25 @@ export function vapidProblem(keys: VapidKeys): string | null {
   if (priv.length !== 32) return "VAPID_PRIVATE_KEY must be a base64url 32-byte P-256 private key";
   if (!/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(keys.subject))
     return "VAPID_SUBJECT must be a mailto: address or an https: URL (RFC 8292 §2.1)";
+  let derived: Buffer;
   try {
-    const derived = createPublicKey(signingKey(keys)).export({ format: "jwk" });
-    if (derived.x !== b64u(pub.subarray(1, 33)) || derived.y !== b64u(pub.subarray(33)))
-      return "VAPID_PUBLIC_KEY is not the public half of VAPID_PRIVATE_KEY";
+    derived = publicKeyOf(priv);
   } catch (error) {
-    return `VAPID keys are not a P-256 key pair: ${(error as Error).message}`;
+    return `VAPID_PRIVATE_KEY is not a P-256 private key: ${(error as Error).message}`;
   }
+  if (!derived.equals(pub)) return "VAPID_PUBLIC_KEY is not the public half of VAPID_PRIVATE_KEY";
   return null;
 }
 
+/** The uncompressed public point of a P-256 private scalar. */
+function publicKeyOf(privateKey: Buffer): Buffer {
+  const ecdh = createECDH("prime256v1");
+  ecdh.setPrivateKey(privateKey);
+  return ecdh.getPublicKey();
+}
+
 function signingKey(keys: VapidKeys): KeyObject {
-  const pub = Buffer.from(keys.publicKey, "base64url");
+  const pub = publicKeyOf(Buffer.from(keys.privateKey, "base64url"));
   return createPrivateKey({
     key: { kty: "EC", crv: "P-256", x: b64u(pub.subarray(1, 33)), y: b64u(pub.subarray(33)), d: keys.privateKey },
     format: "jwk",
