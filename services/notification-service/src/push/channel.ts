@@ -28,7 +28,7 @@ export function pushPayload(alert: Alert): PushPayload {
     // Titles and messages are short; the cap keeps any message inside one 4 KB record.
     body: alert.message.slice(0, 1000),
     account: alert.account,
-    url: "/alerts",
+    url: "/#alerts",
   };
 }
 
@@ -89,7 +89,7 @@ export function pushChannel(options: PushChannelOptions): Channel {
         ttl: String(ttl),
         urgency,
       },
-      body,
+      body: new Uint8Array(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
     if (res.status === 404 || res.status === 410) {

@@ -105,7 +105,7 @@ describe("Web Push alerts (issue 18 item 6)", () => {
     await eventually(() => expect(payloads(laptop.endpoint)).toHaveLength(4));
     expect(fake.rejected).toEqual([]);
     const byKind = Object.fromEntries(payloads(phone.endpoint).map((p) => [p.kind, p]));
-    expect(byKind.ORDER_FILLED).toMatchObject({ title: "BUY 10 005930 @ 70000", account: "acc-a", url: "/alerts" });
+    expect(byKind.ORDER_FILLED).toMatchObject({ title: "BUY 10 005930 @ 70000", account: "acc-a", url: "/#alerts" });
     expect(byKind.ORDER_REJECTED).toMatchObject({ severity: "WARNING", body: "no cash" });
     expect(byKind.TRADING_STATE).toMatchObject({ severity: "CRITICAL", title: "Trading HALTED", account: null });
     expect(byKind.VENUE_DISCONNECTED).toMatchObject({ title: "Venue upbit disconnected", body: "socket closed" });
