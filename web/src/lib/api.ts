@@ -19,10 +19,10 @@ import type {
   LastPrice,
   NotificationRule,
   NotificationRuleView,
-  PushSubscriptionBody,
   Order,
   OrderRequest,
   Position,
+  PushSubscriptionBody,
   RiskLimitsPatch,
   RiskStatus,
   StrategyCreate,
@@ -273,8 +273,7 @@ export const setNotificationRule = (version: number, rule: NotificationRule): Pr
 export const getPushKey = () => unwrap(gateway.api.push["vapid-public-key"].get());
 export const savePushSubscription = (subscription: PushSubscriptionBody) =>
   unwrap(gateway.api.push.subscriptions.post(subscription));
-export const deletePushSubscription = (endpoint: string) =>
-  unwrap(gateway.api.push.subscriptions.delete({ endpoint }));
+export const deletePushSubscription = (endpoint: string) => unwrap(gateway.api.push.subscriptions.delete({ endpoint }));
 
 // Risk.
 export const getRisk = (): Promise<RiskStatus> => unwrap(gateway.api.risk.get());
