@@ -11,17 +11,17 @@ self.addEventListener("push", (event) => {
   } catch {
     alert = null;
   }
-  const title = alert && typeof alert.title === "string" ? alert.title : "JTS alert";
+  const title = typeof alert?.title === "string" ? alert.title : "JTS alert";
   event.waitUntil(
     self.registration.showNotification(title, {
-      body: alert && typeof alert.body === "string" ? alert.body : "",
+      body: typeof alert?.body === "string" ? alert.body : "",
       // One notification per alert; a repeat of the same alert replaces it instead of stacking.
-      tag: alert && alert.id ? `jts-${alert.id}` : undefined,
+      tag: alert?.id ? `jts-${alert.id}` : undefined,
       icon: "/icon-192.png",
       badge: "/icon-192.png",
       // A HALT or a venue down stays on screen until the trader dismisses it.
-      requireInteraction: Boolean(alert && alert.severity === "CRITICAL"),
-      data: { url: alert && typeof alert.url === "string" && alert.url.startsWith("/") ? alert.url : "/" },
+      requireInteraction: alert?.severity === "CRITICAL",
+      data: { url: typeof alert?.url === "string" && alert.url.startsWith("/") ? alert.url : "/" },
     }),
   );
 });

@@ -37,6 +37,7 @@ export function PushToggle() {
         <input
           type="checkbox"
           role="switch"
+          aria-checked={state() === "enabled"}
           name="push"
           checked={state() === "enabled"}
           disabled={busy() || !switchable()}
