@@ -32,6 +32,8 @@ export default defineConfig({
         navigateFallback: "/index.html",
         navigateFallbackDenylist: [/^\/api\//, /^\/ws$/],
         runtimeCaching: [],
+        // Web Push: shows each push as a notification and opens the app on a click (public/push-sw.js).
+        importScripts: ["push-sw.js"],
       },
     }),
   ],

@@ -2,8 +2,17 @@ import { type Static, Type as t } from "@sinclair/typebox";
 import { Id } from "./primitives.ts";
 import { Alert } from "./trading.ts";
 
-/** The external channels an alert can go to (in-app delivery is always on). */
-export const NotificationChannel = t.Union([t.Literal("webhook"), t.Literal("email"), t.Literal("telegram")]);
+/**
+ * The external channels an alert can go to (in-app delivery is always on).
+ * `push` is Web Push to the user's own installed PWAs (their subscriptions);
+ * the others are the platform's one address each.
+ */
+export const NotificationChannel = t.Union([
+  t.Literal("webhook"),
+  t.Literal("email"),
+  t.Literal("telegram"),
+  t.Literal("push"),
+]);
 export type NotificationChannel = Static<typeof NotificationChannel>;
 
 const ClockTime = t.String({ pattern: "^([01]\\d|2[0-3]):[0-5]\\d$", description: "HH:MM, 24-hour clock" });
@@ -17,7 +26,7 @@ export const NotificationRule = t.Object(
   {
     routes: t.Array(
       t.Object(
-        { kind: Alert.properties.kind, channels: t.Array(NotificationChannel, { maxItems: 3, uniqueItems: true }) },
+        { kind: Alert.properties.kind, channels: t.Array(NotificationChannel, { maxItems: 4, uniqueItems: true }) },
         { additionalProperties: false },
       ),
       { maxItems: 16 },
@@ -76,3 +85,47 @@ export type TelegramUnlinkRequest = Static<typeof TelegramUnlinkRequest>;
 
 export const TelegramUnlinkReply = t.Object({ unlinked: t.Integer({ minimum: 0 }) });
 export type TelegramUnlinkReply = Static<typeof TelegramUnlinkReply>;
+
+/** Unpadded base64url of exactly `bytes` bytes (what PushSubscription.toJSON() gives). */
+const base64url = (bytes: number, what: string) =>
+  t.String({
+    // 4 characters per 3 bytes, the last group cut short without padding.
+    pattern: `^[A-Za-z0-9_-]{${Math.ceil((bytes * 4) / 3)}}$`,
+    description: `${what}: ${bytes} bytes, base64url without padding`,
+  });
+
+/**
+ * A browser's Web Push subscription (PushSubscription.toJSON()): the push
+ * service's https endpoint, the browser's P-256 public key (65 bytes,
+ * uncompressed) and the 16-byte auth secret of RFC 8291.
+ */
+export const PushSubscriptionBody = t.Object(
+  {
+    endpoint: t.String({ pattern: "^https://[^\\s/?#]+[^\\s]*$", maxLength: 2048, description: "https URL" }),
+    expirationTime: t.Optional(t.Union([t.Number(), t.Null()])),
+    keys: t.Object(
+      { p256dh: base64url(65, "P-256 public key, uncompressed"), auth: base64url(16, "auth secret") },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false, title: "push subscription" },
+);
+export type PushSubscriptionBody = Static<typeof PushSubscriptionBody>;
+
+/** rpc notify.push.subscribe: whose subscription (admins get every account's alerts). */
+export const PushSubscribe = t.Object(
+  { user: Id, admin: t.Boolean(), subscription: PushSubscriptionBody },
+  { additionalProperties: false },
+);
+export type PushSubscribe = Static<typeof PushSubscribe>;
+
+/** rpc notify.push.unsubscribe: a user removes one of their own subscriptions, named by its endpoint. */
+export const PushUnsubscribe = t.Object(
+  { user: Id, endpoint: t.String({ minLength: 1, maxLength: 2048 }) },
+  { additionalProperties: false },
+);
+export type PushUnsubscribe = Static<typeof PushUnsubscribe>;
+
+/** The VAPID public key the browser subscribes with (applicationServerKey): 65 bytes, base64url. */
+export const PushVapidKey = t.Object({ publicKey: t.String(), enabled: t.Boolean() });
+export type PushVapidKey = Static<typeof PushVapidKey>;

@@ -14,6 +14,9 @@ import {
   NotificationRuleSet,
   NotificationRulesQuery,
   NotificationRuleView,
+  PushSubscribe,
+  PushUnsubscribe,
+  PushVapidKey,
   TelegramLinkCode,
   TelegramLinkRequest,
   TelegramUnlinkReply,
@@ -90,6 +93,9 @@ export const RpcContracts = {
   [Subjects.notificationRulesSet]: { request: NotificationRuleSet, reply: NotificationRuleView },
   [Subjects.telegramLinkCode]: { request: TelegramLinkRequest, reply: TelegramLinkCode },
   [Subjects.telegramUnlink]: { request: TelegramUnlinkRequest, reply: TelegramUnlinkReply },
+  [Subjects.pushVapidKey]: { request: NoRequest, reply: PushVapidKey },
+  [Subjects.pushSubscribe]: { request: PushSubscribe, reply: t.Object({ endpoint: t.String(), created: t.Boolean() }) },
+  [Subjects.pushUnsubscribe]: { request: PushUnsubscribe, reply: t.Object({ removed: t.Boolean() }) },
 } as const;
 
 type NamedSubject = keyof typeof RpcContracts;

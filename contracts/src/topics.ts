@@ -166,6 +166,12 @@ export const Subjects = {
   telegramLinkCode: "notify.telegram.link-code",
   /** Notification service: {user} -> {unlinked}: every chat linked to the user is forgotten. */
   telegramUnlink: "notify.telegram.unlink",
+  /** Notification service: {} -> PushVapidKey (enabled false when no VAPID keys are configured). */
+  pushVapidKey: "notify.push.vapid-key",
+  /** Notification service: PushSubscribe -> {endpoint, created}; the same endpoint again replaces it. */
+  pushSubscribe: "notify.push.subscribe",
+  /** Notification service: PushUnsubscribe -> {removed}; NOT_FOUND unless the user owns that endpoint. */
+  pushUnsubscribe: "notify.push.unsubscribe",
   brokerPlace: (broker: string) => brokerSubject(broker, "place"),
   brokerCancel: (broker: string) => brokerSubject(broker, "cancel"),
   /** Venue-native amend; only brokers that declare it (OrderManager nativeAmend). */

@@ -2,9 +2,9 @@ import type { AuditEntry, AuditLog } from "@jts/contracts";
 import type { Logger } from "@jts/kit";
 import type { ClientOrigin } from "./client-ip.ts";
 
-/** Request bodies are kept in the audit log unless they may carry a secret (tokens, passwords). */
+/** Request bodies are kept in the audit log unless they may carry a secret (tokens, passwords, push subscription keys). */
 export const isAuditableBody = (body: unknown): body is Record<string, unknown> =>
-  typeof body === "object" && body !== null && !Object.keys(body).some((key) => /password|token/i.test(key));
+  typeof body === "object" && body !== null && !Object.keys(body).some((key) => /password|token|^keys$/i.test(key));
 
 /**
  * Writes the gateway's audit entries. A failed write is logged, never thrown:

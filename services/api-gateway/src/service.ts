@@ -41,6 +41,7 @@ import { marketSessionRoutes } from "./routes/market-session.ts";
 import { notificationRuleRoutes } from "./routes/notification-rules.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { portfolioRoutes } from "./routes/portfolio.ts";
+import { pushRoutes } from "./routes/push.ts";
 import { riskRoutes } from "./routes/risk.ts";
 import { strategyRoutes } from "./routes/strategies.ts";
 import { telegramRoutes } from "./routes/telegram.ts";
@@ -170,7 +171,8 @@ export function createGatewayService(
     .use(userRoutes(routes, { users, userStates }))
     .use(alertRoutes(routes))
     .use(notificationRuleRoutes(routes, { userExists: async (name) => (await userStates.get(name)) !== null }))
-    .use(telegramRoutes(routes));
+    .use(telegramRoutes(routes))
+    .use(pushRoutes(routes));
 
   return {
     name: "api-gateway",

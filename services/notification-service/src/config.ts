@@ -5,6 +5,8 @@ import { emailChannel } from "./channels/smtp.ts";
 import { TELEGRAM_DEFAULT_BASE_URL, telegramChannel } from "./channels/telegram.ts";
 import { webhookChannel } from "./channels/webhook.ts";
 import type { Routes } from "./notifier.ts";
+import { pushConfigSpec, vapidKeys } from "./push/config.ts";
+import type { VapidKeys } from "./push/vapid.ts";
 import type { RetryPolicy } from "./retry.ts";
 import type { LossThresholds } from "./rules.ts";
 import { telegramBotConfigSpec } from "./telegram/config.ts";
@@ -42,6 +44,7 @@ export const notificationConfigSpec = {
   NOTIFY_RETRY_ATTEMPTS: int(5, { min: 1, max: 20 }),
   NOTIFY_RETRY_BASE_MS: int(500, { min: 1 }),
   NOTIFY_RETRY_MAX_MS: int(30_000, { min: 1 }),
+  ...pushConfigSpec,
 };
 
 export type NotificationConfig = ConfigOf<typeof notificationConfigSpec>;
@@ -52,6 +55,8 @@ export interface NotificationSettings {
   lossThresholds: LossThresholds;
   dedupeWindowMs: number;
   retry: RetryPolicy;
+  /** Web Push keys; null: no push channel. */
+  vapid: VapidKeys | null;
 }
 
 /** The channels, routes and limits the configuration names; throws on a half-configured channel or a bad rule. */
@@ -101,6 +106,7 @@ export function notificationSettings(config: NotificationConfig): NotificationSe
       baseDelayMs: config.NOTIFY_RETRY_BASE_MS,
       maxDelayMs: config.NOTIFY_RETRY_MAX_MS,
     },
+    vapid: vapidKeys(config),
   };
 }
 

@@ -17,6 +17,7 @@ export {
   parseRoutes,
 } from "./config.ts";
 export { Notifier } from "./notifier.ts";
+export { decryptPush, encryptPush, generateVapidKeys, type VapidKeys, VapidSigner } from "./push/index.ts";
 export { PermanentError, type RetryPolicy, withRetry } from "./retry.ts";
 export {
   alertForAccountMode,

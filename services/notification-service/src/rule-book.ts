@@ -106,10 +106,7 @@ export class RuleBook {
    */
   channelsFor(alert: Alert, now: Date): NotificationChannel[] {
     const channels = new Set<NotificationChannel>();
-    for (const { rule } of this.rules.values()) {
-      if (alert.severity !== "CRITICAL" && rule.quietHours && isQuiet(rule.quietHours, now)) continue;
-      for (const route of rule.routes) if (route.kind === alert.kind) for (const c of route.channels) channels.add(c);
-    }
+    for (const [, channel] of this.routed(alert, now)) channels.add(channel);
     if (channels.size === 0 && alert.severity === "CRITICAL" && this.configured.length > 0) {
       this.logger.warn("no rule routes this CRITICAL alert: it goes to every configured channel", {
         kind: alert.kind,
@@ -118,6 +115,21 @@ export class RuleBook {
       return [...this.configured];
     }
     return [...channels];
+  }
+
+  /** The users whose rule routes `alert` to `channel` now (push goes to each user's own devices). */
+  usersFor(alert: Alert, channel: NotificationChannel, now: Date): Set<string> {
+    const users = new Set<string>();
+    for (const [user, routed] of this.routed(alert, now)) if (routed === channel) users.add(user);
+    return users;
+  }
+
+  /** (user, channel) for every route of `alert`'s kind whose user is not in quiet hours (CRITICAL ignores them). */
+  private *routed(alert: Alert, now: Date): Generator<[string, NotificationChannel]> {
+    for (const [user, { rule }] of this.rules) {
+      if (alert.severity !== "CRITICAL" && rule.quietHours && isQuiet(rule.quietHours, now)) continue;
+      for (const route of rule.routes) if (route.kind === alert.kind) for (const c of route.channels) yield [user, c];
+    }
   }
 
   private async updateOwn(user: string, version: number, rule: NotificationRule) {

@@ -31,6 +31,7 @@ import {
 import { t } from "elysia";
 import { DEFAULT_ROUTES, type NotificationSettings, parseRoutes } from "./config.ts";
 import { Notifier } from "./notifier.ts";
+import { createPush, PUSH_COLLECTION } from "./push/index.ts";
 import { DEFAULT_RETRY } from "./retry.ts";
 import { RULES_COLLECTION, RuleBook } from "./rule-book.ts";
 import {
@@ -60,6 +61,8 @@ export interface NotificationOptions extends Partial<NotificationSettings> {
   capacity?: number;
   /** The two-way Telegram bot (TELEGRAM_COMMANDS); absent: link codes are served, nothing answers chats. */
   telegram?: TelegramBotSettings;
+  /** How push requests reach the push service (tests: the local fake push service); fetch by default. */
+  pushTransport?: typeof fetch;
   /** Replaces the waits between retries (tests). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -67,7 +70,7 @@ export interface NotificationOptions extends Partial<NotificationSettings> {
 /**
  * Turns platform events into alerts: keeps the latest for the app, announces
  * each on the bus (the WebSocket hub forwards them), and sends the routed
- * kinds to webhook, email and Telegram, once per cause.
+ * kinds to webhook, email, Telegram and Web Push (push/), once per cause.
  */
 export function createNotificationService(runtime: Runtime, options: NotificationOptions = {}) {
   const logger = runtime.logger.child({ service: "notification-service" });
@@ -87,14 +90,21 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
   );
   const rules = new RuleBook(
     documents,
-    channels.map((c) => c.name),
+    [...channels.map((c) => c.name), ...(options.vapid ? (["push"] as const) : [])],
     logger,
   );
+  const push = createPush(options.vapid ?? null, {
+    documents,
+    rules,
+    rpc: runtime.rpc,
+    logger,
+    ...(options.pushTransport ? { transport: options.pushTransport } : {}),
+  });
   let rulesRetry: ReturnType<typeof setInterval> | undefined;
   const telegram = createTelegramBot(runtime, documents, options.telegram, logger);
 
   const notifier = new Notifier({
-    channels,
+    channels: push.channel ? [...channels, push.channel] : channels,
     routes: (alert) => rules.channelsFor(alert, new Date()),
     suppressor: new Suppressor(options.dedupeWindowMs ?? 300_000),
     retry: options.retry ?? DEFAULT_RETRY,
@@ -122,7 +132,10 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
     name: "notification-service",
     logger,
     metrics,
-    readiness: { rules: () => rules.loadError ?? unreadableReason(RULES_COLLECTION, rules.unreadable) },
+    readiness: {
+      rules: () => rules.loadError ?? unreadableReason(RULES_COLLECTION, rules.unreadable),
+      pushSubscriptions: push.readiness,
+    },
   })
     .get("/alerts", ({ query }) => list(undefined, query.limit), { query: t.Omit(AlertQuery, ["accounts"]) })
     .get("/deliveries", () => notifier.stats);
@@ -152,7 +165,8 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
         } catch (error) {
           logger.error("notification rules not seeded yet", { error: (error as Error).message });
         }
-        return rules.load();
+        const [rulesRead, subscriptionsRead] = await Promise.all([rules.load(), push.subscriptions.load()]);
+        return rulesRead && subscriptionsRead;
       };
       // A store that does not answer now is asked again; until then alerts go in-app only, and /ready says why.
       if (!(await openRules()))
@@ -164,6 +178,10 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
         await followDocuments(runtime.bus, documents, RULES_COLLECTION, { source: replica, logger }, () =>
           rules.load().then(() => {}),
         ),
+        await followDocuments(runtime.bus, documents, PUSH_COLLECTION, { source: replica, logger }, () =>
+          push.subscriptions.load().then(() => {}),
+        ),
+        ...(await push.serve()),
         await serve(runtime.rpc, Subjects.notificationRulesGet, ({ user }) => rules.view(user)),
         await serve(runtime.rpc, Subjects.notificationRulesSet, ({ user, version, rule }) =>
           rules.set(user, version, rule),
@@ -188,7 +206,14 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
       await Promise.all(subscriptions.splice(0).map((s) => s.unsubscribe()));
       await notifier.idle();
     },
-  } satisfies Service & { list: typeof list; notifier: Notifier; rules: RuleBook; telegram: typeof telegram };
+    push,
+  } satisfies Service & {
+    list: typeof list;
+    notifier: Notifier;
+    rules: RuleBook;
+    telegram: typeof telegram;
+    push: typeof push;
+  };
 }
 
 export type App = ReturnType<typeof createNotificationService>["app"];

@@ -22,6 +22,7 @@ import type {
   Order,
   OrderRequest,
   Position,
+  PushSubscriptionBody,
   RiskLimitsPatch,
   RiskStatus,
   StrategyCreate,
@@ -267,6 +268,12 @@ export const getNotificationRule = (): Promise<NotificationRuleView> => unwrap(g
 /** `version` is the one read (0 when there was none): the gateway answers 409 when someone saved in between. */
 export const setNotificationRule = (version: number, rule: NotificationRule): Promise<NotificationRuleView> =>
   unwrap(gateway.api["notification-rules"].put({ version, rule }));
+
+// Web Push: the VAPID key to subscribe with, and the caller's own browser subscriptions (src/lib/push.ts).
+export const getPushKey = () => unwrap(gateway.api.push["vapid-public-key"].get());
+export const savePushSubscription = (subscription: PushSubscriptionBody) =>
+  unwrap(gateway.api.push.subscriptions.post(subscription));
+export const deletePushSubscription = (endpoint: string) => unwrap(gateway.api.push.subscriptions.delete({ endpoint }));
 
 // Risk.
 export const getRisk = (): Promise<RiskStatus> => unwrap(gateway.api.risk.get());

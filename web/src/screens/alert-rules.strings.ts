@@ -6,7 +6,7 @@ export const alertRuleStrings = {
   title: "Notification rules",
   intro: "Which alerts reach you outside the app, and where. Alerts always appear in the app.",
   kindColumn: "Alert",
-  channels: { webhook: "Webhook", email: "Email", telegram: "Telegram" },
+  channels: { webhook: "Webhook", email: "Email", telegram: "Telegram", push: "Push" },
   kinds: {
     ORDER_REJECTED: "Order rejected",
     ORDER_FILLED: "Order filled",

@@ -2,6 +2,7 @@ import { createEffect, For, on } from "solid-js";
 import { formatNanosTime } from "../lib/decimal.ts";
 import type { TradingStore } from "../lib/store.ts";
 import { NotificationRules } from "./alert-rules.tsx";
+import { PushToggle } from "./push-toggle.tsx";
 
 /** Newest first; seeing the screen marks everything on it read. */
 export function AlertsScreen(props: { store: TradingStore }) {
@@ -32,6 +33,7 @@ export function AlertsScreen(props: { store: TradingStore }) {
           </For>
         </ol>
       </section>
+      <PushToggle />
       <NotificationRules />
     </div>
   );

@@ -90,6 +90,8 @@ describe("gateway route policy (auth/plugin.ts)", () => {
       "PUT /api/notification-rules/:id": "notification.set-rule",
       "POST /api/telegram/link": "telegram.link",
       "DELETE /api/telegram/link": "telegram.unlink",
+      "POST /api/push/subscriptions": "push.subscribe",
+      "DELETE /api/push/subscriptions": "push.unsubscribe",
     });
   });
 
