@@ -7,7 +7,7 @@ dev: install web-build
 
 # bun test with the real servers started for the adapter suites, the gateway fuzzer, the host
 # scripts' bats suites and the compose test (host/docker/ci/run: the production stack built and
-# run in Docker, ~6 min with cached images; skipped where dockerd cannot run).
+# run in Docker, 10 to 13 min on this 2-core machine at load 25-50, under 10 at 17-28; images cached outside the clone; skipped where dockerd cannot run).
 # JTS_TEST_SERVERS=off: unit tests only, no servers, no fuzzing, no compose. JTS_TEST_COMPOSE=off: no compose test.
 # JTS_TEST_REPORT_DIR=dir: JUnit reports of every part go there (CI counts them).
 # Run every test: unit, contract on real servers, end to end, fuzzer, host scripts, compose stack
