@@ -3,7 +3,6 @@ import { exportConsumerLag } from "../consumer-lag.ts";
 import { envelope } from "../events/envelope.ts";
 import { MemoryEventBus } from "../events/memory.ts";
 import { createServiceApp, metricsOf } from "../http.ts";
-import { createLogger } from "../log.ts";
 import { MetricsRegistry } from "../metrics.ts";
 import { eventually } from "../testing/eventually.ts";
 import { silentLogger } from "../testing/logger.ts";
