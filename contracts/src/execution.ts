@@ -108,6 +108,29 @@ export const ExecutionReport = t.Object({
 });
 export type ExecutionReport = Static<typeof ExecutionReport>;
 
+/**
+ * A report JTS writes itself about one of its orders, addressed as the order is
+ * (the OMS's outcome lookup and reconciliation, and the tests' fixture): one
+ * builder, so a new report field is filled in one place.
+ */
+export function orderReport(
+  order: Pick<Order, "id" | "account" | "venue" | "symbol" | "side">,
+  kind: ExecutionReport["kind"],
+  details: { fill?: ExecutionReport["fill"]; reason?: string | null; tsEvent: string },
+): ExecutionReport {
+  return {
+    orderId: order.id,
+    account: order.account,
+    venue: order.venue,
+    symbol: order.symbol,
+    side: order.side,
+    kind,
+    fill: details.fill ?? null,
+    reason: details.reason ?? null,
+    tsEvent: details.tsEvent,
+  };
+}
+
 export const OpenOrdersQuery = t.Object({ account: t.Optional(Id) });
 export type OpenOrdersQuery = Static<typeof OpenOrdersQuery>;
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "bun:test";
-import { createLogger, memoryRuntime } from "@jts/kit";
-import { readJson } from "@jts/kit/testing";
+import { memoryRuntime } from "@jts/kit";
+import { readJson, silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "./auth/users.ts";
 import { createGatewayService } from "./service.ts";
 
-const gateway = createGatewayService(memoryRuntime(createLogger({}, "error", () => {})), new MemoryUserDirectory(), {
+const gateway = createGatewayService(memoryRuntime(silentLogger), new MemoryUserDirectory(), {
   jwtSecret: "docs-test-secret-docs-test-secret-docs",
   accessTtlSeconds: 60,
   refreshTtlSeconds: 60,

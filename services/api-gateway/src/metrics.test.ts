@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { Topics } from "@jts/contracts";
-import { createLogger, envelope, memoryRuntime } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { envelope, memoryRuntime } from "@jts/kit";
+import { orderFixture, silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "./auth/users.ts";
 import { createGatewayService } from "./service.ts";
 
-const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+const runtime = memoryRuntime(silentLogger);
 const gateway = createGatewayService(runtime, new MemoryUserDirectory(), {
   jwtSecret: "metrics-test-secret-metrics-test-secret",
   accessTtlSeconds: 60,

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import type { RiskStatus } from "@jts/contracts";
-import { createLogger, memoryRuntime, type Runtime } from "@jts/kit";
+import { memoryRuntime, type Runtime } from "@jts/kit";
 import { connectRedis, RedisCache, RedisRateLimiter } from "@jts/kit/redis";
-import { readJson, serverUrl } from "@jts/kit/testing";
+import { readJson, serverUrl, silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "./auth/users.ts";
 import { createGatewayService } from "./service.ts";
 
@@ -57,11 +57,9 @@ async function burst(apps: Array<Awaited<ReturnType<typeof gateway>>["app"]>, to
   return { statuses, refusal };
 }
 
-const quiet = createLogger({}, "error", () => {});
-
 describe("gateway rate limit: 100 requests per minute per user", () => {
   it("lets exactly 100 of 150 requests through and answers the rest 429 with Retry-After", async () => {
-    const g = await gateway(memoryRuntime(quiet));
+    const g = await gateway(memoryRuntime(silentLogger));
     const token = await login(g.app);
     const { statuses, refusal } = await burst([g.app], token);
     expect(statuses.filter((s) => s === 200)).toHaveLength(100);
@@ -72,7 +70,7 @@ describe("gateway rate limit: 100 requests per minute per user", () => {
   });
 
   it("limits requests without a valid token per address before login", async () => {
-    const g = await gateway(memoryRuntime(quiet));
+    const g = await gateway(memoryRuntime(silentLogger));
     const statuses: number[] = [];
     for (let i = 0; i < 101; i++) {
       statuses.push(
@@ -98,7 +96,7 @@ describe("gateway rate limit: 100 requests per minute per user", () => {
         const cache = new RedisCache(connectRedis(redisUrl as string, "gw-cache"), prefix);
         const limiter = new RedisRateLimiter(connectRedis(redisUrl as string, "gw-limits"), `${prefix}rl:`);
         connections.push(cache, limiter);
-        return gateway({ ...memoryRuntime(quiet), cache, limiter });
+        return gateway({ ...memoryRuntime(silentLogger), cache, limiter });
       };
       const [a, b] = [await replica(), await replica()];
       const token = await login(a.app);

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "bun:test";
 import { jwt } from "@elysiajs/jwt";
 import type { Account, Order } from "@jts/contracts";
-import { AppError, createLogger, MemoryAuditLog, memoryRuntime } from "@jts/kit";
-import { orderFixture, readJson } from "@jts/kit/testing";
+import { AppError, MemoryAuditLog, memoryRuntime } from "@jts/kit";
+import { orderFixture, readJson, silentLogger } from "@jts/kit/testing";
 import type { JwtCodec } from "./auth/tokens.ts";
 import { MemoryUserDirectory } from "./auth/users.ts";
 import { createGatewayService } from "./service.ts";
@@ -20,7 +20,7 @@ const settings = {
 };
 const users = new MemoryUserDirectory();
 const audit = new MemoryAuditLog();
-const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+const runtime = memoryRuntime(silentLogger);
 const gateway = createGatewayService(runtime, users, settings, { audit });
 const aliceOrder = orderFixture({ id: "order-alice", account: "acc-alice" });
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "bun:test";
-import { createLogger, memoryRuntime } from "@jts/kit";
-import { readJson } from "@jts/kit/testing";
+import { memoryRuntime } from "@jts/kit";
+import { readJson, silentLogger } from "@jts/kit/testing";
 import { UserDirectory } from "./auth/users.ts";
 import { createGatewayService } from "./service.ts";
 
@@ -34,7 +34,7 @@ const login = async (username: string, password: string) =>
 beforeAll(async () => {
   await users.add("alice", "alice-password-1", "trader");
   await users.add("victor", "victor-password-1", "viewer");
-  gateway = createGatewayService(memoryRuntime(createLogger({}, "error", () => {})), users, settings);
+  gateway = createGatewayService(memoryRuntime(silentLogger), users, settings);
 });
 
 describe("api gateway", () => {

@@ -7,6 +7,7 @@ import {
   fx,
   nowNsString,
   type Order,
+  orderReport,
   type Position,
   type RpcReply,
   type RpcTransport,
@@ -209,17 +210,10 @@ async function reopenWorking(deps: ReconcileDeps, broker: string, order: Order):
 
 /** Folds the venue's view of one order into ours; true when something changed. */
 async function foldVenueState(deps: ReconcileDeps, order: Order, venue: VenueOrder | null): Promise<boolean> {
-  const base = {
-    orderId: order.id,
-    account: order.account,
-    venue: order.venue,
-    symbol: order.symbol,
-    side: order.side,
-    tsEvent: nowNsString(),
-  };
+  const tsEvent = nowNsString();
   if (venue === null) {
     deps.logger.warn("the venue does not know an order we think is working: canceled", { orderId: order.id });
-    await deps.fold({ ...base, kind: "CANCELED", fill: null, reason: "reconciliation: unknown at the venue" });
+    await deps.fold(orderReport(order, "CANCELED", { reason: "reconciliation: unknown at the venue", tsEvent }));
     await raise(deps, order.account, "Order unknown at the venue", `order ${order.id} was not at the venue; canceled`);
     return true;
   }
@@ -231,7 +225,9 @@ async function foldVenueState(deps: ReconcileDeps, order: Order, venue: VenueOrd
   }
   if (venue.status === "CANCELED" || venue.status === "EXPIRED" || venue.status === "REJECTED") {
     if (order.status !== venue.status) {
-      await deps.fold({ ...base, kind: venue.status, fill: null, reason: "reconciliation: final state at the venue" });
+      await deps.fold(
+        orderReport(order, venue.status, { reason: "reconciliation: final state at the venue", tsEvent }),
+      );
       changed = true;
     }
   }
@@ -249,14 +245,7 @@ async function foldVenueState(deps: ReconcileDeps, order: Order, venue: VenueOrd
 export function missedFillReport(order: Order, venue: VenueOrder, feeCurrency: string): ExecutionReport | null {
   const missed = fx.toFixed(venue.filledQuantity) - fx.toFixed(order.filledQuantity);
   if (missed <= 0n) return null;
-  return {
-    orderId: order.id,
-    account: order.account,
-    venue: order.venue,
-    symbol: order.symbol,
-    side: order.side,
-    tsEvent: nowNsString(),
-    kind: "FILL",
+  return orderReport(order, "FILL", {
     fill: {
       fillId: reconciliationFillId(order.id, venue.filledQuantity),
       price: fx.fromFixed(missedFillPrice(order, venue, missed)),
@@ -267,7 +256,8 @@ export function missedFillReport(order: Order, venue: VenueOrder, feeCurrency: s
       cumulativeQuantity: venue.filledQuantity,
     },
     reason: "reconciliation: fills reported by the venue but not to us",
-  };
+    tsEvent: nowNsString(),
+  });
 }
 
 /**

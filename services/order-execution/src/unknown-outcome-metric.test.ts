@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { createPaperService, PaperFaults } from "@jts/broker-paper";
 import { EventTypes, type Quote, type RiskDecision, Topics } from "@jts/contracts";
-import { createLogger, envelope, memoryRuntime } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { envelope, memoryRuntime } from "@jts/kit";
+import { eventually, silentLogger } from "@jts/kit/testing";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 import { createOrderExecutionService } from "./service.ts";
 
@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 async function platform() {
-  const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+  const runtime = memoryRuntime(silentLogger);
   await runtime.rpc.serve("risk.check", () => approve);
   const faults = new PaperFaults();
   const paper = createPaperService(runtime, { faults });

@@ -2,6 +2,7 @@ import {
   type ExecutionReport,
   nowNsString,
   type Order,
+  orderReport,
   type RpcTransport,
   Subjects,
   type VenueOrder,
@@ -122,7 +123,10 @@ export class OutcomeLookups {
       orderId: order.id,
     });
     await this.deps.fold(
-      report(order, "REJECTED", `the venue has no order with this client order id after ${waited} ms`),
+      orderReport(order, "REJECTED", {
+        reason: `the venue has no order with this client order id after ${waited} ms`,
+        tsEvent: nowNsString(),
+      }),
     );
     return true;
   }
@@ -140,25 +144,16 @@ export class OutcomeLookups {
     const missed = missedFillReport(order, venue, this.deps.quoteCurrency(order.symbol));
     if (missed) await this.deps.fold(missed);
     if (venue.status === "REJECTED" || venue.status === "CANCELED" || venue.status === "EXPIRED") {
-      await this.deps.fold(report(order, venue.status, `the venue reports the order ${venue.status}`));
+      await this.deps.fold(
+        orderReport(order, venue.status, {
+          reason: `the venue reports the order ${venue.status}`,
+          tsEvent: nowNsString(),
+        }),
+      );
       return;
     }
     // The venue has it: working, or filled. Fills are the venue's own reports' to book (each once,
     // by its trade id); a FILLED answer without them is left ACCEPTED until they, or reconciliation, come.
-    await this.deps.fold(report(order, "ACCEPTED", null));
+    await this.deps.fold(orderReport(order, "ACCEPTED", { tsEvent: nowNsString() }));
   }
-}
-
-function report(order: Order, kind: ExecutionReport["kind"], reason: string | null): ExecutionReport {
-  return {
-    orderId: order.id,
-    account: order.account,
-    venue: order.venue,
-    symbol: order.symbol,
-    side: order.side,
-    kind,
-    fill: null,
-    reason,
-    tsEvent: nowNsString(),
-  };
 }

@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import type { DocumentChange, DocumentStore } from "@jts/contracts";
-import { createLogger, MemoryDocumentStore, MemoryEventBus, memoryRuntime, serviceAuthHeaders } from "@jts/kit";
-import { eventually, readJson } from "@jts/kit/testing";
+import { MemoryDocumentStore, MemoryEventBus, memoryRuntime, serviceAuthHeaders } from "@jts/kit";
+import { eventually, readJson, silentLogger } from "@jts/kit/testing";
 import { defaultStrategies } from "./defaults.ts";
 import { STRATEGY_COLLECTION } from "./definitions.ts";
 import { createStrategyService } from "./service.ts";
 
-const quiet = createLogger({}, "error", () => {});
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
@@ -14,7 +13,7 @@ afterEach(async () => {
 
 async function instance(documents: DocumentStore, bus = new MemoryEventBus()) {
   const service = createStrategyService(
-    { ...memoryRuntime(quiet), bus },
+    { ...memoryRuntime(silentLogger), bus },
     { strategies: defaultStrategies("acc"), documents },
   );
   await service.start();

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "bun:test";
 import { Subjects } from "@jts/contracts";
-import { createLogger, memoryRuntime } from "@jts/kit";
-import { readJson } from "@jts/kit/testing";
+import { memoryRuntime } from "@jts/kit";
+import { readJson, silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "../auth/users.ts";
 import { createGatewayService } from "../service.ts";
 
@@ -16,7 +16,7 @@ const settings = {
   corsOrigins: [],
 };
 const users = new MemoryUserDirectory();
-const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+const runtime = memoryRuntime(silentLogger);
 const gateway = createGatewayService(runtime, users, settings);
 /** What the market-data collector was asked. */
 const asked: unknown[] = [];

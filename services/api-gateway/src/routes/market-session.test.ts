@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "bun:test";
-import { createLogger, krxSchedule, memoryRuntime } from "@jts/kit";
-import { readJson } from "@jts/kit/testing";
+import { krxSchedule, memoryRuntime } from "@jts/kit";
+import { readJson, silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "../auth/users.ts";
 import { createGatewayService } from "../service.ts";
 import { krxSessionAt } from "./market-session.ts";
@@ -37,7 +37,7 @@ describe("KRX session state for the header", () => {
 
 describe("GET /api/market/sessions", () => {
   const users = new MemoryUserDirectory();
-  const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+  const runtime = memoryRuntime(silentLogger);
   const gateway = createGatewayService(
     runtime,
     users,

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "bun:test";
 import { type NotificationRule, type NotificationRuleView, Subjects } from "@jts/contracts";
-import { AppError, createLogger, MemoryAuditLog, memoryRuntime } from "@jts/kit";
-import { eventually, readJson } from "@jts/kit/testing";
+import { AppError, MemoryAuditLog, memoryRuntime } from "@jts/kit";
+import { eventually, readJson, silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "../auth/users.ts";
 import { createGatewayService } from "../service.ts";
 
@@ -17,7 +17,7 @@ const settings = {
 };
 const users = new MemoryUserDirectory();
 const audit = new MemoryAuditLog();
-const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+const runtime = memoryRuntime(silentLogger);
 const gateway = createGatewayService(runtime, users, settings, { audit });
 
 /** The notification service as the gateway sees it: rules by user, version-checked; what it was asked. */

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "bun:test";
 import type { Order } from "@jts/contracts";
-import { createLogger, memoryRuntime } from "@jts/kit";
-import { orderFixture, readJson } from "@jts/kit/testing";
+import { memoryRuntime } from "@jts/kit";
+import { orderFixture, readJson, silentLogger } from "@jts/kit/testing";
 import { UserDirectory } from "../auth/users.ts";
 import { createGatewayService } from "../service.ts";
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
   await users.add("alice", "alice-password-1", "trader");
   await users.add("victor", "victor-password-1", "viewer");
   await users.add("root", "root-password-12", "admin");
-  const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+  const runtime = memoryRuntime(silentLogger);
   const record = (subject: string, reply: (request: unknown) => unknown) =>
     runtime.rpc.serve(subject, (request) => {
       const list = asked[subject] ?? [];

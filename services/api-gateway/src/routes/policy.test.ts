@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "bun:test";
 import { Subjects } from "@jts/contracts";
-import { createLogger, MemoryAuditLog, MemoryRateLimiter, memoryRuntime } from "@jts/kit";
+import { MemoryAuditLog, MemoryRateLimiter, memoryRuntime } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { Elysia } from "elysia";
 import { auditTrail } from "../audit-trail.ts";
 import { authPlugin, routePolicy } from "../auth/plugin.ts";
@@ -27,8 +28,7 @@ const PUBLIC = new Set([
 ]);
 const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-const logger = createLogger({}, "error", () => {});
-const runtime = memoryRuntime(logger);
+const runtime = memoryRuntime(silentLogger);
 /** Every rpc the gateway makes in these tests; none may happen without a token. */
 const asked: string[] = [];
 let gateway: ReturnType<typeof createGatewayService>;
@@ -124,7 +124,7 @@ describe("gateway route policy (auth/plugin.ts)", () => {
       apiBucket: bucketFor("api", 10, 60_000),
       safetyBucket: bucketFor("safety", 10, 60_000),
       trustedProxies: new Set(),
-      audit: auditTrail(new MemoryAuditLog(), logger),
+      audit: auditTrail(new MemoryAuditLog(), silentLogger),
     });
     const app = new Elysia().use(
       new Elysia({ prefix: "/api/things" })

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "bun:test";
 import type { Account, RiskLimitsView, RiskStatus } from "@jts/contracts";
-import { createLogger, MemoryAuditLog, memoryRuntime } from "@jts/kit";
-import { readJson } from "@jts/kit/testing";
+import { MemoryAuditLog, memoryRuntime } from "@jts/kit";
+import { readJson, silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "../auth/users.ts";
 import { createGatewayService } from "../service.ts";
 
@@ -17,7 +17,7 @@ const settings = {
 };
 const users = new MemoryUserDirectory();
 const audit = new MemoryAuditLog();
-const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+const runtime = memoryRuntime(silentLogger);
 const gateway = createGatewayService(runtime, users, settings, { audit });
 
 const limits = { maxOrderNotional: "1000", maxPositionNotional: "2000" };

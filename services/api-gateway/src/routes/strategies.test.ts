@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Account, StrategyStatus } from "@jts/contracts";
-import { createLogger, memoryRuntime } from "@jts/kit";
-import { readJson } from "@jts/kit/testing";
+import { memoryRuntime } from "@jts/kit";
+import { readJson, silentLogger } from "@jts/kit/testing";
 import { createStrategyService } from "@jts/strategy-engine";
 import { MemoryUserDirectory } from "../auth/users.ts";
 import { createGatewayService } from "../service.ts";
@@ -16,7 +16,7 @@ const settings = {
   rpcTimeoutMs: 1000,
   corsOrigins: [],
 };
-const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+const runtime = memoryRuntime(silentLogger);
 const users = new MemoryUserDirectory();
 const gateway = createGatewayService(runtime, users, settings);
 const strategies = createStrategyService(runtime, {

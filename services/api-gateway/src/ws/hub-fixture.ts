@@ -11,8 +11,8 @@ import {
   Topics,
   type WsServerMessage,
 } from "@jts/contracts";
-import { createLogger, envelope, memoryRuntime, rpcClient } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { envelope, memoryRuntime, rpcClient } from "@jts/kit";
+import { fillFixture, orderFixture, silentLogger } from "@jts/kit/testing";
 import type { AuthUser } from "../auth/users.ts";
 import { type HubOptions, type WsConnection, WsHub } from "./hub.ts";
 
@@ -74,24 +74,15 @@ export function orderFor(account: string, overrides: Partial<Order> = {}): Order
 }
 
 export function fillFor(account: string, overrides: Partial<Fill> = {}): Fill {
-  const id = nextId("f");
-  return {
-    id,
-    orderId: "o0",
+  return fillFixture({
+    id: nextId("f"),
     clientOrderId: "c-o0",
     account,
-    venue: "sim",
     symbol: "BTC-KRW",
-    side: "BUY",
     price: "100",
     quantity: "1",
-    fee: "0",
-    feeCurrency: "KRW",
-    liquidity: "TAKER",
-    strategyId: null,
-    tsEvent: "1",
     ...overrides,
-  };
+  });
 }
 
 export function tickOf(symbol: string, price: string, venue: Tick["venue"] = "sim"): Tick {
@@ -111,7 +102,7 @@ export async function hubFixture(
   options: Partial<HubOptions> = {},
   expiresAt: (user: string) => number = () => Math.floor(Date.now() / 1000) + 3600,
 ) {
-  const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+  const runtime = memoryRuntime(silentLogger);
   const state = { orders: [] as Order[], fills: [] as Fill[], prices: [] as Tick[] };
   const calls: Record<string, number> = {};
   const scoped =

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { EventTypes, type RiskStatus, Subjects, Topics, type TradingStateChange } from "@jts/contracts";
-import { createLogger, envelope, memoryRuntime, rpcClient } from "@jts/kit";
+import { envelope, memoryRuntime, rpcClient } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import type { AuthUser } from "../auth/users.ts";
 import { WsHub } from "./hub.ts";
 import { FakeSocket, settle } from "./hub-fixture.ts";
@@ -26,7 +27,7 @@ const owners: Record<string, string[] | null> = { alice: ["acc-alice"], root: nu
 
 describe("ws risk channel", () => {
   it("gives every user the platform state but only their own accounts' risk, in the snapshot and live", async () => {
-    const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    const runtime = memoryRuntime(silentLogger);
     await runtime.rpc.serve(Subjects.riskStatus, () => status);
     const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, 500), runtime.logger, {
       authenticate: async (token): Promise<AuthUser | null> => {

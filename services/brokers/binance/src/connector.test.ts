@@ -3,15 +3,14 @@ import { type BrokerService, createBrokerService, RateGate, ServerClock } from "
 import { startBrokerUnderTest } from "@jts/broker-kit/testing";
 import type { BrokerAck, ExecutionReport, Tick, VenueOrder } from "@jts/contracts";
 import { BrokerReplies, Subjects } from "@jts/contracts";
-import { compile, createLogger, memoryRuntime, type Runtime } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { compile, memoryRuntime, type Runtime } from "@jts/kit";
+import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
 import { BinanceConnector } from "./connector.ts";
 import { binanceLimits } from "./constants.ts";
 import { BinanceRest } from "./rest.ts";
 import { FakeBinance } from "./testing/fake-binance.ts";
 
 const ORDER_ID = "0190f0e1-7c2a-7d3e-8f4a-1b2c3d4e5f60";
-const logger = createLogger({ test: "binance" }, "error");
 
 describe("Binance connector against the fake venue", () => {
   let fake: FakeBinance;
@@ -25,7 +24,7 @@ describe("Binance connector against the fake venue", () => {
   beforeEach(async () => {
     // The fake's clock runs 8 s ahead: signed calls only pass with the measured offset.
     fake = new FakeBinance({ clockSkewMs: 8_000 }).start();
-    runtime = memoryRuntime(logger);
+    runtime = memoryRuntime(silentLogger);
     gate = new RateGate(runtime.limiter, { venue: "binance", limits: binanceLimits(), accountId: "test" });
     connector = new BinanceConnector({
       baseUrl: fake.url,
@@ -35,7 +34,7 @@ describe("Binance connector against the fake venue", () => {
       account: "acc-1",
       symbols: ["BTC-USDT"],
       gate,
-      logger,
+      logger: silentLogger,
     });
     ({
       service,
@@ -243,7 +242,7 @@ describe("ServerClock refresh", () => {
 
 describe("Binance broker with the venue down at start", () => {
   it("starts with an empty catalog, keeps asking, and still parses the streamed symbols", async () => {
-    const runtime = memoryRuntime(logger);
+    const runtime = memoryRuntime(silentLogger);
     const gate = new RateGate(runtime.limiter, { venue: "binance", limits: binanceLimits() });
     const connector = new BinanceConnector({
       baseUrl: "http://127.0.0.1:9",
@@ -251,7 +250,7 @@ describe("Binance broker with the venue down at start", () => {
       account: "acc-1",
       symbols: ["BTC-USDT"],
       gate,
-      logger,
+      logger: silentLogger,
     });
     const service = createBrokerService(runtime, connector);
     await service.start();

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { metricValue, scrapeMetrics } from "@jts/broker-kit/testing";
 import { Subjects } from "@jts/contracts";
-import { createLogger, memoryRuntime } from "@jts/kit";
+import { memoryRuntime } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { loadBinanceConfig } from "./config.ts";
 import { createBinanceService } from "./service.ts";
 import { FakeBinance } from "./testing/fake-binance.ts";
@@ -19,7 +20,7 @@ describe("Binance metrics at /metrics", () => {
       BINANCE_WS_URL: fake.wsUrl,
       BINANCE_SYMBOLS: "",
     });
-    const runtime = memoryRuntime(createLogger({ test: "binance-metrics" }, "error"));
+    const runtime = memoryRuntime(silentLogger);
     const { service } = createBinanceService(runtime, config);
     await service.start();
     try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { Quote, Tick } from "@jts/contracts";
 import { compile } from "@jts/kit";
+import { executionReportFixture } from "@jts/kit/testing";
 import {
   BOOK_TICKER_FRAME,
   COMBINED_TRADE_FRAME,
@@ -109,17 +110,16 @@ describe("Binance market data parsing (documented sample frames)", () => {
 
 describe("Binance user data parsing (documented executionReport)", () => {
   it("maps NEW to ACCEPTED under the client order id", () => {
-    expect(parseExecutionReport(JSON.parse(EXECUTION_REPORT_NEW), symbols, "acc-1")).toEqual({
-      orderId: "mUvoqJxFIILMdfAW5iGSOW",
+    const order = {
+      id: "mUvoqJxFIILMdfAW5iGSOW",
       account: "acc-1",
       venue: "binance",
       symbol: "ETH-BTC",
       side: "BUY",
-      kind: "ACCEPTED",
-      fill: null,
-      reason: null,
-      tsEvent: "1499405658658000000",
-    });
+    } as const;
+    expect(parseExecutionReport(JSON.parse(EXECUTION_REPORT_NEW), symbols, "acc-1")).toEqual(
+      executionReportFixture(order, "ACCEPTED", null, { reason: null, tsEvent: "1499405658658000000" }),
+    );
   });
 
   it("maps TRADE to a FILL with price, quantity, fee and liquidity", () => {

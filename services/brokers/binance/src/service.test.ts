@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from "bun:test";
 import { credentialTag } from "@jts/broker-kit";
 import type { BrokerAck } from "@jts/contracts";
 import { Subjects } from "@jts/contracts";
-import { ConfigError, createLogger, memoryRuntime } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { ConfigError, memoryRuntime } from "@jts/kit";
+import { orderFixture, silentLogger } from "@jts/kit/testing";
 import { loadBinanceConfig } from "./config.ts";
 import { createBinanceService } from "./service.ts";
 import { FakeBinance } from "./testing/fake-binance.ts";
@@ -22,7 +22,7 @@ describe("Binance service wiring", () => {
       BINANCE_SYMBOLS: "BTC-USDT, ETH-USDT",
     });
     expect(config.symbols).toEqual(["BTC-USDT", "ETH-USDT"]);
-    const runtime = memoryRuntime(createLogger({ test: "binance-service" }, "error"));
+    const runtime = memoryRuntime(silentLogger);
     const { service, gate } = createBinanceService(runtime, config);
     // The account scope of the limits is a hash of the key, never the key.
     expect(gate.keyOf("orders")).toBe(`venue:binance:acct:${credentialTag(fake.apiKey)}:orders`);

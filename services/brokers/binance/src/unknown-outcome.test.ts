@@ -1,17 +1,15 @@
 import { RateGate } from "@jts/broker-kit";
 import { startBrokerUnderTest } from "@jts/broker-kit/testing";
 import { unknownOutcomeTests } from "@jts/broker-kit/unknown-outcome-test";
-import { createLogger, memoryRuntime } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { memoryRuntime } from "@jts/kit";
+import { orderFixture, silentLogger } from "@jts/kit/testing";
 import { BinanceConnector } from "./connector.ts";
 import { binanceLimits } from "./constants.ts";
 import { FakeBinance } from "./testing/fake-binance.ts";
 
-const logger = createLogger({ test: "binance-unknown-outcome" }, "error");
-
 unknownOutcomeTests("Binance", async () => {
   const fake = new FakeBinance().start();
-  const runtime = memoryRuntime(logger);
+  const runtime = memoryRuntime(silentLogger);
   const gate = new RateGate(runtime.limiter, { venue: "binance", limits: binanceLimits(), accountId: "test" });
   const connector = new BinanceConnector({
     baseUrl: fake.url,
@@ -21,7 +19,7 @@ unknownOutcomeTests("Binance", async () => {
     account: "acc-1",
     symbols: ["BTC-USDT"],
     gate,
-    logger,
+    logger: silentLogger,
   });
   const { service, published } = await startBrokerUnderTest(runtime, connector);
   await connector.waitConnected();

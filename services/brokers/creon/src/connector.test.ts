@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { type Envelope, type ExecutionReport, Subjects, type Tick, Topics } from "@jts/contracts";
 import { MemoryCache, MemoryRpc, memoryRuntime } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
 import { createCreonService } from "./service.ts";
 import type { FakeCreonBridge } from "./testing/fake-creon.ts";
-import { creonHarness, quietLogger } from "./testing/harness.ts";
+import { creonHarness } from "./testing/harness.ts";
 
 let fake: FakeCreonBridge | undefined;
 let stop: (() => Promise<void>) | undefined;
@@ -30,7 +30,7 @@ const limitBuy = (id: string, quantity = "10") =>
 async function startService() {
   const h = creonHarness();
   fake = h.fake;
-  const runtime = { ...memoryRuntime(quietLogger), cache: new MemoryCache() };
+  const runtime = { ...memoryRuntime(silentLogger), cache: new MemoryCache() };
   const service = createCreonService(runtime, { settings: h.settings, symbols: ["005930"], reconnectMinMs: 20 });
   const reports: ExecutionReport[] = [];
   const ticks: Tick[] = [];
@@ -233,7 +233,7 @@ describe("Creon order lifecycle against the fake bridge", () => {
   it("keeps one bridge stream across replicas, so each execution is published once", async () => {
     const h = creonHarness();
     fake = h.fake;
-    const shared = { ...memoryRuntime(quietLogger), cache: new MemoryCache() };
+    const shared = { ...memoryRuntime(silentLogger), cache: new MemoryCache() };
     const replicas = [1, 2].map(() =>
       createCreonService({ ...shared, rpc: new MemoryRpc() }, { settings: h.settings, symbols: ["005930"] }),
     );

@@ -13,12 +13,12 @@
  */
 import { orderPlacer, type VenueProof, venueProofMain } from "@jts/broker-kit/testing";
 import { connectRedis, RedisCache } from "@jts/kit/redis";
-import { orderFixture } from "@jts/kit/testing";
+import { orderFixture, silentLogger } from "@jts/kit/testing";
 import type { CreonSettings } from "./config.ts";
 import { CreonBroker } from "./connector.ts";
 import { CreonBridgeClient } from "./rest.ts";
 import { FakeCreonBridge } from "./testing/fake-creon.ts";
-import { quietLogger, TEST_SECRET } from "./testing/harness.ts";
+import { TEST_SECRET } from "./testing/harness.ts";
 
 const ACCOUNT = "creon-proof";
 
@@ -45,8 +45,8 @@ export const creonProof: VenueProof = {
     };
     const cacheRedis = connectRedis(redisUrl, `creon-proof-cache-${index}`);
     const cache = new RedisCache(cacheRedis, prefix);
-    const client = new CreonBridgeClient({ baseUrl: url, secret: TEST_SECRET, limiter, cache, logger: quietLogger });
-    const broker = new CreonBroker(settings, client, cache, quietLogger);
+    const client = new CreonBridgeClient({ baseUrl: url, secret: TEST_SECRET, limiter, cache, logger: silentLogger });
+    const broker = new CreonBroker(settings, client, cache, silentLogger);
     const placeOrder = orderPlacer((order) => broker.place(order), {
       ...orderFixture({ account: ACCOUNT, venue: "creon", type: "LIMIT", timeInForce: "DAY" }),
       price: "71000",

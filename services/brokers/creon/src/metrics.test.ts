@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from "bun:test";
 import { metricValue, scrapeMetrics } from "@jts/broker-kit/testing";
 import { Subjects } from "@jts/contracts";
 import { MemoryRpc, memoryRuntime } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { createCreonService } from "./service.ts";
 import type { FakeCreonBridge } from "./testing/fake-creon.ts";
-import { creonHarness, quietLogger } from "./testing/harness.ts";
+import { creonHarness } from "./testing/harness.ts";
 
 describe("Creon metrics at /metrics", () => {
   let fake: FakeCreonBridge | undefined;
@@ -14,7 +15,7 @@ describe("Creon metrics at /metrics", () => {
     // The fake's trade window is tighter than Creon's, so the bridge answers ORDER_LIMIT before the gate holds back.
     const h = creonHarness({ clockSkewMs: 750, tradeLimit: { limit: 2, windowMs: 300 } });
     fake = h.fake;
-    const runtime = { ...memoryRuntime(quietLogger), cache: h.cache, rpc: new MemoryRpc() };
+    const runtime = { ...memoryRuntime(silentLogger), cache: h.cache, rpc: new MemoryRpc() };
     const service = createCreonService(runtime, { settings: h.settings });
     await service.start();
     try {

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { MemoryRateLimiter } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { signature, signedHeaders } from "./auth.ts";
 import { CreonBridgeClient } from "./rest.ts";
 import { FakeCreonBridge } from "./testing/fake-creon.ts";
-import { quietLogger, TEST_SECRET } from "./testing/harness.ts";
+import { TEST_SECRET } from "./testing/harness.ts";
 
 let fake: FakeCreonBridge | undefined;
 afterEach(async () => {
@@ -65,7 +66,7 @@ describe("Creon request limits", () => {
       baseUrl: fake.url,
       secret: TEST_SECRET,
       limiter: new MemoryRateLimiter(() => clock),
-      logger: quietLogger,
+      logger: silentLogger,
       sleep: async (ms) => {
         clock += ms;
       },
@@ -92,7 +93,7 @@ describe("Creon request limits", () => {
       baseUrl: fake.url,
       secret: TEST_SECRET,
       limiter: new MemoryRateLimiter(),
-      logger: quietLogger,
+      logger: silentLogger,
       sleep: async (ms) => {
         waits.push(ms);
         await Bun.sleep(ms);

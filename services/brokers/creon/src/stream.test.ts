@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { SubscriptionLimitError } from "@jts/broker-kit";
 import type { Tick } from "@jts/contracts";
-import { eventually } from "@jts/kit/testing";
+import { eventually, silentLogger } from "@jts/kit/testing";
 import { CREON_MAX_SUBSCRIPTIONS } from "./constants.ts";
 import { CreonStream } from "./stream.ts";
 import { FakeCreonBridge } from "./testing/fake-creon.ts";
-import { quietLogger, TEST_SECRET } from "./testing/harness.ts";
+import { TEST_SECRET } from "./testing/harness.ts";
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -24,7 +24,7 @@ function stream(fake: FakeCreonBridge, secret = TEST_SECRET) {
   const s = new CreonStream({
     baseUrl: fake.url,
     secret,
-    logger: quietLogger,
+    logger: silentLogger,
     reconnectMinMs: 20,
     onTicks: (batch) => ticks.push(...batch),
     onExecution: () => {},

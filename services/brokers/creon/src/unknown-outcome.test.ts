@@ -1,13 +1,13 @@
 import { unknownOutcomeTests } from "@jts/broker-kit/unknown-outcome-test";
 import { type ExecutionReport, Topics } from "@jts/contracts";
 import { MemoryRpc, memoryRuntime } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { orderFixture, silentLogger } from "@jts/kit/testing";
 import { createCreonService } from "./service.ts";
-import { creonHarness, quietLogger } from "./testing/harness.ts";
+import { creonHarness } from "./testing/harness.ts";
 
 unknownOutcomeTests("Creon", async () => {
   const h = creonHarness();
-  const runtime = { ...memoryRuntime(quietLogger), cache: h.cache, rpc: new MemoryRpc() };
+  const runtime = { ...memoryRuntime(silentLogger), cache: h.cache, rpc: new MemoryRpc() };
   const service = createCreonService(runtime, { settings: h.settings });
   const reports: ExecutionReport[] = [];
   await runtime.bus.subscribe(Topics.executionReport, (event) => void reports.push(event.payload as ExecutionReport));

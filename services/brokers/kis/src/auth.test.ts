@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { type Alert, type Envelope, Topics } from "@jts/contracts";
 import { MemoryEventBus } from "@jts/kit";
-import { eventually } from "@jts/kit/testing";
+import { eventually, silentLogger } from "@jts/kit/testing";
 import { fetchApprovalKey, KisTokens } from "./auth.ts";
 import type { FakeKis } from "./testing/fake-kis.ts";
-import { kisHarness, quietLogger } from "./testing/harness.ts";
+import { kisHarness } from "./testing/harness.ts";
 
 let fake: FakeKis | undefined;
 afterEach(async () => {
@@ -19,7 +19,7 @@ describe("KIS access token", () => {
       settings: h.settings,
       cache: h.cache,
       bus: h.bus,
-      logger: quietLogger,
+      logger: silentLogger,
       http: h.http,
     });
     const tokens = await Promise.all([h.tokens.get(), h.tokens.get(), replica.get(), replica.get()]);
@@ -41,7 +41,7 @@ describe("KIS access token", () => {
       settings: h.settings,
       cache: h.cache,
       bus: h.bus,
-      logger: quietLogger,
+      logger: silentLogger,
       http: h.http,
       reissueIntervalMs: 400,
     };
@@ -70,7 +70,7 @@ describe("KIS access token", () => {
     await bus.subscribe(Topics.alert, (event: Envelope) => {
       alerts.push(event.payload as Alert);
     });
-    await new KisTokens({ settings: h.settings, cache: h.cache, bus, logger: quietLogger, http: h.http }).get();
+    await new KisTokens({ settings: h.settings, cache: h.cache, bus, logger: silentLogger, http: h.http }).get();
     await eventually(() => expect(alerts).toHaveLength(1));
     expect(alerts[0]).toMatchObject({
       kind: "SYSTEM",

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "bun:test";
 import { MemoryCache, MemoryEventBus } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { fetchApprovalKey, KisTokens } from "./auth.ts";
 import { loadKisConfig, splitAccount } from "./config.ts";
 import { paperTrId, trId } from "./constants.ts";
-import { kisHarness, quietLogger } from "./testing/harness.ts";
+import { kisHarness } from "./testing/harness.ts";
 
 const env = { KIS_APP_KEY: "key", KIS_APP_SECRET: "secret", KIS_ACCOUNT: "50012345-01" };
 
@@ -34,7 +35,7 @@ describe("KIS configuration", () => {
         settings,
         cache: new MemoryCache(),
         bus: new MemoryEventBus(),
-        logger: quietLogger,
+        logger: silentLogger,
         http,
       });
       await expect(unkeyed.get()).rejects.toThrow("KIS_APP_KEY, KIS_APP_SECRET not set");

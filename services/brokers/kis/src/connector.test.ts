@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { type Envelope, type ExecutionReport, Subjects, type Tick, Topics } from "@jts/contracts";
 import { MemoryRpc, memoryRuntime } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
 import { KisTokens } from "./auth.ts";
 import { KisBroker } from "./connector.ts";
 import { KisRest, kisHttp } from "./rest.ts";
 import { createKisService } from "./service.ts";
 import { FakeKis, tradeRecord } from "./testing/fake-kis.ts";
-import { kisHarness, quietLogger } from "./testing/harness.ts";
+import { kisHarness } from "./testing/harness.ts";
 
 let fake: FakeKis | undefined;
 const fakes: FakeKis[] = [];
@@ -257,9 +257,9 @@ describe("KIS polling", () => {
     await h.fake.stop();
     fakes.push(fake);
     const settings = { ...h.settings, restUrl: fake.url, appKey: fake.appKey, appSecret: fake.appSecret };
-    const http = kisHttp({ settings, limiter: h.limiter, logger: quietLogger });
-    const tokens = new KisTokens({ settings, cache: h.cache, bus: h.bus, logger: quietLogger, http });
-    const rest = new KisRest({ settings, http, tokens, logger: quietLogger });
+    const http = kisHttp({ settings, limiter: h.limiter, logger: silentLogger });
+    const tokens = new KisTokens({ settings, cache: h.cache, bus: h.bus, logger: silentLogger, http });
+    const rest = new KisRest({ settings, http, tokens, logger: silentLogger });
     const placing = new KisBroker(settings, rest, h.cache);
     const polling = new KisBroker(settings, rest, h.cache);
     for (let i = 1; i <= 5; i++) await placing.place(limitBuy(`p${i}`, "1"));
@@ -280,7 +280,7 @@ describe("KIS broker service", () => {
   it("streams and polls on one replica only, so each tick and fill is published once", async () => {
     const h = kisHarness("live");
     fake = h.fake;
-    const shared = memoryRuntime(quietLogger);
+    const shared = memoryRuntime(silentLogger);
     const replicas = [1, 2].map(() =>
       createKisService(
         { ...shared, cache: h.cache, rpc: new MemoryRpc() },
@@ -325,7 +325,7 @@ describe("KIS broker service", () => {
   it("serves the broker contract over rpc and publishes execution reports", async () => {
     const h = kisHarness("live");
     fake = h.fake;
-    const runtime = { ...memoryRuntime(quietLogger), cache: h.cache, rpc: new MemoryRpc() };
+    const runtime = { ...memoryRuntime(silentLogger), cache: h.cache, rpc: new MemoryRpc() };
     const service = createKisService(runtime, { settings: h.settings, pollMs: 20 });
     const reports: ExecutionReport[] = [];
     await runtime.bus.subscribe(Topics.executionReport, (event: Envelope) => {

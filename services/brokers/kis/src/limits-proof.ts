@@ -13,14 +13,13 @@
 import { orderPlacer, type VenueProof, venueProofMain } from "@jts/broker-kit/testing";
 import { MemoryEventBus } from "@jts/kit";
 import { connectRedis, RedisCache } from "@jts/kit/redis";
-import { orderFixture } from "@jts/kit/testing";
+import { orderFixture, silentLogger } from "@jts/kit/testing";
 import { KisTokens } from "./auth.ts";
 import type { KisSettings } from "./config.ts";
 import { KisBroker } from "./connector.ts";
 import { KIS_REQUESTS_PER_SECOND, type KisEnv } from "./constants.ts";
 import { KisRest, kisHttp } from "./rest.ts";
 import { FakeKis } from "./testing/fake-kis.ts";
-import { quietLogger } from "./testing/harness.ts";
 
 const ACCOUNT = "kis-proof";
 
@@ -47,9 +46,9 @@ export function kisProof(env: KisEnv): VenueProof {
       };
       const cacheRedis = connectRedis(redisUrl, `kis-${env}-proof-cache-${index}`);
       const cache = new RedisCache(cacheRedis, prefix);
-      const http = kisHttp({ settings, limiter, cache, logger: quietLogger });
-      const tokens = new KisTokens({ settings, cache, bus: new MemoryEventBus(), logger: quietLogger, http });
-      const broker = new KisBroker(settings, new KisRest({ settings, http, tokens, logger: quietLogger }), cache);
+      const http = kisHttp({ settings, limiter, cache, logger: silentLogger });
+      const tokens = new KisTokens({ settings, cache, bus: new MemoryEventBus(), logger: silentLogger, http });
+      const broker = new KisBroker(settings, new KisRest({ settings, http, tokens, logger: silentLogger }), cache);
       // The token is issued once (one a minute at KIS) and shared through the cache; fetched before the run.
       await tokens.get();
       const placeOrder = orderPlacer((order) => broker.place(order), {

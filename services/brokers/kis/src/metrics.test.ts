@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from "bun:test";
 import { metricValue, scrapeMetrics } from "@jts/broker-kit/testing";
 import { Subjects } from "@jts/contracts";
 import { MemoryRpc, memoryRuntime } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { createKisService } from "./service.ts";
 import type { FakeKis } from "./testing/fake-kis.ts";
-import { kisHarness, quietLogger } from "./testing/harness.ts";
+import { kisHarness } from "./testing/harness.ts";
 
 describe("KIS metrics at /metrics", () => {
   let fake: FakeKis | undefined;
@@ -14,7 +15,7 @@ describe("KIS metrics at /metrics", () => {
     const h = kisHarness("live");
     fake = h.fake;
     fake.venue.clockSkewMs = 750;
-    const runtime = { ...memoryRuntime(quietLogger), cache: h.cache, rpc: new MemoryRpc() };
+    const runtime = { ...memoryRuntime(silentLogger), cache: h.cache, rpc: new MemoryRpc() };
     const service = createKisService(runtime, { settings: h.settings, pollMs: 60_000 });
     await service.start();
     try {

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from "bun:test";
+import { silentLogger } from "@jts/kit/testing";
 import { KisTokens } from "./auth.ts";
 import { trId } from "./constants.ts";
 import { balanceQuery } from "./parse.ts";
 import { KisRest, kisHttp } from "./rest.ts";
 import type { FakeKis } from "./testing/fake-kis.ts";
-import { kisHarness, quietLogger } from "./testing/harness.ts";
+import { kisHarness } from "./testing/harness.ts";
 
 let fake: FakeKis | undefined;
 afterEach(async () => {
@@ -41,14 +42,14 @@ describe("KIS REST client", () => {
       const http = kisHttp({
         settings: h.settings,
         limiter: h.limiter,
-        logger: quietLogger,
+        logger: silentLogger,
         backoffMs: 10,
         sleep: async (ms) => {
           waits.push(ms);
           await Bun.sleep(ms);
         },
       });
-      const rest = new KisRest({ settings: h.settings, http, tokens: h.tokens, logger: quietLogger });
+      const rest = new KisRest({ settings: h.settings, http, tokens: h.tokens, logger: silentLogger });
       h.fake.failNext(3, kind);
       const reply = await rest.get<{ output2: unknown[] }>(BALANCE, trId("balance", "live"), balanceQuery(h.settings));
       expect(reply.rt_cd).toBe("0");
@@ -64,8 +65,8 @@ describe("KIS REST client", () => {
   it("gives up with a retryable error once the retries are spent", async () => {
     const h = kisHarness("live");
     fake = h.fake;
-    const http = kisHttp({ settings: h.settings, limiter: h.limiter, logger: quietLogger, backoffMs: 1, retries: 2 });
-    const rest = new KisRest({ settings: h.settings, http, tokens: h.tokens, logger: quietLogger });
+    const http = kisHttp({ settings: h.settings, limiter: h.limiter, logger: silentLogger, backoffMs: 1, retries: 2 });
+    const rest = new KisRest({ settings: h.settings, http, tokens: h.tokens, logger: silentLogger });
     h.fake.failNext(5, "EGW00201");
     const refusal = rest.get(BALANCE, trId("balance", "live"), balanceQuery(h.settings));
     await expect(refusal).rejects.toMatchObject({ kind: "rate-limited", details: { code: "EGW00201" } });
@@ -80,11 +81,11 @@ describe("KIS REST client", () => {
       settings: h.settings,
       cache: h.cache,
       bus: h.bus,
-      logger: quietLogger,
+      logger: silentLogger,
       http: h.http,
       reissueIntervalMs: 1,
     });
-    const rest = new KisRest({ settings: h.settings, http: h.http, tokens, logger: quietLogger });
+    const rest = new KisRest({ settings: h.settings, http: h.http, tokens, logger: silentLogger });
     await rest.get(BALANCE, trId("balance", "live"), balanceQuery(h.settings));
     h.fake.expireTokens();
     h.fake.forgetTokenThrottle();

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { SubscriptionLimitError } from "@jts/broker-kit";
 import type { Tick } from "@jts/contracts";
-import { eventually } from "@jts/kit/testing";
+import { eventually, silentLogger } from "@jts/kit/testing";
 import { fetchApprovalKey } from "./auth.ts";
 import { KIS_MAX_REGISTRATIONS } from "./constants.ts";
 import { KisStream } from "./stream.ts";
 import { type FakeKis, tradeRecord } from "./testing/fake-kis.ts";
-import { kisHarness, quietLogger } from "./testing/harness.ts";
+import { kisHarness } from "./testing/harness.ts";
 
 let fake: FakeKis | undefined;
 let stream: KisStream | undefined;
@@ -26,7 +26,7 @@ function open() {
     url: h.settings.wsUrl,
     approvalKey: () => fetchApprovalKey(h.settings, h.http),
     onTicks: (batch) => ticks.push(...batch),
-    logger: quietLogger,
+    logger: silentLogger,
     reconnectMinMs: 20,
   });
   return { fake: h.fake, stream, ticks };

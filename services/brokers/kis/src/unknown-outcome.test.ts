@@ -1,13 +1,13 @@
 import { unknownOutcomeTests } from "@jts/broker-kit/unknown-outcome-test";
 import { type ExecutionReport, Topics } from "@jts/contracts";
 import { MemoryRpc, memoryRuntime } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { orderFixture, silentLogger } from "@jts/kit/testing";
 import { createKisService } from "./service.ts";
-import { kisHarness, quietLogger } from "./testing/harness.ts";
+import { kisHarness } from "./testing/harness.ts";
 
 unknownOutcomeTests("KIS", async () => {
   const h = kisHarness("live");
-  const runtime = { ...memoryRuntime(quietLogger), cache: h.cache, rpc: new MemoryRpc() };
+  const runtime = { ...memoryRuntime(silentLogger), cache: h.cache, rpc: new MemoryRpc() };
   // Polled by hand below, so each poll's reports are counted.
   const service = createKisService(runtime, { settings: h.settings, pollMs: 60_000 });
   const reports: ExecutionReport[] = [];

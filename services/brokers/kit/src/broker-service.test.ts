@@ -1,12 +1,11 @@
 import { describe, expect, it } from "bun:test";
 import type { BrokerAck, Candle, Envelope, Instrument, Order } from "@jts/contracts";
 import { ackOutcome, EventTypes, Subjects, Topics } from "@jts/contracts";
-import { createLogger, envelope, followVenueInstruments, InstrumentCatalog, memoryRuntime } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { envelope, followVenueInstruments, InstrumentCatalog, memoryRuntime } from "@jts/kit";
+import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
 import { createBrokerService, type VenueConnector, type VenueSink } from "./broker-service.ts";
 import { VenueError } from "./errors.ts";
 
-const logger = createLogger({ test: "broker-service" }, "error");
 const INSTRUMENT: Instrument = {
   symbol: "BTC-KRW",
   venue: "upbit",
@@ -47,7 +46,7 @@ function connector(place: (order: Order) => Promise<never> | Promise<ReturnType<
 
 describe("createBrokerService", () => {
   it("loads instruments, and answers a venue refusal as accepted: false with the reason", async () => {
-    const runtime = memoryRuntime(logger);
+    const runtime = memoryRuntime(silentLogger);
     const service = createBrokerService(
       runtime,
       connector(async () => {
@@ -70,7 +69,7 @@ describe("createBrokerService", () => {
   });
 
   it("answers a rate-limit or unknown outcome as outcome UNKNOWN, never as a refusal", async () => {
-    const runtime = memoryRuntime(logger);
+    const runtime = memoryRuntime(silentLogger);
     const failures = [
       new VenueError("upbit", "unknown-outcome", "timed out"),
       new VenueError("upbit", "rate-limited", "429"),
@@ -95,7 +94,7 @@ describe("createBrokerService", () => {
   });
 
   it("refuses malformed requests at the boundary", async () => {
-    const runtime = memoryRuntime(logger);
+    const runtime = memoryRuntime(silentLogger);
     const service = createBrokerService(
       runtime,
       connector(async () => ({}) as never),
@@ -121,7 +120,7 @@ describe("createBrokerService", () => {
       closed: true,
     };
     for (const publishCandles of [false, true]) {
-      const runtime = memoryRuntime(logger);
+      const runtime = memoryRuntime(silentLogger);
       const seen: Envelope[] = [];
       await runtime.bus.subscribe(Topics.allCandles, (e) => void seen.push(e));
       const venue = connector(async () => ({}) as never);
@@ -137,10 +136,10 @@ describe("createBrokerService", () => {
 
 describe("instrument announcements", () => {
   it("announce the venue's instruments to every follower's catalog, replacing a simulated listing of the same symbol", async () => {
-    const runtime = memoryRuntime(logger);
+    const runtime = memoryRuntime(silentLogger);
     const followed = new InstrumentCatalog(); // the sim instruments, as risk and the OMS start with
     expect(followed.spec("BTC-KRW")?.instrument.venue).toBe("sim"); // parsed and cached before the announcement
-    await followVenueInstruments(runtime.bus, followed, logger);
+    await followVenueInstruments(runtime.bus, followed, silentLogger);
     const XRP: Instrument = { ...INSTRUMENT, symbol: "XRP-KRW", base: "XRP", tickSize: "0.1", minNotional: "5000" };
     const venue = connector(async () => {
       throw new VenueError("upbit", "rejected", "unused");
@@ -155,10 +154,10 @@ describe("instrument announcements", () => {
   });
 
   it("ignore a malformed announcement and keep what the catalog had", async () => {
-    const runtime = memoryRuntime(logger);
+    const runtime = memoryRuntime(silentLogger);
     const followed = new InstrumentCatalog();
     const before = followed.all;
-    await followVenueInstruments(runtime.bus, followed, logger);
+    await followVenueInstruments(runtime.bus, followed, silentLogger);
     await runtime.bus.publish(
       Topics.instruments("upbit"),
       // @ts-expect-error a malformed announcement on purpose: the bus does not check payloads, the follower must

@@ -9,8 +9,8 @@ import {
   Topics,
   type VenueOrder,
 } from "@jts/contracts";
-import { createLogger, envelope, MemoryDocumentStore, memoryRuntime } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { envelope, MemoryDocumentStore, memoryRuntime } from "@jts/kit";
+import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
 import { documentOrderStore } from "./order-store.ts";
 import { createPaperService } from "./service.ts";
 
@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 async function paper() {
-  const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+  const runtime = memoryRuntime(silentLogger);
   const service = createPaperService(runtime, { initialBalances: { acc: { KRW: "1000000" } }, expiryCheckMs: 10 });
   await service.start();
   services.push(service);
@@ -88,7 +88,7 @@ describe("paper broker service", () => {
 
   it("works its open orders again after a restart, from the documents store, and forgets the closed ones", async () => {
     const documents = new MemoryDocumentStore();
-    const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    const runtime = memoryRuntime(silentLogger);
     const first = createPaperService(runtime, { store: documentOrderStore(documents) });
     await first.start();
     const resting = orderFixture({ id: "R1", type: "LIMIT", price: "69000", timeInForce: "GTC", quantity: "10" });
@@ -112,7 +112,7 @@ describe("paper broker service", () => {
 
   it("keeps its ledger across a restart: the same positions, cash and locked amounts after a partial fill, and a restored SELL does not go short", async () => {
     const documents = new MemoryDocumentStore();
-    const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    const runtime = memoryRuntime(silentLogger);
     const options = { store: documentOrderStore(documents), initialBalances: { acc: { KRW: "10000000" } } };
     const trade = (price: string, quantity: string) =>
       runtime.bus.publish(
@@ -180,7 +180,7 @@ describe("paper broker service", () => {
   });
 
   it("reads what an older version stored (open orders alone) and keeps its starting balances then", async () => {
-    const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+    const runtime = memoryRuntime(silentLogger);
     const first = createPaperService(runtime);
     await first.start();
     const resting = orderFixture({ id: "O1", type: "LIMIT", price: "69000", timeInForce: "GTC", quantity: "1" });

@@ -3,15 +3,14 @@ import { type BrokerService, RateGate, signJwt } from "@jts/broker-kit";
 import { startBrokerUnderTest } from "@jts/broker-kit/testing";
 import type { BrokerAck, ExecutionReport, Quote, Tick, VenueOrder } from "@jts/contracts";
 import { BrokerReplies, Subjects } from "@jts/contracts";
-import { compile, createLogger, memoryRuntime, type Runtime } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { compile, memoryRuntime, type Runtime } from "@jts/kit";
+import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
 import { UpbitConnector } from "./connector.ts";
 import { upbitLimits } from "./constants.ts";
 import { ORDERBOOK_FRAME, TICKER_FRAME, TRADE_FRAME } from "./fixtures/frames.ts";
 import { FakeUpbit } from "./testing/fake-upbit.ts";
 
 const ORDER_ID = "0190f0e1-7c2a-7d3e-8f4a-1b2c3d4e5f60";
-const logger = createLogger({ test: "upbit" }, "error");
 
 describe("Upbit connector against the fake venue", () => {
   let fake: FakeUpbit;
@@ -24,7 +23,7 @@ describe("Upbit connector against the fake venue", () => {
 
   beforeEach(async () => {
     fake = new FakeUpbit().start();
-    runtime = memoryRuntime(logger);
+    runtime = memoryRuntime(silentLogger);
     connector = new UpbitConnector({
       baseUrl: fake.url,
       wsUrl: fake.wsUrl,
@@ -33,7 +32,7 @@ describe("Upbit connector against the fake venue", () => {
       account: "acc-u",
       symbols: ["BTC-KRW"],
       gate: new RateGate(runtime.limiter, { venue: "upbit", limits: upbitLimits(), accountId: "test" }),
-      logger,
+      logger: silentLogger,
     });
     ({
       service,

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { metricValue, scrapeMetrics } from "@jts/broker-kit/testing";
 import { Subjects } from "@jts/contracts";
-import { createLogger, memoryRuntime } from "@jts/kit";
+import { memoryRuntime } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { loadUpbitConfig } from "./config.ts";
 import { createUpbitService } from "./service.ts";
 import { FakeUpbit } from "./testing/fake-upbit.ts";
@@ -21,7 +22,7 @@ describe("Upbit metrics at /metrics", () => {
       UPBIT_SYMBOLS: "",
       UPBIT_ORDER_RATE: "8",
     });
-    const runtime = memoryRuntime(createLogger({ test: "upbit-metrics" }, "error"));
+    const runtime = memoryRuntime(silentLogger);
     const { service } = createUpbitService(runtime, config);
     await service.start();
     try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { Position, Quote, Tick } from "@jts/contracts";
 import { compile } from "@jts/kit";
+import { executionReportFixture, reportFillFixture } from "@jts/kit/testing";
 import { MY_ORDER_TRADE_FRAME, ORDERBOOK_FRAME, TICKER_FRAME, TRADE_FRAME } from "./fixtures/frames.ts";
 import {
   parseBalances,
@@ -68,25 +69,25 @@ describe("Upbit parsing (documented frames)", () => {
   });
 
   it("parses a documented myOrder trade into a FILL under the JTS order id", () => {
-    expect(parseMyOrder(MY_ORDER_TRADE_FRAME as unknown as UpbitMyOrder, "acc-1")).toEqual({
-      orderId: "0190f0e1-7c2a-7d3e-8f4a-1b2c3d4e5f60",
+    const order = {
+      id: "0190f0e1-7c2a-7d3e-8f4a-1b2c3d4e5f60",
       account: "acc-1",
       venue: "upbit",
       symbol: "BTC-KRW",
       side: "BUY",
-      kind: "FILL",
-      fill: {
-        fillId: "68315169-fba4-4175-ade3-aff14a616657",
-        price: "0.001453",
-        quantity: "30925891.29839369",
-        fee: "22.467669392",
-        feeCurrency: "KRW",
-        liquidity: "MAKER",
-        cumulativeQuantity: "30925891.29839369",
-      },
-      reason: null,
-      tsEvent: "1710751590421000000",
+    } as const;
+    const fill = reportFillFixture({
+      fillId: "68315169-fba4-4175-ade3-aff14a616657",
+      price: "0.001453",
+      quantity: "30925891.29839369",
+      fee: "22.467669392",
+      feeCurrency: "KRW",
+      liquidity: "MAKER",
+      cumulativeQuantity: "30925891.29839369",
     });
+    expect(parseMyOrder(MY_ORDER_TRADE_FRAME as unknown as UpbitMyOrder, "acc-1")).toEqual(
+      executionReportFixture(order, "FILL", fill, { reason: null, tsEvent: "1710751590421000000" }),
+    );
     const frame = MY_ORDER_TRADE_FRAME as unknown as UpbitMyOrder;
     expect(parseMyOrder({ ...frame, state: "wait" }, "acc-1")?.kind).toBe("ACCEPTED");
     expect(parseMyOrder({ ...frame, state: "cancel" }, "acc-1")?.kind).toBe("CANCELED");

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { Subjects } from "@jts/contracts";
-import { createLogger, memoryRuntime } from "@jts/kit";
+import { memoryRuntime } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { loadUpbitConfig } from "./config.ts";
 import { createUpbitService } from "./service.ts";
 import { FakeUpbit } from "./testing/fake-upbit.ts";
@@ -18,7 +19,7 @@ describe("Upbit service wiring", () => {
       UPBIT_WS_URL: fake.wsUrl,
       UPBIT_ORDER_RATE: "8",
     });
-    const runtime = memoryRuntime(createLogger({ test: "upbit-service" }, "error"));
+    const runtime = memoryRuntime(silentLogger);
     const { service, gate } = createUpbitService(runtime, config);
     expect(gate.keyOf("order")).not.toContain(fake.accessKey);
     await service.start();

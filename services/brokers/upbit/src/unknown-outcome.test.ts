@@ -1,17 +1,15 @@
 import { RateGate } from "@jts/broker-kit";
 import { startBrokerUnderTest } from "@jts/broker-kit/testing";
 import { unknownOutcomeTests } from "@jts/broker-kit/unknown-outcome-test";
-import { createLogger, memoryRuntime } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { memoryRuntime } from "@jts/kit";
+import { orderFixture, silentLogger } from "@jts/kit/testing";
 import { UpbitConnector } from "./connector.ts";
 import { upbitLimits } from "./constants.ts";
 import { FakeUpbit } from "./testing/fake-upbit.ts";
 
-const logger = createLogger({ test: "upbit-unknown-outcome" }, "error");
-
 unknownOutcomeTests("Upbit", async () => {
   const fake = new FakeUpbit().start();
-  const runtime = memoryRuntime(logger);
+  const runtime = memoryRuntime(silentLogger);
   const connector = new UpbitConnector({
     baseUrl: fake.url,
     wsUrl: fake.wsUrl,
@@ -20,7 +18,7 @@ unknownOutcomeTests("Upbit", async () => {
     account: "acc-u",
     symbols: ["BTC-KRW"],
     gate: new RateGate(runtime.limiter, { venue: "upbit", limits: upbitLimits(), accountId: "test" }),
-    logger,
+    logger: silentLogger,
   });
   const { service, published } = await startBrokerUnderTest(runtime, connector);
   await connector.waitConnected();

@@ -3,15 +3,14 @@ import { exportConsumerLag } from "../consumer-lag.ts";
 import { envelope } from "../events/envelope.ts";
 import { MemoryEventBus } from "../events/memory.ts";
 import { createServiceApp, metricsOf } from "../http.ts";
-import { createLogger } from "../log.ts";
 import { MetricsRegistry } from "../metrics.ts";
 import { eventually } from "../testing/eventually.ts";
+import { silentLogger } from "../testing/logger.ts";
 import { serverUrl } from "../testing/servers.ts";
 import { KafkaEventBus } from "./event-bus.ts";
 
 // jts_consumer_lag_messages{group,topic} (alert ConsumerLagHigh), read from /metrics.
 const brokers = serverUrl("KAFKA_BROKERS");
-const quiet = createLogger({}, "error", () => {});
 
 /** The lag series of a /metrics text: "group topic" -> value. */
 function lagSeries(text: string): Map<string, number> {
@@ -24,7 +23,7 @@ function lagSeries(text: string): Map<string, number> {
 describe("consumer lag on /metrics", () => {
   it("a service app's registry is the one its /metrics renders, and a bus without groups exports nothing", async () => {
     const metrics = new MetricsRegistry();
-    const app = createServiceApp({ name: "lagless", logger: quiet, metrics });
+    const app = createServiceApp({ name: "lagless", logger: silentLogger, metrics });
     expect(metricsOf(app)).toBe(metrics);
     expect(exportConsumerLag(new MemoryEventBus(), metrics)).toBe(false);
     const text = await (await app.handle(new Request("http://localhost/metrics"))).text();
@@ -57,7 +56,7 @@ describe.skipIf(!brokers)(`Kafka consumer lag${brokers ? "" : " (skipped: KAFKA_
       { group: "lag-consumer" },
     );
     const metrics = new MetricsRegistry();
-    const app = createServiceApp({ name: "lagging", logger: quiet, metrics });
+    const app = createServiceApp({ name: "lagging", logger: silentLogger, metrics });
     expect(exportConsumerLag(bus, metrics)).toBe(true);
     const scrape = async () => lagSeries(await (await app.handle(new Request("http://localhost/metrics"))).text());
     const key = `lag-consumer.lag.orders ${namespace}lag.orders`;

@@ -5,9 +5,9 @@ import { AnnouncingDocumentStore, followDocuments } from "../documents/changes.t
 import { readDocuments } from "../documents/read.ts";
 import { AppError } from "../errors.ts";
 import { MemoryEventBus } from "../events/memory.ts";
-import { createLogger } from "../log.ts";
 import { compile } from "../validate.ts";
 import { eventually } from "./eventually.ts";
+import { silentLogger } from "./logger.ts";
 
 /** The one suite every DocumentStore adapter passes (in-memory, PostgreSQL JSONB, MongoDB). */
 export interface DocumentStoreContractOptions {
@@ -22,7 +22,6 @@ export interface DocumentStoreContractOptions {
   changeFeedUnsupported?: string;
 }
 
-const quiet = createLogger({}, "error", () => {});
 const Rule = compile(t.Object({ channel: t.String() }));
 
 export function documentStoreContract(
@@ -86,10 +85,10 @@ export function documentStoreContract(
     it("announces every write on the bus, and a follower on another connection reads the new version", async () => {
       const peer = await (options.connectPeer ?? (async (s) => s))(store);
       const bus = new MemoryEventBus();
-      const writer = new AnnouncingDocumentStore(store, bus, "replica-a", quiet);
+      const writer = new AnnouncingDocumentStore(store, bus, "replica-a", silentLogger);
       const seen: Array<{ change: DocumentChange; read: number | null }> = [];
       const follow = (source: string) =>
-        followDocuments(bus, peer, c, { source, logger: quiet }, async (change) => {
+        followDocuments(bus, peer, c, { source, logger: silentLogger }, async (change) => {
           seen.push({ change, read: (await peer.get(c, change.id))?.version ?? null });
         });
       const other = await follow("replica-b");

@@ -1,4 +1,4 @@
-import type { ExecutionReport, Fill, Order } from "@jts/contracts";
+import { type ExecutionReport, type Fill, type Order, orderReport } from "@jts/contracts";
 
 /** A NEW MARKET buy of 10 x 005930 on the sim venue; tests override what they exercise. */
 export function orderFixture(overrides: Partial<Order> = {}): Order {
@@ -67,16 +67,5 @@ export function executionReportFixture(
   fill: ExecutionReport["fill"] = null,
   overrides: Partial<ExecutionReport> = {},
 ): ExecutionReport {
-  return {
-    orderId: order.id,
-    account: order.account,
-    venue: order.venue,
-    symbol: order.symbol,
-    side: order.side,
-    kind,
-    fill,
-    reason: null,
-    tsEvent: "2",
-    ...overrides,
-  };
+  return { ...orderReport(order, kind, { fill, tsEvent: "2" }), ...overrides };
 }

@@ -1,10 +1,10 @@
-import { createLogger, MemoryCache, MemoryRateLimiter } from "@jts/kit";
+import { MemoryCache, MemoryRateLimiter } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import type { CreonSettings } from "../config.ts";
 import { CreonBroker } from "../connector.ts";
 import { CreonBridgeClient } from "../rest.ts";
 import { type FakeBridgeOptions, FakeCreonBridge } from "./fake-creon.ts";
 
-export const quietLogger = createLogger({ app: "test" }, "error");
 export const TEST_SECRET = "test-bridge-secret-0123456789abcdef";
 
 /** A fake bridge and a broker pointed at it. */
@@ -19,7 +19,7 @@ export function creonHarness(options: Partial<FakeBridgeOptions> = {}) {
   };
   const cache = new MemoryCache();
   const limiter = new MemoryRateLimiter();
-  const client = new CreonBridgeClient({ baseUrl: fake.url, secret: TEST_SECRET, limiter, logger: quietLogger });
-  const broker = new CreonBroker(settings, client, cache, quietLogger);
+  const client = new CreonBridgeClient({ baseUrl: fake.url, secret: TEST_SECRET, limiter, logger: silentLogger });
+  const broker = new CreonBroker(settings, client, cache, silentLogger);
   return { fake, settings, cache, limiter, client, broker };
 }

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "bun:test";
-import {
-  type BrokerAck,
-  type ExecutionReport,
-  type Order,
-  type RpcTransport,
-  Subjects,
-  type VenueOrder,
-} from "@jts/contracts";
+import { type ExecutionReport, type Order, type RpcTransport, Subjects, type VenueOrder } from "@jts/contracts";
+import { rpcClient } from "@jts/kit";
 import { eventually } from "@jts/kit/testing";
 import type { Misbehaviour } from "./fake-venue.ts";
 
@@ -76,18 +70,19 @@ export function unknownOutcomeTests(title: string, start: () => Promise<UnknownO
 
 async function runMode(b: UnknownOutcomeBroker, mode: UnknownOutcomeMode): Promise<void> {
   const order = b.order();
+  const broker = rpcClient(b.rpc);
   b.misbehavePlace(misbehaviour(mode, b.refusal));
   // A dropped answer fails the broker's venue call at once: the broker must say so (UNKNOWN), given the time.
   const timeoutMs = mode === "drop-ack" ? 5_000 : RPC_TIMEOUT_MS;
-  const answer = await b.rpc
-    .request<BrokerAck>(Subjects.brokerPlace(b.broker), { order }, { timeoutMs })
+  const answer = await broker
+    .call(Subjects.brokerPlace(b.broker), { order }, { timeoutMs })
     .catch((error: Error) => error);
   if (mode === "drop-ack") expect(answer).toMatchObject({ accepted: false, outcome: "UNKNOWN" });
   // No answer in time, or an answer saying it cannot tell: both are OUTCOME_UNKNOWN for the OMS.
   else if (!(answer instanceof Error)) expect(answer).toMatchObject({ accepted: false, outcome: "UNKNOWN" });
 
   const lookUp = () =>
-    b.rpc.request<VenueOrder | null>(
+    broker.call(
       Subjects.brokerQueryOrder(b.broker),
       { account: order.account, symbol: order.symbol, orderId: order.id },
       { timeoutMs: 5_000 },
@@ -136,11 +131,10 @@ async function runMode(b: UnknownOutcomeBroker, mode: UnknownOutcomeMode): Promi
 /** Cancel-all and HALT cancel OUTCOME_UNKNOWN orders by our order id: the broker must get the cancel to the venue. */
 async function cancelUnacknowledged(b: UnknownOutcomeBroker): Promise<void> {
   const order = b.order();
+  const broker = rpcClient(b.rpc);
   b.misbehavePlace({ kind: "drop-answer" });
-  await b.rpc
-    .request<BrokerAck>(Subjects.brokerPlace(b.broker), { order }, { timeoutMs: RPC_TIMEOUT_MS })
-    .catch(() => undefined);
-  const ack = await b.rpc.request<BrokerAck>(
+  await broker.call(Subjects.brokerPlace(b.broker), { order }, { timeoutMs: RPC_TIMEOUT_MS }).catch(() => undefined);
+  const ack = await broker.call(
     Subjects.brokerCancel(b.broker),
     { orderId: order.id, account: order.account, symbol: order.symbol },
     { timeoutMs: 5_000 },
@@ -149,7 +143,7 @@ async function cancelUnacknowledged(b: UnknownOutcomeBroker): Promise<void> {
   await eventually(
     async () => {
       await b.poll?.();
-      const venue = await b.rpc.request<VenueOrder | null>(
+      const venue = await broker.call(
         Subjects.brokerQueryOrder(b.broker),
         { account: order.account, symbol: order.symbol, orderId: order.id },
         { timeoutMs: 5_000 },
