@@ -35,6 +35,8 @@ export const Topics = {
   userChanged: "auth.user-changed",
   /** Any service after writing a document (DocumentChange): other replicas re-read it. */
   documentChanged: "documents.changed",
+  /** Gateway: BacktestProgress of a PWA backtest run (status and share done). */
+  backtestProgress: "backtest.progress",
   /** Dead letters carry the original envelope and the error. */
   deadLetter: (topic: string) => `dlq.${topic}`,
 } as const;
@@ -57,6 +59,7 @@ export const EventTypes = {
   alert: "Alert",
   userChanged: "UserChanged",
   documentChanged: "DocumentChange",
+  backtestProgress: "BacktestProgress",
   deadLetter: "DeadLetter",
 } as const;
 

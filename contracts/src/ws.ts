@@ -4,7 +4,9 @@ import { type Static, Type as t } from "@sinclair/typebox";
  * The gateway's /ws protocol. The token goes in the first message, never in
  * the URL (URLs land in logs). Channels: `ticker:<symbol>`, `candles:<symbol>:1m`
  * (public, conflatable) and `orders`, `fills`, `positions`, `risk`, `alerts`
- * (private: filtered to the user's accounts, never conflated, resumable).
+ * (private: filtered to the user's accounts, never conflated, resumable),
+ * `backtest:<id>` (a PWA backtest's progress, its owner only, not resumable:
+ * refetch GET /api/backtests/:id after a reconnect).
  *
  * Two numbers, two jobs:
  * - `seq` numbers every `event` message on one connection 1, 2, 3... in send
@@ -65,4 +67,4 @@ export type WsServerMessage =
   | { op: "event"; channel: string; seq: number; userSeq?: number; snapshot?: boolean; data: unknown };
 
 export const WS_CHANNEL_PATTERN =
-  /^(ticker:[A-Z0-9-]{2,20}|candles:[A-Z0-9-]{2,20}:1m|orders|fills|positions|risk|alerts)$/;
+  /^(ticker:[A-Z0-9-]{2,20}|candles:[A-Z0-9-]{2,20}:1m|orders|fills|positions|risk|alerts|backtest:[A-Za-z0-9_.:-]{1,64})$/;
