@@ -16,14 +16,14 @@ import { Fill, StrategyKind, StrategyParams } from "./trading.ts";
 export const BACKTEST_CSV_MAX_CHARS = 60_000;
 
 const IsoTime = t.String({ minLength: 10, maxLength: 40, examples: ["2026-11-01T00:00:00Z"] });
-const Symbol = t.String({ minLength: 1, maxLength: 32, pattern: "^[A-Za-z0-9._-]+$" });
+const DataSymbol = t.String({ minLength: 1, maxLength: 32, pattern: "^[A-Za-z0-9._-]+$" });
 
 export const BacktestSource = t.Union([
   /** The seeded two days of BTC-KRW 1m candles `just backtest` replays by default. */
   t.Object({ type: t.Literal("sample") }, { additionalProperties: false }),
   /** Closed candles of the market-data history (ClickHouse, or chdb under `just dev`). */
   t.Object(
-    { type: t.Literal("history"), symbol: Symbol, interval: CandleInterval, from: IsoTime, to: IsoTime },
+    { type: t.Literal("history"), symbol: DataSymbol, interval: CandleInterval, from: IsoTime, to: IsoTime },
     { additionalProperties: false },
   ),
   /** Ticks or candles as `just backtest --data` reads them. */
@@ -41,7 +41,7 @@ export const BacktestRequest = t.Object(
     params: StrategyParams,
     source: BacktestSource,
     /** Trade this symbol of the data (default: the first event's). */
-    symbol: t.Optional(Symbol),
+    symbol: t.Optional(DataSymbol),
     /** `--fee`: maker and taker rate, e.g. 0.0005. */
     fee: t.Optional(Decimal),
     /** `--sizing`: params, quantity:Q, notional:N or equity:PCT. */
