@@ -88,6 +88,8 @@ describe("gateway route policy (auth/plugin.ts)", () => {
       "PATCH /api/users/:id": "user.update",
       "PUT /api/notification-rules": "notification.set-rule",
       "PUT /api/notification-rules/:id": "notification.set-rule",
+      "POST /api/backtests": "backtest.run",
+      "DELETE /api/backtests/:id": "backtest.delete",
     });
   });
 
