@@ -274,6 +274,30 @@ describe("Backtests screen", () => {
     expect(t.root.querySelectorAll("[data-testid=bt-summary]")).toHaveLength(2);
   });
 
+  test("reads integer parameters from the schema as the strategy engine publishes it (Elysia's anyOf rewrite)", async () => {
+    const { paramFields, paramValues } = await import("../src/lib/param-schema.ts");
+    const published = {
+      type: "object",
+      properties: {
+        fastPeriod: {
+          minimum: 1,
+          maximum: 500,
+          anyOf: [
+            { format: "integer", default: 0, type: "string" },
+            { minimum: 1, maximum: 500, type: "integer" },
+          ],
+        },
+        quantity: { type: "string", pattern: "^\\d+$" },
+      },
+    };
+    const fields = paramFields(published);
+    expect(fields.map((f) => [f.name, f.type, f.hint])).toEqual([
+      ["fastPeriod", "integer", "1 to 500"],
+      ["quantity", "string", "decimal"],
+    ]);
+    expect(paramValues(fields, { fastPeriod: "5", quantity: "0.1" })).toEqual({ fastPeriod: 5, quantity: "0.1" });
+  });
+
   test("caps an uploaded CSV as the gateway does", () => {
     expect(CSV_MAX_CHARS).toBe(BACKTEST_CSV_MAX_CHARS);
   });
