@@ -57,7 +57,7 @@ export function BacktestsScreen(props: { canTrade: boolean; live: LiveConnection
       </Show>
       <Show when={openId()}>
         {(id) => (
-          <div class={compareId() ? "bt-compare" : undefined} data-testid="bt-results">
+          <div class={compareId() ? "bt-results bt-compare" : "bt-results"} data-testid="bt-results">
             <RunView id={id()} live={props.live} onSettled={() => void reload()} />
             <Show when={compareId()}>
               {(other) => <RunView id={other()} live={props.live} onSettled={() => void reload()} />}
@@ -373,7 +373,9 @@ function RunView(props: { id: string; live: LiveConnection; onSettled: () => voi
                   <Show when={result().candles.length > 0} fallback={<p class="muted small">{t("bt.noCandles")}</p>}>
                     <BacktestCandles result={result()} />
                   </Show>
-                  <RoundTrips trips={result().roundTrips} />
+                  <div class="bt-trips">
+                    <RoundTrips trips={result().roundTrips} />
+                  </div>
                 </>
               )}
             </Show>
