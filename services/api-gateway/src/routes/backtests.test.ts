@@ -179,7 +179,7 @@ describe("/api/backtests", () => {
     const after = (await readJson(await call(gateway, "/api/backtests", tokens.alice))) as BacktestRun[];
     expect(after).toHaveLength(stored.length);
     await gateway.stop();
-  });
+  }, 30_000);
 
   it("lets viewers read only, owners and admins reach a run (403 for another user's, 404 for none)", async () => {
     const manual = manualRuns();
@@ -197,7 +197,7 @@ describe("/api/backtests", () => {
     expect(manual.started[0]?.canceled).toBe(true);
     expect((await call(gateway, `/api/backtests/${run.id}`, tokens.alice)).status).toBe(404);
     await gateway.stop();
-  });
+  }, 30_000);
 
   it("runs at most maxRunning at once and refuses a user's third at once (429)", async () => {
     const manual = manualRuns();
@@ -218,7 +218,7 @@ describe("/api/backtests", () => {
     expect(await statusOf(first.id, tokens.alice)).toBe("failed");
     await eventually(async () => expect(await statusOf(second.id, tokens.bob)).toBe("running"));
     await gateway.stop();
-  });
+  }, 30_000);
 
   it("keeps runs across a restart; one left running is marked failed", async () => {
     const manual = manualRuns();
@@ -243,7 +243,7 @@ describe("/api/backtests", () => {
     const reopened = (await readJson(await call(after, `/api/backtests/${kept.id}`, tokens.bob))) as BacktestRun;
     expect(reopened.result).toEqual(result);
     await after.stop();
-  });
+  }, 30_000);
 
   it("streams progress on /ws backtest:<id> to the owner only", async () => {
     const manual = manualRuns();
@@ -272,5 +272,5 @@ describe("/api/backtests", () => {
     });
     expect(other.events()).toEqual([]);
     await gateway.stop();
-  });
+  }, 30_000);
 });
