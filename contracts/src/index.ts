@@ -1,3 +1,4 @@
+export * from "./backtests.ts";
 export * from "./booking.ts";
 export * as fx from "./decimal.ts";
 export { DecimalError, type Fixed, fromFixed, toFixed } from "./decimal.ts";

@@ -1,4 +1,5 @@
 import { type Static, Type as t } from "@sinclair/typebox";
+import { BacktestProgress } from "./backtests.ts";
 import { type BrokerOp, ExecutionReport, VenueStatus } from "./execution.ts";
 import { Candle, Quote, Tick, VenueInstruments } from "./market.ts";
 import {
@@ -49,6 +50,8 @@ export const Topics = {
   userChanged: "auth.user-changed",
   /** Any service after writing a document (DocumentChange): other replicas re-read it. */
   documentChanged: "documents.changed",
+  /** Gateway: BacktestProgress of a PWA backtest run (status and share done). */
+  backtestProgress: "backtest.progress",
   /** Dead letters carry the original envelope and the error. */
   deadLetter: (topic: string) => `dlq.${topic}` as const,
 } as const;
@@ -71,6 +74,7 @@ export const EventTypes = {
   alert: "Alert",
   userChanged: "UserChanged",
   documentChanged: "DocumentChange",
+  backtestProgress: "BacktestProgress",
   deadLetter: "DeadLetter",
 } as const;
 
@@ -109,6 +113,7 @@ export const TopicPayloads = {
   "alert.raised": Alert,
   "auth.user-changed": UserChanged,
   "documents.changed": DocumentChange,
+  "backtest.progress": BacktestProgress,
 } as const;
 export type TopicFamily = keyof typeof TopicPayloads;
 

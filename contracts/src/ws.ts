@@ -1,4 +1,5 @@
 import { type Static, Type as t } from "@sinclair/typebox";
+import type { BacktestProgress } from "./backtests.ts";
 import type { Candle, CandleInterval, Tick } from "./market.ts";
 import type { Alert, Fill, Order, Position, RiskStatus } from "./trading.ts";
 
@@ -6,7 +7,9 @@ import type { Alert, Fill, Order, Position, RiskStatus } from "./trading.ts";
  * The gateway's /ws protocol. The token goes in the first message, never in
  * the URL (URLs land in logs). Channels: `ticker:<symbol>`, `candles:<symbol>:1m`
  * (public, conflatable) and `orders`, `fills`, `positions`, `risk`, `alerts`
- * (private: filtered to the user's accounts, never conflated, resumable).
+ * (private: filtered to the user's accounts, never conflated, resumable),
+ * `backtest:<id>` (a PWA backtest's progress, its owner only, not resumable:
+ * refetch GET /api/backtests/:id after a reconnect).
  *
  * Two numbers, two jobs:
  * - `seq` numbers every `event` message on one connection 1, 2, 3... in send
@@ -37,6 +40,8 @@ export type PrivateWsChannel = (typeof PRIVATE_WS_CHANNELS)[number];
 export const WsChannels = {
   ticker: (symbol: string) => `ticker:${symbol}` as const,
   candles: (symbol: string, interval: CandleInterval) => `candles:${symbol}:${interval}` as const,
+  /** A PWA backtest's progress: its owner only (the hub checks), not resumable. */
+  backtest: (id: string) => `backtest:${id}` as const,
 } as const;
 export type WsChannel = ReturnType<(typeof WsChannels)[keyof typeof WsChannels]> | PrivateWsChannel;
 
@@ -45,13 +50,15 @@ export type WsChannelData<C extends WsChannel> = C extends `ticker:${string}`
   ? Tick
   : C extends `candles:${string}`
     ? Candle
-    : {
-        orders: Order;
-        fills: Fill;
-        positions: Position;
-        risk: RiskStatus;
-        alerts: Alert;
-      }[C & PrivateWsChannel];
+    : C extends `backtest:${string}`
+      ? BacktestProgress
+      : {
+          orders: Order;
+          fills: Fill;
+          positions: Position;
+          risk: RiskStatus;
+          alerts: Alert;
+        }[C & PrivateWsChannel];
 
 /** A channel name's parts: `ticker:<symbol>`, `candles:<symbol>:<interval>`, or a private channel (kind only). */
 export function wsChannelParts(channel: string): { kind: string; symbol: string; interval: CandleInterval } {
@@ -94,4 +101,4 @@ export type WsServerMessage =
   | { op: "event"; channel: string; seq: number; userSeq?: number; snapshot?: boolean; data: unknown };
 
 export const WS_CHANNEL_PATTERN =
-  /^(ticker:[A-Z0-9-]{2,20}|candles:[A-Z0-9-]{2,20}:1m|orders|fills|positions|risk|alerts)$/;
+  /^(ticker:[A-Z0-9-]{2,20}|candles:[A-Z0-9-]{2,20}:1m|orders|fills|positions|risk|alerts|backtest:[A-Za-z0-9_.:-]{1,64})$/;

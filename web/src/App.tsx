@@ -8,6 +8,7 @@ import { t } from "./lib/i18n.ts";
 import { createTradingStore, type TradingStore } from "./lib/store.ts";
 import { createLiveConnection } from "./lib/ws.ts";
 import { AlertsScreen } from "./screens/alerts.tsx";
+import { BacktestsScreen } from "./screens/backtests.tsx";
 import { BlotterScreen } from "./screens/blotter.tsx";
 import { MarketsScreen } from "./screens/markets.tsx";
 import { PortfolioScreen } from "./screens/portfolio.tsx";
@@ -19,6 +20,7 @@ const SCREENS = [
   { id: "blotter", label: "tab.blotter", icon: "☰" },
   { id: "portfolio", label: "tab.portfolio", icon: "◔" },
   { id: "strategies", label: "tab.strategies", icon: "⚙" },
+  { id: "backtests", label: "tab.backtests", icon: "⟲" },
   { id: "risk", label: "tab.risk", icon: "⚠" },
   { id: "alerts", label: "tab.alerts", icon: "⚑" },
 ] as const;
@@ -116,6 +118,9 @@ function Desk() {
           </Match>
           <Match when={screen() === "strategies"}>
             <StrategiesScreen canTrade={canTrade()} instruments={store.instruments()} accounts={store.accounts()} />
+          </Match>
+          <Match when={screen() === "backtests"}>
+            <BacktestsScreen canTrade={canTrade()} live={live} />
           </Match>
           <Match when={screen() === "risk"}>
             <RiskScreen store={store} canTrade={canTrade()} isAdmin={isAdmin()} />

@@ -2,6 +2,7 @@ import { jwt } from "@elysiajs/jwt";
 import {
   type Alert,
   type AuditLog,
+  type DocumentStore,
   EventTypes,
   nowNsString,
   Subjects,
@@ -12,6 +13,7 @@ import {
   createServiceApp,
   envelope,
   MemoryAuditLog,
+  MemoryDocumentStore,
   MetricsRegistry,
   newId,
   observeTradingMetrics,
@@ -29,12 +31,14 @@ import type { JwtCodec } from "./auth/tokens.ts";
 import { TokenService } from "./auth/tokens.ts";
 import { UserStates } from "./auth/user-state.ts";
 import type { AuthUser, UserDirectory } from "./auth/users.ts";
+import { BacktestJobs, type BacktestJobsOptions } from "./backtests/jobs.ts";
 import { DEFAULT_WS_CAPS, type GatewaySettings } from "./config.ts";
 import { apiDocs } from "./docs.ts";
 import { noPrototypeKeys } from "./json-body.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { alertRoutes } from "./routes/alerts.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { backtestRoutes } from "./routes/backtests.ts";
 import type { RouteContext } from "./routes/context.ts";
 import { marketRoutes } from "./routes/market.ts";
 import { marketSessionRoutes } from "./routes/market-session.ts";
@@ -56,6 +60,10 @@ export interface GatewayOptions {
   readiness?: Record<string, ReadinessCheck>;
   /** KRX's schedule with the configured holidays (the one risk trades by), for the PWA's session badge. */
   krxSessions?: SessionSchedule;
+  /** Where PWA backtests are kept per user (the platform's document store); in memory when not given. */
+  documents?: DocumentStore;
+  /** Backtest concurrency and how a run starts (tests); see backtests/jobs.ts. */
+  backtests?: Partial<Omit<BacktestJobsOptions, "documents" | "bus" | "logger">>;
 }
 
 /**
@@ -104,6 +112,12 @@ export function createGatewayService(
     return accounts.map((a) => a.id);
   };
 
+  const backtests = new BacktestJobs({
+    documents: options.documents ?? new MemoryDocumentStore(),
+    bus: runtime.bus,
+    logger,
+    ...options.backtests,
+  });
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
     authenticate: (token) => tokens.authenticate(token),
     isCurrent: (user) => tokens.isCurrent(user),
@@ -113,6 +127,7 @@ export function createGatewayService(
     accountsRefreshMs: wsCaps.accountsRefreshMs,
     maxSocketsPerUser: wsCaps.maxSocketsPerUser,
     maxUnauthenticatedPerAddress: wsCaps.maxUnauthenticatedPerAddress,
+    backtestOf: (username, id) => backtests.progressOf(username, id),
   });
 
   // The gateway sees every event already: the platform's trading metrics are read off the
@@ -172,7 +187,8 @@ export function createGatewayService(
     .use(alertRoutes(routes))
     .use(notificationRuleRoutes(routes, { userExists: async (name) => (await userStates.get(name)) !== null }))
     .use(telegramRoutes(routes))
-    .use(pushRoutes(routes));
+    .use(pushRoutes(routes))
+    .use(backtestRoutes(routes, backtests));
 
   return {
     name: "api-gateway",
@@ -180,18 +196,21 @@ export function createGatewayService(
     hub,
     tokens,
     audit,
+    backtests,
     async start() {
+      await backtests.load();
       userStates.onChange((username) => hub.revokeUser(username));
       await userStates.start();
       await hub.start();
       observers = await observeTradingMetrics(runtime.bus, metrics);
     },
     async stop() {
+      backtests.stop();
       await Promise.all(observers.splice(0).map((s) => s.unsubscribe()));
       await hub.stop();
       await userStates.stop();
     },
-  } satisfies Service & { hub: WsHub; tokens: TokenService; audit: AuditLog };
+  } satisfies Service & { hub: WsHub; tokens: TokenService; audit: AuditLog; backtests: BacktestJobs };
 }
 
 export type App = ReturnType<typeof createGatewayService>["app"];

@@ -14,9 +14,20 @@ export { CANDLE_HEADER, CsvError, type MarketEvent, parseCsv, TICK_HEADER, toCsv
 export { DEFAULT_BACKTEST_PARAMS } from "./defaults.ts";
 export { htmlReport } from "./html.ts";
 export { InstrumentError, type InstrumentFlags, resolveInstrument } from "./instrument.ts";
+export {
+  MAX_SERIES_POINTS,
+  prepareRequest,
+  requestArgv,
+  requestSettings,
+  resultView,
+  runInWorker,
+  runRequest,
+  type WorkerRun,
+} from "./job.ts";
 export { type BacktestMetrics, computeMetrics, maxDrawdown, riskRatios, tripsOf } from "./metrics.ts";
 export { type CliSettings, OptionError, parseOptions, USAGE } from "./options.ts";
 export { asciiChart, equitySvg, formatReport, writeReport } from "./report.ts";
+export { executeRun, type PreparedRun, prepareRun, RunInputError } from "./run.ts";
 export { generateSampleCandles, SAMPLE_SYMBOL, seededRandom } from "./sample.ts";
 export { type Direction, type Sizing, sizeOrder } from "./sizing.ts";
 export { type RoundTrip, roundTrips } from "./trips.ts";

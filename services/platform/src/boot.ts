@@ -144,7 +144,7 @@ export async function bootPlatform(config: PlatformConfig, options: BootOptions 
       cooldownMs: config.STRATEGY_COOLDOWN_MS,
     }),
     "api-gateway": createGatewayService(runtime, users, gatewaySettings(config), {
-      ...(storage ? { audit: storage.audit } : {}),
+      ...(storage ? { audit: storage.audit, documents: storage.documents } : {}),
       krxSessions: krxSchedule(krxHolidaysOf(config)),
     }),
     // The feed starts last so every consumer is subscribed before the first tick.

@@ -9,6 +9,7 @@ import type {
   Account,
   Alert,
   AmendFields,
+  BacktestRequest,
   CancelAllReply,
   Candle,
   CandleInterval,
@@ -293,3 +294,9 @@ export function messageOf(error: unknown, fallback = "Request failed"): string {
   if (typeof navigator !== "undefined" && !navigator.onLine) return "offline: no network connection";
   return error instanceof Error ? error.message : fallback;
 }
+
+// Backtests (the Backtests screen): queued by POST, progress on /ws `backtest:<id>`.
+export const getBacktests = () => unwrap(gateway.api.backtests.get());
+export const getBacktest = (id: string) => unwrap(gateway.api.backtests({ id }).get());
+export const runBacktest = (request: BacktestRequest) => unwrap(gateway.api.backtests.post(request));
+export const deleteBacktest = (id: string) => unwrap(gateway.api.backtests({ id }).delete());

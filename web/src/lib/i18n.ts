@@ -5,6 +5,7 @@
  * whose first language is Korean gets Korean, any other English.
  */
 import { createRoot, createSignal } from "solid-js";
+import { backtestsEn, backtestsKo } from "./i18n-backtests.ts";
 
 const en = {
   "lang.name": "English",
@@ -83,6 +84,7 @@ const en = {
   "ticket.order": "Order",
   "ticket.band": "KRX band {from}–{to}: tick {tick}",
   "ticket.bandTop": "KRX band from {from}: tick {tick}",
+  ...backtestsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -164,6 +166,7 @@ const ko = {
   "ticket.order": "주문",
   "ticket.band": "KRX 호가 구간 {from}–{to}: 호가단위 {tick}",
   "ticket.bandTop": "KRX 호가 구간 {from} 이상: 호가단위 {tick}",
+  ...backtestsKo,
 } satisfies Record<MessageKey, string>;
 
 export const LANGUAGES = { en, ko } as const;

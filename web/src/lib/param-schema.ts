@@ -35,6 +35,21 @@ function hintOf(schema: JsonSchema): string | null {
 }
 
 /**
+ * A property's JSON type. Elysia rewrites an integer or number schema it has
+ * validated with into `anyOf: [{type: "string", format: "integer"}, {type: "integer"}]`
+ * (its query-string coercion), and the strategy engine publishes that
+ * rewritten schema: the numeric branch decides then, or "5" and "20" would
+ * be sent as text.
+ */
+function typeOf(field: JsonSchema & { anyOf?: unknown }): ParamField["type"] {
+  const numeric = (type: unknown) => type === "integer" || type === "number" || type === "boolean";
+  if (numeric(field.type)) return field.type as ParamField["type"];
+  const branches = Array.isArray(field.anyOf) ? field.anyOf.filter(isObject) : [];
+  const branch = branches.find((b) => numeric(b.type));
+  return branch ? (branch.type as ParamField["type"]) : "string";
+}
+
+/**
  * The fields of an object schema (what the strategy engine publishes per kind).
  * The server checks the values against the same schema; this only decides
  * which inputs to show and how to type their text.
@@ -44,8 +59,7 @@ export function paramFields(schema: unknown): ParamField[] {
   const required = new Set(Array.isArray(schema.required) ? schema.required.filter((r) => typeof r === "string") : []);
   return Object.entries(schema.properties).map(([name, property]) => {
     const field = (isObject(property) ? property : {}) as JsonSchema;
-    const type =
-      field.type === "integer" || field.type === "number" || field.type === "boolean" ? field.type : "string";
+    const type = typeOf(field);
     return {
       name,
       type,

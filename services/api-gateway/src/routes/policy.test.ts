@@ -92,6 +92,8 @@ describe("gateway route policy (auth/plugin.ts)", () => {
       "DELETE /api/telegram/link": "telegram.unlink",
       "POST /api/push/subscriptions": "push.subscribe",
       "DELETE /api/push/subscriptions": "push.unsubscribe",
+      "POST /api/backtests": "backtest.run",
+      "DELETE /api/backtests/:id": "backtest.delete",
     });
   });
 

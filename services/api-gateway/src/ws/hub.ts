@@ -1,4 +1,5 @@
 import {
+  type BacktestProgress,
   type EventBus,
   PRIVATE_WS_CHANNELS,
   Subjects,
@@ -89,7 +90,11 @@ export interface HubOptions {
   maxSocketsPerUser?: number;
   /** Sockets not yet authenticated from one client address; one more is closed with 1013 (20 when not given). */
   maxUnauthenticatedPerAddress?: number;
+  /** A PWA backtest's progress for `backtest:<id>`, null unless `username` owns it (then the subscribe is refused). */
+  backtestOf?(username: string, id: string): BacktestProgress | null;
 }
+
+const BACKTEST_CHANNEL = "backtest:";
 
 const clientMessage = compile(WsClientMessage);
 
@@ -165,6 +170,11 @@ export class WsHub {
     await on(Topics.fill, (p) => this.publishPrivate("fills", p, p.account));
     await on(Topics.positionUpdated, (p) => this.publishPrivate("positions", p, p.account));
     await on(Topics.alert, (p) => this.publishPrivate("alerts", p, p.account));
+    // Only the owner can subscribe (subscribe checks), so the channel fans out like a public one; the latest progress wins.
+    await on(Topics.backtestProgress, (p) => {
+      const channel = WsChannels.backtest(p.id);
+      this.publishPublic(channel, channel, p);
+    });
     // An account armed, disarmed or re-owned: who may see it can have changed.
     await on(Topics.accountMode, () => this.refreshAccounts());
     this.accountsTimer = setInterval(() => void this.refreshAccounts(), this.options.accountsRefreshMs ?? 30_000);
@@ -370,6 +380,13 @@ export class WsHub {
     if (bad.length > 0)
       return this.control(client, { op: "error", code: "VALIDATION", message: `unknown channels: ${bad.join(", ")}` });
     const state = client.state as UserState;
+    const foreign = channels.filter((c) => c.startsWith(BACKTEST_CHANNEL) && !this.backtestOf(state.username, c));
+    if (foreign.length > 0)
+      return this.control(client, {
+        op: "error",
+        code: "FORBIDDEN",
+        message: `not your backtest: ${foreign.join(", ")}`,
+      });
     const fresh = [...new Set(channels)].filter((c) => !client.channels.has(c));
     if (client.channels.size + fresh.length > this.maxChannels)
       return this.control(client, {
@@ -406,7 +423,8 @@ export class WsHub {
     if (channels.length === 0) return;
     const all = await readSnapshots(this.rpc, this.logger, channels, client.state?.accounts ?? undefined);
     channels.forEach((channel, i) => {
-      for (const data of all[i] ?? []) {
+      const progress = client.user && this.backtestOf(client.user.username, channel);
+      for (const data of progress ? [progress] : (all[i] ?? [])) {
         if (!client.open || !client.channels.has(channel) || this.overHardBound(client)) return;
         this.write(client, channel, JSON.stringify(data), undefined, true);
       }
@@ -538,6 +556,11 @@ export class WsHub {
       if (state.clients.size === 0 && this.users.get(state.username) === state) this.users.delete(state.username);
     }, this.replayWindowMs);
     state.retireTimer.unref?.();
+  }
+
+  private backtestOf(username: string, channel: string): BacktestProgress | null {
+    if (!channel.startsWith(BACKTEST_CHANNEL)) return null;
+    return this.options.backtestOf?.(username, channel.slice(BACKTEST_CHANNEL.length)) ?? null;
   }
 
   private get replayWindowMs(): number {

@@ -1,0 +1,461 @@
+import type { BacktestRequest, BacktestRun, BacktestSummary, CandleInterval, StrategyKind } from "@jts/contracts";
+import { createEffect, createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import { BacktestCandles, BacktestEquity } from "../components/backtest-charts.tsx";
+import { DataTable } from "../components/data-table.tsx";
+import { SelectField, TextField } from "../components/form.tsx";
+import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
+import { deleteBacktest, getBacktest, getBacktests, getStrategyKinds, messageOf, runBacktest } from "../lib/api.ts";
+import { formatDecimal, formatNanosTime, pnlClass } from "../lib/decimal.ts";
+import { type MessageKey, t } from "../lib/i18n.ts";
+import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
+import { paramFields, paramValues } from "../lib/param-schema.ts";
+import type { LiveConnection } from "../lib/ws.ts";
+
+/**
+ * The contracts' CSV_MAX_CHARS (the gateway refuses more), copied so the bundle does
+ * not pull in TypeBox; web/test/backtests.test.ts holds the two equal.
+ */
+export const CSV_MAX_CHARS = 60_000;
+
+type SourceType = BacktestRequest["source"]["type"];
+type Progress = Pick<BacktestRun, "status" | "progress" | "error">;
+
+/**
+ * Backtests on the same runner as `just backtest`: a form built from the
+ * kind's parameter schema (as the Strategies screen builds its own), the run's
+ * progress from /ws `backtest:<id>`, the result (summary, equity and drawdown,
+ * the trades on the candles, round trips), two runs side by side, and the
+ * caller's past runs to re-open. Viewers see runs but cannot start one.
+ */
+export function BacktestsScreen(props: { canTrade: boolean; live: LiveConnection }) {
+  const [runs, reload] = createLoadable(getBacktests);
+  const [openId, setOpenId] = createSignal<string | null>(null);
+  const [compareId, setCompareId] = createSignal<string | null>(null);
+  const [listError, setListError] = createSignal<string | null>(null);
+
+  const remove = async (id: string) => {
+    try {
+      await deleteBacktest(id);
+      if (openId() === id) setOpenId(null);
+      if (compareId() === id) setCompareId(null);
+      await reload();
+    } catch (error) {
+      setListError(messageOf(error));
+    }
+  };
+
+  return (
+    <div class="screen">
+      <Show when={props.canTrade}>
+        <NewBacktest
+          onQueued={async (run) => {
+            setCompareId(null);
+            setOpenId(run.id);
+            await reload();
+          }}
+        />
+      </Show>
+      <Show when={openId()}>
+        {(id) => (
+          <div class={compareId() ? "bt-results bt-compare" : "bt-results"} data-testid="bt-results">
+            <RunView id={id()} live={props.live} onSettled={() => void reload()} />
+            <Show when={compareId()}>
+              {(other) => <RunView id={other()} live={props.live} onSettled={() => void reload()} />}
+            </Show>
+          </div>
+        )}
+      </Show>
+      <section class="panel" aria-labelledby="bt-runs-title">
+        <h2 id="bt-runs-title">{t("bt.runs")}</h2>
+        <Show when={errorMessage(runs())}>{(message) => <p class="message message--error">{message()}</p>}</Show>
+        <ErrorAlert text={listError()} />
+        <DataTable
+          label={t("bt.runs")}
+          focusable={false}
+          columns={[
+            { title: t("bt.kind") },
+            { title: t("bt.symbol") },
+            { title: t("bt.progress") },
+            { title: t("bt.netPnl"), class: "num" },
+            { title: "" },
+          ]}
+          rows={readyValue(runs()) ?? []}
+          empty={t("bt.noRuns")}
+        >
+          {(run) => (
+            <tr data-run={run.id} aria-current={openId() === run.id ? "true" : undefined}>
+              <td>
+                {run.request.kind}
+                <div class="muted small">{new Date(run.createdAt).toLocaleString()}</div>
+              </td>
+              <td>{run.request.source.type === "history" ? run.request.source.symbol : (run.request.symbol ?? "")}</td>
+              <td>{t(`bt.status.${run.status}` as MessageKey)}</td>
+              <td class={`num ${run.summary ? pnlClass(run.summary.netPnl) : ""}`}>
+                {run.summary ? formatDecimal(run.summary.netPnl) : ""}
+              </td>
+              <td class="row-actions">
+                <button
+                  type="button"
+                  class="button button--ghost button--small"
+                  onClick={() => {
+                    setCompareId(null);
+                    setOpenId(run.id);
+                  }}
+                >
+                  {t("bt.open")}
+                </button>
+                <Show when={openId() && openId() !== run.id && run.status === "done"}>
+                  <button type="button" class="button button--ghost button--small" onClick={() => setCompareId(run.id)}>
+                    {t("bt.compare")}
+                  </button>
+                </Show>
+                <Show when={props.canTrade}>
+                  <button type="button" class="button button--ghost button--small" onClick={() => void remove(run.id)}>
+                    {t("bt.delete")}
+                  </button>
+                </Show>
+              </td>
+            </tr>
+          )}
+        </DataTable>
+        <Show when={compareId()}>
+          <button type="button" class="button button--ghost button--small" onClick={() => setCompareId(null)}>
+            {t("bt.closeCompare")}
+          </button>
+        </Show>
+      </section>
+    </div>
+  );
+}
+
+/** The form: kind and its parameters (from `GET /api/strategies/kinds`), data, costs and sizing. */
+export function NewBacktest(props: { onQueued: (run: BacktestRun) => void | Promise<void> }) {
+  const [kinds] = createLoadable(getStrategyKinds);
+  const [kind, setKind] = createSignal<StrategyKind | "">("");
+  const [text, setText] = createSignal<Record<string, string>>({});
+  const [source, setSource] = createSignal<SourceType>("sample");
+  const [symbol, setSymbol] = createSignal("BTC-KRW");
+  const [interval, setInterval] = createSignal<CandleInterval>("1m");
+  const [from, setFrom] = createSignal("");
+  const [to, setTo] = createSignal("");
+  const [csv, setCsv] = createSignal("");
+  const [fee, setFee] = createSignal("");
+  const [sizing, setSizing] = createSignal("");
+  const [fillAt, setFillAt] = createSignal<"next-open" | "close">("next-open");
+  const [cash, setCash] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+  const [status, setStatus] = createSignal<StatusText | null>(null);
+
+  const chosenKind = createMemo(() => {
+    const list = readyValue(kinds()) ?? [];
+    return list.find((k) => k.kind === kind()) ?? list[0] ?? null;
+  });
+  const fields = createMemo(() => paramFields(chosenKind()?.params));
+
+  const request = (): BacktestRequest | null => {
+    const info = chosenKind();
+    if (!info) return null;
+    const data: BacktestRequest["source"] =
+      source() === "history"
+        ? { type: "history", symbol: symbol().trim(), interval: interval(), from: iso(from()), to: iso(to()) }
+        : source() === "csv"
+          ? { type: "csv", csv: csv() }
+          : { type: "sample" };
+    const optional = (value: string) => value.trim() || undefined;
+    return {
+      kind: info.kind,
+      params: paramValues(fields(), text()),
+      source: data,
+      ...(optional(fee()) ? { fee: fee().trim() } : {}),
+      ...(optional(sizing()) ? { sizing: sizing().trim() } : {}),
+      ...(optional(cash()) ? { cash: cash().trim() } : {}),
+      fillAt: fillAt(),
+    };
+  };
+
+  const readFile = async (file: File | undefined) => {
+    if (!file) return;
+    const content = await file.text();
+    if (content.length > CSV_MAX_CHARS) {
+      setStatus({ ok: false, text: t("bt.csvTooBig", { size: content.length, max: CSV_MAX_CHARS }) });
+      return;
+    }
+    setStatus(null);
+    setCsv(content);
+  };
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const body = request();
+    if (!body) return;
+    setBusy(true);
+    setStatus(null);
+    try {
+      const run = await runBacktest(body);
+      setStatus({ ok: true, text: t("bt.started") });
+      await props.onQueued(run);
+    } catch (error) {
+      setStatus({ ok: false, text: messageOf(error) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="bt-new-title">
+      <h2 id="bt-new-title">{t("bt.new")}</h2>
+      <Show when={errorMessage(kinds())}>{(message) => <p class="message message--error">{message()}</p>}</Show>
+      <form class="ticket" aria-label={t("bt.new")} onSubmit={submit} novalidate>
+        <SelectField
+          label={t("bt.kind")}
+          name="kind"
+          choices={(readyValue(kinds()) ?? []).map((info) => ({ value: info.kind, label: info.kind }))}
+          selected={chosenKind()?.kind ?? ""}
+          onValue={(value) => {
+            setKind(value as StrategyKind);
+            setText({});
+          }}
+        />
+        <Show when={chosenKind()}>{(info) => <p class="muted small">{info().description}</p>}</Show>
+        <For each={fields()}>
+          {(field) => (
+            <TextField
+              label={
+                <>
+                  {field.name}
+                  <Show when={field.hint}>{(hint) => <span class="muted small"> ({hint()})</span>}</Show>
+                </>
+              }
+              name={`param-${field.name}`}
+              inputmode={field.type === "integer" ? "numeric" : "decimal"}
+              autocomplete="off"
+              value={text()[field.name] ?? ""}
+              onValue={(value) => setText({ ...text(), [field.name]: value })}
+            />
+          )}
+        </For>
+        <SelectField
+          label={t("bt.source")}
+          name="source"
+          choices={(["sample", "history", "csv"] as const).map((value) => ({
+            value,
+            label: t(`bt.source.${value}`),
+          }))}
+          selected={source()}
+          onValue={(value) => setSource(value as SourceType)}
+        />
+        <Show when={source() === "history"}>
+          <TextField label={t("bt.symbol")} name="symbol" value={symbol()} onValue={setSymbol} />
+          <SelectField
+            label={t("bt.interval")}
+            name="interval"
+            choices={(["1m", "5m", "1h", "1d"] as const).map((value) => ({ value, label: value }))}
+            selected={interval()}
+            onValue={(value) => setInterval(value as CandleInterval)}
+          />
+          <TextField
+            label={t("bt.from")}
+            name="from"
+            value={from()}
+            onValue={setFrom}
+            note={<small class="muted">2026-11-01T00:00:00Z</small>}
+          />
+          <TextField label={t("bt.to")} name="to" value={to()} onValue={setTo} />
+        </Show>
+        <Show when={source() === "csv"}>
+          <label class="field">
+            <span>{t("bt.csv", { max: CSV_MAX_CHARS })}</span>
+            <input
+              type="file"
+              name="csv-file"
+              accept=".csv,text/csv"
+              onChange={(e) => void readFile(e.currentTarget.files?.[0])}
+            />
+            <textarea name="csv" rows="4" value={csv()} onInput={(e) => setCsv(e.currentTarget.value)} />
+          </label>
+        </Show>
+        <TextField label={t("bt.fee")} name="fee" inputmode="decimal" value={fee()} onValue={setFee} />
+        <TextField label={t("bt.sizing")} name="sizing" value={sizing()} onValue={setSizing} />
+        <TextField label={t("bt.cash")} name="cash" inputmode="decimal" value={cash()} onValue={setCash} />
+        <SelectField
+          label={t("bt.fillAt")}
+          name="fillAt"
+          choices={(["next-open", "close"] as const).map((value) => ({ value, label: t(`bt.fillAt.${value}`) }))}
+          selected={fillAt()}
+          onValue={(value) => setFillAt(value as "next-open" | "close")}
+        />
+        <div class="confirm__actions">
+          <button type="submit" class="button button--primary" disabled={busy() || !chosenKind()}>
+            {t("bt.run")}
+          </button>
+        </div>
+      </form>
+      <StatusMessage status={status()} />
+    </section>
+  );
+}
+
+/** An ISO time typed without a zone is read as UTC, as the CLI's --from does with a Z. */
+const iso = (value: string) => {
+  const trimmed = value.trim();
+  return /[zZ]|[+-]\d\d:?\d\d$/.test(trimmed) || trimmed === "" ? trimmed : `${trimmed}Z`;
+};
+
+/** One run: progress from /ws while it runs, then its result (re-fetched once it settles). */
+function RunView(props: { id: string; live: LiveConnection; onSettled: () => void }) {
+  const [run, setRun] = createSignal<BacktestRun | null>(null);
+  const [progress, setProgress] = createSignal<Progress | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+
+  const load = async (id: string) => {
+    try {
+      const loaded = await getBacktest(id);
+      if (id !== props.id) return;
+      setRun(loaded);
+      setProgress(loaded);
+      setError(null);
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  };
+
+  createEffect(() => {
+    const id = props.id;
+    setRun(null);
+    setProgress(null);
+    void load(id);
+    const unsubscribe = props.live.subscribe(`backtest:${id}`, (data) => {
+      const update = data as Progress;
+      setProgress(update);
+      if (update.status === "done" || update.status === "failed") {
+        if (run()?.status !== update.status) {
+          void load(id);
+          props.onSettled();
+        }
+      }
+    });
+    onCleanup(unsubscribe);
+  });
+
+  const share = () => Math.round((progress()?.progress ?? 0) * 100);
+
+  return (
+    <section
+      class="panel"
+      aria-label={t("bt.result")}
+      data-testid="bt-run"
+      data-run={props.id}
+      data-status={progress()?.status ?? ""}
+    >
+      <h2>
+        {t("bt.result")} <Show when={run()}>{(r) => <span class="muted small">{r().request.kind}</span>}</Show>
+      </h2>
+      <ErrorAlert text={error()} />
+      <Show when={progress()} fallback={<p class="muted">{t("bt.loading")}</p>}>
+        {(p) => (
+          <Show
+            when={p().status === "done" && run()?.result}
+            fallback={
+              <div>
+                <p>{t(`bt.status.${p().status}` as MessageKey)}</p>
+                <progress max="100" value={share()} aria-label={t("bt.progress")} data-testid="bt-progress">
+                  {share()}%
+                </progress>
+                <ErrorAlert text={p().error} />
+              </div>
+            }
+          >
+            <Show when={run()?.result}>
+              {(result) => (
+                <>
+                  <Summary summary={result().summary} />
+                  <BacktestEquity result={result()} />
+                  <Show when={result().candles.length > 0} fallback={<p class="muted small">{t("bt.noCandles")}</p>}>
+                    <BacktestCandles result={result()} />
+                  </Show>
+                  <div class="bt-trips">
+                    <RoundTrips trips={result().roundTrips} />
+                  </div>
+                </>
+              )}
+            </Show>
+          </Show>
+        )}
+      </Show>
+    </section>
+  );
+}
+
+function Summary(props: { summary: BacktestSummary }) {
+  const ratio = (value: number | null, suffix = "") => (value === null ? t("bt.na") : `${value}${suffix}`);
+  const s = () => props.summary;
+  return (
+    <dl class="facts" data-testid="bt-summary">
+      <dt>{t("bt.netPnl")}</dt>
+      <dd class={pnlClass(s().netPnl)} data-metric="netPnl">
+        {formatDecimal(s().netPnl)}
+      </dd>
+      <dt>{t("bt.return")}</dt>
+      <dd>{s().returnPct}%</dd>
+      <dt>{t("bt.buyHold")}</dt>
+      <dd>{ratio(s().buyAndHoldPct, "%")}</dd>
+      <dt>{t("bt.maxDrawdown")}</dt>
+      <dd>{s().maxDrawdownPct.toFixed(2)}%</dd>
+      <dt>{t("bt.sharpe")}</dt>
+      <dd>{ratio(s().sharpe)}</dd>
+      <dt>{t("bt.sortino")}</dt>
+      <dd>{ratio(s().sortino)}</dd>
+      <dt>{t("bt.calmar")}</dt>
+      <dd>{ratio(s().calmar)}</dd>
+      <dt>{t("bt.cagr")}</dt>
+      <dd>{ratio(s().cagrPct, "%")}</dd>
+      <dt>{t("bt.exposure")}</dt>
+      <dd>{s().exposurePct}%</dd>
+      <dt>{t("bt.trips")}</dt>
+      <dd data-metric="roundTrips">{s().roundTrips}</dd>
+      <dt>{t("bt.winRate")}</dt>
+      <dd>{(s().winRate * 100).toFixed(1)}%</dd>
+      <dt>{t("bt.fees")}</dt>
+      <dd>{formatDecimal(s().fees)}</dd>
+      <dt>{t("bt.orders")}</dt>
+      <dd>
+        {s().orders} ({s().rejected})
+      </dd>
+    </dl>
+  );
+}
+
+function RoundTrips(props: { trips: NonNullable<BacktestRun["result"]>["roundTrips"] }) {
+  return (
+    <DataTable
+      label={t("bt.trips")}
+      columns={[
+        { title: t("bt.trip.side") },
+        { title: t("bt.trip.entry") },
+        { title: t("bt.trip.exit") },
+        { title: t("bt.trip.qty"), class: "num" },
+        { title: t("bt.trip.pnl"), class: "num" },
+      ]}
+      rows={props.trips}
+      empty={t("bt.noRuns")}
+    >
+      {(trip) => (
+        <tr data-testid="bt-trip">
+          <td>{trip.side}</td>
+          <td>
+            {formatDecimal(trip.entryPrice)}
+            <div class="muted small">{formatNanosTime(trip.entryTs)}</div>
+          </td>
+          <td>
+            {trip.exitPrice === null ? t("bt.trip.open") : formatDecimal(trip.exitPrice)}
+            <Show when={trip.exitTs}>{(ts) => <div class="muted small">{formatNanosTime(ts())}</div>}</Show>
+          </td>
+          <td class="num">{formatDecimal(trip.quantity)}</td>
+          <td class={`num ${pnlClass(trip.pnl)}`}>
+            {formatDecimal(trip.pnl)} ({trip.returnPct}%)
+          </td>
+        </tr>
+      )}
+    </DataTable>
+  );
+}
