@@ -214,7 +214,7 @@ describe("blotter", () => {
     const marks = open.rows().map((row) => row.querySelector(".status--triggered")?.textContent ?? null);
     expect(marks).toEqual(["stop triggered", null]);
     const history = mountBlotter(() => OrderHistory({ orders: [stop("s1"), stop("s2")], triggered: new Set(["s2"]) }));
-    expect(history.rows()[1]?.cells[3]?.textContent).toBe("stop marketstop triggered");
+    expect(history.rows()[1]?.cells[3]?.textContent).toBe("Stop marketstop triggered");
     expect(history.rows()[0]?.querySelector(".status--triggered")).toBeNull();
   });
 });
