@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createLogger, loadConfig } from "@jts/kit";
+import { loadConfig } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { bootPlatform, type Platform, platformConfigSpec } from "@jts/platform";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
@@ -124,7 +125,7 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     platform = await bootPlatform(config, {
       ephemeralPorts: true,
       webDist: DIST,
-      logger: createLogger({}, "error", () => {}),
+      logger: silentLogger,
     });
     base = platform.urls.web as string;
     profile = mkdtempSync(join(tmpdir(), "jts-chromium-"));

@@ -5,7 +5,7 @@ import { FormActions, SelectField, TextField } from "../components/form.tsx";
 import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
 import { createAction } from "../lib/action.ts";
 import { messageOf, setRiskLimits, setTradingState } from "../lib/api.ts";
-import { formatDecimal, isPositiveDecimal } from "../lib/decimal.ts";
+import { formatDecimal, formatMoney, isPositiveDecimal } from "../lib/decimal.ts";
 import { formatTime } from "../lib/format.ts";
 import { t } from "../lib/i18n.ts";
 import { tradingStateLabel } from "../lib/labels.ts";
@@ -54,8 +54,8 @@ export function RiskScreen(props: { store: TradingStore; canTrade: boolean; isAd
                     <tr>
                       <th scope="row">{account.account}</th>
                       <td>{tradingStateLabel(account.state)}</td>
-                      <td class="num">{formatDecimal(account.dailyPnl)}</td>
-                      <td class="num">{formatDecimal(account.drawdown)}</td>
+                      <td class="num">{formatMoney(account.dailyPnl, account.currency)}</td>
+                      <td class="num">{formatMoney(account.drawdown, account.currency)}</td>
                     </tr>
                   )}
                 </CompactTable>
