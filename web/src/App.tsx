@@ -6,6 +6,7 @@ import { SessionBadge } from "./components/session-badge.tsx";
 import { accessToken, logout, refreshSession, role } from "./lib/api.ts";
 import { locale } from "./lib/format.ts";
 import { t } from "./lib/i18n.ts";
+import { tradingStateLabel } from "./lib/labels.ts";
 import { createTradingStore, type TradingStore } from "./lib/store.ts";
 import { createLiveConnection } from "./lib/ws.ts";
 import { AlertsScreen } from "./screens/alerts.tsx";
@@ -135,7 +136,7 @@ function TradingStateBadge(props: { store: TradingStore }): JSX.Element {
     <Show when={props.store.risk()}>
       {(risk) => (
         <a href="#/risk" class={`state-badge state-badge--${risk().state.toLowerCase()}`} title={risk().reason}>
-          {risk().state}
+          {tradingStateLabel(risk().state)}
         </a>
       )}
     </Show>
