@@ -4,7 +4,7 @@ import { LoginForm } from "./components/login-form.tsx";
 import { PrefsMenu } from "./components/prefs-menu.tsx";
 import { SessionBadge } from "./components/session-badge.tsx";
 import { accessToken, logout, refreshSession, role } from "./lib/api.ts";
-import { locale } from "./lib/format.ts";
+import { formatTime } from "./lib/format.ts";
 import { t } from "./lib/i18n.ts";
 import { tradingStateLabel } from "./lib/labels.ts";
 import { createTradingStore, type TradingStore } from "./lib/store.ts";
@@ -157,7 +157,7 @@ function StaleBanner(props: { store: TradingStore }) {
     <Show when={since()}>
       {(at) => (
         <p class="banner banner--stale" role="status" data-testid="stale-banner">
-          {t("stale.banner", { time: new Date(at()).toLocaleTimeString(locale(), { hourCycle: "h23" }) })}
+          {t("stale.banner", { time: formatTime(String(BigInt(at()) * 1_000_000n)) })}
         </p>
       )}
     </Show>
