@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createLogger, loadConfig } from "@jts/kit";
+import { loadConfig } from "@jts/kit";
+import { silentLogger } from "@jts/kit/testing";
 import { bootPlatform, type Platform, platformConfigSpec } from "@jts/platform";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
@@ -128,7 +129,7 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     platform = await bootPlatform(config, {
       ephemeralPorts: true,
       webDist: DIST,
-      logger: createLogger({}, "error", () => {}),
+      logger: silentLogger,
     });
     base = platform.urls.web as string;
     profile = mkdtempSync(join(tmpdir(), "jts-chromium-"));
@@ -220,7 +221,7 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await goTo("portfolio");
     const quantity = page.locator('tr[data-symbol="BTC-KRW"] [data-testid=position-quantity]');
     await quantity.waitFor();
-    expect(await quantity.textContent()).toBe("0.002");
+    expect(await quantity.textContent()).toBe("0.00200000"); // BTC at its lot's precision (0.00000001)
     await page.waitForSelector("article.account td.num");
     await shoot("portfolio");
   }, 60_000);
@@ -376,6 +377,66 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     // Issue 18: the push switch is offered (the browser has push, the platform VAPID keys; not subscribed yet).
     await page.waitForSelector("[data-state=disabled]");
     expect(await page.locator("input[name=push]").isDisabled()).toBe(false);
+  }, 60_000);
+
+  test("every screen in Korean: labels, the refusal's rule labelled beside risk's verbatim reason, lot-precision quantities", async () => {
+    await page.click(".topbar .prefs summary");
+    await page.selectOption("select[name=language]", "ko");
+    await page.click(".topbar .prefs summary");
+    await page.waitForSelector("nav [data-screen=blotter] .tabs__label:has-text('주문')");
+    // English again even when a check fails: the steps after this one read English.
+    try {
+      await goTo("blotter");
+      await page.waitForSelector("#open-orders-title:has-text('미체결')");
+      expect(await page.textContent("#history-title")).toBe("주문 내역");
+      // The order refused under HALT: risk's rule in Korean, its reason as the server wrote it.
+      const refusal = page.locator("section[aria-label='주문 내역'] .reason:has(.status--rule)").first();
+      expect(await refusal.locator(".status--rule").textContent()).toBe("매매 정지");
+      expect(await refusal.textContent()).toContain("risk: [TRADING_HALTED] trading is HALTED");
+      // The MARKET fill of 0.002 BTC at BTC's lot precision (a started strategy may have added fills of its own).
+      await page
+        .locator("section[aria-label='체결 내역'] tbody tr[data-fill-id]", { hasText: "0.00200000" })
+        .first()
+        .waitFor();
+      await shoot("blotter-ko");
+
+      await goTo("portfolio");
+      await page.waitForSelector("#positions-title:has-text('보유 종목')");
+      const heads = await page.locator("section[aria-label='보유 종목'] thead th").allTextContents();
+      expect(heads).toEqual(["종목", "보유수량", "평균단가", "현재가", "평가손익", "수익률", "실현손익", "계좌"]);
+      expect(await page.textContent('tr[data-symbol="BTC-KRW"] [data-testid=position-quantity]')).toMatch(
+        /^\d+\.\d{8}$/,
+      );
+      expect(await page.textContent('tr[data-symbol="BTC-KRW"] [data-testid=position-return]')).toMatch(
+        /^[+-]?\d+\.\d{2}%$/,
+      );
+      await page.waitForSelector("article.account th:has-text('주문가능')");
+      await shoot("portfolio-ko");
+
+      await goTo("strategies");
+      await page.waitForSelector("#strategies-title:has-text('전략')");
+      await page.locator("article[data-strategy=ma-BTC-KRW] .badge:has-text('정지')").waitFor();
+      expect(await page.locator("article[data-strategy=ma-BTC-KRW] dt").first().textContent()).toBe("순손익");
+      await shoot("strategies-ko");
+
+      await goTo("risk");
+      await page.waitForSelector("[data-testid=trading-state][data-state=HALTED]:has-text('매매 정지')");
+      await page.waitForSelector("#limits-title:has-text('리스크 한도')");
+      await shoot("risk-ko");
+
+      await goTo("alerts");
+      await page.waitForSelector("#alerts-title:has-text('알림')");
+      const rejected = page.locator("li[data-kind=ORDER_REJECTED]").first();
+      expect(await rejected.locator(".status--rule").textContent()).toBe("매매 정지");
+      await page.waitForSelector("#alert-rules-title:has-text('알림 규칙')");
+      await page.waitForSelector("form tr[data-kind=ORDER_REJECTED] th:has-text('주문 거부')");
+      await shoot("alerts-ko");
+    } finally {
+      await page.click(".topbar .prefs summary");
+      await page.selectOption("select[name=language]", "en");
+      await page.click(".topbar .prefs summary");
+      await page.waitForSelector("nav [data-screen=markets] .tabs__label:has-text('Markets')");
+    }
   }, 60_000);
 
   test("is installable: manifest fields, icons and a registered service worker", async () => {

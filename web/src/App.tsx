@@ -4,7 +4,9 @@ import { LoginForm } from "./components/login-form.tsx";
 import { PrefsMenu } from "./components/prefs-menu.tsx";
 import { SessionBadge } from "./components/session-badge.tsx";
 import { accessToken, logout, refreshSession, role } from "./lib/api.ts";
+import { formatTime } from "./lib/format.ts";
 import { t } from "./lib/i18n.ts";
+import { tradingStateLabel } from "./lib/labels.ts";
 import { createTradingStore, type TradingStore } from "./lib/store.ts";
 import { createLiveConnection } from "./lib/ws.ts";
 import { AlertsScreen } from "./screens/alerts.tsx";
@@ -139,7 +141,7 @@ function TradingStateBadge(props: { store: TradingStore }): JSX.Element {
     <Show when={props.store.risk()}>
       {(risk) => (
         <a href="#/risk" class={`state-badge state-badge--${risk().state.toLowerCase()}`} title={risk().reason}>
-          {risk().state}
+          {tradingStateLabel(risk().state)}
         </a>
       )}
     </Show>
@@ -160,7 +162,7 @@ function StaleBanner(props: { store: TradingStore }) {
     <Show when={since()}>
       {(at) => (
         <p class="banner banner--stale" role="status" data-testid="stale-banner">
-          {t("stale.banner", { time: new Date(at()).toLocaleTimeString() })}
+          {t("stale.banner", { time: formatTime(String(BigInt(at()) * 1_000_000n)) })}
         </p>
       )}
     </Show>

@@ -1,6 +1,6 @@
 import { describe, expect, mock, test } from "bun:test";
-import type { Fill, Order } from "@jts/contracts";
-import { orderFixture } from "@jts/kit/testing";
+import type { Order } from "@jts/contracts";
+import { fillFixture, orderFixture } from "@jts/kit/testing";
 
 const { createSignal, flush, mount, useDom } = await import("./dom.ts");
 useDom();
@@ -159,22 +159,17 @@ describe("blotter", () => {
   });
 
   test("fills list price, quantity, fee and liquidity", () => {
-    const fill: Fill = {
-      id: "f1",
+    const fill = fillFixture({
       orderId: "o1",
       clientOrderId: "c1",
       account: "paper-main",
-      venue: "sim",
       symbol: "ETH-KRW",
       side: "SELL",
       price: "5000000",
       quantity: "0.5",
       fee: "1250",
-      feeCurrency: "KRW",
-      liquidity: "TAKER",
-      strategyId: null,
       tsEvent: "1764200000000000000",
-    };
+    });
     const t = mountBlotter(() => FillsTable({ fills: [fill] }));
     const cells = [...(t.rows()[0]?.cells ?? [])].map((c) => c.textContent);
     expect(cells.slice(1)).toEqual(["ETH-KRW", "SELL", "0.5", "5,000,000", "1,250 KRW", "taker"]);
@@ -214,7 +209,7 @@ describe("blotter", () => {
     const marks = open.rows().map((row) => row.querySelector(".status--triggered")?.textContent ?? null);
     expect(marks).toEqual(["stop triggered", null]);
     const history = mountBlotter(() => OrderHistory({ orders: [stop("s1"), stop("s2")], triggered: new Set(["s2"]) }));
-    expect(history.rows()[1]?.cells[3]?.textContent).toBe("stop marketstop triggered");
+    expect(history.rows()[1]?.cells[3]?.textContent).toBe("Stop marketstop triggered");
     expect(history.rows()[0]?.querySelector(".status--triggered")).toBeNull();
   });
 });

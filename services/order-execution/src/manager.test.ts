@@ -118,7 +118,7 @@ describe("order manager", () => {
     decision = { approved: false, rule: "TRADING_HALTED", reason: "trading is HALTED", tsEvent: "1" };
     const { order } = await manager.submit(request());
     expect(order.status).toBe("REJECTED");
-    expect(order.rejectReason).toContain("trading is HALTED");
+    expect(order.rejectReason).toBe("risk: [TRADING_HALTED] trading is HALTED");
     expect(placed).toHaveLength(0);
   });
 

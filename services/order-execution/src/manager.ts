@@ -253,7 +253,9 @@ export class OrderManager {
   private async route(order: Order, approval?: Approval): Promise<Order> {
     // An amend's replacement asked again still names the old order: risk may not have heard it canceled yet.
     const decision = this.stillApproved(order, approval) ? null : await this.askRisk(order, approval?.amend.oldOrderId);
-    if (decision && !decision.approved) return this.refuse(order.id, `risk: ${decision.reason}`);
+    // The rule code in brackets (the PWA labels it in the trader's language); the reason stays the server's words.
+    if (decision && !decision.approved)
+      return this.refuse(order.id, `risk: ${decision.rule ? `[${decision.rule}] ` : ""}${decision.reason}`);
     let broker: string | null;
     try {
       broker = await this.router.bind(order);

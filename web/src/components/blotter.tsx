@@ -1,67 +1,85 @@
-import { type Fill, ORDER_STATUSES, type Order } from "@jts/contracts";
+import { type Fill, type Instrument, ORDER_STATUSES, type Order } from "@jts/contracts";
 import { createSignal, Show } from "solid-js";
 import { messageOf } from "../lib/api.ts";
-import { formatDecimal, formatNanosTime, isPositiveDecimal } from "../lib/decimal.ts";
+import { formatMoney, isPositiveDecimal } from "../lib/decimal.ts";
+import { rowFormats } from "../lib/format.ts";
+import { t } from "../lib/i18n.ts";
+import { orderTypeLabel, ruleLabel, ruleOfReason, sideLabel, statusLabel } from "../lib/labels.ts";
 import { type Column, DataTable } from "./data-table.tsx";
 import { FormActions, SelectField, TextField } from "./form.tsx";
 import { ErrorAlert } from "./message.tsx";
 
-const typeLabel = (order: Order) => order.type.replace("_", " ").toLowerCase();
-
 /** What a status means, where the word alone does not say it (the badge's tooltip). */
-const STATUS_HINTS: Partial<Record<Order["status"], string>> = {
-  OUTCOME_UNKNOWN:
-    "Sent to the venue, but its answer never came. JTS is asking the venue for this order; it may be working there.",
-};
-
-const statusLabel = (status: Order["status"]) => status.replaceAll("_", " ");
+const statusHint = (status: Order["status"]) =>
+  status === "OUTCOME_UNKNOWN" ? t("status.hint.OUTCOME_UNKNOWN") : undefined;
 
 function StatusBadge(props: { status: Order["status"] }) {
   return (
-    <span class={`status status--${props.status.toLowerCase()}`} title={STATUS_HINTS[props.status]}>
+    <span class={`status status--${props.status.toLowerCase()}`} title={statusHint(props.status)}>
       {statusLabel(props.status)}
     </span>
   );
+}
+
+/** Why an order was refused: the server's words verbatim, after risk's rule (when it names one) in the trader's language. */
+export function RefusalReason(props: { reason: string }) {
+  const rule = () => ruleOfReason(props.reason);
+  return (
+    <div class="reason">
+      <Show when={rule()}>
+        {(code) => (
+          <span class="status status--rule" data-rule={code()} title={t("blotter.ruleTitle", { rule: code() })}>
+            {ruleLabel(code())}
+          </span>
+        )}
+      </Show>
+      {props.reason}
+    </div>
+  );
+}
+
+function SideCell(props: { side: Order["side"] }) {
+  return <td class={`side-text side-text--${props.side.toLowerCase()}`}>{sideLabel(props.side)}</td>;
 }
 
 /** The order's type, and for a stop whose trigger was reached (the OMS's STOP_TRIGGERED alert), a mark saying so. */
 function TypeCell(props: { order: Order; triggered?: ReadonlySet<string> }) {
   return (
     <td class="hide-narrow">
-      {typeLabel(props.order)}
+      {orderTypeLabel(props.order.type)}
       <Show when={props.triggered?.has(props.order.id)}>
-        <span class="status status--triggered">stop triggered</span>
+        <span class="status status--triggered">{t("blotter.stopTriggered")}</span>
       </Show>
     </td>
   );
 }
 
-const STATUS_CHOICES = [
-  { value: "", label: "All statuses" },
-  ...ORDER_STATUSES.map((status) => ({ value: status, label: statusLabel(status).toLowerCase() })),
+const statusChoices = () => [
+  { value: "", label: t("blotter.allStatuses") },
+  ...ORDER_STATUSES.map((status) => ({ value: status, label: statusLabel(status) })),
 ];
 
 /** Time, symbol, side, type, quantity, filled, a price and the status: what open and past orders share. */
 const orderColumns = (time: string, price: string): Column[] => [
   { title: time, class: "hide-narrow" },
-  { title: "Symbol" },
-  { title: "Side" },
-  { title: "Type", class: "hide-narrow" },
-  { title: "Qty", class: "num" },
-  { title: "Filled", class: "num hide-narrow" },
+  { title: t("col.symbol") },
+  { title: t("col.side") },
+  { title: t("col.type"), class: "hide-narrow" },
+  { title: t("col.quantity"), class: "num" },
+  { title: t("col.filled"), class: "num hide-narrow" },
   { title: price, class: "num" },
-  { title: "Status" },
+  { title: t("col.status") },
 ];
-const OPEN_ORDER_COLUMNS: Column[] = [...orderColumns("Time", "Price"), { title: "" }];
-const HISTORY_COLUMNS = orderColumns("Updated", "Avg price");
-const FILL_COLUMNS: Column[] = [
-  { title: "Time", class: "hide-narrow" },
-  { title: "Symbol" },
-  { title: "Side" },
-  { title: "Qty", class: "num" },
-  { title: "Price", class: "num" },
-  { title: "Fee", class: "num" },
-  { title: "Liquidity", class: "hide-narrow" },
+const openOrderColumns = (): Column[] => [...orderColumns(t("col.time"), t("col.price")), { title: "" }];
+const historyColumns = () => orderColumns(t("col.updated"), t("col.avgFillPrice"));
+const fillColumns = (): Column[] => [
+  { title: t("col.time"), class: "hide-narrow" },
+  { title: t("col.symbol") },
+  { title: t("col.side") },
+  { title: t("col.fillQuantity"), class: "num" },
+  { title: t("col.fillPrice"), class: "num" },
+  { title: t("col.fee"), class: "num" },
+  { title: t("col.liquidity"), class: "hide-narrow" },
 ];
 
 export interface OpenOrdersProps {
@@ -73,6 +91,8 @@ export interface OpenOrdersProps {
   canTrade?: boolean;
   /** Ids of the stop orders whose trigger was reached. */
   triggered?: ReadonlySet<string>;
+  /** For quantities at lot precision, prices at tick precision and KRX times in KST. */
+  instruments?: readonly Instrument[];
 }
 
 export interface OrderChanges {
@@ -87,6 +107,7 @@ export function OpenOrders(props: OpenOrdersProps) {
   const [confirmAll, setConfirmAll] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
   const [amending, setAmending] = createSignal<Order | null>(null);
+  const format = rowFormats(() => props.instruments);
 
   const run = async (key: string, action: () => Promise<unknown>) => {
     setBusy((set) => new Set(set).add(key));
@@ -94,7 +115,7 @@ export function OpenOrders(props: OpenOrdersProps) {
     try {
       await action();
     } catch (caught) {
-      setError(messageOf(caught, "Request failed"));
+      setError(messageOf(caught, t("common.requestFailed")));
     } finally {
       setBusy((set) => {
         const next = new Set(set);
@@ -108,45 +129,45 @@ export function OpenOrders(props: OpenOrdersProps) {
     <section class="panel" aria-labelledby="open-orders-title">
       <div class="panel__head">
         <h2 id="open-orders-title">
-          Open orders <span class="count">{props.orders.length}</span>
+          {t("blotter.open")} <span class="count">{props.orders.length}</span>
         </h2>
         <Show when={props.canTrade !== false && props.orders.length > 0}>
           <Show
             when={confirmAll()}
             fallback={
               <button type="button" class="button button--ghost button--small" onClick={() => setConfirmAll(true)}>
-                Cancel all
+                {t("blotter.cancelAll")}
               </button>
             }
           >
-            <fieldset class="inline-confirm" aria-label="Confirm cancel all">
-              <span>Cancel {props.orders.length}?</span>
+            <fieldset class="inline-confirm" aria-label={t("blotter.confirmCancelAll")}>
+              <span>{t("blotter.cancelCount", { count: props.orders.length })}</span>
               <button
                 type="button"
                 class="button button--sell button--small"
                 disabled={busy().has("*")}
                 onClick={() => void run("*", props.cancelAll).then(() => setConfirmAll(false))}
               >
-                Yes, cancel all
+                {t("blotter.yesCancelAll")}
               </button>
               <button type="button" class="button button--ghost button--small" onClick={() => setConfirmAll(false)}>
-                Keep
+                {t("blotter.keep")}
               </button>
             </fieldset>
           </Show>
         </Show>
       </div>
       <ErrorAlert text={error()} />
-      <DataTable label="Open orders" columns={OPEN_ORDER_COLUMNS} rows={props.orders} empty="No open orders">
+      <DataTable label={t("blotter.open")} columns={openOrderColumns()} rows={props.orders} empty={t("blotter.noOpen")}>
         {(order) => (
           <tr data-order-id={order.id}>
-            <td class="muted hide-narrow">{formatNanosTime(order.createdAt)}</td>
+            <td class="muted hide-narrow">{format.time(order.symbol, order.createdAt)}</td>
             <th scope="row">{order.symbol}</th>
-            <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
+            <SideCell side={order.side} />
             <TypeCell order={order} triggered={props.triggered} />
-            <td class="num">{formatDecimal(order.quantity)}</td>
-            <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
-            <td class="num">{formatDecimal(order.price ?? order.stopPrice)}</td>
+            <td class="num">{format.quantity(order.symbol, order.quantity)}</td>
+            <td class="num hide-narrow">{format.quantity(order.symbol, order.filledQuantity)}</td>
+            <td class="num">{format.price(order.symbol, order.price ?? order.stopPrice)}</td>
             <td>
               <StatusBadge status={order.status} />
             </td>
@@ -155,20 +176,28 @@ export function OpenOrders(props: OpenOrdersProps) {
                 <button
                   type="button"
                   class="button button--ghost button--small"
-                  aria-label={`Cancel ${order.side.toLowerCase()} ${order.quantity} ${order.symbol}`}
+                  aria-label={t("blotter.cancelLabel", {
+                    side: sideLabel(order.side).toLowerCase(),
+                    quantity: order.quantity,
+                    symbol: order.symbol,
+                  })}
                   disabled={busy().has(order.id)}
                   onClick={() => void run(order.id, () => props.cancel(order))}
                 >
-                  {busy().has(order.id) ? "Canceling…" : "Cancel"}
+                  {busy().has(order.id) ? t("blotter.canceling") : t("blotter.cancel")}
                 </button>
                 <Show when={props.amend && order.type !== "MARKET"}>
                   <button
                     type="button"
                     class="button button--ghost button--small"
-                    aria-label={`Amend ${order.side.toLowerCase()} ${order.quantity} ${order.symbol}`}
+                    aria-label={t("blotter.amendLabel", {
+                      side: sideLabel(order.side).toLowerCase(),
+                      quantity: order.quantity,
+                      symbol: order.symbol,
+                    })}
                     onClick={() => setAmending(order)}
                   >
-                    Amend
+                    {t("blotter.amend")}
                   </button>
                 </Show>
               </Show>
@@ -212,15 +241,14 @@ function AmendForm(props: { order: Order; onSave: (changes: OrderChanges) => voi
     for (const [name, value, before] of fields) {
       if (before === null) continue;
       if (!isPositiveDecimal(value.trim())) {
-        setProblem(
-          `${name === "stopPrice" ? "Stop price" : name === "price" ? "Price" : "Quantity"} must be a positive number`,
-        );
+        const field = t(name === "stopPrice" ? "ticket.stopPrice" : name === "price" ? "col.price" : "ticket.quantity");
+        setProblem(t("blotter.notPositive", { field }));
         return;
       }
       if (value.trim() !== before) changes[name] = value.trim();
     }
     if (Object.keys(changes).length === 0) {
-      setProblem("Nothing changed");
+      setProblem(t("blotter.nothingChanged"));
       return;
     }
     setProblem(null);
@@ -230,16 +258,28 @@ function AmendForm(props: { order: Order; onSave: (changes: OrderChanges) => voi
   return (
     <form class="confirm" onSubmit={submit} aria-labelledby="amend-title" novalidate>
       <h3 id="amend-title">
-        Amend {props.order.side.toLowerCase()} {props.order.symbol}
+        {t("blotter.amendTitle", { side: sideLabel(props.order.side).toLowerCase(), symbol: props.order.symbol })}
       </h3>
       <div class="field-row">
-        <TextField label="Quantity" name="amendQuantity" inputmode="decimal" value={quantity()} onValue={setQuantity} />
+        <TextField
+          label={t("ticket.quantity")}
+          name="amendQuantity"
+          inputmode="decimal"
+          value={quantity()}
+          onValue={setQuantity}
+        />
         <Show when={props.order.price !== null}>
-          <TextField label="Limit price" name="amendPrice" inputmode="decimal" value={price()} onValue={setPrice} />
+          <TextField
+            label={t("ticket.limitPrice")}
+            name="amendPrice"
+            inputmode="decimal"
+            value={price()}
+            onValue={setPrice}
+          />
         </Show>
         <Show when={props.order.stopPrice !== null}>
           <TextField
-            label="Stop price"
+            label={t("ticket.stopPrice")}
             name="amendStopPrice"
             inputmode="decimal"
             value={stopPrice()}
@@ -248,41 +288,47 @@ function AmendForm(props: { order: Order; onSave: (changes: OrderChanges) => voi
         </Show>
       </div>
       <ErrorAlert text={problem()} />
-      <FormActions submit="Replace order" onBack={props.onCancel} />
+      <FormActions submit={t("blotter.replace")} onBack={props.onCancel} />
     </form>
   );
 }
 
 /** Every order this user may see, newest first, with why a refused one was refused; filtered by status. */
-export function OrderHistory(props: { orders: Order[]; limit?: number; triggered?: ReadonlySet<string> }) {
+export function OrderHistory(props: {
+  orders: Order[];
+  limit?: number;
+  triggered?: ReadonlySet<string>;
+  instruments?: readonly Instrument[];
+}) {
   const [status, setStatus] = createSignal("");
+  const format = rowFormats(() => props.instruments);
   const shown = () =>
     props.orders.filter((order) => status() === "" || order.status === status()).slice(0, props.limit ?? 100);
   return (
     <section class="panel" aria-labelledby="history-title">
       <div class="panel__head">
-        <h2 id="history-title">Order history</h2>
+        <h2 id="history-title">{t("blotter.history")}</h2>
         <SelectField
-          label="Status"
+          label={t("col.status")}
           name="historyStatus"
-          choices={STATUS_CHOICES}
+          choices={statusChoices()}
           selected={status()}
           onValue={setStatus}
         />
       </div>
-      <DataTable label="Order history" columns={HISTORY_COLUMNS} rows={shown()} empty="No orders yet">
+      <DataTable label={t("blotter.history")} columns={historyColumns()} rows={shown()} empty={t("blotter.noOrders")}>
         {(order) => (
           <tr data-order-id={order.id}>
-            <td class="muted hide-narrow">{formatNanosTime(order.updatedAt)}</td>
+            <td class="muted hide-narrow">{format.time(order.symbol, order.updatedAt)}</td>
             <th scope="row">{order.symbol}</th>
-            <td class={`side-text side-text--${order.side.toLowerCase()}`}>{order.side}</td>
+            <SideCell side={order.side} />
             <TypeCell order={order} triggered={props.triggered} />
-            <td class="num">{formatDecimal(order.quantity)}</td>
-            <td class="num hide-narrow">{formatDecimal(order.filledQuantity)}</td>
-            <td class="num">{formatDecimal(order.averagePrice)}</td>
+            <td class="num">{format.quantity(order.symbol, order.quantity)}</td>
+            <td class="num hide-narrow">{format.quantity(order.symbol, order.filledQuantity)}</td>
+            <td class="num">{format.price(order.symbol, order.averagePrice)}</td>
             <td>
               <StatusBadge status={order.status} />
-              <Show when={order.rejectReason}>{(reason) => <div class="reason">{reason()}</div>}</Show>
+              <Show when={order.rejectReason}>{(reason) => <RefusalReason reason={reason()} />}</Show>
             </td>
           </tr>
         )}
@@ -291,23 +337,24 @@ export function OrderHistory(props: { orders: Order[]; limit?: number; triggered
   );
 }
 
-export function FillsTable(props: { fills: Fill[]; limit?: number }) {
+export function FillsTable(props: { fills: Fill[]; limit?: number; instruments?: readonly Instrument[] }) {
   const shown = () => props.fills.slice(0, props.limit ?? 100);
+  const format = rowFormats(() => props.instruments);
   return (
     <section class="panel" aria-labelledby="fills-title">
-      <h2 id="fills-title">Fills</h2>
-      <DataTable label="Fills" columns={FILL_COLUMNS} rows={shown()} empty="No fills yet">
+      <h2 id="fills-title">{t("blotter.fills")}</h2>
+      <DataTable label={t("blotter.fills")} columns={fillColumns()} rows={shown()} empty={t("blotter.noFills")}>
         {(fill) => (
           <tr data-fill-id={fill.id}>
-            <td class="muted hide-narrow">{formatNanosTime(fill.tsEvent)}</td>
+            <td class="muted hide-narrow">{format.time(fill.symbol, fill.tsEvent)}</td>
             <th scope="row">{fill.symbol}</th>
-            <td class={`side-text side-text--${fill.side.toLowerCase()}`}>{fill.side}</td>
-            <td class="num">{formatDecimal(fill.quantity)}</td>
-            <td class="num">{formatDecimal(fill.price)}</td>
+            <SideCell side={fill.side} />
+            <td class="num">{format.quantity(fill.symbol, fill.quantity)}</td>
+            <td class="num">{format.price(fill.symbol, fill.price)}</td>
             <td class="num">
-              {formatDecimal(fill.fee)} {fill.feeCurrency}
+              {formatMoney(fill.fee, fill.feeCurrency)} {fill.feeCurrency}
             </td>
-            <td class="hide-narrow">{fill.liquidity.toLowerCase()}</td>
+            <td class="hide-narrow">{t(fill.liquidity === "MAKER" ? "liquidity.MAKER" : "liquidity.TAKER")}</td>
           </tr>
         )}
       </DataTable>

@@ -132,7 +132,7 @@ export function CandleChart(props: {
       setPagesBack((n) => n + 1);
     } catch (caught) {
       older = { ...older, loading: false };
-      setError(messageOf(caught, "Could not load older candles"));
+      setError(messageOf(caught, t("chart.olderFailed")));
     }
   };
 
@@ -197,7 +197,7 @@ export function CandleChart(props: {
       } catch (caught) {
         const remembered = recall<Candle[]>(key);
         if (remembered) show(remembered.data.map(barOf), true);
-        setError(messageOf(caught, "Could not load candles"));
+        setError(messageOf(caught, t("chart.failed")));
       } finally {
         setLoading(false);
       }

@@ -1,4 +1,5 @@
 import { For, type JSX } from "solid-js";
+import { t } from "../lib/i18n.ts";
 
 /** A labelled text input; `onValue` gets the text as typed on every keystroke. */
 export function TextField(props: {
@@ -73,7 +74,7 @@ export function FormActions(props: {
   return (
     <div class="confirm__actions">
       <button type="button" class="button button--ghost" onClick={() => props.onBack()}>
-        Back
+        {t("common.back")}
       </button>
       <button type="submit" class={`button button--${props.tone ?? "primary"}`} disabled={props.disabled}>
         {props.submit}

@@ -4,6 +4,7 @@ import { createStore } from "solid-js/store";
 import { ApiError } from "../lib/api.ts";
 import { formatDecimal, formatMoney, isPositiveDecimal, notionalOf } from "../lib/decimal.ts";
 import { t } from "../lib/i18n.ts";
+import { orderTypeLabel, ruleLabel, ruleOfReason, statusLabel, timeInForceLabel } from "../lib/labels.ts";
 import {
   allowedTimeInForce,
   emptyDraft,
@@ -109,7 +110,7 @@ export function OrderTicket(props: OrderTicketProps) {
       const apiError = caught instanceof ApiError ? caught : null;
       const uncertain = !apiError || apiError.status === 0 || apiError.status >= 500;
       retry = uncertain ? { payload, clientOrderId } : null;
-      setOutcome({ kind: "error", message: apiError ? apiError.message : "Order failed" });
+      setOutcome({ kind: "error", message: apiError ? apiError.message : t("ticket.failed") });
       setReviewing(false);
     } finally {
       setPending(false);
@@ -124,7 +125,6 @@ export function OrderTicket(props: OrderTicketProps) {
   };
 
   const sideLabel = (side: Side) => t(side === "BUY" ? "ticket.BUY" : "ticket.SELL");
-  const typeLabel = (type: OrderType) => ORDER_TYPES.find((t) => t.value === type)?.label ?? type;
 
   return (
     <section class="panel ticket-panel" aria-labelledby="ticket-title">
@@ -191,9 +191,9 @@ export function OrderTicket(props: OrderTicketProps) {
               }}
             >
               <For each={ORDER_TYPES}>
-                {(item) => (
-                  <option value={item.value} selected={item.value === draft.type}>
-                    {item.label}
+                {(type) => (
+                  <option value={type} selected={type === draft.type}>
+                    {orderTypeLabel(type)}
                   </option>
                 )}
               </For>
@@ -213,7 +213,7 @@ export function OrderTicket(props: OrderTicketProps) {
               <For each={allowedTimeInForce(draft.type)}>
                 {(tif) => (
                   <option value={tif} selected={tif === draft.timeInForce}>
-                    {tif}
+                    {timeInForceLabel(tif)}
                   </option>
                 )}
               </For>
@@ -225,7 +225,7 @@ export function OrderTicket(props: OrderTicketProps) {
           name="quantity"
           label={t("ticket.quantity")}
           value={draft.quantity}
-          placeholder={instrument() ? `min ${instrument()?.minQuantity}` : "0.01"}
+          placeholder={instrument() ? t("ticket.minPlaceholder", { min: instrument()?.minQuantity ?? "" }) : "0.01"}
           problem={shown("quantity")}
           hint={instrument() ? t("ticket.step", { lot: instrument()?.lotSize ?? "" }) : ""}
           onInput={(value) => edit("quantity", value)}
@@ -282,14 +282,14 @@ export function OrderTicket(props: OrderTicketProps) {
         <fieldset class="confirm" aria-labelledby="confirm-title">
           <h3 id="confirm-title">{t("ticket.confirmTitle")}</h3>
           <p class="confirm__summary" data-testid="order-summary">
-            {sideLabel(draft.side)} {formatDecimal(draft.quantity.trim())} {draft.symbol} · {typeLabel(draft.type)}
+            {sideLabel(draft.side)} {formatDecimal(draft.quantity.trim())} {draft.symbol} · {orderTypeLabel(draft.type)}
             <Show when={needsStopPrice(draft.type)}>
               {t("ticket.stopPart", { price: formatDecimal(draft.stopPrice.trim()) })}
             </Show>
             <Show when={needsPrice(draft.type)}>
               {t("ticket.limitPart", { price: formatDecimal(draft.price.trim()) })}
             </Show>{" "}
-            · {draft.timeInForce}
+            · {timeInForceLabel(draft.timeInForce)}
           </p>
           <div class="confirm__actions">
             <button type="button" class="button button--ghost" onClick={() => setReviewing(false)} disabled={pending()}>
@@ -314,6 +314,13 @@ export function OrderTicket(props: OrderTicketProps) {
             if (value.kind === "refused") {
               return (
                 <p class="message message--error" role="alert" data-testid="order-refused">
+                  <Show when={ruleOfReason(value.order.rejectReason)}>
+                    {(rule) => (
+                      <span class="status status--rule" data-rule={rule()}>
+                        {ruleLabel(rule())}
+                      </span>
+                    )}
+                  </Show>
                   {t("ticket.refused", { reason: value.order.rejectReason ?? t("ticket.noReason") })}
                 </p>
               );
@@ -328,12 +335,10 @@ export function OrderTicket(props: OrderTicketProps) {
             return (
               <p class="message" data-testid="order-placed">
                 {t("ticket.order")} {value.order.clientOrderId.slice(0, 8)}:{" "}
-                <span class={`status status--${value.order.status.toLowerCase()}`}>{value.order.status}</span>
-                <Show when={value.order.status === "OUTCOME_UNKNOWN"}>
-                  {" "}
-                  The venue's answer was lost: JTS is asking the venue for it. Do not send it again; it is in Open
-                  orders.
-                </Show>
+                <span class={`status status--${value.order.status.toLowerCase()}`} data-status={value.order.status}>
+                  {statusLabel(value.order.status)}
+                </span>
+                <Show when={value.order.status === "OUTCOME_UNKNOWN"}> {t("ticket.outcomeUnknown")}</Show>
               </p>
             );
           }}

@@ -49,20 +49,42 @@ export function formatDecimal(value: string | null | undefined): string {
 }
 
 /** Currencies shown without decimals: the won has no minor unit in use (KRX and Upbit show whole won). */
-const WHOLE_UNIT_CURRENCIES: ReadonlySet<string> = new Set(["KRW"]);
+const WHOLE_UNIT_CURRENCIES: ReadonlySet<string> = new Set(["KRW", "JPY"]);
+/** Dollar-like currencies (fiat and the stablecoins pegged to it): shown with cents. */
+const CENT_CURRENCIES: ReadonlySet<string> = new Set(["USD", "USDT", "USDC", "EUR", "BUSD", "FDUSD", "DAI"]);
+
+/** The number of decimals of a step ("0.001" -> 3, "100" -> 0), for showing values at that step. */
+export function decimalsOf(step: string | null | undefined): number {
+  if (!step || !isDecimal(step)) return 0;
+  const fraction = step.split(".")[1]?.replace(/0+$/, "") ?? "";
+  return fraction.length;
+}
 
 /**
- * An amount of `currency` for display: KRW rounded to whole won (half away from
- * zero, exactly, in fixed point), grouped; other currencies as formatDecimal.
+ * `value` rounded half away from zero to `places` decimals, exactly in fixed
+ * point, and written with exactly that many ("1.5", 2 -> "1.50"); grouped.
+ */
+export function formatPlaces(value: string | null | undefined, places: number): string {
+  if (value === null || value === undefined || !isDecimal(value)) return "—";
+  const raw = toFixed(value);
+  const unit = toFixed("1") / 10n ** BigInt(Math.max(0, Math.min(9, places)));
+  const magnitude = raw < 0n ? -raw : raw;
+  const steps = (magnitude + unit / 2n) / unit;
+  const digits = steps.toString().padStart(places + 1, "0");
+  const whole = places > 0 ? digits.slice(0, -places) : digits;
+  const fraction = places > 0 ? `.${digits.slice(-places)}` : "";
+  return formatDecimal(`${raw < 0n && steps > 0n ? "-" : ""}${whole}${fraction}`);
+}
+
+/**
+ * An amount of `currency` for display: KRW (and JPY) rounded to whole units,
+ * dollar-like currencies to cents (half away from zero, exactly, in fixed
+ * point), grouped; any other (a coin) keeps every decimal it has.
  */
 export function formatMoney(value: string | null | undefined, currency: string | null | undefined): string {
-  if (!currency || !WHOLE_UNIT_CURRENCIES.has(currency) || value === null || value === undefined || !isDecimal(value))
-    return formatDecimal(value);
-  const raw = toFixed(value);
-  const unit = toFixed("1");
-  const magnitude = raw < 0n ? -raw : raw;
-  const won = (magnitude + unit / 2n) / unit;
-  return formatDecimal(`${raw < 0n && won > 0n ? "-" : ""}${won}`);
+  if (currency && WHOLE_UNIT_CURRENCIES.has(currency)) return formatPlaces(value, 0);
+  if (currency && CENT_CURRENCIES.has(currency)) return formatPlaces(value, 2);
+  return formatDecimal(value);
 }
 
 /** Nanosecond digit strings compared exactly (they overflow a float's integer range). */

@@ -6,6 +6,7 @@
  */
 import { createRoot, createSignal } from "solid-js";
 import { backtestsEn, backtestsKo } from "./i18n-backtests.ts";
+import { screensEn, screensKo } from "./i18n-screens.ts";
 
 const en = {
   "lang.name": "English",
@@ -85,6 +86,7 @@ const en = {
   "ticket.band": "KRX band {from}–{to}: tick {tick}",
   "ticket.bandTop": "KRX band from {from}: tick {tick}",
   ...backtestsEn,
+  ...screensEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -167,6 +169,7 @@ const ko = {
   "ticket.band": "KRX 호가 구간 {from}–{to}: 호가단위 {tick}",
   "ticket.bandTop": "KRX 호가 구간 {from} 이상: 호가단위 {tick}",
   ...backtestsKo,
+  ...screensKo,
 } satisfies Record<MessageKey, string>;
 
 export const LANGUAGES = { en, ko } as const;
@@ -179,23 +182,33 @@ export function defaultLanguage(languages: readonly string[]): Language {
   return languages[0]?.toLowerCase().startsWith("ko") ? "ko" : "en";
 }
 
+// Guarded so the pure modules that word their messages here (ticket.ts) also load outside a browser.
 const stored = (): Language | null => {
+  if (typeof localStorage === "undefined") return null;
   const value = localStorage.getItem(LANG_KEY);
   return value === "en" || value === "ko" ? value : null;
 };
 
 const [language, setLanguageSignal] = createRoot(() =>
-  createSignal<Language>(stored() ?? defaultLanguage(navigator.languages ?? [navigator.language])),
+  createSignal<Language>(
+    stored() ??
+      defaultLanguage(typeof navigator === "undefined" ? [] : (navigator.languages ?? [navigator.language ?? ""])),
+  ),
 );
 
 export { language };
 
 export function setLanguage(next: Language): void {
-  localStorage.setItem(LANG_KEY, next);
+  if (typeof localStorage !== "undefined") localStorage.setItem(LANG_KEY, next);
   setLanguageSignal(next);
-  document.documentElement.lang = next;
+  if (typeof document !== "undefined") document.documentElement.lang = next;
 }
-document.documentElement.lang = language();
+if (typeof document !== "undefined") document.documentElement.lang = language();
+
+/** Whether `key` names a text (for keys built from server codes, e.g. a risk rule). */
+export function hasMessage(key: string): key is MessageKey {
+  return key in LANGUAGES.en;
+}
 
 /** The text of `key` in the current language, `{name}` placeholders filled from `params`. */
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {

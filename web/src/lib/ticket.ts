@@ -18,7 +18,17 @@ import {
   tickTableFor,
   toFixed,
 } from "@jts/contracts";
-import { compareDecimal, formatDecimal, isMultipleOf, isPositiveDecimal, notionalOf, signOf } from "./decimal.ts";
+import {
+  compareDecimal,
+  formatDecimal,
+  formatMoney,
+  isMultipleOf,
+  isPositiveDecimal,
+  notionalOf,
+  signOf,
+} from "./decimal.ts";
+import { t } from "./i18n.ts";
+import { orderTypeLabel, timeInForceLabel } from "./labels.ts";
 
 export interface TicketDraft {
   symbol: string;
@@ -33,12 +43,8 @@ export interface TicketDraft {
 export type TicketField = "symbol" | "quantity" | "price" | "stopPrice" | "timeInForce";
 export type TicketProblems = Partial<Record<TicketField, string>>;
 
-export const ORDER_TYPES: ReadonlyArray<{ value: OrderType; label: string }> = [
-  { value: "MARKET", label: "Market" },
-  { value: "LIMIT", label: "Limit" },
-  { value: "STOP_MARKET", label: "Stop" },
-  { value: "STOP_LIMIT", label: "Stop limit" },
-];
+/** The ticket's order types, in its menu's order (their words: labels.ts's orderTypeLabel). */
+export const ORDER_TYPES: readonly OrderType[] = ["MARKET", "LIMIT", "STOP_MARKET", "STOP_LIMIT"];
 
 /** A market order cannot rest, so only immediate time in force fits it (the OMS defaults it to IOC). */
 export function allowedTimeInForce(type: OrderType): TimeInForce[] {
@@ -53,26 +59,25 @@ export function emptyDraft(symbol = ""): TicketDraft {
 }
 
 function quantityProblem(quantity: string, instrument: Instrument | undefined): string | undefined {
-  if (!isPositiveDecimal(quantity)) return "Enter a positive quantity, e.g. 0.01";
+  if (!isPositiveDecimal(quantity)) return t("ticket.problem.quantity");
   if (!instrument) return undefined;
   if (signOf(instrument.minQuantity) > 0 && compareDecimal(quantity, instrument.minQuantity) < 0) {
-    return `Minimum quantity is ${formatDecimal(instrument.minQuantity)}`;
+    return t("ticket.problem.minQuantity", { min: formatDecimal(instrument.minQuantity) });
   }
   if (signOf(instrument.maxQuantity) > 0 && compareDecimal(quantity, instrument.maxQuantity) > 0) {
-    return `Maximum quantity is ${formatDecimal(instrument.maxQuantity)}`;
+    return t("ticket.problem.maxQuantity", { max: formatDecimal(instrument.maxQuantity) });
   }
-  if (!isMultipleOf(quantity, instrument.lotSize))
-    return `Quantity must be a multiple of the lot size ${instrument.lotSize}`;
+  if (!isMultipleOf(quantity, instrument.lotSize)) return t("ticket.problem.lot", { lot: instrument.lotSize });
   return undefined;
 }
 
-function priceProblem(label: string, price: string, instrument: Instrument | undefined): string | undefined {
-  if (!isPositiveDecimal(price)) return `Enter a positive ${label}`;
+function priceProblem(which: "limit" | "stop", price: string, instrument: Instrument | undefined): string | undefined {
+  if (!isPositiveDecimal(price)) return t(which === "limit" ? "ticket.problem.limitPrice" : "ticket.problem.stopPrice");
   if (!instrument) return undefined;
   // The tick of the price's band (KRX, Upbit KRW), as the OMS and risk check it.
   const tick = fromFixed(tickSizeAt(tickSpecOf(instrument), toFixed(price)));
   if (!isMultipleOf(price, tick)) {
-    return `${label[0]?.toUpperCase()}${label.slice(1)} must be a multiple of the tick size ${tick} at ${price}`;
+    return t(which === "limit" ? "ticket.problem.limitTick" : "ticket.problem.stopTick", { tick, price });
   }
   return undefined;
 }
@@ -87,26 +92,33 @@ export function validateTicket(
   reference?: string | null,
 ): TicketProblems {
   const problems: TicketProblems = {};
-  if (!draft.symbol) problems.symbol = "Choose an instrument";
-  else if (!instrument) problems.symbol = `Unknown instrument ${draft.symbol}`;
+  if (!draft.symbol) problems.symbol = t("ticket.problem.chooseInstrument");
+  else if (!instrument) problems.symbol = t("ticket.problem.unknownInstrument", { symbol: draft.symbol });
   const quantity = quantityProblem(draft.quantity.trim(), instrument);
   if (quantity) problems.quantity = quantity;
   if (needsPrice(draft.type)) {
-    const price = priceProblem("limit price", draft.price.trim(), instrument);
+    const price = priceProblem("limit", draft.price.trim(), instrument);
     if (price) problems.price = price;
   }
   if (needsStopPrice(draft.type)) {
-    const stop = priceProblem("stop price", draft.stopPrice.trim(), instrument);
+    const stop = priceProblem("stop", draft.stopPrice.trim(), instrument);
     if (stop) problems.stopPrice = stop;
   }
   if (!allowedTimeInForce(draft.type).includes(draft.timeInForce)) {
-    problems.timeInForce = `${draft.timeInForce} does not apply to a ${draft.type.replace("_", " ").toLowerCase()} order`;
+    problems.timeInForce = t("ticket.problem.timeInForce", {
+      tif: timeInForceLabel(draft.timeInForce),
+      type: orderTypeLabel(draft.type).toLowerCase(),
+    });
   }
   const valuedAt = needsPrice(draft.type) ? draft.price.trim() : reference;
   if (!problems.quantity && !problems.price && instrument && valuedAt && isPositiveDecimal(valuedAt)) {
     const notional = notionalOf(valuedAt, draft.quantity.trim());
     if (signOf(instrument.minNotional) > 0 && compareDecimal(notional, instrument.minNotional) < 0) {
-      problems.quantity = `Order value ${formatDecimal(notional)} ${instrument.quote} is below the minimum ${formatDecimal(instrument.minNotional)}`;
+      problems.quantity = t("ticket.problem.minNotional", {
+        value: formatMoney(notional, instrument.quote),
+        quote: instrument.quote,
+        min: formatMoney(instrument.minNotional, instrument.quote),
+      });
     }
   }
   return problems;

@@ -3,12 +3,24 @@ import { createSignal, For, Show } from "solid-js";
 import { TextField } from "../components/form.tsx";
 import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
 import { ApiError, getNotificationRule, messageOf, setNotificationRule } from "../lib/api.ts";
+import { t } from "../lib/i18n.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
-import { alertRuleStrings as s } from "./alert-rules.strings.ts";
 
 type Kind = Alert["kind"];
-const KINDS = Object.keys(s.kinds) as Kind[];
-const CHANNELS = Object.keys(s.channels) as NotificationChannel[];
+/** The rows of the grid, in this order; each has its `rules.kind.*` text (the build checks it). */
+const KINDS: readonly Kind[] = [
+  "ORDER_REJECTED",
+  "ORDER_FILLED",
+  "TRADING_STATE",
+  "SYSTEM",
+  "LOSS_THRESHOLD",
+  "VENUE_DISCONNECTED",
+  "ACCOUNT_MODE",
+  "STOP_TRIGGERED",
+];
+const CHANNELS: readonly NotificationChannel[] = ["webhook", "email", "telegram", "push"];
+const kindLabel = (kind: Kind) => t(`rules.kind.${kind}` as const);
+const channelLabel = (channel: NotificationChannel) => t(`rules.channel.${channel}` as const);
 
 /** The browser's time zone, for a first quiet-hours setting. */
 const localZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
@@ -24,10 +36,10 @@ export function NotificationRules() {
   const [status, setStatus] = createSignal<StatusText | null>(null);
   return (
     <section class="panel" aria-labelledby="alert-rules-title">
-      <h2 id="alert-rules-title">{s.title}</h2>
-      <p class="muted small">{s.intro}</p>
+      <h2 id="alert-rules-title">{t("rules.title")}</h2>
+      <p class="muted small">{t("rules.intro")}</p>
       <ErrorAlert text={errorMessage(loaded())} />
-      <Show when={readyValue(loaded())} fallback={<p class="muted">{s.loading}</p>} keyed>
+      <Show when={readyValue(loaded())} fallback={<p class="muted">{t("rules.loading")}</p>} keyed>
         {(view) => <RuleForm view={view} reload={reload} onStatus={setStatus} />}
       </Show>
       <StatusMessage status={status()} />
@@ -76,10 +88,10 @@ function RuleForm(props: {
     try {
       const saved = await setNotificationRule(version(), rule());
       setVersion(saved.version);
-      props.onStatus({ ok: true, text: s.saved(saved.version) });
+      props.onStatus({ ok: true, text: t("rules.saved", { version: saved.version }) });
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) {
-        props.onStatus({ ok: false, text: s.stale });
+        props.onStatus({ ok: false, text: t("rules.stale") });
         await props.reload();
       } else props.onStatus({ ok: false, text: messageOf(error) });
     } finally {
@@ -88,27 +100,27 @@ function RuleForm(props: {
   };
 
   return (
-    <form class="ticket" aria-label={s.title} onSubmit={save} novalidate>
+    <form class="ticket" aria-label={t("rules.title")} onSubmit={save} novalidate>
       <div class="table-scroll">
         <table>
           <thead>
             <tr>
-              <th scope="col">{s.kindColumn}</th>
-              <For each={CHANNELS}>{(channel) => <th scope="col">{s.channels[channel]}</th>}</For>
+              <th scope="col">{t("rules.kindColumn")}</th>
+              <For each={CHANNELS}>{(channel) => <th scope="col">{channelLabel(channel)}</th>}</For>
             </tr>
           </thead>
           <tbody>
             <For each={KINDS}>
               {(kind) => (
                 <tr data-kind={kind}>
-                  <th scope="row">{s.kinds[kind]}</th>
+                  <th scope="row">{kindLabel(kind)}</th>
                   <For each={CHANNELS}>
                     {(channel) => (
                       <td>
                         <input
                           type="checkbox"
                           name={`route-${kind}-${channel}`}
-                          aria-label={`${s.kinds[kind]}: ${s.channels[channel]}`}
+                          aria-label={`${kindLabel(kind)}: ${channelLabel(channel)}`}
                           checked={isOn(kind, channel)}
                           onChange={(e) => toggle(kind, channel, e.currentTarget.checked)}
                         />
@@ -123,17 +135,23 @@ function RuleForm(props: {
       </div>
       <label class="check">
         <input type="checkbox" name="quiet" checked={quietOn()} onChange={(e) => setQuietOn(e.currentTarget.checked)} />
-        <span>{s.quietHours}</span>
+        <span>{t("rules.quietHours")}</span>
       </label>
       <Show when={quietOn()}>
         <div class="field-row">
-          <TextField label={s.quietFrom} name="quiet-from" value={from()} onValue={setFrom} autocomplete="off" />
-          <TextField label={s.quietTo} name="quiet-to" value={to()} onValue={setTo} autocomplete="off" />
+          <TextField
+            label={t("rules.quietFrom")}
+            name="quiet-from"
+            value={from()}
+            onValue={setFrom}
+            autocomplete="off"
+          />
+          <TextField label={t("rules.quietTo")} name="quiet-to" value={to()} onValue={setTo} autocomplete="off" />
         </div>
-        <TextField label={s.timeZone} name="quiet-zone" value={zone()} onValue={setZone} autocomplete="off" />
+        <TextField label={t("rules.timeZone")} name="quiet-zone" value={zone()} onValue={setZone} autocomplete="off" />
       </Show>
       <button type="submit" class="button button--primary" disabled={busy()}>
-        {busy() ? s.saving : s.save}
+        {busy() ? t("rules.saving") : t("rules.save")}
       </button>
     </form>
   );

@@ -1,5 +1,8 @@
 import { createEffect, For, on } from "solid-js";
-import { formatNanosTime } from "../lib/decimal.ts";
+import { RefusalReason } from "../components/blotter.tsx";
+import { formatTime } from "../lib/format.ts";
+import { t } from "../lib/i18n.ts";
+import { severityLabel } from "../lib/labels.ts";
 import type { TradingStore } from "../lib/store.ts";
 import { NotificationRules } from "./alert-rules.tsx";
 import { PushToggle } from "./push-toggle.tsx";
@@ -15,19 +18,20 @@ export function AlertsScreen(props: { store: TradingStore }) {
   return (
     <div class="screen">
       <section class="panel" aria-labelledby="alerts-title">
-        <h2 id="alerts-title">Alerts</h2>
+        <h2 id="alerts-title">{t("alerts.title")}</h2>
         <ol class="alerts" aria-live="polite">
-          <For each={props.store.alerts()} fallback={<li class="empty">No alerts yet</li>}>
+          <For each={props.store.alerts()} fallback={<li class="empty">{t("alerts.none")}</li>}>
             {(alert) => (
               <li class={`alert alert--${alert.severity.toLowerCase()}`} data-kind={alert.kind}>
                 <div class="alert__head">
-                  <span class="alert__severity">{alert.severity}</span>
+                  <span class="alert__severity">{severityLabel(alert.severity)}</span>
                   <strong>{alert.title}</strong>
-                  <time class="muted">{formatNanosTime(alert.tsEvent)}</time>
+                  <time class="muted">{formatTime(alert.tsEvent, { date: true })}</time>
                 </div>
-                <p>{alert.message}</p>
-                {alert.account ? <p class="muted small">Account {alert.account}</p> : null}
-                {alert.orderId ? <p class="muted small">Order {alert.orderId}</p> : null}
+                {/* The title and message are the server's words, shown as they came (a refusal's reason too). */}
+                {alert.kind === "ORDER_REJECTED" ? <RefusalReason reason={alert.message} /> : <p>{alert.message}</p>}
+                {alert.account ? <p class="muted small">{t("common.account", { id: alert.account })}</p> : null}
+                {alert.orderId ? <p class="muted small">{t("alerts.order", { id: alert.orderId })}</p> : null}
               </li>
             )}
           </For>

@@ -24,9 +24,14 @@ export function BlotterScreen(props: { store: TradingStore; canTrade: boolean })
         amend={amend}
         canTrade={props.canTrade}
         triggered={props.store.triggeredStops()}
+        instruments={props.store.instruments()}
       />
-      <OrderHistory orders={props.store.orders()} triggered={props.store.triggeredStops()} />
-      <FillsTable fills={props.store.fills()} />
+      <OrderHistory
+        orders={props.store.orders()}
+        triggered={props.store.triggeredStops()}
+        instruments={props.store.instruments()}
+      />
+      <FillsTable fills={props.store.fills()} instruments={props.store.instruments()} />
     </div>
   );
 }

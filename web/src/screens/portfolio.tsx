@@ -6,28 +6,42 @@ import { FormActions, TextField } from "../components/form.tsx";
 import { ErrorAlert } from "../components/message.tsx";
 import { createAction } from "../lib/action.ts";
 import { armAccount, disarmAccount, getEquity } from "../lib/api.ts";
-import { formatDecimal, formatMoney, pnlClass, signOf, sumDecimals } from "../lib/decimal.ts";
+import { formatMoney, percentChange, pnlClass, signOf, sumDecimals } from "../lib/decimal.ts";
+import { rowFormats } from "../lib/format.ts";
+import { t } from "../lib/i18n.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
 import type { TradingStore } from "../lib/store.ts";
 
 const numPnl = (value: string) => `num ${pnlClass(value)}`;
 
-const POSITION_COLUMNS: Column[] = [
-  { title: "Symbol" },
-  { title: "Qty", class: "num" },
-  { title: "Avg price", class: "num hide-narrow" },
-  { title: "Last", class: "num hide-narrow" },
-  { title: "Unrealized", class: "num" },
-  { title: "Realized", class: "num" },
-  { title: "Account", class: "hide-narrow" },
+const positionColumns = (): Column[] => [
+  { title: t("col.symbol") },
+  { title: t("col.heldQuantity"), class: "num" },
+  { title: t("col.avgPrice"), class: "num hide-narrow" },
+  { title: t("col.last"), class: "num hide-narrow" },
+  { title: t("col.unrealized"), class: "num" },
+  { title: t("col.return"), class: "num" },
+  { title: t("col.realized"), class: "num" },
+  { title: t("col.account"), class: "hide-narrow" },
 ];
 
-const BALANCE_COLUMNS: Column[] = [
-  { title: "Currency" },
-  { title: "Total", class: "num" },
-  { title: "Free", class: "num" },
-  { title: "Locked", class: "num" },
+const balanceColumns = (): Column[] => [
+  { title: t("col.currency") },
+  { title: t("col.total"), class: "num" },
+  { title: t("col.free"), class: "num" },
+  { title: t("col.locked"), class: "num" },
 ];
+
+/**
+ * 수익률: the last price against the average price, signed for the side held
+ * (a short gains as the price falls); "+1.25%", or "—" without a last price.
+ */
+export function positionReturn(position: { quantity: string; averagePrice: string; lastPrice: string | null }): string {
+  const change = percentChange(position.lastPrice, position.averagePrice);
+  if (change === null || signOf(position.quantity) === 0) return "—";
+  if (signOf(position.quantity) > 0 || change === "0.00") return `${change}%`;
+  return `${change.startsWith("-") ? `+${change.slice(1)}` : `-${change.slice(1)}`}%`;
+}
 
 export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }) {
   const positions = () =>
@@ -47,65 +61,77 @@ export function PortfolioScreen(props: { store: TradingStore; isAdmin: boolean }
     }));
   });
   const [equity] = createLoadable(() => getEquity());
+  const format = rowFormats(() => props.store.instruments());
 
   return (
     <div class="screen screen--portfolio">
       <section class="panel" aria-labelledby="positions-title">
-        <h2 id="positions-title">Positions</h2>
+        <h2 id="positions-title">{t("portfolio.positions")}</h2>
         <div class="pnl-summary">
           <For each={totals()}>
             {(total) => (
               <>
                 <div>
-                  <span class="muted small">Unrealized {total.currency}</span>
+                  <span class="muted small">{t("portfolio.unrealizedTotal", { currency: total.currency })}</span>
                   <strong class={numPnl(total.unrealized)}>{formatMoney(total.unrealized, total.currency)}</strong>
                 </div>
                 <div>
-                  <span class="muted small">Realized {total.currency}</span>
+                  <span class="muted small">{t("portfolio.realizedTotal", { currency: total.currency })}</span>
                   <strong class={numPnl(total.realized)}>{formatMoney(total.realized, total.currency)}</strong>
                 </div>
               </>
             )}
           </For>
         </div>
-        <DataTable label="Positions" columns={POSITION_COLUMNS} rows={positions()} empty="No positions">
+        <DataTable
+          label={t("portfolio.positions")}
+          columns={positionColumns()}
+          rows={positions()}
+          empty={t("portfolio.noPositions")}
+        >
           {(p) => (
             <tr data-symbol={p.symbol}>
               <th scope="row">{p.symbol}</th>
               <td class="num" data-testid="position-quantity">
-                {formatDecimal(p.quantity)}
+                {format.quantity(p.symbol, p.quantity)}
               </td>
-              <td class="num hide-narrow">{formatDecimal(p.averagePrice)}</td>
-              <td class="num hide-narrow">{formatDecimal(p.lastPrice)}</td>
-              <td class={numPnl(p.unrealizedPnl)}>{formatDecimal(p.unrealizedPnl)}</td>
-              <td class={numPnl(p.realizedPnl)}>{formatDecimal(p.realizedPnl)}</td>
+              <td class="num hide-narrow">{format.price(p.symbol, p.averagePrice)}</td>
+              <td class="num hide-narrow">{format.price(p.symbol, p.lastPrice)}</td>
+              <td class={numPnl(p.unrealizedPnl)}>{formatMoney(p.unrealizedPnl, p.currency)}</td>
+              <td class={numPnl(p.unrealizedPnl)} data-testid="position-return">
+                {positionReturn(p)}
+              </td>
+              <td class={numPnl(p.realizedPnl)}>{formatMoney(p.realizedPnl, p.currency)}</td>
               <td class="muted hide-narrow">{p.account}</td>
             </tr>
           )}
         </DataTable>
       </section>
       <section class="panel" aria-labelledby="balances-title">
-        <h2 id="balances-title">Accounts and balances</h2>
-        <For each={props.store.accounts()} fallback={<p class="empty">No accounts</p>}>
+        <h2 id="balances-title">{t("portfolio.balances")}</h2>
+        <For each={props.store.accounts()} fallback={<p class="empty">{t("portfolio.noAccounts")}</p>}>
           {(account) => <AccountCard account={account} isAdmin={props.isAdmin} onChange={props.store.reloadAccounts} />}
         </For>
       </section>
       <section class="panel" aria-labelledby="equity-title">
-        <h2 id="equity-title">Equity</h2>
+        <h2 id="equity-title">{t("portfolio.equity")}</h2>
         <Switch>
           <Match when={equity().state === "loading"}>
-            <p class="muted">Loading…</p>
+            <p class="muted">{t("common.loading")}</p>
           </Match>
           <Match when={errorMessage(equity())}>{(message) => <p class="message message--error">{message()}</p>}</Match>
           <Match when={readyValue(equity())}>
             {(points) => (
-              <For each={curvesOf(points())} fallback={<p class="empty">No equity snapshots yet</p>}>
+              <For each={curvesOf(points())} fallback={<p class="empty">{t("portfolio.noEquity")}</p>}>
                 {(curve) => (
                   <>
                     <h3 class="muted small">
                       {curve.account} · {curve.currency}
                     </h3>
-                    <EquityChart points={curve.points} label={`Equity of ${curve.account} in ${curve.currency}`} />
+                    <EquityChart
+                      points={curve.points}
+                      label={t("portfolio.equityLabel", { account: curve.account, currency: curve.currency })}
+                    />
                   </>
                 )}
               </For>
@@ -146,10 +172,12 @@ function AccountCard(props: { account: Account; isAdmin: boolean; onChange: () =
     });
 
   return (
-    <article class="account" aria-label={`Account ${props.account.id}`}>
+    <article class="account" aria-label={t("common.account", { id: props.account.id })}>
       <header class="account__head">
         <strong>{props.account.id}</strong>
-        <span class={`badge badge--${props.account.mode.toLowerCase()}`}>{props.account.mode}</span>
+        <span class={`badge badge--${props.account.mode.toLowerCase()}`}>
+          {t(props.account.mode === "LIVE" ? "mode.LIVE" : "mode.PAPER")}
+        </span>
         <span class="muted small">
           {props.account.venue} · {props.account.kind}
         </span>
@@ -158,7 +186,7 @@ function AccountCard(props: { account: Account; isAdmin: boolean; onChange: () =
             when={props.account.mode === "LIVE"}
             fallback={
               <button type="button" class="button button--ghost button--small" onClick={() => setArming(true)}>
-                Arm live…
+                {t("portfolio.armLive")}
               </button>
             }
           >
@@ -167,7 +195,7 @@ function AccountCard(props: { account: Account; isAdmin: boolean; onChange: () =
               class="button button--ghost button--small"
               onClick={() => void act(() => disarmAccount(props.account.id))}
             >
-              Disarm
+              {t("portfolio.disarm")}
             </button>
           </Show>
         </Show>
@@ -180,14 +208,9 @@ function AccountCard(props: { account: Account; isAdmin: boolean; onChange: () =
             void act(() => armAccount(props.account.id, typed()));
           }}
         >
-          <TextField
-            label="Type the account id to trade it with real money"
-            value={typed()}
-            onValue={setTyped}
-            autocomplete="off"
-          />
+          <TextField label={t("portfolio.typeId")} value={typed()} onValue={setTyped} autocomplete="off" />
           <FormActions
-            submit={`Arm ${props.account.id}`}
+            submit={t("portfolio.arm", { id: props.account.id })}
             tone="sell"
             disabled={typed() !== props.account.id}
             onBack={() => setArming(false)}
@@ -195,7 +218,7 @@ function AccountCard(props: { account: Account; isAdmin: boolean; onChange: () =
         </form>
       </Show>
       <ErrorAlert text={error()} />
-      <CompactTable columns={BALANCE_COLUMNS} rows={props.account.balances} empty="No balances">
+      <CompactTable columns={balanceColumns()} rows={props.account.balances} empty={t("portfolio.noBalances")}>
         {(balance) => (
           <tr>
             <th scope="row">{balance.currency}</th>

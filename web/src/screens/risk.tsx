@@ -5,16 +5,20 @@ import { FormActions, SelectField, TextField } from "../components/form.tsx";
 import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
 import { createAction } from "../lib/action.ts";
 import { messageOf, setRiskLimits, setTradingState } from "../lib/api.ts";
-import { formatDecimal, formatNanosTime, isPositiveDecimal } from "../lib/decimal.ts";
+import { formatDecimal, formatMoney, isPositiveDecimal } from "../lib/decimal.ts";
+import { formatTime } from "../lib/format.ts";
+import { t } from "../lib/i18n.ts";
+import { tradingStateLabel } from "../lib/labels.ts";
 import type { TradingStore } from "../lib/store.ts";
 
+/** The word typed to halt: the same in every language (a deliberate act, not a translation). */
 const CONFIRM_WORD = "HALT";
 
-const ACCOUNT_COLUMNS: Column[] = [
-  { title: "Account" },
-  { title: "State" },
-  { title: "Daily P&L", class: "num" },
-  { title: "Drawdown", class: "num" },
+const accountColumns = (): Column[] => [
+  { title: t("col.account") },
+  { title: t("col.state") },
+  { title: t("col.dailyPnl"), class: "num" },
+  { title: t("col.drawdown"), class: "num" },
 ];
 
 export function RiskScreen(props: { store: TradingStore; canTrade: boolean; isAdmin: boolean }) {
@@ -24,30 +28,34 @@ export function RiskScreen(props: { store: TradingStore; canTrade: boolean; isAd
   return (
     <div class="screen screen--risk">
       <section class="panel" aria-labelledby="risk-title">
-        <h2 id="risk-title">Trading state</h2>
-        <Show when={risk()} fallback={<p class="muted">{props.store.errors.risk ?? "Loading…"}</p>}>
+        <h2 id="risk-title">{t("risk.title")}</h2>
+        <Show when={risk()} fallback={<p class="muted">{props.store.errors.risk ?? t("common.loading")}</p>}>
           {(status) => (
             <>
-              <p class={`trading-state trading-state--${status().state.toLowerCase()}`} data-testid="trading-state">
-                {status().state}
+              <p
+                class={`trading-state trading-state--${status().state.toLowerCase()}`}
+                data-testid="trading-state"
+                data-state={status().state}
+              >
+                {tradingStateLabel(status().state)}
               </p>
               <p class="muted">
-                {status().reason} · {formatNanosTime(status().updatedAt)}
+                {status().reason} · {formatTime(status().updatedAt, { date: true })}
               </p>
               <dl class="facts">
-                <dt>Max order value</dt>
+                <dt>{t("risk.maxOrder")}</dt>
                 <dd>{formatDecimal(status().limits.maxOrderNotional)}</dd>
-                <dt>Max position value</dt>
+                <dt>{t("risk.maxPosition")}</dt>
                 <dd>{formatDecimal(status().limits.maxPositionNotional)}</dd>
               </dl>
               <Show when={status().accounts?.length}>
-                <CompactTable caption="Per account" columns={ACCOUNT_COLUMNS} rows={status().accounts ?? []}>
+                <CompactTable caption={t("risk.perAccount")} columns={accountColumns()} rows={status().accounts ?? []}>
                   {(account) => (
                     <tr>
                       <th scope="row">{account.account}</th>
-                      <td>{account.state}</td>
-                      <td class="num">{formatDecimal(account.dailyPnl)}</td>
-                      <td class="num">{formatDecimal(account.drawdown)}</td>
+                      <td>{tradingStateLabel(account.state)}</td>
+                      <td class="num">{formatMoney(account.dailyPnl, account.currency)}</td>
+                      <td class="num">{formatMoney(account.drawdown, account.currency)}</td>
                     </tr>
                   )}
                 </CompactTable>
@@ -109,7 +117,7 @@ function KillSwitch(props: {
             when={open()}
             fallback={
               <button type="button" class="button button--danger" onClick={() => setOpen(true)}>
-                Kill switch…
+                {t("risk.killSwitch")}
               </button>
             }
           >
@@ -127,38 +135,41 @@ function KillSwitch(props: {
                 }
               }}
             >
-              <h3 id="halt-title">Halt trading</h3>
-              <p>Every new order in scope is refused until an admin resumes trading.</p>
+              <h3 id="halt-title">{t("risk.halt")}</h3>
+              <p>{t("risk.haltNote")}</p>
               <Show when={props.accounts.length > 0}>
                 <SelectField
-                  label="Scope"
+                  label={t("risk.scope")}
                   name="scope"
                   choices={[
-                    ...(props.isAdmin ? [{ value: "", label: "Whole platform" }] : []),
-                    ...props.accounts.map((account) => ({ value: account, label: `Account ${account}` })),
+                    ...(props.isAdmin ? [{ value: "", label: t("risk.wholePlatform") }] : []),
+                    ...props.accounts.map((account) => ({
+                      value: account,
+                      label: t("common.account", { id: account }),
+                    })),
                   ]}
                   selected={scope()}
                   onValue={setScope}
                 />
               </Show>
-              <TextField label="Reason" name="reason" value={reason()} onValue={setReason} />
+              <TextField label={t("risk.reason")} name="reason" value={reason()} onValue={setReason} />
               <label class="check">
                 <input
                   type="checkbox"
                   checked={cancelOrders()}
                   onChange={(event) => setCancelOrders(event.currentTarget.checked)}
                 />
-                <span>Also cancel every open order</span>
+                <span>{t("risk.cancelOpen")}</span>
               </label>
               <TextField
-                label={`Type ${CONFIRM_WORD} to confirm`}
+                label={t("risk.typeToConfirm", { word: CONFIRM_WORD })}
                 name="confirm"
                 autocomplete="off"
                 value={typed()}
                 onValue={setTyped}
               />
               <FormActions
-                submit="Halt trading"
+                submit={t("risk.halt")}
                 tone="danger"
                 disabled={busy() || typed() !== CONFIRM_WORD}
                 onBack={() => setOpen(false)}
@@ -167,7 +178,7 @@ function KillSwitch(props: {
           </Show>
         }
       >
-        <Show when={props.isAdmin} fallback={<p class="muted">Trading is halted. Only an admin can resume it.</p>}>
+        <Show when={props.isAdmin} fallback={<p class="muted">{t("risk.haltedNote")}</p>}>
           <div class="confirm__actions">
             <button
               type="button"
@@ -175,7 +186,7 @@ function KillSwitch(props: {
               disabled={busy()}
               onClick={() => void change("ACTIVE", { reason: "resumed" })}
             >
-              Resume trading
+              {t("risk.resume")}
             </button>
             <button
               type="button"
@@ -183,7 +194,7 @@ function KillSwitch(props: {
               disabled={busy()}
               onClick={() => void change("REDUCING", { reason: "reduce only" })}
             >
-              Reduce only
+              {t("risk.reduceOnly")}
             </button>
           </div>
         </Show>
@@ -203,7 +214,7 @@ function LimitsEditor(props: { limits: RiskLimits; onSaved: () => void }) {
   const save = async (event: SubmitEvent) => {
     event.preventDefault();
     if (!valid()) {
-      setStatus({ ok: false, text: "Both limits must be positive numbers" });
+      setStatus({ ok: false, text: t("risk.limitsPositive") });
       return;
     }
     try {
@@ -211,7 +222,7 @@ function LimitsEditor(props: { limits: RiskLimits; onSaved: () => void }) {
         ...(account().trim() ? { account: account().trim() } : {}),
         limits: { maxOrderNotional: orderLimit().trim(), maxPositionNotional: positionLimit().trim() },
       });
-      setStatus({ ok: true, text: "Limits saved" });
+      setStatus({ ok: true, text: t("risk.limitsSaved") });
       props.onSaved();
     } catch (error) {
       setStatus({ ok: false, text: messageOf(error) });
@@ -220,25 +231,25 @@ function LimitsEditor(props: { limits: RiskLimits; onSaved: () => void }) {
 
   return (
     <section class="panel" aria-labelledby="limits-title">
-      <h2 id="limits-title">Risk limits (admin)</h2>
+      <h2 id="limits-title">{t("risk.limits")}</h2>
       <form class="ticket" onSubmit={save} novalidate>
-        <TextField label="Account (empty: platform default)" name="account" value={account()} onValue={setAccount} />
+        <TextField label={t("risk.limitAccount")} name="account" value={account()} onValue={setAccount} />
         <TextField
-          label="Max order value"
+          label={t("risk.maxOrder")}
           name="maxOrderNotional"
           inputmode="decimal"
           value={orderLimit()}
           onValue={setOrderLimit}
         />
         <TextField
-          label="Max position value"
+          label={t("risk.maxPosition")}
           name="maxPositionNotional"
           inputmode="decimal"
           value={positionLimit()}
           onValue={setPositionLimit}
         />
         <button type="submit" class="button button--primary">
-          Save limits
+          {t("risk.saveLimits")}
         </button>
         <StatusMessage status={status()} />
       </form>

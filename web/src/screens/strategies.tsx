@@ -12,7 +12,9 @@ import {
   startStrategy,
   stopStrategy,
 } from "../lib/api.ts";
-import { formatDecimal, pnlClass } from "../lib/decimal.ts";
+import { formatMoney, pnlClass } from "../lib/decimal.ts";
+import { formatQuantity } from "../lib/format.ts";
+import { t } from "../lib/i18n.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
 import { paramFields, paramValues } from "../lib/param-schema.ts";
 
@@ -23,11 +25,18 @@ export function StrategiesScreen(props: { canTrade: boolean; instruments: Instru
   return (
     <div class="screen">
       <section class="panel" aria-labelledby="strategies-title">
-        <h2 id="strategies-title">Strategies</h2>
+        <h2 id="strategies-title">{t("strategies.title")}</h2>
         <Show when={errorMessage(strategies())}>{(message) => <p class="message message--error">{message()}</p>}</Show>
         <div class="cards">
-          <For each={readyValue(strategies()) ?? []} fallback={<p class="empty">No strategies</p>}>
-            {(strategy) => <StrategyCard strategy={strategy} canTrade={props.canTrade} onChange={reload} />}
+          <For each={readyValue(strategies()) ?? []} fallback={<p class="empty">{t("strategies.none")}</p>}>
+            {(strategy) => (
+              <StrategyCard
+                strategy={strategy}
+                canTrade={props.canTrade}
+                onChange={reload}
+                instrument={props.instruments.find((i) => i.symbol === strategy.config.symbol)}
+              />
+            )}
           </For>
         </div>
       </section>
@@ -69,7 +78,7 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
     const definition = chosenKind();
     const instrument = props.instruments.find((i) => i.symbol === chosenSymbol());
     if (!definition || !instrument || !id().trim()) {
-      setStatus({ ok: false, text: "An id, a kind and an instrument are needed" });
+      setStatus({ ok: false, text: t("strategies.needed") });
       return;
     }
     setBusy(true);
@@ -84,7 +93,7 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
         timeframe: timeframe(),
         params: paramValues(fields(), text()),
       });
-      setStatus({ ok: true, text: `Strategy ${created.config.id} created (stopped)` });
+      setStatus({ ok: true, text: t("strategies.created", { id: created.config.id }) });
       setId("");
       setText({});
       await props.onCreated();
@@ -97,20 +106,20 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
 
   return (
     <section class="panel" aria-labelledby="new-strategy-title">
-      <h2 id="new-strategy-title">New strategy</h2>
+      <h2 id="new-strategy-title">{t("strategies.new")}</h2>
       <Show
         when={open()}
         fallback={
           <button type="button" class="button button--ghost" onClick={() => setOpen(true)}>
-            New strategy…
+            {t("strategies.newOpen")}
           </button>
         }
       >
         <Show when={errorMessage(kinds())}>{(message) => <p class="message message--error">{message()}</p>}</Show>
-        <form class="ticket" aria-label="New strategy" onSubmit={submit} novalidate>
-          <TextField label="Id" name="id" autocomplete="off" value={id()} onValue={setId} />
+        <form class="ticket" aria-label={t("strategies.new")} onSubmit={submit} novalidate>
+          <TextField label={t("strategies.id")} name="id" autocomplete="off" value={id()} onValue={setId} />
           <SelectField
-            label="Kind"
+            label={t("strategies.kind")}
             name="kind"
             choices={(readyValue(kinds()) ?? []).map((info) => ({ value: info.kind, label: info.kind }))}
             selected={chosenKind()?.kind ?? ""}
@@ -121,7 +130,7 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
           />
           <Show when={chosenKind()}>{(info) => <p class="muted small">{info().description}</p>}</Show>
           <SelectField
-            label="Instrument"
+            label={t("strategies.instrument")}
             name="symbol"
             choices={props.instruments.map((instrument) => ({ value: instrument.symbol, label: instrument.symbol }))}
             selected={chosenSymbol()}
@@ -129,19 +138,22 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
           />
           <Show when={props.accounts.length > 0}>
             <SelectField
-              label="Account"
+              label={t("strategies.account")}
               name="account"
-              choices={props.accounts.map((a) => ({ value: a.id, label: `${a.id} (${a.mode})` }))}
+              choices={props.accounts.map((a) => ({
+                value: a.id,
+                label: `${a.id} (${t(a.mode === "LIVE" ? "mode.LIVE" : "mode.PAPER")})`,
+              }))}
               selected={chosenAccount()}
               onValue={setAccount}
             />
           </Show>
           <SelectField
-            label="Timeframe"
+            label={t("strategies.timeframe")}
             name="timeframe"
             choices={TIMEFRAMES.map((value) => ({
               value,
-              label: value === "tick" ? "every trade" : `${value} candles`,
+              label: value === "tick" ? t("strategies.everyTrade") : t("strategies.candles", { timeframe: value }),
             }))}
             selected={timeframe()}
             onValue={(value) => setTimeframe(value as StrategyTimeframe)}
@@ -183,7 +195,11 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
               </Show>
             )}
           </For>
-          <FormActions submit="Create strategy" disabled={busy() || !chosenKind()} onBack={() => setOpen(false)} />
+          <FormActions
+            submit={t("strategies.create")}
+            disabled={busy() || !chosenKind()}
+            onBack={() => setOpen(false)}
+          />
         </form>
       </Show>
       <StatusMessage status={status()} />
@@ -191,7 +207,13 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
   );
 }
 
-function StrategyCard(props: { strategy: StrategyStatus; canTrade: boolean; onChange: () => Promise<void> }) {
+function StrategyCard(props: {
+  strategy: StrategyStatus;
+  canTrade: boolean;
+  onChange: () => Promise<void>;
+  /** The strategy's instrument: its quote currency formats the P&L, its lot the position. */
+  instrument?: Instrument;
+}) {
   const config = () => props.strategy.config;
   const { busy, error, run } = createAction();
   const [editing, setEditing] = createSignal(false);
@@ -221,32 +243,35 @@ function StrategyCard(props: { strategy: StrategyStatus; canTrade: boolean; onCh
     );
 
   const pnl = () => props.strategy.pnl;
+  const money = (value: string) => formatMoney(value, props.instrument?.quote);
 
   return (
-    <article class="card" aria-label={`Strategy ${config().id}`} data-strategy={config().id}>
+    <article class="card" aria-label={t("strategies.card", { id: config().id })} data-strategy={config().id}>
       <header class="card__head">
         <strong>{config().id}</strong>
         <span class={`badge ${props.strategy.running ? "badge--live" : "badge--off"}`}>
-          {props.strategy.running ? "Running" : "Stopped"}
+          {props.strategy.running ? t("strategies.running") : t("strategies.stopped")}
         </span>
       </header>
       <p class="muted small">
         {config().kind} · {config().symbol} · {config().timeframe ?? "tick"} · {config().account}
       </p>
       <dl class="facts">
-        <dt>Net P&amp;L</dt>
-        <dd class={pnlClass(pnl().netPnl)}>{formatDecimal(pnl().netPnl)}</dd>
-        <dt>Realized · unrealized</dt>
-        <dd>
-          {formatDecimal(pnl().realizedPnl)} · {formatDecimal(pnl().unrealizedPnl)}
+        <dt>{t("strategies.netPnl")}</dt>
+        <dd class={pnlClass(pnl().netPnl)} data-testid="strategy-net-pnl">
+          {money(pnl().netPnl)}
         </dd>
-        <dt>Fees</dt>
-        <dd>{formatDecimal(pnl().fees)}</dd>
-        <dt>Position</dt>
-        <dd>{formatDecimal(pnl().position)}</dd>
-        <dt>Signals</dt>
+        <dt>{t("strategies.realizedUnrealized")}</dt>
+        <dd>
+          {money(pnl().realizedPnl)} · {money(pnl().unrealizedPnl)}
+        </dd>
+        <dt>{t("strategies.fees")}</dt>
+        <dd>{money(pnl().fees)}</dd>
+        <dt>{t("strategies.position")}</dt>
+        <dd>{formatQuantity(pnl().position, props.instrument)}</dd>
+        <dt>{t("strategies.signals")}</dt>
         <dd>{props.strategy.signals}</dd>
-        <dt>Orders sent</dt>
+        <dt>{t("strategies.ordersSent")}</dt>
         <dd>{props.strategy.ordersSent}</dd>
         <For each={Object.entries(config().params)}>
           {([key, value]) => (
@@ -276,7 +301,7 @@ function StrategyCard(props: { strategy: StrategyStatus; canTrade: boolean; onCh
               />
             )}
           </For>
-          <FormActions submit="Save parameters" disabled={busy()} onBack={() => setEditing(false)} />
+          <FormActions submit={t("strategies.saveParams")} disabled={busy()} onBack={() => setEditing(false)} />
         </form>
       </Show>
       <ErrorAlert text={error()} />
@@ -291,7 +316,7 @@ function StrategyCard(props: { strategy: StrategyStatus; canTrade: boolean; onCh
                 disabled={busy()}
                 onClick={() => void act(() => startStrategy(config().id))}
               >
-                Start
+                {t("strategies.start")}
               </button>
             }
           >
@@ -301,12 +326,12 @@ function StrategyCard(props: { strategy: StrategyStatus; canTrade: boolean; onCh
               disabled={busy()}
               onClick={() => void act(() => stopStrategy(config().id))}
             >
-              Stop
+              {t("strategies.stop")}
             </button>
           </Show>
           <Show when={!editing()}>
             <button type="button" class="button button--ghost button--small" onClick={startEditing}>
-              Edit parameters
+              {t("strategies.editParams")}
             </button>
           </Show>
         </div>
