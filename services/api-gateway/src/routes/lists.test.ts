@@ -50,11 +50,13 @@ beforeAll(async () => {
   await runtime.rpc.serve("portfolio.accounts", () => [
     { id: "alice-1", owner: "alice", venue: "sim", kind: "CASH", baseCurrency: "KRW", balances: [], mode: "PAPER" },
   ]);
-  await runtime.rpc.serve("order.list", (query: OrderQuery) => {
+  await runtime.rpc.serve("order.list", (request) => {
+    const query = request as OrderQuery;
     asked["order.list"]?.push(query);
     return page(orders, (o) => ({ time: o.createdAt, id: o.id }), query);
   });
-  await runtime.rpc.serve("order.fills", (query: FillsQuery) => {
+  await runtime.rpc.serve("order.fills", (request) => {
+    const query = request as FillsQuery;
     asked["order.fills"]?.push(query);
     return page(fills, (f) => ({ time: f.tsEvent, id: f.id }), query);
   });
@@ -90,7 +92,7 @@ describe.each([
     expect(body.map((item) => item.id)).toEqual(all.slice(0, 2000).map((item) => item.id));
     const calls = asked[subject]?.slice(before) ?? [];
     expect(calls.map((q) => q.limit)).toEqual([1000, 1000]);
-    expect(calls[1]?.before).toEqual({ time: time(999), id: all[999]?.id });
+    expect(calls[1]?.before).toEqual({ time: time(999), id: (all[999] as { id: string }).id });
   });
 
   it("continues after `before` (an id with a colon in it splits at the first colon) through a tie to the end", async () => {
