@@ -134,11 +134,30 @@ export function orderReport(
 export const OpenOrdersQuery = t.Object({ account: t.Optional(Id) });
 export type OpenOrdersQuery = Static<typeof OpenOrdersQuery>;
 
+/**
+ * Order and fill lists come newest first in pages: orders by (createdAt, id), fills by
+ * (tsEvent, id), both descending, ties broken by id (compared as bytes). `before` is the
+ * last item of the previous page (its time and id): the next page starts strictly after
+ * it, so no item is lost or repeated between pages, even while new ones arrive (they sort
+ * above the cursor). A page shorter than `limit` is the last one.
+ */
+export const ListCursor = t.Object({ time: Nanos, id: Id });
+export type ListCursor = Static<typeof ListCursor>;
+/** Items per page when the caller does not say. */
+export const LIST_PAGE_DEFAULT = 500;
+/** Most items one rpc page carries: 1000 orders are about 0.5 MB of JSON, well under NATS's 1 MiB. */
+export const LIST_PAGE_MAX = 1000;
+const ListPage = {
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: LIST_PAGE_MAX, default: LIST_PAGE_DEFAULT })),
+  before: t.Optional(ListCursor),
+};
+
 /** rpc order.list: `accounts` is the set the caller may see (set by the gateway); all when omitted. */
 export const OrderQuery = t.Object({
   status: t.Optional(OrderStatus),
   symbol: t.Optional(SymbolCode),
   accounts: t.Optional(t.Array(Id)),
+  ...ListPage,
 });
 export type OrderQuery = Static<typeof OrderQuery>;
 
@@ -146,8 +165,8 @@ export type OrderQuery = Static<typeof OrderQuery>;
 export const OrderIdRequest = t.Object({ orderId: Id, accounts: t.Optional(t.Array(Id)) });
 export type OrderIdRequest = Static<typeof OrderIdRequest>;
 
-/** rpc order.fills. */
-export const FillsQuery = t.Object({ accounts: t.Optional(t.Array(Id)) });
+/** rpc order.fills: paged like order.list (ListCursor). */
+export const FillsQuery = t.Object({ accounts: t.Optional(t.Array(Id)), ...ListPage });
 export type FillsQuery = Static<typeof FillsQuery>;
 
 /** Ask a broker what the venue says about one order (rpc broker.<name>.query-order). */

@@ -1,4 +1,4 @@
-import { CandleQuery, OrderQuery, OrderRequest } from "@jts/contracts";
+import { CandleQuery, LIST_PAGE_DEFAULT, OrderQuery, OrderRequest } from "@jts/contracts";
 import { t } from "elysia";
 
 export const LoginBody = t.Object({
@@ -15,8 +15,34 @@ export const RefreshBody = t.Optional(
 
 export const LogoutBody = t.Optional(t.Object({ refreshToken: t.Optional(t.String({ maxLength: 512 })) }));
 
-/** GET /api/orders: rpc order.list's query; the gateway sets `accounts` itself. */
-export const OrdersQuery = t.Omit(OrderQuery, ["accounts"]);
+/** At most this many orders or fills per GET /api/orders or /api/fills (read from the OMS in rpc pages of LIST_PAGE_MAX). */
+export const MAX_PUBLIC_LIST = 2000;
+/** `before` in a query string: the last item's time and id, `<ns>:<id>` (the time has no colon, so the first one splits). */
+export const LIST_CURSOR_PATTERN = "^\\d{1,20}:[A-Za-z0-9_.:-]{1,64}$";
+/** Query strings are text: `limit` is coerced to a number here, then checked as an integer. */
+const ListPageQuery = {
+  limit: t.Optional(
+    t.Numeric({
+      minimum: 1,
+      maximum: MAX_PUBLIC_LIST,
+      multipleOf: 1,
+      description: `How many, newest first; ${LIST_PAGE_DEFAULT} when absent. Fewer than asked: the last page.`,
+    }),
+  ),
+  before: t.Optional(
+    t.String({
+      pattern: LIST_CURSOR_PATTERN,
+      description:
+        "The next page: `<time>:<id>` of the last item of the page before (an order's createdAt, a fill's tsEvent). Newest first by (time, id), ties broken by id as bytes; no item is lost or repeated between pages while new ones arrive.",
+      examples: ["1764236400000000000:01JABCDEFGHJKMNPQRSTVWXYZ12"],
+    }),
+  ),
+};
+
+/** GET /api/orders: rpc order.list's filters, paged; the gateway sets `accounts` itself. */
+export const OrdersQuery = t.Object({ ...t.Pick(OrderQuery, ["status", "symbol"]).properties, ...ListPageQuery });
+/** GET /api/fills, paged like /api/orders. */
+export const FillsPageQuery = t.Object(ListPageQuery);
 
 export const IdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }) });
 

@@ -7,7 +7,9 @@ import {
   EventTypes,
   type ExecutionReport,
   type Fill,
+  type FillsQuery,
   fx,
+  LIST_PAGE_DEFAULT,
   nowNsString,
   type Order,
   type OrderQuery,
@@ -951,12 +953,14 @@ export class OrderManager {
     return this.visible(orderId, accounts);
   }
 
+  /** One page, newest first (`LIST_PAGE_DEFAULT` orders unless `limit` says otherwise), after `before` when given. */
   list(query: OrderQuery = {}): Promise<Order[]> {
-    return this.repository.list(query);
+    return this.repository.list({ ...query, limit: query.limit ?? LIST_PAGE_DEFAULT });
   }
 
-  listFills(accounts?: string[]): Promise<Fill[]> {
-    return this.repository.listFills(accounts);
+  /** One page of fills, newest first, like `list`. */
+  listFills(query: FillsQuery = {}): Promise<Fill[]> {
+    return this.repository.listFills({ ...query, limit: query.limit ?? LIST_PAGE_DEFAULT });
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Envelope, EventBus, Fill, Order, OrderQuery } from "@jts/contracts";
+import type { Envelope, EventBus, Fill, FillsQuery, ListCursor, Order, OrderQuery } from "@jts/contracts";
 import { forward } from "@jts/kit";
 import type { InsertResult, OrderRepository, OrderTransaction } from "./repository.ts";
 
@@ -44,21 +44,19 @@ export class MemoryOrderRepository implements OrderRepository {
   }
 
   async list(query: OrderQuery = {}): Promise<Order[]> {
-    const result: Order[] = [];
-    for (const order of this.orders.values()) {
-      if (query.status && order.status !== query.status) continue;
-      if (query.symbol && order.symbol !== query.symbol) continue;
-      if (query.accounts && !query.accounts.includes(order.account)) continue;
-      result.push({ ...order });
-    }
-    return result.reverse();
+    const matches = [...this.orders.values()].filter(
+      (order) =>
+        (!query.status || order.status === query.status) &&
+        (!query.symbol || order.symbol === query.symbol) &&
+        (!query.accounts || query.accounts.includes(order.account)),
+    );
+    return page(matches, (o) => ({ time: o.createdAt, id: o.id }), query).map((o) => ({ ...o }));
   }
 
-  async listFills(accounts?: string[]): Promise<Fill[]> {
-    return this.fills
-      .filter((f) => !accounts || accounts.includes(f.account))
-      .map((f) => ({ ...f }))
-      .reverse();
+  async listFills(query: FillsQuery = {}): Promise<Fill[]> {
+    const { accounts } = query;
+    const matches = this.fills.filter((f) => !accounts || accounts.includes(f.account));
+    return page(matches, (f) => ({ time: f.tsEvent, id: f.id }), query).map((f) => ({ ...f }));
   }
 
   async bindBroker(orderId: string, broker: string): Promise<string> {
@@ -124,4 +122,18 @@ export class MemoryOrderRepository implements OrderRepository {
 
 function copy(order: Order | undefined): Order | undefined {
   return order && { ...order };
+}
+
+/** Newest first by (time, id), ids compared as bytes like PostgreSQL's COLLATE "C"; strictly after `before`; at most `limit`. */
+function page<T>(items: T[], key: (item: T) => ListCursor, query: { limit?: number; before?: ListCursor }): T[] {
+  const newerFirst = (a: ListCursor, b: ListCursor) => {
+    const byTime = BigInt(b.time) - BigInt(a.time);
+    if (byTime !== 0n) return byTime > 0n ? 1 : -1;
+    return a.id === b.id ? 0 : a.id < b.id ? 1 : -1;
+  };
+  const { before } = query;
+  const sorted = items
+    .filter((item) => !before || newerFirst(before, key(item)) < 0)
+    .sort((a, b) => newerFirst(key(a), key(b)));
+  return query.limit === undefined ? sorted : sorted.slice(0, query.limit);
 }

@@ -1,4 +1,4 @@
-import { type Fill, fx, type Order, type OrderQuery } from "@jts/contracts";
+import { type Fill, type FillsQuery, fx, type ListCursor, type Order, type OrderQuery } from "@jts/contracts";
 import { enqueueOutbox, markProcessed, type OutboxMessage, type Queryable, type Sql } from "@jts/kit/postgres";
 import type { InsertResult, OrderRepository, OrderTransaction } from "./repository.ts";
 
@@ -108,16 +108,21 @@ export class PostgresOrderRepository implements OrderRepository {
         ${query.status ? sql`AND status = ${query.status}` : sql``}
         ${query.symbol ? sql`AND symbol = ${query.symbol}` : sql``}
         ${query.accounts ? sql`AND account = ANY(${query.accounts}::text[])` : sql``}
-      ORDER BY seq DESC`;
+        ${after(sql, "created_at", query.before)}
+      ORDER BY created_at DESC, id COLLATE "C" DESC
+      ${query.limit === undefined ? sql`` : sql`LIMIT ${query.limit}`}`;
     return rows.map(toOrder);
   }
 
-  async listFills(accounts?: string[]): Promise<Fill[]> {
+  async listFills(query: FillsQuery = {}): Promise<Fill[]> {
     const sql = this.sql;
     const rows = await sql<FillRow[]>`
       SELECT ${sql(FILL_COLUMNS)} FROM fills
-      ${accounts ? sql`WHERE account = ANY(${accounts}::text[])` : sql``}
-      ORDER BY seq DESC`;
+      WHERE TRUE
+        ${query.accounts ? sql`AND account = ANY(${query.accounts}::text[])` : sql``}
+        ${after(sql, "ts_event", query.before)}
+      ORDER BY ts_event DESC, id COLLATE "C" DESC
+      ${query.limit === undefined ? sql`` : sql`LIMIT ${query.limit}`}`;
     return rows.map(toFill);
   }
 
@@ -132,6 +137,16 @@ export class PostgresOrderRepository implements OrderRepository {
     const [row] = await this.sql<Array<{ broker: string | null }>>`SELECT broker FROM orders WHERE id = ${orderId}`;
     return row?.broker ?? null;
   }
+}
+
+/**
+ * The rows strictly after the cursor in (time DESC, id DESC) order. Ids compare as bytes
+ * (COLLATE "C", as the memory repository and the indexes of migration 018 do), so the
+ * order does not depend on the database's locale.
+ */
+function after(sql: Sql, timeColumn: "created_at" | "ts_event", before: ListCursor | undefined) {
+  if (!before) return sql``;
+  return sql`AND (${sql(timeColumn)}, id COLLATE "C") < (${before.time}::bigint, ${before.id}::text COLLATE "C")`;
 }
 
 /**

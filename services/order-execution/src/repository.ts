@@ -1,4 +1,4 @@
-import type { Envelope, Fill, Order, OrderQuery, Topic, TopicPayload } from "@jts/contracts";
+import type { Envelope, Fill, FillsQuery, Order, OrderQuery, Topic, TopicPayload } from "@jts/contracts";
 
 export interface InsertResult {
   order: Order;
@@ -37,10 +37,13 @@ export interface OrderRepository {
   transaction<T>(work: (tx: OrderTransaction) => Promise<T>): Promise<T>;
   get(id: string): Promise<Order | undefined>;
   findByClientId(account: string, clientOrderId: string): Promise<Order | undefined>;
-  /** Newest first. */
+  /**
+   * Newest first by (createdAt, id), after `before` when given (ListCursor). Without
+   * `limit` every match: the OMS's own sweeps need them all; the rpc always sets one.
+   */
   list(query?: OrderQuery): Promise<Order[]>;
-  /** Newest first. */
-  listFills(accounts?: string[]): Promise<Fill[]>;
+  /** Newest first by (tsEvent, id), after `before`; every match without `limit`, like `list`. */
+  listFills(query?: FillsQuery): Promise<Fill[]>;
   /**
    * Binds the order to the broker it is routed to, so its cancel, query and
    * reconciliation reach that broker whatever the account's mode reads later,

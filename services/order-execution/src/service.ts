@@ -1,6 +1,7 @@
 import {
   AmendFields,
   CancelAllRequest,
+  FillsQuery,
   OrderQuery,
   OrderRequest,
   type SessionEnd,
@@ -124,7 +125,7 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
       params: t.Object({ id: t.String() }),
       body: AmendFields,
     })
-    .get("/fills", () => manager.listFills());
+    .get("/fills", ({ query }) => manager.listFills(query), { query: t.Omit(FillsQuery, ["accounts"]) });
 
   return {
     name: "order-execution",
@@ -164,7 +165,7 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
         }),
         await serve(runtime.rpc, Subjects.orderGet, ({ orderId, accounts }) => manager.get(orderId, accounts)),
         await serve(runtime.rpc, Subjects.orderList, (query) => manager.list(query)),
-        await serve(runtime.rpc, Subjects.fillList, ({ accounts }) => manager.listFills(accounts)),
+        await serve(runtime.rpc, Subjects.fillList, (query) => manager.listFills(query)),
       );
       const held = await manager.loadHeldStops();
       if (held > 0) logger.info("holding stops from the last run", { count: held });

@@ -16,6 +16,7 @@ import { envelope, type Logger, notFound, rpcClient } from "@jts/kit";
 import { checkParams } from "./sdk/kinds.ts";
 import { type OrderRouter, StrategyRunner } from "./sdk/runner.ts";
 import type { StrategyStateStore } from "./state-store.ts";
+import { readWarmupCandles } from "./warmup.ts";
 
 export interface StrategyEngineOptions {
   cooldownMs: number;
@@ -176,11 +177,8 @@ export class StrategyEngine {
     const { symbol, timeframe } = runner.config;
     const interval = !timeframe || timeframe === "tick" ? "1m" : timeframe;
     try {
-      const candles = await rpcClient(this.rpc, 2000).call(Subjects.candles, {
-        symbol,
-        interval,
-        limit: Math.min(runner.warmupBars(), 5000),
-      });
+      // In chunks: one call for 5000 bars could pass NATS's 1 MiB a message.
+      const candles = await readWarmupCandles(rpcClient(this.rpc, 2000).call, symbol, interval, runner.warmupBars());
       await runner.warmUp(candles.filter((c) => c.closed));
     } catch (error) {
       this.logger.warn("strategy starts cold: no candle history", {

@@ -228,7 +228,32 @@ export const getCandles = (symbol: string, interval: CandleInterval, limit = 300
   unwrap(gateway.api.candles.get({ query: { symbol, interval, limit, ...(to ? { to } : {}) } }));
 /** KRX's session state now (pre-open, continuous, closing auction, closed, holiday), from the gateway's schedule. */
 export const getMarketSessions = () => unwrap(gateway.api.market.sessions.get());
+const ORDER_PAGE = 500;
+/** The newest 500 orders (the gateway's default page; the history shows 100); older ones page with `before`. */
 export const getOrders = (): Promise<Order[]> => unwrap(gateway.api.orders.get({ query: {} }));
+/** Statuses of an order still working: the blotter must show (and may cancel) them however old they are. */
+const WORKING = ["NEW", "ACCEPTED", "PARTIALLY_FILLED", "OUTCOME_UNKNOWN"] as const;
+/**
+ * Every working order, paged through with `before` (`<createdAt>:<id>` of the last one), so a
+ * GTC order older than the newest 500 stays on the blotter.
+ */
+export const getWorkingOrders = async (): Promise<Order[]> => {
+  const working = await Promise.all(
+    WORKING.map(async (status) => {
+      const orders: Order[] = [];
+      for (let before: string | undefined; ; ) {
+        const page = await unwrap(
+          gateway.api.orders.get({ query: { status, limit: ORDER_PAGE, ...(before ? { before } : {}) } }),
+        );
+        orders.push(...page);
+        const last = page.at(-1);
+        if (!last || page.length < ORDER_PAGE) return orders;
+        before = `${last.createdAt}:${last.id}`;
+      }
+    }),
+  );
+  return working.flat();
+};
 export const getFills = (): Promise<Fill[]> => unwrap(gateway.api.fills.get());
 export const getPositions = (): Promise<Position[]> => unwrap(gateway.api.positions.get());
 export const getAlerts = (): Promise<Alert[]> => unwrap(gateway.api.alerts.get());

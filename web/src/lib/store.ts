@@ -27,6 +27,7 @@ import {
   getPositions,
   getPrices,
   getRisk,
+  getWorkingOrders,
   messageOf,
 } from "./api.ts";
 import { recall, remember } from "./cache.ts";
@@ -181,7 +182,12 @@ export function createTradingStore(live: LiveConnection) {
 
   const loadPrivate = async () => {
     const results = await Promise.all([
-      load("orders", getOrders, (list) => batch(() => list.forEach(upsertOrder))),
+      // The newest page and every working order, however old (upserted by id: one row each).
+      load(
+        "orders",
+        async () => (await Promise.all([getOrders(), getWorkingOrders()])).flat(),
+        (list) => batch(() => list.forEach(upsertOrder)),
+      ),
       load("fills", getFills, (list) => setFills((current) => mergeFills(current, list))),
       load("positions", getPositions, (list) => batch(() => list.forEach(upsertPosition))),
       load("accounts", getAccounts, setAccounts),

@@ -3,6 +3,7 @@ import { Elysia, t } from "elysia";
 import { checkAccountAccess, forbidden } from "../auth/access.ts";
 import { IdParams, OrderRequest, OrdersQuery } from "../model.ts";
 import type { RouteContext } from "./context.ts";
+import { readListPages } from "./list-pages.ts";
 import { strategyRules } from "./strategies.ts";
 
 /** PATCH /api/orders/:id body: what may change; quantity is the new total. */
@@ -46,11 +47,27 @@ export function orderRoutes({ auth, call, accountsOf }: RouteContext) {
         response: { 200: Order, 201: Order },
       },
     )
-    .get("", async ({ user, query }) => call(Subjects.orderList, { ...query, accounts: await accountsOf(user) }), {
-      auth: true,
-      query: OrdersQuery,
-      response: RpcReplies[Subjects.orderList],
-    })
+    .get(
+      "",
+      async ({ user, query: { limit, before, ...filters } }) => {
+        const accounts = await accountsOf(user);
+        return readListPages(
+          limit,
+          before,
+          (page) => call(Subjects.orderList, { ...filters, ...page, accounts }),
+          (order) => ({ time: order.createdAt, id: order.id }),
+        );
+      },
+      {
+        auth: true,
+        query: OrdersQuery,
+        response: RpcReplies[Subjects.orderList],
+        detail: {
+          description:
+            "The caller's orders, newest first by (createdAt, id), `limit` of them (500 when absent, at most 2000). For the next page pass `before=<createdAt>:<id>` of the last order shown; a page shorter than `limit` is the last. 422 for a bad limit or cursor.",
+        },
+      },
+    )
     .get(
       "/:id",
       async ({ user, params }) => call(Subjects.orderGet, { orderId: params.id, accounts: await accountsOf(user) }),

@@ -1,7 +1,9 @@
 import { Nanos, RpcReplies, Subjects } from "@jts/contracts";
 import { Elysia, t } from "elysia";
 import { checkAccountAccess } from "../auth/access.ts";
+import { FillsPageQuery } from "../model.ts";
 import type { RouteContext } from "./context.ts";
+import { readListPages } from "./list-pages.ts";
 
 /** Query strings are text: `limit` is coerced here, then checked as an integer. */
 export const EquityQuery = t.Object({
@@ -18,10 +20,27 @@ export const EquityQuery = t.Object({
 export function portfolioRoutes({ auth, call, accountsOf }: RouteContext) {
   return new Elysia({ prefix: "/api" })
     .use(auth)
-    .get("/fills", async ({ user }) => call(Subjects.fillList, { accounts: await accountsOf(user) }), {
-      auth: true,
-      response: RpcReplies[Subjects.fillList],
-    })
+    .get(
+      "/fills",
+      async ({ user, query }) => {
+        const accounts = await accountsOf(user);
+        return readListPages(
+          query.limit,
+          query.before,
+          (page) => call(Subjects.fillList, { ...page, accounts }),
+          (fill) => ({ time: fill.tsEvent, id: fill.id }),
+        );
+      },
+      {
+        auth: true,
+        query: FillsPageQuery,
+        response: RpcReplies[Subjects.fillList],
+        detail: {
+          description:
+            "The caller's fills, newest first by (tsEvent, id), `limit` of them (500 when absent, at most 2000). For the next page pass `before=<tsEvent>:<id>` of the last fill shown; a page shorter than `limit` is the last. 422 for a bad limit or cursor.",
+        },
+      },
+    )
     .get("/positions", async ({ user }) => call(Subjects.positions, { accounts: await accountsOf(user) }), {
       auth: true,
       response: RpcReplies[Subjects.positions],

@@ -2,6 +2,9 @@ import { type LastPrice, Subjects, type Tick, wsChannelParts } from "@jts/contra
 import type { Logger, RpcClient } from "@jts/kit";
 import { riskStatusFor } from "../routes/risk.ts";
 
+/** The newest orders and fills a subscribe sends. */
+export const SNAPSHOT_ITEMS = 100;
+
 /**
  * What a subscribe sends before the live stream: per channel, the current
  * state read over rpc (the last price as a tick, the latest candles, the
@@ -55,10 +58,11 @@ async function snapshotItems(
     }
     case "candles":
       return rpc.call(Subjects.candles, { symbol, interval, limit: 200 });
+    // Exactly the page it sends: the OMS reads 100 rows, not the whole table.
     case "orders":
-      return (await rpc.call(Subjects.orderList, { accounts })).slice(0, 100).reverse();
+      return (await rpc.call(Subjects.orderList, { accounts, limit: SNAPSHOT_ITEMS })).reverse();
     case "fills":
-      return (await rpc.call(Subjects.fillList, { accounts })).slice(0, 100).reverse();
+      return (await rpc.call(Subjects.fillList, { accounts, limit: SNAPSHOT_ITEMS })).reverse();
     case "positions":
       return rpc.call(Subjects.positions, { accounts });
     case "alerts":

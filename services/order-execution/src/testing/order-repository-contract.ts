@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import type { Envelope, EventTransport, Fill, Order } from "@jts/contracts";
+import type { Envelope, EventTransport, Fill, ListCursor, Order } from "@jts/contracts";
 import { envelope } from "@jts/kit";
 import { eventually, fillFixture, orderFixture } from "@jts/kit/testing";
 import type { OrderRepository, OrderTransaction } from "../repository.ts";
@@ -17,9 +17,11 @@ export interface RepositoryHarness {
 const untyped = (tx: OrderTransaction) => tx as unknown as { emit(topic: string, event: Envelope): void };
 
 let n = 0;
+/** Later fixtures are newer: lists sort by time first. */
+const at = (k: number) => String(1764236400000000000n + BigInt(k));
 const order = (overrides: Partial<Order> = {}): Order => {
   n++;
-  return orderFixture({ id: `o-${n}`, clientOrderId: `c-${n}`, ...overrides });
+  return orderFixture({ id: `o-${n}`, clientOrderId: `c-${n}`, createdAt: at(n), updatedAt: at(n), ...overrides });
 };
 const fill = (o: Order, overrides: Partial<Fill> = {}): Fill =>
   fillFixture({
@@ -33,7 +35,7 @@ const fill = (o: Order, overrides: Partial<Fill> = {}): Fill =>
     price: "71000",
     quantity: "1",
     fee: "0.5",
-    tsEvent: "1764236400000000001",
+    tsEvent: at(n),
     ...overrides,
   });
 
@@ -203,8 +205,8 @@ export function orderRepositoryContract(name: string, open: () => Promise<Reposi
         await tx.addFill(f3);
       });
       expect(await repo.listFills()).toEqual([f3, f2, f1]);
-      expect(await repo.listFills(["a"])).toEqual([f3, f1]);
-      expect(await repo.listFills(["nobody"])).toEqual([]);
+      expect(await repo.listFills({ accounts: ["a"] })).toEqual([f3, f1]);
+      expect(await repo.listFills({ accounts: ["nobody"] })).toEqual([]);
     });
 
     it("lists one order's fills, those of the open transaction included", async () => {
@@ -257,6 +259,60 @@ export function orderRepositoryContract(name: string, open: () => Promise<Reposi
       ]);
     });
 
+    it("pages orders newest first by (createdAt, id), ids compared as bytes, `limit` at a time", async () => {
+      // Same time: the id decides, byte order ("B" < "a" < "b"), whatever the database's locale says.
+      const same = at(900);
+      const tied = ["o-b", "o-B", "o-a"].map((id) => order({ id, createdAt: same }));
+      const older = order({ createdAt: at(800) });
+      const newer = order({ createdAt: at(1000) });
+      for (const o of [...tied, older, newer]) await insert(o);
+      const all = ["o-b", "o-a", "o-B"];
+      expect((await repo.list()).map((o) => o.id)).toEqual([newer.id, ...all, older.id]);
+      expect((await repo.list({ limit: 2 })).map((o) => o.id)).toEqual([newer.id, "o-b"]);
+      // The cursor falls inside the tie: the next page holds the rest of it, nothing twice.
+      const next = await repo.list({ limit: 2, before: { time: same, id: "o-b" } });
+      expect(next.map((o) => o.id)).toEqual(["o-a", "o-B"]);
+      const last = await repo.list({ limit: 2, before: { time: same, id: "o-B" } });
+      expect(last.map((o) => o.id)).toEqual([older.id]);
+      expect(await repo.list({ before: { time: older.createdAt, id: older.id } })).toEqual([]);
+      // Filters and the cursor combine.
+      expect(
+        (await repo.list({ status: "NEW", accounts: [older.account], before: { time: same, id: "o-a" } })).map(
+          (o) => o.id,
+        ),
+      ).toEqual(["o-B", older.id]);
+    });
+
+    it("loses and repeats no order across pages while new orders arrive", async () => {
+      const existing: Order[] = [];
+      for (let i = 0; i < 11; i++) existing.push(order({ createdAt: at(100 + Math.floor(i / 3)) })); // ties of three
+      for (const o of existing) await insert(o);
+      const seen = await readAllPages(
+        4,
+        (before) => repo.list({ limit: 4, ...(before ? { before } : {}) }),
+        (o) => ({ time: o.createdAt, id: o.id }),
+        // A new order lands between every two pages.
+        () => insert(order({ createdAt: at(5000 + n) })),
+      );
+      expect(seen).toEqual(newestFirst(existing, (o) => ({ time: o.createdAt, id: o.id })));
+    });
+
+    it("pages fills newest first by (tsEvent, id) and loses and repeats none while new fills arrive", async () => {
+      const o = order();
+      await insert(o);
+      const existing = Array.from({ length: 9 }, (_, i) => fill(o, { tsEvent: at(200 + Math.floor(i / 2)) }));
+      for (const f of existing) await repo.transaction((tx) => tx.addFill(f));
+      const expected = newestFirst(existing, (f) => ({ time: f.tsEvent, id: f.id }));
+      expect(await repo.listFills({ limit: 3 })).toEqual(expected.slice(0, 3));
+      const seen = await readAllPages(
+        2,
+        (before) => repo.listFills({ limit: 2, accounts: [o.account], ...(before ? { before } : {}) }),
+        (f) => ({ time: f.tsEvent, id: f.id }),
+        () => repo.transaction((tx) => tx.addFill(fill(o, { tsEvent: at(9000 + n) }))),
+      );
+      expect(seen).toEqual(expected);
+    });
+
     it("stores and finds an order whose outcome is unknown (OUTCOME_UNKNOWN survives a restart)", async () => {
       const unknown = order({ status: "OUTCOME_UNKNOWN", rejectReason: "broker kis: timed out" });
       await insert(unknown);
@@ -266,5 +322,34 @@ export function orderRepositoryContract(name: string, open: () => Promise<Reposi
         rejectReason: "broker kis: timed out",
       });
     });
+  });
+}
+
+/** Reads page after page until a short one, calling `between` before each next page. */
+async function readAllPages<T>(
+  limit: number,
+  read: (before: ListCursor | undefined) => Promise<T[]>,
+  cursorOf: (item: T) => ListCursor,
+  between: () => Promise<unknown>,
+): Promise<T[]> {
+  const seen: T[] = [];
+  let before: ListCursor | undefined;
+  for (let pages = 0; pages < 100; pages++) {
+    const page = await read(before);
+    seen.push(...page);
+    const last = page.at(-1);
+    if (!last || page.length < limit) return seen;
+    before = cursorOf(last);
+    await between();
+  }
+  throw new Error("paging did not end");
+}
+
+/** The expected order, worked out independently of the repositories: time descending, then id by bytes descending. */
+function newestFirst<T>(items: T[], key: (item: T) => ListCursor): T[] {
+  return [...items].sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    if (x.time !== y.time) return BigInt(y.time) > BigInt(x.time) ? 1 : -1;
+    return Buffer.compare(Buffer.from(y.id), Buffer.from(x.id));
   });
 }
