@@ -388,7 +388,7 @@ describe("alerts screen (알림)", () => {
     expect(item.textContent).toContain("계좌 paper-main");
     expect(item.textContent).toContain("주문 o9");
     expect(view.$("#alert-rules-title").textContent).toBe("알림 규칙");
-    expect(headers(view, "form table")).toEqual(["알림", "웹훅", "이메일", "텔레그램"]);
+    expect(headers(view, "form table")).toEqual(["알림", "웹훅", "이메일", "텔레그램", "푸시"]);
     expect(view.$("form tr[data-kind=ORDER_REJECTED] th").textContent).toBe("주문 거부");
     expect(view.button("규칙 저장")).toBeDefined();
   });
