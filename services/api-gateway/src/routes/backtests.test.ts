@@ -1,25 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { runRequest, type WorkerRun } from "@jts/backtest";
 import { type BacktestRequest, type BacktestResult, type BacktestRun, Subjects } from "@jts/contracts";
-import { createLogger, MemoryAuditLog, MemoryDocumentStore, memoryRuntime } from "@jts/kit";
-import { eventually, readJson } from "@jts/kit/testing";
+import { MemoryAuditLog, MemoryDocumentStore, memoryRuntime } from "@jts/kit";
+import { eventually, readJson, silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "../auth/users.ts";
 import { createGatewayService, type GatewayOptions } from "../service.ts";
+import { gatewayClient, gatewayTestSettings } from "../testing/client.ts";
 import { FakeSocket } from "../ws/hub-fixture.ts";
 
-const settings = {
-  jwtSecret: "backtest-routes-test-secret-backtest-routes",
-  accessTtlSeconds: 600,
-  refreshTtlSeconds: 600,
-  rateLimit: 1000,
-  rateWindowMs: 60_000,
-  loginRateLimit: 50,
-  rpcTimeoutMs: 500,
-  corsOrigins: [],
-};
+const settings = gatewayTestSettings("backtest-routes-test-secret-backtest-routes");
 const users = new MemoryUserDirectory();
 const documents = new MemoryDocumentStore();
-const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+const runtime = memoryRuntime(silentLogger);
 const gateways: Array<ReturnType<typeof createGatewayService>> = [];
 
 async function startGateway(backtests: GatewayOptions["backtests"] = {}) {
@@ -73,16 +65,8 @@ const call = (
     }),
   );
 
-async function login(gateway: ReturnType<typeof createGatewayService>, username: string, password: string) {
-  const res = await gateway.app.handle(
-    new Request("http://localhost/api/auth/login", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username, password }),
-    }),
-  );
-  return (await readJson(res)).accessToken as string;
-}
+const login = (gateway: ReturnType<typeof createGatewayService>, username: string, password: string) =>
+  gatewayClient(gateway).login(username, password);
 
 const sample: BacktestRequest = {
   kind: "ma-crossover",

@@ -4,17 +4,9 @@ import { AppError, MemoryAuditLog, memoryRuntime } from "@jts/kit";
 import { eventually, readJson, silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "../auth/users.ts";
 import { createGatewayService } from "../service.ts";
+import { gatewayClient, gatewayTestSettings } from "../testing/client.ts";
 
-const settings = {
-  jwtSecret: "rules-routes-test-secret-rules-routes-test",
-  accessTtlSeconds: 600,
-  refreshTtlSeconds: 600,
-  rateLimit: 1000,
-  rateWindowMs: 60_000,
-  loginRateLimit: 50,
-  rpcTimeoutMs: 500,
-  corsOrigins: [],
-};
+const settings = gatewayTestSettings("rules-routes-test-secret-rules-routes-test");
 const users = new MemoryUserDirectory();
 const audit = new MemoryAuditLog();
 const runtime = memoryRuntime(silentLogger);
@@ -29,24 +21,7 @@ const rule: NotificationRule = {
   quietHours: { from: "22:00", to: "07:00", timeZone: "Asia/Seoul" },
 };
 
-const request = (path: string, token: string, method = "GET", body?: unknown) =>
-  gateway.app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }),
-  );
-async function login(username: string, password: string): Promise<string> {
-  const res = await gateway.app.handle(
-    new Request("http://localhost/api/auth/login", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username, password }),
-    }),
-  );
-  return (await readJson(res)).accessToken;
-}
+const { request, login } = gatewayClient(gateway);
 
 let alice = "";
 let viewer = "";

@@ -5,17 +5,9 @@ import { AppError, createLogger, MemoryAuditLog, memoryRuntime } from "@jts/kit"
 import { eventually, readJson } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "../auth/users.ts";
 import { createGatewayService } from "../service.ts";
+import { gatewayClient, gatewayTestSettings } from "../testing/client.ts";
 
-const settings = {
-  jwtSecret: "push-routes-test-secret-push-routes-test-0",
-  accessTtlSeconds: 600,
-  refreshTtlSeconds: 600,
-  rateLimit: 1000,
-  rateWindowMs: 60_000,
-  loginRateLimit: 50,
-  rpcTimeoutMs: 500,
-  corsOrigins: [],
-};
+const settings = gatewayTestSettings("push-routes-test-secret-push-routes-test-0");
 const users = new MemoryUserDirectory();
 const audit = new MemoryAuditLog();
 const runtime = memoryRuntime(createLogger({}, "error", () => {}));
@@ -25,24 +17,7 @@ const gateway = createGatewayService(runtime, users, settings, { audit });
 const stored = new Map<string, PushSubscribe>();
 const publicKey = createECDH("prime256v1").generateKeys().toString("base64url");
 
-const request = (path: string, token: string, method = "GET", body?: unknown) =>
-  gateway.app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }),
-  );
-async function login(username: string, password: string): Promise<string> {
-  const res = await gateway.app.handle(
-    new Request("http://localhost/api/auth/login", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username, password }),
-    }),
-  );
-  return (await readJson(res)).accessToken;
-}
+const { request, login } = gatewayClient(gateway);
 
 /** What a browser's PushSubscription.toJSON() gives. */
 const browserSubscription = () => ({

@@ -4,17 +4,9 @@ import { MemoryAuditLog, memoryRuntime } from "@jts/kit";
 import { readJson, silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "../auth/users.ts";
 import { createGatewayService } from "../service.ts";
+import { gatewayClient, gatewayTestSettings } from "../testing/client.ts";
 
-const settings = {
-  jwtSecret: "risk-routes-test-secret-risk-routes-test",
-  accessTtlSeconds: 600,
-  refreshTtlSeconds: 600,
-  rateLimit: 1000,
-  rateWindowMs: 60_000,
-  loginRateLimit: 50,
-  rpcTimeoutMs: 500,
-  corsOrigins: [],
-};
+const settings = gatewayTestSettings("risk-routes-test-secret-risk-routes-test");
 const users = new MemoryUserDirectory();
 const audit = new MemoryAuditLog();
 const runtime = memoryRuntime(silentLogger);
@@ -41,24 +33,7 @@ const status: RiskStatus = {
 /** What the risk service was asked, per subject. */
 const asked: Record<string, unknown[]> = { "risk.set-state": [], "risk.set-limits": [], "risk.limits.get": [] };
 
-const request = (path: string, token: string, method = "GET", body?: unknown) =>
-  gateway.app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }),
-  );
-async function login(username: string, password: string): Promise<string> {
-  const res = await gateway.app.handle(
-    new Request("http://localhost/api/auth/login", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username, password }),
-    }),
-  );
-  return (await readJson(res)).accessToken;
-}
+const { request, login } = gatewayClient(gateway);
 
 let alice = "";
 let viewer = "";

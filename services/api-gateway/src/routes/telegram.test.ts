@@ -1,26 +1,18 @@
 import { beforeAll, describe, expect, it } from "bun:test";
 import { Subjects } from "@jts/contracts";
-import { createLogger, MemoryAuditLog, memoryRuntime } from "@jts/kit";
-import { eventually, readJson } from "@jts/kit/testing";
+import { MemoryAuditLog, memoryRuntime } from "@jts/kit";
+import { eventually, readJson, silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "../auth/users.ts";
 import { createGatewayService } from "../service.ts";
+import { gatewayClient, gatewayTestSettings } from "../testing/client.ts";
 
 const users = new MemoryUserDirectory();
 const audit = new MemoryAuditLog();
-const runtime = memoryRuntime(createLogger({}, "error", () => {}));
+const runtime = memoryRuntime(silentLogger);
 const gateway = createGatewayService(
   runtime,
   users,
-  {
-    jwtSecret: "telegram-routes-test-secret-telegram-routes",
-    accessTtlSeconds: 600,
-    refreshTtlSeconds: 600,
-    rateLimit: 1000,
-    rateWindowMs: 60_000,
-    loginRateLimit: 50,
-    rpcTimeoutMs: 500,
-    corsOrigins: [],
-  },
+  gatewayTestSettings("telegram-routes-test-secret-telegram-routes"),
   { audit },
 );
 
@@ -33,16 +25,7 @@ const request = (path: string, method: string, token?: string) =>
       headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     }),
   );
-async function login(username: string, password: string): Promise<string> {
-  const res = await gateway.app.handle(
-    new Request("http://localhost/api/auth/login", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username, password }),
-    }),
-  );
-  return (await readJson(res)).accessToken;
-}
+const { login } = gatewayClient(gateway);
 
 let trader = "";
 let viewer = "";
