@@ -50,14 +50,16 @@ describe("ws hub authentication", () => {
   });
 
   it("lets a fresh token for the same user extend a socket, and closes it for another user's token", async () => {
-    let aliceExp = (Date.now() + 40) / 1000;
+    // Alice's first token lives 500 ms from when it is checked (not from when the test starts, so a slow
+    // connect on a loaded machine cannot expire it early); her second one an hour.
+    let aliceTtlMs = 500;
     const { connect, hub } = await setup({ alice: ["acc-a"], bob: ["acc-b"] }, {}, (user) =>
-      user === "alice" ? aliceExp : Date.now() / 1000 + 3600,
+      user === "alice" ? (Date.now() + aliceTtlMs) / 1000 : Date.now() / 1000 + 3600,
     );
     const socket = await connect("alice:t1", ["orders"]);
-    aliceExp = Date.now() / 1000 + 3600;
+    aliceTtlMs = 3_600_000;
     await hub.message(socket, JSON.stringify({ op: "auth", token: "alice:t2" }));
-    await Bun.sleep(80);
+    await Bun.sleep(700); // past the first token's expiry
     expect(socket.closed).toBeNull();
     expect(hub.revokeToken("t1")).toBe(0);
 
