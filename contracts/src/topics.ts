@@ -221,6 +221,7 @@ export const KAFKA_TOPICS: readonly KafkaTopicSpec[] = [
   { name: "venue.status", partitions: 1 },
   { name: "alert.raised", partitions: 1 },
   { name: "documents.changed", partitions: 1 },
+  { name: "backtest.progress", partitions: 1 },
 ];
 
 /** The Kafka topic that carries `topic`: its first two levels (`dlq.` + those for dead letters). */

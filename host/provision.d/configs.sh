@@ -41,7 +41,7 @@ docker_mem() { if (($1 % 1024 == 0)); then echo "$(($1 / 1024))g"; else echo "${
 
 # Partitions of every Kafka topic family the services declare (contracts/src/topics.ts
 # KAFKA_TOPICS; host/test/configs.bats checks the sum).
-KAFKA_PARTITIONS=38
+KAFKA_PARTITIONS=40
 
 compute_config_values() {
   local r=$((RAM_GIB * 1024)) c=$CORES

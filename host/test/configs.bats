@@ -191,8 +191,8 @@ assert d["storage"]["wiredTiger"]["engineConfig"]["cacheSizeGB"] == 2.0, d' "$CO
   declared=$(sed -n '/^export const KAFKA_TOPICS/,/^];/s/.*partitions: \([0-9]*\).*/\1/p' "$REPO/contracts/src/topics.ts" | awk '{ s += $1 } END { print s }')
   grep -qx "KAFKA_PARTITIONS=$declared" "$REPO/host/provision.d/configs.sh"
   run "$PROVISION" plan --size 4TB --profile spec
-  [[ "$output" == *"JTS_KAFKA_LOG_RETENTION_BYTES=9663676416"* ]] # 9 GiB: (9 + 1) x 38 <= 0.8 x 503 GiB
+  [[ "$output" == *"JTS_KAFKA_LOG_RETENTION_BYTES=9663676416"* ]] # 9 GiB: (9 + 1) x 40 <= 0.8 x 503 GiB
   run "$PROVISION" plan --size 500GB --profile spec
   [[ "$output" == *"JTS_KAFKA_LOG_RETENTION_BYTES=1073741824"* ]]
-  [[ "$output" == *"lv_kafka (62 GiB) cannot hold 38 partitions"* ]]
+  [[ "$output" == *"lv_kafka (62 GiB) cannot hold 40 partitions"* ]]
 }

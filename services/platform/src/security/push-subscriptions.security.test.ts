@@ -55,7 +55,7 @@ describe("push subscriptions through the gateway (issue 18)", () => {
     ).toBe(200);
   });
 
-  it("without VAPID keys says push is off and refuses subscriptions (503)", async () => {
+  it("without VAPID keys says push is off and refuses subscriptions (409)", async () => {
     const p = withoutKeys;
     const alice = await p.addUser("push-carol", "trader");
     expect((await p.json("/api/push/vapid-public-key", { token: alice })).body).toEqual({
@@ -64,6 +64,6 @@ describe("push subscriptions through the gateway (issue 18)", () => {
     });
     expect(
       (await p.json("/api/push/subscriptions", { method: "POST", token: alice, body: subscription() })).status,
-    ).toBe(503);
+    ).toBe(409);
   });
 });
