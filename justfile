@@ -22,7 +22,9 @@ test *args: install
       eval "$(host/servers/all env)"
       host/servers/chromium || echo "chromium could not be installed: the PWA browser tests will be skipped"
     fi
-    bun test {{args}} ${reports:+--reporter=junit --reporter-outfile="$reports/bun.xml"} || status=1
+    # 30 s per test and hook: suites that start real servers (initdb, a Kafka group join) take
+    # seconds on a busy 2-core machine. A preload's setDefaultTimeout reaches only the first file.
+    bun test --timeout 30000 {{args}} ${reports:+--reporter=junit --reporter-outfile="$reports/bun.xml"} || status=1
     if [ "${JTS_TEST_SERVERS:-on}" != off ]; then
       services/api-gateway/fuzz/run ${reports:+--junit "$reports"} || status=1
       if [ -x host/test/run ]; then host/test/run ${reports:+--junit "$reports"} || status=1; fi
