@@ -15,6 +15,7 @@ export { executionReportFixture, fillFixture, orderFixture, reportFillFixture } 
 export { readJson } from "./testing/json.ts";
 export { lockContract } from "./testing/lock-contract.ts";
 export { silentLogger } from "./testing/logger.ts";
+export { freePortBlock } from "./testing/ports.ts";
 export { rateLimiterContract } from "./testing/rate-limiter-contract.ts";
 export { rpcContract } from "./testing/rpc-contract.ts";
 export { serverUrl } from "./testing/servers.ts";

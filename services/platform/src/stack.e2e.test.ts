@@ -6,9 +6,9 @@ import type { Envelope, Fill, Order } from "@jts/contracts";
 import { kafkaSaslFromEnv, registerLz4Codec } from "@jts/kit/kafka";
 import { startTestPostgres, type TestPostgres } from "@jts/kit/postgres";
 import { connectRedis } from "@jts/kit/redis";
-import { eventually, readJson, serverUrl } from "@jts/kit/testing";
+import { eventually, freePortBlock, readJson, serverUrl } from "@jts/kit/testing";
 import { Kafka, logLevel } from "kafkajs";
-import { startTestStack, type TestStack } from "./testing/stack.ts";
+import { STACK_SERVICES, startTestStack, type TestStack } from "./testing/stack.ts";
 
 const kafkaBrokers = serverUrl("KAFKA_BROKERS");
 const natsUrl = serverUrl("NATS_URL");
@@ -63,7 +63,7 @@ describe.skipIf(!ready)(
     beforeAll(async () => {
       pg = await startTestPostgres({ migrate: false });
       stack = await startTestStack({
-        basePort: 30_000 + Math.floor(Math.random() * 20_000),
+        basePort: freePortBlock(STACK_SERVICES.length),
         logDir: join(workDir, "logs"),
         env: {
           JTS_BUS: "kafka",

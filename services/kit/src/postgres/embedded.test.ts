@@ -2,12 +2,13 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePortBlock } from "../testing/ports.ts";
 import { connectPostgres, postgresReadiness } from "./connect.ts";
 import { startEmbeddedPostgres } from "./embedded.ts";
 
 const root = await mkdtemp(join(tmpdir(), "jts-test-pg-"));
 await chmod(root, 0o755);
-const port = 20000 + Math.floor(Math.random() * 20000);
+const port = freePortBlock(1);
 
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
