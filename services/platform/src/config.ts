@@ -42,5 +42,6 @@ export const platformConfigSpec = {
     notInProduction: { value: "memory", why: "users, orders and risk state would be lost on restart" },
   }),
   JTS_DATA_DIR: str(resolve(import.meta.dir, "../../../.data")),
-  PG_PORT: int(5432, { min: 1, max: 65535 }),
+  /** Not 5432: the test servers (`host/servers`, left running by `just test`) and a system PostgreSQL sit there. */
+  PG_PORT: int(5433, { min: 1, max: 65535 }),
 };

