@@ -18,7 +18,7 @@ import {
   type Runtime,
   rpcClient,
 } from "@jts/kit";
-import { eventually, fillFixture } from "@jts/kit/testing";
+import { eventually, fillFixture, orderFixture } from "@jts/kit/testing";
 import { notificationConfigSpec, notificationSettings } from "../config.ts";
 import { createNotificationService } from "../service.ts";
 import type { TelegramAlertSettings } from "./config.ts";
@@ -296,16 +296,7 @@ describe("the operator chat (TELEGRAM_CHAT_ID) beside the linked chats", () => {
     await svc.notifier.idle();
     expect(alertsTo(OPERATOR_CHAT)).toHaveLength(1);
     // Bob's rule routes rejects to his own chat only, not to the operator's.
-    const rejected = {
-      id: "o9",
-      account: "acc-b",
-      side: "BUY",
-      quantity: "1",
-      symbol: "005930",
-      status: "REJECTED",
-      rejectReason: "no cash",
-      updatedAt: "5",
-    };
+    const rejected = orderFixture({ id: "o9", account: "acc-b", status: "REJECTED", rejectReason: "no cash" });
     await runtime.bus.publish(Topics.orderUpdated, envelope(EventTypes.order, "oms", "acc-b", rejected));
     await eventually(() => expect(alertsTo(21)).toHaveLength(1));
     await svc.notifier.idle();
