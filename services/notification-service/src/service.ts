@@ -74,7 +74,9 @@ export interface NotificationOptions extends Partial<NotificationSettings> {
 /**
  * Turns platform events into alerts: keeps the latest for the app, announces
  * each on the bus (the WebSocket hub forwards them), and sends the routed
- * kinds to webhook, email, Telegram and Web Push (push/), once per cause.
+ * kinds to webhook, email, Telegram and Web Push, once per cause. Telegram
+ * (telegram/alerts.ts) and Web Push (push/) go to each user's own chats and
+ * devices; webhook and email to the platform's one address each.
  */
 export function createNotificationService(runtime: Runtime, options: NotificationOptions = {}) {
   const logger = runtime.logger.child({ service: "notification-service" });
@@ -92,10 +94,9 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
     replica,
     logger,
   );
-  const telegramOn = Boolean(options.telegramAlerts);
   const configured = [
     ...channels.map((c) => c.name),
-    ...(telegramOn ? (["telegram"] as const) : []),
+    ...(options.telegramAlerts ? (["telegram"] as const) : []),
     ...(options.vapid ? (["push"] as const) : []),
   ];
   const rules = new RuleBook(documents, configured, logger);
