@@ -2,14 +2,13 @@ import { Alert, fx } from "@jts/contracts";
 import { ConfigError, type ConfigOf, int, oneOf, str } from "@jts/kit";
 import { CHANNEL_NAMES, type Channel, type ChannelName } from "./channels/channel.ts";
 import { emailChannel } from "./channels/smtp.ts";
-import { TELEGRAM_DEFAULT_BASE_URL, telegramChannel } from "./channels/telegram.ts";
 import { webhookChannel } from "./channels/webhook.ts";
 import type { Routes } from "./notifier.ts";
 import { pushConfigSpec, vapidKeys } from "./push/config.ts";
 import type { VapidKeys } from "./push/vapid.ts";
 import type { RetryPolicy } from "./retry.ts";
 import type { LossThresholds } from "./rules.ts";
-import { telegramBotConfigSpec } from "./telegram/config.ts";
+import { TELEGRAM_DEFAULT_BASE_URL, type TelegramAlertSettings, telegramBotConfigSpec } from "./telegram/config.ts";
 
 type AlertKind = Alert["kind"];
 export const ALERT_KINDS = Alert.properties.kind.anyOf.map((s) => s.const) as AlertKind[];
@@ -31,7 +30,9 @@ export const notificationConfigSpec = {
   NOTIFY_SMTP_TO: str(""),
   NOTIFY_SMTP_USER: str(""),
   NOTIFY_SMTP_PASSWORD: str(""),
+  /** Turns the telegram channel on: alerts to the users' linked chats (and TELEGRAM_CHAT_ID's). */
   TELEGRAM_BOT_TOKEN: str(""),
+  /** The operator's chat: gets what JTS_ADMIN_USER's rule routes to telegram. Optional. */
   TELEGRAM_CHAT_ID: str(""),
   TELEGRAM_BASE_URL: str(TELEGRAM_DEFAULT_BASE_URL),
   ...telegramBotConfigSpec,
@@ -55,6 +56,8 @@ export interface NotificationSettings {
   lossThresholds: LossThresholds;
   dedupeWindowMs: number;
   retry: RetryPolicy;
+  /** The telegram channel (per user, like push: built by the service); null: no telegram channel. */
+  telegramAlerts: TelegramAlertSettings | null;
   /** Web Push keys; null: no push channel. */
   vapid: VapidKeys | null;
 }
@@ -81,24 +84,22 @@ export function notificationSettings(config: NotificationConfig): NotificationSe
       }),
     );
   }
-  // A token alone is the two-way bot's (TELEGRAM_COMMANDS); the alert channel needs the chat too.
-  if (config.TELEGRAM_CHAT_ID || (config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_COMMANDS === "off")) {
-    if (!config.TELEGRAM_BOT_TOKEN || !config.TELEGRAM_CHAT_ID)
-      throw new ConfigError(["TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are set together"]);
-    channels.push(
-      telegramChannel({
-        botToken: config.TELEGRAM_BOT_TOKEN,
-        chatId: config.TELEGRAM_CHAT_ID,
+  // The token turns the channel on; the operator's chat is optional (the users' linked chats are the rest).
+  if (config.TELEGRAM_CHAT_ID && !config.TELEGRAM_BOT_TOKEN)
+    throw new ConfigError(["TELEGRAM_CHAT_ID needs TELEGRAM_BOT_TOKEN"]);
+  const telegramAlerts = config.TELEGRAM_BOT_TOKEN
+    ? {
+        token: config.TELEGRAM_BOT_TOKEN,
         baseUrl: config.TELEGRAM_BASE_URL,
-      }),
-    );
-  }
+        operatorChat: config.TELEGRAM_CHAT_ID || null,
+      }
+    : null;
   return {
     channels,
-    routes: parseRoutes(
-      config.NOTIFY_ROUTES,
-      channels.map((c) => c.name),
-    ),
+    routes: parseRoutes(config.NOTIFY_ROUTES, [
+      ...channels.map((c) => c.name),
+      ...(telegramAlerts ? (["telegram"] as const) : []),
+    ]),
     lossThresholds: parseLossThresholds(config.NOTIFY_LOSS_THRESHOLDS),
     dedupeWindowMs: config.NOTIFY_DEDUPE_WINDOW_MS,
     retry: {
@@ -106,6 +107,7 @@ export function notificationSettings(config: NotificationConfig): NotificationSe
       baseDelayMs: config.NOTIFY_RETRY_BASE_MS,
       maxDelayMs: config.NOTIFY_RETRY_MAX_MS,
     },
+    telegramAlerts,
     vapid: vapidKeys(config),
   };
 }

@@ -105,7 +105,7 @@ describe("notification configuration", () => {
       notificationSettings(loadConfig(notificationConfigSpec, { ...env, ...overrides }));
     expect(settings({ NOTIFY_WEBHOOK_SECRET: "short" })).toThrow("NOTIFY_WEBHOOK_SECRET");
     expect(settings({ NOTIFY_SMTP_TO: "" })).toThrow("NOTIFY_SMTP_TO");
-    expect(settings({ TELEGRAM_BOT_TOKEN: "1:x" })).toThrow("TELEGRAM_CHAT_ID");
+    expect(settings({ TELEGRAM_CHAT_ID: "-100" })).toThrow("TELEGRAM_BOT_TOKEN");
     expect(() => parseRoutes("ORDER_FILED=webhook", ["webhook"])).toThrow("kind must be one of");
     expect(() => parseRoutes("ORDER_FILLED=sms", ["webhook"])).toThrow("unknown channel sms");
     expect(() => parseRoutes("ORDER_FILLED=telegram", ["webhook"])).toThrow("telegram is not configured");

@@ -1,6 +1,5 @@
 export type { Channel, ChannelName } from "./channels/channel.ts";
 export { emailChannel, formatMessage, type SmtpOptions, sendMail } from "./channels/smtp.ts";
-export { telegramChannel } from "./channels/telegram.ts";
 export {
   DELIVERY_HEADER,
   SIGNATURE_HEADER,
@@ -30,4 +29,10 @@ export {
 } from "./rules.ts";
 export { type App, createNotificationService, type NotificationOptions } from "./service.ts";
 export { Suppressor } from "./suppressor.ts";
-export { type TelegramBotSettings, telegramBotConfigSpec, telegramBotSettings } from "./telegram/config.ts";
+export { telegramAlertChannel } from "./telegram/alerts.ts";
+export {
+  type TelegramAlertSettings,
+  type TelegramBotSettings,
+  telegramBotConfigSpec,
+  telegramBotSettings,
+} from "./telegram/config.ts";

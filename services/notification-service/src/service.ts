@@ -24,6 +24,7 @@ import {
   MetricsRegistry,
   newId,
   type Runtime,
+  rpcClient,
   type Service,
   serve,
   unreadableReason,
@@ -44,7 +45,7 @@ import {
   type Notice,
 } from "./rules.ts";
 import { Suppressor } from "./suppressor.ts";
-import { createTelegramBot, type TelegramBotSettings } from "./telegram/index.ts";
+import { BotApi, createTelegramBot, type TelegramBotSettings, telegramAlertChannel } from "./telegram/index.ts";
 
 export interface NotificationOptions extends Partial<NotificationSettings> {
   /**
@@ -59,7 +60,10 @@ export interface NotificationOptions extends Partial<NotificationSettings> {
   rulesRetryMs?: number;
   /** Alerts kept for the in-app list. */
   capacity?: number;
-  /** The two-way Telegram bot (TELEGRAM_COMMANDS); absent: link codes are served, nothing answers chats. */
+  /**
+   * The two-way Telegram bot (TELEGRAM_COMMANDS); absent: link codes are served, nothing answers chats.
+   * The alert channel is `telegramAlerts` (from the settings): on with a token, whether or not this replica answers chats.
+   */
   telegram?: TelegramBotSettings;
   /** How push requests reach the push service (tests: the local fake push service); fetch by default. */
   pushTransport?: typeof fetch;
@@ -70,7 +74,9 @@ export interface NotificationOptions extends Partial<NotificationSettings> {
 /**
  * Turns platform events into alerts: keeps the latest for the app, announces
  * each on the bus (the WebSocket hub forwards them), and sends the routed
- * kinds to webhook, email, Telegram and Web Push (push/), once per cause.
+ * kinds to webhook, email, Telegram and Web Push, once per cause. Telegram
+ * (telegram/alerts.ts) and Web Push (push/) go to each user's own chats and
+ * devices; webhook and email to the platform's one address each.
  */
 export function createNotificationService(runtime: Runtime, options: NotificationOptions = {}) {
   const logger = runtime.logger.child({ service: "notification-service" });
@@ -88,11 +94,12 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
     replica,
     logger,
   );
-  const rules = new RuleBook(
-    documents,
-    [...channels.map((c) => c.name), ...(options.vapid ? (["push"] as const) : [])],
-    logger,
-  );
+  const configured = [
+    ...channels.map((c) => c.name),
+    ...(options.telegramAlerts ? (["telegram"] as const) : []),
+    ...(options.vapid ? (["push"] as const) : []),
+  ];
+  const rules = new RuleBook(documents, configured, logger);
   const push = createPush(options.vapid ?? null, {
     documents,
     rules,
@@ -102,9 +109,21 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
   });
   let rulesRetry: ReturnType<typeof setInterval> | undefined;
   const telegram = createTelegramBot(runtime, documents, options.telegram, logger);
+  const { call } = rpcClient(runtime.rpc, 2000);
+  const telegramAlerts = options.telegramAlerts
+    ? telegramAlertChannel({
+        api: new BotApi(options.telegramAlerts.token, options.telegramAlerts.baseUrl),
+        links: telegram.links,
+        operatorChat: options.telegramAlerts.operatorChat,
+        operatorUser: options.seedUser ?? "admin",
+        recipients: (alert) => rules.usersFor(alert, "telegram", new Date()),
+        accountsOf: async (user) => (await call(Subjects.accounts, { owner: user })).map((a) => a.id),
+        logger,
+      })
+    : null;
 
   const notifier = new Notifier({
-    channels: push.channel ? [...channels, push.channel] : channels,
+    channels: [...channels, ...(telegramAlerts ? [telegramAlerts] : []), ...(push.channel ? [push.channel] : [])],
     routes: (alert) => rules.channelsFor(alert, new Date()),
     suppressor: new Suppressor(options.dedupeWindowMs ?? 300_000),
     retry: options.retry ?? DEFAULT_RETRY,
@@ -156,7 +175,7 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
         options.routes ??
         parseRoutes(
           DEFAULT_ROUTES,
-          channels.map((c) => c.name),
+          configured.filter((c) => c !== "push"),
         );
       /** Seeds (an empty collection only) and loads; false while the store does not answer. */
       const openRules = async () => {

@@ -9,7 +9,7 @@ import { platformConfigSpec } from "./config.ts";
 /**
  * The two-way Telegram bot on the whole in-process platform: the gateway hands out a link
  * code, the bot (long polling a local fake Bot API) links the chat and halts and resumes
- * through the real risk service, acting as the linked user.
+ * through the real risk service, acting as the linked user; the HALT's alert reaches the admin's linked chat.
  */
 const TOKEN = "777:e2e";
 const ADMIN_CHAT = 9001;
@@ -33,12 +33,16 @@ async function login(username: string, password: string) {
   expect(res.status).toBe(200);
   tokens[username] = (await readJson(res)).accessToken;
 }
+/** Alerts reach linked chats too (they start with their severity, "[CRITICAL] ..."): the bot's answers are the rest. */
+const isAlert = (text: string) => text.startsWith("[");
+const replies = (chatId: number) => bot.textsTo(chatId).filter((text) => !isAlert(text));
+const alerts = (chatId: number) => bot.textsTo(chatId).filter(isAlert);
 async function ask(chatId: number, text: string): Promise<string> {
-  const before = bot.textsTo(chatId).length;
+  const before = replies(chatId).length;
   bot.message(chatId, text);
   return eventually(() => {
-    expect(bot.textsTo(chatId).length).toBeGreaterThan(before);
-    return bot.textsTo(chatId).at(-1) as string;
+    expect(replies(chatId).length).toBeGreaterThan(before);
+    return replies(chatId).at(-1) as string;
   });
 }
 async function linkChat(chatId: number, user: string) {
@@ -85,9 +89,13 @@ describe("Telegram on the platform", () => {
     expect(await ask(VIEWER_CHAT, "/halt")).toBe("Viewers cannot change the trading state.");
 
     await ask(ADMIN_CHAT, "/halt");
-    const button = bot.sent.at(-1)?.reply_markup?.inline_keyboard[0]?.[0]?.callback_data as string;
+    const prompt = bot.sent.findLast((m) => m.chat_id === ADMIN_CHAT && m.reply_markup);
+    const button = prompt?.reply_markup?.inline_keyboard[0]?.[0]?.callback_data as string;
     bot.press(ADMIN_CHAT, button);
-    await eventually(() => expect(bot.textsTo(ADMIN_CHAT).at(-1)).toBe("HALTED: the platform."));
+    await eventually(() => expect(replies(ADMIN_CHAT).at(-1)).toBe("HALTED: the platform."));
+    // The HALT alert: the admin's seeded rule routes TRADING_STATE to telegram (their linked chat); vera has no rule.
+    await eventually(() => expect(alerts(ADMIN_CHAT).at(-1)).toStartWith("[CRITICAL] Trading HALTED"));
+    expect(alerts(VIEWER_CHAT)).toEqual([]);
     const halted = (await readJson(await call("/api/risk", "vera"))) as RiskStatus;
     expect(halted.state).toBe("HALTED");
     expect(halted.reason).toBe("halted from Telegram by admin");

@@ -22,11 +22,17 @@ export interface CallbackButton {
   callback_data: string;
 }
 
-/** The Bot API's failure: `retryable` for 429/5xx and network errors (the poller backs off), not for a bad token. */
+/**
+ * The Bot API's failure: `retryable` for 429/5xx and network errors (the poller backs off), not for a bad token.
+ * `status` and `description` are Telegram's answer (null and "" when none came), e.g. 403 "Forbidden: bot was
+ * blocked by the user".
+ */
 export class BotApiError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    readonly status: number | null = null,
+    readonly description = "",
   ) {
     super(message);
   }
@@ -57,7 +63,8 @@ export class BotApi {
     return result;
   }
 
-  async sendMessage(chatId: number, text: string, buttons?: CallbackButton[]): Promise<void> {
+  /** `chatId` is a chat's number, or a public channel's `@name` (TELEGRAM_CHAT_ID may be either). */
+  async sendMessage(chatId: number | string, text: string, buttons?: CallbackButton[]): Promise<void> {
     await this.call("sendMessage", {
       chat_id: chatId,
       text,
@@ -108,9 +115,7 @@ export class BotApi {
     } | null;
     if (res.ok && reply?.ok === true) return reply.result;
     const retryable = res.status === 429 || res.status >= 500;
-    throw new BotApiError(
-      `telegram ${method}: ${res.status} ${String(reply?.description ?? "").slice(0, 200)}`,
-      retryable,
-    );
+    const description = String(reply?.description ?? "").slice(0, 200);
+    throw new BotApiError(`telegram ${method}: ${res.status} ${description}`, retryable, res.status, description);
   }
 }

@@ -6,15 +6,17 @@ import { telegramBotSettings } from "./config.ts";
 const load = (env: Record<string, string>) => loadConfig(notificationConfigSpec, env);
 
 describe("Telegram bot settings", () => {
-  it("is off by default, and a token alone still needs the chat for alerts", () => {
+  it("is off by default; a token alone sends alerts (to linked chats) without answering commands", () => {
     expect(telegramBotSettings(load({}))).toBeUndefined();
-    expect(() => notificationSettings(load({ TELEGRAM_BOT_TOKEN: "1:x" }))).toThrow(/set together/);
+    const alertsOnly = load({ TELEGRAM_BOT_TOKEN: "1:x" });
+    expect(telegramBotSettings(alertsOnly)).toBeUndefined();
+    expect(notificationSettings(alertsOnly).telegramAlerts).toMatchObject({ token: "1:x", operatorChat: null });
   });
 
-  it("polls with a token alone (no alert channel then)", () => {
+  it("polls with a token alone, the alert channel on without an operator chat", () => {
     const config = load({ TELEGRAM_BOT_TOKEN: "1:x", TELEGRAM_COMMANDS: "polling" });
     expect(telegramBotSettings(config)).toMatchObject({ mode: "polling", token: "1:x", pollTimeoutS: 25 });
-    expect(notificationSettings(config).channels).toEqual([]);
+    expect(notificationSettings(config).telegramAlerts).toMatchObject({ token: "1:x", operatorChat: null });
   });
 
   it("refuses commands without a token and a webhook without an https address or a long enough secret", () => {

@@ -1,5 +1,15 @@
 import { ConfigError, type ConfigOf, int, oneOf, str } from "@jts/kit";
 
+export const TELEGRAM_DEFAULT_BASE_URL = "https://api.telegram.org";
+
+/** The telegram alert channel's settings (TELEGRAM_BOT_TOKEN, TELEGRAM_BASE_URL, TELEGRAM_CHAT_ID). */
+export interface TelegramAlertSettings {
+  token: string;
+  baseUrl: string;
+  /** TELEGRAM_CHAT_ID, or null. */
+  operatorChat: string | null;
+}
+
 /** The two-way bot's settings (the alert channel's TELEGRAM_BOT_TOKEN/TELEGRAM_BASE_URL are shared). */
 export const telegramBotConfigSpec = {
   /** off: alerts only; polling: getUpdates from this process; webhook: Telegram POSTs to TELEGRAM_WEBHOOK_URL. */

@@ -9,8 +9,15 @@ import { LinkBook } from "./links.ts";
 import { OffsetStore } from "./offset.ts";
 import { startPolling, webhookHandler } from "./transport.ts";
 
+export { telegramAlertChannel } from "./alerts.ts";
 export { TelegramBot } from "./bot.ts";
-export { type TelegramBotSettings, telegramBotConfigSpec, telegramBotSettings } from "./config.ts";
+export { BotApi } from "./bot-api.ts";
+export {
+  type TelegramAlertSettings,
+  type TelegramBotSettings,
+  telegramBotConfigSpec,
+  telegramBotSettings,
+} from "./config.ts";
 export { LinkBook } from "./links.ts";
 
 /**

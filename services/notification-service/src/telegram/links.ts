@@ -8,6 +8,16 @@ export interface TelegramLink {
   linkedAt: string;
 }
 
+/** A linked chat as stored: its document's version too, so a chat found gone is unlinked only if not linked again since. */
+export interface LinkedChat {
+  chatId: number;
+  link: TelegramLink;
+  id: string;
+  version: number;
+}
+
+const ROLES: readonly string[] = ["admin", "trader", "viewer"];
+
 interface PendingCode {
   user: string;
   role: TelegramRole;
@@ -88,6 +98,38 @@ export class LinkBook {
     if (!doc) return false;
     await this.documents.delete(LINKS_COLLECTION, doc.id, doc.version);
     return true;
+  }
+
+  /**
+   * Every linked chat, read from the store at each call: a link or unlink made
+   * through any replica counts for the next alert. A document that is not a
+   * link (a hand edit) is skipped and logged, never sent to.
+   */
+  async chats(): Promise<LinkedChat[]> {
+    const chats: LinkedChat[] = [];
+    for (const doc of await this.documents.list<TelegramLink>(LINKS_COLLECTION)) {
+      const chatId = Number(doc.name);
+      if (!Number.isSafeInteger(chatId) || typeof doc.body?.user !== "string" || !ROLES.includes(doc.body.role)) {
+        this.logger.warn("telegram link skipped: the stored document is not a link", { id: doc.id });
+        continue;
+      }
+      chats.push({ chatId, link: doc.body, id: doc.id, version: doc.version });
+    }
+    return chats;
+  }
+
+  /** Telegram says the chat is gone (bot blocked, chat deleted): unlink it, unless it was linked again meanwhile. */
+  async forget(chat: LinkedChat): Promise<void> {
+    try {
+      await this.documents.delete(LINKS_COLLECTION, chat.id, chat.version);
+      this.logger.info("telegram chat unlinked: Telegram says it is gone", {
+        user: chat.link.user,
+        chatId: chat.chatId,
+      });
+    } catch (error) {
+      // Unlinked by another replica, or linked again since (new version): either way nothing to do.
+      if (!(error instanceof AppError && (error.code === "NOT_FOUND" || error.code === "CONFLICT"))) throw error;
+    }
   }
 
   /** Expired codes are deleted now and then, so the collection does not grow. */

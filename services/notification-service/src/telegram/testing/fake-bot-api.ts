@@ -24,6 +24,10 @@ export function fakeBotApi(token: string) {
   const callbackAnswers: Array<{ callback_query_id: string; text?: string }> = [];
   const webhooks: Array<{ url: string; secret_token: string }> = [];
   const offsets: number[] = [];
+  /** Chat id -> how its next sendMessage calls are answered (the last answer stays: a blocked chat stays blocked). */
+  const scripted = new Map<number, Array<{ status: number; description: string }>>();
+  /** Every sendMessage asked, answered or not, in order. */
+  const attempts: number[] = [];
   let deletedWebhooks = 0;
   const ok = (result: unknown) => Response.json({ ok: true, result });
   const fail = (status: number, description: string) =>
@@ -51,11 +55,16 @@ export function fakeBotApi(token: string) {
             });
           return ok(queue.filter((u) => u.update_id >= offset));
         }
-        case "sendMessage":
+        case "sendMessage": {
           if (typeof body.chat_id !== "number" || typeof body.text !== "string")
             return fail(400, "Bad Request: chat_id and text are required");
+          attempts.push(body.chat_id);
+          const queued = scripted.get(body.chat_id);
+          const failure = queued && queued.length > 1 ? queued.shift() : queued?.[0];
+          if (failure?.status) return fail(failure.status, failure.description);
           sent.push(body as unknown as SentMessage);
           return ok({ message_id: sent.length, chat: { id: body.chat_id }, date: 0, text: body.text });
+        }
         case "answerCallbackQuery":
           callbackAnswers.push(body as { callback_query_id: string; text?: string });
           return ok(true);
@@ -81,6 +90,7 @@ export function fakeBotApi(token: string) {
   return {
     url: `http://127.0.0.1:${server.port}`,
     sent,
+    attempts,
     callbackAnswers,
     webhooks,
     offsets,
@@ -112,6 +122,16 @@ export function fakeBotApi(token: string) {
           message: { message_id: 1, date: 1_765_000_000, chat: { id: chatId, type: "private" } },
         },
       });
+    },
+    /**
+     * sendMessage to `chatId` answers these, one per call, the last one for good; `{status: 0}` is success.
+     * Telegram's own: 403 "Forbidden: bot was blocked by the user", 400 "Bad Request: chat not found", 429, 5xx.
+     */
+    answer(chatId: number, ...answers: Array<{ status: number; description?: string }>) {
+      scripted.set(
+        chatId,
+        answers.map((a) => ({ status: a.status, description: a.description ?? "" })),
+      );
     },
     textsTo(chatId: number) {
       return sent.filter((m) => m.chat_id === chatId).map((m) => m.text);
