@@ -355,6 +355,7 @@ async function main() {
   const args = flags();
   const smoke = args.smoke === "true";
   const reps = Number(args.reps ?? (smoke ? 1 : 3));
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a whole number >= 1, got ${args.reps}`);
   if (!smoke && reps < 3) console.warn("warning: fewer than 3 repetitions; the issue asks for at least 3");
   const only = args.only ? new Set(args.only.split(",")) : null;
   const started = performance.now();
@@ -363,7 +364,6 @@ async function main() {
     reps,
     log: (message) => console.log(`[bench ${Math.round((performance.now() - started) / 1000)}s] ${message}`),
   };
-  const { machine, versions } = await machineInfo();
   const scenarios = allScenarios().filter((s) => !only || only.has(s.id));
   const unknown = [...(only ?? [])].filter((id) => !scenarios.some((s) => s.id === id));
   if (unknown.length > 0)
@@ -372,6 +372,7 @@ async function main() {
         .map((s) => s.id)
         .join(", ")})`,
     );
+  const { machine, versions } = await machineInfo();
   // The servers the scenarios start are noted here (children inherit the variable) and stopped at the end.
   const startedServers = outPath(`started-servers-${process.pid}`);
   process.env[STARTED_SERVERS_ENV] = startedServers;
