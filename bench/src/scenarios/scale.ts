@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import type { LatencySummary } from "../lib/hist.ts";
 import { type Context, type Figure, fmt, type Outcome, runWorker, type Scenario, type Table } from "../lib/scenario.ts";
 import { median } from "../lib/stats.ts";
@@ -30,6 +31,8 @@ interface Point {
   p50Us: number;
   p99Us: number;
   p999Us: number;
+  /** The machine's 1-minute load average as the repetitions started (median): how busy the 2 cores were. */
+  load1: number;
 }
 
 /** The rates and strategy counts of the issue; 3 strategies is the platform's default (one per sim symbol). */
@@ -71,8 +74,9 @@ export async function searchHeldRate(
 
 const kilo = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
 
-function summarizePoint(rate: number, strategies: number, runs: Run[]): Point {
+function summarizePoint(rate: number, strategies: number, runs: Run[], loads: number[]): Point {
   return {
+    load1: median(loads),
     rate,
     strategies,
     runs,
@@ -102,7 +106,9 @@ export function scaleScenario(): Scenario {
         const known = points.get(key);
         if (known) return known;
         const runs: Run[] = [];
+        const loads: number[] = [];
         for (let rep = 1; rep <= ctx.reps; rep++) {
+          loads.push(loadavg()[0] ?? Number.NaN);
           ctx.log(`scale rep ${rep}/${ctx.reps}: ${rate} ticks/s, ${strategies} strategies, ${seconds} s`);
           runs.push(
             (await runWorker("tick-to-order.ts", [`--rate=${rate}`, `--strategies=${strategies}`, ...timing], {
@@ -110,7 +116,7 @@ export function scaleScenario(): Scenario {
             })) as unknown as Run,
           );
         }
-        const point = summarizePoint(rate, strategies, runs);
+        const point = summarizePoint(rate, strategies, runs, loads);
         points.set(key, point);
         return point;
       };
@@ -148,6 +154,7 @@ export function scaleScenario(): Scenario {
           "bare chain p50",
           "bare chain p99",
           "bare chain achieved/s",
+          "load (1 min)",
         ],
         rows: byRate.map((p) => [
           p.rate,
@@ -168,6 +175,7 @@ export function scaleScenario(): Scenario {
             base(p.rate, (r) => r.achievedPerSec),
             0,
           ),
+          fmt(p.load1, 1),
         ]),
       };
       const strategyTable: Table = {
@@ -191,6 +199,7 @@ export function scaleScenario(): Scenario {
           fmt(p.p50Us, 1),
           fmt(p.p99Us, 1),
           fmt(p.p999Us, 1),
+          fmt(p.load1, 1),
         ]),
       };
       const searched = SEARCH_RATES.map((rate) => points.get(`${rate}/${DEFAULT_STRATEGIES}`)).filter(
@@ -198,8 +207,14 @@ export function scaleScenario(): Scenario {
       );
       const searchTable: Table = {
         title: `Search: the ladder stepped up until p99 > ${SEARCH_P99_US} us or the feed published less than ${HELD_SHARE * 100}% of the rate asked (rates above the stop, if listed, come from the sweep)`,
-        headers: ["ticks/s asked", "achieved (worst repetition)", "p99 us", "verdict"],
-        rows: searched.map((p) => [p.rate, fmt(p.achievedMin, 0), fmt(p.p99Us, 1), missReason(p) ?? "held"]),
+        headers: ["ticks/s asked", "achieved (worst repetition)", "p99 us", "verdict", "load (1 min)"],
+        rows: searched.map((p) => [
+          p.rate,
+          fmt(p.achievedMin, 0),
+          fmt(p.p99Us, 1),
+          missReason(p) ?? "held",
+          fmt(p.load1, 1),
+        ]),
       };
 
       // Plotted at the rate asked; a point whose feed fell short of it is hollow (its load was lighter).
