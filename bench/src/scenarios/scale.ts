@@ -74,6 +74,13 @@ export async function searchHeldRate(
 
 const kilo = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
 
+/** A repetition in which no tick caused an order has no latency (its histogram reads 0, which is not a time). */
+const timed = (r: Run, pick: (l: LatencySummary) => number) => (r.latency.count > 0 ? pick(r.latency) : Number.NaN);
+
+/** The median over the repetitions that timed an order; NaN when none did. */
+const medianTimed = (runs: Run[], pick: (l: LatencySummary) => number) =>
+  median(runs.map((r) => timed(r, pick)).filter(Number.isFinite));
+
 function summarizePoint(rate: number, strategies: number, runs: Run[], loads: number[]): Point {
   return {
     load1: median(loads),
@@ -85,9 +92,9 @@ function summarizePoint(rate: number, strategies: number, runs: Run[], loads: nu
     ordersPerSec: median(runs.map((r) => r.ordersPerSec)),
     rejected: median(runs.map((r) => r.rejected)),
     orders: median(runs.map((r) => r.latency.count)),
-    p50Us: median(runs.map((r) => r.latency.p50Us)),
-    p99Us: median(runs.map((r) => r.latency.p99Us)),
-    p999Us: median(runs.map((r) => r.latency.p999Us)),
+    p50Us: medianTimed(runs, (l) => l.p50Us),
+    p99Us: medianTimed(runs, (l) => l.p99Us),
+    p999Us: medianTimed(runs, (l) => l.p999Us),
   };
 }
 
@@ -291,7 +298,7 @@ export function scaleScenario(): Scenario {
           heldAchievedTicksPerSec: [held?.achievedMin ?? 0],
           ...metric(
             byRate,
-            (p) => p.runs.map((r) => r.latency.p99Us),
+            (p) => p.runs.map((r) => timed(r, (l) => l.p99Us)),
             (p) => `p99Us@${kilo(p.rate)}`,
           ),
           ...metric(
@@ -301,7 +308,7 @@ export function scaleScenario(): Scenario {
           ),
           ...metric(
             byStrategies,
-            (p) => p.runs.map((r) => r.latency.p99Us),
+            (p) => p.runs.map((r) => timed(r, (l) => l.p99Us)),
             (p) => `p99Us@${p.strategies}strategies`,
           ),
         },
