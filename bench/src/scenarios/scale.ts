@@ -196,6 +196,7 @@ export function scaleScenario(): Scenario {
           "p50",
           "p99",
           "p99.9",
+          "load (1 min)",
         ],
         rows: byStrategies.map((p) => [
           p.strategies,
