@@ -121,9 +121,9 @@ restore stamp:
 restore-pitr time:
     host/backup pitr "{{time}}"
 
-# Every scenario of the bench suite (issue 7), 3 repetitions: writes bench/report.json and bench/REPORT.md; fails on a missed target (~25 min)
-bench: install
-    bun bench/src/run.ts
+# Every bench scenario, 3 reps: bench/report.json + REPORT.md, fails on a missed target (~35 min); stops the servers it started. Flags: --only=scale,startup (report in bench/out/), --reps=N
+bench *flags: install
+    bun bench/src/run.ts {{flags}}
 
 # The bench harness at tiny sizes (about a minute): checks it works, judges nothing; report in bench/out/
 bench-smoke: install

@@ -1,12 +1,17 @@
 import { describe, expect, it } from "bun:test";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode, encode, merge, newHistogram, record, summarize } from "./lib/hist.ts";
 import { ROOT_DIR } from "./lib/paths.ts";
 import { runToResult } from "./lib/proc.ts";
 import { evaluateTargets, type Report, renderMarkdown, type ScenarioReport, type Target } from "./lib/report.ts";
 import { runWorker } from "./lib/scenario.ts";
+import { launchedByStart, type ServerName, stopStartedServers } from "./lib/servers.ts";
 import { maxSlidingSum, median, spread } from "./lib/stats.ts";
+import { logChart } from "./lib/svg.ts";
 import { parseWrk } from "./lib/wrk.ts";
+import { missReason, searchHeldRate } from "./scenarios/scale.ts";
 
 /** These check that the harness produces well-formed results; they judge no timing. */
 
@@ -99,10 +104,12 @@ describe("targets and the report", () => {
       id: "s",
       title: "S",
       seconds: 1,
+      load: { start: "1.50 / 1.20 / 0.90", end: "2.50 / 1.40 / 1.00" },
       outcome: {
         metrics: { lat: [5, 20, 8], drops: [0, 1, 0] },
         unavailable: { rate: "no server here" },
         tables: [{ title: "t", headers: ["a", "b|c"], rows: [[1, "x|y"]] }],
+        figures: [{ file: "s.svg", title: "latency against load", svg: "<svg/>" }],
       },
     },
   ];
@@ -134,6 +141,89 @@ describe("targets and the report", () => {
     for (const row of rows) expect(row.split(" | ")).toHaveLength(7);
     expect(md).toContain("b\\|c");
     expect(md).toContain("**FAIL**");
+    expect(md).toContain("load average (1/5/15 min) 1.50 / 1.20 / 0.90 at the start, 2.50 / 1.40 / 1.00 at the end");
+    expect(md).toContain("![latency against load](s.svg)");
+  });
+});
+
+describe("the scale scenario's search", () => {
+  const point = (rate: number, achievedMin: number, p99Us: number) => ({ rate, achievedMin, p99Us });
+
+  it("steps up until a rate misses and never tries the rates above it", async () => {
+    const tried: number[] = [];
+    const result = await searchHeldRate([1000, 2000, 5000, 10_000], async (rate) => {
+      tried.push(rate);
+      return rate < 5000 ? point(rate, rate, 300) : point(rate, 4000, 300);
+    });
+    expect(result.held).toBe(2000);
+    expect(result.stoppedAt).toBe(5000);
+    expect(result.reason).toContain("the feed fell short (4000 ticks/s");
+    expect(tried).toEqual([1000, 2000, 5000]);
+  });
+
+  it("credits no rate held by a quieter feed, a p99 over 1 ms, or no order at all", async () => {
+    expect(missReason(point(10_000, 9800, 999))).toBeNull();
+    expect(missReason(point(10_000, 9799, 10))).toContain("fell short");
+    expect(missReason(point(10_000, 10_000, 1001))).toContain("p99 1001 us > 1000 us");
+    expect(missReason(point(10_000, 10_000, Number.NaN))).toBe("no order to time");
+    expect(await searchHeldRate([1000, 2000], async (rate) => point(rate, rate, 5000))).toEqual({
+      held: null,
+      stoppedAt: 1000,
+      reason: "p99 5000 us > 1000 us",
+    });
+  });
+});
+
+describe("the latency chart", () => {
+  it("draws log axes, breaks a line at a missing point and marks the points that missed their load", () => {
+    const svg = logChart({
+      title: "a < b",
+      xLabel: "ticks/s",
+      yLabel: "latency",
+      xTicks: [1000, 10_000, 100_000],
+      formatX: (x) => `${x / 1000}k`,
+      series: [
+        {
+          name: "p99",
+          color: "red",
+          points: [
+            { x: 1000, y: 50 },
+            { x: 10_000, y: 200 },
+            { x: 30_000, y: Number.NaN },
+            { x: 100_000, y: 5000, open: true },
+            { x: 200_000, y: 9000 },
+          ],
+        },
+      ],
+      rules: [{ y: 1000, label: "1 ms" }],
+      openNote: "feed short",
+    });
+    expect(svg.startsWith("<svg ")).toBe(true);
+    expect(svg.trim().endsWith("</svg>")).toBe(true);
+    expect(svg).toContain("a &lt; b");
+    for (const label of ["10 us", "100 us", "1 ms", "10 ms", "1k", "10k", "100k"]) expect(svg).toContain(`>${label}<`);
+    expect(svg.match(/<polyline /g)).toHaveLength(2);
+    expect(svg.match(/<circle [^>]*fill="red"/g)).toHaveLength(3);
+    expect(svg.match(/<circle [^>]*fill="white" stroke="red"/g)).toHaveLength(1);
+    expect(svg).toContain(">feed short<");
+  });
+});
+
+describe("servers the bench started", () => {
+  it("are told from servers found running by the start script's words", () => {
+    expect(launchedByStart("[redis] started pid 4242, log /x/redis.log\n[redis] ready after 0 s")).toBe(true);
+    expect(launchedByStart("[redis] already running (pid 4242) and ready")).toBe(false);
+    expect(launchedByStart("")).toBe(false);
+  });
+
+  it("are stopped once each at the end of the run, and the list is removed", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "bench-servers-")), "started");
+    const stopped: ServerName[] = [];
+    expect(await stopStartedServers(file, async (name) => stopped.push(name))).toEqual([]);
+    writeFileSync(file, "nats\nredis\nnats\n");
+    expect(await stopStartedServers(file, async (name) => stopped.push(name))).toEqual(["nats", "redis"]);
+    expect(stopped).toEqual(["nats", "redis"]);
+    expect(existsSync(file)).toBe(false);
   });
 });
 
@@ -155,6 +245,22 @@ describe("workers at tiny sizes", () => {
       expect(binance.referenceFramesPerSec).toBeGreaterThan(0);
     },
     { timeout: 30_000 },
+  );
+
+  it(
+    "tick-to-order runs the number of strategies --strategies asks for",
+    async () => {
+      const [one, many] = await Promise.all(
+        [1, 7].map((n) =>
+          runWorker("tick-to-order.ts", ["--rate=1000", "--seconds=0.3", "--warmup=0.1", `--strategies=${n}`], {
+            name: `test-tick-to-order-${n}`,
+          }),
+        ),
+      );
+      expect(one?.strategies).toBe(1);
+      expect(many?.strategies).toBe(7);
+    },
+    { timeout: 60_000 },
   );
 
   it(

@@ -5,15 +5,19 @@
  * `just bench-smoke` (tiny sizes, one repetition, written under bench/out;
  * fails only when the harness itself breaks).
  *   bun bench/src/run.ts [--smoke] [--only=id,id] [--reps=N] [--no-profile]
+ * Servers a scenario started (Redis, NATS, Kafka) are stopped at the end;
+ * those already running before are left as they were.
  */
 import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, release, totalmem } from "node:os";
+import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { flags } from "./lib/child.ts";
+import { loadAverage } from "./lib/load.ts";
 import { BENCH_DIR, OUT_DIR, outPath, ROOT_DIR } from "./lib/paths.ts";
 import { run } from "./lib/proc.ts";
 import { evaluateTargets, type Report, renderMarkdown, type ScenarioReport, type Target } from "./lib/report.ts";
 import type { Context, Scenario } from "./lib/scenario.ts";
+import { STARTED_SERVERS_ENV, stopStartedServers } from "./lib/servers.ts";
 import { crossProcessScenario } from "./scenarios/cross-process.ts";
 import { gatewayScenario } from "./scenarios/gateway.ts";
 import { orderSubmitScenario, postgresStartupScenario } from "./scenarios/info.ts";
@@ -21,6 +25,8 @@ import { binanceNormalizeScenario, clickhouseIngestScenario } from "./scenarios/
 import { memoryScenario } from "./scenarios/memory.ts";
 import { rateLimiterScenario } from "./scenarios/rate-limiter.ts";
 import { riskScenario } from "./scenarios/risk.ts";
+import { scaleScenario } from "./scenarios/scale.ts";
+import { startupScenario } from "./scenarios/startup.ts";
 import { tickToOrderScenario } from "./scenarios/tick-to-order.ts";
 import { wsFanoutScenario } from "./scenarios/ws-fanout.ts";
 
@@ -244,12 +250,14 @@ export function allScenarios(): Scenario[] {
     binanceNormalizeScenario(),
     clickhouseIngestScenario(),
     tickToOrderScenario(),
+    scaleScenario(),
     gatewayScenario(),
     wsFanoutScenario(),
     rateLimiterScenario(),
     crossProcessScenario("nats"),
     crossProcessScenario("kafka"),
     memoryScenario(),
+    startupScenario(),
     orderSubmitScenario(),
     postgresStartupScenario(),
   ];
@@ -311,9 +319,7 @@ export async function machineInfo(): Promise<{ machine: Record<string, unknown>;
       cpu: `${cpuModel} x ${cpus().length}`,
       memory: `${Math.round(totalmem() / 1024 ** 3)} GiB`,
       os: `${os}, kernel ${release()}`,
-      "load average at start (1/5/15 min)": loadavg()
-        .map((l) => l.toFixed(2))
-        .join(" / "),
+      "load average at start (1/5/15 min)": loadAverage(),
       commit: commit(),
       note: "shared with other engineers' tests while measured: expect noise, read the spread",
     },
@@ -349,6 +355,7 @@ async function main() {
   const args = flags();
   const smoke = args.smoke === "true";
   const reps = Number(args.reps ?? (smoke ? 1 : 3));
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a whole number >= 1, got ${args.reps}`);
   if (!smoke && reps < 3) console.warn("warning: fewer than 3 repetitions; the issue asks for at least 3");
   const only = args.only ? new Set(args.only.split(",")) : null;
   const started = performance.now();
@@ -357,13 +364,28 @@ async function main() {
     reps,
     log: (message) => console.log(`[bench ${Math.round((performance.now() - started) / 1000)}s] ${message}`),
   };
-  const { machine, versions } = await machineInfo();
   const scenarios = allScenarios().filter((s) => !only || only.has(s.id));
+  const unknown = [...(only ?? [])].filter((id) => !scenarios.some((s) => s.id === id));
+  if (unknown.length > 0)
+    throw new Error(
+      `--only: no scenario ${unknown.join(", ")} (known: ${allScenarios()
+        .map((s) => s.id)
+        .join(", ")})`,
+    );
+  const { machine, versions } = await machineInfo();
+  // The servers the scenarios start are noted here (children inherit the variable) and stopped at the end.
+  const startedServers = outPath(`started-servers-${process.pid}`);
+  process.env[STARTED_SERVERS_ENV] = startedServers;
   const reports: ScenarioReport[] = [];
   for (const scenario of scenarios) {
     ctx.log(`== ${scenario.title}`);
     const t0 = performance.now();
-    const report: ScenarioReport = { id: scenario.id, title: scenario.title, seconds: 0 };
+    const report: ScenarioReport = {
+      id: scenario.id,
+      title: scenario.title,
+      seconds: 0,
+      load: { start: loadAverage(), end: "" },
+    };
     try {
       report.outcome = await scenario.run(ctx);
     } catch (error) {
@@ -371,6 +393,7 @@ async function main() {
       ctx.log(`scenario ${scenario.id} failed: ${report.error}`);
     }
     report.seconds = Math.round((performance.now() - t0) / 1000);
+    report.load = { start: report.load?.start ?? "", end: loadAverage() };
     reports.push(report);
   }
   const targets = TARGETS.filter((t) => !only || only.has(t.scenario));
@@ -391,12 +414,15 @@ async function main() {
     }
     results = evaluateTargets(targets, reports, smoke);
   }
+  const stopped = await stopStartedServers(startedServers).catch((error: Error) => {
+    ctx.log(`stopping the servers this run started failed: ${error.message}`);
+    return [];
+  });
+  if (stopped.length > 0) ctx.log(`stopped the servers this run started: ${stopped.join(", ")}`);
   const harnessBroken = reports.some((r) => r.error);
   const missed = results.some((t) => t.status === "fail" || t.status === "not measured");
   const exitCode = harnessBroken || (!smoke && missed) ? 1 : 0;
-  machine["load average at end (1/5/15 min)"] = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" / ");
+  machine["load average at end (1/5/15 min)"] = loadAverage();
   const report: Report = {
     generatedAt: new Date().toISOString(),
     mode: smoke ? "smoke" : "full",
@@ -412,7 +438,11 @@ async function main() {
   const name = smoke ? "smoke-report" : only ? "partial-report" : "report";
   const jsonPath = smoke || only ? outPath(`${name}.json`) : join(dir, "report.json");
   const mdPath = smoke || only ? outPath(`${name}.md`) : join(dir, "REPORT.md");
-  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  // A figure's SVG is its own file; the JSON keeps its name and title.
+  writeFileSync(jsonPath, `${JSON.stringify(report, (key, value) => (key === "svg" ? undefined : value), 2)}\n`);
+  // Figures lie beside the report that embeds them.
+  for (const s of reports)
+    for (const figure of s.outcome?.figures ?? []) writeFileSync(join(dir, figure.file), figure.svg);
   writeFileSync(mdPath, renderMarkdown(report));
   // Keep the committed JSON in the repository's format (biome checks it).
   await run(["bunx", "biome", "format", "--write", jsonPath]).catch(() => {});

@@ -18,13 +18,20 @@ export class Child {
   private readonly messages: Message[] = [];
   private waiters: Array<() => void> = [];
   private exitCode: number | null = null;
+  private readonly onLine?: (line: string) => void;
   readonly exited: Promise<number>;
 
   constructor(
     readonly name: string,
     cmd: string[],
-    options: { env?: Record<string, string | undefined>; cwd?: string } = {},
+    options: {
+      env?: Record<string, string | undefined>;
+      cwd?: string;
+      /** Sees every stdout line that is not a message (a banner to wait for), before it is logged. */
+      onLine?: (line: string) => void;
+    } = {},
   ) {
+    this.onLine = options.onLine;
     this.log = outPath("logs", `${name}.log`);
     appendFileSync(this.log, `\n===== ${new Date().toISOString()} ${cmd.join(" ")}\n`);
     this.proc = Bun.spawn(cmd, {
@@ -70,7 +77,10 @@ export class Child {
         if (match) {
           this.messages.push({ kind: match[1] as string, value: JSON.parse(match[2] as string) });
           this.wake();
-        } else appendFileSync(this.log, `${line}\n`);
+        } else {
+          if (parse) this.onLine?.(line);
+          appendFileSync(this.log, `${line}\n`);
+        }
         newline = buffer.indexOf("\n");
       }
     }

@@ -28,6 +28,8 @@ export interface ScenarioReport {
   outcome?: Outcome;
   error?: string;
   seconds: number;
+  /** The load average (1/5/15 min, as `uptime`) when the scenario started and ended. */
+  load?: { start: string; end: string };
   profile?: Profile;
 }
 
@@ -154,7 +156,9 @@ export function renderMarkdown(report: Report): string {
   for (const s of report.scenarios) {
     out.push(`### ${s.title}`);
     out.push("");
-    out.push(`_${s.seconds} s_`);
+    out.push(
+      `_${s.seconds} s${s.load ? `; load average (1/5/15 min) ${s.load.start} at the start, ${s.load.end} at the end` : ""}_`,
+    );
     out.push("");
     if (s.error) {
       out.push(`The scenario failed: \`${cell(s.error)}\``);
@@ -166,6 +170,7 @@ export function renderMarkdown(report: Report): string {
     for (const [metric, reason] of Object.entries(s.outcome?.unavailable ?? {}))
       out.push(`- Not measured (${metric}): ${reason}`);
     for (const table of s.outcome?.tables ?? []) out.push(renderTable(table));
+    for (const figure of s.outcome?.figures ?? []) out.push(`![${cell(figure.title)}](${figure.file})`, "");
     const metrics = Object.entries(s.outcome?.metrics ?? {});
     if (metrics.length > 0) {
       out.push("<details><summary>Every repetition</summary>");

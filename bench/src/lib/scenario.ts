@@ -16,12 +16,21 @@ export interface Table {
   rows: Array<Array<string | number>>;
 }
 
+/** An SVG chart written beside the report (bench/ or bench/out/) and embedded in it. */
+export interface Figure {
+  /** File name, no folder: "scale-rate.svg". */
+  file: string;
+  title: string;
+  svg: string;
+}
+
 export interface Outcome {
   /** Named metrics, one value per repetition; targets refer to them. */
   metrics: Record<string, number[]>;
   /** Metrics that could not be measured here, with the reason. */
   unavailable?: Record<string, string>;
   tables?: Table[];
+  figures?: Figure[];
   notes?: string[];
   /** Raw per-repetition results, kept in report.json. */
   details?: unknown;

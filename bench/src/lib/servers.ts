@@ -1,3 +1,4 @@
+import { appendFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { run } from "./proc.ts";
 
 export type ServerName = "redis" | "nats" | "kafka";
@@ -9,10 +10,37 @@ export interface ServerUrls {
 }
 
 /**
+ * Where the runner collects the servers its scenarios started (one name a
+ * line): scenarios run in child processes, so the list is a file named in the
+ * environment they inherit. Unset when a worker runs on its own.
+ */
+export const STARTED_SERVERS_ENV = "BENCH_STARTED_SERVERS_FILE";
+
+/** True when `host/servers/<name> start` launched the server (rather than finding it running). */
+export function launchedByStart(output: string): boolean {
+  return /\bstarted pid \d+/.test(output);
+}
+
+/**
+ * Stops the servers listed in `file` (each once) and removes the file: the
+ * runner's last step, so `just bench` leaves running only what ran before it.
+ */
+export async function stopStartedServers(
+  file: string,
+  stop: (name: ServerName) => Promise<unknown> = (name) => run([`host/servers/${name}`, "stop"]),
+): Promise<ServerName[]> {
+  if (!existsSync(file)) return [];
+  const names = [...new Set(readFileSync(file, "utf8").split("\n").filter(Boolean))] as ServerName[];
+  for (const name of names) await stop(name);
+  rmSync(file, { force: true });
+  return names;
+}
+
+/**
  * Starts (or finds running) the loopback servers of host/servers, the same
  * scripts `just test` uses, and returns their URLs. Servers already running
- * are used as they are; none is stopped afterwards (other suites share them:
- * `just servers-down` stops them).
+ * are used as they are and left running; one this call launched is noted in
+ * the runner's list (STARTED_SERVERS_ENV), which stops it at the end of the run.
  */
 export async function ensureServers(
   names: ServerName[],
@@ -21,7 +49,9 @@ export async function ensureServers(
   const failed: Record<string, string> = {};
   for (const name of names) {
     try {
-      await run([`host/servers/${name}`, "start"]);
+      const started = await run([`host/servers/${name}`, "start"]);
+      const list = process.env[STARTED_SERVERS_ENV];
+      if (list && launchedByStart(started)) appendFileSync(list, `${name}\n`);
       const env = await run([`host/servers/${name}`, "env"]);
       for (const match of env.matchAll(/export (\w+)=(\S+)/g))
         (urls as Record<string, string>)[match[1] as string] = match[2] as string;

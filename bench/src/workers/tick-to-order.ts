@@ -1,9 +1,10 @@
 /**
  * Scenario 1: tick-to-order in one process.
- *   bun bench/src/workers/tick-to-order.ts --rate=10000 --seconds=20 --warmup=5
+ *   bun bench/src/workers/tick-to-order.ts --rate=10000 --seconds=20 --warmup=5 [--strategies=3]
  *
  * The `just dev` composition (bootPlatform, in-memory ports) with the default
- * moving-average strategies and no cooldown. The sim feed's own publishStep
+ * moving-average strategies (one per sim symbol; --strategies=N runs N, see
+ * runStrategies) and no cooldown. The sim feed's own publishStep
  * is driven at a constant tick rate; a sim tick enters the bus, the strategy
  * emits an order, the OMS asks risk, and the paper broker acknowledges.
  * Latency is the tick envelope's tsInit to the moment the OMS holds the
@@ -20,7 +21,7 @@ import { emit, flags, num, runChild } from "../lib/child.ts";
 import { relNs, stampToRel } from "../lib/clock.ts";
 import { encode, type Histogram, newHistogram, record, summarize } from "../lib/hist.ts";
 import { paceConstantRate } from "../lib/pacer.ts";
-import { bootBenchPlatform, simFeedOf } from "../lib/platform.ts";
+import { bootBenchPlatform, runStrategies, simFeedOf } from "../lib/platform.ts";
 
 const STAGES = ["queue", "strategy", "oms", "risk", "oms-route", "broker"] as const;
 type Stage = (typeof STAGES)[number];
@@ -39,8 +40,10 @@ runChild(async () => {
   const rate = num(args, "rate", 10_000);
   const seconds = num(args, "seconds", 20);
   const warmup = num(args, "warmup", 5);
+  const strategies = num(args, "strategies", 3);
 
   const platform = await bootBenchPlatform({ STRATEGY_COOLDOWN_MS: "0", STRATEGIES: "on", SIM_INTERVAL_MS: "3600000" });
+  await runStrategies(platform, strategies);
   const { bus, rpc } = platform.runtime;
   const feed = simFeedOf(platform);
   const engine = platform.services["strategy-engine"].engine;
@@ -138,6 +141,7 @@ runChild(async () => {
   emit("result", {
     rate,
     seconds,
+    strategies: engine.list().filter((s) => s.running).length,
     achievedTicksPerSec: Math.round((paced.sent / paced.elapsedMs) * 1000),
     ordersPerSec: Math.round(((orders - ordersBefore) / paced.elapsedMs) * 1000),
     acks: acks - acksBefore,
