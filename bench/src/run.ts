@@ -376,6 +376,15 @@ async function main() {
   // The servers the scenarios start are noted here (children inherit the variable) and stopped at the end.
   const startedServers = outPath(`started-servers-${process.pid}`);
   process.env[STARTED_SERVERS_ENV] = startedServers;
+  // Ctrl-C (or a kill) mid-run still stops what this run started, then exits as interrupted.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      ctx.log(`${signal}: stopping the servers this run started`);
+      void stopStartedServers(startedServers)
+        .catch(() => [])
+        .finally(() => process.exit(130));
+    });
+  }
   const reports: ScenarioReport[] = [];
   for (const scenario of scenarios) {
     ctx.log(`== ${scenario.title}`);
