@@ -9,16 +9,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { executeRun, parseOptions, prepareRun } from "@jts/backtest";
+import { BACKTEST_RULES } from "../lib/backtest-rules.ts";
 import { emit, flags, runChild } from "../lib/child.ts";
-
-/** The run every engine does; the Python baselines take the same numbers. */
-export const BACKTEST_RULES = {
-  fastPeriod: 10,
-  slowPeriod: 30,
-  quantity: 10,
-  fee: "0.001",
-  cash: 100_000_000,
-} as const;
 
 export function backtestArgv(data: string): string[] {
   const { fastPeriod, slowPeriod, quantity, fee, cash } = BACKTEST_RULES;
