@@ -11,7 +11,7 @@ export const PYTHON_PINS = ["nautilus_trader==1.221.0", "backtesting==0.6.6"];
 const VENV = outPath("pyvenv", "x").replace(/\/x$/, "");
 const PYTHON = join(VENV, "bin/python");
 
-interface EngineRun {
+export interface EngineRun {
   engine: string;
   events: number;
   loadSeconds: number;
@@ -82,7 +82,7 @@ function engineRun(engine: Engine, file: string): Promise<EngineRun> {
 }
 
 /** Same trades and the same final equity to the cent: the fill rules are the same, so the results must be. */
-function differences(jts: EngineRun, other: EngineRun): string[] {
+export function differences(jts: EngineRun, other: EngineRun): string[] {
   const out: string[] = [];
   if (other.events !== jts.events) out.push(`events ${other.events} vs JTS ${jts.events}`);
   if (other.fills !== jts.fills) out.push(`fills ${other.fills} vs JTS ${jts.fills}`);
