@@ -56,7 +56,9 @@ async function pythonBaselines(ctx: Context): Promise<string | null> {
     ctx.log(`pip install ${PYTHON_PINS.join(" ")} (about 110 MB the first time)`);
     await run([PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...PYTHON_PINS]);
   } catch (error) {
-    return `pip could not install ${PYTHON_PINS.join(", ")}: ${(error as Error).message.slice(-400)}`;
+    const message = (error as Error).message;
+    const why = message.match(/ERROR: .*/g)?.at(-1) ?? message.slice(-300);
+    return `pip could not install ${PYTHON_PINS.join(", ")}: ${why.replace(/\s+/g, " ").trim()}`;
   }
   const now = await installed();
   return now === wanted ? null : `the venv holds ${now || "nothing importable"}, not ${wanted}`;
