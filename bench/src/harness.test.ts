@@ -1,9 +1,9 @@
 import { describe, expect, it } from "bun:test";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode, encode, merge, newHistogram, record, summarize } from "./lib/hist.ts";
-import { ROOT_DIR } from "./lib/paths.ts";
+import { outPath, ROOT_DIR } from "./lib/paths.ts";
 import { runToResult } from "./lib/proc.ts";
 import { evaluateTargets, type Report, renderMarkdown, type ScenarioReport, type Target } from "./lib/report.ts";
 import { runWorker } from "./lib/scenario.ts";
@@ -11,6 +11,7 @@ import { launchedByStart, type ServerName, stopStartedServers } from "./lib/serv
 import { maxSlidingSum, median, spread } from "./lib/stats.ts";
 import { logChart } from "./lib/svg.ts";
 import { parseWrk } from "./lib/wrk.ts";
+import { differences, type EngineRun } from "./scenarios/backtest.ts";
 import { missReason, searchHeldRate } from "./scenarios/scale.ts";
 
 /** These check that the harness produces well-formed results; they judge no timing. */
@@ -288,5 +289,54 @@ describe("workers at tiny sizes", () => {
       }
     },
     { timeout: 15_000 },
+  );
+});
+
+describe("backtest throughput", () => {
+  const base: EngineRun = {
+    engine: "jts",
+    events: 1000,
+    loadSeconds: 0,
+    wallSeconds: 1,
+    cpuSeconds: 1,
+    eventsPerSec: 1000,
+    eventsPerCpuSec: 1000,
+    fills: 40,
+    roundTrips: 20,
+    finalEquity: "99999000.25",
+    finalPosition: "0",
+    fees: "1000",
+  };
+
+  it("calls results equal only with the same fills and the same final equity to the cent", () => {
+    expect(differences(base, { ...base, engine: "backtesting.py", finalEquity: "99999000.250000004" })).toEqual([]);
+    expect(differences(base, { ...base, fills: 41 })).toEqual(["fills 41 vs JTS 40"]);
+    expect(differences(base, { ...base, finalEquity: "99999000.26" })).toEqual([
+      "final equity 99999000.26 vs JTS 99999000.25",
+    ]);
+    expect(differences(base, { ...base, finalEquity: "NaN" })).toHaveLength(1);
+  });
+
+  it(
+    "writes the same data set every time, and JTS replays it through the backtest with trades",
+    async () => {
+      const dirs = ["a", "b"].map((name) => outPath("test-backtest-data", name, "x").replace(/\/x$/, ""));
+      const [a, b] = await Promise.all(
+        dirs.map((dir) => runWorker("backtest-data.ts", ["--events=3000", `--dir=${dir}`], { name: "test-bt-data" })),
+      );
+      for (const file of ["ticks", "bars"] as const)
+        expect(readFileSync((a as Record<string, string>)[file] as string, "utf8")).toBe(
+          readFileSync((b as Record<string, string>)[file] as string, "utf8"),
+        );
+      const jts = (await runWorker("backtest-jts.ts", [`--data=${(a as Record<string, string>).bars}`], {
+        name: "test-bt-jts",
+      })) as unknown as EngineRun;
+      expect(jts.events).toBe(3000);
+      expect(jts.fills).toBeGreaterThan(10);
+      expect(jts.roundTrips).toBe(Math.floor(jts.fills / 2));
+      expect(jts.eventsPerCpuSec).toBeGreaterThan(0);
+      expect(Number(jts.finalEquity)).not.toBe(100_000_000);
+    },
+    { timeout: 60_000 },
   );
 });

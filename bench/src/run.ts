@@ -18,6 +18,7 @@ import { run } from "./lib/proc.ts";
 import { evaluateTargets, type Report, renderMarkdown, type ScenarioReport, type Target } from "./lib/report.ts";
 import type { Context, Scenario } from "./lib/scenario.ts";
 import { STARTED_SERVERS_ENV, stopStartedServers } from "./lib/servers.ts";
+import { backtestScenario } from "./scenarios/backtest.ts";
 import { crossProcessScenario } from "./scenarios/cross-process.ts";
 import { gatewayScenario } from "./scenarios/gateway.ts";
 import { orderSubmitScenario, postgresStartupScenario } from "./scenarios/info.ts";
@@ -242,6 +243,36 @@ export const TARGETS: Target[] = [
     unit: "MB",
     judge: "worst",
   },
+  {
+    id: "16a",
+    scenario: "backtest-throughput",
+    metric: "ticksJtsOverNautilus",
+    label: "backtest, 1M ticks: JTS events/s >= nautilus_trader events/s (ratio of events per CPU second)",
+    op: ">=",
+    threshold: 1,
+    unit: "x",
+    judge: "median",
+  },
+  {
+    id: "16b",
+    scenario: "backtest-throughput",
+    metric: "barsJtsOverNautilus",
+    label: "backtest, 1M 1m bars: JTS events/s >= nautilus_trader events/s (ratio of events per CPU second)",
+    op: ">=",
+    threshold: 1,
+    unit: "x",
+    judge: "median",
+  },
+  {
+    id: "16c",
+    scenario: "backtest-throughput",
+    metric: "resultMismatches",
+    label: "backtest: nautilus_trader and backtesting.py make the same fills and final equity as JTS (same fill rules)",
+    op: "<=",
+    threshold: 0,
+    unit: "",
+    judge: "worst",
+  },
 ];
 
 export function allScenarios(): Scenario[] {
@@ -260,6 +291,7 @@ export function allScenarios(): Scenario[] {
     startupScenario(),
     orderSubmitScenario(),
     postgresStartupScenario(),
+    backtestScenario(),
   ];
 }
 

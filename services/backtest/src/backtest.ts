@@ -78,6 +78,13 @@ export interface BacktestOrder {
   ts: string;
 }
 
+/** An order of the run: what was sent, its record in the report, and its filled quantity so far. */
+interface OrderEntry {
+  order: Order;
+  record: BacktestOrder;
+  filled: Fixed;
+}
+
 export interface EquityPoint {
   ts: bigint;
   equity: Fixed;
@@ -204,7 +211,13 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     ],
   });
   /** Every order sent, with what has filled of it so far. */
-  const orders = new Map<string, { order: Order; record: BacktestOrder; filled: Fixed }>();
+  const orders = new Map<string, OrderEntry>();
+  /**
+   * The orders the venue accepted that may still be working (a superset: done
+   * ones are dropped when next read), so the cash check of a buy reads the few
+   * working orders, not every order of the run (quadratic over a long run).
+   */
+  const working = new Set<OrderEntry>();
   const fills: Fill[] = [];
   const equity: EquityPoint[] = [];
   const riskEvents: TradingStateChange[] = [];
@@ -220,6 +233,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const record = (order: Order, status: Order["status"], reason: string | null) => {
     const entry = { order, record: recordOf(order, status, reason), filled: 0n };
     orders.set(order.id, entry);
+    if (status === "ACCEPTED") working.add(entry);
     risk.onOrder({ ...order, status });
     return entry;
   };
@@ -230,9 +244,13 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   /** Cash no working buy holds: each holds its unfilled part at its limit price, or at the ask for a MARKET one. */
   const freeCash = (except: string) => {
     let held = 0n;
-    for (const { order, record: r, filled } of orders.values()) {
-      if (order.id === except || order.side !== "BUY" || (r.status !== "ACCEPTED" && r.status !== "PARTIALLY_FILLED"))
+    for (const entry of working) {
+      const { order, record: r, filled } = entry;
+      if (r.status !== "ACCEPTED" && r.status !== "PARTIALLY_FILLED") {
+        working.delete(entry); // done for good: no report makes a finished order work again
         continue;
+      }
+      if (order.id === except || order.side !== "BUY") continue;
       const price = order.price === null ? book.ask : fx.toFixed(order.price);
       const notional = fx.mul(price, fx.toFixed(order.quantity) - filled);
       held += notional + fx.mul(notional, takerFee);
