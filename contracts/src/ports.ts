@@ -20,7 +20,18 @@ export interface SubscribeOptions {
   group?: string;
   /** Tries before an event goes to the dead-letter topic. Default 3. */
   maxAttempts?: number;
+  /**
+   * Delivery priority inside one process (the in-memory bus; networked
+   * transports deliver in their own processes and ignore it). "order-path"
+   * (the default) runs as soon as the event is published; "background" is
+   * fan-out that decides no order (candles, marks, the WS hub, alerts,
+   * metrics) and runs after the order path on the next turn of the event
+   * loop. Each subscriber still gets every event, in publish order.
+   */
+  lane?: BusLane;
 }
+
+export type BusLane = "order-path" | "background";
 
 /**
  * Durable pub/sub (Kafka, NATS JetStream, in-memory), typed by the contracts'

@@ -1,4 +1,4 @@
-import type { Envelope, EventHandler, EventTransport, SubscribeOptions, Subscription } from "@jts/contracts";
+import type { BusLane, Envelope, EventHandler, EventTransport, SubscribeOptions, Subscription } from "@jts/contracts";
 import { deadLetter, deadLetterTopic } from "./dead-letter.ts";
 import { compilePattern, hashKey } from "./pattern.ts";
 
@@ -7,6 +7,7 @@ interface Subscriber {
   handler: EventHandler;
   group: string | undefined;
   maxAttempts: number;
+  lane: BusLane;
   queue: Array<{ topic: string; event: Envelope }>;
   draining: boolean;
   active: boolean;
@@ -17,12 +18,22 @@ interface Subscriber {
  * own ordered queue, so a slow handler delays only itself. Groups share
  * events by key hash, like Kafka partitions: one key stays on one member.
  * Not durable: events published before a subscription are not replayed.
+ *
+ * Two lanes. An "order-path" subscriber's queue drains in a microtask, so a
+ * tick reaches the strategy, and its order risk, the OMS and the broker,
+ * before the event loop turns. A "background" subscriber's events wait in one
+ * backlog that the next setImmediate releases, in publish order, into the
+ * subscribers' own queues: background work runs after that chain, on every
+ * turn of the loop (never starved), and sees events in the order it always
+ * did, within one subscriber and across the background ones.
  */
 export class MemoryEventBus implements EventTransport {
   private subscribers: Subscriber[] = [];
   /** Subscribers matching each topic seen, so a publish does not test every pattern; reset on (un)subscribe. */
   private readonly matching = new Map<string, Subscriber[]>();
   private closed = false;
+  /** Background deliveries waiting for the next turn of the event loop, in publish order. */
+  private backlog: Array<{ sub: Subscriber; topic: string; event: Envelope }> = [];
 
   async publish(topic: string, event: Envelope): Promise<void> {
     if (this.closed) throw new Error("event bus is closed");
@@ -58,6 +69,7 @@ export class MemoryEventBus implements EventTransport {
       handler,
       group: options.group,
       maxAttempts: Math.max(1, options.maxAttempts ?? 3),
+      lane: options.lane ?? "order-path",
       queue: [],
       draining: false,
       active: true,
@@ -82,12 +94,36 @@ export class MemoryEventBus implements EventTransport {
   }
 
   private enqueue(sub: Subscriber, topic: string, event: Envelope) {
+    if (sub.lane === "background") {
+      if (this.backlog.length === 0) setImmediate(this.release);
+      this.backlog.push({ sub, topic, event });
+      return;
+    }
     sub.queue.push({ topic, event });
     if (!sub.draining) {
       sub.draining = true;
       queueMicrotask(() => this.drain(sub));
     }
   }
+
+  /**
+   * Runs the backlog in publish order: an idle subscriber's handler starts at
+   * once (a synchronous one finishes before the next entry), a busy one's
+   * queue takes the event. So background subscribers see events interleaved
+   * across topics as they were published, as the order path does.
+   */
+  private readonly release = () => {
+    const released = this.backlog;
+    this.backlog = [];
+    for (const { sub, topic, event } of released) {
+      if (!sub.active) continue;
+      sub.queue.push({ topic, event });
+      if (!sub.draining) {
+        sub.draining = true;
+        void this.drain(sub);
+      }
+    }
+  };
 
   private async drain(sub: Subscriber) {
     while (sub.active && sub.queue.length > 0) {
