@@ -75,6 +75,13 @@ export interface EventTransport {
  */
 export interface RpcContext {
   actor?: string;
+  /**
+   * Only from the in-process transport, when the caller vouched with
+   * `RpcRequestOptions.checked`: the request object is the caller's own,
+   * already through its contract's check, so the typed `serve` does not check
+   * it again. A networked transport never sets it (its server always checks).
+   */
+  checked?: boolean;
 }
 
 export type RpcHandler = (request: unknown, context: RpcContext) => unknown | Promise<unknown>;
@@ -83,6 +90,12 @@ export interface RpcRequestOptions {
   timeoutMs?: number;
   /** The authenticated user this call acts for (sent in the envelope, not the payload). */
   actor?: string;
+  /**
+   * The payload is built from values its contract already checked (the OMS's
+   * order, from a checked order request). The in-process transport hands it
+   * to the server unchecked (`RpcContext.checked`); networked ones ignore it.
+   */
+  checked?: boolean;
 }
 
 /** Request/reply (NATS, in-process). Errors travel as RpcError with the contracts' codes. */

@@ -300,7 +300,8 @@ export class OrderManager {
   private async place(orderId: string, sent: Order, broker: string): Promise<Order> {
     let ack: BrokerAck;
     try {
-      ack = await this.client.call(Subjects.brokerPlace(broker), { order: sent });
+      // The order was built from a request its contract checked at submit: in-process, not checked again.
+      ack = await this.client.call(Subjects.brokerPlace(broker), { order: sent }, { checked: true });
     } catch (error) {
       return this.outcomeUnknown(orderId, `broker ${broker}: ${(error as Error).message}`);
     }
@@ -1085,7 +1086,7 @@ export class OrderManager {
   private async askRisk(order: Order, replaces?: string): Promise<RiskDecision> {
     const request: RiskCheckRequest = { order, ...(replaces === undefined ? {} : { replaces }) };
     try {
-      return await this.client.call(Subjects.riskCheck, request);
+      return await this.client.call(Subjects.riskCheck, request, { checked: true });
     } catch (error) {
       // No answer from risk means no trade: fail closed.
       return {
