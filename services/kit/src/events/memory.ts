@@ -13,6 +13,26 @@ interface Subscriber {
   active: boolean;
 }
 
+/** A topic's subscribers without a group (each gets every event), then each group's members (one gets it). */
+interface Route {
+  solo: Subscriber[];
+  groups: Subscriber[][];
+}
+
+function routeOf(matched: Subscriber[]): Route {
+  const solo: Subscriber[] = [];
+  const groups = new Map<string, Subscriber[]>();
+  for (const sub of matched) {
+    if (sub.group === undefined) solo.push(sub);
+    else {
+      const members = groups.get(sub.group);
+      if (members) members.push(sub);
+      else groups.set(sub.group, [sub]);
+    }
+  }
+  return { solo, groups: [...groups.values()] };
+}
+
 /**
  * In-process event bus for `just dev` and unit tests. Each subscriber has its
  * own ordered queue, so a slow handler delays only itself. Groups share
@@ -29,32 +49,23 @@ interface Subscriber {
  */
 export class MemoryEventBus implements EventTransport {
   private subscribers: Subscriber[] = [];
-  /** Subscribers matching each topic seen, so a publish does not test every pattern; reset on (un)subscribe. */
-  private readonly matching = new Map<string, Subscriber[]>();
+  /** Who gets each topic seen, so a publish neither tests every pattern nor sorts groups; reset on (un)subscribe. */
+  private readonly matching = new Map<string, Route>();
   private closed = false;
   /** Background deliveries waiting for the next turn of the event loop, in publish order. */
   private backlog: Array<{ sub: Subscriber; topic: string; event: Envelope }> = [];
 
   async publish(topic: string, event: Envelope): Promise<void> {
     if (this.closed) throw new Error("event bus is closed");
-    let matched = this.matching.get(topic);
-    if (!matched) {
-      matched = this.subscribers.filter((sub) => sub.matches(topic));
-      this.matching.set(topic, matched);
+    let route = this.matching.get(topic);
+    if (!route) {
+      route = routeOf(this.subscribers.filter((sub) => sub.active && sub.matches(topic)));
+      this.matching.set(topic, route);
     }
-    const groups = new Map<string, Subscriber[]>();
-    for (const sub of matched) {
-      if (!sub.active) continue;
-      if (sub.group === undefined) this.enqueue(sub, topic, event);
-      else {
-        const members = groups.get(sub.group);
-        if (members) members.push(sub);
-        else groups.set(sub.group, [sub]);
-      }
-    }
-    for (const members of groups.values()) {
-      const member = members[hashKey(event.key) % members.length] as Subscriber;
-      this.enqueue(member, topic, event);
+    for (const sub of route.solo) this.enqueue(sub, topic, event);
+    for (const members of route.groups) {
+      const member = members.length === 1 ? members[0] : members[hashKey(event.key) % members.length];
+      this.enqueue(member as Subscriber, topic, event);
     }
   }
 
@@ -91,6 +102,7 @@ export class MemoryEventBus implements EventTransport {
     for (const sub of this.subscribers) sub.active = false;
     this.subscribers = [];
     this.matching.clear();
+    this.backlog = [];
   }
 
   private enqueue(sub: Subscriber, topic: string, event: Envelope) {
