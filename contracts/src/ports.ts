@@ -20,7 +20,18 @@ export interface SubscribeOptions {
   group?: string;
   /** Tries before an event goes to the dead-letter topic. Default 3. */
   maxAttempts?: number;
+  /**
+   * Delivery priority inside one process (the in-memory bus; networked
+   * transports deliver in their own processes and ignore it). "order-path"
+   * (the default) runs as soon as the event is published; "background" is
+   * fan-out that decides no order (candles, marks, the WS hub, alerts,
+   * metrics) and runs after the order path on the next turn of the event
+   * loop. Each subscriber still gets every event, in publish order.
+   */
+  lane?: BusLane;
 }
+
+export type BusLane = "order-path" | "background";
 
 /**
  * Durable pub/sub (Kafka, NATS JetStream, in-memory), typed by the contracts'
@@ -64,6 +75,13 @@ export interface EventTransport {
  */
 export interface RpcContext {
   actor?: string;
+  /**
+   * Only from the in-process transport, when the caller vouched with
+   * `RpcRequestOptions.checked`: the request object is the caller's own,
+   * already through its contract's check, so the typed `serve` does not check
+   * it again. A networked transport never sets it (its server always checks).
+   */
+  checked?: boolean;
 }
 
 export type RpcHandler = (request: unknown, context: RpcContext) => unknown | Promise<unknown>;
@@ -72,6 +90,12 @@ export interface RpcRequestOptions {
   timeoutMs?: number;
   /** The authenticated user this call acts for (sent in the envelope, not the payload). */
   actor?: string;
+  /**
+   * The payload is built from values its contract already checked (the OMS's
+   * order, from a checked order request). The in-process transport hands it
+   * to the server unchecked (`RpcContext.checked`); networked ones ignore it.
+   */
+  checked?: boolean;
 }
 
 /** Request/reply (NATS, in-process). Errors travel as RpcError with the contracts' codes. */

@@ -7,6 +7,8 @@ import { observeTradingMetrics } from "./trading-metrics.ts";
 
 const publish = (bus: MemoryEventBus, topic: string, payload: object) =>
   bus.publish(topic, envelope("Test", "test", "k", payload));
+/** The metrics subscribe in the background lane: they count once the event loop has turned. */
+const backgroundDrained = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("observeTradingMetrics", () => {
   it("counts order updates by status and fills by side, holds the trading state, venue links and equity", async () => {
@@ -25,6 +27,7 @@ describe("observeTradingMetrics", () => {
     await publish(bus, Topics.venueStatus, { venue: "binance", connected: false });
     await publish(bus, Topics.equity, { account: "paper-main", currency: "KRW", equity: "100050000.5" });
     await publish(bus, Topics.equity, { account: "paper-main", currency: "KRW", equity: "not a number" });
+    await backgroundDrained();
 
     const text = metrics.render();
     expect(text).toContain('jts_order_updates_total{venue="sim",status="FILLED"} 1');
@@ -39,6 +42,7 @@ describe("observeTradingMetrics", () => {
 
     await Promise.all(subscriptions.map((s) => s.unsubscribe()));
     await publish(bus, Topics.fill, { venue: "sim", side: "BUY" });
+    await backgroundDrained();
     expect(metrics.render()).toContain('jts_fills_total{venue="sim",side="BUY"} 1');
   });
 });

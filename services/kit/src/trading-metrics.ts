@@ -21,28 +21,50 @@ export async function observeTradingMetrics(bus: EventBus, metrics: MetricsRegis
   const venues = metrics.gauge("jts_venue_connected", "1 while the venue's link is up");
   const equity = metrics.gauge("jts_account_equity", "The account's last equity snapshot");
 
+  // Counting decides no order: it runs after the order path.
+  const background = { lane: "background" } as const;
   return Promise.all([
-    bus.subscribe(Topics.orderUpdated, async (event) => {
-      const order = event.payload;
-      orders.inc({ venue: order.venue, status: order.status });
-    }),
-    bus.subscribe(Topics.fill, async (event) => {
-      const fill = event.payload;
-      fills.inc({ venue: fill.venue, side: fill.side });
-    }),
-    bus.subscribe(Topics.tradingState, async (event) => {
-      const change = event.payload;
-      const account = change.account ?? "platform";
-      for (const s of TRADING_STATES) state.set(s === change.state ? 1 : 0, { account, state: s });
-    }),
-    bus.subscribe(Topics.venueStatus, async (event) => {
-      const status = event.payload;
-      venues.set(status.connected ? 1 : 0, { venue: status.venue });
-    }),
-    bus.subscribe(Topics.equity, async (event) => {
-      const snapshot = event.payload;
-      const value = Number(snapshot.equity);
-      if (Number.isFinite(value)) equity.set(value, { account: snapshot.account, currency: snapshot.currency });
-    }),
+    bus.subscribe(
+      Topics.orderUpdated,
+      async (event) => {
+        const order = event.payload;
+        orders.inc({ venue: order.venue, status: order.status });
+      },
+      background,
+    ),
+    bus.subscribe(
+      Topics.fill,
+      async (event) => {
+        const fill = event.payload;
+        fills.inc({ venue: fill.venue, side: fill.side });
+      },
+      background,
+    ),
+    bus.subscribe(
+      Topics.tradingState,
+      async (event) => {
+        const change = event.payload;
+        const account = change.account ?? "platform";
+        for (const s of TRADING_STATES) state.set(s === change.state ? 1 : 0, { account, state: s });
+      },
+      background,
+    ),
+    bus.subscribe(
+      Topics.venueStatus,
+      async (event) => {
+        const status = event.payload;
+        venues.set(status.connected ? 1 : 0, { venue: status.venue });
+      },
+      background,
+    ),
+    bus.subscribe(
+      Topics.equity,
+      async (event) => {
+        const snapshot = event.payload;
+        const value = Number(snapshot.equity);
+        if (Number.isFinite(value)) equity.set(value, { account: snapshot.account, currency: snapshot.currency });
+      },
+      background,
+    ),
   ]);
 }

@@ -108,15 +108,13 @@ export function createMarketDataService(runtime: Runtime, options: MarketDataOpt
     prices,
     history,
     async start() {
+      const background = { group: "market-data", lane: "background" } as const;
       subscriptions.push(
         await followVenueInstruments(runtime.bus, catalog, logger),
-        await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload), { group: "market-data" }),
-        await runtime.bus.subscribe(Topics.fill, (e) => history.writeFill?.(e.payload), {
-          group: "market-data",
-        }),
-        await runtime.bus.subscribe(Topics.allQuotes, (e) => prices.onQuote(e.payload), {
-          group: "market-data",
-        }),
+        // Candles, history and the price board decide no order: they run after the order path.
+        await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload), background),
+        await runtime.bus.subscribe(Topics.fill, (e) => history.writeFill?.(e.payload), background),
+        await runtime.bus.subscribe(Topics.allQuotes, (e) => prices.onQuote(e.payload), background),
         await serve(runtime.rpc, Subjects.instruments, () => catalog.all),
         await serve(runtime.rpc, Subjects.prices, () => prices.all()),
         await serve(runtime.rpc, Subjects.candles, queryCandles),

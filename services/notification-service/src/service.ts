@@ -192,7 +192,8 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
         rulesRetry = setInterval(async () => {
           if (await openRules()) clearInterval(rulesRetry);
         }, options.rulesRetryMs ?? 5000);
-      const group = { group: "notification-service" };
+      // Alerts decide no order: they run after the order path.
+      const group = { group: "notification-service", lane: "background" } as const;
       subscriptions.push(
         await followDocuments(runtime.bus, documents, RULES_COLLECTION, { source: replica, logger }, () =>
           rules.load().then(() => {}),

@@ -300,7 +300,8 @@ export class OrderManager {
   private async place(orderId: string, sent: Order, broker: string): Promise<Order> {
     let ack: BrokerAck;
     try {
-      ack = await this.client.call(Subjects.brokerPlace(broker), { order: sent });
+      // The order was built from a request its contract checked at submit: in-process, not checked again.
+      ack = await this.client.call(Subjects.brokerPlace(broker), { order: sent }, { checked: true });
     } catch (error) {
       return this.outcomeUnknown(orderId, `broker ${broker}: ${(error as Error).message}`);
     }
@@ -1085,7 +1086,7 @@ export class OrderManager {
   private async askRisk(order: Order, replaces?: string): Promise<RiskDecision> {
     const request: RiskCheckRequest = { order, ...(replaces === undefined ? {} : { replaces }) };
     try {
-      return await this.client.call(Subjects.riskCheck, request);
+      return await this.client.call(Subjects.riskCheck, request, { checked: true });
     } catch (error) {
       // No answer from risk means no trade: fail closed.
       return {
@@ -1120,9 +1121,9 @@ export class OrderManager {
     return this.repository.transaction(async (tx) => {
       const order = await tx.lock(orderId);
       if (!order) throw notFound(`order ${orderId}`);
-      const before = JSON.stringify(order);
+      const before = { ...order };
       const publish = apply(order);
-      if (JSON.stringify(order) !== before) await tx.update(order);
+      if (changed(before, order)) await tx.update(order);
       if (publish) tx.emit(Topics.orderUpdated, this.orderEvent(order));
       return order;
     });
@@ -1142,6 +1143,19 @@ export class OrderManager {
   private orderEvent(order: Order) {
     return envelope(EventTypes.order, "order-execution", order.account, { ...order });
   }
+}
+
+/**
+ * Whether `after` differs from `before` as their JSON would: an Order's fields
+ * are strings and nulls, so comparing them one by one tells without
+ * serializing the order twice (`change` runs on every ack and fill).
+ */
+export function changed(before: Order, after: Order): boolean {
+  const was = before as Record<string, unknown>;
+  const is = after as Record<string, unknown>;
+  for (const key in is) if (was[key] !== is[key]) return true;
+  for (const key in was) if (!(key in is) && was[key] !== undefined) return true;
+  return false;
 }
 
 /** `c-1` -> `c-1.r1` -> `c-1.r2`, kept within the 64 characters an Id may have. */

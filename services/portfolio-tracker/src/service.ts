@@ -122,7 +122,8 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
       if (created.length > 0) logger.info("accounts seeded", { accounts: created });
       subscriptions.push(
         await runtime.bus.subscribe(Topics.fill, (e) => onFill(e.payload), { group: "portfolio-tracker" }),
-        await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload)),
+        // Marks decide no order: after the order path (fills stay on it, positions are read by it).
+        await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload), { lane: "background" }),
         await serve(runtime.rpc, Subjects.positions, ({ accounts }) => portfolio.listPositions(accounts)),
         await serve(runtime.rpc, Subjects.accounts, async ({ accounts, owner }) =>
           portfolio.listAccounts(owner === undefined ? accounts : await portfolio.accountsOf(owner)),

@@ -155,7 +155,8 @@ export class WsHub {
 
   async start(): Promise<void> {
     const on = async <T extends Topic>(pattern: T, handler: (payload: TopicPayload<T>) => void | Promise<void>) => {
-      this.subscriptions.push(await this.bus.subscribe(pattern, (e) => handler(e.payload)));
+      // What browsers see decides no order: it runs after the order path.
+      this.subscriptions.push(await this.bus.subscribe(pattern, (e) => handler(e.payload), { lane: "background" }));
     };
     await on(Topics.allTicks, (tick) => {
       const channel = WsChannels.ticker(tick.symbol);

@@ -40,6 +40,23 @@ if (url) {
 }
 
 if (url) {
+  describe("NatsRpc and a caller's checked", () => {
+    it("never hands it to the server: over the wire every request is checked", async () => {
+      const subject = `checked${Math.random().toString(36).slice(2, 8)}`;
+      const credential = randomServiceToken();
+      const server = new NatsRpc(await connectNats(url, "rpc-checked-server"), { credential });
+      const client = new NatsRpc(await connectNats(url, "rpc-checked-client"), { credential });
+      try {
+        await server.serve(subject, (_request, context) => context.checked ?? null);
+        expect(await client.request(subject, {}, { checked: true })).toBeNull();
+      } finally {
+        await Promise.all([server.close(), client.close()]);
+      }
+    });
+  });
+}
+
+if (url) {
   describe("NatsRpc answers larger than the bus carries", () => {
     it("fail at once with PAYLOAD_TOO_LARGE naming the size, never as a timeout (GET /api/candles?limit=5000)", async () => {
       const subject = `big${Math.random().toString(36).slice(2, 8)}`;

@@ -1,4 +1,11 @@
-import { type RpcReply, type RpcRequest, type RpcSubject, type RpcTransport, rpcContract } from "@jts/contracts";
+import {
+  type RpcReply,
+  type RpcRequest,
+  type RpcRequestOptions,
+  type RpcSubject,
+  type RpcTransport,
+  rpcContract,
+} from "@jts/contracts";
 import type { TSchema } from "@sinclair/typebox";
 import { AppError } from "../errors.ts";
 import { compile, type Validator } from "../validate.ts";
@@ -8,6 +15,8 @@ export interface CallOptions {
   actor?: string;
   /** Overrides the client's timeout for this call. */
   timeoutMs?: number;
+  /** The payload is built from contract-checked values: in-process, the server does not check it again. */
+  checked?: boolean;
 }
 
 /** The payload is optional where the subject's request has no required field. */
@@ -45,10 +54,11 @@ export function rpcClient(rpc: RpcTransport, timeoutMs?: number): RpcClient {
     async call<S extends RpcSubject>(subject: S, ...[payload, options]: CallArgs<S>): Promise<RpcReply<S>> {
       const validator = replyValidatorFor(subject);
       const timeout = options?.timeoutMs ?? timeoutMs;
-      const reply = await rpc.request(subject, payload ?? {}, {
-        ...(timeout === undefined ? {} : { timeoutMs: timeout }),
-        ...(options?.actor === undefined ? {} : { actor: options.actor }),
-      });
+      const sent: RpcRequestOptions = {};
+      if (timeout !== undefined) sent.timeoutMs = timeout;
+      if (options?.actor !== undefined) sent.actor = options.actor;
+      if (options?.checked) sent.checked = true;
+      const reply = await rpc.request(subject, payload ?? {}, sent);
       if (!validator.check(reply))
         throw new AppError("INTERNAL", `${subject} answered with a reply that breaks its contract`);
       return reply as RpcReply<S>;

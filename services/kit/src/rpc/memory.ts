@@ -3,13 +3,46 @@ import { AppError } from "../errors.ts";
 
 export const DEFAULT_RPC_TIMEOUT_MS = 5000;
 
-/** The context of a call made on no one's behalf: shared, so the hot path allocates nothing for it. */
+/** The contexts of calls made on no one's behalf: shared, so the hot path allocates nothing for them. */
 const NO_ACTOR: RpcContext = Object.freeze({});
+const NO_ACTOR_CHECKED: RpcContext = Object.freeze({ checked: true });
+
+function contextOf(options: RpcRequestOptions): RpcContext {
+  if (options.actor === undefined) return options.checked ? NO_ACTOR_CHECKED : NO_ACTOR;
+  return options.checked ? { actor: options.actor, checked: true } : { actor: options.actor };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+/** The handler's answer, or a TIMEOUT AppError once `timeoutMs` has passed without one. */
+function withTimeout(answer: PromiseLike<unknown>, subject: string, timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new AppError("TIMEOUT", `${subject} did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    answer.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
 
 /**
  * In-process request/reply. Several servers of one subject share requests
  * round-robin, like a NATS queue group. Requests are passed by reference, so
- * handlers must treat them as read-only (the contracts' types are plain data).
+ * handlers must treat them as read-only (the contracts' types are plain data);
+ * nothing is serialized, and a caller's `checked` reaches the typed `serve` as
+ * `context.checked`, so a payload its contract already checked is not checked
+ * twice.
  */
 export class MemoryRpc implements RpcTransport {
   private readonly handlers = new Map<string, RpcHandler[]>();
@@ -36,23 +69,18 @@ export class MemoryRpc implements RpcTransport {
     const index = (this.nextIndex.get(subject) ?? 0) % list.length;
     this.nextIndex.set(subject, index + 1);
     const handler = list[index] as RpcHandler;
-    const timeoutMs = options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new AppError("TIMEOUT", `${subject} did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
+    // In-process: no wire to guard, so no credential; the actor still travels beside the payload.
+    const context = contextOf(options);
+    // The handler starts in a later microtask, as over a wire: never inside the caller's own synchronous code.
+    await undefined;
     try {
-      // In-process: no wire to guard, so no credential; the actor still travels beside the payload.
-      const context = options.actor === undefined ? NO_ACTOR : { actor: options.actor };
-      return (await Promise.race([Promise.resolve().then(() => handler(payload, context)), timeout])) as Reply;
+      const result = handler(payload, context);
+      // A handler that answered synchronously cannot be late: no timer for it.
+      if (!isThenable(result)) return result as Reply;
+      return (await withTimeout(result, subject, options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS)) as Reply;
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError("INTERNAL", `${subject} failed: ${(error as Error).message ?? String(error)}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -62,6 +62,25 @@ describe("typed rpc", () => {
     expect(ran).toBe(1);
   });
 
+  it("serve does not check again, in process, a payload its caller vouched for (checked); every other call is checked", async () => {
+    const rpc = new MemoryRpc();
+    const seen: unknown[] = [];
+    await serve(rpc, Subjects.orderGet, (request) => {
+      seen.push(request);
+      return orderFixture();
+    });
+    // What the contract would refuse (no orderId), to show which calls are checked.
+    const unchecked = { accounts: ["a"] } as unknown as { orderId: string };
+    const client = rpcClient(rpc);
+    const refused = await client.call(Subjects.orderGet, unchecked).catch((e: unknown) => e);
+    expect((refused as AppError).code).toBe("VALIDATION");
+    expect(seen).toEqual([]);
+    // The caller's own object reaches the handler: nothing copied, nothing checked.
+    await client.call(Subjects.orderGet, unchecked, { checked: true });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBe(unchecked);
+  });
+
   it("call checks a broker's reply against its op's contract, whatever the broker's name", async () => {
     const rpc = new MemoryRpc();
     await rpc.serve(Subjects.brokerQueryOrder("any-broker"), () => ({ orderId: "o-1" }));
