@@ -11,10 +11,11 @@ export interface PaceResult {
 /**
  * Calls `send` at a constant rate of `ratePerSec` units for `durationMs`.
  * `send` returns how many units it sent (a sim step carries several ticks).
- * The loop yields to the event loop between calls (setImmediate, or a 1 ms
- * timer for low rates), so the code under test keeps running in the same
- * thread; how late each call was is recorded, so a driver that could not keep
- * the rate shows it.
+ * One send per event-loop turn, even when behind: a venue's socket hands each
+ * message to its own callback, with every microtask drained in between, so a
+ * driver that sends its backlog back to back would starve the code under test
+ * and measure a queue no real feed builds. A driver that falls behind sends
+ * fewer units than asked, which the achieved rate and the lag show.
  */
 export function paceConstantRate(
   ratePerSec: number,
@@ -31,15 +32,15 @@ export function paceConstantRate(
     const tick = async () => {
       try {
         let now = performance.now();
-        while (now < end) {
-          const intended = start + (sent / ratePerSec) * 1000;
-          if (intended > now) break;
+        const intended = start + (sent / ratePerSec) * 1000;
+        const due = intended <= now;
+        if (due && now < end) {
           record(lag, (now - intended) * 1e6);
           sent += await send();
           now = performance.now();
         }
         if (now >= end) resolve({ sent, elapsedMs: now - start, lag });
-        else if (mode === "timer") setTimeout(tick, 1);
+        else if (mode === "timer" && !due) setTimeout(tick, 1);
         else setImmediate(tick);
       } catch (error) {
         reject(error);

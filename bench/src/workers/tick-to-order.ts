@@ -16,7 +16,7 @@
  * submit, the risk check and the broker place). Each wrapper costs well under
  * a microsecond per call; the stage breakdown comes from the same stamps.
  */
-import { type Envelope, type EventTransport, Subjects, type Tick } from "@jts/contracts";
+import { type Envelope, type EventTransport, LIST_PAGE_MAX, type Order, Subjects, type Tick } from "@jts/contracts";
 import { emit, flags, num, runChild } from "../lib/child.ts";
 import { relNs, stampToRel } from "../lib/clock.ts";
 import { encode, type Histogram, newHistogram, record, summarize } from "../lib/hist.ts";
@@ -136,7 +136,14 @@ runChild(async () => {
   await Bun.sleep(200);
 
   const oms = platform.services["order-execution"];
-  const all = await oms.manager.list({});
+  // Every order, page by page (one list call answers at most LIST_PAGE_MAX).
+  const all: Order[] = [];
+  for (let page = await oms.manager.list({ limit: LIST_PAGE_MAX }); ; ) {
+    all.push(...page);
+    const last = page.at(-1);
+    if (page.length < LIST_PAGE_MAX || !last) break;
+    page = await oms.manager.list({ limit: LIST_PAGE_MAX, before: { time: last.createdAt, id: last.id } });
+  }
   const rejected = all.filter((o) => o.status === "REJECTED").length;
   emit("result", {
     rate,
