@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
@@ -251,7 +251,7 @@ export const COMPOSITIONS: Composition[] = [
     label: "`just dev` (one process, embedded PostgreSQL + chdb)",
     note: "`just dev`: bootPlatform as services/platform/src/main.ts runs it (JTS_STORAGE=embedded: its own embedded PostgreSQL and chdb under a fresh data directory), in-memory bus, rpc and cache.",
     start: async () => {
-      const dataDir = mkdtempSync(join(tmpdir(), "jts-bench-dev-"));
+      const dataDir = devDataDir();
       return platformProcess(
         "gateway-dev",
         { JTS_STORAGE: "embedded", JTS_DATA_DIR: dataDir, PG_PORT: String(freePort()) },
@@ -273,6 +273,19 @@ export const COMPOSITIONS: Composition[] = [
     nest: true,
   },
 ];
+
+/** A fresh data directory for `just dev`'s storage, open to the postgres user (mkdtemp makes it 0700). */
+function devDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "jts-bench-dev-"));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** BENCH_GATEWAY_COMPOSITIONS=dev,stack measures only those (re-running one after a change); all three by default. */
+function chosenCompositions(): Composition[] {
+  const only = process.env.BENCH_GATEWAY_COMPOSITIONS?.split(",").filter(Boolean);
+  return only && only.length > 0 ? COMPOSITIONS.filter((c) => only.includes(c.id)) : COMPOSITIONS;
+}
 
 type ServerName = "jts" | "bare" | "nest";
 
@@ -361,7 +374,10 @@ export function gatewayScenario(): Scenario {
       const wrkVersion = await wrkAvailable();
       const results: Partial<Record<CompositionId, Measured>> = {};
       const failed: Partial<Record<CompositionId, string>> = {};
-      for (const composition of COMPOSITIONS) {
+      const chosen = chosenCompositions();
+      for (const { id } of COMPOSITIONS)
+        if (!chosen.some((c) => c.id === id)) failed[id] = "not chosen (BENCH_GATEWAY_COMPOSITIONS)";
+      for (const composition of chosen) {
         ctx.log(`gateway: ${composition.label}`);
         try {
           results[composition.id] = await measureComposition(composition, ctx, wrkVersion);
@@ -389,7 +405,7 @@ export function gatewayScenario(): Scenario {
       }
       metrics.nestRps = rps("memory", "nest");
       const rate = ctx.smoke ? 500 : 5000;
-      const rows = COMPOSITIONS.flatMap(({ id, label }) => {
+      const rows = chosen.flatMap(({ id, label }) => {
         const m = results[id];
         if (!m) return [[label, `failed: ${(failed[id] ?? "").slice(0, 120)}`, "", "", "", "", "", "", "", ""]];
         const pooled = summarize(merge(m.fixed.map((r) => decode(r.latencyHist))));
@@ -439,7 +455,7 @@ export function gatewayScenario(): Scenario {
           },
         ],
         notes: [
-          ...COMPOSITIONS.map((c) => c.note),
+          ...chosen.map((c) => c.note),
           "Every composition: API_RATE_LIMIT=1e9 so the token bucket runs and passes on every request; /api/positions resolves the JWT (jose via @elysiajs/jwt), checks the deny list in the cache, takes a token, and asks portfolio-tracker over the rpc port, which answers from its in-memory read model. The account holds three positions (seeded by three market orders, then the sim feed is stopped); every server answers that composition's JSON.",
           "Bare Elysia (bench/baselines/bare-elysia.ts, Bun): the ceiling, the same route with the JWT verified by @elysiajs/jwt and a per-user request count, the positions from a file; no deny list, no rpc. It runs against each composition in the same run, so the ratio compares like with like on this shared machine.",
           "NestJS (in-memory composition only, as before): bench/baselines/nest-server.cjs, guard with jsonwebtoken.verify, deny-list check and a per-user token bucket, on Node 20.",
@@ -466,7 +482,7 @@ export function gatewayScenario(): Scenario {
       // Profile the gateway process while wrk drives it.
       const dir = outPath("profiles", `gateway-${Date.now()}`, "x").replace(/\/x$/, "");
       // The composition the targets judge: `just dev`'s, embedded PostgreSQL under a fresh data directory.
-      const dataDir = mkdtempSync(join(tmpdir(), "jts-bench-dev-"));
+      const dataDir = devDataDir();
       const child = new Child(
         "profile-gateway",
         profiledPlatformServer(dir, [
