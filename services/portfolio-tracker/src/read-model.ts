@@ -27,7 +27,9 @@ interface Books {
  *   memory does not hold (`differsFrom`). Until that event arrives (the bus's
  *   delivery time) a replica answers the state it last knew; callers that must
  *   agree with the stored processed marks read `stored` instead.
- * - A write whose outcome is unknown (it threw) also drops memory.
+ * - A write whose outcome is unknown (it threw), a fill found already marked
+ *   processed (another process applied it) and a lock on an account memory
+ *   may not know also drop memory.
  * Reads return copies, as the stored repositories do.
  */
 export class CachedPortfolioRepository implements PortfolioRepository {
@@ -81,9 +83,15 @@ export class CachedPortfolioRepository implements PortfolioRepository {
     return this.write(async () => {
       const saved = new Map<string, PositionState>();
       const cashMoved = new Set<string>();
+      // A fill another process applied (already marked) or an account memory may not know yet: reload.
+      let elsewhere = false;
       const result = await this.stored.transaction((tx) =>
         work({
-          lockAccount: (id) => tx.lockAccount(id),
+          lockAccount: async (id) => {
+            const exists = await tx.lockAccount(id);
+            if (!exists) elsewhere = true;
+            return exists;
+          },
           position: (account, symbol) => tx.position(account, symbol),
           savePosition: async (p) => {
             await tx.savePosition(p);
@@ -93,9 +101,14 @@ export class CachedPortfolioRepository implements PortfolioRepository {
             await tx.addCash(account, currency, delta);
             cashMoved.add(account);
           },
-          markProcessed: (consumer, eventId) => tx.markProcessed(consumer, eventId),
+          markProcessed: async (consumer, eventId) => {
+            const first = await tx.markProcessed(consumer, eventId);
+            if (!first) elsewhere = true;
+            return first;
+          },
         }),
       );
+      if (elsewhere) this.invalidate();
       // Committed. Cash as the database summed it, read once per write, not per read.
       const accounts = cashMoved.size > 0 ? await this.stored.listAccounts([...cashMoved]) : [];
       this.generation++;
