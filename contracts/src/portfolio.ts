@@ -2,7 +2,16 @@ import { type Static, Type as t } from "@sinclair/typebox";
 import { Id, Nanos } from "./primitives.ts";
 
 /** rpc portfolio.positions and portfolio.accounts: every account when neither is given. */
-export const AccountsQuery = t.Object({ accounts: t.Optional(t.Array(Id)), owner: t.Optional(t.String()) });
+export const AccountsQuery = t.Object({
+  accounts: t.Optional(t.Array(Id)),
+  owner: t.Optional(t.String()),
+  /**
+   * Read the stored books, not the answering replica's in-memory read model: for a caller
+   * that compares the answer with portfolio.applied-fills (risk at its start). The
+   * gateway and the PWA's polls leave it out.
+   */
+  consistent: t.Optional(t.Boolean()),
+});
 export type AccountsQuery = Static<typeof AccountsQuery>;
 
 /** rpc portfolio.equity-history (and the portfolio's GET /equity): stored snapshots. */

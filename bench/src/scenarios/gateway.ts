@@ -1,9 +1,12 @@
-import { writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SQL } from "bun";
 import { decode, type LatencySummary, merge, summarize } from "../lib/hist.ts";
 import { outPath, ROOT_DIR } from "../lib/paths.ts";
-import { Child, runToResult } from "../lib/proc.ts";
+import { Child, freePort, run, runToResult } from "../lib/proc.ts";
 import { type Context, fmt, type Outcome, readProfile, type Scenario } from "../lib/scenario.ts";
+import { cleanNamespace } from "../lib/servers.ts";
 import { median } from "../lib/stats.ts";
 import { type WrkResult, wrk, wrkAvailable } from "../lib/wrk.ts";
 
@@ -115,138 +118,382 @@ function fixedRate(name: string, url: string, token: string, ctx: Context): Prom
   ) as unknown as Promise<FixedRate>;
 }
 
+/** A composition under test: where its gateway and sim venue listen, and how to end it. */
+interface Running {
+  gateway: string;
+  sim: string;
+  stop(): Promise<void>;
+}
+
+type CompositionId = "dev" | "stack" | "memory";
+
+interface Composition {
+  id: CompositionId;
+  label: string;
+  note: string;
+  start(ctx: Context): Promise<Running>;
+  /** Also measure the NestJS baseline against this one (kept on the in-memory composition, as before). */
+  nest?: boolean;
+}
+
+const GATEWAY_SETTINGS = { API_RATE_LIMIT: "1000000000", STRATEGIES: "off" };
+
+/** The platform process of platform-server.ts with `settings`, plus whatever else `stop` removes. */
+async function platformProcess(name: string, settings: Record<string, string>, cleanup = async () => {}) {
+  const jts = await startPlatformServer(name, { ...GATEWAY_SETTINGS, ...settings }, ["--keep-feed"]).catch(
+    async (error: unknown) => {
+      await cleanup();
+      throw error;
+    },
+  );
+  return {
+    gateway: jts.gateway,
+    sim: jts.urls["broker-sim"] as string,
+    async stop() {
+      jts.child.send("stop");
+      await jts.child.finish(30_000);
+      await cleanup();
+    },
+  };
+}
+
+/** The servers' URLs and credentials: this shell's when exported, else what host/servers/all prints (it starts nothing). */
+async function serverEnv(): Promise<Record<string, string>> {
+  const names = [
+    "REDIS_URL",
+    "NATS_URL",
+    "NATS_USER",
+    "NATS_PASSWORD",
+    "KAFKA_BROKERS",
+    "KAFKA_SASL_USERNAME",
+    "KAFKA_SASL_PASSWORD",
+    "KAFKA_SASL_MECHANISM",
+    "DATABASE_URL",
+  ];
+  const env: Record<string, string> = {};
+  for (const name of names) if (process.env[name]) env[name] = process.env[name] as string;
+  if (env.REDIS_URL && env.NATS_URL && env.KAFKA_BROKERS && env.DATABASE_URL) return env;
+  const printed = await run([join(ROOT_DIR, "host/servers/all"), "env"]);
+  for (const match of printed.matchAll(/export (\w+)=(\S+)/g)) {
+    const value = (match[2] as string).replace(/^'(.*)'$/, "$1");
+    if (names.includes(match[1] as string)) env[match[1] as string] ??= value;
+  }
+  return env;
+}
+
+/**
+ * `just stack`: every service its own process (startTestStack, the entries host/stack runs)
+ * on the PostgreSQL, Redis, NATS and Kafka already running here. Its own database on that
+ * PostgreSQL and its own namespace on the buses, both removed afterwards; the servers
+ * themselves are never started or stopped.
+ */
+async function startStack(ctx: Context): Promise<Running> {
+  const env = await serverEnv();
+  const missing = ["REDIS_URL", "NATS_URL", "KAFKA_BROKERS", "DATABASE_URL"].filter((n) => !env[n]);
+  if (missing.length > 0) throw new Error(`just stack needs the running servers: ${missing.join(", ")} not set`);
+  const id = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  const namespace = `benchgw${id}`;
+  const database = `bench_gw_${id}`;
+  const admin = new SQL(env.DATABASE_URL as string);
+  await admin.unsafe(`CREATE DATABASE ${database}`);
+  const databaseUrl = new URL(env.DATABASE_URL as string);
+  databaseUrl.pathname = `/${database}`;
+  const workDir = mkdtempSync(join(tmpdir(), "jts-bench-stack-"));
+  const cleanup = async () => {
+    await cleanNamespace(namespace, {
+      REDIS_URL: env.REDIS_URL,
+      NATS_URL: env.NATS_URL,
+      KAFKA_BROKERS: env.KAFKA_BROKERS,
+    }).catch(() => {});
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
+    await admin.close();
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  try {
+    const { startTestStack } = await import("@jts/platform/testing/stack");
+    const stack = await startTestStack({
+      basePort: 20_000 + Math.floor(Math.random() * 9_000),
+      logDir: join(workDir, "logs"),
+      env: {
+        ...env,
+        JTS_BUS: "kafka",
+        JTS_RPC: "nats",
+        JTS_CACHE: "redis",
+        JTS_NAMESPACE: namespace,
+        DATABASE_URL: databaseUrl.toString(),
+        CHDB_PATH: join(workDir, "chdb"),
+        JWT_SECRET: BENCH_JWT_SECRET,
+        JTS_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+        JWT_ACCESS_TTL_SECONDS: "7200",
+        JTS_SERVICE_TOKEN: BENCH_SERVICE_TOKEN,
+        LOG_LEVEL: "warn",
+        ...GATEWAY_SETTINGS,
+      },
+    });
+    ctx.log(`gateway: just stack up (namespace ${namespace}, database ${database})`);
+    return {
+      gateway: stack.url("api-gateway"),
+      sim: stack.url("broker-sim"),
+      async stop() {
+        await stack.stop();
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+export const COMPOSITIONS: Composition[] = [
+  {
+    id: "dev",
+    label: "`just dev` (one process, embedded PostgreSQL + chdb)",
+    note: "`just dev`: bootPlatform as services/platform/src/main.ts runs it (JTS_STORAGE=embedded: its own embedded PostgreSQL and chdb under a fresh data directory), in-memory bus, rpc and cache.",
+    start: async () => {
+      const dataDir = devDataDir();
+      return platformProcess(
+        "gateway-dev",
+        { JTS_STORAGE: "embedded", JTS_DATA_DIR: dataDir, PG_PORT: String(freePort()) },
+        async () => rmSync(dataDir, { recursive: true, force: true }),
+      );
+    },
+  },
+  {
+    id: "stack",
+    label: "`just stack` (a process per service; PostgreSQL, Kafka, NATS, Redis)",
+    note: "`just stack`: every service its own process (services/platform/src/testing/stack.ts, the entries host/stack starts), events on Kafka, rpc on NATS, cache and rate limits in Redis, orders and positions in a database of its own on the PostgreSQL already running; the gateway reaches portfolio-tracker over NATS.",
+    start: startStack,
+  },
+  {
+    id: "memory",
+    label: "in memory (one process, JTS_STORAGE=memory)",
+    note: "In memory: bootPlatform with JTS_STORAGE=memory (no database at all), the composition this scenario measured before.",
+    start: async () => platformProcess("gateway-memory", { JTS_STORAGE: "memory" }),
+    nest: true,
+  },
+];
+
+/** A fresh data directory for `just dev`'s storage, open to the postgres user (mkdtemp makes it 0700). */
+function devDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "jts-bench-dev-"));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** BENCH_GATEWAY_COMPOSITIONS=dev,stack measures only those (re-running one after a change); all three by default. */
+function chosenCompositions(): Composition[] {
+  const only = process.env.BENCH_GATEWAY_COMPOSITIONS?.split(",").filter(Boolean);
+  return only && only.length > 0 ? COMPOSITIONS.filter((c) => only.includes(c.id)) : COMPOSITIONS;
+}
+
+type ServerName = "jts" | "bare" | "nest";
+
+interface Measured {
+  throughput: Record<ServerName, WrkResult[]>;
+  fixed: FixedRate[];
+}
+
+/** One composition: boot it, seed three positions, freeze the market, then measure it beside the bare app (and Nest). */
+async function measureComposition(
+  composition: Composition,
+  ctx: Context,
+  wrkVersion: string | null,
+): Promise<Measured> {
+  const running = await composition.start(ctx);
+  const baselines: Child[] = [];
+  try {
+    const token = await login(running.gateway);
+    const body = await seedPositions(running.gateway, token);
+    // Freeze the market after seeding, so the positions (marked to the last price) stay as the fixture has them.
+    await fetch(`${running.sim}/feed/stop`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${BENCH_SERVICE_TOKEN}` },
+    });
+    await Bun.sleep(300);
+    const frozen = (await positionsBody(running.gateway, token)) || body;
+    const fixture = outPath(`gateway-positions-${composition.id}.json`);
+    writeFileSync(fixture, frozen);
+    const bare = new Child(
+      `gateway-bare-${composition.id}`,
+      ["bun", join(ROOT_DIR, "bench/baselines/bare-elysia.ts")],
+      {
+        env: { PORT: "0", JWT_SECRET: BENCH_JWT_SECRET, POSITIONS_FILE: fixture },
+      },
+    );
+    baselines.push(bare);
+    const servers: Partial<Record<ServerName, string>> = {
+      jts: `${running.gateway}/api/positions`,
+      bare: `${((await bare.next("ready", 60_000)) as { url: string }).url}/api/positions`,
+    };
+    if (composition.nest) {
+      const nest = new Child("gateway-nest", [NODE, join(ROOT_DIR, "bench/baselines/nest-server.cjs")], {
+        env: { PORT: "0", JWT_SECRET: BENCH_JWT_SECRET, POSITIONS_FILE: fixture, API_RATE_LIMIT: "1000000000" },
+      });
+      baselines.push(nest);
+      servers.nest = `${((await nest.next("ready", 60_000)) as { url: string }).url}/api/positions`;
+    }
+    for (const [name, url] of Object.entries(servers)) {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      const text = await res.text();
+      if (res.status !== 200)
+        throw new Error(`${composition.id} ${name} answered ${res.status}: ${text.slice(0, 200)}`);
+      if (text !== frozen)
+        ctx.log(
+          `warning: ${composition.id} ${name} answers a different body (${text.length} vs ${frozen.length} bytes)`,
+        );
+    }
+    const header = `Authorization: Bearer ${token}`;
+    const measured: Measured = { throughput: { jts: [], bare: [], nest: [] }, fixed: [] };
+    const wrkOptions = { threads: 2, connections: 64, seconds: ctx.smoke ? 2 : 10, header };
+    if (wrkVersion) {
+      for (const url of Object.values(servers)) await wrk(url, { ...wrkOptions, seconds: ctx.smoke ? 1 : 3 });
+    }
+    for (let rep = 1; rep <= ctx.reps; rep++) {
+      if (wrkVersion) {
+        for (const [name, url] of Object.entries(servers) as Array<[ServerName, string]>) {
+          ctx.log(`gateway ${composition.id} rep ${rep}/${ctx.reps}: ${name} throughput (wrk)`);
+          measured.throughput[name].push(await wrk(url, wrkOptions));
+        }
+      }
+      ctx.log(`gateway ${composition.id} rep ${rep}/${ctx.reps}: jts at a fixed rate`);
+      measured.fixed.push(await fixedRate(`gateway-rate-${composition.id}`, servers.jts as string, token, ctx));
+    }
+    return measured;
+  } finally {
+    for (const child of baselines) await child.stop();
+    await running.stop();
+  }
+}
+
 export function gatewayScenario(): Scenario {
   return {
     id: "gateway",
-    title: "3. Gateway: authenticated GET /api/positions (JWT + rate limit on every request)",
+    title: "3. Gateway: authenticated GET /api/positions (JWT + rate limit on every request), per composition",
     async run(ctx): Promise<Outcome> {
       const wrkVersion = await wrkAvailable();
-      const jts = await startPlatformServer(
-        "gateway-jts",
-        {
-          API_RATE_LIMIT: "1000000000",
-          STRATEGIES: "off",
-        },
-        ["--keep-feed"],
-      );
-      let nest: Child | null = null;
-      try {
-        const token = await login(jts.gateway);
-        const body = await seedPositions(jts.gateway, token);
-        // Freeze the market after seeding, so the positions (marked to the last price) stay as the fixture has them.
-        await fetch(`${jts.urls["broker-sim"]}/feed/stop`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${BENCH_SERVICE_TOKEN}` },
-        });
-        await Bun.sleep(300);
-        const frozen = (await positionsBody(jts.gateway, token)) || body;
-        const fixture = outPath("gateway-positions.json");
-        writeFileSync(fixture, frozen);
-        nest = new Child("gateway-nest", [NODE, join(ROOT_DIR, "bench/baselines/nest-server.cjs")], {
-          env: { PORT: "0", JWT_SECRET: BENCH_JWT_SECRET, POSITIONS_FILE: fixture, API_RATE_LIMIT: "1000000000" },
-        });
-        const nestUrl = ((await nest.next("ready", 60_000)) as { url: string }).url;
-        const servers = { jts: `${jts.gateway}/api/positions`, nest: `${nestUrl}/api/positions` };
-        const header = `Authorization: Bearer ${token}`;
-        for (const [name, url] of Object.entries(servers)) {
-          const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-          const text = await res.text();
-          if (res.status !== 200) throw new Error(`${name} answered ${res.status}: ${text.slice(0, 200)}`);
-          if (text !== frozen)
-            ctx.log(`warning: ${name} answers a different body (${text.length} vs ${frozen.length} bytes)`);
+      const results: Partial<Record<CompositionId, Measured>> = {};
+      const failed: Partial<Record<CompositionId, string>> = {};
+      const chosen = chosenCompositions();
+      for (const { id } of COMPOSITIONS)
+        if (!chosen.some((c) => c.id === id)) failed[id] = "not chosen (BENCH_GATEWAY_COMPOSITIONS)";
+      for (const composition of chosen) {
+        ctx.log(`gateway: ${composition.label}`);
+        try {
+          results[composition.id] = await measureComposition(composition, ctx, wrkVersion);
+        } catch (error) {
+          failed[composition.id] = (error as Error).message;
+          ctx.log(`gateway ${composition.id} failed: ${(error as Error).message}`);
         }
-        const throughput: Record<string, WrkResult[]> = { jts: [], nest: [] };
-        const fixed: Record<string, FixedRate[]> = { jts: [], nest: [] };
-        const wrkOptions = { threads: 2, connections: 64, seconds: ctx.smoke ? 2 : 10, header };
-        if (wrkVersion) {
-          for (const url of Object.values(servers)) await wrk(url, { ...wrkOptions, seconds: ctx.smoke ? 1 : 3 });
-        }
-        for (let rep = 1; rep <= ctx.reps; rep++) {
-          for (const [name, url] of Object.entries(servers) as Array<["jts" | "nest", string]>) {
-            if (wrkVersion) {
-              ctx.log(`gateway rep ${rep}/${ctx.reps}: ${name} throughput (wrk)`);
-              throughput[name]?.push(await wrk(url, wrkOptions));
-            }
-            ctx.log(`gateway rep ${rep}/${ctx.reps}: ${name} at a fixed rate`);
-            fixed[name]?.push(await fixedRate(`gateway-rate-${name}`, url, token, ctx));
-          }
-        }
-        const rps = (name: string) => (throughput[name] ?? []).map((r) => r.requestsPerSec);
-        const p99 = (name: string) => (fixed[name] ?? []).map((r) => r.latency.p99Us / 1000);
-        const pooled = (name: string) => summarize(merge((fixed[name] ?? []).map((r) => decode(r.latencyHist))));
-        const rate = ctx.smoke ? 500 : 5000;
-        const row = (name: "jts" | "nest", label: string) => {
-          const p = pooled(name);
-          return [
-            label,
-            fmt(median(rps(name)), 0),
-            String(median((throughput[name] ?? []).map((r) => r.non2xx + r.socketErrors))),
-            fmt(median((fixed[name] ?? []).map((r) => r.achievedPerSec)), 0),
-            fmt(median((fixed[name] ?? []).map((r) => r.latency.p50Us / 1000)), 2),
-            fmt(median(p99(name)), 2),
-            fmt(p.p999Us / 1000, 2),
-            fmt(p.maxUs / 1000, 1),
-            String((fixed[name] ?? []).reduce((n, r) => n + r.non200 + r.errors + r.unanswered, 0)),
-            fmt(median((fixed[name] ?? []).map((r) => r.sendLag.p99Us / 1000)), 2),
-            fmt(median((fixed[name] ?? []).map((r) => r.fromSend.p99Us / 1000)), 2),
-          ];
-        };
-        return {
-          metrics: {
-            jtsRps: rps("jts"),
-            nestRps: rps("nest"),
-            ratioRps: rps("jts").map((v, i) => v / (rps("nest")[i] ?? Number.NaN)),
-            jtsNon2xx: (throughput.jts ?? []).map((r) => r.non2xx + r.socketErrors),
-            jtsP99Ms: p99("jts"),
-            nestP99Ms: p99("nest"),
-            ratioP99: p99("jts").map((v, i) => v / (p99("nest")[i] ?? Number.NaN)),
-            jtsFixedFailures: (fixed.jts ?? []).map((r) => r.non200 + r.errors + r.unanswered),
-          },
-          unavailable: wrkVersion ? {} : { jtsRps: "wrk is not installed (apt-get install -y wrk)" },
-          tables: [
-            {
-              title: `Side by side (median of ${ctx.reps} repetitions; fixed rate ${rate} req/s, latency from the intended send time)`,
-              headers: [
-                "server",
-                "max req/s (wrk)",
-                "non-2xx",
-                "fixed: req/s",
-                "p50 ms",
-                "p99 ms",
-                "p99.9 ms (pooled)",
-                "max ms (pooled)",
-                "failed",
-                "client send lag p99 ms",
-                "p99 ms from the actual send",
-              ],
-              rows: [row("jts", "JTS gateway (Bun, Elysia)"), row("nest", "NestJS 12 + Express 5 (Node 20)")],
-            },
-          ],
-          notes: [
-            "JTS: the `just dev` composition in one process (bootPlatform, in-memory ports), API_RATE_LIMIT=1e9 so the token bucket runs and passes on every request; /api/positions resolves the JWT (jose via @elysiajs/jwt), checks the deny list in the cache, takes a token, and asks portfolio-tracker over the rpc port. The account holds three positions (seeded by three market orders); both servers answer the same JSON.",
-            "NestJS: the same route (bench/baselines/nest-server.cjs): guard with jsonwebtoken.verify, deny-list check and a per-user token bucket with RateLimit headers, positions from an injected service; run with Node 20 (/usr/bin/node).",
-            `Throughput: wrk ${wrkOptions.threads} threads, ${wrkOptions.connections} connections, ${wrkOptions.seconds} s, after a warm-up; wrk shares the 2 cores with the server. Fixed rate: bench/src/clients/http-rate.ts, 64 keep-alive connections, latency from each request's intended send time (the target's number); the client's own send lag and the latency from the actual send are shown beside it, so a starved client (the machine is shared) is told apart from a slow server.`,
-          ],
-          details: {
-            wrkVersion,
-            throughput: Object.fromEntries(
-              Object.entries(throughput).map(([k, v]) => [k, v.map(({ raw: _, ...r }) => r)]),
-            ),
-            fixed: Object.fromEntries(
-              Object.entries(fixed).map(([k, v]) => [k, v.map(({ latencyHist: _, ...r }) => r)]),
-            ),
-          },
-        };
-      } finally {
-        await nest?.stop();
-        jts.child.send("stop");
-        await jts.child.finish(20_000);
       }
+      const rps = (id: CompositionId, name: ServerName) =>
+        (results[id]?.throughput[name] ?? []).map((r) => r.requestsPerSec);
+      const p99 = (id: CompositionId) => (results[id]?.fixed ?? []).map((r) => r.latency.p99Us / 1000);
+      const metrics: Record<string, number[]> = {};
+      const unavailable: Record<string, string> = {};
+      for (const { id } of COMPOSITIONS) {
+        metrics[`${id}Rps`] = rps(id, "jts");
+        metrics[`${id}BareRps`] = rps(id, "bare");
+        metrics[`${id}RatioToBare`] = rps(id, "jts").map((v, i) => v / (rps(id, "bare")[i] ?? Number.NaN));
+        metrics[`${id}WrkP99Ms`] = (results[id]?.throughput.jts ?? []).map((r) => r.latencyP99Ms ?? Number.NaN);
+        metrics[`${id}Non2xx`] = (results[id]?.throughput.jts ?? []).map((r) => r.non2xx + r.socketErrors);
+        metrics[`${id}P99Ms`] = p99(id);
+        metrics[`${id}FixedFailures`] = (results[id]?.fixed ?? []).map((r) => r.non200 + r.errors + r.unanswered);
+        const why = failed[id] ?? (wrkVersion ? undefined : "wrk is not installed (apt-get install -y wrk)");
+        if (why) for (const m of ["Rps", "BareRps", "RatioToBare", "WrkP99Ms"]) unavailable[`${id}${m}`] = why;
+        if (failed[id]) for (const m of ["P99Ms", "FixedFailures"]) unavailable[`${id}${m}`] = failed[id] as string;
+      }
+      metrics.nestRps = rps("memory", "nest");
+      const rate = ctx.smoke ? 500 : 5000;
+      const rows = chosen.flatMap(({ id, label }) => {
+        const m = results[id];
+        if (!m) return [[label, `failed: ${(failed[id] ?? "").slice(0, 120)}`, ...Array<string>(10).fill("")]];
+        const pooled = summarize(merge(m.fixed.map((r) => decode(r.latencyHist))));
+        const wrkRow = (name: ServerName, server: string) => [
+          label,
+          server,
+          fmt(median(rps(id, name)), 0),
+          fmt(median(m.throughput[name].map((r) => r.latencyP99Ms ?? Number.NaN)), 2),
+          String(median(m.throughput[name].map((r) => r.non2xx + r.socketErrors))),
+        ];
+        const out = [
+          [
+            ...wrkRow("jts", "JTS gateway"),
+            fmt(median(m.fixed.map((r) => r.achievedPerSec)), 0),
+            fmt(median(m.fixed.map((r) => r.latency.p50Us / 1000)), 2),
+            fmt(median(p99(id)), 2),
+            fmt(pooled.p999Us / 1000, 2),
+            String(m.fixed.reduce((n, r) => n + r.non200 + r.errors + r.unanswered, 0)),
+            fmt(median(m.fixed.map((r) => r.sendLag.p99Us / 1000)), 2),
+            fmt(median(m.fixed.map((r) => r.fromSend.p99Us / 1000)), 2),
+          ],
+          [...wrkRow("bare", "bare Elysia + @elysiajs/jwt (ceiling)"), "", "", "", "", "", "", ""],
+        ];
+        if (m.throughput.nest.length > 0)
+          out.push([...wrkRow("nest", "NestJS 12 + Express 5 (Node 20)"), "", "", "", "", "", "", ""]);
+        return out;
+      });
+      return {
+        metrics,
+        unavailable,
+        tables: [
+          {
+            title: `Per composition, each beside the bare app in the same run (median of ${ctx.reps} repetitions; fixed rate ${rate} req/s, latency from the intended send time)`,
+            headers: [
+              "composition",
+              "server",
+              "max req/s (wrk)",
+              "wrk p99 ms",
+              "non-2xx",
+              "fixed: req/s",
+              "p50 ms",
+              "p99 ms",
+              "p99.9 ms (pooled)",
+              "failed",
+              "client send lag p99 ms",
+              "p99 ms from the actual send",
+            ],
+            rows,
+          },
+        ],
+        notes: [
+          ...chosen.map((c) => c.note),
+          "Every composition: API_RATE_LIMIT=1e9 so the token bucket runs and passes on every request; /api/positions resolves the JWT (jose via @elysiajs/jwt), checks the deny list in the cache, takes a token, and asks portfolio-tracker over the rpc port, which answers from its in-memory read model. The account holds three positions (seeded by three market orders, then the sim feed is stopped); every server answers that composition's JSON.",
+          "Bare Elysia (bench/baselines/bare-elysia.ts, Bun): the ceiling, the same route with the JWT verified by @elysiajs/jwt and a per-user request count, the positions from a file; no deny list, no rpc. It runs against each composition in the same run, so the ratio compares like with like on this shared machine.",
+          "NestJS (in-memory composition only, as before): bench/baselines/nest-server.cjs, guard with jsonwebtoken.verify, deny-list check and a per-user token bucket, on Node 20.",
+          `Throughput: wrk 2 threads, 64 connections, ${ctx.smoke ? 2 : 10} s, after a warm-up; wrk shares the 2 cores with the servers. Fixed rate: bench/src/clients/http-rate.ts, 64 keep-alive connections, latency from each request's intended send time; the client's own send lag is shown beside it, so a starved client (the machine is shared) is told apart from a slow server.`,
+        ],
+        details: {
+          wrkVersion,
+          failed,
+          results: Object.fromEntries(
+            Object.entries(results).map(([id, m]) => [
+              id,
+              {
+                throughput: Object.fromEntries(
+                  Object.entries(m.throughput).map(([k, v]) => [k, v.map(({ raw: _, ...r }) => r)]),
+                ),
+                fixed: m.fixed.map(({ latencyHist: _, ...r }) => r),
+              },
+            ]),
+          ),
+        },
+      };
     },
     async profile(ctx) {
       // Profile the gateway process while wrk drives it.
       const dir = outPath("profiles", `gateway-${Date.now()}`, "x").replace(/\/x$/, "");
-      const child = new Child("profile-gateway", profiledPlatformServer(dir, ["--set=API_RATE_LIMIT=1000000000"]));
+      // The composition the targets judge: `just dev`'s, embedded PostgreSQL under a fresh data directory.
+      const dataDir = devDataDir();
+      const child = new Child(
+        "profile-gateway",
+        profiledPlatformServer(dir, [
+          "--set=API_RATE_LIMIT=1000000000",
+          "--set=JTS_STORAGE=embedded",
+          `--set=JTS_DATA_DIR=${dataDir}`,
+          `--set=PG_PORT=${freePort()}`,
+        ]),
+      );
       const ready = (await child.next("ready", 120_000)) as { urls: Record<string, string> };
       const gateway = ready.urls["api-gateway"] as string;
       const token = await login(gateway);
@@ -258,6 +505,7 @@ export function gatewayScenario(): Scenario {
       }).catch(() => null);
       child.send("stop");
       await child.exited;
+      rmSync(dataDir, { recursive: true, force: true });
       return readProfile(dir);
     },
   };

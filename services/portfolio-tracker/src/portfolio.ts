@@ -9,6 +9,7 @@ import {
   positionKey,
   toPosition,
 } from "./ledger.ts";
+import { CachedPortfolioRepository } from "./read-model.ts";
 import type { PortfolioRepository } from "./repository.ts";
 
 /** The consumer name fills are marked processed under (processed_events), keyed by fill id. */
@@ -84,13 +85,18 @@ export class Portfolio {
     return changed;
   }
 
-  /** The stored positions, marked to the last prices seen here. */
-  async listPositions(accounts?: readonly string[]): Promise<Position[]> {
-    return (await this.repository.listPositions(accounts)).map((p) => toPosition(this.remember(p)));
+  /**
+   * The positions, marked to the last prices seen here. `consistent` reads the
+   * stored books even when the repository keeps them in memory: what another
+   * replica stored a moment ago is there too (risk compares it with the
+   * stored processed marks).
+   */
+  async listPositions(accounts?: readonly string[], consistent = false): Promise<Position[]> {
+    return (await this.books(consistent).listPositions(accounts)).map((p) => toPosition(this.remember(p)));
   }
 
-  listAccounts(accounts?: readonly string[]): Promise<Account[]> {
-    return this.repository.listAccounts(accounts);
+  listAccounts(accounts?: readonly string[], consistent = false): Promise<Account[]> {
+    return this.books(consistent).listAccounts(accounts);
   }
 
   /** Each account's equity per currency now, positions marked to the last prices seen here. */
@@ -99,8 +105,15 @@ export class Portfolio {
     return (await this.repository.listAccounts(accounts)).flatMap((account) => equityOf(account, positions, ts));
   }
 
-  accountsOf(owner: string): Promise<string[]> {
-    return this.repository.accountsOf(owner);
+  accountsOf(owner: string, consistent = false): Promise<string[]> {
+    return this.books(consistent).accountsOf(owner);
+  }
+
+  /** The repository, or for `consistent` reads the stored one behind an in-memory read model. */
+  private books(consistent: boolean): PortfolioRepository {
+    return consistent && this.repository instanceof CachedPortfolioRepository
+      ? this.repository.stored
+      : this.repository;
   }
 
   /**

@@ -8,7 +8,7 @@ import {
   Subjects,
   Topics,
 } from "@jts/contracts";
-import { envelope, MemoryEventBus, memoryRuntime, type Runtime } from "@jts/kit";
+import { envelope, MemoryEventBus, memoryRuntime, type Runtime, rpcClient } from "@jts/kit";
 import { connectPostgres, type Sql, startTestPostgres, type TestPostgres, truncateAll } from "@jts/kit/postgres";
 import { eventually, fillFixture, readJson, silentLogger } from "@jts/kit/testing";
 import type { AccountSeed } from "./ledger.ts";
@@ -42,15 +42,19 @@ const fill: Fill = fillFixture({
   tsEvent: "1764236400000000000",
 });
 
+/** The typed rpc client of one portfolio "process". */
+const call = (process: { runtime: Runtime }) => rpcClient(process.runtime.rpc, 5000).call;
+
 describe("portfolio service on PostgreSQL", () => {
   let published: Position[];
 
   /** One portfolio "process": its own pool and bus, on the shared database. */
-  const startPortfolio = async (cash: string, extra: Partial<PortfolioOptions> = {}) => {
+  /** `shared`: a bus other "processes" are on too (the test records its position events once, itself). */
+  const startPortfolio = async (cash: string, extra: Partial<PortfolioOptions> = {}, shared?: MemoryEventBus) => {
     const sql = connectPostgres(pg.url, { max: 4 });
     pools.push(sql);
-    const runtime: Runtime = { ...memoryRuntime(silentLogger), bus: new MemoryEventBus() };
-    await runtime.bus.subscribe(Topics.positionUpdated, (e) => void published.push(e.payload as Position));
+    const runtime: Runtime = { ...memoryRuntime(silentLogger), bus: shared ?? new MemoryEventBus() };
+    if (!shared) await runtime.bus.subscribe(Topics.positionUpdated, (e) => void published.push(e.payload as Position));
     const service = createPortfolioService(runtime, {
       accounts: [paper(cash)],
       ...postgresPortfolioStorage(sql),
@@ -140,11 +144,7 @@ describe("portfolio service on PostgreSQL", () => {
       effective: { maxOrderNotional: "1", maxPositionNotional: "1" },
       symbols: [],
     }));
-    await first.runtime.rpc.request(
-      Subjects.accountArm,
-      { account: "paper-main", confirm: "paper-main" },
-      { actor: "root" },
-    );
+    await call(first)(Subjects.accountArm, { account: "paper-main", confirm: "paper-main" }, { actor: "root" });
     await first.runtime.bus.publish(Topics.fill, envelope(EventTypes.fill, "oms", fill.account, fill));
     await eventually(async () =>
       expect(await pg.sql`SELECT count(*)::int AS n FROM equity_snapshots`).toEqual([{ n: 1 }] as never),
@@ -158,8 +158,54 @@ describe("portfolio service on PostgreSQL", () => {
     // Cash 299924.95 plus 10 x 70000.5 at the fill price.
     const equity = (await second.get("/equity")) as EquitySnapshot[];
     expect(equity.map((e) => [e.account, e.currency, e.equity])).toEqual([["paper-main", "KRW", "999929.95"]]);
-    await second.runtime.rpc.request(Subjects.accountDisarm, { account: "paper-main" }, { actor: "root" });
+    await call(second)(Subjects.accountDisarm, { account: "paper-main" }, { actor: "root" });
     expect(((await second.get("/accounts")) as Account[]).map((a) => a.mode)).toEqual(["PAPER"]);
     await second.stop();
+  });
+
+  it("answers positions and accounts from memory, and after a restart exactly what it answered before", async () => {
+    const first = await startPortfolio("1000000");
+    await first.runtime.bus.publish(Topics.fill, envelope(EventTypes.fill, "oms", fill.account, fill));
+    await eventually(() => expect(published).toHaveLength(1));
+    const positions = await call(first)(Subjects.positions, {});
+    const accounts = await call(first)(Subjects.accounts, { owner: "admin" });
+    expect(accounts.map((a) => a.balances.map((b) => b.total))).toEqual([["299924.95"]]);
+    // A change behind the service's back is not read: the answers come from memory ...
+    await pg.sql`UPDATE balances SET total = 1 WHERE account = 'paper-main'`;
+    expect(await call(first)(Subjects.accounts, { owner: "admin" })).toEqual(accounts);
+    // ... but a consistent read (risk's start) reads the stored books.
+    expect((await call(first)(Subjects.accounts, { consistent: true })).map((a) => a.balances[0]?.total)).toEqual([
+      "1",
+    ]);
+    await pg.sql`UPDATE balances SET total = 299924.95 WHERE account = 'paper-main'`;
+    await first.stop();
+
+    const second = await startPortfolio("5");
+    expect(await call(second)(Subjects.positions, {})).toEqual(positions);
+    expect(await call(second)(Subjects.accounts, { owner: "admin" })).toEqual(accounts);
+    await second.stop();
+  });
+
+  it("keeps two replicas on one database agreeing: a fill one applies shows in the other's reads", async () => {
+    const bus = new MemoryEventBus();
+    await bus.subscribe(Topics.positionUpdated, (e) => void published.push(e.payload as Position));
+    const [one, two] = [await startPortfolio("1000000", {}, bus), await startPortfolio("1000000", {}, bus)];
+    // Both have read (and hold) the books before the fill.
+    expect(await one.get("/positions")).toEqual([]);
+    expect(await two.get("/positions")).toEqual([]);
+    // The fill goes to one replica of the group; its position event reaches both.
+    await bus.publish(Topics.fill, envelope(EventTypes.fill, "oms", fill.account, fill));
+    await eventually(() => expect(published).toHaveLength(1));
+    const second = { ...fill, id: "F-2", price: "70010.5", tsEvent: "1764236400000000001" };
+    await bus.publish(Topics.fill, envelope(EventTypes.fill, "oms", fill.account, second));
+    await eventually(() => expect(published).toHaveLength(2));
+    for (const replica of [one, two])
+      await eventually(async () => {
+        expect(((await replica.get("/positions")) as Position[]).map((p) => [p.quantity, p.averagePrice])).toEqual([
+          ["20", "70005.5"],
+        ]);
+        expect(await cash(replica.get)).toEqual([["paper-main", "admin", ["-400250.1"]]]);
+      });
+    await Promise.all([one.stop(), two.stop()]);
   });
 });

@@ -25,6 +25,7 @@ import { AccountArming } from "./arming.ts";
 import type { AccountSeed } from "./ledger.ts";
 import { MemoryPortfolioRepository } from "./memory-repository.ts";
 import { FILL_CONSUMER, Portfolio } from "./portfolio.ts";
+import { CachedPortfolioRepository } from "./read-model.ts";
 import type { PortfolioRepository } from "./repository.ts";
 
 export interface PortfolioOptions {
@@ -46,7 +47,9 @@ export interface PortfolioOptions {
 
 export function createPortfolioService(runtime: Runtime, options: PortfolioOptions) {
   const logger = runtime.logger.child({ service: "portfolio-tracker" });
-  const portfolio = new Portfolio(options.repository ?? new MemoryPortfolioRepository());
+  // A stored repository gets the in-memory read model in front (read-model.ts); the memory one is memory already.
+  const readModel = options.repository ? new CachedPortfolioRepository(options.repository) : null;
+  const portfolio = new Portfolio(readModel ?? new MemoryPortfolioRepository());
   const throttleMs = options.markThrottleMs ?? 1000;
   const lastMarkPublished = new Map<string, number>();
   const subscriptions: Subscription[] = [];
@@ -120,13 +123,30 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
     async start() {
       const created = await portfolio.open(options.accounts);
       if (created.length > 0) logger.info("accounts seeded", { accounts: created });
+      if (readModel) {
+        // Every replica hears every position and mode change (no group): one another replica
+        // stored that this memory does not hold makes the next read load the stored books.
+        subscriptions.push(
+          await runtime.bus.subscribe(Topics.positionUpdated, (e) => {
+            if (readModel.differsFrom(e.payload)) readModel.invalidate();
+          }),
+          await runtime.bus.subscribe(Topics.accountMode, (e) => {
+            if (readModel.modeDiffers(e.payload.account, e.payload.mode)) readModel.invalidate();
+          }),
+        );
+      }
       subscriptions.push(
         await runtime.bus.subscribe(Topics.fill, (e) => onFill(e.payload), { group: "portfolio-tracker" }),
         // Marks decide no order: after the order path (fills stay on it, positions are read by it).
         await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload), { lane: "background" }),
-        await serve(runtime.rpc, Subjects.positions, ({ accounts }) => portfolio.listPositions(accounts)),
-        await serve(runtime.rpc, Subjects.accounts, async ({ accounts, owner }) =>
-          portfolio.listAccounts(owner === undefined ? accounts : await portfolio.accountsOf(owner)),
+        await serve(runtime.rpc, Subjects.positions, ({ accounts, consistent }) =>
+          portfolio.listPositions(accounts, consistent),
+        ),
+        await serve(runtime.rpc, Subjects.accounts, async ({ accounts, owner, consistent }) =>
+          portfolio.listAccounts(
+            owner === undefined ? accounts : await portfolio.accountsOf(owner, consistent),
+            consistent,
+          ),
         ),
         await serve(runtime.rpc, Subjects.appliedFills, async ({ since, limit }) => {
           const { ids, complete } = await portfolio.repository.processedSince(FILL_CONSUMER, since, limit ?? 20_000);

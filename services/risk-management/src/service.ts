@@ -439,7 +439,11 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
         return true;
       }
       const before = await call(Subjects.appliedFills, { since: fillsSinceNs });
-      const [positions, accounts] = await Promise.all([call(Subjects.positions, {}), call(Subjects.accounts, {})]);
+      // consistent: the stored books, not a portfolio replica's memory, so they agree with the applied fills read around them.
+      const [positions, accounts] = await Promise.all([
+        call(Subjects.positions, { consistent: true }),
+        call(Subjects.accounts, { consistent: true }),
+      ]);
       const after = await call(Subjects.appliedFills, { since: fillsSinceNs });
       if (after.fillIds.length !== before.fillIds.length || after.complete !== before.complete) {
         const why = "the portfolio applied a fill while risk read it; reading it again";
