@@ -17,3 +17,5 @@ export * from "./time.ts";
 export * from "./topics.ts";
 export * from "./trading.ts";
 export * from "./ws.ts";
+export * from "./optimizations.ts";
+export * from "./optimization-heatmap.ts";
