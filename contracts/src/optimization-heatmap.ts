@@ -28,7 +28,9 @@ export function optimizationHeatmap(
 ): OptimizationHeatmap {
   const sorted = (values: Value[]) =>
     [...new Map(values.map((v) => [String(v), v])).values()].sort((a, b) =>
-      typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b), "en", { numeric: true }),
+      typeof a === "number" && typeof b === "number"
+        ? a - b
+        : String(a).localeCompare(String(b), "en", { numeric: true }),
     );
   const xValues = sorted(result.rows.map((r) => r.params[x]).filter((v): v is Value => v !== undefined));
   const yValues = sorted(result.rows.map((r) => r.params[y]).filter((v): v is Value => v !== undefined));

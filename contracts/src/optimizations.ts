@@ -35,7 +35,14 @@ export const ParamRange = t.Union([ParamSpan, ParamList]);
 export type ParamRange = Static<typeof ParamRange>;
 
 /** What is compared; maxDrawdownPct is the one where lower is better. */
-export const OPTIMIZATION_OBJECTIVES = ["sharpe", "sortino", "calmar", "returnPct", "netPnl", "maxDrawdownPct"] as const;
+export const OPTIMIZATION_OBJECTIVES = [
+  "sharpe",
+  "sortino",
+  "calmar",
+  "returnPct",
+  "netPnl",
+  "maxDrawdownPct",
+] as const;
 export const OptimizationObjective = t.Union(OPTIMIZATION_OBJECTIVES.map((o) => t.Literal(o)));
 export type OptimizationObjective = Static<typeof OptimizationObjective>;
 

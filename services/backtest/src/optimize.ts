@@ -20,12 +20,12 @@ import {
   type WalkForward,
 } from "@jts/contracts";
 import { parseHolidays } from "@jts/kit";
-import { OptionError } from "./options.ts";
-import { runOptimization } from "./optimize/job.ts";
 import { heatmapCells, heatmapText, rowsCsv, rowsTable } from "./optimize/format.ts";
+import { runOptimization } from "./optimize/job.ts";
 import { DEFAULT_SAMPLES, planOptimization, type SearchSpec } from "./optimize/plan.ts";
 import { defaultWorkers } from "./optimize/pool.ts";
 import { OptimizationError } from "./optimize/search.ts";
+import { OptionError } from "./options.ts";
 import { progressBar } from "./progress.ts";
 import { RunInputError } from "./run.ts";
 
@@ -80,9 +80,10 @@ export function parseOptimizeFlags(argv: string[]): OptimizeFlags {
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") && !arg.startsWith("--range=")
-      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-      : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith("--") && arg.includes("=") && !arg.startsWith("--range=")
+        ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+        : [arg, undefined];
     const value = () => {
       if (inline !== undefined) return inline;
       const next = argv[++i];

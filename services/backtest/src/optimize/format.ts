@@ -1,5 +1,10 @@
 /** `just optimize`'s text: the rows as a table and CSV, and a heatmap of two parameters. */
-import { type OptimizationHeatmap, type OptimizationResult, optimizationHeatmap, type SegmentMetrics } from "@jts/contracts";
+import {
+  type OptimizationHeatmap,
+  type OptimizationResult,
+  optimizationHeatmap,
+  type SegmentMetrics,
+} from "@jts/contracts";
 
 const show = (value: number | null | undefined) => (value === null || value === undefined ? "n/a" : String(value));
 
@@ -26,7 +31,15 @@ export function rowsTable(result: OptimizationResult, top: number): string {
   return `${text.join("\n")}${more}`;
 }
 
-const METRICS: Array<keyof SegmentMetrics> = ["netPnl", "returnPct", "maxDrawdownPct", "sharpe", "sortino", "calmar", "fills"];
+const METRICS: Array<keyof SegmentMetrics> = [
+  "netPnl",
+  "returnPct",
+  "maxDrawdownPct",
+  "sharpe",
+  "sortino",
+  "calmar",
+  "fills",
+];
 
 /** Every row: the ranged parameters, then each metric in sample and out of sample. */
 export function rowsCsv(result: OptimizationResult): string {
@@ -53,6 +66,8 @@ export function heatmapText(map: OptimizationHeatmap): string {
   const left = Math.max(map.y.length, ...labels.map((l) => l.length));
   const head = `${map.y.padStart(left)} \\ ${map.x}`;
   const axis = `${"".padStart(left)}   ${map.xValues.map((v) => String(v).padStart(width)).join(" ")}`;
-  const body = cells.map((line, j) => `${(labels[j] as string).padStart(left)}   ${line.map((c) => c.padStart(width)).join(" ")}`);
+  const body = cells.map(
+    (line, j) => `${(labels[j] as string).padStart(left)}   ${line.map((c) => c.padStart(width)).join(" ")}`,
+  );
   return [head, axis, ...body].join("\n");
 }

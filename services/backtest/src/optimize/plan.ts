@@ -83,7 +83,11 @@ export interface OptimizationPlan {
 export const DEFAULT_SAMPLES = 100;
 
 /** Checks the search, then loads the data and checks the windows and the work; throws OptionError, RunInputError or OptimizationError. */
-export async function planOptimization(setup: WorkerSetup, spec: SearchSpec, inputs: RunInputs = {}): Promise<OptimizationPlan> {
+export async function planOptimization(
+  setup: WorkerSetup,
+  spec: SearchSpec,
+  inputs: RunInputs = {},
+): Promise<OptimizationPlan> {
   const settings = parseOptions(setup.argv);
   const axes = expandRanges(settings.kind, settings.params, spec.ranges);
   const drawn =
@@ -214,7 +218,10 @@ export function summarize(
         plan.tasks.forEach((task, i) => {
           if (task.window !== w) return;
           const result = results[i] as TaskResult;
-          if (!best || beats(objectiveOf(result.inSample, objective), objectiveOf(best.result.inSample, objective), objective))
+          if (
+            !best ||
+            beats(objectiveOf(result.inSample, objective), objectiveOf(best.result.inSample, objective), objective)
+          )
             best = { params: task.params, result };
         });
         const pick = best as { params: StrategyParams; result: TaskResult } | null;

@@ -4,12 +4,7 @@
  * combination of them (grid) or a seeded sample of distinct ones (random).
  * Everything here is refused with an OptimizationError before a backtest runs.
  */
-import {
-  OPTIMIZATION_MAX_COMBINATIONS,
-  type ParamRange,
-  type StrategyKind,
-  type StrategyParams,
-} from "@jts/contracts";
+import { OPTIMIZATION_MAX_COMBINATIONS, type ParamRange, type StrategyKind, type StrategyParams } from "@jts/contracts";
 import { kindOf, paramProblems } from "@jts/strategy-engine";
 import { seededRandom } from "../sample.ts";
 
@@ -30,7 +25,8 @@ export function rangeValues(name: string, range: ParamRange, propertyType: strin
   if ("values" in range) return range.values.map((value) => typed(value, propertyType));
   const { min, max, step } = range;
   const where = `${name} {min ${min}, max ${max}, step ${step}}`;
-  if (![min, max, step].every(Number.isFinite)) throw new OptimizationError(`${where}: min, max and step must be numbers`);
+  if (![min, max, step].every(Number.isFinite))
+    throw new OptimizationError(`${where}: min, max and step must be numbers`);
   if (min > max) throw new OptimizationError(`${where}: min is above max`);
   if (step <= 0) throw new OptimizationError(`${where}: step must be greater than zero`);
   if (step < 10 ** -DIGITS) throw new OptimizationError(`${where}: step is below ${10 ** -DIGITS}`);
@@ -68,9 +64,7 @@ export function expandRanges(
   return names.map((name) => {
     const property = properties[name];
     if (!property)
-      throw new OptimizationError(
-        `${name} is not a ${kind} parameter (it has ${Object.keys(properties).join(", ")})`,
-      );
+      throw new OptimizationError(`${name} is not a ${kind} parameter (it has ${Object.keys(properties).join(", ")})`);
     const values = rangeValues(name, ranges[name] as ParamRange, propertyType(property));
     if (values.length === 0) throw new OptimizationError(`${name}: the list of values is empty`);
     if (new Set(values.map(String)).size !== values.length)
@@ -134,7 +128,8 @@ export function randomCombinations(
   samples: number,
   seed: number,
 ): StrategyParams[] {
-  if (!Number.isInteger(samples) || samples < 1) throw new OptimizationError(`samples ${samples}: expected a whole number from 1`);
+  if (!Number.isInteger(samples) || samples < 1)
+    throw new OptimizationError(`samples ${samples}: expected a whole number from 1`);
   if (samples > OPTIMIZATION_MAX_COMBINATIONS)
     throw new OptimizationError(`samples ${samples}: more than ${OPTIMIZATION_MAX_COMBINATIONS} combinations`);
   const size = gridSize(axes);

@@ -17,7 +17,11 @@ self.onmessage = async (event: MessageEvent<{ setup: WorkerSetup } | { task: Tas
   const message = event.data;
   if ("setup" in message) {
     const { setup } = message;
-    run = loadRun(setup, parseOptions(setup.argv), setup.readFiles ? { readFile: (path) => readFile(path, "utf8") } : {});
+    run = loadRun(
+      setup,
+      parseOptions(setup.argv),
+      setup.readFiles ? { readFile: (path) => readFile(path, "utf8") } : {},
+    );
     // A setup that fails is reported with the first task.
     run.catch(() => {});
     return;
