@@ -150,7 +150,7 @@ export function parseOptimizeFlags(argv: string[]): OptimizeFlags {
     }
   }
   if (samples !== undefined && method !== "random") throw new OptionError("--samples is for --method random");
-  if (heatmap && heatmap.some((name) => !ranges[name]))
+  if (heatmap?.some((name) => !ranges[name]))
     throw new OptionError(`--heatmap ${heatmap.join(",")}: both must be ranged parameters`);
   return {
     help,

@@ -194,7 +194,7 @@ export function summarize(
 ): OptimizationResult {
   const { objective } = plan.spec;
   const perCombination = plan.combinations.map(() => [] as TaskResult[]);
-  plan.tasks.forEach((task, i) => perCombination[task.combination]?.push(results[i] as TaskResult));
+  for (const [i, task] of plan.tasks.entries()) perCombination[task.combination]?.push(results[i] as TaskResult);
   const rows: OptimizationRow[] = plan.combinations.map((params, c) => {
     const taskResults = perCombination[c] ?? [];
     const inSample = meanMetrics(taskResults.map((r) => r.inSample));
