@@ -43,7 +43,14 @@ export const OPTIMIZATION_OBJECTIVES = [
   "netPnl",
   "maxDrawdownPct",
 ] as const;
-export const OptimizationObjective = t.Union(OPTIMIZATION_OBJECTIVES.map((o) => t.Literal(o)));
+export const OptimizationObjective = t.Union([
+  t.Literal("sharpe"),
+  t.Literal("sortino"),
+  t.Literal("calmar"),
+  t.Literal("returnPct"),
+  t.Literal("netPnl"),
+  t.Literal("maxDrawdownPct"),
+]);
 export type OptimizationObjective = Static<typeof OptimizationObjective>;
 
 /** Rolling windows in bars (events) of the traded symbol: in-sample, then out-of-sample, the pair moved by `step` (default: outOfSample). */
