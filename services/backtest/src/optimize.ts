@@ -22,7 +22,7 @@ import {
 import { parseHolidays } from "@jts/kit";
 import { heatmapCells, heatmapText, rowsCsv, rowsTable } from "./optimize/format.ts";
 import { runOptimization } from "./optimize/job.ts";
-import { DEFAULT_SAMPLES, planOptimization, type SearchSpec } from "./optimize/plan.ts";
+import { DEFAULT_SAMPLES, flagValue, planOptimization, type SearchSpec } from "./optimize/plan.ts";
 import { defaultWorkers } from "./optimize/pool.ts";
 import { OptimizationError } from "./optimize/search.ts";
 import { OptionError } from "./options.ts";
@@ -268,15 +268,6 @@ function report(result: OptimizationResult, top: number, heatmap: [string, strin
     lines.push("", `Heatmap of in-sample ${result.objective} (best over the other parameters)`, heatmapText(cells));
   }
   return `${lines.join("\n")}\n`;
-}
-
-/** The value of `--flag VALUE` or `--flag=VALUE` among the backtest flags. */
-function flagValue(argv: string[], flag: string): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === flag) return argv[i + 1];
-    if (argv[i]?.startsWith(`${flag}=`)) return argv[i]?.slice(flag.length + 1);
-  }
-  return undefined;
 }
 
 function fail(message: string): number {

@@ -75,7 +75,8 @@ const call = (
 const request: OptimizationRequest = {
   backtest: {
     kind: "ma-crossover",
-    params: { fastPeriod: 10, slowPeriod: 30, quantity: "0.1" },
+    // Only the parameter not ranged: the ranged ones come from their ranges.
+    params: { quantity: "0.1" },
     source: { type: "sample" },
     fee: "0.0005",
   },

@@ -14,11 +14,14 @@ import {
   type OptimizationWindow,
   type ParamRange,
   type SegmentMetrics,
+  STRATEGY_KINDS,
+  type StrategyKind,
   type StrategyParams,
   type WalkForward,
 } from "@jts/contracts";
 import { eventSymbol } from "../csv.ts";
-import { type CliSettings, parseOptions } from "../options.ts";
+import { DEFAULT_BACKTEST_PARAMS } from "../defaults.ts";
+import { type CliSettings, OptionError, parseOptions } from "../options.ts";
 import { executeRun, type PreparedRun, prepareRun, type RunInputs } from "../run.ts";
 import {
   acceptedCombinations,
@@ -84,17 +87,21 @@ export const DEFAULT_SAMPLES = 100;
 
 /** Checks the search, then loads the data and checks the windows and the work; throws OptionError, RunInputError or OptimizationError. */
 export async function planOptimization(
-  setup: WorkerSetup,
+  given: WorkerSetup,
   spec: SearchSpec,
   inputs: RunInputs = {},
 ): Promise<OptimizationPlan> {
-  const settings = parseOptions(setup.argv);
-  const axes = expandRanges(settings.kind, settings.params, spec.ranges);
+  const { kind, params: base } = baseParams(given.argv);
+  const axes = expandRanges(kind, base, spec.ranges);
   const drawn =
     spec.method === "grid"
       ? gridCombinations(axes)
       : randomCombinations(axes, spec.samples ?? DEFAULT_SAMPLES, spec.seed ?? 1);
-  const { accepted, skipped, skippedReason } = acceptedCombinations(settings.kind, settings.params, drawn);
+  const { accepted, skipped, skippedReason } = acceptedCombinations(kind, base, drawn);
+  // --params need not name the ranged parameters: the first accepted combination fills them, so
+  // the backtest's own check (parseOptions, as `just backtest` runs it) sees a whole set.
+  const setup = { ...given, argv: withParams(given.argv, { ...base, ...accepted[0] }) };
+  const settings = parseOptions(setup.argv);
   const run = await loadRun(setup, settings, inputs);
   const windows = walkForwardWindows(run.events.length, spec.walkForward);
   const runs = accepted.length * windows.length;
@@ -119,6 +126,47 @@ export async function planOptimization(
     tasks,
     spec,
   };
+}
+
+/**
+ * The kind and the parameters --params gives (or the kind's backtest defaults
+ * without it), before the backtest's own check; a flag it cannot read is left
+ * to parseOptions, which refuses it with its usual message.
+ */
+function baseParams(argv: string[]): { kind: StrategyKind; params: StrategyParams } {
+  const kind = flagValue(argv, "--strategy") ?? "ma-crossover";
+  if (!STRATEGY_KINDS.includes(kind as StrategyKind)) parseOptions(argv);
+  const text = flagValue(argv, "--params");
+  if (text === undefined) return { kind: kind as StrategyKind, params: DEFAULT_BACKTEST_PARAMS[kind as StrategyKind] };
+  let params: unknown;
+  try {
+    params = JSON.parse(text);
+  } catch {
+    parseOptions(argv);
+  }
+  if (typeof params !== "object" || params === null || Array.isArray(params))
+    throw new OptionError("--params: expected a JSON object of parameter values");
+  return { kind: kind as StrategyKind, params: params as StrategyParams };
+}
+
+/** The value of `--flag VALUE` or `--flag=VALUE`. */
+export function flagValue(argv: readonly string[], flag: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === flag) return argv[i + 1];
+    if (argv[i]?.startsWith(`${flag}=`)) return argv[i]?.slice(flag.length + 1);
+  }
+  return undefined;
+}
+
+/** `argv` with --params replaced by (or given) `params`. */
+function withParams(argv: readonly string[], params: StrategyParams): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--params") i++;
+    else if (!arg.startsWith("--params=")) out.push(arg);
+  }
+  return [...out, "--params", JSON.stringify(params)];
 }
 
 /** The setup's run with only the traded symbol's events, so windows count its bars. */

@@ -204,6 +204,26 @@ describe("planOptimization", () => {
     ).rejects.toThrow(`backtests, more than ${OPTIMIZATION_MAX_RUNS}`);
   });
 
+  it("takes --params with only the parameters not ranged, and refuses a set missing one", async () => {
+    const plan = await planOptimization(
+      { argv: ["--params", '{"quantity":"0.2"}'], readFiles: false },
+      {
+        ranges: { fastPeriod: { values: [40, 5] }, slowPeriod: { values: [30] } },
+        method: "grid",
+        objective: "sharpe",
+      },
+    );
+    // The first accepted combination completes the backtest's own parameters.
+    expect(plan.settings.params).toEqual({ quantity: "0.2", fastPeriod: 5, slowPeriod: 30 });
+    expect(plan.combinations).toEqual([{ fastPeriod: 5, slowPeriod: 30 }]);
+    await expect(
+      planOptimization(
+        { argv: ["--params", "{}"], readFiles: false },
+        { ranges: { fastPeriod: { values: [5] }, slowPeriod: { values: [30] } }, method: "grid", objective: "sharpe" },
+      ),
+    ).rejects.toThrow("the kind refuses every combination: quantity: Expected required property");
+  });
+
   it("plans one task per combination and window", async () => {
     const plan = await planOptimization(setup, {
       ranges: { fastPeriod: { values: [5, 10] }, slowPeriod: { values: [30, 60] } },
