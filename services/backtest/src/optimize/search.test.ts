@@ -48,6 +48,9 @@ describe("ranges", () => {
       "period is not a ma-crossover parameter (it has fastPeriod, slowPeriod, quantity)",
     );
     expect(() => expandRanges("ma-crossover", base, { fastPeriod: { values: [5, 5] } })).toThrow("repeats a value");
+    expect(() => expandRanges("ma-crossover", base, { constructor: { values: [5] } })).toThrow(
+      "constructor is not a ma-crossover parameter",
+    );
     expect(() => expandRanges("ma-crossover", base, { fastPeriod: { min: 0, max: 10, step: 5 } })).toThrow(
       "fastPeriod = 0: fastPeriod:",
     );

@@ -62,7 +62,8 @@ export function expandRanges(
   const names = Object.keys(ranges);
   if (names.length === 0) throw new OptimizationError("no parameter is ranged: give at least one range");
   return names.map((name) => {
-    const property = properties[name];
+    // Own properties only: "constructor" or "toString" must not pass for a parameter.
+    const property = Object.hasOwn(properties, name) ? properties[name] : undefined;
     if (!property)
       throw new OptimizationError(`${name} is not a ${kind} parameter (it has ${Object.keys(properties).join(", ")})`);
     const values = rangeValues(name, ranges[name] as ParamRange, propertyType(property));
