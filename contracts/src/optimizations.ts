@@ -107,10 +107,13 @@ export const OptimizationRow = t.Object({
 });
 export type OptimizationRow = Static<typeof OptimizationRow>;
 
+const BarSpan = t.Object({ from: t.Integer(), to: t.Integer() });
+
 /** One walk-forward window: its bars, the combination best in-sample, and how that one did out of sample. */
 export const OptimizationWindow = t.Object({
-  inSample: t.Tuple([t.Integer(), t.Integer()]),
-  outOfSample: t.Tuple([t.Integer(), t.Integer()]),
+  /** Bars [from, to) of the traded symbol (an object, not a tuple: OpenAPI 3.1 has no tuple `items`). */
+  inSample: BarSpan,
+  outOfSample: BarSpan,
   best: t.Record(t.String(), t.Union([t.Number(), t.String(), t.Boolean()])),
   score: Ratio,
   outOfSampleScore: Ratio,

@@ -94,8 +94,8 @@ const done: OptimizationRun = {
     rows,
     windows: [
       {
-        inSample: [0, 960],
-        outOfSample: [960, 1440],
+        inSample: { from: 0, to: 960 },
+        outOfSample: { from: 960, to: 1440 },
         best: { fastPeriod: 10, slowPeriod: 60 },
         score: 3.2,
         outOfSampleScore: -0.8,

@@ -260,7 +260,7 @@ function report(result: OptimizationResult, top: number, heatmap: [string, strin
     lines.push("", "Walk-forward: each window's best in-sample combination, then how it did out of sample");
     for (const [i, w] of result.windows.entries())
       lines.push(
-        `  ${String(i + 1).padStart(3)}  IS bars ${w.inSample[0]}-${w.inSample[1]}  OOS ${w.outOfSample[0]}-${w.outOfSample[1]}  ${JSON.stringify(w.best)}  IS ${w.score ?? "n/a"}  OOS ${w.outOfSampleScore ?? "n/a"}`,
+        `  ${String(i + 1).padStart(3)}  IS bars ${w.inSample.from}-${w.inSample.to}  OOS ${w.outOfSample.from}-${w.outOfSample.to}  ${JSON.stringify(w.best)}  IS ${w.score ?? "n/a"}  OOS ${w.outOfSampleScore ?? "n/a"}`,
       );
   }
   if (heatmap) {

@@ -552,7 +552,7 @@ export function OptimizationResultView(props: { result: OptimizationResult; run:
           {(window) => (
             <tr data-testid="opt-window">
               <td>
-                {window.inSample[0]}–{window.inSample[1]} | {window.outOfSample[0]}–{window.outOfSample[1]}
+                {window.inSample.from}–{window.inSample.to} | {window.outOfSample.from}–{window.outOfSample.to}
               </td>
               <td>{paramsText(window.best)}</td>
               <td class="num">{show(window.score)}</td>

@@ -274,8 +274,8 @@ export function summarize(
         });
         const pick = best as { params: StrategyParams; result: TaskResult } | null;
         return {
-          inSample: [window.from, window.split] as [number, number],
-          outOfSample: [window.split, window.to] as [number, number],
+          inSample: { from: window.from, to: window.split },
+          outOfSample: { from: window.split, to: window.to },
           best: pick?.params ?? {},
           score: objectiveOf(pick?.result.inSample ?? null, objective),
           outOfSampleScore: objectiveOf(pick?.result.outOfSample ?? null, objective),
