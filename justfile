@@ -36,6 +36,10 @@ test *args: install
 backtest *args: install
     bun services/backtest/src/main.ts {{args}}
 
+# Search a strategy's parameters (grid or seeded random, optionally walk-forward) with backtests on one worker per core; `just optimize --help`
+optimize *args: install
+    bun services/backtest/src/optimize.ts {{args}}
+
 # Start Redis, NATS and Kafka on loopback (data under .data/servers)
 servers-up:
     host/servers/all start

@@ -7,6 +7,8 @@ export * from "./errors.ts";
 export * from "./execution.ts";
 export * from "./market.ts";
 export * from "./notifications.ts";
+export * from "./optimization-heatmap.ts";
+export * from "./optimizations.ts";
 export * from "./portfolio.ts";
 export * from "./ports.ts";
 export * from "./primitives.ts";

@@ -255,6 +255,33 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
     await shoot("backtests-compare");
   }, 150_000);
 
+  test("runs a parameter optimization from the PWA: progress, then the heatmap and the table with in-sample beside out-of-sample", async () => {
+    await goTo("optimize");
+    await page.fill("input[name=param-fastPeriod]", "5:15:5");
+    await page.fill("input[name=param-slowPeriod]", "30,60");
+    await page.fill("input[name=param-quantity]", "0.1");
+    await page.fill("input[name=inSample]", "1440");
+    await page.fill("input[name=outOfSample]", "720");
+    await page.fill("input[name=fee]", "0.0005");
+    await page.click("button:has-text('Run optimization')");
+    const outcome = await page.waitForSelector("section[aria-labelledby=opt-new-title] p.message");
+    expect(await outcome.textContent()).toBe("Optimization queued");
+    // 6 combinations x 2 walk-forward windows = 12 backtests of the generated sample on the gateway's workers.
+    await page.waitForSelector("[data-testid=opt-run][data-status=done] [data-testid=opt-heatmap]", {
+      timeout: 120_000,
+    });
+    expect(await page.locator("[data-testid=opt-heatmap] g[data-x]").count()).toBe(6);
+    expect(await page.locator("[data-testid=opt-row]").count()).toBe(6);
+    expect(await page.locator("[data-testid=opt-window]").count()).toBe(2);
+    expect(await page.textContent("[data-testid=opt-facts]")).toContain("6 combinations × 2 window(s) = 12 backtests");
+    const oos = async () =>
+      (await page.locator("[data-testid=opt-row] [data-metric=outOfSampleScore]").allTextContents()).map(Number);
+    await page.click("button[data-sort=outOfSampleScore]");
+    const sorted = await oos();
+    expect(sorted).toEqual([...sorted].sort((a, b) => b - a));
+    await shoot("optimize");
+  }, 180_000);
+
   test("the chart scrolls back through the simulator's seeded days, with the trader's fill and open order drawn on it", async () => {
     await goTo("markets");
     const last = BigInt((await lastPrice("BTC-KRW")).replaceAll(",", "").split(".")[0] ?? "0");
@@ -518,7 +545,7 @@ describe.skipIf(!hasChromium)("the PWA in Chromium", () => {
   test("runs under its Content-Security-Policy with no violation on any screen, and cannot be framed", async () => {
     await page.reload();
     await page.waitForSelector(".connection--live");
-    for (const screen of ["markets", "blotter", "portfolio", "strategies", "backtests", "risk", "alerts"]) {
+    for (const screen of ["markets", "blotter", "portfolio", "strategies", "backtests", "optimize", "risk", "alerts"]) {
       await goTo(screen);
       await page.waitForTimeout(300);
     }

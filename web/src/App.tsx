@@ -13,6 +13,7 @@ import { AlertsScreen } from "./screens/alerts.tsx";
 import { BacktestsScreen } from "./screens/backtests.tsx";
 import { BlotterScreen } from "./screens/blotter.tsx";
 import { MarketsScreen } from "./screens/markets.tsx";
+import { OptimizeScreen } from "./screens/optimize.tsx";
 import { PortfolioScreen } from "./screens/portfolio.tsx";
 import { RiskScreen } from "./screens/risk.tsx";
 import { StrategiesScreen } from "./screens/strategies.tsx";
@@ -23,6 +24,7 @@ const SCREENS = [
   { id: "portfolio", label: "tab.portfolio", icon: "◔" },
   { id: "strategies", label: "tab.strategies", icon: "⚙" },
   { id: "backtests", label: "tab.backtests", icon: "⟲" },
+  { id: "optimize", label: "tab.optimize", icon: "▦" },
   { id: "risk", label: "tab.risk", icon: "⚠" },
   { id: "alerts", label: "tab.alerts", icon: "⚑" },
 ] as const;
@@ -123,6 +125,9 @@ function Desk() {
           </Match>
           <Match when={screen() === "backtests"}>
             <BacktestsScreen canTrade={canTrade()} live={live} />
+          </Match>
+          <Match when={screen() === "optimize"}>
+            <OptimizeScreen canTrade={canTrade()} live={live} />
           </Match>
           <Match when={screen() === "risk"}>
             <RiskScreen store={store} canTrade={canTrade()} isAdmin={isAdmin()} />

@@ -32,6 +32,7 @@ import { TokenService } from "./auth/tokens.ts";
 import { UserStates } from "./auth/user-state.ts";
 import type { AuthUser, UserDirectory } from "./auth/users.ts";
 import { BacktestJobs, type BacktestJobsOptions } from "./backtests/jobs.ts";
+import { OptimizationJobs, type OptimizationJobsOptions } from "./backtests/optimizations.ts";
 import { DEFAULT_WS_CAPS, type GatewaySettings } from "./config.ts";
 import { apiDocs } from "./docs.ts";
 import { noPrototypeKeys } from "./json-body.ts";
@@ -43,6 +44,7 @@ import type { RouteContext } from "./routes/context.ts";
 import { marketRoutes } from "./routes/market.ts";
 import { marketSessionRoutes } from "./routes/market-session.ts";
 import { notificationRuleRoutes } from "./routes/notification-rules.ts";
+import { optimizationRoutes } from "./routes/optimizations.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { portfolioRoutes } from "./routes/portfolio.ts";
 import { pushRoutes } from "./routes/push.ts";
@@ -64,6 +66,8 @@ export interface GatewayOptions {
   documents?: DocumentStore;
   /** Backtest concurrency and how a run starts (tests); see backtests/jobs.ts. */
   backtests?: Partial<Omit<BacktestJobsOptions, "documents" | "bus" | "logger">>;
+  /** Optimization concurrency, worker threads, caps and how a run starts (tests); see backtests/optimizations.ts. */
+  optimizations?: Partial<Omit<OptimizationJobsOptions, "documents" | "bus" | "logger">>;
 }
 
 /**
@@ -118,6 +122,12 @@ export function createGatewayService(
     logger,
     ...options.backtests,
   });
+  const optimizations = new OptimizationJobs({
+    documents: options.documents ?? new MemoryDocumentStore(),
+    bus: runtime.bus,
+    logger,
+    ...options.optimizations,
+  });
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
     authenticate: (token) => tokens.authenticate(token),
     isCurrent: (user) => tokens.isCurrent(user),
@@ -127,7 +137,8 @@ export function createGatewayService(
     accountsRefreshMs: wsCaps.accountsRefreshMs,
     maxSocketsPerUser: wsCaps.maxSocketsPerUser,
     maxUnauthenticatedPerAddress: wsCaps.maxUnauthenticatedPerAddress,
-    backtestOf: (username, id) => backtests.progressOf(username, id),
+    // Optimizations report their progress on the same channel (their ids never meet a backtest's).
+    backtestOf: (username, id) => backtests.progressOf(username, id) ?? optimizations.progressOf(username, id),
   });
 
   // The gateway sees every event already: the platform's trading metrics are read off the
@@ -188,7 +199,8 @@ export function createGatewayService(
     .use(notificationRuleRoutes(routes, { userExists: async (name) => (await userStates.get(name)) !== null }))
     .use(telegramRoutes(routes))
     .use(pushRoutes(routes))
-    .use(backtestRoutes(routes, backtests));
+    .use(backtestRoutes(routes, backtests))
+    .use(optimizationRoutes(routes, optimizations));
 
   return {
     name: "api-gateway",
@@ -197,8 +209,10 @@ export function createGatewayService(
     tokens,
     audit,
     backtests,
+    optimizations,
     async start() {
       await backtests.load();
+      await optimizations.load();
       userStates.onChange((username) => hub.revokeUser(username));
       await userStates.start();
       await hub.start();
@@ -206,11 +220,18 @@ export function createGatewayService(
     },
     async stop() {
       backtests.stop();
+      optimizations.stop();
       await Promise.all(observers.splice(0).map((s) => s.unsubscribe()));
       await hub.stop();
       await userStates.stop();
     },
-  } satisfies Service & { hub: WsHub; tokens: TokenService; audit: AuditLog; backtests: BacktestJobs };
+  } satisfies Service & {
+    hub: WsHub;
+    tokens: TokenService;
+    audit: AuditLog;
+    backtests: BacktestJobs;
+    optimizations: OptimizationJobs;
+  };
 }
 
 export type App = ReturnType<typeof createGatewayService>["app"];

@@ -25,6 +25,10 @@ export {
   type WorkerRun,
 } from "./job.ts";
 export { type BacktestMetrics, computeMetrics, maxDrawdown, riskRatios, tripsOf } from "./metrics.ts";
+export { type OptimizationRunHandle, planRequest, requestSetup, runOptimization } from "./optimize/job.ts";
+export { type OptimizationPlan, planOptimization, type SearchSpec, summarize } from "./optimize/plan.ts";
+export { defaultWorkers } from "./optimize/pool.ts";
+export { OptimizationError } from "./optimize/search.ts";
 export { type CliSettings, OptionError, parseOptions, USAGE } from "./options.ts";
 export { asciiChart, equitySvg, formatReport, writeReport } from "./report.ts";
 export { executeRun, type PreparedRun, prepareRun, RunInputError } from "./run.ts";

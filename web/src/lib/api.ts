@@ -20,6 +20,7 @@ import type {
   LastPrice,
   NotificationRule,
   NotificationRuleView,
+  OptimizationRequest,
   Order,
   OrderRequest,
   Position,
@@ -325,3 +326,9 @@ export const getBacktests = () => unwrap(gateway.api.backtests.get());
 export const getBacktest = (id: string) => unwrap(gateway.api.backtests({ id }).get());
 export const runBacktest = (request: BacktestRequest) => unwrap(gateway.api.backtests.post(request));
 export const deleteBacktest = (id: string) => unwrap(gateway.api.backtests({ id }).delete());
+
+// Optimizations (the Optimize screen): queued by POST, progress on /ws `backtest:<id>` like a backtest's.
+export const getOptimizations = () => unwrap(gateway.api.optimizations.get());
+export const getOptimization = (id: string) => unwrap(gateway.api.optimizations({ id }).get());
+export const runOptimizationRequest = (request: OptimizationRequest) => unwrap(gateway.api.optimizations.post(request));
+export const deleteOptimization = (id: string) => unwrap(gateway.api.optimizations({ id }).delete());

@@ -6,6 +6,7 @@
  */
 import { createRoot, createSignal } from "solid-js";
 import { backtestsEn, backtestsKo } from "./i18n-backtests.ts";
+import { optimizeEn, optimizeKo } from "./i18n-optimize.ts";
 import { screensEn, screensKo } from "./i18n-screens.ts";
 
 const en = {
@@ -86,6 +87,7 @@ const en = {
   "ticket.band": "KRX band {from}–{to}: tick {tick}",
   "ticket.bandTop": "KRX band from {from}: tick {tick}",
   ...backtestsEn,
+  ...optimizeEn,
   ...screensEn,
 } as const;
 
@@ -169,6 +171,7 @@ const ko = {
   "ticket.band": "KRX 호가 구간 {from}–{to}: 호가단위 {tick}",
   "ticket.bandTop": "KRX 호가 구간 {from} 이상: 호가단위 {tick}",
   ...backtestsKo,
+  ...optimizeKo,
   ...screensKo,
 } satisfies Record<MessageKey, string>;
 

@@ -94,6 +94,8 @@ describe("gateway route policy (auth/plugin.ts)", () => {
       "DELETE /api/push/subscriptions": "push.unsubscribe",
       "POST /api/backtests": "backtest.run",
       "DELETE /api/backtests/:id": "backtest.delete",
+      "POST /api/optimizations": "optimization.run",
+      "DELETE /api/optimizations/:id": "optimization.delete",
     });
   });
 
