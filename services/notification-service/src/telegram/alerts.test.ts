@@ -66,18 +66,29 @@ let logLines: string[];
 let service: ReturnType<typeof createNotificationService> | undefined;
 /** The portfolio service answers `portfolio.accounts` unless this is set (then it fails, as a restarting one would). */
 let accountsDown = false;
+/** This many of the next `portfolio.accounts` calls fail. */
+let accountsFailures = 0;
+/** The gateway's users, as `auth.user-state` answers them (a user linked by `link` is added with that role). */
+let users: Map<string, { role: "admin" | "trader" | "viewer"; disabled: boolean }>;
 
 beforeEach(async () => {
   logLines = [];
   accountsDown = false;
+  accountsFailures = 0;
+  users = new Map();
   runtime = memoryRuntime(createLogger({}, "debug", (line) => logLines.push(line)));
   api = fakeBotApi(TOKEN);
   documents = new MemoryDocumentStore();
   await runtime.rpc.serve(Subjects.accounts, (req) => {
     if (accountsDown) throw new AppError("UNAVAILABLE", "portfolio is restarting");
+    if (accountsFailures > 0) {
+      accountsFailures -= 1;
+      throw new AppError("UNAVAILABLE", "portfolio is restarting");
+    }
     const { owner } = req as { owner?: string };
     return ACCOUNTS.filter((a) => !owner || a.owner === owner);
   });
+  await runtime.rpc.serve(Subjects.userState, (req) => users.get((req as { username: string }).username) ?? null);
 });
 
 afterEach(async () => {
@@ -93,7 +104,9 @@ async function start(alerts: Partial<TelegramAlertSettings> | null = {}) {
     seedUser: "admin",
     routes: new Map(),
     retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 1 },
-    ...(alerts ? { telegramAlerts: { token: TOKEN, baseUrl: api.url, operatorChat: null, ...alerts } } : {}),
+    ...(alerts
+      ? { telegramAlerts: { token: TOKEN, baseUrl: api.url, operatorChat: null, operatorUser: "admin", ...alerts } }
+      : {}),
     telegram: {
       token: TOKEN,
       baseUrl: api.url,
@@ -113,6 +126,7 @@ const rpc = () => rpcClient(runtime.rpc);
 
 /** The way a user links: a code from the gateway in their name, `/link <code>` from the chat. */
 async function link(chatId: number, user: string, role: "admin" | "trader" | "viewer") {
+  if (!users.has(user)) users.set(user, { role, disabled: false });
   const { code } = await rpc().call(Subjects.telegramLinkCode, { user, role });
   api.message(chatId, `/link ${code}`);
   await eventually(() => expect(api.textsTo(chatId)).toContain(`Linked to ${user}. Send /help for the commands.`));
@@ -163,6 +177,21 @@ describe("Telegram alerts to each user's linked chats", () => {
     expect(alertsTo(41)).toEqual([]);
     expect(alertsTo(21)).toContain("[INFO] BUY 10 005930 @ 70000\nfee 0 KRW\n(account acc-b, ORDER_FILLED)");
     expect(api.attempts.filter((chat) => chat === 11)).toHaveLength(1 + 1); // the link reply and the HALT
+  });
+
+  it("withholds an account's alert while the user's accounts cannot be read, retries it, and sends it once they can", async () => {
+    const svc = await start();
+    await link(11, "alice", "trader");
+    await link(31, "root", "admin");
+    await setRule("alice", toTelegram());
+    await setRule("root", toTelegram());
+    accountsFailures = 2; // the first two tries cannot tell whether alice may see acc-a
+    await publishFill("F-a", "acc-a");
+    await eventually(() => expect(alertsTo(11)).toHaveLength(1));
+    await svc.notifier.idle();
+    expect(titles(11)).toEqual(["[INFO] BUY 10 005930 @ 70000"]);
+    expect(alertsTo(31)).toHaveLength(1); // reached at the first try: not sent again
+    expect(svc.notifier.stats).toMatchObject({ sent: 1, failed: 0, retried: 2 });
   });
 
   it("withholds an account's alert when the user's accounts cannot be read, with a warning", async () => {
@@ -339,6 +368,7 @@ describe("without TELEGRAM_BOT_TOKEN", () => {
       token: "1:x",
       baseUrl: "https://api.telegram.org",
       operatorChat: null,
+      operatorUser: "admin",
     });
     expect([...load({ TELEGRAM_BOT_TOKEN: "1:x", NOTIFY_ROUTES: "TRADING_STATE=*" }).routes]).toEqual([
       ["TRADING_STATE", ["telegram"]],
