@@ -487,6 +487,22 @@ describe("bounded fan-out", () => {
     expect(order.slice(5, 15)).toEqual(Array(10).fill("HALT"));
   });
 
+  it("reads the links once for a burst of alerts, not once per alert", async () => {
+    const svc = await start();
+    await link(11, "alice", "trader");
+    await setRule("alice", toTelegram());
+    const list = documents.list.bind(documents);
+    let linkReads = 0;
+    documents.list = (async (collection: string) => {
+      if (collection === LINKS_COLLECTION) linkReads += 1;
+      return list(collection);
+    }) as typeof documents.list;
+    for (let i = 0; i < 10; i++) await publishFill(`F-${i}`, "acc-a");
+    await eventually(() => expect(alertsTo(11)).toHaveLength(10));
+    await svc.notifier.idle();
+    expect(linkReads).toBeLessThanOrEqual(2);
+  });
+
   it("waits Telegram's retry_after before sending to a chat again after a 429", async () => {
     const svc = await start();
     await link(11, "alice", "trader");

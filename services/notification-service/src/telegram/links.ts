@@ -58,7 +58,12 @@ export class LinkBook {
     private readonly userState: UserStateLookup,
     private readonly codeTtlMs = 10 * 60_000,
     private readonly now = () => Date.now(),
+    /** How long one read of the links serves the alerts that follow (a burst of fills reads them once). */
+    private readonly readMaxAgeMs = 2_000,
   ) {}
+
+  /** The last read of every link, shared by the alerts within `readMaxAgeMs`; dropped by this replica's own writes. */
+  private lastRead: { at: number; chats: Promise<LinkedChat[]> } | null = null;
 
   async issueCode(user: string, role: TelegramRole): Promise<TelegramLinkCode> {
     const code = Buffer.from(crypto.getRandomValues(new Uint8Array(9))).toString("base64url");
@@ -81,7 +86,7 @@ export class LinkBook {
       await this.documents.delete(LINK_CODES_COLLECTION, pending.id, pending.version).catch(() => {});
       return UNKNOWN;
     }
-    const others = (await this.chatsOf(new Set([user]))).filter((c) => c.chatId !== chatId);
+    const others = (await this.readChats()).filter((c) => c.link.user === user && c.chatId !== chatId);
     if (others.length >= MAX_CHATS_PER_USER) return { refused: "too-many" };
     try {
       await this.documents.delete(LINK_CODES_COLLECTION, pending.id, pending.version);
@@ -93,6 +98,7 @@ export class LinkBook {
     const existing = await this.documents.findByName<TelegramLink>(LINKS_COLLECTION, String(chatId));
     if (existing) await this.documents.update(LINKS_COLLECTION, existing.id, existing.version, link);
     else await this.documents.create(LINKS_COLLECTION, String(chatId), link);
+    this.lastRead = null;
     this.logger.info("telegram chat linked", { user, chatId });
     return { user };
   }
@@ -117,6 +123,7 @@ export class LinkBook {
       await this.documents.delete(LINKS_COLLECTION, doc.id, doc.version).catch(() => {});
       unlinked += 1;
     }
+    this.lastRead = null;
     if (unlinked) this.logger.info("telegram links dropped", { user, unlinked });
     return unlinked;
   }
@@ -125,18 +132,35 @@ export class LinkBook {
     const doc = await this.documents.findByName<TelegramLink>(LINKS_COLLECTION, String(chatId));
     if (!doc) return false;
     await this.documents.delete(LINKS_COLLECTION, doc.id, doc.version);
+    this.lastRead = null;
     return true;
   }
 
   /**
-   * The chats linked to these users (null: every user's), read from the store at each call: a link or unlink made
-   * through any replica counts for the next alert. A document that is not a
-   * link (a hand edit) is skipped and logged, never sent to.
+   * The chats linked to these users (null: every user's). The store has no
+   * query by field, so every link is read, at most once per `readMaxAgeMs`
+   * for all alerts together: a link or unlink made through another replica
+   * counts within that time, one made here at once. What a chat may see is
+   * decided at send time from the user's rights now, not from this read.
    */
   async chatsOf(users: ReadonlySet<string> | null): Promise<LinkedChat[]> {
+    const now = this.now();
+    if (!this.lastRead || now - this.lastRead.at >= this.readMaxAgeMs) {
+      const chats = this.readChats();
+      this.lastRead = { at: now, chats };
+      // A store that did not answer is asked again by the next alert, not remembered.
+      chats.catch(() => {
+        if (this.lastRead?.chats === chats) this.lastRead = null;
+      });
+    }
+    const all = await this.lastRead.chats;
+    return users ? all.filter((c) => users.has(c.link.user)) : all;
+  }
+
+  /** Every link in the store now; a document that is not a link (a hand edit) is skipped and logged, never sent to. */
+  private async readChats(): Promise<LinkedChat[]> {
     const chats: LinkedChat[] = [];
     for (const doc of await this.documents.list<TelegramLink>(LINKS_COLLECTION)) {
-      if (users && !users.has(doc.body?.user)) continue;
       const chatId = Number(doc.name);
       if (!Number.isSafeInteger(chatId) || typeof doc.body?.user !== "string" || !ROLES.includes(doc.body.role)) {
         this.logger.warn("telegram link skipped: the stored document is not a link", { id: doc.id });
@@ -151,6 +175,7 @@ export class LinkBook {
   async forget(chat: LinkedChat): Promise<void> {
     try {
       await this.documents.delete(LINKS_COLLECTION, chat.id, chat.version);
+      this.lastRead = null;
       this.logger.info("telegram chat unlinked: Telegram says it is gone", {
         user: chat.link.user,
         chatId: chat.chatId,
