@@ -75,6 +75,14 @@ export type TelegramRole = Static<typeof TelegramRole>;
 export const TelegramLinkRequest = t.Object({ user: Id, role: TelegramRole }, { additionalProperties: false });
 export type TelegramLinkRequest = Static<typeof TelegramLinkRequest>;
 
+/** rpc auth.user-state: the gateway's user, asked by name. */
+export const UserStateQuery = t.Object({ username: Id }, { additionalProperties: false });
+export type UserStateQuery = Static<typeof UserStateQuery>;
+
+/** The user's role and disabled flag now; null when there is no such user. */
+export const UserStateReply = t.Union([t.Object({ role: TelegramRole, disabled: t.Boolean() }), t.Null()]);
+export type UserStateReply = Static<typeof UserStateReply>;
+
 /** A one-time code: sent to the bot as `/link <code>` before `expiresAt` (ISO 8601), it links that chat to the user. */
 export const TelegramLinkCode = t.Object({ code: t.String(), expiresAt: t.String() });
 export type TelegramLinkCode = Static<typeof TelegramLinkCode>;

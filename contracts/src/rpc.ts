@@ -21,6 +21,8 @@ import {
   TelegramLinkRequest,
   TelegramUnlinkReply,
   TelegramUnlinkRequest,
+  UserStateQuery,
+  UserStateReply,
 } from "./notifications.ts";
 import { AccountsQuery, AppliedFills, AppliedFillsQuery, ArmRequest, DisarmRequest, EquityQuery } from "./portfolio.ts";
 import {
@@ -93,6 +95,7 @@ export const RpcContracts = {
   [Subjects.notificationRulesSet]: { request: NotificationRuleSet, reply: NotificationRuleView },
   [Subjects.telegramLinkCode]: { request: TelegramLinkRequest, reply: TelegramLinkCode },
   [Subjects.telegramUnlink]: { request: TelegramUnlinkRequest, reply: TelegramUnlinkReply },
+  [Subjects.userState]: { request: UserStateQuery, reply: UserStateReply },
   [Subjects.pushVapidKey]: { request: NoRequest, reply: PushVapidKey },
   [Subjects.pushSubscribe]: { request: PushSubscribe, reply: t.Object({ endpoint: t.String(), created: t.Boolean() }) },
   [Subjects.pushUnsubscribe]: { request: PushUnsubscribe, reply: t.Object({ removed: t.Boolean() }) },

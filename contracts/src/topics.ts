@@ -163,6 +163,8 @@ export const Subjects = {
   strategySetParams: "strategy.set-params",
   strategyKinds: "strategy.kinds",
   alertList: "alert.list",
+  /** Gateway: {username} -> {role, disabled} now, or null (no such user): other services check a user's current rights. */
+  userState: "auth.user-state",
   /** Notification service: {user} -> NotificationRuleView (version 0 and no routes when the user has none). */
   notificationRulesGet: "notify.rules.get",
   /** Notification service: NotificationRuleSet -> NotificationRuleView; a stale version is a CONFLICT. */

@@ -1,4 +1,4 @@
-import { type ConfigOf, int, secret, str, strByMode } from "@jts/kit";
+import { type ConfigOf, DEFAULT_ADMIN_USER, int, secret, str, strByMode } from "@jts/kit";
 import { parseTrustedProxies } from "./client-ip.ts";
 
 /** The gateway's environment. Names follow the original spec where it had one. */
@@ -9,7 +9,7 @@ export const gatewayConfigSpec = {
   JWT_REFRESH_TTL_SECONDS: int(7 * 24 * 3600, { min: 60 }),
   /** Absolute session lifetime (default 30 days): a login must be repeated this long after it, however often it is refreshed. */
   JWT_SESSION_MAX_SECONDS: int(30 * 24 * 3600, { min: 1 }),
-  JTS_ADMIN_USER: str("admin"),
+  JTS_ADMIN_USER: str(DEFAULT_ADMIN_USER),
   JTS_ADMIN_PASSWORD: secret("jts-dev-password", 12),
   API_RATE_LIMIT: int(100, { min: 1 }),
   API_RATE_WINDOW: int(60_000, { min: 1000 }),

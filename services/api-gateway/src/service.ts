@@ -22,6 +22,7 @@ import {
   rpcClient,
   type Service,
   type SessionSchedule,
+  serve,
 } from "@jts/kit";
 import { auditTrail } from "./audit-trail.ts";
 import { DEFAULT_LOGIN_GUARD, LoginGuard } from "./auth/login-guard.ts";
@@ -217,6 +218,13 @@ export function createGatewayService(
       await userStates.start();
       await hub.start();
       observers = await observeTradingMetrics(runtime.bus, metrics);
+      // Other services (the Telegram bot) ask a user's rights now, not what a code or link remembered.
+      observers.push(
+        await serve(runtime.rpc, Subjects.userState, async ({ username }) => {
+          const state = await userStates.get(username);
+          return state ? { role: state.role, disabled: state.disabled } : null;
+        }),
+      );
     },
     async stop() {
       backtests.stop();

@@ -73,6 +73,9 @@ function withoutFileContent(message: string, value: string | undefined, path: st
   return message.replaceAll(JSON.stringify(value), where).replaceAll(value, where);
 }
 
+/** JTS_ADMIN_USER when not set, in every service that reads it: the gateway's first admin, the operator chat's user. */
+export const DEFAULT_ADMIN_USER = "admin";
+
 export function str(defaultValue: string): Field<string> {
   return { read: (raw) => (raw === undefined || raw === "" ? defaultValue : raw) };
 }

@@ -4,6 +4,7 @@ export {
   ConfigError,
   type ConfigOf,
   checkSecret,
+  DEFAULT_ADMIN_USER,
   durableStoreUrl,
   envValue,
   int,

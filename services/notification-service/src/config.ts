@@ -1,5 +1,5 @@
 import { Alert, fx } from "@jts/contracts";
-import { ConfigError, type ConfigOf, int, oneOf, str } from "@jts/kit";
+import { ConfigError, type ConfigOf, DEFAULT_ADMIN_USER, int, oneOf, str } from "@jts/kit";
 import { CHANNEL_NAMES, type Channel, type ChannelName } from "./channels/channel.ts";
 import { emailChannel } from "./channels/smtp.ts";
 import { webhookChannel } from "./channels/webhook.ts";
@@ -18,6 +18,8 @@ export const DEFAULT_ROUTES = "ORDER_REJECTED=*;TRADING_STATE=*;LOSS_THRESHOLD=*
 
 /** Every setting of the notification service; a channel is on when its address is set. */
 export const notificationConfigSpec = {
+  /** Whose rule NOTIFY_ROUTES seeds into an empty rule collection, and whose destination TELEGRAM_CHAT_ID is (the gateway's default). */
+  JTS_ADMIN_USER: str(DEFAULT_ADMIN_USER),
   NOTIFY_WEBHOOK_URL: str(""),
   /** Signs every webhook request (HMAC-SHA256); at least 16 characters. */
   NOTIFY_WEBHOOK_SECRET: str(""),
@@ -92,6 +94,7 @@ export function notificationSettings(config: NotificationConfig): NotificationSe
         token: config.TELEGRAM_BOT_TOKEN,
         baseUrl: config.TELEGRAM_BASE_URL,
         operatorChat: config.TELEGRAM_CHAT_ID || null,
+        operatorUser: config.JTS_ADMIN_USER,
       }
     : null;
   return {

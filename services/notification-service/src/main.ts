@@ -13,8 +13,6 @@ const config = loadConfig({
    */
   MONGO_URL: str(""),
   DATABASE_URL: str(""),
-  /** Whose rule NOTIFY_ROUTES seeds into an empty rule collection. */
-  JTS_ADMIN_USER: str("admin"),
   ...notificationConfigSpec,
 });
 const settings = notificationSettings(config);

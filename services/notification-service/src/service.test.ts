@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import type { Alert, Fill, Order, Position, TradingStateChange, VenueStatus } from "@jts/contracts";
+import {
+  type Alert,
+  type Fill,
+  type Order,
+  type Position,
+  Subjects,
+  type TradingStateChange,
+  type VenueStatus,
+} from "@jts/contracts";
 import { envelope, loadConfig, memoryRuntime, type Runtime } from "@jts/kit";
 import { eventually, fillFixture, silentLogger } from "@jts/kit/testing";
 import type { Server } from "bun";
@@ -82,7 +90,11 @@ describe("notification service", () => {
     let hookStatuses: number[];
     let telegram: string[];
 
-    beforeEach(() => {
+    beforeEach(async () => {
+      // The gateway: JTS_ADMIN_USER (the operator chat's user) is an admin, so it sees every account's alert.
+      await runtime.rpc.serve(Subjects.userState, (req) =>
+        (req as { username: string }).username === "admin" ? { role: "admin", disabled: false } : null,
+      );
       sink = new SmtpSink();
       hooks = [];
       hookStatuses = [];

@@ -115,9 +115,10 @@ export function createNotificationService(runtime: Runtime, options: Notificatio
         api: new BotApi(options.telegramAlerts.token, options.telegramAlerts.baseUrl),
         links: telegram.links,
         operatorChat: options.telegramAlerts.operatorChat,
-        operatorUser: options.seedUser ?? "admin",
+        operatorUser: options.telegramAlerts.operatorUser,
         recipients: (alert) => rules.usersFor(alert, "telegram", new Date()),
         accountsOf: async (user) => (await call(Subjects.accounts, { owner: user })).map((a) => a.id),
+        userState: (username) => call(Subjects.userState, { username }),
         logger,
       })
     : null;

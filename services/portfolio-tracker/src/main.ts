@@ -1,4 +1,4 @@
-import { durableStoreUrl, int, loadConfig, oneOf, runStandalone, str } from "@jts/kit";
+import { DEFAULT_ADMIN_USER, durableStoreUrl, int, loadConfig, oneOf, runStandalone, str } from "@jts/kit";
 import { connectPostgres, migrate } from "@jts/kit/postgres";
 import type { AccountSeed } from "./ledger.ts";
 import { postgresPortfolioStorage } from "./postgres.ts";
@@ -7,7 +7,7 @@ import { createPortfolioService } from "./service.ts";
 
 const config = loadConfig({
   PORTFOLIO_PORT: int(3005, { min: 0, max: 65535 }),
-  JTS_ADMIN_USER: str("admin"),
+  JTS_ADMIN_USER: str(DEFAULT_ADMIN_USER),
   JTS_PAPER_CASH: str("100000000"),
   /** Accounts, cash and positions in PostgreSQL when set (postgres://...); in memory otherwise. */
   DATABASE_URL: durableStoreUrl("accounts, balances and positions"),

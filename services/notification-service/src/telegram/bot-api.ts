@@ -24,8 +24,9 @@ export interface CallbackButton {
 
 /**
  * The Bot API's failure: `retryable` for 429/5xx and network errors (the poller backs off), not for a bad token.
- * `status` and `description` are Telegram's answer (null and "" when none came), e.g. 403 "Forbidden: bot was
- * blocked by the user".
+ * `status` is the HTTP status (null when no answer came); `description` is Telegram's own, only from its JSON
+ * `{ok: false}` answer (e.g. 403 "Forbidden: bot was blocked by the user"), "" from anything else (a proxy's page).
+ * `retryAfterS` is Telegram's `parameters.retry_after` on a 429: no call to that chat before then.
  */
 export class BotApiError extends Error {
   constructor(
@@ -33,10 +34,14 @@ export class BotApiError extends Error {
     readonly retryable: boolean,
     readonly status: number | null = null,
     readonly description = "",
+    readonly retryAfterS: number | null = null,
   ) {
     super(message);
   }
 }
+
+/** The longest wait a 429's retry_after imposes here; past it the call fails at once (retried later by its caller). */
+const MAX_RETRY_AFTER_MS = 60_000;
 
 /**
  * The Bot API methods the two-way bot uses. Every call is a JSON POST to
@@ -46,6 +51,8 @@ export class BotApiError extends Error {
  */
 export class BotApi {
   private readonly base: string;
+  /** Chat id ("" for calls to no chat) -> when Telegram's last 429 lets us call it again (epoch ms). */
+  private readonly pausedUntil = new Map<string, number>();
 
   constructor(
     token: string,
@@ -96,6 +103,8 @@ export class BotApi {
   }
 
   private async call(method: string, body: unknown, timeoutMs = this.timeoutMs, stop?: AbortSignal): Promise<unknown> {
+    const chat = String((body as { chat_id?: unknown }).chat_id ?? "");
+    await this.waitOutRetryAfter(method, chat);
     const timeout = AbortSignal.timeout(timeoutMs);
     let res: Response;
     try {
@@ -112,10 +121,38 @@ export class BotApi {
       ok?: boolean;
       result?: unknown;
       description?: string;
+      parameters?: { retry_after?: unknown };
     } | null;
     if (res.ok && reply?.ok === true) return reply.result;
     const retryable = res.status === 429 || res.status >= 500;
-    const description = String(reply?.description ?? "").slice(0, 200);
-    throw new BotApiError(`telegram ${method}: ${res.status} ${description}`, retryable, res.status, description);
+    const fromTelegram = reply?.ok === false;
+    const description = fromTelegram ? String(reply.description ?? "").slice(0, 200) : "";
+    const retryAfter = fromTelegram ? Number(reply.parameters?.retry_after) : Number.NaN;
+    const retryAfterS = res.status === 429 && Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null;
+    if (retryAfterS !== null) {
+      this.pausedUntil.set(chat, Date.now() + retryAfterS * 1000);
+      if (this.pausedUntil.size > 10_000) this.pausedUntil.delete(this.pausedUntil.keys().next().value as string);
+    }
+    throw new BotApiError(
+      `telegram ${method}: ${res.status} ${description}`,
+      retryable,
+      res.status,
+      description,
+      retryAfterS,
+    );
+  }
+
+  /** Telegram said "retry after N seconds" for this chat: the next call waits that long (refused if far longer). */
+  private async waitOutRetryAfter(method: string, chat: string): Promise<void> {
+    const until = this.pausedUntil.get(chat);
+    if (until === undefined) return;
+    const wait = until - Date.now();
+    if (wait <= 0) {
+      this.pausedUntil.delete(chat);
+      return;
+    }
+    if (wait > MAX_RETRY_AFTER_MS)
+      throw new BotApiError(`telegram ${method}: 429 retry_after not over (${Math.ceil(wait / 1000)} s)`, true, 429);
+    await Bun.sleep(wait);
   }
 }

@@ -87,6 +87,12 @@ async function serveServices(rt: Runtime) {
     return ACCOUNTS.filter((a) => !owner || a.owner === owner);
   });
   await rt.rpc.serve(Subjects.riskStatus, () => riskStatus());
+  // The gateway's users: a code links with the role the user has now.
+  const roles: Record<string, "admin" | "trader" | "viewer"> = { tina: "trader", root: "admin", vic: "viewer" };
+  await rt.rpc.serve(Subjects.userState, (req) => {
+    const role = roles[(req as { username: string }).username];
+    return role ? { role, disabled: false } : null;
+  });
   await rt.rpc.serve(Subjects.riskSetState, (req, ctx) => {
     const { state, account } = req as { state: TradingState; account: string | null };
     if (failOn !== null && account === failOn) throw new AppError("UNAVAILABLE", "risk is restarting");

@@ -1,7 +1,7 @@
 import type { Logger } from "@jts/kit";
 import { type BotApi, isUpdate, type TelegramUpdate } from "./bot-api.ts";
 import type { Reply, TelegramCommands } from "./commands.ts";
-import type { LinkBook } from "./links.ts";
+import { type LinkBook, MAX_CHATS_PER_USER } from "./links.ts";
 import type { OffsetStore } from "./offset.ts";
 
 export const REFUSAL = "This chat is not linked to a JTS user. Ask for a code in the JTS app and send /link <code>.";
@@ -86,8 +86,22 @@ export class TelegramBot {
     const name = head.slice(1).split("@")[0]?.toLowerCase() ?? "";
     const link = await links.linkOf(chatId);
     if (name === "link") {
-      const user = await links.redeem(chatId, args[0] ?? "");
-      if (user) await this.send(chatId, { text: `Linked to ${user}. Send /help for the commands.` });
+      const redeemed = await links.redeem(chatId, args[0] ?? "").catch((error: Error) => {
+        this.deps.logger.warn("telegram link not checked: the user's state could not be read", {
+          error: error.message,
+        });
+        return null;
+      });
+      if (redeemed === null)
+        await this.send(chatId, {
+          text: "The link cannot be checked right now: send the same /link again in a minute.",
+        });
+      else if ("user" in redeemed)
+        await this.send(chatId, { text: `Linked to ${redeemed.user}. Send /help for the commands.` });
+      else if (redeemed.refused === "too-many")
+        await this.send(chatId, {
+          text: `That user already has ${MAX_CHATS_PER_USER} linked chats: send /unlink in one of them (or unlink all in the app) first.`,
+        });
       else if (link) await this.send(chatId, { text: "That code is unknown, used or expired." });
       else await this.refuse(chatId);
       return;

@@ -8,6 +8,8 @@ export interface TelegramAlertSettings {
   baseUrl: string;
   /** TELEGRAM_CHAT_ID, or null. */
   operatorChat: string | null;
+  /** JTS_ADMIN_USER: whose rule and current rights the operator chat follows. */
+  operatorUser: string;
 }
 
 /** The two-way bot's settings (the alert channel's TELEGRAM_BOT_TOKEN/TELEGRAM_BASE_URL are shared). */

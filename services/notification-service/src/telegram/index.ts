@@ -34,11 +34,16 @@ export function createTelegramBot(
   parentLogger: Logger,
 ) {
   const logger = parentLogger.child({ component: "telegram-bot" });
-  const links = new LinkBook(documents, logger, settings?.linkCodeTtlMs);
+  const { call } = rpcClient(runtime.rpc);
+  const links = new LinkBook(
+    documents,
+    logger,
+    (username) => call(Subjects.userState, { username }),
+    settings?.linkCodeTtlMs,
+  );
   const offset = new OffsetStore(documents);
   const venues = new Map<string, VenueStatus>();
   const api = settings ? new BotApi(settings.token, settings.baseUrl) : null;
-  const { call } = rpcClient(runtime.rpc);
   const commands = telegramCommands({
     call,
     confirmations: new Confirmations(settings?.confirmTtlMs ?? 60_000),
@@ -72,9 +77,9 @@ export function createTelegramBot(
         await serve(runtime.rpc, Subjects.telegramUnlink, async ({ user }) => ({
           unlinked: await links.unlinkUser(user),
         })),
-        // A new role, a disabled user, a new password: the user links again, with the role they have now.
+        // A new role, a disabled user, a new password: the user links again (a new code), with the role they have now.
         await runtime.bus.subscribe(Topics.userChanged, async (e) => {
-          await links.unlinkUser(e.payload.username);
+          await links.userChanged(e.payload.username);
         }),
         await runtime.bus.subscribe(Topics.venueStatus, (e) => {
           const status = e.payload;

@@ -1,7 +1,7 @@
-import type { DocumentStore, TelegramLinkCode, TelegramRole } from "@jts/contracts";
+import type { DocumentStore, TelegramLinkCode, TelegramRole, UserStateReply } from "@jts/contracts";
 import { AppError, type Logger } from "@jts/kit";
 
-/** One chat linked to one JTS user, with the role the user had when they asked for the code. */
+/** One chat linked to one JTS user, with the role the user had when the chat was linked (alerts ask the role now). */
 export interface TelegramLink {
   user: string;
   role: TelegramRole;
@@ -24,6 +24,16 @@ interface PendingCode {
   expiresAt: number;
 }
 
+/** A user's role and disabled flag now (the gateway's rpc auth.user-state); null: no such user. Throws when nobody answers. */
+export type UserStateLookup = (user: string) => Promise<UserStateReply>;
+
+/** How many chats one user may link: each alert is sent to all of them. */
+export const MAX_CHATS_PER_USER = 5;
+
+/** What `/link <code>` did: linked the chat to `user`, or refused (unknown, used or expired code; too many chats). */
+export type Redeemed = { user: string } | { refused: "unknown" | "too-many" };
+const UNKNOWN: Redeemed = { refused: "unknown" };
+
 export const LINKS_COLLECTION = "telegram-links";
 export const LINK_CODES_COLLECTION = "telegram-link-codes";
 
@@ -35,16 +45,25 @@ const hash = (code: string) => new Bun.CryptoHasher("sha256").update(code).diges
  * chat is then linked (document named by the chat id). Codes are stored by
  * their hash, expire, and are deleted on use (a version-checked delete, so two
  * chats racing for one code cannot both win). Any change to the user (role,
- * disabled, password: Topics.userChanged) drops their links: the role a link
- * acts with is never older than the user's last change.
+ * disabled, password: Topics.userChanged) drops their links and pending
+ * codes; and a code links with the user's role at redeem time, asked of the
+ * gateway (a disabled or deleted user links nothing), so a change the bus did
+ * not deliver still cannot link with an old role. A user links at most
+ * MAX_CHATS_PER_USER chats.
  */
 export class LinkBook {
   constructor(
     private readonly documents: DocumentStore,
     private readonly logger: Logger,
+    private readonly userState: UserStateLookup,
     private readonly codeTtlMs = 10 * 60_000,
     private readonly now = () => Date.now(),
+    /** How long one read of the links serves the alerts that follow (a burst of fills reads them once). */
+    private readonly readMaxAgeMs = 2_000,
   ) {}
+
+  /** The last read of every link, shared by the alerts within `readMaxAgeMs`; dropped by this replica's own writes. */
+  private lastRead: { at: number; chats: Promise<LinkedChat[]> } | null = null;
 
   async issueCode(user: string, role: TelegramRole): Promise<TelegramLinkCode> {
     const code = Buffer.from(crypto.getRandomValues(new Uint8Array(9))).toString("base64url");
@@ -53,32 +72,47 @@ export class LinkBook {
     return { code, expiresAt: new Date(expiresAt).toISOString() };
   }
 
-  /** Links the chat when the code is known and fresh; the user linked, or null (unknown, used or expired). */
-  async redeem(chatId: number, code: string): Promise<string | null> {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(code)) return null;
+  /**
+   * Links the chat when the code is known and fresh and its user still enabled, with the role they have now.
+   * Throws when the user's state cannot be read (the code stays: the same `/link` may be sent again).
+   */
+  async redeem(chatId: number, code: string): Promise<Redeemed> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(code)) return UNKNOWN;
     const pending = await this.documents.findByName<PendingCode>(LINK_CODES_COLLECTION, hash(code));
-    if (!pending) return null;
+    if (!pending) return UNKNOWN;
+    const { user } = pending.body;
+    const usable = pending.body.expiresAt > this.now() ? await this.userState(user) : null;
+    if (!usable || usable.disabled) {
+      await this.documents.delete(LINK_CODES_COLLECTION, pending.id, pending.version).catch(() => {});
+      return UNKNOWN;
+    }
+    const others = (await this.readChats()).filter((c) => c.link.user === user && c.chatId !== chatId);
+    if (others.length >= MAX_CHATS_PER_USER) return { refused: "too-many" };
     try {
       await this.documents.delete(LINK_CODES_COLLECTION, pending.id, pending.version);
     } catch (error) {
-      if (error instanceof AppError && (error.code === "CONFLICT" || error.code === "NOT_FOUND")) return null;
+      if (error instanceof AppError && (error.code === "CONFLICT" || error.code === "NOT_FOUND")) return UNKNOWN;
       throw error;
     }
-    if (pending.body.expiresAt <= this.now()) return null;
-    const link: TelegramLink = {
-      user: pending.body.user,
-      role: pending.body.role,
-      linkedAt: new Date(this.now()).toISOString(),
-    };
+    const link: TelegramLink = { user, role: usable.role, linkedAt: new Date(this.now()).toISOString() };
     const existing = await this.documents.findByName<TelegramLink>(LINKS_COLLECTION, String(chatId));
     if (existing) await this.documents.update(LINKS_COLLECTION, existing.id, existing.version, link);
     else await this.documents.create(LINKS_COLLECTION, String(chatId), link);
-    this.logger.info("telegram chat linked", { user: link.user, chatId });
-    return link.user;
+    this.lastRead = null;
+    this.logger.info("telegram chat linked", { user, chatId });
+    return { user };
   }
 
   async linkOf(chatId: number): Promise<TelegramLink | null> {
     return (await this.documents.findByName<TelegramLink>(LINKS_COLLECTION, String(chatId)))?.body ?? null;
+  }
+
+  /** The user changed (role, disabled, password): their links and the codes not used yet are dropped. */
+  async userChanged(user: string): Promise<void> {
+    for (const doc of await this.documents.list<PendingCode>(LINK_CODES_COLLECTION))
+      if (doc.body.user === user)
+        await this.documents.delete(LINK_CODES_COLLECTION, doc.id, doc.version).catch(() => {});
+    await this.unlinkUser(user);
   }
 
   /** Forgets every chat linked to the user; how many. */
@@ -89,6 +123,7 @@ export class LinkBook {
       await this.documents.delete(LINKS_COLLECTION, doc.id, doc.version).catch(() => {});
       unlinked += 1;
     }
+    this.lastRead = null;
     if (unlinked) this.logger.info("telegram links dropped", { user, unlinked });
     return unlinked;
   }
@@ -97,15 +132,33 @@ export class LinkBook {
     const doc = await this.documents.findByName<TelegramLink>(LINKS_COLLECTION, String(chatId));
     if (!doc) return false;
     await this.documents.delete(LINKS_COLLECTION, doc.id, doc.version);
+    this.lastRead = null;
     return true;
   }
 
   /**
-   * Every linked chat, read from the store at each call: a link or unlink made
-   * through any replica counts for the next alert. A document that is not a
-   * link (a hand edit) is skipped and logged, never sent to.
+   * The chats linked to these users (null: every user's). The store has no
+   * query by field, so every link is read, at most once per `readMaxAgeMs`
+   * for all alerts together: a link or unlink made through another replica
+   * counts within that time, one made here at once. What a chat may see is
+   * decided at send time from the user's rights now, not from this read.
    */
-  async chats(): Promise<LinkedChat[]> {
+  async chatsOf(users: ReadonlySet<string> | null): Promise<LinkedChat[]> {
+    const now = this.now();
+    if (!this.lastRead || now - this.lastRead.at >= this.readMaxAgeMs) {
+      const chats = this.readChats();
+      this.lastRead = { at: now, chats };
+      // A store that did not answer is asked again by the next alert, not remembered.
+      chats.catch(() => {
+        if (this.lastRead?.chats === chats) this.lastRead = null;
+      });
+    }
+    const all = await this.lastRead.chats;
+    return users ? all.filter((c) => users.has(c.link.user)) : all;
+  }
+
+  /** Every link in the store now; a document that is not a link (a hand edit) is skipped and logged, never sent to. */
+  private async readChats(): Promise<LinkedChat[]> {
     const chats: LinkedChat[] = [];
     for (const doc of await this.documents.list<TelegramLink>(LINKS_COLLECTION)) {
       const chatId = Number(doc.name);
@@ -122,6 +175,7 @@ export class LinkBook {
   async forget(chat: LinkedChat): Promise<void> {
     try {
       await this.documents.delete(LINKS_COLLECTION, chat.id, chat.version);
+      this.lastRead = null;
       this.logger.info("telegram chat unlinked: Telegram says it is gone", {
         user: chat.link.user,
         chatId: chat.chatId,

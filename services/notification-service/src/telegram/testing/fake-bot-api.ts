@@ -7,6 +7,14 @@ export interface SentMessage {
   reply_markup?: { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> };
 }
 
+/** How the fake answers one sendMessage (`status` 0: success). */
+export interface Answer {
+  status: number;
+  description?: string;
+  retryAfter?: number;
+  notJson?: boolean;
+}
+
 /**
  * A local fake of the Telegram Bot API, with the documented JSON shapes
  * (https://core.telegram.org/bots/api): POST /bot<token>/<method> answering
@@ -25,13 +33,27 @@ export function fakeBotApi(token: string) {
   const webhooks: Array<{ url: string; secret_token: string }> = [];
   const offsets: number[] = [];
   /** Chat id -> how its next sendMessage calls are answered (the last answer stays: a blocked chat stays blocked). */
-  const scripted = new Map<number, Array<{ status: number; description: string }>>();
+  const scripted = new Map<number, Answer[]>();
   /** Every sendMessage asked, answered or not, in order. */
   const attempts: number[] = [];
+  /** When each attempt arrived (ms), beside `attempts`. */
+  const attemptTimes: number[] = [];
+  /** Each sendMessage answers after this long (ms): calls then overlap and can be counted. */
+  let sendDelayMs = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   let deletedWebhooks = 0;
   const ok = (result: unknown) => Response.json({ ok: true, result });
-  const fail = (status: number, description: string) =>
-    Response.json({ ok: false, error_code: status, description }, { status });
+  const fail = (status: number, description: string, retryAfter?: number) =>
+    Response.json(
+      {
+        ok: false,
+        error_code: status,
+        description,
+        ...(retryAfter ? { parameters: { retry_after: retryAfter } } : {}),
+      },
+      { status },
+    );
 
   const server: Server<undefined> = Bun.serve({
     hostname: "127.0.0.1",
@@ -59,11 +81,20 @@ export function fakeBotApi(token: string) {
           if (typeof body.chat_id !== "number" || typeof body.text !== "string")
             return fail(400, "Bad Request: chat_id and text are required");
           attempts.push(body.chat_id);
-          const queued = scripted.get(body.chat_id);
-          const failure = queued && queued.length > 1 ? queued.shift() : queued?.[0];
-          if (failure?.status) return fail(failure.status, failure.description);
-          sent.push(body as unknown as SentMessage);
-          return ok({ message_id: sent.length, chat: { id: body.chat_id }, date: 0, text: body.text });
+          attemptTimes.push(Date.now());
+          inFlight += 1;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          try {
+            if (sendDelayMs > 0) await Bun.sleep(sendDelayMs);
+            const queued = scripted.get(body.chat_id);
+            const failure = queued && queued.length > 1 ? queued.shift() : queued?.[0];
+            if (failure?.notJson) return new Response("<html>403 Forbidden</html>", { status: failure.status });
+            if (failure?.status) return fail(failure.status, failure.description ?? "", failure.retryAfter);
+            sent.push(body as unknown as SentMessage);
+            return ok({ message_id: sent.length, chat: { id: body.chat_id }, date: 0, text: body.text });
+          } finally {
+            inFlight -= 1;
+          }
         }
         case "answerCallbackQuery":
           callbackAnswers.push(body as { callback_query_id: string; text?: string });
@@ -91,6 +122,15 @@ export function fakeBotApi(token: string) {
     url: `http://127.0.0.1:${server.port}`,
     sent,
     attempts,
+    attemptTimes,
+    /** The most sendMessage calls that were open at once. */
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    /** Every sendMessage from now on answers after `ms`. */
+    slowSends(ms: number) {
+      sendDelayMs = ms;
+    },
     callbackAnswers,
     webhooks,
     offsets,
@@ -125,13 +165,11 @@ export function fakeBotApi(token: string) {
     },
     /**
      * sendMessage to `chatId` answers these, one per call, the last one for good; `{status: 0}` is success.
-     * Telegram's own: 403 "Forbidden: bot was blocked by the user", 400 "Bad Request: chat not found", 429, 5xx.
+     * Telegram's own: 403 "Forbidden: bot was blocked by the user", 400 "Bad Request: chat not found", 429 with
+     * `retryAfter` (parameters.retry_after, seconds), 5xx; `notJson`: a page that is not Telegram's (a proxy's).
      */
-    answer(chatId: number, ...answers: Array<{ status: number; description?: string }>) {
-      scripted.set(
-        chatId,
-        answers.map((a) => ({ status: a.status, description: a.description ?? "" })),
-      );
+    answer(chatId: number, ...answers: Answer[]) {
+      scripted.set(chatId, answers);
     },
     textsTo(chatId: number) {
       return sent.filter((m) => m.chat_id === chatId).map((m) => m.text);
