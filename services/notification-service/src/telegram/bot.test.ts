@@ -14,6 +14,7 @@ import { createNotificationService } from "../service.ts";
 import { REFUSAL } from "./bot.ts";
 import { HELP } from "./commands.ts";
 import type { TelegramBotSettings } from "./config.ts";
+import { LINKS_COLLECTION } from "./links.ts";
 import { type FakeBotApi, fakeBotApi } from "./testing/fake-bot-api.ts";
 import { SECRET_HEADER, WEBHOOK_PATH } from "./transport.ts";
 
@@ -58,6 +59,9 @@ let stateCalls: Array<{ state: TradingState; account: string | null; actor: stri
 let platform: TradingState;
 /** risk.set-state for this account fails as a restarting risk service would. */
 let failOn: string | null;
+let roles: Record<string, "admin" | "trader" | "viewer">;
+let disabledUsers: Set<string>;
+let usersDown: boolean;
 const states = new Map<string, TradingState>();
 
 function riskStatus(): RiskStatus {
@@ -87,11 +91,12 @@ async function serveServices(rt: Runtime) {
     return ACCOUNTS.filter((a) => !owner || a.owner === owner);
   });
   await rt.rpc.serve(Subjects.riskStatus, () => riskStatus());
-  // The gateway's users: a code links with the role the user has now.
-  const roles: Record<string, "admin" | "trader" | "viewer"> = { tina: "trader", root: "admin", vic: "viewer" };
+  // The gateway's users: a code links, and a command acts, with the role the user has now.
   await rt.rpc.serve(Subjects.userState, (req) => {
-    const role = roles[(req as { username: string }).username];
-    return role ? { role, disabled: false } : null;
+    const { username } = req as { username: string };
+    if (usersDown) throw new AppError("UNAVAILABLE", "the gateway is restarting");
+    const role = roles[username];
+    return role ? { role, disabled: disabledUsers.has(username) } : null;
   });
   await rt.rpc.serve(Subjects.riskSetState, (req, ctx) => {
     const { state, account } = req as { state: TradingState; account: string | null };
@@ -164,6 +169,9 @@ beforeEach(async () => {
   stateCalls = [];
   platform = "ACTIVE";
   failOn = null;
+  roles = { tina: "trader", root: "admin", vic: "viewer" };
+  disabledUsers = new Set();
+  usersDown = false;
   states.clear();
   await serveServices(runtime);
 });
@@ -278,6 +286,23 @@ describe("Telegram commands (long polling against a fake Bot API)", () => {
       { state: "HALTED", account: null, actor: "root" },
       { state: "ACTIVE", account: null, actor: "root" },
     ]);
+  });
+
+  it("acts with the user's rights now, not the role stored at link time, even when no user change was announced", async () => {
+    await startService();
+    await link(ADMIN, "root", "admin");
+    roles.root = "viewer"; // demoted; the userChanged event never arrived
+    expect(await ask(ADMIN, "/resume")).toBe("Only an admin can resume trading.");
+    expect(await ask(ADMIN, "/halt")).toBe("Viewers cannot change the trading state.");
+    usersDown = true;
+    expect(await ask(ADMIN, "/resume")).toBe(
+      "Your rights cannot be checked right now: send the command again in a minute.",
+    );
+    usersDown = false;
+    disabledUsers.add("root");
+    expect(await ask(ADMIN, "/status")).toBe(REFUSAL);
+    expect(await documents.findByName(LINKS_COLLECTION, String(ADMIN))).toBeNull();
+    expect(stateCalls).toEqual([]);
   });
 
   it("says which accounts were halted when the risk service fails part way, and that the state may have changed", async () => {

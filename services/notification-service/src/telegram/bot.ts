@@ -1,7 +1,7 @@
 import type { Logger } from "@jts/kit";
 import { type BotApi, isUpdate, type TelegramUpdate } from "./bot-api.ts";
 import type { Reply, TelegramCommands } from "./commands.ts";
-import { type LinkBook, MAX_CHATS_PER_USER } from "./links.ts";
+import { type LinkBook, MAX_CHATS_PER_USER, type TelegramLink } from "./links.ts";
 import type { OffsetStore } from "./offset.ts";
 
 export const REFUSAL = "This chat is not linked to a JTS user. Ask for a code in the JTS app and send /link <code>.";
@@ -68,10 +68,13 @@ export class TelegramBot {
     const query = update.callback_query;
     if (query) {
       const chatId = query.message?.chat.id;
-      const link = chatId === undefined ? null : await links.linkOf(chatId);
+      const link = chatId === undefined ? null : await this.currentLink(chatId);
       const code = query.data?.startsWith("halt:") ? query.data.slice(5) : null;
-      if (chatId === undefined || !link || code === null) {
-        await api.answerCallbackQuery(query.id);
+      if (chatId === undefined || !link || link === "unchecked" || code === null) {
+        await api.answerCallbackQuery(
+          query.id,
+          link === "unchecked" ? "Rights cannot be checked now: try again." : undefined,
+        );
         return;
       }
       const reply = await commands.confirmFromButton(chatId, link, code);
@@ -112,8 +115,27 @@ export class TelegramBot {
       await this.send(chatId, { text: "This chat is no longer linked." });
       return;
     }
-    const reply = await commands.run(name, { chatId, link, args });
+    const current = await this.currentLink(chatId);
+    if (current === "unchecked") {
+      await this.send(chatId, { text: "Your rights cannot be checked right now: send the command again in a minute." });
+      return;
+    }
+    if (!current) return this.refuse(chatId);
+    const reply = await commands.run(name, { chatId, link: current, args });
     await this.send(chatId, reply ?? { text: "Unknown command. Send /help." });
+  }
+
+  /** The link with the user's rights now (commands act with them); "unchecked" when the gateway does not answer. */
+  private async currentLink(chatId: number): Promise<TelegramLink | null | "unchecked"> {
+    try {
+      return await this.deps.links.currentLinkOf(chatId);
+    } catch (error) {
+      this.deps.logger.warn("telegram command refused: the user's state could not be read", {
+        chatId,
+        error: (error as Error).message,
+      });
+      return "unchecked";
+    }
   }
 
   private async refuse(chatId: number): Promise<void> {

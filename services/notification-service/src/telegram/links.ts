@@ -107,6 +107,20 @@ export class LinkBook {
     return (await this.documents.findByName<TelegramLink>(LINKS_COLLECTION, String(chatId)))?.body ?? null;
   }
 
+  /**
+   * The chat's link with the user's role now, for a command: the stored role is
+   * only as fresh as the last userChanged this replica saw. A disabled or
+   * deleted user's chat is unlinked (null). Throws when the state cannot be read.
+   */
+  async currentLinkOf(chatId: number): Promise<TelegramLink | null> {
+    const link = await this.linkOf(chatId);
+    if (!link) return null;
+    const state = await this.userState(link.user);
+    if (state && !state.disabled) return { ...link, role: state.role };
+    await this.unlinkChat(chatId);
+    return null;
+  }
+
   /** The user changed (role, disabled, password): their links and the codes not used yet are dropped. */
   async userChanged(user: string): Promise<void> {
     for (const doc of await this.documents.list<PendingCode>(LINK_CODES_COLLECTION))
