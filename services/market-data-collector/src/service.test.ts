@@ -43,6 +43,32 @@ describe("market data service", () => {
     await service.stop();
   });
 
+  it("hands a bar strategy the closed candle before the next bar's later ticks (candles are on the order path)", async () => {
+    const runtime = quiet();
+    const service = createMarketDataService(runtime);
+    const seen: string[] = [];
+    // A strategy on the order path, as the strategy engine subscribes: ticks and closed candles.
+    await runtime.bus.subscribe(Topics.allTicks, (e) => {
+      seen.push(`tick ${(e.payload as Tick).price}`);
+    });
+    await runtime.bus.subscribe(Topics.allCandles, (e) => {
+      const candle = e.payload as Candle;
+      if (candle.closed) seen.push(`closed ${candle.close}`);
+    });
+    await service.start();
+    await publishTick(runtime, tick("005930", 0, 1, "71000"));
+    await eventually(() => expect(seen).toEqual(["tick 71000"]));
+    // Three ticks of the next bar within one event-loop turn (a busy feed's burst, no macrotask in
+    // between); the first closes bar 0. The close must not wait for the turn's end (setImmediate).
+    await publishTick(runtime, tick("005930", 1, 1, "71100"));
+    for (let hop = 0; hop < 20; hop++) await Promise.resolve();
+    await publishTick(runtime, tick("005930", 1, 2, "71200"));
+    await publishTick(runtime, tick("005930", 1, 3, "71300"));
+    await eventually(() => expect(seen).toHaveLength(5));
+    expect(seen).toEqual(["tick 71000", "tick 71100", "closed 71000", "tick 71200", "tick 71300"]);
+    await service.stop();
+  });
+
   it("conflates live candles and the shared last price to one per window, the latest always last", async () => {
     const runtime = quiet();
     const service = createMarketDataService(runtime, { liveIntervalMs: 40 });

@@ -111,8 +111,9 @@ export function createMarketDataService(runtime: Runtime, options: MarketDataOpt
       const background = { group: "market-data", lane: "background" } as const;
       subscriptions.push(
         await followVenueInstruments(runtime.bus, catalog, logger),
-        // Candles, history and the price board decide no order: they run after the order path.
-        await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload), background),
+        // Ticks stay on the order path: a closed 1m candle is what a bar strategy trades on, and it
+        // must reach the strategy before the next bar's later ticks do. Executions and quotes decide no order.
+        await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload), { group: "market-data" }),
         await runtime.bus.subscribe(Topics.fill, (e) => history.writeFill?.(e.payload), background),
         await runtime.bus.subscribe(Topics.allQuotes, (e) => prices.onQuote(e.payload), background),
         await serve(runtime.rpc, Subjects.instruments, () => catalog.all),
