@@ -118,7 +118,13 @@ export function wsFanoutScenario(): Scenario {
       const results: Record<"jts" | "node", RunResult[]> = { jts: [], node: [] };
       for (let rep = 1; rep <= ctx.reps; rep++) {
         ctx.log(`ws-fanout rep ${rep}/${ctx.reps}: JTS gateway hub`);
-        const jts = await startPlatformServer("ws-jts", { STRATEGIES: "off" });
+        // One user holds every socket here, all from one address: raise the per-user and pre-auth caps
+        // (10 and 20 by default) to the run's size, or the hub refuses all but the first few.
+        const jts = await startPlatformServer("ws-jts", {
+          STRATEGIES: "off",
+          WS_MAX_SOCKETS_PER_USER: String(sizes.clients),
+          WS_MAX_UNAUTHENTICATED_PER_ADDRESS: String(sizes.clients),
+        });
         try {
           const token = await login(jts.gateway);
           results.jts.push(
