@@ -1,8 +1,8 @@
 /**
  * Baseline for scenario 4: the gateway's /ws fan-out on Node with the `ws`
  * package, speaking the same protocol (token in the first message, then
- * subscribe; every event carries a per-connection seq), so the same clients
- * measure both:
+ * subscribe; every event carries its channel's seq, so one frame serves every
+ * client, as the gateway's topic publish does), so the same clients measure both:
  *   node bench/baselines/ws-server.mjs   (env: PORT, JWT_SECRET)
  * Prints `@@ready {"url":...}`, then reads stdin commands:
  *   ticks <perSecond> <seconds> <symbol> <tag>  broadcast ticks (tsEvent = now in ns), then `@@done`
@@ -27,7 +27,7 @@ const wss = new WebSocketServer({ server, path: "/ws" });
 const byChannel = new Map();
 
 wss.on("connection", (socket) => {
-  const client = { socket, user: null, channels: new Set(), seq: 0 };
+  const client = { socket, user: null, channels: new Set() };
   const send = (message) => socket.send(JSON.stringify(message));
   const authTimer = setTimeout(() => {
     if (!client.user) socket.close(4401, "authenticate first");
@@ -69,13 +69,17 @@ wss.on("connection", (socket) => {
   });
 });
 
+/** channel -> the seq of its last event */
+const channelSeq = new Map();
+
 function broadcast(channel, data) {
   const set = byChannel.get(channel);
   if (!set) return;
-  for (const client of set) {
-    client.seq++;
-    client.socket.send(JSON.stringify({ op: "event", channel, seq: client.seq, data }));
-  }
+  const seq = (channelSeq.get(channel) ?? 0) + 1;
+  channelSeq.set(channel, seq);
+  // One serialisation per event, sent to each client (the `ws` README's broadcast).
+  const frame = JSON.stringify({ op: "event", channel, seq, data });
+  for (const client of set) client.socket.send(frame);
 }
 
 let seq = 0;

@@ -12,15 +12,28 @@ import type { Alert, Fill, Order, Position, RiskStatus } from "./trading.ts";
  * refetch GET /api/backtests/:id after a reconnect).
  *
  * Two numbers, two jobs:
- * - `seq` numbers every `event` message on one connection 1, 2, 3... in send
- *   order (snapshot, replayed and live, public and private alike). A gap means
- *   this connection lost a message: refetch REST state. Conflating ticks never
- *   makes a gap, because a replaced tick was never numbered.
- * - `userSeq` is a private event's position in its user's private stream,
- *   which the gateway keeps per user (shared by that user's connections) and
- *   names `stream` (a new name after a gateway restart, and per replica).
- *   One connection sees only the channels it subscribed to, so `userSeq` skips
- *   numbers there: it is a resume cursor, not a gap detector. Public and
+ * - `seq` numbers a channel's events 1, 2, 3... (per gateway process). On a
+ *   public channel (ticker, candles, backtest) the number is the channel's,
+ *   the same on every connection, so the gateway serialises each event once
+ *   and publishes that one frame to every subscriber. On a private channel it
+ *   is the channel's number in the user's stream (shared by that user's
+ *   connections). Subscribing sends the channel's snapshot events first, each
+ *   carrying the channel's last `seq` at the time (0 before any event), then
+ *   the live events from the next number on: no gap and no repeat between
+ *   snapshot and stream. After that each event on a channel is the previous
+ *   one + 1, with one exception: while a connection is backed up the gateway
+ *   conflates its ticker and candle events (it keeps the latest per symbol and
+ *   venue, or per candle), so a public channel may jump forward; it never goes
+ *   back. A private channel never jumps (never conflated): a jump or a step
+ *   back there means a lost message: refetch REST state. Nothing is dropped
+ *   silently otherwise: a connection the gateway cannot keep up is closed
+ *   (1013). A channel nobody holds is forgotten and numbers from 1 again
+ *   later, behind a fresh snapshot.
+ * - `userSeq` is a private event's position in its user's private stream
+ *   across all private channels, which the gateway keeps per user and names
+ *   `stream` (a new name after a gateway restart, and per replica). One
+ *   connection sees only the channels it subscribed to, so `userSeq` skips
+ *   numbers there: it is the resume cursor, not a gap detector. Public and
  *   snapshot events carry none.
  *
  * Resuming: keep `{stream, seq}` where `seq` is the highest `userSeq` seen on
@@ -29,9 +42,11 @@ import type { Alert, Fill, Order, Position, RiskStatus } from "./trading.ts";
  * channels that were subscribed (and confirmed) before. When the gateway still
  * holds every event after `seq` (it keeps the last 5000 or 10 minutes per
  * user), it replays exactly those, in order, with no snapshot, and answers
- * `resumed: true`. Otherwise it sends a snapshot and `resumed: false`: refetch.
- * A `subscribe` still unanswered when the socket dropped gives no safe cursor
- * (its snapshot may be half sent): subscribe afresh.
+ * `resumed: true`; replayed events keep their channel `seq`, so each resumed
+ * channel goes on from the last number the client saw. Otherwise it sends a
+ * snapshot and `resumed: false`: refetch. A `subscribe` still unanswered when
+ * the socket dropped gives no safe cursor (its snapshot may be half sent):
+ * subscribe afresh.
  */
 export const PRIVATE_WS_CHANNELS = ["orders", "fills", "positions", "risk", "alerts"] as const;
 export type PrivateWsChannel = (typeof PRIVATE_WS_CHANNELS)[number];
@@ -97,7 +112,10 @@ export type WsServerMessage =
   | { op: "pong" }
   /** Close codes: 4401 not authenticated, token invalid, expired or revoked; 1013 slow consumer; 1001 shutdown. */
   | { op: "error"; code: string; message: string }
-  /** `snapshot` marks the state sent on subscribe; it may overlap live events, so upsert by id. */
+  /**
+   * `seq`: the event's number on its channel (see above). `snapshot` marks the state sent on subscribe (its
+   * `seq` is the channel's last number then); it may overlap the live events after it, so upsert by id.
+   */
   | { op: "event"; channel: string; seq: number; userSeq?: number; snapshot?: boolean; data: unknown };
 
 export const WS_CHANNEL_PATTERN =

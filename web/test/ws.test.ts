@@ -107,16 +107,67 @@ describe("live connection", () => {
     live.close();
   });
 
-  test("a gap in seq tells the views to refetch", async () => {
+  test("a private channel's seq gap tells the views to refetch and spoils the resume; a public jump is conflation", async () => {
     FakeSocket.all = [];
     const live = createLiveConnection({ getToken: () => "t", url: "ws://gateway/ws" });
     live.subscribe("ticker:BTC-KRW", () => {});
+    live.subscribe("orders", () => {});
     await tick();
-    const socket = FakeSocket.all[0] as FakeSocket;
-    socket.deliver({ op: "authed", user: "admin", stream: "s1" });
-    socket.deliver({ op: "event", channel: "ticker:BTC-KRW", seq: 1, data: {} });
+    const first = FakeSocket.all[0] as FakeSocket;
+    first.deliver({ op: "authed", user: "admin", stream: "s1" });
+    first.deliver({ op: "event", channel: "ticker:BTC-KRW", seq: 4, snapshot: true, data: {} });
+    first.deliver({ op: "event", channel: "orders", seq: 2, snapshot: true, data: {} });
+    first.deliver({ op: "event", channel: "orders", seq: 2, snapshot: true, data: {} });
+    first.deliver({ op: "subscribed", channels: ["orders"], resumed: false, userSeq: 5 });
     const before = live.epoch();
-    socket.deliver({ op: "event", channel: "ticker:BTC-KRW", seq: 3, data: {} });
+    // Numbers are per channel: each goes on from its own snapshot.
+    first.deliver({ op: "event", channel: "ticker:BTC-KRW", seq: 5, data: {} });
+    first.deliver({ op: "event", channel: "orders", seq: 3, userSeq: 6, data: {} });
+    // A ticker jumping ahead was conflated for a backed-up socket: nothing lost that a view needs.
+    first.deliver({ op: "event", channel: "ticker:BTC-KRW", seq: 9, data: {} });
+    expect(live.epoch()).toBe(before);
+    // Going back on a public channel is not conflation.
+    first.deliver({ op: "event", channel: "ticker:BTC-KRW", seq: 8, data: {} });
+    expect(live.epoch()).toBe(before + 1);
+    // A private channel skipping a number lost an event: refetch, and do not resume from this cursor.
+    first.deliver({ op: "event", channel: "orders", seq: 5, userSeq: 8, data: {} });
+    expect(live.epoch()).toBe(before + 2);
+    first.close(1006);
+    await waitFor(() => FakeSocket.all.length === 2);
+    const second = FakeSocket.all[1] as FakeSocket;
+    await tick();
+    second.deliver({ op: "authed", user: "admin", stream: "s1" });
+    expect(second.sent.filter((m) => m.op === "subscribe" && m.resumeFrom)).toEqual([]);
+    live.close();
+  });
+
+  test("a resumed channel's replay goes on from the seq it had; a fresh subscribe starts from its snapshot", async () => {
+    FakeSocket.all = [];
+    const live = createLiveConnection({ getToken: () => "t", url: "ws://gateway/ws" });
+    live.subscribe("fills", () => {});
+    live.subscribe("ticker:BTC-KRW", () => {});
+    await tick();
+    const first = FakeSocket.all[0] as FakeSocket;
+    first.deliver({ op: "authed", user: "admin", stream: "s1" });
+    first.deliver({ op: "subscribed", channels: ["fills"], resumed: false, userSeq: 0 });
+    first.deliver({ op: "event", channel: "fills", seq: 1, userSeq: 1, data: {} });
+    first.deliver({ op: "event", channel: "ticker:BTC-KRW", seq: 40, data: {} });
+    first.close(1006);
+    await waitFor(() => FakeSocket.all.length === 2);
+    const second = FakeSocket.all[1] as FakeSocket;
+    await tick();
+    second.deliver({ op: "authed", user: "admin", stream: "s1" });
+    expect(second.sent.find((m) => m.op === "subscribe" && m.resumeFrom)).toMatchObject({ channels: ["fills"] });
+    const before = live.epoch();
+    second.deliver({ op: "event", channel: "fills", seq: 2, userSeq: 3, data: {} });
+    second.deliver({ op: "event", channel: "fills", seq: 3, userSeq: 4, data: {} });
+    second.deliver({ op: "subscribed", channels: ["fills"], resumed: true, userSeq: 4 });
+    // The gateway forgot the ticker channel meanwhile and numbers it from 1 again, behind a snapshot.
+    second.deliver({ op: "event", channel: "ticker:BTC-KRW", seq: 0, snapshot: true, data: {} });
+    second.deliver({ op: "event", channel: "ticker:BTC-KRW", seq: 1, data: {} });
+    expect(live.epoch()).toBe(before);
+    // A replay that skipped one is caught.
+    second.deliver({ op: "event", channel: "fills", seq: 5, userSeq: 6, data: {} });
     expect(live.epoch()).toBe(before + 1);
     live.close();
   });

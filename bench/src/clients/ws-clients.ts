@@ -2,7 +2,9 @@
  * WebSocket fan-out clients for scenario 4 (one process holds a share of them):
  *   BENCH_TOKEN=JWT bun bench/src/clients/ws-clients.ts --url=ws://127.0.0.1:P/ws --count=500 --channel=ticker:BTC-KRW
  * Each client authenticates (token in the first message), subscribes, then for
- * every event notes its seq (gaps = lost or reordered messages) and, for ticks
+ * every event checks its seq, the channel's number: a snapshot (or the first
+ * event) sets it, each live event must be the next (gaps = lost, repeated or
+ * reordered messages) and, for ticks
  * whose tradeId starts with the measured tag, the delivery latency from the
  * tick's tsEvent (stamped at publish) to arrival. Per-message work is a few
  * string scans, no JSON.parse, so the clients do not measure themselves.
@@ -21,6 +23,7 @@ interface Client {
 }
 
 const EVENT = '{"op":"event"';
+const SNAPSHOT = '"snapshot":true';
 
 runChild(async () => {
   const args = flags();
@@ -46,8 +49,9 @@ runChild(async () => {
       return;
     }
     const s = data.indexOf('"seq":') + 6;
-    const seq = Number(data.slice(s, data.indexOf(",", s)));
-    if (seq !== client.lastSeq + 1) gaps++;
+    const end = data.indexOf(",", s);
+    const seq = Number(data.slice(s, end));
+    if (client.lastSeq >= 0 && !data.startsWith(SNAPSHOT, end + 1) && seq !== client.lastSeq + 1) gaps++;
     client.lastSeq = seq;
     const id = data.indexOf('"tradeId":"') + 11;
     if (data.startsWith(tag, id)) {
@@ -61,7 +65,7 @@ runChild(async () => {
   const open = (): Promise<void> =>
     new Promise((resolve) => {
       const ws = new WebSocket(url);
-      const client: Client = { ws, lastSeq: 0, measured: 0, subscribed: false, closing: false };
+      const client: Client = { ws, lastSeq: -1, measured: 0, subscribed: false, closing: false };
       clients.push(client);
       ws.onopen = () => {
         ws.send(JSON.stringify({ op: "auth", token }));

@@ -162,6 +162,14 @@ export function freePort(): number {
   return port;
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (10 ms resolution). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Bun.file(`/proc/${pid}/stat`).text();
+  // Fields after the command's closing parenthesis: state is [0], utime [11], stime [12], in clock ticks (100/s).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Resident memory of a process and of all its descendants, from /proc (bytes). */
 export async function residentBytes(pid: number): Promise<{ self: number; peak: number; children: number }> {
   const status = async (p: number) => {

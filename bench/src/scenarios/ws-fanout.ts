@@ -2,7 +2,7 @@ import { join } from "node:path";
 import jwt from "jsonwebtoken";
 import { decode, merge, summarize } from "../lib/hist.ts";
 import { outPath, ROOT_DIR } from "../lib/paths.ts";
-import { Child } from "../lib/proc.ts";
+import { Child, cpuSeconds } from "../lib/proc.ts";
 import { type Context, fmt, type Outcome, readProfile, type Scenario } from "../lib/scenario.ts";
 import { median } from "../lib/stats.ts";
 import { BENCH_JWT_SECRET, login, NODE, profiledPlatformServer, startPlatformServer } from "./gateway.ts";
@@ -31,6 +31,8 @@ interface RunResult {
   p99Ms: number;
   p999Ms: number;
   maxMs: number;
+  /** The server process's CPU (user + system) per published tick while measuring: latency's cause, and less noisy on a shared machine. */
+  cpuMsPerTick: number;
   hist: string;
 }
 
@@ -69,9 +71,11 @@ async function runOnce(
     await server.next("done", (sizes.warmup + 60) * 1000);
     for (const c of clients) c.send("measure m");
     await Bun.sleep(100);
+    const cpuBefore = await cpuSeconds(server.pid);
     server.send(`ticks ${sizes.rate} ${sizes.seconds} BTC-KRW m`);
     const done = await server.next("done", (sizes.seconds + 60) * 1000);
     const published = Number(done.published);
+    const cpuMsPerTick = (((await cpuSeconds(server.pid)) - cpuBefore) * 1000) / Math.max(1, published);
     // Late messages still count as delivered (their latency says how late): wait until all arrived or none moves.
     let reports: ClientReport[] = [];
     let previous = -1;
@@ -97,6 +101,7 @@ async function runOnce(
       p99Ms: latency.p99Us / 1000,
       p999Ms: latency.p999Us / 1000,
       maxMs: latency.maxUs / 1000,
+      cpuMsPerTick,
       hist: reports.map((r) => r.latencyHist).join(","),
     };
   } finally {
@@ -118,7 +123,13 @@ export function wsFanoutScenario(): Scenario {
       const results: Record<"jts" | "node", RunResult[]> = { jts: [], node: [] };
       for (let rep = 1; rep <= ctx.reps; rep++) {
         ctx.log(`ws-fanout rep ${rep}/${ctx.reps}: JTS gateway hub`);
-        const jts = await startPlatformServer("ws-jts", { STRATEGIES: "off" });
+        // One user holds every socket here, all from one address: raise the per-user and pre-auth caps
+        // (10 and 20 by default) to the run's size, or the hub refuses all but the first few.
+        const jts = await startPlatformServer("ws-jts", {
+          STRATEGIES: "off",
+          WS_MAX_SOCKETS_PER_USER: String(sizes.clients),
+          WS_MAX_UNAUTHENTICATED_PER_ADDRESS: String(sizes.clients),
+        });
         try {
           const token = await login(jts.gateway);
           results.jts.push(
@@ -157,6 +168,7 @@ export function wsFanoutScenario(): Scenario {
           String(results[k].reduce((n, r) => n + r.missing, 0)),
           String(results[k].reduce((n, r) => n + r.gaps, 0)),
           String(results[k].reduce((n, r) => n + r.published * r.clients, 0)),
+          fmt(median(results[k].map((r) => r.cpuMsPerTick)), 2),
         ];
       };
       return {
@@ -164,6 +176,8 @@ export function wsFanoutScenario(): Scenario {
           jtsP99Ms: results.jts.map((r) => r.p99Ms),
           nodeP99Ms: results.node.map((r) => r.p99Ms),
           ratioP99: results.jts.map((r, i) => r.p99Ms / (results.node[i]?.p99Ms ?? Number.NaN)),
+          jtsCpuMsPerTick: results.jts.map((r) => r.cpuMsPerTick),
+          nodeCpuMsPerTick: results.node.map((r) => r.cpuMsPerTick),
           jtsDropped: results.jts.map((r) => r.dropped),
           jtsMissing: results.jts.map((r) => r.missing + r.gaps),
           jtsSubscribed: results.jts.map((r) => r.subscribed),
@@ -183,13 +197,15 @@ export function wsFanoutScenario(): Scenario {
               "missing",
               "seq gaps",
               "messages expected",
+              "server CPU ms per tick",
             ],
             rows: [row("jts", "JTS gateway /ws hub (Bun)"), row("node", "Node 20 + ws 8")],
           },
         ],
         notes: [
           `JTS: the \`just dev\` composition (bootPlatform, in-memory ports) with the sim feed stopped; the bench publishes ${sizes.rate} BTC-KRW ticks/s on its bus (tsEvent = tsInit) and the gateway's WsHub fans them out. Clients log in with a JWT from POST /api/auth/login, authenticate in their first message, subscribe to ${CHANNEL} (and get the snapshot first).`,
-          "Node: bench/baselines/ws-server.mjs, the same protocol on `ws` with jsonwebtoken, ticks generated in the server process.",
+          "Node: bench/baselines/ws-server.mjs, the same protocol on `ws` with jsonwebtoken, ticks generated in the server process. Both number events per channel (`seq`), so both serialise each tick once; the hub hands the frame to Bun's server.publish (one topic per channel), Node sends it to each client.",
+          "The per-user and pre-auth socket caps are raised to the client count for the JTS run (one user, one address); every other cap stays. Server CPU = the server process's user + system time while measuring / ticks published (the JTS process hosts the whole platform, idle but for the ticks).",
           "Clients: two Bun processes with half the clients each; per message they scan the string for seq, tradeId and tsEvent (no JSON.parse). Missing = messages published while measuring x clients - messages received; dropped = sockets closed by the server or not open at the end.",
         ],
         details: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.map(({ hist: _, ...r }) => r)])),

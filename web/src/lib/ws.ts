@@ -44,8 +44,10 @@ export interface LiveConnection {
   /**
    * Bumps when events may have been missed, so views refetch their REST
    * snapshot: the server could not resume a private channel (first connect,
-   * gateway restart, ring too old) or a `seq` gap appeared. A resumed
-   * reconnect replays the missed events instead and does not bump.
+   * gateway restart, ring too old), a private channel's `seq` skipped or
+   * repeated a number, or a public one's went back (forward jumps there are
+   * conflation, not loss). A resumed reconnect replays the missed events
+   * instead and does not bump.
    */
   epoch: Accessor<number>;
   /** Returns the unsubscribe function. `data` is what the contracts say the channel carries (WsChannelData). */
@@ -86,14 +88,15 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
   let authed = false;
   let closed = false;
   let attempt = 0;
-  let lastSeq = 0;
+  /** The last `seq` per channel (contracts/src/ws.ts: numbered per channel; a snapshot sets it). */
+  const lastSeqs = new Map<string, number>();
   /** Where this client's private state stands in the user's stream on the gateway. */
   let cursor: WsResumePoint | null = null;
   /** Private channels the server confirmed on this connection: the ones a cursor is good for. */
   const confirmed = new Set<string>();
   /** Subscribe requests with private channels not yet answered: their snapshot may be half sent. */
   let unanswered = 0;
-  /** Set by a seq gap: a private event may be lost, so the cursor cannot be trusted. */
+  /** Set by a private channel's seq gap: an event may be lost, so the cursor cannot be trusted. */
   let gapped = false;
   /** Private channels to resume from `cursor` after a reconnect (set when the socket drops). */
   let resumable = new Set<string>();
@@ -117,6 +120,8 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
     }
     for (let i = 0; i < channels.length; i += MAX_CHANNELS_PER_MESSAGE) {
       const chunk = channels.slice(i, i + MAX_CHANNELS_PER_MESSAGE);
+      // A resumed channel's replay goes on from the number it had; anything else starts again.
+      if (!resumeFrom) for (const channel of chunk) lastSeqs.delete(channel);
       if (op === "unsubscribe") {
         for (const channel of chunk) confirmed.delete(channel);
         send({ op, channels: chunk });
@@ -188,11 +193,16 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
   };
 
   const dispatch = (message: Extract<WsServerMessage, { op: "event" }>) => {
-    if (message.seq !== lastSeq + 1) {
-      gapped = true;
-      setEpoch((value) => value + 1);
+    const last = lastSeqs.get(message.channel);
+    if (!message.snapshot && last !== undefined) {
+      const privateChannel = isPrivate(message.channel);
+      // Private channels are never conflated: only the next number will do. Public ones may jump ahead.
+      if (privateChannel ? message.seq !== last + 1 : message.seq <= last) {
+        if (privateChannel) gapped = true;
+        setEpoch((value) => value + 1);
+      }
     }
-    lastSeq = message.seq;
+    lastSeqs.set(message.channel, message.seq);
     if (message.userSeq !== undefined && cursor) cursor.seq = Math.max(cursor.seq, message.userSeq);
     const meta: EventMeta = { channel: message.channel, seq: message.seq, snapshot: message.snapshot === true };
     for (const handler of handlers.get(message.channel) ?? []) handler(message.data, meta);
@@ -243,7 +253,6 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
       return;
     }
     authed = false;
-    lastSeq = 0;
     gapped = false;
     const ws = new WebSocket(url);
     socket = ws;

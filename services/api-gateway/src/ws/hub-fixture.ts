@@ -3,6 +3,7 @@ import {
   EventTypes,
   type Fill,
   type Order,
+  type Position,
   type RiskStatus,
   Subjects,
   type Tick,
@@ -18,6 +19,31 @@ import { type HubOptions, type WsConnection, WsHub } from "./hub.ts";
 
 export type EventMessage = Extract<WsServerMessage, { op: "event" }>;
 
+/** Stands in for Bun's server.publish: a frame goes to every open FakeSocket subscribed to its topic. */
+export class FakeTopics {
+  private readonly subscribers = new Map<string, Set<FakeSocket>>();
+  /** How many frames were published (once per event, however many sockets take it). */
+  published = 0;
+
+  readonly publish = (topic: string, frame: string): void => {
+    this.published += 1;
+    for (const socket of this.subscribers.get(topic) ?? []) socket.send(frame);
+  };
+
+  add(topic: string, socket: FakeSocket) {
+    let set = this.subscribers.get(topic);
+    if (!set) {
+      set = new Set();
+      this.subscribers.set(topic, set);
+    }
+    set.add(socket);
+  }
+
+  remove(topic: string, socket: FakeSocket) {
+    this.subscribers.get(topic)?.delete(socket);
+  }
+}
+
 /** Records what the hub sends; `buffered` stands in for Bun's unsent bytes. */
 export class FakeSocket implements WsConnection {
   readonly sent: string[] = [];
@@ -25,6 +51,10 @@ export class FakeSocket implements WsConnection {
   /** What send() returns: Bun gives 0 for a dropped message. */
   sendStatus: number | null = null;
   closed: { code: number | undefined; reason: string | undefined } | null = null;
+  /** The topics this socket is subscribed to, as Bun keeps them. */
+  readonly subscriptions = new Set<string>();
+
+  constructor(private readonly topics: FakeTopics) {}
 
   send(data: string): number {
     if (this.closed) return 0;
@@ -34,6 +64,19 @@ export class FakeSocket implements WsConnection {
 
   close(code?: number, reason?: string): void {
     this.closed ??= { code, reason };
+    // Bun unsubscribes a closed socket from every topic.
+    for (const topic of this.subscriptions) this.unsubscribe(topic);
+  }
+
+  subscribe(topic: string): void {
+    if (this.closed) return;
+    this.subscriptions.add(topic);
+    this.topics.add(topic, this);
+  }
+
+  unsubscribe(topic: string): void {
+    this.subscriptions.delete(topic);
+    this.topics.remove(topic, this);
   }
 
   getBufferedAmount(): number {
@@ -85,6 +128,21 @@ export function fillFor(account: string, overrides: Partial<Fill> = {}): Fill {
   });
 }
 
+export function positionFor(account: string, quantity = "1"): Position {
+  return {
+    account,
+    symbol: "BTC-KRW",
+    venue: "sim",
+    quantity,
+    averagePrice: "100",
+    realizedPnl: "0",
+    unrealizedPnl: "0",
+    lastPrice: null,
+    currency: "KRW",
+    updatedAt: "1",
+  };
+}
+
 export function tickOf(symbol: string, price: string, venue: Tick["venue"] = "sim"): Tick {
   return { symbol, venue, price, quantity: "1", aggressor: "BUY", tradeId: nextId("t"), tsEvent: "1" };
 }
@@ -103,12 +161,19 @@ export async function hubFixture(
   expiresAt: (user: string) => number = () => Math.floor(Date.now() / 1000) + 3600,
 ) {
   const runtime = memoryRuntime(silentLogger);
-  const state = { orders: [] as Order[], fills: [] as Fill[], prices: [] as Tick[] };
+  /** `hold`: while set, the order and price snapshots wait for it (a slow snapshot read). */
+  const state = {
+    orders: [] as Order[],
+    fills: [] as Fill[],
+    prices: [] as Tick[],
+    hold: null as Promise<void> | null,
+  };
   const calls: Record<string, number> = {};
   const scoped =
     <T extends { account: string }>(items: () => T[], subject: string) =>
-    (request: unknown) => {
+    async (request: unknown) => {
       calls[subject] = (calls[subject] ?? 0) + 1;
+      await state.hold;
       const only = (request as { accounts?: string[] }).accounts;
       return items().filter((item) => !only || only.includes(item.account));
     };
@@ -123,18 +188,21 @@ export async function hubFixture(
   await runtime.rpc.serve(Subjects.positions, () => []);
   await runtime.rpc.serve(Subjects.alertList, () => []);
   await runtime.rpc.serve(Subjects.riskStatus, () => risk);
-  await runtime.rpc.serve(Subjects.prices, () =>
-    state.prices.map((t) => ({
+  await runtime.rpc.serve(Subjects.prices, async () => {
+    await state.hold;
+    return state.prices.map((t) => ({
       symbol: t.symbol,
       venue: t.venue,
       price: t.price,
       bid: null,
       ask: null,
       ts: t.tsEvent,
-    })),
-  );
+    }));
+  });
 
+  const topics = new FakeTopics();
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, 500), runtime.logger, {
+    publish: topics.publish,
     async authenticate(token) {
       const [username, jti, sid] = token.split(":");
       if (!username || !jti || !(username in accounts)) return null;
@@ -154,7 +222,7 @@ export async function hubFixture(
 
   /** An authenticated socket, optionally subscribed; resolves once the hub has answered. */
   const connect = async (token: string, channels?: string[], resumeFrom?: { stream: string; seq: number }) => {
-    const socket = new FakeSocket();
+    const socket = new FakeSocket(topics);
     hub.open(socket);
     await hub.message(socket, JSON.stringify({ op: "auth", token }));
     if (channels) await hub.message(socket, JSON.stringify({ op: "subscribe", channels, resumeFrom }));
@@ -167,6 +235,7 @@ export async function hubFixture(
   const publishOrder = (order: Order) => publish(Topics.orderUpdated, EventTypes.order, order);
   const publishFill = (fill: Fill) => publish(Topics.fill, EventTypes.fill, fill);
   const publishTick = (tick: Tick) => publish(Topics.tick(tick.venue, tick.symbol), EventTypes.tick, tick);
+  const publishPosition = (position: Position) => publish(Topics.positionUpdated, EventTypes.position, position);
 
-  return { runtime, hub, state, calls, connect, publishOrder, publishFill, publishTick };
+  return { runtime, hub, topics, state, calls, connect, publishOrder, publishFill, publishTick, publishPosition };
 }

@@ -51,7 +51,9 @@ describe("ws hub resume", () => {
     expect(events.map((e) => e.data)).toEqual(missed);
     expect(events.map((e) => e.channel)).toEqual(missed.map((m) => ("orderId" in m ? "fills" : "orders")));
     expect(events.map((e) => e.userSeq)).toEqual(missed.map((_, i) => cursor.seq + i + 1));
-    expect(events.map((e) => e.seq)).toEqual(missed.map((_, i) => i + 1));
+    // `seq` goes on per channel from where the first socket left it: orders had 1 live event, fills none.
+    const heads: Record<string, number> = { orders: 1, fills: 0 };
+    expect(events.map((e) => e.seq)).toEqual(events.map((e) => (heads[e.channel] = (heads[e.channel] ?? 0) + 1)));
     expect(events.some((e) => e.snapshot)).toBe(false);
     expect(calls).toEqual(snapshotCalls);
     expect(second.last("subscribed")).toEqual({
@@ -65,7 +67,7 @@ describe("ws hub resume", () => {
     await publishOrder(live);
     await settle();
     expect(second.events().slice(missed.length)).toEqual([
-      { op: "event", channel: "orders", seq: missed.length + 1, userSeq: cursor.seq + missed.length + 1, data: live },
+      { op: "event", channel: "orders", seq: 6, userSeq: cursor.seq + missed.length + 1, data: live },
     ]);
   });
 
@@ -153,18 +155,34 @@ describe("ws hub resume", () => {
     expect(alice.last("authed")?.stream).not.toBe(bob.last("authed")?.stream);
   });
 
-  it("numbers every event on a connection 1, 2, 3 in send order, snapshots and ticks included", async () => {
-    const { state, connect, publishOrder, publishTick } = await setup({ alice: ["acc-a"] });
+  it("numbers events per channel: a snapshot carries the channel's last seq, each live event the next", async () => {
+    const { state, connect, publishOrder, publishTick, publishFill } = await setup({ alice: ["acc-a"] });
     state.orders.push(orderFor("acc-a"));
-    const socket = await connect("alice:t1", ["orders", "ticker:BTC-KRW"]);
-    await publishOrder(orderFor("acc-a"));
+    state.prices.push(tickOf("BTC-KRW", "99"));
+    const early = await connect("alice:t1", ["ticker:BTC-KRW"]);
     await publishTick(tickOf("BTC-KRW", "100"));
     await publishOrder(orderFor("acc-a"));
     await settle();
-    const events = socket.events();
-    expect(events).toHaveLength(4);
-    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
-    // userSeq only on live private events.
-    expect(events.map((e) => e.userSeq)).toEqual([undefined, 1, undefined, 2]);
+    const socket = await connect("alice:t2", ["orders", "fills", "ticker:BTC-KRW"]);
+    await publishOrder(orderFor("acc-a"));
+    await publishTick(tickOf("BTC-KRW", "101"));
+    await publishFill(fillFor("acc-a"));
+    await publishOrder(orderFor("acc-a"));
+    await settle();
+    const seqs = (channel: string) => socket.events(channel).map((e) => [e.seq, e.snapshot === true]);
+    expect(seqs("orders")).toEqual([
+      [1, true],
+      [2, false],
+      [3, false],
+    ]);
+    expect(seqs("fills")).toEqual([[1, false]]);
+    expect(seqs("ticker:BTC-KRW")).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    // A public channel's numbers are the same on every socket: the frame is built once.
+    expect(early.events("ticker:BTC-KRW").map((e) => e.seq)).toEqual([0, 1, 2]);
+    // userSeq only on live private events, across the user's channels.
+    expect(socket.events().map((e) => e.userSeq)).toEqual([undefined, undefined, 2, undefined, 3, 4]);
   });
 });

@@ -25,6 +25,9 @@ export interface WsConnection {
   send(data: string): number;
   close(code?: number, reason?: string): void;
   getBufferedAmount(): number;
+  /** Bun's topics: the socket receives what `HubOptions.publish` sends to `topic` while subscribed. */
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
 }
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -52,15 +55,32 @@ interface Client {
   user: AuthUser | null;
   state: UserState | null;
   channels: Set<string>;
-  /** Per-connection event counter (`seq`). */
-  seq: number;
-  /** Public events held back while the socket is backed up: the latest per conflation key, oldest key first. */
-  pending: Map<string, { channel: string; json: string }>;
+  /** Channels waiting for their snapshot: their live frames queue here, in order, and follow it. */
+  joining: Map<string, string[]>;
+  /** Bytes queued in `joining`, bounded like unsent bytes. */
+  joiningBytes: number;
+  /** Public channels past their snapshot: this socket takes them from their Bun topic unless backed up. */
+  topics: Set<string>;
+  /** Out of its topics: the socket was above the soft bound, so its public events are conflated into `pending`. */
+  backedUp: boolean;
+  /** Public frames held back while backed up: the latest per conflation key, in `seq` order. */
+  pending: Map<string, { channel: string; frame: string }>;
   authTimer: Timer | null;
   expiryTimer: Timer | null;
 }
 
+/** A public channel's numbering and its sockets (joining, live and backed up alike). */
+interface PublicChannel {
+  seq: number;
+  members: Set<Client>;
+}
+
 export interface HubOptions {
+  /**
+   * Sends a public channel's frame to every socket subscribed to that topic: Bun's `server.publish`,
+   * which frames it once and copies it to each socket natively.
+   */
+  publish(topic: string, frame: string): void;
   authenticate(token: string): Promise<AuthUser | null>;
   /** Whether an authenticated socket's session still holds (not logged out, user enabled, same token version); checked on every message. */
   isCurrent?(user: AuthUser): Promise<boolean>;
@@ -115,16 +135,19 @@ const eventFrame = (channel: string, seq: number, json: string, userSeq?: number
  * The /ws fan-out. Authentication comes first (token in the first message,
  * never in the URL) and lasts only as long as the token: it closes with 4401
  * at `exp` or on revokeToken. Subscribing sends a snapshot, then the stream.
- * Private channels are filtered to the user's accounts, numbered per user
- * (`userSeq`) and kept in a bounded ring, so a reconnecting client gets
- * exactly what it missed. Public channels are conflated per symbol for a
- * backed-up socket; past the hard bound a socket is closed, so one slow
- * client never holds back the others (sends never wait).
+ * Every event is serialised once: a public channel numbers its events
+ * (`seq`, shared by every socket) and goes out through a Bun topic in one
+ * publish; a private channel is numbered per user (`seq` per channel,
+ * `userSeq` across the user's stream), filtered to the user's accounts and
+ * kept in a bounded ring, so a reconnecting client gets exactly what it
+ * missed. A backed-up socket leaves its topics and gets public events
+ * conflated per key until it drains; past the hard bound it is closed, so
+ * one slow client never holds back the others (sends never wait).
  */
 export class WsHub {
   private readonly clients = new Map<WsConnection, Client>();
   /** Public channels only; private events reach sockets through their user's state. */
-  private readonly byChannel = new Map<string, Set<Client>>();
+  private readonly publicChannels = new Map<string, PublicChannel>();
   private readonly users = new Map<string, UserState>();
   private readonly subscriptions: Subscription[] = [];
   private readonly hardBound: number;
@@ -197,7 +220,7 @@ export class WsHub {
     }
     for (const state of this.users.values()) if (state.retireTimer) clearTimeout(state.retireTimer);
     this.users.clear();
-    this.byChannel.clear();
+    this.publicChannels.clear();
   }
 
   /** `address`: the client's (the gateway's ClientOrigin), so one address cannot hold many idle sockets. */
@@ -217,7 +240,10 @@ export class WsHub {
       user: null,
       state: null,
       channels: new Set(),
-      seq: 0,
+      joining: new Map(),
+      joiningBytes: 0,
+      topics: new Set(),
+      backedUp: false,
       pending: new Map(),
       authTimer: null,
       expiryTimer: null,
@@ -235,7 +261,8 @@ export class WsHub {
     this.authenticated(client);
     if (client.authTimer) clearTimeout(client.authTimer);
     if (client.expiryTimer) clearTimeout(client.expiryTimer);
-    for (const channel of client.channels) this.byChannel.get(channel)?.delete(client);
+    for (const channel of client.channels) this.leave(client, channel);
+    client.joining.clear();
     client.pending.clear();
     this.clients.delete(socket);
     const state = client.state;
@@ -327,8 +354,10 @@ export class WsHub {
     if (!client.open) return;
     if (msg.op === "unsubscribe") {
       for (const channel of msg.channels) {
-        client.channels.delete(channel);
-        this.byChannel.get(channel)?.delete(client);
+        if (!client.channels.delete(channel)) continue;
+        this.leave(client, channel);
+        this.stopJoining(client, channel);
+        if (client.topics.delete(channel) && !client.backedUp) client.socket.unsubscribe(channel);
         for (const [key, held] of client.pending) if (held.channel === channel) client.pending.delete(key);
       }
       return this.control(client, { op: "unsubscribed", channels: msg.channels });
@@ -397,13 +426,7 @@ export class WsHub {
       });
     for (const channel of fresh) {
       client.channels.add(channel);
-      if (PRIVATE.has(channel)) continue;
-      let set = this.byChannel.get(channel);
-      if (!set) {
-        set = new Set();
-        this.byChannel.set(channel, set);
-      }
-      set.add(client);
+      if (!PRIVATE.has(channel)) this.channelOf(channel).members.add(client);
     }
     // Replay runs synchronously right after registering, so no live event can slip in between.
     const replay =
@@ -413,39 +436,83 @@ export class WsHub {
     // A replay and its closing `subscribed` are bounded by the ring, so they are exempt from the
     // hard bound (a big replay must not cut itself off before the client can save its cursor);
     // the next live event checks it again, and a send Bun drops still closes the socket.
-    for (const entry of replay ?? []) this.write(client, entry.channel, entry.json, entry.userSeq);
-    await this.snapshots(client, replay ? fresh.filter((c) => !PRIVATE.has(c)) : fresh);
+    for (const entry of replay ?? []) {
+      this.transmit(client, eventFrame(entry.channel, entry.seq, entry.json, entry.userSeq));
+      if (!client.open) return;
+    }
+    // The rest get a snapshot numbered with the channel's last `seq` now; the events after it wait in
+    // `joining` until the snapshot is sent, so the client sees base, base+1... with no gap and no repeat.
+    const joins = (replay ? fresh.filter((c) => !PRIVATE.has(c)) : fresh).map((channel) => {
+      const base = PRIVATE.has(channel) ? state.stream.headOf(channel) : this.channelOf(channel).seq;
+      const queue: string[] = [];
+      client.joining.set(channel, queue);
+      return { channel, base, queue };
+    });
+    await this.snapshots(client, joins);
     if (!client.open) return;
     const done: WsServerMessage = { op: "subscribed", channels, resumed: replay !== null, userSeq: state.stream.head };
     this.transmit(client, JSON.stringify(done));
   }
 
-  private async snapshots(client: Client, channels: string[]) {
-    if (channels.length === 0) return;
+  private async snapshots(client: Client, joins: Array<{ channel: string; base: number; queue: string[] }>) {
+    if (joins.length === 0) return;
+    const channels = joins.map((j) => j.channel);
     const all = await readSnapshots(this.rpc, this.logger, channels, client.state?.accounts ?? undefined);
-    channels.forEach((channel, i) => {
+    joins.forEach(({ channel, base, queue }, i) => {
+      // Unsubscribed meanwhile (and maybe subscribed again: that request has a queue of its own).
+      if (!client.open || client.joining.get(channel) !== queue) return;
       const progress = client.user && this.backtestOf(client.user.username, channel);
       for (const data of progress ? [progress] : (all[i] ?? [])) {
-        if (!client.open || !client.channels.has(channel) || this.overHardBound(client)) return;
-        this.write(client, channel, JSON.stringify(data), undefined, true);
+        if (this.overHardBound(client)) return;
+        this.transmit(client, eventFrame(channel, base, JSON.stringify(data), undefined, true));
+        if (!client.open) return;
       }
+      for (const frame of queue) {
+        if (this.overHardBound(client)) return;
+        this.transmit(client, frame);
+        if (!client.open) return;
+      }
+      this.stopJoining(client, channel);
+      if (PRIVATE.has(channel)) return;
+      client.topics.add(channel);
+      if (!client.backedUp) client.socket.subscribe(channel);
     });
   }
 
-  /** Ticks and candles: sent at once to sockets with room, conflated per key for backed-up ones. */
+  /**
+   * Ticks and candles: numbered on their channel and serialised once, then one topic publish
+   * reaches every socket with room; a socket above the soft bound leaves its topics and gets
+   * the latest frame per key when it drains.
+   */
   private publishPublic(channel: string, key: string, data: unknown) {
-    const set = this.byChannel.get(channel);
-    if (!set || set.size === 0) return;
-    const json = JSON.stringify(data);
-    for (const client of set) {
-      if (this.overHardBound(client)) continue;
-      if (client.pending.size > 0) this.flush(client);
-      if (client.pending.size > 0 || client.socket.getBufferedAmount() > this.softBound) {
-        client.pending.set(key, { channel, json });
-      } else {
-        this.write(client, channel, json);
+    const state = this.publicChannels.get(channel);
+    if (!state) return;
+    state.seq += 1;
+    const frame = eventFrame(channel, state.seq, JSON.stringify(data));
+    let live = false;
+    const behind: Client[] = [];
+    for (const client of state.members) {
+      const queue = client.joining.get(channel);
+      if (queue) {
+        this.queue(client, queue, frame);
+        continue;
       }
+      if (!client.backedUp) {
+        if (client.socket.getBufferedAmount() <= this.softBound) {
+          live = true;
+          continue;
+        }
+        this.backUp(client);
+      }
+      if (this.overHardBound(client)) continue;
+      // Re-inserted, so the held frames stay in `seq` order.
+      client.pending.delete(key);
+      client.pending.set(key, { channel, frame });
+      behind.push(client);
     }
+    if (live) this.options.publish(channel, frame);
+    // After the publish: a socket that drains now rejoins its topics for the next event, not this one.
+    for (const client of behind) this.flush(client);
   }
 
   /** Numbered into every entitled user's stream (connected or not), then sent to their subscribed sockets. */
@@ -466,26 +533,67 @@ export class WsHub {
         userJson = json;
       }
       const entry = state.stream.append(channel, userJson);
+      let frame: string | undefined;
       for (const client of state.clients) {
-        if (!client.channels.has(channel) || this.overHardBound(client)) continue;
-        this.write(client, channel, userJson, entry.userSeq);
+        if (!client.channels.has(channel)) continue;
+        frame ??= eventFrame(channel, entry.seq, userJson, entry.userSeq);
+        const queue = client.joining.get(channel);
+        if (queue) this.queue(client, queue, frame);
+        else if (!this.overHardBound(client)) this.transmit(client, frame);
       }
     }
   }
 
+  /** A live frame for a channel still sending its snapshot; past the hard bound the socket is closed. */
+  private queue(client: Client, queue: string[], frame: string) {
+    client.joiningBytes += frame.length;
+    if (client.joiningBytes + client.socket.getBufferedAmount() > this.hardBound) {
+      this.logger.warn("disconnecting a slow consumer", { user: client.user?.username, joining: client.joiningBytes });
+      client.socket.close(1013, "slow consumer");
+      this.close(client.socket);
+      return;
+    }
+    queue.push(frame);
+  }
+
+  private stopJoining(client: Client, channel: string) {
+    const queue = client.joining.get(channel);
+    if (!queue) return;
+    client.joining.delete(channel);
+    for (const frame of queue) client.joiningBytes -= frame.length;
+  }
+
+  private channelOf(channel: string): PublicChannel {
+    let state = this.publicChannels.get(channel);
+    if (!state) {
+      state = { seq: 0, members: new Set() };
+      this.publicChannels.set(channel, state);
+    }
+    return state;
+  }
+
+  /** Forgets a channel nobody holds; its numbering starts again, behind a fresh snapshot. */
+  private leave(client: Client, channel: string) {
+    const state = this.publicChannels.get(channel);
+    if (state?.members.delete(client) && state.members.size === 0) this.publicChannels.delete(channel);
+  }
+
+  private backUp(client: Client) {
+    client.backedUp = true;
+    for (const topic of client.topics) client.socket.unsubscribe(topic);
+  }
+
+  /** Sends what conflation held, oldest first, while there is room; once all is out, the socket rejoins its topics. */
   private flush(client: Client) {
     for (const [key, held] of client.pending) {
       if (client.socket.getBufferedAmount() > this.softBound) return;
       client.pending.delete(key);
-      this.write(client, held.channel, held.json);
+      this.transmit(client, held.frame);
       if (!client.open) return;
     }
-  }
-
-  private write(client: Client, channel: string, json: string, userSeq?: number, snapshot?: boolean) {
-    if (!client.open) return;
-    client.seq += 1;
-    this.transmit(client, eventFrame(channel, client.seq, json, userSeq, snapshot));
+    if (!client.backedUp || client.socket.getBufferedAmount() > this.softBound) return;
+    client.backedUp = false;
+    for (const topic of client.topics) client.socket.subscribe(topic);
   }
 
   private control(client: Client, message: WsServerMessage) {

@@ -42,13 +42,47 @@ describe("ws hub slow consumers", () => {
     await settle();
     expect(socket.sent).toHaveLength(0);
     expect(socket.closed).toBeNull();
+    // Out of its topics while backed up: the shared publish no longer reaches it.
+    expect([...socket.subscriptions]).toEqual([]);
 
     socket.buffered = 0;
     hub.drain(socket);
     const events = socket.events();
     expect(events.map((e) => e.data)).toEqual(Object.values(last));
-    // Conflated ticks were never numbered, so the connection shows no gap.
-    expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
+    // Each channel's numbers jump over the replaced ticks but never go back: BTC-KRW had 100 ticks, ETH-KRW 50.
+    expect(events.map((e) => [e.channel, e.seq])).toEqual([
+      ["ticker:BTC-KRW", 99],
+      ["ticker:BTC-KRW", 100],
+      ["ticker:ETH-KRW", 50],
+    ]);
+    // Drained: back in its topics, so the next tick comes once, through the publish.
+    expect([...socket.subscriptions].sort()).toEqual(["ticker:BTC-KRW", "ticker:ETH-KRW"]);
+    socket.clear();
+    const next = tickOf("BTC-KRW", "51");
+    await publishTick(next);
+    await settle();
+    expect(socket.events().map((e) => [e.seq, e.data])).toEqual([[101, next]]);
+  });
+
+  it("rejoins the topic after the held ticks, so the tick that drained it is neither lost nor sent twice", async () => {
+    const { connect, publishTick } = await setup();
+    const socket = await connect("alice:t1", ["ticker:BTC-KRW"]);
+    socket.clear();
+    socket.buffered = SOFT + 1;
+    await publishTick(tickOf("BTC-KRW", "1"));
+    await publishTick(tickOf("BTC-KRW", "2", "upbit"));
+    await settle();
+    expect(socket.sent).toHaveLength(0);
+    // Drained by the time the next tick comes (no drain callback yet): that publish flushes it.
+    socket.buffered = 0;
+    for (const price of ["3", "4", "5"]) await publishTick(tickOf("BTC-KRW", price));
+    await settle();
+    expect(socket.events().map((e) => [e.seq, (e.data as Tick).price])).toEqual([
+      [2, "2"],
+      [3, "3"],
+      [4, "4"],
+      [5, "5"],
+    ]);
   });
 
   it("stops flushing on drain once the socket is above the soft bound again", async () => {
@@ -118,7 +152,7 @@ describe("ws hub slow consumers", () => {
   });
 
   it("finishes a resume replay bigger than the hard bound, then cuts the socket off at the next live event", async () => {
-    const { hub, connect, publishOrder } = await setup();
+    const { hub, topics, connect, publishOrder } = await setup();
     const first = await connect("alice:t1", ["orders"]);
     const stream = first.last("authed")?.stream as string;
     const seq = first.last("subscribed")?.userSeq as number;
@@ -126,7 +160,7 @@ describe("ws hub slow consumers", () => {
     for (let i = 0; i < 10; i++) await publishOrder(orderFor("acc-a"));
     await settle();
 
-    const socket = new FakeSocket();
+    const socket = new FakeSocket(topics);
     hub.open(socket);
     await hub.message(socket, JSON.stringify({ op: "auth", token: "alice:t1" }));
     const send = socket.send.bind(socket);

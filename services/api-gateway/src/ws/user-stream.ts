@@ -3,6 +3,8 @@ import { newId } from "@jts/kit";
 export interface StreamEntry {
   userSeq: number;
   channel: string;
+  /** The event's number on its channel in this stream (the wire's `seq`): 1, 2, 3... per channel. */
+  seq: number;
   /** The event's data, serialised once for every connection. */
   json: string;
   /** When it was appended, ms since the epoch. */
@@ -17,13 +19,15 @@ export interface UserStreamLimits {
 
 /**
  * One user's private events (orders, fills, positions, risk, alerts), numbered
- * 1, 2, 3... and kept in a bounded ring so a reconnecting client can be
- * replayed exactly what it missed. `id` changes whenever the numbering starts
+ * 1, 2, 3... across the stream (`userSeq`, the resume cursor) and 1, 2, 3...
+ * per channel (`seq`, the gap check), and kept in a bounded ring so a
+ * reconnecting client can be replayed exactly what it missed. `id` changes whenever the numbering starts
  * again (a new stream after a restart), so an old cursor cannot match it.
  */
 export class UserStream {
   readonly id = newId();
   private seq = 0;
+  private readonly channelHeads = new Map<string, number>();
   // A ring as an array with a moving start; compacted in bulk, so appends stay O(1).
   private entries: StreamEntry[] = [];
   private start = 0;
@@ -35,13 +39,20 @@ export class UserStream {
     return this.seq;
   }
 
+  /** The last `seq` given out on `channel`; 0 before its first event. */
+  headOf(channel: string): number {
+    return this.channelHeads.get(channel) ?? 0;
+  }
+
   get size(): number {
     return this.entries.length - this.start;
   }
 
   append(channel: string, json: string): StreamEntry {
     this.seq += 1;
-    const entry: StreamEntry = { userSeq: this.seq, channel, json, at: this.limits.now() };
+    const seq = this.headOf(channel) + 1;
+    this.channelHeads.set(channel, seq);
+    const entry: StreamEntry = { userSeq: this.seq, channel, seq, json, at: this.limits.now() };
     this.entries.push(entry);
     if (this.size > this.limits.maxEvents) this.start += 1;
     this.evictOld();
