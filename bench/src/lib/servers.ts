@@ -8,11 +8,17 @@ export interface ServerUrls {
   KAFKA_BROKERS?: string;
 }
 
+/** The variable that names each server; set (e.g. by `eval "$(host/servers/all env)"`), it is used as it is. */
+const URL_ENV: Record<ServerName, keyof ServerUrls> = { redis: "REDIS_URL", nats: "NATS_URL", kafka: "KAFKA_BROKERS" };
+
 /**
  * Starts (or finds running) the loopback servers of host/servers, the same
  * scripts `just test` uses, and returns their URLs. Servers already running
  * are used as they are; none is stopped afterwards (other suites share them:
- * `just servers-down` stops them).
+ * `just servers-down` stops them). A server whose URL is already in the
+ * environment is taken from there and not started: a git worktree's scripts
+ * do not own the servers another checkout started (their pidfiles live in
+ * that checkout), and would refuse the taken port.
  */
 export async function ensureServers(
   names: ServerName[],
@@ -20,6 +26,11 @@ export async function ensureServers(
   const urls: ServerUrls = {};
   const failed: Record<string, string> = {};
   for (const name of names) {
+    const given = process.env[URL_ENV[name]];
+    if (given) {
+      urls[URL_ENV[name]] = given;
+      continue;
+    }
     try {
       await run([`host/servers/${name}`, "start"]);
       const env = await run([`host/servers/${name}`, "env"]);
