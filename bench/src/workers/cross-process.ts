@@ -68,7 +68,9 @@ runChild(async () => {
     JTS_SERVICE_TOKEN: randomServiceToken(),
     STRATEGY_COOLDOWN_MS: "0",
     LOG_LEVEL: "warn",
+    // In-memory stores, as measured: a MONGO_URL or DATABASE_URL in the caller's environment would bring stored strategies.
     DATABASE_URL: "",
+    MONGO_URL: "",
   };
   const children: Child[] = [];
   // Stopped from outside (the runner's timeout, Ctrl-C): take the services down too, never leave them behind.
