@@ -9,13 +9,22 @@ import {
   type Subscription,
   topicFamily,
 } from "@jts/contracts";
-import { type Admin, CompressionTypes, type Consumer, Kafka, logLevel, type Producer, type SASLOptions } from "kafkajs";
+import {
+  type Admin,
+  type Consumer,
+  Kafka,
+  type KafkaMessage,
+  logLevel,
+  type Producer,
+  type SASLOptions,
+} from "kafkajs";
 import type { ConsumerLag } from "../consumer-lag.ts";
 import { decodeEnvelope, encodeEnvelope } from "../events/codec.ts";
 import { deadLetter, deadLetterRaw, deadLetterTopic } from "../events/dead-letter.ts";
 import { compilePattern } from "../events/pattern.ts";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
+import { CoalescingProducer, OffsetCommitter } from "./latency.ts";
 import { registerLz4Codec } from "./lz4.ts";
 import { kafkaSaslFromEnv } from "./sasl.ts";
 
@@ -30,6 +39,12 @@ export interface KafkaBusOptions {
   logger?: Logger;
   /** SASL (SCRAM) credentials; from KAFKA_SASL_* when omitted (kafkaSaslFromEnv). */
   sasl?: SASLOptions;
+  /**
+   * How long a group member may hold handled offsets before committing them
+   * (default 1000 ms; 0 commits after every message). Not on the delivery
+   * path; what a crash can redeliver (at-least-once either way).
+   */
+  commitIntervalMs?: number;
 }
 
 const TOPIC_HEADER = "jts-topic";
@@ -38,19 +53,28 @@ const TOPIC_HEADER = "jts-topic";
  * The events port on Apache Kafka. Declared topics are created at start with
  * the contracts' configs; the producer is idempotent, LZ4-compressed and keys
  * by the envelope key, so one symbol's or account's events keep their order.
+ * Publishes made while a send is in flight leave together in the next one
+ * (CoalescingProducer: one request, acked by every in-sync replica, before
+ * any of their promises resolves), so a burst costs one round trip, not one
+ * each.
  * A group is a Kafka consumer group; a subscriber without one gets a group of
  * its own. A new group starts at the current end of its topic (nothing
  * published before subscribe() resolved is replayed, nothing after is
  * missed). Handlers are retried in place; after `maxAttempts`, and for any
  * message that is not a valid envelope, the message goes to the dead-letter
- * topic and the consumer moves on. Offsets are committed as messages finish
- * and on disconnect.
+ * topic and the consumer moves on. Offsets of handled messages are committed
+ * in the background (OffsetCommitter, every `commitIntervalMs`) and on
+ * unsubscribe and close, never between a fetch and the next: a crash
+ * redelivers what was handled since the last commit (at-least-once, as before;
+ * handlers that move money dedupe by event id).
  */
 export class KafkaEventBus implements EventTransport {
   private readonly kafka: Kafka;
   private readonly producer: Producer;
+  private readonly sender: CoalescingProducer;
   private readonly admin: Admin;
-  private readonly consumers = new Set<Consumer>();
+  /** Each consumer and how to stop it with its handled offsets committed. */
+  private readonly consumers = new Map<Consumer, () => Promise<void>>();
   /** Each consumer group of this bus: its topic, its name without the namespace, where it started. */
   private readonly groups = new Map<string, { topic: string; group: string; startAt: Map<number, string> }>();
   private readonly known = new Set<string>();
@@ -68,6 +92,7 @@ export class KafkaEventBus implements EventTransport {
       retry: { initialRetryTime: 100, retries: 8 },
     });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.sender = new CoalescingProducer(this.producer);
     this.admin = this.kafka.admin();
   }
 
@@ -119,10 +144,10 @@ export class KafkaEventBus implements EventTransport {
     if (this.closed) throw new Error("event bus is closed");
     const kafkaTopic = this.kafkaTopic(topic);
     if (!this.known.has(kafkaTopic)) await this.ensureTopics([topicFamily(topic)]);
-    await this.producer.send({
-      topic: kafkaTopic,
-      compression: CompressionTypes.LZ4,
-      messages: [{ key: event.key, value: Buffer.from(encodeEnvelope(event)), headers: { [TOPIC_HEADER]: topic } }],
+    await this.sender.send(kafkaTopic, {
+      key: event.key,
+      value: Buffer.from(encodeEnvelope(event)),
+      headers: { [TOPIC_HEADER]: topic },
     });
   }
 
@@ -153,42 +178,66 @@ export class KafkaEventBus implements EventTransport {
       maxWaitTimeInMs: 50,
       allowAutoTopicCreation: false,
     });
-    this.consumers.add(consumer);
+    const committer = new OffsetCommitter(consumer, kafkaTopic, this.options.commitIntervalMs ?? 1000);
     const matches = compilePattern(pattern);
     const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.connect();
     await consumer.subscribe({ topic: kafkaTopic, fromBeginning: false });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const topic = message.headers?.[TOPIC_HEADER]?.toString() ?? family;
-        if (!matches(topic)) return;
-        const decoded = decodeEnvelope(message.value);
-        if (!decoded.ok) {
-          if (!topic.startsWith("dlq."))
-            await this.publish(deadLetterTopic(topic), deadLetterRaw(topic, decoded.text, decoded.error));
-          return;
-        }
-        let lastError: unknown;
-        for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-          try {
-            await handler(decoded.event);
-            return;
-          } catch (error) {
-            lastError = error;
-          }
-        }
+    const handle = async (message: KafkaMessage) => {
+      const topic = message.headers?.[TOPIC_HEADER]?.toString() ?? family;
+      if (!matches(topic)) return;
+      const decoded = decodeEnvelope(message.value);
+      if (!decoded.ok) {
         if (!topic.startsWith("dlq."))
-          await this.publish(deadLetterTopic(topic), deadLetter(topic, decoded.event, lastError, maxAttempts));
+          await this.publish(deadLetterTopic(topic), deadLetterRaw(topic, decoded.text, decoded.error));
+        return;
+      }
+      let lastError: unknown;
+      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+        try {
+          await handler(decoded.event);
+          return;
+        } catch (error) {
+          lastError = error;
+        }
+      }
+      if (!topic.startsWith("dlq."))
+        await this.publish(deadLetterTopic(topic), deadLetter(topic, decoded.event, lastError, maxAttempts));
+    };
+    let stopping = false;
+    let inFlight: Promise<void> = Promise.resolve();
+    const handleAndMark = async (partition: number, message: KafkaMessage) => {
+      await handle(message);
+      committer.handled(partition, message.offset);
+    };
+    /** Stops taking messages, lets the one in its handler finish, commits, then leaves the group. */
+    const stop = async () => {
+      stopping = true;
+      await inFlight.catch(() => {});
+      await committer.close();
+      await consumer.disconnect();
+    };
+    this.consumers.set(consumer, stop);
+    await consumer.run({
+      // kafkajs' own auto-commit awaits an OffsetCommit after every batch before it fetches again; the
+      // committer takes that round trip off the delivery path.
+      autoCommit: false,
+      eachMessage: ({ partition, message }) => {
+        // Stopping: left uncommitted, so the group's next member reads it (nothing is lost).
+        if (stopping) return Promise.resolve();
+        inFlight = handleAndMark(partition, message);
+        return inFlight;
       },
     });
     for (const { partition, offset } of startAt) consumer.seek({ topic: kafkaTopic, partition, offset });
     await joined;
+    if (startAt.length > 0) await committer.begin(startAt);
     return {
       unsubscribe: async () => {
         this.consumers.delete(consumer);
         this.groups.delete(groupId);
-        await consumer.disconnect();
+        await stop();
         if (!options.group) await this.admin.deleteGroups([groupId]).catch(() => {});
       },
     };
@@ -238,8 +287,9 @@ export class KafkaEventBus implements EventTransport {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.consumers].map((c) => c.disconnect().catch(() => {})));
+    await Promise.all([...this.consumers.values()].map((stop) => stop().catch(() => {})));
     this.consumers.clear();
+    await this.sender.drain();
     await this.producer.disconnect().catch(() => {});
     await this.admin.disconnect().catch(() => {});
   }
