@@ -78,6 +78,8 @@ export class KafkaEventBus implements EventTransport {
   /** Each consumer group of this bus: its topic, its name without the namespace, where it started. */
   private readonly groups = new Map<string, { topic: string; group: string; startAt: Map<number, string> }>();
   private readonly known = new Set<string>();
+  /** A topic family being created: concurrent first publishes share it, so they still leave in call order. */
+  private readonly ensuring = new Map<string, Promise<void>>();
   private readonly namespace: string;
   private closed = false;
 
@@ -109,6 +111,15 @@ export class KafkaEventBus implements EventTransport {
 
   private kafkaTopic(topic: string): string {
     return this.namespace + topicFamily(topic);
+  }
+
+  private ensureTopicOnce(family: string): Promise<void> {
+    let ensuring = this.ensuring.get(family);
+    if (!ensuring) {
+      ensuring = this.ensureTopics([family]).finally(() => this.ensuring.delete(family));
+      this.ensuring.set(family, ensuring);
+    }
+    return ensuring;
   }
 
   /** Creates missing topic families; declared ones get their partitions and configs. */
@@ -143,7 +154,7 @@ export class KafkaEventBus implements EventTransport {
   async publish(topic: string, event: Envelope): Promise<void> {
     if (this.closed) throw new Error("event bus is closed");
     const kafkaTopic = this.kafkaTopic(topic);
-    if (!this.known.has(kafkaTopic)) await this.ensureTopics([topicFamily(topic)]);
+    if (!this.known.has(kafkaTopic)) await this.ensureTopicOnce(topicFamily(topic));
     await this.sender.send(kafkaTopic, {
       key: event.key,
       value: Buffer.from(encodeEnvelope(event)),
