@@ -9,6 +9,9 @@ export interface ServerUrls {
   KAFKA_BROKERS?: string;
 }
 
+/** The variable that names each server; set (e.g. by `eval "$(host/servers/all env)"`), it is used as it is. */
+const URL_ENV: Record<ServerName, keyof ServerUrls> = { redis: "REDIS_URL", nats: "NATS_URL", kafka: "KAFKA_BROKERS" };
+
 /**
  * Where the runner collects the servers its scenarios started (one name a
  * line): scenarios run in child processes, so the list is a file named in the
@@ -41,6 +44,10 @@ export async function stopStartedServers(
  * scripts `just test` uses, and returns their URLs. Servers already running
  * are used as they are and left running; one this call launched is noted in
  * the runner's list (STARTED_SERVERS_ENV), which stops it at the end of the run.
+ * A server whose URL is already in the environment is taken from there and
+ * not started: a git worktree's scripts do not own the servers another
+ * checkout started (their pidfiles live in that checkout), and would refuse
+ * the taken port.
  */
 export async function ensureServers(
   names: ServerName[],
@@ -48,6 +55,11 @@ export async function ensureServers(
   const urls: ServerUrls = {};
   const failed: Record<string, string> = {};
   for (const name of names) {
+    const given = process.env[URL_ENV[name]];
+    if (given) {
+      urls[URL_ENV[name]] = given;
+      continue;
+    }
     try {
       const started = await run([`host/servers/${name}`, "start"]);
       const list = process.env[STARTED_SERVERS_ENV];

@@ -21,7 +21,7 @@
 import { join } from "node:path";
 import { SimMarket } from "@jts/broker-sim";
 import { type Envelope, EventTypes, nowNs, type Topic, type TopicPayload, Topics } from "@jts/contracts";
-import { closeRuntime, envelope, InstrumentCatalog, runtimeFromEnv } from "@jts/kit";
+import { closeRuntime, envelope, InstrumentCatalog, randomServiceToken, runtimeFromEnv } from "@jts/kit";
 import { emit, flags, num, runChild } from "../lib/child.ts";
 import { encode, newHistogram, record, summarize } from "../lib/hist.ts";
 import { paceConstantRate } from "../lib/pacer.ts";
@@ -64,9 +64,13 @@ runChild(async () => {
     JTS_RPC: "nats",
     JTS_CACHE: "redis",
     JTS_NAMESPACE: ns,
+    // One signing key for every process, as `just stack` hands out: rpc between them is signed with it.
+    JTS_SERVICE_TOKEN: randomServiceToken(),
     STRATEGY_COOLDOWN_MS: "0",
     LOG_LEVEL: "warn",
+    // In-memory stores, as measured: a MONGO_URL or DATABASE_URL in the caller's environment would bring stored strategies.
     DATABASE_URL: "",
+    MONGO_URL: "",
   };
   const children: Child[] = [];
   // Stopped from outside (the runner's timeout, Ctrl-C): take the services down too, never leave them behind.

@@ -1,5 +1,5 @@
 import type { Envelope, EventBus, Fill, FillsQuery, ListCursor, Order, OrderQuery } from "@jts/contracts";
-import { forward } from "@jts/kit";
+import { forward, type Logger } from "@jts/kit";
 import type { InsertResult, OrderRepository, OrderTransaction } from "./repository.ts";
 
 interface Staged {
@@ -14,8 +14,15 @@ const clientKey = (account: string, clientOrderId: string) => `${account}|${clie
 /**
  * Orders and fills in memory. Transactions run one at a time (the in-process
  * stand-in for row locks), stage their writes, and on success apply them and
- * publish their events straight to the bus, in order; a transaction that
- * throws leaves nothing behind. Nothing survives a restart.
+ * hand their events to the bus, in commit order; a transaction that throws
+ * leaves nothing behind. Nothing survives a restart.
+ *
+ * A commit does not wait for the bus to acknowledge its events, as the
+ * Postgres repository's commit does not wait for its outbox relay: an event
+ * decides nothing about the order (risk and the broker are asked over rpc),
+ * and waiting held every later transaction of this OMS behind a JetStream or
+ * Kafka round trip. The events are published in commit order (the transports
+ * keep call order); one the bus refuses is logged, and the commit stands.
  */
 export class MemoryOrderRepository implements OrderRepository {
   private readonly orders = new Map<string, Order>();
@@ -26,7 +33,10 @@ export class MemoryOrderRepository implements OrderRepository {
   private readonly brokers = new Map<string, string>();
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly bus: EventBus) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly logger?: Logger,
+  ) {}
 
   transaction<T>(work: (tx: OrderTransaction) => Promise<T>): Promise<T> {
     const run = this.tail.then(() => this.run(work));
@@ -115,7 +125,14 @@ export class MemoryOrderRepository implements OrderRepository {
       this.fillIds.add(fill.id);
     }
     for (const key of staged.processed) this.processed.add(key);
-    for (const { topic, event } of staged.events) await forward(this.bus, topic, event);
+    for (const { topic, event } of staged.events)
+      forward(this.bus, topic, event).catch((error: unknown) =>
+        this.logger?.error("order event not published", {
+          topic,
+          eventId: event.id,
+          error: (error as Error).message,
+        }),
+      );
     return result;
   }
 }

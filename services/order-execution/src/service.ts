@@ -70,7 +70,7 @@ export interface OrderExecutionOptions {
 
 export function createOrderExecutionService(runtime: Runtime, options: OrderExecutionOptions = {}) {
   const logger = runtime.logger.child({ service: "order-execution" });
-  const repository = options.repository ?? new MemoryOrderRepository(runtime.bus);
+  const repository = options.repository ?? new MemoryOrderRepository(runtime.bus, logger);
   const modeBook = options.accountMode ? null : new AccountModeBook();
   const catalog = options.catalog ?? new InstrumentCatalog();
   const manager = new OrderManager(repository, catalog, runtime.rpc, logger, {

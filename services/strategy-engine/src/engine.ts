@@ -71,8 +71,15 @@ export class StrategyEngine {
       cooldownNs: BigInt(this.options.cooldownMs) * 1_000_000n,
       canAct: this.options.canAct,
       detachOrders: true,
-      onSignal: (signal) =>
-        this.bus.publish(Topics.signal, envelope(EventTypes.signal, "strategy-engine", config.id, signal)),
+      // A signal records why; it does not decide the order, so the order does not wait for its publish (a
+      // JetStream or Kafka ack). Signals still leave in order: the transports keep call order.
+      onSignal: (signal) => {
+        this.bus
+          .publish(Topics.signal, envelope(EventTypes.signal, "strategy-engine", config.id, signal))
+          .catch((error: unknown) =>
+            this.logger.warn("signal not published", { strategyId: config.id, error: (error as Error).message }),
+          );
+      },
     });
     if (!(await this.restore(runner))) await this.warmUp(runner);
     this.runners.set(config.id, runner);

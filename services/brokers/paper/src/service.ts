@@ -100,25 +100,29 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
     return saved;
   };
 
-  /** Chained, so reports leave in engine order even when their events overlap. Each report is a change: persisted. */
+  /**
+   * Reports leave in engine order: each is handed to the bus as the engine makes it, without waiting for
+   * the previous one's ack (the transports keep call order), so a burst of fills costs one round trip, not
+   * one per report. `published` settles once everything handed over so far has left (stop waits for it).
+   * Each report is a change: persisted.
+   */
   const publish = (reports: ExecutionReport[]): Promise<void> => {
     if (reports.length === 0) return published;
     void persist();
-    published = published.then(async () => {
-      for (const report of reports) {
-        await runtime.bus
-          .publish(
-            Topics.executionReport,
-            envelope(EventTypes.executionReport, "broker-paper", report.orderId, report, report.tsEvent),
-          )
-          .catch((error: unknown) =>
-            logger.error("execution report not published", {
-              orderId: report.orderId,
-              error: (error as Error).message,
-            }),
-          );
-      }
-    });
+    const sent = reports.map((report) =>
+      runtime.bus
+        .publish(
+          Topics.executionReport,
+          envelope(EventTypes.executionReport, "broker-paper", report.orderId, report, report.tsEvent),
+        )
+        .catch((error: unknown) =>
+          logger.error("execution report not published", {
+            orderId: report.orderId,
+            error: (error as Error).message,
+          }),
+        ),
+    );
+    published = Promise.all([published, ...sent]).then(() => {});
     return published;
   };
 

@@ -32,6 +32,11 @@ export interface JetStreamBusOptions {
  * stream order and are retried in place; after `maxAttempts` the message goes
  * to `dlq.<topic>` and is acked, so a poison message never stops a consumer.
  * A process that dies before acking gets the message redelivered.
+ * Publishes keep call order without being awaited one by one: nats.js writes
+ * each to this connection before its first await and does not retry it, and
+ * the server stores one connection's messages in the order they arrive (the
+ * order path relies on it: services/kit/README.md, "Event transports on the
+ * order path").
  */
 export class JetStreamEventBus implements EventTransport {
   private readonly stream: string;

@@ -51,6 +51,22 @@ export function eventBusContract(
     );
 
     it(
+      "keeps call order for publishes made without waiting for each other's ack",
+      async () => {
+        // The order path hands events over without awaiting them (the OMS commit, the strategy's signal):
+        // the transport alone keeps them in order.
+        const got: number[] = [];
+        await bus.subscribe(`${p}.burst`, (e) => {
+          got.push((e.payload as { n: number }).n);
+        });
+        await settle();
+        await Promise.all(Array.from({ length: 50 }, (_, n) => bus.publish(`${p}.burst`, event("k1", n))));
+        await eventually(() => expect(got).toEqual([...Array(50).keys()]), timeout);
+      },
+      testTimeout,
+    );
+
+    it(
       "keeps the envelope fields intact",
       async () => {
         const got: Envelope[] = [];
