@@ -432,7 +432,8 @@ export class OrderManager {
     const working = await this.working({ account: stop.account, symbol: stop.symbol });
     const others = working.filter((order) => order.id !== stop.id);
     try {
-      const positions = await this.client.call(Subjects.positions, { accounts: [stop.account] });
+      // consistent: the stored positions, not a portfolio replica's memory that may not have heard a close yet.
+      const positions = await this.client.call(Subjects.positions, { accounts: [stop.account], consistent: true });
       return protectiveStops([stop, ...others], positions).has(stop.id);
     } catch (error) {
       this.logger.warn("positions unknown: a triggered stop is not proven protective", {
@@ -942,7 +943,8 @@ export class OrderManager {
     const accounts = [...new Set(working.filter(isStopOrder).map((order) => order.account))];
     if (accounts.length === 0) return new Set();
     try {
-      return protectiveStops(working, await this.client.call(Subjects.positions, { accounts }));
+      // consistent: a stop is judged reduce-only against the stored positions, not a replica's memory.
+      return protectiveStops(working, await this.client.call(Subjects.positions, { accounts, consistent: true }));
     } catch (error) {
       const message = `positions unknown (${(error as Error).message}): stops canceled with the rest`;
       for (const account of accounts) await this.raise(account, "HALT could not keep protective stops", message);

@@ -11,6 +11,15 @@ interface Staged {
 
 const clientKey = (account: string, clientOrderId: string) => `${account}|${clientOrderId}`;
 
+/** What names an order and never changes (the PostgreSQL repository's IDENTITY_COLUMNS); `update` keeps the rest. */
+const sameIdentity = (a: Order, b: Order) =>
+  a.clientOrderId === b.clientOrderId &&
+  a.account === b.account &&
+  a.venue === b.venue &&
+  a.symbol === b.symbol &&
+  a.side === b.side &&
+  a.createdAt === b.createdAt;
+
 /**
  * Orders and fills in memory. Transactions run one at a time (the in-process
  * stand-in for row locks), stage their writes, and on success apply them and
@@ -95,7 +104,9 @@ export class MemoryOrderRepository implements OrderRepository {
         return { order: { ...order }, created: true };
       },
       update: async (order) => {
-        if (!current(order.id)) throw new Error(`order ${order.id} does not exist`);
+        const stored = current(order.id);
+        if (!stored) throw new Error(`order ${order.id} does not exist`);
+        if (!sameIdentity(stored, order)) throw new Error(`order ${order.id}: update would change its identity`);
         staged.orders.set(order.id, { ...order });
       },
       addFill: async (fill) => {

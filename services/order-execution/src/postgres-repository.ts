@@ -23,6 +23,9 @@ const ORDER_COLUMNS = [
   "created_at",
   "updated_at",
 ] as const;
+/** What names an order and never changes; `update` writes every other column. */
+const IDENTITY_COLUMNS = ["id", "client_order_id", "account", "venue", "symbol", "side", "created_at"] as const;
+const MUTABLE_COLUMNS = ORDER_COLUMNS.filter((column) => !(IDENTITY_COLUMNS as readonly string[]).includes(column));
 const FILL_COLUMNS = [
   "id",
   "order_id",
@@ -61,15 +64,16 @@ export class PostgresOrderRepository implements OrderRepository {
         },
         insert: (order) => insert(sqlTx, order),
         update: async (order) => {
-          await sqlTx`
-            UPDATE orders SET
-              status = ${order.status},
-              filled_quantity = ${order.filledQuantity},
-              average_price = ${order.averagePrice},
-              reject_reason = ${order.rejectReason},
-              venue_order_id = ${order.venueOrderId},
-              updated_at = ${order.updatedAt}
-            WHERE id = ${order.id}`;
+          // Every column but the identity: an amend moves quantity and price (KIS 정정), and a column
+          // left out here would be kept in memory yet lost in PostgreSQL (contract: "saves what an amend changes").
+          const row = orderRow(order);
+          const updated = await sqlTx`
+            UPDATE orders SET ${sqlTx(row as never, MUTABLE_COLUMNS)}
+            WHERE id = ${order.id} AND client_order_id = ${order.clientOrderId} AND account = ${order.account}
+              AND venue = ${order.venue} AND symbol = ${order.symbol} AND side = ${order.side}
+              AND created_at = ${order.createdAt}
+            RETURNING id`;
+          if (updated.length !== 1) throw new Error(`order ${order.id} does not exist or its identity changed`);
         },
         addFill: async (fill) => {
           const inserted = await sqlTx`

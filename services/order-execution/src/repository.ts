@@ -16,7 +16,11 @@ export interface OrderTransaction {
   lock(id: string): Promise<Order | undefined>;
   /** Stores a new order, or returns the one that already has its account and clientOrderId. */
   insert(order: Order): Promise<InsertResult>;
-  /** Saves the fields that change over an order's life: status, fills, reject reason, venue id, updatedAt. */
+  /**
+   * Saves every field but the order's identity (id, clientOrderId, account, venue, symbol, side,
+   * createdAt): status, fills, reject reason, venue id, updatedAt, and what an amend moves (quantity,
+   * price). Throws when the order does not exist or the update would change its identity.
+   */
   update(order: Order): Promise<void>;
   /** False when this fill id was recorded before (a redelivered report). */
   addFill(fill: Fill): Promise<boolean>;

@@ -40,6 +40,26 @@ describe("broker routing", () => {
     book.stop();
   });
 
+  it("loads the modes with a consistent read: a portfolio replica's memory that missed a disarm does not route LIVE", async () => {
+    const runtime = memoryRuntime(silentLogger);
+    const book = new AccountModeBook();
+    const asked: unknown[] = [];
+    // The stored books say PAPER (disarmed); the answering replica's memory still says LIVE.
+    await runtime.rpc.serve("portfolio.accounts", (req) => {
+      asked.push(req);
+      return [
+        account("disarmed", (req as { consistent?: boolean }).consistent ? "PAPER" : "LIVE"),
+        account("armed", "LIVE"),
+      ];
+    });
+    await book.start(runtime.bus, rpcClient(runtime.rpc, 100), runtime.logger);
+    // Loaded once "armed" reads LIVE (every account is PAPER before).
+    await eventually(() => expect(book.lookup("armed")).toBe("LIVE"));
+    expect(book.lookup("disarmed")).toBe("PAPER");
+    expect(asked).toEqual([{ consistent: true }]);
+    book.stop();
+  });
+
   it("binds each order to the broker it was routed to, so a cancel follows it after the account's mode changed", async () => {
     let mode: "PAPER" | "LIVE" = "PAPER";
     const repository = new MemoryOrderRepository(new MemoryEventBus());

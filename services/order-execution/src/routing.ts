@@ -147,7 +147,8 @@ export class AccountModeBook {
   private async loadSnapshot(client: RpcClient, logger: Logger): Promise<void> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
-        const accounts = await client.call(Subjects.accounts, {});
+        // consistent: the stored modes; a portfolio replica's memory may not have heard a disarm yet.
+        const accounts = await client.call(Subjects.accounts, { consistent: true });
         // An announcement that arrived meanwhile is newer than the snapshot: keep it.
         for (const account of accounts) if (!this.modes.has(account.id)) this.modes.set(account.id, account.mode);
         return;

@@ -35,12 +35,13 @@ describe("order execution on PostgreSQL", () => {
   const pools: Sql[] = [];
 
   /** One OMS "process": its own pool, repository, relay and in-flight map, on the shared database. */
-  const startOms = async () => {
+  const startOms = async (options: { nativeAmend?: Record<string, boolean> } = {}) => {
     const sql = connectPostgres(pg.url, { max: 4 });
     pools.push(sql);
     const service = createOrderExecutionService(runtime, {
       ...postgresOrderStorage(sql, runtime),
       defaultAccount: "acc",
+      ...options,
     });
     await service.start();
     return {
@@ -129,6 +130,40 @@ describe("order execution on PostgreSQL", () => {
     expect(placed).toHaveLength(1);
     const listed = await second.service.app.handle(new Request("http://localhost/orders"));
     expect(((await listed.json()) as Order[]).map((o) => o.id)).toEqual([a.order.id]);
+    await second.stop();
+  });
+
+  it("keeps a native amend's price and quantity: the next change publishes them, and a restart reads them", async () => {
+    await rpc.serve("broker.paper.amend", (req) => {
+      const { orderId } = req as { orderId: string };
+      return { orderId, accepted: true, venueOrderId: null, reason: null, tsEvent: "1" };
+    });
+    const first = await startOms({ nativeAmend: { paper: true } });
+    const limit: OrderRequest = {
+      ...request,
+      clientOrderId: "amend-me",
+      type: "LIMIT",
+      price: "70000",
+      quantity: "10",
+      timeInForce: "GTC",
+    };
+    const { order } = await first.service.manager.submit(limit);
+    const amended = await first.service.manager.amend(order.id, { price: "70100" });
+    expect(amended).toMatchObject({ id: order.id, price: "70100", quantity: "10" });
+    expect(await first.service.manager.get(order.id)).toMatchObject({ price: "70100" });
+
+    // A fill's change() re-reads the order: what it publishes carries the amended price, not the stored-before one.
+    await bus.publish(Topics.executionReport, fillReport(order));
+    await eventually(() => expect(updates.filter((o) => o.id === order.id).at(-1)).toMatchObject({ status: "FILLED" }));
+    expect(updates.filter((o) => o.id === order.id).at(-1)).toMatchObject({ price: "70100", quantity: "10" });
+    await first.stop();
+
+    const second = await startOms({ nativeAmend: { paper: true } });
+    expect(await second.service.manager.get(order.id)).toMatchObject({
+      price: "70100",
+      quantity: "10",
+      status: "FILLED",
+    });
     await second.stop();
   });
 

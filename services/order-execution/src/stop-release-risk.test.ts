@@ -29,7 +29,11 @@ async function setup(cash: string, limits = { maxOrderNotional: "100000000", max
     if (d.approved) engine.accept(order);
     return d;
   });
-  await rpc.serve("portfolio.positions", () => positions);
+  /** What a consistent read (the stored books) answers when set; `positions` is a portfolio replica's memory. */
+  const stored: { positions: Position[] | null } = { positions: null };
+  await rpc.serve("portfolio.positions", (req) =>
+    (req as { consistent?: boolean }).consistent && stored.positions ? stored.positions : positions,
+  );
   await rpc.serve("broker.paper.place", (req) => {
     const { order } = req as { order: Order };
     placed.push(order);
@@ -48,7 +52,7 @@ async function setup(cash: string, limits = { maxOrderNotional: "100000000", max
     return ack;
   });
   const manager = testOrderManager(new MemoryOrderRepository(bus), rpc, { nativeStops: { paper: false } });
-  return { engine, manager, placed, alerts, positions };
+  return { engine, manager, placed, alerts, positions, stored };
 }
 
 const longFill = (quantity: string) => fillFixture({ quantity });
@@ -238,4 +242,41 @@ it("a risk outage at the trigger does not lose a stop-loss: a reduce-only protec
   const canceled = await manager.get(entry.order.id);
   expect(canceled.status).toBe("CANCELED");
   expect(canceled.rejectReason).toContain("risk check failed");
+});
+
+it("HALTED: a stop is judged reduce-only against the stored positions, not a portfolio replica's memory that missed a close", async () => {
+  const { engine, manager, placed, positions, stored } = await setup("1000000000");
+  engine.onFill(longFill("10"));
+  const long = {
+    account: "acc",
+    symbol: "005930",
+    venue: "sim",
+    quantity: "10",
+    averagePrice: "70000",
+    realizedPnl: "0",
+    unrealizedPnl: "0",
+    lastPrice: "70000",
+    currency: "KRW",
+    updatedAt: "1",
+  } satisfies Position;
+  positions.push(long);
+  const { order } = await manager.submit({
+    clientOrderId: "sl",
+    symbol: "005930",
+    side: "SELL",
+    type: "STOP_MARKET",
+    stopPrice: "65000",
+    quantity: "10",
+    timeInForce: "GTC",
+  });
+  // The long is closed by another order: the stored books hold nothing, a replica's memory still the long 10.
+  engine.onFill({ ...longFill("10"), id: "f2", side: "SELL" });
+  stored.positions = [];
+  engine.setState("HALTED", "daily loss", "risk-management");
+  await manager.onTick(tick("59000"));
+  // Sold, the stop would open a short 10: it is not protective, and HALT refuses it.
+  expect(placed).toEqual([]);
+  const after = await manager.get(order.id);
+  expect(after.status).toBe("CANCELED");
+  expect(after.rejectReason).toContain("trading is HALTED");
 });

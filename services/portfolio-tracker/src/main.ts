@@ -17,6 +17,8 @@ const config = loadConfig({
   JTS_LIVE_TRADING: oneOf(["disabled", "enabled"], "disabled"),
   /** Periodic equity snapshots of every account (0: only after fills). */
   PORTFOLIO_EQUITY_INTERVAL_MS: int(60_000, { min: 0 }),
+  /** With DATABASE_URL: the longest the in-memory read model answers before reading the database again (0: never). */
+  PORTFOLIO_READ_MODEL_MAX_AGE_MS: int(5000, { min: 0 }),
 });
 
 // Only the first start with an empty database uses JTS_PAPER_CASH; later starts keep the balance.
@@ -34,6 +36,7 @@ const settings = {
   accounts,
   liveTradingEnabled: config.JTS_LIVE_TRADING === "enabled",
   equityIntervalMs: config.PORTFOLIO_EQUITY_INTERVAL_MS,
+  readModelMaxAgeMs: config.PORTFOLIO_READ_MODEL_MAX_AGE_MS,
 };
 
 const sql = config.DATABASE_URL ? connectPostgres(config.DATABASE_URL, { applicationName: "portfolio-tracker" }) : null;

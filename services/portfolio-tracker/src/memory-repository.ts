@@ -1,7 +1,7 @@
 import type { Account, AccountMode, EquitySnapshot, Fixed } from "@jts/contracts";
 import { fx, nowNsString } from "@jts/contracts";
 import { type AccountSeed, cashBalance, type PositionState, positionKey, sortBalances } from "./ledger.ts";
-import type { EquityQuery, PortfolioRepository, PortfolioTransaction } from "./repository.ts";
+import type { BooksSnapshot, EquityQuery, PortfolioRepository, PortfolioTransaction } from "./repository.ts";
 
 const cashKey = (account: string, currency: string) => `${account}|${currency}`;
 
@@ -83,6 +83,12 @@ export class MemoryPortfolioRepository implements PortfolioRepository {
 
   async listPositions(accounts?: readonly string[]): Promise<PositionState[]> {
     return [...this.positions.values()].filter((p) => !accounts || accounts.includes(p.account)).map((p) => ({ ...p }));
+  }
+
+  /** Both read in one turn of the event loop, between two transactions: one moment. */
+  async snapshot(): Promise<BooksSnapshot> {
+    const [accounts, positions] = [this.listAccounts(), this.listPositions()];
+    return { accounts: await accounts, positions: await positions };
   }
 
   async setMode(account: string, mode: AccountMode): Promise<AccountMode | null> {

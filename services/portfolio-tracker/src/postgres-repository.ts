@@ -1,7 +1,7 @@
 import { type Account, type AccountMode, type Balance, type EquitySnapshot, fx } from "@jts/contracts";
 import { markProcessed, type Queryable, type Sql } from "@jts/kit/postgres";
 import type { AccountSeed, PositionState } from "./ledger.ts";
-import type { EquityQuery, PortfolioRepository, PortfolioTransaction } from "./repository.ts";
+import type { BooksSnapshot, EquityQuery, PortfolioRepository, PortfolioTransaction } from "./repository.ts";
 
 interface AccountRow {
   id: string;
@@ -101,26 +101,8 @@ export class PostgresPortfolioRepository implements PortfolioRepository {
     }) as Promise<T>;
   }
 
-  async listAccounts(ids?: readonly string[]): Promise<Account[]> {
-    const sql = this.sql;
-    const accounts = await sql<AccountRow[]>`
-      SELECT id, owner, venue, kind, base_currency, mode FROM accounts
-      ${ids ? sql`WHERE id = ANY(${ids as string[]}::text[])` : sql``}
-      ORDER BY created_at, id`;
-    if (accounts.length === 0) return [];
-    const balances = await balancesOf(
-      sql,
-      accounts.map((a) => a.id),
-    );
-    return accounts.map((a) => ({
-      id: a.id,
-      owner: a.owner,
-      venue: a.venue,
-      kind: a.kind,
-      baseCurrency: a.base_currency,
-      mode: a.mode,
-      balances: balances.get(a.id) ?? [],
-    }));
+  listAccounts(ids?: readonly string[]): Promise<Account[]> {
+    return listAccounts(this.sql, ids);
   }
 
   async accountsOf(owner: string): Promise<string[]> {
@@ -130,13 +112,16 @@ export class PostgresPortfolioRepository implements PortfolioRepository {
     return rows.map((r) => r.id);
   }
 
-  async listPositions(accounts?: readonly string[]): Promise<PositionState[]> {
-    const sql = this.sql;
-    const rows = await sql<PositionRow[]>`
-      SELECT ${sql(POSITION_COLUMNS)} FROM positions
-      ${accounts ? sql`WHERE account = ANY(${accounts as string[]}::text[])` : sql``}
-      ORDER BY seq`;
-    return rows.map(toState);
+  listPositions(accounts?: readonly string[]): Promise<PositionState[]> {
+    return listPositions(this.sql, accounts);
+  }
+
+  snapshot(): Promise<BooksSnapshot> {
+    // One snapshot for both tables: cash and positions from the same moment (two queries would straddle a fill).
+    return this.sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => ({
+      accounts: await listAccounts(tx),
+      positions: await listPositions(tx),
+    })) as Promise<BooksSnapshot>;
   }
 
   async processedSince(
@@ -191,6 +176,35 @@ const POSITION_COLUMNS = [
   "last_price",
   "updated_at",
 ] as const;
+
+async function listAccounts(sql: Queryable, ids?: readonly string[]): Promise<Account[]> {
+  const accounts = await sql<AccountRow[]>`
+    SELECT id, owner, venue, kind, base_currency, mode FROM accounts
+    ${ids ? sql`WHERE id = ANY(${ids as string[]}::text[])` : sql``}
+    ORDER BY created_at, id`;
+  if (accounts.length === 0) return [];
+  const balances = await balancesOf(
+    sql,
+    accounts.map((a) => a.id),
+  );
+  return accounts.map((a) => ({
+    id: a.id,
+    owner: a.owner,
+    venue: a.venue,
+    kind: a.kind,
+    baseCurrency: a.base_currency,
+    mode: a.mode,
+    balances: balances.get(a.id) ?? [],
+  }));
+}
+
+async function listPositions(sql: Queryable, accounts?: readonly string[]): Promise<PositionState[]> {
+  const rows = await sql<PositionRow[]>`
+    SELECT ${sql(POSITION_COLUMNS)} FROM positions
+    ${accounts ? sql`WHERE account = ANY(${accounts as string[]}::text[])` : sql``}
+    ORDER BY seq`;
+  return rows.map(toState);
+}
 
 async function balancesOf(sql: Queryable, accounts: string[]): Promise<Map<string, Balance[]>> {
   const rows = await sql<BalanceRow[]>`

@@ -23,6 +23,17 @@ class CountingRepository extends MemoryPortfolioRepository {
     this.reads++;
     return super.listPositions(accounts);
   }
+  /** Set: the next snapshot, once read, waits for it before it answers (a load in flight); `snapshotRead` says when it has read. */
+  holdSnapshot: Promise<void> | null = null;
+  snapshotRead: () => void = () => {};
+  override async snapshot() {
+    const hold = this.holdSnapshot;
+    this.holdSnapshot = null;
+    const books = await super.snapshot();
+    this.snapshotRead();
+    if (hold) await hold;
+    return books;
+  }
   override transaction<T>(work: (tx: PortfolioTransaction) => Promise<T>): Promise<T> {
     return super.transaction(async (tx) => {
       const result = await work(tx);
@@ -65,6 +76,7 @@ function bind(stored: PortfolioRepository): PortfolioRepository {
     listAccounts: (ids) => stored.listAccounts(ids),
     accountsOf: (owner) => stored.accountsOf(owner),
     listPositions: (accounts) => stored.listPositions(accounts),
+    snapshot: () => stored.snapshot(),
     processedSince: (c, s, l) => stored.processedSince(c, s, l),
     setMode: (a, m) => stored.setMode(a, m),
     saveEquity: (s) => stored.saveEquity(s),
@@ -186,6 +198,77 @@ describe("CachedPortfolioRepository", () => {
     expect(model.differsFrom({ ...own, symbol: "000660" })).toBe(true);
     expect(model.modeDiffers("acc", "PAPER")).toBe(false);
     expect(model.modeDiffers("acc", "LIVE")).toBe(true);
+  });
+
+  it("drops a load that a position or mode event overtook: what another replica committed meanwhile is read next", async () => {
+    const stored = new CountingRepository();
+    const model = new CachedPortfolioRepository(stored);
+    const portfolio = new Portfolio(model);
+    await portfolio.open([seed]);
+    await stored.setMode("acc", "LIVE");
+    const other = new Portfolio(new CachedPortfolioRepository(stored));
+    await other.open([seed]);
+    // Memory was dropped (an earlier event, its max age): this replica loads the books; the load has read them and is about to answer.
+    model.invalidate();
+    let release = () => {};
+    stored.holdSnapshot = new Promise((resolve) => {
+      release = resolve;
+    });
+    const read = new Promise<void>((resolve) => {
+      stored.snapshotRead = resolve;
+    });
+    const loading = portfolio.listPositions();
+    await read;
+    // Meanwhile the other replica applies a fill and disarms; their events reach this one, as the service hands them on.
+    const outcome = await other.applyFill(buy("2"));
+    if (outcome.status !== "applied") throw new Error(outcome.status);
+    if (model.differsFrom(outcome.position)) model.invalidate();
+    await other.repository.setMode("acc", "PAPER");
+    if (model.modeDiffers("acc", "PAPER")) model.invalidate();
+    release();
+    // The read begun before the fill may answer the books before it; every later read has the fill and the mode.
+    expect(await loading).toEqual([]);
+    expect((await portfolio.listPositions()).map((p) => p.quantity)).toEqual(["2"]);
+    const [account] = await portfolio.listAccounts();
+    expect([account?.mode, account?.balances[0]?.total]).toEqual(["PAPER", "860000"]);
+  });
+
+  it("loads the stored books again once memory is older than its max age, whatever events came", async () => {
+    const stored = new CountingRepository();
+    let clock = 1_000_000;
+    const model = new CachedPortfolioRepository(stored, { maxAgeMs: 5000, now: () => clock });
+    const portfolio = new Portfolio(model);
+    await portfolio.open([seed]);
+    expect(await portfolio.listPositions()).toEqual([]);
+    // Another replica's fill whose event was lost: nothing tells this one.
+    await new Portfolio(new CachedPortfolioRepository(stored)).applyFill(buy("3"));
+    clock += 4999;
+    const reads = stored.reads;
+    expect(await portfolio.listPositions()).toEqual([]);
+    expect(stored.reads).toBe(reads);
+    clock += 1;
+    expect((await portfolio.listPositions()).map((p) => p.quantity)).toEqual(["3"]);
+    expect((await portfolio.listAccounts())[0]?.balances[0]?.total).toBe("790000");
+
+    const never = new Portfolio(new CachedPortfolioRepository(stored, { maxAgeMs: 0, now: () => clock }));
+    expect((await never.listPositions()).map((p) => p.quantity)).toEqual(["3"]);
+    await new Portfolio(new CachedPortfolioRepository(stored)).applyFill(buy("1"));
+    clock += 3_600_000;
+    expect((await never.listPositions()).map((p) => p.quantity)).toEqual(["3"]);
+  });
+
+  it("finds an account another process created: an unknown owner or id is asked of the stored books, and memory reloaded", async () => {
+    const stored = new MemoryPortfolioRepository();
+    const portfolio = new Portfolio(new CachedPortfolioRepository(stored));
+    await portfolio.open([seed]);
+    expect(await portfolio.accountsOf("alice")).toEqual(["acc"]);
+    expect(await portfolio.accountsOf("bob")).toEqual([]);
+    await stored.seed([{ ...seed, id: "bob-1", owner: "bob" }]);
+    expect(await portfolio.accountsOf("bob")).toEqual(["bob-1"]);
+    expect((await portfolio.listAccounts()).map((a) => a.id)).toEqual(["acc", "bob-1"]);
+    await stored.seed([{ ...seed, id: "carol-1", owner: "carol" }]);
+    expect((await portfolio.listAccounts(["carol-1"])).map((a) => a.id)).toEqual(["carol-1"]);
+    expect((await portfolio.listAccounts()).map((a) => a.id)).toEqual(["acc", "bob-1", "carol-1"]);
   });
 
   it("reads the stored books for a consistent read, even when memory is behind", async () => {

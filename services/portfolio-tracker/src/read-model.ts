@@ -1,6 +1,19 @@
 import type { Account, AccountMode, Position } from "@jts/contracts";
 import { type AccountSeed, type PositionState, positionKey, toPosition } from "./ledger.ts";
-import type { EquityQuery, PortfolioRepository, PortfolioTransaction } from "./repository.ts";
+import type { BooksSnapshot, EquityQuery, PortfolioRepository, PortfolioTransaction } from "./repository.ts";
+
+/** How long memory may answer without reading the stored books again, unless told otherwise. */
+export const DEFAULT_READ_MODEL_MAX_AGE_MS = 5000;
+
+export interface ReadModelOptions {
+  /**
+   * Memory older than this (since the load it came from began) is loaded again at the next read
+   * (DEFAULT_READ_MODEL_MAX_AGE_MS); 0 never expires it. A backstop for an event that never came.
+   */
+  maxAgeMs?: number;
+  /** Milliseconds; tests move it. */
+  now?: () => number;
+}
 
 interface Books {
   /** In the order the accounts were created. */
@@ -24,9 +37,21 @@ interface Books {
  * - Other processes on the same books (replicas): `invalidate` drops memory;
  *   the next read loads the stored books again. The service calls it when a
  *   `portfolio.position` or `portfolio.account-mode` event shows a state this
- *   memory does not hold (`differsFrom`). Until that event arrives (the bus's
- *   delivery time) a replica answers the state it last knew; callers that must
- *   agree with the stored processed marks read `stored` instead.
+ *   memory does not hold (`differsFrom`), and for every such event that
+ *   arrives while a load is under way: that load may have read the books
+ *   before the change the event announces, so it is not kept (generation).
+ *   Until that event arrives (the bus's delivery time) a replica answers the
+ *   state it last knew; callers that decide money (risk, the OMS's routing and
+ *   protective stops) read `stored` instead (`consistent`).
+ * - Backstop: the event is published after the commit, not through an
+ *   outbox, so one can be lost. Memory older than `maxAgeMs` (5 s) is loaded
+ *   again at the next read, always: a process cannot know whether another
+ *   replica runs, and one load of two tables every 5 s of reads costs little.
+ * - A load reads accounts and positions in one snapshot of the stored books
+ *   (`snapshot`), so cash and positions are from one moment.
+ * - An account id or owner memory does not know is asked of the stored books
+ *   (another process may have created it); when they know it, memory is
+ *   dropped so the next read has it too.
  * - A write whose outcome is unknown (it threw), a fill found already marked
  *   processed (another process applied it) and a lock on an account memory
  *   may not know also drop memory.
@@ -35,12 +60,22 @@ interface Books {
 export class CachedPortfolioRepository implements PortfolioRepository {
   private books: Books = { accounts: new Map(), positions: new Map() };
   private fresh = false;
+  /** When the load that memory came from began (ms, `now`). */
+  private loadedAt = 0;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
   /** Moves on with every local write and invalidation: a load begun before it is not kept. */
   private generation = 0;
   private loading: { generation: number; books: Promise<Books> } | null = null;
   private readonly writes = new Set<Promise<unknown>>();
 
-  constructor(readonly stored: PortfolioRepository) {}
+  constructor(
+    readonly stored: PortfolioRepository,
+    options: ReadModelOptions = {},
+  ) {
+    this.maxAgeMs = options.maxAgeMs ?? DEFAULT_READ_MODEL_MAX_AGE_MS;
+    this.now = options.now ?? Date.now;
+  }
 
   /** Forgets the books in memory; the next read loads them from the stored repository. */
   invalidate(): void {
@@ -53,9 +88,10 @@ export class CachedPortfolioRepository implements PortfolioRepository {
    * what fills change (quantity, average, realized P&L) or names a position
    * memory does not hold: another process applied a fill. Marks (last price,
    * unrealized P&L) move with ticks in every process and are not compared.
+   * True for any event while a load is under way (`loadOvertaken`).
    */
   differsFrom(position: Position): boolean {
-    if (!this.fresh) return false;
+    if (!this.fresh) return this.loadOvertaken();
     const known = this.books.positions.get(positionKey(position.account, position.symbol));
     if (!known) return true;
     const mine = toPosition(known);
@@ -66,9 +102,21 @@ export class CachedPortfolioRepository implements PortfolioRepository {
     );
   }
 
-  /** True when memory holds another mode for the account (or not the account): another process armed or disarmed it. */
+  /**
+   * True when memory holds another mode for the account (or not the account): another process armed or disarmed it.
+   * True for any event while a load is under way (`loadOvertaken`).
+   */
   modeDiffers(account: string, mode: AccountMode): boolean {
-    return this.fresh && this.books.accounts.get(account)?.mode !== mode;
+    if (!this.fresh) return this.loadOvertaken();
+    return this.books.accounts.get(account)?.mode !== mode;
+  }
+
+  /**
+   * A load under way may have read the stored books before the change an event now announces; compared
+   * with the books before it, the event could even look like news already known. Dropped, not compared.
+   */
+  private loadOvertaken(): boolean {
+    return this.loading !== null;
   }
 
   seed(seeds: readonly AccountSeed[]): Promise<string[]> {
@@ -139,13 +187,23 @@ export class CachedPortfolioRepository implements PortfolioRepository {
   async listAccounts(ids?: readonly string[]): Promise<Account[]> {
     const books = await this.read();
     // An id memory does not know may be an account another process created since: ask the stored books.
-    if (ids?.some((id) => !books.accounts.has(id))) return this.stored.listAccounts(ids);
+    if (ids?.some((id) => !books.accounts.has(id))) {
+      const accounts = await this.stored.listAccounts(ids);
+      if (accounts.some((a) => !books.accounts.has(a.id))) this.invalidate();
+      return accounts;
+    }
     const wanted = ids && new Set(ids);
     return [...books.accounts.values()].filter((a) => !wanted || wanted.has(a.id)).map(copyAccount);
   }
 
   async accountsOf(owner: string): Promise<string[]> {
-    return [...(await this.read()).accounts.values()].filter((a) => a.owner === owner).map((a) => a.id);
+    const books = await this.read();
+    const known = [...books.accounts.values()].filter((a) => a.owner === owner).map((a) => a.id);
+    if (known.length > 0) return known;
+    // No account of this owner in memory: another process may have created one since.
+    const stored = await this.stored.accountsOf(owner);
+    if (stored.some((id) => !books.accounts.has(id))) this.invalidate();
+    return stored;
   }
 
   async listPositions(accounts?: readonly string[]): Promise<PositionState[]> {
@@ -153,6 +211,14 @@ export class CachedPortfolioRepository implements PortfolioRepository {
     return [...(await this.read()).positions.values()]
       .filter((p) => !wanted || wanted.has(p.account))
       .map((p) => ({ ...p }));
+  }
+
+  async snapshot(): Promise<BooksSnapshot> {
+    const books = await this.read();
+    return {
+      accounts: [...books.accounts.values()].map(copyAccount),
+      positions: [...books.positions.values()].map((p) => ({ ...p })),
+    };
   }
 
   // Equity history and processed marks are queries over time, not state: always the stored ones.
@@ -190,6 +256,7 @@ export class CachedPortfolioRepository implements PortfolioRepository {
   /** The books once every write under way is in memory; loaded from the stored repository when memory is not fresh. */
   private async read(): Promise<Books> {
     if (this.writes.size > 0) await Promise.all(this.writes);
+    if (this.fresh && this.maxAgeMs > 0 && this.now() - this.loadedAt >= this.maxAgeMs) this.fresh = false;
     if (this.fresh) return this.books;
     if (this.loading?.generation !== this.generation) {
       const generation = this.generation;
@@ -204,7 +271,8 @@ export class CachedPortfolioRepository implements PortfolioRepository {
   }
 
   private async load(generation: number): Promise<Books> {
-    const [accounts, positions] = await Promise.all([this.stored.listAccounts(), this.stored.listPositions()]);
+    const startedAt = this.now();
+    const { accounts, positions } = await this.stored.snapshot();
     const books: Books = {
       accounts: new Map(accounts.map((a) => [a.id, a])),
       positions: new Map(positions.map((p) => [positionKey(p.account, p.symbol), p])),
@@ -213,6 +281,7 @@ export class CachedPortfolioRepository implements PortfolioRepository {
     if (generation === this.generation) {
       this.books = books;
       this.fresh = true;
+      this.loadedAt = startedAt;
     }
     return books;
   }

@@ -43,6 +43,12 @@ export interface PortfolioRepository {
   /** In the order they were opened. */
   listPositions(accounts?: readonly string[]): Promise<PositionState[]>;
   /**
+   * Every account and every position as of one moment (PostgreSQL: one
+   * REPEATABLE READ transaction), so cash and positions agree: no fill is in
+   * one and not the other. The read model loads its memory from it.
+   */
+  snapshot(): Promise<BooksSnapshot>;
+  /**
    * Ids of the events `consumer` processed at or after `sinceNs` (wall clock,
    * ns), oldest first, at most `limit`; `complete` is false when there were
    * more. Risk reads the fills the portfolio applied, so a fill redelivered to
@@ -55,6 +61,11 @@ export interface PortfolioRepository {
   saveEquity(snapshots: readonly EquitySnapshot[]): Promise<void>;
   /** Oldest first, at `ts` >= `since` when given; the newest `limit` (default 1000) of them. */
   listEquity(query: EquityQuery): Promise<EquitySnapshot[]>;
+}
+
+export interface BooksSnapshot {
+  accounts: Account[];
+  positions: PositionState[];
 }
 
 export interface EquityQuery {

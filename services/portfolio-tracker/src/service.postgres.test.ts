@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
 import {
   type Account,
+  type AccountModeChange,
   type EquitySnapshot,
+  type EventBus,
   EventTypes,
   type Fill,
   type Position,
@@ -13,6 +15,7 @@ import { connectPostgres, type Sql, startTestPostgres, type TestPostgres, trunca
 import { eventually, fillFixture, readJson, silentLogger } from "@jts/kit/testing";
 import type { AccountSeed } from "./ledger.ts";
 import { postgresPortfolioStorage } from "./postgres.ts";
+import { PostgresPortfolioRepository } from "./postgres-repository.ts";
 import { createPortfolioService, type PortfolioOptions } from "./service.ts";
 
 let pg: TestPostgres;
@@ -42,6 +45,40 @@ const fill: Fill = fillFixture({
   tsEvent: "1764236400000000000",
 });
 
+/** The stored books, where the next snapshot, once read, waits to answer until released: a read model's load in flight. */
+class HeldSnapshotRepository extends PostgresPortfolioRepository {
+  private hold: Promise<void> | null = null;
+  release = () => {};
+  /** Resolves once the held snapshot has read the books. */
+  read: Promise<void> = Promise.resolve();
+  private markRead = () => {};
+  holdNext() {
+    this.hold = new Promise((resolve) => {
+      this.release = resolve;
+    });
+    this.read = new Promise((resolve) => {
+      this.markRead = resolve;
+    });
+  }
+  override async snapshot() {
+    const hold = this.hold;
+    this.hold = null;
+    const books = await super.snapshot();
+    this.markRead();
+    if (hold) await hold;
+    return books;
+  }
+}
+
+/** `bus` as a replica that the fills' group never picks sees it: every event but the fills. */
+const withoutFills = (bus: EventBus): EventBus =>
+  ({
+    publish: (topic: never, event: never) => bus.publish(topic, event),
+    subscribe: (topic: never, handler: never, options?: never) =>
+      topic === Topics.fill ? Promise.resolve({ unsubscribe: async () => {} }) : bus.subscribe(topic, handler, options),
+    close: async () => {},
+  }) as EventBus;
+
 /** The typed rpc client of one portfolio "process". */
 const call = (process: { runtime: Runtime }) => rpcClient(process.runtime.rpc, 5000).call;
 
@@ -50,7 +87,7 @@ describe("portfolio service on PostgreSQL", () => {
 
   /** One portfolio "process": its own pool and bus, on the shared database. */
   /** `shared`: a bus other "processes" are on too (the test records its position events once, itself). */
-  const startPortfolio = async (cash: string, extra: Partial<PortfolioOptions> = {}, shared?: MemoryEventBus) => {
+  const startPortfolio = async (cash: string, extra: Partial<PortfolioOptions> = {}, shared?: EventBus) => {
     const sql = connectPostgres(pg.url, { max: 4 });
     pools.push(sql);
     const runtime: Runtime = { ...memoryRuntime(silentLogger), bus: shared ?? new MemoryEventBus() };
@@ -207,5 +244,40 @@ describe("portfolio service on PostgreSQL", () => {
         expect(await cash(replica.get)).toEqual([["paper-main", "admin", ["-400250.1"]]]);
       });
     await Promise.all([one.stop(), two.stop()]);
+  });
+
+  it("does not keep a reload that another replica's fill or disarm overtook (two replicas, one database)", async () => {
+    const bus = new MemoryEventBus();
+    const modes: AccountModeChange[] = [];
+    await bus.subscribe(Topics.positionUpdated, (e) => void published.push(e.payload as Position));
+    await bus.subscribe(Topics.accountMode, (e) => void modes.push(e.payload as AccountModeChange));
+    const other = await startPortfolio("1000000", {}, bus);
+    await pg.sql`UPDATE accounts SET mode = 'LIVE' WHERE id = 'paper-main'`;
+    // This replica: its loads can be held mid-flight; no max age, so only the events can correct it.
+    const stored = new HeldSnapshotRepository(pg.sql);
+    const replica = await startPortfolio("1000000", { repository: stored, readModelMaxAgeMs: 0 }, withoutFills(bus));
+    expect(((await replica.get("/accounts")) as Account[]).map((a) => a.mode)).toEqual(["LIVE"]);
+
+    // The other replica's first fill: its event drops this one's memory; the next read loads, and is held once it has read.
+    stored.holdNext();
+    await bus.publish(Topics.fill, envelope(EventTypes.fill, "oms", fill.account, fill));
+    await eventually(() => expect(published).toHaveLength(1));
+    const loading = replica.get("/positions");
+    await stored.read;
+    // While the load is in flight the other replica applies a second fill and disarms the account.
+    const second = { ...fill, id: "F-2", price: "70010.5", tsEvent: "1764236400000000001" };
+    await bus.publish(Topics.fill, envelope(EventTypes.fill, "oms", fill.account, second));
+    await eventually(() => expect(published).toHaveLength(2));
+    await call(other)(Subjects.accountDisarm, { account: "paper-main" }, { actor: "root" });
+    await eventually(() => expect(modes.map((m) => m.mode)).toEqual(["PAPER"]));
+    stored.release();
+    // The read begun before them answers what its load read; every later one has both fills and the disarm.
+    expect(((await loading) as Position[]).map((p) => p.quantity)).toEqual(["10"]);
+    expect(((await replica.get("/positions")) as Position[]).map((p) => [p.quantity, p.averagePrice])).toEqual([
+      ["20", "70005.5"],
+    ]);
+    const [account] = (await replica.get("/accounts")) as Account[];
+    expect([account?.mode, account?.balances.map((b) => b.total)]).toEqual(["PAPER", ["-400250.1"]]);
+    await Promise.all([replica.stop(), other.stop()]);
   });
 });

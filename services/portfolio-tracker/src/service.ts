@@ -43,12 +43,16 @@ export interface PortfolioOptions {
   liveTradingEnabled?: boolean;
   /** Time between two periodic equity snapshots of every account (0: only after fills). */
   equityIntervalMs?: number;
+  /** With a stored repository: how old the in-memory read model may get before a read loads it again (5 s; 0 never). */
+  readModelMaxAgeMs?: number;
 }
 
 export function createPortfolioService(runtime: Runtime, options: PortfolioOptions) {
   const logger = runtime.logger.child({ service: "portfolio-tracker" });
   // A stored repository gets the in-memory read model in front (read-model.ts); the memory one is memory already.
-  const readModel = options.repository ? new CachedPortfolioRepository(options.repository) : null;
+  const readModel = options.repository
+    ? new CachedPortfolioRepository(options.repository, { maxAgeMs: options.readModelMaxAgeMs })
+    : null;
   const portfolio = new Portfolio(readModel ?? new MemoryPortfolioRepository());
   const throttleMs = options.markThrottleMs ?? 1000;
   const lastMarkPublished = new Map<string, number>();

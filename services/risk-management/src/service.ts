@@ -274,7 +274,8 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
 
   const seedModes = async () => {
     try {
-      modes.seed(await rpcClient(runtime.rpc, 2000).call(Subjects.accounts, {}));
+      // consistent: the stored modes, not a portfolio replica's memory (it decides whether limits may be cleared).
+      modes.seed(await rpcClient(runtime.rpc, 2000).call(Subjects.accounts, { consistent: true }));
     } catch (error) {
       logger.warn("account modes not known yet", { error: (error as Error).message });
     }
@@ -433,7 +434,7 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     const { call } = rpcClient(runtime.rpc, 2000);
     try {
       if (positionsSeeded) {
-        const accounts = await call(Subjects.accounts, {});
+        const accounts = await call(Subjects.accounts, { consistent: true });
         modes.seed(accounts);
         for (const account of accounts as Account[]) if (!engine.knows(account.id)) engine.seedAccount(account);
         return true;

@@ -155,6 +155,43 @@ export function orderRepositoryContract(name: string, open: () => Promise<Reposi
       expect(await repo.transaction((tx) => tx.lock("missing"))).toBeUndefined();
     });
 
+    it("saves what an amend changes (quantity, price, stop price) with the rest", async () => {
+      const o = order({ type: "STOP_LIMIT", quantity: "2", price: "100", stopPrice: "99" });
+      await insert(o);
+      const amended = {
+        ...o,
+        quantity: "3",
+        price: "101",
+        stopPrice: "98.5",
+        type: "LIMIT" as const,
+        timeInForce: "IOC" as const,
+        strategyId: "s-amend",
+        status: "ACCEPTED" as const,
+        updatedAt: "1764236400123456789",
+      };
+      await repo.transaction(async (tx) => {
+        await tx.lock(o.id);
+        await tx.update(amended);
+      });
+      expect(await repo.get(o.id)).toEqual(amended);
+      expect(await repo.findByClientId(o.account, o.clientOrderId)).toEqual(amended);
+      expect((await repo.list()).find((x) => x.id === o.id)).toEqual(amended);
+    });
+
+    it("refuses an update of an order it does not have, or one that changes the order's identity", async () => {
+      const o = order();
+      await insert(o);
+      await expect(repo.transaction((tx) => tx.update(order()))).rejects.toThrow();
+      for (const identity of [
+        { account: "elsewhere" },
+        { clientOrderId: "other" },
+        { symbol: "ETH-KRW" },
+        { side: "SELL" as const },
+      ])
+        await expect(repo.transaction((tx) => tx.update({ ...o, ...identity }))).rejects.toThrow();
+      expect(await repo.get(o.id)).toEqual(o);
+    });
+
     it("loses no update when two transactions change one order at once", async () => {
       const o = order();
       await insert(o);

@@ -462,6 +462,28 @@ export function portfolioRepositoryContract(name: string, open: () => Promise<Po
       expect(await cashOf(h.repository)).toEqual([["KRW", "9568000"]]);
     });
 
+    it("snapshots cash and positions as of one moment while another process applies fills", async () => {
+      const other = new Portfolio(h.reopen());
+      await other.open([seed()]);
+      // Each BUY 1 @ 1000 (no fee) moves 1000 from cash into the position: cash + quantity x 1000 never changes.
+      const worth = (books: Awaited<ReturnType<PortfolioRepository["snapshot"]>>) => {
+        const cash = fx.toFixed(books.accounts.find((a) => a.id === "acc")?.balances[0]?.total ?? "0");
+        const held = books.positions.find((p) => p.account === "acc")?.quantity ?? 0n;
+        return fx.fromFixed(cash + fx.mul(held, fx.toFixed("1000")));
+      };
+      let applying = true;
+      const fills = (async () => {
+        for (let i = 0; i < 15; i++) await other.applyFill(fill("BUY", "1", "1000", { fee: "0" }));
+        applying = false;
+      })();
+      const seen = new Set<string>();
+      while (applying) seen.add(worth(await h.repository.snapshot()));
+      await fills;
+      seen.add(worth(await h.repository.snapshot()));
+      expect([...seen]).toEqual(["10000000"]);
+      expect((await h.repository.snapshot()).positions).toMatchObject([{ account: "acc", quantity: fx.toFixed("15") }]);
+    });
+
     it("ignores a fill for an unknown account without marking it, so it applies once the account exists", async () => {
       const early = fill("BUY", "1", "100", { account: "later" });
       expect(await portfolio.applyFill(early)).toEqual({ status: "unknown-account" });
@@ -512,6 +534,7 @@ function bind(repo: PortfolioRepository): PortfolioRepository {
     listAccounts: (ids) => repo.listAccounts(ids),
     accountsOf: (owner) => repo.accountsOf(owner),
     listPositions: (accounts) => repo.listPositions(accounts),
+    snapshot: () => repo.snapshot(),
     processedSince: (consumer, since, limit) => repo.processedSince(consumer, since, limit),
     setMode: (account, mode) => repo.setMode(account, mode),
     saveEquity: (snapshots) => repo.saveEquity(snapshots),
