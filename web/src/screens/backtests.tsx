@@ -1,14 +1,23 @@
-import type { BacktestRequest, BacktestRun, BacktestSummary, CandleInterval, StrategyKind } from "@jts/contracts";
-import { createEffect, createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import type { BacktestRequest, BacktestRun, BacktestSummary } from "@jts/contracts";
+import { createEffect, createSignal, onCleanup, Show } from "solid-js";
 import { BacktestCandles, BacktestEquity } from "../components/backtest-charts.tsx";
 import { DataTable } from "../components/data-table.tsx";
 import { SelectField, TextField } from "../components/form.tsx";
 import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
-import { deleteBacktest, getBacktest, getBacktests, getStrategyKinds, messageOf, runBacktest } from "../lib/api.ts";
+import {
+  CostFields,
+  createCostInput,
+  createKindInput,
+  createSourceInput,
+  KindField,
+  ParamInputs,
+  SourceFields,
+} from "../components/strategy-form.tsx";
+import { deleteBacktest, getBacktest, getBacktests, messageOf, runBacktest } from "../lib/api.ts";
 import { formatDecimal, formatNanosTime, pnlClass } from "../lib/decimal.ts";
 import { type MessageKey, t } from "../lib/i18n.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
-import { paramFields, paramValues } from "../lib/param-schema.ts";
+import { paramValues } from "../lib/param-schema.ts";
 import type { LiveConnection } from "../lib/ws.ts";
 
 /**
@@ -130,45 +139,30 @@ export function BacktestsScreen(props: { canTrade: boolean; live: LiveConnection
 
 /** The form: kind and its parameters (from `GET /api/strategies/kinds`), data, costs and sizing. */
 export function NewBacktest(props: { onQueued: (run: BacktestRun) => void | Promise<void> }) {
-  const [kinds] = createLoadable(getStrategyKinds);
-  const [kind, setKind] = createSignal<StrategyKind | "">("");
-  const [text, setText] = createSignal<Record<string, string>>({});
-  const [source, setSource] = createSignal<SourceType>("sample");
-  const [symbol, setSymbol] = createSignal("BTC-KRW");
-  const [interval, setInterval] = createSignal<CandleInterval>("1m");
-  const [from, setFrom] = createSignal("");
-  const [to, setTo] = createSignal("");
+  const strategy = createKindInput();
+  const data = createSourceInput<SourceType>("sample");
+  const costs = createCostInput();
   const [csv, setCsv] = createSignal("");
-  const [fee, setFee] = createSignal("");
-  const [sizing, setSizing] = createSignal("");
   const [fillAt, setFillAt] = createSignal<"next-open" | "close">("next-open");
   const [cash, setCash] = createSignal("");
   const [busy, setBusy] = createSignal(false);
   const [status, setStatus] = createSignal<StatusText | null>(null);
 
-  const chosenKind = createMemo(() => {
-    const list = readyValue(kinds()) ?? [];
-    return list.find((k) => k.kind === kind()) ?? list[0] ?? null;
-  });
-  const fields = createMemo(() => paramFields(chosenKind()?.params));
-
   const request = (): BacktestRequest | null => {
-    const info = chosenKind();
+    const info = strategy.chosenKind();
     if (!info) return null;
-    const data: BacktestRequest["source"] =
-      source() === "history"
-        ? { type: "history", symbol: symbol().trim(), interval: interval(), from: iso(from()), to: iso(to()) }
-        : source() === "csv"
+    const source: BacktestRequest["source"] =
+      data.source() === "history"
+        ? data.history()
+        : data.source() === "csv"
           ? { type: "csv", csv: csv() }
           : { type: "sample" };
-    const optional = (value: string) => value.trim() || undefined;
     return {
       kind: info.kind,
-      params: paramValues(fields(), text()),
-      source: data,
-      ...(optional(fee()) ? { fee: fee().trim() } : {}),
-      ...(optional(sizing()) ? { sizing: sizing().trim() } : {}),
-      ...(optional(cash()) ? { cash: cash().trim() } : {}),
+      params: paramValues(strategy.fields(), strategy.text()),
+      source,
+      ...costs.request(),
+      ...(cash().trim() ? { cash: cash().trim() } : {}),
       fillAt: fillAt(),
     };
   };
@@ -204,78 +198,32 @@ export function NewBacktest(props: { onQueued: (run: BacktestRun) => void | Prom
   return (
     <section class="panel" aria-labelledby="bt-new-title">
       <h2 id="bt-new-title">{t("bt.new")}</h2>
-      <Show when={errorMessage(kinds())}>{(message) => <p class="message message--error">{message()}</p>}</Show>
+      <Show when={errorMessage(strategy.kinds())}>
+        {(message) => <p class="message message--error">{message()}</p>}
+      </Show>
       <form class="ticket" aria-label={t("bt.new")} onSubmit={submit} novalidate>
-        <SelectField
-          label={t("bt.kind")}
-          name="kind"
-          choices={(readyValue(kinds()) ?? []).map((info) => ({ value: info.kind, label: info.kind }))}
-          selected={chosenKind()?.kind ?? ""}
-          onValue={(value) => {
-            setKind(value as StrategyKind);
-            setText({});
-          }}
-        />
-        <Show when={chosenKind()}>{(info) => <p class="muted small">{info().description}</p>}</Show>
-        <For each={fields()}>
-          {(field) => (
-            <TextField
-              label={
-                <>
-                  {field.name}
-                  <Show when={field.hint}>{(hint) => <span class="muted small"> ({hint()})</span>}</Show>
-                </>
-              }
-              name={`param-${field.name}`}
-              inputmode={field.type === "integer" ? "numeric" : "decimal"}
-              autocomplete="off"
-              value={text()[field.name] ?? ""}
-              onValue={(value) => setText({ ...text(), [field.name]: value })}
-            />
-          )}
-        </For>
-        <SelectField
-          label={t("bt.source")}
-          name="source"
-          choices={(["sample", "history", "csv"] as const).map((value) => ({
-            value,
-            label: t(`bt.source.${value}`),
-          }))}
-          selected={source()}
-          onValue={(value) => setSource(value as SourceType)}
-        />
-        <Show when={source() === "history"}>
-          <TextField label={t("bt.symbol")} name="symbol" value={symbol()} onValue={setSymbol} />
-          <SelectField
-            label={t("bt.interval")}
-            name="interval"
-            choices={(["1m", "5m", "1h", "1d"] as const).map((value) => ({ value, label: value }))}
-            selected={interval()}
-            onValue={(value) => setInterval(value as CandleInterval)}
-          />
-          <TextField
-            label={t("bt.from")}
-            name="from"
-            value={from()}
-            onValue={setFrom}
-            note={<small class="muted">2026-11-01T00:00:00Z</small>}
-          />
-          <TextField label={t("bt.to")} name="to" value={to()} onValue={setTo} />
-        </Show>
-        <Show when={source() === "csv"}>
-          <label class="field">
-            <span>{t("bt.csv", { max: CSV_MAX_CHARS })}</span>
-            <input
-              type="file"
-              name="csv-file"
-              accept=".csv,text/csv"
-              onChange={(e) => void readFile(e.currentTarget.files?.[0])}
-            />
-            <textarea name="csv" rows="4" value={csv()} onInput={(e) => setCsv(e.currentTarget.value)} />
-          </label>
-        </Show>
-        <TextField label={t("bt.fee")} name="fee" inputmode="decimal" value={fee()} onValue={setFee} />
-        <TextField label={t("bt.sizing")} name="sizing" value={sizing()} onValue={setSizing} />
+        <KindField label={t("bt.kind")} input={strategy} />
+        <Show when={strategy.chosenKind()}>{(info) => <p class="muted small">{info().description}</p>}</Show>
+        <ParamInputs input={strategy} numeric />
+        <SourceFields
+          input={data}
+          sources={["sample", "history", "csv"] as const}
+          fromNote={<small class="muted">2026-11-01T00:00:00Z</small>}
+        >
+          <Show when={data.source() === "csv"}>
+            <label class="field">
+              <span>{t("bt.csv", { max: CSV_MAX_CHARS })}</span>
+              <input
+                type="file"
+                name="csv-file"
+                accept=".csv,text/csv"
+                onChange={(e) => void readFile(e.currentTarget.files?.[0])}
+              />
+              <textarea name="csv" rows="4" value={csv()} onInput={(e) => setCsv(e.currentTarget.value)} />
+            </label>
+          </Show>
+        </SourceFields>
+        <CostFields input={costs} />
         <TextField label={t("bt.cash")} name="cash" inputmode="decimal" value={cash()} onValue={setCash} />
         <SelectField
           label={t("bt.fillAt")}
@@ -285,7 +233,7 @@ export function NewBacktest(props: { onQueued: (run: BacktestRun) => void | Prom
           onValue={(value) => setFillAt(value as "next-open" | "close")}
         />
         <div class="confirm__actions">
-          <button type="submit" class="button button--primary" disabled={busy() || !chosenKind()}>
+          <button type="submit" class="button button--primary" disabled={busy() || !strategy.chosenKind()}>
             {t("bt.run")}
           </button>
         </div>
@@ -294,12 +242,6 @@ export function NewBacktest(props: { onQueued: (run: BacktestRun) => void | Prom
     </section>
   );
 }
-
-/** An ISO time typed without a zone is read as UTC, as the CLI's --from does with a Z. */
-const iso = (value: string) => {
-  const trimmed = value.trim();
-  return /[zZ]|[+-]\d\d:?\d\d$/.test(trimmed) || trimmed === "" ? trimmed : `${trimmed}Z`;
-};
 
 /** One run: progress from /ws while it runs, then its result (re-fetched once it settles). */
 function RunView(props: { id: string; live: LiveConnection; onSettled: () => void }) {
