@@ -1,5 +1,5 @@
 import type { BacktestRequest, BacktestRun, BacktestSummary } from "@jts/contracts";
-import { createEffect, createSignal, onCleanup, Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import { BacktestCandles, BacktestEquity } from "../components/backtest-charts.tsx";
 import { DataTable } from "../components/data-table.tsx";
 import { SelectField, TextField } from "../components/form.tsx";
@@ -18,6 +18,7 @@ import { formatDecimal, formatNanosTime, pnlClass } from "../lib/decimal.ts";
 import { type MessageKey, t } from "../lib/i18n.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
 import { paramValues } from "../lib/param-schema.ts";
+import { watchRun } from "../lib/run-watch.ts";
 import type { LiveConnection } from "../lib/ws.ts";
 
 /**
@@ -27,7 +28,6 @@ import type { LiveConnection } from "../lib/ws.ts";
 export const CSV_MAX_CHARS = 60_000;
 
 type SourceType = BacktestRequest["source"]["type"];
-type Progress = Pick<BacktestRun, "status" | "progress" | "error">;
 
 /**
  * Backtests on the same runner as `just backtest`: a form built from the
@@ -245,41 +245,7 @@ export function NewBacktest(props: { onQueued: (run: BacktestRun) => void | Prom
 
 /** One run: progress from /ws while it runs, then its result (re-fetched once it settles). */
 function RunView(props: { id: string; live: LiveConnection; onSettled: () => void }) {
-  const [run, setRun] = createSignal<BacktestRun | null>(null);
-  const [progress, setProgress] = createSignal<Progress | null>(null);
-  const [error, setError] = createSignal<string | null>(null);
-
-  const load = async (id: string) => {
-    try {
-      const loaded = await getBacktest(id);
-      if (id !== props.id) return;
-      setRun(loaded);
-      setProgress(loaded);
-      setError(null);
-    } catch (caught) {
-      setError(messageOf(caught));
-    }
-  };
-
-  createEffect(() => {
-    const id = props.id;
-    setRun(null);
-    setProgress(null);
-    void load(id);
-    const unsubscribe = props.live.subscribe(`backtest:${id}`, (data) => {
-      const update = data as Progress;
-      setProgress(update);
-      if (update.status === "done" || update.status === "failed") {
-        if (run()?.status !== update.status) {
-          void load(id);
-          props.onSettled();
-        }
-      }
-    });
-    onCleanup(unsubscribe);
-  });
-
-  const share = () => Math.round((progress()?.progress ?? 0) * 100);
+  const { run, progress, error, share } = watchRun(props, getBacktest);
 
   return (
     <section

@@ -9,7 +9,7 @@ import {
   type ParamRange,
   type StrategyParams,
 } from "@jts/contracts";
-import { createEffect, createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import { createMemo, createSignal, For, Show } from "solid-js";
 import { DataTable } from "../components/data-table.tsx";
 import { SelectField, TextField } from "../components/form.tsx";
 import { Heatmap } from "../components/heatmap.tsx";
@@ -33,12 +33,11 @@ import {
 import { type MessageKey, t } from "../lib/i18n.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
 import { bestFirstDescending, readParamText, type SortKey, sortRows } from "../lib/optimize.ts";
+import { watchRun } from "../lib/run-watch.ts";
 import type { LiveConnection } from "../lib/ws.ts";
 
 /** Rows drawn in the table at once (a run keeps up to 10,000; the best after sorting are shown). */
 export const TABLE_ROWS = 200;
-
-type Progress = Pick<OptimizationRun, "status" | "progress" | "error">;
 
 /**
  * Parameter optimization on the same runner as `just optimize`: a form whose
@@ -270,39 +269,7 @@ export function NewOptimization(props: { onQueued: (run: OptimizationRun) => voi
 
 /** One optimization: progress from /ws while it runs, then the heatmap, the table and the windows. */
 function OptimizationView(props: { id: string; live: LiveConnection; onSettled: () => void }) {
-  const [run, setRun] = createSignal<OptimizationRun | null>(null);
-  const [progress, setProgress] = createSignal<Progress | null>(null);
-  const [error, setError] = createSignal<string | null>(null);
-
-  const load = async (id: string) => {
-    try {
-      const loaded = await getOptimization(id);
-      if (id !== props.id) return;
-      setRun(loaded);
-      setProgress(loaded);
-      setError(null);
-    } catch (caught) {
-      setError(messageOf(caught));
-    }
-  };
-
-  createEffect(() => {
-    const id = props.id;
-    setRun(null);
-    setProgress(null);
-    void load(id);
-    const unsubscribe = props.live.subscribe(`backtest:${id}`, (data) => {
-      const update = data as Progress;
-      setProgress(update);
-      if ((update.status === "done" || update.status === "failed") && run()?.status !== update.status) {
-        void load(id);
-        props.onSettled();
-      }
-    });
-    onCleanup(unsubscribe);
-  });
-
-  const share = () => Math.round((progress()?.progress ?? 0) * 100);
+  const { run, progress, error, share } = watchRun(props, getOptimization);
 
   return (
     <section
