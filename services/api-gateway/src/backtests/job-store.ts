@@ -85,7 +85,7 @@ export class JobStore<Run extends JobRun, Result, Prepared> {
   /** What submit prepared for each queued run (checked then, so a run never fails on its input later). */
   private readonly pending = new Map<string, Prepared>();
   private readonly running = new Map<string, JobHandle<Result>>();
-  protected readonly now: () => Date;
+  private readonly now: () => Date;
   /** Writes to one run go one after another, so versions never cross. */
   private readonly writes = new Map<string, Promise<unknown>>();
 
@@ -177,10 +177,19 @@ export class JobStore<Run extends JobRun, Result, Prepared> {
     }
   }
 
-  /** Stores the new run (built around a fresh id), queues it and starts it when there is room. */
-  protected async enqueue(build: (id: string) => Run, prepared: Prepared): Promise<Run> {
+  /** Stores the user's new run (its kind's own fields, `request` among them), queues it and starts it when there is room. */
+  protected async enqueue(user: AuthUser, own: Omit<Run, keyof JobRun>, prepared: Prepared): Promise<Run> {
     const id = newId();
-    const run = build(id);
+    const common: JobRun = {
+      id,
+      owner: user.username,
+      status: "queued",
+      progress: 0,
+      createdAt: this.now().toISOString(),
+      finishedAt: null,
+      error: null,
+    };
+    const run = { ...common, ...own } as Run;
     const doc = await this.options.documents.create<Run>(this.kind.collection, id, run);
     this.index.set(id, { run, docId: doc.id, version: doc.version });
     this.pending.set(id, prepared);

@@ -42,19 +42,6 @@ export class BacktestJobs extends JobStore<BacktestRun, BacktestResult, Backtest
       active: (max) => `at most ${max} backtests at once per user; wait for one to end`,
       stored: (max) => `at most ${max} kept backtests per user; delete old ones first`,
     });
-    return this.enqueue(
-      (id) => ({
-        id,
-        owner: user.username,
-        status: "queued",
-        progress: 0,
-        request,
-        createdAt: this.now().toISOString(),
-        finishedAt: null,
-        error: null,
-        summary: null,
-      }),
-      request,
-    );
+    return this.enqueue(user, { request, summary: null }, request);
   }
 }

@@ -71,19 +71,8 @@ export class OptimizationJobs extends JobStore<OptimizationRun, OptimizationResu
     });
     const plan = await this.validated(() => this.planOf(request));
     return this.enqueue(
-      (id) => ({
-        id,
-        owner: user.username,
-        status: "queued",
-        progress: 0,
-        request,
-        combinations: plan.combinations.length,
-        runs: plan.tasks.length,
-        createdAt: this.now().toISOString(),
-        finishedAt: null,
-        error: null,
-        best: null,
-      }),
+      user,
+      { request, combinations: plan.combinations.length, runs: plan.tasks.length, best: null },
       plan,
     );
   }
