@@ -4,6 +4,7 @@ import { BacktestCandles, BacktestEquity } from "../components/backtest-charts.t
 import { DataTable } from "../components/data-table.tsx";
 import { SelectField, TextField } from "../components/form.tsx";
 import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
+import { RunPanel } from "../components/run-panel.tsx";
 import {
   CostFields,
   createCostInput,
@@ -245,52 +246,32 @@ export function NewBacktest(props: { onQueued: (run: BacktestRun) => void | Prom
 
 /** One run: progress from /ws while it runs, then its result (re-fetched once it settles). */
 function RunView(props: { id: string; live: LiveConnection; onSettled: () => void }) {
-  const { run, progress, error, share } = watchRun(props, getBacktest);
-
+  const watch = watchRun(props, getBacktest);
   return (
-    <section
-      class="panel"
-      aria-label={t("bt.result")}
-      data-testid="bt-run"
-      data-run={props.id}
-      data-status={progress()?.status ?? ""}
+    <RunPanel
+      id={props.id}
+      watch={watch}
+      label={t("bt.result")}
+      testid="bt"
+      heading={
+        <>
+          {t("bt.result")} <Show when={watch.run()}>{(r) => <span class="muted small">{r().request.kind}</span>}</Show>
+        </>
+      }
     >
-      <h2>
-        {t("bt.result")} <Show when={run()}>{(r) => <span class="muted small">{r().request.kind}</span>}</Show>
-      </h2>
-      <ErrorAlert text={error()} />
-      <Show when={progress()} fallback={<p class="muted">{t("bt.loading")}</p>}>
-        {(p) => (
-          <Show
-            when={p().status === "done" && run()?.result}
-            fallback={
-              <div>
-                <p>{t(`bt.status.${p().status}` as MessageKey)}</p>
-                <progress max="100" value={share()} aria-label={t("bt.progress")} data-testid="bt-progress">
-                  {share()}%
-                </progress>
-                <ErrorAlert text={p().error} />
-              </div>
-            }
-          >
-            <Show when={run()?.result}>
-              {(result) => (
-                <>
-                  <Summary summary={result().summary} />
-                  <BacktestEquity result={result()} />
-                  <Show when={result().candles.length > 0} fallback={<p class="muted small">{t("bt.noCandles")}</p>}>
-                    <BacktestCandles result={result()} />
-                  </Show>
-                  <div class="bt-trips">
-                    <RoundTrips trips={result().roundTrips} />
-                  </div>
-                </>
-              )}
-            </Show>
+      {(result) => (
+        <>
+          <Summary summary={result().summary} />
+          <BacktestEquity result={result()} />
+          <Show when={result().candles.length > 0} fallback={<p class="muted small">{t("bt.noCandles")}</p>}>
+            <BacktestCandles result={result()} />
           </Show>
-        )}
-      </Show>
-    </section>
+          <div class="bt-trips">
+            <RoundTrips trips={result().roundTrips} />
+          </div>
+        </>
+      )}
+    </RunPanel>
   );
 }
 

@@ -14,6 +14,7 @@ import { DataTable } from "../components/data-table.tsx";
 import { SelectField, TextField } from "../components/form.tsx";
 import { Heatmap } from "../components/heatmap.tsx";
 import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
+import { RunPanel } from "../components/run-panel.tsx";
 import {
   CostFields,
   createCostInput,
@@ -269,48 +270,28 @@ export function NewOptimization(props: { onQueued: (run: OptimizationRun) => voi
 
 /** One optimization: progress from /ws while it runs, then the heatmap, the table and the windows. */
 function OptimizationView(props: { id: string; live: LiveConnection; onSettled: () => void }) {
-  const { run, progress, error, share } = watchRun(props, getOptimization);
-
+  const watch = watchRun(props, getOptimization);
   return (
-    <section
-      class="panel"
-      aria-label={t("opt.result")}
-      data-testid="opt-run"
-      data-run={props.id}
-      data-status={progress()?.status ?? ""}
-    >
-      <h2>
-        {t("opt.result")}{" "}
-        <Show when={run()}>
-          {(r) => (
-            <span class="muted small">
-              {r().request.backtest.kind} · {r().request.objective}
-            </span>
-          )}
-        </Show>
-      </h2>
-      <ErrorAlert text={error()} />
-      <Show when={progress()} fallback={<p class="muted">{t("bt.loading")}</p>}>
-        {(p) => (
-          <Show
-            when={p().status === "done" && run()?.result}
-            fallback={
-              <div>
-                <p>{t(`bt.status.${p().status}` as MessageKey)}</p>
-                <progress max="100" value={share()} aria-label={t("bt.progress")} data-testid="opt-progress">
-                  {share()}%
-                </progress>
-                <ErrorAlert text={p().error} />
-              </div>
-            }
-          >
-            <Show when={run()?.result}>
-              {(result) => <OptimizationResultView result={result()} run={run() as OptimizationRun} />}
-            </Show>
+    <RunPanel
+      id={props.id}
+      watch={watch}
+      label={t("opt.result")}
+      testid="opt"
+      heading={
+        <>
+          {t("opt.result")}{" "}
+          <Show when={watch.run()}>
+            {(r) => (
+              <span class="muted small">
+                {r().request.backtest.kind} · {r().request.objective}
+              </span>
+            )}
           </Show>
-        )}
-      </Show>
-    </section>
+        </>
+      }
+    >
+      {(result) => <OptimizationResultView result={result()} run={watch.run() as OptimizationRun} />}
+    </RunPanel>
   );
 }
 
