@@ -3,7 +3,7 @@ import { createSignal, Show } from "solid-js";
 import { BacktestCandles, BacktestEquity } from "../components/backtest-charts.tsx";
 import { DataTable } from "../components/data-table.tsx";
 import { SelectField, TextField } from "../components/form.tsx";
-import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
+import { ErrorAlert, StatusMessage } from "../components/message.tsx";
 import { RunPanel } from "../components/run-panel.tsx";
 import {
   CostFields,
@@ -14,6 +14,7 @@ import {
   ParamInputs,
   SourceFields,
 } from "../components/strategy-form.tsx";
+import { createSubmit } from "../lib/action.ts";
 import { deleteBacktest, getBacktest, getBacktests, messageOf, runBacktest } from "../lib/api.ts";
 import { formatDecimal, formatNanosTime, pnlClass } from "../lib/decimal.ts";
 import { type MessageKey, t } from "../lib/i18n.ts";
@@ -146,8 +147,7 @@ export function NewBacktest(props: { onQueued: (run: BacktestRun) => void | Prom
   const [csv, setCsv] = createSignal("");
   const [fillAt, setFillAt] = createSignal<"next-open" | "close">("next-open");
   const [cash, setCash] = createSignal("");
-  const [busy, setBusy] = createSignal(false);
-  const [status, setStatus] = createSignal<StatusText | null>(null);
+  const { busy, status, setStatus, run: send } = createSubmit();
 
   const request = (): BacktestRequest | null => {
     const info = strategy.chosenKind();
@@ -183,17 +183,7 @@ export function NewBacktest(props: { onQueued: (run: BacktestRun) => void | Prom
     event.preventDefault();
     const body = request();
     if (!body) return;
-    setBusy(true);
-    setStatus(null);
-    try {
-      const run = await runBacktest(body);
-      setStatus({ ok: true, text: t("bt.started") });
-      await props.onQueued(run);
-    } catch (error) {
-      setStatus({ ok: false, text: messageOf(error) });
-    } finally {
-      setBusy(false);
-    }
+    await send(() => runBacktest(body), t("bt.started"), props.onQueued);
   };
 
   return (

@@ -13,7 +13,7 @@ import { createMemo, createSignal, For, Show } from "solid-js";
 import { DataTable } from "../components/data-table.tsx";
 import { SelectField, TextField } from "../components/form.tsx";
 import { Heatmap } from "../components/heatmap.tsx";
-import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
+import { ErrorAlert, StatusMessage } from "../components/message.tsx";
 import { RunPanel } from "../components/run-panel.tsx";
 import {
   CostFields,
@@ -24,6 +24,7 @@ import {
   ParamInputs,
   SourceFields,
 } from "../components/strategy-form.tsx";
+import { createSubmit } from "../lib/action.ts";
 import {
   deleteOptimization,
   getOptimization,
@@ -144,8 +145,7 @@ export function NewOptimization(props: { onQueued: (run: OptimizationRun) => voi
   const [inSample, setInSample] = createSignal("");
   const [outOfSample, setOutOfSample] = createSignal("");
   const [step, setStep] = createSignal("");
-  const [busy, setBusy] = createSignal(false);
-  const [status, setStatus] = createSignal<StatusText | null>(null);
+  const { busy, status, setStatus, run: send } = createSubmit();
 
   /** The request, or the text of what is wrong with the form. */
   const request = (): OptimizationRequest | string | null => {
@@ -189,17 +189,7 @@ export function NewOptimization(props: { onQueued: (run: OptimizationRun) => voi
       setStatus({ ok: false, text: body });
       return;
     }
-    setBusy(true);
-    setStatus(null);
-    try {
-      const run = await runOptimizationRequest(body);
-      setStatus({ ok: true, text: t("opt.started") });
-      await props.onQueued(run);
-    } catch (error) {
-      setStatus({ ok: false, text: messageOf(error) });
-    } finally {
-      setBusy(false);
-    }
+    await send(() => runOptimizationRequest(body), t("opt.started"), props.onQueued);
   };
 
   return (
