@@ -2,7 +2,7 @@ import type { BacktestRequest, BacktestRun, BacktestSummary } from "@jts/contrac
 import { createSignal, Show } from "solid-js";
 import { BacktestCandles, BacktestEquity } from "../components/backtest-charts.tsx";
 import { DataTable } from "../components/data-table.tsx";
-import { SelectField, TextField } from "../components/form.tsx";
+import { FormActions, SelectField, TextField } from "../components/form.tsx";
 import { ErrorAlert, StatusMessage } from "../components/message.tsx";
 import { RunPanel } from "../components/run-panel.tsx";
 import {
@@ -223,11 +223,7 @@ export function NewBacktest(props: { onQueued: (run: BacktestRun) => void | Prom
           selected={fillAt()}
           onValue={(value) => setFillAt(value as "next-open" | "close")}
         />
-        <div class="confirm__actions">
-          <button type="submit" class="button button--primary" disabled={busy() || !strategy.chosenKind()}>
-            {t("bt.run")}
-          </button>
-        </div>
+        <FormActions submit={t("bt.run")} disabled={busy() || !strategy.chosenKind()} />
       </form>
       <StatusMessage status={status()} />
     </section>

@@ -11,7 +11,7 @@ import {
 } from "@jts/contracts";
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { DataTable } from "../components/data-table.tsx";
-import { SelectField, TextField } from "../components/form.tsx";
+import { FormActions, SelectField, TextField } from "../components/form.tsx";
 import { Heatmap } from "../components/heatmap.tsx";
 import { ErrorAlert, StatusMessage } from "../components/message.tsx";
 import { RunPanel } from "../components/run-panel.tsx";
@@ -247,11 +247,7 @@ export function NewOptimization(props: { onQueued: (run: OptimizationRun) => voi
         </fieldset>
         <SourceFields input={data} sources={["sample", "history"] as const} />
         <CostFields input={costs} />
-        <div class="confirm__actions">
-          <button type="submit" class="button button--primary" disabled={busy() || !strategy.chosenKind()}>
-            {t("opt.run")}
-          </button>
-        </div>
+        <FormActions submit={t("opt.run")} disabled={busy() || !strategy.chosenKind()} />
       </form>
       <StatusMessage status={status()} />
     </section>
