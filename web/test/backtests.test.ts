@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, mock, test } from "bun:test";
-import { BACKTEST_CSV_MAX_CHARS, type BacktestRun, type StrategyKindInfo } from "@jts/contracts";
+import { describe, expect, mock, test } from "bun:test";
+import { BACKTEST_CSV_MAX_CHARS, type BacktestRun } from "@jts/contracts";
+import { fakeGateway, fakeLive, MA_CROSSOVER_KINDS } from "./fake-gateway.ts";
 
 const { flush, mount, useDom } = await import("./dom.ts");
 useDom(); // also puts the real fetch back after this file
 
-/** What the gateway was asked, and its answers: the screen goes through the real api.ts (Eden). */
-let calls: Array<{ method: string; path: string; body: unknown }> = [];
-let answer: (method: string, path: string, body: unknown) => Response = () => new Response("none", { status: 500 });
-globalThis.fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
-  const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url, location.href);
-  const method = init.method ?? "GET";
-  const body = typeof init.body === "string" ? JSON.parse(init.body) : undefined;
-  calls.push({ method, path: url.pathname, body });
-  return answer(method, url.pathname, body);
-}) as typeof fetch;
+const gateway = fakeGateway();
 
 /** happy-dom has no canvas: the charts get a recording stand-in, so what they were given can be checked. */
 const drawn: { markers: unknown[]; series: Array<{ kind: string; points: number }> } = { markers: [], series: [] };
@@ -36,21 +28,7 @@ mock.module("lightweight-charts", () => ({
 
 const { BacktestsScreen, CSV_MAX_CHARS } = await import("../src/screens/backtests.tsx");
 
-const KINDS: StrategyKindInfo[] = [
-  {
-    kind: "ma-crossover",
-    description: "Moving-average crossover",
-    params: {
-      type: "object",
-      required: ["fastPeriod", "slowPeriod", "quantity"],
-      properties: {
-        fastPeriod: { type: "integer", minimum: 1, maximum: 500 },
-        slowPeriod: { type: "integer", minimum: 2, maximum: 2000 },
-        quantity: { type: "string", pattern: "^(0|[1-9][0-9]*)(\\.[0-9]+)?$" },
-      },
-    },
-  },
-];
+const KINDS = MA_CROSSOVER_KINDS;
 
 const queued: BacktestRun = {
   id: "run-1",
@@ -154,27 +132,11 @@ const done: BacktestRun = {
   },
 };
 
-/** The socket as the screen uses it: handlers per channel, fed by the test. */
-function fakeLive() {
-  const handlers = new Map<string, (data: unknown) => void>();
-  const live = {
-    subscribe(channel: string, handler: (data: unknown) => void) {
-      handlers.set(channel, handler);
-      return () => handlers.delete(channel);
-    },
-  };
-  return { live: live as never, handlers };
-}
-
-afterEach(() => {
-  calls = [];
-});
-
 describe("Backtests screen", () => {
   test("builds the parameter inputs from the kind's schema and sends a typed request", async () => {
     let runs: BacktestRun[] = [];
     let stored = queued;
-    answer = (method, path) => {
+    gateway.answer = (method, path) => {
       if (path === "/api/strategies/kinds") return Response.json(KINDS);
       if (path === "/api/backtests" && method === "GET") return Response.json(runs);
       if (path === "/api/backtests" && method === "POST") {
@@ -197,7 +159,7 @@ describe("Backtests screen", () => {
     t.type("sizing", "equity:50");
     t.submit();
     for (let i = 0; i < 4; i++) await flush();
-    const post = calls.find((c) => c.method === "POST");
+    const post = gateway.calls.find((c) => c.method === "POST");
     expect(post?.body).toEqual({
       kind: "ma-crossover",
       params: { fastPeriod: 5, slowPeriod: 20, quantity: "0.1" },
@@ -229,7 +191,7 @@ describe("Backtests screen", () => {
   });
 
   test("shows the gateway's 422 reason and keeps the form", async () => {
-    answer = (method, path) => {
+    gateway.answer = (method, path) => {
       if (path === "/api/strategies/kinds") return Response.json(KINDS);
       if (path === "/api/backtests" && method === "GET") return Response.json([]);
       return Response.json(
@@ -254,7 +216,7 @@ describe("Backtests screen", () => {
 
   test("lists past runs to re-open, compares two side by side; a viewer gets no form and no delete", async () => {
     const other: BacktestRun = { ...done, id: "run-2", createdAt: "2026-12-07T06:01:00.000Z" };
-    answer = (_method, path) => {
+    gateway.answer = (_method, path) => {
       if (path === "/api/backtests") return Response.json([other, done]);
       if (path === "/api/backtests/run-1") return Response.json(done);
       if (path === "/api/backtests/run-2") return Response.json(other);

@@ -1,38 +1,16 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import type { OptimizationRow, OptimizationRun, SegmentMetrics, StrategyKindInfo } from "@jts/contracts";
+import { describe, expect, test } from "bun:test";
+import type { OptimizationRow, OptimizationRun, SegmentMetrics } from "@jts/contracts";
+import { fakeGateway, fakeLive, MA_CROSSOVER_KINDS } from "./fake-gateway.ts";
 
 const { flush, mount, useDom } = await import("./dom.ts");
 useDom();
 
-/** What the gateway was asked, and its answers: the screen goes through the real api.ts (Eden). */
-let calls: Array<{ method: string; path: string; body: unknown }> = [];
-let answer: (method: string, path: string, body: unknown) => Response = () => new Response("none", { status: 500 });
-globalThis.fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
-  const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url, location.href);
-  const method = init.method ?? "GET";
-  const body = typeof init.body === "string" ? JSON.parse(init.body) : undefined;
-  calls.push({ method, path: url.pathname, body });
-  return answer(method, url.pathname, body);
-}) as typeof fetch;
+const gateway = fakeGateway();
 
 const { OptimizeScreen } = await import("../src/screens/optimize.tsx");
 const { readParamText, sortRows } = await import("../src/lib/optimize.ts");
 
-const KINDS: StrategyKindInfo[] = [
-  {
-    kind: "ma-crossover",
-    description: "Moving-average crossover",
-    params: {
-      type: "object",
-      required: ["fastPeriod", "slowPeriod", "quantity"],
-      properties: {
-        fastPeriod: { type: "integer", minimum: 1, maximum: 500 },
-        slowPeriod: { type: "integer", minimum: 2, maximum: 2000 },
-        quantity: { type: "string", pattern: "^(0|[1-9][0-9]*)(\\.[0-9]+)?$" },
-      },
-    },
-  },
-];
+const KINDS = MA_CROSSOVER_KINDS;
 
 const metrics = (sharpe: number | null, returnPct: number): SegmentMetrics => ({
   netPnl: returnPct * 1_000_000,
@@ -106,29 +84,14 @@ const done: OptimizationRun = {
   },
 };
 
-function fakeLive() {
-  const handlers = new Map<string, (data: unknown) => void>();
-  const live = {
-    subscribe(channel: string, handler: (data: unknown) => void) {
-      handlers.set(channel, handler);
-      return () => handlers.delete(channel);
-    },
-  };
-  return { live: live as never, handlers };
-}
-
 const settle = async () => {
   for (let i = 0; i < 5; i++) await flush();
 };
 
-afterEach(() => {
-  calls = [];
-});
-
 describe("Optimize screen", () => {
   test("reads each parameter as a value, a span or a list, sends the request, then shows progress and the result", async () => {
     let stored = queued;
-    answer = (method, path) => {
+    gateway.answer = (method, path) => {
       if (path === "/api/strategies/kinds") return Response.json(KINDS);
       if (path === "/api/optimizations" && method === "GET") return Response.json([]);
       if (path === "/api/optimizations" && method === "POST") return Response.json(queued, { status: 202 });
@@ -146,7 +109,7 @@ describe("Optimize screen", () => {
     t.type("fee", "0.0005");
     t.submit();
     await settle();
-    expect(calls.find((c) => c.method === "POST")?.body).toEqual({
+    expect(gateway.calls.find((c) => c.method === "POST")?.body).toEqual({
       backtest: { kind: "ma-crossover", params: { quantity: "0.1" }, source: { type: "sample" }, fee: "0.0005" },
       ranges: { fastPeriod: { min: 5, max: 10, step: 5 }, slowPeriod: { values: [30, 60] } },
       method: "grid",
@@ -201,7 +164,7 @@ describe("Optimize screen", () => {
   });
 
   test("refuses a form without a range before asking the gateway, and shows the gateway's 422 reason", async () => {
-    answer = (method, path) => {
+    gateway.answer = (method, path) => {
       if (path === "/api/strategies/kinds") return Response.json(KINDS);
       if (path === "/api/optimizations" && method === "GET") return Response.json([]);
       return Response.json(
@@ -215,7 +178,7 @@ describe("Optimize screen", () => {
     t.submit();
     await settle();
     expect(t.root.textContent).toContain("Give at least one parameter a range");
-    expect(calls.some((c) => c.method === "POST")).toBe(false);
+    expect(gateway.calls.some((c) => c.method === "POST")).toBe(false);
     t.type("param-fastPeriod", "5:x:1");
     t.submit();
     await settle();
@@ -227,7 +190,7 @@ describe("Optimize screen", () => {
   });
 
   test("lists past optimizations with their best combination; a viewer gets no form and no delete", async () => {
-    answer = (_method, path) => {
+    gateway.answer = (_method, path) => {
       if (path === "/api/optimizations") return Response.json([done]);
       if (path === "/api/optimizations/opt-1") return Response.json(done);
       return new Response("unexpected", { status: 500 });

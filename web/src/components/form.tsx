@@ -1,4 +1,4 @@
-import { For, type JSX } from "solid-js";
+import { For, type JSX, Show } from "solid-js";
 import { t } from "../lib/i18n.ts";
 
 /** A labelled text input; `onValue` gets the text as typed on every keystroke. */
@@ -62,20 +62,23 @@ export function SelectField(props: {
 }
 
 /**
- * The foot of every confirm or edit form: "Back" closes it, the submit button does it.
+ * The foot of every confirm or edit form: "Back" (when given) closes it, the submit button does it.
  * `tone` colours the submit button (`button--primary`, `--sell`, `--danger`).
  */
 export function FormActions(props: {
   submit: JSX.Element;
-  onBack: () => void;
+  /** Draws a Back button before the submit; a form with no step to go back to leaves it out. */
+  onBack?: () => void;
   tone?: "primary" | "sell" | "danger";
   disabled?: boolean;
 }) {
   return (
     <div class="confirm__actions">
-      <button type="button" class="button button--ghost" onClick={() => props.onBack()}>
-        {t("common.back")}
-      </button>
+      <Show when={props.onBack}>
+        <button type="button" class="button button--ghost" onClick={() => props.onBack?.()}>
+          {t("common.back")}
+        </button>
+      </Show>
       <button type="submit" class={`button button--${props.tone ?? "primary"}`} disabled={props.disabled}>
         {props.submit}
       </button>

@@ -1,4 +1,5 @@
 import { type Accessor, createSignal } from "solid-js";
+import type { StatusText } from "../components/message.tsx";
 import { messageOf } from "./api.ts";
 
 /**
@@ -23,3 +24,27 @@ export function createAction(): { busy: Accessor<boolean>; error: Accessor<strin
 }
 
 type Run = (action: () => Promise<unknown>) => Promise<void>;
+
+/**
+ * A form's submit to the gateway: `busy` while it runs (to disable the
+ * button), `status` what came of it: `done` once the gateway said yes (shown
+ * before `then` runs, e.g. reloading a list), or the gateway's message.
+ */
+export function createSubmit() {
+  const [busy, setBusy] = createSignal(false);
+  const [status, setStatus] = createSignal<StatusText | null>(null);
+  const run = async <T>(send: () => Promise<T>, done: string, then: (value: T) => unknown): Promise<void> => {
+    setBusy(true);
+    setStatus(null);
+    try {
+      const value = await send();
+      setStatus({ ok: true, text: done });
+      await then(value);
+    } catch (error) {
+      setStatus({ ok: false, text: messageOf(error) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, status, setStatus, run };
+}

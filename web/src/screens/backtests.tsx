@@ -1,14 +1,26 @@
-import type { BacktestRequest, BacktestRun, BacktestSummary, CandleInterval, StrategyKind } from "@jts/contracts";
-import { createEffect, createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import type { BacktestRequest, BacktestRun, BacktestSummary } from "@jts/contracts";
+import { createSignal, Show } from "solid-js";
 import { BacktestCandles, BacktestEquity } from "../components/backtest-charts.tsx";
 import { DataTable } from "../components/data-table.tsx";
-import { SelectField, TextField } from "../components/form.tsx";
-import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
-import { deleteBacktest, getBacktest, getBacktests, getStrategyKinds, messageOf, runBacktest } from "../lib/api.ts";
+import { FormActions, SelectField, TextField } from "../components/form.tsx";
+import { ErrorAlert, StatusMessage } from "../components/message.tsx";
+import { RunPanel } from "../components/run-panel.tsx";
+import {
+  CostFields,
+  createCostInput,
+  createKindInput,
+  createSourceInput,
+  KindField,
+  ParamInputs,
+  SourceFields,
+} from "../components/strategy-form.tsx";
+import { createSubmit } from "../lib/action.ts";
+import { deleteBacktest, getBacktest, getBacktests, messageOf, runBacktest } from "../lib/api.ts";
 import { formatDecimal, formatNanosTime, pnlClass } from "../lib/decimal.ts";
 import { type MessageKey, t } from "../lib/i18n.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
-import { paramFields, paramValues } from "../lib/param-schema.ts";
+import { paramValues } from "../lib/param-schema.ts";
+import { watchRun } from "../lib/run-watch.ts";
 import type { LiveConnection } from "../lib/ws.ts";
 
 /**
@@ -18,7 +30,6 @@ import type { LiveConnection } from "../lib/ws.ts";
 export const CSV_MAX_CHARS = 60_000;
 
 type SourceType = BacktestRequest["source"]["type"];
-type Progress = Pick<BacktestRun, "status" | "progress" | "error">;
 
 /**
  * Backtests on the same runner as `just backtest`: a form built from the
@@ -130,45 +141,29 @@ export function BacktestsScreen(props: { canTrade: boolean; live: LiveConnection
 
 /** The form: kind and its parameters (from `GET /api/strategies/kinds`), data, costs and sizing. */
 export function NewBacktest(props: { onQueued: (run: BacktestRun) => void | Promise<void> }) {
-  const [kinds] = createLoadable(getStrategyKinds);
-  const [kind, setKind] = createSignal<StrategyKind | "">("");
-  const [text, setText] = createSignal<Record<string, string>>({});
-  const [source, setSource] = createSignal<SourceType>("sample");
-  const [symbol, setSymbol] = createSignal("BTC-KRW");
-  const [interval, setInterval] = createSignal<CandleInterval>("1m");
-  const [from, setFrom] = createSignal("");
-  const [to, setTo] = createSignal("");
+  const strategy = createKindInput();
+  const data = createSourceInput<SourceType>("sample");
+  const costs = createCostInput();
   const [csv, setCsv] = createSignal("");
-  const [fee, setFee] = createSignal("");
-  const [sizing, setSizing] = createSignal("");
   const [fillAt, setFillAt] = createSignal<"next-open" | "close">("next-open");
   const [cash, setCash] = createSignal("");
-  const [busy, setBusy] = createSignal(false);
-  const [status, setStatus] = createSignal<StatusText | null>(null);
-
-  const chosenKind = createMemo(() => {
-    const list = readyValue(kinds()) ?? [];
-    return list.find((k) => k.kind === kind()) ?? list[0] ?? null;
-  });
-  const fields = createMemo(() => paramFields(chosenKind()?.params));
+  const { busy, status, setStatus, run: send } = createSubmit();
 
   const request = (): BacktestRequest | null => {
-    const info = chosenKind();
+    const info = strategy.chosenKind();
     if (!info) return null;
-    const data: BacktestRequest["source"] =
-      source() === "history"
-        ? { type: "history", symbol: symbol().trim(), interval: interval(), from: iso(from()), to: iso(to()) }
-        : source() === "csv"
+    const source: BacktestRequest["source"] =
+      data.source() === "history"
+        ? data.history()
+        : data.source() === "csv"
           ? { type: "csv", csv: csv() }
           : { type: "sample" };
-    const optional = (value: string) => value.trim() || undefined;
     return {
       kind: info.kind,
-      params: paramValues(fields(), text()),
-      source: data,
-      ...(optional(fee()) ? { fee: fee().trim() } : {}),
-      ...(optional(sizing()) ? { sizing: sizing().trim() } : {}),
-      ...(optional(cash()) ? { cash: cash().trim() } : {}),
+      params: paramValues(strategy.fields(), strategy.text()),
+      source,
+      ...costs.request(),
+      ...(cash().trim() ? { cash: cash().trim() } : {}),
       fillAt: fillAt(),
     };
   };
@@ -188,94 +183,38 @@ export function NewBacktest(props: { onQueued: (run: BacktestRun) => void | Prom
     event.preventDefault();
     const body = request();
     if (!body) return;
-    setBusy(true);
-    setStatus(null);
-    try {
-      const run = await runBacktest(body);
-      setStatus({ ok: true, text: t("bt.started") });
-      await props.onQueued(run);
-    } catch (error) {
-      setStatus({ ok: false, text: messageOf(error) });
-    } finally {
-      setBusy(false);
-    }
+    await send(() => runBacktest(body), t("bt.started"), props.onQueued);
   };
 
   return (
     <section class="panel" aria-labelledby="bt-new-title">
       <h2 id="bt-new-title">{t("bt.new")}</h2>
-      <Show when={errorMessage(kinds())}>{(message) => <p class="message message--error">{message()}</p>}</Show>
+      <Show when={errorMessage(strategy.kinds())}>
+        {(message) => <p class="message message--error">{message()}</p>}
+      </Show>
       <form class="ticket" aria-label={t("bt.new")} onSubmit={submit} novalidate>
-        <SelectField
-          label={t("bt.kind")}
-          name="kind"
-          choices={(readyValue(kinds()) ?? []).map((info) => ({ value: info.kind, label: info.kind }))}
-          selected={chosenKind()?.kind ?? ""}
-          onValue={(value) => {
-            setKind(value as StrategyKind);
-            setText({});
-          }}
-        />
-        <Show when={chosenKind()}>{(info) => <p class="muted small">{info().description}</p>}</Show>
-        <For each={fields()}>
-          {(field) => (
-            <TextField
-              label={
-                <>
-                  {field.name}
-                  <Show when={field.hint}>{(hint) => <span class="muted small"> ({hint()})</span>}</Show>
-                </>
-              }
-              name={`param-${field.name}`}
-              inputmode={field.type === "integer" ? "numeric" : "decimal"}
-              autocomplete="off"
-              value={text()[field.name] ?? ""}
-              onValue={(value) => setText({ ...text(), [field.name]: value })}
-            />
-          )}
-        </For>
-        <SelectField
-          label={t("bt.source")}
-          name="source"
-          choices={(["sample", "history", "csv"] as const).map((value) => ({
-            value,
-            label: t(`bt.source.${value}`),
-          }))}
-          selected={source()}
-          onValue={(value) => setSource(value as SourceType)}
-        />
-        <Show when={source() === "history"}>
-          <TextField label={t("bt.symbol")} name="symbol" value={symbol()} onValue={setSymbol} />
-          <SelectField
-            label={t("bt.interval")}
-            name="interval"
-            choices={(["1m", "5m", "1h", "1d"] as const).map((value) => ({ value, label: value }))}
-            selected={interval()}
-            onValue={(value) => setInterval(value as CandleInterval)}
-          />
-          <TextField
-            label={t("bt.from")}
-            name="from"
-            value={from()}
-            onValue={setFrom}
-            note={<small class="muted">2026-11-01T00:00:00Z</small>}
-          />
-          <TextField label={t("bt.to")} name="to" value={to()} onValue={setTo} />
-        </Show>
-        <Show when={source() === "csv"}>
-          <label class="field">
-            <span>{t("bt.csv", { max: CSV_MAX_CHARS })}</span>
-            <input
-              type="file"
-              name="csv-file"
-              accept=".csv,text/csv"
-              onChange={(e) => void readFile(e.currentTarget.files?.[0])}
-            />
-            <textarea name="csv" rows="4" value={csv()} onInput={(e) => setCsv(e.currentTarget.value)} />
-          </label>
-        </Show>
-        <TextField label={t("bt.fee")} name="fee" inputmode="decimal" value={fee()} onValue={setFee} />
-        <TextField label={t("bt.sizing")} name="sizing" value={sizing()} onValue={setSizing} />
+        <KindField label={t("bt.kind")} input={strategy} />
+        <Show when={strategy.chosenKind()}>{(info) => <p class="muted small">{info().description}</p>}</Show>
+        <ParamInputs input={strategy} numeric />
+        <SourceFields
+          input={data}
+          sources={["sample", "history", "csv"] as const}
+          fromNote={<small class="muted">2026-11-01T00:00:00Z</small>}
+        >
+          <Show when={data.source() === "csv"}>
+            <label class="field">
+              <span>{t("bt.csv", { max: CSV_MAX_CHARS })}</span>
+              <input
+                type="file"
+                name="csv-file"
+                accept=".csv,text/csv"
+                onChange={(e) => void readFile(e.currentTarget.files?.[0])}
+              />
+              <textarea name="csv" rows="4" value={csv()} onInput={(e) => setCsv(e.currentTarget.value)} />
+            </label>
+          </Show>
+        </SourceFields>
+        <CostFields input={costs} />
         <TextField label={t("bt.cash")} name="cash" inputmode="decimal" value={cash()} onValue={setCash} />
         <SelectField
           label={t("bt.fillAt")}
@@ -284,105 +223,41 @@ export function NewBacktest(props: { onQueued: (run: BacktestRun) => void | Prom
           selected={fillAt()}
           onValue={(value) => setFillAt(value as "next-open" | "close")}
         />
-        <div class="confirm__actions">
-          <button type="submit" class="button button--primary" disabled={busy() || !chosenKind()}>
-            {t("bt.run")}
-          </button>
-        </div>
+        <FormActions submit={t("bt.run")} disabled={busy() || !strategy.chosenKind()} />
       </form>
       <StatusMessage status={status()} />
     </section>
   );
 }
 
-/** An ISO time typed without a zone is read as UTC, as the CLI's --from does with a Z. */
-const iso = (value: string) => {
-  const trimmed = value.trim();
-  return /[zZ]|[+-]\d\d:?\d\d$/.test(trimmed) || trimmed === "" ? trimmed : `${trimmed}Z`;
-};
-
 /** One run: progress from /ws while it runs, then its result (re-fetched once it settles). */
 function RunView(props: { id: string; live: LiveConnection; onSettled: () => void }) {
-  const [run, setRun] = createSignal<BacktestRun | null>(null);
-  const [progress, setProgress] = createSignal<Progress | null>(null);
-  const [error, setError] = createSignal<string | null>(null);
-
-  const load = async (id: string) => {
-    try {
-      const loaded = await getBacktest(id);
-      if (id !== props.id) return;
-      setRun(loaded);
-      setProgress(loaded);
-      setError(null);
-    } catch (caught) {
-      setError(messageOf(caught));
-    }
-  };
-
-  createEffect(() => {
-    const id = props.id;
-    setRun(null);
-    setProgress(null);
-    void load(id);
-    const unsubscribe = props.live.subscribe(`backtest:${id}`, (data) => {
-      const update = data as Progress;
-      setProgress(update);
-      if (update.status === "done" || update.status === "failed") {
-        if (run()?.status !== update.status) {
-          void load(id);
-          props.onSettled();
-        }
-      }
-    });
-    onCleanup(unsubscribe);
-  });
-
-  const share = () => Math.round((progress()?.progress ?? 0) * 100);
-
+  const watch = watchRun(props, getBacktest);
   return (
-    <section
-      class="panel"
-      aria-label={t("bt.result")}
-      data-testid="bt-run"
-      data-run={props.id}
-      data-status={progress()?.status ?? ""}
+    <RunPanel
+      id={props.id}
+      watch={watch}
+      label={t("bt.result")}
+      testid="bt"
+      heading={
+        <>
+          {t("bt.result")} <Show when={watch.run()}>{(r) => <span class="muted small">{r().request.kind}</span>}</Show>
+        </>
+      }
     >
-      <h2>
-        {t("bt.result")} <Show when={run()}>{(r) => <span class="muted small">{r().request.kind}</span>}</Show>
-      </h2>
-      <ErrorAlert text={error()} />
-      <Show when={progress()} fallback={<p class="muted">{t("bt.loading")}</p>}>
-        {(p) => (
-          <Show
-            when={p().status === "done" && run()?.result}
-            fallback={
-              <div>
-                <p>{t(`bt.status.${p().status}` as MessageKey)}</p>
-                <progress max="100" value={share()} aria-label={t("bt.progress")} data-testid="bt-progress">
-                  {share()}%
-                </progress>
-                <ErrorAlert text={p().error} />
-              </div>
-            }
-          >
-            <Show when={run()?.result}>
-              {(result) => (
-                <>
-                  <Summary summary={result().summary} />
-                  <BacktestEquity result={result()} />
-                  <Show when={result().candles.length > 0} fallback={<p class="muted small">{t("bt.noCandles")}</p>}>
-                    <BacktestCandles result={result()} />
-                  </Show>
-                  <div class="bt-trips">
-                    <RoundTrips trips={result().roundTrips} />
-                  </div>
-                </>
-              )}
-            </Show>
+      {(result) => (
+        <>
+          <Summary summary={result().summary} />
+          <BacktestEquity result={result()} />
+          <Show when={result().candles.length > 0} fallback={<p class="muted small">{t("bt.noCandles")}</p>}>
+            <BacktestCandles result={result()} />
           </Show>
-        )}
-      </Show>
-    </section>
+          <div class="bt-trips">
+            <RoundTrips trips={result().roundTrips} />
+          </div>
+        </>
+      )}
+    </RunPanel>
   );
 }
 

@@ -1,5 +1,4 @@
 import {
-  type CandleInterval,
   OPTIMIZATION_OBJECTIVES,
   type OptimizationObjective,
   type OptimizationRequest,
@@ -8,32 +7,39 @@ import {
   type OptimizationRun,
   optimizationHeatmap,
   type ParamRange,
-  type StrategyKind,
   type StrategyParams,
 } from "@jts/contracts";
-import { createEffect, createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import { createMemo, createSignal, For, Show } from "solid-js";
 import { DataTable } from "../components/data-table.tsx";
-import { SelectField, TextField } from "../components/form.tsx";
+import { FormActions, SelectField, TextField } from "../components/form.tsx";
 import { Heatmap } from "../components/heatmap.tsx";
-import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
+import { ErrorAlert, StatusMessage } from "../components/message.tsx";
+import { RunPanel } from "../components/run-panel.tsx";
+import {
+  CostFields,
+  createCostInput,
+  createKindInput,
+  createSourceInput,
+  KindField,
+  ParamInputs,
+  SourceFields,
+} from "../components/strategy-form.tsx";
+import { createSubmit } from "../lib/action.ts";
 import {
   deleteOptimization,
   getOptimization,
   getOptimizations,
-  getStrategyKinds,
   messageOf,
   runOptimizationRequest,
 } from "../lib/api.ts";
 import { type MessageKey, t } from "../lib/i18n.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
 import { bestFirstDescending, readParamText, type SortKey, sortRows } from "../lib/optimize.ts";
-import { paramFields } from "../lib/param-schema.ts";
+import { watchRun } from "../lib/run-watch.ts";
 import type { LiveConnection } from "../lib/ws.ts";
 
 /** Rows drawn in the table at once (a run keeps up to 10,000; the best after sorting are shown). */
 export const TABLE_ROWS = 200;
-
-type Progress = Pick<OptimizationRun, "status" | "progress" | "error">;
 
 /**
  * Parameter optimization on the same runner as `just optimize`: a form whose
@@ -129,9 +135,9 @@ const paramsText = (params: StrategyParams) =>
 
 /** The form: kind, each parameter as a value or a range, search, objective, walk-forward, data and costs. */
 export function NewOptimization(props: { onQueued: (run: OptimizationRun) => void | Promise<void> }) {
-  const [kinds] = createLoadable(getStrategyKinds);
-  const [kind, setKind] = createSignal<StrategyKind | "">("");
-  const [text, setText] = createSignal<Record<string, string>>({});
+  const strategy = createKindInput();
+  const data = createSourceInput<"sample" | "history">("sample");
+  const costs = createCostInput();
   const [method, setMethod] = createSignal<"grid" | "random">("grid");
   const [samples, setSamples] = createSignal("100");
   const [seed, setSeed] = createSignal("1");
@@ -139,30 +145,16 @@ export function NewOptimization(props: { onQueued: (run: OptimizationRun) => voi
   const [inSample, setInSample] = createSignal("");
   const [outOfSample, setOutOfSample] = createSignal("");
   const [step, setStep] = createSignal("");
-  const [source, setSource] = createSignal<"sample" | "history">("sample");
-  const [symbol, setSymbol] = createSignal("BTC-KRW");
-  const [interval, setInterval] = createSignal<CandleInterval>("1m");
-  const [from, setFrom] = createSignal("");
-  const [to, setTo] = createSignal("");
-  const [fee, setFee] = createSignal("");
-  const [sizing, setSizing] = createSignal("");
-  const [busy, setBusy] = createSignal(false);
-  const [status, setStatus] = createSignal<StatusText | null>(null);
-
-  const chosenKind = createMemo(() => {
-    const list = readyValue(kinds()) ?? [];
-    return list.find((k) => k.kind === kind()) ?? list[0] ?? null;
-  });
-  const fields = createMemo(() => paramFields(chosenKind()?.params));
+  const { busy, status, setStatus, run: send } = createSubmit();
 
   /** The request, or the text of what is wrong with the form. */
   const request = (): OptimizationRequest | string | null => {
-    const info = chosenKind();
+    const info = strategy.chosenKind();
     if (!info) return null;
     const params: StrategyParams = {};
     const ranges: Record<string, ParamRange> = {};
-    for (const field of fields()) {
-      const read = readParamText(field, text()[field.name] ?? "");
+    for (const field of strategy.fields()) {
+      const read = readParamText(field, strategy.text()[field.name] ?? "");
       if ("error" in read) return t("opt.badSpan", { name: read.error });
       if ("fixed" in read) params[field.name] = read.fixed;
       if ("range" in read) ranges[field.name] = read.range;
@@ -177,18 +169,10 @@ export function NewOptimization(props: { onQueued: (run: OptimizationRun) => voi
             ...(whole(step()) !== undefined ? { step: whole(step()) as number } : {}),
           }
         : undefined;
-    const data: OptimizationRequest["backtest"]["source"] =
-      source() === "history"
-        ? { type: "history", symbol: symbol().trim(), interval: interval(), from: iso(from()), to: iso(to()) }
-        : { type: "sample" };
+    const source: OptimizationRequest["backtest"]["source"] =
+      data.source() === "history" ? data.history() : { type: "sample" };
     return {
-      backtest: {
-        kind: info.kind,
-        params,
-        source: data,
-        ...(fee().trim() ? { fee: fee().trim() } : {}),
-        ...(sizing().trim() ? { sizing: sizing().trim() } : {}),
-      },
+      backtest: { kind: info.kind, params, source, ...costs.request() },
       ranges,
       method: method(),
       ...(method() === "random" ? { samples: whole(samples()) ?? 100, seed: whole(seed()) ?? 1 } : {}),
@@ -205,51 +189,20 @@ export function NewOptimization(props: { onQueued: (run: OptimizationRun) => voi
       setStatus({ ok: false, text: body });
       return;
     }
-    setBusy(true);
-    setStatus(null);
-    try {
-      const run = await runOptimizationRequest(body);
-      setStatus({ ok: true, text: t("opt.started") });
-      await props.onQueued(run);
-    } catch (error) {
-      setStatus({ ok: false, text: messageOf(error) });
-    } finally {
-      setBusy(false);
-    }
+    await send(() => runOptimizationRequest(body), t("opt.started"), props.onQueued);
   };
 
   return (
     <section class="panel" aria-labelledby="opt-new-title">
       <h2 id="opt-new-title">{t("opt.new")}</h2>
-      <Show when={errorMessage(kinds())}>{(message) => <p class="message message--error">{message()}</p>}</Show>
+      <Show when={errorMessage(strategy.kinds())}>
+        {(message) => <p class="message message--error">{message()}</p>}
+      </Show>
       <form class="ticket" aria-label={t("opt.new")} onSubmit={submit} novalidate>
-        <SelectField
-          label={t("bt.kind")}
-          name="kind"
-          choices={(readyValue(kinds()) ?? []).map((info) => ({ value: info.kind, label: info.kind }))}
-          selected={chosenKind()?.kind ?? ""}
-          onValue={(value) => {
-            setKind(value as StrategyKind);
-            setText({});
-          }}
-        />
+        <KindField label={t("bt.kind")} input={strategy} />
         <p class="muted small">{t("opt.paramsHelp")}</p>
-        <For each={fields()}>
-          {(field) => (
-            <TextField
-              label={
-                <>
-                  {field.name}
-                  <Show when={field.hint}>{(hint) => <span class="muted small"> ({hint()})</span>}</Show>
-                </>
-              }
-              name={`param-${field.name}`}
-              autocomplete="off"
-              value={text()[field.name] ?? ""}
-              onValue={(value) => setText({ ...text(), [field.name]: value })}
-            />
-          )}
-        </For>
+        {/* No number keyboard: a parameter takes a span (5:20:5) or a list (5,10) too. */}
+        <ParamInputs input={strategy} numeric={false} />
         <SelectField
           label={t("opt.method")}
           name="method"
@@ -292,120 +245,39 @@ export function NewOptimization(props: { onQueued: (run: OptimizationRun) => voi
           />
           <TextField label={t("opt.step")} name="step" inputmode="numeric" value={step()} onValue={setStep} />
         </fieldset>
-        <SelectField
-          label={t("bt.source")}
-          name="source"
-          choices={(["sample", "history"] as const).map((value) => ({ value, label: t(`bt.source.${value}`) }))}
-          selected={source()}
-          onValue={(value) => setSource(value as "sample" | "history")}
-        />
-        <Show when={source() === "history"}>
-          <TextField label={t("bt.symbol")} name="symbol" value={symbol()} onValue={setSymbol} />
-          <SelectField
-            label={t("bt.interval")}
-            name="interval"
-            choices={(["1m", "5m", "1h", "1d"] as const).map((value) => ({ value, label: value }))}
-            selected={interval()}
-            onValue={(value) => setInterval(value as CandleInterval)}
-          />
-          <TextField label={t("bt.from")} name="from" value={from()} onValue={setFrom} />
-          <TextField label={t("bt.to")} name="to" value={to()} onValue={setTo} />
-        </Show>
-        <TextField label={t("bt.fee")} name="fee" inputmode="decimal" value={fee()} onValue={setFee} />
-        <TextField label={t("bt.sizing")} name="sizing" value={sizing()} onValue={setSizing} />
-        <div class="confirm__actions">
-          <button type="submit" class="button button--primary" disabled={busy() || !chosenKind()}>
-            {t("opt.run")}
-          </button>
-        </div>
+        <SourceFields input={data} sources={["sample", "history"] as const} />
+        <CostFields input={costs} />
+        <FormActions submit={t("opt.run")} disabled={busy() || !strategy.chosenKind()} />
       </form>
       <StatusMessage status={status()} />
     </section>
   );
 }
 
-/** An ISO time typed without a zone is read as UTC, as the Backtests screen reads it. */
-const iso = (value: string) => {
-  const trimmed = value.trim();
-  return /[zZ]|[+-]\d\d:?\d\d$/.test(trimmed) || trimmed === "" ? trimmed : `${trimmed}Z`;
-};
-
 /** One optimization: progress from /ws while it runs, then the heatmap, the table and the windows. */
 function OptimizationView(props: { id: string; live: LiveConnection; onSettled: () => void }) {
-  const [run, setRun] = createSignal<OptimizationRun | null>(null);
-  const [progress, setProgress] = createSignal<Progress | null>(null);
-  const [error, setError] = createSignal<string | null>(null);
-
-  const load = async (id: string) => {
-    try {
-      const loaded = await getOptimization(id);
-      if (id !== props.id) return;
-      setRun(loaded);
-      setProgress(loaded);
-      setError(null);
-    } catch (caught) {
-      setError(messageOf(caught));
-    }
-  };
-
-  createEffect(() => {
-    const id = props.id;
-    setRun(null);
-    setProgress(null);
-    void load(id);
-    const unsubscribe = props.live.subscribe(`backtest:${id}`, (data) => {
-      const update = data as Progress;
-      setProgress(update);
-      if ((update.status === "done" || update.status === "failed") && run()?.status !== update.status) {
-        void load(id);
-        props.onSettled();
-      }
-    });
-    onCleanup(unsubscribe);
-  });
-
-  const share = () => Math.round((progress()?.progress ?? 0) * 100);
-
+  const watch = watchRun(props, getOptimization);
   return (
-    <section
-      class="panel"
-      aria-label={t("opt.result")}
-      data-testid="opt-run"
-      data-run={props.id}
-      data-status={progress()?.status ?? ""}
-    >
-      <h2>
-        {t("opt.result")}{" "}
-        <Show when={run()}>
-          {(r) => (
-            <span class="muted small">
-              {r().request.backtest.kind} · {r().request.objective}
-            </span>
-          )}
-        </Show>
-      </h2>
-      <ErrorAlert text={error()} />
-      <Show when={progress()} fallback={<p class="muted">{t("bt.loading")}</p>}>
-        {(p) => (
-          <Show
-            when={p().status === "done" && run()?.result}
-            fallback={
-              <div>
-                <p>{t(`bt.status.${p().status}` as MessageKey)}</p>
-                <progress max="100" value={share()} aria-label={t("bt.progress")} data-testid="opt-progress">
-                  {share()}%
-                </progress>
-                <ErrorAlert text={p().error} />
-              </div>
-            }
-          >
-            <Show when={run()?.result}>
-              {(result) => <OptimizationResultView result={result()} run={run() as OptimizationRun} />}
-            </Show>
+    <RunPanel
+      id={props.id}
+      watch={watch}
+      label={t("opt.result")}
+      testid="opt"
+      heading={
+        <>
+          {t("opt.result")}{" "}
+          <Show when={watch.run()}>
+            {(r) => (
+              <span class="muted small">
+                {r().request.backtest.kind} · {r().request.objective}
+              </span>
+            )}
           </Show>
-        )}
-      </Show>
-    </section>
+        </>
+      }
+    >
+      {(result) => <OptimizationResultView result={result()} run={watch.run() as OptimizationRun} />}
+    </RunPanel>
   );
 }
 

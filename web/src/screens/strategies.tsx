@@ -1,12 +1,12 @@
-import type { Account, Instrument, StrategyKind, StrategyStatus, StrategyTimeframe } from "@jts/contracts";
-import { createMemo, createSignal, For, Show } from "solid-js";
+import type { Account, Instrument, StrategyStatus, StrategyTimeframe } from "@jts/contracts";
+import { createSignal, For, Show } from "solid-js";
 import { FormActions, SelectField, TextField } from "../components/form.tsx";
 import { ErrorAlert, StatusMessage, type StatusText } from "../components/message.tsx";
+import { createKindInput, KindField, ParamInputs } from "../components/strategy-form.tsx";
 import { createAction } from "../lib/action.ts";
 import {
   createStrategy,
   getStrategies,
-  getStrategyKinds,
   messageOf,
   setStrategyParams,
   startStrategy,
@@ -16,7 +16,7 @@ import { formatMoney, pnlClass } from "../lib/decimal.ts";
 import { formatQuantity } from "../lib/format.ts";
 import { t } from "../lib/i18n.ts";
 import { createLoadable, errorMessage, readyValue } from "../lib/loadable.ts";
-import { paramFields, paramValues } from "../lib/param-schema.ts";
+import { paramValues } from "../lib/param-schema.ts";
 
 const TIMEFRAMES: readonly StrategyTimeframe[] = ["tick", "1m", "5m", "1h", "1d"];
 
@@ -53,29 +53,22 @@ export function StrategiesScreen(props: { canTrade: boolean; instruments: Instru
  * server checks the values against it (400 with the reasons).
  */
 export function NewStrategy(props: { instruments: Instrument[]; accounts: Account[]; onCreated: () => Promise<void> }) {
-  const [kinds] = createLoadable(getStrategyKinds);
+  const strategy = createKindInput();
   const [open, setOpen] = createSignal(false);
   const [id, setId] = createSignal("");
-  const [kind, setKind] = createSignal<StrategyKind | "">("");
   const [symbol, setSymbol] = createSignal("");
   const [account, setAccount] = createSignal("");
   const [timeframe, setTimeframe] = createSignal<StrategyTimeframe>("1m");
-  const [text, setText] = createSignal<Record<string, string>>({});
   const [busy, setBusy] = createSignal(false);
   const [status, setStatus] = createSignal<StatusText | null>(null);
 
   // Until the user picks, the first of each list: kinds, instruments and accounts arrive after the form.
-  const chosenKind = createMemo(() => {
-    const list = readyValue(kinds()) ?? [];
-    return list.find((k) => k.kind === kind()) ?? list[0] ?? null;
-  });
   const chosenSymbol = () => symbol() || props.instruments[0]?.symbol || "";
   const chosenAccount = () => account() || props.accounts[0]?.id || "";
-  const fields = createMemo(() => paramFields(chosenKind()?.params));
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
-    const definition = chosenKind();
+    const definition = strategy.chosenKind();
     const instrument = props.instruments.find((i) => i.symbol === chosenSymbol());
     if (!definition || !instrument || !id().trim()) {
       setStatus({ ok: false, text: t("strategies.needed") });
@@ -91,11 +84,11 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
         venue: instrument.venue,
         ...(chosenAccount() ? { account: chosenAccount() } : {}),
         timeframe: timeframe(),
-        params: paramValues(fields(), text()),
+        params: paramValues(strategy.fields(), strategy.text()),
       });
       setStatus({ ok: true, text: t("strategies.created", { id: created.config.id }) });
       setId("");
-      setText({});
+      strategy.setText({});
       await props.onCreated();
     } catch (error) {
       setStatus({ ok: false, text: messageOf(error) });
@@ -115,20 +108,13 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
           </button>
         }
       >
-        <Show when={errorMessage(kinds())}>{(message) => <p class="message message--error">{message()}</p>}</Show>
+        <Show when={errorMessage(strategy.kinds())}>
+          {(message) => <p class="message message--error">{message()}</p>}
+        </Show>
         <form class="ticket" aria-label={t("strategies.new")} onSubmit={submit} novalidate>
           <TextField label={t("strategies.id")} name="id" autocomplete="off" value={id()} onValue={setId} />
-          <SelectField
-            label={t("strategies.kind")}
-            name="kind"
-            choices={(readyValue(kinds()) ?? []).map((info) => ({ value: info.kind, label: info.kind }))}
-            selected={chosenKind()?.kind ?? ""}
-            onValue={(value) => {
-              setKind(value as StrategyKind);
-              setText({});
-            }}
-          />
-          <Show when={chosenKind()}>{(info) => <p class="muted small">{info().description}</p>}</Show>
+          <KindField label={t("strategies.kind")} input={strategy} />
+          <Show when={strategy.chosenKind()}>{(info) => <p class="muted small">{info().description}</p>}</Show>
           <SelectField
             label={t("strategies.instrument")}
             name="symbol"
@@ -158,46 +144,10 @@ export function NewStrategy(props: { instruments: Instrument[]; accounts: Accoun
             selected={timeframe()}
             onValue={(value) => setTimeframe(value as StrategyTimeframe)}
           />
-          <For each={fields()}>
-            {(field) => (
-              <Show
-                when={field.type !== "boolean"}
-                fallback={
-                  <label class="check">
-                    <input
-                      type="checkbox"
-                      name={`param-${field.name}`}
-                      checked={text()[field.name] === "true"}
-                      onChange={(event) => setText({ ...text(), [field.name]: String(event.currentTarget.checked) })}
-                    />
-                    <span>{field.description ?? field.name}</span>
-                  </label>
-                }
-              >
-                <TextField
-                  label={
-                    <>
-                      {field.name}
-                      <Show when={field.hint}>{(hint) => <span class="muted small"> ({hint()})</span>}</Show>
-                    </>
-                  }
-                  name={`param-${field.name}`}
-                  inputmode={field.type === "integer" ? "numeric" : "decimal"}
-                  autocomplete="off"
-                  value={text()[field.name] ?? ""}
-                  onValue={(value) => setText({ ...text(), [field.name]: value })}
-                  note={
-                    <Show when={field.description}>
-                      {(description) => <small class="muted">{description()}</small>}
-                    </Show>
-                  }
-                />
-              </Show>
-            )}
-          </For>
+          <ParamInputs input={strategy} numeric checkboxes described />
           <FormActions
             submit={t("strategies.create")}
-            disabled={busy() || !chosenKind()}
+            disabled={busy() || !strategy.chosenKind()}
             onBack={() => setOpen(false)}
           />
         </form>

@@ -1,79 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { describe, expect, it } from "bun:test";
 import { runRequest, type WorkerRun } from "@jts/backtest";
-import { type BacktestRequest, type BacktestResult, type BacktestRun, Subjects } from "@jts/contracts";
-import { MemoryAuditLog, MemoryDocumentStore, memoryRuntime } from "@jts/kit";
-import { eventually, readJson, silentLogger } from "@jts/kit/testing";
-import { MemoryUserDirectory } from "../auth/users.ts";
-import { createGatewayService, type GatewayOptions } from "../service.ts";
-import { gatewayClient, gatewayTestSettings } from "../testing/client.ts";
-import { FakeSocket, FakeTopics } from "../ws/hub-fixture.ts";
+import type { BacktestRequest, BacktestResult, BacktestRun } from "@jts/contracts";
+import { eventually, readJson } from "@jts/kit/testing";
+import type { GatewayOptions } from "../service.ts";
+import { jobRoutesHarness, manualJobs } from "../testing/job-routes.ts";
 
-const settings = gatewayTestSettings("backtest-routes-test-secret-backtest-routes");
-const users = new MemoryUserDirectory();
-const documents = new MemoryDocumentStore();
-const runtime = memoryRuntime(silentLogger);
-const gateways: Array<ReturnType<typeof createGatewayService>> = [];
-/** The gateways here do not listen: the hub's public frames go to fake sockets' topics. */
-const topics = new FakeTopics();
+const {
+  tokens,
+  startGateway: start,
+  loginAll,
+  call,
+  watchProgress,
+} = jobRoutesHarness("backtest-routes-test-secret-backtest-routes");
+const startGateway = (backtests: GatewayOptions["backtests"] = {}) => start({ backtests });
 
-async function startGateway(backtests: GatewayOptions["backtests"] = {}) {
-  const gateway = createGatewayService(runtime, users, settings, {
-    audit: new MemoryAuditLog(),
-    documents,
-    backtests,
-    wsPublish: topics.publish,
-  });
-  await gateway.start();
-  gateways.push(gateway);
-  return gateway;
-}
-
-/** A run the test ends by hand: `finish` resolves it, `fail` rejects it; `report` sends progress. */
+/** Backtests the test ends by hand: `finish` resolves one, `fail` rejects it; `report` sends progress. */
 function manualRuns() {
-  const started: Array<{
-    request: BacktestRequest;
-    report(share: number): void;
-    finish(result: BacktestResult): void;
-    fail(error: Error): void;
-    canceled: boolean;
-  }> = [];
-  const start = (request: BacktestRequest, report: (share: number) => void): WorkerRun => {
-    let finish!: (r: BacktestResult) => void;
-    let fail!: (e: Error) => void;
-    const result = new Promise<BacktestResult>((resolve, reject) => {
-      finish = resolve;
-      fail = reject;
-    });
-    const entry = { request, report, finish, fail, canceled: false };
-    started.push(entry);
-    return {
-      result,
-      cancel() {
-        entry.canceled = true;
-        fail(new Error("canceled"));
-      },
-    };
-  };
-  return { started, start };
+  const jobs = manualJobs<BacktestResult, { request: BacktestRequest; report(share: number): void }>();
+  const start = (request: BacktestRequest, report: (share: number) => void): WorkerRun =>
+    jobs.start({ request, report });
+  return { started: jobs.started, start };
 }
-
-const call = (
-  gateway: ReturnType<typeof createGatewayService>,
-  path: string,
-  token: string,
-  method = "GET",
-  body?: unknown,
-) =>
-  gateway.app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }),
-  );
-
-const login = (gateway: ReturnType<typeof createGatewayService>, username: string, password: string) =>
-  gatewayClient(gateway).login(username, password);
 
 const sample: BacktestRequest = {
   kind: "ma-crossover",
@@ -81,31 +28,6 @@ const sample: BacktestRequest = {
   source: { type: "sample" },
   fee: "0.0005",
 };
-
-const tokens = { alice: "", bob: "", vic: "", root: "" };
-
-beforeAll(async () => {
-  // The /ws hub reads a user's accounts when they authenticate.
-  await runtime.rpc.serve(Subjects.accounts, () => []);
-  await users.add("alice", "alice-password-1", "trader");
-  await users.add("bob", "bob-password-123", "trader");
-  await users.add("vic", "vic-password-123", "viewer");
-  await users.add("root", "root-password-12", "admin");
-}, 60_000);
-
-afterAll(async () => {
-  for (const gateway of gateways) await gateway.stop();
-});
-
-async function loginAll(gateway: ReturnType<typeof createGatewayService>) {
-  for (const [name, password] of [
-    ["alice", "alice-password-1"],
-    ["bob", "bob-password-123"],
-    ["vic", "vic-password-123"],
-    ["root", "root-password-12"],
-  ] as const)
-    tokens[name] = await login(gateway, name, password);
-}
 
 describe("/api/backtests", () => {
   it("runs a backtest on a worker thread, with the result the runner gives for the same inputs", async () => {
@@ -241,16 +163,7 @@ describe("/api/backtests", () => {
     const gateway = await startGateway({ start: manual.start });
     await loginAll(gateway);
     const run = (await readJson(await call(gateway, "/api/backtests", tokens.alice, "POST", sample))) as BacktestRun;
-    const owner = new FakeSocket(topics);
-    const other = new FakeSocket(topics);
-    for (const [socket, token] of [
-      [owner, tokens.alice],
-      [other, tokens.bob],
-    ] as const) {
-      gateway.hub.open(socket);
-      await gateway.hub.message(socket, JSON.stringify({ op: "auth", token }));
-      await gateway.hub.message(socket, JSON.stringify({ op: "subscribe", channels: [`backtest:${run.id}`] }));
-    }
+    const { owner, other } = await watchProgress(gateway, run.id, tokens.alice, tokens.bob);
     expect(other.last("error")?.code).toBe("FORBIDDEN");
     expect(owner.last("subscribed")?.channels).toEqual([`backtest:${run.id}`]);
     await eventually(() => expect(manual.started).toHaveLength(1));

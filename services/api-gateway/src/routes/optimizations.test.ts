@@ -1,79 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { describe, expect, it } from "bun:test";
 import { type OptimizationRunHandle, planRequest, runOptimization } from "@jts/backtest";
-import { type OptimizationRequest, type OptimizationResult, type OptimizationRun, Subjects } from "@jts/contracts";
-import { MemoryAuditLog, MemoryDocumentStore, memoryRuntime } from "@jts/kit";
-import { eventually, readJson, silentLogger } from "@jts/kit/testing";
-import { MemoryUserDirectory } from "../auth/users.ts";
-import { createGatewayService, type GatewayOptions } from "../service.ts";
-import { gatewayClient, gatewayTestSettings } from "../testing/client.ts";
-import { FakeSocket, FakeTopics } from "../ws/hub-fixture.ts";
+import type { OptimizationRequest, OptimizationResult, OptimizationRun } from "@jts/contracts";
+import { eventually, readJson } from "@jts/kit/testing";
+import type { GatewayOptions } from "../service.ts";
+import { jobRoutesHarness, manualJobs } from "../testing/job-routes.ts";
 
-const settings = gatewayTestSettings("optimization-routes-test-secret-optimizations");
-const users = new MemoryUserDirectory();
-const documents = new MemoryDocumentStore();
-const runtime = memoryRuntime(silentLogger);
-const gateways: Array<ReturnType<typeof createGatewayService>> = [];
-/** The gateways here do not listen: the hub's public frames go to fake sockets' topics. */
-const topics = new FakeTopics();
-
-async function startGateway(optimizations: GatewayOptions["optimizations"] = {}) {
-  const gateway = createGatewayService(runtime, users, settings, {
-    audit: new MemoryAuditLog(),
-    documents,
-    optimizations,
-    wsPublish: topics.publish,
-  });
-  await gateway.start();
-  gateways.push(gateway);
-  return gateway;
-}
+const {
+  tokens,
+  startGateway: start,
+  loginAll,
+  call,
+  watchProgress,
+} = jobRoutesHarness("optimization-routes-test-secret-optimizations");
+const startGateway = (optimizations: GatewayOptions["optimizations"] = {}) => start({ optimizations });
 
 /** Optimizations the test ends by hand: `finish` resolves one, `report` sends progress (done, total). */
 function manualRuns() {
-  const started: Array<{
-    report(done: number, total: number): void;
-    finish(result: OptimizationResult): void;
-    fail(error: Error): void;
-    canceled: boolean;
-  }> = [];
+  const jobs = manualJobs<OptimizationResult, { report(done: number, total: number): void }>();
   const start = (
     _plan: unknown,
     _workers: number,
     report: (done: number, total: number) => void,
-  ): OptimizationRunHandle => {
-    let finish!: (r: OptimizationResult) => void;
-    let fail!: (e: Error) => void;
-    const result = new Promise<OptimizationResult>((resolve, reject) => {
-      finish = resolve;
-      fail = reject;
-    });
-    const entry = { report, finish, fail, canceled: false };
-    started.push(entry);
-    return {
-      result,
-      cancel() {
-        entry.canceled = true;
-        fail(new Error("canceled"));
-      },
-    };
-  };
-  return { started, start };
+  ): OptimizationRunHandle => jobs.start({ report });
+  return { started: jobs.started, start };
 }
-
-const call = (
-  gateway: ReturnType<typeof createGatewayService>,
-  path: string,
-  token: string,
-  method = "GET",
-  body?: unknown,
-) =>
-  gateway.app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }),
-  );
 
 const request: OptimizationRequest = {
   backtest: {
@@ -88,30 +38,6 @@ const request: OptimizationRequest = {
   objective: "sharpe",
   walkForward: { inSample: 1440, outOfSample: 720 },
 };
-
-const tokens = { alice: "", bob: "", vic: "", root: "" };
-
-beforeAll(async () => {
-  await runtime.rpc.serve(Subjects.accounts, () => []);
-  await users.add("alice", "alice-password-1", "trader");
-  await users.add("bob", "bob-password-123", "trader");
-  await users.add("vic", "vic-password-123", "viewer");
-  await users.add("root", "root-password-12", "admin");
-}, 60_000);
-
-afterAll(async () => {
-  for (const gateway of gateways) await gateway.stop();
-});
-
-async function loginAll(gateway: ReturnType<typeof createGatewayService>) {
-  for (const [name, password] of [
-    ["alice", "alice-password-1"],
-    ["bob", "bob-password-123"],
-    ["vic", "vic-password-123"],
-    ["root", "root-password-12"],
-  ] as const)
-    tokens[name] = await gatewayClient(gateway).login(name, password);
-}
 
 describe("/api/optimizations", () => {
   it("runs an optimization on worker threads, with the rows `just optimize` gives for the same inputs", async () => {
@@ -206,16 +132,7 @@ describe("/api/optimizations", () => {
     const run = (await readJson(
       await call(gateway, "/api/optimizations", tokens.bob, "POST", request),
     )) as OptimizationRun;
-    const owner = new FakeSocket(topics);
-    const other = new FakeSocket(topics);
-    for (const [socket, token] of [
-      [owner, tokens.bob],
-      [other, tokens.alice],
-    ] as const) {
-      gateway.hub.open(socket);
-      await gateway.hub.message(socket, JSON.stringify({ op: "auth", token }));
-      await gateway.hub.message(socket, JSON.stringify({ op: "subscribe", channels: [`backtest:${run.id}`] }));
-    }
+    const { owner, other } = await watchProgress(gateway, run.id, tokens.bob, tokens.alice);
     expect(other.last("error")?.code).toBe("FORBIDDEN");
     await eventually(() => expect(manual.started).toHaveLength(1));
     for (let done = 1; done <= 6; done++) manual.started[0]?.report(done, 1000);
