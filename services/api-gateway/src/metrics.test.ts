@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { Topics } from "@jts/contracts";
 import { envelope, memoryRuntime } from "@jts/kit";
-import { orderFixture, silentLogger } from "@jts/kit/testing";
+import { eventually, orderFixture, silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "./auth/users.ts";
 import { createGatewayService } from "./service.ts";
 
@@ -40,8 +40,11 @@ describe("gateway /metrics", () => {
         tsEvent: "1",
       }),
     );
-    const text = await metrics();
-    expect(text).toContain('jts_order_updates_total{venue="sim",status="REJECTED"} 1');
-    expect(text).toContain('jts_trading_state{account="platform",state="HALTED"} 1');
+    // The trading metrics are a background subscriber: they count after the order path's turn.
+    await eventually(async () => {
+      const text = await metrics();
+      expect(text).toContain('jts_order_updates_total{venue="sim",status="REJECTED"} 1');
+      expect(text).toContain('jts_trading_state{account="platform",state="HALTED"} 1');
+    });
   });
 });
