@@ -7,10 +7,13 @@ import {
   type OptimizationRequest,
   type OptimizationResult,
   type OptimizationRow,
+  Subjects,
 } from "@jts/contracts";
-import { type AppError, MemoryDocumentStore, MemoryEventBus } from "@jts/kit";
+import { type AppError, MemoryAuditLog, MemoryDocumentStore, MemoryEventBus, memoryRuntime } from "@jts/kit";
 import { eventually, silentLogger } from "@jts/kit/testing";
-import type { AuthUser } from "../auth/users.ts";
+import { type AuthUser, MemoryUserDirectory } from "../auth/users.ts";
+import { createGatewayService } from "../service.ts";
+import { gatewayClient, gatewayTestSettings } from "../testing/client.ts";
 import { BacktestJobs } from "./jobs.ts";
 import { OptimizationJobs } from "./optimizations.ts";
 
@@ -90,6 +93,28 @@ async function outcomes(submissions: Array<Promise<unknown>>) {
 }
 
 describe("per-user caps under parallel submissions", () => {
+  it("answers 202 to one of 60 parallel POST /api/optimizations from one trader and 429 to the rest, 503 once stopped", async () => {
+    const plan = await planRequest(optimization);
+    const runtime = memoryRuntime(silentLogger);
+    await runtime.rpc.serve(Subjects.accounts, () => []);
+    const users = new MemoryUserDirectory();
+    await users.add("alice", "alice-password-1", "trader");
+    const gateway = createGatewayService(runtime, users, gatewayTestSettings("limits-test-secret-limits-test-secret"), {
+      audit: new MemoryAuditLog(),
+      optimizations: { plan: slowPlan(plan, 50), start: () => manual<OptimizationResult>().start() },
+    });
+    await gateway.start();
+    const client = gatewayClient(gateway);
+    const token = await client.login("alice", "alice-password-1");
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, () => client.request("/api/optimizations", token, "POST", optimization)),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([202, ...Array(59).fill(429)]);
+    await gateway.stop();
+    expect((await client.request("/api/optimizations", token, "POST", optimization)).status).toBe(503);
+  });
+
   it("lets one of 60 parallel optimizations from one trader through while planning waits on I/O; the rest are 429", async () => {
     const plan = await planRequest(optimization);
     const { jobs } = optimizations({ plan: slowPlan(plan, 50) });
