@@ -13,6 +13,14 @@ import { Id } from "./primitives.ts";
 export const OPTIMIZATION_MAX_COMBINATIONS = 10_000;
 /** Backtests one optimization may run (combinations x walk-forward windows). */
 export const OPTIMIZATION_MAX_RUNS = 20_000;
+/** Walk-forward windows one optimization may have: more is refused before anything runs (the step is too small). */
+export const OPTIMIZATION_MAX_WINDOWS = 1_000;
+/** The shortest walk-forward in-sample part in bars (a longer one when the strategy needs more to warm up). */
+export const OPTIMIZATION_MIN_IN_SAMPLE = 10;
+/** Bars replayed by one optimization over all its backtests (each backtest's window, summed): more is refused. */
+export const OPTIMIZATION_MAX_BAR_STEPS = 50_000_000;
+/** Rows a kept optimization stores (the best by the objective); `rowsTotal` says how many were tried. */
+export const OPTIMIZATION_MAX_STORED_ROWS = 1_000;
 /** Values one list range may hold. */
 const MAX_LIST_VALUES = 1_000;
 
@@ -56,7 +64,7 @@ export type OptimizationObjective = Static<typeof OptimizationObjective>;
 /** Rolling windows in bars (events) of the traded symbol: in-sample, then out-of-sample, the pair moved by `step` (default: outOfSample). */
 export const WalkForward = t.Object(
   {
-    inSample: t.Integer({ minimum: 2, maximum: 10_000_000 }),
+    inSample: t.Integer({ minimum: OPTIMIZATION_MIN_IN_SAMPLE, maximum: 10_000_000 }),
     outOfSample: t.Integer({ minimum: 1, maximum: 10_000_000 }),
     step: t.Optional(t.Integer({ minimum: 1, maximum: 10_000_000 })),
   },
@@ -130,8 +138,10 @@ export const OptimizationResult = t.Object({
   /** Combinations the kind's own cross-checks refused (e.g. fastPeriod not below slowPeriod), left out. */
   skipped: t.Integer(),
   skippedReason: t.Union([t.String(), t.Null()]),
-  /** Every combination tried, best in-sample score first. */
+  /** Every combination tried, best in-sample score first (a kept run: the best OPTIMIZATION_MAX_STORED_ROWS). */
   rows: t.Array(OptimizationRow),
+  /** Combinations tried, when a kept run holds only the best of them in `rows`. */
+  rowsTotal: t.Optional(t.Integer()),
   windows: t.Array(OptimizationWindow),
   workers: t.Integer(),
   elapsedMs: t.Number(),

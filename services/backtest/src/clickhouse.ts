@@ -14,25 +14,41 @@ export interface CandleSource {
   candles(query: CandleQuery): Promise<Candle[]>;
 }
 
+/** A range holding more candles than the caller may load. */
+export class HistoryTooLongError extends Error {}
+
 /**
  * Closed candles of a range, oldest first. The store answers the newest
  * `limit` candles of a range, so pages walk backwards from `to` and are put
- * in order at the end.
+ * in order at the end. Past `maxBars` candles it stops, having read one more,
+ * and throws HistoryTooLongError: a year of minutes is never held to be refused.
  */
-export async function loadCandles(source: CandleSource, range: CandleRange, pageSize = 5000): Promise<MarketEvent[]> {
+export async function loadCandles(
+  source: CandleSource,
+  range: CandleRange,
+  pageSize = 5000,
+  maxBars = Number.POSITIVE_INFINITY,
+): Promise<MarketEvent[]> {
   const pages: Candle[][] = [];
   let to = range.to;
+  let read = 0;
   for (;;) {
+    const limit = Math.min(pageSize, maxBars + 1 - read);
     const page = await source.candles({
       symbol: range.symbol,
       interval: range.interval,
-      limit: pageSize,
+      limit,
       ...(range.from ? { from: range.from } : {}),
       ...(to ? { to } : {}),
     });
+    read += page.length;
+    if (read > maxBars)
+      throw new HistoryTooLongError(
+        `the history range holds more than ${maxBars} bars of ${range.symbol} ${range.interval}, the most one run may replay: a shorter range or a longer interval`,
+      );
     pages.unshift(page);
     const first = page[0];
-    if (page.length < pageSize || !first) break;
+    if (page.length < limit || !first) break;
     to = String(BigInt(first.tsOpen) - 1n);
   }
   return pages
@@ -45,6 +61,7 @@ export async function loadCandles(source: CandleSource, range: CandleRange, page
 export async function loadClickHouseCandles(
   range: CandleRange,
   where: { url?: string; path?: string },
+  maxBars?: number,
 ): Promise<MarketEvent[]> {
   const { openTickStore } = await import("@jts/kit/clickhouse");
   const store = await openTickStore({
@@ -52,7 +69,7 @@ export async function loadClickHouseCandles(
     ...(where.path ? { path: where.path } : {}),
   });
   try {
-    return await loadCandles(store, range);
+    return await loadCandles(store, range, undefined, maxBars);
   } finally {
     await store.close();
   }

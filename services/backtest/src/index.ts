@@ -15,6 +15,7 @@ export { DEFAULT_BACKTEST_PARAMS } from "./defaults.ts";
 export { htmlReport } from "./html.ts";
 export { InstrumentError, type InstrumentFlags, resolveInstrument } from "./instrument.ts";
 export {
+  API_HISTORY_MAX_BARS,
   MAX_SERIES_POINTS,
   prepareRequest,
   requestArgv,

@@ -18,6 +18,14 @@ import { tripsOf } from "./metrics.ts";
 import { type CliSettings, parseOptions } from "./options.ts";
 import { executeRun, type PreparedRun, prepareRun } from "./run.ts";
 
+/**
+ * Bars (candles or ticks of the data) one run asked for over the API may
+ * replay: a longer `history` range is refused (422) having read one bar more,
+ * not all of it, in the gateway's check and in each worker alike. The CLI
+ * (`just backtest`, `just optimize`) has no such cap.
+ */
+export const API_HISTORY_MAX_BARS = 200_000;
+
 /** Series kept in a stored run: enough for a chart, small enough for one document. */
 export const MAX_SERIES_POINTS = 2000;
 
@@ -54,7 +62,10 @@ export function requestSettings(request: BacktestRequest): CliSettings {
 
 /** Reads and checks everything a request names (OptionError or RunInputError when it cannot run). */
 export function prepareRequest(request: BacktestRequest): Promise<PreparedRun> {
-  return prepareRun(requestSettings(request), request.source.type === "csv" ? { csv: request.source.csv } : {});
+  return prepareRun(requestSettings(request), {
+    ...(request.source.type === "csv" ? { csv: request.source.csv } : {}),
+    maxBars: API_HISTORY_MAX_BARS,
+  });
 }
 
 /** Runs a request on this thread: what worker.ts does, and the tests call directly. */

@@ -7,7 +7,7 @@ import { KRX_MARKETS } from "@jts/broker-paper";
 import { fx, type Instrument, type StrategyConfig } from "@jts/contracts";
 import { ALWAYS_OPEN, InstrumentCatalog, krxSchedule, type SessionSchedule } from "@jts/kit";
 import { type BacktestResult, defaultSessions, runBacktest } from "./backtest.ts";
-import { loadClickHouseCandles } from "./clickhouse.ts";
+import { HistoryTooLongError, loadClickHouseCandles } from "./clickhouse.ts";
 import { CsvError, eventSymbol, type MarketEvent, parseCsv } from "./csv.ts";
 import { InstrumentError, resolveInstrument } from "./instrument.ts";
 import { type BacktestMetrics, computeMetrics } from "./metrics.ts";
@@ -37,11 +37,17 @@ export interface RunInputs {
   csv?: string;
   /** Reads `--data FILE` (the CLI); absent, a `data` setting is an error. */
   readFile?: (path: string) => Promise<string>;
+  /** The most bars (or ticks) the data may hold: a history range past it is refused after reading one more. */
+  maxBars?: number;
 }
 
 /** Loads the events and resolves the instrument; throws RunInputError for input that cannot run. */
 export async function prepareRun(settings: CliSettings, inputs: RunInputs = {}): Promise<PreparedRun> {
   const { events, source } = await loadEvents(settings, inputs);
+  if (inputs.maxBars !== undefined && events.length > inputs.maxBars)
+    throw new RunInputError(
+      `the data holds ${events.length} bars or ticks, more than the ${inputs.maxBars} one run may replay`,
+    );
   const symbol = settings.symbol ?? (events[0] ? eventSymbol(events[0]) : undefined);
   if (!symbol) throw new RunInputError("the data holds no events");
   const first = events.find((e) => eventSymbol(e) === symbol);
@@ -143,10 +149,14 @@ async function loadEvents(
     }
   }
   if (settings.clickhouse) {
-    const events = await loadClickHouseCandles(settings.clickhouse, {
-      url: process.env.CLICKHOUSE_URL || undefined,
-      path: process.env.CHDB_PATH || undefined,
-    });
+    const where = { url: process.env.CLICKHOUSE_URL || undefined, path: process.env.CHDB_PATH || undefined };
+    let events: MarketEvent[];
+    try {
+      events = await loadClickHouseCandles(settings.clickhouse, where, inputs.maxBars);
+    } catch (error) {
+      if (error instanceof HistoryTooLongError) throw new RunInputError(error.message);
+      throw error;
+    }
     return { events, source: `ClickHouse ${settings.clickhouse.symbol} ${settings.clickhouse.interval}` };
   }
   return { events: generateSampleCandles(), source: "generated sample (seeded, BTC-KRW 1m)" };

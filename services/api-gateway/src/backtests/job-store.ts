@@ -46,6 +46,8 @@ export interface JobKind<Run extends JobRun, Result, Prepared> {
   maxRunning: number;
   maxPerUser: number;
   maxStoredPerUser: number;
+  /** Wall-clock time a run may take once started; past it the run is ended and marked failed. */
+  timeoutMs: number;
   /** Starts a run from what submit prepared; onProgress takes the share done, 0..1. */
   start(prepared: Prepared, onProgress: (share: number) => void): JobHandle<Result>;
   /** The fields a finished run's result sets on the stored run (beside the result itself). */
@@ -67,6 +69,15 @@ interface Entry<Run> {
 
 type Change<Run, Result> = Partial<Run> & { result?: Result };
 
+/** A user's place held from the first check of a submission until its run is in the index (or it fails). */
+export interface Slot {
+  /** Idempotent: the run now counts in the index, or the submission ended without one. */
+  release(): void;
+}
+
+/** Default wall-clock limit of one run. */
+export const DEFAULT_RUN_TIMEOUT_MS = 30 * 60_000;
+
 /**
  * The PWA's long runs (backtests, optimizations), one store for each kind:
  * queued, run at most `maxRunning` at once on worker threads (never on the
@@ -76,8 +87,13 @@ type Change<Run, Result> = Partial<Run> & { result?: Result };
  * running when the gateway stopped is marked failed at the next start (its
  * worker died with the process); the trader runs it again.
  *
- * A kind writes its own submit: it checks the request and the caps in the order
- * it wants (checkLimits, validated), then hands the new run to enqueue.
+ * A kind writes its own submit: `admit` checks the per-user caps and holds
+ * the user's slot before anything is awaited (so parallel requests cannot all
+ * pass a check made before the run is stored), the kind checks the request
+ * (validated), then hands the new run to enqueue. A run that outlives
+ * `timeoutMs` is ended and marked failed. After stop() nothing is admitted or
+ * started (503), so a request still checking its input cannot start a run on
+ * a stopping gateway.
  */
 export class JobStore<Run extends JobRun, Result, Prepared> {
   private readonly index = new Map<string, Entry<Run>>();
@@ -88,6 +104,9 @@ export class JobStore<Run extends JobRun, Result, Prepared> {
   private readonly now: () => Date;
   /** Writes to one run go one after another, so versions never cross. */
   private readonly writes = new Map<string, Promise<unknown>>();
+  /** Per user: submissions admitted but not yet in the index (their request is being checked or stored). */
+  private readonly admitting = new Map<string, number>();
+  private stopped = false;
 
   constructor(
     private readonly options: JobStoreOptions,
@@ -98,6 +117,7 @@ export class JobStore<Run extends JobRun, Result, Prepared> {
 
   /** Loads the stored runs; those a stopped gateway left queued or running are marked failed. */
   async load(): Promise<void> {
+    this.stopped = false;
     const docs = await this.options.documents.list<Run & { result?: Result }>(this.kind.collection);
     for (const doc of docs) {
       const { result: _result, ...run } = doc.body;
@@ -112,6 +132,7 @@ export class JobStore<Run extends JobRun, Result, Prepared> {
 
   /** Cancels what runs (their workers end); the stored runs stay as they are and are marked at the next load. */
   stop(): void {
+    this.stopped = true;
     for (const run of this.running.values()) run.cancel();
     this.running.clear();
     this.queue.length = 0;
@@ -157,13 +178,38 @@ export class JobStore<Run extends JobRun, Result, Prepared> {
     return run && run.owner === username ? progressOf(run) : null;
   }
 
-  /** 429 when the user has `maxPerUser` runs queued or running, or keeps `maxStoredPerUser`. */
-  protected checkLimits(user: AuthUser, messages: JobLimitMessages): void {
-    const mine = [...this.index.values()].filter((e) => e.run.owner === user.username);
+  /**
+   * Runs a submission holding one of the user's slots: 429 when the user has
+   * `maxPerUser` runs queued, running or being submitted, or keeps
+   * `maxStoredPerUser` (counting those being submitted); 503 after stop().
+   * The check and the hold happen before anything is awaited.
+   */
+  protected async admit<T>(user: AuthUser, messages: JobLimitMessages, submit: (slot: Slot) => Promise<T>): Promise<T> {
+    this.refuseWhenStopped();
+    const owner = user.username;
+    const admitting = this.admitting.get(owner) ?? 0;
+    const mine = [...this.index.values()].filter((e) => e.run.owner === owner);
     const active = mine.filter((e) => e.run.status === "queued" || e.run.status === "running").length;
-    if (active >= this.kind.maxPerUser) throw new AppError("RATE_LIMITED", messages.active(this.kind.maxPerUser));
-    if (mine.length >= this.kind.maxStoredPerUser)
+    if (active + admitting >= this.kind.maxPerUser)
+      throw new AppError("RATE_LIMITED", messages.active(this.kind.maxPerUser));
+    if (mine.length + admitting >= this.kind.maxStoredPerUser)
       throw new AppError("RATE_LIMITED", messages.stored(this.kind.maxStoredPerUser));
+    this.admitting.set(owner, admitting + 1);
+    let held = true;
+    const slot: Slot = {
+      release: () => {
+        if (!held) return;
+        held = false;
+        const left = (this.admitting.get(owner) ?? 1) - 1;
+        if (left > 0) this.admitting.set(owner, left);
+        else this.admitting.delete(owner);
+      },
+    };
+    try {
+      return await submit(slot);
+    } finally {
+      slot.release();
+    }
   }
 
   /** Runs the request's check; what it finds wrong with the request is a 422 with the reason. */
@@ -177,8 +223,9 @@ export class JobStore<Run extends JobRun, Result, Prepared> {
     }
   }
 
-  /** Stores the user's new run (its kind's own fields, `request` among them), queues it and starts it when there is room. */
-  protected async enqueue(user: AuthUser, own: Omit<Run, keyof JobRun>, prepared: Prepared): Promise<Run> {
+  /** Stores the user's new run (its kind's own fields, `request` among them), queues it and starts it when there is room; its slot passes to the index. */
+  protected async enqueue(slot: Slot, user: AuthUser, own: Omit<Run, keyof JobRun>, prepared: Prepared): Promise<Run> {
+    this.refuseWhenStopped();
     const id = newId();
     const common: JobRun = {
       id,
@@ -192,11 +239,17 @@ export class JobStore<Run extends JobRun, Result, Prepared> {
     const run = { ...common, ...own } as Run;
     const doc = await this.options.documents.create<Run>(this.kind.collection, id, run);
     this.index.set(id, { run, docId: doc.id, version: doc.version });
+    slot.release();
     this.pending.set(id, prepared);
     this.queue.push(id);
     await this.publish(run);
     this.pump();
     return run;
+  }
+
+  private refuseWhenStopped(): void {
+    if (this.stopped)
+      throw new AppError("UNAVAILABLE", `the gateway is stopping; submit the ${this.kind.name} again shortly`);
   }
 
   private reachable(user: AuthUser, id: string): Entry<Run> {
@@ -209,7 +262,7 @@ export class JobStore<Run extends JobRun, Result, Prepared> {
 
   /** Starts queued runs while there is room. */
   private pump(): void {
-    while (this.running.size < this.kind.maxRunning && this.queue.length > 0) {
+    while (!this.stopped && this.running.size < this.kind.maxRunning && this.queue.length > 0) {
       const id = this.queue.shift() as string;
       const prepared = this.pending.get(id);
       this.pending.delete(id);
@@ -217,15 +270,33 @@ export class JobStore<Run extends JobRun, Result, Prepared> {
       const job = this.kind.start(prepared, (share) => this.progress(id, share));
       this.running.set(id, job);
       void this.update(id, { status: "running" } as Change<Run, Result>);
+      const timer = setTimeout(() => this.timeOut(id, job), this.kind.timeoutMs);
       job.result.then(
-        (result) =>
-          this.settle(id, job, { status: "done", progress: 1, result, ...this.kind.outcome(result) } as Change<
-            Run,
-            Result
-          >),
-        (error: Error) => this.settle(id, job, { status: "failed", error: error.message } as Change<Run, Result>),
+        (result) => {
+          clearTimeout(timer);
+          return this.settle(id, job, {
+            status: "done",
+            progress: 1,
+            result,
+            ...this.kind.outcome(result),
+          } as Change<Run, Result>);
+        },
+        (error: Error) => {
+          clearTimeout(timer);
+          return this.settle(id, job, { status: "failed", error: error.message } as Change<Run, Result>);
+        },
       );
     }
+  }
+
+  /** Ends a run past its wall-clock limit: marked failed with the reason first, so the cancel's own rejection is ignored. */
+  private timeOut(id: string, job: JobHandle<Result>): void {
+    if (this.running.get(id) !== job) return;
+    void this.settle(id, job, {
+      status: "failed",
+      error: `ran longer than ${duration(this.kind.timeoutMs)}, the limit of one ${this.kind.name}; ended`,
+    } as Change<Run, Result>);
+    job.cancel();
   }
 
   private async settle(id: string, job: JobHandle<Result>, outcome: Change<Run, Result>) {
@@ -284,6 +355,11 @@ export class JobStore<Run extends JobRun, Result, Prepared> {
         this.options.logger.warn(`could not publish ${this.kind.aName}'s progress`, { error }),
       );
   }
+}
+
+/** 30 min, 90 s, 0.05 s. */
+function duration(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
 }
 
 function progressOf(run: JobRun): BacktestProgress {

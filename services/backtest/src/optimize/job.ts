@@ -5,7 +5,7 @@
  * check and run alike.
  */
 import type { OptimizationRequest, OptimizationResult } from "@jts/contracts";
-import { requestArgv } from "../job.ts";
+import { API_HISTORY_MAX_BARS, requestArgv } from "../job.ts";
 import { type OptimizationPlan, planOptimization, type SearchSpec, summarize, type WorkerSetup } from "./plan.ts";
 import { runPool } from "./pool.ts";
 
@@ -16,6 +16,7 @@ export function requestSetup(request: OptimizationRequest): { setup: WorkerSetup
       argv: requestArgv(backtest),
       ...(backtest.source.type === "csv" ? { csv: backtest.source.csv } : {}),
       readFiles: false,
+      maxBars: API_HISTORY_MAX_BARS,
     },
     spec: {
       ranges,

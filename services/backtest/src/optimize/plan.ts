@@ -7,6 +7,7 @@
  * tasks' metrics into the table's rows and the windows' picks.
  */
 import {
+  OPTIMIZATION_MAX_BAR_STEPS,
   OPTIMIZATION_MAX_RUNS,
   type OptimizationObjective,
   type OptimizationResult,
@@ -19,6 +20,7 @@ import {
   type StrategyParams,
   type WalkForward,
 } from "@jts/contracts";
+import { kindOf } from "@jts/strategy-engine";
 import { eventSymbol } from "../csv.ts";
 import { DEFAULT_BACKTEST_PARAMS } from "../defaults.ts";
 import { type CliSettings, OptionError, parseOptions } from "../options.ts";
@@ -50,6 +52,8 @@ export interface WorkerSetup {
   holidays?: string[];
   /** Whether `--data FILE` is read from disk (the CLI; the gateway sends CSV text). */
   readFiles: boolean;
+  /** The most bars the data may hold (the API's runs: job.ts API_HISTORY_MAX_BARS); none for the CLI. */
+  maxBars?: number;
 }
 
 /** One backtest: a combination (merged into the base params) over bars [from, to), out of sample from `split`. */
@@ -98,6 +102,7 @@ export async function planOptimization(
       ? gridCombinations(axes)
       : randomCombinations(axes, spec.samples ?? DEFAULT_SAMPLES, spec.seed ?? 1);
   const { accepted, skipped, skippedReason } = acceptedCombinations(kind, base, drawn);
+  if (spec.walkForward) checkWarmUp(kind, base, accepted, spec.walkForward.inSample);
   // --params need not name the ranged parameters: the first accepted combination fills them, so
   // the backtest's own check (parseOptions, as `just backtest` runs it) sees a whole set.
   const setup = { ...given, argv: withParams(given.argv, { ...base, ...accepted[0] }) };
@@ -108,6 +113,13 @@ export async function planOptimization(
   if (runs > OPTIMIZATION_MAX_RUNS)
     throw new OptimizationError(
       `${accepted.length} combinations x ${windows.length} windows = ${runs} backtests, more than ${OPTIMIZATION_MAX_RUNS}: fewer combinations or a larger walk-forward step`,
+    );
+  // Backtests cost by the bars they replay: 20,000 backtests of 200,000 bars each would run for days.
+  const windowBars = windows.reduce((sum, w) => sum + (w.to - w.from), 0);
+  const barSteps = accepted.length * windowBars;
+  if (barSteps > OPTIMIZATION_MAX_BAR_STEPS)
+    throw new OptimizationError(
+      `${accepted.length} combinations x ${windowBars} bars over the windows = ${barSteps} bar-steps, more than ${OPTIMIZATION_MAX_BAR_STEPS}: fewer combinations, fewer or shorter windows, or a shorter range`,
     );
   const tasks = windows.flatMap((window, w) =>
     accepted.map((params, c) => ({ combination: c, window: w, params, ...window })),
@@ -126,6 +138,24 @@ export async function planOptimization(
     tasks,
     spec,
   };
+}
+
+/**
+ * Refuses an in-sample part shorter than the longest warm-up of the
+ * combinations: its indicators would not be ready before it ends, so its
+ * score says nothing.
+ */
+function checkWarmUp(kind: StrategyKind, base: StrategyParams, combinations: StrategyParams[], inSample: number): void {
+  const definition = kindOf(kind);
+  let longest: { combination: StrategyParams; bars: number } | null = null;
+  for (const combination of combinations) {
+    const bars = definition.warmupBars({ ...base, ...combination });
+    if (!longest || bars > longest.bars) longest = { combination, bars };
+  }
+  if (longest && inSample < longest.bars)
+    throw new OptimizationError(
+      `walk-forward inSample ${inSample} is shorter than the strategy's warm-up: ${JSON.stringify(longest.combination)} needs ${longest.bars} bars; a longer inSample or shorter periods`,
+    );
 }
 
 /**
@@ -176,6 +206,7 @@ export async function loadRun(setup: WorkerSetup, settings: CliSettings, inputs:
     ...(setup.csv !== undefined ? { csv: setup.csv } : {}),
     ...(setup.instrumentFile !== undefined ? { instrumentFile: setup.instrumentFile } : {}),
     ...(setup.holidays ? { holidays: setup.holidays } : {}),
+    ...(setup.maxBars !== undefined ? { maxBars: setup.maxBars } : {}),
   });
   return { ...run, events: run.events.filter((e) => eventSymbol(e) === run.strategy.symbol) };
 }
@@ -234,6 +265,29 @@ export function meanMetrics(all: SegmentMetrics[]): SegmentMetrics {
 
 const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
 
+/**
+ * Each window's best in-sample combination (the first on a tie), in one pass
+ * over the tasks: a scan of every task per window (windows x tasks) blocked
+ * the gateway's event loop for seconds.
+ */
+function windowPicks(
+  plan: OptimizationPlan,
+  results: TaskResult[],
+): Array<{ params: StrategyParams; result: TaskResult } | null> {
+  const { objective } = plan.spec;
+  const picks: Array<{ params: StrategyParams; result: TaskResult } | null> = plan.windows.map(() => null);
+  for (const [i, task] of plan.tasks.entries()) {
+    const result = results[i] as TaskResult;
+    const best = picks[task.window];
+    if (
+      !best ||
+      beats(objectiveOf(result.inSample, objective), objectiveOf(best.result.inSample, objective), objective)
+    )
+      picks[task.window] = { params: task.params, result };
+  }
+  return picks;
+}
+
 /** The rows (best in-sample score first) and each window's in-sample pick with its out-of-sample score. */
 export function summarize(
   plan: OptimizationPlan,
@@ -261,18 +315,8 @@ export function summarize(
     beats(a.row.score, b.row.score, objective) ? -1 : beats(b.row.score, a.row.score, objective) ? 1 : a.i - b.i,
   );
   const windows: OptimizationWindow[] = plan.spec.walkForward
-    ? plan.windows.map((window, w) => {
-        let best: { params: StrategyParams; result: TaskResult } | null = null;
-        plan.tasks.forEach((task, i) => {
-          if (task.window !== w) return;
-          const result = results[i] as TaskResult;
-          if (
-            !best ||
-            beats(objectiveOf(result.inSample, objective), objectiveOf(best.result.inSample, objective), objective)
-          )
-            best = { params: task.params, result };
-        });
-        const pick = best as { params: StrategyParams; result: TaskResult } | null;
+    ? windowPicks(plan, results).map((pick, w) => {
+        const window = plan.windows[w] as Window;
         return {
           inSample: { from: window.from, to: window.split },
           outOfSample: { from: window.split, to: window.to },

@@ -153,7 +153,7 @@ describe("walk-forward windows", () => {
     expect(() => walkForwardWindows(100, { inSample: 80, outOfSample: 30 })).toThrow(
       "one window needs 110 bars, the data holds 100",
     );
-    expect(() => walkForwardWindows(100, { inSample: 1, outOfSample: 30 })).toThrow("inSample must be at least 2");
+    expect(() => walkForwardWindows(100, { inSample: 9, outOfSample: 30 })).toThrow("inSample must be at least 10");
     expect(() => walkForwardWindows(100, { inSample: 10, outOfSample: 10, step: 0 })).toThrow(
       "step must be at least 1",
     );
@@ -202,7 +202,8 @@ describe("planOptimization", () => {
         ranges: { fastPeriod: { min: 1, max: 29, step: 1 }, slowPeriod: { min: 30, max: 200, step: 1 } },
         method: "grid",
         objective: "sharpe",
-        walkForward: { inSample: 100, outOfSample: 50, step: 50 },
+        // Long enough for slowPeriod 200 to warm up (201 bars).
+        walkForward: { inSample: 250, outOfSample: 50, step: 50 },
       }),
     ).rejects.toThrow(`backtests, more than ${OPTIMIZATION_MAX_RUNS}`);
   });

@@ -6,7 +6,13 @@
  * its indicators are warm and a position it holds carries over, as live), and
  * each part is measured on its own stretch of the equity curve.
  */
-import { fx, type SegmentMetrics, type WalkForward } from "@jts/contracts";
+import {
+  fx,
+  OPTIMIZATION_MAX_WINDOWS,
+  OPTIMIZATION_MIN_IN_SAMPLE,
+  type SegmentMetrics,
+  type WalkForward,
+} from "@jts/contracts";
 import type { EquityPoint } from "../backtest.ts";
 import { maxDrawdown, riskRatios } from "../metrics.ts";
 import { round } from "../trips.ts";
@@ -23,7 +29,8 @@ export interface Window {
  * The rolling windows over `bars` bars: in-sample [s, s+IS), out-of-sample
  * [s+IS, s+IS+OOS), for s = 0, step, 2*step, ... while the pair fits (a tail
  * shorter than a pair is left out). Without walk-forward: one window over
- * every bar, all in sample.
+ * every bar, all in sample. More than OPTIMIZATION_MAX_WINDOWS windows is
+ * refused, counted before any is built.
  */
 export function walkForwardWindows(bars: number, walkForward: WalkForward | undefined): Window[] {
   if (!walkForward) {
@@ -35,11 +42,17 @@ export function walkForwardWindows(bars: number, walkForward: WalkForward | unde
   const where = `walk-forward {inSample ${inSample}, outOfSample ${outOfSample}, step ${step}}`;
   if (![inSample, outOfSample, step].every(Number.isInteger))
     throw new OptimizationError(`${where}: windows are whole numbers of bars`);
-  if (inSample < 2) throw new OptimizationError(`${where}: inSample must be at least 2 bars`);
+  if (inSample < OPTIMIZATION_MIN_IN_SAMPLE)
+    throw new OptimizationError(`${where}: inSample must be at least ${OPTIMIZATION_MIN_IN_SAMPLE} bars`);
   if (outOfSample < 1) throw new OptimizationError(`${where}: outOfSample must be at least 1 bar`);
   if (step < 1) throw new OptimizationError(`${where}: step must be at least 1 bar`);
   if (inSample + outOfSample > bars)
     throw new OptimizationError(`${where}: one window needs ${inSample + outOfSample} bars, the data holds ${bars}`);
+  const count = Math.floor((bars - inSample - outOfSample) / step) + 1;
+  if (count > OPTIMIZATION_MAX_WINDOWS)
+    throw new OptimizationError(
+      `${where}: ${count} windows, more than ${OPTIMIZATION_MAX_WINDOWS}: a larger step or a shorter range`,
+    );
   const windows: Window[] = [];
   for (let from = 0; from + inSample + outOfSample <= bars; from += step)
     windows.push({ from, split: from + inSample, to: from + inSample + outOfSample });
