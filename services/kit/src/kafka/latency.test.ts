@@ -142,6 +142,16 @@ describe("OffsetCommitter", () => {
     ]);
   });
 
+  it("re-arms the timer after a failed commit, so a quiet topic's offset is committed without a next message", async () => {
+    const { consumer, commits, failOnce } = fakeConsumer();
+    const committer = new OffsetCommitter(consumer, "t", 30);
+    failOnce();
+    committer.handled(0, "7");
+    await Bun.sleep(200); // the first commit (~30 ms) fails; no message follows
+    expect(commits).toEqual([[{ partition: 0, offset: "8" }]]);
+    await committer.close();
+  });
+
   it("never puts a failed commit's older offset back over a newer one", async () => {
     const { consumer, commits, failOnce } = fakeConsumer();
     const committer = new OffsetCommitter(consumer, "t", 60_000);

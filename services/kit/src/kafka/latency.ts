@@ -79,6 +79,7 @@ export class OffsetCommitter {
   private readonly seen = new Set<number>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private committing: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(
     private readonly consumer: Consumer,
@@ -104,6 +105,10 @@ export class OffsetCommitter {
       void this.commit();
       return;
     }
+    this.schedule();
+  }
+
+  private schedule(): void {
     this.timer ??= setTimeout(() => {
       this.timer = null;
       void this.commit();
@@ -112,6 +117,7 @@ export class OffsetCommitter {
 
   /** Commits what is pending now; the consumer must still be in its group. */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.commit();
@@ -130,6 +136,10 @@ export class OffsetCommitter {
         // If this member no longer owns the partition, its new owner reads from the last commit (a redelivery).
         for (const { partition, offset } of partitions)
           if (!this.pending.has(partition)) this.pending.set(partition, offset);
+        // A quiet topic brings no next message to schedule that commit: re-arm here, or the offset would
+        // stay uncommitted (and be redelivered after a crash) until traffic resumes. Not after close: the
+        // consumer is leaving, and its caller retries by calling close again.
+        if (!this.closed && this.intervalMs > 0) this.schedule();
       }
     });
     return this.committing;
