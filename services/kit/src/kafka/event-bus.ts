@@ -9,15 +9,7 @@ import {
   type Subscription,
   topicFamily,
 } from "@jts/contracts";
-import {
-  type Admin,
-  type Consumer,
-  Kafka,
-  type KafkaMessage,
-  logLevel,
-  type Producer,
-  type SASLOptions,
-} from "kafkajs";
+import { type Admin, type Consumer, Kafka, type KafkaMessage, logLevel, type SASLOptions } from "kafkajs";
 import type { ConsumerLag } from "../consumer-lag.ts";
 import { decodeEnvelope, encodeEnvelope } from "../events/codec.ts";
 import { deadLetter, deadLetterRaw, deadLetterTopic } from "../events/dead-letter.ts";
@@ -72,7 +64,6 @@ const FETCH_WAIT_MS = 500;
  */
 export class KafkaEventBus implements EventTransport {
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
   private readonly sender: CoalescingProducer;
   private readonly admin: Admin;
   /** Each consumer and how to stop it with its handled offsets committed. */
@@ -95,15 +86,17 @@ export class KafkaEventBus implements EventTransport {
       logLevel: logLevel.NOTHING,
       retry: { initialRetryTime: 100, retries: 8 },
     });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    this.sender = new CoalescingProducer(this.producer);
+    // A factory: the sender replaces its producer after a failed request (see CoalescingProducer).
+    this.sender = new CoalescingProducer(() =>
+      this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+    );
     this.admin = this.kafka.admin();
   }
 
   static async create(options: KafkaBusOptions): Promise<KafkaEventBus> {
     const bus = new KafkaEventBus(options);
     await bus.admin.connect();
-    await bus.producer.connect();
+    await bus.sender.connect();
     await bus.ensureTopics((options.topics ?? KAFKA_TOPICS).map((t) => t.name));
     // A fresh cluster creates and loads its offsets topic on the first group
     // request; consumers that join meanwhile fail with NOT_COORDINATOR. Wait here.
@@ -305,8 +298,7 @@ export class KafkaEventBus implements EventTransport {
     this.closed = true;
     await Promise.all([...this.consumers.values()].map((stop) => stop().catch(() => {})));
     this.consumers.clear();
-    await this.sender.drain();
-    await this.producer.disconnect().catch(() => {});
+    await this.sender.close();
     await this.admin.disconnect().catch(() => {});
   }
 }
