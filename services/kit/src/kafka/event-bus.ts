@@ -190,7 +190,13 @@ export class KafkaEventBus implements EventTransport {
     const committer = new OffsetCommitter(consumer, kafkaTopic, this.options.commitIntervalMs ?? 1000);
     const matches = compilePattern(pattern);
     const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    const redelivered = new RedeliveredInProcess();
+    const joined = new Promise<void>((resolve) =>
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        this.reportSkipped(groupId, redelivered);
+        resolve();
+      }),
+    );
     await consumer.connect();
     await consumer.subscribe({ topic: kafkaTopic, fromBeginning: false });
     const handle = async (message: KafkaMessage) => {
@@ -217,13 +223,16 @@ export class KafkaEventBus implements EventTransport {
     let stopping = false;
     let inFlight: Promise<void> = Promise.resolve();
     const handleAndMark = async (partition: number, message: KafkaMessage) => {
+      if (redelivered.skip(partition, message.offset)) return;
       await handle(message);
+      redelivered.handled(partition, message.offset);
       committer.handled(partition, message.offset);
     };
     /** Stops taking messages, lets the one in its handler finish, commits, then leaves the group. */
     const stop = async () => {
       stopping = true;
       await inFlight.catch(() => {});
+      this.reportSkipped(groupId, redelivered);
       await committer.close();
       await consumer.disconnect();
     };
@@ -250,6 +259,13 @@ export class KafkaEventBus implements EventTransport {
         if (!options.group) await this.admin.deleteGroups([groupId]).catch(() => {});
       },
     };
+  }
+
+  /** Once per rebalance (and on stop): how many messages this member had already handled were skipped. */
+  private reportSkipped(groupId: string, redelivered: RedeliveredInProcess): void {
+    const skipped = redelivered.takeSkipped();
+    if (skipped > 0)
+      this.options.logger?.info("skipped messages redelivered after a rebalance, handled before", { groupId, skipped });
   }
 
   /**
@@ -300,6 +316,39 @@ export class KafkaEventBus implements EventTransport {
     this.consumers.clear();
     await this.sender.close();
     await this.admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * The highest offset of each partition this process has handled, so a
+ * message it gets again is skipped. Offsets are committed in the background
+ * (OffsetCommitter), so a rebalance or a consumer that rejoins reads a kept
+ * partition again from the last commit: up to one commit interval of ticks
+ * and quotes that a stop book, a candle or a paper fill must not take twice.
+ * In memory only: after a process restart the handlers' state is gone too,
+ * and the redelivery is at-least-once as before.
+ */
+export class RedeliveredInProcess {
+  private readonly highest = new Map<number, bigint>();
+  private skipped = 0;
+
+  skip(partition: number, offset: string): boolean {
+    const highest = this.highest.get(partition);
+    if (highest === undefined || BigInt(offset) > highest) return false;
+    this.skipped++;
+    return true;
+  }
+
+  handled(partition: number, offset: string): void {
+    const at = BigInt(offset);
+    if (at > (this.highest.get(partition) ?? -1n)) this.highest.set(partition, at);
+  }
+
+  /** How many were skipped since the last call. */
+  takeSkipped(): number {
+    const skipped = this.skipped;
+    this.skipped = 0;
+    return skipped;
   }
 }
 
