@@ -43,7 +43,9 @@ describe.skipIf(!brokers)(`Kafka coalesced publishes${brokers ? "" : " (skipped:
     expect(String((second as PromiseRejectedResult).reason)).toMatch(/larger than the max message size/);
     await bus.publish("good", envelope("T", "test", "k", "order-event-2"));
     await eventually(() => expect(stored.at(-1)).toBe("order-event-2"), 20_000);
-    expect(stored).toContain("order-event-1");
+    // order-event-1 was stored by the failed request and again by its re-send (its partition's sequence was rolled
+    // back, so the broker could not tell): one event id, handed to the handler once.
+    expect(stored).toEqual(["order-event-1", "order-event-2"]);
     // The refused message's partition takes the next one too (no OUT_OF_ORDER_SEQUENCE_NUMBER from then on).
     await bus.publish("small", envelope("T", "test", "k", "fits"));
   }, 60_000);

@@ -208,10 +208,12 @@ export class KafkaEventBus implements EventTransport {
           await this.publish(deadLetterTopic(topic), deadLetterRaw(topic, decoded.text, decoded.error));
         return;
       }
+      if (redelivered.skipEvent(decoded.event.id)) return;
       let lastError: unknown;
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         try {
           await handler(decoded.event);
+          redelivered.handledEvent(decoded.event.id);
           return;
         } catch (error) {
           lastError = error;
@@ -223,9 +225,9 @@ export class KafkaEventBus implements EventTransport {
     let stopping = false;
     let inFlight: Promise<void> = Promise.resolve();
     const handleAndMark = async (partition: number, message: KafkaMessage) => {
-      if (redelivered.skip(partition, message.offset)) return;
+      if (redelivered.skipOffset(partition, message.offset)) return;
       await handle(message);
-      redelivered.handled(partition, message.offset);
+      redelivered.handledOffset(partition, message.offset);
       committer.handled(partition, message.offset);
     };
     /** Stops taking messages, lets the one in its handler finish, commits, then leaves the group. */
@@ -261,11 +263,14 @@ export class KafkaEventBus implements EventTransport {
     };
   }
 
-  /** Once per rebalance (and on stop): how many messages this member had already handled were skipped. */
+  /** Once per rebalance (and on stop): how many messages this member had already handled it skipped. */
   private reportSkipped(groupId: string, redelivered: RedeliveredInProcess): void {
     const skipped = redelivered.takeSkipped();
     if (skipped > 0)
-      this.options.logger?.info("skipped messages redelivered after a rebalance, handled before", { groupId, skipped });
+      this.options.logger?.info("skipped messages handled before (a rebalance's replay, a re-sent publish)", {
+        groupId,
+        skipped,
+      });
   }
 
   /**
@@ -320,26 +325,46 @@ export class KafkaEventBus implements EventTransport {
 }
 
 /**
- * The highest offset of each partition this process has handled, so a
- * message it gets again is skipped. Offsets are committed in the background
- * (OffsetCommitter), so a rebalance or a consumer that rejoins reads a kept
- * partition again from the last commit: up to one commit interval of ticks
- * and quotes that a stop book, a candle or a paper fill must not take twice.
+ * What one subscription of this process has handled, so a message it gets
+ * again is skipped:
+ * - the highest offset of each partition: offsets are committed in the
+ *   background (OffsetCommitter), so a rebalance or a consumer that rejoins
+ *   reads a kept partition again from the last commit, up to one commit
+ *   interval of ticks and quotes that a stop book, a candle or a paper fill
+ *   must not take twice;
+ * - the ids of the most recent events: a publish re-sent after a failed
+ *   produce request (CoalescingProducer) may be stored twice, at two offsets.
+ *   Its copy follows it within that request's messages (at most 500), so a
+ *   window of RECENT_EVENT_IDS covers it.
  * In memory only: after a process restart the handlers' state is gone too,
- * and the redelivery is at-least-once as before.
+ * and the redelivery is at-least-once as before (money handlers dedupe by id).
  */
 export class RedeliveredInProcess {
   private readonly highest = new Map<number, bigint>();
+  private readonly recent = new Set<string>();
   private skipped = 0;
 
-  skip(partition: number, offset: string): boolean {
+  /** A message at or below the highest offset handled on its partition. */
+  skipOffset(partition: number, offset: string): boolean {
     const highest = this.highest.get(partition);
     if (highest === undefined || BigInt(offset) > highest) return false;
     this.skipped++;
     return true;
   }
 
-  handled(partition: number, offset: string): void {
+  /** An event whose id was handled among the most recent ones. */
+  skipEvent(id: string): boolean {
+    if (!this.recent.has(id)) return false;
+    this.skipped++;
+    return true;
+  }
+
+  handledEvent(id: string): void {
+    this.recent.add(id);
+    if (this.recent.size > RECENT_EVENT_IDS) this.recent.delete(this.recent.values().next().value as string);
+  }
+
+  handledOffset(partition: number, offset: string): void {
     const at = BigInt(offset);
     if (at > (this.highest.get(partition) ?? -1n)) this.highest.set(partition, at);
   }
@@ -351,6 +376,9 @@ export class RedeliveredInProcess {
     return skipped;
   }
 }
+
+/** Four produce requests' worth (CoalescingProducer sends at most 500 messages a request). */
+const RECENT_EVENT_IDS = 2000;
 
 /**
  * A fresh cluster answers "not the coordinator" or "coordinator loading"
