@@ -60,7 +60,9 @@ const FETCH_WAIT_MS = 500;
  * in the background (OffsetCommitter, every `commitIntervalMs`) and on
  * unsubscribe and close, never between a fetch and the next: a crash
  * redelivers what was handled since the last commit (at-least-once, as before;
- * handlers that move money dedupe by event id).
+ * handlers that move money dedupe by event id). Within the process, a message
+ * a subscription already handled (a rebalance's replay, a re-sent publish) is
+ * skipped: RedeliveredInProcess.
  */
 export class KafkaEventBus implements EventTransport {
   private readonly kafka: Kafka;
