@@ -50,7 +50,7 @@ async function fakeOms(runtime: Runtime, price: () => string) {
       strategyId: request.strategyId ?? null,
     };
     const fill: Fill = fillFixture({
-      id: `f-${submitted.length}`,
+      id: `f-${request.clientOrderId}`, // unique like a venue's: a restarted engine remembers the fill ids it counted
       orderId: order.id,
       clientOrderId: order.clientOrderId,
       account: order.account,

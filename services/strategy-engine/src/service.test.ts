@@ -85,4 +85,25 @@ describe("strategy fills", () => {
     await eventually(() => expect(position()).toMatchObject({ position: "1", fills: 1 }));
     await service.stop();
   });
+
+  it("a fill redelivered after a restart (applied and saved, offset not yet committed) does not count twice", async () => {
+    const documents = new MemoryDocumentStore();
+    const before = runtime();
+    const crashed = createStrategyService(before, { strategies: defaultStrategies("acc-admin"), documents });
+    await crashed.start();
+    const pnlOf = (service: typeof crashed) => service.engine.list().find((s) => s.config.id === "ma-BTC-KRW")?.pnl;
+    const redelivered = envelope(EventTypes.fill, "test", "f1", fill("acc-admin", "f1"));
+    await before.bus.publish(Topics.fill, redelivered);
+    await eventually(() => expect(pnlOf(crashed)).toMatchObject({ position: "1", fills: 1 }));
+    // No stop(): a crash. The state saved after the fill is all that survives, and the bus delivers the fill again.
+    const restarted = createStrategyService(runtime(), { strategies: defaultStrategies("acc-admin"), documents });
+    await restarted.start();
+    expect(pnlOf(restarted)).toMatchObject({ position: "1", fills: 1 });
+    await restarted.engine.onFill(redelivered.payload);
+    expect(pnlOf(restarted)).toMatchObject({ position: "1", fills: 1 });
+    // A new fill still counts.
+    await restarted.engine.onFill(fill("acc-admin", "f2"));
+    expect(pnlOf(restarted)).toMatchObject({ position: "2", fills: 2 });
+    await restarted.stop();
+  });
 });

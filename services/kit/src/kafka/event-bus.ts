@@ -9,15 +9,7 @@ import {
   type Subscription,
   topicFamily,
 } from "@jts/contracts";
-import {
-  type Admin,
-  type Consumer,
-  Kafka,
-  type KafkaMessage,
-  logLevel,
-  type Producer,
-  type SASLOptions,
-} from "kafkajs";
+import { type Admin, type Consumer, Kafka, type KafkaMessage, logLevel, type SASLOptions } from "kafkajs";
 import type { ConsumerLag } from "../consumer-lag.ts";
 import { decodeEnvelope, encodeEnvelope } from "../events/codec.ts";
 import { deadLetter, deadLetterRaw, deadLetterTopic } from "../events/dead-letter.ts";
@@ -68,11 +60,12 @@ const FETCH_WAIT_MS = 500;
  * in the background (OffsetCommitter, every `commitIntervalMs`) and on
  * unsubscribe and close, never between a fetch and the next: a crash
  * redelivers what was handled since the last commit (at-least-once, as before;
- * handlers that move money dedupe by event id).
+ * handlers that move money dedupe by event id). Within the process, a message
+ * a subscription already handled (a rebalance's replay, a re-sent publish) is
+ * skipped: RedeliveredInProcess.
  */
 export class KafkaEventBus implements EventTransport {
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
   private readonly sender: CoalescingProducer;
   private readonly admin: Admin;
   /** Each consumer and how to stop it with its handled offsets committed. */
@@ -95,15 +88,17 @@ export class KafkaEventBus implements EventTransport {
       logLevel: logLevel.NOTHING,
       retry: { initialRetryTime: 100, retries: 8 },
     });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    this.sender = new CoalescingProducer(this.producer);
+    // A factory: the sender replaces its producer after a failed request (see CoalescingProducer).
+    this.sender = new CoalescingProducer(() =>
+      this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+    );
     this.admin = this.kafka.admin();
   }
 
   static async create(options: KafkaBusOptions): Promise<KafkaEventBus> {
     const bus = new KafkaEventBus(options);
     await bus.admin.connect();
-    await bus.producer.connect();
+    await bus.sender.connect();
     await bus.ensureTopics((options.topics ?? KAFKA_TOPICS).map((t) => t.name));
     // A fresh cluster creates and loads its offsets topic on the first group
     // request; consumers that join meanwhile fail with NOT_COORDINATOR. Wait here.
@@ -197,7 +192,13 @@ export class KafkaEventBus implements EventTransport {
     const committer = new OffsetCommitter(consumer, kafkaTopic, this.options.commitIntervalMs ?? 1000);
     const matches = compilePattern(pattern);
     const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    const redelivered = new RedeliveredInProcess();
+    const joined = new Promise<void>((resolve) =>
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        this.reportSkipped(groupId, redelivered);
+        resolve();
+      }),
+    );
     await consumer.connect();
     await consumer.subscribe({ topic: kafkaTopic, fromBeginning: false });
     const handle = async (message: KafkaMessage) => {
@@ -209,10 +210,12 @@ export class KafkaEventBus implements EventTransport {
           await this.publish(deadLetterTopic(topic), deadLetterRaw(topic, decoded.text, decoded.error));
         return;
       }
+      if (redelivered.skipEvent(decoded.event.id)) return;
       let lastError: unknown;
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         try {
           await handler(decoded.event);
+          redelivered.handledEvent(decoded.event.id);
           return;
         } catch (error) {
           lastError = error;
@@ -224,13 +227,16 @@ export class KafkaEventBus implements EventTransport {
     let stopping = false;
     let inFlight: Promise<void> = Promise.resolve();
     const handleAndMark = async (partition: number, message: KafkaMessage) => {
+      if (redelivered.skipOffset(partition, message.offset)) return;
       await handle(message);
+      redelivered.handledOffset(partition, message.offset);
       committer.handled(partition, message.offset);
     };
     /** Stops taking messages, lets the one in its handler finish, commits, then leaves the group. */
     const stop = async () => {
       stopping = true;
       await inFlight.catch(() => {});
+      this.reportSkipped(groupId, redelivered);
       await committer.close();
       await consumer.disconnect();
     };
@@ -257,6 +263,16 @@ export class KafkaEventBus implements EventTransport {
         if (!options.group) await this.admin.deleteGroups([groupId]).catch(() => {});
       },
     };
+  }
+
+  /** Once per rebalance (and on stop): how many messages this member had already handled it skipped. */
+  private reportSkipped(groupId: string, redelivered: RedeliveredInProcess): void {
+    const skipped = redelivered.takeSkipped();
+    if (skipped > 0)
+      this.options.logger?.info("skipped messages handled before (a rebalance's replay, a re-sent publish)", {
+        groupId,
+        skipped,
+      });
   }
 
   /**
@@ -305,11 +321,66 @@ export class KafkaEventBus implements EventTransport {
     this.closed = true;
     await Promise.all([...this.consumers.values()].map((stop) => stop().catch(() => {})));
     this.consumers.clear();
-    await this.sender.drain();
-    await this.producer.disconnect().catch(() => {});
+    await this.sender.close();
     await this.admin.disconnect().catch(() => {});
   }
 }
+
+/**
+ * What one subscription of this process has handled, so a message it gets
+ * again is skipped:
+ * - the highest offset of each partition: offsets are committed in the
+ *   background (OffsetCommitter), so a rebalance or a consumer that rejoins
+ *   reads a kept partition again from the last commit, up to one commit
+ *   interval of ticks and quotes that a stop book, a candle or a paper fill
+ *   must not take twice;
+ * - the ids of the most recent events: a publish re-sent after a failed
+ *   produce request (CoalescingProducer) may be stored twice, at two offsets.
+ *   Its copy follows it within that request's messages (at most 500), so a
+ *   window of RECENT_EVENT_IDS covers it.
+ * In memory only: after a process restart the handlers' state is gone too,
+ * and the redelivery is at-least-once as before (money handlers dedupe by id).
+ */
+export class RedeliveredInProcess {
+  private readonly highest = new Map<number, bigint>();
+  private readonly recent = new Set<string>();
+  private skipped = 0;
+
+  /** A message at or below the highest offset handled on its partition. */
+  skipOffset(partition: number, offset: string): boolean {
+    const highest = this.highest.get(partition);
+    if (highest === undefined || BigInt(offset) > highest) return false;
+    this.skipped++;
+    return true;
+  }
+
+  /** An event whose id was handled among the most recent ones. */
+  skipEvent(id: string): boolean {
+    if (!this.recent.has(id)) return false;
+    this.skipped++;
+    return true;
+  }
+
+  handledEvent(id: string): void {
+    this.recent.add(id);
+    if (this.recent.size > RECENT_EVENT_IDS) this.recent.delete(this.recent.values().next().value as string);
+  }
+
+  handledOffset(partition: number, offset: string): void {
+    const at = BigInt(offset);
+    if (at > (this.highest.get(partition) ?? -1n)) this.highest.set(partition, at);
+  }
+
+  /** How many were skipped since the last call. */
+  takeSkipped(): number {
+    const skipped = this.skipped;
+    this.skipped = 0;
+    return skipped;
+  }
+}
+
+/** Four produce requests' worth (CoalescingProducer sends at most 500 messages a request). */
+const RECENT_EVENT_IDS = 2000;
 
 /**
  * A fresh cluster answers "not the coordinator" or "coordinator loading"

@@ -1,27 +1,48 @@
 import { describe, expect, it } from "bun:test";
 import type { Consumer, Producer, ProducerBatch } from "kafkajs";
+import { eventually } from "../testing/eventually.ts";
 import { CoalescingProducer, OffsetCommitter } from "./latency.ts";
 
-/** A producer whose requests the test answers one by one. */
+/** Producers whose requests the test answers one by one; `producers` counts the ones created (and connected). */
 function fakeProducer() {
-  const requests: Array<{ batch: ProducerBatch; ack: () => void; fail: (error: Error) => void }> = [];
-  const producer = {
-    sendBatch: (batch: ProducerBatch) =>
-      new Promise((resolve, reject) => {
-        requests.push({ batch, ack: () => resolve([]), fail: reject });
-      }),
-  } as unknown as Producer;
+  const requests: Array<{ batch: ProducerBatch; producer: number; ack: () => void; fail: (error: Error) => void }> = [];
+  let producers = 0;
+  const create = () => {
+    const producer = ++producers;
+    return {
+      connect: async () => {},
+      disconnect: async () => {},
+      sendBatch: (batch: ProducerBatch) =>
+        new Promise((resolve, reject) => {
+          requests.push({ batch, producer, ack: () => resolve([]), fail: reject });
+        }),
+    } as unknown as Producer;
+  };
   const values = (i: number) =>
     (requests[i]?.batch.topicMessages ?? []).flatMap((t) => t.messages.map((m) => `${t.topic}:${m.value}`));
-  return { producer, requests, values };
+  return { create, requests, values, producers: () => producers };
+}
+
+/** What kafkajs throws when the broker refuses a message for good (MESSAGE_TOO_LARGE). */
+function refused(): Error {
+  return Object.assign(new Error("The request included a message larger than the max message size"), {
+    name: "KafkaJSProtocolError",
+    retriable: false,
+  });
+}
+
+async function connectedSender(create: () => Producer) {
+  const sender = new CoalescingProducer(create);
+  await sender.connect();
+  return sender;
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe("CoalescingProducer", () => {
   it("sends an idle producer's publish at once and the ones made meanwhile together, in call order", async () => {
-    const { producer, requests, values } = fakeProducer();
-    const sender = new CoalescingProducer(producer);
+    const { create, requests, values } = fakeProducer();
+    const sender = await connectedSender(create);
     const settled: string[] = [];
     const publish = (topic: string, value: string) =>
       sender.send(topic, { key: "k", value }).then(() => void settled.push(value));
@@ -43,9 +64,42 @@ describe("CoalescingProducer", () => {
     expect(settled).toEqual(["1", "2", "3", "4"]);
   });
 
-  it("rejects every publish of a failed request and goes on with the next", async () => {
-    const { producer, requests } = fakeProducer();
-    const sender = new CoalescingProducer(producer);
+  it("after a failed request re-sends its messages one per request on a new producer: a refused one fails alone", async () => {
+    const { create, requests, values, producers } = fakeProducer();
+    const sender = await connectedSender(create);
+    const first = sender.send("t", { value: "1" });
+    await tick();
+    const batch = ["2", "big", "3"].map((value) => sender.send(value === "big" ? "u" : "t", { value }));
+    const outcomes = Promise.allSettled(batch);
+    requests[0]?.ack();
+    await first;
+    await tick();
+    expect(values(1)).toEqual(["t:2", "t:3", "u:big"]);
+    const later = sender.send("t", { value: "4" }); // queued behind the re-sends
+    requests[1]?.fail(refused());
+    // kafkajs rolled back the sequences of t's partition although the broker stored 2 and 3: a new producer.
+    for (const [i, answer] of [
+      [2, "ack"],
+      [3, "fail"],
+      [4, "ack"],
+    ] as const) {
+      await eventually(() => expect(requests.length).toBe(i + 1));
+      if (answer === "ack") requests[i]?.ack();
+      else requests[i]?.fail(refused());
+    }
+    expect([values(2), values(3), values(4)]).toEqual([["t:2"], ["u:big"], ["t:3"]]);
+    expect(requests.slice(2).map((r) => r.producer)).toEqual([2, 2, 3]); // a new one after each failed request
+    expect((await outcomes).map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    await eventually(() => expect(requests.length).toBe(6));
+    expect(values(5)).toEqual(["t:4"]);
+    requests[5]?.ack();
+    await later;
+    expect(producers()).toBe(3);
+  });
+
+  it("rejects the rest of a failed request when a re-sent message fails for a reason not its own", async () => {
+    const { create, requests, producers } = fakeProducer();
+    const sender = await connectedSender(create);
     const first = sender.send("t", { value: "1" });
     await tick();
     const second = sender.send("t", { value: "2" });
@@ -55,18 +109,22 @@ describe("CoalescingProducer", () => {
     await tick();
     const outcomes = Promise.allSettled([second, third]);
     requests[1]?.fail(new Error("NOT_ENOUGH_REPLICAS"));
+    await eventually(() => expect(requests.length).toBe(3));
+    requests[2]?.fail(new Error("NOT_ENOUGH_REPLICAS")); // 2 alone: the broker, not the message
     const reasons = (await outcomes).map((o) => (o.status === "rejected" ? (o.reason as Error).message : o.status));
     expect(reasons).toEqual(["NOT_ENOUGH_REPLICAS", "NOT_ENOUGH_REPLICAS"]);
+    expect(requests.length).toBe(3); // 3 was not tried alone
     const fourth = sender.send("t", { value: "4" });
-    await tick();
-    expect(requests.length).toBe(3);
-    requests[2]?.ack();
+    await eventually(() => expect(requests.length).toBe(4));
+    expect(requests[3]?.producer).toBe(producers()); // on a fresh producer
+    expect(producers()).toBe(3);
+    requests[3]?.ack();
     await fourth;
   });
 
   it("drain waits for everything queued", async () => {
-    const { producer, requests } = fakeProducer();
-    const sender = new CoalescingProducer(producer);
+    const { create, requests } = fakeProducer();
+    const sender = await connectedSender(create);
     void sender.send("t", { value: "1" });
     await tick();
     void sender.send("t", { value: "2" });
@@ -140,6 +198,16 @@ describe("OffsetCommitter", () => {
         { partition: 1, offset: "4" },
       ],
     ]);
+  });
+
+  it("re-arms the timer after a failed commit, so a quiet topic's offset is committed without a next message", async () => {
+    const { consumer, commits, failOnce } = fakeConsumer();
+    const committer = new OffsetCommitter(consumer, "t", 30);
+    failOnce();
+    committer.handled(0, "7");
+    await Bun.sleep(200); // the first commit (~30 ms) fails; no message follows
+    expect(commits).toEqual([[{ partition: 0, offset: "8" }]]);
+    await committer.close();
   });
 
   it("never puts a failed commit's older offset back over a newer one", async () => {

@@ -18,14 +18,34 @@ interface Queued {
  * event loop, and those made while a request is in flight, leave together in
  * the next request, in call order. Nothing lingers: an idle producer sends at
  * once. Every promise resolves only when its request is acknowledged by all
- * in-sync replicas (acks=-1, the idempotent producer's), and a failed request
- * rejects every publish in it: durability is the same as one send per event.
+ * in-sync replicas (acks=-1, the idempotent producer's).
+ *
+ * A failed request spoils its producer: kafkajs rolls back the idempotent
+ * sequence numbers of every partition in it, also of those the broker stored,
+ * so the next message to such a partition would be dropped by the broker as a
+ * duplicate while its promise resolves (a silent loss), or fail with
+ * OUT_OF_ORDER_SEQUENCE_NUMBER from then on. So after any failed request the
+ * next one goes on a new producer (new producer id, sequences from 0), and the
+ * failed request's messages are sent again ahead of the queue, one per
+ * request, so a message the broker refuses (too large, invalid) rejects only
+ * its own publish. One that fails for another reason (broker unreachable,
+ * retries exhausted) rejects the rest of its request too, as before, rather
+ * than wait out kafkajs' retries once per message. A message the broker had
+ * stored before the failure is stored again: at-least-once, consumers dedupe
+ * by event id.
  */
 export class CoalescingProducer {
   private queue: Queued[] = [];
   private flushing: Promise<void> | null = null;
+  private producer: Producer | null = null;
+  /** A request on the current producer failed: its sequence numbers cannot be trusted. */
+  private spoiled = false;
 
-  constructor(private readonly producer: Producer) {}
+  constructor(private readonly createProducer: () => Producer) {}
+
+  async connect(): Promise<void> {
+    this.producer = await this.connected();
+  }
 
   send(topic: string, message: Message): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -40,27 +60,81 @@ export class CoalescingProducer {
     while (this.flushing) await this.flushing;
   }
 
+  /** Sends what is queued, then disconnects. */
+  async close(): Promise<void> {
+    await this.drain();
+    await this.producer?.disconnect().catch(() => {});
+  }
+
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_MESSAGES_PER_SEND);
-      const byTopic = new Map<string, Message[]>();
-      for (const { topic, message } of batch) {
-        const messages = byTopic.get(topic);
-        if (messages) messages.push(message);
-        else byTopic.set(topic, [message]);
-      }
       try {
-        await this.producer.sendBatch({
-          compression: CompressionTypes.LZ4,
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        });
+        await this.request(batch);
         for (const queued of batch) queued.resolve();
       } catch (error) {
-        for (const queued of batch) queued.reject(error);
+        if (batch.length === 1) batch[0]?.reject(error);
+        else await this.sendOneByOne(batch);
       }
     }
     this.flushing = null;
   }
+
+  /** The messages of a failed request, again, each alone, so each gets its own outcome. */
+  private async sendOneByOne(batch: Queued[]): Promise<void> {
+    for (const [index, queued] of batch.entries()) {
+      try {
+        await this.request([queued]);
+        queued.resolve();
+      } catch (error) {
+        queued.reject(error);
+        if (!refusedByBroker(error)) {
+          for (const rest of batch.slice(index + 1)) rest.reject(error);
+          return;
+        }
+      }
+    }
+  }
+
+  private async request(batch: Queued[]): Promise<void> {
+    if (this.spoiled || !this.producer) {
+      await this.producer?.disconnect().catch(() => {});
+      this.producer = await this.connected();
+      this.spoiled = false;
+    }
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, message } of batch) {
+      const messages = byTopic.get(topic);
+      if (messages) messages.push(message);
+      else byTopic.set(topic, [message]);
+    }
+    try {
+      await this.producer.sendBatch({
+        compression: CompressionTypes.LZ4,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (error) {
+      this.spoiled = true;
+      throw error;
+    }
+  }
+
+  private async connected(): Promise<Producer> {
+    const producer = this.createProducer();
+    try {
+      await producer.connect();
+      return producer;
+    } catch (error) {
+      await producer.disconnect().catch(() => {});
+      throw error;
+    }
+  }
+}
+
+/** The broker answered that it will not take this message (too large, invalid, not allowed): retrying cannot help. */
+function refusedByBroker(error: unknown): boolean {
+  const { name, retriable } = error as { name?: string; retriable?: boolean };
+  return name === "KafkaJSProtocolError" && retriable === false;
 }
 
 /**
@@ -79,6 +153,7 @@ export class OffsetCommitter {
   private readonly seen = new Set<number>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private committing: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(
     private readonly consumer: Consumer,
@@ -104,6 +179,10 @@ export class OffsetCommitter {
       void this.commit();
       return;
     }
+    this.schedule();
+  }
+
+  private schedule(): void {
     this.timer ??= setTimeout(() => {
       this.timer = null;
       void this.commit();
@@ -112,6 +191,7 @@ export class OffsetCommitter {
 
   /** Commits what is pending now; the consumer must still be in its group. */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.commit();
@@ -130,6 +210,10 @@ export class OffsetCommitter {
         // If this member no longer owns the partition, its new owner reads from the last commit (a redelivery).
         for (const { partition, offset } of partitions)
           if (!this.pending.has(partition)) this.pending.set(partition, offset);
+        // A quiet topic brings no next message to schedule that commit: re-arm here, or the offset would
+        // stay uncommitted (and be redelivered after a crash) until traffic resumes. Not after close: the
+        // consumer is leaving, and its caller retries by calling close again.
+        if (!this.closed && this.intervalMs > 0) this.schedule();
       }
     });
     return this.committing;

@@ -54,7 +54,17 @@ export interface RunnerState {
   lastOrderNs: string | null;
   signals: number;
   ordersSent: number;
+  /**
+   * Ids of the most recent fills counted in `pnl`, oldest first. A fill is
+   * saved here with the position it moved, so one redelivered after a restart
+   * (applied and saved, its offset not committed yet) is not counted again.
+   * Absent in states saved before it existed.
+   */
+  fillIds?: string[];
 }
+
+/** Recent fill ids a runner remembers: far more than a strategy gets redelivered at once (one commit interval). */
+const REMEMBERED_FILLS = 1000;
 
 const INTERVAL_NS: Record<Candle["interval"], bigint> = {
   "1m": 60n * 10n ** 9n,
@@ -81,6 +91,8 @@ export class StrategyRunner {
   private sequence = 0;
   private clock = 0n;
   private warming = false;
+  /** Fill ids counted in the P&L, oldest first (insertion order), at most REMEMBERED_FILLS. */
+  private fillIds = new Set<string>();
   private readonly context: StrategyContext;
 
   constructor(
@@ -167,8 +179,12 @@ export class StrategyRunner {
     await this.strategy.onCandle?.(candle, this.context);
   }
 
+  /** Counts a fill once: one this runner (or the state it restored) already counted is skipped. */
   async fill(fill: Fill): Promise<void> {
+    if (this.fillIds.has(fill.id)) return;
     this.pnl.onFill(parseFill(fill));
+    this.fillIds.add(fill.id);
+    if (this.fillIds.size > REMEMBERED_FILLS) this.fillIds.delete(this.fillIds.values().next().value as string);
     await this.strategy.onFill?.(fill, this.context);
   }
 
@@ -206,6 +222,7 @@ export class StrategyRunner {
       lastOrderNs: this.lastOrderNs === null ? null : String(this.lastOrderNs),
       signals: this.signals,
       ordersSent: this.ordersSent,
+      fillIds: [...this.fillIds],
     };
   }
 
@@ -216,6 +233,7 @@ export class StrategyRunner {
     this.lastOrderNs = state.lastOrderNs === null ? null : BigInt(state.lastOrderNs);
     this.signals = state.signals;
     this.ordersSent = state.ordersSent;
+    this.fillIds = new Set(state.fillIds ?? []);
   }
 
   private async submit(intent: OrderIntent): Promise<string | null> {
