@@ -204,7 +204,7 @@ export function wsFanoutScenario(): Scenario {
         ],
         notes: [
           `JTS: the \`just dev\` composition (bootPlatform, in-memory ports) with the sim feed stopped; the bench publishes ${sizes.rate} BTC-KRW ticks/s on its bus (tsEvent = tsInit) and the gateway's WsHub fans them out. Clients log in with a JWT from POST /api/auth/login, authenticate in their first message, subscribe to ${CHANNEL} (and get the snapshot first).`,
-          "Node: bench/baselines/ws-server.mjs, the same protocol on `ws` with jsonwebtoken, ticks generated in the server process. Both number events per channel (`seq`), so both serialise each tick once; both send that one frame to each client (the hub with Bun's ws.send, Node with ws's send).",
+          "Node: bench/baselines/ws-server.mjs, the same protocol on `ws` with jsonwebtoken, ticks generated in the server process. Both number events per channel (`seq`), so both serialise each tick once; the hub hands the frame to Bun's server.publish (one topic per channel), Node sends it to each client.",
           "The per-user and pre-auth socket caps are raised to the client count for the JTS run (one user, one address); every other cap stays. Server CPU = the server process's user + system time while measuring / ticks published (the JTS process hosts the whole platform, idle but for the ticks).",
           "Clients: two Bun processes with half the clients each; per message they scan the string for seq, tradeId and tsEvent (no JSON.parse). Missing = messages published while measuring x clients - messages received; dropped = sockets closed by the server or not open at the end.",
         ],

@@ -6,19 +6,22 @@ import { eventually, readJson, silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "../auth/users.ts";
 import { createGatewayService, type GatewayOptions } from "../service.ts";
 import { gatewayClient, gatewayTestSettings } from "../testing/client.ts";
-import { FakeSocket } from "../ws/hub-fixture.ts";
+import { FakeSocket, FakeTopics } from "../ws/hub-fixture.ts";
 
 const settings = gatewayTestSettings("backtest-routes-test-secret-backtest-routes");
 const users = new MemoryUserDirectory();
 const documents = new MemoryDocumentStore();
 const runtime = memoryRuntime(silentLogger);
 const gateways: Array<ReturnType<typeof createGatewayService>> = [];
+/** The gateways here do not listen: the hub's public frames go to fake sockets' topics. */
+const topics = new FakeTopics();
 
 async function startGateway(backtests: GatewayOptions["backtests"] = {}) {
   const gateway = createGatewayService(runtime, users, settings, {
     audit: new MemoryAuditLog(),
     documents,
     backtests,
+    wsPublish: topics.publish,
   });
   await gateway.start();
   gateways.push(gateway);
@@ -238,8 +241,8 @@ describe("/api/backtests", () => {
     const gateway = await startGateway({ start: manual.start });
     await loginAll(gateway);
     const run = (await readJson(await call(gateway, "/api/backtests", tokens.alice, "POST", sample))) as BacktestRun;
-    const owner = new FakeSocket();
-    const other = new FakeSocket();
+    const owner = new FakeSocket(topics);
+    const other = new FakeSocket(topics);
     for (const [socket, token] of [
       [owner, tokens.alice],
       [other, tokens.bob],

@@ -8,7 +8,11 @@ let fixture: Awaited<ReturnType<typeof hubFixture>>;
 let server: ReturnType<typeof Bun.serve>;
 
 beforeAll(async () => {
-  fixture = await hubFixture({ alice: ["acc-a"], bob: ["acc-b"] });
+  // Public frames go through the real server's topics, as in the gateway.
+  fixture = await hubFixture(
+    { alice: ["acc-a"], bob: ["acc-b"] },
+    { publish: (topic, frame) => server.publish(topic, frame) },
+  );
   const { hub } = fixture;
   // The same four handlers the gateway gives Elysia's .ws, on a bare Bun server.
   server = Bun.serve({
@@ -79,7 +83,7 @@ describe("ws hub on Bun's own WebSocket server", () => {
     second.ws.close();
   });
 
-  it("fans ticks out to real Bun sockets: every socket gets each one once, in order, after its snapshot", async () => {
+  it("fans ticks out through Bun's topic publish: every socket gets each one once, in order, after its snapshot", async () => {
     fixture.state.prices.push(tickOf("ETH-KRW", "1"));
     const sockets = await Promise.all(
       ["alice:p1", "alice:p2", "bob:p1"].map(async (token) => {

@@ -25,6 +25,9 @@ export interface WsConnection {
   send(data: string): number;
   close(code?: number, reason?: string): void;
   getBufferedAmount(): number;
+  /** Bun's topics: the socket receives what `HubOptions.publish` sends to `topic` while subscribed. */
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
 }
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -56,7 +59,9 @@ interface Client {
   joining: Map<string, string[]>;
   /** Bytes queued in `joining`, bounded like unsent bytes. */
   joiningBytes: number;
-  /** Above the soft bound: its public events are conflated into `pending` until it drains. */
+  /** Public channels past their snapshot: this socket takes them from their Bun topic unless backed up. */
+  topics: Set<string>;
+  /** Out of its topics: the socket was above the soft bound, so its public events are conflated into `pending`. */
   backedUp: boolean;
   /** Public frames held back while backed up: the latest per conflation key, in `seq` order. */
   pending: Map<string, { channel: string; frame: string }>;
@@ -71,6 +76,11 @@ interface PublicChannel {
 }
 
 export interface HubOptions {
+  /**
+   * Sends a public channel's frame to every socket subscribed to that topic: Bun's `server.publish`,
+   * which frames it once and copies it to each socket natively.
+   */
+  publish(topic: string, frame: string): void;
   authenticate(token: string): Promise<AuthUser | null>;
   /** Whether an authenticated socket's session still holds (not logged out, user enabled, same token version); checked on every message. */
   isCurrent?(user: AuthUser): Promise<boolean>;
@@ -126,11 +136,11 @@ const eventFrame = (channel: string, seq: number, json: string, userSeq?: number
  * never in the URL) and lasts only as long as the token: it closes with 4401
  * at `exp` or on revokeToken. Subscribing sends a snapshot, then the stream.
  * Every event is serialised once: a public channel numbers its events
- * (`seq`, shared by every socket) and the one frame is sent to each
- * subscribed socket; a private channel is numbered per user (`seq` per channel,
+ * (`seq`, shared by every socket) and goes out through a Bun topic in one
+ * publish; a private channel is numbered per user (`seq` per channel,
  * `userSeq` across the user's stream), filtered to the user's accounts and
  * kept in a bounded ring, so a reconnecting client gets exactly what it
- * missed. A backed-up socket gets public events
+ * missed. A backed-up socket leaves its topics and gets public events
  * conflated per key until it drains; past the hard bound it is closed, so
  * one slow client never holds back the others (sends never wait).
  */
@@ -232,6 +242,7 @@ export class WsHub {
       channels: new Set(),
       joining: new Map(),
       joiningBytes: 0,
+      topics: new Set(),
       backedUp: false,
       pending: new Map(),
       authTimer: null,
@@ -346,6 +357,7 @@ export class WsHub {
         if (!client.channels.delete(channel)) continue;
         this.leave(client, channel);
         this.stopJoining(client, channel);
+        if (client.topics.delete(channel) && !client.backedUp) client.socket.unsubscribe(channel);
         for (const [key, held] of client.pending) if (held.channel === channel) client.pending.delete(key);
       }
       return this.control(client, { op: "unsubscribed", channels: msg.channels });
@@ -461,13 +473,15 @@ export class WsHub {
         if (!client.open) return;
       }
       this.stopJoining(client, channel);
+      if (PRIVATE.has(channel)) return;
+      client.topics.add(channel);
+      if (!client.backedUp) client.socket.subscribe(channel);
     });
   }
 
   /**
-   * Ticks and candles: numbered on their channel and serialised once; that one string is sent to
-   * every socket with room, at once (Bun's topic publish would send only when the event-loop
-   * iteration ends, behind the rest of the process's work). A socket above the soft bound gets
+   * Ticks and candles: numbered on their channel and serialised once, then one topic publish
+   * reaches every socket with room; a socket above the soft bound leaves its topics and gets
    * the latest frame per key when it drains.
    */
   private publishPublic(channel: string, key: string, data: unknown) {
@@ -475,6 +489,8 @@ export class WsHub {
     if (!state) return;
     state.seq += 1;
     const frame = eventFrame(channel, state.seq, JSON.stringify(data));
+    let live = false;
+    const behind: Client[] = [];
     for (const client of state.members) {
       const queue = client.joining.get(channel);
       if (queue) {
@@ -483,17 +499,20 @@ export class WsHub {
       }
       if (!client.backedUp) {
         if (client.socket.getBufferedAmount() <= this.softBound) {
-          this.transmit(client, frame);
+          live = true;
           continue;
         }
-        client.backedUp = true;
+        this.backUp(client);
       }
       if (this.overHardBound(client)) continue;
       // Re-inserted, so the held frames stay in `seq` order.
       client.pending.delete(key);
       client.pending.set(key, { channel, frame });
-      this.flush(client);
+      behind.push(client);
     }
+    if (live) this.options.publish(channel, frame);
+    // After the publish: a socket that drains now rejoins its topics for the next event, not this one.
+    for (const client of behind) this.flush(client);
   }
 
   /** Numbered into every entitled user's stream (connected or not), then sent to their subscribed sockets. */
@@ -559,7 +578,12 @@ export class WsHub {
     if (state?.members.delete(client) && state.members.size === 0) this.publicChannels.delete(channel);
   }
 
-  /** Sends what conflation held, oldest first, while there is room; once all is out, the socket takes live frames again. */
+  private backUp(client: Client) {
+    client.backedUp = true;
+    for (const topic of client.topics) client.socket.unsubscribe(topic);
+  }
+
+  /** Sends what conflation held, oldest first, while there is room; once all is out, the socket rejoins its topics. */
   private flush(client: Client) {
     for (const [key, held] of client.pending) {
       if (client.socket.getBufferedAmount() > this.softBound) return;
@@ -567,7 +591,9 @@ export class WsHub {
       this.transmit(client, held.frame);
       if (!client.open) return;
     }
-    if (client.socket.getBufferedAmount() <= this.softBound) client.backedUp = false;
+    if (!client.backedUp || client.socket.getBufferedAmount() > this.softBound) return;
+    client.backedUp = false;
+    for (const topic of client.topics) client.socket.subscribe(topic);
   }
 
   private control(client: Client, message: WsServerMessage) {

@@ -42,6 +42,8 @@ describe("ws hub slow consumers", () => {
     await settle();
     expect(socket.sent).toHaveLength(0);
     expect(socket.closed).toBeNull();
+    // Out of its topics while backed up: the shared publish no longer reaches it.
+    expect([...socket.subscriptions]).toEqual([]);
 
     socket.buffered = 0;
     hub.drain(socket);
@@ -53,7 +55,8 @@ describe("ws hub slow consumers", () => {
       ["ticker:BTC-KRW", 100],
       ["ticker:ETH-KRW", 50],
     ]);
-    // Drained: live again, so the next tick comes once.
+    // Drained: back in its topics, so the next tick comes once, through the publish.
+    expect([...socket.subscriptions].sort()).toEqual(["ticker:BTC-KRW", "ticker:ETH-KRW"]);
     socket.clear();
     const next = tickOf("BTC-KRW", "51");
     await publishTick(next);
@@ -61,7 +64,7 @@ describe("ws hub slow consumers", () => {
     expect(socket.events().map((e) => [e.seq, e.data])).toEqual([[101, next]]);
   });
 
-  it("goes live again after the held ticks, so the tick that drained it is neither lost nor sent twice", async () => {
+  it("rejoins the topic after the held ticks, so the tick that drained it is neither lost nor sent twice", async () => {
     const { connect, publishTick } = await setup();
     const socket = await connect("alice:t1", ["ticker:BTC-KRW"]);
     socket.clear();
@@ -149,7 +152,7 @@ describe("ws hub slow consumers", () => {
   });
 
   it("finishes a resume replay bigger than the hard bound, then cuts the socket off at the next live event", async () => {
-    const { hub, connect, publishOrder } = await setup();
+    const { hub, topics, connect, publishOrder } = await setup();
     const first = await connect("alice:t1", ["orders"]);
     const stream = first.last("authed")?.stream as string;
     const seq = first.last("subscribed")?.userSeq as number;
@@ -157,7 +160,7 @@ describe("ws hub slow consumers", () => {
     for (let i = 0; i < 10; i++) await publishOrder(orderFor("acc-a"));
     await settle();
 
-    const socket = new FakeSocket();
+    const socket = new FakeSocket(topics);
     hub.open(socket);
     await hub.message(socket, JSON.stringify({ op: "auth", token: "alice:t1" }));
     const send = socket.send.bind(socket);
