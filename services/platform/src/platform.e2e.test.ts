@@ -102,8 +102,13 @@ describe("the platform end to end", () => {
         true,
       );
     });
-    const seqs = messages.filter((m) => m.op === "event").map((m) => (m as { seq: number }).seq);
-    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    // Each channel numbers its own events (contracts/src/ws.ts): no gap and no repeat on any.
+    for (const channel of ["ticker:BTC-KRW", "orders", "fills", "positions"]) {
+      const seqs = messages
+        .filter((m) => m.op === "event" && m.channel === channel && !m.snapshot)
+        .map((m) => (m as { seq: number }).seq);
+      expect({ channel, seqs }).toEqual({ channel, seqs: seqs.map((_, i) => (seqs[0] ?? 0) + i) });
+    }
 
     const orders = (await readJson(await call("/api/orders"))) as Order[];
     expect(orders.find((o) => o.id === created.id)?.status).toBe("FILLED");
