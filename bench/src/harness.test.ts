@@ -7,7 +7,7 @@ import { outPath, ROOT_DIR } from "./lib/paths.ts";
 import { runToResult } from "./lib/proc.ts";
 import { evaluateTargets, type Report, renderMarkdown, type ScenarioReport, type Target } from "./lib/report.ts";
 import { runWorker } from "./lib/scenario.ts";
-import { launchedByStart, type ServerName, stopStartedServers } from "./lib/servers.ts";
+import { launchedByStart, parseExports, type ServerName, stopStartedServers } from "./lib/servers.ts";
 import { maxSlidingSum, median, spread } from "./lib/stats.ts";
 import { logChart } from "./lib/svg.ts";
 import { parseWrk } from "./lib/wrk.ts";
@@ -339,4 +339,23 @@ describe("backtest throughput", () => {
     },
     { timeout: 60_000 },
   );
+});
+
+describe("host/servers env output", () => {
+  it("reads every NAME=value of an export line, several on one line and quoted ones too", () => {
+    const printed = [
+      "export NATS_URL=nats://127.0.0.1:4222",
+      "export NATS_USER=jts NATS_PASSWORD=secret-1",
+      "export KAFKA_SASL_USERNAME=jts KAFKA_SASL_PASSWORD='p w' KAFKA_SASL_MECHANISM=scram-sha-256",
+      "# not an export",
+    ].join("\n");
+    expect(parseExports(printed)).toEqual({
+      NATS_URL: "nats://127.0.0.1:4222",
+      NATS_USER: "jts",
+      NATS_PASSWORD: "secret-1",
+      KAFKA_SASL_USERNAME: "jts",
+      KAFKA_SASL_PASSWORD: "p w",
+      KAFKA_SASL_MECHANISM: "scram-sha-256",
+    });
+  });
 });

@@ -19,6 +19,20 @@ const URL_ENV: Record<ServerName, keyof ServerUrls> = { redis: "REDIS_URL", nats
  */
 export const STARTED_SERVERS_ENV = "BENCH_STARTED_SERVERS_FILE";
 
+/**
+ * Every `NAME=value` of `export` lines as `host/servers/<name> env` prints them; one line
+ * may carry several (`export NATS_USER=jts NATS_PASSWORD=...`), and a value may be quoted.
+ */
+export function parseExports(printed: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const line of printed.split("\n")) {
+    if (!line.startsWith("export ")) continue;
+    for (const match of line.slice("export ".length).matchAll(/(\w+)=('[^']*'|\S+)/g))
+      found[match[1] as string] = (match[2] as string).replace(/^'(.*)'$/, "$1");
+  }
+  return found;
+}
+
 /** True when `host/servers/<name> start` launched the server (rather than finding it running). */
 export function launchedByStart(output: string): boolean {
   return /\bstarted pid \d+/.test(output);
@@ -65,8 +79,11 @@ export async function ensureServers(
       const list = process.env[STARTED_SERVERS_ENV];
       if (list && launchedByStart(started)) appendFileSync(list, `${name}\n`);
       const env = await run([`host/servers/${name}`, "env"]);
-      for (const match of env.matchAll(/export (\w+)=(\S+)/g))
-        (urls as Record<string, string>)[match[1] as string] = match[2] as string;
+      for (const [name, value] of Object.entries(parseExports(env))) {
+        if ((Object.values(URL_ENV) as string[]).includes(name)) (urls as Record<string, string>)[name] = value;
+        // Credentials (NATS_PASSWORD, KAFKA_SASL_*) reach the scenarios' child processes through the environment.
+        else process.env[name] ??= value;
+      }
     } catch (error) {
       failed[name] = (error as Error).message.slice(0, 500);
     }

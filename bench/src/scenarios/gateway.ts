@@ -6,7 +6,7 @@ import { decode, type LatencySummary, merge, summarize } from "../lib/hist.ts";
 import { outPath, ROOT_DIR } from "../lib/paths.ts";
 import { Child, freePort, run, runToResult } from "../lib/proc.ts";
 import { type Context, fmt, type Outcome, readProfile, type Scenario } from "../lib/scenario.ts";
-import { cleanNamespace } from "../lib/servers.ts";
+import { cleanNamespace, parseExports } from "../lib/servers.ts";
 import { median } from "../lib/stats.ts";
 import { type WrkResult, wrk, wrkAvailable } from "../lib/wrk.ts";
 
@@ -174,10 +174,7 @@ async function serverEnv(): Promise<Record<string, string>> {
   for (const name of names) if (process.env[name]) env[name] = process.env[name] as string;
   if (env.REDIS_URL && env.NATS_URL && env.KAFKA_BROKERS && env.DATABASE_URL) return env;
   const printed = await run([join(ROOT_DIR, "host/servers/all"), "env"]);
-  for (const match of printed.matchAll(/export (\w+)=(\S+)/g)) {
-    const value = (match[2] as string).replace(/^'(.*)'$/, "$1");
-    if (names.includes(match[1] as string)) env[match[1] as string] ??= value;
-  }
+  for (const [name, value] of Object.entries(parseExports(printed))) if (names.includes(name)) env[name] ??= value;
   return env;
 }
 
