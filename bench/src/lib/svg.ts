@@ -61,6 +61,8 @@ export function logChart(chart: LogChart): string {
 
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
+    // The title element names the chart for screen readers (and Biome's a11y lint checks it).
+    `<title>${xml(chart.title)}</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
     `<text x="${WIDTH / 2 - MARGIN.right / 2}" y="20" text-anchor="middle" font-size="14">${xml(chart.title)}</text>`,
   ];
