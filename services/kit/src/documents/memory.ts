@@ -3,43 +3,44 @@ import { AppError, notFound } from "../errors.ts";
 import { newId } from "../ids.ts";
 
 /**
- * A JSON round trip: the bodies are JSON in the real stores (JSONB, BSON), so
- * this copies them the way those stores would, and at a third of the cost of
- * structuredClone (strategy state is saved on every fill).
+ * A document as kept here: its body serialised, as the real stores keep JSON
+ * (JSONB, BSON). Writing serialises once and reading parses, so no caller
+ * holds a reference into stored state, and a write costs one stringify (the
+ * strategy engine saves its state on every fill; the JSON round trip this
+ * replaced cost four passes over the body).
  */
-const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+interface KeptDocument {
+  id: string;
+  name: string;
+  version: number;
+  json: string;
+  updatedAt: string;
+}
 
-/** In-process documents; copies in and out so callers cannot edit stored state. */
+/** In-process documents; serialised in, parsed out, so callers cannot edit stored state. */
 export class MemoryDocumentStore implements DocumentStore {
-  private readonly collections = new Map<string, Map<string, StoredDocument>>();
+  private readonly collections = new Map<string, Map<string, KeptDocument>>();
 
   async create<Body>(collection: string, name: string, body: Body): Promise<StoredDocument<Body>> {
     const docs = this.collection(collection);
     for (const doc of docs.values()) if (doc.name === name) throw duplicateName(collection, name);
-    const doc: StoredDocument = {
-      id: newId(),
-      name,
-      version: 1,
-      body: copy(body),
-      updatedAt: nowNsString(),
-    };
-    docs.set(doc.id, doc);
-    return copy(doc) as StoredDocument<Body>;
+    const kept = { id: newId(), name, version: 1, json: JSON.stringify(body), updatedAt: nowNsString() };
+    docs.set(kept.id, kept);
+    return written(kept, body);
   }
 
   async get<Body>(collection: string, id: string): Promise<StoredDocument<Body> | null> {
     const doc = this.collection(collection).get(id);
-    return doc ? (copy(doc) as StoredDocument<Body>) : null;
+    return doc ? read<Body>(doc) : null;
   }
 
   async findByName<Body>(collection: string, name: string): Promise<StoredDocument<Body> | null> {
-    for (const doc of this.collection(collection).values())
-      if (doc.name === name) return copy(doc) as StoredDocument<Body>;
+    for (const doc of this.collection(collection).values()) if (doc.name === name) return read<Body>(doc);
     return null;
   }
 
   async list<Body>(collection: string): Promise<StoredDocument<Body>[]> {
-    return [...this.collection(collection).values()].map((d) => copy(d) as StoredDocument<Body>).sort(byName);
+    return [...this.collection(collection).values()].map((d) => read<Body>(d)).sort(byName);
   }
 
   async update<Body>(
@@ -49,14 +50,9 @@ export class MemoryDocumentStore implements DocumentStore {
     body: Body,
   ): Promise<StoredDocument<Body>> {
     const doc = this.current(collection, id, expectedVersion);
-    const next: StoredDocument = {
-      ...doc,
-      version: doc.version + 1,
-      body: copy(body),
-      updatedAt: nowNsString(),
-    };
-    this.collection(collection).set(id, next);
-    return copy(next) as StoredDocument<Body>;
+    const kept = { ...doc, version: doc.version + 1, json: JSON.stringify(body), updatedAt: nowNsString() };
+    this.collection(collection).set(id, kept);
+    return written(kept, body);
   }
 
   async delete(collection: string, id: string, expectedVersion: number): Promise<void> {
@@ -68,7 +64,7 @@ export class MemoryDocumentStore implements DocumentStore {
     this.collections.clear();
   }
 
-  private current(collection: string, id: string, expectedVersion: number): StoredDocument {
+  private current(collection: string, id: string, expectedVersion: number): KeptDocument {
     const doc = this.collection(collection).get(id);
     if (!doc) throw notFound(`document ${id}`);
     if (doc.version !== expectedVersion) throw staleVersion(id, expectedVersion, doc.version);
@@ -83,6 +79,26 @@ export class MemoryDocumentStore implements DocumentStore {
     }
     return docs;
   }
+}
+
+/** A stored copy: parsed from the kept JSON, shared with nobody. */
+function read<Body>(doc: KeptDocument): StoredDocument<Body> {
+  return {
+    id: doc.id,
+    name: doc.name,
+    version: doc.version,
+    body: JSON.parse(doc.json) as Body,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+/**
+ * What a write answers: the caller's own body back. The store keeps only its
+ * serialised copy, so nothing aliases stored state, and a save pays no parse
+ * for a body its caller already has.
+ */
+function written<Body>(doc: KeptDocument, body: Body): StoredDocument<Body> {
+  return { id: doc.id, name: doc.name, version: doc.version, body, updatedAt: doc.updatedAt };
 }
 
 const byName = (a: StoredDocument, b: StoredDocument) => a.name.localeCompare(b.name);

@@ -68,6 +68,20 @@ export function documentStoreContract(
       expect((await store.get(c, doc.id))?.body).toEqual({ channel: "telegram" });
     });
 
+    it("keeps no reference to a written body or a read document", async () => {
+      const body = { list: ["a"], nested: { n: 1 } };
+      const created = await store.create(c, "copied", body);
+      body.list.push("edited after create");
+      created.body.nested.n = 99;
+      const read = await store.get<typeof body>(c, created.id);
+      expect(read?.body).toEqual({ list: ["a"], nested: { n: 1 } });
+      if (read) read.body.list.push("edited after read");
+      const next = { list: ["b"], nested: { n: 2 } };
+      await store.update(c, created.id, 1, next);
+      next.nested.n = 42;
+      expect((await store.findByName(c, "copied"))?.body).toEqual({ list: ["b"], nested: { n: 2 } });
+    });
+
     const unsupported = options.concurrentWritersUnsupported;
     it.skipIf(unsupported !== undefined)(
       `lets exactly one of two concurrent writers of the same version win${unsupported ? ` (skipped: ${unsupported})` : ""}`,
