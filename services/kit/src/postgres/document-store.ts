@@ -79,8 +79,10 @@ export class PostgresDocumentStore implements DocumentStore {
       UPDATE documents
       SET body = ${this.sql.json(body as never)}, version = version + 1, updated_at = ${nowNsString()}
       WHERE collection = ${collection} AND id = ${id} AND version = ${expectedVersion}
-      RETURNING id, name, version, body, updated_at`;
-    if (rows[0]) return toDocument<Body>(rows[0]);
+      RETURNING id, name, version, updated_at`;
+    // The caller's body back rather than the stored one: a strategy saves its
+    // state on every fill, and reading the whole body back doubled the bytes.
+    if (rows[0]) return toDocument<Body>({ ...rows[0], body });
     return this.refuse(collection, id, expectedVersion);
   }
 
