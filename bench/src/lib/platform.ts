@@ -45,16 +45,23 @@ export interface DevStorage {
 }
 
 export function devStorage(dataDir?: string): DevStorage {
-  const dir = dataDir ?? mkdtempSync(join(tmpdir(), "jts-bench-dev-"));
+  const dir = dataDir ?? freshDevDataDir();
   mkdirSync(dir, { recursive: true });
   if (readdirSync(dir).length > 0) throw new Error(`${dir} is not empty: the bench only uses a fresh data directory`);
-  // The embedded PostgreSQL runs as the postgres user (we are root here), which must reach it; mkdtemp makes 0700.
   chmodSync(dir, 0o755);
   return {
     dataDir: dir,
     settings: { JTS_STORAGE: "embedded", JTS_DATA_DIR: dir, PG_PORT: String(freePortBlock(1)) },
     remove: () => removeDevStorage(dir),
   };
+}
+
+/** A new empty directory under the system temp directory, open to the postgres user (mkdtemp makes it 0700). */
+export function freshDevDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "jts-bench-dev-"));
+  // As root, the embedded PostgreSQL runs as the postgres OS user, which must reach its cluster directory.
+  chmodSync(dir, 0o755);
+  return dir;
 }
 
 /**
