@@ -83,6 +83,7 @@ runChild(async () => {
       ...storage?.settings,
     });
     const bootSeconds = (performance.now() - booting) / 1000;
+    emit("booted", { composition, bootSeconds, dataDir: storage?.dataDir ?? null });
     emit("result", { composition, bootSeconds, ...(await measure(platform, { rate, seconds, warmup, strategies })) });
   } finally {
     await end();
