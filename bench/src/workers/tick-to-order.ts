@@ -195,7 +195,11 @@ async function measure(
     if (page.length < LIST_PAGE_MAX || !last) break;
     page = await oms.manager.list({ limit: LIST_PAGE_MAX, before: { time: last.createdAt, id: last.id } });
   }
-  const rejected = all.filter((o) => o.status === "REJECTED").length;
+  const rejected = all.filter((o) => o.status === "REJECTED");
+  // Why, counted by reason: a rejection on one composition only is a behaviour to explain, not noise.
+  const rejectReasons: Record<string, number> = {};
+  for (const o of rejected)
+    rejectReasons[o.rejectReason ?? "none"] = (rejectReasons[o.rejectReason ?? "none"] ?? 0) + 1;
   return {
     rate,
     seconds,
@@ -204,7 +208,8 @@ async function measure(
     ordersPerSec: Math.round(((orders - ordersBefore) / paced.elapsedMs) * 1000),
     acks: acks - acksBefore,
     ordersTotal: all.length,
-    rejected,
+    rejected: rejected.length,
+    rejectReasons,
     latency: summarize(latency),
     latencyHist: encode(latency),
     tickToDecision: summarize(tickToDecision),
