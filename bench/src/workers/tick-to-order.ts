@@ -74,6 +74,12 @@ runChild(async () => {
     ["SIGINT", 130],
   ] as const)
     process.once(signal, () => void end().finally(() => process.exit(code)));
+  // An error nobody awaits (a service's, even during stop) would end the process before the cleanup: clean up, then fail.
+  for (const event of ["uncaughtException", "unhandledRejection"] as const)
+    process.on(event, (error: unknown) => {
+      console.error(event, error); // to the log; before the result the runner sees the exit, after it keeps the result
+      void end().finally(() => process.exit(1));
+    });
   try {
     const booting = performance.now();
     platform = await bootBenchPlatform({
