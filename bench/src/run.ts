@@ -31,13 +31,16 @@ import { startupScenario } from "./scenarios/startup.ts";
 import { tickToOrderScenario } from "./scenarios/tick-to-order.ts";
 import { wsFanoutScenario } from "./scenarios/ws-fanout.ts";
 
-/** Issue 7's targets for this 2-core machine. */
+/**
+ * Issue 7's targets for this 2-core machine. They judge what users run (issue 16): `just dev`'s
+ * composition where a scenario measures several (tick-to-order, gateway); the others are reported beside it.
+ */
 export const TARGETS: Target[] = [
   {
     id: "1a",
     scenario: "tick-to-order",
-    metric: "p50Us",
-    label: "tick-to-order, one process: p50",
+    metric: "devP50Us",
+    label: "tick-to-order on `just dev` (one process, embedded PostgreSQL + chdb): p50",
     op: "<=",
     threshold: 20,
     unit: "us",
@@ -46,8 +49,8 @@ export const TARGETS: Target[] = [
   {
     id: "1b",
     scenario: "tick-to-order",
-    metric: "p99Us",
-    label: "tick-to-order, one process: p99",
+    metric: "devP99Us",
+    label: "tick-to-order on `just dev`: p99",
     op: "<=",
     threshold: 100,
     unit: "us",
@@ -56,8 +59,8 @@ export const TARGETS: Target[] = [
   {
     id: "1c",
     scenario: "tick-to-order",
-    metric: "p999Us",
-    label: "tick-to-order, one process: p99.9",
+    metric: "devP999Us",
+    label: "tick-to-order on `just dev`: p99.9",
     op: "<=",
     threshold: 1000,
     unit: "us",
@@ -66,8 +69,8 @@ export const TARGETS: Target[] = [
   {
     id: "1d",
     scenario: "tick-to-order",
-    metric: "achievedTicksPerSec",
-    label: "tick-to-order: the feed held 10k ticks/s",
+    metric: "devAchievedTicksPerSec",
+    label: "tick-to-order on `just dev`: the feed held 10k ticks/s",
     op: ">=",
     threshold: 9800,
     unit: "ticks/s",

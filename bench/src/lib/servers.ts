@@ -91,11 +91,26 @@ export async function ensureServers(
   return { urls, failed };
 }
 
-/** Removes what a bench namespace left on the shared servers: Kafka topics and groups, the JetStream stream, Redis keys. */
-export async function cleanNamespace(ns: string, urls: ServerUrls): Promise<void> {
+/**
+ * Removes what a bench namespace left on the shared servers: Kafka topics and groups, the
+ * JetStream stream, Redis keys. The servers want credentials (NATS_USER/NATS_PASSWORD,
+ * KAFKA_SASL_*): they come from `credentials`, the environment the namespace's processes
+ * had; without them every step was refused and, being best effort, left everything behind.
+ */
+export async function cleanNamespace(
+  ns: string,
+  urls: ServerUrls,
+  credentials: Record<string, string | undefined> = process.env,
+): Promise<void> {
   if (urls.KAFKA_BROKERS) {
     const { Kafka, logLevel } = await import("kafkajs");
-    const admin = new Kafka({ brokers: urls.KAFKA_BROKERS.split(","), logLevel: logLevel.NOTHING }).admin();
+    const { kafkaSaslFromEnv } = await import("@jts/kit/kafka");
+    const sasl = kafkaSaslFromEnv(credentials);
+    const admin = new Kafka({
+      brokers: urls.KAFKA_BROKERS.split(","),
+      logLevel: logLevel.NOTHING,
+      ...(sasl ? { sasl } : {}),
+    }).admin();
     try {
       await admin.connect();
       const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${ns}.`));
@@ -110,8 +125,9 @@ export async function cleanNamespace(ns: string, urls: ServerUrls): Promise<void
   }
   if (urls.NATS_URL) {
     const { connect } = await import("nats");
+    const { natsAuth } = await import("@jts/kit/nats");
     try {
-      const nc = await connect({ servers: urls.NATS_URL });
+      const nc = await connect(natsAuth(urls.NATS_URL, credentials));
       const jsm = await nc.jetstreamManager();
       await jsm.streams.delete(`JTS_${ns.replaceAll("-", "_").toUpperCase()}`).catch(() => {});
       await nc.close();

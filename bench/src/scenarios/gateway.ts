@@ -1,10 +1,12 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePortBlock } from "@jts/kit/testing";
 import { SQL } from "bun";
 import { decode, type LatencySummary, merge, summarize } from "../lib/hist.ts";
 import { outPath, ROOT_DIR } from "../lib/paths.ts";
-import { Child, freePort, run, runToResult } from "../lib/proc.ts";
+import { devStorage } from "../lib/platform.ts";
+import { Child, run, runToResult } from "../lib/proc.ts";
 import { type Context, fmt, type Outcome, readProfile, type Scenario } from "../lib/scenario.ts";
 import { cleanNamespace, parseExports } from "../lib/servers.ts";
 import { median } from "../lib/stats.ts";
@@ -60,8 +62,8 @@ export async function login(gateway: string): Promise<string> {
 /** Trades a little so GET /api/positions answers real positions, not an empty list. */
 async function seedPositions(gateway: string, token: string): Promise<string> {
   const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
+  const pricesBy = Date.now() + 15_000;
+  while (Date.now() < pricesBy) {
     const prices = (await (await fetch(`${gateway}/api/prices`, { headers: auth })).json()) as unknown[];
     if (Array.isArray(prices) && prices.length >= 3) break;
     await Bun.sleep(200);
@@ -77,15 +79,36 @@ async function seedPositions(gateway: string, token: string): Promise<string> {
       body: JSON.stringify({ clientOrderId: `bench-seed-${symbol}`, symbol, side: "BUY", type: "MARKET", quantity }),
     });
   }
-  await Bun.sleep(500);
-  const res = await fetch(`${gateway}/api/positions`, { headers: auth });
-  if (!res.ok) throw new Error(`GET /api/positions answered ${res.status}`);
-  return res.text();
+  // `just stack` books the fills through Kafka, later than the orders' answers: wait until all three are there.
+  const bookedBy = Date.now() + 30_000;
+  for (;;) {
+    const body = await positionsBody(gateway, token);
+    const booked = (JSON.parse(body) as unknown[]).length;
+    if (booked >= 3) return body;
+    if (Date.now() > bookedBy) throw new Error(`${booked} of the 3 seeded positions booked after 30 s`);
+    await Bun.sleep(200);
+  }
 }
 
 async function positionsBody(gateway: string, token: string): Promise<string> {
   const res = await fetch(`${gateway}/api/positions`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET /api/positions answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   return res.text();
+}
+
+/**
+ * The positions once they stop changing (two reads 500 ms apart alike): after the feed stops, the
+ * last marks still travel (over Kafka in `just stack`), and the bare app must serve the final body.
+ */
+async function settledPositions(gateway: string, token: string): Promise<string> {
+  let last = await positionsBody(gateway, token);
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
+    await Bun.sleep(500);
+    const next = await positionsBody(gateway, token);
+    if (next === last) return next;
+    last = next;
+  }
+  throw new Error("GET /api/positions still changing 15 s after the feed stopped");
 }
 
 interface FixedRate {
@@ -197,19 +220,19 @@ async function startStack(ctx: Context): Promise<Running> {
   databaseUrl.pathname = `/${database}`;
   const workDir = mkdtempSync(join(tmpdir(), "jts-bench-stack-"));
   const cleanup = async () => {
-    await cleanNamespace(namespace, {
-      REDIS_URL: env.REDIS_URL,
-      NATS_URL: env.NATS_URL,
-      KAFKA_BROKERS: env.KAFKA_BROKERS,
-    }).catch(() => {});
+    await cleanNamespace(
+      namespace,
+      { REDIS_URL: env.REDIS_URL, NATS_URL: env.NATS_URL, KAFKA_BROKERS: env.KAFKA_BROKERS },
+      env,
+    ).catch(() => {});
     await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
     await admin.close();
     rmSync(workDir, { recursive: true, force: true });
   };
   try {
-    const { startTestStack } = await import("@jts/platform/testing/stack");
+    const { startTestStack, STACK_SERVICES } = await import("@jts/platform/testing/stack");
     const stack = await startTestStack({
-      basePort: 20_000 + Math.floor(Math.random() * 9_000),
+      basePort: freePortBlock(STACK_SERVICES.length),
       logDir: join(workDir, "logs"),
       env: {
         ...env,
@@ -248,12 +271,8 @@ export const COMPOSITIONS: Composition[] = [
     label: "`just dev` (one process, embedded PostgreSQL + chdb)",
     note: "`just dev`: bootPlatform as services/platform/src/main.ts runs it (JTS_STORAGE=embedded: its own embedded PostgreSQL and chdb under a fresh data directory), in-memory bus, rpc and cache.",
     start: async () => {
-      const dataDir = devDataDir();
-      return platformProcess(
-        "gateway-dev",
-        { JTS_STORAGE: "embedded", JTS_DATA_DIR: dataDir, PG_PORT: String(freePort()) },
-        async () => rmSync(dataDir, { recursive: true, force: true }),
-      );
+      const storage = devStorage();
+      return platformProcess("gateway-dev", storage.settings, storage.remove);
     },
   },
   {
@@ -270,13 +289,6 @@ export const COMPOSITIONS: Composition[] = [
     nest: true,
   },
 ];
-
-/** A fresh data directory for `just dev`'s storage, open to the postgres user (mkdtemp makes it 0700). */
-function devDataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "jts-bench-dev-"));
-  chmodSync(dir, 0o755);
-  return dir;
-}
 
 /** BENCH_GATEWAY_COMPOSITIONS=dev,stack measures only those (re-running one after a change); all three by default. */
 function chosenCompositions(): Composition[] {
@@ -307,8 +319,7 @@ async function measureComposition(
       method: "POST",
       headers: { authorization: `Bearer ${BENCH_SERVICE_TOKEN}` },
     });
-    await Bun.sleep(300);
-    const frozen = (await positionsBody(running.gateway, token)) || body;
+    const frozen = (await settledPositions(running.gateway, token)) || body;
     const fixture = outPath(`gateway-positions-${composition.id}.json`);
     writeFileSync(fixture, frozen);
     const bare = new Child(
@@ -481,14 +492,12 @@ export function gatewayScenario(): Scenario {
       // Profile the gateway process while wrk drives it.
       const dir = outPath("profiles", `gateway-${Date.now()}`, "x").replace(/\/x$/, "");
       // The composition the targets judge: `just dev`'s, embedded PostgreSQL under a fresh data directory.
-      const dataDir = devDataDir();
+      const storage = devStorage();
       const child = new Child(
         "profile-gateway",
         profiledPlatformServer(dir, [
           "--set=API_RATE_LIMIT=1000000000",
-          "--set=JTS_STORAGE=embedded",
-          `--set=JTS_DATA_DIR=${dataDir}`,
-          `--set=PG_PORT=${freePort()}`,
+          ...Object.entries(storage.settings).map(([k, v]) => `--set=${k}=${v}`),
         ]),
       );
       const ready = (await child.next("ready", 120_000)) as { urls: Record<string, string> };
@@ -501,8 +510,8 @@ export function gatewayScenario(): Scenario {
         header: `Authorization: Bearer ${token}`,
       }).catch(() => null);
       child.send("stop");
-      await child.exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      await child.finish(30_000);
+      await storage.remove();
       return readProfile(dir);
     },
   };

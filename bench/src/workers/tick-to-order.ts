@@ -1,14 +1,23 @@
 /**
  * Scenario 1: tick-to-order in one process.
  *   bun bench/src/workers/tick-to-order.ts --rate=10000 --seconds=20 --warmup=5 [--strategies=3]
+ *     [--composition=memory|dev] [--data-dir=DIR]
  *
- * The `just dev` composition (bootPlatform, in-memory ports) with the default
+ * bootPlatform, every service in one process, with the default
  * moving-average strategies (one per sim symbol; --strategies=N runs N, see
  * runStrategies) and no cooldown. The sim feed's own publishStep
  * is driven at a constant tick rate; a sim tick enters the bus, the strategy
  * emits an order, the OMS asks risk, and the paper broker acknowledges.
  * Latency is the tick envelope's tsInit to the moment the OMS holds the
  * broker's ack, for every tick that caused an order.
+ *
+ * --composition=memory (default): JTS_STORAGE=memory, nothing leaves the process.
+ * --composition=dev: storage as `just dev` has it (services/platform/src/main.ts's
+ * default JTS_STORAGE=embedded): orders, positions and documents in an embedded
+ * PostgreSQL, candles and ticks in chdb, under a fresh data directory (--data-dir, or
+ * one under the system temp directory) with PostgreSQL on a free port. The worker
+ * stops that PostgreSQL and removes the directory when it ends, fails, or gets
+ * SIGTERM/SIGINT; the scenario passes --data-dir so it can clean up after a SIGKILL too.
  *
  * The bench observes without changing the services: it wraps the runtime's
  * bus.publish (to note each tick's tsInit), the strategy engine's onTick (to
@@ -17,11 +26,12 @@
  * a microsecond per call; the stage breakdown comes from the same stamps.
  */
 import { type Envelope, type EventTransport, LIST_PAGE_MAX, type Order, Subjects, type Tick } from "@jts/contracts";
+import type { Platform } from "@jts/platform";
 import { emit, flags, num, runChild } from "../lib/child.ts";
 import { relNs, stampToRel } from "../lib/clock.ts";
 import { encode, type Histogram, newHistogram, record, summarize } from "../lib/hist.ts";
 import { paceConstantRate } from "../lib/pacer.ts";
-import { bootBenchPlatform, runStrategies, simFeedOf } from "../lib/platform.ts";
+import { bootBenchPlatform, devStorage, runStrategies, simFeedOf } from "../lib/platform.ts";
 
 const STAGES = ["queue", "strategy", "oms", "risk", "oms-route", "broker"] as const;
 type Stage = (typeof STAGES)[number];
@@ -35,14 +45,61 @@ interface Pending {
   placeStart?: number;
 }
 
+const COMPOSITIONS = ["memory", "dev"] as const;
+type Composition = (typeof COMPOSITIONS)[number];
+
 runChild(async () => {
   const args = flags();
   const rate = num(args, "rate", 10_000);
   const seconds = num(args, "seconds", 20);
   const warmup = num(args, "warmup", 5);
   const strategies = num(args, "strategies", 3);
+  const composition = (args.composition ?? "memory") as Composition;
+  if (!COMPOSITIONS.includes(composition))
+    throw new Error(`--composition must be one of ${COMPOSITIONS.join(", ")}, got ${args.composition}`);
 
-  const platform = await bootBenchPlatform({ STRATEGY_COOLDOWN_MS: "0", STRATEGIES: "on", SIM_INTERVAL_MS: "3600000" });
+  const storage = composition === "dev" ? devStorage(args["data-dir"]) : null;
+  let platform: Platform | undefined;
+  let ended: Promise<void> | undefined;
+  // Once, whichever comes first: the end of the run, a failure, or a signal.
+  const end = () => {
+    ended ??= (async () => {
+      await platform?.stop().catch((error: unknown) => console.error("platform stop failed", error));
+      await storage?.remove();
+    })();
+    return ended;
+  };
+  for (const [signal, code] of [
+    ["SIGTERM", 143],
+    ["SIGINT", 130],
+  ] as const)
+    process.once(signal, () => void end().finally(() => process.exit(code)));
+  // An error nobody awaits (a service's, even during stop) would end the process before the cleanup: clean up, then fail.
+  for (const event of ["uncaughtException", "unhandledRejection"] as const)
+    process.on(event, (error: unknown) => {
+      console.error(event, error); // to the log; before the result the runner sees the exit, after it keeps the result
+      void end().finally(() => process.exit(1));
+    });
+  try {
+    const booting = performance.now();
+    platform = await bootBenchPlatform({
+      STRATEGY_COOLDOWN_MS: "0",
+      STRATEGIES: "on",
+      SIM_INTERVAL_MS: "3600000",
+      ...storage?.settings,
+    });
+    const bootSeconds = (performance.now() - booting) / 1000;
+    emit("booted", { composition, bootSeconds, dataDir: storage?.dataDir ?? null });
+    emit("result", { composition, bootSeconds, ...(await measure(platform, { rate, seconds, warmup, strategies })) });
+  } finally {
+    await end();
+  }
+});
+
+async function measure(
+  platform: Platform,
+  { rate, seconds, warmup, strategies }: { rate: number; seconds: number; warmup: number; strategies: number },
+) {
   await runStrategies(platform, strategies);
   const { bus, rpc } = platform.runtime;
   const feed = simFeedOf(platform);
@@ -144,8 +201,12 @@ runChild(async () => {
     if (page.length < LIST_PAGE_MAX || !last) break;
     page = await oms.manager.list({ limit: LIST_PAGE_MAX, before: { time: last.createdAt, id: last.id } });
   }
-  const rejected = all.filter((o) => o.status === "REJECTED").length;
-  emit("result", {
+  const rejected = all.filter((o) => o.status === "REJECTED");
+  // Why, counted by reason: a rejection on one composition only is a behaviour to explain, not noise.
+  const rejectReasons: Record<string, number> = {};
+  for (const o of rejected)
+    rejectReasons[o.rejectReason ?? "none"] = (rejectReasons[o.rejectReason ?? "none"] ?? 0) + 1;
+  return {
     rate,
     seconds,
     strategies: engine.list().filter((s) => s.running).length,
@@ -153,7 +214,8 @@ runChild(async () => {
     ordersPerSec: Math.round(((orders - ordersBefore) / paced.elapsedMs) * 1000),
     acks: acks - acksBefore,
     ordersTotal: all.length,
-    rejected,
+    rejected: rejected.length,
+    rejectReasons,
     latency: summarize(latency),
     latencyHist: encode(latency),
     tickToDecision: summarize(tickToDecision),
@@ -161,6 +223,5 @@ runChild(async () => {
     stages: Object.fromEntries(STAGES.map((s) => [s, summarize(stages[s])])),
     heapMB: Math.round(process.memoryUsage().heapUsed / 1e6),
     rssMB: Math.round(process.memoryUsage().rss / 1e6),
-  });
-  await platform.stop();
-});
+  };
+}

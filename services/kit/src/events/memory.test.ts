@@ -17,6 +17,36 @@ describe("memory event bus", () => {
     expect(got).toEqual([2]);
     await bus.close();
   });
+
+  it("drops the dead letter of a delivery that fails after close, instead of an unhandled rejection", async () => {
+    // Shutdown: a handler still running when the platform closes the bus fails (its storage is gone).
+    const bus = new MemoryEventBus();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      let fail!: () => void;
+      const attempts: number[] = [];
+      await bus.subscribe(
+        "md.tick.*.*",
+        async () => {
+          attempts.push(attempts.length + 1);
+          if (attempts.length === 1) await new Promise<void>((resolve) => (fail = resolve));
+          throw new Error("storage closed");
+        },
+        { maxAttempts: 2 },
+      );
+      await bus.publish("md.tick.sim.X", envelope("T", "test", "k", { n: 1 }));
+      await Bun.sleep(1);
+      await bus.close();
+      fail();
+      await Bun.sleep(20);
+      expect(attempts).toEqual([1, 2]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
 });
 
 describe("memory event bus lanes", () => {

@@ -164,6 +164,9 @@ export class MemoryEventBus implements EventTransport {
       }
     }
     if (topic.startsWith("dlq.")) return; // a failing dead-letter consumer must not loop
+    // Closed while the handler ran (shutdown): no subscriber is left to take the dead letter, and
+    // publishing it would throw out of a drain nobody awaits, an unhandled rejection that ends the process.
+    if (this.closed) return;
     await this.publish(deadLetterTopic(topic), deadLetter(topic, event, lastError, sub.maxAttempts));
   }
 }
