@@ -118,11 +118,18 @@ runChild(async () => {
     let inFlight = 0;
     let maxInFlight = 0;
     let publishErrors = 0;
+    /** Tick publish -> its ack (JetStream PubAck, Kafka produce acked): the feed's side of tick->signal. */
+    const tickAcked = newHistogram();
+    let measuring = false;
     const publish = <T extends Topic>(topic: T, event: Envelope<TopicPayload<T>>) => {
       inFlight++;
       if (inFlight > maxInFlight) maxInFlight = inFlight;
+      const isTick = event.type === EventTypes.tick;
       runtime.bus.publish(topic, event).then(
-        () => inFlight--,
+        () => {
+          inFlight--;
+          if (isTick && measuring) record(tickAcked, Number(nowNs() - BigInt(event.tsInit)));
+        },
         () => {
           inFlight--;
           publishErrors++;
@@ -146,7 +153,9 @@ runChild(async () => {
 
     await paceConstantRate(rate, warmup * 1000, step);
     const measureFrom = nowNs();
+    measuring = true;
     const paced = await paceConstantRate(rate, seconds * 1000, step);
+    measuring = false;
     const measureTo = nowNs();
     // Drain: let the last ticks' orders complete.
     const drainUntil = Date.now() + 5000;
@@ -204,6 +213,7 @@ runChild(async () => {
       latency: summarize(latency),
       latencyHist: encode(latency),
       stages: {
+        "tick published->acked (feed's publish, not on the order path)": summarize(tickAcked),
         "tick->signal (bus delivery, strategy)": summarize(toSignal),
         "signal->order created (signal publish, submit rpc)": summarize(toOrder),
         "order created->broker ack (OMS, risk rpc, broker rpc)": summarize(toAck),
