@@ -27,7 +27,7 @@ import { encode, newHistogram, record, summarize } from "../lib/hist.ts";
 import { paceConstantRate } from "../lib/pacer.ts";
 import { ROOT_DIR } from "../lib/paths.ts";
 import { quietLogger } from "../lib/platform.ts";
-import { Child, freePort } from "../lib/proc.ts";
+import { Child, cpuSeconds, freePort } from "../lib/proc.ts";
 import { cleanNamespace, ensureServers } from "../lib/servers.ts";
 
 const SERVICES = [
@@ -155,11 +155,21 @@ runChild(async () => {
     // from the services and servers being measured (at 100 ticks/s it waits 99% of the time). Latency is
     // measured from each tick's own stamp, so a send a timer makes late is not charged to the order path.
     await paceConstantRate(rate, warmup * 1000, step, "timer");
+    const cpuBefore = await Promise.all(children.map((c) => cpuSeconds(c.pid)));
     const measureFrom = nowNs();
     measuring = true;
     const paced = await paceConstantRate(rate, seconds * 1000, step, "timer");
     measuring = false;
     const measureTo = nowNs();
+    const cpuAfter = await Promise.all(children.map((c) => cpuSeconds(c.pid)));
+    // CPU per tick of each service over the measured window: what a change removed, on a host whose load
+    // moves the latencies several-fold.
+    const cpuUsPerTick = Object.fromEntries(
+      SERVICES.map((service, i) => [
+        service.name,
+        Math.round((((cpuAfter[i] ?? 0) - (cpuBefore[i] ?? 0)) * 1e6) / Math.max(1, paced.sent)),
+      ]),
+    );
     // Drain: let the last ticks' orders complete.
     const drainUntil = Date.now() + 5000;
     while (Date.now() < drainUntil && inFlight > 0) await Bun.sleep(50);
@@ -213,6 +223,7 @@ runChild(async () => {
       rejected,
       publishErrors,
       maxInFlightPublishes: maxInFlight,
+      cpuUsPerTick,
       latency: summarize(latency),
       latencyHist: encode(latency),
       stages: {
