@@ -26,11 +26,9 @@ describe.skipIf(!brokers)(`Kafka fetch wait${brokers ? "" : " (skipped: KAFKA_BR
 
   it("a message to an idle subscription arrives well before the broker's fetch hold runs out", async () => {
     const delaysMs: number[] = [];
-    await bus.subscribe(
-      "md.tick.sim.*",
-      (e) => void delaysMs.push(Number(nowNs() - BigInt(e.tsInit)) / 1e6),
-      { group: "idle-reader" },
-    );
+    await bus.subscribe("md.tick.sim.*", (e) => void delaysMs.push(Number(nowNs() - BigInt(e.tsInit)) / 1e6), {
+      group: "idle-reader",
+    });
     for (let n = 0; n < 6; n++) {
       // Idle longer than the hold, so each message meets a fetch the broker is holding.
       await Bun.sleep(700);
