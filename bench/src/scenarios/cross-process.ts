@@ -16,6 +16,8 @@ interface Run {
   latency: LatencySummary;
   latencyHist: string;
   stages: Record<string, LatencySummary>;
+  /** CPU microseconds per tick of each service over the measured window. */
+  cpuUsPerTick?: Record<string, number>;
 }
 
 /** Ticks per second across processes (see the notes: kept so reports compare). */
@@ -65,6 +67,12 @@ export function crossProcessScenario(bus: "nats" | "kafka"): Scenario {
           ],
         ],
       };
+      const services = Object.keys(runs[0]?.cpuUsPerTick ?? {});
+      const cpuTable: Table = {
+        title: `CPU per tick of each service over ${bus} (median over repetitions, microseconds; wall latency follows the host's load, CPU much less)`,
+        headers: ["service", "CPU us per tick"],
+        rows: services.map((name) => [name, fmt(median(runs.map((r) => r.cpuUsPerTick?.[name] ?? Number.NaN)), 0)]),
+      };
       return {
         metrics: {
           p50Us: runs.map((r) => r.latency.p50Us),
@@ -76,7 +84,7 @@ export function crossProcessScenario(bus: "nats" | "kafka"): Scenario {
           unmatched: runs.map((r) => r.unmatched),
           rejected: runs.map((r) => r.rejected),
         },
-        tables: [table],
+        tables: services.length > 0 ? [table, cpuTable] : [table],
         notes: [
           `Processes: strategy-engine, order-execution (in-memory orders), risk-management, broker-paper, each from its own main.ts (as \`just stack\` starts them), JTS_BUS=${bus}, JTS_RPC=nats, JTS_CACHE=redis, a namespace per repetition (removed afterwards), STRATEGY_COOLDOWN_MS=0. The bench process is the sim venue: SimMarket quotes and ticks at ${CROSS_PROCESS_RATE} ticks/s.`,
           "Latency = tick tsInit (= its tsEvent, carried by the strategy's Signal) -> the paper broker's ack time (tsEvent of its ACCEPTED execution report); orders matched through the Signal and Order events, no hook in the services.",

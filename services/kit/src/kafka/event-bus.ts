@@ -129,7 +129,8 @@ export class KafkaEventBus implements EventTransport {
     if (create.length > 0) {
       await this.admin
         .createTopics({
-          waitForLeaders: true,
+          // kafkajs' wait retries LEADER_NOT_AVAILABLE only; servedByLeaders waits out the rest of the start-up.
+          waitForLeaders: false,
           topics: create.map((name) => {
             const spec = declared.get(name.slice(this.namespace.length));
             const config = { ...KAFKA_TOPIC_DEFAULTS, ...spec?.config };
@@ -144,8 +145,21 @@ export class KafkaEventBus implements EventTransport {
           // Another process may have created it a moment ago.
           if (!/already exists/i.test(error.message)) throw error;
         });
+      await Promise.all(create.map((name) => this.servedByLeaders(name)));
     }
     for (const name of missing) this.known.add(name);
+  }
+
+  /**
+   * Resolves once every partition of a topic just created answers at its
+   * leader. For a moment after CreateTopics the broker answers "does not host
+   * this topic-partition" (its metadata lags the controller) or "not the
+   * leader" (the partition is still becoming leader); the bench's first run on
+   * a fresh broker failed on it. ListOffsets goes to each partition's leader,
+   * so its success is the check; both errors are retriable.
+   */
+  private async servedByLeaders(topic: string): Promise<void> {
+    await retryRetriable(() => this.admin.fetchTopicOffsets(topic));
   }
 
   async publish(topic: string, event: Envelope): Promise<void> {
