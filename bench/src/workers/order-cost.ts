@@ -74,7 +74,7 @@ runChild(async () => {
     };
     stamps = {};
     const start = relNs();
-    const order = await call(Subjects.orderSubmit, request);
+    const { order } = await call(Subjects.orderSubmit, request);
     const end = relNs();
     if (order.status === "REJECTED") refused++;
     const { riskStart, riskEnd, placeStart, acked } = stamps;
