@@ -12,11 +12,10 @@ export function validateAgainstInstrument(request: OrderRequest, spec: Instrumen
   const quantity = fx.toFixed(request.quantity);
   const invalid = (field: string, message: string) => new AppError("VALIDATION", message, { field });
   if (quantity <= 0n) throw invalid("quantity", "quantity must be greater than zero");
-  if (quantity < fx.toFixed(instrument.minQuantity))
-    throw invalid("quantity", `quantity below the minimum ${instrument.minQuantity}`);
-  if (quantity > fx.toFixed(instrument.maxQuantity))
-    throw invalid("quantity", `quantity above the maximum ${instrument.maxQuantity}`);
-  if (!fx.isMultipleOf(quantity, fx.toFixed(instrument.lotSize)))
+  // The spec holds the instrument's limits as fixed-point already (InstrumentCatalog.spec): not parsed per order.
+  if (quantity < spec.minQuantity) throw invalid("quantity", `quantity below the minimum ${instrument.minQuantity}`);
+  if (quantity > spec.maxQuantity) throw invalid("quantity", `quantity above the maximum ${instrument.maxQuantity}`);
+  if (!fx.isMultipleOf(quantity, spec.lotSize))
     throw invalid("quantity", `quantity must be a multiple of the lot size ${instrument.lotSize}`);
 
   const needsPrice = request.type === "LIMIT" || request.type === "STOP_LIMIT";

@@ -1,4 +1,5 @@
 import { type Fixed, fx, ORDER_STATUSES, type Order, type Side } from "@jts/contracts";
+import { oldestKeyDropper } from "@jts/kit";
 
 /**
  * Statuses after which an order can no longer trade. Every other status (NEW,
@@ -86,6 +87,9 @@ export class OpenOrders {
   private readonly finished = new Map<string, string>();
   /** Order id -> fill quantity booked for it (by RiskEngine.onFill, or taken as booked from a start-up snapshot). */
   private readonly booked = new Map<string, Fixed>();
+  /** The bounds of `finished` and `booked`: their oldest entries go first (eviction.ts says why not keys().next()). */
+  private readonly dropOldestFinished = oldestKeyDropper(this.finished);
+  private readonly dropOldestBooked = oldestKeyDropper(this.booked);
   /**
    * Orders an approved replacement stands for (cancel-replace), out of the
    * sums until they end: their last terms (for when they count again) and the
@@ -128,7 +132,7 @@ export class OpenOrders {
     }
     if (!working) {
       this.finished.set(order.id, order.updatedAt);
-      if (this.finished.size > TOMBSTONES) this.finished.delete(this.finished.keys().next().value as string);
+      if (this.finished.size > TOMBSTONES) this.dropOldestFinished();
     } else this.finished.delete(order.id);
     this.put(order, !working);
     if (!working) this.replacementEnded(order.id);
@@ -137,7 +141,7 @@ export class OpenOrders {
   /** A fill risk booked: the order holds that much less (and a finished one goes once all its fills are booked). */
   onFill(orderId: string, account: string, symbol: string, quantity: Fixed): void {
     this.booked.set(orderId, (this.booked.get(orderId) ?? 0n) + quantity);
-    if (this.booked.size > BOOKED) this.booked.delete(this.booked.keys().next().value as string);
+    if (this.booked.size > BOOKED) this.dropOldestBooked();
     const working = this.byAccount.get(account)?.get(symbol);
     const resting = working?.orders.get(orderId);
     if (!working || !resting) return;
@@ -437,8 +441,8 @@ function worstOf(a: Resting, b: Resting): Resting {
  * oldest go first; identical-order entries leave once out of their window.
  */
 export class RecentOrders {
-  /** account -> clientOrderId -> order id. */
-  private readonly byClientId = new Map<string, Map<string, string>>();
+  /** account -> clientOrderId -> order id, with the drop of its oldest entry (eviction.ts). */
+  private readonly byClientId = new Map<string, { ids: Map<string, string>; dropOldest: () => void }>();
   /** account -> symbol -> recently approved orders, oldest first. */
   private readonly bySymbol = new Map<string, Map<string, Array<{ order: Order; atMs: number }>>>();
 
@@ -446,7 +450,7 @@ export class RecentOrders {
 
   /** The other order that already used this clientOrderId, if any. */
   clientIdOwner(order: Order): string | null {
-    const owner = this.byClientId.get(order.account)?.get(order.clientOrderId);
+    const owner = this.byClientId.get(order.account)?.ids.get(order.clientOrderId);
     return owner !== undefined && owner !== order.id ? owner : null;
   }
 
@@ -473,17 +477,14 @@ export class RecentOrders {
   }
 
   remember(order: Order, nowMs: number, windowMs: number): void {
-    let ids = this.byClientId.get(order.account);
-    if (!ids) {
-      ids = new Map();
-      this.byClientId.set(order.account, ids);
+    let clientIds = this.byClientId.get(order.account);
+    if (!clientIds) {
+      const ids = new Map<string, string>();
+      clientIds = { ids, dropOldest: oldestKeyDropper(ids) };
+      this.byClientId.set(order.account, clientIds);
     }
-    ids.set(order.clientOrderId, order.id);
-    while (ids.size > this.capacity) {
-      const oldest = ids.keys().next().value;
-      if (oldest === undefined) break;
-      ids.delete(oldest);
-    }
+    clientIds.ids.set(order.clientOrderId, order.id);
+    while (clientIds.ids.size > this.capacity) clientIds.dropOldest();
     let symbols = this.bySymbol.get(order.account);
     if (!symbols) {
       symbols = new Map();

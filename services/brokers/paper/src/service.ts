@@ -37,6 +37,11 @@ export interface PaperServiceOptions
   faults?: PaperFaults;
 }
 
+interface PlaceFault {
+  kind: "drop-ack" | "place-late" | "refuse-late";
+  delayMs: number;
+}
+
 /**
  * How the next place calls misbehave, as a real venue's link can: the order is
  * placed but the answer is lost ("drop-ack"), placed only after the caller has
@@ -44,9 +49,9 @@ export interface PaperServiceOptions
  * ("refuse-late"). Each queued fault applies to one place.
  */
 export class PaperFaults {
-  private readonly queue: Array<{ kind: "drop-ack" | "place-late" | "refuse-late"; delayMs: number }> = [];
+  private readonly queue: PlaceFault[] = [];
 
-  next(kind: "drop-ack" | "place-late" | "refuse-late", delayMs = 0): this {
+  next(kind: PlaceFault["kind"], delayMs = 0): this {
     this.queue.push({ kind, delayMs });
     return this;
   }
@@ -138,9 +143,12 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
     queueMicrotask(() => void publish(reports));
     return ack;
   };
-  const place = async (order: Order): Promise<BrokerAck> => {
+  /** Synchronous without a fault: the in-process rpc then answers the OMS without a timer or a promise. */
+  const place = (order: Order): BrokerAck | Promise<BrokerAck> => {
     const fault = options.faults?.take();
-    if (!fault) return answer(engine.place(order));
+    return fault ? placeWithFault(order, fault) : answer(engine.place(order));
+  };
+  const placeWithFault = async (order: Order, fault: PlaceFault): Promise<BrokerAck> => {
     await Bun.sleep(fault.delayMs);
     if (fault.kind === "refuse-late")
       return {

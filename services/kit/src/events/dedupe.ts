@@ -1,4 +1,5 @@
 import type { EventHandler } from "@jts/contracts";
+import { oldestKeyDropper } from "../eviction.ts";
 
 /**
  * Consumers are idempotent: an event id seen before is skipped. Keeps the last
@@ -7,13 +8,11 @@ import type { EventHandler } from "@jts/contracts";
  */
 export function dedupeById<Payload>(handler: EventHandler<Payload>, capacity = 10_000): EventHandler<Payload> {
   const seen = new Set<string>();
+  const dropOldest = oldestKeyDropper(seen);
   return async (event) => {
     if (seen.has(event.id)) return;
     await handler(event);
     seen.add(event.id);
-    if (seen.size > capacity) {
-      const oldest = seen.values().next().value as string;
-      seen.delete(oldest);
-    }
+    if (seen.size > capacity) dropOldest();
   };
 }

@@ -14,6 +14,7 @@ import type { ConsumerLag } from "../consumer-lag.ts";
 import { decodeEnvelope, encodeEnvelope } from "../events/codec.ts";
 import { deadLetter, deadLetterRaw, deadLetterTopic } from "../events/dead-letter.ts";
 import { compilePattern } from "../events/pattern.ts";
+import { oldestKeyDropper } from "../eviction.ts";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
 import { CoalescingProducer, OffsetCommitter } from "./latency.ts";
@@ -358,6 +359,7 @@ export class KafkaEventBus implements EventTransport {
 export class RedeliveredInProcess {
   private readonly highest = new Map<number, bigint>();
   private readonly recent = new Set<string>();
+  private readonly dropOldestRecent = oldestKeyDropper(this.recent);
   private skipped = 0;
 
   /** A message at or below the highest offset handled on its partition. */
@@ -377,7 +379,7 @@ export class RedeliveredInProcess {
 
   handledEvent(id: string): void {
     this.recent.add(id);
-    if (this.recent.size > RECENT_EVENT_IDS) this.recent.delete(this.recent.values().next().value as string);
+    if (this.recent.size > RECENT_EVENT_IDS) this.dropOldestRecent();
   }
 
   handledOffset(partition: number, offset: string): void {

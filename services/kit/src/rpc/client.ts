@@ -35,9 +35,13 @@ export interface RpcClient {
 }
 
 const replyValidators = new Map<string, Validator<TSchema>>();
+/** Each subject called so far -> its reply validator: one lookup per call, no contract search or slicing. */
+const replyValidatorsBySubject = new Map<string, Validator<TSchema>>();
 
 /** One validator per reply schema; the broker subjects of every broker share their op's. */
 function replyValidatorFor(subject: string): Validator<TSchema> {
+  const known = replyValidatorsBySubject.get(subject);
+  if (known) return known;
   const contract = rpcContract(subject);
   if (!contract) throw new AppError("INTERNAL", `no contract names the rpc subject ${subject}`);
   const key = subject.startsWith("broker.") ? subject.slice(subject.lastIndexOf(".")) : subject;
@@ -46,6 +50,7 @@ function replyValidatorFor(subject: string): Validator<TSchema> {
     validator = compile(contract.reply);
     replyValidators.set(key, validator);
   }
+  replyValidatorsBySubject.set(subject, validator);
   return validator;
 }
 
