@@ -1,5 +1,5 @@
 import type { Alert } from "@jts/contracts";
-import type { Logger } from "@jts/kit";
+import { type Logger, oldestKeyDropper } from "@jts/kit";
 import type { Channel } from "../channels/channel.ts";
 import { expectSuccess } from "../channels/http-status.ts";
 import { PermanentError } from "../retry.ts";
@@ -63,6 +63,7 @@ export function pushChannel(options: PushChannelOptions): Channel {
   const { signer, subscriptions, logger, timeoutMs = 5000, transport = fetch } = options;
   /** Alert id -> endpoints already reached, for retries of the same alert; bounded. */
   const reached = new Map<string, Set<string>>();
+  const dropOldestReached = oldestKeyDropper(reached);
 
   const visible = async (alert: Alert, sub: StoredPushSubscription) => {
     if (alert.account === null || sub.admin) return true;
@@ -105,7 +106,7 @@ export function pushChannel(options: PushChannelOptions): Channel {
     async send(alert: Alert) {
       const done = reached.get(alert.id) ?? new Set<string>();
       reached.set(alert.id, done);
-      if (reached.size > 1000) reached.delete(reached.keys().next().value as string);
+      if (reached.size > 1000) dropOldestReached();
       const plaintext = Buffer.from(JSON.stringify(pushPayload(alert)));
       const targets = subscriptions.of(options.recipients(alert)).filter((s) => !done.has(s.endpoint));
       const failures: Error[] = [];

@@ -1,5 +1,5 @@
 import type { Alert, UserStateReply } from "@jts/contracts";
-import type { Logger } from "@jts/kit";
+import { type Logger, oldestKeyDropper } from "@jts/kit";
 import { alertText, type Channel } from "../channels/channel.ts";
 import { PermanentError } from "../retry.ts";
 import { type BotApi, BotApiError } from "./bot-api.ts";
@@ -83,6 +83,7 @@ export function telegramAlertChannel(options: TelegramAlertOptions): Channel {
   const queue = new SendQueue(options.concurrency ?? 5);
   /** Alert id -> chats already reached, for retries of the same alert; bounded. */
   const reached = new Map<string, Set<string>>();
+  const dropOldestReached = oldestKeyDropper(reached);
 
   /** One alert's lookups: each user's state and accounts asked once, however many chats they have. */
   const lookups = () => {
@@ -172,7 +173,7 @@ export function telegramAlertChannel(options: TelegramAlertOptions): Channel {
     async send(alert: Alert) {
       const done = reached.get(alert.id) ?? new Set<string>();
       reached.set(alert.id, done);
-      if (reached.size > 1000) reached.delete(reached.keys().next().value as string);
+      if (reached.size > 1000) dropOldestReached();
       // The links are read at every try (a store that does not answer is a failure that may pass: retried).
       const { targets: all, lookupFailures } = await targetsOf(alert);
       const targets = all.filter((t) => !done.has(String(t.chatId)));

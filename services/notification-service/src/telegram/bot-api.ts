@@ -1,4 +1,4 @@
-import { compile } from "@jts/kit";
+import { compile, oldestKeyDropper } from "@jts/kit";
 import { t } from "elysia";
 
 /**
@@ -53,6 +53,7 @@ export class BotApi {
   private readonly base: string;
   /** Chat id ("" for calls to no chat) -> when Telegram's last 429 lets us call it again (epoch ms). */
   private readonly pausedUntil = new Map<string, number>();
+  private readonly dropOldestPause = oldestKeyDropper(this.pausedUntil);
 
   constructor(
     token: string,
@@ -131,7 +132,7 @@ export class BotApi {
     const retryAfterS = res.status === 429 && Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null;
     if (retryAfterS !== null) {
       this.pausedUntil.set(chat, Date.now() + retryAfterS * 1000);
-      if (this.pausedUntil.size > 10_000) this.pausedUntil.delete(this.pausedUntil.keys().next().value as string);
+      if (this.pausedUntil.size > 10_000) this.dropOldestPause();
     }
     throw new BotApiError(
       `telegram ${method}: ${res.status} ${description}`,

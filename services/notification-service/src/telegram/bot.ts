@@ -1,4 +1,4 @@
-import type { Logger } from "@jts/kit";
+import { type Logger, oldestKeyDropper } from "@jts/kit";
 import { type BotApi, isUpdate, type TelegramUpdate } from "./bot-api.ts";
 import type { Reply, TelegramCommands } from "./commands.ts";
 import { type LinkBook, MAX_CHATS_PER_USER, type TelegramLink } from "./links.ts";
@@ -21,6 +21,7 @@ const MAX_REFUSALS_PER_MINUTE = 20;
  */
 export class TelegramBot {
   private readonly refusedAt = new Map<number, number>();
+  private readonly dropOldestRefusal = oldestKeyDropper(this.refusedAt);
   private recentRefusals: number[] = [];
   /** Updates are handled one after another (webhook requests may overlap): the offset claims never race. */
   private queue: Promise<void> = Promise.resolve();
@@ -150,7 +151,7 @@ export class TelegramBot {
     this.recentRefusals.push(now);
     this.refusedAt.delete(chatId);
     this.refusedAt.set(chatId, now);
-    if (this.refusedAt.size > MAX_REFUSED_CHATS) this.refusedAt.delete(this.refusedAt.keys().next().value as number);
+    if (this.refusedAt.size > MAX_REFUSED_CHATS) this.dropOldestRefusal();
     this.deps.logger.info("telegram chat not linked: refused", { chatId });
     await this.send(chatId, { text: REFUSAL });
   }

@@ -10,7 +10,7 @@ import {
   type StrategyStatus,
   type Tick,
 } from "@jts/contracts";
-import type { Logger } from "@jts/kit";
+import { type Logger, oldestKeyDropper } from "@jts/kit";
 import { kindOf } from "./kinds.ts";
 import { PnlBook, type PnlState } from "./pnl.ts";
 import type { OrderIntent, Strategy, StrategyContext, StrategyKindDefinition } from "./strategy.ts";
@@ -93,6 +93,7 @@ export class StrategyRunner {
   private warming = false;
   /** Fill ids counted in the P&L, oldest first (insertion order), at most REMEMBERED_FILLS. */
   private fillIds = new Set<string>();
+  private dropOldestFillId = oldestKeyDropper(this.fillIds);
   private readonly context: StrategyContext;
 
   constructor(
@@ -184,7 +185,7 @@ export class StrategyRunner {
     if (this.fillIds.has(fill.id)) return;
     this.pnl.onFill(parseFill(fill));
     this.fillIds.add(fill.id);
-    if (this.fillIds.size > REMEMBERED_FILLS) this.fillIds.delete(this.fillIds.values().next().value as string);
+    if (this.fillIds.size > REMEMBERED_FILLS) this.dropOldestFillId();
     await this.strategy.onFill?.(fill, this.context);
   }
 
@@ -234,6 +235,7 @@ export class StrategyRunner {
     this.signals = state.signals;
     this.ordersSent = state.ordersSent;
     this.fillIds = new Set(state.fillIds ?? []);
+    this.dropOldestFillId = oldestKeyDropper(this.fillIds);
   }
 
   private async submit(intent: OrderIntent): Promise<string | null> {
