@@ -176,6 +176,26 @@ describe("strategy runner", () => {
     expect(second.runner.status().pnl).toMatchObject({ position: "1", unrealizedPnl: "10", netPnl: "0" });
     expect((second.sent[0] as OrderRequest).clientOrderId.endsWith("-2")).toBe(true);
   });
+
+  it("remembers its last 1000 fill ids, oldest forgotten first, across a restore", async () => {
+    const calls: string[] = [];
+    const first = runnerWith(calls);
+    const fillNo = (n: number) =>
+      fillFixture({ id: `f${n}`, symbol: "BTC-KRW", side: "BUY", quantity: "1", price: "100" });
+    for (let n = 1; n <= 1001; n++) await first.runner.fill(fillNo(n));
+    const saved = first.runner.snapshot();
+    expect(saved.fillIds).toHaveLength(1000);
+    expect(saved.fillIds?.[0]).toBe("f2");
+    const second = runnerWith(calls);
+    second.runner.restore(JSON.parse(JSON.stringify(saved)));
+    await second.runner.fill(fillNo(1001)); // remembered: not counted again
+    expect(second.runner.status().pnl.position).toBe("1001");
+    await second.runner.fill(fillNo(1002)); // new: counted, and f2 is now the one forgotten
+    expect(second.runner.status().pnl.position).toBe("1002");
+    expect(second.runner.snapshot().fillIds?.slice(0, 2)).toEqual(["f3", "f4"]);
+    await second.runner.fill(fillNo(2)); // forgotten, so counted: the bound's documented cost
+    expect(second.runner.status().pnl.position).toBe("1003");
+  });
 });
 
 describe("strategy parameters", () => {
