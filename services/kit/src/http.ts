@@ -4,7 +4,7 @@ import { AppError } from "./errors.ts";
 import { newId } from "./ids.ts";
 import { allowedHostsFromEnv, hostRefusal, internalPlaneRefusal } from "./internal-plane.ts";
 import type { Logger } from "./log.ts";
-import { MetricsRegistry } from "./metrics.ts";
+import { type CounterSeries, type HistogramSeries, MetricsRegistry } from "./metrics.ts";
 import { serviceCredential } from "./service-credential.ts";
 
 /** Ready or not; a string means "not ready", and says why (shown under `reasons` in /ready). */
@@ -85,6 +85,21 @@ export function createServiceApp(options: ServiceAppOptions) {
   const requests = metrics.counter("http_requests_total", "HTTP requests by route and status");
   const duration = metrics.histogram("http_request_duration_seconds", "HTTP request duration");
   const readiness = options.readiness ?? {};
+  // Every request counts under its method, route pattern and status: the label sets are few, so each
+  // is bound once (its label key built once) and a request costs a map lookup, not a key per metric.
+  const seriesByRequest = new Map<string, { requests: CounterSeries; duration: HistogramSeries }>();
+  const requestSeries = (method: string, route: string, status: number | string) => {
+    const id = `${method} ${status} ${route}`;
+    let series = seriesByRequest.get(id);
+    if (!series) {
+      series = {
+        requests: requests.bind({ method, route, status: String(status) }),
+        duration: duration.bind({ route }),
+      };
+      seriesByRequest.set(id, series);
+    }
+    return series;
+  };
   const dependencyUp = metrics.gauge("jts_dependency_up", "1 when the readiness check of a dependency passes");
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.logger;
@@ -130,10 +145,9 @@ export function createServiceApp(options: ServiceAppOptions) {
       }
     })
     .onAfterResponse(({ request, set, route, startedAt }) => {
-      const status = String(set.status ?? 200);
-      requests.inc({ method: request.method, route: route ?? "unmatched", status });
-      if (startedAt !== undefined)
-        duration.observe((performance.now() - startedAt) / 1000, { route: route ?? "unmatched" });
+      const series = requestSeries(request.method, route ?? "unmatched", set.status ?? 200);
+      series.requests.inc();
+      if (startedAt !== undefined) series.duration.observe((performance.now() - startedAt) / 1000);
     })
     .onError(({ code, error, set, request }) => {
       if (error instanceof AppError) {
