@@ -33,6 +33,7 @@ export { envelope } from "./events/envelope.ts";
 export { forward } from "./events/forward.ts";
 export { MemoryEventBus } from "./events/memory.ts";
 export { compilePattern } from "./events/pattern.ts";
+export { isDeeplyFrozen } from "./frozen.ts";
 export { createServiceApp, metricsOf, type ReadinessCheck, type ServiceAppOptions } from "./http.ts";
 export { newId } from "./ids.ts";
 export { followVenueInstruments } from "./instrument-feed.ts";

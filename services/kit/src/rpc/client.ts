@@ -8,6 +8,7 @@ import {
 } from "@jts/contracts";
 import type { TSchema } from "@sinclair/typebox";
 import { AppError } from "../errors.ts";
+import { isDeeplyFrozen } from "../frozen.ts";
 import { compile, type Validator } from "../validate.ts";
 
 export interface CallOptions {
@@ -47,14 +48,6 @@ interface ReplyCheck {
 }
 
 const replyChecks = new Map<string, ReplyCheck>();
-
-/** Frozen all the way down: nothing in it can be changed after it was checked. */
-function isDeeplyFrozen(value: unknown, depth = 0): boolean {
-  if (typeof value !== "object" || value === null) return true;
-  if (depth > 8 || !Object.isFrozen(value)) return false;
-  for (const key in value) if (!isDeeplyFrozen((value as Record<string, unknown>)[key], depth + 1)) return false;
-  return true;
-}
 
 /** Whether `reply` meets the reply contract; a deeply frozen one that did is not checked again. */
 function replyPasses(check: ReplyCheck, reply: unknown): boolean {
