@@ -69,6 +69,16 @@ export function hasAbsoluteUrl(request: Request): boolean {
   return URL.canParse(request.url);
 }
 
+/** `map`'s entry for `key`, made and kept the first time. */
+function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
 /** The registry a createServiceApp app renders on /metrics (undefined for any other app). */
 export function metricsOf(app: AnyElysia): MetricsRegistry | undefined {
   const metrics = (app.decorator as Record<string, unknown>).metrics;
@@ -86,19 +96,17 @@ export function createServiceApp(options: ServiceAppOptions) {
   const duration = metrics.histogram("http_request_duration_seconds", "HTTP request duration");
   const readiness = options.readiness ?? {};
   // Every request counts under its method, route pattern and status: the label sets are few, so each
-  // is bound once (its label key built once) and a request costs a map lookup, not a key per metric.
-  const seriesByRequest = new Map<string, { requests: CounterSeries; duration: HistogramSeries }>();
-  const requestSeries = (method: string, route: string, status: number | string) => {
-    const id = `${method} ${status} ${route}`;
-    let series = seriesByRequest.get(id);
-    if (!series) {
-      series = {
-        requests: requests.bind({ method, route, status: String(status) }),
-        duration: duration.bind({ route }),
-      };
-      seriesByRequest.set(id, series);
-    }
-    return series;
+  // is bound once (its label key built once) and a request costs three map lookups on strings Elysia
+  // keeps (the method, the route pattern) and the status number, not a label key per metric.
+  type RequestSeries = { requests: CounterSeries; duration: HistogramSeries };
+  const seriesByRequest = new Map<string, Map<string, Map<number | string, RequestSeries>>>();
+  const requestSeries = (method: string, route: string, status: number | string): RequestSeries => {
+    const byRoute = entryOf(seriesByRequest, method, () => new Map());
+    const byStatus = entryOf(byRoute, route, () => new Map());
+    return entryOf(byStatus, status, () => ({
+      requests: requests.bind({ method, route, status: String(status) }),
+      duration: duration.bind({ route }),
+    }));
   };
   const dependencyUp = metrics.gauge("jts_dependency_up", "1 when the readiness check of a dependency passes");
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
