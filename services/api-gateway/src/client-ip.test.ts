@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { clientOrigin, parseTrustedProxies } from "./client-ip.ts";
+import { clientOrigin, parseTrustedProxies, requestOrigin } from "./client-ip.ts";
 
 const peer = (address: string) => ({ requestIP: () => ({ address }) });
 const req = (headers: Record<string, string> = {}, url = "http://gateway/api/x") => new Request(url, { headers });
@@ -37,5 +37,42 @@ describe("clientOrigin", () => {
       secure: true,
     });
     expect(clientOrigin(req(), null, trusted)).toEqual({ ip: "local", secure: false });
+  });
+});
+
+describe("requestOrigin", () => {
+  const trusted = parseTrustedProxies("127.0.0.1");
+  const counting = (address: string) => {
+    const source = {
+      asked: 0,
+      requestIP: (): { address: string } | null => {
+        source.asked++;
+        return { address };
+      },
+    };
+    return source;
+  };
+
+  it("asks Bun for the peer only when a read asks, once, and answers as clientOrigin does", () => {
+    const source = counting("127.0.0.1");
+    const origin = requestOrigin(req({ "x-forwarded-for": "203.0.113.9" }), source, trusted);
+    expect(source.asked).toBe(0);
+    expect(origin.ip).toBe("203.0.113.9");
+    expect(origin.secure).toBe(false);
+    expect(source.asked).toBe(1);
+  });
+
+  it("works it out at once for state changes and upgrades, whose address is read after the answer", () => {
+    for (const request of [
+      new Request("http://gateway/api/orders", { method: "POST", body: "{}" }),
+      new Request("http://gateway/ws", { headers: { upgrade: "websocket" } }),
+    ]) {
+      const source = counting("192.0.2.7");
+      const origin = requestOrigin(request, source, trusted);
+      expect(source.asked).toBe(1);
+      // What Bun says after the answer (null) no longer matters.
+      source.requestIP = () => null;
+      expect(origin).toEqual({ ip: "192.0.2.7", secure: false });
+    }
   });
 });

@@ -52,3 +52,37 @@ export function clientOrigin(
   const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
   return { ip, secure: direct.secure || proto === "https" };
 }
+
+/**
+ * The caller's origin for `request`, worked out at once when it may be read
+ * after the answer is sent, else on first use. Bun names the peer only until
+ * the answer is sent (requestIP is null after it), and asking costs more than
+ * most of an authenticated read, which never needs it. Worked out at once:
+ * state changes (their audit entry is written after the answer; no GET route
+ * is audited, routes/policy.test.ts) and WebSocket upgrades (the socket is
+ * opened after the upgrade answer). Read lazily: every other request, which
+ * reads it, if at all, while it is handled (the per-address limit of a caller
+ * without a valid token, the login routes).
+ */
+export function requestOrigin(
+  request: Request,
+  server: PeerSource | null | undefined,
+  trusted: ReadonlySet<string>,
+): ClientOrigin {
+  const method = request.method;
+  if ((method !== "GET" && method !== "HEAD") || request.headers.has("upgrade"))
+    return clientOrigin(request, server, trusted);
+  let known: ClientOrigin | undefined;
+  const origin = () => {
+    known ??= clientOrigin(request, server, trusted);
+    return known;
+  };
+  return {
+    get ip() {
+      return origin().ip;
+    },
+    get secure() {
+      return origin().secure;
+    },
+  };
+}

@@ -19,6 +19,19 @@ const ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 const ALLOWED_HEADERS = "authorization, content-type, x-request-id";
 
 /**
+ * Whether an absolute URL's path is /docs or under it, without parsing the URL (this runs on every
+ * request). A hostless request (HTTP/1.0) has only its path as its URL and already got 400 from
+ * createServiceApp; read as a path here, it is judged the same way.
+ */
+export function isDocsPath(url: string): boolean {
+  const scheme = url.indexOf("://");
+  const slash = scheme === -1 ? 0 : url.indexOf("/", scheme + 3);
+  if (slash === -1) return false;
+  const path = url.slice(slash, slash + 6);
+  return path === "/docs" || path === "/docs/" || path === "/docs?" || path === "/docs#";
+}
+
+/**
  * Security headers on every answer and CORS for an allow-list of origins
  * only: a browser on any other origin gets no CORS headers (so it cannot
  * read answers) and its preflight is refused with 403.
@@ -26,11 +39,8 @@ const ALLOWED_HEADERS = "authorization, content-type, x-request-id";
 export function security(corsOrigins: readonly string[]) {
   const allowed = new Set(corsOrigins);
   return new Elysia({ name: "gateway.security" }).onRequest(({ request, set }) => {
-    // A hostless request (HTTP/1.0) already got 400 from createServiceApp; never let `new URL` throw here.
-    if (!URL.canParse(request.url)) return;
-    const path = new URL(request.url).pathname;
     Object.assign(set.headers, API_HEADERS);
-    if (path === "/docs" || path.startsWith("/docs/")) set.headers["content-security-policy"] = DOCS_CSP;
+    if (isDocsPath(request.url)) set.headers["content-security-policy"] = DOCS_CSP;
 
     const origin = request.headers.get("origin");
     if (!origin) return;

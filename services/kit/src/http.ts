@@ -4,7 +4,7 @@ import { AppError } from "./errors.ts";
 import { newId } from "./ids.ts";
 import { allowedHostsFromEnv, hostRefusal, internalPlaneRefusal } from "./internal-plane.ts";
 import type { Logger } from "./log.ts";
-import { MetricsRegistry } from "./metrics.ts";
+import { type CounterSeries, type HistogramSeries, MetricsRegistry } from "./metrics.ts";
 import { serviceCredential } from "./service-credential.ts";
 
 /** Ready or not; a string means "not ready", and says why (shown under `reasons` in /ready). */
@@ -69,6 +69,16 @@ export function hasAbsoluteUrl(request: Request): boolean {
   return URL.canParse(request.url);
 }
 
+/** `map`'s entry for `key`, made and kept the first time. */
+function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
 /** The registry a createServiceApp app renders on /metrics (undefined for any other app). */
 export function metricsOf(app: AnyElysia): MetricsRegistry | undefined {
   const metrics = (app.decorator as Record<string, unknown>).metrics;
@@ -85,6 +95,19 @@ export function createServiceApp(options: ServiceAppOptions) {
   const requests = metrics.counter("http_requests_total", "HTTP requests by route and status");
   const duration = metrics.histogram("http_request_duration_seconds", "HTTP request duration");
   const readiness = options.readiness ?? {};
+  // Every request counts under its method, route pattern and status: the label sets are few, so each
+  // is bound once (its label key built once) and a request costs three map lookups on strings Elysia
+  // keeps (the method, the route pattern) and the status number, not a label key per metric.
+  type RequestSeries = { requests: CounterSeries; duration: HistogramSeries };
+  const seriesByRequest = new Map<string, Map<string, Map<number | string, RequestSeries>>>();
+  const requestSeries = (method: string, route: string, status: number | string): RequestSeries => {
+    const byRoute = entryOf(seriesByRequest, method, () => new Map());
+    const byStatus = entryOf(byRoute, route, () => new Map());
+    return entryOf(byStatus, status, () => ({
+      requests: requests.bind({ method, route, status: String(status) }),
+      duration: duration.bind({ route }),
+    }));
+  };
   const dependencyUp = metrics.gauge("jts_dependency_up", "1 when the readiness check of a dependency passes");
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.logger;
@@ -130,10 +153,9 @@ export function createServiceApp(options: ServiceAppOptions) {
       }
     })
     .onAfterResponse(({ request, set, route, startedAt }) => {
-      const status = String(set.status ?? 200);
-      requests.inc({ method: request.method, route: route ?? "unmatched", status });
-      if (startedAt !== undefined)
-        duration.observe((performance.now() - startedAt) / 1000, { route: route ?? "unmatched" });
+      const series = requestSeries(request.method, route ?? "unmatched", set.status ?? 200);
+      series.requests.inc();
+      if (startedAt !== undefined) series.duration.observe((performance.now() - startedAt) / 1000);
     })
     .onError(({ code, error, set, request }) => {
       if (error instanceof AppError) {

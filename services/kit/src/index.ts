@@ -34,6 +34,7 @@ export { forward } from "./events/forward.ts";
 export { MemoryEventBus } from "./events/memory.ts";
 export { compilePattern } from "./events/pattern.ts";
 export { oldestKeyDropper } from "./eviction.ts";
+export { isDeeplyFrozen } from "./frozen.ts";
 export { createServiceApp, metricsOf, type ReadinessCheck, type ServiceAppOptions } from "./http.ts";
 export { newId } from "./ids.ts";
 export { followVenueInstruments } from "./instrument-feed.ts";

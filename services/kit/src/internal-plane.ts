@@ -68,8 +68,9 @@ const hasBody = (headers: Headers) =>
 export function hostRefusal(request: Request, allowedHosts: ReadonlySet<string>): AppError | null {
   // In-process `app.handle(new Request(url))` carries no Host header: the URL's host stands in.
   // Hostless HTTP/1.0 has no absolute URL: refused by http.ts before this runs, and here too if called alone.
-  const fallback = URL.canParse(request.url) ? new URL(request.url).host : "";
-  const host = hostName(request.headers.get("host") ?? fallback);
+  // Parsed only then: this runs on every request.
+  const header = request.headers.get("host");
+  const host = hostName(header ?? (URL.canParse(request.url) ? new URL(request.url).host : ""));
   if (allowedHosts.has(host)) return null;
   return new AppError("MISDIRECTED", `this service does not answer for host ${host.slice(0, 100)}`);
 }

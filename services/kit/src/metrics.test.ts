@@ -18,4 +18,20 @@ describe("metrics registry", () => {
       "http_requests_total 1",
     ]);
   });
+
+  it("counts a bound series in the same series as inc with the same labels", () => {
+    const registry = new MetricsRegistry();
+    const requests = registry.counter("http_requests_total", "HTTP requests");
+    const duration = registry.histogram("http_request_duration_seconds", "HTTP request duration", [0.1, 1]);
+    const bound = requests.bind({ method: "GET", route: "/api/positions", status: "200" });
+    bound.inc();
+    bound.inc(2);
+    requests.inc({ method: "GET", route: "/api/positions", status: "200" });
+    expect(requests.get({ method: "GET", route: "/api/positions", status: "200" })).toBe(4);
+    const timed = duration.bind({ route: "/api/positions" });
+    timed.observe(0.05);
+    duration.observe(0.5, { route: "/api/positions" });
+    expect(duration.render()).toContain('http_request_duration_seconds_bucket{route="/api/positions",le="0.1"} 1');
+    expect(duration.render()).toContain('http_request_duration_seconds_count{route="/api/positions"} 2');
+  });
 });

@@ -9,6 +9,7 @@ import {
   positionKey,
   toPosition,
 } from "./ledger.ts";
+import { PositionsView } from "./positions-view.ts";
 import { CachedPortfolioRepository } from "./read-model.ts";
 import type { PortfolioRepository } from "./repository.ts";
 
@@ -31,6 +32,8 @@ export type FillOutcome =
 export class Portfolio {
   /** Every position this process knows, as last stored, marked to the latest tick. */
   private readonly book = new Map<string, PositionState>();
+  /** The wire positions of the ordinary (memory) reads, formatted once per state. */
+  private readonly view = new PositionsView();
 
   constructor(readonly repository: PortfolioRepository) {}
 
@@ -90,9 +93,14 @@ export class Portfolio {
    * stored books even when the repository keeps them in memory: what another
    * replica stored a moment ago is there too (risk compares it with the
    * stored processed marks).
+   *
+   * The ordinary read answers frozen positions (PositionsView): the same array
+   * while nothing in it changed, so callers must not modify it (in-process rpc
+   * hands it over by reference). A `consistent` read answers fresh objects.
    */
   async listPositions(accounts?: readonly string[], consistent = false): Promise<Position[]> {
-    return (await this.books(consistent).listPositions(accounts)).map((p) => toPosition(this.remember(p)));
+    const states = (await this.books(consistent).listPositions(accounts)).map((p) => this.remember(p));
+    return consistent ? states.map(toPosition) : this.view.of(accounts, states);
   }
 
   listAccounts(accounts?: readonly string[], consistent = false): Promise<Account[]> {

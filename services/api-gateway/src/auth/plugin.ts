@@ -2,7 +2,7 @@ import type { SlidingWindowSpec } from "@jts/contracts";
 import { AppError } from "@jts/kit";
 import { Elysia } from "elysia";
 import { type AuditTrail, isAuditableBody } from "../audit-trail.ts";
-import { type ClientOrigin, clientOrigin } from "../client-ip.ts";
+import { type ClientOrigin, requestOrigin } from "../client-ip.ts";
 import { forbidden } from "./access.ts";
 import type { RateLimit } from "./rate-limit.ts";
 import { isSafetyCall } from "./safety.ts";
@@ -55,8 +55,9 @@ export function routePolicy(route: ListedRoute): { token: boolean; audit: string
  * routes with route options (Elysia macros) instead of checking by hand.
  *
  * - `client` (every route of the controller): the caller's address, the peer or what
- *   a trusted proxy says, derived before the answer is sent (the server is gone by
- *   afterResponse).
+ *   a trusted proxy says, known before the answer is sent (Bun cannot name the peer
+ *   after it): at once for state changes and upgrades, on first use otherwise
+ *   (client-ip.ts, requestOrigin).
  * - `auth: true`: a valid access token (else 401), then the user's rate limit (429);
  *   the handler gets `user`. Before login the limit is per address.
  * - `role: { min, refusal }`: `auth`, then 403 with `refusal` below `min`.
@@ -82,7 +83,7 @@ export function authPlugin({ tokens, limit, apiBucket, safetyBucket, trustedProx
   tokenChecks.add(authenticate);
 
   return new Elysia({ name: "gateway.auth" })
-    .derive({ as: "scoped" }, ({ request, server }) => ({ client: clientOrigin(request, server, trustedProxies) }))
+    .derive({ as: "scoped" }, ({ request, server }) => ({ client: requestOrigin(request, server, trustedProxies) }))
     .macro({
       auth: { resolve: authenticate },
     })

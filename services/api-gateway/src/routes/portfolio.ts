@@ -3,6 +3,7 @@ import { Elysia, t } from "elysia";
 import { checkAccountAccess } from "../auth/access.ts";
 import { FillsPageQuery } from "../model.ts";
 import type { RouteContext } from "./context.ts";
+import { jsonReply } from "./json-reply.ts";
 import { readListPages } from "./list-pages.ts";
 
 /** Query strings are text: `limit` is coerced here, then checked as an integer. */
@@ -18,6 +19,7 @@ export const EquityQuery = t.Object({
  * `/api` because the paths predate the controllers.
  */
 export function portfolioRoutes({ auth, call, accountsOf }: RouteContext) {
+  const positions = jsonReply(RpcReplies[Subjects.positions]);
   return new Elysia({ prefix: "/api" })
     .use(auth)
     .get(
@@ -41,10 +43,13 @@ export function portfolioRoutes({ auth, call, accountsOf }: RouteContext) {
         },
       },
     )
-    .get("/positions", async ({ user }) => call(Subjects.positions, { accounts: await accountsOf(user) }), {
-      auth: true,
-      response: RpcReplies[Subjects.positions],
-    })
+    .get(
+      "/positions",
+      async ({ user, set }) =>
+        positions.answer(set, await call(Subjects.positions, { accounts: await accountsOf(user) })),
+      // The most polled route: the reply is written once per state of the positions (json-reply.ts).
+      { auth: true, detail: positions.docs },
+    )
     .get(
       "/portfolio/equity",
       async ({ user, query }) => {

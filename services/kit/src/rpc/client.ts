@@ -8,6 +8,7 @@ import {
 } from "@jts/contracts";
 import type { TSchema } from "@sinclair/typebox";
 import { AppError } from "../errors.ts";
+import { isDeeplyFrozen } from "../frozen.ts";
 import { compile, type Validator } from "../validate.ts";
 
 export interface CallOptions {
@@ -34,37 +35,57 @@ export interface RpcClient {
   call<S extends RpcSubject>(subject: S, ...args: CallArgs<S>): Promise<RpcReply<S>>;
 }
 
-const replyValidators = new Map<string, Validator<TSchema>>();
-/** Each subject called so far -> its reply validator: one lookup per call, no contract search or slicing. */
-const replyValidatorsBySubject = new Map<string, Validator<TSchema>>();
+/**
+ * A reply schema's validator, and the replies it passed that cannot change: an
+ * in-process service may answer the very same frozen object again while its
+ * state is unchanged (portfolio-tracker's positions), and checking it again
+ * would find what it found before. Anything not deeply frozen (every reply over
+ * NATS, most in-process ones) is checked every time.
+ */
+interface ReplyCheck {
+  validator: Validator<TSchema>;
+  passed: WeakSet<object>;
+}
 
-/** One validator per reply schema; the broker subjects of every broker share their op's. */
-function replyValidatorFor(subject: string): Validator<TSchema> {
-  const known = replyValidatorsBySubject.get(subject);
+const replyChecks = new Map<string, ReplyCheck>();
+/** Each subject called so far -> its reply check: one lookup per call, no contract search or slicing. */
+const replyChecksBySubject = new Map<string, ReplyCheck>();
+
+/** Whether `reply` meets the reply contract; a deeply frozen one that did is not checked again. */
+function replyPasses(check: ReplyCheck, reply: unknown): boolean {
+  if (typeof reply === "object" && reply !== null && check.passed.has(reply)) return true;
+  if (!check.validator.check(reply)) return false;
+  if (typeof reply === "object" && reply !== null && isDeeplyFrozen(reply)) check.passed.add(reply);
+  return true;
+}
+
+/** One check per reply schema; the broker subjects of every broker share their op's. */
+function replyCheckFor(subject: string): ReplyCheck {
+  const known = replyChecksBySubject.get(subject);
   if (known) return known;
   const contract = rpcContract(subject);
   if (!contract) throw new AppError("INTERNAL", `no contract names the rpc subject ${subject}`);
   const key = subject.startsWith("broker.") ? subject.slice(subject.lastIndexOf(".")) : subject;
-  let validator = replyValidators.get(key);
-  if (!validator) {
-    validator = compile(contract.reply);
-    replyValidators.set(key, validator);
+  let check = replyChecks.get(key);
+  if (!check) {
+    check = { validator: compile(contract.reply), passed: new WeakSet() };
+    replyChecks.set(key, check);
   }
-  replyValidatorsBySubject.set(subject, validator);
-  return validator;
+  replyChecksBySubject.set(subject, check);
+  return check;
 }
 
 export function rpcClient(rpc: RpcTransport, timeoutMs?: number): RpcClient {
   return {
     async call<S extends RpcSubject>(subject: S, ...[payload, options]: CallArgs<S>): Promise<RpcReply<S>> {
-      const validator = replyValidatorFor(subject);
+      const check = replyCheckFor(subject);
       const timeout = options?.timeoutMs ?? timeoutMs;
       const sent: RpcRequestOptions = {};
       if (timeout !== undefined) sent.timeoutMs = timeout;
       if (options?.actor !== undefined) sent.actor = options.actor;
       if (options?.checked) sent.checked = true;
       const reply = await rpc.request(subject, payload ?? {}, sent);
-      if (!validator.check(reply))
+      if (!replyPasses(check, reply))
         throw new AppError("INTERNAL", `${subject} answered with a reply that breaks its contract`);
       return reply as RpcReply<S>;
     },

@@ -1,5 +1,6 @@
 import type { RpcContext, RpcHandler, RpcRequestOptions, RpcTransport, Subscription } from "@jts/contracts";
 import { AppError } from "../errors.ts";
+import { Deadlines } from "./deadlines.ts";
 
 export const DEFAULT_RPC_TIMEOUT_MS = 5000;
 
@@ -17,19 +18,23 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** The handler's answer, or a TIMEOUT AppError once `timeoutMs` has passed without one. */
-function withTimeout(answer: PromiseLike<unknown>, subject: string, timeoutMs: number): Promise<unknown> {
+function withTimeout(
+  answer: PromiseLike<unknown>,
+  subject: string,
+  timeoutMs: number,
+  deadlines: Deadlines,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new AppError("TIMEOUT", `${subject} did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
+    const deadline = deadlines.add(timeoutMs, () =>
+      reject(new AppError("TIMEOUT", `${subject} did not answer within ${timeoutMs} ms`)),
     );
     answer.then(
       (value) => {
-        clearTimeout(timer);
+        deadline.settle();
         resolve(value);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        deadline.settle();
         reject(error);
       },
     );
@@ -48,6 +53,8 @@ export class MemoryRpc implements RpcTransport {
   private readonly handlers = new Map<string, RpcHandler[]>();
   private readonly nextIndex = new Map<string, number>();
   private closed = false;
+  /** The pending requests' timeouts: one timer per timeout length, not one per request (deadlines.ts). */
+  private readonly deadlines = new Deadlines();
 
   async serve(subject: string, handler: RpcHandler): Promise<Subscription> {
     const list = this.handlers.get(subject) ?? [];
@@ -77,7 +84,7 @@ export class MemoryRpc implements RpcTransport {
       const result = handler(payload, context);
       // A handler that answered synchronously cannot be late: no timer for it.
       if (!isThenable(result)) return result as Reply;
-      return (await withTimeout(result, subject, options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS)) as Reply;
+      return (await withTimeout(result, subject, options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS, this.deadlines)) as Reply;
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError("INTERNAL", `${subject} failed: ${(error as Error).message ?? String(error)}`);
