@@ -170,6 +170,15 @@ export async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * A process's main thread as the scheduler saw it (/proc/<pid>/task/<pid>/schedstat, ns): time on
+ * a CPU and time runnable but waiting for one. Much waiting means the machine, not the code, set the pace.
+ */
+export async function schedStat(pid: number): Promise<{ runNs: number; waitNs: number }> {
+  const [run = 0, wait = 0] = (await Bun.file(`/proc/${pid}/task/${pid}/schedstat`).text()).split(" ").map(Number);
+  return { runNs: run, waitNs: wait };
+}
+
 /** Resident memory of a process and of all its descendants, from /proc (bytes). */
 export async function residentBytes(pid: number): Promise<{ self: number; peak: number; children: number }> {
   const status = async (p: number) => {

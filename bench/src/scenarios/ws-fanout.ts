@@ -2,7 +2,7 @@ import { join } from "node:path";
 import jwt from "jsonwebtoken";
 import { decode, merge, summarize } from "../lib/hist.ts";
 import { outPath, ROOT_DIR } from "../lib/paths.ts";
-import { Child, cpuSeconds } from "../lib/proc.ts";
+import { Child, cpuSeconds, schedStat } from "../lib/proc.ts";
 import { type Context, fmt, type Outcome, readProfile, type Scenario } from "../lib/scenario.ts";
 import { median } from "../lib/stats.ts";
 import { BENCH_JWT_SECRET, login, NODE, profiledPlatformServer, startPlatformServer } from "./gateway.ts";
@@ -33,6 +33,8 @@ interface RunResult {
   maxMs: number;
   /** The server process's CPU (user + system) per published tick while measuring: latency's cause, and less noisy on a shared machine. */
   cpuMsPerTick: number;
+  /** The server's main thread, per published tick: runnable but waiting for a CPU (ms). Near 0 on an idle machine. */
+  waitMsPerTick: number;
   hist: string;
 }
 
@@ -72,10 +74,12 @@ async function runOnce(
     for (const c of clients) c.send("measure m");
     await Bun.sleep(100);
     const cpuBefore = await cpuSeconds(server.pid);
+    const schedBefore = await schedStat(server.pid);
     server.send(`ticks ${sizes.rate} ${sizes.seconds} BTC-KRW m`);
     const done = await server.next("done", (sizes.seconds + 60) * 1000);
     const published = Number(done.published);
     const cpuMsPerTick = (((await cpuSeconds(server.pid)) - cpuBefore) * 1000) / Math.max(1, published);
+    const waitMsPerTick = ((await schedStat(server.pid)).waitNs - schedBefore.waitNs) / 1e6 / Math.max(1, published);
     // Late messages still count as delivered (their latency says how late): wait until all arrived or none moves.
     let reports: ClientReport[] = [];
     let previous = -1;
@@ -102,6 +106,7 @@ async function runOnce(
       p999Ms: latency.p999Us / 1000,
       maxMs: latency.maxUs / 1000,
       cpuMsPerTick,
+      waitMsPerTick,
       hist: reports.map((r) => r.latencyHist).join(","),
     };
   } finally {
@@ -169,6 +174,7 @@ export function wsFanoutScenario(): Scenario {
           String(results[k].reduce((n, r) => n + r.gaps, 0)),
           String(results[k].reduce((n, r) => n + r.published * r.clients, 0)),
           fmt(median(results[k].map((r) => r.cpuMsPerTick)), 2),
+          fmt(median(results[k].map((r) => r.waitMsPerTick)), 2),
         ];
       };
       return {
@@ -178,6 +184,8 @@ export function wsFanoutScenario(): Scenario {
           ratioP99: results.jts.map((r, i) => r.p99Ms / (results.node[i]?.p99Ms ?? Number.NaN)),
           jtsCpuMsPerTick: results.jts.map((r) => r.cpuMsPerTick),
           nodeCpuMsPerTick: results.node.map((r) => r.cpuMsPerTick),
+          jtsWaitMsPerTick: results.jts.map((r) => r.waitMsPerTick),
+          nodeWaitMsPerTick: results.node.map((r) => r.waitMsPerTick),
           jtsDropped: results.jts.map((r) => r.dropped),
           jtsMissing: results.jts.map((r) => r.missing + r.gaps),
           jtsSubscribed: results.jts.map((r) => r.subscribed),
@@ -198,14 +206,16 @@ export function wsFanoutScenario(): Scenario {
               "seq gaps",
               "messages expected",
               "server CPU ms per tick",
+              "server main thread waiting for a CPU, ms per tick",
             ],
             rows: [row("jts", "JTS gateway /ws hub (Bun)"), row("node", "Node 20 + ws 8")],
           },
         ],
         notes: [
           `JTS: the \`just dev\` composition (bootPlatform, in-memory ports) with the sim feed stopped; the bench publishes ${sizes.rate} BTC-KRW ticks/s on its bus (tsEvent = tsInit) and the gateway's WsHub fans them out. Clients log in with a JWT from POST /api/auth/login, authenticate in their first message, subscribe to ${CHANNEL} (and get the snapshot first).`,
-          "Node: bench/baselines/ws-server.mjs, the same protocol on `ws` with jsonwebtoken, ticks generated in the server process. Both number events per channel (`seq`), so both serialise each tick once; the hub hands the frame to Bun's server.publish (one topic per channel), Node sends it to each client.",
+          "Node: bench/baselines/ws-server.mjs, the same protocol on `ws` with jsonwebtoken, ticks generated in the server process. Both number events per channel (`seq`), so both serialise each tick once and send that frame to each client in one loop (the hub with Bun's ws.send, Node with ws's send).",
           "The per-user and pre-auth socket caps are raised to the client count for the JTS run (one user, one address); every other cap stays. Server CPU = the server process's user + system time while measuring / ticks published (the JTS process hosts the whole platform, idle but for the ticks).",
+          "Waiting for a CPU: the server's main thread runnable but not running (/proc schedstat) per published tick. When it is several ms (the bench's own 1000 clients and server need over one of the 2 cores, others' load comes on top), the latencies measure the machine's run queue more than either server; the tick publishers then also differ: Node's catches up on missed ticks in bursts (each stamped when sent), the platform's sends one per event-loop turn and publishes fewer (messages expected).",
           "Clients: two Bun processes with half the clients each; per message they scan the string for seq, tradeId and tsEvent (no JSON.parse). Missing = messages published while measuring x clients - messages received; dropped = sockets closed by the server or not open at the end.",
         ],
         details: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.map(({ hist: _, ...r }) => r)])),

@@ -17,17 +17,15 @@ const clients = arg("clients", 1000);
 const ticks = arg("ticks", 1000);
 const rate = arg("rate", 100);
 
-let server: ReturnType<typeof Bun.serve> | undefined;
 const fixture = await hubFixture(
   { alice: null },
   {
-    publish: (topic, frame) => void server?.publish(topic, frame),
     maxSocketsPerUser: clients,
     maxUnauthenticatedPerAddress: clients,
   },
 );
 const { hub } = fixture;
-server = Bun.serve({
+const server = Bun.serve({
   port: 0,
   fetch: (request, srv) =>
     srv.upgrade(request, { data: undefined }) ? undefined : new Response("upgrade", { status: 426 }),

@@ -69,8 +69,6 @@ export interface GatewayOptions {
   backtests?: Partial<Omit<BacktestJobsOptions, "documents" | "bus" | "logger">>;
   /** Optimization concurrency, worker threads, caps and how a run starts (tests); see backtests/optimizations.ts. */
   optimizations?: Partial<Omit<OptimizationJobsOptions, "documents" | "bus" | "logger">>;
-  /** Where the /ws hub publishes public channels' frames: the listening server's topics unless given (tests without one). */
-  wsPublish?: (topic: string, frame: string) => void;
 }
 
 /**
@@ -132,8 +130,6 @@ export function createGatewayService(
     ...options.optimizations,
   });
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, settings.rpcTimeoutMs), logger, {
-    // Bun's server.publish: each frame is framed once and copied to the topic's sockets natively.
-    publish: options.wsPublish ?? ((topic, frame) => void app.server?.publish(topic, frame)),
     authenticate: (token) => tokens.authenticate(token),
     isCurrent: (user) => tokens.isCurrent(user),
     accountsOf: async (user) => (await accountsOf(user)) ?? null,

@@ -4,7 +4,7 @@ import { MemoryAuditLog, MemoryDocumentStore, memoryRuntime } from "@jts/kit";
 import { silentLogger } from "@jts/kit/testing";
 import { MemoryUserDirectory } from "../auth/users.ts";
 import { createGatewayService, type GatewayOptions } from "../service.ts";
-import { FakeSocket, FakeTopics } from "../ws/hub-fixture.ts";
+import { FakeSocket } from "../ws/hub-fixture.ts";
 import { gatewayClient, gatewayTestSettings } from "./client.ts";
 
 type Gateway = ReturnType<typeof createGatewayService>;
@@ -30,8 +30,6 @@ export function jobRoutesHarness(jwtSecret: string) {
   const runtime = memoryRuntime(silentLogger);
   const gateways: Gateway[] = [];
   const tokens = { alice: "", bob: "", vic: "", root: "" };
-  /** The gateways here do not listen: the hub's public frames go to fake sockets' topics. */
-  const topics = new FakeTopics();
 
   beforeAll(async () => {
     // The /ws hub reads a user's accounts when they authenticate.
@@ -48,7 +46,6 @@ export function jobRoutesHarness(jwtSecret: string) {
     const gateway = createGatewayService(runtime, users, settings, {
       audit: new MemoryAuditLog(),
       documents,
-      wsPublish: topics.publish,
       ...jobs,
     });
     await gateway.start();
@@ -67,7 +64,7 @@ export function jobRoutesHarness(jwtSecret: string) {
   /** Opens two /ws sockets, the owner's and another user's, each signed in and subscribed to `backtest:<id>`. */
   async function watchProgress(gateway: Gateway, id: string, ownerToken: string, otherToken: string) {
     const subscribe = async (token: string) => {
-      const socket = new FakeSocket(topics);
+      const socket = new FakeSocket();
       gateway.hub.open(socket);
       await gateway.hub.message(socket, JSON.stringify({ op: "auth", token }));
       await gateway.hub.message(socket, JSON.stringify({ op: "subscribe", channels: [`backtest:${id}`] }));

@@ -8,11 +8,7 @@ let fixture: Awaited<ReturnType<typeof hubFixture>>;
 let server: ReturnType<typeof Bun.serve>;
 
 beforeAll(async () => {
-  // Public frames go through the real server's topics, as in the gateway.
-  fixture = await hubFixture(
-    { alice: ["acc-a"], bob: ["acc-b"] },
-    { publish: (topic, frame) => server.publish(topic, frame) },
-  );
+  fixture = await hubFixture({ alice: ["acc-a"], bob: ["acc-b"] });
   const { hub } = fixture;
   // The same four handlers the gateway gives Elysia's .ws, on a bare Bun server.
   server = Bun.serve({

@@ -68,13 +68,13 @@ describe("ws hub caps", () => {
     const fixture = await setup({ alice: ["acc-a"] }, { preAuthFrameBytes: 1024 });
     const { hub } = fixture;
     for (const frame of ["x".repeat(2048), { op: "auth", token: "t".repeat(2048) }]) {
-      const socket = new FakeSocket(fixture.topics);
+      const socket = new FakeSocket();
       hub.open(socket);
       await hub.message(socket, frame);
       expect(socket.closed).toEqual({ code: 1009, reason: "frame too large before authentication" });
     }
     // After authentication the pre-auth bound no longer applies.
-    const socket = new FakeSocket(fixture.topics);
+    const socket = new FakeSocket();
     hub.open(socket);
     await hub.message(socket, JSON.stringify({ op: "auth", token: "alice:t9" }));
     await hub.message(socket, JSON.stringify({ op: "subscribe", channels: ["ticker:AAA"], pad: "p".repeat(2048) }));

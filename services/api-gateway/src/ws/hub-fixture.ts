@@ -19,31 +19,6 @@ import { type HubOptions, type WsConnection, WsHub } from "./hub.ts";
 
 export type EventMessage = Extract<WsServerMessage, { op: "event" }>;
 
-/** Stands in for Bun's server.publish: a frame goes to every open FakeSocket subscribed to its topic. */
-export class FakeTopics {
-  private readonly subscribers = new Map<string, Set<FakeSocket>>();
-  /** How many frames were published (once per event, however many sockets take it). */
-  published = 0;
-
-  readonly publish = (topic: string, frame: string): void => {
-    this.published += 1;
-    for (const socket of this.subscribers.get(topic) ?? []) socket.send(frame);
-  };
-
-  add(topic: string, socket: FakeSocket) {
-    let set = this.subscribers.get(topic);
-    if (!set) {
-      set = new Set();
-      this.subscribers.set(topic, set);
-    }
-    set.add(socket);
-  }
-
-  remove(topic: string, socket: FakeSocket) {
-    this.subscribers.get(topic)?.delete(socket);
-  }
-}
-
 /** Records what the hub sends; `buffered` stands in for Bun's unsent bytes. */
 export class FakeSocket implements WsConnection {
   readonly sent: string[] = [];
@@ -51,10 +26,6 @@ export class FakeSocket implements WsConnection {
   /** What send() returns: Bun gives 0 for a dropped message. */
   sendStatus: number | null = null;
   closed: { code: number | undefined; reason: string | undefined } | null = null;
-  /** The topics this socket is subscribed to, as Bun keeps them. */
-  readonly subscriptions = new Set<string>();
-
-  constructor(private readonly topics: FakeTopics) {}
 
   send(data: string): number {
     if (this.closed) return 0;
@@ -64,19 +35,6 @@ export class FakeSocket implements WsConnection {
 
   close(code?: number, reason?: string): void {
     this.closed ??= { code, reason };
-    // Bun unsubscribes a closed socket from every topic.
-    for (const topic of this.subscriptions) this.unsubscribe(topic);
-  }
-
-  subscribe(topic: string): void {
-    if (this.closed) return;
-    this.subscriptions.add(topic);
-    this.topics.add(topic, this);
-  }
-
-  unsubscribe(topic: string): void {
-    this.subscriptions.delete(topic);
-    this.topics.remove(topic, this);
   }
 
   getBufferedAmount(): number {
@@ -200,9 +158,7 @@ export async function hubFixture(
     }));
   });
 
-  const topics = new FakeTopics();
   const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, 500), runtime.logger, {
-    publish: topics.publish,
     async authenticate(token) {
       const [username, jti, sid] = token.split(":");
       if (!username || !jti || !(username in accounts)) return null;
@@ -222,7 +178,7 @@ export async function hubFixture(
 
   /** An authenticated socket, optionally subscribed; resolves once the hub has answered. */
   const connect = async (token: string, channels?: string[], resumeFrom?: { stream: string; seq: number }) => {
-    const socket = new FakeSocket(topics);
+    const socket = new FakeSocket();
     hub.open(socket);
     await hub.message(socket, JSON.stringify({ op: "auth", token }));
     if (channels) await hub.message(socket, JSON.stringify({ op: "subscribe", channels, resumeFrom }));
@@ -237,5 +193,5 @@ export async function hubFixture(
   const publishTick = (tick: Tick) => publish(Topics.tick(tick.venue, tick.symbol), EventTypes.tick, tick);
   const publishPosition = (position: Position) => publish(Topics.positionUpdated, EventTypes.position, position);
 
-  return { runtime, hub, topics, state, calls, connect, publishOrder, publishFill, publishTick, publishPosition };
+  return { runtime, hub, state, calls, connect, publishOrder, publishFill, publishTick, publishPosition };
 }

@@ -25,9 +25,6 @@ export interface WsConnection {
   send(data: string): number;
   close(code?: number, reason?: string): void;
   getBufferedAmount(): number;
-  /** Bun's topics: the socket receives what `HubOptions.publish` sends to `topic` while subscribed. */
-  subscribe(topic: string): void;
-  unsubscribe(topic: string): void;
 }
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -59,9 +56,7 @@ interface Client {
   joining: Map<string, string[]>;
   /** Bytes queued in `joining`, bounded like unsent bytes. */
   joiningBytes: number;
-  /** Public channels past their snapshot: this socket takes them from their Bun topic unless backed up. */
-  topics: Set<string>;
-  /** Out of its topics: the socket was above the soft bound, so its public events are conflated into `pending`. */
+  /** Above the soft bound when a public event came: its public events are conflated into `pending` until it drains. */
   backedUp: boolean;
   /** Public frames held back while backed up: the latest per conflation key, in `seq` order. */
   pending: Map<string, { channel: string; frame: string }>;
@@ -76,11 +71,6 @@ interface PublicChannel {
 }
 
 export interface HubOptions {
-  /**
-   * Sends a public channel's frame to every socket subscribed to that topic: Bun's `server.publish`,
-   * which frames it once and copies it to each socket natively.
-   */
-  publish(topic: string, frame: string): void;
   authenticate(token: string): Promise<AuthUser | null>;
   /** Whether an authenticated socket's session still holds (not logged out, user enabled, same token version); checked on every message. */
   isCurrent?(user: AuthUser): Promise<boolean>;
@@ -136,13 +126,13 @@ const eventFrame = (channel: string, seq: number, json: string, userSeq?: number
  * never in the URL) and lasts only as long as the token: it closes with 4401
  * at `exp` or on revokeToken. Subscribing sends a snapshot, then the stream.
  * Every event is serialised once: a public channel numbers its events
- * (`seq`, shared by every socket) and goes out through a Bun topic in one
- * publish; a private channel is numbered per user (`seq` per channel,
+ * (`seq`, shared by every socket) and sends the one frame to each socket
+ * at once; a private channel is numbered per user (`seq` per channel,
  * `userSeq` across the user's stream), filtered to the user's accounts and
  * kept in a bounded ring, so a reconnecting client gets exactly what it
- * missed. A backed-up socket leaves its topics and gets public events
- * conflated per key until it drains; past the hard bound it is closed, so
- * one slow client never holds back the others (sends never wait).
+ * missed. A backed-up socket gets public events conflated per key until it
+ * drains; past the hard bound it is closed, so one slow client never holds
+ * back the others (sends never wait).
  */
 export class WsHub {
   private readonly clients = new Map<WsConnection, Client>();
@@ -242,7 +232,6 @@ export class WsHub {
       channels: new Set(),
       joining: new Map(),
       joiningBytes: 0,
-      topics: new Set(),
       backedUp: false,
       pending: new Map(),
       authTimer: null,
@@ -357,7 +346,6 @@ export class WsHub {
         if (!client.channels.delete(channel)) continue;
         this.leave(client, channel);
         this.stopJoining(client, channel);
-        if (client.topics.delete(channel) && !client.backedUp) client.socket.unsubscribe(channel);
         for (const [key, held] of client.pending) if (held.channel === channel) client.pending.delete(key);
       }
       return this.control(client, { op: "unsubscribed", channels: msg.channels });
@@ -472,24 +460,23 @@ export class WsHub {
         this.transmit(client, frame);
         if (!client.open) return;
       }
+      // Past its snapshot, a public channel's next event goes to this socket live (publishPublic).
       this.stopJoining(client, channel);
-      if (PRIVATE.has(channel)) return;
-      client.topics.add(channel);
-      if (!client.backedUp) client.socket.subscribe(channel);
     });
   }
 
   /**
-   * Ticks and candles: numbered on their channel and serialised once, then one topic publish
-   * reaches every socket with room; a socket above the soft bound leaves its topics and gets
-   * the latest frame per key when it drains.
+   * Ticks and candles: numbered on their channel and serialised once, then the same frame is
+   * sent to each socket at once, in this call: a tick's fan-out is on the wire before the next
+   * task of the loop turn runs (Bun's server.publish would hold it until the turn ends, behind
+   * whatever else the turn does, the next tick's order path included). A socket above the soft
+   * bound gets the latest frame per key instead, when it drains.
    */
   private publishPublic(channel: string, key: string, data: unknown) {
     const state = this.publicChannels.get(channel);
     if (!state) return;
     state.seq += 1;
     const frame = eventFrame(channel, state.seq, JSON.stringify(data));
-    let live = false;
     const behind: Client[] = [];
     for (const client of state.members) {
       const queue = client.joining.get(channel);
@@ -499,10 +486,10 @@ export class WsHub {
       }
       if (!client.backedUp) {
         if (client.socket.getBufferedAmount() <= this.softBound) {
-          live = true;
+          this.transmit(client, frame);
           continue;
         }
-        this.backUp(client);
+        client.backedUp = true;
       }
       if (this.overHardBound(client)) continue;
       // Re-inserted, so the held frames stay in `seq` order.
@@ -510,8 +497,7 @@ export class WsHub {
       client.pending.set(key, { channel, frame });
       behind.push(client);
     }
-    if (live) this.options.publish(channel, frame);
-    // After the publish: a socket that drains now rejoins its topics for the next event, not this one.
+    // After the fan-out: a socket that drains now takes live frames from the next event, not this one.
     for (const client of behind) this.flush(client);
   }
 
@@ -578,12 +564,7 @@ export class WsHub {
     if (state?.members.delete(client) && state.members.size === 0) this.publicChannels.delete(channel);
   }
 
-  private backUp(client: Client) {
-    client.backedUp = true;
-    for (const topic of client.topics) client.socket.unsubscribe(topic);
-  }
-
-  /** Sends what conflation held, oldest first, while there is room; once all is out, the socket rejoins its topics. */
+  /** Sends what conflation held, oldest first, while there is room; once all is out, the socket takes live frames again. */
   private flush(client: Client) {
     for (const [key, held] of client.pending) {
       if (client.socket.getBufferedAmount() > this.softBound) return;
@@ -593,7 +574,6 @@ export class WsHub {
     }
     if (!client.backedUp || client.socket.getBufferedAmount() > this.softBound) return;
     client.backedUp = false;
-    for (const topic of client.topics) client.socket.subscribe(topic);
   }
 
   private control(client: Client, message: WsServerMessage) {

@@ -4,7 +4,7 @@ import { envelope, memoryRuntime, rpcClient } from "@jts/kit";
 import { silentLogger } from "@jts/kit/testing";
 import type { AuthUser } from "../auth/users.ts";
 import { WsHub } from "./hub.ts";
-import { FakeSocket, FakeTopics, settle } from "./hub-fixture.ts";
+import { FakeSocket, settle } from "./hub-fixture.ts";
 
 const account = (id: string) => ({
   account: id,
@@ -29,9 +29,7 @@ describe("ws risk channel", () => {
   it("gives every user the platform state but only their own accounts' risk, in the snapshot and live", async () => {
     const runtime = memoryRuntime(silentLogger);
     await runtime.rpc.serve(Subjects.riskStatus, () => status);
-    const topics = new FakeTopics();
     const hub = new WsHub(runtime.bus, rpcClient(runtime.rpc, 500), runtime.logger, {
-      publish: topics.publish,
       authenticate: async (token): Promise<AuthUser | null> => {
         const username = token.split(":")[0] as string;
         if (!(username in owners)) return null;
@@ -42,7 +40,7 @@ describe("ws risk channel", () => {
     });
     await hub.start();
     const connect = async (token: string) => {
-      const socket = new FakeSocket(topics);
+      const socket = new FakeSocket();
       hub.open(socket);
       await hub.message(socket, JSON.stringify({ op: "auth", token }));
       await hub.message(socket, JSON.stringify({ op: "subscribe", channels: ["risk"] }));

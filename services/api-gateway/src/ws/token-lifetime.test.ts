@@ -70,17 +70,17 @@ describe("ws hub authentication", () => {
   it("refuses a subscribe before auth, a bad token, and a socket that never authenticates, with 4401", async () => {
     const fixture = await setup({ alice: ["acc-a"] }, { authTimeoutMs: 20 });
     const { hub } = fixture;
-    const early = new FakeSocket(fixture.topics);
+    const early = new FakeSocket();
     hub.open(early);
     await hub.message(early, JSON.stringify({ op: "subscribe", channels: ["orders"] }));
     expect(early.closed?.code).toBe(4401);
 
-    const badToken = new FakeSocket(fixture.topics);
+    const badToken = new FakeSocket();
     hub.open(badToken);
     await hub.message(badToken, JSON.stringify({ op: "auth", token: "mallory:x" }));
     expect(badToken.closed?.code).toBe(4401);
 
-    const silent = new FakeSocket(fixture.topics);
+    const silent = new FakeSocket();
     hub.open(silent);
     await Bun.sleep(50);
     expect(silent.closed?.code).toBe(4401);
@@ -124,7 +124,7 @@ describe("ws hub authentication", () => {
   it("answers ping with pong before and after auth", async () => {
     const fixture = await setup({ alice: ["acc-a"] });
     const { hub, connect } = fixture;
-    const fresh = new FakeSocket(fixture.topics);
+    const fresh = new FakeSocket();
     hub.open(fresh);
     await hub.message(fresh, JSON.stringify({ op: "ping" }));
     expect(fresh.messages).toEqual([{ op: "pong" }]);
