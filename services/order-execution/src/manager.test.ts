@@ -75,6 +75,23 @@ describe("order manager", () => {
     expect(placed).toHaveLength(1);
   });
 
+  it("answers a retry with its order and one NEW event, also a retry that no longer passes validation", async () => {
+    const first = await manager.submit(request());
+    const newEvents = () => published.filter((o) => o.id === first.order.id && o.status === "NEW").length;
+    await eventually(() => expect(newEvents()).toBe(1));
+    const retry = await manager.submit(request());
+    expect(retry.created).toBe(false);
+    expect(retry.order.id).toBe(first.order.id);
+    // Half a share of 005930 fails validation; the clientOrderId still names an order, so 409 naming it, not 422.
+    const changed = await manager.submit(request({ quantity: "0.5" })).catch((e) => e);
+    expect((changed as AppError).status).toBe(409);
+    expect((changed as AppError).details).toMatchObject({ orderId: first.order.id, clientOrderId: "c-1" });
+    const fresh = await manager.submit(request({ clientOrderId: "c-2", quantity: "0.5" })).catch((e) => e);
+    expect((fresh as AppError).status).toBe(422);
+    expect(newEvents()).toBe(1);
+    expect(placed).toHaveLength(1);
+  });
+
   it("answers 409 naming the existing order when a clientOrderId comes back with a different request", async () => {
     const first = await manager.submit(request({ type: "LIMIT", price: "71000" }));
     for (const [overrides, field] of [

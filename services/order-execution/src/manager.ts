@@ -207,20 +207,35 @@ export class OrderManager {
     }
   }
 
+  /**
+   * No lookup before a new order: the insert finds a used clientOrderId itself
+   * (ON CONFLICT in PostgreSQL), and a lookup cost every order one more round
+   * trip before risk. Only a request that fails validation is looked up, so a
+   * retry of an order taken under an older instrument spec still gets it back.
+   */
   private async findOrCreate(request: OrderRequest, account: string, approval?: Approval): Promise<SubmitResult> {
-    const existing = await this.repository.findByClientId(account, request.clientOrderId);
-    if (existing) return { order: existing, created: false };
-    return this.create(request, account, approval);
+    let order: Order;
+    try {
+      order = this.newValidOrder(request, account, approval);
+    } catch (error) {
+      const existing = await this.repository.findByClientId(account, request.clientOrderId);
+      if (existing) return { order: existing, created: false };
+      throw error;
+    }
+    return this.create(order, approval);
   }
 
-  private async create(request: OrderRequest, account: string, approval?: Approval): Promise<SubmitResult> {
+  private newValidOrder(request: OrderRequest, account: string, approval?: Approval): Order {
     const spec = this.catalog.spec(request.symbol);
     validateAgainstInstrument(request, spec);
     const instrument = spec?.instrument;
     const venue = request.venue ?? (instrument?.venue as Order["venue"]);
     if (instrument && venue !== instrument.venue)
       throw new AppError("VALIDATION", `${request.symbol} trades on ${instrument.venue}, not ${venue}`);
-    const order = newOrder(request, { id: approval?.id ?? newId(), account, venue, now: nowNsString() });
+    return newOrder(request, { id: approval?.id ?? newId(), account, venue, now: nowNsString() });
+  }
+
+  private async create(order: Order, approval?: Approval): Promise<SubmitResult> {
     const inserted = await this.repository.transaction(async (tx) => {
       const result = await tx.insert(order);
       if (result.created) tx.emit(Topics.orderUpdated, this.orderEvent(result.order));
