@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { Deadlines } from "./deadlines.ts";
+import { MemoryRpc } from "./memory.ts";
 
 describe("Deadlines (one timer per timeout length)", () => {
   it("fires each unsettled deadline once its time has passed, in order, and never a settled one", async () => {
@@ -48,5 +49,38 @@ describe("Deadlines (one timer per timeout length)", () => {
     for (let i = 0; i < 5000; i++) deadlines.add(20, () => expect.unreachable()).settle();
     await Bun.sleep(60);
     expect(fired).toBe(1);
+  });
+});
+
+describe("Deadlines behind a slow request", () => {
+  it("keep no answered request's reply alive while an older one is still pending", async () => {
+    const rpc = new MemoryRpc();
+    await rpc.serve("slow", () => new Promise((resolve) => setTimeout(() => resolve("late"), 1500)));
+    await rpc.serve("big", async () => ({ blob: `${"x".repeat(1 << 16)}${Math.random()}` }));
+    const slow = rpc.request("slow", {}); // the oldest deadline of its length, pending for 1.5 s
+    const replies: WeakRef<object>[] = [];
+    for (let i = 0; i < 50; i++) replies.push(new WeakRef((await rpc.request("big", {})) as object));
+    Bun.gc(true);
+    await Bun.sleep(10);
+    Bun.gc(true);
+    expect(replies.filter((reply) => reply.deref() !== undefined)).toHaveLength(0);
+    expect(await slow).toBe("late");
+  });
+
+  it("arm one timer for a timeout past setTimeout's range instead of re-arming every millisecond", async () => {
+    const original = globalThis.setTimeout;
+    let armed = 0;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      armed++;
+      return original(...args);
+    }) as typeof setTimeout;
+    try {
+      const deadline = new Deadlines().add(2 ** 40, () => expect.unreachable());
+      await Bun.sleep(50);
+      deadline.settle();
+    } finally {
+      globalThis.setTimeout = original;
+    }
+    expect(armed).toBeLessThanOrEqual(2); // the deadline's timer, and Bun.sleep's if it goes through it
   });
 });

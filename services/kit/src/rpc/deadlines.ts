@@ -1,3 +1,6 @@
+const noop = () => {};
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
 interface Entry {
   at: number;
   onTimeout: () => void;
@@ -38,6 +41,9 @@ class DeadlineQueue {
     return {
       settle: () => {
         entry.settled = true;
+        // The entry may wait behind an older pending one: it must not keep the answered request's
+        // closure (its promise, its reply) alive until then.
+        entry.onTimeout = noop;
         this.dropSettled();
       },
     };
@@ -61,7 +67,8 @@ class DeadlineQueue {
   };
 
   private arm(at: number) {
-    this.timer = setTimeout(this.fire, Math.max(0, at - performance.now()));
+    // Clamped: a delay past 2^31-1 ms is taken as 1 ms, and fire would re-arm every millisecond.
+    this.timer = setTimeout(this.fire, Math.min(MAX_DELAY_MS, Math.max(0, at - performance.now())));
     this.held = true;
   }
 
