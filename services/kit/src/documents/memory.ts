@@ -1,6 +1,7 @@
 import { type DocumentStore, nowNsString, type StoredDocument } from "@jts/contracts";
 import { AppError, notFound } from "../errors.ts";
 import { newId } from "../ids.ts";
+import { bodyJson } from "./body.ts";
 
 /**
  * A document as kept here: its body serialised, as the real stores keep JSON
@@ -24,7 +25,7 @@ export class MemoryDocumentStore implements DocumentStore {
   async create<Body>(collection: string, name: string, body: Body): Promise<StoredDocument<Body>> {
     const docs = this.collection(collection);
     for (const doc of docs.values()) if (doc.name === name) throw duplicateName(collection, name);
-    const kept = { id: newId(), name, version: 1, json: JSON.stringify(body), updatedAt: nowNsString() };
+    const kept = { id: newId(), name, version: 1, json: bodyJson(body), updatedAt: nowNsString() };
     docs.set(kept.id, kept);
     return written(kept, body);
   }
@@ -50,7 +51,7 @@ export class MemoryDocumentStore implements DocumentStore {
     body: Body,
   ): Promise<StoredDocument<Body>> {
     const doc = this.current(collection, id, expectedVersion);
-    const kept = { ...doc, version: doc.version + 1, json: JSON.stringify(body), updatedAt: nowNsString() };
+    const kept = { ...doc, version: doc.version + 1, json: bodyJson(body), updatedAt: nowNsString() };
     this.collection(collection).set(id, kept);
     return written(kept, body);
   }

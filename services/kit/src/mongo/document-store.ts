@@ -6,6 +6,7 @@ import {
   type Subscription,
 } from "@jts/contracts";
 import { type ChangeStreamDocument, type Db, MongoClient, MongoServerError } from "mongodb";
+import { bodyJson } from "../documents/body.ts";
 import { duplicateName, staleVersion } from "../documents/memory.ts";
 import { notFound } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -49,7 +50,7 @@ export class MongoDocumentStore implements DocumentStore {
   }
 
   async create<Body>(collection: string, name: string, body: Body): Promise<StoredDocument<Body>> {
-    const row: Row = { _id: newId(), name, version: 1, body, updatedAt: nowNsString() };
+    const row: Row = { _id: newId(), name, version: 1, body: bodyAtCall(body), updatedAt: nowNsString() };
     try {
       await (await this.rows(collection)).insertOne(row);
     } catch (error) {
@@ -80,10 +81,11 @@ export class MongoDocumentStore implements DocumentStore {
     expectedVersion: number,
     body: Body,
   ): Promise<StoredDocument<Body>> {
+    const stored = bodyAtCall(body);
     const rows = await this.rows(collection);
     const row = await rows.findOneAndUpdate(
       { _id: id, version: expectedVersion },
-      { $set: { body, updatedAt: nowNsString() }, $inc: { version: 1 } },
+      { $set: { body: stored, updatedAt: nowNsString() }, $inc: { version: 1 } },
       { returnDocument: "after" },
     );
     if (row) return toDocument<Body>(row);
@@ -152,4 +154,13 @@ function changeOf(collection: string, event: ChangeStreamDocument<Row>): Documen
 
 function toDocument<Body>(row: Row): StoredDocument<Body> {
   return { id: row._id, name: row.name, version: row.version, body: row.body as Body, updatedAt: row.updatedAt };
+}
+
+/**
+ * The body as it is now, JSON-shaped: the driver encodes BSON when the command
+ * is sent, after an await, so a caller editing its object before the write
+ * settles would change what is stored (the contract stores it as called).
+ */
+function bodyAtCall(body: unknown): unknown {
+  return JSON.parse(bodyJson(body));
 }

@@ -1,4 +1,5 @@
 import { type DocumentStore, nowNsString, type StoredDocument } from "@jts/contracts";
+import { bodyJson } from "../documents/body.ts";
 import { duplicateName, staleVersion } from "../documents/memory.ts";
 import { notFound } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -43,7 +44,7 @@ export class PostgresDocumentStore implements DocumentStore {
     // answer, and this way it does not abort a surrounding transaction.
     const rows = await this.sql<Row[]>`
       INSERT INTO documents (collection, id, name, version, body, updated_at)
-      VALUES (${collection}, ${newId()}, ${name}, 1, ${this.sql.json(body as never)}, ${nowNsString()})
+      VALUES (${collection}, ${newId()}, ${name}, 1, ${bodyJson(body)}::text::jsonb, ${nowNsString()})
       ON CONFLICT (collection, name) DO NOTHING
       RETURNING id, name, version, body, updated_at`;
     const row = rows[0];
@@ -77,7 +78,7 @@ export class PostgresDocumentStore implements DocumentStore {
   ): Promise<StoredDocument<Body>> {
     const rows = await this.sql<Row[]>`
       UPDATE documents
-      SET body = ${this.sql.json(body as never)}, version = version + 1, updated_at = ${nowNsString()}
+      SET body = ${bodyJson(body)}::text::jsonb, version = version + 1, updated_at = ${nowNsString()}
       WHERE collection = ${collection} AND id = ${id} AND version = ${expectedVersion}
       RETURNING id, name, version, updated_at`;
     // The caller's body back rather than the stored one: a strategy saves its

@@ -82,6 +82,22 @@ export function documentStoreContract(
       expect((await store.findByName(c, "copied"))?.body).toEqual({ list: ["b"], nested: { n: 2 } });
     });
 
+    it("stores a body as it was when the write was called, and refuses one JSON cannot carry", async () => {
+      const body = { fillIds: ["f1"], quantity: 1 };
+      const creating = store.create(c, "at-call", body);
+      body.fillIds.push("edited before the create settled");
+      const created = await creating;
+      const next = { fillIds: ["f1", "f2"], quantity: 2 };
+      const updating = store.update(c, created.id, 1, next);
+      next.fillIds.push("edited before the update settled");
+      next.quantity = 3;
+      await updating;
+      expect((await store.get(c, created.id))?.body).toEqual({ fillIds: ["f1", "f2"], quantity: 2 });
+      const refused = await store.create(c, "no-json", undefined).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(AppError);
+      expect(await store.findByName(c, "no-json")).toBeNull();
+    });
+
     const unsupported = options.concurrentWritersUnsupported;
     it.skipIf(unsupported !== undefined)(
       `lets exactly one of two concurrent writers of the same version win${unsupported ? ` (skipped: ${unsupported})` : ""}`,
