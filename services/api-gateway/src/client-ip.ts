@@ -62,7 +62,9 @@ export function clientOrigin(
  * is audited, routes/policy.test.ts) and WebSocket upgrades (the socket is
  * opened after the upgrade answer). Read lazily: every other request, which
  * reads it, if at all, while it is handled (the per-address limit of a caller
- * without a valid token, the login routes).
+ * without a valid token, the login routes). A caller that hangs up before a
+ * lazy read is counted as "local" (Bun has forgotten its address): it gets no
+ * answer from that request either, so nothing is learnt by it (attacker review).
  */
 export function requestOrigin(
   request: Request,
