@@ -236,11 +236,7 @@ export class OrderManager {
   }
 
   private async create(order: Order, approval?: Approval): Promise<SubmitResult> {
-    const inserted = await this.repository.transaction(async (tx) => {
-      const result = await tx.insert(order);
-      if (result.created) tx.emit(Topics.orderUpdated, this.orderEvent(result.order));
-      return result;
-    });
+    const inserted = await this.repository.create(order, this.orderEvent(order));
     // Another process stored this clientOrderId first and is routing it.
     if (!inserted.created) return inserted;
     return { order: await this.route(order, approval), created: true };

@@ -1,4 +1,13 @@
-import type { Envelope, EventBus, Fill, FillsQuery, ListCursor, Order, OrderQuery } from "@jts/contracts";
+import {
+  type Envelope,
+  type EventBus,
+  type Fill,
+  type FillsQuery,
+  type ListCursor,
+  type Order,
+  type OrderQuery,
+  Topics,
+} from "@jts/contracts";
 import { forward, type Logger } from "@jts/kit";
 import type { InsertResult, OrderRepository, OrderTransaction } from "./repository.ts";
 
@@ -53,6 +62,14 @@ export class MemoryOrderRepository implements OrderRepository {
     const run = this.tail.then(() => this.run(work));
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  create(order: Order, event: Envelope<Order>): Promise<InsertResult> {
+    return this.transaction(async (tx) => {
+      const result = await tx.insert(order);
+      if (result.created) tx.emit(Topics.orderUpdated, event);
+      return result;
+    });
   }
 
   async get(id: string): Promise<Order | undefined> {

@@ -1,4 +1,13 @@
-import { type Fill, type FillsQuery, fx, type ListCursor, type Order, type OrderQuery } from "@jts/contracts";
+import {
+  type Envelope,
+  type Fill,
+  type FillsQuery,
+  fx,
+  type ListCursor,
+  type Order,
+  type OrderQuery,
+  Topics,
+} from "@jts/contracts";
 import { enqueueOutbox, markProcessed, type OutboxMessage, type Queryable, type Sql } from "@jts/kit/postgres";
 import type { InsertResult, OrderRepository, OrderTransaction } from "./repository.ts";
 
@@ -95,6 +104,26 @@ export class PostgresOrderRepository implements OrderRepository {
     }) as Promise<T>;
   }
 
+  /**
+   * One statement, so one round trip and one commit: the order and its event
+   * in the outbox, or neither when the clientOrderId is taken (the CTE's insert
+   * finds no row, so the outbox insert selects none). A concurrent writer of
+   * the same clientOrderId waits for the first to commit, as in `insert`.
+   */
+  async create(order: Order, event: Envelope<Order>): Promise<InsertResult> {
+    const queued = await this.sql`
+      WITH inserted AS (
+        INSERT INTO orders ${this.sql(orderRow(order) as never)}
+        ON CONFLICT ON CONSTRAINT orders_account_client_order_id DO NOTHING
+        RETURNING id
+      )
+      INSERT INTO outbox (topic, key, envelope)
+      SELECT ${Topics.orderUpdated}, ${event.key}, ${this.sql.json(event as never)} FROM inserted
+      RETURNING id`;
+    if (queued.length === 1) return { order: { ...order }, created: true };
+    return storedInstead(this.sql, order);
+  }
+
   async get(id: string): Promise<Order | undefined> {
     const [row] = await this.sql<OrderRow[]>`SELECT ${this.sql(ORDER_COLUMNS)} FROM orders WHERE id = ${id}`;
     return row && toOrder(row);
@@ -164,6 +193,11 @@ async function insert(sql: Queryable, order: Order): Promise<InsertResult> {
     ON CONFLICT ON CONSTRAINT orders_account_client_order_id DO NOTHING
     RETURNING id`;
   if (inserted.length === 1) return { order: { ...order }, created: true };
+  return storedInstead(sql, order);
+}
+
+/** The order stored before under `order`'s (account, clientOrderId), whose insert found it taken. */
+async function storedInstead(sql: Queryable, order: Order): Promise<InsertResult> {
   const existing = await findByClientId(sql, order.account, order.clientOrderId);
   if (!existing) throw new Error(`order ${order.account}/${order.clientOrderId} conflicted but cannot be read`);
   return { order: existing, created: false };

@@ -89,6 +89,27 @@ export function orderRepositoryContract(name: string, open: () => Promise<Reposi
       expect(await repo.list()).toHaveLength(1);
     });
 
+    it("creates an order with its event once per clientOrderId: a taken one, or a race, gets the stored order and no event", async () => {
+      const created: string[] = [];
+      await h.bus.subscribe("order.updated", (e: Envelope) => void created.push((e.payload as Order).id));
+      const first = order({ clientOrderId: "create-once" });
+      const eventOf = (o: Order) => envelope("Order", "test", o.account, o) as Envelope<Order>;
+      expect(await repo.create(first, eventOf(first))).toEqual({ order: first, created: true });
+      const retry = order({ clientOrderId: "create-once", quantity: "99" });
+      expect(await repo.create(retry, eventOf(retry))).toEqual({ order: first, created: false });
+      const racers = [1, 2, 3].map(() => order({ clientOrderId: "create-race" }));
+      const raced = await Promise.all(racers.map((o) => repo.create(o, eventOf(o))));
+      expect(raced.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(raced.map((r) => r.order.id)).size).toBe(1);
+      await h.deliver();
+      await eventually(() =>
+        expect(created.sort()).toEqual([first.id, raced.find((r) => r.created)?.order.id ?? "none"].sort()),
+      );
+      await Bun.sleep(20);
+      expect(created).toHaveLength(2);
+      expect(await repo.list()).toHaveLength(2);
+    });
+
     it("publishes a transaction's events after it commits, in the order emitted", async () => {
       const o = order();
       await repo.transaction(async (tx) => {
