@@ -63,7 +63,9 @@ describe("Deadlines behind a slow request", () => {
     Bun.gc(true);
     await Bun.sleep(10);
     Bun.gc(true);
-    expect(replies.filter((reply) => reply.deref() !== undefined)).toHaveLength(0);
+    // JSC scans the stack conservatively, so the last reply or two may stay reachable; before the
+    // fix every one of the 50 did.
+    expect(replies.filter((reply) => reply.deref() !== undefined).length).toBeLessThanOrEqual(2);
     expect(await slow).toBe("late");
   });
 
