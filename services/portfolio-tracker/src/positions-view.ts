@@ -1,4 +1,5 @@
 import type { Position } from "@jts/contracts";
+import { oldestKeyDropper } from "@jts/kit";
 import { type PositionState, positionKey, toPosition } from "./ledger.ts";
 
 /** Account filters remembered; past this, the oldest is forgotten (its next read builds its list again). */
@@ -27,6 +28,7 @@ const sameState = (a: PositionState, b: PositionState) =>
 export class PositionsView {
   private readonly formatted = new Map<string, { state: PositionState; position: Position }>();
   private readonly lists = new Map<string, readonly Position[]>();
+  private readonly dropOldestList = oldestKeyDropper(this.lists);
 
   /** `states` as wire positions, frozen; the array is the one answered before when nothing in it changed. */
   of(accounts: readonly string[] | undefined, states: readonly PositionState[]): Position[] {
@@ -40,8 +42,7 @@ export class PositionsView {
     });
     if (same && previous) return previous as Position[];
     Object.freeze(positions);
-    if (!this.lists.has(listKey) && this.lists.size >= MAX_LISTS)
-      this.lists.delete(this.lists.keys().next().value as string);
+    if (!this.lists.has(listKey) && this.lists.size >= MAX_LISTS) this.dropOldestList();
     this.lists.set(listKey, positions);
     return positions;
   }

@@ -1,5 +1,5 @@
 import type { Cache } from "@jts/contracts";
-import { AppError, newId } from "@jts/kit";
+import { AppError, newId, oldestKeyDropper } from "@jts/kit";
 import type { UserState, UserStates } from "./user-state.ts";
 import type { AuthUser, Role } from "./users.ts";
 
@@ -71,6 +71,7 @@ export class TokenService {
    * and the user are still checked on every request.
    */
   private readonly verified = new Map<string, AccessClaims>();
+  private readonly dropOldestVerified = oldestKeyDropper(this.verified);
   private readonly sessionMaxMs: number;
 
   constructor(
@@ -232,7 +233,7 @@ export class TokenService {
       ver: claims.ver,
       sid: claims.sid,
     };
-    if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
+    if (this.verified.size >= MAX_VERIFIED_TOKENS) this.dropOldestVerified();
     this.verified.set(token, verified);
     return verified;
   }

@@ -1,5 +1,5 @@
 import { type EventBus, EventTypes, type Subscription, Topics } from "@jts/contracts";
-import { envelope, type Logger } from "@jts/kit";
+import { envelope, type Logger, oldestKeyDropper } from "@jts/kit";
 import type { Role, User, UserChanges, UserDirectory } from "./users.ts";
 
 /** What every request checks of its user: still there, enabled, the role now, and the token version. */
@@ -22,6 +22,7 @@ const MAX_KNOWN_USERS = 10_000;
  */
 export class UserStates {
   private readonly known = new Map<string, UserState>();
+  private readonly dropOldestKnown = oldestKeyDropper(this.known);
   private readonly listeners: Array<(username: string) => void> = [];
   private subscription: Subscription | null = null;
 
@@ -65,7 +66,7 @@ export class UserStates {
     const user = await this.users.find(username);
     if (!user) return null;
     const state = stateOf(user);
-    if (this.known.size >= MAX_KNOWN_USERS) this.known.delete(this.known.keys().next().value as string);
+    if (this.known.size >= MAX_KNOWN_USERS) this.dropOldestKnown();
     this.known.set(username, state);
     return state;
   }
