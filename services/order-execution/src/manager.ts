@@ -103,6 +103,9 @@ interface AmendInFlight {
   stopped: string | null;
 }
 
+/** Why an order is refused whose account's mode picked another broker by the time risk approved it. */
+export const MODE_CHANGED = "account mode changed while the order was checked; submit again";
+
 /** How many taken `.r<n>` ids an amend steps over before it gives up. */
 const MAX_REPLACEMENT_IDS = 100;
 
@@ -235,11 +238,17 @@ export class OrderManager {
     return newOrder(request, { id: approval?.id ?? newId(), account, venue, now: nowNsString() });
   }
 
+  /**
+   * Stores the order bound to the broker its account's mode picks now (in
+   * memory, no rpc), so routing it after risk writes nothing more. A mode that
+   * cannot be read leaves it unbound: it is bound after risk, as a resumed order is.
+   */
   private async create(order: Order, approval?: Approval): Promise<SubmitResult> {
-    const inserted = await this.repository.create(order, this.orderEvent(order));
-    // Another process stored this clientOrderId first and is routing it.
+    const picked = await this.router.byMode(order).catch(() => undefined);
+    const inserted = await this.repository.create(order, this.orderEvent(order), picked ?? null);
+    // Another process stored this clientOrderId first (bound as it picked) and is routing it.
     if (!inserted.created) return inserted;
-    return { order: await this.route(order, approval), created: true };
+    return { order: await this.route(order, approval, picked), created: true };
   }
 
   /**
@@ -261,21 +270,19 @@ export class OrderManager {
 
   /**
    * Risk, then the order's broker (by the account's mode, bound to the order);
-   * a stop for a venue without stops is held here instead. Returns the order as it stands afterwards.
+   * a stop for a venue without stops is held here instead. `picked`: the
+   * broker a new order was stored bound to (see brokerOnceApproved); absent
+   * for one resumed after a restart. Returns the order as it stands afterwards.
    */
-  private async route(order: Order, approval?: Approval): Promise<Order> {
+  private async route(order: Order, approval?: Approval, picked?: string | null): Promise<Order> {
     // An amend's replacement asked again still names the old order: risk may not have heard it canceled yet.
     const decision = this.stillApproved(order, approval) ? null : await this.askRisk(order, approval?.amend.oldOrderId);
     // The rule code in brackets (the PWA labels it in the trader's language); the reason stays the server's words.
     if (decision && !decision.approved)
       return this.refuse(order.id, `risk: ${decision.rule ? `[${decision.rule}] ` : ""}${decision.reason}`);
-    let broker: string | null;
-    try {
-      broker = await this.router.bind(order);
-    } catch (error) {
-      return this.refuse(order.id, `account mode unknown: ${(error as Error).message}`);
-    }
-    if (!broker) return this.refuse(order.id, `no broker routes venue ${order.venue}`);
+    const routed = await this.brokerOnceApproved(order, picked);
+    if ("refused" in routed) return this.refuse(order.id, routed.refused);
+    const { broker } = routed;
     // Right before it leaves: a HALT or cancel-all may have landed during the awaits above.
     const stopped = this.cancelOnAck.get(order.id) ?? approval?.amend.stopped;
     if (stopped) {
@@ -284,6 +291,32 @@ export class OrderManager {
     }
     if (isStopOrder(order) && !this.router.holdsStops(broker)) return this.hold(order);
     return this.place(order.id, order, broker);
+  }
+
+  /**
+   * Where an order risk approved goes. A new order was stored bound to
+   * `picked`, read before risk answered: the account's mode is read again now
+   * (in memory), and the order goes there, with no write, only while the mode
+   * still picks it. A mode that changed while risk decided refuses the order:
+   * it never goes to a broker chosen under a stale mode, nor is it silently
+   * rebound. Without `picked` (resumed after a restart, or its mode unreadable
+   * at creation) it follows its stored binding, or is bound now (router.bind):
+   * after a restart the mode book may not have loaded yet, and a bound order
+   * may have reached its broker before the crash.
+   */
+  private async brokerOnceApproved(
+    order: Order,
+    picked: string | null | undefined,
+  ): Promise<{ broker: string } | { refused: string }> {
+    let broker: string | null;
+    try {
+      broker = picked === undefined ? await this.router.bind(order) : await this.router.byMode(order);
+    } catch (error) {
+      return { refused: `account mode unknown: ${(error as Error).message}` };
+    }
+    if (picked !== undefined && broker !== picked) return { refused: MODE_CHANGED };
+    if (!broker) return { refused: `no broker routes venue ${order.venue}` };
+    return { broker };
   }
 
   /**

@@ -64,10 +64,13 @@ export class MemoryOrderRepository implements OrderRepository {
     return run;
   }
 
-  create(order: Order, event: Envelope<Order>): Promise<InsertResult> {
+  create(order: Order, event: Envelope<Order>, broker: string | null): Promise<InsertResult> {
     return this.transaction(async (tx) => {
       const result = await tx.insert(order);
-      if (result.created) tx.emit(Topics.orderUpdated, event);
+      if (!result.created) return result;
+      tx.emit(Topics.orderUpdated, event);
+      // Nothing after this can fail, so the transaction commits with it: one unit, as in PostgreSQL.
+      if (broker !== null) this.brokers.set(order.id, broker);
       return result;
     });
   }

@@ -105,15 +105,16 @@ export class PostgresOrderRepository implements OrderRepository {
   }
 
   /**
-   * One statement, so one round trip and one commit: the order and its event
-   * in the outbox, or neither when the clientOrderId is taken (the CTE's insert
-   * finds no row, so the outbox insert selects none). A concurrent writer of
-   * the same clientOrderId waits for the first to commit, as in `insert`.
+   * One statement, so one round trip and one commit: the order with its
+   * broker binding and its event in the outbox, or none of them when the
+   * clientOrderId is taken (the CTE's insert finds no row, so the outbox
+   * insert selects none, and the stored order keeps its binding). A concurrent
+   * writer of the same clientOrderId waits for the first to commit, as in `insert`.
    */
-  async create(order: Order, event: Envelope<Order>): Promise<InsertResult> {
+  async create(order: Order, event: Envelope<Order>, broker: string | null): Promise<InsertResult> {
     const queued = await this.sql`
       WITH inserted AS (
-        INSERT INTO orders ${this.sql(orderRow(order) as never)}
+        INSERT INTO orders ${this.sql({ ...orderRow(order), broker } as never)}
         ON CONFLICT ON CONSTRAINT orders_account_client_order_id DO NOTHING
         RETURNING id
       )

@@ -40,13 +40,16 @@ export interface OrderTransaction {
 export interface OrderRepository {
   transaction<T>(work: (tx: OrderTransaction) => Promise<T>): Promise<T>;
   /**
-   * The order path's write: stores a new order and queues its event (the NEW
-   * order.updated) in one commit when its (account, clientOrderId) is free;
-   * else returns the order stored before and queues nothing. The same as a
-   * transaction of `insert` and `emit`, in one statement where the store
-   * allows (PostgreSQL: one round trip instead of four before risk is asked).
+   * The order path's write: stores a new order bound to `broker` (what its
+   * account's mode picks; null when none serves its venue) and queues its
+   * event (the NEW order.updated) in one commit when its (account,
+   * clientOrderId) is free; else returns the order stored before and queues
+   * and binds nothing (the stored order keeps its own binding). The same as a
+   * transaction of `insert` and `emit` followed by `bindBroker`, in one
+   * statement where the store allows (PostgreSQL: one round trip and one
+   * commit on the order path, none more when it is routed).
    */
-  create(order: Order, event: Envelope<Order>): Promise<InsertResult>;
+  create(order: Order, event: Envelope<Order>, broker: string | null): Promise<InsertResult>;
   get(id: string): Promise<Order | undefined>;
   findByClientId(account: string, clientOrderId: string): Promise<Order | undefined>;
   /**
@@ -57,12 +60,13 @@ export interface OrderRepository {
   /** Newest first by (tsEvent, id), after `before`; every match without `limit`, like `list`. */
   listFills(query?: FillsQuery): Promise<Fill[]>;
   /**
-   * Binds the order to the broker it is routed to, so its cancel, query and
+   * Binds an order stored without a broker (by `insert`, or by an older
+   * version) to the broker it is routed to, so its cancel, query and
    * reconciliation reach that broker whatever the account's mode reads later,
-   * here or in another process. The first binding wins; returns the broker the
-   * order is bound to.
+   * here or in another process. The first binding wins (`create`'s included);
+   * returns the broker the order is bound to.
    */
   bindBroker(orderId: string, broker: string): Promise<string>;
-  /** The broker the order is bound to; null before it was routed. */
+  /** The broker the order is bound to; null when it was stored without one and not routed since. */
   brokerOf(orderId: string): Promise<string | null>;
 }

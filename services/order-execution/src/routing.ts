@@ -67,7 +67,8 @@ export type BrokerBindings = Pick<OrderRepository, "bindBroker" | "brokerOf">;
 /**
  * Which broker an order goes to: PAPER accounts always to the paper broker,
  * LIVE ones to their venue's broker. The choice is bound to the order in the
- * repository when it is routed, and every later cancel, query, stop release
+ * repository, stored with the order itself when the OMS creates it (byMode,
+ * then OrderRepository.create), and every later cancel, query, stop release
  * and reconciliation follows that binding: after a restart, on another
  * replica or after a disarm the account's current mode may read otherwise.
  */
@@ -84,9 +85,11 @@ export class BrokerRouter {
   }
 
   /**
-   * Routes the order: its bound broker, or the one its account's mode picks,
-   * bound to it now (the first binding wins, should two processes route it).
-   * Null when no broker serves its venue.
+   * Routes an order whose binding is not known here (one resumed after a
+   * restart): its bound broker, or, when it has none (stored by an older
+   * version, or when no broker served it then), the one its account's mode
+   * picks, bound to it now (the first binding wins, should two processes
+   * route it). Null when no broker serves its venue.
    */
   async bind(order: Pick<Order, "id" | "account" | "venue">): Promise<string | null> {
     const broker = await this.byMode(order);
@@ -102,7 +105,12 @@ export class BrokerRouter {
     return (await this.bindings.brokerOf(order.id)) ?? this.byMode(order);
   }
 
-  private async byMode(order: Pick<Order, "account" | "venue">): Promise<string | null> {
+  /**
+   * The broker the account's mode picks now, from memory (no rpc, nothing
+   * read or written in the repository): what a new order is stored bound to,
+   * and what it is checked against again once risk has approved it.
+   */
+  async byMode(order: Pick<Order, "account" | "venue">): Promise<string | null> {
     const mode = await this.accountMode(order.account);
     return mode === "PAPER" ? this.paperBroker : (this.options.routes[order.venue] ?? null);
   }

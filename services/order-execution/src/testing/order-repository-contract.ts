@@ -94,11 +94,11 @@ export function orderRepositoryContract(name: string, open: () => Promise<Reposi
       await h.bus.subscribe("order.updated", (e: Envelope) => void created.push((e.payload as Order).id));
       const first = order({ clientOrderId: "create-once" });
       const eventOf = (o: Order) => envelope("Order", "test", o.account, o) as Envelope<Order>;
-      expect(await repo.create(first, eventOf(first))).toEqual({ order: first, created: true });
+      expect(await repo.create(first, eventOf(first), "paper")).toEqual({ order: first, created: true });
       const retry = order({ clientOrderId: "create-once", quantity: "99" });
-      expect(await repo.create(retry, eventOf(retry))).toEqual({ order: first, created: false });
+      expect(await repo.create(retry, eventOf(retry), "paper")).toEqual({ order: first, created: false });
       const racers = [1, 2, 3].map(() => order({ clientOrderId: "create-race" }));
-      const raced = await Promise.all(racers.map((o) => repo.create(o, eventOf(o))));
+      const raced = await Promise.all(racers.map((o) => repo.create(o, eventOf(o), "paper")));
       expect(raced.filter((r) => r.created)).toHaveLength(1);
       expect(new Set(raced.map((r) => r.order.id)).size).toBe(1);
       await h.deliver();
@@ -288,6 +288,40 @@ export function orderRepositoryContract(name: string, open: () => Promise<Reposi
       expect(await repo.transaction((tx) => tx.markProcessed("oms", "e1"))).toBe(true);
       expect(await repo.transaction((tx) => tx.markProcessed("oms", "e1"))).toBe(false);
       expect(await repo.transaction((tx) => tx.markProcessed("other", "e1"))).toBe(true);
+    });
+
+    it("stores a created order bound to its broker; a taken clientOrderId, or a race, keeps the stored order's binding", async () => {
+      const eventOf = (o: Order) => envelope("Order", "test", o.account, o) as Envelope<Order>;
+      const bound = order();
+      await repo.create(bound, eventOf(bound), "upbit");
+      // Stored with the insert: nothing else was called between.
+      expect(await repo.brokerOf(bound.id)).toBe("upbit");
+      // The first binding wins: routing it later does not move it.
+      expect(await repo.bindBroker(bound.id, "paper")).toBe("upbit");
+
+      const retry = order({ clientOrderId: bound.clientOrderId });
+      expect((await repo.create(retry, eventOf(retry), "paper")).order.id).toBe(bound.id);
+      expect(await repo.brokerOf(bound.id)).toBe("upbit");
+      expect(await repo.brokerOf(retry.id)).toBeNull();
+
+      const racers = ["upbit", "paper", "binance"].map((broker) => ({
+        o: order({ clientOrderId: "bind-race" }),
+        broker,
+      }));
+      const raced = await Promise.all(racers.map(({ o, broker }) => repo.create(o, eventOf(o), broker)));
+      const winner = raced.find((r) => r.created)?.order.id;
+      expect(new Set(raced.map((r) => r.order.id))).toEqual(new Set([winner as string]));
+      expect(await repo.brokerOf(winner as string)).toBe(racers.find(({ o }) => o.id === winner)?.broker as string);
+      for (const { o } of racers.filter(({ o }) => o.id !== winner)) expect(await repo.brokerOf(o.id)).toBeNull();
+    });
+
+    it("stores an order created with no broker unbound: the first route binds it", async () => {
+      const eventOf = (o: Order) => envelope("Order", "test", o.account, o) as Envelope<Order>;
+      const unbound = order();
+      expect((await repo.create(unbound, eventOf(unbound), null)).created).toBe(true);
+      expect(await repo.brokerOf(unbound.id)).toBeNull();
+      expect(await repo.bindBroker(unbound.id, "paper")).toBe("paper");
+      expect(await repo.bindBroker(unbound.id, "upbit")).toBe("paper");
     });
 
     it("binds an order to the first broker it is routed to, for good", async () => {

@@ -1,0 +1,146 @@
+import { beforeEach, describe, expect, it, spyOn } from "bun:test";
+import type { BrokerAck, Envelope, Order, OrderRequest, RiskDecision } from "@jts/contracts";
+import { envelope, MemoryEventBus, MemoryRpc } from "@jts/kit";
+import { orderFixture } from "@jts/kit/testing";
+import { MODE_CHANGED } from "./manager.ts";
+import { MemoryOrderRepository } from "./memory-repository.ts";
+import type { AccountMode } from "./routing.ts";
+import { testOrderManager } from "./testing/manager.ts";
+
+const request = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
+  clientOrderId: "c-1",
+  symbol: "005930",
+  side: "BUY",
+  type: "MARKET",
+  quantity: "10",
+  ...overrides,
+});
+
+const approve: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
+
+/**
+ * The broker an order goes to is stored with the order when it is created,
+ * and checked against the account's mode again once risk approved it: no
+ * second write on the order path, and no order sent under a stale mode.
+ */
+describe("the broker binding stored with a new order", () => {
+  let rpc: MemoryRpc;
+  let repository: MemoryOrderRepository;
+  let mode: AccountMode;
+  /** Runs while risk decides, before it answers. */
+  let whileRiskDecides: () => void;
+  /** Broker name -> the order ids placed there. */
+  let placed: Record<string, string[]>;
+  let binds: ReturnType<typeof spyOn>;
+
+  const manager = (options: { routes?: Record<string, string>; accountMode?: () => AccountMode } = {}) =>
+    testOrderManager(repository, rpc, {
+      routes: options.routes ?? { sim: "sim-live" },
+      accountMode: options.accountMode ?? (() => mode),
+    });
+
+  const serveBroker = async (broker: string) => {
+    placed[broker] = [];
+    await rpc.serve(`broker.${broker}.place`, (req) => {
+      const { order } = req as { order: Order };
+      placed[broker]?.push(order.id);
+      return { orderId: order.id, accepted: true, venueOrderId: "V1", reason: null, tsEvent: "1" } as BrokerAck;
+    });
+  };
+
+  beforeEach(async () => {
+    rpc = new MemoryRpc();
+    repository = new MemoryOrderRepository(new MemoryEventBus());
+    binds = spyOn(repository, "bindBroker");
+    mode = "LIVE";
+    whileRiskDecides = () => {};
+    placed = {};
+    await rpc.serve("risk.check", () => {
+      whileRiskDecides();
+      return approve;
+    });
+    await serveBroker("paper");
+    await serveBroker("sim-live");
+  });
+
+  it("is stored with the insert, before risk is asked, and the order is placed there with no second write", async () => {
+    let boundWhileRiskDecides: Promise<string | null> = Promise.resolve(null);
+    whileRiskDecides = () => {
+      boundWhileRiskDecides = repository.list({ status: "NEW" }).then(([o]) => repository.brokerOf(o?.id ?? "none"));
+    };
+    const { order } = await manager().submit(request());
+    expect(await boundWhileRiskDecides).toBe("sim-live");
+    expect(order).toMatchObject({ status: "ACCEPTED", venueOrderId: "V1" });
+    expect(placed).toEqual({ paper: [], "sim-live": [order.id] });
+    expect(binds).not.toHaveBeenCalled();
+  });
+
+  it("refuses an order whose account was disarmed while risk decided: nothing placed, not rebound", async () => {
+    whileRiskDecides = () => {
+      mode = "PAPER";
+    };
+    const { order } = await manager().submit(request());
+    expect(order).toMatchObject({ status: "REJECTED", rejectReason: MODE_CHANGED });
+    expect(placed).toEqual({ paper: [], "sim-live": [] });
+    expect(binds).not.toHaveBeenCalled();
+    expect(await repository.brokerOf(order.id)).toBe("sim-live");
+  });
+
+  it("refuses an order whose account was armed while risk decided, also one whose venue had no LIVE broker", async () => {
+    mode = "PAPER";
+    whileRiskDecides = () => {
+      mode = "LIVE";
+    };
+    const armed = await manager().submit(request({ clientOrderId: "armed" }));
+    expect(armed.order).toMatchObject({ status: "REJECTED", rejectReason: MODE_CHANGED });
+
+    // LIVE with no broker for the venue: stored unbound; a switch to PAPER meanwhile does not send it to paper.
+    mode = "LIVE";
+    whileRiskDecides = () => {
+      mode = "PAPER";
+    };
+    const unrouted = await manager({ routes: {} }).submit(request({ clientOrderId: "unrouted" }));
+    expect(unrouted.order).toMatchObject({ status: "REJECTED", rejectReason: MODE_CHANGED });
+    expect(placed).toEqual({ paper: [], "sim-live": [] });
+    expect(binds).not.toHaveBeenCalled();
+  });
+
+  it("refuses an order no broker serves, as before", async () => {
+    const { order } = await manager({ routes: {} }).submit(request());
+    expect(order).toMatchObject({ status: "REJECTED", rejectReason: "no broker routes venue sim" });
+    expect(await repository.brokerOf(order.id)).toBeNull();
+    expect(placed).toEqual({ paper: [], "sim-live": [] });
+  });
+
+  it("binds after risk, as before, an order whose account's mode could not be read when it was created", async () => {
+    let reads = 0;
+    const flaky = () => {
+      reads++;
+      if (reads === 1) throw new Error("mode book unavailable");
+      return mode;
+    };
+    const { order } = await manager({ accountMode: flaky }).submit(request());
+    expect(order.status).toBe("ACCEPTED");
+    expect(placed["sim-live"]).toEqual([order.id]);
+    expect(binds).toHaveBeenCalledTimes(1);
+    expect(await repository.brokerOf(order.id)).toBe("sim-live");
+  });
+
+  it("after a restart routes a NEW order by its stored binding, and binds one stored without (an older version's)", async () => {
+    // Left NEW by a crash before risk answered: one created bound, one stored unbound by an older version.
+    const bound = orderFixture({ id: "bound-1", clientOrderId: "bound" });
+    const legacy = orderFixture({ id: "legacy-1", clientOrderId: "legacy" });
+    await repository.create(bound, envelope("Order", "test", bound.account, bound) as Envelope<Order>, "sim-live");
+    await repository.transaction((tx) => tx.insert(legacy));
+    expect(await repository.brokerOf(legacy.id)).toBeNull();
+
+    // The restarted OMS's mode book has not loaded yet: every account reads PAPER.
+    mode = "PAPER";
+    expect(await manager().resumeNew()).toBe(2);
+    expect(placed).toEqual({ paper: [legacy.id], "sim-live": [bound.id] });
+    expect(await repository.brokerOf(bound.id)).toBe("sim-live");
+    expect(await repository.brokerOf(legacy.id)).toBe("paper");
+    expect((await repository.get(bound.id))?.status).toBe("ACCEPTED");
+    expect((await repository.get(legacy.id))?.status).toBe("ACCEPTED");
+  });
+});
