@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, spyOn } from "bun:test";
 import {
   EventTypes,
   type ExecutionReport,
@@ -10,9 +10,10 @@ import {
 } from "@jts/contracts";
 import { envelope, MemoryEventBus, MemoryRpc, memoryRuntime, type Runtime } from "@jts/kit";
 import { connectPostgres, type Sql, startTestPostgres, type TestPostgres, truncateAll } from "@jts/kit/postgres";
-import { eventually, executionReportFixture, reportFillFixture, silentLogger } from "@jts/kit/testing";
+import { eventually, executionReportFixture, orderFixture, reportFillFixture, silentLogger } from "@jts/kit/testing";
+import { MODE_CHANGED } from "./manager.ts";
 import { postgresOrderStorage } from "./postgres.ts";
-import { createOrderExecutionService } from "./service.ts";
+import { createOrderExecutionService, type OrderExecutionOptions } from "./service.ts";
 
 let pg: TestPostgres;
 beforeAll(async () => {
@@ -32,20 +33,22 @@ describe("order execution on PostgreSQL", () => {
   let placed: Order[];
   let updates: Order[];
   let fills: Fill[];
+  /** risk.check's answer (a second serve of a subject would not replace the first). */
+  let decide: () => RiskDecision | Promise<RiskDecision>;
   const pools: Sql[] = [];
 
   /** One OMS "process": its own pool, repository, relay and in-flight map, on the shared database. */
-  const startOms = async (options: { nativeAmend?: Record<string, boolean> } = {}) => {
+  const startOms = async (options: Pick<OrderExecutionOptions, "nativeAmend" | "accountMode" | "routes"> = {}) => {
     const sql = connectPostgres(pg.url, { max: 4 });
     pools.push(sql);
-    const service = createOrderExecutionService(runtime, {
-      ...postgresOrderStorage(sql, runtime),
-      defaultAccount: "acc",
-      ...options,
-    });
+    const storage = postgresOrderStorage(sql, runtime);
+    // Every UPDATE binding an order to its broker after its insert: none on the path of a new order.
+    const binds = spyOn(storage.repository, "bindBroker");
+    const service = createOrderExecutionService(runtime, { ...storage, defaultAccount: "acc", ...options });
     await service.start();
     return {
       service,
+      binds,
       stop: async () => {
         await service.stop();
         await sql.end({ timeout: 1 });
@@ -61,7 +64,8 @@ describe("order execution on PostgreSQL", () => {
     placed = [];
     updates = [];
     fills = [];
-    await rpc.serve("risk.check", () => approve);
+    decide = () => approve;
+    await rpc.serve("risk.check", () => decide());
     await rpc.serve("broker.paper.place", (req) => {
       const { order } = req as { order: Order };
       placed.push(order);
@@ -179,8 +183,78 @@ describe("order execution on PostgreSQL", () => {
     expect(new Set(results.map((r) => r.order.id)).size).toBe(1);
     expect(placed).toHaveLength(1);
     expect(await pg.sql`SELECT count(*)::int AS n FROM orders`).toEqual([{ n: 1 }] as never);
+    // The winner's binding, stored with its insert; neither process wrote it again.
+    expect(await pg.sql`SELECT broker FROM orders`).toEqual([{ broker: "paper" }] as never);
+    expect(one.binds.mock.calls.length + two.binds.mock.calls.length).toBe(0);
     await eventually(() => expect(updates.map((o) => o.status)).toEqual(["NEW", "ACCEPTED"]));
     await Promise.all([one.stop(), two.stop()]);
+  });
+
+  it("stores the broker with the order's insert, before risk answers, and places it with no second write", async () => {
+    let storedWhileRiskDecides: unknown;
+    decide = async () => {
+      storedWhileRiskDecides = await pg.sql`SELECT status, broker FROM orders`;
+      return approve;
+    };
+    const oms = await startOms();
+    const { order } = await oms.service.manager.submit(request);
+    expect(storedWhileRiskDecides).toEqual([{ status: "NEW", broker: "paper" }]);
+    expect(order.status).toBe("ACCEPTED");
+    expect(placed.map((o) => o.id)).toEqual([order.id]);
+    expect(oms.binds).not.toHaveBeenCalled();
+    await oms.stop();
+  });
+
+  it("refuses an order whose account's mode changed while risk decided, and places it nowhere", async () => {
+    let mode: "PAPER" | "LIVE" = "LIVE";
+    const live: string[] = [];
+    await rpc.serve("broker.sim-live.place", (req) => {
+      const { order } = req as { order: Order };
+      live.push(order.id);
+      return { orderId: order.id, accepted: true, venueOrderId: "L-1", reason: null, tsEvent: "1" };
+    });
+    decide = () => {
+      mode = "PAPER"; // disarmed while risk decides
+      return approve;
+    };
+    const oms = await startOms({ routes: { sim: "sim-live" }, accountMode: () => mode });
+    const { order } = await oms.service.manager.submit(request);
+    expect(order).toMatchObject({ status: "REJECTED", rejectReason: MODE_CHANGED });
+    expect(await oms.service.manager.get(order.id)).toMatchObject({ status: "REJECTED", rejectReason: MODE_CHANGED });
+    expect([placed, live]).toEqual([[], []]);
+    expect(oms.binds).not.toHaveBeenCalled();
+    await oms.stop();
+  });
+
+  it("after a restart mid-day routes NEW orders by their stored binding, and binds one an older version stored without", async () => {
+    const first = await startOms({ routes: { sim: "sim-live" }, accountMode: () => "LIVE" });
+    const repository = first.service.repository;
+    // A crash between the insert and risk's answer: NEW orders, one created bound, one stored unbound.
+    const bound = orderFixture({ id: "bound-1", clientOrderId: "bound", createdAt: "2", updatedAt: "2" });
+    const legacy = orderFixture({ id: "legacy-1", clientOrderId: "legacy" });
+    await repository.create(bound, envelope(EventTypes.order, "test", bound.account, bound), "sim-live");
+    await repository.transaction((tx) => tx.insert(legacy));
+    await first.stop();
+    expect(await pg.sql`SELECT id, broker FROM orders ORDER BY id`).toEqual([
+      { id: "bound-1", broker: "sim-live" },
+      { id: "legacy-1", broker: null },
+    ] as never);
+
+    const live: string[] = [];
+    await rpc.serve("broker.sim-live.place", (req) => {
+      const { order } = req as { order: Order };
+      live.push(order.id);
+      return { orderId: order.id, accepted: true, venueOrderId: "L-1", reason: null, tsEvent: "1" };
+    });
+    // The restarted OMS reads every account PAPER (its mode book not loaded yet).
+    const second = await startOms({ routes: { sim: "sim-live" }, accountMode: () => "PAPER" });
+    expect(live).toEqual([bound.id]);
+    expect(placed.map((o) => o.id)).toEqual([legacy.id]);
+    expect(await pg.sql`SELECT id, broker, status FROM orders ORDER BY id`).toEqual([
+      { id: "bound-1", broker: "sim-live", status: "ACCEPTED" },
+      { id: "legacy-1", broker: "paper", status: "ACCEPTED" },
+    ] as never);
+    await second.stop();
   });
 
   afterAll(async () => {
