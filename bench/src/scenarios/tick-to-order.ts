@@ -18,9 +18,9 @@ interface Run {
 const STAGE_NOTES: Record<string, string> = {
   queue: "tick published -> strategy engine's onTick (bus queue)",
   strategy: "onTick -> order submit (MA update, Signal event, submit call)",
-  oms: "submit -> risk.check call (validation, idempotency, insert, NEW event; `just dev`: the INSERT committed in PostgreSQL)",
+  oms: "submit -> risk.check call (validation, idempotency, insert with the broker binding, NEW event; `just dev`: the INSERT committed in PostgreSQL)",
   risk: "risk.check call -> reply (rpc, schema check, rules)",
-  "oms-route": "risk reply -> broker.place call (`just dev`: the order's update committed in PostgreSQL)",
+  "oms-route": "risk reply -> broker.place call (the account's mode read again in memory; no write: the binding came with the insert)",
   broker: "broker.place call -> ack in the OMS (rpc, schema check, paper fill)",
 };
 
