@@ -20,7 +20,8 @@ const STAGE_NOTES: Record<string, string> = {
   strategy: "onTick -> order submit (MA update, Signal event, submit call)",
   oms: "submit -> risk.check call (validation, idempotency, insert with the broker binding, NEW event; `just dev`: the INSERT committed in PostgreSQL)",
   risk: "risk.check call -> reply (rpc, schema check, rules)",
-  "oms-route": "risk reply -> broker.place call (the account's mode read again in memory; no write: the binding came with the insert)",
+  "oms-route":
+    "risk reply -> broker.place call (the account's mode read again in memory; no write: the binding came with the insert)",
   broker: "broker.place call -> ack in the OMS (rpc, schema check, paper fill)",
 };
 
