@@ -1,5 +1,5 @@
 import { type Account, type AccountMode, type Balance, type EquitySnapshot, fx } from "@jts/contracts";
-import { markProcessed, type Queryable, type Sql } from "@jts/kit/postgres";
+import { commitAsynchronously, markProcessed, type Queryable, type Sql } from "@jts/kit/postgres";
 import type { AccountSeed, PositionState } from "./ledger.ts";
 import type { BooksSnapshot, EquityQuery, PortfolioRepository, PortfolioTransaction } from "./repository.ts";
 
@@ -149,7 +149,13 @@ export class PostgresPortfolioRepository implements PortfolioRepository {
   async saveEquity(snapshots: readonly EquitySnapshot[]): Promise<void> {
     if (snapshots.length === 0) return;
     const rows = snapshots.map((s) => ({ account: s.account, currency: s.currency, equity: s.equity, ts: s.ts }));
-    await this.sql`INSERT INTO equity_snapshots ${this.sql(rows, "account", "currency", "equity", "ts")}`;
+    // A snapshot lost in a crash of PostgreSQL or the machine is a missing point of the equity
+    // chart, taken again after the next fill or timer tick: it need not wait for the WAL flush
+    // that the fills' own commits (positions, balances: synchronous) queue behind.
+    await this.sql.begin((tx) => [
+      commitAsynchronously(tx),
+      tx`INSERT INTO equity_snapshots ${tx(rows, "account", "currency", "equity", "ts")}`,
+    ]);
   }
 
   async listEquity({ accounts, since, limit = 1000 }: EquityQuery): Promise<EquitySnapshot[]> {

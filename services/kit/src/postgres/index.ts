@@ -1,3 +1,4 @@
+export { commitAsynchronously } from "./async-commit.ts";
 export { PostgresAuditLog } from "./audit.ts";
 export {
   type ConnectOptions,

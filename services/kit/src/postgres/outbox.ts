@@ -1,6 +1,7 @@
 import type { Envelope, EventBus } from "@jts/contracts";
 import { forward } from "../events/forward.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { commitAsynchronously } from "./async-commit.ts";
 import type { Queryable, Sql } from "./connect.ts";
 
 export interface OutboxMessage {
@@ -166,8 +167,9 @@ export class OutboxRelay {
       >`SELECT pg_try_advisory_xact_lock(hashtextextended(${RELAY_LOCK}, 0)) AS ok`;
       if (!lock?.ok) return { published: 0, failed: false };
       // Losing a "published" mark in a crash only means publishing again, which
-      // at-least-once allows; not waiting for the WAL flush halves a batch's cost.
-      await tx`SET LOCAL synchronous_commit = off`;
+      // at-least-once allows (every consumer of the outbox's topics dedupes, see
+      // async-commit.ts); not waiting for the WAL flush halves a batch's cost.
+      await commitAsynchronously(tx);
       const rows = await tx<{ id: string; topic: string; envelope: Envelope }[]>`
         SELECT id, topic, envelope FROM outbox
         WHERE published_at IS NULL

@@ -17,12 +17,18 @@ export interface TestPostgres {
  * directory, a free port, test-only `fast` flags, the schema migrated.
  * `stop()` shuts it down and deletes the directory.
  */
-export async function startTestPostgres(options: { migrate?: boolean } = {}): Promise<TestPostgres> {
+export async function startTestPostgres(
+  options: {
+    migrate?: boolean;
+    /** Without the test-only `fast` flags: fsync and synchronous commits as `just dev` has them. */
+    durable?: boolean;
+  } = {},
+): Promise<TestPostgres> {
   const root = await mkdtemp(join(tmpdir(), "jts-test-pg-"));
   // mkdtemp makes 0700 directories; the server's OS user must get through.
   await chmod(root, 0o755);
   try {
-    const server = await startOnFreePort(join(root, "data"));
+    const server = await startOnFreePort(join(root, "data"), !options.durable);
     const sql = connectPostgres(server.url, { max: 10, applicationName: "jts-test" });
     if (options.migrate ?? true) await migrate(sql);
     return {
@@ -49,12 +55,12 @@ export async function truncateAll(sql: Sql): Promise<void> {
   await sql.unsafe(`TRUNCATE ${rows.map((r) => r.name).join(", ")} RESTART IDENTITY CASCADE`);
 }
 
-async function startOnFreePort(dataDir: string) {
+async function startOnFreePort(dataDir: string, fast: boolean) {
   let lastError: unknown;
   // Another process can take the port between the probe and the bind.
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startEmbeddedPostgres({ dataDir, port: freePort(), fast: true });
+      return await startEmbeddedPostgres({ dataDir, port: freePort(), fast });
     } catch (error) {
       lastError = error;
     }
