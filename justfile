@@ -125,7 +125,7 @@ restore stamp:
 restore-pitr time:
     host/backup pitr "{{time}}"
 
-# Every bench scenario, 3 reps: bench/report.json + REPORT.md, fails on a missed target (~35 min); stops the servers it started. Flags: --only=scale,startup (report in bench/out/), --reps=N
+# Every bench scenario, 3 reps: bench/report.json + REPORT.md, fails on a missed target (~45 min); stops the servers it started. Flags: --only=scale,startup (report in bench/out/; add --merge to replace those scenarios in REPORT.md), --reps=N
 bench *flags: install
     bun bench/src/run.ts {{flags}}
 

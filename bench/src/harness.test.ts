@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { decode, encode, merge, newHistogram, record, summarize } from "./lib/hist.ts";
 import { outPath, ROOT_DIR } from "./lib/paths.ts";
 import { runToResult } from "./lib/proc.ts";
-import { evaluateTargets, type Report, renderMarkdown, type ScenarioReport, type Target } from "./lib/report.ts";
+import {
+  evaluateTargets,
+  mergeReports,
+  type Report,
+  renderMarkdown,
+  type ScenarioReport,
+  type Target,
+} from "./lib/report.ts";
 import { runWorker } from "./lib/scenario.ts";
 import { launchedByStart, parseExports, type ServerName, stopStartedServers } from "./lib/servers.ts";
 import { maxSlidingSum, median, spread } from "./lib/stats.ts";
@@ -144,6 +151,73 @@ describe("targets and the report", () => {
     expect(md).toContain("**FAIL**");
     expect(md).toContain("load average (1/5/15 min) 1.50 / 1.20 / 0.90 at the start, 2.50 / 1.40 / 1.00 at the end");
     expect(md).toContain("![latency against load](s.svg)");
+  });
+});
+
+describe("a re-run merged into the full report (--only ... --merge)", () => {
+  const target = (id: string, scenario: string): Target => ({
+    id,
+    scenario,
+    metric: "lat",
+    label: `${scenario} latency`,
+    op: "<=",
+    threshold: 10,
+    unit: "us",
+    judge: "median",
+  });
+  const scenario = (id: string, lat: number[], ranAt?: string): ScenarioReport => ({
+    id,
+    title: id.toUpperCase(),
+    seconds: 1,
+    load: { start: "1", end: "1" },
+    ...(ranAt ? { ranAt, commit: "abc123 (main)" } : {}),
+    outcome: { metrics: { lat } },
+  });
+  const report = (scenarios: ScenarioReport[], targets: Target[], at: string): Report => ({
+    generatedAt: at,
+    mode: "full",
+    reps: 3,
+    durationSec: 60,
+    exitCode: 1,
+    machine: { commit: "abc123 (main)" },
+    versions: {},
+    targets: evaluateTargets(targets, scenarios, false),
+    scenarios,
+  });
+
+  it("replaces only the re-run scenarios and their targets, in place, and judges the exit code again", () => {
+    const base = report(
+      [scenario("a", [20, 20, 20]), scenario("b", [5, 5, 5])],
+      [target("1", "a"), target("2", "b")],
+      "2026-12-07T16:00:00Z",
+    );
+    const rerun = report(
+      [scenario("a", [4, 6, 5], "2026-12-07T20:00:00Z")],
+      [target("1", "a")],
+      "2026-12-07T20:10:00Z",
+    );
+    const merged = mergeReports(base, rerun);
+    expect(merged.scenarios.map((s) => [s.id, s.outcome?.metrics.lat])).toEqual([
+      ["a", [4, 6, 5]],
+      ["b", [5, 5, 5]],
+    ]);
+    expect(merged.targets.map((t) => [t.id, t.status])).toEqual([
+      ["1", "pass"],
+      ["2", "pass"],
+    ]);
+    expect(merged.exitCode).toBe(0);
+    expect(merged.generatedAt).toBe("2026-12-07T16:00:00Z");
+
+    const md = renderMarkdown(merged);
+    expect(md).toContain("Re-run since (`just bench --only=a --merge`, 3 repetitions): a at 2026-12-07T20:10:00Z");
+    expect(md).toContain("run at 2026-12-07T20:00:00Z on abc123 (main)");
+    // A second re-run keeps the first one's line: the header tells every run the report holds.
+    const again = mergeReports(
+      merged,
+      report([scenario("b", [50, 50, 50])], [target("2", "b")], "2026-12-07T21:00:00Z"),
+    );
+    expect(again.reruns?.map((r) => r.scenarios)).toEqual([["a"], ["b"]]);
+    expect(again.exitCode).toBe(1);
   });
 });
 

@@ -4,7 +4,10 @@
  * non-zero when a target is missed or could not be measured) and
  * `just bench-smoke` (tiny sizes, one repetition, written under bench/out;
  * fails only when the harness itself breaks).
- *   bun bench/src/run.ts [--smoke] [--only=id,id] [--reps=N] [--no-profile]
+ *   bun bench/src/run.ts [--smoke] [--only=id,id [--merge]] [--reps=N] [--no-profile]
+ * --merge (with --only, not --smoke): the scenarios run replace theirs in the
+ * committed bench/report.json and REPORT.md (mergeReports), each section saying
+ * when and on which commit it ran; without it a partial run goes to bench/out.
  * Servers a scenario started (Redis, NATS, Kafka) are stopped at the end;
  * those already running before are left as they were.
  */
@@ -15,7 +18,14 @@ import { flags } from "./lib/child.ts";
 import { loadAverage } from "./lib/load.ts";
 import { BENCH_DIR, OUT_DIR, outPath, ROOT_DIR } from "./lib/paths.ts";
 import { run } from "./lib/proc.ts";
-import { evaluateTargets, type Report, renderMarkdown, type ScenarioReport, type Target } from "./lib/report.ts";
+import {
+  evaluateTargets,
+  mergeReports,
+  type Report,
+  renderMarkdown,
+  type ScenarioReport,
+  type Target,
+} from "./lib/report.ts";
 import type { Context, Scenario } from "./lib/scenario.ts";
 import { STARTED_SERVERS_ENV, stopStartedServers } from "./lib/servers.ts";
 import { backtestScenario } from "./scenarios/backtest.ts";
@@ -403,6 +413,11 @@ async function main() {
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a whole number >= 1, got ${args.reps}`);
   if (!smoke && reps < 3) console.warn("warning: fewer than 3 repetitions; the issue asks for at least 3");
   const only = args.only ? new Set(args.only.split(",")) : null;
+  const merge = args.merge === "true";
+  if (merge && (!only || smoke))
+    throw new Error("--merge re-runs some scenarios into the full report: give --only, not --smoke");
+  // Read before the run: a missing or broken report fails now, not after an hour of measuring.
+  const base = merge ? readCommittedReport() : null;
   const started = performance.now();
   const ctx: Context = {
     smoke,
@@ -439,6 +454,8 @@ async function main() {
       title: scenario.title,
       seconds: 0,
       load: { start: loadAverage(), end: "" },
+      ranAt: new Date().toISOString(),
+      commit: commit(),
     };
     try {
       report.outcome = await scenario.run(ctx);
@@ -477,7 +494,7 @@ async function main() {
   const missed = results.some((t) => t.status === "fail" || t.status === "not measured");
   const exitCode = harnessBroken || (!smoke && missed) ? 1 : 0;
   machine["load average at end (1/5/15 min)"] = loadAverage();
-  const report: Report = {
+  const ran: Report = {
     generatedAt: new Date().toISOString(),
     mode: smoke ? "smoke" : "full",
     reps,
@@ -488,10 +505,12 @@ async function main() {
     targets: results,
     scenarios: reports,
   };
-  const dir = smoke || only ? OUT_DIR : BENCH_DIR;
-  const name = smoke ? "smoke-report" : only ? "partial-report" : "report";
-  const jsonPath = smoke || only ? outPath(`${name}.json`) : join(dir, "report.json");
-  const mdPath = smoke || only ? outPath(`${name}.md`) : join(dir, "REPORT.md");
+  const partial = smoke || (only && !merge);
+  const report = base ? mergeReports(base, ran) : ran;
+  const dir = partial ? OUT_DIR : BENCH_DIR;
+  const name = smoke ? "smoke-report" : partial ? "partial-report" : "report";
+  const jsonPath = partial ? outPath(`${name}.json`) : join(dir, "report.json");
+  const mdPath = partial ? outPath(`${name}.md`) : join(dir, "REPORT.md");
   // A figure's SVG is its own file; the JSON keeps its name and title.
   writeFileSync(jsonPath, `${JSON.stringify(report, (key, value) => (key === "svg" ? undefined : value), 2)}\n`);
   // Figures lie beside the report that embeds them.
@@ -503,7 +522,14 @@ async function main() {
   ctx.log(`wrote ${mdPath.replace(`${ROOT_DIR}/`, "")} and ${jsonPath.replace(`${ROOT_DIR}/`, "")}`);
   for (const t of results)
     console.log(`  ${t.status.padEnd(18)} ${t.id.padEnd(3)} ${t.label}: ${t.value ?? t.reason ?? "n/a"}`);
-  process.exit(exitCode);
+  process.exit(report.exitCode);
+}
+
+/** The last full run's report (bench/report.json), which --merge updates; a merge needs one to start from. */
+function readCommittedReport(): Report {
+  const path = join(BENCH_DIR, "report.json");
+  if (!existsSync(path)) throw new Error(`--merge: no ${path} to merge into; run the full \`just bench\` first`);
+  return JSON.parse(readFileSync(path, "utf8")) as Report;
 }
 
 if (import.meta.main) await main();

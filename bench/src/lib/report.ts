@@ -30,6 +30,9 @@ export interface ScenarioReport {
   seconds: number;
   /** The load average (1/5/15 min, as `uptime`) when the scenario started and ended. */
   load?: { start: string; end: string };
+  /** When it started and on which commit: a merged report (`--merge`) holds scenarios of several runs. */
+  ranAt?: string;
+  commit?: string;
   profile?: Profile;
 }
 
@@ -43,6 +46,41 @@ export interface Report {
   versions: Record<string, string>;
   targets: TargetResult[];
   scenarios: ScenarioReport[];
+  /** Scenarios re-run into this report since the full run (`just bench --only=... --merge`), oldest first. */
+  reruns?: Array<{ at: string; commit: string; reps: number; scenarios: string[] }>;
+}
+
+/**
+ * The committed full report with some scenarios run again: each re-run
+ * scenario and its targets replace the old ones in place, every other
+ * scenario keeps the run it came from (its own time, commit and load line),
+ * and the header lists the re-runs. The exit code is judged again over all targets.
+ */
+export function mergeReports(base: Report, rerun: Report): Report {
+  const ids = new Set(rerun.scenarios.map((s) => s.id));
+  const scenarios = base.scenarios.map((s) => rerun.scenarios.find((r) => r.id === s.id) ?? s);
+  for (const s of rerun.scenarios) if (!base.scenarios.some((b) => b.id === s.id)) scenarios.push(s);
+  const targets = base.targets
+    .filter((t) => !ids.has(t.scenario))
+    .concat(rerun.targets)
+    .sort((a, b) => base.targets.findIndex((t) => t.id === a.id) - base.targets.findIndex((t) => t.id === b.id));
+  const broken = scenarios.some((s) => s.error);
+  const missed = targets.some((t) => t.status === "fail" || t.status === "not measured");
+  return {
+    ...base,
+    exitCode: broken || missed ? 1 : 0,
+    targets,
+    scenarios,
+    reruns: [
+      ...(base.reruns ?? []),
+      {
+        at: rerun.generatedAt,
+        commit: String(rerun.machine.commit ?? "unknown"),
+        reps: rerun.reps,
+        scenarios: [...ids],
+      },
+    ],
+  };
 }
 
 /** Judges every target against its scenario's per-repetition values. */
@@ -115,6 +153,11 @@ export function renderMarkdown(report: Report): string {
       `(${report.durationSec} s); every scenario repeated ${report.reps} time${report.reps === 1 ? "" : "s"}; exit code ${report.exitCode}.`,
   );
   out.push("");
+  for (const r of report.reruns ?? [])
+    out.push(
+      `Re-run since (\`just bench --only=${r.scenarios.join(",")} --merge\`, ${r.reps} repetition${r.reps === 1 ? "" : "s"}): ${r.scenarios.join(", ")} at ${r.at} on ${r.commit}; their sections and targets below come from that run, the machine block from the full run.`,
+      "",
+    );
   out.push("## Machine and versions");
   out.push("");
   out.push("| | |");
@@ -157,7 +200,7 @@ export function renderMarkdown(report: Report): string {
     out.push(`### ${s.title}`);
     out.push("");
     out.push(
-      `_${s.seconds} s${s.load ? `; load average (1/5/15 min) ${s.load.start} at the start, ${s.load.end} at the end` : ""}_`,
+      `_${s.seconds} s${s.load ? `; load average (1/5/15 min) ${s.load.start} at the start, ${s.load.end} at the end` : ""}${s.ranAt ? `; run at ${s.ranAt} on ${s.commit ?? "unknown"}` : ""}_`,
     );
     out.push("");
     if (s.error) {

@@ -67,8 +67,7 @@ async function probed(): Promise<Record<string, string[]>> {
 
 async function orderWithFill(orders: PostgresOrderRepository): Promise<{ order: Order; fill: Fill }> {
   const order = orderFixture({ id: "o1", clientOrderId: "c1", account: ACCOUNT.id });
-  await orders.create(order, envelope(EventTypes.order, "order-execution", order.account, order));
-  await orders.bindBroker(order.id, "paper");
+  await orders.create(order, envelope(EventTypes.order, "order-execution", order.account, order), "paper");
   const fill = fillFixture({ id: "f1", orderId: order.id, clientOrderId: order.clientOrderId, account: ACCOUNT.id });
   await orders.transaction(async (tx) => {
     const locked = await tx.lock(order.id);
