@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, spyOn } from "bun:test";
 import type { BrokerAck, Envelope, Order, OrderRequest, RiskDecision } from "@jts/contracts";
 import { envelope, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { eventually, orderFixture } from "@jts/kit/testing";
 import { MODE_CHANGED } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 import type { AccountMode } from "./routing.ts";
@@ -142,5 +142,37 @@ describe("the broker binding stored with a new order", () => {
     expect(await repository.brokerOf(legacy.id)).toBe("paper");
     expect((await repository.get(bound.id))?.status).toBe("ACCEPTED");
     expect((await repository.get(legacy.id))?.status).toBe("ACCEPTED");
+  });
+
+  it("after a restart sends no order to the broker it was bound to before risk answered once the account's mode picks another: it is looked up there", async () => {
+    // Stored bound to the LIVE broker, then a crash before risk answered; the account was disarmed while the OMS was down.
+    const unsent = orderFixture({ id: "unsent-1", clientOrderId: "unsent" });
+    const sent = orderFixture({ id: "sent-1", clientOrderId: "sent" });
+    for (const o of [unsent, sent])
+      await repository.create(o, envelope("Order", "test", o.account, o) as Envelope<Order>, "sim-live");
+    // The venue has the one whose place left before the crash, not the other.
+    await rpc.serve("broker.sim-live.query-order", (req) => {
+      const { orderId } = req as { orderId: string };
+      if (orderId !== sent.id) return null;
+      return { ...sent, venueOrderId: "V-sent", status: "ACCEPTED" };
+    });
+    mode = "PAPER";
+    const oms = testOrderManager(repository, rpc, {
+      routes: { sim: "sim-live" },
+      accountMode: () => mode,
+      outcomeLookups: { firstLookupMs: 1, maxLookupMs: 5, notFoundGraceMs: 0 },
+    });
+    try {
+      await oms.resumeNew();
+      // Never placed again under the old mode: neither at the LIVE venue nor on paper.
+      expect(placed).toEqual({ paper: [], "sim-live": [] });
+      await eventually(async () => {
+        expect((await repository.get(unsent.id))?.status).toBe("REJECTED");
+        expect(await repository.get(sent.id)).toMatchObject({ status: "ACCEPTED", venueOrderId: "V-sent" });
+      });
+      expect(placed).toEqual({ paper: [], "sim-live": [] });
+    } finally {
+      oms.outcomes.stop();
+    }
   });
 });
