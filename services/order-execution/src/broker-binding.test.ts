@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, spyOn } from "bun:test";
-import type { BrokerAck, Envelope, Order, OrderRequest, RiskDecision } from "@jts/contracts";
+import type { BrokerAck, Envelope, Order, OrderRequest, RiskDecision, VenueOrder } from "@jts/contracts";
 import { envelope, MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { MODE_CHANGED } from "./manager.ts";
@@ -33,7 +33,7 @@ describe("the broker binding stored with a new order", () => {
   let placed: Record<string, string[]>;
   let binds: ReturnType<typeof spyOn>;
 
-  const manager = (options: { routes?: Record<string, string>; accountMode?: () => AccountMode } = {}) =>
+  const manager = (options: { routes?: Record<string, string>; accountMode?: (account: string) => AccountMode } = {}) =>
     testOrderManager(repository, rpc, {
       routes: options.routes ?? { sim: "sim-live" },
       accountMode: options.accountMode ?? (() => mode),
@@ -126,17 +126,16 @@ describe("the broker binding stored with a new order", () => {
     expect(await repository.brokerOf(order.id)).toBe("sim-live");
   });
 
-  it("after a restart routes a NEW order by its stored binding, and binds one stored without (an older version's)", async () => {
-    // Left NEW by a crash before risk answered: one created bound, one stored unbound by an older version.
+  it("after a restart routes a NEW order by its stored binding while its account's mode still picks it, and binds one stored without (an older version's)", async () => {
+    // Left NEW by a crash before risk answered: one created bound on a LIVE account, one stored unbound by an older version on a PAPER one.
     const bound = orderFixture({ id: "bound-1", clientOrderId: "bound" });
-    const legacy = orderFixture({ id: "legacy-1", clientOrderId: "legacy" });
+    const legacy = orderFixture({ id: "legacy-1", clientOrderId: "legacy", account: "acc-paper" });
     await repository.create(bound, envelope("Order", "test", bound.account, bound) as Envelope<Order>, "sim-live");
     await repository.transaction((tx) => tx.insert(legacy));
     expect(await repository.brokerOf(legacy.id)).toBeNull();
 
-    // The restarted OMS's mode book has not loaded yet: every account reads PAPER.
-    mode = "PAPER";
-    expect(await manager().resumeNew()).toBe(2);
+    const oms = manager({ accountMode: (account) => (account === legacy.account ? "PAPER" : "LIVE") });
+    expect(await oms.resumeNew()).toBe(2);
     expect(placed).toEqual({ paper: [legacy.id], "sim-live": [bound.id] });
     expect(await repository.brokerOf(bound.id)).toBe("sim-live");
     expect(await repository.brokerOf(legacy.id)).toBe("paper");
@@ -154,7 +153,23 @@ describe("the broker binding stored with a new order", () => {
     await rpc.serve("broker.sim-live.query-order", (req) => {
       const { orderId } = req as { orderId: string };
       if (orderId !== sent.id) return null;
-      return { ...sent, venueOrderId: "V-sent", status: "ACCEPTED" };
+      const { account, venue, symbol, side, type, quantity, price } = sent;
+      const status = "ACCEPTED";
+      return {
+        orderId,
+        venueOrderId: "V-sent",
+        account,
+        venue,
+        symbol,
+        side,
+        type,
+        status,
+        quantity,
+        price,
+        filledQuantity: "0",
+        averagePrice: null,
+        tsEvent: "1",
+      } satisfies VenueOrder;
     });
     mode = "PAPER";
     const oms = testOrderManager(repository, rpc, {
