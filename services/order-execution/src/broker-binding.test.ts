@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, spyOn } from "bun:test";
-import type { BrokerAck, Envelope, Order, OrderRequest, RiskDecision } from "@jts/contracts";
+import type { BrokerAck, Envelope, Order, OrderRequest, RiskDecision, VenueOrder } from "@jts/contracts";
 import { envelope, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { orderFixture } from "@jts/kit/testing";
+import { eventually, orderFixture } from "@jts/kit/testing";
 import { MODE_CHANGED } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 import type { AccountMode } from "./routing.ts";
@@ -33,7 +33,7 @@ describe("the broker binding stored with a new order", () => {
   let placed: Record<string, string[]>;
   let binds: ReturnType<typeof spyOn>;
 
-  const manager = (options: { routes?: Record<string, string>; accountMode?: () => AccountMode } = {}) =>
+  const manager = (options: { routes?: Record<string, string>; accountMode?: (account: string) => AccountMode } = {}) =>
     testOrderManager(repository, rpc, {
       routes: options.routes ?? { sim: "sim-live" },
       accountMode: options.accountMode ?? (() => mode),
@@ -126,21 +126,68 @@ describe("the broker binding stored with a new order", () => {
     expect(await repository.brokerOf(order.id)).toBe("sim-live");
   });
 
-  it("after a restart routes a NEW order by its stored binding, and binds one stored without (an older version's)", async () => {
-    // Left NEW by a crash before risk answered: one created bound, one stored unbound by an older version.
+  it("after a restart routes a NEW order by its stored binding while its account's mode still picks it, and binds one stored without (an older version's)", async () => {
+    // Left NEW by a crash before risk answered: one created bound on a LIVE account, one stored unbound by an older version on a PAPER one.
     const bound = orderFixture({ id: "bound-1", clientOrderId: "bound" });
-    const legacy = orderFixture({ id: "legacy-1", clientOrderId: "legacy" });
+    const legacy = orderFixture({ id: "legacy-1", clientOrderId: "legacy", account: "acc-paper" });
     await repository.create(bound, envelope("Order", "test", bound.account, bound) as Envelope<Order>, "sim-live");
     await repository.transaction((tx) => tx.insert(legacy));
     expect(await repository.brokerOf(legacy.id)).toBeNull();
 
-    // The restarted OMS's mode book has not loaded yet: every account reads PAPER.
-    mode = "PAPER";
-    expect(await manager().resumeNew()).toBe(2);
+    const oms = manager({ accountMode: (account) => (account === legacy.account ? "PAPER" : "LIVE") });
+    expect(await oms.resumeNew()).toBe(2);
     expect(placed).toEqual({ paper: [legacy.id], "sim-live": [bound.id] });
     expect(await repository.brokerOf(bound.id)).toBe("sim-live");
     expect(await repository.brokerOf(legacy.id)).toBe("paper");
     expect((await repository.get(bound.id))?.status).toBe("ACCEPTED");
     expect((await repository.get(legacy.id))?.status).toBe("ACCEPTED");
+  });
+
+  it("after a restart sends no order to the broker it was bound to before risk answered once the account's mode picks another: it is looked up there", async () => {
+    // Stored bound to the LIVE broker, then a crash before risk answered; the account was disarmed while the OMS was down.
+    const unsent = orderFixture({ id: "unsent-1", clientOrderId: "unsent" });
+    const sent = orderFixture({ id: "sent-1", clientOrderId: "sent" });
+    for (const o of [unsent, sent])
+      await repository.create(o, envelope("Order", "test", o.account, o) as Envelope<Order>, "sim-live");
+    // The venue has the one whose place left before the crash, not the other.
+    await rpc.serve("broker.sim-live.query-order", (req) => {
+      const { orderId } = req as { orderId: string };
+      if (orderId !== sent.id) return null;
+      const { account, venue, symbol, side, type, quantity, price } = sent;
+      const status = "ACCEPTED";
+      return {
+        orderId,
+        venueOrderId: "V-sent",
+        account,
+        venue,
+        symbol,
+        side,
+        type,
+        status,
+        quantity,
+        price,
+        filledQuantity: "0",
+        averagePrice: null,
+        tsEvent: "1",
+      } satisfies VenueOrder;
+    });
+    mode = "PAPER";
+    const oms = testOrderManager(repository, rpc, {
+      routes: { sim: "sim-live" },
+      accountMode: () => mode,
+      outcomeLookups: { firstLookupMs: 1, maxLookupMs: 5, notFoundGraceMs: 0 },
+    });
+    try {
+      await oms.resumeNew();
+      // Never placed again under the old mode: neither at the LIVE venue nor on paper.
+      expect(placed).toEqual({ paper: [], "sim-live": [] });
+      await eventually(async () => {
+        expect((await repository.get(unsent.id))?.status).toBe("REJECTED");
+        expect(await repository.get(sent.id)).toMatchObject({ status: "ACCEPTED", venueOrderId: "V-sent" });
+      });
+      expect(placed).toEqual({ paper: [], "sim-live": [] });
+    } finally {
+      oms.outcomes.stop();
+    }
   });
 });

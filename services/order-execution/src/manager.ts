@@ -282,6 +282,7 @@ export class OrderManager {
       return this.refuse(order.id, `risk: ${decision.rule ? `[${decision.rule}] ` : ""}${decision.reason}`);
     const routed = await this.brokerOnceApproved(order, picked);
     if ("refused" in routed) return this.refuse(order.id, routed.refused);
+    if ("lookUp" in routed) return this.outcomeUnknown(order.id, routed.lookUp);
     const { broker } = routed;
     // Right before it leaves: a HALT or cancel-all may have landed during the awaits above.
     const stopped = this.cancelOnAck.get(order.id) ?? approval?.amend.stopped;
@@ -307,14 +308,21 @@ export class OrderManager {
   private async brokerOnceApproved(
     order: Order,
     picked: string | null | undefined,
-  ): Promise<{ broker: string } | { refused: string }> {
+  ): Promise<{ broker: string } | { refused: string } | { lookUp: string }> {
     let broker: string | null;
+    let now: string | null;
     try {
       broker = picked === undefined ? await this.router.bind(order) : await this.router.byMode(order);
+      now = picked === undefined ? await this.router.byMode(order) : broker;
     } catch (error) {
       return { refused: `account mode unknown: ${(error as Error).message}` };
     }
     if (picked !== undefined && broker !== picked) return { refused: MODE_CHANGED };
+    // Resumed, bound (at its insert, maybe before risk answered) to a broker the account's mode no longer
+    // picks: it may or may not have left before the restart. Asked there (OUTCOME_UNKNOWN), never placed
+    // again: a disarmed account's order must not go to its LIVE venue, nor a LIVE account's to paper.
+    if (broker && now !== broker)
+      return { lookUp: `bound to broker ${broker} before a restart, the account's mode now picks ${now ?? "none"}` };
     if (!broker) return { refused: `no broker routes venue ${order.venue}` };
     return { broker };
   }

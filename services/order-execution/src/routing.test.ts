@@ -60,6 +60,57 @@ describe("broker routing", () => {
     book.stop();
   });
 
+  it("routes LIVE only on the portfolio's stored mode: a LIVE announcement (bus events are not signed) is confirmed by a consistent read", async () => {
+    const runtime = memoryRuntime(silentLogger);
+    const book = new AccountModeBook();
+    const stored = new Map<string, "PAPER" | "LIVE">([
+      ["victim", "PAPER"],
+      ["armed", "PAPER"],
+    ]);
+    let answer: () => Promise<void> = async () => {};
+    await runtime.rpc.serve("portfolio.accounts", async (req) => {
+      await answer();
+      const ids = (req as { accounts?: string[] }).accounts ?? [...stored.keys()];
+      return ids.filter((id) => stored.has(id)).map((id) => account(id, stored.get(id)));
+    });
+    await book.start(runtime.bus, rpcClient(runtime.rpc, 500), runtime.logger);
+    await eventually(() => expect(book.lookup("victim")).toBe("PAPER"));
+    const announce = (id: string, mode: "PAPER" | "LIVE") =>
+      runtime.bus.publish(
+        Topics.accountMode,
+        envelope(EventTypes.accountMode, "portfolio-tracker", id, {
+          account: id,
+          mode,
+          previous: mode === "LIVE" ? "PAPER" : "LIVE",
+          changedBy: "root",
+          reason: "x",
+          tsEvent: "1",
+        } as const),
+      );
+
+    // Forged by anyone holding the bus password: the portfolio never armed the account.
+    await announce("victim", "LIVE");
+    await Bun.sleep(50);
+    expect(book.lookup("victim")).toBe("PAPER");
+
+    // A real arm: stored LIVE, then announced.
+    stored.set("armed", "LIVE");
+    await announce("armed", "LIVE");
+    await eventually(() => expect(book.lookup("armed")).toBe("LIVE"));
+
+    // Armed, then disarmed while the arm's confirmation was in flight (its read saw LIVE): PAPER stands.
+    stored.set("victim", "LIVE");
+    let release = () => {};
+    answer = () => new Promise<void>((resolve) => (release = resolve));
+    await announce("victim", "LIVE");
+    await announce("victim", "PAPER");
+    release();
+    answer = async () => {};
+    await Bun.sleep(50);
+    expect(book.lookup("victim")).toBe("PAPER");
+    book.stop();
+  });
+
   it("binds each order to the broker it was routed to, so a cancel follows it after the account's mode changed", async () => {
     let mode: "PAPER" | "LIVE" = "PAPER";
     const repository = new MemoryOrderRepository(new MemoryEventBus());

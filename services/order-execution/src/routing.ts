@@ -139,17 +139,44 @@ export class BrokerRouter {
  */
 export class AccountModeBook {
   private readonly modes = new Map<string, AccountMode>();
+  /** Each account's announcements counted: a LIVE confirmation read before a later one is dropped. */
+  private readonly announcements = new Map<string, number>();
   private stopped = false;
   readonly lookup: AccountModeLookup = (account) => this.modes.get(account) ?? "PAPER";
 
-  /** Follow the announcements first, then read the snapshot, so no change falls between the two. */
+  /**
+   * Follow the announcements first, then read the snapshot, so no change
+   * falls between the two. Bus events are not signed (rpc is), so anyone
+   * holding the bus password could announce an arm: PAPER applies at once
+   * (the safe side), LIVE only once a consistent read of the portfolio says so.
+   */
   async start(bus: EventBus, client: RpcClient, logger: Logger): Promise<Subscription> {
     const subscription = await bus.subscribe(Topics.accountMode, (event) => {
-      const change = event.payload;
-      this.modes.set(change.account, change.mode);
+      const { account, mode } = event.payload;
+      const announcement = (this.announcements.get(account) ?? 0) + 1;
+      this.announcements.set(account, announcement);
+      if (mode === "PAPER") this.modes.set(account, "PAPER");
+      else void this.confirmLive(account, announcement, client, logger);
     });
     void this.loadSnapshot(client, logger);
     return subscription;
+  }
+
+  /** The account's stored mode, unless a later announcement came meanwhile (it decides, or confirms, itself). */
+  private async confirmLive(account: string, announcement: number, client: RpcClient, logger: Logger): Promise<void> {
+    for (let attempt = 1; !this.stopped && this.announcements.get(account) === announcement; attempt++) {
+      try {
+        const [stored] = await client.call(Subjects.accounts, { accounts: [account], consistent: true });
+        if (this.announcements.get(account) !== announcement) return;
+        if (stored?.mode !== "LIVE") logger.warn("a LIVE announcement the portfolio does not confirm", { account });
+        this.modes.set(account, stored?.mode ?? "PAPER");
+        return;
+      } catch (error) {
+        // Until the portfolio confirms, the account stays as it was (PAPER unless it was LIVE already).
+        if (attempt === 1) logger.warn("cannot confirm an account's arming yet", { account, error });
+        await Bun.sleep(Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)));
+      }
+    }
   }
 
   private async loadSnapshot(client: RpcClient, logger: Logger): Promise<void> {

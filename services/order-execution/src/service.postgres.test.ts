@@ -226,12 +226,12 @@ describe("order execution on PostgreSQL", () => {
     await oms.stop();
   });
 
-  it("after a restart mid-day routes NEW orders by their stored binding, and binds one an older version stored without", async () => {
+  it("after a restart mid-day routes NEW orders by their stored binding while the mode still picks it, and binds one an older version stored without", async () => {
     const first = await startOms({ routes: { sim: "sim-live" }, accountMode: () => "LIVE" });
     const repository = first.service.repository;
     // A crash between the insert and risk's answer: NEW orders, one created bound, one stored unbound.
     const bound = orderFixture({ id: "bound-1", clientOrderId: "bound", createdAt: "2", updatedAt: "2" });
-    const legacy = orderFixture({ id: "legacy-1", clientOrderId: "legacy" });
+    const legacy = orderFixture({ id: "legacy-1", clientOrderId: "legacy", account: "acc-paper" });
     await repository.create(bound, envelope(EventTypes.order, "test", bound.account, bound), "sim-live");
     await repository.transaction((tx) => tx.insert(legacy));
     await first.stop();
@@ -246,8 +246,11 @@ describe("order execution on PostgreSQL", () => {
       live.push(order.id);
       return { orderId: order.id, accepted: true, venueOrderId: "L-1", reason: null, tsEvent: "1" };
     });
-    // The restarted OMS reads every account PAPER (its mode book not loaded yet).
-    const second = await startOms({ routes: { sim: "sim-live" }, accountMode: () => "PAPER" });
+    // The bound order's account still LIVE; the legacy one's PAPER.
+    const second = await startOms({
+      routes: { sim: "sim-live" },
+      accountMode: (account) => (account === legacy.account ? "PAPER" : "LIVE"),
+    });
     expect(live).toEqual([bound.id]);
     expect(placed.map((o) => o.id)).toEqual([legacy.id]);
     expect(await pg.sql`SELECT id, broker, status FROM orders ORDER BY id`).toEqual([
