@@ -143,6 +143,11 @@ export class AccountModeBook {
   private readonly announcements = new Map<string, number>();
   private stopped = false;
   readonly lookup: AccountModeLookup = (account) => this.modes.get(account) ?? "PAPER";
+  private markLoaded: () => void = () => {};
+  /** Settles once the portfolio's snapshot is in (never, while it does not answer). */
+  readonly loaded = new Promise<void>((resolve) => {
+    this.markLoaded = resolve;
+  });
 
   /**
    * Follow the announcements first, then read the snapshot, so no change
@@ -186,6 +191,7 @@ export class AccountModeBook {
         const accounts = await client.call(Subjects.accounts, { consistent: true });
         // An announcement that arrived meanwhile is newer than the snapshot: keep it.
         for (const account of accounts) if (!this.modes.has(account.id)) this.modes.set(account.id, account.mode);
+        this.markLoaded();
         return;
       } catch (error) {
         // Until the portfolio answers every account stays PAPER, the safe side.

@@ -38,7 +38,9 @@ describe("order execution on PostgreSQL", () => {
   const pools: Sql[] = [];
 
   /** One OMS "process": its own pool, repository, relay and in-flight map, on the shared database. */
-  const startOms = async (options: Pick<OrderExecutionOptions, "nativeAmend" | "accountMode" | "routes"> = {}) => {
+  const startOms = async (
+    options: Pick<OrderExecutionOptions, "nativeAmend" | "accountMode" | "routes" | "modesWaitMs"> = {},
+  ) => {
     const sql = connectPostgres(pg.url, { max: 4 });
     pools.push(sql);
     const storage = postgresOrderStorage(sql, runtime);
@@ -257,6 +259,51 @@ describe("order execution on PostgreSQL", () => {
       { id: "bound-1", broker: "sim-live", status: "ACCEPTED" },
       { id: "legacy-1", broker: "paper", status: "ACCEPTED" },
     ] as never);
+    await second.stop();
+  });
+
+  it("resumes only once the account modes are in: a LIVE account's order bound LIVE goes out, not to a lookup", async () => {
+    const first = await startOms({ routes: { sim: "sim-live" }, accountMode: () => "LIVE" });
+    const bound = orderFixture({ id: "bound-1", clientOrderId: "bound", account: "acc" });
+    await first.service.repository.create(bound, envelope(EventTypes.order, "test", bound.account, bound), "sim-live");
+    await first.stop();
+
+    const live: string[] = [];
+    await rpc.serve("broker.sim-live.place", (req) => {
+      const { order } = req as { order: Order };
+      live.push(order.id);
+      return { orderId: order.id, accepted: true, venueOrderId: "L-1", reason: null, tsEvent: "1" };
+    });
+    // The portfolio answers the restarted OMS's mode book late (it starts beside it).
+    const accounts = [
+      { id: "acc", owner: "o", venue: "sim", kind: "CASH", baseCurrency: "KRW", balances: [], mode: "LIVE" },
+    ];
+    await rpc.serve("portfolio.accounts", async () => {
+      await Bun.sleep(300);
+      return accounts;
+    });
+    const second = await startOms({ routes: { sim: "sim-live" } }); // the real AccountModeBook
+    expect(live).toEqual([bound.id]);
+    expect((await second.service.repository.get(bound.id))?.status).toBe("ACCEPTED");
+    await second.stop();
+  });
+
+  it("resumes after the wait without the modes: a LIVE-bound order is looked up at its broker, never placed", async () => {
+    const first = await startOms({ routes: { sim: "sim-live" }, accountMode: () => "LIVE" });
+    const bound = orderFixture({ id: "bound-1", clientOrderId: "bound", account: "acc" });
+    await first.service.repository.create(bound, envelope(EventTypes.order, "test", bound.account, bound), "sim-live");
+    await first.stop();
+
+    const live: string[] = [];
+    await rpc.serve("broker.sim-live.place", (req) => {
+      live.push((req as { order: Order }).order.id);
+      return { orderId: "x", accepted: true, venueOrderId: "L-1", reason: null, tsEvent: "1" };
+    });
+    // No portfolio answers: after the wait every account reads PAPER, which is not the stored broker.
+    const second = await startOms({ routes: { sim: "sim-live" }, modesWaitMs: 100 });
+    expect(live).toEqual([]);
+    expect(placed).toEqual([]);
+    expect((await second.service.repository.get(bound.id))?.status).toBe("OUTCOME_UNKNOWN");
     await second.stop();
   });
 

@@ -13,6 +13,7 @@ import {
   createServiceApp,
   followVenueInstruments,
   InstrumentCatalog,
+  type Logger,
   MetricsRegistry,
   type ReadinessCheck,
   type Runtime,
@@ -48,6 +49,13 @@ export interface OrderExecutionOptions {
   haltKeepsProtectiveStops?: boolean;
   /** When DAY orders end (held stops); the next UTC midnight by default. */
   sessionEnd?: SessionEnd;
+  /**
+   * How long start waits for the account modes (AccountModeBook) before it
+   * resumes the orders a crash left NEW (5 s). Until they load every account
+   * reads PAPER, and a resumed order bound to a LIVE broker is then looked up
+   * there rather than placed: waiting lets one whose account is still LIVE go out.
+   */
+  modesWaitMs?: number;
   /** Compare with every broker at start (on by default). */
   reconcileOnStart?: boolean;
   /** How long reconciliation lets redelivered reports land before it folds fill differences (15 s). */
@@ -169,7 +177,9 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
       );
       const held = await manager.loadHeldStops();
       if (held > 0) logger.info("holding stops from the last run", { count: held });
-      // After the report consumer is live, so the reports of a resumed order are folded in.
+      // After the report consumer is live, so the reports of a resumed order are folded in; and once the
+      // account modes are in (or the wait is over), so an order is not judged against the PAPER default.
+      if (modeBook) await modesLoadedOrTimeout(modeBook, options.modesWaitMs ?? 5000, logger);
       const resumed = await manager.resumeNew();
       if (resumed > 0) logger.warn("resumed orders left NEW by the last run", { count: resumed });
       const unknown = await manager.resumeUnknown();
@@ -220,4 +230,16 @@ function exportUnknownOutcomes(metrics: MetricsRegistry, repository: OrderReposi
     for (const venue of counts.keys()) venues.add(venue);
     for (const venue of venues) gauge.set(counts.get(venue) ?? 0, { venue });
   });
+}
+
+async function modesLoadedOrTimeout(book: AccountModeBook, waitMs: number, logger: Logger): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const loaded = await Promise.race([
+    book.loaded.then(() => true),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!loaded) logger.warn("account modes not loaded; resuming orders against the PAPER default", { waitMs });
 }
