@@ -39,7 +39,10 @@ describe("order execution on PostgreSQL", () => {
 
   /** One OMS "process": its own pool, repository, relay and in-flight map, on the shared database. */
   const startOms = async (
-    options: Pick<OrderExecutionOptions, "nativeAmend" | "accountMode" | "routes" | "modesWaitMs"> = {},
+    options: Pick<
+      OrderExecutionOptions,
+      "nativeAmend" | "accountMode" | "routes" | "modesWaitMs" | "outcomeLookups"
+    > = {},
   ) => {
     const sql = connectPostgres(pg.url, { max: 4 });
     pools.push(sql);
@@ -304,6 +307,41 @@ describe("order execution on PostgreSQL", () => {
     expect(live).toEqual([]);
     expect(placed).toEqual([]);
     expect((await second.service.repository.get(bound.id))?.status).toBe("OUTCOME_UNKNOWN");
+    await second.stop();
+  });
+
+  it("after a restart looks up, and never places, a NEW order bound LIVE at its insert whose account was disarmed since", async () => {
+    const first = await startOms({ routes: { sim: "sim-live" }, accountMode: () => "LIVE" });
+    // A crash while risk decided: the order was stored bound to sim-live and never sent.
+    const stale = orderFixture({ id: "stale-1", clientOrderId: "stale" });
+    await first.service.repository.create(stale, envelope(EventTypes.order, "test", stale.account, stale), "sim-live");
+    await first.stop();
+
+    const live: string[] = [];
+    const lookedUp: string[] = [];
+    await rpc.serve("broker.sim-live.place", (req) => {
+      const { order } = req as { order: Order };
+      live.push(order.id);
+      return { orderId: order.id, accepted: true, venueOrderId: "L-1", reason: null, tsEvent: "1" };
+    });
+    await rpc.serve("broker.sim-live.query-order", (req) => {
+      lookedUp.push((req as { orderId: string }).orderId);
+      return null;
+    });
+    // Disarmed while the OMS was down: the restarted OMS reads the account PAPER.
+    const second = await startOms({
+      routes: { sim: "sim-live" },
+      accountMode: () => "PAPER",
+      outcomeLookups: { firstLookupMs: 5, maxLookupMs: 20, notFoundGraceMs: 0 },
+    });
+    expect([live, placed]).toEqual([[], []]);
+    await eventually(async () =>
+      expect(await pg.sql`SELECT broker, status FROM orders`).toEqual([
+        { broker: "sim-live", status: "REJECTED" },
+      ] as never),
+    );
+    expect(lookedUp).toContain(stale.id);
+    expect([live, placed]).toEqual([[], []]);
     await second.stop();
   });
 
