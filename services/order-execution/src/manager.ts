@@ -104,7 +104,7 @@ interface AmendInFlight {
 }
 
 /** Why an order is refused whose account's mode picked another broker by the time risk approved it. */
-export const MODE_CHANGED = "account mode changed while the order was checked; submit again";
+export const MODE_CHANGED = "account mode changed while the order was checked; submit it again as a new order (a new clientOrderId)";
 
 /** How many taken `.r<n>` ids an amend steps over before it gives up. */
 const MAX_REPLACEMENT_IDS = 100;
