@@ -104,7 +104,8 @@ interface AmendInFlight {
 }
 
 /** Why an order is refused whose account's mode picked another broker by the time risk approved it. */
-export const MODE_CHANGED = "account mode changed while the order was checked; submit it again as a new order (a new clientOrderId)";
+export const MODE_CHANGED =
+  "account mode changed while the order was checked; submit it again as a new order (a new clientOrderId)";
 
 /** How many taken `.r<n>` ids an amend steps over before it gives up. */
 const MAX_REPLACEMENT_IDS = 100;
@@ -257,8 +258,9 @@ export class OrderManager {
    * again; brokers are idempotent by order id, so one that did reach the
    * venue is not placed twice, and its reports complete it.
    */
-  async resumeNew(): Promise<number> {
+  async resumeNew(beforeResuming?: () => Promise<void>): Promise<number> {
     const stuck = await this.repository.list({ status: "NEW" });
+    if (stuck.length > 0) await beforeResuming?.();
     for (const order of stuck) {
       this.logger.warn("resuming an order left NEW", { orderId: order.id, clientOrderId: order.clientOrderId });
       await this.route(order).catch((error: unknown) =>

@@ -177,10 +177,11 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
       );
       const held = await manager.loadHeldStops();
       if (held > 0) logger.info("holding stops from the last run", { count: held });
-      // After the report consumer is live, so the reports of a resumed order are folded in; and once the
-      // account modes are in (or the wait is over), so an order is not judged against the PAPER default.
-      if (modeBook) await modesLoadedOrTimeout(modeBook, options.modesWaitMs ?? 5000, logger);
-      const resumed = await manager.resumeNew();
+      // After the report consumer is live, so the reports of a resumed order are folded in; and, when there
+      // is one, once the account modes are in (or the wait is over): not judged against the PAPER default.
+      const resumed = await manager.resumeNew(
+        modeBook ? () => modesLoadedOrTimeout(modeBook, options.modesWaitMs ?? 5000, logger) : undefined,
+      );
       if (resumed > 0) logger.warn("resumed orders left NEW by the last run", { count: resumed });
       const unknown = await manager.resumeUnknown();
       if (unknown > 0) logger.warn("looking up orders left OUTCOME_UNKNOWN by the last run", { count: unknown });
