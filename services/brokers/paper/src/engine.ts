@@ -136,6 +136,9 @@ export class MatchingEngine {
   readonly sessionEnd: SessionEnd;
   private readonly newId: () => string;
   private seq = 0;
+  /** The last clock reading `stamp` formatted, and its digits. */
+  private stampedNs: bigint | null = null;
+  private stampedText = "";
 
   constructor(private readonly options: MatchingEngineOptions) {
     this.ledger = new Ledger(options.initialBalances);
@@ -472,14 +475,16 @@ export class MatchingEngine {
     w.updatedAt = now;
     if (w.status === "FILLED") this.retire(w);
     const report = this.report(w, "FILL", null, now);
+    const quantityText = fx.fromFixed(quantity);
     report.fill = {
       fillId: this.newId(),
       price: fx.fromFixed(price),
-      quantity: fx.fromFixed(quantity),
+      quantity: quantityText,
       fee: fx.fromFixed(fee),
       feeCurrency,
       liquidity,
-      cumulativeQuantity: fx.fromFixed(w.filled),
+      // An order's first fill is all it has filled: the same digits, formatted once.
+      cumulativeQuantity: w.filled === quantity ? quantityText : fx.fromFixed(w.filled),
     };
     return report;
   }
@@ -568,12 +573,24 @@ export class MatchingEngine {
   }
 
   private ack(orderId: string, venueOrderId: string | null, reason: string | null, now: bigint): BrokerAck {
-    return { orderId, accepted: reason === null, venueOrderId, reason, tsEvent: now.toString() };
+    return { orderId, accepted: reason === null, venueOrderId, reason, tsEvent: this.stamp(now) };
   }
 
   private report(w: Working, kind: ExecutionReport["kind"], reason: string | null, now: bigint): ExecutionReport {
     const { id: orderId, account, venue, symbol, side } = w.order;
-    return { orderId, account, venue, symbol, side, kind, fill: null, reason, tsEvent: now.toString() };
+    return { orderId, account, venue, symbol, side, kind, fill: null, reason, tsEvent: this.stamp(now) };
+  }
+
+  /**
+   * `now` as ns digits. One place stamps its ack and every report (accepted, fills, expiry) with the same
+   * clock reading: the BigInt is formatted once, not once per message.
+   */
+  private stamp(now: bigint): string {
+    if (now !== this.stampedNs) {
+      this.stampedNs = now;
+      this.stampedText = now.toString();
+    }
+    return this.stampedText;
   }
 
   private venueOrder(w: Working): VenueOrder {
