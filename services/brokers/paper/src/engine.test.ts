@@ -105,6 +105,22 @@ describe("matching engine: MARKET", () => {
     expect(second.reports[1]?.fill?.cumulativeQuantity).toBe("0.25");
   });
 
+  it("takes an instrument's new lot size from the next order once its listing is replaced", () => {
+    const catalog = new InstrumentCatalog();
+    const { engine } = setup({ instruments: catalog });
+    engine.onQuote(quote("99000000", "100000000", "0.015"));
+    expect(fills(engine.place(order({ quantity: "0.02" })).reports)).toEqual([
+      { price: "100000000", quantity: "0.015" },
+      { price: "100050000", quantity: "0.005" },
+    ]);
+    catalog.upsert([{ ...(catalog.find("BTC-KRW") as Instrument), lotSize: "0.01" }]);
+    engine.onQuote(quote("99000000", "100000000", "0.015"));
+    expect(fills(engine.place(order({ quantity: "0.02" })).reports)).toEqual([
+      { price: "100000000", quantity: "0.01" },
+      { price: "100050000", quantity: "0.01" },
+    ]);
+  });
+
   it("rounds slipped prices to the tick of their KRX band, not the flat tickSize", () => {
     const { engine } = setup();
     // 005930 below 50,000 KRW moves in 50s; its flat tickSize (100) would fill the top level at 50,000.
