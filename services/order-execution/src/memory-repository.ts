@@ -14,7 +14,8 @@ import type { InsertResult, OrderRepository, OrderTransaction } from "./reposito
 interface Staged {
   orders: Map<string, Order>;
   fills: Fill[];
-  processed: Set<string>;
+  /** Made by the first markProcessed: most transactions (a submit, an ack) mark nothing. */
+  processed: Set<string> | null;
   events: Array<{ topic: string; event: Envelope }>;
 }
 
@@ -112,7 +113,7 @@ export class MemoryOrderRepository implements OrderRepository {
   }
 
   private async run<T>(work: (tx: OrderTransaction) => Promise<T>): Promise<T> {
-    const staged: Staged = { orders: new Map(), fills: [], processed: new Set(), events: [] };
+    const staged: Staged = { orders: new Map(), fills: [], processed: null, events: [] };
     const current = (id: string) => staged.orders.get(id) ?? this.orders.get(id);
     const tx: OrderTransaction = {
       lock: async (id) => copy(current(id)),
@@ -145,15 +146,18 @@ export class MemoryOrderRepository implements OrderRepository {
       },
       markProcessed: async (consumer, eventId) => {
         const key = `${consumer}|${eventId}`;
-        if (this.processed.has(key) || staged.processed.has(key)) return false;
+        if (this.processed.has(key) || staged.processed?.has(key)) return false;
+        staged.processed ??= new Set();
         staged.processed.add(key);
         return true;
       },
     };
     const result = await work(tx);
     for (const order of staged.orders.values()) {
+      // An update keeps the order's identity (`sameIdentity`), so only a new order adds a clientOrderId:
+      // an ack or a fill builds and hashes no key.
+      if (!this.orders.has(order.id)) this.byClientId.set(clientKey(order.account, order.clientOrderId), order.id);
       this.orders.set(order.id, order);
-      this.byClientId.set(clientKey(order.account, order.clientOrderId), order.id);
     }
     for (const fill of staged.fills) {
       this.fills.push(fill);
@@ -162,7 +166,8 @@ export class MemoryOrderRepository implements OrderRepository {
       if (ofOrder) ofOrder.push(fill);
       else this.fillsByOrder.set(fill.orderId, [fill]);
     }
-    for (const key of staged.processed) this.processed.add(key);
+    // Most transactions marked nothing: no Set was made, none is iterated.
+    if (staged.processed) for (const key of staged.processed) this.processed.add(key);
     for (const { topic, event } of staged.events)
       forward(this.bus, topic, event).catch((error: unknown) =>
         this.logger?.error("order event not published", {

@@ -19,11 +19,14 @@ describe("risk /metrics", () => {
     await service.start();
     const { call } = rpcClient(runtime.rpc, 1000);
     await call(Subjects.riskCheck, { order: orderFixture({ quantity: "1", price: "70000" }) });
+    await call(Subjects.riskCheck, {
+      order: orderFixture({ id: "o-2", clientOrderId: "c-2", quantity: "2", price: "70000" }),
+    });
     const refused = await call(Subjects.riskCheck, { order: orderFixture({ quantity: "100", price: "70000" }) });
     expect(refused.approved).toBe(false);
     expect(refused.rule).toBeTruthy();
     const text = await (await service.app.handle(new Request("http://localhost/metrics"))).text();
-    expect(text).toContain('jts_risk_decisions_total{decision="approved",rule=""} 1');
+    expect(text).toContain('jts_risk_decisions_total{decision="approved",rule=""} 2');
     expect(text).toContain(`jts_risk_decisions_total{decision="refused",rule="${refused.rule}"} 1`);
   });
 });

@@ -286,6 +286,8 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
     "jts_risk_decisions_total",
     "Pre-trade checks by outcome and the rule that refused",
   );
+  /** The series nearly every check counts, bound at the first approval: no label key built per order after. */
+  let approvedDecisions: ReturnType<typeof decisions.bind> | undefined;
 
   /**
    * The engine's checks, then the submit rates through the shared rate limiter
@@ -318,7 +320,10 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
         decision = refusal;
       }
     }
-    decisions.inc({ decision: decision.approved ? "approved" : "refused", rule: decision.rule ?? "" });
+    if (decision.approved) {
+      approvedDecisions ??= decisions.bind({ decision: "approved", rule: "" });
+      approvedDecisions.inc();
+    } else decisions.inc({ decision: "refused", rule: decision.rule ?? "" });
     if (!decision.approved)
       logger.info("order refused", { orderId: order.id, rule: decision.rule, reason: decision.reason });
     record({

@@ -47,7 +47,8 @@ export function walkBook(input: WalkInput): Take[] {
   let remaining = input.quantity;
   const bpsScaled = BigInt(Math.round(slippage.bpsPerLevel * 100)); // basis points x 100
   for (let level = 0; level < slippage.levels && remaining > 0n; level++) {
-    const shift = (top.price * bpsScaled * BigInt(level)) / 1_000_000n;
+    // The best level trades at the top price itself: no BigInt arithmetic for the usual one-level take.
+    const shift = level === 0 ? 0n : (top.price * bpsScaled * BigInt(level)) / 1_000_000n;
     const raw = side === "BUY" ? top.price + shift : top.price - shift;
     const price = roundToTick(raw, tickAt(raw), side);
     if (price <= 0n) break;

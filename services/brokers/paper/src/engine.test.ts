@@ -85,6 +85,42 @@ describe("matching engine: MARKET", () => {
     expect(reports.at(-1)?.kind).toBe("FILL");
   });
 
+  it("stamps the ack and every report of a place with that place's clock reading, and reports each fill's running total", () => {
+    const { engine, clock } = setup();
+    engine.onQuote(quote("99000000", "100000000", "1"));
+    clock.now = 1_700_000_000_123_456_789n;
+    const first = engine.place(order({ quantity: "1.5" }));
+    expect(first.ack.tsEvent).toBe("1700000000123456789");
+    expect(first.reports.map((r) => r.tsEvent)).toEqual([
+      "1700000000123456789",
+      "1700000000123456789",
+      "1700000000123456789",
+    ]);
+    expect(first.reports.slice(1).map((r) => r.fill?.cumulativeQuantity)).toEqual(["1", "1.5"]);
+    expect(first.reports.slice(1).map((r) => r.fill?.quantity)).toEqual(["1", "0.5"]);
+    clock.now = 1_700_000_001_000_000_000n;
+    const second = engine.place(order({ quantity: "0.25" }));
+    expect(second.ack.tsEvent).toBe("1700000001000000000");
+    expect(second.reports.map((r) => r.tsEvent)).toEqual(["1700000001000000000", "1700000001000000000"]);
+    expect(second.reports[1]?.fill?.cumulativeQuantity).toBe("0.25");
+  });
+
+  it("takes an instrument's new lot size from the next order once its listing is replaced", () => {
+    const catalog = new InstrumentCatalog();
+    const { engine } = setup({ instruments: catalog });
+    engine.onQuote(quote("99000000", "100000000", "0.015"));
+    expect(fills(engine.place(order({ quantity: "0.02" })).reports)).toEqual([
+      { price: "100000000", quantity: "0.015" },
+      { price: "100050000", quantity: "0.005" },
+    ]);
+    catalog.upsert([{ ...(catalog.find("BTC-KRW") as Instrument), lotSize: "0.01" }]);
+    engine.onQuote(quote("99000000", "100000000", "0.015"));
+    expect(fills(engine.place(order({ quantity: "0.02" })).reports)).toEqual([
+      { price: "100000000", quantity: "0.01" },
+      { price: "100050000", quantity: "0.01" },
+    ]);
+  });
+
   it("rounds slipped prices to the tick of their KRX band, not the flat tickSize", () => {
     const { engine } = setup();
     // 005930 below 50,000 KRW moves in 50s; its flat tickSize (100) would fill the top level at 50,000.

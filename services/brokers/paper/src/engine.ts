@@ -61,6 +61,8 @@ interface Working {
   order: Order;
   instrument: Instrument;
   ticks: TickSpec;
+  /** The instrument's lot size, parsed once when the order arrives. */
+  lotSize: bigint;
   venueOrderId: string;
   status: OrderStatus;
   quantity: bigint;
@@ -136,6 +138,11 @@ export class MatchingEngine {
   readonly sessionEnd: SessionEnd;
   private readonly newId: () => string;
   private seq = 0;
+  /** Each instrument's tick table and lot size, parsed once: an Instrument is replaced, never changed. */
+  private readonly parsedInstruments = new WeakMap<Instrument, TickSpec & { lotSize: bigint }>();
+  /** The last clock reading `stamp` formatted, and its digits. */
+  private stampedNs: bigint | null = null;
+  private stampedText = "";
 
   constructor(private readonly options: MatchingEngineOptions) {
     this.ledger = new Ledger(options.initialBalances);
@@ -157,7 +164,8 @@ export class MatchingEngine {
     const w: Working = {
       order: { ...order },
       instrument,
-      ticks: tickSpecOf(instrument),
+      ticks: this.tickSpecOf(instrument),
+      lotSize: this.tickSpecOf(instrument).lotSize,
       venueOrderId: `P-${this.newId()}`,
       status: "ACCEPTED",
       quantity: fx.toFixed(order.quantity),
@@ -273,7 +281,8 @@ export class MatchingEngine {
       const w: Working = {
         order: p.order,
         instrument: p.instrument,
-        ticks: tickSpecOf(p.instrument),
+        ticks: this.tickSpecOf(p.instrument),
+        lotSize: this.tickSpecOf(p.instrument).lotSize,
         venueOrderId: p.venueOrderId,
         status: p.status,
         quantity: fx.toFixed(p.order.quantity),
@@ -384,7 +393,7 @@ export class MatchingEngine {
           quantity: remaining,
           limit: market ? null : w.limit,
           tickAt: (price) => tickSizeAt(w.ticks, price),
-          lotSize: fx.toFixed(w.instrument.lotSize),
+          lotSize: w.lotSize,
           slippage: this.slippage,
         })
       : [];
@@ -438,7 +447,7 @@ export class MatchingEngine {
     for (const w of this.sorted(symbol)) {
       if (!w.triggered || w.limit === null || skip.has(w.order.id) || !reached(w, w.limit)) continue;
       const side = w.order.side;
-      const quantity = fx.floorTo(fx.min(w.quantity - w.filled, pool[side]), fx.toFixed(w.instrument.lotSize));
+      const quantity = fx.floorTo(fx.min(w.quantity - w.filled, pool[side]), w.lotSize);
       if (quantity <= 0n) continue;
       pool[side] -= quantity;
       reports.push(this.fill(w, w.limit, quantity, "MAKER", now));
@@ -472,14 +481,16 @@ export class MatchingEngine {
     w.updatedAt = now;
     if (w.status === "FILLED") this.retire(w);
     const report = this.report(w, "FILL", null, now);
+    const quantityText = fx.fromFixed(quantity);
     report.fill = {
       fillId: this.newId(),
       price: fx.fromFixed(price),
-      quantity: fx.fromFixed(quantity),
+      quantity: quantityText,
       fee: fx.fromFixed(fee),
       feeCurrency,
       liquidity,
-      cumulativeQuantity: fx.fromFixed(w.filled),
+      // An order's first fill is all it has filled: the same digits, formatted once.
+      cumulativeQuantity: w.filled === quantity ? quantityText : fx.fromFixed(w.filled),
     };
     return report;
   }
@@ -568,12 +579,33 @@ export class MatchingEngine {
   }
 
   private ack(orderId: string, venueOrderId: string | null, reason: string | null, now: bigint): BrokerAck {
-    return { orderId, accepted: reason === null, venueOrderId, reason, tsEvent: now.toString() };
+    return { orderId, accepted: reason === null, venueOrderId, reason, tsEvent: this.stamp(now) };
   }
 
   private report(w: Working, kind: ExecutionReport["kind"], reason: string | null, now: bigint): ExecutionReport {
     const { id: orderId, account, venue, symbol, side } = w.order;
-    return { orderId, account, venue, symbol, side, kind, fill: null, reason, tsEvent: now.toString() };
+    return { orderId, account, venue, symbol, side, kind, fill: null, reason, tsEvent: this.stamp(now) };
+  }
+
+  /**
+   * `now` as ns digits. One place stamps its ack and every report (accepted, fills, expiry) with the same
+   * clock reading: the BigInt is formatted once, not once per message.
+   */
+  private tickSpecOf(instrument: Instrument): TickSpec & { lotSize: bigint } {
+    let parsed = this.parsedInstruments.get(instrument);
+    if (!parsed) {
+      parsed = { ...tickSpecOf(instrument), lotSize: fx.toFixed(instrument.lotSize) };
+      this.parsedInstruments.set(instrument, parsed);
+    }
+    return parsed;
+  }
+
+  private stamp(now: bigint): string {
+    if (now !== this.stampedNs) {
+      this.stampedNs = now;
+      this.stampedText = now.toString();
+    }
+    return this.stampedText;
   }
 
   private venueOrder(w: Working): VenueOrder {

@@ -87,13 +87,31 @@ export function kstDate(tsNs: bigint): string {
   return new Date(Number(tsNs / NS_PER_MS) + KST_OFFSET_MS).toISOString().slice(0, 10);
 }
 
+const DAY_MS = 86_400_000;
+
+/** The last KST day (days since the epoch) each holiday set settled, and its settlement date. */
+const lastSettlement = new WeakMap<ReadonlySet<string>, { kstDay: number; holidayCount: number; date: string }>();
+
 /**
  * The KST date a KRX trade at `tsNs` settles: the second business day after
- * its KST date (T+2), weekends and `holidays` (YYYY-MM-DD) skipped.
+ * its KST date (T+2), weekends and `holidays` (YYYY-MM-DD) skipped. Every
+ * KRX sell asks twice (the venue's refusal check and the fee), all day long
+ * for the same KST day: the last answer is kept per holiday set (read-only;
+ * a set that grew is worked out again) and the calendar walked once a day.
  */
 export function krxSettlementDate(tsNs: bigint, holidays: ReadonlySet<string> = NO_HOLIDAYS): string {
-  const day = 86_400_000;
-  let date = Date.parse(`${kstDate(tsNs)}T00:00:00Z`);
+  const kstDay = Math.floor((Number(tsNs / NS_PER_MS) + KST_OFFSET_MS) / DAY_MS);
+  const last = lastSettlement.get(holidays);
+  if (last && last.kstDay === kstDay && last.holidayCount === holidays.size) return last.date;
+  const date = walkSettlementDate(kstDay * DAY_MS, holidays);
+  lastSettlement.set(holidays, { kstDay, holidayCount: holidays.size, date });
+  return date;
+}
+
+/** T+2 from the KST midnight `kstMidnight` (ms, as if UTC): the calendar walk krxSettlementDate keeps. */
+function walkSettlementDate(kstMidnight: number, holidays: ReadonlySet<string>): string {
+  const day = DAY_MS;
+  let date = kstMidnight;
   for (let businessDays = 0; businessDays < 2; ) {
     date += day;
     const weekday = new Date(date).getUTCDay();

@@ -9,8 +9,13 @@ interface Level {
 
 /** In-process token buckets and sliding windows; the same arithmetic as the Redis script. */
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  private readonly windows = new Map<string, { stamps: number[]; head: number }>();
+  /**
+   * key -> spec name -> state. Two levels, not one "key:name" map: a caller's key (the same string
+   * every call) and a spec's name each hash once, where a joined id was a new string to build and hash
+   * on every take (risk takes two per order).
+   */
+  private readonly buckets = new Map<string, Map<string, { tokens: number; at: number }>>();
+  private readonly windows = new Map<string, Map<string, { stamps: number[]; head: number }>>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -18,10 +23,12 @@ export class MemoryRateLimiter implements RateLimiter {
     const now = this.now();
     const levels = specs.map((spec) =>
       isWindow(spec)
-        ? this.window(`${key}:${spec.name}`, spec.limit, spec.windowMs, now, weight)
-        : this.bucket(`${key}:${spec.name}`, spec.capacity, spec.refillPerSecond, now, weight),
+        ? this.window(key, spec.name, spec.limit, spec.windowMs, now, weight)
+        : this.bucket(key, spec.name, spec.capacity, spec.refillPerSecond, now, weight),
     );
-    const retryAfterMs = Math.max(0, ...levels.map((l) => l.waitMs));
+    // Math.max(0, ...waits) without spreading a mapped array into a call.
+    let retryAfterMs = 0;
+    for (const level of levels) retryAfterMs = Math.max(retryAfterMs, level.waitMs);
     const allowed = retryAfterMs === 0;
     let tightest = { share: Number.POSITIVE_INFINITY, remaining: 0, limit: 0 };
     for (const level of levels) {
@@ -32,8 +39,9 @@ export class MemoryRateLimiter implements RateLimiter {
     return { allowed, remaining: Math.max(0, Math.floor(tightest.remaining)), limit: tightest.limit, retryAfterMs };
   }
 
-  private bucket(id: string, capacity: number, rate: number, now: number, weight: number): Level {
-    const state = this.buckets.get(id);
+  private bucket(key: string, name: string, capacity: number, rate: number, now: number, weight: number): Level {
+    const states = namedStates(this.buckets, key);
+    const state = states.get(name);
     const tokens = Math.min(capacity, state ? state.tokens + ((now - state.at) / 1000) * rate : capacity);
     const waitMs =
       tokens >= weight
@@ -46,17 +54,18 @@ export class MemoryRateLimiter implements RateLimiter {
       waitMs,
       commit: (allowed) => {
         const left = allowed ? tokens - weight : tokens;
-        this.buckets.set(id, { tokens: left, at: now });
+        states.set(name, { tokens: left, at: now });
         return left;
       },
     };
   }
 
-  private window(id: string, limit: number, windowMs: number, now: number, weight: number): Level {
-    let log = this.windows.get(id);
+  private window(key: string, name: string, limit: number, windowMs: number, now: number, weight: number): Level {
+    const logs = namedStates(this.windows, key);
+    let log = logs.get(name);
     if (!log) {
       log = { stamps: [], head: 0 };
-      this.windows.set(id, log);
+      logs.set(name, log);
     }
     // Calls arrive in time order: expired ones are always at the front, so pruning is amortized O(1).
     while (log.head < log.stamps.length && (log.stamps[log.head] as number) <= now - windowMs) log.head++;
@@ -88,4 +97,14 @@ export class MemoryRateLimiter implements RateLimiter {
     this.buckets.clear();
     this.windows.clear();
   }
+}
+
+/** The states kept under `key`, by spec name (made on first use). */
+function namedStates<T>(byKey: Map<string, Map<string, T>>, key: string): Map<string, T> {
+  let states = byKey.get(key);
+  if (!states) {
+    states = new Map();
+    byKey.set(key, states);
+  }
+  return states;
 }

@@ -76,18 +76,26 @@ function replyCheckFor(subject: string): ReplyCheck {
 }
 
 export function rpcClient(rpc: RpcTransport, timeoutMs?: number): RpcClient {
-  return {
-    async call<S extends RpcSubject>(subject: S, ...[payload, options]: CallArgs<S>): Promise<RpcReply<S>> {
-      const check = replyCheckFor(subject);
-      const timeout = options?.timeoutMs ?? timeoutMs;
-      const sent: RpcRequestOptions = {};
-      if (timeout !== undefined) sent.timeoutMs = timeout;
-      if (options?.actor !== undefined) sent.actor = options.actor;
-      if (options?.checked) sent.checked = true;
-      const reply = await rpc.request(subject, payload ?? {}, sent);
-      if (!replyPasses(check, reply))
-        throw new AppError("INTERNAL", `${subject} answered with a reply that breaks its contract`);
-      return reply as RpcReply<S>;
-    },
+  // The request options of calls on no one's behalf, made once: transports only read them.
+  const plain: RpcRequestOptions = Object.freeze(timeoutMs === undefined ? {} : { timeoutMs });
+  const checked: RpcRequestOptions = Object.freeze({ ...plain, checked: true });
+  const optionsOf = (options: CallOptions | undefined): RpcRequestOptions => {
+    if (options === undefined) return plain;
+    if (options.timeoutMs === undefined && options.actor === undefined) return options.checked ? checked : plain;
+    const timeout = options.timeoutMs ?? timeoutMs;
+    const sent: RpcRequestOptions = {};
+    if (timeout !== undefined) sent.timeoutMs = timeout;
+    if (options.actor !== undefined) sent.actor = options.actor;
+    if (options.checked) sent.checked = true;
+    return sent;
   };
+  // Named parameters, not a rest tuple: the call on every hop of an order builds no arguments array.
+  async function call(subject: RpcSubject, payload?: unknown, options?: CallOptions): Promise<unknown> {
+    const check = replyCheckFor(subject);
+    const reply = await rpc.request(subject, payload ?? {}, optionsOf(options));
+    if (!replyPasses(check, reply))
+      throw new AppError("INTERNAL", `${subject} answered with a reply that breaks its contract`);
+    return reply;
+  }
+  return { call: call as RpcClient["call"] };
 }

@@ -4,6 +4,7 @@ import {
   EventTypes,
   type Fill,
   type RiskRule,
+  type RpcRequestOptions,
   type RpcTransport,
   Subjects,
   type Tick,
@@ -92,6 +93,31 @@ describe("typed rpc", () => {
     expect((error as AppError).code).toBe("INTERNAL");
     expect((error as AppError).message).toContain("breaks its contract");
     expect(await client.call(Subjects.brokerOpenOrders("any-broker"), {})).toEqual([]);
+  });
+
+  it("call hands the transport the client's timeout, or the call's own, with the actor and checked it was given", async () => {
+    const sent: RpcRequestOptions[] = [];
+    const recording = {
+      request: async (_subject: string, _payload: unknown, options: RpcRequestOptions = {}) => {
+        sent.push({ ...options });
+        return orderFixture();
+      },
+    } as unknown as RpcTransport;
+    const client = rpcClient(recording, 250);
+    await client.call(Subjects.orderGet, { orderId: "o-1" });
+    await client.call(Subjects.orderGet, { orderId: "o-1" }, { checked: true });
+    await client.call(Subjects.orderGet, { orderId: "o-1" }, { actor: "alice" });
+    await client.call(Subjects.orderGet, { orderId: "o-1" }, { timeoutMs: 9, actor: "bob", checked: true });
+    await client.call(Subjects.orderGet, { orderId: "o-1" }, { checked: false });
+    await rpcClient(recording).call(Subjects.orderGet, { orderId: "o-1" }, { checked: true });
+    expect(sent).toEqual([
+      { timeoutMs: 250 },
+      { timeoutMs: 250, checked: true },
+      { timeoutMs: 250, actor: "alice" },
+      { timeoutMs: 9, actor: "bob", checked: true },
+      { timeoutMs: 250 },
+      { checked: true },
+    ]);
   });
 
   it("call refuses a subject no contract names without sending it", async () => {

@@ -176,6 +176,19 @@ export function orderRepositoryContract(name: string, open: () => Promise<Reposi
       expect(await repo.transaction((tx) => tx.lock("missing"))).toBeUndefined();
     });
 
+    it("finds an updated order by its clientOrderId, and an insert of that clientOrderId gets it as updated", async () => {
+      const o = order();
+      await insert(o);
+      await repo.transaction(async (tx) => {
+        const current = (await tx.lock(o.id)) as Order;
+        await tx.update({ ...current, status: "ACCEPTED", venueOrderId: "V-9" });
+      });
+      expect(await repo.findByClientId(o.account, o.clientOrderId)).toMatchObject({ id: o.id, status: "ACCEPTED" });
+      const retry = await repo.transaction((tx) => tx.insert({ ...o, id: "another-id" }));
+      expect(retry.created).toBe(false);
+      expect(retry.order).toMatchObject({ id: o.id, status: "ACCEPTED", venueOrderId: "V-9" });
+    });
+
     it("saves what an amend changes (quantity, price, stop price) with the rest", async () => {
       const o = order({ type: "STOP_LIMIT", quantity: "2", price: "100", stopPrice: "99" });
       await insert(o);
@@ -285,6 +298,12 @@ export function orderRepositoryContract(name: string, open: () => Promise<Reposi
     });
 
     it("marks an event processed once per consumer", async () => {
+      const twice = await repo.transaction(async (tx) => [
+        await tx.markProcessed("oms", "e0"),
+        await tx.markProcessed("oms", "e0"),
+      ]);
+      expect(twice).toEqual([true, false]);
+      expect(await repo.transaction((tx) => tx.markProcessed("oms", "e0"))).toBe(false);
       expect(await repo.transaction((tx) => tx.markProcessed("oms", "e1"))).toBe(true);
       expect(await repo.transaction((tx) => tx.markProcessed("oms", "e1"))).toBe(false);
       expect(await repo.transaction((tx) => tx.markProcessed("other", "e1"))).toBe(true);
