@@ -587,10 +587,7 @@ export class MatchingEngine {
     return { orderId, account, venue, symbol, side, kind, fill: null, reason, tsEvent: this.stamp(now) };
   }
 
-  /**
-   * `now` as ns digits. One place stamps its ack and every report (accepted, fills, expiry) with the same
-   * clock reading: the BigInt is formatted once, not once per message.
-   */
+  /** The instrument's tick table and lot size, parsed on its first order (a listing is replaced, never changed). */
   private tickSpecOf(instrument: Instrument): TickSpec & { lotSize: bigint } {
     let parsed = this.parsedInstruments.get(instrument);
     if (!parsed) {
@@ -600,6 +597,10 @@ export class MatchingEngine {
     return parsed;
   }
 
+  /**
+   * `now` as ns digits. One place stamps its ack and every report (accepted, fills, expiry) with the same
+   * clock reading: the BigInt is formatted once, not once per message.
+   */
   private stamp(now: bigint): string {
     if (now !== this.stampedNs) {
       this.stampedNs = now;

@@ -40,3 +40,17 @@ describe("krxSettlementDate", () => {
     expect(krxSettlementDate(ts, holidays)).toBe("2026-01-01");
   });
 });
+
+describe("krxSettlementDate of a holiday set that changes", () => {
+  it("works the date out again when a holiday is swapped for another, the set keeping its size", () => {
+    const holidays = new Set(["2025-12-31"]);
+    const ts = at("2025-12-29T10:00:00+09:00"); // Monday: 12-30, then 12-31 a holiday, then 01-01
+    expect(krxSettlementDate(ts, holidays)).toBe("2026-01-01");
+    holidays.delete("2025-12-31");
+    holidays.add("2026-03-02");
+    expect(krxSettlementDate(ts, holidays)).toBe("2025-12-31");
+    holidays.delete("2026-03-02");
+    holidays.add("2025-12-30");
+    expect(krxSettlementDate(ts, holidays)).toBe("2026-01-01");
+  });
+});

@@ -89,35 +89,59 @@ export function kstDate(tsNs: bigint): string {
 
 const DAY_MS = 86_400_000;
 
-/** The last KST day (days since the epoch) each holiday set settled, and its settlement date. */
-const lastSettlement = new WeakMap<ReadonlySet<string>, { kstDay: number; holidayCount: number; date: string }>();
+/**
+ * The last settlement worked out for each holiday set: its KST day (days since
+ * the epoch), its date, and the weekdays the walk looked up with whether each
+ * was a holiday then. Only those can change the answer, so a hit checks them
+ * again: whatever the set gained or lost since (even at the same size), the
+ * date is the walk's.
+ */
+interface KeptSettlement {
+  kstDay: number;
+  date: string;
+  weekdays: string[];
+  wereHolidays: boolean[];
+}
+const lastSettlement = new WeakMap<ReadonlySet<string>, KeptSettlement>();
 
 /**
  * The KST date a KRX trade at `tsNs` settles: the second business day after
  * its KST date (T+2), weekends and `holidays` (YYYY-MM-DD) skipped. Every
  * KRX sell asks twice (the venue's refusal check and the fee), all day long
- * for the same KST day: the last answer is kept per holiday set (read-only;
- * a set that grew is worked out again) and the calendar walked once a day.
+ * for the same KST day: the last answer is kept per holiday set and the
+ * calendar walked once a day (a hit looks up the few weekdays it crossed again).
  */
 export function krxSettlementDate(tsNs: bigint, holidays: ReadonlySet<string> = NO_HOLIDAYS): string {
   const kstDay = Math.floor((Number(tsNs / NS_PER_MS) + KST_OFFSET_MS) / DAY_MS);
   const last = lastSettlement.get(holidays);
-  if (last && last.kstDay === kstDay && last.holidayCount === holidays.size) return last.date;
-  const date = walkSettlementDate(kstDay * DAY_MS, holidays);
-  lastSettlement.set(holidays, { kstDay, holidayCount: holidays.size, date });
-  return date;
+  if (last && last.kstDay === kstDay && sameHolidays(last, holidays)) return last.date;
+  const walked = walkSettlementDate(kstDay, holidays);
+  lastSettlement.set(holidays, walked);
+  return walked.date;
 }
 
-/** T+2 from the KST midnight `kstMidnight` (ms, as if UTC): the calendar walk krxSettlementDate keeps. */
-function walkSettlementDate(kstMidnight: number, holidays: ReadonlySet<string>): string {
-  const day = DAY_MS;
-  let date = kstMidnight;
+function sameHolidays(kept: KeptSettlement, holidays: ReadonlySet<string>): boolean {
+  for (let i = 0; i < kept.weekdays.length; i++)
+    if (holidays.has(kept.weekdays[i] as string) !== kept.wereHolidays[i]) return false;
+  return true;
+}
+
+/** T+2 from the KST day `kstDay` (days since the epoch): the calendar walk krxSettlementDate keeps. */
+function walkSettlementDate(kstDay: number, holidays: ReadonlySet<string>): KeptSettlement {
+  const weekdays: string[] = [];
+  const wereHolidays: boolean[] = [];
+  let date = kstDay * DAY_MS;
   for (let businessDays = 0; businessDays < 2; ) {
-    date += day;
+    date += DAY_MS;
     const weekday = new Date(date).getUTCDay();
-    if (weekday !== 0 && weekday !== 6 && !holidays.has(new Date(date).toISOString().slice(0, 10))) businessDays++;
+    if (weekday === 0 || weekday === 6) continue;
+    const iso = new Date(date).toISOString().slice(0, 10);
+    const holiday = holidays.has(iso);
+    weekdays.push(iso);
+    wereHolidays.push(holiday);
+    if (!holiday) businessDays++;
   }
-  return new Date(date).toISOString().slice(0, 10);
+  return { kstDay, date: weekdays[weekdays.length - 1] as string, weekdays, wereHolidays };
 }
 
 const NO_HOLIDAYS: ReadonlySet<string> = new Set();
