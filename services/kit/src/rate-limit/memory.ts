@@ -19,6 +19,11 @@ export class MemoryRateLimiter implements RateLimiter {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /** How many keys hold state (tests). */
+  get keyCount(): number {
+    return new Set([...this.buckets.keys(), ...this.windows.keys()]).size;
+  }
+
   async take(key: string, specs: readonly BucketSpec[], weight = 1): Promise<RateDecision> {
     const now = this.now();
     const levels = specs.map((spec) =>
