@@ -8,6 +8,7 @@ import { runToResult } from "./lib/proc.ts";
 import {
   evaluateTargets,
   mergeReports,
+  parseCommittedReport,
   type Report,
   renderMarkdown,
   type ScenarioReport,
@@ -151,6 +152,29 @@ describe("targets and the report", () => {
     expect(md).toContain("**FAIL**");
     expect(md).toContain("load average (1/5/15 min) 1.50 / 1.20 / 0.90 at the start, 2.50 / 1.40 / 1.00 at the end");
     expect(md).toContain("![latency against load](s.svg)");
+  });
+});
+
+describe("the committed report --merge starts from", () => {
+  it("is refused before the run, naming the file, when garbled, empty or not a full run's report", () => {
+    const path = "bench/report.json";
+    for (const text of ["", '{"generatedAt": "x", garbled'])
+      expect(() => parseCommittedReport(text, path)).toThrow(`--merge: ${path} is not JSON`);
+    const full = { mode: "full", machine: {}, scenarios: [{ id: "a" }], targets: [{ id: "1", scenario: "a" }] };
+    for (const text of [
+      "null",
+      "[]",
+      "{}",
+      JSON.stringify({ ...full, mode: "smoke" }),
+      JSON.stringify({ ...full, scenarios: [null] }),
+    ])
+      expect(() => parseCommittedReport(text, path)).toThrow(`--merge: ${path} is not a full run's report`);
+    expect(parseCommittedReport(JSON.stringify(full), path).scenarios.map((s) => s.id)).toEqual(["a"]);
+  });
+
+  it("parses the committed bench/report.json", () => {
+    const path = join(ROOT_DIR, "bench", "report.json");
+    expect(parseCommittedReport(readFileSync(path, "utf8"), path).mode).toBe("full");
   });
 });
 

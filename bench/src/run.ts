@@ -21,6 +21,7 @@ import { run } from "./lib/proc.ts";
 import {
   evaluateTargets,
   mergeReports,
+  parseCommittedReport,
   type Report,
   renderMarkdown,
   type ScenarioReport,
@@ -529,7 +530,7 @@ async function main() {
 function readCommittedReport(): Report {
   const path = join(BENCH_DIR, "report.json");
   if (!existsSync(path)) throw new Error(`--merge: no ${path} to merge into; run the full \`just bench\` first`);
-  return JSON.parse(readFileSync(path, "utf8")) as Report;
+  return parseCommittedReport(readFileSync(path, "utf8"), path);
 }
 
 if (import.meta.main) await main();

@@ -51,6 +51,39 @@ export interface Report {
 }
 
 /**
+ * The committed full report (`path`'s text) that --merge starts from, checked
+ * before the run: a garbled or foreign file fails now, naming itself, rather
+ * than after the re-run measured for an hour and mergeReports broke on it
+ * (nothing written, the re-run lost).
+ */
+export function parseCommittedReport(text: string, path: string): Report {
+  let report: unknown;
+  try {
+    report = JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `--merge: ${path} is not JSON (${(error as Error).message}); restore it or run the full \`just bench\``,
+    );
+  }
+  const r = report as Partial<Report> | null;
+  if (
+    r === null ||
+    typeof r !== "object" ||
+    r.mode !== "full" ||
+    !Array.isArray(r.scenarios) ||
+    !Array.isArray(r.targets) ||
+    typeof r.machine !== "object" ||
+    r.machine === null ||
+    r.scenarios.some((s) => typeof s?.id !== "string") ||
+    r.targets.some((t) => typeof t?.id !== "string" || typeof t?.scenario !== "string")
+  )
+    throw new Error(
+      `--merge: ${path} is not a full run's report (mode "full", scenarios and targets); restore it or run the full \`just bench\``,
+    );
+  return r as Report;
+}
+
+/**
  * The committed full report with some scenarios run again: each re-run
  * scenario and its targets replace the old ones in place, every other
  * scenario keeps the run it came from (its own time, commit and load line),

@@ -236,6 +236,26 @@ describe("order manager", () => {
     expect((await manager.get("stuck-1")).status).toBe("ACCEPTED");
   });
 
+  it("does not place a resumed order that left NEW while start waited for the account modes", async () => {
+    // The venue had both before the crash: their reports, redelivered, land while start waits (up to 5 s).
+    const filled = orderFixture({ id: "stuck-filled", clientOrderId: "c-filled", account: "acc", quantity: "10" });
+    const canceled = orderFixture({ id: "stuck-canceled", clientOrderId: "c-canceled", account: "acc" });
+    await repository.transaction(async (tx) => {
+      await tx.insert(filled);
+      await tx.insert(canceled);
+    });
+    const fill = reportFillFixture({ fillId: "f-before-crash", price: "71000", quantity: "10" });
+    const resumed = await manager.resumeNew(async () => {
+      await manager.onReport(executionReportFixture(filled, "FILL", fill), "e-fill");
+      await manager.onReport(executionReportFixture(canceled, "CANCELED"), "e-cancel");
+    });
+    expect(resumed).toBe(2);
+    expect(placed).toEqual([]);
+    expect(checked).toEqual([]);
+    expect((await manager.get("stuck-filled")).status).toBe("FILLED");
+    expect((await manager.get("stuck-canceled")).status).toBe("CANCELED");
+  });
+
   it("hides another account's order", async () => {
     const { order } = await manager.submit(request());
     await expect(manager.get(order.id, ["someone-else"])).rejects.toThrow("not found");

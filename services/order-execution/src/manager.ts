@@ -261,7 +261,11 @@ export class OrderManager {
   async resumeNew(beforeResuming?: () => Promise<void>): Promise<number> {
     const stuck = await this.repository.list({ status: "NEW" });
     if (stuck.length > 0) await beforeResuming?.();
-    for (const order of stuck) {
+    for (const listed of stuck) {
+      // Read again: the wait above, and each route before this one, let redelivered reports
+      // (the venue had it before the crash), a cancel or a HALT move it on; only a NEW one is sent.
+      const order = await this.repository.get(listed.id);
+      if (order?.status !== "NEW") continue;
       this.logger.warn("resuming an order left NEW", { orderId: order.id, clientOrderId: order.clientOrderId });
       await this.route(order).catch((error: unknown) =>
         this.logger.error("resume failed", { orderId: order.id, error: (error as Error).message }),

@@ -1,5 +1,22 @@
 import { type BucketSpec, isWindow, type RateDecision, type RateLimiter } from "@jts/contracts";
 
+/** A bucket's tokens at `at`; at `fullAt` it is full again, the same as no state (Infinity: never refills). */
+interface BucketState {
+  tokens: number;
+  at: number;
+  fullAt: number;
+}
+
+/** A window's calls in time order from `head`; from `idleAt` none is in the window, the same as no state. */
+interface WindowLog {
+  stamps: number[];
+  head: number;
+  idleAt: number;
+}
+
+/** Keys held before the first sweep of idle ones; then twice the keys a sweep left. */
+const SWEEP_MIN = 1024;
+
 interface Level {
   capacity: number;
   /** Milliseconds until `weight` would fit. */
@@ -14,13 +31,25 @@ export class MemoryRateLimiter implements RateLimiter {
    * every call) and a spec's name each hash once, where a joined id was a new string to build and hash
    * on every take (risk takes two per order).
    */
-  private readonly buckets = new Map<string, Map<string, { tokens: number; at: number }>>();
-  private readonly windows = new Map<string, Map<string, { stamps: number[]; head: number }>>();
+  private readonly buckets = new Map<string, Map<string, BucketState>>();
+  private readonly windows = new Map<string, Map<string, WindowLog>>();
+  /**
+   * Idle states are dropped, as Redis lets their keys expire, once the maps hold more keys than this:
+   * every one-off key (the gateway's `refresh:<hash>` of any token sent) would stay for good otherwise.
+   * The doubling keeps a sweep's cost amortized O(1) per key taken.
+   */
+  private sweepAt = SWEEP_MIN;
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /** How many keys hold state (tests). */
+  get keyCount(): number {
+    return new Set([...this.buckets.keys(), ...this.windows.keys()]).size;
+  }
+
   async take(key: string, specs: readonly BucketSpec[], weight = 1): Promise<RateDecision> {
     const now = this.now();
+    if (this.buckets.size + this.windows.size > this.sweepAt) this.sweep(now);
     const levels = specs.map((spec) =>
       isWindow(spec)
         ? this.window(key, spec.name, spec.limit, spec.windowMs, now, weight)
@@ -54,7 +83,8 @@ export class MemoryRateLimiter implements RateLimiter {
       waitMs,
       commit: (allowed) => {
         const left = allowed ? tokens - weight : tokens;
-        states.set(name, { tokens: left, at: now });
+        const fullAt = left >= capacity ? now : rate > 0 ? now + ((capacity - left) / rate) * 1000 : Infinity;
+        states.set(name, { tokens: left, at: now, fullAt });
         return left;
       },
     };
@@ -64,7 +94,7 @@ export class MemoryRateLimiter implements RateLimiter {
     const logs = namedStates(this.windows, key);
     let log = logs.get(name);
     if (!log) {
-      log = { stamps: [], head: 0 };
+      log = { stamps: [], head: 0, idleAt: now };
       logs.set(name, log);
     }
     // Calls arrive in time order: expired ones are always at the front, so pruning is amortized O(1).
@@ -75,6 +105,7 @@ export class MemoryRateLimiter implements RateLimiter {
     }
     const stamps = log.stamps;
     const head = log.head;
+    const kept = log;
     const free = limit - (stamps.length - head);
     let waitMs = 0;
     if (free < weight) {
@@ -87,10 +118,19 @@ export class MemoryRateLimiter implements RateLimiter {
       capacity: limit,
       waitMs,
       commit: (allowed) => {
-        if (allowed) for (let i = 0; i < weight; i++) stamps.push(now);
+        if (allowed) {
+          for (let i = 0; i < weight; i++) stamps.push(now);
+          kept.idleAt = now + windowMs;
+        }
         return allowed ? free - weight : free;
       },
     };
+  }
+
+  private sweep(now: number): void {
+    dropIdle(this.buckets, (state) => state.fullAt <= now);
+    dropIdle(this.windows, (log) => log.idleAt <= now);
+    this.sweepAt = Math.max(SWEEP_MIN, 2 * (this.buckets.size + this.windows.size));
   }
 
   async close(): Promise<void> {
@@ -107,4 +147,12 @@ function namedStates<T>(byKey: Map<string, Map<string, T>>, key: string): Map<st
     byKey.set(key, states);
   }
   return states;
+}
+
+/** Deletes the states `idle` picks, and a key left with none. */
+function dropIdle<T>(byKey: Map<string, Map<string, T>>, idle: (state: T) => boolean): void {
+  for (const [key, states] of byKey) {
+    for (const [name, state] of states) if (idle(state)) states.delete(name);
+    if (states.size === 0) byKey.delete(key);
+  }
 }
