@@ -29,6 +29,17 @@ export interface SubscribeOptions {
    * loop. Each subscriber still gets every event, in publish order.
    */
   lane?: BusLane;
+  /**
+   * Current events only, for market data acted on at its current price
+   * (strategies, risk's prices, stops, the paper venue's matching, marks). A
+   * networked bus hands them over as they are published: no stored consumer,
+   * no ack, no replay after a restart of what the subscriber missed while down
+   * (stale ticks must not reach a strategy late). NATS: a core subscription on
+   * the stream's subject, a queue group for `group`. The in-memory bus is live
+   * anyway; Kafka ignores it (a consumer group). A recorder that must see every
+   * event (the tick collector) leaves it off.
+   */
+  live?: boolean;
 }
 
 export type BusLane = "order-path" | "background";

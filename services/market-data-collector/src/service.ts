@@ -115,7 +115,8 @@ export function createMarketDataService(runtime: Runtime, options: MarketDataOpt
         // must reach the strategy before the next bar's later ticks do. Executions and quotes decide no order.
         await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload), { group: "market-data" }),
         await runtime.bus.subscribe(Topics.fill, (e) => history.writeFill?.(e.payload), background),
-        await runtime.bus.subscribe(Topics.allQuotes, (e) => prices.onQuote(e.payload), background),
+        // The last prices are live; the tick recorder above keeps its durable group (history must be complete).
+        await runtime.bus.subscribe(Topics.allQuotes, (e) => prices.onQuote(e.payload), { ...background, live: true }),
         await serve(runtime.rpc, Subjects.instruments, () => catalog.all),
         await serve(runtime.rpc, Subjects.prices, () => prices.all()),
         await serve(runtime.rpc, Subjects.candles, queryCandles),

@@ -165,11 +165,14 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
           { group: "order-execution" },
         ),
         // Market data only matters for the stops this OMS holds; the manager returns at once without any.
+        // Live (SubscribeOptions.live): a held stop triggers on the price now, not on ticks replayed after a restart.
         await runtime.bus.subscribe(Topics.allQuotes, (e) => manager.onQuote(e.payload), {
           group: "order-execution",
+          live: true,
         }),
         await runtime.bus.subscribe(Topics.allTicks, (e) => manager.onTick(e.payload), {
           group: "order-execution",
+          live: true,
         }),
         await serve(runtime.rpc, Subjects.orderGet, ({ orderId, accounts }) => manager.get(orderId, accounts)),
         await serve(runtime.rpc, Subjects.orderList, (query) => manager.list(query)),

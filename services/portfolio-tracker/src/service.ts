@@ -142,7 +142,7 @@ export function createPortfolioService(runtime: Runtime, options: PortfolioOptio
       subscriptions.push(
         await runtime.bus.subscribe(Topics.fill, (e) => onFill(e.payload), { group: "portfolio-tracker" }),
         // Marks decide no order: after the order path (fills stay on it, positions are read by it).
-        await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload), { lane: "background" }),
+        await runtime.bus.subscribe(Topics.allTicks, (e) => onTick(e.payload), { lane: "background", live: true }),
         await serve(runtime.rpc, Subjects.positions, ({ accounts, consistent }) =>
           portfolio.listPositions(accounts, consistent),
         ),

@@ -571,20 +571,29 @@ export function createRiskService(runtime: Runtime, options: RiskServiceOptions 
         );
       subscriptions.push(
         await followVenueInstruments(runtime.bus, catalog, logger),
-        await runtime.bus.subscribe(Topics.allTicks, (e) => {
-          const tick = e.payload;
-          const changes = engine.onPrice(tick.symbol, tick.price);
-          return changes.length > 0 ? publishAll(changes) : undefined;
-        }),
+        // Prices live (SubscribeOptions.live): exposure is judged at the current price, not at replayed ones.
+        await runtime.bus.subscribe(
+          Topics.allTicks,
+          (e) => {
+            const tick = e.payload;
+            const changes = engine.onPrice(tick.symbol, tick.price);
+            return changes.length > 0 ? publishAll(changes) : undefined;
+          },
+          { live: true },
+        ),
         await runtime.bus.subscribe(
           Topics.fill,
           dedupeById((e) => onFill(e.payload)),
           { group: ACTOR },
         ),
-        await runtime.bus.subscribe(Topics.allQuotes, (e) => {
-          const quote = e.payload;
-          engine.onQuote(quote.symbol, quote.ask);
-        }),
+        await runtime.bus.subscribe(
+          Topics.allQuotes,
+          (e) => {
+            const quote = e.payload;
+            engine.onQuote(quote.symbol, quote.ask);
+          },
+          { live: true },
+        ),
         await runtime.bus.subscribe(Topics.orderUpdated, (e) => engine.onOrder(e.payload)),
         await runtime.bus.subscribe(Topics.accountMode, (e) => {
           const change = e.payload;

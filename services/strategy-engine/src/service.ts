@@ -163,8 +163,9 @@ export function createStrategyService(runtime: Runtime, options: StrategyService
           { source: instance, logger },
           followDefinition,
         ),
-        await runtime.bus.subscribe(Topics.allTicks, (e) => engine.onTick(e.payload), group),
-        await runtime.bus.subscribe(Topics.allCandles, (e) => engine.onCandle(e.payload), group),
+        // Market data live: a strategy back from a restart trades on what happens now, never on replayed ticks.
+        await runtime.bus.subscribe(Topics.allTicks, (e) => engine.onTick(e.payload), { ...group, live: true }),
+        await runtime.bus.subscribe(Topics.allCandles, (e) => engine.onCandle(e.payload), { ...group, live: true }),
         // A redelivered fill must not count twice in the strategy's position and P&L.
         await runtime.bus.subscribe(
           Topics.fill,

@@ -173,11 +173,14 @@ export function createPaperService(runtime: Runtime, options: PaperServiceOption
       if (restored > 0) logger.info("working the open orders of the last run again", { count: restored });
       subscriptions.push(
         await followVenueInstruments(runtime.bus, catalog, logger),
+        // The market as it trades (live, as a venue sees it): no replayed prices fill resting orders after a restart.
         await runtime.bus.subscribe(Topics.allQuotes, (event) => publish(engine.onQuote(event.payload)), {
           group: "broker-paper",
+          live: true,
         }),
         await runtime.bus.subscribe(Topics.allTicks, (event) => publish(engine.onTick(event.payload)), {
           group: "broker-paper",
+          live: true,
         }),
         await serve(runtime.rpc, Subjects.brokerPlace(PAPER_BROKER), ({ order }) => place(order)),
         await serve(runtime.rpc, Subjects.brokerCancel(PAPER_BROKER), ({ orderId }) => answer(engine.cancel(orderId))),

@@ -1,5 +1,8 @@
-import { it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { Envelope } from "@jts/contracts";
+import { envelope } from "../events/envelope.ts";
 import { eventBusContract } from "../testing/event-bus-contract.ts";
+import { eventually } from "../testing/eventually.ts";
 import { serverUrl } from "../testing/servers.ts";
 import { connectNats } from "./connect.ts";
 import { JetStreamEventBus } from "./jetstream.ts";
@@ -13,4 +16,51 @@ if (url) {
       prefix: "jtscontract",
     }),
   );
+
+  describe("nats jetstream: live subscriptions", () => {
+    let bus: JetStreamEventBus;
+    let info: Awaited<ReturnType<typeof connectNats>>;
+    const p = `live${Math.random().toString(36).slice(2, 8)}`;
+    const tick = (n: number) => envelope("Tick", "test", "X", { n });
+    beforeAll(async () => {
+      bus = await JetStreamEventBus.create(await connectNats(url, "events-live"), {
+        stream: "JTS_CONTRACT",
+        prefix: "jtscontract",
+      });
+      info = await connectNats(url, "events-live-info");
+    });
+    afterAll(async () => {
+      await bus.close();
+      await info.close();
+    });
+
+    it("replays nothing a live group missed while it was away, where a durable group gets it, and makes no consumer", async () => {
+      const consumers = (await info.jetstreamManager()).consumers;
+      const count = async () => (await consumers.list("JTS_CONTRACT").next()).length;
+      const before = await count();
+      const live: number[] = [];
+      const durable: number[] = [];
+      const onLive = (e: Envelope) => void live.push((e.payload as { n: number }).n);
+      const first = await bus.subscribe(`${p}.md.tick.X`, onLive, { group: `${p}-strategy`, live: true });
+      const kept = await bus.subscribe(`${p}.md.tick.X`, (e) => void durable.push((e.payload as { n: number }).n), {
+        group: `${p}-collector`,
+      });
+      expect(await count()).toBe(before + 1); // the durable group's consumer only
+      await bus.publish(`${p}.md.tick.X`, tick(0));
+      await eventually(() => expect(live).toEqual([0]));
+
+      // Both away; ticks go on; both back.
+      await first.unsubscribe();
+      await kept.unsubscribe();
+      for (let n = 1; n <= 3; n++) await bus.publish(`${p}.md.tick.X`, tick(n));
+      await bus.subscribe(`${p}.md.tick.X`, onLive, { group: `${p}-strategy`, live: true });
+      await bus.subscribe(`${p}.md.tick.X`, (e) => void durable.push((e.payload as { n: number }).n), {
+        group: `${p}-collector`,
+      });
+      await Bun.sleep(200);
+      await bus.publish(`${p}.md.tick.X`, tick(4));
+      await eventually(() => expect(durable).toEqual([0, 1, 2, 3, 4]));
+      await eventually(() => expect(live).toEqual([0, 4]));
+    });
+  });
 } else it.skip("EventBus contract: nats jetstream (NATS_URL not set)", () => {});

@@ -6,6 +6,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type NatsConnection,
+  type Subscription as NatsSubscription,
   nanos,
   RetentionPolicy,
   StorageType,
@@ -31,7 +32,9 @@ export interface JetStreamBusOptions {
  * a group gets an ephemeral consumer. Handlers run one message at a time in
  * stream order and are retried in place; after `maxAttempts` the message goes
  * to `dlq.<topic>` and is acked, so a poison message never stops a consumer.
- * A process that dies before acking gets the message redelivered.
+ * A process that dies before acking gets the message redelivered. A `live`
+ * subscription (market data acted on at its current price) is a core NATS
+ * subscription on the same subject instead: no consumer, no ack, no replay.
  * Publishes keep call order without being awaited one by one: nats.js writes
  * each to this connection before its first await and does not retry it, and
  * the server stores one connection's messages in the order they arrive (the
@@ -42,6 +45,7 @@ export class JetStreamEventBus implements EventTransport {
   private readonly stream: string;
   private readonly prefix: string;
   private readonly consumers = new Set<ConsumerMessages>();
+  private readonly live = new Set<NatsSubscription>();
   private closed = false;
 
   private constructor(
@@ -90,6 +94,8 @@ export class JetStreamEventBus implements EventTransport {
   ): Promise<Subscription> {
     const handler = onEvent as EventHandler; // the transport moves envelopes; the typed EventBus names the payload
     const filter = `${this.prefix}.${pattern}`;
+    const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+    if (options.live) return this.subscribeLive(filter, handler, options.group, maxAttempts);
     const base = {
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.New,
@@ -111,29 +117,9 @@ export class JetStreamEventBus implements EventTransport {
     const consumer = await this.js.consumers.get(this.stream, name);
     const messages = await consumer.consume({ max_messages: 256 });
     this.consumers.add(messages);
-    const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     const loop = (async () => {
       for await (const msg of messages) {
-        const topic = msg.subject.slice(this.prefix.length + 1);
-        const decoded = decodeEnvelope(msg.data);
-        if (!decoded.ok) {
-          await this.publish(deadLetterTopic(topic), deadLetterRaw(topic, decoded.text, decoded.error));
-          msg.ack();
-          continue;
-        }
-        const event = decoded.event;
-        let lastError: unknown;
-        let handled = false;
-        for (let attempt = 1; attempt <= maxAttempts && !handled; attempt++) {
-          try {
-            await handler(event);
-            handled = true;
-          } catch (error) {
-            lastError = error;
-          }
-        }
-        if (!handled && !topic.startsWith("dlq."))
-          await this.publish(deadLetterTopic(topic), deadLetter(topic, event, lastError, maxAttempts));
+        await this.deliver(msg.subject, msg.data, handler, maxAttempts);
         msg.ack();
       }
     })();
@@ -147,10 +133,60 @@ export class JetStreamEventBus implements EventTransport {
     };
   }
 
+  /**
+   * SubscribeOptions.live: a core NATS subscription on the subject the stream
+   * records (a JetStream publish reaches core subscribers too), in publish
+   * order on this connection; a queue group shares events between a group's
+   * members as the durable consumer does. No consumer on the server, no ack.
+   */
+  private subscribeLive(
+    filter: string,
+    handler: EventHandler,
+    group: string | undefined,
+    maxAttempts: number,
+  ): Subscription {
+    const subscription = this.nc.subscribe(filter, group ? { queue: group } : {});
+    this.live.add(subscription);
+    const loop = (async () => {
+      for await (const msg of subscription) await this.deliver(msg.subject, msg.data, handler, maxAttempts);
+    })();
+    return {
+      unsubscribe: async () => {
+        subscription.unsubscribe();
+        this.live.delete(subscription);
+        await loop.catch(() => {});
+      },
+    };
+  }
+
+  /** One message to its handler: tried up to maxAttempts, then (or when it cannot be decoded) dead-lettered. */
+  private async deliver(subject: string, data: Uint8Array, handler: EventHandler, maxAttempts: number): Promise<void> {
+    const topic = subject.slice(this.prefix.length + 1);
+    const decoded = decodeEnvelope(data);
+    if (!decoded.ok) {
+      await this.publish(deadLetterTopic(topic), deadLetterRaw(topic, decoded.text, decoded.error));
+      return;
+    }
+    const event = decoded.event;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      try {
+        await handler(event);
+        return;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    if (!topic.startsWith("dlq."))
+      await this.publish(deadLetterTopic(topic), deadLetter(topic, event, lastError, maxAttempts));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const messages of this.consumers) messages.stop();
     this.consumers.clear();
+    for (const subscription of this.live) subscription.unsubscribe();
+    this.live.clear();
     if (this.options.ownsConnection !== false && !this.nc.isClosed()) await this.nc.drain();
   }
 }

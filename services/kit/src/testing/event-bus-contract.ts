@@ -117,6 +117,51 @@ export function eventBusContract(
     );
 
     it(
+      "delivers to live subscribers (market data) in order, and each event to one live member of a group",
+      async () => {
+        const solo: number[] = [];
+        const m1: number[] = [];
+        const m2: number[] = [];
+        await bus.subscribe(`${p}.md.tick.X`, (e) => void solo.push((e.payload as { n: number }).n), { live: true });
+        const member = (into: number[]) => (e: Envelope) => void into.push((e.payload as { n: number }).n);
+        await bus.subscribe(`${p}.md.tick.*`, member(m1), { group: `${p}-live`, live: true });
+        await bus.subscribe(`${p}.md.tick.*`, member(m2), { group: `${p}-live`, live: true });
+        await settle();
+        for (let n = 0; n < 30; n++) await bus.publish(`${p}.md.tick.X`, event("X", n));
+        await eventually(() => {
+          expect(solo).toEqual([...Array(30).keys()]);
+          expect([...m1, ...m2].sort((x, y) => x - y)).toEqual([...Array(30).keys()]);
+        }, timeout);
+      },
+      testTimeout,
+    );
+
+    it(
+      "sends a live subscriber's failing event to the dead-letter topic and goes on",
+      async () => {
+        const got: number[] = [];
+        const dead: Envelope[] = [];
+        await bus.subscribe(`dlq.${p}.md.quote`, (e) => void dead.push(e));
+        await bus.subscribe(
+          `${p}.md.quote`,
+          (e) => {
+            const n = (e.payload as { n: number }).n;
+            if (n === 1) throw new Error("bad quote");
+            got.push(n);
+          },
+          { live: true, maxAttempts: 2 },
+        );
+        await settle();
+        for (let n = 0; n < 3; n++) await bus.publish(`${p}.md.quote`, event("Q", n));
+        await eventually(() => {
+          expect(got).toEqual([0, 2]);
+          expect(dead).toHaveLength(1);
+        }, timeout);
+      },
+      testTimeout,
+    );
+
+    it(
       "lets one group subscribe to two topics and gives each subscription all of its own events",
       async () => {
         const a: number[] = [];
