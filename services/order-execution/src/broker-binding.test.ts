@@ -5,18 +5,10 @@ import { eventually, orderFixture } from "@jts/kit/testing";
 import { MODE_CHANGED } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 import type { AccountMode } from "./routing.ts";
-import { testOrderManager } from "./testing/manager.ts";
+import { APPROVE, marketRequest, testOrderManager } from "./testing/manager.ts";
 
-const request = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
-  clientOrderId: "c-1",
-  symbol: "005930",
-  side: "BUY",
-  type: "MARKET",
-  quantity: "10",
-  ...overrides,
-});
-
-const approve: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
+const request = marketRequest;
+const approve = APPROVE;
 
 /**
  * The broker an order goes to is stored with the order when it is created,

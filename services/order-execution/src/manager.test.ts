@@ -4,18 +4,10 @@ import { AppError, MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { eventually, executionReportFixture, orderFixture, reportFillFixture } from "@jts/kit/testing";
 import type { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
-import { testOrderManager } from "./testing/manager.ts";
+import { APPROVE, marketRequest, testOrderManager } from "./testing/manager.ts";
 
-const request = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
-  clientOrderId: "c-1",
-  symbol: "005930",
-  side: "BUY",
-  type: "MARKET",
-  quantity: "10",
-  ...overrides,
-});
-
-const approve: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
+const request = marketRequest;
+const approve = APPROVE;
 
 describe("order manager", () => {
   let bus: MemoryEventBus;

@@ -265,11 +265,17 @@ describe("order execution on PostgreSQL", () => {
     await second.stop();
   });
 
-  it("resumes only once the account modes are in: a LIVE account's order bound LIVE goes out, not to a lookup", async () => {
+  /** A LIVE account's order stored bound to sim-live by an OMS that then stopped before risk answered. */
+  const crashLeftLiveBoundOrder = async () => {
     const first = await startOms({ routes: { sim: "sim-live" }, accountMode: () => "LIVE" });
     const bound = orderFixture({ id: "bound-1", clientOrderId: "bound", account: "acc" });
     await first.service.repository.create(bound, envelope(EventTypes.order, "test", bound.account, bound), "sim-live");
     await first.stop();
+    return bound;
+  };
+
+  it("resumes only once the account modes are in: a LIVE account's order bound LIVE goes out, not to a lookup", async () => {
+    const bound = await crashLeftLiveBoundOrder();
 
     const live: string[] = [];
     await rpc.serve("broker.sim-live.place", (req) => {
@@ -292,10 +298,7 @@ describe("order execution on PostgreSQL", () => {
   });
 
   it("resumes after the wait without the modes: a LIVE-bound order is looked up at its broker, never placed", async () => {
-    const first = await startOms({ routes: { sim: "sim-live" }, accountMode: () => "LIVE" });
-    const bound = orderFixture({ id: "bound-1", clientOrderId: "bound", account: "acc" });
-    await first.service.repository.create(bound, envelope(EventTypes.order, "test", bound.account, bound), "sim-live");
-    await first.stop();
+    const bound = await crashLeftLiveBoundOrder();
 
     const live: string[] = [];
     await rpc.serve("broker.sim-live.place", (req) => {

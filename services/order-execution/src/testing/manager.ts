@@ -1,7 +1,21 @@
+import type { OrderRequest, RiskDecision } from "@jts/contracts";
 import { InstrumentCatalog } from "@jts/kit";
 import { silentLogger } from "@jts/kit/testing";
 import { OrderManager, type OrderManagerOptions } from "../manager.ts";
 import type { OrderRepository } from "../repository.ts";
+
+/** A MARKET BUY of 10 005930 (clientOrderId "c-1"), with `overrides`. */
+export const marketRequest = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
+  clientOrderId: "c-1",
+  symbol: "005930",
+  side: "BUY",
+  type: "MARKET",
+  quantity: "10",
+  ...overrides,
+});
+
+/** Risk's yes. */
+export const APPROVE: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
 
 /**
  * An OrderManager over `repository` and `rpc` (fakes of risk and the venues),
