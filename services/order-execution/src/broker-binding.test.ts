@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, spyOn } from "bun:test";
-import type { BrokerAck, Envelope, Order, OrderRequest, RiskDecision, VenueOrder } from "@jts/contracts";
+import type { BrokerAck, Envelope, Order, VenueOrder } from "@jts/contracts";
 import { envelope, MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import { MODE_CHANGED } from "./manager.ts";
