@@ -37,7 +37,9 @@ export interface SubscribeOptions {
    * (stale ticks must not reach a strategy late). NATS: a core subscription on
    * the stream's subject, a queue group for `group`. The in-memory bus is live
    * anyway; Kafka ignores it (a consumer group). A recorder that must see every
-   * event (the tick collector) leaves it off.
+   * event (the tick collector) leaves it off. A live subscriber that falls far
+   * behind (NATS: liveBacklog messages) loses the oldest rather than growing
+   * memory, and a message it can neither handle nor dead-letter is dropped.
    */
   live?: boolean;
 }

@@ -48,6 +48,8 @@ if (url) {
       expect(await count()).toBe(before + 1); // the durable group's consumer only
       await bus.publish(`${p}.md.tick.X`, tick(0));
       await eventually(() => expect(live).toEqual([0]));
+      // Acked before it goes away: an unacked 0 would come back only after the consumer's 30 s ack wait.
+      await eventually(() => expect(durable).toEqual([0]));
 
       // Both away; ticks go on; both back.
       await first.unsubscribe();
@@ -61,6 +63,46 @@ if (url) {
       await bus.publish(`${p}.md.tick.X`, tick(4));
       await eventually(() => expect(durable).toEqual([0, 1, 2, 3, 4]));
       await eventually(() => expect(live).toEqual([0, 4]));
+    });
+
+    it("keeps a slow live subscriber's backlog bounded: the oldest go, the newest arrive", async () => {
+      const slow = await JetStreamEventBus.create(await connectNats(url, "events-live-slow"), {
+        stream: "JTS_CONTRACT",
+        prefix: "jtscontract",
+        liveBacklog: 50,
+      });
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const seen: number[] = [];
+      await slow.subscribe(
+        `${p}.md.tick.S`,
+        async (e) => {
+          seen.push((e.payload as { n: number }).n);
+          await held;
+        },
+        { live: true },
+      );
+      // A flood on the subject while the handler is stuck (plain publishes: no stream ack to wait for).
+      for (let n = 0; n < 2000; n++) info.publish(`jtscontract.${p}.md.tick.S`, JSON.stringify(tick(n)));
+      await info.flush();
+      await eventually(() => expect(seen.length).toBe(1));
+      await Bun.sleep(200);
+      release();
+      await eventually(() => expect(seen.at(-1)).toBe(1999));
+      expect(seen.length).toBeLessThanOrEqual(1 + 50);
+      await slow.close();
+    });
+
+    it("goes on after a message it can neither handle nor dead-letter (an unpublishable dead letter)", async () => {
+      const seen: number[] = [];
+      await bus.subscribe(`${p}.md.tick.B`, (e) => void seen.push((e.payload as { n: number }).n), { live: true });
+      // Not JSON, and so close to the server's max payload that its dead letter cannot be published.
+      const max = info.info?.max_payload ?? 1024 * 1024;
+      info.publish(`jtscontract.${p}.md.tick.B`, "x".repeat(max - 200));
+      await info.flush();
+      await Bun.sleep(200);
+      await bus.publish(`${p}.md.tick.B`, tick(1));
+      await eventually(() => expect(seen).toEqual([1]));
     });
   });
 } else it.skip("EventBus contract: nats jetstream (NATS_URL not set)", () => {});

@@ -5,8 +5,8 @@ import {
   DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
+  type Msg,
   type NatsConnection,
-  type Subscription as NatsSubscription,
   nanos,
   RetentionPolicy,
   StorageType,
@@ -22,7 +22,15 @@ export interface JetStreamBusOptions {
   /** How long events are kept. */
   maxAgeMs?: number;
   ownsConnection?: boolean;
+  /**
+   * Most messages a live subscription holds while its handler is busy; past it
+   * the oldest go (a live price that old is stale). nats.js itself queues
+   * without limit, so a flood or a stuck handler would otherwise grow memory.
+   */
+  liveBacklog?: number;
 }
+
+const LIVE_BACKLOG = 10_000;
 
 /**
  * The events port on NATS JetStream. One file-backed stream holds every
@@ -45,7 +53,8 @@ export class JetStreamEventBus implements EventTransport {
   private readonly stream: string;
   private readonly prefix: string;
   private readonly consumers = new Set<ConsumerMessages>();
-  private readonly live = new Set<NatsSubscription>();
+  /** Stops each live subscription (unsubscribes and ends its loop). */
+  private readonly live = new Set<() => void>();
   private closed = false;
 
   private constructor(
@@ -138,6 +147,9 @@ export class JetStreamEventBus implements EventTransport {
    * records (a JetStream publish reaches core subscribers too), in publish
    * order on this connection; a queue group shares events between a group's
    * members as the durable consumer does. No consumer on the server, no ack.
+   * Messages wait in a bounded backlog (liveBacklog, the oldest dropped), and
+   * one that can be neither handled nor dead-lettered is dropped: a live
+   * message is never redelivered, so nothing is gained by stopping the loop.
    */
   private subscribeLive(
     filter: string,
@@ -145,16 +157,37 @@ export class JetStreamEventBus implements EventTransport {
     group: string | undefined,
     maxAttempts: number,
   ): Subscription {
-    const subscription = this.nc.subscribe(filter, group ? { queue: group } : {});
-    this.live.add(subscription);
+    const limit = Math.max(1, this.options.liveBacklog ?? LIVE_BACKLOG);
+    const backlog: Msg[] = [];
+    let wake: (() => void) | undefined;
+    let stopped = false;
+    const subscription = this.nc.subscribe(filter, {
+      ...(group ? { queue: group } : {}),
+      callback: (error, msg) => {
+        if (error || stopped) return;
+        if (backlog.push(msg) > limit) backlog.shift();
+        wake?.();
+      },
+    });
     const loop = (async () => {
-      for await (const msg of subscription) await this.deliver(msg.subject, msg.data, handler, maxAttempts);
+      while (!stopped) {
+        const msg = backlog.shift();
+        if (msg) await this.deliver(msg.subject, msg.data, handler, maxAttempts).catch(() => {});
+        else await new Promise<void>((resolve) => (wake = resolve));
+      }
     })();
+    const stop = () => {
+      stopped = true;
+      subscription.unsubscribe();
+      backlog.length = 0;
+      wake?.();
+    };
+    this.live.add(stop);
     return {
       unsubscribe: async () => {
-        subscription.unsubscribe();
-        this.live.delete(subscription);
-        await loop.catch(() => {});
+        stop();
+        this.live.delete(stop);
+        await loop;
       },
     };
   }
@@ -185,7 +218,7 @@ export class JetStreamEventBus implements EventTransport {
     this.closed = true;
     for (const messages of this.consumers) messages.stop();
     this.consumers.clear();
-    for (const subscription of this.live) subscription.unsubscribe();
+    for (const stop of this.live) stop();
     this.live.clear();
     if (this.options.ownsConnection !== false && !this.nc.isClosed()) await this.nc.drain();
   }
