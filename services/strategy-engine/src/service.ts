@@ -163,9 +163,10 @@ export function createStrategyService(runtime: Runtime, options: StrategyService
           { source: instance, logger },
           followDefinition,
         ),
-        // Market data live: a strategy back from a restart trades on what happens now, never on replayed ticks.
+        // Ticks live: a strategy back from a restart trades on what happens now, never on replayed ticks. Bars
+        // stay durable (one a minute, nothing to save): an indicator restored from saved state needs every bar.
         await runtime.bus.subscribe(Topics.allTicks, (e) => engine.onTick(e.payload), { ...group, live: true }),
-        await runtime.bus.subscribe(Topics.allCandles, (e) => engine.onCandle(e.payload), { ...group, live: true }),
+        await runtime.bus.subscribe(Topics.allCandles, (e) => engine.onCandle(e.payload), group),
         // A redelivered fill must not count twice in the strategy's position and P&L.
         await runtime.bus.subscribe(
           Topics.fill,
