@@ -233,7 +233,9 @@ describe("a re-run merged into the full report (--only ... --merge)", () => {
     expect(merged.generatedAt).toBe("2026-12-07T16:00:00Z");
 
     const md = renderMarkdown(merged);
-    expect(md).toContain("Re-run since (`just bench --only=a --merge`, 3 repetitions): a at 2026-12-07T20:10:00Z");
+    expect(md).toContain(
+      "Re-run since (`just bench --only=a --merge`, 3 repetitions) at 2026-12-07T20:10:00Z on abc123 (main): the sections and targets of a below",
+    );
     expect(md).toContain("run at 2026-12-07T20:00:00Z on abc123 (main)");
     // A second re-run keeps the first one's line: the header tells every run the report holds.
     const again = mergeReports(
@@ -242,6 +244,12 @@ describe("a re-run merged into the full report (--only ... --merge)", () => {
     );
     expect(again.reruns?.map((r) => r.scenarios)).toEqual([["a"], ["b"]]);
     expect(again.exitCode).toBe(1);
+    // A later re-run of a scenario takes it off the earlier line, and a line left with none goes.
+    const third = mergeReports(again, report([scenario("a", [1, 1, 1])], [target("1", "a")], "2026-12-07T22:00:00Z"));
+    expect(third.reruns?.map((r) => [r.ran, r.scenarios])).toEqual([
+      [["b"], ["b"]],
+      [["a"], ["a"]],
+    ]);
   });
 });
 

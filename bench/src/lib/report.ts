@@ -47,7 +47,15 @@ export interface Report {
   targets: TargetResult[];
   scenarios: ScenarioReport[];
   /** Scenarios re-run into this report since the full run (`just bench --only=... --merge`), oldest first. */
-  reruns?: Array<{ at: string; commit: string; reps: number; scenarios: string[] }>;
+  reruns?: Array<{
+    at: string;
+    commit: string;
+    reps: number;
+    /** The scenarios that run measured (its --only). */
+    ran?: string[];
+    /** Those of them whose results the report still holds (a later re-run replaces the rest). */
+    scenarios: string[];
+  }>;
 }
 
 /**
@@ -105,11 +113,14 @@ export function mergeReports(base: Report, rerun: Report): Report {
     targets,
     scenarios,
     reruns: [
-      ...(base.reruns ?? []),
+      ...(base.reruns ?? [])
+        .map((r) => ({ ...r, ran: r.ran ?? r.scenarios, scenarios: r.scenarios.filter((id) => !ids.has(id)) }))
+        .filter((r) => r.scenarios.length > 0),
       {
         at: rerun.generatedAt,
         commit: String(rerun.machine.commit ?? "unknown"),
         reps: rerun.reps,
+        ran: [...ids],
         scenarios: [...ids],
       },
     ],
@@ -188,7 +199,7 @@ export function renderMarkdown(report: Report): string {
   out.push("");
   for (const r of report.reruns ?? [])
     out.push(
-      `Re-run since (\`just bench --only=${r.scenarios.join(",")} --merge\`, ${r.reps} repetition${r.reps === 1 ? "" : "s"}): ${r.scenarios.join(", ")} at ${r.at} on ${r.commit}; their sections and targets below come from that run, the machine block from the full run.`,
+      `Re-run since (\`just bench --only=${(r.ran ?? r.scenarios).join(",")} --merge\`, ${r.reps} repetition${r.reps === 1 ? "" : "s"}) at ${r.at} on ${r.commit}: the sections and targets of ${r.scenarios.join(", ")} below come from that run, the machine block from the full run.`,
       "",
     );
   out.push("## Machine and versions");
