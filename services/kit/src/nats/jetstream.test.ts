@@ -3,6 +3,7 @@ import type { Envelope } from "@jts/contracts";
 import { envelope } from "../events/envelope.ts";
 import { eventBusContract } from "../testing/event-bus-contract.ts";
 import { eventually } from "../testing/eventually.ts";
+import { silentLogger } from "../testing/logger.ts";
 import { serverUrl } from "../testing/servers.ts";
 import { connectNats } from "./connect.ts";
 import { JetStreamEventBus } from "./jetstream.ts";
@@ -91,6 +92,34 @@ if (url) {
       await eventually(() => expect(seen.at(-1)).toBe(1999));
       expect(seen.length).toBeLessThanOrEqual(1 + 50);
       await slow.close();
+    });
+
+    it("a durable group goes on after a message it can neither handle nor dead-letter, and gives it up after a few tries", async () => {
+      const quick = await JetStreamEventBus.create(await connectNats(url, "events-undeliverable"), {
+        stream: "JTS_CONTRACT",
+        prefix: "jtscontract",
+        undeliverableRetryMs: 20,
+        logger: silentLogger,
+      });
+      const seen: number[] = [];
+      const group = `${p}-fills`;
+      await quick.subscribe(`${p}.order.fill`, (e) => void seen.push((e.payload as { n: number }).n), { group });
+      // Not JSON, and so close to the server's max payload that its dead letter cannot be published.
+      const max = info.info?.max_payload ?? 1024 * 1024;
+      info.publish(`jtscontract.${p}.order.fill`, "x".repeat(max - 200));
+      await info.flush();
+      await quick.publish(`${p}.order.fill`, tick(1));
+      await eventually(() => expect(seen).toEqual([1]));
+      // Asked again a few times, then terminated: nothing left pending for the group.
+      const consumer = `${group}__${p}.order.fill`.replace(/[.*>\s]/g, "_");
+      const jsm = await info.jetstreamManager();
+      await eventually(async () => {
+        const state = await jsm.consumers.info("JTS_CONTRACT", consumer);
+        // Two messages, the bad one delivered 5 times in all (4 redeliveries), then terminated: none pending.
+        expect(state.delivered.consumer_seq).toBeGreaterThanOrEqual(6);
+        expect(state.num_ack_pending).toBe(0);
+      }, 10_000);
+      await quick.close();
     });
 
     it("goes on after a message it can neither handle nor dead-letter (an unpublishable dead letter)", async () => {

@@ -5,6 +5,7 @@ import {
   DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   type Msg,
   type NatsConnection,
   nanos,
@@ -13,6 +14,7 @@ import {
 } from "nats";
 import { decodeEnvelope, encodeEnvelope } from "../events/codec.ts";
 import { deadLetter, deadLetterRaw, deadLetterTopic } from "../events/dead-letter.ts";
+import { createLogger, type Logger } from "../log.ts";
 
 export interface JetStreamBusOptions {
   /** Stream that holds every JTS topic. */
@@ -28,9 +30,18 @@ export interface JetStreamBusOptions {
    * without limit, so a flood or a stuck handler would otherwise grow memory.
    */
   liveBacklog?: number;
+  /**
+   * A durable message neither handled nor dead-lettered (its dead letter too
+   * large to publish, or JetStream unreachable) is asked for again after this
+   * pause (1000 ms), UNDELIVERABLE_TRIES times in all, then given up (term)
+   * and logged: the consumer goes on with the next message meanwhile.
+   */
+  undeliverableRetryMs?: number;
+  logger?: Logger;
 }
 
 const LIVE_BACKLOG = 10_000;
+const UNDELIVERABLE_TRIES = 5;
 
 /**
  * The events port on NATS JetStream. One file-backed stream holds every
@@ -56,6 +67,7 @@ export class JetStreamEventBus implements EventTransport {
   /** Stops each live subscription (unsubscribes and ends its loop). */
   private readonly live = new Set<() => void>();
   private closed = false;
+  private readonly logger: Logger;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -65,6 +77,7 @@ export class JetStreamEventBus implements EventTransport {
   ) {
     this.stream = options.stream ?? "JTS";
     this.prefix = options.prefix ?? "jts";
+    this.logger = options.logger ?? createLogger({ component: "jetstream-bus" }, "warn");
   }
 
   static async create(nc: NatsConnection, options: JetStreamBusOptions = {}): Promise<JetStreamEventBus> {
@@ -128,8 +141,13 @@ export class JetStreamEventBus implements EventTransport {
     this.consumers.add(messages);
     const loop = (async () => {
       for await (const msg of messages) {
-        await this.deliver(msg.subject, msg.data, handler, maxAttempts);
-        msg.ack();
+        try {
+          await this.deliver(msg.subject, msg.data, handler, maxAttempts);
+          msg.ack();
+        } catch (error) {
+          // Before, this ended the loop (an unhandled rejection) and the consumer took nothing more.
+          this.undeliverable(msg, error);
+        }
       }
     })();
     return {
@@ -190,6 +208,19 @@ export class JetStreamEventBus implements EventTransport {
         await loop;
       },
     };
+  }
+
+  /** A durable message that could not be dead-lettered: redelivered after a pause a few times, then given up loudly. */
+  private undeliverable(msg: JsMsg, error: unknown): void {
+    const deliveries = msg.info.redeliveryCount;
+    const context = { subject: msg.subject, deliveries, error: (error as Error).message ?? String(error) };
+    if (deliveries >= UNDELIVERABLE_TRIES) {
+      this.logger.error("event neither handled nor dead-lettered: given up", context);
+      msg.term();
+      return;
+    }
+    this.logger.warn("event neither handled nor dead-lettered: asked again later", context);
+    msg.nak(this.options.undeliverableRetryMs ?? 1000);
   }
 
   /** One message to its handler: tried up to maxAttempts, then (or when it cannot be decoded) dead-lettered. */
