@@ -30,6 +30,8 @@ const config = loadConfig({
   ORDER_LOOKUP_FIRST_MS: int(250, { min: 1 }),
   ORDER_LOOKUP_MAX_MS: int(30_000, { min: 1 }),
   ORDER_LOOKUP_GRACE_MS: int(60_000, { min: 0 }),
+  /** A NEW order no process routes is looked up at its venue once older than this (ms); never below the rpc timeouts. */
+  ORDER_STALE_NEW_MS: int(60_000, { min: 10_000 }),
   // The sessions risk trades by: held DAY stops end at their instrument's close (15:30 KST for KRX stocks).
   ...sessionConfigSpec,
 });
@@ -41,6 +43,7 @@ const options = {
   haltKeepsProtectiveStops: config.HALT_KEEPS_PROTECTIVE_STOPS === "true",
   sessionEnd: sessionEndFor(catalog, sessionsFor(config)),
   reconcileEveryMs: config.ORDER_RECONCILE_EVERY_MS,
+  staleNewMs: config.ORDER_STALE_NEW_MS,
   outcomeLookups: {
     firstLookupMs: config.ORDER_LOOKUP_FIRST_MS,
     maxLookupMs: config.ORDER_LOOKUP_MAX_MS,

@@ -66,6 +66,13 @@ export interface OrderManagerOptions extends RoutingOptions {
   haltKeepsProtectiveStops?: boolean;
   /** How OUTCOME_UNKNOWN orders are looked up at their venue (backoff, grace before "never received"). */
   outcomeLookups?: OutcomeLookupOptions;
+  /**
+   * How old a NEW order no process is routing may grow before reconciliation
+   * looks it up at its venue (60 s): far beyond the risk and place timeouts
+   * and the start-up wait for the account modes, so an order another replica
+   * is still routing is never taken.
+   */
+  staleNewMs?: number;
 }
 
 /**
@@ -126,6 +133,8 @@ export interface SubmitResult {
 export class OrderManager {
   /** In-flight submits by idempotency key, so a concurrent duplicate waits for the first. */
   private readonly pending = new Map<string, Promise<SubmitResult>>();
+  /** Orders this process is routing now (risk, then the broker): never taken for stale. */
+  private readonly routing = new Set<string>();
   private readonly client: RpcClient;
   readonly router: BrokerRouter;
   /** Stops held here for brokers whose venue has none. */
@@ -281,6 +290,15 @@ export class OrderManager {
    * for one resumed after a restart. Returns the order as it stands afterwards.
    */
   private async route(order: Order, approval?: Approval, picked?: string | null): Promise<Order> {
+    this.routing.add(order.id);
+    try {
+      return await this.routeOnce(order, approval, picked);
+    } finally {
+      this.routing.delete(order.id);
+    }
+  }
+
+  private async routeOnce(order: Order, approval?: Approval, picked?: string | null): Promise<Order> {
     // An amend's replacement asked again still names the old order: risk may not have heard it canceled yet.
     const decision = this.stillApproved(order, approval) ? null : await this.askRisk(order, approval?.amend.oldOrderId);
     // The rule code in brackets (the PWA labels it in the trader's language); the reason stays the server's words.
@@ -531,7 +549,8 @@ export class OrderManager {
   }
 
   /** Start-up reconciliation with every broker (see reconcile.ts); after loadHeldStops. */
-  reconcile(settleMs = 0): Promise<ReconcileSummary> {
+  async reconcile(settleMs = 0): Promise<ReconcileSummary> {
+    await this.lookUpStaleNew();
     return reconcile({
       repository: this.repository,
       rpc: this.rpc,
@@ -552,6 +571,31 @@ export class OrderManager {
    * Cancels one order. An OUTCOME_UNKNOWN order is not refused: see
    * cancelUnknown. `reason` is what a cancel left pending is later done for.
    */
+  /**
+   * NEW orders no process is routing any more: stored, but their routing was
+   * lost in a running process (the insert committed and its answer never came
+   * back, or the replica routing it died and no restart resumed it). Such an
+   * order may or may not have reached its broker, and is old: it is never
+   * placed now, late, on prices that have moved; it goes OUTCOME_UNKNOWN and
+   * is looked up at its venue (found: adopted; never received: REJECTED after
+   * the lookup's grace). A restart's resumeNew still routes what it finds.
+   */
+  private async lookUpStaleNew(): Promise<number> {
+    const staleMs = this.options.staleNewMs ?? 60_000;
+    const cutoff = BigInt(nowNsString()) - BigInt(staleMs) * 1_000_000n;
+    let taken = 0;
+    for (const order of await this.repository.list({ status: "NEW" })) {
+      if (BigInt(order.createdAt) > cutoff || this.routing.has(order.id) || this.stops.has(order.id)) continue;
+      const changed = await this.outcomeUnknown(
+        order.id,
+        `left NEW for over ${staleMs / 1000} s with no process routing it; looked up at its venue`,
+      );
+      if (changed.status === "OUTCOME_UNKNOWN") taken++;
+    }
+    if (taken > 0) this.logger.warn("looking up orders left NEW with no process routing them", { count: taken });
+    return taken;
+  }
+
   /** Reconciliation's correction of a closed order its venue works (canReopen); null when it may not reopen. */
   private async reopen(orderId: string): Promise<Order | null> {
     let reopened = false;

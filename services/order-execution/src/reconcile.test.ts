@@ -1,5 +1,13 @@
 import { beforeEach, describe, expect, it } from "bun:test";
-import type { Alert, Envelope, Fill, Order, Position, VenueOrder } from "@jts/contracts";
+import {
+  type Alert,
+  type Envelope,
+  type Fill,
+  nowNsString,
+  type Order,
+  type Position,
+  type VenueOrder,
+} from "@jts/contracts";
 import { MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { executionReportFixture, orderFixture, reportFillFixture } from "@jts/kit/testing";
 import type { OrderManager } from "./manager.ts";
@@ -76,7 +84,9 @@ describe("reconciliation at start against a broker that disagrees", () => {
     const filledMeanwhile = limit("filled");
     const gone = limit("gone");
     const canceledThere = limit("canceled");
-    const routing = limit("routing", { status: "NEW", venueOrderId: null });
+    // Being routed right now: created a moment ago (an old one no process routes is looked up instead: stale-new.test.ts).
+    const now = nowNsString();
+    const routing = limit("routing", { status: "NEW", venueOrderId: null, createdAt: now, updatedAt: now });
     await store(partly, filledMeanwhile, gone, canceledThere, routing);
     // We heard of 2 @ 100 for `filled` before the restart.
     const report = executionReportFixture(

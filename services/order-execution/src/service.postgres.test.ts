@@ -3,6 +3,7 @@ import {
   EventTypes,
   type ExecutionReport,
   type Fill,
+  nowNsString,
   type Order,
   type OrderRequest,
   type RiskDecision,
@@ -25,6 +26,15 @@ afterAll(async () => {
 
 const approve: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
 const request: OrderRequest = { clientOrderId: "twice", symbol: "005930", side: "BUY", type: "MARKET", quantity: "10" };
+
+/**
+ * An order a crash left NEW a moment ago. Reconciliation (its first run is in the background of start)
+ * looks up an old NEW order no process routes (stale-new.test.ts), which a fixture's createdAt "1" would be.
+ */
+const leftNewJustNow = (overrides: Partial<Order>) => {
+  const now = nowNsString();
+  return orderFixture({ createdAt: now, updatedAt: now, ...overrides });
+};
 
 describe("order execution on PostgreSQL", () => {
   let bus: MemoryEventBus;
@@ -235,8 +245,8 @@ describe("order execution on PostgreSQL", () => {
     const first = await startOms({ routes: { sim: "sim-live" }, accountMode: () => "LIVE" });
     const repository = first.service.repository;
     // A crash between the insert and risk's answer: NEW orders, one created bound, one stored unbound.
-    const bound = orderFixture({ id: "bound-1", clientOrderId: "bound", createdAt: "2", updatedAt: "2" });
-    const legacy = orderFixture({ id: "legacy-1", clientOrderId: "legacy", account: "acc-paper" });
+    const bound = leftNewJustNow({ id: "bound-1", clientOrderId: "bound" });
+    const legacy = leftNewJustNow({ id: "legacy-1", clientOrderId: "legacy", account: "acc-paper" });
     await repository.create(bound, envelope(EventTypes.order, "test", bound.account, bound), "sim-live");
     await repository.transaction((tx) => tx.insert(legacy));
     await first.stop();
@@ -268,7 +278,7 @@ describe("order execution on PostgreSQL", () => {
   /** A LIVE account's order stored bound to sim-live by an OMS that then stopped before risk answered. */
   const crashLeftLiveBoundOrder = async () => {
     const first = await startOms({ routes: { sim: "sim-live" }, accountMode: () => "LIVE" });
-    const bound = orderFixture({ id: "bound-1", clientOrderId: "bound", account: "acc" });
+    const bound = leftNewJustNow({ id: "bound-1", clientOrderId: "bound", account: "acc" });
     await first.service.repository.create(bound, envelope(EventTypes.order, "test", bound.account, bound), "sim-live");
     await first.stop();
     return bound;
@@ -316,7 +326,7 @@ describe("order execution on PostgreSQL", () => {
   it("after a restart looks up, and never places, a NEW order bound LIVE at its insert whose account was disarmed since", async () => {
     const first = await startOms({ routes: { sim: "sim-live" }, accountMode: () => "LIVE" });
     // A crash while risk decided: the order was stored bound to sim-live and never sent.
-    const stale = orderFixture({ id: "stale-1", clientOrderId: "stale" });
+    const stale = leftNewJustNow({ id: "stale-1", clientOrderId: "stale" });
     await first.service.repository.create(stale, envelope(EventTypes.order, "test", stale.account, stale), "sim-live");
     await first.stop();
 

@@ -64,6 +64,8 @@ export interface OrderExecutionOptions {
   reconcileEveryMs?: number;
   /** How OUTCOME_UNKNOWN orders are looked up at their venue. */
   outcomeLookups?: OutcomeLookupOptions;
+  /** How old a NEW order no process routes grows before reconciliation looks it up at its venue (60 s). */
+  staleNewMs?: number;
   /** How long a broker rpc may take before its outcome counts as unknown (the rpc default, 5 s). */
   rpcTimeoutMs?: number;
   /** How often held DAY stops are checked for expiry. */
@@ -90,6 +92,7 @@ export function createOrderExecutionService(runtime: Runtime, options: OrderExec
     haltKeepsProtectiveStops: options.haltKeepsProtectiveStops,
     sessionEnd: options.sessionEnd,
     outcomeLookups: options.outcomeLookups,
+    staleNewMs: options.staleNewMs,
     rpcTimeoutMs: options.rpcTimeoutMs,
   });
   const subscriptions: Subscription[] = [];
