@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it, spyOn } from "bun:test";
 import type { BrokerAck, Envelope, Order, VenueOrder } from "@jts/contracts";
 import { envelope, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { eventually, orderFixture } from "@jts/kit/testing";
+import { eventually } from "@jts/kit/testing";
 import { MODE_CHANGED } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
 import type { AccountMode } from "./routing.ts";
-import { APPROVE, marketRequest, testOrderManager } from "./testing/manager.ts";
+import { APPROVE, leftNewJustNow, marketRequest, testOrderManager } from "./testing/manager.ts";
 
 const request = marketRequest;
 const approve = APPROVE;
@@ -120,8 +120,8 @@ describe("the broker binding stored with a new order", () => {
 
   it("after a restart routes a NEW order by its stored binding while its account's mode still picks it, and binds one stored without (an older version's)", async () => {
     // Left NEW by a crash before risk answered: one created bound on a LIVE account, one stored unbound by an older version on a PAPER one.
-    const bound = orderFixture({ id: "bound-1", clientOrderId: "bound" });
-    const legacy = orderFixture({ id: "legacy-1", clientOrderId: "legacy", account: "acc-paper" });
+    const bound = leftNewJustNow({ id: "bound-1", clientOrderId: "bound" });
+    const legacy = leftNewJustNow({ id: "legacy-1", clientOrderId: "legacy", account: "acc-paper" });
     await repository.create(bound, envelope("Order", "test", bound.account, bound) as Envelope<Order>, "sim-live");
     await repository.transaction((tx) => tx.insert(legacy));
     expect(await repository.brokerOf(legacy.id)).toBeNull();
@@ -137,8 +137,8 @@ describe("the broker binding stored with a new order", () => {
 
   it("after a restart sends no order to the broker it was bound to before risk answered once the account's mode picks another: it is looked up there", async () => {
     // Stored bound to the LIVE broker, then a crash before risk answered; the account was disarmed while the OMS was down.
-    const unsent = orderFixture({ id: "unsent-1", clientOrderId: "unsent" });
-    const sent = orderFixture({ id: "sent-1", clientOrderId: "sent" });
+    const unsent = leftNewJustNow({ id: "unsent-1", clientOrderId: "unsent" });
+    const sent = leftNewJustNow({ id: "sent-1", clientOrderId: "sent" });
     for (const o of [unsent, sent])
       await repository.create(o, envelope("Order", "test", o.account, o) as Envelope<Order>, "sim-live");
     // The venue has the one whose place left before the crash, not the other.

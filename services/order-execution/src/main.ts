@@ -30,8 +30,11 @@ const config = loadConfig({
   ORDER_LOOKUP_FIRST_MS: int(250, { min: 1 }),
   ORDER_LOOKUP_MAX_MS: int(30_000, { min: 1 }),
   ORDER_LOOKUP_GRACE_MS: int(60_000, { min: 0 }),
-  /** A NEW order no process routes is looked up at its venue once older than this (ms); never below the rpc timeouts. */
-  ORDER_STALE_NEW_MS: int(60_000, { min: 10_000 }),
+  /**
+   * A NEW order no process routes is looked up at its venue once older than this (ms), and a restart does not
+   * send one this old; at least 30 s, well beyond a route's risk and place timeouts (5 s each).
+   */
+  ORDER_STALE_NEW_MS: int(60_000, { min: 30_000 }),
   // The sessions risk trades by: held DAY stops end at their instrument's close (15:30 KST for KRX stocks).
   ...sessionConfigSpec,
 });

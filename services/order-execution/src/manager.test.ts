@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from "bun:test";
 import type { Alert, BrokerAck, Envelope, Fill, Order, OrderRequest, RiskDecision, VenueOrder } from "@jts/contracts";
 import { AppError, MemoryEventBus, MemoryRpc } from "@jts/kit";
-import { eventually, executionReportFixture, orderFixture, reportFillFixture } from "@jts/kit/testing";
+import { eventually, executionReportFixture, reportFillFixture } from "@jts/kit/testing";
 import type { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
-import { APPROVE, marketRequest, testOrderManager } from "./testing/manager.ts";
+import { APPROVE, leftNewJustNow, marketRequest, testOrderManager } from "./testing/manager.ts";
 
 const request = marketRequest;
 const approve = APPROVE;
@@ -216,7 +216,7 @@ describe("order manager", () => {
   });
 
   it("routes an order a crash left NEW when it resumes, and leaves routed orders alone", async () => {
-    const stuck = orderFixture({ id: "stuck-1", clientOrderId: "c-stuck", account: "acc" });
+    const stuck = leftNewJustNow({ id: "stuck-1", clientOrderId: "c-stuck", account: "acc" });
     await repository.transaction(async (tx) => {
       await tx.insert(stuck);
     });
@@ -230,8 +230,8 @@ describe("order manager", () => {
 
   it("does not place a resumed order that left NEW while start waited for the account modes", async () => {
     // The venue had both before the crash: their reports, redelivered, land while start waits (up to 5 s).
-    const filled = orderFixture({ id: "stuck-filled", clientOrderId: "c-filled", account: "acc", quantity: "10" });
-    const canceled = orderFixture({ id: "stuck-canceled", clientOrderId: "c-canceled", account: "acc" });
+    const filled = leftNewJustNow({ id: "stuck-filled", clientOrderId: "c-filled", account: "acc", quantity: "10" });
+    const canceled = leftNewJustNow({ id: "stuck-canceled", clientOrderId: "c-canceled", account: "acc" });
     await repository.transaction(async (tx) => {
       await tx.insert(filled);
       await tx.insert(canceled);

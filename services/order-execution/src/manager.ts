@@ -40,7 +40,7 @@ import {
 } from "@jts/kit";
 import { protectiveStops } from "./protective.ts";
 import { alertEvent, type ReconcileSummary, reconcile, uncoveredPart } from "./reconcile.ts";
-import type { OrderRepository, OrderTransaction } from "./repository.ts";
+import type { InsertResult, OrderRepository, OrderTransaction } from "./repository.ts";
 import { BrokerRouter, type RoutingOptions } from "./routing.ts";
 import {
   assertTransition,
@@ -67,10 +67,11 @@ export interface OrderManagerOptions extends RoutingOptions {
   /** How OUTCOME_UNKNOWN orders are looked up at their venue (backoff, grace before "never received"). */
   outcomeLookups?: OutcomeLookupOptions;
   /**
-   * How old a NEW order no process is routing may grow before reconciliation
-   * looks it up at its venue (60 s): far beyond the risk and place timeouts
-   * and the start-up wait for the account modes, so an order another replica
-   * is still routing is never taken.
+   * How old a NEW order may grow before it is too old to send (60 s): far
+   * beyond a route's risk and place timeouts. Older, one no process routes is
+   * looked up at its venue by reconciliation, and a restart looks it up
+   * rather than sending it. With one OMS process (the supported deployment)
+   * only an order whose routing was lost grows this old.
    */
   staleNewMs?: number;
 }
@@ -255,17 +256,36 @@ export class OrderManager {
    */
   private async create(order: Order, approval?: Approval): Promise<SubmitResult> {
     const picked = await this.router.byMode(order).catch(() => undefined);
-    const inserted = await this.repository.create(order, this.orderEvent(order), picked ?? null);
+    const inserted = await this.repository
+      .create(order, this.orderEvent(order), picked ?? null)
+      .catch((error: unknown) => this.committedAnyway(order, error));
     // Another process stored this clientOrderId first (bound as it picked) and is routing it.
     if (!inserted.created) return inserted;
     return { order: await this.route(order, approval, picked), created: true };
   }
 
   /**
+   * The insert answered with an error, which may have come after it committed
+   * (a connection dropped after COMMIT). Stored under this order's own fresh
+   * id, it is ours and nobody else routes it: it goes on now, not a minute
+   * later as a stale NEW order. Anything else rethrows the error.
+   */
+  private async committedAnyway(order: Order, error: unknown): Promise<InsertResult> {
+    const stored = await this.repository.findByClientId(order.account, order.clientOrderId).catch(() => undefined);
+    if (stored?.id !== order.id || stored.status !== "NEW") throw error;
+    this.logger.warn("an order insert failed after it committed; routing the order", {
+      orderId: order.id,
+      error: (error as Error).message,
+    });
+    return { order: stored, created: true };
+  }
+
+  /**
    * Orders still NEW when the OMS starts were stored but maybe never routed
    * (a crash between the insert and the broker's answer). They are routed
    * again; brokers are idempotent by order id, so one that did reach the
-   * venue is not placed twice, and its reports complete it.
+   * venue is not placed twice, and its reports complete it. One older than
+   * staleNewMs is not sent this late: it is looked up (lookUpLeftNew).
    */
   async resumeNew(beforeResuming?: () => Promise<void>): Promise<number> {
     const stuck = await this.repository.list({ status: "NEW" });
@@ -275,6 +295,13 @@ export class OrderManager {
       // (the venue had it before the crash), a cancel or a HALT move it on; only a NEW one is sent.
       const order = await this.repository.get(listed.id);
       if (order?.status !== "NEW") continue;
+      if (this.tooOldToSend(order)) {
+        const why = `left NEW by the last run, created over ${this.staleNewMs() / 1000} s ago`;
+        await this.lookUpLeftNew(order, why).catch((error: unknown) =>
+          this.logger.error("resume failed", { orderId: order.id, error: (error as Error).message }),
+        );
+        continue;
+      }
       this.logger.warn("resuming an order left NEW", { orderId: order.id, clientOrderId: order.clientOrderId });
       await this.route(order).catch((error: unknown) =>
         this.logger.error("resume failed", { orderId: order.id, error: (error as Error).message }),
@@ -385,10 +412,12 @@ export class OrderManager {
     if (outcome === "UNKNOWN") return this.outcomeUnknown(orderId, `broker ${broker}: ${ack.reason ?? "no answer"}`);
     if (outcome === "REFUSED")
       return this.cancelIfStopped(await this.refuse(orderId, `broker ${broker}: ${ack.reason ?? "refused"}`));
-    // A fast venue's fill may have been folded in already: only a NEW order becomes ACCEPTED.
+    // A fast venue's fill may have been folded in already: only a NEW order becomes ACCEPTED, or one another
+    // replica took for stale meanwhile (OUTCOME_UNKNOWN; its clock ahead of ours): the ack is the venue's word.
     const placed = await this.change(orderId, (current) => {
       current.venueOrderId = ack.venueOrderId;
-      if (current.status !== "NEW") return false;
+      if (current.status !== "NEW" && current.status !== "OUTCOME_UNKNOWN") return false;
+      current.rejectReason = null;
       this.transition(current, "ACCEPTED");
       return true;
     });
@@ -568,32 +597,59 @@ export class OrderManager {
   }
 
   /**
-   * Cancels one order. An OUTCOME_UNKNOWN order is not refused: see
-   * cancelUnknown. `reason` is what a cancel left pending is later done for.
-   */
-  /**
    * NEW orders no process is routing any more: stored, but their routing was
    * lost in a running process (the insert committed and its answer never came
-   * back, or the replica routing it died and no restart resumed it). Such an
-   * order may or may not have reached its broker, and is old: it is never
-   * placed now, late, on prices that have moved; it goes OUTCOME_UNKNOWN and
-   * is looked up at its venue (found: adopted; never received: REJECTED after
-   * the lookup's grace). A restart's resumeNew still routes what it finds.
+   * back, or the replica routing it died and no restart resumed it). Each is
+   * looked up at its venue, never placed this late (lookUpLeftNew). Errors
+   * are per order: one does not stop the reconciliation that follows.
    */
   private async lookUpStaleNew(): Promise<number> {
-    const staleMs = this.options.staleNewMs ?? 60_000;
-    const cutoff = BigInt(nowNsString()) - BigInt(staleMs) * 1_000_000n;
     let taken = 0;
     for (const order of await this.repository.list({ status: "NEW" })) {
-      if (BigInt(order.createdAt) > cutoff || this.routing.has(order.id) || this.stops.has(order.id)) continue;
-      const changed = await this.outcomeUnknown(
-        order.id,
-        `left NEW for over ${staleMs / 1000} s with no process routing it; looked up at its venue`,
-      );
-      if (changed.status === "OUTCOME_UNKNOWN") taken++;
+      if (!this.tooOldToSend(order) || this.routing.has(order.id)) continue;
+      const why = `left NEW for over ${this.staleNewMs() / 1000} s with no process routing it`;
+      await this.lookUpLeftNew(order, why)
+        .then((took) => void (took && taken++))
+        .catch((error: unknown) =>
+          this.logger.error("stale NEW order not looked up", { orderId: order.id, error: (error as Error).message }),
+        );
     }
-    if (taken > 0) this.logger.warn("looking up orders left NEW with no process routing them", { count: taken });
     return taken;
+  }
+
+  private staleNewMs(): number {
+    return this.options.staleNewMs ?? 60_000;
+  }
+
+  /** Older than staleNewMs by its createdAt: too old to go to a venue now, on prices that have moved since. */
+  private tooOldToSend(order: Order): boolean {
+    return BigInt(order.createdAt) < BigInt(nowNsString()) - BigInt(this.staleNewMs()) * 1_000_000n;
+  }
+
+  /**
+   * A NEW order nothing will send: it may or may not have reached its broker
+   * before its routing was lost, and it is old. It goes OUTCOME_UNKNOWN and is
+   * looked up at its venue (found: adopted; never received: REJECTED after the
+   * lookup's grace), with an alert, so the trader learns why it did not trade.
+   * True when this call moved it.
+   */
+  private async lookUpLeftNew(order: Order, why: string): Promise<boolean> {
+    let moved = false;
+    await this.change(order.id, (current) => {
+      if (current.status !== "NEW") return false;
+      current.rejectReason = `${why}; looked up at its venue`;
+      this.transition(current, "OUTCOME_UNKNOWN");
+      moved = true;
+      return true;
+    });
+    if (!moved) return false;
+    this.outcomes.track(order.id);
+    await this.raise(
+      order.account,
+      "Order left NEW: looked up at its venue, not sent late",
+      `${order.side} ${order.quantity} ${order.symbol} (${order.clientOrderId}): ${why}. Found at the venue it is adopted; never received it is REJECTED.`,
+    );
+    return true;
   }
 
   /** Reconciliation's correction of a closed order its venue works (canReopen); null when it may not reopen. */
@@ -613,6 +669,10 @@ export class OrderManager {
     return reopened ? order : null;
   }
 
+  /**
+   * Cancels one order. An OUTCOME_UNKNOWN order is not refused: see
+   * cancelUnknown. `reason` is what a cancel left pending is later done for.
+   */
   async cancel(orderId: string, accounts?: string[], reason = "canceled by request"): Promise<Order> {
     const order = await this.visible(orderId, accounts);
     if (isTerminal(order.status)) throw new AppError("CONFLICT", `order is ${order.status} and cannot be canceled`);

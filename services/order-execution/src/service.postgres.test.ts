@@ -3,7 +3,6 @@ import {
   EventTypes,
   type ExecutionReport,
   type Fill,
-  nowNsString,
   type Order,
   type OrderRequest,
   type RiskDecision,
@@ -11,10 +10,11 @@ import {
 } from "@jts/contracts";
 import { envelope, MemoryEventBus, MemoryRpc, memoryRuntime, type Runtime } from "@jts/kit";
 import { connectPostgres, type Sql, startTestPostgres, type TestPostgres, truncateAll } from "@jts/kit/postgres";
-import { eventually, executionReportFixture, orderFixture, reportFillFixture, silentLogger } from "@jts/kit/testing";
+import { eventually, executionReportFixture, reportFillFixture, silentLogger } from "@jts/kit/testing";
 import { MODE_CHANGED } from "./manager.ts";
 import { postgresOrderStorage } from "./postgres.ts";
 import { createOrderExecutionService, type OrderExecutionOptions } from "./service.ts";
+import { leftNewJustNow } from "./testing/manager.ts";
 
 let pg: TestPostgres;
 beforeAll(async () => {
@@ -26,15 +26,6 @@ afterAll(async () => {
 
 const approve: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
 const request: OrderRequest = { clientOrderId: "twice", symbol: "005930", side: "BUY", type: "MARKET", quantity: "10" };
-
-/**
- * An order a crash left NEW a moment ago. Reconciliation (its first run is in the background of start)
- * looks up an old NEW order no process routes (stale-new.test.ts), which a fixture's createdAt "1" would be.
- */
-const leftNewJustNow = (overrides: Partial<Order>) => {
-  const now = nowNsString();
-  return orderFixture({ createdAt: now, updatedAt: now, ...overrides });
-};
 
 describe("order execution on PostgreSQL", () => {
   let bus: MemoryEventBus;

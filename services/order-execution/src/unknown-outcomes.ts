@@ -124,7 +124,8 @@ export class OutcomeLookups {
     });
     await this.deps.fold(
       orderReport(order, "REJECTED", {
-        reason: `the venue has no order with this client order id after ${waited} ms`,
+        // Why its outcome was unknown stays in the reason: a lost answer, or routing lost while NEW.
+        reason: `the venue has no order with this client order id after ${waited} ms${order.rejectReason ? ` (${order.rejectReason})` : ""}`,
         tsEvent: nowNsString(),
       }),
     );

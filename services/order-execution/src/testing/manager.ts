@@ -1,6 +1,6 @@
-import type { OrderRequest, RiskDecision } from "@jts/contracts";
+import { nowNsString, type Order, type OrderRequest, type RiskDecision } from "@jts/contracts";
 import { InstrumentCatalog } from "@jts/kit";
-import { silentLogger } from "@jts/kit/testing";
+import { orderFixture, silentLogger } from "@jts/kit/testing";
 import { OrderManager, type OrderManagerOptions } from "../manager.ts";
 import type { OrderRepository } from "../repository.ts";
 
@@ -13,6 +13,16 @@ export const marketRequest = (overrides: Partial<OrderRequest> = {}): OrderReque
   quantity: "10",
   ...overrides,
 });
+
+/**
+ * An order a crash left NEW a moment ago (orderFixture with `overrides`): young
+ * enough to be sent when the OMS resumes. A fixture's createdAt "1" is decades
+ * old, and an order that old is looked up, never sent (stale-new.test.ts).
+ */
+export const leftNewJustNow = (overrides: Partial<Order> = {}): Order => {
+  const now = nowNsString();
+  return orderFixture({ createdAt: now, updatedAt: now, ...overrides });
+};
 
 /** Risk's yes. */
 export const APPROVE: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
