@@ -20,6 +20,17 @@ interface Run {
   cpuUsPerTick?: Record<string, number>;
 }
 
+/** hop-cost.ts's result: one bare hop between two processes. */
+interface HopRun {
+  unavailable?: string;
+  rpcRoundTrip: LatencySummary;
+  eventDelivery: LatencySummary;
+  cpuUsPerRound: { caller: number; server: number };
+}
+
+/** The bare hop's pace: one round each 10 ms, about the order path's pace at 100 ticks/s. */
+const HOP_GAP_MS = 10;
+
 /** Ticks per second across processes (see the notes: kept so reports compare). */
 export const CROSS_PROCESS_RATE = 100;
 
@@ -47,6 +58,13 @@ export function crossProcessScenario(bus: "nats" | "kafka"): Scenario {
           };
         runs.push(run);
       }
+      // The baseline in the same run: what one hop costs between two bare processes, nothing else in them.
+      ctx.log(`cross-process ${bus}: one bare hop, ${ctx.smoke ? 50 : 1000} rounds ${HOP_GAP_MS} ms apart`);
+      const hop = (await runWorker(
+        "hop-cost.ts",
+        [`--bus=${bus}`, `--count=${ctx.smoke ? 50 : 1000}`, `--gap-ms=${HOP_GAP_MS}`],
+        { name: `hop-cost-${bus}` },
+      )) as unknown as HopRun;
       const pooled = summarize(merge(runs.map((r) => decode(r.latencyHist))));
       const stageNames = Object.keys(runs[0]?.stages ?? {});
       const table: Table = {
@@ -73,6 +91,31 @@ export function crossProcessScenario(bus: "nats" | "kafka"): Scenario {
         headers: ["service", "CPU us per tick"],
         rows: services.map((name) => [name, fmt(median(runs.map((r) => r.cpuUsPerTick?.[name] ?? Number.NaN)), 0)]),
       };
+      const hopTable: Table | null = hop.unavailable
+        ? null
+        : {
+            title: `One hop alone, in the same run (baseline): two bare processes, a signed NATS rpc echo (500 bytes) and a ${bus} event each ${HOP_GAP_MS} ms, microseconds`,
+            headers: ["what", "p50", "p99", "max", "CPU us per round (caller / other)"],
+            rows: [
+              [
+                "rpc round trip",
+                fmt(hop.rpcRoundTrip.p50Us, 0),
+                fmt(hop.rpcRoundTrip.p99Us, 0),
+                fmt(hop.rpcRoundTrip.maxUs, 0),
+                `${hop.cpuUsPerRound.caller} / ${hop.cpuUsPerRound.server}`,
+              ],
+              [
+                "event publish -> handler",
+                fmt(hop.eventDelivery.p50Us, 0),
+                fmt(hop.eventDelivery.p99Us, 0),
+                fmt(hop.eventDelivery.maxUs, 0),
+                "",
+              ],
+            ],
+          };
+      const hopNote = hop.unavailable
+        ? `The bare-hop baseline could not run: ${hop.unavailable}.`
+        : `The order path crosses three rpc round trips (submit, risk, place) and two events (the tick, the ack); one bare rpc round trip alone has a p99 of ${fmt(hop.rpcRoundTrip.p99Us, 0)} us and one event ${fmt(hop.eventDelivery.p99Us, 0)} us here, at this pace, in this run (bun bench/src/workers/hop-cost.ts --bus=${bus} --count=1000 --gap-ms=${HOP_GAP_MS}).`;
       return {
         metrics: {
           p50Us: runs.map((r) => r.latency.p50Us),
@@ -84,13 +127,14 @@ export function crossProcessScenario(bus: "nats" | "kafka"): Scenario {
           unmatched: runs.map((r) => r.unmatched),
           rejected: runs.map((r) => r.rejected),
         },
-        tables: services.length > 0 ? [table, cpuTable] : [table],
+        tables: [table, ...(services.length > 0 ? [cpuTable] : []), ...(hopTable ? [hopTable] : [])],
         notes: [
           `Processes: strategy-engine, order-execution (in-memory orders), risk-management, broker-paper, each from its own main.ts (as \`just stack\` starts them), JTS_BUS=${bus}, JTS_RPC=nats, JTS_CACHE=redis, a namespace per repetition (removed afterwards), STRATEGY_COOLDOWN_MS=0. The bench process is the sim venue: SimMarket quotes and ticks at ${CROSS_PROCESS_RATE} ticks/s.`,
           "Latency = tick tsInit (= its tsEvent, carried by the strategy's Signal) -> the paper broker's ack time (tsEvent of its ACCEPTED execution report); orders matched through the Signal and Order events, no hook in the services.",
+          hopNote,
           `Rate: ${CROSS_PROCESS_RATE} ticks/s (~${Math.round(CROSS_PROCESS_RATE * 1.85)} messages/s with quotes), not 10k: chosen when the Kafka adapter sent one request per publish (~2 ms each; at 200 ticks/s its queue grew without bound). Publishes are coalesced now (one acked request per burst); the rate stays so reports compare, the same for NATS.`,
         ],
-        details: { runs: runs.map(({ latencyHist: _, ...r }) => r), pooled },
+        details: { runs: runs.map(({ latencyHist: _, ...r }) => r), pooled, hop },
       };
     },
     async profile(ctx) {
