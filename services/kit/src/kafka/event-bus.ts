@@ -54,6 +54,11 @@ const FETCH_WAIT_MS = 500;
 const HEARTBEAT_MS = 500;
 const SESSION_TIMEOUT_MS = 10_000;
 const LIVE_BACKLOG = 10_000;
+/**
+ * A live group member only heartbeats (its fetching is the LiveFetcher's): once a second halves its idle
+ * wake-ups against a durable consumer's, and a rebalance it must take part in waits at most that long.
+ */
+const LIVE_GROUP_HEARTBEAT_MS = 1000;
 
 /**
  * The events port on Apache Kafka. Declared topics are created at start with
@@ -356,9 +361,9 @@ export class KafkaEventBus implements EventTransport {
           sink,
           fetcher,
           {
-            heartbeatMs: HEARTBEAT_MS,
+            heartbeatMs: LIVE_GROUP_HEARTBEAT_MS,
             sessionTimeoutMs: SESSION_TIMEOUT_MS,
-            pollMs: FETCH_WAIT_MS,
+            pollMs: LIVE_GROUP_HEARTBEAT_MS,
             logger: this.options.logger,
           },
         )
