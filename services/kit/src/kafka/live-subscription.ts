@@ -122,9 +122,9 @@ export class LiveGroupMember {
     });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
-    // Messages its own fetch brings before the pause are dropped: the live fetcher delivers.
+    // kafkajs emits GROUP_JOIN (which pauses) before its fetch loop starts, so its own fetch brings nothing;
+    // whatever it might would be dropped here all the same: the live fetcher delivers.
     await consumer.run({ autoCommit: false, eachBatch: async () => {} });
-    consumer.pause([{ topic }]);
     await assigned;
   }
 
