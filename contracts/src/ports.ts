@@ -35,11 +35,14 @@ export interface SubscribeOptions {
    * networked bus hands them over as they are published: no stored consumer,
    * no ack, no replay after a restart of what the subscriber missed while down
    * (stale ticks must not reach a strategy late). NATS: a core subscription on
-   * the stream's subject, a queue group for `group`. The in-memory bus is live
-   * anyway; Kafka ignores it (a consumer group). A recorder that must see every
-   * event (the tick collector) leaves it off. A live subscriber that falls far
-   * behind (NATS: liveBacklog messages) loses the oldest rather than growing
-   * memory, and a message it can neither handle nor dead-letter is dropped.
+   * the stream's subject, a queue group for `group`. Kafka: no consumer group
+   * of its own and no commits; one fetch loop per bus takes every live
+   * subscription's partitions from their end when it subscribed, and `group`
+   * joins a group (`<group>.<pattern>.live`) only to share the partitions. The
+   * in-memory bus is live anyway. A recorder that must see every event (the
+   * tick collector) leaves it off. A live subscriber that falls far behind
+   * (liveBacklog messages) loses the oldest rather than growing memory, and a
+   * message it can neither handle nor dead-letter is dropped.
    */
   live?: boolean;
 }

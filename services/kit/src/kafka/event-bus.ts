@@ -17,8 +17,12 @@ import { compilePattern } from "../events/pattern.ts";
 import { oldestKeyDropper } from "../eviction.ts";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
+import { kafkaFetchClient } from "./fetch-client.ts";
 import { CoalescingProducer, OffsetCommitter } from "./latency.ts";
+import { LiveFetcher } from "./live-fetcher.ts";
+import { LiveGroupMember, LiveQueue } from "./live-subscription.ts";
 import { registerLz4Codec } from "./lz4.ts";
+import { retryRetriable } from "./retry.ts";
 import { kafkaSaslFromEnv } from "./sasl.ts";
 
 export interface KafkaBusOptions {
@@ -38,11 +42,24 @@ export interface KafkaBusOptions {
    * path; what a crash can redeliver (at-least-once either way).
    */
   commitIntervalMs?: number;
+  /**
+   * Most messages a live subscription holds while its handler is busy (default
+   * 10000); past it the oldest go.
+   */
+  liveBacklog?: number;
 }
 
 const TOPIC_HEADER = "jts-topic";
 /** How long the broker may hold a fetch that finds nothing new. */
 const FETCH_WAIT_MS = 500;
+const HEARTBEAT_MS = 500;
+const SESSION_TIMEOUT_MS = 10_000;
+const LIVE_BACKLOG = 10_000;
+/**
+ * A live group member only heartbeats (its fetching is the LiveFetcher's): once a second halves its idle
+ * wake-ups against a durable consumer's, and a rebalance it must take part in waits at most that long.
+ */
+const LIVE_GROUP_HEARTBEAT_MS = 1000;
 
 /**
  * The events port on Apache Kafka. Declared topics are created at start with
@@ -64,6 +81,12 @@ const FETCH_WAIT_MS = 500;
  * handlers that move money dedupe by event id). Within the process, a message
  * a subscription already handled (a rebalance's replay, a re-sent publish) is
  * skipped: RedeliveredInProcess.
+ * A `live` subscription (market data acted on at its current price) has no
+ * consumer group of its own: the bus's one LiveFetcher fetches the partitions
+ * of all its live subscriptions together, from their end when each
+ * subscribed, and commits nothing, so a restart replays nothing. A live
+ * subscription with a group joins a group of its own (`<group>.<pattern>.live`)
+ * only to share the partitions between its members (LiveGroupMember).
  */
 export class KafkaEventBus implements EventTransport {
   private readonly kafka: Kafka;
@@ -71,6 +94,10 @@ export class KafkaEventBus implements EventTransport {
   private readonly admin: Admin;
   /** Each consumer and how to stop it with its handled offsets committed. */
   private readonly consumers = new Map<Consumer, () => Promise<void>>();
+  /** Each live subscription's stop. */
+  private readonly live = new Set<() => Promise<void>>();
+  /** Made with the first live subscription. */
+  private liveFetcher: LiveFetcher | undefined;
   /** Each consumer group of this bus: its topic, its name without the namespace, where it started. */
   private readonly groups = new Map<string, { topic: string; group: string; startAt: Map<number, string> }>();
   private readonly known = new Set<string>();
@@ -184,6 +211,7 @@ export class KafkaEventBus implements EventTransport {
     if (family.includes("*")) throw new Error(`Kafka cannot subscribe to a wildcard family: ${pattern}`);
     await this.ensureTopics([family]);
     const kafkaTopic = this.namespace + family;
+    if (options.live) return this.subscribeLive(pattern, kafkaTopic, handler, options);
     // A Kafka group must subscribe to one thing: members of one group on different
     // topics would be handed each other's partitions. So the group id includes the pattern.
     const groupId = `${this.namespace}${options.group ?? `ephemeral-${newId()}`}.${pattern.replaceAll("*", "any")}`;
@@ -196,8 +224,8 @@ export class KafkaEventBus implements EventTransport {
 
     const consumer = this.kafka.consumer({
       groupId,
-      heartbeatInterval: 500,
-      sessionTimeout: 10_000,
+      heartbeatInterval: HEARTBEAT_MS,
+      sessionTimeout: SESSION_TIMEOUT_MS,
       // The broker answers a fetch as soon as one byte is there (minBytes 1), so a longer wait adds no
       // latency; it only stops idle subscriptions from polling 20 times a second each (kafkajs decoding
       // those empty answers was most of a service's CPU).
@@ -216,29 +244,7 @@ export class KafkaEventBus implements EventTransport {
     );
     await consumer.connect();
     await consumer.subscribe({ topic: kafkaTopic, fromBeginning: false });
-    const handle = async (message: KafkaMessage) => {
-      const topic = message.headers?.[TOPIC_HEADER]?.toString() ?? family;
-      if (!matches(topic)) return;
-      const decoded = decodeEnvelope(message.value);
-      if (!decoded.ok) {
-        if (!topic.startsWith("dlq."))
-          await this.publish(deadLetterTopic(topic), deadLetterRaw(topic, decoded.text, decoded.error));
-        return;
-      }
-      if (redelivered.skipEvent(decoded.event.id)) return;
-      let lastError: unknown;
-      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        try {
-          await handler(decoded.event);
-          redelivered.handledEvent(decoded.event.id);
-          return;
-        } catch (error) {
-          lastError = error;
-        }
-      }
-      if (!topic.startsWith("dlq."))
-        await this.publish(deadLetterTopic(topic), deadLetter(topic, decoded.event, lastError, maxAttempts));
-    };
+    const handle = (message: KafkaMessage) => this.deliver(message, family, matches, handler, maxAttempts, redelivered);
     let stopping = false;
     let inFlight: Promise<void> = Promise.resolve();
     const handleAndMark = async (partition: number, message: KafkaMessage) => {
@@ -276,6 +282,110 @@ export class KafkaEventBus implements EventTransport {
         this.groups.delete(groupId);
         await stop();
         if (!options.group) await this.admin.deleteGroups([groupId]).catch(() => {});
+      },
+    };
+  }
+
+  /**
+   * One message to a subscription's handler: one whose topic the pattern does
+   * not match is passed over; one that is not a valid envelope, or whose
+   * handler still fails after `maxAttempts`, goes to the dead-letter topic; an
+   * event this subscription handled a moment ago (a re-sent publish) is skipped.
+   * Rejects only if the dead letter cannot be published.
+   */
+  private async deliver(
+    message: KafkaMessage,
+    family: string,
+    matches: (topic: string) => boolean,
+    handler: EventHandler,
+    maxAttempts: number,
+    redelivered: RedeliveredInProcess,
+  ): Promise<void> {
+    const topic = message.headers?.[TOPIC_HEADER]?.toString() ?? family;
+    if (!matches(topic)) return;
+    const decoded = decodeEnvelope(message.value);
+    if (!decoded.ok) {
+      if (!topic.startsWith("dlq."))
+        await this.publish(deadLetterTopic(topic), deadLetterRaw(topic, decoded.text, decoded.error));
+      return;
+    }
+    if (redelivered.skipEvent(decoded.event.id)) return;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      try {
+        await handler(decoded.event);
+        redelivered.handledEvent(decoded.event.id);
+        return;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    if (!topic.startsWith("dlq."))
+      await this.publish(deadLetterTopic(topic), deadLetter(topic, decoded.event, lastError, maxAttempts));
+  }
+
+  /**
+   * SubscribeOptions.live on Kafka: the subscription's messages come from the
+   * bus's LiveFetcher (one fetch loop for all live subscriptions), from the
+   * end of each partition when it subscribed; nothing is committed. Without a
+   * group it takes every partition of the topic it has now; with one, the
+   * partitions its group gives it. Its messages wait in a bounded queue
+   * (liveBacklog, the oldest dropped), and one that can be neither handled nor
+   * dead-lettered is dropped: it would never be fetched again anyway.
+   */
+  private async subscribeLive(
+    pattern: string,
+    kafkaTopic: string,
+    handler: EventHandler,
+    options: SubscribeOptions,
+  ): Promise<Subscription> {
+    const family = topicFamily(pattern);
+    const matches = compilePattern(pattern);
+    const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+    // Only its window of event ids is used: offsets only move forward here.
+    const redelivered = new RedeliveredInProcess();
+    this.liveFetcher ??= new LiveFetcher(kafkaFetchClient(this.kafka), {
+      maxWaitMs: FETCH_WAIT_MS,
+      logger: this.options.logger,
+    });
+    const fetcher = this.liveFetcher;
+    const sink = new LiveQueue(
+      kafkaTopic,
+      (message) => this.deliver(message, family, matches, handler, maxAttempts, redelivered),
+      Math.max(1, this.options.liveBacklog ?? LIVE_BACKLOG),
+      this.options.logger,
+    );
+    const member = options.group
+      ? new LiveGroupMember(
+          this.kafka,
+          `${this.namespace}${options.group}.${pattern.replaceAll("*", "any")}.live`,
+          sink,
+          fetcher,
+          {
+            heartbeatMs: LIVE_GROUP_HEARTBEAT_MS,
+            sessionTimeoutMs: SESSION_TIMEOUT_MS,
+            pollMs: LIVE_GROUP_HEARTBEAT_MS,
+            logger: this.options.logger,
+          },
+        )
+      : undefined;
+    const stop = async () => {
+      if (member) await member.leave();
+      else fetcher.drop(sink);
+      await sink.stop();
+    };
+    try {
+      if (member) await member.join();
+      else await fetcher.take(sink, await fetcher.partitionsOf(kafkaTopic));
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    this.live.add(stop);
+    return {
+      unsubscribe: async () => {
+        this.live.delete(stop);
+        await stop();
       },
     };
   }
@@ -334,6 +444,9 @@ export class KafkaEventBus implements EventTransport {
 
   async close(): Promise<void> {
     this.closed = true;
+    await Promise.all([...this.live].map((stop) => stop().catch(() => {})));
+    this.live.clear();
+    await this.liveFetcher?.close();
     await Promise.all([...this.consumers.values()].map((stop) => stop().catch(() => {})));
     this.consumers.clear();
     await this.sender.close();
@@ -397,19 +510,3 @@ export class RedeliveredInProcess {
 
 /** Four produce requests' worth (CoalescingProducer sends at most 500 messages a request). */
 const RECENT_EVENT_IDS = 2000;
-
-/**
- * A fresh cluster answers "not the coordinator" or "coordinator loading"
- * while it creates its offsets topic; kafkajs' admin calls do not retry
- * those, so they are retried here with a short backoff (about 15 s in all).
- */
-async function retryRetriable<T>(work: () => Promise<T>, attempts = 30): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!(error as { retriable?: boolean }).retriable || attempt >= attempts) throw error;
-      await Bun.sleep(Math.min(1000, 50 * attempt));
-    }
-  }
-}
