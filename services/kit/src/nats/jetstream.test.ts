@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Envelope } from "@jts/contracts";
 import { envelope } from "../events/envelope.ts";
+import { createLogger } from "../log.ts";
 import { eventBusContract } from "../testing/event-bus-contract.ts";
 import { eventually } from "../testing/eventually.ts";
 import { silentLogger } from "../testing/logger.ts";
@@ -67,10 +68,12 @@ if (url) {
     });
 
     it("keeps a slow live subscriber's backlog bounded: the oldest go, the newest arrive", async () => {
+      const warnings: Array<{ msg: string }> = [];
       const slow = await JetStreamEventBus.create(await connectNats(url, "events-live-slow"), {
         stream: "JTS_CONTRACT",
         prefix: "jtscontract",
         liveBacklog: 50,
+        logger: createLogger({}, "warn", (line) => void warnings.push(JSON.parse(line))),
       });
       let release = () => {};
       const held = new Promise<void>((resolve) => (release = resolve));
@@ -91,6 +94,9 @@ if (url) {
       release();
       await eventually(() => expect(seen.at(-1)).toBe(1999));
       expect(seen.length).toBeLessThanOrEqual(1 + 50);
+      // The drops are said: at the first one, then once a backlog's worth after.
+      expect(warnings[0]).toMatchObject({ msg: "live subscription behind: oldest messages dropped" });
+      expect(warnings.length).toBeGreaterThanOrEqual(2);
       await slow.close();
     });
 

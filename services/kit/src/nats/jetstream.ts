@@ -165,7 +165,8 @@ export class JetStreamEventBus implements EventTransport {
    * records (a JetStream publish reaches core subscribers too), in publish
    * order on this connection; a queue group shares events between a group's
    * members as the durable consumer does. No consumer on the server, no ack.
-   * Messages wait in a bounded backlog (liveBacklog, the oldest dropped), and
+   * Messages wait in a bounded backlog (liveBacklog, the oldest dropped and
+   * the drops logged), and
    * one that can be neither handled nor dead-lettered is dropped: a live
    * message is never redelivered, so nothing is gained by stopping the loop.
    */
@@ -177,13 +178,19 @@ export class JetStreamEventBus implements EventTransport {
   ): Subscription {
     const limit = Math.max(1, this.options.liveBacklog ?? LIVE_BACKLOG);
     const backlog: Msg[] = [];
+    let dropped = 0;
     let wake: (() => void) | undefined;
     let stopped = false;
     const subscription = this.nc.subscribe(filter, {
       ...(group ? { queue: group } : {}),
       callback: (error, msg) => {
         if (error || stopped) return;
-        if (backlog.push(msg) > limit) backlog.shift();
+        if (backlog.push(msg) > limit) {
+          backlog.shift();
+          // Said, not silent: once at the first drop and once a backlog's worth after (the Kafka bus's LiveQueue too).
+          if (dropped++ % limit === 0)
+            this.logger.warn("live subscription behind: oldest messages dropped", { subject: filter, dropped });
+        }
         wake?.();
       },
     });
