@@ -8,7 +8,6 @@ import {
   RISK_ENGINE_ACTOR,
   RiskCheckRequest,
   type RiskDecision,
-  type TradingStateChange,
   type VenueOrder,
 } from "@jts/contracts";
 import { compile, MemoryEventBus, MemoryRpc } from "@jts/kit";
@@ -16,22 +15,13 @@ import { eventually } from "@jts/kit/testing";
 import { CheckRequest } from "../../risk-management/src/model.ts";
 import type { OrderManager, OrderManagerOptions } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
-import { testOrderManager } from "./testing/manager.ts";
+import { haltChange, testOrderManager } from "./testing/manager.ts";
 
 // Attacker review 13b, findings 3, 4 and 6 (OMS side) and the native-amend refusal follow-up.
 
 const approve: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
 const halted: RiskDecision = { approved: false, rule: "TRADING_HALTED", reason: "halted", tsEvent: "1" };
-const stateChange = (overrides: Partial<TradingStateChange> = {}): TradingStateChange => ({
-  account: null,
-  state: "HALTED",
-  previous: "ACTIVE",
-  reason: "kill switch",
-  changedBy: "admin",
-  cancelOpenOrders: true,
-  tsEvent: "1",
-  ...overrides,
-});
+const stateChange = haltChange;
 
 /** The OMS before a fake risk and a fake venue whose rpc answers can be held up by a one-shot hook. */
 async function setup(options: Partial<OrderManagerOptions> = {}) {

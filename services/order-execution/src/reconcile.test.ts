@@ -12,24 +12,9 @@ import { MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { executionReportFixture, orderFixture, reportFillFixture } from "@jts/kit/testing";
 import type { OrderManager } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
-import { testOrderManager } from "./testing/manager.ts";
+import { testOrderManager, venueOrderOf } from "./testing/manager.ts";
 
-const venueOrder = (order: Order, overrides: Partial<VenueOrder>): VenueOrder => ({
-  orderId: order.id,
-  venueOrderId: `V-${order.id}`,
-  account: order.account,
-  venue: order.venue,
-  symbol: order.symbol,
-  side: order.side,
-  type: order.type,
-  status: "ACCEPTED",
-  quantity: order.quantity,
-  filledQuantity: "0",
-  price: order.price,
-  averagePrice: null,
-  tsEvent: "5",
-  ...overrides,
-});
+const venueOrder = venueOrderOf;
 
 describe("reconciliation at start against a broker that disagrees", () => {
   let bus: MemoryEventBus;

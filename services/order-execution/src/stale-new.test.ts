@@ -7,26 +7,17 @@ import {
   type Order,
   type RiskDecision,
   Topics,
-  type TradingStateChange,
   type VenueOrder,
 } from "@jts/contracts";
 import { envelope, MemoryEventBus, MemoryRpc } from "@jts/kit";
 import { eventually, orderFixture } from "@jts/kit/testing";
 import type { OrderManager, OrderManagerOptions } from "./manager.ts";
 import { MemoryOrderRepository } from "./memory-repository.ts";
-import { APPROVE, marketRequest, testOrderManager } from "./testing/manager.ts";
+import { APPROVE, haltChange, marketRequest, testOrderManager, venueOrderOf } from "./testing/manager.ts";
 
 const SECOND_NS = 1_000_000_000n;
 const FAST_LOOKUPS = { firstLookupMs: 1, maxLookupMs: 5, notFoundGraceMs: 0 };
-const HALT: TradingStateChange = {
-  account: null,
-  state: "HALTED",
-  previous: "ACTIVE",
-  reason: "kill switch",
-  changedBy: "admin",
-  cancelOpenOrders: true,
-  tsEvent: "1",
-};
+const HALT = haltChange();
 
 /**
  * An order is never sent late. One stored NEW whose routing was lost (its
@@ -69,24 +60,7 @@ describe("orders left NEW with no process routing them", () => {
     return order;
   };
 
-  const venueHas = (
-    order: Pick<Order, "id" | "account" | "venue" | "symbol" | "side" | "type" | "quantity" | "price">,
-  ) =>
-    atVenue.set(order.id, {
-      orderId: order.id,
-      venueOrderId: `V-${order.id}`,
-      account: order.account,
-      venue: order.venue,
-      symbol: order.symbol,
-      side: order.side,
-      type: order.type,
-      status: "ACCEPTED",
-      quantity: order.quantity,
-      price: order.price,
-      filledQuantity: "0",
-      averagePrice: null,
-      tsEvent: "1",
-    });
+  const venueHas = (order: Order) => atVenue.set(order.id, venueOrderOf(order, { tsEvent: "1" }));
 
   /** The next insert commits and then answers with an error, as a connection dropped after COMMIT. */
   const nextAnswerLostAfterCommit = () => {

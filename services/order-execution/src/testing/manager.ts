@@ -1,4 +1,11 @@
-import { nowNsString, type Order, type OrderRequest, type RiskDecision } from "@jts/contracts";
+import {
+  nowNsString,
+  type Order,
+  type OrderRequest,
+  type RiskDecision,
+  type TradingStateChange,
+  type VenueOrder,
+} from "@jts/contracts";
 import { InstrumentCatalog } from "@jts/kit";
 import { orderFixture, silentLogger } from "@jts/kit/testing";
 import { OrderManager, type OrderManagerOptions } from "../manager.ts";
@@ -23,6 +30,36 @@ export const leftNewJustNow = (overrides: Partial<Order> = {}): Order => {
   const now = nowNsString();
   return orderFixture({ createdAt: now, updatedAt: now, ...overrides });
 };
+
+/** What a venue answers for `order`: working (ACCEPTED), nothing filled, with `overrides`. */
+export const venueOrderOf = (order: Order, overrides: Partial<VenueOrder> = {}): VenueOrder => ({
+  orderId: order.id,
+  venueOrderId: `V-${order.id}`,
+  account: order.account,
+  venue: order.venue,
+  symbol: order.symbol,
+  side: order.side,
+  type: order.type,
+  status: "ACCEPTED",
+  quantity: order.quantity,
+  filledQuantity: "0",
+  price: order.price,
+  averagePrice: null,
+  tsEvent: "5",
+  ...overrides,
+});
+
+/** An operator's platform-wide HALT that cancels open orders, with `overrides`. */
+export const haltChange = (overrides: Partial<TradingStateChange> = {}): TradingStateChange => ({
+  account: null,
+  state: "HALTED",
+  previous: "ACTIVE",
+  reason: "kill switch",
+  changedBy: "admin",
+  cancelOpenOrders: true,
+  tsEvent: "1",
+  ...overrides,
+});
 
 /** Risk's yes. */
 export const APPROVE: RiskDecision = { approved: true, rule: null, reason: null, tsEvent: "1" };
