@@ -634,16 +634,9 @@ export class OrderManager {
    * True when this call moved it.
    */
   private async lookUpLeftNew(order: Order, why: string): Promise<boolean> {
-    let moved = false;
-    await this.change(order.id, (current) => {
-      if (current.status !== "NEW") return false;
-      current.rejectReason = `${why}; looked up at its venue`;
-      this.transition(current, "OUTCOME_UNKNOWN");
-      moved = true;
-      return true;
-    });
-    if (!moved) return false;
-    this.outcomes.track(order.id);
+    // outcomeUnknown moves only a NEW order and starts its lookup; listed NEW, so OUTCOME_UNKNOWN now means moved.
+    const now = await this.outcomeUnknown(order.id, `${why}; looked up at its venue`);
+    if (now.status !== "OUTCOME_UNKNOWN") return false;
     await this.raise(
       order.account,
       "Order left NEW: looked up at its venue, not sent late",
