@@ -8,7 +8,14 @@ import {
   type OrderQuery,
   Topics,
 } from "@jts/contracts";
-import { enqueueOutbox, markProcessed, type OutboxMessage, type Queryable, type Sql } from "@jts/kit/postgres";
+import {
+  enqueueOutbox,
+  markProcessed,
+  notifyOutbox,
+  type OutboxMessage,
+  type Queryable,
+  type Sql,
+} from "@jts/kit/postgres";
 import type { InsertResult, OrderRepository, OrderTransaction } from "./repository.ts";
 
 const ORDER_COLUMNS = [
@@ -61,11 +68,18 @@ type FillRow = Record<(typeof FILL_COLUMNS)[number], string | null>;
  * constraint, so it holds across processes and restarts.
  */
 export class PostgresOrderRepository implements OrderRepository {
-  constructor(private readonly sql: Sql) {}
+  /**
+   * @param outboxWritten called after a commit that wrote outbox rows: the
+   *   relay's `written` (postgres.ts); by default a NOTIFY for a relay elsewhere.
+   */
+  constructor(
+    private readonly sql: Sql,
+    private readonly outboxWritten: () => void = () => void notifyOutbox(sql).catch(() => undefined),
+  ) {}
 
-  transaction<T>(work: (tx: OrderTransaction) => Promise<T>): Promise<T> {
-    return this.sql.begin(async (sqlTx) => {
-      const events: OutboxMessage[] = [];
+  async transaction<T>(work: (tx: OrderTransaction) => Promise<T>): Promise<T> {
+    const events: OutboxMessage[] = [];
+    const result = await this.sql.begin(async (sqlTx) => {
       const tx: OrderTransaction = {
         lock: async (id) => {
           const [row] = await sqlTx<OrderRow[]>`SELECT ${sqlTx(ORDER_COLUMNS)} FROM orders WHERE id = ${id} FOR UPDATE`;
@@ -101,7 +115,9 @@ export class PostgresOrderRepository implements OrderRepository {
       const result = await work(tx);
       await enqueueOutbox(sqlTx, events);
       return result;
-    }) as Promise<T>;
+    });
+    if (events.length > 0) this.outboxWritten();
+    return result as T;
   }
 
   /**
@@ -121,7 +137,10 @@ export class PostgresOrderRepository implements OrderRepository {
       INSERT INTO outbox (topic, key, envelope)
       SELECT ${Topics.orderUpdated}, ${event.key}, ${this.sql.json(event as never)} FROM inserted
       RETURNING id`;
-    if (queued.length === 1) return { order: { ...order }, created: true };
+    if (queued.length === 1) {
+      this.outboxWritten();
+      return { order: { ...order }, created: true };
+    }
     return storedInstead(this.sql, order);
   }
 

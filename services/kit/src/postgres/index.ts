@@ -18,6 +18,13 @@ export {
   MigrationError,
   migrate,
 } from "./migrate.ts";
-export { enqueueOutbox, OUTBOX_CHANNEL, type OutboxMessage, OutboxRelay, type OutboxRelayOptions } from "./outbox.ts";
+export {
+  enqueueOutbox,
+  notifyOutbox,
+  OUTBOX_CHANNEL,
+  type OutboxMessage,
+  OutboxRelay,
+  type OutboxRelayOptions,
+} from "./outbox.ts";
 export { markProcessed, processOnce } from "./processed.ts";
 export { startTestPostgres, type TestPostgres, truncateAll } from "./testing.ts";

@@ -108,14 +108,50 @@ describe("outbox relay", () => {
     expect(bus.seen.map((s) => s.n)).toEqual([1, 2, 3]);
   });
 
-  it("is woken by NOTIFY at commit instead of waiting for its poll", async () => {
-    const r = relay({ pollIntervalMs: 60_000 });
+  it("is woken by written() after a commit instead of waiting for its poll", async () => {
+    const r = relay({ pollIntervalMs: 60_000, listen: false });
     await r.start();
-    await Bun.sleep(50); // the first, empty poll
+    await Bun.sleep(50); // the first, empty pass
     const started = performance.now();
     await pg.sql.begin((tx) => enqueueOutbox(tx, [{ topic: "t", event: event(1) }]));
+    r.written();
     await eventually(() => expect(bus.seen).toHaveLength(1), 2000, 2);
     expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("is woken by the NOTIFY of a writer in a process without a relay of its own", async () => {
+    const r = relay({ pollIntervalMs: 60_000 });
+    await r.start();
+    await Bun.sleep(50);
+    const elsewhere = new OutboxRelay(pg.sql, bus, { logger: silentLogger }); // not started: it notifies
+    const started = performance.now();
+    await pg.sql.begin((tx) => enqueueOutbox(tx, [{ topic: "t", event: event(1) }]));
+    elsewhere.written();
+    await eventually(() => expect(bus.seen).toHaveLength(1), 2000, 2);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("does not notify from inside the writing transaction (migration 019)", async () => {
+    const [row] = await pg.sql`SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = 'outbox_notify'`;
+    expect(row?.n).toBe(0);
+  });
+
+  it("soon publishes a row another relay's pass missed while it held the lock", async () => {
+    const r = relay({ pollIntervalMs: 60_000, listen: false, lockBusyRetryMs: 10 });
+    await r.start();
+    await Bun.sleep(50);
+    // Another relay's pass holds the lock while this process commits a row and wakes its relay.
+    const held = pg.sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(hashtextextended('jts.outbox_relay', 0))`;
+      await enqueueOutbox(pg.sql, [{ topic: "t", event: event(1) }]);
+      r.written();
+      await Bun.sleep(100);
+      expect(bus.seen).toEqual([]);
+    });
+    await held;
+    const released = performance.now();
+    await eventually(() => expect(bus.seen.map((s) => s.n)).toEqual([1]), 2000, 2);
+    expect(performance.now() - released).toBeLessThan(1000);
   });
 
   it("still delivers by polling when LISTEN is off", async () => {

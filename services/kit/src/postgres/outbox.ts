@@ -1,7 +1,6 @@
 import type { Envelope, EventBus } from "@jts/contracts";
 import { forward } from "../events/forward.ts";
 import { createLogger, type Logger } from "../log.ts";
-import { commitAsynchronously } from "./async-commit.ts";
 import type { Queryable, Sql } from "./connect.ts";
 
 export interface OutboxMessage {
@@ -9,14 +8,16 @@ export interface OutboxMessage {
   event: Envelope;
 }
 
-/** The channel the outbox trigger (migration 004) notifies on commit. */
+/** The channel a writer whose own process is not leading the relay notifies after it commits outbox rows. */
 export const OUTBOX_CHANNEL = "jts_outbox";
+/** Session advisory lock of the one relay that publishes (the leader). */
 const RELAY_LOCK = "jts.outbox_relay";
 
 /**
  * Writes events to the outbox. Call it with the transaction of the state
  * change the events describe: they commit, or vanish, together with it.
- * Rows get ids in the order given.
+ * Rows get ids in the order given. After the commit, tell the relay
+ * (`OutboxRelay.written`, or `notifyOutbox` from a process without one).
  */
 export async function enqueueOutbox(tx: Queryable, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
@@ -24,46 +25,65 @@ export async function enqueueOutbox(tx: Queryable, messages: readonly OutboxMess
   await tx`INSERT INTO outbox ${tx(rows as never, "topic", "key", "envelope")}`;
 }
 
+/**
+ * Wakes whichever relay leads, in any process, after outbox rows committed.
+ * Sent after the commit and on its own: a NOTIFY inside the writing
+ * transaction would hold PostgreSQL's notify lock through that commit's WAL
+ * flush, so every outbox writer would commit one after the other.
+ */
+export function notifyOutbox(sql: Queryable): Promise<void> {
+  return sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.then(() => undefined);
+}
+
 export interface OutboxRelayOptions {
-  /** Rows per transaction. Default 100. */
+  /** Rows per pass. Default 100. */
   batchSize?: number;
-  /** Poll period when no notification arrives. Default 500 ms. */
+  /** Poll period when nothing wakes the relay. Default 500 ms. */
   pollIntervalMs?: number;
-  /** Wait after a failed publish before retrying (notifications do not cut it short). Default 1000 ms. */
+  /** Wait after a failed publish before retrying (wake-ups do not cut it short). Default 1000 ms. */
   retryDelayMs?: number;
-  /** Wake on LISTEN/NOTIFY for low latency. Default true. */
+  /** Wait before trying again when another relay's pass holds the lock, so rows it missed go out soon. Default 10 ms. */
+  lockBusyRetryMs?: number;
+  /** Also wake on NOTIFY from writers in processes without a relay of their own. Default true. */
   listen?: boolean;
   logger?: Logger;
 }
 
-interface Batch {
+interface Pass {
   published: number;
   failed: boolean;
+  /** Another relay's pass held the lock, so this one did nothing. */
+  lockBusy: boolean;
 }
 
 /**
  * Publishes committed outbox rows to the event bus in id order, at least once:
  * a crash between publish and commit publishes again, so consumers dedupe by
- * event id (processed.ts). Each batch is one transaction that takes
- * `FOR UPDATE SKIP LOCKED` rows under a try-advisory-lock, so with several
- * relays on one database exactly one publishes at a time and per-key order
- * holds. Ids come from a sequence, so two transactions can commit out of id
- * order; events of one order stay ordered because their writers lock the
- * order's row. A publish that fails stops the batch (nothing overtakes it)
- * and is retried after `retryDelayMs`.
+ * event id (processed.ts). Each pass is one transaction of four round trips:
+ * BEGIN; a try-advisory-lock, asynchronous commit and the `FOR UPDATE SKIP
+ * LOCKED` read in one statement; publish; the "published" mark; COMMIT. With
+ * several relays on one database exactly one publishes at a time, and per-key
+ * order holds. Ids come from a sequence, so two transactions can commit out of
+ * id order; events of one order stay ordered because their writers lock the
+ * order's row. A publish that fails stops the pass (nothing overtakes it) and
+ * is retried after `retryDelayMs`.
+ *
+ * Writers call `written()` after they commit: a relay running in their own
+ * process wakes at once, else a NOTIFY wakes one elsewhere.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly retryDelayMs: number;
+  private readonly lockBusyRetryMs: number;
   private readonly logger: Logger;
   private running = false;
   private loop: Promise<void> | undefined;
   private listener: { unlisten(): Promise<void> } | undefined;
-  /** Ends the current sleep; `notified` is remembered while a batch runs. */
+  /** Ends the current sleep; `woken` is remembered while a pass runs. */
   private wake: (() => void) | undefined;
-  private wakeOnNotify = true;
-  private notified = false;
+  private wakeable = true;
+  private woken = false;
 
   constructor(
     private readonly sql: Sql,
@@ -73,6 +93,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 100;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
+    this.lockBusyRetryMs = options.lockBusyRetryMs ?? 10;
     this.logger = options.logger ?? createLogger({ component: "outbox-relay" }, "warn");
   }
 
@@ -81,7 +102,7 @@ export class OutboxRelay {
     this.running = true;
     if (this.options.listen ?? true) {
       try {
-        this.listener = await this.sql.listen(OUTBOX_CHANNEL, () => this.onNotify());
+        this.listener = await this.sql.listen(OUTBOX_CHANNEL, () => this.onWake());
       } catch (error) {
         this.logger.warn("outbox LISTEN failed; polling only", { error });
       }
@@ -89,7 +110,7 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
-  /** Stops after the batch in flight has been published and committed. */
+  /** Stops after the pass in flight has been published and committed. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
@@ -100,16 +121,29 @@ export class OutboxRelay {
     this.listener = undefined;
   }
 
-  /** Publishes one batch and returns how many events went out. */
-  async relayOnce(): Promise<number> {
-    return (await this.relayBatch()).published;
+  /**
+   * Outbox rows of this process committed: wakes this relay when it runs,
+   * else one elsewhere by NOTIFY. Never throws; a lost wake-up costs at most
+   * one poll.
+   */
+  written(): void {
+    if (this.running) {
+      this.onWake();
+      return;
+    }
+    notifyOutbox(this.sql).catch((error: unknown) => this.logger.warn("outbox NOTIFY failed", { error }));
   }
 
-  /** Publishes until no full batch is left (tests, maintenance). */
+  /** Publishes one pass and returns how many events went out. */
+  async relayOnce(): Promise<number> {
+    return (await this.pass()).published;
+  }
+
+  /** Publishes until no full pass is left (tests, maintenance). */
   async flush(): Promise<number> {
     let total = 0;
     for (;;) {
-      const { published, failed } = await this.relayBatch();
+      const { published, failed } = await this.pass();
       total += published;
       if (failed || published < this.batchSize) return total;
     }
@@ -125,60 +159,68 @@ export class OutboxRelay {
     while (this.running) {
       let delay = this.pollIntervalMs;
       try {
-        const { published, failed } = await this.relayBatch();
+        const { published, failed, lockBusy } = await this.pass();
         if (failed) delay = this.retryDelayMs;
+        else if (lockBusy) delay = Math.min(this.lockBusyRetryMs, this.pollIntervalMs);
         else if (published === this.batchSize) continue; // more is waiting
       } catch (error) {
-        this.logger.error("outbox relay batch failed", { error });
+        this.logger.error("outbox relay pass failed", { error });
         delay = this.retryDelayMs;
       }
       await this.sleep(delay, delay === this.pollIntervalMs);
     }
   }
 
-  private sleep(ms: number, wakeOnNotify: boolean): Promise<void> {
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
     if (!this.running) return Promise.resolve();
-    if (wakeOnNotify && this.notified) {
-      this.notified = false;
+    if (wakeable && this.woken) {
+      this.woken = false;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.wake = undefined;
-        this.notified = false;
+        this.woken = false;
         resolve();
       };
       const timer = setTimeout(done, ms);
       this.wake = done;
-      this.wakeOnNotify = wakeOnNotify;
+      this.wakeable = wakeable;
     });
   }
 
-  private onNotify() {
-    if (this.wake && this.wakeOnNotify) this.wake();
-    else this.notified = true;
+  private onWake() {
+    if (this.wake && this.wakeable) this.wake();
+    else this.woken = true;
   }
 
-  private relayBatch(): Promise<Batch> {
-    return this.sql.begin(async (tx): Promise<Batch> => {
-      const [lock] = await tx<
-        { ok: boolean }[]
-      >`SELECT pg_try_advisory_xact_lock(hashtextextended(${RELAY_LOCK}, 0)) AS ok`;
-      if (!lock?.ok) return { published: 0, failed: false };
-      // Losing a "published" mark in a crash only means publishing again, which
-      // at-least-once allows (every consumer of the outbox's topics dedupes, see
-      // async-commit.ts); not waiting for the WAL flush halves a batch's cost.
-      await commitAsynchronously(tx);
-      const rows = await tx<{ id: string; topic: string; envelope: Envelope }[]>`
-        SELECT id, topic, envelope FROM outbox
-        WHERE published_at IS NULL
-        ORDER BY id
-        LIMIT ${this.batchSize}
-        FOR UPDATE SKIP LOCKED`;
+  private pass(): Promise<Pass> {
+    return this.sql.begin(async (tx): Promise<Pass> => {
+      // One statement: the lock, this transaction's commit made asynchronous, then the rows.
+      // Losing a "published" mark in a crash only means publishing again, which at-least-once
+      // allows (every consumer of the outbox's topics dedupes, see async-commit.ts). The read's
+      // snapshot may predate the commit of the pass that held the lock before; FOR UPDATE then
+      // re-checks each row against its committed version (READ COMMITTED), so a row that pass
+      // marked is skipped, not published twice.
+      const rows = await tx<{ locked: boolean; id: string | null; topic: string; envelope: Envelope }[]>`
+        WITH lock AS MATERIALIZED (
+          SELECT pg_try_advisory_xact_lock(hashtextextended(${RELAY_LOCK}, 0)) AS locked,
+                 set_config('synchronous_commit', 'off', true) AS synchronous_commit
+        )
+        SELECT lock.locked, o.id, o.topic, o.envelope
+        FROM lock LEFT JOIN LATERAL (
+          SELECT id, topic, envelope FROM outbox
+          WHERE lock.locked AND published_at IS NULL
+          ORDER BY id
+          LIMIT ${this.batchSize}
+          FOR UPDATE SKIP LOCKED
+        ) o ON true`;
+      if (!rows[0]?.locked) return { published: 0, failed: false, lockBusy: true };
       const published: string[] = [];
       let failed = false;
       for (const row of rows) {
+        if (row.id === null) continue;
         try {
           await forward(this.bus, row.topic, row.envelope);
           published.push(row.id);
@@ -195,7 +237,7 @@ export class OutboxRelay {
           UPDATE outbox SET published_at = jts_now_ns(), attempts = attempts + 1, last_error = NULL
           WHERE id = ANY(${published}::bigint[])`;
       }
-      return { published: published.length, failed };
+      return { published: published.length, failed, lockBusy: false };
     });
   }
 }
