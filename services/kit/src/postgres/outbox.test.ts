@@ -131,6 +131,29 @@ describe("outbox relay", () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
+  it("wakes the other relays by NOTIFY while its own is backing off after a failed publish", async () => {
+    const healthy = relay({ pollIntervalMs: 60_000 });
+    await healthy.start();
+    await Bun.sleep(50); // its first, empty pass
+    const broken = new RecordingBus();
+    broken.failing = Number.POSITIVE_INFINITY;
+    const backingOff = new OutboxRelay(pg.sql, broken, {
+      logger: silentLogger,
+      pollIntervalMs: 60_000,
+      retryDelayMs: 60_000,
+      listen: false,
+    });
+    relays.push(backingOff);
+    await backingOff.start();
+    await Bun.sleep(50);
+    await enqueueOutbox(pg.sql, [{ topic: "t", event: event(1) }]);
+    backingOff.written(); // its pass fails: it backs off for a minute
+    await eventually(async () => expect((await pg.sql`SELECT attempts FROM outbox`)[0]?.attempts).toBe(1));
+    await enqueueOutbox(pg.sql, [{ topic: "t", event: event(2) }]);
+    backingOff.written();
+    await eventually(() => expect(bus.seen.map((s) => s.n)).toEqual([1, 2]), 2000, 2);
+  });
+
   it("does not notify from inside the writing transaction (migration 019)", async () => {
     const [row] = await pg.sql`SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = 'outbox_notify'`;
     expect(row?.n).toBe(0);

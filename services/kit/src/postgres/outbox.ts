@@ -10,7 +10,7 @@ export interface OutboxMessage {
 
 /** The channel a writer whose own process is not leading the relay notifies after it commits outbox rows. */
 export const OUTBOX_CHANNEL = "jts_outbox";
-/** Session advisory lock of the one relay that publishes (the leader). */
+/** Transaction advisory lock a relay's pass holds: one pass publishes at a time across all relays. */
 const RELAY_LOCK = "jts.outbox_relay";
 
 /**
@@ -84,6 +84,8 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   private wakeable = true;
   private woken = false;
+  /** The last pass failed: this relay sleeps `retryDelayMs`, whatever wakes it. */
+  private backingOff = false;
 
   constructor(
     private readonly sql: Sql,
@@ -123,15 +125,14 @@ export class OutboxRelay {
 
   /**
    * Outbox rows of this process committed: wakes this relay when it runs,
-   * else one elsewhere by NOTIFY. Never throws; a lost wake-up costs at most
-   * one poll.
+   * and one elsewhere by NOTIFY when this one does not run or is backing off
+   * after a failed publish. Never throws; a lost wake-up costs at most one poll.
    */
   written(): void {
-    if (this.running) {
-      this.onWake();
-      return;
-    }
-    notifyOutbox(this.sql).catch((error: unknown) => this.logger.warn("outbox NOTIFY failed", { error }));
+    if (this.running) this.onWake();
+    // A relay backing off after a failed publish would leave the rows to the other relays' poll.
+    if (!this.running || this.backingOff)
+      notifyOutbox(this.sql).catch((error: unknown) => this.logger.warn("outbox NOTIFY failed", { error }));
   }
 
   /** Publishes one pass and returns how many events went out. */
@@ -158,15 +159,19 @@ export class OutboxRelay {
   private async run() {
     while (this.running) {
       let delay = this.pollIntervalMs;
+      let passFailed = false;
       try {
         const { published, failed, lockBusy } = await this.pass();
+        passFailed = failed;
         if (failed) delay = this.retryDelayMs;
         else if (lockBusy) delay = Math.min(this.lockBusyRetryMs, this.pollIntervalMs);
         else if (published === this.batchSize) continue; // more is waiting
       } catch (error) {
         this.logger.error("outbox relay pass failed", { error });
+        passFailed = true;
         delay = this.retryDelayMs;
       }
+      this.backingOff = passFailed;
       await this.sleep(delay, delay === this.pollIntervalMs);
     }
   }
