@@ -147,4 +147,26 @@ describe("postgres.js as patched", () => {
       await sql.end({ timeout: 5 });
     }
   });
+
+  it("binds a transaction to its connection when BEGIN goes out behind a full pipeline, and commits it", async () => {
+    await pg.sql`CREATE TABLE IF NOT EXISTS pipelined_full (n int)`;
+    await pg.sql`TRUNCATE pipelined_full`;
+    const { sql } = smallPool(1);
+    try {
+      await sql`SELECT 1`;
+      // postgres.js pipelines at most 100 queries on a connection: this BEGIN is the 101st.
+      const filler = Array.from({ length: 100 }, () => sql`SELECT 1`.catch(() => 0));
+      const committed = sql.begin((tx) => tx`INSERT INTO pipelined_full VALUES (1)`);
+      const outcome = await Promise.race([committed.then(() => "committed"), Bun.sleep(3000).then(() => "hung")]);
+      await Promise.all(filler);
+      expect(outcome).toBe("committed");
+      const [row] = await pg.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pipelined_full`;
+      expect(row?.n).toBe(1);
+      const idleInTransaction = await pg.sql`
+        SELECT 1 FROM pg_stat_activity WHERE state = 'idle in transaction' AND pid <> pg_backend_pid()`;
+      expect(idleInTransaction).toHaveLength(0);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  });
 });

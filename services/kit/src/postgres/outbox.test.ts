@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test"
 import type { Envelope, EventBus } from "@jts/contracts";
 import { envelope } from "../events/envelope.ts";
 import { MemoryEventBus } from "../events/memory.ts";
+import { createLogger } from "../log.ts";
 
 import { eventually } from "../testing/eventually.ts";
 import { silentLogger } from "../testing/logger.ts";
@@ -152,6 +153,41 @@ describe("outbox relay", () => {
     await enqueueOutbox(pg.sql, [{ topic: "t", event: event(2) }]);
     backingOff.written();
     await eventually(() => expect(bus.seen.map((s) => s.n)).toEqual([1, 2]), 2000, 2);
+  });
+
+  it("backs off while another session holds the lock for long, warns once, and publishes once it is free", async () => {
+    let passes = 0;
+    const counted = new Proxy(pg.sql, {
+      get(target, key, receiver) {
+        if (key !== "begin") return Reflect.get(target, key, receiver);
+        return (...args: Parameters<typeof target.begin>) => {
+          passes++;
+          return target.begin(...args);
+        };
+      },
+    });
+    const warnings: string[] = [];
+    const logger = createLogger({}, "warn", (line) => warnings.push(JSON.parse(line).msg));
+    const r = new OutboxRelay(counted, bus, {
+      logger,
+      listen: false,
+      pollIntervalMs: 200,
+      lockBusyRetryMs: 10,
+      lockBusyWarnMs: 300,
+    });
+    relays.push(r);
+    await enqueueOutbox(pg.sql, [{ topic: "t", event: event(1) }]);
+    const holding = pg.sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(hashtextextended('jts.outbox_relay', 0))`;
+      await r.start();
+      await Bun.sleep(800);
+      expect(bus.seen).toEqual([]);
+    });
+    await holding;
+    // 10, 20, 40, 80, 160, then 200 ms: about eight passes in 800 ms, not eighty.
+    expect(passes).toBeLessThan(15);
+    expect(warnings.filter((w) => w.includes("lock held by another session"))).toHaveLength(1);
+    await eventually(() => expect(bus.seen.map((s) => s.n)).toEqual([1]), 2000, 5);
   });
 
   it("does not notify from inside the writing transaction (migration 019)", async () => {

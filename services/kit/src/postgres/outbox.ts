@@ -42,8 +42,13 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Wait after a failed publish before retrying (wake-ups do not cut it short). Default 1000 ms. */
   retryDelayMs?: number;
-  /** Wait before trying again when another relay's pass holds the lock, so rows it missed go out soon. Default 10 ms. */
+  /**
+   * First wait before trying again when another relay's pass holds the lock, so rows it
+   * missed go out soon; doubled on each busy pass in a row, up to `pollIntervalMs`. Default 10 ms.
+   */
   lockBusyRetryMs?: number;
+  /** A warning, once per streak, when the lock has been busy this long (a stuck pass, or a session holding it). Default 10 s. */
+  lockBusyWarnMs?: number;
   /** Also wake on NOTIFY from writers in processes without a relay of their own. Default true. */
   listen?: boolean;
   logger?: Logger;
@@ -76,6 +81,11 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly retryDelayMs: number;
   private readonly lockBusyRetryMs: number;
+  private readonly lockBusyWarnMs: number;
+  /** Busy passes in a row, and when the streak began (ms), for the backoff and the warning. */
+  private busyStreak = 0;
+  private busySince = 0;
+  private busyWarned = false;
   private readonly logger: Logger;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -96,6 +106,7 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
     this.lockBusyRetryMs = options.lockBusyRetryMs ?? 10;
+    this.lockBusyWarnMs = options.lockBusyWarnMs ?? 10_000;
     this.logger = options.logger ?? createLogger({ component: "outbox-relay" }, "warn");
   }
 
@@ -163,8 +174,9 @@ export class OutboxRelay {
       try {
         const { published, failed, lockBusy } = await this.pass();
         passFailed = failed;
+        if (!lockBusy) this.busyStreak = 0;
         if (failed) delay = this.retryDelayMs;
-        else if (lockBusy) delay = Math.min(this.lockBusyRetryMs, this.pollIntervalMs);
+        else if (lockBusy) delay = this.lockBusy();
         else if (published === this.batchSize) continue; // more is waiting
       } catch (error) {
         this.logger.error("outbox relay pass failed", { error });
@@ -174,6 +186,24 @@ export class OutboxRelay {
       this.backingOff = passFailed;
       await this.sleep(delay, delay === this.pollIntervalMs);
     }
+  }
+
+  /**
+   * The wait after a pass that found another's holding the lock: short at first (a row that pass
+   * missed goes out soon), doubling to the poll period, so a lock held for long (a publish that
+   * hangs, or any session holding it) costs a pass per poll, not a hundred a second.
+   */
+  private lockBusy(): number {
+    if (this.busyStreak++ === 0) {
+      this.busySince = Date.now();
+      this.busyWarned = false;
+    } else if (!this.busyWarned && Date.now() - this.busySince >= this.lockBusyWarnMs) {
+      this.busyWarned = true;
+      this.logger.warn("outbox relay lock held by another session for long; nothing is published meanwhile", {
+        busyMs: Date.now() - this.busySince,
+      });
+    }
+    return Math.min(this.lockBusyRetryMs * 2 ** Math.min(this.busyStreak - 1, 20), this.pollIntervalMs);
   }
 
   private sleep(ms: number, wakeable: boolean): Promise<void> {
