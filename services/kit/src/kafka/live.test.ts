@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Envelope } from "@jts/contracts";
-import { type Admin, Kafka, logLevel } from "kafkajs";
+import type { Admin } from "kafkajs";
 import { envelope } from "../events/envelope.ts";
 import { eventually } from "../testing/eventually.ts";
+import { testKafkaClient } from "../testing/kafka.ts";
 import { serverUrl } from "../testing/servers.ts";
 import { KafkaEventBus } from "./event-bus.ts";
-import { kafkaSaslFromEnv } from "./sasl.ts";
 
 // SubscribeOptions.live on Kafka: market data from the end, one fetch loop per bus, no group of its own, no
 // commits; a durable subscription beside it keeps its group and its replay.
@@ -30,11 +30,7 @@ describe.skipIf(!brokers)(`Kafka live subscriptions${brokers ? "" : " (skipped: 
     (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(namespace));
   beforeAll(async () => {
     bus = await connect();
-    const kafka = new Kafka({
-      brokers: (brokers as string).split(","),
-      sasl: kafkaSaslFromEnv(),
-      logLevel: logLevel.NOTHING,
-    });
+    const kafka = testKafkaClient(brokers as string);
     admin = kafka.admin();
     await admin.connect();
   }, 30_000);
@@ -124,12 +120,7 @@ describe.skipIf(!brokers)(`Kafka live subscriptions${brokers ? "" : " (skipped: 
     const dead: Envelope[] = [];
     await bus.subscribe("dlq.md.tick.sim.S1", (e) => void dead.push(e), { group: "live-dlq" });
     await bus.subscribe("md.tick.sim.*", (e) => void good.push((e.payload as { n: number }).n), { live: true });
-    const raw = new Kafka({
-      clientId: "poisoner",
-      brokers: (brokers as string).split(","),
-      sasl: kafkaSaslFromEnv(),
-      logLevel: logLevel.NOTHING,
-    }).producer();
+    const raw = testKafkaClient(brokers as string, { clientId: "poisoner" }).producer();
     await raw.connect();
     await bus.publish("md.tick.sim.S1", tick(1));
     await raw.send({

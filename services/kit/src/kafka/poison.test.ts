@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Envelope } from "@jts/contracts";
-import { Kafka, logLevel } from "kafkajs";
 import { envelope } from "../events/envelope.ts";
 import { eventually } from "../testing/eventually.ts";
+import { testKafkaClient } from "../testing/kafka.ts";
 import { serverUrl } from "../testing/servers.ts";
 import { KafkaEventBus } from "./event-bus.ts";
-import { kafkaSaslFromEnv } from "./sasl.ts";
 
 const brokers = serverUrl("KAFKA_BROKERS");
 
@@ -27,12 +26,7 @@ describe.skipIf(!brokers)(`Kafka poison messages${brokers ? "" : " (skipped: KAF
     });
     await bus.subscribe("dlq.p.orders", (e) => void dead.push(e), { group: "poison-dlq" });
 
-    const raw = new Kafka({
-      clientId: "poisoner",
-      brokers: (brokers as string).split(","),
-      sasl: kafkaSaslFromEnv(),
-      logLevel: logLevel.NOTHING,
-    }).producer();
+    const raw = testKafkaClient(brokers as string, { clientId: "poisoner" }).producer();
     await raw.connect();
     await bus.publish("p.orders", envelope("T", "test", "k", { n: 1 }));
     await raw.send({

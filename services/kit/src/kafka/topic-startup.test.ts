@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, it } from "bun:test";
-import { Kafka, logLevel } from "kafkajs";
 import { envelope } from "../events/envelope.ts";
 import { eventually } from "../testing/eventually.ts";
+import { testKafkaClient } from "../testing/kafka.ts";
 import { serverUrl } from "../testing/servers.ts";
 import { KafkaEventBus } from "./event-bus.ts";
-import { kafkaSaslFromEnv } from "./sasl.ts";
 
 // A topic the controller has just created is not served at once: for a moment the broker answers "does not host
 // this topic-partition" (its metadata cache lags the controller) or "not the leader" (the partition is still
@@ -14,11 +13,8 @@ const brokers = serverUrl("KAFKA_BROKERS");
 
 describe.skipIf(!brokers)(`Kafka topic start-up${brokers ? "" : " (skipped: KAFKA_BROKERS not set)"}`, () => {
   const namespace = `startup${Date.now()}.`;
-  const kafka = new Kafka({
+  const kafka = testKafkaClient(brokers ?? "", {
     clientId: "startup-test",
-    brokers: (brokers ?? "").split(","),
-    sasl: kafkaSaslFromEnv(),
-    logLevel: logLevel.NOTHING,
     // No retries: a partition that is not served yet fails the check instead of being waited out here.
     retry: { retries: 0 },
   });
